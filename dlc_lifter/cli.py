@@ -1,0 +1,59 @@
+"""The ``dlc-lifter`` command line; every verb mirrors a function of the Python API.
+
+Each area of the package contributes its verbs through a ``register(app)`` function
+in a ``dlc_lifter.cli_*`` module, so the CLI grows with the package.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+import typer
+
+from dlc_lifter.errors import DLCLifterError
+
+app = typer.Typer(
+    name="dlc-lifter",
+    help="Lift 2D DeepLabCut / SLEAP mouse poses from one top-view camera to metric 3D.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+#: CLI modules that add verbs, in help order.
+_VERB_MODULES = (
+    "dlc_lifter.cli_io",
+    "dlc_lifter.cli_synth",
+    "dlc_lifter.cli_nets",
+    "dlc_lifter.cli_project",
+    "dlc_lifter.cli_analysis",
+)
+
+
+@app.callback()
+def _root(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Log warnings and errors only."),
+) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+for _name in _VERB_MODULES:
+    try:
+        _mod = importlib.import_module(_name)
+    except ModuleNotFoundError as exc:  # a verb module not written yet
+        if exc.name != _name:
+            raise
+        continue
+    _mod.register(app)
+
+
+def main() -> None:
+    """Entry point of the ``dlc-lifter`` console script."""
+    try:
+        app()
+    except DLCLifterError as exc:
+        typer.secho(f"Error: {exc}", err=True, fg=typer.colors.RED)
+        raise SystemExit(2) from None

@@ -1,0 +1,322 @@
+"""Canonical mouse landmark catalogue and mapping of user keypoint names onto it.
+
+Every 3D landmark the synthetic mouse exposes has one canonical name here. Users
+name their keypoints freely (DLC ``snout``, SuperAnimal ``nose``, DANNCE ``Snout``,
+SLEAP ``nose1``...); :func:`map_keypoints` resolves them through an alias table,
+a normalised-name match and an optional user YAML mapping.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+__all__ = [
+    "ALIASES",
+    "CATALOGUE",
+    "KEYPOINT_SETS",
+    "LANDMARKS",
+    "Landmark",
+    "UnknownKeypointError",
+    "catalogue_index",
+    "load_mapping",
+    "map_keypoints",
+    "resolve_name",
+]
+
+
+@dataclass(frozen=True)
+class Landmark:
+    """One canonical landmark of the synthetic mouse.
+
+    Attributes
+    ----------
+    name
+        Canonical snake_case name.
+    region
+        ``head``, ``body``, ``tail``, ``forelimb`` or ``hindlimb``.
+    kind
+        ``surface`` for points annotators click on the visible skin from above,
+        ``joint`` for limb joint centres.
+    mirror
+        Name of the left/right counterpart (itself for midline points).
+    description
+        One line for people reading ``dlc-lifter info``.
+    """
+
+    name: str
+    region: str
+    kind: str
+    mirror: str
+    description: str
+
+
+def _pair(stem: str, region: str, kind: str, desc: str) -> list[Landmark]:
+    return [
+        Landmark(f"left_{stem}", region, kind, f"right_{stem}", f"left {desc}"),
+        Landmark(f"right_{stem}", region, kind, f"left_{stem}", f"right {desc}"),
+    ]
+
+
+def _mid(name: str, region: str, kind: str, desc: str) -> Landmark:
+    return Landmark(name, region, kind, name, desc)
+
+
+LANDMARKS: tuple[Landmark, ...] = tuple(
+    [
+        _mid("nose", "head", "surface", "tip of the snout"),
+        *_pair("eye", "head", "surface", "eye centre"),
+        *_pair("ear", "head", "surface", "ear centre (pinna base to tip midpoint)"),
+        *_pair("ear_tip", "head", "surface", "distal tip of the pinna"),
+        _mid("head_midpoint", "head", "surface", "top of the head between the ears"),
+        _mid("neck", "body", "surface", "dorsal neck, behind the skull"),
+        *_pair("shoulder", "body", "surface", "side of the body over the shoulder"),
+        _mid("mid_back", "body", "surface", "dorsal midline over the shoulder blades"),
+        *_pair("midside", "body", "surface", "side of the body at mid-trunk"),
+        _mid("mouse_center", "body", "surface", "dorsal midline at mid-trunk"),
+        _mid("mid_backend", "body", "surface", "dorsal midline, first lumbar third"),
+        _mid("mid_backend2", "body", "surface", "dorsal midline, second lumbar third"),
+        _mid("mid_backend3", "body", "surface", "dorsal midline over the sacrum"),
+        *_pair("hip", "body", "surface", "side of the body over the hip"),
+        _mid("tail_base", "tail", "surface", "base of the tail"),
+        _mid("tail1", "tail", "surface", "tail, 1/6 of its length"),
+        _mid("tail2", "tail", "surface", "tail, 2/6 of its length"),
+        _mid("tail3", "tail", "surface", "tail, 3/6 of its length (middle)"),
+        _mid("tail4", "tail", "surface", "tail, 4/6 of its length"),
+        _mid("tail5", "tail", "surface", "tail, 5/6 of its length"),
+        _mid("tail_end", "tail", "surface", "tip of the tail"),
+        *_pair("elbow", "forelimb", "joint", "elbow joint centre"),
+        *_pair("wrist", "forelimb", "joint", "wrist joint centre"),
+        *_pair("forepaw", "forelimb", "joint", "centre of the forepaw"),
+        *_pair("knee", "hindlimb", "joint", "knee joint centre"),
+        *_pair("ankle", "hindlimb", "joint", "ankle joint centre"),
+        *_pair("hindpaw", "hindlimb", "joint", "centre of the hindpaw"),
+    ]
+)
+
+#: Canonical names, in catalogue order (the order of every model's keypoint axis).
+CATALOGUE: tuple[str, ...] = tuple(lm.name for lm in LANDMARKS)
+
+_INDEX = {name: i for i, name in enumerate(CATALOGUE)}
+
+#: Named keypoint sets users commonly track.
+KEYPOINT_SETS: dict[str, tuple[str, ...]] = {
+    "openfield": ("nose", "left_ear", "right_ear", "tail_base"),
+    "superanimal_topviewmouse": (
+        "nose", "left_ear", "right_ear", "left_ear_tip", "right_ear_tip", "left_eye",
+        "right_eye", "neck", "mid_back", "mouse_center", "mid_backend", "mid_backend2",
+        "mid_backend3", "tail_base", "tail1", "tail2", "tail3", "tail4", "tail5",
+        "left_shoulder", "left_midside", "left_hip", "right_shoulder", "right_midside",
+        "right_hip", "tail_end", "head_midpoint",
+    ),
+    "all": CATALOGUE,
+}
+
+#: Explicit aliases (lower-cased user name -> canonical name). Names not listed
+#: here are also matched after normalisation, see :func:`resolve_name`.
+ALIASES: dict[str, str] = {
+    # DLC openfield example and common DLC single-animal projects
+    # ("head" and "thorax" are left out on purpose: insect skeletons use them.)
+    "snout": "nose", "leftear": "left_ear", "rightear": "right_ear", "tailbase": "tail_base",
+    "tailend": "tail_end", "tailtip": "tail_end", "tail_tip": "tail_end", "nose_tip": "nose",
+    "headcenter": "head_midpoint", "head_centre": "head_midpoint", "head_mid": "head_midpoint",
+    "centroid": "mouse_center", "center": "mouse_center", "centre": "mouse_center",
+    "bodycenter": "mouse_center", "body_center": "mouse_center", "body": "mouse_center",
+    "spine": "mouse_center", "back": "mouse_center", "midback": "mid_back",
+    "tail_mid": "tail3", "tailmid": "tail3", "tail_middle": "tail3", "mid_tail": "tail3",
+    # DANNCE / Rat7M-style mouse names
+    "earl": "left_ear", "earr": "right_ear", "spinef": "neck", "spinem": "mouse_center",
+    "spinel": "mid_backend2", "tail_base_": "tail_base", "tail_mid_": "tail3",
+    "tail_end_": "tail_end", "shoulderl": "left_shoulder", "shoulderr": "right_shoulder",
+    "elbowl": "left_elbow", "elbowr": "right_elbow", "wristl": "left_wrist",
+    "wristr": "right_wrist", "forepawl": "left_forepaw", "forepawr": "right_forepaw",
+    "hipl": "left_hip", "hipr": "right_hip", "kneel": "left_knee", "kneer": "right_knee",
+    "anklel": "left_ankle", "ankler": "right_ankle", "hindpawl": "left_hindpaw",
+    "hindpawr": "right_hindpaw", "eyel": "left_eye", "eyer": "right_eye",
+    # SLEAP mouse skeletons (top-view open field, home cage) and MARS
+    "nose1": "nose", "ear_left": "left_ear", "ear_right": "right_ear", "neck1": "neck",
+    "tail_base1": "tail_base", "tailbase1": "tail_base", "left_ear1": "left_ear",
+    "right_ear1": "right_ear", "forelimb_left": "left_forepaw", "forelimb_right": "right_forepaw",
+    "hindlimb_left": "left_hindpaw", "hindlimb_right": "right_hindpaw", "trunk": "mouse_center",
+    "tti": "tail_base",
+    "tail_0": "tail_base", "tail0": "tail_base", "tailtip1": "tail_end",
+    "left_side": "left_midside", "right_side": "right_midside", "leftside": "left_midside",
+    "rightside": "right_midside", "left_hip_": "left_hip", "right_hip_": "right_hip",
+    "forepaw_left": "left_forepaw", "forepaw_right": "right_forepaw",
+    "hindpaw_left": "left_hindpaw", "hindpaw_right": "right_hindpaw",
+    "front_left_paw": "left_forepaw", "front_right_paw": "right_forepaw",
+    "hind_left_paw": "left_hindpaw", "hind_right_paw": "right_hindpaw",
+    "left_front_paw": "left_forepaw", "right_front_paw": "right_forepaw",
+    "left_hind_paw": "left_hindpaw", "right_hind_paw": "right_hindpaw",
+}
+
+
+class UnknownKeypointError(KeyError):
+    """A user keypoint name maps to no catalogue landmark."""
+
+    def __init__(self, name: str, source: str | None = None) -> None:
+        close = difflib.get_close_matches(_normalise(name), CATALOGUE, n=3, cutoff=0.4)
+        where = f" in {source}" if source else ""
+        hint = f" Closest catalogue names: {', '.join(close)}." if close else ""
+        msg = (
+            f"Keypoint '{name}'{where} does not map to the dlc-lifter mouse catalogue.{hint} "
+            "Give a mapping file (--keypoint-map map.yaml with lines like "
+            f"'{name}: nose') or drop the keypoint; 'dlc-lifter catalogue' lists all names."
+        )
+        super().__init__(msg)
+        self.name = name
+        self.suggestions = close
+
+    def __str__(self) -> str:  # KeyError quotes its message otherwise
+        return str(self.args[0])
+
+
+_SIDE_PATTERNS = (
+    (re.compile(r"^(l|left)[_\- ]?(.+)$"), "left_{}"),
+    (re.compile(r"^(r|right)[_\- ]?(.+)$"), "right_{}"),
+    (re.compile(r"^(.+?)[_\- ]?(l|left)$"), "left_{}"),
+    (re.compile(r"^(.+?)[_\- ]?(r|right)$"), "right_{}"),
+)
+
+
+def _normalise(name: str) -> str:
+    s = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip())  # camelCase -> camel_case
+    s = re.sub(r"[\s\-.]+", "_", s.lower())
+    return s.strip("_")
+
+
+def _candidates(name: str) -> list[str]:
+    norm = _normalise(name)
+    out = [name.lower()]
+    for base in dict.fromkeys([norm, re.sub(r"_?\d+$", "", norm)]):  # nose1 -> nose
+        out += [base, base.replace("_", "")]
+        for pattern, template in _SIDE_PATTERNS:
+            m = pattern.match(base)
+            if m:
+                groups = [g for g in m.groups() if g not in ("l", "left", "r", "right")]
+                stem = groups[0].strip("_") if groups else ""
+                if stem:
+                    out.append(template.format(stem))
+    return out
+
+
+def resolve_name(name: str, mapping: Mapping[str, str] | None = None) -> str | None:
+    """Return the canonical name for a user keypoint name, or ``None``.
+
+    Parameters
+    ----------
+    name
+        The keypoint name as the user's tracking tool wrote it.
+    mapping
+        Optional user mapping ``{user_name: canonical_name}`` that takes precedence.
+
+    Returns
+    -------
+    str or None
+        Canonical catalogue name, or ``None`` when nothing matches.
+    """
+    if mapping and name in mapping:
+        target = mapping[name]
+        if target not in _INDEX:
+            raise UnknownKeypointError(target, "the keypoint mapping")
+        return target
+    for cand in _candidates(name):
+        if cand in _INDEX:
+            return cand
+        alias = ALIASES.get(cand)
+        if alias is not None:
+            return alias
+    return None
+
+
+def map_keypoints(
+    names: Sequence[str],
+    mapping: Mapping[str, str] | None = None,
+    *,
+    strict: bool = True,
+    source: str | None = None,
+) -> dict[str, str]:
+    """Map user keypoint names onto canonical catalogue names.
+
+    Parameters
+    ----------
+    names
+        User keypoint names (DLC bodyparts, SLEAP nodes, NWB series names).
+    mapping
+        Optional user overrides ``{user_name: canonical_name}``; map a name to
+        ``null``/``None`` in the YAML to drop it.
+    strict
+        Raise :class:`UnknownKeypointError` for the first unmapped name; otherwise
+        unmapped names are left out of the result.
+    source
+        File the names come from, named in errors.
+
+    Returns
+    -------
+    dict
+        ``{user_name: canonical_name}`` for every mapped name, in input order.
+
+    Raises
+    ------
+    UnknownKeypointError
+        When ``strict`` and a name maps to nothing.
+    ValueError
+        When two user names map to the same canonical landmark.
+    """
+    out: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for name in names:
+        if mapping is not None and name in mapping and mapping[name] is None:
+            continue
+        canon = resolve_name(name, mapping)
+        if canon is None:
+            if strict:
+                raise UnknownKeypointError(name, source)
+            continue
+        if canon in seen:
+            where = f" in {source}" if source else ""
+            raise ValueError(
+                f"Keypoints '{seen[canon]}' and '{name}'{where} both map to catalogue "
+                f"landmark '{canon}'. Give a mapping file that maps one of them elsewhere "
+                "or to null."
+            )
+        seen[canon] = name
+        out[name] = canon
+    return out
+
+
+def catalogue_index(names: Sequence[str]) -> list[int]:
+    """Indices of canonical names on the catalogue axis."""
+    try:
+        return [_INDEX[n] for n in names]
+    except KeyError as exc:
+        raise UnknownKeypointError(str(exc.args[0])) from None
+
+
+def load_mapping(path: str | Path) -> dict[str, str]:
+    """Read a user keypoint mapping YAML (``user_name: canonical_name`` per line).
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        When the file is missing or is not a flat mapping of names.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"Keypoint mapping file {p} does not exist.")
+    data = yaml.safe_load(p.read_text()) or {}
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in data.items()
+    ):
+        raise ValueError(
+            f"Keypoint mapping file {p} must be a flat YAML mapping 'user_name: catalogue_name'."
+        )
+    for v in data.values():
+        if v is not None and v not in _INDEX:
+            raise UnknownKeypointError(v, str(p))
+    return data
