@@ -7,6 +7,14 @@ from dlc_lifter.poses import PoseMetadata, Poses
 
 __version__ = "0.1.0"
 
+from dlc_lifter.io import (  # noqa: E402 - io reads __version__
+    lifted_output_path,
+    read_dlc_config,
+    read_poses,
+    write_dlc_3d,
+    write_nwb_3d,
+)
+
 __all__ = [
     "DLCLifterError",
     "OutputExistsError",
@@ -15,4 +23,9 @@ __all__ = [
     "Poses",
     "VideoError",
     "__version__",
+    "lifted_output_path",
+    "read_dlc_config",
+    "read_poses",
+    "write_dlc_3d",
+    "write_nwb_3d",
 ]

@@ -124,6 +124,7 @@ class Poses:
                 raise ValueError(
                     f"confidence shape {conf.shape} does not match coords {coords.shape[:3]}."
                 )
+            conf = np.where(missing, np.nan, conf)
         self.confidence = conf
         if self.frame_indices is None:
             self.frame_indices = np.arange(n_frames)

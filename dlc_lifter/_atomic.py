@@ -1,0 +1,125 @@
+"""Atomic file output: write to a hidden temporary file beside the target, then rename.
+
+A reader never sees a half-written output: the temporary file is renamed over the
+target with :func:`os.replace` only when the ``with`` block finishes without error,
+and removed otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from dlc_lifter.errors import DLCLifterError, OutputExistsError
+
+__all__ = ["OutputNotWritableError", "atomic_output", "check_writable"]
+
+logger = logging.getLogger(__name__)
+
+
+class OutputNotWritableError(DLCLifterError, PermissionError):
+    """The folder an output goes to cannot be written."""
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def check_writable(path: str | Path, *, overwrite: bool = False) -> Path:
+    """Check, before any work, that ``path`` can be written.
+
+    Parameters
+    ----------
+    path
+        Output file.
+    overwrite
+        Whether an existing file may be replaced.
+
+    Returns
+    -------
+    Path
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises
+    ------
+    OutputExistsError
+        When the file exists and ``overwrite`` is false.
+    OutputNotWritableError
+        When the folder does not exist and cannot be made, or is not writable, or
+        ``path`` is a folder.
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise OutputNotWritableError(
+            f"Output {p} is a folder; give a file name to write to.")
+    if p.exists() and not overwrite:
+        raise OutputExistsError(
+            f"Output file {p} already exists. Pass overwrite=True (--overwrite on the "
+            "command line) to replace it, or choose another destination.")
+    folder = p.parent
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputNotWritableError(
+            f"Cannot write {p.name}: folder {folder} is not writable (or cannot be "
+            "created). Choose a writable destination folder (destfolder= / --destfolder).")
+    return p
+
+
+@contextmanager
+def atomic_output(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it over ``path`` on success.
+
+    The temporary file is hidden and keeps the suffix so format-sniffing writers work:
+    ``out.h5`` is written as ``.out.XXXXXXXX.tmp.h5``. It exists (empty) when the block
+    starts; writers may replace or truncate it.
+
+    Parameters
+    ----------
+    path
+        Final output path.
+    overwrite
+        Replace an existing file.
+
+    Yields
+    ------
+    Path
+        The temporary path to write to.
+
+    Raises
+    ------
+    OutputExistsError
+        When ``path`` exists and ``overwrite`` is false (checked before any work).
+    OutputNotWritableError
+        When the folder is not writable (checked before any work).
+    """
+    p = check_writable(path, overwrite=overwrite)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{p.stem}.", suffix=f".tmp{p.suffix}", dir=p.parent)
+    except OSError as exc:
+        raise OutputNotWritableError(
+            f"Cannot write {p.name}: folder {p.parent} is not writable ({exc.strerror}). "
+            "Choose a writable destination folder (destfolder= / --destfolder).") from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual mode
+    try:
+        yield tmp
+        if p.exists() and not overwrite:  # appeared while we were writing
+            raise OutputExistsError(
+                f"Output file {p} appeared while writing it. Pass overwrite=True "
+                "(--overwrite) to replace it.")
+        os.replace(tmp, p)
+        logger.debug("Wrote %s", p)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

@@ -1,0 +1,772 @@
+"""See a lifted 3D file: a side-by-side video (original frame | 3D skeleton) and PNG plots.
+
+:func:`plot_lifted` writes, next to the 3D file or into ``out_dir``:
+
+* ``<stem>_3d.mp4``: the original video frame (when given and readable) beside the 3D
+  skeleton seen from a slowly rotating oblique camera above the floor, with its shadow
+  and the body-centre trail on the floor grid; drawn with OpenCV for speed;
+* ``<stem>_heights.png``: the height above the floor of each keypoint over time, with
+  rearing bouts shaded (head height above ``rearing_mm`` for at least
+  ``rearing_min_s``);
+* ``<stem>_trajectory.png``: the top-down path of the body centre, coloured by time.
+
+Every file is written atomically (a temporary file in the same folder, then renamed).
+Skeleton edges come from the mouse catalogue (nose - ears - neck - back - tail chain,
+limbs) among the keypoints present, whatever the user called them.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from dlc_lifter.poses import Poses
+
+__all__ = [
+    "DEFAULT_FPS",
+    "REARING_MIN_S",
+    "REARING_MM",
+    "body_centre",
+    "canonical_names",
+    "head_height",
+    "plot_heights",
+    "plot_lifted",
+    "plot_paths",
+    "plot_trajectory",
+    "read_lifted",
+    "rearing_bouts",
+    "render_video",
+    "skeleton_edges",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Head (nose) height above the floor, in mm, above which a mouse counts as rearing.
+REARING_MM = 45.0
+#: Shortest rearing bout, in seconds.
+REARING_MIN_S = 0.2
+#: Frame rate assumed when neither the file nor the video gives one.
+DEFAULT_FPS = 30.0
+
+_MIDLINE = (
+    "nose", "head_midpoint", "neck", "mid_back", "mouse_center", "mid_backend",
+    "mid_backend2", "mid_backend3", "tail_base", "tail1", "tail2", "tail3", "tail4", "tail5",
+    "tail_end",
+)
+_LIMB_CHAINS = tuple(
+    (f"{side}_{a}", f"{side}_{b}")
+    for side in ("left", "right")
+    for a, b in (
+        ("ear", "ear_tip"), ("shoulder", "midside"), ("midside", "hip"),
+        ("shoulder", "elbow"), ("elbow", "wrist"), ("wrist", "forepaw"),
+        ("hip", "knee"), ("knee", "ankle"), ("ankle", "hindpaw"),
+    )
+)
+_FRONT = ("neck", "head_midpoint", "left_ear", "right_ear", "mid_back", "left_shoulder",
+          "right_shoulder")
+_BACK = ("tail_base", "mid_backend3", "mid_backend2", "left_hip", "right_hip")
+_HEAD = ("nose", "head_midpoint", "left_eye", "right_eye", "left_ear", "right_ear")
+
+# BGR colours of individuals in the video (OpenCV draws BGR; frames are converted).
+_IND_COLOURS = ((40, 40, 220), (200, 120, 20), (40, 170, 40), (170, 40, 170), (0, 140, 255))
+
+
+# --------------------------------------------------------------------------- helpers
+def _umask() -> int:
+    """The process umask, read without changing it (``os.umask`` is not thread safe)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o022
+
+
+@contextmanager
+def _atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` (same suffix); rename over it on success."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}",
+                               dir=path.parent)
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual mode
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def read_lifted(path: str | Path) -> Poses:
+    """Read a lifted 3D file (DLC 3D ``.h5``/``.csv`` layout) into :class:`Poses`.
+
+    Raises
+    ------
+    dlc_lifter.errors.PoseFileError
+        When the file is missing or holds 2D poses.
+    """
+    from dlc_lifter.errors import PoseFileError
+
+    p = Path(path)
+    if not p.is_file():
+        raise PoseFileError(f"Lifted 3D file {p} does not exist. Run 'dlc-lifter lift' first.")
+    try:
+        from dlc_lifter.io import read_poses
+    except ImportError:  # pragma: no cover - io not importable
+        read_poses = None
+    if read_poses is not None:
+        poses = read_poses(p)
+    else:  # pragma: no cover
+        import pandas as pd
+
+        poses = Poses.from_dataframe(pd.read_hdf(p), source=str(p))
+    if not poses.is_3d:
+        raise PoseFileError(
+            f"{p} holds 2D poses; plot the *_lifted3d.h5 file that 'dlc-lifter lift' wrote.")
+    return poses
+
+
+def canonical_names(keypoints: Sequence[str]) -> list[str | None]:
+    """Catalogue name of each keypoint (``None`` where it maps to none)."""
+    from dlc_lifter.mouse import map_keypoints
+
+    try:
+        mapping = map_keypoints(list(keypoints), strict=False)
+    except ValueError:  # two names on one landmark: use the exact names only
+        mapping = {}
+    return [mapping.get(k) for k in keypoints]
+
+
+def skeleton_edges(keypoints: Sequence[str]) -> list[tuple[int, int]]:
+    """Edges to draw between keypoints, from the catalogue's anatomy.
+
+    The midline (nose, head, neck, back, tail) is chained through the keypoints
+    present; the ears sit in the chain between the nose and the next midline point;
+    eyes hang off the nose, limbs off their girdles.
+
+    Parameters
+    ----------
+    keypoints
+        Keypoint names as in the file (user or catalogue names).
+
+    Returns
+    -------
+    list of (int, int)
+        Index pairs into ``keypoints``.
+    """
+    canon = canonical_names(keypoints)
+    idx = {c: i for i, c in enumerate(canon) if c is not None}
+    edges: list[tuple[int, int]] = []
+    mid = [n for n in _MIDLINE if n in idx]
+    ears = [n for n in ("left_ear", "right_ear") if n in idx]
+    for a, b in zip(mid, mid[1:], strict=False):
+        if ears and a == "nose" and b != "head_midpoint":
+            continue  # nose -> ears -> next, below
+        edges.append((idx[a], idx[b]))
+    if ears:
+        before = "nose" if "nose" in idx else None
+        after_pool = [n for n in mid if n != "nose"]
+        after = after_pool[0] if after_pool else None
+        if "head_midpoint" in idx:
+            before, after = "head_midpoint", None
+            after_mid = [n for n in mid if n not in ("nose", "head_midpoint")]
+            after = after_mid[0] if after_mid else None
+        for ear in ears:
+            if before:
+                edges.append((idx[before], idx[ear]))
+            if after:
+                edges.append((idx[ear], idx[after]))
+        if len(ears) == 2:
+            edges.append((idx["left_ear"], idx["right_ear"]))
+    for eye in ("left_eye", "right_eye"):
+        if eye in idx and "nose" in idx:
+            edges.append((idx["nose"], idx[eye]))
+    for a, b in _LIMB_CHAINS:
+        if a in idx and b in idx:
+            edges.append((idx[a], idx[b]))
+    for side in ("left", "right"):
+        for girdle, spine in (("shoulder", ("mid_back", "neck")),
+                              ("hip", ("mid_backend3", "tail_base"))):
+            g = f"{side}_{girdle}"
+            s = next((n for n in spine if n in idx), None)
+            if g in idx and s:
+                edges.append((idx[s], idx[g]))
+    return list(dict.fromkeys(edges))
+
+
+def _mean_of(coords: np.ndarray, canon: Sequence[str | None], names: Sequence[str]) -> np.ndarray:
+    sel = [i for i, c in enumerate(canon) if c in names]
+    shape = coords.shape[:2] + coords.shape[3:]
+    if not sel:
+        return np.full(shape, np.nan)
+    with np.errstate(invalid="ignore"), _quiet_nanmean():
+        return np.nanmean(coords[:, :, sel], axis=2)
+
+
+@contextmanager
+def _quiet_nanmean() -> Iterator[None]:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+def body_centre(poses: Poses) -> np.ndarray:
+    """Body-centre position ``(frames, individuals, 3)``.
+
+    ``mouse_center`` when tracked, else the midpoint of the front (neck, head, ears,
+    shoulders) and back (tail base, lower back, hips) keypoints, else the mean of all
+    keypoints.
+    """
+    canon = canonical_names(poses.keypoints)
+    c = poses.coords
+    centre = _mean_of(c, canon, ("mouse_center",))
+    front = _mean_of(c, canon, _FRONT)
+    back = _mean_of(c, canon, _BACK)
+    with _quiet_nanmean():
+        fb = np.nanmean(np.stack([front, back]), axis=0)
+        fb = np.where(np.isnan(front) | np.isnan(back), fb, (front + back) / 2)
+        allmean = np.nanmean(c, axis=2)
+    out = np.where(np.isnan(centre), fb, centre)
+    return np.where(np.isnan(out), allmean, out)
+
+
+def head_height(poses: Poses) -> np.ndarray:
+    """Height of the head above the floor, ``(frames, individuals)`` mm.
+
+    The nose's height when tracked, else the top of the head, else the highest of the
+    eyes and ears.
+    """
+    canon = canonical_names(poses.keypoints)
+    z = poses.coords[..., 2]
+    out = np.full(z.shape[:2], np.nan)
+    for names in (("nose",), ("head_midpoint",), _HEAD):
+        sel = [i for i, c in enumerate(canon) if c in names]
+        if sel:
+            with _quiet_nanmean():
+                h = np.nanmax(z[:, :, sel], axis=2)
+            out = np.where(np.isnan(out), h, out)
+    return out
+
+
+def rearing_bouts(
+    height: np.ndarray,
+    fps: float,
+    *,
+    threshold_mm: float = REARING_MM,
+    min_duration_s: float = REARING_MIN_S,
+) -> list[tuple[int, int]]:
+    """Rearing bouts: runs of frames with head height above a threshold.
+
+    Parameters
+    ----------
+    height
+        ``(frames,)`` head height in mm (NaN counts as not rearing).
+    fps
+        Frame rate.
+    threshold_mm, min_duration_s
+        A bout is at least ``min_duration_s`` long with height above ``threshold_mm``.
+
+    Returns
+    -------
+    list of (int, int)
+        ``(start, stop)`` row indices, ``stop`` exclusive.
+    """
+    above = np.nan_to_num(np.asarray(height, dtype=float), nan=-np.inf) > threshold_mm
+    edges = np.diff(np.concatenate([[0], above.astype(np.int8), [0]]))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    min_len = max(1, math.ceil(min_duration_s * fps - 1e-9))
+    return [(int(a), int(b)) for a, b in zip(starts, stops, strict=True) if b - a >= min_len]
+
+
+def _fps_of(poses: Poses, fps: float | None, video_fps: float | None = None) -> float:
+    for f in (fps, poses.meta.fps, video_fps):
+        if f and np.isfinite(f) and f > 0:
+            return float(f)
+    logger.warning("%s: frame rate unknown; assuming %.0f fps.", poses.meta.source, DEFAULT_FPS)
+    return DEFAULT_FPS
+
+
+# --------------------------------------------------------------------------- PNGs
+def plot_heights(
+    poses: Poses, path: str | Path, *, fps: float | None = None,
+    threshold_mm: float = REARING_MM, min_duration_s: float = REARING_MIN_S,
+) -> Path:
+    """Plot each keypoint's height over time with rearing bouts shaded; write a PNG.
+
+    Returns
+    -------
+    Path
+        The PNG written.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fps = _fps_of(poses, fps)
+    t = np.arange(poses.n_frames) / fps
+    heads = head_height(poses)
+    n_ind = poses.n_individuals
+    fig, axes = plt.subplots(n_ind, 1, figsize=(10, 2.8 * n_ind + 0.6), sharex=True,
+                             squeeze=False)
+    cmap = plt.get_cmap("tab20" if poses.n_keypoints > 10 else "tab10")
+    for i, ax in enumerate(axes[:, 0]):
+        bouts = rearing_bouts(heads[:, i], fps, threshold_mm=threshold_mm,
+                              min_duration_s=min_duration_s)
+        for a, b in bouts:
+            ax.axvspan(t[a], t[b - 1] + 1 / fps, color="tab:orange", alpha=0.25, lw=0)
+        for k, name in enumerate(poses.keypoints):
+            ax.plot(t, poses.coords[:, i, k, 2], lw=0.9, color=cmap(k % cmap.N), label=name)
+        ax.axhline(threshold_mm, color="0.3", ls="--", lw=0.8)
+        ax.axhline(0, color="0.6", lw=0.6)
+        rear_s = sum(b - a for a, b in bouts) / fps
+        title = f"{len(bouts)} rearing bouts ({rear_s:.1f} s) - shaded; dashed: {threshold_mm:g} mm"
+        if n_ind > 1:
+            title = f"{poses.individuals[i]}: {title}"
+        ax.set_title(title, fontsize=9, loc="left")
+        ax.set_ylabel("height above floor (mm)")
+        ax.grid(alpha=0.3, lw=0.5)
+    axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.005, 1.0), frameon=False)
+    axes[-1, 0].set_xlabel("time (s)")
+    fig.suptitle(Path(str(poses.meta.source or "")).name, fontsize=9)
+    fig.tight_layout()
+    out = Path(path)
+    with _atomic_path(out) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+    return out
+
+
+def plot_trajectory(poses: Poses, path: str | Path, *, fps: float | None = None) -> Path:
+    """Plot the top-down path of the body centre coloured by time; write a PNG.
+
+    Returns
+    -------
+    Path
+        The PNG written.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fps = _fps_of(poses, fps)
+    t = np.arange(poses.n_frames) / fps
+    centre = body_centre(poses)
+    fig, ax = plt.subplots(figsize=(6.4, 5.6))
+    markers = "os^Dv"
+    sc = None
+    for i, ind in enumerate(poses.individuals):
+        xy = centre[:, i, :2]
+        ok = ~np.isnan(xy).any(axis=1)
+        if not ok.any():
+            continue
+        ax.plot(xy[:, 0], xy[:, 1], color="0.75", lw=0.6, zorder=1)
+        sc = ax.scatter(xy[ok, 0], xy[ok, 1], c=t[ok], cmap="viridis", s=6,
+                        marker=markers[i % len(markers)], zorder=2,
+                        label=ind if poses.n_individuals > 1 else None)
+        first, last = np.flatnonzero(ok)[[0, -1]]
+        ax.plot(*xy[first], "k>", ms=7, zorder=3)
+        ax.plot(*xy[last], "ks", ms=6, zorder=3)
+    if sc is not None:
+        fig.colorbar(sc, ax=ax, label="time (s)", shrink=0.85)
+    if poses.n_individuals > 1:
+        ax.legend(fontsize=8)
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_xlabel("x (mm)")
+    ax.set_ylabel("y (mm)")
+    ax.set_title("body centre, top view (> start, \u25a0 end)", fontsize=9)
+    ax.grid(alpha=0.3, lw=0.5)
+    fig.tight_layout()
+    out = Path(path)
+    with _atomic_path(out) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+    return out
+
+
+# --------------------------------------------------------------------------- video
+class _Projector:
+    """Orthographic oblique view rotating about the vertical axis through ``centre``.
+
+    The scale fits a box of ``half`` mm either side of the centre and ``zmax`` high at
+    every azimuth, so the view does not breathe as it rotates.
+    """
+
+    def __init__(self, half: float, zmax: float, size: tuple[int, int],
+                 elevation_deg: float = 30.0) -> None:
+        self.centre = np.array([0.0, 0.0, zmax / 3])
+        self.w, self.h = size
+        self.el = math.radians(elevation_deg)
+        corners = np.array([[x, y, z] for x in (-half, half) for y in (-half, half)
+                            for z in (0.0, zmax)]) + [0, 0, 0]
+        self.scale = 1.0
+        extent = np.zeros(2)
+        for az in np.linspace(0, 2 * math.pi, 24, endpoint=False):
+            uv = self._raw(corners + self.centre * [1, 1, 0], az)
+            extent = np.maximum(extent, np.abs(uv).max(axis=0))
+        self.scale = 0.94 * min(self.w / 2 / extent[0], self.h / 2 / extent[1])
+
+    def _raw(self, pts: np.ndarray, az: float) -> np.ndarray:
+        q = pts - self.centre
+        ca, sa = math.cos(az), math.sin(az)
+        xr = ca * q[..., 0] - sa * q[..., 1]
+        yr = sa * q[..., 0] + ca * q[..., 1]
+        up = q[..., 2] * math.cos(self.el) + yr * math.sin(self.el)
+        return np.stack([xr, up], axis=-1) * self.scale
+
+    def __call__(self, pts: np.ndarray, az: float) -> np.ndarray:
+        uv = self._raw(pts, az)
+        return np.stack([self.w / 2 + uv[..., 0], self.h / 2 - uv[..., 1]], axis=-1)
+
+
+def _bounds(poses: Poses) -> tuple[np.ndarray, np.ndarray]:
+    pts = poses.coords.reshape(-1, 3)
+    pts = pts[~np.isnan(pts).any(axis=1)]
+    if len(pts) == 0:
+        return np.array([-100.0, -100.0, 0.0]), np.array([100.0, 100.0, 100.0])
+    lo = np.percentile(pts, 0.5, axis=0)
+    hi = np.percentile(pts, 99.5, axis=0)
+    pad = 0.08 * max(hi[0] - lo[0], hi[1] - lo[1], 50.0)
+    lo = np.array([lo[0] - pad, lo[1] - pad, 0.0])
+    hi = np.array([hi[0] + pad, hi[1] + pad, max(hi[2] * 1.1, 80.0)])
+    # square footprint so rotation looks steady
+    half = max(hi[0] - lo[0], hi[1] - lo[1]) / 2
+    mid = (lo[:2] + hi[:2]) / 2
+    lo[:2], hi[:2] = mid - half, mid + half
+    return lo, hi
+
+
+def _height_colour(z: float, zmax: float) -> tuple[int, int, int]:
+    import cv2
+
+    v = int(np.clip(z / max(zmax, 1e-6), 0, 1) * 255)
+    bgr = cv2.applyColorMap(np.array([[v]], dtype=np.uint8), cv2.COLORMAP_TURBO)[0, 0]
+    return int(bgr[0]), int(bgr[1]), int(bgr[2])
+
+
+def _grid_step(span: float) -> float:
+    for step in (10, 20, 50, 100, 200, 500, 1000):
+        if span / step <= 10:
+            return float(step)
+    return 2000.0
+
+
+def _smooth_track(xy: np.ndarray, window: int) -> np.ndarray:
+    """Nan-aware moving average of ``(frames, 2)``, gaps filled with the last value."""
+    out = xy.copy()
+    ok = ~np.isnan(out).any(axis=1)
+    if not ok.any():
+        return np.zeros_like(out)
+    idx = np.where(ok, np.arange(len(out)), 0)
+    np.maximum.accumulate(idx, out=idx)
+    first = int(np.flatnonzero(ok)[0])
+    idx[:first] = first
+    out = out[idx]
+    if window > 1:
+        kernel = np.ones(window) / window
+        pad = np.pad(out, ((window // 2, window - 1 - window // 2), (0, 0)), mode="edge")
+        out = np.stack([np.convolve(pad[:, d], kernel, mode="valid") for d in range(2)], 1)
+    return out
+
+
+class _SkeletonCanvas:
+    """Draws one frame of the 3D view, following the animal (single) or the arena."""
+
+    #: Half-width of the floor window the view shows around a single animal, mm.
+    FOLLOW_HALF_MM = 120.0
+
+    def __init__(self, poses: Poses, size: tuple[int, int], fps: float) -> None:
+        self.poses, self.fps = poses, fps
+        self.size = size
+        self.lo, self.hi = _bounds(poses)
+        self.edges = skeleton_edges(poses.keypoints)
+        self.centre = body_centre(poses)
+        self.heads = head_height(poses)
+        self.rearing = np.zeros((poses.n_frames, poses.n_individuals), dtype=bool)
+        for i in range(poses.n_individuals):
+            for a, b in rearing_bouts(self.heads[:, i], fps):
+                self.rearing[a:b, i] = True
+        self.zmax = float(self.hi[2])
+        arena_half = float(self.hi[0] - self.lo[0]) / 2
+        self.follow = poses.n_individuals == 1 and arena_half > self.FOLLOW_HALF_MM
+        self.half = self.FOLLOW_HALF_MM if self.follow else arena_half
+        self.proj = _Projector(self.half, self.zmax, size)
+        if self.follow:
+            self.track = _smooth_track(self.centre[:, 0, :2], max(1, int(round(fps))))
+        else:
+            mid = (self.lo[:2] + self.hi[:2]) / 2
+            self.track = np.repeat(mid[None], poses.n_frames, axis=0)
+        self.grid_step = _grid_step(2 * self.half)
+
+    def azimuth(self, row: int) -> float:
+        """Slow rotation: 8 degrees per second, starting at an oblique -35 degrees."""
+        return math.radians(-35.0 + 8.0 * row / self.fps)
+
+    def _floor(self, img: np.ndarray, az: float, c: np.ndarray) -> None:
+        import cv2
+
+        step, proj = self.grid_step, self.proj
+        x0, x1 = max(self.lo[0], c[0] - self.half), min(self.hi[0], c[0] + self.half)
+        y0, y1 = max(self.lo[1], c[1] - self.half), min(self.hi[1], c[1] + self.half)
+        segs = [np.array([[x, y0, 0], [x, y1, 0]])
+                for x in np.arange(math.ceil(x0 / step) * step, x1 + 1e-9, step)]
+        segs += [np.array([[x0, y, 0], [x1, y, 0]])
+                 for y in np.arange(math.ceil(y0 / step) * step, y1 + 1e-9, step)]
+        for seg in segs:
+            p = proj(seg, az).round().astype(np.int32)
+            cv2.line(img, tuple(p[0]), tuple(p[1]), (222, 222, 222), 1, cv2.LINE_AA)
+        pole = proj(np.array([[x0, y0, 0], [x0, y0, REARING_MM]]), az).round().astype(np.int32)
+        cv2.line(img, tuple(pole[0]), tuple(pole[1]), (120, 120, 120), 1, cv2.LINE_AA)
+        cv2.putText(img, f"{REARING_MM:g} mm", tuple(pole[1] + np.array([3, 4])),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.33, (100, 100, 100), 1, cv2.LINE_AA)
+
+    def draw(self, row: int) -> np.ndarray:
+        import cv2
+
+        w, h = self.size
+        img = np.full((h, w, 3), 250, dtype=np.uint8)
+        az = self.azimuth(row)
+        proj = self.proj
+        c = self.track[row]
+        proj.centre = np.array([c[0], c[1], self.zmax / 3])
+        aa = cv2.LINE_AA
+        self._floor(img, az, c)
+        lo = max(0, row - int(2 * self.fps))
+        for i in range(self.poses.n_individuals):
+            colour = _IND_COLOURS[i % len(_IND_COLOURS)]
+            trail = self.centre[lo:row + 1, i].copy()
+            trail = trail[~np.isnan(trail).any(axis=1)]
+            if len(trail) > 1:
+                trail[:, 2] = 0
+                cv2.polylines(img, [proj(trail, az).round().astype(np.int32)], False,
+                              (190, 190, 190), 1, aa)
+            pts = self.poses.coords[row, i]
+            ok = ~np.isnan(pts).any(axis=1)
+            if not ok.any():
+                continue
+            shadow = pts.copy()
+            shadow[:, 2] = 0
+            sp = proj(np.nan_to_num(shadow), az).round().astype(np.int32)
+            pp = proj(np.nan_to_num(pts), az).round().astype(np.int32)
+            for a, b in self.edges:
+                if ok[a] and ok[b]:
+                    cv2.line(img, tuple(sp[a]), tuple(sp[b]), (205, 205, 205), 3, aa)
+            for k in np.flatnonzero(ok):  # height drop lines
+                cv2.line(img, tuple(sp[k]), tuple(pp[k]), (210, 210, 210), 1, aa)
+            for a, b in self.edges:
+                if ok[a] and ok[b]:
+                    cv2.line(img, tuple(pp[a]), tuple(pp[b]), colour, 3, aa)
+            for k in np.flatnonzero(ok):
+                cv2.circle(img, tuple(pp[k]), 5, _height_colour(pts[k, 2], self.zmax), -1, aa)
+                cv2.circle(img, tuple(pp[k]), 5, (60, 60, 60), 1, aa)
+        font = cv2.FONT_HERSHEY_SIMPLEX
+        frame_no = int(self.poses.frame_indices[row])
+        cv2.putText(img, f"frame {frame_no}  t={row / self.fps:5.2f} s", (8, 18), font, 0.45,
+                    (40, 40, 40), 1, aa)
+        y = 36
+        for i in range(self.poses.n_individuals):
+            hh = self.heads[row, i]
+            label = "head" if self.poses.n_individuals == 1 else self.poses.individuals[i]
+            text = f"{label}: {hh:5.1f} mm" if np.isfinite(hh) else f"{label}: -"
+            if self.rearing[row, i]:
+                text += "  REARING"
+            cv2.putText(img, text, (8, y), font, 0.45,
+                        (0, 90, 230) if self.rearing[row, i] else (40, 40, 40), 1, aa)
+            y += 17
+        cv2.putText(img, f"grid {self.grid_step:g} mm", (8, h - 8), font, 0.38,
+                    (120, 120, 120), 1, aa)
+        return img
+
+
+def _video_frames(video: str | Path | None, wanted: np.ndarray
+                  ) -> tuple[Callable[[], np.ndarray | None], float | None, bool]:
+    """A reader returning the BGR frame of each wanted frame number in turn."""
+    import cv2
+
+    if video is None:
+        return (lambda: None), None, False
+    cap = cv2.VideoCapture(str(video))
+    if not cap.isOpened():
+        logger.warning("Cannot read video %s: drawing the 3D view only.", video)
+        return (lambda: None), None, False
+    fps = cap.get(cv2.CAP_PROP_FPS) or None
+    ok, first = cap.read()
+    if not ok:
+        logger.warning("Cannot decode video %s: drawing the 3D view only.", video)
+        cap.release()
+        return (lambda: None), None, False
+    state = {"pos": 0, "frame": first, "i": 0}
+
+    def next_frame() -> np.ndarray | None:
+        if state["i"] >= len(wanted):
+            return None
+        target = int(wanted[state["i"]])
+        state["i"] += 1
+        if target < state["pos"]:  # frames out of order: seek
+            cap.set(cv2.CAP_PROP_POS_FRAMES, target)
+            ok, frame = cap.read()
+            state["pos"], state["frame"] = target, frame if ok else None
+        while state["pos"] < target and state["frame"] is not None:
+            ok = cap.grab() if state["pos"] + 1 < target else False
+            if ok:
+                state["pos"] += 1
+                continue
+            ok, frame = cap.read()
+            state["pos"] += 1
+            state["frame"] = frame if ok else None
+        return state["frame"]
+
+    return next_frame, fps, True
+
+
+def render_video(
+    poses: Poses,
+    path: str | Path,
+    *,
+    video: str | Path | None = None,
+    max_frames: int | None = None,
+    fps: float | None = None,
+    height: int = 360,
+) -> Path:
+    """Write an mp4: the original frame (if readable) beside the rotating 3D skeleton.
+
+    Parameters
+    ----------
+    poses
+        3D poses (mm, floor at z = 0).
+    path
+        The mp4 to write (atomically).
+    video
+        The original video; missing or unreadable: the 3D view alone (warned).
+    max_frames
+        Render only the first ``max_frames`` rows.
+    fps
+        Frame rate of the output (default: the poses', else the video's).
+    height
+        Output height in pixels; the 3D panel is square.
+
+    Returns
+    -------
+    Path
+        The mp4 written.
+    """
+    import cv2
+    import imageio_ffmpeg
+
+    n = poses.n_frames if max_frames is None else min(poses.n_frames, int(max_frames))
+    if n == 0:
+        from dlc_lifter.errors import PoseFileError
+
+        raise PoseFileError(f"{poses.meta.source}: no frames to render.")
+    height = int(height) // 2 * 2
+    rows = np.arange(n)
+    read, video_fps, have_video = _video_frames(video, np.asarray(poses.frame_indices)[rows])
+    fps = _fps_of(poses, fps, video_fps)
+    canvas = _SkeletonCanvas(poses, (height, height), fps)
+    vid_w = 0
+    if have_video and video is not None:
+        cap = cv2.VideoCapture(str(video))
+        vw, vh = cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
+        cap.release()
+        vid_w = int(round(vw * height / vh / 2)) * 2 if vw and vh else height
+    size = (vid_w + height, height)
+    out = Path(path)
+    with _atomic_path(out) as tmp:
+        writer = imageio_ffmpeg.write_frames(
+            str(tmp), size, fps=fps, codec="libx264", pix_fmt_in="rgb24", quality=6,
+            macro_block_size=2, ffmpeg_log_level="error",
+            output_params=["-preset", "veryfast", "-f", "mp4"],
+        )
+        writer.send(None)
+        try:
+            for row in tqdm(rows, desc="rendering 3D video", unit="frame", leave=False):
+                panel = canvas.draw(int(row))
+                if vid_w:
+                    frame = read()
+                    if frame is None:
+                        left = np.full((height, vid_w, 3), 30, dtype=np.uint8)
+                    else:
+                        left = cv2.resize(frame, (vid_w, height), interpolation=cv2.INTER_AREA)
+                    panel = np.concatenate([left, panel], axis=1)
+                writer.send(np.ascontiguousarray(panel[..., ::-1]))
+        finally:
+            writer.close()
+    return out
+
+
+# --------------------------------------------------------------------------- all
+def plot_paths(output_3d: str | Path, out_dir: str | Path | None = None) -> list[Path]:
+    """The files :func:`plot_lifted` writes for ``output_3d`` (mp4, heights, trajectory)."""
+    src = Path(output_3d)
+    folder = Path(out_dir) if out_dir is not None else src.parent
+    return [folder / f"{src.stem}{suffix}"
+            for suffix in ("_3d.mp4", "_heights.png", "_trajectory.png")]
+
+
+def plot_lifted(
+    output_3d: str | Path,
+    *,
+    video: str | Path | None = None,
+    out_dir: str | Path | None = None,
+    max_frames: int | None = None,
+    fps: float | None = None,
+) -> list[Path]:
+    """Write the 3D video and the height and trajectory plots of a lifted 3D file.
+
+    Parameters
+    ----------
+    output_3d
+        A ``*_lifted3d.h5`` (or ``.csv``) file.
+    video
+        The original video to show beside the 3D view; default: the video the file's
+        metadata names, if it exists. Unreadable: 3D view alone, with a warning.
+    out_dir
+        Folder for the plots; default: the 3D file's folder.
+    max_frames
+        Render at most this many frames of video (the PNGs use all frames).
+    fps
+        Frame rate, if the file and video do not give it.
+
+    Returns
+    -------
+    list of Path
+        ``<stem>_3d.mp4``, ``<stem>_heights.png``, ``<stem>_trajectory.png``.
+    """
+    src = Path(output_3d)
+    poses = read_lifted(src)
+    folder = Path(out_dir) if out_dir is not None else src.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    if video is None and poses.meta.video and Path(poses.meta.video).is_file():
+        video = poses.meta.video
+    if video is not None and not Path(video).is_file():
+        logger.warning("Video %s does not exist: drawing the 3D view only.", video)
+        video = None
+    if fps is None and not poses.meta.fps and video is not None:
+        import cv2
+
+        cap = cv2.VideoCapture(str(video))
+        fps = cap.get(cv2.CAP_PROP_FPS) or None
+        cap.release()
+    fps = _fps_of(poses, fps)
+    mp4, heights, trajectory = plot_paths(src, folder)
+    files = [
+        render_video(poses, mp4, video=video, max_frames=max_frames, fps=fps),
+        plot_heights(poses, heights, fps=fps),
+        plot_trajectory(poses, trajectory, fps=fps),
+    ]
+    for f in files:
+        logger.info("Wrote %s", f)
+    return files

@@ -1,0 +1,116 @@
+"""``dlc-lifter info`` and ``dlc-lifter catalogue``: pose files and the landmark catalogue."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import typer
+
+from dlc_lifter.errors import DLCLifterError
+
+__all__ = ["catalogue_command", "info_command", "register"]
+
+logger = logging.getLogger(__name__)
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+            for r in rows]
+    return "\n".join(out)
+
+
+def info_command(
+    file: Path = typer.Argument(..., help="DLC .h5/.csv, SLEAP .slp/.h5 or NWB pose file."),
+    config: Path | None = typer.Option(
+        None, "--config", "-c", help="DeepLabCut config.yaml (for pcutoff and skeleton)."),
+    keypoint_map: Path | None = typer.Option(
+        None, "--keypoint-map", "-m", help="YAML mapping 'your_name: catalogue_name'."),
+    pcutoff: float | None = typer.Option(
+        None, "--pcutoff", help="Likelihood cutoff (default: the config's, else 0.6)."),
+) -> None:
+    """Show a pose file's format, frames, individuals, keypoints and their catalogue names."""
+    from dlc_lifter.io import DEFAULT_PCUTOFF, read_dlc_config, read_poses
+    from dlc_lifter.mouse.catalogue import UnknownKeypointError, load_mapping, map_keypoints
+
+    cfg = read_dlc_config(config) if config is not None else None
+    poses = read_poses(file, config=cfg)
+    mapping = None
+    if keypoint_map is not None:
+        try:
+            mapping = load_mapping(keypoint_map)
+        except (FileNotFoundError, ValueError, UnknownKeypointError) as exc:
+            raise DLCLifterError(str(exc)) from None
+    try:
+        mapped = map_keypoints(poses.keypoints, mapping, strict=False, source=str(file))
+    except ValueError as exc:
+        raise DLCLifterError(str(exc)) from None
+    cutoff = pcutoff if pcutoff is not None else (cfg.pcutoff if cfg else DEFAULT_PCUTOFF)
+    m = poses.meta
+    lines = [
+        f"File:        {file}",
+        f"Format:      {m.source_format}  ({poses.ndim}D, {m.units}, frame {m.frame})",
+        f"Scorer:      {m.scorer}",
+        f"Frames:      {poses.n_frames} (frame {int(poses.frame_indices[0])}.."
+        f"{int(poses.frame_indices[-1])})",
+        f"fps:         {m.fps if m.fps else 'unknown'}",
+        f"Image size:  {m.image_size if m.image_size else 'unknown'}",
+        f"Video:       {m.video or 'unknown'}",
+        f"Individuals: {poses.n_individuals} ({', '.join(poses.individuals)})",
+        f"Keypoints:   {poses.n_keypoints}, {len(mapped)} mapped to the catalogue",
+        "",
+    ]
+    typer.echo("\n".join(lines))
+    missing = poses.missing
+    conf = poses.confidence
+    rows = []
+    for k, kp in enumerate(poses.keypoints):
+        miss = missing[:, :, k]
+        c = conf[:, :, k]
+        below = np.where(np.isnan(c), False, c < cutoff)
+        rows.append([kp, mapped.get(kp, "UNMAPPED"), f"{miss.mean():.1%}",
+                     f"{below.mean():.1%}"])
+    typer.echo(_table(["keypoint", "catalogue", "missing", f"p<{cutoff:g}"], rows))
+    unmapped = [k for k in poses.keypoints if k not in mapped]
+    if unmapped:
+        typer.echo(
+            f"\nUnmapped keypoints: {', '.join(unmapped)}. Map them with --keypoint-map "
+            "map.yaml ('name: catalogue_name', or 'name: null' to drop); "
+            "'dlc-lifter catalogue' lists the names.")
+
+
+def catalogue_command(
+    set_name: str | None = typer.Option(
+        None, "--set", "-s", help="Show only this named keypoint set."),
+) -> None:
+    """List the mouse landmark catalogue and the named keypoint sets."""
+    from dlc_lifter.mouse.catalogue import KEYPOINT_SETS, LANDMARKS
+
+    if set_name is not None:
+        if set_name not in KEYPOINT_SETS:
+            raise DLCLifterError(
+                f"No keypoint set named '{set_name}'. Sets: {', '.join(KEYPOINT_SETS)}.")
+        wanted = set(KEYPOINT_SETS[set_name])
+        landmarks = [lm for lm in LANDMARKS if lm.name in wanted]
+        typer.echo(f"Keypoint set '{set_name}' ({len(landmarks)} landmarks):")
+    else:
+        landmarks = list(LANDMARKS)
+        typer.echo(f"Mouse landmark catalogue ({len(landmarks)} landmarks):")
+    rows = [[str(i), lm.name, lm.region, lm.kind, lm.description]
+            for i, lm in enumerate(landmarks)]
+    typer.echo(_table(["#", "name", "region", "kind", "description"], rows))
+    if set_name is None:
+        typer.echo("\nNamed sets:")
+        for name, names in KEYPOINT_SETS.items():
+            typer.echo(f"  {name} ({len(names)}): {', '.join(names)}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``info`` and ``catalogue`` verbs to the CLI."""
+    app.command("info")(info_command)
+    app.command("catalogue")(catalogue_command)

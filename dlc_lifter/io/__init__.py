@@ -1,0 +1,55 @@
+"""Reading 2D/3D pose files (DeepLabCut, SLEAP, NWB), videos and DLC configs; writing 3D.
+
+See ``docs/formats.md`` for the exact layouts read and written.
+"""
+
+from __future__ import annotations
+
+from dlc_lifter._atomic import OutputNotWritableError, atomic_output
+from dlc_lifter.io.config import DEFAULT_PCUTOFF, ConfigError, DLCConfig, read_dlc_config
+from dlc_lifter.io.dlc import (
+    DLC_KEY,
+    lifted_output_path,
+    meta_pickle_path,
+    read_dlc_csv,
+    read_dlc_h5,
+    read_lifted_likelihood,
+    write_dlc_3d,
+)
+from dlc_lifter.io.nwb import read_nwb, write_nwb_3d
+from dlc_lifter.io.read import SUPPORTED_EXTENSIONS, detect_format, read_poses
+from dlc_lifter.io.sleap import (
+    read_sleap_analysis_h5,
+    read_slp,
+    write_sleap_analysis_3d,
+    write_slp_3d,
+)
+from dlc_lifter.io.video import VideoReader, open_video, video_info
+
+__all__ = [
+    "DEFAULT_PCUTOFF",
+    "DLC_KEY",
+    "SUPPORTED_EXTENSIONS",
+    "ConfigError",
+    "DLCConfig",
+    "OutputNotWritableError",
+    "VideoReader",
+    "atomic_output",
+    "detect_format",
+    "lifted_output_path",
+    "meta_pickle_path",
+    "open_video",
+    "read_dlc_config",
+    "read_dlc_csv",
+    "read_dlc_h5",
+    "read_lifted_likelihood",
+    "read_nwb",
+    "read_poses",
+    "read_sleap_analysis_h5",
+    "read_slp",
+    "video_info",
+    "write_dlc_3d",
+    "write_nwb_3d",
+    "write_sleap_analysis_3d",
+    "write_slp_3d",
+]

@@ -1,0 +1,119 @@
+"""Helpers shared by the readers and writers of :mod:`dlc_lifter.io`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from dlc_lifter.errors import PoseFileError
+from dlc_lifter.poses import Poses
+
+logger = logging.getLogger("dlc_lifter.io")
+
+#: Video file extensions searched for beside pose files.
+VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".mpg", ".mpeg", ".m4v", ".wmv")
+
+
+def check_input_file(path: str | Path) -> Path:
+    """Return ``path`` as a Path after checking it is a non-empty file.
+
+    Raises
+    ------
+    PoseFileError
+        When the file is missing, a folder, or empty.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise PoseFileError(
+            f"Pose file {p} does not exist. Check the path (relative paths start from "
+            f"{Path.cwd()}).")
+    if p.is_dir():
+        raise PoseFileError(
+            f"{p} is a folder, not a pose file. Pass a DLC .h5/.csv, SLEAP .slp/.h5 or "
+            "NWB file.")
+    if p.stat().st_size == 0:
+        raise PoseFileError(
+            f"Pose file {p} is empty (0 bytes). Re-export it from DeepLabCut / SLEAP.")
+    return p
+
+
+def check_poses(poses: Poses, path: str | Path) -> Poses:
+    """Validate poses just read: frames present, not all missing.
+
+    Logs a warning for each keypoint that is missing in every frame (for every
+    individual) and raises when every keypoint is.
+
+    Raises
+    ------
+    PoseFileError
+        When there are no frames, no keypoints, or every keypoint is missing in
+        every frame.
+    """
+    if poses.n_frames == 0:
+        raise PoseFileError(
+            f"{path} holds no frames. Run the pose estimation again or pass another file.")
+    if poses.n_keypoints == 0:
+        raise PoseFileError(f"{path} holds no keypoints (bodyparts / nodes).")
+    present = ~poses.missing  # (F, I, K)
+    kp_present = present.any(axis=(0, 1))
+    if not kp_present.any():
+        raise PoseFileError(
+            f"{path}: every keypoint is missing (NaN) in every frame; there is nothing "
+            "to lift. Check that the file holds predictions or labels.")
+    empty = [k for k, ok in zip(poses.keypoints, kp_present, strict=True) if not ok]
+    if empty:
+        logger.warning("%s: keypoint(s) %s are missing (NaN) in every frame.",
+                       path, ", ".join(empty))
+    return poses
+
+
+def duplicate_names(names: list[str]) -> list[str]:
+    """Names that occur more than once, sorted."""
+    seen: set[str] = set()
+    dupes: set[str] = set()
+    for n in names:
+        (dupes if n in seen else seen).add(n)
+    return sorted(dupes)
+
+
+def find_video(stem: str, folders: list[Path]) -> Path | None:
+    """Find a video whose file stem is ``stem`` or a prefix of it in ``folders``."""
+    best: Path | None = None
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for cand in sorted(folder.iterdir()):
+            if cand.suffix.lower() in VIDEO_EXTENSIONS and cand.is_file() and (
+                    stem == cand.stem or stem.startswith(cand.stem)):
+                if best is None or len(cand.stem) > len(best.stem):
+                    best = cand
+        if best is not None:
+            return best
+    return None
+
+
+def fill_video_info(poses: Poses) -> None:
+    """Fill ``fps`` and ``image_size`` from ``meta.video`` when it exists and they are unknown."""
+    meta = poses.meta
+    if not meta.video or (meta.fps is not None and meta.image_size is not None):
+        return
+    if not Path(meta.video).is_file():
+        return
+    from dlc_lifter.io.video import video_info
+
+    try:
+        info = video_info(meta.video)
+    except Exception as exc:  # noqa: BLE001 - metadata is a bonus
+        logger.debug("Could not read video %s: %s", meta.video, exc)
+        return
+    if meta.fps is None and info.get("fps"):
+        meta.fps = float(info["fps"])
+    if meta.image_size is None and info.get("size"):
+        meta.image_size = tuple(info["size"])  # type: ignore[assignment]
+
+
+def as_float(a: object) -> np.ndarray:
+    """``np.asarray(a, float64)``."""
+    return np.asarray(a, dtype=np.float64)

@@ -1,0 +1,145 @@
+"""Reading DeepLabCut project ``config.yaml`` files without modifying them."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dlc_lifter.errors import DLCLifterError
+
+__all__ = ["DEFAULT_PCUTOFF", "ConfigError", "DLCConfig", "read_dlc_config"]
+
+logger = logging.getLogger(__name__)
+
+#: DeepLabCut's default likelihood cutoff.
+DEFAULT_PCUTOFF = 0.6
+
+
+class ConfigError(DLCLifterError, ValueError):
+    """A DeepLabCut config file is missing or unreadable."""
+
+
+@dataclass
+class DLCConfig:
+    """The parts of a DeepLabCut project config dlc-lifter uses.
+
+    Attributes
+    ----------
+    path
+        The ``config.yaml`` read.
+    task, scorer, project_path
+        Project identity (``Task``, ``scorer``, ``project_path``).
+    bodyparts
+        Single-animal bodyparts; for multi-animal projects DLC writes ``MULTI!`` and
+        this holds ``multianimalbodyparts``.
+    multianimalproject
+        Whether the project is multi-animal.
+    multianimalbodyparts, uniquebodyparts, individuals
+        Multi-animal project definitions (empty otherwise).
+    skeleton
+        Pairs of bodypart names.
+    pcutoff
+        Likelihood cutoff for plotting (DLC default 0.6).
+    video_sets
+        Video paths of the project (keys of ``video_sets``).
+    raw
+        The whole YAML mapping as read.
+    """
+
+    path: Path
+    task: str | None = None
+    scorer: str | None = None
+    project_path: str | None = None
+    bodyparts: list[str] = field(default_factory=list)
+    multianimalproject: bool = False
+    multianimalbodyparts: list[str] = field(default_factory=list)
+    uniquebodyparts: list[str] = field(default_factory=list)
+    individuals: list[str] = field(default_factory=list)
+    skeleton: list[tuple[str, str]] = field(default_factory=list)
+    pcutoff: float = DEFAULT_PCUTOFF
+    video_sets: list[str] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def all_bodyparts(self) -> list[str]:
+        """Every bodypart the project tracks (multi-animal plus unique ones)."""
+        return list(dict.fromkeys([*self.bodyparts, *self.uniquebodyparts]))
+
+
+def _names(value: Any) -> list[str]:
+    if value is None or isinstance(value, str):
+        return []
+    return [str(v) for v in value]
+
+
+def read_dlc_config(path: str | Path) -> DLCConfig:
+    """Read a DeepLabCut ``config.yaml`` (or the project folder holding it).
+
+    The file is only read: DeepLabCut's own ``read_config`` rewrites configs, so it
+    is never called.
+
+    Parameters
+    ----------
+    path
+        ``config.yaml`` or the project folder.
+
+    Returns
+    -------
+    DLCConfig
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing, not YAML, or not a mapping.
+    """
+    p = Path(path)
+    if p.is_dir():
+        p = p / "config.yaml"
+    if not p.is_file():
+        raise ConfigError(
+            f"DeepLabCut config {p} does not exist. Pass the project's config.yaml.")
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"DeepLabCut config {p} is not valid YAML ({exc}). Fix the file or pass the "
+            "project's config.yaml.") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            f"DeepLabCut config {p} is not a YAML mapping. Pass the project's config.yaml.")
+    multi = bool(raw.get("multianimalproject") or False)
+    ma_bodyparts = _names(raw.get("multianimalbodyparts"))
+    bodyparts = _names(raw.get("bodyparts"))
+    if multi and not bodyparts:  # "MULTI!"
+        bodyparts = ma_bodyparts
+    skeleton = []
+    for edge in raw.get("skeleton") or []:
+        if isinstance(edge, (list, tuple)) and len(edge) == 2:
+            skeleton.append((str(edge[0]), str(edge[1])))
+    pcutoff = raw.get("pcutoff")
+    try:
+        pcutoff = DEFAULT_PCUTOFF if pcutoff is None else float(pcutoff)
+    except (TypeError, ValueError):
+        logger.warning("%s: pcutoff %r is not a number; using %s.", p, pcutoff,
+                       DEFAULT_PCUTOFF)
+        pcutoff = DEFAULT_PCUTOFF
+    video_sets = raw.get("video_sets") or {}
+    return DLCConfig(
+        path=p,
+        task=None if raw.get("Task") is None else str(raw.get("Task")),
+        scorer=None if raw.get("scorer") is None else str(raw.get("scorer")),
+        project_path=None if raw.get("project_path") is None else str(raw["project_path"]),
+        bodyparts=bodyparts,
+        multianimalproject=multi,
+        multianimalbodyparts=ma_bodyparts,
+        uniquebodyparts=_names(raw.get("uniquebodyparts")),
+        individuals=_names(raw.get("individuals")),
+        skeleton=skeleton,
+        pcutoff=pcutoff,
+        video_sets=[str(v) for v in video_sets] if isinstance(video_sets, dict) else [],
+        raw=raw,
+    )

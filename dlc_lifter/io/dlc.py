@@ -1,0 +1,414 @@
+"""DeepLabCut files: ``analyze_videos`` / labelled-data ``.h5`` and ``.csv``, 3D output."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import pickle
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dlc_lifter._atomic import atomic_output, check_writable
+from dlc_lifter.errors import PoseFileError
+from dlc_lifter.io._common import check_input_file, find_video
+from dlc_lifter.poses import Poses
+
+__all__ = [
+    "DLC_KEY",
+    "LIKELIHOOD_KEY",
+    "lifted_output_path",
+    "meta_pickle_path",
+    "read_dlc_csv",
+    "read_dlc_h5",
+    "write_dlc_3d",
+]
+
+logger = logging.getLogger(__name__)
+
+#: The HDF5 key DeepLabCut writes its tables under.
+DLC_KEY = "df_with_missing"
+#: Plain HDF5 dataset (not a pandas table, so ``pd.read_hdf(path)`` still works without a
+#: key) holding the ``(frames, individuals, keypoints)`` confidence of a 3D output.
+LIKELIHOOD_KEY = "likelihood"
+_PREFERRED_KEYS = ("/df_with_missing", "/tracks")
+
+
+# ----------------------------------------------------------------------------- reading
+def _dataframe_to_poses(df: pd.DataFrame, path: Path, fmt: str) -> Poses:
+    if not isinstance(df, pd.DataFrame):
+        raise PoseFileError(
+            f"{path} holds a pandas {type(df).__name__}, not a DeepLabCut table. Pass the "
+            "file analyze_videos or the labelling GUI wrote.")
+    if df.columns.nlevels in (3, 4) and df.columns.duplicated().any():
+        cols = df.columns[df.columns.duplicated()]
+        dupes = sorted({str(c[-2]) for c in cols})
+        raise PoseFileError(
+            f"{path}: bodypart(s) {', '.join(dupes)} appear more than once. Give every "
+            "bodypart a unique name in config.yaml and re-export the file.")
+    try:
+        poses = Poses.from_dataframe(df, source=str(path))
+    except PoseFileError:
+        raise
+    except ValueError as exc:
+        raise PoseFileError(f"{path}: {exc}") from None
+    coords_level = {str(c) for c in df.columns.get_level_values(-1)}
+    is_labels = "likelihood" not in coords_level and not poses.is_3d and (
+        path.name.startswith("CollectedData") or "image_paths" in poses.meta.extra)
+    poses.meta.source_format = "dlc-labels" if is_labels else fmt
+    return poses
+
+
+def _fill_dlc_meta(poses: Poses, path: Path) -> Poses:
+    """fps / image size / video from DLC's ``_meta.pickle`` and a video beside the file."""
+    meta = poses.meta
+    stem = path.stem
+    base = stem[: -len("_filtered")] if stem.endswith("_filtered") else stem
+    for cand in (path.with_name(f"{base}_meta.pickle"), path.with_name(f"{stem}_meta.pickle")):
+        if cand.is_file():
+            try:
+                with cand.open("rb") as fh:
+                    data = pickle.load(fh)
+                data = data.get("data", data) if isinstance(data, dict) else {}
+            except Exception as exc:  # noqa: BLE001 - metadata is a bonus
+                logger.debug("Could not read %s: %s", cand, exc)
+                continue
+            fps = data.get("fps")
+            if fps:
+                meta.fps = float(fps)
+            dims = data.get("frame_dimensions")
+            if dims is not None and len(dims) >= 2:
+                meta.image_size = (int(dims[1]), int(dims[0]))  # DLC stores (h, w)
+            break
+    if meta.source_format == "dlc-labels":
+        paths = meta.extra.get("image_paths") or []
+        if paths and meta.image_size is None:
+            img = path.parent / Path(paths[0]).name
+            if img.is_file():
+                import cv2
+
+                arr = cv2.imread(str(img), cv2.IMREAD_UNCHANGED)
+                if arr is not None:
+                    meta.image_size = (int(arr.shape[1]), int(arr.shape[0]))
+        return poses
+    if meta.video is None:
+        folders = [path.parent, path.parent.parent / "videos", path.parent.parent]
+        video = find_video(base, folders)
+        if video is not None:
+            meta.video = str(video)
+    return poses
+
+
+def _pick_key(path: Path, keys: list[str], key: str | None) -> str:
+    if key is not None:
+        want = key if key.startswith("/") else f"/{key}"
+        if want not in keys:
+            raise PoseFileError(
+                f"{path} has no table '{key}'; its tables are {', '.join(keys)}. Pass one "
+                "of those as key.")
+        return want
+    if len(keys) == 1:
+        return keys[0]
+    for k in _PREFERRED_KEYS:
+        if k in keys:
+            return k
+    raise PoseFileError(
+        f"{path} holds several pandas tables ({', '.join(keys)}); pass key= (--key) to say "
+        "which one holds the poses.")
+
+
+def read_dlc_h5(path: str | Path, *, key: str | None = None) -> Poses:
+    """Read a DeepLabCut ``.h5`` (``analyze_videos``, ``_filtered``, labelled data, 3D).
+
+    Parameters
+    ----------
+    path
+        The file.
+    key
+        HDF5 key; default: the only table, else ``df_with_missing``, else ``tracks``.
+
+    Raises
+    ------
+    PoseFileError
+        When the file holds no pandas table or the table is not DLC's layout.
+    """
+    p = check_input_file(path)
+    try:
+        with pd.HDFStore(p, mode="r") as store:
+            keys = list(store.keys())
+            if not keys:
+                raise PoseFileError(
+                    f"{p} is an HDF5 file but holds no pandas table, so it is not a "
+                    "DeepLabCut pose file. Pass the .h5 that analyze_videos wrote (tracklet "
+                    "pickles must first be converted with convert_raw_tracks_to_h5).")
+            k = _pick_key(p, keys, key)
+            df = store.get(k)
+    except PoseFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pytables raises many kinds
+        raise PoseFileError(
+            f"{p} cannot be read as a pandas HDF5 file ({type(exc).__name__}: {exc}). "
+            "Pass a DeepLabCut .h5 output.") from None
+    poses = _dataframe_to_poses(df, p, "dlc-h5")
+    if poses.is_3d:
+        _attach_likelihood(poses, p)
+    return _fill_dlc_meta(poses, p)
+
+
+def _attach_likelihood(poses: Poses, path: Path) -> None:
+    """Restore confidence / frame / units a :func:`write_dlc_3d` output carries."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as fh:
+            ds = fh.get(LIKELIHOOD_KEY)
+            if not isinstance(ds, h5py.Dataset) or ds.shape != poses.confidence.shape:
+                return
+            names = [str(k) for k in ds.attrs.get("keypoints", [])]
+            if names and names != list(poses.keypoints):
+                return
+            poses.confidence = np.where(poses.missing, np.nan, ds[()].astype(np.float64))
+            poses.meta.units = str(ds.attrs.get("units", poses.meta.units))
+            poses.meta.frame = str(ds.attrs.get("frame", poses.meta.frame))
+            imp = fh.get("imputed")
+            if isinstance(imp, h5py.Dataset) and imp.shape == ds.shape:
+                poses.meta.extra["imputed"] = imp[()].astype(bool)
+    except OSError as exc:  # pragma: no cover - metadata is a bonus
+        logger.debug("Could not read likelihood of %s: %s", path, exc)
+
+
+def _csv_layout(path: Path) -> tuple[int, int]:
+    """Number of header rows and index columns of a DLC csv."""
+    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+        rows = [row for _, row in zip(range(6), csv.reader(fh), strict=False)]
+    firsts = [r[0].strip().lower() if r else "" for r in rows]
+    bad = PoseFileError(
+        f"{path} does not start with DeepLabCut's header rows (scorer, [individuals,] "
+        "bodyparts, coords). Pass a csv written by DeepLabCut (analyze_videos with "
+        "save_as_csv=True or the labelling GUI).")
+    if not firsts or firsts[0] != "scorer" or "coords" not in firsts:
+        raise bad
+    n_header = firsts.index("coords") + 1
+    expected = (["scorer", "bodyparts", "coords"],
+                ["scorer", "individuals", "bodyparts", "coords"])
+    if firsts[:n_header] not in expected:
+        raise bad
+    coords_row = rows[n_header - 1]
+    n_index = 1
+    while n_index < len(coords_row) and coords_row[n_index].strip() == "":
+        n_index += 1
+    if n_index >= len(coords_row):
+        raise bad
+    widths = {len(r) for r in rows[:n_header]}
+    if len(widths) != 1:
+        raise PoseFileError(
+            f"{path}: the header rows have different numbers of columns ({sorted(widths)}); "
+            "the file is truncated or was edited by hand. Re-export it from DeepLabCut.")
+    columns = list(zip(*(r[n_index:] for r in rows[:n_header]), strict=True))
+    seen: set[tuple[str, ...]] = set()
+    dupes = sorted({c[-2] for c in columns if c in seen or seen.add(c)})  # type: ignore[func-returns-value]
+    if dupes:
+        raise PoseFileError(
+            f"{path}: bodypart(s) {', '.join(dupes)} appear more than once. Give every "
+            "bodypart a unique name in config.yaml and re-export the file.")
+    return n_header, n_index
+
+
+def read_dlc_csv(path: str | Path) -> Poses:
+    """Read a DeepLabCut ``.csv`` (3 or 4 header rows; 1 or 3 index columns).
+
+    Raises
+    ------
+    PoseFileError
+        When the header is not DLC's.
+    """
+    p = check_input_file(path)
+    n_header, n_index = _csv_layout(p)
+    try:
+        df = pd.read_csv(p, header=list(range(n_header)), index_col=list(range(n_index)))
+    except Exception as exc:  # noqa: BLE001 - pandas raises many kinds
+        raise PoseFileError(
+            f"{p} cannot be parsed as a DeepLabCut csv ({type(exc).__name__}: {exc}). "
+            "Re-export it from DeepLabCut.") from None
+    df.columns = df.columns.set_names(
+        ["scorer", "bodyparts", "coords"] if n_header == 3
+        else ["scorer", "individuals", "bodyparts", "coords"])
+    non_numeric = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
+    if non_numeric:
+        bad = [c for c in non_numeric
+               if pd.to_numeric(df[c], errors="coerce").isna().sum() > df[c].isna().sum()]
+        if bad:
+            raise PoseFileError(
+                f"{p}: column {'/'.join(map(str, bad[0]))} holds text where numbers are "
+                "expected; the header is broken or rows were edited. Re-export the file.")
+    return _fill_dlc_meta(_dataframe_to_poses(df, p, "dlc-csv"), p)
+
+
+# ----------------------------------------------------------------------------- naming
+def lifted_output_path(
+    poses_path: str | Path,
+    destfolder: str | Path | None = None,
+    *,
+    suffix: str = ".h5",
+) -> Path:
+    """DeepLabCut-style name of the 3D output for a 2D pose file.
+
+    A DLC output's stem already is ``<video stem><scorer>[_filtered]``, so the result is
+    ``<stem>_lifted3d<suffix>``: ``m3v1mp4DLC_resnet50_..._30000.h5`` ->
+    ``m3v1mp4DLC_resnet50_..._30000_lifted3d.h5``; ``clip.predictions.slp`` ->
+    ``clip.predictions_lifted3d.h5``; ``x.nwb`` -> ``x_lifted3d.h5``.
+
+    Parameters
+    ----------
+    poses_path
+        The 2D pose file.
+    destfolder
+        Output folder (default: the pose file's folder), like DLC's ``destfolder``.
+    suffix
+        ``.h5``, ``.csv``, ``.nwb``, ``.slp``...
+    """
+    p = Path(poses_path)
+    if not suffix.startswith("."):
+        suffix = f".{suffix}"
+    folder = Path(destfolder) if destfolder is not None else p.parent
+    return folder / f"{p.stem}_lifted3d{suffix}"
+
+
+def meta_pickle_path(output: str | Path) -> Path:
+    """``<stem>_meta.pickle`` beside an output, as DeepLabCut names it."""
+    p = Path(output)
+    return p.with_name(f"{p.stem}_meta.pickle")
+
+
+# ----------------------------------------------------------------------------- writing
+def _version() -> str:
+    try:
+        from dlc_lifter import __version__
+    except ImportError:  # pragma: no cover
+        return "unknown"
+    return str(__version__)
+
+
+def _dlc_3d_frame(poses3d: Poses) -> pd.DataFrame:
+    df = poses3d.to_dataframe(likelihood=False)
+    df = df.astype(np.float64)
+    df.index = pd.Index(np.asarray(poses3d.frame_indices, dtype=np.int64))
+    return df
+
+
+def write_dlc_3d(
+    poses3d: Poses,
+    path: str | Path,
+    *,
+    overwrite: bool = False,
+    save_as_csv: bool = False,
+    meta: dict[str, Any] | None = None,
+) -> Path:
+    """Write 3D poses exactly like DeepLabCut's ``triangulate`` output.
+
+    The ``.h5`` holds one pandas table (``format="table"``) under key
+    ``df_with_missing``: float64 columns ``scorer / bodyparts / coords`` (``x, y, z``;
+    ``scorer / individuals / bodyparts / coords`` for multi-animal data), integer frame
+    index, no likelihood column. The confidence goes to a plain HDF5 dataset
+    ``likelihood`` (``(frames, individuals, keypoints)``, not a pandas table, so
+    ``pd.read_hdf(path)`` still works without a key) and to ``<stem>_meta.pickle``.
+
+    Parameters
+    ----------
+    poses3d
+        3D poses (mm).
+    path
+        Output ``.h5`` (a ``.csv`` path writes only the csv).
+    overwrite
+        Replace existing outputs.
+    save_as_csv
+        Also write ``<stem>.csv`` with the same header rows.
+    meta
+        Extra entries for the meta pickle (camera, model, ...).
+
+    Returns
+    -------
+    Path
+        The ``.h5`` (or ``.csv``) written.
+
+    Raises
+    ------
+    OutputExistsError, OutputNotWritableError
+        Before any work, when an output exists or the folder is not writable.
+    ValueError
+        When ``poses3d`` is not 3D.
+    """
+    if not poses3d.is_3d:
+        raise ValueError("write_dlc_3d needs 3D poses (coords with x, y, z).")
+    out = Path(path)
+    csv_only = out.suffix.lower() == ".csv"
+    h5_path = out if not csv_only else None
+    csv_path = out if csv_only else (out.with_suffix(".csv") if save_as_csv else None)
+    pickle_path = meta_pickle_path(out)
+    targets = [p for p in (h5_path, csv_path, pickle_path) if p is not None]
+    for t in targets:  # fail before any work
+        check_writable(t, overwrite=overwrite)
+    df = _dlc_3d_frame(poses3d)
+    if h5_path is not None:
+        with atomic_output(h5_path, overwrite=overwrite) as tmp:
+            df.to_hdf(tmp, key=DLC_KEY, format="table", mode="w")
+            import h5py
+
+            with h5py.File(tmp, "a") as fh:
+                ds = fh.create_dataset(LIKELIHOOD_KEY, data=np.asarray(
+                    poses3d.confidence, dtype=np.float64), compression="gzip")
+                ds.attrs["dims"] = "frames, individuals, keypoints"
+                ds.attrs["individuals"] = [str(i) for i in poses3d.individuals]
+                ds.attrs["keypoints"] = [str(k) for k in poses3d.keypoints]
+                ds.attrs["units"] = str(poses3d.meta.units)
+                ds.attrs["frame"] = str(poses3d.meta.frame)
+                imputed = poses3d.meta.extra.get("imputed")
+                if imputed is not None and np.shape(imputed) == poses3d.confidence.shape:
+                    fh.create_dataset("imputed", data=np.asarray(imputed, dtype=bool),
+                                      compression="gzip")
+    if csv_path is not None:
+        with atomic_output(csv_path, overwrite=overwrite) as tmp:
+            df.to_csv(tmp)
+    m = poses3d.meta
+    record: dict[str, Any] = {
+        "start": datetime.now(UTC).timestamp(),
+        "Scorer": m.scorer,
+        "fps": m.fps,
+        "nframes": poses3d.n_frames,
+        "frame_dimensions": None if m.image_size is None else (
+            m.image_size[1], m.image_size[0]),
+        "units": m.units,
+        "coordinate_frame": m.frame,
+        "camera": m.extra.get("camera"),
+        "model": m.extra.get("model"),
+        "source": m.source,
+        "source_format": m.source_format,
+        "video": m.video,
+        "dlc_lifter_version": _version(),
+        "bodyparts": list(poses3d.keypoints),
+        "individuals": list(poses3d.individuals),
+        "frame_indices": np.asarray(poses3d.frame_indices).copy(),
+        "likelihood": np.asarray(poses3d.confidence).copy(),
+        "imputed": m.extra.get("imputed"),
+        "extra": {k: v for k, v in m.extra.items() if k not in ("camera", "model", "imputed")},
+    }
+    if meta:
+        record.update(meta)
+    with atomic_output(pickle_path, overwrite=overwrite) as tmp:
+        with open(tmp, "wb") as fh:
+            pickle.dump({"data": record}, fh, pickle.HIGHEST_PROTOCOL)
+    logger.info("Wrote 3D poses to %s", out)
+    return out
+
+
+def read_lifted_likelihood(path: str | Path) -> np.ndarray | None:
+    """The ``likelihood`` dataset of a :func:`write_dlc_3d` output, if present."""
+    import h5py
+
+    with h5py.File(path, "r") as fh:
+        if LIKELIHOOD_KEY in fh and isinstance(fh[LIKELIHOOD_KEY], h5py.Dataset):
+            return np.asarray(fh[LIKELIHOOD_KEY][()], dtype=np.float64)
+    return None

@@ -1,0 +1,386 @@
+"""NWB files with ndx-pose ``PoseEstimation`` (e.g. DLC2NWB output): reading 2D/3D, writing 3D."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlc_lifter._atomic import atomic_output, check_writable
+from dlc_lifter.errors import PoseFileError
+from dlc_lifter.io._common import check_input_file, duplicate_names
+from dlc_lifter.poses import PoseMetadata, Poses
+
+__all__ = ["read_nwb", "write_nwb_3d"]
+
+logger = logging.getLogger(__name__)
+
+_FRAME_TEXT = {
+    "world": "Arena (world) frame in mm: right-handed, z up, floor at z = 0 "
+             "(dlc-lifter CONVENTIONS).",
+    "camera-floor": "Uncalibrated floor frame in mm: origin on the floor below the camera "
+                    "centre, x along the image's u axis (right), y along the image's upward "
+                    "direction (-v), z up (right-handed).",
+    "camera": "OpenCV camera frame in mm: x right, y down, z along the optical axis.",
+    "image": "Image pixels: (0, 0) is the top-left pixel centre, x right, y down (OpenCV).",
+}
+
+
+def _quiet_io(path: Path, mode: str) -> Any:
+    import ndx_pose  # noqa: F401 - registers the ndx-pose classes before reading
+    from pynwb import NWBHDF5IO
+
+    return NWBHDF5IO(str(path), mode, load_namespaces=True)
+
+
+def _pose_estimations(nwbfile: Any) -> list[Any]:
+    from ndx_pose import PoseEstimation
+
+    found = []
+    for module in nwbfile.processing.values():
+        for obj in module.data_interfaces.values():
+            if isinstance(obj, PoseEstimation) or type(obj).__name__ == "PoseEstimation":
+                found.append(obj)
+    if not found:
+        found = [o for o in nwbfile.objects.values() if isinstance(o, PoseEstimation)]
+    return found
+
+
+def _skeleton_of(pe: Any) -> tuple[list[str], list[tuple[int, int]]]:
+    sk = pe.fields.get("skeleton")
+    if sk is not None:
+        nodes = [str(n) for n in sk.nodes[:]]
+        edges = [] if sk.edges is None else [tuple(map(int, e)) for e in np.asarray(sk.edges[:])]
+        return nodes, edges
+    nodes_f = pe.fields.get("nodes")
+    edges_f = pe.fields.get("edges")
+    nodes = [] if nodes_f is None else [str(n) for n in nodes_f[:]]
+    edges = [] if edges_f is None else [tuple(map(int, e)) for e in np.asarray(edges_f[:])]
+    return nodes, edges
+
+
+_IND_PREFIX = re.compile(r"^(ind|individual|animal|mouse|subject|track)\d*$", re.IGNORECASE)
+
+
+def _split_names(series: list[str], nodes: list[str]) -> tuple[str | None, list[str], list[str]]:
+    """Strip an ``<individual>_`` prefix DLC2NWB puts on series (and node) names.
+
+    Returns the prefix (or ``None``), the keypoint names and the node names.
+    """
+    if series and all("_" in s for s in series):
+        prefixes = {s.split("_", 1)[0] for s in series}
+        if len(prefixes) == 1:
+            prefix = prefixes.pop()
+            stripped = [s.split("_", 1)[1] for s in series]
+            if _IND_PREFIX.match(prefix) or (nodes and set(stripped) <= set(nodes)):
+                nodes = [n.split("_", 1)[1] if n.startswith(f"{prefix}_") else n
+                         for n in nodes]
+                return prefix, stripped, nodes
+    return None, series, nodes
+
+
+def read_nwb(path: str | Path) -> Poses:
+    """Read every ndx-pose ``PoseEstimation`` of an NWB file.
+
+    Each ``PoseEstimation`` is one individual (DLC2NWB writes one per animal; an
+    ``<individual>_`` prefix on series names is stripped); each
+    ``PoseEstimationSeries`` is one keypoint. A single individual is named
+    ``individual0`` (its NWB name is kept in ``meta.extra["nwb_individuals"]``).
+    fps comes from the series' rate, or from regular timestamps that are not plain
+    frame numbers (DLC2NWB writes 0, 1, 2... when it could not read the video).
+
+    Raises
+    ------
+    PoseFileError
+        When the file is not NWB or has no PoseEstimation.
+    """
+    p = check_input_file(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            io = _quiet_io(p, "r")
+            nwbfile = io.read()
+    except Exception as exc:  # noqa: BLE001 - hdmf raises many kinds
+        raise PoseFileError(
+            f"{p} cannot be read as NWB ({type(exc).__name__}: {exc}). Pass an NWB file "
+            "written with ndx-pose (e.g. by DLC2NWB or SLEAP's NWB export).") from None
+    try:
+        pes = _pose_estimations(nwbfile)
+        if not pes:
+            raise PoseFileError(
+                f"{p} holds no ndx-pose PoseEstimation. Export the poses with DLC2NWB "
+                "(dlc2nwb.utils.convert_h5_to_nwb) or SLEAP's NWB export.")
+        pes.sort(key=lambda pe: pe.name)
+        return _read_pes(pes, p)
+    finally:
+        io.close()
+
+
+def _read_pes(pes: list[Any], p: Path) -> Poses:
+    ind_names: list[str] = []
+    per_ind: list[dict[str, Any]] = []
+    keypoints: list[str] = []
+    for pe in pes:
+        nodes, edges = _skeleton_of(pe)
+        series = list(pe.pose_estimation_series.keys())
+        prefix, kps, nodes = _split_names(series, nodes)
+        order = [kps.index(n) for n in nodes if n in kps] + [
+            i for i, k in enumerate(kps) if k not in nodes]
+        name = pe.name
+        if name.startswith("PoseEstimation") and len(name) > len("PoseEstimation"):
+            name = name[len("PoseEstimation"):].lstrip("_")
+        elif prefix is not None:
+            name = prefix
+        elif name == "PoseEstimation":
+            name = f"individual{len(ind_names)}"
+        ind_names.append(name)
+        entry = {"pe": pe, "series": [series[i] for i in order],
+                 "kps": [kps[i] for i in order], "nodes": nodes, "edges": edges}
+        per_ind.append(entry)
+        for k in entry["kps"]:
+            if k not in keypoints:
+                keypoints.append(k)
+    for entry in per_ind:
+        dupes = duplicate_names(entry["kps"])
+        if dupes:
+            raise PoseFileError(
+                f"{p}: keypoint(s) {', '.join(dupes)} appear more than once in "
+                f"{entry['pe'].name}. Rename the PoseEstimationSeries.")
+    first = per_ind[0]["pe"].pose_estimation_series[per_ind[0]["series"][0]]
+    data0 = np.asarray(first.data[:])
+    n_frames, dim = data0.shape[0], data0.shape[1] if data0.ndim == 2 else 1
+    if dim not in (2, 3):
+        raise PoseFileError(f"{p}: pose series have {dim} coordinates; expected 2 or 3.")
+    coords = np.full((n_frames, len(per_ind), len(keypoints), dim), np.nan)
+    conf = np.full((n_frames, len(per_ind), len(keypoints)), np.nan)
+    for i, entry in enumerate(per_ind):
+        for sname, kp in zip(entry["series"], entry["kps"], strict=True):
+            s = entry["pe"].pose_estimation_series[sname]
+            d = np.asarray(s.data[:], dtype=np.float64)
+            if d.shape != (n_frames, dim):
+                raise PoseFileError(
+                    f"{p}: series {sname} has shape {d.shape}, others {(n_frames, dim)}. "
+                    "All series of a PoseEstimation must share their timestamps.")
+            k = keypoints.index(kp)
+            coords[:, i, k] = d
+            if s.confidence is not None:
+                conf[:, i, k] = np.asarray(s.confidence[:], dtype=np.float64)
+            else:
+                conf[:, i, k] = 1.0
+    fps, frame_indices = _timing(first, n_frames)
+    pe0 = per_ind[0]["pe"]
+    unit = str(first.unit or "")
+    is_mm = unit.lower() in ("mm", "millimeter", "millimeters", "millimetre", "millimetres")
+    meta = PoseMetadata(
+        source=str(p), source_format="nwb",
+        scorer=str(pe0.scorer or pe0.source_software or "nwb"), fps=fps,
+        units="mm" if is_mm or dim == 3 else "px",
+        frame="image" if dim == 2 else _frame_from_text(str(first.reference_frame or "")))
+    meta.extra["source_software"] = pe0.source_software
+    meta.extra["source_software_version"] = pe0.fields.get("source_software_version")
+    meta.extra["reference_frame"] = first.reference_frame
+    meta.extra["nwb_unit"] = unit
+    meta.extra["nwb_individuals"] = list(ind_names)
+    nodes0, edges0 = per_ind[0]["nodes"], per_ind[0]["edges"]
+    meta.extra["skeleton_edges"] = [(nodes0[a], nodes0[b]) for a, b in edges0
+                                    if a < len(nodes0) and b < len(nodes0)]
+    videos = pe0.fields.get("original_videos")
+    sv = pe0.fields.get("source_video")
+    if sv is not None and getattr(sv, "external_file", None) is not None:
+        videos = list(sv.external_file[:])
+    if videos is not None and len(videos):
+        v = str(videos[0])
+        cand = Path(v)
+        for c in (cand, p.parent / cand.name):
+            if c.is_file():
+                v = str(c)
+                break
+        meta.video = v
+    dims = pe0.fields.get("dimensions")
+    if dims is not None and len(dims) and np.asarray(dims[:]).ravel().any():
+        h, w = (int(x) for x in np.asarray(dims[:])[0][:2])
+        meta.image_size = (w, h)  # ndx-pose: (height, width)
+    if len(ind_names) == 1:
+        ind_names = ["individual0"]
+    poses = Poses(coords=coords, confidence=conf, keypoints=keypoints, individuals=ind_names,
+                  frame_indices=frame_indices, meta=meta)
+    return poses
+
+
+def _frame_from_text(text: str) -> str:
+    for key, desc in _FRAME_TEXT.items():
+        if text == desc:
+            return key
+    return "world"
+
+
+def _timing(series: Any, n_frames: int) -> tuple[float | None, np.ndarray]:
+    rate = series.rate
+    if rate:
+        start = float(series.starting_time or 0.0)
+        first = int(round(start * rate))
+        return float(rate), np.arange(first, first + n_frames)
+    ts = series.timestamps
+    if ts is None:
+        return None, np.arange(n_frames)
+    t = np.asarray(ts[:], dtype=np.float64)
+    if t.size and np.allclose(t, np.round(t)) and (t.size < 2 or np.all(np.diff(t) >= 1)):
+        logger.info("NWB timestamps are whole numbers: read as frame numbers, fps unknown.")
+        return None, np.round(t).astype(np.int64)
+    if t.size < 2:
+        return None, np.arange(n_frames)
+    dt = float(np.median(np.diff(t)))
+    if dt <= 0:
+        return None, np.arange(n_frames)
+    fps = 1.0 / dt
+    return fps, np.round(t * fps).astype(np.int64)
+
+
+def write_nwb_3d(
+    poses3d: Poses,
+    path: str | Path,
+    *,
+    overwrite: bool = False,
+    skeleton_edges: list[tuple[str, str]] | None = None,
+    source_nwb: str | Path | None = None,
+) -> Path:
+    """Write 3D poses as an NWB file with ndx-pose.
+
+    One ``PoseEstimation`` per individual (``PoseEstimation`` for one individual,
+    ``PoseEstimation_<individual>`` otherwise) in processing module ``behavior``, one
+    ``PoseEstimationSeries`` per keypoint with ``(frames, 3)`` data, unit ``mm``, a
+    ``reference_frame`` describing the coordinate frame, the confidence, and ``rate``
+    (contiguous frames with known fps) or ``timestamps`` (seconds; frame numbers when
+    fps is unknown). A shared ``Skeleton`` (nodes = keypoints, edges) sits in a
+    ``Skeletons`` container in the same module.
+
+    Parameters
+    ----------
+    poses3d
+        3D poses (mm).
+    path
+        Output ``.nwb``.
+    overwrite
+        Replace an existing file.
+    skeleton_edges
+        Pairs of keypoint names; default ``meta.extra["skeleton_edges"]``.
+    source_nwb
+        NWB file the 2D poses came from: its session start time, description,
+        experimenter and subject are copied.
+
+    Returns
+    -------
+    Path
+    """
+    from ndx_pose import PoseEstimation, PoseEstimationSeries, Skeleton, Skeletons
+    from pynwb import NWBFile
+    from pynwb.file import Subject
+
+    if not poses3d.is_3d:
+        raise ValueError("write_nwb_3d needs 3D poses.")
+    out = check_writable(path, overwrite=overwrite)
+    m = poses3d.meta
+    session_kw: dict[str, Any] = {
+        "session_description": f"3D poses lifted by dlc-lifter from {m.source or 'memory'}",
+        "session_start_time": datetime.now(UTC),
+    }
+    subject = None
+    if source_nwb is not None:
+        src = check_input_file(source_nwb)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            io = _quiet_io(src, "r")
+            try:
+                s = io.read()
+                session_kw["session_start_time"] = s.session_start_time
+                session_kw["session_description"] = s.session_description
+                if s.experimenter:
+                    session_kw["experimenter"] = list(s.experimenter)
+                if s.subject is not None:
+                    subject = Subject(subject_id=s.subject.subject_id,
+                                      species=s.subject.species, sex=s.subject.sex,
+                                      age=s.subject.age, description=s.subject.description)
+            finally:
+                io.close()
+    nwbfile = NWBFile(identifier=str(uuid.uuid4()), subject=subject, **session_kw)
+    behavior = nwbfile.create_processing_module(
+        name="behavior", description="3D poses lifted by dlc-lifter")
+    edges_names = skeleton_edges if skeleton_edges is not None else m.extra.get(
+        "skeleton_edges") or []
+    kps = list(poses3d.keypoints)
+    edges = np.array([[kps.index(a), kps.index(b)] for a, b in edges_names
+                      if a in kps and b in kps], dtype=np.uint8).reshape(-1, 2)
+    skeleton = Skeleton(name="skeleton", nodes=kps, edges=edges)
+    behavior.add(Skeletons(skeletons=[skeleton]))
+    fi = np.asarray(poses3d.frame_indices, dtype=np.int64)
+    contiguous = fi.size > 0 and np.array_equal(fi, np.arange(fi[0], fi[0] + fi.size))
+    timing: dict[str, Any]
+    if m.fps and contiguous:
+        timing = {"rate": float(m.fps), "starting_time": float(fi[0]) / float(m.fps)}
+    elif m.fps:
+        timing = {"timestamps": fi / float(m.fps)}
+    else:
+        timing = {"timestamps": fi.astype(np.float64)}
+    ref = _FRAME_TEXT.get(m.frame, f"dlc-lifter frame '{m.frame}', units {m.units}.")
+    camera = m.extra.get("camera")
+    description = (f"3D keypoints in {m.units} lifted from one camera by dlc-lifter; "
+                   f"source {m.source}; frame {m.frame}.")
+    if not m.fps:
+        description += " fps unknown: timestamps are frame numbers."
+    if camera is not None:
+        description += f" Camera: {camera}."
+    source_video = None
+    if m.video:
+        from pynwb.image import ImageSeries
+
+        source_video = ImageSeries(
+            name="source_video", description="The video the 2D poses were estimated on.",
+            external_file=[str(m.video)], format="external", starting_frame=[0],
+            rate=float(m.fps) if m.fps else 1.0, unit="n.a.")
+        nwbfile.add_acquisition(source_video)
+    first_series: Any = None
+    for i, ind in enumerate(poses3d.individuals):
+        series = []
+        for k, kp in enumerate(kps):
+            kw = dict(timing) if first_series is None or "rate" in timing else {
+                "timestamps": first_series}
+            s = PoseEstimationSeries(
+                name=kp, description=f"3D position of {kp}",
+                data=np.asarray(poses3d.coords[:, i, k], dtype=np.float64),
+                unit=m.units, reference_frame=ref,
+                confidence=np.asarray(poses3d.confidence[:, i, k], dtype=np.float64),
+                confidence_definition="dlc-lifter confidence in [0, 1] (the 2D likelihood "
+                                      "unless the lifter changed it)", **kw)
+            if first_series is None:
+                first_series = s
+            series.append(s)
+        name = "PoseEstimation" if poses3d.n_individuals == 1 else f"PoseEstimation_{ind}"
+        pe = PoseEstimation(
+            name=name, pose_estimation_series=series, description=description,
+            scorer=str(m.scorer), source_software="dlc-lifter",
+            source_software_version=_version(), skeleton=skeleton,
+            source_video=source_video)
+        behavior.add(pe)
+    from pynwb import NWBHDF5IO
+
+    with atomic_output(out, overwrite=overwrite) as tmp:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            with NWBHDF5IO(str(tmp), "w") as io:
+                io.write(nwbfile)
+    logger.info("Wrote 3D poses (NWB) to %s", out)
+    return out
+
+
+def _version() -> str:
+    try:
+        from dlc_lifter import __version__
+    except ImportError:  # pragma: no cover
+        return "unknown"
+    return str(__version__)

@@ -1,0 +1,160 @@
+"""Format detection: :func:`read_poses` reads any supported 2D/3D pose file."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from dlc_lifter.errors import PoseFileError
+from dlc_lifter.io._common import check_input_file, check_poses, fill_video_info
+from dlc_lifter.io.config import DLCConfig, read_dlc_config
+from dlc_lifter.poses import Poses
+
+__all__ = ["SUPPORTED_EXTENSIONS", "detect_format", "read_poses"]
+
+logger = logging.getLogger(__name__)
+
+#: File extensions :func:`read_poses` understands.
+SUPPORTED_EXTENSIONS = (".h5", ".hdf5", ".csv", ".slp", ".nwb")
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+
+def _is_hdf5(path: Path) -> bool:
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head == _HDF5_MAGIC:
+        return True
+    import h5py
+
+    return bool(h5py.is_hdf5(str(path)))  # userblock-offset files
+
+
+def detect_format(path: str | Path) -> str:
+    """Name a pose file's format: ``dlc-h5``, ``sleap-h5``, ``dlc-csv``, ``sleap-slp``, ``nwb``.
+
+    Raises
+    ------
+    PoseFileError
+        When the file is missing, empty, of an unknown extension or not HDF5 where
+        HDF5 is expected.
+    """
+    p = check_input_file(path)
+    ext = p.suffix.lower()
+    if ext == ".pickle" or ext == ".pkl":
+        raise PoseFileError(
+            f"{p} is a pickle (DLC tracklets _el/_bx/_sk or metadata), not a pose table. "
+            "Convert tracklets with deeplabcut.convert_raw_tracks_to_h5, or pass the .h5 "
+            "analyze_videos wrote.")
+    if ext not in SUPPORTED_EXTENSIONS:
+        raise PoseFileError(
+            f"{p}: unknown pose file extension '{p.suffix}'. dlc-lifter reads DeepLabCut "
+            ".h5/.csv, SLEAP .slp/analysis .h5 and NWB (ndx-pose) files.")
+    if ext == ".csv":
+        return "dlc-csv"
+    if not _is_hdf5(p):
+        kind = {".slp": "SLEAP .slp", ".nwb": "NWB"}.get(ext, "HDF5")
+        raise PoseFileError(
+            f"{p} is not an HDF5 file although its extension says {kind}; it may be "
+            "truncated or mis-named. Re-export it from the tool that made it.")
+    if ext == ".slp":
+        return "sleap-slp"
+    if ext == ".nwb":
+        return "nwb"
+    from dlc_lifter.io.sleap import is_sleap_analysis_h5
+
+    return "sleap-h5" if is_sleap_analysis_h5(p) else "dlc-h5"
+
+
+def read_poses(
+    path: str | Path,
+    *,
+    key: str | None = None,
+    config: str | Path | DLCConfig | None = None,
+    individual: str | int | None = None,
+) -> Poses:
+    """Read 2D (or 3D) poses from any supported file, detecting its format.
+
+    Parameters
+    ----------
+    path
+        DeepLabCut ``.h5``/``.csv`` (``analyze_videos``, ``_filtered``, multi-animal,
+        labelled ``CollectedData_*``, 3D), SLEAP ``.slp`` or analysis ``.h5``, or NWB
+        with ndx-pose.
+    key
+        HDF5 table key of a DLC ``.h5`` (default: the only one, else
+        ``df_with_missing``, else ``tracks``).
+    config
+        DeepLabCut ``config.yaml`` (or :class:`DLCConfig`): adds ``pcutoff``, the
+        skeleton and the project's videos to the metadata.
+    individual
+        Keep only this individual (name or position).
+
+    Returns
+    -------
+    Poses
+        With ``meta.source``, ``source_format``, ``scorer`` and, where known, ``fps``,
+        ``image_size`` and ``video``.
+
+    Raises
+    ------
+    PoseFileError
+        When the file is missing, empty, of an unknown format, broken, holds duplicate
+        keypoint names, or every keypoint is missing in every frame.
+    """
+    p = Path(path)
+    fmt = detect_format(p)
+    if fmt == "dlc-csv":
+        from dlc_lifter.io.dlc import read_dlc_csv
+
+        poses = read_dlc_csv(p)
+    elif fmt == "dlc-h5":
+        from dlc_lifter.io.dlc import read_dlc_h5
+
+        poses = read_dlc_h5(p, key=key)
+    elif fmt == "sleap-h5":
+        from dlc_lifter.io.sleap import read_sleap_analysis_h5
+
+        poses = read_sleap_analysis_h5(p)
+    elif fmt == "sleap-slp":
+        from dlc_lifter.io.sleap import read_slp
+
+        poses = read_slp(p)
+    else:
+        from dlc_lifter.io.nwb import read_nwb
+
+        poses = read_nwb(p)
+    if config is not None:
+        cfg = config if isinstance(config, DLCConfig) else read_dlc_config(config)
+        _apply_config(poses, cfg, p)
+    if individual is not None:
+        try:
+            poses = poses.select(individuals=individual)
+        except (KeyError, IndexError):
+            raise PoseFileError(
+                f"{p} has no individual {individual!r}; it has "
+                f"{', '.join(map(str, poses.individuals))}.") from None
+    fill_video_info(poses)
+    check_poses(poses, p)
+    logger.debug("Read %r", poses)
+    return poses
+
+
+def _apply_config(poses: Poses, cfg: DLCConfig, path: Path) -> None:
+    meta = poses.meta
+    meta.extra["pcutoff"] = cfg.pcutoff
+    meta.extra["dlc_config"] = str(cfg.path)
+    if cfg.skeleton and "skeleton_edges" not in meta.extra:
+        meta.extra["skeleton_edges"] = [e for e in cfg.skeleton
+                                        if e[0] in poses.keypoints and e[1] in poses.keypoints]
+    if meta.video is None and meta.source_format in ("dlc-h5", "dlc-csv"):
+        stem = path.stem
+        for v in cfg.video_sets:
+            vp = Path(v)
+            if stem.startswith(vp.stem):
+                for cand in (vp, cfg.path.parent / "videos" / vp.name):
+                    if cand.is_file():
+                        meta.video = str(cand)
+                        return
+    unknown = [k for k in poses.keypoints if cfg.all_bodyparts and k not in cfg.all_bodyparts]
+    if unknown:
+        logger.warning("%s: bodyparts %s are not in %s.", path, ", ".join(unknown), cfg.path)

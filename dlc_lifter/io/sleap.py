@@ -1,0 +1,468 @@
+"""SLEAP files: ``.slp`` labels / predictions (2D, and 3D via sessions) and analysis ``.h5``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlc_lifter._atomic import atomic_output, check_writable
+from dlc_lifter.errors import PoseFileError
+from dlc_lifter.io._common import check_input_file, duplicate_names
+from dlc_lifter.poses import PoseMetadata, Poses
+
+__all__ = [
+    "is_sleap_analysis_h5",
+    "read_sleap_analysis_h5",
+    "read_slp",
+    "write_sleap_analysis_3d",
+    "write_slp_3d",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def _resolve_video(filename: str | None, poses_path: Path) -> str | None:
+    if not filename:
+        return None
+    cand = Path(filename)
+    for p in (cand, poses_path.parent / cand, poses_path.parent / cand.name):
+        if p.is_file():
+            return str(p)
+    return str(filename)
+
+
+def _check_names(names: list[str], path: Path, what: str) -> None:
+    dupes = duplicate_names(names)
+    if dupes:
+        raise PoseFileError(
+            f"{path}: {what} {', '.join(dupes)} appear more than once. Rename them in the "
+            "SLEAP skeleton so every name is unique.")
+
+
+# ----------------------------------------------------------------------------- .slp
+def _load_labels(p: Path) -> Any:
+    import sleap_io as sio
+
+    try:
+        return sio.load_slp(str(p), open_videos=False)
+    except Exception as exc:  # noqa: BLE001 - sleap-io raises many kinds
+        raise PoseFileError(
+            f"{p} cannot be read by sleap-io ({type(exc).__name__}: {exc}). Check that it "
+            "is a complete SLEAP .slp file (re-save it from SLEAP).") from None
+
+
+def _pick_video(labels: Any, p: Path) -> Any:
+    used = []
+    for v in labels.videos:
+        if any(lf.video is v for lf in labels.labeled_frames):
+            used.append(v)
+    if not used:
+        raise PoseFileError(f"{p} holds no labelled or predicted frames.")
+    if len(used) > 1:
+        logger.warning("%s holds poses for %d videos; reading only %s.", p, len(used),
+                       used[0].filename)
+    return used[0]
+
+
+def _video_meta(video: Any, p: Path, meta: PoseMetadata) -> None:
+    fname = video.filename if isinstance(video.filename, str) else None
+    if fname is None and isinstance(video.filename, list) and video.filename:
+        fname = str(video.filename[0])  # image sequence
+    meta.video = _resolve_video(fname, p)
+    bm = getattr(video, "backend_metadata", None) or {}
+    fps = bm.get("fps")
+    if fps:
+        meta.fps = float(fps)
+    shape = bm.get("shape")
+    if shape is not None and len(shape) >= 3:
+        meta.image_size = (int(shape[2]), int(shape[1]))
+
+
+def read_slp(path: str | Path) -> Poses:
+    """Read a SLEAP ``.slp`` (user labels and/or predictions) with sleap-io.
+
+    Tracks become individuals (in ``labels.tracks`` order); untracked instances fill
+    slots ``instance0, instance1...`` in their order within each frame. User instances
+    are preferred over predictions of the same track; user points get confidence 1,
+    predicted points their score. Frames are the labelled frames of the first video
+    that has any. A file with 3D instance groups (recording sessions, e.g. written by
+    :func:`write_slp_3d`) is read as 3D.
+
+    Raises
+    ------
+    PoseFileError
+        When sleap-io cannot read the file or it holds no frames.
+    """
+    p = check_input_file(path)
+    labels = _load_labels(p)
+    if not labels.skeletons:
+        raise PoseFileError(f"{p} has no skeleton, so it holds no poses.")
+    skeleton = labels.skeletons[0]
+    if len(labels.skeletons) > 1:
+        logger.warning("%s has %d skeletons; reading instances of the first (%s).", p,
+                       len(labels.skeletons), ", ".join(skeleton.node_names))
+    nodes = [str(n) for n in skeleton.node_names]
+    _check_names(nodes, p, "node(s)")
+    has_3d = any(ig.instance_3d is not None for s in labels.sessions
+                 for fg in s.frame_groups.values() for ig in fg.instance_groups)
+    poses = _read_slp_3d(labels, p, nodes) if has_3d else _read_slp_2d(labels, p, nodes,
+                                                                        skeleton)
+    edges = [(nodes[a], nodes[b]) for a, b in skeleton.edge_inds]
+    poses.meta.extra["skeleton_edges"] = edges
+    return poses
+
+
+def _read_slp_2d(labels: Any, p: Path, nodes: list[str], skeleton: Any) -> Poses:
+    import sleap_io as sio
+
+    video = _pick_video(labels, p)
+    frames = sorted((lf for lf in labels.labeled_frames if lf.video is video),
+                    key=lambda lf: lf.frame_idx)
+    tracks = list(labels.tracks)
+    track_slot = {id(t): i for i, t in enumerate(tracks)}
+    n_untracked = 0
+    per_frame: list[list[tuple[int | None, Any]]] = []
+    for lf in frames:
+        user = [i for i in lf.instances if not isinstance(i, sio.PredictedInstance)
+                and i.skeleton is skeleton]
+        pred = [i for i in lf.instances if isinstance(i, sio.PredictedInstance)
+                and i.skeleton is skeleton]
+        covered = {id(u.track) for u in user if u.track is not None}
+        linked = {id(u.from_predicted) for u in user if u.from_predicted is not None}
+        chosen = user + [q for q in pred if id(q) not in linked and (
+            q.track is None or id(q.track) not in covered)]
+        items: list[tuple[int | None, Any]] = []
+        k = 0
+        for inst in chosen:
+            if inst.track is not None and id(inst.track) in track_slot:
+                items.append((track_slot[id(inst.track)], inst))
+            else:
+                items.append((None, inst))
+                k += 1
+        n_untracked = max(n_untracked, k)
+        per_frame.append(items)
+    names = [str(t.name) for t in tracks] + [f"instance{i}" for i in range(n_untracked)]
+    if not names:
+        names = ["individual0"]
+    if len(names) == 1 and not tracks:
+        names = ["individual0"]
+    coords = np.full((len(frames), len(names), len(nodes), 2), np.nan)
+    conf = np.full((len(frames), len(names), len(nodes)), np.nan)
+    for f, items in enumerate(per_frame):
+        free = len(tracks)
+        for slot, inst in items:
+            if slot is None:
+                slot = free
+                free += 1
+            if np.isfinite(coords[f, slot]).any():
+                logger.debug("%s frame %d: two instances for track %s; keeping the first.",
+                             p, frames[f].frame_idx, names[slot])
+                continue
+            if isinstance(inst, sio.PredictedInstance):
+                arr = inst.numpy(scores=True)
+                coords[f, slot] = arr[:, :2]
+                conf[f, slot] = arr[:, 2]
+            else:
+                coords[f, slot] = inst.numpy()
+                conf[f, slot] = 1.0
+    has_pred = any(isinstance(i, sio.PredictedInstance) for items in per_frame for _, i in items)
+    meta = PoseMetadata(source=str(p), source_format="sleap-slp",
+                        scorer="sleap-predictions" if has_pred else "sleap-labels")
+    _video_meta(video, p, meta)
+    meta.extra["user_labels"] = not has_pred
+    return Poses(coords=coords, confidence=conf, keypoints=nodes, individuals=names,
+                 frame_indices=np.array([lf.frame_idx for lf in frames], dtype=np.int64),
+                 meta=meta)
+
+
+def _read_slp_3d(labels: Any, p: Path, nodes: list[str]) -> Poses:
+    session = next(s for s in labels.sessions if any(
+        ig.instance_3d is not None for fg in s.frame_groups.values()
+        for ig in fg.instance_groups))
+    fgs = sorted(session.frame_groups.values(), key=lambda fg: fg.frame_idx)
+    names: list[str] = []
+    rows: list[list[tuple[str, Any]]] = []
+    for fg in fgs:
+        items = []
+        for slot, ig in enumerate(fg.instance_groups):
+            if ig.instance_3d is None:
+                continue
+            name = None
+            if ig.identity is not None and ig.identity.name:
+                name = str(ig.identity.name)
+            elif ig.instances and ig.instances[0].track is not None:
+                name = str(ig.instances[0].track.name)
+            name = name or f"instance{slot}"
+            if name not in names:
+                names.append(name)
+            items.append((name, ig.instance_3d))
+        rows.append(items)
+    coords = np.full((len(fgs), len(names), len(nodes), 3), np.nan)
+    conf = np.full((len(fgs), len(names), len(nodes)), np.nan)
+    for f, items in enumerate(rows):
+        for name, inst in items:
+            i = names.index(name)
+            coords[f, i] = inst.points
+            scores = getattr(inst, "point_scores", None)
+            conf[f, i] = 1.0 if scores is None else scores
+    prov = dict(labels.provenance or {}).get("dlc_lifter", {}) or {}
+    meta = PoseMetadata(source=str(p), source_format="sleap-slp",
+                        scorer=str(prov.get("scorer", "sleap")),
+                        frame=str(prov.get("frame", "world")), units=str(prov.get("units", "mm")))
+    if prov.get("fps"):
+        meta.fps = float(prov["fps"])
+    videos = session.videos
+    if videos:
+        _video_meta(videos[0], p, meta)
+    cams = session.camera_group.cameras
+    if cams:
+        c = cams[0]
+        meta.extra["camera"] = {"name": c.name, "matrix": c.matrix, "dist": c.dist,
+                                "rvec": c.rvec, "tvec": c.tvec, "size": c.size}
+        if c.size is not None and meta.image_size is None:
+            meta.image_size = (int(c.size[0]), int(c.size[1]))
+    if len(names) == 1 and names[0] == "instance0":
+        names = ["individual0"]
+    return Poses(coords=coords, confidence=conf, keypoints=nodes, individuals=names,
+                 frame_indices=np.array([fg.frame_idx for fg in fgs], dtype=np.int64),
+                 meta=meta)
+
+
+def _edge_pairs(poses: Poses, edges: Any) -> list[tuple[int, int]]:
+    out = []
+    for a, b in edges or []:
+        ia = poses.keypoints.index(a) if isinstance(a, str) else int(a)
+        ib = poses.keypoints.index(b) if isinstance(b, str) else int(b)
+        out.append((ia, ib))
+    return out
+
+
+def write_slp_3d(
+    poses3d: Poses,
+    path: str | Path,
+    *,
+    overwrite: bool = False,
+    poses2d: Poses | None = None,
+    camera: dict[str, Any] | None = None,
+    skeleton_edges: list[tuple[str, str]] | None = None,
+) -> Path:
+    """Write 3D poses into a SLEAP ``.slp`` as a single-camera recording session.
+
+    sleap-io (>= 0.9) stores 3D points on ``InstanceGroup.instance_3d`` inside a
+    ``RecordingSession``. Each frame becomes a ``FrameGroup`` with one
+    ``InstanceGroup`` per individual (``Identity`` = individual name) holding a
+    ``PredictedInstance3D`` (points in mm, ``point_scores`` = confidence) and the 2D
+    ``PredictedInstance`` of the one camera (from ``poses2d`` when given; all points
+    missing otherwise, since sleap-io drops frame groups without labelled frames).
+
+    Parameters
+    ----------
+    poses3d
+        3D poses.
+    path
+        Output ``.slp``.
+    overwrite
+        Replace an existing file.
+    poses2d
+        The 2D poses that were lifted (same frames, individuals, keypoints).
+    camera
+        ``{"matrix", "dist", "rvec", "tvec", "size", "name"}`` of the camera (OpenCV
+        conventions); default: identity intrinsics.
+    skeleton_edges
+        Pairs of keypoint names; default ``meta.extra["skeleton_edges"]``.
+
+    Returns
+    -------
+    Path
+    """
+    import sleap_io as sio
+
+    if not poses3d.is_3d:
+        raise ValueError("write_slp_3d needs 3D poses.")
+    out = check_writable(path, overwrite=overwrite)
+    if poses2d is not None and (poses2d.coords.shape[:3] != poses3d.coords.shape[:3]
+                                or list(poses2d.keypoints) != list(poses3d.keypoints)):
+        raise ValueError("poses2d must have the frames, individuals and keypoints of poses3d.")
+    edges = _edge_pairs(poses3d, skeleton_edges if skeleton_edges is not None
+                        else poses3d.meta.extra.get("skeleton_edges"))
+    skeleton = sio.Skeleton(nodes=list(poses3d.keypoints), edges=edges, name="skeleton")
+    video = sio.Video(filename=poses3d.meta.video or "unknown.mp4", open_backend=False)
+    cam_kw: dict[str, Any] = {"name": "camera0", "size": poses3d.meta.image_size}
+    for k in ("matrix", "dist", "rvec", "tvec", "size", "name"):
+        if camera and camera.get(k) is not None:
+            cam_kw[k] = camera[k]
+    cam = sio.Camera(**cam_kw)
+    session = sio.RecordingSession(camera_group=sio.CameraGroup(cameras=[cam]))
+    session.add_video(video, cam)
+    tracks = [sio.Track(name=str(n)) for n in poses3d.individuals]
+    identities = [sio.Identity(name=str(n)) for n in poses3d.individuals]
+    lfs = []
+    nan2 = np.full((poses3d.n_keypoints, 2), np.nan)
+    for f, frame_idx in enumerate(poses3d.frame_indices):
+        insts, igs = [], []
+        for i in range(poses3d.n_individuals):
+            if poses2d is not None:
+                xy, sc = poses2d.coords[f, i], poses2d.confidence[f, i]
+            else:
+                xy, sc = nan2, np.full(poses3d.n_keypoints, np.nan)
+            inst = sio.PredictedInstance.from_numpy(
+                xy, skeleton=skeleton, point_scores=np.nan_to_num(sc, nan=0.0),
+                score=float(np.nanmean(sc)) if np.isfinite(sc).any() else 0.0,
+                track=tracks[i])
+            insts.append(inst)
+            c3 = poses3d.confidence[f, i]
+            i3 = sio.PredictedInstance3D(
+                points=poses3d.coords[f, i], skeleton=skeleton, point_scores=c3,
+                score=float(np.nanmean(c3)) if np.isfinite(c3).any() else None)
+            igs.append(sio.InstanceGroup(instance_by_camera={cam: inst}, instance_3d=i3,
+                                         identity=identities[i]))
+        lf = sio.LabeledFrame(video=video, frame_idx=int(frame_idx), instances=insts)
+        lfs.append(lf)
+        session.frame_groups[int(frame_idx)] = sio.FrameGroup(
+            frame_idx=int(frame_idx), instance_groups=igs, labeled_frame_by_camera={cam: lf})
+    m = poses3d.meta
+    labels = sio.Labels(labeled_frames=lfs, videos=[video], skeletons=[skeleton],
+                        tracks=tracks, sessions=[session])
+    labels.provenance["dlc_lifter"] = {
+        "units": m.units, "frame": m.frame, "scorer": m.scorer, "fps": m.fps,
+        "source": m.source, "source_format": m.source_format,
+    }
+    with atomic_output(out, overwrite=overwrite) as tmp:
+        sio.save_slp(labels, str(tmp), embed=False)
+    logger.info("Wrote 3D poses to %s", out)
+    return out
+
+
+# ----------------------------------------------------------------------------- analysis h5
+def is_sleap_analysis_h5(path: str | Path) -> bool:
+    """Whether an HDF5 file has SLEAP analysis datasets (``tracks`` + ``node_names``)."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as fh:
+            return ("tracks" in fh and isinstance(fh["tracks"], h5py.Dataset)
+                    and "node_names" in fh)
+    except OSError:
+        return False
+
+
+def _strings(values: Any) -> list[str]:
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in np.asarray(values).ravel()]
+
+
+def read_sleap_analysis_h5(path: str | Path) -> Poses:
+    """Read a SLEAP analysis ``.h5`` (``sleap-convert --format analysis``).
+
+    ``tracks`` is stored ``(n_tracks, 2|3, n_nodes, n_frames)``; a third coordinate
+    (written by :func:`write_sleap_analysis_3d`) gives 3D poses.
+
+    Raises
+    ------
+    PoseFileError
+        When the datasets have inconsistent shapes.
+    """
+    import h5py
+
+    p = check_input_file(path)
+    with h5py.File(p, "r") as fh:
+        tracks = np.asarray(fh["tracks"][()], dtype=np.float64)
+        nodes = _strings(fh["node_names"][()])
+        track_names = _strings(fh["track_names"][()]) if "track_names" in fh else []
+        scores = (np.asarray(fh["point_scores"][()], dtype=np.float64)
+                  if "point_scores" in fh else None)
+        video_path = fh["video_path"][()] if "video_path" in fh else None
+        attrs = dict(fh.attrs)
+        fps = None
+        for k in ("fps", "frame_rate"):
+            if k in fh:
+                fps = float(np.asarray(fh[k][()]).ravel()[0])
+            elif k in attrs:
+                fps = float(np.asarray(attrs[k]).ravel()[0])
+        if fps is not None and not np.isfinite(fps):
+            fps = None
+        frame_indices = np.asarray(fh["frame_indices"][()], dtype=np.int64) if (
+            "frame_indices" in fh) else None
+    if tracks.ndim != 4 or tracks.shape[1] not in (2, 3) or tracks.shape[2] != len(nodes):
+        raise PoseFileError(
+            f"{p}: 'tracks' has shape {tracks.shape}, expected (n_tracks, 2, n_nodes, "
+            f"n_frames) with n_nodes = {len(nodes)}. Re-export with sleap-convert "
+            "--format analysis.")
+    _check_names(nodes, p, "node(s)")
+    coords = np.transpose(tracks, (3, 0, 2, 1))  # (F, T, N, D)
+    conf = None
+    if scores is not None and scores.shape == (tracks.shape[0], tracks.shape[2],
+                                               tracks.shape[3]):
+        conf = np.transpose(scores, (2, 0, 1))
+    n_tracks = tracks.shape[0]
+    if len(track_names) != n_tracks or not all(track_names):
+        track_names = ["individual0"] if n_tracks == 1 else [
+            f"instance{i}" for i in range(n_tracks)]
+    is_3d = tracks.shape[1] == 3
+    units = attrs.get("units", "mm" if is_3d else "px")
+    frame = attrs.get("frame", "world" if is_3d else "image")
+    meta = PoseMetadata(source=str(p), source_format="sleap-h5", scorer="sleap",
+                        fps=fps, units=str(units.decode() if isinstance(units, bytes)
+                                           else units),
+                        frame=str(frame.decode() if isinstance(frame, bytes) else frame))
+    if video_path is not None:
+        vp = video_path.decode() if isinstance(video_path, bytes) else str(
+            np.asarray(video_path).ravel()[0] if np.ndim(video_path) else video_path)
+        if isinstance(vp, bytes):
+            vp = vp.decode()
+        meta.video = _resolve_video(vp, p) if vp else None
+    if conf is not None and not np.isfinite(conf).any():
+        conf = None
+    return Poses(coords=coords, confidence=conf, keypoints=nodes, individuals=track_names,
+                 frame_indices=frame_indices, meta=meta)
+
+
+def write_sleap_analysis_3d(
+    poses3d: Poses, path: str | Path, *, overwrite: bool = False
+) -> Path:
+    """Write 3D poses in SLEAP's analysis-h5 layout with a third coordinate.
+
+    Datasets (SLEAP's transposed, MATLAB-friendly order): ``tracks`` float64
+    ``(n_tracks, 3, n_nodes, n_frames)`` (mm), ``point_scores`` ``(n_tracks, n_nodes,
+    n_frames)``, ``track_occupancy`` uint8 ``(n_frames, n_tracks)``, ``node_names``,
+    ``track_names``, ``edge_names``, ``edge_inds``, ``frame_indices``, ``video_path``;
+    file attributes ``units``, ``frame``, ``fps``. Scripts written for SLEAP analysis
+    files read it after ``tracks.T`` exactly as before, with ``z`` as a third coordinate.
+
+    Returns
+    -------
+    Path
+    """
+    import h5py
+
+    if not poses3d.is_3d:
+        raise ValueError("write_sleap_analysis_3d needs 3D poses.")
+    out = check_writable(path, overwrite=overwrite)
+    tracks = np.transpose(poses3d.coords, (1, 3, 2, 0))  # (T, 3, N, F)
+    scores = np.transpose(poses3d.confidence, (1, 2, 0))  # (T, N, F)
+    occupancy = (~poses3d.missing).any(axis=2).astype(np.uint8)  # (F, T)
+    edges = _edge_pairs(poses3d, poses3d.meta.extra.get("skeleton_edges"))
+    m = poses3d.meta
+    with atomic_output(out, overwrite=overwrite) as tmp, h5py.File(tmp, "w") as fh:
+        fh.create_dataset("tracks", data=tracks, compression="gzip")
+        fh.create_dataset("point_scores", data=scores, compression="gzip")
+        fh.create_dataset("track_occupancy", data=occupancy, compression="gzip")
+        fh.create_dataset("node_names", data=np.array(
+            [k.encode() for k in poses3d.keypoints], dtype="S"))
+        fh.create_dataset("track_names", data=np.array(
+            [i.encode() for i in poses3d.individuals], dtype="S"))
+        fh.create_dataset("edge_names", data=np.array(
+            [[poses3d.keypoints[a].encode(), poses3d.keypoints[b].encode()]
+             for a, b in edges], dtype="S").reshape(-1, 2))
+        fh.create_dataset("edge_inds", data=np.array(edges, dtype=np.int64).reshape(-1, 2))
+        fh.create_dataset("frame_indices", data=np.asarray(poses3d.frame_indices,
+                                                           dtype=np.int64))
+        fh.create_dataset("video_path", data=str(m.video or ""))
+        fh.attrs["units"] = m.units
+        fh.attrs["frame"] = m.frame
+        fh.attrs["fps"] = np.nan if m.fps is None else float(m.fps)
+        fh.attrs["writer"] = "dlc_lifter"
+    logger.info("Wrote 3D poses (SLEAP analysis layout) to %s", out)
+    return out

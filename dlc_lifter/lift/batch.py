@@ -1,0 +1,913 @@
+"""Lift whole DeepLabCut projects and SLEAP datasets, one task per video, on any executor.
+
+:func:`lift_videos` follows DeepLabCut's calling convention (``config, videos,
+videotype, shuffle, trainingsetindex, destfolder, filtered, save_as_csv``): for every
+video it finds the ``analyze_videos`` output beside it (or in ``destfolder``) and lifts
+it to ``<pose stem>_lifted3d.h5``. :func:`lift_sleap` does the same over SLEAP ``.slp``
+and analysis ``.h5`` files.
+
+Batches are resumable and fault tolerant:
+
+* an existing output is complete (outputs are written atomically), so it is skipped
+  ("skipped, exists") unless ``overwrite``; stale temporary files a killed run left
+  beside an output are removed before the video is lifted again;
+* one failing video is reported in the :class:`BatchReport` and does not stop the
+  others;
+* work is submitted as one picklable task per video (:func:`run_lift_job`) to any
+  :class:`concurrent.futures.Executor`: a ``ProcessPoolExecutor`` or a
+  ``dask.distributed`` ``Client(...).get_executor(retries=2)`` (see ``docs/cluster.md``).
+  Bad-input errors (:class:`~dlc_lifter.errors.DLCLifterError`) are reported at once;
+  other exceptions propagate out of the task so that dask's ``retries=`` can re-run it.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from tqdm.auto import tqdm
+
+from dlc_lifter._atomic import OutputNotWritableError
+from dlc_lifter.errors import DLCLifterError, OutputExistsError
+
+__all__ = [
+    "BatchItem",
+    "BatchReport",
+    "DestinationError",
+    "LiftJob",
+    "VIDEO_EXTENSIONS",
+    "clean_stale_temp_files",
+    "dask_executor",
+    "find_dlc_output",
+    "find_videos",
+    "lift_jobs",
+    "lift_sleap",
+    "lift_videos",
+    "run_lift_job",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Video extensions DeepLabCut analyses (``deeplabcut.utils.auxfun_videos``).
+VIDEO_EXTENSIONS: tuple[str, ...] = (
+    "avi", "mp4", "mov", "mpeg", "mpg", "mpv", "mkv", "flv", "qt", "yuv",
+)
+
+#: Files DLC or dlc-lifter write beside videos that are not videos to analyse.
+_NOT_INPUT_VIDEO = ("_labeled.", "_full.", "_lifted3d", "_id.")
+
+#: Pose-file suffixes that are never analyze_videos outputs to lift.
+_DERIVED_SUFFIXES = ("_lifted3d", "_meta", "_skeleton", "_full", "_assemblies")
+
+#: Multi-animal tracker suffixes (ellipse, box, skeleton trackers), in preference order.
+#: A plain ``<video><scorer>.h5`` wins over them; maDLC projects often only have these.
+_TRACKER_SUFFIXES = ("_el", "_sk", "_bx")
+
+_SCORER_PREFIXES = ("DLC_", "DeepCut_")
+
+#: Prefix and suffix of the probe files used to test that a folder is writable.
+_PROBE_PREFIX = ".dlc_lifter_probe_"
+
+
+class DestinationError(OutputNotWritableError):
+    """An output folder does not exist and cannot be made, or cannot be written to."""
+
+
+# --------------------------------------------------------------------------- report
+@dataclass
+class BatchItem:
+    """The outcome of one video (or pose file) of a batch.
+
+    Attributes
+    ----------
+    poses
+        The 2D pose file (``None`` when none was found for the video).
+    video
+        The video, if any.
+    output
+        The lifted 3D file (written, or found and skipped).
+    status
+        ``done``, ``skipped`` or ``failed``.
+    error
+        Why it failed (``failed``) or why it was skipped.
+    n_frames
+        Frames lifted (``done`` only).
+    seconds
+        Wall time of the task.
+    plots
+        Plot files written for this output, when plots were asked for.
+    warnings
+        Non-fatal problems (e.g. a plot that could not be made).
+    """
+
+    poses: str | None
+    video: str | None
+    output: str | None
+    status: Literal["done", "skipped", "failed"]
+    error: str | None = None
+    n_frames: int | None = None
+    seconds: float = 0.0
+    plots: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """A short name for messages: the video's or the pose file's."""
+        return Path(self.video or self.poses or self.output or "?").name
+
+
+@dataclass
+class BatchReport:
+    """What a batch did: lists of :class:`BatchItem` by outcome.
+
+    Attributes
+    ----------
+    done
+        Videos lifted in this run.
+    skipped
+        Videos whose output already existed.
+    failed
+        Videos that could not be lifted, each with its error message.
+    seconds
+        Wall time of the whole batch.
+    """
+
+    done: list[BatchItem] = field(default_factory=list)
+    skipped: list[BatchItem] = field(default_factory=list)
+    failed: list[BatchItem] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when no video failed."""
+        return not self.failed
+
+    @property
+    def items(self) -> list[BatchItem]:
+        """Every item: done, then skipped, then failed."""
+        return [*self.done, *self.skipped, *self.failed]
+
+    @property
+    def outputs(self) -> list[Path]:
+        """The 3D files that exist after the batch (done and skipped), sorted."""
+        return sorted(Path(i.output) for i in (*self.done, *self.skipped) if i.output)
+
+    @property
+    def n_frames(self) -> int:
+        """Frames lifted in this run."""
+        return sum(i.n_frames or 0 for i in self.done)
+
+    def add(self, item: BatchItem) -> None:
+        """File an item under its status."""
+        getattr(self, item.status).append(item)
+
+    def summary(self) -> str:
+        """A few human-readable lines: counts, then one line per failure."""
+        lines = [
+            f"{len(self.done)} lifted, {len(self.skipped)} skipped (output exists), "
+            f"{len(self.failed)} failed in {self.seconds:.1f} s"
+            + (f" ({self.n_frames / self.seconds:.0f} frames/s)"
+               if self.n_frames and self.seconds > 0 else "")
+        ]
+        lines += [f"  FAILED {i.name}: {i.error}" for i in self.failed]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+# --------------------------------------------------------------------------- jobs
+@dataclass
+class LiftJob:
+    """One picklable unit of work: lift one pose file (and optionally plot it).
+
+    Attributes
+    ----------
+    poses
+        The 2D pose file.
+    output
+        Where the 3D file goes.
+    video
+        The video, or ``None`` for keypoints-only lifting.
+    video_from_poses
+        Take the video from the pose file's metadata (SLEAP files name theirs).
+    overwrite
+        Replace an existing output.
+    plot
+        Also write the plots of :func:`dlc_lifter.analysis.plots.plot_lifted`.
+    lift_kwargs
+        Passed on to :func:`dlc_lifter.lift.lift_file`.
+    plot_kwargs
+        Passed on to :func:`~dlc_lifter.analysis.plots.plot_lifted` (``max_frames``...).
+    plot_only
+        The output exists: only make its missing plots (the item is ``skipped``).
+    """
+
+    poses: str
+    output: str
+    video: str | None = None
+    video_from_poses: bool = False
+    overwrite: bool = False
+    plot: bool = False
+    lift_kwargs: dict[str, Any] = field(default_factory=dict)
+    plot_kwargs: dict[str, Any] = field(default_factory=dict)
+    plot_only: bool = False
+
+
+def _lift_file(*args: Any, **kwargs: Any) -> Path:
+    """Call :func:`dlc_lifter.lift.lift_file`, imported late (it loads the network)."""
+    try:
+        from dlc_lifter.lift import lift_file
+    except ImportError:  # the package facade may not re-export it
+        from dlc_lifter.lift.core import lift_file
+    return lift_file(*args, **kwargs)
+
+
+def _video_of_poses(poses_path: Path) -> str | None:
+    """The video a (SLEAP) pose file names, if it exists here or beside the file."""
+    from dlc_lifter.io import read_poses
+
+    meta_video = read_poses(poses_path).meta.video
+    if not meta_video:
+        logger.warning("%s names no video: lifting keypoints only.", poses_path)
+        return None
+    cand = Path(meta_video)
+    for path in (cand, poses_path.parent / cand.name):
+        if path.is_file():
+            return str(path)
+    logger.warning(
+        "%s: its video %s is not there (nor beside the file): lifting keypoints only.",
+        poses_path, meta_video,
+    )
+    return None
+
+
+def run_lift_job(job: LiftJob) -> BatchItem:
+    """Run one :class:`LiftJob`; the task every executor runs (top-level, picklable).
+
+    Bad input (:class:`~dlc_lifter.errors.DLCLifterError`, keypoint-name and value
+    errors) is returned as a ``failed`` item. Other exceptions (I/O hiccups, memory)
+    propagate so that an engine with retries (dask ``retries=``) can run the task again;
+    the batch reports them as failures if they persist.
+
+    Parameters
+    ----------
+    job
+        What to lift.
+
+    Returns
+    -------
+    BatchItem
+        ``done`` (with the frame count), ``skipped`` (output appeared meanwhile) or
+        ``failed``.
+    """
+    t0 = time.perf_counter()
+    poses, output = Path(job.poses), Path(job.output)
+    item = BatchItem(poses=job.poses, video=job.video, output=job.output, status="done")
+    try:
+        video = _video_of_poses(poses) if job.video_from_poses else job.video
+        item.video = video
+        if job.plot_only:
+            item.status, item.error = "skipped", "output exists"
+        else:
+            kwargs = {**job.lift_kwargs, "destfolder": str(output.parent)}
+            written = _lift_file(poses, video=video, overwrite=job.overwrite, **kwargs)
+            item.output = str(written)
+            item.n_frames = _count_frames(Path(written))
+    except OutputExistsError as exc:  # another run wrote it meanwhile
+        item.status, item.error = "skipped", str(exc)
+    except (DLCLifterError, KeyError, ValueError) as exc:
+        item.status = "failed"
+        item.error = _message(exc)
+    if job.plot and (item.status == "done" or job.plot_only):
+        try:
+            from dlc_lifter.analysis.plots import plot_lifted
+
+            item.plots = [str(p) for p in plot_lifted(item.output, video=item.video,
+                                                      **job.plot_kwargs)]
+        except Exception as exc:  # noqa: BLE001 - a plot never fails the lift
+            logger.warning("%s: plots failed: %s", item.output, _message(exc))
+            item.warnings.append(f"plots failed: {_message(exc)}")
+    item.seconds = time.perf_counter() - t0
+    return item
+
+
+def _message(exc: BaseException) -> str:
+    text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    return text if isinstance(exc, DLCLifterError) else f"{type(exc).__name__}: {text}"
+
+
+def _count_frames(path: Path) -> int | None:
+    import pandas as pd
+
+    try:
+        with pd.HDFStore(path, mode="r") as store:
+            key = "df_with_missing" if "/df_with_missing" in store.keys() else store.keys()[0]
+            nrows = getattr(store.get_storer(key), "nrows", None)
+            return int(nrows) if nrows is not None else len(store.get(key))
+    except Exception:  # noqa: BLE001 - only a statistic
+        return None
+
+
+# --------------------------------------------------------------------------- outputs
+def _output_path(poses: Path, destfolder: str | Path | None) -> Path:
+    try:
+        from dlc_lifter.io import lifted_output_path
+    except ImportError:  # pragma: no cover - io not importable
+        folder = Path(destfolder) if destfolder else poses.parent
+        return folder / f"{poses.stem}_lifted3d.h5"
+    return Path(lifted_output_path(poses, destfolder))
+
+
+def clean_stale_temp_files(output: str | Path) -> list[Path]:
+    """Remove temporary files a killed run left for ``output``.
+
+    Atomic writes (:func:`dlc_lifter._atomic.atomic_output`) go to a hidden temporary
+    file beside the output and are renamed over it when complete; a run killed mid-write
+    leaves that temporary file behind. Call only when no other process writes
+    ``output``.
+
+    Returns
+    -------
+    list of Path
+        The files removed.
+    """
+    out = Path(output)
+    if not out.parent.is_dir():
+        return []
+    removed = []
+    pattern = re.compile(
+        rf"^\.?{re.escape(out.name)}\.[^/]*(tmp|part)$|^\.?{re.escape(out.stem)}\.[^/]*\.tmp"
+        rf"{re.escape(out.suffix)}$"
+    )
+    for cand in out.parent.iterdir():
+        if cand.is_file() and pattern.match(cand.name):
+            try:
+                cand.unlink()
+            except OSError as exc:
+                logger.warning("Could not remove stale temporary file %s: %s", cand, exc)
+                continue
+            logger.info("Removed stale temporary file %s (from an interrupted run).", cand)
+            removed.append(cand)
+    return removed
+
+
+def _check_writable(folder: Path, *, make: bool) -> None:
+    """Raise :class:`DestinationError` unless files can be created in ``folder``."""
+    try:
+        if make:
+            folder.mkdir(parents=True, exist_ok=True)
+        if not folder.is_dir():
+            raise DestinationError(
+                f"Output folder {folder} does not exist. Create it or pass --destfolder.")
+        fd, probe = tempfile.mkstemp(prefix=_PROBE_PREFIX, dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except DestinationError:
+        raise
+    except OSError as exc:
+        raise DestinationError(
+            f"Cannot write lifted 3D files to {folder} ({exc.strerror or exc}). Make it "
+            "writable or pass a writable --destfolder (destfolder=...)."
+        ) from None
+
+
+# --------------------------------------------------------------------------- running
+def lift_jobs(
+    jobs: Sequence[LiftJob],
+    *,
+    executor: cf.Executor | None = None,
+    overwrite: bool = False,
+    failed: Iterable[BatchItem] = (),
+    desc: str = "lifting",
+    task: Callable[[LiftJob], BatchItem] = run_lift_job,
+) -> BatchReport:
+    """Run lift jobs, skipping finished outputs, on ``executor`` or in this process.
+
+    Parameters
+    ----------
+    jobs
+        One job per video / pose file.
+    executor
+        Any :class:`concurrent.futures.Executor`; ``None`` runs them one after the
+        other here. One task is submitted per job.
+    overwrite
+        Lift again even when the output exists.
+    failed
+        Items that already failed while the jobs were gathered (reported too).
+    desc
+        Progress bar label.
+    task
+        The function run per job (default :func:`run_lift_job`); a replacement must be
+        a picklable top-level function taking a :class:`LiftJob` and returning a
+        :class:`BatchItem` (used to wrap or instrument the lift).
+
+    Returns
+    -------
+    BatchReport
+    """
+    t0 = time.perf_counter()
+    report = BatchReport()
+    for item in failed:
+        report.add(item)
+    todo: list[LiftJob] = []
+    checked: dict[Path, str | None] = {}
+    for job in jobs:
+        out = Path(job.output)
+        item = BatchItem(poses=job.poses, video=job.video, output=job.output, status="skipped")
+        if out.exists() and not (overwrite or job.overwrite):
+            logger.info("%s: skipped, exists (%s).", Path(job.video or job.poses).name, out)
+            if job.plot and not _plots_exist(out, job.plot_kwargs):
+                todo.append(LiftJob(**{**vars(job), "plot_only": True}))
+                continue
+            item.error = "output exists"
+            report.add(item)
+            continue
+        folder = out.parent
+        if folder not in checked:
+            try:
+                _check_writable(folder, make=True)
+                checked[folder] = None
+            except DestinationError as exc:
+                checked[folder] = str(exc)
+        if checked[folder] is not None:
+            item.status, item.error = "failed", checked[folder]
+            report.add(item)
+            continue
+        clean_stale_temp_files(out)
+        todo.append(job)
+
+    if overwrite:
+        todo = [LiftJob(**{**vars(j), "overwrite": True}) for j in todo]
+    bar = tqdm(total=len(todo), desc=desc, unit="video", disable=not todo)
+    try:
+        if executor is None:
+            for job in todo:
+                _file(report, _run_guarded(task, job), bar)
+        else:
+            futures = {executor.submit(task, job): job for job in todo}
+            try:
+                for fut in cf.as_completed(futures):
+                    _file(report, _result(fut, futures[fut]), bar)
+            except BaseException:
+                for fut in futures:
+                    fut.cancel()
+                raise
+    finally:
+        bar.close()
+    report.seconds = time.perf_counter() - t0
+    for key in ("done", "skipped", "failed"):
+        getattr(report, key).sort(key=lambda i: (i.video or i.poses or ""))
+    logger.info("%s", report.summary())
+    return report
+
+
+def _file(report: BatchReport, item: BatchItem, bar: tqdm) -> None:
+    report.add(item)
+    bar.update(1)
+    if item.status == "failed":
+        logger.error("%s: failed: %s", item.name, item.error)
+    elif item.status == "done":
+        logger.info("%s: lifted %s frames -> %s (%.1f s)", item.name, item.n_frames,
+                    item.output, item.seconds)
+
+
+def _plots_exist(output: Path, plot_kwargs: dict[str, Any]) -> bool:
+    from dlc_lifter.analysis.plots import plot_paths
+
+    return all(p.exists() for p in plot_paths(output, plot_kwargs.get("out_dir")))
+
+
+def _failed_item(job: LiftJob, exc: BaseException) -> BatchItem:
+    msg = _message(exc)
+    if isinstance(exc, BrokenProcessPool):
+        msg = ("the worker process died (killed, or out of memory) while this video was "
+               "queued or running; run the batch again to resume")
+    return BatchItem(poses=job.poses, video=job.video, output=job.output, status="failed",
+                     error=msg)
+
+
+def _run_guarded(task: Callable[[LiftJob], BatchItem], job: LiftJob) -> BatchItem:
+    try:
+        return task(job)
+    except Exception as exc:  # noqa: BLE001 - reported, the batch goes on
+        logger.debug("Task for %s raised", job.poses, exc_info=True)
+        return _failed_item(job, exc)
+
+
+def _result(fut: cf.Future, job: LiftJob) -> BatchItem:
+    try:
+        return fut.result()
+    except Exception as exc:  # noqa: BLE001 - reported, the batch goes on
+        return _failed_item(job, exc)
+
+
+# --------------------------------------------------------------------------- DLC projects
+def _load_config(config: str | Path) -> dict[str, Any]:
+    path = Path(config)
+    if path.is_dir():
+        path = path / "config.yaml"
+    if not path.is_file():
+        raise DLCLifterError(
+            f"DeepLabCut config {path} does not exist. Pass the project's config.yaml.")
+    try:
+        from dlc_lifter.io import read_dlc_config
+    except ImportError:  # pragma: no cover - io not importable
+        read_dlc_config = None
+    if read_dlc_config is not None:
+        cfg = read_dlc_config(path)
+        as_dict = {k: getattr(cfg, k) for k in dir(cfg) if not k.startswith("_")
+                   and not callable(getattr(cfg, k))}
+        raw = as_dict.get("raw") if isinstance(as_dict.get("raw"), dict) else {}
+        out = {**raw, **as_dict}
+    else:
+        import yaml
+
+        out = yaml.safe_load(path.read_text()) or {}
+    out["_path"] = path
+    return out
+
+
+def _is_video(path: Path, videotype: str) -> bool:
+    name = path.name
+    if not path.is_file() or name.startswith(".") or any(s in name for s in _NOT_INPUT_VIDEO):
+        return False
+    ext = path.suffix.lower().lstrip(".")
+    if videotype:
+        return ext == videotype.lower().lstrip(".")
+    return ext in VIDEO_EXTENSIONS
+
+
+def find_videos(
+    videos: str | Path | Sequence[str | Path] | None,
+    videotype: str = "",
+    *,
+    config: str | Path | None = None,
+) -> list[Path]:
+    """The videos a DLC call means, like ``deeplabcut.analyze_videos``.
+
+    Parameters
+    ----------
+    videos
+        Video files and/or folders. ``None``: the project's ``video_sets``; entries
+        that do not exist (projects moved between machines, example projects) are
+        looked up by name in ``<project>/videos``, and if none is found there, every
+        video in ``<project>/videos`` is used.
+    videotype
+        Extension filter (``".mp4"`` or ``"mp4"``); empty: every DLC video type.
+    config
+        The project's ``config.yaml`` (needed when ``videos`` is ``None``).
+
+    Returns
+    -------
+    list of Path
+        Videos, sorted within each folder, without duplicates. A file that is listed
+        explicitly is kept even if it does not exist (its pose file may still exist).
+    """
+    if videos is None:
+        if config is None:
+            raise DLCLifterError("Pass videos or a DeepLabCut config.yaml.")
+        cfg = _load_config(config)
+        project = Path(cfg["_path"]).parent
+        sets = cfg.get("video_sets") or {}
+        found: list[Path] = []
+        for key in sets:
+            p = Path(str(key))
+            for cand in (p, project / "videos" / p.name):
+                if cand.is_file():
+                    found.append(cand)
+                    break
+        if not found:
+            folder = project / "videos"
+            if not folder.is_dir():
+                raise DLCLifterError(
+                    f"None of the video_sets of {cfg['_path']} exist and {folder} does not "
+                    "exist. Pass the videos (files or folders) explicitly.")
+            logger.info("video_sets of %s not found here; using the videos in %s.",
+                        cfg["_path"], folder)
+            found = [folder]
+        videos = found
+    if isinstance(videos, (str, Path)):
+        videos = [videos]
+    out: list[Path] = []
+    for v in videos:
+        p = Path(v)
+        if p.is_dir():
+            out += sorted(c for c in p.iterdir() if _is_video(c, videotype))
+        elif not p.exists() or _is_video(p, "") or not videotype:
+            out.append(p)
+    seen: set[Path] = set()  # absolute, not resolved: linked copies are distinct videos
+    return [p for p in out if not (p.absolute() in seen or seen.add(p.absolute()))]
+
+
+def _scorer_of(pose_file: Path, video: Path) -> str:
+    return pose_file.stem[len(video.stem):]
+
+
+def _strip_suffixes(scorer: str) -> tuple[str, str | None, bool] | None:
+    """``(base scorer, tracker suffix or None, filtered)`` or ``None`` if derived."""
+    filtered = scorer.endswith("_filtered")
+    if filtered:
+        scorer = scorer[: -len("_filtered")]
+    if any(scorer.endswith(s) for s in _DERIVED_SUFFIXES) or "_lifted3d" in scorer:
+        return None
+    tracker = next((s for s in _TRACKER_SUFFIXES if scorer.endswith(s)), None)
+    if tracker:
+        scorer = scorer[: -len(tracker)]
+    return scorer, tracker, filtered
+
+
+def find_dlc_output(
+    video: str | Path,
+    *,
+    destfolder: str | Path | None = None,
+    shuffle: int = 1,
+    trainingsetindex: int = 0,
+    training_fraction: float | None = None,
+    filtered: bool = False,
+    task: str | None = None,
+) -> Path | None:
+    """The ``analyze_videos`` output (``<video stem>DLC_<scorer>.h5``) of one video.
+
+    Looks in ``destfolder`` if given, else beside the video. Lifted files
+    (``_lifted3d``) and DLC's side files (``_meta``, ``_skeleton``, ``_full``...) are
+    ignored; a plain output wins over multi-animal tracker files (``_el``, ``_sk``,
+    ``_bx``), which are used when there is no plain one (maDLC projects). When several
+    scorers match, the one whose name holds ``shuffle{shuffle}`` (then the training
+    fraction as ``trainset{95}``, then the project task) is preferred, then the latest
+    snapshot.
+
+    Parameters
+    ----------
+    video
+        The video file.
+    destfolder
+        Where ``analyze_videos`` wrote its outputs, if not beside the video.
+    shuffle, trainingsetindex, training_fraction
+        Which network's output to prefer (DLC's arguments).
+    filtered
+        Use the ``_filtered`` output of ``filter_predictions``.
+    task
+        Project task name, preferred in the scorer name.
+
+    Returns
+    -------
+    Path or None
+        The pose file, or ``None`` when there is none.
+    """
+    video = Path(video)
+    folder = Path(destfolder) if destfolder else video.parent
+    if not folder.is_dir():
+        return None
+    cands = []
+    for f in folder.iterdir():
+        if not f.is_file() or f.suffix != ".h5" or not f.name.startswith(video.stem):
+            continue
+        scorer = _scorer_of(f, video)
+        if not scorer.startswith(_SCORER_PREFIXES):
+            continue
+        parsed = _strip_suffixes(scorer)
+        if parsed is None or parsed[2] != filtered:
+            continue
+        base, tracker, _ = parsed
+        shuffle_ok = re.search(rf"shuffle{shuffle}(?!\d)", base, re.IGNORECASE) is not None
+        frac_ok = (training_fraction is not None and
+                   f"trainset{round(training_fraction * 100)}" in base)
+        task_ok = bool(task) and str(task) in base
+        snapshot = int(m.group(1)) if (m := re.search(r"(\d+)$", base)) else -1
+        tracker_rank = -1 if tracker is None else -2 - _TRACKER_SUFFIXES.index(tracker)
+        key = (tracker_rank, shuffle_ok, frac_ok, task_ok, snapshot, f.name)
+        cands.append((key, f))
+    if not cands:
+        return None
+    cands.sort(reverse=True)
+    if len(cands) > 1:
+        logger.info("%s: several pose files; using %s (others: %s).", video.name,
+                    cands[0][1].name, ", ".join(c[1].name for c in cands[1:]))
+    return cands[0][1]
+
+
+def lift_videos(
+    config: str | Path,
+    videos: str | Path | Sequence[str | Path] | None = None,
+    videotype: str = "",
+    shuffle: int = 1,
+    trainingsetindex: int = 0,
+    destfolder: str | Path | None = None,
+    filtered: bool = False,
+    save_as_csv: bool = False,
+    *,
+    executor: cf.Executor | None = None,
+    overwrite: bool = False,
+    plot: bool = False,
+    plot_kwargs: dict[str, Any] | None = None,
+    task: Callable[[LiftJob], BatchItem] = run_lift_job,
+    **lift_kwargs: Any,
+) -> BatchReport:
+    """Lift every analysed video of a DeepLabCut project to 3D (DLC's calling convention).
+
+    For each video the ``analyze_videos`` output beside it (or in ``destfolder``) is
+    lifted with :func:`dlc_lifter.lift.lift_file` to ``<pose stem>_lifted3d.h5`` in the
+    same folder. Outputs that exist are skipped, so an interrupted batch resumes where
+    it stopped; a failing video is reported and the others go on.
+
+    Parameters
+    ----------
+    config
+        The project's ``config.yaml`` (or its folder); never modified.
+    videos
+        Video files and/or folders; default: the project's videos (see
+        :func:`find_videos`).
+    videotype
+        Extension filter for folders, e.g. ``".mp4"``.
+    shuffle, trainingsetindex
+        Which network's outputs to prefer when several were analysed.
+    destfolder
+        Folder of the ``analyze_videos`` outputs, where the 3D files go too.
+    filtered
+        Lift the ``_filtered`` outputs of ``deeplabcut.filterpredictions``.
+    save_as_csv
+        Also write ``.csv`` copies of the 3D files.
+    executor
+        A :class:`concurrent.futures.Executor` to run one task per video on
+        (``ProcessPoolExecutor``, dask ``Client.get_executor()``); ``None`` runs
+        here, one video after the other.
+    overwrite
+        Lift again even when the output exists.
+    plot
+        Also write each output's plots and 3D video
+        (:func:`~dlc_lifter.analysis.plots.plot_lifted`).
+    plot_kwargs
+        Options of :func:`~dlc_lifter.analysis.plots.plot_lifted`, e.g.
+        ``{"max_frames": 900}`` to render only the first 30 s of long videos.
+    task
+        The per-video task (see :func:`lift_jobs`); default :func:`run_lift_job`.
+    **lift_kwargs
+        Passed to :func:`~dlc_lifter.lift.lift_file` (``calibration``,
+        ``camera_height_mm``, ``arena_size_mm``, ``model``, ``nwb``, ``keypoint_map``...).
+
+    Returns
+    -------
+    BatchReport
+        ``done``, ``skipped`` and ``failed`` videos (``report.ok`` is False if any
+        failed).
+
+    Raises
+    ------
+    DestinationError
+        When ``destfolder`` cannot be created or written to.
+    DLCLifterError
+        When the config is missing or no video is found.
+    """
+    cfg = _load_config(config)
+    fractions = cfg.get("TrainingFraction") or cfg.get("training_fraction") or []
+    if isinstance(fractions, (int, float)):
+        fractions = [fractions]
+    fraction = (float(fractions[trainingsetindex])
+                if 0 <= trainingsetindex < len(fractions) else None)
+    project_task = cfg.get("Task") or cfg.get("task")
+    if destfolder is not None:
+        _check_writable(Path(destfolder), make=True)
+    vids = find_videos(videos, videotype, config=cfg["_path"])
+    if not vids:
+        raise DLCLifterError(
+            f"No videos found (videos={videos!r}, videotype={videotype!r}) for project "
+            f"{cfg['_path']}.")
+    jobs, failed = [], []
+    for video in vids:
+        pose = find_dlc_output(
+            video, destfolder=destfolder, shuffle=shuffle, trainingsetindex=trainingsetindex,
+            training_fraction=fraction, filtered=filtered, task=project_task)
+        if pose is None:
+            where = destfolder or video.parent
+            failed.append(BatchItem(
+                poses=None, video=str(video), output=None, status="failed",
+                error=(f"no analyze_videos output {video.stem}DLC_*"
+                       f"{'_filtered' if filtered else ''}.h5 in {where}; run "
+                       "deeplabcut.analyze_videos (and filterpredictions for --filtered) "
+                       "first, or pass --destfolder where the outputs are")))
+            continue
+        use_video: str | None = str(video)
+        if not video.is_file():
+            logger.warning("%s: video missing; lifting %s from keypoints only.",
+                           video, pose.name)
+            use_video = None
+        out = _output_path(pose, destfolder)
+        jobs.append(LiftJob(
+            poses=str(pose), output=str(out), video=use_video, overwrite=overwrite, plot=plot,
+            plot_kwargs=dict(plot_kwargs or {}),
+            lift_kwargs={"save_as_csv": save_as_csv, **lift_kwargs}))
+    return lift_jobs(jobs, executor=executor, overwrite=overwrite, failed=failed,
+                     desc="lifting videos", task=task)
+
+
+# --------------------------------------------------------------------------- SLEAP
+def _is_sleap_file(path: Path) -> bool:
+    name = path.name
+    if "_lifted3d" in name or name.startswith("."):
+        return False
+    return name.endswith(".slp") or name.endswith(".analysis.h5")
+
+
+def lift_sleap(
+    files_or_folders: str | Path | Sequence[str | Path],
+    *,
+    destfolder: str | Path | None = None,
+    executor: cf.Executor | None = None,
+    overwrite: bool = False,
+    save_as_csv: bool = False,
+    plot: bool = False,
+    plot_kwargs: dict[str, Any] | None = None,
+    task: Callable[[LiftJob], BatchItem] = run_lift_job,
+    **lift_kwargs: Any,
+) -> BatchReport:
+    """Lift SLEAP predictions (``.slp`` or analysis ``.h5``) to 3D, one task per file.
+
+    The video of each file is the one the file names (looked for at that path, then
+    beside the file); without it the lift uses keypoints only (warned). Outputs go
+    beside each file (or into ``destfolder``) as ``<stem>_lifted3d.h5``.
+
+    Parameters
+    ----------
+    files_or_folders
+        SLEAP files and/or folders (searched for ``*.slp`` and ``*.analysis.h5``).
+    destfolder
+        Where the 3D files go; default beside each input.
+    executor
+        See :func:`lift_videos`.
+    overwrite, save_as_csv, plot, plot_kwargs, task, **lift_kwargs
+        See :func:`lift_videos`.
+
+    Returns
+    -------
+    BatchReport
+    """
+    if isinstance(files_or_folders, (str, Path)):
+        files_or_folders = [files_or_folders]
+    if destfolder is not None:
+        _check_writable(Path(destfolder), make=True)
+    files: list[Path] = []
+    failed: list[BatchItem] = []
+    for entry in files_or_folders:
+        p = Path(entry)
+        if p.is_dir():
+            files += sorted(c for c in p.iterdir() if c.is_file() and _is_sleap_file(c))
+        elif p.is_file():
+            files.append(p)
+        else:
+            failed.append(BatchItem(poses=str(p), video=None, output=None, status="failed",
+                                    error=f"{p} does not exist"))
+    if not files and not failed:
+        raise DLCLifterError(
+            f"No SLEAP files (*.slp, *.analysis.h5) in {', '.join(map(str, files_or_folders))}.")
+    jobs = [
+        LiftJob(poses=str(f), output=str(_output_path(f, destfolder)), video_from_poses=True,
+                overwrite=overwrite, plot=plot, plot_kwargs=dict(plot_kwargs or {}),
+                lift_kwargs={"save_as_csv": save_as_csv, **lift_kwargs})
+        for f in files
+    ]
+    return lift_jobs(jobs, executor=executor, overwrite=overwrite, failed=failed,
+                     desc="lifting SLEAP files", task=task)
+
+
+# --------------------------------------------------------------------------- dask
+def dask_executor(
+    address: str | Any | None = None, *, retries: int = 2, **client_kwargs: Any
+) -> cf.Executor:
+    """A :class:`concurrent.futures.Executor` on a dask.distributed cluster, with retries.
+
+    Parameters
+    ----------
+    address
+        Scheduler address (``tcp://host:8786``), a ``Cluster`` object
+        (``dask_jobqueue.SLURMCluster``, ``LocalCluster``) or an existing ``Client``;
+        ``None`` starts a local cluster.
+    retries
+        How many times dask re-runs a task that raised an unexpected exception. Tasks
+        whose worker dies are rescheduled by dask itself (up to
+        ``distributed.scheduler.allowed-failures`` times).
+    **client_kwargs
+        Passed to ``distributed.Client`` when one is made.
+
+    Returns
+    -------
+    concurrent.futures.Executor
+        ``client.get_executor(retries=retries, pure=False)``; closing it (``shutdown``)
+        does not close the client.
+    """
+    try:
+        from distributed import Client
+    except ImportError as exc:  # pragma: no cover - optional dependency
+        raise DLCLifterError(
+            "dask.distributed is not installed: pip install 'dlc-lifter[cluster]'.") from exc
+    client = address if isinstance(address, Client) else Client(address, **client_kwargs)
+    return client.get_executor(retries=retries, pure=False)

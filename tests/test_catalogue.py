@@ -1,0 +1,76 @@
+"""Mapping user keypoint names onto the mouse landmark catalogue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dlc_lifter.mouse.catalogue import (
+    CATALOGUE,
+    KEYPOINT_SETS,
+    UnknownKeypointError,
+    load_mapping,
+    map_keypoints,
+)
+
+# SuperAnimal-TopViewMouse keypoint names, as DeepLabCut's model zoo writes them.
+SUPERANIMAL_TOPVIEWMOUSE = [
+    "nose", "left_ear", "right_ear", "left_ear_tip", "right_ear_tip", "left_eye", "right_eye",
+    "neck", "mid_back", "mouse_center", "mid_backend", "mid_backend2", "mid_backend3",
+    "head_midpoint", "tail_base", "tail1", "tail2", "tail3", "tail4", "tail5", "left_shoulder",
+    "left_midside", "left_hip", "right_shoulder", "right_midside", "right_hip", "tail_end",
+]
+DANNCE = {
+    "Snout": "nose", "EarL": "left_ear", "EarR": "right_ear", "SpineF": "neck",
+    "SpineM": "mouse_center", "SpineL": "mid_backend2", "TailBase": "tail_base",
+    "ShoulderL": "left_shoulder", "ShoulderR": "right_shoulder", "ElbowL": "left_elbow",
+    "ElbowR": "right_elbow", "WristL": "left_wrist", "WristR": "right_wrist",
+    "HipL": "left_hip", "HipR": "right_hip", "KneeL": "left_knee", "KneeR": "right_knee",
+    "AnkleL": "left_ankle", "AnkleR": "right_ankle",
+}
+
+
+def test_superanimal_topviewmouse_names_map_to_themselves() -> None:
+    assert map_keypoints(SUPERANIMAL_TOPVIEWMOUSE) == {n: n for n in SUPERANIMAL_TOPVIEWMOUSE}
+    assert set(SUPERANIMAL_TOPVIEWMOUSE) == set(KEYPOINT_SETS["superanimal_topviewmouse"])
+
+
+def test_openfield_names_map() -> None:
+    assert list(map_keypoints(["snout", "leftear", "rightear", "tailbase"]).values()) == list(
+        KEYPOINT_SETS["openfield"])
+
+
+def test_dannce_names_map() -> None:
+    assert map_keypoints(list(DANNCE)) == DANNCE
+
+
+def test_every_catalogue_name_is_in_the_all_set() -> None:
+    assert KEYPOINT_SETS["all"] == CATALOGUE
+    assert len(set(CATALOGUE)) == len(CATALOGUE)
+
+
+def test_unknown_name_lists_close_names() -> None:
+    with pytest.raises(UnknownKeypointError) as info:
+        map_keypoints(["nose", "taill_bse"], source="poses.h5")
+    msg = str(info.value)
+    assert "taill_bse" in msg and "poses.h5" in msg and "tail_base" in msg
+    assert "tail_base" in info.value.suggestions
+    assert map_keypoints(["nose", "taill_bse"], strict=False) == {"nose": "nose"}
+
+
+def test_yaml_mapping_override(tmp_path: Path) -> None:
+    f = tmp_path / "map.yaml"
+    f.write_text("thorax: mouse_center\nhead: head_midpoint\nwing: null\n")
+    mapping = load_mapping(f)
+    assert map_keypoints(["head", "thorax", "wing"], mapping) == {
+        "head": "head_midpoint", "thorax": "mouse_center"}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("thorax: not_a_landmark\n")
+    with pytest.raises(UnknownKeypointError, match="not_a_landmark"):
+        load_mapping(bad)
+
+
+def test_duplicates_error() -> None:
+    with pytest.raises(ValueError, match="both map to catalogue landmark 'nose'"):
+        map_keypoints(["snout", "nose"])

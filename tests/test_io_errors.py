@@ -1,0 +1,251 @@
+"""Bad input: one clear DLCLifterError naming the file, and nothing written."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+
+from dlc_lifter import OutputExistsError, PoseFileError, Poses, read_poses, write_dlc_3d
+from dlc_lifter.errors import DLCLifterError, VideoError
+from dlc_lifter.io import (
+    ConfigError,
+    OutputNotWritableError,
+    atomic_output,
+    open_video,
+    read_dlc_config,
+    write_nwb_3d,
+    write_sleap_analysis_3d,
+)
+
+KPS = ["snout", "leftear", "rightear", "tailbase"]
+
+
+def _df(n: int = 4, kps: list[str] = KPS) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    cols = pd.MultiIndex.from_product([["DLC_x"], kps, ["x", "y", "likelihood"]],
+                                      names=["scorer", "bodyparts", "coords"])
+    return pd.DataFrame(rng.uniform(0, 1, (n, len(cols))), columns=cols)
+
+
+def _read_fails(path: Path, *words: str) -> str:
+    before = sorted(os.listdir(path.parent)) if path.parent.exists() else []
+    with pytest.raises(PoseFileError) as info:
+        read_poses(path)
+    msg = str(info.value)
+    assert str(path) in msg
+    for w in words:
+        assert w.lower() in msg.lower(), msg
+    after = sorted(os.listdir(path.parent)) if path.parent.exists() else []
+    assert before == after  # nothing written
+    return msg
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    _read_fails(tmp_path / "nope.h5", "does not exist")
+
+
+def test_unknown_extension(tmp_path: Path) -> None:
+    f = tmp_path / "poses.txt"
+    f.write_text("hello")
+    _read_fails(f, "unknown pose file extension", ".slp")
+
+
+def test_tracklet_pickle(tmp_path: Path) -> None:
+    f = tmp_path / "videoDLC_el.pickle"
+    f.write_bytes(b"\x80\x04N.")
+    _read_fails(f, "convert_raw_tracks_to_h5")
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    for name in ("a.h5", "b.csv", "c.slp", "d.nwb"):
+        f = tmp_path / name
+        f.touch()
+        _read_fails(f, "empty")
+
+
+def test_not_hdf5(tmp_path: Path) -> None:
+    f = tmp_path / "a.h5"
+    f.write_text("not hdf5")
+    _read_fails(f, "not an HDF5 file")
+
+
+def test_h5_without_pandas_table(tmp_path: Path) -> None:
+    f = tmp_path / "raw.h5"
+    with h5py.File(f, "w") as fh:
+        fh["data"] = np.zeros(3)
+    _read_fails(f, "no pandas table")
+
+
+def test_columns_not_dlc_levels(tmp_path: Path) -> None:
+    f = tmp_path / "flat.h5"
+    pd.DataFrame({"a": [1.0, 2.0]}).to_hdf(f, key="df_with_missing")
+    _read_fails(f, "scorer")
+    g = tmp_path / "wrongcoords.h5"
+    cols = pd.MultiIndex.from_product([["s"], ["snout"], ["u", "v"]])
+    pd.DataFrame(np.ones((2, 2)), columns=cols).to_hdf(g, key="df_with_missing")
+    _read_fails(g, "x, y")
+
+
+def test_several_tables_need_a_key(tmp_path: Path) -> None:
+    f = tmp_path / "two.h5"
+    _df().to_hdf(f, key="a")
+    _df().to_hdf(f, key="b")
+    _read_fails(f, "key")
+
+
+def test_broken_csv_header(tmp_path: Path) -> None:
+    f = tmp_path / "broken.csv"
+    f.write_text("frame,x,y\n0,1,2\n")
+    _read_fails(f, "header")
+    g = tmp_path / "truncated.csv"
+    lines = _df().to_csv().splitlines()
+    lines[1] = lines[1].rsplit(",", 2)[0]  # bodyparts row lost cells
+    g.write_text("\n".join(lines) + "\n")
+    _read_fails(g, "header")
+    h = tmp_path / "text.csv"
+    lines = _df().to_csv().splitlines()
+    lines[4] = lines[4].replace(lines[4].split(",")[2], "oops", 1)
+    h.write_text("\n".join(lines) + "\n")
+    _read_fails(h, "text")
+
+
+def test_bad_slp(tmp_path: Path) -> None:
+    f = tmp_path / "bad.slp"
+    with h5py.File(f, "w") as fh:
+        fh["nothing"] = np.zeros(2)
+    _read_fails(f, "sleap-io")
+
+
+def test_nwb_without_pose_estimation(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from pynwb import NWBHDF5IO, NWBFile
+
+    f = tmp_path / "empty.nwb"
+    with NWBHDF5IO(str(f), "w") as io:
+        io.write(NWBFile(session_description="s", identifier="i",
+                         session_start_time=datetime.now(UTC)))
+    _read_fails(f, "PoseEstimation")
+
+
+def test_all_nan_keypoints(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    df = _df()
+    df.loc[:, ("DLC_x", "leftear", "x")] = np.nan
+    f = tmp_path / "some_nan.h5"
+    df.to_hdf(f, key="df_with_missing")
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        read_poses(f)
+    assert "leftear" in caplog.text and str(f) in caplog.text
+    df.loc[:, (slice(None), slice(None), "x")] = np.nan
+    g = tmp_path / "all_nan.h5"
+    df.to_hdf(g, key="df_with_missing")
+    _read_fails(g, "every keypoint is missing")
+
+
+def test_duplicate_bodyparts(tmp_path: Path) -> None:
+    df = _df(kps=["snout", "snout", "tailbase"])
+    f = tmp_path / "dupes.csv"
+    df.to_csv(f)
+    _read_fails(f, "snout", "more than once")
+    g = tmp_path / "dupes.analysis.h5"  # pandas cannot even write duplicate columns to h5
+    with h5py.File(g, "w") as fh:
+        fh["tracks"] = np.ones((1, 2, 2, 3))
+        fh["node_names"] = np.array([b"nose", b"nose"])
+    _read_fails(g, "nose", "more than once")
+
+
+def test_unknown_individual(tmp_path: Path) -> None:
+    f = tmp_path / "a.h5"
+    _df().to_hdf(f, key="df_with_missing")
+    _read_fails_msg = pytest.raises(PoseFileError, match="no individual")
+    with _read_fails_msg:
+        read_poses(f, individual="ghost")
+
+
+def _p3() -> Poses:
+    return Poses(np.ones((3, 1, 2, 3)), keypoints=["a", "b"])
+
+
+def test_output_exists(tmp_path: Path) -> None:
+    out = tmp_path / "x_lifted3d.h5"
+    out.write_bytes(b"keep")
+    for writer in (write_dlc_3d, write_nwb_3d, write_sleap_analysis_3d):
+        with pytest.raises(OutputExistsError, match="overwrite") as info:
+            writer(_p3(), out)
+        assert str(out) in str(info.value)
+        assert out.read_bytes() == b"keep"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x_lifted3d.h5"]
+    write_dlc_3d(_p3(), out, overwrite=True)
+    assert out.read_bytes() != b"keep"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write to read-only folders")
+def test_output_not_writable(tmp_path: Path) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        with pytest.raises(OutputNotWritableError, match=str(ro)):
+            write_dlc_3d(_p3(), ro / "x.h5")
+        assert list(ro.iterdir()) == []
+    finally:
+        ro.chmod(0o700)
+
+
+def test_output_not_writable_folder_is_a_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(OutputNotWritableError, match="not writable") as info:
+        write_dlc_3d(_p3(), blocker / "x.h5")
+    assert str(blocker) in str(info.value)
+    assert isinstance(info.value, DLCLifterError)
+
+
+def test_atomic_output_removes_temp_on_failure(tmp_path: Path) -> None:
+    out = tmp_path / "x.h5"
+    with pytest.raises(RuntimeError), atomic_output(out) as tmp:
+        assert tmp.parent == tmp_path and tmp.name.startswith(".x.")
+        assert tmp.suffix == ".h5"
+        tmp.write_text("half")
+        raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []
+    with atomic_output(out) as tmp:
+        tmp.write_text("done")
+    assert out.read_text() == "done" and len(list(tmp_path.iterdir())) == 1
+
+
+def test_bad_video(tmp_path: Path) -> None:
+    with pytest.raises(VideoError, match="does not exist") as info:
+        open_video(tmp_path / "none.mp4")
+    assert "none.mp4" in str(info.value)
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"\x00" * 100)
+    with pytest.raises(VideoError) as info:
+        open_video(bad)
+    assert str(bad) in str(info.value)
+
+
+def test_bad_config(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        read_dlc_config(tmp_path / "config.yaml")
+    f = tmp_path / "config.yaml"
+    f.write_text("a: [1, 2\n")
+    with pytest.raises(ConfigError, match="not valid YAML") as info:
+        read_dlc_config(f)
+    assert str(f) in str(info.value)
+
+
+def test_output_folder_not_writable_checked_first(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """As root every folder is writable, so fake what os.access says."""
+    monkeypatch.setattr(os, "access", lambda *a, **k: False)
+    with pytest.raises(OutputNotWritableError) as info:
+        write_nwb_3d(_p3(), tmp_path / "x.nwb")
+    assert str(tmp_path) in str(info.value) and "destfolder" in str(info.value)
+    assert list(tmp_path.iterdir()) == []

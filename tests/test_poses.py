@@ -1,0 +1,65 @@
+"""The Poses container: construction, slicing, DLC DataFrame round trips."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dlc_lifter import PoseFileError, Poses
+
+
+def _poses(n_frames: int = 5, n_ind: int = 1, n_kp: int = 3, dim: int = 2, seed: int = 0) -> Poses:
+    rng = np.random.default_rng(seed)
+    coords = rng.uniform(0, 100, (n_frames, n_ind, n_kp, dim))
+    coords[1, 0, 1] = np.nan
+    conf = rng.uniform(0, 1, (n_frames, n_ind, n_kp))
+    names = [f"individual{i}" for i in range(n_ind)] if n_ind > 1 else ["individual0"]
+    return Poses(coords, conf, keypoints=["snout", "leftear", "tailbase"][:n_kp],
+                 individuals=names)
+
+
+def test_missing_points_have_nan_confidence() -> None:
+    p = _poses()
+    assert p.missing[1, 0, 1]
+    assert np.isnan(p.confidence[1, 0, 1])
+    assert p.n_frames == 5 and p.n_keypoints == 3 and p.ndim == 2
+
+
+@pytest.mark.parametrize(("n_ind", "dim"), [(1, 2), (1, 3), (3, 2), (2, 3)])
+def test_dataframe_round_trip(n_ind: int, dim: int) -> None:
+    p = _poses(n_ind=n_ind, dim=dim)
+    df = p.to_dataframe(scorer="DLC_test")
+    levels = ["scorer", "bodyparts", "coords"] if n_ind == 1 else [
+        "scorer", "individuals", "bodyparts", "coords"]
+    assert list(df.columns.names) == levels
+    back = Poses.from_dataframe(df)
+    np.testing.assert_array_equal(back.coords, p.coords)
+    np.testing.assert_array_equal(back.confidence, p.confidence)
+    assert back.keypoints == p.keypoints
+    assert back.meta.scorer == "DLC_test"
+    if n_ind > 1:
+        assert back.individuals == p.individuals
+
+
+def test_select_by_names_and_frames() -> None:
+    p = _poses(n_ind=3)
+    sub = p.select(frames=slice(1, 3), individuals="individual1", keypoints=["tailbase", "snout"])
+    assert sub.coords.shape == (2, 1, 2, 2)
+    np.testing.assert_array_equal(sub.coords[:, 0, 0], p.coords[1:3, 1, 2])
+    np.testing.assert_array_equal(sub.frame_indices, [1, 2])
+    with pytest.raises(KeyError, match="No keypoint named 'tail'"):
+        p.select(keypoints="tail")
+
+
+def test_rejects_duplicate_names_and_bad_shapes() -> None:
+    with pytest.raises(ValueError, match="Duplicate keypoint"):
+        Poses(np.zeros((2, 1, 2, 2)), keypoints=["a", "a"])
+    with pytest.raises(ValueError, match="shape"):
+        Poses(np.zeros((2, 2)))
+
+
+def test_non_dlc_columns_are_a_clear_error() -> None:
+    df = pd.DataFrame(np.zeros((3, 2)), columns=["a", "b"])
+    with pytest.raises(PoseFileError, match="not DeepLabCut's"):
+        Poses.from_dataframe(df, source="table.h5")
