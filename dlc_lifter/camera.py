@@ -1,0 +1,439 @@
+"""Pinhole cameras in the arena's world frame: projection, rays, calibration files.
+
+A :class:`Camera` is OpenCV intrinsics (``K``, distortion ``k1 k2 p1 p2 k3``, image size)
+plus its pose, ``X_cam = R @ X_world + t`` (mm). The world frame has ``z`` up and the
+floor at ``z = 0`` (see ``docs/CONVENTIONS.md``). A top-view camera looks down, so its
+optical axis is close to world ``-z``.
+
+Cameras come from an anipose / aniposelib calibration TOML (:func:`load_anipose`), from
+a height and a focal length (:meth:`Camera.top_view`), or at random for synthetic data
+(:func:`random_top_view`). Lifting uses :meth:`Camera.rays` and
+:meth:`Camera.points_at_depth`: a network predicts where along each keypoint's ray the
+point lies and 3D follows exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlc_lifter.errors import DLCLifterError
+
+__all__ = [
+    "Camera",
+    "CalibrationError",
+    "load_anipose",
+    "random_top_view",
+    "rodrigues",
+    "write_anipose",
+]
+
+
+class CalibrationError(DLCLifterError):
+    """A calibration file is missing, unreadable or lacks the camera asked for."""
+
+
+def rodrigues(rvec: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Rotation matrix of a Rodrigues (axis-angle) vector, as ``cv2.Rodrigues`` gives."""
+    r = np.asarray(rvec, dtype=np.float64).reshape(3)
+    theta = float(np.linalg.norm(r))
+    if theta < 1e-12:
+        return np.eye(3)
+    k = r / theta
+    kx = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])
+    return np.eye(3) + math.sin(theta) * kx + (1.0 - math.cos(theta)) * (kx @ kx)
+
+
+def _axis_rotation(axis: int, angle: float) -> np.ndarray:
+    c, s = math.cos(angle), math.sin(angle)
+    i, j = [(1, 2), (2, 0), (0, 1)][axis]
+    m = np.eye(3)
+    m[i, i], m[i, j], m[j, i], m[j, j] = c, -s, s, c
+    return m
+
+
+#: World -> camera rotation of a camera looking straight down with image ``u`` along
+#: world ``x`` and image ``v`` along world ``-y``.
+TOP_DOWN = np.diag([1.0, -1.0, -1.0])
+
+
+@dataclass(frozen=True)
+class Camera:
+    """A calibrated pinhole camera.
+
+    Parameters
+    ----------
+    K
+        ``3 x 3`` intrinsic matrix (pixels).
+    R
+        ``3 x 3`` world -> camera rotation.
+    t
+        Translation (mm): ``X_cam = R @ X_world + t``.
+    image_size
+        ``(width, height)`` in pixels.
+    dist
+        OpenCV distortion ``(k1, k2, p1, p2, k3)``; zeros for none.
+    name
+        Camera name (the calibration file's ``name``).
+    """
+
+    K: np.ndarray
+    R: np.ndarray
+    t: np.ndarray
+    image_size: tuple[int, int]
+    dist: np.ndarray = field(default_factory=lambda: np.zeros(5))
+    name: str = "cam"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "K", np.asarray(self.K, dtype=np.float64).reshape(3, 3))
+        object.__setattr__(self, "R", np.asarray(self.R, dtype=np.float64).reshape(3, 3))
+        object.__setattr__(self, "t", np.asarray(self.t, dtype=np.float64).reshape(3))
+        d = np.zeros(5)
+        dist = np.asarray(self.dist, dtype=np.float64).ravel()
+        d[: min(5, dist.size)] = dist[:5]
+        object.__setattr__(self, "dist", d)
+        w, h = self.image_size
+        object.__setattr__(self, "image_size", (int(w), int(h)))
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def top_view(
+        cls,
+        height_mm: float,
+        focal_px: float,
+        image_size: tuple[int, int],
+        *,
+        centre_xy: tuple[float, float] = (0.0, 0.0),
+        principal_point: tuple[float, float] | None = None,
+        tilt_rad: float = 0.0,
+        tilt_direction_rad: float = 0.0,
+        roll_rad: float = 0.0,
+        name: str = "cam",
+    ) -> Camera:
+        """A camera ``height_mm`` above the floor point ``centre_xy``, looking down.
+
+        With no tilt or roll, image ``u`` runs along world ``x`` and ``v`` along world
+        ``-y``, so the world frame is the "camera-floor" frame of the conventions.
+
+        Parameters
+        ----------
+        height_mm
+            Height of the camera centre above the floor.
+        focal_px
+            Focal length in pixels (``fx = fy``).
+        image_size
+            ``(width, height)`` in pixels.
+        centre_xy
+            Floor point below the camera centre.
+        principal_point
+            ``(cx, cy)``; the image centre by default.
+        tilt_rad
+            Angle of the optical axis from straight down.
+        tilt_direction_rad
+            Direction the axis tilts towards, in the camera's image plane (0: towards
+            ``+u``).
+        roll_rad
+            Rotation about the optical axis.
+        name
+            Camera name.
+        """
+        w, h = image_size
+        cx, cy = principal_point if principal_point is not None else ((w - 1) / 2, (h - 1) / 2)
+        k = np.array([[focal_px, 0.0, cx], [0.0, focal_px, cy], [0.0, 0.0, 1.0]])
+        # Tilt: rotate the camera about an axis in its image plane, then roll about z.
+        axis = np.array([-math.sin(tilt_direction_rad), math.cos(tilt_direction_rad), 0.0])
+        tilt = rodrigues(axis * tilt_rad)
+        r = _axis_rotation(2, roll_rad) @ tilt.T @ TOP_DOWN
+        c = np.array([centre_xy[0], centre_xy[1], height_mm], dtype=np.float64)
+        return cls(K=k, R=r, t=-r @ c, image_size=(w, h), name=name)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Camera:
+        """Inverse of :meth:`as_dict`."""
+        return cls(K=np.asarray(d["K"]), R=np.asarray(d["R"]), t=np.asarray(d["t"]),
+                   image_size=tuple(d["image_size"]), dist=np.asarray(d.get("dist", [0] * 5)),
+                   name=str(d.get("name", "cam")))
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain lists, for metadata (YAML / JSON / pickle)."""
+        return {"name": self.name, "K": self.K.tolist(), "R": self.R.tolist(),
+                "t": self.t.tolist(), "dist": self.dist.tolist(),
+                "image_size": list(self.image_size)}
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def fx(self) -> float:
+        """Focal length along ``u`` (px)."""
+        return float(self.K[0, 0])
+
+    @property
+    def fy(self) -> float:
+        """Focal length along ``v`` (px)."""
+        return float(self.K[1, 1])
+
+    @property
+    def cx(self) -> float:
+        """Principal point ``u`` (px)."""
+        return float(self.K[0, 2])
+
+    @property
+    def cy(self) -> float:
+        """Principal point ``v`` (px)."""
+        return float(self.K[1, 2])
+
+    @property
+    def centre(self) -> np.ndarray:
+        """Camera centre in the world frame (mm)."""
+        return -self.R.T @ self.t
+
+    @property
+    def height_mm(self) -> float:
+        """Height of the camera centre above the floor (mm)."""
+        return float(self.centre[2])
+
+    @property
+    def tilt_rad(self) -> float:
+        """Angle between the optical axis and straight down."""
+        axis = self.R[2]  # optical axis in world coordinates
+        return float(math.acos(np.clip(-axis[2], -1.0, 1.0)))
+
+    @property
+    def has_distortion(self) -> bool:
+        """Whether any distortion coefficient is non-zero."""
+        return bool(np.any(self.dist != 0))
+
+    # ------------------------------------------------------------------ geometry
+    def to_camera(self, points: np.ndarray) -> np.ndarray:
+        """World points ``(..., 3)`` -> camera frame ``(..., 3)`` (mm)."""
+        return np.asarray(points, dtype=np.float64) @ self.R.T + self.t
+
+    def to_world(self, points_cam: np.ndarray) -> np.ndarray:
+        """Camera-frame points ``(..., 3)`` -> world frame ``(..., 3)`` (mm)."""
+        return (np.asarray(points_cam, dtype=np.float64) - self.t) @ self.R
+
+    def _distort(self, xy: np.ndarray) -> np.ndarray:
+        if not self.has_distortion:
+            return xy
+        k1, k2, p1, p2, k3 = self.dist
+        x, y = xy[..., 0], xy[..., 1]
+        r2 = x * x + y * y
+        radial = 1 + k1 * r2 + k2 * r2 * r2 + k3 * r2 * r2 * r2
+        xd = x * radial + 2 * p1 * x * y + p2 * (r2 + 2 * x * x)
+        yd = y * radial + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y
+        return np.stack([xd, yd], axis=-1)
+
+    def project(self, points: np.ndarray) -> np.ndarray:
+        """Project world points ``(..., 3)`` mm to pixels ``(..., 2)`` (NaN stays NaN)."""
+        cam = self.to_camera(points)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xy = cam[..., :2] / cam[..., 2:3]
+        xy = self._distort(xy)
+        return xy * [self.fx, self.fy] + [self.cx, self.cy]
+
+    def normalise(self, uv: np.ndarray, *, iterations: int = 8) -> np.ndarray:
+        """Pixels ``(..., 2)`` -> undistorted normalised image coordinates ``(..., 2)``.
+
+        ``x = X_cam / Z_cam``, ``y = Y_cam / Z_cam``. Distortion is inverted by
+        fixed-point iteration, as ``cv2.undistortPoints`` does.
+        """
+        uv = np.asarray(uv, dtype=np.float64)
+        xy = (uv - [self.cx, self.cy]) / [self.fx, self.fy]
+        if not self.has_distortion:
+            return xy
+        k1, k2, p1, p2, k3 = self.dist
+        x0, y0 = xy[..., 0], xy[..., 1]
+        x, y = x0.copy(), y0.copy()
+        for _ in range(iterations):
+            r2 = x * x + y * y
+            radial = 1 + k1 * r2 + k2 * r2 * r2 + k3 * r2 * r2 * r2
+            dx = 2 * p1 * x * y + p2 * (r2 + 2 * x * x)
+            dy = p1 * (r2 + 2 * y * y) + 2 * p2 * x * y
+            x, y = (x0 - dx) / radial, (y0 - dy) / radial
+        return np.stack([x, y], axis=-1)
+
+    def rays(self, uv: np.ndarray) -> np.ndarray:
+        """World directions ``(..., 3)`` of the rays through pixels (camera ``z = 1``).
+
+        A point at camera depth ``d`` on that ray is ``centre + d * rays(uv)``.
+        """
+        xy = self.normalise(uv)
+        cam = np.concatenate([xy, np.ones(xy.shape[:-1] + (1,))], axis=-1)
+        return cam @ self.R  # R.T @ v for each row
+
+    def points_at_depth(self, uv: np.ndarray, depth: np.ndarray) -> np.ndarray:
+        """World points ``(..., 3)`` at camera depth ``depth`` (camera Z, mm) on each ray."""
+        return self.centre + np.asarray(depth, dtype=np.float64)[..., None] * self.rays(uv)
+
+    def depth_at_height(self, uv: np.ndarray, height: np.ndarray | float) -> np.ndarray:
+        """Camera depth ``(...)`` where each pixel's ray reaches world height ``z = height``."""
+        d = self.rays(uv)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (np.asarray(height, dtype=np.float64) - self.centre[2]) / d[..., 2]
+
+    def points_at_height(self, uv: np.ndarray, height: np.ndarray | float) -> np.ndarray:
+        """World points ``(..., 3)`` where each pixel's ray reaches ``z = height``."""
+        return self.points_at_depth(uv, self.depth_at_height(uv, height))
+
+    def floor_mm_per_px(self) -> float:
+        """Scale on the floor at the image centre: mm per pixel."""
+        c = np.array([[self.cx, self.cy], [self.cx + 1.0, self.cy]])
+        p = self.points_at_height(c, 0.0)
+        return float(np.linalg.norm(p[1] - p[0]))
+
+    def __repr__(self) -> str:
+        return (f"Camera({self.name!r}, {self.image_size[0]}x{self.image_size[1]} px, "
+                f"f={self.fx:.1f} px, height={self.height_mm:.1f} mm, "
+                f"tilt={math.degrees(self.tilt_rad):.1f} deg)")
+
+
+# ---------------------------------------------------------------------- calibration
+def load_anipose(path: str | Path, name: str | None = None) -> Camera:
+    """Read one camera from an anipose / aniposelib calibration TOML.
+
+    The file has one table per camera (``[cam_0]``...) with ``name``, ``size``
+    ``[width, height]``, ``matrix`` (``K``), ``distortions``, ``rotation`` (Rodrigues,
+    world -> camera) and ``translation``. Its world frame must have ``z`` up with the
+    floor at ``z = 0``, in mm.
+
+    Parameters
+    ----------
+    path
+        The calibration file.
+    name
+        The camera's ``name`` (or table name); required when the file holds several.
+
+    Raises
+    ------
+    CalibrationError
+        When the file is missing or malformed, or the camera is not in it.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise CalibrationError(f"Calibration file {p} does not exist; give an anipose "
+                               "calibration.toml or use --camera-height-mm/--focal-px.")
+    try:
+        data = tomllib.loads(p.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CalibrationError(f"Calibration file {p} is not valid TOML ({exc}); give an "
+                               "anipose calibration.toml.") from None
+    cams = {k: v for k, v in data.items() if isinstance(v, dict) and "matrix" in v}
+    if not cams:
+        raise CalibrationError(f"Calibration file {p} has no camera tables ([cam_0] with "
+                               "'matrix', 'rotation', 'translation'); is it an anipose file?")
+    names = {str(v.get("name", k)): k for k, v in cams.items()}
+    if name is None:
+        if len(cams) > 1:
+            raise CalibrationError(f"Calibration file {p} holds cameras "
+                                   f"{', '.join(names)}: pick one with --camera NAME.")
+        key = next(iter(cams))
+    elif name in names:
+        key = names[name]
+    elif name in cams:
+        key = name
+    else:
+        raise CalibrationError(f"Calibration file {p} has no camera '{name}'; it holds "
+                               f"{', '.join(names)}.")
+    c = cams[key]
+    try:
+        size = c.get("size")
+        if size is None:
+            raise KeyError("size")
+        return Camera(K=np.asarray(c["matrix"], dtype=float),
+                      R=rodrigues(c.get("rotation", [0.0, 0.0, 0.0])),
+                      t=np.asarray(c.get("translation", [0.0, 0.0, 0.0]), dtype=float),
+                      image_size=(int(size[0]), int(size[1])),
+                      dist=np.asarray(c.get("distortions", [0.0] * 5), dtype=float),
+                      name=str(c.get("name", key)))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise CalibrationError(f"Camera '{key}' in {p} is malformed ({exc!r}); it needs "
+                               "size, matrix, distortions, rotation and translation.") from None
+
+
+def write_anipose(cameras: Sequence[Camera], path: str | Path) -> Path:
+    """Write cameras as an anipose calibration TOML (for tests and round trips)."""
+    lines: list[str] = []
+    for i, cam in enumerate(cameras):
+        rvec = _rotation_to_rodrigues(cam.R)
+        lines += [
+            f"[cam_{i}]",
+            f'name = "{cam.name}"',
+            f"size = [{cam.image_size[0]}, {cam.image_size[1]}]",
+            "matrix = [" + ", ".join("[" + ", ".join(repr(float(v)) for v in row) + "]"
+                                     for row in cam.K) + "]",
+            "distortions = [" + ", ".join(repr(float(v)) for v in cam.dist) + "]",
+            "rotation = [" + ", ".join(repr(float(v)) for v in rvec) + "]",
+            "translation = [" + ", ".join(repr(float(v)) for v in cam.t) + "]",
+            "",
+        ]
+    lines += ["[metadata]", "adjusted = false", "error = 0.0", ""]
+    out = Path(path)
+    out.write_text("\n".join(lines))
+    return out
+
+
+def _rotation_to_rodrigues(r: np.ndarray) -> np.ndarray:
+    cos = np.clip((np.trace(r) - 1) / 2, -1.0, 1.0)
+    theta = math.acos(cos)
+    if theta < 1e-12:
+        return np.zeros(3)
+    if math.pi - theta < 1e-6:  # 180 degrees: axis from the symmetric part
+        m = (r + np.eye(3)) / 2
+        axis = np.sqrt(np.clip(np.diag(m), 0, None))
+        i = int(np.argmax(axis))
+        axis = m[i] / axis[i]
+        return axis / np.linalg.norm(axis) * theta
+    w = np.array([r[2, 1] - r[1, 2], r[0, 2] - r[2, 0], r[1, 0] - r[0, 1]])
+    return w / (2 * math.sin(theta)) * theta
+
+
+# ---------------------------------------------------------------------- random cameras
+def random_top_view(
+    rng: np.random.Generator,
+    *,
+    image_size: tuple[int, int] | None = None,
+    height_range_mm: tuple[float, float] = (250.0, 2000.0),
+    arena_fraction: tuple[float, float] = (0.5, 1.1),
+    arena_mm: float = 500.0,
+    max_tilt_deg: float = 15.0,
+    max_roll_deg: float = 180.0,
+    centre_jitter_mm: float = 60.0,
+) -> Camera:
+    """A random top-view camera, as labs mount them, for synthetic data.
+
+    The height is drawn log-uniformly in ``height_range_mm``; the focal length makes
+    the image span ``arena_fraction`` times ``arena_mm`` across its shorter side at
+    the floor; the optical axis tilts up to ``max_tilt_deg`` and rolls up to
+    ``max_roll_deg`` (labs mount cameras at any rotation); the principal point is
+    jittered by up to 2 % of the image.
+
+    Parameters
+    ----------
+    rng
+        Random generator (the only source of randomness).
+    image_size
+        ``(width, height)``; drawn from common video sizes when ``None``.
+    """
+    if image_size is None:
+        sizes = [(640, 480), (1280, 720), (1920, 1080), (1024, 1024), (800, 600), (512, 512)]
+        image_size = sizes[int(rng.integers(len(sizes)))]
+    w, h = image_size
+    lo, hi = np.log(height_range_mm)
+    height = float(np.exp(rng.uniform(lo, hi)))
+    span = float(rng.uniform(*arena_fraction)) * arena_mm
+    focal = min(w, h) * height / span
+    pp = ((w - 1) / 2 + rng.uniform(-0.02, 0.02) * w, (h - 1) / 2 + rng.uniform(-0.02, 0.02) * h)
+    return Camera.top_view(
+        height, focal, (w, h),
+        centre_xy=tuple(rng.uniform(-centre_jitter_mm, centre_jitter_mm, 2)),
+        principal_point=pp,
+        tilt_rad=math.radians(max_tilt_deg) * math.sqrt(float(rng.uniform())),
+        tilt_direction_rad=float(rng.uniform(0, 2 * math.pi)),
+        roll_rad=math.radians(float(rng.uniform(-max_roll_deg, max_roll_deg))),
+        name="synthetic",
+    )

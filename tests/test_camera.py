@@ -1,0 +1,94 @@
+"""Camera geometry: projection against OpenCV, rays, heights, anipose calibration files."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from dlc_lifter.camera import (
+    CalibrationError,
+    Camera,
+    load_anipose,
+    random_top_view,
+    rodrigues,
+    write_anipose,
+)
+
+
+def _tilted(dist: bool = True) -> Camera:
+    cam = Camera.top_view(800.0, 700.0, (640, 480), centre_xy=(30.0, -20.0),
+                          tilt_rad=math.radians(12), tilt_direction_rad=0.7,
+                          roll_rad=math.radians(35))
+    if dist:
+        cam = Camera(K=cam.K, R=cam.R, t=cam.t, image_size=cam.image_size,
+                     dist=np.array([-0.12, 0.03, 0.001, -0.002, 0.0]))
+    return cam
+
+
+def test_top_view_axes_follow_conventions() -> None:
+    cam = Camera.top_view(650.0, 560.0, (480, 360))
+    centre = cam.project(np.array([0.0, 0.0, 0.0]))
+    np.testing.assert_allclose(centre, [239.5, 179.5])
+    right, up = cam.project(np.array([[10.0, 0, 0], [0, 10.0, 0]]))
+    assert right[0] > centre[0] and abs(right[1] - centre[1]) < 1e-9  # +x -> +u
+    assert up[1] < centre[1] and abs(up[0] - centre[0]) < 1e-9  # +y -> -v
+    assert cam.height_mm == pytest.approx(650.0)
+    assert cam.tilt_rad == pytest.approx(0.0, abs=1e-9)
+    # a raised point moves away from the image centre
+    off = cam.project(np.array([[50.0, 0, 0], [50.0, 0, 60.0]]))
+    assert off[1, 0] > off[0, 0]
+
+
+def test_projection_matches_opencv_with_distortion() -> None:
+    cam = _tilted()
+    rng = np.random.default_rng(0)
+    pts = np.c_[rng.uniform(-150, 150, (200, 2)), rng.uniform(0, 90, 200)]
+    rvec, _ = cv2.Rodrigues(cam.R)
+    ref, _ = cv2.projectPoints(pts, rvec, cam.t, cam.K, cam.dist)
+    np.testing.assert_allclose(cam.project(pts), ref[:, 0], atol=1e-6)
+    np.testing.assert_allclose(rodrigues(rvec.ravel()), cam.R, atol=1e-12)
+
+
+def test_rays_invert_projection() -> None:
+    cam = _tilted()
+    rng = np.random.default_rng(1)
+    pts = np.c_[rng.uniform(-150, 150, (100, 2)), rng.uniform(0, 90, 100)]
+    uv = cam.project(pts)
+    depth = cam.to_camera(pts)[:, 2]
+    np.testing.assert_allclose(cam.points_at_depth(uv, depth), pts, atol=1e-4)
+    np.testing.assert_allclose(cam.points_at_height(uv, pts[:, 2]), pts, atol=1e-4)
+    np.testing.assert_allclose(cam.depth_at_height(uv, pts[:, 2]), depth, atol=1e-4)
+
+
+def test_anipose_round_trip_and_errors(tmp_path) -> None:
+    a, b = _tilted(), Camera.top_view(900.0, 800.0, (1280, 720), name="side")
+    a = Camera(K=a.K, R=a.R, t=a.t, image_size=a.image_size, dist=a.dist, name="top")
+    path = write_anipose([a, b], tmp_path / "calibration.toml")
+    got = load_anipose(path, "top")
+    np.testing.assert_allclose(got.R, a.R, atol=1e-9)
+    np.testing.assert_allclose(got.t, a.t)
+    np.testing.assert_allclose(got.dist, a.dist)
+    assert got.image_size == (640, 480)
+    with pytest.raises(CalibrationError, match="pick one with --camera"):
+        load_anipose(path)
+    with pytest.raises(CalibrationError, match="no camera 'nope'"):
+        load_anipose(path, "nope")
+    with pytest.raises(CalibrationError, match="does not exist"):
+        load_anipose(tmp_path / "missing.toml")
+    (tmp_path / "bad.toml").write_text("[cam_0\nname=")
+    with pytest.raises(CalibrationError, match="not valid TOML"):
+        load_anipose(tmp_path / "bad.toml")
+
+
+def test_random_cameras_are_seeded_and_in_range() -> None:
+    cams = [random_top_view(np.random.default_rng(s)) for s in range(50)]
+    again = random_top_view(np.random.default_rng(3))
+    np.testing.assert_array_equal(again.R, cams[3].R)
+    assert all(250 <= c.height_mm <= 2000 for c in cams)
+    assert all(c.tilt_rad <= math.radians(15) + 1e-9 for c in cams)
+    assert len({round(c.height_mm) for c in cams}) > 40
+    d = Camera.from_dict(cams[0].as_dict())
+    np.testing.assert_array_equal(d.K, cams[0].K)
