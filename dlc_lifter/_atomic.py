@@ -26,9 +26,14 @@ class OutputNotWritableError(DLCLifterError, PermissionError):
 
 
 def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    """The process umask, read without changing it (``os.umask`` is not thread safe)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o022
 
 
 def check_writable(path: str | Path, *, overwrite: bool = False) -> Path:

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from dlc_lifter._atomic import atomic_output
 from dlc_lifter.poses import Poses
 
 __all__ = [
@@ -80,33 +79,6 @@ _IND_COLOURS = ((40, 40, 220), (200, 120, 20), (40, 170, 40), (170, 40, 170), (0
 
 
 # --------------------------------------------------------------------------- helpers
-def _umask() -> int:
-    """The process umask, read without changing it (``os.umask`` is not thread safe)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except OSError:
-        pass
-    return 0o022
-
-
-@contextmanager
-def _atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path`` (same suffix); rename over it on success."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}",
-                               dir=path.parent)
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual mode
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def read_lifted(path: str | Path) -> Poses:
     """Read a lifted 3D file (DLC 3D ``.h5``/``.csv`` layout) into :class:`Poses`.
 
@@ -343,7 +315,7 @@ def plot_heights(
     fig.suptitle(Path(str(poses.meta.source or "")).name, fontsize=9)
     fig.tight_layout()
     out = Path(path)
-    with _atomic_path(out) as tmp:
+    with atomic_output(out, overwrite=True) as tmp:
         fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
     return out
@@ -391,7 +363,7 @@ def plot_trajectory(poses: Poses, path: str | Path, *, fps: float | None = None)
     ax.grid(alpha=0.3, lw=0.5)
     fig.tight_layout()
     out = Path(path)
-    with _atomic_path(out) as tmp:
+    with atomic_output(out, overwrite=True) as tmp:
         fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
     return out
@@ -684,7 +656,7 @@ def render_video(
         vid_w = int(round(vw * height / vh / 2)) * 2 if vw and vh else height
     size = (vid_w + height, height)
     out = Path(path)
-    with _atomic_path(out) as tmp:
+    with atomic_output(out, overwrite=True) as tmp:
         writer = imageio_ffmpeg.write_frames(
             str(tmp), size, fps=fps, codec="libx264", pix_fmt_in="rgb24", quality=6,
             macro_block_size=2, ffmpeg_log_level="error",
