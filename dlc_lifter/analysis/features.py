@@ -1,0 +1,530 @@
+"""Per-frame behavioural features from 2D or lifted 3D poses.
+
+:func:`compute_features` turns a :class:`~dlc_lifter.poses.Poses` into a tidy table,
+one row per frame and individual, whose column names end with their unit:
+
+``frame``, ``individual``, ``time_s``
+    Video frame number, individual name, time in seconds (``frame / fps``).
+``aligned_<kp>_x_<u>``, ``aligned_<kp>_y_<u>`` [, ``aligned_<kp>_z_<u>``]
+    Body-centred coordinates: the tail base (or, where missing, the lowest back point)
+    moved to the origin and the body axis (tail base -> ``mid_back``, falling back along
+    the spine to ``mouse_center``, ``neck``, ``mid_backend``, ``head_midpoint``, the
+    midpoint of the ears, the nose) turned about the vertical onto ``+y``. ``+x`` is the
+    mouse's right; ``z`` (3D) is the height above the origin point.
+``segment_<a>_to_<b>_angle_rad`` and ``..._angvel_rad_s``, ``..._angacc_rad_s2``
+    Horizontal direction of each spine segment (posterior ``a`` to anterior ``b``)
+    relative to the body axis, positive towards the mouse's left; its angular
+    velocity and acceleration.
+``turn_rate_rad_s``, ``turn_acceleration_rad_s2``
+    Angular velocity (positive = counter-clockwise seen from above) and acceleration of
+    the body axis.
+``bend_ratio`` [, ``bend_ratio_3d``]
+    Length of the spine polyline (nose ... tail base through the midline points
+    tracked) over the straight nose - tail-base distance, in the horizontal plane (and
+    in 3D): 1 for a straight mouse, larger when bent.
+``head_velocity_forward_<u>_s``, ``head_velocity_lateral_<u>_s`` [, ``..._vertical_...``],
+``head_speed_<u>_s``, ``head_acceleration_<u>_s2`` and the same for ``tail_base``
+    Velocity in the body frame (forward along the body axis, lateral towards the
+    mouse's right, vertical up), speed and magnitude of the acceleration. The head is
+    the nose, else ``head_midpoint``, else the midpoint of the ears.
+``height_<kp>_mm`` (3D)
+    Height of each keypoint above the floor (``z``).
+``body_pitch_rad`` (3D)
+    Elevation of the body axis above the horizontal (rearing -> towards pi/2).
+``<feature>_std<window>_<unit>``
+    Rolling (population) standard deviation over the last ``window`` frames (this
+    frame included) of the speeds, heights, pitch and bend ratio; NaN for the first
+    ``window - 1`` frames and wherever a frame of the window is missing.
+
+Derivatives are central differences in time (``frame / fps``, so skipped frames are
+accounted for) of the unsmoothed coordinates: filter noisy 2D tracks first if
+accelerations matter.
+
+``<u>`` is ``mm`` for 3D poses and the poses' unit (``px``) for 2D. 2D input gives the
+2D subset (no heights, no pitch, no vertical velocity, no 3D bend ratio);
+``compute_features(poses3d, planar=True)`` computes that same subset from the ``x, y``
+of 3D poses, so 2D and 3D features can be compared fairly. For 2D image coordinates
+(``meta.frame == "image"``, ``y`` down) ``y`` is flipped first, so angles keep the
+world frame's sense (see docs/CONVENTIONS.md).
+
+Keypoints are matched to the catalogue (:func:`dlc_lifter.mouse.map_keypoints`), so
+``snout``/``tailbase`` work like ``nose``/``tail_base``; features that need keypoints
+the poses lack are left out, and said once in the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dlc_lifter._atomic import atomic_output
+from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.poses import Poses
+
+__all__ = [
+    "DEFAULT_FPS",
+    "DEFAULT_WINDOW",
+    "FeatureError",
+    "ID_COLUMNS",
+    "compute_features",
+    "feature_columns",
+    "features_output_path",
+    "require_parquet",
+    "write_features",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Rolling window (frames) of the variability features: 15 frames = 0.5 s at 30 fps.
+DEFAULT_WINDOW = 15
+#: Frame rate assumed when neither the argument nor the poses give one.
+DEFAULT_FPS = 30.0
+#: Columns that identify a row rather than describe the pose.
+ID_COLUMNS = ("frame", "individual", "time_s")
+
+_EAR_MID = "ear_mid"  # virtual point: midpoint of both ears
+#: Origin candidates, best first (per frame, the first one tracked is used).
+_ORIGIN = ("tail_base", "mid_backend3", "mid_backend2")
+#: Body-axis end candidates, best first.
+_AXIS = ("mid_back", "mouse_center", "neck", "mid_backend", "head_midpoint", _EAR_MID, "nose")
+#: Head point candidates, best first.
+_HEAD = ("nose", "head_midpoint", _EAR_MID)
+#: Midline points, anterior to posterior.
+_MIDLINE = ("nose", "head_midpoint", _EAR_MID, "neck", "mid_back", "mouse_center",
+            "mid_backend", "mid_backend2", "mid_backend3", "tail_base")
+_EPS = 1e-9
+
+
+class FeatureError(DLCLifterError, ValueError):
+    """Features cannot be computed from the given poses or written where asked."""
+
+
+# ----------------------------------------------------------------------------- helpers
+def _safe_name(name: str) -> str:
+    s = re.sub(r"[^0-9a-zA-Z]+", "_", name.strip()).strip("_").lower()
+    return s or "kp"
+
+
+def _canonical(keypoints: Sequence[str], mapping: Mapping[str, str] | None,
+               source: str | None) -> dict[str, int]:
+    """``{feature name: keypoint index}``: catalogue names, else a cleaned user name."""
+    from dlc_lifter.mouse import map_keypoints
+
+    try:
+        canon = map_keypoints(list(keypoints), mapping, strict=False, source=source)
+    except ValueError as exc:
+        raise FeatureError(str(exc)) from None
+    out: dict[str, int] = {}
+    unmapped = []
+    for i, kp in enumerate(keypoints):
+        if kp in canon:
+            out[canon[kp]] = i
+        else:
+            unmapped.append(kp)
+            name = _safe_name(kp)
+            while name in out:
+                name += "_"
+            out[name] = i
+    if unmapped:
+        logger.info("%s: keypoints %s are not in the mouse catalogue; they get body-centred "
+                    "coordinates and heights only.", source or "poses", ", ".join(unmapped))
+    return out
+
+
+def _time(poses: Poses, fps: float) -> np.ndarray:
+    frames = np.asarray(poses.frame_indices, dtype=np.float64)
+    if poses.n_frames > 1 and not np.all(np.diff(frames) > 0):
+        logger.warning("%s: frame indices are not increasing; using row numbers for time.",
+                       poses.meta.source or "poses")
+        frames = np.arange(poses.n_frames, dtype=np.float64)
+    return frames / fps
+
+
+def _gradient(y: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """d y / d t along axis 0 (central differences; NaN spreads to neighbours)."""
+    if len(t) < 2:
+        return np.full_like(y, np.nan)
+    return np.gradient(y, t, axis=0)
+
+
+def _wrap(a: np.ndarray) -> np.ndarray:
+    return (a + np.pi) % (2 * np.pi) - np.pi
+
+
+def _angular_gradient(theta: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """d theta / d t of an angle, differences wrapped to (-pi, pi]: no unwrapping needed."""
+    n = len(t)
+    out = np.full_like(theta, np.nan)
+    if n < 2:
+        return out
+    out[1:-1] = _wrap(theta[2:] - theta[:-2]) / (t[2:] - t[:-2])
+    out[0] = _wrap(theta[1] - theta[0]) / (t[1] - t[0])
+    out[-1] = _wrap(theta[-1] - theta[-2]) / (t[-1] - t[-2])
+    return out
+
+
+def _rolling_std(x: np.ndarray, window: int) -> np.ndarray:
+    return pd.Series(x).rolling(window, min_periods=window).std(ddof=0).to_numpy()
+
+
+def _resolve_fps(poses: Poses, fps: float | None) -> float:
+    for f in (fps, poses.meta.fps):
+        if f is not None and np.isfinite(f) and f > 0:
+            return float(f)
+    logger.warning("%s: frame rate unknown; assuming %.0f fps for velocities (pass fps=).",
+                   poses.meta.source or "poses", DEFAULT_FPS)
+    return DEFAULT_FPS
+
+
+class _Body:
+    """Named points of one individual, ``(frames, d)`` each, with per-frame fallbacks."""
+
+    def __init__(self, xyz: np.ndarray, names: dict[str, int]) -> None:
+        self.xyz = xyz
+        self.names = names
+        self.d = xyz.shape[-1]
+
+    def has(self, name: str) -> bool:
+        if name == _EAR_MID:
+            return "left_ear" in self.names and "right_ear" in self.names
+        return name in self.names
+
+    def point(self, name: str) -> np.ndarray:
+        if name == _EAR_MID:
+            return (self.point("left_ear") + self.point("right_ear")) / 2
+        return self.xyz[:, self.names[name]]
+
+    def available(self, candidates: Sequence[str]) -> list[str]:
+        return [c for c in candidates if self.has(c)]
+
+    def first(self, candidates: Sequence[str]) -> np.ndarray:
+        """Per frame, the first candidate tracked in that frame (NaN if none)."""
+        out = np.full((self.xyz.shape[0], self.d), np.nan)
+        for c in self.available(candidates):
+            p = self.point(c)
+            fill = np.isnan(out).any(-1) & ~np.isnan(p).any(-1)
+            out[fill] = p[fill]
+        return out
+
+
+def _body_frame(origin: np.ndarray, tip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unit forward ``(F, 2)`` (horizontal body axis) and heading angle ``(F,)``."""
+    v = tip[:, :2] - origin[:, :2]
+    norm = np.linalg.norm(v, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fwd = np.where((norm > _EPS)[:, None], v / norm[:, None], np.nan)
+    heading = np.arctan2(fwd[:, 1], fwd[:, 0])
+    return fwd, heading
+
+
+def _spine_length(points: list[np.ndarray]) -> np.ndarray:
+    """Per-frame length of the polyline through the points tracked in each frame."""
+    prev = points[0].copy()
+    length = np.zeros(prev.shape[0])
+    for p in points[1:]:
+        ok = ~np.isnan(p).any(-1)
+        with np.errstate(invalid="ignore"):
+            seg = np.linalg.norm(p - prev, axis=-1)
+        length = length + np.where(ok, seg, 0.0)
+        prev = np.where(ok[:, None], p, prev)
+    return length
+
+
+# ----------------------------------------------------------------------------- features
+def _individual_features(
+    xyz: np.ndarray,
+    names: dict[str, int],
+    t: np.ndarray,
+    unit: str,
+    window: int,
+    is_3d: bool,
+    left_out: dict[str, str],
+) -> dict[str, np.ndarray]:
+    """Feature columns of one individual; ``left_out`` collects skipped groups."""
+    body = _Body(xyz, names)
+    cols: dict[str, np.ndarray] = {}
+    rolled: list[tuple[str, str, str]] = []  # (column, name, unit suffix)
+    n = xyz.shape[0]
+
+    origin_names = body.available(_ORIGIN)
+    axis_names = body.available(_AXIS)
+    origin = body.first(_ORIGIN)
+    tip = body.first(_AXIS)
+    if origin_names and axis_names:
+        fwd, heading = _body_frame(origin, tip)
+    else:
+        fwd = np.full((n, 2), np.nan)
+        heading = np.full(n, np.nan)
+        left_out["body-centred coordinates, spine angles, turning, body-frame velocities, "
+                 "pitch"] = ("a tail base (tail_base / mid_backend3 / mid_backend2) and a "
+                             "point further forward on the body")
+    right = np.stack([fwd[:, 1], -fwd[:, 0]], -1)
+
+    # body-centred coordinates
+    if origin_names and axis_names:
+        for name, k in names.items():
+            if name == origin_names[0]:
+                continue  # the origin itself: all zeros
+            rel = xyz[:, k] - origin
+            cols[f"aligned_{name}_x_{unit}"] = np.einsum("fd,fd->f", rel[:, :2], right)
+            cols[f"aligned_{name}_y_{unit}"] = np.einsum("fd,fd->f", rel[:, :2], fwd)
+            if is_3d:
+                cols[f"aligned_{name}_z_{unit}"] = rel[:, 2]
+
+    # spine segment angles relative to the body axis
+    midline = body.available(_MIDLINE)
+    if _EAR_MID in midline and "head_midpoint" in midline:
+        midline.remove(_EAR_MID)
+    segments = [(a, b) for b, a in zip(midline, midline[1:], strict=False)]  # a behind b
+    axis_pair = (origin_names[0], axis_names[0]) if origin_names and axis_names else None
+    segments = [s for s in segments if s != axis_pair]
+    if segments and origin_names and axis_names:
+        for a, b in segments:
+            seg = body.point(b)[:, :2] - body.point(a)[:, :2]
+            along = np.einsum("fd,fd->f", seg, fwd)
+            across = np.einsum("fd,fd->f", seg, right)
+            ang = np.arctan2(-across, along) + 0.0  # positive: to the mouse's left; no -0
+            base = f"segment_{a}_to_{b}"
+            vel = _angular_gradient(ang, t)
+            cols[f"{base}_angle_rad"] = ang
+            cols[f"{base}_angvel_rad_s"] = vel
+            cols[f"{base}_angacc_rad_s2"] = _gradient(vel, t)
+    elif origin_names and axis_names:
+        left_out["spine segment angles"] = "two spine points besides the body axis"
+    if origin_names and axis_names:
+        turn = _angular_gradient(heading, t)
+        cols["turn_rate_rad_s"] = turn
+        cols["turn_acceleration_rad_s2"] = _gradient(turn, t)
+
+    # bend ratio
+    if len(midline) >= 3 and midline[0] == "nose" and midline[-1] == "tail_base":
+        pts = [body.point(m) for m in midline]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            flat = [p[:, :2] for p in pts]
+            chord = np.linalg.norm(flat[0] - flat[-1], axis=-1)
+            ratio = _spine_length(flat) / chord
+            ratio[~(chord > _EPS)] = np.nan
+            cols["bend_ratio"] = ratio
+            rolled.append(("bend_ratio", "bend_ratio", ""))
+            if is_3d:
+                chord3 = np.linalg.norm(pts[0] - pts[-1], axis=-1)
+                ratio3 = _spine_length(pts) / chord3
+                ratio3[~(chord3 > _EPS)] = np.nan
+                cols["bend_ratio_3d"] = ratio3
+    else:
+        left_out["bend ratio"] = "nose, tail base and a midline point between them"
+
+    # head and tail-base motion
+    for label, candidates in (("head", _HEAD), ("tail_base", _ORIGIN)):
+        if not body.available(candidates):
+            left_out[f"{label} velocity"] = " / ".join(
+                "both ears" if c == _EAR_MID else c for c in candidates)
+            continue
+        p = body.first(candidates)
+        v = _gradient(p, t)
+        acc = _gradient(v, t)
+        cols[f"{label}_velocity_forward_{unit}_s"] = np.einsum("fd,fd->f", v[:, :2], fwd)
+        cols[f"{label}_velocity_lateral_{unit}_s"] = np.einsum("fd,fd->f", v[:, :2], right)
+        if is_3d:
+            cols[f"{label}_velocity_vertical_{unit}_s"] = v[:, 2]
+        cols[f"{label}_speed_{unit}_s"] = np.linalg.norm(v, axis=-1)
+        cols[f"{label}_acceleration_{unit}_s2"] = np.linalg.norm(acc, axis=-1)
+        rolled.append((f"{label}_speed_{unit}_s", f"{label}_speed", f"_{unit}_s"))
+
+    # heights and pitch (3D)
+    if is_3d:
+        for name, k in names.items():
+            col = f"height_{name}_{unit}"
+            cols[col] = xyz[:, k, 2]
+            rolled.append((col, f"height_{name}", f"_{unit}"))
+        if origin_names and axis_names:
+            d = tip - origin
+            with np.errstate(invalid="ignore"):
+                cols["body_pitch_rad"] = np.arctan2(d[:, 2], np.linalg.norm(d[:, :2], axis=-1))
+            rolled.append(("body_pitch_rad", "body_pitch", "_rad"))
+
+    # rolling variability
+    for col, base, suffix in rolled:
+        cols[f"{base}_std{window}{suffix}"] = _rolling_std(cols[col], window)
+    return cols
+
+
+def compute_features(
+    poses: Poses,
+    *,
+    window: int = DEFAULT_WINDOW,
+    individual: str | int | None = None,
+    fps: float | None = None,
+    planar: bool = False,
+    keypoint_map: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Per-frame behavioural features of 2D or 3D poses (see the module docstring).
+
+    Parameters
+    ----------
+    poses
+        2D (pixels) or lifted 3D (mm, ``z`` up, floor at 0) poses.
+    window
+        Length, in frames, of the trailing rolling window of the variability
+        (``*_std<window>*``) columns; they are NaN for the first ``window - 1`` frames.
+        Default 15 (0.5 s at 30 fps).
+    individual
+        Compute only this individual (name or position); default: every individual.
+    fps
+        Frame rate for velocities; default ``poses.meta.fps``, else 30 with a warning.
+    planar
+        For 3D poses, compute only the features 2D poses give, from ``x, y`` (mm): the
+        fair 2D counterpart of the 3D features.
+    keypoint_map
+        ``{user name: catalogue name}`` overrides for keypoint names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per frame and individual: ``frame``, ``individual``, ``time_s``, then
+        the feature columns (names end with their unit), float64.
+
+    Raises
+    ------
+    FeatureError
+        When ``window`` is below 2, the individual does not exist, or two keypoints
+        map to one catalogue landmark.
+    """
+    if int(window) != window or window < 2:
+        raise FeatureError(f"window must be an integer of at least 2 frames; got {window}.")
+    window = int(window)
+    source = poses.meta.source
+    if individual is not None:
+        try:
+            poses = poses.select(individuals=individual)
+        except (KeyError, IndexError):
+            raise FeatureError(
+                f"{source or 'poses'}: no individual {individual!r}; there are "
+                f"{', '.join(map(str, poses.individuals))}.") from None
+    rate = _resolve_fps(poses, fps)
+    t = _time(poses, rate)
+    is_3d = poses.is_3d and not planar
+    units = poses.meta.units if poses.meta.units in ("mm", "px", "cm", "m") else None
+    unit = units or ("mm" if poses.is_3d else "px")
+    coords = poses.coords[..., : 3 if is_3d else 2].copy()
+    if not poses.is_3d and poses.meta.frame == "image":
+        coords[..., 1] *= -1  # image y points down; features use y up
+    names = _canonical(poses.keypoints, keypoint_map, source)
+
+    left_out: dict[str, str] = {}
+    frames = []
+    for i, ind in enumerate(poses.individuals):
+        cols = _individual_features(coords[:, i], names, t, unit, window, is_3d, left_out)
+        head = pd.DataFrame({
+            "frame": np.asarray(poses.frame_indices, dtype=np.int64),
+            "individual": pd.Series([str(ind)] * poses.n_frames, dtype=object),
+            "time_s": t,
+        })
+        body = pd.DataFrame(cols, index=head.index, dtype=np.float64)
+        frames.append(pd.concat([head, body], axis=1))
+    if left_out:
+        logger.info("%s: left out %s.", source or "poses", "; ".join(
+            f"{what} (needs {need})" for what, need in left_out.items()))
+    if not is_3d:
+        logger.debug("%s: %s input, so no heights, pitch or vertical velocity.",
+                     source or "poses", "planar" if poses.is_3d else "2D")
+    df = pd.concat(frames, axis=0, ignore_index=True)
+    df.attrs.update({"window": window, "fps": rate, "units": unit,
+                     "dims": 3 if is_3d else 2, "source": source})
+    return df
+
+
+def feature_columns(df: pd.DataFrame) -> list[str]:
+    """The feature (not identifying) columns of a :func:`compute_features` table."""
+    return [c for c in df.columns if c not in ID_COLUMNS]
+
+
+# ----------------------------------------------------------------------------- writing
+def features_output_path(
+    poses_path: str | Path, destfolder: str | Path | None = None, fmt: str = "csv"
+) -> Path:
+    """``<stem>_features.<csv|parquet>`` beside the pose file or in ``destfolder``."""
+    p = Path(poses_path)
+    folder = Path(destfolder) if destfolder is not None else p.parent
+    return folder / f"{p.stem}_features.{_check_fmt(fmt)}"
+
+
+def _check_fmt(fmt: str) -> str:
+    fmt = fmt.lower().lstrip(".")
+    if fmt not in ("csv", "parquet"):
+        raise FeatureError(f"Unknown features format {fmt!r}; use 'csv' or 'parquet'.")
+    return fmt
+
+
+def require_parquet() -> None:
+    """Raise :class:`FeatureError` saying to ``pip install pyarrow`` when it is absent."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise FeatureError(
+            "Writing parquet needs pyarrow, which is not installed: run "
+            "'pip install pyarrow', or write csv instead (--csv).") from None
+
+
+def write_features(
+    df: pd.DataFrame,
+    path: str | Path,
+    fmt: str | None = None,
+    *,
+    overwrite: bool = False,
+    source: str | Path | None = None,
+) -> Path:
+    """Write a features table atomically as csv or parquet.
+
+    Parameters
+    ----------
+    df
+        Table from :func:`compute_features`.
+    path
+        Output file.
+    fmt
+        ``csv`` or ``parquet``; default from the suffix of ``path`` (csv if neither).
+    overwrite
+        Replace an existing output.
+    source
+        The pose file the features come from (default ``df.attrs['source']``); writing
+        over it is refused whatever ``overwrite`` says.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    FeatureError
+        For an unknown format, when ``path`` is the input file, or when parquet is asked
+        for without pyarrow installed.
+    dlc_lifter.errors.OutputExistsError
+        When ``path`` exists and ``overwrite`` is false.
+    """
+    p = Path(path)
+    if fmt is None:
+        fmt = "parquet" if p.suffix.lower() in (".parquet", ".pq") else "csv"
+    fmt = _check_fmt(fmt)
+    src = source if source is not None else df.attrs.get("source")
+    if src is not None and Path(src).exists() and p.exists() and (
+            Path(src).resolve() == p.resolve()):
+        raise FeatureError(f"Refusing to write features over the input file {p}; choose "
+                           "another output name or folder.")
+    if fmt == "parquet":
+        require_parquet()
+    out = df.copy()
+    out.attrs = {}
+    with atomic_output(p, overwrite=overwrite) as tmp:
+        if fmt == "csv":
+            out.to_csv(tmp, index=False, float_format="%.9g")
+        else:
+            out.to_parquet(tmp, index=False)
+    logger.info("Wrote %d rows of features to %s", len(df), p)
+    return p

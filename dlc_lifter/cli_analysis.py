@@ -1,0 +1,135 @@
+"""CLI verbs for analysing poses: ``features`` and ``classify train`` / ``classify predict``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from dlc_lifter.errors import DLCLifterError
+
+__all__ = ["register"]
+
+_WINDOW = typer.Option(15, "--window", "-w", min=2, help="Rolling window (frames) of the "
+                       "variability features; they are NaN for the first window-1 frames.")
+_FPS = typer.Option(None, "--fps", help="Frame rate (default: the file's or its video's; "
+                    "30 if unknown).")
+_INDIVIDUAL = typer.Option(None, "--individual", help="Use only this individual.")
+_OVERWRITE = typer.Option(False, "--overwrite", help="Replace existing outputs.")
+
+
+def features_command(
+    poses_file: Path = typer.Argument(..., metavar="OUTPUT_3D", help="Lifted 3D pose file "
+                                      "(*_lifted3d.h5/.csv), or a 2D pose file for 2D "
+                                      "features."),
+    csv: bool = typer.Option(False, "--csv", help="Write csv (the default)."),
+    parquet: bool = typer.Option(False, "--parquet", help="Write parquet (needs pyarrow)."),
+    destfolder: Path | None = typer.Option(None, "--destfolder", help="Output folder "
+                                           "(default: beside the input)."),
+    window: int = _WINDOW,
+    planar: bool = typer.Option(False, "--planar", help="From 3D poses, compute only the "
+                                "features 2D poses give (x, y), for 2D-vs-3D comparisons."),
+    individual: str | None = _INDIVIDUAL,
+    fps: float | None = _FPS,
+    keypoint_map: Path | None = typer.Option(
+        None, "--keypoint-map", "-m", help="YAML mapping 'your_name: catalogue_name'."),
+    overwrite: bool = _OVERWRITE,
+) -> None:
+    """Write per-frame behavioural features of a pose file to <stem>_features.csv|parquet."""
+    from dlc_lifter.analysis.features import (
+        compute_features,
+        features_output_path,
+        require_parquet,
+        write_features,
+    )
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.mouse.catalogue import UnknownKeypointError, load_mapping
+
+    if csv and parquet:
+        raise typer.BadParameter("give --csv or --parquet, not both.")
+    fmt = "parquet" if parquet else "csv"
+    out = features_output_path(poses_file, destfolder, fmt)
+    mapping = None
+    if keypoint_map is not None:
+        try:
+            mapping = load_mapping(keypoint_map)
+        except (FileNotFoundError, ValueError, UnknownKeypointError) as exc:
+            raise DLCLifterError(str(exc)) from None
+    if fmt == "parquet":
+        require_parquet()  # before reading anything
+    poses = read_poses(poses_file)
+    df = compute_features(poses, window=window, individual=individual, fps=fps,
+                          planar=planar, keypoint_map=mapping)
+    typer.echo(str(write_features(df, out, fmt, overwrite=overwrite, source=poses_file)))
+
+
+def train_command(
+    labels: Path = typer.Argument(..., help="Frame labels: CSV (frame, behaviour[, video]), "
+                                  "a BORIS export, or a folder of per-video label files."),
+    poses: list[Path] = typer.Argument(..., help="Lifted 3D (or 2D) pose files, one per "
+                                       "video."),
+    model: Path = typer.Option(..., "--model", help="Output model file (.joblib)."),
+    features: str = typer.Option("3d", "--features", help="Features the model uses: 2d or 3d."),
+    window: int = _WINDOW,
+    cv: bool = typer.Option(True, "--cv/--no-cv", help="Cross-validate 2D vs 3D features "
+                            "(grouped by video) before training."),
+    n_splits: int = typer.Option(5, "--n-splits", min=2, help="Cross-validation folds."),
+    estimator: str = typer.Option("random_forest", "--estimator",
+                                  help="random_forest or hist_gradient_boosting."),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    fps: float | None = typer.Option(None, "--fps", help="Frame rate for BORIS times and "
+                                     "velocities (default: the files')."),
+    subject: str | None = typer.Option(None, "--subject", help="BORIS subject to keep."),
+    individual: str | None = _INDIVIDUAL,
+    overwrite: bool = _OVERWRITE,
+) -> None:
+    """Train a frame behaviour classifier; print per-class F1 of 2D vs 3D features."""
+    import pandas as pd
+
+    from dlc_lifter.analysis.classify import train_files
+
+    if features not in ("2d", "3d"):
+        raise typer.BadParameter("--features must be 2d or 3d.")
+    if estimator not in ("random_forest", "hist_gradient_boosting"):
+        raise typer.BadParameter("--estimator must be random_forest or hist_gradient_boosting.")
+    result = train_files(labels, poses, model, features=features,  # type: ignore[arg-type]
+                         window=window, cv=cv, n_splits=n_splits,
+                         estimator=estimator, seed=seed,  # type: ignore[arg-type]
+                         fps=fps, subject=subject, individual=individual, overwrite=overwrite)
+    if result.comparison is not None:
+        folds = next(iter(result.reports.values()))
+        typer.echo(f"Per-class F1, {folds.n_splits}-fold cross-validation grouped by video "
+                   f"({folds.n_groups} groups):")
+        with pd.option_context("display.float_format", "{:.3f}".format,
+                               "display.width", 120):
+            typer.echo(result.comparison.to_string())
+    for p in result.plots:
+        typer.echo(str(p))
+    typer.echo(str(result.model_path))
+
+
+def predict_command(
+    model: Path = typer.Argument(..., help="Model from 'dlc-lifter classify train'."),
+    poses: list[Path] = typer.Argument(..., help="Pose files to classify."),
+    destfolder: Path | None = typer.Option(None, "--destfolder", help="Output folder "
+                                           "(default: beside each input)."),
+    individual: str | None = _INDIVIDUAL,
+    fps: float | None = _FPS,
+    overwrite: bool = _OVERWRITE,
+) -> None:
+    """Predict the behaviour of every frame; write <stem>_behaviour.csv per pose file."""
+    from dlc_lifter.analysis.classify import predict_files
+
+    for out in predict_files(model, poses, destfolder=destfolder, individual=individual,
+                             fps=fps, overwrite=overwrite):
+        typer.echo(str(out))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``features`` verb and the ``classify`` group to ``app``."""
+    app.command("features")(features_command)
+    classify = typer.Typer(help="Frame behaviour classification from pose features.",
+                           no_args_is_help=True)
+    classify.command("train")(train_command)
+    classify.command("predict")(predict_command)
+    app.add_typer(classify, name="classify")
