@@ -25,3 +25,18 @@ __all__ = [
     "map_keypoints",
     "resolve_name",
 ]
+from dlc_lifter.mouse.anatomy import MouseShape, load_spec, sample_shape  # noqa: E402
+from dlc_lifter.mouse.rig import BONE_NAMES, LIMBS, MouseRig, get_rig  # noqa: E402
+
+__all__ += ["BONE_NAMES", "LIMBS", "MouseRig", "MouseShape", "get_rig", "load_spec",
+            "sample_shape"]
+from dlc_lifter.mouse.behaviour import (  # noqa: E402
+    BEHAVIOURS,
+    MouseSequence,
+    generate_sequence,
+    generate_sequences,
+    sample_poses,
+)
+
+__all__ += ["BEHAVIOURS", "MouseSequence", "generate_sequence", "generate_sequences",
+            "sample_poses"]

@@ -1,0 +1,130 @@
+"""Tests of the behaviour-driven pose generator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dlc_lifter.mouse import (
+    BEHAVIOURS,
+    CATALOGUE,
+    MouseRig,
+    generate_sequence,
+    generate_sequences,
+    sample_poses,
+)
+from dlc_lifter.mouse.catalogue import catalogue_index
+
+PAWS = catalogue_index(["left_forepaw", "right_forepaw", "left_hindpaw", "right_hindpaw"])
+NOSE = CATALOGUE.index("nose")
+
+
+@pytest.fixture(scope="module")
+def seq():
+    return generate_sequence(2400, rng=np.random.default_rng(7))
+
+
+def test_shapes_labels_and_consistency(seq) -> None:
+    t = len(seq)
+    assert seq.landmarks.shape == (t, len(CATALOGUE), 3)
+    assert np.isfinite(seq.landmarks).all()
+    assert seq.behaviour.shape == (t,)
+    assert set(np.unique(seq.behaviour)) <= set(range(len(BEHAVIOURS)))
+    assert len(np.unique(seq.behaviour)) >= 5
+    assert seq.behaviour_names()[0] in BEHAVIOURS
+    rig = MouseRig(seq.shape)
+    np.testing.assert_allclose(rig.landmarks(seq.pose[::97]), seq.landmarks[::97], atol=1e-9)
+
+
+def test_joint_limits_respected(seq) -> None:
+    rig = MouseRig(seq.shape)
+    _, _, e = rig.split_pose(seq.pose)
+    assert np.all(e >= rig.joint_limits[None, :, :, 0] - 1e-9)
+    assert np.all(e <= rig.joint_limits[None, :, :, 1] + 1e-9)
+
+
+def test_nothing_below_floor(seq) -> None:
+    assert seq.landmarks[..., 2].min() >= -0.5
+    rig = MouseRig(seq.shape)
+    skin = rig.skin(seq.pose[::23])
+    assert skin[..., 2].min() >= -0.5
+
+
+def test_inside_arena(seq) -> None:
+    xy = seq.landmarks[:, [NOSE, CATALOGUE.index("mouse_center")], :2]
+    # the nose may touch (poke a few mm into) the wall when rearing on it
+    assert xy.min() > -10 and (xy[..., 0].max() < seq.arena_mm[0] + 10)
+    assert xy[..., 1].max() < seq.arena_mm[1] + 10
+
+
+def test_smooth_motion(seq) -> None:
+    step = np.linalg.norm(np.diff(seq.landmarks[:, NOSE], axis=0), axis=-1)
+    assert step.max() < 40.0  # mm per frame at 30 fps (< 1.2 m/s)
+
+
+def test_walking_paws_planted() -> None:
+    s = generate_sequence(600, rng=np.random.default_rng(3), behaviours=("walk", "trot"))
+    z = s.landmarks[:, PAWS, 2]
+    on_floor = z < 3.5  # paw centre: paw radius (1.2-1.4 mm) + clearance
+    # nearly every frame has at least two paws on the floor; most paw-frames are stance
+    assert np.mean(on_floor.sum(1) >= 2) > 0.9
+    assert on_floor.sum(1).max() == 4
+    assert on_floor.mean() > 0.45
+    # planted paws do not slide: consecutive on-floor frames move < 1 mm
+    both = on_floor[1:] & on_floor[:-1]
+    slide = np.linalg.norm(np.diff(s.landmarks[:, PAWS, :2], axis=0), axis=-1)[both]
+    assert np.median(slide) < 0.5
+    speed = np.linalg.norm(np.diff(s.landmarks[:, CATALOGUE.index("mouse_center"), :2], axis=0),
+                           axis=-1) * s.fps
+    assert np.median(speed) > 40
+
+
+def test_rear_and_groom() -> None:
+    r = generate_sequence(240, rng=np.random.default_rng(4), behaviours=("rear",))
+    core = r.landmarks[60:-30]
+    assert core[:, NOSE, 2].max() >= 60.0
+    assert np.all(core[:, PAWS[2:], 2] < 3.0)  # hind paws planted
+    g = generate_sequence(240, rng=np.random.default_rng(5), behaviours=("groom",))
+    d = np.linalg.norm(g.landmarks[30:, PAWS[:2]] - g.landmarks[30:, [NOSE]], axis=-1)
+    assert np.median(d) < 20.0
+    assert np.median(d) < np.median(
+        np.linalg.norm(r.landmarks[:, PAWS[:2]] - r.landmarks[:, [NOSE]], axis=-1)
+    )
+
+
+def test_rear_wall_at_wall() -> None:
+    s = generate_sequence(900, rng=np.random.default_rng(6), behaviours=("walk", "rear_wall"))
+    m = s.behaviour == BEHAVIOURS.index("rear_wall")
+    assert m.any()
+    paws = s.landmarks[m][:, PAWS[:2], :2]
+    w, h = s.arena_mm
+    dist = np.minimum.reduce([paws[..., 0], w - paws[..., 0], paws[..., 1], h - paws[..., 1]])
+    assert np.median(dist) < 15.0
+    assert np.median(s.landmarks[m][:, NOSE, 2]) > 50.0
+
+
+def test_deterministic() -> None:
+    a = generate_sequences(2, 90, seed=11)
+    b = generate_sequences(2, 90, seed=11)
+    c = generate_sequences(2, 90, seed=12)
+    for x, y in zip(a, b, strict=True):
+        assert np.array_equal(x.landmarks, y.landmarks)
+        assert np.array_equal(x.pose, y.pose)
+        assert np.array_equal(x.behaviour, y.behaviour)
+    assert not np.array_equal(a[0].landmarks, c[0].landmarks)
+    assert not np.array_equal(a[0].landmarks, a[1].landmarks)
+
+
+def test_sample_poses() -> None:
+    lm, beh, shapes, pose = sample_poses(40, rng=np.random.default_rng(0), return_pose=True)
+    assert lm.shape == (40, len(CATALOGUE), 3) and beh.shape == (40,)
+    assert len(shapes) == 40 and pose.shape[0] == 40
+    np.testing.assert_allclose(MouseRig(shapes[0]).landmarks(pose[:1]), lm[:1], atol=1e-9)
+    assert lm[..., 2].min() >= -0.5
+
+
+def test_bad_input() -> None:
+    with pytest.raises(ValueError):
+        generate_sequence(10, rng=np.random.default_rng(0), behaviours=("fly",))
+    with pytest.raises(ValueError):
+        generate_sequence(10, rng=np.random.default_rng(0), arena_mm=(50.0, 50.0))
