@@ -1,0 +1,194 @@
+"""Lifter benchmark: held-out accuracy, throughput, latency and real-data plausibility.
+
+Prints one table with:
+
+* held-out synthetic MPJPE (SuperAnimal 27-set, openfield 4-set), rearing frames, and the
+  ratio to the median-height baseline, against the targets (<= 5 mm, <= 8 mm, < 12 mm,
+  < 0.5);
+* batched throughput (frames/s, keypoints only) and streaming ``step`` latency;
+* on the real DLC openfield output (``../shared/realdata``, if present): height range,
+  coefficient of variation of the 3D vs 2D snout-tail-base length, and frame-to-frame
+  3D jumps.
+
+Run from the repository root::
+
+    python benchmarks/lifter.py [--model W] [--threads 2] [--n-sequences 40] [--seed 777]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+logger = logging.getLogger("benchmarks.lifter")
+
+REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata" / "dlc-openfield"
+POSES = REAL / "analyzed" / "m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5"
+VIDEO = REAL / "videos" / "m3v1mp4.mp4"
+
+
+def _row(rows: list[tuple[str, str, str, str]], name: str, value: float, unit: str,
+         target: str = "", ok: bool | None = None) -> None:
+    mark = "" if ok is None else ("PASS" if ok else "FAIL")
+    rows.append((name, f"{value:.2f} {unit}".strip(), target, mark))
+
+
+def accuracy(model: object, n_sequences: int, seed: int, rows: list) -> str:
+    """Held-out synthetic errors."""
+    from dlc_lifter.nets.train import evaluate, format_report
+
+    rep = evaluate(model, n_sequences=n_sequences, n_frames=300, seed=seed)
+    sa = rep.sets["superanimal_topviewmouse"]
+    of = rep.sets["openfield"]
+    _row(rows, "MPJPE SuperAnimal-27", sa["model"]["mpjpe"], "mm", "<= 5",
+         sa["model"]["mpjpe"] <= 5)
+    _row(rows, "MPJPE openfield-4", of["model"]["mpjpe"], "mm", "<= 8",
+         of["model"]["mpjpe"] <= 8)
+    for name, res in (("SuperAnimal-27", sa), ("openfield-4", of)):
+        _row(rows, f"MPJPE rearing, {name}", res["model"]["mpjpe_rearing"], "mm", "< 12",
+             res["model"]["mpjpe_rearing"] < 12)
+        ratio = res["model"]["mpjpe"] / res["median_height"]["mpjpe"]
+        _row(rows, f"model / median-height baseline, {name}", ratio, "", "< 0.5", ratio < 0.5)
+        _row(rows, f"PA-MPJPE {name}", res["model"]["pa_mpjpe"], "mm")
+        _row(rows, f"height error {name}", res["model"]["height"], "mm")
+        _row(rows, f"median-height baseline MPJPE {name}", res["median_height"]["mpjpe"], "mm")
+        _row(rows, f"flat z=0 baseline MPJPE {name}", res["floor"]["mpjpe"], "mm")
+        _row(rows, f"imputed (untracked) keypoints {name}", res["model"]["imputed"], "mm")
+    for mode, per in rep.modes.items():
+        for s, v in per.items():
+            _row(rows, f"MPJPE {mode} network, {s}", v, "mm")
+    return format_report(rep)
+
+
+def speed(lifter: object, rows: list) -> None:
+    """Batched frames/s and streaming latency (keypoints only)."""
+    from dlc_lifter.camera import Camera
+    from dlc_lifter.mouse.behaviour import generate_sequences
+    from dlc_lifter.mouse.catalogue import CATALOGUE, KEYPOINT_SETS
+    from dlc_lifter.nets.data import simulate_tracking
+
+    cam = Camera.top_view(600.0, 640.0, (640, 480), centre_xy=(250.0, 250.0))
+    seqs = generate_sequences(4, 500, seed=5)
+    world = np.concatenate([s.landmarks for s in seqs])
+    for set_name in ("superanimal_topviewmouse", "openfield"):
+        names = list(KEYPOINT_SETS[set_name])
+        idx = [CATALOGUE.index(k) for k in names]
+        uv, conf, _ = simulate_tracking(world, cam, np.random.default_rng(0))
+        uv, conf = np.tile(uv[:, idx], (50, 1, 1)), np.tile(conf[:, idx], (50, 1))
+        lifter.lift(uv[:1000], conf[:1000], names, cam)  # warm up
+        t0 = time.perf_counter()
+        lifter.lift(uv, conf, names, cam)
+        fps = len(uv) / (time.perf_counter() - t0)
+        _row(rows, f"batched lift, {set_name} ({len(uv)} frames)", fps, "frames/s",
+             ">= 50000", fps >= 50000)
+        stream = lifter.stream(cam, names)
+        for t in range(50):
+            stream.step(uv[t], conf[t])
+        times = []
+        for t in range(50, 1050):
+            t0 = time.perf_counter()
+            stream.step(uv[t], conf[t])
+            times.append(time.perf_counter() - t0)
+        ms = 1000 * np.asarray(times)
+        _row(rows, f"stream step latency median, {set_name}", float(np.median(ms)), "ms",
+             "< 2", float(np.median(ms)) < 2)
+        _row(rows, f"stream step latency p99, {set_name}", float(np.percentile(ms, 99)), "ms")
+
+
+def real_data(rows: list, model: str | None) -> None:
+    """Plausibility on the real DLC openfield file."""
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift import lift_file
+
+    if not POSES.is_file():
+        rows.append(("real openfield data", "absent", "", "SKIP"))
+        return
+    p2 = read_poses(POSES)
+    uv = p2.coords[:, 0]
+    ok2 = np.isfinite(uv).all(-1) & (np.nan_to_num(p2.confidence[:, 0]) >= 0.6)
+    for label, kwargs in (("estimated camera", {}), ("--arena-size-mm 450",
+                                                     {"arena_size_mm": 450.0})):
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            out = lift_file(POSES, video=VIDEO if VIDEO.is_file() else None, destfolder=tmp,
+                            model=model, impute_all=False, **kwargs)
+            secs = time.perf_counter() - t0
+            p3 = read_poses(out)
+            from dlc_lifter.io import meta_pickle_path
+
+            cam = pd.read_pickle(meta_pickle_path(out))["data"]["camera"]
+        xyz = p3.coords[:, 0]
+        imp = p3.meta.extra["imputed"][:, 0]
+        ok = ~imp & np.isfinite(xyz).all(-1)
+        z = xyz[..., 2][ok]
+        _row(rows, f"real: lift_file wall time ({label})", secs, "s")
+        _row(rows, f"real: min height ({label})", float(z.min()), "mm", ">= 0", z.min() >= 0)
+        _row(rows, f"real: max height ({label})", float(z.max()), "mm", "<= 120",
+             z.max() <= 120)
+        both = ok[:, 0] & ok[:, 3]
+        l3 = np.linalg.norm(xyz[both, 0] - xyz[both, 3], axis=-1)
+        both2 = ok2[:, 0] & ok2[:, 3]
+        l2 = np.linalg.norm(uv[both2, 0] - uv[both2, 3], axis=-1)
+        cv3, cv2_ = float(l3.std() / l3.mean()), float(l2.std() / l2.mean())
+        _row(rows, f"real: CV snout-tailbase 3D ({label})", cv3, "", f"vs 2D {cv2_:.3f}")
+        _row(rows, f"real: mean snout-tailbase 3D ({label})", float(l3.mean()), "mm")
+        step = np.linalg.norm(np.diff(xyz, axis=0), axis=-1)
+        ok_step = ok[1:] & ok[:-1]
+        s = step[ok_step]
+        _row(rows, f"real: max frame-to-frame jump ({label})", float(s.max()), "mm", "< 20",
+             s.max() < 20)
+        n_big = int((s > 20).sum())
+        rows.append((f"real: jumps > 20 mm ({label})", f"{n_big} of {s.size}", "", ""))
+        # the same jumps in 2D, for reference (tracking glitches in the input)
+        step2 = np.linalg.norm(np.diff(uv, axis=0), axis=-1)[ok2[1:] & ok2[:-1]]
+        mmpx = -float(np.asarray(cam["R"])[:, 2] @ np.asarray(cam["t"])) / cam["K"][0][0]
+        _row(rows, f"real: max 2D input jump x floor scale ({label})",
+             float(step2.max() * mmpx), "mm")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default=None, help="weights (default: shipped)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--n-sequences", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=777)
+    parser.add_argument("--skip", default="", help="comma list of accuracy,speed,real")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    import torch
+
+    torch.set_num_threads(args.threads)
+    from dlc_lifter.lift import Lifter
+
+    lifter = Lifter.load(args.model)
+    rows: list[tuple[str, str, str, str]] = []
+    skip = set(filter(None, args.skip.split(",")))
+    details = ""
+    if "accuracy" not in skip:
+        details = accuracy(lifter.model, args.n_sequences, args.seed, rows)
+    if "speed" not in skip:
+        speed(lifter, rows)
+    if "real" not in skip:
+        real_data(rows, args.model)
+    w = max(len(r[0]) for r in rows)
+    print(f"dlc-lifter benchmark: model {lifter.name} ({lifter.sha256}), "
+          f"torch threads {args.threads}")
+    print(f"{'measure':<{w}}  {'value':>22}  {'target':>12}  result")
+    print("-" * (w + 46))
+    for name, value, target, mark in rows:
+        print(f"{name:<{w}}  {value:>22}  {target:>12}  {mark}")
+    if details:
+        print()
+        print(details)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Lifting 2D pose files to 3D: :func:`lift_file`, the :class:`Lifter` API, batches.
+
+Importing this package is light: :mod:`dlc_lifter.lift.core` (and torch) load on first
+use of :func:`lift_file`, :class:`Lifter` or the other names below, so that
+``dlc_lifter.lift.batch`` stays quick to import in worker processes.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__all__ = [
+    "CameraChoice",
+    "FrameCountError",
+    "KeypointMappingError",
+    "LiftResult",
+    "LiftStream",
+    "Lifter",
+    "default_model_path",
+    "lift_file",
+    "lift_poses",
+    "resolve_camera",
+]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dlc_lifter.lift.core import (
+        CameraChoice,
+        FrameCountError,
+        KeypointMappingError,
+        Lifter,
+        LiftResult,
+        LiftStream,
+        default_model_path,
+        lift_file,
+        lift_poses,
+        resolve_camera,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        return getattr(importlib.import_module("dlc_lifter.lift.core"), name)
+    raise AttributeError(f"module 'dlc_lifter.lift' has no attribute '{name}'")

@@ -1,0 +1,815 @@
+"""Lift 2D pose files to metric 3D: the :class:`Lifter` API, camera resolution, :func:`lift_file`.
+
+Camera resolution (:func:`resolve_camera`), in order of preference:
+
+1. ``calibration`` (anipose TOML, ``camera`` picks one of several): the world frame of
+   the calibration (z up, floor at z = 0, mm); tilted cameras are handled exactly.
+2. ``camera_height_mm`` with ``focal_px``: a straight-down camera; output in the
+   *camera-floor* frame (origin on the floor below the camera, x along u, y along -v).
+3. ``arena_size_mm``: the arena's side in pixels is measured from the spread of the
+   tracked keypoints over the session (0.5-99.5 percentile of ``u`` and of ``v``, the
+   larger of the two; mice in open-field sessions reach the walls), giving mm per pixel on
+   the floor. With ``camera_height_mm`` that gives the focal length; with ``focal_px``
+   the height; with neither, the focal length of a typical lens is assumed
+   (:data:`DEFAULT_HFOV_DEG` horizontal field of view, warned).
+4. Nothing: the scale is estimated from the animal (the median 2D length between tracked
+   keypoints, e.g. nose to tail base, against the synthetic population's median 3D
+   length); the focal length, when not given, from :data:`DEFAULT_HFOV_DEG`. A warning is
+   logged and the estimate goes into the output metadata.
+
+Without a calibration, absolute heights scale with the assumed camera height, so give
+the measured camera height (or a calibration) when heights matter.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlc_lifter.camera import Camera, load_anipose
+from dlc_lifter.errors import DLCLifterError, VideoError
+from dlc_lifter.mouse.catalogue import (
+    CATALOGUE,
+    catalogue_index,
+    load_mapping,
+    map_keypoints,
+)
+from dlc_lifter.poses import PoseMetadata, Poses
+
+__all__ = [
+    "DEFAULT_HFOV_DEG",
+    "DEFAULT_MODEL_PATH",
+    "CameraChoice",
+    "FrameCountError",
+    "KeypointMappingError",
+    "LiftResult",
+    "LiftStream",
+    "Lifter",
+    "default_model_path",
+    "lift_file",
+    "lift_poses",
+    "resolve_camera",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Horizontal field of view assumed when no focal length is known (a typical lab lens).
+DEFAULT_HFOV_DEG = 60.0
+#: The shipped weights, relative to the package.
+DEFAULT_MODEL_PATH = "data/weights/lifter.pt"
+
+
+class FrameCountError(DLCLifterError, ValueError):
+    """The video and the pose file have different frame counts."""
+
+
+class KeypointMappingError(DLCLifterError, KeyError):
+    """No keypoint of a pose file maps onto the mouse catalogue."""
+
+    def __str__(self) -> str:  # KeyError quotes its message otherwise
+        return str(self.args[0])
+
+
+def default_model_path() -> Path:
+    """The shipped pretrained weights (``dlc_lifter/data/weights/lifter.pt``)."""
+    return Path(str(resources.files("dlc_lifter") / DEFAULT_MODEL_PATH))
+
+
+# --------------------------------------------------------------------------- results
+@dataclass
+class LiftResult:
+    """3D of one animal, every catalogue keypoint.
+
+    Attributes
+    ----------
+    points
+        ``(T, K, 3)`` mm in the camera's world frame, catalogue order.
+    imputed
+        ``(T, K)`` bool: keypoint not tracked (or below ``pcutoff``), position predicted
+        from the body instead of its ray.
+    heights
+        ``(T, K)`` predicted heights (mm).
+    keypoints
+        Catalogue names.
+    """
+
+    points: np.ndarray
+    imputed: np.ndarray
+    heights: np.ndarray
+    keypoints: tuple[str, ...] = CATALOGUE
+
+
+class Lifter:
+    """A trained lifting model, ready to lift keypoints of any set.
+
+    Use :meth:`load` for the shipped model. :meth:`lift` lifts whole sequences in batch
+    (the ``temporal`` network, symmetric window); :meth:`stream` returns a
+    :class:`LiftStream` for live use (the ``causal`` network, past frames only).
+
+    Parameters
+    ----------
+    model
+        A :class:`~dlc_lifter.nets.lifter.LiftingModel`.
+    mode
+        Default network: ``temporal``, ``causal`` or ``frame`` (isolated frames).
+    pcutoff
+        Keypoints below this likelihood are treated as untracked and imputed.
+    """
+
+    _cache: dict[str, Lifter] = {}
+
+    def __init__(self, model: Any, *, mode: str = "temporal", pcutoff: float = 0.6) -> None:
+        self.model = model
+        self.mode = mode
+        self.pcutoff = float(pcutoff)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, mode: str = "temporal",
+             pcutoff: float = 0.6) -> Lifter:
+        """Load weights (``None``: the shipped pretrained model); cached per file.
+
+        Raises
+        ------
+        ModelLoadError
+            When the file is missing or not a dlc-lifter model.
+        """
+        from dlc_lifter.nets.lifter import LiftingModel
+
+        p = Path(path) if path is not None else default_model_path()
+        key = str(p.resolve())
+        if key not in cls._cache or cls._cache[key]._mtime != _mtime(p):
+            if path is None and not p.is_file():
+                from dlc_lifter.nets.lifter import ModelLoadError
+
+                raise ModelLoadError(f"The shipped weights {p} are missing; reinstall "
+                                     "dlc-lifter or train a model with 'dlc-lifter train'.")
+            model = LiftingModel.load(p)
+            lifter = cls(model)
+            lifter._mtime = _mtime(p)
+            cls._cache[key] = lifter
+        base = cls._cache[key]
+        out = cls(base.model, mode=mode, pcutoff=pcutoff)
+        out._mtime = base._mtime
+        return out
+
+    _mtime: float = 0.0
+
+    # ------------------------------------------------------------------ info
+    @property
+    def name(self) -> str:
+        """The model's file name (or ``in-memory``)."""
+        path = self.model.info.get("path")
+        return Path(path).name if path else "in-memory"
+
+    @property
+    def sha256(self) -> str | None:
+        """Short hash of the weights file, when loaded from one."""
+        return self.model.info.get("sha256")
+
+    def describe(self) -> dict[str, Any]:
+        """Model name, hash, mode and cutoff, for output metadata."""
+        return {"name": self.name, "sha256": self.sha256, "mode": self.mode,
+                "pcutoff": self.pcutoff, "path": self.model.info.get("path"),
+                "train_command": self.model.info.get("command")}
+
+    # ------------------------------------------------------------------ mapping
+    @staticmethod
+    def catalogue_indices(keypoints: Sequence[str],
+                          mapping: Mapping[str, str | None] | None = None) -> list[int | None]:
+        """Catalogue index of each user keypoint (``None`` for keypoints dropped).
+
+        Raises
+        ------
+        UnknownKeypointError
+            For a keypoint that maps to nothing (and is not dropped by ``mapping``).
+        """
+        mapped = map_keypoints(keypoints, mapping, strict=True)
+        return [catalogue_index([mapped[k]])[0] if k in mapped else None for k in keypoints]
+
+    def _to_catalogue(self, uv: np.ndarray, conf: np.ndarray | None, keypoints: Sequence[str],
+                      mapping: Mapping[str, str | None] | None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        uv = np.asarray(uv, dtype=np.float64)
+        squeeze = uv.ndim == 2
+        if squeeze:
+            uv = uv[None]
+        if uv.ndim != 3 or uv.shape[-1] != 2 or uv.shape[1] != len(keypoints):
+            raise ValueError(f"uv must be (T, {len(keypoints)}, 2) for {len(keypoints)} "
+                             f"keypoint names; got {uv.shape}.")
+        if conf is None:
+            c = np.where(np.isfinite(uv).all(-1), 1.0, np.nan)
+        else:
+            c = np.asarray(conf, dtype=np.float64).reshape(uv.shape[:2])
+        idx = self.catalogue_indices(keypoints, mapping)
+        t = uv.shape[0]
+        uv_cat = np.full((t, len(CATALOGUE), 2), np.nan)
+        c_cat = np.full((t, len(CATALOGUE)), np.nan)
+        for j, i in enumerate(idx):
+            if i is not None:
+                uv_cat[:, i] = uv[:, j]
+                c_cat[:, i] = c[:, j]
+        return uv_cat, c_cat
+
+    # ------------------------------------------------------------------ batch
+    def lift_detailed(
+        self,
+        uv: np.ndarray,
+        conf: np.ndarray | None,
+        keypoints: Sequence[str],
+        camera: Camera,
+        *,
+        mode: str | None = None,
+        mapping: Mapping[str, str | None] | None = None,
+        extra: np.ndarray | None = None,
+    ) -> LiftResult:
+        """Lift a sequence of one animal; see :meth:`lift`. Returns a :class:`LiftResult`."""
+        uv_cat, c_cat = self._to_catalogue(uv, conf, keypoints, mapping)
+        ex = None
+        if extra is not None:
+            idx = self.catalogue_indices(keypoints, mapping)
+            e = np.asarray(extra, dtype=np.float64)
+            ex = np.zeros((uv_cat.shape[0], len(CATALOGUE), e.shape[-1]))
+            for j, i in enumerate(idx):
+                if i is not None:
+                    ex[:, i] = e[:, j]
+        pts, imputed, heights = self.model.predict(
+            uv_cat, c_cat, camera, mode=mode or self.mode, pcutoff=self.pcutoff, extra=ex)
+        return LiftResult(points=pts, imputed=imputed, heights=heights)
+
+    def lift(
+        self,
+        uv: np.ndarray,
+        conf: np.ndarray | None,
+        keypoints: Sequence[str],
+        camera: Camera,
+        *,
+        mode: str | None = None,
+        mapping: Mapping[str, str | None] | None = None,
+        extra: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Lift 2D keypoints of one animal to 3D, every catalogue keypoint.
+
+        Parameters
+        ----------
+        uv
+            ``(T, K_user, 2)`` pixels, NaN where missing.
+        conf
+            ``(T, K_user)`` likelihoods (``None``: 1 where present).
+        keypoints
+            The user's keypoint names (DLC bodyparts, SLEAP nodes...), mapped onto the
+            catalogue (:func:`~dlc_lifter.mouse.catalogue.map_keypoints`).
+        camera
+            The camera; output is in its world frame.
+        mode
+            ``temporal`` (default), ``causal`` or ``frame``.
+        mapping
+            Optional user keypoint mapping (``name: catalogue_name`` or ``None`` to drop).
+        extra
+            Optional ``(T, K_user, C)`` extra per-keypoint channels, for models trained
+            with them.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(T, len(CATALOGUE), 3)`` mm, catalogue order. Tracked keypoints lie exactly
+            on their camera rays; untracked ones are imputed (see :meth:`lift_detailed`).
+        """
+        return self.lift_detailed(uv, conf, keypoints, camera, mode=mode, mapping=mapping,
+                                  extra=extra).points
+
+    def stream(self, camera: Camera, keypoints: Sequence[str], *,
+               mapping: Mapping[str, str | None] | None = None,
+               mode: str = "causal") -> LiftStream:
+        """A live lifter: feed one frame at a time with :meth:`LiftStream.step`."""
+        return LiftStream(self, camera, keypoints, mapping=mapping, mode=mode)
+
+
+class LiftStream:
+    """Frame-by-frame lifting with the causal network (for live processors).
+
+    Keeps the features of the last ``receptive_field`` frames; the first frame is
+    replicated into the past. Each :meth:`step` returns the 3D of every catalogue
+    keypoint for the newest frame.
+    """
+
+    def __init__(self, lifter: Lifter, camera: Camera, keypoints: Sequence[str], *,
+                 mapping: Mapping[str, str | None] | None = None,
+                 mode: str = "causal") -> None:
+        import torch
+
+        self.lifter = lifter
+        self.camera = camera
+        self.keypoints = list(keypoints)
+        idx = lifter.catalogue_indices(self.keypoints, mapping)
+        self._src = np.array([j for j, i in enumerate(idx) if i is not None], dtype=np.int64)
+        self._dst = np.array([i for i in idx if i is not None], dtype=np.int64)
+        self.net = lifter.model.net(mode)
+        if not self.net.causal and self.net.receptive_field > 1:
+            raise ValueError("stream() needs a causal or per-frame network "
+                             f"(mode '{mode}' is symmetric).")
+        self._rf = self.net.receptive_field
+        self._buf: torch.Tensor | None = None
+        self._heading: float | None = None
+        self._torch = torch
+        self.imputed = np.zeros(len(CATALOGUE), bool)
+        """Imputed flags of the last step."""
+
+    def reset(self) -> None:
+        """Forget the past (start of a new recording)."""
+        self._buf = None
+        self._heading = None
+
+    def step(self, uv: np.ndarray, conf: np.ndarray | None = None) -> np.ndarray:
+        """Lift one frame.
+
+        Parameters
+        ----------
+        uv
+            ``(K_user, 2)`` pixels (NaN where missing).
+        conf
+            ``(K_user,)`` likelihoods (``None``: 1 where present).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(len(CATALOGUE), 3)`` mm; NaN when nothing is tracked.
+        """
+        from dlc_lifter.nets.lifter import floor_points, frame_features
+
+        model = self.lifter.model
+        uv = np.asarray(uv, dtype=np.float64).reshape(-1, 2)
+        c = (np.where(np.isfinite(uv).all(-1), 1.0, 0.0) if conf is None
+             else np.nan_to_num(np.asarray(conf, dtype=np.float64).ravel(), nan=0.0))
+        floor = np.full((1, len(CATALOGUE), 2), np.nan)
+        cc = np.zeros((1, len(CATALOGUE)))
+        floor[0, self._dst] = floor_points(uv[self._src], self.camera)
+        cc[0, self._dst] = c[self._src]
+        obs = np.isfinite(floor).all(-1) & (cc >= self.lifter.pcutoff)
+        feats, geo = frame_features(floor, cc, obs, self.camera.centre, n_extra=model.n_extra,
+                                    start_heading=self._heading)
+        if geo.valid[0]:
+            self._heading = float(math.atan2(geo.rot[0, 0, 1], geo.rot[0, 0, 0]))
+        x = self._torch.from_numpy(feats)  # (1, C)
+        if self._buf is None:
+            self._buf = x.expand(self._rf, -1).clone()
+        else:
+            self._buf = self._torch.cat([self._buf[1:], x], 0)
+        with self._torch.inference_mode():
+            out = self.net(self._buf.T.unsqueeze(0))[0, :, -1].numpy()[None]
+        pts, _ = model.decode(out, geo)
+        self.imputed = ~geo.observed[0] & geo.valid[0]
+        return pts[0]
+
+
+def _mtime(p: Path) -> float:
+    try:
+        return p.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+# --------------------------------------------------------------------------- camera
+@dataclass
+class CameraChoice:
+    """The camera a lift used and where it came from.
+
+    Attributes
+    ----------
+    camera
+        The camera.
+    frame
+        Output frame: ``world`` (calibration) or ``camera-floor``.
+    source
+        ``calibration``, ``height+focal``, ``arena-size``, ``body-length-estimate``...
+    details
+        Numbers behind an estimate (for the output metadata).
+    """
+
+    camera: Camera
+    frame: str
+    source: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _arena_span_px(uv: np.ndarray, ok: np.ndarray) -> float:
+    pts = uv[ok]
+    if len(pts) < 10:
+        return math.nan
+    lo = np.percentile(pts, 0.5, axis=0)
+    hi = np.percentile(pts, 99.5, axis=0)
+    return float(np.max(hi - lo))
+
+
+def _body_scale(uv_cat: np.ndarray, ok: np.ndarray, pair_mm: np.ndarray,
+                median_h: np.ndarray) -> tuple[float, float, str]:
+    """``(population length mm, median 2D length px, pair)`` for the body-length prior."""
+    nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
+    present = np.flatnonzero(ok.any(0))
+    pairs = [(nose, tail)] if ok[:, nose].any() and ok[:, tail].any() else []
+    if not pairs or (ok[:, nose] & ok[:, tail]).sum() < 10:
+        cand = [(i, j) for a, i in enumerate(present) for j in present[a + 1:]
+                if np.isfinite(pair_mm[i, j]) and pair_mm[i, j] > 25
+                and (ok[:, i] & ok[:, j]).sum() >= 10
+                and not (CATALOGUE[i].startswith("tail") and CATALOGUE[i] != "tail_base")
+                and not (CATALOGUE[j].startswith("tail") and CATALOGUE[j] != "tail_base")]
+        if not cand:
+            raise DLCLifterError(
+                "Cannot estimate the camera from the animal: no two tracked keypoints far "
+                "enough apart (e.g. nose and tail base) in at least 10 frames. Give "
+                "--camera-height-mm with --focal-px or --arena-size-mm, or --calibration.")
+        pairs = [max(cand, key=lambda p: pair_mm[p])]
+    i, j = pairs[0]
+    both = ok[:, i] & ok[:, j]
+    px = float(np.median(np.linalg.norm(uv_cat[both, i] - uv_cat[both, j], axis=-1)))
+    return float(pair_mm[i, j]), px, f"{CATALOGUE[i]}-{CATALOGUE[j]}"
+
+
+def resolve_camera(
+    uv_cat: np.ndarray,
+    conf_cat: np.ndarray,
+    image_size: tuple[int, int],
+    *,
+    calibration: str | Path | None = None,
+    camera: str | None = None,
+    camera_height_mm: float | None = None,
+    focal_px: float | None = None,
+    arena_size_mm: float | None = None,
+    lifter: Lifter | None = None,
+    pcutoff: float = 0.6,
+) -> CameraChoice:
+    """Choose the camera of a recording (see the module docstring for the order).
+
+    Parameters
+    ----------
+    uv_cat, conf_cat
+        ``(N, K, 2)`` and ``(N, K)`` tracked pixels and likelihoods in catalogue order
+        (all frames of all individuals; used for the arena and body-length estimates).
+    image_size
+        ``(width, height)`` of the video.
+    calibration, camera
+        Anipose calibration TOML and the camera's name in it.
+    camera_height_mm, focal_px, arena_size_mm
+        Known camera height, focal length, arena side.
+    lifter
+        The lifter whose population statistics give the body-length prior.
+    pcutoff
+        Likelihood cutoff for the estimates.
+
+    Returns
+    -------
+    CameraChoice
+    """
+    if calibration is not None:
+        cam = load_anipose(calibration, camera)
+        if tuple(image_size) != (0, 0) and tuple(cam.image_size) != tuple(image_size):
+            logger.warning("Calibration %s is for %dx%d images, the video is %dx%d.",
+                           calibration, *cam.image_size, *image_size)
+        return CameraChoice(cam, "world", "calibration", {"file": str(calibration),
+                                                          "camera": cam.name})
+    for name, v in (("camera_height_mm", camera_height_mm), ("focal_px", focal_px),
+                    ("arena_size_mm", arena_size_mm)):
+        if v is not None and not (np.isfinite(v) and v > 0):
+            raise DLCLifterError(f"{name} must be a positive number; got {v}.")
+    w, h = image_size
+    ok = np.isfinite(uv_cat).all(-1) & (np.nan_to_num(conf_cat) >= pcutoff)
+    details: dict[str, Any] = {}
+    hfov_f = (w - 1) / 2 / math.tan(math.radians(DEFAULT_HFOV_DEG) / 2)
+    if camera_height_mm is not None and focal_px is not None:
+        height, focal, source = float(camera_height_mm), float(focal_px), "height+focal"
+    elif arena_size_mm is not None:
+        span = _arena_span_px(uv_cat, ok)
+        if not np.isfinite(span) or span <= 0:
+            raise DLCLifterError("Too few tracked points to measure the arena in the image; "
+                                 "give --camera-height-mm and --focal-px.")
+        mm_per_px = float(arena_size_mm) / span
+        details.update(arena_size_mm=float(arena_size_mm), arena_span_px=span,
+                       mm_per_px=mm_per_px, arena_measured_from="spread of tracked keypoints")
+        if span < 0.3 * min(w, h):
+            logger.warning("The tracked keypoints span only %.0f px of the %dx%d image: the "
+                           "animal may not have explored the arena, so the arena-size scale "
+                           "may be wrong.", span, w, h)
+        if camera_height_mm is not None:
+            height = float(camera_height_mm)
+            focal = height / mm_per_px
+        elif focal_px is not None:
+            focal = float(focal_px)
+            height = focal * mm_per_px
+        else:
+            focal = hfov_f
+            height = focal * mm_per_px
+            logger.warning("No camera height or focal length: assuming a %.0f deg horizontal "
+                           "field of view (focal %.0f px), so the camera is %.0f mm above "
+                           "the floor. Heights scale with this; give --camera-height-mm.",
+                           DEFAULT_HFOV_DEG, focal, height)
+        source = "arena-size"
+    else:
+        if lifter is None:
+            raise DLCLifterError("No camera information and no model to estimate it from.")
+        length_mm, length_px, pair = _body_scale(uv_cat, ok, lifter.model.pair_length_mm,
+                                                 lifter.model.median_height_mm)
+        i, j = (CATALOGUE.index(n) for n in pair.split("-"))
+        mean_h = float((lifter.model.median_height_mm[i] + lifter.model.median_height_mm[j]) / 2)
+        details.update(body_pair=pair, population_length_mm=length_mm,
+                       median_length_px=length_px, mean_height_mm=mean_h)
+        # pinhole: length_px = focal * length_mm / (H - mean_h)
+        if camera_height_mm is not None:
+            height = float(camera_height_mm)
+            focal = length_px * (height - mean_h) / length_mm
+        else:
+            focal = float(focal_px) if focal_px is not None else hfov_f
+            height = focal * length_mm / length_px + mean_h
+        source = "body-length-estimate"
+        logger.warning(
+            "No calibration, camera height or arena size: estimated the camera from the "
+            "animal's size (median %s length %.1f px vs %.1f mm in the synthetic population; "
+            "%s): %.0f mm above the floor, focal %.0f px. Give --camera-height-mm/--focal-px, "
+            "--arena-size-mm or --calibration for metric accuracy.", pair, length_px,
+            length_mm, "focal given" if focal_px is not None or camera_height_mm is not None
+            else f"assumed {DEFAULT_HFOV_DEG:.0f} deg field of view", height, focal)
+    details.update(height_mm=height, focal_px=focal)
+    cam = Camera.top_view(height, focal, (w, h), name="estimated" if source != "height+focal"
+                          else "top_view")
+    return CameraChoice(cam, "camera-floor", source, details)
+
+
+# --------------------------------------------------------------------------- files
+def _check_video(video: str | Path, poses: Poses) -> tuple[int, int] | None:
+    """Open the video; check its frame count. Returns its size, or None (keypoints only)."""
+    from dlc_lifter.io import open_video
+
+    try:
+        with open_video(video) as v:
+            n, size = int(v.n_frames), tuple(v.size)
+    except VideoError as exc:
+        logger.warning("%s; lifting from keypoints only.", exc)
+        return None
+    fi = np.asarray(poses.frame_indices)
+    contiguous = len(fi) > 0 and fi[0] == 0 and np.all(np.diff(fi) == 1)
+    if n > 0 and ((contiguous and poses.n_frames != n) or (len(fi) and fi.max() >= n)):
+        raise FrameCountError(
+            f"The video {video} has {n} frames but the pose file {poses.meta.source} has "
+            f"{poses.n_frames} frames (last frame index {int(fi.max()) if len(fi) else -1}); "
+            "pass the video the poses were tracked on.")
+    logger.info("Video %s (%d frames) opened; depth fusion from the video is not available "
+                "yet: lifting from keypoints only.", video, n)
+    return size  # type: ignore[return-value]
+
+
+def _image_size(poses: Poses, video_size: tuple[int, int] | None,
+                calibration: str | Path | None) -> tuple[int, int]:
+    if video_size is not None:
+        return (int(video_size[0]), int(video_size[1]))
+    if poses.meta.image_size is not None:
+        return tuple(int(v) for v in poses.meta.image_size)  # type: ignore[return-value]
+    if calibration is not None:
+        return (0, 0)  # the calibration knows
+    xy = poses.coords.reshape(-1, 2)
+    xy = xy[np.isfinite(xy).all(-1)]
+    if not len(xy):
+        raise DLCLifterError(f"{poses.meta.source}: no tracked points to lift.")
+    size = (int(math.ceil(xy[:, 0].max())) + 1, int(math.ceil(xy[:, 1].max())) + 1)
+    logger.warning("%s: image size unknown (no video, no metadata); assuming %dx%d from the "
+                   "keypoints, with the principal point at its centre. Pass --video.",
+                   poses.meta.source, *size)
+    return size
+
+
+def lift_poses(
+    poses: Poses,
+    *,
+    lifter: Lifter | None = None,
+    camera_choice: CameraChoice | None = None,
+    calibration: str | Path | None = None,
+    camera: str | None = None,
+    camera_height_mm: float | None = None,
+    focal_px: float | None = None,
+    arena_size_mm: float | None = None,
+    keypoint_map: str | Path | Mapping[str, str | None] | None = None,
+    image_size: tuple[int, int] | None = None,
+    impute_all: bool = True,
+    mode: str | None = None,
+) -> Poses:
+    """Lift 2D :class:`~dlc_lifter.poses.Poses` (every individual) to 3D poses in mm.
+
+    Parameters
+    ----------
+    poses
+        2D poses (pixels).
+    lifter
+        The lifter (default: the shipped model).
+    camera_choice
+        A camera already resolved; otherwise resolved from the camera arguments (see
+        :func:`resolve_camera`).
+    keypoint_map
+        YAML file or dict ``user_name: catalogue_name`` (``null`` drops a keypoint).
+    image_size
+        ``(width, height)``; default from the poses' metadata.
+    impute_all
+        Also output the catalogue keypoints the file does not track (imputed, likelihood
+        0, flagged in ``meta.extra["imputed"]``).
+    mode
+        Network mode (default the lifter's).
+
+    Returns
+    -------
+    Poses
+        3D poses: the file's keypoints (its names) then, with ``impute_all``, the other
+        catalogue keypoints (catalogue names). ``meta.extra`` holds ``camera``, ``model``,
+        ``camera_source``, ``camera_estimate`` and ``imputed``.
+
+    Raises
+    ------
+    KeypointMappingError
+        When no keypoint maps onto the mouse catalogue.
+    UnknownKeypointError
+        When some keypoint maps to nothing (give a keypoint map that drops it).
+    """
+    if poses.is_3d:
+        raise DLCLifterError(f"{poses.meta.source} already holds 3D poses.")
+    src = poses.meta.source or "the poses"
+    mapping: Mapping[str, str | None] | None
+    if keypoint_map is None or isinstance(keypoint_map, Mapping):
+        mapping = keypoint_map
+    else:
+        try:
+            mapping = load_mapping(keypoint_map)
+        except (FileNotFoundError, ValueError) as exc:
+            raise DLCLifterError(str(exc)) from None
+    loose = map_keypoints(poses.keypoints, mapping, strict=False, source=src)
+    if not loose:
+        raise KeypointMappingError(
+            f"None of the {poses.n_keypoints} keypoints of {src} "
+            f"({', '.join(list(poses.keypoints)[:8])}{', ...' if poses.n_keypoints > 8 else ''})"
+            " maps onto the dlc-lifter mouse catalogue: dlc-lifter lifts top-view mice. If "
+            "these are mouse keypoints, give --keypoint-map map.yaml ('your_name: "
+            "catalogue_name'); 'dlc-lifter catalogue' lists the names.")
+    mapped = map_keypoints(poses.keypoints, mapping, strict=True, source=src)
+    lifter = lifter or Lifter.load()
+    user_kp = [k for k in poses.keypoints if k in mapped]
+    user_idx = [list(poses.keypoints).index(k) for k in user_kp]
+    cat_idx = catalogue_index([mapped[k] for k in user_kp])
+    t, n_ind = poses.n_frames, poses.n_individuals
+    uv_cat = np.full((t, n_ind, len(CATALOGUE), 2), np.nan)
+    c_cat = np.full((t, n_ind, len(CATALOGUE)), np.nan)
+    uv_cat[:, :, cat_idx] = poses.coords[:, :, user_idx]
+    c_cat[:, :, cat_idx] = poses.confidence[:, :, user_idx]
+    if camera_choice is None:
+        size = image_size or _image_size(poses, None, calibration)
+        camera_choice = resolve_camera(
+            uv_cat.reshape(-1, len(CATALOGUE), 2), c_cat.reshape(-1, len(CATALOGUE)), size,
+            calibration=calibration, camera=camera, camera_height_mm=camera_height_mm,
+            focal_px=focal_px, arena_size_mm=arena_size_mm, lifter=lifter,
+            pcutoff=lifter.pcutoff)
+    cam = camera_choice.camera
+    extra_idx = [i for i in range(len(CATALOGUE)) if i not in set(cat_idx)] if impute_all else []
+    out_idx = list(cat_idx) + extra_idx
+    names = user_kp + [CATALOGUE[i] for i in extra_idx]
+    coords = np.full((t, n_ind, len(out_idx), 3), np.nan)
+    conf = np.full((t, n_ind, len(out_idx)), np.nan)
+    imputed = np.zeros((t, n_ind, len(out_idx)), bool)
+    for i in range(n_ind):
+        if not np.isfinite(uv_cat[:, i]).any():
+            logger.info("%s: individual %s is never tracked; its 3D is all missing.", src,
+                        poses.individuals[i])
+            continue
+        pts, imp, _ = lifter.model.predict(uv_cat[:, i], c_cat[:, i], cam,
+                                           mode=mode or lifter.mode, pcutoff=lifter.pcutoff)
+        coords[:, i] = pts[:, out_idx]
+        imputed[:, i] = imp[:, out_idx]
+        c_user = c_cat[:, i][:, cat_idx]
+        conf[:, i, : len(cat_idx)] = np.where(np.isfinite(c_user), c_user, 0.0)
+        conf[:, i, len(cat_idx):] = 0.0
+    conf = np.where(np.isfinite(coords).all(-1), conf, np.nan)
+    imputed &= np.isfinite(coords).all(-1)
+    m = poses.meta
+    extra = {k: v for k, v in m.extra.items() if k != "image_paths"}
+    extra.update({
+        "camera": cam.as_dict(),
+        "camera_source": camera_choice.source,
+        "camera_estimate": camera_choice.details,
+        "model": lifter.describe(),
+        "imputed": imputed,
+        "catalogue_names": [mapped.get(k, k) for k in names],
+        "source_keypoints": list(poses.keypoints),
+    })
+    meta = PoseMetadata(source=m.source, source_format=m.source_format, scorer=m.scorer,
+                        fps=m.fps, image_size=cam.image_size, frame=camera_choice.frame,
+                        units="mm", video=m.video, extra=extra)
+    return Poses(coords=coords, confidence=conf, keypoints=names,
+                 individuals=list(poses.individuals), frame_indices=poses.frame_indices,
+                 meta=meta)
+
+
+def lift_file(
+    poses_path: str | Path,
+    *,
+    video: str | Path | None = None,
+    calibration: str | Path | None = None,
+    camera: str | None = None,
+    camera_height_mm: float | None = None,
+    focal_px: float | None = None,
+    arena_size_mm: float | None = None,
+    model: str | Path | None = None,
+    destfolder: str | Path | None = None,
+    save_as_csv: bool = False,
+    nwb: bool = False,
+    overwrite: bool = False,
+    keypoint_map: str | Path | Mapping[str, str | None] | None = None,
+    impute_all: bool = True,
+    mode: str = "temporal",
+    pcutoff: float = 0.6,
+) -> Path:
+    """Lift a 2D pose file (DLC, SLEAP, NWB) to 3D and write ``<stem>_lifted3d.h5``.
+
+    Parameters
+    ----------
+    poses_path
+        DLC ``.h5``/``.csv``, SLEAP ``.slp``/analysis ``.h5`` or NWB file (never modified).
+    video
+        The video the poses were tracked on: checked to open and to have as many frames
+        as the poses (depth from video comes later; an unreadable video is warned about
+        and the lift uses keypoints only).
+    calibration, camera
+        Anipose calibration TOML and camera name: output in its world frame.
+    camera_height_mm, focal_px, arena_size_mm
+        Camera information when there is no calibration (see :func:`resolve_camera`);
+        output in the camera-floor frame.
+    model
+        Weights (default: the shipped pretrained model).
+    destfolder
+        Output folder (default: beside the input).
+    save_as_csv
+        Also write a ``.csv``.
+    nwb
+        Also write ``<stem>_lifted3d.nwb`` (NWB + ndx-pose).
+    overwrite
+        Replace existing outputs.
+    keypoint_map
+        YAML file (or dict) mapping the file's keypoint names onto the catalogue.
+    impute_all
+        Also output the catalogue keypoints the file does not track (flagged imputed).
+    mode
+        ``temporal`` (default), ``causal`` or ``frame`` network.
+    pcutoff
+        Keypoints below this likelihood are imputed instead of lifted along their ray.
+
+    Returns
+    -------
+    Path
+        The 3D ``.h5`` written.
+
+    Raises
+    ------
+    OutputExistsError
+        When the output exists and ``overwrite`` is false (checked before any work).
+    PoseFileError, KeypointMappingError, UnknownKeypointError, FrameCountError,
+    CalibrationError, ModelLoadError
+        For bad input, each naming the file and what to do.
+    """
+    from dlc_lifter._atomic import check_writable
+    from dlc_lifter.io import lifted_output_path, read_poses, write_dlc_3d, write_nwb_3d
+    from dlc_lifter.io.dlc import meta_pickle_path
+
+    t0 = time.perf_counter()
+    src = Path(poses_path)
+    out = Path(lifted_output_path(src, destfolder))
+    targets = [out, meta_pickle_path(out)]
+    if save_as_csv:
+        targets.append(out.with_suffix(".csv"))
+    if nwb:
+        targets.append(out.with_suffix(".nwb"))
+    for target in targets:
+        check_writable(target, overwrite=overwrite)
+    poses = read_poses(src)
+    video_size = None
+    if video is not None:
+        video_size = _check_video(video, poses)
+        if video_size is not None:
+            poses.meta.video = str(video)
+    lifter = Lifter.load(model, mode=mode, pcutoff=pcutoff)
+    size = _image_size(poses, video_size, calibration)
+    poses3d = lift_poses(poses, lifter=lifter, calibration=calibration, camera=camera,
+                         camera_height_mm=camera_height_mm, focal_px=focal_px,
+                         arena_size_mm=arena_size_mm, keypoint_map=keypoint_map,
+                         image_size=size, impute_all=impute_all)
+    meta = {"units": "mm", "coordinate_frame": poses3d.meta.frame,
+            "camera_source": poses3d.meta.extra["camera_source"],
+            "camera_estimate": poses3d.meta.extra["camera_estimate"],
+            "lift_seconds": round(time.perf_counter() - t0, 3)}
+    written = write_dlc_3d(poses3d, out, overwrite=overwrite, save_as_csv=save_as_csv,
+                           meta=meta)
+    if nwb:
+        write_nwb_3d(poses3d, out.with_suffix(".nwb"), overwrite=overwrite,
+                     source_nwb=src if src.suffix.lower() == ".nwb" else None)
+    logger.info("Lifted %s (%d frames, %d individuals, camera: %s) in %.1f s", src.name,
+                poses.n_frames, poses.n_individuals, poses3d.meta.extra["camera_source"],
+                time.perf_counter() - t0)
+    return Path(written)

@@ -1,0 +1,425 @@
+"""Train the lifting networks on synthetic mice, and evaluate them on held-out ones.
+
+:func:`train` generates synthetic sequences (:mod:`dlc_lifter.mouse.behaviour`), sees
+each with random cameras, keypoint sets and tracking errors (:mod:`dlc_lifter.nets.data`)
+and trains the ``temporal``, ``causal`` and ``frame`` networks for a fixed number of
+steps (deterministic for a seed; ``max_minutes`` only caps the time and is logged when it
+cuts training short). :func:`evaluate` measures MPJPE, PA-MPJPE and height error on a
+held-out set with a new seed (new shapes, cameras and noise), per keypoint and per
+behaviour, against two baselines: every keypoint at its population-median height on its
+ray, and every keypoint on the floor.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from dlc_lifter.mouse.catalogue import CATALOGUE, KEYPOINT_SETS
+from dlc_lifter.nets.data import (
+    SyntheticClip,
+    TrackingNoise,
+    behaviour_names,
+    clip_arrays,
+    generate_mouse_sequences,
+    make_clips,
+    population_stats,
+)
+from dlc_lifter.nets.lifter import (
+    MODES,
+    N_GLOBAL,
+    N_KEYPOINTS,
+    PER_KEYPOINT,
+    LifterNet,
+    LiftingModel,
+    floor_points,
+    points_on_rays,
+)
+
+__all__ = ["EvalReport", "TrainConfig", "evaluate", "format_report", "train"]
+
+logger = logging.getLogger(__name__)
+
+#: Behaviours counted as rearing.
+REARING = ("rear", "rear_wall")
+
+
+@dataclass
+class TrainConfig:
+    """Settings of :func:`train` (all recorded in the weights' metadata).
+
+    Attributes
+    ----------
+    seed
+        Seed of the sequences, cameras, noise, initialisation and batches.
+    n_sequences, n_frames
+        Synthetic training sequences and their length.
+    views
+        Random camera / keypoint-set / noise draws per sequence.
+    steps
+        Optimiser steps per temporal network (the frame network gets the same).
+    batch, chunk
+        Windows per batch and output frames per window.
+    channels, kernels
+        Network width and kernel sizes (``(3, 3, 3)``: receptive field 27).
+    lr, weight_decay, dropout
+        Optimiser settings (AdamW, one-cycle schedule).
+    modes
+        Networks to train.
+    n_extra
+        Extra per-keypoint input channels (0: keypoints only).
+    pcutoff
+        Likelihood below which a keypoint is treated as untracked.
+    max_minutes
+        Stop training early after this many minutes (not deterministic when it bites).
+    threads
+        ``torch.set_num_threads`` (None: leave as is).
+    """
+
+    seed: int = 0
+    n_sequences: int = 300
+    n_frames: int = 300
+    views: int = 2
+    steps: int = 3000
+    batch: int = 32
+    chunk: int = 32
+    channels: int = 128
+    kernels: tuple[int, ...] = (3, 3, 3)
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    dropout: float = 0.05
+    modes: tuple[str, ...] = MODES
+    n_extra: int = 0
+    pcutoff: float = 0.6
+    max_minutes: float | None = None
+    threads: int | None = None
+
+
+def _stack_clips(clips: Sequence[SyntheticClip], cfg: TrainConfig,
+                 pad_left: int, pad_right: int
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, np.ndarray, np.ndarray]:
+    xs, ys, ws, starts, lengths = [], [], [], [], []
+    offset = 0
+    for clip in clips:
+        f, y, w = clip_arrays(clip, pcutoff=cfg.pcutoff, n_extra=cfg.n_extra)
+        fp = np.concatenate([np.repeat(f[:1], pad_left, 0), f, np.repeat(f[-1:], pad_right, 0)])
+        xs.append(fp)
+        ys.append(y)
+        ws.append(w)
+        starts.append(offset)
+        lengths.append(len(f))
+        offset += len(fp)
+    x = torch.from_numpy(np.concatenate(xs))
+    y = torch.from_numpy(np.concatenate(ys))
+    w = torch.from_numpy(np.concatenate(ws))
+    return x, y, w, np.array(starts), np.array(lengths)
+
+
+def _train_net(net: LifterNet, clips: Sequence[SyntheticClip], cfg: TrainConfig,
+               rng: np.random.Generator, deadline: float | None, label: str,
+               progress: bool) -> list[float]:
+    rf = net.receptive_field
+    left = rf - 1 if net.causal else (rf - 1) // 2
+    right = rf - 1 - left
+    x, y, w, starts, lengths = _stack_clips(clips, cfg, left, right)
+    ystarts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    chunk = cfg.chunk if rf > 1 else 1
+    batch = cfg.batch if rf > 1 else cfg.batch * cfg.chunk
+    ok = lengths >= chunk
+    clip_ids = np.flatnonzero(ok)
+    probs = lengths[ok] / lengths[ok].sum()
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.steps,
+                                                pct_start=0.1)
+    win = np.arange(chunk + rf - 1)
+    out_win = np.arange(chunk)
+    net.train()
+    losses: list[float] = []
+    bar = tqdm(range(cfg.steps), desc=f"training {label}", disable=not progress, leave=False)
+    for step in bar:
+        ci = clip_ids[rng.choice(len(clip_ids), size=batch, p=probs)]
+        s = (rng.uniform(size=batch) * (lengths[ci] - chunk + 1)).astype(np.int64)
+        xi = torch.from_numpy(starts[ci][:, None] + s[:, None] + win)
+        yi = torch.from_numpy(ystarts[ci][:, None] + s[:, None] + out_win)
+        xb = x[xi].transpose(1, 2)  # (B, C, L + rf - 1)
+        yb, wb = y[yi].transpose(1, 2), w[yi].transpose(1, 2)
+        pred = net(xb)
+        err = torch.nn.functional.smooth_l1_loss(pred, yb, reduction="none", beta=0.02)
+        loss = (err * wb).sum() / wb.sum().clamp_min(1.0)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        losses.append(float(loss.detach()))
+        if progress and step % 50 == 0:
+            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
+        if deadline is not None and time.monotonic() > deadline:
+            logger.warning("Time limit reached: %s stopped after %d of %d steps (the result "
+                           "is then not reproducible).", label, step + 1, cfg.steps)
+            break
+    net.eval()
+    return losses
+
+
+def train(
+    config: TrainConfig | None = None,
+    *,
+    sequences: Sequence[Any] | None = None,
+    progress: bool = True,
+    generator: Callable[..., list[Any]] | None = None,
+) -> tuple[LiftingModel, dict[str, Any]]:
+    """Train the lifting networks on synthetic mice.
+
+    Parameters
+    ----------
+    config
+        Settings (:class:`TrainConfig`).
+    sequences
+        Training sequences to use instead of generating ``config.n_sequences``.
+    progress
+        Show tqdm progress bars.
+    generator
+        ``generator(n_sequences, n_frames, seed=...)`` making the sequences
+        (default :func:`~dlc_lifter.nets.data.generate_mouse_sequences`).
+
+    Returns
+    -------
+    model : LiftingModel
+    history : dict
+        ``loss`` per mode (list per step), ``seconds``, ``steps_done``.
+    """
+    cfg = config or TrainConfig()
+    if cfg.threads is not None:
+        torch.set_num_threads(int(cfg.threads))
+    t0 = time.monotonic()
+    deadline = None if cfg.max_minutes is None else t0 + 60 * cfg.max_minutes
+    rng = np.random.default_rng(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    if sequences is None:
+        gen = generator or generate_mouse_sequences
+        logger.info("Generating %d synthetic sequences of %d frames (seed %d)",
+                    cfg.n_sequences, cfg.n_frames, cfg.seed)
+        sequences = gen(cfg.n_sequences, cfg.n_frames, seed=cfg.seed)
+    med_h, pair_len = population_stats(sequences)
+    clips = make_clips(sequences, rng=rng, views=cfg.views)
+    logger.info("%d training clips (%d frames) ready after %.0f s", len(clips),
+                sum(len(c.world) for c in clips), time.monotonic() - t0)
+    in_features = N_KEYPOINTS * (PER_KEYPOINT + cfg.n_extra) + N_GLOBAL
+    nets: dict[str, LifterNet] = {}
+    history: dict[str, Any] = {"loss": {}, "steps_done": {}}
+    for mode in cfg.modes:
+        kernels = (1,) if mode == "frame" else tuple(cfg.kernels)
+        torch.manual_seed(cfg.seed + MODES.index(mode))
+        net = LifterNet(in_features, N_KEYPOINTS, channels=cfg.channels, kernels=kernels,
+                        causal=mode == "causal", dropout=cfg.dropout)
+        losses = _train_net(net, clips, cfg, np.random.default_rng([cfg.seed, MODES.index(mode)]),
+                            deadline, mode, progress)
+        history["loss"][mode] = losses
+        history["steps_done"][mode] = len(losses)
+        logger.info("%s network: loss %.4f -> %.4f over %d steps", mode,
+                    float(np.mean(losses[:20])), float(np.mean(losses[-50:])), len(losses))
+        nets[mode] = net
+    history["seconds"] = time.monotonic() - t0
+    info = {"config": {k: list(v) if isinstance(v, tuple) else v
+                       for k, v in asdict(cfg).items()},
+            "train_seconds": round(history["seconds"], 1),
+            "steps_done": history["steps_done"], "torch": str(torch.__version__)}
+    model = LiftingModel(nets=nets, n_extra=cfg.n_extra, median_height_mm=med_h,
+                         pair_length_mm=pair_len, info=info)
+    return model, history
+
+
+# --------------------------------------------------------------------------- evaluation
+@dataclass
+class EvalReport:
+    """Held-out errors (mm), by keypoint set.
+
+    Attributes
+    ----------
+    sets
+        ``{set name: {"model": {...}, "median_height": {...}, "floor": {...}}}``; each
+        method dict has ``mpjpe``, ``pa_mpjpe``, ``height`` (tracked keypoints),
+        ``mpjpe_rearing``, ``imputed`` (catalogue keypoints not tracked),
+        ``per_keypoint`` and ``per_behaviour``.
+    modes
+        ``{mode: {set: mpjpe}}`` for every network mode.
+    n_frames
+        Frames evaluated per set.
+    """
+
+    sets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    modes: dict[str, dict[str, float]] = field(default_factory=dict)
+    n_frames: int = 0
+    seed: int = 0
+
+
+def _procrustes_error(a: np.ndarray, b: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Per-frame mean error after a similarity alignment of ``a`` onto ``b``."""
+    out = np.full(len(a), np.nan)
+    for t in range(len(a)):
+        m = ok[t]
+        if m.sum() < 3:
+            continue
+        x, y = a[t, m], b[t, m]
+        mx, my = x.mean(0), y.mean(0)
+        x0, y0 = x - mx, y - my
+        nx = np.sqrt((x0 ** 2).sum())
+        if nx < 1e-9:
+            continue
+        u, s, vt = np.linalg.svd(x0.T @ y0)
+        d = np.sign(np.linalg.det(u @ vt))
+        dm = np.diag([1.0, 1.0, d])
+        r = u @ dm @ vt
+        scale = (s * np.diag(dm)).sum() / nx ** 2
+        out[t] = np.linalg.norm(scale * x0 @ r - y0, axis=-1).mean()
+    return out
+
+
+def _summary(pred: np.ndarray, truth: np.ndarray, tracked: np.ndarray, imputed: np.ndarray,
+             behaviour: np.ndarray, names: Sequence[str], beh_names: Sequence[str],
+             pa_stride: int = 5) -> dict[str, Any]:
+    err = np.linalg.norm(pred - truth, axis=-1)
+    herr = np.abs(pred[..., 2] - truth[..., 2])
+    tr = tracked & np.isfinite(err)
+    rear_ids = [i for i, b in enumerate(beh_names) if b in REARING]
+    rear = np.isin(behaviour, rear_ids)
+    sel = np.arange(0, len(pred), pa_stride)
+    pa = _procrustes_error(pred[sel], truth[sel], tr[sel])
+    imp = imputed & np.isfinite(err)
+    res: dict[str, Any] = {
+        "mpjpe": float(err[tr].mean()) if tr.any() else math.nan,
+        "pa_mpjpe": float(np.nanmean(pa)) if np.isfinite(pa).any() else math.nan,
+        "height": float(herr[tr].mean()) if tr.any() else math.nan,
+        "mpjpe_rearing": float(err[tr & rear[:, None]].mean())
+        if (tr & rear[:, None]).any() else math.nan,
+        "imputed": float(err[imp].mean()) if imp.any() else math.nan,
+        "per_keypoint": {n: float(err[:, k][tr[:, k]].mean())
+                         for k, n in enumerate(names) if tr[:, k].any()},
+        "per_behaviour": {b: float(err[tr & (behaviour == i)[:, None]].mean())
+                          for i, b in enumerate(beh_names)
+                          if (tr & (behaviour == i)[:, None]).any()},
+    }
+    return res
+
+
+def evaluate(
+    model: LiftingModel,
+    *,
+    n_sequences: int = 40,
+    n_frames: int = 300,
+    seed: int = 1000,
+    sets: Sequence[str] = ("superanimal_topviewmouse", "openfield"),
+    mode: str = "temporal",
+    all_modes: bool = True,
+    sequences: Sequence[Any] | None = None,
+    generator: Callable[..., list[Any]] | None = None,
+    progress: bool = True,
+) -> EvalReport:
+    """Errors on held-out synthetic mice (new seed: new shapes, cameras, 2D noise).
+
+    Parameters
+    ----------
+    model
+        The model.
+    n_sequences, n_frames, seed
+        The held-out set (use a seed the model was not trained with).
+    sets
+        Keypoint sets to evaluate (tracked as that set, with realistic errors).
+    mode
+        Network mode of the detailed tables.
+    all_modes
+        Also report MPJPE of every other mode the model has.
+    sequences
+        Use these sequences instead of generating them.
+    generator
+        As in :func:`train`.
+    progress
+        Show progress bars.
+
+    Returns
+    -------
+    EvalReport
+    """
+    if sequences is None:
+        gen = generator or generate_mouse_sequences
+        sequences = gen(n_sequences, n_frames, seed=seed)
+    beh_names = behaviour_names()
+    report = EvalReport(seed=seed)
+    modes = [mode] + ([m for m in MODES if m in model.nets and m != mode] if all_modes else [])
+    for s_i, set_name in enumerate(sets):
+        rng = np.random.default_rng([seed, 7, s_i])
+        clips = make_clips(sequences, rng=rng, keypoint_set=set_name, noise=TrackingNoise())
+        idx = [CATALOGUE.index(k) for k in KEYPOINT_SETS[set_name]]
+        collected: dict[str, list[np.ndarray]] = {}
+        for clip in tqdm(clips, desc=f"evaluating {set_name}", disable=not progress,
+                         leave=False):
+            for m in modes:
+                pts, imputed, _ = model.predict(clip.uv, clip.conf, clip.camera, mode=m)
+                collected.setdefault(f"pred_{m}", []).append(pts)
+                if m == mode:
+                    collected.setdefault("imputed", []).append(imputed)
+            floor = floor_points(clip.uv, clip.camera)
+            c = clip.camera.centre
+            med = np.broadcast_to(model.median_height_mm, floor.shape[:2])
+            collected.setdefault("pred_median", []).append(points_on_rays(floor, c, med))
+            collected.setdefault("pred_floor", []).append(
+                points_on_rays(floor, c, np.zeros(floor.shape[:2])))
+            collected.setdefault("truth", []).append(clip.world)
+            collected.setdefault("beh", []).append(np.asarray(clip.behaviour))
+        cat = {k: np.concatenate(v) for k, v in collected.items()}
+        truth, beh = cat["truth"], cat["beh"]
+        imputed = cat["imputed"]
+        tracked = ~imputed & np.isfinite(cat[f"pred_{mode}"]).all(-1)
+        tracked_set = np.zeros_like(tracked)
+        tracked_set[:, idx] = tracked[:, idx]
+        names = list(CATALOGUE)
+        out = {}
+        for label, key in (("model", f"pred_{mode}"), ("median_height", "pred_median"),
+                           ("floor", "pred_floor")):
+            res = _summary(cat[key], truth, tracked_set, imputed if label == "model"
+                           else np.zeros_like(imputed), beh, names, beh_names)
+            out[label] = res
+        out["model"]["tracked_fraction"] = float(tracked[:, idx].mean())
+        report.sets[set_name] = out
+        report.n_frames = int(len(truth))
+        for m in modes:
+            pe = np.linalg.norm(cat[f"pred_{m}"] - truth, axis=-1)
+            ok = tracked_set & np.isfinite(pe)
+            report.modes.setdefault(m, {})[set_name] = float(pe[ok].mean())
+    return report
+
+
+def format_report(report: EvalReport) -> str:
+    """The evaluation as printable tables."""
+    lines = [f"Held-out synthetic evaluation (seed {report.seed}, {report.n_frames} frames "
+             "per set); errors in mm over tracked keypoints of the set:"]
+    head = (f"{'set':<26}{'method':<15}{'MPJPE':>8}{'PA-MPJPE':>10}{'height':>8}"
+            f"{'rearing':>9}{'imputed':>9}")
+    lines += [head, "-" * len(head)]
+    for set_name, methods in report.sets.items():
+        for label, res in methods.items():
+            lines.append(f"{set_name:<26}{label:<15}{res['mpjpe']:>8.2f}{res['pa_mpjpe']:>10.2f}"
+                         f"{res['height']:>8.2f}{res['mpjpe_rearing']:>9.2f}"
+                         f"{res['imputed']:>9.2f}")
+    if report.modes:
+        lines += ["", "MPJPE by network mode:"]
+        for m, per in report.modes.items():
+            lines.append(f"  {m:<10}" + "  ".join(f"{s}: {v:.2f}" for s, v in per.items()))
+    for set_name, methods in report.sets.items():
+        res = methods["model"]
+        lines += ["", f"{set_name}: MPJPE per behaviour (model / median-height baseline):"]
+        base = methods["median_height"]["per_behaviour"]
+        for b, v in res["per_behaviour"].items():
+            lines.append(f"  {b:<12}{v:>8.2f}{base.get(b, math.nan):>10.2f}")
+        lines += [f"{set_name}: MPJPE per keypoint:"]
+        lines += [f"  {k:<16}{v:>8.2f}" for k, v in res["per_keypoint"].items()]
+    return "\n".join(lines)

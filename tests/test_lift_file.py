@@ -1,0 +1,234 @@
+"""lift_file / dlc-lifter lift: outputs, camera sources, errors, real data."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import pickle
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from dlc_lifter.camera import Camera, write_anipose
+from dlc_lifter.errors import DLCLifterError, OutputExistsError
+from dlc_lifter.mouse.catalogue import CATALOGUE, UnknownKeypointError
+from dlc_lifter.nets.data import TrackingNoise, simulate_tracking
+from dlc_lifter.poses import PoseMetadata, Poses
+
+torch.set_num_threads(1)
+
+SCORER = "DLC_resnet50_synthJan1shuffle1_1000"
+#: DLC-style names of the tracked keypoints, and their catalogue landmarks.
+NAMES = {"snout": "nose", "leftear": "left_ear", "rightear": "right_ear", "neck": "neck",
+         "bodycenter": "mouse_center", "tailbase": "tail_base", "tailmid": "tail3"}
+REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata"
+OPENFIELD = (REAL / "dlc-openfield" / "analyzed"
+             / "m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5")
+
+
+def _scene(n_frames: int = 90, camera: Camera | None = None, seed: int = 21
+           ) -> tuple[Camera, np.ndarray, Poses]:
+    from dlc_lifter.mouse.behaviour import generate_sequences
+
+    seq = generate_sequences(1, n_frames, seed=seed)[0]
+    cam = camera or Camera.top_view(600.0, 640.0, (640, 480), centre_xy=(250.0, 250.0))
+    idx = [CATALOGUE.index(v) for v in NAMES.values()]
+    uv, conf, _ = simulate_tracking(seq.landmarks, cam, np.random.default_rng(seed),
+                                    noise=TrackingNoise(sigma_px=(0.5, 0.6), jump_prob=0.0,
+                                                        swap_prob=0.0))
+    poses = Poses(coords=uv[:, idx], confidence=conf[:, idx], keypoints=list(NAMES),
+                  meta=PoseMetadata(scorer=SCORER, fps=30.0, image_size=cam.image_size))
+    return cam, seq.landmarks[:, idx], poses
+
+
+def _write_h5(poses: Poses, folder: Path, stem: str = "mouse1") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{stem}{SCORER}.h5"
+    poses.to_dataframe(SCORER).to_hdf(path, key="df_with_missing", mode="w")
+    w, h = poses.meta.image_size or (640, 480)
+    with open(folder / f"{stem}{SCORER}_meta.pickle", "wb") as fh:  # as DLC writes it
+        pickle.dump({"data": {"fps": 30.0, "frame_dimensions": (h, w)}}, fh)
+    return path
+
+
+def _video(path: Path, n_frames: int, size: tuple[int, int] = (64, 48)) -> Path:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, size)
+    for _ in range(n_frames):
+        writer.write(np.full((size[1], size[0], 3), 200, np.uint8))
+    writer.release()
+    return path
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_lift_file_writes_dlc_3d_and_leaves_input(tmp_path: Path) -> None:
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift import lift_file
+
+    cam, truth, poses = _scene()
+    src = _write_h5(poses, tmp_path / "in")
+    before = _sha(src)
+    out = lift_file(src, camera_height_mm=600.0, focal_px=640.0, destfolder=tmp_path / "out",
+                    save_as_csv=True, nwb=True)
+    assert out == tmp_path / "out" / f"mouse1{SCORER}_lifted3d.h5"
+    assert _sha(src) == before and len(list(src.parent.iterdir())) == 2
+    df = pd.read_hdf(out)
+    assert list(df.columns.get_level_values("coords").unique()) == ["x", "y", "z"]
+    assert len(df) == 90 and df.columns.get_level_values("bodyparts")[0] == "snout"
+    assert out.with_suffix(".csv").is_file() and out.with_suffix(".nwb").is_file()
+    back = read_poses(out)
+    assert back.meta.frame == "camera-floor" and back.meta.units == "mm"
+    n_user = len(NAMES)
+    assert back.n_keypoints == len(CATALOGUE)
+    imputed = back.meta.extra["imputed"][:, 0]
+    assert imputed[:, n_user:].all()  # catalogue keypoints the file does not track
+    # camera-floor frame: the camera stands above (250, 250) of the synthetic world
+    est = back.coords[:, 0, :n_user]
+    gt = truth - [250.0, 250.0, 0.0]  # the camera stands above (250, 250), u along x
+    ok = ~imputed[:, :n_user]
+    err = np.linalg.norm(est - gt, axis=-1)[ok]
+    assert np.median(err) < 12.0
+    assert 0 <= np.nanmin(est[..., 2]) and np.nanmax(est[..., 2]) < 120
+    with pytest.raises(OutputExistsError):
+        lift_file(src, camera_height_mm=600.0, focal_px=640.0, destfolder=tmp_path / "out")
+    lift_file(src, camera_height_mm=600.0, focal_px=640.0, destfolder=tmp_path / "out",
+              overwrite=True)
+
+
+def test_tilted_calibrated_camera_gives_world_frame(tmp_path: Path) -> None:
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift import lift_file
+
+    cam = Camera.top_view(700.0, 480.0, (640, 480), centre_xy=(230.0, 260.0),
+                          tilt_rad=math.radians(15), tilt_direction_rad=1.0, roll_rad=0.5,
+                          name="top")
+    _, truth, poses = _scene(camera=cam)
+    calib = write_anipose([cam], tmp_path / "calibration.toml")
+    src = _write_h5(poses, tmp_path)
+    out = lift_file(src, calibration=calib, camera="top")
+    back = read_poses(out)
+    assert back.meta.frame == "world"
+    n_user = len(NAMES)
+    est = back.coords[:, 0, :n_user]
+    ok = ~back.meta.extra["imputed"][:, 0, :n_user] & np.isfinite(est).all(-1)
+    assert ok.mean() > 0.8
+    # on the rays: reprojects onto the input within 0.01 px
+    reproj = cam.project(est)
+    assert np.nanmax(np.linalg.norm(reproj - poses.coords[:, 0], axis=-1)[ok]) < 0.01
+    assert np.median(np.linalg.norm(est - truth, axis=-1)[ok]) < 12.0
+
+
+def test_camera_estimated_from_the_animal_is_recorded(tmp_path: Path,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    from dlc_lifter.io import meta_pickle_path
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene()
+    src = _write_h5(poses, tmp_path)
+    with caplog.at_level(logging.WARNING):
+        out = lift_file(src)
+    assert "estimated the camera" in caplog.text
+    meta = pd.read_pickle(meta_pickle_path(out))["data"]
+    assert meta["camera_source"] == "body-length-estimate"
+    assert 300 < meta["camera_estimate"]["height_mm"] < 1500
+    assert meta["model"]["name"] == "lifter.pt" and meta["units"] == "mm"
+    out2 = lift_file(src, arena_size_mm=500.0, camera_height_mm=600.0,
+                     destfolder=tmp_path / "arena")
+    meta2 = pd.read_pickle(meta_pickle_path(out2))["data"]
+    assert meta2["camera_source"] == "arena-size"
+
+
+def test_keypoint_errors_and_map(tmp_path: Path) -> None:
+    from dlc_lifter.lift import KeypointMappingError, lift_file
+
+    _, _, poses = _scene(30)
+    odd = Poses(coords=np.concatenate([poses.coords, poses.coords[:, :, :1]], 2),
+                keypoints=[*NAMES, "laser_dot"], meta=poses.meta)
+    src = _write_h5(odd, tmp_path)
+    with pytest.raises(UnknownKeypointError, match="laser_dot"):
+        lift_file(src, camera_height_mm=600.0, focal_px=640.0)
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("laser_dot: null\n")
+    out = lift_file(src, camera_height_mm=600.0, focal_px=640.0, keypoint_map=mapping)
+    assert "laser_dot" not in pd.read_hdf(out).columns.get_level_values("bodyparts")
+    flies = Poses(coords=poses.coords[:, :, :3], keypoints=["thorax", "wingL", "wingR"],
+                  meta=poses.meta)
+    src2 = _write_h5(flies, tmp_path / "flies")
+    with pytest.raises(KeypointMappingError, match="None of the 3 keypoints"):
+        lift_file(src2, camera_height_mm=600.0, focal_px=640.0)
+
+
+def test_video_checks(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from dlc_lifter.lift import FrameCountError, lift_file
+
+    _, _, poses = _scene(20)
+    src = _write_h5(poses, tmp_path)
+    with pytest.raises(FrameCountError, match=r"12 frames.*20 frames"):
+        lift_file(src, video=_video(tmp_path / "short.mp4", 12), camera_height_mm=600.0,
+                  focal_px=640.0)
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"garbage")
+    with caplog.at_level(logging.WARNING):
+        out = lift_file(src, video=bad, camera_height_mm=600.0, focal_px=640.0)
+    assert out.is_file() and "keypoints only" in caplog.text
+    ok = lift_file(src, video=_video(tmp_path / "good.mp4", 20), camera_height_mm=600.0,
+                   focal_px=640.0, overwrite=True)
+    assert ok.is_file()
+
+
+def test_cli_lift_prints_path_and_reports_errors(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dlc_lifter.cli import app
+
+    _, _, poses = _scene(30)
+    src = _write_h5(poses, tmp_path)
+    runner = CliRunner()
+    res = runner.invoke(app, ["lift", str(src), "--camera-height-mm", "600", "--focal-px",
+                              "640", "--no-impute"])
+    assert res.exit_code == 0, res.output
+    out = Path(res.output.strip().splitlines()[-1])
+    assert out.is_file()
+    assert len(pd.read_hdf(out).columns) == 3 * len(NAMES)
+    again = runner.invoke(app, ["lift", str(src)])
+    assert again.exit_code != 0 and isinstance(again.exception, DLCLifterError)
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not OPENFIELD.is_file(), reason=f"real data not found at {REAL}")
+def test_real_openfield_is_plausible(tmp_path: Path) -> None:
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift import lift_file
+
+    out = lift_file(OPENFIELD, destfolder=tmp_path, impute_all=False)
+    p3 = read_poses(out)
+    assert p3.n_frames == 2330
+    xyz = p3.coords[:, 0]
+    ok = ~p3.meta.extra["imputed"][:, 0] & np.isfinite(xyz).all(-1)
+    z = xyz[..., 2][ok]
+    assert z.min() >= 0 and z.max() <= 120
+    step = np.linalg.norm(np.diff(xyz, axis=0), axis=-1)
+    both = ok[1:] & ok[:-1]
+    assert np.percentile(step[both], 99.9) < 20
+    length3 = np.linalg.norm(xyz[:, 0] - xyz[:, 3], axis=-1)
+    cv3 = np.nanstd(length3) / np.nanmean(length3)
+    assert cv3 < 0.3
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not (REAL / "sleap-clip" / "clip.predictions.slp").is_file(),
+                    reason=f"real data not found at {REAL}")
+def test_real_sleap_flies_give_one_clear_error(tmp_path: Path) -> None:
+    from dlc_lifter.lift import KeypointMappingError, lift_file
+
+    with pytest.raises(KeypointMappingError, match="mouse catalogue"):
+        lift_file(REAL / "sleap-clip" / "clip.predictions.slp", destfolder=tmp_path)
+    assert not list(tmp_path.iterdir())
+    assert isinstance(KeypointMappingError("x"), DLCLifterError)

@@ -1,0 +1,226 @@
+"""The lifting networks: exact geometry, invariance, training, shipped weights, streaming."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from dlc_lifter.camera import Camera, random_top_view
+from dlc_lifter.mouse.catalogue import CATALOGUE, KEYPOINT_SETS
+from dlc_lifter.nets.data import TrackingNoise, make_clips, simulate_tracking
+from dlc_lifter.nets.lifter import (
+    N_GLOBAL,
+    N_KEYPOINTS,
+    PER_KEYPOINT,
+    LifterNet,
+    LiftingModel,
+    ModelLoadError,
+    floor_points,
+    frame_features,
+    points_on_rays,
+)
+
+torch.set_num_threads(1)
+
+
+def _sequences(n: int = 2, frames: int = 90, seed: int = 3) -> list:
+    from dlc_lifter.mouse.behaviour import generate_sequences
+
+    return generate_sequences(n, frames, seed=seed)
+
+
+def _small_model(seed: int = 0, n_extra: int = 0) -> LiftingModel:
+    torch.manual_seed(seed)
+    in_f = N_KEYPOINTS * (PER_KEYPOINT + n_extra) + N_GLOBAL
+    nets = {"temporal": LifterNet(in_f, channels=16, kernels=(3, 3)),
+            "causal": LifterNet(in_f, channels=16, kernels=(3, 3), causal=True),
+            "frame": LifterNet(in_f, channels=16, kernels=(1,))}
+    for net in nets.values():  # non-trivial outputs from an untrained net
+        torch.nn.init.normal_(net.head.weight, std=0.2)
+        torch.nn.init.constant_(net.head.bias, 0.3)
+    return LiftingModel(nets=nets, n_extra=n_extra, median_height_mm=np.full(N_KEYPOINTS, 20.0))
+
+
+def _tilted_camera() -> Camera:
+    return Camera.top_view(600.0, 700.0, (640, 480), centre_xy=(30.0, -20.0),
+                           tilt_rad=math.radians(14), tilt_direction_rad=0.7, roll_rad=0.4)
+
+
+# --------------------------------------------------------------------------- geometry
+def test_points_on_rays_match_camera_points_at_height() -> None:
+    cam = _tilted_camera()
+    rng = np.random.default_rng(0)
+    uv = rng.uniform([50, 50], [590, 430], (20, 2))
+    h = rng.uniform(0, 80, 20)
+    ours = points_on_rays(floor_points(uv, cam), cam.centre, h)
+    np.testing.assert_allclose(ours, cam.points_at_height(uv, h), atol=1e-9)
+
+
+@pytest.mark.parametrize("tilt", [0.0, 14.0])
+def test_predicted_points_lie_on_rays_and_reproject(tilt: float) -> None:
+    cam = Camera.top_view(450.0, 520.0, (640, 480), tilt_rad=math.radians(tilt),
+                          tilt_direction_rad=2.0, roll_rad=-0.3)
+    cam = Camera(K=cam.K, R=cam.R, t=cam.t, image_size=cam.image_size,
+                 dist=np.array([-0.05, 0.01, 0.0, 0.0, 0.0]))
+    seq = _sequences(1, 60)[0]
+    world = seq.landmarks - [250.0, 250.0, 0.0]
+    uv, conf, _ = simulate_tracking(world, cam, np.random.default_rng(1),
+                                    noise=TrackingNoise())
+    model = _small_model()
+    for mode in ("temporal", "causal", "frame"):
+        pts, imputed, heights = model.predict(uv, conf, cam, mode=mode)
+        tracked = ~imputed & np.isfinite(pts).all(-1)
+        assert tracked.sum() > 100
+        reproj = cam.project(pts)
+        err = np.linalg.norm(reproj - uv, axis=-1)[tracked]
+        assert err.max() < 0.01
+        np.testing.assert_allclose(pts[..., 2][tracked], heights[tracked], atol=1e-9)
+        # imputed points: where conf < pcutoff or missing
+        low = np.nan_to_num(conf) < 0.6
+        assert np.array_equal(imputed, low & np.isfinite(pts).all(-1))
+
+
+def test_features_invariant_to_moving_the_whole_scene() -> None:
+    """Translating and turning animal and camera together leaves the features unchanged."""
+    seq = _sequences(1, 40)[0]
+    world = seq.landmarks - [250.0, 250.0, 0.0]
+    cam = _tilted_camera()
+    uv = cam.project(world)
+    a = 0.9
+    rz = np.array([[math.cos(a), -math.sin(a), 0], [math.sin(a), math.cos(a), 0], [0, 0, 1]])
+    shift = np.array([120.0, -40.0, 0.0])
+    world2 = world @ rz.T + shift
+    # the same camera moved with the scene: X_cam = R (rz^T (X - shift)) + t
+    cam2 = Camera(K=cam.K, R=cam.R @ rz.T, t=cam.t - cam.R @ rz.T @ shift,
+                  image_size=cam.image_size)
+    np.testing.assert_allclose(cam2.project(world2), uv, atol=1e-6)
+    conf = np.ones(uv.shape[:2])
+    obs = np.ones(uv.shape[:2], bool)
+    f1, _ = frame_features(floor_points(uv, cam), conf, obs, cam.centre)
+    f2, _ = frame_features(floor_points(uv, cam2), conf, obs, cam2.centre)
+    np.testing.assert_allclose(f1, f2, atol=1e-5)
+
+
+def test_extra_channels_plug_in() -> None:
+    model = _small_model(n_extra=3)
+    cam = Camera.top_view(500.0, 600.0, (640, 480))
+    world = _sequences(1, 30)[0].landmarks - [250.0, 250.0, 0.0]
+    uv = cam.project(world)
+    conf = np.ones(uv.shape[:2])
+    pts0, _, _ = model.predict(uv, conf, cam)  # absent extra channels: zeros
+    pts1, _, _ = model.predict(uv, conf, cam, extra=np.zeros((30, N_KEYPOINTS, 3)))
+    np.testing.assert_allclose(pts0, pts1)
+    assert model.in_features == N_KEYPOINTS * 9 + N_GLOBAL
+
+
+# --------------------------------------------------------------------------- training
+def _toy_train(seed: int) -> tuple[LiftingModel, dict]:
+    from dlc_lifter.nets.train import TrainConfig, train
+
+    cfg = TrainConfig(seed=seed, n_sequences=4, n_frames=100, views=2, steps=25, batch=8,
+                      chunk=16, channels=24, kernels=(3, 3), lr=3e-3, threads=1)
+    return train(cfg, sequences=_sequences(4, 100, seed=seed), progress=False)
+
+
+def test_toy_training_reduces_loss_and_is_deterministic(tmp_path: Path) -> None:
+    model, hist = _toy_train(5)
+    for mode, losses in hist["loss"].items():
+        assert np.mean(losses[-5:]) < np.mean(losses[:5]), mode
+    again, _ = _toy_train(5)
+    for mode in model.nets:
+        a, b = model.nets[mode].state_dict(), again.nets[mode].state_dict()
+        for k in a:
+            assert torch.equal(a[k], b[k]), (mode, k)
+    path = model.save(tmp_path / "m.pt")
+    loaded = LiftingModel.load(path)
+    assert loaded.info["sha256"] and set(loaded.nets) == {"temporal", "causal", "frame"}
+    np.testing.assert_allclose(loaded.median_height_mm, model.median_height_mm)
+
+
+def test_evaluate_reports_model_and_baselines() -> None:
+    from dlc_lifter.nets.train import evaluate, format_report
+
+    model = _small_model()
+    rep = evaluate(model, sequences=_sequences(2, 60, seed=9), sets=("openfield",),
+                   progress=False)
+    res = rep.sets["openfield"]
+    assert set(res) == {"model", "median_height", "floor"}
+    assert np.isfinite(res["floor"]["mpjpe"]) and res["model"]["per_keypoint"]
+    text = format_report(rep)
+    assert "median_height" in text and "PA-MPJPE" in text
+
+
+def test_bad_model_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(ModelLoadError, match="bad.pt"):
+        LiftingModel.load(bad)
+    with pytest.raises(ModelLoadError, match="does not exist"):
+        LiftingModel.load(tmp_path / "missing.pt")
+
+
+# --------------------------------------------------------------------------- shipped
+def _shipped():
+    from dlc_lifter.lift import Lifter, default_model_path
+
+    if not default_model_path().is_file():
+        pytest.fail(f"shipped weights missing at {default_model_path()}")
+    return Lifter.load()
+
+
+def test_shipped_weights_are_small_and_documented() -> None:
+    import json
+
+    from dlc_lifter.lift import default_model_path
+
+    path = default_model_path()
+    assert path.stat().st_size < 5e6
+    sidecar = json.loads(path.with_suffix(".json").read_text())
+    assert sidecar["command"].startswith("dlc-lifter train")
+    lifter = _shipped()
+    assert lifter.sha256 == sidecar["sha256"]
+
+
+@pytest.mark.parametrize("kp_set", ["superanimal_topviewmouse", "openfield"])
+def test_shipped_weights_give_plausible_heights(kp_set: str) -> None:
+    lifter = _shipped()
+    seqs = _sequences(3, 150, seed=4242)
+    clips = make_clips(seqs, rng=np.random.default_rng(7), keypoint_set=kp_set)
+    idx = [CATALOGUE.index(k) for k in KEYPOINT_SETS[kp_set]]
+    errs, base = [], []
+    for clip in clips:
+        res = lifter.lift_detailed(clip.uv[:, idx], clip.conf[:, idx],
+                                   list(KEYPOINT_SETS[kp_set]), clip.camera)
+        assert res.points.shape == (len(clip.uv), N_KEYPOINTS, 3)
+        tracked = ~res.imputed[:, idx] & np.isfinite(res.points[:, idx]).all(-1)
+        h = res.heights[:, idx][tracked]
+        if not h.size:  # the animal left this camera's view
+            continue
+        assert h.min() >= 0 and h.max() < 150
+        errs.append(np.abs(h - clip.world[:, idx, 2][tracked]))
+        floor = floor_points(clip.uv[:, idx], clip.camera)
+        med = np.broadcast_to(lifter.model.median_height_mm[idx], floor.shape[:2])
+        base.append(np.abs(med - clip.world[:, idx, 2])[tracked])
+    err, b = np.concatenate(errs).mean(), np.concatenate(base).mean()
+    assert err < 10.0 and err < b, (err, b)
+
+
+def test_lift_batch_and_stream_agree() -> None:
+    lifter = _shipped()
+    seq = _sequences(1, 60, seed=11)[0]
+    cam = random_top_view(np.random.default_rng(2), arena_mm=500.0)
+    world = seq.landmarks - [250.0, 250.0, 0.0]
+    names = list(KEYPOINT_SETS["superanimal_topviewmouse"])
+    idx = [CATALOGUE.index(k) for k in names]
+    uv, conf, _ = simulate_tracking(world, cam, np.random.default_rng(3), noise=TrackingNoise())
+    uv, conf = uv[:, idx], conf[:, idx]
+    batch = lifter.lift(uv, conf, names, cam, mode="causal")
+    stream = lifter.stream(cam, names)
+    live = np.stack([stream.step(uv[t], conf[t]) for t in range(len(uv))])
+    np.testing.assert_allclose(live, batch, atol=1e-3, equal_nan=True)
+    with pytest.raises(KeyError):
+        lifter.lift(uv, conf, [*names[:-1], "wing_tip"], cam)
