@@ -15,7 +15,49 @@ from dlc_lifter.io import (  # noqa: E402 - io reads __version__
     write_nwb_3d,
 )
 
+_LAZY = {
+    # heavy parts (torch, matplotlib, scikit-learn, numba) load on first use
+    "lift_file": "dlc_lifter.lift",
+    "Lifter": "dlc_lifter.lift",
+    "lift_videos": "dlc_lifter.lift.batch",
+    "lift_sleap": "dlc_lifter.lift.batch",
+    "compute_features": "dlc_lifter.analysis",
+    "train_classifier": "dlc_lifter.analysis",
+    "plot_lifted": "dlc_lifter.analysis",
+    "LiveLifter": "dlc_lifter.analysis",
+    "synthesize": "dlc_lifter.synth",
+    "load_dataset": "dlc_lifter.synth",
+    "Camera": "dlc_lifter.camera",
+    "load_anipose": "dlc_lifter.camera",
+    "generate_sequences": "dlc_lifter.mouse.behaviour",
+    "MouseRig": "dlc_lifter.mouse.rig",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dlc_lifter' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
 __all__ = [
+    "Camera",
+    "Lifter",
+    "LiveLifter",
+    "MouseRig",
+    "compute_features",
+    "generate_sequences",
+    "lift_file",
+    "lift_sleap",
+    "lift_videos",
+    "load_anipose",
+    "load_dataset",
+    "plot_lifted",
+    "synthesize",
+    "train_classifier",
     "DLCLifterError",
     "OutputExistsError",
     "PoseFileError",

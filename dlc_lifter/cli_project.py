@@ -62,8 +62,11 @@ _CSV = typer.Option(False, "--csv", help="Also write .csv copies of the 3D files
 _PLOT = typer.Option(False, "--plot", help="Also write each output's 3D video and plots.")
 _PLOT_MAX = typer.Option(None, "--plot-max-frames", help="With --plot: render at most this "
                          "many frames of each 3D video (long recordings).")
-_CAL = typer.Option(None, "--calibration", help="Camera calibration file.")
+_CAL = typer.Option(None, "--calibration", help="anipose calibration.toml (world frame: z up, "
+                    "floor z = 0, mm).")
+_CAMNAME = typer.Option(None, "--camera", help="Camera name in the calibration file.")
 _HEIGHT = typer.Option(None, "--camera-height-mm", help="Camera height above the floor (mm).")
+_FOCAL = typer.Option(None, "--focal-px", help="Focal length (px), with --camera-height-mm.")
 _ARENA = typer.Option(None, "--arena-size-mm", help="Arena side length (mm), for the scale.")
 _MODEL = typer.Option(None, "--model", help="Lifting model weights (default: shipped).")
 _KMAP = typer.Option(None, "--keypoint-map", help="YAML mapping your keypoint names to the "
@@ -92,7 +95,9 @@ def register(app: typer.Typer) -> None:
         plot: bool = _PLOT,
         plot_max_frames: int = _PLOT_MAX,
         calibration: Path = _CAL,
+        camera: str = _CAMNAME,
         camera_height_mm: float = _HEIGHT,
+        focal_px: float = _FOCAL,
         arena_size_mm: float = _ARENA,
         model: Path = _MODEL,
         keypoint_map: Path = _KMAP,
@@ -107,7 +112,8 @@ def register(app: typer.Typer) -> None:
                 trainingsetindex=trainingsetindex, destfolder=destfolder, filtered=filtered,
                 save_as_csv=csv, executor=ex, overwrite=overwrite, plot=plot,
                 plot_kwargs=_lift_options(max_frames=plot_max_frames),
-                **_lift_options(calibration=calibration, camera_height_mm=camera_height_mm,
+                **_lift_options(calibration=calibration, camera=camera,
+                                camera_height_mm=camera_height_mm, focal_px=focal_px,
                                 arena_size_mm=arena_size_mm, model=model,
                                 keypoint_map=keypoint_map, nwb=nwb),
             )
@@ -126,7 +132,9 @@ def register(app: typer.Typer) -> None:
         plot: bool = _PLOT,
         plot_max_frames: int = _PLOT_MAX,
         calibration: Path = _CAL,
+        camera: str = _CAMNAME,
         camera_height_mm: float = _HEIGHT,
+        focal_px: float = _FOCAL,
         arena_size_mm: float = _ARENA,
         model: Path = _MODEL,
         keypoint_map: Path = _KMAP,
@@ -140,7 +148,8 @@ def register(app: typer.Typer) -> None:
                 paths, destfolder=destfolder, executor=ex, overwrite=overwrite,
                 save_as_csv=csv, plot=plot,
                 plot_kwargs=_lift_options(max_frames=plot_max_frames),
-                **_lift_options(calibration=calibration, camera_height_mm=camera_height_mm,
+                **_lift_options(calibration=calibration, camera=camera,
+                                camera_height_mm=camera_height_mm, focal_px=focal_px,
                                 arena_size_mm=arena_size_mm, model=model,
                                 keypoint_map=keypoint_map, nwb=nwb),
             )

@@ -288,3 +288,12 @@ def test_real_openfield_2d_features() -> None:
     assert np.nanmedian(speed) > 0 and np.isfinite(speed).mean() > 0.9
     ratio = df["bend_ratio"].dropna()
     assert (ratio >= 1 - 1e-9).all() and ratio.median() < 1.5
+
+
+def test_parquet_round_trip(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow", reason="pyarrow (the 'parquet' extra) is not installed")
+    df = compute_features(mouse(speed=70.0))
+    out = write_features(df, tmp_path / "f.parquet")
+    back = pd.read_parquet(out)
+    assert list(back.columns) == list(df.columns)
+    np.testing.assert_allclose(back["head_speed_mm_s"], df["head_speed_mm_s"])

@@ -1,4 +1,4 @@
-"""Analyses of lifted poses: plots, behavioural features, behaviour classification.
+"""Analyses of lifted poses: plots, behavioural features, behaviour classification, live use.
 
 Submodules load on first use (``dlc_lifter.analysis.compute_features`` imports
 :mod:`dlc_lifter.analysis.features`), so importing this package stays light: no
@@ -13,6 +13,10 @@ from typing import Any
 __all__ = [
     "BehaviourModel",
     "CrossValReport",
+    "LiftProcessor",
+    "LiveLifter",
+    "LiveResult",
+    "StreamingFeatures",
     "compare_2d_3d",
     "compute_features",
     "cross_validate",
@@ -38,6 +42,10 @@ _WHERE = {
     "train_classifier": "classify",
     "plot_lifted": "plots",
     "read_lifted": "plots",
+    "LiveLifter": "live",
+    "LiveResult": "live",
+    "StreamingFeatures": "live",
+    "LiftProcessor": "live",
 }
 
 
