@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dlc_lifter._atomic import atomic_output
 from dlc_lifter.errors import PoseFileError
 from dlc_lifter.lift import batch
 from dlc_lifter.lift.batch import (
@@ -82,12 +83,6 @@ def _project(root: Path, names: list[str], n_frames: int = 20, *, video_frames: 
 
 # --------------------------------------------------------------------------- toy lift task
 def _atomic(path: Path):  # noqa: ANN202 - context manager yielding a temporary path
-    try:
-        from dlc_lifter._atomic import atomic_output
-    except ImportError:  # the io engineer's module not there yet
-        from dlc_lifter.analysis.plots import _atomic_path
-
-        return _atomic_path(path)
     return atomic_output(path, overwrite=True)
 
 
@@ -390,3 +385,57 @@ def test_lift_sleap_finds_slp_and_analysis_files(tmp_path: Path) -> None:
     assert [Path(i.poses).name for i in report.failed] == ["missing.slp"]
     assert all(Path(i.output).parent == out and i.output.endswith("_lifted3d.h5")
                for i in report.done)
+
+
+# --------------------------------------------------------------------------- real lift, killed
+def _real_task_dying_on(job: LiftJob) -> BatchItem:
+    """The real lift task; the video named in DLC_LIFTER_TEST_DIE_ON dies while writing."""
+    die_on = os.environ.get("DLC_LIFTER_TEST_DIE_ON")
+    if die_on and Path(job.poses).name.startswith(die_on):
+        def die(self: pd.DataFrame, path: str, *args: object, **kwargs: object) -> None:
+            Path(path).write_bytes(b"partial")  # half an output in the temporary file
+            os._exit(9)
+
+        pd.DataFrame.to_hdf = die  # this worker process only
+    return batch.run_lift_job(job)
+
+
+@pytest.mark.usefixtures("real_lift")
+def test_real_lift_killed_mid_video_resumes_to_identical_outputs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    names = ["v1", "v2", "v3"]
+    ref = _project(tmp_path / "ref", names, n_frames=40)
+    assert lift_videos(ref).ok
+    config = _project(tmp_path / "run", names, n_frames=40)
+    monkeypatch.setenv("DLC_LIFTER_TEST_DIE_ON", "v2")
+    with cf.ProcessPoolExecutor(2, mp_context=mp.get_context("fork")) as ex:
+        killed = lift_videos(config, task=_real_task_dying_on, executor=ex)
+    assert not killed.ok
+    folder = tmp_path / "run" / "videos"
+    assert not (folder / f"v2{SCORER}_lifted3d.h5").exists()  # never a partial output
+    monkeypatch.delenv("DLC_LIFTER_TEST_DIE_ON")
+    resumed = lift_videos(config)
+    assert resumed.ok and "v2.mp4" in {i.name for i in resumed.done}
+    assert not [p for p in folder.iterdir() if ".tmp" in p.name]
+    for n in names:
+        a = _read(tmp_path / "ref" / "videos" / f"{n}{SCORER}_lifted3d.h5")
+        b = _read(folder / f"{n}{SCORER}_lifted3d.h5")
+        pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.usefixtures("real_lift")
+def test_real_lift_on_dask_local_cluster_equals_sequential(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    names = ["a", "b"]
+    ref = _project(tmp_path / "ref", names, n_frames=30)
+    assert lift_videos(ref).ok
+    config = _project(tmp_path / "run", names, n_frames=30)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        report = lift_videos(config, executor=batch.dask_executor(client, retries=1))
+    assert report.ok and len(report.done) == 2, report.summary()
+    for n in names:
+        a = _read(tmp_path / "ref" / "videos" / f"{n}{SCORER}_lifted3d.h5")
+        b = _read(tmp_path / "run" / "videos" / f"{n}{SCORER}_lifted3d.h5")
+        pd.testing.assert_frame_equal(a, b)

@@ -213,3 +213,14 @@ def test_synth_imports_without_bpy_or_torch():
             "assert 'bpy' not in sys.modules and 'torch' not in sys.modules, "
             "[m for m in ('bpy', 'torch') if m in sys.modules]")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_dask_local_cluster_shards_equal_serial(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    kw = dict(seed=4, poses_only=True, shard_size=60, progress=False)
+    serial = synthesize(tmp_path / "s", 180, **kw)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        par = synthesize(tmp_path / "d", 180, executor=client.get_executor(retries=1), **kw)
+    assert _shard_bytes(serial.parent) == _shard_bytes(par.parent)
