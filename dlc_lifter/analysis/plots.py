@@ -271,6 +271,20 @@ def _fps_of(poses: Poses, fps: float | None, video_fps: float | None = None) -> 
 
 
 # --------------------------------------------------------------------------- PNGs
+def tracked_keypoints(poses: Poses) -> list[int]:
+    """Indices of the keypoints the 2D file tracked (not imputed in every frame).
+
+    Lifted files flag imputed points (``meta.extra["imputed"]``, the ``/imputed``
+    dataset); landmarks the 2D file never tracked are imputed everywhere and are left
+    out of the per-keypoint plots. Without flags every keypoint is shown.
+    """
+    imputed = poses.meta.extra.get("imputed")
+    if imputed is None or np.shape(imputed) != poses.confidence.shape:
+        return list(range(poses.n_keypoints))
+    keep = [k for k in range(poses.n_keypoints) if not np.all(np.asarray(imputed)[:, :, k])]
+    return keep or list(range(poses.n_keypoints))
+
+
 def plot_heights(
     poses: Poses, path: str | Path, *, fps: float | None = None,
     threshold_mm: float = REARING_MM, min_duration_s: float = REARING_MIN_S,
@@ -291,16 +305,18 @@ def plot_heights(
     t = np.arange(poses.n_frames) / fps
     heads = head_height(poses)
     n_ind = poses.n_individuals
+    shown = tracked_keypoints(poses)
     fig, axes = plt.subplots(n_ind, 1, figsize=(10, 2.8 * n_ind + 0.6), sharex=True,
                              squeeze=False)
-    cmap = plt.get_cmap("tab20" if poses.n_keypoints > 10 else "tab10")
+    cmap = plt.get_cmap("tab20" if len(shown) > 10 else "tab10")
     for i, ax in enumerate(axes[:, 0]):
         bouts = rearing_bouts(heads[:, i], fps, threshold_mm=threshold_mm,
                               min_duration_s=min_duration_s)
         for a, b in bouts:
             ax.axvspan(t[a], t[b - 1] + 1 / fps, color="tab:orange", alpha=0.25, lw=0)
-        for k, name in enumerate(poses.keypoints):
-            ax.plot(t, poses.coords[:, i, k, 2], lw=0.9, color=cmap(k % cmap.N), label=name)
+        for k in shown:
+            ax.plot(t, poses.coords[:, i, k, 2], lw=0.9, color=cmap(k % cmap.N),
+                    label=poses.keypoints[k])
         ax.axhline(threshold_mm, color="0.3", ls="--", lw=0.8)
         ax.axhline(0, color="0.6", lw=0.6)
         rear_s = sum(b - a for a, b in bouts) / fps
