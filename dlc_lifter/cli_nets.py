@@ -60,12 +60,26 @@ def lift_command(
     typer.echo(str(out))
 
 
+def _parse_kernels(text: str) -> tuple[int, ...]:
+    try:
+        kernels = tuple(int(k) for k in text.replace(" ", "").split(",") if k)
+    except ValueError:
+        kernels = ()
+    if not kernels or any(k < 1 for k in kernels):
+        raise DLCLifterError(f"--kernels must be comma-separated positive kernel sizes such "
+                             f"as 3,3,3,3 (receptive field 81); got '{text}'.")
+    return kernels
+
+
 def _command_line(out: Path, seed: int, steps: int, n_sequences: int, n_frames: int,
                   minutes: float | None, channels: int, eval_sequences: int,
-                  threads: int | None) -> str:
+                  threads: int | None, kernels: tuple[int, ...] | None = None) -> str:
     parts = ["dlc-lifter", "train", "--out", str(out), "--seed", str(seed), "--steps",
              str(steps), "--n-sequences", str(n_sequences), "--n-frames", str(n_frames),
-             "--channels", str(channels), "--eval-sequences", str(eval_sequences)]
+             "--channels", str(channels)]
+    if kernels is not None:
+        parts += ["--kernels", ",".join(str(k) for k in kernels)]
+    parts += ["--eval-sequences", str(eval_sequences)]
     if minutes is not None:
         parts += ["--minutes", f"{minutes:g}"]
     if threads is not None:
@@ -81,10 +95,13 @@ def train_command(
                                          "when it is not reached)."),
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same weights)."),
     steps: int = typer.Option(3000, "--steps", help="Optimiser steps per network."),
-    n_sequences: int = typer.Option(300, "--n-sequences", help="Synthetic training "
+    n_sequences: int = typer.Option(400, "--n-sequences", help="Synthetic training "
                                     "sequences."),
     n_frames: int = typer.Option(300, "--n-frames", help="Frames per sequence."),
     channels: int = typer.Option(128, "--channels", help="Network width."),
+    kernels: str = typer.Option("3,3,3,3", "--kernels", help="Kernel sizes of the temporal "
+                                "and causal networks (3,3,3,3: receptive field 81 frames; "
+                                "3,3,3: 27)."),
     eval_sequences: int = typer.Option(24, "--eval-sequences", help="Held-out sequences "
                                        "evaluated after training (0: skip)."),
     threads: int | None = typer.Option(None, "--threads", help="torch threads."),
@@ -93,11 +110,13 @@ def train_command(
     from dlc_lifter.nets.train import TrainConfig, evaluate, format_report, train
 
     t0 = time.monotonic()
+    kernel_sizes = _parse_kernels(kernels)
     cfg = TrainConfig(seed=seed, steps=steps, n_sequences=n_sequences, n_frames=n_frames,
-                      channels=channels, max_minutes=minutes, threads=threads)
+                      channels=channels, kernels=kernel_sizes, max_minutes=minutes,
+                      threads=threads)
     model, history = train(cfg)
     command = _command_line(out, seed, steps, n_sequences, n_frames, minutes, channels,
-                            eval_sequences, threads)
+                            eval_sequences, threads, kernel_sizes)
     model.info["command"] = command
     sidecar: dict = {"command": command, "config": model.info["config"],
                      "train_seconds": model.info["train_seconds"],

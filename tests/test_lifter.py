@@ -183,6 +183,10 @@ def test_shipped_weights_are_small_and_documented() -> None:
     assert sidecar["command"].startswith("dlc-lifter train")
     lifter = _shipped()
     assert lifter.sha256 == sidecar["sha256"]
+    # trained to the end (deterministic: the time cap was not reached)
+    assert all(n == sidecar["config"]["steps"] for n in sidecar["steps_done"].values())
+    assert lifter.model.net("temporal").receptive_field == 81
+    assert lifter.model.net("causal").receptive_field == 81
 
 
 @pytest.mark.parametrize("kp_set", ["superanimal_topviewmouse", "openfield"])
@@ -224,3 +228,100 @@ def test_lift_batch_and_stream_agree() -> None:
     np.testing.assert_allclose(live, batch, atol=1e-3, equal_nan=True)
     with pytest.raises(KeyError):
         lifter.lift(uv, conf, [*names[:-1], "wing_tip"], cam)
+
+
+# --------------------------------------------------------------------------- fast paths
+def _reference_features(floor: np.ndarray, conf: np.ndarray, obs: np.ndarray,
+                        centre: np.ndarray, start: float | None = None) -> np.ndarray:
+    """Plain per-frame numpy version of :func:`frame_features` (no extra channels)."""
+    from dlc_lifter.nets.lifter import AP_COORD, FIT_WEIGHT
+
+    t, k = obs.shape
+    obs = obs & np.isfinite(floor).all(-1)
+    out = np.zeros((t, k * PER_KEYPOINT + N_GLOBAL))
+    angles = []
+    for i in range(t):
+        m = obs[i]
+        if not m.any():
+            angles.append(None)
+            continue
+        w = FIT_WEIGHT[m]
+        anchor = (w[:, None] * floor[i, m]).sum(0) / w.sum()
+        da = (AP_COORD[m] - (w * AP_COORD[m]).sum() / w.sum()) * w
+        v = (da[:, None] * (floor[i, m] - anchor)).sum(0)
+        spread = (da * (AP_COORD[m] - (w * AP_COORD[m]).sum() / w.sum())).sum() / w.sum()
+        ok = np.hypot(*v) > 1e-6 and spread > 1e-3
+        angles.append(math.atan2(v[1], v[0]) if ok else None)
+    defined = [a for a in angles if a is not None]
+    cur = start if start is not None else (defined[0] if defined else 0.0)
+    for i in range(t):
+        cur = angles[i] if angles[i] is not None else cur
+        m = obs[i]
+        if not m.any():
+            continue
+        rot = np.array([[math.cos(cur), math.sin(cur)], [-math.sin(cur), math.cos(cur)]])
+        w = FIT_WEIGHT[m]
+        anchor = (w[:, None] * floor[i, m]).sum(0) / w.sum()
+        h = centre[2]
+        for j in np.flatnonzero(m):
+            b = j * PER_KEYPOINT
+            out[i, b: b + 2] = rot @ (floor[i, j] - anchor) / 100.0
+            out[i, b + 2: b + 4] = rot @ (floor[i, j] - centre[:2]) / h
+            out[i, b + 4: b + 6] = conf[i, j], 1.0
+        g = k * PER_KEYPOINT
+        out[i, g: g + 2] = rot @ (centre[:2] - anchor) / h
+        out[i, g + 2] = math.log(h / 500.0)
+    return out
+
+
+@pytest.mark.parametrize("start", [None, 0.4])
+def test_compiled_features_match_plain_reference(start: float | None) -> None:
+    seqs = _sequences(2, 50, seed=8)
+    rng = np.random.default_rng(4)
+    for clip in make_clips(seqs, rng=rng, views=3):
+        floor = floor_points(clip.uv, clip.camera)
+        conf = np.nan_to_num(clip.conf)
+        obs = np.isfinite(floor).all(-1) & (conf >= 0.6)
+        obs[rng.uniform(size=obs.shape) < 0.2] = False  # frames with few or no points
+        obs[:3] = False
+        feats, geo = frame_features(floor, conf, obs, clip.camera.centre, start_heading=start)
+        ref = _reference_features(floor, conf, obs, clip.camera.centre, start)
+        np.testing.assert_allclose(feats, ref, atol=1e-5)
+        assert not geo.valid[:3].any() and np.isnan(geo.anchor[:3]).all()
+
+
+def test_folded_inference_and_last_output_match_forward() -> None:
+    torch.manual_seed(1)
+    for kernels in [(3, 3, 3, 3), (3, 3), (1,)]:
+        for causal in (True, False):
+            net = LifterNet(40, 5, channels=16, kernels=kernels, causal=causal)
+            for m in net.modules():  # non-trivial batch norm statistics
+                if isinstance(m, torch.nn.BatchNorm1d):
+                    m.running_mean.normal_()
+                    m.running_var.uniform_(0.5, 2.0)
+                    m.bias.data.normal_()
+            net.eval()
+            x = torch.randn(1, 40, net.receptive_field + 30)
+            with torch.no_grad():
+                ref = net(x)
+            torch.testing.assert_close(net.infer(x), ref, atol=1e-5, rtol=1e-5)
+            if causal or kernels == (1,):
+                win = x[0, :, -net.receptive_field:].T.contiguous()
+                last = net.infer_last(win, net._folded(), net.last_plan())
+                torch.testing.assert_close(last, ref[0, :, -1], atol=1e-5, rtol=1e-5)
+
+
+def test_per_frame_loss_weights() -> None:
+    from dlc_lifter.nets.data import clip_arrays
+
+    seqs = _sequences(1, 40, seed=2)
+    for kp_set in ("openfield", "superanimal_topviewmouse"):
+        clip = make_clips(seqs, rng=np.random.default_rng(0), keypoint_set=kp_set)[0]
+        _, _, w = clip_arrays(clip, per_frame=True, imputed_weight=0.5, raised_weight=0.0)
+        floor = floor_points(clip.uv, clip.camera)
+        obs = np.isfinite(floor).all(-1) & (np.nan_to_num(clip.conf) >= 0.6)
+        rows = obs.any(1)
+        k = N_KEYPOINTS
+        np.testing.assert_allclose(w[rows, :k].sum(1) + w[rows, k:].sum(1), 1.5, rtol=1e-5)
+        np.testing.assert_allclose(np.where(obs, w[:, :k], 0).sum(1)[rows], 1.0, rtol=1e-5)
+        assert (w[~rows] == 0).all()

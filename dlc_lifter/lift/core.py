@@ -210,12 +210,12 @@ class Lifter:
             c = np.asarray(conf, dtype=np.float64).reshape(uv.shape[:2])
         idx = self.catalogue_indices(keypoints, mapping)
         t = uv.shape[0]
+        src = [j for j, i in enumerate(idx) if i is not None]
+        dst = [i for i in idx if i is not None]
         uv_cat = np.full((t, len(CATALOGUE), 2), np.nan)
         c_cat = np.full((t, len(CATALOGUE)), np.nan)
-        for j, i in enumerate(idx):
-            if i is not None:
-                uv_cat[:, i] = uv[:, j]
-                c_cat[:, i] = c[:, j]
+        uv_cat[:, dst] = uv[:, src]
+        c_cat[:, dst] = c[:, src]
         return uv_cat, c_cat
 
     # ------------------------------------------------------------------ batch
@@ -305,6 +305,8 @@ class LiftStream:
                  mode: str = "causal") -> None:
         import torch
 
+        from dlc_lifter.nets.lifter import _camera_arrays
+
         self.lifter = lifter
         self.camera = camera
         self.keypoints = list(keypoints)
@@ -319,6 +321,12 @@ class LiftStream:
         self._buf: torch.Tensor | None = None
         self._heading: float | None = None
         self._torch = torch
+        # the last output of the window needs only a few frames per layer, and the batch
+        # norms fold into the convolutions: both fixed while streaming
+        self._plan = self.net.last_plan()
+        self._folded = None if self.net.training else self.net._folded()
+        self._cam = _camera_arrays(camera)
+        self._distorted = bool(np.any(self._cam[3] != 0))
         self.imputed = np.zeros(len(CATALOGUE), bool)
         """Imputed flags of the last step."""
 
@@ -342,18 +350,23 @@ class LiftStream:
         numpy.ndarray
             ``(len(CATALOGUE), 3)`` mm; NaN when nothing is tracked.
         """
-        from dlc_lifter.nets.lifter import floor_points, frame_features
+        from dlc_lifter.nets.lifter import _nb_floor_obs, frame_features
 
         model = self.lifter.model
+        k = len(CATALOGUE)
         uv = np.asarray(uv, dtype=np.float64).reshape(-1, 2)
         c = (np.where(np.isfinite(uv).all(-1), 1.0, 0.0) if conf is None
              else np.nan_to_num(np.asarray(conf, dtype=np.float64).ravel(), nan=0.0))
-        floor = np.full((1, len(CATALOGUE), 2), np.nan)
-        cc = np.zeros((1, len(CATALOGUE)))
-        floor[0, self._dst] = floor_points(uv[self._src], self.camera)
+        uv_cat = np.full((1, k, 2), np.nan)
+        cc = np.zeros((1, k))
+        uv_cat[0, self._dst] = uv[self._src]
         cc[0, self._dst] = c[self._src]
-        obs = np.isfinite(floor).all(-1) & (cc >= self.lifter.pcutoff)
-        feats, geo = frame_features(floor, cc, obs, self.camera.centre, n_extra=model.n_extra,
+        floor = np.full((1, k, 2), np.nan)
+        obs = np.zeros((1, k), bool)
+        intr, r, centre, dist = self._cam
+        _nb_floor_obs(uv_cat, cc, self._dst, self.lifter.pcutoff, intr, r, centre, dist,
+                      self._distorted, floor, obs)
+        feats, geo = frame_features(floor, cc, obs, centre, n_extra=model.n_extra,
                                     start_heading=self._heading)
         if geo.valid[0]:
             self._heading = float(math.atan2(geo.rot[0, 0, 1], geo.rot[0, 0, 0]))
@@ -362,8 +375,11 @@ class LiftStream:
             self._buf = x.expand(self._rf, -1).clone()
         else:
             self._buf = self._torch.cat([self._buf[1:], x], 0)
-        with self._torch.inference_mode():
-            out = self.net(self._buf.T.unsqueeze(0))[0, :, -1].numpy()[None]
+        if self._folded is None:  # a network in training mode: the plain forward pass
+            with self._torch.inference_mode():
+                out = self.net(self._buf.T.unsqueeze(0))[0, :, -1].numpy()[None]
+        else:
+            out = self.net.infer_last(self._buf, self._folded, self._plan).numpy()[None]
         pts, _ = model.decode(out, geo)
         self.imputed = ~geo.observed[0] & geo.valid[0]
         return pts[0]

@@ -378,8 +378,30 @@ def make_clips(
 
 def clip_arrays(clip: SyntheticClip, *, pcutoff: float = 0.6, n_extra: int = 0,
                 imputed_weight: float = 0.5, raised_weight: float = 2.0,
-                raised_mm: float = 45.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                raised_mm: float = 45.0, per_frame: bool = False
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Network features, targets and loss weights of one clip.
+
+    Parameters
+    ----------
+    clip
+        The clip.
+    pcutoff
+        Likelihood cutoff (below: untracked, imputed).
+    n_extra
+        Extra channels of the features (zero here).
+    imputed_weight
+        Weight of the imputed (untracked) keypoints' outputs: per output channel, or with
+        ``per_frame`` the total share of a frame's imputed outputs.
+    raised_weight, raised_mm
+        Frames where any landmark is above ``raised_mm`` (rearing, rare) weigh
+        ``1 + raised_weight``.
+    per_frame
+        Normalise the weights per frame: the heights of the tracked keypoints of a frame
+        weigh 1 in total and its imputed outputs ``imputed_weight`` in total, so a frame of
+        the 4-keypoint openfield set counts as much as one of the 27-keypoint SuperAnimal
+        set (without it, every output channel weighs the same and frames with few tracked
+        keypoints are dominated by the imputed outputs).
 
     Returns
     -------
@@ -388,10 +410,8 @@ def clip_arrays(clip: SyntheticClip, *, pcutoff: float = 0.6, n_extra: int = 0,
     targets : numpy.ndarray
         ``(T, 3K)`` float32: heights / 100 mm, then body-frame ``x, y`` / 100 mm.
     weights : numpy.ndarray
-        ``(T, 3K)`` float32 loss weights: heights of tracked points 1, of imputed points
-        ``imputed_weight``; body-frame positions only for imputed points; 0 in frames with
-        nothing tracked. Frames where any landmark is above ``raised_mm`` (rearing,
-        rare) weigh ``1 + raised_weight``.
+        ``(T, 3K)`` float32 loss weights: heights of tracked points, heights and body-frame
+        positions of imputed points (see ``per_frame``); 0 in frames with nothing tracked.
     """
     floor = floor_points(clip.uv, clip.camera)
     c = np.nan_to_num(clip.conf, nan=0.0)
@@ -401,8 +421,16 @@ def clip_arrays(clip: SyntheticClip, *, pcutoff: float = 0.6, n_extra: int = 0,
     t = len(feats)
     targets = np.concatenate([clip.world[..., 2] / SCALE_MM,
                               np.nan_to_num(body.reshape(t, -1)) / SCALE_MM], -1)
-    hw = np.where(obs, 1.0, imputed_weight)
-    xyw = np.repeat(np.where(obs, 0.0, imputed_weight), 2, axis=1)
+    if per_frame:
+        n_obs = obs.sum(1, keepdims=True)
+        n_imp = (~obs).sum(1, keepdims=True)
+        tracked_w = 1.0 / np.maximum(n_obs, 1)
+        imp_w = imputed_weight / (3.0 * np.maximum(n_imp, 1))
+        hw = np.where(obs, tracked_w, imp_w)
+        xyw = np.repeat(np.where(obs, 0.0, imp_w), 2, axis=1)
+    else:
+        hw = np.where(obs, 1.0, imputed_weight)
+        xyw = np.repeat(np.where(obs, 0.0, imputed_weight), 2, axis=1)
     frame_w = 1.0 + raised_weight * (np.nanmax(clip.world[..., 2], axis=1) > raised_mm)
     weights = np.concatenate([hw, xyw], -1) * (geo.valid * frame_w)[:, None]
     return feats, targets.astype(np.float32), weights.astype(np.float32)

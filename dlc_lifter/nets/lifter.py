@@ -30,8 +30,16 @@ tracked keypoints always take the exact ray geometry.
 
 Networks (:class:`LifterNet`) are VideoPose3D-style dilated temporal convolutions:
 ``temporal`` (symmetric window), ``causal`` (past frames only, for live use) and
-``frame`` (kernel size 1: isolated frames). :class:`LiftingModel` bundles the three with
-the population statistics and saves them as one ``.pt`` file.
+``frame`` (kernel size 1: isolated frames); the shipped ones see 81 frames (kernels
+``(3, 3, 3, 3)``). :class:`LiftingModel` bundles the three with the population statistics
+and saves them as one ``.pt`` file.
+
+Speed
+-----
+Floor points, features and decoding are compiled with numba (one pass over the frames,
+written straight into the padded, channels-first network input); inference folds the
+batch norms into the convolutions (:meth:`LifterNet.infer`), and streaming computes only
+the frames the newest output depends on (:meth:`LifterNet.infer_last`).
 """
 
 from __future__ import annotations
@@ -45,9 +53,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numba
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
@@ -85,8 +95,8 @@ PER_KEYPOINT = 6
 N_GLOBAL = 3
 #: mm per network unit for positions and heights.
 SCALE_MM = 100.0
-#: Frames per chunk of feature computation in :meth:`LiftingModel.predict`.
-_CHUNK = 4096
+#: Output frames per forward pass of the network in :meth:`LiftingModel.run`.
+_NET_CHUNK = 65536
 #: Camera height the log-height feature is relative to.
 REF_HEIGHT_MM = 500.0
 
@@ -123,6 +133,48 @@ class ModelLoadError(DLCLifterError):
 
 
 # --------------------------------------------------------------------------- geometry
+def _camera_arrays(camera: Camera) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(fx, fy, cx, cy)``, ``R``, centre and the 5 distortion coefficients, as float64."""
+    intr = np.array([camera.fx, camera.fy, camera.cx, camera.cy], dtype=np.float64)
+    dist = np.zeros(5)
+    d = np.asarray(camera.dist, dtype=np.float64).ravel()[:5]
+    dist[: len(d)] = d
+    return (intr, np.ascontiguousarray(camera.R, dtype=np.float64),
+            np.asarray(camera.centre, dtype=np.float64), dist)
+
+
+@numba.njit(cache=True, nogil=True)
+def _nb_floor_point(u: float, v: float, intr: np.ndarray, r: np.ndarray, c: np.ndarray,
+                    dist: np.ndarray, distorted: bool) -> tuple[float, float]:
+    """One pixel's floor point (NaN, NaN when its ray misses the floor in front)."""
+    x0 = (u - intr[2]) / intr[0]
+    y0 = (v - intr[3]) / intr[1]
+    x, y = x0, y0
+    if distorted:  # fixed-point inversion, as Camera.normalise
+        k1, k2, p1, p2, k3 = dist[0], dist[1], dist[2], dist[3], dist[4]
+        for _ in range(8):
+            r2 = x * x + y * y
+            radial = 1 + k1 * r2 + k2 * r2 * r2 + k3 * r2 * r2 * r2
+            dx = 2 * p1 * x * y + p2 * (r2 + 2 * x * x)
+            dy = p1 * (r2 + 2 * y * y) + 2 * p2 * x * y
+            x, y = (x0 - dx) / radial, (y0 - dy) / radial
+    dz = r[0, 2] * x + r[1, 2] * y + r[2, 2]
+    s = -c[2] / dz if dz != 0.0 else np.nan
+    if not s > 0:  # also NaN
+        return np.nan, np.nan
+    return (c[0] + s * (r[0, 0] * x + r[1, 0] * y + r[2, 0]),
+            c[1] + s * (r[0, 1] * x + r[1, 1] * y + r[2, 1]))
+
+
+@numba.njit(cache=True, nogil=True)
+def _nb_floor(uv: np.ndarray, intr: np.ndarray, r: np.ndarray, c: np.ndarray,
+              dist: np.ndarray, distorted: bool, out: np.ndarray) -> None:
+    """Floor points of ``uv (N, 2)`` into ``out (N, 2)``."""
+    for i in range(uv.shape[0]):
+        out[i, 0], out[i, 1] = _nb_floor_point(uv[i, 0], uv[i, 1], intr, r, c, dist,
+                                               distorted)
+
+
 def floor_points(uv: np.ndarray, camera: Camera) -> np.ndarray:
     """Where each pixel's ray meets the floor: world ``(..., 2)`` mm (NaN stays NaN).
 
@@ -130,21 +182,11 @@ def floor_points(uv: np.ndarray, camera: Camera) -> np.ndarray:
     floor in front of the camera give NaN.
     """
     uv = np.asarray(uv, dtype=np.float64)
-    if camera.has_distortion:
-        xy = camera.normalise(uv)
-    else:
-        xy = (uv - [camera.cx, camera.cy]) / [camera.fx, camera.fy]
-    # camera-frame direction d = (x, y, 1); world direction R^T d; s = -C_z / (R^T d)_z
-    r = camera.R
-    c = camera.centre
-    x, y = xy[..., 0], xy[..., 1]
-    dz = r[0, 2] * x + r[1, 2] * y + r[2, 2]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s = -c[2] / dz
-    s = np.where(s > 0, s, np.nan)
-    dx = r[0, 0] * x + r[1, 0] * y + r[2, 0]
-    dy = r[0, 1] * x + r[1, 1] * y + r[2, 1]
-    return np.stack([c[0] + s * dx, c[1] + s * dy], axis=-1)
+    intr, r, c, dist = _camera_arrays(camera)
+    flat = np.ascontiguousarray(uv.reshape(-1, 2))
+    out = np.empty_like(flat)
+    _nb_floor(flat, intr, r, c, dist, bool(np.any(dist != 0)), out)
+    return out.reshape(uv.shape)
 
 
 def points_on_rays(floor: np.ndarray, centre: np.ndarray, heights: np.ndarray) -> np.ndarray:
@@ -199,21 +241,181 @@ class FrameGeometry:
     valid: np.ndarray
 
 
-def _fill_heading(angle: np.ndarray, ok: np.ndarray, start: float | None) -> np.ndarray:
-    """Forward-fill undefined headings (then backward-fill the leading gap)."""
-    t = len(angle)
-    idx = np.where(ok, np.arange(t), -1)
-    idx = np.maximum.accumulate(idx) if t else idx
-    out = np.where(idx >= 0, angle[np.clip(idx, 0, None)], np.nan)
-    lead = idx < 0
-    if lead.any():
-        if start is not None:
-            out[lead] = start
-        elif ok.any():
-            out[lead] = angle[int(np.argmax(ok))]
-        else:
-            out[lead] = 0.0
-    return out
+@numba.njit(cache=True, nogil=True)
+def _nb_floor_obs(uv: np.ndarray, conf: np.ndarray, cols: np.ndarray, pcutoff: float,
+                  intr: np.ndarray, r: np.ndarray, c: np.ndarray, dist: np.ndarray,
+                  distorted: bool, floor: np.ndarray, obs: np.ndarray) -> None:
+    """Floor points and tracked mask of the keypoints ``cols`` (others: NaN / False).
+
+    ``uv (T, K, 2)``, ``conf (T, K)`` (NaN: 0); ``floor (T, K, 2)`` and ``obs (T, K)`` are
+    written.
+    """
+    t_n = uv.shape[0]
+    for t in range(t_n):
+        for j in cols:
+            u, v = uv[t, j, 0], uv[t, j, 1]
+            cf = conf[t, j]
+            if np.isfinite(u) and np.isfinite(v):
+                fx, fy = _nb_floor_point(u, v, intr, r, c, dist, distorted)
+            else:
+                fx, fy = np.nan, np.nan
+            floor[t, j, 0] = fx
+            floor[t, j, 1] = fy
+            obs[t, j] = (cf >= pcutoff) and np.isfinite(fx) and np.isfinite(fy)
+
+
+@numba.njit(cache=True, nogil=True)
+def _nb_features(floor: np.ndarray, conf: np.ndarray, obs: np.ndarray, cols: np.ndarray,
+                 centre: np.ndarray, fit_w: np.ndarray, ap: np.ndarray, extra: np.ndarray,
+                 has_extra: bool, n_extra: int, start_heading: float, has_start: bool,
+                 feats: np.ndarray, anchor: np.ndarray, cs: np.ndarray,
+                 valid: np.ndarray) -> None:
+    """:func:`frame_features` for all frames in one pass (``feats`` pre-zeroed).
+
+    Writes ``feats (T, F)`` (any memory layout), ``anchor (T, 2)`` (NaN where invalid),
+    ``cs (T, 2)`` (cos, sin of the heading) and ``valid (T,)``.
+    """
+    t_n = floor.shape[0]
+    per = 6 + n_extra
+    k_n = floor.shape[1]
+    hc = centre[2]
+    angle = np.empty(t_n)
+    ok = np.zeros(t_n, np.bool_)
+    axs = np.zeros(t_n)
+    ays = np.zeros(t_n)
+    first_ok = -1
+    for t in range(t_n):
+        wsum = 0.0
+        sx = 0.0
+        sy = 0.0
+        sa = 0.0
+        for j in cols:
+            if obs[t, j]:
+                w = fit_w[j]
+                wsum += w
+                sx += w * floor[t, j, 0]
+                sy += w * floor[t, j, 1]
+                sa += w * ap[j]
+        valid[t] = wsum > 0
+        angle[t] = 0.0
+        if not wsum > 0:
+            continue
+        ax = sx / wsum
+        ay = sy / wsum
+        a_mean = sa / wsum
+        axs[t] = ax
+        ays[t] = ay
+        vx = 0.0
+        vy = 0.0
+        spread = 0.0
+        for j in cols:
+            if obs[t, j]:
+                da = (ap[j] - a_mean) * fit_w[j]
+                vx += da * (floor[t, j, 0] - ax)
+                vy += da * (floor[t, j, 1] - ay)
+                spread += da * (ap[j] - a_mean)
+        spread /= wsum
+        if math.hypot(vx, vy) > 1e-6 and spread > 1e-3:
+            ok[t] = True
+            angle[t] = math.atan2(vy, vx)
+            if first_ok < 0:
+                first_ok = t
+    # headings: forward fill, the leading gap from start_heading or the first defined one
+    if has_start:
+        cur = start_heading
+    elif first_ok >= 0:
+        cur = angle[first_ok]
+    else:
+        cur = 0.0
+    log_h = math.log(hc / REF_HEIGHT_MM)
+    for t in range(t_n):
+        if ok[t]:
+            cur = angle[t]
+        cos = math.cos(cur)
+        sin = math.sin(cur)
+        cs[t, 0] = cos
+        cs[t, 1] = sin
+        if not valid[t]:
+            anchor[t, 0] = np.nan
+            anchor[t, 1] = np.nan
+            continue
+        ax = axs[t]
+        ay = ays[t]
+        anchor[t, 0] = ax
+        anchor[t, 1] = ay
+        for j in cols:
+            if not obs[t, j]:
+                continue
+            px = floor[t, j, 0]
+            py = floor[t, j, 1]
+            rx = px - ax
+            ry = py - ay
+            qx = px - centre[0]
+            qy = py - centre[1]
+            b = j * per
+            feats[t, b] = (cos * rx + sin * ry) / SCALE_MM
+            feats[t, b + 1] = (-sin * rx + cos * ry) / SCALE_MM
+            feats[t, b + 2] = (cos * qx + sin * qy) / hc
+            feats[t, b + 3] = (-sin * qx + cos * qy) / hc
+            cf = conf[t, j]
+            feats[t, b + 4] = cf if np.isfinite(cf) else 0.0
+            feats[t, b + 5] = 1.0
+            if has_extra:
+                for e in range(n_extra):
+                    v = extra[t, j, e]
+                    feats[t, b + 6 + e] = v if np.isfinite(v) else 0.0
+        g = k_n * per
+        nx = centre[0] - ax
+        ny = centre[1] - ay
+        feats[t, g] = (cos * nx + sin * ny) / hc
+        feats[t, g + 1] = (-sin * nx + cos * ny) / hc
+        feats[t, g + 2] = log_h
+
+
+@numba.njit(cache=True, nogil=True)
+def _nb_decode(out: np.ndarray, floor: np.ndarray, obs: np.ndarray, anchor: np.ndarray,
+               cs: np.ndarray, valid: np.ndarray, centre: np.ndarray, hmax: float,
+               pts: np.ndarray, heights: np.ndarray) -> None:
+    """:meth:`LiftingModel.decode` in one pass; ``out (T, 3K)`` in any memory layout."""
+    t_n, k_n = heights.shape
+    hc = centre[2]
+    for t in range(t_n):
+        if not valid[t]:
+            for k in range(k_n):
+                heights[t, k] = np.nan
+                pts[t, k, 0] = np.nan
+                pts[t, k, 1] = np.nan
+                pts[t, k, 2] = np.nan
+            continue
+        cos = cs[t, 0]
+        sin = cs[t, 1]
+        for k in range(k_n):
+            h = np.float64(out[t, k]) * SCALE_MM
+            h = min(max(h, 0.0), hmax)
+            heights[t, k] = h
+            if obs[t, k]:
+                f = (hc - h) / hc
+                pts[t, k, 0] = centre[0] + (floor[t, k, 0] - centre[0]) * f
+                pts[t, k, 1] = centre[1] + (floor[t, k, 1] - centre[1]) * f
+            else:
+                bx = np.float64(out[t, k_n + 2 * k]) * SCALE_MM
+                by = np.float64(out[t, k_n + 2 * k + 1]) * SCALE_MM
+                pts[t, k, 0] = cos * bx - sin * by + anchor[t, 0]
+                pts[t, k, 1] = sin * bx + cos * by + anchor[t, 1]
+            pts[t, k, 2] = h
+
+
+def _geometry(floor: np.ndarray, obs: np.ndarray, cols: np.ndarray, anchor: np.ndarray,
+              cs: np.ndarray, centre: np.ndarray, valid: np.ndarray) -> FrameGeometry:
+    t, k = obs.shape
+    rot = np.empty((t, 2, 2))
+    rot[:, 0, 0], rot[:, 0, 1] = cs[:, 0], cs[:, 1]
+    rot[:, 1, 0], rot[:, 1, 1] = -cs[:, 1], cs[:, 0]
+    floor_obs = np.full((t, k, 2), np.nan)
+    if len(cols):
+        floor_obs[:, cols] = np.where(obs[:, cols, None], floor[:, cols], np.nan)
+    return FrameGeometry(floor=floor_obs, observed=obs, anchor=anchor, rot=rot, centre=centre,
+                         valid=valid)
 
 
 def frame_features(
@@ -251,62 +453,22 @@ def frame_features(
         ``(T, K * (PER_KEYPOINT + n_extra) + N_GLOBAL)`` float32.
     geometry : FrameGeometry
     """
-    floor = np.asarray(floor, dtype=np.float64)
+    floor = np.ascontiguousarray(floor, dtype=np.float64)
     t, k = floor.shape[:2]
-    obs_all = np.asarray(observed, dtype=bool) & np.isfinite(floor).all(-1)
-    cols = np.flatnonzero(obs_all.any(0))  # work on the keypoints tracked at all
-    obs = obs_all[:, cols]
+    obs = np.asarray(observed, dtype=bool) & np.isfinite(floor).all(-1)
+    cols = np.flatnonzero(obs.any(0)).astype(np.int64)  # the keypoints tracked at all
     c = np.asarray(centre, dtype=np.float64)
-    px = np.where(obs, floor[:, cols, 0], 0.0)
-    py = np.where(obs, floor[:, cols, 1], 0.0)
-    w = obs * FIT_WEIGHT[cols]
-    wsum = w.sum(1)
-    valid = wsum > 0
-    safe = np.where(valid, wsum, 1.0)
-    ax = (w * px).sum(1) / safe
-    ay = (w * py).sum(1) / safe
-    ap = AP_COORD[cols]
-    a_mean = (w * ap).sum(1) / safe
-    da = (ap[None, :] - a_mean[:, None]) * w
-    rx = np.where(obs, px - ax[:, None], 0.0)
-    ry = np.where(obs, py - ay[:, None], 0.0)
-    vx, vy = (da * rx).sum(1), (da * ry).sum(1)
-    spread = (da * (ap[None, :] - a_mean[:, None])).sum(1) / safe
-    ok = valid & (np.hypot(vx, vy) > 1e-6) & (spread > 1e-3)
-    angle = _fill_heading(np.arctan2(vy, vx), ok, start_heading)
-    cos, sin = np.cos(angle), np.sin(angle)
-    ax, ay = np.where(valid, ax, 0.0), np.where(valid, ay, 0.0)
-    h = c[2]
-    cosc, sinc = cos[:, None], sin[:, None]
-    qx, qy = px - c[0], py - c[1]
-    per = np.zeros((t, k, PER_KEYPOINT + n_extra), dtype=np.float32)
-    sub = np.empty((t, len(cols), PER_KEYPOINT + n_extra), dtype=np.float64)
-    sub[..., 0] = (cosc * rx + sinc * ry) / SCALE_MM
-    sub[..., 1] = (-sinc * rx + cosc * ry) / SCALE_MM
-    sub[..., 2] = (cosc * qx + sinc * qy) / h
-    sub[..., 3] = (-sinc * qx + cosc * qy) / h
-    sub[..., 4] = np.nan_to_num(np.asarray(conf, dtype=np.float64)[:, cols])
-    sub[..., 5] = 1.0
-    if n_extra:
-        if extra is not None:
-            sub[..., PER_KEYPOINT:] = np.nan_to_num(np.asarray(extra, dtype=np.float64)[:, cols])
-        else:
-            sub[..., PER_KEYPOINT:] = 0.0
-    sub *= obs[..., None]
-    per[:, cols] = sub
-    nx, ny = c[0] - ax, c[1] - ay
-    glob = np.stack([(cos * nx + sin * ny) / h, (-sin * nx + cos * ny) / h,
-                     np.full(t, math.log(h / REF_HEIGHT_MM))], -1)
-    glob = np.where(valid[:, None], glob, 0.0).astype(np.float32)
-    feats = np.concatenate([per.reshape(t, -1), glob], -1)
-    rot = np.empty((t, 2, 2))
-    rot[:, 0, 0], rot[:, 0, 1], rot[:, 1, 0], rot[:, 1, 1] = cos, sin, -sin, cos
-    floor_obs = np.full((t, k, 2), np.nan)
-    floor_obs[:, cols] = np.where(obs[..., None], floor[:, cols], np.nan)
-    anchor = np.where(valid[:, None], np.stack([ax, ay], -1), np.nan)
-    geo = FrameGeometry(floor=floor_obs, observed=obs_all, anchor=anchor, rot=rot, centre=c,
-                        valid=valid)
-    return feats, geo
+    feats = np.zeros((t, k * (PER_KEYPOINT + n_extra) + N_GLOBAL), np.float32)
+    anchor = np.empty((t, 2))
+    cs = np.empty((t, 2))
+    valid = np.empty(t, bool)
+    has_extra = bool(n_extra) and extra is not None
+    ex = (np.asarray(extra, dtype=np.float64) if has_extra else np.zeros((1, 1, 1)))
+    _nb_features(floor, np.asarray(conf, dtype=np.float64), obs, cols, c, FIT_WEIGHT,
+                 AP_COORD, ex, has_extra, int(n_extra),
+                 0.0 if start_heading is None else float(start_heading),
+                 start_heading is not None, feats, anchor, cs, valid)
+    return feats, _geometry(floor, obs, cols, anchor, cs, c, valid)
 
 
 def body_to_world(body_xy: np.ndarray, geo: FrameGeometry) -> np.ndarray:
@@ -392,11 +554,112 @@ class LifterNet(nn.Module):
             x = res + self.drop(self.act(bn1(conv1(x))))
         return self.head(x)
 
+    def _folded(self) -> list[tuple[torch.Tensor, torch.Tensor, int]]:
+        """Inference weights with the batch norms folded into the convolutions.
+
+        ``[(weight, bias, dilation)]``: the expand convolution, then two per layer, then
+        the head. Computed from the current parameters (cheap), so always up to date.
+        """
+        def fold(conv: nn.Conv1d, bn: nn.BatchNorm1d) -> tuple[torch.Tensor, torch.Tensor, int]:
+            scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+            bias = bn.bias - bn.running_mean * scale
+            if conv.bias is not None:
+                bias = bias + conv.bias * scale
+            return conv.weight * scale[:, None, None], bias, int(conv.dilation[0])
+
+        out = [fold(self.expand, self.expand_bn)]
+        for conv, bn, conv1, bn1 in self.layers:
+            out += [fold(conv, bn), fold(conv1, bn1)]
+        out.append((self.head.weight, self.head.bias, 1))
+        return out
+
+    @torch.inference_mode()
+    def infer(self, x: torch.Tensor,
+              folded: list[tuple[torch.Tensor, torch.Tensor, int]] | None = None
+              ) -> torch.Tensor:
+        """As :meth:`forward` in eval mode (batch norms folded, no dropout), faster."""
+        if self.training:
+            return self.forward(x)
+        f = folded if folded is not None else self._folded()
+        w, b, _ = f[0]
+        x = torch.relu_(F.conv1d(x, w, b))
+        for i, pad in enumerate(self.pads):
+            res = x[:, :, pad:] if self.causal else x[:, :, pad // 2: x.shape[2] - pad // 2]
+            w, b, dil = f[1 + 2 * i]
+            x = torch.relu_(F.conv1d(x, w, b, dilation=dil))
+            w, b, _ = f[2 + 2 * i]
+            x = torch.relu_(F.conv1d(x, w, b)).add_(res)
+        w, b, _ = f[-1]
+        return F.conv1d(x, w, b)
+
+    def last_plan(self) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
+        """Gather indices to compute only the last output of a causal window.
+
+        For a window of ``receptive_field`` frames, the last output needs each layer at
+        a few frames only (``1, 3, 9, 27`` for kernels ``(3, 3, 3, 3)``): per layer
+        ``(taps, residual)`` index tensors into the previous layer's frames (``taps``
+        ordered for a stride-``k`` convolution; ``residual`` None for the first layer).
+        """
+        if not self.causal and self.receptive_field > 1:
+            raise ValueError("last_plan() is for causal or per-frame networks.")
+        dils = [1]
+        for k in self.kernels[:-1]:
+            dils.append(dils[-1] * k)
+        times = [np.array([self.receptive_field - 1])]  # frames needed at each layer's output
+        for k, d in zip(reversed(self.kernels), reversed(dils), strict=True):
+            t = times[0]
+            times.insert(0, np.unique((t[:, None] - d * np.arange(k - 1, -1, -1)).ravel()))
+        plan = []
+        for i, (k, d) in enumerate(zip(self.kernels, dils, strict=True)):
+            src, dst = times[i], times[i + 1]
+            pos = {int(v): j for j, v in enumerate(src)}
+            taps = [pos[int(t - d * j)] for t in dst for j in range(k - 1, -1, -1)]
+            res = None if i == 0 else torch.tensor([pos[int(t)] for t in dst])
+            plan.append((torch.tensor(taps), res))
+        return plan
+
+    @torch.inference_mode()
+    def infer_last(self, window: torch.Tensor,
+                   folded: list[tuple[torch.Tensor, torch.Tensor, int]],
+                   plan: list[tuple[torch.Tensor, torch.Tensor | None]]) -> torch.Tensor:
+        """The last output of a causal window ``(receptive_field, in_features)`` -> ``(3K,)``.
+
+        Equal to ``forward(window.T[None])[0, :, -1]`` in eval mode, computing only the
+        frames it depends on (see :meth:`last_plan`; ``folded`` from :meth:`_folded`).
+        """
+        (taps, _), (w, b, _) = plan[0], folded[0]
+        k = self.kernels[0]
+        x = torch.relu_(F.conv1d(window[taps].T.unsqueeze(0), w, b, stride=k))
+        for i in range(len(self.pads)):
+            taps, res = plan[i + 1]
+            k = self.kernels[i + 1]
+            w, b, _ = folded[1 + 2 * i]
+            y = torch.relu_(F.conv1d(x[:, :, taps], w, b, stride=k))
+            w, b, _ = folded[2 + 2 * i]
+            x = torch.relu_(F.conv1d(y, w, b)).add_(x[:, :, res])
+        w, b, _ = folded[-1]
+        return F.conv1d(x, w, b)[0, :, -1]
+
     def config(self) -> dict[str, Any]:
         """Constructor arguments (for saving)."""
         return {"in_features": self.in_features, "n_keypoints": self.n_keypoints,
                 "channels": self.expand.out_channels, "kernels": list(self.kernels),
                 "causal": self.causal}
+
+
+def _pads(net: LifterNet) -> tuple[int, int]:
+    """Frames replicated before and after a sequence for ``net``'s window."""
+    rf = net.receptive_field
+    left = rf - 1 if net.causal else (rf - 1) // 2
+    return left, rf - 1 - left
+
+
+def _pad_edges(xp: np.ndarray, left: int, t: int) -> None:
+    """Replicate the first / last of ``t`` frames of ``xp (C, left + t + right)``."""
+    if left:
+        xp[:, :left] = xp[:, left: left + 1]
+    if xp.shape[1] > left + t:
+        xp[:, left + t:] = xp[:, left + t - 1: left + t]
 
 
 # --------------------------------------------------------------------------- bundle
@@ -447,9 +710,8 @@ class LiftingModel:
                          f"modes: {', '.join(MODES)}.")
 
     # ------------------------------------------------------------------ inference
-    @torch.no_grad()
     def run(self, features: np.ndarray, mode: str = "temporal", *,
-            chunk: int = 65536) -> np.ndarray:
+            chunk: int = _NET_CHUNK) -> np.ndarray:
         """Network outputs for a whole sequence, edges padded by replication.
 
         Parameters
@@ -467,20 +729,28 @@ class LiftingModel:
             ``(T, 3K)`` float32 raw outputs (units of 100 mm).
         """
         net = self.net(mode)
-        rf = net.receptive_field
-        x = torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32))
-        t = x.shape[0]
+        t = len(features)
         if t == 0:
             return np.zeros((0, 3 * N_KEYPOINTS), np.float32)
-        left = rf - 1 if net.causal else (rf - 1) // 2
-        right = rf - 1 - left
-        xp = torch.cat([x[:1].expand(left, -1), x, x[-1:].expand(right, -1)], 0)
-        outs = []
-        for s in range(0, t, chunk):
-            e = min(t, s + chunk)
-            seg = xp[s: e + rf - 1].T.unsqueeze(0)
-            outs.append(net(seg)[0].T)
-        return torch.cat(outs, 0).numpy()
+        left, right = _pads(net)
+        xp = np.empty((features.shape[1], left + t + right), np.float32)
+        xp[:, left: left + t] = np.asarray(features, dtype=np.float32).T
+        _pad_edges(xp, left, t)
+        return self._run_padded(net, xp, t, chunk).T
+
+    @staticmethod
+    def _run_padded(net: LifterNet, xp: np.ndarray, t: int, chunk: int = _NET_CHUNK
+                    ) -> np.ndarray:
+        """Outputs ``(3K, T)`` of padded features ``(in_features, T + rf - 1)``."""
+        rf = net.receptive_field
+        x = torch.from_numpy(xp)
+        out = np.empty((net.head.out_channels, t), np.float32)
+        folded = net._folded() if not net.training else None
+        with torch.inference_mode():
+            for s in range(0, t, chunk):
+                e = min(t, s + chunk)
+                out[:, s:e] = net.infer(x[:, s: e + rf - 1].unsqueeze(0), folded)[0].numpy()
+        return out
 
     def decode(self, out: np.ndarray, geo: FrameGeometry, *,
                max_height_fraction: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
@@ -496,21 +766,15 @@ class LiftingModel:
         heights : numpy.ndarray
             ``(T, K)`` predicted heights (mm).
         """
-        k = N_KEYPOINTS
         out = np.asarray(out)
-        hmax = max_height_fraction * geo.centre[2]
-        heights = np.clip(out[:, :k].astype(np.float64) * SCALE_MM, 0.0, hmax)
-        body = out[:, k:].reshape(-1, k, 2).astype(np.float64) * SCALE_MM
-        pts = np.empty(heights.shape + (3,))
-        pts[..., :2] = body_to_world(body, geo)
-        pts[..., 2] = heights
-        cols = np.flatnonzero(geo.observed.any(0))
-        if len(cols):
-            sub = geo.observed[:, cols]
-            on_ray = points_on_rays(geo.floor[:, cols], geo.centre, heights[:, cols])
-            pts[:, cols] = np.where(sub[..., None], on_ray, pts[:, cols])
-        pts[~geo.valid] = np.nan
-        heights[~geo.valid] = np.nan
+        t = out.shape[0]
+        pts = np.empty((t, N_KEYPOINTS, 3))
+        heights = np.empty((t, N_KEYPOINTS))
+        cs = np.ascontiguousarray(geo.rot[:, 0, :])
+        _nb_decode(out, np.asarray(geo.floor, dtype=np.float64), np.asarray(geo.observed, bool),
+                   np.asarray(geo.anchor, dtype=np.float64), cs, np.asarray(geo.valid, bool),
+                   np.asarray(geo.centre, dtype=np.float64),
+                   float(max_height_fraction * geo.centre[2]), pts, heights)
         return pts, heights
 
     def predict(self, uv: np.ndarray, conf: np.ndarray, camera: Camera, *,
@@ -542,31 +806,34 @@ class LiftingModel:
         heights : numpy.ndarray
             ``(T, K)`` predicted heights (mm).
         """
-        uv = np.asarray(uv, dtype=np.float64)
-        c_all = np.nan_to_num(np.asarray(conf, dtype=np.float64), nan=0.0)
-        present_all = np.isfinite(uv).all(-1) & (c_all >= pcutoff)
-        cols = np.flatnonzero(present_all.any(0))
-        t = len(uv)
-        feats = np.empty((t, self.in_features), np.float32)
-        geos: list[tuple[int, int, FrameGeometry]] = []
-        heading: float | None = None
-        for s in range(0, t, _CHUNK):  # chunks keep the temporaries in cache
-            e = min(t, s + _CHUNK)
-            floor = np.full((e - s, N_KEYPOINTS, 2), np.nan)
-            floor[:, cols] = floor_points(uv[s:e, cols], camera)
-            obs = present_all[s:e] & np.isfinite(floor).all(-1)
-            feats[s:e], geo = frame_features(
-                floor, c_all[s:e], obs, camera.centre, n_extra=self.n_extra,
-                extra=None if extra is None else extra[s:e], start_heading=heading)
-            heading = float(math.atan2(geo.rot[-1, 0, 1], geo.rot[-1, 0, 0]))
-            geos.append((s, e, geo))
-        out = self.run(feats, mode)
+        net = self.net(mode)
+        uv = np.ascontiguousarray(uv, dtype=np.float64)
+        conf = np.ascontiguousarray(conf, dtype=np.float64)
+        t, k = uv.shape[:2]
+        if t == 0:
+            return np.zeros((0, k, 3)), np.zeros((0, k), bool), np.zeros((0, k))
+        cols = np.flatnonzero(np.isfinite(uv).all(-1).any(0))  # keypoints tracked at all
+        intr, r, c, dist = _camera_arrays(camera)
+        floor = np.full((t, k, 2), np.nan)
+        obs = np.zeros((t, k), bool)
+        _nb_floor_obs(uv, conf, cols.astype(np.int64), float(pcutoff), intr, r, c, dist,
+                      bool(np.any(dist != 0)), floor, obs)
+        cols = np.flatnonzero(obs.any(0)).astype(np.int64)
+        left, right = _pads(net)
+        xp = np.zeros((self.in_features, left + t + right), np.float32)
+        anchor = np.empty((t, 2))
+        cs = np.empty((t, 2))
+        valid = np.empty(t, bool)
+        has_extra = bool(self.n_extra) and extra is not None
+        ex = np.asarray(extra, dtype=np.float64) if has_extra else np.zeros((1, 1, 1))
+        _nb_features(floor, conf, obs, cols, c, FIT_WEIGHT, AP_COORD, ex, has_extra,
+                     int(self.n_extra), 0.0, False, xp[:, left: left + t].T, anchor, cs, valid)
+        _pad_edges(xp, left, t)
+        out = self._run_padded(net, xp, t)
         pts = np.empty((t, N_KEYPOINTS, 3))
         heights = np.empty((t, N_KEYPOINTS))
-        imputed = np.empty((t, N_KEYPOINTS), bool)
-        for s, e, geo in geos:
-            pts[s:e], heights[s:e] = self.decode(out[s:e], geo)
-            imputed[s:e] = ~geo.observed & geo.valid[:, None]
+        _nb_decode(out.T, floor, obs, anchor, cs, valid, c, 0.9 * float(c[2]), pts, heights)
+        imputed = ~obs & valid[:, None]
         return pts, imputed, heights
 
     # ------------------------------------------------------------------ persistence

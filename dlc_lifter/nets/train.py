@@ -50,6 +50,11 @@ logger = logging.getLogger(__name__)
 
 #: Behaviours counted as rearing.
 REARING = ("rear", "rear_wall")
+#: Keypoint-set mix of the training clips: more of the sparse openfield 4-set, the hardest
+#: to lift, than :data:`~dlc_lifter.nets.data.DEFAULT_SET_WEIGHTS`.
+TRAIN_SET_WEIGHTS: dict[str, float] = {
+    "openfield": 0.55, "superanimal_topviewmouse": 0.25, "all": 0.05, "random": 0.15,
+}
 
 
 @dataclass
@@ -69,13 +74,20 @@ class TrainConfig:
     batch, chunk
         Windows per batch and output frames per window.
     channels, kernels
-        Network width and kernel sizes (``(3, 3, 3)``: receptive field 27).
+        Network width and kernel sizes of the temporal and causal networks
+        (``(3, 3, 3, 3)``: receptive field 81 frames).
     lr, weight_decay, dropout
         Optimiser settings (AdamW, one-cycle schedule).
     modes
         Networks to train.
     n_extra
         Extra per-keypoint input channels (0: keypoints only).
+    set_weights
+        How often each keypoint set is drawn for a training clip (``None``:
+        :data:`~dlc_lifter.nets.data.DEFAULT_SET_WEIGHTS`).
+    imputed_weight, raised_weight, per_frame
+        Loss weighting (:func:`~dlc_lifter.nets.data.clip_arrays`): share of the imputed
+        outputs, extra weight of rearing frames, per-frame normalisation.
     pcutoff
         Likelihood below which a keypoint is treated as untracked.
     max_minutes
@@ -85,19 +97,23 @@ class TrainConfig:
     """
 
     seed: int = 0
-    n_sequences: int = 300
+    n_sequences: int = 400
     n_frames: int = 300
     views: int = 2
     steps: int = 3000
-    batch: int = 32
-    chunk: int = 32
+    batch: int = 16
+    chunk: int = 64
     channels: int = 128
-    kernels: tuple[int, ...] = (3, 3, 3)
+    kernels: tuple[int, ...] = (3, 3, 3, 3)
     lr: float = 2e-3
     weight_decay: float = 1e-4
     dropout: float = 0.05
     modes: tuple[str, ...] = MODES
     n_extra: int = 0
+    set_weights: dict[str, float] | None = field(default_factory=lambda: dict(TRAIN_SET_WEIGHTS))
+    imputed_weight: float = 0.3
+    raised_weight: float = 1.0
+    per_frame: bool = True
     pcutoff: float = 0.6
     max_minutes: float | None = None
     threads: int | None = None
@@ -109,7 +125,9 @@ def _stack_clips(clips: Sequence[SyntheticClip], cfg: TrainConfig,
     xs, ys, ws, starts, lengths = [], [], [], [], []
     offset = 0
     for clip in clips:
-        f, y, w = clip_arrays(clip, pcutoff=cfg.pcutoff, n_extra=cfg.n_extra)
+        f, y, w = clip_arrays(clip, pcutoff=cfg.pcutoff, n_extra=cfg.n_extra,
+                              imputed_weight=cfg.imputed_weight,
+                              raised_weight=cfg.raised_weight, per_frame=cfg.per_frame)
         fp = np.concatenate([np.repeat(f[:1], pad_left, 0), f, np.repeat(f[-1:], pad_right, 0)])
         xs.append(fp)
         ys.append(y)
@@ -210,7 +228,7 @@ def train(
                     cfg.n_sequences, cfg.n_frames, cfg.seed)
         sequences = gen(cfg.n_sequences, cfg.n_frames, seed=cfg.seed)
     med_h, pair_len = population_stats(sequences)
-    clips = make_clips(sequences, rng=rng, views=cfg.views)
+    clips = make_clips(sequences, rng=rng, views=cfg.views, set_weights=cfg.set_weights)
     logger.info("%d training clips (%d frames) ready after %.0f s", len(clips),
                 sum(len(c.world) for c in clips), time.monotonic() - t0)
     in_features = N_KEYPOINTS * (PER_KEYPOINT + cfg.n_extra) + N_GLOBAL
