@@ -1,0 +1,395 @@
+"""Depth from the video for lifting: video -> crops -> height maps -> cues -> fused lifter.
+
+When ``lift --video V`` is given and the video is readable, :func:`lift_poses_with_depth`
+decodes the frames in order, crops each animal from its 2D keypoints
+(:func:`~dlc_lifter.nets.depth.crop_from_keypoints`), runs the depth network
+(:class:`~dlc_lifter.nets.depth.DepthModel`, batched), reads the depth cues at every
+keypoint (:func:`~dlc_lifter.nets.fusion.sample_cues`) and lifts with the fused lifter
+(keypoints + cues). Whenever that is not possible (the video does not open or decode, the
+depth or fused weights are missing or unreadable), it logs why and lifts from the
+keypoints only, exactly as :func:`~dlc_lifter.lift.core.lift_poses`.
+
+Shipped weights: ``dlc_lifter/data/weights/depth_net.pt`` (depth network) and
+``dlc_lifter/data/weights/depth_fused_lifter.pt`` (fused lifter).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlc_lifter.errors import DLCLifterError, VideoError
+from dlc_lifter.poses import Poses
+
+__all__ = [
+    "DEPTH_WEIGHTS",
+    "FUSED_WEIGHTS",
+    "VideoDepth",
+    "default_depth_weights",
+    "default_fused_weights",
+    "lift_poses_with_depth",
+    "load_depth_models",
+    "video_depth_cues",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Shipped depth-network weights, relative to the package.
+DEPTH_WEIGHTS = "data/weights/depth_net.pt"
+#: Shipped fused-lifter weights, relative to the package.
+FUSED_WEIGHTS = "data/weights/depth_fused_lifter.pt"
+
+_MODELS: dict[tuple[str, float, str, float], tuple[Any, Any]] = {}
+
+
+def default_depth_weights() -> Path:
+    """Path of the shipped depth-network weights."""
+    return Path(str(resources.files("dlc_lifter") / DEPTH_WEIGHTS))
+
+
+def default_fused_weights() -> Path:
+    """Path of the shipped fused-lifter weights."""
+    return Path(str(resources.files("dlc_lifter") / FUSED_WEIGHTS))
+
+
+def _mtime(p: Path) -> float:
+    try:
+        return p.stat().st_mtime
+    except OSError:
+        return -1.0
+
+
+def load_depth_models(depth_weights: str | Path | None = None,
+                      fused_weights: str | Path | None = None) -> tuple[Any, Any]:
+    """The depth network and the fused lifter (cached per file).
+
+    Parameters
+    ----------
+    depth_weights, fused_weights
+        Weight files (``None``: the shipped ones).
+
+    Returns
+    -------
+    depth_model : DepthModel
+    fused_model : LiftingModel
+
+    Raises
+    ------
+    ModelLoadError
+        When a file is missing or unreadable.
+    """
+    from dlc_lifter.nets.depth import DepthModel
+    from dlc_lifter.nets.lifter import LiftingModel, ModelLoadError
+
+    dp = Path(depth_weights) if depth_weights is not None else default_depth_weights()
+    fp = Path(fused_weights) if fused_weights is not None else default_fused_weights()
+    key = (str(dp.resolve()), _mtime(dp), str(fp.resolve()), _mtime(fp))
+    if key not in _MODELS:
+        depth = DepthModel.load(dp)
+        fused = LiftingModel.load(fp)
+        if fused.n_extra == 0:
+            raise ModelLoadError(f"{fp} is a keypoints-only model, not a fused lifter; give "
+                                 "weights trained with dlc_lifter.nets.fusion.train_fused.")
+        _MODELS[key] = (depth, fused)
+    return _MODELS[key]
+
+
+@dataclass
+class VideoDepth:
+    """Depth cues of every animal in every pose frame, read from the video.
+
+    Attributes
+    ----------
+    cues
+        ``(T, N, K, N_CUES)`` float32, catalogue order (zero where unavailable).
+    px_per_mm
+        ``(N,)`` image scale used for each individual's crops.
+    frames_read
+        Frames decoded.
+    seconds
+        Time per stage: ``decode``, ``crop``, ``depth``, ``cues``.
+    kept
+        ``{pose row: {"rgb", "crops", "height", "mask"}}`` for the rows asked to keep.
+    """
+
+    cues: np.ndarray
+    px_per_mm: np.ndarray
+    frames_read: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    kept: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+def video_depth_cues(
+    video: str | Path,
+    uv_cat: np.ndarray,
+    conf_cat: np.ndarray,
+    frame_indices: Sequence[int] | np.ndarray,
+    *,
+    depth_model: Any,
+    pair_length_mm: np.ndarray,
+    pcutoff: float = 0.6,
+    batch: int = 32,
+    keep: Sequence[int] = (),
+) -> VideoDepth:
+    """Decode the video and compute the depth cues of every animal's keypoints.
+
+    Parameters
+    ----------
+    video
+        The video the poses were tracked on.
+    uv_cat, conf_cat
+        ``(T, N, K, 2)`` / ``(T, N, K)`` keypoints in catalogue order (NaN where missing).
+    frame_indices
+        ``(T,)`` video frame of each pose row.
+    depth_model
+        A :class:`~dlc_lifter.nets.depth.DepthModel`.
+    pair_length_mm
+        Population pair lengths (the lifter's) for each individual's image scale.
+    pcutoff
+        Likelihood cutoff for placing crops and reading cues.
+    batch
+        Crops per depth-network pass.
+    keep
+        Pose rows whose frame, crops and maps to return (figures).
+
+    Returns
+    -------
+    VideoDepth
+
+    Raises
+    ------
+    VideoError
+        When the video cannot be opened or a needed frame cannot be decoded.
+    """
+    from dlc_lifter.io.video import open_video
+    from dlc_lifter.nets.depth import crop_from_keypoints, crop_images, px_per_mm_from_keypoints
+    from dlc_lifter.nets.fusion import N_CUES, sample_cues
+
+    uv_cat = np.asarray(uv_cat, dtype=np.float64)
+    conf_cat = np.asarray(conf_cat, dtype=np.float64)
+    t, n, k = uv_cat.shape[:3]
+    fi = np.asarray(frame_indices, dtype=np.int64)
+    ppm = np.array([px_per_mm_from_keypoints(uv_cat[:, i], conf_cat[:, i], pair_length_mm,
+                                             pcutoff=pcutoff) for i in range(n)])
+    cues = np.zeros((t, n, k, N_CUES), np.float32)
+    secs = {"decode": 0.0, "crop": 0.0, "depth": 0.0, "cues": 0.0}
+    keep_set = {int(r) for r in keep}
+    kept: dict[int, dict[str, Any]] = {}
+    s = depth_model.crop_size
+    pend_rows: list[tuple[int, int]] = []  # (pose row, individual)
+    pend_crops: list[Any] = []
+    pend_gray: list[np.ndarray] = []
+    pend_rgb: dict[int, np.ndarray] = {}
+
+    def flush() -> None:
+        if not pend_rows:
+            return
+        t0 = time.perf_counter()
+        h, m = depth_model.predict(np.stack(pend_gray), batch=batch)
+        t1 = time.perf_counter()
+        for j, (row, ind) in enumerate(pend_rows):
+            obs = np.isfinite(uv_cat[row, ind]).all(-1) & (np.nan_to_num(conf_cat[row, ind])
+                                                            >= pcutoff)
+            cues[row, ind] = sample_cues(h[j: j + 1], m[j: j + 1], [pend_crops[j]],
+                                         uv_cat[row: row + 1, ind], observed=obs[None])[0]
+            if row in keep_set:
+                d = kept.setdefault(row, {"rgb": pend_rgb.get(row), "crops": {}, "height": {},
+                                          "mask": {}})
+                d["crops"][ind], d["height"][ind], d["mask"][ind] = pend_crops[j], h[j], m[j]
+        secs["depth"] += t1 - t0
+        secs["cues"] += time.perf_counter() - t1
+        pend_rows.clear()
+        pend_crops.clear()
+        pend_gray.clear()
+        pend_rgb.clear()
+
+    order = np.argsort(fi, kind="stable")
+    frames_read = 0
+    with open_video(video) as reader:
+        if reader.n_frames and len(fi) and fi.max() >= reader.n_frames:
+            raise VideoError(f"Video {video} has {reader.n_frames} frames; the poses need "
+                             f"frame {int(fi.max())}. Pass the video the poses were tracked on.")
+        frames = iter(reader)
+        pos = -1
+        frame = None
+        t0 = time.perf_counter()
+        for row in order:
+            want = int(fi[row])
+            crops_row = [crop_from_keypoints(uv_cat[row, i], conf_cat[row, i], ppm[i],
+                                             pcutoff=pcutoff, crop_mm=depth_model.crop_mm,
+                                             size=s) for i in range(n)]
+            if all(c is None for c in crops_row):
+                continue
+            while pos < want:
+                frame = next(frames, None)
+                pos += 1
+                frames_read += 1
+                if frame is None:
+                    raise VideoError(f"Frame {pos} of video {video} cannot be decoded (the "
+                                     "video ends early or is damaged).")
+            t1 = time.perf_counter()
+            secs["decode"] += t1 - t0
+            for i, c in enumerate(crops_row):
+                if c is None:
+                    continue
+                patch = crop_images(frame, [c])[0].astype(np.float32)
+                pend_gray.append(patch @ np.array([0.299, 0.587, 0.114], np.float32))
+                pend_rows.append((int(row), i))
+                pend_crops.append(c)
+            if int(row) in keep_set:
+                pend_rgb[int(row)] = frame.copy()
+            t0 = time.perf_counter()
+            secs["crop"] += t0 - t1
+            if len(pend_rows) >= batch:
+                flush()
+                t0 = time.perf_counter()
+        flush()
+    return VideoDepth(cues=cues, px_per_mm=ppm, frames_read=frames_read, seconds=secs,
+                      kept=kept)
+
+
+class _CueModel:
+    """A fused :class:`~dlc_lifter.nets.lifter.LiftingModel` that knows each animal's cues.
+
+    :func:`~dlc_lifter.lift.core.lift_poses` calls ``model.predict(uv_cat[:, i], ...)`` per
+    individual; the cues of that individual are found by its (catalogue-ordered) keypoints,
+    which identify it (two individuals with identical tracks have identical cues).
+    """
+
+    def __init__(self, fused: Any, uv_cat: np.ndarray, cues: np.ndarray) -> None:
+        self._fused = fused
+        self._uv = uv_cat
+        self._cues = cues
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._fused, name)
+
+    def predict(self, uv: np.ndarray, conf: np.ndarray, camera: Any, *, mode: str = "temporal",
+                pcutoff: float = 0.6, extra: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """As :meth:`LiftingModel.predict`, with this individual's cues as ``extra``."""
+        if extra is None:
+            for i in range(self._uv.shape[1]):
+                if np.array_equal(self._uv[:, i], uv, equal_nan=True):
+                    extra = self._cues[:, i]
+                    break
+            else:
+                logger.warning("No depth cues match an individual; it is lifted with the "
+                               "fused model without cues.")
+        return self._fused.predict(uv, conf, camera, mode=mode, pcutoff=pcutoff, extra=extra)
+
+
+def _catalogue_arrays(poses: Poses, mapping: Mapping[str, str | None] | None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index, map_keypoints
+
+    mapped = map_keypoints(poses.keypoints, mapping, strict=True,
+                           source=poses.meta.source or "the poses")
+    user_kp = [kp for kp in poses.keypoints if kp in mapped]
+    user_idx = [list(poses.keypoints).index(kp) for kp in user_kp]
+    cat_idx = catalogue_index([mapped[kp] for kp in user_kp])
+    t, n = poses.n_frames, poses.n_individuals
+    uv = np.full((t, n, len(CATALOGUE), 2), np.nan)
+    conf = np.full((t, n, len(CATALOGUE)), np.nan)
+    uv[:, :, cat_idx] = poses.coords[:, :, user_idx]
+    conf[:, :, cat_idx] = poses.confidence[:, :, user_idx]
+    return uv, conf
+
+
+def lift_poses_with_depth(
+    poses: Poses,
+    video: str | Path,
+    *,
+    lifter: Any | None = None,
+    depth_weights: str | Path | None = None,
+    fused_weights: str | Path | None = None,
+    keypoint_map: str | Path | Mapping[str, str | None] | None = None,
+    batch: int = 32,
+    keep: Sequence[int] = (),
+    **lift_kwargs: Any,
+) -> Poses:
+    """Lift 2D poses to 3D with depth cues from their video; keypoints only if impossible.
+
+    Parameters
+    ----------
+    poses
+        2D poses (pixels) tracked on ``video``.
+    video
+        The video.
+    lifter
+        The keypoints-only :class:`~dlc_lifter.lift.core.Lifter` (default: shipped); used
+        for the fallback, and its mode and likelihood cutoff are used for the fused lift.
+    depth_weights, fused_weights
+        Depth-network and fused-lifter weights (default: shipped).
+    keypoint_map
+        As :func:`~dlc_lifter.lift.core.lift_poses`.
+    batch
+        Crops per depth-network pass.
+    keep
+        Pose rows whose frame, crops and height maps go to ``meta.extra["depth_kept"]``.
+    **lift_kwargs
+        Passed on to :func:`~dlc_lifter.lift.core.lift_poses` (``calibration``, ``camera``,
+        ``camera_height_mm``, ``focal_px``, ``arena_size_mm``, ``image_size``,
+        ``impute_all``, ``mode``, ``camera_choice``).
+
+    Returns
+    -------
+    Poses
+        As :func:`~dlc_lifter.lift.core.lift_poses`; ``meta.extra["depth"]`` says whether
+        the depth path was used (``used``), why not (``reason``), the weights, the image
+        scale and the time per stage.
+    """
+    from dlc_lifter.lift.core import Lifter, lift_poses
+    from dlc_lifter.mouse.catalogue import load_mapping
+    from dlc_lifter.nets.lifter import ModelLoadError
+
+    t0 = time.perf_counter()
+    lifter = lifter or Lifter.load()
+    mapping: Mapping[str, str | None] | None
+    if keypoint_map is None or isinstance(keypoint_map, Mapping):
+        mapping = keypoint_map
+    else:
+        try:
+            mapping = load_mapping(keypoint_map)
+        except (FileNotFoundError, ValueError) as exc:
+            raise DLCLifterError(str(exc)) from None
+    info: dict[str, Any] = {"used": False, "video": str(video)}
+    try:
+        depth_model, fused = load_depth_models(depth_weights, fused_weights)
+        uv_cat, conf_cat = _catalogue_arrays(poses, mapping)
+        vd = video_depth_cues(video, uv_cat, conf_cat, poses.frame_indices,
+                              depth_model=depth_model, pair_length_mm=lifter.model.pair_length_mm,
+                              pcutoff=lifter.pcutoff, batch=batch, keep=keep)
+    except (VideoError, ModelLoadError) as exc:
+        logger.warning("Depth from video unavailable (%s); lifting from keypoints only.", exc)
+        info["reason"] = str(exc)
+        out = lift_poses(poses, lifter=lifter, keypoint_map=mapping, **lift_kwargs)
+        out.meta.extra["depth"] = info
+        return out
+    t1 = time.perf_counter()
+    fused_lifter = Lifter(_CueModel(fused, uv_cat, vd.cues), mode=lifter.mode,
+                          pcutoff=lifter.pcutoff)
+    out = lift_poses(poses, lifter=fused_lifter, keypoint_map=mapping, **lift_kwargs)
+    avail = vd.cues[..., -1] > 0
+    info.update(used=True, depth_weights=depth_model.info.get("path"),
+                fused_weights=fused.info.get("path"), fused_sha256=fused.info.get("sha256"),
+                px_per_mm=[float(v) for v in vd.px_per_mm], frames_read=vd.frames_read,
+                cue_fraction=float(avail.mean()) if avail.size else 0.0,
+                seconds={**{k: round(v, 3) for k, v in vd.seconds.items()},
+                         "cues_total": round(t1 - t0, 3),
+                         "lift": round(time.perf_counter() - t1, 3)})
+    logger.info("Depth from %s: %d frames read, cues on %.0f%% of keypoint slots, %.1f s "
+                "(decode %.1f, crop %.1f, depth %.1f); fused lift %.1f s.", video,
+                vd.frames_read, 100 * info["cue_fraction"], t1 - t0, vd.seconds["decode"],
+                vd.seconds["crop"], vd.seconds["depth"], time.perf_counter() - t1)
+    out.meta.extra["depth"] = info
+    if keep:
+        out.meta.extra["depth_kept"] = vd.kept
+    return out

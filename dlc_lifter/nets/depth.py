@@ -1,0 +1,766 @@
+"""Per-pixel height of the mouse from a top-view crop: crop geometry, network, training.
+
+What is predicted
+-----------------
+For a square crop around the mouse (placed from its 2D keypoints, :func:`crop_from_keypoints`)
+the network predicts, for every crop pixel, the **height above the floor** (world ``z``, mm)
+of the surface seen there, plus the probability that the pixel shows the mouse. Height, not
+camera depth, because for a top view it is camera-invariant: the same rearing mouse is
+60 mm tall whether the camera hangs 300 mm or 2 m above it, while its camera depth changes
+with the rig. Height is also exactly what the lifter decodes (a point on a keypoint's ray at
+height ``h``), and a camera depth follows from it when the camera is known
+(:func:`depth_from_height`).
+
+Crops
+-----
+A :class:`Crop` is axis-aligned, centred on the middle of the tracked body keypoints, and
+its side covers :data:`CROP_MM` mm at the animal's scale (pixels per mm estimated from
+keypoint pairs and the population pair lengths, :func:`px_per_mm_from_keypoints`), resampled
+to :data:`CROP_SIZE` pixels. The input is a grey crop normalised per crop (zero mean, unit
+variance), so exposure, contrast and coat colour matter less.
+
+Network
+-------
+:class:`DepthNet` is a small U-Net (stride-4 stem, two stride-2 stages, width 16-64,
+~0.1 M parameters, ~26 M multiply-adds per 128 x 128 crop) with two output channels:
+height (softplus, mm / :data:`HEIGHT_UNIT_MM`) and mask logits. :class:`DepthModel`
+bundles it with its configuration and saves it as one small ``.pt`` file.
+
+Training (:func:`train_depth`) uses rendered frames of :func:`dlc_lifter.synth.synthesize`
+(the camera ``Z`` depth is converted to height with the frame's camera) and heavy
+appearance augmentation (:func:`augment_batch`): random grey conversion, coat re-colouring,
+floor textures and illumination gradients, vignetting, gamma / contrast, blur, sensor
+noise, JPEG, lens distortion, rotations and flips.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F  # noqa: N812
+from torch import nn
+
+from dlc_lifter.camera import Camera
+from dlc_lifter.mouse.catalogue import CATALOGUE
+
+__all__ = [
+    "BODY_KEYPOINTS",
+    "CROP_MM",
+    "CROP_SIZE",
+    "Crop",
+    "DepthModel",
+    "DepthNet",
+    "DepthTrainConfig",
+    "augment_batch",
+    "crop_from_keypoints",
+    "crop_images",
+    "depth_from_height",
+    "height_from_depth",
+    "load_training_crops",
+    "normalise_crops",
+    "px_per_mm_from_keypoints",
+    "to_gray",
+    "train_depth",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Crop side in pixels (network input).
+CROP_SIZE = 128
+#: Crop side in mm at the animal's scale.
+CROP_MM = 160.0
+#: mm per network height unit.
+HEIGHT_UNIT_MM = 40.0
+#: Version of the saved depth-weights layout.
+FORMAT_VERSION = 1
+
+#: Catalogue keypoints that place the crop (body and head; not the tail beyond its base).
+BODY_KEYPOINTS = np.array([not (n.startswith("tail") and n != "tail_base") for n in CATALOGUE])
+
+
+# --------------------------------------------------------------------------- geometry
+@dataclass(frozen=True)
+class Crop:
+    """An axis-aligned square crop of an image, resampled to ``size x size`` pixels.
+
+    Attributes
+    ----------
+    centre
+        ``(u, v)`` image pixel at the crop's centre.
+    side_px
+        Side of the crop in image pixels.
+    size
+        Side of the resampled crop (network pixels).
+    mm_per_px
+        Millimetres per crop pixel at the animal's scale (for slopes).
+    """
+
+    centre: tuple[float, float]
+    side_px: float
+    size: int = CROP_SIZE
+    mm_per_px: float = CROP_MM / CROP_SIZE
+
+    @property
+    def scale(self) -> float:
+        """Image pixels per crop pixel."""
+        return self.side_px / self.size
+
+    def affine(self) -> np.ndarray:
+        """``2 x 3`` image -> crop affine matrix (for ``cv2.warpAffine``)."""
+        s = self.scale
+        half = (self.size - 1) / 2
+        return np.array([[1 / s, 0.0, half - self.centre[0] / s],
+                         [0.0, 1 / s, half - self.centre[1] / s]])
+
+    def to_crop(self, uv: np.ndarray) -> np.ndarray:
+        """Image pixels ``(..., 2)`` -> crop pixels ``(..., 2)``."""
+        uv = np.asarray(uv, dtype=np.float64)
+        half = (self.size - 1) / 2
+        return (uv - np.asarray(self.centre)) / self.scale + half
+
+    def to_image(self, xy: np.ndarray) -> np.ndarray:
+        """Crop pixels ``(..., 2)`` -> image pixels ``(..., 2)``."""
+        xy = np.asarray(xy, dtype=np.float64)
+        half = (self.size - 1) / 2
+        return (xy - half) * self.scale + np.asarray(self.centre)
+
+
+def px_per_mm_from_keypoints(uv: np.ndarray, conf: np.ndarray | None,
+                             pair_length_mm: np.ndarray, *, pcutoff: float = 0.6,
+                             min_mm: float = 25.0) -> float:
+    """Image scale of the animal (pixels per mm) from tracked keypoint pairs.
+
+    The median over frames of ``pixel distance / population horizontal distance`` of every
+    tracked pair of body keypoints at least ``min_mm`` apart in the population (the lifter's
+    ``pair_length_mm``); robust to posture because it pools pairs and frames.
+
+    Parameters
+    ----------
+    uv
+        ``(T, K, 2)`` pixels in catalogue order (NaN where not tracked).
+    conf
+        ``(T, K)`` likelihoods (``None``: all tracked points count).
+    pair_length_mm
+        ``(K, K)`` population median horizontal distances (mm).
+    pcutoff
+        Likelihood below which a keypoint is ignored.
+    min_mm
+        Shortest population distance of a pair used.
+
+    Returns
+    -------
+    float
+        Pixels per mm; NaN when no pair is ever tracked.
+    """
+    uv = np.asarray(uv, dtype=np.float64)
+    ok = np.isfinite(uv).all(-1)
+    if conf is not None:
+        ok &= np.nan_to_num(np.asarray(conf, dtype=np.float64)) >= pcutoff
+    ok &= BODY_KEYPOINTS[None, :]
+    if len(uv) > 600:  # a fixed subsample keeps it fast and deterministic
+        sel = np.linspace(0, len(uv) - 1, 600).astype(int)
+        uv, ok = uv[sel], ok[sel]
+    plen = np.asarray(pair_length_mm, dtype=np.float64)
+    good_pair = np.isfinite(plen) & (plen >= min_mm)
+    ratios = []
+    for i, j in zip(*np.nonzero(np.triu(good_pair, 1)), strict=True):
+        both = ok[:, i] & ok[:, j]
+        if both.sum() >= 3:
+            d = np.linalg.norm(uv[both, i] - uv[both, j], axis=-1)
+            ratios.append(np.median(d) / plen[i, j])
+    return float(np.median(ratios)) if ratios else math.nan
+
+
+def crop_from_keypoints(uv: np.ndarray, conf: np.ndarray | None, px_per_mm: float, *,
+                        pcutoff: float = 0.6, crop_mm: float = CROP_MM,
+                        size: int = CROP_SIZE) -> Crop | None:
+    """The crop of one frame: centred on the tracked body keypoints' bounding box.
+
+    Parameters
+    ----------
+    uv
+        ``(K, 2)`` pixels in catalogue order.
+    conf
+        ``(K,)`` likelihoods (``None``: every finite point counts).
+    px_per_mm
+        Image scale of the animal (:func:`px_per_mm_from_keypoints`).
+    pcutoff
+        Likelihood below which a keypoint is ignored.
+    crop_mm, size
+        Crop side in mm and in network pixels.
+
+    Returns
+    -------
+    Crop or None
+        ``None`` when no body keypoint is tracked or the scale is unknown.
+    """
+    uv = np.asarray(uv, dtype=np.float64)
+    ok = np.isfinite(uv).all(-1) & BODY_KEYPOINTS
+    if conf is not None:
+        ok &= np.nan_to_num(np.asarray(conf, dtype=np.float64)) >= pcutoff
+    if not ok.any() or not (np.isfinite(px_per_mm) and px_per_mm > 0):
+        return None
+    pts = uv[ok]
+    centre = (pts.min(0) + pts.max(0)) / 2
+    return Crop(centre=(float(centre[0]), float(centre[1])), side_px=float(crop_mm * px_per_mm),
+                size=int(size), mm_per_px=float(crop_mm / size))
+
+
+def crop_images(image: np.ndarray, crops: Sequence[Crop], *,
+                interpolation: str = "linear") -> np.ndarray:
+    """Resample ``image`` into each crop (border replicated).
+
+    Parameters
+    ----------
+    image
+        ``(H, W)`` or ``(H, W, C)`` array.
+    crops
+        The crops (all of the same ``size``).
+    interpolation
+        ``linear`` (images, height maps) or ``nearest`` (masks, labels).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, size, size[, C])``, the image's dtype.
+    """
+    import cv2
+
+    flag = cv2.INTER_LINEAR if interpolation == "linear" else cv2.INTER_NEAREST
+    out = []
+    src = image.view(np.uint8) if image.dtype == np.bool_ else image
+    for c in crops:
+        out.append(cv2.warpAffine(src, c.affine(), (c.size, c.size), flags=flag,
+                                  borderMode=cv2.BORDER_REPLICATE))
+    arr = np.stack(out) if out else np.zeros((0,) + src.shape[:0], src.dtype)
+    return arr.view(np.bool_) if image.dtype == np.bool_ else arr
+
+
+def to_gray(rgb: np.ndarray, weights: Sequence[float] = (0.299, 0.587, 0.114)) -> np.ndarray:
+    """``(..., 3)`` RGB -> ``(...)`` float32 grey in [0, 255]."""
+    return np.asarray(rgb, dtype=np.float32) @ np.asarray(weights, dtype=np.float32)
+
+
+def normalise_crops(gray: np.ndarray) -> np.ndarray:
+    """Per-crop zero mean, unit variance ``(N, S, S)`` float32 (network input)."""
+    g = np.asarray(gray, dtype=np.float32)
+    mean = g.mean(axis=(-2, -1), keepdims=True)
+    std = g.std(axis=(-2, -1), keepdims=True)
+    return (g - mean) / (std + 4.0)
+
+
+def height_from_depth(depth: np.ndarray, camera: Camera) -> np.ndarray:
+    """World height (mm) of every pixel's surface from its camera ``Z`` (mm).
+
+    Parameters
+    ----------
+    depth
+        ``(H, W)`` camera ``Z`` per pixel (undistorted pinhole camera).
+    camera
+        The camera.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(H, W)`` float32 height above the floor.
+    """
+    h, w = depth.shape
+    kinv = np.linalg.inv(camera.K)
+    vv, uu = np.mgrid[0:h, 0:w].astype(np.float64)
+    x = kinv[0, 0] * uu + kinv[0, 1] * vv + kinv[0, 2]
+    y = kinv[1, 0] * uu + kinv[1, 1] * vv + kinv[1, 2]
+    z = np.asarray(depth, dtype=np.float64)
+    r, t = camera.R, camera.t
+    out = r[0, 2] * (z * x - t[0]) + r[1, 2] * (z * y - t[1]) + r[2, 2] * (z - t[2])
+    return out.astype(np.float32)
+
+
+def depth_from_height(height: np.ndarray, uv: np.ndarray, camera: Camera) -> np.ndarray:
+    """Camera ``Z`` (mm) of the points at ``height`` on the rays of pixels ``uv``.
+
+    Parameters
+    ----------
+    height
+        ``(...)`` heights (mm).
+    uv
+        ``(..., 2)`` pixels.
+    camera
+        The camera (undistorted pinhole).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(...)`` camera ``Z`` (mm).
+    """
+    uv = np.asarray(uv, dtype=np.float64)
+    xn = (uv[..., 0] - camera.cx) / camera.fx
+    yn = (uv[..., 1] - camera.cy) / camera.fy
+    r = camera.R
+    dz = r[0, 2] * xn + r[1, 2] * yn + r[2, 2]  # world z of the ray direction (camera z = 1)
+    return (np.asarray(height, dtype=np.float64) - camera.centre[2]) / dz
+
+
+# --------------------------------------------------------------------------- network
+def _conv(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout),
+                         nn.ReLU(inplace=True))
+
+
+class DepthNet(nn.Module):
+    """A small U-Net: grey crop -> height (mm / :data:`HEIGHT_UNIT_MM`) and mask logits.
+
+    A 4 x 4 stride-4 stem (space-to-depth) brings a 128-pixel crop to a 32 x 32 grid, two
+    stride-2 stages go down to 8 x 8 (receptive field: the whole crop), a light decoder
+    with skip connections comes back to 32 x 32, and the two output maps are upsampled
+    bilinearly to the crop size: heights are smooth, so a 4-pixel output grid loses little
+    and keeps the network fast on a CPU (~26 M multiply-adds per crop).
+
+    Parameters
+    ----------
+    width
+        Channels at the 32 x 32 level (then 2 and 4 times that).
+    """
+
+    def __init__(self, width: int = 16) -> None:
+        super().__init__()
+        w = int(width)
+        self.width = w
+        self.stem = nn.Sequential(nn.Conv2d(1, w, 4, 4, bias=False), nn.BatchNorm2d(w),
+                                  nn.ReLU(inplace=True), _conv(w, w))
+        self.e2 = nn.Sequential(_conv(w, 2 * w, 2), _conv(2 * w, 2 * w))
+        self.e3 = nn.Sequential(_conv(2 * w, 4 * w, 2), _conv(4 * w, 4 * w),
+                                _conv(4 * w, 4 * w))
+        self.d2 = _conv(6 * w, 2 * w)
+        self.d1 = _conv(3 * w, w)
+        self.head = nn.Conv2d(w, 2, 3, padding=1)
+
+    @staticmethod
+    def _up(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+        return F.interpolate(x, size=like.shape[-2:], mode="bilinear", align_corners=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, 1, S, S)`` -> ``(B, 2, S, S)``: raw height (before softplus), mask logit."""
+        e1 = self.stem(x)
+        e2 = self.e2(e1)
+        e3 = self.e3(e2)
+        d2 = self.d2(torch.cat([self._up(e3, e2), e2], 1))
+        d1 = self.d1(torch.cat([self._up(d2, e1), e1], 1))
+        return F.interpolate(self.head(d1), size=x.shape[-2:], mode="bilinear",
+                             align_corners=False)
+
+
+@dataclass
+class DepthModel:
+    """A trained :class:`DepthNet` with its crop settings, saved as one ``.pt`` file.
+
+    Attributes
+    ----------
+    net
+        The network.
+    crop_mm, crop_size
+        Crop side in mm and in pixels the network was trained with.
+    info
+        Free metadata (training configuration, held-out errors...).
+    """
+
+    net: DepthNet
+    crop_mm: float = CROP_MM
+    crop_size: int = CROP_SIZE
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.net.eval()
+
+    @torch.no_grad()
+    def predict(self, gray: np.ndarray, *, batch: int = 64) -> tuple[np.ndarray, np.ndarray]:
+        """Height and mask probability of grey crops.
+
+        Parameters
+        ----------
+        gray
+            ``(N, S, S)`` grey crops in [0, 255] (:func:`to_gray` of :func:`crop_images`).
+        batch
+            Crops per forward pass.
+
+        Returns
+        -------
+        height : numpy.ndarray
+            ``(N, S, S)`` float32 height above the floor (mm).
+        mask : numpy.ndarray
+            ``(N, S, S)`` float32 probability of showing the mouse.
+        """
+        x = normalise_crops(gray)
+        hs, ms = [], []
+        for s in range(0, len(x), batch):
+            out = self.net(torch.from_numpy(np.ascontiguousarray(x[s: s + batch]))[:, None])
+            hs.append((F.softplus(out[:, 0]) * HEIGHT_UNIT_MM).numpy())
+            ms.append(torch.sigmoid(out[:, 1]).numpy())
+        if not hs:
+            z = np.zeros((0,) + x.shape[1:], np.float32)
+            return z, z.copy()
+        return np.concatenate(hs), np.concatenate(ms)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | Path) -> Path:
+        """Write the model (``.pt``) atomically; returns the path."""
+        from dlc_lifter._atomic import atomic_output
+
+        out = Path(path)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        state = {"format_version": FORMAT_VERSION, "kind": "dlc-lifter-depth",
+                 "width": self.net.width, "crop_mm": float(self.crop_mm),
+                 "crop_size": int(self.crop_size), "info": self.info,
+                 "state": {k: v.detach().clone() for k, v in self.net.state_dict().items()}}
+        buf = io.BytesIO()
+        torch.save(state, buf)
+        with atomic_output(out, overwrite=True) as tmp:
+            Path(tmp).write_bytes(buf.getvalue())
+        return out
+
+    @classmethod
+    def load(cls, path: str | Path) -> DepthModel:
+        """Read a model written by :meth:`save`.
+
+        Raises
+        ------
+        ModelLoadError
+            When the file is missing or not dlc-lifter depth weights.
+        """
+        from dlc_lifter.nets.lifter import ModelLoadError
+
+        p = Path(path)
+        if not p.is_file():
+            raise ModelLoadError(f"Depth weights {p} do not exist; train them with "
+                                 "dlc_lifter.nets.depth.train_depth or reinstall dlc-lifter.")
+        try:
+            state = torch.load(p, map_location="cpu", weights_only=True)
+        except Exception as exc:  # noqa: BLE001 - any unpickling failure
+            raise ModelLoadError(f"Depth weights {p} could not be read ({exc}).") from None
+        if not isinstance(state, dict) or state.get("kind") != "dlc-lifter-depth":
+            raise ModelLoadError(f"{p} is not a dlc-lifter depth model.")
+        if int(state.get("format_version", -1)) != FORMAT_VERSION:
+            raise ModelLoadError(f"{p} has depth format {state.get('format_version')}; this "
+                                 f"dlc-lifter reads {FORMAT_VERSION}. Retrain it.")
+        net = DepthNet(int(state["width"]))
+        net.load_state_dict(state["state"])
+        info = dict(state.get("info", {}))
+        info["path"] = str(p)
+        return cls(net=net, crop_mm=float(state["crop_mm"]), crop_size=int(state["crop_size"]),
+                   info=info)
+
+
+# --------------------------------------------------------------------------- training data
+def load_training_crops(index_path: str | Path, *, rng: np.random.Generator,
+                        max_frames: int | None = None, crop_mm: float = CROP_MM,
+                        size: int = CROP_SIZE, scale_jitter: tuple[float, float] = (0.85, 1.2),
+                        shift_jitter: float = 0.08) -> dict[str, np.ndarray]:
+    """Crops of a rendered dataset (:func:`dlc_lifter.synth.synthesize`) and their targets.
+
+    The crop of each frame is placed as at inference (:func:`crop_from_keypoints` on the
+    in-image keypoints) with the scale of the camera (``f / (H - 20 mm)``), jittered in
+    scale and position.
+
+    Parameters
+    ----------
+    index_path
+        The dataset's ``index.json`` (or its folder).
+    rng
+        Draws the jitter.
+    max_frames
+        Use at most this many frames (the first ones).
+    crop_mm, size
+        Crop settings.
+    scale_jitter
+        Range of the crop-scale multiplier.
+    shift_jitter
+        Centre shift (fraction of the crop side, uniform in each direction).
+
+    Returns
+    -------
+    dict
+        ``rgb (N, S, S, 3)`` uint8, ``height (N, S, S)`` float16 mm, ``mask (N, S, S)``
+        bool, ``behaviour (N,)``.
+    """
+    from dlc_lifter.synth import load_dataset
+
+    ds = load_dataset(index_path)
+    out: dict[str, list[np.ndarray]] = {"rgb": [], "height": [], "mask": [], "behaviour": []}
+    n = 0
+    for shard in ds.iter_shards(["rgb", "depth", "mask", "keypoints_2d", "in_image", "K", "R",
+                                 "t", "image_size", "behaviour"]):
+        for i in range(len(shard["rgb"])):
+            if max_frames is not None and n >= max_frames:
+                break
+            cam = Camera(K=shard["K"][i], R=shard["R"][i], t=shard["t"][i],
+                         image_size=tuple(int(v) for v in shard["image_size"][i]))
+            uv = np.where(shard["in_image"][i][:, None], shard["keypoints_2d"][i], np.nan)
+            ppm = cam.fx / max(cam.height_mm - 20.0, 50.0) * rng.uniform(*scale_jitter)
+            crop = crop_from_keypoints(uv, None, ppm, crop_mm=crop_mm, size=size)
+            if crop is None:
+                continue
+            shift = rng.uniform(-shift_jitter, shift_jitter, 2) * crop.side_px
+            crop = Crop((crop.centre[0] + shift[0], crop.centre[1] + shift[1]), crop.side_px,
+                        size, crop.mm_per_px)
+            height = height_from_depth(shard["depth"][i], cam)
+            out["rgb"].append(crop_images(shard["rgb"][i], [crop])[0])
+            out["height"].append(crop_images(height, [crop], interpolation="nearest")[0]
+                                 .astype(np.float16))
+            out["mask"].append(crop_images(shard["mask"][i], [crop], interpolation="nearest")[0])
+            out["behaviour"].append(np.asarray(shard["behaviour"][i]))
+            n += 1
+    logger.info("%d training crops from %s", n, ds.root)
+    return {k: np.stack(v) for k, v in out.items()}
+
+
+# --------------------------------------------------------------------------- augmentation
+def _smooth_field(rng: np.random.Generator, size: int, cells: int) -> np.ndarray:
+    import cv2
+
+    coarse = rng.standard_normal((cells, cells)).astype(np.float32)
+    f = cv2.resize(coarse, (size, size), interpolation=cv2.INTER_CUBIC)
+    return f / (np.abs(f).max() + 1e-6)
+
+
+def _lens_maps(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Remap grids of a random radial (barrel / pincushion) distortion about a random centre."""
+    k1 = rng.uniform(-0.25, 0.25)
+    c = (size - 1) / 2 + rng.uniform(-0.5, 0.5, 2) * size
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    dx, dy = (xx - c[0]) / size, (yy - c[1]) / size
+    f = 1.0 + k1 * (dx * dx + dy * dy)
+    return (c[0] + dx * f * size).astype(np.float32), (c[1] + dy * f * size).astype(np.float32)
+
+
+def augment_batch(rgb: np.ndarray, height: np.ndarray, mask: np.ndarray,
+                  rng: np.random.Generator, *, strength: float = 1.0
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Heavy appearance (and mild geometric) augmentation of training crops.
+
+    Per crop: random grey conversion weights (colour, grey and IR-like sensors), coat
+    re-colouring (the mouse's pixels get a new brightness and contrast: black, agouti,
+    white coats), floor textures on the background, smooth illumination gradients and
+    vignetting, gamma / contrast / brightness, Gaussian blur, sensor noise, JPEG
+    compression, lens distortion (image and targets), rotations by 90 degrees and flips.
+
+    Parameters
+    ----------
+    rgb
+        ``(B, S, S, 3)`` uint8 crops.
+    height, mask
+        ``(B, S, S)`` targets.
+    rng
+        The only randomness.
+    strength
+        0 gives plain grey conversion (no augmentation), 1 the full set.
+
+    Returns
+    -------
+    gray : numpy.ndarray
+        ``(B, S, S)`` float32 in [0, 255].
+    height, mask : numpy.ndarray
+        Targets, transformed like the image.
+    """
+    import cv2
+
+    b, s = rgb.shape[:2]
+    gray = np.empty((b, s, s), np.float32)
+    hs = np.asarray(height, dtype=np.float32).copy()
+    ms = np.asarray(mask, dtype=bool).copy()
+    for i in range(b):
+        if strength <= 0:
+            gray[i] = to_gray(rgb[i])
+            continue
+        w = rng.dirichlet((2.0, 2.0, 2.0)) if rng.uniform() < 0.6 else (0.299, 0.587, 0.114)
+        g = to_gray(rgb[i], w) / 255.0
+        m = ms[i].astype(np.float32)
+        if rng.uniform() < 0.5:  # coat re-colouring
+            soft = cv2.GaussianBlur(m, (0, 0), 0.8)
+            mean = float((g * m).sum() / max(m.sum(), 1.0))
+            target = rng.uniform(0.02, 0.9)
+            coat = np.clip((g - mean) * rng.uniform(0.5, 2.0) + target, 0, 1)
+            g = soft * coat + (1 - soft) * g
+        if rng.uniform() < 0.5:  # floor texture on the background
+            tex = _smooth_field(rng, s, int(rng.integers(4, 40)))
+            if rng.uniform() < 0.4:
+                tex = np.sign(tex) * (np.abs(tex) > rng.uniform(0.2, 0.7))
+            amp = rng.uniform(0.03, 0.3)
+            g = g + (1 - m) * amp * tex
+        if rng.uniform() < 0.5:  # illumination gradient / vignetting
+            yy, xx = np.mgrid[0:s, 0:s].astype(np.float32) / s - 0.5
+            a = rng.uniform(-0.5, 0.5, 2)
+            r2 = (xx - rng.uniform(-1, 1)) ** 2 + (yy - rng.uniform(-1, 1)) ** 2
+            g = g * (1 + a[0] * xx + a[1] * yy) * (1 - rng.uniform(0, 0.4) * r2)
+        if rng.uniform() < 0.15:  # a few bright specks (reflections, bedding)
+            for _ in range(int(rng.integers(1, 6))):
+                c = rng.integers(0, s, 2)
+                cv2.circle(g, (int(c[0]), int(c[1])), int(rng.integers(1, 4)),
+                           float(rng.uniform(0, 1)), -1)
+        g = np.clip(g, 0, 1)
+        g = np.power(g, rng.uniform(0.6, 1.6))
+        g = (g - 0.5) * rng.uniform(0.5, 1.5) + 0.5 + rng.uniform(-0.2, 0.2)
+        if rng.uniform() < 0.6:
+            g = cv2.GaussianBlur(g, (0, 0), rng.uniform(0.3, 2.0))
+        if rng.uniform() < 0.7:
+            g = g + rng.normal(0, rng.uniform(0.0, 0.06), g.shape).astype(np.float32)
+        g = np.clip(g * 255 + 0.5, 0, 255).astype(np.uint8)
+        if rng.uniform() < 0.5:  # JPEG
+            ok, enc = cv2.imencode(".jpg", g, [cv2.IMWRITE_JPEG_QUALITY,
+                                               int(rng.integers(15, 90))])
+            if ok:
+                g = cv2.imdecode(enc, cv2.IMREAD_GRAYSCALE)
+        gi = g.astype(np.float32)
+        hi, mi = hs[i], ms[i]
+        if rng.uniform() < 0.3:  # lens distortion
+            mx, my = _lens_maps(rng, s)
+            gi = cv2.remap(gi, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            hi = cv2.remap(hi, mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
+            mi = cv2.remap(mi.astype(np.uint8), mx, my, cv2.INTER_NEAREST,
+                           borderMode=cv2.BORDER_REPLICATE).astype(bool)
+        k = int(rng.integers(4))
+        gi, hi, mi = np.rot90(gi, k), np.rot90(hi, k), np.rot90(mi, k)
+        if rng.uniform() < 0.5:
+            gi, hi, mi = gi[:, ::-1], hi[:, ::-1], mi[:, ::-1]
+        gray[i], hs[i], ms[i] = gi, hi, mi
+    return gray, hs, ms
+
+
+# --------------------------------------------------------------------------- training
+@dataclass
+class DepthTrainConfig:
+    """Settings of :func:`train_depth` (recorded in the weights' metadata).
+
+    Attributes
+    ----------
+    seed
+        Seed of initialisation, batches and augmentation.
+    steps, batch, lr, weight_decay
+        Optimisation (AdamW, one-cycle schedule).
+    width
+        Network width.
+    floor_weight
+        Loss weight of non-mouse pixels' heights (mouse pixels: 1).
+    mask_weight
+        Weight of the mask loss.
+    rear_weight
+        Sampling weight of crops of rearing mice (others: 1); rearing is rarer than its
+        importance for 3D.
+    threads
+        ``torch.set_num_threads`` (``None``: leave as is).
+    max_minutes
+        Stop early after this many minutes (logged; then not reproducible).
+    """
+
+    seed: int = 0
+    steps: int = 2500
+    batch: int = 24
+    lr: float = 3e-3
+    weight_decay: float = 1e-4
+    width: int = 16
+    floor_weight: float = 0.2
+    mask_weight: float = 0.5
+    rear_weight: float = 3.0
+    threads: int | None = None
+    max_minutes: float | None = None
+
+
+def depth_loss(out: torch.Tensor, height: torch.Tensor, mask: torch.Tensor, *,
+               floor_weight: float = 0.2, mask_weight: float = 0.5) -> torch.Tensor:
+    """L1 height loss (mouse pixels 1, other pixels ``floor_weight``) plus mask BCE.
+
+    Parameters
+    ----------
+    out
+        ``(B, 2, S, S)`` network output.
+    height
+        ``(B, S, S)`` true heights (mm).
+    mask
+        ``(B, S, S)`` true mouse mask (bool or float).
+    """
+    m = mask.float()
+    pred = F.softplus(out[:, 0]) * HEIGHT_UNIT_MM
+    w = m + floor_weight * (1 - m)
+    l_h = ((pred - height).abs() / HEIGHT_UNIT_MM * w).sum() / w.sum().clamp_min(1.0)
+    l_m = F.binary_cross_entropy_with_logits(out[:, 1], m)
+    return l_h + mask_weight * l_m
+
+
+def train_depth(crops: dict[str, np.ndarray], config: DepthTrainConfig | None = None, *,
+                progress: bool = False) -> tuple[DepthModel, dict[str, Any]]:
+    """Train a :class:`DepthNet` on rendered crops with heavy augmentation.
+
+    Parameters
+    ----------
+    crops
+        From :func:`load_training_crops`: ``rgb``, ``height``, ``mask``.
+    config
+        Settings.
+    progress
+        Show a tqdm bar.
+
+    Returns
+    -------
+    model : DepthModel
+    history : dict
+        ``loss`` per step, ``seconds``, ``steps_done``.
+    """
+    from tqdm.auto import tqdm
+
+    cfg = config or DepthTrainConfig()
+    if cfg.threads is not None:
+        torch.set_num_threads(int(cfg.threads))
+    torch.manual_seed(cfg.seed)
+    rng = np.random.default_rng([cfg.seed, 17])
+    net = DepthNet(cfg.width)
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.steps,
+                                                pct_start=0.1)
+    n = len(crops["rgb"])
+    from dlc_lifter.mouse.behaviour import BEHAVIOURS
+
+    rear = np.isin(np.asarray(crops.get("behaviour", np.full(n, -1))),
+                   [BEHAVIOURS.index("rear"), BEHAVIOURS.index("rear_wall")])
+    p = np.where(rear, cfg.rear_weight, 1.0)
+    p = p / p.sum()
+    logger.info("%d crops, %.0f%% rearing (sampling weight %.1f)", n, 100 * rear.mean(),
+                cfg.rear_weight)
+    t0 = time.monotonic()
+    deadline = None if cfg.max_minutes is None else t0 + 60 * cfg.max_minutes
+    losses: list[float] = []
+    net.train()
+    for step in tqdm(range(cfg.steps), desc="training depth", disable=not progress):
+        idx = rng.choice(n, size=cfg.batch, p=p)
+        gray, h, m = augment_batch(crops["rgb"][idx], crops["height"][idx],
+                                   crops["mask"][idx], rng)
+        x = torch.from_numpy(normalise_crops(gray))[:, None]
+        out = net(x)
+        loss = depth_loss(out, torch.from_numpy(np.ascontiguousarray(h)),
+                          torch.from_numpy(np.ascontiguousarray(m)),
+                          floor_weight=cfg.floor_weight, mask_weight=cfg.mask_weight)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 2.0)
+        opt.step()
+        sched.step()
+        losses.append(float(loss.detach()))
+        if step % 250 == 0:
+            logger.info("depth step %d/%d loss %.4f (%.0f s)", step, cfg.steps,
+                        float(np.mean(losses[-50:])), time.monotonic() - t0)
+        if deadline is not None and time.monotonic() > deadline:
+            logger.warning("Time limit reached: depth training stopped after %d of %d steps.",
+                           step + 1, cfg.steps)
+            break
+    net.eval()
+    seconds = time.monotonic() - t0
+    info = {"config": asdict(cfg), "train_seconds": round(seconds, 1), "n_crops": int(n),
+            "steps_done": len(losses), "torch": str(torch.__version__)}
+    return DepthModel(net=net, info=info), {"loss": losses, "seconds": seconds,
+                                            "steps_done": len(losses)}

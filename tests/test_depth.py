@@ -1,0 +1,288 @@
+"""Depth network, depth cues, fused lifter and the video depth path (toy sizes, fast)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from dlc_lifter.camera import Camera
+from dlc_lifter.mouse.catalogue import CATALOGUE
+from dlc_lifter.nets.data import TrackingNoise, simulate_tracking
+from dlc_lifter.nets.depth import (
+    Crop,
+    DepthModel,
+    DepthNet,
+    augment_batch,
+    crop_from_keypoints,
+    crop_images,
+    depth_from_height,
+    depth_loss,
+    height_from_depth,
+    normalise_crops,
+    px_per_mm_from_keypoints,
+)
+from dlc_lifter.nets.fusion import (
+    N_CUES,
+    ClipView,
+    expand_model,
+    fused_arrays,
+    ray_baseline,
+    sample_cues,
+)
+from dlc_lifter.nets.lifter import N_GLOBAL, N_KEYPOINTS, PER_KEYPOINT, LifterNet, LiftingModel
+from dlc_lifter.poses import PoseMetadata, Poses
+
+torch.set_num_threads(1)
+
+K = N_KEYPOINTS
+NOSE, TAIL = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
+
+
+def _toy_lifter(seed: int = 0) -> LiftingModel:
+    torch.manual_seed(seed)
+    nets = {"frame": LifterNet(K * PER_KEYPOINT + N_GLOBAL, K, channels=16, kernels=(1,)),
+            "temporal": LifterNet(K * PER_KEYPOINT + N_GLOBAL, K, channels=16, kernels=(3, 3))}
+    pair = np.full((K, K), np.nan)
+    pair[NOSE, TAIL] = pair[TAIL, NOSE] = 90.0
+    return LiftingModel(nets=nets, median_height_mm=np.full(K, 15.0), pair_length_mm=pair)
+
+
+# --------------------------------------------------------------------------- geometry
+def test_crop_roundtrip_and_resampling() -> None:
+    uv = np.full((K, 2), np.nan)
+    uv[NOSE] = (300.0, 200.0)
+    uv[TAIL] = (220.0, 260.0)
+    uv[CATALOGUE.index("tail_end")] = (10.0, 10.0)  # the tail does not place the crop
+    crop = crop_from_keypoints(uv, None, px_per_mm=1.5, crop_mm=160.0, size=128)
+    assert crop is not None
+    assert crop.centre == pytest.approx((260.0, 230.0))
+    assert crop.side_px == pytest.approx(240.0)
+    pts = np.array([[260.0, 230.0], [300.0, 200.0], [150.5, 333.25]])
+    assert np.allclose(crop.to_image(crop.to_crop(pts)), pts)
+    assert np.allclose(crop.to_crop(pts[0]), (63.5, 63.5))
+    # a bright dot at the nose lands at the nose's crop pixel
+    img = np.zeros((480, 640), np.float32)
+    cv2.circle(img, (300, 200), 4, 1.0, -1)
+    patch = crop_images(img, [crop])[0]
+    peak = np.unravel_index(np.argmax(cv2.GaussianBlur(patch, (0, 0), 1.0)), patch.shape)
+    x, y = crop.to_crop(uv[NOSE])
+    assert abs(peak[1] - x) <= 1 and abs(peak[0] - y) <= 1
+    assert crop_from_keypoints(np.full((K, 2), np.nan), None, 1.5) is None
+
+
+def test_scale_and_height_depth_conversions() -> None:
+    cam = Camera.top_view(800.0, 700.0, (320, 240), tilt_rad=0.1)
+    uv = np.full((20, K, 2), np.nan)
+    world = np.zeros((20, 2, 3))
+    world[:, 0, 0] = np.linspace(-50, 50, 20)
+    world[:, 1, 0] = world[:, 0, 0] + 90.0
+    uv[:, [TAIL, NOSE]] = cam.project(world)
+    pair = np.full((K, K), np.nan)
+    pair[NOSE, TAIL] = pair[TAIL, NOSE] = 90.0
+    ppm = px_per_mm_from_keypoints(uv, None, pair)
+    assert ppm == pytest.approx(700.0 / 800.0, rel=0.03)
+    # camera Z of a plane at height 30 mm -> heights 30; and back
+    px = np.array([[10.0, 20.0], [160.0, 120.0], [300.0, 200.0]])
+    z = depth_from_height(np.full(3, 30.0), px, cam)
+    pts = cam.points_at_height(px, 30.0)
+    assert np.allclose(z, cam.to_camera(pts)[:, 2])
+    depth = np.zeros((240, 320))
+    depth[20, 10], depth[120, 160], depth[200, 300] = z
+    h = height_from_depth(depth, cam)
+    assert np.allclose([h[20, 10], h[120, 160], h[200, 300]], 30.0, atol=1e-3)
+
+
+# --------------------------------------------------------------------------- cues
+def test_cue_sampling_at_known_pixels() -> None:
+    s = 64
+    yy, xx = np.mgrid[0:s, 0:s].astype(np.float32)
+    height = (2.0 * xx + 3.0 * yy + 10.0)[None]
+    mask = (xx > 20).astype(np.float32)[None]
+    crop = Crop(centre=(100.0, 50.0), side_px=128.0, size=s, mm_per_px=2.0)
+    uv = np.full((1, K, 2), np.nan)
+    crop_xy = np.array([[30.0, 40.0], [10.0, 12.0], [30.5, 40.25]])
+    uv[0, :3] = crop.to_image(crop_xy)
+    uv[0, 3] = (1000.0, 1000.0)  # outside the crop
+    cues = sample_cues(height, mask, [crop], uv)
+    assert cues.shape == (1, K, N_CUES)
+    expect_h = 2 * crop_xy[:, 0] + 3 * crop_xy[:, 1] + 10
+    assert np.allclose(cues[0, :3, 0] * 100, expect_h, atol=1e-3)
+    # linear field: the patch median is the value at the nearest pixel
+    assert np.allclose(cues[0, :2, 1] * 100, expect_h[:2], atol=1e-3)
+    # patch max: the patch's far corner (+2, +2)
+    assert np.allclose(cues[0, :2, 2] * 100, expect_h[:2] + 2 * 2 + 3 * 2, atol=1e-3)
+    assert np.allclose(cues[0, :2, 3], np.hypot(2.0, 3.0) / 2.0, atol=1e-4)
+    assert cues[0, 0, 4] == pytest.approx(1.0) and cues[0, 1, 4] == pytest.approx(0.0)
+    body = height[0][mask[0] > 0.5]
+    assert np.allclose(cues[0, :3, 5] * 100, np.percentile(body, 95), atol=1e-3)
+    assert np.allclose(cues[0, :3, 6], body.size * 4.0 / 1000.0)
+    assert np.all(cues[0, :3, -1] == 1.0)
+    assert np.all(cues[0, 3:] == 0.0)  # outside the crop, or missing
+    assert np.all(sample_cues(height, mask, [None], uv) == 0.0)
+    # PyMouse-style: keypoint on its ray at the height read there
+    cam = Camera.top_view(600.0, 500.0, (400, 300))
+    p = ray_baseline(uv, cues, cam)
+    assert np.allclose(p[0, :3, 2], expect_h, atol=1e-3)
+    assert np.allclose(cam.project(p[0, :3]), uv[0, :3], atol=1e-6)
+
+
+# --------------------------------------------------------------------------- network
+def test_toy_depth_training_step_reduces_loss() -> None:
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    s = 32
+    rgb = np.full((6, s, s, 3), 220, np.uint8)
+    height = np.zeros((6, s, s), np.float32)
+    mask = np.zeros((6, s, s), bool)
+    for i in range(6):
+        c = rng.integers(10, 22, 2)
+        cv2.circle(rgb[i], (int(c[0]), int(c[1])), 6, (30, 30, 30), -1)
+        cv2.circle(height[i], (int(c[0]), int(c[1])), 6, 25.0, -1)
+        mask[i] = height[i] > 0
+    gray, h, m = augment_batch(rgb, height, mask, rng)
+    assert gray.shape == (6, s, s) and h.shape == (6, s, s) and m.dtype == bool
+    assert np.array_equal(m, h > 0)  # targets move with the image
+    net = DepthNet(width=4)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    x = torch.from_numpy(normalise_crops(gray))[:, None]
+    ht, mt = torch.from_numpy(np.ascontiguousarray(h)), torch.from_numpy(np.ascontiguousarray(m))
+    losses = []
+    for _ in range(15):
+        loss = depth_loss(net(x), ht, mt)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.detach()))
+    assert losses[-1] < 0.7 * losses[0]
+
+
+def test_depth_model_save_load_predict(tmp_path: Path) -> None:
+    model = DepthModel(net=DepthNet(width=4), crop_size=32)
+    path = model.save(tmp_path / "depth_toy.pt")
+    again = DepthModel.load(path)
+    g = np.random.default_rng(1).uniform(0, 255, (3, 32, 32)).astype(np.float32)
+    h1, m1 = model.predict(g)
+    h2, m2 = again.predict(g)
+    assert h1.shape == (3, 32, 32) and np.all(h1 >= 0) and np.all((m1 >= 0) & (m1 <= 1))
+    assert np.allclose(h1, h2) and np.allclose(m1, m2)
+    from dlc_lifter.nets.lifter import ModelLoadError
+
+    with pytest.raises(ModelLoadError):
+        DepthModel.load(tmp_path / "missing.pt")
+
+
+# --------------------------------------------------------------------------- fused lifter
+def test_fused_lifter_input_shape_and_zero_init() -> None:
+    base = _toy_lifter()
+    fused = expand_model(base)
+    assert fused.n_extra == N_CUES
+    assert fused.in_features == K * (PER_KEYPOINT + N_CUES) + N_GLOBAL
+    cam = Camera.top_view(700.0, 600.0, (400, 400))
+    t = 12
+    world = np.zeros((t, K, 3))
+    world[..., 0] = np.linspace(-40, 50, K)[None]
+    world[..., 2] = 20.0
+    uv, conf, _ = simulate_tracking(world, cam, np.random.default_rng(0),
+                                    noise=TrackingNoise.clean())
+    cues = np.random.default_rng(1).uniform(0, 1, (t, K, N_CUES)).astype(np.float32)
+    view = ClipView(world=world, uv=uv, conf=conf, cues=cues, camera=cam,
+                    behaviour=np.zeros(t, int), keypoint_set="all")
+    feats, targets, weights = fused_arrays(view)
+    assert feats.shape == (t, fused.in_features)
+    assert targets.shape == weights.shape == (t, 3 * K)
+    for mode in ("frame", "temporal"):
+        assert fused.nets[mode].in_features == feats.shape[1]
+        p_base, _, _ = base.predict(uv, conf, cam, mode=mode)
+        p_fused, _, _ = fused.predict(uv, conf, cam, mode=mode, extra=cues)
+        assert np.allclose(p_base, p_fused, atol=1e-4)  # zero-initialised cue weights
+
+
+# --------------------------------------------------------------------------- video path
+def _poses(n: int = 40) -> Poses:
+    cam = Camera.top_view(600.0, 640.0, (160, 120))
+    world = np.zeros((n, K, 3))
+    world[..., 0] = np.linspace(-45, 45, K)[None] + np.linspace(-20, 20, n)[:, None]
+    world[..., 2] = 15.0
+    uv, conf, _ = simulate_tracking(world, cam, np.random.default_rng(3),
+                                    noise=TrackingNoise.clean())
+    idx = [NOSE, CATALOGUE.index("left_ear"), CATALOGUE.index("right_ear"), TAIL]
+    return Poses(coords=uv[:, idx], confidence=conf[:, idx],
+                 keypoints=["snout", "leftear", "rightear", "tailbase"],
+                 meta=PoseMetadata(fps=30.0, image_size=(160, 120)))
+
+
+def test_depth_path_falls_back_for_unreadable_video(tmp_path: Path,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    from dlc_lifter.lift.core import Lifter, lift_poses
+    from dlc_lifter.lift.depth_path import lift_poses_with_depth
+
+    poses = _poses()
+    lifter = Lifter(_toy_lifter())
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"this is not a video" * 100)
+    kw = {"camera_height_mm": 600.0, "focal_px": 640.0}
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter.lift.depth_path"):
+        out = lift_poses_with_depth(poses, bad, lifter=lifter, **kw)
+    assert out.meta.extra["depth"]["used"] is False
+    assert "keypoints only" in caplog.text
+    ref = lift_poses(poses, lifter=lifter, **kw)
+    assert np.allclose(out.coords, ref.coords, equal_nan=True)
+    out2 = lift_poses_with_depth(poses, tmp_path / "missing.mp4", lifter=lifter, **kw)
+    assert out2.meta.extra["depth"]["used"] is False
+
+
+def test_depth_path_runs_on_a_video(tmp_path: Path) -> None:
+    from dlc_lifter.lift.core import Lifter
+    from dlc_lifter.lift.depth_path import lift_poses_with_depth
+
+    poses = _poses(20)
+    video = tmp_path / "clip.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (160, 120))
+    for _ in range(20):
+        writer.write(np.full((120, 160, 3), 200, np.uint8))
+    writer.release()
+    base = _toy_lifter()
+    fused = expand_model(base)
+    dw = DepthModel(net=DepthNet(width=4)).save(tmp_path / "depth_toy.pt")
+    fw = fused.save(tmp_path / "fused_toy.pt")
+    out = lift_poses_with_depth(poses, video, lifter=Lifter(base), depth_weights=dw,
+                                fused_weights=fw, camera_height_mm=600.0, focal_px=640.0)
+    info = out.meta.extra["depth"]
+    assert info["used"] is True and info["frames_read"] == 20
+    assert info["cue_fraction"] > 0
+    assert out.coords.shape[:2] == (20, 1) and np.isfinite(out.coords).all()
+
+
+def test_train_fused_toy_keeps_shapes_and_learns() -> None:
+    from dlc_lifter.nets.fusion import FusedTrainConfig, train_fused
+
+    base = _toy_lifter()
+    cam = Camera.top_view(700.0, 600.0, (400, 400))
+    rng = np.random.default_rng(4)
+    views = []
+    for i in range(3):
+        t = 40
+        world = np.zeros((t, K, 3))
+        world[..., 0] = np.linspace(-40, 50, K)[None] + 5 * i
+        world[..., 2] = 10.0 + 30.0 * (np.arange(t) % 20 >= 10)[:, None]  # "rearing" bouts
+        uv, conf, _ = simulate_tracking(world, cam, rng, noise=TrackingNoise.clean())
+        cues = np.zeros((t, K, N_CUES), np.float32)
+        cues[..., 0] = world[..., 2] / 100.0  # a perfect height cue
+        cues[..., -1] = 1.0
+        views.append(ClipView(world=world, uv=uv, conf=conf, cues=cues, camera=cam,
+                              behaviour=np.full(t, 3), keypoint_set="all"))
+    fused, hist = train_fused(base, views, FusedTrainConfig(steps=30, lr=3e-3, chunk=8,
+                                                            batch=4, modes=("temporal",)))
+    assert fused.n_extra == N_CUES
+    loss = hist["loss"]["temporal"]
+    assert np.mean(loss[-5:]) < np.mean(loss[:5])
+    # untouched modes are the base's, and the base model itself is unchanged
+    p_base, _, _ = base.predict(views[0].uv, views[0].conf, cam, mode="frame")
+    p_frame, _, _ = fused.predict(views[0].uv, views[0].conf, cam, mode="frame",
+                                  extra=views[0].cues)
+    assert np.allclose(p_base, p_frame, atol=1e-4)
