@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 def lift_command(
     poses: Path = typer.Argument(..., help="DLC .h5/.csv, SLEAP .slp/.h5 or NWB pose file."),
     video: Path | None = typer.Option(None, "--video", help="The video the poses come from "
-                                      "(checked; depth from video is not used yet)."),
+                                      "(checked against the poses' frame count)."),
     calibration: Path | None = typer.Option(None, "--calibration",
                                             help="Anipose calibration TOML (world frame)."),
     camera: str | None = typer.Option(None, "--camera", help="Camera name in the calibration."),
@@ -41,6 +41,8 @@ def lift_command(
                                   "are imputed."),
     no_impute: bool = typer.Option(False, "--no-impute", help="Output only the file's own "
                                    "keypoints, not the imputed rest of the catalogue."),
+    depth: bool = typer.Option(False, "--depth", help="With --video: add depth cues from "
+                               "the frames (depth network + fused lifter; experimental)."),
 ) -> None:
     """Lift a 2D pose file to metric 3D and write <stem>_lifted3d.h5 (prints its path)."""
     from dlc_lifter.lift.core import lift_file
@@ -52,7 +54,7 @@ def lift_command(
                         arena_size_mm=arena_size_mm, model=model, destfolder=destfolder,
                         save_as_csv=csv, nwb=nwb, overwrite=overwrite,
                         keypoint_map=keypoint_map, mode=mode, pcutoff=pcutoff,
-                        impute_all=not no_impute)
+                        impute_all=not no_impute, depth=depth)
     except (UnknownKeypointError, ValueError) as exc:
         if isinstance(exc, DLCLifterError):
             raise

@@ -72,6 +72,8 @@ _MODEL = typer.Option(None, "--model", help="Lifting model weights (default: shi
 _KMAP = typer.Option(None, "--keypoint-map", help="YAML mapping your keypoint names to the "
                      "catalogue ('dlc-lifter catalogue').")
 _NWB = typer.Option(False, "--nwb", help="Also write NWB files.")
+_DEPTH = typer.Option(False, "--depth", help="Add depth cues from each video (depth network + "
+                      "fused lifter; experimental).")
 
 
 def register(app: typer.Typer) -> None:
@@ -102,6 +104,7 @@ def register(app: typer.Typer) -> None:
         model: Path = _MODEL,
         keypoint_map: Path = _KMAP,
         nwb: bool = _NWB,
+        depth: bool = _DEPTH,
     ) -> None:
         """Lift every analysed video of a DeepLabCut project to 3D (resumable)."""
         from dlc_lifter.lift.batch import lift_videos
@@ -115,7 +118,7 @@ def register(app: typer.Typer) -> None:
                 **_lift_options(calibration=calibration, camera=camera,
                                 camera_height_mm=camera_height_mm, focal_px=focal_px,
                                 arena_size_mm=arena_size_mm, model=model,
-                                keypoint_map=keypoint_map, nwb=nwb),
+                                keypoint_map=keypoint_map, nwb=nwb, depth=depth),
             )
         _finish(report)
 
@@ -139,6 +142,7 @@ def register(app: typer.Typer) -> None:
         model: Path = _MODEL,
         keypoint_map: Path = _KMAP,
         nwb: bool = _NWB,
+        depth: bool = _DEPTH,
     ) -> None:
         """Lift SLEAP predictions to 3D, with the videos the files name (resumable)."""
         from dlc_lifter.lift.batch import lift_sleap
@@ -151,7 +155,7 @@ def register(app: typer.Typer) -> None:
                 **_lift_options(calibration=calibration, camera=camera,
                                 camera_height_mm=camera_height_mm, focal_px=focal_px,
                                 arena_size_mm=arena_size_mm, model=model,
-                                keypoint_map=keypoint_map, nwb=nwb),
+                                keypoint_map=keypoint_map, nwb=nwb, depth=depth),
             )
         _finish(report)
 

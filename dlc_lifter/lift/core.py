@@ -574,8 +574,7 @@ def _check_video(video: str | Path, poses: Poses) -> tuple[int, int] | None:
             f"The video {video} has {n} frames but the pose file {poses.meta.source} has "
             f"{poses.n_frames} frames (last frame index {int(fi.max()) if len(fi) else -1}); "
             "pass the video the poses were tracked on.")
-    logger.info("Video %s (%d frames) opened; depth fusion from the video is not available "
-                "yet: lifting from keypoints only.", video, n)
+    logger.info("Video %s (%d frames) opened and matches the poses.", video, n)
     return size  # type: ignore[return-value]
 
 
@@ -742,6 +741,7 @@ def lift_file(
     impute_all: bool = True,
     mode: str = "temporal",
     pcutoff: float = 0.6,
+    depth: bool = False,
 ) -> Path:
     """Lift a 2D pose file (DLC, SLEAP, NWB) to 3D and write ``<stem>_lifted3d.h5``.
 
@@ -751,8 +751,8 @@ def lift_file(
         DLC ``.h5``/``.csv``, SLEAP ``.slp``/analysis ``.h5`` or NWB file (never modified).
     video
         The video the poses were tracked on: checked to open and to have as many frames
-        as the poses (depth from video comes later; an unreadable video is warned about
-        and the lift uses keypoints only).
+        as the poses (an unreadable video is warned about and the lift uses keypoints
+        only).
     calibration, camera
         Anipose calibration TOML and camera name: output in its world frame.
     camera_height_mm, focal_px, arena_size_mm
@@ -776,6 +776,11 @@ def lift_file(
         ``temporal`` (default), ``causal`` or ``frame`` network.
     pcutoff
         Keypoints below this likelihood are imputed instead of lifted along their ray.
+    depth
+        With a readable ``video``: also read depth cues from the frames with the depth
+        network and lift with the fused lifter (:mod:`dlc_lifter.lift.depth_path`).
+        Off by default: on held-out renders the fused lifter is not yet better than
+        keypoints-only on rearing frames (``benchmarks/depth.py``).
 
     Returns
     -------
@@ -812,10 +817,19 @@ def lift_file(
             poses.meta.video = str(video)
     lifter = Lifter.load(model, mode=mode, pcutoff=pcutoff)
     size = _image_size(poses, video_size, calibration)
-    poses3d = lift_poses(poses, lifter=lifter, calibration=calibration, camera=camera,
+    camera_kwargs = dict(calibration=calibration, camera=camera,
                          camera_height_mm=camera_height_mm, focal_px=focal_px,
                          arena_size_mm=arena_size_mm, keypoint_map=keypoint_map,
                          image_size=size, impute_all=impute_all)
+    if depth and video_size is not None:
+        from dlc_lifter.lift.depth_path import lift_poses_with_depth
+
+        poses3d = lift_poses_with_depth(poses, video, lifter=lifter, **camera_kwargs)
+    else:
+        if depth:
+            logger.warning("%s: depth fusion needs a readable video; lifting from keypoints "
+                           "only.", src.name)
+        poses3d = lift_poses(poses, lifter=lifter, **camera_kwargs)
     meta = {"units": "mm", "coordinate_frame": poses3d.meta.frame,
             "camera_source": poses3d.meta.extra["camera_source"],
             "camera_estimate": poses3d.meta.extra["camera_estimate"],
