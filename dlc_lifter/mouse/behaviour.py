@@ -46,6 +46,7 @@ from dlc_lifter.mouse.rig import (
     euler_to_matrix,
     get_rig,
     matrix_to_euler,
+    rot_z,
     rotation_between,
     two_link_ik,
 )
@@ -403,34 +404,6 @@ def _blend_weights(labels: np.ndarray, fps: float) -> np.ndarray:
     return w / w.sum(axis=1, keepdims=True)
 
 
-def _rot_z(theta: np.ndarray) -> np.ndarray:
-    c, s = np.cos(theta), np.sin(theta)
-    out = np.zeros(theta.shape + (3, 3))
-    out[..., 0, 0], out[..., 0, 1], out[..., 1, 0], out[..., 1, 1] = c, -s, s, c
-    out[..., 2, 2] = 1.0
-    return out
-
-
-def _fk_partial(rig: MouseRig, pose: np.ndarray, upto: int) -> tuple[np.ndarray, np.ndarray]:
-    """Forward kinematics of bones ``0..upto-1`` only (bones are in topological order)."""
-    root, heading, e = rig.split_pose(pose)
-    local = euler_to_matrix(e[:, :upto])
-    n = len(pose)
-    rot = np.empty((n, upto, 3, 3))
-    pos = np.empty((n, upto, 3))
-    hz = _rot_z(heading)
-    h = rig.bone_rest_heads
-    for j in range(upto):
-        p = rig.bone_parents[j]
-        if p < 0:
-            rot[:, j] = hz @ local[:, j]
-            pos[:, j] = root + hz @ h[j]
-        else:
-            rot[:, j] = rot[:, p] @ local[:, j]
-            pos[:, j] = pos[:, p] + rot[:, p] @ (h[j] - h[p])
-    return rot, pos
-
-
 def _solve_bone(
     rig: MouseRig, j: int, parent_rot: np.ndarray, direction: np.ndarray, euler: np.ndarray
 ) -> np.ndarray:
@@ -575,7 +548,7 @@ def _solve_limbs(
         j = bi[f"{side}_scapula"]
         e[:, j, 1] = 0.2 * ctl["scap"] * np.sin(2 * np.pi * stride_phase + (sgn < 0) * np.pi)
     first_limb = min(bi[LIMBS[limb][0]] for limb in _LIMB_ORDER)
-    rot, pos = _fk_partial(rig, pose, first_limb)
+    rot, pos = rig.forward_kinematics(pose, first_limb)
     rot_full = np.zeros((n, rig.n_bones, 3, 3))
     pos_full = np.zeros((n, rig.n_bones, 3))
     rot_full[:, :first_limb], pos_full[:, :first_limb] = rot, pos
@@ -703,7 +676,7 @@ def _raise_point(
     """
     a, b, c = e_j[:, 0], e_j[:, 1], e_j[:, 2]
     q = np.einsum("nij,nj->ni", euler_to_matrix(np.stack([a, 0 * a, 0 * a], -1)), v_local)
-    m = np.einsum("nj,njk->nk", rot_parent[:, 2, :], _rot_z(c))  # z row of W_parent Rz
+    m = np.einsum("nj,njk->nk", rot_parent[:, 2, :], rot_z(c))  # z row of W_parent Rz
     big_a = m[:, 0] * q[:, 0] + m[:, 2] * q[:, 2]
     big_b = m[:, 0] * q[:, 2] - m[:, 2] * q[:, 0]
     big_c = m[:, 1] * q[:, 1]
@@ -733,7 +706,7 @@ def _fix_head_tail(rig: MouseRig, pose: np.ndarray) -> np.ndarray:
     n = len(pose)
     # head: raise the neck pitch so the nose and the underside of the jaw stay up
     neck, skull = bi["neck"], bi["skull"]
-    rot, pos = _fk_partial(rig, pose, neck + 1)
+    rot, pos = rig.forward_kinematics(pose, neck + 1)
     r_sk = euler_to_matrix(e[:, skull])
     sk_vec = tl[skull] - h[skull]
     jaw = h[skull] + 0.55 * sk_vec + np.array([0.0, 0.0, -4.0])
@@ -742,7 +715,7 @@ def _fix_head_tail(rig: MouseRig, pose: np.ndarray) -> np.ndarray:
         e[:, neck, 1] = _raise_point(rot[:, rig.bone_parents[neck]], pos[:, neck], e[:, neck],
                                      v_local, z_min, lim[neck])
     # tail: base to tip, each bone lifts its own tip above the floor
-    rot, pos = _fk_partial(rig, pose, bi["tail01"])
+    rot, pos = rig.forward_kinematics(pose, bi["tail01"])
     r_par, p_head = rot[:, 0], pos[:, 0] + np.einsum("nij,j->ni", rot[:, 0], h[bi["tail01"]] - h[0])
     for k in range(10):
         j = bi[f"tail{k + 1:02d}"]

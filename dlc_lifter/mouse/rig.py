@@ -157,7 +157,8 @@ def matrix_to_euler(r: np.ndarray) -> np.ndarray:
     return out
 
 
-def _rz(theta: np.ndarray) -> np.ndarray:
+def rot_z(theta: np.ndarray) -> np.ndarray:
+    """Rotation matrices ``(..., 3, 3)`` about world ``z`` by ``theta`` (radians)."""
     c, s = np.cos(theta), np.sin(theta)
     out = np.zeros(np.shape(theta) + (3, 3))
     out[..., 0, 0] = c
@@ -837,28 +838,34 @@ class MouseRig:
         np.clip(e, self.joint_limits[None, :, :, 0], self.joint_limits[None, :, :, 1], out=e)
         return out
 
-    def forward_kinematics(self, pose: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def forward_kinematics(
+        self, pose: np.ndarray, upto: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """World bone rotations and head positions.
 
         Parameters
         ----------
         pose
             ``(N, P)`` pose vectors.
+        upto
+            Only bones ``0..upto-1`` (bones are in topological order, parents first);
+            all bones by default.
 
         Returns
         -------
         rot, head
-            ``(N, n_bones, 3, 3)`` world rotations ``W_j`` and ``(N, n_bones, 3)`` world
-            head positions ``p_j``.
+            ``(N, n, 3, 3)`` world rotations ``W_j`` and ``(N, n, 3)`` world head
+            positions ``p_j`` of the first ``n = upto or n_bones`` bones.
         """
+        n_bones = self.n_bones if upto is None else int(upto)
         root, heading, e = self.split_pose(pose)
-        local = euler_to_matrix(e)
+        local = euler_to_matrix(e[:, :n_bones])
         n = len(root)
-        rot = np.empty((n, self.n_bones, 3, 3))
-        pos = np.empty((n, self.n_bones, 3))
-        hz = _rz(heading)
+        rot = np.empty((n, n_bones, 3, 3))
+        pos = np.empty((n, n_bones, 3))
+        hz = rot_z(heading)
         h = self.bone_rest_heads
-        for j, p in enumerate(self.bone_parents):
+        for j, p in enumerate(self.bone_parents[:n_bones]):
             if p < 0:
                 rot[:, j] = hz @ local[:, j]
                 pos[:, j] = root + hz @ h[j]
