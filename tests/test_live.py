@@ -323,3 +323,188 @@ def test_import_does_not_import_dlclive() -> None:
             "assert 'torch' not in sys.modules, 'torch imported'; "
             "assert callable(m.processor_class)")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+# ----------------------------------------------------------------------------- depth
+DEPTH_FRAMES = 90  # more than the causal network's receptive field (81)
+DEPTH_SIZE = (256, 256)
+
+
+@dataclass
+class DepthClip:
+    uv: np.ndarray  # (T, 4, 2)
+    conf: np.ndarray  # (T, 4)
+    camera: Camera
+    video: str
+    frames: list  # decoded RGB frames of the video, as the offline path reads them
+    offline: Poses  # lift_poses_with_depth(..., mode="causal") of the video
+
+    def pose(self, i: int) -> np.ndarray:
+        return np.concatenate([self.uv[i], self.conf[i][:, None]], axis=1)
+
+    @property
+    def px_per_mm(self) -> float:
+        return float(self.offline.meta.extra["depth"]["px_per_mm"][0])
+
+
+@pytest.fixture(scope="module")
+def depth_clip(tmp_path_factory) -> DepthClip:
+    """A short rendered clip (fast renderer) written to a tiny video, lifted offline."""
+    import cv2
+
+    from dlc_lifter.io import open_video
+    from dlc_lifter.lift import Lifter
+    from dlc_lifter.lift.core import CameraChoice
+    from dlc_lifter.lift.depth_path import lift_poses_with_depth
+    from dlc_lifter.nets.fusion import render_clips
+
+    clip = render_clips(1, DEPTH_FRAMES, seed=3, resolution=DEPTH_SIZE)[0]
+    idx = catalogue_index(list(KEYPOINT_SETS["openfield"]))
+    world = clip.world[:, idx].reshape(-1, 3)
+    uv = clip.camera.project(world).reshape(DEPTH_FRAMES, len(idx), 2)
+    uv = uv + np.random.default_rng(0).normal(0.0, 1.0, uv.shape)  # tracking noise
+    conf = np.full(uv.shape[:2], 0.95)
+    conf[20:23, 3] = 0.1  # tail base lost for a few frames
+    conf[50] = 0.05  # nothing tracked: no crop, no pose
+    video = tmp_path_factory.mktemp("depth") / "clip.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), FPS, DEPTH_SIZE)
+    assert writer.isOpened()
+    for f in clip.rgb:
+        writer.write(cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
+    writer.release()
+    with open_video(video) as reader:
+        frames = list(reader)
+    assert len(frames) == DEPTH_FRAMES
+    poses = Poses(coords=uv[:, None], confidence=conf[:, None], keypoints=DLC_NAMES,
+                  meta=PoseMetadata(fps=FPS, image_size=DEPTH_SIZE))
+    offline = lift_poses_with_depth(
+        poses, video, lifter=Lifter.load(mode="causal"),
+        camera_choice=CameraChoice(clip.camera, "camera-floor", "given"))
+    assert offline.meta.extra["depth"]["used"]
+    return DepthClip(uv=uv, conf=conf, camera=clip.camera, video=str(video), frames=frames,
+                     offline=offline)
+
+
+def test_depth_step_equals_offline_causal_fused_lift(depth_clip: DepthClip) -> None:
+    dc = depth_clip
+    ll = LiveLifter(dc.camera, DLC_NAMES, features=False, depth=True,
+                    px_per_mm=dc.px_per_mm)
+    results = [ll.step(dc.pose(i), dc.frames[i]) for i in range(DEPTH_FRAMES)]
+    assert ll.keypoints_out == list(dc.offline.keypoints)
+    live3d = np.stack([r.pose_3d for r in results])
+    np.testing.assert_allclose(live3d, dc.offline.coords[:, 0], atol=1e-3, rtol=0,
+                               equal_nan=True)
+    used = np.array([r.depth_used for r in results])
+    assert used.sum() == DEPTH_FRAMES - 1 and not used[50]  # frame 50: nothing tracked
+    assert np.isnan(live3d[50]).all() and np.isfinite(np.delete(live3d, 50, 0)).all()
+    # the depth path is really taken: keypoints-only streaming gives something else
+    kp = LiveLifter(dc.camera, DLC_NAMES, features=False)
+    kp3d = np.stack([kp.step(dc.pose(i), dc.frames[i]).pose_3d for i in range(DEPTH_FRAMES)])
+    assert np.nanmax(np.abs(kp3d - live3d)) > 1.0
+
+
+def test_depth_frames_without_image_fall_back_to_keypoints(depth_clip: DepthClip,
+                                                           caplog) -> None:
+    """No image: that frame gets no cues (available = 0), as the offline path does for
+    frames without a crop; the stream goes on and equals the offline lift of those cues."""
+    from dlc_lifter.lift.depth_path import load_depth_models, video_depth_cues
+    from dlc_lifter.mouse.catalogue import catalogue_index as cidx
+
+    dc = depth_clip
+    no_image = set(range(30, 40)) | {70}
+    ll = LiveLifter(dc.camera, DLC_NAMES, features=False, depth=True,
+                    px_per_mm=dc.px_per_mm)
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter.analysis.live"):
+        results = [ll.step(dc.pose(i), None if i in no_image else dc.frames[i])
+                   for i in range(DEPTH_FRAMES)]
+    assert caplog.text.count("without an image") == 1  # said once
+    assert caplog.text.count("no crop") == 1  # frame 50
+    used = np.array([r.depth_used for r in results])
+    assert not used[sorted(no_image)].any() and used[:30].all() and used[40:50].all()
+    # offline reference: the depth path's cues, dropped on those frames, causal fused lift
+    depth_model, fused = load_depth_models()
+    idx = cidx(list(KEYPOINT_SETS["openfield"]))
+    uv_cat = np.full((DEPTH_FRAMES, 1, len(CATALOGUE), 2), np.nan)
+    c_cat = np.full((DEPTH_FRAMES, 1, len(CATALOGUE)), np.nan)
+    uv_cat[:, 0, idx], c_cat[:, 0, idx] = dc.uv, dc.conf
+    vd = video_depth_cues(dc.video, uv_cat, c_cat, np.arange(DEPTH_FRAMES),
+                          depth_model=depth_model, pair_length_mm=fused.pair_length_mm)
+    assert vd.px_per_mm[0] == pytest.approx(dc.px_per_mm)
+    cues = vd.cues[:, 0].copy()
+    cues[sorted(no_image)] = 0.0
+    ref, _, _ = fused.predict(uv_cat[:, 0], c_cat[:, 0], dc.camera, mode="causal",
+                              pcutoff=0.6, extra=cues)
+    cat = [CATALOGUE.index(n) for n in ll.catalogue_names]
+    live3d = np.stack([r.pose_3d for r in results])
+    np.testing.assert_allclose(live3d, ref[:, cat], atol=1e-3, rtol=0, equal_nan=True)
+    assert np.abs(live3d[35] - dc.offline.coords[35, 0]).max() > 1e-3  # cues were dropped
+
+
+def test_depth_scale_is_estimated_from_the_first_frames(depth_clip: DepthClip) -> None:
+    dc = depth_clip
+    ll = LiveLifter(dc.camera, DLC_NAMES, features=False, depth=True,
+                    scale_frames=DEPTH_FRAMES)
+    assert ll.px_per_mm is None  # nothing seen yet
+    ll.step(dc.pose(0), dc.frames[0])
+    first = ll.px_per_mm
+    assert first is not None and first == pytest.approx(dc.px_per_mm, rel=0.2)
+    for i in range(1, DEPTH_FRAMES):
+        ll.step(dc.pose(i), dc.frames[i])
+    # over the same frames, the estimate is the offline path's (whole-file) one
+    assert ll.px_per_mm == pytest.approx(dc.px_per_mm, rel=1e-12)
+    ll.reset()
+    assert ll.px_per_mm is None
+    # BGR and grey frames are read too (same grey conversion, so the same cues)
+    bgr = LiveLifter(dc.camera, DLC_NAMES, features=False, depth=True,
+                     px_per_mm=dc.px_per_mm, image_color="bgr")
+    rgb = LiveLifter(dc.camera, DLC_NAMES, features=False, depth=True,
+                     px_per_mm=dc.px_per_mm)
+    for i in range(5):
+        a = bgr.step(dc.pose(i), np.ascontiguousarray(dc.frames[i][..., ::-1]))
+        b = rgb.step(dc.pose(i), dc.frames[i])
+        np.testing.assert_allclose(a.pose_3d, b.pose_3d, atol=1e-3)
+    grey = LiveLifter(dc.camera, DLC_NAMES, features=False, depth=True,
+                      px_per_mm=dc.px_per_mm)
+    assert grey.step(dc.pose(0), dc.frames[0].mean(-1).astype(np.uint8)).depth_used
+
+
+def test_depth_arguments_and_missing_weights(depth_clip: DepthClip, tmp_path) -> None:
+    from dlc_lifter.nets.lifter import ModelLoadError
+
+    dc = depth_clip
+    with pytest.raises(ModelLoadError):
+        LiveLifter(dc.camera, DLC_NAMES, depth=True, depth_weights=tmp_path / "none.pt")
+    with pytest.raises(DLCLifterError, match="image_color"):
+        LiveLifter(dc.camera, DLC_NAMES, depth=True, image_color="hsv")
+    with pytest.raises(DLCLifterError, match="px_per_mm"):
+        LiveLifter(dc.camera, DLC_NAMES, depth=True, px_per_mm=-1.0)
+    # depth off: an image changes nothing
+    a = LiveLifter(dc.camera, DLC_NAMES, features=False)
+    b = LiveLifter(dc.camera, DLC_NAMES, features=False)
+    for i in range(3):
+        ra, rb = a.step(dc.pose(i), dc.frames[i]), b.step(dc.pose(i))
+        assert not ra.depth_used
+        np.testing.assert_array_equal(ra.pose_3d, rb.pose_3d)
+
+
+def test_processor_with_depth(depth_clip: DepthClip, processor_cls, tmp_path) -> None:
+    dc = depth_clip
+    proc = processor_cls(keypoint_names=DLC_NAMES, camera=dc.camera, fps=FPS, depth=True,
+                         px_per_mm=dc.px_per_mm, image_color="rgb", features=False)
+    for i in range(DEPTH_FRAMES):
+        pose = dc.pose(i)
+        assert proc.process(pose, frame_time=i / FPS, image=dc.frames[i]) is pose
+    np.testing.assert_allclose(proc.poses_3d, dc.offline.coords[:, 0], atol=1e-3,
+                               equal_nan=True)
+    npz = tmp_path / "live3d.npz"
+    assert proc.save(str(npz)) == 1
+    with np.load(npz) as z:
+        assert z["depth_used"].sum() == DEPTH_FRAMES - 1
+    assert proc.to_poses().meta.extra["depth"]["px_per_mm"] == pytest.approx(dc.px_per_mm)
+    # warm-up (camera estimated from the first poses): their images are kept and used
+    w, h = DEPTH_SIZE
+    warm = processor_cls(keypoint_names=DLC_NAMES, image_size=(w, h), warmup_frames=20,
+                         features=False, depth=True, image_color="rgb")
+    for i in range(25):
+        warm.process(dc.pose(i), image=dc.frames[i])
+    assert warm.n_frames == 25 and all(warm._depth_used)

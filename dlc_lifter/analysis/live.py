@@ -33,6 +33,17 @@ DLC-Live GUI, which lists the ``Processor`` subclasses of a module, or calls its
 importing this module does not import ``dlclive``; :func:`processor_class` builds it
 explicitly. To use it from the DLC-Live GUI, put a file in its processor folder holding
 ``from dlc_lifter.analysis.live import get_available_processors``.
+
+With depth (``LiveLifter(..., depth=True)``, processor ``depth=True``), each
+:meth:`LiveLifter.step` given the camera frame crops the mouse from its 2D keypoints (the
+crop geometry of the offline depth path, :mod:`dlc_lifter.lift.depth_path`), runs the
+depth network on that one crop, samples the depth cues at the keypoints and runs the fused
+lifter's causal network one step: the output equals the offline causal fused lift
+(``lift_poses_with_depth(..., mode="causal")``) of the same frames at the same image
+scale. Frames without an image, or whose crop cannot be placed, are lifted without cues
+(the fused lifter with ``available = 0``, exactly what the offline path does for them).
+DLC-Live does not hand the frame to processors: pass it through ``get_pose``, e.g.
+``dlc_live.get_pose(frame, frame_time=t, image=frame)``.
 """
 
 from __future__ import annotations
@@ -84,7 +95,9 @@ PROCESSOR_NAME = "dlc-lifter 3D"
 #: One line for the DLC-Live GUI.
 PROCESSOR_DESCRIPTION = ("Lifts each 2D pose to metric 3D (mm) with dlc-lifter's causal "
                          "network and computes live 3D features (speed, heights, body "
-                         "pitch, bend); returns the 2D pose unchanged.")
+                         "pitch, bend); with depth=True also reads depth cues from the "
+                         "frame (get_pose(frame, image=frame)); returns the 2D pose "
+                         "unchanged.")
 #: Constructor parameters of :data:`LiftProcessor`, in the DLC-Live GUI's format.
 PROCESSOR_PARAMS: dict[str, dict[str, Any]] = {
     "keypoint_names": {
@@ -130,6 +143,21 @@ PROCESSOR_PARAMS: dict[str, dict[str, Any]] = {
         "description": "YAML mapping 'your_name: catalogue_name' for unusual names."},
     "overwrite": {"type": "bool", "default": False,
                   "description": "Let save() replace existing files."},
+    "depth": {
+        "type": "bool", "default": False,
+        "description": "Also read depth cues from the camera frame (passed to get_pose as "
+                       "image=frame) with the depth network and lift with the fused lifter."},
+    "depth_weights": {"type": "str", "default": None,
+                      "description": "Depth-network weights (.pt); default the shipped ones."},
+    "fused_weights": {"type": "str", "default": None,
+                      "description": "Fused-lifter weights (.pt); default the shipped ones."},
+    "px_per_mm": {
+        "type": "float", "default": None,
+        "description": "Image scale of the animal (px/mm) for the depth crops; default "
+                       "estimated from the first scale_frames poses."},
+    "image_color": {"type": "str", "default": "bgr",
+                    "description": "Channel order of colour frames: bgr (OpenCV cameras, "
+                                   "DLC-Live) or rgb."},
 }
 
 _SPEED_LABELS = ("head", "tail_base")
@@ -390,7 +418,10 @@ class LiveResult:
         ``(K_out,)`` bool: keypoint not tracked (or below ``pcutoff``), placed from the
         body instead of its camera ray.
     latency_s
-        Wall time of the step (lifting and features).
+        Wall time of the step (depth, lifting and features).
+    depth_used
+        Depth cues from the image were used for this frame (``depth=True``, an image
+        given and the crop placed).
     """
 
     pose_3d: np.ndarray
@@ -399,6 +430,7 @@ class LiveResult:
     features_frame: int | None = None
     imputed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     latency_s: float = 0.0
+    depth_used: bool = False
 
 
 def _load_lifter(model: str | Path | Lifter | None, pcutoff: float) -> Lifter:
@@ -407,6 +439,72 @@ def _load_lifter(model: str | Path | Lifter | None, pcutoff: float) -> Lifter:
     if isinstance(model, Lifter):
         return Lifter(model.model, mode="causal", pcutoff=pcutoff)
     return Lifter.load(model, mode="causal", pcutoff=pcutoff)
+
+
+#: Grey weights of RGB / BGR frames (those of the offline depth path).
+_GRAY_WEIGHTS = {"rgb": (0.299, 0.587, 0.114), "bgr": (0.114, 0.587, 0.299)}
+
+
+class _FusedStream:
+    """One causal step of the fused lifter (keypoints + per-keypoint cue channels).
+
+    What :class:`~dlc_lifter.lift.core.LiftStream` does for keypoints only, with the
+    ``extra`` channels of :func:`~dlc_lifter.nets.lifter.frame_features`: a ring buffer of
+    the last ``receptive_field`` feature rows (the first frame replicated into the past)
+    and only the frames the newest output depends on computed
+    (:meth:`~dlc_lifter.nets.lifter.LifterNet.infer_last`).
+    """
+
+    def __init__(self, model: Any, camera: Camera, pcutoff: float) -> None:
+        import torch
+
+        self.model = model
+        self.camera = camera
+        self.pcutoff = float(pcutoff)
+        self.net = model.net("causal")
+        if not self.net.causal and self.net.receptive_field > 1:
+            raise DLCLifterError("The fused lifter has no causal network for live use.")
+        self._torch = torch
+        self._rf = self.net.receptive_field
+        self._plan = self.net.last_plan()
+        folded = getattr(self.net, "_folded", None)
+        self._folded = folded() if callable(folded) and not self.net.training else None
+        self._centre = np.asarray(camera.centre, dtype=np.float64)
+        self.imputed = np.zeros(0, bool)
+        self.reset()
+
+    def reset(self) -> None:
+        self._buf: Any = None
+        self._heading: float | None = None
+
+    def step(self, uv_cat: np.ndarray, c_cat: np.ndarray, cues: np.ndarray | None
+             ) -> np.ndarray:
+        """``(K, 2)`` / ``(K,)`` catalogue-ordered keypoints (NaN / 0 where missing) and
+        ``(K, n_extra)`` cues (``None``: no cues) -> ``(K, 3)`` mm."""
+        from dlc_lifter.nets.lifter import floor_points, frame_features
+
+        floor = floor_points(uv_cat[None], self.camera)
+        c = c_cat[None]
+        obs = np.isfinite(floor).all(-1) & (c >= self.pcutoff)
+        feats, geo = frame_features(floor, c, obs, self._centre,
+                                    extra=None if cues is None else cues[None],
+                                    n_extra=self.model.n_extra, start_heading=self._heading)
+        if geo.valid[0]:
+            self._heading = float(math.atan2(geo.rot[0, 0, 1], geo.rot[0, 0, 0]))
+        torch = self._torch
+        x = torch.from_numpy(feats)  # (1, C)
+        if self._buf is None:
+            self._buf = x.expand(self._rf, -1).clone()
+        else:
+            self._buf = torch.cat([self._buf[1:], x], 0)
+        if self._folded is None:
+            with torch.inference_mode():
+                out = self.net(self._buf.T.unsqueeze(0))[0, :, -1].numpy()[None]
+        else:
+            out = self.net.infer_last(self._buf, self._folded, self._plan).numpy()[None]
+        pts, _ = self.model.decode(out, geo)
+        self.imputed = ~geo.observed[0] & geo.valid[0]
+        return pts[0]
 
 
 class LiveLifter:
@@ -423,7 +521,7 @@ class LiveLifter:
         Names of the 2D keypoints, in the order of the rows of every pose.
     model
         Weights file, a loaded :class:`~dlc_lifter.lift.Lifter`, or ``None`` for the
-        shipped model.
+        shipped model (the keypoints-only lifter).
     features
         Compute :class:`StreamingFeatures` on every step.
     fps, window, feature_delay
@@ -437,13 +535,31 @@ class LiveLifter:
     impute_all
         Also output the catalogue keypoints that are not tracked (imputed), after the
         tracked ones, as :func:`~dlc_lifter.lift.lift_poses` does.
+    depth
+        Lift with depth cues read from the image given to :meth:`step` (depth network on a
+        crop around the mouse, fused lifter); frames without an image or crop are lifted
+        without cues. Needs torch, the depth network and the fused lifter.
+    depth_weights, fused_weights
+        Weights of the depth network and the fused lifter (default: shipped; see
+        :func:`~dlc_lifter.lift.depth_path.load_depth_models`).
+    px_per_mm
+        Image scale of the animal (pixels per mm) that sizes the crops. Default: estimated
+        from the tracked keypoints of the first ``scale_frames`` frames as the offline
+        path does over a whole file
+        (:func:`~dlc_lifter.nets.depth.px_per_mm_from_keypoints`), then fixed; until a
+        keypoint pair has been seen, the camera's scale at the floor.
+    scale_frames
+        Frames the image scale is estimated from (when ``px_per_mm`` is not given).
+    image_color
+        Channel order of colour images: ``rgb`` (:func:`dlc_lifter.io.open_video`) or
+        ``bgr`` (OpenCV cameras). Grey ``(H, W)`` images are accepted too.
 
     Raises
     ------
     UnknownKeypointError
         When a keypoint name maps to nothing (give ``keypoint_map``).
     ModelLoadError
-        When the weights cannot be loaded.
+        When the weights (with ``depth``: also the depth weights) cannot be loaded.
     """
 
     def __init__(
@@ -459,6 +575,12 @@ class LiveLifter:
         pcutoff: float = 0.6,
         keypoint_map: Mapping[str, str | None] | None = None,
         impute_all: bool = True,
+        depth: bool = False,
+        depth_weights: str | Path | None = None,
+        fused_weights: str | Path | None = None,
+        px_per_mm: float | None = None,
+        scale_frames: int = 30,
+        image_color: str = "rgb",
     ) -> None:
         from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index, map_keypoints
 
@@ -485,24 +607,59 @@ class LiveLifter:
         """Catalogue name of every output keypoint."""
         self._user_rows = np.array([self.keypoint_names.index(k) for k in tracked],
                                    dtype=np.int64)
+        self._cat_idx = np.array(cat_idx, dtype=np.int64)
         cmap = {k: mapped.get(k, k) for k in self.keypoints_out}
         self.feature_stream: StreamingFeatures | None = (
             StreamingFeatures(self.keypoints_out, fps=fps, window=window,
                               delay=feature_delay, keypoint_map=cmap) if features else None)
         self._frame = 0
         self._warned_image = False
+        # ---- depth
+        self.depth = bool(depth)
+        if image_color not in _GRAY_WEIGHTS:
+            raise DLCLifterError(f"image_color must be 'rgb' or 'bgr'; got {image_color!r}.")
+        self.image_color = image_color
+        self._gray_w = np.asarray(_GRAY_WEIGHTS[image_color], dtype=np.float32)
+        if px_per_mm is not None and not (np.isfinite(px_per_mm) and px_per_mm > 0):
+            raise DLCLifterError(f"px_per_mm must be a positive number; got {px_per_mm}.")
+        self._ppm_given = None if px_per_mm is None else float(px_per_mm)
+        self.scale_frames = max(1, int(scale_frames))
+        self.depth_model: Any = None
+        self.fused_model: Any = None
+        self._fused: _FusedStream | None = None
+        if self.depth:
+            from dlc_lifter.lift.depth_path import load_depth_models
+
+            self.depth_model, self.fused_model = load_depth_models(depth_weights, fused_weights)
+            self._fused = _FusedStream(self.fused_model, camera, self.lifter.pcutoff)
+        self._warned = {"no_image": False, "no_crop": False, "bad_image": False}
+        self._reset_scale()
 
     @property
     def n_keypoints(self) -> int:
         """Number of 2D keypoints expected per pose."""
         return len(self.keypoint_names)
 
+    @property
+    def px_per_mm(self) -> float | None:
+        """Image scale (px/mm) the depth crops use now (``None`` without depth)."""
+        return self._ppm if self.depth else None
+
     def reset(self) -> None:
         """Forget the past (start of a new recording)."""
         self._stream.reset()
+        if self._fused is not None:
+            self._fused.reset()
         if self.feature_stream is not None:
             self.feature_stream.reset()
         self._frame = 0
+        self._reset_scale()
+
+    def _reset_scale(self) -> None:
+        self._ppm: float | None = self._ppm_given
+        self._ppm_fixed = self._ppm_given is not None
+        self._scale_uv: list[np.ndarray] = []
+        self._scale_c: list[np.ndarray] = []
 
     def _split(self, pose_2d: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         p = np.asarray(pose_2d, dtype=np.float64)
@@ -515,6 +672,85 @@ class LiveLifter:
                 f"{p.shape}.")
         return p[:, :2], (p[:, 2] if p.shape[1] == 3 else None)
 
+    # ------------------------------------------------------------------ depth
+    def _catalogue(self, uv: np.ndarray, conf: np.ndarray | None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """Catalogue-ordered ``(K, 2)`` pixels (NaN elsewhere) and ``(K,)`` likelihoods
+        (0 elsewhere), as :class:`~dlc_lifter.lift.core.LiftStream` builds them."""
+        from dlc_lifter.mouse.catalogue import CATALOGUE
+
+        k = len(CATALOGUE)
+        c = (np.where(np.isfinite(uv).all(-1), 1.0, 0.0) if conf is None
+             else np.nan_to_num(np.asarray(conf, dtype=np.float64), nan=0.0))
+        uv_cat = np.full((k, 2), np.nan)
+        c_cat = np.zeros(k)
+        uv_cat[self._cat_idx] = uv[self._user_rows]
+        c_cat[self._cat_idx] = c[self._user_rows]
+        return uv_cat, c_cat
+
+    def _scale(self, uv_cat: np.ndarray, c_cat: np.ndarray) -> float:
+        """The image scale: given, else estimated from the first ``scale_frames`` frames."""
+        if self._ppm_fixed:
+            assert self._ppm is not None
+            return self._ppm
+        from dlc_lifter.nets.depth import px_per_mm_from_keypoints
+
+        self._scale_uv.append(uv_cat)
+        self._scale_c.append(c_cat)
+        ppm = px_per_mm_from_keypoints(np.stack(self._scale_uv), np.stack(self._scale_c),
+                                       self.fused_model.pair_length_mm,
+                                       pcutoff=self.lifter.pcutoff)
+        if np.isfinite(ppm) and ppm > 0:
+            self._ppm = float(ppm)
+            if len(self._scale_uv) >= self.scale_frames:
+                self._ppm_fixed = True
+                self._scale_uv, self._scale_c = [], []
+                logger.info("LiveLifter: image scale %.3f px/mm from the first %d frames.",
+                            self._ppm, self.scale_frames)
+        elif self._ppm is None:  # no keypoint pair yet: the camera's scale near the floor
+            self._ppm = float(self.camera.fx / max(self.camera.height_mm - 20.0, 50.0))
+        return self._ppm
+
+    def _warn_once(self, key: str, msg: str, *args: Any) -> None:
+        if not self._warned[key]:
+            logger.warning(msg, *args)
+            self._warned[key] = True
+
+    def _cues(self, uv_cat: np.ndarray, c_cat: np.ndarray, image: np.ndarray | None
+              ) -> np.ndarray | None:
+        """Depth cues ``(K, N_CUES)`` of one frame, or ``None`` (no image, no crop)."""
+        from dlc_lifter.nets.depth import crop_from_keypoints, crop_images
+        from dlc_lifter.nets.fusion import sample_cues
+
+        ppm = self._scale(uv_cat, c_cat)
+        if image is None:
+            self._warn_once("no_image", "LiveLifter: frame %d came without an image; frames "
+                            "without one are lifted without depth cues (keypoints only). "
+                            "Said once.", self._frame)
+            return None
+        img = np.asarray(image)
+        if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[2] not in (1, 3)):
+            self._warn_once("bad_image", "LiveLifter: images must be (H, W) or (H, W, 3); got "
+                            "%s. Such frames are lifted without depth cues. Said once.",
+                            img.shape)
+            return None
+        dm = self.depth_model
+        crop = crop_from_keypoints(uv_cat, c_cat, ppm, pcutoff=self.lifter.pcutoff,
+                                   crop_mm=dm.crop_mm, size=dm.crop_size)
+        if crop is None:
+            self._warn_once("no_crop", "LiveLifter: no body keypoint above the likelihood "
+                            "cutoff in frame %d, so no crop for the depth network; such "
+                            "frames are lifted without depth cues (keypoints only). Said "
+                            "once.", self._frame)
+            return None
+        patch = crop_images(img, [crop])[0].astype(np.float32)
+        gray = patch @ self._gray_w if patch.ndim == 3 and patch.shape[2] == 3 else (
+            patch.reshape(patch.shape[:2]))
+        h, m = dm.predict(gray[None], batch=1)
+        obs = np.isfinite(uv_cat).all(-1) & (c_cat >= self.lifter.pcutoff)
+        return sample_cues(h, m, [crop], uv_cat[None], observed=obs[None])[0]
+
+    # ------------------------------------------------------------------ step
     def step(self, pose_2d: np.ndarray, image: np.ndarray | None = None, *,
              time_s: float | None = None) -> LiveResult:
         """Lift one frame.
@@ -525,8 +761,8 @@ class LiveLifter:
             ``(K, 2)`` pixels or ``(K, 3)`` with the likelihood (DLC-Live's pose), NaN
             where missing.
         image
-            The camera frame. The package has no depth-from-image model yet, so it is
-            not used (lifting is from keypoints only).
+            The camera frame, ``(H, W, 3)`` (see ``image_color``) or ``(H, W)``. Used with
+            ``depth=True`` (depth cues); ignored otherwise.
         time_s
             Time of the frame for the features; default ``frame / fps``.
 
@@ -535,14 +771,23 @@ class LiveLifter:
         LiveResult
         """
         t0 = time.perf_counter()
-        if image is not None and not self._warned_image:
-            logger.info("LiveLifter: no depth-from-image model in this package; lifting "
-                        "from keypoints only (the image is not used).")
-            self._warned_image = True
         uv, conf = self._split(pose_2d)
-        pts = self._stream.step(uv, conf)
+        depth_used = False
+        if self._fused is not None:
+            uv_cat, c_cat = self._catalogue(uv, conf)
+            cues = self._cues(uv_cat, c_cat, image)
+            depth_used = cues is not None
+            pts = self._fused.step(uv_cat, c_cat, cues)
+            imputed_cat = self._fused.imputed
+        else:
+            if image is not None and not self._warned_image:
+                logger.info("LiveLifter: depth=False, so the image is not used (lifting from "
+                            "keypoints only); pass depth=True to read depth cues from it.")
+                self._warned_image = True
+            pts = self._stream.step(uv, conf)
+            imputed_cat = self._stream.imputed
         pose_3d = pts[self._out_idx]
-        imputed = self._stream.imputed[self._out_idx].copy()
+        imputed = imputed_cat[self._out_idx].copy()
         feats: dict[str, float] = {}
         feats_frame: int | None = None
         if self.feature_stream is not None:
@@ -551,7 +796,7 @@ class LiveLifter:
                 feats_frame = self._frame - self.feature_stream.delay
         res = LiveResult(pose_3d=pose_3d, features=feats, frame=self._frame,
                          features_frame=feats_frame, imputed=imputed,
-                         latency_s=time.perf_counter() - t0)
+                         latency_s=time.perf_counter() - t0, depth_used=depth_used)
         self._frame += 1
         return res
 
@@ -612,6 +857,11 @@ class _LiftProcessorImpl:
         warmup_frames: int = 30,
         keypoint_map: str | Path | Mapping[str, str | None] | None = None,
         overwrite: bool = False,
+        depth: bool = False,
+        depth_weights: str | Path | None = None,
+        fused_weights: str | Path | None = None,
+        px_per_mm: float | None = None,
+        image_color: str = "bgr",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -634,16 +884,28 @@ class _LiftProcessorImpl:
         else:
             self.keypoint_map = load_mapping(keypoint_map)
         self.lifter = _load_lifter(model_path, pcutoff)
+        self.depth = bool(depth)
+        self.depth_weights = None if depth_weights in (None, "") else str(depth_weights)
+        self.fused_weights = None if fused_weights in (None, "") else str(fused_weights)
+        self.px_per_mm = None if px_per_mm in (None, "") else float(px_per_mm)
+        if image_color not in _GRAY_WEIGHTS:
+            raise DLCLifterError(f"image_color must be 'rgb' or 'bgr'; got {image_color!r}.")
+        self.image_color = image_color
+        if self.depth:  # fail at set-up, not in the live loop, when the weights are missing
+            from dlc_lifter.lift.depth_path import load_depth_models
+
+            load_depth_models(self.depth_weights, self.fused_weights)
         self.camera_source = "given" if isinstance(camera, Camera) else None
         self.camera_details: dict[str, Any] = {}
         self.live: LiveLifter | None = None
-        self._pending: list[tuple[np.ndarray, float | None]] = []
+        self._pending: list[tuple[np.ndarray, float | None, np.ndarray | None]] = []
         self._poses3d: list[np.ndarray] = []
         self._likelihood: list[np.ndarray] = []
         self._imputed: list[np.ndarray] = []
         self._times: list[float] = []
         self._features: list[tuple[int, dict[str, float]]] = []
         self._latency: list[float] = []
+        self._depth_used: list[bool] = []
         self._error_logged = False
         self.last_result: LiveResult | None = None
         """The :class:`LiveResult` of the newest frame lifted."""
@@ -663,7 +925,10 @@ class _LiftProcessorImpl:
         self.camera = camera
         self.live = LiveLifter(camera, self.keypoint_names, self.lifter, self.features_on,
                                fps=self.fps, window=self.window,
-                               pcutoff=self.lifter.pcutoff, keypoint_map=self.keypoint_map)
+                               pcutoff=self.lifter.pcutoff, keypoint_map=self.keypoint_map,
+                               depth=self.depth, depth_weights=self.depth_weights,
+                               fused_weights=self.fused_weights, px_per_mm=self.px_per_mm,
+                               image_color=self.image_color)
         logger.info("LiftProcessor: camera %r (%s).", camera, self.camera_source)
 
     def _resolve(self, poses: np.ndarray, size: tuple[int, int]) -> None:
@@ -688,7 +953,7 @@ class _LiftProcessorImpl:
         self._start(choice.camera)
 
     def _try_warmup(self) -> None:
-        poses = np.stack([p for p, _ in self._pending])
+        poses = np.stack([p for p, _, _ in self._pending])
         try:
             self._resolve(poses, self.image_size or (0, 0))
         except DLCLifterError as exc:
@@ -696,18 +961,20 @@ class _LiftProcessorImpl:
                            "(%s); collecting more.", len(poses), exc)
             return
         pending, self._pending = self._pending, []
-        for pose, t in pending:  # catch up: lift the frames collected so far
-            self._lift(pose, t)
+        for pose, t, image in pending:  # catch up: lift the frames collected so far
+            self._lift(pose, t, image)
 
     # ------------------------------------------------------------------ frames
-    def _lift(self, pose: np.ndarray, frame_time: float | None) -> None:
+    def _lift(self, pose: np.ndarray, frame_time: float | None,
+              image: np.ndarray | None = None) -> None:
         assert self.live is not None
-        res = self.live.step(pose)
+        res = self.live.step(pose, image)
         self._poses3d.append(res.pose_3d)
         self._imputed.append(res.imputed)
         self._likelihood.append(self.live.likelihood(pose))
         self._times.append(np.nan if frame_time is None else float(frame_time))
         self._latency.append(res.latency_s)
+        self._depth_used.append(res.depth_used)
         if res.features_frame is not None:
             self._features.append((res.features_frame, res.features))
         self.last_result = res
@@ -721,7 +988,9 @@ class _LiftProcessorImpl:
             ``(K, 3)`` array of ``x, y, likelihood`` (DLC-Live's pose; ``(1, K, 3)`` is
             accepted too).
         **kwargs
-            DLC-Live's extra arguments; ``frame_time`` is stored when given.
+            DLC-Live's extra arguments (those given to ``DLCLive.get_pose``):
+            ``frame_time`` is stored when given; ``image``, the camera frame, is read for
+            depth cues with ``depth=True`` (``dlc_live.get_pose(frame, image=frame)``).
 
         Returns
         -------
@@ -738,13 +1007,15 @@ class _LiftProcessorImpl:
                     f"{len(self.keypoint_names)} keypoints ({', '.join(self.keypoint_names)})"
                     ", shape (K, 3).")
             ft = kwargs.get("frame_time")
+            image = kwargs.get("image") if self.depth else None
             if self.live is None:
-                self._pending.append((p.copy(), ft))
+                self._pending.append((p.copy(), ft, None if image is None
+                                      else np.array(image, copy=True)))
                 if len(self._pending) >= self.warmup_frames and (
                         len(self._pending) % self.warmup_frames == 0):
                     self._try_warmup()
             else:
-                self._lift(p, ft)
+                self._lift(p, ft, image)
         except DLCLifterError as exc:  # never break the live loop; say it once
             if not self._error_logged:
                 logger.error("LiftProcessor: %s", exc)
@@ -789,16 +1060,28 @@ class _LiftProcessorImpl:
             extra={"camera": self.camera.as_dict(), "camera_source": self.camera_source,
                    "camera_estimate": self.camera_details, "model": self.lifter.describe(),
                    "imputed": imputed[:, None], "frame_time": np.asarray(self._times),
+                   "depth_used": np.asarray(self._depth_used, dtype=bool),
+                   "depth": self._depth_info(),
                    "catalogue_names": list(self.live.catalogue_names),
                    "source_keypoints": list(self.keypoint_names)})
         return Poses(coords=coords[:, None], confidence=conf[:, None],
                      keypoints=self.live.keypoints_out, meta=meta)
 
+    def _depth_info(self) -> dict[str, Any]:
+        info: dict[str, Any] = {"used": self.depth}
+        if self.depth and self.live is not None:
+            info.update(depth_weights=self.live.depth_model.info.get("path"),
+                        fused_weights=self.live.fused_model.info.get("path"),
+                        fused_sha256=self.live.fused_model.info.get("sha256"),
+                        px_per_mm=self.live.px_per_mm,
+                        frames_with_cues=int(np.sum(self._depth_used)))
+        return info
+
     def save(self, file: str | Path = "") -> int:
         """Write the collected 3D poses (and features); return 1 on success, 0 otherwise.
 
         ``.npz``: arrays ``pose_3d (T, K, 3)``, ``likelihood``, ``imputed``,
-        ``frame_time``, ``keypoints``, ``latency_s``, ``features`` (``(F, C)``) with
+        ``frame_time``, ``keypoints``, ``latency_s``, ``depth_used``, ``features`` (``(F, C)``) with
         ``feature_columns`` and ``feature_frames``, and ``camera`` (JSON). Otherwise
         (``.h5`` / ``.csv``) DeepLabCut's 3D layout (:func:`dlc_lifter.io.write_dlc_3d`)
         plus ``<stem>_features.csv`` when features are on.
@@ -841,6 +1124,7 @@ class _LiftProcessorImpl:
                 imputed=np.stack(self._imputed), frame_time=np.asarray(self._times),
                 keypoints=np.asarray(poses.keypoints, dtype=str),
                 latency_s=np.asarray(self._latency),
+                depth_used=np.asarray(self._depth_used, dtype=bool),
                 features=feats[cols].to_numpy(dtype=np.float64).reshape(len(feats), len(cols)),
                 feature_columns=np.asarray(cols, dtype=str),
                 feature_frames=feats["frame"].to_numpy(dtype=np.int64),
@@ -889,6 +1173,9 @@ TOML, ``camera`` naming one of its cameras), ``camera_height_mm`` + ``focal_px``
 otherwise it is estimated like ``dlc-lifter lift`` does (arena size, or the animal's body
 length) from the first ``warmup_frames`` poses, which are lifted once it is known.
 Without a calibration, ``image_size`` is required.
+With ``depth=True``, pass the camera frame through DLC-Live, ``get_pose(frame,
+image=frame)``: it is cropped around the mouse, the depth network reads cues from it and
+the fused lifter lifts the pose (frames without an image: no cues, keypoints only).
 Parameters: see ``PROCESSOR_PARAMS``.
 """
 
