@@ -5,6 +5,11 @@ Prints one table with:
 * held-out synthetic MPJPE (SuperAnimal 27-set, openfield 4-set), rearing frames, and the
   ratio to the median-height baseline, against the targets (<= 5 mm, <= 8 mm, < 12 mm,
   < 0.5);
+* common user keypoint sets (the openfield set, snout/ears/neck/bodycenter/tailbase/
+  tailmid/tailend, nose/ears/neck/tail base, openfield + tail end, a SLEAP / MARS top-view
+  set) on the same held-out sequences, cameras and 2D errors: MPJPE over each set's
+  keypoints and over the openfield keypoints they share (tracking more keypoints should
+  not make those worse);
 * batched throughput (frames/s, keypoints only; best and median of 3 runs, and CPU time
   per frame, all threads together) and streaming ``step`` latency;
 * on the real DLC openfield output (``../shared/realdata``, if present): height range,
@@ -66,6 +71,68 @@ def accuracy(model: object, n_sequences: int, seed: int, rows: list) -> str:
         for s, v in per.items():
             _row(rows, f"MPJPE {mode} network, {s}", v, "mm")
     return format_report(rep)
+
+
+#: Common user keypoint sets of the benchmark (label, catalogue names).
+COMMON = (
+    ("openfield (nose, ears, tail base)", "openfield"),
+    ("DLC 8 (+neck, center, tailmid, tailend)", "dlc_8"),
+    ("nose, ears, neck, tail base", "nose_ears_neck_tail_base"),
+    ("openfield + tail end", "openfield_tail_end"),
+    ("SLEAP/MARS top view (8)", "sleap_topview"),
+)
+
+
+def common_sets(model: object, n_sequences: int, seed: int, rows: list) -> str:
+    """Held-out MPJPE of common user keypoint sets (same sequences, cameras and noise)."""
+    from dlc_lifter.mouse.catalogue import CATALOGUE, KEYPOINT_SETS
+    from dlc_lifter.nets.data import (
+        TrackingNoise,
+        behaviour_names,
+        generate_mouse_sequences,
+        make_clips,
+        set_keypoints,
+    )
+    from dlc_lifter.nets.lifter import floor_points, points_on_rays
+    from dlc_lifter.nets.train import REARING
+
+    seqs = generate_mouse_sequences(n_sequences, 300, seed=seed + 1)
+    rear_ids = [i for i, b in enumerate(behaviour_names()) if b in REARING]
+    of_idx = [CATALOGUE.index(k) for k in KEYPOINT_SETS["openfield"]]
+    lines = [f"Common user keypoint sets (held-out seed {seed + 1}, {n_sequences} sequences; "
+             "the same cameras and 2D errors for every set); MPJPE mm:",
+             f"{'set':<42}{'set kps':>9}{'openfield kps':>15}{'rearing':>9}"
+             f"{'median-h':>10}{'ratio':>7}"]
+    ref = None
+    for label, name in COMMON:
+        idx = [CATALOGUE.index(k) for k in set_keypoints(name)]
+        # the same rng for every set: same cameras and the same 2D errors per keypoint
+        clips = make_clips(seqs, rng=np.random.default_rng([seed, 11]), keypoint_set=name,
+                           noise=TrackingNoise())
+        err, base, of_err, rear = [], [], [], []
+        for clip in clips:
+            pts, imputed, _ = model.predict(clip.uv, clip.conf, clip.camera)
+            e = np.linalg.norm(pts - clip.world, axis=-1)
+            floor = floor_points(clip.uv, clip.camera)
+            med = np.broadcast_to(model.median_height_mm, floor.shape[:2])
+            eb = np.linalg.norm(points_on_rays(floor, clip.camera.centre, med) - clip.world,
+                                axis=-1)
+            tr = np.zeros_like(imputed)
+            tr[:, idx] = ~imputed[:, idx] & np.isfinite(e[:, idx])
+            err.append(e[tr])
+            base.append(eb[tr])
+            of_err.append(e[:, of_idx][tr[:, of_idx]])
+            rear.append(e[tr & np.isin(clip.behaviour, rear_ids)[:, None]])
+        m, b = float(np.concatenate(err).mean()), float(np.concatenate(base).mean())
+        mo, mr = float(np.concatenate(of_err).mean()), float(np.concatenate(rear).mean())
+        lines.append(f"{label:<42}{m:>9.2f}{mo:>15.2f}{mr:>9.2f}{b:>10.2f}{m / b:>7.2f}")
+        _row(rows, f"common sets: MPJPE {label}", m, "mm")
+        if ref is None:
+            ref = mo
+        else:
+            _row(rows, f"common sets: openfield keypoints, {label}", mo, "mm",
+                 f"<= {ref:.2f}", mo <= ref + 0.05)
+    return "\n".join(lines)
 
 
 def speed(lifter: object, rows: list) -> None:
@@ -168,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--n-sequences", type=int, default=40)
     parser.add_argument("--seed", type=int, default=777)
-    parser.add_argument("--skip", default="", help="comma list of accuracy,speed,real")
+    parser.add_argument("--skip", default="",
+                        help="comma list of accuracy,common,speed,real")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     import torch
@@ -182,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     details = ""
     if "accuracy" not in skip:
         details = accuracy(lifter.model, args.n_sequences, args.seed, rows)
+    if "common" not in skip:
+        details += "\n\n" + common_sets(lifter.model, args.n_sequences, args.seed, rows)
     if "speed" not in skip:
         speed(lifter, rows)
     if "real" not in skip:

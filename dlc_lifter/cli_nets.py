@@ -75,9 +75,15 @@ def _parse_kernels(text: str) -> tuple[int, ...]:
 
 def _command_line(out: Path, seed: int, steps: int, n_sequences: int, n_frames: int,
                   minutes: float | None, channels: int, eval_sequences: int,
-                  threads: int | None, kernels: tuple[int, ...] | None = None) -> str:
+                  threads: int | None, kernels: tuple[int, ...] | None = None,
+                  causal_steps: int | None = None, frame_steps: int | None = None) -> str:
     parts = ["dlc-lifter", "train", "--out", str(out), "--seed", str(seed), "--steps",
-             str(steps), "--n-sequences", str(n_sequences), "--n-frames", str(n_frames),
+             str(steps)]
+    if causal_steps is not None:
+        parts += ["--causal-steps", str(causal_steps)]
+    if frame_steps is not None:
+        parts += ["--frame-steps", str(frame_steps)]
+    parts += ["--n-sequences", str(n_sequences), "--n-frames", str(n_frames),
              "--channels", str(channels)]
     if kernels is not None:
         parts += ["--kernels", ",".join(str(k) for k in kernels)]
@@ -96,7 +102,12 @@ def train_command(
                                          "many minutes (a cap; results are deterministic "
                                          "when it is not reached)."),
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same weights)."),
-    steps: int = typer.Option(3000, "--steps", help="Optimiser steps per network."),
+    steps: int = typer.Option(3600, "--steps", help="Optimiser steps of the temporal "
+                              "network."),
+    causal_steps: int = typer.Option(3000, "--causal-steps", help="Optimiser steps of the "
+                                     "causal (live) network."),
+    frame_steps: int = typer.Option(1500, "--frame-steps", help="Optimiser steps of the "
+                                    "per-frame network."),
     n_sequences: int = typer.Option(400, "--n-sequences", help="Synthetic training "
                                     "sequences."),
     n_frames: int = typer.Option(300, "--n-frames", help="Frames per sequence."),
@@ -113,12 +124,14 @@ def train_command(
 
     t0 = time.monotonic()
     kernel_sizes = _parse_kernels(kernels)
-    cfg = TrainConfig(seed=seed, steps=steps, n_sequences=n_sequences, n_frames=n_frames,
+    cfg = TrainConfig(seed=seed, steps=steps, causal_steps=causal_steps,
+                      frame_steps=frame_steps, n_sequences=n_sequences, n_frames=n_frames,
                       channels=channels, kernels=kernel_sizes, max_minutes=minutes,
                       threads=threads)
     model, history = train(cfg)
     command = _command_line(out, seed, steps, n_sequences, n_frames, minutes, channels,
-                            eval_sequences, threads, kernel_sizes)
+                            eval_sequences, threads, kernel_sizes, causal_steps,
+                            frame_steps)
     model.info["command"] = command
     sidecar: dict = {"command": command, "config": model.info["config"],
                      "train_seconds": model.info["train_seconds"],

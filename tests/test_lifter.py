@@ -184,7 +184,10 @@ def test_shipped_weights_are_small_and_documented() -> None:
     lifter = _shipped()
     assert lifter.sha256 == sidecar["sha256"]
     # trained to the end (deterministic: the time cap was not reached)
-    assert all(n == sidecar["config"]["steps"] for n in sidecar["steps_done"].values())
+    cfg = sidecar["config"]
+    planned = {"temporal": cfg["steps"], "causal": cfg.get("causal_steps") or cfg["steps"],
+               "frame": cfg.get("frame_steps") or cfg["steps"]}
+    assert sidecar["steps_done"] == {m: planned[m] for m in sidecar["steps_done"]}
     assert lifter.model.net("temporal").receptive_field == 81
     assert lifter.model.net("causal").receptive_field == 81
 
@@ -211,6 +214,26 @@ def test_shipped_weights_give_plausible_heights(kp_set: str) -> None:
         base.append(np.abs(med - clip.world[:, idx, 2])[tracked])
     err, b = np.concatenate(errs).mean(), np.concatenate(base).mean()
     assert err < 10.0 and err < b, (err, b)
+
+
+@pytest.mark.parametrize("extra", [("neck",), ("tail_end",), ("neck", "mouse_center"),
+                                   ("neck", "mouse_center", "tail3", "tail_end")])
+def test_shipped_weights_more_keypoints_not_worse(extra: tuple[str, ...]) -> None:
+    """Tracking a superset of the openfield keypoints does not make them worse."""
+    lifter = _shipped()
+    cam = Camera.top_view(550.0, 620.0, (640, 480))
+    world = _sequences(1, 240, seed=9191)[0].landmarks - [250.0, 250.0, 0.0]
+    # the same 2D errors for both sets (the error draws do not depend on the set)
+    uv, conf, _ = simulate_tracking(world, cam, np.random.default_rng(5),
+                                    noise=TrackingNoise(sigma_px=(1.0, 1.0)))
+    base = list(KEYPOINT_SETS["openfield"])
+    errs = {}
+    for names in (base, base + list(extra)):
+        idx = [CATALOGUE.index(k) for k in names]
+        pts = lifter.lift(uv[:, idx], conf[:, idx], names, cam)
+        e = np.linalg.norm(pts[:, idx[:4]] - world[:, idx[:4]], axis=-1)
+        errs[len(names)] = float(np.nanmean(e))
+    assert errs[len(base) + len(extra)] <= errs[len(base)] + 0.3, errs
 
 
 def test_lift_batch_and_stream_agree() -> None:

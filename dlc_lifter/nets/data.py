@@ -3,7 +3,9 @@
 A :class:`SyntheticClip` is one synthetic mouse sequence (exact 3D landmarks, world mm)
 seen by a random top-view camera (:func:`dlc_lifter.camera.random_top_view`: height
 250-2000 mm, tilt up to 15 deg, any roll), tracked with one keypoint set (the openfield
-4-set, the SuperAnimal 27-set, the whole catalogue or a random subset) and with 2D errors
+4-set, the SuperAnimal 27-set, the whole catalogue, a common DLC / SLEAP set
+(:data:`COMMON_SETS`), a random superset of the openfield set or a random subset: see
+:func:`random_keypoint_set`) and with 2D errors
 like those of real DeepLabCut / SLEAP output (:class:`TrackingNoise`): temporally
 correlated Gaussian jitter of a few pixels, heavier-tailed jitter, jumps to a wrong place
 with low-ish likelihood, left/right swaps, missing points and gaps, points leaving the
@@ -33,6 +35,7 @@ from dlc_lifter.nets.lifter import (
 
 __all__ = [
     "DEFAULT_SET_WEIGHTS",
+    "COMMON_SETS",
     "SyntheticClip",
     "TrackingNoise",
     "clip_arrays",
@@ -40,6 +43,7 @@ __all__ = [
     "make_clips",
     "population_stats",
     "random_keypoint_set",
+    "set_keypoints",
     "simulate_tracking",
 ]
 
@@ -50,7 +54,51 @@ DEFAULT_SET_WEIGHTS: dict[str, float] = {
     "openfield": 0.3, "superanimal_topviewmouse": 0.35, "all": 0.1, "random": 0.25,
 }
 
+#: Keypoint sets real DeepLabCut / SLEAP users commonly track (besides
+#: :data:`~dlc_lifter.mouse.catalogue.KEYPOINT_SETS`), in catalogue names (what the
+#: alias table maps the usual labels to: snout -> nose, bodycenter -> mouse_center,
+#: tailmid -> tail3, trunk -> mouse_center, tti -> tail_base, ...).
+COMMON_SETS: dict[str, tuple[str, ...]] = {
+    # snout, ears, neck, bodycenter, tailbase, tailmid, tailend (DLC example projects)
+    "dlc_8": ("nose", "left_ear", "right_ear", "neck", "mouse_center", "tail_base", "tail3",
+              "tail_end"),
+    "nose_ears_neck_tail_base": ("nose", "left_ear", "right_ear", "neck", "tail_base"),
+    "openfield_tail_end": ("nose", "left_ear", "right_ear", "tail_base", "tail_end"),
+    "nose_ears_center_tail_base": ("nose", "left_ear", "right_ear", "mouse_center",
+                                   "tail_base"),
+    "dlc_6": ("nose", "left_ear", "right_ear", "mouse_center", "tail_base", "tail_end"),
+    # SLEAP / MARS top-view skeletons
+    "sleap_topview": ("nose", "left_ear", "right_ear", "neck", "left_midside",
+                      "right_midside", "tail_base", "tail_end"),
+    "sleap_paws": ("nose", "left_ear", "right_ear", "neck", "mouse_center", "tail_base",
+                   "tail_end", "left_forepaw", "right_forepaw", "left_hindpaw",
+                   "right_hindpaw"),
+    "head_spine_tail": ("nose", "head_midpoint", "neck", "mouse_center", "tail_base", "tail1",
+                        "tail3", "tail_end"),
+    "nose_center_tail_base": ("nose", "mouse_center", "tail_base"),
+    "nose_neck_center_tail": ("nose", "neck", "mouse_center", "tail_base", "tail_end"),
+}
+
 _INDEX = {n: i for i, n in enumerate(CATALOGUE)}
+_OPENFIELD = np.array([_INDEX[k] for k in KEYPOINT_SETS["openfield"]])
+_LIMB = np.array([any(s in n for s in ("elbow", "wrist", "paw", "knee", "ankle"))
+                  for n in CATALOGUE])
+#: How likely each keypoint joins a random superset of the openfield set: the ones users
+#: add most (neck, body centre, tail end...) often, limbs rarely.
+_SUPERSET_W = np.where(_LIMB, 0.4, 1.0) * np.array(
+    [3.0 if n in ("neck", "mouse_center", "tail_end", "tail3", "head_midpoint", "left_midside",
+                  "right_midside", "tail1") else 1.0 for n in CATALOGUE])
+
+
+def set_keypoints(name: str) -> tuple[str, ...]:
+    """Catalogue names of a named keypoint set (:data:`KEYPOINT_SETS` or
+    :data:`COMMON_SETS`)."""
+    if name in KEYPOINT_SETS:
+        return tuple(KEYPOINT_SETS[name])
+    if name in COMMON_SETS:
+        return COMMON_SETS[name]
+    raise KeyError(f"Unknown keypoint set '{name}'; known: "
+                   f"{', '.join([*KEYPOINT_SETS, *COMMON_SETS])}.")
 _PAIRS = [(i, _INDEX[lm.mirror]) for i, lm in enumerate(LANDMARKS) if _INDEX[lm.mirror] > i]
 _NOISY = np.array([1.5 if (n.startswith("tail") and n not in ("tail_base", "tail1"))
                    or any(s in n for s in ("elbow", "wrist", "paw", "knee", "ankle")) else 1.0
@@ -113,8 +161,8 @@ class SyntheticClip:
     camera
         The camera.
     keypoint_set
-        Name of the tracked set (``openfield``, ``superanimal_topviewmouse``, ``all``,
-        ``random``).
+        Name of the tracked set (a :data:`KEYPOINT_SETS` or :data:`COMMON_SETS` name, or
+        the kind of random set: ``random``, ``independent``, ``superset``, ``common``).
     behaviour
         ``(T,)`` behaviour index per frame (-1 if unknown).
     outlier
@@ -196,8 +244,12 @@ def random_keypoint_set(rng: np.random.Generator,
                         weights: Mapping[str, float] | None = None) -> tuple[str, np.ndarray]:
     """Draw a keypoint set: ``(name, (K,) bool mask)``.
 
-    ``random`` sets keep each keypoint with a probability drawn per set (at least two
-    keypoints).
+    Names: a :data:`KEYPOINT_SETS` name; ``random`` (each keypoint kept with one
+    probability drawn per set, at least two keypoints); ``superset`` (the openfield
+    4-set plus ``n`` other keypoints, ``P(n) ~ 1 / n``, the commonly added ones more
+    often, limbs less); ``common``
+    (one of :data:`COMMON_SETS`, uniformly); ``independent`` (every keypoint with its own
+    probability drawn per set, at least two keypoints).
     """
     w = dict(DEFAULT_SET_WEIGHTS if weights is None else weights)
     names = list(w)
@@ -209,8 +261,24 @@ def random_keypoint_set(rng: np.random.Generator,
         mask = rng.uniform(size=N_KEYPOINTS) < keep
         if mask.sum() < 2:
             mask[rng.choice(N_KEYPOINTS, 2, replace=False)] = True
+    elif name == "independent":
+        keep = rng.uniform(0.0, 1.0, size=N_KEYPOINTS) ** rng.uniform(0.5, 2.0)
+        mask = rng.uniform(size=N_KEYPOINTS) < keep
+        if mask.sum() < 2:
+            mask[rng.choice(N_KEYPOINTS, 2, replace=False)] = True
+    elif name == "superset":
+        # 1..all other keypoints, small supersets the most likely (P(n) ~ 1 / n)
+        others = np.setdiff1d(np.arange(N_KEYPOINTS), _OPENFIELD)
+        p_n = 1.0 / np.arange(1, len(others) + 1)
+        n = 1 + int(rng.choice(len(others), p=p_n / p_n.sum()))
+        w_k = _SUPERSET_W[others]
+        mask[others[rng.choice(len(others), n, replace=False, p=w_k / w_k.sum())]] = True
+        mask[_OPENFIELD] = True
+    elif name == "common":
+        sets = list(COMMON_SETS)
+        mask[[_INDEX[k] for k in COMMON_SETS[sets[int(rng.integers(len(sets)))]]]] = True
     else:
-        mask[[_INDEX[k] for k in KEYPOINT_SETS[name]]] = True
+        mask[[_INDEX[k] for k in set_keypoints(name)]] = True
     return name, mask
 
 
@@ -351,7 +419,8 @@ def make_clips(
     set_weights
         Keypoint-set probabilities (see :data:`DEFAULT_SET_WEIGHTS`).
     keypoint_set
-        Use this set for every clip instead (a :data:`KEYPOINT_SETS` name).
+        Use this set for every clip instead (a :data:`KEYPOINT_SETS` or
+        :data:`COMMON_SETS` name).
     arena_mm
         Arena size the cameras frame.
     camera_kwargs
@@ -368,7 +437,7 @@ def make_clips(
             else:
                 name = keypoint_set
                 mask = np.zeros(N_KEYPOINTS, bool)
-                mask[[_INDEX[k] for k in KEYPOINT_SETS[keypoint_set]]] = True
+                mask[[_INDEX[k] for k in set_keypoints(keypoint_set)]] = True
             uv, conf, outlier = simulate_tracking(world, cam, rng, mask, noise)
             clips.append(SyntheticClip(world=world, uv=uv, conf=conf, camera=cam,
                                        keypoint_set=name, behaviour=beh, outlier=outlier,

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from dlc_lifter.mouse.catalogue import CATALOGUE, KEYPOINT_SETS
+from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.nets.data import (
     SyntheticClip,
     TrackingNoise,
@@ -32,12 +32,15 @@ from dlc_lifter.nets.data import (
     generate_mouse_sequences,
     make_clips,
     population_stats,
+    set_keypoints,
 )
 from dlc_lifter.nets.lifter import (
+    FIT_WEIGHT,
     MODES,
     N_GLOBAL,
     N_KEYPOINTS,
     PER_KEYPOINT,
+    SCALE_MM,
     LifterNet,
     LiftingModel,
     floor_points,
@@ -50,10 +53,15 @@ logger = logging.getLogger(__name__)
 
 #: Behaviours counted as rearing.
 REARING = ("rear", "rear_wall")
-#: Keypoint-set mix of the training clips: more of the sparse openfield 4-set, the hardest
-#: to lift, than :data:`~dlc_lifter.nets.data.DEFAULT_SET_WEIGHTS`.
+#: Keypoint-set mix of the training clips (see
+#: :func:`~dlc_lifter.nets.data.random_keypoint_set`): the sparse openfield 4-set (the
+#: hardest to lift) often, and every other subset common too: random supersets of the
+#: openfield set, the common DLC / SLEAP sets (:data:`~dlc_lifter.nets.data.COMMON_SETS`)
+#: and random subsets with one or independent per-keypoint keep-probabilities, so that
+#: tracking more keypoints never makes the lifting worse.
 TRAIN_SET_WEIGHTS: dict[str, float] = {
-    "openfield": 0.55, "superanimal_topviewmouse": 0.25, "all": 0.05, "random": 0.15,
+    "openfield": 0.34, "superanimal_topviewmouse": 0.1, "all": 0.03, "common": 0.18,
+    "superset": 0.23, "random": 0.06, "independent": 0.06,
 }
 
 
@@ -70,7 +78,9 @@ class TrainConfig:
     views
         Random camera / keypoint-set / noise draws per sequence.
     steps
-        Optimiser steps per temporal network (the frame network gets the same).
+        Optimiser steps of the temporal (symmetric window) network.
+    causal_steps, frame_steps
+        Optimiser steps of the causal and per-frame networks (None: ``steps``).
     batch, chunk
         Windows per batch and output frames per window.
     channels, kernels
@@ -90,6 +100,12 @@ class TrainConfig:
         outputs, extra weight of rearing frames, per-frame normalisation.
     pcutoff
         Likelihood below which a keypoint is treated as untracked.
+    loose_dropout
+        Probability that a training window loses some of its tracked tail and limb
+        keypoints (those that barely weigh in the body frame fit, so dropping their input
+        channels leaves the canonicalisation as it is): each is dropped with probability
+        1/2, its outputs left out of the loss. Teaches the networks that a keypoint more
+        or less (a tail end tracked with the openfield set, ...) changes nothing else.
     max_minutes
         Stop training early after this many minutes (not deterministic when it bites).
     threads
@@ -101,6 +117,8 @@ class TrainConfig:
     n_frames: int = 300
     views: int = 2
     steps: int = 3000
+    causal_steps: int | None = None
+    frame_steps: int | None = None
     batch: int = 16
     chunk: int = 64
     channels: int = 128
@@ -112,11 +130,17 @@ class TrainConfig:
     n_extra: int = 0
     set_weights: dict[str, float] | None = field(default_factory=lambda: dict(TRAIN_SET_WEIGHTS))
     imputed_weight: float = 0.3
-    raised_weight: float = 1.0
+    raised_weight: float = 0.5
     per_frame: bool = True
     pcutoff: float = 0.6
+    loose_dropout: float = 0.5
     max_minutes: float | None = None
     threads: int | None = None
+
+    def steps_of(self, mode: str) -> int:
+        """Optimiser steps of one network mode."""
+        n = {"causal": self.causal_steps, "frame": self.frame_steps}.get(mode)
+        return int(self.steps if n is None else n)
 
 
 def _stack_clips(clips: Sequence[SyntheticClip], cfg: TrainConfig,
@@ -141,13 +165,30 @@ def _stack_clips(clips: Sequence[SyntheticClip], cfg: TrainConfig,
     return x, y, w, np.array(starts), np.array(lengths)
 
 
+def _init_head(net: LifterNet, y: torch.Tensor, w: torch.Tensor,
+               median_height_mm: np.ndarray | None) -> None:
+    """Start the outputs at the population: heights at their median, body-frame positions
+    at their (loss-weighted) mean, so the network learns offsets from them."""
+    wsum = w.sum(0)
+    mean = (w * y).sum(0) / wsum.clamp_min(1e-12)
+    mean = torch.where(wsum > 0, mean, torch.zeros_like(mean))
+    k = net.n_keypoints
+    if median_height_mm is not None:
+        mean[:k] = torch.from_numpy(np.nan_to_num(np.asarray(median_height_mm)) / SCALE_MM)
+    with torch.no_grad():
+        net.head.bias.copy_(mean.to(net.head.bias.dtype))
+
+
 def _train_net(net: LifterNet, clips: Sequence[SyntheticClip], cfg: TrainConfig,
                rng: np.random.Generator, deadline: float | None, label: str,
-               progress: bool) -> list[float]:
+               progress: bool, steps: int | None = None,
+               median_height_mm: np.ndarray | None = None) -> list[float]:
     rf = net.receptive_field
     left = rf - 1 if net.causal else (rf - 1) // 2
     right = rf - 1 - left
+    n_steps = int(cfg.steps if steps is None else steps)
     x, y, w, starts, lengths = _stack_clips(clips, cfg, left, right)
+    _init_head(net, y, w, median_height_mm)
     ystarts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     chunk = cfg.chunk if rf > 1 else 1
     batch = cfg.batch if rf > 1 else cfg.batch * cfg.chunk
@@ -155,13 +196,18 @@ def _train_net(net: LifterNet, clips: Sequence[SyntheticClip], cfg: TrainConfig,
     clip_ids = np.flatnonzero(ok)
     probs = lengths[ok] / lengths[ok].sum()
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.steps,
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=n_steps,
                                                 pct_start=0.1)
     win = np.arange(chunk + rf - 1)
     out_win = np.arange(chunk)
+    k_n = net.n_keypoints
+    per = PER_KEYPOINT + cfg.n_extra
+    loose = np.flatnonzero(FIT_WEIGHT <= 0.3)  # tail (but its base) and limb keypoints
+    in_mask = torch.ones(batch, x.shape[1], 1)
+    out_mask = torch.ones(batch, y.shape[1], 1)
     net.train()
     losses: list[float] = []
-    bar = tqdm(range(cfg.steps), desc=f"training {label}", disable=not progress, leave=False)
+    bar = tqdm(range(n_steps), desc=f"training {label}", disable=not progress, leave=False)
     for step in bar:
         ci = clip_ids[rng.choice(len(clip_ids), size=batch, p=probs)]
         s = (rng.uniform(size=batch) * (lengths[ci] - chunk + 1)).astype(np.int64)
@@ -169,6 +215,18 @@ def _train_net(net: LifterNet, clips: Sequence[SyntheticClip], cfg: TrainConfig,
         yi = torch.from_numpy(ystarts[ci][:, None] + s[:, None] + out_win)
         xb = x[xi].transpose(1, 2)  # (B, C, L + rf - 1)
         yb, wb = y[yi].transpose(1, 2), w[yi].transpose(1, 2)
+        if cfg.loose_dropout > 0 and len(loose):
+            drop = ((rng.uniform(size=(batch, 1)) < cfg.loose_dropout)
+                    & (rng.uniform(size=(batch, len(loose))) < 0.5))
+            rows, kps = np.nonzero(drop)
+            in_mask.fill_(1.0)
+            out_mask.fill_(1.0)
+            cols = (loose[kps] * per)[:, None] + np.arange(per)
+            in_mask[np.repeat(rows, per), cols.ravel(), 0] = 0.0
+            out_cols = np.stack([loose[kps], k_n + 2 * loose[kps], k_n + 2 * loose[kps] + 1], 1)
+            out_mask[np.repeat(rows, 3), out_cols.ravel(), 0] = 0.0
+            xb = xb * in_mask
+            wb = wb * out_mask
         pred = net(xb)
         err = torch.nn.functional.smooth_l1_loss(pred, yb, reduction="none", beta=0.02)
         loss = (err * wb).sum() / wb.sum().clamp_min(1.0)
@@ -182,7 +240,7 @@ def _train_net(net: LifterNet, clips: Sequence[SyntheticClip], cfg: TrainConfig,
             bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
         if deadline is not None and time.monotonic() > deadline:
             logger.warning("Time limit reached: %s stopped after %d of %d steps (the result "
-                           "is then not reproducible).", label, step + 1, cfg.steps)
+                           "is then not reproducible).", label, step + 1, n_steps)
             break
     net.eval()
     return losses
@@ -240,7 +298,8 @@ def train(
         net = LifterNet(in_features, N_KEYPOINTS, channels=cfg.channels, kernels=kernels,
                         causal=mode == "causal", dropout=cfg.dropout)
         losses = _train_net(net, clips, cfg, np.random.default_rng([cfg.seed, MODES.index(mode)]),
-                            deadline, mode, progress)
+                            deadline, mode, progress, steps=cfg.steps_of(mode),
+                            median_height_mm=med_h)
         history["loss"][mode] = losses
         history["steps_done"][mode] = len(losses)
         logger.info("%s network: loss %.4f -> %.4f over %d steps", mode,
@@ -376,7 +435,7 @@ def evaluate(
     for s_i, set_name in enumerate(sets):
         rng = np.random.default_rng([seed, 7, s_i])
         clips = make_clips(sequences, rng=rng, keypoint_set=set_name, noise=TrackingNoise())
-        idx = [CATALOGUE.index(k) for k in KEYPOINT_SETS[set_name]]
+        idx = [CATALOGUE.index(k) for k in set_keypoints(set_name)]
         collected: dict[str, list[np.ndarray]] = {}
         for clip in tqdm(clips, desc=f"evaluating {set_name}", disable=not progress,
                          leave=False):
