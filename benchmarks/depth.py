@@ -1,22 +1,31 @@
 """Depth-network and fused-lifter benchmark: held-out renders, real frames, throughput.
 
-Prints one table with:
+Prints two held-out tables and the real-data rows:
 
-* held-out renders (new seed: new mice, behaviours, coats, floors, arenas and cameras):
-  height error on mouse pixels (mm), camera-depth AbsRel, and 3D keypoint error (MPJPE
-  over tracked keypoints, all frames and rearing frames) of three methods side by side:
-  PyMouse Lifter's method (predicted depth read at each 2D keypoint, point on its ray),
-  the keypoints-only lifter and the fused lifter (keypoints + depth cues), for the
-  openfield 4-keypoint set and the SuperAnimal 27-keypoint set;
+* held-out renders (new seeds: new mice, behaviours, coats, floors, arenas and cameras),
+  once with every behaviour (``--clips``, seed ``--seed``) and once rearing-rich
+  (``--rear-clips``, seed ``--seed + 100000``, behaviours :data:`REAR_MIX`): height error
+  on mouse pixels (mm), camera-depth AbsRel, and 3D keypoint error (MPJPE over tracked
+  keypoints, all frames and rearing frames) of three methods side by side, scored on the
+  very same keypoints of the same frames: PyMouse Lifter's method (predicted depth read
+  at each 2D keypoint, point on its ray), the keypoints-only lifter and the fused lifter
+  (keypoints + depth cues), for the openfield 4-keypoint set and the SuperAnimal
+  27-keypoint set; plus the depth network's height error and top height on rearing frames;
 * on the real DLC openfield video (``../shared/realdata``): predicted mouse-pixel heights
   (fraction within 0-120 mm, percentiles), floor heights, and the median 3D distance
   between the keypoints-only and fused lifts, plus ``docs/img/depth_panel.png``;
 * end-to-end throughput of the depth path on that video (decode, crop, depth, cues, lift).
 
-``--train`` first trains both networks (depth network on a rendered dataset, fused lifter
-on rendered sequences) and writes the shipped weights. Run from the repository root::
+``--train`` first trains both networks (depth network on a rendered dataset plus rendered
+rearing-heavy clips, fused lifter fine-tuned from the shipped keypoints-only
+``lifter.pt`` on rendered sequences) and writes the shipped weights with a JSON sidecar
+each (``depth_net.json``, ``depth_fused_lifter.json``: exact command, seeds, settings,
+times); ``--skip-depth`` / ``--skip-fused`` train only one. The shipped weights come from
+the defaults, with one torch thread::
 
-    python benchmarks/depth.py [--train] [--threads 2] [--workdir /tmp/dlc_depth]
+    python benchmarks/depth.py --train --skip-fused   # depth net (~15 min training)
+    python benchmarks/depth.py --train --skip-depth   # fused lifter, then the benchmark
+    python benchmarks/depth.py [--threads 2] [--workdir /tmp/dlc_depth]
 """
 
 from __future__ import annotations
@@ -43,61 +52,152 @@ SPINE = ("nose", "head_midpoint", "neck", "mid_back", "mouse_center", "mid_backe
 
 
 # --------------------------------------------------------------------------- training
-def train_all(args: argparse.Namespace) -> None:
-    """Train the depth network and the fused lifter; write the shipped weights."""
+#: Behaviours of the extra depth-training clips: rearing (the network's weak spot) and the
+#: low, compact postures it must not be confused with.
+REAR_MIX = ("rear", "rear_wall", "sniff", "crouch")
+
+
+def _sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def _write_sidecar(path: Path, record: dict[str, Any]) -> None:
+    import json
+
+    path.write_text(json.dumps(record, indent=2, default=str) + "\n")
+
+
+def train_depth_net(args: argparse.Namespace) -> None:
+    """Train the depth network; write ``depth_net.pt`` and ``depth_net.json``."""
     import torch
 
     from dlc_lifter.lift.core import Lifter
-    from dlc_lifter.nets.depth import DepthTrainConfig, load_training_crops, train_depth
-    from dlc_lifter.nets.fusion import FusedTrainConfig, clip_views, render_clips, train_fused
+    from dlc_lifter.nets.depth import (
+        CROP_MM,
+        CROP_SIZE,
+        DepthTrainConfig,
+        load_training_crops,
+        train_depth,
+    )
+    from dlc_lifter.nets.fusion import clip_training_crops, render_clips
     from dlc_lifter.synth import synthesize
 
     torch.set_num_threads(1)
     work = Path(args.workdir)
     depth_path = WEIGHTS / "depth_net.pt"
-    if not args.skip_depth:
-        t0 = time.perf_counter()
-        index = synthesize(work / "depth_train", args.depth_frames, seed=11, workers=2,
-                           progress=False)
-        crops = load_training_crops(index, rng=np.random.default_rng(5))
-        cfg = DepthTrainConfig(steps=args.depth_steps, threads=1)
-        model, _ = train_depth(crops, cfg)
-        model.info["command"] = (f"benchmarks/depth.py --train: synthesize(n_frames="
-                                 f"{args.depth_frames}, seed=11), load_training_crops(rng="
-                                 f"default_rng(5)), train_depth(DepthTrainConfig(steps="
-                                 f"{args.depth_steps}))")
-        model.info["total_seconds"] = round(time.perf_counter() - t0, 1)
-        model.save(depth_path)
-        logger.info("Depth network written to %s", depth_path)
-    from dlc_lifter.nets.depth import DepthModel
+    t0 = time.perf_counter()
+    index = synthesize(work / "depth_train", args.depth_frames, seed=11, workers=2,
+                       progress=False)
+    crops = load_training_crops(index, rng=np.random.default_rng(5))
+    n_synth = len(crops["rgb"])
+    if args.depth_rear_clips:
+        base = Lifter.load().model
+        clips = render_clips(args.depth_rear_clips, args.depth_rear_frames, seed=9100,
+                             behaviours=REAR_MIX, frame_stride=4)
+        extra = clip_training_crops(clips, np.random.default_rng(7),
+                                    pair_length_mm=base.pair_length_mm, crop_mm=CROP_MM,
+                                    size=CROP_SIZE)
+        del clips
+        crops = {k: np.concatenate([crops[k], extra[k]]) for k in crops}
+    logger.info("depth training data: %d synthetic + %d rearing-mix crops (%.0f s)", n_synth,
+                len(crops["rgb"]) - n_synth, time.perf_counter() - t0)
+    cfg = DepthTrainConfig(steps=args.depth_steps, threads=1, rear_weight=args.depth_rear_weight,
+                           top_weight=args.depth_top_weight)
+    model, _ = train_depth(crops, cfg)
+    command = (f"python benchmarks/depth.py --train --skip-fused --depth-frames "
+               f"{args.depth_frames} --depth-steps {args.depth_steps} --depth-rear-clips "
+               f"{args.depth_rear_clips} --depth-rear-frames {args.depth_rear_frames} "
+               f"--depth-rear-weight {args.depth_rear_weight} --depth-top-weight "
+               f"{args.depth_top_weight}")
+    recipe = (f"synthesize(n_frames={args.depth_frames}, seed=11) + load_training_crops(rng="
+              f"default_rng(5)); render_clips({args.depth_rear_clips}, "
+              f"{args.depth_rear_frames}, seed=9100, behaviours={REAR_MIX}, frame_stride=4) + "
+              f"clip_training_crops(rng=default_rng(7)); train_depth({cfg})")
+    model.info.update(command=command, recipe=recipe, n_synth_crops=n_synth,
+                      total_seconds=round(time.perf_counter() - t0, 1))
+    model.save(depth_path)
+    _write_sidecar(depth_path.with_suffix(".json"), {
+        "command": command, "recipe": recipe, "config": model.info["config"],
+        "seeds": {"synthesize": 11, "crop_jitter": 5, "rear_clips": 9100, "rear_tracking": 7,
+                  "train": cfg.seed},
+        "n_crops": model.info["n_crops"], "n_synth_crops": n_synth,
+        "train_seconds": model.info["train_seconds"],
+        "total_seconds": model.info["total_seconds"], "torch": model.info["torch"],
+        "sha256": _sha(depth_path)})
+    logger.info("Depth network written to %s", depth_path)
 
+
+def train_fused_lifter(args: argparse.Namespace) -> None:
+    """Fine-tune the fused lifter from the shipped keypoints-only lifter and the shipped
+    depth network; write ``depth_fused_lifter.pt`` and ``depth_fused_lifter.json``."""
+    import torch
+
+    from dlc_lifter.lift.core import Lifter
+    from dlc_lifter.nets.depth import DepthModel
+    from dlc_lifter.nets.fusion import FusedTrainConfig, clip_views, render_clips, train_fused
+
+    torch.set_num_threads(1)
+    depth_path = WEIGHTS / "depth_net.pt"
     depth = DepthModel.load(depth_path)
     base = Lifter.load().model
     t0 = time.perf_counter()
     rng = np.random.default_rng(23)
     views = []
     for i in range(args.fused_clips):
-        clip = render_clips(1, args.fused_frames, seed=1000 + i)[0]
+        beh = REAR_MIX if i % args.fused_rear_every == 0 else None
+        clip = render_clips(1, args.fused_frames, seed=1000 + i, behaviours=beh)[0]
         views += clip_views(clip, depth, rng, pair_length_mm=base.pair_length_mm,
                             views=args.fused_views)
     logger.info("%d fused training views rendered in %.0f s", len(views),
                 time.perf_counter() - t0)
-    cfg = FusedTrainConfig(steps=args.fused_steps, lr=3e-4, scope="all", anchor_sequences=24,
-                           threads=1)
+    cfg = FusedTrainConfig(steps=args.fused_steps, lr=args.fused_lr, scope=args.fused_scope,
+                           anchor_sequences=args.fused_anchors, rear_weight=args.fused_rear_weight,
+                           cue_l2=args.fused_cue_l2, cue_jitter=args.fused_cue_jitter, threads=1)
     fused, _ = train_fused(base, views, cfg)
-    fused.info["command"] = (f"benchmarks/depth.py --train: render_clips(1, {args.fused_frames}, "
-                             f"seed=1000+i) for i < {args.fused_clips}, clip_views(views="
-                             f"{args.fused_views}, rng=default_rng(23)), train_fused("
-                             f"FusedTrainConfig(steps={args.fused_steps}, lr=3e-4, scope='all', "
-                             "anchor_sequences=24))")
-    fused.info["total_seconds"] = round(time.perf_counter() - t0, 1)
-    fused.save(WEIGHTS / "depth_fused_lifter.pt")
-    logger.info("Fused lifter written to %s", WEIGHTS / "depth_fused_lifter.pt")
+    out = WEIGHTS / "depth_fused_lifter.pt"
+    command = (f"python benchmarks/depth.py --train --skip-depth --fused-clips "
+               f"{args.fused_clips} --fused-frames {args.fused_frames} --fused-views "
+               f"{args.fused_views} --fused-rear-every {args.fused_rear_every} --fused-steps "
+               f"{args.fused_steps} --fused-lr {args.fused_lr} --fused-scope "
+               f"{args.fused_scope} --fused-anchors {args.fused_anchors} --fused-rear-weight "
+               f"{args.fused_rear_weight} --fused-cue-l2 {args.fused_cue_l2} --fused-cue-jitter "
+               f"{args.fused_cue_jitter}")
+    recipe = (f"render_clips(1, {args.fused_frames}, seed=1000+i, behaviours=REAR_MIX if i % "
+              f"{args.fused_rear_every} == 0 else all) for i < {args.fused_clips}, "
+              f"clip_views(views={args.fused_views}, rng=default_rng(23)), train_fused({cfg})")
+    fused.info.update(command=command, recipe=recipe, depth_net_sha256=_sha(depth_path),
+                      total_seconds=round(time.perf_counter() - t0, 1))
+    fused.save(out)
+    _write_sidecar(out.with_suffix(".json"), {
+        "command": command, "recipe": recipe, "config": fused.info["config"],
+        "seeds": {"render": "1000+i", "tracking": 23, "train": cfg.seed},
+        "base": fused.info.get("base"), "depth_net_sha256": _sha(depth_path),
+        "n_views": fused.info["n_views"], "n_frames": fused.info["n_frames"],
+        "train_seconds": fused.info["train_seconds"],
+        "total_seconds": fused.info["total_seconds"], "torch": str(torch.__version__),
+        "sha256": _sha(out)})
+    logger.info("Fused lifter written to %s", out)
+
+
+def train_all(args: argparse.Namespace) -> None:
+    """Train the depth network and the fused lifter; write the shipped weights."""
+    if not args.skip_depth:
+        train_depth_net(args)
+    if not args.skip_fused:
+        train_fused_lifter(args)
 
 
 # --------------------------------------------------------------------------- held-out
-def held_out(args: argparse.Namespace, depth: Any, base: Any, fused: Any) -> dict[str, Any]:
-    """Depth and 3D errors of the three methods on held-out rendered sequences."""
+def held_out(args: argparse.Namespace, depth: Any, base: Any, fused: Any, *, seed: int,
+             n_clips: int, behaviours: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Depth and 3D errors of the three methods on held-out rendered sequences.
+
+    The three methods are scored on exactly the same keypoints of the same frames: the
+    tracked ones (likelihood >= 0.6) of one simulated tracking of each clip, where every
+    method gives a finite point (``n_points`` counts them).
+    """
     from dlc_lifter.mouse.behaviour import BEHAVIOURS
     from dlc_lifter.nets.depth import crop_images, depth_from_height
     from dlc_lifter.nets.fusion import clip_views, ray_baseline, render_clips
@@ -108,13 +208,15 @@ def held_out(args: argparse.Namespace, depth: Any, base: Any, fused: Any) -> dic
     acc: dict[str, Any] = {s: {m: [] for m in ("pymouse", "keypoints", "fused")} for s in sets}
     herr: dict[str, list[np.ndarray]] = {s: [] for s in sets}
     zrel: dict[str, list[np.ndarray]] = {s: [] for s in sets}
+    herr_rear: dict[str, list[np.ndarray]] = {s: [] for s in sets}
+    tops: dict[str, list[tuple[float, float]]] = {s: [] for s in sets}
     floor_h: list[np.ndarray] = []
     rear_flags: dict[str, list[np.ndarray]] = {s: [] for s in sets}
     hmask: dict[str, list[np.ndarray]] = {s: [] for s in sets}
     coats = []
-    rng = np.random.default_rng([args.seed, 3])
-    for i in range(args.clips):
-        clip = render_clips(1, args.frames, seed=args.seed + i)[0]
+    rng = np.random.default_rng([seed, 3])
+    for i in range(n_clips):
+        clip = render_clips(1, args.frames, seed=seed + i, behaviours=behaviours)[0]
         coats.append(clip.coat)
         for s in sets:
             v = clip_views(clip, depth, rng, pair_length_mm=base.pair_length_mm, views=1,
@@ -133,6 +235,10 @@ def held_out(args: argparse.Namespace, depth: Any, base: Any, fused: Any) -> dic
                 uv = c.to_image(np.stack([xx, yy], -1).astype(np.float64))
                 pz = depth_from_height(fd.height[t][gt_m], uv, v.camera)
                 herr[s].append(np.abs(fd.height[t][gt_m] - gt_h[gt_m]))
+                if clip.behaviour[t] in rear_ids:
+                    herr_rear[s].append(herr[s][-1])
+                    tops[s].append((np.percentile(fd.height[t][gt_m], 95),
+                                    np.percentile(gt_h[gt_m], 95)))
                 zrel[s].append(np.abs(pz - gt_z[gt_m]) / gt_z[gt_m])
                 if s == sets[0]:
                     floor_h.append(fd.height[t][(~gt_m) & (np.abs(gt_h) < 1.0)])
@@ -140,6 +246,8 @@ def held_out(args: argparse.Namespace, depth: Any, base: Any, fused: Any) -> dic
             p_ko, _, _ = base.predict(v.uv, v.conf, v.camera, mode=args.mode)
             p_fu, _, _ = fused.predict(v.uv, v.conf, v.camera, mode=args.mode, extra=v.cues)
             p_py = ray_baseline(v.uv, v.cues, v.camera)
+            obs &= (np.isfinite(p_py).all(-1) & np.isfinite(p_ko).all(-1)
+                    & np.isfinite(p_fu).all(-1))
             for name, p in (("pymouse", p_py), ("keypoints", p_ko), ("fused", p_fu)):
                 err = np.linalg.norm(p - v.world, axis=-1)
                 acc[s][name].append(np.where(obs, err, np.nan))
@@ -151,7 +259,13 @@ def held_out(args: argparse.Namespace, depth: Any, base: Any, fused: Any) -> dic
         rear = np.concatenate(rear_flags[s])
         res = {"height_mae_mm": float(np.concatenate(herr[s]).mean()),
                "depth_absrel": float(np.concatenate(zrel[s]).mean()),
-               "n_frames": int(len(rear)), "n_rear": int(rear.sum())}
+               "height_mae_rear_mm": float(np.concatenate(herr_rear[s]).mean())
+               if herr_rear[s] else np.nan,
+               "top_p95_rear_mm": tuple(np.median(np.array(tops[s]), 0).tolist())
+               if tops[s] else (np.nan, np.nan),
+               "n_frames": int(len(rear)), "n_rear": int(rear.sum()),
+               "n_points": int(np.isfinite(np.concatenate(acc[s]["fused"])).sum()),
+               "n_points_rear": int(np.isfinite(np.concatenate(acc[s]["fused"])[rear]).sum())}
         for name in ("pymouse", "keypoints", "fused"):
             e = np.concatenate(acc[s][name])
             res[name] = float(np.nanmean(e))
@@ -205,6 +319,8 @@ def real_frames(args: argparse.Namespace) -> dict[str, Any]:
     res = {
         "frames": t, "seconds": seconds, "fps": t / seconds, "stages": info.get("seconds", {}),
         "used": info.get("used"), "px_per_mm": info.get("px_per_mm"),
+        "cue_tracked": info.get("cue_fraction_tracked", np.nan),
+        "cue_all": info.get("cue_fraction", np.nan),
         "mouse_in_0_120": float(np.mean((hm >= 0) & (hm <= 120))) if hm.size else np.nan,
         "mouse_p50": float(np.percentile(hm, 50)) if hm.size else np.nan,
         "mouse_p99": float(np.percentile(hm, 99)) if hm.size else np.nan,
@@ -278,6 +394,30 @@ def make_panel(kept: dict[int, dict[str, Any]], ko3d: Any, fused3d: Any, rows: l
 
 
 # --------------------------------------------------------------------------- main
+def print_table(title: str, ho: dict[str, Any], args: argparse.Namespace) -> None:
+    """One held-out table: depth errors and the three methods' 3D errors."""
+    r0 = ho["openfield"]
+    print(f"\n{title}: {r0['n_frames'] // args.frames} sequences x {args.frames} frames "
+          f"(coats: {', '.join(sorted(set(ho['coats'])))}), {args.mode} network")
+    head = (f"{'keypoint set':<26}{'height MAE':>11}{'AbsRel':>8}  {'MPJPE mm: PyMouse':>18}"
+            f"{'kp-only':>9}{'fused':>8}  {'rearing: PyMouse':>17}{'kp-only':>9}{'fused':>8}")
+    print(head)
+    print("-" * len(head))
+    for s in ("openfield", "superanimal_topviewmouse"):
+        r = ho[s]
+        print(f"{s:<26}{r['height_mae_mm']:>9.2f}mm{r['depth_absrel']:>8.4f}  "
+              f"{r['pymouse']:>18.2f}{r['keypoints']:>9.2f}{r['fused']:>8.2f}  "
+              f"{r['pymouse_rear']:>17.2f}{r['keypoints_rear']:>9.2f}{r['fused_rear']:>8.2f}")
+    for s in ("openfield", "superanimal_topviewmouse"):
+        r = ho[s]
+        print(f"  {s}: {r['n_points']} scored keypoints ({r['n_points_rear']} on "
+              f"{r['n_rear']} rearing frames of {r['n_frames']}), the same for all three "
+              f"methods; rearing frames: height MAE {r['height_mae_rear_mm']:.1f} mm, "
+              f"p95 mouse height predicted / true {r['top_p95_rear_mm'][0]:.0f} / "
+              f"{r['top_p95_rear_mm'][1]:.0f} mm")
+    print(f"  predicted height on true floor pixels: median |h| {ho['floor_abs_mm']:.2f} mm")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its table."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -285,13 +425,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-depth", action="store_true", help="with --train: keep the depth net")
     ap.add_argument("--workdir", default="/tmp/dlc_depth")
     ap.add_argument("--depth-frames", type=int, default=4096)
-    ap.add_argument("--depth-steps", type=int, default=7000)
-    ap.add_argument("--fused-clips", type=int, default=48)
-    ap.add_argument("--fused-frames", type=int, default=64)
+    ap.add_argument("--skip-fused", action="store_true", help="with --train: depth net only")
+    ap.add_argument("--depth-steps", type=int, default=6500)
+    ap.add_argument("--depth-rear-clips", type=int, default=128,
+                    help="extra rearing-mix clips for the depth net")
+    ap.add_argument("--depth-rear-frames", type=int, default=12)
+    ap.add_argument("--depth-rear-weight", type=float, default=4.0)
+    ap.add_argument("--depth-top-weight", type=float, default=1.0)
+    ap.add_argument("--fused-clips", type=int, default=96)
+    ap.add_argument("--fused-frames", type=int, default=48)
     ap.add_argument("--fused-views", type=int, default=2)
-    ap.add_argument("--fused-steps", type=int, default=800)
-    ap.add_argument("--clips", type=int, default=16, help="held-out rendered sequences")
+    ap.add_argument("--fused-rear-every", type=int, default=3,
+                    help="every n-th fused training clip draws from the rearing mix")
+    ap.add_argument("--fused-steps", type=int, default=500)
+    ap.add_argument("--fused-lr", type=float, default=3e-4)
+    ap.add_argument("--fused-scope", default="first")
+    ap.add_argument("--fused-anchors", type=int, default=64)
+    ap.add_argument("--fused-rear-weight", type=float, default=4.0)
+    ap.add_argument("--fused-cue-l2", type=float, default=1e-2)
+    ap.add_argument("--fused-cue-jitter", type=float, default=0.1)
+    ap.add_argument("--clips", type=int, default=32, help="held-out rendered sequences")
     ap.add_argument("--frames", type=int, default=64, help="frames per held-out sequence")
+    ap.add_argument("--rear-clips", type=int, default=16,
+                    help="held-out rearing-rich sequences (seed + 100000)")
     ap.add_argument("--seed", type=int, default=777000, help="held-out seed")
     ap.add_argument("--mode", default="temporal")
     ap.add_argument("--threads", type=int, default=2)
@@ -309,27 +465,25 @@ def main(argv: list[str] | None = None) -> int:
     depth, fused = load_depth_models()
     base = Lifter.load().model
     t0 = time.perf_counter()
-    ho = held_out(args, depth, base, fused)
+    ho_all = held_out(args, depth, base, fused, seed=args.seed, n_clips=args.clips)
+    ho_rear = (held_out(args, depth, base, fused, seed=args.seed + 100000,
+                        n_clips=args.rear_clips, behaviours=REAR_MIX)
+               if args.rear_clips else None)
     logger.info("held-out evaluation %.0f s", time.perf_counter() - t0)
     real = None if args.no_real or not VIDEO.is_file() else real_frames(args)
 
-    print(f"\nHeld-out renders: {args.clips} sequences x {args.frames} frames, seed "
-          f"{args.seed} (coats: {', '.join(sorted(set(ho['coats'])))}), {args.mode} network")
-    head = (f"{'keypoint set':<26}{'height MAE':>11}{'AbsRel':>8}  {'MPJPE mm: PyMouse':>18}"
-            f"{'kp-only':>9}{'fused':>8}  {'rearing: PyMouse':>17}{'kp-only':>9}{'fused':>8}")
-    print(head)
-    print("-" * len(head))
-    for s in ("openfield", "superanimal_topviewmouse"):
-        r = ho[s]
-        print(f"{s:<26}{r['height_mae_mm']:>9.2f}mm{r['depth_absrel']:>8.4f}  "
-              f"{r['pymouse']:>18.2f}{r['keypoints']:>9.2f}{r['fused']:>8.2f}  "
-              f"{r['pymouse_rear']:>17.2f}{r['keypoints_rear']:>9.2f}{r['fused_rear']:>8.2f}")
-    print(f"(rearing frames: {ho['openfield']['n_rear']} of {ho['openfield']['n_frames']}; "
-          f"predicted height on true floor pixels: median |h| {ho['floor_abs_mm']:.2f} mm)")
+    for title, ho in (("Held-out renders", ho_all), ("Held-out rearing-rich renders "
+                                                     f"(behaviours {', '.join(REAR_MIX)})",
+                                                     ho_rear)):
+        if ho is None:
+            continue
+        print_table(title, ho, args)
     if real is not None:
         print(f"\nReal frames: {VIDEO.name} + its DLC output ({real['frames']} frames; "
               f"depth path used: {real['used']}, scale {real['px_per_mm'][0]:.3f} px/mm)")
         rows = [
+            ("depth cues on tracked keypoints (all slots)",
+             f"{100 * real['cue_tracked']:.1f} % ({100 * real['cue_all']:.1f} % of 39)"),
             ("mouse pixels with height in 0-120 mm", f"{100 * real['mouse_in_0_120']:.1f} %"),
             ("mouse-pixel height median / p99 / max",
              f"{real['mouse_p50']:.1f} / {real['mouse_p99']:.1f} / {real['mouse_max']:.1f} mm"),

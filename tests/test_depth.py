@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 import cv2
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -286,3 +288,68 @@ def test_train_fused_toy_keeps_shapes_and_learns() -> None:
     p_frame, _, _ = fused.predict(views[0].uv, views[0].conf, cam, mode="frame",
                                   extra=views[0].cues)
     assert np.allclose(p_base, p_frame, atol=1e-4)
+
+
+def test_lift_file_with_depth_records_the_depth_path(tmp_path: Path) -> None:
+    """lift_file(video=..., depth=True) on a tiny rendered clip uses the shipped depth
+    network and fused lifter, and its meta pickle says so."""
+    import pickle
+
+    from dlc_lifter.lift import lift_file
+    from dlc_lifter.nets.fusion import render_clips
+
+    clip = render_clips(1, 10, seed=5, resolution=(192, 192))[0]
+    cam = clip.camera
+    names = {"snout": "nose", "leftear": "left_ear", "rightear": "right_ear",
+             "tailbase": "tail_base"}
+    idx = [CATALOGUE.index(v) for v in names.values()]
+    uv, conf, _ = simulate_tracking(clip.world, cam, np.random.default_rng(0),
+                                    noise=TrackingNoise.clean())
+    poses = Poses(coords=uv[:, idx], confidence=conf[:, idx], keypoints=list(names),
+                  meta=PoseMetadata(fps=30.0, image_size=cam.image_size))
+    scorer = "DLC_resnet50_synthJan1shuffle1_1000"
+    src = tmp_path / f"clip{scorer}.h5"
+    poses.to_dataframe(scorer).to_hdf(src, key="df_with_missing", mode="w")
+    video = tmp_path / "clip.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 30.0,
+                             cam.image_size)
+    for frame in clip.rgb:
+        writer.write(np.ascontiguousarray(frame[..., ::-1]))
+    writer.release()
+    out = lift_file(src, video=video, depth=True, camera_height_mm=float(cam.height_mm),
+                    focal_px=float(cam.fx))
+    with open(out.with_name(out.stem + "_meta.pickle"), "rb") as fh:
+        record = pickle.load(fh)["data"]
+    info = record["extra"]["depth"]
+    assert info["used"] is True and info["frames_read"] == 10
+    assert info["cue_fraction_tracked"] > 0.9  # every tracked keypoint got its cues
+    assert Path(info["fused_weights"]).name == "depth_fused_lifter.pt"
+    coords = pd.read_hdf(out).to_numpy()
+    assert coords.shape[0] == 10 and np.isfinite(coords).any()
+
+
+def test_top_weighted_loss_and_strided_rearing_clips() -> None:
+    from dlc_lifter.nets.fusion import clip_training_crops, render_clips
+
+    # an error on a high (rearing) surface weighs more with top_weight
+    h = torch.zeros(1, 8, 8)
+    h[0, :4] = 80.0
+    m = torch.ones(1, 8, 8, dtype=torch.bool)
+    out = torch.zeros(1, 2, 8, 8)
+    out[:, 1] = 5.0
+    out[:, 0] = -30.0  # ~0 mm: exact on the floor-level half
+    out[:, 0, :4] = math.log(math.expm1(1.0))  # 40 mm: 40 mm too low on the high half
+    l0 = depth_loss(out, h, m, top_weight=0.0)
+    l1 = depth_loss(out, h, m, top_weight=1.0)
+    assert float(l1) > float(l0)
+    # strided, behaviour-restricted clips and their inference-placed crops
+    clips = render_clips(1, 3, seed=3, resolution=(128, 128), behaviours=("rear",),
+                         frame_stride=4)
+    assert clips[0].rgb.shape[0] == 3 and len(clips[0].behaviour) == 3
+    pair = np.full((K, K), np.nan)
+    pair[NOSE, TAIL] = pair[TAIL, NOSE] = 90.0
+    crops = clip_training_crops(clips, np.random.default_rng(0), pair_length_mm=pair,
+                                crop_mm=160.0, size=32)
+    n = len(crops["rgb"])
+    assert crops["rgb"].shape == (n, 32, 32, 3) and crops["height"].shape == (n, 32, 32)
+    assert crops["mask"].dtype == bool and len(crops["behaviour"]) == n

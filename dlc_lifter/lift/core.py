@@ -779,8 +779,9 @@ def lift_file(
     depth
         With a readable ``video``: also read depth cues from the frames with the depth
         network and lift with the fused lifter (:mod:`dlc_lifter.lift.depth_path`).
-        Off by default: on held-out renders the fused lifter is not yet better than
-        keypoints-only on rearing frames (``benchmarks/depth.py``).
+        Off by default: on held-out renders (``benchmarks/depth.py``) the fused lifter is
+        better than keypoints-only on rearing frames and on the 27-keypoint SuperAnimal
+        set, but not yet overall on the 4-keypoint openfield set.
 
     Returns
     -------

@@ -344,7 +344,9 @@ def lift_poses_with_depth(
     Poses
         As :func:`~dlc_lifter.lift.core.lift_poses`; ``meta.extra["depth"]`` says whether
         the depth path was used (``used``), why not (``reason``), the weights, the image
-        scale and the time per stage.
+        scale, the fraction of tracked keypoints with depth cues (``cue_fraction_tracked``;
+        ``cue_fraction`` is over every catalogue slot, untracked ones included) and the
+        time per stage.
     """
     from dlc_lifter.lift.core import Lifter, lift_poses
     from dlc_lifter.mouse.catalogue import load_mapping
@@ -378,16 +380,22 @@ def lift_poses_with_depth(
                           pcutoff=lifter.pcutoff)
     out = lift_poses(poses, lifter=fused_lifter, keypoint_map=mapping, **lift_kwargs)
     avail = vd.cues[..., -1] > 0
+    # coverage over the keypoints the file tracks (above the cutoff), not over every
+    # catalogue slot: 4 tracked keypoints of the 39 are ~10 % of slots at full coverage
+    tracked = np.isfinite(uv_cat).all(-1) & (np.nan_to_num(conf_cat) >= lifter.pcutoff)
     info.update(used=True, depth_weights=depth_model.info.get("path"),
                 fused_weights=fused.info.get("path"), fused_sha256=fused.info.get("sha256"),
                 px_per_mm=[float(v) for v in vd.px_per_mm], frames_read=vd.frames_read,
                 cue_fraction=float(avail.mean()) if avail.size else 0.0,
+                cue_fraction_tracked=float(avail[tracked].mean()) if tracked.any() else 0.0,
                 seconds={**{k: round(v, 3) for k, v in vd.seconds.items()},
                          "cues_total": round(t1 - t0, 3),
                          "lift": round(time.perf_counter() - t1, 3)})
-    logger.info("Depth from %s: %d frames read, cues on %.0f%% of keypoint slots, %.1f s "
-                "(decode %.1f, crop %.1f, depth %.1f); fused lift %.1f s.", video,
-                vd.frames_read, 100 * info["cue_fraction"], t1 - t0, vd.seconds["decode"],
+    logger.info("Depth from %s: %d frames read, cues on %.0f%% of tracked keypoints "
+                "(%.0f%% of all catalogue slots), %.1f s (decode %.1f, crop %.1f, depth %.1f); "
+                "fused lift %.1f s.", video, vd.frames_read,
+                100 * info["cue_fraction_tracked"], 100 * info["cue_fraction"], t1 - t0,
+                vd.seconds["decode"],
                 vd.seconds["crop"], vd.seconds["depth"], time.perf_counter() - t1)
     out.meta.extra["depth"] = info
     if keep:

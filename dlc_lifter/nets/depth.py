@@ -27,10 +27,20 @@ height (softplus, mm / :data:`HEIGHT_UNIT_MM`) and mask logits. :class:`DepthMod
 bundles it with its configuration and saves it as one small ``.pt`` file.
 
 Training (:func:`train_depth`) uses rendered frames of :func:`dlc_lifter.synth.synthesize`
-(the camera ``Z`` depth is converted to height with the frame's camera) and heavy
-appearance augmentation (:func:`augment_batch`): random grey conversion, coat re-colouring,
-floor textures and illumination gradients, vignetting, gamma / contrast, blur, sensor
-noise, JPEG, lens distortion, rotations and flips.
+(the camera ``Z`` depth is converted to height with the frame's camera), plus rendered
+rearing-heavy sequences cropped exactly as at inference
+(:func:`dlc_lifter.nets.fusion.clip_training_crops`: noisy tracked keypoints, image scale
+estimated from them), and heavy appearance augmentation (:func:`augment_batch`): random
+grey conversion, coat re-colouring, floor textures and illumination gradients, vignetting,
+gamma / contrast, blur, sensor noise, JPEG, lens distortion, rotations and flips. Rearing
+crops are over-sampled (``rear_weight``) and the loss weighs high mouse surfaces more
+(``top_weight``): without both the network regresses a rearing mouse's head towards the
+common, low body heights.
+
+The crop's scale is jittered in training (``scale_jitter``) because at inference it comes
+from the animal's own keypoints (:func:`px_per_mm_from_keypoints`), whose ratio to the
+camera's true floor scale spreads by about +-15 % over rendered clips (mouse size, posture,
+keypoint set); a narrower jitter would not match what the network sees on video.
 """
 
 from __future__ import annotations
@@ -653,6 +663,11 @@ class DepthTrainConfig:
     rear_weight
         Sampling weight of crops of rearing mice (others: 1); rearing is rarer than its
         importance for 3D.
+    top_weight
+        Extra loss weight of mouse pixels per :data:`HEIGHT_UNIT_MM` of true height (a
+        pixel at height ``h`` weighs ``1 + top_weight * h / HEIGHT_UNIT_MM``): the high
+        surfaces of a rearing mouse (head, shoulders), few pixels but what tells a rear
+        from a crouch, are not traded for the many low back and flank pixels.
     threads
         ``torch.set_num_threads`` (``None``: leave as is).
     max_minutes
@@ -668,13 +683,16 @@ class DepthTrainConfig:
     floor_weight: float = 0.2
     mask_weight: float = 0.5
     rear_weight: float = 3.0
+    top_weight: float = 0.0
     threads: int | None = None
     max_minutes: float | None = None
 
 
 def depth_loss(out: torch.Tensor, height: torch.Tensor, mask: torch.Tensor, *,
-               floor_weight: float = 0.2, mask_weight: float = 0.5) -> torch.Tensor:
-    """L1 height loss (mouse pixels 1, other pixels ``floor_weight``) plus mask BCE.
+               floor_weight: float = 0.2, mask_weight: float = 0.5,
+               top_weight: float = 0.0) -> torch.Tensor:
+    """L1 height loss (mouse pixels ``1 + top_weight * h / HEIGHT_UNIT_MM``, other pixels
+    ``floor_weight``) plus mask BCE.
 
     Parameters
     ----------
@@ -687,7 +705,8 @@ def depth_loss(out: torch.Tensor, height: torch.Tensor, mask: torch.Tensor, *,
     """
     m = mask.float()
     pred = F.softplus(out[:, 0]) * HEIGHT_UNIT_MM
-    w = m + floor_weight * (1 - m)
+    top = 1.0 + top_weight * height.clamp_min(0.0) / HEIGHT_UNIT_MM
+    w = m * top + floor_weight * (1 - m)
     l_h = ((pred - height).abs() / HEIGHT_UNIT_MM * w).sum() / w.sum().clamp_min(1.0)
     l_m = F.binary_cross_entropy_with_logits(out[:, 1], m)
     return l_h + mask_weight * l_m
@@ -744,7 +763,8 @@ def train_depth(crops: dict[str, np.ndarray], config: DepthTrainConfig | None = 
         out = net(x)
         loss = depth_loss(out, torch.from_numpy(np.ascontiguousarray(h)),
                           torch.from_numpy(np.ascontiguousarray(m)),
-                          floor_weight=cfg.floor_weight, mask_weight=cfg.mask_weight)
+                          floor_weight=cfg.floor_weight, mask_weight=cfg.mask_weight,
+                          top_weight=cfg.top_weight)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 2.0)

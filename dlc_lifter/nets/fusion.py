@@ -39,6 +39,15 @@ predictions on crops placed from the *noisy* keypoints, exactly as at inference.
 dropped (``available = 0``) for a fraction of clips and frames, so the fused model also
 degrades gracefully where depth is missing.
 
+The depth network's errors are strongly correlated within a clip (a scene, camera or coat
+it reads badly), and a few dozen rendered clips hold few such failures: fine-tuning every
+weight for long taught the lifter to trust the cues more than held-out clips warrant
+(on one badly read held-out rearing clip: 46 mm MPJPE against 13 mm keypoints-only). The
+shipped recipe (``benchmarks/depth.py --train``) therefore fine-tunes only the first layer
+(``scope="first"``), briefly, with a strong L2 prior on the cue weights (``cue_l2``) and
+cue-free anchor sequences, over-samples rearing windows and renders every third training
+clip from a rearing-heavy behaviour mix (:func:`render_clips` ``behaviours``).
+
 PyMouse Lifter's approach, depth read at each 2D keypoint and the point put on its ray at
 that depth, is :func:`ray_baseline`.
 """
@@ -93,6 +102,7 @@ __all__ = [
     "FusedTrainConfig",
     "FrameDepth",
     "RenderedClip",
+    "clip_training_crops",
     "clip_views",
     "expand_model",
     "fused_arrays",
@@ -317,7 +327,9 @@ class RenderedClip:
 
 def render_clips(n_clips: int, n_frames: int, *, seed: int,
                  resolution: tuple[int, int] = (320, 320),
-                 arena_range_mm: tuple[float, float] = (380.0, 700.0)) -> list[RenderedClip]:
+                 arena_range_mm: tuple[float, float] = (380.0, 700.0),
+                 behaviours: Sequence[str] | None = None,
+                 frame_stride: int = 1) -> list[RenderedClip]:
     """Render behaviour sequences, each with its own mouse, arena, scene and fixed camera.
 
     Parameters
@@ -330,6 +342,12 @@ def render_clips(n_clips: int, n_frames: int, *, seed: int,
         ``(width, height)`` of the frames.
     arena_range_mm
         Side of the square arena, drawn uniformly; the camera frames the whole arena.
+    behaviours
+        Behaviours the sequences are drawn from (default: all; e.g. a rearing-heavy mix
+        for depth training).
+    frame_stride
+        Render every ``frame_stride``-th frame of a ``n_frames * frame_stride`` frame
+        sequence (decorrelated frames for depth training; 1 for the lifter's sequences).
 
     Returns
     -------
@@ -343,14 +361,17 @@ def render_clips(n_clips: int, n_frames: int, *, seed: int,
     for child in np.random.SeedSequence(seed).spawn(n_clips):
         rng = np.random.default_rng(child)
         side = float(rng.uniform(*arena_range_mm))
-        seq = generate_sequence(n_frames, rng=rng, arena_mm=(side, side))
+        stride = max(int(frame_stride), 1)
+        seq = generate_sequence(n_frames * stride, rng=rng, arena_mm=(side, side),
+                                behaviours=behaviours)
+        rows = np.arange(0, n_frames * stride, stride)
         rig = get_rig(seq.shape)
         renderer = make_renderer(rig, "fast")
         scene = sample_scene(rng, image_size=resolution, target_xy=(side / 2, side / 2),
                              span_range_mm=(1.05 * side, 1.3 * side),
                              arena_xy=(0.0, 0.0, side, side))
         rgb, hgt, dep, msk, world = [], [], [], [], []
-        for f in range(n_frames):
+        for f in rows:
             s = make_sample(rig, np.asarray(seq.pose)[f], scene, renderer, rng)
             rgb.append(s.rgb)
             dep.append(s.depth)
@@ -359,9 +380,52 @@ def render_clips(n_clips: int, n_frames: int, *, seed: int,
             world.append(s.keypoints_world)
         clips.append(RenderedClip(rgb=np.stack(rgb), height=np.stack(hgt), depth=np.stack(dep),
                                   mask=np.stack(msk), world=np.stack(world),
-                                  camera=scene.camera, behaviour=np.asarray(seq.behaviour),
+                                  camera=scene.camera,
+                                  behaviour=np.asarray(seq.behaviour)[rows],
                                   coat=scene.coat))
     return clips
+
+
+def clip_training_crops(clips: Sequence[RenderedClip], rng: np.random.Generator, *,
+                        pair_length_mm: np.ndarray, crop_mm: float,
+                        size: int, set_weights: Mapping[str, float] | None = None,
+                        noise: TrackingNoise | None = None,
+                        pcutoff: float = 0.6) -> dict[str, np.ndarray]:
+    """Depth-network training crops of rendered clips, placed exactly as at inference.
+
+    Each clip is tracked with simulated 2D errors (a random keypoint set), its image scale
+    is estimated from those keypoints (:func:`~dlc_lifter.nets.depth.px_per_mm_from_keypoints`,
+    the camera's when too few pairs) and each frame's crop is placed from its noisy
+    keypoints (:func:`~dlc_lifter.nets.depth.crop_from_keypoints`): the crops show the
+    animal at the scales and offsets the network meets in :func:`predict_depth`.
+
+    Returns
+    -------
+    dict
+        As :func:`~dlc_lifter.nets.depth.load_training_crops`.
+    """
+    out: dict[str, list[np.ndarray]] = {"rgb": [], "height": [], "mask": [], "behaviour": []}
+    for clip in clips:
+        _, kmask = random_keypoint_set(rng, set_weights)
+        uv, conf, _ = simulate_tracking(clip.world, clip.camera, rng, kmask, noise)
+        ppm = px_per_mm_from_keypoints(uv, conf, pair_length_mm, pcutoff=pcutoff)
+        if not np.isfinite(ppm):
+            ppm = clip.camera.fx / max(clip.camera.height_mm - 20.0, 50.0)
+        for t in range(len(uv)):
+            c = crop_from_keypoints(uv[t], conf[t], ppm, pcutoff=pcutoff, crop_mm=crop_mm,
+                                    size=size)
+            if c is None:
+                continue
+            out["rgb"].append(crop_images(clip.rgb[t], [c])[0])
+            out["height"].append(crop_images(clip.height[t].astype(np.float32), [c],
+                                             interpolation="nearest")[0].astype(np.float16))
+            out["mask"].append(crop_images(clip.mask[t], [c], interpolation="nearest")[0])
+            out["behaviour"].append(np.asarray(clip.behaviour[t]))
+    if not out["rgb"]:
+        return {"rgb": np.zeros((0, size, size, 3), np.uint8),
+                "height": np.zeros((0, size, size), np.float16),
+                "mask": np.zeros((0, size, size), bool), "behaviour": np.zeros(0, np.int64)}
+    return {k: np.stack(v) for k, v in out.items()}
 
 
 @dataclass
