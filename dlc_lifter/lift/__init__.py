@@ -21,6 +21,7 @@ __all__ = [
     "lift_file",
     "lift_poses",
     "resolve_camera",
+    "resolve_keypoint_map",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
         lift_file,
         lift_poses,
         resolve_camera,
+        resolve_keypoint_map,
     )
 
 

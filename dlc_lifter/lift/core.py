@@ -57,6 +57,7 @@ __all__ = [
     "lift_file",
     "lift_poses",
     "resolve_camera",
+    "resolve_keypoint_map",
 ]
 
 logger = logging.getLogger(__name__)
@@ -597,6 +598,24 @@ def _image_size(poses: Poses, video_size: tuple[int, int] | None,
     return size
 
 
+def resolve_keypoint_map(
+    keypoint_map: str | Path | Mapping[str, str | None] | None,
+) -> Mapping[str, str | None] | None:
+    """A keypoint map given as a YAML file, a mapping or ``None``, as a mapping or ``None``.
+
+    Raises
+    ------
+    DLCLifterError
+        When the YAML file is missing or is not a flat ``user_name: catalogue_name`` map.
+    """
+    if keypoint_map is None or isinstance(keypoint_map, Mapping):
+        return keypoint_map
+    try:
+        return load_mapping(keypoint_map)
+    except (FileNotFoundError, ValueError) as exc:
+        raise DLCLifterError(str(exc)) from None
+
+
 def lift_poses(
     poses: Poses,
     *,
@@ -650,14 +669,7 @@ def lift_poses(
     if poses.is_3d:
         raise DLCLifterError(f"{poses.meta.source} already holds 3D poses.")
     src = poses.meta.source or "the poses"
-    mapping: Mapping[str, str | None] | None
-    if keypoint_map is None or isinstance(keypoint_map, Mapping):
-        mapping = keypoint_map
-    else:
-        try:
-            mapping = load_mapping(keypoint_map)
-        except (FileNotFoundError, ValueError) as exc:
-            raise DLCLifterError(str(exc)) from None
+    mapping = resolve_keypoint_map(keypoint_map)
     loose = map_keypoints(poses.keypoints, mapping, strict=False, source=src)
     if not loose:
         raise KeypointMappingError(

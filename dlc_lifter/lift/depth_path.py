@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from dlc_lifter.errors import DLCLifterError, VideoError
+from dlc_lifter.errors import VideoError
 from dlc_lifter.poses import Poses
 
 __all__ = [
@@ -348,20 +348,12 @@ def lift_poses_with_depth(
         ``cue_fraction`` is over every catalogue slot, untracked ones included) and the
         time per stage.
     """
-    from dlc_lifter.lift.core import Lifter, lift_poses
-    from dlc_lifter.mouse.catalogue import load_mapping
+    from dlc_lifter.lift.core import Lifter, lift_poses, resolve_keypoint_map
     from dlc_lifter.nets.lifter import ModelLoadError
 
     t0 = time.perf_counter()
     lifter = lifter or Lifter.load()
-    mapping: Mapping[str, str | None] | None
-    if keypoint_map is None or isinstance(keypoint_map, Mapping):
-        mapping = keypoint_map
-    else:
-        try:
-            mapping = load_mapping(keypoint_map)
-        except (FileNotFoundError, ValueError) as exc:
-            raise DLCLifterError(str(exc)) from None
+    mapping = resolve_keypoint_map(keypoint_map)
     info: dict[str, Any] = {"used": False, "video": str(video)}
     try:
         depth_model, fused = load_depth_models(depth_weights, fused_weights)
