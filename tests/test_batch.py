@@ -413,6 +413,8 @@ def test_real_lift_killed_mid_video_resumes_to_identical_outputs(
     assert not killed.ok
     folder = tmp_path / "run" / "videos"
     assert not (folder / f"v2{SCORER}_lifted3d.h5").exists()  # never a partial output
+    # the meta pickle is written before the .h5: the resume must replace this leftover
+    assert (folder / f"v2{SCORER}_lifted3d_meta.pickle").exists()
     monkeypatch.delenv("DLC_LIFTER_TEST_DIE_ON")
     resumed = lift_videos(config)
     assert resumed.ok and "v2.mp4" in {i.name for i in resumed.done}
@@ -421,6 +423,9 @@ def test_real_lift_killed_mid_video_resumes_to_identical_outputs(
         a = _read(tmp_path / "ref" / "videos" / f"{n}{SCORER}_lifted3d.h5")
         b = _read(folder / f"{n}{SCORER}_lifted3d.h5")
         pd.testing.assert_frame_equal(a, b)
+        meta = pd.read_pickle(folder / f"{n}{SCORER}_lifted3d_meta.pickle")["data"]
+        ref = pd.read_pickle(tmp_path / "ref" / "videos" / f"{n}{SCORER}_lifted3d_meta.pickle")
+        np.testing.assert_array_equal(meta["likelihood"], ref["data"]["likelihood"])
 
 
 @pytest.mark.usefixtures("real_lift")

@@ -352,23 +352,6 @@ def write_dlc_3d(
     for t in targets:  # fail before any work
         check_writable(t, overwrite=overwrite)
     df = _dlc_3d_frame(poses3d)
-    if h5_path is not None:
-        with atomic_output(h5_path, overwrite=overwrite) as tmp:
-            df.to_hdf(tmp, key=DLC_KEY, format="table", mode="w")
-            import h5py
-
-            with h5py.File(tmp, "a") as fh:
-                ds = fh.create_dataset(LIKELIHOOD_KEY, data=np.asarray(
-                    poses3d.confidence, dtype=np.float64), compression="gzip")
-                ds.attrs["dims"] = "frames, individuals, keypoints"
-                ds.attrs["individuals"] = [str(i) for i in poses3d.individuals]
-                ds.attrs["keypoints"] = [str(k) for k in poses3d.keypoints]
-                ds.attrs["units"] = str(poses3d.meta.units)
-                ds.attrs["frame"] = str(poses3d.meta.frame)
-                imputed = poses3d.meta.extra.get("imputed")
-                if imputed is not None and np.shape(imputed) == poses3d.confidence.shape:
-                    fh.create_dataset("imputed", data=np.asarray(imputed, dtype=bool),
-                                      compression="gzip")
     if csv_path is not None:
         with atomic_output(csv_path, overwrite=overwrite) as tmp:
             df.to_csv(tmp)
@@ -400,6 +383,25 @@ def write_dlc_3d(
     with atomic_output(pickle_path, overwrite=overwrite) as tmp:
         with open(tmp, "wb") as fh:
             pickle.dump({"data": record}, fh, pickle.HIGHEST_PROTOCOL)
+    # The .h5 goes last: once it exists, the csv and meta pickle beside it are complete,
+    # so a batch that skips existing outputs never skips a half-written one.
+    if h5_path is not None:
+        with atomic_output(h5_path, overwrite=overwrite) as tmp:
+            df.to_hdf(tmp, key=DLC_KEY, format="table", mode="w")
+            import h5py
+
+            with h5py.File(tmp, "a") as fh:
+                ds = fh.create_dataset(LIKELIHOOD_KEY, data=np.asarray(
+                    poses3d.confidence, dtype=np.float64), compression="gzip")
+                ds.attrs["dims"] = "frames, individuals, keypoints"
+                ds.attrs["individuals"] = [str(i) for i in poses3d.individuals]
+                ds.attrs["keypoints"] = [str(k) for k in poses3d.keypoints]
+                ds.attrs["units"] = str(poses3d.meta.units)
+                ds.attrs["frame"] = str(poses3d.meta.frame)
+                imputed = poses3d.meta.extra.get("imputed")
+                if imputed is not None and np.shape(imputed) == poses3d.confidence.shape:
+                    fh.create_dataset("imputed", data=np.asarray(imputed, dtype=bool),
+                                      compression="gzip")
     logger.info("Wrote 3D poses to %s", out)
     return out
 

@@ -328,6 +328,13 @@ def _output_path(poses: Path, destfolder: str | Path | None) -> Path:
     return Path(lifted_output_path(poses, destfolder))
 
 
+def _companions(output: Path) -> list[Path]:
+    """Files written beside a lifted ``.h5`` before it: meta pickle, csv, NWB."""
+    from dlc_lifter.io import meta_pickle_path
+
+    return [meta_pickle_path(output), output.with_suffix(".csv"), output.with_suffix(".nwb")]
+
+
 def clean_stale_temp_files(output: str | Path) -> list[Path]:
     """Remove temporary files a killed run left for ``output``.
 
@@ -346,8 +353,8 @@ def clean_stale_temp_files(output: str | Path) -> list[Path]:
         return []
     removed = []
     pattern = re.compile(
-        rf"^\.?{re.escape(out.name)}\.[^/]*(tmp|part)$|^\.?{re.escape(out.stem)}\.[^/]*\.tmp"
-        rf"{re.escape(out.suffix)}$"
+        rf"^\.?{re.escape(out.name)}\.[^/]*(tmp|part)$|^\.?{re.escape(out.stem)}(_meta)?\.[^/]*"
+        rf"\.tmp(\.h5|\.csv|\.nwb|\.pickle|{re.escape(out.suffix)})$"
     )
     for cand in out.parent.iterdir():
         if cand.is_file() and pattern.match(cand.name):
@@ -444,6 +451,12 @@ def lift_jobs(
             report.add(item)
             continue
         clean_stale_temp_files(out)
+        leftovers = [p for p in _companions(out) if p.exists()]
+        if leftovers and not job.overwrite:
+            # The .h5 is written last, so companions without it are an interrupted run's.
+            logger.info("%s: replacing %s left by an interrupted run.", out.name,
+                        ", ".join(p.name for p in leftovers))
+            job = LiftJob(**{**vars(job), "overwrite": True})
         todo.append(job)
 
     if overwrite:

@@ -847,11 +847,11 @@ def lift_file(
             "camera_source": poses3d.meta.extra["camera_source"],
             "camera_estimate": poses3d.meta.extra["camera_estimate"],
             "lift_seconds": round(time.perf_counter() - t0, 3)}
-    written = write_dlc_3d(poses3d, out, overwrite=overwrite, save_as_csv=save_as_csv,
-                           meta=meta)
-    if nwb:
+    if nwb:  # before the .h5, which is written last: its presence means "complete"
         write_nwb_3d(poses3d, out.with_suffix(".nwb"), overwrite=overwrite,
                      source_nwb=src if src.suffix.lower() == ".nwb" else None)
+    written = write_dlc_3d(poses3d, out, overwrite=overwrite, save_as_csv=save_as_csv,
+                           meta=meta)
     logger.info("Lifted %s (%d frames, %d individuals, camera: %s) in %.1f s", src.name,
                 poses.n_frames, poses.n_individuals, poses3d.meta.extra["camera_source"],
                 time.perf_counter() - t0)
