@@ -53,6 +53,7 @@ __all__ = [
     "LiftResult",
     "LiftStream",
     "Lifter",
+    "catalogue_arrays",
     "default_model_path",
     "lift_file",
     "lift_poses",
@@ -598,6 +599,36 @@ def _image_size(poses: Poses, video_size: tuple[int, int] | None,
     return size
 
 
+def catalogue_arrays(
+    poses: Poses, mapping: Mapping[str, str | None] | None = None,
+) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
+    """2D poses laid out on the catalogue axis.
+
+    Returns
+    -------
+    uv, conf, mapped
+        ``(T, N, len(CATALOGUE), 2)`` pixels and ``(T, N, len(CATALOGUE))`` likelihoods
+        (NaN where the file has no such keypoint), and ``{file name: catalogue name}`` of
+        the mapped keypoints, in the file's order.
+
+    Raises
+    ------
+    UnknownKeypointError
+        When a keypoint maps to nothing.
+    """
+    mapped = map_keypoints(poses.keypoints, mapping, strict=True,
+                           source=poses.meta.source or "the poses")
+    user_kp = [k for k in poses.keypoints if k in mapped]
+    user_idx = [list(poses.keypoints).index(k) for k in user_kp]
+    cat_idx = catalogue_index([mapped[k] for k in user_kp])
+    t, n_ind = poses.n_frames, poses.n_individuals
+    uv = np.full((t, n_ind, len(CATALOGUE), 2), np.nan)
+    conf = np.full((t, n_ind, len(CATALOGUE)), np.nan)
+    uv[:, :, cat_idx] = poses.coords[:, :, user_idx]
+    conf[:, :, cat_idx] = poses.confidence[:, :, user_idx]
+    return uv, conf, mapped
+
+
 def resolve_keypoint_map(
     keypoint_map: str | Path | Mapping[str, str | None] | None,
 ) -> Mapping[str, str | None] | None:
@@ -678,16 +709,11 @@ def lift_poses(
             " maps onto the dlc-lifter mouse catalogue: dlc-lifter lifts top-view mice. If "
             "these are mouse keypoints, give --keypoint-map map.yaml ('your_name: "
             "catalogue_name'); 'dlc-lifter catalogue' lists the names.")
-    mapped = map_keypoints(poses.keypoints, mapping, strict=True, source=src)
     lifter = lifter or Lifter.load()
-    user_kp = [k for k in poses.keypoints if k in mapped]
-    user_idx = [list(poses.keypoints).index(k) for k in user_kp]
-    cat_idx = catalogue_index([mapped[k] for k in user_kp])
+    uv_cat, c_cat, mapped = catalogue_arrays(poses, mapping)
+    user_kp = list(mapped)
+    cat_idx = catalogue_index(list(mapped.values()))
     t, n_ind = poses.n_frames, poses.n_individuals
-    uv_cat = np.full((t, n_ind, len(CATALOGUE), 2), np.nan)
-    c_cat = np.full((t, n_ind, len(CATALOGUE)), np.nan)
-    uv_cat[:, :, cat_idx] = poses.coords[:, :, user_idx]
-    c_cat[:, :, cat_idx] = poses.confidence[:, :, user_idx]
     if camera_choice is None:
         size = image_size or _image_size(poses, None, calibration)
         camera_choice = resolve_camera(

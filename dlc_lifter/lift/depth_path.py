@@ -286,23 +286,6 @@ class _CueModel:
         return self._fused.predict(uv, conf, camera, mode=mode, pcutoff=pcutoff, extra=extra)
 
 
-def _catalogue_arrays(poses: Poses, mapping: Mapping[str, str | None] | None
-                      ) -> tuple[np.ndarray, np.ndarray]:
-    from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index, map_keypoints
-
-    mapped = map_keypoints(poses.keypoints, mapping, strict=True,
-                           source=poses.meta.source or "the poses")
-    user_kp = [kp for kp in poses.keypoints if kp in mapped]
-    user_idx = [list(poses.keypoints).index(kp) for kp in user_kp]
-    cat_idx = catalogue_index([mapped[kp] for kp in user_kp])
-    t, n = poses.n_frames, poses.n_individuals
-    uv = np.full((t, n, len(CATALOGUE), 2), np.nan)
-    conf = np.full((t, n, len(CATALOGUE)), np.nan)
-    uv[:, :, cat_idx] = poses.coords[:, :, user_idx]
-    conf[:, :, cat_idx] = poses.confidence[:, :, user_idx]
-    return uv, conf
-
-
 def lift_poses_with_depth(
     poses: Poses,
     video: str | Path,
@@ -348,7 +331,12 @@ def lift_poses_with_depth(
         ``cue_fraction`` is over every catalogue slot, untracked ones included) and the
         time per stage.
     """
-    from dlc_lifter.lift.core import Lifter, lift_poses, resolve_keypoint_map
+    from dlc_lifter.lift.core import (
+        Lifter,
+        catalogue_arrays,
+        lift_poses,
+        resolve_keypoint_map,
+    )
     from dlc_lifter.nets.lifter import ModelLoadError
 
     t0 = time.perf_counter()
@@ -357,7 +345,7 @@ def lift_poses_with_depth(
     info: dict[str, Any] = {"used": False, "video": str(video)}
     try:
         depth_model, fused = load_depth_models(depth_weights, fused_weights)
-        uv_cat, conf_cat = _catalogue_arrays(poses, mapping)
+        uv_cat, conf_cat, _ = catalogue_arrays(poses, mapping)
         vd = video_depth_cues(video, uv_cat, conf_cat, poses.frame_indices,
                               depth_model=depth_model, pair_length_mm=lifter.model.pair_length_mm,
                               pcutoff=lifter.pcutoff, batch=batch, keep=keep)
