@@ -291,8 +291,9 @@ def test_train_fused_toy_keeps_shapes_and_learns() -> None:
 
 
 def test_lift_file_with_depth_records_the_depth_path(tmp_path: Path) -> None:
-    """lift_file(video=..., depth=True) on a tiny rendered clip uses the shipped depth
-    network and fused lifter, and its meta pickle says so."""
+    """lift_file(video=...) on a tiny rendered clip uses the shipped depth network and
+    fused lifter by default, and its meta pickle says so; --no-depth and a custom model
+    lift from the keypoints only, and say why."""
     import pickle
 
     from dlc_lifter.lift import lift_file
@@ -316,16 +317,46 @@ def test_lift_file_with_depth_records_the_depth_path(tmp_path: Path) -> None:
     for frame in clip.rgb:
         writer.write(np.ascontiguousarray(frame[..., ::-1]))
     writer.release()
-    out = lift_file(src, video=video, depth=True, camera_height_mm=float(cam.height_mm),
-                    focal_px=float(cam.fx))
-    with open(out.with_name(out.stem + "_meta.pickle"), "rb") as fh:
-        record = pickle.load(fh)["data"]
-    info = record["extra"]["depth"]
+    kw = {"camera_height_mm": float(cam.height_mm), "focal_px": float(cam.fx)}
+
+    def record(path: Path) -> dict:
+        with open(path.with_name(path.stem + "_meta.pickle"), "rb") as fh:
+            return pickle.load(fh)["data"]
+
+    out = lift_file(src, video=video, **kw)
+    rec = record(out)
+    info = rec["extra"]["depth"]
+    assert rec["depth_used"] is True and rec["depth_reason"] is None
     assert info["used"] is True and info["frames_read"] == 10
     assert info["cue_fraction_tracked"] > 0.9  # every tracked keypoint got its cues
     assert Path(info["fused_weights"]).name == "depth_fused_lifter.pt"
-    coords = pd.read_hdf(out).to_numpy()
-    assert coords.shape[0] == 10 and np.isfinite(coords).any()
+    fused = pd.read_hdf(out).to_numpy()
+    assert fused.shape[0] == 10 and np.isfinite(fused).any()
+    out = lift_file(src, video=video, depth=False, overwrite=True, **kw)
+    rec = record(out)
+    assert rec["depth_used"] is False and rec["depth_reason"] == "--no-depth"
+    assert "depth" not in rec["extra"]
+    kp_only = pd.read_hdf(out).to_numpy()
+    assert not np.allclose(kp_only, fused, equal_nan=True)  # the cues changed the 3D
+    from dlc_lifter.lift.core import default_model_path
+
+    out = lift_file(src, video=video, model=default_model_path(), overwrite=True, **kw)
+    assert record(out)["depth_reason"] == "custom --model without --depth"
+    np.testing.assert_allclose(pd.read_hdf(out).to_numpy(), kp_only)
+    out = lift_file(src, video=video, model=default_model_path(), depth=True, overwrite=True,
+                    **kw)
+    assert record(out)["depth_used"] is True
+    np.testing.assert_allclose(pd.read_hdf(out).to_numpy(), fused)
+    from typer.testing import CliRunner
+
+    from dlc_lifter.cli import app
+
+    cli = ["lift", str(src), "--video", str(video), "--overwrite", "--camera-height-mm",
+           str(kw["camera_height_mm"]), "--focal-px", str(kw["focal_px"])]
+    for flag, used in (("--no-depth", False), (None, True)):
+        res = CliRunner().invoke(app, cli + ([flag] if flag else []))
+        assert res.exit_code == 0, res.output
+        assert record(Path(res.output.strip().splitlines()[-1]))["depth_used"] is used
 
 
 def test_top_weighted_loss_and_strided_rearing_clips() -> None:
@@ -353,3 +384,42 @@ def test_top_weighted_loss_and_strided_rearing_clips() -> None:
     n = len(crops["rgb"])
     assert crops["rgb"].shape == (n, 32, 32, 3) and crops["height"].shape == (n, 32, 32)
     assert crops["mask"].dtype == bool and len(crops["behaviour"]) == n
+
+
+def test_base_l2_keeps_the_fine_tuned_keypoint_weights_near_the_base() -> None:
+    from dlc_lifter.nets.fusion import FusedTrainConfig, _cue_columns, train_fused
+
+    base = _toy_lifter()
+    cam = Camera.top_view(700.0, 600.0, (400, 400))
+    rng = np.random.default_rng(5)
+    t = 40
+    world = np.zeros((t, K, 3))
+    world[..., 0] = np.linspace(-40, 50, K)[None]
+    world[..., 2] = 10.0 + 30.0 * (np.arange(t) % 20 >= 10)[:, None]
+    uv, conf, _ = simulate_tracking(world, cam, rng, noise=TrackingNoise.clean())
+    cues = np.zeros((t, K, N_CUES), np.float32)
+    cues[..., 0] = world[..., 2] / 100.0
+    cues[..., -1] = 1.0
+    views = [ClipView(world=world, uv=uv, conf=conf, cues=cues, camera=cam,
+                      behaviour=np.full(t, 3), keypoint_set="all")]
+    drift = {}
+    for l2 in (0.0, 100.0):
+        cfg = FusedTrainConfig(steps=30, lr=3e-3, chunk=8, batch=4, modes=("temporal",),
+                               scope="all", base_l2=l2, weight_decay=0.0, cue_jitter=0.0)
+        fused, _ = train_fused(base, views, cfg)
+        net, ref = fused.nets["temporal"], base.nets["temporal"]
+        w = net.expand.weight[:, ~_cue_columns(net)].detach()
+        drift[l2] = float((w - ref.expand.weight.detach()).abs().mean())
+    assert drift[100.0] < 0.5 * drift[0.0]
+
+
+def test_augment_strength_zero_is_plain_grey() -> None:
+    from dlc_lifter.nets.depth import to_gray
+
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 255, (2, 16, 16, 3), dtype=np.uint8)
+    h = rng.uniform(0, 30, (2, 16, 16)).astype(np.float32)
+    m = h > 15
+    gray, h2, m2 = augment_batch(rgb, h, m, rng, strength=0.0)
+    assert np.allclose(gray, np.stack([to_gray(c) for c in rgb]))
+    assert np.array_equal(h2, h) and np.array_equal(m2, m)

@@ -668,6 +668,10 @@ class DepthTrainConfig:
         pixel at height ``h`` weighs ``1 + top_weight * h / HEIGHT_UNIT_MM``): the high
         surfaces of a rearing mouse (head, shoulders), few pixels but what tells a rear
         from a crouch, are not traded for the many low back and flank pixels.
+    augment
+        Strength of :func:`augment_batch` (1: the full appearance augmentation; 0: plain
+        grey renders, the ablation that measures what the augmentation buys on real
+        video, ``benchmarks/depth.py --sim2real``).
     threads
         ``torch.set_num_threads`` (``None``: leave as is).
     max_minutes
@@ -684,6 +688,7 @@ class DepthTrainConfig:
     mask_weight: float = 0.5
     rear_weight: float = 3.0
     top_weight: float = 0.0
+    augment: float = 1.0
     threads: int | None = None
     max_minutes: float | None = None
 
@@ -758,7 +763,7 @@ def train_depth(crops: dict[str, np.ndarray], config: DepthTrainConfig | None = 
     for step in tqdm(range(cfg.steps), desc="training depth", disable=not progress):
         idx = rng.choice(n, size=cfg.batch, p=p)
         gray, h, m = augment_batch(crops["rgb"][idx], crops["height"][idx],
-                                   crops["mask"][idx], rng)
+                                   crops["mask"][idx], rng, strength=cfg.augment)
         x = torch.from_numpy(normalise_crops(gray))[:, None]
         out = net(x)
         loss = depth_loss(out, torch.from_numpy(np.ascontiguousarray(h)),
