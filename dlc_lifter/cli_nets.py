@@ -41,8 +41,10 @@ def lift_command(
                                   "are imputed."),
     no_impute: bool = typer.Option(False, "--no-impute", help="Output only the file's own "
                                    "keypoints, not the imputed rest of the catalogue."),
-    depth: bool = typer.Option(False, "--depth", help="With --video: add depth cues from "
-                               "the frames (depth network + fused lifter; experimental)."),
+    depth: bool | None = typer.Option(
+        None, "--depth/--no-depth", help="Depth cues from the video's frames (depth network "
+        "+ fused lifter). Default: on when --video is given and readable (and no custom "
+        "--model); --no-depth lifts from the keypoints only."),
 ) -> None:
     """Lift a 2D pose file to metric 3D and write <stem>_lifted3d.h5 (prints its path)."""
     from dlc_lifter.lift.core import lift_file

@@ -33,7 +33,10 @@ def _executor(workers: int, dask_scheduler: str | None) -> Iterator[cf.Executor 
     elif workers > 1:
         import multiprocessing as mp
 
-        with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as ex:
+        from dlc_lifter.lift.batch import worker_initializer
+
+        with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
+                                    initializer=worker_initializer) as ex:
             yield ex
     else:
         yield None
@@ -72,8 +75,9 @@ _MODEL = typer.Option(None, "--model", help="Lifting model weights (default: shi
 _KMAP = typer.Option(None, "--keypoint-map", help="YAML mapping your keypoint names to the "
                      "catalogue ('dlc-lifter catalogue').")
 _NWB = typer.Option(False, "--nwb", help="Also write NWB files.")
-_DEPTH = typer.Option(False, "--depth", help="Add depth cues from each video (depth network + "
-                      "fused lifter; experimental).")
+_DEPTH = typer.Option(None, "--depth/--no-depth", help="Depth cues from each video (depth "
+                      "network + fused lifter). Default: on for every readable video (and no "
+                      "custom --model); --no-depth lifts from the keypoints only.")
 
 
 def register(app: typer.Typer) -> None:
@@ -104,7 +108,7 @@ def register(app: typer.Typer) -> None:
         model: Path = _MODEL,
         keypoint_map: Path = _KMAP,
         nwb: bool = _NWB,
-        depth: bool = _DEPTH,
+        depth: bool | None = _DEPTH,
     ) -> None:
         """Lift every analysed video of a DeepLabCut project to 3D (resumable)."""
         from dlc_lifter.lift.batch import lift_videos
@@ -118,7 +122,8 @@ def register(app: typer.Typer) -> None:
                 **_lift_options(calibration=calibration, camera=camera,
                                 camera_height_mm=camera_height_mm, focal_px=focal_px,
                                 arena_size_mm=arena_size_mm, model=model,
-                                keypoint_map=keypoint_map, nwb=nwb, depth=depth),
+                                keypoint_map=keypoint_map, nwb=nwb),
+                depth=depth,
             )
         _finish(report)
 
@@ -142,7 +147,7 @@ def register(app: typer.Typer) -> None:
         model: Path = _MODEL,
         keypoint_map: Path = _KMAP,
         nwb: bool = _NWB,
-        depth: bool = _DEPTH,
+        depth: bool | None = _DEPTH,
     ) -> None:
         """Lift SLEAP predictions to 3D, with the videos the files name (resumable)."""
         from dlc_lifter.lift.batch import lift_sleap
@@ -155,7 +160,8 @@ def register(app: typer.Typer) -> None:
                 **_lift_options(calibration=calibration, camera=camera,
                                 camera_height_mm=camera_height_mm, focal_px=focal_px,
                                 arena_size_mm=arena_size_mm, model=model,
-                                keypoint_map=keypoint_map, nwb=nwb, depth=depth),
+                                keypoint_map=keypoint_map, nwb=nwb),
+                depth=depth,
             )
         _finish(report)
 

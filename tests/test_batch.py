@@ -444,3 +444,18 @@ def test_real_lift_on_dask_local_cluster_equals_sequential(tmp_path: Path) -> No
         a = _read(tmp_path / "ref" / "videos" / f"{n}{SCORER}_lifted3d.h5")
         b = _read(tmp_path / "run" / "videos" / f"{n}{SCORER}_lifted3d.h5")
         pd.testing.assert_frame_equal(a, b)
+
+
+def _threads() -> tuple[int, int]:
+    import cv2
+    import torch
+
+    return torch.get_num_threads(), cv2.getNumThreads()
+
+
+def test_worker_initializer_gives_one_thread_per_worker() -> None:
+    from dlc_lifter.lift.batch import worker_initializer
+
+    with cf.ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"),
+                                initializer=worker_initializer) as ex:
+        assert ex.submit(_threads).result() == (1, 1)

@@ -779,7 +779,7 @@ def lift_file(
     impute_all: bool = True,
     mode: str = "temporal",
     pcutoff: float = 0.6,
-    depth: bool = False,
+    depth: bool | None = None,
 ) -> Path:
     """Lift a 2D pose file (DLC, SLEAP, NWB) to 3D and write ``<stem>_lifted3d.h5``.
 
@@ -815,11 +815,16 @@ def lift_file(
     pcutoff
         Keypoints below this likelihood are imputed instead of lifted along their ray.
     depth
-        With a readable ``video``: also read depth cues from the frames with the depth
-        network and lift with the fused lifter (:mod:`dlc_lifter.lift.depth_path`).
-        Off by default: on held-out renders (``benchmarks/depth.py``) the fused lifter is
-        better than keypoints-only on rearing frames and on the 27-keypoint SuperAnimal
-        set, but not yet overall on the 4-keypoint openfield set.
+        Read depth cues from the video's frames with the depth network and lift with the
+        fused lifter (:mod:`dlc_lifter.lift.depth_path`; on held-out renders it beats
+        PyMouse Lifter's method everywhere and the keypoints-only lifter on rearing frames
+        and with many keypoints, ``benchmarks/depth.py``).
+        ``None`` (default): whenever ``video`` is given and readable and no custom
+        ``model`` is given; ``False``: keypoints only; ``True``: as ``None`` but also with
+        a custom ``model`` (which is then only the fallback). Whenever the depth path
+        cannot run (no or unreadable video, missing depth weights, undecodable frames)
+        the lift falls back to the keypoints, and says so in the log and in the output's
+        metadata (``depth_used``, ``depth_reason``).
 
     Returns
     -------
@@ -860,18 +865,33 @@ def lift_file(
                          camera_height_mm=camera_height_mm, focal_px=focal_px,
                          arena_size_mm=arena_size_mm, keypoint_map=keypoint_map,
                          image_size=size, impute_all=impute_all)
-    if depth and video_size is not None:
+    want_depth = (model is None) if depth is None else bool(depth)
+    reason = None
+    if want_depth and video_size is not None:
         from dlc_lifter.lift.depth_path import lift_poses_with_depth
 
         poses3d = lift_poses_with_depth(poses, video, lifter=lifter, **camera_kwargs)
+        info = poses3d.meta.extra.get("depth", {})
+        used, reason = bool(info.get("used")), info.get("reason")
     else:
-        if depth:
-            logger.warning("%s: depth fusion needs a readable video; lifting from keypoints "
-                           "only.", src.name)
+        used = False
+        if not want_depth:
+            reason = ("--no-depth" if depth is False else
+                      "custom --model without --depth")
+        elif video is None:
+            reason = "no video given"
+        else:
+            reason = f"video {video} unreadable"
+        if want_depth and depth:
+            logger.warning("%s: depth fusion needs a readable video (%s); lifting from "
+                           "keypoints only.", src.name, reason)
+        else:
+            logger.info("%s: lifting from keypoints only (%s).", src.name, reason)
         poses3d = lift_poses(poses, lifter=lifter, **camera_kwargs)
     meta = {"units": "mm", "coordinate_frame": poses3d.meta.frame,
             "camera_source": poses3d.meta.extra["camera_source"],
             "camera_estimate": poses3d.meta.extra["camera_estimate"],
+            "depth_used": used, "depth_reason": reason,
             "lift_seconds": round(time.perf_counter() - t0, 3)}
     if nwb:  # before the .h5, which is written last: its presence means "complete"
         write_nwb_3d(poses3d, out.with_suffix(".nwb"), overwrite=overwrite,
