@@ -3,11 +3,14 @@
 Lays out a temporary DLC project holding ``--copies`` copies of the real openfield
 ``analyze_videos`` output (``../shared/realdata/dlc-openfield``; the originals are only
 read; the video is linked, not copied) and lifts it with :func:`lift_videos` three
-ways, printing frames/s for each.
+ways, printing frames/s for each. With the video (the default) each copy is lifted with
+depth cues from its frames (decode, crop, depth network, fused lifter); ``--no-depth``
+lifts from the keypoints only, as does ``--no-video``.
 
 Run from the repository root::
 
-    python benchmarks/batch.py [--copies 20] [--no-video] [--modes sequential,pool,dask]
+    python benchmarks/batch.py [--copies 20] [--no-video | --no-depth]
+                               [--modes sequential,pool,dask]
 """
 
 from __future__ import annotations
@@ -44,23 +47,24 @@ def make_project(root: Path, copies: int, with_video: bool) -> Path:
     return root / "config.yaml"
 
 
-def run(config: Path, mode: str, videos: list[Path] | None, workers: int
-        ) -> tuple[float, int]:
+def run(config: Path, mode: str, videos: list[Path] | None, workers: int,
+        depth: bool = True) -> tuple[float, int]:
     """Lift the project once in ``mode``; returns (seconds, frames)."""
-    from dlc_lifter.lift.batch import lift_videos
+    from dlc_lifter.lift.batch import lift_videos, worker_initializer
 
     t0 = time.perf_counter()
     if mode == "sequential":
-        report = lift_videos(config, videos, overwrite=True)
+        report = lift_videos(config, videos, overwrite=True, depth=depth)
     elif mode == "pool":
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as ex:
-            report = lift_videos(config, videos, overwrite=True, executor=ex)
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
+                                 initializer=worker_initializer) as ex:
+            report = lift_videos(config, videos, overwrite=True, executor=ex, depth=depth)
     elif mode == "dask":
         from distributed import Client, LocalCluster
 
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                           dashboard_address=None) as cluster, Client(cluster) as client:
-            report = lift_videos(config, videos, overwrite=True,
+            report = lift_videos(config, videos, overwrite=True, depth=depth,
                                  executor=client.get_executor(retries=1, pure=False))
     else:
         raise ValueError(mode)
@@ -77,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--no-video", action="store_true",
                     help="lift keypoints only (no video beside the poses)")
+    ap.add_argument("--no-depth", action="store_true",
+                    help="with the video, still lift from the keypoints only")
     ap.add_argument("--modes", default="sequential,pool,dask")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -88,10 +94,12 @@ def main(argv: list[str] | None = None) -> int:
         videos = None  # the project's videos folder
         if args.no_video:  # pose files are found by video name: list the (absent) videos
             videos = [Path(tmp) / "videos" / f"m3v1mp4_{i:02d}.mp4" for i in range(args.copies)]
-        what = "keypoints only" if args.no_video else "with video"
+        what = ("keypoints only, no video" if args.no_video else
+                "keypoints only (--no-depth)" if args.no_depth else "with video: depth path")
         print(f"{args.copies} x {POSES.name} ({what}), {os.cpu_count()} CPUs visible")
         for mode in args.modes.split(","):
-            seconds, frames = run(config, mode, videos, args.workers)
+            seconds, frames = run(config, mode, videos, args.workers,
+                                  depth=not (args.no_depth or args.no_video))
             label = {"sequential": "sequential", "pool": f"ProcessPool({args.workers})",
                      "dask": f"dask LocalCluster({args.workers} workers)"}[mode]
             print(f"{label:32s} {frames:7d} frames in {seconds:6.1f} s = "

@@ -10,11 +10,18 @@ Prints two held-out tables and the real-data rows:
   very same keypoints of the same frames: PyMouse Lifter's method (predicted depth read
   at each 2D keypoint, point on its ray), the keypoints-only lifter and the fused lifter
   (keypoints + depth cues), for the openfield 4-keypoint set and the SuperAnimal
-  27-keypoint set; plus the depth network's height error and top height on rearing frames;
+  27-keypoint set, plus the fused lifter with its cues withheld (``(no cue)``: how much of
+  its gain is fine-tuning on renders rather than depth); plus the depth network's height
+  error and top height on rearing frames;
 * on the real DLC openfield video (``../shared/realdata``): predicted mouse-pixel heights
   (fraction within 0-120 mm, percentiles), floor heights, and the median 3D distance
   between the keypoints-only and fused lifts, plus ``docs/img/depth_panel.png``;
-* end-to-end throughput of the depth path on that video (decode, crop, depth, cues, lift).
+* end-to-end throughput of the depth path on that video (decode, crop, depth, cues, lift);
+* with ``--sim2real``: does the depth network need style transfer (PyMouse Lifter needed
+  it)? Two short trainings on the same renders, with and without the appearance
+  augmentation, and the shipped network, scored on held-out renders (height error, mask
+  IoU) and, label-free, on the real video (mask IoU against background subtraction, floor
+  heights, plausible heights, top height).
 
 ``--train`` first trains both networks (depth network on a rendered dataset plus rendered
 rearing-heavy clips, fused lifter fine-tuned from the shipped keypoints-only
@@ -23,9 +30,9 @@ each (``depth_net.json``, ``depth_fused_lifter.json``: exact command, seeds, set
 times); ``--skip-depth`` / ``--skip-fused`` train only one. The shipped weights come from
 the defaults, with one torch thread::
 
-    python benchmarks/depth.py --train --skip-fused   # depth net (~15 min training)
+    python benchmarks/depth.py --train --skip-fused --train-only  # depth net (~15 min)
     python benchmarks/depth.py --train --skip-depth   # fused lifter, then the benchmark
-    python benchmarks/depth.py [--threads 2] [--workdir /tmp/dlc_depth]
+    python benchmarks/depth.py [--sim2real] [--threads 2] [--workdir /tmp/dlc_depth]
 """
 
 from __future__ import annotations
@@ -55,6 +62,14 @@ SPINE = ("nose", "head_midpoint", "neck", "mid_back", "mouse_center", "mid_backe
 #: Behaviours of the extra depth-training clips: rearing (the network's weak spot) and the
 #: low, compact postures it must not be confused with.
 REAR_MIX = ("rear", "rear_wall", "sniff", "crouch")
+#: Behaviours of the depth network's extra training clips: the rearing mix plus grooming,
+#: whose upright, curled posture the network otherwise reads ~30 mm too low (on the bundled
+#: example's grooming bout the fused lifter then lost to keypoints-only).
+DEPTH_MIX = ("rear", "rear_wall", "groom", "sniff", "crouch")
+#: Behaviours of every few fused-lifter training clips: grooming bouts (where the depth
+#: network still under-reads the upright, curled mouse and the fused lifter must learn how
+#: far to trust it) between walking and sniffing.
+GROOM_MIX = ("groom", "walk", "sniff")
 
 
 def _sha(path: Path) -> str:
@@ -95,13 +110,13 @@ def train_depth_net(args: argparse.Namespace) -> None:
     if args.depth_rear_clips:
         base = Lifter.load().model
         clips = render_clips(args.depth_rear_clips, args.depth_rear_frames, seed=9100,
-                             behaviours=REAR_MIX, frame_stride=4)
+                             behaviours=DEPTH_MIX, frame_stride=4)
         extra = clip_training_crops(clips, np.random.default_rng(7),
                                     pair_length_mm=base.pair_length_mm, crop_mm=CROP_MM,
                                     size=CROP_SIZE)
         del clips
         crops = {k: np.concatenate([crops[k], extra[k]]) for k in crops}
-    logger.info("depth training data: %d synthetic + %d rearing-mix crops (%.0f s)", n_synth,
+    logger.info("depth training data: %d synthetic + %d DEPTH_MIX clip crops (%.0f s)", n_synth,
                 len(crops["rgb"]) - n_synth, time.perf_counter() - t0)
     cfg = DepthTrainConfig(steps=args.depth_steps, threads=1, rear_weight=args.depth_rear_weight,
                            top_weight=args.depth_top_weight)
@@ -113,7 +128,7 @@ def train_depth_net(args: argparse.Namespace) -> None:
                f"{args.depth_top_weight}")
     recipe = (f"synthesize(n_frames={args.depth_frames}, seed=11) + load_training_crops(rng="
               f"default_rng(5)); render_clips({args.depth_rear_clips}, "
-              f"{args.depth_rear_frames}, seed=9100, behaviours={REAR_MIX}, frame_stride=4) + "
+              f"{args.depth_rear_frames}, seed=9100, behaviours={DEPTH_MIX}, frame_stride=4) + "
               f"clip_training_crops(rng=default_rng(7)); train_depth({cfg})")
     model.info.update(command=command, recipe=recipe, n_synth_crops=n_synth,
                       total_seconds=round(time.perf_counter() - t0, 1))
@@ -129,50 +144,88 @@ def train_depth_net(args: argparse.Namespace) -> None:
     logger.info("Depth network written to %s", depth_path)
 
 
-def train_fused_lifter(args: argparse.Namespace) -> None:
-    """Fine-tune the fused lifter from the shipped keypoints-only lifter and the shipped
-    depth network; write ``depth_fused_lifter.pt`` and ``depth_fused_lifter.json``."""
+def _fused_clip_views(i: int, behaviours: tuple[str, ...] | None, n_frames: int,
+                      n_views: int) -> list[Any]:
+    """Render fused-training clip ``i`` (seed ``1000 + i``) and read its cues with the
+    shipped depth network; tracking simulated with ``default_rng([23, i])``, so the
+    views do not depend on which process renders which clip."""
     import torch
 
     from dlc_lifter.lift.core import Lifter
     from dlc_lifter.nets.depth import DepthModel
-    from dlc_lifter.nets.fusion import FusedTrainConfig, clip_views, render_clips, train_fused
+    from dlc_lifter.nets.fusion import clip_views, render_clips
+
+    torch.set_num_threads(1)
+    depth = DepthModel.load(WEIGHTS / "depth_net.pt")
+    base = Lifter.load().model
+    clip = render_clips(1, n_frames, seed=1000 + i, behaviours=behaviours)[0]
+    return clip_views(clip, depth, np.random.default_rng([23, i]),
+                      pair_length_mm=base.pair_length_mm, views=n_views)
+
+
+def _fused_mix(args: argparse.Namespace, i: int) -> tuple[str, ...] | None | bool:
+    """Behaviours of fused-training clip ``i`` (``None``: the natural mix; ``False``: the
+    clip is not used)."""
+    if args.fused_rear_every and i % args.fused_rear_every == 0:
+        return REAR_MIX
+    if args.fused_groom_every and i % args.fused_groom_every == 0:
+        keep = (i // args.fused_groom_every) % max(args.fused_groom_keep, 1) == 0
+        return GROOM_MIX if keep else False
+    return None
+
+
+def train_fused_lifter(args: argparse.Namespace) -> None:
+    """Fine-tune the fused lifter from the shipped keypoints-only lifter and the shipped
+    depth network; write ``depth_fused_lifter.pt`` and ``depth_fused_lifter.json``."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    import torch
+
+    from dlc_lifter.lift.core import Lifter
+    from dlc_lifter.nets.fusion import FusedTrainConfig, train_fused
 
     torch.set_num_threads(1)
     depth_path = WEIGHTS / "depth_net.pt"
-    depth = DepthModel.load(depth_path)
     base = Lifter.load().model
     t0 = time.perf_counter()
-    rng = np.random.default_rng(23)
-    views = []
-    for i in range(args.fused_clips):
-        beh = REAR_MIX if i % args.fused_rear_every == 0 else None
-        clip = render_clips(1, args.fused_frames, seed=1000 + i, behaviours=beh)[0]
-        views += clip_views(clip, depth, rng, pair_length_mm=base.pair_length_mm,
-                            views=args.fused_views)
+    with ProcessPoolExecutor(2) as pool:
+        mixes = {i: _fused_mix(args, i) for i in range(args.fused_clips)}
+        futs = [pool.submit(_fused_clip_views, i, mix, args.fused_frames, args.fused_views)
+                for i, mix in mixes.items() if mix is not False]
+        views = [v for f in futs for v in f.result()]
     logger.info("%d fused training views rendered in %.0f s", len(views),
                 time.perf_counter() - t0)
     cfg = FusedTrainConfig(steps=args.fused_steps, lr=args.fused_lr, scope=args.fused_scope,
                            anchor_sequences=args.fused_anchors, rear_weight=args.fused_rear_weight,
-                           cue_l2=args.fused_cue_l2, cue_jitter=args.fused_cue_jitter, threads=1)
+                           cue_l2=args.fused_cue_l2, cue_jitter=args.fused_cue_jitter,
+                           base_l2=args.fused_base_l2, threads=1)
     fused, _ = train_fused(base, views, cfg)
     out = WEIGHTS / "depth_fused_lifter.pt"
     command = (f"python benchmarks/depth.py --train --skip-depth --fused-clips "
                f"{args.fused_clips} --fused-frames {args.fused_frames} --fused-views "
-               f"{args.fused_views} --fused-rear-every {args.fused_rear_every} --fused-steps "
+               f"{args.fused_views} --fused-rear-every {args.fused_rear_every} "
+               f"--fused-groom-every {args.fused_groom_every} --fused-groom-keep "
+               f"{args.fused_groom_keep} --fused-steps "
                f"{args.fused_steps} --fused-lr {args.fused_lr} --fused-scope "
                f"{args.fused_scope} --fused-anchors {args.fused_anchors} --fused-rear-weight "
                f"{args.fused_rear_weight} --fused-cue-l2 {args.fused_cue_l2} --fused-cue-jitter "
-               f"{args.fused_cue_jitter}")
-    recipe = (f"render_clips(1, {args.fused_frames}, seed=1000+i, behaviours=REAR_MIX if i % "
-              f"{args.fused_rear_every} == 0 else all) for i < {args.fused_clips}, "
-              f"clip_views(views={args.fused_views}, rng=default_rng(23)), train_fused({cfg})")
+               f"{args.fused_cue_jitter} --fused-base-l2 {args.fused_base_l2}")
+    mix = []
+    if args.fused_rear_every:
+        mix.append(f"REAR_MIX if i % {args.fused_rear_every} == 0")
+    if args.fused_groom_every:
+        mix.append(f"GROOM_MIX if i % {args.fused_groom_every} == 0 (only every "
+                   f"{args.fused_groom_keep}-th of those; the others are not used)")
+    recipe = (f"render_clips(1, {args.fused_frames}, seed=1000+i, behaviours="
+              f"{' else '.join(mix + ['all'])}) for i < {args.fused_clips}, "
+              f"clip_views(views={args.fused_views}, rng=default_rng([23, i])), "
+              f"train_fused({cfg})")
     fused.info.update(command=command, recipe=recipe, depth_net_sha256=_sha(depth_path),
                       total_seconds=round(time.perf_counter() - t0, 1))
     fused.save(out)
     _write_sidecar(out.with_suffix(".json"), {
         "command": command, "recipe": recipe, "config": fused.info["config"],
-        "seeds": {"render": "1000+i", "tracking": 23, "train": cfg.seed},
+        "seeds": {"render": "1000+i", "tracking": "[23, i]", "train": cfg.seed},
         "base": fused.info.get("base"), "depth_net_sha256": _sha(depth_path),
         "n_views": fused.info["n_views"], "n_frames": fused.info["n_frames"],
         "train_seconds": fused.info["train_seconds"],
@@ -205,7 +258,8 @@ def held_out(args: argparse.Namespace, depth: Any, base: Any, fused: Any, *, see
 
     rear_ids = [BEHAVIOURS.index(b) for b in REARING]
     sets = ("openfield", "superanimal_topviewmouse")
-    acc: dict[str, Any] = {s: {m: [] for m in ("pymouse", "keypoints", "fused")} for s in sets}
+    methods = ("pymouse", "keypoints", "fused", "fused_nocue")
+    acc: dict[str, Any] = {s: {m: [] for m in methods} for s in sets}
     herr: dict[str, list[np.ndarray]] = {s: [] for s in sets}
     zrel: dict[str, list[np.ndarray]] = {s: [] for s in sets}
     herr_rear: dict[str, list[np.ndarray]] = {s: [] for s in sets}
@@ -245,10 +299,12 @@ def held_out(args: argparse.Namespace, depth: Any, base: Any, fused: Any, *, see
             obs = np.isfinite(v.uv).all(-1) & (np.nan_to_num(v.conf) >= 0.6)
             p_ko, _, _ = base.predict(v.uv, v.conf, v.camera, mode=args.mode)
             p_fu, _, _ = fused.predict(v.uv, v.conf, v.camera, mode=args.mode, extra=v.cues)
+            p_nc, _, _ = fused.predict(v.uv, v.conf, v.camera, mode=args.mode)  # no cues
             p_py = ray_baseline(v.uv, v.cues, v.camera)
             obs &= (np.isfinite(p_py).all(-1) & np.isfinite(p_ko).all(-1)
                     & np.isfinite(p_fu).all(-1))
-            for name, p in (("pymouse", p_py), ("keypoints", p_ko), ("fused", p_fu)):
+            for name, p in (("pymouse", p_py), ("keypoints", p_ko), ("fused", p_fu),
+                            ("fused_nocue", p_nc)):
                 err = np.linalg.norm(p - v.world, axis=-1)
                 acc[s][name].append(np.where(obs, err, np.nan))
             hmask[s].append(obs)
@@ -266,7 +322,7 @@ def held_out(args: argparse.Namespace, depth: Any, base: Any, fused: Any, *, see
                "n_frames": int(len(rear)), "n_rear": int(rear.sum()),
                "n_points": int(np.isfinite(np.concatenate(acc[s]["fused"])).sum()),
                "n_points_rear": int(np.isfinite(np.concatenate(acc[s]["fused"])[rear]).sum())}
-        for name in ("pymouse", "keypoints", "fused"):
+        for name in methods:
             e = np.concatenate(acc[s][name])
             res[name] = float(np.nanmean(e))
             res[name + "_rear"] = float(np.nanmean(e[rear])) if rear.any() else np.nan
@@ -298,11 +354,11 @@ def real_frames(args: argparse.Namespace) -> dict[str, Any]:
     # heights over every kept frame's predicted mouse and floor pixels, plus a dense
     # sample of frames for the statistics
     from dlc_lifter.io.video import open_video
-    from dlc_lifter.lift.depth_path import _catalogue_arrays
+    from dlc_lifter.lift.core import catalogue_arrays
     from dlc_lifter.nets.fusion import predict_depth
 
     depth, _ = load_depth_models()
-    uv_cat, conf_cat = _catalogue_arrays(poses, None)
+    uv_cat, conf_cat, _ = catalogue_arrays(poses)
     rows = np.arange(0, t, 10)
     frames = []
     with open_video(VIDEO) as vr:
@@ -393,6 +449,154 @@ def make_panel(kept: dict[int, dict[str, Any]], ko3d: Any, fused3d: Any, rows: l
     logger.info("Panel written to %s", PANEL)
 
 
+# --------------------------------------------------------------------------- sim-to-real
+def _train_short_depth(index: str, steps: int, augment: float) -> Any:
+    """One short depth-network training on the rendered dataset ``index`` (own process)."""
+    import torch
+
+    from dlc_lifter.nets.depth import DepthTrainConfig, load_training_crops, train_depth
+
+    torch.set_num_threads(1)
+    crops = load_training_crops(index, rng=np.random.default_rng(5))
+    model, _ = train_depth(crops, DepthTrainConfig(steps=steps, threads=1, rear_weight=4.0,
+                                                   top_weight=1.0, augment=augment))
+    return model
+
+
+def _mouse_blob(mask: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """The opened mask's connected component nearest the crop centre (the tracked mouse,
+    without tail, cables or other things that differ from the background)."""
+    import cv2
+
+    m = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, kernel)
+    n, lab, _, cent = cv2.connectedComponentsWithStats(m)
+    if n <= 1:
+        return m.astype(bool)
+    s = mask.shape[0] / 2
+    return lab == 1 + int(np.argmin(np.hypot(cent[1:, 0] - s, cent[1:, 1] - s)))
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a & b).sum() / max((a | b).sum(), 1))
+
+
+def sim_to_real(args: argparse.Namespace, base: Any) -> dict[str, dict[str, float]]:
+    """Does the depth network need style transfer? Render and real-video scores of the
+    shipped network and of two short trainings on the same renders, with and without the
+    appearance augmentation.
+
+    Real frames have no depth ground truth, so the real scores are label-free: the
+    predicted mouse mask against a background-subtraction mask (the median of frames in
+    which the mouse is at least 130 mm away; both masks opened and reduced to the blob at
+    the crop centre, so tail and cables do not count), predicted floor heights, the share
+    of mouse pixels within 0-120 mm and the median per-frame top height (p95 of the
+    mouse's pixels). The render scores use the same mask measure against the true mask.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    import cv2
+
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.io.video import open_video
+    from dlc_lifter.lift.core import catalogue_arrays
+    from dlc_lifter.lift.depth_path import load_depth_models
+    from dlc_lifter.nets.depth import crop_images, px_per_mm_from_keypoints
+    from dlc_lifter.nets.fusion import clip_views, predict_depth, render_clips
+    from dlc_lifter.synth import synthesize
+
+    t0 = time.perf_counter()
+    index = synthesize(Path(args.workdir) / "depth_train", args.depth_frames, seed=11,
+                       workers=2, progress=False)
+    with ProcessPoolExecutor(2) as pool:
+        futs = {a: pool.submit(_train_short_depth, str(index), args.sim2real_steps, a)
+                for a in (1.0, 0.0)}
+        models = {"shipped (augmented)": load_depth_models()[0],
+                  f"{args.sim2real_steps} steps, augmented": futs[1.0].result(),
+                  f"{args.sim2real_steps} steps, plain renders": futs[0.0].result()}
+    logger.info("sim-to-real: short trainings done in %.0f s", time.perf_counter() - t0)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
+    clips = render_clips(args.sim2real_clips, 16, seed=args.seed + 200000)
+    poses = read_poses(POSES)
+    uv, conf, _ = catalogue_arrays(poses)
+    uv, conf = uv[:, 0], conf[:, 0]
+    ppm = px_per_mm_from_keypoints(uv, conf, base.pair_length_mm)
+    t = poses.n_frames
+    ok = np.nan_to_num(conf) >= 0.6
+    cen = np.full((t, 2), np.nan)
+    has = ok.any(1)
+    cen[has] = [np.nanmean(uv[i][ok[i]], 0) for i in np.flatnonzero(has)]
+    pool_rows = np.linspace(0, t - 1, 160).astype(int)
+    rows = np.arange(5, t, 20)
+    with open_video(VIDEO) as vr:
+        bank = np.stack([cv2.cvtColor(vr.read(int(i)), cv2.COLOR_RGB2GRAY)
+                         for i in pool_rows]).astype(np.float32)
+        frames = [vr.read(int(r)) for r in rows]
+    refs: dict[int, np.ndarray] = {}
+    out: dict[str, dict[str, float]] = {}
+    for name, model in models.items():
+        rng = np.random.default_rng([args.seed, 11])
+        herr, r_iou = [], []
+        for clip in clips:
+            v = clip_views(clip, model, rng, pair_length_mm=base.pair_length_mm, views=1,
+                           keypoint_set="openfield", keep_depth=True)[0]
+            for i, c in enumerate(v.depth.crops):
+                if c is None:
+                    continue
+                gt_m = crop_images(clip.mask[i], [c], interpolation="nearest")[0]
+                gt_h = crop_images(clip.height[i].astype(np.float32), [c],
+                                   interpolation="nearest")[0]
+                if gt_m.any():
+                    herr.append(np.abs(v.depth.height[i][gt_m] - gt_h[gt_m]))
+                    r_iou.append(_iou(_mouse_blob(gt_m, kernel),
+                                      _mouse_blob(v.depth.mask[i] > 0.5, kernel)))
+        fd = predict_depth(frames, uv[rows], conf[rows], ppm, model)
+        ious, tops = [], []
+        for j, c in enumerate(fd.crops):
+            r = rows[j]
+            if c is None or not np.isfinite(cen[r]).all():
+                continue
+            if j not in refs:
+                far = np.linalg.norm(cen[pool_rows] - cen[r], axis=1) > 130.0 * ppm
+                if far.sum() < 10:
+                    continue
+                g = cv2.cvtColor(frames[j], cv2.COLOR_RGB2GRAY).astype(np.float32)
+                fg = np.abs(g - np.median(bank[far], 0)) > 30
+                refs[j] = _mouse_blob(crop_images(fg.astype(np.uint8), [c],
+                                                  interpolation="nearest")[0], kernel)
+            ious.append(_iou(refs[j], _mouse_blob(fd.mask[j] > 0.5, kernel)))
+            body = fd.mask[j] > 0.5
+            if body.any():
+                tops.append(np.percentile(fd.height[j][body], 95))
+        mouse = fd.height[fd.mask > 0.5]
+        floor = fd.height[fd.mask < 0.1]
+        out[name] = {"render_height_mae": float(np.concatenate(herr).mean()),
+                     "render_iou": float(np.median(r_iou)),
+                     "real_iou": float(np.median(ious)), "real_iou_p10": float(
+                         np.percentile(ious, 10)), "n_real": len(ious),
+                     "real_floor": float(np.median(np.abs(floor))) if floor.size else np.nan,
+                     "real_in_range": float(np.mean((mouse >= 0) & (mouse <= 120)))
+                     if mouse.size else np.nan,
+                     "real_top": float(np.median(tops)) if tops else np.nan}
+    return out
+
+
+def print_sim_to_real(res: dict[str, dict[str, float]], args: argparse.Namespace) -> None:
+    """The sim-to-real table."""
+    n = next(iter(res.values()))["n_real"]
+    print(f"\nSim-to-real (does the depth net need style transfer?): {args.sim2real_clips} "
+          f"held-out renders x 16 frames; {n} real frames of {VIDEO.name}")
+    head = (f"{'depth network':<30}{'render: height MAE':>19}{'mask IoU':>9}  "
+            f"{'real: mask IoU (p10)':>21}{'floor |h|':>10}{'in 0-120':>9}{'top p95':>9}")
+    print(head)
+    print("-" * len(head))
+    for name, r in res.items():
+        print(f"{name:<30}{r['render_height_mae']:>17.2f}mm{r['render_iou']:>9.3f}  "
+              f"{r['real_iou']:>14.3f} ({r['real_iou_p10']:.2f}){r['real_floor']:>8.2f}mm"
+              f"{100 * r['real_in_range']:>8.1f}%{r['real_top']:>7.1f}mm")
+    print("  real mask IoU: predicted mouse mask vs background subtraction (label-free); "
+          "top p95: median over frames of the 95th-percentile mouse-pixel height")
+
+
 # --------------------------------------------------------------------------- main
 def print_table(title: str, ho: dict[str, Any], args: argparse.Namespace) -> None:
     """One held-out table: depth errors and the three methods' 3D errors."""
@@ -400,14 +604,18 @@ def print_table(title: str, ho: dict[str, Any], args: argparse.Namespace) -> Non
     print(f"\n{title}: {r0['n_frames'] // args.frames} sequences x {args.frames} frames "
           f"(coats: {', '.join(sorted(set(ho['coats'])))}), {args.mode} network")
     head = (f"{'keypoint set':<26}{'height MAE':>11}{'AbsRel':>8}  {'MPJPE mm: PyMouse':>18}"
-            f"{'kp-only':>9}{'fused':>8}  {'rearing: PyMouse':>17}{'kp-only':>9}{'fused':>8}")
+            f"{'kp-only':>9}{'fused':>8}{'(no cue)':>9}  {'rearing: PyMouse':>17}{'kp-only':>9}"
+            f"{'fused':>8}{'(no cue)':>9}")
     print(head)
     print("-" * len(head))
     for s in ("openfield", "superanimal_topviewmouse"):
         r = ho[s]
         print(f"{s:<26}{r['height_mae_mm']:>9.2f}mm{r['depth_absrel']:>8.4f}  "
-              f"{r['pymouse']:>18.2f}{r['keypoints']:>9.2f}{r['fused']:>8.2f}  "
-              f"{r['pymouse_rear']:>17.2f}{r['keypoints_rear']:>9.2f}{r['fused_rear']:>8.2f}")
+              f"{r['pymouse']:>18.2f}{r['keypoints']:>9.2f}{r['fused']:>8.2f}"
+              f"{r['fused_nocue']:>9.2f}  {r['pymouse_rear']:>17.2f}{r['keypoints_rear']:>9.2f}"
+              f"{r['fused_rear']:>8.2f}{r['fused_nocue_rear']:>9.2f}")
+    print("  (no cue): the fused lifter with its depth cues withheld, i.e. what fine-tuning on "
+          "renders alone gives")
     for s in ("openfield", "superanimal_topviewmouse"):
         r = ho[s]
         print(f"  {s}: {r['n_points']} scored keypoints ({r['n_points_rear']} on "
@@ -422,26 +630,33 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its table."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--train", action="store_true", help="train both networks first")
+    ap.add_argument("--train-only", action="store_true", help="with --train: stop after it")
     ap.add_argument("--skip-depth", action="store_true", help="with --train: keep the depth net")
     ap.add_argument("--workdir", default="/tmp/dlc_depth")
     ap.add_argument("--depth-frames", type=int, default=4096)
     ap.add_argument("--skip-fused", action="store_true", help="with --train: depth net only")
     ap.add_argument("--depth-steps", type=int, default=6500)
-    ap.add_argument("--depth-rear-clips", type=int, default=128,
-                    help="extra rearing-mix clips for the depth net")
+    ap.add_argument("--depth-rear-clips", type=int, default=192,
+                    help="extra clips (DEPTH_MIX: rearing, grooming...) for the depth net")
     ap.add_argument("--depth-rear-frames", type=int, default=12)
     ap.add_argument("--depth-rear-weight", type=float, default=4.0)
     ap.add_argument("--depth-top-weight", type=float, default=1.0)
-    ap.add_argument("--fused-clips", type=int, default=96)
+    ap.add_argument("--fused-clips", type=int, default=384)
     ap.add_argument("--fused-frames", type=int, default=48)
     ap.add_argument("--fused-views", type=int, default=2)
-    ap.add_argument("--fused-rear-every", type=int, default=3,
-                    help="every n-th fused training clip draws from the rearing mix")
-    ap.add_argument("--fused-steps", type=int, default=500)
-    ap.add_argument("--fused-lr", type=float, default=3e-4)
-    ap.add_argument("--fused-scope", default="first")
+    ap.add_argument("--fused-rear-every", type=int, default=0,
+                    help="every n-th fused training clip draws from the rearing mix (0: none)")
+    ap.add_argument("--fused-groom-every", type=int, default=3,
+                    help="every n-th fused training clip draws from GROOM_MIX (0: none)")
+    ap.add_argument("--fused-groom-keep", type=int, default=2,
+                    help="use only every k-th of the GROOM_MIX clips")
+    ap.add_argument("--fused-steps", type=int, default=800)
+    ap.add_argument("--fused-lr", type=float, default=1e-3)
+    ap.add_argument("--fused-scope", default="all")
     ap.add_argument("--fused-anchors", type=int, default=64)
-    ap.add_argument("--fused-rear-weight", type=float, default=4.0)
+    ap.add_argument("--fused-rear-weight", type=float, default=1.0)
+    ap.add_argument("--fused-base-l2", type=float, default=1.0,
+                    help="L2 pull of the fine-tuned weights towards the keypoints-only model")
     ap.add_argument("--fused-cue-l2", type=float, default=1e-2)
     ap.add_argument("--fused-cue-jitter", type=float, default=0.1)
     ap.add_argument("--clips", type=int, default=32, help="held-out rendered sequences")
@@ -452,6 +667,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mode", default="temporal")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--no-real", action="store_true")
+    ap.add_argument("--sim2real", action="store_true",
+                    help="also train two short depth nets (augmented / plain renders) and "
+                         "compare them with the shipped one on renders and real frames")
+    ap.add_argument("--sim2real-steps", type=int, default=1500)
+    ap.add_argument("--sim2real-clips", type=int, default=8)
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     import torch
@@ -461,6 +681,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.train:
         train_all(args)
+        if args.train_only:
+            return 0
     torch.set_num_threads(1)
     depth, fused = load_depth_models()
     base = Lifter.load().model
@@ -471,6 +693,7 @@ def main(argv: list[str] | None = None) -> int:
                if args.rear_clips else None)
     logger.info("held-out evaluation %.0f s", time.perf_counter() - t0)
     real = None if args.no_real or not VIDEO.is_file() else real_frames(args)
+    s2r = sim_to_real(args, base) if args.sim2real and VIDEO.is_file() else None
 
     for title, ho in (("Held-out renders", ho_all), ("Held-out rearing-rich renders "
                                                      f"(behaviours {', '.join(REAR_MIX)})",
@@ -500,6 +723,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, val in rows:
             print(f"  {name:<44}{val}")
         print(f"Panel: {PANEL.relative_to(ROOT)}")
+    if s2r is not None:
+        print_sim_to_real(s2r, args)
     return 0
 
 
