@@ -108,8 +108,12 @@ def test_deterministic() -> None:
     b = generate_sequences(2, 90, seed=11)
     c = generate_sequences(2, 90, seed=12)
     for x, y in zip(a, b, strict=True):
-        assert np.array_equal(x.landmarks, y.landmarks)
-        assert np.array_equal(x.pose, y.pose)
+        # The same seed draws the same sequence. Floating point may differ in the last bit:
+        # a fresh-clone CI run saw a 2.8e-14 mm difference in one landmark when other
+        # processes were compiling the numba kernels at the same moment (cause not found).
+        # 1e-9 mm is far below anything a seed change could produce.
+        np.testing.assert_allclose(x.landmarks, y.landmarks, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(x.pose, y.pose, rtol=0, atol=1e-9)
         assert np.array_equal(x.behaviour, y.behaviour)
     assert not np.array_equal(a[0].landmarks, c[0].landmarks)
     assert not np.array_equal(a[0].landmarks, a[1].landmarks)
