@@ -38,6 +38,7 @@ the defaults, with one torch thread::
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import sys
 import time
@@ -144,6 +145,15 @@ def train_depth_net(args: argparse.Namespace) -> None:
     logger.info("Depth network written to %s", depth_path)
 
 
+@functools.lru_cache(maxsize=1)
+def _worker_models() -> tuple[Any, Any]:
+    """The shipped depth network and keypoints-only model, loaded once per process."""
+    from dlc_lifter.lift.core import Lifter
+    from dlc_lifter.nets.depth import DepthModel
+
+    return DepthModel.load(WEIGHTS / "depth_net.pt"), Lifter.load().model
+
+
 def _fused_clip_views(i: int, behaviours: tuple[str, ...] | None, n_frames: int,
                       n_views: int) -> list[Any]:
     """Render fused-training clip ``i`` (seed ``1000 + i``) and read its cues with the
@@ -151,13 +161,10 @@ def _fused_clip_views(i: int, behaviours: tuple[str, ...] | None, n_frames: int,
     views do not depend on which process renders which clip."""
     import torch
 
-    from dlc_lifter.lift.core import Lifter
-    from dlc_lifter.nets.depth import DepthModel
     from dlc_lifter.nets.fusion import clip_views, render_clips
 
     torch.set_num_threads(1)
-    depth = DepthModel.load(WEIGHTS / "depth_net.pt")
-    base = Lifter.load().model
+    depth, base = _worker_models()
     clip = render_clips(1, n_frames, seed=1000 + i, behaviours=behaviours)[0]
     return clip_views(clip, depth, np.random.default_rng([23, i]),
                       pair_length_mm=base.pair_length_mm, views=n_views)

@@ -909,14 +909,10 @@ def worker_initializer() -> None:
 
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = "1"
-    try:
-        import torch
-
-        torch.set_num_threads(1)
-    except ImportError:  # pragma: no cover - torch is a dependency
-        pass
     import cv2
+    import torch
 
+    torch.set_num_threads(1)
     cv2.setNumThreads(1)
 
 

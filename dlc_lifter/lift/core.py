@@ -882,7 +882,7 @@ def lift_file(
             reason = "no video given"
         else:
             reason = f"video {video} unreadable"
-        if want_depth and depth:
+        if depth:  # asked for explicitly
             logger.warning("%s: depth fusion needs a readable video (%s); lifting from "
                            "keypoints only.", src.name, reason)
         else:

@@ -776,7 +776,7 @@ def train_fused(base: LiftingModel, views: Sequence[ClipView],
         torch.manual_seed(cfg.seed + MODES.index(mode))
         params, handles = _trainable(net, cfg.scope)
         cue_cols = _cue_columns(net)
-        ref = [prm.detach().clone() for prm in params]
+        ref = [prm.detach().clone() for prm in params] if cfg.base_l2 > 0 else []
         opt = torch.optim.AdamW(params, lr=cfg.lr,
                                 weight_decay=0.0 if cfg.scope == "cues" else cfg.weight_decay)
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.steps,
