@@ -11,8 +11,11 @@ Prints two held-out tables and the real-data rows:
   at each 2D keypoint, point on its ray), the keypoints-only lifter and the fused lifter
   (keypoints + depth cues), for the openfield 4-keypoint set and the SuperAnimal
   27-keypoint set, plus the fused lifter with its cues withheld (``(no cue)``: how much of
-  its gain is fine-tuning on renders rather than depth); plus the depth network's height
-  error and top height on rearing frames;
+  its gain is fine-tuning on renders rather than depth), a 95 % bootstrap interval over
+  sequences of the fused minus keypoints-only error, the depth network's height error and
+  top height on rearing frames, and the error of the two height cues read at the tracked
+  keypoints (the surface under the keypoint and the landmark-height output) against the
+  keypoints' true heights;
 * on the real DLC openfield video (``../shared/realdata``): predicted mouse-pixel heights
   (fraction within 0-120 mm, percentiles), floor heights, and the median 3D distance
   between the keypoints-only and fused lifts, plus ``docs/img/depth_panel.png``;
@@ -28,9 +31,9 @@ rearing-heavy clips, fused lifter fine-tuned from the shipped keypoints-only
 ``lifter.pt`` on rendered sequences) and writes the shipped weights with a JSON sidecar
 each (``depth_net.json``, ``depth_fused_lifter.json``: exact command, seeds, settings,
 times); ``--skip-depth`` / ``--skip-fused`` train only one. The shipped weights come from
-the defaults, with one torch thread::
+the defaults (depth net: 2 torch threads, ~13 min on 2 cores; fused lifter: 1 thread)::
 
-    python benchmarks/depth.py --train --skip-fused --train-only  # depth net (~15 min)
+    python benchmarks/depth.py --train --skip-fused --train-only  # depth net
     python benchmarks/depth.py --train --skip-depth   # fused lifter, then the benchmark
     python benchmarks/depth.py [--sim2real] [--threads 2] [--workdir /tmp/dlc_depth]
 """
@@ -104,8 +107,8 @@ def train_depth_net(args: argparse.Namespace) -> None:
     work = Path(args.workdir)
     depth_path = WEIGHTS / "depth_net.pt"
     t0 = time.perf_counter()
-    index = synthesize(work / "depth_train", args.depth_frames, seed=11, workers=2,
-                       progress=False)
+    index = synthesize(work / f"depth_train_{args.depth_frames}", args.depth_frames, seed=11,
+                       workers=2, progress=False)
     crops = load_training_crops(index, rng=np.random.default_rng(5))
     n_synth = len(crops["rgb"])
     if args.depth_rear_clips:
@@ -119,14 +122,17 @@ def train_depth_net(args: argparse.Namespace) -> None:
         crops = {k: np.concatenate([crops[k], extra[k]]) for k in crops}
     logger.info("depth training data: %d synthetic + %d DEPTH_MIX clip crops (%.0f s)", n_synth,
                 len(crops["rgb"]) - n_synth, time.perf_counter() - t0)
-    cfg = DepthTrainConfig(steps=args.depth_steps, threads=1, rear_weight=args.depth_rear_weight,
-                           top_weight=args.depth_top_weight)
+    cfg = DepthTrainConfig(steps=args.depth_steps, threads=args.depth_threads,
+                           rear_weight=args.depth_rear_weight, top_weight=args.depth_top_weight,
+                           width=args.depth_width, landmark_weight=args.depth_landmark_weight)
     model, _ = train_depth(crops, cfg)
     command = (f"python benchmarks/depth.py --train --skip-fused --depth-frames "
                f"{args.depth_frames} --depth-steps {args.depth_steps} --depth-rear-clips "
                f"{args.depth_rear_clips} --depth-rear-frames {args.depth_rear_frames} "
                f"--depth-rear-weight {args.depth_rear_weight} --depth-top-weight "
-               f"{args.depth_top_weight}")
+               f"{args.depth_top_weight} --depth-width {args.depth_width} "
+               f"--depth-landmark-weight {args.depth_landmark_weight} --depth-threads "
+               f"{args.depth_threads}")
     recipe = (f"synthesize(n_frames={args.depth_frames}, seed=11) + load_training_crops(rng="
               f"default_rng(5)); render_clips({args.depth_rear_clips}, "
               f"{args.depth_rear_frames}, seed=9100, behaviours={DEPTH_MIX}, frame_stride=4) + "
@@ -250,6 +256,18 @@ def train_all(args: argparse.Namespace) -> None:
 
 
 # --------------------------------------------------------------------------- held-out
+def _paired_ci(per_seq: list[tuple[float, int]], n_boot: int = 2000) -> tuple[float, float]:
+    """95 % bootstrap interval (over sequences) of the fused minus keypoints-only MPJPE, from
+    each sequence's summed error difference and point count."""
+    d = np.array([x[0] for x in per_seq])
+    n = np.array([x[1] for x in per_seq], dtype=np.float64)
+    if not len(d) or n.sum() == 0:
+        return (np.nan, np.nan)
+    idx = np.random.default_rng(0).integers(0, len(d), (n_boot, len(d)))
+    boot = d[idx].sum(1) / np.maximum(n[idx].sum(1), 1.0)
+    return (float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5)))
+
+
 def held_out(args: argparse.Namespace, depth: Any, base: Any, fused: Any, *, seed: int,
              n_clips: int, behaviours: tuple[str, ...] | None = None) -> dict[str, Any]:
     """Depth and 3D errors of the three methods on held-out rendered sequences.
@@ -266,6 +284,9 @@ def held_out(args: argparse.Namespace, depth: Any, base: Any, fused: Any, *, see
     rear_ids = [BEHAVIOURS.index(b) for b in REARING]
     sets = ("openfield", "superanimal_topviewmouse")
     methods = ("pymouse", "keypoints", "fused", "fused_nocue")
+    per_seq: dict[str, list[tuple[float, int]]] = {s: [] for s in sets}
+    cue_err: dict[str, dict[str, list[np.ndarray]]] = {
+        s: {"surface": [], "landmark": []} for s in sets}
     acc: dict[str, Any] = {s: {m: [] for m in methods} for s in sets}
     herr: dict[str, list[np.ndarray]] = {s: [] for s in sets}
     zrel: dict[str, list[np.ndarray]] = {s: [] for s in sets}
@@ -314,7 +335,14 @@ def held_out(args: argparse.Namespace, depth: Any, base: Any, fused: Any, *, see
                             ("fused_nocue", p_nc)):
                 err = np.linalg.norm(p - v.world, axis=-1)
                 acc[s][name].append(np.where(obs, err, np.nan))
+            # the height cues themselves against the keypoints' true heights
+            for name, ch in (("surface", 1), ("landmark", 7)):
+                cue_err[s][name].append(np.where(obs, np.abs(v.cues[..., ch] * 100.0
+                                                             - v.world[..., 2]), np.nan))
             hmask[s].append(obs)
+            e_ko = np.linalg.norm(p_ko - v.world, axis=-1)[obs]
+            e_fu = np.linalg.norm(p_fu - v.world, axis=-1)[obs]
+            per_seq[s].append((float(e_fu.sum() - e_ko.sum()), int(obs.sum())))
             rear_flags[s].append(np.isin(clip.behaviour, rear_ids))
     out: dict[str, Any] = {"coats": coats, "floor_abs_mm": float(np.median(np.abs(
         np.concatenate(floor_h)))) if floor_h else np.nan}
@@ -333,6 +361,11 @@ def held_out(args: argparse.Namespace, depth: Any, base: Any, fused: Any, *, see
             e = np.concatenate(acc[s][name])
             res[name] = float(np.nanmean(e))
             res[name + "_rear"] = float(np.nanmean(e[rear])) if rear.any() else np.nan
+        res["fused_minus_kp_ci"] = _paired_ci(per_seq[s])
+        for name, errs in cue_err[s].items():
+            e = np.concatenate(errs)
+            res["cue_" + name] = float(np.nanmean(e))
+            res["cue_" + name + "_rear"] = float(np.nanmean(e[rear])) if rear.any() else np.nan
         out[s] = res
     return out
 
@@ -512,8 +545,8 @@ def sim_to_real(args: argparse.Namespace, base: Any) -> dict[str, dict[str, floa
     from dlc_lifter.synth import synthesize
 
     t0 = time.perf_counter()
-    index = synthesize(Path(args.workdir) / "depth_train", args.depth_frames, seed=11,
-                       workers=2, progress=False)
+    index = synthesize(Path(args.workdir) / f"depth_train_{args.depth_frames}",
+                       args.depth_frames, seed=11, workers=2, progress=False)
     with ProcessPoolExecutor(2) as pool:
         futs = {a: pool.submit(_train_short_depth, str(index), args.sim2real_steps, a)
                 for a in (1.0, 0.0)}
@@ -630,6 +663,12 @@ def print_table(title: str, ho: dict[str, Any], args: argparse.Namespace) -> Non
               f"methods; rearing frames: height MAE {r['height_mae_rear_mm']:.1f} mm, "
               f"p95 mouse height predicted / true {r['top_p95_rear_mm'][0]:.0f} / "
               f"{r['top_p95_rear_mm'][1]:.0f} mm")
+        lo, hi = r["fused_minus_kp_ci"]
+        print(f"    fused - kp-only over all frames {r['fused'] - r['keypoints']:+.2f} mm, 95 % "
+              f"bootstrap interval over sequences [{lo:+.2f}, {hi:+.2f}] mm")
+        print(f"    height cue vs true keypoint height, MAE all / rearing: surface under the "
+              f"keypoint (patch median) {r['cue_surface']:.1f} / {r['cue_surface_rear']:.1f} mm,"
+              f" landmark output {r['cue_landmark']:.1f} / {r['cue_landmark_rear']:.1f} mm")
     print(f"  predicted height on true floor pixels: median |h| {ho['floor_abs_mm']:.2f} mm")
 
 
@@ -640,10 +679,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--train-only", action="store_true", help="with --train: stop after it")
     ap.add_argument("--skip-depth", action="store_true", help="with --train: keep the depth net")
     ap.add_argument("--workdir", default="/tmp/dlc_depth")
-    ap.add_argument("--depth-frames", type=int, default=4096)
+    ap.add_argument("--depth-frames", type=int, default=6144)
+    ap.add_argument("--depth-width", type=int, default=24)
+    ap.add_argument("--depth-landmark-weight", type=float, default=1.0,
+                    help="weight of the landmark-height output's loss (0: no such output)")
+    ap.add_argument("--depth-threads", type=int, default=2)
     ap.add_argument("--skip-fused", action="store_true", help="with --train: depth net only")
     ap.add_argument("--depth-steps", type=int, default=6500)
-    ap.add_argument("--depth-rear-clips", type=int, default=192,
+    ap.add_argument("--depth-rear-clips", type=int, default=288,
                     help="extra clips (DEPTH_MIX: rearing, grooming...) for the depth net")
     ap.add_argument("--depth-rear-frames", type=int, default=12)
     ap.add_argument("--depth-rear-weight", type=float, default=4.0)

@@ -123,9 +123,13 @@ def test_cue_sampling_at_known_pixels() -> None:
     body = height[0][mask[0] > 0.5]
     assert np.allclose(cues[0, :3, 5] * 100, np.percentile(body, 95), atol=1e-3)
     assert np.allclose(cues[0, :3, 6], body.size * 4.0 / 1000.0)
+    assert np.all(cues[0, :3, 7] == 0.0)  # no landmark map: that channel is 0
     assert np.all(cues[0, :3, -1] == 1.0)
     assert np.all(cues[0, 3:] == 0.0)  # outside the crop, or missing
     assert np.all(sample_cues(height, mask, [None], uv) == 0.0)
+    with_lm = sample_cues(height, mask, [crop], uv, landmark=height + 5.0)
+    assert np.allclose(with_lm[0, :3, 7] * 100, expect_h + 5.0, atol=1e-3)
+    assert np.array_equal(np.delete(with_lm, 7, -1), np.delete(cues, 7, -1))
     # PyMouse-style: keypoint on its ray at the height read there
     cam = Camera.top_view(600.0, 500.0, (400, 300))
     p = ray_baseline(uv, cues, cam)
@@ -423,3 +427,73 @@ def test_augment_strength_zero_is_plain_grey() -> None:
     gray, h2, m2 = augment_batch(rgb, h, m, rng, strength=0.0)
     assert np.allclose(gray, np.stack([to_gray(c) for c in rgb]))
     assert np.array_equal(h2, h) and np.array_equal(m2, m)
+
+
+# --------------------------------------------------------------------------- landmark heights
+def test_landmark_map_paints_seen_landmarks_higher_last() -> None:
+    from dlc_lifter.nets.depth import landmark_map, seen_from_above
+
+    crop = Crop(centre=(50.0, 50.0), side_px=40.0, size=40, mm_per_px=1.0)
+    uv = np.array([[50.0, 50.0], [52.0, 50.0], [40.0, 40.0], [np.nan, np.nan], [500.0, 5.0]])
+    z = np.array([10.0, 30.0, 5.0, 50.0, 20.0])
+    lm = landmark_map(crop, uv, z, radius=3).astype(np.float32)
+    xy = crop.to_crop(uv)
+    # the higher of two overlapping landmarks wins where their disks overlap
+    assert lm[int(round(xy[1, 1])), int(round(xy[1, 0]))] == 30.0
+    assert lm[int(round(xy[0, 1])), int(round(xy[0, 0])) - 3] == 10.0  # the lower one's far side
+    assert lm[int(round(xy[2, 1])), int(round(xy[2, 0]))] == 5.0
+    painted = np.isfinite(lm)
+    assert 0 < painted.sum() < 3 * math.pi * 16 + 10  # three small disks, nothing else
+    assert not np.isfinite(lm[0, -1])
+    # seen from above: a surface more than the tolerance above a landmark hides it
+    surface = np.zeros((100, 100), np.float32)
+    surface[38:43, 38:43] = 30.0  # something 25 mm above landmark 2
+    seen = seen_from_above(uv, z, surface)
+    assert seen.tolist() == [True, True, False, False, False]
+
+
+def test_augment_moves_landmark_targets_with_the_heights() -> None:
+    rng = np.random.default_rng(3)
+    s = 32
+    rgb = rng.integers(0, 255, (8, s, s, 3), dtype=np.uint8)
+    h = np.zeros((8, s, s), np.float32)
+    h[:, 5:12, 8:20] = rng.uniform(5, 60, (8, 1, 1))
+    lm = np.full((8, s, s), np.nan, np.float32)
+    lm[:, 5:12, 8:20] = h[:, 5:12, 8:20] + 1.0  # the landmark target sits on that patch
+    gray, h2, m2, lm2 = augment_batch(rgb, h, h > 0, rng, landmark=lm)
+    assert lm2.shape == (8, s, s)
+    f = np.isfinite(lm2)
+    assert f.any()
+    assert np.allclose(lm2[f], h2[f] + 1.0)  # same geometric transforms as the heights
+    _, _, _, lm0 = augment_batch(rgb, h, h > 0, rng, landmark=lm, strength=0.0)
+    assert np.array_equal(np.isfinite(lm0), np.isfinite(lm))
+
+
+def test_landmark_output_trains_and_old_two_output_weights_load(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    net = DepthNet(width=4)
+    assert net.n_out == 3
+    x = torch.randn(2, 1, 32, 32)
+    h = torch.zeros(2, 32, 32)
+    m = torch.zeros(2, 32, 32)
+    lm = torch.full((2, 32, 32), float("nan"))
+    lm[:, 10:14, 10:14] = 60.0
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    first = None
+    for _ in range(20):
+        loss = depth_loss(net(x), h, m, landmark=lm, landmark_weight=1.0)
+        first = float(loss.detach()) if first is None else first
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert float(loss.detach()) < 0.7 * first
+    model = DepthModel(net=net, crop_size=32)
+    again = DepthModel.load(model.save(tmp_path / "lm.pt"))
+    g = np.random.default_rng(1).uniform(0, 255, (2, 32, 32)).astype(np.float32)
+    a, b = model.predict(g, landmarks=True), again.predict(g, landmarks=True)
+    assert len(a) == 3 and all(np.allclose(u, v) for u, v in zip(a, b, strict=True))
+    old = DepthModel(net=DepthNet(width=4, n_out=2), crop_size=32)
+    old = DepthModel.load(old.save(tmp_path / "old.pt"))
+    assert not old.has_landmarks
+    hh, mm, ll = old.predict(g, landmarks=True)
+    assert np.all(ll == 0) and hh.shape == ll.shape

@@ -192,13 +192,15 @@ def video_depth_cues(
         if not pend_rows:
             return
         t0 = time.perf_counter()
-        h, m = depth_model.predict(np.stack(pend_gray), batch=batch)
+        h, m, lm = depth_model.predict(np.stack(pend_gray), batch=batch, landmarks=True)
         t1 = time.perf_counter()
         for j, (row, ind) in enumerate(pend_rows):
             obs = np.isfinite(uv_cat[row, ind]).all(-1) & (np.nan_to_num(conf_cat[row, ind])
                                                             >= pcutoff)
             cues[row, ind] = sample_cues(h[j: j + 1], m[j: j + 1], [pend_crops[j]],
-                                         uv_cat[row: row + 1, ind], observed=obs[None])[0]
+                                         uv_cat[row: row + 1, ind], observed=obs[None],
+                                         landmark=lm[j: j + 1] if depth_model.has_landmarks
+                                         else None)[0]
             if row in keep_set:
                 d = kept.setdefault(row, {"rgb": pend_rgb.get(row), "crops": {}, "height": {},
                                           "mask": {}})

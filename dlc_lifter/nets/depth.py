@@ -21,10 +21,21 @@ variance), so exposure, contrast and coat colour matter less.
 
 Network
 -------
-:class:`DepthNet` is a small U-Net (stride-4 stem, two stride-2 stages, width 16-64,
-~0.1 M parameters, ~26 M multiply-adds per 128 x 128 crop) with two output channels:
-height (softplus, mm / :data:`HEIGHT_UNIT_MM`) and mask logits. :class:`DepthModel`
-bundles it with its configuration and saves it as one small ``.pt`` file.
+:class:`DepthNet` is a small U-Net (stride-4 stem, two stride-2 stages; the shipped one
+is 24 wide, ~0.32 M parameters, ~59 M multiply-adds per 128 x 128 crop) with three output
+channels: height (softplus, mm / :data:`HEIGHT_UNIT_MM`), mask logits and *landmark
+height* (softplus, same unit). :class:`DepthModel` bundles it with its configuration and
+saves it as one small ``.pt`` file (2-output weights of earlier versions still load).
+
+Why a landmark-height output: a top-view pixel shows the body's surface, but a tracker's
+keypoint names a skeleton landmark, and at the extremities where keypoints sit (nose tip,
+ears, tail base) the surface under a slightly misplaced keypoint is often the floor or
+the flank. On held-out renders (openfield keypoints) the true surface height at the true
+keypoint pixel was 8 mm below the landmark on average (13 mm when rearing), 11 mm at the
+tracked pixel. So the network also learns, at every pixel within a few pixels of a
+landmark seen from above (:func:`landmark_map`), that landmark's own height; read at a
+tracked keypoint it is a less biased height cue (``benchmarks/depth.py`` prints both
+cues' errors).
 
 Training (:func:`train_depth`) uses rendered frames of :func:`dlc_lifter.synth.synthesize`
 (the camera ``Z`` depth is converted to height with the frame's camera), plus rendered
@@ -75,9 +86,11 @@ __all__ = [
     "crop_images",
     "depth_from_height",
     "height_from_depth",
+    "landmark_map",
     "load_training_crops",
     "normalise_crops",
     "px_per_mm_from_keypoints",
+    "seen_from_above",
     "to_gray",
     "train_depth",
 ]
@@ -92,6 +105,12 @@ CROP_MM = 160.0
 HEIGHT_UNIT_MM = 40.0
 #: Version of the saved depth-weights layout.
 FORMAT_VERSION = 1
+#: Radius (crop pixels) of the disk around each landmark's pixel that carries its height in
+#: the landmark-height target (covers typical 2D tracking error).
+LANDMARK_RADIUS_PX = 3
+#: A landmark counts as seen from above when the surface at its pixel is at most this much
+#: above it (landmarks sit inside the body, under its surface).
+LANDMARK_HIDDEN_MM = 10.0
 
 #: Catalogue keypoints that place the crop (body and head; not the tail beyond its base).
 BODY_KEYPOINTS = np.array([not (n.startswith("tail") and n != "tail_base") for n in CATALOGUE])
@@ -255,6 +274,77 @@ def crop_images(image: np.ndarray, crops: Sequence[Crop], *,
     return arr.view(np.bool_) if image.dtype == np.bool_ else arr
 
 
+def seen_from_above(uv: np.ndarray, z_mm: np.ndarray, height: np.ndarray, *,
+                    tolerance_mm: float = LANDMARK_HIDDEN_MM) -> np.ndarray:
+    """Landmarks not hidden under another part of the body, seen from the camera.
+
+    Parameters
+    ----------
+    uv
+        ``(K, 2)`` image pixels of the landmarks (NaN: skipped).
+    z_mm
+        ``(K,)`` their heights (mm).
+    height
+        ``(H, W)`` height (mm) of the surface each image pixel shows.
+    tolerance_mm
+        How far the surface may be above a landmark that still counts as seen.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(K,)`` bool: inside the image and no surface more than ``tolerance_mm`` above.
+    """
+    uv = np.asarray(uv, dtype=np.float64)
+    h_img, w_img = height.shape[:2]
+    ok = np.isfinite(uv).all(-1)
+    u = np.rint(np.where(ok, uv[:, 0], -1)).astype(np.int64)
+    v = np.rint(np.where(ok, uv[:, 1], -1)).astype(np.int64)
+    ok &= (u >= 0) & (u < w_img) & (v >= 0) & (v < h_img)
+    surf = np.where(ok, height[np.clip(v, 0, h_img - 1), np.clip(u, 0, w_img - 1)], np.inf)
+    return ok & (surf <= np.asarray(z_mm, dtype=np.float64) + tolerance_mm)
+
+
+def landmark_map(crop: Crop, uv: np.ndarray, z_mm: np.ndarray, *,
+                 radius: int = LANDMARK_RADIUS_PX) -> np.ndarray:
+    """Target of the depth network's landmark-height output for one crop.
+
+    A top-view pixel shows the body's surface, not the skeleton landmark a 2D tracker
+    places there: at a nose tip or an ear the surface under a (noisy) keypoint is often
+    the floor, and a landmark inside the body lies under its surface. So besides the
+    surface height the network learns the landmark's own height, from disks of
+    ``radius`` pixels around each landmark's crop pixel (higher landmarks painted last).
+
+    Parameters
+    ----------
+    crop
+        The crop.
+    uv
+        ``(K, 2)`` image pixels of the landmarks to paint (NaN: skipped).
+    z_mm
+        ``(K,)`` their heights (mm).
+    radius
+        Disk radius in crop pixels.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(S, S)`` float16 landmark height (mm), NaN where no landmark is near.
+    """
+    s = crop.size
+    out = np.full((s, s), np.nan, np.float32)
+    xy = crop.to_crop(np.asarray(uv, dtype=np.float64).reshape(-1, 2))
+    z = np.asarray(z_mm, dtype=np.float64).reshape(-1)
+    yy, xx = np.mgrid[0:s, 0:s]
+    for k in np.argsort(np.where(np.isfinite(z), z, -np.inf)):
+        if not (np.isfinite(xy[k]).all() and np.isfinite(z[k])):
+            continue
+        x, y = xy[k]
+        if not (-radius <= x <= s - 1 + radius and -radius <= y <= s - 1 + radius):
+            continue
+        out[(xx - x) ** 2 + (yy - y) ** 2 <= radius * radius] = z[k]
+    return out.astype(np.float16)
+
+
 def to_gray(rgb: np.ndarray, weights: Sequence[float] = (0.299, 0.587, 0.114)) -> np.ndarray:
     """``(..., 3)`` RGB -> ``(...)`` float32 grey in [0, 255]."""
     return np.asarray(rgb, dtype=np.float32) @ np.asarray(weights, dtype=np.float32)
@@ -332,18 +422,25 @@ class DepthNet(nn.Module):
     stride-2 stages go down to 8 x 8 (receptive field: the whole crop), a light decoder
     with skip connections comes back to 32 x 32, and the two output maps are upsampled
     bilinearly to the crop size: heights are smooth, so a 4-pixel output grid loses little
-    and keeps the network fast on a CPU (~26 M multiply-adds per crop).
+    and keeps the network fast on a CPU (~26 M multiply-adds per crop at width 16, ~59 M
+    at 24).
 
     Parameters
     ----------
     width
         Channels at the 32 x 32 level (then 2 and 4 times that).
+    n_out
+        Output maps: 2 (height, mask) or 3 (also the landmark height: the height of the
+        skeleton landmark whose keypoint lies at a pixel, :func:`landmark_map`).
     """
 
-    def __init__(self, width: int = 16) -> None:
+    def __init__(self, width: int = 16, n_out: int = 3) -> None:
         super().__init__()
         w = int(width)
+        if int(n_out) not in (2, 3):
+            raise ValueError(f"n_out must be 2 or 3, not {n_out}.")
         self.width = w
+        self.n_out = int(n_out)
         self.stem = nn.Sequential(nn.Conv2d(1, w, 4, 4, bias=False), nn.BatchNorm2d(w),
                                   nn.ReLU(inplace=True), _conv(w, w))
         self.e2 = nn.Sequential(_conv(w, 2 * w, 2), _conv(2 * w, 2 * w))
@@ -351,14 +448,15 @@ class DepthNet(nn.Module):
                                 _conv(4 * w, 4 * w))
         self.d2 = _conv(6 * w, 2 * w)
         self.d1 = _conv(3 * w, w)
-        self.head = nn.Conv2d(w, 2, 3, padding=1)
+        self.head = nn.Conv2d(w, self.n_out, 3, padding=1)
 
     @staticmethod
     def _up(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
         return F.interpolate(x, size=like.shape[-2:], mode="bilinear", align_corners=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``(B, 1, S, S)`` -> ``(B, 2, S, S)``: raw height (before softplus), mask logit."""
+        """``(B, 1, S, S)`` -> ``(B, n_out, S, S)``: raw height (before softplus), mask
+        logit and raw landmark height (before softplus)."""
         e1 = self.stem(x)
         e2 = self.e2(e1)
         e3 = self.e3(e2)
@@ -390,9 +488,15 @@ class DepthModel:
     def __post_init__(self) -> None:
         self.net.eval()
 
+    @property
+    def has_landmarks(self) -> bool:
+        """Whether the network also predicts landmark heights (:func:`landmark_map`)."""
+        return self.net.n_out >= 3
+
     @torch.no_grad()
-    def predict(self, gray: np.ndarray, *, batch: int = 64) -> tuple[np.ndarray, np.ndarray]:
-        """Height and mask probability of grey crops.
+    def predict(self, gray: np.ndarray, *, batch: int = 64, landmarks: bool = False
+                ) -> tuple[np.ndarray, ...]:
+        """Height and mask probability (and landmark height) of grey crops.
 
         Parameters
         ----------
@@ -400,6 +504,9 @@ class DepthModel:
             ``(N, S, S)`` grey crops in [0, 255] (:func:`to_gray` of :func:`crop_images`).
         batch
             Crops per forward pass.
+        landmarks
+            Also return the landmark-height map (zeros when the network has none,
+            :attr:`has_landmarks`).
 
         Returns
         -------
@@ -407,16 +514,24 @@ class DepthModel:
             ``(N, S, S)`` float32 height above the floor (mm).
         mask : numpy.ndarray
             ``(N, S, S)`` float32 probability of showing the mouse.
+        landmark : numpy.ndarray
+            Only with ``landmarks=True``: ``(N, S, S)`` float32 predicted height (mm) of
+            the landmark whose keypoint would be tracked at each pixel.
         """
         x = normalise_crops(gray)
-        hs, ms = [], []
+        hs, ms, ls = [], [], []
         for s in range(0, len(x), batch):
             out = self.net(torch.from_numpy(np.ascontiguousarray(x[s: s + batch]))[:, None])
             hs.append((F.softplus(out[:, 0]) * HEIGHT_UNIT_MM).numpy())
             ms.append(torch.sigmoid(out[:, 1]).numpy())
+            if landmarks:
+                ls.append((F.softplus(out[:, 2]) * HEIGHT_UNIT_MM).numpy() if self.has_landmarks
+                          else np.zeros_like(hs[-1]))
         if not hs:
             z = np.zeros((0,) + x.shape[1:], np.float32)
-            return z, z.copy()
+            return (z, z.copy(), z.copy()) if landmarks else (z, z.copy())
+        if landmarks:
+            return np.concatenate(hs), np.concatenate(ms), np.concatenate(ls)
         return np.concatenate(hs), np.concatenate(ms)
 
     # ------------------------------------------------------------------ persistence
@@ -427,7 +542,8 @@ class DepthModel:
         out = Path(path)
         out.parent.mkdir(parents=True, exist_ok=True)
         state = {"format_version": FORMAT_VERSION, "kind": "dlc-lifter-depth",
-                 "width": self.net.width, "crop_mm": float(self.crop_mm),
+                 "width": self.net.width, "n_out": self.net.n_out,
+                 "crop_mm": float(self.crop_mm),
                  "crop_size": int(self.crop_size), "info": self.info,
                  "state": {k: v.detach().clone() for k, v in self.net.state_dict().items()}}
         buf = io.BytesIO()
@@ -460,7 +576,7 @@ class DepthModel:
         if int(state.get("format_version", -1)) != FORMAT_VERSION:
             raise ModelLoadError(f"{p} has depth format {state.get('format_version')}; this "
                                  f"dlc-lifter reads {FORMAT_VERSION}. Retrain it.")
-        net = DepthNet(int(state["width"]))
+        net = DepthNet(int(state["width"]), int(state.get("n_out", 2)))
         net.load_state_dict(state["state"])
         info = dict(state.get("info", {}))
         info["path"] = str(p)
@@ -498,15 +614,17 @@ def load_training_crops(index_path: str | Path, *, rng: np.random.Generator,
     -------
     dict
         ``rgb (N, S, S, 3)`` uint8, ``height (N, S, S)`` float16 mm, ``mask (N, S, S)``
-        bool, ``behaviour (N,)``.
+        bool, ``landmark (N, S, S)`` float16 mm (:func:`landmark_map` of the landmarks
+        seen from above), ``behaviour (N,)``.
     """
     from dlc_lifter.synth import load_dataset
 
     ds = load_dataset(index_path)
-    out: dict[str, list[np.ndarray]] = {"rgb": [], "height": [], "mask": [], "behaviour": []}
+    out: dict[str, list[np.ndarray]] = {"rgb": [], "height": [], "mask": [], "landmark": [],
+                                        "behaviour": []}
     n = 0
     for shard in ds.iter_shards(["rgb", "depth", "mask", "keypoints_2d", "in_image", "K", "R",
-                                 "t", "image_size", "behaviour"]):
+                                 "t", "image_size", "behaviour", "keypoints_world"]):
         for i in range(len(shard["rgb"])):
             if max_frames is not None and n >= max_frames:
                 break
@@ -525,6 +643,11 @@ def load_training_crops(index_path: str | Path, *, rng: np.random.Generator,
             out["height"].append(crop_images(height, [crop], interpolation="nearest")[0]
                                  .astype(np.float16))
             out["mask"].append(crop_images(shard["mask"][i], [crop], interpolation="nearest")[0])
+            z = shard["keypoints_world"][i][:, 2]
+            seen = seen_from_above(shard["keypoints_2d"][i], z, height)
+            out["landmark"].append(landmark_map(crop, np.where(seen[:, None],
+                                                               shard["keypoints_2d"][i], np.nan),
+                                                z))
             out["behaviour"].append(np.asarray(shard["behaviour"][i]))
             n += 1
     logger.info("%d training crops from %s", n, ds.root)
@@ -551,8 +674,8 @@ def _lens_maps(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndar
 
 
 def augment_batch(rgb: np.ndarray, height: np.ndarray, mask: np.ndarray,
-                  rng: np.random.Generator, *, strength: float = 1.0
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  rng: np.random.Generator, *, strength: float = 1.0,
+                  landmark: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """Heavy appearance (and mild geometric) augmentation of training crops.
 
     Per crop: random grey conversion weights (colour, grey and IR-like sensors), coat
@@ -571,6 +694,9 @@ def augment_batch(rgb: np.ndarray, height: np.ndarray, mask: np.ndarray,
         The only randomness.
     strength
         0 gives plain grey conversion (no augmentation), 1 the full set.
+    landmark
+        Optional ``(B, S, S)`` landmark-height targets (NaN where none), transformed like
+        ``height``.
 
     Returns
     -------
@@ -578,6 +704,8 @@ def augment_batch(rgb: np.ndarray, height: np.ndarray, mask: np.ndarray,
         ``(B, S, S)`` float32 in [0, 255].
     height, mask : numpy.ndarray
         Targets, transformed like the image.
+    landmark : numpy.ndarray
+        Only when ``landmark`` is given: transformed like the image.
     """
     import cv2
 
@@ -585,6 +713,8 @@ def augment_batch(rgb: np.ndarray, height: np.ndarray, mask: np.ndarray,
     gray = np.empty((b, s, s), np.float32)
     hs = np.asarray(height, dtype=np.float32).copy()
     ms = np.asarray(mask, dtype=bool).copy()
+    ls = (np.asarray(landmark, dtype=np.float32).copy() if landmark is not None
+          else np.zeros((b, 1, 1), np.float32))
     for i in range(b):
         if strength <= 0:
             gray[i] = to_gray(rgb[i])
@@ -628,18 +758,25 @@ def augment_batch(rgb: np.ndarray, height: np.ndarray, mask: np.ndarray,
             if ok:
                 g = cv2.imdecode(enc, cv2.IMREAD_GRAYSCALE)
         gi = g.astype(np.float32)
-        hi, mi = hs[i], ms[i]
+        hi, mi, li = hs[i], ms[i], ls[i]
         if rng.uniform() < 0.3:  # lens distortion
             mx, my = _lens_maps(rng, s)
             gi = cv2.remap(gi, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             hi = cv2.remap(hi, mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
             mi = cv2.remap(mi.astype(np.uint8), mx, my, cv2.INTER_NEAREST,
                            borderMode=cv2.BORDER_REPLICATE).astype(bool)
+            if landmark is not None:
+                li = cv2.remap(li, mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT,
+                               borderValue=float("nan"))
         k = int(rng.integers(4))
-        gi, hi, mi = np.rot90(gi, k), np.rot90(hi, k), np.rot90(mi, k)
+        gi, hi, mi, li = np.rot90(gi, k), np.rot90(hi, k), np.rot90(mi, k), np.rot90(li, k)
         if rng.uniform() < 0.5:
-            gi, hi, mi = gi[:, ::-1], hi[:, ::-1], mi[:, ::-1]
+            gi, hi, mi, li = gi[:, ::-1], hi[:, ::-1], mi[:, ::-1], li[:, ::-1]
         gray[i], hs[i], ms[i] = gi, hi, mi
+        if landmark is not None:
+            ls[i] = li
+    if landmark is not None:
+        return gray, hs, ms, ls
     return gray, hs, ms
 
 
@@ -668,6 +805,9 @@ class DepthTrainConfig:
         pixel at height ``h`` weighs ``1 + top_weight * h / HEIGHT_UNIT_MM``): the high
         surfaces of a rearing mouse (head, shoulders), few pixels but what tells a rear
         from a crouch, are not traded for the many low back and flank pixels.
+    landmark_weight
+        Weight of the landmark-height loss (L1 at the painted pixels of
+        :func:`landmark_map`, in :data:`HEIGHT_UNIT_MM`); 0 trains a 2-output network.
     augment
         Strength of :func:`augment_batch` (1: the full appearance augmentation; 0: plain
         grey renders, the ablation that measures what the augmentation buys on real
@@ -688,6 +828,7 @@ class DepthTrainConfig:
     mask_weight: float = 0.5
     rear_weight: float = 3.0
     top_weight: float = 0.0
+    landmark_weight: float = 1.0
     augment: float = 1.0
     threads: int | None = None
     max_minutes: float | None = None
@@ -695,18 +836,24 @@ class DepthTrainConfig:
 
 def depth_loss(out: torch.Tensor, height: torch.Tensor, mask: torch.Tensor, *,
                floor_weight: float = 0.2, mask_weight: float = 0.5,
-               top_weight: float = 0.0) -> torch.Tensor:
+               top_weight: float = 0.0, landmark: torch.Tensor | None = None,
+               landmark_weight: float = 1.0) -> torch.Tensor:
     """L1 height loss (mouse pixels ``1 + top_weight * h / HEIGHT_UNIT_MM``, other pixels
-    ``floor_weight``) plus mask BCE.
+    ``floor_weight``) plus mask BCE, plus the landmark-height L1.
 
     Parameters
     ----------
     out
-        ``(B, 2, S, S)`` network output.
+        ``(B, 2 or 3, S, S)`` network output.
     height
         ``(B, S, S)`` true heights (mm).
     mask
         ``(B, S, S)`` true mouse mask (bool or float).
+    landmark
+        ``(B, S, S)`` landmark-height targets (mm, NaN where none), used when ``out`` has
+        a third channel.
+    landmark_weight
+        Its weight.
     """
     m = mask.float()
     pred = F.softplus(out[:, 0]) * HEIGHT_UNIT_MM
@@ -714,7 +861,14 @@ def depth_loss(out: torch.Tensor, height: torch.Tensor, mask: torch.Tensor, *,
     w = m * top + floor_weight * (1 - m)
     l_h = ((pred - height).abs() / HEIGHT_UNIT_MM * w).sum() / w.sum().clamp_min(1.0)
     l_m = F.binary_cross_entropy_with_logits(out[:, 1], m)
-    return l_h + mask_weight * l_m
+    loss = l_h + mask_weight * l_m
+    if landmark is not None and out.shape[1] > 2 and landmark_weight > 0:
+        has = torch.isfinite(landmark)
+        if bool(has.any()):
+            pred_l = F.softplus(out[:, 2][has]) * HEIGHT_UNIT_MM
+            loss = loss + landmark_weight * ((pred_l - landmark[has]).abs()
+                                             / HEIGHT_UNIT_MM).mean()
+    return loss
 
 
 def train_depth(crops: dict[str, np.ndarray], config: DepthTrainConfig | None = None, *,
@@ -724,7 +878,8 @@ def train_depth(crops: dict[str, np.ndarray], config: DepthTrainConfig | None = 
     Parameters
     ----------
     crops
-        From :func:`load_training_crops`: ``rgb``, ``height``, ``mask``.
+        From :func:`load_training_crops`: ``rgb``, ``height``, ``mask`` (and ``landmark``:
+        then the network also learns landmark heights, unless ``landmark_weight`` is 0).
     config
         Settings.
     progress
@@ -743,7 +898,8 @@ def train_depth(crops: dict[str, np.ndarray], config: DepthTrainConfig | None = 
         torch.set_num_threads(int(cfg.threads))
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng([cfg.seed, 17])
-    net = DepthNet(cfg.width)
+    use_lm = cfg.landmark_weight > 0 and "landmark" in crops
+    net = DepthNet(cfg.width, 3 if use_lm else 2)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.steps,
                                                 pct_start=0.1)
@@ -762,14 +918,18 @@ def train_depth(crops: dict[str, np.ndarray], config: DepthTrainConfig | None = 
     net.train()
     for step in tqdm(range(cfg.steps), desc="training depth", disable=not progress):
         idx = rng.choice(n, size=cfg.batch, p=p)
-        gray, h, m = augment_batch(crops["rgb"][idx], crops["height"][idx],
-                                   crops["mask"][idx], rng, strength=cfg.augment)
-        x = torch.from_numpy(normalise_crops(gray))[:, None]
+        aug = augment_batch(crops["rgb"][idx], crops["height"][idx], crops["mask"][idx], rng,
+                            strength=cfg.augment,
+                            landmark=crops["landmark"][idx] if use_lm else None)
+        x = torch.from_numpy(normalise_crops(aug[0]))[:, None]
         out = net(x)
-        loss = depth_loss(out, torch.from_numpy(np.ascontiguousarray(h)),
-                          torch.from_numpy(np.ascontiguousarray(m)),
+        loss = depth_loss(out, torch.from_numpy(np.ascontiguousarray(aug[1])),
+                          torch.from_numpy(np.ascontiguousarray(aug[2])),
                           floor_weight=cfg.floor_weight, mask_weight=cfg.mask_weight,
-                          top_weight=cfg.top_weight)
+                          top_weight=cfg.top_weight,
+                          landmark=(torch.from_numpy(np.ascontiguousarray(aug[3]))
+                                    if use_lm else None),
+                          landmark_weight=cfg.landmark_weight)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 2.0)

@@ -21,6 +21,11 @@ For every keypoint of every frame, read from the depth network's output
     Per frame (the same for every keypoint): the 95th percentile of the predicted height
     over the predicted mouse pixels / 100 mm (high when rearing) and the mouse's top-view
     area / 1000 mm^2 (small when rearing or curled up).
+``landmark``
+    The depth network's landmark height at the keypoint (bilinear) / 100 mm: the height of
+    the skeleton landmark a tracker would place there (see :mod:`dlc_lifter.nets.depth`
+    for why the surface under a keypoint is a biased reading of it). 0 for a depth
+    network without that output.
 ``available``
     1 where the cues were read, 0 where there is no depth (no crop, keypoint untracked
     or outside the crop, no video).
@@ -52,12 +57,28 @@ towards the keypoints-only model (``base_l2``, L2-SP) and an L2 penalty on the c
 (``cue_l2``), and mixes in cue-free anchor sequences (the keypoints-only model's kind of
 training data). On held-out renders the fused model then beats the keypoints-only one on
 rearing frames and with the 27 SuperAnimal keypoints; with the 4 openfield keypoints over
-all frames it is on par (``benchmarks/depth.py``). Which rendered clips are drawn matters:
-over six runs of this kind (four clip draws, two training seeds) the validation error on
-the 4-keypoint set ranged 7.47-7.74 mm (keypoints-only 7.77 mm) and on grooming-rich clips
-11.9-14.9 mm (14.2 mm). The shipped draw was chosen on a validation seed separate from the
-benchmark's; on the benchmark's seed it is 7.69 mm against 7.61 mm keypoints-only (another
-draw, worse on validation, gave 7.50 mm there).
+all frames it is on par (``benchmarks/depth.py``: 7.66 vs 7.61 mm on its 32 sequences,
+7.93 vs 8.09 mm over 96 sequences of the same seed; the differences are inside the 95 %
+bootstrap intervals over sequences). Which rendered clips are drawn matters:
+over six runs of this kind (four clip draws, two training seeds) with the previous depth
+network, the validation error on the 4-keypoint set ranged 7.47-7.74 mm (keypoints-only
+7.77 mm) and on grooming-rich clips 11.9-14.9 mm (14.2 mm).
+
+How much the cues themselves can give, measured on a validation seed (555000, 32
+sequences; 4 openfield keypoints, keypoints-only 7.77 mm): with *perfect* height cues (the
+true landmark heights +- 2 mm) this fine-tuned lifter reached only 7.05 mm, while a
+separate late-fusion head correcting the keypoints-only lifter's heights from the cues
+reached 3.96 mm: fine-tuned under the pull towards the keypoints-only weights, the network
+uses its cue channels little. With the depth network's real cues such a late head
+(per-keypoint temporal convolution over the lifter's height, the cues and their
+differences) helped grooming clips (14.2 -> 9-11 mm) but was 0-0.1 mm better over all
+frames and worse on rearing-rich clips (8.5 -> 8.5-10.6 mm): the depth network reads
+some rears 20-35 mm too low (small mice in the image, high cameras) and nothing in the
+cues tells those failures apart. The fine-tuned lifter was the more robust of the two and
+is what ships; with the current depth network it gave 7.57 mm on that seed (rearing frames
+5.76 vs 6.06 mm, rearing-rich clips 8.35 vs 8.54 mm, grooming 11.2 vs 14.2 mm), and 7.58
+mm with the ``landmark`` channel withheld in training: most of its gain is fine-tuning on
+renders, less the cues.
 
 PyMouse Lifter's approach, depth read at each 2D keypoint and the point put on its ray at
 that depth, is :func:`ray_baseline`.
@@ -90,7 +111,9 @@ from dlc_lifter.nets.depth import (
     crop_from_keypoints,
     crop_images,
     height_from_depth,
+    landmark_map,
     px_per_mm_from_keypoints,
+    seen_from_above,
     to_gray,
 )
 from dlc_lifter.nets.lifter import (
@@ -112,6 +135,7 @@ __all__ = [
     "ClipView",
     "FusedTrainConfig",
     "FrameDepth",
+    "HEIGHT_CUES",
     "RenderedClip",
     "clip_training_crops",
     "clip_views",
@@ -128,7 +152,9 @@ logger = logging.getLogger(__name__)
 
 #: Cue channels per keypoint, in order.
 CUE_NAMES: tuple[str, ...] = ("height", "patch_median", "patch_max", "slope", "mask",
-                               "body_top", "body_area", "available")
+                               "body_top", "body_area", "landmark", "available")
+#: Cue channels that are heights (units of 100 mm).
+HEIGHT_CUES: tuple[int, ...] = (0, 1, 2, 7)
 #: Number of cue channels (the fused lifter's ``n_extra``).
 N_CUES = len(CUE_NAMES)
 #: Largest slope cue.
@@ -148,11 +174,15 @@ class FrameDepth:
         ``(T, S, S)`` float32 predicted height (mm); zeros where no crop.
     mask
         ``(T, S, S)`` float32 predicted mouse probability; zeros where no crop.
+    landmark
+        ``(T, S, S)`` float32 predicted landmark height (mm), or ``None`` when the
+        depth network has no landmark output.
     """
 
     crops: list[Crop | None]
     height: np.ndarray
     mask: np.ndarray
+    landmark: np.ndarray | None = None
 
 
 def predict_depth(frames: np.ndarray | Sequence[np.ndarray], uv: np.ndarray,
@@ -195,15 +225,18 @@ def predict_depth(frames: np.ndarray | Sequence[np.ndarray], uv: np.ndarray,
             ok[i] = True
     height = np.zeros((t, s, s), np.float32)
     mask = np.zeros((t, s, s), np.float32)
+    landmark = np.zeros((t, s, s), np.float32) if model.has_landmarks else None
     if ok.any():
-        h, m = model.predict(gray[ok], batch=batch)
+        h, m, lm = model.predict(gray[ok], batch=batch, landmarks=True)
         height[ok], mask[ok] = h, m
-    return FrameDepth(crops=crops, height=height, mask=mask)
+        if landmark is not None:
+            landmark[ok] = lm
+    return FrameDepth(crops=crops, height=height, mask=mask, landmark=landmark)
 
 
 def sample_cues(height: np.ndarray, mask: np.ndarray, crops: Sequence[Crop | None],
                 uv: np.ndarray, *, observed: np.ndarray | None = None,
-                patch_radius: int = 2) -> np.ndarray:
+                patch_radius: int = 2, landmark: np.ndarray | None = None) -> np.ndarray:
     """Depth cues at each keypoint (see the module docstring for the channels).
 
     Parameters
@@ -218,6 +251,8 @@ def sample_cues(height: np.ndarray, mask: np.ndarray, crops: Sequence[Crop | Non
         ``(T, K)`` bool, keypoints to read (default: every finite one).
     patch_radius
         Half-size of the median patch (crop pixels).
+    landmark
+        ``(T, S, S)`` predicted landmark heights (mm); ``None``: that channel is 0.
 
     Returns
     -------
@@ -253,6 +288,7 @@ def sample_cues(height: np.ndarray, mask: np.ndarray, crops: Sequence[Crop | Non
 
     h = bilinear(height)
     m = bilinear(mask)
+    lm = bilinear(landmark) if landmark is not None else np.zeros_like(h)
     xi, yi = np.rint(x).astype(np.int64), np.rint(y).astype(np.int64)
     r = int(patch_radius)
     offs = np.arange(-r, r + 1)
@@ -274,7 +310,7 @@ def sample_cues(height: np.ndarray, mask: np.ndarray, crops: Sequence[Crop | Non
     slope = np.hypot(gx, gy) / (2 * d * mmpp[:, None])
     cues = np.stack([h / SCALE_MM, med / SCALE_MM, pmax / SCALE_MM, np.clip(slope, 0, MAX_SLOPE),
                      m, np.broadcast_to(top[:, None] / SCALE_MM, h.shape),
-                     np.broadcast_to(area[:, None], h.shape), np.ones_like(h)], -1)
+                     np.broadcast_to(area[:, None], h.shape), lm / SCALE_MM, np.ones_like(h)], -1)
     out[ok] = cues[ok]
     return out
 
@@ -415,10 +451,12 @@ def clip_training_crops(clips: Sequence[RenderedClip], rng: np.random.Generator,
     dict
         As :func:`~dlc_lifter.nets.depth.load_training_crops`.
     """
-    out: dict[str, list[np.ndarray]] = {"rgb": [], "height": [], "mask": [], "behaviour": []}
+    out: dict[str, list[np.ndarray]] = {"rgb": [], "height": [], "mask": [], "landmark": [],
+                                        "behaviour": []}
     for clip in clips:
         _, kmask = random_keypoint_set(rng, set_weights)
         uv, conf, _ = simulate_tracking(clip.world, clip.camera, rng, kmask, noise)
+        uv_true = clip.camera.project(clip.world.reshape(-1, 3)).reshape(uv.shape)
         ppm = px_per_mm_from_keypoints(uv, conf, pair_length_mm, pcutoff=pcutoff)
         if not np.isfinite(ppm):
             ppm = clip.camera.fx / max(clip.camera.height_mm - 20.0, 50.0)
@@ -431,11 +469,17 @@ def clip_training_crops(clips: Sequence[RenderedClip], rng: np.random.Generator,
             out["height"].append(crop_images(clip.height[t].astype(np.float32), [c],
                                              interpolation="nearest")[0].astype(np.float16))
             out["mask"].append(crop_images(clip.mask[t], [c], interpolation="nearest")[0])
+            z = clip.world[t, :, 2]
+            seen = seen_from_above(uv_true[t], z, clip.height[t].astype(np.float32))
+            out["landmark"].append(landmark_map(c, np.where(seen[:, None], uv_true[t], np.nan),
+                                                z))
             out["behaviour"].append(np.asarray(clip.behaviour[t]))
     if not out["rgb"]:
         return {"rgb": np.zeros((0, size, size, 3), np.uint8),
                 "height": np.zeros((0, size, size), np.float16),
-                "mask": np.zeros((0, size, size), bool), "behaviour": np.zeros(0, np.int64)}
+                "mask": np.zeros((0, size, size), bool),
+                "landmark": np.zeros((0, size, size), np.float16),
+                "behaviour": np.zeros(0, np.int64)}
     return {k: np.stack(v) for k, v in out.items()}
 
 
@@ -521,7 +565,7 @@ def clip_views(clip: RenderedClip, depth_model: DepthModel, rng: np.random.Gener
             ppm = clip.camera.fx / max(clip.camera.height_mm - 20.0, 50.0)
         fd = predict_depth(clip.rgb, uv, conf, ppm, depth_model, pcutoff=pcutoff)
         obs = np.isfinite(uv).all(-1) & (np.nan_to_num(conf) >= pcutoff)
-        cues = sample_cues(fd.height, fd.mask, fd.crops, uv, observed=obs)
+        cues = sample_cues(fd.height, fd.mask, fd.crops, uv, observed=obs, landmark=fd.landmark)
         out.append(ClipView(world=clip.world, uv=uv, conf=conf, cues=cues, camera=clip.camera,
                             behaviour=clip.behaviour, keypoint_set=name,
                             depth=fd if keep_depth else None))
@@ -739,7 +783,7 @@ def train_fused(base: LiftingModel, views: Sequence[ClipView],
                 | (rng.uniform(size=len(v.uv)) < cfg.frame_drop))
         if cfg.cue_jitter > 0:
             gain = np.ones(N_CUES, np.float32)
-            gain[[0, 1, 2, 5]] = math.exp(rng.normal(0.0, cfg.cue_jitter))
+            gain[list(HEIGHT_CUES) + [5]] = math.exp(rng.normal(0.0, cfg.cue_jitter))
             v = ClipView(world=v.world, uv=v.uv, conf=v.conf, cues=v.cues * gain,
                          camera=v.camera, behaviour=v.behaviour, keypoint_set=v.keypoint_set)
         f, y, w = fused_arrays(v, drop=drop)
@@ -821,4 +865,3 @@ def train_fused(base: LiftingModel, views: Sequence[ClipView],
                        "n_views": len(views), "n_frames": int(sum(len(v.uv) for v in views)),
                        "train_seconds": round(history["seconds"], 1)})
     return model, history
-
