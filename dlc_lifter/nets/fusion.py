@@ -71,7 +71,7 @@ separate late-fusion head correcting the keypoints-only lifter's heights from th
 reached 3.96 mm: fine-tuned under the pull towards the keypoints-only weights, the network
 uses its cue channels little. With the depth network's real cues such a late head
 (per-keypoint temporal convolution over the lifter's height, the cues and their
-differences) helped grooming clips (14.2 -> 9-11 mm) but was 0-0.1 mm better over all
+differences) helped grooming clips (14.2 -> 9-11 mm) but was 0-0.15 mm better over all
 frames and worse on rearing-rich clips (8.5 -> 8.5-10.6 mm): the depth network reads
 some rears 20-35 mm too low (small mice in the image, high cameras) and nothing in the
 cues tells those failures apart. The fine-tuned lifter was the more robust of the two and
