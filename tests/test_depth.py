@@ -450,6 +450,10 @@ def test_landmark_map_paints_seen_landmarks_higher_last() -> None:
     surface[38:43, 38:43] = 30.0  # something 25 mm above landmark 2
     seen = seen_from_above(uv, z, surface)
     assert seen.tolist() == [True, True, False, False, False]
+    only_seen = landmark_map(crop, uv, z, surface=surface, radius=3)
+    expect = landmark_map(crop, np.where(seen[:, None], uv, np.nan), z, radius=3)
+    assert np.array_equal(only_seen, expect, equal_nan=True)
+    assert not np.isfinite(only_seen[int(round(xy[2, 1])), int(round(xy[2, 0]))])
 
 
 def test_augment_moves_landmark_targets_with_the_heights() -> None:

@@ -748,8 +748,7 @@ class LiveLifter:
             patch.reshape(patch.shape[:2]))
         h, m, lm = dm.predict(gray[None], batch=1, landmarks=True)
         obs = np.isfinite(uv_cat).all(-1) & (c_cat >= self.lifter.pcutoff)
-        return sample_cues(h, m, [crop], uv_cat[None], observed=obs[None],
-                           landmark=lm if dm.has_landmarks else None)[0]
+        return sample_cues(h, m, [crop], uv_cat[None], observed=obs[None], landmark=lm)[0]
 
     # ------------------------------------------------------------------ step
     def step(self, pose_2d: np.ndarray, image: np.ndarray | None = None, *,

@@ -199,8 +199,7 @@ def video_depth_cues(
                                                             >= pcutoff)
             cues[row, ind] = sample_cues(h[j: j + 1], m[j: j + 1], [pend_crops[j]],
                                          uv_cat[row: row + 1, ind], observed=obs[None],
-                                         landmark=lm[j: j + 1] if depth_model.has_landmarks
-                                         else None)[0]
+                                         landmark=lm[j: j + 1])[0]
             if row in keep_set:
                 d = kept.setdefault(row, {"rgb": pend_rgb.get(row), "crops": {}, "height": {},
                                           "mask": {}})

@@ -305,6 +305,7 @@ def seen_from_above(uv: np.ndarray, z_mm: np.ndarray, height: np.ndarray, *,
 
 
 def landmark_map(crop: Crop, uv: np.ndarray, z_mm: np.ndarray, *,
+                 surface: np.ndarray | None = None,
                  radius: int = LANDMARK_RADIUS_PX) -> np.ndarray:
     """Target of the depth network's landmark-height output for one crop.
 
@@ -322,6 +323,9 @@ def landmark_map(crop: Crop, uv: np.ndarray, z_mm: np.ndarray, *,
         ``(K, 2)`` image pixels of the landmarks to paint (NaN: skipped).
     z_mm
         ``(K,)`` their heights (mm).
+    surface
+        ``(H, W)`` height (mm) of the surface each image pixel shows: when given, only
+        landmarks :func:`seen_from_above` are painted.
     radius
         Disk radius in crop pixels.
 
@@ -332,7 +336,10 @@ def landmark_map(crop: Crop, uv: np.ndarray, z_mm: np.ndarray, *,
     """
     s = crop.size
     out = np.full((s, s), np.nan, np.float32)
-    xy = crop.to_crop(np.asarray(uv, dtype=np.float64).reshape(-1, 2))
+    uv = np.asarray(uv, dtype=np.float64).reshape(-1, 2)
+    if surface is not None:
+        uv = np.where(seen_from_above(uv, z_mm, surface)[:, None], uv, np.nan)
+    xy = crop.to_crop(uv)
     z = np.asarray(z_mm, dtype=np.float64).reshape(-1)
     yy, xx = np.mgrid[0:s, 0:s]
     for k in np.argsort(np.where(np.isfinite(z), z, -np.inf)):
@@ -643,11 +650,9 @@ def load_training_crops(index_path: str | Path, *, rng: np.random.Generator,
             out["height"].append(crop_images(height, [crop], interpolation="nearest")[0]
                                  .astype(np.float16))
             out["mask"].append(crop_images(shard["mask"][i], [crop], interpolation="nearest")[0])
-            z = shard["keypoints_world"][i][:, 2]
-            seen = seen_from_above(shard["keypoints_2d"][i], z, height)
-            out["landmark"].append(landmark_map(crop, np.where(seen[:, None],
-                                                               shard["keypoints_2d"][i], np.nan),
-                                                z))
+            out["landmark"].append(landmark_map(crop, shard["keypoints_2d"][i],
+                                                shard["keypoints_world"][i][:, 2],
+                                                surface=height))
             out["behaviour"].append(np.asarray(shard["behaviour"][i]))
             n += 1
     logger.info("%d training crops from %s", n, ds.root)

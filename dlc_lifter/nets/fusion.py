@@ -113,7 +113,6 @@ from dlc_lifter.nets.depth import (
     height_from_depth,
     landmark_map,
     px_per_mm_from_keypoints,
-    seen_from_above,
     to_gray,
 )
 from dlc_lifter.nets.lifter import (
@@ -469,10 +468,8 @@ def clip_training_crops(clips: Sequence[RenderedClip], rng: np.random.Generator,
             out["height"].append(crop_images(clip.height[t].astype(np.float32), [c],
                                              interpolation="nearest")[0].astype(np.float16))
             out["mask"].append(crop_images(clip.mask[t], [c], interpolation="nearest")[0])
-            z = clip.world[t, :, 2]
-            seen = seen_from_above(uv_true[t], z, clip.height[t].astype(np.float32))
-            out["landmark"].append(landmark_map(c, np.where(seen[:, None], uv_true[t], np.nan),
-                                                z))
+            out["landmark"].append(landmark_map(c, uv_true[t], clip.world[t, :, 2],
+                                                surface=clip.height[t].astype(np.float32)))
             out["behaviour"].append(np.asarray(clip.behaviour[t]))
     if not out["rgb"]:
         return {"rgb": np.zeros((0, size, size, 3), np.uint8),
