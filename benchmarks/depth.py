@@ -284,7 +284,6 @@ def held_out(args: argparse.Namespace, depth: Any, base: Any, fused: Any, *, see
     rear_ids = [BEHAVIOURS.index(b) for b in REARING]
     sets = ("openfield", "superanimal_topviewmouse")
     methods = ("pymouse", "keypoints", "fused", "fused_nocue")
-    per_seq: dict[str, list[tuple[float, int]]] = {s: [] for s in sets}
     cue_err: dict[str, dict[str, list[np.ndarray]]] = {
         s: {"surface": [], "landmark": []} for s in sets}
     acc: dict[str, Any] = {s: {m: [] for m in methods} for s in sets}
@@ -340,9 +339,6 @@ def held_out(args: argparse.Namespace, depth: Any, base: Any, fused: Any, *, see
                 cue_err[s][name].append(np.where(obs, np.abs(v.cues[..., ch] * 100.0
                                                              - v.world[..., 2]), np.nan))
             hmask[s].append(obs)
-            e_ko = np.linalg.norm(p_ko - v.world, axis=-1)[obs]
-            e_fu = np.linalg.norm(p_fu - v.world, axis=-1)[obs]
-            per_seq[s].append((float(e_fu.sum() - e_ko.sum()), int(obs.sum())))
             rear_flags[s].append(np.isin(clip.behaviour, rear_ids))
     out: dict[str, Any] = {"coats": coats, "floor_abs_mm": float(np.median(np.abs(
         np.concatenate(floor_h)))) if floor_h else np.nan}
@@ -361,7 +357,9 @@ def held_out(args: argparse.Namespace, depth: Any, base: Any, fused: Any, *, see
             e = np.concatenate(acc[s][name])
             res[name] = float(np.nanmean(e))
             res[name + "_rear"] = float(np.nanmean(e[rear])) if rear.any() else np.nan
-        res["fused_minus_kp_ci"] = _paired_ci(per_seq[s])
+        res["fused_minus_kp_ci"] = _paired_ci(  # one entry per sequence, NaN where unscored
+            [(float(np.nansum(f) - np.nansum(k)), int(np.isfinite(f).sum()))
+             for f, k in zip(acc[s]["fused"], acc[s]["keypoints"], strict=True)])
         for name, errs in cue_err[s].items():
             e = np.concatenate(errs)
             res["cue_" + name] = float(np.nanmean(e))
