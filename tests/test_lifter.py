@@ -253,6 +253,37 @@ def test_lift_batch_and_stream_agree() -> None:
         lifter.lift(uv, conf, [*names[:-1], "wing_tip"], cam)
 
 
+def test_stream_with_extra_channels_agrees_with_batch() -> None:
+    """LiftStream.step(extra=...) gives what the batch causal lift gives with the same
+    per-keypoint extra channels (user keypoint order), and the channels matter."""
+    from dlc_lifter.lift import Lifter
+    from dlc_lifter.nets.fusion import N_CUES, _cue_columns, expand_model
+
+    fused = expand_model(_shipped().model)
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for net in fused.nets.values():
+            cols = _cue_columns(net)
+            w = net.expand.weight
+            w[:, cols] = 0.05 * torch.randn(w[:, cols].shape, generator=gen)
+    lifter = Lifter(fused, mode="causal")
+    seq = _sequences(1, 40, seed=12)[0]
+    cam = random_top_view(np.random.default_rng(4), arena_mm=500.0)
+    names = list(KEYPOINT_SETS["openfield"])
+    idx = [CATALOGUE.index(k) for k in names]
+    uv, conf, _ = simulate_tracking(seq.landmarks - [250.0, 250.0, 0.0], cam,
+                                    np.random.default_rng(5), noise=TrackingNoise())
+    uv, conf = uv[:, idx], conf[:, idx]
+    extra = np.random.default_rng(6).uniform(0.0, 1.0, (len(uv), len(names), N_CUES))
+    batch = lifter.lift(uv, conf, names, cam, mode="causal", extra=extra)
+    stream = lifter.stream(cam, names)
+    live = np.stack([stream.step(uv[t], conf[t], extra[t]) for t in range(len(uv))])
+    np.testing.assert_allclose(live, batch, atol=1e-3, equal_nan=True)
+    stream.reset()
+    bare = np.stack([stream.step(uv[t], conf[t]) for t in range(len(uv))])
+    assert np.nanmax(np.abs(bare - live)) > 1.0
+
+
 # --------------------------------------------------------------------------- fast paths
 def _reference_features(floor: np.ndarray, conf: np.ndarray, obs: np.ndarray,
                         centre: np.ndarray, start: float | None = None) -> np.ndarray:

@@ -74,7 +74,7 @@ from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from dlc_lifter.lift.core import Lifter
+    from dlc_lifter.lift.core import Lifter, LiftStream
 
 __all__ = [
     "PROCESSOR_DESCRIPTION",
@@ -445,68 +445,6 @@ def _load_lifter(model: str | Path | Lifter | None, pcutoff: float) -> Lifter:
 _GRAY_WEIGHTS = {"rgb": (0.299, 0.587, 0.114), "bgr": (0.114, 0.587, 0.299)}
 
 
-class _FusedStream:
-    """One causal step of the fused lifter (keypoints + per-keypoint cue channels).
-
-    What :class:`~dlc_lifter.lift.core.LiftStream` does for keypoints only, with the
-    ``extra`` channels of :func:`~dlc_lifter.nets.lifter.frame_features`: a ring buffer of
-    the last ``receptive_field`` feature rows (the first frame replicated into the past)
-    and only the frames the newest output depends on computed
-    (:meth:`~dlc_lifter.nets.lifter.LifterNet.infer_last`).
-    """
-
-    def __init__(self, model: Any, camera: Camera, pcutoff: float) -> None:
-        import torch
-
-        self.model = model
-        self.camera = camera
-        self.pcutoff = float(pcutoff)
-        self.net = model.net("causal")
-        if not self.net.causal and self.net.receptive_field > 1:
-            raise DLCLifterError("The fused lifter has no causal network for live use.")
-        self._torch = torch
-        self._rf = self.net.receptive_field
-        self._plan = self.net.last_plan()
-        folded = getattr(self.net, "_folded", None)
-        self._folded = folded() if callable(folded) and not self.net.training else None
-        self._centre = np.asarray(camera.centre, dtype=np.float64)
-        self.imputed = np.zeros(0, bool)
-        self.reset()
-
-    def reset(self) -> None:
-        self._buf: Any = None
-        self._heading: float | None = None
-
-    def step(self, uv_cat: np.ndarray, c_cat: np.ndarray, cues: np.ndarray | None
-             ) -> np.ndarray:
-        """``(K, 2)`` / ``(K,)`` catalogue-ordered keypoints (NaN / 0 where missing) and
-        ``(K, n_extra)`` cues (``None``: no cues) -> ``(K, 3)`` mm."""
-        from dlc_lifter.nets.lifter import floor_points, frame_features
-
-        floor = floor_points(uv_cat[None], self.camera)
-        c = c_cat[None]
-        obs = np.isfinite(floor).all(-1) & (c >= self.pcutoff)
-        feats, geo = frame_features(floor, c, obs, self._centre,
-                                    extra=None if cues is None else cues[None],
-                                    n_extra=self.model.n_extra, start_heading=self._heading)
-        if geo.valid[0]:
-            self._heading = float(math.atan2(geo.rot[0, 0, 1], geo.rot[0, 0, 0]))
-        torch = self._torch
-        x = torch.from_numpy(feats)  # (1, C)
-        if self._buf is None:
-            self._buf = x.expand(self._rf, -1).clone()
-        else:
-            self._buf = torch.cat([self._buf[1:], x], 0)
-        if self._folded is None:
-            with torch.inference_mode():
-                out = self.net(self._buf.T.unsqueeze(0))[0, :, -1].numpy()[None]
-        else:
-            out = self.net.infer_last(self._buf, self._folded, self._plan).numpy()[None]
-        pts, _ = self.model.decode(out, geo)
-        self.imputed = ~geo.observed[0] & geo.valid[0]
-        return pts[0]
-
-
 class LiveLifter:
     """Lift 2D poses to 3D one frame at a time (causal network), with live features.
 
@@ -626,12 +564,18 @@ class LiveLifter:
         self.scale_frames = max(1, int(scale_frames))
         self.depth_model: Any = None
         self.fused_model: Any = None
-        self._fused: _FusedStream | None = None
+        self._fused: LiftStream | None = None
         if self.depth:
+            from dlc_lifter.lift.core import Lifter
             from dlc_lifter.lift.depth_path import load_depth_models
 
             self.depth_model, self.fused_model = load_depth_models(depth_weights, fused_weights)
-            self._fused = _FusedStream(self.fused_model, camera, self.lifter.pcutoff)
+            try:
+                self._fused = Lifter(self.fused_model, mode="causal",
+                                     pcutoff=self.lifter.pcutoff).stream(
+                    camera, self.keypoint_names, mapping=keypoint_map)
+            except ValueError as exc:
+                raise DLCLifterError(f"The fused lifter cannot run live: {exc}") from exc
         self._warned = {"no_image": False, "no_crop": False, "bad_image": False}
         self._reset_scale()
 
@@ -777,7 +721,7 @@ class LiveLifter:
             uv_cat, c_cat = self._catalogue(uv, conf)
             cues = self._cues(uv_cat, c_cat, image)
             depth_used = cues is not None
-            pts = self._fused.step(uv_cat, c_cat, cues)
+            pts = self._fused.step_catalogue(uv_cat, c_cat, cues)
             imputed_cat = self._fused.imputed
         else:
             if image is not None and not self._warned_image:

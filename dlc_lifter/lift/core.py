@@ -315,6 +315,7 @@ class LiftStream:
         idx = lifter.catalogue_indices(self.keypoints, mapping)
         self._src = np.array([j for j, i in enumerate(idx) if i is not None], dtype=np.int64)
         self._dst = np.array([i for i in idx if i is not None], dtype=np.int64)
+        self._all = np.arange(len(CATALOGUE), dtype=np.int64)
         self.net = lifter.model.net(mode)
         if not self.net.causal and self.net.receptive_field > 1:
             raise ValueError("stream() needs a causal or per-frame network "
@@ -337,7 +338,8 @@ class LiftStream:
         self._buf = None
         self._heading = None
 
-    def step(self, uv: np.ndarray, conf: np.ndarray | None = None) -> np.ndarray:
+    def step(self, uv: np.ndarray, conf: np.ndarray | None = None,
+             extra: np.ndarray | None = None) -> np.ndarray:
         """Lift one frame.
 
         Parameters
@@ -346,30 +348,69 @@ class LiftStream:
             ``(K_user, 2)`` pixels (NaN where missing).
         conf
             ``(K_user,)`` likelihoods (``None``: 1 where present).
+        extra
+            Optional ``(K_user, C)`` extra per-keypoint channels (the depth cues of
+            :func:`~dlc_lifter.nets.fusion.sample_cues`) for a model trained with them
+            (``n_extra > 0``); ``None``: none this frame (zeros, cues unavailable).
 
         Returns
         -------
         numpy.ndarray
             ``(len(CATALOGUE), 3)`` mm; NaN when nothing is tracked.
         """
-        from dlc_lifter.nets.lifter import _nb_floor_obs, frame_features
-
-        model = self.lifter.model
         k = len(CATALOGUE)
         uv = np.asarray(uv, dtype=np.float64).reshape(-1, 2)
         c = (np.where(np.isfinite(uv).all(-1), 1.0, 0.0) if conf is None
              else np.nan_to_num(np.asarray(conf, dtype=np.float64).ravel(), nan=0.0))
-        uv_cat = np.full((1, k, 2), np.nan)
-        cc = np.zeros((1, k))
-        uv_cat[0, self._dst] = uv[self._src]
-        cc[0, self._dst] = c[self._src]
+        uv_cat = np.full((k, 2), np.nan)
+        cc = np.zeros(k)
+        uv_cat[self._dst] = uv[self._src]
+        cc[self._dst] = c[self._src]
+        ex = None
+        if extra is not None:
+            e = np.asarray(extra, dtype=np.float64).reshape(len(uv), -1)
+            ex = np.zeros((k, e.shape[1]))
+            ex[self._dst] = e[self._src]
+        return self._step(uv_cat, cc, ex, self._dst)
+
+    def step_catalogue(self, uv_cat: np.ndarray, c_cat: np.ndarray,
+                       extra: np.ndarray | None = None) -> np.ndarray:
+        """:meth:`step` for keypoints already in catalogue order.
+
+        Parameters
+        ----------
+        uv_cat
+            ``(len(CATALOGUE), 2)`` pixels (NaN where not tracked).
+        c_cat
+            ``(len(CATALOGUE),)`` likelihoods (0 where not tracked).
+        extra
+            Optional ``(len(CATALOGUE), C)`` extra channels, as in :meth:`step`.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(len(CATALOGUE), 3)`` mm.
+        """
+        uv_cat = np.asarray(uv_cat, dtype=np.float64).reshape(len(CATALOGUE), 2)
+        c_cat = np.nan_to_num(np.asarray(c_cat, dtype=np.float64).ravel(), nan=0.0)
+        ex = None if extra is None else np.asarray(extra, dtype=np.float64).reshape(
+            len(CATALOGUE), -1)
+        return self._step(uv_cat, c_cat, ex, self._all)
+
+    def _step(self, uv_cat: np.ndarray, cc: np.ndarray, extra: np.ndarray | None,
+              cols: np.ndarray) -> np.ndarray:
+        from dlc_lifter.nets.lifter import _nb_floor_obs, frame_features
+
+        model = self.lifter.model
+        k = len(CATALOGUE)
         floor = np.full((1, k, 2), np.nan)
         obs = np.zeros((1, k), bool)
         intr, r, centre, dist = self._cam
-        _nb_floor_obs(uv_cat, cc, self._dst, self.lifter.pcutoff, intr, r, centre, dist,
-                      self._distorted, floor, obs)
-        feats, geo = frame_features(floor, cc, obs, centre, n_extra=model.n_extra,
-                                    start_heading=self._heading)
+        _nb_floor_obs(uv_cat[None], cc[None], cols, self.lifter.pcutoff, intr, r, centre,
+                      dist, self._distorted, floor, obs)
+        feats, geo = frame_features(floor, cc[None], obs, centre,
+                                    extra=None if extra is None else extra[None],
+                                    n_extra=model.n_extra, start_heading=self._heading)
         if geo.valid[0]:
             self._heading = float(math.atan2(geo.rot[0, 0, 1], geo.rot[0, 0, 0]))
         x = self._torch.from_numpy(feats)  # (1, C)
