@@ -211,7 +211,7 @@ def train_fused_lifter(args: argparse.Namespace) -> None:
     cfg = FusedTrainConfig(steps=args.fused_steps, lr=args.fused_lr, scope=args.fused_scope,
                            anchor_sequences=args.fused_anchors, rear_weight=args.fused_rear_weight,
                            cue_l2=args.fused_cue_l2, cue_jitter=args.fused_cue_jitter,
-                           base_l2=args.fused_base_l2, threads=1)
+                           base_l2=args.fused_base_l2, soup=args.fused_soup, threads=1)
     fused, _ = train_fused(base, views, cfg)
     out = WEIGHTS / "depth_fused_lifter.pt"
     command = (f"python benchmarks/depth.py --train --skip-depth --fused-clips "
@@ -222,7 +222,8 @@ def train_fused_lifter(args: argparse.Namespace) -> None:
                f"{args.fused_steps} --fused-lr {args.fused_lr} --fused-scope "
                f"{args.fused_scope} --fused-anchors {args.fused_anchors} --fused-rear-weight "
                f"{args.fused_rear_weight} --fused-cue-l2 {args.fused_cue_l2} --fused-cue-jitter "
-               f"{args.fused_cue_jitter} --fused-base-l2 {args.fused_base_l2}")
+               f"{args.fused_cue_jitter} --fused-base-l2 {args.fused_base_l2} --fused-soup "
+               f"{args.fused_soup}")
     mix = []
     if args.fused_rear_every:
         mix.append(f"REAR_MIX if i % {args.fused_rear_every} == 0")
@@ -238,7 +239,8 @@ def train_fused_lifter(args: argparse.Namespace) -> None:
     fused.save(out)
     _write_sidecar(out.with_suffix(".json"), {
         "command": command, "recipe": recipe, "config": fused.info["config"],
-        "seeds": {"render": "1000+i", "tracking": "[23, i]", "train": cfg.seed},
+        "seeds": {"render": "1000+i", "tracking": "[23, i]",
+                  "train": list(range(cfg.seed, cfg.seed + cfg.soup))},
         "base": fused.info.get("base"), "depth_net_sha256": _sha(depth_path),
         "n_views": fused.info["n_views"], "n_frames": fused.info["n_frames"],
         "train_seconds": fused.info["train_seconds"],
@@ -689,7 +691,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--depth-rear-frames", type=int, default=12)
     ap.add_argument("--depth-rear-weight", type=float, default=4.0)
     ap.add_argument("--depth-top-weight", type=float, default=1.0)
-    ap.add_argument("--fused-clips", type=int, default=384)
+    ap.add_argument("--fused-clips", type=int, default=768)
     ap.add_argument("--fused-frames", type=int, default=48)
     ap.add_argument("--fused-views", type=int, default=2)
     ap.add_argument("--fused-rear-every", type=int, default=0,
@@ -707,6 +709,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="L2 pull of the fine-tuned weights towards the keypoints-only model")
     ap.add_argument("--fused-cue-l2", type=float, default=1e-2)
     ap.add_argument("--fused-cue-jitter", type=float, default=0.1)
+    ap.add_argument("--fused-soup", type=int, default=4,
+                    help="fine-tune this many fused lifters (seeds 0, 1, ...) and ship the "
+                         "average of their weights")
     ap.add_argument("--clips", type=int, default=32, help="held-out rendered sequences")
     ap.add_argument("--frames", type=int, default=64, help="frames per held-out sequence")
     ap.add_argument("--rear-clips", type=int, default=16,

@@ -417,6 +417,40 @@ def test_base_l2_keeps_the_fine_tuned_keypoint_weights_near_the_base() -> None:
     assert drift[100.0] < 0.5 * drift[0.0]
 
 
+def test_soup_is_the_weight_average_of_its_members() -> None:
+    """train_fused(soup=2) averages the weights of the seed-0 and seed-1 fine-tunes, and
+    its loss history is their per-step mean."""
+    from dlc_lifter.nets.fusion import FusedTrainConfig, train_fused
+
+    base = _toy_lifter()
+    cam = Camera.top_view(700.0, 600.0, (400, 400))
+    rng = np.random.default_rng(6)
+    t = 40
+    world = np.zeros((t, K, 3))
+    world[..., 0] = np.linspace(-40, 50, K)[None]
+    world[..., 2] = 10.0 + 30.0 * (np.arange(t) % 20 >= 10)[:, None]
+    uv, conf, _ = simulate_tracking(world, cam, rng, noise=TrackingNoise.clean())
+    cues = np.zeros((t, K, N_CUES), np.float32)
+    cues[..., 0] = world[..., 2] / 100.0
+    cues[..., -1] = 1.0
+    views = [ClipView(world=world, uv=uv, conf=conf, cues=cues, camera=cam,
+                      behaviour=np.full(t, 3), keypoint_set="all")]
+    kw = dict(steps=20, lr=3e-3, chunk=8, batch=4, modes=("temporal",), scope="all",
+              base_l2=0.0, threads=1)
+    one = [train_fused(base, views, FusedTrainConfig(seed=s, **kw)) for s in (0, 1)]
+    soup, hist = train_fused(base, views, FusedTrainConfig(seed=0, soup=2, **kw))
+    w = [m.nets["temporal"].state_dict() for m, _ in one]
+    assert not torch.allclose(w[0]["expand.weight"], w[1]["expand.weight"])
+    for name, t_soup in soup.nets["temporal"].state_dict().items():
+        if t_soup.dtype.is_floating_point:
+            assert torch.allclose(t_soup, (w[0][name] + w[1][name]) / 2, atol=1e-6), name
+    assert np.allclose(hist["loss"]["temporal"],
+                       np.mean([h["loss"]["temporal"] for _, h in one], axis=0))
+    assert len(hist["members"]) == 2 and soup.info["config"]["soup"] == 2
+    with pytest.raises(ValueError, match="soup"):
+        train_fused(base, views, FusedTrainConfig(soup=0, **kw))
+
+
 def test_augment_strength_zero_is_plain_grey() -> None:
     from dlc_lifter.nets.depth import to_gray
 

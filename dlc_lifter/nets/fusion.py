@@ -55,14 +55,17 @@ network under-reads the upright, curled grooming mouse, and the fused lifter mus
 far to trust it there), samples windows uniformly, fine-tunes every weight with an L2 pull
 towards the keypoints-only model (``base_l2``, L2-SP) and an L2 penalty on the cue weights
 (``cue_l2``), and mixes in cue-free anchor sequences (the keypoints-only model's kind of
-training data). On held-out renders the fused model then beats the keypoints-only one on
-rearing frames and with the 27 SuperAnimal keypoints; with the 4 openfield keypoints over
-all frames it is on par (``benchmarks/depth.py``: 7.66 vs 7.61 mm on its 32 sequences,
-7.93 vs 8.09 mm over 96 sequences of the same seed; the differences are inside the 95 %
-bootstrap intervals over sequences). Which rendered clips are drawn matters:
-over six runs of this kind (four clip draws, two training seeds) with the previous depth
-network, the validation error on the 4-keypoint set ranged 7.47-7.74 mm (keypoints-only
-7.77 mm) and on grooming-rich clips 11.9-14.9 mm (14.2 mm).
+training data). Which rendered windows a single fine-tune happens to fit moves its result
+by as much as the cues give: on a validation seed (555000, 32 sequences, not the
+benchmark's; 4 openfield keypoints, keypoints-only 7.77 mm), four training seeds on the
+same 384 rendered clips gave 7.27-7.58 mm, and 10.2-13.8 mm on its crouching bouts
+(keypoints-only 9.9 mm). So the shipped recipe renders twice as many clips (768 drawn,
+640 used) and averages the weights of four fine-tunes (``soup``, a model soup: one
+model's inference cost). On that seed the four gave 7.16-7.45 mm (crouching 8.4-9.6 mm)
+and their average 7.21 mm (rearing frames 5.46 vs 6.06 mm; rearing-rich clips 8.34 vs
+8.54 mm; grooming clips 11.9 vs 14.2 mm; 27 SuperAnimal keypoints 5.49 vs 5.83 mm);
+averaging their outputs instead gave the same (7.23 mm), and twice the steps did not help
+(7.24-7.30 mm). The held-out figures are ``benchmarks/depth.py``'s (see the README).
 
 How much the cues themselves can give, measured on a validation seed (555000, 32
 sequences; 4 openfield keypoints, keypoints-only 7.77 mm): with *perfect* height cues (the
@@ -75,10 +78,14 @@ differences) helped grooming clips (14.2 -> 9-11 mm) but was 0-0.15 mm better ov
 frames and worse on rearing-rich clips (8.5 -> 8.5-10.6 mm): the depth network reads
 some rears 20-35 mm too low (small mice in the image, high cameras) and nothing in the
 cues tells those failures apart. The fine-tuned lifter was the more robust of the two and
-is what ships; with the current depth network it gave 7.57 mm on that seed (rearing frames
-5.76 vs 6.06 mm, rearing-rich clips 8.35 vs 8.54 mm, grooming 11.2 vs 14.2 mm), and 7.58
-mm with the ``landmark`` channel withheld in training: most of its gain is fine-tuning on
-renders, less the cues.
+is what ships. One fine-tune on 384 clips with the current depth network gave 7.57 mm on
+that seed, and 7.58 mm with the ``landmark`` channel withheld in training: most of its
+gain is fine-tuning on renders, less the cues. Read at the tracked keypoints there, the
+landmark cue is further from the true heights than the keypoints-only lifter's own
+estimate on most behaviours (on rearing frames 14-31 mm low at the nose and ears, where
+the lifter is within 4-6 mm), and where the lifter is worst (crouching, grooming: 11 mm
+mean height error) the cue is wrong the same way (errors correlated 0.5-0.9): a better
+depth network, not a different fusion, is what would let the cues add more.
 
 PyMouse Lifter's approach, depth read at each 2D keypoint and the point put on its ray at
 that depth, is :func:`ray_baseline`.
@@ -90,7 +97,7 @@ import logging
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -682,6 +689,14 @@ class FusedTrainConfig:
         (``available = 0``), seen like the keypoints-only model's training data: keeps
         the fused model as good as the base where there is no depth, and anchors the
         shared weights when ``scope`` is not ``cues``.
+    soup
+        Fine-tune this many models (seeds ``seed``, ``seed + 1``, ...: each its own batch
+        order, cue dropout, cue jitter and anchor sequences) and average their weights, a
+        "model soup" (Wortsman et al., ICML 2022). All start from the same base model and
+        stay near it under ``base_l2``, so their average is itself a good model; it keeps
+        the one model's inference cost and removes much of the spread between runs (which
+        rendered windows a run happens to fit, see the module docstring). ``steps`` is per
+        member, so training takes ``soup`` times as long.
     threads
         ``torch.set_num_threads``.
     """
@@ -702,6 +717,7 @@ class FusedTrainConfig:
     cue_jitter: float = 0.1
     anchor_sequences: int = 0
     anchor_frames: int = 300
+    soup: int = 1
     threads: int | None = None
 
 
@@ -749,16 +765,53 @@ def train_fused(base: LiftingModel, views: Sequence[ClipView],
     Returns
     -------
     model : LiftingModel
-        With ``n_extra = N_CUES``.
+        With ``n_extra = N_CUES``: with ``config.soup > 1``, the weight average of that
+        many fine-tuned models.
     history : dict
-        ``loss`` per mode, ``seconds``.
+        ``loss`` per mode (per step, the mean over the soup's members), ``members`` (each
+        member's ``loss``), ``seconds``.
     """
+    cfg = config or FusedTrainConfig()
+    if cfg.soup < 1:
+        raise ValueError(f"soup must be >= 1, not {cfg.soup}.")
+    if cfg.threads is not None:
+        torch.set_num_threads(int(cfg.threads))
+    t0 = time.monotonic()
+    views = list(views)
+    members = []
+    for j in range(cfg.soup):
+        if cfg.soup > 1:
+            logger.info("fused soup member %d of %d (seed %d)", j + 1, cfg.soup, cfg.seed + j)
+        members.append(_fine_tune(base, views, replace(cfg, seed=cfg.seed + j)))
+    model = members[0][0]
+    if cfg.soup > 1:
+        for mode in cfg.modes:
+            if mode not in model.nets:
+                continue
+            states = [m.nets[mode].state_dict() for m, _ in members]
+            model.nets[mode].load_state_dict(
+                {name: (torch.stack([s[name] for s in states]).mean(0)
+                        if t.dtype.is_floating_point else t)
+                 for name, t in states[0].items()})
+            model.nets[mode].eval()
+    history: dict[str, Any] = {
+        "loss": {mode: np.mean([h[mode] for _, h in members], axis=0).tolist()
+                 for mode in members[0][1]},
+        "members": [h for _, h in members],
+        "seconds": time.monotonic() - t0}
+    model.info.update({"config": {k: list(v) if isinstance(v, tuple) else v
+                                  for k, v in asdict(cfg).items()},
+                       "train_seconds": round(history["seconds"], 1)})
+    return model, history
+
+
+def _fine_tune(base: LiftingModel, views: list[ClipView],
+               cfg: FusedTrainConfig) -> tuple[LiftingModel, dict[str, list[float]]]:
+    """One fine-tuned fused model of :func:`train_fused` (seed ``cfg.seed``) and its loss
+    per mode and step."""
     from dlc_lifter.mouse.behaviour import BEHAVIOURS
     from dlc_lifter.nets.train import REARING
 
-    cfg = config or FusedTrainConfig()
-    if cfg.threads is not None:
-        torch.set_num_threads(int(cfg.threads))
     t0 = time.monotonic()
     rng = np.random.default_rng([cfg.seed, 29])
     model = expand_model(base, N_CUES)
@@ -785,7 +838,7 @@ def train_fused(base: LiftingModel, views: Sequence[ClipView],
                          camera=v.camera, behaviour=v.behaviour, keypoint_set=v.keypoint_set)
         f, y, w = fused_arrays(v, drop=drop)
         data.append((f, y, w, np.isin(v.behaviour, rear_ids)))
-    history: dict[str, Any] = {"loss": {}}
+    losses_by_mode: dict[str, list[float]] = {}
     for mode in cfg.modes:
         if mode not in model.nets:
             continue
@@ -852,13 +905,10 @@ def train_fused(base: LiftingModel, views: Sequence[ClipView],
         for prm in net.parameters():
             prm.requires_grad_(True)
         net.eval()
-        history["loss"][mode] = losses
+        losses_by_mode[mode] = losses
         logger.info("fused %s: loss %.4f -> %.4f over %d steps", mode,
                     float(np.mean(losses[:20])), float(np.mean(losses[-50:])), len(losses))
-    history["seconds"] = time.monotonic() - t0
-    model.info.update({"fused": True, "cues": list(CUE_NAMES),
-                       "config": {k: list(v) if isinstance(v, tuple) else v
-                                  for k, v in asdict(cfg).items()},
-                       "n_views": len(views), "n_frames": int(sum(len(v.uv) for v in views)),
-                       "train_seconds": round(history["seconds"], 1)})
-    return model, history
+    model.info.update({"fused": True, "cues": list(CUE_NAMES), "n_views": len(views),
+                       "n_frames": int(sum(len(v.uv) for v in views)),
+                       "train_seconds": round(time.monotonic() - t0, 1)})
+    return model, losses_by_mode
