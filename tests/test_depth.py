@@ -264,24 +264,31 @@ def test_depth_path_runs_on_a_video(tmp_path: Path) -> None:
     assert out.coords.shape[:2] == (20, 1) and np.isfinite(out.coords).all()
 
 
+def _rearing_views(rng: np.random.Generator, n: int = 1) -> tuple[Camera, list[ClipView]]:
+    """``n`` toy fused-training views: a straight mouse with "rearing" bouts (every
+    keypoint 30 mm up for half of each 20 frames), clean tracking and a perfect height
+    cue; view ``i`` shifted 5 mm * i along x."""
+    cam = Camera.top_view(700.0, 600.0, (400, 400))
+    t = 40
+    views = []
+    for i in range(n):
+        world = np.zeros((t, K, 3))
+        world[..., 0] = np.linspace(-40, 50, K)[None] + 5 * i
+        world[..., 2] = 10.0 + 30.0 * (np.arange(t) % 20 >= 10)[:, None]
+        uv, conf, _ = simulate_tracking(world, cam, rng, noise=TrackingNoise.clean())
+        cues = np.zeros((t, K, N_CUES), np.float32)
+        cues[..., 0] = world[..., 2] / 100.0
+        cues[..., -1] = 1.0
+        views.append(ClipView(world=world, uv=uv, conf=conf, cues=cues, camera=cam,
+                              behaviour=np.full(t, 3), keypoint_set="all"))
+    return cam, views
+
+
 def test_train_fused_toy_keeps_shapes_and_learns() -> None:
     from dlc_lifter.nets.fusion import FusedTrainConfig, train_fused
 
     base = _toy_lifter()
-    cam = Camera.top_view(700.0, 600.0, (400, 400))
-    rng = np.random.default_rng(4)
-    views = []
-    for i in range(3):
-        t = 40
-        world = np.zeros((t, K, 3))
-        world[..., 0] = np.linspace(-40, 50, K)[None] + 5 * i
-        world[..., 2] = 10.0 + 30.0 * (np.arange(t) % 20 >= 10)[:, None]  # "rearing" bouts
-        uv, conf, _ = simulate_tracking(world, cam, rng, noise=TrackingNoise.clean())
-        cues = np.zeros((t, K, N_CUES), np.float32)
-        cues[..., 0] = world[..., 2] / 100.0  # a perfect height cue
-        cues[..., -1] = 1.0
-        views.append(ClipView(world=world, uv=uv, conf=conf, cues=cues, camera=cam,
-                              behaviour=np.full(t, 3), keypoint_set="all"))
+    cam, views = _rearing_views(np.random.default_rng(4), 3)
     fused, hist = train_fused(base, views, FusedTrainConfig(steps=30, lr=3e-3, chunk=8,
                                                             batch=4, modes=("temporal",)))
     assert fused.n_extra == N_CUES
@@ -394,18 +401,7 @@ def test_base_l2_keeps_the_fine_tuned_keypoint_weights_near_the_base() -> None:
     from dlc_lifter.nets.fusion import FusedTrainConfig, _cue_columns, train_fused
 
     base = _toy_lifter()
-    cam = Camera.top_view(700.0, 600.0, (400, 400))
-    rng = np.random.default_rng(5)
-    t = 40
-    world = np.zeros((t, K, 3))
-    world[..., 0] = np.linspace(-40, 50, K)[None]
-    world[..., 2] = 10.0 + 30.0 * (np.arange(t) % 20 >= 10)[:, None]
-    uv, conf, _ = simulate_tracking(world, cam, rng, noise=TrackingNoise.clean())
-    cues = np.zeros((t, K, N_CUES), np.float32)
-    cues[..., 0] = world[..., 2] / 100.0
-    cues[..., -1] = 1.0
-    views = [ClipView(world=world, uv=uv, conf=conf, cues=cues, camera=cam,
-                      behaviour=np.full(t, 3), keypoint_set="all")]
+    _, views = _rearing_views(np.random.default_rng(5))
     drift = {}
     for l2 in (0.0, 100.0):
         cfg = FusedTrainConfig(steps=30, lr=3e-3, chunk=8, batch=4, modes=("temporal",),
@@ -423,18 +419,7 @@ def test_soup_is_the_weight_average_of_its_members() -> None:
     from dlc_lifter.nets.fusion import FusedTrainConfig, train_fused
 
     base = _toy_lifter()
-    cam = Camera.top_view(700.0, 600.0, (400, 400))
-    rng = np.random.default_rng(6)
-    t = 40
-    world = np.zeros((t, K, 3))
-    world[..., 0] = np.linspace(-40, 50, K)[None]
-    world[..., 2] = 10.0 + 30.0 * (np.arange(t) % 20 >= 10)[:, None]
-    uv, conf, _ = simulate_tracking(world, cam, rng, noise=TrackingNoise.clean())
-    cues = np.zeros((t, K, N_CUES), np.float32)
-    cues[..., 0] = world[..., 2] / 100.0
-    cues[..., -1] = 1.0
-    views = [ClipView(world=world, uv=uv, conf=conf, cues=cues, camera=cam,
-                      behaviour=np.full(t, 3), keypoint_set="all")]
+    _, views = _rearing_views(np.random.default_rng(6))
     kw = dict(steps=20, lr=3e-3, chunk=8, batch=4, modes=("temporal",), scope="all",
               base_l2=0.0, threads=1)
     one = [train_fused(base, views, FusedTrainConfig(seed=s, **kw)) for s in (0, 1)]
