@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 
 import typer
 
@@ -50,10 +51,20 @@ for _name in _VERB_MODULES:
     _mod.register(app)
 
 
+#: Python parameter names the library's messages use, and the flags that set them.
+_FLAGS = {name: "--" + name.replace("_", "-") for name in (
+    "keypoint_map", "camera_height_mm", "focal_px", "arena_size_mm", "calibration")}
+
+
+def cli_message(text: str) -> str:
+    """A library message with its parameter names written as this CLI's flags."""
+    return re.sub(r"\b(" + "|".join(_FLAGS) + r")\b", lambda m: _FLAGS[m.group(1)], text)
+
+
 def main() -> None:
     """Entry point of the ``dlc-lifter`` console script."""
     try:
         app()
     except DLCLifterError as exc:
-        typer.secho(f"Error: {exc}", err=True, fg=typer.colors.RED)
+        typer.secho(f"Error: {cli_message(str(exc))}", err=True, fg=typer.colors.RED)
         raise SystemExit(2) from None

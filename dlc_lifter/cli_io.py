@@ -36,7 +36,8 @@ def info_command(
 ) -> None:
     """Show a pose file's format, frames, individuals, keypoints and their catalogue names."""
     from dlc_lifter.io import DEFAULT_PCUTOFF, read_dlc_config, read_poses
-    from dlc_lifter.mouse.catalogue import UnknownKeypointError, load_mapping, map_keypoints
+    from dlc_lifter.mouse.catalogue import load_mapping
+    from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
 
     cfg = read_dlc_config(config) if config is not None else None
     poses = read_poses(file, config=cfg)
@@ -44,12 +45,10 @@ def info_command(
     if keypoint_map is not None:
         try:
             mapping = load_mapping(keypoint_map)
-        except (FileNotFoundError, ValueError, UnknownKeypointError) as exc:
+        except (FileNotFoundError, ValueError) as exc:
             raise DLCLifterError(str(exc)) from None
-    try:
-        mapped = map_keypoints(poses.keypoints, mapping, strict=False, source=str(file))
-    except ValueError as exc:
-        raise DLCLifterError(str(exc)) from None
+    plan = plan_keypoint_map(poses.keypoints, mapping, source=str(file))
+    mapped = plan.mapped
     cutoff = pcutoff if pcutoff is not None else (cfg.pcutoff if cfg else DEFAULT_PCUTOFF)
     m = poses.meta
     lines = [
@@ -62,7 +61,10 @@ def info_command(
         f"Image size:  {m.image_size if m.image_size else 'unknown'}",
         f"Video:       {m.video or 'unknown'}",
         f"Individuals: {poses.n_individuals} ({', '.join(poses.individuals)})",
-        f"Keypoints:   {poses.n_keypoints}, {len(mapped)} mapped to the catalogue",
+        f"Keypoints:   {poses.n_keypoints}, {len(mapped)} mapped to the catalogue"
+        + (f", {len(plan.arena)} arena landmarks" if plan.arena else "")
+        + (f", {len(plan.dropped)} not lifted" if plan.dropped else ""),
+        f"Skeleton:    {plan.skeleton or 'no known skeleton (names matched one by one)'}",
         "",
     ]
     typer.echo("\n".join(lines))
@@ -73,15 +75,24 @@ def info_command(
         miss = missing[:, :, k]
         c = conf[:, :, k]
         below = np.where(np.isnan(c), False, c < cutoff)
-        rows.append([kp, mapped.get(kp, "UNMAPPED"), f"{miss.mean():.1%}",
-                     f"{below.mean():.1%}"])
+        use = (mapped[kp] if kp in mapped else f"arena: {plan.arena[kp]}"
+               if kp in plan.arena else "not lifted")
+        rows.append([kp, use, f"{miss.mean():.1%}", f"{below.mean():.1%}"])
     typer.echo(_table(["keypoint", "catalogue", "missing", f"p<{cutoff:g}"], rows))
-    unmapped = [k for k in poses.keypoints if k not in mapped]
-    if unmapped:
-        typer.echo(
-            f"\nUnmapped keypoints: {', '.join(unmapped)}. Map them with --keypoint-map "
-            "map.yaml ('name: catalogue_name', or 'name: null' to drop); "
-            "'dlc-lifter catalogue' lists the names.")
+    if plan.dropped:
+        typer.echo("\nNot lifted:")
+        for kp, why in plan.dropped.items():
+            typer.echo(f"  {kp}: {why}")
+    for line in plan.warnings:
+        if "both name" in line:
+            typer.echo(line)
+    if plan.dropped:
+        typer.echo("Map them with --keypoint-map map.yaml ('name: catalogue_name', or "
+                   "'name: null' to drop); 'dlc-lifter catalogue' lists the names.")
+    try:
+        plan.require_liftable(str(file))
+    except DLCLifterError as exc:
+        typer.echo(f"\nCannot be lifted as it is: {exc}")
 
 
 def catalogue_command(

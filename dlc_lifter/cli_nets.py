@@ -11,6 +11,17 @@ import typer
 
 from dlc_lifter.errors import DLCLifterError
 
+#: ``--format``, shared by the lifting verbs.
+FORMATS_OPTION = typer.Option(
+    ["dlc"], "--format", "-f", help="Output formats, comma-separated or repeated: dlc "
+    "(<stem>_lifted3d.h5), csv, nwb, slp (SLEAP, 3D via sleap-io), points3d (sleap-anipose's "
+    "points3d.h5 layout). Each is written or reported: one failing never costs the others "
+    "(exit code 3).")
+#: ``--strict``, shared by the lifting verbs.
+STRICT_OPTION = typer.Option(
+    False, "--strict", help="Fail on keypoint names that map to no catalogue landmark "
+    "(default: lift the rest and warn, listing them).")
+
 __all__ = ["evaluate_command", "lift_command", "register", "train_command"]
 
 logger = logging.getLogger(__name__)
@@ -45,10 +56,15 @@ def lift_command(
         None, "--depth/--no-depth", help="Depth cues from the video's frames (depth network "
         "+ fused lifter). Default: on when --video is given and readable (and no custom "
         "--model); --no-depth lifts from the keypoints only."),
+    formats: list[str] = FORMATS_OPTION,
+    strict: bool = STRICT_OPTION,
 ) -> None:
-    """Lift a 2D pose file to metric 3D and write <stem>_lifted3d.h5 (prints its path)."""
+    """Lift a 2D pose file to metric 3D and write <stem>_lifted3d.h5 (prints its path).
+
+    Example: dlc-lifter lift videoDLC_resnet50.h5 --video video.mp4 --format dlc,nwb
+    """
+    from dlc_lifter.errors import OutputFormatError
     from dlc_lifter.lift.core import lift_file
-    from dlc_lifter.mouse.catalogue import UnknownKeypointError
 
     try:
         out = lift_file(poses, video=video, calibration=calibration, camera=camera,
@@ -56,8 +72,14 @@ def lift_command(
                         arena_size_mm=arena_size_mm, model=model, destfolder=destfolder,
                         save_as_csv=csv, nwb=nwb, overwrite=overwrite,
                         keypoint_map=keypoint_map, mode=mode, pcutoff=pcutoff,
-                        impute_all=not no_impute, depth=depth)
-    except (UnknownKeypointError, ValueError) as exc:
+                        impute_all=not no_impute, depth=depth, formats=",".join(formats),
+                        strict=strict)
+    except OutputFormatError as exc:
+        for path in exc.written.values():
+            typer.echo(str(path))
+        typer.secho(f"Error: {exc}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(3) from None
+    except ValueError as exc:
         if isinstance(exc, DLCLifterError):
             raise
         raise DLCLifterError(str(exc.args[0]) if exc.args else str(exc)) from None

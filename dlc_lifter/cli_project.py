@@ -75,6 +75,11 @@ _MODEL = typer.Option(None, "--model", help="Lifting model weights (default: shi
 _KMAP = typer.Option(None, "--keypoint-map", help="YAML mapping your keypoint names to the "
                      "catalogue ('dlc-lifter catalogue').")
 _NWB = typer.Option(False, "--nwb", help="Also write NWB files.")
+_FORMATS = typer.Option(None, "--format", "-f", help="Output formats, comma-separated or "
+                        "repeated: dlc, csv, nwb, slp, points3d (default: dlc for DLC projects; "
+                        "slp and dlc for SLEAP files).")
+_STRICT = typer.Option(False, "--strict", help="Fail a file whose keypoint names map to no "
+                       "catalogue landmark (default: lift the rest and warn).")
 _DEPTH = typer.Option(None, "--depth/--no-depth", help="Depth cues from each video (depth "
                       "network + fused lifter). Default: on for every readable video (and no "
                       "custom --model); --no-depth lifts from the keypoints only.")
@@ -109,6 +114,8 @@ def register(app: typer.Typer) -> None:
         keypoint_map: Path = _KMAP,
         nwb: bool = _NWB,
         depth: bool | None = _DEPTH,
+        formats: list[str] = _FORMATS,
+        strict: bool = _STRICT,
     ) -> None:
         """Lift every analysed video of a DeepLabCut project to 3D (resumable)."""
         from dlc_lifter.lift.batch import lift_videos
@@ -122,7 +129,8 @@ def register(app: typer.Typer) -> None:
                 **_lift_options(calibration=calibration, camera=camera,
                                 camera_height_mm=camera_height_mm, focal_px=focal_px,
                                 arena_size_mm=arena_size_mm, model=model,
-                                keypoint_map=keypoint_map, nwb=nwb),
+                                keypoint_map=keypoint_map, nwb=nwb, strict=strict,
+                                formats=",".join(formats) if formats else None),
                 depth=depth,
             )
         _finish(report)
@@ -148,6 +156,8 @@ def register(app: typer.Typer) -> None:
         keypoint_map: Path = _KMAP,
         nwb: bool = _NWB,
         depth: bool | None = _DEPTH,
+        formats: list[str] = _FORMATS,
+        strict: bool = _STRICT,
     ) -> None:
         """Lift SLEAP predictions to 3D, with the videos the files name (resumable)."""
         from dlc_lifter.lift.batch import lift_sleap
@@ -160,7 +170,8 @@ def register(app: typer.Typer) -> None:
                 **_lift_options(calibration=calibration, camera=camera,
                                 camera_height_mm=camera_height_mm, focal_px=focal_px,
                                 arena_size_mm=arena_size_mm, model=model,
-                                keypoint_map=keypoint_map, nwb=nwb),
+                                keypoint_map=keypoint_map, nwb=nwb, strict=strict,
+                                formats=",".join(formats) if formats else None),
                 depth=depth,
             )
         _finish(report)

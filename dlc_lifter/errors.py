@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["DLCLifterError", "PoseFileError", "OutputExistsError", "VideoError"]
+__all__ = [
+    "DLCLifterError",
+    "KeypointMappingError",
+    "OutputExistsError",
+    "OutputFormatError",
+    "PoseFileError",
+    "VideoError",
+]
 
 
 class DLCLifterError(Exception):
@@ -19,3 +26,27 @@ class OutputExistsError(DLCLifterError, FileExistsError):
 
 class VideoError(DLCLifterError, OSError):
     """A video is missing or cannot be decoded."""
+
+
+class KeypointMappingError(DLCLifterError, KeyError):
+    """Too few keypoints of a pose file map onto the mouse catalogue to lift it."""
+
+    def __str__(self) -> str:  # KeyError quotes its message otherwise
+        return str(self.args[0])
+
+
+class OutputFormatError(DLCLifterError):
+    """Some output formats could not be written; the others were.
+
+    Attributes
+    ----------
+    written
+        ``{format: path}`` of the outputs written.
+    failed
+        ``{format: message}`` of those that failed.
+    """
+
+    def __init__(self, message: str, written: dict, failed: dict) -> None:
+        super().__init__(message)
+        self.written = written
+        self.failed = failed

@@ -11,8 +11,8 @@ from dlc_lifter.mouse.catalogue import (
     KEYPOINT_SETS,
     UnknownKeypointError,
     load_mapping,
-    map_keypoints,
 )
+from dlc_lifter.mouse.keypoint_map import map_keypoints, plan_keypoint_map
 
 # SuperAnimal-TopViewMouse keypoint names, as DeepLabCut's model zoo writes them.
 SUPERANIMAL_TOPVIEWMOUSE = [
@@ -55,7 +55,7 @@ def test_unknown_name_lists_close_names() -> None:
         map_keypoints(["nose", "taill_bse"], source="poses.h5")
     msg = str(info.value)
     assert "taill_bse" in msg and "poses.h5" in msg and "tail_base" in msg
-    assert "tail_base" in info.value.suggestions
+    assert "tail_base" in info.value.suggestions["taill_bse"]
     assert map_keypoints(["nose", "taill_bse"], strict=False) == {"nose": "nose"}
 
 
@@ -71,6 +71,9 @@ def test_yaml_mapping_override(tmp_path: Path) -> None:
         load_mapping(bad)
 
 
-def test_duplicates_error() -> None:
-    with pytest.raises(ValueError, match="both map to catalogue landmark 'nose'"):
-        map_keypoints(["snout", "nose"])
+def test_two_names_on_one_landmark_keep_the_more_specific() -> None:
+    plan = plan_keypoint_map(["snout", "nose", "Spine_1", "spine"], source="f.h5")
+    assert plan.mapped == {"snout": "nose", "spine": "mouse_center"}
+    assert set(plan.dropped) == {"nose", "Spine_1"}
+    assert any("'nose' and 'snout' both name 'nose'" in w for w in plan.warnings)
+    assert all(w.startswith("f.h5: ") for w in plan.warnings)

@@ -31,7 +31,8 @@ def test_info(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "dlc-h5" in r.output and "Frames:      10" in r.output
     assert "snout" in r.output and "nose" in r.output and "left_ear" in r.output
-    assert "Unmapped keypoints: wing" in r.output
+    assert "Not lifted:\n  wing: maps to no catalogue landmark" in r.output
+    assert "Cannot be lifted as it is" in r.output  # nose and an ear: head only
     assert "p<0.6" in r.output and "100.0%" in r.output  # snout below 0.6 everywhere
     assert "50.0%" in r.output  # wing missing half the time
 
@@ -44,7 +45,7 @@ def test_info_with_mapping_and_config(tmp_path: Path) -> None:
     cfg.write_text("Task: t\nscorer: s\nbodyparts: [snout, leftear, wing]\npcutoff: 0.4\n")
     r = runner.invoke(app, ["info", str(f), "--keypoint-map", str(m), "--config", str(cfg)])
     assert r.exit_code == 0, r.output
-    assert "mouse_center" in r.output and "p<0.4" in r.output and "Unmapped" not in r.output
+    assert "mouse_center" in r.output and "p<0.4" in r.output and "Not lifted" not in r.output
 
 
 def test_info_bad_file_is_a_clean_error(tmp_path: Path) -> None:

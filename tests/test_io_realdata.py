@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from dlc_lifter import read_dlc_config, read_poses, write_dlc_3d
-from dlc_lifter.mouse.catalogue import UnknownKeypointError, map_keypoints
+from dlc_lifter.mouse.catalogue import UnknownKeypointError
+from dlc_lifter.mouse.keypoint_map import map_keypoints
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 pytestmark = pytest.mark.skipif(
@@ -82,7 +83,7 @@ def test_sleap_predictions_and_mouse_mapping_error() -> None:
     with pytest.raises(UnknownKeypointError) as info:
         map_keypoints(p.keypoints, source=str(path))
     msg = str(info.value)
-    assert "head" in msg and str(path) in msg and "--keypoint-map" in msg
+    assert "head" in msg and str(path) in msg and "keypoint_map" in msg
 
 
 def test_3d_writer_matches_dlc_triangulate_output(tmp_path: Path) -> None:

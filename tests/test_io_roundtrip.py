@@ -247,7 +247,7 @@ def test_nwb_3d_round_trip(tmp_path: Path, individuals: tuple[str, ...],
                if isinstance(o, PoseEstimation)]
         assert len(pes) == len(individuals)
         s = pes[0].pose_estimation_series["snout"]
-        assert s.data.shape == (p.n_frames, 3) and s.unit == "mm"
+        assert s.data.shape == (p.n_frames, 3) and s.unit == "millimeters"
         assert list(pes[0].skeleton.nodes[:]) == KPS
 
 

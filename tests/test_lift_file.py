@@ -145,7 +145,7 @@ def test_camera_estimated_from_the_animal_is_recorded(tmp_path: Path,
     assert meta2["camera_source"] == "arena-size"
 
 
-def test_keypoint_errors_and_map(tmp_path: Path) -> None:
+def test_keypoint_errors_and_map(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     from dlc_lifter.lift import KeypointMappingError, lift_file
 
     _, _, poses = _scene(30)
@@ -153,7 +153,17 @@ def test_keypoint_errors_and_map(tmp_path: Path) -> None:
                 keypoints=[*NAMES, "laser_dot"], meta=poses.meta)
     src = _write_h5(odd, tmp_path)
     with pytest.raises(UnknownKeypointError, match="laser_dot"):
-        lift_file(src, camera_height_mm=600.0, focal_px=640.0)
+        lift_file(src, camera_height_mm=600.0, focal_px=640.0, strict=True)
+    with caplog.at_level(logging.WARNING):
+        loose = lift_file(src, camera_height_mm=600.0, focal_px=640.0,
+                          destfolder=tmp_path / "loose")
+    assert "laser_dot" in caplog.text and "no catalogue landmark" in caplog.text
+    assert "laser_dot" not in pd.read_hdf(loose).columns.get_level_values("bodyparts")
+    from dlc_lifter.io import meta_pickle_path
+
+    recorded = pd.read_pickle(meta_pickle_path(loose))["data"]["keypoint_map"]
+    assert recorded["dropped"] == {"laser_dot": "maps to no catalogue landmark"}
+    assert recorded["mapped"] == NAMES
     mapping = tmp_path / "map.yaml"
     mapping.write_text("laser_dot: null\n")
     out = lift_file(src, camera_height_mm=600.0, focal_px=640.0, keypoint_map=mapping)
@@ -161,7 +171,7 @@ def test_keypoint_errors_and_map(tmp_path: Path) -> None:
     flies = Poses(coords=poses.coords[:, :, :3], keypoints=["thorax", "wingL", "wingR"],
                   meta=poses.meta)
     src2 = _write_h5(flies, tmp_path / "flies")
-    with pytest.raises(KeypointMappingError, match="None of the 3 keypoints"):
+    with pytest.raises(KeypointMappingError, match="Of the 3 keypoints.*none maps"):
         lift_file(src2, camera_height_mm=600.0, focal_px=640.0)
 
 

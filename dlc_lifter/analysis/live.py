@@ -494,8 +494,9 @@ class LiveLifter:
 
     Raises
     ------
-    UnknownKeypointError
-        When a keypoint name maps to nothing (give ``keypoint_map``).
+    KeypointMappingError
+        When the keypoint names that map onto the catalogue do not span the body (names
+        that map to nothing are dropped with a warning).
     ModelLoadError
         When the weights (with ``depth``: also the depth weights) cannot be loaded.
     """
@@ -520,7 +521,8 @@ class LiveLifter:
         scale_frames: int = 30,
         image_color: str = "rgb",
     ) -> None:
-        from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index, map_keypoints
+        from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
+        from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
 
         if not isinstance(camera, Camera):
             raise DLCLifterError(f"camera must be a dlc_lifter Camera; got {type(camera)!r} "
@@ -528,12 +530,14 @@ class LiveLifter:
         self.camera = camera
         self.keypoint_names = [str(k) for k in keypoint_names]
         self.lifter = _load_lifter(model, pcutoff)
-        mapped = map_keypoints(self.keypoint_names, keypoint_map, strict=True,
-                               source="keypoint_names")
-        if not mapped:
-            raise DLCLifterError("None of the keypoint names maps onto the mouse catalogue; "
-                                 "give keypoint_map ('your_name: catalogue_name').")
-        self._stream = self.lifter.stream(camera, self.keypoint_names, mapping=keypoint_map,
+        plan = plan_keypoint_map(self.keypoint_names, keypoint_map, source="keypoint_names")
+        for line in plan.warnings:
+            logger.warning(line)
+        plan.require_liftable("keypoint_names")
+        mapped = plan.mapped
+        self.keypoint_plan = plan
+        """How each keypoint name is used (:class:`~dlc_lifter.mouse.KeypointMap`)."""
+        self._stream = self.lifter.stream(camera, self.keypoint_names, mapping=plan,
                                           mode="causal")
         tracked = [k for k in self.keypoint_names if k in mapped]
         cat_idx = catalogue_index([mapped[k] for k in tracked])
@@ -573,7 +577,7 @@ class LiveLifter:
             try:
                 self._fused = Lifter(self.fused_model, mode="causal",
                                      pcutoff=self.lifter.pcutoff).stream(
-                    camera, self.keypoint_names, mapping=keypoint_map)
+                    camera, self.keypoint_names, mapping=plan)
             except ValueError as exc:
                 raise DLCLifterError(f"The fused lifter cannot run live: {exc}") from exc
         self._warned = {"no_image": False, "no_crop": False, "bad_image": False}
@@ -878,8 +882,10 @@ class _LiftProcessorImpl:
     def _resolve(self, poses: np.ndarray, size: tuple[int, int]) -> None:
         from dlc_lifter.lift.core import resolve_camera
         from dlc_lifter.mouse.catalogue import CATALOGUE
+        from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
 
-        idx = self.lifter.catalogue_indices(self.keypoint_names, self.keypoint_map)
+        plan = plan_keypoint_map(self.keypoint_names, self.keypoint_map)
+        idx = self.lifter.catalogue_indices(self.keypoint_names, plan)
         n = poses.shape[0]
         uv_cat = np.full((n, len(CATALOGUE), 2), np.nan)
         c_cat = np.full((n, len(CATALOGUE)), np.nan)

@@ -15,12 +15,15 @@ from dlc_lifter.io.dlc import (
     read_dlc_h5,
     read_lifted_likelihood,
     write_dlc_3d,
+    write_meta_pickle,
 )
 from dlc_lifter.io.nwb import read_nwb, write_nwb_3d
 from dlc_lifter.io.read import SUPPORTED_EXTENSIONS, detect_format, read_poses
 from dlc_lifter.io.sleap import (
+    read_points3d,
     read_sleap_analysis_h5,
     read_slp,
+    write_points3d,
     write_sleap_analysis_3d,
     write_slp_3d,
 )
@@ -44,12 +47,15 @@ __all__ = [
     "read_dlc_h5",
     "read_lifted_likelihood",
     "read_nwb",
+    "read_points3d",
     "read_poses",
     "read_sleap_analysis_h5",
     "read_slp",
     "video_info",
     "write_dlc_3d",
+    "write_meta_pickle",
     "write_nwb_3d",
+    "write_points3d",
     "write_sleap_analysis_3d",
     "write_slp_3d",
 ]

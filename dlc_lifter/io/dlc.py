@@ -25,6 +25,7 @@ __all__ = [
     "read_dlc_csv",
     "read_dlc_h5",
     "write_dlc_3d",
+    "write_meta_pickle",
 ]
 
 logger = logging.getLogger(__name__)
@@ -299,6 +300,55 @@ def _dlc_3d_frame(poses3d: Poses) -> pd.DataFrame:
     return df
 
 
+def write_meta_pickle(
+    poses3d: Poses,
+    path: str | Path,
+    *,
+    overwrite: bool = False,
+    meta: dict[str, Any] | None = None,
+) -> Path:
+    """Write the ``<stem>_meta.pickle`` of a 3D output (DLC's ``{"data": {...}}`` layout).
+
+    It records units, coordinate frame, camera, model, source, frame indices,
+    likelihoods, the imputed flags and everything in ``poses3d.meta.extra``; ``meta``
+    adds or replaces entries.
+
+    Returns
+    -------
+    Path
+    """
+    m = poses3d.meta
+    record: dict[str, Any] = {
+        "start": datetime.now(UTC).timestamp(),
+        "Scorer": m.scorer,
+        "fps": m.fps,
+        "nframes": poses3d.n_frames,
+        "frame_dimensions": None if m.image_size is None else (
+            m.image_size[1], m.image_size[0]),
+        "units": m.units,
+        "coordinate_frame": m.frame,
+        "camera": m.extra.get("camera"),
+        "model": m.extra.get("model"),
+        "source": m.source,
+        "source_format": m.source_format,
+        "video": m.video,
+        "dlc_lifter_version": _version(),
+        "bodyparts": list(poses3d.keypoints),
+        "individuals": list(poses3d.individuals),
+        "frame_indices": np.asarray(poses3d.frame_indices).copy(),
+        "likelihood": np.asarray(poses3d.confidence).copy(),
+        "imputed": m.extra.get("imputed"),
+        "extra": {k: v for k, v in m.extra.items() if k not in ("camera", "model", "imputed")},
+    }
+    if meta:
+        record.update(meta)
+    out = check_writable(path, overwrite=overwrite)
+    with atomic_output(out, overwrite=overwrite) as tmp:
+        with open(tmp, "wb") as fh:
+            pickle.dump({"data": record}, fh, pickle.HIGHEST_PROTOCOL)
+    return out
+
+
 def write_dlc_3d(
     poses3d: Poses,
     path: str | Path,
@@ -355,34 +405,7 @@ def write_dlc_3d(
     if csv_path is not None:
         with atomic_output(csv_path, overwrite=overwrite) as tmp:
             df.to_csv(tmp)
-    m = poses3d.meta
-    record: dict[str, Any] = {
-        "start": datetime.now(UTC).timestamp(),
-        "Scorer": m.scorer,
-        "fps": m.fps,
-        "nframes": poses3d.n_frames,
-        "frame_dimensions": None if m.image_size is None else (
-            m.image_size[1], m.image_size[0]),
-        "units": m.units,
-        "coordinate_frame": m.frame,
-        "camera": m.extra.get("camera"),
-        "model": m.extra.get("model"),
-        "source": m.source,
-        "source_format": m.source_format,
-        "video": m.video,
-        "dlc_lifter_version": _version(),
-        "bodyparts": list(poses3d.keypoints),
-        "individuals": list(poses3d.individuals),
-        "frame_indices": np.asarray(poses3d.frame_indices).copy(),
-        "likelihood": np.asarray(poses3d.confidence).copy(),
-        "imputed": m.extra.get("imputed"),
-        "extra": {k: v for k, v in m.extra.items() if k not in ("camera", "model", "imputed")},
-    }
-    if meta:
-        record.update(meta)
-    with atomic_output(pickle_path, overwrite=overwrite) as tmp:
-        with open(tmp, "wb") as fh:
-            pickle.dump({"data": record}, fh, pickle.HIGHEST_PROTOCOL)
+    write_meta_pickle(poses3d, pickle_path, overwrite=overwrite, meta=meta)
     # The .h5 goes last: once it exists, the csv and meta pickle beside it are complete,
     # so a batch that skips existing outputs never skips a half-written one.
     if h5_path is not None:

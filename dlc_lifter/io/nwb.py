@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import uuid
 import warnings
@@ -30,6 +31,19 @@ _FRAME_TEXT = {
     "camera": "OpenCV camera frame in mm: x right, y down, z along the optical axis.",
     "image": "Image pixels: (0, 0) is the top-left pixel centre, x right, y down (OpenCV).",
 }
+
+
+#: NWB spells units out (nwbinspector's check_spatial_series_unit).
+_NWB_UNITS = {"mm": "millimeters", "cm": "centimeters", "m": "meters", "um": "micrometers",
+              "px": "pixels"}
+
+#: Marks series written with rate 1 because fps is unknown (times are frame numbers).
+_FPS_UNKNOWN = "fps unknown"
+
+#: States the fps of series written with timestamps (frames skipped), e.g. "video fps: 30.0".
+_FPS_SAID = re.compile(r"video fps: ([0-9.eE+-]+);")
+
+_SPECIES = "Mus musculus"  # dlc-lifter lifts mouse poses (its body model is a mouse)
 
 
 def _quiet_io(path: Path, mode: str) -> Any:
@@ -174,6 +188,14 @@ def _read_pes(pes: list[Any], p: Path) -> Poses:
             else:
                 conf[:, i, k] = 1.0
     fps, frame_indices = _timing(first, n_frames)
+    comments = str(getattr(first, "comments", "") or "")
+    if fps is not None and _FPS_UNKNOWN in comments:
+        fps = None  # written by dlc-lifter with rate 1: times are frame numbers
+    said = _FPS_SAID.search(comments)
+    if said and first.timestamps is not None:  # dlc-lifter, frames skipped: fps stated
+        fps = float(said.group(1))
+        frame_indices = np.round(np.asarray(first.timestamps[:], np.float64) * fps
+                                 ).astype(np.int64)
     pe0 = per_ind[0]["pe"]
     unit = str(first.unit or "")
     is_mm = unit.lower() in ("mm", "millimeter", "millimeters", "millimetre", "millimetres")
@@ -197,15 +219,23 @@ def _read_pes(pes: list[Any], p: Path) -> Poses:
     if videos is not None and len(videos):
         v = str(videos[0])
         cand = Path(v)
-        for c in (cand, p.parent / cand.name):
+        # NWB external files are relative to the NWB file's folder
+        near = cand if cand.is_absolute() else Path(os.path.normpath(p.parent / cand))
+        for c in (near, cand, p.parent / cand.name):
             if c.is_file():
                 v = str(c)
                 break
+        else:
+            v = str(near)
         meta.video = v
     dims = pe0.fields.get("dimensions")
+    sv_dim = None if sv is None else getattr(sv, "dimension", None)
     if dims is not None and len(dims) and np.asarray(dims[:]).ravel().any():
         h, w = (int(x) for x in np.asarray(dims[:])[0][:2])
         meta.image_size = (w, h)  # ndx-pose: (height, width)
+    elif sv_dim is not None and len(sv_dim) >= 2:
+        w, h = (int(x) for x in np.asarray(sv_dim[:])[:2])
+        meta.image_size = (w, h)  # ImageSeries.dimension: pixels on x, y
     if len(ind_names) == 1:
         ind_names = ["individual0"]
     poses = Poses(coords=coords, confidence=conf, keypoints=keypoints, individuals=ind_names,
@@ -249,16 +279,28 @@ def write_nwb_3d(
     overwrite: bool = False,
     skeleton_edges: list[tuple[str, str]] | None = None,
     source_nwb: str | Path | None = None,
+    subject: dict[str, Any] | None = None,
 ) -> Path:
     """Write 3D poses as an NWB file with ndx-pose.
 
     One ``PoseEstimation`` per individual (``PoseEstimation`` for one individual,
     ``PoseEstimation_<individual>`` otherwise) in processing module ``behavior``, one
-    ``PoseEstimationSeries`` per keypoint with ``(frames, 3)`` data, unit ``mm``, a
-    ``reference_frame`` describing the coordinate frame, the confidence, and ``rate``
-    (contiguous frames with known fps) or ``timestamps`` (seconds; frame numbers when
-    fps is unknown). A shared ``Skeleton`` (nodes = keypoints, edges) sits in a
-    ``Skeletons`` container in the same module.
+    ``PoseEstimationSeries`` per keypoint with ``(frames, 3)`` data, unit
+    ``millimeters``, a ``reference_frame`` describing the coordinate frame, the
+    confidence, and ``rate`` + ``starting_time`` (contiguous frames) or ``timestamps``
+    (frames skipped). Times are seconds; when fps is unknown they are frame numbers
+    (rate 1, marked ``fps unknown`` in the series' ``comments``). A shared ``Skeleton``
+    (nodes = keypoints, edges) sits in a ``Skeletons`` container in the same module.
+
+    When ``meta.video`` is set, the video is an external-file ``ImageSeries``
+    ``source_video`` in ``acquisition`` (path relative to the NWB file's folder, as
+    NWB asks), linked from every ``PoseEstimation``. Its frame count (``num_samples``)
+    and size come from the video when it can be opened, else from the poses (frames
+    up to the last tracked one; the description says so).
+
+    The file always has a ``Subject``: the source NWB's when there is one, else a
+    mouse (``Mus musculus``) named after the individual(s), sex ``U`` (unknown), age
+    ``P0D/`` (unknown: zero days or older); ``subject`` overrides any field.
 
     Parameters
     ----------
@@ -273,6 +315,10 @@ def write_nwb_3d(
     source_nwb
         NWB file the 2D poses came from: its session start time, description,
         experimenter and subject are copied.
+    subject
+        ``pynwb.file.Subject`` fields (``subject_id``, ``species``, ``sex``, ``age``,
+        ``date_of_birth``, ``strain``, ``genotype``, ``weight``, ``description``) that
+        override the copied or default ones.
 
     Returns
     -------
@@ -290,7 +336,7 @@ def write_nwb_3d(
         "session_description": f"3D poses lifted by dlc-lifter from {m.source or 'memory'}",
         "session_start_time": datetime.now(UTC),
     }
-    subject = None
+    subject_kw: dict[str, Any] = {}
     if source_nwb is not None:
         src = check_input_file(source_nwb)
         with warnings.catch_warnings():
@@ -303,12 +349,12 @@ def write_nwb_3d(
                 if s.experimenter:
                     session_kw["experimenter"] = list(s.experimenter)
                 if s.subject is not None:
-                    subject = Subject(subject_id=s.subject.subject_id,
-                                      species=s.subject.species, sex=s.subject.sex,
-                                      age=s.subject.age, description=s.subject.description)
+                    subject_kw = {k: getattr(s.subject, k, None) for k in _SUBJECT_FIELDS}
             finally:
                 io.close()
-    nwbfile = NWBFile(identifier=str(uuid.uuid4()), subject=subject, **session_kw)
+    subject_kw.update(subject or {})
+    nwbfile = NWBFile(identifier=str(uuid.uuid4()),
+                      subject=Subject(**_subject_fields(subject_kw, poses3d)), **session_kw)
     behavior = nwbfile.create_processing_module(
         name="behavior", description="3D poses lifted by dlc-lifter")
     edges_names = skeleton_edges if skeleton_edges is not None else m.extra.get(
@@ -320,29 +366,29 @@ def write_nwb_3d(
     behavior.add(Skeletons(skeletons=[skeleton]))
     fi = np.asarray(poses3d.frame_indices, dtype=np.int64)
     contiguous = fi.size > 0 and np.array_equal(fi, np.arange(fi[0], fi[0] + fi.size))
+    rate = float(m.fps) if m.fps else 1.0  # fps unknown: times are frame numbers
     timing: dict[str, Any]
-    if m.fps and contiguous:
-        timing = {"rate": float(m.fps), "starting_time": float(fi[0]) / float(m.fps)}
-    elif m.fps:
-        timing = {"timestamps": fi / float(m.fps)}
+    if contiguous:
+        timing = {"rate": rate, "starting_time": float(fi[0]) / rate}
     else:
-        timing = {"timestamps": fi.astype(np.float64)}
+        timing = {"timestamps": fi / rate}
+    if not m.fps:
+        comments = f"{_FPS_UNKNOWN}: times are frame numbers (rate 1 frame per second)."
+    elif contiguous:
+        comments = "no comments"
+    else:
+        comments = f"video fps: {float(m.fps)!r}; timestamps are frame number / fps."
     ref = _FRAME_TEXT.get(m.frame, f"dlc-lifter frame '{m.frame}', units {m.units}.")
     camera = m.extra.get("camera")
     description = (f"3D keypoints in {m.units} lifted from one camera by dlc-lifter; "
                    f"source {m.source}; frame {m.frame}.")
     if not m.fps:
-        description += " fps unknown: timestamps are frame numbers."
+        description += f" {_FPS_UNKNOWN}: times are frame numbers."
     if camera is not None:
         description += f" Camera: {camera}."
     source_video = None
     if m.video:
-        from pynwb.image import ImageSeries
-
-        source_video = ImageSeries(
-            name="source_video", description="The video the 2D poses were estimated on.",
-            external_file=[str(m.video)], format="external", starting_frame=[0],
-            rate=float(m.fps) if m.fps else 1.0, unit="n.a.")
+        source_video = _source_video(m, fi, rate, out)
         nwbfile.add_acquisition(source_video)
     first_series: Any = None
     for i, ind in enumerate(poses3d.individuals):
@@ -353,7 +399,7 @@ def write_nwb_3d(
             s = PoseEstimationSeries(
                 name=kp, description=f"3D position of {kp}",
                 data=np.asarray(poses3d.coords[:, i, k], dtype=np.float64),
-                unit=m.units, reference_frame=ref,
+                unit=_NWB_UNITS.get(m.units, m.units), reference_frame=ref, comments=comments,
                 confidence=np.asarray(poses3d.confidence[:, i, k], dtype=np.float64),
                 confidence_definition="dlc-lifter confidence in [0, 1] (the 2D likelihood "
                                       "unless the lifter changed it)", **kw)
@@ -376,6 +422,88 @@ def write_nwb_3d(
                 io.write(nwbfile)
     logger.info("Wrote 3D poses (NWB) to %s", out)
     return out
+
+
+_SUBJECT_FIELDS = ("subject_id", "species", "sex", "age", "date_of_birth", "strain",
+                   "genotype", "weight", "description")
+
+
+def _subject_fields(given: dict[str, Any], poses3d: Poses) -> dict[str, Any]:
+    """Subject fields: the given ones, with what NWB requires filled in when missing."""
+    kw = {k: v for k, v in given.items() if v is not None and v != ""}
+    bad = sorted(set(kw) - set(_SUBJECT_FIELDS))
+    if bad:
+        raise ValueError(f"Unknown Subject field(s) {', '.join(bad)}; use "
+                         f"{', '.join(_SUBJECT_FIELDS)}.")
+    filled = []
+    if kw.get("subject_id") is None:
+        kw["subject_id"] = "+".join(str(i) for i in poses3d.individuals)
+        filled.append("subject_id (the individual names)")
+    kw["subject_id"] = str(kw["subject_id"]).replace("/", "-")
+    if kw.get("species") is None:
+        kw["species"] = _SPECIES
+        filled.append(f"species ({_SPECIES}: dlc-lifter lifts mouse poses)")
+    if kw.get("sex") is None:
+        kw["sex"] = "U"
+        filled.append("sex (U: unknown)")
+    if kw.get("age") is None and kw.get("date_of_birth") is None:
+        kw["age"] = "P0D/"
+        filled.append("age (P0D/: unknown, zero days or older)")
+    if filled and "description" not in kw:
+        kw["description"] = ("Not recorded; dlc-lifter filled in " + "; ".join(filled)
+                             + ". Individuals in the poses: "
+                             + ", ".join(str(i) for i in poses3d.individuals) + ".")
+    return kw
+
+
+def _video_count(m: PoseMetadata, fi: np.ndarray) -> tuple[int, tuple[int, int] | None, bool]:
+    """Frame count and size of ``m.video``; from the video, else from the poses.
+
+    Returns ``(n_frames, (width, height) or None, exact)``.
+    """
+    from dlc_lifter.errors import VideoError
+    from dlc_lifter.io.video import video_info
+
+    size = tuple(int(v) for v in m.image_size) if m.image_size else None
+    try:
+        info = video_info(m.video)  # type: ignore[arg-type]
+    except (VideoError, OSError, ImportError) as exc:
+        logger.info("NWB source video: %s; its frame count is taken from the poses.", exc)
+        info = None
+    if info is not None:
+        size = size or tuple(int(v) for v in info["size"])
+        if int(info["n_frames"]) > 0:
+            return int(info["n_frames"]), size, True  # type: ignore[return-value]
+    n = int(fi.max()) + 1 if fi.size else 0
+    return n, size, False  # type: ignore[return-value]
+
+
+def _source_video(m: PoseMetadata, fi: np.ndarray, rate: float, out: Path) -> Any:
+    """External-file ``ImageSeries`` of the video the 2D poses were estimated on."""
+    from hdmf.utils import get_docval
+    from pynwb.image import ImageSeries
+
+    n, size, exact = _video_count(m, fi)
+    video = os.path.abspath(str(m.video))
+    try:  # NWB wants external files relative to the NWB file
+        ext = os.path.relpath(video, os.path.abspath(out.parent))
+    except ValueError:  # another drive (Windows)
+        ext = video
+    desc = "The video the 2D poses were estimated on (external file, relative to this file)."
+    if not exact:
+        desc += (f" Its frame count could not be read; num_samples ({n}) counts the frames "
+                 "up to the last tracked one.")
+    if not m.fps:
+        desc += f" {_FPS_UNKNOWN}: times are frame numbers."
+    kw: dict[str, Any] = {}
+    names = {d["name"] for d in get_docval(ImageSeries.__init__)}
+    if "num_samples" in names:  # pynwb >= 4: needed with external_file and rate
+        kw["num_samples"] = n
+    if size is not None:
+        kw["dimension"] = [int(size[0]), int(size[1])]
+    return ImageSeries(
+        name="source_video", description=desc, external_file=[ext], format="external",
+        starting_frame=[0], rate=rate, starting_time=0.0, unit="n.a.", **kw)
 
 
 def _version() -> str:

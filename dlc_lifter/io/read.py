@@ -30,7 +30,10 @@ def _is_hdf5(path: Path) -> bool:
 
 
 def detect_format(path: str | Path) -> str:
-    """Name a pose file's format: ``dlc-h5``, ``sleap-h5``, ``dlc-csv``, ``sleap-slp``, ``nwb``.
+    """Name a pose file's format.
+
+    One of ``dlc-h5``, ``sleap-h5`` (SLEAP analysis), ``sleap-points3d``
+    (sleap-anipose ``points3d.h5``), ``dlc-csv``, ``sleap-slp``, ``nwb``.
 
     Raises
     ------
@@ -60,8 +63,10 @@ def detect_format(path: str | Path) -> str:
         return "sleap-slp"
     if ext == ".nwb":
         return "nwb"
-    from dlc_lifter.io.sleap import is_sleap_analysis_h5
+    from dlc_lifter.io.sleap import is_sleap_analysis_h5, is_sleap_points3d_h5
 
+    if is_sleap_points3d_h5(p):
+        return "sleap-points3d"
     return "sleap-h5" if is_sleap_analysis_h5(p) else "dlc-h5"
 
 
@@ -78,8 +83,8 @@ def read_poses(
     ----------
     path
         DeepLabCut ``.h5``/``.csv`` (``analyze_videos``, ``_filtered``, multi-animal,
-        labelled ``CollectedData_*``, 3D), SLEAP ``.slp`` or analysis ``.h5``, or NWB
-        with ndx-pose.
+        labelled ``CollectedData_*``, 3D), SLEAP ``.slp`` or analysis ``.h5``,
+        sleap-anipose ``points3d.h5`` (3D), or NWB with ndx-pose.
     key
         HDF5 table key of a DLC ``.h5`` (default: the only one, else
         ``df_with_missing``, else ``tracks``).
@@ -115,6 +120,10 @@ def read_poses(
         from dlc_lifter.io.sleap import read_sleap_analysis_h5
 
         poses = read_sleap_analysis_h5(p)
+    elif fmt == "sleap-points3d":
+        from dlc_lifter.io.sleap import read_points3d
+
+        poses = read_points3d(p)
     elif fmt == "sleap-slp":
         from dlc_lifter.io.sleap import read_slp
 

@@ -1,4 +1,5 @@
-"""SLEAP files: ``.slp`` labels / predictions (2D, and 3D via sessions) and analysis ``.h5``."""
+"""SLEAP files: ``.slp`` labels / predictions (2D, and 3D via sessions), analysis ``.h5``
+and sleap-anipose's 3D ``points3d.h5``."""
 
 from __future__ import annotations
 
@@ -14,9 +15,13 @@ from dlc_lifter.io._common import check_input_file, duplicate_names
 from dlc_lifter.poses import PoseMetadata, Poses
 
 __all__ = [
+    "POINTS3D_DESCRIPTION",
     "is_sleap_analysis_h5",
+    "is_sleap_points3d_h5",
+    "read_points3d",
     "read_sleap_analysis_h5",
     "read_slp",
+    "write_points3d",
     "write_sleap_analysis_3d",
     "write_slp_3d",
 ]
@@ -338,13 +343,17 @@ def write_slp_3d(
 
 # ----------------------------------------------------------------------------- analysis h5
 def is_sleap_analysis_h5(path: str | Path) -> bool:
-    """Whether an HDF5 file has SLEAP analysis datasets (``tracks`` + ``node_names``)."""
+    """Whether an HDF5 file has SLEAP analysis datasets (``tracks`` + ``node_names``).
+
+    A sleap-anipose ``points3d.h5`` (see :func:`is_sleap_points3d_h5`) is not one, even
+    when it also holds ``node_names`` (as :func:`write_points3d` writes it).
+    """
     import h5py
 
     try:
         with h5py.File(path, "r") as fh:
             return ("tracks" in fh and isinstance(fh["tracks"], h5py.Dataset)
-                    and "node_names" in fh)
+                    and "node_names" in fh and not _is_points3d(fh))
     except OSError:
         return False
 
@@ -368,6 +377,10 @@ def read_sleap_analysis_h5(path: str | Path) -> Poses:
 
     p = check_input_file(path)
     with h5py.File(p, "r") as fh:
+        if _is_points3d(fh):
+            raise PoseFileError(
+                f"{p} is a sleap-anipose points3d.h5 ('tracks' (n_frames, n_tracks, n_nodes, "
+                "3)), not a SLEAP analysis file. Read it with read_points3d or read_poses.")
         tracks = np.asarray(fh["tracks"][()], dtype=np.float64)
         nodes = _strings(fh["node_names"][()])
         track_names = _strings(fh["track_names"][()]) if "track_names" in fh else []
@@ -466,3 +479,261 @@ def write_sleap_analysis_3d(
         fh.attrs["writer"] = "dlc_lifter"
     logger.info("Wrote 3D poses (SLEAP analysis layout) to %s", out)
     return out
+
+
+# ----------------------------------------------------------------------------- points3d.h5
+#: The ``Description`` attribute sleap-anipose puts on ``tracks`` of ``points3d.h5``
+#: (it may go on with ``" Camera views used: [...]"``); :func:`write_points3d` writes it too.
+POINTS3D_DESCRIPTION = "Shape: (n_frames, n_tracks, n_nodes, 3)."
+_FRAMES_DESCRIPTION = "Range, inclusive to exclusive, of frames triangulated over."
+
+
+def _is_points3d(fh: Any) -> bool:
+    import h5py
+
+    ds = fh.get("tracks")
+    if not isinstance(ds, h5py.Dataset) or ds.ndim != 4 or ds.shape[-1] != 3:
+        return False
+    desc = ds.attrs.get("Description", "")
+    if isinstance(desc, bytes):
+        desc = desc.decode("utf-8", "replace")
+    return isinstance(desc, str) and desc.startswith(POINTS3D_DESCRIPTION.rstrip("."))
+
+
+def is_sleap_points3d_h5(path: str | Path) -> bool:
+    """Whether an HDF5 file is a sleap-anipose ``points3d.h5``.
+
+    True when the root dataset ``tracks`` is 4-D with a last axis of 3 and carries
+    sleap-anipose's ``Description`` attribute (``"Shape: (n_frames, n_tracks, n_nodes,
+    3)..."``), as sleap-anipose's ``triangulate`` and :func:`write_points3d` write it.
+    """
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as fh:
+            return _is_points3d(fh)
+    except OSError:
+        return False
+
+
+def write_points3d(poses3d: Poses, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write 3D poses in sleap-anipose's ``points3d.h5`` layout.
+
+    sleap-anipose's ``triangulate`` writes one dataset, ``tracks``, and its readers
+    (``reproject``, user scripts) do ``f["tracks"][:]``. This file has the same
+    ``tracks`` (name, shape, axis order, dtype, chunked gzip level 1, ``Description``)
+    and, beside it, datasets such a reader ignores, so dlc-lifter can read names,
+    frame numbers and confidences back (:func:`read_points3d`).
+
+    Layout (HDF5, all at the root):
+
+    ``tracks``
+        float64 ``(n_frames, n_tracks, n_nodes, 3)``: ``x, y, z`` in millimetres in
+        the coordinate frame of ``poses3d`` (``meta.frame``: ``world`` = calibrated
+        arena, right-handed, z up, floor at z = 0; ``camera-floor`` = origin on the
+        floor below the camera); NaN where a point is missing (all three coordinates).
+        Attributes ``Description = "Shape: (n_frames, n_tracks, n_nodes, 3)."`` (as
+        sleap-anipose writes it) and ``units = "mm"``.
+    ``point_scores``
+        float64 ``(n_frames, n_tracks, n_nodes)``: confidence in ``[0, 1]``, NaN where
+        missing.
+    ``node_names``, ``track_names``
+        ``(n_nodes,)`` / ``(n_tracks,)`` UTF-8 byte strings (SLEAP's encoding).
+    ``frame_indices``
+        int64 ``(n_frames,)``: the video frame number of each row (frames may be
+        skipped).
+    ``edge_inds``
+        int64 ``(n_edges, 2)``: skeleton edges as node indices (may be empty).
+    ``frames``
+        Only when the frames are consecutive: int64 ``(2,)`` = ``(first, last + 1)``,
+        sleap-anipose's "range, inclusive to exclusive, of frames triangulated over",
+        with its ``Description`` attribute.
+
+    File attributes: ``units = "mm"``, ``coordinate_frame`` (``meta.frame``), ``fps``
+    (NaN if unknown), ``scorer``, ``writer = "dlc_lifter"``. There is no
+    ``track_occupancy``: sleap-io takes an ``.h5`` with it for a SLEAP analysis file.
+
+    Parameters
+    ----------
+    poses3d
+        3D poses in millimetres.
+    path
+        Output ``.h5`` (sleap-anipose names it ``points3d.h5``).
+    overwrite
+        Replace an existing file.
+
+    Returns
+    -------
+    Path
+        ``path``, written atomically (a temporary file renamed over it).
+
+    Raises
+    ------
+    ValueError
+        When ``poses3d`` is not 3D or not in millimetres.
+    OutputExistsError
+        When ``path`` exists and ``overwrite`` is false.
+    OutputNotWritableError
+        When the folder cannot be written.
+    """
+    import h5py
+
+    if not poses3d.is_3d:
+        raise ValueError("write_points3d needs 3D poses.")
+    if str(poses3d.meta.units) != "mm":
+        raise ValueError(
+            f"write_points3d writes millimetres; these poses are in {poses3d.meta.units!r}.")
+    out = check_writable(path, overwrite=overwrite)
+    missing = poses3d.missing
+    tracks = np.where(missing[..., None], np.nan, poses3d.coords).astype(np.float64)
+    scores = np.where(missing, np.nan, poses3d.confidence).astype(np.float64)
+    frame_indices = np.asarray(poses3d.frame_indices, dtype=np.int64)
+    edges = _edge_pairs(poses3d, poses3d.meta.extra.get("skeleton_edges"))
+    m = poses3d.meta
+    # sleap-anipose: chunks=True, gzip level 1 (chunking needs a non-empty array)
+    packed: dict[str, Any] = ({"chunks": True, "compression": "gzip", "compression_opts": 1}
+                              if tracks.size else {})
+    contiguous = frame_indices.size > 0 and np.array_equal(
+        frame_indices, np.arange(frame_indices[0], frame_indices[0] + frame_indices.size))
+    with atomic_output(out, overwrite=overwrite) as tmp, h5py.File(tmp, "w") as fh:
+        ds = fh.create_dataset("tracks", data=tracks, **packed)
+        ds.attrs["Description"] = POINTS3D_DESCRIPTION
+        ds.attrs["units"] = "mm"
+        fh.create_dataset("point_scores", data=scores, **packed)
+        fh.create_dataset("node_names", data=np.array(
+            [k.encode("utf-8") for k in poses3d.keypoints], dtype="S"))
+        fh.create_dataset("track_names", data=np.array(
+            [i.encode("utf-8") for i in poses3d.individuals], dtype="S"))
+        fh.create_dataset("frame_indices", data=frame_indices)
+        fh.create_dataset("edge_inds", data=np.array(edges, dtype=np.int64).reshape(-1, 2))
+        if contiguous:
+            fr = fh.create_dataset("frames", data=np.array(
+                [frame_indices[0], frame_indices[-1] + 1], dtype=np.int64))
+            fr.attrs["Description"] = _FRAMES_DESCRIPTION
+        fh.attrs["units"] = "mm"
+        fh.attrs["coordinate_frame"] = str(m.frame)
+        fh.attrs["fps"] = np.nan if m.fps is None else float(m.fps)
+        fh.attrs["scorer"] = str(m.scorer)
+        fh.attrs["writer"] = "dlc_lifter"
+    logger.info("Wrote 3D poses (sleap-anipose points3d layout) to %s", out)
+    return out
+
+
+def _sibling_names(
+    p: Path, n_nodes: int, n_tracks: int
+) -> tuple[list[str], list[str], Path] | None:
+    """Node (and track) names from a SLEAP analysis file of the session.
+
+    sleap-anipose's layout is ``session/points3d.h5`` beside
+    ``session/<view>/*.analysis.h5``; the first file with ``n_nodes`` nodes wins.
+    """
+    import h5py
+
+    cands = sorted(p.parent.glob("*.analysis.h5")) + sorted(p.parent.glob("*/*.analysis.h5"))
+    for cand in cands:
+        try:
+            with h5py.File(cand, "r") as fh:
+                if "node_names" not in fh:
+                    continue
+                nodes = _strings(fh["node_names"][()])
+                tracks = _strings(fh["track_names"][()]) if "track_names" in fh else []
+        except OSError:
+            continue
+        if len(nodes) == n_nodes:
+            return nodes, tracks if len(tracks) == n_tracks else [], cand
+    return None
+
+
+def read_points3d(path: str | Path) -> Poses:
+    """Read a sleap-anipose ``points3d.h5`` (or one written by :func:`write_points3d`).
+
+    ``tracks`` ``(n_frames, n_tracks, n_nodes, 3)`` gives the coordinates (mm).
+    Names, frame numbers, confidences, units, coordinate frame, fps and skeleton come
+    from the extra datasets and attributes :func:`write_points3d` adds, where present.
+    A plain sleap-anipose file has only ``tracks``: node (and track) names are then
+    taken from a SLEAP analysis ``.h5`` of the session (``*.analysis.h5`` beside the
+    file or in its view folders) with as many nodes, else ``kp0, kp1...``; frames are
+    ``frames`` (start, stop) when present, else ``0..n_frames-1``; confidence is 1
+    where a point is present; ``meta.frame`` is ``world``, meaning the calibration's
+    frame (for sleap-anipose often the calibration board's: the floor need not be
+    z = 0).
+
+    Raises
+    ------
+    PoseFileError
+        When ``tracks`` is missing or not ``(n_frames, n_tracks, n_nodes, 3)``, or the
+        names do not match its shape.
+    """
+    import h5py
+
+    p = check_input_file(path)
+    try:
+        fh = h5py.File(p, "r")
+    except OSError as exc:
+        raise PoseFileError(f"{p} cannot be opened as HDF5 ({exc}).") from None
+    with fh:
+        ds = fh.get("tracks")
+        if not isinstance(ds, h5py.Dataset) or ds.ndim != 4 or ds.shape[-1] != 3:
+            shape = getattr(ds, "shape", None)
+            raise PoseFileError(
+                f"{p}: no dataset 'tracks' of shape (n_frames, n_tracks, n_nodes, 3) "
+                f"(found {shape}); it is not a sleap-anipose points3d.h5.")
+        coords = np.asarray(ds[()], dtype=np.float64)
+        desc = ds.attrs.get("Description")
+        nodes = _strings(fh["node_names"][()]) if "node_names" in fh else None
+        tracks = _strings(fh["track_names"][()]) if "track_names" in fh else None
+        scores = (np.asarray(fh["point_scores"][()], dtype=np.float64)
+                  if "point_scores" in fh else None)
+        frame_indices = (np.asarray(fh["frame_indices"][()], dtype=np.int64).ravel()
+                         if "frame_indices" in fh else None)
+        frames_range = (np.asarray(fh["frames"][()], dtype=np.int64).ravel()
+                        if "frames" in fh else None)
+        edge_inds = (np.asarray(fh["edge_inds"][()], dtype=np.int64).reshape(-1, 2)
+                     if "edge_inds" in fh else None)
+        attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in fh.attrs.items()}
+    n_frames, n_tracks, n_nodes, _ = coords.shape
+    extra: dict[str, Any] = {}
+    if desc is not None:
+        extra["points3d_description"] = desc.decode() if isinstance(desc, bytes) else str(desc)
+    if nodes is None:
+        found = _sibling_names(p, n_nodes, n_tracks)
+        if found is not None:
+            nodes, sib_tracks, src = found
+            tracks = tracks or sib_tracks or None
+            extra["names_from"] = str(src)
+            logger.info("%s has no node names; using those of %s.", p, src)
+        else:
+            nodes = [f"kp{i}" for i in range(n_nodes)]
+            logger.warning("%s has no node names and no SLEAP analysis file of the session "
+                           "was found beside it; naming nodes kp0..kp%d.", p, n_nodes - 1)
+    if len(nodes) != n_nodes:
+        raise PoseFileError(
+            f"{p}: {len(nodes)} node_names for {n_nodes} nodes in 'tracks' {coords.shape}.")
+    _check_names(nodes, p, "node(s)")
+    if not tracks or len(tracks) != n_tracks or not all(tracks):
+        tracks = ["individual0"] if n_tracks == 1 else [f"instance{i}" for i in range(n_tracks)]
+    if frame_indices is None or frame_indices.shape != (n_frames,):
+        if (frames_range is not None and frames_range.size == 2
+                and frames_range[1] - frames_range[0] == n_frames):
+            frame_indices = np.arange(frames_range[0], frames_range[1], dtype=np.int64)
+        else:
+            frame_indices = None
+    conf = scores if scores is not None and scores.shape == coords.shape[:3] else None
+    if conf is not None and not np.isfinite(conf).any():
+        conf = None
+    fps = attrs.get("fps")
+    try:
+        fps = float(fps) if fps is not None else None
+    except (TypeError, ValueError):
+        fps = None
+    if fps is not None and not np.isfinite(fps):
+        fps = None
+    meta = PoseMetadata(source=str(p), source_format="sleap-points3d",
+                        scorer=str(attrs.get("scorer", "sleap-anipose")), fps=fps,
+                        units=str(attrs.get("units", "mm")),
+                        frame=str(attrs.get("coordinate_frame", "world")), extra=extra)
+    if (edge_inds is not None and edge_inds.size and int(edge_inds.min()) >= 0
+            and int(edge_inds.max()) < n_nodes):
+        meta.extra["skeleton_edges"] = [(nodes[a], nodes[b]) for a, b in edge_inds]
+    return Poses(coords=coords, confidence=conf, keypoints=nodes, individuals=tracks,
+                 frame_indices=frame_indices, meta=meta)

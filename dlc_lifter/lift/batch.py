@@ -37,7 +37,7 @@ from typing import Any, Literal
 from tqdm.auto import tqdm
 
 from dlc_lifter._atomic import OutputNotWritableError
-from dlc_lifter.errors import DLCLifterError, OutputExistsError
+from dlc_lifter.errors import DLCLifterError, OutputExistsError, OutputFormatError
 
 __all__ = [
     "BatchItem",
@@ -286,6 +286,10 @@ def run_lift_job(job: LiftJob) -> BatchItem:
             item.n_frames = _count_frames(Path(written))
     except OutputExistsError as exc:  # another run wrote it meanwhile
         item.status, item.error = "skipped", str(exc)
+    except OutputFormatError as exc:  # the rest was written: say which failed
+        item.status = "failed"
+        item.output = str(exc.written.get("dlc", item.output))
+        item.error = (f"{exc} Lift again with overwrite to retry the formats that failed.")
     except (DLCLifterError, KeyError, ValueError) as exc:
         item.status = "failed"
         item.error = _message(exc)
@@ -330,10 +334,12 @@ def _output_path(poses: Path, destfolder: str | Path | None) -> Path:
 
 
 def _companions(output: Path) -> list[Path]:
-    """Files written beside a lifted ``.h5`` before it: meta pickle, csv, NWB."""
+    """Files written beside a lifted ``.h5`` before it: meta pickle, csv, NWB, SLEAP."""
     from dlc_lifter.io import meta_pickle_path
+    from dlc_lifter.lift.outputs import OUTPUT_FORMATS, output_paths
 
-    return [meta_pickle_path(output), output.with_suffix(".csv"), output.with_suffix(".nwb")]
+    others = [p for f, p in output_paths(output, OUTPUT_FORMATS).items() if f != "dlc"]
+    return [meta_pickle_path(output), *others]
 
 
 def clean_stale_temp_files(output: str | Path) -> list[Path]:
@@ -355,7 +361,7 @@ def clean_stale_temp_files(output: str | Path) -> list[Path]:
     removed = []
     pattern = re.compile(
         rf"^\.?{re.escape(out.name)}\.[^/]*(tmp|part)$|^\.?{re.escape(out.stem)}(_meta)?\.[^/]*"
-        rf"\.tmp(\.h5|\.csv|\.nwb|\.pickle|{re.escape(out.suffix)})$"
+        rf"\.tmp(\.h5|\.csv|\.nwb|\.slp|\.pickle|{re.escape(out.suffix)})$"
     )
     for cand in out.parent.iterdir():
         if cand.is_file() and pattern.match(cand.name):
@@ -827,6 +833,10 @@ def lift_videos(
 
 
 # --------------------------------------------------------------------------- SLEAP
+#: What :func:`lift_sleap` writes by default: SLEAP's own file, and the DLC-style table.
+SLEAP_FORMATS = ("slp", "dlc")
+
+
 def _is_sleap_file(path: Path) -> bool:
     name = path.name
     if "_lifted3d" in name or name.startswith("."):
@@ -850,7 +860,11 @@ def lift_sleap(
 
     The video of each file is the one the file names (looked for at that path, then
     beside the file); without it the lift uses keypoints only (warned). Outputs go
-    beside each file (or into ``destfolder``) as ``<stem>_lifted3d.h5``.
+    beside each file (or into ``destfolder``): by default SLEAP's own layout,
+    ``<stem>_lifted3d.slp`` (3D on the instance groups, read by sleap-io), and the DLC-style
+    ``<stem>_lifted3d.h5`` that :func:`~dlc_lifter.analysis.plots.plot_lifted` and
+    :func:`~dlc_lifter.analysis.features.compute_features` read; ``formats=`` (in
+    ``lift_kwargs``) chooses others (:mod:`dlc_lifter.lift.outputs`).
 
     Parameters
     ----------
@@ -888,7 +902,8 @@ def lift_sleap(
     jobs = [
         LiftJob(poses=str(f), output=str(_output_path(f, destfolder)), video_from_poses=True,
                 overwrite=overwrite, plot=plot, plot_kwargs=dict(plot_kwargs or {}),
-                lift_kwargs={"save_as_csv": save_as_csv, **lift_kwargs})
+                lift_kwargs={"save_as_csv": save_as_csv, "formats": SLEAP_FORMATS,
+                             **lift_kwargs})
         for f in files
     ]
     return lift_jobs(jobs, executor=executor, overwrite=overwrite, failed=failed,

@@ -35,13 +35,9 @@ from typing import Any
 import numpy as np
 
 from dlc_lifter.camera import Camera, load_anipose
-from dlc_lifter.errors import DLCLifterError, VideoError
-from dlc_lifter.mouse.catalogue import (
-    CATALOGUE,
-    catalogue_index,
-    load_mapping,
-    map_keypoints,
-)
+from dlc_lifter.errors import DLCLifterError, KeypointMappingError, VideoError
+from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index, load_mapping
+from dlc_lifter.mouse.keypoint_map import KeypointMap, map_keypoints, plan_keypoint_map
 from dlc_lifter.poses import PoseMetadata, Poses
 
 __all__ = [
@@ -55,8 +51,10 @@ __all__ = [
     "Lifter",
     "catalogue_arrays",
     "default_model_path",
+    "arena_pixels",
     "lift_file",
     "lift_poses",
+    "plan_lift_keypoints",
     "resolve_camera",
     "resolve_keypoint_map",
 ]
@@ -71,13 +69,6 @@ DEFAULT_MODEL_PATH = "data/weights/lifter.pt"
 
 class FrameCountError(DLCLifterError, ValueError):
     """The video and the pose file have different frame counts."""
-
-
-class KeypointMappingError(DLCLifterError, KeyError):
-    """No keypoint of a pose file maps onto the mouse catalogue."""
-
-    def __str__(self) -> str:  # KeyError quotes its message otherwise
-        return str(self.args[0])
 
 
 def default_model_path() -> Path:
@@ -185,15 +176,21 @@ class Lifter:
     # ------------------------------------------------------------------ mapping
     @staticmethod
     def catalogue_indices(keypoints: Sequence[str],
-                          mapping: Mapping[str, str | None] | None = None) -> list[int | None]:
-        """Catalogue index of each user keypoint (``None`` for keypoints dropped).
+                          mapping: KeypointMap | Mapping[str, str | None] | None = None,
+                          ) -> list[int | None]:
+        """Catalogue index of each user keypoint (``None`` for keypoints not lifted).
+
+        ``mapping`` is a user keypoint map, or a
+        :class:`~dlc_lifter.mouse.keypoint_map.KeypointMap` already planned for
+        ``keypoints`` (then names that map to nothing are not an error).
 
         Raises
         ------
         UnknownKeypointError
             For a keypoint that maps to nothing (and is not dropped by ``mapping``).
         """
-        mapped = map_keypoints(keypoints, mapping, strict=True)
+        mapped = (mapping.mapped if isinstance(mapping, KeypointMap)
+                  else map_keypoints(keypoints, mapping, strict=True))
         return [catalogue_index([mapped[k]])[0] if k in mapped else None for k in keypoints]
 
     def _to_catalogue(self, uv: np.ndarray, conf: np.ndarray | None, keypoints: Sequence[str],
@@ -467,6 +464,16 @@ def _arena_span_px(uv: np.ndarray, ok: np.ndarray) -> float:
     return float(np.max(hi - lo))
 
 
+def _corner_side_px(arena_px: Mapping[str, Sequence[float]] | None) -> float:
+    """Mean side of the arena's quadrilateral from its tracked corners (px), or NaN."""
+    ring = ("top_left", "top_right", "bottom_right", "bottom_left")
+    corners = arena_px or {}
+    sides = [math.dist(corners[a], corners[b])
+             for a, b in zip(ring, ring[1:] + ring[:1], strict=True)
+             if a in corners and b in corners]
+    return float(np.mean(sides)) if len(sides) >= 2 else math.nan
+
+
 def _body_scale(uv_cat: np.ndarray, ok: np.ndarray, pair_mm: np.ndarray,
                 median_h: np.ndarray) -> tuple[float, float, str]:
     """``(population length mm, median 2D length px, pair)`` for the body-length prior."""
@@ -503,6 +510,7 @@ def resolve_camera(
     arena_size_mm: float | None = None,
     lifter: Lifter | None = None,
     pcutoff: float = 0.6,
+    arena_px: Mapping[str, Sequence[float]] | None = None,
 ) -> CameraChoice:
     """Choose the camera of a recording (see the module docstring for the order).
 
@@ -521,6 +529,10 @@ def resolve_camera(
         The lifter whose population statistics give the body-length prior.
     pcutoff
         Likelihood cutoff for the estimates.
+    arena_px
+        Tracked arena landmarks (``{"top_left": [u, v], ...}``, pixels): with
+        ``arena_size_mm``, the corners' quadrilateral (mean side) gives the arena's size
+        in the image instead of the spread of the keypoints.
 
     Returns
     -------
@@ -544,14 +556,20 @@ def resolve_camera(
     if camera_height_mm is not None and focal_px is not None:
         height, focal, source = float(camera_height_mm), float(focal_px), "height+focal"
     elif arena_size_mm is not None:
-        span = _arena_span_px(uv_cat, ok)
+        span = _corner_side_px(arena_px)
+        measured_from = "tracked arena corners"
+        if not np.isfinite(span):
+            span = _arena_span_px(uv_cat, ok)
+            measured_from = "spread of tracked keypoints"
         if not np.isfinite(span) or span <= 0:
             raise DLCLifterError("Too few tracked points to measure the arena in the image; "
-                                 "give --camera-height-mm and --focal-px.")
+                                 "give camera_height_mm and focal_px.")
         mm_per_px = float(arena_size_mm) / span
         details.update(arena_size_mm=float(arena_size_mm), arena_span_px=span,
-                       mm_per_px=mm_per_px, arena_measured_from="spread of tracked keypoints")
-        if span < 0.3 * min(w, h):
+                       mm_per_px=mm_per_px, arena_measured_from=measured_from)
+        logger.info("Arena of %.0f mm measured as %.0f px from the %s (%.3f mm/px).",
+                    arena_size_mm, span, measured_from, mm_per_px)
+        if measured_from.startswith("spread") and span < 0.3 * min(w, h):
             logger.warning("The tracked keypoints span only %.0f px of the %dx%d image: the "
                            "animal may not have explored the arena, so the arena-size scale "
                            "may be wrong.", span, w, h)
@@ -586,6 +604,10 @@ def resolve_camera(
             focal = float(focal_px) if focal_px is not None else hfov_f
             height = focal * length_mm / length_px + mean_h
         source = "body-length-estimate"
+        if np.isfinite(_corner_side_px(arena_px)):
+            logger.warning("The file tracks the arena's corners (%.0f px a side): give the "
+                           "arena's size (arena_size_mm) to use them as the scale.",
+                           _corner_side_px(arena_px))
         logger.warning(
             "No calibration, camera height or arena size: estimated the camera from the "
             "animal's size (median %s length %.1f px vs %.1f mm in the synthetic population; "
@@ -641,9 +663,17 @@ def _image_size(poses: Poses, video_size: tuple[int, int] | None,
 
 
 def catalogue_arrays(
-    poses: Poses, mapping: Mapping[str, str | None] | None = None,
+    poses: Poses, mapping: KeypointMap | Mapping[str, str | None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
     """2D poses laid out on the catalogue axis.
+
+    Parameters
+    ----------
+    poses
+        2D poses.
+    mapping
+        A :class:`~dlc_lifter.mouse.keypoint_map.KeypointMap` already planned for these
+        poses, or a user keypoint map (names that map to nothing are left out).
 
     Returns
     -------
@@ -651,14 +681,11 @@ def catalogue_arrays(
         ``(T, N, len(CATALOGUE), 2)`` pixels and ``(T, N, len(CATALOGUE))`` likelihoods
         (NaN where the file has no such keypoint), and ``{file name: catalogue name}`` of
         the mapped keypoints, in the file's order.
-
-    Raises
-    ------
-    UnknownKeypointError
-        When a keypoint maps to nothing.
     """
-    mapped = map_keypoints(poses.keypoints, mapping, strict=True,
-                           source=poses.meta.source or "the poses")
+    if not isinstance(mapping, KeypointMap):
+        mapping = plan_keypoint_map(poses.keypoints, mapping,
+                                    source=poses.meta.source or "the poses")
+    mapped = mapping.mapped
     user_kp = [k for k in poses.keypoints if k in mapped]
     user_idx = [list(poses.keypoints).index(k) for k in user_kp]
     cat_idx = catalogue_index([mapped[k] for k in user_kp])
@@ -670,17 +697,58 @@ def catalogue_arrays(
     return uv, conf, mapped
 
 
+def plan_lift_keypoints(
+    poses: Poses, keypoint_map: KeypointMap | str | Path | Mapping[str, str | None] | None,
+    *, strict: bool = False,
+) -> KeypointMap:
+    """How the keypoints of ``poses`` are lifted; warnings logged, too few is an error.
+
+    Raises
+    ------
+    KeypointMappingError
+        When the mapped keypoints do not span the body.
+    UnknownKeypointError
+        With ``strict``, listing every name that maps to nothing.
+    """
+    if isinstance(keypoint_map, KeypointMap):
+        return keypoint_map
+    src = poses.meta.source or "the poses"
+    plan = plan_keypoint_map(poses.keypoints, resolve_keypoint_map(keypoint_map),
+                             strict=strict, source=src)
+    for line in plan.warnings:
+        logger.warning(line)
+    plan.require_liftable(src)
+    return plan
+
+
+def arena_pixels(poses: Poses, plan: KeypointMap, pcutoff: float = 0.0
+                 ) -> dict[str, list[float]]:
+    """Median pixel position of each tracked arena landmark (``{landmark: [u, v]}``)."""
+    out: dict[str, list[float]] = {}
+    kps = list(poses.keypoints)
+    for name, landmark in plan.arena.items():
+        k = kps.index(name)
+        uv = poses.coords[:, :, k].reshape(-1, 2)
+        c = poses.confidence[:, :, k].reshape(-1)
+        ok = np.isfinite(uv).all(-1) & ~(np.nan_to_num(c, nan=1.0) < pcutoff)
+        if ok.sum() >= 1:
+            out[landmark] = [float(v) for v in np.median(uv[ok], axis=0)]
+    return out
+
+
 def resolve_keypoint_map(
-    keypoint_map: str | Path | Mapping[str, str | None] | None,
-) -> Mapping[str, str | None] | None:
+    keypoint_map: KeypointMap | str | Path | Mapping[str, str | None] | None,
+) -> KeypointMap | Mapping[str, str | None] | None:
     """A keypoint map given as a YAML file, a mapping or ``None``, as a mapping or ``None``.
+
+    A :class:`~dlc_lifter.mouse.keypoint_map.KeypointMap` already planned is returned as is.
 
     Raises
     ------
     DLCLifterError
         When the YAML file is missing or is not a flat ``user_name: catalogue_name`` map.
     """
-    if keypoint_map is None or isinstance(keypoint_map, Mapping):
+    if keypoint_map is None or isinstance(keypoint_map, (Mapping, KeypointMap)):
         return keypoint_map
     try:
         return load_mapping(keypoint_map)
@@ -698,10 +766,11 @@ def lift_poses(
     camera_height_mm: float | None = None,
     focal_px: float | None = None,
     arena_size_mm: float | None = None,
-    keypoint_map: str | Path | Mapping[str, str | None] | None = None,
+    keypoint_map: KeypointMap | str | Path | Mapping[str, str | None] | None = None,
     image_size: tuple[int, int] | None = None,
     impute_all: bool = True,
     mode: str | None = None,
+    strict: bool = False,
 ) -> Poses:
     """Lift 2D :class:`~dlc_lifter.poses.Poses` (every individual) to 3D poses in mm.
 
@@ -715,7 +784,11 @@ def lift_poses(
         A camera already resolved; otherwise resolved from the camera arguments (see
         :func:`resolve_camera`).
     keypoint_map
-        YAML file or dict ``user_name: catalogue_name`` (``null`` drops a keypoint).
+        YAML file or dict ``user_name: catalogue_name`` (``null`` drops a keypoint), or a
+        :class:`~dlc_lifter.mouse.keypoint_map.KeypointMap` already planned. Names the
+        map does not give are mapped by :func:`~dlc_lifter.mouse.plan_keypoint_map`
+        (known skeletons, aliases); arena landmarks are not lifted but measure the arena;
+        names that map to nothing are dropped with a warning.
     image_size
         ``(width, height)``; default from the poses' metadata.
     impute_all
@@ -723,45 +796,41 @@ def lift_poses(
         0, flagged in ``meta.extra["imputed"]``).
     mode
         Network mode (default the lifter's).
+    strict
+        Raise for keypoint names that map to nothing instead of dropping them.
 
     Returns
     -------
     Poses
-        3D poses: the file's keypoints (its names) then, with ``impute_all``, the other
-        catalogue keypoints (catalogue names). ``meta.extra`` holds ``camera``, ``model``,
-        ``camera_source``, ``camera_estimate`` and ``imputed``.
+        3D poses: the file's mapped keypoints (its names) then, with ``impute_all``, the
+        other catalogue keypoints (catalogue names). ``meta.extra`` holds ``camera``,
+        ``model``, ``camera_source``, ``camera_estimate``, ``imputed``, ``keypoint_map``
+        (how each name was used) and ``arena_px`` (tracked arena landmarks, pixels).
 
     Raises
     ------
     KeypointMappingError
-        When no keypoint maps onto the mouse catalogue.
+        When the keypoints that map onto the mouse catalogue do not span its body.
     UnknownKeypointError
-        When some keypoint maps to nothing (give a keypoint map that drops it).
+        With ``strict``, when some keypoint maps to nothing.
     """
     if poses.is_3d:
         raise DLCLifterError(f"{poses.meta.source} already holds 3D poses.")
     src = poses.meta.source or "the poses"
-    mapping = resolve_keypoint_map(keypoint_map)
-    loose = map_keypoints(poses.keypoints, mapping, strict=False, source=src)
-    if not loose:
-        raise KeypointMappingError(
-            f"None of the {poses.n_keypoints} keypoints of {src} "
-            f"({', '.join(list(poses.keypoints)[:8])}{', ...' if poses.n_keypoints > 8 else ''})"
-            " maps onto the dlc-lifter mouse catalogue: dlc-lifter lifts top-view mice. If "
-            "these are mouse keypoints, give --keypoint-map map.yaml ('your_name: "
-            "catalogue_name'); 'dlc-lifter catalogue' lists the names.")
+    plan = plan_lift_keypoints(poses, keypoint_map, strict=strict)
     lifter = lifter or Lifter.load()
-    uv_cat, c_cat, mapped = catalogue_arrays(poses, mapping)
+    uv_cat, c_cat, mapped = catalogue_arrays(poses, plan)
     user_kp = list(mapped)
     cat_idx = catalogue_index(list(mapped.values()))
     t, n_ind = poses.n_frames, poses.n_individuals
+    arena_px = arena_pixels(poses, plan, lifter.pcutoff)
     if camera_choice is None:
         size = image_size or _image_size(poses, None, calibration)
         camera_choice = resolve_camera(
             uv_cat.reshape(-1, len(CATALOGUE), 2), c_cat.reshape(-1, len(CATALOGUE)), size,
             calibration=calibration, camera=camera, camera_height_mm=camera_height_mm,
             focal_px=focal_px, arena_size_mm=arena_size_mm, lifter=lifter,
-            pcutoff=lifter.pcutoff)
+            pcutoff=lifter.pcutoff, arena_px=arena_px)
     cam = camera_choice.camera
     extra_idx = [i for i in range(len(CATALOGUE)) if i not in set(cat_idx)] if impute_all else []
     out_idx = list(cat_idx) + extra_idx
@@ -793,6 +862,8 @@ def lift_poses(
         "imputed": imputed,
         "catalogue_names": [mapped.get(k, k) for k in names],
         "source_keypoints": list(poses.keypoints),
+        "keypoint_map": plan.as_dict(),
+        "arena_px": arena_px,
     })
     meta = PoseMetadata(source=m.source, source_format=m.source_format, scorer=m.scorer,
                         fps=m.fps, image_size=cam.image_size, frame=camera_choice.frame,
@@ -821,6 +892,8 @@ def lift_file(
     mode: str = "temporal",
     pcutoff: float = 0.6,
     depth: bool | None = None,
+    strict: bool = False,
+    formats: str | Sequence[str] = ("dlc",),
 ) -> Path:
     """Lift a 2D pose file (DLC, SLEAP, NWB) to 3D and write ``<stem>_lifted3d.h5``.
 
@@ -842,9 +915,9 @@ def lift_file(
     destfolder
         Output folder (default: beside the input).
     save_as_csv
-        Also write a ``.csv``.
+        Also write a ``.csv`` (adds ``csv`` to ``formats``).
     nwb
-        Also write ``<stem>_lifted3d.nwb`` (NWB + ndx-pose).
+        Also write ``<stem>_lifted3d.nwb`` (NWB + ndx-pose; adds ``nwb`` to ``formats``).
     overwrite
         Replace existing outputs.
     keypoint_map
@@ -866,33 +939,39 @@ def lift_file(
         cannot run (no or unreadable video, missing depth weights, undecodable frames)
         the lift falls back to the keypoints, and says so in the log and in the output's
         metadata (``depth_used``, ``depth_reason``).
+    strict
+        Raise for keypoint names that map to nothing instead of dropping them (with a
+        warning); the output's metadata records how every name was used
+        (``keypoint_map``).
+    formats
+        Output formats, any of ``dlc``, ``csv``, ``nwb``, ``slp``, ``points3d`` (see
+        :mod:`dlc_lifter.lift.outputs`); the meta pickle is always written.
 
     Returns
     -------
     Path
-        The 3D ``.h5`` written.
+        The 3D ``.h5`` written (without ``dlc`` in ``formats``: the first output written).
 
     Raises
     ------
     OutputExistsError
-        When the output exists and ``overwrite`` is false (checked before any work).
+        When an output exists and ``overwrite`` is false (checked before any work).
+    OutputFormatError
+        When some formats could not be written; every other one was.
     PoseFileError, KeypointMappingError, UnknownKeypointError, FrameCountError,
     CalibrationError, ModelLoadError
         For bad input, each naming the file and what to do.
     """
     from dlc_lifter._atomic import check_writable
-    from dlc_lifter.io import lifted_output_path, read_poses, write_dlc_3d, write_nwb_3d
-    from dlc_lifter.io.dlc import meta_pickle_path
+    from dlc_lifter.io import lifted_output_path, meta_pickle_path, read_poses
+    from dlc_lifter.lift.outputs import output_paths, parse_formats, write_outputs
 
     t0 = time.perf_counter()
     src = Path(poses_path)
     out = Path(lifted_output_path(src, destfolder))
-    targets = [out, meta_pickle_path(out)]
-    if save_as_csv:
-        targets.append(out.with_suffix(".csv"))
-    if nwb:
-        targets.append(out.with_suffix(".nwb"))
-    for target in targets:
+    fmts = parse_formats([*parse_formats(formats), *(["csv"] if save_as_csv else []),
+                          *(["nwb"] if nwb else [])])
+    for target in [*output_paths(out, fmts).values(), meta_pickle_path(out)]:
         check_writable(target, overwrite=overwrite)
     poses = read_poses(src)
     video_size = None
@@ -905,7 +984,7 @@ def lift_file(
     camera_kwargs = dict(calibration=calibration, camera=camera,
                          camera_height_mm=camera_height_mm, focal_px=focal_px,
                          arena_size_mm=arena_size_mm, keypoint_map=keypoint_map,
-                         image_size=size, impute_all=impute_all)
+                         image_size=size, impute_all=impute_all, strict=strict)
     want_depth = (model is None) if depth is None else bool(depth)
     reason = None
     if want_depth and video_size is not None:
@@ -933,13 +1012,12 @@ def lift_file(
             "camera_source": poses3d.meta.extra["camera_source"],
             "camera_estimate": poses3d.meta.extra["camera_estimate"],
             "depth_used": used, "depth_reason": reason,
+            "keypoint_map": poses3d.meta.extra["keypoint_map"],
+            "arena_px": poses3d.meta.extra["arena_px"],
             "lift_seconds": round(time.perf_counter() - t0, 3)}
-    if nwb:  # before the .h5, which is written last: its presence means "complete"
-        write_nwb_3d(poses3d, out.with_suffix(".nwb"), overwrite=overwrite,
-                     source_nwb=src if src.suffix.lower() == ".nwb" else None)
-    written = write_dlc_3d(poses3d, out, overwrite=overwrite, save_as_csv=save_as_csv,
-                           meta=meta)
+    written = write_outputs(poses3d, out, fmts, poses2d=poses, meta=meta, overwrite=overwrite,
+                            source_nwb=src if src.suffix.lower() == ".nwb" else None)
     logger.info("Lifted %s (%d frames, %d individuals, camera: %s) in %.1f s", src.name,
                 poses.n_frames, poses.n_individuals, poses3d.meta.extra["camera_source"],
                 time.perf_counter() - t0)
-    return Path(written)
+    return written.get("dlc", next(iter(written.values())))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -294,7 +294,8 @@ def lift_poses_with_depth(
     lifter: Any | None = None,
     depth_weights: str | Path | None = None,
     fused_weights: str | Path | None = None,
-    keypoint_map: str | Path | Mapping[str, str | None] | None = None,
+    keypoint_map: Any = None,
+    strict: bool = False,
     batch: int = 32,
     keep: Sequence[int] = (),
     **lift_kwargs: Any,
@@ -312,7 +313,7 @@ def lift_poses_with_depth(
         for the fallback, and its mode and likelihood cutoff are used for the fused lift.
     depth_weights, fused_weights
         Depth-network and fused-lifter weights (default: shipped).
-    keypoint_map
+    keypoint_map, strict
         As :func:`~dlc_lifter.lift.core.lift_poses`.
     batch
         Crops per depth-network pass.
@@ -336,13 +337,13 @@ def lift_poses_with_depth(
         Lifter,
         catalogue_arrays,
         lift_poses,
-        resolve_keypoint_map,
+        plan_lift_keypoints,
     )
     from dlc_lifter.nets.lifter import ModelLoadError
 
     t0 = time.perf_counter()
     lifter = lifter or Lifter.load()
-    mapping = resolve_keypoint_map(keypoint_map)
+    mapping = plan_lift_keypoints(poses, keypoint_map, strict=strict)
     info: dict[str, Any] = {"used": False, "video": str(video)}
     try:
         depth_model, fused = load_depth_models(depth_weights, fused_weights)

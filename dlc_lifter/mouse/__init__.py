@@ -9,12 +9,25 @@ from dlc_lifter.mouse.catalogue import (
     UnknownKeypointError,
     catalogue_index,
     load_mapping,
-    map_keypoints,
     resolve_name,
 )
+from dlc_lifter.mouse.keypoint_map import (
+    ARENA_LANDMARKS,
+    KeypointMap,
+    arena_landmark,
+    map_keypoints,
+    plan_keypoint_map,
+)
+from dlc_lifter.mouse.skeletons import KNOWN_SKELETONS, KnownSkeleton
 
 __all__ = [
     "ALIASES",
+    "ARENA_LANDMARKS",
+    "KNOWN_SKELETONS",
+    "KeypointMap",
+    "KnownSkeleton",
+    "arena_landmark",
+    "plan_keypoint_map",
     "CATALOGUE",
     "KEYPOINT_SETS",
     "LANDMARKS",

@@ -2,8 +2,9 @@
 
 Every 3D landmark the synthetic mouse exposes has one canonical name here. Users
 name their keypoints freely (DLC ``snout``, SuperAnimal ``nose``, DANNCE ``Snout``,
-SLEAP ``nose1``...); :func:`map_keypoints` resolves them through an alias table,
-a normalised-name match and an optional user YAML mapping.
+SLEAP ``nose1``...); :func:`resolve_name` resolves one name through an alias table and a
+normalised-name match; whole files (known skeletons, arena landmarks, conflicts, a user
+YAML mapping) are mapped by :mod:`dlc_lifter.mouse.keypoint_map`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import yaml
 
+from dlc_lifter.errors import DLCLifterError
+
 __all__ = [
     "ALIASES",
     "CATALOGUE",
@@ -24,9 +27,10 @@ __all__ = [
     "Landmark",
     "UnknownKeypointError",
     "catalogue_index",
+    "closest_names",
     "load_mapping",
-    "map_keypoints",
     "resolve_name",
+    "resolve_name_ranked",
 ]
 
 
@@ -156,24 +160,46 @@ ALIASES: dict[str, str] = {
 }
 
 
-class UnknownKeypointError(KeyError):
-    """A user keypoint name maps to no catalogue landmark."""
+class UnknownKeypointError(DLCLifterError, KeyError):
+    """User keypoint names that map to no catalogue landmark.
 
-    def __init__(self, name: str, source: str | None = None) -> None:
-        close = difflib.get_close_matches(_normalise(name), CATALOGUE, n=3, cutoff=0.4)
+    Attributes
+    ----------
+    names
+        Every such name.
+    suggestions
+        ``{name: closest catalogue names}``.
+    """
+
+    def __init__(self, names: str | Sequence[str], source: str | None = None) -> None:
+        names = [names] if isinstance(names, str) else list(names)
+        self.names = names
+        self.suggestions = {n: closest_names(n) for n in names}
         where = f" in {source}" if source else ""
-        hint = f" Closest catalogue names: {', '.join(close)}." if close else ""
+        listed = "; ".join(
+            f"'{n}'" + (f" (closest: {', '.join(c)})" if c else "")
+            for n, c in self.suggestions.items())
+        noun = "Keypoint" if len(names) == 1 else "Keypoints"
+        verb = "does" if len(names) == 1 else "do"
         msg = (
-            f"Keypoint '{name}'{where} does not map to the dlc-lifter mouse catalogue.{hint} "
-            "Give a mapping file (--keypoint-map map.yaml with lines like "
-            f"'{name}: nose') or drop the keypoint; 'dlc-lifter catalogue' lists all names."
-        )
+            f"{noun} {listed}{where} {verb} not map to the dlc-lifter mouse catalogue. "
+            "Give a mapping file (keypoint_map, a YAML file with lines like "
+            f"'{names[0]}: nose', or '{names[0]}: null' to drop it); "
+            "'dlc-lifter catalogue' lists all names.")
         super().__init__(msg)
-        self.name = name
-        self.suggestions = close
+
+    @property
+    def name(self) -> str:
+        """The first unmapped name."""
+        return self.names[0]
 
     def __str__(self) -> str:  # KeyError quotes its message otherwise
         return str(self.args[0])
+
+
+def closest_names(name: str, n: int = 3) -> list[str]:
+    """Up to ``n`` catalogue names that look like ``name``."""
+    return difflib.get_close_matches(_normalise(name), CATALOGUE, n=n, cutoff=0.4)
 
 
 _SIDE_PATTERNS = (
@@ -190,18 +216,15 @@ def _normalise(name: str) -> str:
     return s.strip("_")
 
 
-def _candidates(name: str) -> list[str]:
-    norm = _normalise(name)
-    out = [name.lower()]
-    for base in dict.fromkeys([norm, re.sub(r"_?\d+$", "", norm)]):  # nose1 -> nose
-        out += [base, base.replace("_", "")]
-        for pattern, template in _SIDE_PATTERNS:
-            m = pattern.match(base)
-            if m:
-                groups = [g for g in m.groups() if g not in ("l", "left", "r", "right")]
-                stem = groups[0].strip("_") if groups else ""
-                if stem:
-                    out.append(template.format(stem))
+def _candidates_of(raw: str, base: str) -> list[str]:
+    out = [raw.lower(), base, base.replace("_", "")]
+    for pattern, template in _SIDE_PATTERNS:
+        m = pattern.match(base)
+        if m:
+            groups = [g for g in m.groups() if g not in ("l", "left", "r", "right")]
+            stem = groups[0].strip("_") if groups else ""
+            if stem:
+                out.append(template.format(stem))
     return out
 
 
@@ -225,69 +248,30 @@ def resolve_name(name: str, mapping: Mapping[str, str] | None = None) -> str | N
         if target not in _INDEX:
             raise UnknownKeypointError(target, "the keypoint mapping")
         return target
-    for cand in _candidates(name):
-        if cand in _INDEX:
-            return cand
-        alias = ALIASES.get(cand)
-        if alias is not None:
-            return alias
-    return None
+    return resolve_name_ranked(name)[0]
 
 
-def map_keypoints(
-    names: Sequence[str],
-    mapping: Mapping[str, str] | None = None,
-    *,
-    strict: bool = True,
-    source: str | None = None,
-) -> dict[str, str]:
-    """Map user keypoint names onto canonical catalogue names.
-
-    Parameters
-    ----------
-    names
-        User keypoint names (DLC bodyparts, SLEAP nodes, NWB series names).
-    mapping
-        Optional user overrides ``{user_name: canonical_name}``; map a name to
-        ``null``/``None`` in the YAML to drop it.
-    strict
-        Raise :class:`UnknownKeypointError` for the first unmapped name; otherwise
-        unmapped names are left out of the result.
-    source
-        File the names come from, named in errors.
+def resolve_name_ranked(name: str) -> tuple[str | None, int]:
+    """The canonical name for ``name`` and how specific the match is.
 
     Returns
     -------
-    dict
-        ``{user_name: canonical_name}`` for every mapped name, in input order.
-
-    Raises
-    ------
-    UnknownKeypointError
-        When ``strict`` and a name maps to nothing.
-    ValueError
-        When two user names map to the same canonical landmark.
+    canonical, rank
+        ``rank`` 1 when the whole name (normalised) is a catalogue name or an alias, 2 when
+        only the name without its trailing number is (``Spine_1`` -> ``spine``); the
+        canonical name is ``None`` (rank 3) when nothing matches.
     """
-    out: dict[str, str] = {}
-    seen: dict[str, str] = {}
-    for name in names:
-        if mapping is not None and name in mapping and mapping[name] is None:
-            continue
-        canon = resolve_name(name, mapping)
-        if canon is None:
-            if strict:
-                raise UnknownKeypointError(name, source)
-            continue
-        if canon in seen:
-            where = f" in {source}" if source else ""
-            raise ValueError(
-                f"Keypoints '{seen[canon]}' and '{name}'{where} both map to catalogue "
-                f"landmark '{canon}'. Give a mapping file that maps one of them elsewhere "
-                "or to null."
-            )
-        seen[canon] = name
-        out[name] = canon
-    return out
+    norm = _normalise(name)
+    for rank, base in ((1, norm), (2, re.sub(r"_?\d+$", "", norm))):
+        if rank == 2 and base == norm:
+            break
+        for cand in _candidates_of(name if rank == 1 else base, base):
+            if cand in _INDEX:
+                return cand, rank
+            alias = ALIASES.get(cand)
+            if alias is not None:
+                return alias, rank
+    return None, 3
 
 
 def catalogue_index(names: Sequence[str]) -> list[int]:

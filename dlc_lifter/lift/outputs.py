@@ -1,0 +1,180 @@
+"""Write a lift's 3D in every format asked for; one failing format never costs the others.
+
+Formats (``formats=`` of :func:`~dlc_lifter.lift.lift_file`, ``--format`` of the CLI):
+
+=========== ============================== ==============================================
+format      file                           read by
+=========== ============================== ==============================================
+``dlc``     ``<stem>_lifted3d.h5``         pandas, DeepLabCut / DLC2Kinematics, movement
+``csv``     ``<stem>_lifted3d.csv``        the same table as csv
+``nwb``     ``<stem>_lifted3d.nwb``        pynwb + ndx-pose
+``slp``     ``<stem>_lifted3d.slp``        sleap-io (3D on the instance groups)
+``points3d`` ``<stem>_lifted3d.points3d.h5`` sleap-anipose's ``points3d.h5`` layout
+=========== ============================== ==============================================
+
+``<stem>_lifted3d_meta.pickle`` (units, frame, camera, model, keypoint map...) is always
+written. The ``.h5`` goes last, so its presence means every other output is complete.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlc_lifter.errors import DLCLifterError, OutputExistsError, OutputFormatError
+from dlc_lifter.poses import Poses
+
+__all__ = ["OUTPUT_FORMATS", "output_paths", "parse_formats", "write_outputs"]
+
+logger = logging.getLogger(__name__)
+
+#: Output formats, in the order they are written (the DLC ``.h5`` last).
+OUTPUT_FORMATS = ("csv", "nwb", "slp", "points3d", "dlc")
+
+
+def parse_formats(formats: str | Iterable[str]) -> tuple[str, ...]:
+    """Validate format names (``"dlc,nwb"`` or ``["dlc", "nwb"]``), in writing order.
+
+    Raises
+    ------
+    DLCLifterError
+        For an unknown or empty format list.
+    """
+    names = formats.split(",") if isinstance(formats, str) else list(formats)
+    names = [n.strip().lower() for n in names if n.strip()]
+    bad = [n for n in names if n not in OUTPUT_FORMATS]
+    if bad or not names:
+        raise DLCLifterError(
+            f"Unknown output format(s) {', '.join(bad) or '(none given)'}: choose from "
+            f"{', '.join(sorted(OUTPUT_FORMATS))}, several separated by commas.")
+    return tuple(f for f in OUTPUT_FORMATS if f in names)
+
+
+def output_paths(output: str | Path, formats: Iterable[str]) -> dict[str, Path]:
+    """``{format: path}`` beside the DLC ``.h5`` path ``output`` (``<stem>_lifted3d.h5``)."""
+    out = Path(output)
+    every = {"dlc": out, "csv": out.with_suffix(".csv"), "nwb": out.with_suffix(".nwb"),
+             "slp": out.with_suffix(".slp"), "points3d": out.with_suffix(".points3d.h5")}
+    return {f: every[f] for f in formats}
+
+
+def _poses2d_like(poses2d: Poses, poses3d: Poses) -> Poses:
+    """The 2D poses laid out on the 3D output's keypoints (NaN for imputed-only ones)."""
+    kps = list(poses2d.keypoints)
+    coords = np.full((*poses3d.coords.shape[:3], 2), np.nan)
+    conf = np.full(poses3d.coords.shape[:3], np.nan)
+    for j, name in enumerate(poses3d.keypoints):
+        if name in kps:
+            coords[:, :, j] = poses2d.coords[:, :, kps.index(name)]
+            conf[:, :, j] = poses2d.confidence[:, :, kps.index(name)]
+    return Poses(coords=coords, confidence=conf, keypoints=list(poses3d.keypoints),
+                 individuals=list(poses3d.individuals),
+                 frame_indices=poses3d.frame_indices, meta=poses2d.meta)
+
+
+def _slp_camera(poses3d: Poses) -> dict[str, Any] | None:
+    cam = poses3d.meta.extra.get("camera")
+    if not cam:
+        return None
+    from dlc_lifter.camera import _rotation_to_rodrigues
+
+    return {"matrix": cam["K"], "dist": cam["dist"],
+            "rvec": [float(v) for v in _rotation_to_rodrigues(np.asarray(cam["R"]))],
+            "tvec": [float(v) for v in np.asarray(cam["t"]).ravel()],
+            "size": tuple(cam["image_size"]), "name": cam.get("name") or "camera0"}
+
+
+def _write_one(fmt: str, path: Path, poses3d: Poses, poses2d: Poses | None, *,
+               overwrite: bool, source_nwb: Path | None) -> Path:
+    from dlc_lifter.io import write_nwb_3d, write_points3d, write_slp_3d
+
+    if fmt == "nwb":
+        return write_nwb_3d(poses3d, path, overwrite=overwrite, source_nwb=source_nwb)
+    if fmt == "slp":
+        return write_slp_3d(poses3d, path, overwrite=overwrite, camera=_slp_camera(poses3d),
+                            poses2d=None if poses2d is None else _poses2d_like(poses2d, poses3d))
+    if fmt == "points3d":
+        return write_points3d(poses3d, path, overwrite=overwrite)
+    raise ValueError(fmt)
+
+
+def write_outputs(
+    poses3d: Poses,
+    output: str | Path,
+    formats: Iterable[str],
+    *,
+    poses2d: Poses | None = None,
+    meta: dict[str, Any] | None = None,
+    overwrite: bool = False,
+    source_nwb: str | Path | None = None,
+) -> dict[str, Path]:
+    """Write ``poses3d`` in every format of ``formats`` beside ``output``.
+
+    Parameters
+    ----------
+    poses3d
+        The lifted 3D poses (mm).
+    output
+        The DLC ``.h5`` path (``<stem>_lifted3d.h5``); the other files go beside it.
+    formats
+        Names from :data:`OUTPUT_FORMATS`.
+    poses2d
+        The 2D poses that were lifted (the ``.slp`` keeps them as the camera's 2D).
+    meta
+        Extra entries for the meta pickle.
+    overwrite
+        Replace existing outputs.
+    source_nwb
+        The NWB file the 2D came from (its session metadata goes into the NWB output).
+
+    Returns
+    -------
+    dict
+        ``{format: path}`` written (``meta`` for the meta pickle).
+
+    Raises
+    ------
+    OutputFormatError
+        After writing every format it could, when some failed (each is logged).
+    """
+    from dlc_lifter.io import meta_pickle_path, write_dlc_3d, write_meta_pickle
+
+    fmts = parse_formats(formats)
+    paths = output_paths(output, fmts)
+    meta = {**(meta or {}), "formats": list(fmts)}
+    written: dict[str, Path] = {}
+    failed: dict[str, str] = {}
+    for fmt in (f for f in fmts if f in ("nwb", "slp", "points3d")):
+        try:
+            written[fmt] = _write_one(fmt, paths[fmt], poses3d, poses2d, overwrite=overwrite,
+                                      source_nwb=None if source_nwb is None else Path(source_nwb))
+        except OutputExistsError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one format never costs the others
+            failed[fmt] = f"{type(exc).__name__}: {exc}"
+            logger.error("Could not write the %s output %s: %s", fmt, paths[fmt],
+                         failed[fmt])
+    meta["formats_failed"] = dict(failed)
+    pickle_path = meta_pickle_path(output)
+    if "dlc" in fmts or "csv" in fmts:
+        target = paths.get("dlc", Path(output).with_suffix(".csv"))
+        write_dlc_3d(poses3d, target, overwrite=overwrite, save_as_csv="csv" in fmts
+                     and "dlc" in fmts, meta=meta)
+        if "csv" in fmts:
+            written["csv"] = paths["csv"]
+        if "dlc" in fmts:
+            written["dlc"] = paths["dlc"]
+    else:
+        write_meta_pickle(poses3d, pickle_path, overwrite=overwrite, meta=meta)
+    written["meta"] = pickle_path
+    if failed:
+        raise OutputFormatError(
+            f"{poses3d.meta.source}: could not write "
+            + "; ".join(f"{f} ({m})" for f, m in failed.items())
+            + f". Written: {', '.join(str(p) for p in written.values())}.",
+            written=written, failed=failed)
+    return written

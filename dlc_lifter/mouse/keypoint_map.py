@@ -1,0 +1,283 @@
+"""Map a pose file's keypoint names onto the landmark catalogue, the way a user expects.
+
+:func:`plan_keypoint_map` decides, for every keypoint name of a file, one of:
+
+- a catalogue landmark (``mapped``): from the user's map, else from the known skeleton the
+  file's names match (:mod:`dlc_lifter.mouse.skeletons`), else from the alias table and
+  normalised names (:func:`~dlc_lifter.mouse.catalogue.resolve_name_ranked`);
+- an arena landmark (``arena``): corners and centre of the arena (``tl``, ``top_left``,
+  ``corner1``, ...), which are not lifted but kept for the scale;
+- dropped (``dropped``, with the reason): names that map to nothing, names the user maps to
+  ``null``, and the less specific of two names that claim one landmark.
+
+Nothing here raises for an unknown name unless ``strict``; the caller logs
+:attr:`KeypointMap.warnings` and checks :meth:`KeypointMap.require_liftable`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dlc_lifter.errors import KeypointMappingError
+from dlc_lifter.mouse.catalogue import (
+    CATALOGUE,
+    LANDMARKS,
+    UnknownKeypointError,
+    closest_names,
+    resolve_name_ranked,
+)
+from dlc_lifter.mouse.skeletons import compact, match_skeleton
+
+__all__ = ["ARENA_LANDMARKS", "KeypointMap", "arena_landmark", "map_keypoints",
+           "plan_keypoint_map"]
+
+#: Arena landmarks a pose file may track.
+ARENA_LANDMARKS = ("top_left", "top_right", "bottom_left", "bottom_right", "centre")
+
+_CORNER_WORDS = {
+    "tl": "top_left", "topleft": "top_left", "upperleft": "top_left", "ul": "top_left",
+    "tr": "top_right", "topright": "top_right", "upperright": "top_right", "ur": "top_right",
+    "bl": "bottom_left", "bottomleft": "bottom_left", "lowerleft": "bottom_left",
+    "ll": "bottom_left",
+    "br": "bottom_right", "bottomright": "bottom_right", "lowerright": "bottom_right",
+    "lr": "bottom_right",
+}
+_CORNER_NUMBERED = re.compile(r"^(?:arena)?corner(\d)$")
+_CENTRE_WORDS = ("centre", "center", "middle")
+_TAIL_CHAIN = ("tail_base", "tail1", "tail2", "tail3", "tail4", "tail5", "tail_end")
+_REGION = {lm.name: lm.region for lm in LANDMARKS}
+
+
+def arena_landmark(name: str, *, corners_present: bool = False) -> str | None:
+    """The arena landmark a keypoint name denotes, or ``None``.
+
+    Parameters
+    ----------
+    name
+        A keypoint name (``tl``, ``top_left``, ``arena_corner2``, ``arena_centre``...).
+    corners_present
+        The file tracks arena corners, so a bare ``centre``/``center`` is the arena's.
+
+    Returns
+    -------
+    str or None
+        One of :data:`ARENA_LANDMARKS`; numbered corners go clockwise from ``top_left``.
+    """
+    key = compact(name)
+    stripped = key[len("arena"):] if key.startswith("arena") and len(key) > 5 else key
+    for k in dict.fromkeys([key, stripped, stripped.removeprefix("corner")]):
+        if k in _CORNER_WORDS:
+            return _CORNER_WORDS[k]
+    m = _CORNER_NUMBERED.match(key)
+    if m and 1 <= int(m.group(1)) <= 4:
+        return ("top_left", "top_right", "bottom_right", "bottom_left")[int(m.group(1)) - 1]
+    if stripped in _CENTRE_WORDS and (key != stripped or corners_present):
+        return "centre"
+    return None
+
+
+@dataclass(frozen=True)
+class KeypointMap:
+    """How each keypoint name of a file is used.
+
+    Attributes
+    ----------
+    mapped
+        ``{file name: catalogue landmark}``, in the file's order: the keypoints lifted.
+    arena
+        ``{file name: arena landmark}``: tracked, not lifted.
+    dropped
+        ``{file name: reason}``: not used.
+    skeleton
+        The known skeleton the names were matched to, or ``None``.
+    warnings
+        One line per decision a user should hear about.
+    names
+        Every name of the file, in its order.
+    """
+
+    mapped: dict[str, str]
+    arena: dict[str, str] = field(default_factory=dict)
+    dropped: dict[str, str] = field(default_factory=dict)
+    skeleton: str | None = None
+    warnings: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict for output metadata."""
+        return {"mapped": dict(self.mapped), "arena": dict(self.arena),
+                "dropped": dict(self.dropped), "skeleton": self.skeleton}
+
+    def require_liftable(self, source: str | None = None) -> None:
+        """Raise unless the mapped keypoints span the body (two of head, body, tail).
+
+        Raises
+        ------
+        KeypointMappingError
+            Listing every name and what became of it.
+        """
+        regions = {_REGION[c] for c in self.mapped.values()} & {"head", "body", "tail"}
+        if len(regions) >= 2:
+            return
+        where = f" of {source}" if source else ""
+        names = list(self.names)
+        found = (f"only {', '.join(f'{k} -> {v}' for k, v in self.mapped.items())} map"
+                 if self.mapped else "none maps")
+        raise KeypointMappingError(
+            f"Of the {len(names)} keypoints{where} ({', '.join(names[:15])}"
+            f"{', ...' if len(names) > 15 else ''}), {found} onto the dlc-lifter mouse "
+            "catalogue; lifting needs keypoints on two of head, body and tail (e.g. nose and "
+            "tail base). dlc-lifter lifts top-view mice; if these are mouse keypoints, give "
+            "a keypoint map ('your_name: catalogue_name'); 'dlc-lifter catalogue' lists "
+            "the names.")
+
+
+def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
+             arena: dict[str, str], dropped: dict[str, str]
+             ) -> tuple[dict[str, tuple[str, int]], list[str], str | None]:
+    """``{name: (landmark, rank)}`` of names that resolve, the unresolved, the skeleton."""
+    rest = [n for n in names if n not in arena and n not in dropped]
+    skel = match_skeleton(rest)
+    table = skel.lookup() if skel else {}
+    claims: dict[str, tuple[str, int]] = {}
+    unknown: list[str] = []
+    for name in rest:
+        if mapping is not None and name in mapping:
+            claims[name] = (str(mapping[name]), 0)
+            continue
+        kind, target = table.get(compact(name), (None, None))
+        if kind == "mouse" and target is None:
+            dropped[name] = f"no catalogue landmark for '{name}' of the {skel.name} skeleton"
+            continue
+        if kind == "mouse":
+            claims[name] = (str(target), 1)
+            continue
+        canon, rank = resolve_name_ranked(name)
+        if canon is None:
+            unknown.append(name)
+        else:
+            claims[name] = (canon, rank)
+    return claims, unknown, skel.name if skel else None
+
+
+def _settle_conflicts(names: Sequence[str], claims: dict[str, tuple[str, int]],
+                      dropped: dict[str, str], notes: list[str]) -> dict[str, str]:
+    """One name per landmark: the most specific claim wins (then the first in the file)."""
+    order = {n: i for i, n in enumerate(names)}
+    winners: dict[str, str] = {}
+    for name in sorted(claims, key=lambda n: (claims[n][1], order[n])):
+        canon = claims[name][0]
+        if canon not in winners:
+            winners[canon] = name
+            continue
+        moved = None
+        if canon in _TAIL_CHAIN and re.search(r"\d$", name):
+            moved = next((t for t in _TAIL_CHAIN[_TAIL_CHAIN.index(canon) + 1:-1]
+                          if t not in winners and t not in {c for c, _ in claims.values()}),
+                         None)
+        if moved is not None:
+            winners[moved] = name
+            notes.append(f"'{name}' and '{winners[canon]}' both name '{canon}'; "
+                         f"'{name}' is lifted as '{moved}', the next tail point.")
+        else:
+            dropped[name] = f"'{winners[canon]}' already names '{canon}'"
+            notes.append(f"'{name}' and '{winners[canon]}' both name '{canon}'; "
+                         f"'{winners[canon]}' is the more specific, '{name}' is dropped.")
+    by_name = {n: c for c, n in winners.items()}
+    return {n: by_name[n] for n in names if n in by_name}
+
+
+def plan_keypoint_map(
+    names: Sequence[str],
+    mapping: Mapping[str, str | None] | None = None,
+    *,
+    strict: bool = False,
+    source: str | None = None,
+) -> KeypointMap:
+    """Decide how every keypoint name of a file is used.
+
+    Parameters
+    ----------
+    names
+        The file's keypoint names (DLC bodyparts, SLEAP nodes, NWB series names).
+    mapping
+        User overrides ``{name: catalogue landmark}``; ``None`` as a value drops the name.
+    strict
+        Raise for names that map to nothing instead of dropping them.
+    source
+        The file the names come from, named in messages.
+
+    Returns
+    -------
+    KeypointMap
+
+    Raises
+    ------
+    UnknownKeypointError
+        With ``strict``, listing every name that maps to nothing; always for a user map
+        whose target is not a catalogue landmark.
+
+    Examples
+    --------
+    >>> plan = plan_keypoint_map(["tl", "tr", "bl", "br", "centre", "nose", "bodycentre",
+    ...                           "tailbase"])
+    >>> plan.mapped, plan.arena["tl"]
+    ({'nose': 'nose', 'bodycentre': 'mouse_center', 'tailbase': 'tail_base'}, 'top_left')
+    """
+    if mapping is not None:
+        bad = [v for v in mapping.values() if v is not None and v not in CATALOGUE]
+        if bad:
+            raise UnknownKeypointError(bad, "the keypoint map")
+    dropped: dict[str, str] = {n: "mapped to null by the keypoint map" for n in names
+                               if mapping is not None and n in mapping and mapping[n] is None}
+    user = set(mapping or ())
+    corners = {n: a for n in names if n not in user
+               and (a := arena_landmark(n)) is not None and a != "centre"}
+    arena = {n: a for n in names if n not in user
+             and (a := arena_landmark(n, corners_present=len(corners) >= 3)) is not None}
+    claims, unknown, skeleton = _resolve(names, mapping, arena, dropped)
+    if unknown and strict:
+        raise UnknownKeypointError(unknown, source)
+    notes: list[str] = []
+    where = f"{source}: " if source else ""
+    if unknown:
+        dropped.update({n: "maps to no catalogue landmark" for n in unknown})
+        listed = "; ".join(f"'{n}'" + (f" (closest: {', '.join(c)})" if (c := closest_names(n))
+                                       else "") for n in unknown)
+        notes.append(f"{where}not lifted, no catalogue landmark: {listed}. Give a keypoint "
+                     "map to use them.")
+    mapped = _settle_conflicts(names, claims, dropped, notes)
+    if arena:
+        notes.insert(0, f"{where}arena landmarks, not lifted: "
+                     + ", ".join(f"{n} ({a})" for n, a in arena.items()) + ".")
+    return KeypointMap(mapped=mapped, arena=arena, dropped=dropped, skeleton=skeleton,
+                       warnings=tuple(n if n.startswith(where) else where + n for n in notes),
+                       names=tuple(names))
+
+
+def map_keypoints(
+    names: Sequence[str],
+    mapping: Mapping[str, str | None] | None = None,
+    *,
+    strict: bool = True,
+    source: str | None = None,
+) -> dict[str, str]:
+    """``{name: catalogue landmark}`` of the names that are lifted (see :func:`plan_keypoint_map`).
+
+    Parameters
+    ----------
+    names, mapping, source
+        As :func:`plan_keypoint_map`.
+    strict
+        Raise :class:`~dlc_lifter.mouse.catalogue.UnknownKeypointError` listing every name
+        that maps to nothing (arena landmarks are not errors); otherwise leave them out.
+
+    Returns
+    -------
+    dict
+        In the input order.
+    """
+    return plan_keypoint_map(names, mapping, strict=strict, source=source).mapped
