@@ -242,3 +242,33 @@ def test_real_sleap_flies_give_one_clear_error(tmp_path: Path) -> None:
         lift_file(REAL / "sleap-clip" / "clip.predictions.slp", destfolder=tmp_path)
     assert not list(tmp_path.iterdir())
     assert isinstance(KeypointMappingError("x"), DLCLifterError)
+
+
+def test_frames_that_are_not_consecutive_are_not_lifted_as_a_video(tmp_path: Path) -> None:
+    from dlc_lifter.io import meta_pickle_path
+    from dlc_lifter.lift import lift_file
+    from dlc_lifter.lift.core import frame_runs
+
+    assert frame_runs([4, 5, 6, 9, 20, 21]) == [(0, 3), (3, 4), (4, 6)]
+    assert frame_runs([0, 1, 2], labelled=True) == [(0, 1), (1, 2), (2, 3)]
+    _, truth, poses = _scene(60)
+    rows = np.r_[0:20, 25, 40:60]
+    gappy = Poses(coords=poses.coords[rows], confidence=poses.confidence[rows],
+                  keypoints=poses.keypoints, frame_indices=rows, meta=poses.meta)
+    whole = lift_file(_write_h5(poses, tmp_path / "whole"), camera_height_mm=600.0,
+                      focal_px=640.0, depth=False)
+    out = lift_file(_write_h5(gappy, tmp_path / "gappy"), camera_height_mm=600.0,
+                    focal_px=640.0, depth=False)
+    mode = pd.read_pickle(meta_pickle_path(out))["data"]["lift_mode"]
+    assert mode["runs"] == 3 and mode["frames_alone"] == 1
+    a, b = pd.read_hdf(whole), pd.read_hdf(out)
+    assert list(b.index) == rows.tolist()
+    # each run is lifted as its own clip: no frame borrows from frames that are not there
+    alone = lift_file(_write_h5(Poses(coords=poses.coords[40:60],
+                                      confidence=poses.confidence[40:60],
+                                      keypoints=poses.keypoints,
+                                      frame_indices=np.arange(40, 60), meta=poses.meta),
+                                tmp_path / "run"), camera_height_mm=600.0, focal_px=640.0,
+                      depth=False)
+    assert np.allclose(b.loc[40:59].to_numpy(), pd.read_hdf(alone).to_numpy(), atol=1e-6)
+    assert not np.allclose(a.loc[40:59].to_numpy(), b.loc[40:59].to_numpy(), atol=1e-3)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -51,6 +52,7 @@ __all__ = [
     "Lifter",
     "catalogue_arrays",
     "default_model_path",
+    "frame_runs",
     "arena_pixels",
     "lift_file",
     "lift_poses",
@@ -756,6 +758,87 @@ def resolve_keypoint_map(
         raise DLCLifterError(str(exc)) from None
 
 
+def frame_runs(frame_indices: Sequence[int] | np.ndarray, *, labelled: bool = False
+               ) -> list[tuple[int, int]]:
+    """Rows ``[a, b)`` of consecutive frame indices (each row alone when ``labelled``).
+
+    Parameters
+    ----------
+    frame_indices
+        ``(T,)`` frame numbers of the pose rows.
+    labelled
+        The rows are labelled images (DLC ``CollectedData``), never a video.
+
+    Returns
+    -------
+    list of (int, int)
+        Row ranges, in order, covering every row once.
+
+    Examples
+    --------
+    >>> frame_runs([0, 1, 2, 7, 9, 10])
+    [(0, 3), (3, 4), (4, 6)]
+    """
+    fi = np.asarray(frame_indices, dtype=np.int64)
+    if labelled:
+        return [(r, r + 1) for r in range(len(fi))]
+    cuts = [0, *(np.flatnonzero(np.diff(fi) != 1) + 1).tolist(), len(fi)]
+    return [(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
+
+
+#: Median motion between consecutive rows (body sizes) above which rows are not a video...
+MAX_CONTINUOUS_JUMP = 0.1
+#: ... when also faster than this (body sizes per second; real sessions: about 1).
+MAX_CONTINUOUS_SPEED = 4.0
+
+
+def motion_between_rows(uv_cat: np.ndarray, conf_cat: np.ndarray, pcutoff: float) -> float:
+    """Median motion of the tracked keypoints from one row to the next, in body lengths.
+
+    Parameters
+    ----------
+    uv_cat, conf_cat
+        ``(T, N, K, 2)`` pixels and ``(T, N, K)`` likelihoods, catalogue order.
+    pcutoff
+        Keypoints below this likelihood are not used.
+
+    Returns
+    -------
+    float
+        Median over rows (and individuals) of the median keypoint displacement, divided
+        by the median 2D size of the body (the diagonal of its keypoints' bounding box);
+        0 when it cannot be measured. A filmed animal moves a small fraction of its size
+        from one frame to the next; frames sampled from a recording (labelled frames)
+        jump by a large fraction of it.
+    """
+    ok = np.isfinite(uv_cat).all(-1) & (np.nan_to_num(conf_cat) >= pcutoff)
+    uv = np.where(ok[..., None], uv_cat, np.nan)
+    if uv.shape[0] < 3:
+        return 0.0
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        step = np.nanmedian(np.linalg.norm(np.diff(uv, axis=0), axis=-1), axis=-1)
+        lo, hi = np.nanmin(uv, axis=2), np.nanmax(uv, axis=2)
+        spread = np.nanmedian(np.linalg.norm(hi - lo, axis=-1))
+        jump = np.nanmedian(step)
+    if not (np.isfinite(jump) and np.isfinite(spread) and spread > 0):
+        return 0.0
+    return float(jump / spread)
+
+
+def _describe_runs(runs: list[tuple[int, int]], mode: str) -> dict[str, Any]:
+    alone = sum(b - a == 1 for a, b in runs)
+    n = sum(b - a for a, b in runs)
+    if len(runs) == 1 and alone == 0:
+        summary = f"{mode} network over {n} consecutive frames"
+    elif alone == n:
+        summary = f"frames not consecutive: each of the {n} frames lifted alone (frame network)"
+    else:
+        summary = (f"{len(runs)} runs of consecutive frames, each lifted alone ({mode} "
+                   f"network); {alone} frames alone with the frame network")
+    return {"requested": mode, "runs": len(runs), "frames_alone": alone, "summary": summary}
+
+
 def lift_poses(
     poses: Poses,
     *,
@@ -771,8 +854,14 @@ def lift_poses(
     impute_all: bool = True,
     mode: str | None = None,
     strict: bool = False,
+    cues: np.ndarray | None = None,
 ) -> Poses:
     """Lift 2D :class:`~dlc_lifter.poses.Poses` (every individual) to 3D poses in mm.
+
+    Frames that are not consecutive are not lifted as a video: each run of consecutive
+    frame indices is lifted on its own, and frames alone (labelled data such as DLC's
+    ``CollectedData``, or isolated frames) with the per-frame network
+    (:func:`frame_runs`); ``meta.extra["lift_mode"]`` records what was used.
 
     Parameters
     ----------
@@ -795,10 +884,12 @@ def lift_poses(
         Also output the catalogue keypoints the file does not track (imputed, likelihood
         0, flagged in ``meta.extra["imputed"]``).
     mode
-        Network mode (default the lifter's).
+        Network mode (default the lifter's) for runs of consecutive frames.
     strict
         Raise for keypoint names that map to nothing instead of dropping them.
-
+    cues
+        ``(T, N, len(CATALOGUE), C)`` per-keypoint cue channels for a lifter trained with
+        them (the depth path's cues, :mod:`dlc_lifter.lift.depth_path`).
     Returns
     -------
     Poses
@@ -838,13 +929,31 @@ def lift_poses(
     coords = np.full((t, n_ind, len(out_idx), 3), np.nan)
     conf = np.full((t, n_ind, len(out_idx)), np.nan)
     imputed = np.zeros((t, n_ind, len(out_idx)), bool)
+    runs = frame_runs(poses.frame_indices, labelled="image_paths" in poses.meta.extra)
+    jump = motion_between_rows(uv_cat, c_cat, lifter.pcutoff)
+    speed = jump * poses.meta.fps if poses.meta.fps else math.inf
+    if len(runs) < t and jump > MAX_CONTINUOUS_JUMP and speed > MAX_CONTINUOUS_SPEED:
+        logger.warning("%s: between consecutive rows the animal moves %.2f of its size "
+                       "(median%s): these rows are not a continuous video, so each frame is "
+                       "lifted alone.", src, jump,
+                       f", {speed:.0f} sizes/s at {poses.meta.fps:g} fps"
+                       if math.isfinite(speed) else "")
+        runs = [(r, r + 1) for r in range(t)]
+    want = mode or lifter.mode
+    lift_mode = {**_describe_runs(runs, want), "median_jump_body_lengths": round(jump, 3)}
+    if lift_mode["frames_alone"]:
+        logger.info("%s: %s", src, lift_mode["summary"])
     for i in range(n_ind):
         if not np.isfinite(uv_cat[:, i]).any():
             logger.info("%s: individual %s is never tracked; its 3D is all missing.", src,
                         poses.individuals[i])
             continue
-        pts, imp, _ = lifter.model.predict(uv_cat[:, i], c_cat[:, i], cam,
-                                           mode=mode or lifter.mode, pcutoff=lifter.pcutoff)
+        pts = np.full((t, len(CATALOGUE), 3), np.nan)
+        imp = np.zeros((t, len(CATALOGUE)), bool)
+        for a, b in runs:
+            pts[a:b], imp[a:b], _ = lifter.model.predict(
+                uv_cat[a:b, i], c_cat[a:b, i], cam, mode=want if b - a > 1 else "frame",
+                pcutoff=lifter.pcutoff, extra=None if cues is None else cues[a:b, i])
         coords[:, i] = pts[:, out_idx]
         imputed[:, i] = imp[:, out_idx]
         c_user = c_cat[:, i][:, cat_idx]
@@ -864,6 +973,7 @@ def lift_poses(
         "source_keypoints": list(poses.keypoints),
         "keypoint_map": plan.as_dict(),
         "arena_px": arena_px,
+        "lift_mode": lift_mode,
     })
     meta = PoseMetadata(source=m.source, source_format=m.source_format, scorer=m.scorer,
                         fps=m.fps, image_size=cam.image_size, frame=camera_choice.frame,
@@ -1014,6 +1124,7 @@ def lift_file(
             "depth_used": used, "depth_reason": reason,
             "keypoint_map": poses3d.meta.extra["keypoint_map"],
             "arena_px": poses3d.meta.extra["arena_px"],
+            "lift_mode": poses3d.meta.extra["lift_mode"],
             "lift_seconds": round(time.perf_counter() - t0, 3)}
     written = write_outputs(poses3d, out, fmts, poses2d=poses, meta=meta, overwrite=overwrite,
                             source_nwb=src if src.suffix.lower() == ".nwb" else None)

@@ -256,37 +256,6 @@ def video_depth_cues(
                       kept=kept)
 
 
-class _CueModel:
-    """A fused :class:`~dlc_lifter.nets.lifter.LiftingModel` that knows each animal's cues.
-
-    :func:`~dlc_lifter.lift.core.lift_poses` calls ``model.predict(uv_cat[:, i], ...)`` per
-    individual; the cues of that individual are found by its (catalogue-ordered) keypoints,
-    which identify it (two individuals with identical tracks have identical cues).
-    """
-
-    def __init__(self, fused: Any, uv_cat: np.ndarray, cues: np.ndarray) -> None:
-        self._fused = fused
-        self._uv = uv_cat
-        self._cues = cues
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._fused, name)
-
-    def predict(self, uv: np.ndarray, conf: np.ndarray, camera: Any, *, mode: str = "temporal",
-                pcutoff: float = 0.6, extra: np.ndarray | None = None
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """As :meth:`LiftingModel.predict`, with this individual's cues as ``extra``."""
-        if extra is None:
-            for i in range(self._uv.shape[1]):
-                if np.array_equal(self._uv[:, i], uv, equal_nan=True):
-                    extra = self._cues[:, i]
-                    break
-            else:
-                logger.warning("No depth cues match an individual; it is lifted with the "
-                               "fused model without cues.")
-        return self._fused.predict(uv, conf, camera, mode=mode, pcutoff=pcutoff, extra=extra)
-
-
 def lift_poses_with_depth(
     poses: Poses,
     video: str | Path,
@@ -358,9 +327,9 @@ def lift_poses_with_depth(
         out.meta.extra["depth"] = info
         return out
     t1 = time.perf_counter()
-    fused_lifter = Lifter(_CueModel(fused, uv_cat, vd.cues), mode=lifter.mode,
-                          pcutoff=lifter.pcutoff)
-    out = lift_poses(poses, lifter=fused_lifter, keypoint_map=mapping, **lift_kwargs)
+    fused_lifter = Lifter(fused, mode=lifter.mode, pcutoff=lifter.pcutoff)
+    out = lift_poses(poses, lifter=fused_lifter, keypoint_map=mapping, cues=vd.cues,
+                     **lift_kwargs)
     avail = vd.cues[..., -1] > 0
     # coverage over the keypoints the file tracks (above the cutoff), not over every
     # catalogue slot: 4 tracked keypoints of the 39 are ~10 % of slots at full coverage

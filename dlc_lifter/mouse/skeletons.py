@@ -5,13 +5,13 @@ A pose file's keypoint names are first matched against these skeletons
 catalogue landmarks. Names are compared by :func:`compact` (lower case, letters and digits
 only), so ``Left_ear``, ``left ear`` and ``LeftEar`` are one name.
 
-Where a skeleton's name and its labellers' placement disagree with the catalogue's
-landmark of the same name, the table follows the placement, and says so: e.g. DANNCE's
-``SpineF`` is labelled over the shoulder blades (the catalogue's ``mid_back``) and its
-``SpineM`` over the lumbar spine (``mid_backend2``), as the positions along the
-nose-to-tail-base axis of DANNCE's own published 3D labels show. Numbered tail points
-between a tail base and a tail tip go to the catalogue tail point nearest their share of
-the tail.
+Names go to the catalogue landmark they name; numbered tail points between a tail base
+and a tail tip go to the catalogue tail point nearest their share of the tail. Where a
+skeleton's labellers place a point away from the catalogue landmark of that name (e.g.
+DANNCE's ``SpineF``/``SpineM`` sit further back on a real mouse than the synthetic neck
+and mid-trunk), the name still decides: moving such points to the landmark at the same
+share of the body made real lifts worse, because real mice are shorter than the
+synthetic population.
 
 Arena landmarks (corners, centre) a skeleton tracks are listed apart: they are not part
 of the mouse.
@@ -140,9 +140,9 @@ KNOWN_SKELETONS: tuple[KnownSkeleton, ...] = (
          "Tail_tip": "tail_end", "Left_bhip": "left_hip", "Right_bhip": "right_hip",
          "Left_fhip": "left_shoulder", "Right_fhip": "right_shoulder"}),
     KnownSkeleton(
-        "dannce_mouse22", "DANNCE mouse22 (Dunn et al. 2021); SpineF/SpineM as labelled",
-        {"Snout": "nose", "EarL": "left_ear", "EarR": "right_ear", "SpineF": "mid_back",
-         "SpineM": "mid_backend2", "Tail_base": "tail_base", "Tail_mid": "tail3",
+        "dannce_mouse22", "DANNCE mouse22 (Dunn et al. 2021, 22 keypoints)",
+        {"Snout": "nose", "EarL": "left_ear", "EarR": "right_ear", "SpineF": "neck",
+         "SpineM": "mouse_center", "Tail_base": "tail_base", "Tail_mid": "tail3",
          "Tail_end": "tail_end", "ForepawL": "left_forepaw", "WristL": "left_wrist",
          "ElbowL": "left_elbow", "ShoulderL": "left_shoulder",
          "ForepawR": "right_forepaw", "WristR": "right_wrist", "ElbowR": "right_elbow",

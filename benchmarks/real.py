@@ -1,0 +1,704 @@
+"""Real-mouse benchmark: the product, used exactly as a user would, on real mice.
+
+Every figure comes from :func:`dlc_lifter.lift_file` on files written to a temporary folder,
+read back from the ``*_lifted3d.h5`` with :func:`dlc_lifter.read_poses`. The real data
+(``../shared/realdata``) is only read, never trained on. Prints one table (set, condition,
+figure, value, target, pass) and the command that made it.
+
+A. Real 3D (``dannce-mouse1/labels3d.csv``: 81 hand-labelled frames, 22 keypoints, mm,
+   floor z = 0). A grid of virtual top cameras (heights 350 / 450 / 600 mm x focal
+   500 / 700 / 900 px x tilt 0 / 10 / 20 deg, 640x480, aimed so that the optical axis meets
+   the floor under the mouse's mean position) projects the 3D labels with 1.5 px Gaussian
+   noise; each projection is written as a DLC ``analyze_videos`` .h5 and as a labelled-data
+   ``CollectedData_<scorer>.h5``, with an anipose calibration TOML, and lifted with
+   ``lift_file(path, calibration=toml, depth=False)``. Reported over the grid: MPJPE on the six
+   top-visible keypoints (all frames; rearing frames, true snout height > 60 mm), the
+   median-height oracle baseline (each keypoint on its true camera ray, through the
+   noise-free point, at the median true height of that keypoint over the 81 frames), their
+   ratio (per camera, then averaged), and the same with only snout,
+   ears and tail base in the file. For the 450 mm / 700 px / 0 deg camera, the lift with
+   ``camera_height_mm`` and ``focal_px`` only, and with no camera information: the output
+   frame is then the camera-floor frame, so the height error (mean ``|z_pred - z_true|``)
+   and the shape error (MPJPE after removing each frame's mean and best heading) are given.
+   Points that a camera cannot see (outside the image) are written as untracked (NaN) and
+   left out of the errors; the table says how many there were.
+B. Real rears (``oft-rearing``: DLC tracking, 25 fps, 1998 frames, three labellers' rear
+   votes). ``lift_file(h5, arena_size_mm=420, depth=False)`` with no keypoint map (or
+   ``--oft-keypoint-map``), and with no camera information: ROC AUC of the lifted nose
+   height, rears (>= 2 votes) vs non-rears (0 votes), the median nose heights, and a 2D
+   baseline (minus the 2D nose-tail base length). A lift that raises is reported as
+   ``fails: <first line of the error>``.
+C. Real video (``dlc-openfield``): fraction of the frames labelled ``flat`` where the lifted
+   snout is below 30 mm, with the depth path (default) and with ``depth=False``, and the
+   depth network's own landmark height at the snout on those frames.
+
+Run from the repository root::
+
+    python benchmarks/real.py [--only A,B,C] [--seed 0] [--threads 2] [--tmp DIR]
+                              [--oft-keypoint-map MAP.yaml] [--per-camera]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import os
+import pickle
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+logger = logging.getLogger("benchmarks.real")
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT / ".." / "shared" / "realdata"
+DANNCE_CSV = REAL / "dannce-mouse1" / "labels3d.csv"
+OFT_H5 = REAL / "oft-rearing" / "OFT_38DLC_resnet50_BlockcourseMay9shuffle1_1030000.h5"
+OFT_VOTES = REAL / "oft-rearing" / "OFT_38_rear_votes.csv"
+OF_H5 = REAL / "dlc-openfield" / "analyzed" / "m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5"
+OF_VIDEO = REAL / "dlc-openfield" / "videos" / "m3v1mp4.mp4"
+OF_POSTURE = REAL / "dlc-openfield" / "posture_labels.csv"
+
+#: Keypoints a top camera sees on a real mouse (DANNCE names); the errors are over these.
+TOP6 = ("Snout", "EarL", "EarR", "SpineF", "SpineM", "Tail_base")
+#: The common four-keypoint input (DLC openfield-like).
+IN4 = ("Snout", "EarL", "EarR", "Tail_base")
+HEIGHTS_MM = (350.0, 450.0, 600.0)
+FOCALS_PX = (500.0, 700.0, 900.0)
+TILTS_DEG = (0.0, 10.0, 20.0)
+IMAGE_SIZE = (640, 480)
+NOISE_PX = 1.5
+REARING_SNOUT_MM = 60.0
+#: The camera of the no-calibration conditions (height mm, focal px, tilt deg).
+PLAIN_CAMERA = (450.0, 700.0, 0.0)
+DANNCE_FPS = 100.0
+VIDEO_SCORER = "DLC_resnet50_dannceMouseMay1shuffle1_100000"
+LABELLER = "bench"
+FLAT_MM = 30.0
+
+Row = tuple[str, str, str, str, str, str]
+
+
+def _row(rows: list[Row], section: str, condition: str, figure: str, value: float | str,
+         unit: str = "", target: str = "", ok: bool | None = None) -> None:
+    text = value if isinstance(value, str) else f"{value:.3g} {unit}".strip()
+    if not isinstance(value, str) and abs(value) >= 10:
+        text = f"{value:.1f} {unit}".strip()
+    mark = "" if ok is None else ("PASS" if ok else "FAIL")
+    rows.append((section, condition, figure, text, target, mark))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return f"{type(exc).__name__}: {text.splitlines()[0]}"
+
+
+def _lift(path: Path, dest: Path, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+    """``lift_file`` as a user calls it; the lifted poses and the meta pickle's record."""
+    import dlc_lifter
+    from dlc_lifter.io import meta_pickle_path
+
+    dest.mkdir(parents=True, exist_ok=True)
+    out = dlc_lifter.lift_file(path, destfolder=dest, **kwargs)
+    return dlc_lifter.read_poses(out), pd.read_pickle(meta_pickle_path(out))["data"]
+
+
+# =========================================================================== A: real 3D
+@dataclass(frozen=True)
+class VirtualCamera:
+    """A pinhole camera written independently of the package (so conventions are tested).
+
+    ``X_cam = R @ X_world + t``; world z up, floor z = 0, mm.
+    """
+
+    name: str
+    K: np.ndarray
+    R: np.ndarray
+    t: np.ndarray
+    roll_deg: float
+
+    @property
+    def centre(self) -> np.ndarray:
+        return -self.R.T @ self.t
+
+    def project(self, xyz: np.ndarray) -> np.ndarray:
+        cam = xyz @ self.R.T + self.t
+        return cam[..., :2] / cam[..., 2:3] * np.diag(self.K)[:2] + self.K[:2, 2]
+
+    def on_ray_at_height(self, xyz: np.ndarray, height: np.ndarray) -> np.ndarray:
+        """Points on the rays through ``xyz`` at world height ``height`` (broadcast)."""
+        c = self.centre
+        s = (height - c[2]) / (xyz[..., 2] - c[2])
+        return c + s[..., None] * (xyz - c)
+
+
+def _rotation(tilt_deg: float, roll_deg: float) -> np.ndarray:
+    """World -> camera rotation: straight down (u along x, v along -y), tilted, rolled."""
+    down = np.diag([1.0, -1.0, -1.0])
+    a, r = math.radians(tilt_deg), math.radians(roll_deg)
+    tilt = np.array([[1, 0, 0], [0, math.cos(a), -math.sin(a)], [0, math.sin(a), math.cos(a)]])
+    roll = np.array([[math.cos(r), -math.sin(r), 0], [math.sin(r), math.cos(r), 0], [0, 0, 1]])
+    return roll @ tilt @ down
+
+
+def _aimed(height: float, focal: float, tilt: float, roll: float, aim_xy: np.ndarray,
+           name: str) -> VirtualCamera:
+    rot = _rotation(tilt, roll)
+    axis = rot[2]  # optical axis in the world; points down
+    centre = np.array([aim_xy[0], aim_xy[1], 0.0]) - (height / -axis[2]) * axis
+    w, h = IMAGE_SIZE
+    k = np.array([[focal, 0, (w - 1) / 2], [0, focal, (h - 1) / 2], [0, 0, 1.0]])
+    return VirtualCamera(name, k, rot, -rot @ centre, roll)
+
+
+def _outside(uv: np.ndarray) -> np.ndarray:
+    w, h = IMAGE_SIZE
+    ok = np.isfinite(uv).all(-1)
+    inside = (uv[..., 0] >= 0) & (uv[..., 0] <= w - 1) & (uv[..., 1] >= 0) & (uv[..., 1] <= h - 1)
+    return ok & ~inside
+
+
+def place_camera(height: float, focal: float, tilt: float, xyz: np.ndarray) -> VirtualCamera:
+    """Aim the optical axis at the floor under the mouse's mean position.
+
+    Where some labelled point would fall outside the image, the aim moves to centre the
+    points' bounding box, and the camera may roll 90 deg (whichever sees most points).
+    """
+    name = f"h{height:.0f} f{focal:.0f} t{tilt:.0f}"
+    mean_xy = np.nanmean(xyz[..., :2].reshape(-1, 2), axis=0)
+    cam = _aimed(height, focal, tilt, 0.0, mean_xy, name)
+    if not _outside(cam.project(xyz)).any():
+        return cam
+    best = None
+    for roll in (0.0, 90.0):
+        aim = mean_xy.copy()
+        for _ in range(4):
+            cam = _aimed(height, focal, tilt, roll, aim, name)
+            uv = cam.project(xyz)
+            mid = (np.nanmin(uv.reshape(-1, 2), 0) + np.nanmax(uv.reshape(-1, 2), 0)) / 2
+            shift_px = mid - cam.K[:2, 2]
+            depth = float(np.nanmedian((xyz @ cam.R.T + cam.t)[..., 2]))
+            aim = aim + (cam.R.T[:2, :2] @ shift_px) * depth / focal
+        n_out = int(_outside(cam.project(xyz)).sum())
+        if best is None or n_out < best[0]:
+            best = (n_out, cam)
+    return best[1]
+
+
+def write_calibration(cam: VirtualCamera, path: Path) -> Path:
+    """An anipose / aniposelib calibration TOML holding one camera."""
+    import cv2
+
+    def vec(v: np.ndarray) -> str:
+        return "[" + ", ".join(repr(float(x)) for x in np.ravel(v)) + "]"
+
+    rvec = cv2.Rodrigues(cam.R)[0]
+    text = "\n".join([
+        "[cam_0]", 'name = "top"', f"size = [{IMAGE_SIZE[0]}, {IMAGE_SIZE[1]}]",
+        "matrix = [" + ", ".join(vec(r) for r in cam.K) + "]",
+        "distortions = [0.0, 0.0, 0.0, 0.0, 0.0]", f"rotation = {vec(rvec)}",
+        f"translation = {vec(cam.t)}", "", "[metadata]", "adjusted = false", "error = 0.0", ""])
+    path.write_text(text)
+    return path
+
+
+def write_video_h5(uv: np.ndarray, names: Sequence[str], path: Path) -> Path:
+    """A DLC ``analyze_videos`` output (and its ``_meta.pickle``) for these 2D points."""
+    t, k = uv.shape[:2]
+    lik = np.where(np.isfinite(uv).all(-1), 1.0, np.nan)
+    cols = pd.MultiIndex.from_product([[VIDEO_SCORER], list(names), ["x", "y", "likelihood"]],
+                                      names=["scorer", "bodyparts", "coords"])
+    data = np.concatenate([uv, lik[..., None]], axis=-1).reshape(t, 3 * k)
+    pd.DataFrame(data, columns=cols, index=np.arange(t)).to_hdf(
+        path, key="df_with_missing", format="table", mode="w")
+    meta = {"data": {"start": 0.0, "stop": 1.0, "run_duration": 1.0, "Scorer": VIDEO_SCORER,
+                     "fps": DANNCE_FPS, "batch_size": 8, "nframes": t, "cropping": False,
+                     "frame_dimensions": (IMAGE_SIZE[1], IMAGE_SIZE[0]),
+                     "cropping_parameters": [0, IMAGE_SIZE[0], 0, IMAGE_SIZE[1]],
+                     "iteration (active-learning)": 0, "training set fraction": 0.95}}
+    with path.with_name(f"{path.stem}_meta.pickle").open("wb") as fh:
+        pickle.dump(meta, fh)
+    return path
+
+
+def write_collected_data(uv: np.ndarray, names: Sequence[str], sample_ids: np.ndarray,
+                         folder: Path) -> Path:
+    """A DLC labelled-data ``CollectedData_<scorer>.h5`` (image-path row index)."""
+    t, k = uv.shape[:2]
+    folder.mkdir(parents=True, exist_ok=True)
+    cols = pd.MultiIndex.from_product([[LABELLER], list(names), ["x", "y"]],
+                                      names=["scorer", "bodyparts", "coords"])
+    index = [f"labeled-data/{folder.name}/img{int(s):05d}.png" for s in sample_ids]
+    path = folder / f"CollectedData_{LABELLER}.h5"
+    pd.DataFrame(uv.reshape(t, 2 * k), columns=cols, index=index).to_hdf(
+        path, key="df_with_missing", mode="w")
+    return path
+
+
+def load_dannce() -> tuple[np.ndarray, list[str], np.ndarray]:
+    """``(sample ids, keypoint names, (T, K, 3) mm)`` of the DANNCE labels."""
+    df = pd.read_csv(DANNCE_CSV)
+    names = [c[:-2] for c in df.columns if c.endswith("_x")]
+    xyz = np.stack([df[[f"{n}_x", f"{n}_y", f"{n}_z"]].to_numpy(float) for n in names], axis=1)
+    return df["sample_id"].to_numpy(), names, xyz
+
+
+def _align_heading(pred: np.ndarray, true: np.ndarray) -> np.ndarray:
+    """Per-frame errors after removing each frame's mean and best rotation about z."""
+    errs = []
+    for p, g in zip(pred, true, strict=True):
+        ok = np.isfinite(p).all(-1) & np.isfinite(g).all(-1)
+        if ok.sum() < 2:
+            continue
+        p, g = p[ok] - p[ok].mean(0), g[ok] - g[ok].mean(0)
+        a = math.atan2(float(np.sum(p[:, 0] * g[:, 1] - p[:, 1] * g[:, 0])),
+                       float(np.sum(p[:, 0] * g[:, 0] + p[:, 1] * g[:, 1])))
+        rz = np.array([[math.cos(a), -math.sin(a), 0], [math.sin(a), math.cos(a), 0],
+                       [0, 0, 1]])
+        errs.append(np.linalg.norm(p @ rz.T - g, axis=-1))
+    return np.concatenate(errs) if errs else np.array([np.nan])
+
+
+@dataclass
+class Truth:
+    """The 3D labels on the evaluated keypoints, and which the camera saw."""
+
+    xyz: np.ndarray  # (T, K, 3)
+    seen: np.ndarray  # (T, K) in the image and labelled
+    rearing: np.ndarray  # (T,)
+    names: tuple[str, ...]
+
+
+def _predicted(p3: Any, names: Sequence[str]) -> np.ndarray:
+    missing = [n for n in names if n not in p3.keypoints]
+    if missing:
+        raise KeyError(f"lifted output lacks keypoint(s) {', '.join(missing)}")
+    return p3.coords[:, 0, [list(p3.keypoints).index(n) for n in names]]
+
+
+def _mpjpe(pred: np.ndarray, truth: Truth, frames: np.ndarray | None = None) -> float:
+    e = np.linalg.norm(pred - truth.xyz, axis=-1)
+    ok = truth.seen & np.isfinite(e)
+    if frames is not None:
+        ok &= frames[:, None]
+    return float(e[ok].mean()) if ok.any() else math.nan
+
+
+def grid_errors(p3: Any, truth: Truth, cam: VirtualCamera, median_h: np.ndarray
+                ) -> dict[str, float]:
+    """Model and median-height baseline MPJPE, all and rearing frames."""
+    pred = _predicted(p3, truth.names)
+    base = cam.on_ray_at_height(truth.xyz, median_h[None, :])
+    return {"model": _mpjpe(pred, truth), "model_rear": _mpjpe(pred, truth, truth.rearing),
+            "base": _mpjpe(base, truth), "base_rear": _mpjpe(base, truth, truth.rearing)}
+
+
+def _dannce_case(folder: Path, kind: str, uv: np.ndarray, names: Sequence[str],
+                 sample_ids: np.ndarray) -> Path:
+    if kind == "video .h5":
+        folder.mkdir(parents=True, exist_ok=True)
+        return write_video_h5(uv, names, folder / f"dannce_mouse1{VIDEO_SCORER}.h5")
+    return write_collected_data(uv, names, sample_ids, folder / "labeled-data" / "dannce_mouse1")
+
+
+KINDS = ("video .h5", "CollectedData")
+INPUTS = (("22 keypoints in", None), ("4 keypoints in (Snout, ears, Tail_base)", IN4))
+#: Network modes lifted on the grid: the default (``temporal``), and ``frame`` as a
+#: diagnostic, since the 81 labelled frames are not consecutive in time.
+MODES = (None, "frame")
+
+
+def section_a(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[str]) -> None:
+    """Real 3D labels through a grid of virtual cameras."""
+    if not DANNCE_CSV.is_file():
+        _row(rows, "A", "dannce-mouse1", "data", "absent", ok=None)
+        return
+    sample_ids, names, xyz = load_dannce()
+    median_h = np.nanmedian(xyz[..., 2], axis=0)
+    rng = np.random.default_rng(args.seed)
+    results: dict[tuple[str, str, str | None], list[dict[str, Any]]] = {}
+    plain_rows: list[Row] = []
+    n_outside, n_points = 0, 0
+    for h in HEIGHTS_MM:
+        for f in FOCALS_PX:
+            for tilt in TILTS_DEG:
+                cam = place_camera(h, f, tilt, xyz)
+                uv = cam.project(xyz) + rng.normal(0.0, NOISE_PX, xyz.shape[:2] + (2,))
+                out = _outside(cam.project(xyz))
+                uv[out | ~np.isfinite(xyz).all(-1)] = np.nan
+                n_outside += int(out.sum())
+                n_points += int(np.isfinite(xyz).all(-1).sum())
+                folder = tmp / "A" / cam.name.replace(" ", "_")
+                folder.mkdir(parents=True, exist_ok=True)
+                toml = write_calibration(cam, folder / "calibration.toml")
+                _grid_camera(cam, toml, folder, uv, names, sample_ids, xyz, median_h,
+                             results, notes)
+                if args.per_camera:
+                    _print_camera(cam, results, int(out.sum()))
+                if (h, f, tilt) == PLAIN_CAMERA:
+                    _plain_camera(folder, cam, uv, names, xyz, plain_rows)
+    _grid_rows(results, rows)
+    _row(rows, "A", "camera grid (27)", "labelled points outside the image (untracked)",
+         f"{n_outside} of {n_points}")
+    rows.extend(plain_rows)
+    notes.append("A: MPJPE over the six top keypoints (22 keypoints in) or the four input "
+                 "keypoints (4 in); rearing: true snout height > 60 mm "
+                 f"({int((xyz[:, names.index('Snout'), 2] > REARING_SNOUT_MM).sum())} of "
+                 f"{len(xyz)} frames)")
+
+
+def _truth(xyz: np.ndarray, names: Sequence[str], uv: np.ndarray,
+           eval_names: Sequence[str]) -> Truth:
+    idx = [list(names).index(n) for n in eval_names]
+    t = xyz[:, idx]
+    return Truth(t, np.isfinite(uv[:, idx]).all(-1) & np.isfinite(t).all(-1),
+                 xyz[:, list(names).index("Snout"), 2] > REARING_SNOUT_MM, tuple(eval_names))
+
+
+def _grid_camera(cam: VirtualCamera, toml: Path, folder: Path, uv: np.ndarray,
+                 names: Sequence[str], sample_ids: np.ndarray, xyz: np.ndarray,
+                 median_h: np.ndarray, results: dict, notes: list[str]) -> None:
+    for kind in KINDS:
+        for label, keep in INPUTS:
+            kp = list(keep) if keep else list(names)
+            idx = [list(names).index(n) for n in kp]
+            eval_names = [n for n in TOP6 if n in kp]
+            sub = folder / f"{kind.split()[0]}_{len(kp)}"
+            path = _dannce_case(sub, kind, uv[:, idx], kp, sample_ids)
+            truth = _truth(xyz, names, uv, eval_names)
+            eidx = [list(names).index(n) for n in eval_names]
+            for mode in MODES:
+                res: dict[str, Any] = {"camera": cam.name}
+                kwargs = {} if mode is None else {"mode": mode}
+                try:
+                    p3, meta = _lift(path, sub / f"lifted_{mode or 'default'}",
+                                     calibration=toml, depth=False, **kwargs)
+                    res.update(grid_errors(p3, truth, cam, median_h[eidx]))
+                    _note_mapping(meta, notes)
+                except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+                    res["error"] = _first_line(exc)
+                results.setdefault((kind, label, mode), []).append(res)
+
+
+def _note_mapping(meta: dict[str, Any], notes: list[str], what: str = "A: DANNCE names"
+                  ) -> None:
+    """Note once how the file's keypoint names mapped (from the lift's meta pickle)."""
+    if any(n.startswith(what) for n in notes):
+        return
+    extra = meta.get("extra", {})
+    src = list(extra.get("source_keypoints", []))
+    out = list(meta.get("bodyparts", []))
+    cat = list(extra.get("catalogue_names", out))
+    pairs = [f"{k}->{cat[out.index(k)]}" for k in src if k in out]
+    lost = [k for k in src if k not in out]
+    notes.append(f"{what} mapped {len(pairs)}/{len(src)}: {', '.join(pairs)}"
+                 + (f"; NOT mapped: {', '.join(lost)}" if lost else ""))
+
+
+def _grid_rows(results: dict[tuple[str, str, str | None], list[dict[str, Any]]],
+               rows: list[Row]) -> None:
+    """Grid mean and worst camera of each file kind and input (default mode); grid means
+    only for the diagnostic modes."""
+    for (kind, label, mode), res in results.items():
+        cond = f"{kind}, {label}" + ("" if mode is None else f", mode={mode} (diagnostic)")
+        bad = [r for r in res if "error" in r]
+        if bad:
+            _row(rows, "A", cond, f"lift ({len(bad)} of {len(res)} cameras)",
+                 f"fails: {bad[0]['error']}", ok=False)
+        good = [r for r in res if "error" not in r]
+        if not good:
+            continue
+        four = label.startswith("4")
+        for key, fig, target in (("model", "MPJPE all frames", 10.0 if four else 8.0),
+                                 ("model_rear", "MPJPE rearing frames", None if four else 12.0),
+                                 ("ratio", "model / median-height baseline", 0.6)):
+            vals = [r[key] if key != "ratio" else r["model"] / r["base"] for r in good]
+            unit = "" if key == "ratio" else "mm"
+            tgt = "" if target is None else f"<= {target:g}"
+            mean, worst = float(np.mean(vals)), float(np.max(vals))
+            _row(rows, "A", cond, f"{fig}, grid mean", mean, unit, tgt,
+                 None if target is None else mean <= target)
+            if mode is None:
+                cam = good[int(np.argmax(vals))]["camera"]
+                _row(rows, "A", cond, f"{fig}, worst camera ({cam})", worst, unit, tgt,
+                     None if target is None else worst <= target)
+        if mode is None:
+            for key, fig in (("base", "median-height baseline MPJPE all frames, grid mean"),
+                             ("base_rear", "median-height baseline MPJPE rearing, grid mean")):
+                _row(rows, "A", cond, fig, float(np.mean([r[key] for r in good])), "mm")
+
+
+def _print_camera(cam: VirtualCamera, results: dict, n_out: int) -> None:
+    parts = []
+    for (kind, label, mode), res in results.items():
+        r = res[-1]
+        tag = f"{kind.split()[0]}/{label.split()[0]}/{mode or 'default'}"
+        parts.append(f"{tag}: fails" if "error" in r else
+                     f"{tag} {r['model']:.1f}/{r['model_rear']:.1f}/{r['base']:.1f}")
+    print(f"camera {cam.name} roll {cam.roll_deg:.0f} ({n_out} points outside): "
+          + "; ".join(parts) + "  [model all/rearing/baseline mm]", flush=True)
+
+
+def _plain_camera(folder: Path, cam: VirtualCamera, uv: np.ndarray, names: Sequence[str],
+                  xyz: np.ndarray, rows: list[Row]) -> None:
+    """Height and shape errors with calibration, height + focal, and no camera info."""
+    h, f, _ = PLAIN_CAMERA
+    toml = folder / "calibration.toml"
+    for label, keep in INPUTS:
+        kp = list(keep) if keep else list(names)
+        idx = [list(names).index(n) for n in kp]
+        eval_names = [n for n in TOP6 if n in kp]
+        truth = _truth(xyz, names, uv, eval_names)
+        path = _dannce_case(folder / f"plain_{len(kp)}", "video .h5", uv[:, idx], kp,
+                            np.arange(len(uv)))
+        for cond, kwargs in (("calibration (reference)", {"calibration": toml}),
+                             (f"camera_height_mm={h:g}, focal_px={f:g}",
+                              {"camera_height_mm": h, "focal_px": f}),
+                             ("no camera info", {})):
+            where = f"{cam.name} camera, video .h5, {label}: {cond}"
+            try:
+                p3, meta = _lift(path, path.parent / cond.split()[0].split("=")[0],
+                                 depth=False, **kwargs)
+                pred = _predicted(p3, eval_names)
+            except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+                _row(rows, "A", where, "lift", f"fails: {_first_line(exc)}", ok=False)
+                continue
+            dz = np.abs(pred[..., 2] - truth.xyz[..., 2])[truth.seen]
+            shape = _align_heading(np.where(truth.seen[..., None], pred, np.nan), truth.xyz)
+            _row(rows, "A", where, "height error mean |z_pred - z_true|",
+                 float(np.nanmean(dz)), "mm")
+            _row(rows, "A", where, "shape error (MPJPE, mean and heading removed)",
+                 float(np.nanmean(shape)), "mm")
+            est = meta.get("camera_estimate") or {}
+            if meta.get("camera_source") not in ("calibration", "height+focal"):
+                _row(rows, "A", where, f"camera estimate ({meta.get('camera_source')}) "
+                     "height", float(est.get("height_mm", math.nan)), "mm", f"true {h:g}")
+
+
+# =========================================================================== B: rears
+def section_b(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[str]
+              ) -> None:
+    """Lifted nose height separates real rears from the rest."""
+    from sklearn.metrics import roc_auc_score
+
+    import dlc_lifter
+
+    if not (OFT_H5.is_file() and OFT_VOTES.is_file()):
+        _row(rows, "B", "oft-rearing", "data", "absent")
+        return
+    votes = pd.read_csv(OFT_VOTES).set_index("frame")["rear_votes"]
+    p2 = dlc_lifter.read_poses(OFT_H5)
+    v = votes.reindex(np.asarray(p2.frame_indices)).to_numpy()
+    rear, flat = v >= 2, v == 0
+    kp = list(p2.keypoints)
+    length = np.linalg.norm(p2.coords[:, 0, kp.index("nose")]
+                            - p2.coords[:, 0, kp.index("tailbase")], axis=-1)
+    ok = (rear | flat) & np.isfinite(length)
+    auc2d = float(roc_auc_score(rear[ok], -length[ok]))
+    corner_px = _corner_side_px(p2)
+    _row(rows, "B", f"2D baseline ({int(rear.sum())} rear, {int(flat.sum())} non-rear "
+         "frames)", "ROC AUC of -(2D nose-tailbase length)", auc2d)
+    kmap = args.oft_keypoint_map
+    map_label = f"keypoint map {Path(kmap).name}" if kmap else "no keypoint map"
+    for label, kwargs in (("arena_size_mm=420", {"arena_size_mm": 420.0}),
+                          ("no camera info", {})):
+        cond = f"{label}, {map_label}, depth=False"
+        try:
+            p3, meta = _lift(OFT_H5, tmp / "B" / label.split("=")[0].replace(" ", "_"),
+                             depth=False, keypoint_map=kmap, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+            _row(rows, "B", cond, "lift", f"fails: {_first_line(exc)}", ok=False)
+            continue
+        _rear_rows(p3, meta, votes, cond, rows, auc2d, corner_px)
+        _note_mapping(meta, notes, f"B: oft-rearing names ({map_label})")
+
+
+def _corner_side_px(p2: Any) -> str:
+    """Shortest and longest side of the arena from the tracked corners tl, tr, br, bl."""
+    kp = list(p2.keypoints)
+    if not all(c in kp for c in ("tl", "tr", "br", "bl")):
+        return "no corners"
+    c = [np.nanmedian(p2.coords[:, 0, kp.index(n)], axis=0) for n in ("tl", "tr", "br", "bl")]
+    sides = [float(np.linalg.norm(c[i] - c[(i + 1) % 4])) for i in range(4)]
+    return f"corners: sides {min(sides):.0f}-{max(sides):.0f} px"
+
+
+def _rear_rows(p3: Any, meta: dict[str, Any], votes: pd.Series, cond: str, rows: list[Row],
+               auc2d: float, corner_px: str) -> None:
+    from sklearn.metrics import roc_auc_score
+
+    v = votes.reindex(np.asarray(p3.frame_indices)).to_numpy()
+    rear, flat = v >= 2, v == 0
+    z = p3.coords[:, 0, list(p3.keypoints).index("nose"), 2]
+    ok = (rear | flat) & np.isfinite(z)
+    est = meta.get("camera_estimate") or {}
+    cond = (f"{cond} (camera: {meta.get('camera_source')}, "
+            f"{est.get('height_mm', math.nan):.0f} mm)")
+    auc = float(roc_auc_score(rear[ok], z[ok]))
+    _row(rows, "B", cond, f"ROC AUC of lifted nose height (2D baseline {auc2d:.3f})", auc, "",
+         ">= 0.92", auc >= 0.92)
+    zr, zf = float(np.median(z[ok & rear])), float(np.median(z[ok & flat]))
+    _row(rows, "B", cond, "median nose height, rears (>= 2 votes)", zr, "mm", ">= 50", zr >= 50)
+    _row(rows, "B", cond, "median nose height, non-rears (0 votes)", zf, "mm", "<= 20", zf <= 20)
+    if meta.get("camera_source") == "arena-size":
+        _row(rows, "B", cond, "arena span the lift measured (420 mm side)",
+             float(est.get("arena_span_px", math.nan)), "px", corner_px)
+
+
+# =========================================================================== C: video
+def section_c(args: argparse.Namespace, tmp: Path, rows: list[Row]) -> None:
+    """Frames labelled flat: is the lifted snout low?"""
+    if not (OF_H5.is_file() and OF_VIDEO.is_file() and OF_POSTURE.is_file()):
+        _row(rows, "C", "dlc-openfield", "data", "absent")
+        return
+    labels = pd.read_csv(OF_POSTURE)
+    flat_frames = labels.loc[labels["label"] == "flat", "frame"].to_numpy()
+    for cond, kwargs in (("video, default options (depth on)", {}),
+                         ("video, depth=False", {"depth": False})):
+        try:
+            p3, meta = _lift(OF_H5, tmp / "C" / ("depth" if not kwargs else "nodepth"),
+                             video=OF_VIDEO, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+            _row(rows, "C", cond, "lift", f"fails: {_first_line(exc)}", ok=False)
+            continue
+        used = "depth used" if meta.get("depth_used") else f"no depth: {meta.get('depth_reason')}"
+        rows_of = pd.Series(np.arange(p3.n_frames), index=np.asarray(p3.frame_indices))
+        z = p3.coords[rows_of.reindex(flat_frames).to_numpy(), 0,
+                      list(p3.keypoints).index("snout"), 2]
+        frac = float(np.mean(z < FLAT_MM))
+        _row(rows, "C", f"{cond} ({used})",
+             f"flat frames with snout < 30 mm ({len(z)} frames; median {np.median(z):.1f} mm)",
+             100 * frac, "%", ">= 95", frac >= 0.95)
+    _depth_reading(flat_frames, rows)
+
+
+def _depth_reading(flat_frames: np.ndarray, rows: list[Row]) -> None:
+    """The depth network's landmark height at the snout (not exposed by ``lift_file``)."""
+    cond = "depth network's landmark cue at the snout (video_depth_cues)"
+    try:
+        import dlc_lifter
+        from dlc_lifter.lift.core import Lifter, catalogue_arrays
+        from dlc_lifter.lift.depth_path import load_depth_models, video_depth_cues
+        from dlc_lifter.mouse.catalogue import CATALOGUE
+        from dlc_lifter.nets.fusion import CUE_NAMES
+
+        poses = dlc_lifter.read_poses(OF_H5)
+        lifter = Lifter.load()
+        depth_model, _ = load_depth_models()
+        uv, conf, _ = catalogue_arrays(poses)
+        vd = video_depth_cues(OF_VIDEO, uv, conf, poses.frame_indices, depth_model=depth_model,
+                              pair_length_mm=lifter.model.pair_length_mm,
+                              pcutoff=lifter.pcutoff)
+        rows_of = pd.Series(np.arange(poses.n_frames), index=np.asarray(poses.frame_indices))
+        cues = vd.cues[rows_of.reindex(flat_frames).to_numpy(), 0, CATALOGUE.index("nose")]
+        ok = cues[:, CUE_NAMES.index("available")] > 0
+        h = 100.0 * cues[ok, CUE_NAMES.index("landmark")]
+    except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+        _row(rows, "C", cond, "depth reading", f"fails: {_first_line(exc)}", ok=False)
+        return
+    frac = float(np.mean(h < FLAT_MM)) if h.size else math.nan
+    _row(rows, "C", cond, f"flat frames with snout reading < 30 mm ({h.size} of "
+         f"{len(flat_frames)} read; median {np.median(h) if h.size else math.nan:.1f} mm)",
+         100 * frac, "%", ">= 95", frac >= 0.95)
+
+
+# =========================================================================== main
+def _print_table(rows: list[Row]) -> None:
+    head = ("set", "condition", "figure", "value", "target", "pass")
+    # a long cell (an error's first line) overflows instead of widening its column
+    widths = [max(len(str(r[i])) for r in [head, *rows] if len(str(r[i])) <= 120 or i != 3)
+              for i in range(6)]
+    line = "  ".join(f"{{:<{w}}}" if i != 3 else f"{{:>{w}}}" for i, w in enumerate(widths))
+    print(line.format(*head))
+    print("-" * (sum(widths) + 10))
+    for r in rows:
+        print(line.format(*r))
+
+
+def _git_head() -> str:
+    """The commit, and whether the package has uncommitted changes (read-only git)."""
+    try:
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True, timeout=10)
+        dirty = subprocess.run(["git", "--no-optional-locks", "-C", str(ROOT), "status",
+                                "--porcelain", "--", "dlc_lifter"],
+                               capture_output=True, text=True, check=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head.stdout.strip() + (" + uncommitted dlc_lifter changes"
+                                  if dirty.stdout.strip() else "")
+
+
+def _command() -> str:
+    exe = sys.executable
+    if exe.startswith(os.getcwd() + os.sep):
+        exe = os.path.relpath(exe)
+    return shlex.join([exe, *sys.argv])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="example: python benchmarks/real.py --only A --per-camera")
+    parser.add_argument("--only", default="A,B,C", help="comma list of sections A,B,C")
+    parser.add_argument("--seed", type=int, default=0, help="2D noise seed (section A)")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads")
+    parser.add_argument("--tmp", default=None,
+                        help="work folder (kept); default a temporary folder, removed")
+    parser.add_argument("--oft-keypoint-map", default=None, metavar="PATH",
+                        help="YAML keypoint map for the oft-rearing file (section B)")
+    parser.add_argument("--per-camera", action="store_true",
+                        help="also print each virtual camera's errors (section A)")
+    parser.add_argument("--verbose", action="store_true", help="show the package's warnings")
+    args = parser.parse_args(argv)
+    only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
+    if not only <= {"A", "B", "C"}:
+        parser.error(f"--only takes A, B, C; got {args.only}")
+    logging.basicConfig(level=logging.WARNING if args.verbose else logging.ERROR,
+                        format="%(levelname)s %(name)s: %(message)s")
+    import torch
+
+    import dlc_lifter
+
+    torch.set_num_threads(args.threads)
+    if not REAL.is_dir():
+        print(f"real data folder {REAL.resolve()} is absent; nothing to measure")
+        return 0
+    t0 = time.perf_counter()
+    rows: list[Row] = []
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="dlc_real_") as auto:
+        tmp = Path(args.tmp) if args.tmp else Path(auto)
+        tmp.mkdir(parents=True, exist_ok=True)
+        for name, run in (("A", lambda: section_a(args, tmp, rows, notes)),
+                          ("B", lambda: section_b(args, tmp, rows, notes)),
+                          ("C", lambda: section_c(args, tmp, rows))):
+            if name in only:
+                t1 = time.perf_counter()
+                run()
+                notes.append(f"section {name}: {time.perf_counter() - t1:.0f} s")
+    lifter = dlc_lifter.Lifter.load()
+    print(f"dlc-lifter real-mouse benchmark: dlc-lifter {dlc_lifter.__version__} "
+          f"(git {_git_head()}), model {lifter.name} ({(lifter.sha256 or '')[:12]}), "
+          f"torch threads {args.threads}, seed {args.seed}")
+    _print_table(rows)
+    print()
+    for n in notes:
+        print(n)
+    print(f"total runtime {time.perf_counter() - t0:.0f} s")
+    print(f"command: {_command()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
