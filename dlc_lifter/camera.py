@@ -115,6 +115,7 @@ class Camera:
         tilt_direction_rad: float = 0.0,
         roll_rad: float = 0.0,
         name: str = "cam",
+        pixel_aspect: float = 1.0,
     ) -> Camera:
         """A camera ``height_mm`` above the floor point ``centre_xy``, looking down.
 
@@ -142,10 +143,14 @@ class Camera:
             Rotation about the optical axis.
         name
             Camera name.
+        pixel_aspect
+            ``fy / fx``: 1 for square pixels, below 1 where a pixel spans more of the scene
+            vertically than horizontally (video digitised or resized to another aspect).
         """
         w, h = image_size
         cx, cy = principal_point if principal_point is not None else ((w - 1) / 2, (h - 1) / 2)
-        k = np.array([[focal_px, 0.0, cx], [0.0, focal_px, cy], [0.0, 0.0, 1.0]])
+        k = np.array([[focal_px, 0.0, cx], [0.0, focal_px * pixel_aspect, cy],
+                      [0.0, 0.0, 1.0]])
         # Tilt: rotate the camera about an axis in its image plane, then roll about z.
         axis = np.array([-math.sin(tilt_direction_rad), math.cos(tilt_direction_rad), 0.0])
         tilt = rodrigues(axis * tilt_rad)

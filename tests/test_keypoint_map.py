@@ -100,10 +100,19 @@ def test_real_oft_file_lifts_with_no_map_and_corners_give_the_scale(tmp_path: Pa
     assert set(meta["keypoint_map"]["arena"]) == {"tl", "tr", "bl", "br", "centre"}
     assert meta["camera_estimate"]["arena_measured_from"] == "tracked arena corners"
     corners = meta["arena_px"]
-    side = np.mean([np.hypot(*np.subtract(corners[a], corners[b])) for a, b in (
-        ("top_left", "top_right"), ("top_right", "bottom_right"),
-        ("bottom_right", "bottom_left"), ("bottom_left", "top_left"))])
-    assert meta["camera_estimate"]["arena_span_px"] == pytest.approx(side)
+
+    def side(pairs: tuple) -> float:
+        return float(np.mean([np.hypot(*np.subtract(corners[a], corners[b]))
+                              for a, b in pairs]))
+
+    wide = side((("top_left", "top_right"), ("bottom_left", "bottom_right")))
+    tall = side((("top_left", "bottom_left"), ("top_right", "bottom_right")))
+    # this video's square arena is 1.25x wider than tall in pixels: non-square pixels
+    estimate = meta["camera_estimate"]
+    assert estimate["arena_span_px"] == pytest.approx(wide)
+    assert estimate["pixel_aspect"] == pytest.approx(tall / wide) and 0.7 < tall / wide < 0.85
+    cam = meta["camera"]
+    assert cam["K"][1][1] / cam["K"][0][0] == pytest.approx(tall / wide)
     parts = set(pd.read_hdf(out).columns.get_level_values("bodyparts"))
     assert "tl" not in parts and "headcentre" in parts
 

@@ -272,3 +272,33 @@ def test_frames_that_are_not_consecutive_are_not_lifted_as_a_video(tmp_path: Pat
                       depth=False)
     assert np.allclose(b.loc[40:59].to_numpy(), pd.read_hdf(alone).to_numpy(), atol=1e-6)
     assert not np.allclose(a.loc[40:59].to_numpy(), b.loc[40:59].to_numpy(), atol=1e-3)
+
+
+def test_non_square_pixels_are_measured_from_the_animal() -> None:
+    from dlc_lifter.lift.core import (
+        ANIMAL_ASPECT_TOLERANCE,
+        Lifter,
+        catalogue_arrays,
+        pixel_aspect_from_animal,
+        resolve_camera,
+    )
+
+    lifter = Lifter.load()
+    cam, _, poses = _scene(3000, seed=5)
+    uv, conf, _ = catalogue_arrays(poses)
+    uv, conf = uv[:, 0], conf[:, 0]
+    ok = np.isfinite(uv).all(-1) & (np.nan_to_num(conf) >= 0.6)
+    args = (lifter.model.pair_length_mm, lifter.model.median_height_mm)
+    square = pixel_aspect_from_animal(uv, ok, *args)
+    assert square is not None and abs(square[0] - 1) < ANIMAL_ASPECT_TOLERANCE
+    squashed = uv.copy()
+    squashed[..., 1] = cam.cy + 0.75 * (uv[..., 1] - cam.cy)  # a 4:3 video shown as 16:9
+    aspect, info = pixel_aspect_from_animal(squashed, ok, *args)
+    assert aspect / square[0] == pytest.approx(0.75, abs=0.03)
+    assert info["pair"] == "nose-tail_base"
+    choice = resolve_camera(squashed, conf, cam.image_size, camera_height_mm=600.0,
+                            focal_px=640.0, lifter=lifter)
+    assert choice.camera.fy / choice.camera.fx == pytest.approx(aspect)
+    plain = resolve_camera(uv, conf, cam.image_size, camera_height_mm=600.0, focal_px=640.0,
+                           lifter=lifter)
+    assert plain.camera.fy == plain.camera.fx and "pixel_aspect" not in plain.details
