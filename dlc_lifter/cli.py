@@ -53,7 +53,8 @@ for _name in _VERB_MODULES:
 
 #: Python parameter names the library's messages use, and the flags that set them.
 _FLAGS = {name: "--" + name.replace("_", "-") for name in (
-    "keypoint_map", "camera_height_mm", "focal_px", "arena_size_mm", "calibration")}
+    "keypoint_map", "camera_height_mm", "focal_px", "arena_size_mm", "calibration",
+    "destfolder")}
 
 
 def cli_message(text: str) -> str:

@@ -345,14 +345,14 @@ def test_lift_file_with_depth_records_the_depth_path(tmp_path: Path) -> None:
     assert fused.shape[0] == 10 and np.isfinite(fused).any()
     out = lift_file(src, video=video, depth=False, overwrite=True, **kw)
     rec = record(out)
-    assert rec["depth_used"] is False and rec["depth_reason"] == "--no-depth"
+    assert rec["depth_used"] is False and rec["depth_reason"] == "depth=False"
     assert "depth" not in rec["extra"]
     kp_only = pd.read_hdf(out).to_numpy()
     assert not np.allclose(kp_only, fused, equal_nan=True)  # the cues changed the 3D
     from dlc_lifter.lift.core import default_model_path
 
     out = lift_file(src, video=video, model=default_model_path(), overwrite=True, **kw)
-    assert record(out)["depth_reason"] == "custom --model without --depth"
+    assert record(out)["depth_reason"] == "custom model without depth=True"
     np.testing.assert_allclose(pd.read_hdf(out).to_numpy(), kp_only)
     out = lift_file(src, video=video, model=default_model_path(), depth=True, overwrite=True,
                     **kw)

@@ -557,7 +557,7 @@ def _body_scale(uv_cat: np.ndarray, ok: np.ndarray, pair_mm: np.ndarray,
             raise DLCLifterError(
                 "Cannot estimate the camera from the animal: no two tracked keypoints far "
                 "enough apart (e.g. nose and tail base) in at least 10 frames. Give "
-                "--camera-height-mm with --focal-px or --arena-size-mm, or --calibration.")
+                "camera_height_mm with focal_px, or arena_size_mm, or a calibration.")
         pairs = [max(cand, key=lambda p: pair_mm[p])]
     i, j = pairs[0]
     both = ok[:, i] & ok[:, j]
@@ -769,7 +769,7 @@ def _image_size(poses: Poses, video_size: tuple[int, int] | None,
         raise DLCLifterError(f"{poses.meta.source}: no tracked points to lift.")
     size = (int(math.ceil(xy[:, 0].max())) + 1, int(math.ceil(xy[:, 1].max())) + 1)
     logger.warning("%s: image size unknown (no video, no metadata); assuming %dx%d from the "
-                   "keypoints, with the principal point at its centre. Pass --video.",
+                   "keypoints, with the principal point at its centre. Pass the video.",
                    poses.meta.source, *size)
     return size
 
@@ -1216,8 +1216,8 @@ def lift_file(
     else:
         used = False
         if not want_depth:
-            reason = ("--no-depth" if depth is False else
-                      "custom --model without --depth")
+            reason = ("depth=False" if depth is False else
+                      "custom model without depth=True")
         elif video is None:
             reason = "no video given"
         else:
