@@ -1,0 +1,146 @@
+"""How high are real mouse keypoints, and how high is the synthetic mouse's? Per keypoint.
+
+Compares keypoint heights above the floor of the synthetic population (the behaviour model
+that trains the lifter) with two real sets in ``../shared/realdata``: DANNCE's hand-labelled
+3D mouse (``dannce-mouse1``, 81 frames, split into rearing frames, snout above 60 mm, and
+the rest) and OIST's marker motion capture (``oist-openfield-mocap``, 3600 frames, back,
+hip and knee skin markers, matched to the nearest catalogue landmark). Prints median and
+10-90 % range per keypoint and draws ``docs/img/height_distributions.png``. Real sets are
+measured, never trained on.
+
+    python benchmarks/heights.py [--sequences 40] [--no-plot]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT.parent / "shared" / "realdata"
+DANNCE = REAL / "dannce-mouse1" / "labels3d.csv"
+OIST = REAL / "oist-openfield-mocap" / "markers3d.csv"
+PLOT = ROOT / "docs" / "img" / "height_distributions.png"
+REARING_SNOUT_MM = 60.0
+#: Catalogue landmark -> the OIST skin markers nearest to it (both sides pooled).
+OIST_MARKERS = {"mid_back": ("left_back", "right_back"), "left_hip": ("left_hip", "right_hip"),
+                "left_knee": ("left_knee", "right_knee")}
+#: Catalogue landmarks compared, and their DANNCE names.
+COMPARED = {"nose": "Snout", "left_ear": "EarL", "neck": "SpineF", "mid_back": None,
+            "mouse_center": "SpineM", "left_hip": None, "tail_base": "Tail_base",
+            "left_knee": "KneeL", "left_forepaw": "ForepawL", "left_hindpaw": "HindpawL"}
+
+
+def synthetic(n_sequences: int, seed: int) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """``(frames, K)`` heights, ``(frames,)`` behaviour index and the behaviour names."""
+    from dlc_lifter.mouse.behaviour import BEHAVIOURS, generate_sequences
+
+    seqs = generate_sequences(n_sequences, 300, seed=seed)
+    return (np.concatenate([s.landmarks[..., 2] for s in seqs]),
+            np.concatenate([s.behaviour for s in seqs]), tuple(BEHAVIOURS))
+
+
+def _stats(z: np.ndarray) -> str:
+    z = z[np.isfinite(z)]
+    if not len(z):
+        return "-"
+    p10, p50, p90 = np.percentile(z, [10, 50, 90])
+    return f"{p50:5.1f} ({p10:4.1f}-{p90:4.1f})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sequences", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=4242)
+    parser.add_argument("--no-plot", action="store_true")
+    args = parser.parse_args(argv)
+    if not DANNCE.is_file() or not OIST.is_file():
+        print(f"The real sets are not in {REAL}: nothing to compare.")
+        return 1
+    from dlc_lifter.mouse.catalogue import CATALOGUE
+
+    z, beh, names = synthetic(args.sequences, args.seed)
+    rear_syn = np.isin(beh, [names.index(b) for b in ("rear", "rear_wall")])
+    dannce = pd.read_csv(DANNCE)
+    rear_real = dannce["Snout_z"].to_numpy() > REARING_SNOUT_MM
+    oist = pd.read_csv(OIST)
+    rows = []
+    for landmark, dname in COMPARED.items():
+        k = CATALOGUE.index(landmark)
+        real_d = dannce[f"{dname}_z"].to_numpy() if dname else np.array([np.nan])
+        markers = list(OIST_MARKERS.get(landmark, ()))
+        real_o = (np.concatenate([oist[f"{m}_z"].to_numpy() for m in markers]) if markers
+                  else np.array([np.nan]))
+        rows.append({
+            "landmark": landmark, "DANNCE name": dname or "-",
+            "synthetic, not rearing": _stats(z[~rear_syn, k]),
+            "DANNCE, not rearing": _stats(real_d[~rear_real] if dname else real_d),
+            "synthetic, rearing": _stats(z[rear_syn, k]),
+            "DANNCE, rearing": _stats(real_d[rear_real] if dname else real_d),
+            "OIST mocap (all)": _stats(real_o) + (f" [{', '.join(markers)}]" if markers
+                                                  else ""),
+        })
+    table = pd.DataFrame(rows).set_index("landmark")
+    print("Keypoint height above the floor, mm: median (10-90 %)")
+    print(f"synthetic: {len(z)} frames of {args.sequences} sequences (seed {args.seed}), "
+          f"{int(rear_syn.sum())} rearing; DANNCE: {len(dannce)} frames, "
+          f"{int(rear_real.sum())} rearing (snout > {REARING_SNOUT_MM:.0f} mm); OIST: "
+          f"{len(oist)} frames")
+    with pd.option_context("display.width", 200, "display.max_colwidth", 40):
+        print(table.to_string())
+    print(f"command: python benchmarks/heights.py --sequences {args.sequences}")
+    if not args.no_plot:
+        _plot(z, rear_syn, dannce, rear_real, oist, PLOT)
+        print(f"plot: {PLOT.relative_to(ROOT)}")
+    return 0
+
+
+def _plot(z: np.ndarray, rear_syn: np.ndarray, dannce: pd.DataFrame, rear_real: np.ndarray,
+          oist: pd.DataFrame, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from dlc_lifter.mouse.catalogue import CATALOGUE
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.8), sharey=True)
+    for ax, rearing, title in ((axes[0], False, "not rearing"), (axes[1], True, "rearing")):
+        pos = np.arange(len(COMPARED))
+        syn = [z[rear_syn == rearing, CATALOGUE.index(lm)] for lm in COMPARED]
+        ax.boxplot(syn, positions=pos - 0.22, widths=0.35, showfliers=False,
+                   patch_artist=True, boxprops={"facecolor": "#9ecae1"})
+        real = [dannce[f"{d}_z"].to_numpy()[rear_real == rearing] if d else np.array([])
+                for d in COMPARED.values()]
+        real = [r[np.isfinite(r)] for r in real]
+        ax.boxplot([r if len(r) else [np.nan] for r in real], positions=pos + 0.22,
+                   widths=0.35, showfliers=False, patch_artist=True,
+                   boxprops={"facecolor": "#fdae6b"})
+        if not rearing:
+            for lm, markers in OIST_MARKERS.items():
+                h = np.concatenate([oist[f"{k}_z"].to_numpy() for k in markers])
+                i = list(COMPARED).index(lm)
+                ax.plot([i + 0.22], [np.nanmedian(h)], "kD", ms=6)
+        ax.set_xticks(pos, list(COMPARED), rotation=45, ha="right")
+        ax.set_title(title)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].set_ylabel("height above the floor (mm)")
+    from matplotlib.patches import Patch
+
+    axes[1].legend(handles=[Patch(color="#9ecae1", label="synthetic population"),
+                            Patch(color="#fdae6b", label="DANNCE real 3D labels"),
+                            plt.Line2D([], [], color="k", marker="D", ls="",
+                                       label="OIST mocap markers (median)")],
+                   loc="upper right", fontsize=8)
+    fig.suptitle("Keypoint heights: synthetic mouse vs real mice (benchmarks/heights.py)")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
