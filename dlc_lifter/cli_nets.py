@@ -17,6 +17,9 @@ FORMATS_OPTION = typer.Option(
     "(<stem>_lifted3d.h5), csv, nwb, slp (SLEAP, 3D via sleap-io), points3d (sleap-anipose's "
     "points3d.h5 layout). Each is written or reported: one failing never costs the others "
     "(exit code 3).")
+#: ``--fps``, shared by the lifting verbs.
+FPS_OPTION = typer.Option(None, "--fps", help="Frame rate of the recording when the pose file "
+                          "does not give it (default: the file's, else the video's).")
 #: ``--strict``, shared by the lifting verbs.
 STRICT_OPTION = typer.Option(
     False, "--strict", help="Fail on keypoint names that map to no catalogue landmark "
@@ -58,6 +61,7 @@ def lift_command(
         "--model); --no-depth lifts from the keypoints only."),
     formats: list[str] = FORMATS_OPTION,
     strict: bool = STRICT_OPTION,
+    fps: float | None = FPS_OPTION,
 ) -> None:
     """Lift a 2D pose file to metric 3D and write <stem>_lifted3d.h5 (prints its path).
 
@@ -73,7 +77,7 @@ def lift_command(
                         save_as_csv=csv, nwb=nwb, overwrite=overwrite,
                         keypoint_map=keypoint_map, mode=mode, pcutoff=pcutoff,
                         impute_all=not no_impute, depth=depth, formats=",".join(formats),
-                        strict=strict)
+                        strict=strict, fps=fps)
     except OutputFormatError as exc:
         for path in exc.written.values():
             typer.echo(str(path))

@@ -10,6 +10,8 @@ from typing import Any
 
 import typer
 
+from dlc_lifter.cli_nets import FPS_OPTION
+
 __all__ = ["register"]
 
 
@@ -116,6 +118,7 @@ def register(app: typer.Typer) -> None:
         depth: bool | None = _DEPTH,
         formats: list[str] = _FORMATS,
         strict: bool = _STRICT,
+        fps: float = FPS_OPTION,
     ) -> None:
         """Lift every analysed video of a DeepLabCut project to 3D (resumable)."""
         from dlc_lifter.lift.batch import lift_videos
@@ -130,7 +133,7 @@ def register(app: typer.Typer) -> None:
                                 camera_height_mm=camera_height_mm, focal_px=focal_px,
                                 arena_size_mm=arena_size_mm, model=model,
                                 keypoint_map=keypoint_map, nwb=nwb, strict=strict,
-                                formats=",".join(formats) if formats else None),
+                                formats=",".join(formats) if formats else None, fps=fps),
                 depth=depth,
             )
         _finish(report)
@@ -158,6 +161,7 @@ def register(app: typer.Typer) -> None:
         depth: bool | None = _DEPTH,
         formats: list[str] = _FORMATS,
         strict: bool = _STRICT,
+        fps: float = FPS_OPTION,
     ) -> None:
         """Lift SLEAP predictions to 3D, with the videos the files name (resumable)."""
         from dlc_lifter.lift.batch import lift_sleap
@@ -171,7 +175,7 @@ def register(app: typer.Typer) -> None:
                                 camera_height_mm=camera_height_mm, focal_px=focal_px,
                                 arena_size_mm=arena_size_mm, model=model,
                                 keypoint_map=keypoint_map, nwb=nwb, strict=strict,
-                                formats=",".join(formats) if formats else None),
+                                formats=",".join(formats) if formats else None, fps=fps),
                 depth=depth,
             )
         _finish(report)

@@ -302,3 +302,21 @@ def test_non_square_pixels_are_measured_from_the_animal() -> None:
     plain = resolve_camera(uv, conf, cam.image_size, camera_height_mm=600.0, focal_px=640.0,
                            lifter=lifter)
     assert plain.camera.fy == plain.camera.fx and "pixel_aspect" not in plain.details
+
+
+def test_fps_given_or_from_the_video(tmp_path: Path) -> None:
+    from dlc_lifter.io import meta_pickle_path
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene(12)
+    poses.meta.fps = None
+    src = tmp_path / f"mouse1{SCORER}.h5"
+    poses.to_dataframe(SCORER).to_hdf(src, key="df_with_missing", mode="w")  # no meta pickle
+    out = lift_file(src, camera_height_mm=600.0, focal_px=640.0, fps=25.0, depth=False,
+                    destfolder=tmp_path / "given")
+    assert pd.read_pickle(meta_pickle_path(out))["data"]["fps"] == 25.0
+    out = lift_file(src, video=_video(tmp_path / "v.mp4", 12), camera_height_mm=600.0,
+                    focal_px=640.0, depth=False, destfolder=tmp_path / "video")
+    assert pd.read_pickle(meta_pickle_path(out))["data"]["fps"] == pytest.approx(30.0)
+    with pytest.raises(DLCLifterError, match="fps must be a positive number"):
+        lift_file(src, fps=-1.0, destfolder=tmp_path / "bad")

@@ -726,8 +726,9 @@ def _body_camera(uv_sq: np.ndarray, ok: np.ndarray, lifter: Lifter,
     logger.warning(
         "No calibration, camera height or arena size: estimated the camera from the "
         "animal's size (median %s length %.1f px vs %.1f mm in the synthetic population; "
-        "%s): %.0f mm above the floor, focal %.0f px. Give camera_height_mm and focal_px, "
-        "arena_size_mm or a calibration for metric accuracy.", pair, length_px,
+        "%s): %.0f mm above the floor, focal %.0f px. Adult mice differ by about 15 %% in "
+        "length, so the scale and the heights may be that far off; give camera_height_mm and "
+        "focal_px, arena_size_mm or a calibration for metric accuracy.", pair, length_px,
         length_mm, "focal given" if focal_px is not None or camera_height_mm is not None
         else f"assumed {DEFAULT_HFOV_DEG:.0f} deg field of view", height, focal)
     return height, focal
@@ -740,7 +741,7 @@ def _check_video(video: str | Path, poses: Poses) -> tuple[int, int] | None:
 
     try:
         with open_video(video) as v:
-            n, size = int(v.n_frames), tuple(v.size)
+            n, size, fps = int(v.n_frames), tuple(v.size), v.fps
     except VideoError as exc:
         logger.warning("%s; lifting from keypoints only.", exc)
         return None
@@ -752,6 +753,8 @@ def _check_video(video: str | Path, poses: Poses) -> tuple[int, int] | None:
             f"{poses.n_frames} frames (last frame index {int(fi.max()) if len(fi) else -1}); "
             "pass the video the poses were tracked on.")
     logger.info("Video %s (%d frames) opened and matches the poses.", video, n)
+    if not poses.meta.fps and fps:
+        poses.meta.fps = float(fps)
     return size  # type: ignore[return-value]
 
 
@@ -1114,6 +1117,7 @@ def lift_file(
     depth: bool | None = None,
     strict: bool = False,
     formats: str | Sequence[str] = ("dlc",),
+    fps: float | None = None,
 ) -> Path:
     """Lift a 2D pose file (DLC, SLEAP, NWB) to 3D and write ``<stem>_lifted3d.h5``.
 
@@ -1166,6 +1170,10 @@ def lift_file(
     formats
         Output formats, any of ``dlc``, ``csv``, ``nwb``, ``slp``, ``points3d`` (see
         :mod:`dlc_lifter.lift.outputs`); the meta pickle is always written.
+    fps
+        Frames per second of the recording, when the file does not say (or says wrong);
+        otherwise from the file's metadata, else from the video. Recorded in the outputs
+        (NWB timing, features).
 
     Returns
     -------
@@ -1194,6 +1202,10 @@ def lift_file(
     for target in [*output_paths(out, fmts).values(), meta_pickle_path(out)]:
         check_writable(target, overwrite=overwrite)
     poses = read_poses(src)
+    if fps is not None:
+        if not (np.isfinite(fps) and fps > 0):
+            raise DLCLifterError(f"fps must be a positive number; got {fps}.")
+        poses.meta.fps = float(fps)
     video_size = None
     if video is not None:
         video_size = _check_video(video, poses)
