@@ -68,7 +68,7 @@ def lift_command(
     Example: dlc-lifter lift videoDLC_resnet50.h5 --video video.mp4 --format dlc,nwb
     """
     from dlc_lifter.errors import OutputFormatError
-    from dlc_lifter.lift.core import lift_file
+    from dlc_lifter.lift.pipeline import lift_file
 
     try:
         out = lift_file(poses, video=video, calibration=calibration, camera=camera,

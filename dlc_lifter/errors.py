@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "DLCLifterError",
+    "FrameCountError",
     "KeypointMappingError",
     "OutputExistsError",
     "OutputFormatError",
@@ -50,3 +51,7 @@ class OutputFormatError(DLCLifterError):
         super().__init__(message)
         self.written = written
         self.failed = failed
+
+
+class FrameCountError(DLCLifterError, ValueError):
+    """The video and the pose file have different frame counts."""

@@ -229,7 +229,7 @@ def _lift_file(*args: Any, **kwargs: Any) -> Path:
     try:
         from dlc_lifter.lift import lift_file
     except ImportError:  # the package facade may not re-export it
-        from dlc_lifter.lift.core import lift_file
+        from dlc_lifter.lift.pipeline import lift_file
     return lift_file(*args, **kwargs)
 
 
