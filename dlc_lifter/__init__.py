@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+from dlc_lifter._version import __version__
 from dlc_lifter.errors import DLCLifterError, OutputExistsError, PoseFileError, VideoError
-from dlc_lifter.poses import PoseMetadata, Poses
-
-__version__ = "0.1.0"
-
-from dlc_lifter.io import (  # noqa: E402 - io reads __version__
+from dlc_lifter.io import (
     lifted_output_path,
     read_dlc_config,
     read_poses,
     write_dlc_3d,
     write_nwb_3d,
 )
+from dlc_lifter.poses import PoseMetadata, Poses
 
 _LAZY = {
     # heavy parts (torch, matplotlib, scikit-learn, numba) load on first use

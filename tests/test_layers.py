@@ -21,8 +21,6 @@ LAYERS = ("base", "io", "mouse", "synth", "nets", "lift", "analysis", "cli")
 KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("dlc_lifter.lift.batch", "dlc_lifter.analysis.plots"):
         "a batch draws each output's plots (--plot); to move to the CLI layer",
-    ("dlc_lifter.io.dlc", "dlc_lifter"): "__version__; to come from dlc_lifter/_version.py",
-    ("dlc_lifter.io.nwb", "dlc_lifter"): "__version__; to come from dlc_lifter/_version.py",
 }
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dlc_lifter._atomic import atomic_output, check_writable
+from dlc_lifter._version import __version__
 from dlc_lifter.errors import PoseFileError
 from dlc_lifter.io._common import check_input_file, find_video
 from dlc_lifter.poses import Poses
@@ -285,14 +286,6 @@ def meta_pickle_path(output: str | Path) -> Path:
 
 
 # ----------------------------------------------------------------------------- writing
-def _version() -> str:
-    try:
-        from dlc_lifter import __version__
-    except ImportError:  # pragma: no cover
-        return "unknown"
-    return str(__version__)
-
-
 def _dlc_3d_frame(poses3d: Poses) -> pd.DataFrame:
     df = poses3d.to_dataframe(likelihood=False)
     df = df.astype(np.float64)
@@ -332,7 +325,7 @@ def write_meta_pickle(
         "source": m.source,
         "source_format": m.source_format,
         "video": m.video,
-        "dlc_lifter_version": _version(),
+        "dlc_lifter_version": __version__,
         "bodyparts": list(poses3d.keypoints),
         "individuals": list(poses3d.individuals),
         "frame_indices": np.asarray(poses3d.frame_indices).copy(),

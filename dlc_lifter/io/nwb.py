@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from dlc_lifter._atomic import atomic_output, check_writable
+from dlc_lifter._version import __version__
 from dlc_lifter.errors import PoseFileError
 from dlc_lifter.io._common import check_input_file, duplicate_names
 from dlc_lifter.poses import PoseMetadata, Poses
@@ -410,7 +411,7 @@ def write_nwb_3d(
         pe = PoseEstimation(
             name=name, pose_estimation_series=series, description=description,
             scorer=str(m.scorer), source_software="dlc-lifter",
-            source_software_version=_version(), skeleton=skeleton,
+            source_software_version=__version__, skeleton=skeleton,
             source_video=source_video)
         behavior.add(pe)
     from pynwb import NWBHDF5IO
@@ -506,9 +507,3 @@ def _source_video(m: PoseMetadata, fi: np.ndarray, rate: float, out: Path) -> An
         starting_frame=[0], rate=rate, starting_time=0.0, unit="n.a.", **kw)
 
 
-def _version() -> str:
-    try:
-        from dlc_lifter import __version__
-    except ImportError:  # pragma: no cover
-        return "unknown"
-    return str(__version__)
