@@ -39,6 +39,9 @@ def _root(
 ) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _FlagNames) for f in handler.filters):
+            handler.addFilter(_FlagNames())
 
 
 for _name in _VERB_MODULES:
@@ -53,13 +56,21 @@ for _name in _VERB_MODULES:
 
 #: Python parameter names the library's messages use, and the flags that set them.
 _FLAGS = {name: "--" + name.replace("_", "-") for name in (
-    "keypoint_map", "camera_height_mm", "focal_px", "arena_size_mm", "calibration",
-    "destfolder")}
+    "keypoint_map", "camera_height_mm", "focal_px", "arena_size_mm", "destfolder")}
 
 
 def cli_message(text: str) -> str:
     """A library message with its parameter names written as this CLI's flags."""
     return re.sub(r"\b(" + "|".join(_FLAGS) + r")\b", lambda m: _FLAGS[m.group(1)], text)
+
+
+class _FlagNames(logging.Filter):
+    """Write the library's parameter names as this CLI's flags in log messages."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("dlc_lifter"):
+            record.msg, record.args = cli_message(record.getMessage()), None
+        return True
 
 
 def main() -> None:

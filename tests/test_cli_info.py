@@ -63,3 +63,11 @@ def test_catalogue() -> None:
     assert r.exit_code == 0 and "left_ear" in r.output and "hindpaw" not in r.output
     r = runner.invoke(app, ["catalogue", "--set", "nope"])
     assert r.exit_code != 0 and "openfield" in str(r.exception)
+
+
+def test_library_parameter_names_become_flags_on_the_command_line() -> None:
+    from dlc_lifter.cli import cli_message
+
+    text = "give camera_height_mm and focal_px, or arena_size_mm; keypoint_map lists none"
+    assert cli_message(text) == ("give --camera-height-mm and --focal-px, or --arena-size-mm; "
+                                 "--keypoint-map lists none")
