@@ -90,3 +90,11 @@ def test_a_failing_format_costs_no_other(tmp_path: Path,
                                  "--format", "dlc,nwb"])
     assert r.exit_code == 3, r.output
     assert "nwb" in r.output and (tmp_path / "cli" / f"mouse{SCORER}_lifted3d.h5").is_file()
+
+
+def test_batches_always_write_the_dlc_table() -> None:
+    from dlc_lifter.lift.batch import _batch_kwargs
+
+    assert _batch_kwargs({"formats": "slp"})["formats"] == "slp,dlc"
+    assert _batch_kwargs({"formats": ("nwb", "dlc")})["formats"] == "nwb,dlc"
+    assert _batch_kwargs({})["formats"] == "dlc"

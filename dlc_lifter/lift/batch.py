@@ -333,6 +333,20 @@ def _output_path(poses: Path, destfolder: str | Path | None) -> Path:
     return Path(lifted_output_path(poses, destfolder))
 
 
+def _batch_kwargs(lift_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``lift_file`` options of a batch job: the DLC-style ``.h5`` is always among the formats.
+
+    It is written last, so a batch that resumes after a crash knows a file is done by its
+    ``.h5``; and it is what the plots and features read.
+    """
+    formats = lift_kwargs.get("formats") or ("dlc",)
+    names = formats.split(",") if isinstance(formats, str) else list(formats)
+    if "dlc" not in [n.strip().lower() for n in names]:
+        logger.info("Batches also write the DLC-style .h5 (the mark of a finished file).")
+        names.append("dlc")
+    return {**lift_kwargs, "formats": ",".join(names)}
+
+
 def _companions(output: Path) -> list[Path]:
     """Files written beside a lifted ``.h5`` before it: meta pickle, csv, NWB, SLEAP."""
     from dlc_lifter.io import meta_pickle_path
@@ -827,7 +841,7 @@ def lift_videos(
         jobs.append(LiftJob(
             poses=str(pose), output=str(out), video=use_video, overwrite=overwrite, plot=plot,
             plot_kwargs=dict(plot_kwargs or {}),
-            lift_kwargs={"save_as_csv": save_as_csv, **lift_kwargs}))
+            lift_kwargs=_batch_kwargs({"save_as_csv": save_as_csv, **lift_kwargs})))
     return lift_jobs(jobs, executor=executor, overwrite=overwrite, failed=failed,
                      desc="lifting videos", task=task)
 
@@ -902,8 +916,8 @@ def lift_sleap(
     jobs = [
         LiftJob(poses=str(f), output=str(_output_path(f, destfolder)), video_from_poses=True,
                 overwrite=overwrite, plot=plot, plot_kwargs=dict(plot_kwargs or {}),
-                lift_kwargs={"save_as_csv": save_as_csv, "formats": SLEAP_FORMATS,
-                             **lift_kwargs})
+                lift_kwargs=_batch_kwargs({"save_as_csv": save_as_csv, "formats": SLEAP_FORMATS,
+                                           **lift_kwargs}))
         for f in files
     ]
     return lift_jobs(jobs, executor=executor, overwrite=overwrite, failed=failed,
