@@ -112,11 +112,7 @@ def test_known_exceptions_still_exist() -> None:
 
 
 def test_no_import_cycles() -> None:
-    # Blender renders through synth.render's shared scene code, which picks the Blender
-    # renderer lazily: one known cycle inside synth, to be mended with a renderer registry.
-    known = {frozenset({"dlc_lifter.synth.blender", "dlc_lifter.synth.render"})}
-    found = [c for c in cycles(import_graph()) if frozenset(c) not in known]
-    assert found == []
+    assert cycles(import_graph()) == []
 
 
 def test_the_check_catches_a_forbidden_import(tmp_path: Path) -> None:

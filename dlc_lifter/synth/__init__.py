@@ -25,9 +25,9 @@ from dlc_lifter.synth.render import (
     RenderedImage,
     Sample,
     keypoint_visibility,
-    make_renderer,
     make_sample,
 )
+from dlc_lifter.synth.renderers import make_renderer
 from dlc_lifter.synth.scene import COATS, SceneParams, apply_image_effects, sample_scene
 
 __all__ = [

@@ -160,7 +160,8 @@ def write_sequence_strip(
     from dlc_lifter.mouse.behaviour import generate_sequence
     from dlc_lifter.mouse.catalogue import CATALOGUE
     from dlc_lifter.mouse.rig import get_rig
-    from dlc_lifter.synth.render import make_renderer, make_sample
+    from dlc_lifter.synth.render import make_sample
+    from dlc_lifter.synth.renderers import make_renderer
     from dlc_lifter.synth.scene import sample_scene
 
     rng = np.random.default_rng(seed)

@@ -39,7 +39,8 @@ from dlc_lifter._atomic import atomic_output
 from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.mouse.catalogue import CATALOGUE, LANDMARKS
 from dlc_lifter.synth.poses_only import POSES_ONLY_ARRAYS, sample_pose_batch
-from dlc_lifter.synth.render import QUALITIES, make_renderer, make_sample
+from dlc_lifter.synth.render import QUALITIES, make_sample
+from dlc_lifter.synth.renderers import make_renderer
 from dlc_lifter.synth.scene import COATS, sample_scene
 
 __all__ = [

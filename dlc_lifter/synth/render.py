@@ -11,7 +11,8 @@ Two renderers draw a posed :class:`~dlc_lifter.mouse.rig.MouseRig` in a
     ~50x cheaper than Cycles per frame and gives the best trained models per minute of
     compute, so datasets default to it.
 ``quality="realistic"``
-    :class:`dlc_lifter.synth.blender.BlenderRenderer`: Blender Cycles at low samples with
+    :class:`dlc_lifter.synth.blender.BlenderRenderer` (chosen by
+    :func:`dlc_lifter.synth.renderers.make_renderer`): Blender Cycles at low samples with
     denoising, the same camera, mesh and scene, depth from the Z pass.
 
 :func:`make_sample` adds what the networks learn from: landmarks in the world and camera
@@ -42,7 +43,6 @@ __all__ = [
     "Sample",
     "background",
     "keypoint_visibility",
-    "make_renderer",
     "make_sample",
     "vertex_regions",
 ]
@@ -431,21 +431,6 @@ class FastRenderer:
         return out
 
 
-def make_renderer(rig: Any, quality: str = "fast", **kwargs: Any) -> Renderer:
-    """A renderer of ``quality`` (``fast`` or ``realistic``) for ``rig``.
-
-    ``realistic`` imports :mod:`dlc_lifter.synth.blender` (and so ``bpy``); extra
-    keyword arguments go to its :class:`~dlc_lifter.synth.blender.BlenderRenderer`.
-    """
-    if quality == "fast":
-        return FastRenderer(rig)
-    if quality == "realistic":
-        from dlc_lifter.synth.blender import BlenderRenderer
-
-        return BlenderRenderer(rig, **kwargs)
-    raise ValueError(f"quality must be one of {', '.join(QUALITIES)}, not {quality!r}.")
-
-
 def make_sample(
     rig: Any,
     pose: np.ndarray,
@@ -467,7 +452,7 @@ def make_sample(
     scene
         The scene (camera included).
     renderer
-        From :func:`make_renderer`.
+        From :func:`~dlc_lifter.synth.renderers.make_renderer`.
     rng
         Draws image noise.
     behaviour
