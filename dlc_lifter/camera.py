@@ -15,13 +15,18 @@ point lies and 3D follows exactly.
 from __future__ import annotations
 
 import math
-import tomllib
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 from dlc_lifter.errors import DLCLifterError
 

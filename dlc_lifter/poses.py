@@ -351,7 +351,7 @@ class Poses:
                     conf[:, i, k] = np.where(np.isnan(coords[:, i, k]).any(-1), np.nan, 1.0)
         conf = np.where(np.isnan(coords).any(-1), np.nan, conf)
         index = df.index
-        if isinstance(index, pd.MultiIndex) or not np.issubdtype(index.dtype, np.integer):
+        if isinstance(index, pd.MultiIndex) or not pd.api.types.is_integer_dtype(index.dtype):
             frame_indices = np.arange(n_frames)
         else:
             frame_indices = np.asarray(index, dtype=np.int64)
@@ -360,7 +360,7 @@ class Poses:
             frame="image" if len(dims) == 2 else "world",
             units="px" if len(dims) == 2 else "mm",
         )
-        if isinstance(index, pd.MultiIndex) or not np.issubdtype(index.dtype, np.integer):
+        if isinstance(index, pd.MultiIndex) or not pd.api.types.is_integer_dtype(index.dtype):
             meta.extra["image_paths"] = [
                 "/".join(map(str, ix)) if isinstance(ix, tuple) else str(ix) for ix in index]
         return cls(coords=coords, confidence=conf, keypoints=keypoints,

@@ -123,14 +123,14 @@ def test_bad_slp(tmp_path: Path) -> None:
 
 
 def test_nwb_without_pose_estimation(tmp_path: Path) -> None:
-    from datetime import UTC, datetime
+    from datetime import datetime, timezone
 
     from pynwb import NWBHDF5IO, NWBFile
 
     f = tmp_path / "empty.nwb"
     with NWBHDF5IO(str(f), "w") as io:
         io.write(NWBFile(session_description="s", identifier="i",
-                         session_start_time=datetime.now(UTC)))
+                         session_start_time=datetime.now(timezone.utc)))
     _read_fails(f, "PoseEstimation")
 
 

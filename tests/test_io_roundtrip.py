@@ -253,14 +253,14 @@ def test_nwb_3d_round_trip(tmp_path: Path, individuals: tuple[str, ...],
 
 def test_nwb_2d_written_like_dlc2nwb(tmp_path: Path) -> None:
     """DLC2NWB names series '<individual>_<bodypart>' and writes frame-number timestamps."""
-    from datetime import UTC, datetime
+    from datetime import datetime, timezone
 
     from ndx_pose import PoseEstimation, PoseEstimationSeries, Skeleton, Skeletons
     from pynwb import NWBHDF5IO, NWBFile
 
     p = _poses(dim=2)
     nwb = NWBFile(session_description="s", identifier="i",
-                  session_start_time=datetime.now(UTC))
+                  session_start_time=datetime.now(timezone.utc))
     mod = nwb.create_processing_module("behavior", "b")
     names = [f"ind1_{k}" for k in KPS]
     sk = Skeleton(name="subject", nodes=names, edges=np.array([[0, 1]], dtype=np.uint8))

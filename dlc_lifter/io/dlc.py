@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import logging
 import pickle
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from dlc_lifter._atomic import atomic_output, check_writable
 from dlc_lifter._version import __version__
 from dlc_lifter.errors import PoseFileError
 from dlc_lifter.io._common import check_input_file, find_video
+from dlc_lifter.io._pandas_hdf import mark_pandas_version, read_pandas_hdf
 from dlc_lifter.poses import Poses
 
 __all__ = [
@@ -139,15 +140,12 @@ def read_dlc_h5(path: str | Path, *, key: str | None = None) -> Poses:
     """
     p = check_input_file(path)
     try:
-        with pd.HDFStore(p, mode="r") as store:
-            keys = list(store.keys())
-            if not keys:
-                raise PoseFileError(
-                    f"{p} is an HDF5 file but holds no pandas table, so it is not a "
-                    "DeepLabCut pose file. Pass the .h5 that analyze_videos wrote (tracklet "
-                    "pickles must first be converted with convert_raw_tracks_to_h5).")
-            k = _pick_key(p, keys, key)
-            df = store.get(k)
+        keys, df = read_pandas_hdf(p, lambda keys: _pick_key(p, keys, key))
+        if not keys:
+            raise PoseFileError(
+                f"{p} is an HDF5 file but holds no pandas table, so it is not a "
+                "DeepLabCut pose file. Pass the .h5 that analyze_videos wrote (tracklet "
+                "pickles must first be converted with convert_raw_tracks_to_h5).")
     except PoseFileError:
         raise
     except Exception as exc:  # noqa: BLE001 - pytables raises many kinds
@@ -312,7 +310,7 @@ def write_meta_pickle(
     """
     m = poses3d.meta
     record: dict[str, Any] = {
-        "start": datetime.now(UTC).timestamp(),
+        "start": datetime.now(timezone.utc).timestamp(),
         "Scorer": m.scorer,
         "fps": m.fps,
         "nframes": poses3d.n_frames,
@@ -404,6 +402,7 @@ def write_dlc_3d(
     if h5_path is not None:
         with atomic_output(h5_path, overwrite=overwrite) as tmp:
             df.to_hdf(tmp, key=DLC_KEY, format="table", mode="w")
+            mark_pandas_version(tmp)  # pandas 3 omits it; pandas 1.x/2.x need it
             import h5py
 
             with h5py.File(tmp, "a") as fh:

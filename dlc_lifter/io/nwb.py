@@ -7,7 +7,7 @@ import os
 import re
 import uuid
 import warnings
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -335,7 +335,7 @@ def write_nwb_3d(
     m = poses3d.meta
     session_kw: dict[str, Any] = {
         "session_description": f"3D poses lifted by dlc-lifter from {m.source or 'memory'}",
-        "session_start_time": datetime.now(UTC),
+        "session_start_time": datetime.now(timezone.utc),
     }
     subject_kw: dict[str, Any] = {}
     if source_nwb is not None:

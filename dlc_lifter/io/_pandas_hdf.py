@@ -1,0 +1,102 @@
+"""pandas ``.h5`` (PyTables) files that read the same under pandas 1.x, 2.x and 3.x.
+
+pandas 3 stopped writing the ``pandas_version`` attribute on ``format="table"`` groups.
+pandas < 3 takes a table without it for one written by pandas < 0.10.1, looks for the
+columns under their pre-0.10.1 names and fails (``AttributeError: 'NoneType' object has no
+attribute 'startswith'``). Fixed-format files and tables written by pandas 1.x/2.x read
+the same everywhere.
+
+- Reading (:func:`read_pandas_hdf`): pandas' own reader first; if it fails on a table that
+  lacks ``pandas_version``, the file is opened again as an in-memory HDF5 image (the file
+  on disk is never written to), the attribute pandas 1.x/2.x write for every table
+  (``"0.15.2"``, the table layout's version) is added there, and pandas reads that.
+- Writing (:func:`mark_pandas_version`): after ``to_hdf(..., format="table")`` the same
+  attribute is added to the new file, so pandas 1.x/2.x users read what pandas 3 wrote.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+#: What pandas 1.x/2.x write as ``pandas_version`` on every ``format="table"`` group.
+TABLE_LAYOUT_VERSION = "0.15.2"
+
+
+def _table_groups_without_version(handle: Any) -> list[str]:
+    """Paths of pandas table groups (``pandas_type`` ``*_table``) lacking ``pandas_version``."""
+    out = []
+    for group in handle.walk_groups("/"):
+        attrs = group._v_attrs
+        ptype = getattr(attrs, "pandas_type", None)
+        if ptype is None:
+            continue
+        if isinstance(ptype, bytes):
+            ptype = ptype.decode()
+        if str(ptype).endswith("_table") and getattr(attrs, "pandas_version", None) is None:
+            out.append(group._v_pathname)
+    return out
+
+
+def read_pandas_hdf(path: str | Path, pick: Callable[[list[str]], str]) -> tuple[list[str], Any]:
+    """Keys of a pandas ``.h5`` and the object stored under the key ``pick(keys)`` chooses.
+
+    Parameters
+    ----------
+    path
+        The file.
+    pick
+        ``pick(keys) -> key`` (may raise to reject the file); not called when the file
+        holds no pandas object (then the object returned is None).
+
+    Returns
+    -------
+    (keys, object)
+    """
+    p = Path(path)
+    with pd.HDFStore(p, mode="r") as store:
+        keys = list(store.keys())
+        if not keys:
+            return keys, None
+        k = pick(keys)
+        try:
+            return keys, store.get(k)
+        except Exception as first:  # noqa: BLE001 - decide below whether to retry
+            error = first
+    obj = _read_patched(p, k)
+    if obj is None:
+        raise error
+    return keys, obj
+
+
+def _read_patched(path: Path, key: str) -> Any:
+    """Read ``key`` from an in-memory copy of ``path`` with ``pandas_version`` added.
+
+    None when the file has no table lacking the attribute (then retrying cannot help).
+    """
+    import tables
+
+    with tables.open_file(str(path), mode="r") as fh:
+        if not _table_groups_without_version(fh):
+            return None
+    image = path.read_bytes()
+    # The name only labels the in-memory file; HDF5 refuses one that exists on disk.
+    name = str(path.with_name(f"{path.name}.{uuid.uuid4().hex}.in-memory"))
+    with pd.HDFStore(name, mode="r+", driver="H5FD_CORE", driver_core_image=image,
+                     driver_core_backing_store=0) as store:
+        for group in _table_groups_without_version(store._handle):
+            store._handle.get_node(group)._v_attrs.pandas_version = TABLE_LAYOUT_VERSION
+        return store.get(key)
+
+
+def mark_pandas_version(path: str | Path) -> None:
+    """Add ``pandas_version`` to every pandas table in ``path`` that lacks it (pandas 3)."""
+    import tables
+
+    with tables.open_file(str(path), mode="a") as fh:
+        for group in _table_groups_without_version(fh):
+            fh.get_node(group)._v_attrs.pandas_version = TABLE_LAYOUT_VERSION
