@@ -99,7 +99,7 @@ def synth_sequence(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, ob
 def render_frames(pose: np.ndarray, seq: object, rng: np.random.Generator) -> list[np.ndarray]:
     """Render each pose of the sequence with the fast renderer through :func:`camera`."""
     from dlc_lifter.mouse.rig import get_rig
-    from dlc_lifter.synth.render import make_renderer
+    from dlc_lifter.synth.renderers import make_renderer
     from dlc_lifter.synth.scene import COATS, SceneParams
 
     rig = get_rig(seq.shape)  # type: ignore[attr-defined]
