@@ -520,3 +520,26 @@ def test_landmark_output_trains_and_old_two_output_weights_load(tmp_path: Path) 
     assert not old.has_landmarks
     hh, mm, ll = old.predict(g, landmarks=True)
     assert np.all(ll == 0) and hh.shape == ll.shape
+
+
+def test_crops_are_sampled_exactly_without_opencv() -> None:
+    """Bilinear crops of a linear ramp are the ramp at the crop's sample points (edges
+    repeated), masks are nearest-neighbour: no OpenCV version enters the crops."""
+    from dlc_lifter.nets.depth import Crop, crop_images
+
+    h, w = 60, 80
+    vv, uu = np.mgrid[0:h, 0:w].astype(np.float32)
+    ramp = 2.0 * uu + 0.5 * vv
+    crop = Crop((30.25, 20.5), side_px=40.0, size=16)
+    got = crop_images(ramp, [crop])[0]
+    xy = crop.to_image(np.stack(np.meshgrid(np.arange(16), np.arange(16)), -1).astype(float))
+    np.testing.assert_allclose(got, 2.0 * xy[..., 0] + 0.5 * xy[..., 1], atol=1e-4)
+    edge = crop_images(ramp, [Crop((2.0, 2.0), side_px=40.0, size=16)])[0]
+    assert edge[0, 0] == ramp[0, 0]  # outside the image: the edge pixel repeated
+    rgb = np.repeat((ramp * 1.5).clip(0, 255).astype(np.uint8)[..., None], 3, axis=-1)
+    out = crop_images(rgb, [crop])[0]
+    assert out.dtype == np.uint8 and out.shape == (16, 16, 3)
+    mask = uu > 40
+    m = crop_images(mask, [crop], interpolation="nearest")[0]
+    assert m.dtype == np.bool_
+    np.testing.assert_array_equal(m, np.floor(xy[..., 0] + 0.5) > 40)

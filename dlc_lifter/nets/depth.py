@@ -65,6 +65,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numba
 import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812
@@ -144,7 +145,7 @@ class Crop:
         return self.side_px / self.size
 
     def affine(self) -> np.ndarray:
-        """``2 x 3`` image -> crop affine matrix (for ``cv2.warpAffine``)."""
+        """``2 x 3`` image -> crop affine matrix (OpenCV's ``warpAffine`` convention)."""
         s = self.scale
         half = (self.size - 1) / 2
         return np.array([[1 / s, 0.0, half - self.centre[0] / s],
@@ -262,16 +263,52 @@ def crop_images(image: np.ndarray, crops: Sequence[Crop], *,
     numpy.ndarray
         ``(N, size, size[, C])``, the image's dtype.
     """
-    import cv2
-
-    flag = cv2.INTER_LINEAR if interpolation == "linear" else cv2.INTER_NEAREST
-    out = []
     src = image.view(np.uint8) if image.dtype == np.bool_ else image
-    for c in crops:
-        out.append(cv2.warpAffine(src, c.affine(), (c.size, c.size), flags=flag,
-                                  borderMode=cv2.BORDER_REPLICATE))
+    out = [_resample_crop(src, c, interpolation == "linear") for c in crops]
     arr = np.stack(out) if out else np.zeros((0,) + src.shape[:0], src.dtype)
     return arr.view(np.bool_) if image.dtype == np.bool_ else arr
+
+
+def _resample_crop(src: np.ndarray, crop: Crop, linear: bool) -> np.ndarray:
+    """One crop, sampled in float64 with edge pixels repeated outside the image.
+
+    Our own sampler rather than ``cv2.warpAffine``, whose sampling changed in OpenCV 5:
+    the same video gives the same crops, and so the same 3D, whatever OpenCV is installed.
+    The crop is axis-aligned, so rows and columns are sampled separately.
+    """
+    h, w = src.shape[:2]
+    grid = (np.arange(crop.size) - (crop.size - 1) / 2) * crop.scale
+    u, v = grid + crop.centre[0], grid + crop.centre[1]
+    if not linear:
+        cols = np.clip(np.floor(u + 0.5), 0, w - 1).astype(np.intp)
+        rows = np.clip(np.floor(v + 0.5), 0, h - 1).astype(np.intp)
+        return src[np.ix_(rows, cols)]
+    img = src.reshape(h, w, -1)
+    out = _bilinear(img, np.clip(u, 0, w - 1), np.clip(v, 0, h - 1))
+    out = out.reshape((crop.size, crop.size) + src.shape[2:])
+    if np.issubdtype(src.dtype, np.integer):
+        info = np.iinfo(src.dtype)
+        return np.clip(np.rint(out), info.min, info.max).astype(src.dtype)
+    return out.astype(src.dtype)
+
+
+@numba.njit(cache=True, nogil=True)
+def _bilinear(img: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:  # pragma: no cover
+    h, w, nc = img.shape
+    out = np.empty((v.size, u.size, nc))
+    for i in range(v.size):
+        r0 = int(math.floor(v[i]))
+        r1 = min(r0 + 1, h - 1)
+        fv = v[i] - r0
+        for j in range(u.size):
+            c0 = int(math.floor(u[j]))
+            c1 = min(c0 + 1, w - 1)
+            fu = u[j] - c0
+            for k in range(nc):
+                top = img[r0, c0, k] * (1.0 - fu) + img[r0, c1, k] * fu
+                bottom = img[r1, c0, k] * (1.0 - fu) + img[r1, c1, k] * fu
+                out[i, j, k] = top * (1.0 - fv) + bottom * fv
+    return out
 
 
 def seen_from_above(uv: np.ndarray, z_mm: np.ndarray, height: np.ndarray, *,
