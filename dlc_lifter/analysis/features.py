@@ -115,10 +115,7 @@ def _canonical(keypoints: Sequence[str], mapping: Mapping[str, str] | None,
     """``{feature name: keypoint index}``: catalogue names, else a cleaned user name."""
     from dlc_lifter.mouse import map_keypoints
 
-    try:
-        canon = map_keypoints(list(keypoints), mapping, strict=False, source=source)
-    except ValueError as exc:
-        raise FeatureError(str(exc)) from None
+    canon = map_keypoints(list(keypoints), mapping, strict=False, source=source)
     out: dict[str, int] = {}
     unmapped = []
     for i, kp in enumerate(keypoints):

@@ -112,10 +112,7 @@ def canonical_names(keypoints: Sequence[str]) -> list[str | None]:
     """Catalogue name of each keypoint (``None`` where it maps to none)."""
     from dlc_lifter.mouse import map_keypoints
 
-    try:
-        mapping = map_keypoints(list(keypoints), strict=False)
-    except ValueError:  # two names on one landmark: use the exact names only
-        mapping = {}
+    mapping = map_keypoints(list(keypoints), strict=False)  # one name per landmark
     return [mapping.get(k) for k in keypoints]
 
 

@@ -483,10 +483,6 @@ def _corner_sides_px(arena_px: Mapping[str, Sequence[float]] | None) -> tuple[fl
             mean_side((("top_left", "bottom_left"), ("top_right", "bottom_right"))))
 
 
-def _corner_side_px(arena_px: Mapping[str, Sequence[float]] | None) -> float:
-    """Mean side of the arena's quadrilateral from its tracked corners (px), or NaN."""
-    w, h = _corner_sides_px(arena_px)
-    return float(np.mean([w, h])) if np.isfinite([w, h]).all() else math.nan
 
 #: Pixel aspect ratios this close to 1 are taken as square pixels (from arena corners)...
 SQUARE_PIXEL_TOLERANCE = 0.03
@@ -612,13 +608,14 @@ def resolve_camera(
             raise DLCLifterError(f"{name} must be a positive number; got {v}.")
     w, h = image_size
     ok = np.isfinite(uv_cat).all(-1) & (np.nan_to_num(conf_cat) >= pcutoff)
-    aspect, details = _pixel_aspect(uv_cat, ok, arena_px, arena_size_mm, lifter)
+    sides = _corner_sides_px(arena_px)
+    aspect, details = _pixel_aspect(uv_cat, ok, sides, arena_size_mm, lifter)
     uv_sq = uv_cat * np.array([1.0, 1.0 / aspect])  # lengths in u-pixel units
     hfov_f = (w - 1) / 2 / math.tan(math.radians(DEFAULT_HFOV_DEG) / 2)
     if camera_height_mm is not None and focal_px is not None:
         height, focal, source = float(camera_height_mm), float(focal_px), "height+focal"
     elif arena_size_mm is not None:
-        height, focal = _arena_camera(uv_sq, ok, arena_px, float(arena_size_mm), aspect,
+        height, focal = _arena_camera(uv_sq, ok, sides, float(arena_size_mm), aspect,
                                       (w, h), camera_height_mm, focal_px, hfov_f, details)
         source = "arena-size"
     else:
@@ -627,22 +624,20 @@ def resolve_camera(
         height, focal = _body_camera(uv_sq, ok, lifter, camera_height_mm, focal_px, hfov_f,
                                      details)
         source = "body-length-estimate"
-        if np.isfinite(_corner_side_px(arena_px)):
-            logger.warning("The file tracks the arena's corners (%.0f px a side): give the "
-                           "arena's size (arena_size_mm) to use them as the scale.",
-                           _corner_side_px(arena_px))
+        if np.isfinite(sides).all():
+            logger.warning("The file tracks the arena's corners (%.0f x %.0f px): give the "
+                           "arena's size (arena_size_mm) to use them as the scale.", *sides)
     details.update(height_mm=height, focal_px=focal)
     cam = Camera.top_view(height, focal, (w, h), name="estimated" if source != "height+focal"
                           else "top_view", pixel_aspect=aspect)
     return CameraChoice(cam, "camera-floor", source, details)
 
 
-def _pixel_aspect(uv_cat: np.ndarray, ok: np.ndarray,
-                  arena_px: Mapping[str, Sequence[float]] | None,
+def _pixel_aspect(uv_cat: np.ndarray, ok: np.ndarray, sides: tuple[float, float],
                   arena_size_mm: float | None, lifter: Lifter | None
                   ) -> tuple[float, dict[str, Any]]:
     """``fy / fx`` of the video's pixels: from a square arena's corners, else the animal."""
-    side_u, side_v = _corner_sides_px(arena_px)
+    side_u, side_v = sides
     if arena_size_mm is not None and np.isfinite([side_u, side_v]).all():
         aspect = side_v / side_u  # the square arena is side_u x side_v px
         if abs(aspect - 1.0) <= SQUARE_PIXEL_TOLERANCE:
@@ -664,13 +659,12 @@ def _pixel_aspect(uv_cat: np.ndarray, ok: np.ndarray,
     return aspect, {"pixel_aspect": aspect, "pixel_aspect_from": info}
 
 
-def _arena_camera(uv_sq: np.ndarray, ok: np.ndarray,
-                  arena_px: Mapping[str, Sequence[float]] | None, arena_size_mm: float,
-                  aspect: float, size: tuple[int, int], camera_height_mm: float | None,
-                  focal_px: float | None, hfov_f: float, details: dict[str, Any]
-                  ) -> tuple[float, float]:
+def _arena_camera(uv_sq: np.ndarray, ok: np.ndarray, sides: tuple[float, float],
+                  arena_size_mm: float, aspect: float, size: tuple[int, int],
+                  camera_height_mm: float | None, focal_px: float | None, hfov_f: float,
+                  details: dict[str, Any]) -> tuple[float, float]:
     """``(height, focal)`` from the arena's size in the image (corners, else the spread)."""
-    side_u, side_v = _corner_sides_px(arena_px)
+    side_u, side_v = sides
     if np.isfinite([side_u, side_v]).all():
         span, measured_from = float(np.mean([side_u, side_v / aspect])), "tracked arena corners"
     else:
