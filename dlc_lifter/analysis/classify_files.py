@@ -133,6 +133,17 @@ def _read_recordings(labels: str | Path, poses_paths: Sequence[str | Path],
     return out
 
 
+def _check_outputs(model_path: Path, cv: bool, overwrite: bool) -> dict[str, Path]:
+    """Check, before any work, that the model (and plots) can be written; the plot paths."""
+    plot_paths = {k: model_path.with_name(f"{model_path.stem}_confusion_{k}.png")
+                  for k in ("2d", "3d")}
+    check_writable(model_path, overwrite=overwrite)
+    if cv:
+        for p in plot_paths.values():
+            check_writable(p, overwrite=overwrite)
+    return plot_paths
+
+
 def _cross_validate_kinds(tables: dict[str, list[pd.DataFrame]], y: list[Any],
                           groups: list[str], plot_paths: dict[str, Path], kw: dict[str, Any],
                           overwrite: bool
@@ -204,12 +215,7 @@ def train_files(
     TrainResult
     """
     model_path = Path(model_path)
-    plot_paths = {k: model_path.with_name(f"{model_path.stem}_confusion_{k}.png")
-                  for k in ("2d", "3d")}
-    check_writable(model_path, overwrite=overwrite)
-    if cv:
-        for p in plot_paths.values():
-            check_writable(p, overwrite=overwrite)
+    plot_paths = _check_outputs(model_path, cv, overwrite)
     recs = _read_recordings(labels, poses_paths, features, fps, subject, individual)
     kinds: list[FeatureKind] = ["2d", "3d"] if all(r.poses.is_3d for r in recs) else ["2d"]
     tables = {kind: [features_for(r.poses, kind, window=window, individual=r.individual,
