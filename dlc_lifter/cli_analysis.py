@@ -86,7 +86,7 @@ def train_command(
     """Train a frame behaviour classifier; print per-class F1 of 2D vs 3D features."""
     import pandas as pd
 
-    from dlc_lifter.analysis.classify import train_files
+    from dlc_lifter.analysis.classify_files import train_files
 
     if features not in ("2d", "3d"):
         raise typer.BadParameter("--features must be 2d or 3d.")
@@ -118,7 +118,7 @@ def predict_command(
     overwrite: bool = _OVERWRITE,
 ) -> None:
     """Predict the behaviour of every frame; write <stem>_behaviour.csv per pose file."""
-    from dlc_lifter.analysis.classify import predict_files
+    from dlc_lifter.analysis.classify_files import predict_files
 
     for out in predict_files(model, poses, destfolder=destfolder, individual=individual,
                              fps=fps, overwrite=overwrite):

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 __all__ = [
     "DLCLifterError",
+    "FeatureMismatchError",
     "FrameCountError",
     "KeypointMappingError",
+    "LabelFileError",
+    "ModelFileError",
     "OutputExistsError",
     "OutputFormatError",
     "PoseFileError",
@@ -55,3 +58,15 @@ class OutputFormatError(DLCLifterError):
 
 class FrameCountError(DLCLifterError, ValueError):
     """The video and the pose file have different frame counts."""
+
+
+class LabelFileError(DLCLifterError, ValueError):
+    """A behaviour label file is missing or not in a layout dlc-lifter reads."""
+
+
+class ModelFileError(DLCLifterError, ValueError):
+    """A behaviour model file is missing or is not a dlc-lifter model."""
+
+
+class FeatureMismatchError(DLCLifterError, ValueError):
+    """Features given to a model lack columns the model was trained on."""

@@ -10,24 +10,14 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from dlc_lifter.analysis.classify import (
-    BehaviourModel,
-    FeatureMismatchError,
-    LabelFileError,
-    ModelFileError,
-    align_labels,
-    compare_2d_3d,
-    cross_validate,
-    labels_for,
-    load_labels,
-    load_model,
-    plot_confusion,
-    predict,
-    predict_files,
-    train_classifier,
-)
+from dlc_lifter.analysis.classify import BehaviourModel, load_model, predict, train_classifier
+from dlc_lifter.analysis.classify_files import predict_files
+from dlc_lifter.analysis.confusion_plot import plot_confusion
+from dlc_lifter.analysis.crossval import bout_groups, compare_2d_3d, cross_validate
 from dlc_lifter.analysis.features import compute_features
 from dlc_lifter.cli import app
+from dlc_lifter.errors import FeatureMismatchError, LabelFileError, ModelFileError
+from dlc_lifter.io.labels import align_labels, labels_for, load_labels
 from dlc_lifter.poses import PoseMetadata, Poses
 
 FPS = 30.0
@@ -197,6 +187,20 @@ def test_cross_validation_is_grouped_and_deterministic(toy: dict[str, list]) -> 
     assert t.loc["macro", "f1"] == pytest.approx(r1.macro_f1)
 
 
+def test_bout_groups_keep_each_bout_in_one_fold(toy: dict[str, list]) -> None:
+    assert bout_groups(["a", "a", None, "a", "b", np.nan, "b", "a"]).tolist() == [
+        0, 0, 0, 0, 1, 1, 1, 2]
+    y = np.concatenate(toy["labels"][:2])
+    f3 = pd.concat(toy["f3"][:2], ignore_index=True)
+    r = cross_validate(f3, y, "bouts", n_splits=4, n_estimators=10)
+    bouts = bout_groups(y)
+    assert r.n_groups == bouts.max() + 1 and r.n_splits == 4
+    # every bout's frames are predicted by one fold's model: the groups are the bouts
+    assert len(set(zip(r.groups, bouts, strict=True))) == r.n_groups
+    with pytest.raises(ValueError, match="groups='bouts'"):
+        cross_validate(f3, y, "bout", n_splits=4, n_estimators=10)
+
+
 def test_train_save_load_predict_round_trip(toy: dict[str, list], tmp_path: Path) -> None:
     labels = [y.copy() for y in toy["labels"][:3]]
     labels[0][:50] = None  # unlabelled frames are left out
@@ -287,7 +291,7 @@ def test_cli_train_and_predict(toy: dict[str, list], tmp_path: Path) -> None:
 
 def test_hist_gradient_boosting_and_2d_only_training(toy: dict[str, list],
                                                      tmp_path: Path) -> None:
-    from dlc_lifter.analysis.classify import train_files
+    from dlc_lifter.analysis.classify_files import train_files
 
     hgb = train_classifier(toy["f3"][:2], toy["labels"][:2],
                            estimator="hist_gradient_boosting", n_estimators=20)

@@ -29,14 +29,15 @@ __all__ = [
     "write_features",
 ]
 
+#: Where each name lives: a submodule of this package, or a full module path.
 _WHERE = {
     "compute_features": "features",
     "write_features": "features",
     "BehaviourModel": "classify",
-    "CrossValReport": "classify",
-    "compare_2d_3d": "classify",
-    "cross_validate": "classify",
-    "load_labels": "classify",
+    "CrossValReport": "crossval",
+    "compare_2d_3d": "crossval",
+    "cross_validate": "crossval",
+    "load_labels": "dlc_lifter.io.labels",
     "load_model": "classify",
     "predict": "classify",
     "train_classifier": "classify",
@@ -53,7 +54,9 @@ def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'dlc_lifter.analysis' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"dlc_lifter.analysis.{module}"), name)
+    if "." not in module:
+        module = f"dlc_lifter.analysis.{module}"
+    return getattr(importlib.import_module(module), name)
 
 
 def __dir__() -> list[str]:

@@ -1,4 +1,5 @@
-"""Reading 2D/3D pose files (DeepLabCut, SLEAP, NWB), videos and DLC configs; writing 3D.
+"""Reading 2D/3D pose files (DeepLabCut, SLEAP, NWB), videos, DLC configs and behaviour labels;
+writing 3D, behaviour predictions and classifier models.
 
 See ``docs/formats.md`` for the exact layouts read and written.
 """
@@ -6,6 +7,7 @@ See ``docs/formats.md`` for the exact layouts read and written.
 from __future__ import annotations
 
 from dlc_lifter._atomic import OutputNotWritableError, atomic_output
+from dlc_lifter.io.classifier_model import read_classifier_model, write_classifier_model
 from dlc_lifter.io.config import DEFAULT_PCUTOFF, ConfigError, DLCConfig, read_dlc_config
 from dlc_lifter.io.dlc import (
     DLC_KEY,
@@ -16,6 +18,13 @@ from dlc_lifter.io.dlc import (
     read_lifted_likelihood,
     write_dlc_3d,
     write_meta_pickle,
+)
+from dlc_lifter.io.labels import (
+    align_labels,
+    behaviour_output_path,
+    labels_for,
+    load_labels,
+    write_behaviour,
 )
 from dlc_lifter.io.nwb import read_nwb, write_nwb_3d
 from dlc_lifter.io.read import SUPPORTED_EXTENSIONS, detect_format, read_poses
@@ -37,11 +46,16 @@ __all__ = [
     "DLCConfig",
     "OutputNotWritableError",
     "VideoReader",
+    "align_labels",
     "atomic_output",
+    "behaviour_output_path",
     "detect_format",
+    "labels_for",
     "lifted_output_path",
+    "load_labels",
     "meta_pickle_path",
     "open_video",
+    "read_classifier_model",
     "read_dlc_config",
     "read_dlc_csv",
     "read_dlc_h5",
@@ -52,6 +66,8 @@ __all__ = [
     "read_sleap_analysis_h5",
     "read_slp",
     "video_info",
+    "write_behaviour",
+    "write_classifier_model",
     "write_dlc_3d",
     "write_meta_pickle",
     "write_nwb_3d",

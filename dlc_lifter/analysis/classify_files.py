@@ -1,0 +1,295 @@
+"""Behaviour classification from files: train on label and pose files, predict pose files.
+
+:func:`train_files` reads labels (:func:`dlc_lifter.io.labels.load_labels`) and pose
+files, cross-validates 2D vs 3D features (:mod:`dlc_lifter.analysis.crossval`), draws
+the confusion matrices and saves the model; :func:`predict_files` writes
+``<stem>_behaviour.csv`` per pose file.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from dlc_lifter._atomic import check_writable
+from dlc_lifter.analysis.classify import (
+    BehaviourModel,
+    Estimator,
+    FeatureKind,
+    load_model,
+    predict,
+    train_classifier,
+)
+from dlc_lifter.analysis.confusion_plot import plot_confusion
+from dlc_lifter.analysis.crossval import CrossValReport, compare_reports, cross_validate
+from dlc_lifter.analysis.features import DEFAULT_WINDOW, compute_features
+from dlc_lifter.errors import FeatureMismatchError, LabelFileError
+from dlc_lifter.io import read_poses
+from dlc_lifter.io.labels import (
+    align_labels,
+    behaviour_output_path,
+    labels_for,
+    load_labels,
+    write_behaviour,
+)
+from dlc_lifter.poses import Poses
+
+__all__ = ["TrainResult", "features_for", "predict_files", "train_files"]
+
+logger = logging.getLogger(__name__)
+
+
+def features_for(
+    poses: Poses,
+    kind: FeatureKind,
+    *,
+    window: int = DEFAULT_WINDOW,
+    individual: str | int | None = None,
+    fps: float | None = None,
+) -> pd.DataFrame:
+    """Features of ``kind`` (``"2d"``: planar, from any poses; ``"3d"``: needs 3D poses).
+
+    Parameters
+    ----------
+    poses
+        2D (pixels) or lifted 3D (mm) poses.
+    kind
+        ``"2d"`` or ``"3d"``.
+    window, individual, fps
+        As for :func:`~dlc_lifter.analysis.features.compute_features`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per frame, see :func:`~dlc_lifter.analysis.features.compute_features`.
+
+    Raises
+    ------
+    FeatureMismatchError
+        When 3D features are asked of 2D poses.
+    """
+    if kind not in ("2d", "3d"):
+        raise ValueError(f"feature kind must be '2d' or '3d'; got {kind!r}.")
+    if kind == "3d" and not poses.is_3d:
+        raise FeatureMismatchError(
+            f"{poses.meta.source or 'poses'} holds 2D poses; 3D features need the lifted "
+            "*_lifted3d.h5 file (lift_file), or use 2D features (features='2d').")
+    return compute_features(poses, window=window, individual=individual, fps=fps,
+                            planar=kind == "2d")
+
+
+def _one_individual(poses: Poses, individual: str | int | None, path: Path) -> str | int | None:
+    if individual is None and poses.n_individuals > 1:
+        raise LabelFileError(
+            f"{path} holds {poses.n_individuals} individuals "
+            f"({', '.join(map(str, poses.individuals))}); frame labels belong to one: "
+            "pass individual=.")
+    return individual
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train_files` made: the model, its file, scores and plots."""
+
+    model: BehaviourModel
+    model_path: Path
+    comparison: pd.DataFrame | None
+    reports: dict[str, CrossValReport]
+    plots: list[Path]
+
+
+@dataclass
+class _Recording:
+    path: Path
+    poses: Poses
+    individual: str | int | None
+    labels: pd.Series
+
+
+def _read_recordings(labels: str | Path, poses_paths: Sequence[str | Path],
+                     features: FeatureKind, fps: float | None, subject: str | None,
+                     individual: str | int | None) -> list[_Recording]:
+    """Each pose file with the labels matched to it (:func:`labels_for`)."""
+    if not poses_paths:
+        raise LabelFileError("Give at least one pose file to train on.")
+    label_sets = load_labels(labels, fps=fps, subject=subject)
+    if None in label_sets and len(poses_paths) > 1:
+        raise LabelFileError(
+            f"{labels} has no video/file column, so it cannot label {len(poses_paths)} pose "
+            "files; add a video column or give a folder with one label file per video.")
+    out = []
+    for path in map(Path, poses_paths):
+        poses = read_poses(path)
+        ind = _one_individual(poses, individual, path)
+        if features == "3d" and not poses.is_3d:
+            raise FeatureMismatchError(
+                f"{path} holds 2D poses; train with features='2d' or on the lifted 3D files.")
+        out.append(_Recording(path, poses, ind, labels_for(label_sets, path, poses.meta.video)))
+    return out
+
+
+def _check_outputs(model_path: Path, cv: bool, overwrite: bool) -> dict[str, Path]:
+    """Check, before any work, that the model (and plots) can be written; the plot paths."""
+    plot_paths = {k: model_path.with_name(f"{model_path.stem}_confusion_{k}.png")
+                  for k in ("2d", "3d")}
+    check_writable(model_path, overwrite=overwrite)
+    if cv:
+        for p in plot_paths.values():
+            check_writable(p, overwrite=overwrite)
+    return plot_paths
+
+
+def _cross_validate_kinds(tables: dict[str, list[pd.DataFrame]], y: list[Any],
+                          groups: list[str], plot_paths: dict[str, Path], kw: dict[str, Any],
+                          overwrite: bool
+                          ) -> tuple[dict[str, CrossValReport], list[Path], pd.DataFrame]:
+    """Cross-validate every feature kind, draw its confusion matrix, compare the kinds."""
+    reports: dict[str, CrossValReport] = {}
+    plots: list[Path] = []
+    for kind in tables:
+        reports[kind] = cross_validate(tables[kind], y, groups, **kw)
+        plots.append(plot_confusion(reports[kind], plot_paths[kind], overwrite=overwrite,
+                                    title=f"{kind.upper()} features: macro F1 "
+                                          f"{reports[kind].macro_f1:.2f}"))
+    if "3d" in reports:
+        comparison = compare_reports(reports["2d"], reports["3d"])
+    else:
+        comparison = reports["2d"].table().rename(columns={"f1": "f1_2d"})
+    return reports, plots, comparison
+
+
+def train_files(
+    labels: str | Path,
+    poses_paths: Sequence[str | Path],
+    model_path: str | Path,
+    *,
+    features: FeatureKind = "3d",
+    window: int = DEFAULT_WINDOW,
+    cv: bool = True,
+    n_splits: int = 5,
+    estimator: Estimator = "random_forest",
+    n_estimators: int = 200,
+    seed: int = 0,
+    fps: float | None = None,
+    subject: str | None = None,
+    individual: str | int | None = None,
+    overwrite: bool = False,
+) -> TrainResult:
+    """Train a model from label and pose files; cross-validate 2D vs 3D features first.
+
+    Parameters
+    ----------
+    labels
+        Label file or folder, see :func:`~dlc_lifter.io.labels.load_labels`; matched to
+        each pose file by :func:`~dlc_lifter.io.labels.labels_for`.
+    poses_paths
+        Pose files (lifted 3D, or 2D for ``features="2d"``), one per video.
+    model_path
+        Where the joblib model goes; the confusion matrices go beside it as
+        ``<stem>_confusion_2d.png`` / ``_3d.png``.
+    features
+        Features the saved model uses.
+    window
+        Rolling window of the features (frames).
+    cv
+        Cross-validate (grouped by pose file) before training: 2D features, and 3D
+        features too when every pose file is 3D.
+    n_splits, estimator, n_estimators, seed
+        See :func:`~dlc_lifter.analysis.crossval.cross_validate`.
+    fps
+        Frame rate for BORIS times and for velocities (default: the files').
+    subject
+        BORIS subject to keep.
+    individual
+        Individual the labels describe (needed when files hold several).
+    overwrite
+        Replace an existing model and plots.
+
+    Returns
+    -------
+    TrainResult
+    """
+    model_path = Path(model_path)
+    plot_paths = _check_outputs(model_path, cv, overwrite)
+    recs = _read_recordings(labels, poses_paths, features, fps, subject, individual)
+    kinds: list[FeatureKind] = ["2d", "3d"] if all(r.poses.is_3d for r in recs) else ["2d"]
+    tables = {kind: [features_for(r.poses, kind, window=window, individual=r.individual,
+                                  fps=fps) for r in recs]
+              for kind in kinds}
+    y = [align_labels(r.labels, df["frame"].to_numpy())
+         for r, df in zip(recs, tables["2d"], strict=True)]
+    for r, yy in zip(recs, y, strict=True):
+        if not any(v is not None for v in yy):
+            logger.warning("%s: no labelled frames (do the label frame numbers match?)", r.path)
+    reports: dict[str, CrossValReport] = {}
+    plots: list[Path] = []
+    comparison = None
+    if cv:
+        kw: dict[str, Any] = dict(n_splits=n_splits, estimator=estimator,
+                                  n_estimators=n_estimators, seed=seed)
+        reports, plots, comparison = _cross_validate_kinds(
+            tables, y, [str(r.path) for r in recs], plot_paths, kw, overwrite)
+    model = train_classifier(tables[features], y, estimator=estimator,
+                             n_estimators=n_estimators, seed=seed, feature_kind=features)
+    model.info["trained_on"] = [str(r.path) for r in recs]
+    model.save(model_path, overwrite=overwrite)
+    return TrainResult(model=model, model_path=model_path, comparison=comparison,
+                       reports=reports, plots=plots)
+
+
+def predict_files(
+    model: BehaviourModel | str | Path,
+    poses_paths: Sequence[str | Path],
+    *,
+    destfolder: str | Path | None = None,
+    individual: str | int | None = None,
+    fps: float | None = None,
+    overwrite: bool = False,
+) -> list[Path]:
+    """Predict the behaviour of every frame of pose files; write ``<stem>_behaviour.csv``.
+
+    Features are computed as the model's were (2D or 3D, same window).
+
+    Parameters
+    ----------
+    model
+        A :class:`~dlc_lifter.analysis.classify.BehaviourModel` or a saved model's path.
+    poses_paths
+        Pose files to classify.
+    destfolder
+        Output folder (default: beside each pose file).
+    individual, fps
+        As for :func:`~dlc_lifter.analysis.features.compute_features`.
+    overwrite
+        Replace existing outputs.
+
+    Returns
+    -------
+    list of Path
+        The CSVs written, one per pose file.
+
+    Raises
+    ------
+    FeatureMismatchError
+        When a file cannot give the model's features (2D poses for a 3D model, other
+        keypoints).
+    """
+    m = model if isinstance(model, BehaviourModel) else load_model(model)
+    outs = [behaviour_output_path(p, destfolder) for p in poses_paths]
+    for o in outs:
+        check_writable(o, overwrite=overwrite)
+    written = []
+    for path, out in zip(map(Path, poses_paths), outs, strict=True):
+        poses = read_poses(path)
+        df = features_for(poses, m.feature_kind, window=m.window,  # type: ignore[arg-type]
+                          individual=individual, fps=fps)
+        pred = predict(m, df, source=str(path))
+        write_behaviour(pred, out, overwrite=overwrite)
+        logger.info("Wrote behaviour of %d frames to %s", len(pred), out)
+        written.append(out)
+    return written

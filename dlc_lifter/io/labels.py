@@ -1,0 +1,385 @@
+"""Behaviour label files: frame CSVs and BORIS exports in, per-frame behaviour CSVs out.
+
+Labels come from a CSV (columns ``frame`` and ``behaviour``, optionally ``video`` or
+``file`` naming the recording) or a BORIS export (aggregated events ``Subject,
+Behavior, Start (s), Stop (s)`` or tabular events ``Time, Behavior, Status`` with
+START/STOP/POINT rows), turned into one label per frame with the frame rate.
+Predictions are written as ``<pose file stem>_behaviour.csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dlc_lifter._atomic import atomic_output
+from dlc_lifter.errors import LabelFileError
+
+__all__ = [
+    "BACKGROUND",
+    "align_labels",
+    "behaviour_output_path",
+    "labels_for",
+    "load_labels",
+    "write_behaviour",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Label of frames inside a BORIS observation that no state event covers.
+BACKGROUND = "other"
+
+_BEHAVIOUR_COLS = ("behaviour", "behavior", "label", "class")
+#: ``(start_s, stop_s, behaviour)``; stop == start is a point event.
+Event = tuple[float, float, str]
+
+
+# ============================================================================ tables
+def _find_header(lines: list[str]) -> tuple[int, str]:
+    """Row number and delimiter of the table header (BORIS puts notes above it)."""
+    for i, line in enumerate(lines[:100]):
+        low = line.lower()
+        if not any(k in low for k in _BEHAVIOUR_COLS):
+            continue
+        try:
+            delim = csv.Sniffer().sniff(line, delimiters=",\t;").delimiter
+        except csv.Error:
+            delim = ","
+        fields = [f.strip().strip('"').lower() for f in line.split(delim)]
+        if any(f in _BEHAVIOUR_COLS for f in fields):
+            return i, delim
+    return -1, ","
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise LabelFileError(f"Label file {path} does not exist.")
+    if path.suffix.lower() in (".xlsx", ".xls", ".ods"):
+        raise LabelFileError(f"{path}: spreadsheets are not read; export the labels (or the "
+                             "BORIS events) as CSV or TSV.")
+    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    lines = text.splitlines()
+    row, delim = _find_header(lines)
+    if row < 0:
+        raise LabelFileError(
+            f"{path}: no header with a 'behaviour' (or 'Behavior') column. Give a CSV with "
+            "columns frame,behaviour[,video] or a BORIS aggregated / tabular events export.")
+    df = pd.read_csv(io.StringIO("\n".join(lines[row:])), sep=delim)
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def _col(df: pd.DataFrame, *names: str) -> str | None:
+    low = {c.lower(): c for c in df.columns}
+    for n in names:
+        if n in low:
+            return low[n]
+    return None
+
+
+def _first_float(values: pd.Series) -> float | None:
+    for v in values:
+        for part in str(v).replace(",", ";").split(";"):
+            try:
+                f = float(part)
+            except ValueError:
+                continue
+            if math.isfinite(f) and f > 0:
+                return f
+    return None
+
+
+# ============================================================================ BORIS
+def _per_frame(events: list[Event], fps: float, end_s: float | None,
+               background: str | None, where: str) -> pd.Series:
+    """Per-frame labels from ``(start_s, stop_s, behaviour)`` events (stop == start: point)."""
+    spans: list[tuple[int, int, str]] = []
+    for a, b, beh in sorted(events, key=lambda e: (e[0], -e[1])):
+        if b > a:  # state event: frames with a <= f / fps < b, at least one
+            start = max(math.ceil(a * fps - 1e-6), 0)
+            spans.append((start, max(math.ceil(b * fps - 1e-6), start + 1), beh))
+        else:  # point event: its nearest frame
+            start = max(round(a * fps), 0)
+            spans.append((start, start + 1, beh))
+    n = max((b for _, b, _ in spans), default=0)
+    if end_s is not None and math.isfinite(end_s):
+        n = max(n, math.ceil(end_s * fps - 1e-6))
+    labels = np.full(n, None, dtype=object)
+    covered = np.zeros(n, dtype=np.int64)
+    for a, b, beh in spans:
+        labels[a:b] = beh  # later (nested) events win
+        covered[a:b] += 1
+    overlap = int((covered > 1).sum())
+    if overlap:
+        logger.warning("%s: %d frames have overlapping behaviours; the later-starting event "
+                       "labels them.", where, overlap)
+    if background is not None:
+        labels[covered == 0] = background
+    keep = np.array([v is not None for v in labels], dtype=bool)
+    return pd.Series(labels[keep], index=pd.Index(np.flatnonzero(keep), name="frame"),
+                     name="behaviour", dtype=object)
+
+
+def _one_subject(df: pd.DataFrame, path: Path, subject: str | None) -> pd.DataFrame:
+    """The events of ``subject`` (all, with a warning when several and none asked)."""
+    subj = _col(df, "subject")
+    if subj is None:
+        return df
+    subjects = sorted(map(str, df[subj].dropna().unique()))
+    if subject is not None:
+        df = df[df[subj].astype(str) == subject]
+        if df.empty:
+            raise LabelFileError(f"{path}: no events of subject {subject!r}; subjects: "
+                                 f"{', '.join(subjects)}.")
+    elif len(subjects) > 1:
+        logger.warning("%s: events of several subjects (%s) are merged; pass subject= "
+                       "to keep one.", path, ", ".join(subjects))
+    return df
+
+
+def _span_events(g: pd.DataFrame, beh: str, start_col: str, stop_col: str) -> list[Event]:
+    """Events of an aggregated export (one row per event, start and stop in seconds)."""
+    events: list[Event] = []
+    for a, b, name in zip(pd.to_numeric(g[start_col], errors="coerce"),
+                          pd.to_numeric(g[stop_col], errors="coerce"),
+                          g[beh].astype(str), strict=True):
+        if np.isfinite(a):
+            events.append((float(a), float(b) if np.isfinite(b) else float(a), name))
+    return events
+
+
+def _tabular_events(g: pd.DataFrame, beh: str, where: str) -> list[Event]:
+    """Events of a tabular export (START/STOP/POINT rows), START and STOP paired."""
+    subj = _col(g, "subject")
+    time_col, status_col = _col(g, "time"), _col(g, "status", "behavior type")
+    assert time_col is not None and status_col is not None
+    events: list[Event] = []
+    open_: dict[tuple[str, str], float] = {}
+    subj_vals = g[subj].astype(str) if subj else pd.Series("", index=g.index)
+    times = pd.to_numeric(g[time_col], errors="coerce")
+    for t, st, name, s in zip(times, g[status_col].astype(str).str.upper(),
+                              g[beh].astype(str), subj_vals, strict=True):
+        if not np.isfinite(t):
+            continue
+        if st == "START":
+            open_[(s, name)] = float(t)
+        elif st == "STOP":
+            if (s, name) not in open_:
+                raise LabelFileError(f"{where}: STOP of {name!r} at {t} s without a "
+                                     "START; the export is incomplete.")
+            events.append((open_.pop((s, name)), float(t), name))
+        elif st == "POINT":
+            events.append((float(t), float(t), name))
+    if open_:
+        raise LabelFileError(f"{where}: {', '.join(n for _, n in open_)} started but "
+                             "never stopped; fix the observation in BORIS.")
+    return events
+
+
+def _boris_events(df: pd.DataFrame, path: Path, fps: float | None, subject: str | None,
+                  background: str | None) -> dict[str | None, pd.Series]:
+    beh = _col(df, "behavior", "behaviour")
+    assert beh is not None
+    df = _one_subject(df, path, subject)
+    key_col = _col(df, "media file name", "media file", "media file path", "observation id")
+    groups = df.groupby(df[key_col].astype(str), sort=False) if key_col else [(None, df)]
+    fps_col = _col(df, "fps")
+    end_col = _col(df, "media duration (s)", "total length", "media duration")
+    start_col, stop_col = _col(df, "start (s)", "start"), _col(df, "stop (s)", "stop")
+    out: dict[str | None, pd.Series] = {}
+    for key, g in groups:
+        rate = fps or (_first_float(g[fps_col]) if fps_col else None)
+        if rate is None:
+            raise LabelFileError(f"{path}: BORIS times are in seconds and the file gives no "
+                                 "FPS; pass fps= with the video's frame rate.")
+        end = _first_float(g[end_col]) if end_col else None
+        where = f"{path}" + (f" [{key}]" if key else "")
+        if start_col is not None and stop_col is not None:
+            events = _span_events(g, beh, start_col, stop_col)
+        else:
+            events = _tabular_events(g, beh, where)
+        out[key] = _per_frame(events, rate, end, background, where)
+    return out
+
+
+# ============================================================================ frame CSV
+def _frame_labels(df: pd.DataFrame, path: Path, frame: str, beh: str
+                  ) -> dict[str | None, pd.Series]:
+    """Labels of a ``frame, behaviour[, video]`` table, per recording."""
+    key_col = _col(df, "video", "file", "filename")
+    frames = pd.to_numeric(df[frame], errors="coerce")
+    if frames.isna().any() or (frames < 0).any() or (frames % 1 != 0).any():
+        raise LabelFileError(f"{path}: column '{frame}' must hold frame numbers (integers "
+                             "from 0).")
+    df = df.assign(**{frame: frames.astype(np.int64)})
+    df = df[df[beh].notna()]
+    groups = df.groupby(df[key_col].astype(str), sort=False) if key_col else [(None, df)]
+    result: dict[str | None, pd.Series] = {}
+    for key, g in groups:
+        if g[frame].duplicated().any():
+            dup = g.loc[g[frame].duplicated(), frame].iloc[0]
+            raise LabelFileError(f"{path}: frame {dup} is labelled twice"
+                                 + (f" for {key}" if key else "") + ".")
+        result[key] = pd.Series(g[beh].astype(str).to_numpy(dtype=object),
+                                index=pd.Index(g[frame].to_numpy(), name="frame"),
+                                name="behaviour", dtype=object).sort_index()
+    return result
+
+
+def _load_folder(folder: Path, fps: float | None, subject: str | None,
+                 background: str | None) -> dict[str | None, pd.Series]:
+    """Labels of every ``.csv``/``.tsv``/``.txt`` file of a folder, keyed by file stem."""
+    out: dict[str | None, pd.Series] = {}
+    files = sorted(f for f in folder.iterdir()
+                   if f.suffix.lower() in (".csv", ".tsv", ".txt") and f.is_file())
+    if not files:
+        raise LabelFileError(f"Label folder {folder} holds no .csv/.tsv files.")
+    for f in files:
+        for key, s in load_labels(f, fps=fps, subject=subject, background=background).items():
+            out[key if key is not None else f.stem] = s
+    return out
+
+
+def load_labels(
+    path: str | Path,
+    *,
+    fps: float | None = None,
+    subject: str | None = None,
+    background: str | None = BACKGROUND,
+) -> dict[str | None, pd.Series]:
+    """Read behaviour labels into per-frame label series.
+
+    Parameters
+    ----------
+    path
+        A CSV/TSV with columns ``frame`` and ``behaviour`` (or ``behavior``/``label``)
+        and optionally ``video``/``file``; or a BORIS export: aggregated events
+        (``Behavior``, ``Start (s)``, ``Stop (s)``) or tabular events (``Time``,
+        ``Behavior``, ``Status`` START/STOP/POINT); or a folder of such files, one per
+        recording, named after it.
+    fps
+        Frame rate to turn BORIS seconds into frames (default: BORIS' ``FPS`` column).
+        Frame ``f`` belongs to an event when ``start <= f / fps < stop``; a point event
+        labels its nearest frame.
+    subject
+        Keep only this BORIS subject.
+    background
+        Label of frames in a BORIS observation (up to the end of its last event or the
+        media duration) that no event covers; ``None`` leaves them unlabelled. Frames a
+        frame CSV does not list are always unlabelled.
+
+    Returns
+    -------
+    dict
+        ``{recording: Series}``, the series indexed by frame number with the behaviour
+        name of each labelled frame; the recording is the ``video``/``file``/media
+        column's value, the file stem for a folder, or ``None``.
+
+    Raises
+    ------
+    LabelFileError
+        When the file is missing or its layout is not recognised.
+
+    Examples
+    --------
+    >>> labels = load_labels("labels.csv")  # doctest: +SKIP
+    >>> labels[None].loc[100:102]  # doctest: +SKIP
+    """
+    p = Path(path)
+    if p.is_dir():
+        return _load_folder(p, fps, subject, background)
+    df = _read_table(p)
+    beh = _col(df, *_BEHAVIOUR_COLS)
+    frame = _col(df, "frame", "frame_index", "frame index", "frames")
+    if frame is not None and beh is not None:
+        return _frame_labels(df, p, frame, beh)
+    has_times = (_col(df, "start (s)", "start") and _col(df, "stop (s)", "stop")) or (
+        _col(df, "time") and _col(df, "status", "behavior type"))
+    if beh is not None and _col(df, "behavior", "behaviour") and has_times:
+        return _boris_events(df, p, fps, subject, background)
+    raise LabelFileError(
+        f"{p}: columns {', '.join(map(str, df.columns))} are neither frame labels "
+        "(frame, behaviour[, video]) nor a BORIS export (Behavior with Start (s)/Stop (s), "
+        "or Time/Status).")
+
+
+# ============================================================================ matching
+def labels_for(
+    labels: Mapping[str | None, pd.Series], poses_path: str | Path, video: str | None = None
+) -> pd.Series:
+    """The labels of one recording, matched by name.
+
+    A recording key matches when its stem (``Path(key).stem``) begins the pose file's
+    stem (DeepLabCut names outputs ``<video stem><scorer>...``) or equals the stem of
+    the pose file's ``video``; the longest match wins. Labels without a key match any
+    file.
+
+    Raises
+    ------
+    LabelFileError
+        When no key matches.
+    """
+    stem = Path(poses_path).stem
+    vstem = Path(video).stem if video else None
+    if None in labels and len(labels) == 1:
+        return labels[None]
+    best: tuple[int, str] | None = None
+    for key in labels:
+        if key is None:
+            continue
+        ks = Path(str(key)).stem
+        if ks and (stem.startswith(ks) or ks == vstem) and (best is None or len(ks) > best[0]):
+            best = (len(ks), str(key))
+    if best is None:
+        known = ", ".join(str(k) for k in labels if k is not None) or "none"
+        raise LabelFileError(
+            f"No labels for {Path(poses_path).name}: the label recordings ({known}) match "
+            "neither its name nor its video. Name label files (or the video column) after "
+            "the video.")
+    return labels[best[1]]
+
+
+def align_labels(labels: pd.Series, frames: Sequence[int] | np.ndarray) -> np.ndarray:
+    """Label of each of ``frames`` (object array, ``None`` where unlabelled)."""
+    s = labels[~labels.index.duplicated()]
+    out = s.reindex(np.asarray(frames, dtype=np.int64)).to_numpy(dtype=object)
+    return np.array([None if (v is None or (isinstance(v, float) and np.isnan(v))) else str(v)
+                     for v in out], dtype=object)
+
+
+# ============================================================================ output
+def behaviour_output_path(poses_path: str | Path, destfolder: str | Path | None = None) -> Path:
+    """``<stem>_behaviour.csv`` beside the pose file or in ``destfolder``."""
+    p = Path(poses_path)
+    return (Path(destfolder) if destfolder is not None else p.parent) / f"{p.stem}_behaviour.csv"
+
+
+def write_behaviour(table: pd.DataFrame, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write per-frame behaviour predictions as CSV (atomically); returns the path.
+
+    Parameters
+    ----------
+    table
+        One row per frame, e.g. from :func:`dlc_lifter.analysis.classify.predict`
+        (``frame``, ``individual``, ``time_s``, ``behaviour``, ``p_<class>``).
+    path
+        Output ``.csv``.
+    overwrite
+        Replace an existing file.
+
+    Raises
+    ------
+    OutputExistsError
+        When ``path`` exists and ``overwrite`` is False.
+    """
+    p = Path(path)
+    with atomic_output(p, overwrite=overwrite) as tmp:
+        table.to_csv(tmp, index=False, float_format="%.6g")
+    return p
