@@ -14,28 +14,25 @@ import torch
 
 from dlc_lifter.camera import Camera
 from dlc_lifter.mouse.catalogue import CATALOGUE
-from dlc_lifter.nets.data import TrackingNoise, simulate_tracking
-from dlc_lifter.nets.depth import (
+from dlc_lifter.nets.augment import augment_batch
+from dlc_lifter.nets.crops import (
     Crop,
-    DepthModel,
-    DepthNet,
-    augment_batch,
     crop_from_keypoints,
     crop_images,
-    depth_from_height,
-    depth_loss,
-    height_from_depth,
-    normalise_crops,
     px_per_mm_from_keypoints,
 )
-from dlc_lifter.nets.fusion import (
-    N_CUES,
-    ClipView,
-    expand_model,
-    fused_arrays,
-    ray_baseline,
-    sample_cues,
+from dlc_lifter.nets.cues import N_CUES, sample_cues
+from dlc_lifter.nets.data import TrackingNoise, simulate_tracking
+from dlc_lifter.nets.depth import (
+    DepthModel,
+    DepthNet,
+    depth_from_height,
+    height_from_depth,
+    normalise_crops,
 )
+from dlc_lifter.nets.depth_train import depth_loss
+from dlc_lifter.nets.fusion import expand_model, ray_baseline
+from dlc_lifter.nets.fusion_train import ClipView, fused_arrays
 from dlc_lifter.nets.lifter import N_GLOBAL, N_KEYPOINTS, PER_KEYPOINT, LifterNet, LiftingModel
 from dlc_lifter.poses import PoseMetadata, Poses
 
@@ -285,7 +282,7 @@ def _rearing_views(rng: np.random.Generator, n: int = 1) -> tuple[Camera, list[C
 
 
 def test_train_fused_toy_keeps_shapes_and_learns() -> None:
-    from dlc_lifter.nets.fusion import FusedTrainConfig, train_fused
+    from dlc_lifter.nets.fusion_train import FusedTrainConfig, train_fused
 
     base = _toy_lifter()
     cam, views = _rearing_views(np.random.default_rng(4), 3)
@@ -308,7 +305,7 @@ def test_lift_file_with_depth_records_the_depth_path(tmp_path: Path) -> None:
     import pickle
 
     from dlc_lifter.lift import lift_file
-    from dlc_lifter.nets.fusion import render_clips
+    from dlc_lifter.nets.clips import render_clips
 
     clip = render_clips(1, 10, seed=5, resolution=(192, 192))[0]
     cam = clip.camera
@@ -371,7 +368,8 @@ def test_lift_file_with_depth_records_the_depth_path(tmp_path: Path) -> None:
 
 
 def test_top_weighted_loss_and_strided_rearing_clips() -> None:
-    from dlc_lifter.nets.fusion import clip_training_crops, render_clips
+    from dlc_lifter.nets.clips import render_clips
+    from dlc_lifter.nets.depth_train import clip_training_crops
 
     # an error on a high (rearing) surface weighs more with top_weight
     h = torch.zeros(1, 8, 8)
@@ -398,7 +396,7 @@ def test_top_weighted_loss_and_strided_rearing_clips() -> None:
 
 
 def test_base_l2_keeps_the_fine_tuned_keypoint_weights_near_the_base() -> None:
-    from dlc_lifter.nets.fusion import FusedTrainConfig, _cue_columns, train_fused
+    from dlc_lifter.nets.fusion_train import FusedTrainConfig, _cue_columns, train_fused
 
     base = _toy_lifter()
     _, views = _rearing_views(np.random.default_rng(5))
@@ -416,7 +414,7 @@ def test_base_l2_keeps_the_fine_tuned_keypoint_weights_near_the_base() -> None:
 def test_soup_is_the_weight_average_of_its_members() -> None:
     """train_fused(soup=2) averages the weights of the seed-0 and seed-1 fine-tunes, and
     its loss history is their per-step mean."""
-    from dlc_lifter.nets.fusion import FusedTrainConfig, train_fused
+    from dlc_lifter.nets.fusion_train import FusedTrainConfig, train_fused
 
     base = _toy_lifter()
     _, views = _rearing_views(np.random.default_rng(6))
@@ -437,7 +435,7 @@ def test_soup_is_the_weight_average_of_its_members() -> None:
 
 
 def test_augment_strength_zero_is_plain_grey() -> None:
-    from dlc_lifter.nets.depth import to_gray
+    from dlc_lifter.nets.crops import to_gray
 
     rng = np.random.default_rng(0)
     rgb = rng.integers(0, 255, (2, 16, 16, 3), dtype=np.uint8)
@@ -450,7 +448,7 @@ def test_augment_strength_zero_is_plain_grey() -> None:
 
 # --------------------------------------------------------------------------- landmark heights
 def test_landmark_map_paints_seen_landmarks_higher_last() -> None:
-    from dlc_lifter.nets.depth import landmark_map, seen_from_above
+    from dlc_lifter.nets.depth_train import landmark_map, seen_from_above
 
     crop = Crop(centre=(50.0, 50.0), side_px=40.0, size=40, mm_per_px=1.0)
     uv = np.array([[50.0, 50.0], [52.0, 50.0], [40.0, 40.0], [np.nan, np.nan], [500.0, 5.0]])
@@ -525,7 +523,7 @@ def test_landmark_output_trains_and_old_two_output_weights_load(tmp_path: Path) 
 def test_crops_are_sampled_exactly_without_opencv() -> None:
     """Bilinear crops of a linear ramp are the ramp at the crop's sample points (edges
     repeated), masks are nearest-neighbour: no OpenCV version enters the crops."""
-    from dlc_lifter.nets.depth import Crop, crop_images
+    from dlc_lifter.nets.crops import Crop, crop_images
 
     h, w = 60, 80
     vv, uu = np.mgrid[0:h, 0:w].astype(np.float32)
