@@ -541,3 +541,75 @@ def test_crops_are_sampled_exactly_without_opencv() -> None:
     m = crop_images(mask, [crop], interpolation="nearest")[0]
     assert m.dtype == np.bool_
     np.testing.assert_array_equal(m, np.floor(xy[..., 0] + 0.5) > 40)
+
+
+# --------------------------------------------------------------------------- cue extractor
+def test_cue_extractor_one_frame_equals_a_run_of_frames() -> None:
+    """The per-frame path (live), the batched run (training, benchmarks) and the staged
+    methods (offline video path) give the same cues; a grey image gives the RGB image's
+    cues when its grey values are the same; untracked keypoints get none."""
+    from dlc_lifter.nets.clips import render_clips
+    from dlc_lifter.nets.cues import CueExtractor, extract_cues
+
+    clip = render_clips(1, 3, seed=8, resolution=(128, 128))[0]
+    torch.manual_seed(0)
+    dm = DepthModel(net=DepthNet(4, 3), crop_size=32)
+    uv = clip.camera.project(clip.world.reshape(-1, 3)).reshape(clip.world.shape[:2] + (2,))
+    conf = np.full(uv.shape[:2], 0.9)
+    conf[:, TAIL] = 0.1  # below the cutoff: no cues there
+    pair = np.full((K, K), np.nan)
+    pair[NOSE, TAIL] = pair[TAIL, NOSE] = 90.0
+    fc = extract_cues(clip.rgb, uv, conf, dm, pair_length_mm=pair, camera=clip.camera)
+    assert fc.cues.shape == (3, K, N_CUES) and np.isfinite(fc.px_per_mm)
+    ex = CueExtractor(dm)
+    for t in range(3):
+        one = ex.frame(clip.rgb[t], uv[t], conf[t], fc.px_per_mm)
+        # a batch of one crop instead of three moves the network's last float32 bits
+        np.testing.assert_allclose(one, fc.cues[t], rtol=1e-5, atol=1e-6)
+        alone = ex.frames(clip.rgb[t: t + 1], uv[t: t + 1], conf[t: t + 1], fc.px_per_mm)
+        np.testing.assert_array_equal(one, alone.cues[0])
+    assert fc.cues[:, NOSE, -1].all() and not fc.cues[:, TAIL].any()
+    grey = clip.rgb[0, ..., 1]
+    c0 = fc.depth.crops[0]
+    assert np.allclose(ex.gray(grey, c0), ex.gray(np.repeat(grey[..., None], 3, -1), c0),
+                       atol=1e-3)
+    assert ex.gray(grey[..., None], c0).shape == (32, 32)
+    with pytest.raises(ValueError, match="pair_length_mm"):
+        extract_cues(clip.rgb, uv, conf, dm)
+
+
+# --------------------------------------------------------------------------- training entry points
+def test_training_entry_points_write_weights_and_sidecars(tmp_path: Path) -> None:
+    """train_depth_weights and train_fused_weights train from a recipe and write weights
+    that load, with a sidecar recording the recipe (dataclasses.asdict), seed, code version
+    and command."""
+    import json
+    from dataclasses import asdict
+
+    from dlc_lifter._version import __version__
+    from dlc_lifter.nets.depth_train import DepthRecipe, DepthTrainConfig, train_depth_weights
+    from dlc_lifter.nets.fusion_train import (
+        FusedRecipe,
+        FusedTrainConfig,
+        train_fused_weights,
+    )
+
+    base = _toy_lifter()
+    dr = DepthRecipe(synth_frames=2, clips=1, clip_frames=2,
+                     train=DepthTrainConfig(steps=2, batch=2, width=4, threads=1))
+    depth = train_depth_weights(dr, tmp_path / "d.pt", base=base, workdir=tmp_path / "w",
+                                command="dlc-lifter train depth --toy")
+    side = json.loads((tmp_path / "d.json").read_text())
+    assert side["command"] == "dlc-lifter train depth --toy"
+    assert side["recipe"] == json.loads(json.dumps(asdict(dr)))
+    assert side["seed"] == 0 and side["code_version"] == __version__
+    assert DepthModel.load(tmp_path / "d.pt").net.n_out == depth.net.n_out == 3
+    fr = FusedRecipe(clips=2, frames=10, views=1, groom_every=0,
+                     train=FusedTrainConfig(steps=2, batch=2, chunk=4, modes=("frame",),
+                                            threads=1))
+    fused = train_fused_weights(fr, tmp_path / "f.pt", base=base,
+                                depth_model=DepthModel.load(tmp_path / "d.pt"), workers=0)
+    side = json.loads((tmp_path / "f.json").read_text())
+    assert side["command"] is None and side["config"]["steps"] == 2
+    assert side["depth_net"]["sha256"] and fused.n_extra == N_CUES
+    assert LiftingModel.load(tmp_path / "f.pt").n_extra == N_CUES
