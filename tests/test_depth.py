@@ -613,3 +613,34 @@ def test_training_entry_points_write_weights_and_sidecars(tmp_path: Path) -> Non
     assert side["command"] is None and side["config"]["steps"] == 2
     assert side["depth_net"]["sha256"] and fused.n_extra == N_CUES
     assert LiftingModel.load(tmp_path / "f.pt").n_extra == N_CUES
+
+
+def test_default_recipes_are_those_of_the_shipped_weights() -> None:
+    """The default DepthRecipe and FusedRecipe train with the settings recorded in the
+    shipped weights' sidecars, so the shipped weights can be remade from the defaults."""
+    import json
+    from dataclasses import asdict
+
+    from dlc_lifter.lift.depth_path import default_depth_weights, default_fused_weights
+    from dlc_lifter.nets.depth_train import DEPTH_MIX, DepthRecipe
+    from dlc_lifter.nets.fusion_train import FusedRecipe
+
+    depth = json.loads(default_depth_weights().with_suffix(".json").read_text())
+    fused = json.loads(default_fused_weights().with_suffix(".json").read_text())
+    dr, fr = DepthRecipe(), FusedRecipe()
+    assert json.loads(json.dumps(asdict(dr.train))) == depth["config"]
+    assert json.loads(json.dumps(asdict(fr.train))) == fused["config"]
+    assert (dr.synth_seed, dr.crop_seed, dr.clip_seed, dr.tracking_seed, dr.train.seed) == (
+        depth["seeds"]["synthesize"], depth["seeds"]["crop_jitter"],
+        depth["seeds"]["rear_clips"], depth["seeds"]["rear_tracking"], depth["seeds"]["train"])
+    assert f"render_clips({dr.clips}, {dr.clip_frames}, seed={dr.clip_seed}, " \
+           f"behaviours={DEPTH_MIX}, frame_stride={dr.clip_stride})" in depth["recipe"]
+    assert f"synthesize(n_frames={dr.synth_frames}, seed={dr.synth_seed})" in depth["recipe"]
+    assert fused["seeds"]["render"] == f"{fr.render_seed}+i"
+    assert fused["seeds"]["tracking"] == f"[{fr.tracking_seed}, i]"
+    assert fused["seeds"]["train"] == list(range(fr.train.seed, fr.train.seed + fr.train.soup))
+    assert (f"render_clips(1, {fr.frames}, seed=1000+i, behaviours=GROOM_MIX if i % "
+            f"{fr.groom_every} == 0 (only every {fr.groom_keep}-th") in fused["recipe"]
+    assert f"--fused-clips {fr.clips} " in fused["command"]
+    assert f"--fused-views {fr.views} " in fused["command"]
+    assert f"--fused-rear-every {fr.rear_every} " in fused["command"]
