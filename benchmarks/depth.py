@@ -4,7 +4,8 @@ Prints two held-out tables and the real-data rows:
 
 * held-out renders (new seeds: new mice, behaviours, coats, floors, arenas and cameras),
   once with every behaviour (``--clips``, seed ``--seed``) and once rearing-rich
-  (``--rear-clips``, seed ``--seed + 100000``, behaviours :data:`REAR_MIX`): height error
+  (``--rear-clips``, seed ``--seed + 100000``, behaviours
+  :data:`dlc_lifter.nets.fusion_train.REAR_MIX`): height error
   on mouse pixels (mm), camera-depth AbsRel, and 3D keypoint error (MPJPE over tracked
   keypoints, all frames and rearing frames) of three methods side by side, scored on the
   very same keypoints of the same frames: PyMouse Lifter's method (predicted depth read
@@ -26,22 +27,20 @@ Prints two held-out tables and the real-data rows:
   IoU) and, label-free, on the real video (mask IoU against background subtraction, floor
   heights, plausible heights, top height).
 
-``--train`` first trains both networks (depth network on a rendered dataset plus rendered
-rearing-heavy clips, fused lifter fine-tuned from the shipped keypoints-only
-``lifter.pt`` on rendered sequences) and writes the shipped weights with a JSON sidecar
-each (``depth_net.json``, ``depth_fused_lifter.json``: exact command, seeds, settings,
-times); ``--skip-depth`` / ``--skip-fused`` train only one. The shipped weights come from
-the defaults (depth net: 2 torch threads, ~13 min on 2 cores; fused lifter: 1 thread)::
+The benchmark only measures the shipped weights. They are trained by the package
+(:func:`dlc_lifter.nets.depth_train.train_depth_weights` and
+:func:`dlc_lifter.nets.fusion_train.train_fused_weights`, the recipes
+:class:`~dlc_lifter.nets.depth_train.DepthRecipe` and
+:class:`~dlc_lifter.nets.fusion_train.FusedRecipe`), which write each with its JSON
+sidecar. ``--sim2real`` trains two short depth networks in memory for its own comparison::
 
-    python benchmarks/depth.py --train --skip-fused --train-only  # depth net
-    python benchmarks/depth.py --train --skip-depth   # fused lifter, then the benchmark
     python benchmarks/depth.py [--sim2real] [--threads 2] [--workdir /tmp/dlc_depth]
+    python benchmarks/depth.py --clips 1 --frames 16 --rear-clips 0 --no-real  # smallest
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
 import logging
 import sys
 import time
@@ -56,205 +55,9 @@ ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT / ".." / "shared" / "realdata" / "dlc-openfield"
 POSES = REAL / "analyzed" / "m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5"
 VIDEO = REAL / "videos" / "m3v1mp4.mp4"
-WEIGHTS = ROOT / "dlc_lifter" / "data" / "weights"
 PANEL = ROOT / "docs" / "img" / "depth_panel.png"
 SPINE = ("nose", "head_midpoint", "neck", "mid_back", "mouse_center", "mid_backend",
          "mid_backend2", "mid_backend3", "tail_base", "tail1", "tail2")
-
-
-# --------------------------------------------------------------------------- training
-#: Behaviours of the extra depth-training clips: rearing (the network's weak spot) and the
-#: low, compact postures it must not be confused with.
-REAR_MIX = ("rear", "rear_wall", "sniff", "crouch")
-#: Behaviours of the depth network's extra training clips: the rearing mix plus grooming,
-#: whose upright, curled posture the network otherwise reads ~30 mm too low (on the bundled
-#: example's grooming bout the fused lifter then lost to keypoints-only).
-DEPTH_MIX = ("rear", "rear_wall", "groom", "sniff", "crouch")
-#: Behaviours of every few fused-lifter training clips: grooming bouts (where the depth
-#: network still under-reads the upright, curled mouse and the fused lifter must learn how
-#: far to trust it) between walking and sniffing.
-GROOM_MIX = ("groom", "walk", "sniff")
-
-
-def _sha(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-
-
-def _write_sidecar(path: Path, record: dict[str, Any]) -> None:
-    import json
-
-    path.write_text(json.dumps(record, indent=2, default=str) + "\n")
-
-
-def train_depth_net(args: argparse.Namespace) -> None:
-    """Train the depth network; write ``depth_net.pt`` and ``depth_net.json``."""
-    import torch
-
-    from dlc_lifter.lift.core import Lifter
-    from dlc_lifter.nets.depth import (
-        CROP_MM,
-        CROP_SIZE,
-        DepthTrainConfig,
-        load_training_crops,
-        train_depth,
-    )
-    from dlc_lifter.nets.fusion import clip_training_crops, render_clips
-    from dlc_lifter.synth import synthesize
-
-    torch.set_num_threads(1)
-    work = Path(args.workdir)
-    depth_path = WEIGHTS / "depth_net.pt"
-    t0 = time.perf_counter()
-    index = synthesize(work / f"depth_train_{args.depth_frames}", args.depth_frames, seed=11,
-                       workers=2, progress=False)
-    crops = load_training_crops(index, rng=np.random.default_rng(5))
-    n_synth = len(crops["rgb"])
-    if args.depth_rear_clips:
-        base = Lifter.load().model
-        clips = render_clips(args.depth_rear_clips, args.depth_rear_frames, seed=9100,
-                             behaviours=DEPTH_MIX, frame_stride=4)
-        extra = clip_training_crops(clips, np.random.default_rng(7),
-                                    pair_length_mm=base.pair_length_mm, crop_mm=CROP_MM,
-                                    size=CROP_SIZE)
-        del clips
-        crops = {k: np.concatenate([crops[k], extra[k]]) for k in crops}
-    logger.info("depth training data: %d synthetic + %d DEPTH_MIX clip crops (%.0f s)", n_synth,
-                len(crops["rgb"]) - n_synth, time.perf_counter() - t0)
-    cfg = DepthTrainConfig(steps=args.depth_steps, threads=args.depth_threads,
-                           rear_weight=args.depth_rear_weight, top_weight=args.depth_top_weight,
-                           width=args.depth_width, landmark_weight=args.depth_landmark_weight)
-    model, _ = train_depth(crops, cfg)
-    command = (f"python benchmarks/depth.py --train --skip-fused --depth-frames "
-               f"{args.depth_frames} --depth-steps {args.depth_steps} --depth-rear-clips "
-               f"{args.depth_rear_clips} --depth-rear-frames {args.depth_rear_frames} "
-               f"--depth-rear-weight {args.depth_rear_weight} --depth-top-weight "
-               f"{args.depth_top_weight} --depth-width {args.depth_width} "
-               f"--depth-landmark-weight {args.depth_landmark_weight} --depth-threads "
-               f"{args.depth_threads}")
-    recipe = (f"synthesize(n_frames={args.depth_frames}, seed=11) + load_training_crops(rng="
-              f"default_rng(5)); render_clips({args.depth_rear_clips}, "
-              f"{args.depth_rear_frames}, seed=9100, behaviours={DEPTH_MIX}, frame_stride=4) + "
-              f"clip_training_crops(rng=default_rng(7)); train_depth({cfg})")
-    model.info.update(command=command, recipe=recipe, n_synth_crops=n_synth,
-                      total_seconds=round(time.perf_counter() - t0, 1))
-    model.save(depth_path)
-    _write_sidecar(depth_path.with_suffix(".json"), {
-        "command": command, "recipe": recipe, "config": model.info["config"],
-        "seeds": {"synthesize": 11, "crop_jitter": 5, "rear_clips": 9100, "rear_tracking": 7,
-                  "train": cfg.seed},
-        "n_crops": model.info["n_crops"], "n_synth_crops": n_synth,
-        "train_seconds": model.info["train_seconds"],
-        "total_seconds": model.info["total_seconds"], "torch": model.info["torch"],
-        "sha256": _sha(depth_path)})
-    logger.info("Depth network written to %s", depth_path)
-
-
-@functools.lru_cache(maxsize=1)
-def _worker_models() -> tuple[Any, Any]:
-    """The shipped depth network and keypoints-only model, loaded once per process."""
-    from dlc_lifter.lift.core import Lifter
-    from dlc_lifter.nets.depth import DepthModel
-
-    return DepthModel.load(WEIGHTS / "depth_net.pt"), Lifter.load().model
-
-
-def _fused_clip_views(i: int, behaviours: tuple[str, ...] | None, n_frames: int,
-                      n_views: int) -> list[Any]:
-    """Render fused-training clip ``i`` (seed ``1000 + i``) and read its cues with the
-    shipped depth network; tracking simulated with ``default_rng([23, i])``, so the
-    views do not depend on which process renders which clip."""
-    import torch
-
-    from dlc_lifter.nets.fusion import clip_views, render_clips
-
-    torch.set_num_threads(1)
-    depth, base = _worker_models()
-    clip = render_clips(1, n_frames, seed=1000 + i, behaviours=behaviours)[0]
-    return clip_views(clip, depth, np.random.default_rng([23, i]),
-                      pair_length_mm=base.pair_length_mm, views=n_views)
-
-
-def _fused_mix(args: argparse.Namespace, i: int) -> tuple[str, ...] | None | bool:
-    """Behaviours of fused-training clip ``i`` (``None``: the natural mix; ``False``: the
-    clip is not used)."""
-    if args.fused_rear_every and i % args.fused_rear_every == 0:
-        return REAR_MIX
-    if args.fused_groom_every and i % args.fused_groom_every == 0:
-        keep = (i // args.fused_groom_every) % max(args.fused_groom_keep, 1) == 0
-        return GROOM_MIX if keep else False
-    return None
-
-
-def train_fused_lifter(args: argparse.Namespace) -> None:
-    """Fine-tune the fused lifter from the shipped keypoints-only lifter and the shipped
-    depth network; write ``depth_fused_lifter.pt`` and ``depth_fused_lifter.json``."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    import torch
-
-    from dlc_lifter.lift.core import Lifter
-    from dlc_lifter.nets.fusion import FusedTrainConfig, train_fused
-
-    torch.set_num_threads(1)
-    depth_path = WEIGHTS / "depth_net.pt"
-    base = Lifter.load().model
-    t0 = time.perf_counter()
-    with ProcessPoolExecutor(2) as pool:
-        mixes = {i: _fused_mix(args, i) for i in range(args.fused_clips)}
-        futs = [pool.submit(_fused_clip_views, i, mix, args.fused_frames, args.fused_views)
-                for i, mix in mixes.items() if mix is not False]
-        views = [v for f in futs for v in f.result()]
-    logger.info("%d fused training views rendered in %.0f s", len(views),
-                time.perf_counter() - t0)
-    cfg = FusedTrainConfig(steps=args.fused_steps, lr=args.fused_lr, scope=args.fused_scope,
-                           anchor_sequences=args.fused_anchors, rear_weight=args.fused_rear_weight,
-                           cue_l2=args.fused_cue_l2, cue_jitter=args.fused_cue_jitter,
-                           base_l2=args.fused_base_l2, soup=args.fused_soup, threads=1)
-    fused, _ = train_fused(base, views, cfg)
-    out = WEIGHTS / "depth_fused_lifter.pt"
-    command = (f"python benchmarks/depth.py --train --skip-depth --fused-clips "
-               f"{args.fused_clips} --fused-frames {args.fused_frames} --fused-views "
-               f"{args.fused_views} --fused-rear-every {args.fused_rear_every} "
-               f"--fused-groom-every {args.fused_groom_every} --fused-groom-keep "
-               f"{args.fused_groom_keep} --fused-steps "
-               f"{args.fused_steps} --fused-lr {args.fused_lr} --fused-scope "
-               f"{args.fused_scope} --fused-anchors {args.fused_anchors} --fused-rear-weight "
-               f"{args.fused_rear_weight} --fused-cue-l2 {args.fused_cue_l2} --fused-cue-jitter "
-               f"{args.fused_cue_jitter} --fused-base-l2 {args.fused_base_l2} --fused-soup "
-               f"{args.fused_soup}")
-    mix = []
-    if args.fused_rear_every:
-        mix.append(f"REAR_MIX if i % {args.fused_rear_every} == 0")
-    if args.fused_groom_every:
-        mix.append(f"GROOM_MIX if i % {args.fused_groom_every} == 0 (only every "
-                   f"{args.fused_groom_keep}-th of those; the others are not used)")
-    recipe = (f"render_clips(1, {args.fused_frames}, seed=1000+i, behaviours="
-              f"{' else '.join(mix + ['all'])}) for i < {args.fused_clips}, "
-              f"clip_views(views={args.fused_views}, rng=default_rng([23, i])), "
-              f"train_fused({cfg})")
-    fused.info.update(command=command, recipe=recipe, depth_net_sha256=_sha(depth_path),
-                      total_seconds=round(time.perf_counter() - t0, 1))
-    fused.save(out)
-    _write_sidecar(out.with_suffix(".json"), {
-        "command": command, "recipe": recipe, "config": fused.info["config"],
-        "seeds": {"render": "1000+i", "tracking": "[23, i]",
-                  "train": list(range(cfg.seed, cfg.seed + cfg.soup))},
-        "base": fused.info.get("base"), "depth_net_sha256": _sha(depth_path),
-        "n_views": fused.info["n_views"], "n_frames": fused.info["n_frames"],
-        "train_seconds": fused.info["train_seconds"],
-        "total_seconds": fused.info["total_seconds"], "torch": str(torch.__version__),
-        "sha256": _sha(out)})
-    logger.info("Fused lifter written to %s", out)
-
-
-def train_all(args: argparse.Namespace) -> None:
-    """Train the depth network and the fused lifter; write the shipped weights."""
-    if not args.skip_depth:
-        train_depth_net(args)
-    if not args.skip_fused:
-        train_fused_lifter(args)
 
 
 # --------------------------------------------------------------------------- held-out
@@ -279,8 +82,11 @@ def held_out(args: argparse.Namespace, depth: Any, base: Any, fused: Any, *, see
     method gives a finite point (``n_points`` counts them).
     """
     from dlc_lifter.mouse.behaviour import BEHAVIOURS
-    from dlc_lifter.nets.depth import crop_images, depth_from_height
-    from dlc_lifter.nets.fusion import clip_views, ray_baseline, render_clips
+    from dlc_lifter.nets.clips import render_clips
+    from dlc_lifter.nets.crops import crop_images
+    from dlc_lifter.nets.depth import depth_from_height
+    from dlc_lifter.nets.fusion import ray_baseline
+    from dlc_lifter.nets.fusion_train import clip_views
     from dlc_lifter.nets.train import REARING
 
     rear_ids = [BEHAVIOURS.index(b) for b in REARING]
@@ -395,7 +201,7 @@ def real_frames(args: argparse.Namespace) -> dict[str, Any]:
     # sample of frames for the statistics
     from dlc_lifter.io.video import open_video
     from dlc_lifter.lift.core import catalogue_arrays
-    from dlc_lifter.nets.fusion import predict_depth
+    from dlc_lifter.nets.cues import extract_cues
 
     depth, _ = load_depth_models()
     uv_cat, conf_cat, _ = catalogue_arrays(poses)
@@ -404,7 +210,8 @@ def real_frames(args: argparse.Namespace) -> dict[str, Any]:
     with open_video(VIDEO) as vr:
         for r in rows:
             frames.append(vr.read(int(r)))
-    fd = predict_depth(frames, uv_cat[rows, 0], conf_cat[rows, 0], info["px_per_mm"][0], depth)
+    fd = extract_cues(frames, uv_cat[rows, 0], conf_cat[rows, 0], depth,
+                      px_per_mm=info["px_per_mm"][0]).depth
     mouse = fd.mask > 0.5
     floor = fd.mask < 0.1
     hm = fd.height[mouse]
@@ -439,7 +246,7 @@ def make_panel(kept: dict[int, dict[str, Any]], ko3d: Any, fused3d: Any, rows: l
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from dlc_lifter.nets.depth import crop_images
+    from dlc_lifter.nets.crops import crop_images
 
     names = list(ko3d.meta.extra.get("catalogue_names", ko3d.keypoints))
     spine = [names.index(k) for k in SPINE if k in names]
@@ -494,7 +301,7 @@ def _train_short_depth(index: str, steps: int, augment: float) -> Any:
     """One short depth-network training on the rendered dataset ``index`` (own process)."""
     import torch
 
-    from dlc_lifter.nets.depth import DepthTrainConfig, load_training_crops, train_depth
+    from dlc_lifter.nets.depth_train import DepthTrainConfig, load_training_crops, train_depth
 
     torch.set_num_threads(1)
     crops = load_training_crops(index, rng=np.random.default_rng(5))
@@ -540,8 +347,10 @@ def sim_to_real(args: argparse.Namespace, base: Any) -> dict[str, dict[str, floa
     from dlc_lifter.io.video import open_video
     from dlc_lifter.lift.core import catalogue_arrays
     from dlc_lifter.lift.depth_path import load_depth_models
-    from dlc_lifter.nets.depth import crop_images, px_per_mm_from_keypoints
-    from dlc_lifter.nets.fusion import clip_views, predict_depth, render_clips
+    from dlc_lifter.nets.clips import render_clips
+    from dlc_lifter.nets.crops import crop_images, px_per_mm_from_keypoints
+    from dlc_lifter.nets.cues import extract_cues
+    from dlc_lifter.nets.fusion_train import clip_views
     from dlc_lifter.synth import synthesize
 
     t0 = time.perf_counter()
@@ -589,7 +398,7 @@ def sim_to_real(args: argparse.Namespace, base: Any) -> dict[str, dict[str, floa
                     herr.append(np.abs(v.depth.height[i][gt_m] - gt_h[gt_m]))
                     r_iou.append(_iou(_mouse_blob(gt_m, kernel),
                                       _mouse_blob(v.depth.mask[i] > 0.5, kernel)))
-        fd = predict_depth(frames, uv[rows], conf[rows], ppm, model)
+        fd = extract_cues(frames, uv[rows], conf[rows], model, px_per_mm=ppm).depth
         ious, tops = [], []
         for j, c in enumerate(fd.crops):
             r = rows[j]
@@ -675,43 +484,10 @@ def print_table(title: str, ho: dict[str, Any], args: argparse.Namespace) -> Non
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its table."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--train", action="store_true", help="train both networks first")
-    ap.add_argument("--train-only", action="store_true", help="with --train: stop after it")
-    ap.add_argument("--skip-depth", action="store_true", help="with --train: keep the depth net")
-    ap.add_argument("--workdir", default="/tmp/dlc_depth")
-    ap.add_argument("--depth-frames", type=int, default=6144)
-    ap.add_argument("--depth-width", type=int, default=24)
-    ap.add_argument("--depth-landmark-weight", type=float, default=1.0,
-                    help="weight of the landmark-height output's loss (0: no such output)")
-    ap.add_argument("--depth-threads", type=int, default=2)
-    ap.add_argument("--skip-fused", action="store_true", help="with --train: depth net only")
-    ap.add_argument("--depth-steps", type=int, default=6500)
-    ap.add_argument("--depth-rear-clips", type=int, default=288,
-                    help="extra clips (DEPTH_MIX: rearing, grooming...) for the depth net")
-    ap.add_argument("--depth-rear-frames", type=int, default=12)
-    ap.add_argument("--depth-rear-weight", type=float, default=4.0)
-    ap.add_argument("--depth-top-weight", type=float, default=1.0)
-    ap.add_argument("--fused-clips", type=int, default=768)
-    ap.add_argument("--fused-frames", type=int, default=48)
-    ap.add_argument("--fused-views", type=int, default=2)
-    ap.add_argument("--fused-rear-every", type=int, default=0,
-                    help="every n-th fused training clip draws from the rearing mix (0: none)")
-    ap.add_argument("--fused-groom-every", type=int, default=3,
-                    help="every n-th fused training clip draws from GROOM_MIX (0: none)")
-    ap.add_argument("--fused-groom-keep", type=int, default=2,
-                    help="use only every k-th of the GROOM_MIX clips")
-    ap.add_argument("--fused-steps", type=int, default=800)
-    ap.add_argument("--fused-lr", type=float, default=1e-3)
-    ap.add_argument("--fused-scope", default="all")
-    ap.add_argument("--fused-anchors", type=int, default=64)
-    ap.add_argument("--fused-rear-weight", type=float, default=1.0)
-    ap.add_argument("--fused-base-l2", type=float, default=1.0,
-                    help="L2 pull of the fine-tuned weights towards the keypoints-only model")
-    ap.add_argument("--fused-cue-l2", type=float, default=1e-2)
-    ap.add_argument("--fused-cue-jitter", type=float, default=0.1)
-    ap.add_argument("--fused-soup", type=int, default=4,
-                    help="fine-tune this many fused lifters (seeds 0, 1, ...) and ship the "
-                         "average of their weights")
+    ap.add_argument("--workdir", default="/tmp/dlc_depth",
+                    help="folder of the rendered dataset --sim2real trains on")
+    ap.add_argument("--depth-frames", type=int, default=6144,
+                    help="frames of that dataset (the shipped depth recipe's)")
     ap.add_argument("--clips", type=int, default=32, help="held-out rendered sequences")
     ap.add_argument("--frames", type=int, default=64, help="frames per held-out sequence")
     ap.add_argument("--rear-clips", type=int, default=16,
@@ -731,11 +507,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from dlc_lifter.lift.core import Lifter
     from dlc_lifter.lift.depth_path import load_depth_models
+    from dlc_lifter.nets.fusion_train import REAR_MIX
 
-    if args.train:
-        train_all(args)
-        if args.train_only:
-            return 0
     torch.set_num_threads(1)
     depth, fused = load_depth_models()
     base = Lifter.load().model

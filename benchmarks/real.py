@@ -590,7 +590,7 @@ def _depth_reading(flat_frames: np.ndarray, rows: list[Row]) -> None:
         from dlc_lifter.lift.core import Lifter, catalogue_arrays
         from dlc_lifter.lift.depth_path import load_depth_models, video_depth_cues
         from dlc_lifter.mouse.catalogue import CATALOGUE
-        from dlc_lifter.nets.fusion import CUE_NAMES
+        from dlc_lifter.nets.cues import CUE_NAMES
 
         poses = dlc_lifter.read_poses(OF_H5)
         lifter = Lifter.load()

@@ -14,28 +14,25 @@ import torch
 
 from dlc_lifter.camera import Camera
 from dlc_lifter.mouse.catalogue import CATALOGUE
-from dlc_lifter.nets.data import TrackingNoise, simulate_tracking
-from dlc_lifter.nets.depth import (
+from dlc_lifter.nets.augment import augment_batch
+from dlc_lifter.nets.crops import (
     Crop,
-    DepthModel,
-    DepthNet,
-    augment_batch,
     crop_from_keypoints,
     crop_images,
-    depth_from_height,
-    depth_loss,
-    height_from_depth,
-    normalise_crops,
     px_per_mm_from_keypoints,
 )
-from dlc_lifter.nets.fusion import (
-    N_CUES,
-    ClipView,
-    expand_model,
-    fused_arrays,
-    ray_baseline,
-    sample_cues,
+from dlc_lifter.nets.cues import N_CUES, sample_cues
+from dlc_lifter.nets.data import TrackingNoise, simulate_tracking
+from dlc_lifter.nets.depth import (
+    DepthModel,
+    DepthNet,
+    depth_from_height,
+    height_from_depth,
+    normalise_crops,
 )
+from dlc_lifter.nets.depth_train import depth_loss
+from dlc_lifter.nets.fusion import expand_model, ray_baseline
+from dlc_lifter.nets.fusion_train import ClipView, fused_arrays
 from dlc_lifter.nets.lifter import N_GLOBAL, N_KEYPOINTS, PER_KEYPOINT, LifterNet, LiftingModel
 from dlc_lifter.poses import PoseMetadata, Poses
 
@@ -285,7 +282,7 @@ def _rearing_views(rng: np.random.Generator, n: int = 1) -> tuple[Camera, list[C
 
 
 def test_train_fused_toy_keeps_shapes_and_learns() -> None:
-    from dlc_lifter.nets.fusion import FusedTrainConfig, train_fused
+    from dlc_lifter.nets.fusion_train import FusedTrainConfig, train_fused
 
     base = _toy_lifter()
     cam, views = _rearing_views(np.random.default_rng(4), 3)
@@ -308,7 +305,7 @@ def test_lift_file_with_depth_records_the_depth_path(tmp_path: Path) -> None:
     import pickle
 
     from dlc_lifter.lift import lift_file
-    from dlc_lifter.nets.fusion import render_clips
+    from dlc_lifter.nets.clips import render_clips
 
     clip = render_clips(1, 10, seed=5, resolution=(192, 192))[0]
     cam = clip.camera
@@ -371,7 +368,8 @@ def test_lift_file_with_depth_records_the_depth_path(tmp_path: Path) -> None:
 
 
 def test_top_weighted_loss_and_strided_rearing_clips() -> None:
-    from dlc_lifter.nets.fusion import clip_training_crops, render_clips
+    from dlc_lifter.nets.clips import render_clips
+    from dlc_lifter.nets.depth_train import clip_training_crops
 
     # an error on a high (rearing) surface weighs more with top_weight
     h = torch.zeros(1, 8, 8)
@@ -398,7 +396,7 @@ def test_top_weighted_loss_and_strided_rearing_clips() -> None:
 
 
 def test_base_l2_keeps_the_fine_tuned_keypoint_weights_near_the_base() -> None:
-    from dlc_lifter.nets.fusion import FusedTrainConfig, _cue_columns, train_fused
+    from dlc_lifter.nets.fusion_train import FusedTrainConfig, _cue_columns, train_fused
 
     base = _toy_lifter()
     _, views = _rearing_views(np.random.default_rng(5))
@@ -416,7 +414,7 @@ def test_base_l2_keeps_the_fine_tuned_keypoint_weights_near_the_base() -> None:
 def test_soup_is_the_weight_average_of_its_members() -> None:
     """train_fused(soup=2) averages the weights of the seed-0 and seed-1 fine-tunes, and
     its loss history is their per-step mean."""
-    from dlc_lifter.nets.fusion import FusedTrainConfig, train_fused
+    from dlc_lifter.nets.fusion_train import FusedTrainConfig, train_fused
 
     base = _toy_lifter()
     _, views = _rearing_views(np.random.default_rng(6))
@@ -437,7 +435,7 @@ def test_soup_is_the_weight_average_of_its_members() -> None:
 
 
 def test_augment_strength_zero_is_plain_grey() -> None:
-    from dlc_lifter.nets.depth import to_gray
+    from dlc_lifter.nets.crops import to_gray
 
     rng = np.random.default_rng(0)
     rgb = rng.integers(0, 255, (2, 16, 16, 3), dtype=np.uint8)
@@ -450,7 +448,7 @@ def test_augment_strength_zero_is_plain_grey() -> None:
 
 # --------------------------------------------------------------------------- landmark heights
 def test_landmark_map_paints_seen_landmarks_higher_last() -> None:
-    from dlc_lifter.nets.depth import landmark_map, seen_from_above
+    from dlc_lifter.nets.depth_train import landmark_map, seen_from_above
 
     crop = Crop(centre=(50.0, 50.0), side_px=40.0, size=40, mm_per_px=1.0)
     uv = np.array([[50.0, 50.0], [52.0, 50.0], [40.0, 40.0], [np.nan, np.nan], [500.0, 5.0]])
@@ -525,7 +523,7 @@ def test_landmark_output_trains_and_old_two_output_weights_load(tmp_path: Path) 
 def test_crops_are_sampled_exactly_without_opencv() -> None:
     """Bilinear crops of a linear ramp are the ramp at the crop's sample points (edges
     repeated), masks are nearest-neighbour: no OpenCV version enters the crops."""
-    from dlc_lifter.nets.depth import Crop, crop_images
+    from dlc_lifter.nets.crops import Crop, crop_images
 
     h, w = 60, 80
     vv, uu = np.mgrid[0:h, 0:w].astype(np.float32)
@@ -543,3 +541,106 @@ def test_crops_are_sampled_exactly_without_opencv() -> None:
     m = crop_images(mask, [crop], interpolation="nearest")[0]
     assert m.dtype == np.bool_
     np.testing.assert_array_equal(m, np.floor(xy[..., 0] + 0.5) > 40)
+
+
+# --------------------------------------------------------------------------- cue extractor
+def test_cue_extractor_one_frame_equals_a_run_of_frames() -> None:
+    """The per-frame path (live), the batched run (training, benchmarks) and the staged
+    methods (offline video path) give the same cues; a grey image gives the RGB image's
+    cues when its grey values are the same; untracked keypoints get none."""
+    from dlc_lifter.nets.clips import render_clips
+    from dlc_lifter.nets.cues import CueExtractor, extract_cues
+
+    clip = render_clips(1, 3, seed=8, resolution=(128, 128))[0]
+    torch.manual_seed(0)
+    dm = DepthModel(net=DepthNet(4, 3), crop_size=32)
+    uv = clip.camera.project(clip.world.reshape(-1, 3)).reshape(clip.world.shape[:2] + (2,))
+    conf = np.full(uv.shape[:2], 0.9)
+    conf[:, TAIL] = 0.1  # below the cutoff: no cues there
+    pair = np.full((K, K), np.nan)
+    pair[NOSE, TAIL] = pair[TAIL, NOSE] = 90.0
+    fc = extract_cues(clip.rgb, uv, conf, dm, pair_length_mm=pair, camera=clip.camera)
+    assert fc.cues.shape == (3, K, N_CUES) and np.isfinite(fc.px_per_mm)
+    ex = CueExtractor(dm)
+    for t in range(3):
+        one = ex.frame(clip.rgb[t], uv[t], conf[t], fc.px_per_mm)
+        # a batch of one crop instead of three moves the network's last float32 bits
+        np.testing.assert_allclose(one, fc.cues[t], rtol=1e-5, atol=1e-6)
+        alone = ex.frames(clip.rgb[t: t + 1], uv[t: t + 1], conf[t: t + 1], fc.px_per_mm)
+        np.testing.assert_array_equal(one, alone.cues[0])
+    assert fc.cues[:, NOSE, -1].all() and not fc.cues[:, TAIL].any()
+    grey = clip.rgb[0, ..., 1]
+    c0 = fc.depth.crops[0]
+    assert np.allclose(ex.gray(grey, c0), ex.gray(np.repeat(grey[..., None], 3, -1), c0),
+                       atol=1e-3)
+    assert ex.gray(grey[..., None], c0).shape == (32, 32)
+    with pytest.raises(ValueError, match="pair_length_mm"):
+        extract_cues(clip.rgb, uv, conf, dm)
+
+
+# --------------------------------------------------------------------------- training entry points
+def test_training_entry_points_write_weights_and_sidecars(tmp_path: Path) -> None:
+    """train_depth_weights and train_fused_weights train from a recipe and write weights
+    that load, with a sidecar recording the recipe (dataclasses.asdict), seed, code version
+    and command."""
+    import json
+    from dataclasses import asdict
+
+    from dlc_lifter._version import __version__
+    from dlc_lifter.nets.depth_train import DepthRecipe, DepthTrainConfig, train_depth_weights
+    from dlc_lifter.nets.fusion_train import (
+        FusedRecipe,
+        FusedTrainConfig,
+        train_fused_weights,
+    )
+
+    base = _toy_lifter()
+    dr = DepthRecipe(synth_frames=2, clips=1, clip_frames=2,
+                     train=DepthTrainConfig(steps=2, batch=2, width=4, threads=1))
+    depth = train_depth_weights(dr, tmp_path / "d.pt", base=base, workdir=tmp_path / "w",
+                                command="dlc-lifter train depth --toy")
+    side = json.loads((tmp_path / "d.json").read_text())
+    assert side["command"] == "dlc-lifter train depth --toy"
+    assert side["recipe"] == json.loads(json.dumps(asdict(dr)))
+    assert side["seed"] == 0 and side["code_version"] == __version__
+    assert DepthModel.load(tmp_path / "d.pt").net.n_out == depth.net.n_out == 3
+    fr = FusedRecipe(clips=2, frames=10, views=1, groom_every=0,
+                     train=FusedTrainConfig(steps=2, batch=2, chunk=4, modes=("frame",),
+                                            threads=1))
+    fused = train_fused_weights(fr, tmp_path / "f.pt", base=base,
+                                depth_model=DepthModel.load(tmp_path / "d.pt"), workers=0)
+    side = json.loads((tmp_path / "f.json").read_text())
+    assert side["command"] is None and side["config"]["steps"] == 2
+    assert side["depth_net"]["sha256"] and fused.n_extra == N_CUES
+    assert LiftingModel.load(tmp_path / "f.pt").n_extra == N_CUES
+
+
+def test_default_recipes_are_those_of_the_shipped_weights() -> None:
+    """The default DepthRecipe and FusedRecipe train with the settings recorded in the
+    shipped weights' sidecars, so the shipped weights can be remade from the defaults."""
+    import json
+    from dataclasses import asdict
+
+    from dlc_lifter.lift.depth_path import default_depth_weights, default_fused_weights
+    from dlc_lifter.nets.depth_train import DEPTH_MIX, DepthRecipe
+    from dlc_lifter.nets.fusion_train import FusedRecipe
+
+    depth = json.loads(default_depth_weights().with_suffix(".json").read_text())
+    fused = json.loads(default_fused_weights().with_suffix(".json").read_text())
+    dr, fr = DepthRecipe(), FusedRecipe()
+    assert json.loads(json.dumps(asdict(dr.train))) == depth["config"]
+    assert json.loads(json.dumps(asdict(fr.train))) == fused["config"]
+    assert (dr.synth_seed, dr.crop_seed, dr.clip_seed, dr.tracking_seed, dr.train.seed) == (
+        depth["seeds"]["synthesize"], depth["seeds"]["crop_jitter"],
+        depth["seeds"]["rear_clips"], depth["seeds"]["rear_tracking"], depth["seeds"]["train"])
+    assert f"render_clips({dr.clips}, {dr.clip_frames}, seed={dr.clip_seed}, " \
+           f"behaviours={DEPTH_MIX}, frame_stride={dr.clip_stride})" in depth["recipe"]
+    assert f"synthesize(n_frames={dr.synth_frames}, seed={dr.synth_seed})" in depth["recipe"]
+    assert fused["seeds"]["render"] == f"{fr.render_seed}+i"
+    assert fused["seeds"]["tracking"] == f"[{fr.tracking_seed}, i]"
+    assert fused["seeds"]["train"] == list(range(fr.train.seed, fr.train.seed + fr.train.soup))
+    assert (f"render_clips(1, {fr.frames}, seed=1000+i, behaviours=GROOM_MIX if i % "
+            f"{fr.groom_every} == 0 (only every {fr.groom_keep}-th") in fused["recipe"]
+    assert f"--fused-clips {fr.clips} " in fused["command"]
+    assert f"--fused-views {fr.views} " in fused["command"]
+    assert f"--fused-rear-every {fr.rear_every} " in fused["command"]

@@ -257,7 +257,9 @@ def test_stream_with_extra_channels_agrees_with_batch() -> None:
     """LiftStream.step(extra=...) gives what the batch causal lift gives with the same
     per-keypoint extra channels (user keypoint order), and the channels matter."""
     from dlc_lifter.lift import Lifter
-    from dlc_lifter.nets.fusion import N_CUES, _cue_columns, expand_model
+    from dlc_lifter.nets.cues import N_CUES
+    from dlc_lifter.nets.fusion import expand_model
+    from dlc_lifter.nets.fusion_train import _cue_columns
 
     fused = expand_model(_shipped().model)
     gen = torch.Generator().manual_seed(0)

@@ -356,7 +356,7 @@ def depth_clip(tmp_path_factory) -> DepthClip:
     from dlc_lifter.lift import Lifter
     from dlc_lifter.lift.core import CameraChoice
     from dlc_lifter.lift.depth_path import lift_poses_with_depth
-    from dlc_lifter.nets.fusion import render_clips
+    from dlc_lifter.nets.clips import render_clips
 
     clip = render_clips(1, DEPTH_FRAMES, seed=3, resolution=DEPTH_SIZE)[0]
     idx = catalogue_index(list(KEYPOINT_SETS["openfield"]))

@@ -1,13 +1,12 @@
 """Depth from the video for lifting: video -> crops -> height maps -> cues -> fused lifter.
 
 When ``lift --video V`` is given and the video is readable, :func:`lift_poses_with_depth`
-decodes the frames in order, crops each animal from its 2D keypoints
-(:func:`~dlc_lifter.nets.depth.crop_from_keypoints`), runs the depth network
-(:class:`~dlc_lifter.nets.depth.DepthModel`, batched), reads the depth cues at every
-keypoint (:func:`~dlc_lifter.nets.fusion.sample_cues`) and lifts with the fused lifter
-(keypoints + cues). Whenever that is not possible (the video does not open or decode, the
-depth or fused weights are missing or unreadable), it logs why and lifts from the
-keypoints only, exactly as :func:`~dlc_lifter.lift.core.lift_poses`.
+decodes the frames in order and reads the depth cues of every animal's keypoints with the
+package's one cue extractor (:class:`~dlc_lifter.nets.cues.CueExtractor`: crop from the 2D
+keypoints, depth network batched over frames and animals, cues at every keypoint), then
+lifts with the fused lifter (keypoints + cues). Whenever that is not possible (the video
+does not open or decode, the depth or fused weights are missing or unreadable), it logs
+why and lifts from the keypoints only, exactly as :func:`~dlc_lifter.lift.core.lift_poses`.
 
 Shipped weights: ``dlc_lifter/data/weights/depth_net.pt`` (depth network) and
 ``dlc_lifter/data/weights/depth_fused_lifter.pt`` (fused lifter).
@@ -96,7 +95,8 @@ def load_depth_models(depth_weights: str | Path | None = None,
         fused = LiftingModel.load(fp)
         if fused.n_extra == 0:
             raise ModelLoadError(f"{fp} is a keypoints-only model, not a fused lifter; give "
-                                 "weights trained with dlc_lifter.nets.fusion.train_fused.")
+                                 "weights trained with "
+                                 "dlc_lifter.nets.fusion_train.train_fused_weights.")
         _MODELS[key] = (depth, fused)
     return _MODELS[key]
 
@@ -169,8 +169,8 @@ def video_depth_cues(
         When the video cannot be opened or a needed frame cannot be decoded.
     """
     from dlc_lifter.io.video import open_video
-    from dlc_lifter.nets.depth import crop_from_keypoints, crop_images, px_per_mm_from_keypoints
-    from dlc_lifter.nets.fusion import N_CUES, sample_cues
+    from dlc_lifter.nets.crops import px_per_mm_from_keypoints
+    from dlc_lifter.nets.cues import N_CUES, CueExtractor
 
     uv_cat = np.asarray(uv_cat, dtype=np.float64)
     conf_cat = np.asarray(conf_cat, dtype=np.float64)
@@ -182,7 +182,7 @@ def video_depth_cues(
     secs = {"decode": 0.0, "crop": 0.0, "depth": 0.0, "cues": 0.0}
     keep_set = {int(r) for r in keep}
     kept: dict[int, dict[str, Any]] = {}
-    s = depth_model.crop_size
+    extractor = CueExtractor(depth_model, pcutoff=pcutoff)
     pend_rows: list[tuple[int, int]] = []  # (pose row, individual)
     pend_crops: list[Any] = []
     pend_gray: list[np.ndarray] = []
@@ -192,14 +192,12 @@ def video_depth_cues(
         if not pend_rows:
             return
         t0 = time.perf_counter()
-        h, m, lm = depth_model.predict(np.stack(pend_gray), batch=batch, landmarks=True)
+        h, m, lm = extractor.depth(np.stack(pend_gray), batch=batch)
         t1 = time.perf_counter()
+        rows, inds = np.array(pend_rows).T
+        cues[rows, inds] = extractor.read(h, m, lm, pend_crops, uv_cat[rows, inds],
+                                          conf_cat[rows, inds])
         for j, (row, ind) in enumerate(pend_rows):
-            obs = np.isfinite(uv_cat[row, ind]).all(-1) & (np.nan_to_num(conf_cat[row, ind])
-                                                            >= pcutoff)
-            cues[row, ind] = sample_cues(h[j: j + 1], m[j: j + 1], [pend_crops[j]],
-                                         uv_cat[row: row + 1, ind], observed=obs[None],
-                                         landmark=lm[j: j + 1])[0]
             if row in keep_set:
                 d = kept.setdefault(row, {"rgb": pend_rgb.get(row), "crops": {}, "height": {},
                                           "mask": {}})
@@ -223,9 +221,8 @@ def video_depth_cues(
         t0 = time.perf_counter()
         for row in order:
             want = int(fi[row])
-            crops_row = [crop_from_keypoints(uv_cat[row, i], conf_cat[row, i], ppm[i],
-                                             pcutoff=pcutoff, crop_mm=depth_model.crop_mm,
-                                             size=s) for i in range(n)]
+            crops_row = [extractor.crop(uv_cat[row, i], conf_cat[row, i], ppm[i])
+                         for i in range(n)]
             if all(c is None for c in crops_row):
                 continue
             while pos < want:
@@ -240,8 +237,7 @@ def video_depth_cues(
             for i, c in enumerate(crops_row):
                 if c is None:
                     continue
-                patch = crop_images(frame, [c])[0].astype(np.float32)
-                pend_gray.append(patch @ np.array([0.299, 0.587, 0.114], np.float32))
+                pend_gray.append(extractor.gray(frame, c))
                 pend_rows.append((int(row), i))
                 pend_crops.append(c)
             if int(row) in keep_set:
