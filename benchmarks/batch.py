@@ -51,21 +51,26 @@ def run(config: Path, mode: str, videos: list[Path] | None, workers: int,
         depth: bool = True) -> tuple[float, int]:
     """Lift the project once in ``mode``; returns (seconds, frames)."""
     from dlc_lifter.lift.batch import lift_videos, worker_initializer
+    from dlc_lifter.lift.options import LiftOptions, OutputSpec
 
     t0 = time.perf_counter()
     if mode == "sequential":
-        report = lift_videos(config, videos, overwrite=True, depth=depth)
+        report = lift_videos(config, videos, options=LiftOptions(depth=depth),
+                             output=OutputSpec(overwrite=True))
     elif mode == "pool":
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
                                  initializer=worker_initializer) as ex:
-            report = lift_videos(config, videos, overwrite=True, executor=ex, depth=depth)
+            report = lift_videos(config, videos, executor=ex, options=LiftOptions(depth=depth),
+                                 output=OutputSpec(overwrite=True))
     elif mode == "dask":
         from distributed import Client, LocalCluster
 
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                           dashboard_address=None) as cluster, Client(cluster) as client:
-            report = lift_videos(config, videos, overwrite=True, depth=depth,
-                                 executor=client.get_executor(retries=1, pure=False))
+            report = lift_videos(config, videos,
+                                 executor=client.get_executor(retries=1, pure=False),
+                                 options=LiftOptions(depth=depth),
+                                 output=OutputSpec(overwrite=True))
     else:
         raise ValueError(mode)
     seconds = time.perf_counter() - t0

@@ -29,7 +29,7 @@ Rear is 2-3 votes, not rear 0 votes; frames with 1 vote are left out of training
 scoring (the labellers disagree on them; they sit at the edges of rears), and
 ``--one-vote not-rear`` counts them as not rear (the majority) instead. The 2D features
 are :func:`~dlc_lifter.analysis.compute_features` of the 2D file; the lifted-3D features
-are those of the file lifted as a user would, ``lift_file(path, arena_size_mm=420)``
+are those of the file lifted as a user would, ``lift_file(path, camera=CameraSpec(arena_size_mm=420))``
 (no keypoint map, default options otherwise), both at 25 fps. A random forest is
 cross-validated on each, grouped by bout (``groups="bouts"``: a bout is a contiguous
 run of one label, so no frame of a bout is both trained and tested on), with the same
@@ -182,12 +182,13 @@ def real_features(folder: Path, *, window: int = 15) -> dict[str, pd.DataFrame]:
     The file is lifted with the public API into a temporary folder, with no keypoint
     map and the arena's side (420 mm) as the only option.
     """
-    from dlc_lifter import lift_file, read_poses
+    from dlc_lifter import CameraSpec, OutputSpec, lift_file, read_poses
     from dlc_lifter.analysis import compute_features
 
     path = folder / REAL_POSES
     with tempfile.TemporaryDirectory() as tmp:
-        lifted = read_poses(lift_file(path, arena_size_mm=REAL_ARENA_MM, destfolder=tmp))
+        lifted = read_poses(lift_file(path, camera=CameraSpec(arena_size_mm=REAL_ARENA_MM),
+                                      output=OutputSpec(destfolder=tmp)))
     out = {"2d": compute_features(read_poses(path), window=window, fps=REAL_FPS),
            "3d lifted": compute_features(lifted, window=window, fps=REAL_FPS)}
     if not out["2d"]["frame"].equals(out["3d lifted"]["frame"]):

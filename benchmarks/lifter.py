@@ -181,7 +181,7 @@ def speed(lifter: object, rows: list) -> None:
 def real_data(rows: list, model: str | None) -> None:
     """Plausibility on the real DLC openfield file."""
     from dlc_lifter.io import read_poses
-    from dlc_lifter.lift import lift_file
+    from dlc_lifter.lift import CameraSpec, LiftOptions, OutputSpec, lift_file
 
     if not POSES.is_file():
         rows.append(("real openfield data", "absent", "", "SKIP"))
@@ -189,12 +189,13 @@ def real_data(rows: list, model: str | None) -> None:
     p2 = read_poses(POSES)
     uv = p2.coords[:, 0]
     ok2 = np.isfinite(uv).all(-1) & (np.nan_to_num(p2.confidence[:, 0]) >= 0.6)
-    for label, kwargs in (("estimated camera", {}), ("--arena-size-mm 450",
-                                                     {"arena_size_mm": 450.0})):
+    for label, camera in (("estimated camera", CameraSpec()),
+                          ("--arena-size-mm 450", CameraSpec(arena_size_mm=450.0))):
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()
-            out = lift_file(POSES, video=VIDEO if VIDEO.is_file() else None, destfolder=tmp,
-                            model=model, impute_all=False, **kwargs)
+            out = lift_file(POSES, video=VIDEO if VIDEO.is_file() else None,
+                            options=LiftOptions(model=model, impute_all=False),
+                            camera=camera, output=OutputSpec(destfolder=tmp))
             secs = time.perf_counter() - t0
             p3 = read_poses(out)
             from dlc_lifter.io import meta_pickle_path

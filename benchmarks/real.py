@@ -103,13 +103,20 @@ def _first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text.splitlines()[0]}"
 
 
-def _lift(path: Path, dest: Path, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
-    """``lift_file`` as a user calls it; the lifted poses and the meta pickle's record."""
+def _lift(path: Path, dest: Path, *, video: Path | None = None,
+          **fields: Any) -> tuple[Any, dict[str, Any]]:
+    """``lift_file`` as a user calls it; the lifted poses and the meta pickle's record.
+
+    ``fields`` are ``CameraSpec`` and ``LiftOptions`` fields by name.
+    """
     import dlc_lifter
     from dlc_lifter.io import meta_pickle_path
+    from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
 
     dest.mkdir(parents=True, exist_ok=True)
-    out = dlc_lifter.lift_file(path, destfolder=dest, **kwargs)
+    camera = {k: fields.pop(k) for k in list(fields) if k in CameraSpec.__dataclass_fields__}
+    out = dlc_lifter.lift_file(path, video=video, camera=CameraSpec(**camera),
+                               options=LiftOptions(**fields), output=OutputSpec(destfolder=dest))
     return dlc_lifter.read_poses(out), pd.read_pickle(meta_pickle_path(out))["data"]
 
 

@@ -47,7 +47,7 @@ def _generated(skeleton, folder: Path) -> Path:  # noqa: ANN001 - a KnownSkeleto
 
 def _row(skeleton, folder: Path) -> dict[str, str]:  # noqa: ANN001 - a KnownSkeleton
     from dlc_lifter.io import meta_pickle_path
-    from dlc_lifter.lift import lift_file
+    from dlc_lifter.lift import CameraSpec, LiftOptions, OutputSpec, lift_file
 
     path, arena = REAL_FILES.get(skeleton.name, (None, None))
     source = "real" if path is not None and path.is_file() else "generated"
@@ -56,8 +56,9 @@ def _row(skeleton, folder: Path) -> dict[str, str]:  # noqa: ANN001 - a KnownSke
         arena = 420.0 if skeleton.arena else None
     t0 = time.perf_counter()
     try:
-        out = lift_file(path, arena_size_mm=arena, depth=False,
-                        destfolder=folder / skeleton.name)
+        out = lift_file(path, camera=CameraSpec(arena_size_mm=arena),
+                        options=LiftOptions(depth=False),
+                        output=OutputSpec(destfolder=folder / skeleton.name))
     except Exception as exc:  # noqa: BLE001 - the table reports it
         return {"skeleton": skeleton.name, "file": f"{source}: {path.name}", "lifts": "NO",
                 "mapped": str(exc).splitlines()[0], "arena": "", "dropped": "", "s": ""}

@@ -16,6 +16,9 @@ from dlc_lifter.poses import PoseMetadata, Poses
 _LAZY = {
     # heavy parts (torch, matplotlib, scikit-learn, numba) load on first use
     "lift_file": "dlc_lifter.lift",
+    "CameraSpec": "dlc_lifter.lift.options",
+    "LiftOptions": "dlc_lifter.lift.options",
+    "OutputSpec": "dlc_lifter.lift.options",
     "Lifter": "dlc_lifter.lift",
     "lift_videos": "dlc_lifter.lift.batch",
     "lift_sleap": "dlc_lifter.lift.batch",
@@ -43,6 +46,9 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "Camera",
+    "CameraSpec",
+    "LiftOptions",
+    "OutputSpec",
     "Lifter",
     "LiveLifter",
     "MouseRig",

@@ -65,8 +65,8 @@ def check_writable(path: str | Path, *, overwrite: bool = False) -> Path:
             f"Output {p} is a folder; give a file name to write to.")
     if p.exists() and not overwrite:
         raise OutputExistsError(
-            f"Output file {p} already exists. Pass overwrite=True (--overwrite on the "
-            "command line) to replace it, or choose another destination.")
+            f"Output file {p} already exists. Pass overwrite=True to replace it, or choose "
+            "another destination.")
     folder = p.parent
     existing = folder
     while not existing.exists() and existing != existing.parent:
@@ -74,7 +74,7 @@ def check_writable(path: str | Path, *, overwrite: bool = False) -> Path:
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         raise OutputNotWritableError(
             f"Cannot write {p.name}: folder {folder} is not writable (or cannot be "
-            "created). Choose a writable destination folder (destfolder= / --destfolder).")
+            "created). Choose a writable destination folder (destfolder=).")
     return p
 
 
@@ -113,7 +113,7 @@ def atomic_output(path: str | Path, *, overwrite: bool = False) -> Iterator[Path
     except OSError as exc:
         raise OutputNotWritableError(
             f"Cannot write {p.name}: folder {p.parent} is not writable ({exc.strerror}). "
-            "Choose a writable destination folder (destfolder= / --destfolder).") from None
+            "Choose a writable destination folder (destfolder=).") from None
     os.close(fd)
     tmp = Path(tmp_name)
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual mode
@@ -121,8 +121,8 @@ def atomic_output(path: str | Path, *, overwrite: bool = False) -> Iterator[Path
         yield tmp
         if p.exists() and not overwrite:  # appeared while we were writing
             raise OutputExistsError(
-                f"Output file {p} appeared while writing it. Pass overwrite=True "
-                "(--overwrite) to replace it.")
+                f"Output file {p} appeared while writing it. Pass overwrite=True to "
+                "replace it.")
         os.replace(tmp, p)
         logger.debug("Wrote %s", p)
     finally:

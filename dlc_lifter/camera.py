@@ -326,7 +326,7 @@ def load_anipose(path: str | Path, name: str | None = None) -> Camera:
     p = Path(path)
     if not p.is_file():
         raise CalibrationError(f"Calibration file {p} does not exist; give an anipose "
-                               "calibration.toml or use --camera-height-mm/--focal-px.")
+                               "calibration.toml or give camera_height_mm= and focal_px=.")
     try:
         data = tomllib.loads(p.read_text())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -340,7 +340,7 @@ def load_anipose(path: str | Path, name: str | None = None) -> Camera:
     if name is None:
         if len(cams) > 1:
             raise CalibrationError(f"Calibration file {p} holds cameras "
-                                   f"{', '.join(names)}: pick one with --camera NAME.")
+                                   f"{', '.join(names)}: pick one with camera_name=NAME.")
         key = next(iter(cams))
     elif name in names:
         key = names[name]

@@ -98,6 +98,7 @@ def run_demo(out_dir: str | Path | None = None) -> Path:
         and ``summary.json`` (errors against the ground truth).
     """
     from dlc_lifter.lift.batch import lift_videos
+    from dlc_lifter.lift.options import CameraSpec, OutputSpec
 
     src = example_dir()
     info = yaml.safe_load((src / "example.yaml").read_text())
@@ -116,8 +117,8 @@ def run_demo(out_dir: str | Path | None = None) -> Path:
     (out / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     logger.info("Lifting the bundled example (%s, %d frames) in %s", info["video"],
                 info["frames"], out)
-    report = lift_videos(out / "config.yaml", overwrite=True, plot=True,
-                         **info.get("lift_kwargs", {}))
+    report = lift_videos(out / "config.yaml", camera=CameraSpec(**info.get("camera_spec", {})),
+                         output=OutputSpec(overwrite=True), plot=True)
     if not report.ok:
         raise DLCLifterError(f"The demo failed:\n{report.summary()}")
     item = report.done[0]

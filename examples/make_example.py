@@ -189,7 +189,7 @@ def make_example(out: Path) -> list[Path]:
                    "pose": "straight down above the arena centre; image u = world x, "
                            "v = world -y"},
         "arena_size_mm": ARENA_MM,
-        "lift_kwargs": {"camera_height_mm": CAMERA_HEIGHT_MM, "focal_px": FOCAL_PX},
+        "camera_spec": {"camera_height_mm": CAMERA_HEIGHT_MM, "focal_px": FOCAL_PX},
     }
     (out / "example.yaml").write_text(yaml.safe_dump(info, sort_keys=False))
     files = [video, pose_file, truth_file, out / "example.yaml"]

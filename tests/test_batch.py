@@ -27,6 +27,7 @@ from dlc_lifter.lift.batch import (
     find_videos,
     lift_videos,
 )
+from dlc_lifter.lift.options import OutputSpec
 from dlc_lifter.poses import PoseMetadata, Poses
 
 SCORER = "DLC_resnet50_toyJan1shuffle1_1000"
@@ -181,7 +182,7 @@ def test_batch_skips_existing_and_reports_failures(tmp_path: Path,
     assert "skipped, exists" in caplog.text
     assert out_a.stat().st_mtime_ns == mtime
     forced = lift_videos(config, [tmp_path / "videos" / "a.mp4"], task=_toy_task,
-                         overwrite=True)
+                         output=OutputSpec(overwrite=True))
     assert [i.name for i in forced.done] == ["a.mp4"]
 
 
@@ -217,7 +218,7 @@ def test_kill_mid_batch_then_resume_is_identical(tmp_path: Path,
 def test_readonly_destination_is_a_clear_error(tmp_path: Path) -> None:
     config = _project(tmp_path, ["a"])
     if sys.platform.startswith("linux"):  # root may write anywhere except /proc
-        with pytest.raises(DestinationError, match="--destfolder"):
+        with pytest.raises(DestinationError, match="destfolder="):
             lift_videos(config, destfolder="/proc/self/dlc_lifter_out", task=_toy_task)
     if os.geteuid() != 0:
         ro = tmp_path / "ro"
@@ -274,13 +275,15 @@ def test_dask_executor_and_worker_death_is_retried(tmp_path: Path) -> None:
         assert died.ok, died.summary()
         assert len(died.done) == 3
         # a task raising a transient error is retried (retries=1)
-        raised = lift_videos(config, task=_raise_once_task, executor=ex, overwrite=True)
+        raised = lift_videos(config, task=_raise_once_task, executor=ex,
+                             output=OutputSpec(overwrite=True))
         assert raised.ok, raised.summary()
         # without retries the error is reported, the batch goes on
         no_retry = client.get_executor(retries=0, pure=False)
         for p in (tmp_path / "videos").glob("*.raised"):
             p.unlink()
-        once = lift_videos(config, task=_raise_once_task, executor=no_retry, overwrite=True)
+        once = lift_videos(config, task=_raise_once_task, executor=no_retry,
+                           output=OutputSpec(overwrite=True))
         assert len(once.failed) == 3 and "transient I/O error" in once.failed[0].error
     assert len(list((tmp_path / "videos").glob("*.died"))) == 3  # every worker did die
     assert time.perf_counter() - t0 < 60
@@ -380,7 +383,8 @@ def test_lift_sleap_finds_slp_and_analysis_files(tmp_path: Path) -> None:
     for name in ("a.slp", "b.analysis.h5", "a_lifted3d.h5", "notes.h5"):
         (tmp_path / name).write_bytes(b"x")
     out = tmp_path / "out"
-    report = lift_sleap([tmp_path, tmp_path / "missing.slp"], destfolder=out, task=_touch_task)
+    report = lift_sleap([tmp_path, tmp_path / "missing.slp"], task=_touch_task,
+                        output=OutputSpec(destfolder=out))
     assert sorted(Path(i.poses).name for i in report.done) == ["a.slp", "b.analysis.h5"]
     assert [Path(i.poses).name for i in report.failed] == ["missing.slp"]
     assert all(Path(i.output).parent == out and i.output.endswith("_lifted3d.h5")

@@ -72,7 +72,7 @@ def test_anipose_round_trip_and_errors(tmp_path) -> None:
     np.testing.assert_allclose(got.t, a.t)
     np.testing.assert_allclose(got.dist, a.dist)
     assert got.image_size == (640, 480)
-    with pytest.raises(CalibrationError, match="pick one with --camera"):
+    with pytest.raises(CalibrationError, match="pick one with camera_name="):
         load_anipose(path)
     with pytest.raises(CalibrationError, match="no camera 'nope'"):
         load_anipose(path, "nope")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import typer
 from typer.testing import CliRunner
 
 from dlc_lifter import Poses
@@ -71,3 +72,62 @@ def test_library_parameter_names_become_flags_on_the_command_line() -> None:
     text = "give camera_height_mm and focal_px, or arena_size_mm; keypoint_map lists none"
     assert cli_message(text) == ("give --camera-height-mm and --focal-px, or --arena-size-mm; "
                                  "--keypoint-map lists none")
+
+
+def test_cli_message_translates_each_parameter_once() -> None:
+    """Parameter forms become flags; a flag already in the text is never translated again."""
+    from dlc_lifter.cli import cli_message
+
+    assert cli_message("Pass overwrite=True to replace it") == "Pass --overwrite to replace it"
+    assert cli_message("lifting from keypoints only (depth=False)") == (
+        "lifting from keypoints only (--no-depth)")
+    assert cli_message("pick one with camera_name=NAME.") == "pick one with --camera NAME."
+    assert cli_message("give camera_height_mm= and focal_px=.") == (
+        "give --camera-height-mm and --focal-px.")
+    assert cli_message("fps= must be a positive number") == "--fps must be a positive number"
+    # the bug that printed ----destfolder: a flag in the text stays as it is
+    assert cli_message("pass --destfolder where the outputs are") == (
+        "pass --destfolder where the outputs are")
+    assert cli_message("Choose a folder (destfolder= / --destfolder).") == (
+        "Choose a folder (--destfolder).")
+    assert cli_message("pass key= (--key) to say which") == "pass --key to say which"
+    # paths and ordinary words are left alone
+    assert cli_message("read /data/keypoint_map.yaml at 30 fps in overwrite mode") == (
+        "read /data/keypoint_map.yaml at 30 fps in overwrite mode")
+
+
+def test_cli_errors_name_flags_not_parameters(tmp_path: Path) -> None:
+    """An existing output: the library says overwrite=True, the command line --overwrite."""
+    import subprocess
+    import sys
+
+    f = _file(tmp_path)
+    (tmp_path / "videoDLC_test_lifted3d.h5").write_text("")
+    code = "from dlc_lifter.cli import main; main()"
+    res = subprocess.run([sys.executable, "-c", code, "lift", str(f), "--no-depth"],
+                         capture_output=True, text=True)
+    assert res.returncode == 2, res.stderr
+    assert "--overwrite" in res.stderr and "overwrite=True" not in res.stderr
+    assert "----" not in res.stderr
+
+
+def test_command_line_records_the_parsed_options() -> None:
+    """What ``dlc-lifter train`` writes to a sidecar: every option, from the parsed values."""
+    from dlc_lifter.cli.options import command_line
+
+    app = typer.Typer()
+    seen: list[str] = []
+
+    @app.command("train")
+    def train(ctx: typer.Context, out: Path = typer.Option(Path("a.pt"), "--out"),
+              minutes: float | None = typer.Option(9.5, "--minutes"),
+              threads: int | None = typer.Option(None, "--threads"),
+              cv: bool = typer.Option(True, "--cv/--no-cv")) -> None:
+        seen.append(command_line(ctx))
+
+    @app.command("other")
+    def other() -> None:  # a second command makes "train" a subcommand
+        pass
+
+    assert runner.invoke(app, ["train", "--no-cv", "--out", "my dir/b.pt"]).exit_code == 0
+    assert seen == ["dlc-lifter train --out 'my dir/b.pt' --minutes 9.5 --no-cv"]

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from dlc_lifter.camera import Camera
+from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.nets.augment import augment_batch
 from dlc_lifter.nets.crops import (
@@ -325,13 +326,13 @@ def test_lift_file_with_depth_records_the_depth_path(tmp_path: Path) -> None:
     for frame in clip.rgb:
         writer.write(np.ascontiguousarray(frame[..., ::-1]))
     writer.release()
-    kw = {"camera_height_mm": float(cam.height_mm), "focal_px": float(cam.fx)}
+    spec = CameraSpec(camera_height_mm=float(cam.height_mm), focal_px=float(cam.fx))
 
     def record(path: Path) -> dict:
         with open(path.with_name(path.stem + "_meta.pickle"), "rb") as fh:
             return pickle.load(fh)["data"]
 
-    out = lift_file(src, video=video, **kw)
+    out = lift_file(src, video=video, camera=spec)
     rec = record(out)
     info = rec["extra"]["depth"]
     assert rec["depth_used"] is True and rec["depth_reason"] is None
@@ -340,7 +341,8 @@ def test_lift_file_with_depth_records_the_depth_path(tmp_path: Path) -> None:
     assert Path(info["fused_weights"]).name == "depth_fused_lifter.pt"
     fused = pd.read_hdf(out).to_numpy()
     assert fused.shape[0] == 10 and np.isfinite(fused).any()
-    out = lift_file(src, video=video, depth=False, overwrite=True, **kw)
+    out = lift_file(src, video=video, options=LiftOptions(depth=False),
+                    output=OutputSpec(overwrite=True), camera=spec)
     rec = record(out)
     assert rec["depth_used"] is False and rec["depth_reason"] == "depth=False"
     assert "depth" not in rec["extra"]
@@ -348,11 +350,12 @@ def test_lift_file_with_depth_records_the_depth_path(tmp_path: Path) -> None:
     assert not np.allclose(kp_only, fused, equal_nan=True)  # the cues changed the 3D
     from dlc_lifter.lift.core import default_model_path
 
-    out = lift_file(src, video=video, model=default_model_path(), overwrite=True, **kw)
+    out = lift_file(src, video=video, options=LiftOptions(model=default_model_path()),
+                    output=OutputSpec(overwrite=True), camera=spec)
     assert record(out)["depth_reason"] == "custom model without depth=True"
     np.testing.assert_allclose(pd.read_hdf(out).to_numpy(), kp_only)
-    out = lift_file(src, video=video, model=default_model_path(), depth=True, overwrite=True,
-                    **kw)
+    out = lift_file(src, video=video, options=LiftOptions(model=default_model_path(), depth=True),
+                    output=OutputSpec(overwrite=True), camera=spec)
     assert record(out)["depth_used"] is True
     np.testing.assert_allclose(pd.read_hdf(out).to_numpy(), fused)
     from typer.testing import CliRunner
@@ -360,7 +363,7 @@ def test_lift_file_with_depth_records_the_depth_path(tmp_path: Path) -> None:
     from dlc_lifter.cli import app
 
     cli = ["lift", str(src), "--video", str(video), "--overwrite", "--camera-height-mm",
-           str(kw["camera_height_mm"]), "--focal-px", str(kw["focal_px"])]
+           str(spec.camera_height_mm), "--focal-px", str(spec.focal_px)]
     for flag, used in (("--no-depth", False), (None, True)):
         res = CliRunner().invoke(app, cli + ([flag] if flag else []))
         assert res.exit_code == 0, res.output

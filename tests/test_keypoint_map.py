@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from dlc_lifter.errors import DLCLifterError, KeypointMappingError
+from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
 from dlc_lifter.mouse.catalogue import UnknownKeypointError
 from dlc_lifter.mouse.keypoint_map import arena_landmark, plan_keypoint_map
 from dlc_lifter.mouse.skeletons import KNOWN_SKELETONS, match_skeleton
@@ -94,7 +95,8 @@ def test_real_oft_file_lifts_with_no_map_and_corners_give_the_scale(tmp_path: Pa
     from dlc_lifter.lift import lift_file
 
     src = REAL / "oft-rearing" / "OFT_38DLC_resnet50_BlockcourseMay9shuffle1_1030000.h5"
-    out = lift_file(src, arena_size_mm=420.0, depth=False, destfolder=tmp_path)
+    out = lift_file(src, camera=CameraSpec(arena_size_mm=420.0), options=LiftOptions(depth=False),
+                    output=OutputSpec(destfolder=tmp_path))
     meta = pd.read_pickle(meta_pickle_path(out))["data"]
     assert meta["keypoint_map"]["skeleton"] == "dlcanalyzer_openfield"
     assert set(meta["keypoint_map"]["arena"]) == {"tl", "tr", "bl", "br", "centre"}
@@ -125,7 +127,8 @@ def test_real_sleap_session_lifts_with_no_map_to_slp(tmp_path: Path) -> None:
     from dlc_lifter.lift.batch import lift_sleap
 
     src = REAL / "sleap-mouse-session" / "minimal_top_proofread.slp"
-    report = lift_sleap([src], destfolder=tmp_path, depth=False)
+    report = lift_sleap([src], options=LiftOptions(depth=False),
+                        output=OutputSpec(destfolder=tmp_path))
     assert report.ok, report.summary()
     slp = tmp_path / "minimal_top_proofread_lifted3d.slp"
     h5 = tmp_path / "minimal_top_proofread_lifted3d.h5"
@@ -149,7 +152,8 @@ def test_real_deepof_two_mice_lift_with_no_map(tmp_path: Path,
 
     src = REAL / "deepof-two-mice" / "testDLC_h5_table_madlc.h5"
     with caplog.at_level(logging.WARNING):
-        out = lift_file(src, depth=False, destfolder=tmp_path)
+        out = lift_file(src, options=LiftOptions(depth=False),
+                        output=OutputSpec(destfolder=tmp_path))
     assert "both name" not in caplog.text
     df = pd.read_hdf(out)
     assert set(df.columns.get_level_values("individuals")) == {"mouse_black_tail",

@@ -16,6 +16,7 @@ import torch
 
 from dlc_lifter.camera import Camera, write_anipose
 from dlc_lifter.errors import DLCLifterError, OutputExistsError
+from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
 from dlc_lifter.mouse.catalogue import CATALOGUE, UnknownKeypointError
 from dlc_lifter.nets.data import TrackingNoise, simulate_tracking
 from dlc_lifter.poses import PoseMetadata, Poses
@@ -75,8 +76,8 @@ def test_lift_file_writes_dlc_3d_and_leaves_input(tmp_path: Path) -> None:
     cam, truth, poses = _scene()
     src = _write_h5(poses, tmp_path / "in")
     before = _sha(src)
-    out = lift_file(src, camera_height_mm=600.0, focal_px=640.0, destfolder=tmp_path / "out",
-                    save_as_csv=True, nwb=True)
+    out = lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                    output=OutputSpec(destfolder=tmp_path / "out", save_as_csv=True, nwb=True))
     assert out == tmp_path / "out" / f"mouse1{SCORER}_lifted3d.h5"
     assert _sha(src) == before and len(list(src.parent.iterdir())) == 2
     df = pd.read_hdf(out)
@@ -97,9 +98,10 @@ def test_lift_file_writes_dlc_3d_and_leaves_input(tmp_path: Path) -> None:
     assert np.median(err) < 12.0
     assert 0 <= np.nanmin(est[..., 2]) and np.nanmax(est[..., 2]) < 120
     with pytest.raises(OutputExistsError):
-        lift_file(src, camera_height_mm=600.0, focal_px=640.0, destfolder=tmp_path / "out")
-    lift_file(src, camera_height_mm=600.0, focal_px=640.0, destfolder=tmp_path / "out",
-              overwrite=True)
+        lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                  output=OutputSpec(destfolder=tmp_path / "out"))
+    lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+              output=OutputSpec(destfolder=tmp_path / "out", overwrite=True))
 
 
 def test_tilted_calibrated_camera_gives_world_frame(tmp_path: Path) -> None:
@@ -112,7 +114,7 @@ def test_tilted_calibrated_camera_gives_world_frame(tmp_path: Path) -> None:
     _, truth, poses = _scene(camera=cam)
     calib = write_anipose([cam], tmp_path / "calibration.toml")
     src = _write_h5(poses, tmp_path)
-    out = lift_file(src, calibration=calib, camera="top")
+    out = lift_file(src, camera=CameraSpec(calibration=calib, camera_name="top"))
     back = read_poses(out)
     assert back.meta.frame == "world"
     n_user = len(NAMES)
@@ -139,8 +141,8 @@ def test_camera_estimated_from_the_animal_is_recorded(tmp_path: Path,
     assert meta["camera_source"] == "body-length-estimate"
     assert 300 < meta["camera_estimate"]["height_mm"] < 1500
     assert meta["model"]["name"] == "lifter.pt" and meta["units"] == "mm"
-    out2 = lift_file(src, arena_size_mm=500.0, camera_height_mm=600.0,
-                     destfolder=tmp_path / "arena")
+    out2 = lift_file(src, camera=CameraSpec(arena_size_mm=500.0, camera_height_mm=600.0),
+                     output=OutputSpec(destfolder=tmp_path / "arena"))
     meta2 = pd.read_pickle(meta_pickle_path(out2))["data"]
     assert meta2["camera_source"] == "arena-size"
 
@@ -153,10 +155,11 @@ def test_keypoint_errors_and_map(tmp_path: Path, caplog: pytest.LogCaptureFixtur
                 keypoints=[*NAMES, "laser_dot"], meta=poses.meta)
     src = _write_h5(odd, tmp_path)
     with pytest.raises(UnknownKeypointError, match="laser_dot"):
-        lift_file(src, camera_height_mm=600.0, focal_px=640.0, strict=True)
+        lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                  options=LiftOptions(strict=True))
     with caplog.at_level(logging.WARNING):
-        loose = lift_file(src, camera_height_mm=600.0, focal_px=640.0,
-                          destfolder=tmp_path / "loose")
+        loose = lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                          output=OutputSpec(destfolder=tmp_path / "loose"))
     assert "laser_dot" in caplog.text and "no catalogue landmark" in caplog.text
     assert "laser_dot" not in pd.read_hdf(loose).columns.get_level_values("bodyparts")
     from dlc_lifter.io import meta_pickle_path
@@ -166,13 +169,14 @@ def test_keypoint_errors_and_map(tmp_path: Path, caplog: pytest.LogCaptureFixtur
     assert recorded["mapped"] == NAMES
     mapping = tmp_path / "map.yaml"
     mapping.write_text("laser_dot: null\n")
-    out = lift_file(src, camera_height_mm=600.0, focal_px=640.0, keypoint_map=mapping)
+    out = lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                    options=LiftOptions(keypoint_map=mapping))
     assert "laser_dot" not in pd.read_hdf(out).columns.get_level_values("bodyparts")
     flies = Poses(coords=poses.coords[:, :, :3], keypoints=["thorax", "wingL", "wingR"],
                   meta=poses.meta)
     src2 = _write_h5(flies, tmp_path / "flies")
     with pytest.raises(KeypointMappingError, match="Of the 3 keypoints.*none maps"):
-        lift_file(src2, camera_height_mm=600.0, focal_px=640.0)
+        lift_file(src2, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0))
 
 
 def test_video_checks(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -181,15 +185,16 @@ def test_video_checks(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     _, _, poses = _scene(20)
     src = _write_h5(poses, tmp_path)
     with pytest.raises(FrameCountError, match=r"12 frames.*20 frames"):
-        lift_file(src, video=_video(tmp_path / "short.mp4", 12), camera_height_mm=600.0,
-                  focal_px=640.0)
+        lift_file(src, video=_video(tmp_path / "short.mp4", 12),
+                  camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0))
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"garbage")
     with caplog.at_level(logging.WARNING):
-        out = lift_file(src, video=bad, camera_height_mm=600.0, focal_px=640.0)
+        out = lift_file(src, video=bad, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0))
     assert out.is_file() and "keypoints only" in caplog.text
-    ok = lift_file(src, video=_video(tmp_path / "good.mp4", 20), camera_height_mm=600.0,
-                   focal_px=640.0, overwrite=True)
+    ok = lift_file(src, video=_video(tmp_path / "good.mp4", 20),
+                   camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                   output=OutputSpec(overwrite=True))
     assert ok.is_file()
 
 
@@ -217,7 +222,8 @@ def test_real_openfield_is_plausible(tmp_path: Path) -> None:
     from dlc_lifter.io import read_poses
     from dlc_lifter.lift import lift_file
 
-    out = lift_file(OPENFIELD, destfolder=tmp_path, impute_all=False)
+    out = lift_file(OPENFIELD, options=LiftOptions(impute_all=False),
+                    output=OutputSpec(destfolder=tmp_path))
     p3 = read_poses(out)
     assert p3.n_frames == 2330
     xyz = p3.coords[:, 0]
@@ -239,7 +245,8 @@ def test_real_sleap_flies_give_one_clear_error(tmp_path: Path) -> None:
     from dlc_lifter.lift import KeypointMappingError, lift_file
 
     with pytest.raises(KeypointMappingError, match="mouse catalogue"):
-        lift_file(REAL / "sleap-clip" / "clip.predictions.slp", destfolder=tmp_path)
+        lift_file(REAL / "sleap-clip" / "clip.predictions.slp",
+                  output=OutputSpec(destfolder=tmp_path))
     assert not list(tmp_path.iterdir())
     assert isinstance(KeypointMappingError("x"), DLCLifterError)
 
@@ -255,10 +262,12 @@ def test_frames_that_are_not_consecutive_are_not_lifted_as_a_video(tmp_path: Pat
     rows = np.r_[0:20, 25, 40:60]
     gappy = Poses(coords=poses.coords[rows], confidence=poses.confidence[rows],
                   keypoints=poses.keypoints, frame_indices=rows, meta=poses.meta)
-    whole = lift_file(_write_h5(poses, tmp_path / "whole"), camera_height_mm=600.0,
-                      focal_px=640.0, depth=False)
-    out = lift_file(_write_h5(gappy, tmp_path / "gappy"), camera_height_mm=600.0,
-                    focal_px=640.0, depth=False)
+    whole = lift_file(_write_h5(poses, tmp_path / "whole"),
+                      camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                      options=LiftOptions(depth=False))
+    out = lift_file(_write_h5(gappy, tmp_path / "gappy"),
+                    camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                    options=LiftOptions(depth=False))
     mode = pd.read_pickle(meta_pickle_path(out))["data"]["lift_mode"]
     assert mode["runs"] == 3 and mode["frames_alone"] == 1
     a, b = pd.read_hdf(whole), pd.read_hdf(out)
@@ -268,8 +277,9 @@ def test_frames_that_are_not_consecutive_are_not_lifted_as_a_video(tmp_path: Pat
                                       confidence=poses.confidence[40:60],
                                       keypoints=poses.keypoints,
                                       frame_indices=np.arange(40, 60), meta=poses.meta),
-                                tmp_path / "run"), camera_height_mm=600.0, focal_px=640.0,
-                      depth=False)
+                                tmp_path / "run"),
+                      camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                      options=LiftOptions(depth=False))
     assert np.allclose(b.loc[40:59].to_numpy(), pd.read_hdf(alone).to_numpy(), atol=1e-6)
     assert not np.allclose(a.loc[40:59].to_numpy(), b.loc[40:59].to_numpy(), atol=1e-3)
 
@@ -312,11 +322,21 @@ def test_fps_given_or_from_the_video(tmp_path: Path) -> None:
     poses.meta.fps = None
     src = tmp_path / f"mouse1{SCORER}.h5"
     poses.to_dataframe(SCORER).to_hdf(src, key="df_with_missing", mode="w")  # no meta pickle
-    out = lift_file(src, camera_height_mm=600.0, focal_px=640.0, fps=25.0, depth=False,
-                    destfolder=tmp_path / "given")
-    assert pd.read_pickle(meta_pickle_path(out))["data"]["fps"] == 25.0
-    out = lift_file(src, video=_video(tmp_path / "v.mp4", 12), camera_height_mm=600.0,
-                    focal_px=640.0, depth=False, destfolder=tmp_path / "video")
+    out = lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0, fps=25.0),
+                    options=LiftOptions(depth=False),
+                    output=OutputSpec(destfolder=tmp_path / "given"))
+    meta = pd.read_pickle(meta_pickle_path(out))["data"]
+    assert meta["fps"] == 25.0
+    # the options of the lift are recorded whole, paths as strings
+    assert meta["camera_spec"] == {"calibration": None, "camera_name": None,
+                                   "camera_height_mm": 600.0, "focal_px": 640.0,
+                                   "arena_size_mm": None, "fps": 25.0}
+    assert meta["lift_options"]["depth"] is False and meta["lift_options"]["mode"] == "temporal"
+    assert meta["output_spec"]["destfolder"] == str(tmp_path / "given")
+    out = lift_file(src, video=_video(tmp_path / "v.mp4", 12),
+                    camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                    options=LiftOptions(depth=False),
+                    output=OutputSpec(destfolder=tmp_path / "video"))
     assert pd.read_pickle(meta_pickle_path(out))["data"]["fps"] == pytest.approx(30.0)
-    with pytest.raises(DLCLifterError, match="fps must be a positive number"):
-        lift_file(src, fps=-1.0, destfolder=tmp_path / "bad")
+    with pytest.raises(DLCLifterError, match="fps= must be a positive number"):
+        lift_file(src, camera=CameraSpec(fps=-1.0), output=OutputSpec(destfolder=tmp_path / "bad"))

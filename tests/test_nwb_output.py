@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from dlc_lifter import Poses, read_poses, write_nwb_3d
+from dlc_lifter.lift.options import LiftOptions, OutputSpec
 
 KPS = ["snout", "leftear", "rightear", "tailbase"]
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "dlc-openfield"
@@ -148,7 +149,8 @@ def test_nwb_skipped_frames_and_subject_override(tmp_path: Path) -> None:
 def test_openfield_lift_nwb_passes_nwbinspector(tmp_path: Path) -> None:
     from dlc_lifter import lift_file
 
-    out = lift_file(REAL_H5, video=REAL_VIDEO, nwb=True, depth=False, destfolder=tmp_path)
+    out = lift_file(REAL_H5, video=REAL_VIDEO, options=LiftOptions(depth=False),
+                    output=OutputSpec(nwb=True, destfolder=tmp_path))
     nwb_path = out.with_suffix(".nwb")
     assert nwb_path.is_file()
     assert _serious_findings(nwb_path) == []

@@ -12,6 +12,7 @@ import torch
 from typer.testing import CliRunner
 
 from dlc_lifter.errors import DLCLifterError, OutputFormatError
+from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
 from dlc_lifter.lift.outputs import parse_formats
 from dlc_lifter.mouse.skeletons import KNOWN_SKELETONS
 from dlc_lifter.synth.skeleton_poses import skeleton_poses
@@ -45,8 +46,10 @@ def test_all_formats_written_and_read_back(tmp_path: Path) -> None:
     from dlc_lifter.lift import lift_file
 
     src = _dlc_file(tmp_path / "in")
-    out = lift_file(src, camera_height_mm=700.0, focal_px=600.0, depth=False,
-                    destfolder=tmp_path / "out", formats="dlc,csv,nwb,slp,points3d")
+    out = lift_file(src, camera=CameraSpec(camera_height_mm=700.0, focal_px=600.0),
+                    options=LiftOptions(depth=False),
+                    output=OutputSpec(destfolder=tmp_path / "out",
+                                      formats="dlc,csv,nwb,slp,points3d"))
     table = pd.read_hdf(out)
     snout = table.xs("nose", level="bodyparts", axis=1).to_numpy()
     names = list(table.columns.get_level_values("bodyparts").unique())
@@ -80,8 +83,10 @@ def test_a_failing_format_costs_no_other(tmp_path: Path,
     from dlc_lifter.lift import lift_file
 
     with pytest.raises(OutputFormatError) as info:
-        lift_file(src, camera_height_mm=700.0, focal_px=600.0, depth=False,
-                  destfolder=tmp_path / "api", formats=["dlc", "nwb", "points3d"])
+        lift_file(src, camera=CameraSpec(camera_height_mm=700.0, focal_px=600.0),
+                  options=LiftOptions(depth=False),
+                  output=OutputSpec(destfolder=tmp_path / "api",
+                                    formats=["dlc", "nwb", "points3d"]))
     assert set(info.value.failed) == {"nwb"} and "disk quota" in info.value.failed["nwb"]
     assert info.value.written["dlc"].is_file() and info.value.written["points3d"].is_file()
     assert not (tmp_path / "api" / f"mouse{SCORER}_lifted3d.nwb").exists()
@@ -93,8 +98,9 @@ def test_a_failing_format_costs_no_other(tmp_path: Path,
 
 
 def test_batches_always_write_the_dlc_table() -> None:
-    from dlc_lifter.lift.batch import _batch_kwargs
+    from dlc_lifter.lift.batch import _batch_output
 
-    assert _batch_kwargs({"formats": "slp"})["formats"] == "slp,dlc"
-    assert _batch_kwargs({"formats": ("nwb", "dlc")})["formats"] == "nwb,dlc"
-    assert _batch_kwargs({})["formats"] == "dlc"
+    assert _batch_output(OutputSpec(formats="slp"), ("dlc",)).formats == ("slp", "dlc")
+    assert _batch_output(OutputSpec(formats=("nwb", "dlc")), ("dlc",)).formats == ("nwb", "dlc")
+    assert _batch_output(OutputSpec(), ("dlc",)).formats == ("dlc",)
+    assert _batch_output(OutputSpec(), ("slp", "dlc")).formats == ("slp", "dlc")

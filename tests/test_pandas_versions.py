@@ -21,6 +21,7 @@ import tables
 import torch
 
 from dlc_lifter import Poses, read_poses, write_dlc_3d
+from dlc_lifter.lift.options import CameraSpec
 
 torch.set_num_threads(1)
 
@@ -71,7 +72,8 @@ def test_pandas3_table_lifts_like_pandas2(tmp_path: Path) -> None:
         shutil.copy(DATA / f"dlc2d_pandas{tag}_table.h5", src)
         with open(src.with_name(f"{src.stem}_meta.pickle"), "wb") as fh:  # as DLC writes it
             pickle.dump({"data": {"fps": 30.0, "frame_dimensions": (480, 640)}}, fh)
-        outs[tag] = read_poses(lift_file(src, camera_height_mm=600.0, focal_px=640.0))
+        outs[tag] = read_poses(lift_file(src,
+                                         camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0)))
     lifted = outs["3.1"]
     np.testing.assert_allclose(lifted.coords, outs["2.2"].coords, equal_nan=True)
     k = len(SOURCE["bodyparts"])

@@ -209,7 +209,7 @@ def test_cli_synth(tmp_path):
 
 
 def test_synth_imports_without_bpy_or_torch():
-    code = ("import sys, dlc_lifter.synth, dlc_lifter.synth.dataset, dlc_lifter.cli_synth; "
+    code = ("import sys, dlc_lifter.synth, dlc_lifter.synth.dataset, dlc_lifter.cli.synth; "
             "assert 'bpy' not in sys.modules and 'torch' not in sys.modules, "
             "[m for m in ('bpy', 'torch') if m in sys.modules]")
     subprocess.run([sys.executable, "-c", code], check=True)

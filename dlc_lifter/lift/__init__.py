@@ -2,8 +2,8 @@
 
 Importing this package is light: :mod:`dlc_lifter.lift.core` (and torch) load on first
 use of :func:`lift_file` (:mod:`dlc_lifter.lift.pipeline`), :class:`Lifter` or the other
-names below, so that
-``dlc_lifter.lift.batch`` stays quick to import in worker processes.
+names below (the option dataclasses of :mod:`dlc_lifter.lift.options` are light), so
+that ``dlc_lifter.lift.batch`` stays quick to import in worker processes.
 """
 
 from __future__ import annotations
@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "CameraChoice",
+    "CameraSpec",
     "FrameCountError",
     "KeypointMappingError",
+    "LiftOptions",
     "LiftResult",
     "LiftStream",
     "Lifter",
+    "OutputSpec",
     "catalogue_arrays",
     "default_model_path",
     "lift_file",
@@ -39,12 +42,14 @@ if TYPE_CHECKING:  # pragma: no cover
         resolve_camera,
         resolve_keypoint_map,
     )
+    from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
     from dlc_lifter.lift.pipeline import lift_file
 
 #: Where each public name lives (imported on first use: torch loads with the core).
 _HOME = {name: "dlc_lifter.lift.core" for name in __all__}
 _HOME.update({"lift_file": "dlc_lifter.lift.pipeline", "FrameCountError": "dlc_lifter.errors",
               "KeypointMappingError": "dlc_lifter.errors"})
+_HOME.update(dict.fromkeys(("CameraSpec", "LiftOptions", "OutputSpec"), "dlc_lifter.lift.options"))
 
 
 def __getattr__(name: str) -> Any:

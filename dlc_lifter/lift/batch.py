@@ -30,7 +30,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,6 +38,7 @@ from tqdm.auto import tqdm
 
 from dlc_lifter._atomic import OutputNotWritableError
 from dlc_lifter.errors import DLCLifterError, OutputExistsError, OutputFormatError
+from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
 
 __all__ = [
     "BatchItem",
@@ -202,11 +203,12 @@ class LiftJob:
     video_from_poses
         Take the video from the pose file's metadata (SLEAP files name theirs).
     overwrite
-        Replace an existing output.
+        Replace an existing output (decided per job, see :func:`lift_jobs`).
     plot
         Also write the plots of :func:`dlc_lifter.analysis.plots.plot_lifted`.
-    lift_kwargs
-        Passed on to :func:`dlc_lifter.lift.lift_file`.
+    camera, options, output_spec
+        Passed on to :func:`dlc_lifter.lift.lift_file` (``output_spec``'s ``destfolder``
+        and ``overwrite`` replaced by this job's: the folder of ``output``, ``overwrite``).
     plot_kwargs
         Passed on to :func:`~dlc_lifter.analysis.plots.plot_lifted` (``max_frames``...).
     plot_only
@@ -219,18 +221,21 @@ class LiftJob:
     video_from_poses: bool = False
     overwrite: bool = False
     plot: bool = False
-    lift_kwargs: dict[str, Any] = field(default_factory=dict)
+    camera: CameraSpec = field(default_factory=CameraSpec)
+    options: LiftOptions = field(default_factory=LiftOptions)
+    output_spec: OutputSpec = field(default_factory=OutputSpec)
     plot_kwargs: dict[str, Any] = field(default_factory=dict)
     plot_only: bool = False
 
 
-def _lift_file(*args: Any, **kwargs: Any) -> Path:
-    """Call :func:`dlc_lifter.lift.lift_file`, imported late (it loads the network)."""
-    try:
-        from dlc_lifter.lift import lift_file
-    except ImportError:  # the package facade may not re-export it
-        from dlc_lifter.lift.pipeline import lift_file
-    return lift_file(*args, **kwargs)
+def _lift_file(poses: Path, video: str | None, job: LiftJob) -> Path:
+    """Run :func:`dlc_lifter.lift.lift_file` for ``job``."""
+    # torch: the pipeline loads the network, so worker processes import it late
+    from dlc_lifter.lift.pipeline import lift_file
+
+    output = replace(job.output_spec, destfolder=str(Path(job.output).parent),
+                     overwrite=job.overwrite)
+    return lift_file(poses, video=video, camera=job.camera, options=job.options, output=output)
 
 
 def _video_of_poses(poses_path: Path) -> str | None:
@@ -272,7 +277,7 @@ def run_lift_job(job: LiftJob) -> BatchItem:
         ``failed``.
     """
     t0 = time.perf_counter()
-    poses, output = Path(job.poses), Path(job.output)
+    poses = Path(job.poses)
     item = BatchItem(poses=job.poses, video=job.video, output=job.output, status="done")
     try:
         video = _video_of_poses(poses) if job.video_from_poses else job.video
@@ -280,8 +285,7 @@ def run_lift_job(job: LiftJob) -> BatchItem:
         if job.plot_only:
             item.status, item.error = "skipped", "output exists"
         else:
-            kwargs = {**job.lift_kwargs, "destfolder": str(output.parent)}
-            written = _lift_file(poses, video=video, overwrite=job.overwrite, **kwargs)
+            written = _lift_file(poses, video, job)
             item.output = str(written)
             item.n_frames = _count_frames(Path(written))
     except OutputExistsError as exc:  # another run wrote it meanwhile
@@ -289,7 +293,8 @@ def run_lift_job(job: LiftJob) -> BatchItem:
     except OutputFormatError as exc:  # the rest was written: say which failed
         item.status = "failed"
         item.output = str(exc.written.get("dlc", item.output))
-        item.error = (f"{exc} Lift again with overwrite to retry the formats that failed.")
+        item.error = (f"{exc} Lift again with overwrite=True to retry the formats that "
+                      "failed.")
     except (DLCLifterError, KeyError, ValueError) as exc:
         item.status = "failed"
         item.error = _message(exc)
@@ -325,26 +330,22 @@ def _count_frames(path: Path) -> int | None:
 
 # --------------------------------------------------------------------------- outputs
 def _output_path(poses: Path, destfolder: str | Path | None) -> Path:
-    try:
-        from dlc_lifter.io import lifted_output_path
-    except ImportError:  # pragma: no cover - io not importable
-        folder = Path(destfolder) if destfolder else poses.parent
-        return folder / f"{poses.stem}_lifted3d.h5"
+    from dlc_lifter.io import lifted_output_path
+
     return Path(lifted_output_path(poses, destfolder))
 
 
-def _batch_kwargs(lift_kwargs: dict[str, Any]) -> dict[str, Any]:
-    """``lift_file`` options of a batch job: the DLC-style ``.h5`` is always among the formats.
+def _batch_output(output: OutputSpec, default: Sequence[str]) -> OutputSpec:
+    """The output spec of a batch job: the DLC-style ``.h5`` is always among the formats.
 
     It is written last, so a batch that resumes after a crash knows a file is done by its
     ``.h5``; and it is what the plots and features read.
     """
-    formats = lift_kwargs.get("formats") or ("dlc",)
-    names = formats.split(",") if isinstance(formats, str) else list(formats)
-    if "dlc" not in [n.strip().lower() for n in names]:
+    names = list(default if output.formats is None else output.formats)
+    if "dlc" not in names:
         logger.info("Batches also write the DLC-style .h5 (the mark of a finished file).")
         names.append("dlc")
-    return {**lift_kwargs, "formats": ",".join(names)}
+    return replace(output, formats=tuple(names))
 
 
 def _companions(output: Path) -> list[Path]:
@@ -396,7 +397,8 @@ def _check_writable(folder: Path, *, make: bool) -> None:
             folder.mkdir(parents=True, exist_ok=True)
         if not folder.is_dir():
             raise DestinationError(
-                f"Output folder {folder} does not exist. Create it or pass --destfolder.")
+                f"Output folder {folder} does not exist. Create it or pass another "
+                "destfolder=.")
         fd, probe = tempfile.mkstemp(prefix=_PROBE_PREFIX, dir=folder)
         os.close(fd)
         os.unlink(probe)
@@ -405,7 +407,7 @@ def _check_writable(folder: Path, *, make: bool) -> None:
     except OSError as exc:
         raise DestinationError(
             f"Cannot write lifted 3D files to {folder} ({exc.strerror or exc}). Make it "
-            "writable or pass a writable --destfolder (destfolder=...)."
+            "writable or pass a writable destfolder=."
         ) from None
 
 
@@ -553,20 +555,13 @@ def _load_config(config: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise DLCLifterError(
             f"DeepLabCut config {path} does not exist. Pass the project's config.yaml.")
-    try:
-        from dlc_lifter.io import read_dlc_config
-    except ImportError:  # pragma: no cover - io not importable
-        read_dlc_config = None
-    if read_dlc_config is not None:
-        cfg = read_dlc_config(path)
-        as_dict = {k: getattr(cfg, k) for k in dir(cfg) if not k.startswith("_")
-                   and not callable(getattr(cfg, k))}
-        raw = as_dict.get("raw") if isinstance(as_dict.get("raw"), dict) else {}
-        out = {**raw, **as_dict}
-    else:
-        import yaml
+    from dlc_lifter.io import read_dlc_config
 
-        out = yaml.safe_load(path.read_text()) or {}
+    cfg = read_dlc_config(path)
+    as_dict = {k: getattr(cfg, k) for k in dir(cfg) if not k.startswith("_")
+               and not callable(getattr(cfg, k))}
+    raw = as_dict.get("raw") if isinstance(as_dict.get("raw"), dict) else {}
+    out = {**raw, **as_dict}
     out["_path"] = path
     return out
 
@@ -740,12 +735,13 @@ def lift_videos(
     filtered: bool = False,
     save_as_csv: bool = False,
     *,
+    camera: CameraSpec = CameraSpec(),
+    options: LiftOptions = LiftOptions(),
+    output: OutputSpec = OutputSpec(),
     executor: cf.Executor | None = None,
-    overwrite: bool = False,
     plot: bool = False,
     plot_kwargs: dict[str, Any] | None = None,
     task: Callable[[LiftJob], BatchItem] = run_lift_job,
-    **lift_kwargs: Any,
 ) -> BatchReport:
     """Lift every analysed video of a DeepLabCut project to 3D (DLC's calling convention).
 
@@ -766,17 +762,24 @@ def lift_videos(
     shuffle, trainingsetindex
         Which network's outputs to prefer when several were analysed.
     destfolder
-        Folder of the ``analyze_videos`` outputs, where the 3D files go too.
+        Folder of the ``analyze_videos`` outputs, where the 3D files go too (DeepLabCut's
+        argument; the same as ``output.destfolder``).
     filtered
         Lift the ``_filtered`` outputs of ``deeplabcut.filterpredictions``.
     save_as_csv
-        Also write ``.csv`` copies of the 3D files.
+        Also write ``.csv`` copies of the 3D files (DeepLabCut's argument; the same as
+        ``output.save_as_csv``).
+    camera, options
+        The camera and how to lift, as for :func:`~dlc_lifter.lift.lift_file`. Each video
+        is lifted with depth cues from its frames unless ``options.depth`` is ``False``.
+    output
+        The formats (the DLC-style ``.h5`` is always among them) and ``overwrite``: lift
+        again even when the output exists (default: skip it, so an interrupted batch
+        resumes).
     executor
         A :class:`concurrent.futures.Executor` to run one task per video on
         (``ProcessPoolExecutor(n, initializer=worker_initializer)``, dask
         ``Client.get_executor()``); ``None`` runs here, one video after the other.
-    overwrite
-        Lift again even when the output exists.
     plot
         Also write each output's plots and 3D video
         (:func:`~dlc_lifter.analysis.plots.plot_lifted`).
@@ -785,11 +788,6 @@ def lift_videos(
         ``{"max_frames": 900}`` to render only the first 30 s of long videos.
     task
         The per-video task (see :func:`lift_jobs`); default :func:`run_lift_job`.
-    **lift_kwargs
-        Passed to :func:`~dlc_lifter.lift.lift_file` (``calibration``,
-        ``camera_height_mm``, ``arena_size_mm``, ``model``, ``nwb``, ``keypoint_map``,
-        ``depth``...). Each video is lifted with depth cues from its frames unless
-        ``depth=False`` (see :func:`~dlc_lifter.lift.lift_file`).
 
     Returns
     -------
@@ -802,8 +800,19 @@ def lift_videos(
     DestinationError
         When ``destfolder`` cannot be created or written to.
     DLCLifterError
-        When the config is missing or no video is found.
+        When the config is missing or no video is found, or ``destfolder`` and
+        ``output.destfolder`` disagree.
+
+    Examples
+    --------
+    >>> from dlc_lifter.lift import CameraSpec, OutputSpec
+    >>> report = lift_videos("project/config.yaml",  # doctest: +SKIP
+    ...                      camera=CameraSpec(arena_size_mm=420.0),
+    ...                      output=OutputSpec(formats=("dlc", "nwb")))
+    >>> print(report.summary())  # doctest: +SKIP
     """
+    output = _dlc_output(output, destfolder, save_as_csv)
+    destfolder = output.destfolder
     cfg = _load_config(config)
     fractions = cfg.get("TrainingFraction") or cfg.get("training_fraction") or []
     if isinstance(fractions, (int, float)):
@@ -829,8 +838,8 @@ def lift_videos(
                 poses=None, video=str(video), output=None, status="failed",
                 error=(f"no analyze_videos output {video.stem}DLC_*"
                        f"{'_filtered' if filtered else ''}.h5 in {where}; run "
-                       "deeplabcut.analyze_videos (and filterpredictions for --filtered) "
-                       "first, or pass --destfolder where the outputs are")))
+                       "deeplabcut.analyze_videos (and filterpredictions for filtered=True) "
+                       "first, or pass destfolder= where the outputs are")))
             continue
         use_video: str | None = str(video)
         if not video.is_file():
@@ -839,11 +848,23 @@ def lift_videos(
             use_video = None
         out = _output_path(pose, destfolder)
         jobs.append(LiftJob(
-            poses=str(pose), output=str(out), video=use_video, overwrite=overwrite, plot=plot,
-            plot_kwargs=dict(plot_kwargs or {}),
-            lift_kwargs=_batch_kwargs({"save_as_csv": save_as_csv, **lift_kwargs})))
-    return lift_jobs(jobs, executor=executor, overwrite=overwrite, failed=failed,
+            poses=str(pose), output=str(out), video=use_video, overwrite=output.overwrite,
+            plot=plot, plot_kwargs=dict(plot_kwargs or {}), camera=camera, options=options,
+            output_spec=_batch_output(output, ("dlc",))))
+    return lift_jobs(jobs, executor=executor, overwrite=output.overwrite, failed=failed,
                      desc="lifting videos", task=task)
+
+
+def _dlc_output(output: OutputSpec, destfolder: str | Path | None,
+                save_as_csv: bool) -> OutputSpec:
+    """``output`` with DeepLabCut's ``destfolder`` and ``save_as_csv`` arguments folded in."""
+    if (destfolder is not None and output.destfolder is not None
+            and Path(destfolder) != Path(output.destfolder)):
+        raise DLCLifterError(
+            f"destfolder={str(destfolder)!r} and output.destfolder="
+            f"{str(output.destfolder)!r} differ; give one of them.")
+    return replace(output, save_as_csv=output.save_as_csv or save_as_csv,
+                   destfolder=output.destfolder if destfolder is None else destfolder)
 
 
 # --------------------------------------------------------------------------- SLEAP
@@ -861,14 +882,13 @@ def _is_sleap_file(path: Path) -> bool:
 def lift_sleap(
     files_or_folders: str | Path | Sequence[str | Path],
     *,
-    destfolder: str | Path | None = None,
+    camera: CameraSpec = CameraSpec(),
+    options: LiftOptions = LiftOptions(),
+    output: OutputSpec = OutputSpec(),
     executor: cf.Executor | None = None,
-    overwrite: bool = False,
-    save_as_csv: bool = False,
     plot: bool = False,
     plot_kwargs: dict[str, Any] | None = None,
     task: Callable[[LiftJob], BatchItem] = run_lift_job,
-    **lift_kwargs: Any,
 ) -> BatchReport:
     """Lift SLEAP predictions (``.slp`` or analysis ``.h5``) to 3D, one task per file.
 
@@ -877,24 +897,33 @@ def lift_sleap(
     beside each file (or into ``destfolder``): by default SLEAP's own layout,
     ``<stem>_lifted3d.slp`` (3D on the instance groups, read by sleap-io), and the DLC-style
     ``<stem>_lifted3d.h5`` that :func:`~dlc_lifter.analysis.plots.plot_lifted` and
-    :func:`~dlc_lifter.analysis.features.compute_features` read; ``formats=`` (in
-    ``lift_kwargs``) chooses others (:mod:`dlc_lifter.lift.outputs`).
+    :func:`~dlc_lifter.analysis.features.compute_features` read; ``output.formats``
+    chooses others (:mod:`dlc_lifter.lift.outputs`; the DLC-style ``.h5`` is always
+    among them).
 
     Parameters
     ----------
     files_or_folders
         SLEAP files and/or folders (searched for ``*.slp`` and ``*.analysis.h5``).
-    destfolder
-        Where the 3D files go; default beside each input.
-    executor
-        See :func:`lift_videos`.
-    overwrite, save_as_csv, plot, plot_kwargs, task, **lift_kwargs
+    camera, options
+        As for :func:`~dlc_lifter.lift.lift_file`.
+    output
+        Where the 3D files go (``output.destfolder``; default beside each input), the
+        formats, and ``overwrite`` (see :func:`lift_videos`).
+    executor, plot, plot_kwargs, task
         See :func:`lift_videos`.
 
     Returns
     -------
     BatchReport
+
+    Examples
+    --------
+    >>> from dlc_lifter.lift import LiftOptions
+    >>> report = lift_sleap(["session/"],  # doctest: +SKIP
+    ...                     options=LiftOptions(keypoint_map="map.yaml"))
     """
+    destfolder = output.destfolder
     if isinstance(files_or_folders, (str, Path)):
         files_or_folders = [files_or_folders]
     if destfolder is not None:
@@ -913,14 +942,14 @@ def lift_sleap(
     if not files and not failed:
         raise DLCLifterError(
             f"No SLEAP files (*.slp, *.analysis.h5) in {', '.join(map(str, files_or_folders))}.")
+    spec = _batch_output(output, SLEAP_FORMATS)
     jobs = [
         LiftJob(poses=str(f), output=str(_output_path(f, destfolder)), video_from_poses=True,
-                overwrite=overwrite, plot=plot, plot_kwargs=dict(plot_kwargs or {}),
-                lift_kwargs=_batch_kwargs({"save_as_csv": save_as_csv, "formats": SLEAP_FORMATS,
-                                           **lift_kwargs}))
+                overwrite=output.overwrite, plot=plot, plot_kwargs=dict(plot_kwargs or {}),
+                camera=camera, options=options, output_spec=spec)
         for f in files
     ]
-    return lift_jobs(jobs, executor=executor, overwrite=overwrite, failed=failed,
+    return lift_jobs(jobs, executor=executor, overwrite=output.overwrite, failed=failed,
                      desc="lifting SLEAP files", task=task)
 
 

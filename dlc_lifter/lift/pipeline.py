@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from dlc_lifter.errors import DLCLifterError, FrameCountError, VideoError
 from dlc_lifter.lift.core import Lifter, lift_poses, resolve_image_size
+from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, as_record
 from dlc_lifter.poses import Poses
 
 __all__ = ["lift_file"]
@@ -48,29 +48,13 @@ def _check_video(video: str | Path, poses: Poses) -> tuple[int, int] | None:
     return size  # type: ignore[return-value]
 
 
-
 def lift_file(
     poses_path: str | Path,
     *,
     video: str | Path | None = None,
-    calibration: str | Path | None = None,
-    camera: str | None = None,
-    camera_height_mm: float | None = None,
-    focal_px: float | None = None,
-    arena_size_mm: float | None = None,
-    model: str | Path | None = None,
-    destfolder: str | Path | None = None,
-    save_as_csv: bool = False,
-    nwb: bool = False,
-    overwrite: bool = False,
-    keypoint_map: str | Path | Mapping[str, str | None] | None = None,
-    impute_all: bool = True,
-    mode: str = "temporal",
-    pcutoff: float = 0.6,
-    depth: bool | None = None,
-    strict: bool = False,
-    formats: str | Sequence[str] = ("dlc",),
-    fps: float | None = None,
+    camera: CameraSpec = CameraSpec(),
+    options: LiftOptions = LiftOptions(),
+    output: OutputSpec = OutputSpec(),
 ) -> Path:
     """Lift a 2D pose file (DLC, SLEAP, NWB) to 3D and write ``<stem>_lifted3d.h5``.
 
@@ -82,51 +66,26 @@ def lift_file(
         The video the poses were tracked on: checked to open and to have as many frames
         as the poses (an unreadable video is warned about and the lift uses keypoints
         only).
-    calibration, camera
-        Anipose calibration TOML and camera name: output in its world frame.
-    camera_height_mm, focal_px, arena_size_mm
-        Camera information when there is no calibration (see :func:`resolve_camera`);
-        output in the camera-floor frame.
-    model
-        Weights (default: the shipped pretrained model).
-    destfolder
-        Output folder (default: beside the input).
-    save_as_csv
-        Also write a ``.csv`` (adds ``csv`` to ``formats``).
-    nwb
-        Also write ``<stem>_lifted3d.nwb`` (NWB + ndx-pose; adds ``nwb`` to ``formats``).
-    overwrite
-        Replace existing outputs.
-    keypoint_map
-        YAML file (or dict) mapping the file's keypoint names onto the catalogue.
-    impute_all
-        Also output the catalogue keypoints the file does not track (flagged imputed).
-    mode
-        ``temporal`` (default), ``causal`` or ``frame`` network.
-    pcutoff
-        Keypoints below this likelihood are imputed instead of lifted along their ray.
-    depth
-        Read depth cues from the video's frames with the depth network and lift with the
-        fused lifter (:mod:`dlc_lifter.lift.depth_path`; on held-out renders it beats
-        PyMouse Lifter's method everywhere and the keypoints-only lifter on rearing frames
-        and with many keypoints, ``benchmarks/depth.py``).
-        ``None`` (default): whenever ``video`` is given and readable and no custom
-        ``model`` is given; ``False``: keypoints only; ``True``: as ``None`` but also with
-        a custom ``model`` (which is then only the fallback). Whenever the depth path
-        cannot run (no or unreadable video, missing depth weights, undecodable frames)
-        the lift falls back to the keypoints, and says so in the log and in the output's
-        metadata (``depth_used``, ``depth_reason``).
-    strict
-        Raise for keypoint names that map to nothing instead of dropping them (with a
-        warning); the output's metadata records how every name was used
-        (``keypoint_map``).
-    formats
-        Output formats, any of ``dlc``, ``csv``, ``nwb``, ``slp``, ``points3d`` (see
-        :mod:`dlc_lifter.lift.outputs`); the meta pickle is always written.
-    fps
-        Frames per second of the recording, when the file does not say (or says wrong);
-        otherwise from the file's metadata, else from the video. Recorded in the outputs
-        (NWB timing, features).
+    camera
+        The camera and the recording (:class:`~dlc_lifter.lift.options.CameraSpec`): with
+        a calibration the output is in its world frame, otherwise in the camera-floor frame
+        (see :func:`resolve_camera`). ``camera.fps`` overrides the file's frame rate
+        (recorded in the outputs: NWB timing, features).
+    options
+        How to lift (:class:`~dlc_lifter.lift.options.LiftOptions`). With ``options.depth``
+        ``None`` (default) the depth cues of the video's frames are used (depth network +
+        fused lifter, :mod:`dlc_lifter.lift.depth_path`) whenever ``video`` is readable
+        and no custom ``options.model`` is given; whenever the depth path cannot run (no
+        or unreadable video, missing depth weights, undecodable frames) the lift falls back
+        to the keypoints, and says so in the log and in the output's metadata
+        (``depth_used``, ``depth_reason``). With ``options.strict`` keypoint names that map
+        to nothing raise instead of being dropped (with a warning); the metadata records
+        how every name was used (``keypoint_map``).
+    output
+        What to write where (:class:`~dlc_lifter.lift.options.OutputSpec`): the folder
+        (default: beside the input), the formats (default ``dlc``; see
+        :mod:`dlc_lifter.lift.outputs`; the meta pickle is always written) and whether to
+        replace existing outputs.
 
     Returns
     -------
@@ -136,12 +95,21 @@ def lift_file(
     Raises
     ------
     OutputExistsError
-        When an output exists and ``overwrite`` is false (checked before any work).
+        When an output exists and ``output.overwrite`` is false (checked before any work).
     OutputFormatError
         When some formats could not be written; every other one was.
     PoseFileError, KeypointMappingError, UnknownKeypointError, FrameCountError,
     CalibrationError, ModelLoadError
         For bad input, each naming the file and what to do.
+
+    Examples
+    --------
+    >>> from dlc_lifter.lift import CameraSpec, LiftOptions, OutputSpec, lift_file
+    >>> lift_file("videoDLC_resnet50.h5", video="video.mp4",  # doctest: +SKIP
+    ...           camera=CameraSpec(arena_size_mm=420.0),
+    ...           options=LiftOptions(keypoint_map="map.yaml"),
+    ...           output=OutputSpec(formats=("dlc", "nwb")))
+    PosixPath('videoDLC_resnet50_lifted3d.h5')
     """
     from dlc_lifter._atomic import check_writable
     from dlc_lifter.io import lifted_output_path, meta_pickle_path, read_poses
@@ -149,28 +117,30 @@ def lift_file(
 
     t0 = time.perf_counter()
     src = Path(poses_path)
-    out = Path(lifted_output_path(src, destfolder))
-    fmts = parse_formats([*parse_formats(formats), *(["csv"] if save_as_csv else []),
-                          *(["nwb"] if nwb else [])])
+    out = Path(lifted_output_path(src, output.destfolder))
+    fmts = parse_formats(output.requested_formats())
     for target in [*output_paths(out, fmts).values(), meta_pickle_path(out)]:
-        check_writable(target, overwrite=overwrite)
+        check_writable(target, overwrite=output.overwrite)
     poses = read_poses(src)
+    fps = camera.fps
     if fps is not None:
         if not (np.isfinite(fps) and fps > 0):
-            raise DLCLifterError(f"fps must be a positive number; got {fps}.")
+            raise DLCLifterError(f"fps= must be a positive number; got {fps}.")
         poses.meta.fps = float(fps)
     video_size = None
     if video is not None:
         video_size = _check_video(video, poses)
         if video_size is not None:
             poses.meta.video = str(video)
-    lifter = Lifter.load(model, mode=mode, pcutoff=pcutoff)
-    size = resolve_image_size(poses, video_size, calibration)
-    camera_kwargs = dict(calibration=calibration, camera=camera,
-                         camera_height_mm=camera_height_mm, focal_px=focal_px,
-                         arena_size_mm=arena_size_mm, keypoint_map=keypoint_map,
-                         image_size=size, impute_all=impute_all, strict=strict)
-    want_depth = (model is None) if depth is None else bool(depth)
+    lifter = Lifter.load(options.model, mode=options.mode, pcutoff=options.pcutoff)
+    size = resolve_image_size(poses, video_size, camera.calibration)
+    # lift_poses takes the camera and mapping options one by one
+    camera_kwargs = dict(calibration=camera.calibration, camera=camera.camera_name,
+                         camera_height_mm=camera.camera_height_mm, focal_px=camera.focal_px,
+                         arena_size_mm=camera.arena_size_mm, keypoint_map=options.keypoint_map,
+                         image_size=size, impute_all=options.impute_all, strict=options.strict)
+    depth = options.depth
+    want_depth = (options.model is None) if depth is None else bool(depth)
     reason = None
     if want_depth and video_size is not None:
         from dlc_lifter.lift.depth_path import lift_poses_with_depth
@@ -200,8 +170,11 @@ def lift_file(
             "keypoint_map": poses3d.meta.extra["keypoint_map"],
             "arena_px": poses3d.meta.extra["arena_px"],
             "lift_mode": poses3d.meta.extra["lift_mode"],
+            "camera_spec": as_record(camera), "lift_options": as_record(options),
+            "output_spec": as_record(output),
             "lift_seconds": round(time.perf_counter() - t0, 3)}
-    written = write_outputs(poses3d, out, fmts, poses2d=poses, meta=meta, overwrite=overwrite,
+    written = write_outputs(poses3d, out, fmts, poses2d=poses, meta=meta,
+                            overwrite=output.overwrite,
                             source_nwb=src if src.suffix.lower() == ".nwb" else None)
     logger.info("Lifted %s (%d frames, %d individuals, camera: %s) in %.1f s", src.name,
                 poses.n_frames, poses.n_individuals, poses3d.meta.extra["camera_source"],

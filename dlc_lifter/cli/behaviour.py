@@ -1,4 +1,4 @@
-"""CLI verbs for analysing poses: ``features`` and ``classify train`` / ``classify predict``."""
+"""``dlc-lifter features``, ``classify train`` / ``predict`` and ``plot``: using the 3D poses."""
 
 from __future__ import annotations
 
@@ -6,16 +6,14 @@ from pathlib import Path
 
 import typer
 
+from dlc_lifter.cli.options import DESTFOLDER, INDIVIDUAL, KEYPOINT_MAP, OVERWRITE, WINDOW
 from dlc_lifter.errors import DLCLifterError
 
-__all__ = ["register"]
+__all__ = ["classify_predict_command", "classify_train_command", "features_command",
+           "plot_command"]
 
-_WINDOW = typer.Option(15, "--window", "-w", min=2, help="Rolling window (frames) of the "
-                       "variability features; they are NaN for the first window-1 frames.")
 _FPS = typer.Option(None, "--fps", help="Frame rate (default: the file's or its video's; "
                     "30 if unknown).")
-_INDIVIDUAL = typer.Option(None, "--individual", help="Use only this individual.")
-_OVERWRITE = typer.Option(False, "--overwrite", help="Replace existing outputs.")
 
 
 def features_command(
@@ -24,18 +22,19 @@ def features_command(
                                       "features."),
     csv: bool = typer.Option(False, "--csv", help="Write csv (the default)."),
     parquet: bool = typer.Option(False, "--parquet", help="Write parquet (needs pyarrow)."),
-    destfolder: Path | None = typer.Option(None, "--destfolder", help="Output folder "
-                                           "(default: beside the input)."),
-    window: int = _WINDOW,
+    destfolder: Path | None = DESTFOLDER,
+    window: int = WINDOW,
     planar: bool = typer.Option(False, "--planar", help="From 3D poses, compute only the "
                                 "features 2D poses give (x, y), for 2D-vs-3D comparisons."),
-    individual: str | None = _INDIVIDUAL,
+    individual: str | None = INDIVIDUAL,
     fps: float | None = _FPS,
-    keypoint_map: Path | None = typer.Option(
-        None, "--keypoint-map", "-m", help="YAML mapping 'your_name: catalogue_name'."),
-    overwrite: bool = _OVERWRITE,
+    keypoint_map: Path | None = KEYPOINT_MAP,
+    overwrite: bool = OVERWRITE,
 ) -> None:
-    """Write per-frame behavioural features of a pose file to <stem>_features.csv|parquet."""
+    """Write per-frame behavioural features of a pose file to <stem>_features.csv|parquet.
+
+    Example: dlc-lifter features videoDLC_resnet50_lifted3d.h5 --window 15 --parquet
+    """
     from dlc_lifter.analysis.features import (
         compute_features,
         features_output_path,
@@ -63,14 +62,14 @@ def features_command(
     typer.echo(str(write_features(df, out, fmt, overwrite=overwrite, source=poses_file)))
 
 
-def train_command(
+def classify_train_command(
     labels: Path = typer.Argument(..., help="Frame labels: CSV (frame, behaviour[, video]), "
                                   "a BORIS export, or a folder of per-video label files."),
     poses: list[Path] = typer.Argument(..., help="Lifted 3D (or 2D) pose files, one per "
                                        "video."),
     model: Path = typer.Option(..., "--model", help="Output model file (.joblib)."),
     features: str = typer.Option("3d", "--features", help="Features the model uses: 2d or 3d."),
-    window: int = _WINDOW,
+    window: int = WINDOW,
     cv: bool = typer.Option(True, "--cv/--no-cv", help="Cross-validate 2D vs 3D features "
                             "(grouped by video) before training."),
     n_splits: int = typer.Option(5, "--n-splits", min=2, help="Cross-validation folds."),
@@ -80,10 +79,13 @@ def train_command(
     fps: float | None = typer.Option(None, "--fps", help="Frame rate for BORIS times and "
                                      "velocities (default: the files')."),
     subject: str | None = typer.Option(None, "--subject", help="BORIS subject to keep."),
-    individual: str | None = _INDIVIDUAL,
-    overwrite: bool = _OVERWRITE,
+    individual: str | None = INDIVIDUAL,
+    overwrite: bool = OVERWRITE,
 ) -> None:
-    """Train a frame behaviour classifier; print per-class F1 of 2D vs 3D features."""
+    """Train a frame behaviour classifier; print per-class F1 of 2D vs 3D features.
+
+    Example: dlc-lifter classify train labels.csv a_lifted3d.h5 b_lifted3d.h5 --model m.joblib
+    """
     import pandas as pd
 
     from dlc_lifter.analysis.classify_files import train_files
@@ -108,16 +110,18 @@ def train_command(
     typer.echo(str(result.model_path))
 
 
-def predict_command(
+def classify_predict_command(
     model: Path = typer.Argument(..., help="Model from 'dlc-lifter classify train'."),
     poses: list[Path] = typer.Argument(..., help="Pose files to classify."),
-    destfolder: Path | None = typer.Option(None, "--destfolder", help="Output folder "
-                                           "(default: beside each input)."),
-    individual: str | None = _INDIVIDUAL,
+    destfolder: Path | None = DESTFOLDER,
+    individual: str | None = INDIVIDUAL,
     fps: float | None = _FPS,
-    overwrite: bool = _OVERWRITE,
+    overwrite: bool = OVERWRITE,
 ) -> None:
-    """Predict the behaviour of every frame; write <stem>_behaviour.csv per pose file."""
+    """Predict the behaviour of every frame; write <stem>_behaviour.csv per pose file.
+
+    Example: dlc-lifter classify predict m.joblib c_lifted3d.h5 --destfolder out/
+    """
     from dlc_lifter.analysis.classify_files import predict_files
 
     for out in predict_files(model, poses, destfolder=destfolder, individual=individual,
@@ -125,11 +129,22 @@ def predict_command(
         typer.echo(str(out))
 
 
-def register(app: typer.Typer) -> None:
-    """Add the ``features`` verb and the ``classify`` group to ``app``."""
-    app.command("features")(features_command)
-    classify = typer.Typer(help="Frame behaviour classification from pose features.",
-                           no_args_is_help=True)
-    classify.command("train")(train_command)
-    classify.command("predict")(predict_command)
-    app.add_typer(classify, name="classify")
+def plot_command(
+    output_3d: Path = typer.Argument(..., help="A *_lifted3d.h5 file."),
+    video: Path = typer.Option(None, "--video", help="The original video, shown beside "
+                               "the 3D view."),
+    out_dir: Path = typer.Option(None, "--out-dir", help="Folder for the plots "
+                                 "(default: beside the 3D file)."),
+    max_frames: int = typer.Option(None, "--max-frames", help="Render at most this many "
+                                   "video frames."),
+    fps: float = typer.Option(None, "--fps", help="Frame rate if the files lack it."),
+) -> None:
+    """Write the 3D video (original | 3D skeleton), height and trajectory plots.
+
+    Example: dlc-lifter plot videoDLC_resnet50_lifted3d.h5 --video video.mp4 --max-frames 900
+    """
+    from dlc_lifter.analysis.plots import plot_lifted  # matplotlib
+
+    for path in plot_lifted(output_3d, video=video, out_dir=out_dir, max_frames=max_frames,
+                            fps=fps):
+        typer.echo(str(path))

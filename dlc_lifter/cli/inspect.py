@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import numpy as np
 import typer
 
+from dlc_lifter.cli.options import KEYPOINT_MAP, pcutoff_option
 from dlc_lifter.errors import DLCLifterError
 
-__all__ = ["catalogue_command", "info_command", "register"]
-
-logger = logging.getLogger(__name__)
+__all__ = ["catalogue_command", "info_command"]
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
@@ -29,12 +27,13 @@ def info_command(
     file: Path = typer.Argument(..., help="DLC .h5/.csv, SLEAP .slp/.h5 or NWB pose file."),
     config: Path | None = typer.Option(
         None, "--config", "-c", help="DeepLabCut config.yaml (for pcutoff and skeleton)."),
-    keypoint_map: Path | None = typer.Option(
-        None, "--keypoint-map", "-m", help="YAML mapping 'your_name: catalogue_name'."),
-    pcutoff: float | None = typer.Option(
-        None, "--pcutoff", help="Likelihood cutoff (default: the config's, else 0.6)."),
+    keypoint_map: Path | None = KEYPOINT_MAP,
+    pcutoff: float | None = pcutoff_option(None),
 ) -> None:
-    """Show a pose file's format, frames, individuals, keypoints and their catalogue names."""
+    """Show a pose file's format, frames, individuals, keypoints and their catalogue names.
+
+    Example: dlc-lifter info videoDLC_resnet50.h5 --keypoint-map map.yaml
+    """
     from dlc_lifter.io import DEFAULT_PCUTOFF, read_dlc_config, read_poses
     from dlc_lifter.mouse.catalogue import load_mapping
     from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
@@ -99,7 +98,10 @@ def catalogue_command(
     set_name: str | None = typer.Option(
         None, "--set", "-s", help="Show only this named keypoint set."),
 ) -> None:
-    """List the mouse landmark catalogue and the named keypoint sets."""
+    """List the mouse landmark catalogue and the named keypoint sets.
+
+    Example: dlc-lifter catalogue --set openfield
+    """
     from dlc_lifter.mouse.catalogue import KEYPOINT_SETS, LANDMARKS
 
     if set_name is not None:
@@ -119,9 +121,3 @@ def catalogue_command(
         typer.echo("\nNamed sets:")
         for name, names in KEYPOINT_SETS.items():
             typer.echo(f"  {name} ({len(names)}): {', '.join(names)}")
-
-
-def register(app: typer.Typer) -> None:
-    """Add the ``info`` and ``catalogue`` verbs to the CLI."""
-    app.command("info")(info_command)
-    app.command("catalogue")(catalogue_command)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from pathlib import Path
 
 import typer
 
-__all__ = ["register", "synth_command"]
-
-logger = logging.getLogger(__name__)
+__all__ = ["synth_command"]
 
 
 def synth_command(
@@ -31,7 +28,10 @@ def synth_command(
         True, "--contact-sheet/--no-contact-sheet",
         help="Also write contact_sheet.png of random samples."),
 ) -> None:
-    """Render a synthetic dataset: sharded .npz files plus index.json in OUT_DIR."""
+    """Render a synthetic dataset: sharded .npz files plus index.json in OUT_DIR.
+
+    Example: dlc-lifter synth data/synth --n-frames 2048 --workers 2
+    """
     from dlc_lifter.synth.contact_sheet import write_contact_sheet
     from dlc_lifter.synth.dataset import synthesize
 
@@ -46,7 +46,3 @@ def synth_command(
     typer.echo(f"{n_frames} frames in {seconds:.1f} s ({n_frames / max(seconds, 1e-9):.1f} "
                f"frames/s); index: {index}")
 
-
-def register(app: typer.Typer) -> None:
-    """Add the ``synth`` verb to the CLI."""
-    app.command("synth")(synth_command)

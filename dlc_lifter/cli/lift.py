@@ -1,0 +1,201 @@
+"""``dlc-lifter lift``, ``lift-project`` and ``lift-sleap``: one file, a DLC project, SLEAP files.
+
+Each command builds the option objects of :mod:`dlc_lifter.lift.options` from its flags
+and calls :func:`~dlc_lifter.lift.lift_file`, :func:`~dlc_lifter.lift.batch.lift_videos`
+or :func:`~dlc_lifter.lift.batch.lift_sleap`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from dlc_lifter.cli.options import (
+    ARENA_SIZE_MM,
+    CALIBRATION,
+    CAMERA,
+    CAMERA_HEIGHT_MM,
+    CSV,
+    DASK_SCHEDULER,
+    DEPTH,
+    DESTFOLDER,
+    FOCAL_PX,
+    KEYPOINT_MAP,
+    LIFT_FPS,
+    MODE,
+    MODEL,
+    NWB,
+    OVERWRITE,
+    PLOT,
+    PLOT_MAX_FRAMES,
+    STRICT,
+    VIDEO,
+    WORKERS,
+    camera_spec,
+    executor,
+    formats_option,
+    lift_options,
+    output_spec,
+    pcutoff_option,
+)
+from dlc_lifter.errors import DLCLifterError, OutputFormatError
+from dlc_lifter.lift.batch import BatchReport, lift_sleap, lift_videos
+
+__all__ = ["lift_command", "lift_project_command", "lift_sleap_command"]
+
+
+def lift_command(
+    poses: Path = typer.Argument(..., help="DLC .h5/.csv, SLEAP .slp/.h5 or NWB pose file."),
+    video: Path | None = VIDEO,
+    calibration: Path | None = CALIBRATION,
+    camera: str | None = CAMERA,
+    camera_height_mm: float | None = CAMERA_HEIGHT_MM,
+    focal_px: float | None = FOCAL_PX,
+    arena_size_mm: float | None = ARENA_SIZE_MM,
+    model: Path | None = MODEL,
+    destfolder: Path | None = DESTFOLDER,
+    csv: bool = CSV,
+    nwb: bool = NWB,
+    overwrite: bool = OVERWRITE,
+    keypoint_map: Path | None = KEYPOINT_MAP,
+    mode: str = MODE,
+    pcutoff: float = pcutoff_option(0.6),
+    no_impute: bool = typer.Option(False, "--no-impute", help="Output only the file's own "
+                                   "keypoints, not the imputed rest of the catalogue."),
+    depth: bool | None = DEPTH,
+    formats: list[str] = formats_option(["dlc"]),
+    strict: bool = STRICT,
+    fps: float | None = LIFT_FPS,
+) -> None:
+    """Lift a 2D pose file to metric 3D and write <stem>_lifted3d.h5 (prints its path).
+
+    Example: dlc-lifter lift videoDLC_resnet50.h5 --video video.mp4 --format dlc,nwb
+    """
+    from dlc_lifter.lift.pipeline import lift_file  # torch: loads the network
+
+    try:
+        out = lift_file(
+            poses, video=video,
+            camera=camera_spec(calibration, camera, camera_height_mm, focal_px,
+                               arena_size_mm, fps),
+            options=lift_options(model=model, keypoint_map=keypoint_map, strict=strict,
+                                 depth=depth, mode=mode, pcutoff=pcutoff,
+                                 impute_all=not no_impute),
+            output=output_spec(destfolder=destfolder, formats=formats, csv=csv, nwb=nwb,
+                               overwrite=overwrite))
+    except OutputFormatError as exc:
+        for path in exc.written.values():
+            typer.echo(str(path))
+        typer.secho(f"Error: {_cli_message(str(exc))}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(3) from None
+    except ValueError as exc:
+        if isinstance(exc, DLCLifterError):
+            raise
+        raise DLCLifterError(str(exc.args[0]) if exc.args else str(exc)) from None
+    typer.echo(str(out))
+
+
+def lift_project_command(
+    config: Path = typer.Argument(..., help="The DeepLabCut project's config.yaml."),
+    videos: list[Path] = typer.Argument(None, help="Videos or folders (default: the "
+                                        "project's videos)."),
+    videotype: str = typer.Option("", "--videotype", help="Video extension, e.g. .mp4."),
+    shuffle: int = typer.Option(1, "--shuffle", help="Prefer this shuffle's outputs."),
+    trainingsetindex: int = typer.Option(0, "--trainingsetindex"),
+    destfolder: Path = DESTFOLDER,
+    filtered: bool = typer.Option(False, "--filtered", help="Lift the _filtered outputs."),
+    csv: bool = CSV,
+    overwrite: bool = OVERWRITE,
+    workers: int = WORKERS,
+    dask_scheduler: str = DASK_SCHEDULER,
+    plot: bool = PLOT,
+    plot_max_frames: int = PLOT_MAX_FRAMES,
+    calibration: Path = CALIBRATION,
+    camera: str = CAMERA,
+    camera_height_mm: float = CAMERA_HEIGHT_MM,
+    focal_px: float = FOCAL_PX,
+    arena_size_mm: float = ARENA_SIZE_MM,
+    model: Path = MODEL,
+    keypoint_map: Path = KEYPOINT_MAP,
+    nwb: bool = NWB,
+    depth: bool | None = DEPTH,
+    formats: list[str] = formats_option(None),
+    strict: bool = STRICT,
+    fps: float = LIFT_FPS,
+) -> None:
+    """Lift every analysed video of a DeepLabCut project to 3D (resumable).
+
+    Example: dlc-lifter lift-project project/config.yaml --workers 2 --plot
+    """
+    with executor(workers, dask_scheduler) as ex:
+        report = lift_videos(
+            config, videos or None, videotype=videotype, shuffle=shuffle,
+            trainingsetindex=trainingsetindex, filtered=filtered,
+            camera=camera_spec(calibration, camera, camera_height_mm, focal_px,
+                               arena_size_mm, fps),
+            options=lift_options(model=model, keypoint_map=keypoint_map, strict=strict,
+                                 depth=depth),
+            output=output_spec(destfolder=destfolder, formats=formats or None, csv=csv,
+                               nwb=nwb, overwrite=overwrite),
+            executor=ex, plot=plot, plot_kwargs=_plot_kwargs(plot_max_frames))
+    _report(report)
+
+
+def lift_sleap_command(
+    paths: list[Path] = typer.Argument(..., help="SLEAP .slp / .analysis.h5 files or "
+                                       "folders."),
+    destfolder: Path = DESTFOLDER,
+    csv: bool = CSV,
+    overwrite: bool = OVERWRITE,
+    workers: int = WORKERS,
+    dask_scheduler: str = DASK_SCHEDULER,
+    plot: bool = PLOT,
+    plot_max_frames: int = PLOT_MAX_FRAMES,
+    calibration: Path = CALIBRATION,
+    camera: str = CAMERA,
+    camera_height_mm: float = CAMERA_HEIGHT_MM,
+    focal_px: float = FOCAL_PX,
+    arena_size_mm: float = ARENA_SIZE_MM,
+    model: Path = MODEL,
+    keypoint_map: Path = KEYPOINT_MAP,
+    nwb: bool = NWB,
+    depth: bool | None = DEPTH,
+    formats: list[str] = formats_option(None),
+    strict: bool = STRICT,
+    fps: float = LIFT_FPS,
+) -> None:
+    """Lift SLEAP predictions to 3D, with the videos the files name (resumable).
+
+    Example: dlc-lifter lift-sleap session/ --keypoint-map map.yaml --format slp,nwb
+    """
+    with executor(workers, dask_scheduler) as ex:
+        report = lift_sleap(
+            paths,
+            camera=camera_spec(calibration, camera, camera_height_mm, focal_px,
+                               arena_size_mm, fps),
+            options=lift_options(model=model, keypoint_map=keypoint_map, strict=strict,
+                                 depth=depth),
+            output=output_spec(destfolder=destfolder, formats=formats or None, csv=csv,
+                               nwb=nwb, overwrite=overwrite),
+            executor=ex, plot=plot, plot_kwargs=_plot_kwargs(plot_max_frames))
+    _report(report)
+
+
+def _plot_kwargs(max_frames: int | None) -> dict[str, int]:
+    return {} if max_frames is None else {"max_frames": max_frames}
+
+
+def _report(report: BatchReport) -> None:
+    """Print a batch's summary and outputs; exit 1 when a video failed."""
+    typer.echo(_cli_message(report.summary()))
+    for path in report.outputs:
+        typer.echo(f"  {path}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _cli_message(text: str) -> str:
+    from dlc_lifter.cli import cli_message  # the package imports this module first
+
+    return cli_message(text)

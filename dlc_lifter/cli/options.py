@@ -1,0 +1,182 @@
+"""Options shared by several ``dlc-lifter`` commands, each defined once, and their builders.
+
+A command declares ``camera_height_mm: float | None = CAMERA_HEIGHT_MM`` and hands its
+values to :func:`camera_spec`, :func:`lift_options` or :func:`output_spec`, which build the
+option objects of :mod:`dlc_lifter.lift.options` the Python API takes. Where commands need
+the same flag with another default (``--format``, ``--pcutoff``), a small function makes it.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import shlex
+from collections.abc import Iterator
+from pathlib import Path
+
+import typer
+
+from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
+
+__all__ = [
+    "ARENA_SIZE_MM", "CALIBRATION", "CAMERA", "CAMERA_HEIGHT_MM", "CSV", "DASK_SCHEDULER",
+    "DEPTH", "DESTFOLDER", "FOCAL_PX", "INDIVIDUAL", "KEYPOINT_MAP", "LIFT_FPS", "MODE",
+    "MODEL", "NWB", "OVERWRITE", "PLOT", "PLOT_MAX_FRAMES", "STRICT", "VIDEO", "WINDOW",
+    "WORKERS", "camera_spec", "command_line", "executor", "formats_option", "lift_options",
+    "output_spec", "pcutoff_option",
+]
+
+# ---------------------------------------------------------------------- the camera
+CALIBRATION = typer.Option(None, "--calibration", help="Anipose calibration.toml (world "
+                           "frame: z up, floor z = 0, mm).")
+CAMERA = typer.Option(None, "--camera", help="Camera name in the calibration file.")
+CAMERA_HEIGHT_MM = typer.Option(None, "--camera-height-mm",
+                                help="Camera height above the floor (mm).")
+FOCAL_PX = typer.Option(None, "--focal-px", help="Focal length (px), with "
+                        "--camera-height-mm.")
+ARENA_SIZE_MM = typer.Option(None, "--arena-size-mm", help="Arena side length (mm); its size "
+                             "in the image, measured from the spread of the tracked keypoints, "
+                             "gives the scale.")
+LIFT_FPS = typer.Option(None, "--fps", help="Frame rate of the recording when the pose file "
+                        "does not give it (default: the file's, else the video's).")
+
+# ---------------------------------------------------------------------- the lift
+VIDEO = typer.Option(None, "--video", help="The video the poses come from (checked against "
+                     "the poses' frame count).")
+MODEL = typer.Option(None, "--model", help="Lifting model weights (default: shipped).")
+MODE = typer.Option("temporal", "--mode", help="temporal, causal or frame.")
+KEYPOINT_MAP = typer.Option(None, "--keypoint-map", "-m", help="YAML mapping 'your_name: "
+                            "catalogue_name' ('name: null' drops one; 'dlc-lifter catalogue' "
+                            "lists the names).")
+STRICT = typer.Option(False, "--strict", help="Fail on keypoint names that map to no "
+                      "catalogue landmark (default: lift the rest and warn, listing them).")
+DEPTH = typer.Option(None, "--depth/--no-depth", help="Depth cues from the video's frames "
+                     "(depth network + fused lifter). Default: on for every readable video "
+                     "(and no custom --model); --no-depth lifts from the keypoints only.")
+
+
+def pcutoff_option(default: float | None) -> typer.models.OptionInfo:
+    """``--pcutoff`` with ``default`` (``None``: the DLC config's, else 0.6)."""
+    extra = "" if default is not None else " (default: the config's, else 0.6)"
+    return typer.Option(default, "--pcutoff", help="Likelihood cutoff: keypoints below it "
+                        f"count as untracked (the lift imputes them){extra}.")
+
+
+# ---------------------------------------------------------------------- the outputs
+DESTFOLDER = typer.Option(None, "--destfolder", help="Output folder (default: beside each "
+                          "input). lift-project: where analyze_videos wrote its outputs (the "
+                          "3D files go there too).")
+OVERWRITE = typer.Option(False, "--overwrite", help="Replace outputs that already exist "
+                         "(default: a single file is refused; a batch skips them, so an "
+                         "interrupted batch resumes).")
+CSV = typer.Option(False, "--csv", help="Also write .csv copies of the 3D files.")
+NWB = typer.Option(False, "--nwb", help="Also write NWB files.")
+PLOT = typer.Option(False, "--plot", help="Also write each output's 3D video and plots.")
+PLOT_MAX_FRAMES = typer.Option(None, "--plot-max-frames", help="With --plot: render at most "
+                               "this many frames of each 3D video (long recordings).")
+
+
+def formats_option(default: list[str] | None) -> typer.models.OptionInfo:
+    """``--format``: ``default`` (``None``: the command's own default, said in the help)."""
+    said = ("" if default is not None else
+            " (default: dlc for DLC projects; slp and dlc for SLEAP files)")
+    return typer.Option(
+        default, "--format", "-f", help="Output formats, comma-separated or repeated: dlc "
+        "(<stem>_lifted3d.h5), csv, nwb, slp (SLEAP, 3D via sleap-io), points3d "
+        f"(sleap-anipose's points3d.h5 layout){said}. Each is written or reported: one "
+        "failing never costs the others (lift: exit code 3).")
+
+
+# ---------------------------------------------------------------------- running
+WORKERS = typer.Option(1, "--workers", "-j", help="Lift this many videos in parallel "
+                       "(processes), or the number of local dask workers.")
+DASK_SCHEDULER = typer.Option(None, "--dask-scheduler", help="Run on a dask.distributed "
+                              "cluster: its scheduler address (tcp://host:8786), or 'local' for "
+                              "a local cluster. See docs/cluster.md for SLURM.")
+
+# ---------------------------------------------------------------------- behaviour
+WINDOW = typer.Option(15, "--window", "-w", min=2, help="Rolling window (frames) of the "
+                      "variability features; they are NaN for the first window-1 frames.")
+INDIVIDUAL = typer.Option(None, "--individual", help="Use only this individual.")
+
+
+# ---------------------------------------------------------------------- builders
+def camera_spec(calibration: Path | None, camera: str | None, camera_height_mm: float | None,
+                focal_px: float | None, arena_size_mm: float | None,
+                fps: float | None) -> CameraSpec:
+    """The :class:`CameraSpec` of the camera flags."""
+    return CameraSpec(calibration=calibration, camera_name=camera,
+                      camera_height_mm=camera_height_mm, focal_px=focal_px,
+                      arena_size_mm=arena_size_mm, fps=fps)
+
+
+def lift_options(*, model: Path | None, keypoint_map: Path | None, strict: bool,
+                 depth: bool | None, mode: str = "temporal", pcutoff: float = 0.6,
+                 impute_all: bool = True) -> LiftOptions:
+    """The :class:`LiftOptions` of the lifting flags."""
+    return LiftOptions(mode=mode, pcutoff=pcutoff, depth=depth, impute_all=impute_all,
+                       keypoint_map=keypoint_map, strict=strict, model=model)
+
+
+def output_spec(*, destfolder: Path | None, formats: list[str] | None, csv: bool, nwb: bool,
+                overwrite: bool) -> OutputSpec:
+    """The :class:`OutputSpec` of the output flags (``--format`` repeated or comma-separated)."""
+    return OutputSpec(destfolder=destfolder, save_as_csv=csv, nwb=nwb, overwrite=overwrite,
+                      formats=None if formats is None else ",".join(formats))
+
+
+@contextlib.contextmanager
+def executor(workers: int, dask_scheduler: str | None) -> Iterator[cf.Executor | None]:
+    """The executor ``--workers`` and ``--dask-scheduler`` ask for: none, processes, dask."""
+    if dask_scheduler:
+        from dlc_lifter.lift.batch import dask_executor
+
+        if dask_scheduler == "local":
+            from distributed import Client, LocalCluster
+
+            with LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
+                              processes=True) as cluster, Client(cluster) as client:
+                yield dask_executor(client, retries=2)
+        else:
+            from distributed import Client
+
+            with Client(dask_scheduler) as client:
+                yield dask_executor(client, retries=2)
+    elif workers > 1:
+        import multiprocessing as mp
+
+        from dlc_lifter.lift.batch import worker_initializer
+
+        with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
+                                    initializer=worker_initializer) as ex:
+            yield ex
+    else:
+        yield None
+
+
+def command_line(ctx: typer.Context) -> str:
+    """The command that reproduces this call: every option with its parsed value.
+
+    Written from the parsed parameters in the command's own order (defaults included), so
+    that a record of it (a weights sidecar) still holds when a default changes.
+    """
+    names, up = [], ctx
+    while up.parent is not None:  # the root's name is however the program was started
+        names.append(up.info_name)
+        up = up.parent
+    parts = ["dlc-lifter", *reversed(names)]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if value is None or not param.opts or not param.opts[0].startswith("-"):
+            continue
+        flag = max(param.opts, key=len)
+        if getattr(param, "is_flag", False):
+            if value:
+                parts.append(flag)
+            elif param.secondary_opts:
+                parts.append(max(param.secondary_opts, key=len))
+            continue
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for v in values:
+            parts += [flag, f"{v:g}" if isinstance(v, float) else str(v)]
+    return shlex.join(parts)

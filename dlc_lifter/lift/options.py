@@ -1,0 +1,142 @@
+"""The options of a lift, as three frozen dataclasses passed whole from front end to pipeline.
+
+:class:`CameraSpec` says what is known about the camera and the recording,
+:class:`LiftOptions` how to lift, :class:`OutputSpec` what to write where. The ``lift``
+verbs of the CLI build them from their flags, :func:`~dlc_lifter.lift.pipeline.lift_file`
+and the batches (:mod:`dlc_lifter.lift.batch`) take them, and the outputs' metadata records
+them (:func:`as_record`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["CameraSpec", "LiftOptions", "OutputSpec", "as_record"]
+
+
+@dataclass(frozen=True)
+class CameraSpec:
+    """What is known about the camera and the recording (all optional).
+
+    With ``calibration`` the output is in its world frame; otherwise in the camera-floor
+    frame, from ``camera_height_mm`` and ``focal_px`` or ``arena_size_mm`` when given, and
+    estimated from the poses otherwise (see :func:`~dlc_lifter.lift.resolve_camera`).
+
+    Attributes
+    ----------
+    calibration
+        Anipose calibration TOML (world frame: z up, floor at z = 0, mm).
+    camera_name
+        The camera's name in ``calibration``; needed when it holds several cameras.
+    camera_height_mm
+        Height of the camera above the floor (mm).
+    focal_px
+        Focal length (pixels).
+    arena_size_mm
+        Side length of the arena (mm); its size in the image gives the scale.
+    fps
+        Frames per second of the recording, when the pose file does not say (or says
+        wrong); default the file's, else the video's.
+    """
+
+    calibration: str | Path | None = None
+    camera_name: str | None = None
+    camera_height_mm: float | None = None
+    focal_px: float | None = None
+    arena_size_mm: float | None = None
+    fps: float | None = None
+
+
+@dataclass(frozen=True)
+class LiftOptions:
+    """How to lift: network, likelihood cutoff, depth, keypoint mapping.
+
+    Attributes
+    ----------
+    mode
+        ``temporal`` (default), ``causal`` or ``frame`` network.
+    pcutoff
+        Keypoints below this likelihood are imputed instead of lifted along their ray.
+    depth
+        Depth cues from the video's frames (depth network + fused lifter). ``None``:
+        whenever a readable video is given and no custom ``model``; ``False``: keypoints
+        only; ``True``: as ``None``, also with a custom ``model`` (then the fallback).
+    impute_all
+        Also output the catalogue keypoints the file does not track (flagged imputed).
+    keypoint_map
+        YAML file or dict mapping the file's keypoint names onto the catalogue
+        (``None`` drops a name).
+    strict
+        Raise for keypoint names that map to nothing instead of dropping them.
+    model
+        Lifter weights (default: the shipped model).
+    """
+
+    mode: str = "temporal"
+    pcutoff: float = 0.6
+    depth: bool | None = None
+    impute_all: bool = True
+    keypoint_map: str | Path | Mapping[str, str | None] | None = None
+    strict: bool = False
+    model: str | Path | None = None
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """What to write, and where.
+
+    Attributes
+    ----------
+    destfolder
+        Output folder (default: beside each input).
+    formats
+        Output formats, any of ``dlc``, ``csv``, ``nwb``, ``slp``, ``points3d`` (see
+        :mod:`dlc_lifter.lift.outputs`), as names or one comma-separated string. ``None``:
+        the caller's default (``dlc``; ``slp`` and ``dlc`` for SLEAP batches).
+    save_as_csv
+        Also write a ``.csv`` (adds ``csv`` to the formats).
+    nwb
+        Also write an NWB file (adds ``nwb`` to the formats).
+    overwrite
+        Replace outputs that exist. Without it :func:`~dlc_lifter.lift.lift_file` refuses
+        to replace one, and a batch skips it (so an interrupted batch resumes).
+    """
+
+    destfolder: str | Path | None = None
+    formats: tuple[str, ...] | None = None
+    save_as_csv: bool = False
+    nwb: bool = False
+    overwrite: bool = False
+
+    def __post_init__(self) -> None:
+        formats = self.formats
+        if formats is not None:
+            names = formats.split(",") if isinstance(formats, str) else list(formats)
+            object.__setattr__(self, "formats",
+                               tuple(n.strip().lower() for n in names if n.strip()))
+
+    def requested_formats(self, default: Sequence[str] = ("dlc",)) -> list[str]:
+        """The format names asked for: ``formats`` (else ``default``), then csv and nwb."""
+        names = list(default if self.formats is None else self.formats)
+        return [*names, *(["csv"] if self.save_as_csv else []), *(["nwb"] if self.nwb else [])]
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return repr(value)
+
+
+def as_record(spec: CameraSpec | LiftOptions | OutputSpec) -> dict[str, Any]:
+    """``dataclasses.asdict(spec)`` with plain values (paths as strings) for metadata."""
+    return {k: _plain(v) for k, v in dataclasses.asdict(spec).items()}
