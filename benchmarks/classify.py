@@ -30,7 +30,8 @@ scoring (the labellers disagree on them; they sit at the edges of rears), and
 ``--one-vote not-rear`` counts them as not rear (the majority) instead. The 2D features
 are :func:`~dlc_lifter.analysis.compute_features` of the 2D file; the lifted-3D features
 are those of the file lifted as a user would,
-``lift_file(path, camera=CameraSpec(arena_size_mm=420))`` (no keypoint map, default options otherwise), both at 25 fps. A random forest is
+``lift_file(path, camera=CameraSpec(arena_size_mm=420))`` (no keypoint map, default
+options otherwise), both at 25 fps. A random forest is
 cross-validated on each, grouped by bout (``groups="bouts"``: a bout is a contiguous
 run of one label, so no frame of a bout is both trained and tested on), with the same
 folds and seed; the target is F1 of the rear class from lifted 3D >= from 2D.
