@@ -92,7 +92,7 @@ def train_depth_net(args: argparse.Namespace) -> None:
     """Train the depth network; write ``depth_net.pt`` and ``depth_net.json``."""
     import torch
 
-    from dlc_lifter.lift.core import Lifter
+    from dlc_lifter.lift import Lifter
     from dlc_lifter.nets.depth import (
         CROP_MM,
         CROP_SIZE,
@@ -154,7 +154,7 @@ def train_depth_net(args: argparse.Namespace) -> None:
 @functools.lru_cache(maxsize=1)
 def _worker_models() -> tuple[Any, Any]:
     """The shipped depth network and keypoints-only model, loaded once per process."""
-    from dlc_lifter.lift.core import Lifter
+    from dlc_lifter.lift import Lifter
     from dlc_lifter.nets.depth import DepthModel
 
     return DepthModel.load(WEIGHTS / "depth_net.pt"), Lifter.load().model
@@ -194,7 +194,7 @@ def train_fused_lifter(args: argparse.Namespace) -> None:
 
     import torch
 
-    from dlc_lifter.lift.core import Lifter
+    from dlc_lifter.lift import Lifter
     from dlc_lifter.nets.fusion import FusedTrainConfig, train_fused
 
     torch.set_num_threads(1)
@@ -376,7 +376,7 @@ def real_frames(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
     from dlc_lifter.io import read_poses
-    from dlc_lifter.lift.core import Lifter, lift_poses
+    from dlc_lifter.lift import Lifter, lift_poses
     from dlc_lifter.lift.depth_path import lift_poses_with_depth, load_depth_models
 
     torch.set_num_threads(args.threads)
@@ -394,7 +394,7 @@ def real_frames(args: argparse.Namespace) -> dict[str, Any]:
     # heights over every kept frame's predicted mouse and floor pixels, plus a dense
     # sample of frames for the statistics
     from dlc_lifter.io.video import open_video
-    from dlc_lifter.lift.core import catalogue_arrays
+    from dlc_lifter.lift import catalogue_arrays
     from dlc_lifter.nets.fusion import predict_depth
 
     depth, _ = load_depth_models()
@@ -538,7 +538,7 @@ def sim_to_real(args: argparse.Namespace, base: Any) -> dict[str, dict[str, floa
 
     from dlc_lifter.io import read_poses
     from dlc_lifter.io.video import open_video
-    from dlc_lifter.lift.core import catalogue_arrays
+    from dlc_lifter.lift import catalogue_arrays
     from dlc_lifter.lift.depth_path import load_depth_models
     from dlc_lifter.nets.depth import crop_images, px_per_mm_from_keypoints
     from dlc_lifter.nets.fusion import clip_views, predict_depth, render_clips
@@ -729,7 +729,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     import torch
 
-    from dlc_lifter.lift.core import Lifter
+    from dlc_lifter.lift import Lifter
     from dlc_lifter.lift.depth_path import load_depth_models
 
     if args.train:

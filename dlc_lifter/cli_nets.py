@@ -194,7 +194,7 @@ def evaluate_command(
     mode: str = typer.Option("temporal", "--mode", help="temporal, causal or frame."),
 ) -> None:
     """Held-out synthetic errors (MPJPE, PA-MPJPE, height) against two baselines."""
-    from dlc_lifter.lift.core import Lifter
+    from dlc_lifter.lift import Lifter
     from dlc_lifter.nets.train import evaluate, format_report
 
     lifter = Lifter.load(model)

@@ -302,12 +302,9 @@ def lift_poses_with_depth(
         ``cue_fraction`` is over every catalogue slot, untracked ones included) and the
         time per stage.
     """
-    from dlc_lifter.lift.core import (
-        Lifter,
-        catalogue_arrays,
-        lift_poses,
-        plan_lift_keypoints,
-    )
+    from dlc_lifter.lift.keypoints import catalogue_arrays, plan_lift_keypoints
+    from dlc_lifter.lift.lifter import Lifter
+    from dlc_lifter.lift.poses import lift_poses
     from dlc_lifter.nets.lifter import ModelLoadError
 
     t0 = time.perf_counter()

@@ -17,7 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from dlc_lifter.errors import DLCLifterError, FrameCountError, VideoError
-from dlc_lifter.lift.core import Lifter, lift_poses, resolve_image_size
+from dlc_lifter.lift.camera_estimate import resolve_image_size
+from dlc_lifter.lift.lifter import Lifter
+from dlc_lifter.lift.poses import lift_poses
 from dlc_lifter.poses import Poses
 
 __all__ = ["lift_file"]
