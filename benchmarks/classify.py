@@ -77,7 +77,7 @@ def clip_tables(clip: Any, names: list[str], lifter: Any, *, camera_mode: str,
     """The 2D, lifted-3D and true-3D feature tables of one synthetic clip."""
     from dlc_lifter.analysis.features import compute_features
     from dlc_lifter.errors import DLCLifterError
-    from dlc_lifter.lift.core import resolve_camera
+    from dlc_lifter.lift import resolve_camera
     from dlc_lifter.mouse.catalogue import catalogue_index
     from dlc_lifter.poses import PoseMetadata, Poses
 
@@ -304,7 +304,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("dlc_lifter.analysis.classify").setLevel(logging.ERROR)
     logging.getLogger("dlc_lifter.analysis.crossval").setLevel(logging.ERROR)
-    logging.getLogger("dlc_lifter.lift.core").setLevel(logging.ERROR)  # camera estimates
+    for name in ("camera_estimate", "keypoints", "poses"):  # camera estimates, mapping
+        logging.getLogger(f"dlc_lifter.lift.{name}").setLevel(logging.ERROR)
 
     print("command: OMP_NUM_THREADS=1 python benchmarks/classify.py "
           + " ".join(map(shlex.quote, sys.argv[1:] if argv is None else argv)))

@@ -182,7 +182,7 @@ def real_frames(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
     from dlc_lifter.io import read_poses
-    from dlc_lifter.lift.core import Lifter, lift_poses
+    from dlc_lifter.lift import Lifter, lift_poses
     from dlc_lifter.lift.depth_path import lift_poses_with_depth, load_depth_models
 
     torch.set_num_threads(args.threads)
@@ -200,7 +200,7 @@ def real_frames(args: argparse.Namespace) -> dict[str, Any]:
     # heights over every kept frame's predicted mouse and floor pixels, plus a dense
     # sample of frames for the statistics
     from dlc_lifter.io.video import open_video
-    from dlc_lifter.lift.core import catalogue_arrays
+    from dlc_lifter.lift import catalogue_arrays
     from dlc_lifter.nets.cues import extract_cues
 
     depth, _ = load_depth_models()
@@ -345,7 +345,7 @@ def sim_to_real(args: argparse.Namespace, base: Any) -> dict[str, dict[str, floa
 
     from dlc_lifter.io import read_poses
     from dlc_lifter.io.video import open_video
-    from dlc_lifter.lift.core import catalogue_arrays
+    from dlc_lifter.lift import catalogue_arrays
     from dlc_lifter.lift.depth_path import load_depth_models
     from dlc_lifter.nets.clips import render_clips
     from dlc_lifter.nets.crops import crop_images, px_per_mm_from_keypoints
@@ -505,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     import torch
 
-    from dlc_lifter.lift.core import Lifter
+    from dlc_lifter.lift import Lifter
     from dlc_lifter.lift.depth_path import load_depth_models
     from dlc_lifter.nets.fusion_train import REAR_MIX
 

@@ -23,7 +23,7 @@ SETS = ("openfield", "superanimal_topviewmouse")
 
 
 def _mpjpe(lifter, clips, step: int, fps: float | None) -> float:  # noqa: ANN001
-    from dlc_lifter.lift.core import CameraChoice, lift_poses
+    from dlc_lifter.lift import CameraChoice, lift_poses
     from dlc_lifter.mouse.catalogue import CATALOGUE
     from dlc_lifter.poses import PoseMetadata, Poses
 
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.ERROR)
     import torch
 
-    from dlc_lifter.lift.core import Lifter
+    from dlc_lifter.lift import Lifter
     from dlc_lifter.mouse.behaviour import generate_sequences
 
     torch.set_num_threads(args.threads)

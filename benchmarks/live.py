@@ -3,7 +3,8 @@
 Streams the real openfield DeepLabCut output
 (``../shared/realdata/dlc-openfield/analyzed/m3v1mp4DLC_...h5``: 2330 frames of snout,
 leftear, rightear, tailbase, 640x480 video, no calibration) frame by frame through
-:class:`dlc_lifter.analysis.live.LiveLifter`, as DLC-Live would hand it over (x, y,
+:class:`dlc_lifter.lift.LiveLifter` (with features: wrapped in
+:class:`dlc_lifter.analysis.LiveFeatures`), as DLC-Live would hand it over (x, y,
 likelihood per keypoint), and prints the median and 99th-percentile latency per frame.
 The camera is the one ``dlc-lifter lift`` estimates for the file (no calibration: from the
 animal's size), taken from :func:`dlc_lifter.lift.lift_poses`'s output.
@@ -86,6 +87,16 @@ def _decode(video: Path, n: int) -> list[np.ndarray]:
     return frames
 
 
+def _live_lifter(camera: object, names: list[str], lifter: object, features: bool,
+                 fps: float, depth: bool = False) -> object:
+    """A LiveLifter (``depth``: with depth cues), wrapped in LiveFeatures with ``features``."""
+    from dlc_lifter.analysis import LiveFeatures
+    from dlc_lifter.lift import LiveLifter
+
+    live = LiveLifter(camera, names, lifter, depth=depth)
+    return LiveFeatures(live, fps=fps) if features else live
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--poses", type=Path, default=POSES, help="DLC 2D pose file to stream")
@@ -105,7 +116,6 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from dlc_lifter.analysis.live import LiveLifter
     from dlc_lifter.io import read_poses
     from dlc_lifter.lift import Lifter, lift_poses
 
@@ -126,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     frames = np.nan_to_num(frames, nan=0.0)  # DLC-Live sends numbers, never NaN
 
     try:
-        from dlc_lifter.analysis.live import processor_class
+        from dlc_lifter.integrations.dlclive import processor_class
 
         proc_cls: type | None = processor_class()
     except Exception as exc:  # noqa: BLE001 - report, do not fail the benchmark
@@ -157,9 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(n_threads)
         for label, feats in (("keypoints only (lift)", False),
                              ("keypoints only (lift + features)", True)):
-            ll = LiveLifter(camera, names, lifter, features=feats, fps=fps)
+            ll = _live_lifter(camera, names, lifter, feats, fps)
             ms = _time_frames(lambda f, ll=ll: ll.step(f), frames, args.warmup)
-            rows.append((label, "LiveLifter.step", n_threads, ms))
+            rows.append((label, f"{type(ll).__name__}.step", n_threads, ms))
         if proc_cls is not None:
             proc = proc_cls(keypoint_names=names, camera=camera, fps=fps)
             ms = _time_frames(lambda f, p=proc: p.process(f, frame_time=0.0), frames,
@@ -169,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         if images:
             for label, feats in (("with depth (lift)", False),
                                  ("with depth (lift + features)", True)):
-                ll = LiveLifter(camera, names, lifter, features=feats, fps=fps, depth=True)
+                ll = _live_lifter(camera, names, lifter, feats, fps, depth=True)
                 ms = _time_indexed(lambda i, ll=ll: ll.step(frames[i], images[i]),
                                    len(images), args.warmup)
                 rows.append((label, "step() (frames decoded)", n_threads, ms))

@@ -594,7 +594,7 @@ def _depth_reading(flat_frames: np.ndarray, rows: list[Row]) -> None:
     cond = "depth network's landmark cue at the snout (video_depth_cues)"
     try:
         import dlc_lifter
-        from dlc_lifter.lift.core import Lifter, catalogue_arrays
+        from dlc_lifter.lift import Lifter, catalogue_arrays
         from dlc_lifter.lift.depth_path import load_depth_models, video_depth_cues
         from dlc_lifter.mouse.catalogue import CATALOGUE
         from dlc_lifter.nets.cues import CUE_NAMES

@@ -67,13 +67,18 @@ def _files(folder: Path, tag: str) -> list[str]:
                   if p.is_file() and p.suffix not in skip)
 
 
-def _live_class() -> type:
-    for name in ("dlc_lifter.lift.live", "dlc_lifter.analysis.live"):
-        try:
-            return importlib.import_module(name).LiveLifter
-        except (ModuleNotFoundError, AttributeError):
-            continue
-    raise SystemExit("LiveLifter not found in dlc_lifter.lift.live nor analysis.live")
+def _live_lifters(camera: object, names: list[str], lifter: object, fps: float
+                  ) -> tuple[object, object]:
+    """Live lifters, keypoints only with live features and with depth, in either layout."""
+    try:
+        from dlc_lifter.analysis.live_features import LiveFeatures
+        from dlc_lifter.lift.live import LiveLifter
+    except ModuleNotFoundError:  # before the split: features inside analysis.live.LiveLifter
+        live = importlib.import_module("dlc_lifter.analysis.live").LiveLifter
+        return (live(camera, names, lifter, features=True, fps=fps),
+                live(camera, names, lifter, features=False, fps=fps, depth=True))
+    return (LiveFeatures(LiveLifter(camera, names, lifter), fps=fps),
+            LiveLifter(camera, names, lifter, depth=True))
 
 
 def _live(depth_frames: int) -> dict[str, np.ndarray]:
@@ -88,10 +93,9 @@ def _live(depth_frames: int) -> dict[str, np.ndarray]:
     frames = np.concatenate([poses.coords[:, 0], poses.confidence[:, 0, :, None]], axis=-1)
     frames = np.nan_to_num(frames, nan=0.0)
     fps = poses.meta.fps or 30.0
-    live = _live_class()
-    ll = live(camera, list(poses.keypoints), lifter, features=True, fps=fps)
+    ll, depth_ll = _live_lifters(camera, list(poses.keypoints), lifter, fps)
     out = {"live:keypoints": np.stack([ll.step(f).pose_3d for f in frames])}
-    ll = live(camera, list(poses.keypoints), lifter, features=False, fps=fps, depth=True)
+    ll = depth_ll
     res = []
     with open_video(LIVE_VIDEO) as reader:
         for i, image in enumerate(reader):

@@ -25,7 +25,7 @@ _LAZY = {
     "compute_features": "dlc_lifter.analysis",
     "train_classifier": "dlc_lifter.analysis",
     "plot_lifted": "dlc_lifter.analysis",
-    "LiveLifter": "dlc_lifter.analysis",
+    "LiveLifter": "dlc_lifter.lift",
     "synthesize": "dlc_lifter.synth",
     "load_dataset": "dlc_lifter.synth",
     "Camera": "dlc_lifter.camera",

@@ -222,7 +222,7 @@ def _poses(n: int = 40) -> Poses:
 
 def test_depth_path_falls_back_for_unreadable_video(tmp_path: Path,
                                                     caplog: pytest.LogCaptureFixture) -> None:
-    from dlc_lifter.lift.core import Lifter, lift_poses
+    from dlc_lifter.lift import Lifter, lift_poses
     from dlc_lifter.lift.depth_path import lift_poses_with_depth
 
     poses = _poses()
@@ -241,7 +241,7 @@ def test_depth_path_falls_back_for_unreadable_video(tmp_path: Path,
 
 
 def test_depth_path_runs_on_a_video(tmp_path: Path) -> None:
-    from dlc_lifter.lift.core import Lifter
+    from dlc_lifter.lift import Lifter
     from dlc_lifter.lift.depth_path import lift_poses_with_depth
 
     poses = _poses(20)
@@ -348,7 +348,7 @@ def test_lift_file_with_depth_records_the_depth_path(tmp_path: Path) -> None:
     assert "depth" not in rec["extra"]
     kp_only = pd.read_hdf(out).to_numpy()
     assert not np.allclose(kp_only, fused, equal_nan=True)  # the cues changed the 3D
-    from dlc_lifter.lift.core import default_model_path
+    from dlc_lifter.lift import default_model_path
 
     out = lift_file(src, video=video, options=LiftOptions(model=default_model_path()),
                     output=OutputSpec(overwrite=True), camera=spec)

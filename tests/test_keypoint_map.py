@@ -25,14 +25,14 @@ needs_real = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/realdata is
 
 @pytest.fixture(scope="module")
 def lifter():  # noqa: ANN201 - the shipped Lifter, loaded once
-    from dlc_lifter.lift.core import Lifter
+    from dlc_lifter.lift import Lifter
 
     return Lifter.load()
 
 
 @pytest.mark.parametrize("skeleton", KNOWN_SKELETONS, ids=lambda s: s.name)
 def test_every_known_skeleton_lifts_with_no_map(skeleton, lifter) -> None:  # noqa: ANN001
-    from dlc_lifter.lift.core import lift_poses
+    from dlc_lifter.lift import lift_poses
     from dlc_lifter.synth.skeleton_poses import skeleton_poses
 
     poses, cam = skeleton_poses(skeleton, n_frames=40, seed=3)

@@ -1,10 +1,12 @@
 """The package's layering: imports run one way, and no module imports its own importer.
 
 Layers, left to right: ``errors, poses, camera, _atomic, _version`` -> ``io`` -> ``mouse`` ->
-``synth`` -> ``nets`` -> ``lift`` -> ``analysis`` -> ``cli`` (the ``dlc_lifter.cli`` package,
-``demo`` and the package facade). A module may import its own layer and those to its left, never
-to its right, and never ``dlc_lifter`` itself from inside the package. Every import counts,
-also those inside functions.
+``synth`` -> ``nets`` -> ``lift`` -> ``analysis`` -> ``integrations`` (adapters to other tools,
+e.g. DeepLabCut-Live) -> ``cli`` (the ``dlc_lifter.cli``
+package, ``demo`` and the package facade). A
+module may import its own layer and those to its left, never to its right, and never
+``dlc_lifter`` itself from inside the package. Every import counts, also those inside
+functions.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "dlc_lifter"
-LAYERS = ("base", "io", "mouse", "synth", "nets", "lift", "analysis", "cli")
+LAYERS = ("base", "io", "mouse", "synth", "nets", "lift", "analysis", "integrations", "cli")
 #: Imports that cross the layers the wrong way today, each with its reason; the list can
 #: only shrink (a new one fails the test).
 KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
@@ -120,19 +122,21 @@ def test_the_check_catches_a_forbidden_import(tmp_path: Path) -> None:
     fake = tmp_path / "dlc_lifter"
     (fake / "io").mkdir(parents=True)
     (fake / "lift").mkdir()
-    for f in ("__init__.py", "io/__init__.py", "lift/__init__.py", "lift/core.py"):
+    for f in ("__init__.py", "io/__init__.py", "lift/__init__.py", "lift/lifter.py"):
         (fake / f).write_text("")
-    (fake / "io" / "dlc.py").write_text("def f():\n    from dlc_lifter.lift.core import x\n")
-    (fake / "lift" / "core.py").write_text("from ..io import dlc\n")
+    (fake / "io" / "dlc.py").write_text("def f():\n    from dlc_lifter.lift.lifter import x\n")
+    (fake / "lift" / "lifter.py").write_text("from ..io import dlc\n")
     assert violations(import_graph(fake)) == [
-        "dlc_lifter.io.dlc (io) imports dlc_lifter.lift.core (lift)"]
+        "dlc_lifter.io.dlc (io) imports dlc_lifter.lift.lifter (lift)"]
 
 
 @pytest.mark.parametrize("module,layer", [("dlc_lifter.cli", "cli"),
                                           ("dlc_lifter.cli.lift", "cli"),
                                           ("dlc_lifter.lift.options", "lift"),
-                                          ("dlc_lifter.lift.core", "lift"),
+                                          ("dlc_lifter.lift.lifter", "lift"),
                                           ("dlc_lifter.camera", "base"),
+                                          ("dlc_lifter.integrations.dlclive",
+                                           "integrations"),
                                           ("dlc_lifter", "cli")])
 def test_layer_of(module: str, layer: str) -> None:
     assert layer_of(module) == layer

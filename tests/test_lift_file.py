@@ -254,7 +254,7 @@ def test_real_sleap_flies_give_one_clear_error(tmp_path: Path) -> None:
 def test_frames_that_are_not_consecutive_are_not_lifted_as_a_video(tmp_path: Path) -> None:
     from dlc_lifter.io import meta_pickle_path
     from dlc_lifter.lift import lift_file
-    from dlc_lifter.lift.core import frame_runs
+    from dlc_lifter.lift.frames import frame_runs
 
     assert frame_runs([4, 5, 6, 9, 20, 21]) == [(0, 3), (3, 4), (4, 6)]
     assert frame_runs([0, 1, 2], labelled=True) == [(0, 1), (1, 2), (2, 3)]
@@ -285,10 +285,9 @@ def test_frames_that_are_not_consecutive_are_not_lifted_as_a_video(tmp_path: Pat
 
 
 def test_non_square_pixels_are_measured_from_the_animal() -> None:
-    from dlc_lifter.lift.core import (
+    from dlc_lifter.lift import Lifter, catalogue_arrays
+    from dlc_lifter.lift.camera_estimate import (
         ANIMAL_ASPECT_TOLERANCE,
-        Lifter,
-        catalogue_arrays,
         pixel_aspect_from_animal,
         resolve_camera,
     )

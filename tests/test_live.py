@@ -1,7 +1,9 @@
-"""Real-time lifting: LiveLifter, streaming features, the DLC-Live processor."""
+"""Real-time lifting: LiveLifter, live features (LiveFeatures, StreamingFeatures), the
+DLC-Live processor."""
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import logging
 import subprocess
@@ -12,11 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dlc_lifter.analysis import live
 from dlc_lifter.analysis.features import compute_features
-from dlc_lifter.analysis.live import LiveLifter, StreamingFeatures
+from dlc_lifter.analysis.live_features import LiveFeatures, StreamingFeatures
 from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.integrations import dlclive as integration
+from dlc_lifter.lift.live import LiveLifter, LiveResult
 from dlc_lifter.mouse.catalogue import CATALOGUE, KEYPOINT_SETS, catalogue_index
 from dlc_lifter.poses import PoseMetadata, Poses
 
@@ -61,9 +64,10 @@ def lifter():
 
 
 @pytest.fixture(scope="module")
-def streamed(clip: Clip, lifter) -> tuple[LiveLifter, list[live.LiveResult]]:
-    ll = LiveLifter(clip.camera, DLC_NAMES, lifter, fps=FPS)
-    return ll, [ll.step(clip.pose(i)) for i in range(N_FRAMES)]
+def streamed(clip: Clip, lifter) -> tuple[LiveFeatures, list[LiveResult]]:
+    """Live lifting with live features (the DLC-Live processor's default)."""
+    live = LiveFeatures(LiveLifter(clip.camera, DLC_NAMES, lifter), fps=FPS)
+    return live, [live.step(clip.pose(i)) for i in range(N_FRAMES)]
 
 
 def _as_poses(points: np.ndarray, names: list[str]) -> Poses:
@@ -73,7 +77,7 @@ def _as_poses(points: np.ndarray, names: list[str]) -> Poses:
 
 # ----------------------------------------------------------------------------- lifting
 def test_step_output_shape_names_finite(streamed) -> None:
-    ll, results = streamed
+    ll, results = streamed[0].live_lifter, streamed[1]
     assert ll.keypoints_out[:4] == DLC_NAMES
     assert len(ll.keypoints_out) == len(CATALOGUE)
     assert set(ll.catalogue_names) == set(CATALOGUE)
@@ -87,7 +91,7 @@ def test_step_output_shape_names_finite(streamed) -> None:
 
 
 def test_step_equals_batch_causal_lift(clip: Clip, lifter, streamed) -> None:
-    ll, results = streamed
+    ll, results = streamed[0].live_lifter, streamed[1]
     stream = np.stack([r.pose_3d for r in results])
     batch = lifter.lift(clip.uv, clip.conf, DLC_NAMES, clip.camera, mode="causal")
     cat = [CATALOGUE.index(n) for n in ll.catalogue_names]
@@ -108,7 +112,7 @@ def test_tracked_points_reproject_onto_their_pixels(clip: Clip, streamed) -> Non
 
 def test_reset_restarts_the_stream(clip: Clip, lifter, streamed) -> None:
     _, results = streamed
-    ll = LiveLifter(clip.camera, DLC_NAMES, lifter, features=False)
+    ll = LiveLifter(clip.camera, DLC_NAMES, lifter)
     for i in range(5):
         ll.step(clip.pose(i))
     ll.reset()
@@ -126,10 +130,11 @@ def test_bad_pose_shape_is_a_clear_error(clip: Clip, lifter) -> None:
 # ----------------------------------------------------------------------------- features
 def test_streaming_features_match_compute_features(streamed) -> None:
     """delay=0: each frame's features are the last row of compute_features so far."""
-    ll, results = streamed
+    live, results = streamed
     points = np.stack([r.pose_3d for r in results])
-    poses = _as_poses(points, ll.keypoints_out)
-    cols = ll.feature_stream.columns
+    poses = _as_poses(points, live.live_lifter.keypoints_out)
+    cols = live.columns
+    assert cols == live.feature_stream.columns
     assert {"head_speed_mm_s", "tail_base_speed_mm_s", "body_pitch_rad", "bend_ratio",
             "bend_ratio_3d", "height_nose_mm", "head_speed_std15_mm_s",
             "body_pitch_std15_rad", "height_nose_std15_mm", "bend_ratio_std15"} <= set(cols)
@@ -146,15 +151,17 @@ def test_streaming_features_match_compute_features(streamed) -> None:
         np.testing.assert_allclose([results[i].features[c] for c in cols], expect,
                                    rtol=1e-7, atol=1e-7, equal_nan=True, err_msg=f"frame {i}")
     assert np.isnan(results[0].features["head_speed_mm_s"])  # no speed from one frame
+    assert [r.features_frame for r in results] == list(range(N_FRAMES))
     assert np.isfinite(results[-1].features["head_speed_std15_mm_s"])
 
 
 def test_delayed_streaming_features_equal_whole_recording_batch(streamed) -> None:
     """delay=1 (plus flush) gives exactly the rows of compute_features on everything."""
-    ll, results = streamed
+    live, results = streamed
+    names = live.live_lifter.keypoints_out
     points = np.stack([r.pose_3d for r in results])
-    full = compute_features(_as_poses(points, ll.keypoints_out))
-    sf = StreamingFeatures(ll.keypoints_out, fps=FPS, delay=1)
+    full = compute_features(_as_poses(points, names))
+    sf = StreamingFeatures(names, fps=FPS, delay=1)
     rows = []
     for i, p in enumerate(points):
         out = sf.update(p)
@@ -205,7 +212,7 @@ class _StandInProcessor:
 
 def _processor_classes() -> list:
     params = [pytest.param(type("StandInLiftProcessor",
-                                (live._LiftProcessorImpl, _StandInProcessor), {}),
+                                (integration._LiftProcessorImpl, _StandInProcessor), {}),
                            id="stand-in-base")]
     try:
         import dlclive  # noqa: F401
@@ -220,7 +227,7 @@ def _processor_classes() -> list:
 @pytest.fixture(params=_processor_classes())
 def processor_cls(request):
     if request.param == "real":
-        return live.processor_class()
+        return integration.processor_class()
     return request.param
 
 
@@ -295,7 +302,7 @@ def test_processor_bad_input(processor_cls, caplog) -> None:
     proc = processor_cls(keypoint_names=DLC_NAMES, camera_height_mm=600.0, focal_px=700.0,
                          image_size=(640, 480))
     bad = np.zeros((3, 3))
-    with caplog.at_level(logging.ERROR, logger="dlc_lifter.analysis.live"):
+    with caplog.at_level(logging.ERROR, logger="dlc_lifter.integrations.dlclive"):
         assert proc.process(bad) is bad  # the live loop goes on
     assert "shape (3, 3)" in caplog.text
     assert proc.n_frames == 0
@@ -303,22 +310,51 @@ def test_processor_bad_input(processor_cls, caplog) -> None:
 
 def test_real_dlclive_processor_is_discoverable() -> None:
     dlclive = pytest.importorskip("dlclive")
-    cls = live.LiftProcessor
+    cls = integration.LiftProcessor
     assert issubclass(cls, dlclive.Processor)
-    assert cls.__module__ == live.__name__ and cls.__name__ == "LiftProcessor"
+    assert cls.__module__ == integration.__name__ and cls.__name__ == "LiftProcessor"
     # the DLC-Live GUI: module-level registry, else Processor subclasses of the module
-    info = live.get_available_processors()["LiftProcessor"]
+    info = integration.get_available_processors()["LiftProcessor"]
     assert info["class"] is cls and info["name"] == cls.PROCESSOR_NAME
     assert "camera_height_mm" in info["params"]
-    found = {n for n, obj in inspect.getmembers(live, inspect.isclass)
-             if issubclass(obj, dlclive.Processor) and obj.__module__ == live.__name__}
+    found = {n for n, obj in inspect.getmembers(integration, inspect.isclass)
+             if issubclass(obj, dlclive.Processor) and obj.__module__ == integration.__name__}
     assert found == {"LiftProcessor"}
-    sig = inspect.signature(cls.__init__).parameters
-    assert set(info["params"]) <= set(sig)
+
+
+def test_processor_settings_are_options_the_gui_can_pass() -> None:
+    """Every DLC-Live GUI parameter is a LiftProcessorOptions field with the same default,
+    and GUI strings are normalised."""
+    defaults = {f.name: f.default for f in dataclasses.fields(integration.LiftProcessorOptions)}
+    for name, spec in integration.PROCESSOR_PARAMS.items():
+        assert name in defaults and defaults[name] == spec["default"], name
+    o = integration.LiftProcessorOptions(keypoint_names="snout, leftear,rightear,tailbase",
+                                         image_size="640x480", calibration="",
+                                         px_per_mm="", window=15.0)
+    assert o.keypoint_names == tuple(DLC_NAMES) and o.image_size == (640, 480)
+    assert o.calibration is None and o.px_per_mm is None and o.window == 15
+    assert dataclasses.asdict(o)["image_size"] == (640, 480)
+    with pytest.raises(DLCLifterError, match="image_color"):
+        integration.LiftProcessorOptions(keypoint_names=DLC_NAMES, image_color="hsv")
+
+
+def test_processor_takes_an_options_object(clip: Clip, processor_cls) -> None:
+    w, h = clip.camera.image_size
+    opts = integration.LiftProcessorOptions(keypoint_names=DLC_NAMES, camera_height_mm=600.0,
+                                            focal_px=700.0, image_size=(w, h))
+    proc = processor_cls(opts)
+    assert proc.options is opts and proc.camera_source == "height+focal"
+    proc.process(clip.pose(0))
+    kw = processor_cls(keypoint_names=DLC_NAMES, camera_height_mm=600.0, focal_px=700.0,
+                       image_size=(w, h))
+    kw.process(clip.pose(0))
+    np.testing.assert_array_equal(proc.poses_3d, kw.poses_3d)
+    with pytest.raises(DLCLifterError, match="not both"):
+        processor_cls(opts, fps=60.0)
 
 
 def test_import_does_not_import_dlclive() -> None:
-    code = ("import sys, dlc_lifter.analysis.live as m; "
+    code = ("import sys, dlc_lifter.integrations.dlclive as m; "
             "assert 'dlclive' not in sys.modules, 'dlclive imported'; "
             "assert 'torch' not in sys.modules, 'torch imported'; "
             "assert callable(m.processor_class)")
@@ -353,8 +389,7 @@ def depth_clip(tmp_path_factory) -> DepthClip:
     import cv2
 
     from dlc_lifter.io import open_video
-    from dlc_lifter.lift import Lifter
-    from dlc_lifter.lift.core import CameraChoice
+    from dlc_lifter.lift import CameraChoice, Lifter
     from dlc_lifter.lift.depth_path import lift_poses_with_depth
     from dlc_lifter.nets.clips import render_clips
 
@@ -387,7 +422,7 @@ def depth_clip(tmp_path_factory) -> DepthClip:
 
 def test_depth_step_equals_offline_causal_fused_lift(depth_clip: DepthClip) -> None:
     dc = depth_clip
-    ll = LiveLifter(dc.camera, DLC_NAMES, features=False, depth=True,
+    ll = LiveLifter(dc.camera, DLC_NAMES, depth=True,
                     px_per_mm=dc.px_per_mm)
     results = [ll.step(dc.pose(i), dc.frames[i]) for i in range(DEPTH_FRAMES)]
     assert ll.keypoints_out == list(dc.offline.keypoints)
@@ -398,7 +433,7 @@ def test_depth_step_equals_offline_causal_fused_lift(depth_clip: DepthClip) -> N
     assert used.sum() == DEPTH_FRAMES - 1 and not used[50]  # frame 50: nothing tracked
     assert np.isnan(live3d[50]).all() and np.isfinite(np.delete(live3d, 50, 0)).all()
     # the depth path is really taken: keypoints-only streaming gives something else
-    kp = LiveLifter(dc.camera, DLC_NAMES, features=False)
+    kp = LiveLifter(dc.camera, DLC_NAMES)
     kp3d = np.stack([kp.step(dc.pose(i), dc.frames[i]).pose_3d for i in range(DEPTH_FRAMES)])
     assert np.nanmax(np.abs(kp3d - live3d)) > 1.0
 
@@ -412,9 +447,9 @@ def test_depth_frames_without_image_fall_back_to_keypoints(depth_clip: DepthClip
 
     dc = depth_clip
     no_image = set(range(30, 40)) | {70}
-    ll = LiveLifter(dc.camera, DLC_NAMES, features=False, depth=True,
+    ll = LiveLifter(dc.camera, DLC_NAMES, depth=True,
                     px_per_mm=dc.px_per_mm)
-    with caplog.at_level(logging.WARNING, logger="dlc_lifter.analysis.live"):
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter.lift.live"):
         results = [ll.step(dc.pose(i), None if i in no_image else dc.frames[i])
                    for i in range(DEPTH_FRAMES)]
     assert caplog.text.count("without an image") == 1  # said once
@@ -442,7 +477,7 @@ def test_depth_frames_without_image_fall_back_to_keypoints(depth_clip: DepthClip
 
 def test_depth_scale_is_estimated_from_the_first_frames(depth_clip: DepthClip) -> None:
     dc = depth_clip
-    ll = LiveLifter(dc.camera, DLC_NAMES, features=False, depth=True,
+    ll = LiveLifter(dc.camera, DLC_NAMES, depth=True,
                     scale_frames=DEPTH_FRAMES)
     assert ll.px_per_mm is None  # nothing seen yet
     ll.step(dc.pose(0), dc.frames[0])
@@ -455,15 +490,15 @@ def test_depth_scale_is_estimated_from_the_first_frames(depth_clip: DepthClip) -
     ll.reset()
     assert ll.px_per_mm is None
     # BGR and grey frames are read too (same grey conversion, so the same cues)
-    bgr = LiveLifter(dc.camera, DLC_NAMES, features=False, depth=True,
+    bgr = LiveLifter(dc.camera, DLC_NAMES, depth=True,
                      px_per_mm=dc.px_per_mm, image_color="bgr")
-    rgb = LiveLifter(dc.camera, DLC_NAMES, features=False, depth=True,
+    rgb = LiveLifter(dc.camera, DLC_NAMES, depth=True,
                      px_per_mm=dc.px_per_mm)
     for i in range(5):
         a = bgr.step(dc.pose(i), np.ascontiguousarray(dc.frames[i][..., ::-1]))
         b = rgb.step(dc.pose(i), dc.frames[i])
         np.testing.assert_allclose(a.pose_3d, b.pose_3d, atol=1e-3)
-    grey = LiveLifter(dc.camera, DLC_NAMES, features=False, depth=True,
+    grey = LiveLifter(dc.camera, DLC_NAMES, depth=True,
                       px_per_mm=dc.px_per_mm)
     assert grey.step(dc.pose(0), dc.frames[0].mean(-1).astype(np.uint8)).depth_used
 
@@ -479,8 +514,8 @@ def test_depth_arguments_and_missing_weights(depth_clip: DepthClip, tmp_path) ->
     with pytest.raises(DLCLifterError, match="px_per_mm"):
         LiveLifter(dc.camera, DLC_NAMES, depth=True, px_per_mm=-1.0)
     # depth off: an image changes nothing
-    a = LiveLifter(dc.camera, DLC_NAMES, features=False)
-    b = LiveLifter(dc.camera, DLC_NAMES, features=False)
+    a = LiveLifter(dc.camera, DLC_NAMES)
+    b = LiveLifter(dc.camera, DLC_NAMES)
     for i in range(3):
         ra, rb = a.step(dc.pose(i), dc.frames[i]), b.step(dc.pose(i))
         assert not ra.depth_used

@@ -1,4 +1,4 @@
-"""Analyses of lifted poses: plots, behavioural features, behaviour classification, live use.
+"""Analyses of lifted poses: plots, behavioural features (also live), behaviour classification.
 
 Submodules load on first use (``dlc_lifter.analysis.compute_features`` imports
 :mod:`dlc_lifter.analysis.features`), so importing this package stays light: no
@@ -13,9 +13,7 @@ from typing import Any
 __all__ = [
     "BehaviourModel",
     "CrossValReport",
-    "LiftProcessor",
-    "LiveLifter",
-    "LiveResult",
+    "LiveFeatures",
     "StreamingFeatures",
     "compare_2d_3d",
     "compute_features",
@@ -43,10 +41,8 @@ _WHERE = {
     "train_classifier": "classify",
     "plot_lifted": "plots",
     "read_lifted": "plots",
-    "LiveLifter": "live",
-    "LiveResult": "live",
-    "StreamingFeatures": "live",
-    "LiftProcessor": "live",
+    "LiveFeatures": "live_features",
+    "StreamingFeatures": "live_features",
 }
 
 

@@ -1,9 +1,24 @@
-"""Lifting 2D pose files to 3D: :func:`lift_file`, the :class:`Lifter` API, batches.
+"""Lifting 2D pose files to 3D: :func:`lift_file`, the :class:`Lifter` API, batches, live.
 
-Importing this package is light: :mod:`dlc_lifter.lift.core` (and torch) load on first
-use of :func:`lift_file` (:mod:`dlc_lifter.lift.pipeline`), :class:`Lifter` or the other
-names below (the option dataclasses of :mod:`dlc_lifter.lift.options` are light), so
-that ``dlc_lifter.lift.batch`` stays quick to import in worker processes.
+Modules, by role:
+
+- :mod:`~dlc_lifter.lift.lifter`: :class:`Lifter` (a trained model) and :class:`LiftResult`;
+- :mod:`~dlc_lifter.lift.stream`: :class:`LiftStream`, frame-by-frame causal lifting;
+- :mod:`~dlc_lifter.lift.live`: :class:`LiveLifter`, live lifting of one pose at a time
+  (optionally with depth cues from the camera frame);
+- :mod:`~dlc_lifter.lift.keypoints`: keypoint names onto the catalogue;
+- :mod:`~dlc_lifter.lift.camera_estimate`: :func:`resolve_camera`, the camera of a recording;
+- :mod:`~dlc_lifter.lift.frames`: which rows are runs of consecutive frames;
+- :mod:`~dlc_lifter.lift.poses`: :func:`lift_poses`, every individual of a
+  :class:`~dlc_lifter.poses.Poses`;
+- :mod:`~dlc_lifter.lift.options`: :class:`CameraSpec`, :class:`LiftOptions`,
+  :class:`OutputSpec`, the options of a lift, passed whole;
+- :mod:`~dlc_lifter.lift.depth_path`, :mod:`~dlc_lifter.lift.pipeline`,
+  :mod:`~dlc_lifter.lift.outputs`, :mod:`~dlc_lifter.lift.batch`: depth cues from the
+  video, :func:`lift_file`, output formats, many files.
+
+Importing this package is light: the modules behind the names below (and torch) load on
+first use, so that ``dlc_lifter.lift.batch`` stays quick to import in worker processes.
 """
 
 from __future__ import annotations
@@ -20,6 +35,8 @@ __all__ = [
     "LiftResult",
     "LiftStream",
     "Lifter",
+    "LiveLifter",
+    "LiveResult",
     "OutputSpec",
     "catalogue_arrays",
     "default_model_path",
@@ -31,24 +48,32 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover
     from dlc_lifter.errors import FrameCountError, KeypointMappingError
-    from dlc_lifter.lift.core import (
-        CameraChoice,
-        Lifter,
-        LiftResult,
-        LiftStream,
-        catalogue_arrays,
-        default_model_path,
-        lift_poses,
-        resolve_camera,
-        resolve_keypoint_map,
-    )
+    from dlc_lifter.lift.camera_estimate import CameraChoice, resolve_camera
+    from dlc_lifter.lift.keypoints import catalogue_arrays, resolve_keypoint_map
+    from dlc_lifter.lift.lifter import Lifter, LiftResult, default_model_path
+    from dlc_lifter.lift.live import LiveLifter, LiveResult
     from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
     from dlc_lifter.lift.pipeline import lift_file
+    from dlc_lifter.lift.poses import lift_poses
+    from dlc_lifter.lift.stream import LiftStream
 
-#: Where each public name lives (imported on first use: torch loads with the core).
-_HOME = {name: "dlc_lifter.lift.core" for name in __all__}
-_HOME.update({"lift_file": "dlc_lifter.lift.pipeline", "FrameCountError": "dlc_lifter.errors",
-              "KeypointMappingError": "dlc_lifter.errors"})
+#: Where each public name lives (its module is imported on first use).
+_HOME = {
+    "CameraChoice": "dlc_lifter.lift.camera_estimate",
+    "FrameCountError": "dlc_lifter.errors",
+    "KeypointMappingError": "dlc_lifter.errors",
+    "LiftResult": "dlc_lifter.lift.lifter",
+    "LiftStream": "dlc_lifter.lift.stream",
+    "Lifter": "dlc_lifter.lift.lifter",
+    "LiveLifter": "dlc_lifter.lift.live",
+    "LiveResult": "dlc_lifter.lift.live",
+    "catalogue_arrays": "dlc_lifter.lift.keypoints",
+    "default_model_path": "dlc_lifter.lift.lifter",
+    "lift_file": "dlc_lifter.lift.pipeline",
+    "lift_poses": "dlc_lifter.lift.poses",
+    "resolve_camera": "dlc_lifter.lift.camera_estimate",
+    "resolve_keypoint_map": "dlc_lifter.lift.keypoints",
+}
 _HOME.update(dict.fromkeys(("CameraSpec", "LiftOptions", "OutputSpec"), "dlc_lifter.lift.options"))
 
 

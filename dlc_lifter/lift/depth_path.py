@@ -6,7 +6,7 @@ package's one cue extractor (:class:`~dlc_lifter.nets.cues.CueExtractor`: crop f
 keypoints, depth network batched over frames and animals, cues at every keypoint), then
 lifts with the fused lifter (keypoints + cues). Whenever that is not possible (the video
 does not open or decode, the depth or fused weights are missing or unreadable), it logs
-why and lifts from the keypoints only, exactly as :func:`~dlc_lifter.lift.core.lift_poses`.
+why and lifts from the keypoints only, exactly as :func:`~dlc_lifter.lift.lift_poses`.
 
 Shipped weights: ``dlc_lifter/data/weights/depth_net.pt`` (depth network) and
 ``dlc_lifter/data/weights/depth_fused_lifter.pt`` (fused lifter).
@@ -274,36 +274,33 @@ def lift_poses_with_depth(
     video
         The video.
     lifter
-        The keypoints-only :class:`~dlc_lifter.lift.core.Lifter` (default: shipped); used
+        The keypoints-only :class:`~dlc_lifter.lift.Lifter` (default: shipped); used
         for the fallback, and its mode and likelihood cutoff are used for the fused lift.
     depth_weights, fused_weights
         Depth-network and fused-lifter weights (default: shipped).
     keypoint_map, strict
-        As :func:`~dlc_lifter.lift.core.lift_poses`.
+        As :func:`~dlc_lifter.lift.lift_poses`.
     batch
         Crops per depth-network pass.
     keep
         Pose rows whose frame, crops and height maps go to ``meta.extra["depth_kept"]``.
     **lift_kwargs
-        Passed on to :func:`~dlc_lifter.lift.core.lift_poses` (``calibration``, ``camera``,
+        Passed on to :func:`~dlc_lifter.lift.lift_poses` (``calibration``, ``camera``,
         ``camera_height_mm``, ``focal_px``, ``arena_size_mm``, ``image_size``,
         ``impute_all``, ``mode``, ``camera_choice``).
 
     Returns
     -------
     Poses
-        As :func:`~dlc_lifter.lift.core.lift_poses`; ``meta.extra["depth"]`` says whether
+        As :func:`~dlc_lifter.lift.lift_poses`; ``meta.extra["depth"]`` says whether
         the depth path was used (``used``), why not (``reason``), the weights, the image
         scale, the fraction of tracked keypoints with depth cues (``cue_fraction_tracked``;
         ``cue_fraction`` is over every catalogue slot, untracked ones included) and the
         time per stage.
     """
-    from dlc_lifter.lift.core import (
-        Lifter,
-        catalogue_arrays,
-        lift_poses,
-        plan_lift_keypoints,
-    )
+    from dlc_lifter.lift.keypoints import catalogue_arrays, plan_lift_keypoints
+    from dlc_lifter.lift.lifter import Lifter
+    from dlc_lifter.lift.poses import lift_poses
     from dlc_lifter.nets.lifter import ModelLoadError
 
     t0 = time.perf_counter()

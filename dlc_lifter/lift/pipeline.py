@@ -3,7 +3,7 @@
 :func:`lift_file` is the file pipeline every front end uses (the ``lift`` verb, DLC projects
 and SLEAP batches): it reads the 2D (:mod:`dlc_lifter.io`), checks the video, lifts with the
 depth path (:mod:`dlc_lifter.lift.depth_path`) or the keypoints only
-(:func:`dlc_lifter.lift.core.lift_poses`), and writes every output format asked for
+(:func:`dlc_lifter.lift.lift_poses`), and writes every output format asked for
 (:mod:`dlc_lifter.lift.outputs`).
 """
 
@@ -16,8 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from dlc_lifter.errors import DLCLifterError, FrameCountError, VideoError
-from dlc_lifter.lift.core import Lifter, lift_poses, resolve_image_size
+from dlc_lifter.lift.camera_estimate import resolve_image_size
+from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, as_record
+from dlc_lifter.lift.poses import lift_poses
 from dlc_lifter.poses import Poses
 
 __all__ = ["lift_file"]

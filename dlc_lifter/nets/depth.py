@@ -48,15 +48,7 @@ import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
 from dlc_lifter.camera import Camera
-from dlc_lifter.nets.crops import (
-    CROP_MM,
-    CROP_SIZE,
-    # analysis/live.py imports the next three from here until it reads its cues with
-    # dlc_lifter.nets.cues.CueExtractor; then they go.
-    crop_from_keypoints,  # noqa: F401
-    crop_images,  # noqa: F401
-    px_per_mm_from_keypoints,  # noqa: F401
-)
+from dlc_lifter.nets.crops import CROP_MM, CROP_SIZE
 
 __all__ = [
     "FORMAT_VERSION",

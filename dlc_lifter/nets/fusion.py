@@ -27,12 +27,7 @@ import numpy as np
 import torch
 
 from dlc_lifter.camera import Camera
-from dlc_lifter.nets.cues import (
-    N_CUES,
-    # analysis/live.py imports sample_cues from here until it reads its cues with
-    # dlc_lifter.nets.cues.CueExtractor; then it goes.
-    sample_cues,  # noqa: F401
-)
+from dlc_lifter.nets.cues import N_CUES
 from dlc_lifter.nets.lifter import (
     N_GLOBAL,
     N_KEYPOINTS,

@@ -1,0 +1,625 @@
+"""DeepLabCut-Live integration: ``LiftProcessor``, a ``dlclive.Processor`` that lifts live.
+
+``LiftProcessor`` is a ``dlclive.Processor`` subclass for DeepLabCut-Live (and the
+DLC-Live GUI, which lists the ``Processor`` subclasses of a module, or calls its
+:func:`get_available_processors`, and reads ``PROCESSOR_NAME`` /
+``PROCESSOR_DESCRIPTION`` / ``PROCESSOR_PARAMS``). It is built on first access, so
+importing this module does not import ``dlclive``; :func:`processor_class` builds it
+explicitly. To use it from the DLC-Live GUI, put a file in its processor folder holding
+``from dlc_lifter.integrations.dlclive import get_available_processors``.
+
+The processor's settings are a :class:`LiftProcessorOptions`; the DLC-Live GUI passes
+them as keyword arguments (``PROCESSOR_PARAMS``), Python callers may pass the options
+object. Each pose is lifted by a :class:`~dlc_lifter.lift.live.LiveLifter` (with
+``depth=True``, from the camera frame too: pass it through ``get_pose``, e.g.
+``dlc_live.get_pose(frame, frame_time=t, image=frame)``, since DLC-Live does not hand
+the frame to processors), and its features computed by
+:class:`~dlc_lifter.analysis.live_features.LiveFeatures`.
+
+(A little over 600 lines because each setting is described twice, for the GUI in
+``PROCESSOR_PARAMS`` and for Python in :class:`LiftProcessorOptions`; one role.)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlc_lifter.analysis.features import DEFAULT_WINDOW
+from dlc_lifter.analysis.live_features import LiveFeatures
+from dlc_lifter.camera import Camera
+from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.lift.live import IMAGE_COLORS, LiveLifter, LiveResult, causal_lifter
+
+__all__ = [
+    "PROCESSOR_DESCRIPTION",
+    "PROCESSOR_NAME",
+    "PROCESSOR_PARAMS",
+    "LiftProcessor",  # noqa: F822 - built on first access (module __getattr__)
+    "LiftProcessorOptions",
+    "get_available_processors",
+    "processor_class",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Name the DLC-Live GUI shows for :data:`LiftProcessor`.
+PROCESSOR_NAME = "dlc-lifter 3D"
+#: One line for the DLC-Live GUI.
+PROCESSOR_DESCRIPTION = ("Lifts each 2D pose to metric 3D (mm) with dlc-lifter's causal "
+                         "network and computes live 3D features (speed, heights, body "
+                         "pitch, bend); with depth=True also reads depth cues from the "
+                         "frame (get_pose(frame, image=frame)); returns the 2D pose "
+                         "unchanged.")
+#: Constructor parameters of :data:`LiftProcessor`, in the DLC-Live GUI's format.
+PROCESSOR_PARAMS: dict[str, dict[str, Any]] = {
+    "keypoint_names": {
+        "type": "list", "default": None,
+        "description": "Bodypart names of the DLC model, in the order of the pose rows "
+                       "(a list or a comma-separated string); required."},
+    "calibration": {
+        "type": "str", "default": None,
+        "description": "Anipose calibration TOML: output in its world frame (best)."},
+    "camera": {
+        "type": "str", "default": None,
+        "description": "Camera name in the calibration (when it holds several)."},
+    "camera_height_mm": {
+        "type": "float", "default": None,
+        "description": "Camera height above the floor (mm), without a calibration."},
+    "focal_px": {
+        "type": "float", "default": None,
+        "description": "Focal length (px), without a calibration."},
+    "image_size": {
+        "type": "tuple", "default": None,
+        "description": "(width, height) of the camera frames in px, e.g. 640x480; "
+                       "required without a calibration."},
+    "arena_size_mm": {
+        "type": "float", "default": None,
+        "description": "Arena side (mm), for the camera estimate without height+focal."},
+    "model_path": {
+        "type": "str", "default": None,
+        "description": "dlc-lifter weights (.pt); default the shipped model."},
+    "features": {
+        "type": "bool", "default": True,
+        "description": "Compute live 3D features (speed, heights, pitch, bend)."},
+    "fps": {"type": "float", "default": 30.0, "description": "Frame rate for speeds."},
+    "window": {"type": "int", "default": DEFAULT_WINDOW,
+               "description": "Frames of the rolling standard deviations."},
+    "pcutoff": {"type": "float", "default": 0.6,
+                "description": "Keypoints below this likelihood are imputed."},
+    "warmup_frames": {
+        "type": "int", "default": 30,
+        "description": "Frames collected to estimate the camera when neither a "
+                       "calibration nor height+focal+image size is given."},
+    "keypoint_map": {
+        "type": "str", "default": None,
+        "description": "YAML mapping 'your_name: catalogue_name' for unusual names."},
+    "overwrite": {"type": "bool", "default": False,
+                  "description": "Let save() replace existing files."},
+    "depth": {
+        "type": "bool", "default": False,
+        "description": "Also read depth cues from the camera frame (passed to get_pose as "
+                       "image=frame) with the depth network and lift with the fused lifter."},
+    "depth_weights": {"type": "str", "default": None,
+                      "description": "Depth-network weights (.pt); default the shipped ones."},
+    "fused_weights": {"type": "str", "default": None,
+                      "description": "Fused-lifter weights (.pt); default the shipped ones."},
+    "px_per_mm": {
+        "type": "float", "default": None,
+        "description": "Image scale of the animal (px/mm) for the depth crops; default "
+                       "estimated from the first scale_frames poses."},
+    "image_color": {"type": "str", "default": "bgr",
+                    "description": "Channel order of colour frames: bgr (OpenCV cameras, "
+                                   "DLC-Live) or rgb."},
+}
+
+
+# ============================================================================ options
+def _parse_names(names: Sequence[str] | str | None) -> list[str]:
+    if names is None:
+        raise DLCLifterError(
+            "LiftProcessor needs keypoint_names: the DLC model's bodyparts in the order of "
+            "the pose rows (e.g. keypoint_names=['snout', 'leftear', 'rightear', "
+            "'tailbase']).")
+    if isinstance(names, str):
+        names = [n.strip() for n in names.split(",") if n.strip()]
+    return [str(n) for n in names]
+
+
+def _parse_size(size: Sequence[int] | str | None) -> tuple[int, int] | None:
+    if size is None or size == "":
+        return None
+    if isinstance(size, str):
+        size = [int(float(v)) for v in size.replace("x", ",").split(",") if v.strip()]
+    w, h = (int(v) for v in size)
+    if w <= 0 or h <= 0:
+        raise DLCLifterError(f"image_size must be (width, height) > 0; got {size}.")
+    return w, h
+
+
+
+def _none_if_empty(value: Any) -> Any:
+    return None if value is None or (isinstance(value, str) and value == "") else value
+
+
+@dataclass(frozen=True)
+class LiftProcessorOptions:
+    """The DLC-Live processor's settings (``PROCESSOR_PARAMS``, plus a ``Camera``).
+
+    Values come as the DLC-Live GUI gives them (strings allowed where noted) and are
+    normalised on construction: ``keypoint_names`` to a tuple, ``image_size`` to
+    ``(width, height)``, empty strings to ``None``, numbers to ``float``/``int``.
+
+    Attributes
+    ----------
+    keypoint_names
+        Bodypart names of the DLC model, in the order of the pose rows (a sequence or a
+        comma-separated string); required.
+    calibration
+        Anipose calibration TOML: output in its world frame.
+    camera
+        A :class:`~dlc_lifter.camera.Camera` to use as is, or the camera's name in the
+        calibration.
+    camera_height_mm, focal_px
+        Camera height above the floor (mm) and focal length (px), without a calibration.
+    image_size
+        ``(width, height)`` of the camera frames in px (or ``"640x480"``); required
+        without a calibration.
+    arena_size_mm
+        Arena side (mm), for the camera estimate without height and focal length.
+    model_path
+        Lifter weights (``None``: the shipped model).
+    features
+        Compute live 3D features (:class:`~dlc_lifter.analysis.live_features.LiveFeatures`).
+    fps, window
+        Frame rate (speeds) and frames of the rolling standard deviations.
+    pcutoff
+        Keypoints below this likelihood are imputed.
+    warmup_frames
+        Frames collected to estimate the camera when neither a calibration nor height,
+        focal length and image size are given.
+    keypoint_map
+        YAML file or mapping ``your_name: catalogue_name`` for unusual names.
+    overwrite
+        Let ``save()`` replace existing files.
+    depth, depth_weights, fused_weights
+        Read depth cues from the camera frame (weights: default the shipped ones).
+    px_per_mm
+        Image scale of the animal for the depth crops (``None``: estimated).
+    image_color
+        Channel order of colour frames, ``bgr`` (OpenCV cameras, DLC-Live) or ``rgb``.
+
+    Raises
+    ------
+    DLCLifterError
+        Without ``keypoint_names``, for a bad ``image_size`` or ``image_color``.
+    """
+
+    keypoint_names: Sequence[str] | str | None = None
+    calibration: str | Path | None = None
+    camera: str | Camera | None = None
+    camera_height_mm: float | None = None
+    focal_px: float | None = None
+    image_size: Sequence[int] | str | None = None
+    arena_size_mm: float | None = None
+    model_path: str | Path | None = None
+    features: bool = True
+    fps: float = 30.0
+    window: int = DEFAULT_WINDOW
+    pcutoff: float = 0.6
+    warmup_frames: int = 30
+    keypoint_map: str | Path | Mapping[str, str | None] | None = None
+    overwrite: bool = False
+    depth: bool = False
+    depth_weights: str | Path | None = None
+    fused_weights: str | Path | None = None
+    px_per_mm: float | None = None
+    image_color: str = "bgr"
+
+    def __post_init__(self) -> None:
+        def opt_float(v: Any) -> float | None:
+            return None if v is None else float(v)
+
+        calibration = _none_if_empty(self.calibration)
+        camera = self.camera if isinstance(self.camera, Camera) else (
+            self.camera if isinstance(self.camera, str) and self.camera else None)
+        weights = (_none_if_empty(self.depth_weights), _none_if_empty(self.fused_weights))
+        values = {
+            "keypoint_names": tuple(_parse_names(self.keypoint_names)),
+            "calibration": None if calibration is None else str(calibration),
+            "camera": camera,
+            "camera_height_mm": opt_float(self.camera_height_mm),
+            "focal_px": opt_float(self.focal_px),
+            "image_size": _parse_size(self.image_size),
+            "arena_size_mm": opt_float(self.arena_size_mm),
+            "features": bool(self.features), "fps": float(self.fps),
+            "window": int(self.window), "pcutoff": float(self.pcutoff),
+            "warmup_frames": max(1, int(self.warmup_frames)),
+            "overwrite": bool(self.overwrite), "depth": bool(self.depth),
+            "depth_weights": None if weights[0] is None else str(weights[0]),
+            "fused_weights": None if weights[1] is None else str(weights[1]),
+            "px_per_mm": opt_float(_none_if_empty(self.px_per_mm)),
+        }
+        if self.image_color not in IMAGE_COLORS:
+            raise DLCLifterError(f"image_color must be 'rgb' or 'bgr'; got "
+                                 f"{self.image_color!r}.")
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    @property
+    def camera_name(self) -> str | None:
+        """The camera's name in the calibration (``None`` for a given ``Camera``)."""
+        return self.camera if isinstance(self.camera, str) else None
+
+
+_OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(LiftProcessorOptions))
+
+
+# ============================================================================ processor
+class _LiftProcessorImpl:
+    """The DLC-Live processor's behaviour; :data:`LiftProcessor` adds the dlclive base."""
+
+    PROCESSOR_NAME = PROCESSOR_NAME
+    PROCESSOR_DESCRIPTION = PROCESSOR_DESCRIPTION
+    PROCESSOR_PARAMS = PROCESSOR_PARAMS
+
+    def __init__(self, options: LiftProcessorOptions | None = None, **params: Any) -> None:
+        own = {k: params.pop(k) for k in list(params) if k in _OPTION_NAMES}
+        super().__init__(**params)
+        if options is None:
+            options = LiftProcessorOptions(**own)
+        elif own:
+            raise DLCLifterError(f"LiftProcessor takes options= or the keyword settings "
+                                 f"({', '.join(sorted(own))}), not both.")
+        self.options = options
+        """The settings (:class:`LiftProcessorOptions`)."""
+        self.keypoint_names = list(options.keypoint_names)
+        self.keypoint_map = _load_keypoint_map(options.keypoint_map)
+        self.lifter = causal_lifter(options.model_path, options.pcutoff)
+        if options.depth:  # fail at set-up, not in the live loop, when the weights are missing
+            from dlc_lifter.lift.depth_path import load_depth_models
+
+            load_depth_models(options.depth_weights, options.fused_weights)
+        self.camera_source = "given" if isinstance(options.camera, Camera) else None
+        self.camera_details: dict[str, Any] = {}
+        self.live: LiveLifter | None = None
+        """The live lifter, once the camera is known."""
+        self.live_features: LiveFeatures | None = None
+        """The live features over :attr:`live` (with ``features``)."""
+        self._pending: list[tuple[np.ndarray, float | None, np.ndarray | None]] = []
+        self._poses3d: list[np.ndarray] = []
+        self._likelihood: list[np.ndarray] = []
+        self._imputed: list[np.ndarray] = []
+        self._times: list[float] = []
+        self._features: list[tuple[int, dict[str, float]]] = []
+        self._latency: list[float] = []
+        self._depth_used: list[bool] = []
+        self._error_logged = False
+        self.last_result: LiveResult | None = None
+        """The :class:`~dlc_lifter.lift.live.LiveResult` of the newest frame lifted."""
+        self._set_up_camera()
+
+    # ------------------------------------------------------------------ camera
+    def _set_up_camera(self) -> None:
+        """Start now when the camera is known or computable; otherwise wait for poses."""
+        o = self.options
+        if isinstance(o.camera, Camera):
+            self._start(o.camera)
+        elif o.calibration is None and o.image_size is None:
+            raise DLCLifterError(
+                "LiftProcessor needs image_size=(width, height) of the camera frames in px "
+                "when there is no calibration (the principal point sits at the image centre "
+                "and the focal length is relative to the width).")
+        elif o.calibration is not None or (
+                o.camera_height_mm is not None and o.focal_px is not None):
+            self._resolve(np.zeros((0, len(self.keypoint_names), 3)), o.image_size or (0, 0))
+
+    def _start(self, camera: Camera) -> None:
+        o = self.options
+        self.camera = camera
+        self.live = LiveLifter(camera, self.keypoint_names, self.lifter,
+                               pcutoff=self.lifter.pcutoff, keypoint_map=self.keypoint_map,
+                               depth=o.depth, depth_weights=o.depth_weights,
+                               fused_weights=o.fused_weights, px_per_mm=o.px_per_mm,
+                               image_color=o.image_color)
+        self.live_features = (LiveFeatures(self.live, fps=o.fps, window=o.window)
+                              if o.features else None)
+        logger.info("LiftProcessor: camera %r (%s).", camera, self.camera_source)
+
+    def _resolve(self, poses: np.ndarray, size: tuple[int, int]) -> None:
+        from dlc_lifter.lift.camera_estimate import resolve_camera
+        from dlc_lifter.mouse.catalogue import CATALOGUE
+        from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
+
+        o = self.options
+        plan = plan_keypoint_map(self.keypoint_names, self.keypoint_map)
+        idx = self.lifter.catalogue_indices(self.keypoint_names, plan)
+        n = poses.shape[0]
+        uv_cat = np.full((n, len(CATALOGUE), 2), np.nan)
+        c_cat = np.full((n, len(CATALOGUE)), np.nan)
+        for j, i in enumerate(idx):
+            if i is not None:
+                uv_cat[:, i] = poses[:, j, :2]
+                c_cat[:, i] = poses[:, j, 2]
+        choice = resolve_camera(uv_cat, c_cat, size, calibration=o.calibration,
+                                camera=o.camera_name, camera_height_mm=o.camera_height_mm,
+                                focal_px=o.focal_px, arena_size_mm=o.arena_size_mm,
+                                lifter=self.lifter, pcutoff=self.lifter.pcutoff)
+        self.camera_source = choice.source
+        self.camera_details = dict(choice.details)
+        self._start(choice.camera)
+
+    def _try_warmup(self) -> None:
+        poses = np.stack([p for p, _, _ in self._pending])
+        try:
+            self._resolve(poses, self.options.image_size or (0, 0))
+        except DLCLifterError as exc:
+            logger.warning("LiftProcessor: cannot estimate the camera from %d frames yet "
+                           "(%s); collecting more.", len(poses), exc)
+            return
+        pending, self._pending = self._pending, []
+        for pose, t, image in pending:  # catch up: lift the frames collected so far
+            self._lift(pose, t, image)
+
+    # ------------------------------------------------------------------ frames
+    def _lift(self, pose: np.ndarray, frame_time: float | None,
+              image: np.ndarray | None = None) -> None:
+        assert self.live is not None
+        res = (self.live_features or self.live).step(pose, image)
+        self._poses3d.append(res.pose_3d)
+        self._imputed.append(res.imputed)
+        self._likelihood.append(self.live.likelihood(pose))
+        self._times.append(np.nan if frame_time is None else float(frame_time))
+        self._latency.append(res.latency_s)
+        self._depth_used.append(res.depth_used)
+        if res.features_frame is not None:
+            self._features.append((res.features_frame, res.features))
+        self.last_result = res
+
+    def process(self, pose: np.ndarray, **kwargs: Any) -> np.ndarray:
+        """Lift DLC-Live's pose and store the 3D pose and features; return ``pose`` itself.
+
+        Parameters
+        ----------
+        pose
+            ``(K, 3)`` array of ``x, y, likelihood`` (DLC-Live's pose; ``(1, K, 3)`` is
+            accepted too).
+        **kwargs
+            DLC-Live's extra arguments (those given to ``DLCLive.get_pose``):
+            ``frame_time`` is stored when given; ``image``, the camera frame, is read for
+            depth cues with ``depth=True`` (``dlc_live.get_pose(frame, image=frame)``).
+
+        Returns
+        -------
+        numpy.ndarray
+            The same ``pose`` object, unchanged.
+        """
+        try:
+            p = np.asarray(pose, dtype=np.float64)
+            if p.ndim == 3 and p.shape[0] == 1:
+                p = p[0]
+            if p.shape != (len(self.keypoint_names), 3):
+                raise DLCLifterError(
+                    f"LiftProcessor got a pose of shape {p.shape}; it lifts one animal with "
+                    f"{len(self.keypoint_names)} keypoints ({', '.join(self.keypoint_names)})"
+                    ", shape (K, 3).")
+            ft = kwargs.get("frame_time")
+            image = kwargs.get("image") if self.options.depth else None
+            if self.live is None:
+                self._pending.append((p.copy(), ft, None if image is None
+                                      else np.array(image, copy=True)))
+                n = self.options.warmup_frames
+                if len(self._pending) >= n and len(self._pending) % n == 0:
+                    self._try_warmup()
+            else:
+                self._lift(p, ft, image)
+        except DLCLifterError as exc:  # never break the live loop; say it once
+            if not self._error_logged:
+                logger.error("LiftProcessor: %s", exc)
+                self._error_logged = True
+        return pose
+
+    # ------------------------------------------------------------------ results
+    @property
+    def n_frames(self) -> int:
+        """Frames lifted so far."""
+        return len(self._poses3d)
+
+    @property
+    def poses_3d(self) -> np.ndarray:
+        """``(T, K_out, 3)`` mm of every frame lifted so far."""
+        k = len(self.live.keypoints_out) if self.live is not None else 0
+        return np.stack(self._poses3d) if self._poses3d else np.zeros((0, k, 3))
+
+    def features_table(self) -> Any:
+        """The live features as a :class:`pandas.DataFrame` (``frame`` then columns)."""
+        import pandas as pd
+
+        lf = self.live_features
+        stream = lf.feature_stream if lf is not None else None
+        cols = stream.columns if stream is not None else []
+        rows = [{"frame": f, **d} for f, d in self._features]
+        return pd.DataFrame(rows, columns=["frame", *cols])
+
+    def to_poses(self) -> Any:
+        """The collected 3D poses as :class:`~dlc_lifter.poses.Poses` (for files)."""
+        from dlc_lifter.poses import PoseMetadata, Poses
+
+        if self.live is None or not self._poses3d:
+            raise DLCLifterError("LiftProcessor has lifted no frames yet.")
+        coords = self.poses_3d
+        conf = np.stack(self._likelihood)
+        imputed = np.stack(self._imputed)
+        meta = PoseMetadata(
+            source=None, source_format="lifted", scorer="dlc_lifter_live",
+            fps=self.options.fps,
+            image_size=self.camera.image_size,
+            frame="world" if self.camera_source in ("calibration", "given") else "camera-floor",
+            units="mm",
+            extra={"camera": self.camera.as_dict(), "camera_source": self.camera_source,
+                   "camera_estimate": self.camera_details, "model": self.lifter.describe(),
+                   "imputed": imputed[:, None], "frame_time": np.asarray(self._times),
+                   "depth_used": np.asarray(self._depth_used, dtype=bool),
+                   "depth": self._depth_info(),
+                   "catalogue_names": list(self.live.catalogue_names),
+                   "source_keypoints": list(self.keypoint_names)})
+        return Poses(coords=coords[:, None], confidence=conf[:, None],
+                     keypoints=self.live.keypoints_out, meta=meta)
+
+    def _depth_info(self) -> dict[str, Any]:
+        info: dict[str, Any] = {"used": self.options.depth}
+        if self.options.depth and self.live is not None:
+            info.update(depth_weights=self.live.depth_model.info.get("path"),
+                        fused_weights=self.live.fused_model.info.get("path"),
+                        fused_sha256=self.live.fused_model.info.get("sha256"),
+                        px_per_mm=self.live.px_per_mm,
+                        frames_with_cues=int(np.sum(self._depth_used)))
+        return info
+
+    def save(self, file: str | Path = "") -> int:
+        """Write the collected 3D poses (and features); return 1 on success, 0 otherwise.
+
+        ``.npz``: arrays ``pose_3d (T, K, 3)``, ``likelihood``, ``imputed``,
+        ``frame_time``, ``keypoints``, ``latency_s``, ``depth_used``, ``features`` (``(F, C)``) with
+        ``feature_columns`` and ``feature_frames``, and ``camera`` (JSON). Otherwise
+        (``.h5`` / ``.csv``) DeepLabCut's 3D layout (:func:`dlc_lifter.io.write_dlc_3d`)
+        plus ``<stem>_features.csv`` when features are on.
+        """
+        if not file:
+            logger.error("LiftProcessor.save: no file name given.")
+            return 0
+        path = Path(file)
+        try:
+            poses = self.to_poses()
+            feats = self.features_table()
+            if path.suffix.lower() == ".npz":
+                self._save_npz(path, poses, feats)
+            else:
+                from dlc_lifter.analysis.features import write_features
+                from dlc_lifter.io import write_dlc_3d
+
+                if path.suffix.lower() not in (".h5", ".csv"):
+                    path = path.with_suffix(".h5")
+                write_dlc_3d(poses, path, overwrite=self.options.overwrite,
+                             meta={"camera_source": self.camera_source,
+                                   "camera_estimate": self.camera_details,
+                                   "live": True})
+                if self.options.features and len(feats):
+                    write_features(feats, path.with_name(f"{path.stem}_features.csv"),
+                                   overwrite=self.options.overwrite)
+        except (DLCLifterError, OSError, ValueError) as exc:
+            logger.error("LiftProcessor.save(%s) failed: %s", file, exc)
+            return 0
+        logger.info("LiftProcessor: saved %d frames of 3D poses to %s", self.n_frames, path)
+        return 1
+
+    def _save_npz(self, path: Path, poses: Any, feats: Any) -> None:
+        from dlc_lifter._atomic import atomic_output
+
+        cols = [c for c in feats.columns if c != "frame"]
+        with atomic_output(path, overwrite=self.options.overwrite) as tmp, open(tmp, "wb") as fh:
+            np.savez(
+                fh, pose_3d=poses.coords[:, 0], likelihood=poses.confidence[:, 0],
+                imputed=np.stack(self._imputed), frame_time=np.asarray(self._times),
+                keypoints=np.asarray(poses.keypoints, dtype=str),
+                latency_s=np.asarray(self._latency),
+                depth_used=np.asarray(self._depth_used, dtype=bool),
+                features=feats[cols].to_numpy(dtype=np.float64).reshape(len(feats), len(cols)),
+                feature_columns=np.asarray(cols, dtype=str),
+                feature_frames=feats["frame"].to_numpy(dtype=np.int64),
+                camera=np.asarray(json.dumps({"camera": self.camera.as_dict(),
+                                              "source": self.camera_source,
+                                              "details": self.camera_details},
+                                             default=float)))
+
+
+# built classes (a dict, not a module-level class, so plugin scanners list it once)
+
+
+def _load_keypoint_map(keypoint_map: str | Path | Mapping[str, str | None] | None
+                       ) -> Mapping[str, str | None] | None:
+    """The keypoint map as a mapping (a YAML file is read)."""
+    from dlc_lifter.mouse.catalogue import load_mapping
+
+    if keypoint_map is None or isinstance(keypoint_map, Mapping):
+        return keypoint_map
+    return load_mapping(keypoint_map)
+
+
+_BUILT: dict[str, type] = {}
+
+
+def processor_class() -> type:
+    """Build (once) and return ``LiftProcessor``, the ``dlclive.Processor`` subclass.
+
+    Raises
+    ------
+    DLCLifterError
+        When ``dlclive`` (PyPI ``deeplabcut-live``) is not installed.
+    """
+    if "LiftProcessor" not in _BUILT:
+        try:
+            from dlclive import Processor
+        except ImportError as exc:
+            raise DLCLifterError(
+                f"LiftProcessor needs DeepLabCut-Live ({exc}); run 'pip install "
+                "deeplabcut-live', or use LiveLifter, which does not.") from None
+        _BUILT["LiftProcessor"] = type("LiftProcessor", (_LiftProcessorImpl, Processor), {
+            "__module__": __name__,
+            "__qualname__": "LiftProcessor",
+            "__doc__": _PROCESSOR_DOC,
+        })
+    return _BUILT["LiftProcessor"]
+
+
+_PROCESSOR_DOC = """DeepLabCut-Live processor that lifts every pose to 3D with dlc-lifter.
+
+``process(pose)`` lifts DLC-Live's ``(K, 3)`` pose (x, y, likelihood) with the causal
+network, stores the 3D pose and live features, and returns ``pose`` unchanged;
+``save(file)`` writes them (``.npz``, or DLC's 3D ``.h5``/``.csv`` layout) and returns 1
+(0 on failure). Results so far: ``poses_3d``, ``features_table()``, ``last_result``.
+
+The camera comes from, in order: ``camera`` (a Camera object), ``calibration`` (anipose
+TOML, ``camera`` naming one of its cameras), ``camera_height_mm`` + ``focal_px``;
+otherwise it is estimated like ``dlc-lifter lift`` does (arena size, or the animal's body
+length) from the first ``warmup_frames`` poses, which are lifted once it is known.
+Without a calibration, ``image_size`` is required.
+With ``depth=True``, pass the camera frame through DLC-Live, ``get_pose(frame,
+image=frame)``: it is cropped around the mouse, the depth network reads cues from it and
+the fused lifter lifts the pose (frames without an image: no cues, keypoints only).
+Settings: a ``LiftProcessorOptions`` (``LiftProcessor(options)``), or its fields as
+keyword arguments, as the DLC-Live GUI passes ``PROCESSOR_PARAMS``
+(``LiftProcessor(keypoint_names=[...], camera_height_mm=600, ...)``); other keyword
+arguments go to ``dlclive.Processor``.
+"""
+
+
+def get_available_processors() -> dict[str, dict[str, Any]]:
+    """The processors of this module, as the DLC-Live GUI's plugin loader expects them.
+
+    Returns
+    -------
+    dict
+        ``{"LiftProcessor": {"class", "name", "description", "params"}}``.
+    """
+    cls = processor_class()
+    return {"LiftProcessor": {"class": cls, "name": PROCESSOR_NAME,
+                              "description": PROCESSOR_DESCRIPTION,
+                              "params": PROCESSOR_PARAMS}}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "LiftProcessor":
+        return processor_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | {"LiftProcessor"})

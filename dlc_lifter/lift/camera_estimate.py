@@ -1,0 +1,371 @@
+"""The camera of a recording: from a calibration, given numbers, or estimated.
+
+Camera resolution (:func:`resolve_camera`), in order of preference:
+
+1. ``calibration`` (anipose TOML, ``camera`` picks one of several): the world frame of
+   the calibration (z up, floor at z = 0, mm); tilted cameras are handled exactly.
+2. ``camera_height_mm`` with ``focal_px``: a straight-down camera; output in the
+   *camera-floor* frame (origin on the floor below the camera, x along u, y along -v).
+3. ``arena_size_mm``: the arena's side in pixels is the mean side of the quadrilateral
+   of its tracked corners (``arena_px``; a square arena that is wider than tall in the
+   image means non-square pixels, and the camera gets that aspect ratio), else it is
+   measured from the spread of the tracked keypoints over the session (0.5-99.5
+   percentile of ``u`` and of ``v``, the larger of the two; mice in open-field sessions
+   reach the walls), giving mm per pixel on the floor. With ``camera_height_mm`` that
+   gives the focal length; with ``focal_px`` the height; with neither, the focal length
+   of a typical lens is assumed (:data:`DEFAULT_HFOV_DEG` horizontal field of view,
+   warned).
+4. Nothing: the scale is estimated from the animal (the median 2D length between tracked
+   keypoints, e.g. nose to tail base, against the synthetic population's median 3D
+   length); the focal length, when not given, from :data:`DEFAULT_HFOV_DEG`. A warning is
+   logged and the estimate goes into the output metadata.
+
+Without a calibration, the pixels' aspect ratio (``fy / fx``) comes from a square arena's
+tracked corners, else from the animal's median length heading up versus across the image
+(:func:`pixel_aspect_from_animal`; applied when clearly not square).
+
+Without a calibration, absolute heights scale with the assumed camera height, so give
+the measured camera height (or a calibration) when heights matter.
+
+:func:`resolve_image_size` gives the image size the estimates assume.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dlc_lifter.camera import Camera, load_anipose
+from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.mouse.catalogue import CATALOGUE
+from dlc_lifter.poses import Poses
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dlc_lifter.lift.lifter import Lifter
+
+__all__ = [
+    "ANIMAL_ASPECT_FRAMES",
+    "ANIMAL_ASPECT_TOLERANCE",
+    "DEFAULT_HFOV_DEG",
+    "SQUARE_PIXEL_TOLERANCE",
+    "CameraChoice",
+    "pixel_aspect_from_animal",
+    "resolve_camera",
+    "resolve_image_size",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Horizontal field of view assumed when no focal length is known (a typical lab lens).
+DEFAULT_HFOV_DEG = 60.0
+
+
+@dataclass
+class CameraChoice:
+    """The camera a lift used and where it came from.
+
+    Attributes
+    ----------
+    camera
+        The camera.
+    frame
+        Output frame: ``world`` (calibration) or ``camera-floor``.
+    source
+        ``calibration``, ``height+focal``, ``arena-size``, ``body-length-estimate``...
+    details
+        Numbers behind an estimate (for the output metadata).
+    """
+
+    camera: Camera
+    frame: str
+    source: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _arena_span_px(uv: np.ndarray, ok: np.ndarray) -> float:
+    pts = uv[ok]
+    if len(pts) < 10:
+        return math.nan
+    lo = np.percentile(pts, 0.5, axis=0)
+    hi = np.percentile(pts, 99.5, axis=0)
+    return float(np.max(hi - lo))
+
+
+def _corner_sides_px(arena_px: Mapping[str, Sequence[float]] | None) -> tuple[float, float]:
+    """Mean horizontal and vertical sides of the tracked arena corners' quadrilateral (px).
+
+    NaN for a direction with no side whose two corners are both tracked.
+    """
+    corners = arena_px or {}
+
+    def mean_side(pairs: tuple[tuple[str, str], ...]) -> float:
+        sides = [math.dist(corners[a], corners[b]) for a, b in pairs
+                 if a in corners and b in corners]
+        return float(np.mean(sides)) if sides else math.nan
+
+    return (mean_side((("top_left", "top_right"), ("bottom_left", "bottom_right"))),
+            mean_side((("top_left", "bottom_left"), ("top_right", "bottom_right"))))
+
+
+#: Pixel aspect ratios this close to 1 are taken as square pixels (from arena corners)...
+SQUARE_PIXEL_TOLERANCE = 0.03
+#: ... and from the animal, whose length per heading is a noisier measure.
+ANIMAL_ASPECT_TOLERANCE = 0.1
+#: Frames the animal must spend heading along each image axis to measure the aspect.
+ANIMAL_ASPECT_FRAMES = 300
+
+
+def pixel_aspect_from_animal(uv_cat: np.ndarray, ok: np.ndarray, pair_mm: np.ndarray,
+                             median_h: np.ndarray) -> tuple[float, dict[str, Any]] | None:
+    """``fy / fx`` of the video's pixels from the animal's 2D length per heading.
+
+    An animal is as long heading across the image as heading up it; if its median 2D
+    length (nose to tail base, or the longest well-tracked pair) within 25 degrees of the
+    ``v`` axis differs from that within 25 degrees of the ``u`` axis, the pixels are not
+    square. Pitching and curling are the same in both directions over a session, so
+    they do not bias the ratio, only blur it towards 1.
+
+    Parameters
+    ----------
+    uv_cat, ok
+        ``(N, K, 2)`` pixels and ``(N, K)`` well-tracked flags, catalogue order.
+    pair_mm, median_h
+        The lifter's population pair lengths and median heights (to choose the pair).
+
+    Returns
+    -------
+    (aspect, details) or None
+        ``None`` when too few frames head along either axis.
+    """
+    try:
+        _, _, pair = _body_scale(uv_cat, ok, pair_mm, median_h)
+    except DLCLifterError:
+        return None
+    i, j = (CATALOGUE.index(n) for n in pair.split("-"))
+    both = ok[:, i] & ok[:, j]
+    d = uv_cat[both, i] - uv_cat[both, j]
+    length = np.linalg.norm(d, axis=-1)
+    angle = np.degrees(np.arctan2(np.abs(d[:, 1]), np.abs(d[:, 0])))
+    across, up = length[angle < 25], length[angle > 65]
+    if min(len(across), len(up)) < ANIMAL_ASPECT_FRAMES:
+        return None
+    aspect = float(np.median(up) / np.median(across))
+    return aspect, {"pair": pair, "frames_across": len(across), "frames_up": len(up),
+                    "aspect": aspect}
+
+
+def _body_scale(uv_cat: np.ndarray, ok: np.ndarray, pair_mm: np.ndarray,
+                median_h: np.ndarray) -> tuple[float, float, str]:
+    """``(population length mm, median 2D length px, pair)`` for the body-length prior."""
+    nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
+    present = np.flatnonzero(ok.any(0))
+    pairs = [(nose, tail)] if ok[:, nose].any() and ok[:, tail].any() else []
+    if not pairs or (ok[:, nose] & ok[:, tail]).sum() < 10:
+        cand = [(i, j) for a, i in enumerate(present) for j in present[a + 1:]
+                if np.isfinite(pair_mm[i, j]) and pair_mm[i, j] > 25
+                and (ok[:, i] & ok[:, j]).sum() >= 10
+                and not (CATALOGUE[i].startswith("tail") and CATALOGUE[i] != "tail_base")
+                and not (CATALOGUE[j].startswith("tail") and CATALOGUE[j] != "tail_base")]
+        if not cand:
+            raise DLCLifterError(
+                "Cannot estimate the camera from the animal: no two tracked keypoints far "
+                "enough apart (e.g. nose and tail base) in at least 10 frames. Give "
+                "camera_height_mm with focal_px, or arena_size_mm, or a calibration.")
+        pairs = [max(cand, key=lambda p: pair_mm[p])]
+    i, j = pairs[0]
+    both = ok[:, i] & ok[:, j]
+    px = float(np.median(np.linalg.norm(uv_cat[both, i] - uv_cat[both, j], axis=-1)))
+    return float(pair_mm[i, j]), px, f"{CATALOGUE[i]}-{CATALOGUE[j]}"
+
+
+def resolve_camera(
+    uv_cat: np.ndarray,
+    conf_cat: np.ndarray,
+    image_size: tuple[int, int],
+    *,
+    calibration: str | Path | None = None,
+    camera: str | None = None,
+    camera_height_mm: float | None = None,
+    focal_px: float | None = None,
+    arena_size_mm: float | None = None,
+    lifter: Lifter | None = None,
+    pcutoff: float = 0.6,
+    arena_px: Mapping[str, Sequence[float]] | None = None,
+) -> CameraChoice:
+    """Choose the camera of a recording (see the module docstring for the order).
+
+    Parameters
+    ----------
+    uv_cat, conf_cat
+        ``(N, K, 2)`` and ``(N, K)`` tracked pixels and likelihoods in catalogue order
+        (all frames of all individuals; used for the arena and body-length estimates).
+    image_size
+        ``(width, height)`` of the video.
+    calibration, camera
+        Anipose calibration TOML and the camera's name in it.
+    camera_height_mm, focal_px, arena_size_mm
+        Known camera height, focal length, arena side.
+    lifter
+        The lifter whose population statistics give the body-length prior.
+    pcutoff
+        Likelihood cutoff for the estimates.
+    arena_px
+        Tracked arena landmarks (``{"top_left": [u, v], ...}``, pixels): with
+        ``arena_size_mm``, the corners' quadrilateral (mean side) gives the arena's size
+        in the image instead of the spread of the keypoints.
+
+    Returns
+    -------
+    CameraChoice
+    """
+    if calibration is not None:
+        cam = load_anipose(calibration, camera)
+        if tuple(image_size) != (0, 0) and tuple(cam.image_size) != tuple(image_size):
+            logger.warning("Calibration %s is for %dx%d images, the video is %dx%d.",
+                           calibration, *cam.image_size, *image_size)
+        return CameraChoice(cam, "world", "calibration", {"file": str(calibration),
+                                                          "camera": cam.name})
+    for name, v in (("camera_height_mm", camera_height_mm), ("focal_px", focal_px),
+                    ("arena_size_mm", arena_size_mm)):
+        if v is not None and not (np.isfinite(v) and v > 0):
+            raise DLCLifterError(f"{name} must be a positive number; got {v}.")
+    w, h = image_size
+    ok = np.isfinite(uv_cat).all(-1) & (np.nan_to_num(conf_cat) >= pcutoff)
+    sides = _corner_sides_px(arena_px)
+    aspect, details = _pixel_aspect(uv_cat, ok, sides, arena_size_mm, lifter)
+    uv_sq = uv_cat * np.array([1.0, 1.0 / aspect])  # lengths in u-pixel units
+    hfov_f = (w - 1) / 2 / math.tan(math.radians(DEFAULT_HFOV_DEG) / 2)
+    if camera_height_mm is not None and focal_px is not None:
+        height, focal, source = float(camera_height_mm), float(focal_px), "height+focal"
+    elif arena_size_mm is not None:
+        height, focal = _arena_camera(uv_sq, ok, sides, float(arena_size_mm), aspect,
+                                      (w, h), camera_height_mm, focal_px, hfov_f, details)
+        source = "arena-size"
+    else:
+        if lifter is None:
+            raise DLCLifterError("No camera information and no model to estimate it from.")
+        height, focal = _body_camera(uv_sq, ok, lifter, camera_height_mm, focal_px, hfov_f,
+                                     details)
+        source = "body-length-estimate"
+        if np.isfinite(sides).all():
+            logger.warning("The file tracks the arena's corners (%.0f x %.0f px): give the "
+                           "arena's size (arena_size_mm) to use them as the scale.", *sides)
+    details.update(height_mm=height, focal_px=focal)
+    cam = Camera.top_view(height, focal, (w, h), name="estimated" if source != "height+focal"
+                          else "top_view", pixel_aspect=aspect)
+    return CameraChoice(cam, "camera-floor", source, details)
+
+
+def _pixel_aspect(uv_cat: np.ndarray, ok: np.ndarray, sides: tuple[float, float],
+                  arena_size_mm: float | None, lifter: Lifter | None
+                  ) -> tuple[float, dict[str, Any]]:
+    """``fy / fx`` of the video's pixels: from a square arena's corners, else the animal."""
+    side_u, side_v = sides
+    if arena_size_mm is not None and np.isfinite([side_u, side_v]).all():
+        aspect = side_v / side_u  # the square arena is side_u x side_v px
+        if abs(aspect - 1.0) <= SQUARE_PIXEL_TOLERANCE:
+            return 1.0, {}
+        logger.warning("The arena's corners span %.0f x %.0f px, so this video's pixels are "
+                       "not square (fy/fx %.2f); lifting with that aspect ratio.",
+                       side_u, side_v, aspect)
+        return aspect, {"pixel_aspect": aspect, "pixel_aspect_from": "arena corners"}
+    found = None if lifter is None else pixel_aspect_from_animal(
+        uv_cat, ok, lifter.model.pair_length_mm, lifter.model.median_height_mm)
+    if found is None or abs(found[0] - 1.0) <= ANIMAL_ASPECT_TOLERANCE:
+        return 1.0, {}
+    aspect, info = found
+    logger.warning("The animal looks %.0f%% %s heading up the image than across it (median "
+                   "%s length over %d and %d frames): this video's pixels are not square; "
+                   "lifting with fy/fx %.2f. Tracked arena corners with arena_size_mm measure "
+                   "it better.", 100 * abs(aspect - 1), "shorter" if aspect < 1 else "longer",
+                   info["pair"], info["frames_up"], info["frames_across"], aspect)
+    return aspect, {"pixel_aspect": aspect, "pixel_aspect_from": info}
+
+
+def _arena_camera(uv_sq: np.ndarray, ok: np.ndarray, sides: tuple[float, float],
+                  arena_size_mm: float, aspect: float, size: tuple[int, int],
+                  camera_height_mm: float | None, focal_px: float | None, hfov_f: float,
+                  details: dict[str, Any]) -> tuple[float, float]:
+    """``(height, focal)`` from the arena's size in the image (corners, else the spread)."""
+    side_u, side_v = sides
+    if np.isfinite([side_u, side_v]).all():
+        span, measured_from = float(np.mean([side_u, side_v / aspect])), "tracked arena corners"
+    else:
+        span, measured_from = _arena_span_px(uv_sq, ok), "spread of tracked keypoints"
+    if not np.isfinite(span) or span <= 0:
+        raise DLCLifterError("Too few tracked points to measure the arena in the image; "
+                             "give camera_height_mm and focal_px.")
+    mm_per_px = arena_size_mm / span
+    details.update(arena_size_mm=arena_size_mm, arena_span_px=span, mm_per_px=mm_per_px,
+                   arena_measured_from=measured_from)
+    logger.info("Arena of %.0f mm measured as %.0f px from the %s (%.3f mm/px).",
+                arena_size_mm, span, measured_from, mm_per_px)
+    w, h = size
+    if measured_from.startswith("spread") and span < 0.3 * min(w, h):
+        logger.warning("The tracked keypoints span only %.0f px of the %dx%d image: the "
+                       "animal may not have explored the arena, so the arena-size scale "
+                       "may be wrong.", span, w, h)
+    if camera_height_mm is not None:
+        return float(camera_height_mm), float(camera_height_mm) / mm_per_px
+    if focal_px is not None:
+        return float(focal_px) * mm_per_px, float(focal_px)
+    logger.warning("No camera height or focal length: assuming a %.0f deg horizontal field of "
+                   "view (focal %.0f px), so the camera is %.0f mm above the floor. Heights "
+                   "scale with this; give camera_height_mm.", DEFAULT_HFOV_DEG, hfov_f,
+                   hfov_f * mm_per_px)
+    return hfov_f * mm_per_px, hfov_f
+
+
+def _body_camera(uv_sq: np.ndarray, ok: np.ndarray, lifter: Lifter,
+                 camera_height_mm: float | None, focal_px: float | None, hfov_f: float,
+                 details: dict[str, Any]) -> tuple[float, float]:
+    """``(height, focal)`` from the animal's median 2D length against the population's."""
+    model = lifter.model
+    length_mm, length_px, pair = _body_scale(uv_sq, ok, model.pair_length_mm,
+                                             model.median_height_mm)
+    i, j = (CATALOGUE.index(n) for n in pair.split("-"))
+    mean_h = float((model.median_height_mm[i] + model.median_height_mm[j]) / 2)
+    details.update(body_pair=pair, population_length_mm=length_mm,
+                   median_length_px=length_px, mean_height_mm=mean_h)
+    # pinhole: length_px = focal * length_mm / (H - mean_h)
+    if camera_height_mm is not None:
+        height = float(camera_height_mm)
+        focal = length_px * (height - mean_h) / length_mm
+    else:
+        focal = float(focal_px) if focal_px is not None else hfov_f
+        height = focal * length_mm / length_px + mean_h
+    logger.warning(
+        "No calibration, camera height or arena size: estimated the camera from the "
+        "animal's size (median %s length %.1f px vs %.1f mm in the synthetic population; "
+        "%s): %.0f mm above the floor, focal %.0f px. Adult mice differ by about 15 %% in "
+        "length, so the scale and the heights may be that far off; give camera_height_mm and "
+        "focal_px, arena_size_mm or a calibration for metric accuracy.", pair, length_px,
+        length_mm, "focal given" if focal_px is not None or camera_height_mm is not None
+        else f"assumed {DEFAULT_HFOV_DEG:.0f} deg field of view", height, focal)
+    return height, focal
+
+
+def resolve_image_size(poses: Poses, video_size: tuple[int, int] | None,
+                       calibration: str | Path | None) -> tuple[int, int]:
+    """``(width, height)`` of the images: the video's, the file's, else from the keypoints."""
+    if video_size is not None:
+        return (int(video_size[0]), int(video_size[1]))
+    if poses.meta.image_size is not None:
+        return tuple(int(v) for v in poses.meta.image_size)  # type: ignore[return-value]
+    if calibration is not None:
+        return (0, 0)  # the calibration knows
+    xy = poses.coords.reshape(-1, 2)
+    xy = xy[np.isfinite(xy).all(-1)]
+    if not len(xy):
+        raise DLCLifterError(f"{poses.meta.source}: no tracked points to lift.")
+    size = (int(math.ceil(xy[:, 0].max())) + 1, int(math.ceil(xy[:, 1].max())) + 1)
+    logger.warning("%s: image size unknown (no video, no metadata); assuming %dx%d from the "
+                   "keypoints, with the principal point at its centre. Pass the video.",
+                   poses.meta.source, *size)
+    return size

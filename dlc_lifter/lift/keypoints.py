@@ -1,0 +1,156 @@
+"""Keypoint names onto the catalogue: plans, catalogue-ordered arrays, arena landmarks.
+
+The lifter works on the catalogue's keypoints (:data:`~dlc_lifter.mouse.catalogue.CATALOGUE`);
+a file's keypoints (DLC bodyparts, SLEAP nodes) are mapped onto it by a
+:class:`~dlc_lifter.mouse.keypoint_map.KeypointMap`. This module plans that map for a
+:class:`~dlc_lifter.poses.Poses`, lays the 2D poses out on the catalogue axis, and reads
+the tracked arena landmarks (which measure the arena, and are not lifted).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index, load_mapping
+from dlc_lifter.mouse.keypoint_map import KeypointMap, map_keypoints, plan_keypoint_map
+from dlc_lifter.poses import Poses
+
+__all__ = [
+    "arena_pixels",
+    "catalogue_arrays",
+    "catalogue_indices",
+    "plan_lift_keypoints",
+    "resolve_keypoint_map",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def catalogue_indices(keypoints: Sequence[str],
+                      mapping: KeypointMap | Mapping[str, str | None] | None = None,
+                      ) -> list[int | None]:
+    """Catalogue index of each user keypoint (``None`` for keypoints not lifted).
+
+    Parameters
+    ----------
+    keypoints
+        The user's keypoint names.
+    mapping
+        A user keypoint map, or a :class:`~dlc_lifter.mouse.keypoint_map.KeypointMap`
+        already planned for ``keypoints`` (then names that map to nothing are not an
+        error).
+
+    Returns
+    -------
+    list of int or None
+        One entry per name of ``keypoints``: its index in
+        :data:`~dlc_lifter.mouse.catalogue.CATALOGUE`, or ``None``.
+
+    Raises
+    ------
+    UnknownKeypointError
+        For a keypoint that maps to nothing (and is not dropped by ``mapping``).
+    """
+    mapped = (mapping.mapped if isinstance(mapping, KeypointMap)
+              else map_keypoints(keypoints, mapping, strict=True))
+    return [catalogue_index([mapped[k]])[0] if k in mapped else None for k in keypoints]
+
+
+def catalogue_arrays(
+    poses: Poses, mapping: KeypointMap | Mapping[str, str | None] | None = None,
+) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
+    """2D poses laid out on the catalogue axis.
+
+    Parameters
+    ----------
+    poses
+        2D poses.
+    mapping
+        A :class:`~dlc_lifter.mouse.keypoint_map.KeypointMap` already planned for these
+        poses, or a user keypoint map (names that map to nothing are left out).
+
+    Returns
+    -------
+    uv, conf, mapped
+        ``(T, N, len(CATALOGUE), 2)`` pixels and ``(T, N, len(CATALOGUE))`` likelihoods
+        (NaN where the file has no such keypoint), and ``{file name: catalogue name}`` of
+        the mapped keypoints, in the file's order.
+    """
+    if not isinstance(mapping, KeypointMap):
+        mapping = plan_keypoint_map(poses.keypoints, mapping,
+                                    source=poses.meta.source or "the poses")
+    mapped = mapping.mapped
+    user_kp = [k for k in poses.keypoints if k in mapped]
+    user_idx = [list(poses.keypoints).index(k) for k in user_kp]
+    cat_idx = catalogue_index([mapped[k] for k in user_kp])
+    t, n_ind = poses.n_frames, poses.n_individuals
+    uv = np.full((t, n_ind, len(CATALOGUE), 2), np.nan)
+    conf = np.full((t, n_ind, len(CATALOGUE)), np.nan)
+    uv[:, :, cat_idx] = poses.coords[:, :, user_idx]
+    conf[:, :, cat_idx] = poses.confidence[:, :, user_idx]
+    return uv, conf, mapped
+
+
+def plan_lift_keypoints(
+    poses: Poses, keypoint_map: KeypointMap | str | Path | Mapping[str, str | None] | None,
+    *, strict: bool = False,
+) -> KeypointMap:
+    """How the keypoints of ``poses`` are lifted; warnings logged, too few is an error.
+
+    Raises
+    ------
+    KeypointMappingError
+        When the mapped keypoints do not span the body.
+    UnknownKeypointError
+        With ``strict``, listing every name that maps to nothing.
+    """
+    if isinstance(keypoint_map, KeypointMap):
+        return keypoint_map
+    src = poses.meta.source or "the poses"
+    plan = plan_keypoint_map(poses.keypoints, resolve_keypoint_map(keypoint_map),
+                             strict=strict, source=src)
+    for line in plan.warnings:
+        logger.warning(line)
+    plan.require_liftable(src)
+    return plan
+
+
+def arena_pixels(poses: Poses, plan: KeypointMap, pcutoff: float = 0.0
+                 ) -> dict[str, list[float]]:
+    """Median pixel position of each tracked arena landmark (``{landmark: [u, v]}``)."""
+    out: dict[str, list[float]] = {}
+    kps = list(poses.keypoints)
+    for name, landmark in plan.arena.items():
+        k = kps.index(name)
+        uv = poses.coords[:, :, k].reshape(-1, 2)
+        c = poses.confidence[:, :, k].reshape(-1)
+        ok = np.isfinite(uv).all(-1) & ~(np.nan_to_num(c, nan=1.0) < pcutoff)
+        if ok.sum() >= 1:
+            out[landmark] = [float(v) for v in np.median(uv[ok], axis=0)]
+    return out
+
+
+def resolve_keypoint_map(
+    keypoint_map: KeypointMap | str | Path | Mapping[str, str | None] | None,
+) -> KeypointMap | Mapping[str, str | None] | None:
+    """A keypoint map given as a YAML file, a mapping or ``None``, as a mapping or ``None``.
+
+    A :class:`~dlc_lifter.mouse.keypoint_map.KeypointMap` already planned is returned as is.
+
+    Raises
+    ------
+    DLCLifterError
+        When the YAML file is missing or is not a flat ``user_name: catalogue_name`` map.
+    """
+    if keypoint_map is None or isinstance(keypoint_map, (Mapping, KeypointMap)):
+        return keypoint_map
+    try:
+        return load_mapping(keypoint_map)
+    except (FileNotFoundError, ValueError) as exc:
+        raise DLCLifterError(str(exc)) from None
+

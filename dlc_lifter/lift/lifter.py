@@ -1,0 +1,261 @@
+"""The :class:`Lifter`: a trained lifting model, loaded once, that lifts one animal.
+
+:meth:`Lifter.lift` lifts a whole sequence (the ``temporal`` network, symmetric window);
+:meth:`Lifter.stream` gives a :class:`~dlc_lifter.lift.stream.LiftStream` that lifts one
+frame at a time (the ``causal`` network). Both take the user's keypoint names and map them
+onto the catalogue (:mod:`dlc_lifter.lift.keypoints`). Whole :class:`~dlc_lifter.poses.Poses`
+(every individual, runs of frames, metadata) are lifted by
+:func:`~dlc_lifter.lift.poses.lift_poses`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dlc_lifter.camera import Camera
+from dlc_lifter.lift.keypoints import catalogue_indices
+from dlc_lifter.mouse.catalogue import CATALOGUE
+from dlc_lifter.mouse.keypoint_map import KeypointMap
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dlc_lifter.lift.stream import LiftStream
+
+__all__ = ["DEFAULT_MODEL_PATH", "LiftResult", "Lifter", "default_model_path"]
+
+#: The shipped weights, relative to the package.
+DEFAULT_MODEL_PATH = "data/weights/lifter.pt"
+
+
+def default_model_path() -> Path:
+    """The shipped pretrained weights (``dlc_lifter/data/weights/lifter.pt``)."""
+    return Path(str(resources.files("dlc_lifter") / DEFAULT_MODEL_PATH))
+
+
+
+@dataclass
+class LiftResult:
+    """3D of one animal, every catalogue keypoint.
+
+    Attributes
+    ----------
+    points
+        ``(T, K, 3)`` mm in the camera's world frame, catalogue order.
+    imputed
+        ``(T, K)`` bool: keypoint not tracked (or below ``pcutoff``), position predicted
+        from the body instead of its ray.
+    heights
+        ``(T, K)`` predicted heights (mm).
+    keypoints
+        Catalogue names.
+    """
+
+    points: np.ndarray
+    imputed: np.ndarray
+    heights: np.ndarray
+    keypoints: tuple[str, ...] = CATALOGUE
+
+
+
+class Lifter:
+    """A trained lifting model, ready to lift keypoints of any set.
+
+    Use :meth:`load` for the shipped model. :meth:`lift` lifts whole sequences in batch
+    (the ``temporal`` network, symmetric window); :meth:`stream` returns a
+    :class:`LiftStream` for live use (the ``causal`` network, past frames only).
+
+    Parameters
+    ----------
+    model
+        A :class:`~dlc_lifter.nets.lifter.LiftingModel`.
+    mode
+        Default network: ``temporal``, ``causal`` or ``frame`` (isolated frames).
+    pcutoff
+        Keypoints below this likelihood are treated as untracked and imputed.
+    """
+
+    _cache: dict[str, Lifter] = {}
+
+    def __init__(self, model: Any, *, mode: str = "temporal", pcutoff: float = 0.6) -> None:
+        self.model = model
+        self.mode = mode
+        self.pcutoff = float(pcutoff)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, mode: str = "temporal",
+             pcutoff: float = 0.6) -> Lifter:
+        """Load weights (``None``: the shipped pretrained model); cached per file.
+
+        Raises
+        ------
+        ModelLoadError
+            When the file is missing or not a dlc-lifter model.
+        """
+        from dlc_lifter.nets.lifter import LiftingModel
+
+        p = Path(path) if path is not None else default_model_path()
+        key = str(p.resolve())
+        if key not in cls._cache or cls._cache[key]._mtime != _mtime(p):
+            if path is None and not p.is_file():
+                from dlc_lifter.nets.lifter import ModelLoadError
+
+                raise ModelLoadError(f"The shipped weights {p} are missing; reinstall "
+                                     "dlc-lifter or train a model with 'dlc-lifter train'.")
+            model = LiftingModel.load(p)
+            lifter = cls(model)
+            lifter._mtime = _mtime(p)
+            cls._cache[key] = lifter
+        base = cls._cache[key]
+        out = cls(base.model, mode=mode, pcutoff=pcutoff)
+        out._mtime = base._mtime
+        return out
+
+    _mtime: float = 0.0
+
+    # ------------------------------------------------------------------ info
+    @property
+    def name(self) -> str:
+        """The model's file name (or ``in-memory``)."""
+        path = self.model.info.get("path")
+        return Path(path).name if path else "in-memory"
+
+    @property
+    def sha256(self) -> str | None:
+        """Short hash of the weights file, when loaded from one."""
+        return self.model.info.get("sha256")
+
+    def describe(self) -> dict[str, Any]:
+        """Model name, hash, mode and cutoff, for output metadata."""
+        return {"name": self.name, "sha256": self.sha256, "mode": self.mode,
+                "pcutoff": self.pcutoff, "path": self.model.info.get("path"),
+                "train_command": self.model.info.get("command")}
+
+    # ------------------------------------------------------------------ mapping
+    @staticmethod
+    def catalogue_indices(keypoints: Sequence[str],
+                          mapping: KeypointMap | Mapping[str, str | None] | None = None,
+                          ) -> list[int | None]:
+        """Catalogue index of each user keypoint (``None`` for keypoints not lifted).
+
+        ``mapping`` is a user keypoint map, or a
+        :class:`~dlc_lifter.mouse.keypoint_map.KeypointMap` already planned for
+        ``keypoints`` (then names that map to nothing are not an error).
+
+        Raises
+        ------
+        UnknownKeypointError
+            For a keypoint that maps to nothing (and is not dropped by ``mapping``).
+        """
+        return catalogue_indices(keypoints, mapping)
+
+    def _to_catalogue(self, uv: np.ndarray, conf: np.ndarray | None, keypoints: Sequence[str],
+                      mapping: Mapping[str, str | None] | None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        uv = np.asarray(uv, dtype=np.float64)
+        squeeze = uv.ndim == 2
+        if squeeze:
+            uv = uv[None]
+        if uv.ndim != 3 or uv.shape[-1] != 2 or uv.shape[1] != len(keypoints):
+            raise ValueError(f"uv must be (T, {len(keypoints)}, 2) for {len(keypoints)} "
+                             f"keypoint names; got {uv.shape}.")
+        if conf is None:
+            c = np.where(np.isfinite(uv).all(-1), 1.0, np.nan)
+        else:
+            c = np.asarray(conf, dtype=np.float64).reshape(uv.shape[:2])
+        idx = self.catalogue_indices(keypoints, mapping)
+        t = uv.shape[0]
+        src = [j for j, i in enumerate(idx) if i is not None]
+        dst = [i for i in idx if i is not None]
+        uv_cat = np.full((t, len(CATALOGUE), 2), np.nan)
+        c_cat = np.full((t, len(CATALOGUE)), np.nan)
+        uv_cat[:, dst] = uv[:, src]
+        c_cat[:, dst] = c[:, src]
+        return uv_cat, c_cat
+
+    # ------------------------------------------------------------------ batch
+    def lift_detailed(
+        self,
+        uv: np.ndarray,
+        conf: np.ndarray | None,
+        keypoints: Sequence[str],
+        camera: Camera,
+        *,
+        mode: str | None = None,
+        mapping: Mapping[str, str | None] | None = None,
+        extra: np.ndarray | None = None,
+    ) -> LiftResult:
+        """Lift a sequence of one animal; see :meth:`lift`. Returns a :class:`LiftResult`."""
+        uv_cat, c_cat = self._to_catalogue(uv, conf, keypoints, mapping)
+        ex = None
+        if extra is not None:
+            idx = self.catalogue_indices(keypoints, mapping)
+            e = np.asarray(extra, dtype=np.float64)
+            ex = np.zeros((uv_cat.shape[0], len(CATALOGUE), e.shape[-1]))
+            for j, i in enumerate(idx):
+                if i is not None:
+                    ex[:, i] = e[:, j]
+        pts, imputed, heights = self.model.predict(
+            uv_cat, c_cat, camera, mode=mode or self.mode, pcutoff=self.pcutoff, extra=ex)
+        return LiftResult(points=pts, imputed=imputed, heights=heights)
+
+    def lift(
+        self,
+        uv: np.ndarray,
+        conf: np.ndarray | None,
+        keypoints: Sequence[str],
+        camera: Camera,
+        *,
+        mode: str | None = None,
+        mapping: Mapping[str, str | None] | None = None,
+        extra: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Lift 2D keypoints of one animal to 3D, every catalogue keypoint.
+
+        Parameters
+        ----------
+        uv
+            ``(T, K_user, 2)`` pixels, NaN where missing.
+        conf
+            ``(T, K_user)`` likelihoods (``None``: 1 where present).
+        keypoints
+            The user's keypoint names (DLC bodyparts, SLEAP nodes...), mapped onto the
+            catalogue (:func:`~dlc_lifter.mouse.catalogue.map_keypoints`).
+        camera
+            The camera; output is in its world frame.
+        mode
+            ``temporal`` (default), ``causal`` or ``frame``.
+        mapping
+            Optional user keypoint mapping (``name: catalogue_name`` or ``None`` to drop).
+        extra
+            Optional ``(T, K_user, C)`` extra per-keypoint channels, for models trained
+            with them.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(T, len(CATALOGUE), 3)`` mm, catalogue order. Tracked keypoints lie exactly
+            on their camera rays; untracked ones are imputed (see :meth:`lift_detailed`).
+        """
+        return self.lift_detailed(uv, conf, keypoints, camera, mode=mode, mapping=mapping,
+                                  extra=extra).points
+
+    def stream(self, camera: Camera, keypoints: Sequence[str], *,
+               mapping: Mapping[str, str | None] | None = None,
+               mode: str = "causal") -> LiftStream:
+        """A live lifter: feed one frame at a time with :meth:`LiftStream.step`."""
+        from dlc_lifter.lift.stream import LiftStream
+
+        return LiftStream(self, camera, keypoints, mapping=mapping, mode=mode)
+
+
+
+def _mtime(p: Path) -> float:
+    try:
+        return p.stat().st_mtime
+    except OSError:
+        return 0.0

@@ -1,0 +1,394 @@
+"""Live lifting: :class:`LiveLifter` lifts one 2D pose at a time, for real-time use.
+
+:class:`LiveLifter` lifts each pose with the lifter's *causal* network (past frames only,
+:class:`~dlc_lifter.lift.stream.LiftStream`), so its output for a frame equals the batch
+causal lift (``Lifter.lift(..., mode="causal")``) of the recording up to that frame.
+Live behavioural features are composed on top of it in the analysis layer
+(:class:`~dlc_lifter.analysis.live_features.LiveFeatures`), and the DeepLabCut-Live
+processor in :mod:`dlc_lifter.integrations.dlclive`.
+
+With depth (``LiveLifter(..., depth=True)``), each :meth:`LiveLifter.step` given the
+camera frame crops the mouse from its 2D keypoints (the crop geometry of the offline depth
+path, :mod:`dlc_lifter.lift.depth_path`), runs the depth network on that one crop, samples
+the depth cues at the keypoints and runs the fused lifter's causal network one step: the
+output equals the offline causal fused lift (``lift_poses_with_depth(..., mode="causal")``)
+of the same frames at the same image scale. Frames without an image, or whose crop cannot
+be placed, are lifted without cues (the fused lifter with ``available = 0``, exactly what
+the offline path does for them).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlc_lifter.camera import Camera
+from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.lift.lifter import Lifter
+from dlc_lifter.lift.stream import LiftStream
+from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
+from dlc_lifter.mouse.keypoint_map import KeypointMap, plan_keypoint_map
+
+__all__ = ["IMAGE_COLORS", "LiveLifter", "LiveResult", "causal_lifter"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class LiveResult:
+    """What one :meth:`LiveLifter.step` gives.
+
+    Attributes
+    ----------
+    pose_3d
+        ``(K_out, 3)`` mm in the camera's world frame, in the order of
+        :attr:`LiveLifter.keypoints_out`; NaN when nothing was tracked.
+    features
+        ``{column: value}`` of the live features
+        (:class:`~dlc_lifter.analysis.live_features.LiveFeatures` fills it); empty from
+        a :class:`LiveLifter` alone (and for the first frame with a feature delay of 1).
+    frame
+        Number of this frame (0 for the first step after construction or reset).
+    features_frame
+        Frame the features describe (``frame`` minus the feature delay), ``None`` if none.
+    imputed
+        ``(K_out,)`` bool: keypoint not tracked (or below ``pcutoff``), placed from the
+        body instead of its camera ray.
+    latency_s
+        Wall time of the step (depth, lifting and, with features, the features).
+    depth_used
+        Depth cues from the image were used for this frame (``depth=True``, an image
+        given and the crop placed).
+    """
+
+    pose_3d: np.ndarray
+    features: dict[str, float] = field(default_factory=dict)
+    frame: int = 0
+    features_frame: int | None = None
+    imputed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    latency_s: float = 0.0
+    depth_used: bool = False
+
+
+def causal_lifter(model: str | Path | Lifter | None, pcutoff: float = 0.6) -> Lifter:
+    """The :class:`~dlc_lifter.lift.lifter.Lifter` of ``model`` set to its causal network.
+
+    Parameters
+    ----------
+    model
+        Weights file, a loaded :class:`~dlc_lifter.lift.lifter.Lifter` (its model is
+        shared), or ``None`` for the shipped model.
+    pcutoff
+        Keypoints below this likelihood are imputed.
+
+    Raises
+    ------
+    ModelLoadError
+        When the weights cannot be loaded.
+    """
+    if isinstance(model, Lifter):
+        return Lifter(model.model, mode="causal", pcutoff=pcutoff)
+    return Lifter.load(model, mode="causal", pcutoff=pcutoff)
+
+
+#: Grey weights of RGB / BGR frames (those of the offline depth path).
+_GRAY_WEIGHTS = {"rgb": (0.299, 0.587, 0.114), "bgr": (0.114, 0.587, 0.299)}
+#: Channel orders of colour frames :class:`LiveLifter` reads (``image_color``).
+IMAGE_COLORS = tuple(_GRAY_WEIGHTS)
+
+
+class LiveLifter:
+    """Lift 2D poses to 3D one frame at a time (causal network).
+
+    For live features too, wrap it in
+    :class:`~dlc_lifter.analysis.live_features.LiveFeatures`.
+
+    Parameters
+    ----------
+    camera
+        The camera (:class:`~dlc_lifter.camera.Camera`); output is in its world frame.
+        Build one with ``Camera.top_view(height_mm, focal_px, image_size)``, load an
+        anipose calibration (:func:`~dlc_lifter.camera.load_anipose`) or estimate it from
+        a recorded session (:func:`~dlc_lifter.lift.resolve_camera`).
+    keypoint_names
+        Names of the 2D keypoints, in the order of the rows of every pose.
+    model
+        Weights file, a loaded :class:`~dlc_lifter.lift.Lifter`, or ``None`` for the
+        shipped model (the keypoints-only lifter).
+    pcutoff
+        Keypoints below this likelihood are imputed instead of lifted on their ray.
+    keypoint_map
+        ``{user name: catalogue name or None}`` for names the catalogue does not know
+        (``None`` drops a keypoint).
+    impute_all
+        Also output the catalogue keypoints that are not tracked (imputed), after the
+        tracked ones, as :func:`~dlc_lifter.lift.lift_poses` does.
+    depth
+        Lift with depth cues read from the image given to :meth:`step` (depth network on a
+        crop around the mouse, fused lifter); frames without an image or crop are lifted
+        without cues. Needs torch, the depth network and the fused lifter.
+    depth_weights, fused_weights
+        Weights of the depth network and the fused lifter (default: shipped; see
+        :func:`~dlc_lifter.lift.depth_path.load_depth_models`).
+    px_per_mm
+        Image scale of the animal (pixels per mm) that sizes the crops. Default: estimated
+        from the tracked keypoints of the first ``scale_frames`` frames as the offline
+        path does over a whole file
+        (:func:`~dlc_lifter.nets.crops.px_per_mm_from_keypoints`), then fixed; until a
+        keypoint pair has been seen, the camera's scale at the floor.
+    scale_frames
+        Frames the image scale is estimated from (when ``px_per_mm`` is not given).
+    image_color
+        Channel order of colour images: ``rgb`` (:func:`dlc_lifter.io.open_video`) or
+        ``bgr`` (OpenCV cameras). Grey ``(H, W)`` images are accepted too.
+
+    Raises
+    ------
+    KeypointMappingError
+        When the keypoint names that map onto the catalogue do not span the body (names
+        that map to nothing are dropped with a warning).
+    ModelLoadError
+        When the weights (with ``depth``: also the depth weights) cannot be loaded.
+    """
+
+    def __init__(
+        self,
+        camera: Camera,
+        keypoint_names: Sequence[str],
+        model: str | Path | Lifter | None = None,
+        *,
+        pcutoff: float = 0.6,
+        keypoint_map: Mapping[str, str | None] | None = None,
+        impute_all: bool = True,
+        depth: bool = False,
+        depth_weights: str | Path | None = None,
+        fused_weights: str | Path | None = None,
+        px_per_mm: float | None = None,
+        scale_frames: int = 30,
+        image_color: str = "rgb",
+    ) -> None:
+        if not isinstance(camera, Camera):
+            raise DLCLifterError(f"camera must be a dlc_lifter Camera; got {type(camera)!r} "
+                                 "(use Camera.top_view(...) or load_anipose(...)).")
+        self.camera = camera
+        self.keypoint_names = [str(k) for k in keypoint_names]
+        self.lifter = causal_lifter(model, pcutoff)
+        plan = plan_keypoint_map(self.keypoint_names, keypoint_map, source="keypoint_names")
+        for line in plan.warnings:
+            logger.warning(line)
+        plan.require_liftable("keypoint_names")
+        self.keypoint_plan = plan
+        """How each keypoint name is used (:class:`~dlc_lifter.mouse.KeypointMap`)."""
+        self._stream = self.lifter.stream(camera, self.keypoint_names, mapping=plan,
+                                          mode="causal")
+        self._plan_outputs(plan, impute_all)
+        self._frame = 0
+        self._warned_image = False
+        self._init_depth(depth, depth_weights, fused_weights, px_per_mm, scale_frames,
+                         image_color)
+
+    def _plan_outputs(self, plan: KeypointMap, impute_all: bool) -> None:
+        """The output keypoints: the tracked ones (user names), then, with ``impute_all``,
+        the other catalogue keypoints."""
+        mapped = plan.mapped
+        tracked = [k for k in self.keypoint_names if k in mapped]
+        cat_idx = catalogue_index([mapped[k] for k in tracked])
+        extra = [i for i in range(len(CATALOGUE)) if i not in set(cat_idx)] if impute_all else []
+        self._out_idx = np.array(list(cat_idx) + extra, dtype=np.int64)
+        self.keypoints_out: list[str] = tracked + [CATALOGUE[i] for i in extra]
+        """Names of the output keypoints: the tracked ones (user names), then the rest."""
+        self.catalogue_names: list[str] = [CATALOGUE[i] for i in self._out_idx]
+        """Catalogue name of every output keypoint."""
+        self._user_rows = np.array([self.keypoint_names.index(k) for k in tracked],
+                                   dtype=np.int64)
+        self._cat_idx = np.array(cat_idx, dtype=np.int64)
+
+    def _init_depth(self, depth: bool, depth_weights: str | Path | None,
+                    fused_weights: str | Path | None, px_per_mm: float | None,
+                    scale_frames: int, image_color: str) -> None:
+        """Check the depth options and, with ``depth``, load the depth network and the
+        fused lifter's stream."""
+        self.depth = bool(depth)
+        if image_color not in _GRAY_WEIGHTS:
+            raise DLCLifterError(f"image_color must be 'rgb' or 'bgr'; got {image_color!r}.")
+        self.image_color = image_color
+        if px_per_mm is not None and not (np.isfinite(px_per_mm) and px_per_mm > 0):
+            raise DLCLifterError(f"px_per_mm must be a positive number; got {px_per_mm}.")
+        self._ppm_given = None if px_per_mm is None else float(px_per_mm)
+        self.scale_frames = max(1, int(scale_frames))
+        self.depth_model: Any = None
+        self.fused_model: Any = None
+        self._fused: LiftStream | None = None
+        self._extractor: Any = None
+        if self.depth:
+            from dlc_lifter.lift.depth_path import load_depth_models
+            from dlc_lifter.nets.cues import CueExtractor  # torch
+
+            self.depth_model, self.fused_model = load_depth_models(depth_weights, fused_weights)
+            self._extractor = CueExtractor(self.depth_model, pcutoff=self.lifter.pcutoff,
+                                           gray_weights=_GRAY_WEIGHTS[image_color])
+            try:
+                self._fused = Lifter(self.fused_model, mode="causal",
+                                     pcutoff=self.lifter.pcutoff).stream(
+                    self.camera, self.keypoint_names, mapping=self.keypoint_plan)
+            except ValueError as exc:
+                raise DLCLifterError(f"The fused lifter cannot run live: {exc}") from exc
+        self._warned = {"no_image": False, "no_crop": False, "bad_image": False}
+        self._reset_scale()
+
+    @property
+    def n_keypoints(self) -> int:
+        """Number of 2D keypoints expected per pose."""
+        return len(self.keypoint_names)
+
+    @property
+    def px_per_mm(self) -> float | None:
+        """Image scale (px/mm) the depth crops use now (``None`` without depth)."""
+        return self._ppm if self.depth else None
+
+    def reset(self) -> None:
+        """Forget the past (start of a new recording)."""
+        self._stream.reset()
+        if self._fused is not None:
+            self._fused.reset()
+        self._frame = 0
+        self._reset_scale()
+
+    def _reset_scale(self) -> None:
+        self._ppm: float | None = self._ppm_given
+        self._ppm_fixed = self._ppm_given is not None
+        self._scale_uv: list[np.ndarray] = []
+        self._scale_c: list[np.ndarray] = []
+
+    def _split(self, pose_2d: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        p = np.asarray(pose_2d, dtype=np.float64)
+        if p.ndim == 3 and p.shape[0] == 1:
+            p = p[0]
+        if p.ndim != 2 or p.shape[0] != self.n_keypoints or p.shape[1] not in (2, 3):
+            raise DLCLifterError(
+                f"pose_2d must be ({self.n_keypoints}, 2|3) (x, y[, likelihood]) for the "
+                f"{self.n_keypoints} keypoints {', '.join(self.keypoint_names)}; got "
+                f"{p.shape}.")
+        return p[:, :2], (p[:, 2] if p.shape[1] == 3 else None)
+
+    # ------------------------------------------------------------------ depth
+    def _catalogue(self, uv: np.ndarray, conf: np.ndarray | None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """Catalogue-ordered ``(K, 2)`` pixels (NaN elsewhere) and ``(K,)`` likelihoods
+        (0 elsewhere), as :class:`~dlc_lifter.lift.stream.LiftStream` builds them."""
+        k = len(CATALOGUE)
+        c = (np.where(np.isfinite(uv).all(-1), 1.0, 0.0) if conf is None
+             else np.nan_to_num(np.asarray(conf, dtype=np.float64), nan=0.0))
+        uv_cat = np.full((k, 2), np.nan)
+        c_cat = np.zeros(k)
+        uv_cat[self._cat_idx] = uv[self._user_rows]
+        c_cat[self._cat_idx] = c[self._user_rows]
+        return uv_cat, c_cat
+
+    def _scale(self, uv_cat: np.ndarray, c_cat: np.ndarray) -> float:
+        """The image scale: given, else estimated from the first ``scale_frames`` frames."""
+        if self._ppm_fixed:
+            assert self._ppm is not None
+            return self._ppm
+        from dlc_lifter.nets.crops import camera_px_per_mm, px_per_mm_from_keypoints
+
+        self._scale_uv.append(uv_cat)
+        self._scale_c.append(c_cat)
+        ppm = px_per_mm_from_keypoints(np.stack(self._scale_uv), np.stack(self._scale_c),
+                                       self.fused_model.pair_length_mm,
+                                       pcutoff=self.lifter.pcutoff)
+        if np.isfinite(ppm) and ppm > 0:
+            self._ppm = float(ppm)
+            if len(self._scale_uv) >= self.scale_frames:
+                self._ppm_fixed = True
+                self._scale_uv, self._scale_c = [], []
+                logger.info("LiveLifter: image scale %.3f px/mm from the first %d frames.",
+                            self._ppm, self.scale_frames)
+        elif self._ppm is None:  # no keypoint pair yet: the camera's scale near the floor
+            self._ppm = float(camera_px_per_mm(self.camera))
+        return self._ppm
+
+    def _warn_once(self, key: str, msg: str, *args: Any) -> None:
+        if not self._warned[key]:
+            logger.warning(msg, *args)
+            self._warned[key] = True
+
+    def _cues(self, uv_cat: np.ndarray, c_cat: np.ndarray, image: np.ndarray | None
+              ) -> np.ndarray | None:
+        """Depth cues ``(K, N_CUES)`` of one frame, or ``None`` (no image, no crop)."""
+        ppm = self._scale(uv_cat, c_cat)
+        if image is None:
+            self._warn_once("no_image", "LiveLifter: frame %d came without an image; frames "
+                            "without one are lifted without depth cues (keypoints only). "
+                            "Said once.", self._frame)
+            return None
+        img = np.asarray(image)
+        if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[2] not in (1, 3)):
+            self._warn_once("bad_image", "LiveLifter: images must be (H, W) or (H, W, 3); got "
+                            "%s. Such frames are lifted without depth cues. Said once.",
+                            img.shape)
+            return None
+        cues = self._extractor.frame(img, uv_cat, c_cat, ppm)
+        if cues is None:
+            self._warn_once("no_crop", "LiveLifter: no body keypoint above the likelihood "
+                            "cutoff in frame %d, so no crop for the depth network; such "
+                            "frames are lifted without depth cues (keypoints only). Said "
+                            "once.", self._frame)
+        return cues
+
+    # ------------------------------------------------------------------ step
+    def step(self, pose_2d: np.ndarray, image: np.ndarray | None = None) -> LiveResult:
+        """Lift one frame.
+
+        Parameters
+        ----------
+        pose_2d
+            ``(K, 2)`` pixels or ``(K, 3)`` with the likelihood (DLC-Live's pose), NaN
+            where missing.
+        image
+            The camera frame, ``(H, W, 3)`` (see ``image_color``) or ``(H, W)``. Used with
+            ``depth=True`` (depth cues); ignored otherwise.
+
+        Returns
+        -------
+        LiveResult
+            Its ``features`` are empty (see
+            :class:`~dlc_lifter.analysis.live_features.LiveFeatures`).
+        """
+        t0 = time.perf_counter()
+        uv, conf = self._split(pose_2d)
+        depth_used = False
+        if self._fused is not None:
+            uv_cat, c_cat = self._catalogue(uv, conf)
+            cues = self._cues(uv_cat, c_cat, image)
+            depth_used = cues is not None
+            pts = self._fused.step_catalogue(uv_cat, c_cat, cues)
+            imputed_cat = self._fused.imputed
+        else:
+            if image is not None and not self._warned_image:
+                logger.info("LiveLifter: depth=False, so the image is not used (lifting from "
+                            "keypoints only); pass depth=True to read depth cues from it.")
+                self._warned_image = True
+            pts = self._stream.step(uv, conf)
+            imputed_cat = self._stream.imputed
+        pose_3d = pts[self._out_idx]
+        imputed = imputed_cat[self._out_idx].copy()
+        res = LiveResult(pose_3d=pose_3d, frame=self._frame, imputed=imputed,
+                         latency_s=time.perf_counter() - t0, depth_used=depth_used)
+        self._frame += 1
+        return res
+
+    def likelihood(self, pose_2d: np.ndarray) -> np.ndarray:
+        """``(K_out,)`` likelihood of the output keypoints: the 2D one, 0 for imputed ones."""
+        _, conf = self._split(pose_2d)
+        out = np.zeros(len(self.keypoints_out))
+        n = len(self._user_rows)
+        c = np.ones(n) if conf is None else conf[self._user_rows]
+        out[:n] = np.nan_to_num(c, nan=0.0)
+        return out

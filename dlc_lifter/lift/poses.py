@@ -1,0 +1,223 @@
+"""Lift 2D :class:`~dlc_lifter.poses.Poses` to 3D: every individual, run by run.
+
+:func:`lift_poses` is the keypoints-only offline lift that :func:`~dlc_lifter.lift.lift_file`
+(and the depth path, with cues) calls: it plans the keypoint map
+(:mod:`dlc_lifter.lift.keypoints`), resolves the camera
+(:mod:`dlc_lifter.lift.camera_estimate`), splits the rows into runs of consecutive frames
+(:mod:`dlc_lifter.lift.frames`), lifts each individual with the
+:class:`~dlc_lifter.lift.lifter.Lifter`'s model and records how in the output metadata.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlc_lifter.camera import Camera
+from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.lift.camera_estimate import CameraChoice, resolve_camera, resolve_image_size
+from dlc_lifter.lift.frames import (
+    MAX_CONTINUOUS_JUMP,
+    MAX_CONTINUOUS_SPEED,
+    describe_runs,
+    frame_runs,
+    motion_between_rows,
+)
+from dlc_lifter.lift.keypoints import arena_pixels, catalogue_arrays, plan_lift_keypoints
+from dlc_lifter.lift.lifter import Lifter
+from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
+from dlc_lifter.mouse.keypoint_map import KeypointMap
+from dlc_lifter.poses import PoseMetadata, Poses
+
+__all__ = ["lift_poses"]
+
+logger = logging.getLogger(__name__)
+
+
+def lift_poses(
+    poses: Poses,
+    *,
+    lifter: Lifter | None = None,
+    camera_choice: CameraChoice | None = None,
+    calibration: str | Path | None = None,
+    camera: str | None = None,
+    camera_height_mm: float | None = None,
+    focal_px: float | None = None,
+    arena_size_mm: float | None = None,
+    keypoint_map: KeypointMap | str | Path | Mapping[str, str | None] | None = None,
+    image_size: tuple[int, int] | None = None,
+    impute_all: bool = True,
+    mode: str | None = None,
+    strict: bool = False,
+    cues: np.ndarray | None = None,
+) -> Poses:
+    """Lift 2D :class:`~dlc_lifter.poses.Poses` (every individual) to 3D poses in mm.
+
+    Frames that are not consecutive are not lifted as a video: each run of consecutive
+    frame indices is lifted on its own, and frames alone (labelled data such as DLC's
+    ``CollectedData``, or isolated frames) with the per-frame network
+    (:func:`~dlc_lifter.lift.frames.frame_runs`); ``meta.extra["lift_mode"]`` records
+    what was used. Over 80 lines only for documenting its thirteen parameters.
+
+    Parameters
+    ----------
+    poses
+        2D poses (pixels).
+    lifter
+        The lifter (default: the shipped model).
+    camera_choice
+        A camera already resolved; otherwise resolved from ``calibration``, ``camera``,
+        ``camera_height_mm``, ``focal_px`` and ``arena_size_mm``
+        (:func:`~dlc_lifter.lift.camera_estimate.resolve_camera`).
+    keypoint_map
+        YAML file or dict ``user_name: catalogue_name`` (``null`` drops a keypoint), or a
+        :class:`~dlc_lifter.mouse.keypoint_map.KeypointMap` already planned. Names the
+        map does not give are mapped by :func:`~dlc_lifter.mouse.plan_keypoint_map`
+        (known skeletons, aliases); arena landmarks are not lifted but measure the arena;
+        names that map to nothing are dropped with a warning.
+    image_size
+        ``(width, height)``; default from the poses' metadata.
+    impute_all
+        Also output the catalogue keypoints the file does not track (imputed, likelihood
+        0, flagged in ``meta.extra["imputed"]``).
+    mode
+        Network mode (default the lifter's) for runs of consecutive frames.
+    strict
+        Raise for keypoint names that map to nothing instead of dropping them.
+    cues
+        ``(T, N, len(CATALOGUE), C)`` per-keypoint cue channels for a lifter trained with
+        them (the depth path's cues, :mod:`dlc_lifter.lift.depth_path`).
+
+    Returns
+    -------
+    Poses
+        3D poses: the file's mapped keypoints (its names) then, with ``impute_all``, the
+        other catalogue keypoints (catalogue names). ``meta.extra`` holds ``camera``,
+        ``model``, ``camera_source``, ``camera_estimate``, ``imputed``, ``keypoint_map``
+        (how each name was used) and ``arena_px`` (tracked arena landmarks, pixels).
+
+    Raises
+    ------
+    KeypointMappingError
+        When the keypoints that map onto the mouse catalogue do not span its body.
+    UnknownKeypointError
+        With ``strict``, when some keypoint maps to nothing.
+    """
+    if poses.is_3d:
+        raise DLCLifterError(f"{poses.meta.source} already holds 3D poses.")
+    plan = plan_lift_keypoints(poses, keypoint_map, strict=strict)
+    lifter = lifter or Lifter.load()
+    uv_cat, c_cat, mapped = catalogue_arrays(poses, plan)
+    cat_idx = catalogue_index(list(mapped.values()))
+    arena_px = arena_pixels(poses, plan, lifter.pcutoff)
+    if camera_choice is None:
+        size = image_size or resolve_image_size(poses, None, calibration)
+        camera_choice = resolve_camera(
+            uv_cat.reshape(-1, len(CATALOGUE), 2), c_cat.reshape(-1, len(CATALOGUE)), size,
+            calibration=calibration, camera=camera, camera_height_mm=camera_height_mm,
+            focal_px=focal_px, arena_size_mm=arena_size_mm, lifter=lifter,
+            pcutoff=lifter.pcutoff, arena_px=arena_px)
+    extra_idx = [i for i in range(len(CATALOGUE)) if i not in set(cat_idx)] if impute_all else []
+    names = list(mapped) + [CATALOGUE[i] for i in extra_idx]
+    want = mode or lifter.mode
+    runs, lift_mode = _choose_runs(poses, uv_cat, c_cat, lifter.pcutoff, want)
+    coords, conf, imputed = _lift_individuals(
+        poses, lifter, camera_choice.camera, uv_cat, c_cat, cues, runs, want, cat_idx,
+        list(cat_idx) + extra_idx)
+    extra = {"imputed": imputed, "catalogue_names": [mapped.get(k, k) for k in names],
+             "source_keypoints": list(poses.keypoints), "keypoint_map": plan.as_dict(),
+             "arena_px": arena_px, "lift_mode": lift_mode}
+    return Poses(coords=coords, confidence=conf, keypoints=names,
+                 individuals=list(poses.individuals), frame_indices=poses.frame_indices,
+                 meta=_lifted_meta(poses.meta, camera_choice, lifter, extra))
+
+
+def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndarray,
+                      c_cat: np.ndarray, cues: np.ndarray | None, runs: list[tuple[int, int]],
+                      want: str, cat_idx: list[int], out_idx: list[int]
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """3D ``(T, N, K_out, 3)`` mm, likelihoods ``(T, N, K_out)`` (0 for imputed keypoints
+    the file does not track, NaN where no 3D) and imputed flags of every individual.
+
+    ``out_idx`` lists the catalogue index of each output keypoint, the tracked ones
+    (``cat_idx``) first. An individual never tracked is all NaN.
+    """
+    src = poses.meta.source or "the poses"
+    t, n_ind = poses.n_frames, poses.n_individuals
+    coords = np.full((t, n_ind, len(out_idx), 3), np.nan)
+    conf = np.full((t, n_ind, len(out_idx)), np.nan)
+    imputed = np.zeros((t, n_ind, len(out_idx)), bool)
+    for i in range(n_ind):
+        if not np.isfinite(uv_cat[:, i]).any():
+            logger.info("%s: individual %s is never tracked; its 3D is all missing.", src,
+                        poses.individuals[i])
+            continue
+        pts, imp = _lift_individual(lifter, uv_cat[:, i], c_cat[:, i], cam, runs, want,
+                                    None if cues is None else cues[:, i])
+        coords[:, i] = pts[:, out_idx]
+        imputed[:, i] = imp[:, out_idx]
+        c_user = c_cat[:, i][:, cat_idx]
+        conf[:, i, : len(cat_idx)] = np.where(np.isfinite(c_user), c_user, 0.0)
+        conf[:, i, len(cat_idx):] = 0.0
+    conf = np.where(np.isfinite(coords).all(-1), conf, np.nan)
+    imputed &= np.isfinite(coords).all(-1)
+    return coords, conf, imputed
+
+
+def _choose_runs(poses: Poses, uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: float,
+                 want: str) -> tuple[list[tuple[int, int]], dict[str, Any]]:
+    """Row ranges lifted together, and ``meta.extra["lift_mode"]`` saying how.
+
+    Runs of consecutive frame numbers (:func:`~dlc_lifter.lift.frames.frame_runs`);
+    every row alone when the animal jumps too far between rows to be a video.
+    """
+    src = poses.meta.source or "the poses"
+    t = poses.n_frames
+    runs = frame_runs(poses.frame_indices, labelled="image_paths" in poses.meta.extra)
+    jump = motion_between_rows(uv_cat, c_cat, pcutoff)
+    speed = jump * poses.meta.fps if poses.meta.fps else math.inf
+    if len(runs) < t and jump > MAX_CONTINUOUS_JUMP and speed > MAX_CONTINUOUS_SPEED:
+        logger.warning("%s: between consecutive rows the animal moves %.2f of its size "
+                       "(median%s): these rows are not a continuous video, so each frame is "
+                       "lifted alone.", src, jump,
+                       f", {speed:.0f} sizes/s at {poses.meta.fps:g} fps"
+                       if math.isfinite(speed) else "")
+        runs = [(r, r + 1) for r in range(t)]
+    lift_mode = {**describe_runs(runs, want), "median_jump_body_lengths": round(jump, 3)}
+    if lift_mode["frames_alone"]:
+        logger.info("%s: %s", src, lift_mode["summary"])
+    return runs, lift_mode
+
+
+def _lift_individual(lifter: Lifter, uv_cat: np.ndarray, c_cat: np.ndarray, cam: Camera,
+                     runs: list[tuple[int, int]], want: str, cues: np.ndarray | None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """``(T, K, 3)`` mm and ``(T, K)`` imputed flags of one individual, run by run.
+
+    Runs of one frame use the per-frame network, longer ones the ``want`` network.
+    """
+    t = uv_cat.shape[0]
+    pts = np.full((t, len(CATALOGUE), 3), np.nan)
+    imp = np.zeros((t, len(CATALOGUE)), bool)
+    for a, b in runs:
+        pts[a:b], imp[a:b], _ = lifter.model.predict(
+            uv_cat[a:b], c_cat[a:b], cam, mode=want if b - a > 1 else "frame",
+            pcutoff=lifter.pcutoff, extra=None if cues is None else cues[a:b])
+    return pts, imp
+
+
+def _lifted_meta(m: PoseMetadata, choice: CameraChoice, lifter: Lifter,
+                 extra: dict[str, Any]) -> PoseMetadata:
+    """The 3D output's metadata: the 2D file's, plus the camera, the model and ``extra``."""
+    cam = choice.camera
+    out = {k: v for k, v in m.extra.items() if k != "image_paths"}
+    out.update({"camera": cam.as_dict(), "camera_source": choice.source,
+                "camera_estimate": choice.details, "model": lifter.describe(), **extra})
+    return PoseMetadata(source=m.source, source_format=m.source_format, scorer=m.scorer,
+                        fps=m.fps, image_size=cam.image_size, frame=choice.frame,
+                        units="mm", video=m.video, extra=out)
