@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
-import pickle
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,16 +17,14 @@ from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
 from dlc_lifter.mouse.catalogue import CATALOGUE, UnknownKeypointError
 from dlc_lifter.nets.data import TrackingNoise, simulate_tracking
 from dlc_lifter.poses import PoseMetadata, Poses
+from tests.fixtures.realdata import OPENFIELD_H5, SLEAP_CLIP, needs_realdata
+from tests.fixtures.toys import DLC_SCORER, file_sha256, write_dlc_analysis, write_toy_video
 
 torch.set_num_threads(1)
 
-SCORER = "DLC_resnet50_synthJan1shuffle1_1000"
 #: DLC-style names of the tracked keypoints, and their catalogue landmarks.
 NAMES = {"snout": "nose", "leftear": "left_ear", "rightear": "right_ear", "neck": "neck",
          "bodycenter": "mouse_center", "tailbase": "tail_base", "tailmid": "tail3"}
-REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata"
-OPENFIELD = (REAL / "dlc-openfield" / "analyzed"
-             / "m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5")
 
 
 def _scene(n_frames: int = 90, camera: Camera | None = None, seed: int = 21
@@ -43,30 +38,8 @@ def _scene(n_frames: int = 90, camera: Camera | None = None, seed: int = 21
                                     noise=TrackingNoise(sigma_px=(0.5, 0.6), jump_prob=0.0,
                                                         swap_prob=0.0))
     poses = Poses(coords=uv[:, idx], confidence=conf[:, idx], keypoints=list(NAMES),
-                  meta=PoseMetadata(scorer=SCORER, fps=30.0, image_size=cam.image_size))
+                  meta=PoseMetadata(scorer=DLC_SCORER, fps=30.0, image_size=cam.image_size))
     return cam, seq.landmarks[:, idx], poses
-
-
-def _write_h5(poses: Poses, folder: Path, stem: str = "mouse1") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{stem}{SCORER}.h5"
-    poses.to_dataframe(SCORER).to_hdf(path, key="df_with_missing", mode="w")
-    w, h = poses.meta.image_size or (640, 480)
-    with open(folder / f"{stem}{SCORER}_meta.pickle", "wb") as fh:  # as DLC writes it
-        pickle.dump({"data": {"fps": 30.0, "frame_dimensions": (h, w)}}, fh)
-    return path
-
-
-def _video(path: Path, n_frames: int, size: tuple[int, int] = (64, 48)) -> Path:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, size)
-    for _ in range(n_frames):
-        writer.write(np.full((size[1], size[0], 3), 200, np.uint8))
-    writer.release()
-    return path
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_lift_file_writes_dlc_3d_and_leaves_input(tmp_path: Path) -> None:
@@ -74,12 +47,12 @@ def test_lift_file_writes_dlc_3d_and_leaves_input(tmp_path: Path) -> None:
     from dlc_lifter.lift import lift_file
 
     cam, truth, poses = _scene()
-    src = _write_h5(poses, tmp_path / "in")
-    before = _sha(src)
+    src = write_dlc_analysis(poses, tmp_path / "in", meta_pickle=True)
+    before = file_sha256(src)
     out = lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
                     output=OutputSpec(destfolder=tmp_path / "out", save_as_csv=True, nwb=True))
-    assert out == tmp_path / "out" / f"mouse1{SCORER}_lifted3d.h5"
-    assert _sha(src) == before and len(list(src.parent.iterdir())) == 2
+    assert out == tmp_path / "out" / f"mouse1{DLC_SCORER}_lifted3d.h5"
+    assert file_sha256(src) == before and len(list(src.parent.iterdir())) == 2
     df = pd.read_hdf(out)
     assert list(df.columns.get_level_values("coords").unique()) == ["x", "y", "z"]
     assert len(df) == 90 and df.columns.get_level_values("bodyparts")[0] == "snout"
@@ -113,7 +86,7 @@ def test_tilted_calibrated_camera_gives_world_frame(tmp_path: Path) -> None:
                           name="top")
     _, truth, poses = _scene(camera=cam)
     calib = write_anipose([cam], tmp_path / "calibration.toml")
-    src = _write_h5(poses, tmp_path)
+    src = write_dlc_analysis(poses, tmp_path, meta_pickle=True)
     out = lift_file(src, camera=CameraSpec(calibration=calib, camera_name="top"))
     back = read_poses(out)
     assert back.meta.frame == "world"
@@ -133,7 +106,7 @@ def test_camera_estimated_from_the_animal_is_recorded(tmp_path: Path,
     from dlc_lifter.lift import lift_file
 
     _, _, poses = _scene()
-    src = _write_h5(poses, tmp_path)
+    src = write_dlc_analysis(poses, tmp_path, meta_pickle=True)
     with caplog.at_level(logging.WARNING):
         out = lift_file(src)
     assert "estimated the camera" in caplog.text
@@ -153,7 +126,7 @@ def test_keypoint_errors_and_map(tmp_path: Path, caplog: pytest.LogCaptureFixtur
     _, _, poses = _scene(30)
     odd = Poses(coords=np.concatenate([poses.coords, poses.coords[:, :, :1]], 2),
                 keypoints=[*NAMES, "laser_dot"], meta=poses.meta)
-    src = _write_h5(odd, tmp_path)
+    src = write_dlc_analysis(odd, tmp_path, meta_pickle=True)
     with pytest.raises(UnknownKeypointError, match="laser_dot"):
         lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
                   options=LiftOptions(strict=True))
@@ -174,7 +147,7 @@ def test_keypoint_errors_and_map(tmp_path: Path, caplog: pytest.LogCaptureFixtur
     assert "laser_dot" not in pd.read_hdf(out).columns.get_level_values("bodyparts")
     flies = Poses(coords=poses.coords[:, :, :3], keypoints=["thorax", "wingL", "wingR"],
                   meta=poses.meta)
-    src2 = _write_h5(flies, tmp_path / "flies")
+    src2 = write_dlc_analysis(flies, tmp_path / "flies", meta_pickle=True)
     with pytest.raises(KeypointMappingError, match="Of the 3 keypoints.*none maps"):
         lift_file(src2, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0))
 
@@ -183,16 +156,16 @@ def test_video_checks(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     from dlc_lifter.lift import FrameCountError, lift_file
 
     _, _, poses = _scene(20)
-    src = _write_h5(poses, tmp_path)
+    src = write_dlc_analysis(poses, tmp_path, meta_pickle=True)
     with pytest.raises(FrameCountError, match=r"12 frames.*20 frames"):
-        lift_file(src, video=_video(tmp_path / "short.mp4", 12),
+        lift_file(src, video=write_toy_video(tmp_path / "short.mp4", 12, size=(64, 48)),
                   camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0))
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"garbage")
     with caplog.at_level(logging.WARNING):
         out = lift_file(src, video=bad, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0))
     assert out.is_file() and "keypoints only" in caplog.text
-    ok = lift_file(src, video=_video(tmp_path / "good.mp4", 20),
+    ok = lift_file(src, video=write_toy_video(tmp_path / "good.mp4", 20, size=(64, 48)),
                    camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
                    output=OutputSpec(overwrite=True))
     assert ok.is_file()
@@ -204,7 +177,7 @@ def test_cli_lift_prints_path_and_reports_errors(tmp_path: Path) -> None:
     from dlc_lifter.cli import app
 
     _, _, poses = _scene(30)
-    src = _write_h5(poses, tmp_path)
+    src = write_dlc_analysis(poses, tmp_path, meta_pickle=True)
     runner = CliRunner()
     res = runner.invoke(app, ["lift", str(src), "--camera-height-mm", "600", "--focal-px",
                               "640", "--no-impute"])
@@ -217,12 +190,12 @@ def test_cli_lift_prints_path_and_reports_errors(tmp_path: Path) -> None:
 
 
 @pytest.mark.realdata
-@pytest.mark.skipif(not OPENFIELD.is_file(), reason=f"real data not found at {REAL}")
+@needs_realdata(OPENFIELD_H5)
 def test_real_openfield_is_plausible(tmp_path: Path) -> None:
     from dlc_lifter.io import read_poses
     from dlc_lifter.lift import lift_file
 
-    out = lift_file(OPENFIELD, options=LiftOptions(impute_all=False),
+    out = lift_file(OPENFIELD_H5, options=LiftOptions(impute_all=False),
                     output=OutputSpec(destfolder=tmp_path))
     p3 = read_poses(out)
     assert p3.n_frames == 2330
@@ -239,13 +212,12 @@ def test_real_openfield_is_plausible(tmp_path: Path) -> None:
 
 
 @pytest.mark.realdata
-@pytest.mark.skipif(not (REAL / "sleap-clip" / "clip.predictions.slp").is_file(),
-                    reason=f"real data not found at {REAL}")
+@needs_realdata(SLEAP_CLIP / "clip.predictions.slp")
 def test_real_sleap_flies_give_one_clear_error(tmp_path: Path) -> None:
     from dlc_lifter.lift import KeypointMappingError, lift_file
 
     with pytest.raises(KeypointMappingError, match="mouse catalogue"):
-        lift_file(REAL / "sleap-clip" / "clip.predictions.slp",
+        lift_file(SLEAP_CLIP / "clip.predictions.slp",
                   output=OutputSpec(destfolder=tmp_path))
     assert not list(tmp_path.iterdir())
     assert isinstance(KeypointMappingError("x"), DLCLifterError)
@@ -262,10 +234,10 @@ def test_frames_that_are_not_consecutive_are_not_lifted_as_a_video(tmp_path: Pat
     rows = np.r_[0:20, 25, 40:60]
     gappy = Poses(coords=poses.coords[rows], confidence=poses.confidence[rows],
                   keypoints=poses.keypoints, frame_indices=rows, meta=poses.meta)
-    whole = lift_file(_write_h5(poses, tmp_path / "whole"),
+    whole = lift_file(write_dlc_analysis(poses, tmp_path / "whole", meta_pickle=True),
                       camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
                       options=LiftOptions(depth=False))
-    out = lift_file(_write_h5(gappy, tmp_path / "gappy"),
+    out = lift_file(write_dlc_analysis(gappy, tmp_path / "gappy", meta_pickle=True),
                     camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
                     options=LiftOptions(depth=False))
     mode = pd.read_pickle(meta_pickle_path(out))["data"]["lift_mode"]
@@ -273,11 +245,9 @@ def test_frames_that_are_not_consecutive_are_not_lifted_as_a_video(tmp_path: Pat
     a, b = pd.read_hdf(whole), pd.read_hdf(out)
     assert list(b.index) == rows.tolist()
     # each run is lifted as its own clip: no frame borrows from frames that are not there
-    alone = lift_file(_write_h5(Poses(coords=poses.coords[40:60],
-                                      confidence=poses.confidence[40:60],
-                                      keypoints=poses.keypoints,
-                                      frame_indices=np.arange(40, 60), meta=poses.meta),
-                                tmp_path / "run"),
+    run = Poses(coords=poses.coords[40:60], confidence=poses.confidence[40:60],
+                keypoints=poses.keypoints, frame_indices=np.arange(40, 60), meta=poses.meta)
+    alone = lift_file(write_dlc_analysis(run, tmp_path / "run", meta_pickle=True),
                       camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
                       options=LiftOptions(depth=False))
     assert np.allclose(b.loc[40:59].to_numpy(), pd.read_hdf(alone).to_numpy(), atol=1e-6)
@@ -319,8 +289,8 @@ def test_fps_given_or_from_the_video(tmp_path: Path) -> None:
 
     _, _, poses = _scene(12)
     poses.meta.fps = None
-    src = tmp_path / f"mouse1{SCORER}.h5"
-    poses.to_dataframe(SCORER).to_hdf(src, key="df_with_missing", mode="w")  # no meta pickle
+    src = tmp_path / f"mouse1{DLC_SCORER}.h5"
+    poses.to_dataframe(DLC_SCORER).to_hdf(src, key="df_with_missing", mode="w")  # no meta pickle
     out = lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0, fps=25.0),
                     options=LiftOptions(depth=False),
                     output=OutputSpec(destfolder=tmp_path / "given"))
@@ -332,7 +302,7 @@ def test_fps_given_or_from_the_video(tmp_path: Path) -> None:
                                    "arena_size_mm": None, "fps": 25.0}
     assert meta["lift_options"]["depth"] is False and meta["lift_options"]["mode"] == "temporal"
     assert meta["output_spec"]["destfolder"] == str(tmp_path / "given")
-    out = lift_file(src, video=_video(tmp_path / "v.mp4", 12),
+    out = lift_file(src, video=write_toy_video(tmp_path / "v.mp4", 12, size=(64, 48)),
                     camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
                     options=LiftOptions(depth=False),
                     output=OutputSpec(destfolder=tmp_path / "video"))

@@ -19,48 +19,12 @@ from dlc_lifter.cli import app
 from dlc_lifter.errors import FeatureMismatchError, LabelFileError, ModelFileError
 from dlc_lifter.io.labels import align_labels, labels_for, load_labels
 from dlc_lifter.poses import PoseMetadata, Poses
-
-FPS = 30.0
-#: forward, left, height (mm) of a walking mouse; rearing raises the front.
-BODY = {
-    "nose": (80.0, 0.0, 12.0), "left_ear": (62.0, 8.0, 25.0), "right_ear": (62.0, -8.0, 25.0),
-    "neck": (55.0, 0.0, 20.0), "mid_back": (40.0, 0.0, 20.0), "tail_base": (0.0, 0.0, 8.0),
-}
-REAR_LIFT = {"nose": 45.0, "left_ear": 40.0, "right_ear": 40.0, "neck": 30.0,
-             "mid_back": 18.0, "tail_base": 0.0}
-SPEED = {"walk": 60.0, "rear": 60.0, "run": 250.0}
-
-
-def toy_sequence(seed: int, n: int = 300) -> tuple[Poses, np.ndarray]:
-    """A mouse wandering in bouts of walk / run / rear; rear differs from walk only in z."""
-    rng = np.random.default_rng(seed)
-    labels = np.empty(n, dtype=object)
-    i = 0
-    while i < n:
-        length = int(rng.integers(20, 45))
-        labels[i:i + length] = rng.choice(["walk", "run", "rear"])
-        i += length
-    pts = np.array(list(BODY.values()))
-    lift = np.array([REAR_LIFT[k] for k in BODY])
-    yaw = np.cumsum(rng.normal(0, 0.05, n)) + rng.uniform(0, 2 * np.pi)
-    speed = np.array([SPEED[b] for b in labels]) * rng.uniform(0.8, 1.2, n)
-    step = speed / FPS
-    pos = np.cumsum(np.stack([step * np.cos(yaw), step * np.sin(yaw)], -1), axis=0)
-    coords = np.empty((n, len(BODY), 3))
-    for f in range(n):
-        c, s = np.cos(yaw[f]), np.sin(yaw[f])
-        coords[f, :, 0] = pos[f, 0] + c * pts[:, 0] - s * pts[:, 1]
-        coords[f, :, 1] = pos[f, 1] + s * pts[:, 0] + c * pts[:, 1]
-        coords[f, :, 2] = pts[:, 2] + (lift if labels[f] == "rear" else 0.0)
-    coords += rng.normal(0, 0.8, coords.shape)
-    poses = Poses(coords, keypoints=list(BODY),
-                  meta=PoseMetadata(fps=FPS, frame="world", units="mm", scorer="toy"))
-    return poses, labels
+from tests.fixtures.toys import FPS, wandering_mouse
 
 
 @pytest.fixture(scope="module")
 def toy() -> dict[str, list]:
-    seqs = [toy_sequence(s) for s in range(4)]
+    seqs = [wandering_mouse(s) for s in range(4)]
     return {
         "poses": [p for p, _ in seqs],
         "labels": [y for _, y in seqs],

@@ -23,23 +23,20 @@ from dlc_lifter.io import (
 )
 from dlc_lifter.io.sleap import POINTS3D_DESCRIPTION, is_sleap_analysis_h5
 from dlc_lifter.poses import PoseMetadata, Poses
+from tests.fixtures.realdata import SLEAP_SESSION, needs_realdata
+from tests.fixtures.toys import random_poses
 
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
-SESSION = REAL / "sleap-mouse-session"
 KPS = ["nose", "left_ear", "right_ear", "tail_base"]
 NAN_AT = (2, 1, 3)  # frame row, individual, keypoint
 
 
 def _poses3d(frame_indices: tuple[int, ...] = (10, 11, 12, 13, 14)) -> Poses:
-    rng = np.random.default_rng(7)
-    coords = rng.uniform(-250.0, 250.0, (5, 2, 4, 3))
-    coords[NAN_AT] = np.nan
-    conf = rng.uniform(0.2, 1.0, (5, 2, 4))
     meta = PoseMetadata(source="synthetic", source_format="lifted", scorer="dlc_lifter",
                         fps=30.0, frame="world", units="mm",
                         extra={"skeleton_edges": [("nose", "left_ear"), ("nose", "right_ear")]})
-    return Poses(coords=coords, confidence=conf, keypoints=KPS, individuals=["m1", "m2"],
-                 frame_indices=np.array(frame_indices), meta=meta)
+    return random_poses(5, ["m1", "m2"], KPS, 3, seed=7, coord_range=(-250.0, 250.0),
+                        conf_range=(0.2, 1.0), nan_at=[NAN_AT], frame_indices=frame_indices,
+                        meta=meta)
 
 
 def _assert_same(p: Poses, q: Poses) -> None:
@@ -171,10 +168,9 @@ def test_slp_3d_reopens_with_sleap_io(tmp_path: Path, with_2d: bool) -> None:
 
 # --------------------------------------------------------------------------- real data
 @pytest.mark.realdata
-@pytest.mark.skipif(not SESSION.is_dir(),
-                    reason=f"real data folder {SESSION} (../shared/realdata) is absent")
+@needs_realdata(SLEAP_SESSION)
 def test_points3d_matches_real_sleap_anipose_layout(tmp_path: Path) -> None:
-    real = SESSION / "points3d.h5"
+    real = SLEAP_SESSION / "points3d.h5"
     with h5py.File(real, "r") as fh:
         assert list(fh.keys()) == ["tracks"]
         ref = fh["tracks"]

@@ -16,19 +16,16 @@ from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
 from dlc_lifter.lift.outputs import parse_formats
 from dlc_lifter.mouse.skeletons import KNOWN_SKELETONS
 from dlc_lifter.synth.skeleton_poses import skeleton_poses
+from tests.fixtures.toys import DLC_SCORER, write_dlc_analysis
 
 torch.set_num_threads(1)
 
-SCORER = "DLC_resnet50_toyJan1shuffle1_1000"
 
 
 def _dlc_file(folder: Path) -> Path:
     skeleton = next(s for s in KNOWN_SKELETONS if s.name == "dlcanalyzer_openfield")
     poses, _ = skeleton_poses(skeleton, n_frames=30, seed=1)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"mouse{SCORER}.h5"
-    poses.to_dataframe(SCORER).to_hdf(path, key="df_with_missing", mode="w")
-    return path
+    return write_dlc_analysis(poses, folder, "mouse")
 
 
 def test_parse_formats() -> None:
@@ -89,12 +86,12 @@ def test_a_failing_format_costs_no_other(tmp_path: Path,
                                     formats=["dlc", "nwb", "points3d"]))
     assert set(info.value.failed) == {"nwb"} and "disk quota" in info.value.failed["nwb"]
     assert info.value.written["dlc"].is_file() and info.value.written["points3d"].is_file()
-    assert not (tmp_path / "api" / f"mouse{SCORER}_lifted3d.nwb").exists()
+    assert not (tmp_path / "api" / f"mouse{DLC_SCORER}_lifted3d.nwb").exists()
     r = CliRunner().invoke(app, ["lift", str(src), "--camera-height-mm", "700", "--focal-px",
                                  "600", "--no-depth", "--destfolder", str(tmp_path / "cli"),
                                  "--format", "dlc,nwb"])
     assert r.exit_code == 3, r.output
-    assert "nwb" in r.output and (tmp_path / "cli" / f"mouse{SCORER}_lifted3d.h5").is_file()
+    assert "nwb" in r.output and (tmp_path / "cli" / f"mouse{DLC_SCORER}_lifted3d.h5").is_file()
 
 
 def test_batches_always_write_the_dlc_table() -> None:

@@ -13,34 +13,17 @@ import pytest
 
 from dlc_lifter import Poses, read_poses, write_nwb_3d
 from dlc_lifter.lift.options import LiftOptions, OutputSpec
-
-KPS = ["snout", "leftear", "rightear", "tailbase"]
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "dlc-openfield"
-REAL_H5 = REAL / "analyzed" / "m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5"
-REAL_VIDEO = REAL / "videos" / "m3v1mp4.mp4"
+from dlc_lifter.poses import PoseMetadata
+from tests.fixtures.realdata import OPENFIELD_H5, OPENFIELD_VIDEO, needs_realdata
+from tests.fixtures.toys import DLC_KEYPOINTS, random_poses, write_toy_video
 
 
 def _poses3d(n: int = 10, *, fps: float | None = 30.0, video: Path | None = None,
              frame_indices: np.ndarray | None = None) -> Poses:
-    rng = np.random.default_rng(3)
-    coords = rng.uniform(-80.0, 120.0, (n, 1, len(KPS), 3))
-    coords[2, 0, 1] = np.nan
-    conf = rng.uniform(0.1, 1.0, (n, 1, len(KPS)))
-    p = Poses(coords, conf, keypoints=KPS, frame_indices=frame_indices)
-    p.meta.units, p.meta.frame, p.meta.fps = "mm", "camera-floor", fps
-    p.meta.source, p.meta.scorer = "generated", "DLC_test"
-    p.meta.video = None if video is None else str(video)
-    return p
-
-
-def _write_video(path: Path, n_frames: int, size: tuple[int, int] = (64, 48)) -> Path:
-    import cv2
-
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, size)
-    for i in range(n_frames):
-        writer.write(np.full((size[1], size[0], 3), 10 * i % 255, np.uint8))
-    writer.release()
-    return path
+    meta = PoseMetadata(units="mm", frame="camera-floor", fps=fps, source="generated",
+                        scorer="DLC_test", video=None if video is None else str(video))
+    return random_poses(n, dim=3, seed=3, coord_range=(-80.0, 120.0), conf_range=(0.1, 1.0),
+                        nan_at=[(2, 0, 1)], frame_indices=frame_indices, meta=meta)
 
 
 def _read_nwb(path: Path) -> tuple[Any, Any]:
@@ -66,13 +49,13 @@ def _serious_findings(path: Path) -> list[str]:
 
 # ------------------------------------------------------------------------- generated
 def test_nwb_with_source_video_reads_back(tmp_path: Path) -> None:
-    video = _write_video(tmp_path / "clip.mp4", 12)
+    video = write_toy_video(tmp_path / "clip.mp4", 12, size=(64, 48))
     p = _poses3d(10, video=video)
     out = write_nwb_3d(p, tmp_path / "out" / "clip_lifted3d.nwb")
     io, nwb = _read_nwb(out)
     try:
         pe = nwb.processing["behavior"]["PoseEstimation"]
-        for k, kp in enumerate(KPS):
+        for k, kp in enumerate(DLC_KEYPOINTS):
             s = pe.pose_estimation_series[kp]
             np.testing.assert_allclose(s.data[:], p.coords[:, 0, k], atol=1e-9, rtol=0,
                                        equal_nan=True)
@@ -122,7 +105,7 @@ def test_nwb_video_count_unknown_and_fps_unknown(tmp_path: Path) -> None:
 
 
 def test_nwb_skipped_frames_and_subject_override(tmp_path: Path) -> None:
-    video = _write_video(tmp_path / "v.mp4", 20)
+    video = write_toy_video(tmp_path / "v.mp4", 20, size=(64, 48))
     fi = np.array([0, 2, 3, 7, 11, 19])
     p = _poses3d(6, fps=25.0, video=video, frame_indices=fi)
     out = write_nwb_3d(p, tmp_path / "v_lifted3d.nwb",
@@ -144,12 +127,11 @@ def test_nwb_skipped_frames_and_subject_override(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------- real data
 @pytest.mark.realdata
-@pytest.mark.skipif(not (REAL_H5.is_file() and REAL_VIDEO.is_file()),
-                    reason=f"real data not found at {REAL} (../shared/realdata)")
+@needs_realdata(OPENFIELD_H5, OPENFIELD_VIDEO)
 def test_openfield_lift_nwb_passes_nwbinspector(tmp_path: Path) -> None:
     from dlc_lifter import lift_file
 
-    out = lift_file(REAL_H5, video=REAL_VIDEO, options=LiftOptions(depth=False),
+    out = lift_file(OPENFIELD_H5, video=OPENFIELD_VIDEO, options=LiftOptions(depth=False),
                     output=OutputSpec(nwb=True, destfolder=tmp_path))
     nwb_path = out.with_suffix(".nwb")
     assert nwb_path.is_file()
@@ -167,6 +149,6 @@ def test_openfield_lift_nwb_passes_nwbinspector(tmp_path: Path) -> None:
                                        rtol=0, equal_nan=True)
         sv = nwb.acquisition["source_video"]
         assert pe.source_video is sv and sv.num_samples == 2330
-        assert (nwb_path.parent / str(sv.external_file[0])).resolve() == REAL_VIDEO.resolve()
+        assert (nwb_path.parent / str(sv.external_file[0])).resolve() == OPENFIELD_VIDEO.resolve()
     finally:
         io.close()

@@ -12,22 +12,13 @@ import numpy as np
 import pytest
 
 from dlc_lifter import Poses, write_dlc_3d
-
-KPS = ["snout", "leftear", "rightear", "tailbase"]
+from tests.fixtures.toys import DLC_KEYPOINTS, random_poses
 
 
 def _poses3d(individuals: list[str]) -> Poses:
-    rng = np.random.default_rng(3)
-    n = 7
-    coords = rng.uniform(-200, 200, (n, len(individuals), len(KPS), 3))
-    coords[..., 2] = rng.uniform(0, 60, coords.shape[:-1])
-    coords[2, 0, 1] = np.nan
-    conf = rng.uniform(0.1, 1, coords.shape[:-1])
-    conf[2, 0, 1] = np.nan
-    p = Poses(coords, conf, keypoints=KPS, individuals=individuals,
-              frame_indices=np.arange(n))
+    p = random_poses(7, individuals, dim=3, seed=3, coord_range=(-200, 200), z_range=(0, 60),
+                     conf_range=(0.1, 1), nan_at=[(2, 0, 1)], frame_indices=np.arange(7))
     p.meta.scorer = "DLC_resnet50_testMay1shuffle1_1000"
-    p.meta.units, p.meta.frame = "mm", "world"
     return p
 
 
@@ -45,7 +36,7 @@ def test_movement_reads_our_3d_output(tmp_path: Path, individuals: list[str]) ->
     kp_dim = "keypoint" if "keypoint" in pos.dims else "keypoints"
     ind_dim = "individual" if "individual" in pos.dims else "individuals"
     assert list(pos.coords["space"].values) == ["x", "y", "z"]
-    assert [str(k) for k in pos.coords[kp_dim].values] == KPS
+    assert [str(k) for k in pos.coords[kp_dim].values] == DLC_KEYPOINTS
     # a single-animal table has no individuals level; movement names it itself
     names = [str(i) for i in pos.coords[ind_dim].values]
     assert (names == individuals) if len(individuals) > 1 else (len(names) == 1)

@@ -8,14 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata" / "dlc-openfield"
-H5 = "m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5"
+from tests.fixtures.realdata import OPENFIELD, OPENFIELD_H5, OPENFIELD_VIDEO, needs_realdata
 
-pytestmark = [
-    pytest.mark.realdata,
-    pytest.mark.skipif(not (REAL / "analyzed" / H5).is_file(),
-                       reason=f"real data not found at {REAL} (../shared/realdata)"),
-]
+pytestmark = [pytest.mark.realdata, needs_realdata(OPENFIELD_H5)]
 
 
 @pytest.fixture
@@ -23,9 +18,9 @@ def openfield_project(tmp_path: Path) -> Path:
     """The openfield project laid out as DLC leaves it: outputs beside the video."""
     videos = tmp_path / "openfield" / "videos"
     videos.mkdir(parents=True)
-    shutil.copyfile(REAL / "config.yaml", tmp_path / "openfield" / "config.yaml")
-    shutil.copyfile(REAL / "videos" / "m3v1mp4.mp4", videos / "m3v1mp4.mp4")
-    shutil.copyfile(REAL / "analyzed" / H5, videos / H5)
+    shutil.copyfile(OPENFIELD / "config.yaml", tmp_path / "openfield" / "config.yaml")
+    shutil.copyfile(OPENFIELD_VIDEO, videos / OPENFIELD_VIDEO.name)
+    shutil.copyfile(OPENFIELD_H5, videos / OPENFIELD_H5.name)
     return tmp_path / "openfield" / "config.yaml"
 
 
@@ -44,7 +39,7 @@ def test_lift_project_cli_on_openfield(openfield_project: Path) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     videos = openfield_project.parent / "videos"
-    out = videos / H5.replace(".h5", "_lifted3d.h5")
+    out = videos / OPENFIELD_H5.name.replace(".h5", "_lifted3d.h5")
     assert out.is_file()
     df = pd.read_hdf(out, key="df_with_missing")
     assert len(df) == 2330

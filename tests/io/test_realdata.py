@@ -12,14 +12,12 @@ import pytest
 from dlc_lifter import read_dlc_config, read_poses, write_dlc_3d
 from dlc_lifter.mouse.catalogue import UnknownKeypointError
 from dlc_lifter.mouse.keypoint_map import map_keypoints
+from tests.fixtures.realdata import OPENFIELD, REALDATA, SLEAP_CLIP, needs_realdata
 
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
-pytestmark = pytest.mark.skipif(
-    not REAL.is_dir(), reason=f"real data folder {REAL} (../shared/realdata) is absent")
-OPENFIELD = REAL / "dlc-openfield"
+pytestmark = needs_realdata()
 ANALYZED = OPENFIELD / "analyzed" / "m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000"
 LABELS = OPENFIELD / "labeled-data" / "m4s1" / "CollectedData_Pranav"
-REACHING_3D = REAL / "dlc-3d-reaching" / "reachingDEMO_3D.h5"
+REACHING_3D = REALDATA / "dlc-3d-reaching" / "reachingDEMO_3D.h5"
 
 
 def test_openfield_h5_and_nwb_twin_agree() -> None:
@@ -66,7 +64,7 @@ def test_config_read_without_modifying_it() -> None:
 
 
 def test_sleap_user_labels() -> None:
-    p = read_poses(REAL / "sleap-clip" / "clip.slp")
+    p = read_poses(SLEAP_CLIP / "clip.slp")
     assert p.n_keypoints == 13 and p.individuals == ["female", "male"]
     assert p.n_frames == 1500 and p.meta.source_format == "sleap-slp"
     assert np.nanmin(p.confidence) == 1.0  # user labels
@@ -74,7 +72,7 @@ def test_sleap_user_labels() -> None:
 
 
 def test_sleap_predictions_and_mouse_mapping_error() -> None:
-    path = REAL / "sleap-clip" / "clip.predictions.slp"
+    path = SLEAP_CLIP / "clip.predictions.slp"
     p = read_poses(path)
     assert p.keypoints == ["head", "thorax"] and p.individuals == ["female", "male"]
     assert p.n_frames == 1500

@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-REAL = ROOT / ".." / "shared" / "realdata"
+from tests.fixtures.models import benchmark_module
+from tests.fixtures.realdata import REALDATA, needs_realdata
 
 pytestmark = [
     pytest.mark.realdata,
-    pytest.mark.skipif(not (REAL / "dannce-mouse1" / "labels3d.csv").is_file(),
-                       reason=f"real data folder {REAL} (../shared/realdata) is absent"),
+    needs_realdata(REALDATA / "dannce-mouse1" / "labels3d.csv"),
 ]
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_real", ROOT / "benchmarks" / "real.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses look their module up there
-    spec.loader.exec_module(mod)
-    yield mod
-    sys.modules.pop(spec.name, None)
+    with benchmark_module("real", "bench_real") as mod:
+        yield mod
 
 
 def test_virtual_camera_round_trips_through_anipose_toml(bench, tmp_path: Path) -> None:

@@ -15,28 +15,20 @@ from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
 from dlc_lifter.mouse.catalogue import UnknownKeypointError
 from dlc_lifter.mouse.keypoint_map import arena_landmark, plan_keypoint_map
 from dlc_lifter.mouse.skeletons import KNOWN_SKELETONS, match_skeleton
+from tests.fixtures.realdata import REALDATA, needs_realdata
 
 torch.set_num_threads(1)
 
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
-needs_real = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/realdata is absent "
-                                "(real files from other labs; present in CI)")
-
-
-@pytest.fixture(scope="module")
-def lifter():  # noqa: ANN201 - the shipped Lifter, loaded once
-    from dlc_lifter.lift import Lifter
-
-    return Lifter.load()
+needs_real = needs_realdata()
 
 
 @pytest.mark.parametrize("skeleton", KNOWN_SKELETONS, ids=lambda s: s.name)
-def test_every_known_skeleton_lifts_with_no_map(skeleton, lifter) -> None:  # noqa: ANN001
+def test_every_known_skeleton_lifts_with_no_map(skeleton, shipped_lifter) -> None:  # noqa: ANN001
     from dlc_lifter.lift import lift_poses
     from dlc_lifter.synth.skeleton_poses import skeleton_poses
 
     poses, cam = skeleton_poses(skeleton, n_frames=40, seed=3)
-    out = lift_poses(poses, lifter=lifter, camera_height_mm=700.0, focal_px=600.0)
+    out = lift_poses(poses, lifter=shipped_lifter, camera_height_mm=700.0, focal_px=600.0)
     used = out.meta.extra["keypoint_map"]
     expected = {k: v for k, v in skeleton.keypoints.items() if v is not None}
     assert used["mapped"] == expected
@@ -94,7 +86,7 @@ def test_real_oft_file_lifts_with_no_map_and_corners_give_the_scale(tmp_path: Pa
     from dlc_lifter.io import meta_pickle_path
     from dlc_lifter.lift import lift_file
 
-    src = REAL / "oft-rearing" / "OFT_38DLC_resnet50_BlockcourseMay9shuffle1_1030000.h5"
+    src = REALDATA / "oft-rearing" / "OFT_38DLC_resnet50_BlockcourseMay9shuffle1_1030000.h5"
     out = lift_file(src, camera=CameraSpec(arena_size_mm=420.0), options=LiftOptions(depth=False),
                     output=OutputSpec(destfolder=tmp_path))
     meta = pd.read_pickle(meta_pickle_path(out))["data"]
@@ -126,7 +118,7 @@ def test_real_sleap_session_lifts_with_no_map_to_slp(tmp_path: Path) -> None:
 
     from dlc_lifter.lift.batch import lift_sleap
 
-    src = REAL / "sleap-mouse-session" / "minimal_top_proofread.slp"
+    src = REALDATA / "sleap-mouse-session" / "minimal_top_proofread.slp"
     report = lift_sleap([src], options=LiftOptions(depth=False),
                         output=OutputSpec(destfolder=tmp_path))
     assert report.ok, report.summary()
@@ -150,7 +142,7 @@ def test_real_deepof_two_mice_lift_with_no_map(tmp_path: Path,
                                                caplog: pytest.LogCaptureFixture) -> None:
     from dlc_lifter.lift import lift_file
 
-    src = REAL / "deepof-two-mice" / "testDLC_h5_table_madlc.h5"
+    src = REALDATA / "deepof-two-mice" / "testDLC_h5_table_madlc.h5"
     with caplog.at_level(logging.WARNING):
         out = lift_file(src, options=LiftOptions(depth=False),
                         output=OutputSpec(destfolder=tmp_path))
@@ -168,9 +160,9 @@ def test_info_never_fails_on_mapping() -> None:
 
     from dlc_lifter.cli import app
 
-    for path in (REAL / "sleap-mouse-session" / "minimal_top_proofread.slp",
-                 REAL / "deepof-two-mice" / "testDLC_h5_table_madlc.h5",
-                 REAL / "sleap-clip" / "clip.predictions.slp"):
+    for path in (REALDATA / "sleap-mouse-session" / "minimal_top_proofread.slp",
+                 REALDATA / "deepof-two-mice" / "testDLC_h5_table_madlc.h5",
+                 REALDATA / "sleap-clip" / "clip.predictions.slp"):
         r = CliRunner().invoke(app, ["info", str(path)])
         assert r.exit_code == 0, r.output
         assert "Skeleton:" in r.output

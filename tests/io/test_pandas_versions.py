@@ -1,6 +1,6 @@
 """DeepLabCut .h5 files written by pandas 1.x, 2.x and 3.x read, lift and are written alike.
 
-The fixtures in ``tests/data/pandas_versions`` were written by ``make_fixtures.py`` there
+The fixtures in ``tests/io/data/pandas_versions`` were written by ``make_fixtures.py`` there
 under the pandas version in their names (provenance: README.md in that folder). pandas 3
 omits the ``pandas_version`` attribute on ``format="table"`` groups, which pandas < 3
 needs; :mod:`dlc_lifter.io._pandas_hdf` reads such files under any pandas and adds the
@@ -9,7 +9,6 @@ attribute to what dlc-lifter writes.
 
 from __future__ import annotations
 
-import hashlib
 import pickle
 import shutil
 from pathlib import Path
@@ -22,6 +21,7 @@ import torch
 
 from dlc_lifter import Poses, read_poses, write_dlc_3d
 from dlc_lifter.lift.options import CameraSpec
+from tests.fixtures.toys import file_sha256
 
 torch.set_num_threads(1)
 
@@ -29,10 +29,6 @@ DATA = Path(__file__).resolve().parent / "data" / "pandas_versions"
 SOURCE = np.load(DATA / "source.npz")
 FIXTURES = sorted(DATA.glob("*.h5"))
 PANDAS3_TABLE = DATA / "dlc2d_pandas3.1_table.h5"
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_fixtures_cover_pandas_1_2_3_and_both_formats() -> None:
@@ -44,9 +40,9 @@ def test_fixtures_cover_pandas_1_2_3_and_both_formats() -> None:
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
 def test_read_fixture_written_by_any_pandas(path: Path) -> None:
-    before = _sha(path)
+    before = file_sha256(path)
     poses = read_poses(path)
-    assert _sha(path) == before  # the fallback reads an in-memory copy, never the file
+    assert file_sha256(path) == before  # the fallback reads an in-memory copy, never the file
     assert sorted(p.name for p in DATA.iterdir() if "in-memory" in p.name) == []
     parts = [str(b) for b in SOURCE["bodyparts"]]
     assert list(poses.keypoints) == parts

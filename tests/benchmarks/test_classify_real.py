@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-REAL = ROOT / ".." / "shared" / "realdata"
-OFT = REAL / "oft-rearing"
+from tests.fixtures.models import benchmark_module
+from tests.fixtures.realdata import OFT, needs_realdata
 
 pytestmark = [
     pytest.mark.realdata,
-    pytest.mark.skipif(not (OFT / "OFT_38_rear_votes.csv").is_file(),
-                       reason=f"real data folder {REAL} (../shared/realdata) is absent"),
+    needs_realdata(OFT / "OFT_38_rear_votes.csv"),
 ]
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_classify",
-                                                  ROOT / "benchmarks" / "classify.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    yield mod
-    sys.modules.pop(spec.name, None)
+    with benchmark_module("classify", "bench_classify") as mod:
+        yield mod
 
 
 @pytest.fixture(scope="module")

@@ -20,49 +20,12 @@ from dlc_lifter.analysis.features import (
 from dlc_lifter.cli import app
 from dlc_lifter.errors import OutputExistsError
 from dlc_lifter.poses import PoseMetadata, Poses
-
-FPS = 30.0
-#: Body coordinates (forward, left, height) in mm of a straight mouse facing +forward.
-BODY = {
-    "tail_base": (0.0, 0.0, 8.0),
-    "mid_backend": (15.0, 0.0, 14.0),
-    "mouse_center": (25.0, 0.0, 18.0),
-    "mid_back": (40.0, 0.0, 20.0),
-    "neck": (55.0, 0.0, 20.0),
-    "left_ear": (62.0, 8.0, 25.0),
-    "right_ear": (62.0, -8.0, 25.0),
-    "nose": (80.0, 0.0, 12.0),
-}
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
-REAL_OPENFIELD = (REAL / "dlc-openfield" / "analyzed"
-                  / "m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5")
-
-
-def mouse(
-    n: int = 40,
-    *,
-    speed: float = 0.0,
-    yaw: float = 0.0,
-    start: tuple[float, float] = (0.0, 0.0),
-    body: dict[str, tuple[float, float, float]] | None = None,
-    names: dict[str, str] | None = None,
-) -> Poses:
-    """A rigid mouse heading ``yaw`` (rad from +x), moving forward at ``speed`` mm/s."""
-    body = BODY if body is None else body
-    pts = np.array(list(body.values()), dtype=float)  # (K, 3): forward, left, z
-    c, s = np.cos(yaw), np.sin(yaw)
-    rot = np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
-    world = pts @ rot.T
-    t = np.arange(n) / FPS
-    path = np.stack([start[0] + speed * t * c, start[1] + speed * t * s, np.zeros(n)], -1)
-    coords = world[None] + path[:, None]
-    keypoints = [names.get(k, k) for k in body] if names else list(body)
-    return Poses(coords, keypoints=keypoints,
-                 meta=PoseMetadata(fps=FPS, frame="world", units="mm", source="toy.h5"))
+from tests.fixtures.realdata import OPENFIELD_H5, needs_realdata
+from tests.fixtures.toys import FPS, MOUSE_BODY, rigid_mouse
 
 
 def test_speed_of_a_mouse_walking_along_x() -> None:
-    df = compute_features(mouse(speed=120.0))
+    df = compute_features(rigid_mouse(speed=120.0))
     assert len(df) == 40 and list(df.columns[:3]) == ["frame", "individual", "time_s"]
     np.testing.assert_allclose(df["time_s"], np.arange(40) / FPS)
     for part in ("head", "tail_base"):
@@ -75,7 +38,7 @@ def test_speed_of_a_mouse_walking_along_x() -> None:
 
 
 def test_speed_uses_fps_and_skipped_frames() -> None:
-    p = mouse(n=20, speed=90.0)
+    p = rigid_mouse(n=20, speed=90.0)
     keep = np.r_[0:10, 12:20]  # two frames dropped: time follows frame numbers
     p = p.select(frames=keep)
     df = compute_features(p, fps=15.0)  # rows are 1/15 s apart in the argument's clock
@@ -86,10 +49,10 @@ def test_speed_uses_fps_and_skipped_frames() -> None:
 def test_turning_mouse_turn_rate() -> None:
     n, omega, r = 60, 1.5, 200.0  # circles counter-clockwise at 1.5 rad/s
     t = np.arange(n) / FPS
-    frames = [mouse(n=1, yaw=omega * ti + np.pi / 2,
+    frames = [rigid_mouse(n=1, yaw=omega * ti + np.pi / 2,
                     start=(r * np.cos(omega * ti), r * np.sin(omega * ti))).coords[0]
               for ti in t]
-    p = Poses(np.stack(frames), keypoints=list(BODY),
+    p = Poses(np.stack(frames), keypoints=list(MOUSE_BODY),
               meta=PoseMetadata(fps=FPS, frame="world", units="mm"))
     df = compute_features(p)
     np.testing.assert_allclose(df["turn_rate_rad_s"], omega, rtol=1e-9)
@@ -99,10 +62,10 @@ def test_turning_mouse_turn_rate() -> None:
 
 
 def test_rotated_mouse_has_identical_aligned_coordinates() -> None:
-    a = compute_features(mouse(speed=50.0))
-    b = compute_features(mouse(speed=50.0, yaw=np.pi / 2, start=(300.0, -40.0)))
+    a = compute_features(rigid_mouse(speed=50.0))
+    b = compute_features(rigid_mouse(speed=50.0, yaw=np.pi / 2, start=(300.0, -40.0)))
     aligned = [c for c in a.columns if c.startswith("aligned_")]
-    assert len(aligned) == 3 * (len(BODY) - 1)  # every point but the tail base (origin)
+    assert len(aligned) == 3 * (len(MOUSE_BODY) - 1)  # every point but the tail base (origin)
     np.testing.assert_allclose(a[aligned], b[aligned], atol=1e-9)
     # body frame: nose straight ahead, left ear on the mouse's left (-x), heights relative
     row = a.iloc[5]
@@ -118,23 +81,23 @@ def test_rotated_mouse_has_identical_aligned_coordinates() -> None:
 
 
 def test_bend_ratio_straight_and_bent() -> None:
-    straight = compute_features(mouse())
+    straight = compute_features(rigid_mouse())
     np.testing.assert_allclose(straight["bend_ratio"], 1.0)
-    bent_body = dict(BODY)
+    bent_body = dict(MOUSE_BODY)
     bent_body["neck"] = (52.0, 12.0, 20.0)
     bent_body["nose"] = (70.0, 35.0, 12.0)
     bent_body["left_ear"] = (55.0, 24.0, 25.0)
     bent_body["right_ear"] = (62.0, 10.0, 25.0)
-    bent = compute_features(mouse(body=bent_body))
+    bent = compute_features(rigid_mouse(body=bent_body))
     assert (bent["bend_ratio"] > 1.05).all()
     # the head segment turns to the mouse's left: positive angle
     assert (bent["segment_ear_mid_to_nose_angle_rad"] > 0.3).all()
-    flat = {k: (f, left, 10.0) for k, (f, left, _) in BODY.items()}
-    np.testing.assert_allclose(compute_features(mouse(body=flat))["bend_ratio_3d"], 1.0)
+    flat = {k: (f, left, 10.0) for k, (f, left, _) in MOUSE_BODY.items()}
+    np.testing.assert_allclose(compute_features(rigid_mouse(body=flat))["bend_ratio_3d"], 1.0)
 
 
 def test_heights_equal_z_and_pitch() -> None:
-    p = mouse(speed=30.0)
+    p = rigid_mouse(speed=30.0)
     rng = np.random.default_rng(0)
     p.coords[..., 2] += rng.uniform(0, 20, p.coords.shape[:3])
     df = compute_features(p)
@@ -146,7 +109,7 @@ def test_heights_equal_z_and_pitch() -> None:
 
 
 def test_rolling_columns_are_nan_until_the_window_is_full() -> None:
-    p = mouse(n=30, speed=60.0)
+    p = rigid_mouse(n=30, speed=60.0)
     p.coords[:, 0, 7, 2] += np.arange(30) % 3  # nose height varies: std known
     df = compute_features(p, window=5)
     rolled = [c for c in df.columns if re.search(r"_std5(_|$)", c)]
@@ -161,7 +124,7 @@ def test_rolling_columns_are_nan_until_the_window_is_full() -> None:
 
 
 def test_missing_frames_give_nan_not_errors() -> None:
-    p = mouse(n=20, speed=60.0)
+    p = rigid_mouse(n=20, speed=60.0)
     p.coords[8, 0, :] = np.nan
     df = compute_features(p)
     assert np.isnan(df["head_speed_mm_s"][8])
@@ -171,9 +134,9 @@ def test_missing_frames_give_nan_not_errors() -> None:
 def test_openfield_subset_with_user_names(caplog: pytest.LogCaptureFixture) -> None:
     names = {"nose": "snout", "left_ear": "leftear", "right_ear": "rightear",
              "tail_base": "tailbase"}
-    body = {k: BODY[k] for k in names}
+    body = {k: MOUSE_BODY[k] for k in names}
     with caplog.at_level(logging.INFO, logger="dlc_lifter.analysis.features"):
-        df = compute_features(mouse(speed=40.0, body=body, names=names, yaw=1.0))
+        df = compute_features(rigid_mouse(speed=40.0, body=body, names=names, yaw=1.0))
     cols = set(df.columns)
     assert {"aligned_nose_y_mm", "aligned_left_ear_x_mm", "height_nose_mm", "bend_ratio",
             "head_speed_mm_s", "tail_base_speed_mm_s", "body_pitch_rad",
@@ -185,19 +148,19 @@ def test_openfield_subset_with_user_names(caplog: pytest.LogCaptureFixture) -> N
 
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="dlc_lifter.analysis.features"):
-        two = compute_features(mouse(body={k: BODY[k] for k in ("nose", "tail_base")}))
+        two = compute_features(rigid_mouse(body={k: MOUSE_BODY[k] for k in ("nose", "tail_base")}))
     assert "bend_ratio" not in two and not any(c.startswith("segment_") for c in two)
     assert "aligned_nose_y_mm" in two
     left_out = [r.getMessage() for r in caplog.records if "left out" in r.getMessage()]
     assert len(left_out) == 1 and "bend ratio" in left_out[0]
 
-    ears = compute_features(mouse(body={k: BODY[k] for k in ("left_ear", "right_ear")}))
+    ears = compute_features(rigid_mouse(body={k: MOUSE_BODY[k] for k in ("left_ear", "right_ear")}))
     assert not any(c.startswith(("aligned_", "tail_base_", "turn_")) for c in ears)
     assert "head_speed_mm_s" in ears and "height_left_ear_mm" in ears
 
 
 def test_2d_input_gives_the_planar_subset() -> None:
-    p3 = mouse(speed=80.0, yaw=0.4)
+    p3 = rigid_mouse(speed=80.0, yaw=0.4)
     planar = compute_features(p3, planar=True)
     full = compute_features(p3)
     p2 = Poses(p3.coords[..., :2], keypoints=p3.keypoints,
@@ -216,7 +179,7 @@ def test_2d_input_gives_the_planar_subset() -> None:
 
 
 def test_individuals_rows_and_selection() -> None:
-    a, b = mouse(speed=10.0), mouse(speed=20.0, yaw=2.0)
+    a, b = rigid_mouse(speed=10.0), rigid_mouse(speed=20.0, yaw=2.0)
     p = Poses(np.concatenate([a.coords, b.coords], axis=1), keypoints=a.keypoints,
               individuals=["m1", "m2"], meta=PoseMetadata(fps=FPS, frame="world", units="mm"))
     df = compute_features(p)
@@ -228,7 +191,7 @@ def test_individuals_rows_and_selection() -> None:
 
 
 def test_write_features_csv_atomic_and_safe(tmp_path: Path) -> None:
-    df = compute_features(mouse(speed=5.0))
+    df = compute_features(rigid_mouse(speed=5.0))
     out = write_features(df, tmp_path / "x_features.csv")
     back = pd.read_csv(out)
     assert list(back.columns) == list(df.columns)
@@ -248,7 +211,7 @@ def test_parquet_without_pyarrow_says_what_to_install(
     import sys
 
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow -> ImportError
-    df = compute_features(mouse())
+    df = compute_features(rigid_mouse())
     with pytest.raises(FeatureError, match="pip install pyarrow"):
         write_features(df, tmp_path / "f.parquet")
     assert not list(tmp_path.iterdir())
@@ -257,7 +220,7 @@ def test_parquet_without_pyarrow_says_what_to_install(
 def test_cli_features(tmp_path: Path) -> None:
     from dlc_lifter.io import write_dlc_3d
 
-    src = write_dlc_3d(mouse(speed=70.0), tmp_path / "clipDLC_x_lifted3d.h5")
+    src = write_dlc_3d(rigid_mouse(speed=70.0), tmp_path / "clipDLC_x_lifted3d.h5")
     runner = CliRunner()
     r = runner.invoke(app, ["features", str(src), "--window", "4",
                             "--destfolder", str(tmp_path / "out")])
@@ -274,12 +237,11 @@ def test_cli_features(tmp_path: Path) -> None:
 
 
 @pytest.mark.realdata
-@pytest.mark.skipif(not REAL_OPENFIELD.is_file(),
-                    reason=f"real DLC openfield file {REAL_OPENFIELD} is absent")
+@needs_realdata(OPENFIELD_H5)
 def test_real_openfield_2d_features() -> None:
     from dlc_lifter.io import read_poses
 
-    poses = read_poses(REAL_OPENFIELD)
+    poses = read_poses(OPENFIELD_H5)
     df = compute_features(poses)
     assert len(df) == 2330
     assert "head_speed_px_s" in df and "bend_ratio" in df
@@ -292,7 +254,7 @@ def test_real_openfield_2d_features() -> None:
 
 def test_parquet_round_trip(tmp_path: Path) -> None:
     pytest.importorskip("pyarrow", reason="pyarrow (the 'parquet' extra) is not installed")
-    df = compute_features(mouse(speed=70.0))
+    df = compute_features(rigid_mouse(speed=70.0))
     out = write_features(df, tmp_path / "f.parquet")
     back = pd.read_parquet(out)
     assert list(back.columns) == list(df.columns)

@@ -28,44 +28,20 @@ from dlc_lifter.lift.batch import (
     lift_videos,
 )
 from dlc_lifter.lift.options import OutputSpec
-from dlc_lifter.poses import PoseMetadata, Poses
-
-SCORER = "DLC_resnet50_toyJan1shuffle1_1000"
-FPS = 30.0
-
+from dlc_lifter.poses import Poses
+from tests.fixtures.toys import (
+    DLC_SCORER,
+    circling_mouse_2d,
+    write_dlc_analysis,
+    write_toy_video,
+)
 
 # --------------------------------------------------------------------------- toy data
-def _poses_2d(n_frames: int, individuals: tuple[str, ...] = ("individual0",),
-              seed: int = 0) -> Poses:
-    rng = np.random.default_rng(seed)
-    t = np.arange(n_frames) / FPS
-    cx, cy = 80 + 30 * np.cos(t), 60 + 25 * np.sin(t)
-    head = np.stack([cx + 12, cy], -1)
-    kps = [head, head + [-5, 4], head + [-5, -4], np.stack([cx - 15, cy], -1)]
-    one = np.stack(kps, 1) + rng.normal(0, 0.5, (n_frames, 4, 2))
-    coords = np.repeat(one[:, None], len(individuals), axis=1)
-    conf = np.full(coords.shape[:3], 0.95)
-    if len(individuals) > 1:  # every individual but the first never detected
-        coords[:, 1:] = np.nan
-        conf[:, 1:] = np.nan
-    return Poses(coords=coords, confidence=conf, individuals=list(individuals),
-                 keypoints=["snout", "leftear", "rightear", "tailbase"],
-                 meta=PoseMetadata(scorer=SCORER, fps=FPS))
-
-
-def _write_video(path: Path, n_frames: int, size: tuple[int, int] = (160, 120)) -> Path:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), FPS, size)
-    for i in range(n_frames):
-        img = np.full((size[1], size[0], 3), 230, np.uint8)
-        cv2.circle(img, (20 + i % 120, 60), 8, (20, 20, 20), -1)
-        writer.write(img)
-    writer.release()
-    return path
 
 
 def _project(root: Path, names: list[str], n_frames: int = 20, *, video_frames: int | None = None,
              individuals: tuple[str, ...] = ("individual0",)) -> Path:
-    """A DLC project: config.yaml + videos/<name>.mp4 + videos/<name><SCORER>.h5."""
+    """A DLC project: config.yaml + videos/<name>.mp4 + videos/<name><DLC_SCORER>.h5."""
     videos = root / "videos"
     videos.mkdir(parents=True, exist_ok=True)
     (root / "config.yaml").write_text(
@@ -75,10 +51,9 @@ def _project(root: Path, names: list[str], n_frames: int = 20, *, video_frames: 
         "TrainingFraction:\n- 0.95\npcutoff: 0.6\nskeleton: []\n"
     )
     for k, name in enumerate(names):
-        _write_video(videos / f"{name}.mp4", video_frames or n_frames)
-        p = _poses_2d(n_frames, individuals, seed=k)
-        p.to_dataframe(SCORER, multi_animal=len(individuals) > 1).to_hdf(
-            videos / f"{name}{SCORER}.h5", key="df_with_missing", mode="w")
+        write_toy_video(videos / f"{name}.mp4", video_frames or n_frames)
+        write_dlc_analysis(circling_mouse_2d(n_frames, individuals, seed=k), videos, name,
+                           multi_animal=len(individuals) > 1)
     return root / "config.yaml"
 
 
@@ -164,7 +139,7 @@ def test_find_videos_falls_back_to_project_videos(tmp_path: Path) -> None:
 def test_batch_skips_existing_and_reports_failures(tmp_path: Path,
                                                     caplog: pytest.LogCaptureFixture) -> None:
     config = _project(tmp_path, ["a", "b", "c"])
-    bad = tmp_path / "videos" / f"b{SCORER}.h5"
+    bad = tmp_path / "videos" / f"b{DLC_SCORER}.h5"
     bad.write_bytes(b"this is not an HDF5 file")
     (tmp_path / "videos" / "d.mp4").touch()  # a video never analysed
     report = lift_videos(config, task=_toy_task)
@@ -173,7 +148,7 @@ def test_batch_skips_existing_and_reports_failures(tmp_path: Path,
     msgs = {i.name: i.error for i in report.failed}
     assert "analyze_videos" in msgs["d.mp4"]
     assert not report.ok and "FAILED b.mp4" in report.summary()
-    out_a = tmp_path / "videos" / f"a{SCORER}_lifted3d.h5"
+    out_a = tmp_path / "videos" / f"a{DLC_SCORER}_lifted3d.h5"
     assert out_a.is_file()
     mtime = out_a.stat().st_mtime_ns
     with caplog.at_level(logging.INFO):
@@ -198,8 +173,8 @@ def test_kill_mid_batch_then_resume_is_identical(tmp_path: Path,
         killed = lift_videos(config, task=_toy_task, executor=ex)
     assert not killed.ok and "v2.mp4" in {i.name for i in killed.failed}
     folder = tmp_path / "run" / "videos"
-    assert not (folder / f"v2{SCORER}_lifted3d.h5").exists()  # never a partial output
-    stale = [p for p in folder.iterdir() if p.name.startswith(f".v2{SCORER}") or
+    assert not (folder / f"v2{DLC_SCORER}_lifted3d.h5").exists()  # never a partial output
+    stale = [p for p in folder.iterdir() if p.name.startswith(f".v2{DLC_SCORER}") or
              (".tmp" in p.name and "v2" in p.name)]
     assert stale, "the killed task should have left its temporary file behind"
 
@@ -210,8 +185,8 @@ def test_kill_mid_batch_then_resume_is_identical(tmp_path: Path,
     assert len(resumed.done) + len(resumed.skipped) == 4
     assert not [p for p in folder.iterdir() if p.exists() and p in stale]
     for n in names:
-        a = _read(tmp_path / "ref" / "videos" / f"{n}{SCORER}_lifted3d.h5")
-        b = _read(folder / f"{n}{SCORER}_lifted3d.h5")
+        a = _read(tmp_path / "ref" / "videos" / f"{n}{DLC_SCORER}_lifted3d.h5")
+        b = _read(folder / f"{n}{DLC_SCORER}_lifted3d.h5")
         pd.testing.assert_frame_equal(a, b)
 
 
@@ -237,7 +212,7 @@ def test_readonly_video_folder_fails_that_video_only(tmp_path: Path,
     other = tmp_path / "elsewhere"
     other.mkdir()
     shutil.copy(tmp_path / "videos" / "a.mp4", other / "b.mp4")
-    shutil.copy(tmp_path / "videos" / f"a{SCORER}.h5", other / f"b{SCORER}.h5")
+    shutil.copy(tmp_path / "videos" / f"a{DLC_SCORER}.h5", other / f"b{DLC_SCORER}.h5")
     real_check = batch._check_writable
 
     def check(folder: Path, *, make: bool) -> None:
@@ -416,19 +391,19 @@ def test_real_lift_killed_mid_video_resumes_to_identical_outputs(
         killed = lift_videos(config, task=_real_task_dying_on, executor=ex)
     assert not killed.ok
     folder = tmp_path / "run" / "videos"
-    assert not (folder / f"v2{SCORER}_lifted3d.h5").exists()  # never a partial output
+    assert not (folder / f"v2{DLC_SCORER}_lifted3d.h5").exists()  # never a partial output
     # the meta pickle is written before the .h5: the resume must replace this leftover
-    assert (folder / f"v2{SCORER}_lifted3d_meta.pickle").exists()
+    assert (folder / f"v2{DLC_SCORER}_lifted3d_meta.pickle").exists()
     monkeypatch.delenv("DLC_LIFTER_TEST_DIE_ON")
     resumed = lift_videos(config)
     assert resumed.ok and "v2.mp4" in {i.name for i in resumed.done}
     assert not [p for p in folder.iterdir() if ".tmp" in p.name]
     for n in names:
-        a = _read(tmp_path / "ref" / "videos" / f"{n}{SCORER}_lifted3d.h5")
-        b = _read(folder / f"{n}{SCORER}_lifted3d.h5")
+        a = _read(tmp_path / "ref" / "videos" / f"{n}{DLC_SCORER}_lifted3d.h5")
+        b = _read(folder / f"{n}{DLC_SCORER}_lifted3d.h5")
         pd.testing.assert_frame_equal(a, b)
-        meta = pd.read_pickle(folder / f"{n}{SCORER}_lifted3d_meta.pickle")["data"]
-        ref = pd.read_pickle(tmp_path / "ref" / "videos" / f"{n}{SCORER}_lifted3d_meta.pickle")
+        meta = pd.read_pickle(folder / f"{n}{DLC_SCORER}_lifted3d_meta.pickle")["data"]
+        ref = pd.read_pickle(tmp_path / "ref" / "videos" / f"{n}{DLC_SCORER}_lifted3d_meta.pickle")
         np.testing.assert_array_equal(meta["likelihood"], ref["data"]["likelihood"])
 
 
@@ -445,13 +420,12 @@ def test_real_lift_on_dask_local_cluster_equals_sequential(tmp_path: Path) -> No
         report = lift_videos(config, executor=batch.dask_executor(client, retries=1))
     assert report.ok and len(report.done) == 2, report.summary()
     for n in names:
-        a = _read(tmp_path / "ref" / "videos" / f"{n}{SCORER}_lifted3d.h5")
-        b = _read(tmp_path / "run" / "videos" / f"{n}{SCORER}_lifted3d.h5")
+        a = _read(tmp_path / "ref" / "videos" / f"{n}{DLC_SCORER}_lifted3d.h5")
+        b = _read(tmp_path / "run" / "videos" / f"{n}{DLC_SCORER}_lifted3d.h5")
         pd.testing.assert_frame_equal(a, b)
 
 
 def _threads() -> tuple[int, int]:
-    import cv2
     import torch
 
     return torch.get_num_threads(), cv2.getNumThreads()

@@ -16,29 +16,8 @@ from dlc_lifter.analysis.plots import (
     rearing_bouts,
     skeleton_edges,
 )
-from dlc_lifter.poses import PoseMetadata, Poses
-
-FPS = 30.0
-
-
-def _poses_3d(n_frames: int = 45, individuals: tuple[str, ...] = ("individual0",)) -> Poses:
-    """A mouse circling, rearing (nose 65 mm) between 0.5 s and 1.0 s."""
-    t = np.arange(n_frames) / FPS
-    cx, cy = 80 * np.cos(t), 60 * np.sin(t)
-    nose_z = np.where((t >= 0.5) & (t < 1.0), 65.0, 15.0)
-    head = np.stack([cx + 30, cy, nose_z], -1)
-    kps = {
-        "snout": head,
-        "leftear": head + [-12, 8, 5],
-        "rightear": head + [-12, -8, 5],
-        "tailbase": np.stack([cx - 50, cy, np.full(n_frames, 20.0)], -1),
-    }
-    one = np.stack(list(kps.values()), 1)  # (F, K, 3)
-    coords = np.repeat(one[:, None], len(individuals), axis=1)
-    if len(individuals) > 1:
-        coords[:, 1:] = np.nan  # the other individuals were never seen
-    return Poses(coords=coords, keypoints=list(kps), individuals=list(individuals),
-                 meta=PoseMetadata(scorer="DLC_toy", fps=FPS, frame="world", units="mm"))
+from dlc_lifter.poses import Poses
+from tests.fixtures.toys import count_frames, rearing_mouse_3d, write_toy_video
 
 
 def _write_3d(poses: Poses, path: Path) -> Path:
@@ -53,25 +32,6 @@ def _write_3d(poses: Poses, path: Path) -> Path:
             pass
     poses.to_dataframe().to_hdf(path, key="df_with_missing", mode="w")
     return path
-
-
-def _write_video(path: Path, n_frames: int, size: tuple[int, int] = (160, 120)) -> Path:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), FPS, size)
-    for i in range(n_frames):
-        img = np.full((size[1], size[0], 3), 230, np.uint8)
-        cv2.circle(img, (20 + i % 120, 60), 8, (20, 20, 20), -1)
-        writer.write(img)
-    writer.release()
-    return path
-
-
-def _n_frames(video: Path) -> int:
-    cap = cv2.VideoCapture(str(video))
-    n = 0
-    while cap.grab():
-        n += 1
-    cap.release()
-    return n
 
 
 def test_rearing_bouts_threshold_and_duration() -> None:
@@ -92,7 +52,7 @@ def test_skeleton_edges_openfield_names() -> None:
 
 
 def test_centre_and_head_height() -> None:
-    p = _poses_3d()
+    p = rearing_mouse_3d()
     c = body_centre(p)
     assert c.shape == (p.n_frames, 1, 3) and np.isfinite(c).all()
     h = head_height(p)
@@ -100,9 +60,9 @@ def test_centre_and_head_height() -> None:
 
 
 def test_plot_writes_mp4_and_pngs(tmp_path: Path) -> None:
-    poses = _poses_3d()
+    poses = rearing_mouse_3d()
     out3d = _write_3d(poses, tmp_path / "toyDLC_toy_lifted3d.h5")
-    video = _write_video(tmp_path / "toy.mp4", poses.n_frames)
+    video = write_toy_video(tmp_path / "toy.mp4", poses.n_frames)
     files = plot_lifted(out3d, video=video, out_dir=tmp_path / "plots")
     names = sorted(f.name for f in files)
     assert names == ["toyDLC_toy_lifted3d_3d.mp4", "toyDLC_toy_lifted3d_heights.png",
@@ -114,12 +74,12 @@ def test_plot_writes_mp4_and_pngs(tmp_path: Path) -> None:
     w, h = cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
     cap.release()
     assert (w, h) == (480 + 360, 360)  # video panel (4:3) + square 3D panel
-    assert _n_frames(mp4) == poses.n_frames
+    assert count_frames(mp4) == poses.n_frames
     assert not [p for p in (tmp_path / "plots").iterdir() if p.name.startswith(".")]
 
 
 def test_plot_without_readable_video(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    poses = _poses_3d(20, individuals=("mouse1", "mouse2"))  # mouse2 all NaN
+    poses = rearing_mouse_3d(20, individuals=("mouse1", "mouse2"))  # mouse2 all NaN
     out3d = _write_3d(poses, tmp_path / "maDLC_toy_lifted3d.h5")
     bad = tmp_path / "broken.mp4"
     bad.write_bytes(b"not a video")
@@ -131,16 +91,16 @@ def test_plot_without_readable_video(tmp_path: Path, caplog: pytest.LogCaptureFi
     cap = cv2.VideoCapture(str(mp4))
     assert cap.get(cv2.CAP_PROP_FRAME_WIDTH) == 360  # the 3D panel alone
     cap.release()
-    assert _n_frames(mp4) == 10
+    assert count_frames(mp4) == 10
 
 
 def test_plot_speed_300_frames(tmp_path: Path) -> None:
     """The demo budget: ~300 frames rendered with the video in well under 40 s."""
     import time
 
-    poses = _poses_3d(300)
+    poses = rearing_mouse_3d(300)
     out3d = _write_3d(poses, tmp_path / "longDLC_toy_lifted3d.h5")
-    video = _write_video(tmp_path / "long.mp4", 300, size=(640, 480))
+    video = write_toy_video(tmp_path / "long.mp4", 300, size=(640, 480))
     t0 = time.perf_counter()
     plot_lifted(out3d, video=video)
     assert time.perf_counter() - t0 < 40

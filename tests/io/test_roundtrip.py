@@ -17,22 +17,14 @@ from dlc_lifter.io import (
     write_sleap_analysis_3d,
     write_slp_3d,
 )
-
-KPS = ["snout", "leftear", "rightear", "tailbase"]
+from tests.fixtures.toys import DLC_KEYPOINTS, random_poses
 
 
 def _poses(dim: int = 2, individuals: tuple[str, ...] = ("individual0",), n: int = 6,
            seed: int = 0) -> Poses:
-    rng = np.random.default_rng(seed)
-    coords = rng.uniform(1, 500, (n, len(individuals), len(KPS), dim))
-    coords[2, 0, 1] = np.nan
-    coords[4, -1, 3] = np.nan
-    conf = rng.uniform(0.05, 1, (n, len(individuals), len(KPS)))
-    p = Poses(coords, conf, keypoints=KPS, individuals=list(individuals),
-              frame_indices=np.arange(10, 10 + n))
+    p = random_poses(n, individuals, dim=dim, seed=seed, nan_at=[(2, 0, 1), (4, -1, 3)],
+                     frame_indices=np.arange(10, 10 + n))
     p.meta.scorer = "DLC_resnet50_testMay1shuffle1_1000"
-    if dim == 3:
-        p.meta.units, p.meta.frame = "mm", "world"
     return p
 
 
@@ -77,7 +69,7 @@ def test_dlc_multi_animal_with_unique_bodyparts(tmp_path: Path) -> None:
         both.to_hdf(f, key="df_with_missing") if ext == ".h5" else both.to_csv(f)
         q = read_poses(f)
         assert q.individuals == ["m1", "m2", "single"]
-        assert q.keypoints == [*KPS, "cage_corner"]
+        assert q.keypoints == [*DLC_KEYPOINTS, "cage_corner"]
         assert np.isnan(q.coords[:, 2, :4]).all() and np.isnan(q.coords[:, :2, 4]).all()
         np.testing.assert_allclose(q.coords[:, 2, 4, 0], uniq.iloc[:, 0])
         np.testing.assert_allclose(q.coords[:, :2, :4], p.coords, equal_nan=True)
@@ -137,7 +129,7 @@ def test_write_dlc_3d_round_trip(tmp_path: Path, individuals: tuple[str, ...]) -
     with open(tmp_path / "a_lifted3d_meta.pickle", "rb") as fh:
         meta = pickle.load(fh)["data"]
     assert meta["units"] == "mm" and meta["camera"] == {"fx": 500.0}
-    assert meta["bodyparts"] == KPS and "dlc_lifter_version" in meta
+    assert meta["bodyparts"] == DLC_KEYPOINTS and "dlc_lifter_version" in meta
 
 
 def test_lifted_output_path() -> None:
@@ -154,7 +146,7 @@ def _slp(path: Path, *, predicted: bool, tracked: bool) -> tuple[np.ndarray, np.
     import sleap_io as sio
 
     rng = np.random.default_rng(1)
-    sk = sio.Skeleton(nodes=list(KPS), edges=[(0, 1), (0, 2), (1, 3)])
+    sk = sio.Skeleton(nodes=list(DLC_KEYPOINTS), edges=[(0, 1), (0, 2), (1, 3)])
     video = sio.Video(filename="video.mp4", open_backend=False)
     tracks = [sio.Track("female"), sio.Track("male")] if tracked else []
     xy = rng.uniform(0, 200, (5, 2, 4, 2))
@@ -182,7 +174,7 @@ def test_slp_round_trip(tmp_path: Path, predicted: bool, tracked: bool) -> None:
     xy, sc = _slp(f, predicted=predicted, tracked=tracked)
     q = read_poses(f)
     assert q.meta.source_format == "sleap-slp"
-    assert q.keypoints == KPS
+    assert q.keypoints == DLC_KEYPOINTS
     assert q.individuals == (["female", "male"] if tracked else ["instance0", "instance1"])
     np.testing.assert_allclose(q.coords, xy, equal_nan=True)
     np.testing.assert_array_equal(q.frame_indices, [0, 2, 4, 6, 8])
@@ -200,12 +192,12 @@ def test_sleap_analysis_h5(tmp_path: Path) -> None:
     with h5py.File(f, "w") as fh:
         fh["tracks"] = tracks
         fh["point_scores"] = scores
-        fh["node_names"] = np.array([k.encode() for k in KPS])
+        fh["node_names"] = np.array([k.encode() for k in DLC_KEYPOINTS])
         fh["track_names"] = np.array([b"a", b"b"])
         fh["video_path"] = "video.mp4"
     q = read_poses(f)
     assert q.meta.source_format == "sleap-h5"
-    assert q.individuals == ["a", "b"] and q.keypoints == KPS
+    assert q.individuals == ["a", "b"] and q.keypoints == DLC_KEYPOINTS
     np.testing.assert_allclose(q.coords, np.transpose(tracks, (3, 0, 2, 1)), equal_nan=True)
     assert np.isnan(q.confidence[3, 0, 1])
     np.testing.assert_allclose(q.confidence[0, 1], scores[1, :, 0])
@@ -248,7 +240,7 @@ def test_nwb_3d_round_trip(tmp_path: Path, individuals: tuple[str, ...],
         assert len(pes) == len(individuals)
         s = pes[0].pose_estimation_series["snout"]
         assert s.data.shape == (p.n_frames, 3) and s.unit == "millimeters"
-        assert list(pes[0].skeleton.nodes[:]) == KPS
+        assert list(pes[0].skeleton.nodes[:]) == DLC_KEYPOINTS
 
 
 def test_nwb_2d_written_like_dlc2nwb(tmp_path: Path) -> None:
@@ -262,7 +254,7 @@ def test_nwb_2d_written_like_dlc2nwb(tmp_path: Path) -> None:
     nwb = NWBFile(session_description="s", identifier="i",
                   session_start_time=datetime.now(timezone.utc))
     mod = nwb.create_processing_module("behavior", "b")
-    names = [f"ind1_{k}" for k in KPS]
+    names = [f"ind1_{k}" for k in DLC_KEYPOINTS]
     sk = Skeleton(name="subject", nodes=names, edges=np.array([[0, 1]], dtype=np.uint8))
     mod.add(Skeletons(skeletons=[sk]))
     series = [PoseEstimationSeries(name=n, data=p.coords[:, 0, k], unit="pixels",
