@@ -36,9 +36,8 @@ from tests.fixtures.toys import (
     write_toy_video,
 )
 
+
 # --------------------------------------------------------------------------- toy data
-
-
 def _project(root: Path, names: list[str], n_frames: int = 20, *, video_frames: int | None = None,
              individuals: tuple[str, ...] = ("individual0",)) -> Path:
     """A DLC project: config.yaml + videos/<name>.mp4 + videos/<name><DLC_SCORER>.h5."""

@@ -21,7 +21,6 @@ from tests.fixtures.toys import DLC_SCORER, write_dlc_analysis
 torch.set_num_threads(1)
 
 
-
 def _dlc_file(folder: Path) -> Path:
     skeleton = next(s for s in KNOWN_SKELETONS if s.name == "dlcanalyzer_openfield")
     poses, _ = skeleton_poses(skeleton, n_frames=30, seed=1)
