@@ -7,16 +7,15 @@ import pandas as pd
 import pytest
 
 from dlc_lifter import PoseFileError, Poses
+from dlc_lifter.poses import PoseMetadata
+from tests.fixtures.toys import random_poses
 
 
 def _poses(n_frames: int = 5, n_ind: int = 1, n_kp: int = 3, dim: int = 2, seed: int = 0) -> Poses:
-    rng = np.random.default_rng(seed)
-    coords = rng.uniform(0, 100, (n_frames, n_ind, n_kp, dim))
-    coords[1, 0, 1] = np.nan
-    conf = rng.uniform(0, 1, (n_frames, n_ind, n_kp))
     names = [f"individual{i}" for i in range(n_ind)] if n_ind > 1 else ["individual0"]
-    return Poses(coords, conf, keypoints=["snout", "leftear", "tailbase"][:n_kp],
-                 individuals=names)
+    return random_poses(n_frames, names, ["snout", "leftear", "tailbase"][:n_kp], dim, seed=seed,
+                        coord_range=(0, 100), conf_range=(0, 1), nan_at=[(1, 0, 1)],
+                        meta=PoseMetadata())
 
 
 def test_missing_points_have_nan_confidence() -> None:

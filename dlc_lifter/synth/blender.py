@@ -330,7 +330,7 @@ def depth_from_z_pass(z: np.ndarray, camera: Camera, *, ray_distance: bool = Fal
     """Camera ``Z`` (mm) from a Z pass.
 
     Cycles' Z pass is already the distance along the view axis (camera ``Z``), verified
-    against the analytic floor depth in ``tests/test_synth_blender.py``; with
+    against the analytic floor depth in ``tests/synth/test_blender.py``; with
     ``ray_distance=True`` the input is taken as distance along each pixel's ray and
     divided by the ray's length per unit ``Z``.
     """

@@ -1,0 +1,282 @@
+"""Behaviour labels (CSV, BORIS), classifier training, cross-validation, 2D vs 3D, CLI."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from dlc_lifter.analysis.classify import BehaviourModel, load_model, predict, train_classifier
+from dlc_lifter.analysis.classify_files import predict_files
+from dlc_lifter.analysis.confusion_plot import plot_confusion
+from dlc_lifter.analysis.crossval import bout_groups, compare_2d_3d, cross_validate
+from dlc_lifter.analysis.features import compute_features
+from dlc_lifter.cli import app
+from dlc_lifter.errors import FeatureMismatchError, LabelFileError, ModelFileError
+from dlc_lifter.io.labels import align_labels, labels_for, load_labels
+from dlc_lifter.poses import PoseMetadata, Poses
+from tests.fixtures.toys import FPS, wandering_mouse
+
+
+@pytest.fixture(scope="module")
+def toy() -> dict[str, list]:
+    seqs = [wandering_mouse(s) for s in range(4)]
+    return {
+        "poses": [p for p, _ in seqs],
+        "labels": [y for _, y in seqs],
+        "f3": [compute_features(p) for p, _ in seqs],
+        "f2": [compute_features(p, planar=True) for p, _ in seqs],
+    }
+
+
+# ------------------------------------------------------------------------------- labels
+def test_frame_csv_labels(tmp_path: Path) -> None:
+    f = tmp_path / "labels.csv"
+    f.write_text("frame,behaviour\n3,rear\n1,walk\n2,walk\n")
+    labels = load_labels(f)
+    assert list(labels) == [None]
+    s = labels[None]
+    assert s.to_dict() == {1: "walk", 2: "walk", 3: "rear"}
+    assert list(align_labels(s, [0, 1, 2, 3, 4])) == [None, "walk", "walk", "rear", None]
+    assert labels_for(labels, tmp_path / "anything.h5") is s
+
+    multi = tmp_path / "multi.csv"
+    multi.write_text("video,frame,behavior\nm1.mp4,0,walk\nm10.mp4,0,rear\nm10.mp4,1,run\n")
+    lab = load_labels(multi)
+    assert set(lab) == {"m1.mp4", "m10.mp4"}
+    # the longest video stem that begins the pose file's stem wins
+    assert labels_for(lab, "m10DLC_resnet50_x_lifted3d.h5").to_dict() == {0: "rear", 1: "run"}
+    assert labels_for(lab, "m1DLC_resnet50_x_lifted3d.h5").to_dict() == {0: "walk"}
+    with pytest.raises(LabelFileError, match="No labels for m2"):
+        labels_for(lab, "m2DLC.h5")
+
+    dup = tmp_path / "dup.csv"
+    dup.write_text("frame,behaviour\n1,walk\n1,rear\n")
+    with pytest.raises(LabelFileError, match="labelled twice"):
+        load_labels(dup)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    with pytest.raises(LabelFileError, match="behaviour"):
+        load_labels(bad)
+
+
+def test_label_folder_one_file_per_video(tmp_path: Path) -> None:
+    (tmp_path / "m1.csv").write_text("frame,behaviour\n0,walk\n")
+    (tmp_path / "m2.csv").write_text("frame,behaviour\n0,rear\n")
+    lab = load_labels(tmp_path)
+    assert labels_for(lab, "m2DLC_x.h5").to_dict() == {0: "rear"}
+
+
+def test_boris_aggregated_events(tmp_path: Path) -> None:
+    f = tmp_path / "boris.csv"
+    pd.DataFrame({
+        "Observation id": ["obs1"] * 3,
+        "Subject": ["mouse"] * 3,
+        "Behavior": ["rear", "groom", "sniff"],
+        "Behavior type": ["STATE", "STATE", "POINT"],
+        "Start (s)": [1.0, 3.05, 2.54],
+        "Stop (s)": [2.0, 3.5, 2.54],
+        "Media file name": ["m3.mp4"] * 3,
+        "FPS": [10.0] * 3,
+    }).to_csv(f, index=False)
+    lab = load_labels(f)
+    s = labels_for(lab, "m3DLC_resnet_lifted3d.h5")
+    assert s[list(range(10, 20))].eq("rear").all()  # 1.0 <= f/10 < 2.0
+    assert s[9] == "other" and s[20] == "other"
+    assert s[25] == "sniff"  # point event at 2.54 s -> nearest frame
+    assert list(s.loc[30:35]) == ["other", "groom", "groom", "groom", "groom"]
+    assert s.index.max() == 34
+    assert load_labels(f, fps=20.0)["m3.mp4"][20] == "rear"  # fps argument wins
+    no_bg = load_labels(f, background=None)["m3.mp4"]
+    assert 0 not in no_bg.index and set(no_bg) == {"rear", "groom", "sniff"}
+
+
+def test_boris_tabular_events_with_preamble(tmp_path: Path,
+                                            caplog: pytest.LogCaptureFixture) -> None:
+    f = tmp_path / "events.tsv"
+    f.write_text(
+        "Observation id\tobs1\n"
+        "Media file(s)\tPlayer #1: m4.mp4\n"
+        "\n"
+        "Time\tMedia file path\tTotal length\tFPS\tSubject\tBehavior\tStatus\n"
+        "0.5\tm4.mp4\t4.0\t10\tmouse\trear\tSTART\n"
+        "0.8\tm4.mp4\t4.0\t10\tmouse\tgroom\tSTART\n"
+        "1.0\tm4.mp4\t4.0\t10\tmouse\tgroom\tSTOP\n"
+        "1.5\tm4.mp4\t4.0\t10\tmouse\trear\tSTOP\n"
+        "2.0\tm4.mp4\t4.0\t10\tmouse\tsniff\tPOINT\n")
+    with caplog.at_level(logging.WARNING):
+        s = load_labels(f)["m4.mp4"]
+    assert "overlapping" in caplog.text
+    assert list(s.loc[4:7]) == ["other"] + ["rear"] * 3
+    assert list(s.loc[8:9]) == ["groom"] * 2
+    assert list(s.loc[10:14]) == ["rear"] * 5 and s[15] == "other" and s[20] == "sniff"
+    assert len(s) == 40  # up to the total length, 4 s
+    unmatched = tmp_path / "bad.tsv"
+    unmatched.write_text("Time\tFPS\tBehavior\tStatus\n1.0\t10\trear\tSTOP\n")
+    with pytest.raises(LabelFileError, match="without a START"):
+        load_labels(unmatched)
+    nofps = tmp_path / "nofps.csv"
+    nofps.write_text("Behavior,Start (s),Stop (s)\nrear,1,2\n")
+    with pytest.raises(LabelFileError, match="FPS"):
+        load_labels(nofps)
+    assert load_labels(nofps, fps=4)[None].to_dict() == {
+        0: "other", 1: "other", 2: "other", 3: "other", 4: "rear", 5: "rear", 6: "rear",
+        7: "rear"}
+
+
+# ------------------------------------------------------------------------- classifier
+def test_height_separates_classes_only_in_3d(toy: dict[str, list]) -> None:
+    table = compare_2d_3d(toy["f2"], toy["f3"], toy["labels"], n_estimators=40, n_splits=4)
+    assert list(table.columns) == ["f1_2d", "f1_3d", "f1_gain", "support"]
+    assert list(table.index) == ["rear", "run", "walk", "macro"]
+    assert table.loc["macro", "f1_3d"] > 0.9
+    assert table.loc["rear", "f1_3d"] - table.loc["rear", "f1_2d"] > 0.25
+    assert table.loc["macro", "f1_3d"] - table.loc["macro", "f1_2d"] > 0.15
+    assert table.loc["run", "f1_2d"] > 0.8  # speed is visible in 2D too
+    assert table.loc["macro", "support"] == sum(len(y) for y in toy["labels"])
+
+
+def test_cross_validation_is_grouped_and_deterministic(toy: dict[str, list]) -> None:
+    groups = ["a", "a", "b", "c"]  # two recordings of one animal stay together
+    r1 = cross_validate(toy["f3"], toy["labels"], groups, n_splits=5, n_estimators=20)
+    r2 = cross_validate(toy["f3"], toy["labels"], groups, n_splits=5, n_estimators=20)
+    assert r1.n_splits == 3 and r1.n_groups == 3 and r1.feature_kind == "3d"
+    np.testing.assert_array_equal(r1.y_pred, r2.y_pred)
+    assert int(r1.confusion.to_numpy().sum()) == sum(len(y) for y in toy["labels"])
+    t = r1.table()
+    assert t.loc["macro", "f1"] == pytest.approx(r1.macro_f1)
+
+
+def test_bout_groups_keep_each_bout_in_one_fold(toy: dict[str, list]) -> None:
+    assert bout_groups(["a", "a", None, "a", "b", np.nan, "b", "a"]).tolist() == [
+        0, 0, 0, 0, 1, 1, 1, 2]
+    y = np.concatenate(toy["labels"][:2])
+    f3 = pd.concat(toy["f3"][:2], ignore_index=True)
+    r = cross_validate(f3, y, "bouts", n_splits=4, n_estimators=10)
+    bouts = bout_groups(y)
+    assert r.n_groups == bouts.max() + 1 and r.n_splits == 4
+    # every bout's frames are predicted by one fold's model: the groups are the bouts
+    assert len(set(zip(r.groups, bouts, strict=True))) == r.n_groups
+    with pytest.raises(ValueError, match="groups='bouts'"):
+        cross_validate(f3, y, "bout", n_splits=4, n_estimators=10)
+
+
+def test_train_save_load_predict_round_trip(toy: dict[str, list], tmp_path: Path) -> None:
+    labels = [y.copy() for y in toy["labels"][:3]]
+    labels[0][:50] = None  # unlabelled frames are left out
+    model = train_classifier(toy["f3"][:3], labels, n_estimators=40, seed=1)
+    assert model.classes == ["rear", "run", "walk"] and model.feature_kind == "3d"
+    path = model.save(tmp_path / "model.joblib")
+    loaded = load_model(path)
+    assert loaded.feature_columns == model.feature_columns and loaded.window == 15
+    out = predict(loaded, toy["f3"][3])
+    assert list(out.columns) == ["frame", "individual", "time_s", "behaviour", "p_rear",
+                                 "p_run", "p_walk"]
+    np.testing.assert_allclose(out[["p_rear", "p_run", "p_walk"]].sum(axis=1), 1.0)
+    accuracy = (out["behaviour"].to_numpy() == toy["labels"][3]).mean()
+    assert accuracy > 0.9
+    again = train_classifier(toy["f3"][:3], labels, n_estimators=40, seed=1)
+    pd.testing.assert_frame_equal(predict(again, toy["f3"][3]), out)
+    import joblib
+
+    (tmp_path / "junk.joblib").write_bytes(b"junk")
+    with pytest.raises(ModelFileError, match="not a readable behaviour model"):
+        load_model(tmp_path / "junk.joblib")
+    joblib.dump({"some": "dict"}, tmp_path / "other.joblib")
+    with pytest.raises(ModelFileError, match="not a dlc-lifter behaviour model"):
+        load_model(tmp_path / "other.joblib")
+
+
+def test_missing_features_error(toy: dict[str, list]) -> None:
+    model = train_classifier(toy["f3"][:2], toy["labels"][:2], n_estimators=10)
+    lacks = r"column\(s\) that the feature table lacks: aligned_nose_z_mm.*3D features"
+    with pytest.raises(FeatureMismatchError, match=lacks):
+        predict(model, toy["f2"][2])
+    only_two = compute_features(toy["poses"][2].select(keypoints=["nose", "tail_base"]))
+    with pytest.raises(FeatureMismatchError, match="lacks"):
+        predict(model, only_two, source="two-point file")
+
+
+def test_confusion_png(toy: dict[str, list], tmp_path: Path) -> None:
+    r = cross_validate(toy["f2"][:2], toy["labels"][:2], n_splits=2, n_estimators=10)
+    png = plot_confusion(r, tmp_path / "cm.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["cm.png"]
+
+
+def test_model_dataclass_checks_columns() -> None:
+    m = BehaviourModel(estimator=None, feature_columns=["a", "b"], classes=["x", "y"])
+    m.check_features(pd.DataFrame({"a": [1.0], "b": [2.0], "c": [3.0]}))
+    with pytest.raises(FeatureMismatchError, match="1 feature column"):
+        m.check_features(pd.DataFrame({"a": [1.0]}))
+
+
+# -------------------------------------------------------------------------------- CLI
+def test_cli_train_and_predict(toy: dict[str, list], tmp_path: Path) -> None:
+    from dlc_lifter.io import write_dlc_3d
+
+    files, rows = [], []
+    for i, (poses, y) in enumerate(zip(toy["poses"], toy["labels"], strict=True)):
+        files.append(write_dlc_3d(poses, tmp_path / f"m{i}DLC_toy_lifted3d.h5"))
+        rows += [(f"m{i}.mp4", f, b) for f, b in enumerate(y)]
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame(rows, columns=["video", "frame", "behaviour"]).to_csv(labels, index=False)
+    model = tmp_path / "models" / "behaviour.joblib"
+    runner = CliRunner()
+    r = runner.invoke(app, ["classify", "train", str(labels), *map(str, files[:3]),
+                            "--model", str(model), "--n-splits", "3", "--seed", "0"])
+    assert r.exit_code == 0, r.output
+    assert "f1_2d" in r.output and "f1_3d" in r.output and "macro" in r.output
+    for kind in ("2d", "3d"):
+        assert (tmp_path / "models" / f"behaviour_confusion_{kind}.png").is_file()
+    assert model.is_file() and str(model) in r.output
+
+    r = runner.invoke(app, ["classify", "predict", str(model), str(files[3]),
+                            "--destfolder", str(tmp_path / "pred")])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "pred" / "m3DLC_toy_lifted3d_behaviour.csv"
+    assert r.output.strip() == str(out)
+    pred = pd.read_csv(out)
+    assert (pred["behaviour"].to_numpy() == toy["labels"][3]).mean() > 0.85
+
+    # a 3D model cannot classify 2D poses
+    p2 = toy["poses"][3]
+    p2d = Poses(p2.coords[..., :2], keypoints=p2.keypoints,
+                meta=PoseMetadata(fps=FPS, scorer="toy"))
+    f2d = tmp_path / "m3DLC_toy.h5"
+    p2d.to_dataframe().to_hdf(f2d, key="df_with_missing", format="table")
+    with pytest.raises(FeatureMismatchError, match="2D poses"):
+        predict_files(model, [f2d])
+
+
+def test_hist_gradient_boosting_and_2d_only_training(toy: dict[str, list],
+                                                     tmp_path: Path) -> None:
+    from dlc_lifter.analysis.classify_files import train_files
+
+    hgb = train_classifier(toy["f3"][:2], toy["labels"][:2],
+                           estimator="hist_gradient_boosting", n_estimators=20)
+    assert (predict(hgb, toy["f3"][2])["behaviour"].to_numpy() == toy["labels"][2]).mean() > 0.8
+    with pytest.raises(ValueError, match="Unknown estimator"):
+        train_classifier(toy["f3"][:2], toy["labels"][:2], estimator="svm")  # type: ignore
+
+    files = []
+    for i, poses in enumerate(toy["poses"][:3]):
+        p2d = Poses(poses.coords[..., :2], keypoints=poses.keypoints,
+                    meta=PoseMetadata(fps=FPS, scorer="toy"))
+        files.append(tmp_path / f"v{i}DLC_toy.h5")
+        p2d.to_dataframe().to_hdf(files[-1], key="df_with_missing", format="table")
+        pd.DataFrame({"frame": range(len(toy["labels"][i])), "behaviour": toy["labels"][i]}
+                     ).to_csv(tmp_path / f"v{i}.csv", index=False)
+    with pytest.raises(FeatureMismatchError, match="2D poses"):
+        train_files(tmp_path, files, tmp_path / "m3.joblib", features="3d")
+    res = train_files(tmp_path, files, tmp_path / "m.joblib", features="2d", n_splits=3,
+                      n_estimators=20)
+    assert list(res.reports) == ["2d"] and res.model.feature_kind == "2d"
+    assert res.comparison is not None and "f1_2d" in res.comparison
+    assert res.comparison.loc["run", "f1_2d"] > 0.8
+    assert [p.name for p in res.plots] == ["m_confusion_2d.png"]
+    assert load_model(res.model_path).feature_columns == res.model.feature_columns

@@ -1,0 +1,261 @@
+"""Per-frame behavioural features on hand-made poses with known answers."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from dlc_lifter.analysis.features import (
+    FeatureError,
+    compute_features,
+    feature_columns,
+    write_features,
+)
+from dlc_lifter.cli import app
+from dlc_lifter.errors import OutputExistsError
+from dlc_lifter.poses import PoseMetadata, Poses
+from tests.fixtures.realdata import OPENFIELD_H5, needs_realdata
+from tests.fixtures.toys import FPS, MOUSE_BODY, rigid_mouse
+
+
+def test_speed_of_a_mouse_walking_along_x() -> None:
+    df = compute_features(rigid_mouse(speed=120.0))
+    assert len(df) == 40 and list(df.columns[:3]) == ["frame", "individual", "time_s"]
+    np.testing.assert_allclose(df["time_s"], np.arange(40) / FPS)
+    for part in ("head", "tail_base"):
+        np.testing.assert_allclose(df[f"{part}_speed_mm_s"], 120.0)
+        np.testing.assert_allclose(df[f"{part}_velocity_forward_mm_s"], 120.0)
+        np.testing.assert_allclose(df[f"{part}_velocity_lateral_mm_s"], 0.0, atol=1e-9)
+        np.testing.assert_allclose(df[f"{part}_velocity_vertical_mm_s"], 0.0, atol=1e-9)
+        np.testing.assert_allclose(df[f"{part}_acceleration_mm_s2"], 0.0, atol=1e-6)
+    np.testing.assert_allclose(df["turn_rate_rad_s"], 0.0, atol=1e-12)
+
+
+def test_speed_uses_fps_and_skipped_frames() -> None:
+    p = rigid_mouse(n=20, speed=90.0)
+    keep = np.r_[0:10, 12:20]  # two frames dropped: time follows frame numbers
+    p = p.select(frames=keep)
+    df = compute_features(p, fps=15.0)  # rows are 1/15 s apart in the argument's clock
+    np.testing.assert_allclose(df["head_speed_mm_s"], 90.0 * 15.0 / FPS)
+    np.testing.assert_array_equal(df["frame"], keep)
+
+
+def test_turning_mouse_turn_rate() -> None:
+    n, omega, r = 60, 1.5, 200.0  # circles counter-clockwise at 1.5 rad/s
+    t = np.arange(n) / FPS
+    frames = [rigid_mouse(n=1, yaw=omega * ti + np.pi / 2,
+                    start=(r * np.cos(omega * ti), r * np.sin(omega * ti))).coords[0]
+              for ti in t]
+    p = Poses(np.stack(frames), keypoints=list(MOUSE_BODY),
+              meta=PoseMetadata(fps=FPS, frame="world", units="mm"))
+    df = compute_features(p)
+    np.testing.assert_allclose(df["turn_rate_rad_s"], omega, rtol=1e-9)
+    # moving forward along its heading: tail base speed = omega * r, all of it forward
+    np.testing.assert_allclose(df["tail_base_velocity_forward_mm_s"][1:-1], omega * r,
+                               rtol=5e-3)
+
+
+def test_rotated_mouse_has_identical_aligned_coordinates() -> None:
+    a = compute_features(rigid_mouse(speed=50.0))
+    b = compute_features(rigid_mouse(speed=50.0, yaw=np.pi / 2, start=(300.0, -40.0)))
+    aligned = [c for c in a.columns if c.startswith("aligned_")]
+    assert len(aligned) == 3 * (len(MOUSE_BODY) - 1)  # every point but the tail base (origin)
+    np.testing.assert_allclose(a[aligned], b[aligned], atol=1e-9)
+    # body frame: nose straight ahead, left ear on the mouse's left (-x), heights relative
+    row = a.iloc[5]
+    assert row["aligned_nose_y_mm"] == pytest.approx(80.0)
+    assert row["aligned_nose_x_mm"] == pytest.approx(0.0, abs=1e-9)
+    assert row["aligned_left_ear_x_mm"] == pytest.approx(-8.0)
+    assert row["aligned_right_ear_x_mm"] == pytest.approx(8.0)
+    assert row["aligned_nose_z_mm"] == pytest.approx(12.0 - 8.0)
+    # everything not tied to the world's orientation agrees too
+    inv = [c for c in feature_columns(a) if "velocity" in c or "angle" in c or "bend" in c
+           or "pitch" in c or "speed" in c]
+    np.testing.assert_allclose(a[inv], b[inv], atol=1e-7)
+
+
+def test_bend_ratio_straight_and_bent() -> None:
+    straight = compute_features(rigid_mouse())
+    np.testing.assert_allclose(straight["bend_ratio"], 1.0)
+    bent_body = dict(MOUSE_BODY)
+    bent_body["neck"] = (52.0, 12.0, 20.0)
+    bent_body["nose"] = (70.0, 35.0, 12.0)
+    bent_body["left_ear"] = (55.0, 24.0, 25.0)
+    bent_body["right_ear"] = (62.0, 10.0, 25.0)
+    bent = compute_features(rigid_mouse(body=bent_body))
+    assert (bent["bend_ratio"] > 1.05).all()
+    # the head segment turns to the mouse's left: positive angle
+    assert (bent["segment_ear_mid_to_nose_angle_rad"] > 0.3).all()
+    flat = {k: (f, left, 10.0) for k, (f, left, _) in MOUSE_BODY.items()}
+    np.testing.assert_allclose(compute_features(rigid_mouse(body=flat))["bend_ratio_3d"], 1.0)
+
+
+def test_heights_equal_z_and_pitch() -> None:
+    p = rigid_mouse(speed=30.0)
+    rng = np.random.default_rng(0)
+    p.coords[..., 2] += rng.uniform(0, 20, p.coords.shape[:3])
+    df = compute_features(p)
+    for k, name in enumerate(p.keypoints):
+        np.testing.assert_array_equal(df[f"height_{name}_mm"], p.coords[:, 0, k, 2])
+    d = p.coords[:, 0, 3] - p.coords[:, 0, 0]  # tail_base -> mid_back
+    np.testing.assert_allclose(df["body_pitch_rad"],
+                               np.arctan2(d[:, 2], np.hypot(d[:, 0], d[:, 1])))
+
+
+def test_rolling_columns_are_nan_until_the_window_is_full() -> None:
+    p = rigid_mouse(n=30, speed=60.0)
+    p.coords[:, 0, 7, 2] += np.arange(30) % 3  # nose height varies: std known
+    df = compute_features(p, window=5)
+    rolled = [c for c in df.columns if re.search(r"_std5(_|$)", c)]
+    assert {"head_speed_std5_mm_s", "tail_base_speed_std5_mm_s", "height_nose_std5_mm",
+            "body_pitch_std5_rad", "bend_ratio_std5"} <= set(rolled)
+    for c in rolled:
+        assert df[c][:4].isna().all(), c
+        assert df[c][4:].notna().all(), c
+    assert df["height_nose_std5_mm"][4] == pytest.approx(np.std([0, 1, 2, 0, 1]))
+    with pytest.raises(FeatureError, match="window"):
+        compute_features(p, window=1)
+
+
+def test_missing_frames_give_nan_not_errors() -> None:
+    p = rigid_mouse(n=20, speed=60.0)
+    p.coords[8, 0, :] = np.nan
+    df = compute_features(p)
+    assert np.isnan(df["head_speed_mm_s"][8])
+    assert np.isfinite(df["head_speed_mm_s"][12])
+
+
+def test_openfield_subset_with_user_names(caplog: pytest.LogCaptureFixture) -> None:
+    names = {"nose": "snout", "left_ear": "leftear", "right_ear": "rightear",
+             "tail_base": "tailbase"}
+    body = {k: MOUSE_BODY[k] for k in names}
+    with caplog.at_level(logging.INFO, logger="dlc_lifter.analysis.features"):
+        df = compute_features(rigid_mouse(speed=40.0, body=body, names=names, yaw=1.0))
+    cols = set(df.columns)
+    assert {"aligned_nose_y_mm", "aligned_left_ear_x_mm", "height_nose_mm", "bend_ratio",
+            "head_speed_mm_s", "tail_base_speed_mm_s", "body_pitch_rad",
+            "segment_ear_mid_to_nose_angle_rad"} <= cols
+    assert not any("mid_back" in c or "neck" in c for c in cols)
+    # the body axis falls back to the ears' midpoint: the nose is straight ahead
+    np.testing.assert_allclose(df["aligned_nose_x_mm"], 0.0, atol=1e-9)
+    np.testing.assert_allclose(df["head_speed_mm_s"], 40.0)
+
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="dlc_lifter.analysis.features"):
+        two = compute_features(rigid_mouse(body={k: MOUSE_BODY[k] for k in ("nose", "tail_base")}))
+    assert "bend_ratio" not in two and not any(c.startswith("segment_") for c in two)
+    assert "aligned_nose_y_mm" in two
+    left_out = [r.getMessage() for r in caplog.records if "left out" in r.getMessage()]
+    assert len(left_out) == 1 and "bend ratio" in left_out[0]
+
+    ears = compute_features(rigid_mouse(body={k: MOUSE_BODY[k] for k in ("left_ear", "right_ear")}))
+    assert not any(c.startswith(("aligned_", "tail_base_", "turn_")) for c in ears)
+    assert "head_speed_mm_s" in ears and "height_left_ear_mm" in ears
+
+
+def test_2d_input_gives_the_planar_subset() -> None:
+    p3 = rigid_mouse(speed=80.0, yaw=0.4)
+    planar = compute_features(p3, planar=True)
+    full = compute_features(p3)
+    p2 = Poses(p3.coords[..., :2], keypoints=p3.keypoints,
+               meta=PoseMetadata(fps=FPS, frame="image", units="px"))
+    two = compute_features(p2)
+    assert not any(c.startswith("height_") or "pitch" in c or "vertical" in c
+                   or c.endswith("_z_px") or c == "bend_ratio_3d" for c in two.columns)
+    assert set(planar.columns) < set(full.columns)
+    assert [c.replace("_px", "_mm") for c in two.columns] == list(planar.columns)
+    np.testing.assert_allclose(two["head_speed_px_s"], 80.0)
+    np.testing.assert_allclose(two["bend_ratio"], planar["bend_ratio"])
+    # image y points down: flipped, so the left ear still lies on the mouse's left
+    np.testing.assert_allclose(two["aligned_left_ear_x_px"], 8.0)
+    np.testing.assert_allclose(planar["aligned_left_ear_x_mm"], -8.0)
+    assert two.attrs["dims"] == 2 and full.attrs["dims"] == 3
+
+
+def test_individuals_rows_and_selection() -> None:
+    a, b = rigid_mouse(speed=10.0), rigid_mouse(speed=20.0, yaw=2.0)
+    p = Poses(np.concatenate([a.coords, b.coords], axis=1), keypoints=a.keypoints,
+              individuals=["m1", "m2"], meta=PoseMetadata(fps=FPS, frame="world", units="mm"))
+    df = compute_features(p)
+    assert len(df) == 80 and list(df["individual"].unique()) == ["m1", "m2"]
+    one = compute_features(p, individual="m2")
+    np.testing.assert_allclose(one["head_speed_mm_s"], 20.0)
+    with pytest.raises(FeatureError, match="no individual"):
+        compute_features(p, individual="m3")
+
+
+def test_write_features_csv_atomic_and_safe(tmp_path: Path) -> None:
+    df = compute_features(rigid_mouse(speed=5.0))
+    out = write_features(df, tmp_path / "x_features.csv")
+    back = pd.read_csv(out)
+    assert list(back.columns) == list(df.columns)
+    np.testing.assert_allclose(back["head_speed_mm_s"], df["head_speed_mm_s"])
+    assert [p.name for p in tmp_path.iterdir()] == ["x_features.csv"]  # no temp left
+    with pytest.raises(OutputExistsError):
+        write_features(df, out)
+    src = tmp_path / "poses.csv"
+    src.write_text("do not touch")
+    with pytest.raises(FeatureError, match="input"):
+        write_features(df, src, source=src, overwrite=True)
+    assert src.read_text() == "do not touch"
+
+
+def test_parquet_without_pyarrow_says_what_to_install(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow -> ImportError
+    df = compute_features(rigid_mouse())
+    with pytest.raises(FeatureError, match="pip install pyarrow"):
+        write_features(df, tmp_path / "f.parquet")
+    assert not list(tmp_path.iterdir())
+
+
+def test_cli_features(tmp_path: Path) -> None:
+    from dlc_lifter.io import write_dlc_3d
+
+    src = write_dlc_3d(rigid_mouse(speed=70.0), tmp_path / "clipDLC_x_lifted3d.h5")
+    runner = CliRunner()
+    r = runner.invoke(app, ["features", str(src), "--window", "4",
+                            "--destfolder", str(tmp_path / "out")])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "out" / "clipDLC_x_lifted3d_features.csv"
+    assert r.output.strip().splitlines()[-1] == str(out)
+    df = pd.read_csv(out)
+    np.testing.assert_allclose(df["head_speed_mm_s"], 70.0, rtol=1e-6)
+    assert "height_nose_mm" in df and "head_speed_std4_mm_s" in df
+    r = runner.invoke(app, ["features", str(src), "--destfolder", str(tmp_path / "out")])
+    assert r.exit_code != 0 and isinstance(r.exception, OutputExistsError)
+    r = runner.invoke(app, ["features", str(src), "--csv", "--parquet"])
+    assert r.exit_code != 0
+
+
+@pytest.mark.realdata
+@needs_realdata(OPENFIELD_H5)
+def test_real_openfield_2d_features() -> None:
+    from dlc_lifter.io import read_poses
+
+    poses = read_poses(OPENFIELD_H5)
+    df = compute_features(poses)
+    assert len(df) == 2330
+    assert "head_speed_px_s" in df and "bend_ratio" in df
+    assert not any(c.startswith("height_") for c in df.columns)
+    speed = df["head_speed_px_s"].to_numpy()
+    assert np.nanmedian(speed) > 0 and np.isfinite(speed).mean() > 0.9
+    ratio = df["bend_ratio"].dropna()
+    assert (ratio >= 1 - 1e-9).all() and ratio.median() < 1.5
+
+
+def test_parquet_round_trip(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow", reason="pyarrow (the 'parquet' extra) is not installed")
+    df = compute_features(rigid_mouse(speed=70.0))
+    out = write_features(df, tmp_path / "f.parquet")
+    back = pd.read_parquet(out)
+    assert list(back.columns) == list(df.columns)
+    np.testing.assert_allclose(back["head_speed_mm_s"], df["head_speed_mm_s"])

@@ -1,0 +1,106 @@
+"""Plots of lifted 3D files: side-by-side mp4, heights with rearing, trajectory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from dlc_lifter.analysis.plots import (
+    body_centre,
+    head_height,
+    plot_lifted,
+    rearing_bouts,
+    skeleton_edges,
+)
+from dlc_lifter.poses import Poses
+from tests.fixtures.toys import count_frames, rearing_mouse_3d, write_toy_video
+
+
+def _write_3d(poses: Poses, path: Path) -> Path:
+    try:
+        from dlc_lifter.io import write_dlc_3d
+    except ImportError:
+        write_dlc_3d = None
+    if write_dlc_3d is not None:
+        try:
+            return Path(write_dlc_3d(poses, path))
+        except TypeError:
+            pass
+    poses.to_dataframe().to_hdf(path, key="df_with_missing", mode="w")
+    return path
+
+
+def test_rearing_bouts_threshold_and_duration() -> None:
+    h = np.full(60, 10.0)
+    h[5:20] = 60.0  # 0.5 s: a bout
+    h[30:33] = 60.0  # 0.1 s: too short
+    h[40:50] = np.nan
+    assert rearing_bouts(h, 30.0) == [(5, 20)]
+    assert rearing_bouts(h, 30.0, min_duration_s=0.05) == [(5, 20), (30, 33)]
+
+
+def test_skeleton_edges_openfield_names() -> None:
+    names = ["snout", "leftear", "rightear", "tailbase"]
+    edges = {tuple(sorted(e)) for e in skeleton_edges(names)}
+    # nose - ears - tail base, ears joined
+    assert edges == {(0, 1), (0, 2), (1, 2), (1, 3), (2, 3)}
+    assert skeleton_edges(["thorax", "head"]) == []  # nothing maps: nothing drawn
+
+
+def test_centre_and_head_height() -> None:
+    p = rearing_mouse_3d()
+    c = body_centre(p)
+    assert c.shape == (p.n_frames, 1, 3) and np.isfinite(c).all()
+    h = head_height(p)
+    assert h[0, 0] == 15.0 and h[20, 0] == 65.0
+
+
+def test_plot_writes_mp4_and_pngs(tmp_path: Path) -> None:
+    poses = rearing_mouse_3d()
+    out3d = _write_3d(poses, tmp_path / "toyDLC_toy_lifted3d.h5")
+    video = write_toy_video(tmp_path / "toy.mp4", poses.n_frames)
+    files = plot_lifted(out3d, video=video, out_dir=tmp_path / "plots")
+    names = sorted(f.name for f in files)
+    assert names == ["toyDLC_toy_lifted3d_3d.mp4", "toyDLC_toy_lifted3d_heights.png",
+                     "toyDLC_toy_lifted3d_trajectory.png"]
+    for f in files:
+        assert f.is_file() and f.stat().st_size > 1000
+    mp4 = tmp_path / "plots" / "toyDLC_toy_lifted3d_3d.mp4"
+    cap = cv2.VideoCapture(str(mp4))
+    w, h = cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
+    cap.release()
+    assert (w, h) == (480 + 360, 360)  # video panel (4:3) + square 3D panel
+    assert count_frames(mp4) == poses.n_frames
+    assert not [p for p in (tmp_path / "plots").iterdir() if p.name.startswith(".")]
+
+
+def test_plot_without_readable_video(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    poses = rearing_mouse_3d(20, individuals=("mouse1", "mouse2"))  # mouse2 all NaN
+    out3d = _write_3d(poses, tmp_path / "maDLC_toy_lifted3d.h5")
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"not a video")
+    with caplog.at_level(logging.WARNING):
+        files = plot_lifted(out3d, video=bad, max_frames=10)
+    assert "3D view only" in caplog.text
+    assert all(f.is_file() for f in files)
+    mp4 = files[0]
+    cap = cv2.VideoCapture(str(mp4))
+    assert cap.get(cv2.CAP_PROP_FRAME_WIDTH) == 360  # the 3D panel alone
+    cap.release()
+    assert count_frames(mp4) == 10
+
+
+def test_plot_speed_300_frames(tmp_path: Path) -> None:
+    """The demo budget: ~300 frames rendered with the video in well under 40 s."""
+    import time
+
+    poses = rearing_mouse_3d(300)
+    out3d = _write_3d(poses, tmp_path / "longDLC_toy_lifted3d.h5")
+    video = write_toy_video(tmp_path / "long.mp4", 300, size=(640, 480))
+    t0 = time.perf_counter()
+    plot_lifted(out3d, video=video)
+    assert time.perf_counter() - t0 < 40

@@ -1,0 +1,51 @@
+"""benchmarks/real.py writes files that the package reads as a user's would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.fixtures.models import benchmark_module
+from tests.fixtures.realdata import REALDATA, needs_realdata
+
+pytestmark = [
+    pytest.mark.realdata,
+    needs_realdata(REALDATA / "dannce-mouse1" / "labels3d.csv"),
+]
+
+
+@pytest.fixture(scope="module")
+def bench():
+    with benchmark_module("real", "bench_real") as mod:
+        yield mod
+
+
+def test_virtual_camera_round_trips_through_anipose_toml(bench, tmp_path: Path) -> None:
+    from dlc_lifter.camera import load_anipose
+
+    _, _, xyz = bench.load_dannce()
+    cam = bench.place_camera(450.0, 700.0, 20.0, xyz)
+    loaded = load_anipose(bench.write_calibration(cam, tmp_path / "calibration.toml"))
+    np.testing.assert_allclose(loaded.project(xyz), cam.project(xyz), atol=1e-6)
+    assert loaded.height_mm == pytest.approx(450.0)
+    assert not bench._outside(cam.project(xyz)).any()
+
+
+def test_written_files_read_as_dlc_output_and_labels(bench, tmp_path: Path) -> None:
+    from dlc_lifter import read_poses
+
+    sample_ids, names, xyz = bench.load_dannce()
+    cam = bench.place_camera(600.0, 500.0, 0.0, xyz)
+    uv = cam.project(xyz)
+    video = read_poses(bench.write_video_h5(uv, names, tmp_path / "mouseDLC_x.h5"))
+    assert video.meta.source_format == "dlc-h5" and video.meta.image_size == (640, 480)
+    assert list(video.keypoints) == names
+    np.testing.assert_allclose(video.coords[:, 0], uv, equal_nan=True)
+    np.testing.assert_array_equal(video.frame_indices, np.arange(len(uv)))
+    labels = read_poses(bench.write_collected_data(uv, names, sample_ids,
+                                                   tmp_path / "labeled-data" / "v"))
+    assert labels.meta.source_format == "dlc-labels"
+    assert labels.meta.extra["image_paths"][0] == f"labeled-data/v/img{sample_ids[0]:05d}.png"
+    np.testing.assert_allclose(labels.coords[:, 0], uv, equal_nan=True)

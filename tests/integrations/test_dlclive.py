@@ -1,0 +1,215 @@
+"""The DLC-Live processor (``dlc_lifter.integrations.dlclive``), with a stand-in base class
+when deeplabcut-live is not installed."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import logging
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.integrations import dlclive as integration
+from dlc_lifter.mouse.catalogue import CATALOGUE
+from tests.fixtures.live import (
+    DEPTH_FRAMES,
+    DEPTH_SIZE,
+    DLC_NAMES,
+    FPS,
+    N_FRAMES,
+    Clip,
+    DepthClip,
+)
+
+
+# ----------------------------------------------------------------------------- processor
+class _StandInProcessor:
+    """The two methods of ``dlclive.Processor`` (v1.1.0), for hosts without dlclive."""
+
+    def __init__(self, **kwargs) -> None:
+        pass
+
+    def process(self, pose, **kwargs):
+        return pose
+
+    def save(self, file=""):
+        return 0
+
+
+def _processor_classes() -> list:
+    params = [pytest.param(type("StandInLiftProcessor",
+                                (integration._LiftProcessorImpl, _StandInProcessor), {}),
+                           id="stand-in-base")]
+    try:
+        import dlclive  # noqa: F401
+    except ImportError:
+        params.append(pytest.param(None, id="dlclive", marks=pytest.mark.skip(
+            reason="deeplabcut-live not installed")))
+    else:
+        params.append(pytest.param("real", id="dlclive"))
+    return params
+
+
+@pytest.fixture(params=_processor_classes())
+def processor_cls(request):
+    if request.param == "real":
+        return integration.processor_class()
+    return request.param
+
+
+def test_processor_returns_pose_unchanged_and_saves(clip: Clip, processor_cls, tmp_path,
+                                                     streamed) -> None:
+    cam = clip.camera
+    proc = processor_cls(keypoint_names=",".join(DLC_NAMES), camera=cam, fps=FPS)
+    assert proc.live is not None
+    for i in range(N_FRAMES):
+        pose = clip.pose(i)
+        before = pose.copy()
+        out = proc.process(pose, frame_time=i / FPS)
+        assert out is pose
+        np.testing.assert_array_equal(pose, before)
+    _, results = streamed
+    np.testing.assert_allclose(proc.poses_3d, np.stack([r.pose_3d for r in results]),
+                               atol=1e-6)
+    assert proc.last_result is not None and proc.last_result.features
+
+    npz = tmp_path / "live3d.npz"
+    assert proc.save(str(npz)) == 1
+    with np.load(npz) as z:
+        assert z["pose_3d"].shape == (N_FRAMES, len(CATALOGUE), 3)
+        assert list(z["keypoints"][:4]) == DLC_NAMES
+        assert z["features"].shape == (N_FRAMES, len(z["feature_columns"]))
+        np.testing.assert_allclose(z["frame_time"], np.arange(N_FRAMES) / FPS)
+    assert proc.save(str(npz)) == 0  # exists, overwrite not asked for
+
+    from dlc_lifter.io import read_poses
+
+    h5 = tmp_path / "live3d.h5"
+    assert proc.save(h5) == 1
+    back = read_poses(h5)
+    assert back.is_3d and back.n_frames == N_FRAMES
+    assert list(back.keypoints[:4]) == DLC_NAMES
+    np.testing.assert_allclose(back.coords[:, 0], proc.poses_3d, atol=1e-9)
+    feats = pd.read_csv(tmp_path / "live3d_features.csv")
+    assert len(feats) == N_FRAMES and "body_pitch_rad" in feats
+    assert proc.save("") == 0
+
+
+def test_processor_estimates_the_camera_after_warmup(clip: Clip, processor_cls) -> None:
+    w, h = clip.camera.image_size
+    proc = processor_cls(keypoint_names=DLC_NAMES, image_size=f"{w}x{h}", warmup_frames=20,
+                         features=False)
+    assert proc.live is None
+    for i in range(19):
+        proc.process(clip.pose(i))
+    assert proc.n_frames == 0  # still collecting
+    proc.process(clip.pose(19))
+    assert proc.camera_source == "body-length-estimate"
+    assert proc.n_frames == 20  # the warm-up frames were lifted too
+    proc.process(clip.pose(20))
+    assert proc.n_frames == 21 and np.isfinite(proc.poses_3d).all()
+    assert proc.camera.image_size == (w, h)
+
+
+def test_processor_with_height_and_focal(clip: Clip, processor_cls) -> None:
+    w, h = clip.camera.image_size
+    proc = processor_cls(keypoint_names=DLC_NAMES, camera_height_mm=600.0, focal_px=700.0,
+                         image_size=(w, h))
+    assert proc.camera_source == "height+focal"
+    proc.process(clip.pose(0))
+    assert proc.n_frames == 1
+
+
+def test_processor_bad_input(processor_cls, caplog) -> None:
+    with pytest.raises(DLCLifterError, match="keypoint_names"):
+        processor_cls()
+    with pytest.raises(DLCLifterError, match="image_size"):
+        processor_cls(keypoint_names=DLC_NAMES, camera_height_mm=600.0, focal_px=700.0)
+    proc = processor_cls(keypoint_names=DLC_NAMES, camera_height_mm=600.0, focal_px=700.0,
+                         image_size=(640, 480))
+    bad = np.zeros((3, 3))
+    with caplog.at_level(logging.ERROR, logger="dlc_lifter.integrations.dlclive"):
+        assert proc.process(bad) is bad  # the live loop goes on
+    assert "shape (3, 3)" in caplog.text
+    assert proc.n_frames == 0
+
+
+def test_real_dlclive_processor_is_discoverable() -> None:
+    dlclive = pytest.importorskip("dlclive")
+    cls = integration.LiftProcessor
+    assert issubclass(cls, dlclive.Processor)
+    assert cls.__module__ == integration.__name__ and cls.__name__ == "LiftProcessor"
+    # the DLC-Live GUI: module-level registry, else Processor subclasses of the module
+    info = integration.get_available_processors()["LiftProcessor"]
+    assert info["class"] is cls and info["name"] == cls.PROCESSOR_NAME
+    assert "camera_height_mm" in info["params"]
+    found = {n for n, obj in inspect.getmembers(integration, inspect.isclass)
+             if issubclass(obj, dlclive.Processor) and obj.__module__ == integration.__name__}
+    assert found == {"LiftProcessor"}
+
+
+def test_processor_settings_are_options_the_gui_can_pass() -> None:
+    """Every DLC-Live GUI parameter is a LiftProcessorOptions field with the same default,
+    and GUI strings are normalised."""
+    defaults = {f.name: f.default for f in dataclasses.fields(integration.LiftProcessorOptions)}
+    for name, spec in integration.PROCESSOR_PARAMS.items():
+        assert name in defaults and defaults[name] == spec["default"], name
+    o = integration.LiftProcessorOptions(keypoint_names="snout, leftear,rightear,tailbase",
+                                         image_size="640x480", calibration="",
+                                         px_per_mm="", window=15.0)
+    assert o.keypoint_names == tuple(DLC_NAMES) and o.image_size == (640, 480)
+    assert o.calibration is None and o.px_per_mm is None and o.window == 15
+    assert dataclasses.asdict(o)["image_size"] == (640, 480)
+    with pytest.raises(DLCLifterError, match="image_color"):
+        integration.LiftProcessorOptions(keypoint_names=DLC_NAMES, image_color="hsv")
+
+
+def test_processor_takes_an_options_object(clip: Clip, processor_cls) -> None:
+    w, h = clip.camera.image_size
+    opts = integration.LiftProcessorOptions(keypoint_names=DLC_NAMES, camera_height_mm=600.0,
+                                            focal_px=700.0, image_size=(w, h))
+    proc = processor_cls(opts)
+    assert proc.options is opts and proc.camera_source == "height+focal"
+    proc.process(clip.pose(0))
+    kw = processor_cls(keypoint_names=DLC_NAMES, camera_height_mm=600.0, focal_px=700.0,
+                       image_size=(w, h))
+    kw.process(clip.pose(0))
+    np.testing.assert_array_equal(proc.poses_3d, kw.poses_3d)
+    with pytest.raises(DLCLifterError, match="not both"):
+        processor_cls(opts, fps=60.0)
+
+
+def test_import_does_not_import_dlclive() -> None:
+    code = ("import sys, dlc_lifter.integrations.dlclive as m; "
+            "assert 'dlclive' not in sys.modules, 'dlclive imported'; "
+            "assert 'torch' not in sys.modules, 'torch imported'; "
+            "assert callable(m.processor_class)")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_processor_with_depth(depth_clip: DepthClip, processor_cls, tmp_path) -> None:
+    dc = depth_clip
+    proc = processor_cls(keypoint_names=DLC_NAMES, camera=dc.camera, fps=FPS, depth=True,
+                         px_per_mm=dc.px_per_mm, image_color="rgb", features=False)
+    for i in range(DEPTH_FRAMES):
+        pose = dc.pose(i)
+        assert proc.process(pose, frame_time=i / FPS, image=dc.frames[i]) is pose
+    np.testing.assert_allclose(proc.poses_3d, dc.offline.coords[:, 0], atol=1e-3,
+                               equal_nan=True)
+    npz = tmp_path / "live3d.npz"
+    assert proc.save(str(npz)) == 1
+    with np.load(npz) as z:
+        assert z["depth_used"].sum() == DEPTH_FRAMES - 1
+    assert proc.to_poses().meta.extra["depth"]["px_per_mm"] == pytest.approx(dc.px_per_mm)
+    # warm-up (camera estimated from the first poses): their images are kept and used
+    w, h = DEPTH_SIZE
+    warm = processor_cls(keypoint_names=DLC_NAMES, image_size=(w, h), warmup_frames=20,
+                         features=False, depth=True, image_color="rgb")
+    for i in range(25):
+        warm.process(dc.pose(i), image=dc.frames[i])
+    assert warm.n_frames == 25 and all(warm._depth_used)

@@ -1,0 +1,154 @@
+"""NWB output of write_nwb_3d / lift_file: valid for current pynwb, ndx-pose and nwbinspector."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dlc_lifter import Poses, read_poses, write_nwb_3d
+from dlc_lifter.lift.options import LiftOptions, OutputSpec
+from dlc_lifter.poses import PoseMetadata
+from tests.fixtures.realdata import OPENFIELD_H5, OPENFIELD_VIDEO, needs_realdata
+from tests.fixtures.toys import DLC_KEYPOINTS, random_poses, write_toy_video
+
+
+def _poses3d(n: int = 10, *, fps: float | None = 30.0, video: Path | None = None,
+             frame_indices: np.ndarray | None = None) -> Poses:
+    meta = PoseMetadata(units="mm", frame="camera-floor", fps=fps, source="generated",
+                        scorer="DLC_test", video=None if video is None else str(video))
+    return random_poses(n, dim=3, seed=3, coord_range=(-80.0, 120.0), conf_range=(0.1, 1.0),
+                        nan_at=[(2, 0, 1)], frame_indices=frame_indices, meta=meta)
+
+
+def _read_nwb(path: Path) -> tuple[Any, Any]:
+    import ndx_pose  # noqa: F401 - registers the ndx-pose classes
+    from pynwb import NWBHDF5IO
+
+    io = NWBHDF5IO(str(path), "r", load_namespaces=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return io, io.read()
+
+
+def _serious_findings(path: Path) -> list[str]:
+    """nwbinspector findings of importance BEST_PRACTICE_VIOLATION or higher."""
+    nwbinspector = pytest.importorskip("nwbinspector", reason="nwbinspector (dev extra) missing")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        msgs = [m for m in nwbinspector.inspect_nwbfile(nwbfile_path=str(path)) if m is not None]
+    bad = nwbinspector.Importance.BEST_PRACTICE_VIOLATION
+    return [f"{m.importance.name} {m.check_function_name} {m.location}: {m.message}"
+            for m in msgs if m.importance.value >= bad.value]
+
+
+# ------------------------------------------------------------------------- generated
+def test_nwb_with_source_video_reads_back(tmp_path: Path) -> None:
+    video = write_toy_video(tmp_path / "clip.mp4", 12, size=(64, 48))
+    p = _poses3d(10, video=video)
+    out = write_nwb_3d(p, tmp_path / "out" / "clip_lifted3d.nwb")
+    io, nwb = _read_nwb(out)
+    try:
+        pe = nwb.processing["behavior"]["PoseEstimation"]
+        for k, kp in enumerate(DLC_KEYPOINTS):
+            s = pe.pose_estimation_series[kp]
+            np.testing.assert_allclose(s.data[:], p.coords[:, 0, k], atol=1e-9, rtol=0,
+                                       equal_nan=True)
+            np.testing.assert_allclose(s.confidence[:], p.confidence[:, 0, k], atol=1e-9,
+                                       rtol=0, equal_nan=True)
+            assert s.unit == "millimeters" and s.rate == pytest.approx(30.0)
+            assert s.starting_time == 0.0
+        sv = nwb.acquisition["source_video"]
+        assert type(sv).__name__ == "ImageSeries" and pe.source_video is sv
+        assert sv.format == "external" and list(sv.starting_frame[:]) == [0]
+        assert sv.num_samples == 12  # the video's frame count, not the poses'
+        assert sv.rate == pytest.approx(30.0)
+        assert list(sv.dimension[:]) == [64, 48]
+        ext = str(sv.external_file[0])
+        assert not os.path.isabs(ext)
+        assert (out.parent / ext).resolve() == video.resolve()
+        assert nwb.subject is not None and nwb.subject.species == "Mus musculus"
+    finally:
+        io.close()
+    q = read_poses(out)
+    np.testing.assert_allclose(q.coords, p.coords, atol=1e-9, rtol=0, equal_nan=True)
+    np.testing.assert_array_equal(q.frame_indices, p.frame_indices)
+    assert q.meta.fps == pytest.approx(30.0) and q.meta.units == "mm"
+    assert Path(q.meta.video).resolve() == video.resolve() and q.meta.image_size == (64, 48)
+    assert _serious_findings(out) == []
+
+
+def test_nwb_video_count_unknown_and_fps_unknown(tmp_path: Path) -> None:
+    """A video that cannot be opened: num_samples from the poses; fps unknown: rate 1."""
+    fi = np.array([5, 6, 7, 8, 9, 10])
+    p = _poses3d(6, fps=None, video=tmp_path / "gone.mp4", frame_indices=fi)
+    out = write_nwb_3d(p, tmp_path / "gone_lifted3d.nwb")
+    io, nwb = _read_nwb(out)
+    try:
+        sv = nwb.acquisition["source_video"]
+        assert sv.num_samples == 11 and "could not be read" in sv.description
+        s = nwb.processing["behavior"]["PoseEstimation"].pose_estimation_series["snout"]
+        assert s.rate == 1.0 and s.starting_time == 5.0 and "fps unknown" in s.comments
+    finally:
+        io.close()
+    q = read_poses(out)
+    assert q.meta.fps is None
+    np.testing.assert_array_equal(q.frame_indices, fi)
+    np.testing.assert_allclose(q.coords, p.coords, atol=1e-9, rtol=0, equal_nan=True)
+    # the missing video itself is a CRITICAL finding (external file does not exist)
+    assert [f for f in _serious_findings(out) if "external_file_valid" not in f] == []
+
+
+def test_nwb_skipped_frames_and_subject_override(tmp_path: Path) -> None:
+    video = write_toy_video(tmp_path / "v.mp4", 20, size=(64, 48))
+    fi = np.array([0, 2, 3, 7, 11, 19])
+    p = _poses3d(6, fps=25.0, video=video, frame_indices=fi)
+    out = write_nwb_3d(p, tmp_path / "v_lifted3d.nwb",
+                       subject={"subject_id": "m/7", "sex": "F", "age": "P60D"})
+    io, nwb = _read_nwb(out)
+    try:
+        s = nwb.processing["behavior"]["PoseEstimation"].pose_estimation_series["tailbase"]
+        np.testing.assert_allclose(s.timestamps[:], fi / 25.0, atol=1e-12)
+        assert nwb.acquisition["source_video"].num_samples == 20
+        subj = nwb.subject
+        assert (subj.subject_id, subj.sex, subj.age) == ("m-7", "F", "P60D")
+    finally:
+        io.close()
+    q = read_poses(out)
+    np.testing.assert_array_equal(q.frame_indices, fi)
+    assert q.meta.fps == pytest.approx(25.0)
+    assert _serious_findings(out) == []
+
+
+# ------------------------------------------------------------------------- real data
+@pytest.mark.realdata
+@needs_realdata(OPENFIELD_H5, OPENFIELD_VIDEO)
+def test_openfield_lift_nwb_passes_nwbinspector(tmp_path: Path) -> None:
+    from dlc_lifter import lift_file
+
+    out = lift_file(OPENFIELD_H5, video=OPENFIELD_VIDEO, options=LiftOptions(depth=False),
+                    output=OutputSpec(nwb=True, destfolder=tmp_path))
+    nwb_path = out.with_suffix(".nwb")
+    assert nwb_path.is_file()
+    assert _serious_findings(nwb_path) == []
+    df = pd.read_hdf(out)
+    io, nwb = _read_nwb(nwb_path)
+    try:
+        pe = nwb.processing["behavior"]["PoseEstimation"]
+        bodyparts = list(dict.fromkeys(df.columns.get_level_values("bodyparts")))
+        assert set(bodyparts) == set(pe.pose_estimation_series.keys())
+        for kp in bodyparts:
+            want = df.xs(kp, axis=1, level="bodyparts").droplevel("scorer", axis=1)
+            got = pe.pose_estimation_series[kp].data[:]
+            np.testing.assert_allclose(got, want[["x", "y", "z"]].to_numpy(), atol=1e-6,
+                                       rtol=0, equal_nan=True)
+        sv = nwb.acquisition["source_video"]
+        assert pe.source_video is sv and sv.num_samples == 2330
+        assert (nwb_path.parent / str(sv.external_file[0])).resolve() == OPENFIELD_VIDEO.resolve()
+    finally:
+        io.close()

@@ -1,0 +1,272 @@
+"""Round trips through every reader and writer of dlc_lifter.io on generated files."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+
+from dlc_lifter import Poses, read_poses, write_dlc_3d, write_nwb_3d
+from dlc_lifter.io import (
+    lifted_output_path,
+    read_lifted_likelihood,
+    write_sleap_analysis_3d,
+    write_slp_3d,
+)
+from tests.fixtures.toys import DLC_KEYPOINTS, random_poses
+
+
+def _poses(dim: int = 2, individuals: tuple[str, ...] = ("individual0",), n: int = 6,
+           seed: int = 0) -> Poses:
+    p = random_poses(n, individuals, dim=dim, seed=seed, nan_at=[(2, 0, 1), (4, -1, 3)],
+                     frame_indices=np.arange(10, 10 + n))
+    p.meta.scorer = "DLC_resnet50_testMay1shuffle1_1000"
+    return p
+
+
+def _assert_same(a: Poses, b: Poses, *, conf: bool = True) -> None:
+    assert list(a.keypoints) == list(b.keypoints)
+    assert list(a.individuals) == list(b.individuals)
+    np.testing.assert_allclose(a.coords, b.coords, equal_nan=True)
+    np.testing.assert_array_equal(a.frame_indices, b.frame_indices)
+    if conf:
+        np.testing.assert_allclose(a.confidence, b.confidence, equal_nan=True)
+
+
+# ------------------------------------------------------------------------------- DLC 2D
+@pytest.mark.parametrize("individuals", [("individual0",), ("mouse1", "mouse2")])
+@pytest.mark.parametrize("ext", [".h5", ".csv"])
+def test_dlc_2d_round_trip(tmp_path: Path, individuals: tuple[str, ...], ext: str) -> None:
+    p = _poses(individuals=individuals)
+    df = p.to_dataframe()
+    f = tmp_path / f"videoDLC_resnet50_testMay1shuffle1_1000{ext}"
+    if ext == ".h5":
+        df.to_hdf(f, key="df_with_missing", format="table", mode="w")
+    else:
+        df.to_csv(f)
+    q = read_poses(f)
+    _assert_same(p, q)
+    assert q.meta.source_format == f"dlc-{ext[1:]}"
+    assert q.meta.scorer == p.meta.scorer
+    assert q.meta.source == str(f)
+
+
+def test_dlc_multi_animal_with_unique_bodyparts(tmp_path: Path) -> None:
+    p = _poses(individuals=("m1", "m2"))
+    df = p.to_dataframe()
+    uniq = pd.DataFrame(
+        np.arange(p.n_frames * 3, dtype=float).reshape(-1, 3), index=df.index,
+        columns=pd.MultiIndex.from_product(
+            [[p.meta.scorer], ["single"], ["cage_corner"], ["x", "y", "likelihood"]],
+            names=df.columns.names))
+    both = pd.concat([df, uniq], axis=1)
+    for ext in (".h5", ".csv"):
+        f = tmp_path / f"ma{ext}"
+        both.to_hdf(f, key="df_with_missing") if ext == ".h5" else both.to_csv(f)
+        q = read_poses(f)
+        assert q.individuals == ["m1", "m2", "single"]
+        assert q.keypoints == [*DLC_KEYPOINTS, "cage_corner"]
+        assert np.isnan(q.coords[:, 2, :4]).all() and np.isnan(q.coords[:, :2, 4]).all()
+        np.testing.assert_allclose(q.coords[:, 2, 4, 0], uniq.iloc[:, 0])
+        np.testing.assert_allclose(q.coords[:, :2, :4], p.coords, equal_nan=True)
+        assert read_poses(f, individual="single").individuals == ["single"]
+
+
+def test_dlc_any_key_and_tracks_key(tmp_path: Path) -> None:
+    p = _poses(individuals=("m1", "m2"))
+    f = tmp_path / "videoDLC_el.h5"
+    p.to_dataframe().to_hdf(f, key="tracks", format="table", mode="w")
+    _assert_same(p, read_poses(f))
+    g = tmp_path / "other_key.h5"
+    p.to_dataframe().to_hdf(g, key="poses", mode="w")
+    _assert_same(p, read_poses(g))
+    _assert_same(p, read_poses(g, key="poses"))
+
+
+@pytest.mark.parametrize("new_index", [False, True])
+@pytest.mark.parametrize("ext", [".h5", ".csv"])
+def test_labelled_data(tmp_path: Path, new_index: bool, ext: str) -> None:
+    p = _poses()
+    df = p.to_dataframe(scorer="Alice", likelihood=False)
+    imgs = [f"img{i:04d}.png" for i in range(p.n_frames)]
+    df.index = (pd.MultiIndex.from_tuples([("labeled-data", "vid", i) for i in imgs])
+                if new_index else pd.Index([f"labeled-data/vid/{i}" for i in imgs]))
+    f = tmp_path / f"CollectedData_Alice{ext}"
+    df.to_hdf(f, key="df_with_missing", mode="w") if ext == ".h5" else df.to_csv(f)
+    q = read_poses(f)
+    assert q.meta.source_format == "dlc-labels"
+    assert q.meta.scorer == "Alice"
+    np.testing.assert_allclose(q.coords, p.coords, equal_nan=True)
+    assert q.meta.extra["image_paths"][0] == "labeled-data/vid/img0000.png"
+    assert np.nanmax(q.confidence) == 1.0
+
+
+# ------------------------------------------------------------------------------- DLC 3D
+@pytest.mark.parametrize("individuals", [("individual0",), ("m1", "m2")])
+def test_write_dlc_3d_round_trip(tmp_path: Path, individuals: tuple[str, ...]) -> None:
+    p = _poses(dim=3, individuals=individuals)
+    p.meta.extra["imputed"] = np.zeros(p.confidence.shape, bool)
+    out = write_dlc_3d(p, tmp_path / "a_lifted3d.h5", save_as_csv=True,
+                       meta={"camera": {"fx": 500.0}})
+    df = pd.read_hdf(out)  # no key, like DLC's readers
+    levels = ["scorer", "bodyparts", "coords"] if len(individuals) == 1 else [
+        "scorer", "individuals", "bodyparts", "coords"]
+    assert list(df.columns.names) == levels
+    assert set(df.columns.get_level_values("coords")) == {"x", "y", "z"}
+    assert (df.dtypes == np.float64).all() and df.index.dtype == np.int64
+    with pd.HDFStore(out, "r") as store:
+        assert store.keys() == ["/df_with_missing"]
+        assert store.get_storer("df_with_missing").format_type == "table"
+    q = read_poses(out)
+    _assert_same(p, q)
+    assert q.meta.units == "mm" and q.meta.frame == "world"
+    np.testing.assert_allclose(read_lifted_likelihood(out), p.confidence, equal_nan=True)
+    _assert_same(p, read_poses(out.with_suffix(".csv")), conf=False)
+    with open(tmp_path / "a_lifted3d_meta.pickle", "rb") as fh:
+        meta = pickle.load(fh)["data"]
+    assert meta["units"] == "mm" and meta["camera"] == {"fx": 500.0}
+    assert meta["bodyparts"] == DLC_KEYPOINTS and "dlc_lifter_version" in meta
+
+
+def test_lifted_output_path() -> None:
+    stem = "m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000"
+    assert lifted_output_path(f"/d/{stem}.h5").name == f"{stem}_lifted3d.h5"
+    assert lifted_output_path(f"/d/{stem}_filtered.h5").name == f"{stem}_filtered_lifted3d.h5"
+    assert lifted_output_path("/d/clip.predictions.slp").name == "clip.predictions_lifted3d.h5"
+    assert lifted_output_path("/d/x.nwb", destfolder="/o") == Path("/o/x_lifted3d.h5")
+    assert lifted_output_path("/d/x.nwb", suffix=".nwb").name == "x_lifted3d.nwb"
+
+
+# ------------------------------------------------------------------------------- SLEAP
+def _slp(path: Path, *, predicted: bool, tracked: bool) -> tuple[np.ndarray, np.ndarray]:
+    import sleap_io as sio
+
+    rng = np.random.default_rng(1)
+    sk = sio.Skeleton(nodes=list(DLC_KEYPOINTS), edges=[(0, 1), (0, 2), (1, 3)])
+    video = sio.Video(filename="video.mp4", open_backend=False)
+    tracks = [sio.Track("female"), sio.Track("male")] if tracked else []
+    xy = rng.uniform(0, 200, (5, 2, 4, 2))
+    xy[1, 0, 2] = np.nan
+    sc = rng.uniform(0.1, 1, (5, 2, 4))
+    lfs = []
+    for f in range(5):
+        insts = []
+        for i in range(2):
+            kw = {"track": tracks[i]} if tracked else {}
+            if predicted:
+                insts.append(sio.PredictedInstance.from_numpy(
+                    xy[f, i], skeleton=sk, point_scores=sc[f, i], score=0.9, **kw))
+            else:
+                insts.append(sio.Instance.from_numpy(xy[f, i], skeleton=sk, **kw))
+        lfs.append(sio.LabeledFrame(video=video, frame_idx=2 * f, instances=insts))
+    sio.save_slp(sio.Labels(labeled_frames=lfs, videos=[video], skeletons=[sk],
+                            tracks=tracks), str(path))
+    return xy, sc
+
+
+@pytest.mark.parametrize(("predicted", "tracked"), [(True, True), (False, True), (True, False)])
+def test_slp_round_trip(tmp_path: Path, predicted: bool, tracked: bool) -> None:
+    f = tmp_path / "clip.predictions.slp"
+    xy, sc = _slp(f, predicted=predicted, tracked=tracked)
+    q = read_poses(f)
+    assert q.meta.source_format == "sleap-slp"
+    assert q.keypoints == DLC_KEYPOINTS
+    assert q.individuals == (["female", "male"] if tracked else ["instance0", "instance1"])
+    np.testing.assert_allclose(q.coords, xy, equal_nan=True)
+    np.testing.assert_array_equal(q.frame_indices, [0, 2, 4, 6, 8])
+    expected_conf = np.where(np.isnan(xy[..., 0]), np.nan, sc if predicted else 1.0)
+    np.testing.assert_allclose(q.confidence, expected_conf, equal_nan=True)
+    assert ("snout", "leftear") in q.meta.extra["skeleton_edges"]
+
+
+def test_sleap_analysis_h5(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    tracks = rng.uniform(0, 100, (2, 2, 4, 7))  # (tracks, xy, nodes, frames)
+    tracks[0, :, 1, 3] = np.nan
+    scores = rng.uniform(0, 1, (2, 4, 7))
+    f = tmp_path / "clip.analysis.h5"
+    with h5py.File(f, "w") as fh:
+        fh["tracks"] = tracks
+        fh["point_scores"] = scores
+        fh["node_names"] = np.array([k.encode() for k in DLC_KEYPOINTS])
+        fh["track_names"] = np.array([b"a", b"b"])
+        fh["video_path"] = "video.mp4"
+    q = read_poses(f)
+    assert q.meta.source_format == "sleap-h5"
+    assert q.individuals == ["a", "b"] and q.keypoints == DLC_KEYPOINTS
+    np.testing.assert_allclose(q.coords, np.transpose(tracks, (3, 0, 2, 1)), equal_nan=True)
+    assert np.isnan(q.confidence[3, 0, 1])
+    np.testing.assert_allclose(q.confidence[0, 1], scores[1, :, 0])
+
+
+def test_sleap_3d_writers_round_trip(tmp_path: Path) -> None:
+    p = _poses(dim=3, individuals=("female", "male"))
+    p.meta.extra["skeleton_edges"] = [("snout", "leftear")]
+    h5 = write_sleap_analysis_3d(p, tmp_path / "x_lifted3d.analysis.h5")
+    with h5py.File(h5) as fh:
+        assert fh["tracks"].shape == (2, 3, 4, p.n_frames)
+    _assert_same(p, read_poses(h5))
+    p2 = _poses(dim=2, individuals=("female", "male"))
+    slp = write_slp_3d(p, tmp_path / "x_lifted3d.slp", poses2d=p2)
+    q = read_poses(slp)
+    _assert_same(p, q)
+    assert q.is_3d and q.meta.units == "mm"
+
+
+# ------------------------------------------------------------------------------- NWB
+@pytest.mark.parametrize("individuals", [("individual0",), ("m1", "m2")])
+@pytest.mark.parametrize("fps", [None, 30.0])
+def test_nwb_3d_round_trip(tmp_path: Path, individuals: tuple[str, ...],
+                           fps: float | None) -> None:
+    p = _poses(dim=3, individuals=individuals)
+    p.meta.fps = fps
+    out = write_nwb_3d(p, tmp_path / "x_lifted3d.nwb", skeleton_edges=[("snout", "tailbase")])
+    q = read_poses(out)
+    _assert_same(p, q)
+    assert q.meta.source_format == "nwb" and q.meta.units == "mm" and q.meta.frame == "world"
+    assert q.meta.fps == fps
+    assert q.meta.extra["skeleton_edges"] == [("snout", "tailbase")]
+    from ndx_pose import PoseEstimation
+    from pynwb import NWBHDF5IO
+
+    with NWBHDF5IO(str(out), "r", load_namespaces=True) as io:
+        nwb = io.read()
+        pes = [o for o in nwb.processing["behavior"].data_interfaces.values()
+               if isinstance(o, PoseEstimation)]
+        assert len(pes) == len(individuals)
+        s = pes[0].pose_estimation_series["snout"]
+        assert s.data.shape == (p.n_frames, 3) and s.unit == "millimeters"
+        assert list(pes[0].skeleton.nodes[:]) == DLC_KEYPOINTS
+
+
+def test_nwb_2d_written_like_dlc2nwb(tmp_path: Path) -> None:
+    """DLC2NWB names series '<individual>_<bodypart>' and writes frame-number timestamps."""
+    from datetime import datetime, timezone
+
+    from ndx_pose import PoseEstimation, PoseEstimationSeries, Skeleton, Skeletons
+    from pynwb import NWBHDF5IO, NWBFile
+
+    p = _poses(dim=2)
+    nwb = NWBFile(session_description="s", identifier="i",
+                  session_start_time=datetime.now(timezone.utc))
+    mod = nwb.create_processing_module("behavior", "b")
+    names = [f"ind1_{k}" for k in DLC_KEYPOINTS]
+    sk = Skeleton(name="subject", nodes=names, edges=np.array([[0, 1]], dtype=np.uint8))
+    mod.add(Skeletons(skeletons=[sk]))
+    series = [PoseEstimationSeries(name=n, data=p.coords[:, 0, k], unit="pixels",
+                                   reference_frame="(0,0) top left",
+                                   timestamps=p.frame_indices.astype(float),
+                                   confidence=p.confidence[:, 0, k])
+              for k, n in enumerate(names)]
+    mod.add(PoseEstimation(pose_estimation_series=series, scorer="DLC_x",
+                           source_software="DeepLabCut", skeleton=sk))
+    f = tmp_path / "x.nwb"
+    with NWBHDF5IO(str(f), "w") as io:
+        io.write(nwb)
+    q = read_poses(f)
+    _assert_same(p, q)
+    assert q.meta.fps is None and q.meta.scorer == "DLC_x"

@@ -1,0 +1,198 @@
+"""SLEAP-native 3D outputs: sleap-anipose's ``points3d.h5`` and 3D ``.slp``.
+
+Each file is checked with the real readers (h5py as sleap-anipose reads ``points3d.h5``,
+``sleap_io.load_slp`` for ``.slp``), then read back by dlc-lifter.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from dlc_lifter.errors import OutputExistsError, PoseFileError
+from dlc_lifter.io import (
+    detect_format,
+    read_points3d,
+    read_poses,
+    read_sleap_analysis_h5,
+    write_points3d,
+    write_slp_3d,
+)
+from dlc_lifter.io.sleap import POINTS3D_DESCRIPTION, is_sleap_analysis_h5
+from dlc_lifter.poses import PoseMetadata, Poses
+from tests.fixtures.realdata import SLEAP_SESSION, needs_realdata
+from tests.fixtures.toys import random_poses
+
+KPS = ["nose", "left_ear", "right_ear", "tail_base"]
+NAN_AT = (2, 1, 3)  # frame row, individual, keypoint
+
+
+def _poses3d(frame_indices: tuple[int, ...] = (10, 11, 12, 13, 14)) -> Poses:
+    meta = PoseMetadata(source="synthetic", source_format="lifted", scorer="dlc_lifter",
+                        fps=30.0, frame="world", units="mm",
+                        extra={"skeleton_edges": [("nose", "left_ear"), ("nose", "right_ear")]})
+    return random_poses(5, ["m1", "m2"], KPS, 3, seed=7, coord_range=(-250.0, 250.0),
+                        conf_range=(0.2, 1.0), nan_at=[NAN_AT], frame_indices=frame_indices,
+                        meta=meta)
+
+
+def _assert_same(p: Poses, q: Poses) -> None:
+    assert q.keypoints == p.keypoints and q.individuals == p.individuals
+    np.testing.assert_allclose(q.coords, p.coords, atol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(q.confidence, p.confidence, atol=1e-6, equal_nan=True)
+    np.testing.assert_array_equal(q.frame_indices, p.frame_indices)
+
+
+# ------------------------------------------------------------------------ points3d.h5
+def test_points3d_layout_read_with_h5py(tmp_path: Path) -> None:
+    p = _poses3d()
+    out = write_points3d(p, tmp_path / "points3d.h5")
+    assert out == tmp_path / "points3d.h5"
+    assert [f.name for f in tmp_path.iterdir()] == ["points3d.h5"]  # no temp file left
+    with h5py.File(out, "r") as fh:
+        tracks = fh["tracks"][:]  # what sleap-anipose's readers do
+        assert tracks.shape == (5, 2, 4, 3) and tracks.dtype == np.float64
+        assert fh["tracks"].attrs["Description"] == POINTS3D_DESCRIPTION
+        assert fh["tracks"].attrs["units"] == "mm"
+        assert fh["tracks"].compression == "gzip"
+        np.testing.assert_array_equal(tracks, p.coords)  # same axis order, NaN kept
+        assert np.isnan(tracks[NAN_AT]).all() and np.isfinite(tracks).sum() == 5 * 2 * 4 * 3 - 3
+        assert [n.decode() for n in fh["node_names"][:]] == KPS
+        assert [n.decode() for n in fh["track_names"][:]] == ["m1", "m2"]
+        np.testing.assert_array_equal(fh["frame_indices"][:], [10, 11, 12, 13, 14])
+        np.testing.assert_array_equal(fh["frames"][:], [10, 15])  # sleap-anipose's range
+        np.testing.assert_array_equal(fh["edge_inds"][:], [[0, 1], [0, 2]])
+        scores = fh["point_scores"][:]
+        assert scores.shape == (5, 2, 4) and np.isnan(scores[NAN_AT])
+        np.testing.assert_allclose(scores, p.confidence, equal_nan=True)
+        assert "track_occupancy" not in fh  # would make sleap-io call it an analysis file
+        assert fh.attrs["units"] == "mm" and fh.attrs["coordinate_frame"] == "world"
+        assert fh.attrs["fps"] == 30.0 and fh.attrs["writer"] == "dlc_lifter"
+
+
+def test_points3d_round_trip(tmp_path: Path) -> None:
+    p = _poses3d()
+    out = write_points3d(p, tmp_path / "points3d.h5")
+    q = read_points3d(out)
+    _assert_same(p, q)
+    assert q.meta.units == "mm" and q.meta.frame == "world" and q.meta.fps == 30.0
+    assert q.meta.source_format == "sleap-points3d"
+    assert q.meta.extra["skeleton_edges"] == [("nose", "left_ear"), ("nose", "right_ear")]
+    assert detect_format(out) == "sleap-points3d"
+    assert not is_sleap_analysis_h5(out)
+    r = read_poses(out)
+    _assert_same(p, r)
+    assert r.is_3d and r.meta.source_format == "sleap-points3d"
+    with pytest.raises(PoseFileError, match="read_points3d"):
+        read_sleap_analysis_h5(out)
+
+
+def test_points3d_skipped_frames(tmp_path: Path) -> None:
+    p = _poses3d(frame_indices=(0, 2, 4, 6, 9))
+    out = write_points3d(p, tmp_path / "points3d.h5")
+    with h5py.File(out, "r") as fh:
+        assert "frames" not in fh  # not a range
+        np.testing.assert_array_equal(fh["frame_indices"][:], [0, 2, 4, 6, 9])
+    _assert_same(p, read_points3d(out))
+
+
+def test_points3d_overwrite_and_bad_input(tmp_path: Path) -> None:
+    p = _poses3d()
+    out = write_points3d(p, tmp_path / "points3d.h5")
+    with pytest.raises(OutputExistsError):
+        write_points3d(p, out)
+    q = p.with_coords(p.coords + 1.0)
+    write_points3d(q, out, overwrite=True)
+    np.testing.assert_allclose(read_points3d(out).coords, q.coords, equal_nan=True)
+    flat = Poses(coords=p.coords[..., :2], keypoints=KPS, individuals=["m1", "m2"])
+    with pytest.raises(ValueError, match="3D"):
+        write_points3d(flat, tmp_path / "flat.h5")
+    px = p.with_coords(p.coords, units="px")
+    with pytest.raises(ValueError, match="millimetres"):
+        write_points3d(px, tmp_path / "px.h5")
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["points3d.h5"]
+
+
+def test_points3d_plain_sleap_anipose_file(tmp_path: Path) -> None:
+    """A file with only ``tracks`` (as sleap-anipose writes it) reads with default names."""
+    coords = _poses3d().coords
+    f = tmp_path / "points3d.h5"
+    with h5py.File(f, "w") as fh:
+        fh.create_dataset("tracks", data=coords, chunks=True, compression="gzip",
+                          compression_opts=1)
+        fh["tracks"].attrs["Description"] = POINTS3D_DESCRIPTION
+        fh["frames"] = (3, 8)
+    q = read_poses(f)
+    assert q.keypoints == ["kp0", "kp1", "kp2", "kp3"]
+    assert q.individuals == ["instance0", "instance1"]
+    np.testing.assert_array_equal(q.frame_indices, [3, 4, 5, 6, 7])
+    np.testing.assert_allclose(q.coords, coords, equal_nan=True)
+    assert np.isnan(q.confidence[NAN_AT]) and np.nanmin(q.confidence) == 1.0
+
+
+# ------------------------------------------------------------------------------- .slp
+@pytest.mark.parametrize("with_2d", [False, True])
+def test_slp_3d_reopens_with_sleap_io(tmp_path: Path, with_2d: bool) -> None:
+    import sleap_io as sio
+
+    p = _poses3d()
+    p2 = None
+    if with_2d:
+        xy = np.random.default_rng(3).uniform(0, 640, (5, 2, 4, 2))
+        p2 = Poses(coords=xy, keypoints=KPS, individuals=["m1", "m2"],
+                   frame_indices=p.frame_indices)
+    out = write_slp_3d(p, tmp_path / "x_lifted3d.slp", poses2d=p2)
+    labels = sio.load_slp(str(out), open_videos=False)
+    assert len(labels.sessions) == 1
+    session = labels.sessions[0]
+    assert sorted(session.frame_groups) == [10, 11, 12, 13, 14]
+    assert labels.skeletons[0].node_names == KPS
+    for row, frame_idx in enumerate(p.frame_indices):
+        fg = session.frame_groups[int(frame_idx)]
+        assert [ig.identity.name for ig in fg.instance_groups] == ["m1", "m2"]
+        for i, ig in enumerate(fg.instance_groups):
+            inst = ig.instance_3d
+            assert isinstance(inst, sio.PredictedInstance3D)
+            np.testing.assert_allclose(inst.points, p.coords[row, i], atol=1e-6,
+                                       equal_nan=True)
+            np.testing.assert_allclose(inst.point_scores, p.confidence[row, i], atol=1e-6,
+                                       equal_nan=True)
+    assert np.isnan(session.frame_groups[12].instance_groups[1].instance_3d.points[3]).all()
+    q = read_poses(out)
+    _assert_same(p, q)
+    assert q.is_3d and q.meta.units == "mm" and q.meta.fps == 30.0
+
+
+# --------------------------------------------------------------------------- real data
+@pytest.mark.realdata
+@needs_realdata(SLEAP_SESSION)
+def test_points3d_matches_real_sleap_anipose_layout(tmp_path: Path) -> None:
+    real = SLEAP_SESSION / "points3d.h5"
+    with h5py.File(real, "r") as fh:
+        assert list(fh.keys()) == ["tracks"]
+        ref = fh["tracks"]
+        ref_shape, ref_dtype, ref_chunks = ref.shape, ref.dtype, ref.chunks is not None
+        ref_desc = ref.attrs["Description"]
+        ref_tracks = ref[:]
+    assert ref_shape == (120, 1, 15, 3) and ref_desc == POINTS3D_DESCRIPTION
+
+    poses = read_poses(real)  # names come from the session's analysis file
+    assert poses.meta.source_format == "sleap-points3d"
+    assert poses.keypoints[:3] == ["Nose", "Ear_R", "Ear_L"] and poses.n_keypoints == 15
+    np.testing.assert_array_equal(poses.coords, ref_tracks)
+
+    out = write_points3d(poses, tmp_path / "points3d.h5")
+    with h5py.File(out, "r") as fh:
+        ours = fh["tracks"]
+        assert ours.shape == ref_shape and ours.ndim == 4
+        assert ours.dtype.kind == ref_dtype.kind == "f" and ours.dtype == ref_dtype
+        assert (ours.chunks is not None) == ref_chunks
+        assert ours.attrs["Description"] == ref_desc
+        np.testing.assert_array_equal(ours[:], ref_tracks)  # same axis order
+        assert [n.decode() for n in fh["node_names"][:]] == poses.keypoints
+    again = read_points3d(out)
+    np.testing.assert_array_equal(again.coords, ref_tracks)
+    assert again.keypoints == poses.keypoints and again.individuals == poses.individuals

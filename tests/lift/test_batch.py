@@ -1,0 +1,438 @@
+"""Batch lifting of DLC projects: finding outputs, resuming, failures, executors, dask."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import multiprocessing as mp
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+
+from dlc_lifter._atomic import atomic_output
+from dlc_lifter.errors import PoseFileError
+from dlc_lifter.lift import batch
+from dlc_lifter.lift.batch import (
+    BatchItem,
+    DestinationError,
+    LiftJob,
+    find_dlc_output,
+    find_videos,
+    lift_videos,
+)
+from dlc_lifter.lift.options import OutputSpec
+from dlc_lifter.poses import Poses
+from tests.fixtures.toys import (
+    DLC_SCORER,
+    circling_mouse_2d,
+    write_dlc_analysis,
+    write_toy_video,
+)
+
+
+# --------------------------------------------------------------------------- toy data
+def _project(root: Path, names: list[str], n_frames: int = 20, *, video_frames: int | None = None,
+             individuals: tuple[str, ...] = ("individual0",)) -> Path:
+    """A DLC project: config.yaml + videos/<name>.mp4 + videos/<name><DLC_SCORER>.h5."""
+    videos = root / "videos"
+    videos.mkdir(parents=True, exist_ok=True)
+    (root / "config.yaml").write_text(
+        "Task: toy\nscorer: me\ndate: Jan1\nproject_path: /nowhere\n"
+        "video_sets:\n  /nowhere/videos/gone.mp4:\n    crop: 0, 160, 0, 120\n"
+        "bodyparts:\n- snout\n- leftear\n- rightear\n- tailbase\n"
+        "TrainingFraction:\n- 0.95\npcutoff: 0.6\nskeleton: []\n"
+    )
+    for k, name in enumerate(names):
+        write_toy_video(videos / f"{name}.mp4", video_frames or n_frames)
+        write_dlc_analysis(circling_mouse_2d(n_frames, individuals, seed=k), videos, name,
+                           multi_animal=len(individuals) > 1)
+    return root / "config.yaml"
+
+
+# --------------------------------------------------------------------------- toy lift task
+def _atomic(path: Path):  # noqa: ANN202 - context manager yielding a temporary path
+    return atomic_output(path, overwrite=True)
+
+
+def _toy_task(job: LiftJob) -> BatchItem:
+    """A fast deterministic stand-in for the network: z = 10 mm, written atomically."""
+    poses = Poses.from_dataframe(pd.read_hdf(job.poses), source=job.poses)
+    if os.environ.get("DLC_LIFTER_TEST_DIE_ON") and Path(job.poses).name.startswith(
+            os.environ["DLC_LIFTER_TEST_DIE_ON"]):
+        out = Path(job.output)
+        with _atomic(out) as tmp:  # killed half way through writing
+            Path(tmp).write_bytes(b"partial")
+            os._exit(3)
+    z = np.where(np.isnan(poses.coords[..., :1]), np.nan, 10.0)
+    p3 = poses.with_coords(np.concatenate([poses.coords, z], -1), units="mm", frame="world")
+    with _atomic(Path(job.output)) as tmp:
+        p3.to_dataframe().to_hdf(tmp, key="df_with_missing", mode="w")
+    return BatchItem(poses=job.poses, video=job.video, output=job.output, status="done",
+                     n_frames=p3.n_frames)
+
+
+def _die_once_task(job: LiftJob) -> BatchItem:
+    """Kills its (dask worker) process the first time it runs for a video."""
+    marker = Path(job.output).with_suffix(".died")
+    if not marker.exists():
+        marker.write_text("x")
+        os._exit(7)
+    return _toy_task(job)
+
+
+def _raise_once_task(job: LiftJob) -> BatchItem:
+    """Raises a transient error the first time it runs for a video."""
+    marker = Path(job.output).with_suffix(".raised")
+    if not marker.exists():
+        marker.write_text("x")
+        raise OSError("transient I/O error")
+    return _toy_task(job)
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return pd.read_hdf(path)
+
+
+# --------------------------------------------------------------------------- finding files
+def test_find_dlc_output_prefers_shuffle_and_ignores_derived(tmp_path: Path) -> None:
+    video = tmp_path / "m1.mp4"
+    video.touch()
+    for name in [
+        "m1DLC_resnet50_toyJan1shuffle2_1000.h5",
+        "m1DLC_resnet50_toyJan1shuffle1_500.h5",
+        "m1DLC_resnet50_toyJan1shuffle1_1000.h5",
+        "m1DLC_resnet50_toyJan1shuffle1_1000_filtered.h5",
+        "m1DLC_resnet50_toyJan1shuffle1_1000_lifted3d.h5",
+        "m1DLC_resnet50_toyJan1shuffle1_1000_skeleton.h5",
+        "m10DLC_resnet50_toyJan1shuffle1_1000.h5",  # another video
+        "m1DLC_resnet50_toyJan1shuffle1_1000_meta.pickle",
+    ]:
+        (tmp_path / name).touch()
+    assert find_dlc_output(video).name == "m1DLC_resnet50_toyJan1shuffle1_1000.h5"
+    assert find_dlc_output(video, shuffle=2).name == "m1DLC_resnet50_toyJan1shuffle2_1000.h5"
+    assert find_dlc_output(video, filtered=True).name.endswith("_1000_filtered.h5")
+    assert find_dlc_output(tmp_path / "m2.mp4") is None
+    # maDLC: only tracker outputs
+    (tmp_path / "m3DLC_dlcrnetms5_toyJan1shuffle1_200000_el.h5").touch()
+    (tmp_path / "m3DLC_dlcrnetms5_toyJan1shuffle1_200000_bx.h5").touch()
+    assert find_dlc_output(tmp_path / "m3.mp4").name.endswith("_el.h5")
+
+
+def test_find_videos_falls_back_to_project_videos(tmp_path: Path) -> None:
+    config = _project(tmp_path, ["a", "b"])
+    (tmp_path / "videos" / "aDLC_x_lifted3d_3d.mp4").touch()  # our own plot video
+    (tmp_path / "videos" / "a_labeled.mp4").touch()
+    (tmp_path / "videos" / "notes.txt").touch()
+    assert [v.name for v in find_videos(None, config=config)] == ["a.mp4", "b.mp4"]
+    assert find_videos(tmp_path / "videos", ".avi") == []
+
+
+# --------------------------------------------------------------------------- batch semantics
+def test_batch_skips_existing_and_reports_failures(tmp_path: Path,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    config = _project(tmp_path, ["a", "b", "c"])
+    bad = tmp_path / "videos" / f"b{DLC_SCORER}.h5"
+    bad.write_bytes(b"this is not an HDF5 file")
+    (tmp_path / "videos" / "d.mp4").touch()  # a video never analysed
+    report = lift_videos(config, task=_toy_task)
+    assert sorted(i.name for i in report.done) == ["a.mp4", "c.mp4"]
+    assert sorted(i.name for i in report.failed) == ["b.mp4", "d.mp4"]
+    msgs = {i.name: i.error for i in report.failed}
+    assert "analyze_videos" in msgs["d.mp4"]
+    assert not report.ok and "FAILED b.mp4" in report.summary()
+    out_a = tmp_path / "videos" / f"a{DLC_SCORER}_lifted3d.h5"
+    assert out_a.is_file()
+    mtime = out_a.stat().st_mtime_ns
+    with caplog.at_level(logging.INFO):
+        again = lift_videos(config, task=_toy_task)
+    assert sorted(i.name for i in again.skipped) == ["a.mp4", "c.mp4"]
+    assert "skipped, exists" in caplog.text
+    assert out_a.stat().st_mtime_ns == mtime
+    forced = lift_videos(config, [tmp_path / "videos" / "a.mp4"], task=_toy_task,
+                         output=OutputSpec(overwrite=True))
+    assert [i.name for i in forced.done] == ["a.mp4"]
+
+
+def test_kill_mid_batch_then_resume_is_identical(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    names = ["v1", "v2", "v3", "v4"]
+    ref = _project(tmp_path / "ref", names)
+    assert lift_videos(ref, task=_toy_task).ok
+
+    config = _project(tmp_path / "run", names)
+    monkeypatch.setenv("DLC_LIFTER_TEST_DIE_ON", "v2")
+    with cf.ProcessPoolExecutor(2, mp_context=mp.get_context("fork")) as ex:
+        killed = lift_videos(config, task=_toy_task, executor=ex)
+    assert not killed.ok and "v2.mp4" in {i.name for i in killed.failed}
+    folder = tmp_path / "run" / "videos"
+    assert not (folder / f"v2{DLC_SCORER}_lifted3d.h5").exists()  # never a partial output
+    stale = [p for p in folder.iterdir() if p.name.startswith(f".v2{DLC_SCORER}") or
+             (".tmp" in p.name and "v2" in p.name)]
+    assert stale, "the killed task should have left its temporary file behind"
+
+    monkeypatch.delenv("DLC_LIFTER_TEST_DIE_ON")
+    resumed = lift_videos(config, task=_toy_task)
+    assert resumed.ok
+    assert {i.name for i in resumed.done} >= {"v2.mp4"}
+    assert len(resumed.done) + len(resumed.skipped) == 4
+    assert not [p for p in folder.iterdir() if p.exists() and p in stale]
+    for n in names:
+        a = _read(tmp_path / "ref" / "videos" / f"{n}{DLC_SCORER}_lifted3d.h5")
+        b = _read(folder / f"{n}{DLC_SCORER}_lifted3d.h5")
+        pd.testing.assert_frame_equal(a, b)
+
+
+def test_readonly_destination_is_a_clear_error(tmp_path: Path) -> None:
+    config = _project(tmp_path, ["a"])
+    if sys.platform.startswith("linux"):  # root may write anywhere except /proc
+        with pytest.raises(DestinationError, match="destfolder="):
+            lift_videos(config, destfolder="/proc/self/dlc_lifter_out", task=_toy_task)
+    if os.geteuid() != 0:
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o555)
+        try:
+            with pytest.raises(DestinationError, match="writable"):
+                lift_videos(config, destfolder=ro, task=_toy_task)
+        finally:
+            ro.chmod(0o755)
+
+
+def test_readonly_video_folder_fails_that_video_only(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    config = _project(tmp_path, ["a"])
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    shutil.copy(tmp_path / "videos" / "a.mp4", other / "b.mp4")
+    shutil.copy(tmp_path / "videos" / f"a{DLC_SCORER}.h5", other / f"b{DLC_SCORER}.h5")
+    real_check = batch._check_writable
+
+    def check(folder: Path, *, make: bool) -> None:
+        if folder == other:
+            raise DestinationError(f"Cannot write lifted 3D files to {folder} (read-only).")
+        real_check(folder, make=make)
+
+    monkeypatch.setattr(batch, "_check_writable", check)
+    report = lift_videos(config, [tmp_path / "videos", other], task=_toy_task)
+    assert [i.name for i in report.done] == ["a.mp4"]
+    assert [i.name for i in report.failed] == ["b.mp4"]
+    assert "read-only" in report.failed[0].error
+
+
+def test_process_pool_broken_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = _project(tmp_path, ["a"])
+    monkeypatch.setenv("DLC_LIFTER_TEST_DIE_ON", "a")
+    with cf.ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as ex:
+        report = lift_videos(config, task=_toy_task, executor=ex)
+    assert "worker process died" in report.failed[0].error
+
+
+# --------------------------------------------------------------------------- dask
+@pytest.mark.slow
+def test_dask_executor_and_worker_death_is_retried(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    config = _project(tmp_path, ["a", "b", "c"])
+    t0 = time.perf_counter()
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        ex = batch.dask_executor(client, retries=1)
+        # worker killed the first time each task runs: dask reschedules the task
+        died = lift_videos(config, task=_die_once_task, executor=ex)
+        assert died.ok, died.summary()
+        assert len(died.done) == 3
+        # a task raising a transient error is retried (retries=1)
+        raised = lift_videos(config, task=_raise_once_task, executor=ex,
+                             output=OutputSpec(overwrite=True))
+        assert raised.ok, raised.summary()
+        # without retries the error is reported, the batch goes on
+        no_retry = client.get_executor(retries=0, pure=False)
+        for p in (tmp_path / "videos").glob("*.raised"):
+            p.unlink()
+        once = lift_videos(config, task=_raise_once_task, executor=no_retry,
+                           output=OutputSpec(overwrite=True))
+        assert len(once.failed) == 3 and "transient I/O error" in once.failed[0].error
+    assert len(list((tmp_path / "videos").glob("*.died"))) == 3  # every worker did die
+    assert time.perf_counter() - t0 < 60
+
+
+def test_dask_threads_cluster_runs_real_task_function(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    config = _project(tmp_path, ["a", "b"])
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        report = lift_videos(config, task=_toy_task,
+                             executor=client.get_executor(retries=2, pure=False))
+    assert report.ok and len(report.done) == 2
+
+
+# --------------------------------------------------------------------------- the real lift
+@pytest.fixture
+def real_lift() -> None:
+    try:
+        from dlc_lifter.lift import lift_file  # noqa: F401
+    except ImportError as exc:
+        pytest.skip(f"dlc_lifter.lift.lift_file not available: {exc}")
+
+
+@pytest.mark.usefixtures("real_lift")
+def test_real_lift_missing_and_unreadable_video(tmp_path: Path,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    config = _project(tmp_path, ["a", "b"])
+    (tmp_path / "videos" / "a.mp4").unlink()  # missing
+    (tmp_path / "videos" / "b.mp4").write_bytes(b"garbage")  # unreadable
+    with caplog.at_level(logging.WARNING):
+        report = lift_videos(config, [tmp_path / "videos" / "a.mp4",
+                                      tmp_path / "videos" / "b.mp4"])
+    assert report.ok, report.summary()
+    assert len(report.done) == 2
+    assert "keypoints only" in caplog.text.lower() or "keypoints-only" in caplog.text.lower()
+    df = _read(Path(report.done[0].output))
+    assert list(df.columns.get_level_values(-1).unique())[:3] == ["x", "y", "z"]
+
+
+@pytest.mark.usefixtures("real_lift")
+def test_real_lift_frame_count_mismatch_names_both_counts(tmp_path: Path) -> None:
+    config = _project(tmp_path, ["a"], n_frames=20, video_frames=12)
+    report = lift_videos(config)
+    assert len(report.failed) == 1
+    assert "20" in report.failed[0].error and "12" in report.failed[0].error
+
+
+@pytest.mark.usefixtures("real_lift")
+def test_real_lift_multi_animal_with_empty_individual(tmp_path: Path) -> None:
+    config = _project(tmp_path, ["m"], individuals=("mouse1", "mouse2"))
+    report = lift_videos(config)
+    assert report.ok, report.summary()
+    df = _read(Path(report.done[0].output))
+    inds = list(df.columns.get_level_values("individuals").unique())
+    assert inds[0] == "mouse1"
+    if "mouse2" in inds:
+        assert df.xs("mouse2", level="individuals", axis=1).isna().all().all()
+
+
+def test_bad_pose_file_error_type() -> None:
+    # run_lift_job turns bad input into a failed item instead of raising
+    job = LiftJob(poses="/nonexistent/xDLC_y.h5", output="/tmp/never_lifted3d.h5")
+    try:
+        item = batch.run_lift_job(job)
+    except ImportError:
+        pytest.skip("dlc_lifter.lift.lift_file not available")
+    except (OSError, PoseFileError):
+        pytest.fail("bad input must be reported, not raised")
+    else:
+        assert item.status == "failed" and "nonexistent" in item.error
+
+
+def test_plot_flag_on_existing_outputs_makes_missing_plots(tmp_path: Path) -> None:
+    config = _project(tmp_path, ["a"], n_frames=15)
+    assert lift_videos(config, task=_toy_task).ok
+    report = lift_videos(config, plot=True, plot_kwargs={"max_frames": 5})
+    assert report.ok and len(report.skipped) == 1, report.summary()
+    from dlc_lifter.analysis.plots import plot_paths
+
+    plots = plot_paths(report.skipped[0].output)
+    assert all(p.is_file() for p in plots)
+    assert sorted(report.skipped[0].plots) == sorted(map(str, plots))
+
+
+def _touch_task(job: LiftJob) -> BatchItem:
+    """Records which files a batch would lift (no reading)."""
+    with _atomic(Path(job.output)) as tmp:
+        Path(tmp).write_text(job.poses)
+    return BatchItem(poses=job.poses, video=job.video, output=job.output, status="done")
+
+
+def test_lift_sleap_finds_slp_and_analysis_files(tmp_path: Path) -> None:
+    from dlc_lifter.lift.batch import lift_sleap
+
+    for name in ("a.slp", "b.analysis.h5", "a_lifted3d.h5", "notes.h5"):
+        (tmp_path / name).write_bytes(b"x")
+    out = tmp_path / "out"
+    report = lift_sleap([tmp_path, tmp_path / "missing.slp"], task=_touch_task,
+                        output=OutputSpec(destfolder=out))
+    assert sorted(Path(i.poses).name for i in report.done) == ["a.slp", "b.analysis.h5"]
+    assert [Path(i.poses).name for i in report.failed] == ["missing.slp"]
+    assert all(Path(i.output).parent == out and i.output.endswith("_lifted3d.h5")
+               for i in report.done)
+
+
+# --------------------------------------------------------------------------- real lift, killed
+def _real_task_dying_on(job: LiftJob) -> BatchItem:
+    """The real lift task; the video named in DLC_LIFTER_TEST_DIE_ON dies while writing."""
+    die_on = os.environ.get("DLC_LIFTER_TEST_DIE_ON")
+    if die_on and Path(job.poses).name.startswith(die_on):
+        def die(self: pd.DataFrame, path: str, *args: object, **kwargs: object) -> None:
+            Path(path).write_bytes(b"partial")  # half an output in the temporary file
+            os._exit(9)
+
+        pd.DataFrame.to_hdf = die  # this worker process only
+    return batch.run_lift_job(job)
+
+
+@pytest.mark.usefixtures("real_lift")
+def test_real_lift_killed_mid_video_resumes_to_identical_outputs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    names = ["v1", "v2", "v3"]
+    ref = _project(tmp_path / "ref", names, n_frames=40)
+    assert lift_videos(ref).ok
+    config = _project(tmp_path / "run", names, n_frames=40)
+    monkeypatch.setenv("DLC_LIFTER_TEST_DIE_ON", "v2")
+    with cf.ProcessPoolExecutor(2, mp_context=mp.get_context("fork")) as ex:
+        killed = lift_videos(config, task=_real_task_dying_on, executor=ex)
+    assert not killed.ok
+    folder = tmp_path / "run" / "videos"
+    assert not (folder / f"v2{DLC_SCORER}_lifted3d.h5").exists()  # never a partial output
+    # the meta pickle is written before the .h5: the resume must replace this leftover
+    assert (folder / f"v2{DLC_SCORER}_lifted3d_meta.pickle").exists()
+    monkeypatch.delenv("DLC_LIFTER_TEST_DIE_ON")
+    resumed = lift_videos(config)
+    assert resumed.ok and "v2.mp4" in {i.name for i in resumed.done}
+    assert not [p for p in folder.iterdir() if ".tmp" in p.name]
+    for n in names:
+        a = _read(tmp_path / "ref" / "videos" / f"{n}{DLC_SCORER}_lifted3d.h5")
+        b = _read(folder / f"{n}{DLC_SCORER}_lifted3d.h5")
+        pd.testing.assert_frame_equal(a, b)
+        meta = pd.read_pickle(folder / f"{n}{DLC_SCORER}_lifted3d_meta.pickle")["data"]
+        ref = pd.read_pickle(tmp_path / "ref" / "videos" / f"{n}{DLC_SCORER}_lifted3d_meta.pickle")
+        np.testing.assert_array_equal(meta["likelihood"], ref["data"]["likelihood"])
+
+
+@pytest.mark.usefixtures("real_lift")
+def test_real_lift_on_dask_local_cluster_equals_sequential(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    names = ["a", "b"]
+    ref = _project(tmp_path / "ref", names, n_frames=30)
+    assert lift_videos(ref).ok
+    config = _project(tmp_path / "run", names, n_frames=30)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        report = lift_videos(config, executor=batch.dask_executor(client, retries=1))
+    assert report.ok and len(report.done) == 2, report.summary()
+    for n in names:
+        a = _read(tmp_path / "ref" / "videos" / f"{n}{DLC_SCORER}_lifted3d.h5")
+        b = _read(tmp_path / "run" / "videos" / f"{n}{DLC_SCORER}_lifted3d.h5")
+        pd.testing.assert_frame_equal(a, b)
+
+
+def _threads() -> tuple[int, int]:
+    import torch
+
+    return torch.get_num_threads(), cv2.getNumThreads()
+
+
+def test_worker_initializer_gives_one_thread_per_worker() -> None:
+    from dlc_lifter.lift.batch import worker_initializer
+
+    with cf.ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"),
+                                initializer=worker_initializer) as ex:
+        assert ex.submit(_threads).result() == (1, 1)

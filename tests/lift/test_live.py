@@ -1,0 +1,175 @@
+"""Real-time lifting (``dlc_lifter.lift.live``): LiveLifter step by step, with and without
+the depth path."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.lift.live import LiveLifter
+from dlc_lifter.mouse.catalogue import CATALOGUE, KEYPOINT_SETS
+from tests.fixtures.live import (
+    DEPTH_FRAMES,
+    DLC_NAMES,
+    N_FRAMES,
+    Clip,
+    DepthClip,
+)
+
+
+# ----------------------------------------------------------------------------- lifting
+def test_step_output_shape_names_finite(streamed) -> None:
+    ll, results = streamed[0].live_lifter, streamed[1]
+    assert ll.keypoints_out[:4] == DLC_NAMES
+    assert len(ll.keypoints_out) == len(CATALOGUE)
+    assert set(ll.catalogue_names) == set(CATALOGUE)
+    for i, r in enumerate(results):
+        assert r.frame == i
+        assert r.pose_3d.shape == (len(CATALOGUE), 3)
+        assert np.isfinite(r.pose_3d).all()
+        assert r.imputed.shape == (len(CATALOGUE),)
+        assert r.imputed[4:].all()  # untracked catalogue points are imputed
+        assert (r.pose_3d[:, 2] >= 0).all()  # nothing below the floor
+
+
+def test_step_equals_batch_causal_lift(clip: Clip, shipped_lifter, streamed) -> None:
+    ll, results = streamed[0].live_lifter, streamed[1]
+    stream = np.stack([r.pose_3d for r in results])
+    batch = shipped_lifter.lift(clip.uv, clip.conf, DLC_NAMES, clip.camera, mode="causal")
+    cat = [CATALOGUE.index(n) for n in ll.catalogue_names]
+    np.testing.assert_allclose(stream, batch[:, cat], atol=1e-3, rtol=0)
+    # and the causal lift really differs from the symmetric (temporal) one
+    temporal = shipped_lifter.lift(clip.uv, clip.conf, DLC_NAMES, clip.camera, mode="temporal")
+    assert np.abs(temporal[:, cat] - stream).max() > 1e-3
+
+
+def test_tracked_points_reproject_onto_their_pixels(clip: Clip, streamed) -> None:
+    _, results = streamed
+    for i in (0, N_FRAMES // 2, N_FRAMES - 1):
+        r = results[i]
+        ok = ~r.imputed[:4]
+        uv = clip.camera.project(r.pose_3d[:4][ok])
+        np.testing.assert_allclose(uv, clip.uv[i][ok], atol=1e-6)
+
+
+def test_reset_restarts_the_stream(clip: Clip, shipped_lifter, streamed) -> None:
+    _, results = streamed
+    ll = LiveLifter(clip.camera, DLC_NAMES, shipped_lifter)
+    for i in range(5):
+        ll.step(clip.pose(i))
+    ll.reset()
+    r = ll.step(clip.pose(0))
+    assert r.frame == 0 and r.features == {} and r.features_frame is None
+    np.testing.assert_allclose(r.pose_3d, results[0].pose_3d, atol=1e-6)
+
+
+def test_bad_pose_shape_is_a_clear_error(clip: Clip, shipped_lifter) -> None:
+    ll = LiveLifter(clip.camera, DLC_NAMES, shipped_lifter)
+    with pytest.raises(DLCLifterError, match=r"pose_2d must be \(4, 2\|3\)"):
+        ll.step(np.zeros((3, 3)))
+
+
+# ----------------------------------------------------------------------------- depth
+def test_depth_step_equals_offline_causal_fused_lift(depth_clip: DepthClip) -> None:
+    dc = depth_clip
+    ll = LiveLifter(dc.camera, DLC_NAMES, depth=True,
+                    px_per_mm=dc.px_per_mm)
+    results = [ll.step(dc.pose(i), dc.frames[i]) for i in range(DEPTH_FRAMES)]
+    assert ll.keypoints_out == list(dc.offline.keypoints)
+    live3d = np.stack([r.pose_3d for r in results])
+    np.testing.assert_allclose(live3d, dc.offline.coords[:, 0], atol=1e-3, rtol=0,
+                               equal_nan=True)
+    used = np.array([r.depth_used for r in results])
+    assert used.sum() == DEPTH_FRAMES - 1 and not used[50]  # frame 50: nothing tracked
+    assert np.isnan(live3d[50]).all() and np.isfinite(np.delete(live3d, 50, 0)).all()
+    # the depth path is really taken: keypoints-only streaming gives something else
+    kp = LiveLifter(dc.camera, DLC_NAMES)
+    kp3d = np.stack([kp.step(dc.pose(i), dc.frames[i]).pose_3d for i in range(DEPTH_FRAMES)])
+    assert np.nanmax(np.abs(kp3d - live3d)) > 1.0
+
+
+def test_depth_frames_without_image_fall_back_to_keypoints(depth_clip: DepthClip,
+                                                           caplog) -> None:
+    """No image: that frame gets no cues (available = 0), as the offline path does for
+    frames without a crop; the stream goes on and equals the offline lift of those cues."""
+    from dlc_lifter.lift.depth_path import load_depth_models, video_depth_cues
+    from dlc_lifter.mouse.catalogue import catalogue_index as cidx
+
+    dc = depth_clip
+    no_image = set(range(30, 40)) | {70}
+    ll = LiveLifter(dc.camera, DLC_NAMES, depth=True,
+                    px_per_mm=dc.px_per_mm)
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter.lift.live"):
+        results = [ll.step(dc.pose(i), None if i in no_image else dc.frames[i])
+                   for i in range(DEPTH_FRAMES)]
+    assert caplog.text.count("without an image") == 1  # said once
+    assert caplog.text.count("no crop") == 1  # frame 50
+    used = np.array([r.depth_used for r in results])
+    assert not used[sorted(no_image)].any() and used[:30].all() and used[40:50].all()
+    # offline reference: the depth path's cues, dropped on those frames, causal fused lift
+    depth_model, fused = load_depth_models()
+    idx = cidx(list(KEYPOINT_SETS["openfield"]))
+    uv_cat = np.full((DEPTH_FRAMES, 1, len(CATALOGUE), 2), np.nan)
+    c_cat = np.full((DEPTH_FRAMES, 1, len(CATALOGUE)), np.nan)
+    uv_cat[:, 0, idx], c_cat[:, 0, idx] = dc.uv, dc.conf
+    vd = video_depth_cues(dc.video, uv_cat, c_cat, np.arange(DEPTH_FRAMES),
+                          depth_model=depth_model, pair_length_mm=fused.pair_length_mm)
+    assert vd.px_per_mm[0] == pytest.approx(dc.px_per_mm)
+    cues = vd.cues[:, 0].copy()
+    cues[sorted(no_image)] = 0.0
+    ref, _, _ = fused.predict(uv_cat[:, 0], c_cat[:, 0], dc.camera, mode="causal",
+                              pcutoff=0.6, extra=cues)
+    cat = [CATALOGUE.index(n) for n in ll.catalogue_names]
+    live3d = np.stack([r.pose_3d for r in results])
+    np.testing.assert_allclose(live3d, ref[:, cat], atol=1e-3, rtol=0, equal_nan=True)
+    assert np.abs(live3d[35] - dc.offline.coords[35, 0]).max() > 1e-3  # cues were dropped
+
+
+def test_depth_scale_is_estimated_from_the_first_frames(depth_clip: DepthClip) -> None:
+    dc = depth_clip
+    ll = LiveLifter(dc.camera, DLC_NAMES, depth=True,
+                    scale_frames=DEPTH_FRAMES)
+    assert ll.px_per_mm is None  # nothing seen yet
+    ll.step(dc.pose(0), dc.frames[0])
+    first = ll.px_per_mm
+    assert first is not None and first == pytest.approx(dc.px_per_mm, rel=0.2)
+    for i in range(1, DEPTH_FRAMES):
+        ll.step(dc.pose(i), dc.frames[i])
+    # over the same frames, the estimate is the offline path's (whole-file) one
+    assert ll.px_per_mm == pytest.approx(dc.px_per_mm, rel=1e-12)
+    ll.reset()
+    assert ll.px_per_mm is None
+    # BGR and grey frames are read too (same grey conversion, so the same cues)
+    bgr = LiveLifter(dc.camera, DLC_NAMES, depth=True,
+                     px_per_mm=dc.px_per_mm, image_color="bgr")
+    rgb = LiveLifter(dc.camera, DLC_NAMES, depth=True,
+                     px_per_mm=dc.px_per_mm)
+    for i in range(5):
+        a = bgr.step(dc.pose(i), np.ascontiguousarray(dc.frames[i][..., ::-1]))
+        b = rgb.step(dc.pose(i), dc.frames[i])
+        np.testing.assert_allclose(a.pose_3d, b.pose_3d, atol=1e-3)
+    grey = LiveLifter(dc.camera, DLC_NAMES, depth=True,
+                      px_per_mm=dc.px_per_mm)
+    assert grey.step(dc.pose(0), dc.frames[0].mean(-1).astype(np.uint8)).depth_used
+
+
+def test_depth_arguments_and_missing_weights(depth_clip: DepthClip, tmp_path) -> None:
+    from dlc_lifter.nets.lifter import ModelLoadError
+
+    dc = depth_clip
+    with pytest.raises(ModelLoadError):
+        LiveLifter(dc.camera, DLC_NAMES, depth=True, depth_weights=tmp_path / "none.pt")
+    with pytest.raises(DLCLifterError, match="image_color"):
+        LiveLifter(dc.camera, DLC_NAMES, depth=True, image_color="hsv")
+    with pytest.raises(DLCLifterError, match="px_per_mm"):
+        LiveLifter(dc.camera, DLC_NAMES, depth=True, px_per_mm=-1.0)
+    # depth off: an image changes nothing
+    a = LiveLifter(dc.camera, DLC_NAMES)
+    b = LiveLifter(dc.camera, DLC_NAMES)
+    for i in range(3):
+        ra, rb = a.step(dc.pose(i), dc.frames[i]), b.step(dc.pose(i))
+        assert not ra.depth_used
+        np.testing.assert_array_equal(ra.pose_3d, rb.pose_3d)

@@ -1,0 +1,102 @@
+"""Every output format round-trips with its own reader; one failing format costs no other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from dlc_lifter.errors import DLCLifterError, OutputFormatError
+from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
+from dlc_lifter.lift.outputs import parse_formats
+from dlc_lifter.mouse.skeletons import KNOWN_SKELETONS
+from dlc_lifter.synth.skeleton_poses import skeleton_poses
+from tests.fixtures.toys import DLC_SCORER, write_dlc_analysis
+
+torch.set_num_threads(1)
+
+
+def _dlc_file(folder: Path) -> Path:
+    skeleton = next(s for s in KNOWN_SKELETONS if s.name == "dlcanalyzer_openfield")
+    poses, _ = skeleton_poses(skeleton, n_frames=30, seed=1)
+    return write_dlc_analysis(poses, folder, "mouse")
+
+
+def test_parse_formats() -> None:
+    assert parse_formats("nwb, dlc") == ("nwb", "dlc")
+    assert parse_formats(["points3d", "slp", "csv"]) == ("csv", "slp", "points3d")
+    with pytest.raises(DLCLifterError, match="Unknown output format.*xlsx"):
+        parse_formats("dlc,xlsx")
+
+
+def test_all_formats_written_and_read_back(tmp_path: Path) -> None:
+    import sleap_io as sio
+    from pynwb import NWBHDF5IO
+
+    from dlc_lifter.io import meta_pickle_path
+    from dlc_lifter.lift import lift_file
+
+    src = _dlc_file(tmp_path / "in")
+    out = lift_file(src, camera=CameraSpec(camera_height_mm=700.0, focal_px=600.0),
+                    options=LiftOptions(depth=False),
+                    output=OutputSpec(destfolder=tmp_path / "out",
+                                      formats="dlc,csv,nwb,slp,points3d"))
+    table = pd.read_hdf(out)
+    snout = table.xs("nose", level="bodyparts", axis=1).to_numpy()
+    names = list(table.columns.get_level_values("bodyparts").unique())
+    k = names.index("nose")
+    csv = pd.read_csv(out.with_suffix(".csv"), header=[0, 1, 2], index_col=0)
+    assert np.allclose(csv.to_numpy(), table.to_numpy(), equal_nan=True)
+    with NWBHDF5IO(str(out.with_suffix(".nwb")), "r", load_namespaces=True) as io:
+        series = io.read().processing["behavior"]["PoseEstimation"].pose_estimation_series
+        assert np.allclose(series["nose"].data[:], snout, atol=1e-6)
+    with h5py.File(out.with_suffix(".points3d.h5"), "r") as fh:
+        assert fh["tracks"].shape == (30, 1, len(names), 3)
+        assert np.allclose(fh["tracks"][:, 0, k], snout, atol=1e-6)
+    labels = sio.load_slp(str(out.with_suffix(".slp")))
+    group = labels.sessions[0].frame_groups[0].instance_groups[0]
+    assert np.allclose(group.instance_3d.numpy()[k], snout[0], atol=1e-6)
+    meta = pd.read_pickle(meta_pickle_path(out))["data"]
+    assert meta["formats"] == ["csv", "nwb", "slp", "points3d", "dlc"]
+    assert meta["formats_failed"] == {}
+
+
+def test_a_failing_format_costs_no_other(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import dlc_lifter.io as io
+    from dlc_lifter.cli import app
+
+    def broken(*args: object, **kwargs: object) -> Path:
+        raise RuntimeError("disk quota")
+
+    monkeypatch.setattr(io, "write_nwb_3d", broken)
+    src = _dlc_file(tmp_path / "in")
+    from dlc_lifter.lift import lift_file
+
+    with pytest.raises(OutputFormatError) as info:
+        lift_file(src, camera=CameraSpec(camera_height_mm=700.0, focal_px=600.0),
+                  options=LiftOptions(depth=False),
+                  output=OutputSpec(destfolder=tmp_path / "api",
+                                    formats=["dlc", "nwb", "points3d"]))
+    assert set(info.value.failed) == {"nwb"} and "disk quota" in info.value.failed["nwb"]
+    assert info.value.written["dlc"].is_file() and info.value.written["points3d"].is_file()
+    assert not (tmp_path / "api" / f"mouse{DLC_SCORER}_lifted3d.nwb").exists()
+    r = CliRunner().invoke(app, ["lift", str(src), "--camera-height-mm", "700", "--focal-px",
+                                 "600", "--no-depth", "--destfolder", str(tmp_path / "cli"),
+                                 "--format", "dlc,nwb"])
+    assert r.exit_code == 3, r.output
+    assert "nwb" in r.output and (tmp_path / "cli" / f"mouse{DLC_SCORER}_lifted3d.h5").is_file()
+
+
+def test_batches_always_write_the_dlc_table() -> None:
+    from dlc_lifter.lift.batch import _batch_output
+
+    assert _batch_output(OutputSpec(formats="slp"), ("dlc",)).formats == ("slp", "dlc")
+    assert _batch_output(OutputSpec(formats=("nwb", "dlc")), ("dlc",)).formats == ("nwb", "dlc")
+    assert _batch_output(OutputSpec(), ("dlc",)).formats == ("dlc",)
+    assert _batch_output(OutputSpec(), ("slp", "dlc")).formats == ("slp", "dlc")

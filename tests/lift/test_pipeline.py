@@ -1,0 +1,311 @@
+"""lift_file / dlc-lifter lift: outputs, camera sources, errors, real data."""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from dlc_lifter.camera import Camera, write_anipose
+from dlc_lifter.errors import DLCLifterError, OutputExistsError
+from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
+from dlc_lifter.mouse.catalogue import CATALOGUE, UnknownKeypointError
+from dlc_lifter.nets.data import TrackingNoise, simulate_tracking
+from dlc_lifter.poses import PoseMetadata, Poses
+from tests.fixtures.realdata import OPENFIELD_H5, SLEAP_CLIP, needs_realdata
+from tests.fixtures.toys import DLC_SCORER, file_sha256, write_dlc_analysis, write_toy_video
+
+torch.set_num_threads(1)
+
+#: DLC-style names of the tracked keypoints, and their catalogue landmarks.
+NAMES = {"snout": "nose", "leftear": "left_ear", "rightear": "right_ear", "neck": "neck",
+         "bodycenter": "mouse_center", "tailbase": "tail_base", "tailmid": "tail3"}
+
+
+def _scene(n_frames: int = 90, camera: Camera | None = None, seed: int = 21
+           ) -> tuple[Camera, np.ndarray, Poses]:
+    from dlc_lifter.mouse.behaviour import generate_sequences
+
+    seq = generate_sequences(1, n_frames, seed=seed)[0]
+    cam = camera or Camera.top_view(600.0, 640.0, (640, 480), centre_xy=(250.0, 250.0))
+    idx = [CATALOGUE.index(v) for v in NAMES.values()]
+    uv, conf, _ = simulate_tracking(seq.landmarks, cam, np.random.default_rng(seed),
+                                    noise=TrackingNoise(sigma_px=(0.5, 0.6), jump_prob=0.0,
+                                                        swap_prob=0.0))
+    poses = Poses(coords=uv[:, idx], confidence=conf[:, idx], keypoints=list(NAMES),
+                  meta=PoseMetadata(scorer=DLC_SCORER, fps=30.0, image_size=cam.image_size))
+    return cam, seq.landmarks[:, idx], poses
+
+
+def test_lift_file_writes_dlc_3d_and_leaves_input(tmp_path: Path) -> None:
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift import lift_file
+
+    cam, truth, poses = _scene()
+    src = write_dlc_analysis(poses, tmp_path / "in", meta_pickle=True)
+    before = file_sha256(src)
+    out = lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                    output=OutputSpec(destfolder=tmp_path / "out", save_as_csv=True, nwb=True))
+    assert out == tmp_path / "out" / f"mouse1{DLC_SCORER}_lifted3d.h5"
+    assert file_sha256(src) == before and len(list(src.parent.iterdir())) == 2
+    df = pd.read_hdf(out)
+    assert list(df.columns.get_level_values("coords").unique()) == ["x", "y", "z"]
+    assert len(df) == 90 and df.columns.get_level_values("bodyparts")[0] == "snout"
+    assert out.with_suffix(".csv").is_file() and out.with_suffix(".nwb").is_file()
+    back = read_poses(out)
+    assert back.meta.frame == "camera-floor" and back.meta.units == "mm"
+    n_user = len(NAMES)
+    assert back.n_keypoints == len(CATALOGUE)
+    imputed = back.meta.extra["imputed"][:, 0]
+    assert imputed[:, n_user:].all()  # catalogue keypoints the file does not track
+    # camera-floor frame: the camera stands above (250, 250) of the synthetic world
+    est = back.coords[:, 0, :n_user]
+    gt = truth - [250.0, 250.0, 0.0]  # the camera stands above (250, 250), u along x
+    ok = ~imputed[:, :n_user]
+    err = np.linalg.norm(est - gt, axis=-1)[ok]
+    assert np.median(err) < 12.0
+    assert 0 <= np.nanmin(est[..., 2]) and np.nanmax(est[..., 2]) < 120
+    with pytest.raises(OutputExistsError):
+        lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                  output=OutputSpec(destfolder=tmp_path / "out"))
+    lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+              output=OutputSpec(destfolder=tmp_path / "out", overwrite=True))
+
+
+def test_tilted_calibrated_camera_gives_world_frame(tmp_path: Path) -> None:
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift import lift_file
+
+    cam = Camera.top_view(700.0, 480.0, (640, 480), centre_xy=(230.0, 260.0),
+                          tilt_rad=math.radians(15), tilt_direction_rad=1.0, roll_rad=0.5,
+                          name="top")
+    _, truth, poses = _scene(camera=cam)
+    calib = write_anipose([cam], tmp_path / "calibration.toml")
+    src = write_dlc_analysis(poses, tmp_path, meta_pickle=True)
+    out = lift_file(src, camera=CameraSpec(calibration=calib, camera_name="top"))
+    back = read_poses(out)
+    assert back.meta.frame == "world"
+    n_user = len(NAMES)
+    est = back.coords[:, 0, :n_user]
+    ok = ~back.meta.extra["imputed"][:, 0, :n_user] & np.isfinite(est).all(-1)
+    assert ok.mean() > 0.8
+    # on the rays: reprojects onto the input within 0.01 px
+    reproj = cam.project(est)
+    assert np.nanmax(np.linalg.norm(reproj - poses.coords[:, 0], axis=-1)[ok]) < 0.01
+    assert np.median(np.linalg.norm(est - truth, axis=-1)[ok]) < 12.0
+
+
+def test_camera_estimated_from_the_animal_is_recorded(tmp_path: Path,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    from dlc_lifter.io import meta_pickle_path
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene()
+    src = write_dlc_analysis(poses, tmp_path, meta_pickle=True)
+    with caplog.at_level(logging.WARNING):
+        out = lift_file(src)
+    assert "estimated the camera" in caplog.text
+    meta = pd.read_pickle(meta_pickle_path(out))["data"]
+    assert meta["camera_source"] == "body-length-estimate"
+    assert 300 < meta["camera_estimate"]["height_mm"] < 1500
+    assert meta["model"]["name"] == "lifter.pt" and meta["units"] == "mm"
+    out2 = lift_file(src, camera=CameraSpec(arena_size_mm=500.0, camera_height_mm=600.0),
+                     output=OutputSpec(destfolder=tmp_path / "arena"))
+    meta2 = pd.read_pickle(meta_pickle_path(out2))["data"]
+    assert meta2["camera_source"] == "arena-size"
+
+
+def test_keypoint_errors_and_map(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from dlc_lifter.lift import KeypointMappingError, lift_file
+
+    _, _, poses = _scene(30)
+    odd = Poses(coords=np.concatenate([poses.coords, poses.coords[:, :, :1]], 2),
+                keypoints=[*NAMES, "laser_dot"], meta=poses.meta)
+    src = write_dlc_analysis(odd, tmp_path, meta_pickle=True)
+    with pytest.raises(UnknownKeypointError, match="laser_dot"):
+        lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                  options=LiftOptions(strict=True))
+    with caplog.at_level(logging.WARNING):
+        loose = lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                          output=OutputSpec(destfolder=tmp_path / "loose"))
+    assert "laser_dot" in caplog.text and "no catalogue landmark" in caplog.text
+    assert "laser_dot" not in pd.read_hdf(loose).columns.get_level_values("bodyparts")
+    from dlc_lifter.io import meta_pickle_path
+
+    recorded = pd.read_pickle(meta_pickle_path(loose))["data"]["keypoint_map"]
+    assert recorded["dropped"] == {"laser_dot": "maps to no catalogue landmark"}
+    assert recorded["mapped"] == NAMES
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("laser_dot: null\n")
+    out = lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                    options=LiftOptions(keypoint_map=mapping))
+    assert "laser_dot" not in pd.read_hdf(out).columns.get_level_values("bodyparts")
+    flies = Poses(coords=poses.coords[:, :, :3], keypoints=["thorax", "wingL", "wingR"],
+                  meta=poses.meta)
+    src2 = write_dlc_analysis(flies, tmp_path / "flies", meta_pickle=True)
+    with pytest.raises(KeypointMappingError, match="Of the 3 keypoints.*none maps"):
+        lift_file(src2, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0))
+
+
+def test_video_checks(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from dlc_lifter.lift import FrameCountError, lift_file
+
+    _, _, poses = _scene(20)
+    src = write_dlc_analysis(poses, tmp_path, meta_pickle=True)
+    with pytest.raises(FrameCountError, match=r"12 frames.*20 frames"):
+        lift_file(src, video=write_toy_video(tmp_path / "short.mp4", 12, size=(64, 48)),
+                  camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0))
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"garbage")
+    with caplog.at_level(logging.WARNING):
+        out = lift_file(src, video=bad, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0))
+    assert out.is_file() and "keypoints only" in caplog.text
+    ok = lift_file(src, video=write_toy_video(tmp_path / "good.mp4", 20, size=(64, 48)),
+                   camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                   output=OutputSpec(overwrite=True))
+    assert ok.is_file()
+
+
+def test_cli_lift_prints_path_and_reports_errors(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dlc_lifter.cli import app
+
+    _, _, poses = _scene(30)
+    src = write_dlc_analysis(poses, tmp_path, meta_pickle=True)
+    runner = CliRunner()
+    res = runner.invoke(app, ["lift", str(src), "--camera-height-mm", "600", "--focal-px",
+                              "640", "--no-impute"])
+    assert res.exit_code == 0, res.output
+    out = Path(res.output.strip().splitlines()[-1])
+    assert out.is_file()
+    assert len(pd.read_hdf(out).columns) == 3 * len(NAMES)
+    again = runner.invoke(app, ["lift", str(src)])
+    assert again.exit_code != 0 and isinstance(again.exception, DLCLifterError)
+
+
+@pytest.mark.realdata
+@needs_realdata(OPENFIELD_H5)
+def test_real_openfield_is_plausible(tmp_path: Path) -> None:
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift import lift_file
+
+    out = lift_file(OPENFIELD_H5, options=LiftOptions(impute_all=False),
+                    output=OutputSpec(destfolder=tmp_path))
+    p3 = read_poses(out)
+    assert p3.n_frames == 2330
+    xyz = p3.coords[:, 0]
+    ok = ~p3.meta.extra["imputed"][:, 0] & np.isfinite(xyz).all(-1)
+    z = xyz[..., 2][ok]
+    assert z.min() >= 0 and z.max() <= 120
+    step = np.linalg.norm(np.diff(xyz, axis=0), axis=-1)
+    both = ok[1:] & ok[:-1]
+    assert np.percentile(step[both], 99.9) < 20
+    length3 = np.linalg.norm(xyz[:, 0] - xyz[:, 3], axis=-1)
+    cv3 = np.nanstd(length3) / np.nanmean(length3)
+    assert cv3 < 0.3
+
+
+@pytest.mark.realdata
+@needs_realdata(SLEAP_CLIP / "clip.predictions.slp")
+def test_real_sleap_flies_give_one_clear_error(tmp_path: Path) -> None:
+    from dlc_lifter.lift import KeypointMappingError, lift_file
+
+    with pytest.raises(KeypointMappingError, match="mouse catalogue"):
+        lift_file(SLEAP_CLIP / "clip.predictions.slp",
+                  output=OutputSpec(destfolder=tmp_path))
+    assert not list(tmp_path.iterdir())
+    assert isinstance(KeypointMappingError("x"), DLCLifterError)
+
+
+def test_frames_that_are_not_consecutive_are_not_lifted_as_a_video(tmp_path: Path) -> None:
+    from dlc_lifter.io import meta_pickle_path
+    from dlc_lifter.lift import lift_file
+    from dlc_lifter.lift.frames import frame_runs
+
+    assert frame_runs([4, 5, 6, 9, 20, 21]) == [(0, 3), (3, 4), (4, 6)]
+    assert frame_runs([0, 1, 2], labelled=True) == [(0, 1), (1, 2), (2, 3)]
+    _, truth, poses = _scene(60)
+    rows = np.r_[0:20, 25, 40:60]
+    gappy = Poses(coords=poses.coords[rows], confidence=poses.confidence[rows],
+                  keypoints=poses.keypoints, frame_indices=rows, meta=poses.meta)
+    whole = lift_file(write_dlc_analysis(poses, tmp_path / "whole", meta_pickle=True),
+                      camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                      options=LiftOptions(depth=False))
+    out = lift_file(write_dlc_analysis(gappy, tmp_path / "gappy", meta_pickle=True),
+                    camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                    options=LiftOptions(depth=False))
+    mode = pd.read_pickle(meta_pickle_path(out))["data"]["lift_mode"]
+    assert mode["runs"] == 3 and mode["frames_alone"] == 1
+    a, b = pd.read_hdf(whole), pd.read_hdf(out)
+    assert list(b.index) == rows.tolist()
+    # each run is lifted as its own clip: no frame borrows from frames that are not there
+    run = Poses(coords=poses.coords[40:60], confidence=poses.confidence[40:60],
+                keypoints=poses.keypoints, frame_indices=np.arange(40, 60), meta=poses.meta)
+    alone = lift_file(write_dlc_analysis(run, tmp_path / "run", meta_pickle=True),
+                      camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                      options=LiftOptions(depth=False))
+    assert np.allclose(b.loc[40:59].to_numpy(), pd.read_hdf(alone).to_numpy(), atol=1e-6)
+    assert not np.allclose(a.loc[40:59].to_numpy(), b.loc[40:59].to_numpy(), atol=1e-3)
+
+
+def test_non_square_pixels_are_measured_from_the_animal() -> None:
+    from dlc_lifter.lift import Lifter, catalogue_arrays
+    from dlc_lifter.lift.camera_estimate import (
+        ANIMAL_ASPECT_TOLERANCE,
+        pixel_aspect_from_animal,
+        resolve_camera,
+    )
+
+    lifter = Lifter.load()
+    cam, _, poses = _scene(3000, seed=5)
+    uv, conf, _ = catalogue_arrays(poses)
+    uv, conf = uv[:, 0], conf[:, 0]
+    ok = np.isfinite(uv).all(-1) & (np.nan_to_num(conf) >= 0.6)
+    args = (lifter.model.pair_length_mm, lifter.model.median_height_mm)
+    square = pixel_aspect_from_animal(uv, ok, *args)
+    assert square is not None and abs(square[0] - 1) < ANIMAL_ASPECT_TOLERANCE
+    squashed = uv.copy()
+    squashed[..., 1] = cam.cy + 0.75 * (uv[..., 1] - cam.cy)  # a 4:3 video shown as 16:9
+    aspect, info = pixel_aspect_from_animal(squashed, ok, *args)
+    assert aspect / square[0] == pytest.approx(0.75, abs=0.03)
+    assert info["pair"] == "nose-tail_base"
+    choice = resolve_camera(squashed, conf, cam.image_size, camera_height_mm=600.0,
+                            focal_px=640.0, lifter=lifter)
+    assert choice.camera.fy / choice.camera.fx == pytest.approx(aspect)
+    plain = resolve_camera(uv, conf, cam.image_size, camera_height_mm=600.0, focal_px=640.0,
+                           lifter=lifter)
+    assert plain.camera.fy == plain.camera.fx and "pixel_aspect" not in plain.details
+
+
+def test_fps_given_or_from_the_video(tmp_path: Path) -> None:
+    from dlc_lifter.io import meta_pickle_path
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene(12)
+    poses.meta.fps = None
+    src = tmp_path / f"mouse1{DLC_SCORER}.h5"
+    poses.to_dataframe(DLC_SCORER).to_hdf(src, key="df_with_missing", mode="w")  # no meta pickle
+    out = lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0, fps=25.0),
+                    options=LiftOptions(depth=False),
+                    output=OutputSpec(destfolder=tmp_path / "given"))
+    meta = pd.read_pickle(meta_pickle_path(out))["data"]
+    assert meta["fps"] == 25.0
+    # the options of the lift are recorded whole, paths as strings
+    assert meta["camera_spec"] == {"calibration": None, "camera_name": None,
+                                   "camera_height_mm": 600.0, "focal_px": 640.0,
+                                   "arena_size_mm": None, "fps": 25.0}
+    assert meta["lift_options"]["depth"] is False and meta["lift_options"]["mode"] == "temporal"
+    assert meta["output_spec"]["destfolder"] == str(tmp_path / "given")
+    out = lift_file(src, video=write_toy_video(tmp_path / "v.mp4", 12, size=(64, 48)),
+                    camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                    options=LiftOptions(depth=False),
+                    output=OutputSpec(destfolder=tmp_path / "video"))
+    assert pd.read_pickle(meta_pickle_path(out))["data"]["fps"] == pytest.approx(30.0)
+    with pytest.raises(DLCLifterError, match="fps= must be a positive number"):
+        lift_file(src, camera=CameraSpec(fps=-1.0), output=OutputSpec(destfolder=tmp_path / "bad"))

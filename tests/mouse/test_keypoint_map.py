@@ -1,0 +1,168 @@
+"""Real and published skeletons lift with no keypoint map; arena landmarks; --strict."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from dlc_lifter.errors import DLCLifterError, KeypointMappingError
+from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
+from dlc_lifter.mouse.catalogue import UnknownKeypointError
+from dlc_lifter.mouse.keypoint_map import arena_landmark, plan_keypoint_map
+from dlc_lifter.mouse.skeletons import KNOWN_SKELETONS, match_skeleton
+from tests.fixtures.realdata import REALDATA, needs_realdata
+
+torch.set_num_threads(1)
+
+needs_real = needs_realdata()
+
+
+@pytest.mark.parametrize("skeleton", KNOWN_SKELETONS, ids=lambda s: s.name)
+def test_every_known_skeleton_lifts_with_no_map(skeleton, shipped_lifter) -> None:  # noqa: ANN001
+    from dlc_lifter.lift import lift_poses
+    from dlc_lifter.synth.skeleton_poses import skeleton_poses
+
+    poses, cam = skeleton_poses(skeleton, n_frames=40, seed=3)
+    out = lift_poses(poses, lifter=shipped_lifter, camera_height_mm=700.0, focal_px=600.0)
+    used = out.meta.extra["keypoint_map"]
+    expected = {k: v for k, v in skeleton.keypoints.items() if v is not None}
+    assert used["mapped"] == expected
+    assert set(used["arena"]) == set(skeleton.arena) and not used["dropped"]
+    assert not set(skeleton.arena) & set(out.keypoints)  # arena landmarks are not lifted
+    tracked = np.isfinite(out.coords[:, 0, : len(expected)]).all()
+    assert tracked and np.all(out.coords[..., 2][np.isfinite(out.coords[..., 2])] > -30)
+
+
+def test_arena_names() -> None:
+    assert [arena_landmark(n) for n in ("tl", "TopRight", "corner_3", "arena_centre", "bl")] \
+        == ["top_left", "top_right", "bottom_right", "centre", "bottom_left"]
+    assert arena_landmark("centre") is None  # a body centre, unless corners are tracked
+    assert arena_landmark("centre", corners_present=True) == "centre"
+    assert arena_landmark("nose") is None and arena_landmark("tailbase") is None
+
+
+def test_unknown_names_dropped_listed_once_and_strict_raises() -> None:
+    names = ["snout", "tailbase", "laser", "cable_tip"]
+    plan = plan_keypoint_map(names, source="f.h5")
+    assert plan.mapped == {"snout": "nose", "tailbase": "tail_base"}
+    assert list(plan.dropped) == ["laser", "cable_tip"]
+    lines = [w for w in plan.warnings if "no catalogue landmark" in w]
+    assert len(lines) == 1 and "'laser'" in lines[0] and "'cable_tip'" in lines[0]
+    with pytest.raises(UnknownKeypointError) as info:
+        plan_keypoint_map(names, strict=True, source="f.h5")
+    assert info.value.names == ["laser", "cable_tip"] and "f.h5" in str(info.value)
+    assert isinstance(info.value, DLCLifterError)
+
+
+def test_too_few_keypoints_is_one_error_listing_all() -> None:
+    plan = plan_keypoint_map(["eyeL", "eyeR", "thorax", "wingL"], source="fly.slp")
+    with pytest.raises(KeypointMappingError) as info:
+        plan.require_liftable("fly.slp")
+    msg = str(info.value)
+    assert all(n in msg for n in ("eyeL", "eyeR", "thorax", "wingL", "fly.slp"))
+
+
+def test_user_map_wins_and_bad_target_is_named() -> None:
+    plan = plan_keypoint_map(["Nose", "Spine_1", "Center", "Tail_base"],
+                             {"Spine_1": "neck"})
+    assert plan.mapped["Spine_1"] == "neck" and plan.mapped["Center"] == "mouse_center"
+    with pytest.raises(UnknownKeypointError, match="not_a_landmark"):
+        plan_keypoint_map(["Nose"], {"Nose": "not_a_landmark"})
+
+
+def test_catalogue_names_alone_pick_no_skeleton() -> None:
+    assert match_skeleton(["nose", "left_ear", "tail_base"]) is None
+    assert match_skeleton(["Nose", "TTI", "Trunk", "Tail_0"]).name == "sleap_mouse"
+
+
+@needs_real
+@pytest.mark.realdata
+def test_real_oft_file_lifts_with_no_map_and_corners_give_the_scale(tmp_path: Path) -> None:
+    from dlc_lifter.io import meta_pickle_path
+    from dlc_lifter.lift import lift_file
+
+    src = REALDATA / "oft-rearing" / "OFT_38DLC_resnet50_BlockcourseMay9shuffle1_1030000.h5"
+    out = lift_file(src, camera=CameraSpec(arena_size_mm=420.0), options=LiftOptions(depth=False),
+                    output=OutputSpec(destfolder=tmp_path))
+    meta = pd.read_pickle(meta_pickle_path(out))["data"]
+    assert meta["keypoint_map"]["skeleton"] == "dlcanalyzer_openfield"
+    assert set(meta["keypoint_map"]["arena"]) == {"tl", "tr", "bl", "br", "centre"}
+    assert meta["camera_estimate"]["arena_measured_from"] == "tracked arena corners"
+    corners = meta["arena_px"]
+
+    def side(pairs: tuple) -> float:
+        return float(np.mean([np.hypot(*np.subtract(corners[a], corners[b]))
+                              for a, b in pairs]))
+
+    wide = side((("top_left", "top_right"), ("bottom_left", "bottom_right")))
+    tall = side((("top_left", "bottom_left"), ("top_right", "bottom_right")))
+    # this video's square arena is 1.25x wider than tall in pixels: non-square pixels
+    estimate = meta["camera_estimate"]
+    assert estimate["arena_span_px"] == pytest.approx(wide)
+    assert estimate["pixel_aspect"] == pytest.approx(tall / wide) and 0.7 < tall / wide < 0.85
+    cam = meta["camera"]
+    assert cam["K"][1][1] / cam["K"][0][0] == pytest.approx(tall / wide)
+    parts = set(pd.read_hdf(out).columns.get_level_values("bodyparts"))
+    assert "tl" not in parts and "headcentre" in parts
+
+
+@needs_real
+@pytest.mark.realdata
+def test_real_sleap_session_lifts_with_no_map_to_slp(tmp_path: Path) -> None:
+    import sleap_io as sio
+
+    from dlc_lifter.lift.batch import lift_sleap
+
+    src = REALDATA / "sleap-mouse-session" / "minimal_top_proofread.slp"
+    report = lift_sleap([src], options=LiftOptions(depth=False),
+                        output=OutputSpec(destfolder=tmp_path))
+    assert report.ok, report.summary()
+    slp = tmp_path / "minimal_top_proofread_lifted3d.slp"
+    h5 = tmp_path / "minimal_top_proofread_lifted3d.h5"
+    assert slp.is_file() and h5.is_file()
+    labels = sio.load_slp(str(slp))
+    groups = labels.sessions[0].frame_groups
+    assert len(groups) == 120
+    table = pd.read_hdf(h5)
+    first = min(groups)
+    pts = groups[first].instance_groups[0].instance_3d.numpy()
+    nose = table.xs("Nose", level="bodyparts", axis=1).iloc[0].to_numpy()
+    assert np.allclose(pts[list(table.columns.get_level_values("bodyparts").unique())
+                           .index("Nose")], nose, atol=1e-6)
+
+
+@needs_real
+@pytest.mark.realdata
+def test_real_deepof_two_mice_lift_with_no_map(tmp_path: Path,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    from dlc_lifter.lift import lift_file
+
+    src = REALDATA / "deepof-two-mice" / "testDLC_h5_table_madlc.h5"
+    with caplog.at_level(logging.WARNING):
+        out = lift_file(src, options=LiftOptions(depth=False),
+                        output=OutputSpec(destfolder=tmp_path))
+    assert "both name" not in caplog.text
+    df = pd.read_hdf(out)
+    assert set(df.columns.get_level_values("individuals")) == {"mouse_black_tail",
+                                                               "mouse_white_tail"}
+    assert "Spine_1" in set(df.columns.get_level_values("bodyparts"))
+
+
+@needs_real
+@pytest.mark.realdata
+def test_info_never_fails_on_mapping() -> None:
+    from typer.testing import CliRunner
+
+    from dlc_lifter.cli import app
+
+    for path in (REALDATA / "sleap-mouse-session" / "minimal_top_proofread.slp",
+                 REALDATA / "deepof-two-mice" / "testDLC_h5_table_madlc.h5",
+                 REALDATA / "sleap-clip" / "clip.predictions.slp"):
+        r = CliRunner().invoke(app, ["info", str(path)])
+        assert r.exit_code == 0, r.output
+        assert "Skeleton:" in r.output
