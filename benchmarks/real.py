@@ -103,6 +103,10 @@ def _first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text.splitlines()[0]}"
 
 
+#: Keypoints-only lifter weights to measure (``--model``; None: the shipped ones).
+MODEL: dict[str, str | None] = {"path": None}
+
+
 def _lift(path: Path, dest: Path, *, video: Path | None = None,
           **fields: Any) -> tuple[Any, dict[str, Any]]:
     """``lift_file`` as a user calls it; the lifted poses and the meta pickle's record.
@@ -114,6 +118,8 @@ def _lift(path: Path, dest: Path, *, video: Path | None = None,
     from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
 
     dest.mkdir(parents=True, exist_ok=True)
+    if MODEL["path"] is not None:
+        fields.setdefault("model", MODEL["path"])
     camera = {k: fields.pop(k) for k in list(fields) if k in CameraSpec.__dataclass_fields__}
     out = dlc_lifter.lift_file(path, video=video, camera=CameraSpec(**camera),
                                options=LiftOptions(**fields), output=OutputSpec(destfolder=dest))
@@ -667,7 +673,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-camera", action="store_true",
                         help="also print each virtual camera's errors (section A)")
     parser.add_argument("--verbose", action="store_true", help="show the package's warnings")
+    parser.add_argument("--model", default=None, metavar="PATH",
+                        help="keypoints-only lifter weights to measure (default: the shipped "
+                             "ones); the depth path keeps the shipped fused lifter")
     args = parser.parse_args(argv)
+    MODEL["path"] = args.model
     only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
     if not only <= {"A", "B", "C"}:
         parser.error(f"--only takes A, B, C; got {args.only}")
@@ -694,7 +704,7 @@ def main(argv: list[str] | None = None) -> int:
                 t1 = time.perf_counter()
                 run()
                 notes.append(f"section {name}: {time.perf_counter() - t1:.0f} s")
-    lifter = dlc_lifter.Lifter.load()
+    lifter = dlc_lifter.Lifter.load(MODEL["path"])
     print(f"dlc-lifter real-mouse benchmark: dlc-lifter {dlc_lifter.__version__} "
           f"(git {_git_head()}), model {lifter.name} ({(lifter.sha256 or '')[:12]}), "
           f"torch threads {args.threads}, seed {args.seed}")
