@@ -28,7 +28,8 @@ Prints two held-out tables and the real-data rows:
   heights, plausible heights, top height).
 
 The benchmark only measures the shipped weights. They are trained by the package
-(:func:`dlc_lifter.nets.depth_train.train_depth_weights` and
+(``dlc-lifter train depth`` and ``dlc-lifter train fused``:
+:func:`dlc_lifter.nets.depth_train.train_depth_weights` and
 :func:`dlc_lifter.nets.fusion_train.train_fused_weights`, the recipes
 :class:`~dlc_lifter.nets.depth_train.DepthRecipe` and
 :class:`~dlc_lifter.nets.fusion_train.FusedRecipe`), which write each with its JSON

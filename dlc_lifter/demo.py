@@ -97,6 +97,7 @@ def run_demo(out_dir: str | Path | None = None) -> Path:
         ``*_lifted3d.h5`` 3D file, ``*_3d.mp4``, ``*_heights.png``, ``*_trajectory.png``
         and ``summary.json`` (errors against the ground truth).
     """
+    from dlc_lifter.analysis.plots import PlotStep
     from dlc_lifter.lift.batch import lift_videos
     from dlc_lifter.lift.options import CameraSpec, OutputSpec
 
@@ -118,12 +119,12 @@ def run_demo(out_dir: str | Path | None = None) -> Path:
     logger.info("Lifting the bundled example (%s, %d frames) in %s", info["video"],
                 info["frames"], out)
     report = lift_videos(out / "config.yaml", camera=CameraSpec(**info.get("camera_spec", {})),
-                         output=OutputSpec(overwrite=True), plot=True)
+                         output=OutputSpec(overwrite=True), after_each=PlotStep())
     if not report.ok:
         raise DLCLifterError(f"The demo failed:\n{report.summary()}")
     item = report.done[0]
     summary: dict[str, Any] = {
-        "output_3d": item.output, "plots": item.plots, "frames": item.n_frames,
+        "output_3d": item.output, "plots": item.extra_outputs, "frames": item.n_frames,
         "seconds_lift_and_plot": round(item.seconds, 2),
     }
     truth = src / info["ground_truth"]
@@ -135,6 +136,6 @@ def run_demo(out_dir: str | Path | None = None) -> Path:
             "(%.1f mm with the position removed), height %.1f mm.", e["frames"],
             e["mpjpe_mm"], e["mpjpe_centred_mm"], e["height_mae_mm"])
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
-    for path in [item.output, *item.plots]:
+    for path in [item.output, *item.extra_outputs]:
         logger.info("Wrote %s", path)
     return out

@@ -11,6 +11,8 @@
 * ``<stem>_trajectory.png``: the top-down path of the body centre, coloured by time.
 
 Every file is written atomically (a temporary file in the same folder, then renamed).
+:class:`PlotStep` draws them for each output of a batch
+(``lift_videos(..., after_each=PlotStep())``, ``dlc-lifter lift-project --plot``).
 Skeleton edges come from the mouse catalogue (nose - ears - neck - back - tail chain,
 limbs) among the keypoints present, whatever the user called them.
 """
@@ -21,7 +23,9 @@ import logging
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -29,8 +33,12 @@ from tqdm.auto import tqdm
 from dlc_lifter._atomic import atomic_output
 from dlc_lifter.poses import Poses
 
+if TYPE_CHECKING:  # pragma: no cover
+    from dlc_lifter.lift.batch import BatchItem
+
 __all__ = [
     "DEFAULT_FPS",
+    "PlotStep",
     "REARING_MIN_S",
     "REARING_MM",
     "body_centre",
@@ -755,3 +763,40 @@ def plot_lifted(
     for f in files:
         logger.info("Wrote %s", f)
     return files
+
+
+@dataclass(frozen=True)
+class PlotStep:
+    """:func:`plot_lifted` as the step a batch runs on each output (its ``after_each=``).
+
+    An :class:`~dlc_lifter.lift.batch.OutputStep`: picklable, so it runs in each output's
+    task (process or dask worker); on an output that exists already it draws only when
+    one of its files (:func:`plot_paths`) is missing.
+
+    Attributes
+    ----------
+    max_frames, out_dir, fps
+        As for :func:`plot_lifted`.
+
+    Examples
+    --------
+    >>> from dlc_lifter.lift.batch import lift_videos
+    >>> lift_videos("project/config.yaml",  # doctest: +SKIP
+    ...             after_each=PlotStep(max_frames=900))
+    """
+
+    max_frames: int | None = None
+    out_dir: str | Path | None = None
+    fps: float | None = None
+    #: What the step makes, in a batch's messages (``plots failed: ...``).
+    name: ClassVar[str] = "plots"
+
+    def __call__(self, item: BatchItem) -> list[str]:
+        """Draw the plots of ``item.output`` (a batch item) beside ``item.video``."""
+        return [str(p) for p in plot_lifted(item.output, video=item.video,
+                                            out_dir=self.out_dir, max_frames=self.max_frames,
+                                            fps=self.fps)]
+
+    def done(self, output: str | Path) -> bool:
+        """Whether every plot of the 3D file ``output`` exists."""
+        return all(p.exists() for p in plot_paths(output, self.out_dir))

@@ -1,7 +1,7 @@
 """The ``dlc-lifter`` command line; every command calls one function of the Python API.
 
 One module per user task: :mod:`~dlc_lifter.cli.lift` (lift, lift-project, lift-sleap),
-:mod:`~dlc_lifter.cli.train` (train, evaluate), :mod:`~dlc_lifter.cli.synth`,
+:mod:`~dlc_lifter.cli.train` (train [lifter|depth|fused], evaluate), :mod:`~dlc_lifter.cli.synth`,
 :mod:`~dlc_lifter.cli.inspect` (info, catalogue), :mod:`~dlc_lifter.cli.behaviour`
 (features, classify, plot) and :mod:`~dlc_lifter.cli.demo`; the options they share are
 defined once in :mod:`~dlc_lifter.cli.options`. The library's messages name Python
@@ -25,7 +25,7 @@ from dlc_lifter.cli.demo import demo_command
 from dlc_lifter.cli.inspect import catalogue_command, info_command
 from dlc_lifter.cli.lift import lift_command, lift_project_command, lift_sleap_command
 from dlc_lifter.cli.synth import synth_command
-from dlc_lifter.cli.train import evaluate_command, train_command
+from dlc_lifter.cli.train import evaluate_command, train_app
 from dlc_lifter.errors import DLCLifterError
 
 __all__ = ["app", "cli_message", "main"]
@@ -56,7 +56,6 @@ app.command("info")(info_command)
 app.command("catalogue")(catalogue_command)
 app.command("synth")(synth_command)
 app.command("lift")(lift_command)
-app.command("train")(train_command)
 app.command("evaluate")(evaluate_command)
 app.command("lift-project")(lift_project_command)
 app.command("lift-sleap")(lift_sleap_command)
@@ -68,6 +67,7 @@ _classify = typer.Typer(help="Frame behaviour classification from pose features.
 _classify.command("train")(classify_train_command)
 _classify.command("predict")(classify_predict_command)
 app.add_typer(_classify, name="classify")
+app.add_typer(train_app, name="train")
 
 #: Python parameters the library's messages name, and the flags that set them.
 _FLAGS = {

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 
+from dlc_lifter.analysis.plots import PlotStep
 from dlc_lifter.cli.options import (
     ARENA_SIZE_MM,
     CALIBRATION,
@@ -138,7 +139,7 @@ def lift_project_command(
                                  depth=depth),
             output=output_spec(destfolder=destfolder, formats=formats or None, csv=csv,
                                nwb=nwb, overwrite=overwrite),
-            executor=ex, plot=plot, plot_kwargs=_plot_kwargs(plot_max_frames))
+            executor=ex, after_each=_plots(plot, plot_max_frames))
     _report(report)
 
 
@@ -178,12 +179,13 @@ def lift_sleap_command(
                                  depth=depth),
             output=output_spec(destfolder=destfolder, formats=formats or None, csv=csv,
                                nwb=nwb, overwrite=overwrite),
-            executor=ex, plot=plot, plot_kwargs=_plot_kwargs(plot_max_frames))
+            executor=ex, after_each=_plots(plot, plot_max_frames))
     _report(report)
 
 
-def _plot_kwargs(max_frames: int | None) -> dict[str, int]:
-    return {} if max_frames is None else {"max_frames": max_frames}
+def _plots(plot: bool, max_frames: int | None) -> PlotStep | None:
+    """The step ``--plot`` and ``--plot-max-frames`` ask each output of a batch for."""
+    return PlotStep(max_frames=max_frames) if plot else None
 
 
 def _report(report: BatchReport) -> None:

@@ -23,7 +23,7 @@ __all__ = [
     "DEPTH", "DESTFOLDER", "FOCAL_PX", "INDIVIDUAL", "KEYPOINT_MAP", "LIFT_FPS", "MODE",
     "MODEL", "NWB", "OVERWRITE", "PLOT", "PLOT_MAX_FRAMES", "STRICT", "VIDEO", "WINDOW",
     "WORKERS", "camera_spec", "command_line", "executor", "formats_option", "lift_options",
-    "output_spec", "pcutoff_option",
+    "output_spec", "pcutoff_option", "weights_out_option",
 ]
 
 # ---------------------------------------------------------------------- the camera
@@ -98,6 +98,13 @@ DASK_SCHEDULER = typer.Option(None, "--dask-scheduler", help="Run on a dask.dist
 WINDOW = typer.Option(15, "--window", "-w", min=2, help="Rolling window (frames) of the "
                       "variability features; they are NaN for the first window-1 frames.")
 INDIVIDUAL = typer.Option(None, "--individual", help="Use only this individual.")
+
+
+# ---------------------------------------------------------------------- training
+def weights_out_option(default: str, recorded: str) -> typer.models.OptionInfo:
+    """``--out`` of a ``dlc-lifter train`` command: the weights file, ``default`` name."""
+    return typer.Option(Path(default), "--out", help="Where the weights go (a .json sidecar "
+                        f"with the command and {recorded} goes beside).")
 
 
 # ---------------------------------------------------------------------- builders

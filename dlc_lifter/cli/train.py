@@ -1,21 +1,32 @@
-"""``dlc-lifter train`` and ``evaluate``: train the lifter on synthetic mice, held-out errors."""
+"""``dlc-lifter train`` (lifter, depth, fused) and ``evaluate``: the shipped weights' commands.
+
+``dlc-lifter train`` alone (or ``train lifter``) trains the keypoint lifter
+(:func:`~dlc_lifter.nets.train.train_lifter_weights`); ``train depth`` the depth network
+(:func:`~dlc_lifter.nets.depth_train.train_depth_weights`, :class:`DepthRecipe`) and
+``train fused`` the fused lifter (:func:`~dlc_lifter.nets.fusion_train.train_fused_weights`,
+:class:`FusedRecipe`). Every field of a recipe is a flag of the same name (``clip_seed``:
+``--clip-seed``; ``max_minutes``: ``--minutes``; tuples comma-separated), and the flags'
+defaults are the shipped recipe. Each writes the weights' JSON sidecar with the command
+line that ran it, every option with its value (:func:`~dlc_lifter.cli.options.command_line`).
+"""
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import typer
 
-from dlc_lifter.cli.options import MODE, MODEL, command_line
+from dlc_lifter.cli.options import MODE, MODEL, command_line, weights_out_option
 from dlc_lifter.errors import DLCLifterError
 
-if TYPE_CHECKING:  # pragma: no cover
-    from dlc_lifter.nets.train import TrainConfig
+__all__ = ["evaluate_command", "train_app", "train_depth_command", "train_fused_command",
+           "train_lifter_command"]
 
-__all__ = ["evaluate_command", "train_command"]
+#: Recipe fields whose flag has another name.
+_FLAG_OF = {"max_minutes": "minutes"}
 
 
 def _parse_kernels(text: str) -> tuple[int, ...]:
@@ -29,10 +40,27 @@ def _parse_kernels(text: str) -> tuple[int, ...]:
     return kernels
 
 
-def train_command(
+def _from_flags(cls: type, params: dict[str, Any], **given: Any) -> Any:
+    """``cls(...)`` (a recipe dataclass) from the parsed flags named as its fields.
+
+    A field missing from ``params`` (and not ``given``) raises ``KeyError``: every field
+    must have its flag. Tuple fields come comma-separated.
+    """
+    values = dict(given)
+    for f in dataclasses.fields(cls):
+        if f.name in values:
+            continue
+        value = params[_FLAG_OF.get(f.name, f.name)]
+        if str(f.type).startswith("tuple") and isinstance(value, str):
+            value = tuple(v.strip() for v in value.split(",") if v.strip())
+        values[f.name] = value
+    return cls(**values)
+
+
+# --------------------------------------------------------------------------- the lifter
+def train_lifter_command(
     ctx: typer.Context,
-    out: Path = typer.Option(Path("lifter.pt"), "--out", help="Where the weights go "
-                             "(a .json sidecar with the command and errors goes beside)."),
+    out: Path = weights_out_option("lifter.pt", "held-out errors"),
     minutes: float | None = typer.Option(9.5, "--minutes", help="Stop training after this "
                                          "many minutes (a cap; results are deterministic "
                                          "when it is not reached)."),
@@ -54,58 +82,195 @@ def train_command(
                                        "evaluated after training (0: skip)."),
     threads: int | None = typer.Option(None, "--threads", help="torch threads."),
 ) -> None:
-    """Train the lifter on synthetic mice and report held-out errors.
+    """Train the keypoint lifter on synthetic mice (or: train depth, train fused).
 
     The weights' .json sidecar records this command with every option's value.
 
     Example: dlc-lifter train --out lifter.pt --seed 0 --minutes 30 --threads 2
     """
-    from dlc_lifter.nets.train import TrainConfig  # torch
+    if ctx.invoked_subcommand is not None:
+        _refuse_lifter_options(ctx)
+        return
+    from dlc_lifter.nets.train import TrainConfig, format_report, train_lifter_weights  # torch
 
+    t0 = time.monotonic()
     cfg = TrainConfig(seed=seed, steps=steps, causal_steps=causal_steps,
                       frame_steps=frame_steps, n_sequences=n_sequences, n_frames=n_frames,
                       channels=channels, kernels=_parse_kernels(kernels), max_minutes=minutes,
                       threads=threads)
-    path, seconds = _train_and_save(cfg, out, eval_sequences, command_line(ctx))
-    typer.echo(f"Trained in {seconds:.0f} s; weights: {path}")
+    _, report = train_lifter_weights(cfg, out, eval_sequences=eval_sequences,
+                                     command=command_line(ctx))
+    if report is not None:
+        typer.echo(format_report(report))
+    typer.echo(f"Trained in {time.monotonic() - t0:.0f} s; weights: {out}")
 
 
-def _train_and_save(cfg: TrainConfig, out: Path, eval_sequences: int,
-                    command: str) -> tuple[Path, float]:
-    """Train, evaluate on held-out sequences, save the weights and their JSON sidecar.
+def _refuse_lifter_options(ctx: typer.Context) -> None:
+    """The lifter's options given before a subcommand (``train --seed 1 depth``) are an error."""
+    given = [max(p.opts, key=len) for p in ctx.command.params
+             if ctx.get_parameter_source(p.name).name not in ("DEFAULT", "DEFAULT_MAP")]
+    if given:
+        sub = ctx.invoked_subcommand
+        raise typer.BadParameter(f"an option of the keypoint lifter's training, given before "
+                                 f"'{sub}'; give the options of 'train {sub}' after '{sub}'.",
+                                 ctx=ctx, param_hint=", ".join(given))
 
-    The workflow behind ``dlc-lifter train``; it belongs beside
-    :func:`dlc_lifter.nets.train.train` and moves there with the split of ``nets``.
-    Returns the weights' path and the total seconds.
+
+# --------------------------------------------------------------------------- depth
+BASE = typer.Option(None, "--base", help="The keypoints-only lifter weights it builds on "
+                    "(default: the shipped lifter.pt).")
+RENDER_WORKERS = typer.Option(2, "--workers", "-j", help="Processes rendering the training "
+                              "data (does not change the weights).")
+TRAIN_MINUTES = typer.Option(None, "--minutes", help="Stop training after this many minutes "
+                             "(then the weights are not reproducible; default: no cap).")
+
+
+def train_depth_command(
+    ctx: typer.Context,
+    out: Path = weights_out_option("depth_net.pt", "recipe"),
+    base: Path | None = BASE,
+    workdir: Path = typer.Option(Path("dlc_lifter_train"), "--workdir", help="Folder for the "
+                                 "rendered dataset (reused when already complete)."),
+    workers: int = RENDER_WORKERS,
+    synth_frames: int = typer.Option(6144, "--synth-frames", help="Frames of the rendered "
+                                     "dataset."),
+    synth_seed: int = typer.Option(11, "--synth-seed", help="Seed of the rendered dataset."),
+    crop_seed: int = typer.Option(5, "--crop-seed", help="Seed of the crops' scale and "
+                                  "position jitter."),
+    clips: int = typer.Option(288, "--clips", help="Extra rendered sequences (0: none)."),
+    clip_frames: int = typer.Option(12, "--clip-frames", help="Frames rendered per extra "
+                                    "sequence."),
+    clip_stride: int = typer.Option(4, "--clip-stride", help="Render every this-many-th frame "
+                                    "of an extra sequence."),
+    clip_seed: int = typer.Option(9100, "--clip-seed", help="Seed of the extra sequences."),
+    clip_behaviours: str = typer.Option("rear,rear_wall,groom,sniff,crouch",
+                                        "--clip-behaviours", help="Behaviours of the extra "
+                                        "sequences, comma-separated."),
+    tracking_seed: int = typer.Option(7, "--tracking-seed", help="Seed of the simulated "
+                                      "tracking that places the extra sequences' crops."),
+    seed: int = typer.Option(0, "--seed", help="Seed of initialisation, batches and "
+                             "augmentation."),
+    steps: int = typer.Option(6500, "--steps", help="Optimiser steps."),
+    batch: int = typer.Option(24, "--batch", help="Crops per step."),
+    lr: float = typer.Option(3e-3, "--lr", help="Peak learning rate (one-cycle)."),
+    weight_decay: float = typer.Option(1e-4, "--weight-decay", help="AdamW weight decay."),
+    width: int = typer.Option(24, "--width", help="Network width."),
+    floor_weight: float = typer.Option(0.2, "--floor-weight", help="Loss weight of non-mouse "
+                                       "pixels' heights (mouse pixels: 1)."),
+    mask_weight: float = typer.Option(0.5, "--mask-weight", help="Weight of the mask loss."),
+    rear_weight: float = typer.Option(4.0, "--rear-weight", help="Sampling weight of crops of "
+                                      "rearing mice (others: 1)."),
+    top_weight: float = typer.Option(1.0, "--top-weight", help="Extra loss weight of mouse "
+                                     "pixels per unit of true height."),
+    landmark_weight: float = typer.Option(1.0, "--landmark-weight", help="Weight of the "
+                                          "landmark-height loss (0: a 2-output network)."),
+    augment: float = typer.Option(1.0, "--augment", help="Strength of the appearance "
+                                  "augmentation (0: plain renders)."),
+    threads: int = typer.Option(2, "--threads", help="torch threads."),
+    minutes: float | None = TRAIN_MINUTES,
+) -> None:
+    """Train the depth network on rendered mice (defaults: the shipped weights' recipe).
+
+    The weights' .json sidecar records this command with every option's value.
+
+    Example: dlc-lifter train depth --out depth_net.pt --workdir /tmp/depth --workers 2
     """
-    from dlc_lifter.nets.lifter import file_hash
-    from dlc_lifter.nets.train import evaluate, format_report, train
+    from dlc_lifter.nets.depth_train import DepthRecipe, DepthTrainConfig, train_depth_weights
 
-    t0 = time.monotonic()
-    model, history = train(cfg)
-    model.info["command"] = command
-    sidecar: dict = {"command": command, "config": model.info["config"],
-                     "train_seconds": model.info["train_seconds"],
-                     "steps_done": history["steps_done"]}
-    if eval_sequences > 0:
-        report = evaluate(model, n_sequences=eval_sequences, n_frames=cfg.n_frames,
-                          seed=cfg.seed + 100_000)
-        table = format_report(report)
-        typer.echo(table)
-        summary = {s: {k: v for k, v in m["model"].items() if not isinstance(v, dict)}
-                   for s, m in report.sets.items()}
-        baselines = {s: {b: m[b]["mpjpe"] for b in ("median_height", "floor")}
-                     for s, m in report.sets.items()}
-        model.info["held_out"] = {"seed": report.seed, "model": summary,
-                                  "baselines_mpjpe": baselines, "modes": report.modes}
-        sidecar["held_out"] = model.info["held_out"]
-    path = model.save(out)
-    sidecar["sha256"] = file_hash(path)
-    sidecar["total_seconds"] = round(time.monotonic() - t0, 1)
-    path.with_suffix(".json").write_text(json.dumps(sidecar, indent=2))
-    return path, sidecar["total_seconds"]
+    recipe = _from_flags(DepthRecipe, ctx.params, train=_from_flags(DepthTrainConfig,
+                                                                    ctx.params))
+    train_depth_weights(recipe, out, base=_lifter(base), workdir=workdir,
+                        command=command_line(ctx), workers=workers, progress=True)
+    typer.echo(f"Depth network: {out}")
 
 
+# --------------------------------------------------------------------------- fused
+def train_fused_command(
+    ctx: typer.Context,
+    out: Path = weights_out_option("depth_fused_lifter.pt", "recipe"),
+    base: Path | None = BASE,
+    depth_model: Path | None = typer.Option(None, "--depth-model", help="The depth network "
+                                            "that reads the training cues (default: the "
+                                            "shipped depth_net.pt)."),
+    workers: int = RENDER_WORKERS,
+    clips: int = typer.Option(768, "--clips", help="Rendered sequences drawn."),
+    frames: int = typer.Option(48, "--frames", help="Frames per sequence."),
+    views: int = typer.Option(2, "--views", help="Tracking simulations per sequence."),
+    render_seed: int = typer.Option(1000, "--render-seed", help="Seed of clip 0's rendering "
+                                    "(clip i: this + i)."),
+    tracking_seed: int = typer.Option(23, "--tracking-seed", help="Seed of the simulated "
+                                      "tracking."),
+    rear_every: int = typer.Option(0, "--rear-every", help="Every this-many-th clip draws "
+                                   "from the rearing mix (0: none)."),
+    groom_every: int = typer.Option(3, "--groom-every", help="Every this-many-th clip draws "
+                                    "from the grooming mix (0: none)."),
+    groom_keep: int = typer.Option(2, "--groom-keep", help="Use every this-many-th grooming "
+                                   "clip."),
+    seed: int = typer.Option(0, "--seed", help="Seed of batches and cue dropout (the soup: "
+                             "seed, seed + 1, ...)."),
+    steps: int = typer.Option(800, "--steps", help="Optimiser steps per mode and soup "
+                              "member."),
+    batch: int = typer.Option(32, "--batch", help="Windows per step."),
+    chunk: int = typer.Option(32, "--chunk", help="Output frames per window."),
+    lr: float = typer.Option(1e-3, "--lr", help="Peak learning rate (one-cycle)."),
+    weight_decay: float = typer.Option(1e-4, "--weight-decay", help="AdamW weight decay."),
+    clip_drop: float = typer.Option(0.1, "--clip-drop", help="Probability of dropping a "
+                                    "view's cues."),
+    frame_drop: float = typer.Option(0.05, "--frame-drop", help="Probability of dropping a "
+                                     "frame's cues."),
+    rear_weight: float = typer.Option(1.0, "--rear-weight", help="Extra sampling weight of "
+                                      "windows with rearing."),
+    modes: str = typer.Option("temporal,causal,frame", "--modes", help="Network modes to "
+                              "fine-tune, comma-separated."),
+    scope: str = typer.Option("all", "--scope", help="What is trained: cues, first or all."),
+    cue_l2: float = typer.Option(1e-2, "--cue-l2", help="L2 penalty on the cue weights."),
+    base_l2: float = typer.Option(1.0, "--base-l2", help="L2 pull of the keypoint weights "
+                                  "towards the base lifter's."),
+    cue_jitter: float = typer.Option(0.1, "--cue-jitter", help="Per-view log-normal scale "
+                                     "error of the height cues."),
+    anchor_sequences: int = typer.Option(64, "--anchor-sequences", help="Generated cue-free "
+                                         "sequences mixed in."),
+    anchor_frames: int = typer.Option(300, "--anchor-frames", help="Frames per anchor "
+                                      "sequence."),
+    soup: int = typer.Option(4, "--soup", help="Fine-tunes averaged into the weights."),
+    threads: int = typer.Option(1, "--threads", help="torch threads."),
+) -> None:
+    """Fine-tune the fused lifter on rendered mice (defaults: the shipped weights' recipe).
+
+    The fused lifter lifts from keypoints and depth cues.
+
+    The weights' .json sidecar records this command with every option's value.
+
+    Example: dlc-lifter train fused --out depth_fused_lifter.pt --workers 2
+    """
+    from dlc_lifter.lift.depth_path import default_depth_weights
+    from dlc_lifter.nets.depth import DepthModel
+    from dlc_lifter.nets.fusion_train import FusedRecipe, FusedTrainConfig, train_fused_weights
+
+    recipe = _from_flags(FusedRecipe, ctx.params, train=_from_flags(FusedTrainConfig,
+                                                                    ctx.params))
+    depth = DepthModel.load(depth_model or default_depth_weights())
+    train_fused_weights(recipe, out, base=_lifter(base), depth_model=depth,
+                        command=command_line(ctx), workers=workers)
+    typer.echo(f"Fused lifter: {out}")
+
+
+def _lifter(path: Path | None) -> Any:
+    """The keypoints-only lifter at ``path`` (``None``: the shipped one)."""
+    from dlc_lifter.lift.lifter import default_model_path
+    from dlc_lifter.nets.lifter import LiftingModel  # torch
+
+    return LiftingModel.load(path or default_model_path())
+
+
+train_app = typer.Typer(no_args_is_help=False, add_completion=False)
+train_app.callback(invoke_without_command=True)(train_lifter_command)
+train_app.command("lifter")(train_lifter_command)
+train_app.command("depth")(train_depth_command)
+train_app.command("fused")(train_fused_command)
+
+
+# --------------------------------------------------------------------------- evaluate
 def evaluate_command(
     model: Path | None = MODEL,
     n_sequences: int = typer.Option(40, "--n-sequences", help="Held-out sequences."),

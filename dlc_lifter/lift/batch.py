@@ -18,6 +18,11 @@ Batches are resumable and fault tolerant:
   ``dask.distributed`` ``Client(...).get_executor(retries=2)`` (see ``docs/cluster.md``).
   Bad-input errors (:class:`~dlc_lifter.errors.DLCLifterError`) are reported at once;
   other exceptions propagate out of the task so that dask's ``retries=`` can re-run it.
+
+Work on each output beyond the lift (plots, a 3D video) is an :class:`OutputStep` passed
+as ``after_each=``: it runs in the same task, after the lift, and never fails it. This
+layer does not know what the step draws; the command line passes
+:class:`dlc_lifter.analysis.plots.PlotStep` for ``--plot``.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from tqdm.auto import tqdm
 
@@ -45,6 +50,7 @@ __all__ = [
     "BatchReport",
     "DestinationError",
     "LiftJob",
+    "OutputStep",
     "VIDEO_EXTENSIONS",
     "clean_stale_temp_files",
     "dask_executor",
@@ -105,10 +111,11 @@ class BatchItem:
         Frames lifted (``done`` only).
     seconds
         Wall time of the task.
-    plots
-        Plot files written for this output, when plots were asked for.
+    extra_outputs
+        Files the batch's :class:`OutputStep` (``after_each=``, e.g. the plots) wrote for
+        this output.
     warnings
-        Non-fatal problems (e.g. a plot that could not be made).
+        Non-fatal problems (e.g. a step that could not be done).
     """
 
     poses: str | None
@@ -118,7 +125,7 @@ class BatchItem:
     error: str | None = None
     n_frames: int | None = None
     seconds: float = 0.0
-    plots: list[str] = field(default_factory=list)
+    extra_outputs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -188,9 +195,33 @@ class BatchReport:
 
 
 # --------------------------------------------------------------------------- jobs
+class OutputStep(Protocol):
+    """Work done on each lifted output of a batch, in its task, after the lift.
+
+    Passed as ``after_each=`` to :func:`lift_videos` and :func:`lift_sleap` (or set on
+    each :class:`LiftJob` given to :func:`lift_jobs`). It is sent to the worker with each
+    job, so it must be picklable (an instance of a top-level class, e.g. a frozen
+    dataclass). It runs for every output lifted, and for every output that exists
+    already (skipped) when :meth:`done` says its files are missing. An exception it
+    raises is logged and added to the item's ``warnings`` as ``"<name> failed: ..."``;
+    the lift still counts.
+
+    Example: :class:`dlc_lifter.analysis.plots.PlotStep` (the 3D video and plots).
+    """
+
+    #: What the step makes, in messages (``"plots"``).
+    name: str
+
+    def __call__(self, item: BatchItem) -> list[str]:
+        """Do the step for ``item`` (its ``output`` is written); return the files written."""
+
+    def done(self, output: Path) -> bool:
+        """Whether the step's files for an existing ``output`` are all there."""
+
+
 @dataclass
 class LiftJob:
-    """One picklable unit of work: lift one pose file (and optionally plot it).
+    """One picklable unit of work: lift one pose file (then run the batch's step on it).
 
     Attributes
     ----------
@@ -204,15 +235,13 @@ class LiftJob:
         Take the video from the pose file's metadata (SLEAP files name theirs).
     overwrite
         Replace an existing output (decided per job, see :func:`lift_jobs`).
-    plot
-        Also write the plots of :func:`dlc_lifter.analysis.plots.plot_lifted`.
+    after_each
+        Run on the output after the lift (:class:`OutputStep`, e.g. the plots).
     camera, options, output_spec
         Passed on to :func:`dlc_lifter.lift.lift_file` (``output_spec``'s ``destfolder``
         and ``overwrite`` replaced by this job's: the folder of ``output``, ``overwrite``).
-    plot_kwargs
-        Passed on to :func:`~dlc_lifter.analysis.plots.plot_lifted` (``max_frames``...).
-    plot_only
-        The output exists: only make its missing plots (the item is ``skipped``).
+    step_only
+        The output exists: only run ``after_each`` on it (the item is ``skipped``).
     """
 
     poses: str
@@ -220,12 +249,11 @@ class LiftJob:
     video: str | None = None
     video_from_poses: bool = False
     overwrite: bool = False
-    plot: bool = False
+    after_each: OutputStep | None = None
     camera: CameraSpec = field(default_factory=CameraSpec)
     options: LiftOptions = field(default_factory=LiftOptions)
     output_spec: OutputSpec = field(default_factory=OutputSpec)
-    plot_kwargs: dict[str, Any] = field(default_factory=dict)
-    plot_only: bool = False
+    step_only: bool = False
 
 
 def _lift_file(poses: Path, video: str | None, job: LiftJob) -> Path:
@@ -282,7 +310,7 @@ def run_lift_job(job: LiftJob) -> BatchItem:
     try:
         video = _video_of_poses(poses) if job.video_from_poses else job.video
         item.video = video
-        if job.plot_only:
+        if job.step_only:
             item.status, item.error = "skipped", "output exists"
         else:
             written = _lift_file(poses, video, job)
@@ -298,15 +326,13 @@ def run_lift_job(job: LiftJob) -> BatchItem:
     except (DLCLifterError, KeyError, ValueError) as exc:
         item.status = "failed"
         item.error = _message(exc)
-    if job.plot and (item.status == "done" or job.plot_only):
+    step = job.after_each
+    if step is not None and (item.status == "done" or job.step_only):
         try:
-            from dlc_lifter.analysis.plots import plot_lifted
-
-            item.plots = [str(p) for p in plot_lifted(item.output, video=item.video,
-                                                      **job.plot_kwargs)]
-        except Exception as exc:  # noqa: BLE001 - a plot never fails the lift
-            logger.warning("%s: plots failed: %s", item.output, _message(exc))
-            item.warnings.append(f"plots failed: {_message(exc)}")
+            item.extra_outputs = [str(p) for p in step(item)]
+        except Exception as exc:  # noqa: BLE001 - a step never fails the lift
+            logger.warning("%s: %s failed: %s", item.output, step.name, _message(exc))
+            item.warnings.append(f"{step.name} failed: {_message(exc)}")
     item.seconds = time.perf_counter() - t0
     return item
 
@@ -456,8 +482,8 @@ def lift_jobs(
         item = BatchItem(poses=job.poses, video=job.video, output=job.output, status="skipped")
         if out.exists() and not (overwrite or job.overwrite):
             logger.info("%s: skipped, exists (%s).", Path(job.video or job.poses).name, out)
-            if job.plot and not _plots_exist(out, job.plot_kwargs):
-                todo.append(LiftJob(**{**vars(job), "plot_only": True}))
+            if job.after_each is not None and not job.after_each.done(out):
+                todo.append(LiftJob(**{**vars(job), "step_only": True}))
                 continue
             item.error = "output exists"
             report.add(item)
@@ -515,12 +541,6 @@ def _file(report: BatchReport, item: BatchItem, bar: tqdm) -> None:
     elif item.status == "done":
         logger.info("%s: lifted %s frames -> %s (%.1f s)", item.name, item.n_frames,
                     item.output, item.seconds)
-
-
-def _plots_exist(output: Path, plot_kwargs: dict[str, Any]) -> bool:
-    from dlc_lifter.analysis.plots import plot_paths
-
-    return all(p.exists() for p in plot_paths(output, plot_kwargs.get("out_dir")))
 
 
 def _failed_item(job: LiftJob, exc: BaseException) -> BatchItem:
@@ -739,8 +759,7 @@ def lift_videos(
     options: LiftOptions = LiftOptions(),
     output: OutputSpec = OutputSpec(),
     executor: cf.Executor | None = None,
-    plot: bool = False,
-    plot_kwargs: dict[str, Any] | None = None,
+    after_each: OutputStep | None = None,
     task: Callable[[LiftJob], BatchItem] = run_lift_job,
 ) -> BatchReport:
     """Lift every analysed video of a DeepLabCut project to 3D (DLC's calling convention).
@@ -780,12 +799,11 @@ def lift_videos(
         A :class:`concurrent.futures.Executor` to run one task per video on
         (``ProcessPoolExecutor(n, initializer=worker_initializer)``, dask
         ``Client.get_executor()``); ``None`` runs here, one video after the other.
-    plot
-        Also write each output's plots and 3D video
-        (:func:`~dlc_lifter.analysis.plots.plot_lifted`).
-    plot_kwargs
-        Options of :func:`~dlc_lifter.analysis.plots.plot_lifted`, e.g.
-        ``{"max_frames": 900}`` to render only the first 30 s of long videos.
+    after_each
+        Also run this step on each output, in its task (:class:`OutputStep`), e.g.
+        ``PlotStep(max_frames=900)`` (:class:`dlc_lifter.analysis.plots.PlotStep`) for
+        each output's plots and the first 30 s of its 3D video; also run on existing
+        outputs whose step files are missing.
     task
         The per-video task (see :func:`lift_jobs`); default :func:`run_lift_job`.
 
@@ -849,7 +867,7 @@ def lift_videos(
         out = _output_path(pose, destfolder)
         jobs.append(LiftJob(
             poses=str(pose), output=str(out), video=use_video, overwrite=output.overwrite,
-            plot=plot, plot_kwargs=dict(plot_kwargs or {}), camera=camera, options=options,
+            after_each=after_each, camera=camera, options=options,
             output_spec=_batch_output(output, ("dlc",))))
     return lift_jobs(jobs, executor=executor, overwrite=output.overwrite, failed=failed,
                      desc="lifting videos", task=task)
@@ -886,8 +904,7 @@ def lift_sleap(
     options: LiftOptions = LiftOptions(),
     output: OutputSpec = OutputSpec(),
     executor: cf.Executor | None = None,
-    plot: bool = False,
-    plot_kwargs: dict[str, Any] | None = None,
+    after_each: OutputStep | None = None,
     task: Callable[[LiftJob], BatchItem] = run_lift_job,
 ) -> BatchReport:
     """Lift SLEAP predictions (``.slp`` or analysis ``.h5``) to 3D, one task per file.
@@ -910,7 +927,7 @@ def lift_sleap(
     output
         Where the 3D files go (``output.destfolder``; default beside each input), the
         formats, and ``overwrite`` (see :func:`lift_videos`).
-    executor, plot, plot_kwargs, task
+    executor, after_each, task
         See :func:`lift_videos`.
 
     Returns
@@ -945,8 +962,8 @@ def lift_sleap(
     spec = _batch_output(output, SLEAP_FORMATS)
     jobs = [
         LiftJob(poses=str(f), output=str(_output_path(f, destfolder)), video_from_poses=True,
-                overwrite=output.overwrite, plot=plot, plot_kwargs=dict(plot_kwargs or {}),
-                camera=camera, options=options, output_spec=spec)
+                overwrite=output.overwrite, after_each=after_each, camera=camera,
+                options=options, output_spec=spec)
         for f in files
     ]
     return lift_jobs(jobs, executor=executor, overwrite=output.overwrite, failed=failed,

@@ -16,7 +16,7 @@ whose ratio to the camera's true floor scale varies with mouse size, posture and
 set; a narrower jitter would not match what the network sees on video.
 
 :func:`train_depth_weights` runs the whole recipe of shipped weights (:class:`DepthRecipe`:
-data, seeds, settings) and writes the weights with a JSON sidecar.
+data, seeds, settings) and writes the weights with a JSON sidecar (``dlc-lifter train depth``).
 """
 
 from __future__ import annotations
@@ -557,7 +557,7 @@ def train_depth_weights(recipe: DepthRecipe, out: str | Path, *, base: LiftingMo
     workdir
         Folder for the rendered dataset.
     command
-        The command line that ran this (e.g. filled in by ``dlc-lifter train``), recorded
+        The command line that ran this (filled in by ``dlc-lifter train depth``), recorded
         in the sidecar; ``None`` when called from Python.
     workers
         Processes rendering the dataset (does not change the result).

@@ -19,7 +19,7 @@ the weights of several fine-tunes (``soup``). Why, with the figures behind each 
 ``docs/results.md``.
 
 :func:`train_fused_weights` runs the whole recipe and writes the weights with a JSON
-sidecar.
+sidecar (``dlc-lifter train fused``).
 """
 
 from __future__ import annotations
@@ -594,7 +594,7 @@ def train_fused_weights(recipe: FusedRecipe, out: str | Path, *, base: LiftingMo
     depth_model
         The depth network that reads the training cues (the shipped ``depth_net.pt``).
     command
-        The command line that ran this (e.g. filled in by ``dlc-lifter train``), recorded
+        The command line that ran this (filled in by ``dlc-lifter train fused``), recorded
         in the sidecar; ``None`` when called from Python.
     workers
         Processes rendering the training clips (does not change the result).

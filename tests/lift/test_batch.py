@@ -335,13 +335,13 @@ def test_bad_pose_file_error_type() -> None:
 def test_plot_flag_on_existing_outputs_makes_missing_plots(tmp_path: Path) -> None:
     config = _project(tmp_path, ["a"], n_frames=15)
     assert lift_videos(config, task=_toy_task).ok
-    report = lift_videos(config, plot=True, plot_kwargs={"max_frames": 5})
-    assert report.ok and len(report.skipped) == 1, report.summary()
-    from dlc_lifter.analysis.plots import plot_paths
+    from dlc_lifter.analysis.plots import PlotStep, plot_paths
 
+    report = lift_videos(config, after_each=PlotStep(max_frames=5))
+    assert report.ok and len(report.skipped) == 1, report.summary()
     plots = plot_paths(report.skipped[0].output)
     assert all(p.is_file() for p in plots)
-    assert sorted(report.skipped[0].plots) == sorted(map(str, plots))
+    assert sorted(report.skipped[0].extra_outputs) == sorted(map(str, plots))
 
 
 def _touch_task(job: LiftJob) -> BatchItem:

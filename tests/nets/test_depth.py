@@ -644,6 +644,6 @@ def test_default_recipes_are_those_of_the_shipped_weights() -> None:
     assert fused["seeds"]["train"] == list(range(fr.train.seed, fr.train.seed + fr.train.soup))
     assert (f"render_clips(1, {fr.frames}, seed=1000+i, behaviours=GROOM_MIX if i % "
             f"{fr.groom_every} == 0 (only every {fr.groom_keep}-th") in fused["recipe"]
-    assert f"--fused-clips {fr.clips} " in fused["command"]
-    assert f"--fused-views {fr.views} " in fused["command"]
-    assert f"--fused-rear-every {fr.rear_every} " in fused["command"]
+    assert f"--fused-clips {fr.clips} " in fused["made_with"]
+    assert f"--fused-views {fr.views} " in fused["made_with"]
+    assert f"--fused-rear-every {fr.rear_every} " in fused["made_with"]

@@ -1,0 +1,117 @@
+"""``dlc-lifter train`` (lifter), ``train depth`` and ``train fused``: the shipped weights'
+commands, with the shipped recipes as defaults, each writing loadable weights and a sidecar
+recording the command that made them."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from dlc_lifter.cli import app
+
+runner = CliRunner()
+
+
+def _invoke(*args: str) -> str:
+    res = runner.invoke(app, list(args))
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+@pytest.fixture
+def captured(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The recipe, output and command the train commands hand the API (nothing trained)."""
+    import dlc_lifter.cli.train as cli_train
+    from dlc_lifter.nets import depth, depth_train, fusion_train
+
+    seen: dict[str, Any] = {}
+
+    def fake(recipe: Any, out: Path, **kwargs: Any) -> None:
+        seen.update(recipe=recipe, out=out, **kwargs)
+
+    monkeypatch.setattr(depth_train, "train_depth_weights", fake)
+    monkeypatch.setattr(fusion_train, "train_fused_weights", fake)
+    monkeypatch.setattr(cli_train, "_lifter", lambda path: ("lifter", path))
+    monkeypatch.setattr(depth.DepthModel, "load", classmethod(lambda cls, path: ("depth", path)))
+    return seen
+
+
+@pytest.mark.parametrize("what", ["depth", "fused"])
+def test_defaults_are_the_shipped_recipes(what: str, captured: dict[str, Any]) -> None:
+    from dlc_lifter.nets.depth_train import DepthRecipe
+    from dlc_lifter.nets.fusion_train import FusedRecipe
+
+    _invoke("train", what)
+    assert captured["recipe"] == {"depth": DepthRecipe, "fused": FusedRecipe}[what]()
+    assert captured["command"].startswith(f"dlc-lifter train {what} --out ")
+
+
+@pytest.mark.parametrize("what", ["depth", "fused"])
+def test_shipped_sidecar_commands_run_the_shipped_recipe(what: str,
+                                                         captured: dict[str, Any]) -> None:
+    """The ``command`` of the shipped depth and fused sidecars, run through this CLI, asks
+    for exactly the default recipe (the one the historical ``made_with`` command ran)."""
+    from dlc_lifter.lift.depth_path import default_depth_weights, default_fused_weights
+    from dlc_lifter.nets.depth_train import DepthRecipe
+    from dlc_lifter.nets.fusion_train import FusedRecipe
+
+    weights = {"depth": default_depth_weights, "fused": default_fused_weights}[what]()
+    side = json.loads(weights.with_suffix(".json").read_text())
+    assert side["made_with"].startswith("python benchmarks/depth.py --train")
+    argv = shlex.split(side["command"])
+    assert argv[:3] == ["dlc-lifter", "train", what]
+    _invoke(*argv[1:])
+    assert captured["recipe"] == {"depth": DepthRecipe, "fused": FusedRecipe}[what]()
+    assert captured["command"] == side["command"]
+    assert captured["out"] == Path("dlc_lifter/data/weights") / weights.name
+
+
+def test_lifter_options_before_a_subcommand_are_refused() -> None:
+    res = runner.invoke(app, ["train", "--seed", "3", "depth"])
+    assert res.exit_code == 2
+    assert "--seed" in res.output and "after 'depth'" in res.output
+
+
+def test_train_commands_write_loadable_weights_and_sidecars(tmp_path: Path) -> None:
+    """Toy sizes of the three commands, chained as the shipped weights are: the lifter, the
+    depth network on it, the fused lifter on both."""
+    from dlc_lifter.nets.cues import N_CUES
+    from dlc_lifter.nets.depth import DepthModel
+    from dlc_lifter.nets.depth_train import DepthRecipe
+    from dlc_lifter.nets.lifter import LiftingModel
+
+    lifter, depth, fused = tmp_path / "l.pt", tmp_path / "d.pt", tmp_path / "f.pt"
+    out = _invoke("train", "--out", str(lifter), "--n-sequences", "2", "--n-frames", "100",
+                  "--steps", "2", "--causal-steps", "2", "--frame-steps", "2", "--channels",
+                  "8", "--kernels", "3", "--eval-sequences", "1", "--threads", "1")
+    assert "Held-out synthetic evaluation" in out and f"weights: {lifter}" in out
+    _invoke("train", "depth", "--out", str(depth), "--base", str(lifter), "--workdir",
+            str(tmp_path / "w"), "--workers", "1", "--synth-frames", "2", "--clips", "1",
+            "--clip-frames", "2", "--steps", "2", "--batch", "2", "--width", "4",
+            "--threads", "1")
+    _invoke("train", "fused", "--out", str(fused), "--base", str(lifter), "--depth-model",
+            str(depth), "--workers", "0", "--clips", "2", "--frames", "10", "--views", "1",
+            "--groom-every", "0", "--steps", "2", "--batch", "2", "--chunk", "4", "--modes",
+            "frame", "--anchor-sequences", "0", "--soup", "1", "--threads", "1")
+    sides = {p: json.loads(p.with_suffix(".json").read_text()) for p in (lifter, depth, fused)}
+    for what, p in zip(("", " depth", " fused"), sides, strict=True):
+        assert sides[p]["command"].startswith(f"dlc-lifter train{what} --out ")
+        assert f"--out {shlex.quote(str(p))} " in sides[p]["command"]
+    assert LiftingModel.load(lifter).n_extra == 0
+    assert sides[lifter]["steps_done"] == {"temporal": 2, "causal": 2, "frame": 2}
+    assert sides[lifter]["held_out"]["seed"] == 100_000
+    shipped = DepthRecipe()
+    recipe = replace(shipped, synth_frames=2, clips=1, clip_frames=2,
+                     train=replace(shipped.train, steps=2, batch=2, width=4, threads=1))
+    assert sides[depth]["recipe"] == json.loads(json.dumps(asdict(recipe)))
+    assert sides[depth]["base"]["sha256"] == sides[lifter]["sha256"]
+    assert DepthModel.load(depth).net.n_out == 3
+    assert sides[fused]["config"]["modes"] == ["frame"] and sides[fused]["config"]["soup"] == 1
+    assert sides[fused]["depth_net"]["sha256"] == sides[depth]["sha256"]
+    assert LiftingModel.load(fused).n_extra == N_CUES
