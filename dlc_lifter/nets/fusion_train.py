@@ -20,6 +20,9 @@ the weights of several fine-tunes (``soup``). Why, with the figures behind each 
 
 :func:`train_fused_weights` runs the whole recipe and writes the weights with a JSON
 sidecar.
+
+One module although long: it has one role, training the fused lifter, and its sections
+(views with cues, fine-tuning, shipped recipe) are each step of that one recipe.
 """
 
 from __future__ import annotations

@@ -40,6 +40,11 @@ Floor points, features and decoding are compiled with numba (one pass over the f
 written straight into the padded, channels-first network input); inference folds the
 batch norms into the convolutions (:meth:`LifterNet.infer`), and streaming computes only
 the frames the newest output depends on (:meth:`LifterNet.infer_last`).
+
+One module although long: the features and their decoding are the network's input and
+output encoding, versioned with the weights (``FORMAT_VERSION``) that
+:class:`LiftingModel` saves; kept beside the network, a change to one cannot miss the
+other.
 """
 
 from __future__ import annotations
