@@ -252,7 +252,8 @@ def _individual_features(
     axis_names = body.available(_AXIS)
     origin = body.first(_ORIGIN)
     tip = body.first(_AXIS)
-    if origin_names and axis_names:
+    has_axis = bool(origin_names and axis_names)
+    if has_axis:
         fwd, heading = _body_frame(origin, tip)
     else:
         fwd = np.full((n, 2), np.nan)
@@ -262,25 +263,49 @@ def _individual_features(
                              "point further forward on the body")
     right = np.stack([fwd[:, 1], -fwd[:, 0]], -1)
 
-    # body-centred coordinates
-    if origin_names and axis_names:
-        for name, k in names.items():
-            if name == origin_names[0]:
-                continue  # the origin itself: all zeros
-            rel = xyz[:, k] - origin
-            cols[f"aligned_{name}_x_{unit}"] = np.einsum("fd,fd->f", rel[:, :2], right)
-            cols[f"aligned_{name}_y_{unit}"] = np.einsum("fd,fd->f", rel[:, :2], fwd)
-            if is_3d:
-                cols[f"aligned_{name}_z_{unit}"] = rel[:, 2]
-
-    # spine segment angles relative to the body axis
+    if has_axis:
+        _aligned_columns(cols, xyz, names, origin, origin_names[0], fwd, right, unit, is_3d)
     midline = body.available(_MIDLINE)
     if _EAR_MID in midline and "head_midpoint" in midline:
         midline.remove(_EAR_MID)
+    if has_axis:
+        _turning_columns(cols, left_out, body, midline, (origin_names[0], axis_names[0]),
+                         fwd, right, heading, t)
+    _bend_columns(cols, rolled, left_out, body, midline, is_3d)
+    _motion_columns(cols, rolled, left_out, body, fwd, right, t, unit, is_3d)
+    if is_3d:
+        _height_columns(cols, rolled, xyz, names, origin, tip, has_axis, unit)
+
+    # rolling variability
+    for col, base, suffix in rolled:
+        cols[f"{base}_std{window}{suffix}"] = _rolling_std(cols[col], window)
+    return cols
+
+
+def _aligned_columns(
+    cols: dict[str, np.ndarray], xyz: np.ndarray, names: dict[str, int], origin: np.ndarray,
+    origin_name: str, fwd: np.ndarray, right: np.ndarray, unit: str, is_3d: bool,
+) -> None:
+    """Body-centred coordinates of every keypoint but the origin (all zeros)."""
+    for name, k in names.items():
+        if name == origin_name:
+            continue
+        rel = xyz[:, k] - origin
+        cols[f"aligned_{name}_x_{unit}"] = np.einsum("fd,fd->f", rel[:, :2], right)
+        cols[f"aligned_{name}_y_{unit}"] = np.einsum("fd,fd->f", rel[:, :2], fwd)
+        if is_3d:
+            cols[f"aligned_{name}_z_{unit}"] = rel[:, 2]
+
+
+def _turning_columns(
+    cols: dict[str, np.ndarray], left_out: dict[str, str], body: _Body, midline: list[str],
+    axis_pair: tuple[str, str], fwd: np.ndarray, right: np.ndarray, heading: np.ndarray,
+    t: np.ndarray,
+) -> None:
+    """Spine segment angles relative to the body axis, then the turning of the axis."""
     segments = [(a, b) for b, a in zip(midline, midline[1:], strict=False)]  # a behind b
-    axis_pair = (origin_names[0], axis_names[0]) if origin_names and axis_names else None
     segments = [s for s in segments if s != axis_pair]
-    if segments and origin_names and axis_names:
+    if segments:
         for a, b in segments:
             seg = body.point(b)[:, :2] - body.point(a)[:, :2]
             along = np.einsum("fd,fd->f", seg, fwd)
@@ -291,14 +316,17 @@ def _individual_features(
             cols[f"{base}_angle_rad"] = ang
             cols[f"{base}_angvel_rad_s"] = vel
             cols[f"{base}_angacc_rad_s2"] = _gradient(vel, t)
-    elif origin_names and axis_names:
+    else:
         left_out["spine segment angles"] = "two spine points besides the body axis"
-    if origin_names and axis_names:
-        turn = _angular_gradient(heading, t)
-        cols["turn_rate_rad_s"] = turn
-        cols["turn_acceleration_rad_s2"] = _gradient(turn, t)
+    turn = _angular_gradient(heading, t)
+    cols["turn_rate_rad_s"] = turn
+    cols["turn_acceleration_rad_s2"] = _gradient(turn, t)
 
-    # bend ratio
+
+def _bend_columns(
+    cols: dict[str, np.ndarray], rolled: list[tuple[str, str, str]],
+    left_out: dict[str, str], body: _Body, midline: list[str], is_3d: bool,
+) -> None:
     if len(midline) >= 3 and midline[0] == "nose" and midline[-1] == "tail_base":
         pts = [body.point(m) for m in midline]
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -316,7 +344,13 @@ def _individual_features(
     else:
         left_out["bend ratio"] = "nose, tail base and a midline point between them"
 
-    # head and tail-base motion
+
+def _motion_columns(
+    cols: dict[str, np.ndarray], rolled: list[tuple[str, str, str]],
+    left_out: dict[str, str], body: _Body, fwd: np.ndarray, right: np.ndarray,
+    t: np.ndarray, unit: str, is_3d: bool,
+) -> None:
+    """Head and tail-base velocity in the body frame, speed and acceleration."""
     for label, candidates in (("head", _HEAD), ("tail_base", _ORIGIN)):
         if not body.available(candidates):
             left_out[f"{label} velocity"] = " / ".join(
@@ -333,22 +367,21 @@ def _individual_features(
         cols[f"{label}_acceleration_{unit}_s2"] = np.linalg.norm(acc, axis=-1)
         rolled.append((f"{label}_speed_{unit}_s", f"{label}_speed", f"_{unit}_s"))
 
-    # heights and pitch (3D)
-    if is_3d:
-        for name, k in names.items():
-            col = f"height_{name}_{unit}"
-            cols[col] = xyz[:, k, 2]
-            rolled.append((col, f"height_{name}", f"_{unit}"))
-        if origin_names and axis_names:
-            d = tip - origin
-            with np.errstate(invalid="ignore"):
-                cols["body_pitch_rad"] = np.arctan2(d[:, 2], np.linalg.norm(d[:, :2], axis=-1))
-            rolled.append(("body_pitch_rad", "body_pitch", "_rad"))
 
-    # rolling variability
-    for col, base, suffix in rolled:
-        cols[f"{base}_std{window}{suffix}"] = _rolling_std(cols[col], window)
-    return cols
+def _height_columns(
+    cols: dict[str, np.ndarray], rolled: list[tuple[str, str, str]], xyz: np.ndarray,
+    names: dict[str, int], origin: np.ndarray, tip: np.ndarray, has_axis: bool, unit: str,
+) -> None:
+    """Heights of every keypoint and the pitch of the body axis (3D only)."""
+    for name, k in names.items():
+        col = f"height_{name}_{unit}"
+        cols[col] = xyz[:, k, 2]
+        rolled.append((col, f"height_{name}", f"_{unit}"))
+    if has_axis:
+        d = tip - origin
+        with np.errstate(invalid="ignore"):
+            cols["body_pitch_rad"] = np.arctan2(d[:, 2], np.linalg.norm(d[:, :2], axis=-1))
+        rolled.append(("body_pitch_rad", "body_pitch", "_rad"))
 
 
 def compute_features(

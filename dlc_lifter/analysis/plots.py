@@ -15,6 +15,11 @@ Every file is written atomically (a temporary file in the same folder, then rena
 (``lift_videos(..., after_each=PlotStep())``, ``dlc-lifter lift-project --plot``).
 Skeleton edges come from the mouse catalogue (nose - ears - neck - back - tail chain,
 limbs) among the keypoints present, whatever the user called them.
+
+One module although long: the video and the PNGs are drawn from the same helpers
+(:func:`body_centre`, :func:`head_height`, :func:`rearing_bouts`, the fps)
+and :func:`plot_lifted` writes all of them, so a split would only move those helpers into
+a third module that both halves import.
 """
 
 from __future__ import annotations

@@ -138,6 +138,34 @@ def read_nwb(path: str | Path) -> Poses:
 
 
 def _read_pes(pes: list[Any], p: Path) -> Poses:
+    ind_names, per_ind, keypoints = _index_individuals(pes, p)
+    first = per_ind[0]["pe"].pose_estimation_series[per_ind[0]["series"][0]]
+    coords, conf = _read_series(per_ind, keypoints, first, p)
+    n_frames, dim = coords.shape[0], coords.shape[3]
+    fps, frame_indices = _read_fps(first, n_frames)
+    meta = _read_meta(per_ind, ind_names, first, fps, dim, p)
+    if len(ind_names) == 1:
+        ind_names = ["individual0"]
+    poses = Poses(coords=coords, confidence=conf, keypoints=keypoints, individuals=ind_names,
+                  frame_indices=frame_indices, meta=meta)
+    return poses
+
+
+def _individual_name(pe: Any, prefix: str | None, n_named: int) -> str:
+    name = pe.name
+    if name.startswith("PoseEstimation") and len(name) > len("PoseEstimation"):
+        name = name[len("PoseEstimation"):].lstrip("_")
+    elif prefix is not None:
+        name = prefix
+    elif name == "PoseEstimation":
+        name = f"individual{n_named}"
+    return name
+
+
+def _index_individuals(
+    pes: list[Any], p: Path,
+) -> tuple[list[str], list[dict[str, Any]], list[str]]:
+    """Names, per-individual series (skeleton order first) and the union of keypoints."""
     ind_names: list[str] = []
     per_ind: list[dict[str, Any]] = []
     keypoints: list[str] = []
@@ -147,14 +175,7 @@ def _read_pes(pes: list[Any], p: Path) -> Poses:
         prefix, kps, nodes = _split_names(series, nodes)
         order = [kps.index(n) for n in nodes if n in kps] + [
             i for i, k in enumerate(kps) if k not in nodes]
-        name = pe.name
-        if name.startswith("PoseEstimation") and len(name) > len("PoseEstimation"):
-            name = name[len("PoseEstimation"):].lstrip("_")
-        elif prefix is not None:
-            name = prefix
-        elif name == "PoseEstimation":
-            name = f"individual{len(ind_names)}"
-        ind_names.append(name)
+        ind_names.append(_individual_name(pe, prefix, len(ind_names)))
         entry = {"pe": pe, "series": [series[i] for i in order],
                  "kps": [kps[i] for i in order], "nodes": nodes, "edges": edges}
         per_ind.append(entry)
@@ -167,7 +188,13 @@ def _read_pes(pes: list[Any], p: Path) -> Poses:
             raise PoseFileError(
                 f"{p}: keypoint(s) {', '.join(dupes)} appear more than once in "
                 f"{entry['pe'].name}. Rename the PoseEstimationSeries.")
-    first = per_ind[0]["pe"].pose_estimation_series[per_ind[0]["series"][0]]
+    return ind_names, per_ind, keypoints
+
+
+def _read_series(
+    per_ind: list[dict[str, Any]], keypoints: list[str], first: Any, p: Path,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates (frames, individuals, keypoints, 2|3) and confidence of every series."""
     data0 = np.asarray(first.data[:])
     n_frames, dim = data0.shape[0], data0.shape[1] if data0.ndim == 2 else 1
     if dim not in (2, 3):
@@ -188,6 +215,11 @@ def _read_pes(pes: list[Any], p: Path) -> Poses:
                 conf[:, i, k] = np.asarray(s.confidence[:], dtype=np.float64)
             else:
                 conf[:, i, k] = 1.0
+    return coords, conf
+
+
+def _read_fps(first: Any, n_frames: int) -> tuple[float | None, np.ndarray]:
+    """fps and frame numbers, honouring what dlc-lifter wrote in the series' comments."""
     fps, frame_indices = _timing(first, n_frames)
     comments = str(getattr(first, "comments", "") or "")
     if fps is not None and _FPS_UNKNOWN in comments:
@@ -197,6 +229,13 @@ def _read_pes(pes: list[Any], p: Path) -> Poses:
         fps = float(said.group(1))
         frame_indices = np.round(np.asarray(first.timestamps[:], np.float64) * fps
                                  ).astype(np.int64)
+    return fps, frame_indices
+
+
+def _read_meta(
+    per_ind: list[dict[str, Any]], ind_names: list[str], first: Any, fps: float | None,
+    dim: int, p: Path,
+) -> PoseMetadata:
     pe0 = per_ind[0]["pe"]
     unit = str(first.unit or "")
     is_mm = unit.lower() in ("mm", "millimeter", "millimeters", "millimetre", "millimetres")
@@ -213,6 +252,12 @@ def _read_pes(pes: list[Any], p: Path) -> Poses:
     nodes0, edges0 = per_ind[0]["nodes"], per_ind[0]["edges"]
     meta.extra["skeleton_edges"] = [(nodes0[a], nodes0[b]) for a, b in edges0
                                     if a < len(nodes0) and b < len(nodes0)]
+    _read_video_fields(pe0, meta, p)
+    return meta
+
+
+def _read_video_fields(pe0: Any, meta: PoseMetadata, p: Path) -> None:
+    """Set ``meta.video`` (resolved next to the NWB file) and ``meta.image_size`` (w, h)."""
     videos = pe0.fields.get("original_videos")
     sv = pe0.fields.get("source_video")
     if sv is not None and getattr(sv, "external_file", None) is not None:
@@ -237,11 +282,6 @@ def _read_pes(pes: list[Any], p: Path) -> Poses:
     elif sv_dim is not None and len(sv_dim) >= 2:
         w, h = (int(x) for x in np.asarray(sv_dim[:])[:2])
         meta.image_size = (w, h)  # ImageSeries.dimension: pixels on x, y
-    if len(ind_names) == 1:
-        ind_names = ["individual0"]
-    poses = Poses(coords=coords, confidence=conf, keypoints=keypoints, individuals=ind_names,
-                  frame_indices=frame_indices, meta=meta)
-    return poses
 
 
 def _frame_from_text(text: str) -> str:
@@ -325,13 +365,42 @@ def write_nwb_3d(
     -------
     Path
     """
-    from ndx_pose import PoseEstimation, PoseEstimationSeries, Skeleton, Skeletons
-    from pynwb import NWBFile
-    from pynwb.file import Subject
+    from ndx_pose import Skeletons
 
     if not poses3d.is_3d:
         raise ValueError("write_nwb_3d needs 3D poses.")
     out = check_writable(path, overwrite=overwrite)
+    m = poses3d.meta
+    nwbfile = _new_nwbfile(poses3d, source_nwb, subject)
+    behavior = nwbfile.create_processing_module(
+        name="behavior", description="3D poses lifted by dlc-lifter")
+    skeleton = _skeleton(poses3d, skeleton_edges)
+    behavior.add(Skeletons(skeletons=[skeleton]))
+    fi = np.asarray(poses3d.frame_indices, dtype=np.int64)
+    rate = float(m.fps) if m.fps else 1.0  # fps unknown: times are frame numbers
+    source_video = None
+    if m.video:
+        source_video = _source_video(m, fi, rate, out)
+        nwbfile.add_acquisition(source_video)
+    for pe in _pose_estimations_3d(poses3d, fi, rate, skeleton, source_video):
+        behavior.add(pe)
+    from pynwb import NWBHDF5IO
+
+    with atomic_output(out, overwrite=overwrite) as tmp:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            with NWBHDF5IO(str(tmp), "w") as io:
+                io.write(nwbfile)
+    logger.info("Wrote 3D poses (NWB) to %s", out)
+    return out
+
+
+def _new_nwbfile(poses3d: Poses, source_nwb: str | Path | None,
+                 subject: dict[str, Any] | None) -> Any:
+    """An empty ``NWBFile`` with the session and subject of ``source_nwb`` (or defaults)."""
+    from pynwb import NWBFile
+    from pynwb.file import Subject
+
     m = poses3d.meta
     session_kw: dict[str, Any] = {
         "session_description": f"3D poses lifted by dlc-lifter from {m.source or 'memory'}",
@@ -354,20 +423,25 @@ def write_nwb_3d(
             finally:
                 io.close()
     subject_kw.update(subject or {})
-    nwbfile = NWBFile(identifier=str(uuid.uuid4()),
-                      subject=Subject(**_subject_fields(subject_kw, poses3d)), **session_kw)
-    behavior = nwbfile.create_processing_module(
-        name="behavior", description="3D poses lifted by dlc-lifter")
+    return NWBFile(identifier=str(uuid.uuid4()),
+                   subject=Subject(**_subject_fields(subject_kw, poses3d)), **session_kw)
+
+
+def _skeleton(poses3d: Poses, skeleton_edges: list[tuple[str, str]] | None) -> Any:
+    from ndx_pose import Skeleton
+
+    m = poses3d.meta
     edges_names = skeleton_edges if skeleton_edges is not None else m.extra.get(
         "skeleton_edges") or []
     kps = list(poses3d.keypoints)
     edges = np.array([[kps.index(a), kps.index(b)] for a, b in edges_names
                       if a in kps and b in kps], dtype=np.uint8).reshape(-1, 2)
-    skeleton = Skeleton(name="skeleton", nodes=kps, edges=edges)
-    behavior.add(Skeletons(skeletons=[skeleton]))
-    fi = np.asarray(poses3d.frame_indices, dtype=np.int64)
+    return Skeleton(name="skeleton", nodes=kps, edges=edges)
+
+
+def _series_timing(m: PoseMetadata, fi: np.ndarray, rate: float) -> tuple[dict[str, Any], str]:
+    """``rate`` + ``starting_time`` or ``timestamps`` (s), and the series' comments."""
     contiguous = fi.size > 0 and np.array_equal(fi, np.arange(fi[0], fi[0] + fi.size))
-    rate = float(m.fps) if m.fps else 1.0  # fps unknown: times are frame numbers
     timing: dict[str, Any]
     if contiguous:
         timing = {"rate": rate, "starting_time": float(fi[0]) / rate}
@@ -379,6 +453,17 @@ def write_nwb_3d(
         comments = "no comments"
     else:
         comments = f"video fps: {float(m.fps)!r}; timestamps are frame number / fps."
+    return timing, comments
+
+
+def _pose_estimations_3d(poses3d: Poses, fi: np.ndarray, rate: float, skeleton: Any,
+                         source_video: Any) -> list[Any]:
+    """One ``PoseEstimation`` per individual; later series share the first's timestamps."""
+    from ndx_pose import PoseEstimation, PoseEstimationSeries
+
+    m = poses3d.meta
+    kps = list(poses3d.keypoints)
+    timing, comments = _series_timing(m, fi, rate)
     ref = _FRAME_TEXT.get(m.frame, f"dlc-lifter frame '{m.frame}', units {m.units}.")
     camera = m.extra.get("camera")
     description = (f"3D keypoints in {m.units} lifted from one camera by dlc-lifter; "
@@ -387,11 +472,8 @@ def write_nwb_3d(
         description += f" {_FPS_UNKNOWN}: times are frame numbers."
     if camera is not None:
         description += f" Camera: {camera}."
-    source_video = None
-    if m.video:
-        source_video = _source_video(m, fi, rate, out)
-        nwbfile.add_acquisition(source_video)
     first_series: Any = None
+    pes = []
     for i, ind in enumerate(poses3d.individuals):
         series = []
         for k, kp in enumerate(kps):
@@ -408,21 +490,12 @@ def write_nwb_3d(
                 first_series = s
             series.append(s)
         name = "PoseEstimation" if poses3d.n_individuals == 1 else f"PoseEstimation_{ind}"
-        pe = PoseEstimation(
+        pes.append(PoseEstimation(
             name=name, pose_estimation_series=series, description=description,
             scorer=str(m.scorer), source_software="dlc-lifter",
             source_software_version=__version__, skeleton=skeleton,
-            source_video=source_video)
-        behavior.add(pe)
-    from pynwb import NWBHDF5IO
-
-    with atomic_output(out, overwrite=overwrite) as tmp:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            with NWBHDF5IO(str(tmp), "w") as io:
-                io.write(nwbfile)
-    logger.info("Wrote 3D poses (NWB) to %s", out)
-    return out
+            source_video=source_video))
+    return pes
 
 
 _SUBJECT_FIELDS = ("subject_id", "species", "sex", "age", "date_of_birth", "strain",

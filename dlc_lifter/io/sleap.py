@@ -1,5 +1,10 @@
 """SLEAP files: ``.slp`` labels / predictions (2D, and 3D via sessions), analysis ``.h5``
-and sleap-anipose's 3D ``points3d.h5``."""
+and sleap-anipose's 3D ``points3d.h5``.
+
+One module although long: the analysis ``.h5`` reader must tell a ``points3d.h5`` apart
+(both are HDF5 with ``node_names``), and the ``points3d.h5`` reader and writer use the
+name and edge helpers of the other two, so the formats would import each other if split.
+"""
 
 from __future__ import annotations
 

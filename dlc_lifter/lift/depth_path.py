@@ -178,37 +178,12 @@ def video_depth_cues(
     fi = np.asarray(frame_indices, dtype=np.int64)
     ppm = np.array([px_per_mm_from_keypoints(uv_cat[:, i], conf_cat[:, i], pair_length_mm,
                                              pcutoff=pcutoff) for i in range(n)])
-    cues = np.zeros((t, n, k, N_CUES), np.float32)
-    secs = {"decode": 0.0, "crop": 0.0, "depth": 0.0, "cues": 0.0}
-    keep_set = {int(r) for r in keep}
-    kept: dict[int, dict[str, Any]] = {}
-    extractor = CueExtractor(depth_model, pcutoff=pcutoff)
-    pend_rows: list[tuple[int, int]] = []  # (pose row, individual)
-    pend_crops: list[Any] = []
-    pend_gray: list[np.ndarray] = []
-    pend_rgb: dict[int, np.ndarray] = {}
-
-    def flush() -> None:
-        if not pend_rows:
-            return
-        t0 = time.perf_counter()
-        h, m, lm = extractor.depth(np.stack(pend_gray), batch=batch)
-        t1 = time.perf_counter()
-        rows, inds = np.array(pend_rows).T
-        cues[rows, inds] = extractor.read(h, m, lm, pend_crops, uv_cat[rows, inds],
-                                          conf_cat[rows, inds])
-        for j, (row, ind) in enumerate(pend_rows):
-            if row in keep_set:
-                d = kept.setdefault(row, {"rgb": pend_rgb.get(row), "crops": {}, "height": {},
-                                          "mask": {}})
-                d["crops"][ind], d["height"][ind], d["mask"][ind] = pend_crops[j], h[j], m[j]
-        secs["depth"] += t1 - t0
-        secs["cues"] += time.perf_counter() - t1
-        pend_rows.clear()
-        pend_crops.clear()
-        pend_gray.clear()
-        pend_rgb.clear()
-
+    pending = _PendingCrops(
+        extractor=CueExtractor(depth_model, pcutoff=pcutoff), uv_cat=uv_cat, conf_cat=conf_cat,
+        cues=np.zeros((t, n, k, N_CUES), np.float32), batch=batch,
+        keep_set={int(r) for r in keep})
+    secs = pending.seconds
+    extractor = pending.extractor
     order = np.argsort(fi, kind="stable")
     frames_read = 0
     with open_video(video) as reader:
@@ -234,22 +209,67 @@ def video_depth_cues(
                                      "video ends early or is damaged).")
             t1 = time.perf_counter()
             secs["decode"] += t1 - t0
-            for i, c in enumerate(crops_row):
-                if c is None:
-                    continue
-                pend_gray.append(extractor.gray(frame, c))
-                pend_rows.append((int(row), i))
-                pend_crops.append(c)
-            if int(row) in keep_set:
-                pend_rgb[int(row)] = frame.copy()
+            pending.add(int(row), frame, crops_row)
             t0 = time.perf_counter()
             secs["crop"] += t0 - t1
-            if len(pend_rows) >= batch:
-                flush()
+            if len(pending.rows) >= batch:
+                pending.flush()
                 t0 = time.perf_counter()
-        flush()
-    return VideoDepth(cues=cues, px_per_mm=ppm, frames_read=frames_read, seconds=secs,
-                      kept=kept)
+        pending.flush()
+    return VideoDepth(cues=pending.cues, px_per_mm=ppm, frames_read=frames_read, seconds=secs,
+                      kept=pending.kept)
+
+
+@dataclass
+class _PendingCrops:
+    """Crops waiting for one batched depth pass; :meth:`flush` writes their cues."""
+
+    extractor: Any
+    uv_cat: np.ndarray
+    conf_cat: np.ndarray
+    cues: np.ndarray
+    batch: int
+    keep_set: set[int]
+    kept: dict[int, dict[str, Any]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=lambda: {
+        "decode": 0.0, "crop": 0.0, "depth": 0.0, "cues": 0.0})
+    rows: list[tuple[int, int]] = field(default_factory=list)  # (pose row, individual)
+    crops: list[Any] = field(default_factory=list)
+    gray: list[np.ndarray] = field(default_factory=list)
+    rgb: dict[int, np.ndarray] = field(default_factory=dict)
+
+    def add(self, row: int, frame: np.ndarray, crops_row: list[Any]) -> None:
+        """Queue the crops of pose row ``row`` (``None`` where an animal has no crop)."""
+        for i, c in enumerate(crops_row):
+            if c is None:
+                continue
+            self.gray.append(self.extractor.gray(frame, c))
+            self.rows.append((row, i))
+            self.crops.append(c)
+        if row in self.keep_set:
+            self.rgb[row] = frame.copy()
+
+    def flush(self) -> None:
+        """Run the depth network on the queued crops and read their cues."""
+        if not self.rows:
+            return
+        t0 = time.perf_counter()
+        h, m, lm = self.extractor.depth(np.stack(self.gray), batch=self.batch)
+        t1 = time.perf_counter()
+        rows, inds = np.array(self.rows).T
+        self.cues[rows, inds] = self.extractor.read(h, m, lm, self.crops, self.uv_cat[rows, inds],
+                                                    self.conf_cat[rows, inds])
+        for j, (row, ind) in enumerate(self.rows):
+            if row in self.keep_set:
+                d = self.kept.setdefault(row, {"rgb": self.rgb.get(row), "crops": {},
+                                               "height": {}, "mask": {}})
+                d["crops"][ind], d["height"][ind], d["mask"][ind] = self.crops[j], h[j], m[j]
+        self.seconds["depth"] += t1 - t0
+        self.seconds["cues"] += time.perf_counter() - t1
+        self.rows.clear()
+        self.crops.clear()
+        self.gray.clear()
+        self.rgb.clear()
 
 
 def lift_poses_with_depth(

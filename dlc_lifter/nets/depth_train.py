@@ -17,6 +17,10 @@ set; a narrower jitter would not match what the network sees on video.
 
 :func:`train_depth_weights` runs the whole recipe of shipped weights (:class:`DepthRecipe`:
 data, seeds, settings) and writes the weights with a JSON sidecar (``dlc-lifter train depth``).
+
+One module although long: it has one role, training the depth network, and its
+sections (targets, training crops, loss and optimisation, shipped recipe) are each step of
+that one recipe.
 """
 
 from __future__ import annotations

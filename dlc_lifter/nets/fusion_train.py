@@ -20,6 +20,9 @@ the weights of several fine-tunes (``soup``). Why, with the figures behind each 
 
 :func:`train_fused_weights` runs the whole recipe and writes the weights with a JSON
 sidecar (``dlc-lifter train fused``).
+
+One module although long: it has one role, training the fused lifter, and its sections
+(views with cues, fine-tuning, shipped recipe) are each step of that one recipe.
 """
 
 from __future__ import annotations
@@ -368,15 +371,41 @@ def _fine_tune(base: LiftingModel, views: list[ClipView],
     rear_ids = [BEHAVIOURS.index(b) for b in REARING]
     views = list(views)
     if cfg.anchor_sequences:
-        from dlc_lifter.nets.data import generate_mouse_sequences, make_clips
+        views.extend(_anchor_views(cfg))
+    data = _fused_training_data(views, cfg, rng, rear_ids)
+    losses_by_mode: dict[str, list[float]] = {}
+    for mode in cfg.modes:
+        if mode not in model.nets:
+            continue
+        losses = _fine_tune_mode(model.nets[mode], mode, data, cfg)
+        losses_by_mode[mode] = losses
+        logger.info("fused %s: loss %.4f -> %.4f over %d steps", mode,
+                    float(np.mean(losses[:20])), float(np.mean(losses[-50:])), len(losses))
+    model.info.update({"fused": True, "cues": list(CUE_NAMES), "n_views": len(views),
+                       "n_frames": int(sum(len(v.uv) for v in views)),
+                       "train_seconds": round(time.monotonic() - t0, 1)})
+    return model, losses_by_mode
 
-        seqs = generate_mouse_sequences(cfg.anchor_sequences, cfg.anchor_frames,
-                                        seed=cfg.seed + 5000)
-        for c in make_clips(seqs, rng=np.random.default_rng([cfg.seed, 31])):
-            views.append(ClipView(world=c.world, uv=c.uv, conf=c.conf,
-                                  cues=np.zeros(c.uv.shape[:2] + (N_CUES,), np.float32),
-                                  camera=c.camera, behaviour=np.asarray(c.behaviour),
-                                  keypoint_set=c.keypoint_set))
+
+def _anchor_views(cfg: FusedTrainConfig) -> list[ClipView]:
+    """Cue-free views of keypoints-only training sequences (all cues zero)."""
+    from dlc_lifter.nets.data import generate_mouse_sequences, make_clips
+
+    seqs = generate_mouse_sequences(cfg.anchor_sequences, cfg.anchor_frames,
+                                    seed=cfg.seed + 5000)
+    return [ClipView(world=c.world, uv=c.uv, conf=c.conf,
+                     cues=np.zeros(c.uv.shape[:2] + (N_CUES,), np.float32),
+                     camera=c.camera, behaviour=np.asarray(c.behaviour),
+                     keypoint_set=c.keypoint_set)
+            for c in make_clips(seqs, rng=np.random.default_rng([cfg.seed, 31]))]
+
+
+_FusedClip = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _fused_training_data(views: list[ClipView], cfg: FusedTrainConfig,
+                         rng: np.random.Generator, rear_ids: list[int]) -> list[_FusedClip]:
+    """Per view: features with cues dropped and jittered, targets, weights, rearing frames."""
     data = []
     for v in views:
         drop = (np.full(len(v.uv), rng.uniform() < cfg.clip_drop)
@@ -388,80 +417,83 @@ def _fine_tune(base: LiftingModel, views: list[ClipView],
                          camera=v.camera, behaviour=v.behaviour, keypoint_set=v.keypoint_set)
         f, y, w = fused_arrays(v, drop=drop)
         data.append((f, y, w, np.isin(v.behaviour, rear_ids)))
-    losses_by_mode: dict[str, list[float]] = {}
-    for mode in cfg.modes:
-        if mode not in model.nets:
-            continue
-        net = model.nets[mode]
-        rf = net.receptive_field
-        left = rf - 1 if net.causal else (rf - 1) // 2
-        right = rf - 1 - left
-        chunk = cfg.chunk if rf > 1 else 1
-        batch = cfg.batch if rf > 1 else cfg.batch * cfg.chunk
-        xs, ys, ws, starts, lengths, wts = [], [], [], [], [], []
-        off = 0
-        for f, y, w, rear in data:
-            fp = np.concatenate([np.repeat(f[:1], left, 0), f, np.repeat(f[-1:], right, 0)])
-            xs.append(fp)
-            ys.append(y)
-            ws.append(w)
-            starts.append(off)
-            lengths.append(len(f))
-            wts.append(len(f) * (1.0 + (cfg.rear_weight - 1.0) * float(rear.mean())))
-            off += len(fp)
-        x = torch.from_numpy(np.concatenate(xs))
-        y_t = torch.from_numpy(np.concatenate(ys))
-        w_t = torch.from_numpy(np.concatenate(ws))
-        starts_a, lengths_a = np.array(starts), np.array(lengths)
-        ystarts = np.concatenate([[0], np.cumsum(lengths_a)[:-1]])
-        p = np.array(wts) / np.sum(wts)
-        win, out_win = np.arange(chunk + rf - 1), np.arange(chunk)
-        mrng = np.random.default_rng([cfg.seed, MODES.index(mode)])
-        torch.manual_seed(cfg.seed + MODES.index(mode))
-        params, handles = _trainable(net, cfg.scope)
-        cue_cols = _cue_columns(net)
-        ref = [prm.detach().clone() for prm in params] if cfg.base_l2 > 0 else []
-        opt = torch.optim.AdamW(params, lr=cfg.lr,
-                                weight_decay=0.0 if cfg.scope == "cues" else cfg.weight_decay)
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.steps,
-                                                    pct_start=0.15)
-        net.eval()  # batch-norm statistics and dropout stay as in the base model
-        losses = []
-        for _ in range(cfg.steps):
-            ci = mrng.choice(len(p), size=batch, p=p)
-            s = (mrng.uniform(size=batch) * (lengths_a[ci] - chunk + 1)).astype(np.int64)
-            xi = torch.from_numpy(starts_a[ci][:, None] + s[:, None] + win)
-            yi = torch.from_numpy(ystarts[ci][:, None] + s[:, None] + out_win)
-            pred = net(x[xi].transpose(1, 2))
-            yb, wb = y_t[yi].transpose(1, 2), w_t[yi].transpose(1, 2)
-            err = torch.nn.functional.smooth_l1_loss(pred, yb, reduction="none", beta=0.02)
-            loss = (err * wb).sum() / wb.sum().clamp_min(1.0)
-            if cfg.cue_l2 > 0:
-                loss = loss + cfg.cue_l2 * (net.expand.weight[:, cue_cols] ** 2).sum()
-            if cfg.base_l2 > 0:
-                for prm, r in zip(params, ref, strict=True):
-                    d = prm - r
-                    if prm is net.expand.weight:
-                        d = d[:, ~cue_cols]
-                    loss = loss + cfg.base_l2 * (d ** 2).sum()
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            opt.step()
-            sched.step()
-            losses.append(float(loss.detach()))
-        for handle in handles:
-            handle.remove()
-        for prm in net.parameters():
-            prm.requires_grad_(True)
-        net.eval()
-        losses_by_mode[mode] = losses
-        logger.info("fused %s: loss %.4f -> %.4f over %d steps", mode,
-                    float(np.mean(losses[:20])), float(np.mean(losses[-50:])), len(losses))
-    model.info.update({"fused": True, "cues": list(CUE_NAMES), "n_views": len(views),
-                       "n_frames": int(sum(len(v.uv) for v in views)),
-                       "train_seconds": round(time.monotonic() - t0, 1)})
-    return model, losses_by_mode
+    return data
+
+
+def _fine_tune_mode(net: LifterNet, mode: str, data: list[_FusedClip],
+                    cfg: FusedTrainConfig) -> list[float]:
+    """Fine-tune one mode's net in place on windows of ``data``; the loss per step."""
+    rf = net.receptive_field
+    left = rf - 1 if net.causal else (rf - 1) // 2
+    right = rf - 1 - left
+    chunk = cfg.chunk if rf > 1 else 1
+    batch = cfg.batch if rf > 1 else cfg.batch * cfg.chunk
+    xs, ys, ws, starts, lengths, wts = [], [], [], [], [], []
+    off = 0
+    for f, y, w, rear in data:
+        fp = np.concatenate([np.repeat(f[:1], left, 0), f, np.repeat(f[-1:], right, 0)])
+        xs.append(fp)
+        ys.append(y)
+        ws.append(w)
+        starts.append(off)
+        lengths.append(len(f))
+        wts.append(len(f) * (1.0 + (cfg.rear_weight - 1.0) * float(rear.mean())))
+        off += len(fp)
+    x = torch.from_numpy(np.concatenate(xs))
+    y_t = torch.from_numpy(np.concatenate(ys))
+    w_t = torch.from_numpy(np.concatenate(ws))
+    starts_a, lengths_a = np.array(starts), np.array(lengths)
+    ystarts = np.concatenate([[0], np.cumsum(lengths_a)[:-1]])
+    p = np.array(wts) / np.sum(wts)
+    win, out_win = np.arange(chunk + rf - 1), np.arange(chunk)
+    mrng = np.random.default_rng([cfg.seed, MODES.index(mode)])
+    torch.manual_seed(cfg.seed + MODES.index(mode))
+    params, handles = _trainable(net, cfg.scope)
+    cue_cols = _cue_columns(net)
+    ref = [prm.detach().clone() for prm in params] if cfg.base_l2 > 0 else []
+    opt = torch.optim.AdamW(params, lr=cfg.lr,
+                            weight_decay=0.0 if cfg.scope == "cues" else cfg.weight_decay)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.steps,
+                                                pct_start=0.15)
+    net.eval()  # batch-norm statistics and dropout stay as in the base model
+    losses = []
+    for _ in range(cfg.steps):
+        ci = mrng.choice(len(p), size=batch, p=p)
+        s = (mrng.uniform(size=batch) * (lengths_a[ci] - chunk + 1)).astype(np.int64)
+        xi = torch.from_numpy(starts_a[ci][:, None] + s[:, None] + win)
+        yi = torch.from_numpy(ystarts[ci][:, None] + s[:, None] + out_win)
+        pred = net(x[xi].transpose(1, 2))
+        yb, wb = y_t[yi].transpose(1, 2), w_t[yi].transpose(1, 2)
+        loss = _fused_loss(net, pred, yb, wb, params, ref, cue_cols, cfg)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        losses.append(float(loss.detach()))
+    for handle in handles:
+        handle.remove()
+    for prm in net.parameters():
+        prm.requires_grad_(True)
+    net.eval()
+    return losses
+
+
+def _fused_loss(net: LifterNet, pred: torch.Tensor, yb: torch.Tensor, wb: torch.Tensor,
+                params: list[torch.nn.Parameter], ref: list[torch.Tensor], cue_cols: torch.Tensor,
+                cfg: FusedTrainConfig) -> torch.Tensor:
+    """Weighted smooth-L1 error plus the cue-weight (L2) and base-model (L2-SP) pulls."""
+    err = torch.nn.functional.smooth_l1_loss(pred, yb, reduction="none", beta=0.02)
+    loss = (err * wb).sum() / wb.sum().clamp_min(1.0)
+    if cfg.cue_l2 > 0:
+        loss = loss + cfg.cue_l2 * (net.expand.weight[:, cue_cols] ** 2).sum()
+    if cfg.base_l2 > 0:
+        for prm, r in zip(params, ref, strict=True):
+            d = prm - r
+            if prm is net.expand.weight:
+                d = d[:, ~cue_cols]
+            loss = loss + cfg.base_l2 * (d ** 2).sum()
+    return loss
 
 
 # --------------------------------------------------------------------------- shipped recipe

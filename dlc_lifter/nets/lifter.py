@@ -40,6 +40,11 @@ Floor points, features and decoding are compiled with numba (one pass over the f
 written straight into the padded, channels-first network input); inference folds the
 batch norms into the convolutions (:meth:`LifterNet.infer`), and streaming computes only
 the frames the newest output depends on (:meth:`LifterNet.infer_last`).
+
+One module although long: the features and their decoding are the network's input and
+output encoding, versioned with the weights (``FORMAT_VERSION``) that
+:class:`LiftingModel` saves; kept beside the network, a change to one cannot miss the
+other.
 """
 
 from __future__ import annotations
@@ -276,15 +281,47 @@ def _nb_features(floor: np.ndarray, conf: np.ndarray, obs: np.ndarray, cols: np.
     ``cs (T, 2)`` (cos, sin of the heading) and ``valid (T,)``.
     """
     t_n = floor.shape[0]
-    per = 6 + n_extra
-    k_n = floor.shape[1]
-    hc = centre[2]
     angle = np.empty(t_n)
     ok = np.zeros(t_n, np.bool_)
     axs = np.zeros(t_n)
     ays = np.zeros(t_n)
-    first_ok = -1
+    first_ok = _nb_body_axes(floor, obs, cols, fit_w, ap, valid, angle, ok, axs, ays)
+    # headings: forward fill, the leading gap from start_heading or the first defined one
+    if has_start:
+        cur = start_heading
+    elif first_ok >= 0:
+        cur = angle[first_ok]
+    else:
+        cur = 0.0
+    log_h = math.log(centre[2] / REF_HEIGHT_MM)
     for t in range(t_n):
+        if ok[t]:
+            cur = angle[t]
+        cos = math.cos(cur)
+        sin = math.sin(cur)
+        cs[t, 0] = cos
+        cs[t, 1] = sin
+        if not valid[t]:
+            anchor[t, 0] = np.nan
+            anchor[t, 1] = np.nan
+            continue
+        anchor[t, 0] = axs[t]
+        anchor[t, 1] = ays[t]
+        _nb_frame_features(t, floor, conf, obs, cols, centre, extra, has_extra, n_extra,
+                           axs[t], ays[t], cos, sin, log_h, feats)
+
+
+@numba.njit(cache=True, nogil=True)
+def _nb_body_axes(floor: np.ndarray, obs: np.ndarray, cols: np.ndarray, fit_w: np.ndarray,
+                  ap: np.ndarray, valid: np.ndarray, angle: np.ndarray, ok: np.ndarray,
+                  axs: np.ndarray, ays: np.ndarray) -> int:
+    """Per frame, the anchor ``(axs, ays)`` (weighted mean floor point) and the fitted
+    anterior-posterior heading ``angle`` where defined (``ok``); writes ``valid``.
+
+    Returns the first frame with a defined heading (-1 if none).
+    """
+    first_ok = -1
+    for t in range(floor.shape[0]):
         wsum = 0.0
         sx = 0.0
         sy = 0.0
@@ -320,56 +357,45 @@ def _nb_features(floor: np.ndarray, conf: np.ndarray, obs: np.ndarray, cols: np.
             angle[t] = math.atan2(vy, vx)
             if first_ok < 0:
                 first_ok = t
-    # headings: forward fill, the leading gap from start_heading or the first defined one
-    if has_start:
-        cur = start_heading
-    elif first_ok >= 0:
-        cur = angle[first_ok]
-    else:
-        cur = 0.0
-    log_h = math.log(hc / REF_HEIGHT_MM)
-    for t in range(t_n):
-        if ok[t]:
-            cur = angle[t]
-        cos = math.cos(cur)
-        sin = math.sin(cur)
-        cs[t, 0] = cos
-        cs[t, 1] = sin
-        if not valid[t]:
-            anchor[t, 0] = np.nan
-            anchor[t, 1] = np.nan
+    return first_ok
+
+
+@numba.njit(cache=True, nogil=True)
+def _nb_frame_features(t: int, floor: np.ndarray, conf: np.ndarray, obs: np.ndarray,
+                       cols: np.ndarray, centre: np.ndarray, extra: np.ndarray,
+                       has_extra: bool, n_extra: int, ax: float, ay: float, cos: float,
+                       sin: float, log_h: float, feats: np.ndarray) -> None:
+    """Row ``t`` of ``feats``: per-keypoint channels in the body frame, then the globals."""
+    per = 6 + n_extra
+    k_n = floor.shape[1]
+    hc = centre[2]
+    for j in cols:
+        if not obs[t, j]:
             continue
-        ax = axs[t]
-        ay = ays[t]
-        anchor[t, 0] = ax
-        anchor[t, 1] = ay
-        for j in cols:
-            if not obs[t, j]:
-                continue
-            px = floor[t, j, 0]
-            py = floor[t, j, 1]
-            rx = px - ax
-            ry = py - ay
-            qx = px - centre[0]
-            qy = py - centre[1]
-            b = j * per
-            feats[t, b] = (cos * rx + sin * ry) / SCALE_MM
-            feats[t, b + 1] = (-sin * rx + cos * ry) / SCALE_MM
-            feats[t, b + 2] = (cos * qx + sin * qy) / hc
-            feats[t, b + 3] = (-sin * qx + cos * qy) / hc
-            cf = conf[t, j]
-            feats[t, b + 4] = cf if np.isfinite(cf) else 0.0
-            feats[t, b + 5] = 1.0
-            if has_extra:
-                for e in range(n_extra):
-                    v = extra[t, j, e]
-                    feats[t, b + 6 + e] = v if np.isfinite(v) else 0.0
-        g = k_n * per
-        nx = centre[0] - ax
-        ny = centre[1] - ay
-        feats[t, g] = (cos * nx + sin * ny) / hc
-        feats[t, g + 1] = (-sin * nx + cos * ny) / hc
-        feats[t, g + 2] = log_h
+        px = floor[t, j, 0]
+        py = floor[t, j, 1]
+        rx = px - ax
+        ry = py - ay
+        qx = px - centre[0]
+        qy = py - centre[1]
+        b = j * per
+        feats[t, b] = (cos * rx + sin * ry) / SCALE_MM
+        feats[t, b + 1] = (-sin * rx + cos * ry) / SCALE_MM
+        feats[t, b + 2] = (cos * qx + sin * qy) / hc
+        feats[t, b + 3] = (-sin * qx + cos * qy) / hc
+        cf = conf[t, j]
+        feats[t, b + 4] = cf if np.isfinite(cf) else 0.0
+        feats[t, b + 5] = 1.0
+        if has_extra:
+            for e in range(n_extra):
+                v = extra[t, j, e]
+                feats[t, b + 6 + e] = v if np.isfinite(v) else 0.0
+    g = k_n * per
+    nx = centre[0] - ax
+    ny = centre[1] - ay
+    feats[t, g] = (cos * nx + sin * ny) / hc
+    feats[t, g + 1] = (-sin * nx + cos * ny) / hc
+    feats[t, g + 2] = log_h
 
 
 @numba.njit(cache=True, nogil=True)

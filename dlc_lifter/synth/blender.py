@@ -22,6 +22,9 @@ This is the only module of dlc-lifter that imports ``bpy`` (Blender as a Python 
   camera ``Z``; :func:`depth_from_z_pass` converts from ray distance when asked) and the
   mask from the object-index pass, all read from an uncompressed multilayer EXR by a small
   reader (:func:`read_exr`), so no extra image library is needed.
+
+One module although long: it is the whole of dlc-lifter that imports ``bpy`` (an optional
+dependency), which keeps every other module importable without Blender.
 """
 
 from __future__ import annotations
