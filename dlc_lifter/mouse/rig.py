@@ -308,7 +308,79 @@ def _polyline_resample(points: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, n
     return pos, tan
 
 
-def _build(shape: MouseShape, spec: dict[str, Any]) -> _Build:  # noqa: C901 (one recipe)
+@dataclass(frozen=True, eq=False)
+class _BodyAxis:
+    """Midline of one body: arc parameter ``s`` (0 nose, 1 tail base) to rest-pose geometry.
+
+    ``spec_s`` are the segment boundaries in ``s`` (skull, neck, thorax, lumbar, sacrum) and
+    ``dist`` the same boundaries in mm from the nose; ``x_nose`` is the nose's body-frame x.
+    """
+
+    shape: MouseShape
+    spec_s: np.ndarray
+    dist: np.ndarray
+    x_nose: float
+    prof: np.ndarray
+    width_k: float
+
+    def x_of(self, s: np.ndarray | float) -> np.ndarray:
+        """Body-frame x (mm) of arc parameter ``s``."""
+        return self.x_nose - np.interp(s, self.spec_s, self.dist)
+
+    def cross(self, s: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Half width, top and bottom half heights and axis height (mm) at ``s``."""
+        s = np.asarray(s, dtype=np.float64)
+        sc = self.shape.scale
+        vals = _smooth_interp(s, self.prof[:, 0], self.prof[:, 1:5])
+        w_head = np.clip((self.spec_s[1] + 0.06 - s) / 0.12, 0.0, 1.0)
+        k = sc * (w_head * self.shape.head_size + (1 - w_head) * self.shape.girth)
+        return (vals[..., 0] * self.width_k * k, vals[..., 1] * k, vals[..., 2] * k,
+                vals[..., 3] * sc)
+
+    def axis_point(self, s: np.ndarray | float) -> np.ndarray:
+        """``(n, 3)`` body-frame points (mm) of the midline at ``s``."""
+        s = np.atleast_1d(np.asarray(s, dtype=np.float64))
+        return np.stack([self.x_of(s), np.zeros_like(s), self.cross(s)[3]], -1)
+
+
+@dataclass(frozen=True)
+class _Rings:
+    """Where one tube's rings sit in the vertex array, and their arc positions ``u``."""
+
+    start: int
+    n_rings: int
+    n_vertices: int
+    u: np.ndarray
+
+
+class _MeshParts:
+    """Closed mesh parts appended one after another into one vertex/face array."""
+
+    def __init__(self) -> None:
+        self.verts: list[np.ndarray] = []
+        self.faces: list[np.ndarray] = []
+        self.parts: list[_Part] = []
+        self.n_off = 0
+
+    def add(
+        self, name: str, rings: np.ndarray, poles: np.ndarray, bones: list[str], sigma: float
+    ) -> int:
+        """Append a tube of ``rings`` ``(n_rings, nv, 3)`` closed by two ``poles``; its start."""
+        n_r, nv = rings.shape[:2]
+        v = np.concatenate([rings.reshape(-1, 3), poles])
+        f = _orient_outward(v, _tube_faces(n_r, nv, 0)) + self.n_off
+        self.verts.append(v)
+        self.faces.append(f)
+        self.parts.append(
+            _Part(name, self.n_off, self.n_off + len(v), tuple(_BI[b] for b in bones), sigma)
+        )
+        self.n_off += len(v)
+        return self.parts[-1].start
+
+
+# ------------------------------------------------------------------ skeleton
+def _body_axis(shape: MouseShape, spec: dict[str, Any]) -> _BodyAxis:
+    """Segment boundaries and cross-section profile of the body, scaled to ``shape``."""
     sc = shape.scale
     body = spec["body"]
     fr = body["segment_fractions"]
@@ -326,57 +398,54 @@ def _build(shape: MouseShape, spec: dict[str, Any]) -> _Build:  # noqa: C901 (on
     dist = np.concatenate([[0.0], np.cumsum(seg_len)])
     s_ls = spec_s[-2]  # lumbosacral joint (root pivot)
     x_nose = float(np.interp(s_ls, spec_s, dist))
-
-    def x_of(s: np.ndarray | float) -> np.ndarray:
-        return x_nose - np.interp(s, spec_s, dist)
-
     prof = np.asarray(body["profile"], dtype=np.float64)
-    ps = prof[:, 0]
     width_k = 0.5 * typical(body["body_width"]) / prof[:, 1].max()
+    return _BodyAxis(shape, spec_s, dist, x_nose, prof, width_k)
 
-    def cross(s: np.ndarray) -> tuple[np.ndarray, ...]:
-        s = np.asarray(s, dtype=np.float64)
-        vals = _smooth_interp(s, ps, prof[:, 1:5])
-        w_head = np.clip((spec_s[1] + 0.06 - s) / 0.12, 0.0, 1.0)
-        k = sc * (w_head * shape.head_size + (1 - w_head) * shape.girth)
-        return vals[..., 0] * width_k * k, vals[..., 1] * k, vals[..., 2] * k, vals[..., 3] * sc
 
-    def axis_point(s: np.ndarray | float) -> np.ndarray:
-        s = np.atleast_1d(np.asarray(s, dtype=np.float64))
-        return np.stack([x_of(s), np.zeros_like(s), cross(s)[3]], -1)
-
-    nb = len(BONE_NAMES)
-    heads = np.zeros((nb, 3))
-    tails = np.zeros((nb, 3))
-    # spine: sacrum (root) points back to the tail base; the chain then runs forward
+def _spine_bones(ax: _BodyAxis, heads: np.ndarray, tails: np.ndarray) -> list[float]:
+    """Place sacrum and spine bones on the midline; returns their boundaries in ``s``."""
+    # sacrum (root) points back to the tail base; the chain then runs forward
+    spec_s = ax.spec_s
+    s_ls = spec_s[-2]
     s_thor0, s_lum0 = spec_s[2], spec_s[3]
     lum = (s_ls - s_lum0) / 2
     thor = (s_lum0 - s_thor0) / 3
     spine_s = [s_ls, s_ls - lum, s_lum0, s_lum0 - thor, s_lum0 - 2 * thor, s_thor0, spec_s[1], 0.0]
-    heads[_BI["sacrum"]] = axis_point(s_ls)[0]
-    tails[_BI["sacrum"]] = axis_point(1.0)[0]
+    heads[_BI["sacrum"]] = ax.axis_point(s_ls)[0]
+    tails[_BI["sacrum"]] = ax.axis_point(1.0)[0]
     for name, s0, s1 in zip(_SPINE, spine_s[:-1], spine_s[1:], strict=True):
-        heads[_BI[name]] = axis_point(s0)[0]
-        tails[_BI[name]] = axis_point(s1)[0]
+        heads[_BI[name]] = ax.axis_point(s0)[0]
+        tails[_BI[name]] = ax.axis_point(s1)[0]
+    return spine_s
 
-    head = spec["head"]
+
+def _ear_bones(
+    ax: _BodyAxis, head: dict[str, Any], heads: np.ndarray, tails: np.ndarray
+) -> None:
+    """Place the two ear bones on the skull surface."""
+    shape = ax.shape
+    sc = shape.scale
     ear_len = typical(head["ear_length"]) * sc * shape.ear_size
-    ear_w = typical(head["ear_width"]) * sc * shape.ear_size
     ear_s = float(head["ear_base_s"])
-    hw, top, bot, az = (float(v[0]) for v in cross(np.array([ear_s])))
+    hw, top, bot, az = (float(v[0]) for v in ax.cross(np.array([ear_s])))
     ang = float(head["ear_base_angle"])
     ear_dir0 = np.asarray(head["ear_direction"], dtype=np.float64)
     for side, sgn in (("left", 1.0), ("right", -1.0)):
         base = np.array(
-            [x_of(ear_s), sgn * (hw - 0.6) * np.sin(ang), az + (top - 0.6) * np.cos(ang)]
+            [ax.x_of(ear_s), sgn * (hw - 0.6) * np.sin(ang), az + (top - 0.6) * np.cos(ang)]
         )
         d = ear_dir0 * np.array([1.0, sgn, 1.0])
         d /= np.linalg.norm(d)
         heads[_BI[f"{side}_ear"]] = base
         tails[_BI[f"{side}_ear"]] = base + d * ear_len
 
-    # tail: equal segments drooping onto the floor
-    tail = spec["tail"]
+
+def _tail_bones(
+    shape: MouseShape, tail: dict[str, Any], heads: np.ndarray, tails: np.ndarray
+) -> tuple[float, float, float]:
+    """Place equal tail segments drooping onto the floor; ``(length, r_base, r_tip)`` in mm."""
+    sc = shape.scale
     tail_len = typical(tail["length"]) * sc * shape.tail_length
     n_t = int(tail["n_bones"])
     if n_t != _TAIL_N:
@@ -395,97 +464,109 @@ def _build(shape: MouseShape, spec: dict[str, Any]) -> _Build:  # noqa: C901 (on
         heads[_BI[f"tail{k + 1:02d}"]] = p
         tails[_BI[f"tail{k + 1:02d}"]] = q
         p = q
+    return tail_len, r_base, r_tip
 
-    # limbs: rest pose solved by IK so the paws rest on the floor
+
+def _forelimb_chain(
+    ax: _BodyAxis, fl: dict[str, Any], sgn: float
+) -> tuple[list[np.ndarray], dict[str, Any]]:
+    """Rest joints (scapula top to paw tip) of one forelimb, paw on the floor, and its info."""
+    sc = ax.shape.scale
+    ll = sc * ax.shape.limb_length
+    yk = sc * ax.shape.girth
+    st = fl["scapula_top"]
+    sh = fl["shoulder"]
+    p_st = ax.axis_point(st["s"])[0] + np.array([0.0, sgn * st["y"] * yk, st["dz"] * sc])
+    p_sh = ax.axis_point(sh["s"])[0] + np.array([0.0, sgn * sh["y"] * yk, sh["dz"] * sc])
+    a, b = typical(fl["humerus"]) * ll, typical(fl["forearm"]) * ll
+    paw = typical(fl["forepaw"]) * ll
+    pr = float(fl["paw_radius"]) * sc
+    wrist = np.array([p_sh[0] + fl["rest_wrist_dx"] * sc, sgn * fl["rest_wrist_y"] * yk, pr])
+    elbow = two_link_ik(p_sh, wrist, a, b, np.array([-1.0, 0.0, 0.0]))
+    wrist = elbow + b * (wrist - elbow) / np.linalg.norm(wrist - elbow)
+    chain = [p_st, p_sh, elbow, wrist, wrist + np.array([paw, 0.0, 0.0])]
+    return chain, {"paw_radius": pr, "lengths": (a, b, paw)}
+
+
+def _hindlimb_chain(
+    ax: _BodyAxis, hl: dict[str, Any], sgn: float
+) -> tuple[list[np.ndarray], dict[str, Any]]:
+    """Rest joints (hip to toe tip) of one hindlimb, paw on the floor, and its info."""
+    sc = ax.shape.scale
+    ll = sc * ax.shape.limb_length
+    yk = sc * ax.shape.girth
+    hp = hl["hip"]
+    p_hip = ax.axis_point(hp["s"])[0] + np.array([0.0, sgn * hp["y"] * yk, hp["dz"] * sc])
+    a, b = typical(hl["femur"]) * ll, typical(hl["tibia"]) * ll
+    met, toe = typical(hl["metatarsus"]) * ll, typical(hl["toes"]) * ll
+    pr = float(hl["paw_radius"]) * sc
+    ankle = np.array([p_hip[0] + hl["rest_ankle_dx"] * sc, sgn * hl["rest_ankle_y"] * yk, pr])
+    knee = two_link_ik(p_hip, ankle, a, b, np.array([1.0, 0.0, 0.0]))
+    ankle = knee + b * (ankle - knee) / np.linalg.norm(ankle - knee)
+    mtp = ankle + np.array([met, 0.0, 0.0])
+    chain = [p_hip, knee, ankle, mtp, mtp + np.array([toe, 0.0, 0.0])]
+    return chain, {"paw_radius": pr, "lengths": (a, b, met + toe)}
+
+
+def _limb_bones(
+    ax: _BodyAxis, spec: dict[str, Any], heads: np.ndarray, tails: np.ndarray
+) -> dict[str, Any]:
+    """Place the four limbs, rest pose solved by IK so the paws rest on the floor."""
     limb_info: dict[str, Any] = {}
     for side, sgn in (("left", 1.0), ("right", -1.0)):
-        fl = spec["forelimb"]
-        ll = sc * shape.limb_length
-        yk = sc * shape.girth
-        st = fl["scapula_top"]
-        sh = fl["shoulder"]
-        p_st = axis_point(st["s"])[0] + np.array([0.0, sgn * st["y"] * yk, st["dz"] * sc])
-        p_sh = axis_point(sh["s"])[0] + np.array([0.0, sgn * sh["y"] * yk, sh["dz"] * sc])
-        a, b = typical(fl["humerus"]) * ll, typical(fl["forearm"]) * ll
-        paw = typical(fl["forepaw"]) * ll
-        pr = float(fl["paw_radius"]) * sc
-        wrist = np.array([p_sh[0] + fl["rest_wrist_dx"] * sc, sgn * fl["rest_wrist_y"] * yk, pr])
-        elbow = two_link_ik(p_sh, wrist, a, b, np.array([-1.0, 0.0, 0.0]))
-        wrist = elbow + b * (wrist - elbow) / np.linalg.norm(wrist - elbow)
-        chain = [p_st, p_sh, elbow, wrist, wrist + np.array([paw, 0.0, 0.0])]
-        for i, bn in enumerate(_FORE):
-            heads[_BI[f"{side}_{bn}"]] = chain[i]
-            tails[_BI[f"{side}_{bn}"]] = chain[i + 1]
-        limb_info[f"{side}_fore"] = {"paw_radius": pr, "lengths": (a, b, paw)}
+        for part, bones, chain_of, limb_spec in (
+            ("fore", _FORE, _forelimb_chain, spec["forelimb"]),
+            ("hind", _HIND, _hindlimb_chain, spec["hindlimb"]),
+        ):
+            chain, info = chain_of(ax, limb_spec, sgn)
+            for i, bn in enumerate(bones):
+                heads[_BI[f"{side}_{bn}"]] = chain[i]
+                tails[_BI[f"{side}_{bn}"]] = chain[i + 1]
+            limb_info[f"{side}_{part}"] = info
+    return limb_info
 
-        hl = spec["hindlimb"]
-        hp = hl["hip"]
-        p_hip = axis_point(hp["s"])[0] + np.array([0.0, sgn * hp["y"] * yk, hp["dz"] * sc])
-        a, b = typical(hl["femur"]) * ll, typical(hl["tibia"]) * ll
-        met, toe = typical(hl["metatarsus"]) * ll, typical(hl["toes"]) * ll
-        pr = float(hl["paw_radius"]) * sc
-        ankle = np.array([p_hip[0] + hl["rest_ankle_dx"] * sc, sgn * hl["rest_ankle_y"] * yk, pr])
-        knee = two_link_ik(p_hip, ankle, a, b, np.array([1.0, 0.0, 0.0]))
-        ankle = knee + b * (ankle - knee) / np.linalg.norm(ankle - knee)
-        mtp = ankle + np.array([met, 0.0, 0.0])
-        chain = [p_hip, knee, ankle, mtp, mtp + np.array([toe, 0.0, 0.0])]
-        for i, bn in enumerate(_HIND):
-            heads[_BI[f"{side}_{bn}"]] = chain[i]
-            tails[_BI[f"{side}_{bn}"]] = chain[i + 1]
-        limb_info[f"{side}_hind"] = {"paw_radius": pr, "lengths": (a, b, met + toe)}
 
-    # joint limits
+def _joint_limits(spec: dict[str, Any]) -> np.ndarray:
+    """``(n_bones, 3, 2)`` joint-angle ranges (rad), right-side roll and yaw mirrored."""
     lim_spec = spec["joint_limits"]
-    limits = np.zeros((nb, 3, 2))
+    limits = np.zeros((len(BONE_NAMES), 3, 2))
     for j, kind in enumerate(_BONE_KINDS):
         limits[j] = np.asarray(lim_spec[kind], dtype=np.float64)
         if BONE_NAMES[j].startswith("right_"):  # mirror roll and yaw ranges
             limits[j, [0, 2]] = -limits[j, [0, 2]][:, ::-1]
+    return limits
 
-    # ------------------------------------------------------------------ skin mesh
-    mesh = spec["mesh"]
-    verts: list[np.ndarray] = []
-    faces: list[np.ndarray] = []
-    parts: list[_Part] = []
-    n_off = 0
 
-    def add_part(name: str, rings: np.ndarray, poles: np.ndarray, bones: list[str], sigma: float):
-        nonlocal n_off
-        n_r, nv = rings.shape[:2]
-        v = np.concatenate([rings.reshape(-1, 3), poles])
-        f = _orient_outward(v, _tube_faces(n_r, nv, 0)) + n_off
-        verts.append(v)
-        faces.append(f)
-        parts.append(_Part(name, n_off, n_off + len(v), tuple(_BI[b] for b in bones), sigma))
-        n_off += len(v)
-        return parts[-1].start
-
-    # body (nose to tail base), rings in planes x = const
+# ------------------------------------------------------------------ skin mesh
+def _body_mesh(mp: _MeshParts, ax: _BodyAxis, mesh: dict[str, Any]) -> _Rings:
+    """Body tube (nose to tail base), rings in planes ``x = const``."""
     nr, nv = int(mesh["body_rings"]), int(mesh["body_ring_vertices"])
     u = (np.arange(nr) + 0.5) / nr
     body_s = 0.55 * u + 0.45 * (1 - np.cos(np.pi * u)) / 2
-    hw, top, bot, az = cross(body_s)
+    hw, top, bot, az = ax.cross(body_s)
     phi = 2 * np.pi * np.arange(nv) / nv
     cphi, sphi = np.cos(phi), np.sin(phi)
     half_h = np.where(cphi[None] >= 0, top[:, None], bot[:, None])
     rings = np.stack(
         [
-            np.broadcast_to(x_of(body_s)[:, None], (nr, nv)),
+            np.broadcast_to(ax.x_of(body_s)[:, None], (nr, nv)),
             hw[:, None] * sphi[None],
             az[:, None] + half_h * cphi[None],
         ],
         -1,
     )
-    poles = np.concatenate([axis_point(0.0), axis_point(1.0)])
+    poles = np.concatenate([ax.axis_point(0.0), ax.axis_point(1.0)])
     body_bones = ["sacrum", *_SPINE]
-    body_start = add_part("body", rings, poles, body_bones, 3.5 * sc)
+    start = mp.add("body", rings, poles, body_bones, 3.5 * ax.shape.scale)
+    return _Rings(start, nr, nv, body_s)
 
-    def body_vertex(s: float, angle: float) -> int:
-        k = int(np.argmin(np.abs(body_s - s)))
-        m = int(np.round(angle / (2 * np.pi) * nv)) % nv
-        return body_start + k * nv + m
 
-    # tail tube
+def _tail_mesh(
+    mp: _MeshParts, sc: float, mesh: dict[str, Any], heads: np.ndarray, tails: np.ndarray,
+    tail_len: float, r_base: float, r_tip: float,
+) -> _Rings:
+    """Tail tube along the tail bones, tapering from ``r_base`` to ``r_tip``."""
+    n_t = _TAIL_N
     nr_t, nv_t = int(mesh["tail_rings"]), int(mesh["tail_ring_vertices"])
     tail_pts = np.concatenate(
         [heads[[_BI["tail01"]]], tails[[_BI[f"tail{k + 1:02d}"] for k in range(n_t)]]]
@@ -505,65 +586,76 @@ def _build(shape: MouseShape, spec: dict[str, Any]) -> _Build:  # noqa: C901 (on
     )
     poles = np.stack([start_pt, tail_pts[-1]])
     tail_bones = ["sacrum"] + [f"tail{k + 1:02d}" for k in range(n_t)]
-    tail_start = add_part("tail", rings, poles, tail_bones, 2.0 * sc)
-    tail_u = u_t
+    start = mp.add("tail", rings, poles, tail_bones, 2.0 * sc)
+    return _Rings(start, nr_t, nv_t, u_t)
 
-    # limbs
-    limb_start: dict[str, tuple[int, np.ndarray, int]] = {}
+
+def _limb_tube(
+    limb: str, spec: dict[str, Any], sc: float, heads: np.ndarray, tails: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Rings ``(n_rings, nv, 3)``, poles and parent bone of one limb's tube (flat paw sole)."""
+    mesh = spec["mesh"]
     nv_l = int(mesh["limb_ring_vertices"])
     spacing = float(mesh["limb_ring_spacing"]) * sc
-    for limb, bones in LIMBS.items():
-        fore = "fore" in limb
-        ls = spec["forelimb" if fore else "hindlimb"]
-        radii = np.asarray(ls["radii"], dtype=np.float64) * sc
-        pr = float(ls["paw_radius"]) * sc
-        idx = [_BI[b] for b in bones]
-        if fore:
-            pts = np.stack([
-                0.5 * (heads[idx[0]] + tails[idx[0]]), tails[idx[0]], tails[idx[1]],
-                tails[idx[2]], tails[idx[3]],
-            ])
-            key_r = np.array([radii[0] * 0.9, radii[0], radii[1], radii[2], radii[3], 0.6 * sc])
-            parent = "thoracic1"
-        else:
-            pts = np.stack([
-                heads[idx[0]] + np.array([0.0, 0.0, 2.0 * sc]), heads[idx[0]], tails[idx[0]],
-                tails[idx[1]], tails[idx[2]], tails[idx[3]],
-            ])
-            key_r = np.array(
-                [radii[0] * 0.8, radii[0], radii[1], radii[2], radii[3], radii[3] * 0.9, 0.6 * sc]
-            )
-            parent = "sacrum"
-        seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
-        cum = np.concatenate([[0.0], np.cumsum(seg)])
-        total = cum[-1]
-        n_rings = max(8, int(np.ceil(total / spacing)))
-        ul = (np.arange(n_rings) + 0.5) / n_rings * total
-        pos, tan = _polyline_resample(pts, ul)
-        # key radii at the joints, plus one at the middle of the last (paw) segment
-        key_u = np.concatenate([cum[:-1], [cum[-2] + (0.5 if fore else 0.6) * seg[-1]], cum[-1:]])
-        rad = np.interp(ul, key_u, key_r)
-        # flatten the paw (from the wrist/ankle on) so its sole touches the floor
-        paw_u0 = cum[3]
-        ramp = np.clip((ul - (paw_u0 - 1.5 * sc)) / (1.5 * sc), 0.0, 1.0)
-        flat = 1.0 + ramp * (np.minimum(1.0, pr / np.maximum(rad, 1e-9)) - 1.0)
-        e1 = np.cross(tan, np.array([0.0, 1.0, 0.0]))  # in the sagittal plane
-        e1 /= np.linalg.norm(e1, axis=1, keepdims=True)
-        e2 = np.cross(e1, tan)  # roughly lateral
-        e2 /= np.linalg.norm(e2, axis=1, keepdims=True)
-        phi_l = 2 * np.pi * np.arange(nv_l) / nv_l
-        rings = pos[:, None] + (
-            (rad * flat)[:, None, None] * np.cos(phi_l)[None, :, None] * e1[:, None]
-            + rad[:, None, None] * np.sin(phi_l)[None, :, None] * e2[:, None]
+    fore = "fore" in limb
+    ls = spec["forelimb" if fore else "hindlimb"]
+    radii = np.asarray(ls["radii"], dtype=np.float64) * sc
+    pr = float(ls["paw_radius"]) * sc
+    idx = [_BI[b] for b in LIMBS[limb]]
+    if fore:
+        pts = np.stack([
+            0.5 * (heads[idx[0]] + tails[idx[0]]), tails[idx[0]], tails[idx[1]],
+            tails[idx[2]], tails[idx[3]],
+        ])
+        key_r = np.array([radii[0] * 0.9, radii[0], radii[1], radii[2], radii[3], 0.6 * sc])
+        parent = "thoracic1"
+    else:
+        pts = np.stack([
+            heads[idx[0]] + np.array([0.0, 0.0, 2.0 * sc]), heads[idx[0]], tails[idx[0]],
+            tails[idx[1]], tails[idx[2]], tails[idx[3]],
+        ])
+        key_r = np.array(
+            [radii[0] * 0.8, radii[0], radii[1], radii[2], radii[3], radii[3] * 0.9, 0.6 * sc]
         )
-        poles = np.stack([pts[0], pts[-1]])
-        start = add_part(limb, rings, poles, [parent, *bones], 1.6 * sc)
-        limb_start[limb] = (start, ul, n_rings)
+        parent = "sacrum"
+    seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    total = cum[-1]
+    n_rings = max(8, int(np.ceil(total / spacing)))
+    ul = (np.arange(n_rings) + 0.5) / n_rings * total
+    pos, tan = _polyline_resample(pts, ul)
+    # key radii at the joints, plus one at the middle of the last (paw) segment
+    key_u = np.concatenate([cum[:-1], [cum[-2] + (0.5 if fore else 0.6) * seg[-1]], cum[-1:]])
+    rad = np.interp(ul, key_u, key_r)
+    # flatten the paw (from the wrist/ankle on) so its sole touches the floor
+    paw_u0 = cum[3]
+    ramp = np.clip((ul - (paw_u0 - 1.5 * sc)) / (1.5 * sc), 0.0, 1.0)
+    flat = 1.0 + ramp * (np.minimum(1.0, pr / np.maximum(rad, 1e-9)) - 1.0)
+    e1 = np.cross(tan, np.array([0.0, 1.0, 0.0]))  # in the sagittal plane
+    e1 /= np.linalg.norm(e1, axis=1, keepdims=True)
+    e2 = np.cross(e1, tan)  # roughly lateral
+    e2 /= np.linalg.norm(e2, axis=1, keepdims=True)
+    phi_l = 2 * np.pi * np.arange(nv_l) / nv_l
+    rings = pos[:, None] + (
+        (rad * flat)[:, None, None] * np.cos(phi_l)[None, :, None] * e1[:, None]
+        + rad[:, None, None] * np.sin(phi_l)[None, :, None] * e2[:, None]
+    )
+    poles = np.stack([pts[0], pts[-1]])
+    return rings, poles, parent
 
-    # ears: thin closed shells around the ear bone
+
+def _ear_mesh(
+    mp: _MeshParts, shape: MouseShape, spec: dict[str, Any], heads: np.ndarray,
+    tails: np.ndarray,
+) -> dict[str, _Rings]:
+    """Ears: thin closed shells around the ear bones, ``{side: rings}``."""
+    sc = shape.scale
+    head = spec["head"]
+    mesh = spec["mesh"]
+    ear_w = typical(head["ear_width"]) * sc * shape.ear_size
     nr_e, nv_e = int(mesh["ear_rings"]), int(mesh["ear_ring_vertices"])
     thick = float(head["ear_thickness"]) * sc * 0.5
-    ear_start: dict[str, int] = {}
+    ears: dict[str, _Rings] = {}
     for side in ("left", "right"):
         j = _BI[f"{side}_ear"]
         h, t = heads[j], tails[j]
@@ -581,47 +673,67 @@ def _build(shape: MouseShape, spec: dict[str, Any]) -> _Build:  # noqa: C901 (on
             + prof_w[:, None, None] * np.sin(phi_e)[None, :, None] * w
         )
         poles = np.stack([h, t])
-        ear_start[side] = add_part(f"{side}_ear", rings, poles, [f"{side}_ear"], 1.0)
+        start = mp.add(f"{side}_ear", rings, poles, [f"{side}_ear"], 1.0)
+        ears[side] = _Rings(start, nr_e, nv_e, v)
+    return ears
 
-    vertices = np.concatenate(verts)
-    faces_all = np.concatenate(faces)
 
-    # ------------------------------------------------------------------ landmarks
-    fl = spec["forelimb"]
-    hl = spec["hindlimb"]
+# ------------------------------------------------------------------ landmarks
+def _body_vertex(body: _Rings, s: float, angle: float) -> int:
+    """Body vertex nearest arc parameter ``s`` at ring angle ``angle`` (rad, 0 = top)."""
+    k = int(np.argmin(np.abs(body.u - s)))
+    m = int(np.round(angle / (2 * np.pi) * body.n_vertices)) % body.n_vertices
+    return body.start + k * body.n_vertices + m
+
+
+def _surface_landmark_vertices(
+    spec: dict[str, Any], ax: _BodyAxis, body: _Rings, tail: _Rings, ears: dict[str, _Rings],
+    tail_len: float,
+) -> dict[str, int]:
+    """Vertex index of every surface landmark, ``{landmark name: vertex}``."""
+    head, fl, hl = spec["head"], spec["forelimb"], spec["hindlimb"]
+    eye_s, eye_a = float(head["eye_s"]), float(head["eye_angle"])
+    ear_s = float(head["ear_base_s"])
+    s_neck = 0.5 * (ax.spec_s[1] + ax.spec_s[2])
+    surf: dict[str, int] = {
+        "nose": body.start + body.n_rings * body.n_vertices,
+        "left_eye": _body_vertex(body, eye_s, eye_a),
+        "right_eye": _body_vertex(body, eye_s, -eye_a),
+        "head_midpoint": _body_vertex(body, ear_s + 0.005, 0.0),
+        "neck": _body_vertex(body, s_neck, 0.0),
+        "left_shoulder": _body_vertex(body, float(fl["shoulder"]["s"]), 1.35),
+        "right_shoulder": _body_vertex(body, float(fl["shoulder"]["s"]), -1.35),
+        "mid_back": _body_vertex(body, 0.45, 0.0),
+        "left_midside": _body_vertex(body, 0.62, 1.45),
+        "right_midside": _body_vertex(body, 0.62, -1.45),
+        "mouse_center": _body_vertex(body, 0.62, 0.0),
+        "mid_backend": _body_vertex(body, 0.72, 0.0),
+        "mid_backend2": _body_vertex(body, 0.80, 0.0),
+        "mid_backend3": _body_vertex(body, 0.90, 0.0),
+        "left_hip": _body_vertex(body, float(hl["hip"]["s"]), 1.4),
+        "right_hip": _body_vertex(body, float(hl["hip"]["s"]), -1.4),
+        "tail_base": tail.start + 0,
+        "tail_end": tail.start + tail.n_rings * tail.n_vertices + 1,
+    }
+    for k in range(1, 6):
+        ring = int(np.argmin(np.abs(tail.u - k * tail_len / 6)))
+        surf[f"tail{k}"] = tail.start + ring * tail.n_vertices
+    for side, ear in ears.items():
+        mid_ring = ear.n_rings // 2
+        surf[f"{side}_ear"] = ear.start + mid_ring * ear.n_vertices  # phi = 0: front face (+n)
+        surf[f"{side}_ear_tip"] = ear.start + ear.n_rings * ear.n_vertices + 1
+    return surf
+
+
+def _landmarks(
+    spec: dict[str, Any], surf: dict[str, int], vertices: np.ndarray, heads: np.ndarray,
+    tails: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rest landmark points ``(L, 3)``, their vertex (or -1) and their bone (or -1)."""
+    fl, hl = spec["forelimb"], spec["hindlimb"]
     lm_vertex = np.full(len(CATALOGUE), -1, dtype=np.int64)
     lm_bone = np.full(len(CATALOGUE), -1, dtype=np.int64)
     lm_points = np.zeros((len(CATALOGUE), 3))
-    eye_s, eye_a = float(head["eye_s"]), float(head["eye_angle"])
-    s_neck = 0.5 * (spec_s[1] + spec_s[2])
-    surf: dict[str, int] = {
-        "nose": body_start + nr * nv,
-        "left_eye": body_vertex(eye_s, eye_a),
-        "right_eye": body_vertex(eye_s, -eye_a),
-        "head_midpoint": body_vertex(ear_s + 0.005, 0.0),
-        "neck": body_vertex(s_neck, 0.0),
-        "left_shoulder": body_vertex(float(fl["shoulder"]["s"]), 1.35),
-        "right_shoulder": body_vertex(float(fl["shoulder"]["s"]), -1.35),
-        "mid_back": body_vertex(0.45, 0.0),
-        "left_midside": body_vertex(0.62, 1.45),
-        "right_midside": body_vertex(0.62, -1.45),
-        "mouse_center": body_vertex(0.62, 0.0),
-        "mid_backend": body_vertex(0.72, 0.0),
-        "mid_backend2": body_vertex(0.80, 0.0),
-        "mid_backend3": body_vertex(0.90, 0.0),
-        "left_hip": body_vertex(float(hl["hip"]["s"]), 1.4),
-        "right_hip": body_vertex(float(hl["hip"]["s"]), -1.4),
-        "tail_base": tail_start + 0,
-        "tail_end": tail_start + nr_t * nv_t + 1,
-    }
-    for k in range(1, 6):
-        ring = int(np.argmin(np.abs(tail_u - k * tail_len / 6)))
-        surf[f"tail{k}"] = tail_start + ring * nv_t
-    for side in ("left", "right"):
-        st = ear_start[side]
-        mid_ring = nr_e // 2
-        surf[f"{side}_ear"] = st + mid_ring * nv_e  # phi = 0: front face (+n), ring middle
-        surf[f"{side}_ear_tip"] = st + nr_e * nv_e + 1
     joints = {
         "elbow": ("forearm", 0.0),
         "wrist": ("forepaw", 0.0),
@@ -641,17 +753,44 @@ def _build(shape: MouseShape, spec: dict[str, Any]) -> _Build:  # noqa: C901 (on
             j = _BI[f"{side}_{bone}"]
             lm_bone[i] = j
             lm_points[i] = heads[j] + t_b * (tails[j] - heads[j])
+    return lm_points, lm_vertex, lm_bone
 
+
+def _build(shape: MouseShape, spec: dict[str, Any]) -> _Build:
+    """Rest skeleton, joint limits, skin mesh and landmarks of one shape (body frame, mm)."""
+    sc = shape.scale
+    ax = _body_axis(shape, spec)
+    nb = len(BONE_NAMES)
+    heads = np.zeros((nb, 3))
+    tails = np.zeros((nb, 3))
+    spine_s = _spine_bones(ax, heads, tails)
+    _ear_bones(ax, spec["head"], heads, tails)
+    tail_len, r_base, r_tip = _tail_bones(shape, spec["tail"], heads, tails)
+    limb_info = _limb_bones(ax, spec, heads, tails)
+    limits = _joint_limits(spec)
+
+    mp = _MeshParts()
+    body = _body_mesh(mp, ax, spec["mesh"])
+    tail = _tail_mesh(mp, sc, spec["mesh"], heads, tails, tail_len, r_base, r_tip)
+    for limb, bones in LIMBS.items():
+        rings, poles, parent = _limb_tube(limb, spec, sc, heads, tails)
+        mp.add(limb, rings, poles, [parent, *bones], 1.6 * sc)
+    ears = _ear_mesh(mp, shape, spec, heads, tails)
+    vertices = np.concatenate(mp.verts)
+    faces_all = np.concatenate(mp.faces)
+
+    surf = _surface_landmark_vertices(spec, ax, body, tail, ears, tail_len)
+    lm_points, lm_vertex, lm_bone = _landmarks(spec, surf, vertices, heads, tails)
     info = {
         "limbs": limb_info,
         "tail_radius": (r_base, r_tip),
         "tail_length": tail_len,
-        "nose_to_tail_base": float(dist[-1]),
-        "x_nose": x_nose,
+        "nose_to_tail_base": float(ax.dist[-1]),
+        "x_nose": ax.x_nose,
         "spine_s": spine_s,
-        "x_of_s": x_of,
+        "x_of_s": ax.x_of,
     }
-    return _Build(heads, tails, limits, vertices, faces_all, parts, lm_points, lm_vertex,
+    return _Build(heads, tails, limits, vertices, faces_all, mp.parts, lm_points, lm_vertex,
                   lm_bone, info)
 
 
