@@ -32,7 +32,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numba
@@ -148,6 +148,157 @@ def _wrap(a: float) -> float:
 
 
 # ----------------------------------------------------------------------------- pass 1
+_REAR_WALL_D = 16.0  # distance of the centre point to the wall while rearing on it (mm)
+
+
+@dataclass
+class _Walker:
+    """Planar state of the centre point while the schedule is drawn (mm, rad, s)."""
+
+    x: float
+    y: float
+    theta: float
+    v: float = 0.0
+    w: float = 0.0
+    cur: str | None = None
+    remaining: int = 0
+    approach: bool = False
+    wall_heading: float = 0.0
+    wander: float = 0.0
+    segments: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _nearest_wall(px: float, py: float, ax: float, ay: float) -> tuple[float, float]:
+    """``(distance mm, heading rad facing it)`` of the wall nearest ``(px, py)``."""
+    d = [(px, math.pi), (ax - px, 0.0), (py, -math.pi / 2), (ay - py, math.pi / 2)]
+    return min(d)
+
+
+def _draw_segment(
+    rng: np.random.Generator, allowed: Sequence[str], cur: str | None, fps: float
+) -> dict[str, Any]:
+    """Next behaviour (never ``cur`` if avoidable), its duration in frames, speed and turn."""
+    choices = [b for b in allowed if b != cur] or list(allowed)
+    p = np.array([_FREQ[b] for b in choices])
+    nxt = choices[int(rng.choice(len(choices), p=p / p.sum()))]
+    lo, hi = _DURATION[nxt]
+    seg = {"behaviour": nxt, "dur": max(2, int(round(rng.uniform(lo, hi) * fps)))}
+    seg["speed"] = {
+        "walk": rng.uniform(50, 150), "trot": rng.uniform(160, 320),
+        "turn": rng.uniform(0, 25), "stretch": rng.uniform(5, 25),
+        "sniff": rng.uniform(0, 12),
+    }.get(nxt, 0.0)
+    seg["omega"] = {
+        "walk": rng.normal(0, 0.6), "trot": rng.normal(0, 0.4),
+        "turn": rng.choice([-1.0, 1.0]) * rng.uniform(2.0, 5.0),
+        "sniff": rng.normal(0, 0.3), "stretch": rng.normal(0, 0.2),
+    }.get(nxt, 0.0)
+    return seg
+
+
+def _start_segment(
+    st: _Walker, rng: np.random.Generator, allowed: Sequence[str], fps: float,
+    arena: tuple[float, float], m_c: float,
+) -> None:
+    """Append the next segment; a wall rearing far from a wall is preceded by a walk there."""
+    ax, ay = arena
+    seg = _draw_segment(rng, allowed, st.cur, fps)
+    nxt = seg["behaviour"]
+    st.approach = False
+    if nxt == "rear_wall" and "walk" in allowed:
+        dwall, st.wall_heading = _nearest_wall(st.x, st.y, ax, ay)
+        if dwall > m_c + 25 or abs(_wrap(st.wall_heading - st.theta)) > 0.3:
+            # walk to the wall first; rear_wall starts on arrival
+            st.approach = True
+            seg = {"behaviour": "walk", "dur": 10**9, "speed": 110.0, "omega": 0.0,
+                   "then": seg}
+    elif nxt == "rear_wall":
+        dwall, st.wall_heading = _nearest_wall(st.x, st.y, ax, ay)
+    st.cur = seg["behaviour"]
+    st.remaining = seg["dur"]
+    st.segments.append(seg)
+    st.wander = 0.0
+
+
+def _wall_targets(
+    st: _Walker, seg: dict[str, Any], b: str, target_v: float, front: float, fps: float,
+    m_c: float,
+) -> tuple[str, float, float]:
+    """Behaviour, target speed and turn rate while approaching or rearing on a wall."""
+    err = _wrap(st.wall_heading - st.theta)
+    target_w = max(-4.0, min(4.0, 6.0 * err))
+    if st.approach:
+        target_v = 110.0 if abs(err) < 0.5 else 25.0
+        if front <= m_c + 2 and abs(err) < 0.15:
+            # arrived: start rearing on the wall
+            nxt_seg = seg["then"]
+            st.approach = False
+            st.cur = "rear_wall"
+            st.remaining = nxt_seg["dur"]
+            st.segments.append(nxt_seg)
+            seg, b = nxt_seg, "rear_wall"
+            target_v = 0.0
+    if b == "rear_wall":
+        # move in while pitching up so the forepaws reach the wall; back off from it
+        # before coming down (the last 0.5 s)
+        if st.remaining > 0.5 * fps:
+            target_v = float(np.clip(3.0 * (front - _REAR_WALL_D), 0.0, 120.0))
+        else:
+            target_v = -float(np.clip(6.0 * (m_c + 2 - front), 0.0, 250.0))
+    return b, target_v, target_w
+
+
+def _targets(
+    st: _Walker, rng: np.random.Generator, dt: float, fps: float, arena: tuple[float, float],
+    m_c: float,
+) -> tuple[str, float, float]:
+    """Behaviour of this frame, target speed (mm/s) and turn rate (rad/s)."""
+    ax, ay = arena
+    seg = st.segments[-1]
+    b = seg["behaviour"]
+    target_v = float(seg["speed"])
+    st.wander += rng.normal(0, 1.2) * math.sqrt(dt) - st.wander * dt / 0.5
+    target_w = float(seg["omega"]) + (st.wander if b in ("walk", "trot", "sniff") else 0.0)
+    front = _wall_distance(st.x, st.y, st.theta, ax, ay)
+    if st.approach or b == "rear_wall":
+        b, target_v, target_w = _wall_targets(st, seg, b, target_v, front, fps, m_c)
+    elif b in ("walk", "trot", "turn", "sniff", "stretch"):
+        look = 40.0 + 0.4 * st.v
+        qx, qy = st.x + math.cos(st.theta) * look, st.y + math.sin(st.theta) * look
+        if qx < m_c or qx > ax - m_c or qy < m_c or qy > ay - m_c:
+            to_c = math.atan2(ay / 2 - st.y, ax / 2 - st.x)
+            target_w = 4.0 * (1.0 if _wrap(to_c - st.theta) > 0 else -1.0)
+            target_v *= 0.4
+    return b, target_v, target_w
+
+
+def _advance(
+    st: _Walker, b: str, target_v: float, target_w: float, dt: float,
+    arena: tuple[float, float], m_c: float,
+) -> None:
+    """Move the centre point one frame towards the targets, kept inside the arena."""
+    ax, ay = arena
+    st.v += (target_v - st.v) * min(1.0, dt / 0.15)
+    st.w += (target_w - st.w) * min(1.0, dt / 0.08)
+    st.theta = _wrap(st.theta + st.w * dt)
+    x, y = st.x, st.y
+    x_prev, y_prev = x, y
+    x += st.v * dt * math.cos(st.theta)
+    y += st.v * dt * math.sin(st.theta)
+    if b != "rear_wall":
+        # never further out than the margin (or than before), and back off the wall
+        # smoothly after rearing on it (the centre is then past the margin)
+        x = min(max(x, min(m_c, x_prev)), max(ax - m_c, x_prev))
+        y = min(max(y, min(m_c, y_prev)), max(ay - m_c, y_prev))
+        max_back = 80.0 * dt
+        x += min(max(min(max(x, m_c), ax - m_c) - x, -max_back), max_back)
+        y += min(max(min(max(y, m_c), ay - m_c) - y, -max_back), max_back)
+    else:
+        x = min(max(x, 2.0), ax - 2.0)
+        y = min(max(y, 2.0), ay - 2.0)
+    st.x, st.y = x, y
+
+
 def _schedule(
     n: int,
     rng: np.random.Generator,
@@ -171,116 +322,23 @@ def _schedule(
     speed = np.zeros(n)
     omega = np.zeros(n)
     wall_d = np.zeros(n)
-    segments: list[dict[str, Any]] = []
-
     x = float(rng.uniform(m_c + 10, ax - m_c - 10))
     y = float(rng.uniform(m_c + 10, ay - m_c - 10))
-    theta = float(rng.uniform(-math.pi, math.pi))
-    v = 0.0
-    w = 0.0
-    cur = None
-    remaining = 0
-    approach = False
-    wall_heading = 0.0
-    wander = 0.0
-    d_rear_wall = 16.0  # distance of the centre point to the wall while rearing on it
-
-    def nearest_wall(px: float, py: float) -> tuple[float, float]:
-        d = [(px, math.pi), (ax - px, 0.0), (py, -math.pi / 2), (ay - py, math.pi / 2)]
-        return min(d)
-
+    st = _Walker(x, y, float(rng.uniform(-math.pi, math.pi)))
     for i in range(n):
-        if remaining <= 0:
-            choices = [b for b in allowed if b != cur] or list(allowed)
-            p = np.array([_FREQ[b] for b in choices])
-            nxt = choices[int(rng.choice(len(choices), p=p / p.sum()))]
-            lo, hi = _DURATION[nxt]
-            seg = {"behaviour": nxt, "dur": max(2, int(round(rng.uniform(lo, hi) * fps)))}
-            seg["speed"] = {
-                "walk": rng.uniform(50, 150), "trot": rng.uniform(160, 320),
-                "turn": rng.uniform(0, 25), "stretch": rng.uniform(5, 25),
-                "sniff": rng.uniform(0, 12),
-            }.get(nxt, 0.0)
-            seg["omega"] = {
-                "walk": rng.normal(0, 0.6), "trot": rng.normal(0, 0.4),
-                "turn": rng.choice([-1.0, 1.0]) * rng.uniform(2.0, 5.0),
-                "sniff": rng.normal(0, 0.3), "stretch": rng.normal(0, 0.2),
-            }.get(nxt, 0.0)
-            approach = False
-            if nxt == "rear_wall" and "walk" in allowed:
-                dwall, wall_heading = nearest_wall(x, y)
-                if dwall > m_c + 25 or abs(_wrap(wall_heading - theta)) > 0.3:
-                    # walk to the wall first; rear_wall starts on arrival
-                    approach = True
-                    seg = {"behaviour": "walk", "dur": 10**9, "speed": 110.0, "omega": 0.0,
-                           "then": seg}
-            elif nxt == "rear_wall":
-                dwall, wall_heading = nearest_wall(x, y)
-            cur = seg["behaviour"]
-            remaining = seg["dur"]
-            segments.append(seg)
-            wander = 0.0
-
-        seg = segments[-1]
-        b = seg["behaviour"]
-        target_v = float(seg["speed"])
-        wander += rng.normal(0, 1.2) * math.sqrt(dt) - wander * dt / 0.5
-        target_w = float(seg["omega"]) + (wander if b in ("walk", "trot", "sniff") else 0.0)
-        front = _wall_distance(x, y, theta, ax, ay)
-        if approach or b == "rear_wall":
-            err = _wrap(wall_heading - theta)
-            target_w = max(-4.0, min(4.0, 6.0 * err))
-            if approach:
-                target_v = 110.0 if abs(err) < 0.5 else 25.0
-                if front <= m_c + 2 and abs(err) < 0.15:
-                    # arrived: start rearing on the wall
-                    nxt_seg = seg["then"]
-                    approach = False
-                    cur = "rear_wall"
-                    remaining = nxt_seg["dur"]
-                    segments.append(nxt_seg)
-                    seg, b = nxt_seg, "rear_wall"
-                    target_v = 0.0
-            if b == "rear_wall":
-                # move in while pitching up so the forepaws reach the wall; back off from it
-                # before coming down (the last 0.5 s)
-                if remaining > 0.5 * fps:
-                    target_v = float(np.clip(3.0 * (front - d_rear_wall), 0.0, 120.0))
-                else:
-                    target_v = -float(np.clip(6.0 * (m_c + 2 - front), 0.0, 250.0))
-        elif b in ("walk", "trot", "turn", "sniff", "stretch"):
-            look = 40.0 + 0.4 * v
-            qx, qy = x + math.cos(theta) * look, y + math.sin(theta) * look
-            if qx < m_c or qx > ax - m_c or qy < m_c or qy > ay - m_c:
-                to_c = math.atan2(ay / 2 - y, ax / 2 - x)
-                target_w = 4.0 * (1.0 if _wrap(to_c - theta) > 0 else -1.0)
-                target_v *= 0.4
-        v += (target_v - v) * min(1.0, dt / 0.15)
-        w += (target_w - w) * min(1.0, dt / 0.08)
-        theta = _wrap(theta + w * dt)
-        x_prev, y_prev = x, y
-        x += v * dt * math.cos(theta)
-        y += v * dt * math.sin(theta)
-        if b != "rear_wall":
-            # never further out than the margin (or than before), and back off the wall
-            # smoothly after rearing on it (the centre is then past the margin)
-            x = min(max(x, min(m_c, x_prev)), max(ax - m_c, x_prev))
-            y = min(max(y, min(m_c, y_prev)), max(ay - m_c, y_prev))
-            max_back = 80.0 * dt
-            x += min(max(min(max(x, m_c), ax - m_c) - x, -max_back), max_back)
-            y += min(max(min(max(y, m_c), ay - m_c) - y, -max_back), max_back)
-        else:
-            x = min(max(x, 2.0), ax - 2.0)
-            y = min(max(y, 2.0), ay - 2.0)
+        if st.remaining <= 0:
+            _start_segment(st, rng, allowed, fps, arena, m_c)
+        b, target_v, target_w = _targets(st, rng, dt, fps, arena, m_c)
+        _advance(st, b, target_v, target_w, dt, arena, m_c)
         labels[i] = _B[b]
-        seg_id[i] = len(segments) - 1
-        cx[i], cy[i], th[i], speed[i], omega[i] = x, y, theta, v, w
-        wall_d[i] = _wall_distance(x, y, theta, ax, ay)
-        remaining -= 1
+        seg_id[i] = len(st.segments) - 1
+        cx[i], cy[i], th[i], speed[i], omega[i] = st.x, st.y, st.theta, st.v, st.w
+        wall_d[i] = _wall_distance(st.x, st.y, st.theta, ax, ay)
+        st.remaining -= 1
     # centre point -> root (origin of the body frame, below the lumbosacral joint)
     th_u = np.unwrap(th)
     return {
-        "labels": labels, "seg_id": seg_id, "segments": segments, "cx": cx, "cy": cy,
+        "labels": labels, "seg_id": seg_id, "segments": st.segments, "cx": cx, "cy": cy,
         "heading": th_u, "speed": speed, "omega": omega, "wall_d": wall_d,
         "root_x": cx - np.cos(th_u) * x_center, "root_y": cy - np.sin(th_u) * x_center,
     }
@@ -294,6 +352,147 @@ _CONTROLS = (
 )
 
 
+def _locomotion_controls(
+    c: dict[str, np.ndarray], b: str, t: np.ndarray, rng: np.random.Generator, ph: np.ndarray,
+    om: np.ndarray, fps: float,
+) -> None:
+    """Walk, trot and turn: stepping, body bend and head yaw following the turn rate."""
+    n = len(t)
+    one = np.ones(n)
+    c["step"] = one
+    c["scap"] = one
+    c["bend"] = np.clip(0.16 * om, -0.9, 0.9)
+    c["head_yaw"] = np.clip(0.08 * om, -0.5, 0.5) + _smooth_noise(rng, n, fps, 0.4, 0.12)
+    c["neck_pitch"] = 0.05 + _smooth_noise(rng, n, fps, 0.5, 0.08)
+    c["head_pitch"] = 0.05 * one
+    if b == "walk":
+        c["lift"] = 3.5 * one
+        c["flex"] = 0.08 * one
+        c["tail_lift"] = 0.15 * one
+        c["tail_sway"] = 0.15 * one
+    elif b == "trot":
+        c["duty"] = 0.5 * one
+        c["trot"] = one
+        c["lift"] = 4.5 * one
+        c["flex"] = -0.05 * one
+        c["lower"] = 1.0 * one
+        c["tail_lift"] = 0.25 * one
+        c["tail_sway"] = 0.2 * one
+    else:
+        c["duty"] = 0.6 * one
+        c["lift"] = 3.0 * one
+        c["head_yaw"] = np.clip(0.12 * om, -0.6, 0.6)
+        c["flex"] = 0.12 * one
+
+
+def _rear_controls(
+    c: dict[str, np.ndarray], b: str, t: np.ndarray, rng: np.random.Generator, ph: np.ndarray,
+    om: np.ndarray, fps: float,
+) -> None:
+    """Rearing, free or against the wall: pelvis pitch, scanning head, paws tucked or on it."""
+    one = np.ones(len(t))
+    wall = b == "rear_wall"
+    c["pitch"] = rng.uniform(1.05, 1.3) * one if wall else rng.uniform(0.95, 1.3) * one
+    c["hip_drop"] = rng.uniform(0.0, 1.5) * one if wall else rng.uniform(0.5, 2.5) * one
+    c["flex"] = (-0.15 if wall else -0.05) * one + 0.04 * np.sin(2 * np.pi * 0.7 * t + ph[0])
+    f_scan, a_scan = rng.uniform(0.6, 1.6), rng.uniform(0.15, 0.45)
+    c["head_yaw"] = a_scan * np.sin(2 * np.pi * f_scan * t + ph[1])
+    c["neck_pitch"] = rng.uniform(0.15, 0.45) * one + 0.1 * np.sin(
+        2 * np.pi * 0.9 * t + ph[2]
+    )
+    c["head_pitch"] = rng.uniform(0.0, 0.25) * one
+    c["hind_dx"] = 3.0 * one
+    c["wall" if wall else "tuck"] = one
+    c["step"] = (0.5 if wall else 0.0) * one
+    c["tail_lift"] = -0.1 * one
+
+
+def _groom_controls(
+    c: dict[str, np.ndarray], b: str, t: np.ndarray, rng: np.random.Generator, ph: np.ndarray,
+    om: np.ndarray, fps: float,
+) -> None:
+    """Grooming: sitting up, forepaws stroking the face."""
+    one = np.ones(len(t))
+    c["pitch"] = rng.uniform(0.8, 1.05) * one
+    c["hip_drop"] = rng.uniform(1.5, 3.0) * one
+    c["flex"] = rng.uniform(0.3, 0.5) * one
+    c["neck_pitch"] = rng.uniform(0.35, 0.55) * one
+    c["head_pitch"] = rng.uniform(0.2, 0.35) * one
+    f_stroke = rng.uniform(3.0, 6.0)
+    c["head_yaw"] = 0.12 * np.sin(2 * np.pi * f_stroke * t + ph[0])
+    c["head_roll"] = 0.15 * np.sin(2 * np.pi * f_stroke * 0.5 * t + ph[1])
+    c["face"] = one
+    c["hind_dx"] = 4.0 * one
+    c["tail_sway"] = 0.03 * one
+
+
+def _crouch_controls(
+    c: dict[str, np.ndarray], b: str, t: np.ndarray, rng: np.random.Generator, ph: np.ndarray,
+    om: np.ndarray, fps: float,
+) -> None:
+    """Crouching: body lowered and hunched, ears back, paws drawn in."""
+    one = np.ones(len(t))
+    c["lower"] = rng.uniform(2.0, 4.0) * one
+    c["flex"] = rng.uniform(0.25, 0.45) * one
+    c["neck_pitch"] = rng.uniform(0.15, 0.35) * one
+    c["head_pitch"] = rng.uniform(0.05, 0.2) * one
+    c["ear_back"] = rng.uniform(0.2, 0.5) * one
+    c["fore_dx"] = -2.5 * one
+    c["hind_dx"] = 3.0 * one
+    c["tail_sway"] = 0.0 * one
+    c["tail_lift"] = -0.05 * one
+
+
+def _stretch_controls(
+    c: dict[str, np.ndarray], b: str, t: np.ndarray, rng: np.random.Generator, ph: np.ndarray,
+    om: np.ndarray, fps: float,
+) -> None:
+    """Stretched attend: body low and long, forepaws reaching forward."""
+    n = len(t)
+    one = np.ones(n)
+    c["lower"] = rng.uniform(3.0, 5.0) * one
+    c["flex"] = -rng.uniform(0.0, 0.15) * one
+    c["neck_pitch"] = -rng.uniform(0.0, 0.15) * one
+    c["head_pitch"] = rng.uniform(0.0, 0.15) * one
+    c["fore_dx"] = rng.uniform(4.0, 8.0) * one
+    c["hind_dx"] = -rng.uniform(4.0, 7.0) * one
+    c["step"] = 0.5 * one
+    c["lift"] = 2.0 * one
+    c["ear_back"] = rng.uniform(0.3, 0.55) * one
+    c["head_yaw"] = _smooth_noise(rng, n, fps, 0.6, 0.1)
+    c["tail_sway"] = 0.04 * one
+
+
+def _sniff_controls(
+    c: dict[str, np.ndarray], b: str, t: np.ndarray, rng: np.random.Generator, ph: np.ndarray,
+    om: np.ndarray, fps: float,
+) -> None:
+    """Sniffing: fast head scanning in yaw and pitch, slow shuffling steps."""
+    one = np.ones(len(t))
+    f_yaw, a_yaw = rng.uniform(1.5, 4.0), rng.uniform(0.2, 0.5)
+    f_pitch = rng.uniform(2.0, 5.0)
+    c["head_yaw"] = a_yaw * np.sin(2 * np.pi * f_yaw * t + ph[0])
+    c["neck_pitch"] = -rng.uniform(0.0, 0.25) + 0.12 * np.sin(2 * np.pi * f_pitch * t + ph[1])
+    c["head_pitch"] = 0.05 * np.sin(2 * np.pi * rng.uniform(6, 10) * t + ph[2])
+    c["step"] = 0.3 * one
+    c["lift"] = 2.0 * one
+    c["bend"] = 0.3 * c["head_yaw"]
+
+
+#: Control builder of each behaviour in :data:`BEHAVIOURS`.
+_CONTROL_BUILDERS = {
+    "walk": _locomotion_controls,
+    "trot": _locomotion_controls,
+    "turn": _locomotion_controls,
+    "rear": _rear_controls,
+    "rear_wall": _rear_controls,
+    "groom": _groom_controls,
+    "crouch": _crouch_controls,
+    "stretch": _stretch_controls,
+    "sniff": _sniff_controls,
+}
+
+
 def _behaviour_controls(
     b: str, t: np.ndarray, rng: np.random.Generator, traj: dict[str, Any], fps: float
 ) -> dict[str, np.ndarray]:
@@ -305,91 +504,10 @@ def _behaviour_controls(
     c["duty"] = 0.62 * one
     c["tail_sway"] = 0.08 * one
     c["tail_lift"] = 0.05 * one
-    om = traj["omega"]
     ph = rng.uniform(0, 2 * np.pi, 4)
-    if b in ("walk", "trot", "turn"):
-        c["step"] = one
-        c["scap"] = one
-        c["bend"] = np.clip(0.16 * om, -0.9, 0.9)
-        c["head_yaw"] = np.clip(0.08 * om, -0.5, 0.5) + _smooth_noise(rng, n, fps, 0.4, 0.12)
-        c["neck_pitch"] = 0.05 + _smooth_noise(rng, n, fps, 0.5, 0.08)
-        c["head_pitch"] = 0.05 * one
-        if b == "walk":
-            c["lift"] = 3.5 * one
-            c["flex"] = 0.08 * one
-            c["tail_lift"] = 0.15 * one
-            c["tail_sway"] = 0.15 * one
-        elif b == "trot":
-            c["duty"] = 0.5 * one
-            c["trot"] = one
-            c["lift"] = 4.5 * one
-            c["flex"] = -0.05 * one
-            c["lower"] = 1.0 * one
-            c["tail_lift"] = 0.25 * one
-            c["tail_sway"] = 0.2 * one
-        else:
-            c["duty"] = 0.6 * one
-            c["lift"] = 3.0 * one
-            c["head_yaw"] = np.clip(0.12 * om, -0.6, 0.6)
-            c["flex"] = 0.12 * one
-    elif b in ("rear", "rear_wall"):
-        wall = b == "rear_wall"
-        c["pitch"] = rng.uniform(1.05, 1.3) * one if wall else rng.uniform(0.95, 1.3) * one
-        c["hip_drop"] = rng.uniform(0.0, 1.5) * one if wall else rng.uniform(0.5, 2.5) * one
-        c["flex"] = (-0.15 if wall else -0.05) * one + 0.04 * np.sin(2 * np.pi * 0.7 * t + ph[0])
-        f_scan, a_scan = rng.uniform(0.6, 1.6), rng.uniform(0.15, 0.45)
-        c["head_yaw"] = a_scan * np.sin(2 * np.pi * f_scan * t + ph[1])
-        c["neck_pitch"] = rng.uniform(0.15, 0.45) * one + 0.1 * np.sin(
-            2 * np.pi * 0.9 * t + ph[2]
-        )
-        c["head_pitch"] = rng.uniform(0.0, 0.25) * one
-        c["hind_dx"] = 3.0 * one
-        c["wall" if wall else "tuck"] = one
-        c["step"] = (0.5 if wall else 0.0) * one
-        c["tail_lift"] = -0.1 * one
-    elif b == "groom":
-        c["pitch"] = rng.uniform(0.8, 1.05) * one
-        c["hip_drop"] = rng.uniform(1.5, 3.0) * one
-        c["flex"] = rng.uniform(0.3, 0.5) * one
-        c["neck_pitch"] = rng.uniform(0.35, 0.55) * one
-        c["head_pitch"] = rng.uniform(0.2, 0.35) * one
-        f_stroke = rng.uniform(3.0, 6.0)
-        c["head_yaw"] = 0.12 * np.sin(2 * np.pi * f_stroke * t + ph[0])
-        c["head_roll"] = 0.15 * np.sin(2 * np.pi * f_stroke * 0.5 * t + ph[1])
-        c["face"] = one
-        c["hind_dx"] = 4.0 * one
-        c["tail_sway"] = 0.03 * one
-    elif b == "crouch":
-        c["lower"] = rng.uniform(2.0, 4.0) * one
-        c["flex"] = rng.uniform(0.25, 0.45) * one
-        c["neck_pitch"] = rng.uniform(0.15, 0.35) * one
-        c["head_pitch"] = rng.uniform(0.05, 0.2) * one
-        c["ear_back"] = rng.uniform(0.2, 0.5) * one
-        c["fore_dx"] = -2.5 * one
-        c["hind_dx"] = 3.0 * one
-        c["tail_sway"] = 0.0 * one
-        c["tail_lift"] = -0.05 * one
-    elif b == "stretch":
-        c["lower"] = rng.uniform(3.0, 5.0) * one
-        c["flex"] = -rng.uniform(0.0, 0.15) * one
-        c["neck_pitch"] = -rng.uniform(0.0, 0.15) * one
-        c["head_pitch"] = rng.uniform(0.0, 0.15) * one
-        c["fore_dx"] = rng.uniform(4.0, 8.0) * one
-        c["hind_dx"] = -rng.uniform(4.0, 7.0) * one
-        c["step"] = 0.5 * one
-        c["lift"] = 2.0 * one
-        c["ear_back"] = rng.uniform(0.3, 0.55) * one
-        c["head_yaw"] = _smooth_noise(rng, n, fps, 0.6, 0.1)
-        c["tail_sway"] = 0.04 * one
-    elif b == "sniff":
-        f_yaw, a_yaw = rng.uniform(1.5, 4.0), rng.uniform(0.2, 0.5)
-        f_pitch = rng.uniform(2.0, 5.0)
-        c["head_yaw"] = a_yaw * np.sin(2 * np.pi * f_yaw * t + ph[0])
-        c["neck_pitch"] = -rng.uniform(0.0, 0.25) + 0.12 * np.sin(2 * np.pi * f_pitch * t + ph[1])
-        c["head_pitch"] = 0.05 * np.sin(2 * np.pi * rng.uniform(6, 10) * t + ph[2])
-        c["step"] = 0.3 * one
-        c["lift"] = 2.0 * one
-        c["bend"] = 0.3 * c["head_yaw"]
+    build = _CONTROL_BUILDERS.get(b)
+    if build is not None:
+        build(c, b, t, rng, ph, traj["omega"], fps)
     return c
 
 
