@@ -27,6 +27,9 @@ How a sequence is made
 
 The pose vectors reproduce every frame through :class:`~dlc_lifter.mouse.rig.MouseRig`:
 ``MouseRig(seq.shape).landmarks(seq.pose) == seq.landmarks``.
+
+This module holds steps 2 to 4 and the public functions (just over ~600 lines on purpose:
+the controls, the joint angles and the floor fix all work on the one pose array).
 """
 
 from __future__ import annotations
@@ -41,8 +44,10 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d, maximum_filter1d, uniform_filter1d
 
 from dlc_lifter.mouse.anatomy import MouseShape, sample_shape
+from dlc_lifter.mouse.bones import LIMBS
+from dlc_lifter.mouse.kinematics import euler_to_matrix, rot_z
 from dlc_lifter.mouse.limb_ik import solve_limbs
-from dlc_lifter.mouse.rig import LIMBS, MouseRig, euler_to_matrix, get_rig, rot_z
+from dlc_lifter.mouse.rig import MouseRig, get_rig
 from dlc_lifter.mouse.schedule import BEHAVIOURS, draw_schedule
 
 __all__ = [

@@ -12,14 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from dlc_lifter.mouse.rig import (
-    LIMBS,
-    MouseRig,
+from dlc_lifter.mouse.bones import LIMBS
+from dlc_lifter.mouse.kinematics import (
     euler_to_matrix,
     matrix_to_euler,
     rotation_between,
     two_link_ik,
 )
+from dlc_lifter.mouse.rig import MouseRig
 
 __all__ = ["solve_limbs"]
 
