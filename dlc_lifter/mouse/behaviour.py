@@ -13,24 +13,28 @@ How a sequence is made
 1. *Schedule and trajectory* (a scalar loop over frames): behaviour segments are drawn
    from a Markov chain; speed and turn rate follow each segment's targets through
    first-order lags; the mouse avoids the walls; a ``rear_wall`` segment is preceded by an
-   approach that walks the mouse up to the nearest wall and turns it to face the wall.
+   approach that walks the mouse up to the nearest wall and turns it to face the wall
+   (:mod:`dlc_lifter.mouse.schedule`).
 2. *Posture controls* (vectorised): every behaviour gives a vector of controls (body
    pitch, hip drop, spine flexion/bend, head angles, paw placement, gait duty factor...)
    for every frame; controls are blended with the smoothed one-hot behaviour weights.
 3. *Joint angles*: spine, head, ears and tail angles from the controls; paws get world
    targets (gait foot placement with planted stance feet, face, wall or tucked targets);
-   limbs reach them by analytic two-link IK, clipped to the rig's joint limits.
+   limbs reach them by analytic two-link IK, clipped to the rig's joint limits
+   (:mod:`dlc_lifter.mouse.limb_ik`).
 4. *Floor*: tail bones are lifted off the floor by a few Newton steps; if any landmark or
    skin probe vertex is below the floor the whole body is lifted (smoothly).
 
 The pose vectors reproduce every frame through :class:`~dlc_lifter.mouse.rig.MouseRig`:
 ``MouseRig(seq.shape).landmarks(seq.pose) == seq.landmarks``.
+
+This module holds steps 2 to 4 and the public functions (just over ~600 lines on purpose:
+the controls, the joint angles and the floor fix all work on the one pose array).
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,16 +44,11 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d, maximum_filter1d, uniform_filter1d
 
 from dlc_lifter.mouse.anatomy import MouseShape, sample_shape
-from dlc_lifter.mouse.rig import (
-    LIMBS,
-    MouseRig,
-    euler_to_matrix,
-    get_rig,
-    matrix_to_euler,
-    rot_z,
-    rotation_between,
-    two_link_ik,
-)
+from dlc_lifter.mouse.bones import LIMBS
+from dlc_lifter.mouse.kinematics import euler_to_matrix, rot_z
+from dlc_lifter.mouse.limb_ik import solve_limbs
+from dlc_lifter.mouse.rig import MouseRig, get_rig
+from dlc_lifter.mouse.schedule import BEHAVIOURS, draw_schedule
 
 __all__ = [
     "BEHAVIOURS",
@@ -61,27 +60,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Behaviour label vocabulary (``MouseSequence.behaviour`` indexes this tuple).
-BEHAVIOURS: tuple[str, ...] = (
-    "walk", "trot", "turn", "rear", "rear_wall", "groom", "crouch", "stretch", "sniff",
-)
-_B = {b: i for i, b in enumerate(BEHAVIOURS)}
-
-# segment durations (s) and relative frequencies of each behaviour
-_DURATION = {
-    "walk": (0.8, 3.0), "trot": (0.5, 1.8), "turn": (0.4, 1.2), "rear": (0.8, 2.5),
-    "rear_wall": (1.0, 3.0), "groom": (1.5, 4.0), "crouch": (1.0, 3.5),
-    "stretch": (0.8, 2.0), "sniff": (0.8, 2.5),
-}
-_FREQ = {
-    "walk": 3.0, "trot": 1.5, "turn": 1.5, "rear": 1.0, "rear_wall": 1.0, "groom": 1.0,
-    "crouch": 1.0, "stretch": 0.8, "sniff": 1.5,
-}
 _BLEND_S = 0.3  # transition duration (s)
-_LIMB_ORDER = ("left_fore", "left_hind", "right_fore", "right_hind")
-# gait phase offsets (fraction of a stride): lateral-sequence walk and diagonal trot
-_WALK_OFFSET = {"left_hind": 0.0, "left_fore": 0.25, "right_hind": 0.5, "right_fore": 0.75}
-_TROT_OFFSET = {"left_fore": 0.0, "right_hind": 0.0, "right_fore": 0.5, "left_hind": 0.5}
 
 
 @dataclass
@@ -128,170 +107,153 @@ def _smooth_noise(rng: np.random.Generator, n: int, fps: float, tau_s: float, sd
     return x * (sd / max(float(np.std(x)), 1e-9)) if n > 1 else x * 0.0
 
 
-def _wall_distance(x: float, y: float, th: float, ax: float, ay: float) -> float:
-    """Distance from ``(x, y)`` along heading ``th`` to the arena wall."""
-    c, s = math.cos(th), math.sin(th)
-    d = 1e9
-    if c > 1e-6:
-        d = min(d, (ax - x) / c)
-    elif c < -1e-6:
-        d = min(d, -x / c)
-    if s > 1e-6:
-        d = min(d, (ay - y) / s)
-    elif s < -1e-6:
-        d = min(d, -y / s)
-    return d
-
-
-def _wrap(a: float) -> float:
-    return (a + math.pi) % (2 * math.pi) - math.pi
-
-
-# ----------------------------------------------------------------------------- pass 1
-def _schedule(
-    n: int,
-    rng: np.random.Generator,
-    fps: float,
-    arena: tuple[float, float],
-    allowed: Sequence[str],
-    nose_ahead: float,
-    x_center: float,
-) -> dict[str, Any]:
-    """Behaviour labels, segment parameters and the planar trajectory (centre point, heading)."""
-    dt = 1.0 / fps
-    ax, ay = arena
-    m_c = nose_ahead + 3.0
-    if min(ax, ay) < 2 * m_c + 20:
-        raise ValueError(f"arena_mm {arena} is too small for a mouse (need > {2 * m_c + 20:.0f})")
-    labels = np.zeros(n, dtype=np.int64)
-    seg_id = np.zeros(n, dtype=np.int64)
-    cx = np.zeros(n)
-    cy = np.zeros(n)
-    th = np.zeros(n)
-    speed = np.zeros(n)
-    omega = np.zeros(n)
-    wall_d = np.zeros(n)
-    segments: list[dict[str, Any]] = []
-
-    x = float(rng.uniform(m_c + 10, ax - m_c - 10))
-    y = float(rng.uniform(m_c + 10, ay - m_c - 10))
-    theta = float(rng.uniform(-math.pi, math.pi))
-    v = 0.0
-    w = 0.0
-    cur = None
-    remaining = 0
-    approach = False
-    wall_heading = 0.0
-    wander = 0.0
-    d_rear_wall = 16.0  # distance of the centre point to the wall while rearing on it
-
-    def nearest_wall(px: float, py: float) -> tuple[float, float]:
-        d = [(px, math.pi), (ax - px, 0.0), (py, -math.pi / 2), (ay - py, math.pi / 2)]
-        return min(d)
-
-    for i in range(n):
-        if remaining <= 0:
-            choices = [b for b in allowed if b != cur] or list(allowed)
-            p = np.array([_FREQ[b] for b in choices])
-            nxt = choices[int(rng.choice(len(choices), p=p / p.sum()))]
-            lo, hi = _DURATION[nxt]
-            seg = {"behaviour": nxt, "dur": max(2, int(round(rng.uniform(lo, hi) * fps)))}
-            seg["speed"] = {
-                "walk": rng.uniform(50, 150), "trot": rng.uniform(160, 320),
-                "turn": rng.uniform(0, 25), "stretch": rng.uniform(5, 25),
-                "sniff": rng.uniform(0, 12),
-            }.get(nxt, 0.0)
-            seg["omega"] = {
-                "walk": rng.normal(0, 0.6), "trot": rng.normal(0, 0.4),
-                "turn": rng.choice([-1.0, 1.0]) * rng.uniform(2.0, 5.0),
-                "sniff": rng.normal(0, 0.3), "stretch": rng.normal(0, 0.2),
-            }.get(nxt, 0.0)
-            approach = False
-            if nxt == "rear_wall" and "walk" in allowed:
-                dwall, wall_heading = nearest_wall(x, y)
-                if dwall > m_c + 25 or abs(_wrap(wall_heading - theta)) > 0.3:
-                    # walk to the wall first; rear_wall starts on arrival
-                    approach = True
-                    seg = {"behaviour": "walk", "dur": 10**9, "speed": 110.0, "omega": 0.0,
-                           "then": seg}
-            elif nxt == "rear_wall":
-                dwall, wall_heading = nearest_wall(x, y)
-            cur = seg["behaviour"]
-            remaining = seg["dur"]
-            segments.append(seg)
-            wander = 0.0
-
-        seg = segments[-1]
-        b = seg["behaviour"]
-        target_v = float(seg["speed"])
-        wander += rng.normal(0, 1.2) * math.sqrt(dt) - wander * dt / 0.5
-        target_w = float(seg["omega"]) + (wander if b in ("walk", "trot", "sniff") else 0.0)
-        front = _wall_distance(x, y, theta, ax, ay)
-        if approach or b == "rear_wall":
-            err = _wrap(wall_heading - theta)
-            target_w = max(-4.0, min(4.0, 6.0 * err))
-            if approach:
-                target_v = 110.0 if abs(err) < 0.5 else 25.0
-                if front <= m_c + 2 and abs(err) < 0.15:
-                    # arrived: start rearing on the wall
-                    nxt_seg = seg["then"]
-                    approach = False
-                    cur = "rear_wall"
-                    remaining = nxt_seg["dur"]
-                    segments.append(nxt_seg)
-                    seg, b = nxt_seg, "rear_wall"
-                    target_v = 0.0
-            if b == "rear_wall":
-                # move in while pitching up so the forepaws reach the wall; back off from it
-                # before coming down (the last 0.5 s)
-                if remaining > 0.5 * fps:
-                    target_v = float(np.clip(3.0 * (front - d_rear_wall), 0.0, 120.0))
-                else:
-                    target_v = -float(np.clip(6.0 * (m_c + 2 - front), 0.0, 250.0))
-        elif b in ("walk", "trot", "turn", "sniff", "stretch"):
-            look = 40.0 + 0.4 * v
-            qx, qy = x + math.cos(theta) * look, y + math.sin(theta) * look
-            if qx < m_c or qx > ax - m_c or qy < m_c or qy > ay - m_c:
-                to_c = math.atan2(ay / 2 - y, ax / 2 - x)
-                target_w = 4.0 * (1.0 if _wrap(to_c - theta) > 0 else -1.0)
-                target_v *= 0.4
-        v += (target_v - v) * min(1.0, dt / 0.15)
-        w += (target_w - w) * min(1.0, dt / 0.08)
-        theta = _wrap(theta + w * dt)
-        x_prev, y_prev = x, y
-        x += v * dt * math.cos(theta)
-        y += v * dt * math.sin(theta)
-        if b != "rear_wall":
-            # never further out than the margin (or than before), and back off the wall
-            # smoothly after rearing on it (the centre is then past the margin)
-            x = min(max(x, min(m_c, x_prev)), max(ax - m_c, x_prev))
-            y = min(max(y, min(m_c, y_prev)), max(ay - m_c, y_prev))
-            max_back = 80.0 * dt
-            x += min(max(min(max(x, m_c), ax - m_c) - x, -max_back), max_back)
-            y += min(max(min(max(y, m_c), ay - m_c) - y, -max_back), max_back)
-        else:
-            x = min(max(x, 2.0), ax - 2.0)
-            y = min(max(y, 2.0), ay - 2.0)
-        labels[i] = _B[b]
-        seg_id[i] = len(segments) - 1
-        cx[i], cy[i], th[i], speed[i], omega[i] = x, y, theta, v, w
-        wall_d[i] = _wall_distance(x, y, theta, ax, ay)
-        remaining -= 1
-    # centre point -> root (origin of the body frame, below the lumbosacral joint)
-    th_u = np.unwrap(th)
-    return {
-        "labels": labels, "seg_id": seg_id, "segments": segments, "cx": cx, "cy": cy,
-        "heading": th_u, "speed": speed, "omega": omega, "wall_d": wall_d,
-        "root_x": cx - np.cos(th_u) * x_center, "root_y": cy - np.sin(th_u) * x_center,
-    }
-
-
-# ----------------------------------------------------------------------------- pass 2
+# ----------------------------------------------------------------------------- controls
 _CONTROLS = (
     "pitch", "hip_drop", "lower", "flex", "bend", "neck_pitch", "head_pitch", "head_yaw",
     "head_roll", "fore_dx", "hind_dx", "step", "face", "wall", "tuck", "tail_lift",
     "tail_sway", "ear_back", "duty", "trot", "lift", "scap",
 )
+
+
+def _locomotion_controls(
+    c: dict[str, np.ndarray], b: str, t: np.ndarray, rng: np.random.Generator, ph: np.ndarray,
+    om: np.ndarray, fps: float,
+) -> None:
+    """Walk, trot and turn: stepping, body bend and head yaw following the turn rate."""
+    n = len(t)
+    one = np.ones(n)
+    c["step"] = one
+    c["scap"] = one
+    c["bend"] = np.clip(0.16 * om, -0.9, 0.9)
+    c["head_yaw"] = np.clip(0.08 * om, -0.5, 0.5) + _smooth_noise(rng, n, fps, 0.4, 0.12)
+    c["neck_pitch"] = 0.05 + _smooth_noise(rng, n, fps, 0.5, 0.08)
+    c["head_pitch"] = 0.05 * one
+    if b == "walk":
+        c["lift"] = 3.5 * one
+        c["flex"] = 0.08 * one
+        c["tail_lift"] = 0.15 * one
+        c["tail_sway"] = 0.15 * one
+    elif b == "trot":
+        c["duty"] = 0.5 * one
+        c["trot"] = one
+        c["lift"] = 4.5 * one
+        c["flex"] = -0.05 * one
+        c["lower"] = 1.0 * one
+        c["tail_lift"] = 0.25 * one
+        c["tail_sway"] = 0.2 * one
+    else:
+        c["duty"] = 0.6 * one
+        c["lift"] = 3.0 * one
+        c["head_yaw"] = np.clip(0.12 * om, -0.6, 0.6)
+        c["flex"] = 0.12 * one
+
+
+def _rear_controls(
+    c: dict[str, np.ndarray], b: str, t: np.ndarray, rng: np.random.Generator, ph: np.ndarray,
+    om: np.ndarray, fps: float,
+) -> None:
+    """Rearing, free or against the wall: pelvis pitch, scanning head, paws tucked or on it."""
+    one = np.ones(len(t))
+    wall = b == "rear_wall"
+    c["pitch"] = rng.uniform(1.05, 1.3) * one if wall else rng.uniform(0.95, 1.3) * one
+    c["hip_drop"] = rng.uniform(0.0, 1.5) * one if wall else rng.uniform(0.5, 2.5) * one
+    c["flex"] = (-0.15 if wall else -0.05) * one + 0.04 * np.sin(2 * np.pi * 0.7 * t + ph[0])
+    f_scan, a_scan = rng.uniform(0.6, 1.6), rng.uniform(0.15, 0.45)
+    c["head_yaw"] = a_scan * np.sin(2 * np.pi * f_scan * t + ph[1])
+    c["neck_pitch"] = rng.uniform(0.15, 0.45) * one + 0.1 * np.sin(
+        2 * np.pi * 0.9 * t + ph[2]
+    )
+    c["head_pitch"] = rng.uniform(0.0, 0.25) * one
+    c["hind_dx"] = 3.0 * one
+    c["wall" if wall else "tuck"] = one
+    c["step"] = (0.5 if wall else 0.0) * one
+    c["tail_lift"] = -0.1 * one
+
+
+def _groom_controls(
+    c: dict[str, np.ndarray], b: str, t: np.ndarray, rng: np.random.Generator, ph: np.ndarray,
+    om: np.ndarray, fps: float,
+) -> None:
+    """Grooming: sitting up, forepaws stroking the face."""
+    one = np.ones(len(t))
+    c["pitch"] = rng.uniform(0.8, 1.05) * one
+    c["hip_drop"] = rng.uniform(1.5, 3.0) * one
+    c["flex"] = rng.uniform(0.3, 0.5) * one
+    c["neck_pitch"] = rng.uniform(0.35, 0.55) * one
+    c["head_pitch"] = rng.uniform(0.2, 0.35) * one
+    f_stroke = rng.uniform(3.0, 6.0)
+    c["head_yaw"] = 0.12 * np.sin(2 * np.pi * f_stroke * t + ph[0])
+    c["head_roll"] = 0.15 * np.sin(2 * np.pi * f_stroke * 0.5 * t + ph[1])
+    c["face"] = one
+    c["hind_dx"] = 4.0 * one
+    c["tail_sway"] = 0.03 * one
+
+
+def _crouch_controls(
+    c: dict[str, np.ndarray], b: str, t: np.ndarray, rng: np.random.Generator, ph: np.ndarray,
+    om: np.ndarray, fps: float,
+) -> None:
+    """Crouching: body lowered and hunched, ears back, paws drawn in."""
+    one = np.ones(len(t))
+    c["lower"] = rng.uniform(2.0, 4.0) * one
+    c["flex"] = rng.uniform(0.25, 0.45) * one
+    c["neck_pitch"] = rng.uniform(0.15, 0.35) * one
+    c["head_pitch"] = rng.uniform(0.05, 0.2) * one
+    c["ear_back"] = rng.uniform(0.2, 0.5) * one
+    c["fore_dx"] = -2.5 * one
+    c["hind_dx"] = 3.0 * one
+    c["tail_sway"] = 0.0 * one
+    c["tail_lift"] = -0.05 * one
+
+
+def _stretch_controls(
+    c: dict[str, np.ndarray], b: str, t: np.ndarray, rng: np.random.Generator, ph: np.ndarray,
+    om: np.ndarray, fps: float,
+) -> None:
+    """Stretched attend: body low and long, forepaws reaching forward."""
+    n = len(t)
+    one = np.ones(n)
+    c["lower"] = rng.uniform(3.0, 5.0) * one
+    c["flex"] = -rng.uniform(0.0, 0.15) * one
+    c["neck_pitch"] = -rng.uniform(0.0, 0.15) * one
+    c["head_pitch"] = rng.uniform(0.0, 0.15) * one
+    c["fore_dx"] = rng.uniform(4.0, 8.0) * one
+    c["hind_dx"] = -rng.uniform(4.0, 7.0) * one
+    c["step"] = 0.5 * one
+    c["lift"] = 2.0 * one
+    c["ear_back"] = rng.uniform(0.3, 0.55) * one
+    c["head_yaw"] = _smooth_noise(rng, n, fps, 0.6, 0.1)
+    c["tail_sway"] = 0.04 * one
+
+
+def _sniff_controls(
+    c: dict[str, np.ndarray], b: str, t: np.ndarray, rng: np.random.Generator, ph: np.ndarray,
+    om: np.ndarray, fps: float,
+) -> None:
+    """Sniffing: fast head scanning in yaw and pitch, slow shuffling steps."""
+    one = np.ones(len(t))
+    f_yaw, a_yaw = rng.uniform(1.5, 4.0), rng.uniform(0.2, 0.5)
+    f_pitch = rng.uniform(2.0, 5.0)
+    c["head_yaw"] = a_yaw * np.sin(2 * np.pi * f_yaw * t + ph[0])
+    c["neck_pitch"] = -rng.uniform(0.0, 0.25) + 0.12 * np.sin(2 * np.pi * f_pitch * t + ph[1])
+    c["head_pitch"] = 0.05 * np.sin(2 * np.pi * rng.uniform(6, 10) * t + ph[2])
+    c["step"] = 0.3 * one
+    c["lift"] = 2.0 * one
+    c["bend"] = 0.3 * c["head_yaw"]
+
+
+#: Control builder of each behaviour in :data:`BEHAVIOURS`.
+_CONTROL_BUILDERS = {
+    "walk": _locomotion_controls,
+    "trot": _locomotion_controls,
+    "turn": _locomotion_controls,
+    "rear": _rear_controls,
+    "rear_wall": _rear_controls,
+    "groom": _groom_controls,
+    "crouch": _crouch_controls,
+    "stretch": _stretch_controls,
+    "sniff": _sniff_controls,
+}
 
 
 def _behaviour_controls(
@@ -305,91 +267,10 @@ def _behaviour_controls(
     c["duty"] = 0.62 * one
     c["tail_sway"] = 0.08 * one
     c["tail_lift"] = 0.05 * one
-    om = traj["omega"]
     ph = rng.uniform(0, 2 * np.pi, 4)
-    if b in ("walk", "trot", "turn"):
-        c["step"] = one
-        c["scap"] = one
-        c["bend"] = np.clip(0.16 * om, -0.9, 0.9)
-        c["head_yaw"] = np.clip(0.08 * om, -0.5, 0.5) + _smooth_noise(rng, n, fps, 0.4, 0.12)
-        c["neck_pitch"] = 0.05 + _smooth_noise(rng, n, fps, 0.5, 0.08)
-        c["head_pitch"] = 0.05 * one
-        if b == "walk":
-            c["lift"] = 3.5 * one
-            c["flex"] = 0.08 * one
-            c["tail_lift"] = 0.15 * one
-            c["tail_sway"] = 0.15 * one
-        elif b == "trot":
-            c["duty"] = 0.5 * one
-            c["trot"] = one
-            c["lift"] = 4.5 * one
-            c["flex"] = -0.05 * one
-            c["lower"] = 1.0 * one
-            c["tail_lift"] = 0.25 * one
-            c["tail_sway"] = 0.2 * one
-        else:
-            c["duty"] = 0.6 * one
-            c["lift"] = 3.0 * one
-            c["head_yaw"] = np.clip(0.12 * om, -0.6, 0.6)
-            c["flex"] = 0.12 * one
-    elif b in ("rear", "rear_wall"):
-        wall = b == "rear_wall"
-        c["pitch"] = rng.uniform(1.05, 1.3) * one if wall else rng.uniform(0.95, 1.3) * one
-        c["hip_drop"] = rng.uniform(0.0, 1.5) * one if wall else rng.uniform(0.5, 2.5) * one
-        c["flex"] = (-0.15 if wall else -0.05) * one + 0.04 * np.sin(2 * np.pi * 0.7 * t + ph[0])
-        f_scan, a_scan = rng.uniform(0.6, 1.6), rng.uniform(0.15, 0.45)
-        c["head_yaw"] = a_scan * np.sin(2 * np.pi * f_scan * t + ph[1])
-        c["neck_pitch"] = rng.uniform(0.15, 0.45) * one + 0.1 * np.sin(
-            2 * np.pi * 0.9 * t + ph[2]
-        )
-        c["head_pitch"] = rng.uniform(0.0, 0.25) * one
-        c["hind_dx"] = 3.0 * one
-        c["wall" if wall else "tuck"] = one
-        c["step"] = (0.5 if wall else 0.0) * one
-        c["tail_lift"] = -0.1 * one
-    elif b == "groom":
-        c["pitch"] = rng.uniform(0.8, 1.05) * one
-        c["hip_drop"] = rng.uniform(1.5, 3.0) * one
-        c["flex"] = rng.uniform(0.3, 0.5) * one
-        c["neck_pitch"] = rng.uniform(0.35, 0.55) * one
-        c["head_pitch"] = rng.uniform(0.2, 0.35) * one
-        f_stroke = rng.uniform(3.0, 6.0)
-        c["head_yaw"] = 0.12 * np.sin(2 * np.pi * f_stroke * t + ph[0])
-        c["head_roll"] = 0.15 * np.sin(2 * np.pi * f_stroke * 0.5 * t + ph[1])
-        c["face"] = one
-        c["hind_dx"] = 4.0 * one
-        c["tail_sway"] = 0.03 * one
-    elif b == "crouch":
-        c["lower"] = rng.uniform(2.0, 4.0) * one
-        c["flex"] = rng.uniform(0.25, 0.45) * one
-        c["neck_pitch"] = rng.uniform(0.15, 0.35) * one
-        c["head_pitch"] = rng.uniform(0.05, 0.2) * one
-        c["ear_back"] = rng.uniform(0.2, 0.5) * one
-        c["fore_dx"] = -2.5 * one
-        c["hind_dx"] = 3.0 * one
-        c["tail_sway"] = 0.0 * one
-        c["tail_lift"] = -0.05 * one
-    elif b == "stretch":
-        c["lower"] = rng.uniform(3.0, 5.0) * one
-        c["flex"] = -rng.uniform(0.0, 0.15) * one
-        c["neck_pitch"] = -rng.uniform(0.0, 0.15) * one
-        c["head_pitch"] = rng.uniform(0.0, 0.15) * one
-        c["fore_dx"] = rng.uniform(4.0, 8.0) * one
-        c["hind_dx"] = -rng.uniform(4.0, 7.0) * one
-        c["step"] = 0.5 * one
-        c["lift"] = 2.0 * one
-        c["ear_back"] = rng.uniform(0.3, 0.55) * one
-        c["head_yaw"] = _smooth_noise(rng, n, fps, 0.6, 0.1)
-        c["tail_sway"] = 0.04 * one
-    elif b == "sniff":
-        f_yaw, a_yaw = rng.uniform(1.5, 4.0), rng.uniform(0.2, 0.5)
-        f_pitch = rng.uniform(2.0, 5.0)
-        c["head_yaw"] = a_yaw * np.sin(2 * np.pi * f_yaw * t + ph[0])
-        c["neck_pitch"] = -rng.uniform(0.0, 0.25) + 0.12 * np.sin(2 * np.pi * f_pitch * t + ph[1])
-        c["head_pitch"] = 0.05 * np.sin(2 * np.pi * rng.uniform(6, 10) * t + ph[2])
-        c["step"] = 0.3 * one
-        c["lift"] = 2.0 * one
-        c["bend"] = 0.3 * c["head_yaw"]
+    build = _CONTROL_BUILDERS.get(b)
+    if build is not None:
+        build(c, b, t, rng, ph, traj["omega"], fps)
     return c
 
 
@@ -404,24 +285,6 @@ def _blend_weights(labels: np.ndarray, fps: float) -> np.ndarray:
     return w / w.sum(axis=1, keepdims=True)
 
 
-def _solve_bone(
-    rig: MouseRig, j: int, parent_rot: np.ndarray, direction: np.ndarray, euler: np.ndarray
-) -> np.ndarray:
-    """Set bone ``j``'s Euler angles so it points along ``direction``; return its world rot."""
-    rest = rig.bone_rest_tails[j] - rig.bone_rest_heads[j]
-    rest = np.broadcast_to(rest / np.linalg.norm(rest), direction.shape)
-    local_d = np.einsum("nji,nj->ni", parent_rot, direction)
-    e = matrix_to_euler(rotation_between(rest, local_d))
-    lim = rig.joint_limits[j]
-    e = np.clip(e, lim[:, 0], lim[:, 1])
-    euler[:, j] = e
-    return parent_rot @ euler_to_matrix(e)
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
-
-
 def _probe_vertices(rig: MouseRig, limbs: bool = True) -> np.ndarray:
     """Skin vertices checked against the floor (a sparse cover of body, tail and limbs)."""
     ids = []
@@ -431,46 +294,6 @@ def _probe_vertices(rig: MouseRig, limbs: bool = True) -> np.ndarray:
         step = {"body": 3, "tail": 4}.get(name, 3)
         ids.append(np.arange(a, b, step))
     return np.concatenate(ids)
-
-
-def _gait_targets(
-    rig: MouseRig,
-    ctl: dict[str, np.ndarray],
-    traj: dict[str, Any],
-    fps: float,
-    limb: str,
-    neutral_body: np.ndarray,
-    paw_r: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """World paw targets from stepping (stance = planted) and the per-frame stance flag."""
-    n = len(ctl["step"])
-    heading = traj["heading"]
-    speed = np.abs(traj["speed"])
-    freq = np.clip(2.5 + 0.022 * speed + 0.8 * np.abs(traj["omega"]), 2.5, 10.0)
-    phase0 = np.cumsum(freq) / fps
-    off = (1 - ctl["trot"]) * _WALK_OFFSET[limb] + ctl["trot"] * _TROT_OFFSET[limb]
-    phase = np.maximum.accumulate(phase0 + off)
-    duty = ctl["duty"]
-    k = np.floor(phase)
-    u = phase - k
-    frames = np.arange(n, dtype=np.float64)
-    c, s = np.cos(heading), np.sin(heading)
-    nx = traj["root_x"] + c * neutral_body[:, 0] - s * neutral_body[:, 1]
-    ny = traj["root_y"] + s * neutral_body[:, 0] + c * neutral_body[:, 1]
-
-    def placed(cycle: np.ndarray) -> np.ndarray:
-        tm = np.interp(cycle + duty / 2, phase, frames)
-        return np.stack([np.interp(tm, frames, nx), np.interp(tm, frames, ny)], -1)
-
-    p0 = placed(k)
-    p1 = placed(k + 1)
-    stance = u < duty
-    sw = np.clip((u - duty) / np.maximum(1 - duty, 1e-3), 0.0, 1.0)
-    sm = sw * sw * (3 - 2 * sw)
-    xy = np.where(stance[:, None], p0, p0 + (p1 - p0) * sm[:, None])
-    lift = np.where(stance, 0.0, ctl["lift"] * ctl["step"] * np.sin(np.pi * sw))
-    target = np.concatenate([xy, (paw_r + 0.5 + lift)[:, None]], -1)
-    return target, stance
 
 
 def _pose_from_controls(
@@ -528,136 +351,6 @@ def _pose_from_controls(
     rig_lim = rig.joint_limits
     np.clip(e, rig_lim[None, :, :, 0], rig_lim[None, :, :, 1], out=e)
     return pose
-
-
-def _solve_limbs(
-    rig: MouseRig,
-    pose: np.ndarray,
-    ctl: dict[str, np.ndarray],
-    traj: dict[str, Any],
-    t: np.ndarray,
-    fps: float,
-) -> np.ndarray:
-    """Set scapula and limb angles in place: paws reach their targets by two-link IK."""
-    n = len(t)
-    bi = {name: i for i, name in enumerate(rig.bone_names)}
-    _, heading, e = rig.split_pose(pose)
-    # gait scapula swing before limb IK (needs the phase: use the mean stride phase)
-    stride_phase = np.cumsum(np.clip(2.5 + 0.022 * np.abs(traj["speed"]), 2.5, 10.0)) / fps
-    for side, sgn in (("left", 1.0), ("right", -1.0)):
-        j = bi[f"{side}_scapula"]
-        e[:, j, 1] = 0.2 * ctl["scap"] * np.sin(2 * np.pi * stride_phase + (sgn < 0) * np.pi)
-    first_limb = min(bi[LIMBS[limb][0]] for limb in _LIMB_ORDER)
-    rot, pos = rig.forward_kinematics(pose, first_limb)
-    rot_full = np.zeros((n, rig.n_bones, 3, 3))
-    pos_full = np.zeros((n, rig.n_bones, 3))
-    rot_full[:, :first_limb], pos_full[:, :first_limb] = rot, pos
-
-    # face point (nose area) and body axes
-    skull = bi["skull"]
-    nose_rest = rig.bone_rest_tails[skull] - rig.bone_rest_heads[skull]
-    fwd_h = np.stack([np.cos(heading), np.sin(heading), np.zeros(n)], -1)
-    up = np.broadcast_to(np.array([0.0, 0.0, 1.0]), (n, 3))
-    lm_rest = rig.landmarks(rig.zero_pose(1))[0]
-    from dlc_lifter.mouse.catalogue import catalogue_index
-
-    for limb in _LIMB_ORDER:
-        side, part = limb.split("_")
-        sgn = 1.0 if side == "left" else -1.0
-        bones = [bi[b] for b in LIMBS[limb]]
-        info = rig.info["limbs"][limb]
-        paw_r = info["paw_radius"]
-        a, b_len = info["lengths"][0], info["lengths"][1]
-        fore = part == "fore"
-        paw_name = f"{side}_{'forepaw' if fore else 'hindpaw'}"
-        paw_rest = lm_rest[catalogue_index([paw_name])[0]]
-        j_paw = bones[3] if fore else bones[2]
-        offset_len = float(np.linalg.norm(paw_rest - rig.bone_rest_heads[j_paw]))
-        neutral = np.zeros((n, 2))
-        neutral[:, 0] = paw_rest[0] + (ctl["fore_dx"] if fore else ctl["hind_dx"])
-        neutral[:, 1] = paw_rest[1]
-        gait, _ = _gait_targets(rig, ctl, traj, fps, limb, neutral, paw_r)
-        paw_dir = fwd_h.copy()
-        target = gait
-        if fore:
-            parent = bi["thoracic1"]
-            w_face, w_wall, w_tuck = ctl["face"], ctl["wall"], ctl["tuck"]
-            w_g = np.clip(1 - w_face - w_wall - w_tuck, 0.0, 1.0)
-            r_sk, p_sk = rot_full[:, skull], pos_full[:, skull]
-            stroke = 0.5 + 0.5 * np.sin(2 * np.pi * 4.5 * t + (0.0 if sgn > 0 else 0.6))
-            face_local = np.stack(
-                [nose_rest[0] - 7.0 - 5.0 * stroke, np.full(n, sgn * 4.0), np.full(n, -4.0)], -1
-            )
-            face = p_sk + np.einsum("nij,nj->ni", r_sk, face_local)
-            r_t = rot_full[:, parent]
-            sh = pos_full[:, parent] + np.einsum(
-                "nij,j->ni", r_t, rig.bone_rest_tails[bones[0]] - rig.bone_rest_heads[parent]
-            )
-            tuck = sh + np.einsum("nij,j->ni", r_t, np.array([8.0, -sgn * 2.0, -9.0]))
-            wall_pt = np.stack(
-                [traj["cx"], traj["cy"], np.zeros(n)], -1
-            ) + fwd_h * (traj["wall_d"] - 2.0)[:, None]
-            wall_pt = wall_pt + np.stack([-np.sin(heading), np.cos(heading), np.zeros(n)], -1) * (
-                sgn * 6.0
-            )
-            wall_pt[:, 2] = sh[:, 2] + 6.0
-            target = (
-                w_g[:, None] * gait + w_face[:, None] * face + w_wall[:, None] * wall_pt
-                + w_tuck[:, None] * tuck
-            )
-            tuck_dir = np.einsum("nij,j->ni", r_t, np.array([0.4, 0.0, -1.0]))
-            paw_dir = _unit(
-                w_g[:, None] * fwd_h + (w_face + w_wall)[:, None] * up
-                + w_tuck[:, None] * _unit(tuck_dir)
-            )
-            pole = _unit(-r_t[:, :, 0] + 0.7 * r_t[:, :, 2])  # elbow back and up
-        else:
-            parent = bi["sacrum"]
-            pole = _unit(fwd_h + 0.8 * up)
-        # chain root
-        r_par = rot_full[:, parent]
-        if fore:
-            js = bones[0]
-            r_s = _solve_bone_fixed(rig, js, r_par, pose)
-            rot_full[:, js] = r_s
-            pos_full[:, js] = pos_full[:, parent] + np.einsum(
-                "nij,j->ni", r_par, rig.bone_rest_heads[js] - rig.bone_rest_heads[parent]
-            )
-            chain = bones[1:]
-            r_par = r_s
-            p_par_head = pos_full[:, js]
-            par = js
-        else:
-            chain = bones
-            par = parent
-            p_par_head = pos_full[:, parent]
-        j1, j2, j3 = chain[0], chain[1], chain[2]
-        start = p_par_head + np.einsum(
-            "nij,j->ni", r_par, rig.bone_rest_heads[j1] - rig.bone_rest_heads[par]
-        )
-        wrist = target - paw_dir * offset_len
-        mid = two_link_ik(start, wrist, a, b_len, pole)
-        # keep elbow / knee off the floor: bend the joint upwards where it would touch it
-        knee_min = 4.0 * rig.shape.scale
-        low = mid[:, 2] < knee_min
-        if np.any(low):
-            mid_up = two_link_ik(start[low], wrist[low], a, b_len, _unit(pole[low] + 2.0 * up[low]))
-            mid[low] = mid_up
-        r1 = _solve_bone(rig, j1, r_par, mid - start, e)
-        v1 = rig.bone_rest_tails[j1] - rig.bone_rest_heads[j1]
-        p2 = start + np.einsum("nij,j->ni", r1, v1)
-        r2 = _solve_bone(rig, j2, r1, wrist - p2, e)
-        r3 = _solve_bone(rig, j3, r2, paw_dir, e)
-        rot_full[:, j1], rot_full[:, j2], rot_full[:, j3] = r1, r2, r3
-        if not fore:  # toes follow the metatarsus (flat foot)
-            e[:, chain[3]] = 0.0
-    return pose
-
-
-def _solve_bone_fixed(rig: MouseRig, j: int, r_par: np.ndarray, pose: np.ndarray) -> np.ndarray:
-    """World rotation of bone ``j`` from the Euler angles already in ``pose``."""
-    _, _, e = rig.split_pose(pose)
-    return r_par @ euler_to_matrix(e[:, j])
 
 
 def _raise_point(
@@ -809,7 +502,7 @@ def generate_sequence(
     if fps <= 0:
         raise ValueError(f"fps must be > 0, got {fps}")
     allowed = tuple(behaviours) if behaviours is not None else BEHAVIOURS
-    unknown = [b for b in allowed if b not in _B]
+    unknown = [b for b in allowed if b not in BEHAVIOURS]
     if unknown or not allowed:
         raise ValueError(
             f"Unknown behaviours {unknown}; choose from {', '.join(BEHAVIOURS)}."
@@ -821,7 +514,7 @@ def generate_sequence(
 
     nose_x = float(lm0[catalogue_index(["nose"])[0], 0])
     x_center = float(lm0[catalogue_index(["mouse_center"])[0], 0])
-    traj = _schedule(
+    traj = draw_schedule(
         n_frames, rng, fps, (float(arena_mm[0]), float(arena_mm[1])), allowed,
         nose_ahead=nose_x - x_center, x_center=x_center,
     )
@@ -836,17 +529,17 @@ def generate_sequence(
         for k in _CONTROLS:
             ctl[k] += w * cb[k]
     pose = _pose_from_controls(rig, ctl, traj, t, fps, rng)
-    _solve_limbs(rig, pose, ctl, traj, t, fps)
+    solve_limbs(rig, pose, ctl, traj, t, fps)
     _fix_head_tail(rig, pose)
     # lift the body where the trunk would go through the floor, then re-solve the limbs so
     # planted paws stay planted; a last (rarely non-zero) lift covers the limbs themselves
     pose[:, 2] += _floor_deficit(rig, pose, fps, limbs=False)
-    _solve_limbs(rig, pose, ctl, traj, t, fps)
+    solve_limbs(rig, pose, ctl, traj, t, fps)
     _fix_head_tail(rig, pose)
     lift = _floor_deficit(rig, pose, fps, limbs=True)
     pose[:, 2] += lift
     if np.any(lift > 0):  # bring lifted stance paws back down, then a last safety lift
-        _solve_limbs(rig, pose, ctl, traj, t, fps)
+        solve_limbs(rig, pose, ctl, traj, t, fps)
         extra = _floor_deficit(rig, pose, fps, limbs=True)
         pose[:, 2] += extra
         lift = lift + extra
