@@ -23,6 +23,11 @@ Work on each output beyond the lift (plots, a 3D video) is an :class:`OutputStep
 as ``after_each=``: it runs in the same task, after the lift, and never fails it. This
 layer does not know what the step draws; the command line passes
 :class:`dlc_lifter.analysis.plots.PlotStep` for ``--plot``.
+
+One module although long: planning, running and reporting a batch share
+:class:`LiftJob`, :class:`BatchItem` and :class:`BatchReport`. Finding a DeepLabCut
+project's videos and their ``analyze_videos`` outputs (:func:`find_videos`,
+:func:`find_dlc_output`) is file discovery and is the part to move to ``io/`` next.
 """
 
 from __future__ import annotations
