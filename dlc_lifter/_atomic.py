@@ -14,15 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from dlc_lifter.errors import DLCLifterError, OutputExistsError
+from dlc_lifter.errors import OutputExistsError, OutputNotWritableError
 
 __all__ = ["OutputNotWritableError", "atomic_output", "check_writable"]
 
 logger = logging.getLogger(__name__)
-
-
-class OutputNotWritableError(DLCLifterError, PermissionError):
-    """The folder an output goes to cannot be written."""
 
 
 def _umask() -> int:

@@ -28,7 +28,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.errors import CalibrationError
 
 __all__ = [
     "Camera",
@@ -38,10 +38,6 @@ __all__ = [
     "rodrigues",
     "write_anipose",
 ]
-
-
-class CalibrationError(DLCLifterError):
-    """A calibration file is missing, unreadable or lacks the camera asked for."""
 
 
 def rodrigues(rvec: Sequence[float] | np.ndarray) -> np.ndarray:

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 __all__ = [
+    "CalibrationError",
+    "ConfigError",
     "DLCLifterError",
+    "DestinationError",
+    "FeatureError",
     "FeatureMismatchError",
     "FrameCountError",
     "KeypointMappingError",
     "LabelFileError",
     "ModelFileError",
+    "ModelLoadError",
+    "MouseSpecError",
     "OutputExistsError",
     "OutputFormatError",
+    "OutputNotWritableError",
     "PoseFileError",
+    "SynthDatasetError",
+    "UnknownKeypointError",
     "VideoError",
 ]
 
@@ -70,3 +81,74 @@ class ModelFileError(DLCLifterError, ValueError):
 
 class FeatureMismatchError(DLCLifterError, ValueError):
     """Features given to a model lack columns the model was trained on."""
+
+
+class CalibrationError(DLCLifterError):
+    """A calibration file is missing, unreadable or lacks the camera asked for."""
+
+
+class ModelLoadError(DLCLifterError):
+    """Weights are missing, corrupt or made for another keypoint catalogue."""
+
+
+class MouseSpecError(DLCLifterError, ValueError):
+    """The mouse anatomy YAML is missing or malformed."""
+
+
+class OutputNotWritableError(DLCLifterError, PermissionError):
+    """The folder an output goes to cannot be written."""
+
+
+class DestinationError(OutputNotWritableError):
+    """An output folder does not exist and cannot be made, or cannot be written to."""
+
+
+class ConfigError(DLCLifterError, ValueError):
+    """A DeepLabCut config file is missing or unreadable."""
+
+
+class SynthDatasetError(DLCLifterError, ValueError):
+    """A synthetic dataset folder is missing, corrupt, or was made with other settings."""
+
+
+class FeatureError(DLCLifterError, ValueError):
+    """Features cannot be computed from the given poses or written where asked."""
+
+
+class UnknownKeypointError(DLCLifterError, KeyError):
+    """User keypoint names that map to no catalogue landmark.
+
+    Attributes
+    ----------
+    names
+        Every such name.
+    suggestions
+        ``{name: closest catalogue names}`` (given by the raiser:
+        :func:`dlc_lifter.mouse.catalogue.unknown_keypoints` fills them in).
+    """
+
+    def __init__(self, names: str | Sequence[str], source: str | None = None,
+                 suggestions: Mapping[str, Sequence[str]] | None = None) -> None:
+        names = [names] if isinstance(names, str) else list(names)
+        self.names = names
+        self.suggestions = {n: list((suggestions or {}).get(n, ())) for n in names}
+        where = f" in {source}" if source else ""
+        listed = "; ".join(
+            f"'{n}'" + (f" (closest: {', '.join(c)})" if c else "")
+            for n, c in self.suggestions.items())
+        noun = "Keypoint" if len(names) == 1 else "Keypoints"
+        verb = "does" if len(names) == 1 else "do"
+        msg = (
+            f"{noun} {listed}{where} {verb} not map to the dlc-lifter mouse catalogue. "
+            "Give a mapping file (keypoint_map, a YAML file with lines like "
+            f"'{names[0]}: nose', or '{names[0]}: null' to drop it); "
+            "'dlc-lifter catalogue' lists all names.")
+        super().__init__(msg)
+
+    @property
+    def name(self) -> str:
+        """The first unmapped name."""
+        return self.names[0]
+
+    def __str__(self) -> str:  # KeyError quotes its message otherwise
+        return str(self.args[0])

@@ -63,7 +63,7 @@ import numpy as np
 import pandas as pd
 
 from dlc_lifter._atomic import atomic_output
-from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.errors import FeatureError
 from dlc_lifter.poses import Poses
 
 __all__ = [
@@ -98,10 +98,6 @@ _HEAD = ("nose", "head_midpoint", _EAR_MID)
 _MIDLINE = ("nose", "head_midpoint", _EAR_MID, "neck", "mid_back", "mouse_center",
             "mid_backend", "mid_backend2", "mid_backend3", "tail_base")
 _EPS = 1e-9
-
-
-class FeatureError(DLCLifterError, ValueError):
-    """Features cannot be computed from the given poses or written where asked."""
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.errors import ConfigError
 
 __all__ = ["DEFAULT_PCUTOFF", "ConfigError", "DLCConfig", "read_dlc_config"]
 
@@ -17,10 +17,6 @@ logger = logging.getLogger(__name__)
 
 #: DeepLabCut's default likelihood cutoff.
 DEFAULT_PCUTOFF = 0.6
-
-
-class ConfigError(DLCLifterError, ValueError):
-    """A DeepLabCut config file is missing or unreadable."""
 
 
 @dataclass

@@ -46,8 +46,7 @@ from typing import Any, Literal, Protocol
 
 from tqdm.auto import tqdm
 
-from dlc_lifter._atomic import OutputNotWritableError
-from dlc_lifter.errors import DLCLifterError, OutputExistsError, OutputFormatError
+from dlc_lifter.errors import DestinationError, DLCLifterError, OutputExistsError, OutputFormatError
 from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
 
 __all__ = [
@@ -89,10 +88,6 @@ _SCORER_PREFIXES = ("DLC_", "DeepCut_")
 
 #: Prefix and suffix of the probe files used to test that a folder is writable.
 _PROBE_PREFIX = ".dlc_lifter_probe_"
-
-
-class DestinationError(OutputNotWritableError):
-    """An output folder does not exist and cannot be made, or cannot be written to."""
 
 
 # --------------------------------------------------------------------------- report

@@ -15,16 +15,12 @@ from typing import Any
 import numpy as np
 import yaml
 
-from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.errors import MouseSpecError
 
 __all__ = ["SPEC_PATH", "MouseShape", "load_spec", "sample_shape"]
 
 #: The canonical anatomical spec shipped with the package.
 SPEC_PATH = Path(__file__).resolve().parent.parent / "data" / "mouse_spec.yaml"
-
-
-class MouseSpecError(DLCLifterError, ValueError):
-    """The mouse anatomy YAML is missing or malformed."""
 
 
 @functools.lru_cache(maxsize=8)

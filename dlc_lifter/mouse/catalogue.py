@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.errors import UnknownKeypointError
 
 __all__ = [
     "ALIASES",
@@ -26,6 +26,7 @@ __all__ = [
     "LANDMARKS",
     "Landmark",
     "UnknownKeypointError",
+    "unknown_keypoints",
     "catalogue_index",
     "closest_names",
     "load_mapping",
@@ -160,41 +161,12 @@ ALIASES: dict[str, str] = {
 }
 
 
-class UnknownKeypointError(DLCLifterError, KeyError):
-    """User keypoint names that map to no catalogue landmark.
-
-    Attributes
-    ----------
-    names
-        Every such name.
-    suggestions
-        ``{name: closest catalogue names}``.
-    """
-
-    def __init__(self, names: str | Sequence[str], source: str | None = None) -> None:
-        names = [names] if isinstance(names, str) else list(names)
-        self.names = names
-        self.suggestions = {n: closest_names(n) for n in names}
-        where = f" in {source}" if source else ""
-        listed = "; ".join(
-            f"'{n}'" + (f" (closest: {', '.join(c)})" if c else "")
-            for n, c in self.suggestions.items())
-        noun = "Keypoint" if len(names) == 1 else "Keypoints"
-        verb = "does" if len(names) == 1 else "do"
-        msg = (
-            f"{noun} {listed}{where} {verb} not map to the dlc-lifter mouse catalogue. "
-            "Give a mapping file (keypoint_map, a YAML file with lines like "
-            f"'{names[0]}: nose', or '{names[0]}: null' to drop it); "
-            "'dlc-lifter catalogue' lists all names.")
-        super().__init__(msg)
-
-    @property
-    def name(self) -> str:
-        """The first unmapped name."""
-        return self.names[0]
-
-    def __str__(self) -> str:  # KeyError quotes its message otherwise
-        return str(self.args[0])
+def unknown_keypoints(names: str | Sequence[str], source: str | None = None
+                      ) -> UnknownKeypointError:
+    """The :class:`~dlc_lifter.errors.UnknownKeypointError` for ``names``, with the closest
+    catalogue names as suggestions (raise it)."""
+    listed = [names] if isinstance(names, str) else list(names)
+    return UnknownKeypointError(listed, source, {n: closest_names(n) for n in listed})
 
 
 def closest_names(name: str, n: int = 3) -> list[str]:
@@ -246,7 +218,7 @@ def resolve_name(name: str, mapping: Mapping[str, str] | None = None) -> str | N
     if mapping and name in mapping:
         target = mapping[name]
         if target not in _INDEX:
-            raise UnknownKeypointError(target, "the keypoint mapping")
+            raise unknown_keypoints(target, "the keypoint mapping")
         return target
     return resolve_name_ranked(name)[0]
 
@@ -279,7 +251,7 @@ def catalogue_index(names: Sequence[str]) -> list[int]:
     try:
         return [_INDEX[n] for n in names]
     except KeyError as exc:
-        raise UnknownKeypointError(str(exc.args[0])) from None
+        raise unknown_keypoints(str(exc.args[0])) from None
 
 
 def load_mapping(path: str | Path) -> dict[str, str]:
@@ -302,5 +274,5 @@ def load_mapping(path: str | Path) -> dict[str, str]:
         )
     for v in data.values():
         if v is not None and v not in _INDEX:
-            raise UnknownKeypointError(v, str(p))
+            raise unknown_keypoints(v, str(p))
     return data

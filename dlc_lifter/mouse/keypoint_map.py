@@ -25,9 +25,9 @@ from dlc_lifter.errors import KeypointMappingError
 from dlc_lifter.mouse.catalogue import (
     CATALOGUE,
     LANDMARKS,
-    UnknownKeypointError,
     closest_names,
     resolve_name_ranked,
+    unknown_keypoints,
 )
 from dlc_lifter.mouse.skeletons import compact, match_skeleton
 
@@ -230,7 +230,7 @@ def plan_keypoint_map(
     if mapping is not None:
         bad = [v for v in mapping.values() if v is not None and v not in CATALOGUE]
         if bad:
-            raise UnknownKeypointError(bad, "the keypoint map")
+            raise unknown_keypoints(bad, "the keypoint map")
     dropped: dict[str, str] = {n: "mapped to null by the keypoint map" for n in names
                                if mapping is not None and n in mapping and mapping[n] is None}
     user = set(mapping or ())
@@ -240,7 +240,7 @@ def plan_keypoint_map(
              and (a := arena_landmark(n, corners_present=len(corners) >= 3)) is not None}
     claims, unknown, skeleton = _resolve(names, mapping, arena, dropped)
     if unknown and strict:
-        raise UnknownKeypointError(unknown, source)
+        raise unknown_keypoints(unknown, source)
     notes: list[str] = []
     where = f"{source}: " if source else ""
     if unknown:
@@ -272,7 +272,7 @@ def map_keypoints(
     names, mapping, source
         As :func:`plan_keypoint_map`.
     strict
-        Raise :class:`~dlc_lifter.mouse.catalogue.UnknownKeypointError` listing every name
+        Raise :class:`~dlc_lifter.errors.UnknownKeypointError` listing every name
         that maps to nothing (arena landmarks are not errors); otherwise leave them out.
 
     Returns

@@ -65,7 +65,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from dlc_lifter.camera import Camera
-from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.errors import ModelLoadError
 from dlc_lifter.mouse.catalogue import CATALOGUE
 
 __all__ = [
@@ -131,10 +131,6 @@ def _weight(name: str) -> float:
 AP_COORD = np.array([_AP[n] for n in CATALOGUE], dtype=np.float64)
 #: Weight of each keypoint in the anchor and heading fit.
 FIT_WEIGHT = np.array([_weight(n) for n in CATALOGUE], dtype=np.float64)
-
-
-class ModelLoadError(DLCLifterError):
-    """Weights are missing, corrupt or made for another keypoint catalogue."""
 
 
 # --------------------------------------------------------------------------- geometry

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from dlc_lifter._atomic import atomic_output
-from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.errors import SynthDatasetError
 from dlc_lifter.mouse.catalogue import CATALOGUE, LANDMARKS
 from dlc_lifter.synth.poses_only import POSES_ONLY_ARRAYS, sample_pose_batch
 from dlc_lifter.synth.render import QUALITIES, make_sample
@@ -88,10 +88,6 @@ IMAGE_ARRAYS: dict[str, tuple[str, str, str]] = {
 
 #: Arrays stored without compression.
 _STORED = frozenset({"depth"})
-
-
-class SynthDatasetError(DLCLifterError, ValueError):
-    """A synthetic dataset folder is missing, corrupt, or was made with other settings."""
 
 
 # ---------------------------------------------------------------------- npz I/O
