@@ -5,8 +5,12 @@ that trains the lifter) with two real sets in ``../shared/realdata``: DANNCE's h
 3D mouse (``dannce-mouse1``, 81 frames, split into rearing frames, snout above 60 mm, and
 the rest) and OIST's marker motion capture (``oist-openfield-mocap``, 3600 frames, back,
 hip and knee skin markers, matched to the nearest catalogue landmark). Prints median and
-10-90 % range per keypoint and draws ``docs/img/height_distributions.png``. Real sets are
-measured, never trained on.
+10-90 % range per keypoint and draws ``docs/img/height_distributions.png``. A second table
+compares body length (nose to tail base, 3D and seen from above) by snout height: real mice
+are compressed when nose-down and stretched when rearing, and the 2D length over a whole
+session (percentiles, with DLCAnalyzer's ``oft-rearing`` file scaled by its 420 mm arena)
+is the prior a camera estimated from the animal rests on. Real sets are measured, never
+trained on.
 
     python benchmarks/heights.py [--sequences 40] [--no-plot]
 """
@@ -24,6 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "realdata"
 DANNCE = REAL / "dannce-mouse1" / "labels3d.csv"
 OIST = REAL / "oist-openfield-mocap" / "markers3d.csv"
+OFT = REAL / "oft-rearing" / "OFT_38DLC_resnet50_BlockcourseMay9shuffle1_1030000.h5"
+OFT_ARENA_MM = 420.0
+#: Snout-height bins (mm) of the body-length table.
+SNOUT_BINS = ((-5.0, 15.0), (15.0, 30.0), (30.0, 60.0), (60.0, 80.0), (80.0, 200.0))
 PLOT = ROOT / "docs" / "img" / "height_distributions.png"
 REARING_SNOUT_MM = 60.0
 #: Catalogue landmark -> the OIST skin markers nearest to it (both sides pooled).
@@ -92,11 +100,62 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(oist)} frames")
     with pd.option_context("display.width", 200, "display.max_colwidth", 40):
         print(table.to_string())
+    _print_lengths(dannce, args)
     print(f"command: python benchmarks/heights.py --sequences {args.sequences}")
     if not args.no_plot:
         _plot(z, rear_syn, dannce, rear_real, oist, PLOT)
         print(f"plot: {PLOT.relative_to(ROOT)}")
     return 0
+
+
+def _oft_lengths_mm() -> np.ndarray:
+    """2D nose-tail base lengths (mm) of the oft-rearing file, scaled by its arena's sides."""
+    from dlc_lifter import read_poses
+
+    poses = read_poses(OFT)
+    names = list(poses.keypoints)
+    uv, conf = poses.coords[:, 0], poses.confidence[:, 0]
+    corner = {n: np.nanmedian(uv[:, names.index(n)], axis=0) for n in ("tl", "tr", "bl", "br")}
+    across = (np.linalg.norm(corner["tr"] - corner["tl"])
+              + np.linalg.norm(corner["br"] - corner["bl"])) / 2 / OFT_ARENA_MM
+    down = (np.linalg.norm(corner["bl"] - corner["tl"])
+            + np.linalg.norm(corner["br"] - corner["tr"])) / 2 / OFT_ARENA_MM
+    nose, tail = names.index("nose"), names.index("tailbase")
+    ok = (conf[:, nose] > 0.6) & (conf[:, tail] > 0.6)
+    return np.linalg.norm((uv[ok, nose] - uv[ok, tail]) / np.array([across, down]), axis=1)
+
+
+def _print_lengths(dannce: pd.DataFrame, args: argparse.Namespace) -> None:
+    """Nose-tail base length by snout height (DANNCE vs synthetic), and 2D percentiles."""
+    from dlc_lifter.mouse.behaviour import generate_sequences
+    from dlc_lifter.mouse.catalogue import CATALOGUE
+
+    seqs = generate_sequences(args.sequences, 300, seed=args.seed)
+    lm = np.concatenate([s.landmarks for s in seqs])
+    d_syn = lm[:, CATALOGUE.index("nose")] - lm[:, CATALOGUE.index("tail_base")]
+    snout_syn = lm[:, CATALOGUE.index("nose"), 2]
+    d_real = (dannce[["Snout_x", "Snout_y", "Snout_z"]].to_numpy()
+              - dannce[["Tail_base_x", "Tail_base_y", "Tail_base_z"]].to_numpy())
+    snout_real = dannce["Snout_z"].to_numpy()
+    print()
+    print("Nose to tail base, mm: median 3D length by snout height (DANNCE vs synthetic)")
+    print(f"{'snout height':>14} {'DANNCE n':>9} {'DANNCE 3D':>10} {'synthetic 3D':>13}")
+    for lo, hi in SNOUT_BINS:
+        r = (snout_real > lo) & (snout_real <= hi)
+        m = (snout_syn > lo) & (snout_syn <= hi)
+        real = np.nanmedian(np.linalg.norm(d_real[r], axis=1)) if r.any() else np.nan
+        syn = np.median(np.linalg.norm(d_syn[m], axis=1)) if m.any() else np.nan
+        print(f"{f'{lo:.0f}-{hi:.0f} mm':>14} {int(r.sum()):>9} {real:>10.1f} {syn:>13.1f}")
+    sets = {"synthetic": np.linalg.norm(d_syn[:, :2], axis=1),
+            "DANNCE": np.linalg.norm(d_real[:, :2], axis=1)}
+    if OFT.is_file():
+        sets["oft-rearing (arena-scaled)"] = _oft_lengths_mm()
+    print("Nose to tail base seen from above (2D), mm, over all frames")
+    print(f"{'set':>28} {'p50':>6} {'p90':>6} {'frames':>7}")
+    for name, x in sets.items():
+        x = x[np.isfinite(x)]
+        print(f"{name:>28} {np.percentile(x, 50):>6.1f} {np.percentile(x, 90):>6.1f} "
+              f"{len(x):>7}")
 
 
 def _plot(z: np.ndarray, rear_syn: np.ndarray, dannce: pd.DataFrame, rear_real: np.ndarray,
