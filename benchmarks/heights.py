@@ -44,11 +44,12 @@ COMPARED = {"nose": "Snout", "left_ear": "EarL", "neck": "SpineF", "mid_back": N
 
 
 def synthetic(n_sequences: int, seed: int) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
-    """``(frames, K)`` heights, ``(frames,)`` behaviour index and the behaviour names."""
+    """``(frames, K, 3)`` landmarks (mm), ``(frames,)`` behaviour index and the behaviour
+    names."""
     from dlc_lifter.mouse.behaviour import BEHAVIOURS, generate_sequences
 
     seqs = generate_sequences(n_sequences, 300, seed=seed)
-    return (np.concatenate([s.landmarks[..., 2] for s in seqs]),
+    return (np.concatenate([s.landmarks for s in seqs]),
             np.concatenate([s.behaviour for s in seqs]), tuple(BEHAVIOURS))
 
 
@@ -71,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from dlc_lifter.mouse.catalogue import CATALOGUE
 
-    z, beh, names = synthetic(args.sequences, args.seed)
+    lm, beh, names = synthetic(args.sequences, args.seed)
+    z = lm[..., 2]
     rear_syn = np.isin(beh, [names.index(b) for b in ("rear", "rear_wall")])
     dannce = pd.read_csv(DANNCE)
     rear_real = dannce["Snout_z"].to_numpy() > REARING_SNOUT_MM
@@ -100,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(oist)} frames")
     with pd.option_context("display.width", 200, "display.max_colwidth", 40):
         print(table.to_string())
-    _print_lengths(dannce, args)
+    _print_lengths(lm, dannce)
     print(f"command: python benchmarks/heights.py --sequences {args.sequences}")
     if not args.no_plot:
         _plot(z, rear_syn, dannce, rear_real, oist, PLOT)
@@ -125,13 +127,11 @@ def _oft_lengths_mm() -> np.ndarray:
     return np.linalg.norm((uv[ok, nose] - uv[ok, tail]) / np.array([across, down]), axis=1)
 
 
-def _print_lengths(dannce: pd.DataFrame, args: argparse.Namespace) -> None:
-    """Nose-tail base length by snout height (DANNCE vs synthetic), and 2D percentiles."""
-    from dlc_lifter.mouse.behaviour import generate_sequences
+def _print_lengths(lm: np.ndarray, dannce: pd.DataFrame) -> None:
+    """Nose-tail base length by snout height (DANNCE vs synthetic ``lm``), and 2D
+    percentiles."""
     from dlc_lifter.mouse.catalogue import CATALOGUE
 
-    seqs = generate_sequences(args.sequences, 300, seed=args.seed)
-    lm = np.concatenate([s.landmarks for s in seqs])
     d_syn = lm[:, CATALOGUE.index("nose")] - lm[:, CATALOGUE.index("tail_base")]
     snout_syn = lm[:, CATALOGUE.index("nose"), 2]
     d_real = (dannce[["Snout_x", "Snout_y", "Snout_z"]].to_numpy()
