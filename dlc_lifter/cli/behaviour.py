@@ -42,7 +42,7 @@ def features_command(
         write_features,
     )
     from dlc_lifter.io import read_poses
-    from dlc_lifter.mouse.catalogue import UnknownKeypointError, load_mapping
+    from dlc_lifter.mouse.catalogue import load_mapping
 
     if csv and parquet:
         raise typer.BadParameter("give --csv or --parquet, not both.")
@@ -52,7 +52,7 @@ def features_command(
     if keypoint_map is not None:
         try:
             mapping = load_mapping(keypoint_map)
-        except (FileNotFoundError, ValueError, UnknownKeypointError) as exc:
+        except (FileNotFoundError, ValueError) as exc:  # UnknownKeypointError is ours
             raise DLCLifterError(str(exc)) from None
     if fmt == "parquet":
         require_parquet()  # before reading anything
