@@ -52,6 +52,7 @@ from dlc_lifter.mouse.schedule import BEHAVIOURS, draw_schedule
 
 __all__ = [
     "BEHAVIOURS",
+    "TRUNK_STRETCH",
     "MouseSequence",
     "generate_sequence",
     "generate_sequences",
@@ -240,6 +241,34 @@ def _sniff_controls(
     c["step"] = 0.3 * one
     c["lift"] = 2.0 * one
     c["bend"] = 0.3 * c["head_yaw"]
+
+
+#: Trunk stretch range of each behaviour (``s``: the trunk bones are ``1 + s`` times their
+#: rest length; see :mod:`dlc_lifter.mouse.rig`).  Real mice are not rigid: nose to tail
+#: base they measure about 25 % shorter when hunched and exploring nose-down, and about
+#: 10 % longer when rearing, than when walking (DANNCE mouse 3D labels, see
+#: ``docs/results.md``); the trunk carries that change.
+TRUNK_STRETCH: dict[str, tuple[float, float]] = {
+    "walk": (-0.10, 0.05),
+    "trot": (0.0, 0.10),
+    "turn": (-0.15, 0.0),
+    "rear": (0.0, 0.25),
+    "rear_wall": (0.0, 0.25),
+    "groom": (-0.30, -0.10),
+    "crouch": (-0.30, -0.05),
+    "stretch": (0.05, 0.20),
+    "sniff": (-0.25, 0.0),
+}
+
+
+def _trunk_controls(weights: np.ndarray, rng: np.random.Generator, n: int, fps: float
+                    ) -> np.ndarray:
+    """Per-frame trunk stretch: each behaviour's level (drawn once), blended, plus slow noise.
+
+    ``rng`` is a stream of its own, so the rest of a sequence does not depend on it.
+    """
+    levels = np.array([rng.uniform(*TRUNK_STRETCH.get(b, (0.0, 0.0))) for b in BEHAVIOURS])
+    return weights @ levels + _smooth_noise(rng, n, fps, 0.8, 0.02)
 
 
 #: Control builder of each behaviour in :data:`BEHAVIOURS`.
@@ -529,6 +558,7 @@ def generate_sequence(
         for k in _CONTROLS:
             ctl[k] += w * cb[k]
     pose = _pose_from_controls(rig, ctl, traj, t, fps, rng)
+    pose[:, -1] = _trunk_controls(weights, rng.spawn(1)[0], n_frames, fps)
     solve_limbs(rig, pose, ctl, traj, t, fps)
     _fix_head_tail(rig, pose)
     # lift the body where the trunk would go through the floor, then re-solve the limbs so

@@ -14,6 +14,7 @@ __all__ = [
     "BONE_INDEX",
     "LIMBS",
     "SPINE_BONES",
+    "TRUNK_BONES",
     "N_TAIL_BONES",
     "FORELIMB_BONES",
     "HINDLIMB_BONES",
@@ -21,6 +22,8 @@ __all__ = [
 
 #: Spine bones from the sacrum forward (the sacrum itself is the root).
 SPINE_BONES = ("lumbar2", "lumbar1", "thoracic3", "thoracic2", "thoracic1", "neck", "skull")
+#: Trunk bones whose length follows the pose's trunk stretch (hunched .. stretched).
+TRUNK_BONES = ("lumbar2", "lumbar1", "thoracic3", "thoracic2", "thoracic1")
 #: Number of tail bones (``tail01`` at the base .. ``tail10``).
 N_TAIL_BONES = 10
 #: Bone kinds of one forelimb and one hindlimb chain, root to tip.

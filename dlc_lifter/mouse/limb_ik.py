@@ -51,6 +51,13 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
 
 
+def _scaled(d: np.ndarray, vec: np.ndarray) -> np.ndarray:
+    """``(N, 3)`` rest offset ``vec`` in a parent bone of length factors ``d`` ``(N,)``."""
+    out = np.broadcast_to(vec, (len(d), 3)).copy()
+    out[:, 0] *= d
+    return out
+
+
 def _gait_targets(
     rig: MouseRig,
     ctl: dict[str, np.ndarray],
@@ -105,9 +112,12 @@ def _swing_scapulae(
 def _forelimb_target(
     rig: MouseRig, ctl: dict[str, np.ndarray], traj: dict[str, Any], t: np.ndarray,
     sgn: float, heading: np.ndarray, gait: np.ndarray, rot_full: np.ndarray,
-    pos_full: np.ndarray,
+    pos_full: np.ndarray, length_scale: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Forepaw target, paw direction and elbow pole: gait, face stroke, wall or tuck blended."""
+    """Forepaw target, paw direction and elbow pole: gait, face stroke, wall or tuck blended.
+
+    ``length_scale`` is the rig's ``(N, n_bones)`` :meth:`~MouseRig.bone_length_scale`.
+    """
     n = len(t)
     bi = {name: i for i, name in enumerate(rig.bone_names)}
     fwd_h = np.stack([np.cos(heading), np.sin(heading), np.zeros(n)], -1)
@@ -126,7 +136,9 @@ def _forelimb_target(
     face = p_sk + np.einsum("nij,nj->ni", r_sk, face_local)
     r_t = rot_full[:, parent]
     sh = pos_full[:, parent] + np.einsum(
-        "nij,j->ni", r_t, rig.bone_rest_tails[scapula] - rig.bone_rest_heads[parent]
+        "nij,nj->ni", r_t,
+        _scaled(length_scale[:, parent],
+                rig.bone_rest_tails[scapula] - rig.bone_rest_heads[parent]),
     )
     tuck = sh + np.einsum("nij,j->ni", r_t, np.array([8.0, -sgn * 2.0, -9.0]))
     wall_pt = np.stack(
@@ -168,7 +180,9 @@ def _solve_limb_chain(
         r_s = _solve_bone_fixed(rig, js, r_par, pose)
         rot_full[:, js] = r_s
         pos_full[:, js] = pos_full[:, parent] + np.einsum(
-            "nij,j->ni", r_par, rig.bone_rest_heads[js] - rig.bone_rest_heads[parent]
+            "nij,nj->ni", r_par,
+            _scaled(rig.bone_length_scale(pose)[:, parent],
+                    rig.bone_rest_heads[js] - rig.bone_rest_heads[parent]),
         )
         chain = bones[1:]
         r_par = r_s
@@ -240,7 +254,8 @@ def solve_limbs(
         gait, _ = _gait_targets(rig, ctl, traj, fps, limb, neutral, paw_r)
         if fore:
             target, paw_dir, pole = _forelimb_target(
-                rig, ctl, traj, t, sgn, heading, gait, rot_full, pos_full
+                rig, ctl, traj, t, sgn, heading, gait, rot_full, pos_full,
+                rig.bone_length_scale(pose),
             )
         else:
             target, paw_dir, pole = gait, fwd_h.copy(), _unit(fwd_h + 0.8 * up)

@@ -15,21 +15,30 @@ origin is on the floor directly below the lumbosacral joint (head of the root bo
 parallel to the body frame); its rest matrix is the pure translation ``G_rest[j] = T(h_j)``
 with ``h_j`` the bone head.
 
-A pose is a float vector of length ``P = 4 + 3 * n_bones``::
+A pose is a float vector of length ``P = 5 + 3 * n_bones``::
 
-    pose[0:3]   root translation (world position of the body-frame origin, mm)
-    pose[3]     heading (yaw about world +z, rad; 0 = facing +x)
-    pose[4:]    per bone (rx, ry, rz) local Euler angles (rad), bone order = bone_names
+    pose[0:3]     root translation (world position of the body-frame origin, mm)
+    pose[3]       heading (yaw about world +z, rad; 0 = facing +x)
+    pose[4:P-1]   per bone (rx, ry, rz) local Euler angles (rad), bone order = bone_names
+    pose[P-1]     trunk stretch ``s``: the five trunk bones (lumbar2 .. thoracic1) are
+                  ``1 + s`` times their rest length (0 = rest; < 0 hunched, > 0 stretched)
+
+Poses of the older length ``4 + 3 * n_bones`` (no trunk stretch) are accepted everywhere and
+read as ``s = 0``.
 
 Local rotation of bone ``j``: ``R_j = Rz(rz) @ Ry(ry) @ Rx(rx)`` (rotation about the
 parent-frame x first, then y, then z), about the bone head.  ``ry > 0`` pitches a bone that
-points +x tip-down; ``rz > 0`` turns it to the left.  Forward kinematics::
+points +x tip-down; ``rz > 0`` turns it to the left.  A trunk bone's children sit
+``D = diag(1 + s, 1, 1)`` further along its rest x axis (the body's long axis); bones stay
+rigid (so Blender reproduces the pose with plain bone matrices) and the skin between
+them stretches through the blended weights.  Forward kinematics::
 
     W_root = Rz(heading) @ R_root,           p_root = root + Rz(heading) @ h_root
-    W_j    = W_parent @ R_j,                 p_j    = p_parent + W_parent @ (h_j - h_parent)
+    W_j    = W_parent @ R_j,                 p_j    = p_parent + W_parent @ D_parent @ (h_j - h_parent)
     G_j    = [[W_j, p_j], [0, 1]]            (world bone matrix, 4x4)
 
-Skinning (pure linear blend skinning, no dual quaternions, no volume preservation)::
+with ``D_parent`` the identity unless the parent is a trunk bone.  Skinning (pure linear
+blend skinning, no dual quaternions, no volume preservation)::
 
     S_j  = G_j @ inverse(G_rest_j)  =  [[W_j, p_j - W_j @ h_j], [0, 1]]
     v'   = sum_k w_vk * S_{b_vk} @ [v_rest, 1]           (top-4 weights, sum 1)
@@ -52,7 +61,7 @@ from typing import Any
 import numpy as np
 
 from dlc_lifter.mouse.anatomy import MouseShape, load_spec
-from dlc_lifter.mouse.bones import BONE_NAMES, BONE_PARENTS, LIMBS
+from dlc_lifter.mouse.bones import BONE_NAMES, BONE_PARENTS, LIMBS, TRUNK_BONES
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.mouse.kinematics import euler_to_matrix, matrix_to_euler, rot_z
 from dlc_lifter.mouse.rest_geometry import RestGeometry, build_rest_geometry, skin_weights
@@ -116,6 +125,7 @@ class MouseRig:
         self._lm_idx, self._lm_w = lm_idx, lm_w
         self._w_idx: np.ndarray | None = None
         self._w_val: np.ndarray | None = None
+        self._trunk = np.array([n in TRUNK_BONES for n in BONE_NAMES])
 
     # ------------------------------------------------------------------ properties
     @property
@@ -125,8 +135,8 @@ class MouseRig:
 
     @property
     def pose_size(self) -> int:
-        """Length ``P = 4 + 3 * n_bones`` of a pose vector."""
-        return 4 + 3 * self.n_bones
+        """Length ``P = 5 + 3 * n_bones`` of a pose vector (the last entry: trunk stretch)."""
+        return 5 + 3 * self.n_bones
 
     @property
     def bone_rest_matrices(self) -> np.ndarray:
@@ -195,14 +205,31 @@ class MouseRig:
         return np.zeros((n, self.pose_size))
 
     def split_pose(self, pose: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Views ``(root (N,3), heading (N,), euler (N, n_bones, 3))`` of poses ``(N, P)``."""
+        """Views ``(root (N,3), heading (N,), euler (N, n_bones, 3))`` of poses ``(N, P)``.
+
+        Poses of the older length ``4 + 3 * n_bones`` are accepted (see :meth:`trunk_stretch`).
+        """
         pose = np.asarray(pose, dtype=np.float64)
-        if pose.ndim != 2 or pose.shape[1] != self.pose_size:
+        n_euler = 3 * self.n_bones
+        if pose.ndim != 2 or pose.shape[1] not in (4 + n_euler, 5 + n_euler):
             raise ValueError(
-                f"pose must have shape (N, {self.pose_size}) = (N, 4 + 3 * n_bones); got "
-                f"{pose.shape}"
+                f"pose must have shape (N, {self.pose_size}) = (N, 5 + 3 * n_bones) (or the "
+                f"older (N, {4 + n_euler}) without trunk stretch); got {pose.shape}"
             )
-        return pose[:, :3], pose[:, 3], pose[:, 4:].reshape(len(pose), self.n_bones, 3)
+        return pose[:, :3], pose[:, 3], pose[:, 4 : 4 + n_euler].reshape(len(pose), self.n_bones, 3)
+
+    def trunk_stretch(self, pose: np.ndarray) -> np.ndarray:
+        """``(N,)`` trunk stretch ``s`` of poses ``(N, P)`` (0 for the older pose length)."""
+        pose = np.asarray(pose, dtype=np.float64)
+        self.split_pose(pose)
+        if pose.shape[1] == self.pose_size:
+            return pose[:, -1]
+        return np.zeros(len(pose))
+
+    def bone_length_scale(self, pose: np.ndarray) -> np.ndarray:
+        """``(N, n_bones)`` factor ``1 + s`` (trunk bones) or 1 on each bone's child offsets."""
+        s = self.trunk_stretch(pose)
+        return 1.0 + s[:, None] * self._trunk[None, :]
 
     def clip_to_limits(self, pose: np.ndarray) -> np.ndarray:
         """Copy of ``pose`` with every joint angle clipped to :attr:`joint_limits`."""
@@ -232,6 +259,7 @@ class MouseRig:
         """
         n_bones = self.n_bones if upto is None else int(upto)
         root, heading, e = self.split_pose(pose)
+        d = self.bone_length_scale(pose)
         local = euler_to_matrix(e[:, :n_bones])
         n = len(root)
         rot = np.empty((n, n_bones, 3, 3))
@@ -244,7 +272,9 @@ class MouseRig:
                 pos[:, j] = root + hz @ h[j]
             else:
                 rot[:, j] = rot[:, p] @ local[:, j]
-                pos[:, j] = pos[:, p] + rot[:, p] @ (h[j] - h[p])
+                off = np.broadcast_to(h[j] - h[p], (n, 3)).copy()
+                off[:, 0] *= d[:, p]
+                pos[:, j] = pos[:, p] + np.einsum("nij,nj->ni", rot[:, p], off)
         return rot, pos
 
     def bone_matrices(self, pose: np.ndarray) -> np.ndarray:
@@ -343,7 +373,7 @@ class MouseRig:
     def points_from_fk(
         self, rot: np.ndarray, pos: np.ndarray, vertex_ids: np.ndarray
     ) -> np.ndarray:
-        """Skinned positions of a vertex subset from precomputed FK output."""
+        """Skinned positions of a vertex subset from precomputed :meth:`forward_kinematics` output."""
         ids = np.asarray(vertex_ids)
         return self._lbs(rot, pos, self.rest_vertices[ids], self.weight_indices[ids],
                          self.weight_values[ids])

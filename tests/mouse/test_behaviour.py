@@ -13,10 +13,12 @@ from dlc_lifter.mouse import (
     generate_sequences,
     sample_poses,
 )
+from dlc_lifter.mouse.behaviour import TRUNK_STRETCH
 from dlc_lifter.mouse.catalogue import catalogue_index
 
 PAWS = catalogue_index(["left_forepaw", "right_forepaw", "left_hindpaw", "right_hindpaw"])
 NOSE = CATALOGUE.index("nose")
+TAIL_BASE = CATALOGUE.index("tail_base")
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +92,20 @@ def test_rear_and_groom() -> None:
     assert np.median(d) < np.median(
         np.linalg.norm(r.landmarks[:, PAWS[:2]] - r.landmarks[:, [NOSE]], axis=-1)
     )
+
+
+def test_trunk_is_hunched_or_stretched_by_behaviour() -> None:
+    length = {}
+    for b, seed in (("rear", 7), ("crouch", 8), ("groom", 9)):
+        s = generate_sequence(240, rng=np.random.default_rng(seed), behaviours=(b,))
+        lo, hi = TRUNK_STRETCH[b]
+        core = s.pose[60:-30, -1]
+        assert lo - 0.08 <= core.min() and core.max() <= hi + 0.08, b
+        length[b] = np.median(np.linalg.norm(s.landmarks[:, NOSE] - s.landmarks[:, TAIL_BASE],
+                                             axis=-1))
+    # nose to tail base: rearing mice are long, hunched ones short (real mice change ~40 %)
+    assert length["rear"] > 1.1 * length["crouch"]
+    assert length["rear"] > 1.1 * length["groom"]
 
 
 def test_rear_wall_at_wall() -> None:

@@ -22,6 +22,7 @@ def _random_poses(rig: MouseRig, n: int, seed: int) -> np.ndarray:
     e[:] = rng.uniform(lim[..., 0], lim[..., 1], size=e.shape) * 0.6
     pose[:, :3] = rng.uniform(-50, 50, (n, 3))
     pose[:, 3] = rng.uniform(-np.pi, np.pi, n)
+    pose[:, -1] = rng.uniform(-0.3, 0.3, n)  # trunk stretch
     return pose
 
 
@@ -119,6 +120,41 @@ def test_joint_landmarks_are_bone_joints(rig: MouseRig) -> None:
                                    tails[:, names.index(f"{side}_humerus")], atol=1e-9)
         np.testing.assert_allclose(lm[:, CATALOGUE.index(f"{side}_ankle")],
                                    tails[:, names.index(f"{side}_tibia")], atol=1e-9)
+
+
+def test_trunk_stretch_lengthens_the_trunk_only(rig: MouseRig) -> None:
+    rest = rig.landmarks(rig.zero_pose())[0]
+    pose = rig.zero_pose(1)
+    pose[0, -1] = 0.2
+    lm = rig.landmarks(pose)[0]
+    heads, _ = rig.bone_positions(pose)
+    names = list(rig.bone_names)
+    trunk_len = np.linalg.norm(rig.bone_rest_heads[names.index("neck")]
+                               - rig.bone_rest_heads[names.index("lumbar2")])
+    got = np.linalg.norm(heads[0, names.index("neck")] - heads[0, names.index("lumbar2")])
+    assert got == pytest.approx(1.2 * trunk_len, rel=0.01)
+    i = {n: CATALOGUE.index(n) for n in ("nose", "left_ear", "tail_base", "left_hindpaw",
+                                          "left_forepaw", "left_elbow")}
+    # the head moves forward by the added trunk length, rigidly
+    assert lm[i["nose"], 0] - rest[i["nose"], 0] == pytest.approx(0.2 * trunk_len, rel=0.05)
+    np.testing.assert_allclose(lm[i["nose"]] - lm[i["left_ear"]],
+                               rest[i["nose"]] - rest[i["left_ear"]], atol=1e-6)
+    # the hind quarters stay; a forelimb keeps its length
+    np.testing.assert_allclose(lm[[i["tail_base"], i["left_hindpaw"]]],
+                               rest[[i["tail_base"], i["left_hindpaw"]]], atol=1e-6)
+    assert np.linalg.norm(lm[i["left_forepaw"]] - lm[i["left_elbow"]]) == pytest.approx(
+        np.linalg.norm(rest[i["left_forepaw"]] - rest[i["left_elbow"]]), rel=1e-6)
+
+
+def test_pose_without_trunk_stretch_is_accepted(rig: MouseRig) -> None:
+    pose = _random_poses(rig, 3, 4)
+    pose[:, -1] = 0.0
+    old = pose[:, :-1]  # the pose length before the trunk stretch existed
+    assert old.shape[1] == 4 + 3 * rig.n_bones
+    np.testing.assert_allclose(rig.landmarks(old), rig.landmarks(pose), atol=1e-12)
+    np.testing.assert_array_equal(rig.trunk_stretch(old), 0.0)
+    with pytest.raises(ValueError, match="5 \\+ 3 \\* n_bones"):
+        rig.split_pose(pose[:, :-2])
 
 
 def test_heading_rotates_about_z(rig: MouseRig) -> None:
