@@ -33,9 +33,9 @@ points +x tip-down; ``rz > 0`` turns it to the left.  A trunk bone's children si
 rigid (so Blender reproduces the pose with plain bone matrices) and the skin between
 them stretches through the blended weights.  Forward kinematics::
 
-    W_root = Rz(heading) @ R_root,           p_root = root + Rz(heading) @ h_root
-    W_j    = W_parent @ R_j,                 p_j    = p_parent + W_parent @ D_parent @ (h_j - h_parent)
-    G_j    = [[W_j, p_j], [0, 1]]            (world bone matrix, 4x4)
+    W_root = Rz(heading) @ R_root,    p_root = root + Rz(heading) @ h_root
+    W_j    = W_parent @ R_j,          p_j    = p_parent + W_parent @ D_parent @ (h_j - h_parent)
+    G_j    = [[W_j, p_j], [0, 1]]     (world bone matrix, 4x4)
 
 with ``D_parent`` the identity unless the parent is a trunk bone.  Skinning (pure linear
 blend skinning, no dual quaternions, no volume preservation)::
@@ -373,7 +373,7 @@ class MouseRig:
     def points_from_fk(
         self, rot: np.ndarray, pos: np.ndarray, vertex_ids: np.ndarray
     ) -> np.ndarray:
-        """Skinned positions of a vertex subset from precomputed :meth:`forward_kinematics` output."""
+        """Skinned positions of a vertex subset from :meth:`forward_kinematics` output."""
         ids = np.asarray(vertex_ids)
         return self._lbs(rot, pos, self.rest_vertices[ids], self.weight_indices[ids],
                          self.weight_values[ids])
