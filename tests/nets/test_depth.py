@@ -642,8 +642,9 @@ def test_default_recipes_are_those_of_the_shipped_weights() -> None:
     assert fused["seeds"]["render"] == f"{fr.render_seed}+i"
     assert fused["seeds"]["tracking"] == f"[{fr.tracking_seed}, i]"
     assert fused["seeds"]["train"] == list(range(fr.train.seed, fr.train.seed + fr.train.soup))
-    assert (f"render_clips(1, {fr.frames}, seed=1000+i, behaviours=GROOM_MIX if i % "
-            f"{fr.groom_every} == 0 (only every {fr.groom_keep}-th") in fused["recipe"]
-    assert f"--fused-clips {fr.clips} " in fused["made_with"]
-    assert f"--fused-views {fr.views} " in fused["made_with"]
-    assert f"--fused-rear-every {fr.rear_every} " in fused["made_with"]
+    # the fused lifter was made by ``dlc-lifter train fused``: its sidecar is the recipe itself
+    assert fused["recipe"] == json.loads(json.dumps(asdict(fr)))
+    assert fused["command"].startswith("dlc-lifter train fused ")
+    for flag, value in (("--clips", fr.clips), ("--views", fr.views),
+                        ("--rear-every", fr.rear_every), ("--soup", fr.train.soup)):
+        assert f" {flag} {value} " in fused["command"] + " ", flag
