@@ -14,6 +14,7 @@ __all__ = [
     "rot_z",
     "two_link_ik",
     "rotation_between",
+    "lengthened",
 ]
 
 def euler_to_matrix(e: np.ndarray) -> np.ndarray:
@@ -97,6 +98,14 @@ def two_link_ik(
     fallback = np.broadcast_to(np.array([0.0, 0.0, 1.0]), v.shape)
     v = np.where(vn > 1e-9, v / np.maximum(vn, 1e-12), fallback)
     return start + a * (cos_a * u + np.sqrt(1 - cos_a**2) * v)
+
+
+def lengthened(vec: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """``(N, 3)`` rest offsets ``vec`` ``(3,)`` with their x (the body's long axis) times
+    ``factor`` ``(N,)``: a child's offset in a parent bone of that length factor."""
+    out = np.broadcast_to(np.asarray(vec, dtype=np.float64), (len(factor), 3)).copy()
+    out[:, 0] *= factor
+    return out
 
 
 def rotation_between(r: np.ndarray, d: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ import numpy as np
 from dlc_lifter.mouse.bones import LIMBS
 from dlc_lifter.mouse.kinematics import (
     euler_to_matrix,
+    lengthened,
     matrix_to_euler,
     rotation_between,
     two_link_ik,
@@ -49,13 +50,6 @@ def _solve_bone(
 
 def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
-
-
-def _scaled(d: np.ndarray, vec: np.ndarray) -> np.ndarray:
-    """``(N, 3)`` rest offset ``vec`` in a parent bone of length factors ``d`` ``(N,)``."""
-    out = np.broadcast_to(vec, (len(d), 3)).copy()
-    out[:, 0] *= d
-    return out
 
 
 def _gait_targets(
@@ -137,8 +131,8 @@ def _forelimb_target(
     r_t = rot_full[:, parent]
     sh = pos_full[:, parent] + np.einsum(
         "nij,nj->ni", r_t,
-        _scaled(length_scale[:, parent],
-                rig.bone_rest_tails[scapula] - rig.bone_rest_heads[parent]),
+        lengthened(rig.bone_rest_tails[scapula] - rig.bone_rest_heads[parent],
+                   length_scale[:, parent]),
     )
     tuck = sh + np.einsum("nij,j->ni", r_t, np.array([8.0, -sgn * 2.0, -9.0]))
     wall_pt = np.stack(
@@ -181,8 +175,8 @@ def _solve_limb_chain(
         rot_full[:, js] = r_s
         pos_full[:, js] = pos_full[:, parent] + np.einsum(
             "nij,nj->ni", r_par,
-            _scaled(rig.bone_length_scale(pose)[:, parent],
-                    rig.bone_rest_heads[js] - rig.bone_rest_heads[parent]),
+            lengthened(rig.bone_rest_heads[js] - rig.bone_rest_heads[parent],
+                       rig.bone_length_scale(pose)[:, parent]),
         )
         chain = bones[1:]
         r_par = r_s

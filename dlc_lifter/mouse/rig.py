@@ -63,7 +63,7 @@ import numpy as np
 from dlc_lifter.mouse.anatomy import MouseShape, load_spec
 from dlc_lifter.mouse.bones import BONE_NAMES, BONE_PARENTS, LIMBS, TRUNK_BONES
 from dlc_lifter.mouse.catalogue import CATALOGUE
-from dlc_lifter.mouse.kinematics import euler_to_matrix, matrix_to_euler, rot_z
+from dlc_lifter.mouse.kinematics import euler_to_matrix, lengthened, matrix_to_euler, rot_z
 from dlc_lifter.mouse.rest_geometry import RestGeometry, build_rest_geometry, skin_weights
 
 __all__ = [
@@ -272,8 +272,7 @@ class MouseRig:
                 pos[:, j] = root + hz @ h[j]
             else:
                 rot[:, j] = rot[:, p] @ local[:, j]
-                off = np.broadcast_to(h[j] - h[p], (n, 3)).copy()
-                off[:, 0] *= d[:, p]
+                off = lengthened(h[j] - h[p], d[:, p])
                 pos[:, j] = pos[:, p] + np.einsum("nij,nj->ni", rot[:, p], off)
         return rot, pos
 
