@@ -158,8 +158,12 @@ def _forelimb_target(
 def _solve_limb_chain(
     rig: MouseRig, pose: np.ndarray, limb: str, target: np.ndarray, paw_dir: np.ndarray,
     pole: np.ndarray, offset_len: float, rot_full: np.ndarray, pos_full: np.ndarray,
+    length_scale: np.ndarray,
 ) -> None:
-    """Set one limb's angles in ``pose`` so its paw reaches ``target`` (two-link IK)."""
+    """Set one limb's angles in ``pose`` so its paw reaches ``target`` (two-link IK).
+
+    ``length_scale`` is the rig's ``(N, n_bones)`` :meth:`~MouseRig.bone_length_scale`.
+    """
     bi = {name: i for i, name in enumerate(rig.bone_names)}
     _, _, e = rig.split_pose(pose)
     fore = limb.endswith("_fore")
@@ -176,7 +180,7 @@ def _solve_limb_chain(
         pos_full[:, js] = pos_full[:, parent] + np.einsum(
             "nij,nj->ni", r_par,
             lengthened(rig.bone_rest_heads[js] - rig.bone_rest_heads[parent],
-                       rig.bone_length_scale(pose)[:, parent]),
+                       length_scale[:, parent]),
         )
         chain = bones[1:]
         r_par = r_s
@@ -230,6 +234,7 @@ def solve_limbs(
     fwd_h = np.stack([np.cos(heading), np.sin(heading), np.zeros(n)], -1)
     up = np.broadcast_to(np.array([0.0, 0.0, 1.0]), (n, 3))
     lm_rest = rig.landmarks(rig.zero_pose(1))[0]
+    length_scale = rig.bone_length_scale(pose)  # the trunk stretch; the limbs leave it as is
     from dlc_lifter.mouse.catalogue import catalogue_index
 
     for limb in _LIMB_ORDER:
@@ -248,12 +253,12 @@ def solve_limbs(
         gait, _ = _gait_targets(rig, ctl, traj, fps, limb, neutral, paw_r)
         if fore:
             target, paw_dir, pole = _forelimb_target(
-                rig, ctl, traj, t, sgn, heading, gait, rot_full, pos_full,
-                rig.bone_length_scale(pose),
+                rig, ctl, traj, t, sgn, heading, gait, rot_full, pos_full, length_scale,
             )
         else:
             target, paw_dir, pole = gait, fwd_h.copy(), _unit(fwd_h + 0.8 * up)
-        _solve_limb_chain(rig, pose, limb, target, paw_dir, pole, offset_len, rot_full, pos_full)
+        _solve_limb_chain(rig, pose, limb, target, paw_dir, pole, offset_len, rot_full, pos_full,
+                          length_scale)
     return pose
 
 
