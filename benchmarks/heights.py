@@ -29,6 +29,7 @@ REAL = ROOT.parent / "shared" / "realdata"
 DANNCE = REAL / "dannce-mouse1" / "labels3d.csv"
 OIST = REAL / "oist-openfield-mocap" / "markers3d.csv"
 OFT = REAL / "oft-rearing" / "OFT_38DLC_resnet50_BlockcourseMay9shuffle1_1030000.h5"
+OFT_VOTES = REAL / "oft-rearing" / "OFT_38_rear_votes.csv"
 OFT_ARENA_MM = 420.0
 #: Snout-height bins (mm) of the body-length table.
 SNOUT_BINS = ((-5.0, 15.0), (15.0, 30.0), (30.0, 60.0), (60.0, 80.0), (80.0, 200.0))
@@ -43,14 +44,62 @@ COMPARED = {"nose": "Snout", "left_ear": "EarL", "neck": "SpineF", "mid_back": N
             "left_knee": "KneeL", "left_forepaw": "ForepawL", "left_hindpaw": "HindpawL"}
 
 
-def synthetic(n_sequences: int, seed: int) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
-    """``(frames, K, 3)`` landmarks (mm), ``(frames,)`` behaviour index and the behaviour
-    names."""
+def synthetic(n_sequences: int, seed: int
+              ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], np.ndarray]:
+    """``(frames, K, 3)`` landmarks (mm), ``(frames,)`` behaviour index, the behaviour
+    names and ``(frames,)`` distance of the body centre to the nearest wall (mm)."""
     from dlc_lifter.mouse.behaviour import BEHAVIOURS, generate_sequences
+    from dlc_lifter.mouse.catalogue import CATALOGUE
 
     seqs = generate_sequences(n_sequences, 300, seed=seed)
+    walls = []
+    for s in seqs:
+        c = s.landmarks[:, CATALOGUE.index("mouse_center"), :2]
+        walls.append(np.minimum(np.minimum(c[:, 0], s.arena_mm[0] - c[:, 0]),
+                                np.minimum(c[:, 1], s.arena_mm[1] - c[:, 1])))
     return (np.concatenate([s.landmarks for s in seqs]),
-            np.concatenate([s.behaviour for s in seqs]), tuple(BEHAVIOURS))
+            np.concatenate([s.behaviour for s in seqs]), tuple(BEHAVIOURS),
+            np.concatenate(walls))
+
+
+def _oft_wall_distance_mm() -> tuple[np.ndarray, np.ndarray]:
+    """oft-rearing: body centre (mean of ``bcl, bcr, hipl, hipr, headcentre``) to the
+    nearest wall (mm, the arena's tracked corners scaled to 420 mm), and the frames with no
+    rear vote."""
+    from dlc_lifter import read_poses
+
+    poses = read_poses(OFT)
+    names = list(poses.keypoints)
+    uv = poses.coords[:, 0]
+    corner = {n: np.nanmedian(uv[:, names.index(n)], axis=0) for n in ("tl", "tr", "bl", "br")}
+    body = np.nanmean(uv[:, [names.index(n) for n in ("bcl", "bcr", "hipl", "hipr",
+                                                      "headcentre")]], axis=1)
+    x0, x1 = (corner["tl"][0] + corner["bl"][0]) / 2, (corner["tr"][0] + corner["br"][0]) / 2
+    y0, y1 = (corner["tl"][1] + corner["tr"][1]) / 2, (corner["bl"][1] + corner["br"][1]) / 2
+    d = np.minimum(np.minimum((body[:, 0] - x0) / (x1 - x0), (x1 - body[:, 0]) / (x1 - x0)),
+                   np.minimum((body[:, 1] - y0) / (y1 - y0), (y1 - body[:, 1]) / (y1 - y0)))
+    votes = pd.read_csv(OFT_VOTES).set_index("frame")["rear_votes"]
+    no_rear = votes.reindex(np.asarray(poses.frame_indices)).to_numpy() == 0
+    return d * OFT_ARENA_MM, no_rear
+
+
+def _print_walls(wall_syn: np.ndarray, rear_syn: np.ndarray, wall_rear: np.ndarray) -> None:
+    """How near the walls mice are when not rearing: synthetic vs oft-rearing."""
+    print()
+    print("Body centre to the nearest wall, non-rearing frames, mm: p10 / p50 and share "
+          "within 40 / 60 mm")
+    sets = {"synthetic": wall_syn[~rear_syn]}
+    if OFT.is_file() and OFT_VOTES.is_file():
+        d, no_rear = _oft_wall_distance_mm()
+        sets["oft-rearing (0 rear votes)"] = d[no_rear]
+    for name, x in sets.items():
+        x = x[np.isfinite(x)]
+        p10, p50 = np.percentile(x, [10, 50])
+        print(f"{name:>28} {p10:>6.0f} {p50:>6.0f} {100 * np.mean(x < 40):>5.0f} % "
+              f"{100 * np.mean(x < 60):>5.0f} %")
+    near = wall_syn < 60
+    print(f"synthetic frames within 60 mm of a wall that are wall rears: "
+          f"{100 * np.mean(wall_rear[near]) if near.any() else float('nan'):.0f} %")
 
 
 def _stats(z: np.ndarray) -> str:
@@ -72,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from dlc_lifter.mouse.catalogue import CATALOGUE
 
-    lm, beh, names = synthetic(args.sequences, args.seed)
+    lm, beh, names, wall_syn = synthetic(args.sequences, args.seed)
     z = lm[..., 2]
     rear_syn = np.isin(beh, [names.index(b) for b in ("rear", "rear_wall")])
     dannce = pd.read_csv(DANNCE)
@@ -103,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     with pd.option_context("display.width", 200, "display.max_colwidth", 40):
         print(table.to_string())
     _print_lengths(lm, dannce)
+    _print_walls(wall_syn, rear_syn, beh == names.index("rear_wall"))
     print(f"command: python benchmarks/heights.py --sequences {args.sequences}")
     if not args.no_plot:
         _plot(z, rear_syn, dannce, rear_real, oist, PLOT)

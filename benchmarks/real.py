@@ -30,7 +30,9 @@ B. Real rears (``oft-rearing``: DLC tracking, 25 fps, 1998 frames, three labelle
    ``fails: <first line of the error>``.
 C. Real video (``dlc-openfield``): fraction of the frames labelled ``flat`` where the lifted
    snout is below 30 mm, with the depth path (default) and with ``depth=False``, and the
-   depth network's own landmark height at the snout on those frames.
+   depth network's own landmark height at the snout on those frames, also split into
+   frames with the snout at the arena's walls (within ``WALL_PX`` of the image border,
+   where this arena's walls are) and in the open.
 
 Run from the repository root::
 
@@ -85,6 +87,8 @@ DANNCE_FPS = 100.0
 VIDEO_SCORER = "DLC_resnet50_dannceMouseMay1shuffle1_100000"
 LABELLER = "bench"
 FLAT_MM = 30.0
+#: dlc-openfield: a snout this close to the image border (px) is at the arena's walls.
+WALL_PX = 100.0
 
 Row = tuple[str, str, str, str, str, str]
 
@@ -613,9 +617,18 @@ def _depth_reading(flat_frames: np.ndarray, rows: list[Row]) -> None:
                               pair_length_mm=lifter.model.pair_length_mm,
                               pcutoff=lifter.pcutoff)
         rows_of = pd.Series(np.arange(poses.n_frames), index=np.asarray(poses.frame_indices))
-        cues = vd.cues[rows_of.reindex(flat_frames).to_numpy(), 0, CATALOGUE.index("nose")]
+        at = rows_of.reindex(flat_frames).to_numpy()
+        cues = vd.cues[at, 0, CATALOGUE.index("nose")]
         ok = cues[:, CUE_NAMES.index("available")] > 0
         h = 100.0 * cues[ok, CUE_NAMES.index("landmark")]
+        snout = uv[at, 0, CATALOGUE.index("nose")][ok]
+        import cv2
+
+        cap = cv2.VideoCapture(str(OF_VIDEO))
+        width, height = cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
+        cap.release()
+        border = np.minimum.reduce([snout[:, 0], width - snout[:, 0], snout[:, 1],
+                                    height - snout[:, 1]])
     except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
         _row(rows, "C", cond, "depth reading", f"fails: {_first_line(exc)}", ok=False)
         return
@@ -623,6 +636,10 @@ def _depth_reading(flat_frames: np.ndarray, rows: list[Row]) -> None:
     _row(rows, "C", cond, f"flat frames with snout reading < 30 mm ({h.size} of "
          f"{len(flat_frames)} read; median {np.median(h) if h.size else math.nan:.1f} mm)",
          100 * frac, "%", ">= 95", frac >= 0.95)
+    for where, sel in ((f"at the walls (snout within {WALL_PX:.0f} px of the border)",
+                        border < WALL_PX), ("in the open", border >= WALL_PX)):
+        _row(rows, "C", cond, f"  flat frames {where}: snout reading >= 30 mm",
+             f"{int(np.sum(h[sel] >= FLAT_MM))} of {int(sel.sum())}", "")
 
 
 # =========================================================================== main

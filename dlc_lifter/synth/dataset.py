@@ -60,6 +60,10 @@ logger = logging.getLogger(__name__)
 #: ``format`` field of ``index.json``.
 FORMAT = "dlc-lifter-synth"
 _VERSION = 1
+#: Revision of what the generator draws (mouse, behaviour, scene, renderer), part of the
+#: shards' config hash so that a work folder made by an older generator is redone, not
+#: reused: 1 until 2026-11-30; 2 the trunk that stretches and hunches.
+GENERATOR_REVISION = 2
 _INDEX = "index.json"
 #: Side of the square arena each behaviour sequence is generated in (mm).
 _ARENA_RANGE_MM = (380.0, 700.0)
@@ -240,7 +244,8 @@ def _config(n_frames: int, seed: int, quality: str, poses_only: bool, resolution
     cfg = {"n_frames": int(n_frames), "seed": int(seed), "quality": quality,
            "poses_only": bool(poses_only), "resolution": resolution,
            "shard_size": int(shard_size), "frames_per_mouse": int(frames_per_mouse),
-           "stride": int(stride), "compress": bool(compress), "format_version": _VERSION}
+           "stride": int(stride), "compress": bool(compress), "format_version": _VERSION,
+           "generator_revision": GENERATOR_REVISION}
     cfg["config_hash"] = hashlib.sha256(json.dumps(cfg, sort_keys=True).encode()).hexdigest()[:16]
     return cfg
 

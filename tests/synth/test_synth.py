@@ -118,6 +118,20 @@ def _shard_bytes(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.glob("shard_*.npz"))}
 
 
+def test_dataset_from_an_older_generator_is_not_reused(tmp_path, monkeypatch):
+    """A work folder rendered by an older generator revision (e.g. before the trunk could
+    stretch) is refused with a message naming what differs, not silently reused."""
+    from dlc_lifter.synth import dataset
+
+    kw = dict(seed=5, resolution=32, shard_size=3, frames_per_mouse=2, progress=False)
+    monkeypatch.setattr(dataset, "GENERATOR_REVISION", dataset.GENERATOR_REVISION - 1)
+    synthesize(tmp_path / "d", 3, **kw)
+    monkeypatch.undo()
+    with pytest.raises(SynthDatasetError, match="generator_revision"):
+        synthesize(tmp_path / "d", 3, **kw)
+    synthesize(tmp_path / "e", 3, **kw)  # a new folder is made
+
+
 def test_dataset_resume_equals_uninterrupted_and_is_deterministic(tmp_path):
     kw = dict(seed=5, resolution=32, shard_size=3, frames_per_mouse=2, progress=False)
     a = synthesize(tmp_path / "a", 9, **kw)
