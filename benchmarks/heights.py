@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -62,16 +63,23 @@ def synthetic(n_sequences: int, seed: int
             np.concatenate(walls))
 
 
-def _oft_wall_distance_mm() -> tuple[np.ndarray, np.ndarray]:
-    """oft-rearing: body centre (mean of ``bcl, bcr, hipl, hipr, headcentre``) to the
-    nearest wall (mm, the arena's tracked corners scaled to 420 mm), and the frames with no
-    rear vote."""
+def _oft_tracking() -> tuple[Any, list[str], np.ndarray, dict[str, np.ndarray]]:
+    """oft-rearing's poses, keypoint names, ``(frames, K, 2)`` pixels and the median pixel
+    of each tracked arena corner (``tl, tr, bl, br``)."""
     from dlc_lifter import read_poses
 
     poses = read_poses(OFT)
     names = list(poses.keypoints)
     uv = poses.coords[:, 0]
     corner = {n: np.nanmedian(uv[:, names.index(n)], axis=0) for n in ("tl", "tr", "bl", "br")}
+    return poses, names, uv, corner
+
+
+def _oft_wall_distance_mm() -> tuple[np.ndarray, np.ndarray]:
+    """oft-rearing: body centre (mean of ``bcl, bcr, hipl, hipr, headcentre``) to the
+    nearest wall (mm, the arena's tracked corners scaled to 420 mm), and the frames with no
+    rear vote."""
+    poses, names, uv, corner = _oft_tracking()
     body = np.nanmean(uv[:, [names.index(n) for n in ("bcl", "bcr", "hipl", "hipr",
                                                       "headcentre")]], axis=1)
     x0, x1 = (corner["tl"][0] + corner["bl"][0]) / 2, (corner["tr"][0] + corner["br"][0]) / 2
@@ -162,12 +170,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _oft_lengths_mm() -> np.ndarray:
     """2D nose-tail base lengths (mm) of the oft-rearing file, scaled by its arena's sides."""
-    from dlc_lifter import read_poses
-
-    poses = read_poses(OFT)
-    names = list(poses.keypoints)
-    uv, conf = poses.coords[:, 0], poses.confidence[:, 0]
-    corner = {n: np.nanmedian(uv[:, names.index(n)], axis=0) for n in ("tl", "tr", "bl", "br")}
+    poses, names, uv, corner = _oft_tracking()
+    conf = poses.confidence[:, 0]
     across = (np.linalg.norm(corner["tr"] - corner["tl"])
               + np.linalg.norm(corner["br"] - corner["bl"])) / 2 / OFT_ARENA_MM
     down = (np.linalg.norm(corner["bl"] - corner["tl"])

@@ -61,8 +61,9 @@ logger = logging.getLogger(__name__)
 FORMAT = "dlc-lifter-synth"
 _VERSION = 1
 #: Revision of what the generator draws (mouse, behaviour, scene, renderer), part of the
-#: shards' config hash so that a work folder made by an older generator is redone, not
-#: reused: 1 until 2026-11-30; 2 the trunk that stretches and hunches.
+#: shards' configuration, so that a work folder made by an older generator is refused (its
+#: settings differ) instead of being taken for a finished dataset: 1 until 2026-11-30;
+#: 2 the trunk that stretches and hunches.
 GENERATOR_REVISION = 2
 _INDEX = "index.json"
 #: Side of the square arena each behaviour sequence is generated in (mm).
