@@ -604,6 +604,7 @@ def _depth_reading(flat_frames: np.ndarray, rows: list[Row]) -> None:
     cond = "depth network's landmark cue at the snout (video_depth_cues)"
     try:
         import dlc_lifter
+        from dlc_lifter.io.video import video_info
         from dlc_lifter.lift import Lifter, catalogue_arrays
         from dlc_lifter.lift.depth_path import load_depth_models, video_depth_cues
         from dlc_lifter.mouse.catalogue import CATALOGUE
@@ -622,11 +623,7 @@ def _depth_reading(flat_frames: np.ndarray, rows: list[Row]) -> None:
         ok = cues[:, CUE_NAMES.index("available")] > 0
         h = 100.0 * cues[ok, CUE_NAMES.index("landmark")]
         snout = uv[at, 0, CATALOGUE.index("nose")][ok]
-        import cv2
-
-        cap = cv2.VideoCapture(str(OF_VIDEO))
-        width, height = cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
-        cap.release()
+        width, height = video_info(OF_VIDEO)["size"]
         border = np.minimum.reduce([snout[:, 0], width - snout[:, 0], snout[:, 1],
                                     height - snout[:, 1]])
     except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
