@@ -57,6 +57,17 @@ def _from_flags(cls: type, params: dict[str, Any], **given: Any) -> Any:
     return cls(**values)
 
 
+def _parse_seeds(text: str) -> list[int]:
+    try:
+        seeds = [int(s) for s in text.replace(" ", "").split(",") if s]
+    except ValueError:
+        seeds = []
+    if len(seeds) < 2 or len(set(seeds)) != len(seeds):
+        raise DLCLifterError(f"--seeds must be two or more different integers, comma-separated "
+                             f"such as 0,1,2; got '{text}'. For a single network use --seed.")
+    return seeds
+
+
 # --------------------------------------------------------------------------- the lifter
 def train_lifter_command(
     ctx: typer.Context,
@@ -65,6 +76,12 @@ def train_lifter_command(
                                          "many minutes (a cap; results are deterministic "
                                          "when it is not reached)."),
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same weights)."),
+    seeds: str | None = typer.Option(None, "--seeds", help="Train one network per seed "
+                                     "(comma-separated, e.g. 0,1,2; replaces --seed) and save "
+                                     "their average as one model: an ensemble."),
+    workdir: Path | None = typer.Option(None, "--workdir", help="With --seeds: keep each "
+                                        "member's weights here and reuse those already "
+                                        "trained with the same settings (resume)."),
     steps: int = typer.Option(3600, "--steps", help="Optimiser steps of the temporal "
                               "network."),
     causal_steps: int = typer.Option(3000, "--causal-steps", help="Optimiser steps of the "
@@ -87,19 +104,34 @@ def train_lifter_command(
     The weights' .json sidecar records this command with every option's value.
 
     Example: dlc-lifter train --out lifter.pt --seed 0 --minutes 30 --threads 2
+
+    An ensemble (the shipped lifter): dlc-lifter train --out lifter.pt --seeds 0,1,2
     """
     if ctx.invoked_subcommand is not None:
         _refuse_lifter_options(ctx)
         return
-    from dlc_lifter.nets.train import TrainConfig, format_report, train_lifter_weights  # torch
+    from dlc_lifter.nets.train import (  # torch
+        TrainConfig,
+        format_report,
+        train_ensemble_weights,
+        train_lifter_weights,
+    )
 
     t0 = time.monotonic()
+    seed_list = _parse_seeds(seeds) if seeds is not None else None
+    if workdir is not None and seed_list is None:
+        raise DLCLifterError("--workdir keeps the members of an ensemble; give --seeds too "
+                             "(e.g. --seeds 0,1,2) or leave --workdir out.")
     cfg = TrainConfig(seed=seed, steps=steps, causal_steps=causal_steps,
                       frame_steps=frame_steps, n_sequences=n_sequences, n_frames=n_frames,
                       channels=channels, kernels=_parse_kernels(kernels), max_minutes=minutes,
                       threads=threads)
-    _, report = train_lifter_weights(cfg, out, eval_sequences=eval_sequences,
-                                     command=command_line(ctx))
+    if seed_list is None:
+        _, report = train_lifter_weights(cfg, out, eval_sequences=eval_sequences,
+                                         command=command_line(ctx))
+    else:
+        _, report = train_ensemble_weights(cfg, seed_list, out, eval_sequences=eval_sequences,
+                                           command=command_line(ctx), workdir=workdir)
     if report is not None:
         typer.echo(format_report(report))
     typer.echo(f"Trained in {time.monotonic() - t0:.0f} s; weights: {out}")

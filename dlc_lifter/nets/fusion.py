@@ -69,7 +69,8 @@ def expand_model(base: LiftingModel, n_extra: int = N_CUES) -> LiftingModel:
     for mode, net in base.nets.items():
         cfg = net.config()
         new = LifterNet(k * (PER_KEYPOINT + n_extra) + N_GLOBAL, cfg["n_keypoints"],
-                        channels=cfg["channels"], kernels=cfg["kernels"], causal=cfg["causal"])
+                        channels=cfg["channels"], kernels=cfg["kernels"], causal=cfg["causal"],
+                        members=cfg["members"])
         state = {n: v.clone() for n, v in net.state_dict().items()}
         w_old = state["expand.weight"]
         w_new = torch.zeros(w_old.shape[0], new.in_features, w_old.shape[2], dtype=w_old.dtype)

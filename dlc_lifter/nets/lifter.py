@@ -53,6 +53,7 @@ import hashlib
 import io
 import logging
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +81,7 @@ __all__ = [
     "LiftingModel",
     "ModelLoadError",
     "body_to_world",
+    "ensemble_net",
     "floor_points",
     "frame_features",
     "points_on_rays",
@@ -538,34 +540,43 @@ class LifterNet(nn.Module):
         centre.
     dropout
         Dropout probability in training.
+    members
+        Independent networks of this shape computed side by side (``channels`` each;
+        grouped convolutions) whose outputs the head averages: an ensemble, built from
+        separately trained networks by :func:`ensemble_net`. 1: a single network.
     """
 
     def __init__(self, in_features: int, n_keypoints: int = N_KEYPOINTS, *, channels: int = 128,
                  kernels: Sequence[int] = (3, 3, 3), causal: bool = False,
-                 dropout: float = 0.1) -> None:
+                 dropout: float = 0.1, members: int = 1) -> None:
         super().__init__()
         self.in_features = int(in_features)
         self.n_keypoints = int(n_keypoints)
         self.kernels = tuple(int(k) for k in kernels)
         self.causal = bool(causal)
+        self.members = int(members)
+        if self.members < 1:
+            raise ValueError(f"members must be at least 1, got {members}.")
         self.receptive_field = receptive_field(self.kernels)
-        self.expand = nn.Conv1d(in_features, channels, self.kernels[0], bias=False)
-        self.expand_bn = nn.BatchNorm1d(channels, momentum=0.1)
+        self.channels = int(channels)
+        wide, g = self.channels * self.members, self.members
+        self.expand = nn.Conv1d(in_features, wide, self.kernels[0], bias=False)
+        self.expand_bn = nn.BatchNorm1d(wide, momentum=0.1)
         self.layers = nn.ModuleList()
         self.pads: list[int] = []
         dil = self.kernels[0]
         for k in self.kernels[1:]:
             self.pads.append((k - 1) * dil)
             self.layers.append(nn.ModuleList([
-                nn.Conv1d(channels, channels, k, dilation=dil, bias=False),
-                nn.BatchNorm1d(channels, momentum=0.1),
-                nn.Conv1d(channels, channels, 1, bias=False),
-                nn.BatchNorm1d(channels, momentum=0.1),
+                nn.Conv1d(wide, wide, k, dilation=dil, bias=False, groups=g),
+                nn.BatchNorm1d(wide, momentum=0.1),
+                nn.Conv1d(wide, wide, 1, bias=False, groups=g),
+                nn.BatchNorm1d(wide, momentum=0.1),
             ]))
             dil *= k
         self.drop = nn.Dropout(dropout)
         self.act = nn.ReLU(inplace=True)
-        self.head = nn.Conv1d(channels, 3 * n_keypoints, 1)
+        self.head = nn.Conv1d(wide, 3 * n_keypoints, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, in_features, T)`` -> ``(B, 3K, T - receptive_field + 1)``."""
@@ -608,9 +619,9 @@ class LifterNet(nn.Module):
         for i, pad in enumerate(self.pads):
             res = x[:, :, pad:] if self.causal else x[:, :, pad // 2: x.shape[2] - pad // 2]
             w, b, dil = f[1 + 2 * i]
-            x = torch.relu_(F.conv1d(x, w, b, dilation=dil))
+            x = torch.relu_(F.conv1d(x, w, b, dilation=dil, groups=self.members))
             w, b, _ = f[2 + 2 * i]
-            x = torch.relu_(F.conv1d(x, w, b)).add_(res)
+            x = torch.relu_(F.conv1d(x, w, b, groups=self.members)).add_(res)
         w, b, _ = f[-1]
         return F.conv1d(x, w, b)
 
@@ -656,17 +667,67 @@ class LifterNet(nn.Module):
             taps, res = plan[i + 1]
             k = self.kernels[i + 1]
             w, b, _ = folded[1 + 2 * i]
-            y = torch.relu_(F.conv1d(x[:, :, taps], w, b, stride=k))
+            y = torch.relu_(F.conv1d(x[:, :, taps], w, b, stride=k, groups=self.members))
             w, b, _ = folded[2 + 2 * i]
-            x = torch.relu_(F.conv1d(y, w, b)).add_(x[:, :, res])
+            x = torch.relu_(F.conv1d(y, w, b, groups=self.members)).add_(x[:, :, res])
         w, b, _ = folded[-1]
         return F.conv1d(x, w, b)[0, :, -1]
 
     def config(self) -> dict[str, Any]:
         """Constructor arguments (for saving)."""
         return {"in_features": self.in_features, "n_keypoints": self.n_keypoints,
-                "channels": self.expand.out_channels, "kernels": list(self.kernels),
-                "causal": self.causal}
+                "channels": self.channels, "kernels": list(self.kernels),
+                "causal": self.causal, "members": self.members}
+
+
+def ensemble_net(nets: Sequence[LifterNet]) -> LifterNet:
+    """One network that outputs the mean of several networks of the same shape, exactly.
+
+    The members sit side by side as groups of a wider network (their batch norms kept);
+    the head concatenates the members' heads, each scaled by ``1 / len(nets)``. Every
+    inference path (:meth:`LifterNet.infer`, :meth:`LifterNet.infer_last`, so offline,
+    live and the fused lifter's base) computes the average in one pass.
+
+    Parameters
+    ----------
+    nets
+        Single networks (``members == 1``) with equal :meth:`LifterNet.config`.
+
+    Returns
+    -------
+    LifterNet
+        In eval mode.
+
+    Raises
+    ------
+    ValueError
+        When ``nets`` is empty, a member is itself an ensemble, or the shapes differ.
+    """
+    if not nets:
+        raise ValueError("An ensemble needs at least one network.")
+    cfg = nets[0].config()
+    for n in nets:
+        if n.members != 1:
+            raise ValueError("Ensemble members must be single networks (members == 1).")
+        if n.config() != cfg:
+            raise ValueError(f"Ensemble members differ in shape: {n.config()} vs {cfg}.")
+    m = len(nets)
+    cfg = dict(cfg, members=m)
+    out = LifterNet(cfg.pop("in_features"), cfg.pop("n_keypoints"), **cfg)
+    states = [n.state_dict() for n in nets]
+    merged = {}
+    for name in out.state_dict():
+        parts = [s[name] for s in states]
+        if name == "head.weight":
+            merged[name] = torch.cat(parts, dim=1) / m
+        elif name == "head.bias":
+            merged[name] = torch.stack(parts).mean(0)
+        elif name.endswith("num_batches_tracked"):
+            merged[name] = parts[0].clone()
+        else:
+            merged[name] = torch.cat(parts, dim=0)
+    out.load_state_dict(merged)
+    return out.eval()
 
 
 def _pads(net: LifterNet) -> tuple[int, int]:
@@ -857,6 +918,55 @@ class LiftingModel:
         _nb_decode(out.T, floor, obs, anchor, cs, valid, c, 0.9 * float(c[2]), pts, heights)
         imputed = ~obs & valid[:, None]
         return pts, imputed, heights
+
+    @property
+    def members(self) -> int:
+        """Networks averaged per mode (1: a single model; see :meth:`ensemble`)."""
+        return max(n.members for n in self.nets.values())
+
+    @classmethod
+    def ensemble(cls, models: Sequence[LiftingModel]) -> LiftingModel:
+        """A model whose output is the mean of several models' outputs.
+
+        Each mode's network is :func:`ensemble_net` of the members' networks, so a
+        tracked keypoint's height is the members' mean height on its ray (and an
+        untracked one the mean of their body-frame placements), in every inference path.
+        Members are usually the same recipe trained with different seeds (``dlc-lifter
+        train --seeds``): on real mice one seed's errors differ from another's by as much
+        as a recipe change (docs/results.md), and their mean is better than each.
+
+        Parameters
+        ----------
+        models
+            Keypoints-only or fused models with the same modes, network shapes and extra
+            channels.
+
+        Returns
+        -------
+        LiftingModel
+            ``info["members"]`` holds each member's ``info``; the population statistics
+            are the members' means.
+
+        Raises
+        ------
+        ValueError
+            When ``models`` is empty or the members do not match.
+        """
+        if not models:
+            raise ValueError("An ensemble needs at least one model.")
+        modes = set(models[0].nets)
+        for m in models:
+            if set(m.nets) != modes or m.n_extra != models[0].n_extra:
+                raise ValueError("Ensemble members must have the same modes and extra "
+                                 f"channels: {sorted(m.nets)} / {m.n_extra} vs "
+                                 f"{sorted(modes)} / {models[0].n_extra}.")
+        nets = {mode: ensemble_net([m.nets[mode] for m in models]) for mode in models[0].nets}
+        with warnings.catch_warnings():  # pairs no member measured stay NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            pair = np.nanmean(np.stack([m.pair_length_mm for m in models]), axis=0)
+        return cls(nets=nets, n_extra=models[0].n_extra,
+                   median_height_mm=np.mean([m.median_height_mm for m in models], axis=0),
+                   pair_length_mm=pair, info={"members": [dict(m.info) for m in models]})
 
     # ------------------------------------------------------------------ persistence
     def state(self) -> dict[str, Any]:

@@ -13,11 +13,14 @@ writes the weights with their JSON sidecar (``dlc-lifter train``).
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import math
+import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +53,7 @@ from dlc_lifter.nets.lifter import (
 )
 
 __all__ = ["EvalReport", "TrainConfig", "evaluate", "format_report", "train",
-           "train_lifter_weights"]
+           "train_ensemble_weights", "train_lifter_weights"]
 
 logger = logging.getLogger(__name__)
 
@@ -543,19 +546,29 @@ def train_lifter_weights(config: TrainConfig, out: str | Path, *, eval_sequences
     ...                                      command="dlc-lifter train --out lifter.pt")
     >>> print(format_report(report))  # doctest: +SKIP
     """
-    from dlc_lifter.io.weights import write_sidecar
-    from dlc_lifter.nets.lifter import file_hash
-
     t0 = time.monotonic()
     model, history = train(config, progress=progress)
     model.info["command"] = command
     sidecar: dict[str, Any] = {"command": command, "config": model.info["config"],
                                "train_seconds": model.info["train_seconds"],
                                "steps_done": history["steps_done"]}
+    report = _evaluate_and_save(model, out, sidecar, eval_sequences=eval_sequences,
+                                n_frames=config.n_frames, seed=config.seed + 100_000,
+                                progress=progress, t0=t0)
+    return model, report
+
+
+def _evaluate_and_save(model: LiftingModel, out: str | Path, sidecar: dict[str, Any], *,
+                       eval_sequences: int, n_frames: int, seed: int, progress: bool,
+                       t0: float) -> EvalReport | None:
+    """Evaluate on held-out sequences (``seed``), then write the weights and the sidecar."""
+    from dlc_lifter.io.weights import write_sidecar
+    from dlc_lifter.nets.lifter import file_hash
+
     report = None
     if eval_sequences > 0:
-        report = evaluate(model, n_sequences=eval_sequences, n_frames=config.n_frames,
-                          seed=config.seed + 100_000, progress=progress)
+        report = evaluate(model, n_sequences=eval_sequences, n_frames=n_frames,
+                          seed=seed, progress=progress)
         summary = {s: {k: v for k, v in m["model"].items() if not isinstance(v, dict)}
                    for s, m in report.sets.items()}
         baselines = {s: {b: m[b]["mpjpe"] for b in ("median_height", "floor")}
@@ -567,4 +580,95 @@ def train_lifter_weights(config: TrainConfig, out: str | Path, *, eval_sequences
     sidecar["sha256"] = file_hash(path)
     sidecar["total_seconds"] = round(time.monotonic() - t0, 1)
     write_sidecar(path, sidecar)
+    return report
+
+
+def train_ensemble_weights(config: TrainConfig, seeds: Sequence[int], out: str | Path, *,
+                           eval_sequences: int = 24, command: str | None = None,
+                           workdir: str | Path | None = None, progress: bool = True
+                           ) -> tuple[LiftingModel, EvalReport | None]:
+    """Train ``config`` once per seed and save the members' mean as one model.
+
+    Each member is exactly what :func:`train_lifter_weights` trains with
+    ``replace(config, seed=s)``; :meth:`LiftingModel.ensemble` averages them (a tracked
+    keypoint's height is the members' mean on its ray). The held-out evaluation uses the
+    seed of the first member (``seeds[0] + 100000``), as a single model of that seed would.
+
+    Parameters
+    ----------
+    config
+        The members' settings; ``config.seed`` is ignored (``seeds`` replace it).
+    seeds
+        One member per seed, in this order (at least two, no repeats).
+    out
+        The weights file (``.pt``); the sidecar goes beside it (``.json``).
+    eval_sequences
+        Held-out sequences evaluated after combining (0: skip).
+    command
+        The command line that ran this, recorded in the sidecar.
+    workdir
+        A folder for the members' own weights (``seed<N>.pt`` with sidecars). A member
+        already there with the same settings is reused, so an interrupted run resumes;
+        ``None``: a temporary folder, removed afterwards.
+    progress
+        Show progress bars.
+
+    Returns
+    -------
+    model : LiftingModel
+        The ensemble, as saved.
+    report : EvalReport or None
+        Its held-out evaluation.
+
+    Examples
+    --------
+    >>> model, report = train_ensemble_weights(  # doctest: +SKIP
+    ...     TrainConfig(), [0, 1, 2], "lifter.pt", workdir="members")
+    """
+    seeds = [int(s) for s in seeds]
+    if len(seeds) < 2 or len(set(seeds)) != len(seeds):
+        raise ValueError(f"An ensemble needs at least two different seeds, got {seeds}.")
+    t0 = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        folder = (Path(workdir) if workdir is not None else
+                  Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dlc_lifter_"))))
+        folder.mkdir(parents=True, exist_ok=True)
+        members = []
+        for s in seeds:
+            cfg = replace(config, seed=s)
+            members.append(_member(cfg, folder / f"seed{s}.pt", command, progress))
+        model = LiftingModel.ensemble(members)
+    model.info.update(command=command, seeds=seeds,
+                      config={**members[0].info["config"], "seed": None, "seeds": seeds},
+                      train_seconds=round(sum(m.info["train_seconds"] for m in members), 1))
+    sidecar: dict[str, Any] = {
+        "command": command, "config": model.info["config"],
+        "train_seconds": model.info["train_seconds"],
+        "members": [{"seed": s, "train_seconds": m.info["train_seconds"],
+                     "steps_done": m.info["steps_done"]} for s, m in zip(seeds, members,
+                                                                         strict=True)]}
+    report = _evaluate_and_save(model, out, sidecar, eval_sequences=eval_sequences,
+                                n_frames=config.n_frames, seed=seeds[0] + 100_000,
+                                progress=progress, t0=t0)
     return model, report
+
+
+def _member(cfg: TrainConfig, path: Path, command: str | None, progress: bool) -> LiftingModel:
+    """One ensemble member: reused from ``path`` when trained there with ``cfg``, else trained."""
+    from dlc_lifter.io.weights import read_sidecar
+
+    wanted = json.loads(json.dumps(asdict(cfg)))  # as the sidecar stores it
+    if path.is_file():
+        try:
+            done = read_sidecar(path).get("config")
+        except Exception:  # noqa: BLE001 - an unreadable sidecar means: train again
+            done = None
+        if done == wanted:
+            logger.info("Ensemble member seed %d: reusing %s", cfg.seed, path)
+            return LiftingModel.load(path)
+        logger.info("Ensemble member seed %d: %s was trained with other settings; "
+                    "training it again", cfg.seed, path)
+    logger.info("Ensemble member seed %d: training", cfg.seed)
+    model, _ = train_lifter_weights(cfg, path, eval_sequences=0, command=command,
+                                    progress=progress)
+    return model

@@ -117,3 +117,40 @@ def test_train_commands_write_loadable_weights_and_sidecars(tmp_path: Path) -> N
     assert sides[fused]["config"]["modes"] == ["frame"] and sides[fused]["config"]["soup"] == 1
     assert sides[fused]["depth_net"]["sha256"] == sides[depth]["sha256"]
     assert LiftingModel.load(fused).n_extra == N_CUES
+
+
+def test_train_seeds_saves_the_members_mean_and_resumes(tmp_path: Path) -> None:
+    """``--seeds`` trains one network per seed (each what ``--seed`` trains) and saves their
+    average; members kept in ``--workdir`` are reused by a rerun."""
+    import torch
+
+    from dlc_lifter.nets.lifter import LiftingModel
+
+    toy = ["--n-sequences", "2", "--n-frames", "100", "--steps", "2", "--causal-steps", "2",
+           "--frame-steps", "2", "--channels", "8", "--kernels", "3", "--threads", "1"]
+    single, ens, work = tmp_path / "s1.pt", tmp_path / "e.pt", tmp_path / "members"
+    _invoke("train", "--out", str(single), "--seed", "1", "--eval-sequences", "0", *toy)
+    out = _invoke("train", "--out", str(ens), "--seeds", "0,1", "--workdir", str(work),
+                  "--eval-sequences", "1", *toy)
+    assert "Held-out synthetic evaluation" in out
+    model = LiftingModel.load(ens)
+    assert model.members == 2 and sorted(p.name for p in work.glob("*.pt")) == ["seed0.pt",
+                                                                              "seed1.pt"]
+    same = LiftingModel.load(single).nets["frame"].state_dict()
+    for k, v in LiftingModel.load(work / "seed1.pt").nets["frame"].state_dict().items():
+        assert torch.equal(v, same[k]), k
+    side = json.loads(ens.with_suffix(".json").read_text())
+    assert "--seeds 0,1" in side["command"] and side["config"]["seeds"] == [0, 1]
+    assert [m["seed"] for m in side["members"]] == [0, 1] and side["held_out"]["seed"] == 100_000
+    stamp = (work / "seed0.pt").stat().st_mtime_ns
+    again = tmp_path / "again.pt"
+    _invoke("train", "--out", str(again), "--seeds", "0,1", "--workdir", str(work),
+            "--eval-sequences", "0", *toy)
+    assert (work / "seed0.pt").stat().st_mtime_ns == stamp  # reused, not retrained
+    assert json.loads(again.with_suffix(".json").read_text())["members"] == side["members"]
+
+
+@pytest.mark.parametrize("bad", ["0", "0,0", "a,b"])
+def test_train_seeds_must_be_two_different_integers(bad: str) -> None:
+    res = runner.invoke(app, ["train", "--seeds", bad])
+    assert res.exit_code != 0 and "--seeds must be" in str(res.exception)

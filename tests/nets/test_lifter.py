@@ -389,3 +389,70 @@ def test_per_frame_loss_weights() -> None:
         np.testing.assert_allclose(w[rows, :k].sum(1) + w[rows, k:].sum(1), 1.5, rtol=1e-5)
         np.testing.assert_allclose(np.where(obs, w[:, :k], 0).sum(1)[rows], 1.0, rtol=1e-5)
         assert (w[~rows] == 0).all()
+
+
+# --------------------------------------------------------------------------- ensembles
+def _random_bn(net: LifterNet) -> LifterNet:
+    for m in net.modules():  # non-trivial batch norm statistics
+        if isinstance(m, torch.nn.BatchNorm1d):
+            m.running_mean.normal_()
+            m.running_var.uniform_(0.5, 2.0)
+            m.bias.data.normal_()
+    return net.eval()
+
+
+@pytest.mark.parametrize(("kernels", "causal"), [((3, 3, 3), False), ((3, 3), True), ((1,), False)])
+def test_ensemble_net_outputs_the_members_mean_on_every_path(kernels: tuple[int, ...],
+                                                             causal: bool) -> None:
+    from dlc_lifter.nets.lifter import ensemble_net
+
+    torch.manual_seed(2)
+    members = [_random_bn(LifterNet(40, 5, channels=8, kernels=kernels, causal=causal))
+               for _ in range(3)]
+    ens = ensemble_net(members)
+    assert ens.members == 3 and ens.receptive_field == members[0].receptive_field
+    x = torch.randn(1, 40, ens.receptive_field + 20)
+    with torch.no_grad():
+        mean = torch.stack([m(x) for m in members]).mean(0)
+        torch.testing.assert_close(ens(x), mean, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(ens.infer(x), mean, atol=1e-5, rtol=1e-5)
+    if causal or kernels == (1,):
+        win = x[0, :, -ens.receptive_field:].T.contiguous()
+        last = ens.infer_last(win, ens._folded(), ens.last_plan())
+        torch.testing.assert_close(last, mean[0, :, -1], atol=1e-5, rtol=1e-5)
+    with pytest.raises(ValueError, match="differ in shape"):
+        ensemble_net([members[0], LifterNet(40, 5, channels=4, kernels=kernels, causal=causal)])
+    with pytest.raises(ValueError, match="single networks"):
+        ensemble_net([ens, members[0]])
+
+
+def test_ensemble_model_lifts_to_the_members_mean_height_and_round_trips(tmp_path: Path) -> None:
+    members = [_small_model(seed) for seed in (0, 1, 2)]
+    ens = LiftingModel.ensemble(members)
+    assert ens.members == 3 and len(ens.info["members"]) == 3
+    cam = _tilted_camera()
+    world = _sequences(1, 60, seed=11)[0].landmarks + [30.0, -20.0, 0.0]
+    uv, conf, _ = simulate_tracking(world, cam, np.random.default_rng(1), noise=TrackingNoise())
+    for mode in ("temporal", "causal", "frame"):
+        heights = np.mean([m.predict(uv, conf, cam, mode=mode)[2] for m in members], axis=0)
+        pts, _, h = ens.predict(uv, conf, cam, mode=mode)
+        np.testing.assert_allclose(h, heights, atol=1e-3)
+        # tracked keypoints stay on their rays: the mean height is the mean 3D point
+        mean_pts = np.mean([m.predict(uv, conf, cam, mode=mode)[0] for m in members], axis=0)
+        np.testing.assert_allclose(pts, mean_pts, atol=1e-3)
+    loaded = LiftingModel.load(ens.save(tmp_path / "ens.pt"))
+    assert loaded.members == 3
+    np.testing.assert_allclose(loaded.predict(uv, conf, cam, mode="temporal")[2],
+                               ens.predict(uv, conf, cam, mode="temporal")[2], atol=1e-6)
+    with pytest.raises(ValueError, match="same modes"):
+        LiftingModel.ensemble([members[0], LiftingModel(nets={"frame": members[1].nets["frame"]})])
+
+
+def test_single_network_files_without_members_still_load(tmp_path: Path) -> None:
+    """Weights written before ensembles (no ``members`` in the network config) load as one."""
+    model = _small_model()
+    state = model.state()
+    for entry in state["nets"].values():
+        entry["config"].pop("members")
+    torch.save(state, tmp_path / "old.pt")
+    assert LiftingModel.load(tmp_path / "old.pt").members == 1
