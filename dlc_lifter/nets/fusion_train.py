@@ -60,6 +60,7 @@ from dlc_lifter.nets.lifter import (
     floor_points,
     frame_features,
 )
+from dlc_lifter.nets.windows import PackedSequences
 
 __all__ = [
     "GROOM_MIX",
@@ -424,28 +425,13 @@ def _fine_tune_mode(net: LifterNet, mode: str, data: list[_FusedClip],
                     cfg: FusedTrainConfig) -> list[float]:
     """Fine-tune one mode's net in place on windows of ``data``; the loss per step."""
     rf = net.receptive_field
-    left = rf - 1 if net.causal else (rf - 1) // 2
-    right = rf - 1 - left
     chunk = cfg.chunk if rf > 1 else 1
     batch = cfg.batch if rf > 1 else cfg.batch * cfg.chunk
-    xs, ys, ws, starts, lengths, wts = [], [], [], [], [], []
-    off = 0
-    for f, y, w, rear in data:
-        fp = np.concatenate([np.repeat(f[:1], left, 0), f, np.repeat(f[-1:], right, 0)])
-        xs.append(fp)
-        ys.append(y)
-        ws.append(w)
-        starts.append(off)
-        lengths.append(len(f))
-        wts.append(len(f) * (1.0 + (cfg.rear_weight - 1.0) * float(rear.mean())))
-        off += len(fp)
-    x = torch.from_numpy(np.concatenate(xs))
-    y_t = torch.from_numpy(np.concatenate(ys))
-    w_t = torch.from_numpy(np.concatenate(ws))
-    starts_a, lengths_a = np.array(starts), np.array(lengths)
-    ystarts = np.concatenate([[0], np.cumsum(lengths_a)[:-1]])
+    packed = PackedSequences.pack(((f, y, w) for f, y, w, _ in data), net)
+    wts = [len(f) * (1.0 + (cfg.rear_weight - 1.0) * float(rear.mean()))
+           for f, _, _, rear in data]
+    lengths_a = packed.lengths
     p = np.array(wts) / np.sum(wts)
-    win, out_win = np.arange(chunk + rf - 1), np.arange(chunk)
     mrng = np.random.default_rng([cfg.seed, MODES.index(mode)])
     torch.manual_seed(cfg.seed + MODES.index(mode))
     params, handles = _trainable(net, cfg.scope)
@@ -460,10 +446,8 @@ def _fine_tune_mode(net: LifterNet, mode: str, data: list[_FusedClip],
     for _ in range(cfg.steps):
         ci = mrng.choice(len(p), size=batch, p=p)
         s = (mrng.uniform(size=batch) * (lengths_a[ci] - chunk + 1)).astype(np.int64)
-        xi = torch.from_numpy(starts_a[ci][:, None] + s[:, None] + win)
-        yi = torch.from_numpy(ystarts[ci][:, None] + s[:, None] + out_win)
-        pred = net(x[xi].transpose(1, 2))
-        yb, wb = y_t[yi].transpose(1, 2), w_t[yi].transpose(1, 2)
+        xb, yb, wb = packed.windows(ci, s, chunk)
+        pred = net(xb)
         loss = _fused_loss(net, pred, yb, wb, params, ref, cue_cols, cfg)
         opt.zero_grad(set_to_none=True)
         loss.backward()

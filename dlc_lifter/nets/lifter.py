@@ -85,6 +85,7 @@ __all__ = [
     "floor_points",
     "frame_features",
     "points_on_rays",
+    "window_pads",
 ]
 
 logger = logging.getLogger(__name__)
@@ -730,7 +731,7 @@ def ensemble_net(nets: Sequence[LifterNet]) -> LifterNet:
     return out.eval()
 
 
-def _pads(net: LifterNet) -> tuple[int, int]:
+def window_pads(net: LifterNet) -> tuple[int, int]:
     """Frames replicated before and after a sequence for ``net``'s window."""
     rf = net.receptive_field
     left = rf - 1 if net.causal else (rf - 1) // 2
@@ -815,7 +816,7 @@ class LiftingModel:
         t = len(features)
         if t == 0:
             return np.zeros((0, 3 * N_KEYPOINTS), np.float32)
-        left, right = _pads(net)
+        left, right = window_pads(net)
         xp = np.empty((features.shape[1], left + t + right), np.float32)
         xp[:, left: left + t] = np.asarray(features, dtype=np.float32).T
         _pad_edges(xp, left, t)
@@ -902,7 +903,7 @@ class LiftingModel:
         _nb_floor_obs(uv, conf, cols.astype(np.int64), float(pcutoff), intr, r, c, dist,
                       bool(np.any(dist != 0)), floor, obs)
         cols = np.flatnonzero(obs.any(0)).astype(np.int64)
-        left, right = _pads(net)
+        left, right = window_pads(net)
         xp = np.zeros((self.in_features, left + t + right), np.float32)
         anchor = np.empty((t, 2))
         cs = np.empty((t, 2))

@@ -51,6 +51,7 @@ from dlc_lifter.nets.lifter import (
     floor_points,
     points_on_rays,
 )
+from dlc_lifter.nets.windows import PackedSequences
 
 __all__ = ["EvalReport", "TrainConfig", "evaluate", "format_report", "train",
            "train_ensemble_weights", "train_lifter_weights"]
@@ -149,28 +150,6 @@ class TrainConfig:
         return int(self.steps if n is None else n)
 
 
-def _stack_clips(clips: Sequence[SyntheticClip], cfg: TrainConfig,
-                 pad_left: int, pad_right: int
-                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, np.ndarray, np.ndarray]:
-    xs, ys, ws, starts, lengths = [], [], [], [], []
-    offset = 0
-    for clip in clips:
-        f, y, w = clip_arrays(clip, pcutoff=cfg.pcutoff, n_extra=cfg.n_extra,
-                              imputed_weight=cfg.imputed_weight,
-                              raised_weight=cfg.raised_weight, per_frame=cfg.per_frame)
-        fp = np.concatenate([np.repeat(f[:1], pad_left, 0), f, np.repeat(f[-1:], pad_right, 0)])
-        xs.append(fp)
-        ys.append(y)
-        ws.append(w)
-        starts.append(offset)
-        lengths.append(len(f))
-        offset += len(fp)
-    x = torch.from_numpy(np.concatenate(xs))
-    y = torch.from_numpy(np.concatenate(ys))
-    w = torch.from_numpy(np.concatenate(ws))
-    return x, y, w, np.array(starts), np.array(lengths)
-
-
 def _init_head(net: LifterNet, y: torch.Tensor, w: torch.Tensor,
                median_height_mm: np.ndarray | None) -> None:
     """Start the outputs at the population: heights at their median, body-frame positions
@@ -190,12 +169,13 @@ def _train_net(net: LifterNet, clips: Sequence[SyntheticClip], cfg: TrainConfig,
                progress: bool, steps: int | None = None,
                median_height_mm: np.ndarray | None = None) -> list[float]:
     rf = net.receptive_field
-    left = rf - 1 if net.causal else (rf - 1) // 2
-    right = rf - 1 - left
     n_steps = int(cfg.steps if steps is None else steps)
-    x, y, w, starts, lengths = _stack_clips(clips, cfg, left, right)
-    _init_head(net, y, w, median_height_mm)
-    ystarts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    packed = PackedSequences.pack(
+        (clip_arrays(clip, pcutoff=cfg.pcutoff, n_extra=cfg.n_extra,
+                     imputed_weight=cfg.imputed_weight, raised_weight=cfg.raised_weight,
+                     per_frame=cfg.per_frame) for clip in clips), net)
+    _init_head(net, packed.y, packed.w, median_height_mm)
+    lengths = packed.lengths
     chunk = cfg.chunk if rf > 1 else 1
     batch = cfg.batch if rf > 1 else cfg.batch * cfg.chunk
     ok = lengths >= chunk
@@ -204,23 +184,18 @@ def _train_net(net: LifterNet, clips: Sequence[SyntheticClip], cfg: TrainConfig,
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=n_steps,
                                                 pct_start=0.1)
-    win = np.arange(chunk + rf - 1)
-    out_win = np.arange(chunk)
     k_n = net.n_keypoints
     per = PER_KEYPOINT + cfg.n_extra
     loose = np.flatnonzero(FIT_WEIGHT <= 0.3)  # tail (but its base) and limb keypoints
-    in_mask = torch.ones(batch, x.shape[1], 1)
-    out_mask = torch.ones(batch, y.shape[1], 1)
+    in_mask = torch.ones(batch, packed.x.shape[1], 1)
+    out_mask = torch.ones(batch, packed.y.shape[1], 1)
     net.train()
     losses: list[float] = []
     bar = tqdm(range(n_steps), desc=f"training {label}", disable=not progress, leave=False)
     for step in bar:
         ci = clip_ids[rng.choice(len(clip_ids), size=batch, p=probs)]
         s = (rng.uniform(size=batch) * (lengths[ci] - chunk + 1)).astype(np.int64)
-        xi = torch.from_numpy(starts[ci][:, None] + s[:, None] + win)
-        yi = torch.from_numpy(ystarts[ci][:, None] + s[:, None] + out_win)
-        xb = x[xi].transpose(1, 2)  # (B, C, L + rf - 1)
-        yb, wb = y[yi].transpose(1, 2), w[yi].transpose(1, 2)
+        xb, yb, wb = packed.windows(ci, s, chunk)  # (B, C, chunk + rf - 1), (B, 3K, chunk)
         if cfg.loose_dropout > 0 and len(loose):
             drop = ((rng.uniform(size=(batch, 1)) < cfg.loose_dropout)
                     & (rng.uniform(size=(batch, len(loose))) < 0.5))
