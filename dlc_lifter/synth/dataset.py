@@ -366,7 +366,10 @@ def synthesize(
             diff = sorted(k for k in cfg if old_cfg.get(k) != cfg[k] and k != "config_hash")
             raise SynthDatasetError(
                 f"{out} already holds a synthetic dataset made with other settings "
-                f"({', '.join(diff)} differ). Use another folder or the same settings.")
+                f"({', '.join(diff)} differ). Use another folder, the same settings, or "
+                f"delete {out} to make it again"
+                + (" (it was made by an older dlc-lifter, whose synthetic mouse differs)."
+                   if "generator_revision" in diff else "."))
     # Leftovers of a killed run.
     for tmp in out.glob(".shard_*.tmp.npz"):
         logger.info("Removing unfinished %s", tmp.name)
