@@ -97,7 +97,10 @@ def train_lifter_command(
                                 "3,3,3: 27)."),
     eval_sequences: int = typer.Option(24, "--eval-sequences", help="Held-out sequences "
                                        "evaluated after training (0: skip)."),
-    threads: int | None = typer.Option(None, "--threads", help="torch threads."),
+    threads: int | None = typer.Option(None, "--threads", help="torch threads (part of the "
+                                       "recipe: a seed gives the same weights with the same "
+                                       "thread count; another count sums in another order, "
+                                       "and training drifts apart)."),
 ) -> None:
     """Train the keypoint lifter on synthetic mice (or: train depth, train fused).
 

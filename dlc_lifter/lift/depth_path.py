@@ -330,8 +330,10 @@ def lift_poses_with_depth(
     try:
         depth_model, fused = load_depth_models(depth_weights, fused_weights)
         uv_cat, conf_cat, _ = catalogue_arrays(poses, mapping)
+        # crops scaled by the fused lifter's population (its base's, as in its training and
+        # in live lifting), not by the keypoints-only lifter's, which may be another model
         vd = video_depth_cues(video, uv_cat, conf_cat, poses.frame_indices,
-                              depth_model=depth_model, pair_length_mm=lifter.model.pair_length_mm,
+                              depth_model=depth_model, pair_length_mm=fused.pair_length_mm,
                               pcutoff=lifter.pcutoff, batch=batch, keep=keep)
     except (VideoError, ModelLoadError) as exc:
         logger.warning("Depth from video unavailable (%s); lifting from keypoints only.", exc)
