@@ -538,6 +538,45 @@ def section_b(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[
             continue
         _rear_rows(p3, meta, votes, cond, rows, auc2d, corner_px)
         _note_mapping(meta, notes, f"B: oft-rearing names ({map_label})")
+        if "arena_size_mm" in kwargs:
+            _wall_rows(p2, p3, rear, flat, rows)
+
+
+#: A body centre this close to a side of the tracked arena (px) counts as at that wall.
+OFT_WALL_PX = 60.0
+
+
+def _wall_rows(p2: Any, p3: Any, rear: np.ndarray, flat: np.ndarray, rows: list[Row]) -> None:
+    """Rears by the wall they are at: 2D hip-to-nose length against flat frames at the same
+    wall (a straight-down camera shortens it in rears at every wall; a tilted one does so
+    unevenly), and the lifted rear nose (the camera question of docs/results.md)."""
+    kp = list(p2.keypoints)
+    need = ("tl", "tr", "br", "bl", "nose", "hipl", "hipr", "bodycentre")
+    if not all(n in kp for n in need) or list(p3.frame_indices) != list(p2.frame_indices):
+        return
+    xy = {n: p2.coords[:, 0, kp.index(n)] for n in need}
+    c = {n: np.nanmedian(xy[n], axis=0) for n in ("tl", "tr", "br", "bl")}
+    centre = xy["bodycentre"]
+    dist = np.stack([centre[:, 1] - (c["tl"][1] + c["tr"][1]) / 2,
+                     (c["bl"][1] + c["br"][1]) / 2 - centre[:, 1],
+                     centre[:, 0] - (c["tl"][0] + c["bl"][0]) / 2,
+                     (c["tr"][0] + c["br"][0]) / 2 - centre[:, 0]], axis=1)
+    with np.errstate(invalid="ignore"):
+        at = np.where(np.nanmin(dist, axis=1) < OFT_WALL_PX,
+                      np.argmin(np.nan_to_num(dist, nan=np.inf), axis=1), -1)
+    length = np.linalg.norm(xy["nose"] - (xy["hipl"] + xy["hipr"]) / 2, axis=-1)
+    z = p3.coords[:, 0, list(p3.keypoints).index("nose"), 2]
+    for i, wall in enumerate(("top", "bottom", "left", "right")):
+        r, f = (at == i) & rear, (at == i) & flat
+        if r.sum() < 5 or f.sum() < 5:
+            continue
+        ratio = float(np.nanmedian(length[r]) / np.nanmedian(length[f]))
+        _row(rows, "B", f"rears at the {wall} wall ({int(r.sum())} rear, {int(f.sum())} flat "
+             "frames; arena_size_mm=420)", "2D hip-nose length, rears / flat (diagnostic)",
+             ratio)
+        _row(rows, "B", f"rears at the {wall} wall ({int(r.sum())} rear, {int(f.sum())} flat "
+             "frames; arena_size_mm=420)", "median lifted nose height in rears (diagnostic)",
+             float(np.nanmedian(z[r])), "mm")
 
 
 def _corner_side_px(p2: Any) -> str:
