@@ -108,7 +108,8 @@ def train_lifter_command(
 
     Example: dlc-lifter train --out lifter.pt --seed 0 --minutes 30 --threads 2
 
-    An ensemble (the shipped lifter): dlc-lifter train --out lifter.pt --seeds 0,1,2
+    Three seeds averaged as one model: dlc-lifter train --out lifter.pt --seeds 0,1,2
+    --channels 74 (the shipped lifter's full command is in its .json sidecar).
     """
     if ctx.invoked_subcommand is not None:
         _refuse_lifter_options(ctx)
