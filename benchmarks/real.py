@@ -22,6 +22,14 @@ A. Real 3D (``dannce-mouse1/labels3d.csv``: 81 hand-labelled frames, 22 keypoint
    and the shape error (MPJPE after removing each frame's mean and best heading) are given.
    Points that a camera cannot see (outside the image) are written as untracked (NaN) and
    left out of the errors; the table says how many there were.
+   Arena corners as the ruler (``ARENA_CAMERAS``, tilted cameras included): a virtual
+   ``ARENA_MM`` square arena centred under the mouse's mean position, its four corners
+   projected (with the same noise) and written into the file as ``tl, tr, bl, br``
+   (named by where they fall in the image, as a labeller would), lifted with
+   ``arena_size_mm`` only (no calibration, height or focal length): MPJPE in the arena
+   frame the lift reports (origin at the arena's centre, ``x`` towards the image's right
+   side, ``y`` towards its top), height and shape errors, and the camera's estimated
+   height and tilt; beside them the same file lifted with the calibration.
 B. Real rears (``oft-rearing``: DLC tracking, 25 fps, 1998 frames, three labellers' rear
    votes). ``lift_file(h5, arena_size_mm=420, depth=False)`` with no keypoint map (or
    ``--oft-keypoint-map``), and with no camera information: ROC AUC of the lifted nose
@@ -83,6 +91,10 @@ NOISE_PX = 1.5
 REARING_SNOUT_MM = 60.0
 #: The camera of the no-calibration conditions (height mm, focal px, tilt deg).
 PLAIN_CAMERA = (450.0, 700.0, 0.0)
+#: Cameras of the arena-corner conditions (height mm, focal px, tilt deg), and the arena.
+ARENA_CAMERAS = ((450.0, 500.0, 0.0), (450.0, 500.0, 10.0), (450.0, 500.0, 20.0),
+                 (600.0, 700.0, 20.0))
+ARENA_MM = 300.0
 DANNCE_FPS = 100.0
 VIDEO_SCORER = "DLC_resnet50_dannceMouseMay1shuffle1_100000"
 LABELLER = "bench"
@@ -343,6 +355,7 @@ def section_a(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[
     sample_ids, names, xyz = load_dannce()
     median_h = np.nanmedian(xyz[..., 2], axis=0)
     rng = np.random.default_rng(args.seed)
+    corner_rng = np.random.default_rng(args.seed + 1)  # the grid's noise stays as it was
     results: dict[tuple[str, str, str | None], list[dict[str, Any]]] = {}
     plain_rows: list[Row] = []
     n_outside, n_points = 0, 0
@@ -364,6 +377,9 @@ def section_a(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[
                     _print_camera(cam, results, int(out.sum()))
                 if (h, f, tilt) == PLAIN_CAMERA:
                     _plain_camera(folder, cam, uv, names, xyz, plain_rows)
+                if (h, f, tilt) in ARENA_CAMERAS:
+                    _arena_camera(folder, cam, tilt, uv, names, xyz, corner_rng,
+                                  plain_rows)
     _grid_rows(results, rows)
     _row(rows, "A", "camera grid (27)", "labelled points outside the image (untracked)",
          f"{n_outside} of {n_points}")
@@ -500,6 +516,81 @@ def _plain_camera(folder: Path, cam: VirtualCamera, uv: np.ndarray, names: Seque
             if meta.get("camera_source") not in ("calibration", "height+focal"):
                 _row(rows, "A", where, f"camera estimate ({meta.get('camera_source')}) "
                      "height", float(est.get("height_mm", math.nan)), "mm", f"true {h:g}")
+
+
+def _arena_corners(cam: VirtualCamera, centre_xy: np.ndarray
+                   ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The virtual arena's corners: ``({tl: world xyz}, {tl: pixels})``, named by where
+    they fall in the image."""
+    half = ARENA_MM / 2
+    world = np.array([[centre_xy[0] + sx * half, centre_xy[1] + sy * half, 0.0]
+                      for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1))])
+    uv = cam.project(world)
+    top = set(np.argsort(uv[:, 1])[:2].tolist())
+    names = {}
+    for i in range(4):
+        others = [j for j in range(4) if (j in top) == (i in top) and j != i]
+        side = "l" if uv[i, 0] < uv[others[0], 0] else "r"
+        names[i] = ("t" if i in top else "b") + side
+    return ({names[i]: world[i] for i in range(4)}, {names[i]: uv[i] for i in range(4)})
+
+
+def _to_arena_frame(xyz: np.ndarray, corners: dict[str, np.ndarray]) -> np.ndarray:
+    """World points in the arena frame (origin at the corners' centre, x from ``tl`` to
+    ``tr``, y from ``bl`` to ``tl``, z up)."""
+    centre = np.mean([corners[k] for k in ("tl", "tr", "bl", "br")], axis=0)
+    x = corners["tr"] - corners["tl"]
+    x /= np.linalg.norm(x)
+    y = np.cross([0.0, 0.0, 1.0], x)
+    return (xyz - centre) @ np.stack([x, y, [0.0, 0.0, 1.0]], axis=1)
+
+
+def _arena_camera(folder: Path, cam: VirtualCamera, tilt: float, uv: np.ndarray,
+                  names: Sequence[str], xyz: np.ndarray, rng: np.random.Generator,
+                  rows: list[Row]) -> None:
+    """Lift with the arena's tracked corners and its size as the only camera information."""
+    world, corner_uv = _arena_corners(cam, np.nanmean(xyz[..., :2].reshape(-1, 2), axis=0))
+    where = f"{cam.name} camera, {ARENA_MM:g} mm arena's corners tracked, 22 keypoints in"
+    if _outside(np.array(list(corner_uv.values()))).any():
+        _row(rows, "A", where, "arena corners", "outside the image", ok=None)
+        return
+    t = len(uv)
+    noisy = {k: v + rng.normal(0.0, NOISE_PX, (t, 2)) for k, v in corner_uv.items()}
+    all_uv = np.concatenate([uv, np.stack(list(noisy.values()), axis=1)], axis=1)
+    path = _dannce_case(folder / "arena_22", "video .h5", all_uv, list(names) + list(noisy),
+                        np.arange(t))
+    truth = _truth(xyz, names, uv, TOP6)
+    truth_arena = _to_arena_frame(truth.xyz, world)
+    for cond, kwargs, true_xyz in (
+            ("calibration (reference)", {"calibration": folder / "calibration.toml"},
+             truth.xyz),
+            (f"arena_size_mm={ARENA_MM:g} only", {"arena_size_mm": ARENA_MM}, truth_arena)):
+        label = f"{where}: {cond}"
+        try:
+            p3, meta = _lift(path, path.parent / cond.split()[0].split("=")[0],
+                             depth=False, **kwargs)
+            pred = _predicted(p3, TOP6)
+        except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+            _row(rows, "A", label, "lift", f"fails: {_first_line(exc)}", ok=False)
+            continue
+        src = meta.get("camera_source")
+        seen = truth.seen
+        err = np.linalg.norm(pred - true_xyz, axis=-1)[seen]
+        _row(rows, "A", label, f"MPJPE in the output's frame ({meta.get('coordinate_frame')})",
+             float(np.nanmean(err)), "mm")
+        dz = np.abs(pred[..., 2] - true_xyz[..., 2])[seen]
+        _row(rows, "A", label, "height error mean |z_pred - z_true|", float(np.nanmean(dz)),
+             "mm")
+        shape = _align_heading(np.where(seen[..., None], pred, np.nan), true_xyz)
+        _row(rows, "A", label, "shape error (MPJPE, mean and heading removed)",
+             float(np.nanmean(shape)), "mm")
+        if src != "calibration":
+            est = meta.get("camera_estimate") or {}
+            true_height = float(cam.centre[2])
+            _row(rows, "A", label, f"camera ({src}) height / tilt",
+                 f"{est.get('height_mm', math.nan):.0f} mm / "
+                 f"{est.get('tilt_deg', math.nan):.1f} deg",
+                 target=f"true {true_height:.0f} / {tilt:g}")
 
 
 # =========================================================================== B: rears

@@ -33,6 +33,8 @@ from dlc_lifter.errors import CalibrationError
 __all__ = [
     "Camera",
     "CalibrationError",
+    "floor_homography",
+    "focal_from_floor_homography",
     "load_anipose",
     "random_top_view",
     "rodrigues",
@@ -158,6 +160,57 @@ class Camera:
         r = _axis_rotation(2, roll_rad) @ tilt.T @ TOP_DOWN
         c = np.array([centre_xy[0], centre_xy[1], height_mm], dtype=np.float64)
         return cls(K=k, R=r, t=-r @ c, image_size=(w, h), name=name)
+
+    @classmethod
+    def from_floor_homography(
+        cls,
+        homography: np.ndarray,
+        focal_px: float,
+        image_size: tuple[int, int],
+        *,
+        principal_point: tuple[float, float] | None = None,
+        name: str = "cam",
+    ) -> Camera:
+        """The square-pixel camera that maps floor points through ``homography``.
+
+        The homography takes floor coordinates ``(x, y, 1)`` (mm, ``z = 0``) to pixels
+        (:func:`floor_homography`); with the focal length and principal point it fixes
+        the camera's pose (Zhang's decomposition: ``K^-1 H ~ [r1 r2 t]``, the rotation
+        made orthonormal). The world frame is the floor's, ``z`` up towards the camera.
+
+        Parameters
+        ----------
+        homography
+            ``3 x 3`` floor -> pixel homography.
+        focal_px
+            Focal length (``fx = fy``).
+        image_size
+            ``(width, height)``.
+        principal_point
+            ``(cx, cy)``; the image centre by default.
+        name
+            Camera name.
+
+        Raises
+        ------
+        ValueError
+            When the floor points are mirrored (``x`` to ``y`` turns clockwise in the
+            image seen from above), so no camera above the floor sees them so.
+        """
+        w, h = image_size
+        cx, cy = principal_point if principal_point is not None else ((w - 1) / 2, (h - 1) / 2)
+        k = np.array([[focal_px, 0.0, cx], [0.0, focal_px, cy], [0.0, 0.0, 1.0]])
+        m = np.linalg.solve(k, np.asarray(homography, dtype=np.float64))
+        scale = 1.0 / math.sqrt(np.linalg.norm(m[:, 0]) * np.linalg.norm(m[:, 1]))
+        if m[2, 2] < 0:  # the floor's origin must lie in front of the camera
+            scale = -scale
+        r1, r2 = m[:, 0] * scale, m[:, 1] * scale
+        u, _, vt = np.linalg.svd(np.stack([r1, r2, np.cross(r1, r2)], axis=1))
+        rot = u @ vt
+        if np.linalg.det(rot) < 0 or rot[2, 2] > 0:
+            raise ValueError("the floor points are mirrored: no camera above the floor "
+                             "sees them this way round")
+        return cls(K=k, R=rot, t=m[:, 2] * scale, image_size=(w, h), name=name)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Camera:
@@ -381,6 +434,70 @@ def write_anipose(cameras: Sequence[Camera], path: str | Path) -> Path:
     out = Path(path)
     out.write_text("\n".join(lines))
     return out
+
+
+def floor_homography(floor_xy: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    """The homography taking floor points ``(x, y)`` (mm) to pixels ``(u, v)``.
+
+    Normalised direct linear transform (Hartley) over four or more correspondences.
+
+    Parameters
+    ----------
+    floor_xy, uv
+        ``(N, 2)`` floor coordinates and their pixels, ``N >= 4``, no three collinear.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``3 x 3``, ``uv ~ H @ [x, y, 1]``, scaled so that ``H[2, 2] = 1``.
+    """
+    src = np.asarray(floor_xy, dtype=np.float64).reshape(-1, 2)
+    dst = np.asarray(uv, dtype=np.float64).reshape(-1, 2)
+    if len(src) < 4 or len(src) != len(dst):
+        raise ValueError("a floor homography needs four or more point pairs")
+
+    def conditioner(p: np.ndarray) -> np.ndarray:
+        c = p.mean(0)
+        s = math.sqrt(2) / max(float(np.mean(np.linalg.norm(p - c, axis=1))), 1e-12)
+        return np.array([[s, 0.0, -s * c[0]], [0.0, s, -s * c[1]], [0.0, 0.0, 1.0]])
+
+    ts, td = conditioner(src), conditioner(dst)
+    a = (np.c_[src, np.ones(len(src))] @ ts.T)[:, :2]
+    b = (np.c_[dst, np.ones(len(dst))] @ td.T)[:, :2]
+    rows = []
+    for (x, y), (u, v) in zip(a, b, strict=True):
+        rows.append([x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y, -u])
+        rows.append([0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, -v])
+    hn = np.linalg.svd(np.asarray(rows))[2][-1].reshape(3, 3)
+    hom = np.linalg.solve(td, hn @ ts)
+    return hom / hom[2, 2]
+
+
+def focal_from_floor_homography(homography: np.ndarray,
+                                principal_point: tuple[float, float]) -> float:
+    """Focal length (px) that makes the homography a square-pixel camera's view of a plane.
+
+    The plane's axes are perpendicular and equally scaled, so with the principal point
+    known, ``h1^T w h2 = 0`` and ``h1^T w h1 = h2^T w h2`` with ``w = K^-T K^-1``; both
+    are solved together (least squares) for ``1 / f^2``.
+
+    Returns
+    -------
+    float
+        NaN when no positive focal length fits (a view straight down leaves it
+        undetermined: both equations vanish).
+    """
+    t = np.array([[1.0, 0.0, -principal_point[0]], [0.0, 1.0, -principal_point[1]],
+                  [0.0, 0.0, 1.0]])
+    hc = t @ np.asarray(homography, dtype=np.float64)
+    hc = hc / np.linalg.norm(hc[:2, :2])
+    h1, h2 = hc[:, 0], hc[:, 1]
+    a = np.array([h1[0] * h2[0] + h1[1] * h2[1],
+                  h1[0] ** 2 + h1[1] ** 2 - h2[0] ** 2 - h2[1] ** 2])
+    b = np.array([h1[2] * h2[2], h1[2] ** 2 - h2[2] ** 2])
+    denom = float(a @ a)
+    inv_f2 = -float(a @ b) / denom if denom > 0 else math.nan
+    return 1.0 / math.sqrt(inv_f2) if inv_f2 > 0 else math.nan
 
 
 def _rotation_to_rodrigues(r: np.ndarray) -> np.ndarray:

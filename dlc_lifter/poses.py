@@ -43,6 +43,7 @@ class PoseMetadata:
         ``(width, height)`` of the video frames in pixels, if known.
     frame
         Coordinate frame: ``image`` (2D pixels), ``world`` (calibrated arena frame),
+        ``arena`` (from tracked arena corners: origin at the arena's centre),
         ``camera-floor`` (origin on the floor below the camera, see CONVENTIONS).
     units
         ``px`` or ``mm``.

@@ -92,3 +92,44 @@ def test_random_cameras_are_seeded_and_in_range() -> None:
     assert len({round(c.height_mm) for c in cams}) > 40
     d = Camera.from_dict(cams[0].as_dict())
     np.testing.assert_array_equal(d.K, cams[0].K)
+
+
+def _square_corners(cam: Camera, side: float, centre: tuple[float, float] = (0.0, 0.0)
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    half = side / 2
+    xy = np.array([[-half, half], [half, half], [half, -half], [-half, -half]]) + centre
+    return xy, cam.project(np.c_[xy, np.zeros(4)])
+
+
+@pytest.mark.parametrize("tilt_deg", [8.0, 25.0, 40.0])
+def test_floor_homography_gives_back_a_tilted_camera(tilt_deg: float) -> None:
+    from dlc_lifter.camera import floor_homography, focal_from_floor_homography
+
+    cam = Camera.top_view(520.0, 610.0, (800, 600), tilt_rad=math.radians(tilt_deg),
+                          tilt_direction_rad=0.9, roll_rad=2.0)
+    xy, uv = _square_corners(cam, 300.0, (20.0, -15.0))
+    hom = floor_homography(xy, uv)
+    assert focal_from_floor_homography(hom, (cam.cx, cam.cy)) == pytest.approx(610.0, rel=1e-6)
+    back = Camera.from_floor_homography(hom, 610.0, (800, 600))
+    np.testing.assert_allclose(back.centre, cam.centre, atol=1e-6)
+    np.testing.assert_allclose(back.R, cam.R, atol=1e-9)
+    assert math.degrees(back.tilt_rad) == pytest.approx(tilt_deg)
+    pts = np.array([[10.0, 40.0, 35.0], [-60.0, 5.0, 0.0]])
+    np.testing.assert_allclose(back.project(pts), cam.project(pts), atol=1e-6)
+
+
+def test_floor_homography_straight_down_leaves_the_focal_open_and_mirrors_fail() -> None:
+    from dlc_lifter.camera import floor_homography, focal_from_floor_homography
+
+    cam = Camera.top_view(500.0, 600.0, (640, 480))
+    xy, uv = _square_corners(cam, 300.0)
+    hom = floor_homography(xy, uv)
+    f = focal_from_floor_homography(hom, (cam.cx, cam.cy))
+    assert not (100 < f < 10_000)  # NaN or meaningless: nothing in the image fixes it
+    # any focal length then fits; the height follows it
+    assert Camera.from_floor_homography(hom, 1200.0, (640, 480)).height_mm == \
+        pytest.approx(1000.0)
+    with pytest.raises(ValueError, match="mirrored"):
+        Camera.from_floor_homography(floor_homography(xy * [-1, 1], uv), 600.0, (640, 480))
+    with pytest.raises(ValueError, match="four or more"):
+        floor_homography(xy[:3], uv[:3])

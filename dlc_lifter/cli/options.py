@@ -34,9 +34,11 @@ CAMERA_HEIGHT_MM = typer.Option(None, "--camera-height-mm",
                                 help="Camera height above the floor (mm).")
 FOCAL_PX = typer.Option(None, "--focal-px", help="Focal length (px), with "
                         "--camera-height-mm.")
-ARENA_SIZE_MM = typer.Option(None, "--arena-size-mm", help="Arena side length (mm); its size "
-                             "in the image, measured from the spread of the tracked keypoints, "
-                             "gives the scale.")
+ARENA_SIZE_MM = typer.Option(None, "--arena-size-mm", help="Arena side length (mm). With the "
+                             "arena's four corners tracked (tl, tr, bl, br...), they give the "
+                             "camera, tilted or not, and the output is in the arena's frame; "
+                             "otherwise the arena's size in the image (the spread of the "
+                             "tracked keypoints) gives the scale.")
 LIFT_FPS = typer.Option(None, "--fps", help="Frame rate of the recording when the pose file "
                         "does not give it (default: the file's, else the video's).")
 

@@ -289,6 +289,7 @@ class _LiftProcessorImpl:
             load_depth_models(options.depth_weights, options.fused_weights)
         self.camera_source = "given" if isinstance(options.camera, Camera) else None
         self.camera_details: dict[str, Any] = {}
+        self.camera_frame = "world"  # a given camera's frame; else the resolved one's
         self.live: LiveLifter | None = None
         """The live lifter, once the camera is known."""
         self.live_features: LiveFeatures | None = None
@@ -354,6 +355,7 @@ class _LiftProcessorImpl:
                                 lifter=self.lifter, pcutoff=self.lifter.pcutoff)
         self.camera_source = choice.source
         self.camera_details = dict(choice.details)
+        self.camera_frame = choice.frame
         self._start(choice.camera)
 
     def _try_warmup(self) -> None:
@@ -461,7 +463,7 @@ class _LiftProcessorImpl:
             source=None, source_format="lifted", scorer="dlc_lifter_live",
             fps=self.options.fps,
             image_size=self.camera.image_size,
-            frame="world" if self.camera_source in ("calibration", "given") else "camera-floor",
+            frame=self.camera_frame,
             units="mm",
             extra={"camera": self.camera.as_dict(), "camera_source": self.camera_source,
                    "camera_estimate": self.camera_details, "model": self.lifter.describe(),

@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 _FRAME_TEXT = {
     "world": "Arena (world) frame in mm: right-handed, z up, floor at z = 0 "
              "(dlc-lifter CONVENTIONS).",
+    "arena": "Arena frame in mm from the arena's tracked corners: origin at the arena's "
+             "centre on the floor, x towards its right side in the image, y towards its "
+             "top side, z up (right-handed).",
     "camera-floor": "Uncalibrated floor frame in mm: origin on the floor below the camera "
                     "centre, x along the image's u axis (right), y along the image's upward "
                     "direction (-v), z up (right-handed).",

@@ -535,7 +535,8 @@ def write_points3d(poses3d: Poses, path: str | Path, *, overwrite: bool = False)
     ``tracks``
         float64 ``(n_frames, n_tracks, n_nodes, 3)``: ``x, y, z`` in millimetres in
         the coordinate frame of ``poses3d`` (``meta.frame``: ``world`` = calibrated
-        arena, right-handed, z up, floor at z = 0; ``camera-floor`` = origin on the
+        arena, right-handed, z up, floor at z = 0; ``arena`` = the same from tracked
+        arena corners, origin at the arena's centre; ``camera-floor`` = origin on the
         floor below the camera); NaN where a point is missing (all three coordinates).
         Attributes ``Description = "Shape: (n_frames, n_tracks, n_nodes, 3)."`` (as
         sleap-anipose writes it) and ``units = "mm"``.

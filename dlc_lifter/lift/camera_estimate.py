@@ -6,7 +6,17 @@ Camera resolution (:func:`resolve_camera`), in order of preference:
    the calibration (z up, floor at z = 0, mm); tilted cameras are handled exactly.
 2. ``camera_height_mm`` with ``focal_px``: a straight-down camera; output in the
    *camera-floor* frame (origin on the floor below the camera, x along u, y along -v).
-3. ``arena_size_mm``: the arena's side in pixels is the mean side of the quadrilateral
+3. ``arena_size_mm`` with all four arena corners tracked (``arena_px``): the corners are
+   the floor's square, so their homography gives the camera's pose, tilted or not, with
+   square pixels (:func:`corner_camera`); the output is in the *arena* frame (origin at
+   the arena's centre on the floor, ``x`` towards its right side in the image, ``y``
+   towards its top side, ``z`` up). The focal length is ``focal_px``, else the one
+   that puts the camera ``camera_height_mm`` above the floor, else the one the corners'
+   perspective gives when the camera is tilted enough to show it
+   (:data:`CORNER_FOCAL_MIN_TILT_DEG`), else a typical lens's. Corners that no
+   square-pixel camera draws (residual above :func:`corner_tolerance_px`) fall through
+   to the next rule.
+4. ``arena_size_mm`` otherwise: the arena's side in pixels is the mean side of the quadrilateral
    of its tracked corners (``arena_px``; a square arena that is wider than tall in the
    image means non-square pixels, and the camera gets that aspect ratio), else it is
    measured from the spread of the tracked keypoints over the session (0.5-99.5
@@ -15,7 +25,7 @@ Camera resolution (:func:`resolve_camera`), in order of preference:
    gives the focal length; with ``focal_px`` the height; with neither, the focal length
    of a typical lens is assumed (:data:`DEFAULT_HFOV_DEG` horizontal field of view,
    warned).
-4. Nothing: the scale is estimated from the animal (the median 2D length between tracked
+5. Nothing: the scale is estimated from the animal (the median 2D length between tracked
    keypoints, e.g. nose to tail base, against the synthetic population's median 3D
    length); the focal length, when not given, from :data:`DEFAULT_HFOV_DEG`. A warning is
    logged and the estimate goes into the output metadata.
@@ -41,7 +51,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dlc_lifter.camera import Camera, load_anipose
+from dlc_lifter.camera import (
+    Camera,
+    floor_homography,
+    focal_from_floor_homography,
+    load_anipose,
+)
 from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.poses import Poses
@@ -54,7 +69,10 @@ __all__ = [
     "ANIMAL_ASPECT_TOLERANCE",
     "DEFAULT_HFOV_DEG",
     "SQUARE_PIXEL_TOLERANCE",
+    "CORNER_FOCAL_MIN_TILT_DEG",
     "CameraChoice",
+    "corner_camera",
+    "corner_tolerance_px",
     "pixel_aspect_from_animal",
     "resolve_camera",
     "resolve_image_size",
@@ -75,7 +93,8 @@ class CameraChoice:
     camera
         The camera.
     frame
-        Output frame: ``world`` (calibration) or ``camera-floor``.
+        Output frame: ``world`` (calibration), ``arena`` (tracked arena corners) or
+        ``camera-floor``.
     source
         ``calibration``, ``height+focal``, ``arena-size``, ``body-length-estimate``...
     details
@@ -236,11 +255,17 @@ def resolve_camera(
         if v is not None and not (np.isfinite(v) and v > 0):
             raise DLCLifterError(f"{name} must be a positive number; got {v}.")
     w, h = image_size
+    hfov_f = (w - 1) / 2 / math.tan(math.radians(DEFAULT_HFOV_DEG) / 2)
+    if arena_size_mm is not None and not (camera_height_mm is not None
+                                          and focal_px is not None):
+        choice = corner_camera(arena_px, float(arena_size_mm), (w, h),
+                               camera_height_mm=camera_height_mm, focal_px=focal_px)
+        if choice is not None:
+            return choice
     ok = np.isfinite(uv_cat).all(-1) & (np.nan_to_num(conf_cat) >= pcutoff)
     sides = _corner_sides_px(arena_px)
     aspect, details = _pixel_aspect(uv_cat, ok, sides, arena_size_mm, lifter)
     uv_sq = uv_cat * np.array([1.0, 1.0 / aspect])  # lengths in u-pixel units
-    hfov_f = (w - 1) / 2 / math.tan(math.radians(DEFAULT_HFOV_DEG) / 2)
     if camera_height_mm is not None and focal_px is not None:
         height, focal, source = float(camera_height_mm), float(focal_px), "height+focal"
     elif arena_size_mm is not None:
@@ -260,6 +285,134 @@ def resolve_camera(
     cam = Camera.top_view(height, focal, (w, h), name="estimated" if source != "height+focal"
                           else "top_view", pixel_aspect=aspect)
     return CameraChoice(cam, "camera-floor", source, details)
+
+
+#: The corners' perspective gives the focal length only from a camera tilted this much;
+#: a camera closer to straight down shows too little of it (1.5 px of corner noise moves
+#: the focal length by about 15 % at 10 deg, 3 % at 20 deg).
+CORNER_FOCAL_MIN_TILT_DEG = 12.0
+#: Field of view (deg) a focal length from the corners must give to be believed.
+_CORNER_HFOV_RANGE = (15.0, 140.0)
+#: Floor coordinates of the arena landmarks as fractions of the side (x right, y top).
+_CORNER_XY = {"top_left": (-0.5, 0.5), "top_right": (0.5, 0.5), "bottom_right": (0.5, -0.5),
+              "bottom_left": (-0.5, -0.5), "centre": (0.0, 0.0)}
+
+
+def corner_tolerance_px(side_px: float) -> float:
+    """Largest corner reprojection error (px) of a camera fitted to an arena this size."""
+    return max(3.0, 0.015 * side_px)
+
+
+def corner_camera(arena_px: Mapping[str, Sequence[float]] | None, arena_size_mm: float,
+                  image_size: tuple[int, int], *, camera_height_mm: float | None = None,
+                  focal_px: float | None = None) -> CameraChoice | None:
+    """The camera from a square arena's four tracked corners, tilted or not.
+
+    Parameters
+    ----------
+    arena_px
+        Tracked arena landmarks in pixels (``top_left``, ``top_right``, ``bottom_right``,
+        ``bottom_left``; ``centre`` is used too when tracked).
+    arena_size_mm
+        The arena's side.
+    image_size
+        ``(width, height)``; the principal point is the image centre.
+    camera_height_mm, focal_px
+        Known values (the focal length is then not estimated).
+
+    Returns
+    -------
+    CameraChoice or None
+        In the ``arena`` frame; ``None`` when a corner is missing or no square-pixel camera
+        draws the corners within :func:`corner_tolerance_px` (non-square pixels, corners
+        tracked elsewhere than on the floor, another arena shape).
+    """
+    corners = dict(arena_px or {})
+    names = [n for n in _CORNER_XY if n in corners]
+    if not all(n in corners for n in list(_CORNER_XY)[:4]):
+        return None
+    xy = np.array([_CORNER_XY[n] for n in names]) * arena_size_mm
+    uv = np.array([corners[n] for n in names], dtype=np.float64)
+    w, h = image_size
+    side_px = float(np.mean(_corner_sides_px(corners)))
+    tol = corner_tolerance_px(side_px)
+    hom = floor_homography(xy, uv)
+    pp = ((w - 1) / 2, (h - 1) / 2)
+
+    def fit(f: float) -> tuple[Camera, float] | None:
+        try:
+            cam = Camera.from_floor_homography(hom, f, (w, h), name="estimated")
+        except ValueError:
+            return None
+        err = float(np.max(np.linalg.norm(cam.project(np.c_[xy, np.zeros(len(xy))]) - uv,
+                                          axis=-1)))
+        return cam, err
+
+    hfov_f = (w - 1) / 2 / math.tan(math.radians(DEFAULT_HFOV_DEG) / 2)
+    if focal_px is not None:
+        found, focal_from = fit(float(focal_px)), "given"
+    elif camera_height_mm is not None:
+        found, focal_from = _fit_height(fit, float(camera_height_mm), hfov_f), "camera height"
+    else:
+        found, focal_from = None, ""
+        f_h = focal_from_floor_homography(hom, pp)
+        hfov = 2 * math.degrees(math.atan((w - 1) / 2 / f_h)) if np.isfinite(f_h) else 0.0
+        if _CORNER_HFOV_RANGE[0] <= hfov <= _CORNER_HFOV_RANGE[1]:
+            cand = fit(f_h)
+            if (cand is not None and cand[1] <= tol
+                    and math.degrees(cand[0].tilt_rad) >= CORNER_FOCAL_MIN_TILT_DEG):
+                found, focal_from = cand, "the corners' perspective"
+        if found is None:
+            found, focal_from = fit(hfov_f), f"assumed {DEFAULT_HFOV_DEG:.0f} deg field of view"
+    if found is None or found[1] > tol:
+        if found is not None:
+            logger.info("The arena's corners do not fit a square-pixel camera (%.1f px off; "
+                        "tolerance %.1f px); measuring the arena from its sides instead.",
+                        found[1], tol)
+        return None
+    cam, err = found
+    tilt = math.degrees(cam.tilt_rad)
+    details = {"arena_size_mm": arena_size_mm, "arena_measured_from": "tracked arena corners",
+               "corner_residual_px": err, "focal_from": focal_from, "tilt_deg": tilt,
+               "height_mm": cam.height_mm, "focal_px": cam.fx}
+    logger.info("Camera from the arena's %d tracked corners (%.0f mm square): %.0f mm above "
+                "the floor, tilted %.1f deg, focal %.0f px (%s); corners reproduced within "
+                "%.1f px. Output in the arena frame (origin at its centre, z up).",
+                len(names), arena_size_mm, cam.height_mm, tilt, cam.fx, focal_from, err)
+    if focal_from.startswith("assumed"):
+        logger.warning("No camera height or focal length, and the camera is too close to "
+                       "straight down for the corners to give one: assuming a %.0f deg "
+                       "horizontal field of view, so the camera is %.0f mm above the floor. "
+                       "Heights scale with this; give camera_height_mm or focal_px.",
+                       DEFAULT_HFOV_DEG, cam.height_mm)
+    return CameraChoice(cam, "arena", "arena-corners", details)
+
+
+def _fit_height(fit: Any, height_mm: float, f0: float) -> tuple[Camera, float] | None:
+    """The fit whose camera is ``height_mm`` above the floor.
+
+    The height grows with the focal length up to a point (past it, the corners stop
+    fitting), so the first crossing on a log grid is refined by bisection.
+    """
+    grid = np.geomspace(f0 / 50, f0 * 50, 121)
+    below = None
+    for f in grid:
+        got = fit(float(f))
+        if got is None:
+            continue
+        if got[0].height_mm >= height_mm:
+            if below is None:
+                return None
+            lo, hi = math.log(below), math.log(float(f))
+            for _ in range(50):
+                mid = (lo + hi) / 2
+                got = fit(math.exp(mid))
+                if got is None:
+                    return None
+                lo, hi = (mid, hi) if got[0].height_mm < height_mm else (lo, mid)
+            return fit(math.exp((lo + hi) / 2))
+        below = float(f)
+    return None
 
 
 def _pixel_aspect(uv_cat: np.ndarray, ok: np.ndarray, sides: tuple[float, float],

@@ -22,7 +22,8 @@ __all__ = ["CameraSpec", "LiftOptions", "OutputSpec", "as_record"]
 class CameraSpec:
     """What is known about the camera and the recording (all optional).
 
-    With ``calibration`` the output is in its world frame; otherwise in the camera-floor
+    With ``calibration`` the output is in its world frame; with ``arena_size_mm`` and the
+    arena's four corners tracked, in the arena frame; otherwise in the camera-floor
     frame, from ``camera_height_mm`` and ``focal_px`` or ``arena_size_mm`` when given, and
     estimated from the poses otherwise (see :func:`~dlc_lifter.lift.resolve_camera`).
 

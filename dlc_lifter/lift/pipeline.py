@@ -70,7 +70,8 @@ def lift_file(
         only).
     camera
         The camera and the recording (:class:`~dlc_lifter.lift.options.CameraSpec`): with
-        a calibration the output is in its world frame, otherwise in the camera-floor frame
+        a calibration the output is in its world frame, with tracked arena corners and
+        ``arena_size_mm`` in the arena frame, otherwise in the camera-floor frame
         (see :func:`resolve_camera`). ``camera.fps`` overrides the file's frame rate
         (recorded in the outputs: NWB timing, features).
     options

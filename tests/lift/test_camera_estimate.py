@@ -1,0 +1,98 @@
+"""The camera of a recording from a square arena's tracked corners, tilted or not."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+import pytest
+
+from dlc_lifter.camera import Camera
+from dlc_lifter.lift.camera_estimate import DEFAULT_HFOV_DEG, corner_camera, resolve_camera
+from dlc_lifter.mouse.catalogue import CATALOGUE
+
+SIZE = (800, 600)
+SIDE = 420.0
+
+
+def _corners(cam: Camera, side: float = SIDE) -> dict[str, list[float]]:
+    """The arena's corners in pixels, named by where they fall in the image."""
+    half = side / 2
+    world = np.array([[-half, -half, 0], [half, -half, 0], [half, half, 0], [-half, half, 0]])
+    uv = cam.project(world)
+    top = set(np.argsort(uv[:, 1])[:2].tolist())
+    out = {}
+    for i in range(4):
+        mate = next(j for j in range(4) if j != i and (j in top) == (i in top))
+        out[("top_" if i in top else "bottom_")
+            + ("left" if uv[i, 0] < uv[mate, 0] else "right")] = uv[i].tolist()
+    return out
+
+
+def _tilted(tilt_deg: float = 22.0, height: float = 700.0, focal: float = 650.0, **kw) -> Camera:
+    return Camera.top_view(height, focal, SIZE, tilt_rad=math.radians(tilt_deg),
+                           tilt_direction_rad=1.2, **kw)
+
+
+def test_tilted_camera_from_corners_alone() -> None:
+    cam = _tilted()
+    choice = corner_camera(_corners(cam), SIDE, SIZE)
+    assert choice is not None and choice.source == "arena-corners" and choice.frame == "arena"
+    got = choice.camera
+    assert got.height_mm == pytest.approx(700.0, rel=1e-3)
+    assert got.fx == pytest.approx(650.0, rel=1e-3)
+    assert choice.details["tilt_deg"] == pytest.approx(22.0, abs=0.1)
+    assert choice.details["focal_from"] == "the corners' perspective"
+    # the arena frame: the mouse's heights are the world's, floor points stay on the floor
+    pts = np.array([[30.0, -50.0, 0.0], [0.0, 0.0, 60.0]])
+    uv = cam.project(pts)
+    np.testing.assert_allclose(got.points_at_height(uv, pts[:, 2])[:, 2], pts[:, 2], atol=1e-6)
+    floor = got.points_at_height(uv[:1], 0.0)[0]
+    assert np.linalg.norm(floor[:2]) == pytest.approx(np.linalg.norm(pts[0, :2]), rel=1e-4)
+
+
+def test_given_focal_or_height_fixes_the_other() -> None:
+    cam = _tilted(15.0, 550.0, 720.0)
+    corners = _corners(cam)
+    by_focal = corner_camera(corners, SIDE, SIZE, focal_px=720.0)
+    by_height = corner_camera(corners, SIDE, SIZE, camera_height_mm=550.0)
+    assert by_focal is not None and by_height is not None
+    assert by_focal.camera.height_mm == pytest.approx(550.0, rel=1e-6)
+    assert by_height.camera.fx == pytest.approx(720.0, rel=1e-4)
+    assert by_height.details["focal_from"] == "camera height"
+
+
+def test_straight_down_assumes_a_lens_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    cam = Camera.top_view(600.0, 900.0, SIZE)
+    with caplog.at_level(logging.WARNING):
+        choice = corner_camera(_corners(cam), SIDE, SIZE)
+    assert choice is not None and choice.details["tilt_deg"] < 0.5
+    assert choice.details["focal_from"].startswith("assumed")
+    f = (SIZE[0] - 1) / 2 / math.tan(math.radians(DEFAULT_HFOV_DEG) / 2)
+    assert choice.camera.fx == pytest.approx(f)
+    # the arena's size is the scale: the floor is right whatever the lens
+    assert choice.camera.floor_mm_per_px() == pytest.approx(cam.floor_mm_per_px(), rel=1e-3)
+    assert "assuming a 60 deg" in caplog.text
+
+
+def test_non_square_pixels_and_missing_corners_fall_through() -> None:
+    squashed = Camera.top_view(600.0, 700.0, SIZE, pixel_aspect=0.8)
+    corners = _corners(squashed)
+    assert corner_camera(corners, SIDE, SIZE) is None
+    uv = np.full((5, len(CATALOGUE), 2), np.nan)
+    choice = resolve_camera(uv, np.ones(uv.shape[:2]), SIZE, arena_size_mm=SIDE,
+                            arena_px=corners)
+    assert choice.source == "arena-size" and choice.frame == "camera-floor"
+    assert choice.details["pixel_aspect"] == pytest.approx(0.8, rel=1e-3)
+    three = {k: v for k, v in _corners(_tilted()).items() if k != "bottom_left"}
+    assert corner_camera(three, SIDE, SIZE) is None
+
+
+def test_resolve_camera_prefers_the_corners_to_the_spread() -> None:
+    cam = _tilted(18.0)
+    uv = np.full((5, len(CATALOGUE), 2), np.nan)
+    choice = resolve_camera(uv, np.ones(uv.shape[:2]), SIZE, arena_size_mm=SIDE,
+                            arena_px=_corners(cam))
+    assert choice.source == "arena-corners"
+    assert choice.camera.height_mm == pytest.approx(700.0, rel=0.02)
