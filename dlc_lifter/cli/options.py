@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import math
 import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
 import typer
 
+from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
 
 __all__ = [
@@ -23,7 +25,7 @@ __all__ = [
     "DEPTH", "DESTFOLDER", "FOCAL_PX", "INDIVIDUAL", "KEYPOINT_MAP", "LIFT_FPS", "MODE",
     "MODEL", "NWB", "OVERWRITE", "PLOT", "PLOT_MAX_FRAMES", "STRICT", "VIDEO", "WINDOW",
     "WORKERS", "camera_spec", "command_line", "executor", "formats_option", "lift_options",
-    "output_spec", "pcutoff_option", "weights_out_option",
+    "output_spec", "parse_arena_size", "pcutoff_option", "weights_out_option",
 ]
 
 # ---------------------------------------------------------------------- the camera
@@ -34,11 +36,13 @@ CAMERA_HEIGHT_MM = typer.Option(None, "--camera-height-mm",
                                 help="Camera height above the floor (mm).")
 FOCAL_PX = typer.Option(None, "--focal-px", help="Focal length (px), with "
                         "--camera-height-mm.")
-ARENA_SIZE_MM = typer.Option(None, "--arena-size-mm", help="Arena side length (mm). With the "
-                             "arena's four corners tracked (tl, tr, bl, br...), they give the "
-                             "camera, tilted or not, and the output is in the arena's frame; "
-                             "otherwise the arena's size in the image (the spread of the "
-                             "tracked keypoints) gives the scale.")
+ARENA_SIZE_MM = typer.Option(None, "--arena-size-mm", metavar="MM|WxH",
+                             help="Arena side length (mm), or WIDTHxHEIGHT of a rectangular "
+                             "arena (e.g. 600x400; width along the image's top side). With "
+                             "the arena's four corners tracked (tl, tr, bl, br...), they give "
+                             "the camera, tilted or not, and the output is in the arena's "
+                             "frame; otherwise the arena's size in the image (the spread of "
+                             "the tracked keypoints) gives the scale.")
 LIFT_FPS = typer.Option(None, "--fps", help="Frame rate of the recording when the pose file "
                         "does not give it (default: the file's, else the video's).")
 
@@ -111,12 +115,28 @@ def weights_out_option(default: str, recorded: str) -> typer.models.OptionInfo:
 
 # ---------------------------------------------------------------------- builders
 def camera_spec(calibration: Path | None, camera: str | None, camera_height_mm: float | None,
-                focal_px: float | None, arena_size_mm: float | None,
+                focal_px: float | None, arena_size_mm: str | float | None,
                 fps: float | None) -> CameraSpec:
     """The :class:`CameraSpec` of the camera flags."""
     return CameraSpec(calibration=calibration, camera_name=camera,
                       camera_height_mm=camera_height_mm, focal_px=focal_px,
-                      arena_size_mm=arena_size_mm, fps=fps)
+                      arena_size_mm=parse_arena_size(arena_size_mm), fps=fps)
+
+
+def parse_arena_size(text: str | float | None) -> float | tuple[float, float] | None:
+    """``--arena-size-mm``: ``420`` (a square's side) or ``600x400`` (width x height), mm."""
+    if text is None or isinstance(text, (int, float)):
+        return text
+    parts = str(text).lower().replace("*", "x").split("x")
+    try:
+        vals = [float(p) for p in parts]
+    except ValueError:
+        vals = []
+    if len(vals) not in (1, 2) or not all(v > 0 and math.isfinite(v) for v in vals):
+        raise DLCLifterError(f"--arena-size-mm takes the side of a square arena (420) or "
+                             f"WIDTHxHEIGHT of a rectangular one (600x400), in mm; got "
+                             f"{text!r}.")
+    return vals[0] if len(vals) == 1 else (vals[0], vals[1])
 
 
 def lift_options(*, model: Path | None, keypoint_map: Path | None, strict: bool,

@@ -336,6 +336,7 @@ class _LiftProcessorImpl:
 
     def _resolve(self, poses: np.ndarray, size: tuple[int, int]) -> None:
         from dlc_lifter.lift.camera_estimate import resolve_camera
+        from dlc_lifter.lift.keypoints import arena_pixels_of
         from dlc_lifter.mouse.catalogue import CATALOGUE
         from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
 
@@ -349,10 +350,13 @@ class _LiftProcessorImpl:
             if i is not None:
                 uv_cat[:, i] = poses[:, j, :2]
                 c_cat[:, i] = poses[:, j, 2]
+        arena_px = arena_pixels_of(poses[..., :2], poses[..., 2], self.keypoint_names, plan,
+                                   self.lifter.pcutoff)
         choice = resolve_camera(uv_cat, c_cat, size, calibration=o.calibration,
                                 camera=o.camera_name, camera_height_mm=o.camera_height_mm,
                                 focal_px=o.focal_px, arena_size_mm=o.arena_size_mm,
-                                lifter=self.lifter, pcutoff=self.lifter.pcutoff)
+                                lifter=self.lifter, pcutoff=self.lifter.pcutoff,
+                                arena_px=arena_px)
         self.camera_source = choice.source
         self.camera_details = dict(choice.details)
         self.camera_frame = choice.frame

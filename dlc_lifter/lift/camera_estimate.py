@@ -6,8 +6,9 @@ Camera resolution (:func:`resolve_camera`), in order of preference:
    the calibration (z up, floor at z = 0, mm); tilted cameras are handled exactly.
 2. ``camera_height_mm`` with ``focal_px``: a straight-down camera; output in the
    *camera-floor* frame (origin on the floor below the camera, x along u, y along -v).
-3. ``arena_size_mm`` with all four arena corners tracked (``arena_px``): the corners are
-   the floor's square, so their homography gives the camera's pose, tilted or not, with
+3. ``arena_size_mm`` (a side, or ``(width, height)`` of a rectangle, width along the
+   image's top side) with all four arena corners tracked (``arena_px``): the corners are
+   the floor's rectangle, so their homography gives the camera's pose, tilted or not, with
    square pixels (:func:`corner_camera`); the output is in the *arena* frame (origin at
    the arena's centre on the floor, ``x`` towards its right side in the image, ``y``
    towards its top side, ``z`` up). The focal length is ``focal_px``, else the one
@@ -71,6 +72,7 @@ __all__ = [
     "SQUARE_PIXEL_TOLERANCE",
     "CORNER_FOCAL_MIN_TILT_DEG",
     "CameraChoice",
+    "arena_sides_mm",
     "corner_camera",
     "corner_tolerance_px",
     "pixel_aspect_from_animal",
@@ -107,13 +109,45 @@ class CameraChoice:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def _arena_span_px(uv: np.ndarray, ok: np.ndarray) -> float:
+def _arena_span_px(uv: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Spread of the tracked points along ``u`` and ``v`` (0.5-99.5 percentile; NaN for
+    fewer than 10 points)."""
     pts = uv[ok]
     if len(pts) < 10:
-        return math.nan
-    lo = np.percentile(pts, 0.5, axis=0)
-    hi = np.percentile(pts, 99.5, axis=0)
-    return float(np.max(hi - lo))
+        return np.full(2, math.nan)
+    return np.percentile(pts, 99.5, axis=0) - np.percentile(pts, 0.5, axis=0)
+
+
+def arena_sides_mm(arena_size_mm: float | Sequence[float] | None
+                   ) -> tuple[float, float] | None:
+    """``(width, height)`` of the arena in mm from a square's side or a rectangle's sides.
+
+    ``width`` runs along the image's top side (top-left to top-right corner), ``height``
+    along its left side.
+
+    Raises
+    ------
+    DLCLifterError
+        When a side is not a positive number, or more than two are given.
+    """
+    if arena_size_mm is None:
+        return None
+    sides = ([arena_size_mm] if np.ndim(arena_size_mm) == 0 else list(arena_size_mm))
+    try:
+        vals = [float(v) for v in sides]
+    except (TypeError, ValueError):
+        vals = []
+    if len(vals) == 1:
+        vals = vals * 2
+    if len(vals) != 2 or not all(np.isfinite(v) and v > 0 for v in vals):
+        raise DLCLifterError(f"arena_size_mm must be a positive side in mm, or (width, "
+                             f"height) of a rectangular arena; got {arena_size_mm!r}.")
+    return vals[0], vals[1]
+
+
+def _arena_text(sides: tuple[float, float]) -> str:
+    return (f"{sides[0]:.0f} mm square" if sides[0] == sides[1]
+            else f"{sides[0]:.0f} x {sides[1]:.0f} mm")
 
 
 def _corner_sides_px(arena_px: Mapping[str, Sequence[float]] | None) -> tuple[float, float]:
@@ -212,7 +246,7 @@ def resolve_camera(
     camera: str | None = None,
     camera_height_mm: float | None = None,
     focal_px: float | None = None,
-    arena_size_mm: float | None = None,
+    arena_size_mm: float | Sequence[float] | None = None,
     lifter: Lifter | None = None,
     pcutoff: float = 0.6,
     arena_px: Mapping[str, Sequence[float]] | None = None,
@@ -229,7 +263,8 @@ def resolve_camera(
     calibration, camera
         Anipose calibration TOML and the camera's name in it.
     camera_height_mm, focal_px, arena_size_mm
-        Known camera height, focal length, arena side.
+        Known camera height, focal length, arena side (or ``(width, height)`` of a
+        rectangular arena, width along the image's top side; :func:`arena_sides_mm`).
     lifter
         The lifter whose population statistics give the body-length prior.
     pcutoff
@@ -250,26 +285,25 @@ def resolve_camera(
                            calibration, *cam.image_size, *image_size)
         return CameraChoice(cam, "world", "calibration", {"file": str(calibration),
                                                           "camera": cam.name})
-    for name, v in (("camera_height_mm", camera_height_mm), ("focal_px", focal_px),
-                    ("arena_size_mm", arena_size_mm)):
+    for name, v in (("camera_height_mm", camera_height_mm), ("focal_px", focal_px)):
         if v is not None and not (np.isfinite(v) and v > 0):
             raise DLCLifterError(f"{name} must be a positive number; got {v}.")
+    arena = arena_sides_mm(arena_size_mm)
     w, h = image_size
     hfov_f = (w - 1) / 2 / math.tan(math.radians(DEFAULT_HFOV_DEG) / 2)
-    if arena_size_mm is not None and not (camera_height_mm is not None
-                                          and focal_px is not None):
-        choice = corner_camera(arena_px, float(arena_size_mm), (w, h),
+    if arena is not None and not (camera_height_mm is not None and focal_px is not None):
+        choice = corner_camera(arena_px, arena, (w, h),
                                camera_height_mm=camera_height_mm, focal_px=focal_px)
         if choice is not None:
             return choice
     ok = np.isfinite(uv_cat).all(-1) & (np.nan_to_num(conf_cat) >= pcutoff)
     sides = _corner_sides_px(arena_px)
-    aspect, details = _pixel_aspect(uv_cat, ok, sides, arena_size_mm, lifter)
+    aspect, details = _pixel_aspect(uv_cat, ok, sides, arena, lifter)
     uv_sq = uv_cat * np.array([1.0, 1.0 / aspect])  # lengths in u-pixel units
     if camera_height_mm is not None and focal_px is not None:
         height, focal, source = float(camera_height_mm), float(focal_px), "height+focal"
-    elif arena_size_mm is not None:
-        height, focal = _arena_camera(uv_sq, ok, sides, float(arena_size_mm), aspect,
+    elif arena is not None:
+        height, focal = _arena_camera(uv_sq, ok, sides, arena, aspect,
                                       (w, h), camera_height_mm, focal_px, hfov_f, details)
         source = "arena-size"
     else:
@@ -292,7 +326,7 @@ def resolve_camera(
 #: the focal length by about 15 % at 10 deg, 3 % at 20 deg).
 CORNER_FOCAL_MIN_TILT_DEG = 12.0
 #: Field of view (deg) a focal length from the corners must give to be believed.
-_CORNER_HFOV_RANGE = (15.0, 140.0)
+_CORNER_HFOV_RANGE = (20.0, 140.0)
 #: Floor coordinates of the arena landmarks as fractions of the side (x right, y top).
 _CORNER_XY = {"top_left": (-0.5, 0.5), "top_right": (0.5, 0.5), "bottom_right": (0.5, -0.5),
               "bottom_left": (-0.5, -0.5), "centre": (0.0, 0.0)}
@@ -303,10 +337,11 @@ def corner_tolerance_px(side_px: float) -> float:
     return max(3.0, 0.015 * side_px)
 
 
-def corner_camera(arena_px: Mapping[str, Sequence[float]] | None, arena_size_mm: float,
-                  image_size: tuple[int, int], *, camera_height_mm: float | None = None,
+def corner_camera(arena_px: Mapping[str, Sequence[float]] | None,
+                  arena_size_mm: float | Sequence[float], image_size: tuple[int, int], *,
+                  camera_height_mm: float | None = None,
                   focal_px: float | None = None) -> CameraChoice | None:
-    """The camera from a square arena's four tracked corners, tilted or not.
+    """The camera from a square or rectangular arena's four tracked corners, tilted or not.
 
     Parameters
     ----------
@@ -314,7 +349,7 @@ def corner_camera(arena_px: Mapping[str, Sequence[float]] | None, arena_size_mm:
         Tracked arena landmarks in pixels (``top_left``, ``top_right``, ``bottom_right``,
         ``bottom_left``; ``centre`` is used too when tracked).
     arena_size_mm
-        The arena's side.
+        The arena's side, or ``(width, height)`` of a rectangle (:func:`arena_sides_mm`).
     image_size
         ``(width, height)``; the principal point is the image centre.
     camera_height_mm, focal_px
@@ -331,7 +366,9 @@ def corner_camera(arena_px: Mapping[str, Sequence[float]] | None, arena_size_mm:
     names = [n for n in _CORNER_XY if n in corners]
     if not all(n in corners for n in list(_CORNER_XY)[:4]):
         return None
-    xy = np.array([_CORNER_XY[n] for n in names]) * arena_size_mm
+    arena = arena_sides_mm(arena_size_mm)
+    assert arena is not None
+    xy = np.array([_CORNER_XY[n] for n in names]) * arena
     uv = np.array([corners[n] for n in names], dtype=np.float64)
     w, h = image_size
     side_px = float(np.mean(_corner_sides_px(corners)))
@@ -372,13 +409,14 @@ def corner_camera(arena_px: Mapping[str, Sequence[float]] | None, arena_size_mm:
         return None
     cam, err = found
     tilt = math.degrees(cam.tilt_rad)
-    details = {"arena_size_mm": arena_size_mm, "arena_measured_from": "tracked arena corners",
+    details = {"arena_size_mm": arena[0] if arena[0] == arena[1] else list(arena),
+               "arena_measured_from": "tracked arena corners",
                "corner_residual_px": err, "focal_from": focal_from, "tilt_deg": tilt,
                "height_mm": cam.height_mm, "focal_px": cam.fx}
-    logger.info("Camera from the arena's %d tracked corners (%.0f mm square): %.0f mm above "
+    logger.info("Camera from the arena's %d tracked corners (%s): %.0f mm above "
                 "the floor, tilted %.1f deg, focal %.0f px (%s); corners reproduced within "
                 "%.1f px. Output in the arena frame (origin at its centre, z up).",
-                len(names), arena_size_mm, cam.height_mm, tilt, cam.fx, focal_from, err)
+                len(names), _arena_text(arena), cam.height_mm, tilt, cam.fx, focal_from, err)
     if focal_from.startswith("assumed"):
         logger.warning("No camera height or focal length, and the camera is too close to "
                        "straight down for the corners to give one: assuming a %.0f deg "
@@ -416,12 +454,12 @@ def _fit_height(fit: Any, height_mm: float, f0: float) -> tuple[Camera, float] |
 
 
 def _pixel_aspect(uv_cat: np.ndarray, ok: np.ndarray, sides: tuple[float, float],
-                  arena_size_mm: float | None, lifter: Lifter | None
+                  arena: tuple[float, float] | None, lifter: Lifter | None
                   ) -> tuple[float, dict[str, Any]]:
-    """``fy / fx`` of the video's pixels: from a square arena's corners, else the animal."""
+    """``fy / fx`` of the video's pixels: from the arena's corners, else the animal."""
     side_u, side_v = sides
-    if arena_size_mm is not None and np.isfinite([side_u, side_v]).all():
-        aspect = side_v / side_u  # the square arena is side_u x side_v px
+    if arena is not None and np.isfinite([side_u, side_v]).all():
+        aspect = (side_v / arena[1]) / (side_u / arena[0])  # px per mm, down over across
         if abs(aspect - 1.0) <= SQUARE_PIXEL_TOLERANCE:
             return 1.0, {}
         logger.warning("The arena's corners span %.0f x %.0f px, so this video's pixels are "
@@ -442,23 +480,31 @@ def _pixel_aspect(uv_cat: np.ndarray, ok: np.ndarray, sides: tuple[float, float]
 
 
 def _arena_camera(uv_sq: np.ndarray, ok: np.ndarray, sides: tuple[float, float],
-                  arena_size_mm: float, aspect: float, size: tuple[int, int],
+                  arena: tuple[float, float], aspect: float, size: tuple[int, int],
                   camera_height_mm: float | None, focal_px: float | None, hfov_f: float,
                   details: dict[str, Any]) -> tuple[float, float]:
-    """``(height, focal)`` from the arena's size in the image (corners, else the spread)."""
+    """``(height, focal)`` from the arena's size in the image (corners, else the spread).
+
+    ``arena_span_px`` in ``details`` is the arena's width in (``u``) pixels.
+    """
     side_u, side_v = sides
+    width, height_mm = arena
     if np.isfinite([side_u, side_v]).all():
-        span, measured_from = float(np.mean([side_u, side_v / aspect])), "tracked arena corners"
+        span = float(np.mean([side_u, side_v / aspect * width / height_mm]))
+        measured_from = "tracked arena corners"
     else:
-        span, measured_from = _arena_span_px(uv_sq, ok), "spread of tracked keypoints"
+        span_u, span_v = _arena_span_px(uv_sq, ok)
+        # the animal may not reach every wall: the axis it spreads furthest along decides
+        span = float(max(span_u, span_v * width / height_mm))
+        measured_from = "spread of tracked keypoints"
     if not np.isfinite(span) or span <= 0:
         raise DLCLifterError("Too few tracked points to measure the arena in the image; "
                              "give camera_height_mm and focal_px.")
-    mm_per_px = arena_size_mm / span
-    details.update(arena_size_mm=arena_size_mm, arena_span_px=span, mm_per_px=mm_per_px,
-                   arena_measured_from=measured_from)
-    logger.info("Arena of %.0f mm measured as %.0f px from the %s (%.3f mm/px).",
-                arena_size_mm, span, measured_from, mm_per_px)
+    mm_per_px = width / span
+    details.update(arena_size_mm=width if width == height_mm else [width, height_mm],
+                   arena_span_px=span, mm_per_px=mm_per_px, arena_measured_from=measured_from)
+    logger.info("Arena of %s measured as %.0f px across from the %s (%.3f mm/px).",
+                _arena_text(arena), span, measured_from, mm_per_px)
     w, h = size
     if measured_from.startswith("spread") and span < 0.3 * min(w, h):
         logger.warning("The tracked keypoints span only %.0f px of the %dx%d image: the "

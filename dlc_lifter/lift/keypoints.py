@@ -22,6 +22,7 @@ from dlc_lifter.poses import Poses
 
 __all__ = [
     "arena_pixels",
+    "arena_pixels_of",
     "catalogue_arrays",
     "catalogue_indices",
     "plan_lift_keypoints",
@@ -123,12 +124,21 @@ def plan_lift_keypoints(
 def arena_pixels(poses: Poses, plan: KeypointMap, pcutoff: float = 0.0
                  ) -> dict[str, list[float]]:
     """Median pixel position of each tracked arena landmark (``{landmark: [u, v]}``)."""
+    return arena_pixels_of(poses.coords, poses.confidence, list(poses.keypoints), plan,
+                           pcutoff)
+
+
+def arena_pixels_of(coords: np.ndarray, confidence: np.ndarray, keypoints: list[str],
+                    plan: KeypointMap, pcutoff: float = 0.0) -> dict[str, list[float]]:
+    """:func:`arena_pixels` of arrays: ``coords (..., K, 2)``, ``confidence (..., K)``.
+
+    Offline lifting passes a file's poses, live lifting the frames it has seen.
+    """
     out: dict[str, list[float]] = {}
-    kps = list(poses.keypoints)
     for name, landmark in plan.arena.items():
-        k = kps.index(name)
-        uv = poses.coords[:, :, k].reshape(-1, 2)
-        c = poses.confidence[:, :, k].reshape(-1)
+        k = keypoints.index(name)
+        uv = np.asarray(coords)[..., k, :].reshape(-1, 2)
+        c = np.asarray(confidence)[..., k].reshape(-1)
         ok = np.isfinite(uv).all(-1) & ~(np.nan_to_num(c, nan=1.0) < pcutoff)
         if ok.sum() >= 1:
             out[landmark] = [float(v) for v in np.median(uv[ok], axis=0)]

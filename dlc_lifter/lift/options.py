@@ -38,7 +38,9 @@ class CameraSpec:
     focal_px
         Focal length (pixels).
     arena_size_mm
-        Side length of the arena (mm); its size in the image gives the scale.
+        Side length of a square arena (mm), or ``(width, height)`` of a rectangular one
+        (width along the image's top side, from the top-left to the top-right corner).
+        Its tracked corners give the camera; else its size in the image gives the scale.
     fps
         Frames per second of the recording, when the pose file does not say (or says
         wrong); default the file's, else the video's.
@@ -48,7 +50,7 @@ class CameraSpec:
     camera_name: str | None = None
     camera_height_mm: float | None = None
     focal_px: float | None = None
-    arena_size_mm: float | None = None
+    arena_size_mm: float | tuple[float, float] | None = None
     fps: float | None = None
 
 

@@ -48,7 +48,7 @@ def lift_poses(
     camera: str | None = None,
     camera_height_mm: float | None = None,
     focal_px: float | None = None,
-    arena_size_mm: float | None = None,
+    arena_size_mm: float | tuple[float, float] | None = None,
     keypoint_map: KeypointMap | str | Path | Mapping[str, str | None] | None = None,
     image_size: tuple[int, int] | None = None,
     impute_all: bool = True,

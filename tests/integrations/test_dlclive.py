@@ -116,6 +116,32 @@ def test_processor_estimates_the_camera_after_warmup(clip: Clip, processor_cls) 
     assert proc.camera.image_size == (w, h)
 
 
+def test_processor_takes_the_camera_from_tracked_arena_corners(clip: Clip,
+                                                                processor_cls) -> None:
+    cam = clip.camera
+    w, h = cam.image_size
+    middle = cam.points_at_height(np.array([[cam.cx, cam.cy]]), 0.0)[0]
+    world = np.array([[middle[0] + sx * 100.0, middle[1] + sy * 100.0, 0.0]
+                      for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1))])
+    uv = cam.project(world)
+    top = set(np.argsort(uv[:, 1])[:2].tolist())
+    names = []
+    for i in range(4):
+        mate = next(j for j in range(4) if j != i and (j in top) == (i in top))
+        names.append(("t" if i in top else "b") + ("l" if uv[i, 0] < uv[mate, 0] else "r"))
+    corners = np.c_[uv, np.ones(4)]
+    proc = processor_cls(keypoint_names=DLC_NAMES + names, image_size=(w, h),
+                         arena_size_mm=200.0, warmup_frames=20, features=False)
+    for i in range(20):
+        proc.process(np.concatenate([clip.pose(i), corners]))
+    assert proc.camera_source == "arena-corners" and proc.camera_frame == "arena"
+    # the arena's corners are 200 mm apart on the lifter's floor, whatever the lens
+    back = proc.camera.points_at_height(uv, 0.0)
+    sides = np.linalg.norm(back - np.roll(back, 1, axis=0), axis=-1)
+    np.testing.assert_allclose(sides, 200.0, rtol=0.01)
+    assert proc.n_frames == 20 and np.isfinite(proc.poses_3d).all()
+
+
 def test_processor_with_height_and_focal(clip: Clip, processor_cls) -> None:
     w, h = clip.camera.image_size
     proc = processor_cls(keypoint_names=DLC_NAMES, camera_height_mm=600.0, focal_px=700.0,

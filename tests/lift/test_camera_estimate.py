@@ -96,3 +96,42 @@ def test_resolve_camera_prefers_the_corners_to_the_spread() -> None:
                             arena_px=_corners(cam))
     assert choice.source == "arena-corners"
     assert choice.camera.height_mm == pytest.approx(700.0, rel=0.02)
+
+
+def _rect_corners(cam: Camera, width: float, height: float) -> dict[str, list[float]]:
+    world = np.array([[-width / 2, height / 2, 0], [width / 2, height / 2, 0],
+                      [width / 2, -height / 2, 0], [-width / 2, -height / 2, 0]])
+    uv = cam.project(world)
+    return dict(zip(("top_left", "top_right", "bottom_right", "bottom_left"), uv.tolist(),
+                    strict=True))
+
+
+def test_rectangular_arena() -> None:
+    cam = Camera.top_view(650.0, 700.0, SIZE, centre_xy=(0.0, 211.2),
+                          tilt_rad=math.radians(18), tilt_direction_rad=math.pi / 2)
+    corners = _rect_corners(cam, 600.0, 380.0)
+    assert all(0 < u < SIZE[0] and 0 < v < SIZE[1] for u, v in corners.values())
+    choice = corner_camera(corners, (600.0, 380.0), SIZE)
+    assert choice is not None and choice.details["arena_size_mm"] == [600.0, 380.0]
+    assert choice.camera.height_mm == pytest.approx(650.0, rel=1e-3)
+    # read as a square, only a long lens far away would draw it: not believed
+    assert corner_camera(corners, 600.0, SIZE) is None
+    # a rectangle seen straight down with non-square pixels: the aspect is what the
+    # rectangle's shape does not explain
+    squashed = Camera.top_view(600.0, 700.0, SIZE, pixel_aspect=0.85)
+    uv = np.full((5, len(CATALOGUE), 2), np.nan)
+    got = resolve_camera(uv, np.ones(uv.shape[:2]), SIZE, arena_size_mm=(600.0, 380.0),
+                         arena_px=_rect_corners(squashed, 600.0, 380.0))
+    assert got.source == "arena-size"
+    assert got.details["pixel_aspect"] == pytest.approx(0.85, rel=1e-3)
+    assert got.details["mm_per_px"] == pytest.approx(600.0 / 700.0, rel=1e-3)
+
+
+@pytest.mark.parametrize("bad", [0.0, -3.0, (400.0, 0.0), (1.0, 2.0, 3.0), "abc", float("nan")])
+def test_arena_size_must_be_one_or_two_positive_sides(bad) -> None:
+    from dlc_lifter.errors import DLCLifterError
+    from dlc_lifter.lift.camera_estimate import arena_sides_mm
+
+    with pytest.raises(DLCLifterError, match="arena_size_mm"):
+        arena_sides_mm(bad)
+    assert arena_sides_mm(420) == (420.0, 420.0) and arena_sides_mm([6, 4]) == (6.0, 4.0)

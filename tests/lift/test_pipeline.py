@@ -100,25 +100,34 @@ def test_tilted_calibrated_camera_gives_world_frame(tmp_path: Path) -> None:
     assert np.median(np.linalg.norm(est - truth, axis=-1)[ok]) < 12.0
 
 
+def _with_corners(poses: Poses, cam: Camera, corners: dict[str, tuple[float, float]]
+                  ) -> Poses:
+    """``poses`` with the arena's corners tracked (0.7 px noise) as extra keypoints."""
+    uv = cam.project(np.array([[x, y, 0.0] for x, y in corners.values()]))
+    n = poses.n_frames
+    noise = np.random.default_rng(3).normal(0.0, 0.7, (n, 1, len(corners), 2))
+    return Poses(coords=np.concatenate([poses.coords, uv[None, None] + noise], axis=2),
+                 confidence=np.concatenate([poses.confidence, np.ones((n, 1, len(corners)))],
+                                           axis=2),
+                 keypoints=list(poses.keypoints) + list(corners), meta=poses.meta)
+
+
+#: A 20 deg tilted camera aimed at (300, 430), no roll: image right = world x, up = world y.
+_TILTED = dict(height_mm=650.0, focal_px=420.0, image_size=(640, 480),
+               centre_xy=(300.0, 666.6), tilt_rad=math.radians(20),
+               tilt_direction_rad=math.pi / 2)
+
+
 def test_tracked_arena_corners_give_a_tilted_camera_and_the_arena_frame(
         tmp_path: Path) -> None:
     from dlc_lifter.io import meta_pickle_path, read_poses
     from dlc_lifter.lift import lift_file
 
-    # a 20 deg tilted camera, no roll: image right = world x, image up = world y
-    # aimed at the centre (300, 430) of a 400 mm arena
-    cam = Camera.top_view(650.0, 420.0, (640, 480), centre_xy=(300.0, 666.6),
-                          tilt_rad=math.radians(20), tilt_direction_rad=math.pi / 2)
+    cam = Camera.top_view(**_TILTED)
     _, truth, poses = _scene(camera=cam)
     corners = {"tl": (100.0, 630.0), "tr": (500.0, 630.0), "bl": (100.0, 230.0),
-               "br": (500.0, 230.0)}
-    uv = cam.project(np.array([[x, y, 0.0] for x, y in corners.values()]))
-    n = poses.n_frames
-    noise = np.random.default_rng(3).normal(0.0, 0.7, (n, 1, 4, 2))
-    tracked = Poses(coords=np.concatenate([poses.coords, uv[None, None] + noise], axis=2),
-                    confidence=np.concatenate([poses.confidence, np.ones((n, 1, 4))], axis=2),
-                    keypoints=list(poses.keypoints) + list(corners), meta=poses.meta)
-    src = write_dlc_analysis(tracked, tmp_path, meta_pickle=True)
+               "br": (500.0, 230.0)}  # a 400 mm square around (300, 430)
+    src = write_dlc_analysis(_with_corners(poses, cam, corners), tmp_path, meta_pickle=True)
     out = lift_file(src, camera=CameraSpec(arena_size_mm=400.0), options=LiftOptions(depth=False))
     meta = pd.read_pickle(meta_pickle_path(out))["data"]
     assert meta["camera_source"] == "arena-corners"
@@ -131,6 +140,35 @@ def test_tracked_arena_corners_give_a_tilted_camera_and_the_arena_frame(
     gt = truth - [300.0, 430.0, 0.0]  # the arena's centre is the origin
     assert np.median(np.linalg.norm(est - gt, axis=-1)[ok]) < 12.0
     assert np.median(np.abs(est[..., 2] - gt[..., 2])[ok]) < 8.0
+
+
+def test_cli_rectangular_arena(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dlc_lifter.cli import app
+    from dlc_lifter.io import meta_pickle_path, read_poses
+
+    cam = Camera.top_view(**_TILTED)
+    _, truth, poses = _scene(camera=cam)
+    corners = {"tl": (100.0, 580.0), "tr": (500.0, 580.0), "bl": (100.0, 280.0),
+               "br": (500.0, 280.0)}  # 400 x 300 mm around (300, 430)
+    src = write_dlc_analysis(_with_corners(poses, cam, corners), tmp_path, meta_pickle=True)
+    runner = CliRunner()
+    res = runner.invoke(app, ["lift", str(src), "--arena-size-mm", "400x300", "--no-depth"])
+    assert res.exit_code == 0, res.output
+    out = Path(res.output.strip().splitlines()[-1])
+    meta = pd.read_pickle(meta_pickle_path(out))["data"]
+    assert meta["camera_source"] == "arena-corners"
+    assert meta["camera_estimate"]["arena_size_mm"] == [400.0, 300.0]
+    assert meta["camera_estimate"]["height_mm"] == pytest.approx(cam.height_mm, rel=0.06)
+    back = read_poses(out)
+    est = back.coords[:, 0, :len(NAMES)]
+    ok = ~back.meta.extra["imputed"][:, 0, :len(NAMES)] & np.isfinite(est).all(-1)
+    gt = truth - [300.0, 430.0, 0.0]
+    assert np.median(np.linalg.norm(est - gt, axis=-1)[ok]) < 12.0
+    bad = runner.invoke(app, ["lift", str(src), "--arena-size-mm", "400x300x2",
+                              "--destfolder", str(tmp_path / "bad")])
+    assert bad.exit_code != 0 and "WIDTHxHEIGHT" in str(bad.exception)
 
 
 def test_camera_estimated_from_the_animal_is_recorded(tmp_path: Path,
