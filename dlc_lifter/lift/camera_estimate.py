@@ -145,6 +145,11 @@ def arena_sides_mm(arena_size_mm: float | Sequence[float] | None
     return vals[0], vals[1]
 
 
+def _typical_focal_px(width: int) -> float:
+    """Focal length (px) of a :data:`DEFAULT_HFOV_DEG` lens on images this wide."""
+    return (width - 1) / 2 / math.tan(math.radians(DEFAULT_HFOV_DEG) / 2)
+
+
 def _arena_text(sides: tuple[float, float]) -> str:
     return (f"{sides[0]:.0f} mm square" if sides[0] == sides[1]
             else f"{sides[0]:.0f} x {sides[1]:.0f} mm")
@@ -290,7 +295,7 @@ def resolve_camera(
             raise DLCLifterError(f"{name} must be a positive number; got {v}.")
     arena = arena_sides_mm(arena_size_mm)
     w, h = image_size
-    hfov_f = (w - 1) / 2 / math.tan(math.radians(DEFAULT_HFOV_DEG) / 2)
+    hfov_f = _typical_focal_px(w)
     if arena is not None and not (camera_height_mm is not None and focal_px is not None):
         choice = corner_camera(arena_px, arena, (w, h),
                                camera_height_mm=camera_height_mm, focal_px=focal_px)
@@ -367,7 +372,8 @@ def corner_camera(arena_px: Mapping[str, Sequence[float]] | None,
     if not all(n in corners for n in list(_CORNER_XY)[:4]):
         return None
     arena = arena_sides_mm(arena_size_mm)
-    assert arena is not None
+    if arena is None:
+        raise DLCLifterError("corner_camera needs the arena's size (arena_size_mm).")
     xy = np.array([_CORNER_XY[n] for n in names]) * arena
     uv = np.array([corners[n] for n in names], dtype=np.float64)
     w, h = image_size
@@ -385,7 +391,7 @@ def corner_camera(arena_px: Mapping[str, Sequence[float]] | None,
                                           axis=-1)))
         return cam, err
 
-    hfov_f = (w - 1) / 2 / math.tan(math.radians(DEFAULT_HFOV_DEG) / 2)
+    hfov_f = _typical_focal_px(w)
     if focal_px is not None:
         found, focal_from = fit(float(focal_px)), "given"
     elif camera_height_mm is not None:
