@@ -58,14 +58,12 @@ def _from_flags(cls: type, params: dict[str, Any], **given: Any) -> Any:
 
 
 def _parse_seeds(text: str) -> list[int]:
+    """``--seeds 0,1,2`` as integers (how many, and that they differ, the training checks)."""
     try:
-        seeds = [int(s) for s in text.replace(" ", "").split(",") if s]
+        return [int(s) for s in text.replace(" ", "").split(",") if s]
     except ValueError:
-        seeds = []
-    if len(seeds) < 2 or len(set(seeds)) != len(seeds):
-        raise DLCLifterError(f"--seeds must be two or more different integers, comma-separated "
-                             f"such as 0,1,2; got '{text}'. For a single network use --seed.")
-    return seeds
+        raise DLCLifterError(f"--seeds takes integers, comma-separated such as 0,1,2; got "
+                             f"'{text}'.") from None
 
 
 # --------------------------------------------------------------------------- the lifter

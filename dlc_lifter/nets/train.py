@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.nets.data import (
     SyntheticClip,
@@ -602,7 +603,8 @@ def train_ensemble_weights(config: TrainConfig, seeds: Sequence[int], out: str |
     """
     seeds = [int(s) for s in seeds]
     if len(seeds) < 2 or len(set(seeds)) != len(seeds):
-        raise ValueError(f"An ensemble needs at least two different seeds, got {seeds}.")
+        raise DLCLifterError(f"An ensemble needs two or more different seeds (--seeds 0,1,2); "
+                             f"got {seeds}. For a single network give one seed (--seed).")
     t0 = time.monotonic()
     with contextlib.ExitStack() as stack:
         folder = (Path(workdir) if workdir is not None else
