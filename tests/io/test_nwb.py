@@ -152,3 +152,11 @@ def test_openfield_lift_nwb_passes_nwbinspector(tmp_path: Path) -> None:
         assert (nwb_path.parent / str(sv.external_file[0])).resolve() == OPENFIELD_VIDEO.resolve()
     finally:
         io.close()
+
+
+@pytest.mark.parametrize("frame", ["world", "arena", "camera-floor"])
+def test_nwb_coordinate_frame_reads_back(tmp_path: Path, frame: str) -> None:
+    p = _poses3d(4, fps=30.0)
+    p.meta.frame = frame
+    q = read_poses(write_nwb_3d(p, tmp_path / f"{frame}_lifted3d.nwb"))
+    assert q.meta.frame == frame
