@@ -499,23 +499,38 @@ def _plain_camera(folder: Path, cam: VirtualCamera, uv: np.ndarray, names: Seque
                               {"camera_height_mm": h, "focal_px": f}),
                              ("no camera info", {})):
             where = f"{cam.name} camera, video .h5, {label}: {cond}"
-            try:
-                p3, meta = _lift(path, path.parent / cond.split()[0].split("=")[0],
-                                 depth=False, **kwargs)
-                pred = _predicted(p3, eval_names)
-            except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
-                _row(rows, "A", where, "lift", f"fails: {_first_line(exc)}", ok=False)
+            lifted = _height_shape_rows(path, cond, kwargs, eval_names, truth.xyz,
+                                        truth.seen, where, rows)
+            if lifted is None:
                 continue
-            dz = np.abs(pred[..., 2] - truth.xyz[..., 2])[truth.seen]
-            shape = _align_heading(np.where(truth.seen[..., None], pred, np.nan), truth.xyz)
-            _row(rows, "A", where, "height error mean |z_pred - z_true|",
-                 float(np.nanmean(dz)), "mm")
-            _row(rows, "A", where, "shape error (MPJPE, mean and heading removed)",
-                 float(np.nanmean(shape)), "mm")
+            meta = lifted[1]
             est = meta.get("camera_estimate") or {}
             if meta.get("camera_source") not in ("calibration", "height+focal"):
                 _row(rows, "A", where, f"camera estimate ({meta.get('camera_source')}) "
                      "height", float(est.get("height_mm", math.nan)), "mm", f"true {h:g}")
+
+
+def _height_shape_rows(path: Path, cond: str, kwargs: dict[str, Any],
+                       eval_names: Sequence[str], true_xyz: np.ndarray, seen: np.ndarray,
+                       where: str, rows: list[Row]) -> tuple[np.ndarray, dict[str, Any]] | None:
+    """Lift ``path`` with ``kwargs`` (no depth) and add its height and shape error rows.
+
+    Returns the predicted ``(T, K, 3)`` of ``eval_names`` and the lift's meta record, or
+    ``None`` when the lift failed (a ``fails`` row is added).
+    """
+    try:
+        p3, meta = _lift(path, path.parent / cond.split()[0].split("=")[0], depth=False,
+                         **kwargs)
+        pred = _predicted(p3, eval_names)
+    except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+        _row(rows, "A", where, "lift", f"fails: {_first_line(exc)}", ok=False)
+        return None
+    dz = np.abs(pred[..., 2] - true_xyz[..., 2])[seen]
+    shape = _align_heading(np.where(seen[..., None], pred, np.nan), true_xyz)
+    _row(rows, "A", where, "height error mean |z_pred - z_true|", float(np.nanmean(dz)), "mm")
+    _row(rows, "A", where, "shape error (MPJPE, mean and heading removed)",
+         float(np.nanmean(shape)), "mm")
+    return pred, meta
 
 
 def _arena_corners(cam: VirtualCamera, centre_xy: np.ndarray
@@ -566,24 +581,15 @@ def _arena_camera(folder: Path, cam: VirtualCamera, tilt: float, uv: np.ndarray,
              truth.xyz),
             (f"arena_size_mm={ARENA_MM:g} only", {"arena_size_mm": ARENA_MM}, truth_arena)):
         label = f"{where}: {cond}"
-        try:
-            p3, meta = _lift(path, path.parent / cond.split()[0].split("=")[0],
-                             depth=False, **kwargs)
-            pred = _predicted(p3, TOP6)
-        except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
-            _row(rows, "A", label, "lift", f"fails: {_first_line(exc)}", ok=False)
+        lifted = _height_shape_rows(path, cond, kwargs, TOP6, true_xyz, truth.seen, label,
+                                    rows)
+        if lifted is None:
             continue
+        pred, meta = lifted
         src = meta.get("camera_source")
-        seen = truth.seen
-        err = np.linalg.norm(pred - true_xyz, axis=-1)[seen]
+        err = np.linalg.norm(pred - true_xyz, axis=-1)[truth.seen]
         _row(rows, "A", label, f"MPJPE in the output's frame ({meta.get('coordinate_frame')})",
              float(np.nanmean(err)), "mm")
-        dz = np.abs(pred[..., 2] - true_xyz[..., 2])[seen]
-        _row(rows, "A", label, "height error mean |z_pred - z_true|", float(np.nanmean(dz)),
-             "mm")
-        shape = _align_heading(np.where(seen[..., None], pred, np.nan), true_xyz)
-        _row(rows, "A", label, "shape error (MPJPE, mean and heading removed)",
-             float(np.nanmean(shape)), "mm")
         if src != "calibration":
             est = meta.get("camera_estimate") or {}
             true_height = float(cam.centre[2])
