@@ -10,22 +10,20 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
-import math
 import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
 import typer
 
-from dlc_lifter.errors import DLCLifterError
-from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
+from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, parse_arena_size
 
 __all__ = [
     "ARENA_SIZE_MM", "CALIBRATION", "CAMERA", "CAMERA_HEIGHT_MM", "CSV", "DASK_SCHEDULER",
     "DEPTH", "DESTFOLDER", "FOCAL_PX", "INDIVIDUAL", "KEYPOINT_MAP", "LIFT_FPS", "MODE",
     "MODEL", "NWB", "OVERWRITE", "PLOT", "PLOT_MAX_FRAMES", "STRICT", "VIDEO", "WINDOW",
     "WORKERS", "camera_spec", "command_line", "executor", "formats_option", "lift_options",
-    "output_spec", "parse_arena_size", "pcutoff_option", "weights_out_option",
+    "output_spec", "pcutoff_option", "weights_out_option",
 ]
 
 # ---------------------------------------------------------------------- the camera
@@ -121,22 +119,6 @@ def camera_spec(calibration: Path | None, camera: str | None, camera_height_mm: 
     return CameraSpec(calibration=calibration, camera_name=camera,
                       camera_height_mm=camera_height_mm, focal_px=focal_px,
                       arena_size_mm=parse_arena_size(arena_size_mm), fps=fps)
-
-
-def parse_arena_size(text: str | float | None) -> float | tuple[float, float] | None:
-    """``--arena-size-mm``: ``420`` (a square's side) or ``600x400`` (width x height), mm."""
-    if text is None or isinstance(text, (int, float)):
-        return text
-    parts = str(text).lower().replace("*", "x").split("x")
-    try:
-        vals = [float(p) for p in parts]
-    except ValueError:
-        vals = []
-    if len(vals) not in (1, 2) or not all(v > 0 and math.isfinite(v) for v in vals):
-        raise DLCLifterError(f"--arena-size-mm takes the side of a square arena (420) or "
-                             f"WIDTHxHEIGHT of a rectangular one (600x400), in mm; got "
-                             f"{text!r}.")
-    return vals[0] if len(vals) == 1 else (vals[0], vals[1])
 
 
 def lift_options(*, model: Path | None, keypoint_map: Path | None, strict: bool,

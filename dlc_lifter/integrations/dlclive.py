@@ -37,6 +37,7 @@ from dlc_lifter.analysis.live_features import LiveFeatures
 from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.lift.live import IMAGE_COLORS, LiveLifter, LiveResult, causal_lifter
+from dlc_lifter.lift.options import parse_arena_size
 
 __all__ = [
     "PROCESSOR_DESCRIPTION",
@@ -81,8 +82,9 @@ PROCESSOR_PARAMS: dict[str, dict[str, Any]] = {
         "description": "(width, height) of the camera frames in px, e.g. 640x480; "
                        "required without a calibration."},
     "arena_size_mm": {
-        "type": "float", "default": None,
-        "description": "Arena side (mm), for the camera estimate without height+focal."},
+        "type": "str", "default": None,
+        "description": "Arena side (mm), or WIDTHxHEIGHT of a rectangular arena (e.g. "
+                       "600x400): with its four corners tracked they give the camera."},
     "model_path": {
         "type": "str", "default": None,
         "description": "dlc-lifter weights (.pt); default the shipped model."},
@@ -208,7 +210,7 @@ class LiftProcessorOptions:
     camera_height_mm: float | None = None
     focal_px: float | None = None
     image_size: Sequence[int] | str | None = None
-    arena_size_mm: float | None = None
+    arena_size_mm: float | tuple[float, float] | str | None = None
     model_path: str | Path | None = None
     features: bool = True
     fps: float = 30.0
@@ -238,7 +240,7 @@ class LiftProcessorOptions:
             "camera_height_mm": opt_float(self.camera_height_mm),
             "focal_px": opt_float(self.focal_px),
             "image_size": _parse_size(self.image_size),
-            "arena_size_mm": opt_float(self.arena_size_mm),
+            "arena_size_mm": parse_arena_size(self.arena_size_mm),
             "features": bool(self.features), "fps": float(self.fps),
             "window": int(self.window), "pcutoff": float(self.pcutoff),
             "warmup_frames": max(1, int(self.warmup_frames)),

@@ -392,6 +392,12 @@ def corner_camera(arena_px: Mapping[str, Sequence[float]] | None,
         return cam, err
 
     hfov_f = _typical_focal_px(w)
+    if fit(hfov_f) is None:
+        logger.warning("The arena's tracked corners run the wrong way round for a camera above "
+                       "the floor (top_left, top_right, bottom_right, bottom_left should go "
+                       "clockwise in the image): are two of them swapped? Measuring the arena "
+                       "from its sides instead.")
+        return None
     if focal_px is not None:
         found, focal_from = fit(float(focal_px)), "given"
     elif camera_height_mm is not None:

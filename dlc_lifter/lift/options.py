@@ -10,12 +10,15 @@ them (:func:`as_record`).
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CameraSpec", "LiftOptions", "OutputSpec", "as_record"]
+from dlc_lifter.errors import DLCLifterError
+
+__all__ = ["CameraSpec", "LiftOptions", "OutputSpec", "as_record", "parse_arena_size"]
 
 
 @dataclass(frozen=True)
@@ -143,3 +146,26 @@ def _plain(value: Any) -> Any:
 def as_record(spec: CameraSpec | LiftOptions | OutputSpec) -> dict[str, Any]:
     """``dataclasses.asdict(spec)`` with plain values (paths as strings) for metadata."""
     return {k: _plain(v) for k, v in dataclasses.asdict(spec).items()}
+
+
+def parse_arena_size(text: str | float | Sequence[float] | None
+                     ) -> float | tuple[float, float] | None:
+    """An arena size as typed: ``420`` (a square's side) or ``600x400`` (width x height), mm.
+
+    Numbers, pairs and ``None`` pass through (checked where used); an empty string is
+    ``None`` (``--arena-size-mm``, the DLC-Live setting).
+    """
+    if text is None or not isinstance(text, str):
+        return text if text is None or isinstance(text, (int, float)) else tuple(text)
+    if not text.strip():
+        return None
+    parts = text.lower().replace("*", "x").split("x")
+    try:
+        vals = [float(p) for p in parts]
+    except ValueError:
+        vals = []
+    if len(vals) not in (1, 2) or not all(v > 0 and math.isfinite(v) for v in vals):
+        raise DLCLifterError(f"The arena size (--arena-size-mm, arena_size_mm) is the side of a "
+                             f"square arena (420) or WIDTHxHEIGHT of a rectangular one "
+                             f"(600x400), in mm; got {text!r}.")
+    return vals[0] if len(vals) == 1 else (vals[0], vals[1])

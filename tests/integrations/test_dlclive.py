@@ -116,8 +116,9 @@ def test_processor_estimates_the_camera_after_warmup(clip: Clip, processor_cls) 
     assert proc.camera.image_size == (w, h)
 
 
-def test_processor_takes_the_camera_from_tracked_arena_corners(clip: Clip,
-                                                                processor_cls) -> None:
+@pytest.mark.parametrize("arena", [200.0, "200x200"])
+def test_processor_takes_the_camera_from_tracked_arena_corners(clip: Clip, processor_cls,
+                                                                arena) -> None:
     cam = clip.camera
     w, h = cam.image_size
     middle = cam.points_at_height(np.array([[cam.cx, cam.cy]]), 0.0)[0]
@@ -131,7 +132,7 @@ def test_processor_takes_the_camera_from_tracked_arena_corners(clip: Clip,
         names.append(("t" if i in top else "b") + ("l" if uv[i, 0] < uv[mate, 0] else "r"))
     corners = np.c_[uv, np.ones(4)]
     proc = processor_cls(keypoint_names=DLC_NAMES + names, image_size=(w, h),
-                         arena_size_mm=200.0, warmup_frames=20, features=False)
+                         arena_size_mm=arena, warmup_frames=20, features=False)
     for i in range(20):
         proc.process(np.concatenate([clip.pose(i), corners]))
     assert proc.camera_source == "arena-corners" and proc.camera_frame == "arena"

@@ -135,3 +135,11 @@ def test_arena_size_must_be_one_or_two_positive_sides(bad) -> None:
     with pytest.raises(DLCLifterError, match="arena_size_mm"):
         arena_sides_mm(bad)
     assert arena_sides_mm(420) == (420.0, 420.0) and arena_sides_mm([6, 4]) == (6.0, 4.0)
+
+
+def test_swapped_corner_names_are_said(caplog: pytest.LogCaptureFixture) -> None:
+    corners = _corners(_tilted())
+    corners["top_left"], corners["top_right"] = corners["top_right"], corners["top_left"]
+    with caplog.at_level(logging.WARNING):
+        assert corner_camera(corners, SIDE, SIZE) is None
+    assert "swapped" in caplog.text
