@@ -59,6 +59,7 @@ from dlc_lifter.camera import (
     load_anipose,
 )
 from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.lift.options import parse_arena_size
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.poses import Poses
 
@@ -118,31 +119,17 @@ def _arena_span_px(uv: np.ndarray, ok: np.ndarray) -> np.ndarray:
     return np.percentile(pts, 99.5, axis=0) - np.percentile(pts, 0.5, axis=0)
 
 
-def arena_sides_mm(arena_size_mm: float | Sequence[float] | None
+def arena_sides_mm(arena_size_mm: float | Sequence[float] | str | None
                    ) -> tuple[float, float] | None:
     """``(width, height)`` of the arena in mm from a square's side or a rectangle's sides.
 
     ``width`` runs along the image's top side (top-left to top-right corner), ``height``
-    along its left side.
-
-    Raises
-    ------
-    DLCLifterError
-        When a side is not a positive number, or more than two are given.
+    along its left side; checked by :func:`~dlc_lifter.lift.options.parse_arena_size`.
     """
-    if arena_size_mm is None:
+    size = parse_arena_size(arena_size_mm)
+    if size is None:
         return None
-    sides = ([arena_size_mm] if np.ndim(arena_size_mm) == 0 else list(arena_size_mm))
-    try:
-        vals = [float(v) for v in sides]
-    except (TypeError, ValueError):
-        vals = []
-    if len(vals) == 1:
-        vals = vals * 2
-    if len(vals) != 2 or not all(np.isfinite(v) and v > 0 for v in vals):
-        raise DLCLifterError(f"arena_size_mm must be a positive side in mm, or (width, "
-                             f"height) of a rectangular arena; got {arena_size_mm!r}.")
-    return vals[0], vals[1]
+    return (size, size) if isinstance(size, float) else size
 
 
 def _typical_focal_px(width: int) -> float:

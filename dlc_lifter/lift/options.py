@@ -148,24 +148,34 @@ def as_record(spec: CameraSpec | LiftOptions | OutputSpec) -> dict[str, Any]:
     return {k: _plain(v) for k, v in dataclasses.asdict(spec).items()}
 
 
-def parse_arena_size(text: str | float | Sequence[float] | None
+def parse_arena_size(value: str | float | Sequence[float] | None
                      ) -> float | tuple[float, float] | None:
-    """An arena size as typed: ``420`` (a square's side) or ``600x400`` (width x height), mm.
+    """An arena size as given: a square's side (``420``) or a rectangle's width and height
+    (``(600, 400)`` or the text ``600x400``), in mm, checked.
 
-    Numbers, pairs and ``None`` pass through (checked where used); an empty string is
-    ``None`` (``--arena-size-mm``, the DLC-Live setting).
+    Returns the side (a square, also ``(420, 420)``), the pair, or ``None`` for ``None`` or
+    an empty string (``--arena-size-mm``, ``CameraSpec.arena_size_mm``, the DLC-Live
+    setting).
+
+    Raises
+    ------
+    DLCLifterError
+        When it is not one or two positive numbers.
     """
-    if text is None or not isinstance(text, str):
-        return text if text is None or isinstance(text, (int, float)) else tuple(text)
-    if not text.strip():
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    parts = text.lower().replace("*", "x").split("x")
+    if isinstance(value, str):
+        parts: list[Any] = value.lower().replace("*", "x").split("x")
+    else:
+        parts = [value] if isinstance(value, (int, float)) else list(value)
     try:
         vals = [float(p) for p in parts]
-    except ValueError:
+    except (TypeError, ValueError):
         vals = []
-    if len(vals) not in (1, 2) or not all(v > 0 and math.isfinite(v) for v in vals):
+    if len(vals) not in (1, 2) or not all(math.isfinite(v) and v > 0 for v in vals):
         raise DLCLifterError(f"The arena size (--arena-size-mm, arena_size_mm) is the side of a "
-                             f"square arena (420) or WIDTHxHEIGHT of a rectangular one "
-                             f"(600x400), in mm; got {text!r}.")
-    return vals[0] if len(vals) == 1 else (vals[0], vals[1])
+                             f"square arena in mm (420) or WIDTHxHEIGHT of a rectangular one "
+                             f"(600x400; (600, 400) in Python); got {value!r}.")
+    if len(vals) == 1 or vals[0] == vals[1]:
+        return vals[0]
+    return vals[0], vals[1]
