@@ -379,7 +379,8 @@ def corner_camera(arena_px: Mapping[str, Sequence[float]] | None,
         return cam, err
 
     hfov_f = _typical_focal_px(w)
-    if fit(hfov_f) is None:
+    assumed = fit(hfov_f)
+    if assumed is None:
         logger.warning("The arena's tracked corners run the wrong way round for a camera above "
                        "the floor (top_left, top_right, bottom_right, bottom_left should go "
                        "clockwise in the image): are two of them swapped? Measuring the arena "
@@ -399,7 +400,7 @@ def corner_camera(arena_px: Mapping[str, Sequence[float]] | None,
                     and math.degrees(cand[0].tilt_rad) >= CORNER_FOCAL_MIN_TILT_DEG):
                 found, focal_from = cand, "the corners' perspective"
         if found is None:
-            found, focal_from = fit(hfov_f), f"assumed {DEFAULT_HFOV_DEG:.0f} deg field of view"
+            found, focal_from = assumed, f"assumed {DEFAULT_HFOV_DEG:.0f} deg field of view"
     if found is None or found[1] > tol:
         if found is not None:
             logger.info("The arena's corners do not fit a square-pixel camera (%.1f px off; "
