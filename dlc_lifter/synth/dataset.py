@@ -63,8 +63,9 @@ _VERSION = 1
 #: Revision of what the generator draws (mouse, behaviour, scene, renderer), part of the
 #: shards' configuration, so that a work folder made by an older generator is refused (its
 #: settings differ) instead of being taken for a finished dataset: 1 until 2026-11-30;
-#: 2 the trunk that stretches and hunches.
-GENERATOR_REVISION = 2
+#: 2 the trunk that stretches and hunches; 3 rears stretched 5-35 % and a wider population
+#: of sizes.
+GENERATOR_REVISION = 3
 _INDEX = "index.json"
 #: Side of the square arena each behaviour sequence is generated in (mm).
 _ARENA_RANGE_MM = (380.0, 700.0)
