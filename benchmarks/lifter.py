@@ -10,6 +10,8 @@ Prints one table with:
   set) on the same held-out sequences, cameras and 2D errors: MPJPE over each set's
   keypoints and over the openfield keypoints they share (tracking more keypoints should
   not make those worse);
+* the opt-in session adaptation (``adapt=True``) on the same held-out sessions (it must
+  cost nothing where the lifter already knows the head);
 * batched throughput (frames/s, keypoints only; best and median of 3 runs, and CPU time
   per frame, all threads together) and streaming ``step`` latency;
 * on the real DLC openfield output (``../shared/realdata``, if present): height range,
@@ -135,6 +137,46 @@ def common_sets(model: object, n_sequences: int, seed: int, rows: list) -> str:
     return "\n".join(lines)
 
 
+def adaptation(model: object, n_sequences: int, seed: int, rows: list) -> None:
+    """The opt-in session adaptation (``adapt=True``) on held-out synthetic sessions.
+
+    The lifter learned the synthetic head, so this is where adapting must cost nothing;
+    its gain is on real heads (``benchmarks/real.py``).
+    """
+    from dlc_lifter.lift.adapt import RIGID_HEAD, adapt_session
+    from dlc_lifter.mouse.catalogue import CATALOGUE
+    from dlc_lifter.nets.data import (
+        TrackingNoise,
+        generate_mouse_sequences,
+        make_clips,
+        set_keypoints,
+    )
+
+    seqs = generate_mouse_sequences(n_sequences, 300, seed=seed)
+    for s_i, (label, name) in enumerate((("SuperAnimal-27", "superanimal_topviewmouse"),
+                                         ("openfield-4", "openfield"))):
+        clips = make_clips(seqs, rng=np.random.default_rng([seed, 7, s_i]), keypoint_set=name,
+                           noise=TrackingNoise())
+        idx = [CATALOGUE.index(k) for k in set_keypoints(name)]
+        head = [k for k in idx if CATALOGUE[k] in RIGID_HEAD]
+        err = {"plain": [], "adapt": [], "plain head": [], "adapt head": []}
+        for clip in clips:
+            pts, imputed, _ = model.predict(clip.uv, clip.conf, clip.camera)
+            tracked = ~imputed & np.isfinite(pts).all(-1)
+            cont = np.ones(len(pts), bool)
+            cont[0] = False
+            res = adapt_session(pts, tracked, CATALOGUE, clip.camera.centre, continuous=cont)
+            for key, p in (("plain", pts), ("adapt", res.points)):
+                e = np.linalg.norm(p - clip.world, axis=-1)
+                err[key].append(e[:, idx][tracked[:, idx]])
+                err[f"{key} head"].append(e[:, head][tracked[:, head]])
+        m = {k: float(np.concatenate(v).mean()) for k, v in err.items()}
+        _row(rows, f"adapt=True: MPJPE {label} (without: {m['plain']:.2f})", m["adapt"], "mm",
+             f"<= {1.02 * m['plain']:.2f}", m["adapt"] <= 1.02 * m["plain"])
+        _row(rows, f"adapt=True: head keypoints {label} (without: {m['plain head']:.2f})",
+             m["adapt head"], "mm")
+
+
 def speed(lifter: object, rows: list) -> None:
     """Batched frames/s and streaming latency (keypoints only)."""
     from dlc_lifter.camera import Camera
@@ -237,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-sequences", type=int, default=40)
     parser.add_argument("--seed", type=int, default=777)
     parser.add_argument("--skip", default="",
-                        help="comma list of accuracy,common,speed,real")
+                        help="comma list of accuracy,common,adapt,speed,real")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     import torch
@@ -253,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         details = accuracy(lifter.model, args.n_sequences, args.seed, rows)
     if "common" not in skip:
         details += "\n\n" + common_sets(lifter.model, args.n_sequences, args.seed, rows)
+    if "adapt" not in skip:
+        adaptation(lifter.model, args.n_sequences, args.seed, rows)
     if "speed" not in skip:
         speed(lifter, rows)
     if "real" not in skip:

@@ -342,9 +342,12 @@ def _dannce_case(folder: Path, kind: str, uv: np.ndarray, names: Sequence[str],
 
 KINDS = ("video .h5", "CollectedData")
 INPUTS = (("22 keypoints in", None), ("4 keypoints in (Snout, ears, Tail_base)", IN4))
-#: Network modes lifted on the grid: the default (``temporal``), and ``frame`` as a
-#: diagnostic, since the 81 labelled frames are not consecutive in time.
-MODES = (None, "frame")
+#: Variants lifted on the grid: the default options, ``mode="frame"`` as a diagnostic
+#: (the 81 labelled frames are not consecutive in time), and the opt-in ``adapt=True``.
+MODES = (None, "frame", "adapt")
+_MODE_KWARGS: dict[str | None, dict[str, Any]] = {None: {}, "frame": {"mode": "frame"},
+                                                  "adapt": {"adapt": True}}
+_MODE_LABEL = {"frame": "mode=frame (diagnostic)", "adapt": "adapt=True (opt-in)"}
 
 
 def section_a(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[str]) -> None:
@@ -412,7 +415,7 @@ def _grid_camera(cam: VirtualCamera, toml: Path, folder: Path, uv: np.ndarray,
             eidx = [list(names).index(n) for n in eval_names]
             for mode in MODES:
                 res: dict[str, Any] = {"camera": cam.name}
-                kwargs = {} if mode is None else {"mode": mode}
+                kwargs = _MODE_KWARGS[mode]
                 try:
                     p3, meta = _lift(path, sub / f"lifted_{mode or 'default'}",
                                      calibration=toml, depth=False, **kwargs)
@@ -443,7 +446,7 @@ def _grid_rows(results: dict[tuple[str, str, str | None], list[dict[str, Any]]],
     """Grid mean and worst camera of each file kind and input (default mode); grid means
     only for the diagnostic modes."""
     for (kind, label, mode), res in results.items():
-        cond = f"{kind}, {label}" + ("" if mode is None else f", mode={mode} (diagnostic)")
+        cond = f"{kind}, {label}" + ("" if mode is None else f", {_MODE_LABEL[mode]}")
         bad = [r for r in res if "error" in r]
         if bad:
             _row(rows, "A", cond, f"lift ({len(bad)} of {len(res)} cameras)",
@@ -625,17 +628,19 @@ def section_b(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[
     kmap = args.oft_keypoint_map
     map_label = f"keypoint map {Path(kmap).name}" if kmap else "no keypoint map"
     for label, kwargs in (("arena_size_mm=420", {"arena_size_mm": 420.0}),
-                          ("no camera info", {})):
+                          ("no camera info", {}),
+                          ("arena_size_mm=420, adapt=True (opt-in)",
+                           {"arena_size_mm": 420.0, "adapt": True})):
         cond = f"{label}, {map_label}, depth=False"
         try:
-            p3, meta = _lift(OFT_H5, tmp / "B" / label.split("=")[0].replace(" ", "_"),
-                             depth=False, keypoint_map=kmap, **kwargs)
+            p3, meta = _lift(OFT_H5, tmp / "B" / label.split(",")[-1].split("=")[0].strip()
+                             .replace(" ", "_"), depth=False, keypoint_map=kmap, **kwargs)
         except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
             _row(rows, "B", cond, "lift", f"fails: {_first_line(exc)}", ok=False)
             continue
         _rear_rows(p3, meta, votes, cond, rows, auc2d, corner_px)
         _note_mapping(meta, notes, f"B: oft-rearing names ({map_label})")
-        if "arena_size_mm" in kwargs:
+        if kwargs == {"arena_size_mm": 420.0}:
             _wall_rows(p2, p3, rear, flat, rows)
 
 
@@ -717,9 +722,10 @@ def section_c(args: argparse.Namespace, tmp: Path, rows: list[Row]) -> None:
     labels = pd.read_csv(OF_POSTURE)
     flat_frames = labels.loc[labels["label"] == "flat", "frame"].to_numpy()
     for cond, kwargs in (("video, default options (depth on)", {}),
-                         ("video, depth=False", {"depth": False})):
+                         ("video, depth=False", {"depth": False}),
+                         ("video, adapt=True (opt-in; depth on)", {"adapt": True})):
         try:
-            p3, meta = _lift(OF_H5, tmp / "C" / ("depth" if not kwargs else "nodepth"),
+            p3, meta = _lift(OF_H5, tmp / "C" / ("_".join(kwargs) or "default"),
                              video=OF_VIDEO, **kwargs)
         except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
             _row(rows, "C", cond, "lift", f"fails: {_first_line(exc)}", ok=False)

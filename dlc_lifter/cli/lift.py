@@ -13,6 +13,7 @@ import typer
 
 from dlc_lifter.analysis.plots import PlotStep
 from dlc_lifter.cli.options import (
+    ADAPT,
     ARENA_SIZE_MM,
     CALIBRATION,
     CAMERA,
@@ -68,6 +69,7 @@ def lift_command(
     formats: list[str] = formats_option(["dlc"]),
     strict: bool = STRICT,
     fps: float | None = LIFT_FPS,
+    adapt: bool = ADAPT,
 ) -> None:
     """Lift a 2D pose file to metric 3D and write <stem>_lifted3d.h5 (prints its path).
 
@@ -82,7 +84,7 @@ def lift_command(
                                arena_size_mm, fps),
             options=lift_options(model=model, keypoint_map=keypoint_map, strict=strict,
                                  depth=depth, mode=mode, pcutoff=pcutoff,
-                                 impute_all=not no_impute),
+                                 impute_all=not no_impute, adapt=adapt),
             output=output_spec(destfolder=destfolder, formats=formats, csv=csv, nwb=nwb,
                                overwrite=overwrite))
     except OutputFormatError as exc:
@@ -124,6 +126,7 @@ def lift_project_command(
     formats: list[str] = formats_option(None),
     strict: bool = STRICT,
     fps: float = LIFT_FPS,
+    adapt: bool = ADAPT,
 ) -> None:
     """Lift every analysed video of a DeepLabCut project to 3D (resumable).
 
@@ -136,7 +139,7 @@ def lift_project_command(
             camera=camera_spec(calibration, camera, camera_height_mm, focal_px,
                                arena_size_mm, fps),
             options=lift_options(model=model, keypoint_map=keypoint_map, strict=strict,
-                                 depth=depth),
+                                 depth=depth, adapt=adapt),
             output=output_spec(destfolder=destfolder, formats=formats or None, csv=csv,
                                nwb=nwb, overwrite=overwrite),
             executor=ex, after_each=_plots(plot, plot_max_frames))
@@ -165,6 +168,7 @@ def lift_sleap_command(
     formats: list[str] = formats_option(None),
     strict: bool = STRICT,
     fps: float = LIFT_FPS,
+    adapt: bool = ADAPT,
 ) -> None:
     """Lift SLEAP predictions to 3D, with the videos the files name (resumable).
 
@@ -176,7 +180,7 @@ def lift_sleap_command(
             camera=camera_spec(calibration, camera, camera_height_mm, focal_px,
                                arena_size_mm, fps),
             options=lift_options(model=model, keypoint_map=keypoint_map, strict=strict,
-                                 depth=depth),
+                                 depth=depth, adapt=adapt),
             output=output_spec(destfolder=destfolder, formats=formats or None, csv=csv,
                                nwb=nwb, overwrite=overwrite),
             executor=ex, after_each=_plots(plot, plot_max_frames))

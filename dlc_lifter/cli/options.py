@@ -19,7 +19,7 @@ import typer
 from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, parse_arena_size
 
 __all__ = [
-    "ARENA_SIZE_MM", "CALIBRATION", "CAMERA", "CAMERA_HEIGHT_MM", "CSV", "DASK_SCHEDULER",
+    "ADAPT", "ARENA_SIZE_MM", "CALIBRATION", "CAMERA", "CAMERA_HEIGHT_MM", "CSV", "DASK_SCHEDULER",
     "DEPTH", "DESTFOLDER", "FOCAL_PX", "INDIVIDUAL", "KEYPOINT_MAP", "LIFT_FPS", "MODE",
     "MODEL", "NWB", "OVERWRITE", "PLOT", "PLOT_MAX_FRAMES", "STRICT", "VIDEO", "WINDOW",
     "WORKERS", "camera_spec", "command_line", "executor", "formats_option", "lift_options",
@@ -57,6 +57,12 @@ STRICT = typer.Option(False, "--strict", help="Fail on keypoint names that map t
 DEPTH = typer.Option(None, "--depth/--no-depth", help="Depth cues from the video's frames "
                      "(depth network + fused lifter). Default: on for every readable video "
                      "(and no custom --model); --no-depth lifts from the keypoints only.")
+
+ADAPT = typer.Option(False, "--adapt", help="Adapt each animal's lift to its own head over "
+                     "the whole file: the distances between its head keypoints (snout, "
+                     "ears, eyes) are measured from the session and held in every frame "
+                     "(points stay on their rays; the output's metadata records the "
+                     "lengths). Opt-in; see docs/results.md for what it gains on real mice.")
 
 
 def pcutoff_option(default: float | None) -> typer.models.OptionInfo:
@@ -123,10 +129,10 @@ def camera_spec(calibration: Path | None, camera: str | None, camera_height_mm: 
 
 def lift_options(*, model: Path | None, keypoint_map: Path | None, strict: bool,
                  depth: bool | None, mode: str = "temporal", pcutoff: float = 0.6,
-                 impute_all: bool = True) -> LiftOptions:
+                 impute_all: bool = True, adapt: bool = False) -> LiftOptions:
     """The :class:`LiftOptions` of the lifting flags."""
     return LiftOptions(mode=mode, pcutoff=pcutoff, depth=depth, impute_all=impute_all,
-                       keypoint_map=keypoint_map, strict=strict, model=model)
+                       keypoint_map=keypoint_map, strict=strict, model=model, adapt=adapt)
 
 
 def output_spec(*, destfolder: Path | None, formats: list[str] | None, csv: bool, nwb: bool,

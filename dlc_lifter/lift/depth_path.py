@@ -307,7 +307,7 @@ def lift_poses_with_depth(
     **lift_kwargs
         Passed on to :func:`~dlc_lifter.lift.lift_poses` (``calibration``, ``camera``,
         ``camera_height_mm``, ``focal_px``, ``arena_size_mm``, ``image_size``,
-        ``impute_all``, ``mode``, ``camera_choice``).
+        ``impute_all``, ``mode``, ``camera_choice``, ``adapt``).
 
     Returns
     -------

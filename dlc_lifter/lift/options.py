@@ -80,6 +80,10 @@ class LiftOptions:
         Raise for keypoint names that map to nothing instead of dropping them.
     model
         Lifter weights (default: the shipped model).
+    adapt
+        Adapt each animal's lift to its own head over the whole file (opt-in; see
+        :mod:`dlc_lifter.lift.adapt`): the distances between its head keypoints are
+        measured from the session and held in every frame.
     """
 
     mode: str = "temporal"
@@ -89,6 +93,7 @@ class LiftOptions:
     keypoint_map: str | Path | Mapping[str, str | None] | None = None
     strict: bool = False
     model: str | Path | None = None
+    adapt: bool = False
 
 
 @dataclass(frozen=True)

@@ -137,11 +137,12 @@ def lift_file(
             poses.meta.video = str(video)
     lifter = Lifter.load(options.model, mode=options.mode, pcutoff=options.pcutoff)
     size = resolve_image_size(poses, video_size, camera.calibration)
-    # lift_poses takes the camera and mapping options one by one
+    # lift_poses takes the camera, mapping and adaptation options one by one
     camera_kwargs = dict(calibration=camera.calibration, camera=camera.camera_name,
                          camera_height_mm=camera.camera_height_mm, focal_px=camera.focal_px,
                          arena_size_mm=camera.arena_size_mm, keypoint_map=options.keypoint_map,
-                         image_size=size, impute_all=options.impute_all, strict=options.strict)
+                         image_size=size, impute_all=options.impute_all, strict=options.strict,
+                         adapt=options.adapt)
     depth = options.depth
     want_depth = (options.model is None) if depth is None else bool(depth)
     reason = None
@@ -173,6 +174,7 @@ def lift_file(
             "keypoint_map": poses3d.meta.extra["keypoint_map"],
             "arena_px": poses3d.meta.extra["arena_px"],
             "lift_mode": poses3d.meta.extra["lift_mode"],
+            "adapt": poses3d.meta.extra.get("adapt"),
             "camera_spec": as_record(camera), "lift_options": as_record(options),
             "output_spec": as_record(output),
             "lift_seconds": round(time.perf_counter() - t0, 3)}

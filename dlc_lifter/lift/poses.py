@@ -20,6 +20,7 @@ import numpy as np
 
 from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.lift.adapt import AdaptOptions, adapt_session
 from dlc_lifter.lift.camera_estimate import CameraChoice, resolve_camera, resolve_image_size
 from dlc_lifter.lift.frames import (
     MAX_CONTINUOUS_JUMP,
@@ -55,6 +56,7 @@ def lift_poses(
     mode: str | None = None,
     strict: bool = False,
     cues: np.ndarray | None = None,
+    adapt: bool | AdaptOptions = False,
 ) -> Poses:
     """Lift 2D :class:`~dlc_lifter.poses.Poses` (every individual) to 3D poses in mm.
 
@@ -62,7 +64,7 @@ def lift_poses(
     frame indices is lifted on its own, and frames alone (labelled data such as DLC's
     ``CollectedData``, or isolated frames) with the per-frame network
     (:func:`~dlc_lifter.lift.frames.frame_runs`); ``meta.extra["lift_mode"]`` records
-    what was used. Over 80 lines only for documenting its thirteen parameters.
+    what was used. Over 80 lines only for documenting its fourteen parameters.
 
     Parameters
     ----------
@@ -92,6 +94,10 @@ def lift_poses(
     cues
         ``(T, N, len(CATALOGUE), C)`` per-keypoint cue channels for a lifter trained with
         them (the depth path's cues, :mod:`dlc_lifter.lift.depth_path`).
+    adapt
+        Adapt each animal's lift to its own head over the session
+        (:func:`~dlc_lifter.lift.adapt.adapt_session`; an :class:`AdaptOptions` sets how);
+        ``meta.extra["adapt"]`` records what was measured, per individual.
 
     Returns
     -------
@@ -129,7 +135,13 @@ def lift_poses(
     coords, conf, imputed = _lift_individuals(
         poses, lifter, camera_choice.camera, uv_cat, c_cat, cues, runs, want, cat_idx,
         list(cat_idx) + extra_idx)
-    extra = {"imputed": imputed, "catalogue_names": [mapped.get(k, k) for k in names],
+    extra: dict[str, Any] = {}
+    if adapt:
+        extra["adapt"] = _adapt_individuals(
+            coords, imputed, [CATALOGUE[i] for i in list(cat_idx) + extra_idx],
+            camera_choice.camera, runs, adapt if isinstance(adapt, AdaptOptions) else None,
+            poses)
+    extra |= {"imputed": imputed, "catalogue_names": [mapped.get(k, k) for k in names],
              "source_keypoints": list(poses.keypoints), "keypoint_map": plan.as_dict(),
              "arena_px": arena_px, "lift_mode": lift_mode}
     return Poses(coords=coords, confidence=conf, keypoints=names,
@@ -167,6 +179,30 @@ def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndar
     conf = np.where(np.isfinite(coords).all(-1), conf, np.nan)
     imputed &= np.isfinite(coords).all(-1)
     return coords, conf, imputed
+
+
+def _adapt_individuals(coords: np.ndarray, imputed: np.ndarray, names: list[str],
+                       cam: Camera, runs: list[tuple[int, int]], options: AdaptOptions | None,
+                       poses: Poses) -> dict[str, Any]:
+    """Adapt every individual's session in place; the record of each, by individual."""
+    src = poses.meta.source or "the poses"
+    continuous = np.zeros(len(coords), bool)
+    for a, b in runs:
+        continuous[a + 1:b] = True
+    out = {}
+    for i, ind in enumerate(poses.individuals):
+        res = adapt_session(coords[:, i], ~imputed[:, i], names, cam.centre,
+                            continuous=continuous, options=options)
+        coords[:, i] = res.points
+        out[str(ind)] = res.record()
+        if res.reason is None:
+            logger.info("%s: %s adapted to its own head (%s); heights moved %.1f mm on "
+                        "average.", src, ind, ", ".join(f"{k} {v:.1f} mm" for k, v in
+                                                         res.lengths_mm.items()),
+                        res.mean_shift_mm)
+        else:
+            logger.warning("%s: %s not adapted: %s.", src, ind, res.reason)
+    return out
 
 
 def _choose_runs(poses: Poses, uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: float,

@@ -1,0 +1,210 @@
+"""Session adaptation: make the lifted head the same rigid head in every frame of a session.
+
+The lifting networks learned a head from the synthetic mouse; real labellers place the snout
+and ears where their lab does (ear base, centre or tip; the tip of the snout or the top of
+the nose), so a real head's keypoints can be further apart (or closer) than the synthetic
+head's, and the networks answer with the wrong pitch. Over a whole session the animal's own
+2D says how far apart they are: the skull is rigid, so the distance between two head
+keypoints is the same in every frame, and when the head is level it shows whole in the
+image. :func:`adapt_session` measures each head distance from the session (a high
+percentile of its horizontal extent in the lifted 3D, never less than the lifted median)
+and then, frame by frame, moves the tracked head keypoints along their own camera rays (so
+the 2D is reproduced exactly) until those distances hold, staying as close to the network's
+heights as they allow (a least-squares fit: Gauss-Newton on all frames at once).
+
+Nothing is learned from the user's data beyond those few distances, and no network weight
+changes: it is opt-in (``LiftOptions(adapt=True)``, ``dlc-lifter lift --adapt``) and the
+output records what it measured and changed (``meta.extra["adapt"]``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+
+from dlc_lifter.mouse.catalogue import LANDMARKS
+
+__all__ = ["RIGID_HEAD", "AdaptOptions", "SessionAdaptation", "adapt_session"]
+
+#: Catalogue keypoints fixed to the skull (the pinna tips move, so they are left out).
+RIGID_HEAD: tuple[str, ...] = tuple(
+    lm.name for lm in LANDMARKS if lm.region == "head" and "ear_tip" not in lm.name)
+
+
+@dataclass(frozen=True)
+class AdaptOptions:
+    """How the session adaptation measures and enforces the head's distances.
+
+    Attributes
+    ----------
+    percentile
+        Percentile of a head distance's horizontal extent over the session taken as its
+        length (the head is level in some frames; a high percentile is robust to a few
+        mistracked ones).
+    min_frames
+        Frames in which both keypoints of a pair must be tracked for the pair to be used.
+    height_sd_mm
+        How far (standard deviation, mm) a keypoint may move from the network's height.
+    length_sd_mm
+        How closely (standard deviation, mm) the head distances are held, before the
+        tracking noise measured on each (added in quadrature).
+    iterations
+        Gauss-Newton iterations.
+    """
+
+    percentile: float = 90.0
+    min_frames: int = 20
+    height_sd_mm: float = 10.0
+    length_sd_mm: float = 2.0
+    iterations: int = 10
+
+
+@dataclass
+class SessionAdaptation:
+    """What :func:`adapt_session` measured and changed for one animal.
+
+    Attributes
+    ----------
+    points
+        ``(T, K, 3)`` adapted 3D (mm), the input's frame and keypoints.
+    lengths_mm
+        Each head pair used (``"a-b"``) and the length it was held to.
+    mean_shift_mm
+        Mean absolute height change of the moved keypoints.
+    reason
+        Why nothing was changed (``None`` when adapted).
+    """
+
+    points: np.ndarray
+    lengths_mm: dict[str, float]
+    mean_shift_mm: float
+    reason: str | None = None
+
+    def record(self) -> dict[str, Any]:
+        """A JSON-ready summary for the output's metadata."""
+        return {"adapted": self.reason is None, "reason": self.reason,
+                "head_lengths_mm": {k: round(v, 2) for k, v in self.lengths_mm.items()},
+                "mean_height_shift_mm": round(self.mean_shift_mm, 3)}
+
+
+def adapt_session(points: np.ndarray, tracked: np.ndarray, names: list[str] | tuple[str, ...],
+                  camera_centre: np.ndarray, *, continuous: np.ndarray | None = None,
+                  options: AdaptOptions | None = None) -> SessionAdaptation:
+    """Adapt one animal's lifted session to its own head (see the module docstring).
+
+    Parameters
+    ----------
+    points
+        ``(T, K, 3)`` lifted 3D (mm; world frame, z up, floor z = 0), NaN where missing.
+    tracked
+        ``(T, K)`` bool: the keypoint was tracked (its point lies on its ray); only these
+        move.
+    names
+        Catalogue name of each of the ``K`` keypoints.
+    camera_centre
+        ``(3,)`` the camera's centre in the same frame (the rays start there).
+    continuous
+        ``(T,)`` bool: row ``t`` is the video frame right after row ``t - 1``. Where a
+        session has such frames, the tracking noise of each distance is measured from its
+        frame-to-frame changes and taken off the percentile (noise widens the spread of
+        distances, so their upper percentile overstates the length); labelled frames
+        (``None``, all ``False``) are taken as noise-free.
+    options
+        :class:`AdaptOptions` (default settings when ``None``).
+
+    Returns
+    -------
+    SessionAdaptation
+        The adapted points (a copy) and what was measured.
+    """
+    opt = options or AdaptOptions()
+    pts = np.array(points, dtype=float, copy=True)
+    ok = np.asarray(tracked, bool) & np.isfinite(pts).all(-1)
+    cont = (np.zeros(len(pts), bool) if continuous is None
+            else np.asarray(continuous, bool))
+    head = [k for k, n in enumerate(names) if n in RIGID_HEAD]
+    pairs, lengths = [], {}
+    for a_i, a in enumerate(head):
+        for b in head[a_i + 1:]:
+            both = ok[:, a] & ok[:, b]
+            if both.sum() < opt.min_frames:
+                continue
+            d = pts[both, a] - pts[both, b]
+            horiz, noise = _upper_length(np.linalg.norm(d[:, :2], axis=-1),
+                                         np.flatnonzero(both), cont, opt)
+            length = max(horiz, float(np.median(np.linalg.norm(d, axis=-1))))
+            pairs.append((a, b, length, math.hypot(opt.length_sd_mm, noise)))
+            lengths[f"{names[a]}-{names[b]}"] = length
+    if not pairs:
+        reason = (f"fewer than {opt.min_frames} frames track two of the head's keypoints "
+                  f"({', '.join(RIGID_HEAD)})")
+        return SessionAdaptation(pts, {}, 0.0, reason)
+    moved = sorted({k for a, b, _, _ in pairs for k in (a, b)})
+    new = _fit_heights(pts[:, moved], ok[:, moved], np.asarray(camera_centre, float),
+                       [(moved.index(a), moved.index(b), ln, sd) for a, b, ln, sd in pairs],
+                       opt)
+    shift = np.abs(new[..., 2] - pts[:, moved, 2])[ok[:, moved]]
+    pts[:, moved] = np.where(ok[:, moved, None], new, pts[:, moved])
+    return SessionAdaptation(pts, lengths, float(shift.mean()) if shift.size else 0.0)
+
+
+def _upper_length(horiz: np.ndarray, rows: np.ndarray, continuous: np.ndarray,
+                  opt: AdaptOptions) -> tuple[float, float]:
+    """The pair's length from its horizontal extents and the tracking noise on it (mm).
+
+    The length is their ``percentile``, less what the noise adds to that percentile; the
+    noise (one frame's standard deviation) is measured from frame-to-frame changes where
+    consecutive frames exist, and is 0 otherwise.
+    """
+    value = float(np.percentile(horiz, opt.percentile))
+    step = np.diff(horiz)[(np.diff(rows) == 1) & continuous[rows[1:]]]
+    noise = 0.0
+    if step.size >= opt.min_frames:
+        # robust SD of one frame's noise from frame-to-frame changes (difference of two)
+        noise = 1.4826 * float(np.median(np.abs(step - np.median(step)))) / math.sqrt(2)
+        value -= NormalDist().inv_cdf(opt.percentile / 100.0) * noise
+    return value, noise
+
+
+def _fit_heights(p0: np.ndarray, ok: np.ndarray, centre: np.ndarray,
+                 pairs: list[tuple[int, int, float, float]], opt: AdaptOptions
+                 ) -> np.ndarray:
+    """Points on their rays whose pair distances fit ``pairs``, heights near ``p0``'s.
+
+    ``pairs`` holds ``(a, b, length, sd)``. Per frame, minimises ``sum ((h - h0) /
+    height_sd)^2 + sum ((|P_a - P_b| - length) / sd)^2`` over the heights ``h`` of the
+    tracked points (Gauss-Newton, every frame at once; untracked points and pairs drop
+    out).
+    """
+    t, m = ok.shape
+    p0 = np.where(ok[..., None], p0, 0.0)
+    dz = p0[..., 2] - centre[2]
+    safe = ok & (np.abs(dz) > 1e-6)
+    # d P / d h: the ray's direction scaled to a unit rise (points move along their rays)
+    u = np.where(safe[..., None], (p0 - centre) / np.where(safe, dz, 1.0)[..., None], 0.0)
+    h0 = p0[..., 2].copy()
+    h = h0.copy()
+    w_h = 1.0 / opt.height_sd_mm
+    n_res = m + len(pairs)
+    for _ in range(opt.iterations):
+        p = p0 + (h - h0)[..., None] * u
+        r = np.zeros((t, n_res))
+        jac = np.zeros((t, n_res, m))
+        r[:, :m] = (h - h0) * w_h
+        jac[:, np.arange(m), np.arange(m)] = np.where(safe, w_h, 1.0)
+        for q, (a, b, length, sd) in enumerate(pairs):
+            w_l = 1.0 / sd
+            use = safe[:, a] & safe[:, b]
+            d = p[:, a] - p[:, b]
+            dist = np.maximum(np.linalg.norm(d, axis=-1), 1e-6)
+            r[:, m + q] = np.where(use, (dist - length) * w_l, 0.0)
+            jac[:, m + q, a] = np.where(use, np.sum(d * u[:, a], -1) / dist * w_l, 0.0)
+            jac[:, m + q, b] = np.where(use, -np.sum(d * u[:, b], -1) / dist * w_l, 0.0)
+        jt = np.swapaxes(jac, 1, 2)
+        step = np.linalg.solve(jt @ jac, -(jt @ r[..., None]))[..., 0]
+        h = np.where(safe, np.maximum(h + step, 0.0), h0)
+    return p0 + (h - h0)[..., None] * u

@@ -1,0 +1,143 @@
+"""Session adaptation (``adapt=True``): a rigid head measured from the session, held per frame."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dlc_lifter.camera import Camera
+from dlc_lifter.lift.adapt import RIGID_HEAD, AdaptOptions, adapt_session
+
+NAMES = ("nose", "left_ear", "right_ear", "neck")
+#: A skull (mm, head frame: x forward, y left, z up), the nose 32 mm ahead of the ears.
+HEAD = np.array([[32.0, 0.0, 0.0], [0.0, 9.0, 0.0], [0.0, -9.0, 0.0]])
+
+
+def _heads(n: int, seed: int = 0) -> np.ndarray:
+    """``(n, 4, 3)`` true 3D: a rigid head pitched -50..+10 deg, turned, and a neck."""
+    rng = np.random.default_rng(seed)
+    pitch = np.radians(rng.uniform(-50.0, 10.0, n))
+    pitch[: n // 8] = 0.0  # some frames with the head level, as a session has
+    yaw = rng.uniform(-math.pi, math.pi, n)
+    out = np.zeros((n, 4, 3))
+    for t in range(n):
+        cp, sp, cy, sy = math.cos(pitch[t]), math.sin(pitch[t]), math.cos(yaw[t]), math.sin(yaw[t])
+        rp = np.array([[cp, 0, -sp], [0, 1, 0], [sp, 0, cp]])
+        ry = np.array([[cy, -sy, 0], [sy, cy, 0], [0, 0, 1]])
+        centre = np.array([rng.uniform(-60, 60), rng.uniform(-60, 60), 35.0])
+        out[t, :3] = centre + HEAD @ rp.T @ ry.T
+        out[t, 3] = centre + ry @ np.array([-15.0, 0.0, -5.0])
+    return out
+
+
+def _on_rays(camera: Camera, xyz: np.ndarray, height: np.ndarray) -> np.ndarray:
+    """The points of the rays through ``xyz`` at ``height``."""
+    c = camera.centre
+    s = (height - c[2]) / (xyz[..., 2] - c[2])
+    return c + s[..., None] * (xyz - c)
+
+
+def _head_error(points: np.ndarray, truth: np.ndarray) -> float:
+    return float(np.linalg.norm(points[:, :3] - truth[:, :3], axis=-1).mean())
+
+
+def test_rigid_head_keypoints_are_the_catalogue_skull() -> None:
+    assert {"nose", "left_ear", "right_ear", "left_eye", "head_midpoint"} <= set(RIGID_HEAD)
+    assert not any("tip" in n for n in RIGID_HEAD)  # the pinnae move
+
+
+def test_a_head_lifted_too_short_is_given_its_own_length_back() -> None:
+    cam = Camera.top_view(450.0, 700.0, (640, 480))
+    truth = _heads(200)
+    # a lifter that knows a shorter skull reads a head pitched down as pitched less: the
+    # nose too high and the ears too low (as the DANNCE mice are lifted)
+    lifted_h = truth[..., 2].copy()
+    down = truth[:, 0, 2] < truth[:, 1, 2] - 5.0
+    lifted_h[down, 0] += 4.0
+    lifted_h[down, 1:3] -= 4.0
+    lifted = _on_rays(cam, truth, lifted_h)
+    res = adapt_session(lifted, np.ones(lifted.shape[:2], bool), NAMES, cam.centre)
+    assert res.reason is None
+    assert res.lengths_mm["left_ear-right_ear"] == pytest.approx(18.0, abs=0.3)
+    assert res.lengths_mm["nose-left_ear"] == pytest.approx(math.hypot(32, 9), abs=0.5)
+    assert _head_error(res.points, truth) < 0.6 * _head_error(lifted, truth)
+    # every point stays on its ray: the 2D is reproduced exactly
+    assert np.allclose(cam.project(res.points), cam.project(truth), atol=1e-6)
+    assert np.array_equal(res.points[:, 3], lifted[:, 3])  # the neck is not the skull
+    assert res.record()["adapted"] and res.record()["mean_height_shift_mm"] > 0.5
+
+
+def test_a_session_that_already_fits_is_left_as_it_is() -> None:
+    cam = Camera.top_view(450.0, 700.0, (640, 480))
+    truth = _heads(120, seed=1)
+    res = adapt_session(truth, np.ones(truth.shape[:2], bool), NAMES, cam.centre)
+    assert np.abs(res.points - truth).max() < 0.05
+
+
+def test_untracked_keypoints_and_short_sessions_are_not_moved() -> None:
+    cam = Camera.top_view(450.0, 700.0, (640, 480))
+    truth = _heads(60, seed=2)
+    lifted = _on_rays(cam, truth, truth[..., 2] + 4.0)
+    tracked = np.ones(truth.shape[:2], bool)
+    tracked[::2, 0] = False  # the nose imputed in half the frames
+    res = adapt_session(lifted, tracked, NAMES, cam.centre)
+    assert np.array_equal(res.points[::2, 0], lifted[::2, 0])
+    short = adapt_session(lifted[:10], tracked[:10], NAMES, cam.centre,
+                          options=AdaptOptions(min_frames=20))
+    assert short.reason is not None and "fewer than 20 frames" in short.reason
+    assert np.array_equal(short.points, lifted[:10])
+    assert not short.record()["adapted"]
+
+
+def test_tracking_noise_is_taken_off_the_measured_length() -> None:
+    cam = Camera.top_view(450.0, 700.0, (640, 480))
+    rng = np.random.default_rng(3)
+    truth = _heads(600, seed=3)
+    noisy_uv = cam.project(truth) + rng.normal(0.0, 3.0, truth.shape[:2] + (2,))
+    lifted = cam.points_at_height(noisy_uv, truth[..., 2])
+    cont = np.ones(len(truth), bool)
+    cont[0] = False
+    naive = adapt_session(lifted, np.ones(truth.shape[:2], bool), NAMES, cam.centre)
+    fair = adapt_session(lifted, np.ones(truth.shape[:2], bool), NAMES, cam.centre,
+                         continuous=cont)
+    # ear to ear is level: 18 mm; 3 px of noise (about 2 mm) widens its upper percentile
+    assert naive.lengths_mm["left_ear-right_ear"] > 19.5
+    assert fair.lengths_mm["left_ear-right_ear"] == pytest.approx(18.0, abs=0.8)
+
+
+def test_lift_file_adapts_on_request_and_records_it(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dlc_lifter.cli import app
+    from dlc_lifter.io import meta_pickle_path, read_poses
+    from dlc_lifter.lift import lift_file
+    from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
+    from tests.fixtures.toys import write_dlc_analysis
+    from tests.lift.test_pipeline import _scene
+
+    _, _, poses = _scene(60)
+    src = write_dlc_analysis(poses, tmp_path / "in", meta_pickle=True)
+    spec = CameraSpec(camera_height_mm=600.0, focal_px=640.0)
+    plain = lift_file(src, camera=spec, options=LiftOptions(depth=False),
+                      output=OutputSpec(destfolder=tmp_path / "plain"))
+    out = lift_file(src, camera=spec, options=LiftOptions(depth=False, adapt=True),
+                    output=OutputSpec(destfolder=tmp_path / "adapt"))
+    rec = pd.read_pickle(meta_pickle_path(out))["data"]["adapt"]["individual0"]
+    assert rec["adapted"] and set(rec["head_lengths_mm"]) == {
+        "nose-left_ear", "nose-right_ear", "left_ear-right_ear"}
+    assert pd.read_pickle(meta_pickle_path(plain))["data"]["adapt"] is None
+    a, b = read_poses(plain), read_poses(out)
+    assert a.coords.shape == b.coords.shape and not np.allclose(a.coords[:, 0, 0],
+                                                                b.coords[:, 0, 0])
+    assert np.allclose(a.coords[:, 0, 3:6], b.coords[:, 0, 3:6])  # neck, body, tail
+    res = CliRunner().invoke(app, ["lift", str(src), "--no-depth", "--adapt",
+                                   "--camera-height-mm", "600", "--focal-px", "640",
+                                   "--destfolder", str(tmp_path / "cli")])
+    assert res.exit_code == 0, res.output
+    cli = pd.read_pickle(meta_pickle_path(Path(res.output.strip().splitlines()[-1])))
+    assert cli["data"]["adapt"]["individual0"]["adapted"]
+    assert cli["data"]["lift_options"]["adapt"] is True
