@@ -54,6 +54,10 @@ class AdaptOptions:
         tracking noise measured on each (added in quadrature).
     iterations
         Gauss-Newton iterations.
+    smooth_mm_per_s
+        How fast (standard deviation, mm per second) a keypoint's correction may change
+        between consecutive video frames (1 mm per frame at 30 fps); 0 fits every frame
+        alone.
     """
 
     percentile: float = 90.0
@@ -61,6 +65,7 @@ class AdaptOptions:
     height_sd_mm: float = 10.0
     length_sd_mm: float = 2.0
     iterations: int = 10
+    smooth_mm_per_s: float = 30.0
 
 
 @dataclass
@@ -93,7 +98,8 @@ class SessionAdaptation:
 
 def adapt_session(points: np.ndarray, tracked: np.ndarray, names: list[str] | tuple[str, ...],
                   camera_centre: np.ndarray, *, continuous: np.ndarray | None = None,
-                  options: AdaptOptions | None = None) -> SessionAdaptation:
+                  fps: float | None = None, options: AdaptOptions | None = None
+                  ) -> SessionAdaptation:
     """Adapt one animal's lifted session to its own head (see the module docstring).
 
     Parameters
@@ -112,7 +118,10 @@ def adapt_session(points: np.ndarray, tracked: np.ndarray, names: list[str] | tu
         session has such frames, the tracking noise of each distance is measured from its
         frame-to-frame changes and taken off the percentile (noise widens the spread of
         distances, so their upper percentile overstates the length); labelled frames
-        (``None``, all ``False``) are taken as noise-free.
+        (``None``, all ``False``) are taken as noise-free. Between such frames the
+        corrections are also kept smooth (``AdaptOptions.smooth_mm_per_s``).
+    fps
+        Frame rate of the session (for the smoothness; ``None``: 30).
     options
         :class:`AdaptOptions` (default settings when ``None``).
 
@@ -144,9 +153,10 @@ def adapt_session(points: np.ndarray, tracked: np.ndarray, names: list[str] | tu
                   f"({', '.join(RIGID_HEAD)})")
         return SessionAdaptation(pts, {}, 0.0, reason)
     moved = sorted({k for a, b, _, _ in pairs for k in (a, b)})
+    smooth_sd = opt.smooth_mm_per_s / (fps if fps and fps > 0 else 30.0)
     new = _fit_heights(pts[:, moved], ok[:, moved], np.asarray(camera_centre, float),
                        [(moved.index(a), moved.index(b), ln, sd) for a, b, ln, sd in pairs],
-                       opt)
+                       cont, smooth_sd, opt)
     shift = np.abs(new[..., 2] - pts[:, moved, 2])[ok[:, moved]]
     pts[:, moved] = np.where(ok[:, moved, None], new, pts[:, moved])
     return SessionAdaptation(pts, lengths, float(shift.mean()) if shift.size else 0.0)
@@ -171,15 +181,20 @@ def _upper_length(horiz: np.ndarray, rows: np.ndarray, continuous: np.ndarray,
 
 
 def _fit_heights(p0: np.ndarray, ok: np.ndarray, centre: np.ndarray,
-                 pairs: list[tuple[int, int, float, float]], opt: AdaptOptions
-                 ) -> np.ndarray:
+                 pairs: list[tuple[int, int, float, float]], continuous: np.ndarray,
+                 smooth_sd: float, opt: AdaptOptions) -> np.ndarray:
     """Points on their rays whose pair distances fit ``pairs``, heights near ``p0``'s.
 
-    ``pairs`` holds ``(a, b, length, sd)``. Per frame, minimises ``sum ((h - h0) /
-    height_sd)^2 + sum ((|P_a - P_b| - length) / sd)^2`` over the heights ``h`` of the
-    tracked points (Gauss-Newton, every frame at once; untracked points and pairs drop
-    out).
+    ``pairs`` holds ``(a, b, length, sd)``. Minimises ``sum ((h - h0) / height_sd)^2 +
+    sum ((|P_a - P_b| - length) / sd)^2`` over the heights ``h`` of the tracked points,
+    plus, between consecutive frames (``continuous``), ``sum ((c_t - c_{t-1}) /
+    smooth_sd)^2`` on the corrections ``c = h - h0``, so noisy 2D does not make the
+    correction jitter. Gauss-Newton on every frame at once: the normal equations are banded
+    (each frame's keypoints, and the same keypoint in the next frame), solved by
+    :func:`scipy.linalg.solve_banded`. Untracked points and pairs drop out.
     """
+    from scipy.linalg import solve_banded
+
     t, m = ok.shape
     p0 = np.where(ok[..., None], p0, 0.0)
     dz = p0[..., 2] - centre[2]
@@ -189,22 +204,40 @@ def _fit_heights(p0: np.ndarray, ok: np.ndarray, centre: np.ndarray,
     h0 = p0[..., 2].copy()
     h = h0.copy()
     w_h = 1.0 / opt.height_sd_mm
-    n_res = m + len(pairs)
+    # smoothness links (t - 1, k) -> (t, k) where both are tracked in consecutive frames
+    link = np.zeros((t, m), bool)
+    link[1:] = safe[1:] & safe[:-1] & np.asarray(continuous, bool)[1:, None]
+    w_s = 1.0 / smooth_sd**2 if smooth_sd > 0 else 0.0
+    rows = np.arange(t)[:, None] * m + np.arange(m)[None, :]
     for _ in range(opt.iterations):
         p = p0 + (h - h0)[..., None] * u
-        r = np.zeros((t, n_res))
-        jac = np.zeros((t, n_res, m))
-        r[:, :m] = (h - h0) * w_h
-        jac[:, np.arange(m), np.arange(m)] = np.where(safe, w_h, 1.0)
+        jac = np.zeros((t, len(pairs), m))
+        r = np.zeros((t, len(pairs)))
         for q, (a, b, length, sd) in enumerate(pairs):
-            w_l = 1.0 / sd
             use = safe[:, a] & safe[:, b]
             d = p[:, a] - p[:, b]
             dist = np.maximum(np.linalg.norm(d, axis=-1), 1e-6)
-            r[:, m + q] = np.where(use, (dist - length) * w_l, 0.0)
-            jac[:, m + q, a] = np.where(use, np.sum(d * u[:, a], -1) / dist * w_l, 0.0)
-            jac[:, m + q, b] = np.where(use, -np.sum(d * u[:, b], -1) / dist * w_l, 0.0)
-        jt = np.swapaxes(jac, 1, 2)
-        step = np.linalg.solve(jt @ jac, -(jt @ r[..., None]))[..., 0]
+            r[:, q] = np.where(use, (dist - length) / sd, 0.0)
+            jac[:, q, a] = np.where(use, np.sum(d * u[:, a], -1) / dist / sd, 0.0)
+            jac[:, q, b] = np.where(use, -np.sum(d * u[:, b], -1) / dist / sd, 0.0)
+        c = h - h0
+        # normal equations: per-frame blocks (prior + pairs), then the smoothness links
+        blocks = np.einsum("tqi,tqj->tij", jac, jac)
+        blocks[:, np.arange(m), np.arange(m)] += np.where(safe, w_h**2, 1.0)
+        grad = np.einsum("tqi,tq->ti", jac, r) + np.where(safe, w_h**2 * c, 0.0)
+        diff = np.where(link, c - np.roll(c, 1, axis=0), 0.0)
+        grad += w_s * diff
+        grad[:-1] -= w_s * diff[1:]
+        n_links = link.astype(float)
+        n_links[:-1] += link[1:]
+        blocks[:, np.arange(m), np.arange(m)] += w_s * n_links
+        band = np.zeros((2 * m + 1, t * m))
+        for k1 in range(m):
+            for k2 in range(m):
+                band[m + k1 - k2, rows[:, k2]] = blocks[:, k1, k2]
+        # coupling of (t, k) with (t - 1, k): m rows below and above the diagonal
+        band[2 * m, rows[:-1].ravel()] = -w_s * link[1:].ravel()
+        band[0, rows[1:].ravel()] = -w_s * link[1:].ravel()
+        step = solve_banded((m, m), band, -grad.ravel()).reshape(t, m)
         h = np.where(safe, np.maximum(h + step, 0.0), h0)
     return p0 + (h - h0)[..., None] * u

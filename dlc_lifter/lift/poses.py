@@ -192,7 +192,7 @@ def _adapt_individuals(coords: np.ndarray, imputed: np.ndarray, names: list[str]
     out = {}
     for i, ind in enumerate(poses.individuals):
         res = adapt_session(coords[:, i], ~imputed[:, i], names, cam.centre,
-                            continuous=continuous, options=options)
+                            continuous=continuous, fps=poses.meta.fps, options=options)
         coords[:, i] = res.points
         out[str(ind)] = res.record()
         if res.reason is None:

@@ -141,3 +141,35 @@ def test_lift_file_adapts_on_request_and_records_it(tmp_path: Path) -> None:
     cli = pd.read_pickle(meta_pickle_path(Path(res.output.strip().splitlines()[-1])))
     assert cli["data"]["adapt"]["individual0"]["adapted"]
     assert cli["data"]["lift_options"]["adapt"] is True
+
+
+def test_corrections_stay_smooth_between_consecutive_frames() -> None:
+    cam = Camera.top_view(450.0, 700.0, (640, 480))
+    rng = np.random.default_rng(4)
+    n = 300
+    # one head moving slowly: pitch and position drift over a 10 s video at 30 fps
+    t = np.arange(n) / 30.0
+    pitch, yaw = np.radians(-30 + 25 * np.sin(t)), 0.3 * t
+    truth = np.zeros((n, 4, 3))
+    for i in range(n):
+        cp, sp, cy, sy = math.cos(pitch[i]), math.sin(pitch[i]), math.cos(yaw[i]), math.sin(yaw[i])
+        rp = np.array([[cp, 0, -sp], [0, 1, 0], [sp, 0, cp]])
+        ry = np.array([[cy, -sy, 0], [sy, cy, 0], [0, 0, 1]])
+        centre = np.array([40 * math.cos(t[i] / 3), 40 * math.sin(t[i] / 3), 35.0])
+        truth[i, :3] = centre + HEAD @ rp.T @ ry.T
+        truth[i, 3] = centre + ry @ np.array([-15.0, 0.0, -5.0])
+    uv = cam.project(truth) + rng.normal(0.0, 1.5, truth.shape[:2] + (2,))
+    lifted = cam.points_at_height(uv, truth[..., 2] + np.array([3.0, -3.0, -3.0, 0.0]))
+    tracked = np.ones(truth.shape[:2], bool)
+    cont = np.ones(n, bool)
+    cont[0] = False
+    alone = adapt_session(lifted, tracked, NAMES, cam.centre,
+                          options=AdaptOptions(smooth_mm_per_s=0.0))
+    smooth = adapt_session(lifted, tracked, NAMES, cam.centre, continuous=cont, fps=30.0)
+
+    def jitter(p: np.ndarray) -> float:
+        return float(np.median(np.abs(np.diff(p[:, :3, 2] - lifted[:, :3, 2], axis=0))))
+
+    assert jitter(smooth.points) < 0.5 * jitter(alone.points)
+    assert _head_error(smooth.points, truth) < _head_error(lifted, truth)
+    assert np.allclose(cam.project(smooth.points), cam.project(lifted), atol=1e-6)
