@@ -173,3 +173,39 @@ def test_corrections_stay_smooth_between_consecutive_frames() -> None:
     assert jitter(smooth.points) < 0.5 * jitter(alone.points)
     assert _head_error(smooth.points, truth) < _head_error(lifted, truth)
     assert np.allclose(cam.project(smooth.points), cam.project(lifted), atol=1e-6)
+
+
+def test_each_animal_is_adapted_alone_and_files_without_a_head_are_left_alone(
+        caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from dlc_lifter.lift.camera_estimate import CameraChoice
+    from dlc_lifter.lift.poses import lift_poses
+    from dlc_lifter.poses import Poses
+    from tests.lift.test_pipeline import _scene
+
+    cam, _, one = _scene(60)
+    _, _, other = _scene(60, seed=5)
+    two = Poses(coords=np.concatenate([one.coords, other.coords], axis=1),
+                confidence=np.concatenate([one.confidence, other.confidence], axis=1),
+                keypoints=one.keypoints, individuals=["a", "b"], meta=one.meta)
+    choice = CameraChoice(cam, "world", "calibration", {})
+    plain = lift_poses(two, camera_choice=choice)
+    adapted = lift_poses(two, camera_choice=choice, adapt=True)
+    rec = adapted.meta.extra["adapt"]
+    assert set(rec) == {"a", "b"} and all(r["adapted"] for r in rec.values())
+    assert rec["a"]["head_lengths_mm"] != rec["b"]["head_lengths_mm"]
+    # the same first animal alone adapts exactly as it does beside the second
+    alone = lift_poses(one, camera_choice=choice, adapt=True)
+    assert np.allclose(alone.coords[:, 0], adapted.coords[:, 0], equal_nan=True)
+    assert "adapt" not in plain.meta.extra
+    # no head keypoint tracked: said in a warning, the lift is the plain one
+    body = one.keypoints.index("neck")
+    headless = Poses(coords=one.coords[:, :, body:], confidence=one.confidence[:, :, body:],
+                     keypoints=one.keypoints[body:], meta=one.meta)
+    with caplog.at_level(logging.WARNING):
+        out = lift_poses(headless, camera_choice=choice, adapt=True)
+    assert not out.meta.extra["adapt"]["individual0"]["adapted"]
+    assert "not adapted" in caplog.text
+    assert np.allclose(out.coords, lift_poses(headless, camera_choice=choice).coords,
+                       equal_nan=True)
