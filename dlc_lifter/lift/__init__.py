@@ -9,6 +9,8 @@ Modules, by role:
 - :mod:`~dlc_lifter.lift.keypoints`: keypoint names onto the catalogue;
 - :mod:`~dlc_lifter.lift.camera_estimate`: :func:`resolve_camera`, the camera of a recording;
 - :mod:`~dlc_lifter.lift.frames`: which rows are runs of consecutive frames;
+- :mod:`~dlc_lifter.lift.adapt`: :func:`adapt_session`, the opt-in session adaptation to
+  the animal's own head (``LiftOptions(adapt=True)``);
 - :mod:`~dlc_lifter.lift.poses`: :func:`lift_poses`, every individual of a
   :class:`~dlc_lifter.poses.Poses`;
 - :mod:`~dlc_lifter.lift.options`: :class:`CameraSpec`, :class:`LiftOptions`,
@@ -27,6 +29,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
+    "AdaptOptions",
     "CameraChoice",
     "CameraSpec",
     "FrameCountError",
@@ -38,6 +41,7 @@ __all__ = [
     "LiveLifter",
     "LiveResult",
     "OutputSpec",
+    "adapt_session",
     "catalogue_arrays",
     "default_model_path",
     "lift_file",
@@ -48,6 +52,7 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover
     from dlc_lifter.errors import FrameCountError, KeypointMappingError
+    from dlc_lifter.lift.adapt import AdaptOptions, adapt_session
     from dlc_lifter.lift.camera_estimate import CameraChoice, resolve_camera
     from dlc_lifter.lift.keypoints import catalogue_arrays, resolve_keypoint_map
     from dlc_lifter.lift.lifter import Lifter, LiftResult, default_model_path
@@ -59,6 +64,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Where each public name lives (its module is imported on first use).
 _HOME = {
+    "AdaptOptions": "dlc_lifter.lift.adapt",
+    "adapt_session": "dlc_lifter.lift.adapt",
     "CameraChoice": "dlc_lifter.lift.camera_estimate",
     "FrameCountError": "dlc_lifter.errors",
     "KeypointMappingError": "dlc_lifter.errors",
