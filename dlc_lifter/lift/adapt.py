@@ -8,9 +8,10 @@ head's, and the networks answer with the wrong pitch. Over a whole session the a
 keypoints is the same in every frame, and when the head is level it shows whole in the
 image. :func:`adapt_session` measures each head distance from the session (a high
 percentile of its horizontal extent in the lifted 3D, never less than the lifted median)
-and then, frame by frame, moves the tracked head keypoints along their own camera rays (so
-the 2D is reproduced exactly) until those distances hold, staying as close to the network's
-heights as they allow (a least-squares fit: Gauss-Newton on all frames at once).
+and then moves the tracked head keypoints along their own camera rays (so the 2D is
+reproduced exactly) until those distances hold in every frame, staying as close to the
+network's heights as they allow and, between consecutive video frames, changing smoothly
+(one least-squares fit over the session: Gauss-Newton, in chunks of :data:`CHUNK_FRAMES`).
 
 Nothing is learned from the user's data beyond those few distances, and no network weight
 changes: it is opt-in (``LiftOptions(adapt=True)``, ``dlc-lifter lift --adapt``) and the
@@ -28,7 +29,11 @@ import numpy as np
 
 from dlc_lifter.mouse.catalogue import LANDMARKS
 
-__all__ = ["RIGID_HEAD", "AdaptOptions", "SessionAdaptation", "adapt_session"]
+__all__ = ["CHUNK_FRAMES", "RIGID_HEAD", "AdaptOptions", "SessionAdaptation", "adapt_session"]
+
+#: Frames fitted together (bounds the memory of long sessions: about 40 MB a chunk; the
+#: smoothness is not carried across a chunk's edge).
+CHUNK_FRAMES = 50_000
 
 #: Catalogue keypoints fixed to the skull (the pinna tips move, so they are left out).
 RIGID_HEAD: tuple[str, ...] = tuple(
@@ -154,9 +159,13 @@ def adapt_session(points: np.ndarray, tracked: np.ndarray, names: list[str] | tu
         return SessionAdaptation(pts, {}, 0.0, reason)
     moved = sorted({k for a, b, _, _ in pairs for k in (a, b)})
     smooth_sd = opt.smooth_mm_per_s / (fps if fps and fps > 0 else 30.0)
-    new = _fit_heights(pts[:, moved], ok[:, moved], np.asarray(camera_centre, float),
-                       [(moved.index(a), moved.index(b), ln, sd) for a, b, ln, sd in pairs],
-                       cont, smooth_sd, opt)
+    fit_pairs = [(moved.index(a), moved.index(b), ln, sd) for a, b, ln, sd in pairs]
+    centre = np.asarray(camera_centre, float)
+    new = pts[:, moved].copy()
+    for s in range(0, len(pts), CHUNK_FRAMES):
+        e = s + CHUNK_FRAMES
+        new[s:e] = _fit_heights(pts[s:e, moved], ok[s:e, moved], centre, fit_pairs,
+                                cont[s:e], smooth_sd, opt)
     shift = np.abs(new[..., 2] - pts[:, moved, 2])[ok[:, moved]]
     pts[:, moved] = np.where(ok[:, moved, None], new, pts[:, moved])
     return SessionAdaptation(pts, lengths, float(shift.mean()) if shift.size else 0.0)

@@ -209,3 +209,18 @@ def test_each_animal_is_adapted_alone_and_files_without_a_head_are_left_alone(
     assert "not adapted" in caplog.text
     assert np.allclose(out.coords, lift_poses(headless, camera_choice=choice).coords,
                        equal_nan=True)
+
+
+def test_long_sessions_are_fitted_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dlc_lifter.lift.adapt as adapt
+
+    cam = Camera.top_view(450.0, 700.0, (640, 480))
+    truth = _heads(130, seed=6)
+    lifted = _on_rays(cam, truth, truth[..., 2] + np.array([4.0, -4.0, -4.0, 0.0]))
+    tracked = np.ones(truth.shape[:2], bool)
+    whole = adapt_session(lifted, tracked, NAMES, cam.centre)
+    monkeypatch.setattr(adapt, "CHUNK_FRAMES", 50)
+    chunked = adapt.adapt_session(lifted, tracked, NAMES, cam.centre)
+    # frames fitted alone: chunks change nothing (the lengths come from the whole session)
+    assert chunked.lengths_mm == whole.lengths_mm
+    assert np.allclose(chunked.points, whole.points, atol=1e-9)
