@@ -31,7 +31,7 @@ from dlc_lifter.mouse.catalogue import LANDMARKS
 
 __all__ = ["CHUNK_FRAMES", "RIGID_HEAD", "AdaptOptions", "SessionAdaptation", "adapt_session"]
 
-#: Frames fitted together (bounds the memory of long sessions: about 40 MB a chunk; the
+#: Frames fitted together (bounds the memory of long sessions: about 100 MB a chunk; the
 #: smoothness is not carried across a chunk's edge).
 CHUNK_FRAMES = 50_000
 
