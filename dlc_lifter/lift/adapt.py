@@ -35,6 +35,11 @@ __all__ = ["CHUNK_FRAMES", "RIGID_HEAD", "AdaptOptions", "SessionAdaptation", "a
 #: smoothness is not carried across a chunk's edge).
 CHUNK_FRAMES = 50_000
 
+#: Head extents longer than their median by more than this many robust standard
+#: deviations (1.4826 x the median absolute deviation, at least 1 mm) are mistracking, not
+#: the head: they neither measure its length nor are held to it.
+OUTLIER_SD = 4.0
+
 #: Catalogue keypoints fixed to the skull (the pinna tips move, so they are left out).
 RIGID_HEAD: tuple[str, ...] = tuple(
     lm.name for lm in LANDMARKS if lm.region == "head" and "ear_tip" not in lm.name)
@@ -148,22 +153,26 @@ def adapt_session(points: np.ndarray, tracked: np.ndarray, names: list[str] | tu
             if both.sum() < opt.min_frames:
                 continue
             d = pts[both, a] - pts[both, b]
-            horiz, noise = _upper_length(np.linalg.norm(d[:, :2], axis=-1),
-                                         np.flatnonzero(both), cont, opt)
-            length = max(horiz, float(np.median(np.linalg.norm(d, axis=-1))))
-            pairs.append((a, b, length, math.hypot(opt.length_sd_mm, noise)))
+            horiz = np.linalg.norm(d[:, :2], axis=-1)
+            inlier = _inliers(horiz)
+            upper, noise = _upper_length(horiz, inlier, np.flatnonzero(both), cont, opt)
+            length = max(upper, float(np.median(np.linalg.norm(d[inlier], axis=-1))))
+            held = np.zeros(len(pts), bool)  # frames where the pair is the head, not a mistrack
+            held[np.flatnonzero(both)[inlier]] = True
+            pairs.append((a, b, length, math.hypot(opt.length_sd_mm, noise), held))
             lengths[f"{names[a]}-{names[b]}"] = length
     if not pairs:
         reason = (f"fewer than {opt.min_frames} frames track two of the head's keypoints "
                   f"({', '.join(RIGID_HEAD)})")
         return SessionAdaptation(pts, {}, 0.0, reason)
-    moved = sorted({k for a, b, _, _ in pairs for k in (a, b)})
+    moved = sorted({k for a, b, *_ in pairs for k in (a, b)})
     smooth_sd = opt.smooth_mm_per_s / (fps if fps and fps > 0 else 30.0)
-    fit_pairs = [(moved.index(a), moved.index(b), ln, sd) for a, b, ln, sd in pairs]
     centre = np.asarray(camera_centre, float)
     new = pts[:, moved].copy()
     for s in range(0, len(pts), CHUNK_FRAMES):
         e = s + CHUNK_FRAMES
+        fit_pairs = [(moved.index(a), moved.index(b), ln, sd, held[s:e])
+                     for a, b, ln, sd, held in pairs]
         new[s:e] = _fit_heights(pts[s:e, moved], ok[s:e, moved], centre, fit_pairs,
                                 cont[s:e], smooth_sd, opt)
     shift = np.abs(new[..., 2] - pts[:, moved, 2])[ok[:, moved]]
@@ -171,15 +180,25 @@ def adapt_session(points: np.ndarray, tracked: np.ndarray, names: list[str] | tu
     return SessionAdaptation(pts, lengths, float(shift.mean()) if shift.size else 0.0)
 
 
-def _upper_length(horiz: np.ndarray, rows: np.ndarray, continuous: np.ndarray,
-                  opt: AdaptOptions) -> tuple[float, float]:
+def _inliers(horiz: np.ndarray) -> np.ndarray:
+    """Extents no more than ``OUTLIER_SD`` robust standard deviations (1.4826 x the median
+    absolute deviation, at least 1 mm) above their median; longer ones are mistracking.
+    Short ones are kept: a head pitched steeply shows short from above."""
+    med = float(np.median(horiz))
+    spread = max(1.4826 * float(np.median(np.abs(horiz - med))), 1.0)
+    return horiz - med <= OUTLIER_SD * spread
+
+
+def _upper_length(horiz: np.ndarray, inlier: np.ndarray, rows: np.ndarray,
+                  continuous: np.ndarray, opt: AdaptOptions) -> tuple[float, float]:
     """The pair's length from its horizontal extents and the tracking noise on it (mm).
 
-    The length is their ``percentile``, less what the noise adds to that percentile; the
-    noise (one frame's standard deviation) is measured from frame-to-frame changes where
-    consecutive frames exist, and is 0 otherwise.
+    The length is the ``percentile`` of the ``inlier`` extents (the others are a swapped
+    or lost keypoint), less what the noise adds to that percentile; the noise (one frame's
+    standard deviation) is measured from frame-to-frame changes where consecutive frames
+    exist, and is 0 otherwise.
     """
-    value = float(np.percentile(horiz, opt.percentile))
+    value = float(np.percentile(horiz[inlier], opt.percentile))
     step = np.diff(horiz)[(np.diff(rows) == 1) & continuous[rows[1:]]]
     noise = 0.0
     if step.size >= opt.min_frames:
@@ -190,11 +209,12 @@ def _upper_length(horiz: np.ndarray, rows: np.ndarray, continuous: np.ndarray,
 
 
 def _fit_heights(p0: np.ndarray, ok: np.ndarray, centre: np.ndarray,
-                 pairs: list[tuple[int, int, float, float]], continuous: np.ndarray,
+                 pairs: list[tuple[int, int, float, float, np.ndarray]], continuous: np.ndarray,
                  smooth_sd: float, opt: AdaptOptions) -> np.ndarray:
     """Points on their rays whose pair distances fit ``pairs``, heights near ``p0``'s.
 
-    ``pairs`` holds ``(a, b, length, sd)``. Minimises ``sum ((h - h0) / height_sd)^2 +
+    ``pairs`` holds ``(a, b, length, sd, held)``, ``held`` the ``(T,)`` frames where the
+    pair is held to its length. Minimises ``sum ((h - h0) / height_sd)^2 +
     sum ((|P_a - P_b| - length) / sd)^2`` over the heights ``h`` of the tracked points,
     plus, between consecutive frames (``continuous``), ``sum ((c_t - c_{t-1}) /
     smooth_sd)^2`` on the corrections ``c = h - h0``, so noisy 2D does not make the
@@ -222,8 +242,8 @@ def _fit_heights(p0: np.ndarray, ok: np.ndarray, centre: np.ndarray,
         p = p0 + (h - h0)[..., None] * u
         jac = np.zeros((t, len(pairs), m))
         r = np.zeros((t, len(pairs)))
-        for q, (a, b, length, sd) in enumerate(pairs):
-            use = safe[:, a] & safe[:, b]
+        for q, (a, b, length, sd, held) in enumerate(pairs):
+            use = safe[:, a] & safe[:, b] & held
             d = p[:, a] - p[:, b]
             dist = np.maximum(np.linalg.norm(d, axis=-1), 1e-6)
             r[:, q] = np.where(use, (dist - length) / sd, 0.0)

@@ -224,3 +224,19 @@ def test_long_sessions_are_fitted_in_chunks(monkeypatch: pytest.MonkeyPatch) -> 
     # frames fitted alone: chunks change nothing (the lengths come from the whole session)
     assert chunked.lengths_mm == whole.lengths_mm
     assert np.allclose(chunked.points, whole.points, atol=1e-9)
+
+
+def test_mistracked_frames_neither_measure_nor_bend_the_head() -> None:
+    cam = Camera.top_view(450.0, 700.0, (640, 480))
+    truth = _heads(300, seed=7)
+    rng = np.random.default_rng(7)
+    wrong = rng.uniform(size=len(truth)) < 0.12  # the nose found 20-40 mm ahead of itself
+    seen = truth.copy()
+    ahead = truth[:, 0, :2] - truth[:, 1:3, :2].mean(1)
+    ahead /= np.linalg.norm(ahead, axis=-1, keepdims=True)
+    seen[wrong, 0, :2] += rng.uniform(20.0, 40.0, (int(wrong.sum()), 1)) * ahead[wrong]
+    lifted = _on_rays(cam, seen, seen[..., 2])
+    res = adapt_session(lifted, np.ones(truth.shape[:2], bool), NAMES, cam.centre)
+    assert res.lengths_mm["nose-left_ear"] == pytest.approx(math.hypot(32, 9), abs=0.7)
+    # the mistracked frames are left as the network lifted them
+    assert np.abs(res.points[wrong, 0, 2] - lifted[wrong, 0, 2]).max() < 1.0
