@@ -627,20 +627,21 @@ def section_b(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[
          "frames)", "ROC AUC of -(2D nose-tailbase length)", auc2d)
     kmap = args.oft_keypoint_map
     map_label = f"keypoint map {Path(kmap).name}" if kmap else "no keypoint map"
-    for label, kwargs in (("arena_size_mm=420", {"arena_size_mm": 420.0}),
-                          ("no camera info", {}),
-                          ("arena_size_mm=420, adapt=True (opt-in)",
-                           {"arena_size_mm": 420.0, "adapt": True})):
+    # (label, lift options, whether the per-wall diagnostic rows follow)
+    for label, kwargs, walls in (("arena_size_mm=420", {"arena_size_mm": 420.0}, True),
+                                 ("no camera info", {}, False),
+                                 ("arena_size_mm=420, adapt=True (opt-in)",
+                                  {"arena_size_mm": 420.0, "adapt": True}, False)):
         cond = f"{label}, {map_label}, depth=False"
         try:
-            p3, meta = _lift(OFT_H5, tmp / "B" / label.split(",")[-1].split("=")[0].strip()
-                             .replace(" ", "_"), depth=False, keypoint_map=kmap, **kwargs)
+            p3, meta = _lift(OFT_H5, tmp / "B" / ("_".join(kwargs) or "no_camera"),
+                             depth=False, keypoint_map=kmap, **kwargs)
         except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
             _row(rows, "B", cond, "lift", f"fails: {_first_line(exc)}", ok=False)
             continue
         _rear_rows(p3, meta, votes, cond, rows, auc2d, corner_px)
         _note_mapping(meta, notes, f"B: oft-rearing names ({map_label})")
-        if kwargs == {"arena_size_mm": 420.0}:
+        if walls:
             _wall_rows(p2, p3, rear, flat, rows)
 
 
