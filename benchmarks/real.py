@@ -643,6 +643,36 @@ def section_b(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[
         _note_mapping(meta, notes, f"B: oft-rearing names ({map_label})")
         if walls:
             _wall_rows(p2, p3, rear, flat, rows)
+    _image_size_rows(tmp, rows, votes, kmap)
+
+
+#: Frame sizes the oft-rearing file may have come from (it ships no video and no metadata, so
+#: the lift assumes the smallest image holding its keypoints, 918 x 558): 16:9 frames of a
+#: 25 fps (PAL) recording. A sensitivity check of the unknown principal point, not a target.
+OFT_IMAGE_SIZES = ((960, 576), (1024, 576))
+
+
+def _image_size_rows(tmp: Path, rows: list[Row], votes: pd.Series, kmap: str | None) -> None:
+    """The same lift (``arena_size_mm=420``) with the frames' size given (``image_size``)."""
+    from sklearn.metrics import roc_auc_score
+
+    for size in OFT_IMAGE_SIZES:
+        cond = (f"arena_size_mm=420, image_size={size[0]}x{size[1]} (diagnostic: the set has "
+                "no video, its frame size is unknown)")
+        try:
+            p3, _ = _lift(OFT_H5, tmp / "B" / f"size_{size[0]}x{size[1]}", depth=False,
+                          keypoint_map=kmap, arena_size_mm=420.0, image_size=size)
+        except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+            _row(rows, "B", cond, "lift", f"fails: {_first_line(exc)}", ok=False)
+            continue
+        v = votes.reindex(np.asarray(p3.frame_indices)).to_numpy()
+        rear, flat = v >= 2, v == 0
+        z = p3.coords[:, 0, list(p3.keypoints).index("nose"), 2]
+        ok = (rear | flat) & np.isfinite(z)
+        _row(rows, "B", cond, "ROC AUC of lifted nose height",
+             float(roc_auc_score(rear[ok], z[ok])))
+        _row(rows, "B", cond, "median nose height, rears / non-rears",
+             f"{np.median(z[ok & rear]):.1f} / {np.median(z[ok & flat]):.1f}", "mm")
 
 
 #: A body centre this close to a side of the tracked arena (px) counts as at that wall.

@@ -16,12 +16,18 @@ from pathlib import Path
 
 import typer
 
-from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, parse_arena_size
+from dlc_lifter.lift.options import (
+    CameraSpec,
+    LiftOptions,
+    OutputSpec,
+    parse_arena_size,
+    parse_image_size,
+)
 
 __all__ = [
     "ADAPT", "ARENA_SIZE_MM", "CALIBRATION", "CAMERA", "CAMERA_HEIGHT_MM", "CSV", "DASK_SCHEDULER",
-    "DEPTH", "DESTFOLDER", "FOCAL_PX", "INDIVIDUAL", "KEYPOINT_MAP", "LIFT_FPS", "MODE",
-    "MODEL", "NWB", "OVERWRITE", "PLOT", "PLOT_MAX_FRAMES", "STRICT", "VIDEO", "WINDOW",
+    "DEPTH", "DESTFOLDER", "FOCAL_PX", "IMAGE_SIZE", "INDIVIDUAL", "KEYPOINT_MAP", "LIFT_FPS",
+    "MODE", "MODEL", "NWB", "OVERWRITE", "PLOT", "PLOT_MAX_FRAMES", "STRICT", "VIDEO", "WINDOW",
     "WORKERS", "camera_spec", "command_line", "executor", "formats_option", "lift_options",
     "output_spec", "pcutoff_option", "weights_out_option",
 ]
@@ -41,6 +47,11 @@ ARENA_SIZE_MM = typer.Option(None, "--arena-size-mm", metavar="MM|WxH",
                              "the camera, tilted or not, and the output is in the arena's "
                              "frame; otherwise the arena's size in the image (the spread of "
                              "the tracked keypoints) gives the scale.")
+IMAGE_SIZE = typer.Option(None, "--image-size", metavar="WxH",
+                          help="Width x height of the video's frames in pixels (e.g. "
+                          "1024x576), when lifting without the video a file that does not "
+                          "record them: the principal point is its centre (default: the "
+                          "video's, the file's, else assumed from the keypoints' spread).")
 LIFT_FPS = typer.Option(None, "--fps", help="Frame rate of the recording when the pose file "
                         "does not give it (default: the file's, else the video's).")
 
@@ -120,11 +131,12 @@ def weights_out_option(default: str, recorded: str) -> typer.models.OptionInfo:
 # ---------------------------------------------------------------------- builders
 def camera_spec(calibration: Path | None, camera: str | None, camera_height_mm: float | None,
                 focal_px: float | None, arena_size_mm: str | float | None,
-                fps: float | None) -> CameraSpec:
+                fps: float | None, image_size: str | None = None) -> CameraSpec:
     """The :class:`CameraSpec` of the camera flags."""
     return CameraSpec(calibration=calibration, camera_name=camera,
                       camera_height_mm=camera_height_mm, focal_px=focal_px,
-                      arena_size_mm=parse_arena_size(arena_size_mm), fps=fps)
+                      arena_size_mm=parse_arena_size(arena_size_mm), fps=fps,
+                      image_size=parse_image_size(image_size))
 
 
 def lift_options(*, model: Path | None, keypoint_map: Path | None, strict: bool,

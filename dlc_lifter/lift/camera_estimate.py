@@ -551,20 +551,55 @@ def _body_camera(uv_sq: np.ndarray, ok: np.ndarray, lifter: Lifter,
 
 
 def resolve_image_size(poses: Poses, video_size: tuple[int, int] | None,
-                       calibration: str | Path | None) -> tuple[int, int]:
-    """``(width, height)`` of the images: the video's, the file's, else from the keypoints."""
+                       calibration: str | Path | None,
+                       given: tuple[int, int] | None = None) -> tuple[int, int]:
+    """``(width, height)`` of the images the estimates assume.
+
+    The video's when one is given, else ``given`` (``CameraSpec.image_size``), else the
+    pose file's, else the calibration's (returned as ``(0, 0)``: the calibration knows),
+    else the smallest image holding every tracked point (warned: the principal point then
+    sits at the keypoints' centre, which moves the camera's nadir and so the heights).
+    """
+    source = poses.meta.source
     if video_size is not None:
+        if given is not None and tuple(given) != tuple(video_size):
+            logger.warning("%s: the image size given (%dx%d) is not the video's (%dx%d); "
+                           "using the video's.", source, *given, *video_size)
         return (int(video_size[0]), int(video_size[1]))
-    if poses.meta.image_size is not None:
-        return tuple(int(v) for v in poses.meta.image_size)  # type: ignore[return-value]
+    file_size = poses.meta.image_size
+    if given is not None:
+        if file_size is not None and tuple(file_size) != tuple(given):
+            logger.warning("%s records %dx%d frames; using the image size given (%dx%d).",
+                           source, *file_size, *given)
+        _check_points_inside(poses, given)
+        return (int(given[0]), int(given[1]))
+    if file_size is not None:
+        return tuple(int(v) for v in file_size)  # type: ignore[return-value]
     if calibration is not None:
         return (0, 0)  # the calibration knows
     xy = poses.coords.reshape(-1, 2)
     xy = xy[np.isfinite(xy).all(-1)]
     if not len(xy):
-        raise DLCLifterError(f"{poses.meta.source}: no tracked points to lift.")
+        raise DLCLifterError(f"{source}: no tracked points to lift.")
     size = (int(math.ceil(xy[:, 0].max())) + 1, int(math.ceil(xy[:, 1].max())) + 1)
     logger.warning("%s: image size unknown (no video, no metadata); assuming %dx%d from the "
-                   "keypoints, with the principal point at its centre. Pass the video.",
-                   poses.meta.source, *size)
+                   "keypoints, with the principal point at its centre. Pass the video, or "
+                   "the frames' size with --image-size WIDTHxHEIGHT (image_size=).",
+                   source, *size)
     return size
+
+
+def _check_points_inside(poses: Poses, size: tuple[int, int]) -> None:
+    """Warn when tracked points fall well outside an image of the given size."""
+    xy = poses.coords.reshape(-1, 2)
+    xy = xy[np.isfinite(xy).all(-1)]
+    if not len(xy):
+        return
+    margin = 0.02 * max(size)
+    out = ((xy[:, 0] < -margin) | (xy[:, 0] > size[0] - 1 + margin)
+           | (xy[:, 1] < -margin) | (xy[:, 1] > size[1] - 1 + margin))
+    if out.any():
+        logger.warning("%s: %d tracked point(s) lie outside the %dx%d image given (up to "
+                       "%.0f, %.0f px): is --image-size WIDTHxHEIGHT the right way round?",
+                       poses.meta.source, int(out.sum()), size[0], size[1],
+                       float(xy[:, 0].max()), float(xy[:, 1].max()))

@@ -18,7 +18,8 @@ from typing import Any
 
 from dlc_lifter.errors import DLCLifterError
 
-__all__ = ["CameraSpec", "LiftOptions", "OutputSpec", "as_record", "parse_arena_size"]
+__all__ = ["CameraSpec", "LiftOptions", "OutputSpec", "as_record", "parse_arena_size",
+           "parse_image_size"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,12 @@ class CameraSpec:
     fps
         Frames per second of the recording, when the pose file does not say (or says
         wrong); default the file's, else the video's.
+    image_size
+        ``(width, height)`` of the video's frames in pixels, for a pose file lifted without
+        its video that does not record them (a DLC ``.h5`` without its ``_meta.pickle``):
+        the camera's principal point is taken at its centre. Without it the size is
+        assumed from the spread of the keypoints, which puts the principal point at their
+        centre. A video given to the lift wins.
     """
 
     calibration: str | Path | None = None
@@ -55,6 +62,10 @@ class CameraSpec:
     focal_px: float | None = None
     arena_size_mm: float | tuple[float, float] | None = None
     fps: float | None = None
+    image_size: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "image_size", parse_image_size(self.image_size))
 
 
 @dataclass(frozen=True)
@@ -184,3 +195,29 @@ def parse_arena_size(value: str | float | Sequence[float] | None
     if len(vals) == 1 or vals[0] == vals[1]:
         return vals[0]
     return vals[0], vals[1]
+
+
+def parse_image_size(value: str | Sequence[float] | None) -> tuple[int, int] | None:
+    """An image size as given: ``(1024, 576)`` or the text ``1024x576`` (width x height, px),
+    checked (``--image-size``, ``CameraSpec.image_size``).
+
+    Returns ``(width, height)``, or ``None`` for ``None`` or an empty string.
+
+    Raises
+    ------
+    DLCLifterError
+        When it is not two positive whole numbers.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    parts: list[Any] = (value.lower().replace("*", "x").split("x") if isinstance(value, str)
+                        else list(value))
+    try:
+        vals = [float(p) for p in parts]
+    except (TypeError, ValueError):
+        vals = []
+    if len(vals) != 2 or not all(math.isfinite(v) and v >= 1 and v == int(v) for v in vals):
+        raise DLCLifterError(f"The image size (--image-size, image_size) is WIDTHxHEIGHT of the "
+                             f"video's frames in pixels (1024x576; (1024, 576) in Python); "
+                             f"got {value!r}.")
+    return int(vals[0]), int(vals[1])

@@ -136,7 +136,7 @@ def lift_file(
         if video_size is not None:
             poses.meta.video = str(video)
     lifter = Lifter.load(options.model, mode=options.mode, pcutoff=options.pcutoff)
-    size = resolve_image_size(poses, video_size, camera.calibration)
+    size = resolve_image_size(poses, video_size, camera.calibration, camera.image_size)
     # lift_poses takes the camera, mapping and adaptation options one by one
     camera_kwargs = dict(calibration=camera.calibration, camera=camera.camera_name,
                          camera_height_mm=camera.camera_height_mm, focal_px=camera.focal_px,

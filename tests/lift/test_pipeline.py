@@ -370,7 +370,7 @@ def test_fps_given_or_from_the_video(tmp_path: Path) -> None:
     # the options of the lift are recorded whole, paths as strings
     assert meta["camera_spec"] == {"calibration": None, "camera_name": None,
                                    "camera_height_mm": 600.0, "focal_px": 640.0,
-                                   "arena_size_mm": None, "fps": 25.0}
+                                   "arena_size_mm": None, "fps": 25.0, "image_size": None}
     assert meta["lift_options"]["depth"] is False and meta["lift_options"]["mode"] == "temporal"
     assert meta["output_spec"]["destfolder"] == str(tmp_path / "given")
     out = lift_file(src, video=write_toy_video(tmp_path / "v.mp4", 12, size=(64, 48)),
@@ -380,3 +380,57 @@ def test_fps_given_or_from_the_video(tmp_path: Path) -> None:
     assert pd.read_pickle(meta_pickle_path(out))["data"]["fps"] == pytest.approx(30.0)
     with pytest.raises(DLCLifterError, match="fps= must be a positive number"):
         lift_file(src, camera=CameraSpec(fps=-1.0), output=OutputSpec(destfolder=tmp_path / "bad"))
+
+
+def test_image_size_given_without_the_video(tmp_path: Path,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    """A file without its video or metadata: ``image_size`` puts the principal point where
+    the video's metadata would (the same lift), not at the keypoints' centre."""
+    from typer.testing import CliRunner
+
+    from dlc_lifter.cli import app
+    from dlc_lifter.io import meta_pickle_path, read_poses
+    from dlc_lifter.lift import lift_file
+
+    _, truth, poses = _scene(40)
+    with_meta = write_dlc_analysis(poses, tmp_path / "meta", meta_pickle=True)
+    bare = tmp_path / "bare" / f"mouse1{DLC_SCORER}.h5"
+    bare.parent.mkdir()
+    poses.to_dataframe(DLC_SCORER).to_hdf(bare, key="df_with_missing", mode="w")
+    known = CameraSpec(camera_height_mm=600.0, focal_px=640.0)
+    opts = LiftOptions(depth=False)
+    ref = read_poses(lift_file(with_meta, camera=known, options=opts))
+    with caplog.at_level(logging.WARNING):
+        guessed = read_poses(lift_file(bare, camera=known, options=opts,
+                                       output=OutputSpec(destfolder=tmp_path / "guess")))
+    assert "--image-size" in caplog.text
+    given_out = lift_file(bare, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0,
+                                                  image_size="640x480"),
+                          options=opts, output=OutputSpec(destfolder=tmp_path / "given"))
+    given = read_poses(given_out)
+    np.testing.assert_allclose(given.coords, ref.coords, atol=1e-6)
+    assert not np.allclose(guessed.coords, ref.coords, atol=1.0, equal_nan=True)
+    meta = pd.read_pickle(meta_pickle_path(given_out))["data"]
+    assert meta["camera_spec"]["image_size"] == [640, 480]
+
+    def err(p: Poses) -> float:
+        est = p.coords[:, 0, :len(NAMES)]
+        return float(np.nanmedian(np.linalg.norm(est - truth, axis=-1)))
+
+    assert err(given) < err(guessed)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        lift_file(with_meta, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0,
+                                               image_size=(800, 600)),
+                  options=opts, output=OutputSpec(destfolder=tmp_path / "other"))
+    assert "records 640x480 frames; using the image size given (800x600)" in caplog.text
+    runner = CliRunner()
+    res = runner.invoke(app, ["lift", str(bare), "--image-size", "640x480", "--no-depth",
+                              "--camera-height-mm", "600", "--focal-px", "640",
+                              "--destfolder", str(tmp_path / "cli")])
+    assert res.exit_code == 0, res.output
+    np.testing.assert_allclose(read_poses(Path(res.output.strip().splitlines()[-1])).coords,
+                               ref.coords, atol=1e-6)
+    bad = runner.invoke(app, ["lift", str(bare), "--image-size", "640",
+                              "--destfolder", str(tmp_path / "bad")])
+    assert bad.exit_code != 0 and "WIDTHxHEIGHT" in str(bad.exception)
