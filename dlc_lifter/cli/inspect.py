@@ -13,6 +13,10 @@ from dlc_lifter.errors import DLCLifterError
 __all__ = ["catalogue_command", "info_command"]
 
 
+#: What ``inspect`` says of a file that does not record its frames' size.
+_UNKNOWN_SIZE = "unknown (lift with --video, or give it: --image-size WxH)"
+
+
 def _table(headers: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(headers)]
@@ -57,7 +61,7 @@ def info_command(
         f"Frames:      {poses.n_frames} (frame {int(poses.frame_indices[0])}.."
         f"{int(poses.frame_indices[-1])})",
         f"fps:         {m.fps if m.fps else 'unknown'}",
-        f"Image size:  {m.image_size if m.image_size else 'unknown'}",
+        f"Image size:  {m.image_size if m.image_size else _UNKNOWN_SIZE}",
         f"Video:       {m.video or 'unknown'}",
         f"Individuals: {poses.n_individuals} ({', '.join(poses.individuals)})",
         f"Keypoints:   {poses.n_keypoints}, {len(mapped)} mapped to the catalogue"
