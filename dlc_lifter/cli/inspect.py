@@ -13,7 +13,7 @@ from dlc_lifter.errors import DLCLifterError
 __all__ = ["catalogue_command", "info_command"]
 
 
-#: What ``inspect`` says of a file that does not record its frames' size.
+#: What ``dlc-lifter info`` says of a file that does not record its frames' size.
 _UNKNOWN_SIZE = "unknown (lift with --video, or give it: --image-size WxH)"
 
 
