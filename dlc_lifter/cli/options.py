@@ -16,13 +16,7 @@ from pathlib import Path
 
 import typer
 
-from dlc_lifter.lift.options import (
-    CameraSpec,
-    LiftOptions,
-    OutputSpec,
-    parse_arena_size,
-    parse_image_size,
-)
+from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, parse_arena_size
 
 __all__ = [
     "ADAPT", "ARENA_SIZE_MM", "CALIBRATION", "CAMERA", "CAMERA_HEIGHT_MM", "CSV", "DASK_SCHEDULER",
@@ -132,11 +126,11 @@ def weights_out_option(default: str, recorded: str) -> typer.models.OptionInfo:
 def camera_spec(calibration: Path | None, camera: str | None, camera_height_mm: float | None,
                 focal_px: float | None, arena_size_mm: str | float | None,
                 fps: float | None, image_size: str | None = None) -> CameraSpec:
-    """The :class:`CameraSpec` of the camera flags."""
+    """The :class:`CameraSpec` of the camera flags (``CameraSpec`` checks the image size)."""
     return CameraSpec(calibration=calibration, camera_name=camera,
                       camera_height_mm=camera_height_mm, focal_px=focal_px,
                       arena_size_mm=parse_arena_size(arena_size_mm), fps=fps,
-                      image_size=parse_image_size(image_size))
+                      image_size=image_size)
 
 
 def lift_options(*, model: Path | None, keypoint_map: Path | None, strict: bool,

@@ -577,8 +577,7 @@ def resolve_image_size(poses: Poses, video_size: tuple[int, int] | None,
         return tuple(int(v) for v in file_size)  # type: ignore[return-value]
     if calibration is not None:
         return (0, 0)  # the calibration knows
-    xy = poses.coords.reshape(-1, 2)
-    xy = xy[np.isfinite(xy).all(-1)]
+    xy = _tracked_xy(poses)
     if not len(xy):
         raise DLCLifterError(f"{source}: no tracked points to lift.")
     size = (int(math.ceil(xy[:, 0].max())) + 1, int(math.ceil(xy[:, 1].max())) + 1)
@@ -589,10 +588,15 @@ def resolve_image_size(poses: Poses, video_size: tuple[int, int] | None,
     return size
 
 
+def _tracked_xy(poses: Poses) -> np.ndarray:
+    """``(N, 2)`` pixels of every tracked point of the file."""
+    xy = poses.coords.reshape(-1, 2)
+    return xy[np.isfinite(xy).all(-1)]
+
+
 def _check_points_inside(poses: Poses, size: tuple[int, int]) -> None:
     """Warn when tracked points fall well outside an image of the given size."""
-    xy = poses.coords.reshape(-1, 2)
-    xy = xy[np.isfinite(xy).all(-1)]
+    xy = _tracked_xy(poses)
     if not len(xy):
         return
     margin = 0.02 * max(size)

@@ -180,14 +180,7 @@ def parse_arena_size(value: str | float | Sequence[float] | None
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, str):
-        parts: list[Any] = value.lower().replace("*", "x").split("x")
-    else:
-        parts = [value] if isinstance(value, (int, float)) else list(value)
-    try:
-        vals = [float(p) for p in parts]
-    except (TypeError, ValueError):
-        vals = []
+    vals = _numbers(value)
     if len(vals) not in (1, 2) or not all(math.isfinite(v) and v > 0 for v in vals):
         raise DLCLifterError(f"The arena size (--arena-size-mm, arena_size_mm) is the side of a "
                              f"square arena in mm (420) or WIDTHxHEIGHT of a rectangular one "
@@ -210,14 +203,22 @@ def parse_image_size(value: str | Sequence[float] | None) -> tuple[int, int] | N
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    parts: list[Any] = (value.lower().replace("*", "x").split("x") if isinstance(value, str)
-                        else list(value))
-    try:
-        vals = [float(p) for p in parts]
-    except (TypeError, ValueError):
-        vals = []
+    vals = _numbers(value)
     if len(vals) != 2 or not all(math.isfinite(v) and v >= 1 and v == int(v) for v in vals):
         raise DLCLifterError(f"The image size (--image-size, image_size) is WIDTHxHEIGHT of the "
                              f"video's frames in pixels (1024x576; (1024, 576) in Python); "
                              f"got {value!r}.")
     return int(vals[0]), int(vals[1])
+
+
+def _numbers(value: str | float | Sequence[float]) -> list[float]:
+    """The numbers of ``600x400`` (or ``600*400``), ``420`` or ``(600, 400)``; ``[]`` when
+    some part is not a number."""
+    if isinstance(value, str):
+        parts: list[Any] = value.lower().replace("*", "x").split("x")
+    else:
+        parts = [value] if isinstance(value, (int, float)) else list(value)
+    try:
+        return [float(p) for p in parts]
+    except (TypeError, ValueError):
+        return []
