@@ -654,8 +654,6 @@ OFT_IMAGE_SIZES = ((960, 576), (1024, 576))
 
 def _image_size_rows(tmp: Path, rows: list[Row], votes: pd.Series, kmap: str | None) -> None:
     """The same lift (``arena_size_mm=420``) with the frames' size given (``image_size``)."""
-    from sklearn.metrics import roc_auc_score
-
     for size in OFT_IMAGE_SIZES:
         cond = (f"arena_size_mm=420, image_size={size[0]}x{size[1]} (diagnostic: the set has "
                 "no video, its frame size is unknown)")
@@ -665,14 +663,10 @@ def _image_size_rows(tmp: Path, rows: list[Row], votes: pd.Series, kmap: str | N
         except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
             _row(rows, "B", cond, "lift", f"fails: {_first_line(exc)}", ok=False)
             continue
-        v = votes.reindex(np.asarray(p3.frame_indices)).to_numpy()
-        rear, flat = v >= 2, v == 0
-        z = p3.coords[:, 0, list(p3.keypoints).index("nose"), 2]
-        ok = (rear | flat) & np.isfinite(z)
-        _row(rows, "B", cond, "ROC AUC of lifted nose height",
-             float(roc_auc_score(rear[ok], z[ok])))
-        _row(rows, "B", cond, "median nose height, rears / non-rears",
-             f"{np.median(z[ok & rear]):.1f} / {np.median(z[ok & flat]):.1f}", "mm")
+        auc, zr, zf = _nose_by_votes(p3, votes)
+        _row(rows, "B", cond, "ROC AUC of lifted nose height", auc)
+        _row(rows, "B", cond, "median nose height, rears / non-rears", f"{zr:.1f} / {zf:.1f}",
+             "mm")
 
 
 #: A body centre this close to a side of the tracked arena (px) counts as at that wall.
@@ -722,21 +716,27 @@ def _corner_side_px(p2: Any) -> str:
     return f"corners: sides {min(sides):.0f}-{max(sides):.0f} px"
 
 
-def _rear_rows(p3: Any, meta: dict[str, Any], votes: pd.Series, cond: str, rows: list[Row],
-               auc2d: float, corner_px: str) -> None:
+def _nose_by_votes(p3: Any, votes: pd.Series) -> tuple[float, float, float]:
+    """ROC AUC of the lifted nose height, rears (2-3 votes) against none, and its median
+    in rears and in the rest (mm)."""
     from sklearn.metrics import roc_auc_score
 
     v = votes.reindex(np.asarray(p3.frame_indices)).to_numpy()
     rear, flat = v >= 2, v == 0
     z = p3.coords[:, 0, list(p3.keypoints).index("nose"), 2]
     ok = (rear | flat) & np.isfinite(z)
+    return (float(roc_auc_score(rear[ok], z[ok])), float(np.median(z[ok & rear])),
+            float(np.median(z[ok & flat])))
+
+
+def _rear_rows(p3: Any, meta: dict[str, Any], votes: pd.Series, cond: str, rows: list[Row],
+               auc2d: float, corner_px: str) -> None:
     est = meta.get("camera_estimate") or {}
     cond = (f"{cond} (camera: {meta.get('camera_source')}, "
             f"{est.get('height_mm', math.nan):.0f} mm)")
-    auc = float(roc_auc_score(rear[ok], z[ok]))
+    auc, zr, zf = _nose_by_votes(p3, votes)
     _row(rows, "B", cond, f"ROC AUC of lifted nose height (2D baseline {auc2d:.3f})", auc, "",
          ">= 0.92", auc >= 0.92)
-    zr, zf = float(np.median(z[ok & rear])), float(np.median(z[ok & flat]))
     _row(rows, "B", cond, "median nose height, rears (>= 2 votes)", zr, "mm", ">= 50", zr >= 50)
     _row(rows, "B", cond, "median nose height, non-rears (0 votes)", zf, "mm", "<= 20", zf <= 20)
     if meta.get("camera_source") == "arena-size":
