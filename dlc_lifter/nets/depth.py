@@ -15,6 +15,17 @@ The input is a grey crop (:func:`~dlc_lifter.nets.crops.to_gray`) normalised per
 (zero mean, unit variance, :func:`normalise_crops`), so exposure, contrast and coat colour
 matter less.
 
+The mouse alone
+---------------
+:meth:`DepthModel.predict` reads every crop twice. The first pass finds the mouse (its mask
+output); everything further than :data:`ISOLATE_MARGIN_MM` from it is then set to the
+crop's background level (:func:`isolate_mouse`) and the second pass reads the heights. The
+scene around the animal (arena walls and their reflections, the frame's edge, cables,
+objects) differs from rig to rig and from the rendered arenas, and it misleads: on the real
+open-field video the shipped network read a flat mouse at a dark wall as a rearing one.
+The margin keeps the fur's edge, the halo and the nearby shadow; only the largest blob of
+the first pass's mask counts as the mouse.
+
 Network
 -------
 :class:`DepthNet` is a small U-Net (stride-4 stem, two stride-2 stages; the shipped one
@@ -55,8 +66,10 @@ __all__ = [
     "HEIGHT_UNIT_MM",
     "DepthModel",
     "DepthNet",
+    "ISOLATE_MARGIN_MM",
     "depth_from_height",
     "height_from_depth",
+    "isolate_mouse",
     "normalise_crops",
 ]
 
@@ -64,6 +77,13 @@ __all__ = [
 HEIGHT_UNIT_MM = 40.0
 #: Version of the saved depth-weights layout.
 FORMAT_VERSION = 1
+#: Context (mm at the animal's scale) kept around the mouse found by the first pass
+#: (:func:`isolate_mouse`); ``DepthModel.isolate_margin_mm``.
+ISOLATE_MARGIN_MM = 20.0
+#: Mouse probability above which a first-pass pixel counts as the mouse.
+MOUSE_PROBABILITY = 0.5
+#: Fewer mouse pixels than this: the first pass found no mouse; the crop is read as it is.
+_MIN_MOUSE_PX = 20
 
 
 def normalise_crops(gray: np.ndarray) -> np.ndarray:
@@ -72,6 +92,51 @@ def normalise_crops(gray: np.ndarray) -> np.ndarray:
     mean = g.mean(axis=(-2, -1), keepdims=True)
     std = g.std(axis=(-2, -1), keepdims=True)
     return (g - mean) / (std + 4.0)
+
+
+def isolate_mouse(gray: np.ndarray, mouse_prob: np.ndarray, margin_px: float, *,
+                  threshold: float = MOUSE_PROBABILITY) -> np.ndarray:
+    """Grey crops with everything beyond ``margin_px`` of the mouse set to the background.
+
+    Parameters
+    ----------
+    gray
+        ``(N, S, S)`` grey crops.
+    mouse_prob
+        ``(N, S, S)`` probability that each pixel shows the mouse (a first pass of the
+        network, or a true mask in training). Only its largest connected blob counts: a
+        crop is about one animal, and smaller blobs are the scene (a reflection, a shadow,
+        another object) or another animal.
+    margin_px
+        Pixels kept around the mouse (a disk of this radius).
+    threshold
+        Probability above which a pixel is the mouse.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, S, S)`` float32 copy; the removed pixels take the median of the removed
+        pixels (the floor around the animal, mostly). A crop with no mouse found, or with
+        nothing beyond the margin, is returned unchanged.
+    """
+    import cv2
+
+    out = np.array(gray, dtype=np.float32, copy=True)
+    r = max(int(round(float(margin_px))), 0)
+    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    for g, p in zip(out, np.asarray(mouse_prob), strict=True):
+        mouse = (p > threshold).astype(np.uint8)
+        if int(mouse.sum()) < _MIN_MOUSE_PX:
+            continue
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(mouse, connectivity=8)
+        if n > 2:  # one animal per crop: the largest blob; the rest is the scene
+            biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+            mouse = (labels == biggest).astype(np.uint8)
+        keep = cv2.dilate(mouse, disk) > 0 if r else mouse > 0
+        if keep.all():
+            continue
+        g[~keep] = np.median(g[~keep])
+    return out
 
 
 def height_from_depth(depth: np.ndarray, camera: Camera) -> np.ndarray:
@@ -195,12 +260,16 @@ class DepthModel:
         Crop side in mm and in pixels the network was trained with.
     info
         Free metadata (training configuration, held-out errors...).
+    isolate_margin_mm
+        Context kept around the mouse when :meth:`predict` reads a crop the second time
+        (:func:`isolate_mouse`); ``None`` reads each crop once, as it is.
     """
 
     net: DepthNet
     crop_mm: float = CROP_MM
     crop_size: int = CROP_SIZE
     info: dict[str, Any] = field(default_factory=dict)
+    isolate_margin_mm: float | None = ISOLATE_MARGIN_MM
 
     def __post_init__(self) -> None:
         self.net.eval()
@@ -215,6 +284,11 @@ class DepthModel:
     def predict(self, gray: np.ndarray, *, batch: int = 64, landmarks: bool = False
                 ) -> tuple[np.ndarray, ...]:
         """Height and mask probability (and landmark height) of grey crops.
+
+        With :attr:`isolate_margin_mm` set (the default), each crop is read twice: the
+        first pass finds the mouse, the second reads the crop with everything beyond the
+        margin set to the background (:func:`isolate_mouse`); the second pass's maps are
+        returned.
 
         Parameters
         ----------
@@ -237,6 +311,18 @@ class DepthModel:
             Only with ``landmarks=True``: ``(N, S, S)`` float32 predicted height (mm) of
             the landmark whose keypoint would be tracked at each pixel.
         """
+        gray = np.asarray(gray)
+        if self.isolate_margin_mm is not None and len(gray):
+            _, first = self._read(gray, batch, landmarks=False)
+            gray = isolate_mouse(gray, first,
+                                 self.isolate_margin_mm * self.crop_size / self.crop_mm)
+        height, mask, *lm = self._read(gray, batch, landmarks=landmarks)
+        return (height, mask, lm[0]) if landmarks else (height, mask)
+
+    @torch.no_grad()
+    def _read(self, gray: np.ndarray, batch: int, *, landmarks: bool
+              ) -> tuple[np.ndarray, ...]:
+        """One pass of the network: height, mask (and landmark) maps."""
         x = normalise_crops(gray)
         hs, ms, ls = [], [], []
         for s in range(0, len(x), batch):

@@ -25,10 +25,12 @@ from dlc_lifter.nets.crops import (
 from dlc_lifter.nets.cues import N_CUES, sample_cues
 from dlc_lifter.nets.data import TrackingNoise, simulate_tracking
 from dlc_lifter.nets.depth import (
+    ISOLATE_MARGIN_MM,
     DepthModel,
     DepthNet,
     depth_from_height,
     height_from_depth,
+    isolate_mouse,
     normalise_crops,
 )
 from dlc_lifter.nets.depth_train import depth_loss
@@ -180,6 +182,56 @@ def test_depth_model_save_load_predict(tmp_path: Path) -> None:
         DepthModel.load(tmp_path / "missing.pt")
 
 
+def _mouse_by_a_wall(s: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """A grey crop: light floor, a dark mouse in the middle, a dark wall along one side."""
+    g = np.full((s, s), 200.0, np.float32)
+    g[:, :8] = 40.0  # the wall
+    mouse = np.zeros((s, s), np.float32)
+    cv2.ellipse(mouse, (s // 2, s // 2), (14, 7), 0, 0, 360, 1.0, -1)
+    g[mouse > 0] = 20.0
+    return g, mouse
+
+
+def test_isolate_mouse_keeps_the_mouse_and_its_margin_and_removes_the_scene() -> None:
+    g, mouse = _mouse_by_a_wall()
+    out = isolate_mouse(g[None], mouse[None], margin_px=4)[0]
+    near = cv2.dilate(mouse.astype(np.uint8), cv2.getStructuringElement(
+        cv2.MORPH_ELLIPSE, (9, 9))) > 0
+    assert np.array_equal(out[near], g[near])  # mouse and margin untouched
+    assert np.all(out[:, :8] == 200.0)  # the wall became the floor's level (the median)
+    assert np.all(out[~near] == 200.0)
+    # a second, smaller blob (a reflection, a shadow) is scene, not mouse
+    blobs = mouse.copy()
+    blobs[2:6, 56:60] = 1.0
+    assert np.array_equal(isolate_mouse(g[None], blobs[None], margin_px=4)[0], out)
+    # no mouse found: the crop is read as it is; the input is never modified
+    assert np.array_equal(isolate_mouse(g[None], np.zeros_like(mouse)[None], 4)[0], g)
+    assert g[0, 0] == 40.0
+
+
+def test_predict_reads_the_crop_again_without_the_scene(monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    g, mouse = _mouse_by_a_wall(64)
+    model = DepthModel(net=DepthNet(width=4), crop_size=64, crop_mm=128.0,
+                       isolate_margin_mm=6.0)  # 3 px
+    seen: list[np.ndarray] = []
+
+    def read(gray: np.ndarray, batch: int, *, landmarks: bool) -> tuple[np.ndarray, ...]:
+        seen.append(np.array(gray))
+        z = np.zeros_like(gray, dtype=np.float32)
+        return (z, np.repeat(mouse[None], len(gray), 0)) + ((z,) if landmarks else ())
+
+    monkeypatch.setattr(model, "_read", read)
+    model.predict(g[None], landmarks=True)
+    assert len(seen) == 2 and np.array_equal(seen[0][0], g)
+    assert np.array_equal(seen[1][0], isolate_mouse(g[None], mouse[None], 3)[0])
+    assert np.all(seen[1][0][:, :3] == 200.0)
+    seen.clear()
+    model.isolate_margin_mm = None
+    model.predict(g[None])
+    assert len(seen) == 1 and np.array_equal(seen[0][0], g)
+
+
 # --------------------------------------------------------------------------- fused lifter
 def test_fused_lifter_input_shape_and_zero_init() -> None:
     base = _toy_lifter()
@@ -258,6 +310,7 @@ def test_depth_path_runs_on_a_video(tmp_path: Path) -> None:
                                 fused_weights=fw, camera_height_mm=600.0, focal_px=640.0)
     info = out.meta.extra["depth"]
     assert info["used"] is True and info["frames_read"] == 20
+    assert info["depth_isolate_margin_mm"] == ISOLATE_MARGIN_MM
     assert info["cue_fraction"] > 0
     assert out.coords.shape[:2] == (20, 1) and np.isfinite(out.coords).all()
 
