@@ -638,7 +638,8 @@ def train_fused_weights(recipe: FusedRecipe, out: str | Path, *, base: LiftingMo
     fused, _ = train_fused(base, views, recipe.train)
     depth_info = {"path": depth_model.info.get("path"),
                   "sha256": (file_hash(depth_model.info["path"])
-                             if depth_model.info.get("path") else None)}
+                             if depth_model.info.get("path") else None),
+                  "isolate_margin_mm": depth_model.isolate_margin_mm}
     fused.info.update(command=command, recipe=asdict(recipe), depth_net=depth_info,
                       code_version=__version__,
                       total_seconds=round(time.perf_counter() - t0, 1))
