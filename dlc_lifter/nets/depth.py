@@ -103,8 +103,8 @@ def isolate_mouse(gray: np.ndarray, mouse_prob: np.ndarray, margin_px: float, *,
     gray
         ``(N, S, S)`` grey crops.
     mouse_prob
-        ``(N, S, S)`` probability that each pixel shows the mouse (a first pass of the
-        network, or a true mask in training). Only its largest connected blob counts: a
+        ``(N, S, S)`` probability that each pixel shows the mouse (the network's first
+        pass in :meth:`DepthModel.predict`). Only its largest connected blob counts: a
         crop is about one animal, and smaller blobs are the scene (a reflection, a shadow,
         another object) or another animal.
     margin_px
