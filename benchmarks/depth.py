@@ -27,7 +27,9 @@ Prints two held-out tables and the real-data rows:
   IoU) and, label-free, on the real video (mask IoU against background subtraction, floor
   heights, plausible heights, top height).
 
-The benchmark only measures the shipped weights. They are trained by the package
+The benchmark measures the shipped weights, or candidates given with ``--depth-weights`` /
+``--fused-weights`` (the keypoints-only lifter is always the shipped one). The shipped
+weights are trained by the package
 (``dlc-lifter train depth`` and ``dlc-lifter train fused``:
 :func:`dlc_lifter.nets.depth_train.train_depth_weights` and
 :func:`dlc_lifter.nets.fusion_train.train_fused_weights`, the recipes
@@ -37,6 +39,7 @@ sidecar. ``--sim2real`` trains two short depth networks in memory for its own co
 
     python benchmarks/depth.py [--sim2real] [--threads 2] [--workdir /tmp/dlc_depth]
     python benchmarks/depth.py --clips 1 --frames 16 --rear-clips 0 --no-real  # smallest
+    python benchmarks/depth.py --fused-weights /tmp/candidate/depth_fused_lifter.pt
 """
 
 from __future__ import annotations
@@ -189,11 +192,12 @@ def real_frames(args: argparse.Namespace) -> dict[str, Any]:
     torch.set_num_threads(args.threads)
     poses = read_poses(POSES)
     lifter = Lifter.load()
-    load_depth_models()  # weights load outside the timing, as in a warm CLI process
+    weights = {"depth_weights": args.depth_weights, "fused_weights": args.fused_weights}
+    load_depth_models(**weights)  # weights load outside the timing, as in a warm CLI process
     t = poses.n_frames
     keep = np.linspace(60, t - 60, 6).astype(int).tolist()
     t0 = time.perf_counter()
-    fused3d = lift_poses_with_depth(poses, VIDEO, lifter=lifter, keep=keep)
+    fused3d = lift_poses_with_depth(poses, VIDEO, lifter=lifter, keep=keep, **weights)
     seconds = time.perf_counter() - t0
     ko3d = lift_poses(poses, lifter=lifter)
     info = fused3d.meta.extra["depth"]
@@ -204,7 +208,7 @@ def real_frames(args: argparse.Namespace) -> dict[str, Any]:
     from dlc_lifter.lift import catalogue_arrays
     from dlc_lifter.nets.cues import extract_cues
 
-    depth, _ = load_depth_models()
+    depth, _ = load_depth_models(**weights)
     uv_cat, conf_cat, _ = catalogue_arrays(poses)
     rows = np.arange(0, t, 10)
     frames = []
@@ -360,7 +364,8 @@ def sim_to_real(args: argparse.Namespace, base: Any) -> dict[str, dict[str, floa
     with ProcessPoolExecutor(2) as pool:
         futs = {a: pool.submit(_train_short_depth, str(index), args.sim2real_steps, a)
                 for a in (1.0, 0.0)}
-        models = {"shipped (augmented)": load_depth_models()[0],
+        given = "shipped" if args.depth_weights is None else "given (--depth-weights)"
+        models = {f"{given} (augmented)": load_depth_models(args.depth_weights)[0],
                   f"{args.sim2real_steps} steps, augmented": futs[1.0].result(),
                   f"{args.sim2real_steps} steps, plain renders": futs[0.0].result()}
     logger.info("sim-to-real: short trainings done in %.0f s", time.perf_counter() - t0)
@@ -497,6 +502,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mode", default="temporal")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--no-real", action="store_true")
+    ap.add_argument("--depth-weights", default=None, metavar="PATH",
+                    help="depth network weights to measure (default: the shipped ones)")
+    ap.add_argument("--fused-weights", default=None, metavar="PATH",
+                    help="fused lifter weights to measure (default: the shipped ones)")
     ap.add_argument("--sim2real", action="store_true",
                     help="also train two short depth nets (augmented / plain renders) and "
                          "compare them with the shipped one on renders and real frames")
@@ -511,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
     from dlc_lifter.nets.fusion_train import REAR_MIX
 
     torch.set_num_threads(1)
-    depth, fused = load_depth_models()
+    depth, fused = load_depth_models(args.depth_weights, args.fused_weights)
     base = Lifter.load().model
     t0 = time.perf_counter()
     ho_all = held_out(args, depth, base, fused, seed=args.seed, n_clips=args.clips)
