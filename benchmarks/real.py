@@ -119,8 +119,9 @@ def _first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text.splitlines()[0]}"
 
 
-#: Keypoints-only lifter weights to measure (``--model``; None: the shipped ones).
-MODEL: dict[str, str | None] = {"path": None}
+#: Keypoints-only lifter weights (``--model``) and depth network weights for section C's
+#: own-reading rows (``--depth-weights``) to measure; None: the shipped ones.
+MODEL: dict[str, str | None] = {"path": None, "depth": None}
 
 
 def _lift(path: Path, dest: Path, *, video: Path | None = None,
@@ -785,7 +786,7 @@ def _depth_reading(flat_frames: np.ndarray, rows: list[Row]) -> None:
 
         poses = dlc_lifter.read_poses(OF_H5)
         lifter = Lifter.load()
-        depth_model, _ = load_depth_models()
+        depth_model, _ = load_depth_models(MODEL["depth"])
         uv, conf, _ = catalogue_arrays(poses)
         vd = video_depth_cues(OF_VIDEO, uv, conf, poses.frame_indices, depth_model=depth_model,
                               pair_length_mm=lifter.model.pair_length_mm,
@@ -863,8 +864,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default=None, metavar="PATH",
                         help="keypoints-only lifter weights to measure (default: the shipped "
                              "ones); the depth path keeps the shipped fused lifter")
+    parser.add_argument("--depth-weights", default=None, metavar="PATH",
+                        help="depth network weights for section C's own-reading rows "
+                             "(default: the shipped ones; the lifts keep the shipped ones)")
     args = parser.parse_args(argv)
     MODEL["path"] = args.model
+    MODEL["depth"] = args.depth_weights
     only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
     if not only <= {"A", "B", "C"}:
         parser.error(f"--only takes A, B, C; got {args.only}")
