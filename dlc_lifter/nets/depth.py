@@ -23,8 +23,9 @@ crop's background level (:func:`isolate_mouse`) and the second pass reads the he
 scene around the animal (arena walls and their reflections, the frame's edge, cables,
 objects) differs from rig to rig and from the rendered arenas, and it misleads: on the real
 open-field video the shipped network read a flat mouse at a dark wall as a rearing one.
-The margin keeps the fur's edge, the halo and the nearby shadow; only the largest blob of
-the first pass's mask counts as the mouse.
+The margin keeps the fur's edge, the halo and the nearby shadow; only the blob of the first
+pass's mask nearest the crop's centre (where the animal's keypoints put it) counts as the
+mouse, so a reflection or another animal in the crop is removed too.
 
 Network
 -------
@@ -104,9 +105,10 @@ def isolate_mouse(gray: np.ndarray, mouse_prob: np.ndarray, margin_px: float, *,
         ``(N, S, S)`` grey crops.
     mouse_prob
         ``(N, S, S)`` probability that each pixel shows the mouse (the network's first
-        pass in :meth:`DepthModel.predict`). Only its largest connected blob counts: a
-        crop is about one animal, and smaller blobs are the scene (a reflection, a shadow,
-        another object) or another animal.
+        pass in :meth:`DepthModel.predict`). Only the connected blob nearest the crop's
+        centre counts (the larger of equally near ones): a crop is centred on one animal,
+        and other blobs are the scene (a reflection, a shadow, an object) or another
+        animal.
     margin_px
         Pixels kept around the mouse (a disk of this radius).
     threshold
@@ -129,14 +131,27 @@ def isolate_mouse(gray: np.ndarray, mouse_prob: np.ndarray, margin_px: float, *,
         if int(mouse.sum()) < _MIN_MOUSE_PX:
             continue
         n, labels, stats, _ = cv2.connectedComponentsWithStats(mouse, connectivity=8)
-        if n > 2:  # one animal per crop: the largest blob; the rest is the scene
-            biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-            mouse = (labels == biggest).astype(np.uint8)
+        if n > 2:  # one animal per crop: its blob; the rest is the scene
+            mouse = (labels == _central_blob(labels, stats[:, cv2.CC_STAT_AREA])
+                     ).astype(np.uint8)
         keep = cv2.dilate(mouse, disk) > 0 if r else mouse > 0
         if keep.all():
             continue
         g[~keep] = np.median(g[~keep])
     return out
+
+
+def _central_blob(labels: np.ndarray, areas: np.ndarray) -> int:
+    """Label of the blob nearest the crop's centre (the larger one of equally near blobs).
+
+    Crops are centred on the animal's own keypoints, so its blob is the central one, even
+    where another animal or a reflection makes a larger blob elsewhere in the crop.
+    """
+    ys, xs = np.nonzero(labels)
+    cy, cx = (labels.shape[0] - 1) / 2, (labels.shape[1] - 1) / 2
+    dist = np.full(len(areas), np.inf)
+    np.minimum.at(dist, labels[ys, xs], np.floor(np.hypot(ys - cy, xs - cx)))
+    return min(range(1, len(areas)), key=lambda i: (dist[i], -int(areas[i])))
 
 
 def height_from_depth(depth: np.ndarray, camera: Camera) -> np.ndarray:

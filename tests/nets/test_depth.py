@@ -204,6 +204,14 @@ def test_isolate_mouse_keeps_the_mouse_and_its_margin_and_removes_the_scene() ->
     blobs = mouse.copy()
     blobs[2:6, 56:60] = 1.0
     assert np.array_equal(isolate_mouse(g[None], blobs[None], margin_px=4)[0], out)
+    # another animal larger than this one, off the crop's centre, is removed too
+    two = np.zeros_like(mouse)
+    cv2.ellipse(two, (32, 32), (6, 4), 0, 0, 360, 1.0, -1)  # this animal, small, central
+    cv2.ellipse(two, (50, 12), (12, 9), 0, 0, 360, 1.0, -1)  # a larger one in a corner
+    g2 = np.where(two > 0, 20.0, 200.0).astype(np.float32)
+    kept = isolate_mouse(g2[None], two[None], margin_px=2)[0]
+    assert np.all(kept[28:37, 24:41][two[28:37, 24:41] > 0] == 20.0)
+    assert np.all(kept[5:20, 40:60] == 200.0)
     # no mouse found: the crop is read as it is; the input is never modified
     assert np.array_equal(isolate_mouse(g[None], np.zeros_like(mouse)[None], 4)[0], g)
     assert g[0, 0] == 40.0
