@@ -134,10 +134,10 @@ def isolate_mouse(gray: np.ndarray, mouse_prob: np.ndarray, margin_px: float, *,
         if n > 2:  # one animal per crop: its blob; the rest is the scene
             mouse = (labels == _central_blob(labels, stats[:, cv2.CC_STAT_AREA])
                      ).astype(np.uint8)
-        keep = cv2.dilate(mouse, disk) > 0 if r else mouse > 0
-        if keep.all():
+        drop = cv2.dilate(mouse, disk) == 0  # a 1-pixel disk (margin 0) keeps the mask
+        if not drop.any():
             continue
-        g[~keep] = np.median(g[~keep])
+        g[drop] = np.median(g[drop])
     return out
 
 
