@@ -351,6 +351,7 @@ def lift_poses_with_depth(
     tracked = np.isfinite(uv_cat).all(-1) & (np.nan_to_num(conf_cat) >= lifter.pcutoff)
     info.update(used=True, depth_weights=depth_model.info.get("path"),
                 depth_isolate_margin_mm=depth_model.isolate_margin_mm,
+                depth_rear_context_mm=depth_model.rear_context_mm,
                 fused_weights=fused.info.get("path"), fused_sha256=fused.info.get("sha256"),
                 px_per_mm=[float(v) for v in vd.px_per_mm], frames_read=vd.frames_read,
                 cue_fraction=float(avail.mean()) if avail.size else 0.0,

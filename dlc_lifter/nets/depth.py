@@ -68,9 +68,11 @@ __all__ = [
     "DepthModel",
     "DepthNet",
     "ISOLATE_MARGIN_MM",
+    "REAR_CONTEXT_MM",
     "depth_from_height",
     "height_from_depth",
     "isolate_mouse",
+    "mouse_height",
     "normalise_crops",
 ]
 
@@ -81,6 +83,12 @@ FORMAT_VERSION = 1
 #: Context (mm at the animal's scale) kept around the mouse found by the first pass
 #: (:func:`isolate_mouse`); ``DepthModel.isolate_margin_mm``.
 ISOLATE_MARGIN_MM = 20.0
+#: A crop whose mouse, read alone, stands this high (95th percentile of its pixels' heights,
+#: mm; the rearing threshold of the benchmarks' true snout) is read with its surroundings:
+#: a wall the animal rears against tells how high it reaches (``DepthModel.rear_context_mm``).
+REAR_CONTEXT_MM = 60.0
+#: Percentile of the mouse pixels' heights compared with ``rear_context_mm``.
+_REAR_PERCENTILE = 95.0
 #: Mouse probability above which a first-pass pixel counts as the mouse.
 MOUSE_PROBABILITY = 0.5
 #: Fewer mouse pixels than this: the first pass found no mouse; the crop is read as it is.
@@ -152,6 +160,22 @@ def _central_blob(labels: np.ndarray, areas: np.ndarray) -> int:
     dist = np.full(len(areas), np.inf)
     np.minimum.at(dist, labels[ys, xs], np.floor(np.hypot(ys - cy, xs - cx)))
     return min(range(1, len(areas)), key=lambda i: (dist[i], -int(areas[i])))
+
+
+def mouse_height(height: np.ndarray, mouse_prob: np.ndarray, *,
+                 percentile: float = _REAR_PERCENTILE,
+                 threshold: float = MOUSE_PROBABILITY) -> np.ndarray:
+    """``(N,)`` how high each crop's mouse stands: a high percentile of its pixels' heights (mm).
+
+    ``height`` and ``mouse_prob`` are ``(N, S, S)`` maps of :meth:`DepthModel.predict`;
+    a crop with fewer than a handful of mouse pixels gives 0.
+    """
+    out = np.zeros(len(height), np.float32)
+    for i, (h, p) in enumerate(zip(height, mouse_prob, strict=True)):
+        mouse = p > threshold
+        if int(mouse.sum()) >= _MIN_MOUSE_PX:
+            out[i] = np.percentile(h[mouse], percentile)
+    return out
 
 
 def height_from_depth(depth: np.ndarray, camera: Camera) -> np.ndarray:
@@ -278,6 +302,12 @@ class DepthModel:
     isolate_margin_mm
         Context kept around the mouse when :meth:`predict` reads a crop the second time
         (:func:`isolate_mouse`); ``None`` reads each crop once, as it is.
+    rear_context_mm
+        Where the mouse read alone stands at least this high (the 95th percentile of its
+        pixels' heights, mm), :meth:`predict` keeps the first reading, with the
+        surroundings: the scene misleads the network on a flat mouse, but a wall the
+        mouse rears against tells it how high the animal reaches. ``None``: always the
+        second reading.
     """
 
     net: DepthNet
@@ -285,6 +315,7 @@ class DepthModel:
     crop_size: int = CROP_SIZE
     info: dict[str, Any] = field(default_factory=dict)
     isolate_margin_mm: float | None = ISOLATE_MARGIN_MM
+    rear_context_mm: float | None = REAR_CONTEXT_MM
 
     def __post_init__(self) -> None:
         self.net.eval()
@@ -303,7 +334,8 @@ class DepthModel:
         With :attr:`isolate_margin_mm` set (the default), each crop is read twice: the
         first pass finds the mouse, the second reads the crop with everything beyond the
         margin set to the background (:func:`isolate_mouse`); the second pass's maps are
-        returned.
+        returned, except for crops where the mouse read alone rears
+        (:attr:`rear_context_mm`): those keep the first pass's maps.
 
         Parameters
         ----------
@@ -327,12 +359,18 @@ class DepthModel:
             the landmark whose keypoint would be tracked at each pixel.
         """
         gray = np.asarray(gray)
-        if self.isolate_margin_mm is not None and len(gray):
-            _, first = self._read(gray, batch, landmarks=False)
-            gray = isolate_mouse(gray, first,
-                                 self.isolate_margin_mm * self.crop_size / self.crop_mm)
-        height, mask, *lm = self._read(gray, batch, landmarks=landmarks)
-        return (height, mask, lm[0]) if landmarks else (height, mask)
+        if self.isolate_margin_mm is None or not len(gray):
+            return self._read(gray, batch, landmarks=landmarks)
+        first = self._read(gray, batch, landmarks=landmarks)
+        alone = isolate_mouse(gray, first[1],
+                              self.isolate_margin_mm * self.crop_size / self.crop_mm)
+        second = self._read(alone, batch, landmarks=landmarks)
+        if self.rear_context_mm is not None:
+            rears = mouse_height(second[0], second[1]) >= self.rear_context_mm
+            for kept, read in zip(second, first, strict=True):
+                kept[rears] = read[rears]
+        return second
+
 
     @torch.no_grad()
     def _read(self, gray: np.ndarray, batch: int, *, landmarks: bool

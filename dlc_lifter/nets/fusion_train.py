@@ -639,7 +639,8 @@ def train_fused_weights(recipe: FusedRecipe, out: str | Path, *, base: LiftingMo
     depth_info = {"path": depth_model.info.get("path"),
                   "sha256": (file_hash(depth_model.info["path"])
                              if depth_model.info.get("path") else None),
-                  "isolate_margin_mm": depth_model.isolate_margin_mm}
+                  "isolate_margin_mm": depth_model.isolate_margin_mm,
+                  "rear_context_mm": depth_model.rear_context_mm}
     fused.info.update(command=command, recipe=asdict(recipe), depth_net=depth_info,
                       code_version=__version__,
                       total_seconds=round(time.perf_counter() - t0, 1))

@@ -26,11 +26,13 @@ from dlc_lifter.nets.cues import N_CUES, sample_cues
 from dlc_lifter.nets.data import TrackingNoise, simulate_tracking
 from dlc_lifter.nets.depth import (
     ISOLATE_MARGIN_MM,
+    REAR_CONTEXT_MM,
     DepthModel,
     DepthNet,
     depth_from_height,
     height_from_depth,
     isolate_mouse,
+    mouse_height,
     normalise_crops,
 )
 from dlc_lifter.nets.depth_train import depth_loss
@@ -240,6 +242,45 @@ def test_predict_reads_the_crop_again_without_the_scene(monkeypatch: pytest.Monk
     assert len(seen) == 1 and np.array_equal(seen[0][0], g)
 
 
+def test_mouse_height_is_a_high_percentile_of_the_mouse_pixels_only() -> None:
+    _, mouse = _mouse_by_a_wall(64)
+    h = np.where(mouse > 0, 30.0, 0.0).astype(np.float32)
+    h[:, :8] = 90.0  # a high wall outside the mouse does not count
+    h[32, 30:34] = 80.0  # 4 of the mouse's pixels reach higher: under 5 %, ignored
+    stack = np.stack([h, h])
+    probs = np.stack([mouse, np.zeros_like(mouse)])  # the second crop has no mouse
+    assert np.allclose(mouse_height(stack, probs), [30.0, 0.0])
+
+
+def test_predict_keeps_the_reading_with_the_scene_where_the_mouse_alone_rears(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    g, mouse = _mouse_by_a_wall(64)
+    model = DepthModel(net=DepthNet(width=4), crop_size=64, crop_mm=128.0,
+                       isolate_margin_mm=6.0, rear_context_mm=60.0)
+    # the mouse read alone stands 20 mm (crop 0) and 70 mm (crop 1) high; read with the
+    # scene, 50 and 80 mm
+    alone_mm, scene_mm = np.array([20.0, 70.0]), np.array([50.0, 80.0])
+    calls: list[int] = []
+
+    def read(gray: np.ndarray, batch: int, *, landmarks: bool) -> tuple[np.ndarray, ...]:
+        mm = scene_mm if not calls else alone_mm
+        calls.append(1)
+        h = (mouse[None] * mm[:, None, None]).astype(np.float32)
+        lm = h + 1.0
+        p = np.repeat(mouse[None], len(gray), 0) * (0.9 if len(calls) == 1 else 0.8)
+        return (h, p, lm) if landmarks else (h, p)
+
+    monkeypatch.setattr(model, "_read", read)
+    h, p, lm = model.predict(np.stack([g, g]), landmarks=True)
+    assert len(calls) == 2
+    assert h[0].max() == 20.0 and lm[0].max() == 21.0 and p[0].max() == pytest.approx(0.8)
+    assert h[1].max() == 80.0 and lm[1].max() == 81.0 and p[1].max() == pytest.approx(0.9)
+    calls.clear()
+    model.rear_context_mm = None  # always the mouse read alone
+    h, _ = model.predict(np.stack([g, g]))
+    assert [h[0].max(), h[1].max()] == [20.0, 70.0]
+
+
 # --------------------------------------------------------------------------- fused lifter
 def test_fused_lifter_input_shape_and_zero_init() -> None:
     base = _toy_lifter()
@@ -319,6 +360,7 @@ def test_depth_path_runs_on_a_video(tmp_path: Path) -> None:
     info = out.meta.extra["depth"]
     assert info["used"] is True and info["frames_read"] == 20
     assert info["depth_isolate_margin_mm"] == ISOLATE_MARGIN_MM
+    assert info["depth_rear_context_mm"] == REAR_CONTEXT_MM
     assert info["cue_fraction"] > 0
     assert out.coords.shape[:2] == (20, 1) and np.isfinite(out.coords).all()
 
