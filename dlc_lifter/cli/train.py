@@ -86,6 +86,11 @@ def train_lifter_command(
                                      "causal (live) network."),
     frame_steps: int = typer.Option(1500, "--frame-steps", help="Optimiser steps of the "
                                     "per-frame network."),
+    frame_sequences: int | None = typer.Option(None, "--frame-sequences", help="Training "
+                                               "sequences of the per-frame network (default: "
+                                               "--n-sequences)."),
+    frame_channels: int | None = typer.Option(None, "--frame-channels", help="Width of the "
+                                              "per-frame network (default: --channels)."),
     n_sequences: int = typer.Option(400, "--n-sequences", help="Synthetic training "
                                     "sequences."),
     n_frames: int = typer.Option(300, "--n-frames", help="Frames per sequence."),
@@ -125,7 +130,8 @@ def train_lifter_command(
         raise DLCLifterError("--workdir keeps the members of an ensemble; give --seeds too "
                              "(e.g. --seeds 0,1,2) or leave --workdir out.")
     cfg = TrainConfig(seed=seed, steps=steps, causal_steps=causal_steps,
-                      frame_steps=frame_steps, n_sequences=n_sequences, n_frames=n_frames,
+                      frame_steps=frame_steps, frame_sequences=frame_sequences,
+                      frame_channels=frame_channels, n_sequences=n_sequences, n_frames=n_frames,
                       channels=channels, kernels=_parse_kernels(kernels), max_minutes=minutes,
                       threads=threads)
     if seed_list is None:

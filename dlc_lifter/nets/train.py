@@ -89,6 +89,12 @@ class TrainConfig:
         Optimiser steps of the temporal (symmetric window) network.
     causal_steps, frame_steps
         Optimiser steps of the causal and per-frame networks (None: ``steps``).
+    frame_sequences, frame_channels
+        The per-frame network's own number of training sequences (drawn with the same
+        seed, the sequences of the other networks left as they are) and width (None: as
+        ``n_sequences`` and ``channels``). It has no temporal context to learn, so it
+        can take more sequences and width at little cost: it lifts labelled frames and
+        files with gaps, where real labels are read without motion.
     batch, chunk
         Windows per batch and output frames per window.
     channels, kernels
@@ -127,6 +133,8 @@ class TrainConfig:
     steps: int = 3000
     causal_steps: int | None = None
     frame_steps: int | None = None
+    frame_sequences: int | None = None
+    frame_channels: int | None = None
     batch: int = 16
     chunk: int = 64
     channels: int = 128
@@ -276,12 +284,18 @@ def train(
     history: dict[str, Any] = {"loss": {}, "steps_done": {}}
     for mode in cfg.modes:
         kernels = (1,) if mode == "frame" else tuple(cfg.kernels)
+        mode_clips, mode_med_h, width = clips, med_h, cfg.channels
+        if mode == "frame":
+            width = cfg.frame_channels or cfg.channels
+            if cfg.frame_sequences is not None and cfg.frame_sequences != cfg.n_sequences:
+                mode_clips, mode_med_h = _frame_clips(cfg, generator or generate_mouse_sequences)
         torch.manual_seed(cfg.seed + MODES.index(mode))
-        net = LifterNet(in_features, N_KEYPOINTS, channels=cfg.channels, kernels=kernels,
+        net = LifterNet(in_features, N_KEYPOINTS, channels=width, kernels=kernels,
                         causal=mode == "causal", dropout=cfg.dropout)
-        losses = _train_net(net, clips, cfg, np.random.default_rng([cfg.seed, MODES.index(mode)]),
+        losses = _train_net(net, mode_clips, cfg,
+                            np.random.default_rng([cfg.seed, MODES.index(mode)]),
                             deadline, mode, progress, steps=cfg.steps_of(mode),
-                            median_height_mm=med_h)
+                            median_height_mm=mode_med_h)
         history["loss"][mode] = losses
         history["steps_done"][mode] = len(losses)
         logger.info("%s network: loss %.4f -> %.4f over %d steps", mode,
@@ -295,6 +309,20 @@ def train(
     model = LiftingModel(nets=nets, n_extra=cfg.n_extra, median_height_mm=med_h,
                          pair_length_mm=pair_len, info=info)
     return model, history
+
+
+def _frame_clips(cfg: TrainConfig, generator: Callable[..., Any]
+                 ) -> tuple[list[SyntheticClip], np.ndarray]:
+    """The per-frame network's own training clips (``cfg.frame_sequences`` sequences, drawn
+    exactly as :func:`train` draws ``n_sequences`` with the same seed) and their median
+    keypoint heights."""
+    logger.info("Generating %d synthetic sequences of %d frames (seed %d) for the per-frame "
+                "network", cfg.frame_sequences, cfg.n_frames, cfg.seed)
+    sequences = generator(cfg.frame_sequences, cfg.n_frames, seed=cfg.seed)
+    med_h, _ = population_stats(sequences)
+    clips = make_clips(sequences, rng=np.random.default_rng(cfg.seed), views=cfg.views,
+                       set_weights=cfg.set_weights)
+    return clips, med_h
 
 
 # --------------------------------------------------------------------------- evaluation

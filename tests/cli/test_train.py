@@ -156,3 +156,21 @@ def test_train_seeds_saves_the_members_mean_and_resumes(tmp_path: Path) -> None:
 def test_train_seeds_must_be_two_different_integers(bad: str, says: str) -> None:
     res = runner.invoke(app, ["train", "--seeds", bad])
     assert res.exit_code != 0 and says in str(res.exception)
+
+
+def test_train_gives_the_per_frame_network_its_own_width_and_sequences(tmp_path: Path) -> None:
+    """``--frame-channels`` / ``--frame-sequences`` reach the per-frame network only, and the
+    sidecar records them."""
+    from dlc_lifter.nets.lifter import LiftingModel
+
+    out = tmp_path / "f.pt"
+    _invoke("train", "--out", str(out), "--n-sequences", "2", "--n-frames", "100", "--steps",
+            "2", "--causal-steps", "2", "--frame-steps", "2", "--channels", "8", "--kernels",
+            "3", "--frame-channels", "12", "--frame-sequences", "3", "--eval-sequences", "0",
+            "--threads", "1")
+    model = LiftingModel.load(out)
+    assert model.nets["frame"].config()["channels"] == 12
+    assert model.nets["temporal"].config()["channels"] == 8
+    side = json.loads(out.with_suffix(".json").read_text())
+    assert side["config"]["frame_channels"] == 12 and side["config"]["frame_sequences"] == 3
+    assert "--frame-sequences 3 --frame-channels 12" in side["command"]

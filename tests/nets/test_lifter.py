@@ -141,6 +141,31 @@ def test_toy_training_reduces_loss_and_is_deterministic(tmp_path: Path) -> None:
     np.testing.assert_allclose(loaded.median_height_mm, model.median_height_mm)
 
 
+def test_frame_network_takes_its_own_sequences_and_width() -> None:
+    from dlc_lifter.nets.train import TrainConfig, train
+
+    kw = dict(seed=3, n_frames=60, views=1, steps=6, batch=4, chunk=8, channels=16,
+              kernels=(3,), lr=3e-3, threads=1)
+    both, _ = train(TrainConfig(n_sequences=2, frame_sequences=5, frame_channels=24, **kw),
+                    generator=_sequences, progress=False)
+    plain, _ = train(TrainConfig(n_sequences=2, **kw), generator=_sequences, progress=False)
+    alone, _ = train(TrainConfig(n_sequences=5, modes=("frame",), **{**kw, "channels": 24}),
+                     generator=_sequences, progress=False)
+    assert both.nets["frame"].config()["channels"] == 24
+    assert both.nets["temporal"].config()["channels"] == 16
+
+    def same(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+        sa, sb = a.state_dict(), b.state_dict()
+        return all(torch.equal(sa[k], sb[k]) for k in sa)
+
+    # the other networks and the population statistics are those of the n_sequences ...
+    assert same(both.nets["temporal"], plain.nets["temporal"])
+    assert same(both.nets["causal"], plain.nets["causal"])
+    np.testing.assert_array_equal(both.median_height_mm, plain.median_height_mm)
+    # ... and the per-frame network is the one trained alone on its own sequences
+    assert same(both.nets["frame"], alone.nets["frame"])
+
+
 def test_evaluate_reports_model_and_baselines() -> None:
     from dlc_lifter.nets.train import evaluate, format_report
 
