@@ -371,7 +371,6 @@ class DepthModel:
                 kept[rears] = read[rears]
         return second
 
-
     @torch.no_grad()
     def _read(self, gray: np.ndarray, batch: int, *, landmarks: bool
               ) -> tuple[np.ndarray, ...]:
