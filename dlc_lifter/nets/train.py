@@ -268,15 +268,9 @@ def train(
         torch.set_num_threads(int(cfg.threads))
     t0 = time.monotonic()
     deadline = None if cfg.max_minutes is None else t0 + 60 * cfg.max_minutes
-    rng = np.random.default_rng(cfg.seed)
     torch.manual_seed(cfg.seed)
-    if sequences is None:
-        gen = generator or generate_mouse_sequences
-        logger.info("Generating %d synthetic sequences of %d frames (seed %d)",
-                    cfg.n_sequences, cfg.n_frames, cfg.seed)
-        sequences = gen(cfg.n_sequences, cfg.n_frames, seed=cfg.seed)
-    med_h, pair_len = population_stats(sequences)
-    clips = make_clips(sequences, rng=rng, views=cfg.views, set_weights=cfg.set_weights)
+    gen = generator or generate_mouse_sequences
+    clips, med_h, pair_len = _training_clips(cfg, cfg.n_sequences, gen, sequences)
     logger.info("%d training clips (%d frames) ready after %.0f s", len(clips),
                 sum(len(c.world) for c in clips), time.monotonic() - t0)
     in_features = N_KEYPOINTS * (PER_KEYPOINT + cfg.n_extra) + N_GLOBAL
@@ -288,7 +282,8 @@ def train(
         if mode == "frame":
             width = cfg.frame_channels or cfg.channels
             if cfg.frame_sequences is not None and cfg.frame_sequences != cfg.n_sequences:
-                mode_clips, mode_med_h = _frame_clips(cfg, generator or generate_mouse_sequences)
+                logger.info("The per-frame network's own sequences:")
+                mode_clips, mode_med_h, _ = _training_clips(cfg, cfg.frame_sequences, gen)
         torch.manual_seed(cfg.seed + MODES.index(mode))
         net = LifterNet(in_features, N_KEYPOINTS, channels=width, kernels=kernels,
                         causal=mode == "causal", dropout=cfg.dropout)
@@ -311,18 +306,24 @@ def train(
     return model, history
 
 
-def _frame_clips(cfg: TrainConfig, generator: Callable[..., Any]
-                 ) -> tuple[list[SyntheticClip], np.ndarray]:
-    """The per-frame network's own training clips (``cfg.frame_sequences`` sequences, drawn
-    exactly as :func:`train` draws ``n_sequences`` with the same seed) and their median
-    keypoint heights."""
-    logger.info("Generating %d synthetic sequences of %d frames (seed %d) for the per-frame "
-                "network", cfg.frame_sequences, cfg.n_frames, cfg.seed)
-    sequences = generator(cfg.frame_sequences, cfg.n_frames, seed=cfg.seed)
-    med_h, _ = population_stats(sequences)
+def _training_clips(cfg: TrainConfig, n_sequences: int, generator: Callable[..., Any],
+                    sequences: Sequence[Any] | None = None
+                    ) -> tuple[list[SyntheticClip], np.ndarray, np.ndarray]:
+    """Training clips of ``n_sequences`` sequences drawn with ``cfg.seed`` (or of the given
+    ``sequences``), their median keypoint heights and pair lengths (:func:`population_stats`).
+
+    The clips' draws start from a fresh ``default_rng(cfg.seed)``, so the per-frame
+    network's own, larger set (``cfg.frame_sequences``) is drawn exactly as a run with
+    ``n_sequences`` of that size draws it.
+    """
+    if sequences is None:
+        logger.info("Generating %d synthetic sequences of %d frames (seed %d)",
+                    n_sequences, cfg.n_frames, cfg.seed)
+        sequences = generator(n_sequences, cfg.n_frames, seed=cfg.seed)
+    med_h, pair_len = population_stats(sequences)
     clips = make_clips(sequences, rng=np.random.default_rng(cfg.seed), views=cfg.views,
                        set_weights=cfg.set_weights)
-    return clips, med_h
+    return clips, med_h, pair_len
 
 
 # --------------------------------------------------------------------------- evaluation
