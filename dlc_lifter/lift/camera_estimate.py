@@ -27,9 +27,10 @@ Camera resolution (:func:`resolve_camera`), in order of preference:
    of a typical lens is assumed (:data:`DEFAULT_HFOV_DEG` horizontal field of view,
    warned).
 5. Nothing: the scale is estimated from the animal (the median 2D length between tracked
-   keypoints, e.g. nose to tail base, against the synthetic population's median 3D
-   length); the focal length, when not given, from :data:`DEFAULT_HFOV_DEG`. A warning is
-   logged and the estimate goes into the output metadata.
+   keypoints, e.g. nose to tail base, against a real mouse's: the synthetic population's
+   median length seen from above times :data:`REAL_LENGTH_FACTOR`); the focal length, when
+   not given, from :data:`DEFAULT_HFOV_DEG`. A warning is logged and the estimate goes into
+   the output metadata.
 
 Without a calibration, the pixels' aspect ratio (``fy / fx``) comes from a square arena's
 tracked corners, else from the animal's median length heading up versus across the image
@@ -70,6 +71,7 @@ __all__ = [
     "ANIMAL_ASPECT_FRAMES",
     "ANIMAL_ASPECT_TOLERANCE",
     "DEFAULT_HFOV_DEG",
+    "REAL_LENGTH_FACTOR",
     "SQUARE_PIXEL_TOLERANCE",
     "CORNER_FOCAL_MIN_TILT_DEG",
     "CameraChoice",
@@ -85,6 +87,14 @@ logger = logging.getLogger(__name__)
 
 #: Horizontal field of view assumed when no focal length is known (a typical lab lens).
 DEFAULT_HFOV_DEG = 60.0
+#: A real mouse's length between keypoints, seen from above over a session, as a fraction
+#: of the synthetic population's median (the lifter's ``pair_length_mm``), for the camera
+#: estimated from the animal. The synthetic population spans real adult sizes (nose to
+#: tail base 70-105 mm) but real mice in free behaviour are held shorter: nose to tail base,
+#: median over a session, 0.79 of the population's on DANNCE's labelled mouse (3D labels)
+#: and 0.90 on oft-rearing's (scaled by its arena). A round value at the upper end, so a
+#: mouse as long as the population's median is read 10 % small.
+REAL_LENGTH_FACTOR = 0.9
 
 
 @dataclass
@@ -207,7 +217,8 @@ def pixel_aspect_from_animal(uv_cat: np.ndarray, ok: np.ndarray, pair_mm: np.nda
 
 def _body_scale(uv_cat: np.ndarray, ok: np.ndarray, pair_mm: np.ndarray,
                 median_h: np.ndarray) -> tuple[float, float, str]:
-    """``(population length mm, median 2D length px, pair)`` for the body-length prior."""
+    """``(population length mm, median 2D length px, pair)`` of the pair the body-length
+    prior uses (nose to tail base, else the longest well-tracked body pair)."""
     nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
     present = np.flatnonzero(ok.any(0))
     pairs = [(nose, tail)] if ok[:, nose].any() and ok[:, tail].any() else []
@@ -524,13 +535,16 @@ def _arena_camera(uv_sq: np.ndarray, ok: np.ndarray, sides: tuple[float, float],
 def _body_camera(uv_sq: np.ndarray, ok: np.ndarray, lifter: Lifter,
                  camera_height_mm: float | None, focal_px: float | None, hfov_f: float,
                  details: dict[str, Any]) -> tuple[float, float]:
-    """``(height, focal)`` from the animal's median 2D length against the population's."""
+    """``(height, focal)`` from the animal's median 2D length against a real mouse's
+    (the population's times :data:`REAL_LENGTH_FACTOR`)."""
     model = lifter.model
-    length_mm, length_px, pair = _body_scale(uv_sq, ok, model.pair_length_mm,
-                                             model.median_height_mm)
+    population_mm, length_px, pair = _body_scale(uv_sq, ok, model.pair_length_mm,
+                                                 model.median_height_mm)
+    length_mm = REAL_LENGTH_FACTOR * population_mm
     i, j = (CATALOGUE.index(n) for n in pair.split("-"))
     mean_h = float((model.median_height_mm[i] + model.median_height_mm[j]) / 2)
-    details.update(body_pair=pair, population_length_mm=length_mm,
+    details.update(body_pair=pair, population_length_mm=population_mm,
+                   real_length_factor=REAL_LENGTH_FACTOR, prior_length_mm=length_mm,
                    median_length_px=length_px, mean_height_mm=mean_h)
     # pinhole: length_px = focal * length_mm / (H - mean_h)
     if camera_height_mm is not None:
@@ -541,11 +555,12 @@ def _body_camera(uv_sq: np.ndarray, ok: np.ndarray, lifter: Lifter,
         height = focal * length_mm / length_px + mean_h
     logger.warning(
         "No calibration, camera height or arena size: estimated the camera from the "
-        "animal's size (median %s length %.1f px vs %.1f mm in the synthetic population; "
-        "%s): %.0f mm above the floor, focal %.0f px. Adult mice differ by about 15 %% in "
-        "length, so the scale and the heights may be that far off; give camera_height_mm and "
-        "focal_px, arena_size_mm or a calibration for metric accuracy.", pair, length_px,
-        length_mm, "focal given" if focal_px is not None or camera_height_mm is not None
+        "animal's size (median %s length %.1f px, taken as a real mouse's %.1f mm: %.2f x "
+        "the synthetic population's %.1f mm; %s): %.0f mm above the floor, focal %.0f px. "
+        "Mice differ by about 15 %% in length, so the scale and the heights may be that far "
+        "off; give camera_height_mm and focal_px, arena_size_mm or a calibration for metric "
+        "accuracy.", pair, length_px, length_mm, REAL_LENGTH_FACTOR, population_mm,
+        "focal given" if focal_px is not None or camera_height_mm is not None
         else f"assumed {DEFAULT_HFOV_DEG:.0f} deg field of view", height, focal)
     return height, focal
 

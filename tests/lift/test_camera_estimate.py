@@ -1,15 +1,22 @@
-"""The camera of a recording from a square arena's tracked corners, tilted or not."""
+"""The camera of a recording: from a square arena's tracked corners, tilted or not, or from the
+animal."""
 
 from __future__ import annotations
 
 import logging
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from dlc_lifter.camera import Camera
-from dlc_lifter.lift.camera_estimate import DEFAULT_HFOV_DEG, corner_camera, resolve_camera
+from dlc_lifter.lift.camera_estimate import (
+    DEFAULT_HFOV_DEG,
+    REAL_LENGTH_FACTOR,
+    corner_camera,
+    resolve_camera,
+)
 from dlc_lifter.mouse.catalogue import CATALOGUE
 
 SIZE = (800, 600)
@@ -143,3 +150,36 @@ def test_swapped_corner_names_are_said(caplog: pytest.LogCaptureFixture) -> None
     with caplog.at_level(logging.WARNING):
         assert corner_camera(corners, SIDE, SIZE) is None
     assert "swapped" in caplog.text
+
+
+def test_camera_from_the_animal_takes_a_real_mouse_s_length() -> None:
+    """With no camera information the animal is the ruler, read as a real mouse: one 0.9 times
+    the synthetic population's median length puts the camera where it is."""
+    nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
+    population = np.full((len(CATALOGUE), len(CATALOGUE)), np.nan)
+    population[nose, tail] = population[tail, nose] = 85.0
+    heights = np.zeros(len(CATALOGUE))
+    heights[[nose, tail]] = 20.0, 30.0
+    lifter = SimpleNamespace(model=SimpleNamespace(pair_length_mm=population,
+                                                   median_height_mm=heights))
+    focal = (SIZE[0] - 1) / 2 / math.tan(math.radians(DEFAULT_HFOV_DEG) / 2)
+    cam = Camera.top_view(640.0, focal, SIZE)
+    rng = np.random.default_rng(0)
+    length = 0.9 * 85.0  # real mice are held shorter than the synthetic population
+    heading = rng.uniform(0, 2 * np.pi, 200)
+    centre = rng.uniform(-150, 150, (200, 2))
+    half = length / 2 * np.c_[np.cos(heading), np.sin(heading)]
+    world = np.full((200, len(CATALOGUE), 3), np.nan)
+    world[:, nose] = np.c_[centre + half, np.full(200, 20.0)]
+    world[:, tail] = np.c_[centre - half, np.full(200, 30.0)]
+    uv = np.full((200, len(CATALOGUE), 2), np.nan)
+    uv[:, [nose, tail]] = cam.project(world[:, [nose, tail]].reshape(-1, 3)).reshape(200, 2, 2)
+    conf = np.isfinite(uv).all(-1).astype(float)
+    choice = resolve_camera(uv, conf, SIZE, lifter=lifter)  # type: ignore[arg-type]
+    assert choice.source == "body-length-estimate"
+    assert choice.details["real_length_factor"] == REAL_LENGTH_FACTOR
+    assert choice.details["prior_length_mm"] == pytest.approx(length)
+    assert choice.camera.height_mm == pytest.approx(640.0, rel=0.01)
+    # the focal length given instead of assumed: the same camera, read the other way
+    given = resolve_camera(uv, conf, SIZE, lifter=lifter, camera_height_mm=640.0)  # type: ignore[arg-type]
+    assert given.camera.fx == pytest.approx(focal, rel=0.01)
