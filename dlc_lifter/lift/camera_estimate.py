@@ -92,8 +92,9 @@ DEFAULT_HFOV_DEG = 60.0
 #: estimated from the animal. The synthetic population spans real adult sizes (nose to
 #: tail base 70-105 mm) but real mice in free behaviour are held shorter: nose to tail base,
 #: median over a session, 0.79 of the population's on DANNCE's labelled mouse (3D labels)
-#: and 0.90 on oft-rearing's (scaled by its arena). A round value at the upper end, so a
-#: mouse as long as the population's median is read 10 % small.
+#: and 0.90 on oft-rearing's (scaled by its arena); sleap-anipose's triangulated mouse, not
+#: used to choose it, 0.90. A round value at the upper end, so a mouse as long as the
+#: population's median is read 10 % small.
 REAL_LENGTH_FACTOR = 0.9
 
 
