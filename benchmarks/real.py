@@ -46,6 +46,7 @@ Run from the repository root::
 
     python benchmarks/real.py [--only A,B,C] [--seed 0] [--threads 2] [--tmp DIR]
                               [--oft-keypoint-map MAP.yaml] [--per-camera]
+                              [--dannce-csv LABELS.csv]
 """
 
 from __future__ import annotations
@@ -275,9 +276,9 @@ def write_collected_data(uv: np.ndarray, names: Sequence[str], sample_ids: np.nd
     return path
 
 
-def load_dannce() -> tuple[np.ndarray, list[str], np.ndarray]:
-    """``(sample ids, keypoint names, (T, K, 3) mm)`` of the DANNCE labels."""
-    df = pd.read_csv(DANNCE_CSV)
+def load_dannce(path: Path | None = None) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """``(sample ids, keypoint names, (T, K, 3) mm)`` of DANNCE labels (default the shared set)."""
+    df = pd.read_csv(DANNCE_CSV if path is None else path)
     names = [c[:-2] for c in df.columns if c.endswith("_x")]
     xyz = np.stack([df[[f"{n}_x", f"{n}_y", f"{n}_z"]].to_numpy(float) for n in names], axis=1)
     return df["sample_id"].to_numpy(), names, xyz
@@ -353,10 +354,12 @@ _MODE_LABEL = {"frame": "mode=frame (diagnostic)", "adapt": "adapt=True (opt-in)
 
 def section_a(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[str]) -> None:
     """Real 3D labels through a grid of virtual cameras."""
-    if not DANNCE_CSV.is_file():
-        _row(rows, "A", "dannce-mouse1", "data", "absent", ok=None)
+    csv = Path(args.dannce_csv) if args.dannce_csv else DANNCE_CSV
+    if not csv.is_file():
+        _row(rows, "A", str(csv), "data", "absent", ok=None)
         return
-    sample_ids, names, xyz = load_dannce()
+    sample_ids, names, xyz = load_dannce(csv)
+    notes.append(f"A: 3D labels {csv}")
     median_h = np.nanmedian(xyz[..., 2], axis=0)
     rng = np.random.default_rng(args.seed)
     corner_rng = np.random.default_rng(args.seed + 1)  # the grid's noise stays as it was
@@ -858,6 +861,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="work folder (kept); default a temporary folder, removed")
     parser.add_argument("--oft-keypoint-map", default=None, metavar="PATH",
                         help="YAML keypoint map for the oft-rearing file (section B)")
+    parser.add_argument("--dannce-csv", default=None, metavar="PATH",
+                        help="section A on other 3D labels in the same layout as "
+                             "dannce-mouse1/labels3d.csv (e.g. another DANNCE mouse written "
+                             "by benchmarks/dannce_labels.py); default the shared mouse")
     parser.add_argument("--per-camera", action="store_true",
                         help="also print each virtual camera's errors (section A)")
     parser.add_argument("--verbose", action="store_true", help="show the package's warnings")

@@ -49,3 +49,18 @@ def test_written_files_read_as_dlc_output_and_labels(bench, tmp_path: Path) -> N
     assert labels.meta.source_format == "dlc-labels"
     assert labels.meta.extra["image_paths"][0] == f"labeled-data/v/img{sample_ids[0]:05d}.png"
     np.testing.assert_allclose(labels.coords[:, 0], uv, equal_nan=True)
+
+
+def test_other_3d_labels_are_read_from_the_given_file(bench, tmp_path: Path) -> None:
+    sample_ids, names, xyz = bench.load_dannce()
+    other = tmp_path / "mouse2.csv"
+    cols = {"sample_id": sample_ids[:3] + 1}
+    for k, n in enumerate(names):
+        for a, axis in enumerate("xyz"):
+            cols[f"{n}_{axis}"] = xyz[:3, k, a] + 1.0
+    import pandas as pd
+
+    pd.DataFrame(cols).to_csv(other, index=False)
+    ids2, names2, xyz2 = bench.load_dannce(other)
+    assert names2 == names and ids2.tolist() == (sample_ids[:3] + 1).tolist()
+    np.testing.assert_allclose(xyz2, xyz[:3] + 1.0)
