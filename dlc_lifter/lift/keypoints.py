@@ -25,6 +25,7 @@ __all__ = [
     "arena_pixels_of",
     "catalogue_arrays",
     "catalogue_indices",
+    "names_lifted",
     "plan_lift_keypoints",
     "resolve_keypoint_map",
 ]
@@ -86,15 +87,61 @@ def catalogue_arrays(
         mapping = plan_keypoint_map(poses.keypoints, mapping,
                                     source=poses.meta.source or "the poses")
     mapped = mapping.mapped
-    user_kp = [k for k in poses.keypoints if k in mapped]
+    user_kp = list(mapped)
     user_idx = [list(poses.keypoints).index(k) for k in user_kp]
     cat_idx = catalogue_index([mapped[k] for k in user_kp])
     t, n_ind = poses.n_frames, poses.n_individuals
     uv = np.full((t, n_ind, len(CATALOGUE), 2), np.nan)
     conf = np.full((t, n_ind, len(CATALOGUE)), np.nan)
-    uv[:, :, cat_idx] = poses.coords[:, :, user_idx]
-    conf[:, :, cat_idx] = poses.confidence[:, :, user_idx]
+    used = names_lifted(poses, mapping, warn=True)
+    for i in range(n_ind):
+        keep = [k for k in range(len(user_kp)) if used[i, k]]
+        uv[:, i, [cat_idx[k] for k in keep]] = poses.coords[:, i, [user_idx[k] for k in keep]]
+        conf[:, i, [cat_idx[k] for k in keep]] = poses.confidence[:, i,
+                                                                  [user_idx[k] for k in keep]]
     return uv, conf, mapped
+
+
+def names_lifted(poses: Poses, plan: KeypointMap, *, warn: bool = False) -> np.ndarray:
+    """Which mapped names each individual is lifted from: ``(N, len(plan.mapped))`` bool.
+
+    Every mapped name, except names read without an animal's prefix
+    (:attr:`~dlc_lifter.mouse.keypoint_map.KeypointMap.animals`: ``moth_nose``,
+    ``pup_snout``): an individual takes those of the animals it tracks (all of them if it
+    tracks none), and where two animals' names claim one landmark
+    (:attr:`~dlc_lifter.mouse.keypoint_map.KeypointMap.shared`) the one it tracks most (with
+    a warning when it tracks both: two animals in one individual). Its 3D goes out under
+    those names only.
+    """
+    names = list(plan.mapped)
+    used = np.ones((poses.n_individuals, len(names)), bool)
+    if not plan.animals:
+        return used
+    tracked = np.isfinite(poses.coords).all(-1).sum(0)  # (N, K) frames tracked
+    col = {n: list(poses.keypoints).index(n) for n in names}
+    prefixes = sorted({p.lower() for p in plan.animals.values()})
+    has = np.array([[tracked[i, [col[n] for n in names
+                                 if plan.animals.get(n, "").lower() == p]].sum() > 0
+                     for p in prefixes] for i in range(poses.n_individuals)])
+    for k, n in enumerate(names):
+        if n in plan.animals:
+            j = prefixes.index(plan.animals[n].lower())
+            used[:, k] = has[:, j] | ~has.any(1)
+    for landmark, group in plan.shared.items():
+        ks = [names.index(n) for n in group]
+        for i in range(poses.n_individuals):
+            counts = tracked[i, [col[n] for n in group]]
+            best = (int(np.argmax(counts)) if counts.any()
+                    else next((k for k, kk in enumerate(ks) if used[i, kk]), 0))
+            used[i, ks] = False
+            used[i, ks[best]] = True
+            if warn and (counts > 0).sum() > 1:
+                logger.warning(
+                    "%s: individual %s tracks %s, all naming '%s'; it is lifted from '%s' "
+                    "(the most tracked). Two animals in one individual are not split: give "
+                    "a keypoint map for one of them.", poses.meta.source or "the poses",
+                    poses.individuals[i], ", ".join(group), landmark, group[best])
+    return used
 
 
 def plan_lift_keypoints(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +101,21 @@ def causal_lifter(model: str | Path | Lifter | None, pcutoff: float = 0.6) -> Li
 _GRAY_WEIGHTS = {"rgb": (0.299, 0.587, 0.114), "bgr": (0.114, 0.587, 0.299)}
 #: Channel orders of colour frames :class:`LiveLifter` reads (``image_color``).
 IMAGE_COLORS = tuple(_GRAY_WEIGHTS)
+
+
+def _one_animal(plan: KeypointMap) -> KeypointMap:
+    """The plan restricted to the first animal's names where names carry two animals'
+    prefixes (``moth_*``, ``pup_*``): one stream lifts one animal."""
+    prefixes = list(dict.fromkeys(plan.animals[k].lower() for k in plan.mapped
+                                  if k in plan.animals))
+    if len(prefixes) < 2:
+        return plan
+    others = [k for k in plan.mapped if plan.animals.get(k, prefixes[0]).lower() != prefixes[0]]
+    logger.warning("Live lifting follows one animal: '%s'; not lifted: %s.", prefixes[0],
+                   ", ".join(others))
+    return replace(plan, mapped={k: v for k, v in plan.mapped.items() if k not in others},
+                   dropped=plan.dropped | {k: "another animal (live lifting follows one)"
+                                           for k in others})
 
 
 class LiveLifter:
@@ -183,6 +198,7 @@ class LiveLifter:
         for line in plan.warnings:
             logger.warning(line)
         plan.require_liftable("keypoint_names")
+        plan = _one_animal(plan)
         self.keypoint_plan = plan
         """How each keypoint name is used (:class:`~dlc_lifter.mouse.KeypointMap`)."""
         self._stream = self.lifter.stream(camera, self.keypoint_names, mapping=plan,

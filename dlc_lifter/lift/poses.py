@@ -29,7 +29,12 @@ from dlc_lifter.lift.frames import (
     frame_runs,
     motion_between_rows,
 )
-from dlc_lifter.lift.keypoints import arena_pixels, catalogue_arrays, plan_lift_keypoints
+from dlc_lifter.lift.keypoints import (
+    arena_pixels,
+    catalogue_arrays,
+    names_lifted,
+    plan_lift_keypoints,
+)
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
 from dlc_lifter.mouse.keypoint_map import KeypointMap
@@ -141,6 +146,13 @@ def lift_poses(
             coords, imputed, [CATALOGUE[i] for i in list(cat_idx) + extra_idx],
             camera_choice.camera, runs, adapt if isinstance(adapt, AdaptOptions) else None,
             poses)
+    if plan.animals:  # each individual's 3D under its own animal's names only
+        unused = ~names_lifted(poses, plan)  # (N, len(mapped))
+        cols = np.zeros((poses.n_individuals, len(names)), bool)
+        cols[:, : len(mapped)] = unused
+        coords[:, cols] = np.nan
+        conf[:, cols] = np.nan
+        imputed[:, cols] = False
     extra |= {"imputed": imputed, "catalogue_names": [mapped.get(k, k) for k in names],
              "source_keypoints": list(poses.keypoints), "keypoint_map": plan.as_dict(),
              "arena_px": arena_px, "lift_mode": lift_mode}

@@ -10,6 +10,12 @@
 - dropped (``dropped``, with the reason): names that map to nothing, names the user maps to
   ``null``, and the less specific of two names that claim one landmark.
 
+Names that carry an animal's prefix (``moth_nose``, ``mouse1-tailbase``, ``pup_snout``: a
+leading word that starts two or more names of the file, what follows it a known name) are
+read without it. Two animals' names may then claim one landmark (``moth_nose`` and
+``pup_nose``); both are kept (:attr:`KeypointMap.shared`), and each individual is lifted
+from the one it tracks (:func:`dlc_lifter.lift.keypoints.catalogue_arrays`).
+
 Nothing here raises for an unknown name unless ``strict``; the caller logs
 :attr:`KeypointMap.warnings` and checks :meth:`KeypointMap.require_liftable`.
 """
@@ -47,6 +53,8 @@ _CORNER_WORDS = {
 }
 _CORNER_NUMBERED = re.compile(r"^(?:arena)?corner(\d)$")
 _CENTRE_WORDS = ("centre", "center", "middle")
+#: A leading word (letters, then optional digits) and a separator: an animal's prefix.
+_PREFIX = re.compile(r"^([A-Za-z]+\d*)[_\-\s.]+(.+)$")
 _TAIL_CHAIN = ("tail_base", "tail1", "tail2", "tail3", "tail4", "tail5", "tail_end")
 _REGION = {lm.name: lm.region for lm in LANDMARKS}
 
@@ -97,6 +105,8 @@ class KeypointMap:
         One line per decision a user should hear about.
     names
         Every name of the file, in its order.
+    animals
+        ``{file name: prefix}`` of the names read without an animal's prefix.
     """
 
     mapped: dict[str, str]
@@ -105,11 +115,23 @@ class KeypointMap:
     skeleton: str | None = None
     warnings: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
+    animals: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def shared(self) -> dict[str, list[str]]:
+        """``{landmark: [file names]}`` of landmarks that two animals' names both claim."""
+        by: dict[str, list[str]] = {}
+        for name, landmark in self.mapped.items():
+            by.setdefault(landmark, []).append(name)
+        return {k: v for k, v in by.items() if len(v) > 1}
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict for output metadata."""
-        return {"mapped": dict(self.mapped), "arena": dict(self.arena),
-                "dropped": dict(self.dropped), "skeleton": self.skeleton}
+        out = {"mapped": dict(self.mapped), "arena": dict(self.arena),
+               "dropped": dict(self.dropped), "skeleton": self.skeleton}
+        if self.animals:
+            out["animals"] = dict(self.animals)
+        return out
 
     def require_liftable(self, source: str | None = None) -> None:
         """Raise unless the mapped keypoints span the body (two of head, body, tail).
@@ -135,10 +157,31 @@ class KeypointMap:
             "the names.")
 
 
+def _animal_prefixes(unknown: Sequence[str]) -> dict[str, tuple[str, str, int]]:
+    """``{name: (prefix, landmark, rank)}`` of unknown names read without an animal's prefix.
+
+    A prefix counts when it starts two or more of the unknown names and what follows it
+    resolves for at least two of them (``moth_nose``, ``moth_tailbase``).
+    """
+    split = {n: m.groups() for n in unknown if (m := _PREFIX.match(n.strip()))}
+    groups: dict[str, list[str]] = {}
+    for name, (prefix, _) in split.items():
+        groups.setdefault(prefix.lower(), []).append(name)
+    out: dict[str, tuple[str, str, int]] = {}
+    for group in groups.values():
+        resolved = {n: resolve_name_ranked(split[n][1]) for n in group}
+        hits = {n: r for n, r in resolved.items() if r[0] is not None}
+        if len(hits) >= 2:
+            out.update({n: (split[n][0], str(canon), rank + 1)
+                        for n, (canon, rank) in hits.items()})
+    return out
+
+
 def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
              arena: dict[str, str], dropped: dict[str, str]
-             ) -> tuple[dict[str, tuple[str, int]], list[str], str | None]:
-    """``{name: (landmark, rank)}`` of names that resolve, the unresolved, the skeleton."""
+             ) -> tuple[dict[str, tuple[str, int]], list[str], str | None, dict[str, str]]:
+    """``{name: (landmark, rank)}`` of names that resolve, the unresolved, the skeleton and
+    ``{name: prefix}`` of names read without an animal's prefix."""
     rest = [n for n in names if n not in arena and n not in dropped]
     skel = match_skeleton(rest)
     table = skel.lookup() if skel else {}
@@ -160,18 +203,31 @@ def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
             unknown.append(name)
         else:
             claims[name] = (canon, rank)
-    return claims, unknown, skel.name if skel else None
+    prefixed = _animal_prefixes(unknown)
+    for name, (_, canon, rank) in prefixed.items():
+        claims[name] = (canon, rank)
+    unknown = [n for n in unknown if n not in prefixed]
+    return (claims, unknown, skel.name if skel else None,
+            {n: p for n, (p, _, _) in prefixed.items()})
 
 
 def _settle_conflicts(names: Sequence[str], claims: dict[str, tuple[str, int]],
-                      dropped: dict[str, str], notes: list[str]) -> dict[str, str]:
-    """One name per landmark: the most specific claim wins (then the first in the file)."""
+                      dropped: dict[str, str], notes: list[str],
+                      animals: Mapping[str, str] | None = None) -> dict[str, str]:
+    """One name per landmark and animal: the most specific claim wins (then the first in the
+    file). Names of different animals (``animals``: name -> prefix) may share a landmark."""
     order = {n: i for i, n in enumerate(names)}
+    animal = {n: (animals or {}).get(n, "").lower() for n in names}
     winners: dict[str, str] = {}
+    shared: dict[str, str] = {}
     for name in sorted(claims, key=lambda n: (claims[n][1], order[n])):
         canon = claims[name][0]
         if canon not in winners:
             winners[canon] = name
+            continue
+        taken = [winners[canon], *(n for n, c in shared.items() if c == canon)]
+        if animal[name] and all(animal[n] and animal[n] != animal[name] for n in taken):
+            shared[name] = canon
             continue
         moved = None
         if canon in _TAIL_CHAIN and re.search(r"\d$", name):
@@ -186,7 +242,7 @@ def _settle_conflicts(names: Sequence[str], claims: dict[str, tuple[str, int]],
             dropped[name] = f"'{winners[canon]}' already names '{canon}'"
             notes.append(f"'{name}' and '{winners[canon]}' both name '{canon}'; "
                          f"'{winners[canon]}' is the more specific, '{name}' is dropped.")
-    by_name = {n: c for c, n in winners.items()}
+    by_name = {n: c for c, n in winners.items()} | shared
     return {n: by_name[n] for n in names if n in by_name}
 
 
@@ -238,7 +294,7 @@ def plan_keypoint_map(
                and (a := arena_landmark(n)) is not None and a != "centre"}
     arena = {n: a for n in names if n not in user
              and (a := arena_landmark(n, corners_present=len(corners) >= 3)) is not None}
-    claims, unknown, skeleton = _resolve(names, mapping, arena, dropped)
+    claims, unknown, skeleton, animals = _resolve(names, mapping, arena, dropped)
     if unknown and strict:
         raise unknown_keypoints(unknown, source)
     notes: list[str] = []
@@ -249,13 +305,20 @@ def plan_keypoint_map(
                                        else "") for n in unknown)
         notes.append(f"{where}not lifted, no catalogue landmark: {listed}. Give a keypoint "
                      "map to use them.")
-    mapped = _settle_conflicts(names, claims, dropped, notes)
+    mapped = _settle_conflicts(names, claims, dropped, notes, animals)
+    if animals:
+        by_prefix: dict[str, list[str]] = {}
+        for n, p in animals.items():
+            by_prefix.setdefault(p, []).append(n)
+        notes.append("names read without an animal's prefix: " + "; ".join(
+            f"{p}: " + ", ".join(f"{n} -> {mapped.get(n, 'dropped')}" for n in group)
+            for p, group in by_prefix.items()) + ".")
     if arena:
         notes.insert(0, f"{where}arena landmarks, not lifted: "
                      + ", ".join(f"{n} ({a})" for n, a in arena.items()) + ".")
     return KeypointMap(mapped=mapped, arena=arena, dropped=dropped, skeleton=skeleton,
                        warnings=tuple(n if n.startswith(where) else where + n for n in notes),
-                       names=tuple(names))
+                       names=tuple(names), animals=animals)
 
 
 def map_keypoints(

@@ -173,3 +173,17 @@ def test_depth_arguments_and_missing_weights(depth_clip: DepthClip, tmp_path) ->
         ra, rb = a.step(dc.pose(i), dc.frames[i]), b.step(dc.pose(i))
         assert not ra.depth_used
         np.testing.assert_array_equal(ra.pose_3d, rb.pose_3d)
+
+
+def test_live_follows_the_first_of_two_prefixed_animals(clip: Clip, shipped_lifter,
+                                                        caplog) -> None:
+    names = [f"moth_{n}" for n in DLC_NAMES] + [f"pup_{n}" for n in DLC_NAMES]
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        ll = LiveLifter(clip.camera, names, shipped_lifter)
+    assert "follows one animal: 'moth'; not lifted: pup_snout" in caplog.text
+    assert ll.keypoints_out[: len(DLC_NAMES)] == [f"moth_{n}" for n in DLC_NAMES]
+    assert not any(k.startswith("pup_") for k in ll.keypoints_out)
+    one = LiveLifter(clip.camera, DLC_NAMES, shipped_lifter)
+    lost = np.tile([0.0, 0.0, 0.01], (len(DLC_NAMES), 1))  # DLC-Live's lost points
+    pose = np.concatenate([clip.pose(0), lost])
+    np.testing.assert_allclose(ll.step(pose).pose_3d, one.step(clip.pose(0)).pose_3d)

@@ -434,3 +434,52 @@ def test_image_size_given_without_the_video(tmp_path: Path,
     bad = runner.invoke(app, ["lift", str(bare), "--image-size", "640",
                               "--destfolder", str(tmp_path / "bad")])
     assert bad.exit_code != 0 and "WIDTHxHEIGHT" in str(bad.exception)
+
+
+def test_two_animals_named_by_prefix_are_each_lifted_from_their_own_names() -> None:
+    """A multi-animal DLC file whose animals differ by a name prefix (``moth_*`` in one
+    individual, ``pup_*`` in the others) lifts each individual from its own keypoints and
+    writes its 3D under those names only."""
+    from dlc_lifter.lift.camera_estimate import CameraChoice
+    from dlc_lifter.lift.poses import lift_poses
+
+    cam, _, one = _scene(40)
+    _, _, other = _scene(40, seed=5)
+    k = len(NAMES)
+    coords = np.full((40, 2, 2 * k, 2), np.nan)
+    conf = np.full((40, 2, 2 * k), np.nan)
+    coords[:, 0, :k], conf[:, 0, :k] = one.coords[:, 0], one.confidence[:, 0]
+    coords[:, 1, k:], conf[:, 1, k:] = other.coords[:, 0], other.confidence[:, 0]
+    names = [f"moth_{n}" for n in NAMES] + [f"pup_{n}" for n in NAMES]
+    both = Poses(coords=coords, confidence=conf, keypoints=names,
+                 individuals=["single", "pup1"], meta=one.meta)
+    choice = CameraChoice(cam, "world", "calibration", {})
+    out = lift_poses(both, camera_choice=choice)
+    assert out.keypoints[: 2 * k] == names
+    alone = lift_poses(one, camera_choice=choice)
+    pup = lift_poses(other, camera_choice=choice)
+    np.testing.assert_allclose(out.coords[:, 0, :k], alone.coords[:, 0, :k])
+    np.testing.assert_allclose(out.coords[:, 1, k:2 * k], pup.coords[:, 0, :k])
+    assert np.isnan(out.coords[:, 0, k:2 * k]).all() and np.isnan(out.coords[:, 1, :k]).all()
+    assert out.meta.extra["keypoint_map"]["animals"]["pup_snout"] == "pup"
+
+
+def test_two_prefixed_animals_in_one_individual_warn_and_lift_the_most_tracked(
+        caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from dlc_lifter.lift.camera_estimate import CameraChoice
+    from dlc_lifter.lift.poses import lift_poses
+
+    cam, _, one = _scene(30)
+    _, _, other = _scene(30, seed=5)
+    coords = np.concatenate([one.coords, other.coords], axis=2)
+    conf = np.concatenate([one.confidence, other.confidence], axis=2)
+    coords[:5, :, len(NAMES):] = np.nan  # the second animal tracked less
+    names = [f"m1_{n}" for n in NAMES] + [f"m2_{n}" for n in NAMES]
+    both = Poses(coords=coords, confidence=conf, keypoints=names, meta=one.meta)
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        out = lift_poses(both, camera_choice=CameraChoice(cam, "world", "calibration", {}))
+    assert "Two animals in one individual" in caplog.text and "'m1_snout'" in caplog.text
+    alone = lift_poses(one, camera_choice=CameraChoice(cam, "world", "calibration", {}))
+    np.testing.assert_allclose(out.coords[:, 0, : len(NAMES)], alone.coords[:, 0, : len(NAMES)])

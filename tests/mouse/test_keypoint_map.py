@@ -166,3 +166,34 @@ def test_info_never_fails_on_mapping() -> None:
         r = CliRunner().invoke(app, ["info", str(path)])
         assert r.exit_code == 0, r.output
         assert "Skeleton:" in r.output
+
+
+def test_animal_prefixes_are_read_through_and_two_animals_may_share_a_landmark() -> None:
+    # a real multi-animal DLC project (mother and pups, sleap-io's test project) names them so
+    names = ["pup_snout", "pup_neck", "pup_body", "pup_tailbase", "nest", "moth_nose",
+             "moth_leftear", "moth_rightear", "moth_neck", "moth_torso", "moth_tailbase"]
+    plan = plan_keypoint_map(names)
+    assert plan.mapped == {"pup_snout": "nose", "pup_neck": "neck", "pup_body": "mouse_center",
+                           "pup_tailbase": "tail_base", "moth_nose": "nose",
+                           "moth_leftear": "left_ear", "moth_rightear": "right_ear",
+                           "moth_neck": "neck", "moth_tailbase": "tail_base"}
+    assert plan.shared == {"nose": ["pup_snout", "moth_nose"], "neck": ["pup_neck", "moth_neck"],
+                           "tail_base": ["pup_tailbase", "moth_tailbase"]}
+    assert plan.animals["moth_nose"] == "moth" and "nest" not in plan.animals
+    assert set(plan.dropped) == {"nest", "moth_torso"}
+    assert any("animal's prefix" in w and "moth_nose -> nose" in w for w in plan.warnings)
+    assert plan.as_dict()["animals"]["pup_body"] == "pup"
+    plan.require_liftable()
+
+
+def test_a_prefix_needs_two_known_names_and_never_beats_a_plain_name() -> None:
+    # one prefixed name is not an animal's prefix: it stays unknown
+    plan = plan_keypoint_map(["m_nose", "tailbase", "leftear"])
+    assert "m_nose" in plan.dropped and not plan.animals
+    # a prefixed name and a plain one for the same landmark: one animal, the plain name wins
+    plan = plan_keypoint_map(["nose", "tailbase", "mouse1_nose", "mouse1_tailbase"])
+    assert plan.mapped == {"nose": "nose", "tailbase": "tail_base"}
+    assert set(plan.dropped) == {"mouse1_nose", "mouse1_tailbase"}
+    # names that resolve as they are keep them (tail_base, tail_end share 'tail')
+    plan = plan_keypoint_map(["snout", "tail_base", "tail_mid", "tail_end"])
+    assert not plan.animals and plan.mapped["tail_base"] == "tail_base"
