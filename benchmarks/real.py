@@ -16,7 +16,10 @@ A. Real 3D (``dannce-mouse1/labels3d.csv``: 81 hand-labelled frames, 22 keypoint
    median-height oracle baseline (each keypoint on its true camera ray, through the
    noise-free point, at the median true height of that keypoint over the 81 frames), their
    ratio (per camera, then averaged), and the same with only snout,
-   ears and tail base in the file. For the 450 mm / 700 px / 0 deg camera, the lift with
+   ears and tail base in the file. What the 2D noise alone costs is given beside them (each
+   keypoint at its true height on the ray through its noisy pixel): about the least a
+   lifter that keeps the tracked pixels can reach, largest for far, short-lens cameras.
+   For the 450 mm / 700 px / 0 deg camera, the lift with
    ``camera_height_mm`` and ``focal_px`` only, and with no camera information: the output
    frame is then the camera-floor frame, so the height error (mean ``|z_pred - z_true|``)
    and the shape error (MPJPE after removing each frame's mean and best heading) are given.
@@ -165,6 +168,13 @@ class VirtualCamera:
     def project(self, xyz: np.ndarray) -> np.ndarray:
         cam = xyz @ self.R.T + self.t
         return cam[..., :2] / cam[..., 2:3] * np.diag(self.K)[:2] + self.K[:2, 2]
+
+    def pixel_at_height(self, uv: np.ndarray, height: np.ndarray) -> np.ndarray:
+        """Points at world height ``height`` on the rays through pixels ``uv`` (broadcast)."""
+        rays = np.concatenate([uv, np.ones(uv.shape[:-1] + (1,))], -1) @ np.linalg.inv(
+            self.K).T @ self.R  # world directions
+        c = self.centre
+        return c + ((height - c[2]) / rays[..., 2])[..., None] * rays
 
     def on_ray_at_height(self, xyz: np.ndarray, height: np.ndarray) -> np.ndarray:
         """Points on the rays through ``xyz`` at world height ``height`` (broadcast)."""
@@ -325,13 +335,18 @@ def _mpjpe(pred: np.ndarray, truth: Truth, frames: np.ndarray | None = None) -> 
     return float(e[ok].mean()) if ok.any() else math.nan
 
 
-def grid_errors(p3: Any, truth: Truth, cam: VirtualCamera, median_h: np.ndarray
-                ) -> dict[str, float]:
-    """Model and median-height baseline MPJPE, all and rearing frames."""
+def grid_errors(p3: Any, truth: Truth, cam: VirtualCamera, median_h: np.ndarray,
+                uv: np.ndarray | None = None) -> dict[str, float]:
+    """Model and median-height baseline MPJPE, all and rearing frames; with the tracked
+    pixels ``uv`` of the evaluated keypoints, also the 2D noise's own share (``noise``: each
+    keypoint at its true height on the ray through its tracked, noisy pixel)."""
     pred = _predicted(p3, truth.names)
     base = cam.on_ray_at_height(truth.xyz, median_h[None, :])
-    return {"model": _mpjpe(pred, truth), "model_rear": _mpjpe(pred, truth, truth.rearing),
-            "base": _mpjpe(base, truth), "base_rear": _mpjpe(base, truth, truth.rearing)}
+    out = {"model": _mpjpe(pred, truth), "model_rear": _mpjpe(pred, truth, truth.rearing),
+           "base": _mpjpe(base, truth), "base_rear": _mpjpe(base, truth, truth.rearing)}
+    if uv is not None:
+        out["noise"] = _mpjpe(cam.pixel_at_height(uv, truth.xyz[..., 2]), truth)
+    return out
 
 
 def _dannce_case(folder: Path, kind: str, uv: np.ndarray, names: Sequence[str],
@@ -423,7 +438,7 @@ def _grid_camera(cam: VirtualCamera, toml: Path, folder: Path, uv: np.ndarray,
                 try:
                     p3, meta = _lift(path, sub / f"lifted_{mode or 'default'}",
                                      calibration=toml, depth=False, **kwargs)
-                    res.update(grid_errors(p3, truth, cam, median_h[eidx]))
+                    res.update(grid_errors(p3, truth, cam, median_h[eidx], uv[:, eidx]))
                     _note_mapping(meta, notes)
                 except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
                     res["error"] = _first_line(exc)
@@ -476,6 +491,11 @@ def _grid_rows(results: dict[tuple[str, str, str | None], list[dict[str, Any]]],
             for key, fig in (("base", "median-height baseline MPJPE all frames, grid mean"),
                              ("base_rear", "median-height baseline MPJPE rearing, grid mean")):
                 _row(rows, "A", cond, fig, float(np.mean([r[key] for r in good])), "mm")
+            noise = [r["noise"] for r in good]
+            cam = good[int(np.argmax(noise))]["camera"]
+            _row(rows, "A", cond, "2D noise alone (true heights on the noisy rays), grid "
+                 f"mean / worst camera ({cam})",
+                 f"{np.mean(noise):.2f} / {np.max(noise):.2f} mm")
 
 
 def _print_camera(cam: VirtualCamera, results: dict, n_out: int) -> None:

@@ -64,3 +64,11 @@ def test_other_3d_labels_are_read_from_the_given_file(bench, tmp_path: Path) -> 
     ids2, names2, xyz2 = bench.load_dannce(other)
     assert names2 == names and ids2.tolist() == (sample_ids[:3] + 1).tolist()
     np.testing.assert_allclose(xyz2, xyz[:3] + 1.0)
+
+
+def test_pixels_back_project_to_the_point_at_its_height(bench) -> None:
+    _, _, xyz = bench.load_dannce()
+    cam = bench.place_camera(600.0, 500.0, 20.0, xyz)
+    back = cam.pixel_at_height(cam.project(xyz), xyz[..., 2])
+    ok = np.isfinite(xyz).all(-1)
+    np.testing.assert_allclose(back[ok], xyz[ok], atol=1e-6)
