@@ -55,6 +55,11 @@ _CORNER_NUMBERED = re.compile(r"^(?:arena)?corner(\d)$")
 _CENTRE_WORDS = ("centre", "center", "middle")
 #: A leading word (letters, then optional digits) and a separator: an animal's prefix.
 _PREFIX = re.compile(r"^([A-Za-z]+\d*)[_\-\s.]+(.+)$")
+#: Leading words that name a body part or a side, never an animal (``head_back``).
+_BODY_WORDS = frozenset({"head", "body", "tail", "ear", "ears", "eye", "eyes", "paw", "paws",
+                         "fore", "front", "hind", "rear", "back", "left", "right", "mid",
+                         "middle", "center", "centre", "upper", "lower", "top", "bottom",
+                         "spine", "trunk", "hip", "shoulder", "limb", "leg", "foot"})
 _TAIL_CHAIN = ("tail_base", "tail1", "tail2", "tail3", "tail4", "tail5", "tail_end")
 _REGION = {lm.name: lm.region for lm in LANDMARKS}
 
@@ -163,7 +168,9 @@ def _animal_prefixes(unknown: Sequence[str]) -> dict[str, tuple[str, str, int]]:
     A prefix counts when it starts two or more of the unknown names and what follows it
     resolves for at least two of them (``moth_nose``, ``moth_tailbase``).
     """
-    split = {n: m.groups() for n in unknown if (m := _PREFIX.match(n.strip()))}
+    split = {n: m.groups() for n in unknown if (m := _PREFIX.match(n.strip()))
+             and m.group(1).lower() not in _BODY_WORDS
+             and resolve_name_ranked(m.group(1))[0] is None}
     groups: dict[str, list[str]] = {}
     for name, (prefix, _) in split.items():
         groups.setdefault(prefix.lower(), []).append(name)

@@ -197,3 +197,8 @@ def test_a_prefix_needs_two_known_names_and_never_beats_a_plain_name() -> None:
     # names that resolve as they are keep them (tail_base, tail_end share 'tail')
     plan = plan_keypoint_map(["snout", "tail_base", "tail_mid", "tail_end"])
     assert not plan.animals and plan.mapped["tail_base"] == "tail_base"
+
+
+def test_a_body_part_word_is_never_an_animal_prefix() -> None:
+    plan = plan_keypoint_map(["nose", "tailbase", "body_back", "body_center", "head_top"])
+    assert not plan.animals and "body_back" in plan.dropped
