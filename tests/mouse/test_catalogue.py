@@ -11,6 +11,7 @@ from dlc_lifter.mouse.catalogue import (
     KEYPOINT_SETS,
     UnknownKeypointError,
     load_mapping,
+    resolve_name,
 )
 from dlc_lifter.mouse.keypoint_map import map_keypoints, plan_keypoint_map
 
@@ -77,3 +78,10 @@ def test_two_names_on_one_landmark_keep_the_more_specific() -> None:
     assert set(plan.dropped) == {"nose", "Spine_1"}
     assert any("'nose' and 'snout' both name 'nose'" in w for w in plan.warnings)
     assert all(w.startswith("f.h5: ") for w in plan.warnings)
+
+
+def test_common_spellings_of_tail_start_neck_base_and_mid_body_map() -> None:
+    for name, canon in (("tail_start", "tail_base"), ("TailRoot", "tail_base"),
+                        ("neck_base", "neck"), ("midBody", "mouse_center"),
+                        ("spine_mid", "mouse_center")):
+        assert resolve_name(name) == canon, name
