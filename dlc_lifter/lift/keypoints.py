@@ -87,15 +87,19 @@ def catalogue_arrays(
         mapping = plan_keypoint_map(poses.keypoints, mapping,
                                     source=poses.meta.source or "the poses")
     mapped = mapping.mapped
-    user_kp = list(mapped)
+    user_kp = [k for k in poses.keypoints if k in mapped]
     user_idx = [list(poses.keypoints).index(k) for k in user_kp]
     cat_idx = catalogue_index([mapped[k] for k in user_kp])
     t, n_ind = poses.n_frames, poses.n_individuals
     uv = np.full((t, n_ind, len(CATALOGUE), 2), np.nan)
     conf = np.full((t, n_ind, len(CATALOGUE)), np.nan)
-    used = names_lifted(poses, mapping, warn=True)
+    if not mapping.animals:
+        uv[:, :, cat_idx] = poses.coords[:, :, user_idx]
+        conf[:, :, cat_idx] = poses.confidence[:, :, user_idx]
+        return uv, conf, mapped
+    used = dict(zip(mapping.mapped, names_lifted(poses, mapping, warn=True).T, strict=True))
     for i in range(n_ind):
-        keep = [k for k in range(len(user_kp)) if used[i, k]]
+        keep = [k for k, name in enumerate(user_kp) if used[name][i]]
         uv[:, i, [cat_idx[k] for k in keep]] = poses.coords[:, i, [user_idx[k] for k in keep]]
         conf[:, i, [cat_idx[k] for k in keep]] = poses.confidence[:, i,
                                                                   [user_idx[k] for k in keep]]
@@ -118,7 +122,9 @@ def names_lifted(poses: Poses, plan: KeypointMap, *, warn: bool = False) -> np.n
     if not plan.animals:
         return used
     tracked = np.isfinite(poses.coords).all(-1).sum(0)  # (N, K) frames tracked
-    col = {n: list(poses.keypoints).index(n) for n in names}
+    tracked = np.concatenate([tracked, np.zeros((len(tracked), 1), tracked.dtype)], 1)
+    kps = list(poses.keypoints)
+    col = {n: kps.index(n) if n in kps else len(kps) for n in names}  # absent: never tracked
     prefixes = sorted({p.lower() for p in plan.animals.values()})
     has = np.array([[tracked[i, [col[n] for n in names
                                  if plan.animals.get(n, "").lower() == p]].sum() > 0
