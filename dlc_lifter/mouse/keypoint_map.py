@@ -184,6 +184,13 @@ def _animal_prefixes(unknown: Sequence[str]) -> dict[str, tuple[str, str, int]]:
     return out
 
 
+def _without_prefix(name: str, animals: Mapping[str, str]) -> str:
+    """``name`` without the animal's prefix it shares with names read through (else as is)."""
+    m = _PREFIX.match(name.strip())
+    known = {p.lower() for p in animals.values()}
+    return m.group(2) if m and m.group(1).lower() in known else name
+
+
 def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
              arena: dict[str, str], dropped: dict[str, str]
              ) -> tuple[dict[str, tuple[str, int]], list[str], str | None, dict[str, str]]:
@@ -308,8 +315,8 @@ def plan_keypoint_map(
     where = f"{source}: " if source else ""
     if unknown:
         dropped.update({n: "maps to no catalogue landmark" for n in unknown})
-        listed = "; ".join(f"'{n}'" + (f" (closest: {', '.join(c)})" if (c := closest_names(n))
-                                       else "") for n in unknown)
+        listed = "; ".join(f"'{n}'" + (f" (closest: {', '.join(c)})" if (c := closest_names(
+            _without_prefix(n, animals))) else "") for n in unknown)
         notes.append(f"{where}not lifted, no catalogue landmark: {listed}. Give a keypoint "
                      "map to use them.")
     mapped = _settle_conflicts(names, claims, dropped, notes, animals)

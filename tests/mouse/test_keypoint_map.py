@@ -202,3 +202,8 @@ def test_a_prefix_needs_two_known_names_and_never_beats_a_plain_name() -> None:
 def test_a_body_part_word_is_never_an_animal_prefix() -> None:
     plan = plan_keypoint_map(["nose", "tailbase", "body_back", "body_center", "head_top"])
     assert not plan.animals and "body_back" in plan.dropped
+
+
+def test_an_animal_s_unknown_name_is_matched_without_its_prefix() -> None:
+    plan = plan_keypoint_map(["moth_nose", "moth_tailbase", "moth_tailbse"])
+    assert "'moth_tailbse' (closest: tail_base" in plan.warnings[0]
