@@ -64,8 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--floor-mm", type=float, default=0.0,
                         help="height of the floor in the file's frame (subtracted from z)")
     args = parser.parse_args(argv)
-    if args.out.exists():
-        parser.error(f"{args.out} exists; give a new file name")
+    from dlc_lifter._atomic import atomic_output
+    from dlc_lifter.errors import DLCLifterError
+
     ids, xyz = read_label3d(args.mat)
     xyz = xyz.copy()
     xyz[..., 2] -= args.floor_mm
@@ -73,9 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     for k, name in enumerate(MOUSE22):
         for a, axis in enumerate("xyz"):
             cols[f"{name}_{axis}"] = xyz[:, k, a]
-    tmp = args.out.with_name(args.out.name + ".part")
-    pd.DataFrame(cols).to_csv(tmp, index=False)
-    tmp.replace(args.out)
+    try:
+        with atomic_output(args.out) as tmp:
+            pd.DataFrame(cols).to_csv(tmp, index=False)
+    except DLCLifterError as exc:  # exists, or the folder is not writable
+        parser.error(str(exc))
     paws = xyz[:, [MOUSE22.index("HindpawL"), MOUSE22.index("HindpawR")], 2]
     snout = xyz[:, MOUSE22.index("Snout"), 2]
     print(f"wrote {args.out}: {len(ids)} frames, {len(MOUSE22)} keypoints; hind paw height "

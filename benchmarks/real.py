@@ -173,8 +173,7 @@ class VirtualCamera:
         """Points at world height ``height`` on the rays through pixels ``uv`` (broadcast)."""
         rays = np.concatenate([uv, np.ones(uv.shape[:-1] + (1,))], -1) @ np.linalg.inv(
             self.K).T @ self.R  # world directions
-        c = self.centre
-        return c + ((height - c[2]) / rays[..., 2])[..., None] * rays
+        return self.on_ray_at_height(self.centre + rays, height)
 
     def on_ray_at_height(self, xyz: np.ndarray, height: np.ndarray) -> np.ndarray:
         """Points on the rays through ``xyz`` at world height ``height`` (broadcast)."""
