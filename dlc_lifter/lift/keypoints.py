@@ -64,7 +64,8 @@ def catalogue_indices(keypoints: Sequence[str],
 
 
 def catalogue_arrays(
-    poses: Poses, mapping: KeypointMap | Mapping[str, str | None] | None = None,
+    poses: Poses, mapping: KeypointMap | Mapping[str, str | None] | None = None, *,
+    lifted: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
     """2D poses laid out on the catalogue axis.
 
@@ -75,6 +76,9 @@ def catalogue_arrays(
     mapping
         A :class:`~dlc_lifter.mouse.keypoint_map.KeypointMap` already planned for these
         poses, or a user keypoint map (names that map to nothing are left out).
+    lifted
+        :func:`names_lifted` of these poses and plan, when the caller has it (files whose
+        names carry animals' prefixes); computed here otherwise.
 
     Returns
     -------
@@ -97,7 +101,9 @@ def catalogue_arrays(
         uv[:, :, cat_idx] = poses.coords[:, :, user_idx]
         conf[:, :, cat_idx] = poses.confidence[:, :, user_idx]
         return uv, conf, mapped
-    used = dict(zip(mapping.mapped, names_lifted(poses, mapping, warn=True).T, strict=True))
+    if lifted is None:
+        lifted = names_lifted(poses, mapping)
+    used = dict(zip(mapping.mapped, lifted.T, strict=True))
     for i in range(n_ind):
         keep = [k for k, name in enumerate(user_kp) if used[name][i]]
         uv[:, i, [cat_idx[k] for k in keep]] = poses.coords[:, i, [user_idx[k] for k in keep]]

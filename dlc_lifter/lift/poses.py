@@ -123,7 +123,8 @@ def lift_poses(
         raise DLCLifterError(f"{poses.meta.source} already holds 3D poses.")
     plan = plan_lift_keypoints(poses, keypoint_map, strict=strict)
     lifter = lifter or Lifter.load()
-    uv_cat, c_cat, mapped = catalogue_arrays(poses, plan)
+    lifted = names_lifted(poses, plan, warn=True) if plan.animals else None
+    uv_cat, c_cat, mapped = catalogue_arrays(poses, plan, lifted=lifted)
     cat_idx = catalogue_index(list(mapped.values()))
     arena_px = arena_pixels(poses, plan, lifter.pcutoff)
     if camera_choice is None:
@@ -146,10 +147,9 @@ def lift_poses(
             coords, imputed, [CATALOGUE[i] for i in list(cat_idx) + extra_idx],
             camera_choice.camera, runs, adapt if isinstance(adapt, AdaptOptions) else None,
             poses)
-    if plan.animals:  # each individual's 3D under its own animal's names only
-        unused = ~names_lifted(poses, plan)  # (N, len(mapped))
+    if lifted is not None:  # each individual's 3D under its own animal's names only
         cols = np.zeros((poses.n_individuals, len(names)), bool)
-        cols[:, : len(mapped)] = unused
+        cols[:, : len(mapped)] = ~lifted
         coords[:, cols] = np.nan
         conf[:, cols] = np.nan
         imputed[:, cols] = False
