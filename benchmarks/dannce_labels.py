@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="height of the floor in the file's frame (subtracted from z)")
     args = parser.parse_args(argv)
     from dlc_lifter._atomic import atomic_output
-    from dlc_lifter.errors import DLCLifterError
+    from dlc_lifter.errors import DLCLifterError, OutputExistsError
 
     ids, xyz = read_label3d(args.mat)
     xyz = xyz.copy()
@@ -77,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with atomic_output(args.out) as tmp:
             pd.DataFrame(cols).to_csv(tmp, index=False)
-    except DLCLifterError as exc:  # exists, or the folder is not writable
+    except OutputExistsError:
+        parser.error(f"{args.out} exists; give a new file name")
+    except DLCLifterError as exc:  # the folder is not writable
         parser.error(str(exc))
     paws = xyz[:, [MOUSE22.index("HindpawL"), MOUSE22.index("HindpawR")], 2]
     snout = xyz[:, MOUSE22.index("Snout"), 2]
