@@ -318,7 +318,7 @@ def lift_poses_with_depth(
         ``cue_fraction`` is over every catalogue slot, untracked ones included) and the
         time per stage.
     """
-    from dlc_lifter.lift.keypoints import catalogue_arrays, plan_lift_keypoints
+    from dlc_lifter.lift.keypoints import catalogue_arrays, plan_lift_keypoints, split_animals
     from dlc_lifter.lift.lifter import Lifter
     from dlc_lifter.lift.poses import lift_poses
     from dlc_lifter.nets.lifter import ModelLoadError
@@ -326,6 +326,7 @@ def lift_poses_with_depth(
     t0 = time.perf_counter()
     lifter = lifter or Lifter.load()
     mapping = plan_lift_keypoints(poses, keypoint_map, strict=strict)
+    poses = split_animals(poses, mapping)  # cues are read per animal
     info: dict[str, Any] = {"used": False, "video": str(video)}
     try:
         depth_model, fused = load_depth_models(depth_weights, fused_weights)

@@ -9,6 +9,7 @@ the tracked arena landmarks (which measure the arena, and are not lifted).
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -28,6 +29,7 @@ __all__ = [
     "names_lifted",
     "plan_lift_keypoints",
     "resolve_keypoint_map",
+    "split_animals",
 ]
 
 logger = logging.getLogger(__name__)
@@ -112,16 +114,16 @@ def catalogue_arrays(
     return uv, conf, mapped
 
 
-def names_lifted(poses: Poses, plan: KeypointMap, *, warn: bool = False) -> np.ndarray:
+def names_lifted(poses: Poses, plan: KeypointMap) -> np.ndarray:
     """Which mapped names each individual is lifted from: ``(N, len(plan.mapped))`` bool.
 
     Every mapped name, except names read without an animal's prefix
     (:attr:`~dlc_lifter.mouse.keypoint_map.KeypointMap.animals`: ``moth_nose``,
     ``pup_snout``): an individual takes those of the animals it tracks (all of them if it
     tracks none), and where two animals' names claim one landmark
-    (:attr:`~dlc_lifter.mouse.keypoint_map.KeypointMap.shared`) the one it tracks most (with
-    a warning when it tracks both: two animals in one individual). Its 3D goes out under
-    those names only.
+    (:attr:`~dlc_lifter.mouse.keypoint_map.KeypointMap.shared`) the one it tracks most
+    (:func:`split_animals` first gives each animal an individual of its own). Its 3D goes
+    out under those names only.
     """
     names = list(plan.mapped)
     used = np.ones((poses.n_individuals, len(names)), bool)
@@ -139,7 +141,7 @@ def names_lifted(poses: Poses, plan: KeypointMap, *, warn: bool = False) -> np.n
         if n in plan.animals:
             j = prefixes.index(plan.animals[n].lower())
             used[:, k] = has[:, j] | ~has.any(1)
-    for landmark, group in plan.shared.items():
+    for group in plan.shared.values():
         ks = [names.index(n) for n in group]
         for i in range(poses.n_individuals):
             counts = tracked[i, [col[n] for n in group]]
@@ -147,13 +149,59 @@ def names_lifted(poses: Poses, plan: KeypointMap, *, warn: bool = False) -> np.n
                     else next((k for k, kk in enumerate(ks) if used[i, kk]), 0))
             used[i, ks] = False
             used[i, ks[best]] = True
-            if warn and (counts > 0).sum() > 1:
-                logger.warning(
-                    "%s: individual %s tracks %s, all naming '%s'; it is lifted from '%s' "
-                    "(the most tracked). Two animals in one individual are not split: give "
-                    "a keypoint map for one of them.", poses.meta.source or "the poses",
-                    poses.individuals[i], ", ".join(group), landmark, group[best])
     return used
+
+
+def split_animals(poses: Poses, plan: KeypointMap) -> Poses:
+    """One individual per animal where an individual tracks several animals' names.
+
+    A file may track two animals in one individual by prefixing their names (DeepOF's
+    two-mouse tables: ``B_Nose, ..., W_Nose, ...`` in a single-animal DeepLabCut table).
+    Each such individual becomes one individual per animal it tracks, named by the
+    animal's prefix (``B``, ``W``; ``individual0_B`` where the file has several
+    individuals), holding that animal's names and the names without a prefix; every
+    other individual is kept as it is. ``meta.extra["animals_split"]`` records
+    ``{individual: [new individuals]}``. Poses with nothing to split come back unchanged
+    (the same object).
+    """
+    if not plan.animals:
+        return poses
+    prefixes: dict[str, str] = {}
+    for p in plan.animals.values():
+        prefixes.setdefault(p.lower(), p)
+    kps = list(poses.keypoints)
+    animal_of = np.array([plan.animals.get(k, "").lower() for k in kps], dtype=object)
+    tracked = np.isfinite(poses.coords).all(-1).any(0)  # (N, K)
+    coords, conf, names, split = [], [], [], {}
+    for i, ind in enumerate(poses.individuals):
+        animals = [p for p in prefixes if tracked[i, animal_of == p].any()]
+        if len(animals) < 2:
+            coords.append(poses.coords[:, i])
+            conf.append(poses.confidence[:, i])
+            names.append(ind)
+            continue
+        split[ind] = []
+        for p in animals:
+            other = (animal_of != p) & (animal_of != "")
+            c, w = poses.coords[:, i].copy(), poses.confidence[:, i].copy()
+            c[:, other] = np.nan
+            w[:, other] = np.nan
+            new = prefixes[p] if poses.n_individuals == 1 else f"{ind}_{prefixes[p]}"
+            coords.append(c)
+            conf.append(w)
+            names.append(new)
+            split[ind].append(new)
+    if not split:
+        return poses
+    for ind, new in split.items():
+        logger.info("%s: individual %s tracks %d animals by their names' prefixes; each is "
+                    "lifted as an individual of its own (%s).", poses.meta.source or "the poses",
+                    ind, len(new), ", ".join(new))
+    out = Poses(coords=np.stack(coords, 1), confidence=np.stack(conf, 1), keypoints=kps,
+                individuals=names, frame_indices=poses.frame_indices,
+                meta=copy.deepcopy(poses.meta))
+    out.meta.extra["animals_split"] = split
+    return out
 
 
 def plan_lift_keypoints(

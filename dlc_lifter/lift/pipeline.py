@@ -174,6 +174,7 @@ def lift_file(
             "keypoint_map": poses3d.meta.extra["keypoint_map"],
             "arena_px": poses3d.meta.extra["arena_px"],
             "lift_mode": poses3d.meta.extra["lift_mode"],
+            "animals_split": poses3d.meta.extra.get("animals_split", {}),
             "adapt": poses3d.meta.extra.get("adapt"),
             "camera_spec": as_record(camera), "lift_options": as_record(options),
             "output_spec": as_record(output),
@@ -182,6 +183,6 @@ def lift_file(
                             overwrite=output.overwrite,
                             source_nwb=src if src.suffix.lower() == ".nwb" else None)
     logger.info("Lifted %s (%d frames, %d individuals, camera: %s) in %.1f s", src.name,
-                poses.n_frames, poses.n_individuals, poses3d.meta.extra["camera_source"],
+                poses.n_frames, poses3d.n_individuals, poses3d.meta.extra["camera_source"],
                 time.perf_counter() - t0)
     return written.get("dlc", next(iter(written.values())))

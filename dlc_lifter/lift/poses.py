@@ -34,6 +34,7 @@ from dlc_lifter.lift.keypoints import (
     catalogue_arrays,
     names_lifted,
     plan_lift_keypoints,
+    split_animals,
 )
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
@@ -122,8 +123,12 @@ def lift_poses(
     if poses.is_3d:
         raise DLCLifterError(f"{poses.meta.source} already holds 3D poses.")
     plan = plan_lift_keypoints(poses, keypoint_map, strict=strict)
+    poses = split_animals(poses, plan)
+    if cues is not None and cues.shape[1] != poses.n_individuals:
+        raise DLCLifterError(f"{poses.meta.source}: cues for {cues.shape[1]} individuals, "
+                             f"poses of {poses.n_individuals} (split the animals first).")
     lifter = lifter or Lifter.load()
-    lifted = names_lifted(poses, plan, warn=True) if plan.animals else None
+    lifted = names_lifted(poses, plan) if plan.animals else None
     uv_cat, c_cat, mapped = catalogue_arrays(poses, plan, lifted=lifted)
     cat_idx = catalogue_index(list(mapped.values()))
     arena_px = arena_pixels(poses, plan, lifter.pcutoff)

@@ -162,11 +162,20 @@ class KeypointMap:
             "the names.")
 
 
-def _animal_prefixes(unknown: Sequence[str]) -> dict[str, tuple[str, str, int]]:
-    """``{name: (prefix, landmark, rank)}`` of unknown names read without an animal's prefix.
+def _animal_prefixes(unknown: Sequence[str]
+                     ) -> tuple[dict[str, tuple[str, str | None, int]], dict[str, str]]:
+    """Unknown names read without an animal's prefix, and the skeleton each animal's follow.
 
     A prefix counts when it starts two or more of the unknown names and what follows it
-    resolves for at least two of them (``moth_nose``, ``moth_tailbase``).
+    resolves for at least two of them (``moth_nose``, ``moth_tailbase``). What follows is
+    read as a known skeleton's names where it matches one (DeepOF's ``B_Spine_1``), else
+    by the catalogue's names and aliases.
+
+    Returns
+    -------
+    read, skeletons
+        ``{name: (prefix, landmark, rank)}`` (landmark ``None``: the skeleton's keypoint
+        has no catalogue landmark) and ``{prefix: skeleton name}``.
     """
     split = {n: m.groups() for n in unknown if (m := _PREFIX.match(n.strip()))
              and m.group(1).lower() not in _BODY_WORDS
@@ -174,14 +183,23 @@ def _animal_prefixes(unknown: Sequence[str]) -> dict[str, tuple[str, str, int]]:
     groups: dict[str, list[str]] = {}
     for name, (prefix, _) in split.items():
         groups.setdefault(prefix.lower(), []).append(name)
-    out: dict[str, tuple[str, str, int]] = {}
+    out: dict[str, tuple[str, str | None, int]] = {}
+    skeletons: dict[str, str] = {}
     for group in groups.values():
-        resolved = {n: resolve_name_ranked(split[n][1]) for n in group}
-        hits = {n: r for n, r in resolved.items() if r[0] is not None}
-        if len(hits) >= 2:
-            out.update({n: (split[n][0], str(canon), rank + 1)
-                        for n, (canon, rank) in hits.items()})
-    return out
+        skel = match_skeleton([split[n][1] for n in group])
+        table = skel.lookup() if skel else {}
+        resolved: dict[str, tuple[str | None, int]] = {}
+        for n in group:
+            kind, target = table.get(compact(split[n][1]), (None, None))
+            if kind == "mouse":
+                resolved[n] = (target, 1)
+            elif (hit := resolve_name_ranked(split[n][1]))[0] is not None:
+                resolved[n] = (str(hit[0]), hit[1] + 1)
+        if sum(canon is not None for canon, _ in resolved.values()) >= 2:
+            out.update({n: (split[n][0], canon, rank) for n, (canon, rank) in resolved.items()})
+            if skel:
+                skeletons[split[group[0]][0]] = skel.name
+    return out, skeletons
 
 
 def _without_prefix(name: str, animals: Mapping[str, str]) -> str:
@@ -217,12 +235,17 @@ def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
             unknown.append(name)
         else:
             claims[name] = (canon, rank)
-    prefixed = _animal_prefixes(unknown)
-    for name, (_, canon, rank) in prefixed.items():
-        claims[name] = (canon, rank)
+    prefixed, animal_skeletons = _animal_prefixes(unknown)
+    for name, (prefix, canon, rank) in prefixed.items():
+        if canon is None:
+            dropped[name] = (f"no catalogue landmark for '{name}' of the "
+                             f"{animal_skeletons[prefix]} skeleton")
+        else:
+            claims[name] = (canon, rank)
     unknown = [n for n in unknown if n not in prefixed]
-    return (claims, unknown, skel.name if skel else None,
-            {n: p for n, (p, _, _) in prefixed.items()})
+    skeleton = skel.name if skel else next(iter(sorted(set(animal_skeletons.values()))), None)
+    return (claims, unknown, skeleton,
+            {n: p for n, (p, c, _) in prefixed.items() if c is not None})
 
 
 def _settle_conflicts(names: Sequence[str], claims: dict[str, tuple[str, int]],

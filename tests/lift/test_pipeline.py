@@ -464,8 +464,11 @@ def test_two_animals_named_by_prefix_are_each_lifted_from_their_own_names() -> N
     assert out.meta.extra["keypoint_map"]["animals"]["pup_snout"] == "pup"
 
 
-def test_two_prefixed_animals_in_one_individual_warn_and_lift_the_most_tracked(
+def test_two_prefixed_animals_in_one_individual_are_lifted_as_two(
         caplog: pytest.LogCaptureFixture) -> None:
+    """DeepOF's two-mouse tables track both mice in one single-animal individual
+    (``B_Nose, ..., W_Nose, ...``): each mouse becomes an individual of its own, named by
+    its prefix, lifted exactly as it is alone and written under its own names only."""
     import logging
 
     from dlc_lifter.lift.camera_estimate import CameraChoice
@@ -473,13 +476,25 @@ def test_two_prefixed_animals_in_one_individual_warn_and_lift_the_most_tracked(
 
     cam, _, one = _scene(30)
     _, _, other = _scene(30, seed=5)
+    k = len(NAMES)
     coords = np.concatenate([one.coords, other.coords], axis=2)
     conf = np.concatenate([one.confidence, other.confidence], axis=2)
-    coords[:5, :, len(NAMES):] = np.nan  # the second animal tracked less
+    coords[:5, :, k:] = np.nan  # the second animal tracked less
     names = [f"m1_{n}" for n in NAMES] + [f"m2_{n}" for n in NAMES]
     both = Poses(coords=coords, confidence=conf, keypoints=names, meta=one.meta)
-    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
-        out = lift_poses(both, camera_choice=CameraChoice(cam, "world", "calibration", {}))
-    assert "Two animals in one individual" in caplog.text and "'m1_snout'" in caplog.text
-    alone = lift_poses(one, camera_choice=CameraChoice(cam, "world", "calibration", {}))
-    np.testing.assert_allclose(out.coords[:, 0, : len(NAMES)], alone.coords[:, 0, : len(NAMES)])
+    choice = CameraChoice(cam, "world", "calibration", {})
+    with caplog.at_level(logging.INFO, logger="dlc_lifter"):
+        out = lift_poses(both, camera_choice=choice)
+    assert "tracks 2 animals by their names' prefixes" in caplog.text
+    assert out.individuals == ["m1", "m2"]
+    assert out.meta.extra["animals_split"] == {"individual0": ["m1", "m2"]}
+    alone = lift_poses(one, camera_choice=choice)
+    second = Poses(coords=coords[:, :, k:], confidence=conf[:, :, k:], keypoints=NAMES,
+                   meta=one.meta)
+    pup = lift_poses(second, camera_choice=choice)
+    np.testing.assert_allclose(out.coords[:, 0, :k], alone.coords[:, 0, :k])
+    np.testing.assert_allclose(out.coords[:, 1, k:2 * k], pup.coords[:, 0, :k])
+    assert np.isnan(out.coords[:, 0, k:2 * k]).all() and np.isnan(out.coords[:, 1, :k]).all()
+    # an individual tracking one animal is left as it is
+    assert lift_poses(both.select(keypoints=names[:k]), camera_choice=choice).individuals == [
+        "individual0"]

@@ -207,3 +207,18 @@ def test_a_body_part_word_is_never_an_animal_prefix() -> None:
 def test_an_animal_s_unknown_name_is_matched_without_its_prefix() -> None:
     plan = plan_keypoint_map(["moth_nose", "moth_tailbase", "moth_tailbse"])
     assert "'moth_tailbse' (closest: tail_base" in plan.warnings[0]
+
+
+def test_prefixed_names_follow_the_skeleton_they_come_from() -> None:
+    """DeepOF's two-mouse tables prefix its 14 names (``B_Spine_1``, ``W_Tail_1``): read
+    without the prefix they are DeepOF's, so its map applies, not the generic aliases."""
+    deepof = ["Nose", "Left_ear", "Right_ear", "Spine_1", "Center", "Spine_2", "Left_fhip",
+              "Right_fhip", "Left_bhip", "Right_bhip", "Tail_base", "Tail_1", "Tail_2",
+              "Tail_tip"]
+    plan = plan_keypoint_map([f"{a}_{n}" for a in "BW" for n in deepof])
+    alone = plan_keypoint_map(deepof)
+    assert plan.skeleton == alone.skeleton == "deepof"
+    for a in "BW":
+        assert {n: plan.mapped[f"{a}_{n}"] for n in deepof} == alone.mapped
+    assert plan.mapped["W_Tail_1"] == "tail2" and plan.mapped["B_Spine_1"] == "mid_back"
+    assert not plan.dropped and plan.animals["W_Nose"] == "W"
