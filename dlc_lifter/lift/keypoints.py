@@ -155,11 +155,12 @@ def names_lifted(poses: Poses, plan: KeypointMap) -> np.ndarray:
 def split_animals(poses: Poses, plan: KeypointMap) -> Poses:
     """One individual per animal where an individual tracks several animals' names.
 
-    A file may track two animals in one individual by prefixing their names (DeepOF's
-    two-mouse tables: ``B_Nose, ..., W_Nose, ...`` in a single-animal DeepLabCut table).
+    A file may track two animals in one individual by prefixing or numbering their names
+    (DeepOF's two-mouse tables: ``B_Nose, ..., W_Nose, ...``; SimBA's: ``Nose_1, ...,
+    Nose_2, ...``, in a single-animal DeepLabCut table).
     Each such individual becomes one individual per animal it tracks, named by the
-    animal's prefix (``B``, ``W``; ``individual0_B`` where the file has several
-    individuals), holding that animal's names and the names without a prefix; every
+    animal's prefix or number (``B``, ``W``, ``animal1``; ``individual0_B`` where the file
+    has several individuals), holding that animal's names and the names of no animal; every
     other individual is kept as it is. ``meta.extra["animals_split"]`` records
     ``{individual: [new individuals]}``. Poses with nothing to split come back unchanged
     (the same object).
@@ -194,8 +195,9 @@ def split_animals(poses: Poses, plan: KeypointMap) -> Poses:
     if not split:
         return poses
     for ind, new in split.items():
-        logger.info("%s: individual %s tracks %d animals by their names' prefixes; each is "
-                    "lifted as an individual of its own (%s).", poses.meta.source or "the poses",
+        logger.info("%s: individual %s tracks %d animals by their names (prefix or number); "
+                    "each is lifted as an individual of its own (%s).",
+                    poses.meta.source or "the poses",
                     ind, len(new), ", ".join(new))
     out = Poses(coords=np.stack(coords, 1), confidence=np.stack(conf, 1), keypoints=kps,
                 individuals=names, frame_indices=poses.frame_indices,

@@ -156,6 +156,8 @@ ALIASES: dict[str, str] = {
     "tail_0": "tail_base", "tail0": "tail_base", "tailtip1": "tail_end",
     "left_side": "left_midside", "right_side": "right_midside", "leftside": "left_midside",
     "rightside": "right_midside", "left_hip_": "left_hip", "right_hip_": "right_hip",
+    "lat_left": "left_midside", "lat_right": "right_midside",  # SimBA's 16-body-part mice
+    "lateral_left": "left_midside", "lateral_right": "right_midside",
     "forepaw_left": "left_forepaw", "forepaw_right": "right_forepaw",
     "hindpaw_left": "left_hindpaw", "hindpaw_right": "right_hindpaw",
     "front_left_paw": "left_forepaw", "front_right_paw": "right_forepaw",

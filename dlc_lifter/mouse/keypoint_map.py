@@ -202,6 +202,33 @@ def _animal_prefixes(unknown: Sequence[str]
     return out, skeletons
 
 
+_SUFFIX = re.compile(r"^(.*?[A-Za-z])[_\-\s.]?(\d+)$")
+
+
+def _animal_suffixes(names: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """``{name: (animal, stem)}`` of names that number their animal at the end.
+
+    SimBA's two-mouse layout names one mouse ``Nose_1, Ear_left_1, ...`` and the other
+    ``Nose_2, Ear_left_2, ...`` in one table. It counts when three or more stems appear
+    with every one of two or more numbers and those stems name the head (a nose or an
+    ear) and another landmark: a chain numbered along the body (``tail1, tail2``,
+    ``Spine_1, Spine_2``) is not an animal. The animal is named ``animal<number>``.
+    """
+    split = {n: (m.group(1), m.group(2)) for n in names if (m := _SUFFIX.match(n.strip()))}
+    numbers: dict[str, set[str]] = {}
+    for stem, num in split.values():
+        numbers.setdefault(stem.lower(), set()).add(num)
+    all_nums = set().union(*numbers.values()) if numbers else set()
+    core = {stem for stem, nums in numbers.items() if nums == all_nums}
+    if len(all_nums) < 2 or len(core) < 3:
+        return {}
+    landmarks = {resolve_name_ranked(stem)[0] for stem in core} - {None}
+    if len(landmarks) < 2 or not landmarks & {"nose", "left_ear", "right_ear"}:
+        return {}
+    return {n: (f"animal{int(num)}", stem) for n, (stem, num) in split.items()
+            if stem.lower() in core}
+
+
 def _without_prefix(name: str, animals: Mapping[str, str]) -> str:
     """``name`` without the animal's prefix it shares with names read through (else as is)."""
     m = _PREFIX.match(name.strip())
@@ -215,6 +242,10 @@ def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
     """``{name: (landmark, rank)}`` of names that resolve, the unresolved, the skeleton and
     ``{name: prefix}`` of names read without an animal's prefix."""
     rest = [n for n in names if n not in arena and n not in dropped]
+    numbered = {} if mapping is not None and any(n in mapping for n in names) else (
+        _animal_suffixes(rest))
+    if numbered:  # read each animal's names without their number
+        rest = [n for n in rest if n not in numbered]
     skel = match_skeleton(rest)
     table = skel.lookup() if skel else {}
     claims: dict[str, tuple[str, int]] = {}
@@ -235,7 +266,28 @@ def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
             unknown.append(name)
         else:
             claims[name] = (canon, rank)
-    prefixed, animal_skeletons = _animal_prefixes(unknown)
+    animal_skeletons: dict[str, str] = {}
+    suffixed: dict[str, str] = {}
+    for animal in sorted({a for a, _ in numbered.values()}):
+        group = [n for n in numbered if numbered[n][0] == animal]
+        stem_skel = match_skeleton([numbered[n][1] for n in group])
+        stem_table = stem_skel.lookup() if stem_skel else {}
+        for n in group:
+            kind, target = stem_table.get(compact(numbered[n][1]), (None, None))
+            canon, rank = (target, 1) if kind == "mouse" else resolve_name_ranked(
+                numbered[n][1])
+            if kind == "mouse" and target is None:
+                dropped[n] = (f"no catalogue landmark for '{n}' of the {stem_skel.name} "
+                              "skeleton")
+            elif canon is None:
+                unknown.append(n)
+            else:
+                claims[n] = (str(canon), rank)
+                suffixed[n] = animal
+        if stem_skel:
+            animal_skeletons[animal] = stem_skel.name
+    prefixed, prefix_skeletons = _animal_prefixes(unknown)
+    animal_skeletons |= prefix_skeletons
     for name, (prefix, canon, rank) in prefixed.items():
         if canon is None:
             dropped[name] = (f"no catalogue landmark for '{name}' of the "
@@ -245,7 +297,7 @@ def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
     unknown = [n for n in unknown if n not in prefixed]
     skeleton = skel.name if skel else next(iter(sorted(set(animal_skeletons.values()))), None)
     return (claims, unknown, skeleton,
-            {n: p for n, (p, c, _) in prefixed.items() if c is not None})
+            suffixed | {n: p for n, (p, c, _) in prefixed.items() if c is not None})
 
 
 def _settle_conflicts(names: Sequence[str], claims: dict[str, tuple[str, int]],
@@ -347,7 +399,7 @@ def plan_keypoint_map(
         by_prefix: dict[str, list[str]] = {}
         for n, p in animals.items():
             by_prefix.setdefault(p, []).append(n)
-        notes.append("names read without an animal's prefix: " + "; ".join(
+        notes.append("names read without an animal's prefix or number: " + "; ".join(
             f"{p}: " + ", ".join(f"{n} -> {mapped.get(n, 'dropped')}" for n in group)
             for p, group in by_prefix.items()) + ".")
     if arena:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -464,11 +465,16 @@ def test_two_animals_named_by_prefix_are_each_lifted_from_their_own_names() -> N
     assert out.meta.extra["keypoint_map"]["animals"]["pup_snout"] == "pup"
 
 
-def test_two_prefixed_animals_in_one_individual_are_lifted_as_two(
-        caplog: pytest.LogCaptureFixture) -> None:
-    """DeepOF's two-mouse tables track both mice in one single-animal individual
-    (``B_Nose, ..., W_Nose, ...``): each mouse becomes an individual of its own, named by
-    its prefix, lifted exactly as it is alone and written under its own names only."""
+@pytest.mark.parametrize(("name_of", "animals"), [
+    (lambda a, n: f"m{a}_{n}", ["m1", "m2"]),  # DeepOF's B_Nose / W_Nose
+    (lambda a, n: f"{n}_{a}", ["animal1", "animal2"]),  # SimBA's Nose_1 / Nose_2
+])
+def test_two_animals_in_one_individual_are_lifted_as_two(
+        name_of: Any, animals: list[str], caplog: pytest.LogCaptureFixture) -> None:
+    """DeepOF's and SimBA's two-mouse tables track both mice in one single-animal
+    individual, by a prefix (``B_Nose``, ``W_Nose``) or a number (``Nose_1``, ``Nose_2``):
+    each mouse becomes an individual of its own, lifted exactly as it is alone and written
+    under its own names only."""
     import logging
 
     from dlc_lifter.lift.camera_estimate import CameraChoice
@@ -480,14 +486,14 @@ def test_two_prefixed_animals_in_one_individual_are_lifted_as_two(
     coords = np.concatenate([one.coords, other.coords], axis=2)
     conf = np.concatenate([one.confidence, other.confidence], axis=2)
     coords[:5, :, k:] = np.nan  # the second animal tracked less
-    names = [f"m1_{n}" for n in NAMES] + [f"m2_{n}" for n in NAMES]
+    names = [name_of(1, n) for n in NAMES] + [name_of(2, n) for n in NAMES]
     both = Poses(coords=coords, confidence=conf, keypoints=names, meta=one.meta)
     choice = CameraChoice(cam, "world", "calibration", {})
     with caplog.at_level(logging.INFO, logger="dlc_lifter"):
         out = lift_poses(both, camera_choice=choice)
-    assert "tracks 2 animals by their names' prefixes" in caplog.text
-    assert out.individuals == ["m1", "m2"]
-    assert out.meta.extra["animals_split"] == {"individual0": ["m1", "m2"]}
+    assert "tracks 2 animals by their names" in caplog.text
+    assert out.individuals == animals
+    assert out.meta.extra["animals_split"] == {"individual0": animals}
     alone = lift_poses(one, camera_choice=choice)
     second = Poses(coords=coords[:, :, k:], confidence=conf[:, :, k:], keypoints=NAMES,
                    meta=one.meta)

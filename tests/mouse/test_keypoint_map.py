@@ -222,3 +222,20 @@ def test_prefixed_names_follow_the_skeleton_they_come_from() -> None:
         assert {n: plan.mapped[f"{a}_{n}"] for n in deepof} == alone.mapped
     assert plan.mapped["W_Tail_1"] == "tail2" and plan.mapped["B_Spine_1"] == "mid_back"
     assert not plan.dropped and plan.animals["W_Nose"] == "W"
+
+
+def test_numbered_animals_are_read_without_their_number() -> None:
+    """SimBA's two-mouse layout (``Nose_1 ... Tail_end_1``, ``Nose_2 ... Tail_end_2``):
+    each number is an animal, both keep every landmark; a numbered chain is not one."""
+    simba = ["Ear_left", "Ear_right", "Nose", "Center", "Lat_left", "Lat_right", "Tail_base",
+             "Tail_end"]
+    plan = plan_keypoint_map([f"{n}_{a}" for a in (1, 2) for n in simba])
+    assert not plan.dropped
+    assert plan.mapped["Tail_base_2"] == plan.mapped["Tail_base_1"] == "tail_base"
+    assert plan.mapped["Lat_left_2"] == "left_midside"
+    assert plan.animals["Nose_2"] == "animal2" and plan.animals["Ear_left_1"] == "animal1"
+    for chain in (["nose", "left_ear", "tail1", "tail2", "tail3", "mid_backend2",
+                   "mid_backend3"],
+                  ["Nose", "Left_ear", "Right_ear", "Spine_1", "Center", "Spine_2",
+                   "Tail_base", "Tail_1", "Tail_2", "Tail_tip"]):
+        assert plan_keypoint_map(chain).animals == {}
