@@ -202,7 +202,7 @@ def _animal_prefixes(unknown: Sequence[str]
     return out, skeletons
 
 
-_SUFFIX = re.compile(r"^(.*?[A-Za-z])[_\-\s.]?(\d+)$")
+_SUFFIX = re.compile(r"^(.*?[A-Za-z0-9])[_\-\s.](\d+)$|^(.*?[A-Za-z])(\d+)$")
 
 
 def _animal_suffixes(names: Sequence[str]) -> dict[str, tuple[str, str]]:
@@ -214,7 +214,8 @@ def _animal_suffixes(names: Sequence[str]) -> dict[str, tuple[str, str]]:
     ear) and another landmark: a chain numbered along the body (``tail1, tail2``,
     ``Spine_1, Spine_2``) is not an animal. The animal is named ``animal<number>``.
     """
-    split = {n: (m.group(1), m.group(2)) for n in names if (m := _SUFFIX.match(n.strip()))}
+    split = {n: (m.group(1) or m.group(3), m.group(2) or m.group(4)) for n in names
+             if (m := _SUFFIX.match(n.strip()))}
     numbers: dict[str, set[str]] = {}
     for stem, num in split.values():
         numbers.setdefault(stem.lower(), set()).add(num)
