@@ -98,6 +98,9 @@ def train_lifter_command(
     kernels: str = typer.Option("3,3,3,3", "--kernels", help="Kernel sizes of the temporal "
                                 "and causal networks (3,3,3,3: receptive field 81 frames; "
                                 "3,3,3: 27)."),
+    ear_label_mm: float = typer.Option(0.0, "--ear-label-mm", help="Ear labels placed up to "
+                                       "this far (mm) above the ear base, one draw per "
+                                       "sequence, as labellers place them (0: at the base)."),
     eval_sequences: int = typer.Option(24, "--eval-sequences", help="Held-out sequences "
                                        "evaluated after training (0: skip)."),
     threads: int | None = typer.Option(None, "--threads", help="torch threads (part of the "
@@ -133,7 +136,7 @@ def train_lifter_command(
                       frame_steps=frame_steps, frame_sequences=frame_sequences,
                       frame_channels=frame_channels, n_sequences=n_sequences, n_frames=n_frames,
                       channels=channels, kernels=_parse_kernels(kernels), max_minutes=minutes,
-                      threads=threads)
+                      threads=threads, ear_label_mm=ear_label_mm)
     if seed_list is None:
         _, report = train_lifter_weights(cfg, out, eval_sequences=eval_sequences,
                                          command=command_line(ctx))

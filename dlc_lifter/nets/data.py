@@ -41,6 +41,7 @@ __all__ = [
     "clip_arrays",
     "generate_mouse_sequences",
     "make_clips",
+    "place_ear_labels",
     "population_stats",
     "random_keypoint_set",
     "set_keypoints",
@@ -192,6 +193,52 @@ def generate_mouse_sequences(n_sequences: int, n_frames: int, *, seed: int,
     from dlc_lifter.mouse.behaviour import generate_sequences
 
     return list(generate_sequences(n_sequences, n_frames, seed=seed, **kwargs))
+
+
+def place_ear_labels(sequences: Sequence[Any], up_to_mm: float, *, seed: int) -> list[Any]:
+    """Sequences whose ear landmarks sit where labellers put them: up to ``up_to_mm`` above
+    the ear base.
+
+    The catalogue's ears are the ear bases; labellers mark the base, the middle of the
+    pinna or higher (DANNCE's labelled ears sit about 13 mm above the synthetic bases). Each
+    sequence gets one offset drawn uniformly from ``[0, up_to_mm]``, along the skull's up
+    axis in every frame, so a network trained on them reads an ear label anywhere in that
+    range. ``up_to_mm <= 0`` returns the sequences as they are.
+
+    Parameters
+    ----------
+    sequences
+        :class:`~dlc_lifter.mouse.behaviour.MouseSequence` objects (their pose and shape
+        give the skull's orientation).
+    up_to_mm
+        Largest offset (mm).
+    seed
+        Seed of the offsets.
+
+    Returns
+    -------
+    list
+        New sequences (``landmarks`` replaced; the pose no longer reproduces them exactly).
+    """
+    if up_to_mm <= 0:
+        return list(sequences)
+    from dataclasses import replace
+
+    from dlc_lifter.mouse.rig import get_rig
+
+    rng = np.random.default_rng([seed, 13])
+    ears = [_INDEX["left_ear"], _INDEX["right_ear"]]
+    out = []
+    for seq in sequences:
+        if not hasattr(seq, "pose"):
+            raise ValueError("place_ear_labels needs MouseSequence objects (pose and shape).")
+        rig = get_rig(seq.shape)
+        skull = rig.bone_names.index("skull")
+        rot, _ = rig.forward_kinematics(seq.pose, skull + 1)
+        lm = np.array(seq.landmarks, dtype=np.float64)
+        lm[:, ears] += rng.uniform(0.0, up_to_mm) * rot[:, skull, :, 2][:, None, :]
+        out.append(replace(seq, landmarks=lm))
+    return out
 
 
 def behaviour_names() -> tuple[str, ...]:

@@ -37,6 +37,7 @@ from dlc_lifter.nets.data import (
     clip_arrays,
     generate_mouse_sequences,
     make_clips,
+    place_ear_labels,
     population_stats,
     set_keypoints,
 )
@@ -114,6 +115,9 @@ class TrainConfig:
         outputs, extra weight of rearing frames, per-frame normalisation.
     pcutoff
         Likelihood below which a keypoint is treated as untracked.
+    ear_label_mm
+        Ear labels placed up to this far above the ear base, one draw per sequence
+        (:func:`~dlc_lifter.nets.data.place_ear_labels`; 0: at the base).
     loose_dropout
         Probability that a training window loses some of its tracked tail and limb
         keypoints (those that barely weigh in the body frame fit, so dropping their input
@@ -150,6 +154,7 @@ class TrainConfig:
     per_frame: bool = True
     pcutoff: float = 0.6
     loose_dropout: float = 0.5
+    ear_label_mm: float = 0.0
     max_minutes: float | None = None
     threads: int | None = None
 
@@ -320,6 +325,7 @@ def _training_clips(cfg: TrainConfig, n_sequences: int, generator: Callable[...,
         logger.info("Generating %d synthetic sequences of %d frames (seed %d)",
                     n_sequences, cfg.n_frames, cfg.seed)
         sequences = generator(n_sequences, cfg.n_frames, seed=cfg.seed)
+    sequences = place_ear_labels(sequences, cfg.ear_label_mm, seed=cfg.seed)
     med_h, pair_len = population_stats(sequences)
     clips = make_clips(sequences, rng=np.random.default_rng(cfg.seed), views=cfg.views,
                        set_weights=cfg.set_weights)

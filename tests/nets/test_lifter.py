@@ -476,3 +476,36 @@ def test_single_network_files_without_members_still_load(tmp_path: Path) -> None
         entry["config"].pop("members")
     torch.save(state, tmp_path / "old.pt")
     assert LiftingModel.load(tmp_path / "old.pt").members == 1
+
+
+def test_ear_labels_are_placed_above_the_ear_base_per_sequence() -> None:
+    """``place_ear_labels`` moves only the ears, by one draw per sequence in [0, up_to]
+    along the skull's up axis; training with ``ear_label_mm`` raises the ears' median."""
+    from dlc_lifter.mouse.rig import get_rig
+    from dlc_lifter.nets.data import generate_mouse_sequences, place_ear_labels
+    from dlc_lifter.nets.train import TrainConfig, _training_clips
+
+    seqs = generate_mouse_sequences(6, 40, seed=2)
+    placed = place_ear_labels(seqs, 7.0, seed=0)
+    assert place_ear_labels(seqs, 0.0, seed=0)[0] is seqs[0]
+    ears = [CATALOGUE.index("left_ear"), CATALOGUE.index("right_ear")]
+    others = [i for i in range(len(CATALOGUE)) if i not in ears]
+    offsets = []
+    for a, b in zip(seqs, placed, strict=True):
+        d = b.landmarks - a.landmarks
+        assert np.all(d[:, others] == 0)
+        rig = get_rig(a.shape)
+        skull = rig.bone_names.index("skull")
+        up = rig.forward_kinematics(a.pose, skull + 1)[0][:, skull, :, 2]
+        size = np.linalg.norm(d[:, ears], axis=-1)
+        assert np.ptp(size) < 1e-9 and 0 <= size[0, 0] <= 7.0  # one offset per sequence
+        np.testing.assert_allclose(d[:, ears[0]], size[:, :1] * up, atol=1e-9)
+        offsets.append(size[0, 0])
+    assert len(set(np.round(offsets, 6))) == len(seqs)
+    again = place_ear_labels(seqs, 7.0, seed=0)
+    np.testing.assert_array_equal(again[3].landmarks, placed[3].landmarks)
+    kw = dict(seed=1, n_frames=40, views=1)
+    _, plain, _ = _training_clips(TrainConfig(**kw), 6, generate_mouse_sequences)
+    _, high, _ = _training_clips(TrainConfig(ear_label_mm=7.0, **kw), 6,
+                                 generate_mouse_sequences)
+    assert np.all(high[ears] > plain[ears]) and np.allclose(high[others], plain[others])
