@@ -243,10 +243,10 @@ def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
     """``{name: (landmark, rank)}`` of names that resolve, the unresolved, the skeleton and
     ``{name: prefix}`` of names read without an animal's prefix."""
     rest = [n for n in names if n not in arena and n not in dropped]
-    numbered = {} if mapping is not None and any(n in mapping for n in names) else (
-        _animal_suffixes(rest))
-    if numbered:  # read each animal's names without their number
-        rest = [n for n in rest if n not in numbered]
+    numbered = _animal_suffixes(rest)
+    user = {n for n in rest if mapping is not None and n in mapping}
+    if numbered:  # read each animal's names without their number (the user's map first)
+        rest = [n for n in rest if n not in numbered or n in user]
     skel = match_skeleton(rest)
     table = skel.lookup() if skel else {}
     claims: dict[str, tuple[str, int]] = {}
@@ -274,6 +274,9 @@ def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
         stem_skel = match_skeleton([numbered[n][1] for n in group])
         stem_table = stem_skel.lookup() if stem_skel else {}
         for n in group:
+            if n in user:  # its landmark is the user's; it still belongs to this animal
+                suffixed[n] = animal
+                continue
             kind, target = stem_table.get(compact(numbered[n][1]), (None, None))
             canon, rank = (target, 1) if kind == "mouse" else resolve_name_ranked(
                 numbered[n][1])

@@ -239,3 +239,11 @@ def test_numbered_animals_are_read_without_their_number() -> None:
                   ["Nose", "Left_ear", "Right_ear", "Spine_1", "Center", "Spine_2",
                    "Tail_base", "Tail_1", "Tail_2", "Tail_tip"]):
         assert plan_keypoint_map(chain).animals == {}
+
+
+def test_a_user_map_of_numbered_names_keeps_their_animal() -> None:
+    simba = ["Ear_left", "Ear_right", "Nose", "Center", "Tail_base", "Tail_end"]
+    plan = plan_keypoint_map([f"{n}_{a}" for a in (1, 2) for n in simba],
+                             {"Center_1": "mid_back", "Center_2": "mid_back"})
+    assert plan.mapped["Center_1"] == plan.mapped["Center_2"] == "mid_back"
+    assert plan.animals["Center_2"] == "animal2" and not plan.dropped
