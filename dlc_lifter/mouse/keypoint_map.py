@@ -186,20 +186,34 @@ def _animal_prefixes(unknown: Sequence[str]
     out: dict[str, tuple[str, str | None, int]] = {}
     skeletons: dict[str, str] = {}
     for group in groups.values():
-        skel = match_skeleton([split[n][1] for n in group])
-        table = skel.lookup() if skel else {}
-        resolved: dict[str, tuple[str | None, int]] = {}
-        for n in group:
-            kind, target = table.get(compact(split[n][1]), (None, None))
-            if kind == "mouse":
-                resolved[n] = (target, 1)
-            elif (hit := resolve_name_ranked(split[n][1]))[0] is not None:
-                resolved[n] = (str(hit[0]), hit[1] + 1)
+        resolved, skel = _read_one_animal({n: split[n][1] for n in group})
         if sum(canon is not None for canon, _ in resolved.values()) >= 2:
             out.update({n: (split[n][0], canon, rank) for n, (canon, rank) in resolved.items()})
             if skel:
-                skeletons[split[group[0]][0]] = skel.name
+                skeletons[split[group[0]][0]] = skel
     return out, skeletons
+
+
+def _read_one_animal(stems: Mapping[str, str]
+                     ) -> tuple[dict[str, tuple[str | None, int]], str | None]:
+    """One animal's names read by what follows or precedes its prefix or number.
+
+    ``stems`` is ``{name: the name without the animal's prefix or number}``. Read as a known
+    skeleton's names where the stems match one, else by the catalogue's names and aliases
+    (ranked one below, as names read through). Returns ``{name: (landmark, rank)}`` of
+    those read (landmark ``None``: the skeleton's keypoint has no catalogue landmark) and
+    the skeleton's name.
+    """
+    skel = match_skeleton(list(stems.values()))
+    table = skel.lookup() if skel else {}
+    resolved: dict[str, tuple[str | None, int]] = {}
+    for n, stem in stems.items():
+        kind, target = table.get(compact(stem), (None, None))
+        if kind == "mouse":
+            resolved[n] = (target, 1)
+        elif (hit := resolve_name_ranked(stem))[0] is not None:
+            resolved[n] = (str(hit[0]), hit[1] + 1)
+    return resolved, skel.name if skel else None
 
 
 _SUFFIX = re.compile(r"^(.*?[A-Za-z0-9])[_\-\s.](\d+)$|^(.*?[A-Za-z])(\d+)$")
@@ -271,25 +285,21 @@ def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
     suffixed: dict[str, str] = {}
     for animal in sorted({a for a, _ in numbered.values()}):
         group = [n for n in numbered if numbered[n][0] == animal]
-        stem_skel = match_skeleton([numbered[n][1] for n in group])
-        stem_table = stem_skel.lookup() if stem_skel else {}
+        suffixed.update({n: animal for n in group if n in user})  # the user's landmark
+        resolved, stem_skel = _read_one_animal({n: numbered[n][1] for n in group
+                                                if n not in user})
         for n in group:
-            if n in user:  # its landmark is the user's; it still belongs to this animal
-                suffixed[n] = animal
+            if n in user:
                 continue
-            kind, target = stem_table.get(compact(numbered[n][1]), (None, None))
-            canon, rank = (target, 1) if kind == "mouse" else resolve_name_ranked(
-                numbered[n][1])
-            if kind == "mouse" and target is None:
-                dropped[n] = (f"no catalogue landmark for '{n}' of the {stem_skel.name} "
-                              "skeleton")
-            elif canon is None:
+            if n not in resolved:
                 unknown.append(n)
+            elif resolved[n][0] is None:
+                dropped[n] = f"no catalogue landmark for '{n}' of the {stem_skel} skeleton"
             else:
-                claims[n] = (str(canon), rank)
+                claims[n] = (str(resolved[n][0]), resolved[n][1])
                 suffixed[n] = animal
         if stem_skel:
-            animal_skeletons[animal] = stem_skel.name
+            animal_skeletons[animal] = stem_skel
     prefixed, prefix_skeletons = _animal_prefixes(unknown)
     animal_skeletons |= prefix_skeletons
     for name, (prefix, canon, rank) in prefixed.items():
