@@ -319,12 +319,15 @@ def plot_heights(
     fig, axes = plt.subplots(n_ind, 1, figsize=(10, 2.8 * n_ind + 0.6), sharex=True,
                              squeeze=False)
     cmap = plt.get_cmap("tab20" if len(shown) > 10 else "tab10")
+    # each animal's own keypoints (a two-animal table writes each under its own names)
+    own = [[k for k in shown if np.isfinite(poses.coords[:, i, k, 2]).any()]
+           for i in range(n_ind)]
     for i, ax in enumerate(axes[:, 0]):
         bouts = rearing_bouts(heads[:, i], fps, threshold_mm=threshold_mm,
                               min_duration_s=min_duration_s)
         for a, b in bouts:
             ax.axvspan(t[a], t[b - 1] + 1 / fps, color="tab:orange", alpha=0.25, lw=0)
-        for k in shown:
+        for k in own[i]:
             ax.plot(t, poses.coords[:, i, k, 2], lw=0.9, color=cmap(k % cmap.N),
                     label=poses.keypoints[k])
         ax.axhline(threshold_mm, color="0.3", ls="--", lw=0.8)
@@ -336,7 +339,10 @@ def plot_heights(
         ax.set_title(title, fontsize=9, loc="left")
         ax.set_ylabel("height above floor (mm)")
         ax.grid(alpha=0.3, lw=0.5)
-    axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.005, 1.0), frameon=False)
+    for i in range(n_ind if any(o != own[0] for o in own) else 1):
+        if own[i]:
+            axes[i, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.005, 1.0),
+                              frameon=False)
     axes[-1, 0].set_xlabel("time (s)")
     fig.suptitle(Path(str(poses.meta.source or "")).name, fontsize=9)
     fig.tight_layout()

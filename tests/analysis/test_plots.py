@@ -104,3 +104,30 @@ def test_plot_speed_300_frames(tmp_path: Path) -> None:
     t0 = time.perf_counter()
     plot_lifted(out3d, video=video)
     assert time.perf_counter() - t0 < 40
+
+
+def test_heights_panel_of_each_animal_shows_its_own_keypoints(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A two-animal table lifts each animal under its own names (NaN under the other's):
+    each panel draws and lists that animal's keypoints only."""
+    import matplotlib.pyplot as plt
+
+    from dlc_lifter.analysis.plots import plot_heights
+
+    one = rearing_mouse_3d(60)
+    k = one.n_keypoints
+    coords = np.full((60, 2, 2 * k, 3), np.nan)
+    coords[:, 0, :k] = one.coords[:, 0]
+    coords[:, 1, k:] = one.coords[:, 0] + [50.0, 0.0, 0.0]
+    names = [f"B_{n}" for n in one.keypoints] + [f"W_{n}" for n in one.keypoints]
+    both = Poses(coords=coords, confidence=np.ones((60, 2, 2 * k)), keypoints=names,
+                 individuals=["B", "W"], meta=one.meta)
+    figures: list = []
+    monkeypatch.setattr(plt, "close", figures.append)
+    plot_heights(both, tmp_path / "h.png", fps=30)
+    panels = [ax for ax in figures[0].axes if ax.get_lines()]
+    for ax, prefix in zip(panels, "BW", strict=True):
+        labels = {line.get_label() for line in ax.get_lines()
+                  if not line.get_label().startswith("_")}
+        assert labels == {n for n in names if n.startswith(prefix)}
+        assert {t.get_text() for t in ax.get_legend().get_texts()} == labels
