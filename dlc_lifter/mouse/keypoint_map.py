@@ -244,6 +244,25 @@ def _animal_suffixes(names: Sequence[str]) -> dict[str, tuple[str, str]]:
             if stem.lower() in core}
 
 
+def _read_numbered(numbered: Mapping[str, tuple[str, str]]
+                   ) -> tuple[dict[str, tuple[str, str | None, int]], dict[str, str]]:
+    """Names numbered by their animal (:func:`_animal_suffixes`), read without the number.
+
+    Returns ``{name: (animal, landmark, rank)}`` of those read (landmark ``None``: the
+    skeleton's keypoint has no catalogue landmark) and ``{animal: skeleton name}``, as
+    :func:`_animal_prefixes` does for prefixes.
+    """
+    out: dict[str, tuple[str, str | None, int]] = {}
+    skeletons: dict[str, str] = {}
+    for animal in sorted({a for a, _ in numbered.values()}):
+        resolved, skel = _read_one_animal({n: stem for n, (a, stem) in numbered.items()
+                                           if a == animal})
+        out.update({n: (animal, canon, rank) for n, (canon, rank) in resolved.items()})
+        if skel:
+            skeletons[animal] = skel
+    return out, skeletons
+
+
 def _without_prefix(name: str, animals: Mapping[str, str]) -> str:
     """``name`` without the animal's prefix it shares with names read through (else as is)."""
     m = _PREFIX.match(name.strip())
@@ -281,37 +300,24 @@ def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
             unknown.append(name)
         else:
             claims[name] = (canon, rank)
-    animal_skeletons: dict[str, str] = {}
-    suffixed: dict[str, str] = {}
-    for animal in sorted({a for a, _ in numbered.values()}):
-        group = [n for n in numbered if numbered[n][0] == animal]
-        suffixed.update({n: animal for n in group if n in user})  # the user's landmark
-        resolved, stem_skel = _read_one_animal({n: numbered[n][1] for n in group
-                                                if n not in user})
-        for n in group:
-            if n in user:
-                continue
-            if n not in resolved:
-                unknown.append(n)
-            elif resolved[n][0] is None:
-                dropped[n] = f"no catalogue landmark for '{n}' of the {stem_skel} skeleton"
-            else:
-                claims[n] = (str(resolved[n][0]), resolved[n][1])
-                suffixed[n] = animal
-        if stem_skel:
-            animal_skeletons[animal] = stem_skel
+    read, animal_skeletons = _read_numbered({n: v for n, v in numbered.items()
+                                             if n not in user})
+    unknown += [n for n in numbered if n not in user and n not in read]
     prefixed, prefix_skeletons = _animal_prefixes(unknown)
+    read |= prefixed
     animal_skeletons |= prefix_skeletons
-    for name, (prefix, canon, rank) in prefixed.items():
+    for name, (animal, canon, rank) in read.items():
         if canon is None:
             dropped[name] = (f"no catalogue landmark for '{name}' of the "
-                             f"{animal_skeletons[prefix]} skeleton")
+                             f"{animal_skeletons[animal]} skeleton")
         else:
             claims[name] = (canon, rank)
-    unknown = [n for n in unknown if n not in prefixed]
+    unknown = [n for n in unknown if n not in read]
     skeleton = skel.name if skel else next(iter(sorted(set(animal_skeletons.values()))), None)
+    animals = {n: a for a in sorted({a for a, _ in numbered.values()})
+               for n in numbered if numbered[n][0] == a and n in user}  # the user's landmark
     return (claims, unknown, skeleton,
-            suffixed | {n: p for n, (p, c, _) in prefixed.items() if c is not None})
+            animals | {n: a for n, (a, c, _) in read.items() if c is not None})
 
 
 def _settle_conflicts(names: Sequence[str], claims: dict[str, tuple[str, int]],
