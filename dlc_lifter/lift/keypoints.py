@@ -133,10 +133,7 @@ def names_lifted(poses: Poses, plan: KeypointMap) -> np.ndarray:
     tracked = np.concatenate([tracked, np.zeros((len(tracked), 1), tracked.dtype)], 1)
     kps = list(poses.keypoints)
     col = {n: kps.index(n) if n in kps else len(kps) for n in names}  # absent: never tracked
-    prefixes = sorted({p.lower() for p in plan.animals.values()})
-    has = np.array([[tracked[i, [col[n] for n in names
-                                 if plan.animals.get(n, "").lower() == p]].sum() > 0
-                     for p in prefixes] for i in range(poses.n_individuals)])
+    prefixes, has = _animals_tracked(poses, plan, names)
     for k, n in enumerate(names):
         if n in plan.animals:
             j = prefixes.index(plan.animals[n].lower())
@@ -150,6 +147,20 @@ def names_lifted(poses: Poses, plan: KeypointMap) -> np.ndarray:
             used[i, ks] = False
             used[i, ks[best]] = True
     return used
+
+
+def _animals_tracked(poses: Poses, plan: KeypointMap, names: Sequence[str]
+                     ) -> tuple[list[str], np.ndarray]:
+    """The animals of ``plan.animals`` (lower-case, sorted) and ``(N, animals)`` bool: does
+    each individual track, in some frame, one of ``names`` that belongs to that animal."""
+    animals = sorted({p.lower() for p in plan.animals.values()})
+    tracked = np.isfinite(poses.coords).all(-1).any(0)  # (N, K)
+    kps = list(poses.keypoints)
+    has = np.zeros((poses.n_individuals, len(animals)), bool)
+    for n in names:
+        if n in plan.animals and n in kps:
+            has[:, animals.index(plan.animals[n].lower())] |= tracked[:, kps.index(n)]
+    return animals, has
 
 
 def split_animals(poses: Poses, plan: KeypointMap) -> Poses:
@@ -172,10 +183,10 @@ def split_animals(poses: Poses, plan: KeypointMap) -> Poses:
         prefixes.setdefault(p.lower(), p)
     kps = list(poses.keypoints)
     animal_of = np.array([plan.animals.get(k, "").lower() for k in kps], dtype=object)
-    tracked = np.isfinite(poses.coords).all(-1).any(0)  # (N, K)
+    order, has = _animals_tracked(poses, plan, list(plan.animals))
     coords, conf, names, split = [], [], [], {}
     for i, ind in enumerate(poses.individuals):
-        animals = [p for p in prefixes if tracked[i, animal_of == p].any()]
+        animals = [p for p in prefixes if has[i, order.index(p)]]
         if len(animals) < 2:
             coords.append(poses.coords[:, i])
             conf.append(poses.confidence[:, i])
