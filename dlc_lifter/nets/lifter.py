@@ -67,7 +67,7 @@ from torch.nn import functional as F
 
 from dlc_lifter.camera import Camera
 from dlc_lifter.errors import ModelLoadError
-from dlc_lifter.mouse.catalogue import CATALOGUE
+from dlc_lifter.mouse.catalogue import CATALOGUE, LANDMARKS
 
 __all__ = [
     "AP_COORD",
@@ -83,8 +83,10 @@ __all__ = [
     "body_to_world",
     "ensemble_net",
     "floor_points",
+    "mirror_net",
     "frame_features",
     "points_on_rays",
+    "symmetric_net",
     "window_pads",
 ]
 
@@ -134,6 +136,8 @@ def _weight(name: str) -> float:
 AP_COORD = np.array([_AP[n] for n in CATALOGUE], dtype=np.float64)
 #: Weight of each keypoint in the anchor and heading fit.
 FIT_WEIGHT = np.array([_weight(n) for n in CATALOGUE], dtype=np.float64)
+#: Catalogue index of each keypoint's mirror image (left <-> right; itself on the midline).
+MIRROR = np.array([CATALOGUE.index(lm.mirror) for lm in LANDMARKS], dtype=np.int64)
 
 
 # --------------------------------------------------------------------------- geometry
@@ -685,14 +689,15 @@ def ensemble_net(nets: Sequence[LifterNet]) -> LifterNet:
     """One network that outputs the mean of several networks of the same shape, exactly.
 
     The members sit side by side as groups of a wider network (their batch norms kept);
-    the head concatenates the members' heads, each scaled by ``1 / len(nets)``. Every
-    inference path (:meth:`LifterNet.infer`, :meth:`LifterNet.infer_last`, so offline,
-    live and the fused lifter's base) computes the average in one pass.
+    the head concatenates the members' heads, each scaled by its share of the members.
+    Every inference path (:meth:`LifterNet.infer`, :meth:`LifterNet.infer_last`, so
+    offline, live and the fused lifter's base) computes the average in one pass.
 
     Parameters
     ----------
     nets
-        Single networks (``members == 1``) with equal :meth:`LifterNet.config`.
+        Networks with equal :meth:`LifterNet.config` but for ``members``: an ensemble
+        among them counts as its members (the mean is over every single network).
 
     Returns
     -------
@@ -702,33 +707,92 @@ def ensemble_net(nets: Sequence[LifterNet]) -> LifterNet:
     Raises
     ------
     ValueError
-        When ``nets`` is empty, a member is itself an ensemble, or the shapes differ.
+        When ``nets`` is empty or the shapes differ.
     """
     if not nets:
         raise ValueError("An ensemble needs at least one network.")
-    cfg = nets[0].config()
+
+    def shape(n: LifterNet) -> dict[str, Any]:
+        return {k: v for k, v in n.config().items() if k != "members"}
+
+    cfg = shape(nets[0])
     for n in nets:
-        if n.members != 1:
-            raise ValueError("Ensemble members must be single networks (members == 1).")
-        if n.config() != cfg:
-            raise ValueError(f"Ensemble members differ in shape: {n.config()} vs {cfg}.")
-    m = len(nets)
+        if shape(n) != cfg:
+            raise ValueError(f"Ensemble members differ in shape: {shape(n)} vs {cfg}.")
+    m = sum(n.members for n in nets)
     cfg = dict(cfg, members=m)
     out = LifterNet(cfg.pop("in_features"), cfg.pop("n_keypoints"), **cfg)
     states = [n.state_dict() for n in nets]
+    share = [n.members / m for n in nets]
     merged = {}
     for name in out.state_dict():
         parts = [s[name] for s in states]
         if name == "head.weight":
-            merged[name] = torch.cat(parts, dim=1) / m
+            merged[name] = torch.cat([p * w for p, w in zip(parts, share, strict=True)], dim=1)
         elif name == "head.bias":
-            merged[name] = torch.stack(parts).mean(0)
+            merged[name] = sum(p * w for p, w in zip(parts, share, strict=True))
         elif name.endswith("num_batches_tracked"):
             merged[name] = parts[0].clone()
         else:
             merged[name] = torch.cat(parts, dim=0)
     out.load_state_dict(merged)
     return out.eval()
+
+
+def _mirror_channels(n_in: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Signed permutations of the features and outputs that mirror a frame left-right.
+
+    The mirrored frame's features are ``x[..., src_in] * sign_in`` (left and right
+    keypoints swapped, every body-frame ``y`` negated); outputs map back alike.
+    """
+    per = (n_in - N_GLOBAL) // N_KEYPOINTS
+    src_in = np.arange(n_in)
+    sign_in = np.ones(n_in, np.float32)
+    for k in range(N_KEYPOINTS):
+        src_in[k * per: (k + 1) * per] = MIRROR[k] * per + np.arange(per)
+        sign_in[k * per + 1] = sign_in[k * per + 3] = -1.0  # body-frame y, parallax y
+    sign_in[N_KEYPOINTS * per + 1] = -1.0  # the nadir's body-frame y
+    k_n = N_KEYPOINTS
+    src_out = np.concatenate([MIRROR, k_n + (2 * MIRROR[:, None] + np.arange(2)).ravel()])
+    sign_out = np.ones(3 * k_n, np.float32)
+    sign_out[k_n + 1::2] = -1.0
+    return src_in, sign_in, src_out, sign_out
+
+
+def mirror_net(net: LifterNet) -> LifterNet:
+    """The network's mirror image: what ``net`` lifts from a frame mirrored left-right,
+    mirrored back.
+
+    A mouse is bilaterally symmetric and so is the geometry (:func:`frame_features` is
+    exactly equivariant: mirror the floor points and the camera, swap left and right, and
+    the features are the same signed permutation of the original ones), so the mirror
+    image is as valid a lifter as ``net``, trained on the mirror image of its data. Only
+    the input layer's columns and the head's rows move; extra channels (depth cues) are
+    scalars and follow their keypoint.
+    """
+    if net.n_keypoints != N_KEYPOINTS or (net.in_features - N_GLOBAL) % N_KEYPOINTS:
+        raise ValueError("mirror_net needs a network over the whole catalogue.")
+    src_in, sign_in, src_out, sign_out = _mirror_channels(net.in_features)
+    out = LifterNet(net.in_features, net.n_keypoints, channels=net.channels,
+                    kernels=net.kernels, causal=net.causal, members=net.members)
+    state = {k: v.clone() for k, v in net.state_dict().items()}
+    state["expand.weight"] = state["expand.weight"][:, src_in] * torch.from_numpy(
+        sign_in)[None, :, None]
+    sign = torch.from_numpy(sign_out)
+    state["head.weight"] = state["head.weight"][src_out] * sign[:, None, None]
+    state["head.bias"] = state["head.bias"][src_out] * sign
+    out.load_state_dict(state)
+    return out.eval()
+
+
+def symmetric_net(net: LifterNet) -> LifterNet:
+    """``net`` and its :func:`mirror_net` averaged: a lifter exactly symmetric left-right.
+
+    On real mice a network and its mirror image err differently (they meet features the
+    synthetic mouse never showed), so their mean is better than either, as with an
+    ensemble of seeds, at twice the arithmetic (docs/results.md).
+    """
+    return ensemble_net([net, mirror_net(net)])
 
 
 def window_pads(net: LifterNet) -> tuple[int, int]:
@@ -765,6 +829,12 @@ class LiftingModel:
         estimate from the animal).
     info
         Free metadata: training command, seed, held-out errors...
+    symmetric
+        Modes whose network lifts as the mean of itself and its mirror image
+        (:func:`symmetric_net`), at inference only: the saved networks are the trained
+        ones. The per-frame network by default (labelled frames, files with gaps), where
+        it costs little; the temporal and causal networks are left single, the batched
+        video lift keeping its speed (docs/results.md).
     """
 
     nets: dict[str, LifterNet]
@@ -774,6 +844,9 @@ class LiftingModel:
         default_factory=lambda: np.full((N_KEYPOINTS, N_KEYPOINTS), np.nan))
     info: dict[str, Any] = field(default_factory=dict)
     keypoints: tuple[str, ...] = CATALOGUE
+    symmetric: tuple[str, ...] = ("frame",)
+    _mirrored: dict[str, tuple[tuple[int, ...], LifterNet]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for net in self.nets.values():
@@ -789,9 +862,20 @@ class LiftingModel:
         for m in {"temporal": ("temporal", "causal", "frame"), "causal": ("causal", "frame"),
                   "frame": ("frame",)}.get(mode, ()):
             if m in self.nets:
-                return self.nets[m]
+                return self._symmetric(m) if m in self.symmetric else self.nets[m]
         raise ValueError(f"Mode '{mode}' is not in this model (has {sorted(self.nets)}); "
                          f"modes: {', '.join(MODES)}.")
+
+    def _symmetric(self, mode: str) -> LifterNet:
+        """:func:`symmetric_net` of a mode's network, remade only when its weights change
+        (a new network, or one trained further in place)."""
+        net = self.nets[mode]
+        key = (id(net), *(t._version for t in (*net.parameters(), *net.buffers())))
+        cached = self._mirrored.get(mode)
+        if cached is None or cached[0] != key:
+            cached = (key, symmetric_net(net))
+            self._mirrored[mode] = cached
+        return cached[1]
 
     # ------------------------------------------------------------------ inference
     def run(self, features: np.ndarray, mode: str = "temporal", *,

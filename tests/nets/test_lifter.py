@@ -442,8 +442,69 @@ def test_ensemble_net_outputs_the_members_mean_on_every_path(kernels: tuple[int,
         torch.testing.assert_close(last, mean[0, :, -1], atol=1e-5, rtol=1e-5)
     with pytest.raises(ValueError, match="differ in shape"):
         ensemble_net([members[0], LifterNet(40, 5, channels=4, kernels=kernels, causal=causal)])
-    with pytest.raises(ValueError, match="single networks"):
-        ensemble_net([ens, members[0]])
+    # an ensemble among the networks counts as its members: the mean is over every one
+    again = ensemble_net([ens, members[0]])
+    assert again.members == 4
+    torch.testing.assert_close(again.infer(x), (3 * mean + members[0].infer(x)) / 4,
+                               atol=1e-5, rtol=1e-5)
+
+
+def _mirrored_view(uv: np.ndarray, cy: float) -> np.ndarray:
+    """The 2D of the mouse mirrored left-right (world ``y -> -y``) seen by the same
+    straight-down camera (principal point row ``cy``): rows flip, left and right swap."""
+    from dlc_lifter.nets.lifter import MIRROR
+
+    out = uv[:, MIRROR].copy()
+    out[..., 1] = 2 * cy - out[..., 1]
+    return out
+
+
+def test_symmetric_lifter_lifts_a_mirrored_mouse_to_the_mirrored_3d() -> None:
+    """The per-frame network lifts as the mean of itself and its mirror image
+    (``LiftingModel.symmetric``): a mouse mirrored left-right comes out with the mirrored
+    heights, to float precision, where the bare network (a different answer) does not."""
+    from dlc_lifter.nets.lifter import MIRROR, mirror_net
+
+    model = _small_model(4)
+    assert model.symmetric == ("frame",) and model.net("frame").members == 2
+    assert model.net("temporal") is model.nets["temporal"]
+    cam = Camera.top_view(500.0, 600.0, (640, 480), centre_xy=(40.0, 25.0))
+    world = _sequences(1, 40, seed=5)[0].landmarks
+    uv, conf, _ = simulate_tracking(world, cam, np.random.default_rng(3), noise=TrackingNoise())
+    uv_m = _mirrored_view(uv, cam.K[1, 2])
+    conf_m = conf[:, MIRROR]
+    h = model.predict(uv, conf, cam, mode="frame")[2]
+    h_m = model.predict(uv_m, conf_m, cam, mode="frame")[2]
+    np.testing.assert_allclose(h_m[:, MIRROR], h, atol=1e-4)
+    bare = LiftingModel(nets=dict(model.nets), symmetric=())
+    hb, hb_m = (bare.predict(u, c, cam, mode="frame")[2] for u, c in ((uv, conf), (uv_m, conf_m)))
+    assert np.nanmax(np.abs(hb_m[:, MIRROR] - hb)) > 0.5
+    # the mirror image's answer on the mirrored mouse is the network's own, mirrored
+    mirror = LiftingModel(nets={"frame": mirror_net(model.nets["frame"])}, symmetric=())
+    np.testing.assert_allclose(mirror.predict(uv_m, conf_m, cam, mode="frame")[2][:, MIRROR],
+                               hb, atol=1e-4)
+    np.testing.assert_allclose(h, (hb + mirror.predict(uv, conf, cam, mode="frame")[2]) / 2,
+                               atol=1e-4)
+
+
+def test_symmetric_network_follows_weights_changed_in_place_and_is_not_saved(
+        tmp_path: Path) -> None:
+    model = _small_model(5)
+    cam = _tilted_camera()
+    world = _sequences(1, 30, seed=6)[0].landmarks
+    uv, conf, _ = simulate_tracking(world, cam, np.random.default_rng(0), noise=TrackingNoise())
+    first = model.net("frame")
+    assert model.net("frame") is first  # made once
+    before = model.predict(uv, conf, cam, mode="frame")[2]
+    with torch.no_grad():  # as fine-tuning does
+        model.nets["frame"].head.bias.add_(0.1)
+    assert model.net("frame") is not first
+    np.testing.assert_allclose(model.predict(uv, conf, cam, mode="frame")[2], before + 10.0,
+                               atol=1e-3)
+    loaded = LiftingModel.load(model.save(tmp_path / "m.pt"))
+    assert loaded.nets["frame"].members == 1 and loaded.net("frame").members == 2
+    np.testing.assert_allclose(loaded.predict(uv, conf, cam, mode="frame")[2],
+                               model.predict(uv, conf, cam, mode="frame")[2], atol=1e-5)
 
 
 def test_ensemble_model_lifts_to_the_members_mean_height_and_round_trips(tmp_path: Path) -> None:
