@@ -130,10 +130,12 @@ class Lifter:
         return self.model.info.get("sha256")
 
     def describe(self) -> dict[str, Any]:
-        """Model name, hash, mode and cutoff, for output metadata."""
+        """Model name, hash, mode, cutoff and the modes lifted with their mirror image
+        (``symmetric``), for output metadata."""
         return {"name": self.name, "sha256": self.sha256, "mode": self.mode,
                 "pcutoff": self.pcutoff, "path": self.model.info.get("path"),
-                "train_command": self.model.info.get("command")}
+                "train_command": self.model.info.get("command"),
+                "symmetric": list(self.model.symmetric)}
 
     # ------------------------------------------------------------------ mapping
     @staticmethod

@@ -186,6 +186,7 @@ def test_camera_estimated_from_the_animal_is_recorded(tmp_path: Path,
     assert meta["camera_source"] == "body-length-estimate"
     assert 300 < meta["camera_estimate"]["height_mm"] < 1500
     assert meta["model"]["name"] == "lifter.pt" and meta["units"] == "mm"
+    assert meta["model"]["symmetric"] == ["frame"]  # lifted with its mirror image
     out2 = lift_file(src, camera=CameraSpec(arena_size_mm=500.0, camera_height_mm=600.0),
                      output=OutputSpec(destfolder=tmp_path / "arena"))
     meta2 = pd.read_pickle(meta_pickle_path(out2))["data"]
