@@ -32,7 +32,10 @@ Networks (:class:`LifterNet`) are VideoPose3D-style dilated temporal convolution
 ``temporal`` (symmetric window), ``causal`` (past frames only, for live use) and
 ``frame`` (kernel size 1: isolated frames); the shipped ones see 81 frames (kernels
 ``(3, 3, 3, 3)``). :class:`LiftingModel` bundles the three with the population statistics
-and saves them as one ``.pt`` file.
+and saves them as one ``.pt`` file. The features are exactly symmetric left-right, so a
+network's mirror image (:func:`mirror_net`: its weights with left and right swapped) is as
+valid a lifter; the per-frame network lifts with the mean of both (:func:`symmetric_net`,
+``LiftingModel.symmetric``).
 
 Speed
 -----
@@ -72,6 +75,7 @@ from dlc_lifter.mouse.catalogue import CATALOGUE, LANDMARKS
 __all__ = [
     "AP_COORD",
     "FORMAT_VERSION",
+    "MIRROR",
     "MODES",
     "N_GLOBAL",
     "N_KEYPOINTS",
@@ -83,8 +87,8 @@ __all__ = [
     "body_to_world",
     "ensemble_net",
     "floor_points",
-    "mirror_net",
     "frame_features",
+    "mirror_net",
     "points_on_rays",
     "symmetric_net",
     "window_pads",
