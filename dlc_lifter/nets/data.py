@@ -24,8 +24,9 @@ import numpy as np
 from scipy.signal import lfilter
 
 from dlc_lifter.camera import Camera, random_top_view
-from dlc_lifter.mouse.catalogue import CATALOGUE, KEYPOINT_SETS, LANDMARKS
+from dlc_lifter.mouse.catalogue import CATALOGUE, KEYPOINT_SETS
 from dlc_lifter.nets.lifter import (
+    MIRROR,
     N_KEYPOINTS,
     SCALE_MM,
     floor_points,
@@ -100,7 +101,7 @@ def set_keypoints(name: str) -> tuple[str, ...]:
         return COMMON_SETS[name]
     raise KeyError(f"Unknown keypoint set '{name}'; known: "
                    f"{', '.join([*KEYPOINT_SETS, *COMMON_SETS])}.")
-_PAIRS = [(i, _INDEX[lm.mirror]) for i, lm in enumerate(LANDMARKS) if _INDEX[lm.mirror] > i]
+_PAIRS = [(i, int(j)) for i, j in enumerate(MIRROR) if j > i]  # left/right pairs
 _NOISY = np.array([1.5 if (n.startswith("tail") and n not in ("tail_base", "tail1"))
                    or any(s in n for s in ("elbow", "wrist", "paw", "knee", "ankle")) else 1.0
                    for n in CATALOGUE])
