@@ -849,7 +849,7 @@ class LiftingModel:
     info: dict[str, Any] = field(default_factory=dict)
     keypoints: tuple[str, ...] = CATALOGUE
     symmetric: tuple[str, ...] = ("frame",)
-    _mirrored: dict[str, tuple[tuple[int, ...], LifterNet]] = field(
+    _mirrored: dict[str, tuple[LifterNet, tuple[int, ...], LifterNet]] = field(
         default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -874,12 +874,12 @@ class LiftingModel:
         """:func:`symmetric_net` of a mode's network, remade only when its weights change
         (a new network, or one trained further in place)."""
         net = self.nets[mode]
-        key = (id(net), *(t._version for t in (*net.parameters(), *net.buffers())))
+        versions = tuple(t._version for t in (*net.parameters(), *net.buffers()))
         cached = self._mirrored.get(mode)
-        if cached is None or cached[0] != key:
-            cached = (key, symmetric_net(net))
+        if cached is None or cached[0] is not net or cached[1] != versions:
+            cached = (net, versions, symmetric_net(net))
             self._mirrored[mode] = cached
-        return cached[1]
+        return cached[2]
 
     # ------------------------------------------------------------------ inference
     def run(self, features: np.ndarray, mode: str = "temporal", *,

@@ -501,6 +501,12 @@ def test_symmetric_network_follows_weights_changed_in_place_and_is_not_saved(
     assert model.net("frame") is not first
     np.testing.assert_allclose(model.predict(uv, conf, cam, mode="frame")[2], before + 10.0,
                                atol=1e-3)
+    second = model.net("frame")
+    model.nets["frame"] = _small_model(6).nets["frame"]  # a network put in its place
+    assert model.net("frame") is not second
+    np.testing.assert_allclose(model.predict(uv, conf, cam, mode="frame")[2],
+                               LiftingModel(nets={"frame": model.nets["frame"]}).predict(
+                                   uv, conf, cam, mode="frame")[2], atol=1e-6)
     loaded = LiftingModel.load(model.save(tmp_path / "m.pt"))
     assert loaded.nets["frame"].members == 1 and loaded.net("frame").members == 2
     np.testing.assert_allclose(loaded.predict(uv, conf, cam, mode="frame")[2],
