@@ -314,8 +314,8 @@ def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
             claims[name] = (canon, rank)
     unknown = [n for n in unknown if n not in read]
     skeleton = skel.name if skel else next(iter(sorted(set(animal_skeletons.values()))), None)
-    animals = {n: a for a in sorted({a for a, _ in numbered.values()})
-               for n in numbered if numbered[n][0] == a and n in user}  # the user's landmark
+    animals = {n: a for n, (a, _) in sorted(numbered.items(), key=lambda kv: kv[1][0])
+               if n in user}  # the user's landmark, grouped by animal
     return (claims, unknown, skeleton,
             animals | {n: a for n, (a, c, _) in read.items() if c is not None})
 
