@@ -129,11 +129,11 @@ def names_lifted(poses: Poses, plan: KeypointMap) -> np.ndarray:
     used = np.ones((poses.n_individuals, len(names)), bool)
     if not plan.animals:
         return used
-    tracked = np.isfinite(poses.coords).all(-1).sum(0)  # (N, K) frames tracked
-    tracked = np.concatenate([tracked, np.zeros((len(tracked), 1), tracked.dtype)], 1)
+    frames = np.isfinite(poses.coords).all(-1).sum(0)  # (N, K) frames tracked
+    prefixes, has = _animals_tracked(plan, poses.keypoints, frames > 0, names)
+    tracked = np.concatenate([frames, np.zeros((len(frames), 1), frames.dtype)], 1)
     kps = list(poses.keypoints)
     col = {n: kps.index(n) if n in kps else len(kps) for n in names}  # absent: never tracked
-    prefixes, has = _animals_tracked(poses, plan, names)
     for k, n in enumerate(names):
         if n in plan.animals:
             j = prefixes.index(plan.animals[n].lower())
@@ -149,14 +149,14 @@ def names_lifted(poses: Poses, plan: KeypointMap) -> np.ndarray:
     return used
 
 
-def _animals_tracked(poses: Poses, plan: KeypointMap, names: Sequence[str]
-                     ) -> tuple[list[str], np.ndarray]:
+def _animals_tracked(plan: KeypointMap, keypoints: Sequence[str], tracked: np.ndarray,
+                     names: Sequence[str]) -> tuple[list[str], np.ndarray]:
     """The animals of ``plan.animals`` (lower-case, sorted) and ``(N, animals)`` bool: does
-    each individual track, in some frame, one of ``names`` that belongs to that animal."""
+    each individual track (``tracked``: ``(N, K)`` bool over ``keypoints``, in some frame)
+    one of ``names`` that belongs to that animal."""
     animals = sorted({p.lower() for p in plan.animals.values()})
-    tracked = np.isfinite(poses.coords).all(-1).any(0)  # (N, K)
-    kps = list(poses.keypoints)
-    has = np.zeros((poses.n_individuals, len(animals)), bool)
+    kps = list(keypoints)
+    has = np.zeros((tracked.shape[0], len(animals)), bool)
     for n in names:
         if n in plan.animals and n in kps:
             has[:, animals.index(plan.animals[n].lower())] |= tracked[:, kps.index(n)]
@@ -183,7 +183,8 @@ def split_animals(poses: Poses, plan: KeypointMap) -> Poses:
         prefixes.setdefault(p.lower(), p)
     kps = list(poses.keypoints)
     animal_of = np.array([plan.animals.get(k, "").lower() for k in kps], dtype=object)
-    order, has = _animals_tracked(poses, plan, list(plan.animals))
+    order, has = _animals_tracked(plan, kps, np.isfinite(poses.coords).all(-1).any(0),
+                                  list(plan.animals))
     coords, conf, names, split = [], [], [], {}
     for i, ind in enumerate(poses.individuals):
         animals = [p for p in prefixes if has[i, order.index(p)]]
