@@ -779,7 +779,7 @@ def mirror_net(net: LifterNet) -> LifterNet:
     src_in, sign_in, src_out, sign_out = _mirror_channels(net.in_features)
     out = LifterNet(net.in_features, net.n_keypoints, channels=net.channels,
                     kernels=net.kernels, causal=net.causal, members=net.members)
-    state = {k: v.clone() for k, v in net.state_dict().items()}
+    state = net.state_dict()  # load_state_dict copies: the source keeps its own tensors
     state["expand.weight"] = state["expand.weight"][:, src_in] * torch.from_numpy(
         sign_in)[None, :, None]
     sign = torch.from_numpy(sign_out)
