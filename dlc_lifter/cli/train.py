@@ -66,6 +66,18 @@ def _parse_seeds(text: str) -> list[int]:
                              f"'{text}'.") from None
 
 
+def _parse_span(text: str) -> tuple[float, float]:
+    """``--image-span 0.5,2.0`` as ``(lo, hi)`` with ``0 < lo <= hi``."""
+    try:
+        lo, hi = (float(v) for v in text.replace(" ", "").split(","))
+    except ValueError:
+        raise DLCLifterError(f"--image-span takes two numbers, LO,HI such as 0.5,2.0; got "
+                             f"'{text}'.") from None
+    if not 0 < lo <= hi:
+        raise DLCLifterError(f"--image-span needs 0 < LO <= HI; got '{text}'.")
+    return lo, hi
+
+
 # --------------------------------------------------------------------------- the lifter
 def train_lifter_command(
     ctx: typer.Context,
@@ -101,6 +113,10 @@ def train_lifter_command(
     ear_label_mm: float = typer.Option(0.0, "--ear-label-mm", help="Ear labels placed up to "
                                        "this far (mm) above the ear base, one draw per "
                                        "sequence, as labellers place them (0: at the base)."),
+    image_span: str = typer.Option("0.5,1.1", "--image-span", help="Range of arena widths "
+                                   "the shorter side of a training camera's image spans "
+                                   "(LO,HI; 0.5,2.0 includes mice of 40 px in a 480 px "
+                                   "video)."),
     eval_sequences: int = typer.Option(24, "--eval-sequences", help="Held-out sequences "
                                        "evaluated after training (0: skip)."),
     threads: int | None = typer.Option(None, "--threads", help="torch threads (part of the "
@@ -136,7 +152,8 @@ def train_lifter_command(
                       frame_steps=frame_steps, frame_sequences=frame_sequences,
                       frame_channels=frame_channels, n_sequences=n_sequences, n_frames=n_frames,
                       channels=channels, kernels=_parse_kernels(kernels), max_minutes=minutes,
-                      threads=threads, ear_label_mm=ear_label_mm)
+                      threads=threads, ear_label_mm=ear_label_mm,
+                      image_span=_parse_span(image_span))
     if seed_list is None:
         _, report = train_lifter_weights(cfg, out, eval_sequences=eval_sequences,
                                          command=command_line(ctx))

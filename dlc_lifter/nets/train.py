@@ -118,6 +118,14 @@ class TrainConfig:
     ear_label_mm
         Ear labels placed up to this far above the ear base, one draw per sequence
         (:func:`~dlc_lifter.nets.data.place_ear_labels`; 0: at the base).
+    image_span
+        Range of how many arena widths the shorter side of a training camera's image spans
+        at the floor (drawn uniformly; ``arena_fraction`` of
+        :func:`~dlc_lifter.camera.random_top_view`, whose default this is). With the
+        default an 85 mm mouse is at least about 77 px long in the image (1st percentile);
+        ``(0.5, 2.0)`` takes it down to about 40 px, as in a large arena filmed at low
+        resolution (measured, not shipped: ``docs/results.md``, seventh session).
+        Held-out evaluation keeps the cameras' defaults.
     loose_dropout
         Probability that a training window loses some of its tracked tail and limb
         keypoints (those that barely weigh in the body frame fit, so dropping their input
@@ -155,6 +163,7 @@ class TrainConfig:
     pcutoff: float = 0.6
     loose_dropout: float = 0.5
     ear_label_mm: float = 0.0
+    image_span: tuple[float, float] = (0.5, 1.1)
     max_minutes: float | None = None
     threads: int | None = None
 
@@ -328,7 +337,8 @@ def _training_clips(cfg: TrainConfig, n_sequences: int, generator: Callable[...,
     sequences = place_ear_labels(sequences, cfg.ear_label_mm, seed=cfg.seed)
     med_h, pair_len = population_stats(sequences)
     clips = make_clips(sequences, rng=np.random.default_rng(cfg.seed), views=cfg.views,
-                       set_weights=cfg.set_weights)
+                       set_weights=cfg.set_weights,
+                       camera_kwargs={"arena_fraction": tuple(cfg.image_span)})
     return clips, med_h, pair_len
 
 

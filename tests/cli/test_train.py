@@ -174,3 +174,19 @@ def test_train_gives_the_per_frame_network_its_own_width_and_sequences(tmp_path:
     side = json.loads(out.with_suffix(".json").read_text())
     assert side["config"]["frame_channels"] == 12 and side["config"]["frame_sequences"] == 3
     assert "--frame-sequences 3 --frame-channels 12" in side["command"]
+
+
+def test_image_span_reaches_the_recipe_and_bad_spans_are_refused(tmp_path: Path) -> None:
+    """``--image-span LO,HI`` is recorded in the sidecar's config; a reversed or malformed
+    span is one clear message naming the option."""
+    out = tmp_path / "l.pt"
+    _invoke("train", "--out", str(out), "--n-sequences", "2", "--n-frames", "100", "--steps",
+            "1", "--causal-steps", "1", "--frame-steps", "1", "--channels", "8", "--kernels",
+            "3", "--eval-sequences", "0", "--threads", "1", "--image-span", "0.6,1.5")
+    assert json.loads(out.with_suffix(".json").read_text())["config"]["image_span"] == [0.6,
+                                                                                         1.5]
+    for bad in ("2,1", "0.5", "a,b", "0,1"):
+        res = runner.invoke(app, ["train", "--out", str(tmp_path / "x.pt"), "--image-span",
+                                  bad])
+        assert res.exit_code != 0 and "--image-span" in str(res.exception), (bad, res.output)
+        assert not (tmp_path / "x.pt").exists()

@@ -545,6 +545,33 @@ def test_single_network_files_without_members_still_load(tmp_path: Path) -> None
     assert LiftingModel.load(tmp_path / "old.pt").members == 1
 
 
+def test_training_cameras_span_the_configured_arena_widths() -> None:
+    """``TrainConfig.image_span`` sets how many arena widths the shorter image side spans
+    (so how small the mouse is in pixels); the same draws otherwise."""
+    from dlc_lifter.nets.data import generate_mouse_sequences, make_clips
+    from dlc_lifter.nets.train import TrainConfig, _training_clips
+
+    def spans(clips) -> np.ndarray:  # image span at the floor below the camera, in arenas
+        return np.array([min(c.camera.image_size) * c.camera.height_mm / c.camera.fx / 500.0
+                         for c in clips])
+
+    kw = dict(seed=3, n_frames=40, views=2)
+    wide, _, _ = _training_clips(TrainConfig(image_span=(2.0, 2.0), **kw), 4,
+                                 generate_mouse_sequences)
+    close, _, _ = _training_clips(TrainConfig(image_span=(0.5, 0.5), **kw), 4,
+                                  generate_mouse_sequences)
+    np.testing.assert_allclose(spans(wide), 2.0)
+    np.testing.assert_allclose(spans(close), 0.5)
+    assert [c.camera.height_mm for c in wide] == [c.camera.height_mm for c in close]
+    default, _, _ = _training_clips(TrainConfig(**kw), 12, generate_mouse_sequences)
+    s = spans(default)
+    assert TrainConfig().image_span == (0.5, 1.1) and s.min() >= 0.5 and s.max() <= 1.1
+    # the default draws the cameras exactly as before the option (the shipped command)
+    plain = make_clips(generate_mouse_sequences(12, 40, seed=3), rng=np.random.default_rng(3),
+                       views=2, set_weights=TrainConfig().set_weights)
+    assert [c.camera.as_dict() for c in plain] == [c.camera.as_dict() for c in default]
+
+
 def test_ear_labels_are_placed_above_the_ear_base_per_sequence() -> None:
     """``place_ear_labels`` moves only the ears, by one draw per sequence in [0, up_to]
     along the skull's up axis; training with ``ear_label_mm`` raises the ears' median."""
