@@ -113,10 +113,10 @@ def train_lifter_command(
     ear_label_mm: float = typer.Option(0.0, "--ear-label-mm", help="Ear labels placed up to "
                                        "this far (mm) above the ear base, one draw per "
                                        "sequence, as labellers place them (0: at the base)."),
-    image_span: str = typer.Option("0.5,1.1", "--image-span", help="Range of arena widths "
-                                   "the shorter side of a training camera's image spans "
-                                   "(LO,HI; 0.5,2.0 includes mice of 40 px in a 480 px "
-                                   "video)."),
+    image_span: str | None = typer.Option(None, "--image-span", help="Range of arena widths "
+                                          "the shorter side of a training camera's image "
+                                          "spans (LO,HI; default 0.5,1.1; 0.5,2.0 includes "
+                                          "mice of 40 px in a 480 px video)."),
     eval_sequences: int = typer.Option(24, "--eval-sequences", help="Held-out sequences "
                                        "evaluated after training (0: skip)."),
     threads: int | None = typer.Option(None, "--threads", help="torch threads (part of the "
@@ -153,7 +153,7 @@ def train_lifter_command(
                       frame_channels=frame_channels, n_sequences=n_sequences, n_frames=n_frames,
                       channels=channels, kernels=_parse_kernels(kernels), max_minutes=minutes,
                       threads=threads, ear_label_mm=ear_label_mm,
-                      image_span=_parse_span(image_span))
+                      image_span=None if image_span is None else _parse_span(image_span))
     if seed_list is None:
         _, report = train_lifter_weights(cfg, out, eval_sequences=eval_sequences,
                                          command=command_line(ctx))

@@ -121,11 +121,11 @@ class TrainConfig:
     image_span
         Range of how many arena widths the shorter side of a training camera's image spans
         at the floor (drawn uniformly; ``arena_fraction`` of
-        :func:`~dlc_lifter.camera.random_top_view`, whose default this is). With the
-        default an 85 mm mouse is at least about 77 px long in the image (1st percentile);
+        :func:`~dlc_lifter.camera.random_top_view`; None: its default, 0.5-1.1, where an
+        85 mm mouse is at least about 77 px long in the image, 1st percentile).
         ``(0.5, 2.0)`` takes it down to about 40 px, as in a large arena filmed at low
         resolution (measured, not shipped: ``docs/results.md``, seventh session).
-        Held-out evaluation keeps the cameras' defaults.
+        Held-out evaluation keeps the cameras' default.
     loose_dropout
         Probability that a training window loses some of its tracked tail and limb
         keypoints (those that barely weigh in the body frame fit, so dropping their input
@@ -163,7 +163,7 @@ class TrainConfig:
     pcutoff: float = 0.6
     loose_dropout: float = 0.5
     ear_label_mm: float = 0.0
-    image_span: tuple[float, float] = (0.5, 1.1)
+    image_span: tuple[float, float] | None = None
     max_minutes: float | None = None
     threads: int | None = None
 
@@ -330,6 +330,10 @@ def _training_clips(cfg: TrainConfig, n_sequences: int, generator: Callable[...,
     network's own, larger set (``cfg.frame_sequences``) is drawn exactly as a run with
     ``n_sequences`` of that size draws it.
     """
+    span = cfg.image_span
+    if span is not None and not 0 < span[0] <= span[1]:
+        raise ValueError(f"TrainConfig.image_span must be (lo, hi) with 0 < lo <= hi; got "
+                         f"{span}.")
     if sequences is None:
         logger.info("Generating %d synthetic sequences of %d frames (seed %d)",
                     n_sequences, cfg.n_frames, cfg.seed)
@@ -338,7 +342,7 @@ def _training_clips(cfg: TrainConfig, n_sequences: int, generator: Callable[...,
     med_h, pair_len = population_stats(sequences)
     clips = make_clips(sequences, rng=np.random.default_rng(cfg.seed), views=cfg.views,
                        set_weights=cfg.set_weights,
-                       camera_kwargs={"arena_fraction": tuple(cfg.image_span)})
+                       camera_kwargs=None if span is None else {"arena_fraction": tuple(span)})
     return clips, med_h, pair_len
 
 

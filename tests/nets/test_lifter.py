@@ -565,11 +565,13 @@ def test_training_cameras_span_the_configured_arena_widths() -> None:
     assert [c.camera.height_mm for c in wide] == [c.camera.height_mm for c in close]
     default, _, _ = _training_clips(TrainConfig(**kw), 12, generate_mouse_sequences)
     s = spans(default)
-    assert TrainConfig().image_span == (0.5, 1.1) and s.min() >= 0.5 and s.max() <= 1.1
+    assert TrainConfig().image_span is None and s.min() >= 0.5 and s.max() <= 1.1
     # the default draws the cameras exactly as before the option (the shipped command)
     plain = make_clips(generate_mouse_sequences(12, 40, seed=3), rng=np.random.default_rng(3),
                        views=2, set_weights=TrainConfig().set_weights)
     assert [c.camera.as_dict() for c in plain] == [c.camera.as_dict() for c in default]
+    with pytest.raises(ValueError, match="image_span"):
+        _training_clips(TrainConfig(image_span=(1.0, 0.5), **kw), 1, generate_mouse_sequences)
 
 
 def test_ear_labels_are_placed_above_the_ear_base_per_sequence() -> None:
