@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +30,16 @@ __all__ = ["evaluate_command", "train_app", "train_depth_command", "train_fused_
 _FLAG_OF = {"max_minutes": "minutes"}
 
 
-def _parse_kernels(text: str) -> tuple[int, ...]:
+def _numbers(text: str, cast: Callable[[str], Any]) -> tuple[Any, ...] | None:
+    """Comma-separated numbers (``"3, 3,3"``) cast one by one; None where one is not a number."""
     try:
-        kernels = tuple(int(k) for k in text.replace(" ", "").split(",") if k)
+        return tuple(cast(v) for v in text.replace(" ", "").split(",") if v)
     except ValueError:
-        kernels = ()
+        return None
+
+
+def _parse_kernels(text: str) -> tuple[int, ...]:
+    kernels = _numbers(text, int)
     if not kernels or any(k < 1 for k in kernels):
         raise DLCLifterError(f"--kernels must be comma-separated positive kernel sizes such "
                              f"as 3,3,3,3 (receptive field 81); got '{text}'.")
@@ -59,23 +65,22 @@ def _from_flags(cls: type, params: dict[str, Any], **given: Any) -> Any:
 
 def _parse_seeds(text: str) -> list[int]:
     """``--seeds 0,1,2`` as integers (how many, and that they differ, the training checks)."""
-    try:
-        return [int(s) for s in text.replace(" ", "").split(",") if s]
-    except ValueError:
+    seeds = _numbers(text, int)
+    if seeds is None:
         raise DLCLifterError(f"--seeds takes integers, comma-separated such as 0,1,2; got "
-                             f"'{text}'.") from None
+                             f"'{text}'.")
+    return list(seeds)
 
 
 def _parse_span(text: str) -> tuple[float, float]:
     """``--image-span 0.5,2.0`` as ``(lo, hi)`` with ``0 < lo <= hi``."""
-    try:
-        lo, hi = (float(v) for v in text.replace(" ", "").split(","))
-    except ValueError:
+    span = _numbers(text, float)
+    if span is None or len(span) != 2:
         raise DLCLifterError(f"--image-span takes two numbers, LO,HI such as 0.5,2.0; got "
-                             f"'{text}'.") from None
-    if not 0 < lo <= hi:
+                             f"'{text}'.")
+    if not 0 < span[0] <= span[1]:
         raise DLCLifterError(f"--image-span needs 0 < LO <= HI; got '{text}'.")
-    return lo, hi
+    return span[0], span[1]
 
 
 # --------------------------------------------------------------------------- the lifter
