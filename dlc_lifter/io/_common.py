@@ -69,6 +69,28 @@ def check_poses(poses: Poses, path: str | Path) -> Poses:
     return poses
 
 
+def mask_origin_placeholders(poses: Poses, path: str | Path) -> Poses:
+    """Points at exactly pixel ``(0, 0)`` of a 2D file are missing, not tracked there.
+
+    Some tools and exports write a missing keypoint as ``(0, 0)`` instead of NaN (MABe's
+    mouse-triplet tables, tables whose NaNs were filled with zeros), often with no
+    likelihood to say so; lifted as points, they would pull the animal to the image's
+    corner. A tracked point lands on exactly that pixel essentially never, so such points
+    are set missing in place, with one warning naming how many.
+    """
+    if poses.is_3d or poses.coords.size == 0:
+        return poses
+    at_origin = (poses.coords[..., 0] == 0) & (poses.coords[..., 1] == 0)
+    n = int(at_origin.sum())
+    if n:
+        poses.coords[at_origin] = np.nan
+        poses.confidence[at_origin] = np.nan
+        logger.warning("%s: %d points (%.1f %%) sit at exactly pixel (0, 0), the way some "
+                       "tools write a missing keypoint; they are read as missing.", path, n,
+                       100.0 * n / at_origin.size)
+    return poses
+
+
 def duplicate_names(names: list[str]) -> list[str]:
     """Names that occur more than once, sorted."""
     seen: set[str] = set()

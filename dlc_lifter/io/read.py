@@ -6,7 +6,12 @@ import logging
 from pathlib import Path
 
 from dlc_lifter.errors import PoseFileError
-from dlc_lifter.io._common import check_input_file, check_poses, fill_video_info
+from dlc_lifter.io._common import (
+    check_input_file,
+    check_poses,
+    fill_video_info,
+    mask_origin_placeholders,
+)
 from dlc_lifter.io.config import DLCConfig, read_dlc_config
 from dlc_lifter.poses import Poses
 
@@ -143,6 +148,7 @@ def read_poses(
                 f"{p} has no individual {individual!r}; it has "
                 f"{', '.join(map(str, poses.individuals))}.") from None
     fill_video_info(poses)
+    mask_origin_placeholders(poses, p)
     check_poses(poses, p)
     logger.debug("Read %r", poses)
     return poses

@@ -164,6 +164,21 @@ ALIASES: dict[str, str] = {
     "hind_left_paw": "left_hindpaw", "hind_right_paw": "right_hindpaw",
     "left_front_paw": "left_forepaw", "right_front_paw": "right_forepaw",
     "left_hind_paw": "left_hindpaw", "right_hind_paw": "right_hindpaw",
+    # names of real datasets listed in DeepLabCut's SuperAnimal-TopViewMouse conversion
+    # table (MausHaus, DLCAnalyzer-style open-field, EPM, FST projects) and B-SOiD
+    "bodycentre": "mouse_center", "body_centre": "mouse_center", "middle": "mouse_center",
+    "headcentre": "head_midpoint", "tailcentre": "tail3", "tail_centre": "tail3",
+    "tailcenter": "tail3", "tail_center": "tail3", "bcl": "left_midside",
+    "bcr": "right_midside", "shoulder": "neck", "rump": "tail_base", "butt": "tail_base",
+    "proximal_tail": "tail_base", "butt_proximal_tail": "tail_base",
+}
+
+#: Body-part words a side word is written against (``leftearbase``, ``Lateral_left``) ->
+#: the catalogue's stem.
+_STEMS: dict[str, str] = {
+    "earbase": "ear", "ear_base": "ear", "eartip": "ear_tip", "side": "midside",
+    "lateral": "midside", "frontpaw": "forepaw", "front_paw": "forepaw",
+    "fore_paw": "forepaw", "hind_paw": "hindpaw", "rearpaw": "hindpaw", "rear_paw": "hindpaw",
 }
 
 
@@ -180,17 +195,18 @@ def closest_names(name: str, n: int = 3) -> list[str]:
     return difflib.get_close_matches(_normalise(name), CATALOGUE, n=n, cutoff=0.4)
 
 
+# the whole word first: ``lefteye`` is left + eye, not l + efteye
 _SIDE_PATTERNS = (
-    (re.compile(r"^(l|left)[_\- ]?(.+)$"), "left_{}"),
-    (re.compile(r"^(r|right)[_\- ]?(.+)$"), "right_{}"),
-    (re.compile(r"^(.+?)[_\- ]?(l|left)$"), "left_{}"),
-    (re.compile(r"^(.+?)[_\- ]?(r|right)$"), "right_{}"),
+    (re.compile(r"^(left|l)[_\- ]?(.+)$"), "left_{}"),
+    (re.compile(r"^(right|r)[_\- ]?(.+)$"), "right_{}"),
+    (re.compile(r"^(.+?)[_\- ]?(left|l)$"), "left_{}"),
+    (re.compile(r"^(.+?)[_\- ]?(right|r)$"), "right_{}"),
 )
 
 
 def _normalise(name: str) -> str:
     s = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip())  # camelCase -> camel_case
-    s = re.sub(r"[\s\-.]+", "_", s.lower())
+    s = re.sub(r"[\s\-./]+", "_", s.lower())
     return s.strip("_")
 
 
@@ -202,7 +218,7 @@ def _candidates_of(raw: str, base: str) -> list[str]:
             groups = [g for g in m.groups() if g not in ("l", "left", "r", "right")]
             stem = groups[0].strip("_") if groups else ""
             if stem:
-                out.append(template.format(stem))
+                out.append(template.format(_STEMS.get(stem, stem)))
     return out
 
 

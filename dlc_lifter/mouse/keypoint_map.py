@@ -61,6 +61,10 @@ _BODY_WORDS = frozenset({"head", "body", "tail", "ear", "ears", "eye", "eyes", "
                          "middle", "center", "centre", "upper", "lower", "top", "bottom",
                          "spine", "trunk", "hip", "shoulder", "limb", "leg", "foot"})
 _TAIL_CHAIN = ("tail_base", "tail1", "tail2", "tail3", "tail4", "tail5", "tail_end")
+#: The dorsal midline from the neck back, where numbered spine points go (front first).
+_SPINE_CHAIN = ("neck", "mid_back", "mouse_center", "mid_backend", "mid_backend2",
+                "mid_backend3")
+_SPINE_NUMBERED = re.compile(r"^spine(\d+)$")
 _REGION = {lm.name: lm.region for lm in LANDMARKS}
 
 
@@ -70,7 +74,8 @@ def arena_landmark(name: str, *, corners_present: bool = False) -> str | None:
     Parameters
     ----------
     name
-        A keypoint name (``tl``, ``top_left``, ``arena_corner2``, ``arena_centre``...).
+        A keypoint name (``tl``, ``top_left``, ``topleftcornerofBox``, ``botrightcorner``,
+        ``arena_corner2``, ``arena_centre``...).
     corners_present
         The file tracks arena corners, so a bare ``centre``/``center`` is the arena's.
 
@@ -81,7 +86,11 @@ def arena_landmark(name: str, *, corners_present: bool = False) -> str | None:
     """
     key = compact(name)
     stripped = key[len("arena"):] if key.startswith("arena") and len(key) > 5 else key
-    for k in dict.fromkeys([key, stripped, stripped.removeprefix("corner")]):
+    # "topleftcornerofBox", "botrightcorner", "corner_tl": the corner words alone
+    words = re.sub(r"of(the)?(box|arena|cage|field)$", "", stripped).replace("corner", "")
+    words = "bottom" + words[3:] if words.startswith("bot") and not words.startswith(
+        "bottom") else words
+    for k in dict.fromkeys([key, stripped, stripped.removeprefix("corner"), words]):
         if k in _CORNER_WORDS:
             return _CORNER_WORDS[k]
     m = _CORNER_NUMBERED.match(key)
@@ -300,6 +309,7 @@ def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
             unknown.append(name)
         else:
             claims[name] = (canon, rank)
+    _spread_spine(claims, table, user)
     read, animal_skeletons = _read_numbered({n: v for n, v in numbered.items()
                                              if n not in user})
     unknown += [n for n in numbered if n not in user and n not in read]
@@ -318,6 +328,31 @@ def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
                if n in user}  # the user's landmark, grouped by animal
     return (claims, unknown, skeleton,
             animals | {n: a for n, (a, c, _) in read.items() if c is not None})
+
+
+def _spread_spine(claims: dict[str, tuple[str, int]], table: Mapping[str, Any],
+                  user: set[str]) -> None:
+    """Numbered spine points (``spine1`` ... ``spineN``, front to back) along the back.
+
+    Each alone reads as the body centre; together they are spread in order over the
+    dorsal midline points no other name of the file claims (``neck`` ... ``mid_backend3``),
+    evenly from the front one to the back one.
+    """
+    numbered = {}
+    for name in claims:
+        m = _SPINE_NUMBERED.match(compact(name))
+        if m and name not in user and compact(name) not in table:
+            numbered[name] = int(m.group(1))
+    if len(numbered) < 2:
+        return
+    taken = {c for n, (c, _) in claims.items() if n not in numbered}
+    free = [p for p in _SPINE_CHAIN if p not in taken]
+    order = sorted(numbered, key=numbered.__getitem__)
+    if len(order) > len(free):
+        return
+    step = (len(free) - 1) / (len(order) - 1)
+    for i, name in enumerate(order):
+        claims[name] = (free[round(i * step)], 1)
 
 
 def _settle_conflicts(names: Sequence[str], claims: dict[str, tuple[str, int]],

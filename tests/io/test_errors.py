@@ -148,6 +148,27 @@ def test_all_nan_keypoints(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> 
     _read_fails(g, "every keypoint is missing")
 
 
+def test_points_at_pixel_origin_are_missing(tmp_path: Path,
+                                            caplog: pytest.LogCaptureFixture) -> None:
+    """MABe's tables (x, y only) write a missing keypoint as (0, 0): read as missing, with
+    one warning naming the file and the count; a point on one axis only is a point."""
+    cols = pd.MultiIndex.from_product([["DLC_x"], KPS, ["x", "y"]],
+                                      names=["scorer", "bodyparts", "coords"])
+    xy = np.random.default_rng(1).uniform(50, 400, (6, len(cols)))
+    xy[2, 0:2] = 0.0  # snout of frame 2 at (0, 0)
+    xy[4, 2:4] = 0.0  # leftear of frame 4
+    xy[5, 4] = 0.0  # rightear of frame 5 on the image's left edge only: a real point
+    f = tmp_path / "mabe_like.h5"
+    pd.DataFrame(xy, columns=cols).to_hdf(f, key="df_with_missing")
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        poses = read_poses(f)
+    assert poses.missing[2, 0, 0] and poses.missing[4, 0, 1]
+    assert not poses.missing[5, 0, 2] and poses.missing.sum() == 2
+    assert np.isnan(poses.confidence[2, 0, 0]) and poses.confidence[0, 0, 0] == 1.0
+    lines = [r.getMessage() for r in caplog.records if "(0, 0)" in r.getMessage()]
+    assert len(lines) == 1 and str(f) in lines[0] and "2 points" in lines[0]
+
+
 def test_duplicate_bodyparts(tmp_path: Path) -> None:
     df = _df(kps=["snout", "snout", "tailbase"])
     f = tmp_path / "dupes.csv"

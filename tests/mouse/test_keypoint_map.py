@@ -46,6 +46,51 @@ def test_arena_names() -> None:
     assert arena_landmark("nose") is None and arena_landmark("tailbase") is None
 
 
+def test_corner_names_as_labs_write_them() -> None:
+    """DeepLabCut's multi-animal docs and lab projects spell corners out in full."""
+    names = ("topleftcorner", "toprightcorner", "botleftcorner", "botrightcorner",
+             "topleftcornerofBox", "Bottom_Right_Corner_of_arena", "corner_tl")
+    assert [arena_landmark(n) for n in names] == [
+        "top_left", "top_right", "bottom_left", "bottom_right", "top_left", "bottom_right",
+        "top_left"]
+    assert arena_landmark("bottom") is None and arena_landmark("top") is None
+    plan = plan_keypoint_map(["toprightcorner", "topleftcorner", "botleftcorner",
+                              "botrightcorner", "rightear", "leftear", "nose", "tailbase"])
+    assert len(plan.arena) == 4 and not plan.dropped and len(plan.mapped) == 4
+
+
+def test_real_datasets_names_with_no_map() -> None:
+    """Names of real mouse datasets (as DeepLabCut's SuperAnimal-TopViewMouse conversion
+    table lists them): side words run together, a numbered spine, B-SOiD's tail base."""
+    maushaus = ["nose", "leftearbase", "rightearbase", "lefteartip", "righteartip",
+                "lefteye", "righteye", "spine1", "spine2", "spine3", "spine4", "spine5",
+                "spine6", "tailbase", "leftshoulder", "rightshoulder", "leftside",
+                "rightside", "lefthip", "righthip"]
+    plan = plan_keypoint_map(maushaus)
+    assert not plan.dropped
+    assert plan.mapped["leftearbase"] == "left_ear" and plan.mapped["lefteartip"] == \
+        "left_ear_tip"
+    assert plan.mapped["righteye"] == "right_eye" and plan.mapped["lefthip"] == "left_hip"
+    assert [plan.mapped[f"spine{i}"] for i in range(1, 7)] == [
+        "neck", "mid_back", "mouse_center", "mid_backend", "mid_backend2", "mid_backend3"]
+    # a named neck ("shoulder") takes the front; the spine spreads behind it, in order
+    daniel = plan_keypoint_map(["snout", "leftear", "rightear", "shoulder", "spine1",
+                                "spine2", "spine3", "spine4", "tailbase"])
+    assert daniel.mapped["shoulder"] == "neck" and not daniel.dropped
+    spine = [daniel.mapped[f"spine{i}"] for i in range(1, 5)]
+    order = ["mid_back", "mouse_center", "mid_backend", "mid_backend2", "mid_backend3"]
+    assert spine[0] == "mid_back" and spine[-1] == "mid_backend3"
+    assert [order.index(s) for s in spine] == sorted(order.index(s) for s in spine)
+    epm = plan_keypoint_map(["nose", "earl", "earr", "neck", "bodycentre", "bcl", "bcr",
+                             "tailbase", "tailcentre", "tailtip", "headcentre"])
+    assert not epm.dropped and epm.mapped["bodycentre"] == "mouse_center"
+    assert epm.mapped["bcl"] == "left_midside" and epm.mapped["tailcentre"] == "tail3"
+    bsoid = plan_keypoint_map(["Snout", "Front Paw R", "Front Paw L", "Hind Paw R",
+                               "Hind Paw L", "Butt/Proximal Tail"])
+    assert bsoid.mapped["Butt/Proximal Tail"] == "tail_base"
+    assert bsoid.mapped["Front Paw R"] == "right_forepaw"
+
+
 def test_unknown_names_dropped_listed_once_and_strict_raises() -> None:
     names = ["snout", "tailbase", "laser", "cable_tip"]
     plan = plan_keypoint_map(names, source="f.h5")
