@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from dlc_lifter.cli.options import KEYPOINT_MAP, pcutoff_option
+from dlc_lifter.cli.options import KEYPOINT_MAP, POSE_FILE_HELP, pcutoff_option
 from dlc_lifter.errors import DLCLifterError
 
 __all__ = ["catalogue_command", "info_command"]
@@ -28,7 +28,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def info_command(
-    file: Path = typer.Argument(..., help="DLC .h5/.csv, SLEAP .slp/.h5 or NWB pose file."),
+    file: Path = typer.Argument(..., help=POSE_FILE_HELP),
     config: Path | None = typer.Option(
         None, "--config", "-c", help="DeepLabCut config.yaml (for pcutoff and skeleton)."),
     keypoint_map: Path | None = KEYPOINT_MAP,

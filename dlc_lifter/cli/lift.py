@@ -32,6 +32,7 @@ from dlc_lifter.cli.options import (
     OVERWRITE,
     PLOT,
     PLOT_MAX_FRAMES,
+    POSE_FILE_HELP,
     STRICT,
     VIDEO,
     WORKERS,
@@ -49,7 +50,7 @@ __all__ = ["lift_command", "lift_project_command", "lift_sleap_command"]
 
 
 def lift_command(
-    poses: Path = typer.Argument(..., help="DLC .h5/.csv, SLEAP .slp/.h5 or NWB pose file."),
+    poses: Path = typer.Argument(..., help=POSE_FILE_HELP),
     video: Path | None = VIDEO,
     calibration: Path | None = CALIBRATION,
     camera: str | None = CAMERA,

@@ -52,6 +52,8 @@ LIFT_FPS = typer.Option(None, "--fps", help="Frame rate of the recording when th
 # ---------------------------------------------------------------------- the lift
 VIDEO = typer.Option(None, "--video", help="The video the poses come from (checked against "
                      "the poses' frame count).")
+#: Help of the pose-file argument of every verb that reads one.
+POSE_FILE_HELP = "DLC .h5/.csv, SLEAP .slp/.h5, JABS _pose_est_vN.h5 or NWB pose file."
 MODEL = typer.Option(None, "--model", help="Lifting model weights (default: shipped).")
 MODE = typer.Option("temporal", "--mode", help="temporal, causal or frame.")
 KEYPOINT_MAP = typer.Option(None, "--keypoint-map", "-m", help="YAML mapping 'your_name: "

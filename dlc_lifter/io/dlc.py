@@ -143,9 +143,10 @@ def read_dlc_h5(path: str | Path, *, key: str | None = None) -> Poses:
         keys, df = read_pandas_hdf(p, lambda keys: _pick_key(p, keys, key))
         if not keys:
             raise PoseFileError(
-                f"{p} is an HDF5 file but holds no pandas table, so it is not a "
-                "DeepLabCut pose file. Pass the .h5 that analyze_videos wrote (tracklet "
-                "pickles must first be converted with convert_raw_tracks_to_h5).")
+                f"{p} is an HDF5 file but holds no pandas table (nor SLEAP's or JABS's "
+                "pose datasets), so it is not a DeepLabCut pose file. Pass the .h5 that "
+                "analyze_videos wrote (tracklet pickles must first be converted with "
+                "convert_raw_tracks_to_h5).")
     except PoseFileError:
         raise
     except Exception as exc:  # noqa: BLE001 - pytables raises many kinds

@@ -38,7 +38,8 @@ def detect_format(path: str | Path) -> str:
     """Name a pose file's format.
 
     One of ``dlc-h5``, ``sleap-h5`` (SLEAP analysis), ``sleap-points3d``
-    (sleap-anipose ``points3d.h5``), ``dlc-csv``, ``sleap-slp``, ``nwb``.
+    (sleap-anipose ``points3d.h5``), ``jabs`` (JABS ``_pose_est_v<N>.h5``), ``dlc-csv``,
+    ``sleap-slp``, ``nwb``.
 
     Raises
     ------
@@ -56,7 +57,8 @@ def detect_format(path: str | Path) -> str:
     if ext not in SUPPORTED_EXTENSIONS:
         raise PoseFileError(
             f"{p}: unknown pose file extension '{p.suffix}'. dlc-lifter reads DeepLabCut "
-            ".h5/.csv, SLEAP .slp/analysis .h5 and NWB (ndx-pose) files.")
+            ".h5/.csv, SLEAP .slp/analysis .h5, JABS _pose_est_v<N>.h5 and NWB (ndx-pose) "
+            "files.")
     if ext == ".csv":
         return "dlc-csv"
     if not _is_hdf5(p):
@@ -68,10 +70,13 @@ def detect_format(path: str | Path) -> str:
         return "sleap-slp"
     if ext == ".nwb":
         return "nwb"
+    from dlc_lifter.io.jabs import is_jabs_h5
     from dlc_lifter.io.sleap import is_sleap_analysis_h5, is_sleap_points3d_h5
 
     if is_sleap_points3d_h5(p):
         return "sleap-points3d"
+    if is_jabs_h5(p):
+        return "jabs"
     return "sleap-h5" if is_sleap_analysis_h5(p) else "dlc-h5"
 
 
@@ -133,6 +138,10 @@ def read_poses(
         from dlc_lifter.io.sleap import read_slp
 
         poses = read_slp(p)
+    elif fmt == "jabs":
+        from dlc_lifter.io.jabs import read_jabs
+
+        poses = read_jabs(p)
     else:
         from dlc_lifter.io.nwb import read_nwb
 

@@ -133,6 +133,11 @@ def lift_poses(
     cat_idx = catalogue_index(list(mapped.values()))
     arena_px = arena_pixels(poses, plan, lifter.pcutoff)
     if camera_choice is None:
+        if arena_size_mm is None and poses.meta.extra.get("arena_size_mm") is not None:
+            arena_size_mm = tuple(poses.meta.extra["arena_size_mm"])
+            logger.info("%s: arena %s mm from the file itself (its tracked corners and its "
+                        "own scale); arena_size_mm= overrides it.", poses.meta.source,
+                        " x ".join(f"{v:g}" for v in arena_size_mm))
         size = image_size or resolve_image_size(poses, None, calibration)
         camera_choice = resolve_camera(
             uv_cat.reshape(-1, len(CATALOGUE), 2), c_cat.reshape(-1, len(CATALOGUE)), size,
