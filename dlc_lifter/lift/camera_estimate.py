@@ -79,6 +79,7 @@ __all__ = [
     "corner_camera",
     "corner_tolerance_px",
     "pixel_aspect_from_animal",
+    "adults_for_scale",
     "resolve_camera",
     "resolve_image_size",
 ]
@@ -239,6 +240,56 @@ def _body_scale(uv_cat: np.ndarray, ok: np.ndarray, pair_mm: np.ndarray,
     both = ok[:, i] & ok[:, j]
     px = float(np.median(np.linalg.norm(uv_cat[both, i] - uv_cat[both, j], axis=-1)))
     return float(pair_mm[i, j]), px, f"{CATALOGUE[i]}-{CATALOGUE[j]}"
+
+
+#: Individuals whose median nose-to-tail-base length in pixels is below this share of the
+#: largest's are young or other animals: they do not set the scale an adult's length gives.
+SMALL_ANIMAL_SHARE = 0.67
+
+
+def adults_for_scale(uv_cat: np.ndarray, ok: np.ndarray, individuals: Sequence[str],
+                     source: str | None = None) -> np.ndarray:
+    """Which individuals' lengths measure the camera when it comes from the animal's size.
+
+    The scale prior is an adult mouse's length; a file that also tracks much smaller
+    animals (a dam and her pups) would pool their lengths and read the adult as a giant.
+    Individuals at least :data:`SMALL_ANIMAL_SHARE` of the largest's median nose-to-tail-
+    base length (in pixels; over 10 or more frames) are kept, the rest left out with a
+    warning; all are kept where the length is not measured.
+
+    Parameters
+    ----------
+    uv_cat, ok
+        ``(T, N, K, 2)`` pixels and ``(T, N, K)`` well-tracked flags, catalogue order.
+    individuals
+        The ``N`` individuals' names (for the warning).
+    source
+        The file, for the warning.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N,)`` bool.
+    """
+    nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
+    both = ok[:, :, nose] & ok[:, :, tail]
+    length = np.linalg.norm(uv_cat[:, :, nose] - uv_cat[:, :, tail], axis=-1)
+    med = np.array([float(np.median(length[both[:, i], i])) if both[:, i].sum() >= 10
+                    else np.nan for i in range(uv_cat.shape[1])])
+    keep = np.ones(len(med), bool)
+    if np.isfinite(med).sum() < 2:
+        return keep
+    keep = ~(med < SMALL_ANIMAL_SHARE * np.nanmax(med))
+    if not keep.all():
+        logger.warning(
+            "%s: the animals differ in size (median nose-tail_base %s px): the camera's "
+            "scale is taken from the adult-sized %s only; give --camera-height-mm and "
+            "--focal-px, --arena-size-mm or a calibration for the others' metric size.",
+            source or "the poses", ", ".join(f"{n} {m:.0f}" for n, m in zip(
+                individuals, med, strict=True) if np.isfinite(m)),
+            ", ".join(str(n) for n, k, m in zip(individuals, keep, med, strict=True)
+                      if k and np.isfinite(m)))
+    return keep
 
 
 def resolve_camera(

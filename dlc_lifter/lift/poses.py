@@ -21,7 +21,12 @@ import numpy as np
 from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.lift.adapt import AdaptOptions, adapt_session
-from dlc_lifter.lift.camera_estimate import CameraChoice, resolve_camera, resolve_image_size
+from dlc_lifter.lift.camera_estimate import (
+    CameraChoice,
+    adults_for_scale,
+    resolve_camera,
+    resolve_image_size,
+)
 from dlc_lifter.lift.frames import (
     MAX_CONTINUOUS_JUMP,
     MAX_CONTINUOUS_SPEED,
@@ -139,8 +144,14 @@ def lift_poses(
                         "own scale); arena_size_mm= overrides it.", poses.meta.source,
                         " x ".join(f"{v:g}" for v in arena_size_mm))
         size = image_size or resolve_image_size(poses, None, calibration)
+        rows = np.ones(poses.n_individuals, bool)
+        if calibration is None and arena_size_mm is None and None in (camera_height_mm,
+                                                                        focal_px):
+            rows = adults_for_scale(uv_cat, c_cat >= lifter.pcutoff, poses.individuals,
+                                    poses.meta.source)
         camera_choice = resolve_camera(
-            uv_cat.reshape(-1, len(CATALOGUE), 2), c_cat.reshape(-1, len(CATALOGUE)), size,
+            uv_cat[:, rows].reshape(-1, len(CATALOGUE), 2),
+            c_cat[:, rows].reshape(-1, len(CATALOGUE)), size,
             calibration=calibration, camera=camera, camera_height_mm=camera_height_mm,
             focal_px=focal_px, arena_size_mm=arena_size_mm, lifter=lifter,
             pcutoff=lifter.pcutoff, arena_px=arena_px)

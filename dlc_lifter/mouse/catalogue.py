@@ -171,6 +171,13 @@ ALIASES: dict[str, str] = {
     "tailcenter": "tail3", "tail_center": "tail3", "bcl": "left_midside",
     "bcr": "right_midside", "shoulder": "neck", "rump": "tail_base", "butt": "tail_base",
     "proximal_tail": "tail_base", "butt_proximal_tail": "tail_base",
+    # Spanish, as a real multi-animal DLC project labels its mice
+    "hocico": "nose", "nariz": "nose", "cabeza": "head_midpoint", "cuello": "neck",
+    "cuerposuperior": "mid_back", "cuerpo_superior": "mid_back",
+    "cuerpoinferior": "mid_backend2", "cuerpo_inferior": "mid_backend2",
+    "centro": "mouse_center", "colabase": "tail_base", "cola_base": "tail_base",
+    "base_cola": "tail_base", "colapunta": "tail_end", "cola_punta": "tail_end",
+    "punta_cola": "tail_end",
 }
 
 #: Body-part words a side word is written against (``leftearbase``, ``Lateral_left``) ->

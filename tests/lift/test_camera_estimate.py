@@ -183,3 +183,27 @@ def test_camera_from_the_animal_takes_a_real_mouse_s_length() -> None:
     # the focal length given instead of assumed: the same camera, read the other way
     given = resolve_camera(uv, conf, SIZE, lifter=lifter, camera_height_mm=640.0)  # type: ignore[arg-type]
     assert given.camera.fx == pytest.approx(focal, rel=0.01)
+
+
+def test_a_dam_and_her_pups_take_the_scale_from_the_adult(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The scale prior is an adult's length: much smaller animals (pups) are left out of it,
+    with a warning naming every animal's length; similar animals all count."""
+    from dlc_lifter.lift.camera_estimate import adults_for_scale
+
+    rng = np.random.default_rng(0)
+    t, k = 30, len(CATALOGUE)
+    uv = np.full((t, 3, k, 2), np.nan)
+    nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
+    for i, length in enumerate((200.0, 90.0, 95.0)):  # a dam, two pups
+        uv[:, i, tail] = rng.uniform(200, 400, (t, 2))
+        uv[:, i, nose] = uv[:, i, tail] + [length, 0.0]
+    ok = np.isfinite(uv).all(-1)
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        keep = adults_for_scale(uv, ok, ["dam", "pup1", "pup2"], "nest.csv")
+    assert keep.tolist() == [True, False, False]
+    assert "nest.csv" in caplog.text and "dam 200" in caplog.text and "pup1 90" in caplog.text
+    uv[:, 1, nose] = uv[:, 1, tail] + [180.0, 0.0]  # two adults and one pup
+    assert adults_for_scale(uv, ok, ["a", "b", "c"]).tolist() == [True, True, False]
+    uv[:, 2, nose] = uv[:, 2, tail] + [170.0, 0.0]
+    assert adults_for_scale(uv, ok, ["a", "b", "c"]).all()

@@ -89,6 +89,10 @@ def test_real_datasets_names_with_no_map() -> None:
                                "Hind Paw L", "Butt/Proximal Tail"])
     assert bsoid.mapped["Butt/Proximal Tail"] == "tail_base"
     assert bsoid.mapped["Front Paw R"] == "right_forepaw"
+    spanish = plan_keypoint_map(["hocico", "cabeza", "cuerposuperior", "cuerpoinferior",
+                                 "colabase", "colapunta"])
+    assert not spanish.dropped and spanish.mapped["hocico"] == "nose"
+    assert spanish.mapped["colabase"] == "tail_base"
 
 
 def test_unknown_names_dropped_listed_once_and_strict_raises() -> None:
