@@ -86,7 +86,10 @@ def lift_poses(
     camera_choice
         A camera already resolved; otherwise resolved from ``calibration``, ``camera``,
         ``camera_height_mm``, ``focal_px`` and ``arena_size_mm``
-        (:func:`~dlc_lifter.lift.camera_estimate.resolve_camera`).
+        (:func:`~dlc_lifter.lift.camera_estimate.resolve_camera`); ``arena_size_mm``
+        defaults to the file's own (``meta.extra["arena_size_mm"]``: a JABS file's corners
+        and scale). From the animal's size, much smaller animals (pups) are left out of
+        the scale (:func:`~dlc_lifter.lift.camera_estimate.adults_for_scale`).
     keypoint_map
         YAML file or dict ``user_name: catalogue_name`` (``null`` drops a keypoint), or a
         :class:`~dlc_lifter.mouse.keypoint_map.KeypointMap` already planned. Names the
