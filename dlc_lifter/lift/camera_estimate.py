@@ -248,14 +248,16 @@ SMALL_ANIMAL_SHARE = 0.67
 
 
 def adults_for_scale(uv_cat: np.ndarray, ok: np.ndarray, individuals: Sequence[str],
-                     source: str | None = None) -> np.ndarray:
+                     pair_mm: np.ndarray, median_h: np.ndarray, source: str | None = None
+                     ) -> np.ndarray:
     """Which individuals' lengths measure the camera when it comes from the animal's size.
 
     The scale prior is an adult mouse's length; a file that also tracks much smaller
     animals (a dam and her pups) would pool their lengths and read the adult as a giant.
-    Individuals at least :data:`SMALL_ANIMAL_SHARE` of the largest's median nose-to-tail-
-    base length (in pixels; over 10 or more frames) are kept, the rest left out with a
-    warning; all are kept where the length is not measured.
+    Individuals whose median 2D length of the body-length pair (nose to tail base, else
+    the pair :func:`resolve_camera` measures; over 10 or more frames) is at least
+    :data:`SMALL_ANIMAL_SHARE` of the largest's are kept, the rest left out with a
+    warning; all are kept where the lengths are not measured.
 
     Parameters
     ----------
@@ -263,6 +265,8 @@ def adults_for_scale(uv_cat: np.ndarray, ok: np.ndarray, individuals: Sequence[s
         ``(T, N, K, 2)`` pixels and ``(T, N, K)`` well-tracked flags, catalogue order.
     individuals
         The ``N`` individuals' names (for the warning).
+    pair_mm, median_h
+        The lifter's population pair lengths and median heights (to choose the pair).
     source
         The file, for the warning.
 
@@ -271,21 +275,28 @@ def adults_for_scale(uv_cat: np.ndarray, ok: np.ndarray, individuals: Sequence[s
     numpy.ndarray
         ``(N,)`` bool.
     """
-    nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
-    both = ok[:, :, nose] & ok[:, :, tail]
-    length = np.linalg.norm(uv_cat[:, :, nose] - uv_cat[:, :, tail], axis=-1)
+    keep = np.ones(uv_cat.shape[1], bool)
+    if uv_cat.shape[1] < 2:
+        return keep
+    try:
+        _, _, pair = _body_scale(uv_cat.reshape(-1, *uv_cat.shape[2:]),
+                                 ok.reshape(-1, ok.shape[-1]), pair_mm, median_h)
+    except DLCLifterError:
+        return keep
+    a, b = (CATALOGUE.index(n) for n in pair.split("-"))
+    both = ok[:, :, a] & ok[:, :, b]
+    length = np.linalg.norm(uv_cat[:, :, a] - uv_cat[:, :, b], axis=-1)
     med = np.array([float(np.median(length[both[:, i], i])) if both[:, i].sum() >= 10
-                    else np.nan for i in range(uv_cat.shape[1])])
-    keep = np.ones(len(med), bool)
+                    else np.nan for i in range(len(keep))])
     if np.isfinite(med).sum() < 2:
         return keep
     keep = ~(med < SMALL_ANIMAL_SHARE * np.nanmax(med))
     if not keep.all():
         logger.warning(
-            "%s: the animals differ in size (median nose-tail_base %s px): the camera's "
-            "scale is taken from the adult-sized %s only; give --camera-height-mm and "
-            "--focal-px, --arena-size-mm or a calibration for the others' metric size.",
-            source or "the poses", ", ".join(f"{n} {m:.0f}" for n, m in zip(
+            "%s: the animals differ in size (median %s %s px): the camera's scale is taken "
+            "from the adult-sized %s only; give --camera-height-mm and --focal-px, "
+            "--arena-size-mm or a calibration for the others' metric size.",
+            source or "the poses", pair, ", ".join(f"{n} {m:.0f}" for n, m in zip(
                 individuals, med, strict=True) if np.isfinite(m)),
             ", ".join(str(n) for n, k, m in zip(individuals, keep, med, strict=True)
                       if k and np.isfinite(m)))

@@ -151,7 +151,8 @@ def lift_poses(
         if calibration is None and arena_size_mm is None and None in (camera_height_mm,
                                                                         focal_px):
             rows = adults_for_scale(uv_cat, c_cat >= lifter.pcutoff, poses.individuals,
-                                    poses.meta.source)
+                                    lifter.model.pair_length_mm,
+                                    lifter.model.median_height_mm, poses.meta.source)
         camera_choice = resolve_camera(
             uv_cat[:, rows].reshape(-1, len(CATALOGUE), 2),
             c_cat[:, rows].reshape(-1, len(CATALOGUE)), size,

@@ -193,6 +193,7 @@ def test_a_dam_and_her_pups_take_the_scale_from_the_adult(
 
     rng = np.random.default_rng(0)
     t, k = 30, len(CATALOGUE)
+    pair_mm, median_h = np.full((k, k), 85.0), np.full(k, 20.0)
     uv = np.full((t, 3, k, 2), np.nan)
     nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
     for i, length in enumerate((200.0, 90.0, 95.0)):  # a dam, two pups
@@ -200,10 +201,13 @@ def test_a_dam_and_her_pups_take_the_scale_from_the_adult(
         uv[:, i, nose] = uv[:, i, tail] + [length, 0.0]
     ok = np.isfinite(uv).all(-1)
     with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
-        keep = adults_for_scale(uv, ok, ["dam", "pup1", "pup2"], "nest.csv")
+        keep = adults_for_scale(uv, ok, ["dam", "pup1", "pup2"], pair_mm, median_h,
+                                "nest.csv")
     assert keep.tolist() == [True, False, False]
-    assert "nest.csv" in caplog.text and "dam 200" in caplog.text and "pup1 90" in caplog.text
+    assert "nest.csv" in caplog.text and "nose-tail_base" in caplog.text
+    assert "dam 200" in caplog.text and "pup1 90" in caplog.text
     uv[:, 1, nose] = uv[:, 1, tail] + [180.0, 0.0]  # two adults and one pup
-    assert adults_for_scale(uv, ok, ["a", "b", "c"]).tolist() == [True, True, False]
+    assert adults_for_scale(uv, ok, ["a", "b", "c"], pair_mm, median_h).tolist() == [
+        True, True, False]
     uv[:, 2, nose] = uv[:, 2, tail] + [170.0, 0.0]
-    assert adults_for_scale(uv, ok, ["a", "b", "c"]).all()
+    assert adults_for_scale(uv, ok, ["a", "b", "c"], pair_mm, median_h).all()
