@@ -135,12 +135,12 @@ def read_jabs(path: str | Path) -> Poses:
         keypoints += list(CORNER_NAMES)
         if cm_per_px is not None and cm_per_px > 0:
             sides = np.linalg.norm(ordered - np.roll(ordered, -1, axis=0), axis=-1)
-            size = (round(10.0 * cm_per_px * float(np.mean(sides[[0, 2]])), 1),
-                    round(10.0 * cm_per_px * float(np.mean(sides[[1, 3]])), 1))
+            px = (float(np.mean(sides[[0, 2]])), float(np.mean(sides[[1, 3]])))  # w, h
+            size = tuple(round(10.0 * cm_per_px * v, 1) for v in px)
             extra["arena_size_mm"] = size
             logger.info("%s: JABS arena corners %.0f x %.0f px at %.4f cm/px: a %.0f x %.0f "
-                        "mm arena (used as arena_size_mm unless one is given).", p,
-                        *np.mean([sides[[0, 2]], sides[[1, 3]]], axis=1), cm_per_px, *size)
+                        "mm arena (used as arena_size_mm unless one is given).", p, *px,
+                        cm_per_px, *size)
     video = None
     stem = p.stem.split("_pose_est_v")[0]
     found = find_video(stem, [p.parent])
@@ -155,7 +155,7 @@ def read_jabs(path: str | Path) -> Poses:
 def _by_identity(ids: np.ndarray, n_ids: int, path: Path) -> tuple[np.ndarray, list[str]]:
     """Lane of each ``(frame, slot)`` (-1: none) by long-term identity ``1 .. n_ids``."""
     lanes = np.where((ids >= 1) & (ids <= n_ids), ids - 1, -1)
-    unassigned = int(((ids > n_ids)).sum())
+    unassigned = int((ids > n_ids).sum())
     if unassigned:
         logger.warning("%s: %d poses were given no long-term identity by JABS; they are "
                        "not lifted.", path, unassigned)
