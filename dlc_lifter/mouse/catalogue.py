@@ -126,7 +126,8 @@ KEYPOINT_SETS: dict[str, tuple[str, ...]] = {
 #: here are also matched after normalisation, see :func:`resolve_name`.
 ALIASES: dict[str, str] = {
     # DLC openfield example and common DLC single-animal projects
-    # ("head" and "thorax" are left out on purpose: insect skeletons use them.)
+    # ("thorax" is left out on purpose: insect skeletons use it; a bare "head" or "tail" is
+    # read loosely, see _BARE_WORDS)
     "snout": "nose", "leftear": "left_ear", "rightear": "right_ear", "tailbase": "tail_base",
     "tailend": "tail_end", "tailtip": "tail_end", "tail_tip": "tail_end", "nose_tip": "nose",
     "headcenter": "head_midpoint", "head_centre": "head_midpoint", "head_mid": "head_midpoint",
@@ -179,6 +180,12 @@ ALIASES: dict[str, str] = {
     "base_cola": "tail_base", "colapunta": "tail_end", "cola_punta": "tail_end",
     "punta_cola": "tail_end",
 }
+
+#: Bare words a simple skeleton uses (``head, body, tail``), matched as loosely as a name
+#: without its trailing number: any more specific name of the file for that landmark wins
+#: (``tailbase`` over ``tail``). Alone, ``head`` or ``tail`` never makes a file liftable:
+#: an insect's ``head, thorax, abdomen`` still maps one region only.
+_BARE_WORDS: dict[str, str] = {"head": "head_midpoint", "tail": "tail_base"}
 
 #: Body-part words a side word is written against (``leftearbase``, ``Lateral_left``) ->
 #: the catalogue's stem.
@@ -259,8 +266,9 @@ def resolve_name_ranked(name: str) -> tuple[str | None, int]:
     -------
     canonical, rank
         ``rank`` 1 when the whole name (normalised) is a catalogue name or an alias, 2 when
-        only the name without its trailing number is (``Spine_1`` -> ``spine``); the
-        canonical name is ``None`` (rank 3) when nothing matches.
+        only the name without its trailing number is (``Spine_1`` -> ``spine``) or the name
+        is a bare ``head`` or ``tail``; the canonical name is ``None`` (rank 3) when nothing
+        matches.
     """
     norm = _normalise(name)
     for rank, base in ((1, norm), (2, re.sub(r"_?\d+$", "", norm))):
@@ -272,6 +280,9 @@ def resolve_name_ranked(name: str) -> tuple[str | None, int]:
             alias = ALIASES.get(cand)
             if alias is not None:
                 return alias, rank
+    bare = _BARE_WORDS.get(norm)
+    if bare is not None:
+        return bare, 2
     return None, 3
 
 

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from dlc_lifter import read_dlc_config, read_poses, write_dlc_3d
+from dlc_lifter.errors import KeypointMappingError
 from dlc_lifter.mouse.catalogue import UnknownKeypointError
-from dlc_lifter.mouse.keypoint_map import map_keypoints
+from dlc_lifter.mouse.keypoint_map import map_keypoints, plan_keypoint_map
 from tests.fixtures.realdata import OPENFIELD, REALDATA, SLEAP_CLIP, needs_realdata
 
 pytestmark = needs_realdata()
@@ -81,7 +82,11 @@ def test_sleap_predictions_and_mouse_mapping_error() -> None:
     with pytest.raises(UnknownKeypointError) as info:
         map_keypoints(p.keypoints, source=str(path))
     msg = str(info.value)
-    assert "head" in msg and str(path) in msg and "keypoint_map" in msg
+    assert "thorax" in msg and str(path) in msg and "keypoint_map" in msg
+    # a fly's head alone (a bare "head" reads as a mouse's head) is not a liftable mouse
+    with pytest.raises(KeypointMappingError) as refused:
+        plan_keypoint_map(p.keypoints).require_liftable(str(path))
+    assert "head" in str(refused.value) and "thorax" in str(refused.value)
 
 
 def test_3d_writer_matches_dlc_triangulate_output(tmp_path: Path) -> None:

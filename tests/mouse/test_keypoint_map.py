@@ -95,6 +95,18 @@ def test_real_datasets_names_with_no_map() -> None:
     assert spanish.mapped["colabase"] == "tail_base"
 
 
+def test_a_bare_head_body_tail_skeleton_lifts_and_specific_names_win() -> None:
+    plan = plan_keypoint_map(["Head", "Body", "Tail"])
+    assert plan.mapped == {"Head": "head_midpoint", "Body": "mouse_center",
+                           "Tail": "tail_base"}
+    plan.require_liftable("simple.h5")
+    both = plan_keypoint_map(["tail", "tailbase", "nose", "body"])
+    assert both.mapped["tailbase"] == "tail_base" and "tail" in both.dropped
+    insect = plan_keypoint_map(["head", "thorax", "abdomen"])
+    with pytest.raises(KeypointMappingError):
+        insect.require_liftable("fly.h5")
+
+
 def test_unknown_names_dropped_listed_once_and_strict_raises() -> None:
     names = ["snout", "tailbase", "laser", "cable_tip"]
     plan = plan_keypoint_map(names, source="f.h5")
