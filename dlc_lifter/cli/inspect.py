@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import typer
 
 from dlc_lifter.cli.options import KEYPOINT_MAP, POSE_FILE_HELP, pcutoff_option
 from dlc_lifter.errors import DLCLifterError
+
+if TYPE_CHECKING:
+    from dlc_lifter.mouse.keypoint_map import KeypointMap
+    from dlc_lifter.poses import Poses
 
 __all__ = ["catalogue_command", "info_command"]
 
@@ -82,6 +87,7 @@ def info_command(
                if kp in plan.arena else "not lifted")
         rows.append([kp, use, f"{miss.mean():.1%}", f"{below.mean():.1%}"])
     typer.echo(_table(["keypoint", "catalogue", "missing", f"p<{cutoff:g}"], rows))
+    typer.echo(f"\nSeen from:   {_seen_from(poses, plan, cutoff)}")
     if plan.dropped:
         typer.echo("\nNot lifted:")
         for kp, why in plan.dropped.items():
@@ -96,6 +102,24 @@ def info_command(
         plan.require_liftable(str(file))
     except DLCLifterError as exc:
         typer.echo(f"\nCannot be lifted as it is: {exc}")
+
+
+def _seen_from(poses: Poses, plan: KeypointMap, cutoff: float) -> str:
+    """Whether the animal's left keypoints lie on its left as seen from above."""
+    from dlc_lifter.lift.handedness import measure_handedness
+    from dlc_lifter.lift.keypoints import catalogue_arrays
+
+    if poses.is_3d:
+        return "3D poses"
+    uv, conf, _ = catalogue_arrays(poses, plan)
+    hand = measure_handedness(uv, np.nan_to_num(conf) >= cutoff)
+    if hand.frames == 0:
+        return "not told (no left and right keypoints on the body tracked)"
+    counts = f"{hand.mirrored} of {hand.frames} frames"
+    if hand.looks_mirrored:
+        return (f"below, or a mirrored video: left keypoints on the animal's right in "
+                f"{counts}; dlc-lifter lifts views from above")
+    return f"above (left keypoints on the animal's right in {counts})"
 
 
 def catalogue_command(

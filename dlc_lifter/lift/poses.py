@@ -34,6 +34,7 @@ from dlc_lifter.lift.frames import (
     frame_runs,
     motion_between_rows,
 )
+from dlc_lifter.lift.handedness import warn_if_mirrored
 from dlc_lifter.lift.keypoints import (
     arena_pixels,
     catalogue_arrays,
@@ -119,7 +120,10 @@ def lift_poses(
         3D poses: the file's mapped keypoints (its names) then, with ``impute_all``, the
         other catalogue keypoints (catalogue names). ``meta.extra`` holds ``camera``,
         ``model``, ``camera_source``, ``camera_estimate``, ``imputed``, ``keypoint_map``
-        (how each name was used) and ``arena_px`` (tracked arena landmarks, pixels).
+        (how each name was used), ``arena_px`` (tracked arena landmarks, pixels) and
+        ``handedness`` (frames whose left and right keypoints voted, and how many of them
+        lay mirrored as seen from above: a view from below or a mirrored video is warned
+        about, :mod:`dlc_lifter.lift.handedness`).
 
     Raises
     ------
@@ -159,6 +163,8 @@ def lift_poses(
             calibration=calibration, camera=camera, camera_height_mm=camera_height_mm,
             focal_px=focal_px, arena_size_mm=arena_size_mm, lifter=lifter,
             pcutoff=lifter.pcutoff, arena_px=arena_px)
+    hand = warn_if_mirrored(uv_cat, c_cat >= lifter.pcutoff, camera_choice.camera,
+                            str(poses.meta.source))
     extra_idx = [i for i in range(len(CATALOGUE)) if i not in set(cat_idx)] if impute_all else []
     names = list(mapped) + [CATALOGUE[i] for i in extra_idx]
     want = mode or lifter.mode
@@ -180,7 +186,8 @@ def lift_poses(
         imputed[:, cols] = False
     extra |= {"imputed": imputed, "catalogue_names": [mapped.get(k, k) for k in names],
              "source_keypoints": list(poses.keypoints), "keypoint_map": plan.as_dict(),
-             "arena_px": arena_px, "lift_mode": lift_mode}
+             "arena_px": arena_px, "lift_mode": lift_mode,
+             "handedness": {"frames": hand.frames, "mirrored": hand.mirrored}}
     return Poses(coords=coords, confidence=conf, keypoints=names,
                  individuals=list(poses.individuals), frame_indices=poses.frame_indices,
                  meta=_lifted_meta(poses.meta, camera_choice, lifter, extra))

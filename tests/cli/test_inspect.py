@@ -131,3 +131,28 @@ def test_command_line_records_the_parsed_options() -> None:
 
     assert runner.invoke(app, ["train", "--no-cv", "--out", "my dir/b.pt"]).exit_code == 0
     assert seen == ["dlc-lifter train --out 'my dir/b.pt' --minutes 9.5 --no-cv"]
+
+
+def test_info_says_whether_the_animal_is_seen_from_above(tmp_path: Path) -> None:
+    # an animal facing +u (right) in the image: seen from above its left ear is up (-v)
+    n = 30
+    nose = np.stack([np.linspace(100, 160, n), np.full(n, 200.0)], -1)
+    tail = nose - [60.0, 0.0]
+    left, right = nose - [20.0, 12.0], nose - [20.0, -12.0]
+
+    def info(coords: np.ndarray, name: str) -> str:
+        p = Poses(coords[:, None], np.ones((n, 1, 4)),
+                  keypoints=["snout", "leftear", "rightear", "tailbase"])
+        p.meta.scorer = "DLC_test"
+        f = tmp_path / f"{name}DLC_test.h5"
+        p.to_dataframe().to_hdf(f, key="df_with_missing", format="table")
+        r = runner.invoke(app, ["info", str(f)])
+        assert r.exit_code == 0, r.output
+        return r.output
+
+    above = np.stack([nose, left, right, tail], 1)
+    assert "Seen from:   above (left keypoints on the animal's right in 0 of 30" in info(
+        above, "above")
+    below = above.copy()
+    below[..., 1] = 400 - below[..., 1]
+    assert "Seen from:   below, or a mirrored video" in info(below, "below")

@@ -1,0 +1,127 @@
+"""Which side the camera sees the animal from: left and right keypoints as seen from above.
+
+Seen from above, an animal's left side is to the left of its nose-to-tail axis: on the
+floor (world ``z`` up), ``cross(forward, left - right)`` points up. Seen from below (a
+camera under a transparent floor, as in B-SOiD's and LUPE's rigs) or in a mirrored video,
+every left keypoint lands on the right and the cross product points down in nearly every
+frame. The lifter is trained on views from above, where a raised point leans away from
+the camera's nadir; from below it leans towards it, and the heights it reads there are
+not right. A file whose sides are mirrored is therefore warned about, naming the file and
+what to do. (Trackers that swap a pair now and then, or labellers who name sides by the
+image rather than the animal, leave the vote near even, and no warning is given.)
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from dlc_lifter.camera import Camera
+from dlc_lifter.mouse.catalogue import CATALOGUE
+from dlc_lifter.nets.lifter import AP_COORD, MIRROR, floor_points
+
+__all__ = ["Handedness", "measure_handedness", "warn_if_mirrored"]
+
+logger = logging.getLogger(__name__)
+
+#: Left keypoints whose side the body holds (head and trunk; the limbs cross under it).
+_SIDE_PAIRS: tuple[tuple[int, int], ...] = tuple(
+    (i, int(MIRROR[i])) for i, n in enumerate(CATALOGUE)
+    if n in ("left_eye", "left_ear", "left_ear_tip", "left_shoulder", "left_midside",
+             "left_hip", "left_forepaw", "left_hindpaw"))
+#: Keypoints ahead of the body's middle (head, neck) and behind it (rear trunk, tail base).
+_FRONT = np.flatnonzero(AP_COORD >= 0.55)
+_BACK = np.flatnonzero((AP_COORD <= -0.15) & (AP_COORD >= -0.6))
+#: Shortest axis and side separation (mm on the floor) for a frame to vote.
+_MIN_MM = 3.0
+#: Share of voting frames seen mirrored above which the file is warned about.
+MIRRORED_SHARE = 0.8
+#: Fewest voting frames for a verdict.
+MIN_FRAMES = 10
+
+
+@dataclass(frozen=True)
+class Handedness:
+    """How a file's left and right keypoints lie as seen from the camera.
+
+    Attributes
+    ----------
+    frames
+        Frames (over every individual) with a nose-to-tail axis and a left/right pair.
+    mirrored
+        How many of them have the left side to the right of the axis as seen from above.
+    """
+
+    frames: int
+    mirrored: int
+
+    @property
+    def share(self) -> float:
+        """Share of the voting frames seen mirrored (NaN with none)."""
+        return self.mirrored / self.frames if self.frames else float("nan")
+
+    @property
+    def looks_mirrored(self) -> bool:
+        """Enough frames, and nearly all of them mirrored."""
+        return self.frames >= MIN_FRAMES and self.share >= MIRRORED_SHARE
+
+
+def measure_handedness(uv_cat: np.ndarray, ok: np.ndarray, camera: Camera | None = None
+                       ) -> Handedness:
+    """Count the frames whose left keypoints lie to the right of the body as seen from above.
+
+    Parameters
+    ----------
+    uv_cat
+        ``(..., K, 2)`` pixels in catalogue order (any leading shape: frames, individuals).
+    ok
+        ``(..., K)`` bool: the keypoints tracked above the likelihood cutoff.
+    camera
+        The camera the pixels are from (the floor is ``z = 0``, world ``z`` up); None: a
+        camera straight above the floor (image ``v`` pointing down), for a file whose
+        camera is not known yet.
+
+    Returns
+    -------
+    Handedness
+    """
+    uv = np.asarray(uv_cat, dtype=np.float64).reshape(-1, len(CATALOGUE), 2)
+    good = np.asarray(ok, bool).reshape(-1, len(CATALOGUE)) & np.isfinite(uv).all(-1)
+    if not _SIDE_PAIRS or not good[:, [p[0] for p in _SIDE_PAIRS]].any():
+        return Handedness(0, 0)
+    floor = (floor_points(uv, camera) if camera is not None
+             else np.stack([uv[..., 0], -uv[..., 1]], -1))
+    floor = np.where(good[..., None], floor, np.nan)
+    with warnings.catch_warnings():  # frames with no front or back point: NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        front = np.nanmean(floor[:, _FRONT], axis=1)
+        back = np.nanmean(floor[:, _BACK], axis=1)
+    axis = front - back
+    votes = np.zeros(len(uv))
+    for left, right in _SIDE_PAIRS:
+        side = floor[:, left] - floor[:, right]
+        cross = axis[:, 0] * side[:, 1] - axis[:, 1] * side[:, 0]
+        usable = (np.isfinite(cross) & (np.linalg.norm(side, axis=-1) > _MIN_MM)
+                  & (np.linalg.norm(axis, axis=-1) > _MIN_MM))
+        votes += np.where(usable, np.sign(cross), 0.0)
+    voting = votes != 0
+    return Handedness(int(voting.sum()), int((votes[voting] < 0).sum()))
+
+
+def warn_if_mirrored(uv_cat: np.ndarray, ok: np.ndarray, camera: Camera, source: str
+                     ) -> Handedness:
+    """:func:`measure_handedness`, with one warning naming ``source`` where it is mirrored."""
+    hand = measure_handedness(uv_cat, ok, camera)
+    if hand.looks_mirrored:
+        logger.warning(
+            "%s: in %d of %d frames the animal's left keypoints lie on its right as seen "
+            "from above: the video is mirrored, or filmed from below (through the floor), "
+            "or left and right are named the other way round. dlc-lifter lifts views "
+            "from above; a view from below gives wrong heights. For a mirrored video, or "
+            "names the other way round, swap left and right in a keypoint map "
+            "(--keypoint-map: each left name mapped to the catalogue's right one).",
+            source, hand.mirrored, hand.frames)
+    return hand

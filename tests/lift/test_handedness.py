@@ -1,0 +1,108 @@
+"""Views from below and mirrored videos: left and right keypoints seen the wrong way round."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+import torch
+
+from dlc_lifter.camera import Camera
+from dlc_lifter.lift.handedness import MIRRORED_SHARE, measure_handedness
+from dlc_lifter.mouse.catalogue import CATALOGUE
+from dlc_lifter.poses import PoseMetadata, Poses
+from tests.fixtures.realdata import OFT, OPENFIELD_H5, needs_realdata
+
+torch.set_num_threads(1)
+
+
+def _landmarks(n_frames: int = 150, seed: int = 3) -> np.ndarray:
+    from dlc_lifter.mouse.behaviour import generate_sequences
+
+    return generate_sequences(1, n_frames, seed=seed)[0].landmarks
+
+
+@pytest.mark.parametrize("tilt", [0.0, 0.35])
+def test_a_view_from_above_is_not_mirrored_and_its_mirror_image_is(tilt: float) -> None:
+    lm = _landmarks()
+    cam = Camera.top_view(550.0, 700.0, (640, 480), centre_xy=(250.0, 250.0), tilt_rad=tilt,
+                          tilt_direction_rad=0.7)
+    uv = cam.project(lm)
+    ok = np.isfinite(uv).all(-1)
+    above = measure_handedness(uv, ok, cam)
+    assert above.frames >= 140 and above.share < 0.05 and not above.looks_mirrored
+    flipped = uv.copy()
+    flipped[..., 0] = cam.image_size[0] - 1 - uv[..., 0]
+    mirrored = measure_handedness(flipped, ok, cam)
+    assert mirrored.frames >= 140 and mirrored.share > 0.95 and mirrored.looks_mirrored
+
+
+def test_only_paws_still_tell_the_side_and_few_frames_give_no_verdict() -> None:
+    lm = _landmarks()
+    cam = Camera.top_view(550.0, 700.0, (640, 480), centre_xy=(250.0, 250.0))
+    keep = [CATALOGUE.index(n) for n in ("nose", "left_forepaw", "right_forepaw",
+                                         "left_hindpaw", "right_hindpaw", "tail_base")]
+    uv = np.full(lm.shape[:2] + (2,), np.nan)
+    uv[:, keep] = cam.project(lm[:, keep])
+    uv[..., 0] = cam.image_size[0] - 1 - uv[..., 0]  # B-SOiD's view from below, in effect
+    ok = np.isfinite(uv).all(-1)
+    assert measure_handedness(uv, ok, cam).looks_mirrored
+    few = measure_handedness(uv[:5], ok[:5], cam)
+    assert few.frames == 5 and not few.looks_mirrored
+    no_sides = ok.copy()
+    no_sides[:, keep[1:5]] = False
+    assert measure_handedness(uv, no_sides, cam).frames == 0
+
+
+def test_lifting_a_mirrored_file_warns_once_and_records_the_vote(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from dlc_lifter.lift import lift_poses
+
+    lm = _landmarks(60)
+    cam = Camera.top_view(600.0, 640.0, (640, 480), centre_xy=(250.0, 250.0))
+    names = {"snout": "nose", "leftear": "left_ear", "rightear": "right_ear",
+             "tailbase": "tail_base"}
+    uv = cam.project(lm[:, [CATALOGUE.index(v) for v in names.values()]])
+    rng = np.random.default_rng(0)
+    uv = uv + rng.normal(0.0, 0.5, uv.shape)
+
+    def lift(coords: np.ndarray, source: str) -> Poses:
+        poses = Poses(coords=coords[:, None], confidence=np.ones(coords.shape[:2])[:, None],
+                      keypoints=list(names),
+                      meta=PoseMetadata(source=source, fps=30.0, image_size=cam.image_size))
+        return lift_poses(poses, camera_height_mm=600.0, focal_px=640.0)
+
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        plain = lift(uv, "above.h5")
+    assert not [r for r in caplog.records if "from below" in r.getMessage()]
+    assert plain.meta.extra["handedness"]["mirrored"] == 0
+    caplog.clear()
+    flipped = uv.copy()
+    flipped[..., 0] = cam.image_size[0] - 1 - uv[..., 0]
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        mirrored = lift(flipped, "below.h5")
+    warned = [r.getMessage() for r in caplog.records if "from below" in r.getMessage()]
+    assert len(warned) == 1 and warned[0].startswith("below.h5: in 60 of 60 frames")
+    assert "--keypoint-map" in warned[0]
+    vote = mirrored.meta.extra["handedness"]
+    assert vote["frames"] == 60 and vote["mirrored"] / vote["frames"] >= MIRRORED_SHARE
+
+
+@needs_realdata(OFT, OPENFIELD_H5)
+def test_real_top_views_are_seen_from_above() -> None:
+    """Real DLC files filmed from above vote above; their mirror images vote mirrored."""
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift import catalogue_arrays
+
+    for path in (next(OFT.glob("*.h5")), OPENFIELD_H5):
+        poses = read_poses(path)
+        uv, conf, _ = catalogue_arrays(poses)
+        w, h = poses.meta.image_size or (int(np.nanmax(uv[..., 0])) + 1,
+                                         int(np.nanmax(uv[..., 1])) + 1)
+        cam = Camera.top_view(500.0, 600.0, (w, h))
+        ok = np.nan_to_num(conf) >= 0.6
+        above = measure_handedness(uv, ok, cam)
+        assert above.frames > 1000 and above.share < 0.02, path.name
+        uv[..., 0] = w - 1 - uv[..., 0]
+        assert measure_handedness(uv, ok, cam).share > 0.98, path.name
