@@ -13,9 +13,10 @@ order) and ``poseest`` may carry ``cm_per_pixel``.
 
 :func:`read_jabs` reads the mice as individuals named after their identity (version 3:
 tracklets packed into as few lanes as there are mice at once), adds the arena's corners as
-four landmarks named by where they are in the image (``top_left_corner`` ...), and, where
-both the corners and ``cm_per_pixel`` are there, records the arena's size in
-``meta.extra["arena_size_mm"]`` so the camera comes from the corners with no flags.
+four landmarks named by where they are in the image (``top_left_corner`` ...), and records
+``cm_per_pixel`` as the floor's scale, ``meta.extra["floor_mm_per_px"]``: with the
+corners, the lift measures the arena's size from them, so the camera comes from the
+corners with no flags.
 """
 
 from __future__ import annotations
@@ -65,8 +66,8 @@ def read_jabs(path: str | Path) -> Poses:
     -------
     Poses
         Pixels ``(x, y)``, NaN where JABS predicted no keypoint; ``meta.extra`` holds
-        ``jabs_version``, ``cm_per_pixel`` (and its source) when present, and
-        ``arena_size_mm`` when the corners and ``cm_per_pixel`` give it.
+        ``jabs_version``, ``cm_per_pixel`` (and its source) and ``floor_mm_per_px`` when
+        present.
 
     Raises
     ------
@@ -126,6 +127,8 @@ def read_jabs(path: str | Path) -> Poses:
     extra: dict[str, object] = {"jabs_version": version}
     if cm_per_px is not None:
         extra["cm_per_pixel"] = cm_per_px
+        if cm_per_px > 0:
+            extra["floor_mm_per_px"] = 10.0 * cm_per_px
         extra["cm_per_pixel_source"] = (source.decode() if isinstance(source, bytes)
                                         else source)
     if corners is not None and corners.shape == (4, 2):
@@ -133,14 +136,6 @@ def read_jabs(path: str | Path) -> Poses:
         xy = np.concatenate([xy, np.broadcast_to(ordered, (t, len(names), 4, 2))], axis=2)
         cf = np.concatenate([cf, np.ones((t, len(names), 4))], axis=2)
         keypoints += list(CORNER_NAMES)
-        if cm_per_px is not None and cm_per_px > 0:
-            sides = np.linalg.norm(ordered - np.roll(ordered, -1, axis=0), axis=-1)
-            px = (float(np.mean(sides[[0, 2]])), float(np.mean(sides[[1, 3]])))  # w, h
-            size = tuple(round(10.0 * cm_per_px * v, 1) for v in px)
-            extra["arena_size_mm"] = size
-            logger.info("%s: JABS arena corners %.0f x %.0f px at %.4f cm/px: a %.0f x %.0f "
-                        "mm arena (used as arena_size_mm unless one is given).", p, *px,
-                        cm_per_px, *size)
     video = None
     stem = p.stem.split("_pose_est_v")[0]
     found = find_video(stem, [p.parent])

@@ -170,6 +170,21 @@ def _corner_sides_px(arena_px: Mapping[str, Sequence[float]] | None) -> tuple[fl
             mean_side((("top_left", "bottom_left"), ("top_right", "bottom_right"))))
 
 
+def arena_size_from_scale(arena_px: Mapping[str, Sequence[float]] | None,
+                          mm_per_px: float) -> tuple[float, float] | None:
+    """The arena's ``(width, height)`` in mm from its tracked corners and the floor's scale.
+
+    A file may record its floor scale (JABS's ``cm_per_pixel``, as
+    ``meta.extra["floor_mm_per_px"]``); with the corners' quadrilateral that is the arena's
+    size, so its camera comes from the corners as with ``arena_size_mm``. None without a
+    side in each direction or a positive scale.
+    """
+    w, h = _corner_sides_px(arena_px)
+    if not (mm_per_px > 0 and math.isfinite(w) and math.isfinite(h)):
+        return None
+    return round(w * mm_per_px, 1), round(h * mm_per_px, 1)
+
+
 #: Pixel aspect ratios this close to 1 are taken as square pixels (from arena corners)...
 SQUARE_PIXEL_TOLERANCE = 0.03
 #: ... and from the animal, whose length per heading is a noisier measure.

@@ -24,6 +24,7 @@ from dlc_lifter.lift.adapt import AdaptOptions, adapt_session
 from dlc_lifter.lift.camera_estimate import (
     CameraChoice,
     adults_for_scale,
+    arena_size_from_scale,
     resolve_camera,
     resolve_image_size,
 )
@@ -88,9 +89,11 @@ def lift_poses(
         A camera already resolved; otherwise resolved from ``calibration``, ``camera``,
         ``camera_height_mm``, ``focal_px`` and ``arena_size_mm``
         (:func:`~dlc_lifter.lift.camera_estimate.resolve_camera`); ``arena_size_mm``
-        defaults to the file's own (``meta.extra["arena_size_mm"]``: a JABS file's corners
-        and scale). From the animal's size, much smaller animals (pups) are left out of
-        the scale (:func:`~dlc_lifter.lift.camera_estimate.adults_for_scale`).
+        defaults to the file's own: its tracked corners at the floor scale it records
+        (``meta.extra["floor_mm_per_px"]``, a JABS file's ``cm_per_pixel``;
+        :func:`~dlc_lifter.lift.camera_estimate.arena_size_from_scale`). From the
+        animal's size, much smaller animals (pups) are left out of the scale
+        (:func:`~dlc_lifter.lift.camera_estimate.adults_for_scale`).
     keypoint_map
         YAML file or dict ``user_name: catalogue_name`` (``null`` drops a keypoint), or a
         :class:`~dlc_lifter.mouse.keypoint_map.KeypointMap` already planned. Names the
@@ -145,11 +148,14 @@ def lift_poses(
     cat_idx = catalogue_index(list(mapped.values()))
     arena_px = arena_pixels(poses, plan, lifter.pcutoff)
     if camera_choice is None:
-        if arena_size_mm is None and poses.meta.extra.get("arena_size_mm") is not None:
-            arena_size_mm = tuple(poses.meta.extra["arena_size_mm"])
-            logger.info("%s: arena %s mm from the file itself (its tracked corners and its "
-                        "own scale); arena_size_mm= overrides it.", poses.meta.source,
-                        " x ".join(f"{v:g}" for v in arena_size_mm))
+        scale = poses.meta.extra.get("floor_mm_per_px")
+        if arena_size_mm is None and scale is not None:
+            arena_size_mm = arena_size_from_scale(arena_px, float(scale))
+            if arena_size_mm is not None:
+                logger.info("%s: arena %s mm from the file itself (its tracked corners at "
+                            "its own %.4g mm/px); arena_size_mm= overrides it.",
+                            poses.meta.source, " x ".join(f"{v:g}" for v in arena_size_mm),
+                            float(scale))
         size = image_size or resolve_image_size(poses, None, calibration)
         rows = np.ones(poses.n_individuals, bool)
         if calibration is None and arena_size_mm is None and None in (camera_height_mm,

@@ -96,12 +96,13 @@ def test_long_term_identities_corners_and_scale_give_the_arena(tmp_path: Path) -
     s, d = corners_px.sum(1), corners_px[:, 0] - corners_px[:, 1]  # image y runs down
     expected = corners_px[[np.argmin(s), np.argmax(d), np.argmax(s), np.argmin(d)]]
     np.testing.assert_allclose(poses.coords[0, 0, 12:16], expected, atol=1.0)
-    assert poses.meta.extra["arena_size_mm"] == pytest.approx((520.0, 520.0), abs=2.0)
+    assert poses.meta.extra["floor_mm_per_px"] == pytest.approx(1.0 / px_per_mm)
 
     out = lift_file(f, camera=CameraSpec(), options=LiftOptions(depth=False),
                     output=OutputSpec(destfolder=tmp_path / "out"))
     meta = pd.read_pickle(meta_pickle_path(out))["data"]
     assert meta["camera_source"] == "arena-corners"
+    assert np.ravel(meta["camera_estimate"]["arena_size_mm"]) == pytest.approx(520.0, abs=2.0)
     est = meta["camera_estimate"]  # straight down: the floor's scale, not the height
     assert est["height_mm"] / est["focal_px"] == pytest.approx(700.0 / 800.0, rel=0.03)
     lifted = read_poses(out)

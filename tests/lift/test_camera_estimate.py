@@ -211,3 +211,14 @@ def test_a_dam_and_her_pups_take_the_scale_from_the_adult(
         True, True, False]
     uv[:, 2, nose] = uv[:, 2, tail] + [170.0, 0.0]
     assert adults_for_scale(uv, ok, ["a", "b", "c"], pair_mm, median_h).all()
+
+
+def test_the_arena_size_from_the_corners_and_a_floor_scale() -> None:
+    from dlc_lifter.lift.camera_estimate import arena_size_from_scale
+
+    corners = {"top_left": (10.0, 20.0), "top_right": (410.0, 20.0),
+               "bottom_right": (410.0, 320.0), "bottom_left": (10.0, 320.0)}
+    assert arena_size_from_scale(corners, 1.3) == (520.0, 390.0)
+    assert arena_size_from_scale(corners, 0.0) is None
+    assert arena_size_from_scale({"top_left": (0.0, 0.0), "top_right": (9.0, 0.0)}, 1.0) is None
+    assert arena_size_from_scale(None, 1.0) is None
