@@ -18,7 +18,8 @@ weighted mean of the tracked floor points) and rotated so that the fitted
 anterior-posterior axis of the tracked points points along ``+x`` (``y`` left, ``z`` up).
 Per keypoint, in catalogue order: body-frame floor position / 100 mm (2), the parallax
 cue (floor offset from the nadir, rotated into the body frame, divided by ``H``) (2),
-likelihood (1), a tracked mask (1), then ``n_extra`` optional channels (e.g. depth cues
+likelihood clipped to ``[0, 1]`` (1; JABS and SLEAP scores may exceed 1), a tracked mask
+(1), then ``n_extra`` optional channels (e.g. depth cues
 from the video; zero when absent). Per frame: the nadir in the body frame / ``H`` (2) and
 ``log(H / 500 mm)`` (1).
 
@@ -391,7 +392,7 @@ def _nb_frame_features(t: int, floor: np.ndarray, conf: np.ndarray, obs: np.ndar
         feats[t, b + 2] = (cos * qx + sin * qy) / hc
         feats[t, b + 3] = (-sin * qx + cos * qy) / hc
         cf = conf[t, j]
-        feats[t, b + 4] = cf if np.isfinite(cf) else 0.0
+        feats[t, b + 4] = min(max(cf, 0.0), 1.0) if np.isfinite(cf) else 0.0
         feats[t, b + 5] = 1.0
         if has_extra:
             for e in range(n_extra):

@@ -105,6 +105,18 @@ def test_features_invariant_to_moving_the_whole_scene() -> None:
     np.testing.assert_allclose(f1, f2, atol=1e-5)
 
 
+def test_scores_above_one_read_as_certain() -> None:
+    """JABS writes confidences up to about 5, SLEAP scores may pass 1: the network, trained
+    on likelihoods in [0, 1], reads anything above 1 as 1."""
+    seq = _sequences(1, 30, seed=2)[0]
+    cam = _tilted_camera()
+    floor = floor_points(cam.project(seq.landmarks - [250.0, 250.0, 0.0]), cam)
+    obs = np.ones(floor.shape[:2], bool)
+    one, _ = frame_features(floor, np.ones(obs.shape), obs, cam.centre)
+    high, _ = frame_features(floor, np.full(obs.shape, 4.7), obs, cam.centre)
+    np.testing.assert_array_equal(high, one)
+
+
 def test_extra_channels_plug_in() -> None:
     model = _small_model(n_extra=3)
     cam = Camera.top_view(500.0, 600.0, (640, 480))
@@ -351,7 +363,7 @@ def _reference_features(floor: np.ndarray, conf: np.ndarray, obs: np.ndarray,
             b = j * PER_KEYPOINT
             out[i, b: b + 2] = rot @ (floor[i, j] - anchor) / 100.0
             out[i, b + 2: b + 4] = rot @ (floor[i, j] - centre[:2]) / h
-            out[i, b + 4: b + 6] = conf[i, j], 1.0
+            out[i, b + 4: b + 6] = min(max(conf[i, j], 0.0), 1.0), 1.0
         g = k * PER_KEYPOINT
         out[i, g: g + 2] = rot @ (centre[:2] - anchor) / h
         out[i, g + 2] = math.log(h / 500.0)
