@@ -67,11 +67,12 @@ def test_lifting_a_mirrored_file_warns_once_and_records_the_vote(
     rng = np.random.default_rng(0)
     uv = uv + rng.normal(0.0, 0.5, uv.shape)
 
-    def lift(coords: np.ndarray, source: str) -> Poses:
+    def lift(coords: np.ndarray, source: str, keypoint_map: dict | None = None) -> Poses:
         poses = Poses(coords=coords[:, None], confidence=np.ones(coords.shape[:2])[:, None],
                       keypoints=list(names),
                       meta=PoseMetadata(source=source, fps=30.0, image_size=cam.image_size))
-        return lift_poses(poses, camera_height_mm=600.0, focal_px=640.0)
+        return lift_poses(poses, camera_height_mm=600.0, focal_px=640.0,
+                          keypoint_map=keypoint_map)
 
     with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
         plain = lift(uv, "above.h5")
@@ -87,6 +88,16 @@ def test_lifting_a_mirrored_file_warns_once_and_records_the_vote(
     assert "--keypoint-map" in warned[0]
     vote = mirrored.meta.extra["handedness"]
     assert vote["frames"] == 60 and vote["mirrored"] / vote["frames"] >= MIRRORED_SHARE
+    # the fix the warning gives for a mirrored video: left and right swapped in a map
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        swapped = lift(flipped, "below.h5", {"leftear": "right_ear", "rightear": "left_ear"})
+    assert not [r for r in caplog.records if "from below" in r.getMessage()]
+    assert swapped.meta.extra["handedness"]["mirrored"] == 0
+    k = list(names)
+    gap = np.abs(swapped.coords[:, 0, : len(k), 2] - plain.coords[:, 0, : len(k), 2])
+    assert np.median(gap) < 1.0  # the mirror world's heights (the network is not exactly
+    # left-right symmetric, so not to the last mm)
 
 
 @needs_realdata(OFT, OPENFIELD_H5)
