@@ -115,11 +115,11 @@ def _seen_from(poses: Poses, plan: KeypointMap, cutoff: float) -> str:
     hand = measure_handedness(uv, np.nan_to_num(conf) >= cutoff)
     if hand.frames == 0:
         return "not told (no left and right keypoints on the body tracked)"
-    counts = f"{hand.mirrored} of {hand.frames} frames"
+    counts = f"{hand.mirrored} of {hand.frames} frames with left keypoints on its right"
     if hand.looks_mirrored:
-        return (f"below, or a mirrored video: left keypoints on the animal's right in "
-                f"{counts}; dlc-lifter lifts views from above")
-    return f"above (left keypoints on the animal's right in {counts})"
+        return (f"below, or a mirrored video ({counts}); dlc-lifter lifts views from "
+                f"above, so its heights would be wrong")
+    return f"above ({counts})"
 
 
 def catalogue_command(

@@ -27,7 +27,9 @@ __all__ = ["Handedness", "measure_handedness", "warn_if_mirrored"]
 
 logger = logging.getLogger(__name__)
 
-#: Left keypoints whose side the body holds (head and trunk; the limbs cross under it).
+#: Left keypoints whose side the body holds: head, trunk and paws (paws cross under the
+#: body now and then, but hold their side in most frames; a view from below, as B-SOiD's,
+#: may track nothing else with a side).
 _SIDE_PAIRS: tuple[tuple[int, int], ...] = tuple(
     (i, int(MIRROR[i])) for i, n in enumerate(CATALOGUE)
     if n in ("left_eye", "left_ear", "left_ear_tip", "left_shoulder", "left_midside",

@@ -151,7 +151,7 @@ def test_info_says_whether_the_animal_is_seen_from_above(tmp_path: Path) -> None
         return r.output
 
     above = np.stack([nose, left, right, tail], 1)
-    assert "Seen from:   above (left keypoints on the animal's right in 0 of 30" in info(
+    assert "Seen from:   above (0 of 30 frames with left keypoints on its right)" in info(
         above, "above")
     below = above.copy()
     below[..., 1] = 400 - below[..., 1]
