@@ -37,6 +37,7 @@ import logging
 import os
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -115,7 +116,9 @@ class BatchItem:
         Files the batch's :class:`OutputStep` (``after_each=``, e.g. the plots) wrote for
         this output.
     warnings
-        Non-fatal problems (e.g. a step that could not be done).
+        Non-fatal problems: every warning the package logged while lifting this file (a
+        view from below, keypoints dropped, an assumed camera...) and a step that could
+        not be done.
     """
 
     poses: str | None
@@ -180,7 +183,8 @@ class BatchReport:
         getattr(self, item.status).append(item)
 
     def summary(self) -> str:
-        """A few human-readable lines: counts, then one line per failure."""
+        """A few human-readable lines: counts, one line per failure, then each kind of
+        warning once, with how many lifted files gave it (their items hold every one)."""
         lines = [
             f"{len(self.done)} lifted, {len(self.skipped)} skipped (output exists), "
             f"{len(self.failed)} failed in {self.seconds:.1f} s"
@@ -188,6 +192,13 @@ class BatchReport:
                if self.n_frames and self.seconds > 0 else "")
         ]
         lines += [f"  FAILED {i.name}: {i.error}" for i in self.failed]
+        kinds: dict[str, tuple[str, list[str]]] = {}  # kind -> (first text, files)
+        for i in self.done:
+            for text in dict.fromkeys(_warning_kind(w) for w in i.warnings):
+                kinds.setdefault(re.sub(r"\d+(\.\d+)?", "#", text), (text, []))[1].append(i.name)
+        for text, names in kinds.values():
+            where = names[0] if len(names) == 1 else f"{len(names)} files, e.g. {names[0]}"
+            lines.append(f"  WARNING ({where}): {text}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -305,6 +316,19 @@ def run_lift_job(job: LiftJob) -> BatchItem:
         ``failed``.
     """
     t0 = time.perf_counter()
+    caught = _JobWarnings()
+    package = logging.getLogger("dlc_lifter")
+    package.addHandler(caught)
+    try:
+        item = _run_lift_job(job)
+    finally:
+        package.removeHandler(caught)
+    item.warnings = caught.messages
+    item.seconds = time.perf_counter() - t0
+    return item
+
+
+def _run_lift_job(job: LiftJob) -> BatchItem:
     poses = Path(job.poses)
     item = BatchItem(poses=job.poses, video=job.video, output=job.output, status="done")
     try:
@@ -332,9 +356,30 @@ def run_lift_job(job: LiftJob) -> BatchItem:
             item.extra_outputs = [str(p) for p in step(item)]
         except Exception as exc:  # noqa: BLE001 - a step never fails the lift
             logger.warning("%s: %s failed: %s", item.output, step.name, _message(exc))
-            item.warnings.append(f"{step.name} failed: {_message(exc)}")
-    item.seconds = time.perf_counter() - t0
     return item
+
+
+def _warning_kind(message: str) -> str:
+    """A warning's first sentence without the file it names, cut short: one line per kind."""
+    text = message.split("\n", 1)[0]
+    head, sep, rest = text.partition(": ")
+    if sep and ("/" in head or "." in head):  # "<file>: ..." as the package writes them
+        text = rest
+    text = text.split(". ", 1)[0]
+    return text if len(text) <= 140 else text[:139] + "\u2026"
+
+
+class _JobWarnings(logging.Handler):
+    """The package's warnings logged by this thread: one job's, even with jobs in threads."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.messages.append(record.getMessage())
 
 
 def _message(exc: BaseException) -> str:

@@ -436,3 +436,25 @@ def test_worker_initializer_gives_one_thread_per_worker() -> None:
     with cf.ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"),
                                 initializer=worker_initializer) as ex:
         assert ex.submit(_threads).result() == (1, 1)
+
+
+@pytest.mark.usefixtures("real_lift")
+def test_each_files_warnings_are_in_its_item_and_the_summary(tmp_path: Path) -> None:
+    """Jobs run side by side in threads keep their own warnings: here one file of two is a
+    mirrored video (its left ear on the animal's right)."""
+    config = _project(tmp_path, ["plain", "mirrored"])
+    h5 = next((tmp_path / "videos").glob("mirrored*.h5"))
+    df = pd.read_hdf(h5)
+    ears = [c for c in df.columns if c[-2] in ("leftear", "rightear")]
+    swapped = df.copy()
+    swapped[ears] = df[[c for c in ears if c[-2] == "rightear"]
+                       + [c for c in ears if c[-2] == "leftear"]].to_numpy()
+    swapped.to_hdf(h5, key="df_with_missing", mode="w")
+    with cf.ThreadPoolExecutor(2) as pool:
+        report = lift_videos(config, executor=pool)
+    assert report.ok, report.summary()
+    items = {Path(i.video).stem: i for i in report.done}
+    assert any("as seen from above" in w for w in items["mirrored"].warnings)
+    assert not any("as seen from above" in w for w in items["plain"].warnings)
+    lines = [ln for ln in report.summary().splitlines() if "as seen from above" in ln]
+    assert len(lines) == 1 and lines[0].startswith("  WARNING (mirrored.mp4): in 20 of 20")
