@@ -9,6 +9,8 @@ Modules, by role:
 - :mod:`~dlc_lifter.lift.keypoints`: keypoint names onto the catalogue;
 - :mod:`~dlc_lifter.lift.camera_estimate`: :func:`resolve_camera`, the camera of a recording;
 - :mod:`~dlc_lifter.lift.frames`: which rows are runs of consecutive frames;
+- :mod:`~dlc_lifter.lift.handedness`: :func:`measure_handedness`, whether the animal is
+  seen from above (not from below, not mirrored);
 - :mod:`~dlc_lifter.lift.adapt`: :func:`adapt_session`, the opt-in session adaptation to
   the animal's own head (``LiftOptions(adapt=True)``);
 - :mod:`~dlc_lifter.lift.poses`: :func:`lift_poses`, every individual of a
@@ -33,6 +35,7 @@ __all__ = [
     "CameraChoice",
     "CameraSpec",
     "FrameCountError",
+    "Handedness",
     "KeypointMappingError",
     "LiftOptions",
     "LiftResult",
@@ -46,6 +49,7 @@ __all__ = [
     "default_model_path",
     "lift_file",
     "lift_poses",
+    "measure_handedness",
     "resolve_camera",
     "resolve_keypoint_map",
 ]
@@ -54,6 +58,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from dlc_lifter.errors import FrameCountError, KeypointMappingError
     from dlc_lifter.lift.adapt import AdaptOptions, adapt_session
     from dlc_lifter.lift.camera_estimate import CameraChoice, resolve_camera
+    from dlc_lifter.lift.handedness import Handedness, measure_handedness
     from dlc_lifter.lift.keypoints import catalogue_arrays, resolve_keypoint_map
     from dlc_lifter.lift.lifter import Lifter, LiftResult, default_model_path
     from dlc_lifter.lift.live import LiveLifter, LiveResult
@@ -68,6 +73,8 @@ _HOME = {
     "adapt_session": "dlc_lifter.lift.adapt",
     "CameraChoice": "dlc_lifter.lift.camera_estimate",
     "FrameCountError": "dlc_lifter.errors",
+    "Handedness": "dlc_lifter.lift.handedness",
+    "measure_handedness": "dlc_lifter.lift.handedness",
     "KeypointMappingError": "dlc_lifter.errors",
     "LiftResult": "dlc_lifter.lift.lifter",
     "LiftStream": "dlc_lifter.lift.stream",
