@@ -45,7 +45,7 @@ def test_a_failing_step_warns_and_keeps_the_output(tmp_path: Path) -> None:
                   step_only=True)
     item = run_lift_job(job)
     assert item.status == "skipped" and item.extra_outputs == []
-    assert item.warnings == ["sketches failed: RuntimeError: no ink"]
+    assert item.warnings == [f"{out}: sketches failed: RuntimeError: no ink"]
 
 
 def test_a_step_runs_on_existing_outputs_only_when_not_done(tmp_path: Path) -> None:
