@@ -43,6 +43,9 @@ _MIN_MM = 3.0
 MIRRORED_SHARE = 0.8
 #: Fewest voting frames for a verdict.
 MIN_FRAMES = 10
+#: Most frames looked at (evenly spaced over a longer file: the vote needs no more, and
+#: the check stays a few ms on a lift of 100 000 frames).
+MAX_FRAMES = 5000
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,8 @@ class Handedness:
     Attributes
     ----------
     frames
-        Frames (over every individual) with a nose-to-tail axis and a left/right pair.
+        Frames (over every individual; at most :data:`MAX_FRAMES` looked at, evenly
+        spaced) with a nose-to-tail axis and a left/right pair.
     mirrored
         How many of them have the left side to the right of the axis as seen from above.
     """
@@ -91,7 +95,11 @@ def measure_handedness(uv_cat: np.ndarray, ok: np.ndarray, camera: Camera | None
     Handedness
     """
     uv = np.asarray(uv_cat, dtype=np.float64).reshape(-1, len(CATALOGUE), 2)
-    good = np.asarray(ok, bool).reshape(-1, len(CATALOGUE)) & np.isfinite(uv).all(-1)
+    good = np.asarray(ok, bool).reshape(-1, len(CATALOGUE))
+    if len(uv) > MAX_FRAMES:
+        rows = np.linspace(0, len(uv) - 1, MAX_FRAMES).round().astype(np.int64)
+        uv, good = uv[rows], good[rows]
+    good = good & np.isfinite(uv).all(-1)
     if not _SIDE_PAIRS or not good[:, [p[0] for p in _SIDE_PAIRS]].any():
         return Handedness(0, 0)
     floor = (floor_points(uv, camera) if camera is not None
@@ -119,8 +127,8 @@ def warn_if_mirrored(uv_cat: np.ndarray, ok: np.ndarray, camera: Camera, source:
     hand = measure_handedness(uv_cat, ok, camera)
     if hand.looks_mirrored:
         logger.warning(
-            "%s: in %d of %d frames the animal's left keypoints lie on its right as seen "
-            "from above: the video is mirrored, or filmed from below (through the floor), "
+            "%s: in %d of %d frames looked at the animal's left keypoints lie on its right "
+            "as seen from above: the video is mirrored, or filmed from below (through the floor), "
             "or left and right are named the other way round. dlc-lifter lifts views "
             "from above; a view from below gives wrong heights. For a mirrored video, or "
             "names the other way round, swap left and right in a keypoint map "

@@ -19,9 +19,8 @@ anterior-posterior axis of the tracked points points along ``+x`` (``y`` left, `
 Per keypoint, in catalogue order: body-frame floor position / 100 mm (2), the parallax
 cue (floor offset from the nadir, rotated into the body frame, divided by ``H``) (2),
 likelihood clipped to ``[0, 1]`` (1; JABS and SLEAP scores may exceed 1), a tracked mask
-(1), then ``n_extra`` optional channels (e.g. depth cues
-from the video; zero when absent). Per frame: the nadir in the body frame / ``H`` (2) and
-``log(H / 500 mm)`` (1).
+(1), then ``n_extra`` optional channels (e.g. depth cues from the video; zero when absent).
+Per frame: the nadir in the body frame / ``H`` (2) and ``log(H / 500 mm)`` (1).
 
 Outputs
 -------
