@@ -8,6 +8,7 @@ import multiprocessing as mp
 import os
 import shutil
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -438,10 +439,11 @@ def test_worker_initializer_gives_one_thread_per_worker() -> None:
         assert ex.submit(_threads).result() == (1, 1)
 
 
+
 @pytest.mark.usefixtures("real_lift")
 def test_each_files_warnings_are_in_its_item_and_the_summary(tmp_path: Path) -> None:
-    """Jobs run side by side in threads keep their own warnings: here one file of two is a
-    mirrored video (its left ear on the animal's right)."""
+    """One file of two is a mirrored video (its left ear on the animal's right): only its
+    item holds that warning, and the summary gives it once."""
     config = _project(tmp_path, ["plain", "mirrored"])
     h5 = next((tmp_path / "videos").glob("mirrored*.h5"))
     df = pd.read_hdf(h5)
@@ -450,11 +452,30 @@ def test_each_files_warnings_are_in_its_item_and_the_summary(tmp_path: Path) -> 
     swapped[ears] = df[[c for c in ears if c[-2] == "rightear"]
                        + [c for c in ears if c[-2] == "leftear"]].to_numpy()
     swapped.to_hdf(h5, key="df_with_missing", mode="w")
-    with cf.ThreadPoolExecutor(2) as pool:
-        report = lift_videos(config, executor=pool)
+    report = lift_videos(config)
     assert report.ok, report.summary()
     items = {Path(i.video).stem: i for i in report.done}
     assert any("as seen from above" in w for w in items["mirrored"].warnings)
     assert not any("as seen from above" in w for w in items["plain"].warnings)
     lines = [ln for ln in report.summary().splitlines() if "as seen from above" in ln]
     assert len(lines) == 1 and lines[0].startswith("  WARNING (mirrored.mp4): in 20 of 20")
+
+
+def test_jobs_in_threads_keep_their_own_warnings(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two jobs at once in a thread pool: each item holds its own warning only."""
+    both_running = threading.Barrier(2)
+
+    def lift(job: LiftJob) -> BatchItem:  # a lift that warns about its file
+        logging.getLogger("dlc_lifter.lift.poses").warning("%s: a warning of its own",
+                                                           job.poses)
+        both_running.wait(timeout=30)
+        return BatchItem(poses=job.poses, video=None, output=job.output, status="done")
+
+    monkeypatch.setattr(batch, "_run_lift_job", lift)
+    jobs = [LiftJob(poses=str(tmp_path / f"{n}.h5"), output=str(tmp_path / f"{n}_3d.h5"))
+            for n in ("a", "b")]
+    with cf.ThreadPoolExecutor(2) as pool:
+        items = list(pool.map(batch.run_lift_job, jobs))
+    for job, item in zip(jobs, items, strict=True):
+        assert item.warnings == [f"{job.poses}: a warning of its own"]
