@@ -100,7 +100,7 @@ def measure_handedness(uv_cat: np.ndarray, ok: np.ndarray, camera: Camera | None
         rows = np.linspace(0, len(uv) - 1, MAX_FRAMES).round().astype(np.int64)
         uv, good = uv[rows], good[rows]
     good = good & np.isfinite(uv).all(-1)
-    if not _SIDE_PAIRS or not good[:, [p[0] for p in _SIDE_PAIRS]].any():
+    if not good[:, [p[0] for p in _SIDE_PAIRS]].any():
         return Handedness(0, 0)
     floor = (floor_points(uv, camera) if camera is not None
              else np.stack([uv[..., 0], -uv[..., 1]], -1))

@@ -147,6 +147,7 @@ def lift_poses(
     uv_cat, c_cat, mapped = catalogue_arrays(poses, plan, lifted=lifted)
     cat_idx = catalogue_index(list(mapped.values()))
     arena_px = arena_pixels(poses, plan, lifter.pcutoff)
+    tracked = c_cat >= lifter.pcutoff
     if camera_choice is None:
         scale = poses.meta.extra.get("floor_mm_per_px")
         if arena_size_mm is None and scale is not None:
@@ -160,7 +161,7 @@ def lift_poses(
         rows = np.ones(poses.n_individuals, bool)
         if calibration is None and arena_size_mm is None and None in (camera_height_mm,
                                                                         focal_px):
-            rows = adults_for_scale(uv_cat, c_cat >= lifter.pcutoff, poses.individuals,
+            rows = adults_for_scale(uv_cat, tracked, poses.individuals,
                                     lifter.model.pair_length_mm,
                                     lifter.model.median_height_mm, poses.meta.source)
         camera_choice = resolve_camera(
@@ -169,8 +170,7 @@ def lift_poses(
             calibration=calibration, camera=camera, camera_height_mm=camera_height_mm,
             focal_px=focal_px, arena_size_mm=arena_size_mm, lifter=lifter,
             pcutoff=lifter.pcutoff, arena_px=arena_px)
-    hand = warn_if_mirrored(uv_cat, c_cat >= lifter.pcutoff, camera_choice.camera,
-                            str(poses.meta.source))
+    hand = warn_if_mirrored(uv_cat, tracked, camera_choice.camera, str(poses.meta.source))
     extra_idx = [i for i in range(len(CATALOGUE)) if i not in set(cat_idx)] if impute_all else []
     names = list(mapped) + [CATALOGUE[i] for i in extra_idx]
     want = mode or lifter.mode
