@@ -105,16 +105,9 @@ def read_lifted(path: str | Path) -> Poses:
     p = Path(path)
     if not p.is_file():
         raise PoseFileError(f"Lifted 3D file {p} does not exist. Run 'dlc-lifter lift' first.")
-    try:
-        from dlc_lifter.io import read_poses
-    except ImportError:  # pragma: no cover - io not importable
-        read_poses = None
-    if read_poses is not None:
-        poses = read_poses(p)
-    else:  # pragma: no cover
-        import pandas as pd
+    from dlc_lifter.io import read_poses
 
-        poses = Poses.from_dataframe(pd.read_hdf(p), source=str(p))
+    poses = read_poses(p)
     if not poses.is_3d:
         raise PoseFileError(
             f"{p} holds 2D poses; plot the *_lifted3d.h5 file that 'dlc-lifter lift' wrote.")

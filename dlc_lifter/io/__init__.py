@@ -11,6 +11,7 @@ from dlc_lifter.io.classifier_model import read_classifier_model, write_classifi
 from dlc_lifter.io.config import DEFAULT_PCUTOFF, ConfigError, DLCConfig, read_dlc_config
 from dlc_lifter.io.dlc import (
     DLC_KEY,
+    count_dlc_rows,
     lifted_output_path,
     meta_pickle_path,
     read_dlc_csv,
@@ -49,6 +50,7 @@ __all__ = [
     "align_labels",
     "atomic_output",
     "behaviour_output_path",
+    "count_dlc_rows",
     "detect_format",
     "labels_for",
     "lifted_output_path",

@@ -12,16 +12,39 @@ the same everywhere.
   (``"0.15.2"``, the table layout's version) is added there, and pandas reads that.
 - Writing (:func:`mark_pandas_version`): after ``to_hdf(..., format="table")`` the same
   attribute is added to the new file, so pandas 1.x/2.x users read what pandas 3 wrote.
+- Threads: pandas < 3 reads every object under ``pandas.compat.pickle_compat.patch_pickle``,
+  which sets ``pickle.loads`` to pandas' own ``loads`` and puts back what it found when the
+  read ends. Two reads at once in two threads can leave pandas' ``loads`` in place for good
+  (the second saved the first's patch as the original), and that ``loads`` takes no
+  ``buffers``: dask.distributed's scheduler, for one, then fails every task graph
+  (``TypeError: loads() got an unexpected keyword argument 'buffers'``). Every read here
+  holds one process-wide lock, and puts the standard ``pickle.loads`` back if pandas'
+  is left behind (:func:`store_get`).
 """
 
 from __future__ import annotations
 
+import logging
+import pickle
+import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+log = logging.getLogger(__name__)
+
+#: Held by every pandas object read of this package (see the module's "Threads").
+_READ_LOCK = threading.Lock()
+
+#: The standard library's ``pickle.loads`` (the C one ``pickle`` exports), read from
+#: ``_pickle`` itself: ``pickle.loads`` may be pandas' at the moment this module is imported.
+try:
+    from _pickle import loads as _STD_LOADS
+except ImportError:  # pragma: no cover - Python without the C accelerator
+    _STD_LOADS = pickle._loads
 
 #: What pandas 1.x/2.x write as ``pandas_version`` on every ``format="table"`` group.
 TABLE_LAYOUT_VERSION = "0.15.2"
@@ -64,7 +87,7 @@ def read_pandas_hdf(path: str | Path, pick: Callable[[list[str]], str]) -> tuple
             return keys, None
         k = pick(keys)
         try:
-            return keys, store.get(k)
+            return keys, store_get(store, k)
         except Exception as first:  # noqa: BLE001 - decide below whether to retry
             error = first
     obj = _read_patched(p, k)
@@ -90,7 +113,37 @@ def _read_patched(path: Path, key: str) -> Any:
                      driver_core_backing_store=0) as store:
         for group in _table_groups_without_version(store._handle):
             store._handle.get_node(group)._v_attrs.pandas_version = TABLE_LAYOUT_VERSION
-        return store.get(key)
+        return store_get(store, key)
+
+
+def store_get(store: pd.HDFStore, key: str) -> Any:
+    """``store.get(key)`` safe in threads: one read at a time, ``pickle.loads`` left as found.
+
+    Parameters
+    ----------
+    store
+        An open store.
+    key
+        The object's key.
+
+    Returns
+    -------
+    The object.
+    """
+    with _READ_LOCK:
+        try:
+            return store.get(key)
+        finally:
+            _restore_pickle_loads()
+
+
+def _restore_pickle_loads() -> None:
+    """Put the standard ``pickle.loads`` back where pandas' patch was left behind."""
+    current = pickle.loads
+    if current is not _STD_LOADS and getattr(current, "__module__", "").startswith("pandas."):
+        pickle.loads = _STD_LOADS
+        log.debug("pickle.loads was left as pandas' %s.%s; put the standard one back",
+                  current.__module__, getattr(current, "__name__", "?"))
 
 
 def mark_pandas_version(path: str | Path) -> None:

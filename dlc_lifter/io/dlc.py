@@ -16,7 +16,7 @@ from dlc_lifter._atomic import atomic_output, check_writable
 from dlc_lifter._version import __version__
 from dlc_lifter.errors import PoseFileError
 from dlc_lifter.io._common import check_input_file, find_video
-from dlc_lifter.io._pandas_hdf import mark_pandas_version, read_pandas_hdf
+from dlc_lifter.io._pandas_hdf import mark_pandas_version, read_pandas_hdf, store_get
 from dlc_lifter.poses import Poses
 
 __all__ = [
@@ -430,3 +430,16 @@ def read_lifted_likelihood(path: str | Path) -> np.ndarray | None:
         if LIKELIHOOD_KEY in fh and isinstance(fh[LIKELIHOOD_KEY], h5py.Dataset):
             return np.asarray(fh[LIKELIHOOD_KEY][()], dtype=np.float64)
     return None
+
+
+def count_dlc_rows(path: str | Path) -> int | None:
+    """Frames (rows) in a DLC-style ``.h5`` (the table's row count; the object's length for
+    a fixed-format file); None when the file cannot be read as one."""
+    try:
+        with pd.HDFStore(path, mode="r") as store:
+            keys = store.keys()
+            key = f"/{DLC_KEY}" if f"/{DLC_KEY}" in keys else keys[0]
+            nrows = getattr(store.get_storer(key), "nrows", None)
+            return int(nrows) if nrows is not None else len(store_get(store, key))
+    except Exception:  # noqa: BLE001 - a count, not a reader: None says "unknown"
+        return None

@@ -337,9 +337,11 @@ def _run_lift_job(job: LiftJob) -> BatchItem:
         if job.step_only:
             item.status, item.error = "skipped", "output exists"
         else:
+            from dlc_lifter.io import count_dlc_rows
+
             written = _lift_file(poses, video, job)
             item.output = str(written)
-            item.n_frames = _count_frames(Path(written))
+            item.n_frames = count_dlc_rows(written)
     except OutputExistsError as exc:  # another run wrote it meanwhile
         item.status, item.error = "skipped", str(exc)
     except OutputFormatError as exc:  # the rest was written: say which failed
@@ -385,18 +387,6 @@ class _JobWarnings(logging.Handler):
 def _message(exc: BaseException) -> str:
     text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
     return text if isinstance(exc, DLCLifterError) else f"{type(exc).__name__}: {text}"
-
-
-def _count_frames(path: Path) -> int | None:
-    import pandas as pd
-
-    try:
-        with pd.HDFStore(path, mode="r") as store:
-            key = "df_with_missing" if "/df_with_missing" in store.keys() else store.keys()[0]
-            nrows = getattr(store.get_storer(key), "nrows", None)
-            return int(nrows) if nrows is not None else len(store.get(key))
-    except Exception:  # noqa: BLE001 - only a statistic
-        return None
 
 
 # --------------------------------------------------------------------------- outputs

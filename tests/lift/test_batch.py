@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import _pickle
 import concurrent.futures as cf
 import logging
 import multiprocessing as mp
 import os
+import pickle
 import shutil
 import sys
 import threading
@@ -442,8 +444,10 @@ def test_worker_initializer_gives_one_thread_per_worker() -> None:
 
 @pytest.mark.usefixtures("real_lift")
 def test_each_files_warnings_are_in_its_item_and_the_summary(tmp_path: Path) -> None:
-    """One file of two is a mirrored video (its left ear on the animal's right): only its
-    item holds that warning, and the summary gives it once."""
+    """Two real lifts side by side in threads, one file of two a mirrored video (its left ear
+    on the animal's right): only its item holds that warning, and the summary gives it
+    once. (Before pandas reads took a lock, such threads could leave pandas' pickle.loads
+    in place and break a dask scheduler started later in the process.)"""
     config = _project(tmp_path, ["plain", "mirrored"])
     h5 = next((tmp_path / "videos").glob("mirrored*.h5"))
     df = pd.read_hdf(h5)
@@ -452,8 +456,10 @@ def test_each_files_warnings_are_in_its_item_and_the_summary(tmp_path: Path) -> 
     swapped[ears] = df[[c for c in ears if c[-2] == "rightear"]
                        + [c for c in ears if c[-2] == "leftear"]].to_numpy()
     swapped.to_hdf(h5, key="df_with_missing", mode="w")
-    report = lift_videos(config)
+    with cf.ThreadPoolExecutor(2) as pool:
+        report = lift_videos(config, executor=pool)
     assert report.ok, report.summary()
+    assert pickle.loads is _pickle.loads
     items = {Path(i.video).stem: i for i in report.done}
     assert any("as seen from above" in w for w in items["mirrored"].warnings)
     assert not any("as seen from above" in w for w in items["plain"].warnings)
