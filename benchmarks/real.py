@@ -45,9 +45,20 @@ C. Real video (``dlc-openfield``): fraction of the frames labelled ``flat`` wher
    frames with the snout at the arena's walls (within ``WALL_PX`` of the image border,
    where this arena's walls are) and in the open.
 
+D. Real 3D filmed from below (a glass floor, as in B-SOiD's and LUPE's rigs): the same 81
+   frames through the mirror images in the floor of section A's 27 cameras (looking up,
+   1.5 px noise), written as a DLC ``analyze_videos`` .h5 with the calibration of the camera
+   below, lifted with ``lift_file(path, calibration=toml, depth=False)``: MPJPE on the six
+   top keypoints (22 and 4 keypoints in), rearing frames, the median-height baseline on
+   the real rays. For the 450 mm / 700 px / 0 deg camera below, with no camera information:
+   the default (``view="auto"``: the file votes for a view from below) and ``view="above"``
+   (lifted as if from above, as before views from below were recognised): height and
+   shape errors, and the view the lift chose. No targets: the issue sets none for views
+   from below; the figures say how far they are from views from above (section A).
+
 Run from the repository root::
 
-    python benchmarks/real.py [--only A,B,C] [--seed 0] [--threads 2] [--tmp DIR]
+    python benchmarks/real.py [--only A,B,C,D] [--seed 0] [--threads 2] [--tmp DIR]
                               [--oft-keypoint-map MAP.yaml] [--per-camera]
                               [--dannce-csv LABELS.csv]
 """
@@ -497,6 +508,91 @@ def _grid_rows(results: dict[tuple[str, str, str | None], list[dict[str, Any]]],
                  f"{np.mean(noise):.2f} / {np.max(noise):.2f} mm")
 
 
+# =========================================================================== D: from below
+def below_camera(cam: VirtualCamera) -> VirtualCamera:
+    """``cam``'s mirror image in the floor: under a glass floor, looking up at the mouse."""
+    flip, reflect = np.diag([-1.0, 1.0, 1.0]), np.diag([1.0, 1.0, -1.0])
+    return VirtualCamera(f"below {cam.name}", cam.K, flip @ cam.R @ reflect, flip @ cam.t,
+                         cam.roll_deg)
+
+
+def section_d(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[str]) -> None:
+    """Real 3D labels through section A's grid mirrored below the floor."""
+    csv = Path(args.dannce_csv) if args.dannce_csv else DANNCE_CSV
+    if not csv.is_file():
+        _row(rows, "D", str(csv), "data", "absent", ok=None)
+        return
+    sample_ids, names, xyz = load_dannce(csv)
+    median_h = np.nanmedian(xyz[..., 2], axis=0)
+    rng = np.random.default_rng(args.seed)
+    results: dict[str, list[dict[str, Any]]] = {}
+    for h in HEIGHTS_MM:
+        for f in FOCALS_PX:
+            for tilt in TILTS_DEG:
+                cam = below_camera(place_camera(h, f, tilt, xyz))
+                uv = cam.project(xyz) + rng.normal(0.0, NOISE_PX, xyz.shape[:2] + (2,))
+                uv[_outside(cam.project(xyz)) | ~np.isfinite(xyz).all(-1)] = np.nan
+                folder = tmp / "D" / cam.name.replace(" ", "_")
+                folder.mkdir(parents=True, exist_ok=True)
+                toml = write_calibration(cam, folder / "calibration.toml")
+                for label, keep in INPUTS:
+                    kp = list(keep) if keep else list(names)
+                    idx = [list(names).index(n) for n in kp]
+                    eval_names = [n for n in TOP6 if n in kp]
+                    sub = folder / f"video_{len(kp)}"
+                    path = _dannce_case(sub, "video .h5", uv[:, idx], kp, sample_ids)
+                    truth = _truth(xyz, names, uv, eval_names)
+                    eidx = [list(names).index(n) for n in eval_names]
+                    res: dict[str, Any] = {"camera": cam.name}
+                    try:
+                        p3, _ = _lift(path, sub / "lifted", calibration=toml, depth=False)
+                        res.update(grid_errors(p3, truth, cam, median_h[eidx]))
+                    except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+                        res["error"] = _first_line(exc)
+                    results.setdefault(label, []).append(res)
+                if (h, f, tilt) == PLAIN_CAMERA:
+                    _below_no_camera(folder, cam, uv, names, xyz, rows)
+    for label, res in results.items():
+        cond = f"camera below, calibrated, video .h5, {label}"
+        bad = [r for r in res if "error" in r]
+        if bad:
+            _row(rows, "D", cond, f"lift ({len(bad)} of {len(res)} cameras)",
+                 f"fails: {bad[0]['error']}", ok=False)
+        good = [r for r in res if "error" not in r]
+        for key, fig in (("model", "MPJPE all frames"), ("model_rear", "MPJPE rearing frames"),
+                         ("base", "median-height baseline MPJPE all frames"),
+                         ("ratio", "model / median-height baseline")):
+            vals = [r[key] if key != "ratio" else r["model"] / r["base"] for r in good]
+            if not vals:
+                continue
+            cam = good[int(np.argmax(vals))]["camera"]
+            _row(rows, "D", cond, f"{fig}, grid mean / worst camera ({cam})",
+                 f"{np.mean(vals):.3g} / {np.max(vals):.3g}" + ("" if key == "ratio" else " mm"))
+    notes.append(f"D: 3D labels {csv}, filmed from below through section A's cameras "
+                 "mirrored in the floor")
+
+
+def _below_no_camera(folder: Path, cam: VirtualCamera, uv: np.ndarray, names: Sequence[str],
+                     xyz: np.ndarray, rows: list[Row]) -> None:
+    """The plain camera below with no camera information: auto view and ``view="above"``."""
+    for label, keep in INPUTS:
+        kp = list(keep) if keep else list(names)
+        idx = [list(names).index(n) for n in kp]
+        eval_names = [n for n in TOP6 if n in kp]
+        truth = _truth(xyz, names, uv, eval_names)
+        path = _dannce_case(folder / f"plain_{len(kp)}", "video .h5", uv[:, idx], kp,
+                            np.arange(len(uv)))
+        for cond, kwargs in (("default: no camera info (view auto)", {}),
+                             ("view='above': no camera info, lifted as seen from above",
+                              {"view": "above"})):
+            where = f"{cam.name} camera, video .h5, {label}: {cond}"
+            lifted = _height_shape_rows(path, cond, kwargs, eval_names, truth.xyz, truth.seen,
+                                        where, rows, section="D")
+            if lifted is not None:
+                _row(rows, "D", where, "view the lift used",
+                     str(lifted[1]["extra"].get("view")))
+
+
 def _print_camera(cam: VirtualCamera, results: dict, n_out: int) -> None:
     parts = []
     for (kind, label, mode), res in results.items():
@@ -538,7 +634,8 @@ def _plain_camera(folder: Path, cam: VirtualCamera, uv: np.ndarray, names: Seque
 
 def _height_shape_rows(path: Path, cond: str, kwargs: dict[str, Any],
                        eval_names: Sequence[str], true_xyz: np.ndarray, seen: np.ndarray,
-                       where: str, rows: list[Row]) -> tuple[np.ndarray, dict[str, Any]] | None:
+                       where: str, rows: list[Row], section: str = "A"
+                       ) -> tuple[np.ndarray, dict[str, Any]] | None:
     """Lift ``path`` with ``kwargs`` (no depth) and add its height and shape error rows.
 
     Returns the predicted ``(T, K, 3)`` of ``eval_names`` and the lift's meta record, or
@@ -549,12 +646,13 @@ def _height_shape_rows(path: Path, cond: str, kwargs: dict[str, Any],
                          **kwargs)
         pred = _predicted(p3, eval_names)
     except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
-        _row(rows, "A", where, "lift", f"fails: {_first_line(exc)}", ok=False)
+        _row(rows, section, where, "lift", f"fails: {_first_line(exc)}", ok=False)
         return None
     dz = np.abs(pred[..., 2] - true_xyz[..., 2])[seen]
     shape = _align_heading(np.where(seen[..., None], pred, np.nan), true_xyz)
-    _row(rows, "A", where, "height error mean |z_pred - z_true|", float(np.nanmean(dz)), "mm")
-    _row(rows, "A", where, "shape error (MPJPE, mean and heading removed)",
+    _row(rows, section, where, "height error mean |z_pred - z_true|", float(np.nanmean(dz)),
+         "mm")
+    _row(rows, section, where, "shape error (MPJPE, mean and heading removed)",
          float(np.nanmean(shape)), "mm")
     return pred, meta
 
@@ -873,7 +971,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         epilog="example: python benchmarks/real.py --only A --per-camera")
-    parser.add_argument("--only", default="A,B,C", help="comma list of sections A,B,C")
+    parser.add_argument("--only", default="A,B,C,D", help="comma list of sections A,B,C,D")
     parser.add_argument("--seed", type=int, default=0, help="2D noise seed (section A)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads")
     parser.add_argument("--tmp", default=None,
@@ -897,8 +995,8 @@ def main(argv: list[str] | None = None) -> int:
     MODEL["path"] = args.model
     MODEL["depth"] = args.depth_weights
     only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
-    if not only <= {"A", "B", "C"}:
-        parser.error(f"--only takes A, B, C; got {args.only}")
+    if not only <= {"A", "B", "C", "D"}:
+        parser.error(f"--only takes A, B, C, D; got {args.only}")
     logging.basicConfig(level=logging.WARNING if args.verbose else logging.ERROR,
                         format="%(levelname)s %(name)s: %(message)s")
     import torch
@@ -917,7 +1015,8 @@ def main(argv: list[str] | None = None) -> int:
         tmp.mkdir(parents=True, exist_ok=True)
         for name, run in (("A", lambda: section_a(args, tmp, rows, notes)),
                           ("B", lambda: section_b(args, tmp, rows, notes)),
-                          ("C", lambda: section_c(args, tmp, rows))):
+                          ("C", lambda: section_c(args, tmp, rows)),
+                          ("D", lambda: section_d(args, tmp, rows, notes))):
             if name in only:
                 t1 = time.perf_counter()
                 run()

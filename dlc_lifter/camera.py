@@ -251,6 +251,39 @@ class Camera:
         """Camera centre in the world frame (mm)."""
         return -self.R.T @ self.t
 
+    def mirrored_below(self, axis_u: float) -> Camera:
+        """The camera under the floor whose image is this camera's mirrored about ``u = axis_u``.
+
+        A camera below a glass floor sees the mirror image of what a camera above sees:
+        fit a camera above to the mirrored image (``u -> 2 axis_u - u``) and this gives the
+        real one, its reflection in the floor (centre ``(x, y, -z)``, looking up), which
+        reproduces the image as filmed exactly on the floor (``z = 0``) and keeps the
+        world frame (``z`` up, the animal above the floor).
+
+        Parameters
+        ----------
+        axis_u
+            The image column mirrored about (pixels).
+
+        Returns
+        -------
+        Camera
+        """
+        flip = np.diag([-1.0, 1.0, 1.0])  # camera x mirrored
+        reflect = np.diag([1.0, 1.0, -1.0])  # world z mirrored (the floor's reflection)
+        k = self.K.copy()
+        k[0, 1] = -k[0, 1]
+        k[0, 2] = 2.0 * axis_u - k[0, 2]
+        dist = self.dist.copy()
+        dist[3] = -dist[3]  # p2 (tangential) changes sign with x
+        return Camera(K=k, R=flip @ self.R @ reflect, t=flip @ self.t,
+                      image_size=self.image_size, dist=dist, name=self.name)
+
+    @property
+    def below_floor(self) -> bool:
+        """The camera looks up at the animal through the floor (its centre is below it)."""
+        return bool(self.centre[2] < 0.0)
+
     @property
     def height_mm(self) -> float:
         """Height of the camera centre above the floor (mm)."""

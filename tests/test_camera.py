@@ -133,3 +133,31 @@ def test_floor_homography_straight_down_leaves_the_focal_open_and_mirrors_fail()
         Camera.from_floor_homography(floor_homography(xy * [-1, 1], uv), 600.0, (640, 480))
     with pytest.raises(ValueError, match="four or more"):
         floor_homography(xy[:3], uv[:3])
+
+
+@pytest.mark.parametrize("tilt", [0.0, 0.3])
+def test_the_camera_below_sees_the_floor_as_the_camera_above_mirrored(tilt: float) -> None:
+    top = Camera.top_view(450.0, 700.0, (640, 480), centre_xy=(100.0, 50.0), tilt_rad=tilt,
+                          tilt_direction_rad=0.7)
+    top = Camera(top.K, top.R, top.t, top.image_size, dist=[0.01, 0.0, 0.001, 0.002, 0.0])
+    below = top.mirrored_below(320.0)
+    rng = np.random.default_rng(0)
+    floor = np.c_[rng.uniform(-50, 250, 50), rng.uniform(-100, 200, 50), np.zeros(50)]
+    u_top, u_below = top.project(floor), below.project(floor)
+    np.testing.assert_allclose(u_below[:, 0], 640.0 - u_top[:, 0], atol=1e-9)
+    np.testing.assert_allclose(u_below[:, 1], u_top[:, 1], atol=1e-9)
+    np.testing.assert_allclose(below.centre, top.centre * [1, 1, -1], atol=1e-9)
+    assert below.below_floor and not top.below_floor
+    assert np.linalg.det(below.R) == pytest.approx(1.0)
+    # a point above the floor is in front of the camera below and lies beyond the floor
+    # point of its ray, away from the camera's nadir
+    from dlc_lifter.nets.lifter import floor_points
+
+    p = np.array([[120.0, 60.0, 40.0]])
+    assert (p @ below.R.T + below.t)[0, 2] > 0
+    hit = floor_points(below.project(p), below)
+    nadir = below.centre[:2]
+    assert np.linalg.norm(hit[0] - nadir) < np.linalg.norm(p[0, :2] - nadir)
+    s = (0.0 - below.centre[2]) / (p[0, 2] - below.centre[2])
+    np.testing.assert_allclose(hit[0], (below.centre + s * (p[0] - below.centre))[:2],
+                               atol=1e-6)

@@ -76,7 +76,7 @@ _FLAGS = {
     "destfolder": "--destfolder", "focal_px": "--focal-px", "formats": "--format",
     "fps": "--fps", "individual": "--individual", "keypoint_map": "--keypoint-map",
     "mode": "--mode", "model": "--model", "out_dir": "--out-dir", "pcutoff": "--pcutoff",
-    "subject": "--subject", "video": "--video", "window": "--window",
+    "subject": "--subject", "video": "--video", "view": "--view", "window": "--window",
 }
 #: Boolean parameters: ``name=True`` / ``name=False`` and the flag that says it.
 _SWITCHES = {

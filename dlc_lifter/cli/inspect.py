@@ -117,8 +117,8 @@ def _seen_from(poses: Poses, plan: KeypointMap, cutoff: float) -> str:
         return "not told (no left and right keypoints on the body tracked)"
     counts = f"{hand.mirrored} of {hand.frames} frames with left keypoints on its right"
     if hand.looks_mirrored:
-        return (f"below, or a mirrored video ({counts}); dlc-lifter lifts views from "
-                f"above, so its heights would be wrong")
+        return (f"below, or a mirrored video ({counts}); lifted as filmed from below "
+                f"unless --view above or a calibration says otherwise")
     return f"above ({counts})"
 
 

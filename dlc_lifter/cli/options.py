@@ -21,7 +21,8 @@ from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, parse_a
 __all__ = [
     "ADAPT", "ARENA_SIZE_MM", "CALIBRATION", "CAMERA", "CAMERA_HEIGHT_MM", "CSV", "DASK_SCHEDULER",
     "DEPTH", "DESTFOLDER", "FOCAL_PX", "IMAGE_SIZE", "INDIVIDUAL", "KEYPOINT_MAP", "LIFT_FPS",
-    "MODE", "MODEL", "NWB", "OVERWRITE", "PLOT", "PLOT_MAX_FRAMES", "STRICT", "VIDEO", "WINDOW",
+    "MODE", "MODEL", "NWB", "OVERWRITE", "PLOT", "PLOT_MAX_FRAMES", "STRICT", "VIDEO", "VIEW",
+    "WINDOW",
     "WORKERS", "camera_spec", "command_line", "executor", "formats_option", "lift_options",
     "output_spec", "pcutoff_option", "weights_out_option",
 ]
@@ -46,6 +47,10 @@ IMAGE_SIZE = typer.Option(None, "--image-size", metavar="WxH",
                           "1024x576), when lifting without the video a file that does not "
                           "record them: the principal point is its centre (default: the "
                           "video's, the file's, else assumed from the keypoints' spread).")
+VIEW = typer.Option("auto", "--view", help="Where the camera films from: auto (above, unless "
+                   "the animal's left keypoints lie on its right in nearly every frame, then "
+                   "below), above, or below (through a glass floor). A calibration's camera "
+                   "is above or below by its own position.")
 LIFT_FPS = typer.Option(None, "--fps", help="Frame rate of the recording when the pose file "
                         "does not give it (default: the file's, else the video's).")
 
@@ -127,12 +132,14 @@ def weights_out_option(default: str, recorded: str) -> typer.models.OptionInfo:
 # ---------------------------------------------------------------------- builders
 def camera_spec(calibration: Path | None, camera: str | None, camera_height_mm: float | None,
                 focal_px: float | None, arena_size_mm: str | float | None,
-                fps: float | None, image_size: str | None = None) -> CameraSpec:
-    """The :class:`CameraSpec` of the camera flags (``CameraSpec`` checks the image size)."""
+                fps: float | None, image_size: str | None = None, view: str = "auto"
+                ) -> CameraSpec:
+    """The :class:`CameraSpec` of the camera flags (``CameraSpec`` checks the image size
+    and the view)."""
     return CameraSpec(calibration=calibration, camera_name=camera,
                       camera_height_mm=camera_height_mm, focal_px=focal_px,
                       arena_size_mm=parse_arena_size(arena_size_mm), fps=fps,
-                      image_size=image_size)
+                      image_size=image_size, view=view)
 
 
 def lift_options(*, model: Path | None, keypoint_map: Path | None, strict: bool,

@@ -307,7 +307,9 @@ def lift_poses_with_depth(
     **lift_kwargs
         Passed on to :func:`~dlc_lifter.lift.lift_poses` (``calibration``, ``camera``,
         ``camera_height_mm``, ``focal_px``, ``arena_size_mm``, ``image_size``,
-        ``impute_all``, ``mode``, ``camera_choice``, ``adapt``).
+        ``impute_all``, ``mode``, ``camera_choice``, ``adapt``, ``view``). The camera is
+        resolved first (:func:`~dlc_lifter.lift.camera_choice.lift_camera`): filmed from below
+        the floor, the video is not read and the keypoints alone are lifted.
 
     Returns
     -------
@@ -318,6 +320,7 @@ def lift_poses_with_depth(
         ``cue_fraction`` is over every catalogue slot, untracked ones included) and the
         time per stage.
     """
+    from dlc_lifter.lift.camera_choice import lift_camera
     from dlc_lifter.lift.keypoints import catalogue_arrays, plan_lift_keypoints, split_animals
     from dlc_lifter.lift.lifter import Lifter
     from dlc_lifter.lift.poses import lift_poses
@@ -330,6 +333,20 @@ def lift_poses_with_depth(
     info: dict[str, Any] = {"used": False, "video": str(video)}
     try:
         depth_model, fused = load_depth_models(depth_weights, fused_weights)
+        fused_lifter = Lifter(fused, mode=lifter.mode, pcutoff=lifter.pcutoff)
+        if lift_kwargs.get("camera_choice") is None:  # as the fused lift would resolve it
+            camera_keys = ("calibration", "camera", "camera_height_mm", "focal_px",
+                           "arena_size_mm", "image_size", "view")
+            lift_kwargs["camera_choice"] = lift_camera(
+                poses, lifter=fused_lifter, keypoint_map=mapping,
+                **{k: v for k, v in lift_kwargs.items() if k in camera_keys})
+        if lift_kwargs["camera_choice"].camera.below_floor:
+            reason = "filmed from below the floor (the depth network knows views from above)"
+            logger.info("%s: %s; lifting from keypoints only.", poses.meta.source, reason)
+            info["reason"] = reason
+            out = lift_poses(poses, lifter=lifter, keypoint_map=mapping, **lift_kwargs)
+            out.meta.extra["depth"] = info
+            return out
         uv_cat, conf_cat, _ = catalogue_arrays(poses, mapping)
         # crops scaled by the fused lifter's population (its base's, as in its training and
         # in live lifting), not by the keypoints-only lifter's, which may be another model
@@ -343,7 +360,6 @@ def lift_poses_with_depth(
         out.meta.extra["depth"] = info
         return out
     t1 = time.perf_counter()
-    fused_lifter = Lifter(fused, mode=lifter.mode, pcutoff=lifter.pcutoff)
     out = lift_poses(poses, lifter=fused_lifter, keypoint_map=mapping, cues=vd.cues,
                      **lift_kwargs)
     avail = vd.cues[..., -1] > 0

@@ -4,12 +4,11 @@ Seen from above, an animal's left side is to the left of its nose-to-tail axis: 
 floor (world ``z`` up), ``cross(forward, left - right)`` points up. Seen from below (a
 camera under a transparent floor, as in B-SOiD's and LUPE's rigs) or in a mirrored video,
 every left keypoint lands on the right and the cross product points down in nearly every
-frame. The lifter is trained on views from above, where a raised point leans away from
-the camera's nadir; from below it leans towards it, and the heights it reads there are
-not right. A file whose sides are mirrored is therefore warned about, naming the file and
+frame. With no calibration, :func:`~dlc_lifter.lift.lift_poses` lifts such a file as filmed
+from below (``view="auto"``); where the camera is given above the floor (a calibration, or
+``view="above"``), a file whose sides are mirrored is warned about, naming the file and
 what to do. (Trackers that swap a pair now and then, or labellers who name sides by the
-image rather than the animal, leave the vote near even, and no warning is given.)
-"""
+image rather than the animal, leave the vote near even.)"""
 
 from __future__ import annotations
 
@@ -125,13 +124,22 @@ def warn_if_mirrored(uv_cat: np.ndarray, ok: np.ndarray, camera: Camera, source:
                      ) -> Handedness:
     """:func:`measure_handedness`, with one warning naming ``source`` where it is mirrored."""
     hand = measure_handedness(uv_cat, ok, camera)
-    if hand.looks_mirrored:
+    if hand.looks_mirrored and camera.below_floor:
+        logger.warning(
+            "%s: the camera is below the floor (z < 0 in its world) and in %d of %d frames "
+            "looked at the animal's left keypoints lie on its right in that world: the "
+            "calibration's z axis points down, it seems, with the camera above the floor. "
+            "dlc-lifter's world has z up and the floor at z = 0: give a calibration in that "
+            "frame. (A camera truly under a glass floor sees the sides the right way round "
+            "there.)", source, hand.mirrored, hand.frames)
+    elif hand.looks_mirrored:
         logger.warning(
             "%s: in %d of %d frames looked at the animal's left keypoints lie on its right "
             "as seen from above: the video is mirrored, or filmed from below (through the floor), "
-            "or left and right are named the other way round. dlc-lifter lifts views "
-            "from above; a view from below gives wrong heights. For a mirrored video, or "
-            "names the other way round, swap left and right in a keypoint map "
+            "or left and right are named the other way round; the camera is above the floor "
+            "here, so the heights are not right. Filmed from below: lift with view=below, "
+            "or a calibration of the camera below. A mirrored video, or "
+            "names the other way round: swap left and right in a keypoint map "
             "(--keypoint-map: each left name mapped to the catalogue's right one).",
             source, hand.mirrored, hand.frames)
     return hand

@@ -54,6 +54,11 @@ class CameraSpec:
         the camera's principal point is taken at its centre. Without it the size is
         assumed from the spread of the keypoints, which puts the principal point at their
         centre. A video given to the lift wins.
+    view
+        Where the camera films from when no calibration says: ``auto`` (default: from
+        above, unless the animal's left keypoints lie on its right in nearly every frame,
+        then from below), ``above`` or ``below`` (through a glass floor). A calibration's
+        camera is above or below the floor by its own position.
     """
 
     calibration: str | Path | None = None
@@ -63,9 +68,12 @@ class CameraSpec:
     arena_size_mm: float | tuple[float, float] | None = None
     fps: float | None = None
     image_size: tuple[int, int] | None = None
+    view: str = "auto"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "image_size", parse_image_size(self.image_size))
+        if self.view not in ("auto", "above", "below"):
+            raise ValueError(f"view must be auto, above or below; got {self.view!r}.")
 
 
 @dataclass(frozen=True)

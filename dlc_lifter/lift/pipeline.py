@@ -142,7 +142,7 @@ def lift_file(
                          camera_height_mm=camera.camera_height_mm, focal_px=camera.focal_px,
                          arena_size_mm=camera.arena_size_mm, keypoint_map=options.keypoint_map,
                          image_size=size, impute_all=options.impute_all, strict=options.strict,
-                         adapt=options.adapt)
+                         adapt=options.adapt, view=camera.view)
     depth = options.depth
     want_depth = (options.model is None) if depth is None else bool(depth)
     reason = None

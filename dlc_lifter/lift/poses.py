@@ -21,13 +21,8 @@ import numpy as np
 from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.lift.adapt import AdaptOptions, adapt_session
-from dlc_lifter.lift.camera_estimate import (
-    CameraChoice,
-    adults_for_scale,
-    arena_size_from_scale,
-    resolve_camera,
-    resolve_image_size,
-)
+from dlc_lifter.lift.camera_choice import check_view, choose_camera
+from dlc_lifter.lift.camera_estimate import CameraChoice
 from dlc_lifter.lift.frames import (
     MAX_CONTINUOUS_JUMP,
     MAX_CONTINUOUS_SPEED,
@@ -70,6 +65,7 @@ def lift_poses(
     strict: bool = False,
     cues: np.ndarray | None = None,
     adapt: bool | AdaptOptions = False,
+    view: str = "auto",
 ) -> Poses:
     """Lift 2D :class:`~dlc_lifter.poses.Poses` (every individual) to 3D poses in mm.
 
@@ -77,7 +73,7 @@ def lift_poses(
     frame indices is lifted on its own, and frames alone (labelled data such as DLC's
     ``CollectedData``, or isolated frames) with the per-frame network
     (:func:`~dlc_lifter.lift.frames.frame_runs`); ``meta.extra["lift_mode"]`` records
-    what was used. Over 80 lines only for documenting its fourteen parameters.
+    what was used. Over 80 lines only for documenting its fifteen parameters.
 
     Parameters
     ----------
@@ -116,6 +112,14 @@ def lift_poses(
         Adapt each animal's lift to its own head over the session
         (:func:`~dlc_lifter.lift.adapt.adapt_session`; an :class:`AdaptOptions` sets how);
         ``meta.extra["adapt"]`` records what was measured, per individual.
+    view
+        Where the camera films from when no calibration says: ``above``, ``below`` (through
+        a glass floor: the image is the mirror image of a view from above; the camera is
+        estimated on the mirrored image and placed below the floor,
+        :meth:`~dlc_lifter.camera.Camera.mirrored_below`) or ``auto`` (below when the
+        animal's left keypoints lie on its right as seen from above in nearly every frame,
+        :mod:`dlc_lifter.lift.handedness`; warned). A calibration's own camera is used as
+        it is, above the floor or below it. Depth cues are not used from below.
 
     Returns
     -------
@@ -137,6 +141,7 @@ def lift_poses(
     """
     if poses.is_3d:
         raise DLCLifterError(f"{poses.meta.source} already holds 3D poses.")
+    check_view(view)
     plan = plan_lift_keypoints(poses, keypoint_map, strict=strict)
     poses = split_animals(poses, plan)
     if cues is not None and cues.shape[1] != poses.n_individuals:
@@ -149,27 +154,18 @@ def lift_poses(
     arena_px = arena_pixels(poses, plan, lifter.pcutoff)
     tracked = c_cat >= lifter.pcutoff
     if camera_choice is None:
-        scale = poses.meta.extra.get("floor_mm_per_px")
-        if arena_size_mm is None and scale is not None:
-            arena_size_mm = arena_size_from_scale(arena_px, float(scale))
-            if arena_size_mm is not None:
-                logger.info("%s: arena %s mm from the file itself (its tracked corners at "
-                            "its own %.4g mm/px); arena_size_mm= overrides it.",
-                            poses.meta.source, " x ".join(f"{v:g}" for v in arena_size_mm),
-                            float(scale))
-        size = image_size or resolve_image_size(poses, None, calibration)
-        rows = np.ones(poses.n_individuals, bool)
-        if calibration is None and arena_size_mm is None and None in (camera_height_mm,
-                                                                        focal_px):
-            rows = adults_for_scale(uv_cat, tracked, poses.individuals,
-                                    lifter.model.pair_length_mm,
-                                    lifter.model.median_height_mm, poses.meta.source)
-        camera_choice = resolve_camera(
-            uv_cat[:, rows].reshape(-1, len(CATALOGUE), 2),
-            c_cat[:, rows].reshape(-1, len(CATALOGUE)), size,
-            calibration=calibration, camera=camera, camera_height_mm=camera_height_mm,
-            focal_px=focal_px, arena_size_mm=arena_size_mm, lifter=lifter,
-            pcutoff=lifter.pcutoff, arena_px=arena_px)
+        camera_choice = choose_camera(
+            poses, lifter, uv_cat, c_cat, tracked, arena_px, calibration=calibration,
+            camera=camera, camera_height_mm=camera_height_mm, focal_px=focal_px,
+            arena_size_mm=arena_size_mm, image_size=image_size, view=view)
+    seen_below = camera_choice.camera.below_floor
+    if view != "auto" and seen_below != (view == "below"):
+        logger.warning("%s: the camera given is %s the floor; view=%s is not used.",
+                       poses.meta.source, "below" if seen_below else "above", view)
+    if seen_below and cues is not None:
+        logger.warning("%s: filmed from below the floor; the depth network knows views from "
+                       "above, so the video's depth cues are not used.", poses.meta.source)
+        cues = None
     hand = warn_if_mirrored(uv_cat, tracked, camera_choice.camera, str(poses.meta.source))
     extra_idx = [i for i in range(len(CATALOGUE)) if i not in set(cat_idx)] if impute_all else []
     names = list(mapped) + [CATALOGUE[i] for i in extra_idx]
@@ -193,6 +189,7 @@ def lift_poses(
     extra |= {"imputed": imputed, "catalogue_names": [mapped.get(k, k) for k in names],
              "source_keypoints": list(poses.keypoints), "keypoint_map": plan.as_dict(),
              "arena_px": arena_px, "lift_mode": lift_mode,
+             "view": "below" if seen_below else "above",
              "handedness": {"frames": hand.frames, "mirrored": hand.mirrored}}
     return Poses(coords=coords, confidence=conf, keypoints=names,
                  individuals=list(poses.individuals), frame_indices=poses.frame_indices,

@@ -11,6 +11,16 @@ was tracked it predicts the height ``h`` and the 3D point follows exactly on its
 it reprojects onto the input 2D position. This holds for tilted and distorted cameras
 alike because only the ray matters.
 
+A camera *below* a glass floor (centre ``z = -H``) is handled by the same formula: the
+ray continues through the floor, and a point at height ``h`` lies beyond its floor point,
+displaced towards the camera's nadir by ``h / (H + h)`` of the point's offset from it.
+The networks learned the displacement away from the nadir of a camera above, so they are
+given a camera ``H`` above the floor whose nadir is the real one mirrored through the
+animal (``2 A - C`` for the anchor ``A`` below, per frame): its parallax points the same way
+as the real one, on the animal's far side. Measured on real 3D mice through virtual cameras
+below the floor (``benchmarks/real.py``): close to the views from above at any tilt where
+the plain mirror image of the camera (nadir where it is) was 2-3 times worse at 20 degrees.
+
 Features (:func:`frame_features`)
 ---------------------------------
 Floor points are canonicalised per frame into a *body frame*: translated to an anchor (a
@@ -300,7 +310,10 @@ def _nb_features(floor: np.ndarray, conf: np.ndarray, obs: np.ndarray, cols: np.
         cur = angle[first_ok]
     else:
         cur = 0.0
-    log_h = math.log(centre[2] / REF_HEIGHT_MM)
+    # a camera below the floor: its nadir mirrored through the animal (module docstring)
+    below = centre[2] < 0.0
+    hc = abs(centre[2])
+    log_h = math.log(hc / REF_HEIGHT_MM)
     for t in range(t_n):
         if ok[t]:
             cur = angle[t]
@@ -314,8 +327,10 @@ def _nb_features(floor: np.ndarray, conf: np.ndarray, obs: np.ndarray, cols: np.
             continue
         anchor[t, 0] = axs[t]
         anchor[t, 1] = ays[t]
-        _nb_frame_features(t, floor, conf, obs, cols, centre, extra, has_extra, n_extra,
-                           axs[t], ays[t], cos, sin, log_h, feats)
+        cx = 2.0 * axs[t] - centre[0] if below else centre[0]
+        cy = 2.0 * ays[t] - centre[1] if below else centre[1]
+        _nb_frame_features(t, floor, conf, obs, cols, cx, cy, hc, extra, has_extra,
+                           n_extra, axs[t], ays[t], cos, sin, log_h, feats)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -369,13 +384,13 @@ def _nb_body_axes(floor: np.ndarray, obs: np.ndarray, cols: np.ndarray, fit_w: n
 
 @numba.njit(cache=True, nogil=True)
 def _nb_frame_features(t: int, floor: np.ndarray, conf: np.ndarray, obs: np.ndarray,
-                       cols: np.ndarray, centre: np.ndarray, extra: np.ndarray,
+                       cols: np.ndarray, cx: float, cy: float, hc: float, extra: np.ndarray,
                        has_extra: bool, n_extra: int, ax: float, ay: float, cos: float,
                        sin: float, log_h: float, feats: np.ndarray) -> None:
-    """Row ``t`` of ``feats``: per-keypoint channels in the body frame, then the globals."""
+    """Row ``t`` of ``feats``: per-keypoint channels in the body frame, then the globals
+    (the camera's nadir ``cx, cy`` and height ``hc``)."""
     per = 6 + n_extra
     k_n = floor.shape[1]
-    hc = centre[2]
     for j in cols:
         if not obs[t, j]:
             continue
@@ -383,8 +398,8 @@ def _nb_frame_features(t: int, floor: np.ndarray, conf: np.ndarray, obs: np.ndar
         py = floor[t, j, 1]
         rx = px - ax
         ry = py - ay
-        qx = px - centre[0]
-        qy = py - centre[1]
+        qx = px - cx
+        qy = py - cy
         b = j * per
         feats[t, b] = (cos * rx + sin * ry) / SCALE_MM
         feats[t, b + 1] = (-sin * rx + cos * ry) / SCALE_MM
@@ -398,8 +413,8 @@ def _nb_frame_features(t: int, floor: np.ndarray, conf: np.ndarray, obs: np.ndar
                 v = extra[t, j, e]
                 feats[t, b + 6 + e] = v if np.isfinite(v) else 0.0
     g = k_n * per
-    nx = centre[0] - ax
-    ny = centre[1] - ay
+    nx = cx - ax
+    ny = cy - ay
     feats[t, g] = (cos * nx + sin * ny) / hc
     feats[t, g + 1] = (-sin * nx + cos * ny) / hc
     feats[t, g + 2] = log_h
@@ -946,7 +961,7 @@ class LiftingModel:
         _nb_decode(out, np.asarray(geo.floor, dtype=np.float64), np.asarray(geo.observed, bool),
                    np.asarray(geo.anchor, dtype=np.float64), cs, np.asarray(geo.valid, bool),
                    np.asarray(geo.centre, dtype=np.float64),
-                   float(max_height_fraction * geo.centre[2]), pts, heights)
+                   float(max_height_fraction * abs(geo.centre[2])), pts, heights)
         return pts, heights
 
     def predict(self, uv: np.ndarray, conf: np.ndarray, camera: Camera, *,
@@ -1004,7 +1019,8 @@ class LiftingModel:
         out = self._run_padded(net, xp, t)
         pts = np.empty((t, N_KEYPOINTS, 3))
         heights = np.empty((t, N_KEYPOINTS))
-        _nb_decode(out.T, floor, obs, anchor, cs, valid, c, 0.9 * float(c[2]), pts, heights)
+        _nb_decode(out.T, floor, obs, anchor, cs, valid, c, 0.9 * abs(float(c[2])), pts,
+                   heights)
         imputed = ~obs & valid[:, None]
         return pts, imputed, heights
 

@@ -57,6 +57,8 @@ def test_only_paws_still_tell_the_side_and_few_frames_give_no_verdict() -> None:
 
 def test_lifting_a_mirrored_file_warns_once_and_records_the_vote(
         caplog: pytest.LogCaptureFixture) -> None:
+    """Lifted as seen from above (``view="above"``; by default such a file is lifted as
+    filmed from below: tests/lift/test_view_from_below.py)."""
     from dlc_lifter.lift import lift_poses
 
     lm = _landmarks(60)
@@ -72,7 +74,7 @@ def test_lifting_a_mirrored_file_warns_once_and_records_the_vote(
                       keypoints=list(names),
                       meta=PoseMetadata(source=source, fps=30.0, image_size=cam.image_size))
         return lift_poses(poses, camera_height_mm=600.0, focal_px=640.0,
-                          keypoint_map=keypoint_map)
+                          keypoint_map=keypoint_map, view="above")
 
     with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
         plain = lift(uv, "above.h5")

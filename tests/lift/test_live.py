@@ -187,3 +187,23 @@ def test_live_follows_the_first_of_two_prefixed_animals(clip: Clip, shipped_lift
     lost = np.tile([0.0, 0.0, 0.01], (len(DLC_NAMES), 1))  # DLC-Live's lost points
     pose = np.concatenate([clip.pose(0), lost])
     np.testing.assert_allclose(ll.step(pose).pose_3d, one.step(clip.pose(0)).pose_3d)
+
+
+def test_a_camera_below_the_floor_streams_like_its_batch_lift(clip: Clip,
+                                                              shipped_lifter) -> None:
+    """Filmed through a glass floor: the same floor points, the camera under the floor."""
+    axis = clip.camera.image_size[0] / 2.0
+    below = clip.camera.mirrored_below(axis)
+    uv = clip.uv.copy()
+    uv[..., 0] = 2.0 * axis - uv[..., 0]
+    ll = LiveLifter(below, DLC_NAMES, shipped_lifter)
+    results = [ll.step(np.concatenate([uv[i], clip.conf[i][:, None]], axis=1))
+               for i in range(N_FRAMES)]
+    stream = np.stack([r.pose_3d for r in results])
+    batch = shipped_lifter.lift(uv, clip.conf, DLC_NAMES, below, mode="causal")
+    cat = [CATALOGUE.index(n) for n in ll.catalogue_names]
+    np.testing.assert_allclose(stream, batch[:, cat], atol=1e-3, rtol=0)
+    assert (stream[..., 2] >= 0).all()
+    for i in (0, N_FRAMES - 1):
+        ok = ~results[i].imputed[:4]
+        np.testing.assert_allclose(below.project(stream[i, :4][ok]), uv[i][ok], atol=1e-6)

@@ -1,0 +1,159 @@
+"""The camera a lift uses: a calibration, the numbers given, or an estimate; above the floor
+or below it.
+
+:func:`lift_camera` (and :func:`choose_camera`, on arrays :func:`~dlc_lifter.lift.lift_poses`
+already holds) resolves the camera with
+:func:`~dlc_lifter.lift.camera_estimate.resolve_camera`, after two choices of its own: which
+individuals give the scale when it comes from the animal's size
+(:func:`~dlc_lifter.lift.camera_estimate.adults_for_scale`), and whether the file was filmed
+from below a glass floor (``view``). Seen from below, an image is the mirror image of one seen
+from above; without a calibration, the camera is estimated as usual on the image mirrored about
+its middle column and then put under the floor
+(:meth:`~dlc_lifter.camera.Camera.mirrored_below`). ``view="auto"`` decides by the animal's
+sides (:mod:`dlc_lifter.lift.handedness`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.lift.camera_estimate import (
+    CameraChoice,
+    adults_for_scale,
+    arena_size_from_scale,
+    resolve_camera,
+    resolve_image_size,
+)
+from dlc_lifter.lift.handedness import measure_handedness
+from dlc_lifter.lift.keypoints import (
+    arena_pixels,
+    catalogue_arrays,
+    names_lifted,
+    plan_lift_keypoints,
+    split_animals,
+)
+from dlc_lifter.lift.lifter import Lifter
+from dlc_lifter.mouse.catalogue import CATALOGUE
+from dlc_lifter.mouse.keypoint_map import KeypointMap
+from dlc_lifter.poses import Poses
+
+__all__ = ["VIEWS", "check_view", "choose_camera", "lift_camera"]
+
+logger = logging.getLogger(__name__)
+
+def lift_camera(
+    poses: Poses,
+    *,
+    lifter: Lifter | None = None,
+    keypoint_map: KeypointMap | str | Path | Mapping[str, str | None] | None = None,
+    strict: bool = False,
+    calibration: str | Path | None = None,
+    camera: str | None = None,
+    camera_height_mm: float | None = None,
+    focal_px: float | None = None,
+    arena_size_mm: float | tuple[float, float] | None = None,
+    image_size: tuple[int, int] | None = None,
+    view: str = "auto",
+) -> CameraChoice:
+    """The camera :func:`lift_poses` would lift ``poses`` with (same parameters).
+
+    For a caller that needs it first: the depth path reads no depth cues for a camera
+    below the floor.
+    """
+    check_view(view)
+    lifter = lifter or Lifter.load()
+    plan = plan_lift_keypoints(poses, keypoint_map, strict=strict)
+    poses = split_animals(poses, plan)
+    lifted = names_lifted(poses, plan) if plan.animals else None
+    uv_cat, c_cat, _ = catalogue_arrays(poses, plan, lifted=lifted)
+    return choose_camera(poses, lifter, uv_cat, c_cat, c_cat >= lifter.pcutoff,
+                          arena_pixels(poses, plan, lifter.pcutoff), calibration=calibration,
+                          camera=camera, camera_height_mm=camera_height_mm, focal_px=focal_px,
+                          arena_size_mm=arena_size_mm, image_size=image_size, view=view)
+
+
+def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.ndarray,
+                   tracked: np.ndarray, arena_px: dict[str, list[float]], *,
+                   calibration: str | Path | None, camera: str | None,
+                   camera_height_mm: float | None, focal_px: float | None,
+                   arena_size_mm: float | tuple[float, float] | None,
+                   image_size: tuple[int, int] | None, view: str) -> CameraChoice:
+    """:func:`lift_camera` on the catalogue arrays of split, mapped poses (``tracked``:
+    above the likelihood cutoff; ``arena_px``: the tracked arena landmarks)."""
+    scale = poses.meta.extra.get("floor_mm_per_px")
+    if arena_size_mm is None and scale is not None:
+        arena_size_mm = arena_size_from_scale(arena_px, float(scale))
+        if arena_size_mm is not None:
+            logger.info("%s: arena %s mm from the file itself (its tracked corners at "
+                        "its own %.4g mm/px); arena_size_mm= overrides it.",
+                        poses.meta.source, " x ".join(f"{v:g}" for v in arena_size_mm),
+                        float(scale))
+    size = image_size or resolve_image_size(poses, None, calibration)
+    rows = np.ones(poses.n_individuals, bool)
+    if calibration is None and arena_size_mm is None and None in (camera_height_mm,
+                                                                    focal_px):
+        rows = adults_for_scale(uv_cat, tracked, poses.individuals,
+                                lifter.model.pair_length_mm,
+                                lifter.model.median_height_mm, poses.meta.source)
+    below = calibration is None and _filmed_from_below(view, uv_cat, tracked,
+                                                       str(poses.meta.source))
+    axis = _mirror_axis(size, uv_cat) if below else 0.0
+    camera_choice = resolve_camera(
+        _mirror_u(uv_cat[:, rows], axis, below).reshape(-1, len(CATALOGUE), 2),
+        c_cat[:, rows].reshape(-1, len(CATALOGUE)), size,
+        calibration=calibration, camera=camera, camera_height_mm=camera_height_mm,
+        focal_px=focal_px, arena_size_mm=arena_size_mm, lifter=lifter,
+        pcutoff=lifter.pcutoff,
+        arena_px={k: [2 * axis - u, v] for k, (u, v) in arena_px.items()} if below
+        else arena_px)
+    if below:
+        camera_choice = CameraChoice(
+            camera_choice.camera.mirrored_below(axis), camera_choice.frame,
+            f"{camera_choice.source}, filmed from below",
+            {**camera_choice.details, "mirrored_about_u": axis})
+    return camera_choice
+
+
+VIEWS = ("auto", "above", "below")
+
+
+def check_view(view: str) -> None:
+    """Raise :class:`~dlc_lifter.errors.DLCLifterError` unless ``view`` is one of :data:`VIEWS`."""
+    if view not in VIEWS:
+        raise DLCLifterError(f"view must be one of {', '.join(VIEWS)}; got {view!r}.")
+
+
+def _filmed_from_below(view: str, uv_cat: np.ndarray, tracked: np.ndarray, source: str
+                       ) -> bool:
+    """Whether to lift as filmed from below the floor (``view``; ``auto``: the side vote)."""
+    if view != "auto":
+        return view == "below"
+    hand = measure_handedness(uv_cat, tracked)
+    if hand.looks_mirrored:
+        logger.warning(
+            "%s: in %d of %d frames looked at the animal's left keypoints lie on its right "
+            "as seen from above: filmed from below, through the floor, it seems. Lifted as "
+            "seen from below (view=below). For a mirrored video, or left and right named "
+            "the other way round, pass view=above with a keypoint map "
+            "swapping left and right.", source, hand.mirrored, hand.frames)
+    return hand.looks_mirrored
+
+
+def _mirror_axis(size: tuple[int, int] | None, uv_cat: np.ndarray) -> float:
+    """The image column a view from below is mirrored about: the image's middle."""
+    if size is not None and size[0] > 0:
+        return size[0] / 2.0
+    return float(np.nanmedian(uv_cat[..., 0]))
+
+
+def _mirror_u(uv: np.ndarray, axis: float, mirror: bool) -> np.ndarray:
+    if not mirror:
+        return uv
+    out = np.array(uv, dtype=np.float64, copy=True)
+    out[..., 0] = 2.0 * axis - out[..., 0]
+    return out

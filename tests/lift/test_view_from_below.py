@@ -1,0 +1,164 @@
+"""Files filmed from below a glass floor: the camera under the floor, calibrated or estimated."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from dlc_lifter.camera import Camera
+from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.lift import Lifter, lift_poses
+from dlc_lifter.lift.camera_estimate import CameraChoice
+from dlc_lifter.mouse.catalogue import CATALOGUE
+from dlc_lifter.poses import PoseMetadata, Poses
+from tests.fixtures.models import benchmark_module
+from tests.fixtures.realdata import REALDATA, needs_realdata
+
+torch.set_num_threads(1)
+
+FLIP, REFLECT = np.diag([-1.0, 1.0, 1.0]), np.diag([1.0, 1.0, -1.0])
+#: A top-view skeleton (catalogue names, as a user's file may have them).
+NAMES = {n: n for n in ("nose", "left_ear", "right_ear", "neck", "mouse_center", "tail_base",
+                        "left_forepaw", "right_forepaw", "left_hindpaw", "right_hindpaw")}
+
+
+@pytest.fixture(scope="module")
+def mouse() -> np.ndarray:
+    from dlc_lifter.mouse.behaviour import generate_sequences
+
+    return generate_sequences(1, 150, seed=3)[0].landmarks
+
+
+def _cameras(lm: np.ndarray, tilt: float) -> tuple[Camera, Camera]:
+    """A camera above the mouse, and its mirror image in the floor (looking up)."""
+    centre = tuple(np.nanmean(lm[..., :2].reshape(-1, 2), 0))
+    top = Camera.top_view(450.0, 700.0, (640, 480), centre_xy=centre, tilt_rad=tilt,
+                          tilt_direction_rad=0.7)
+    return top, Camera(top.K, FLIP @ top.R @ REFLECT, FLIP @ top.t, top.image_size)
+
+
+@pytest.mark.parametrize("tilt", [0.0, 0.3])
+def test_a_calibrated_camera_below_lifts_about_as_well_as_one_above(mouse: np.ndarray,
+                                                                    tilt: float) -> None:
+    lifter = Lifter.load()
+    rng = np.random.default_rng(0)
+    errors = {}
+    for cam in _cameras(mouse, tilt):
+        uv = cam.project(mouse) + rng.normal(0.0, 1.0, mouse.shape[:2] + (2,))
+        res = lifter.lift_detailed(uv, None, list(CATALOGUE), cam)
+        assert np.all(res.points[..., 2] >= 0.0)
+        np.testing.assert_allclose(cam.project(res.points), uv, atol=1e-6)  # on its rays
+        errors[cam.below_floor] = float(np.linalg.norm(res.points - mouse, axis=-1).mean())
+    # measured 2.43 against 2.28 mm (tilt 0) and 2.40 against 2.25 (tilt 0.3)
+    assert errors[True] < 1.25 * errors[False]
+
+
+def _poses(uv: np.ndarray, source: str) -> Poses:
+    return Poses(coords=uv[:, None], confidence=np.ones(uv.shape[:2])[:, None],
+                 keypoints=list(NAMES), meta=PoseMetadata(source=source, fps=30.0,
+                                                          image_size=(640, 480)))
+
+
+def test_a_file_filmed_from_below_is_lifted_from_below(mouse: np.ndarray,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    _, below = _cameras(mouse, 0.3)
+    idx = [CATALOGUE.index(v) for v in NAMES.values()]
+    poses = _poses(below.project(mouse[:, idx]), "below.h5")
+    truth = mouse[:, idx, 2]
+    lifted = {}
+    for view in ("auto", "below", "above"):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+            out = lift_poses(poses, camera_height_mm=450.0, focal_px=700.0, view=view)
+        said = [r.getMessage() for r in caplog.records if "left keypoints lie on its right"
+                in r.getMessage()]
+        assert len(said) == (0 if view == "below" else 1), view
+        cam = out.meta.extra["camera"]
+        centre = -np.asarray(cam["R"]).T @ np.asarray(cam["t"])
+        assert out.meta.extra["view"] == ("above" if view == "above" else "below")
+        assert (centre[2] < 0) == (view != "above")
+        lifted[view] = out.coords[:, 0, : len(idx), 2]
+        if view == "auto":
+            assert said[0].startswith("below.h5: in 150 of 150 frames")
+            assert "view=above with a keypoint map" in said[0]
+            assert out.meta.extra["handedness"]["mirrored"] == 0  # seen right, from below
+            assert "filmed from below" in out.meta.extra["camera_source"]
+        if view == "above":
+            assert "lift with view=below" in said[0]
+    np.testing.assert_allclose(lifted["auto"], lifted["below"])
+    err = {v: float(np.abs(z - truth).mean()) for v, z in lifted.items()}
+    assert err["below"] < 6.0 and err["below"] < err["above"], err  # 2.05 and 3.33 mm
+
+
+def test_views_are_checked(mouse: np.ndarray) -> None:
+    from dlc_lifter.lift.options import CameraSpec
+
+    poses = _poses(np.zeros((3, len(NAMES), 2)) + 100.0, "x.h5")
+    with pytest.raises(DLCLifterError, match="view must be one of auto, above, below"):
+        lift_poses(poses, view="side")
+    with pytest.raises(ValueError, match="view must be auto, above or below"):
+        CameraSpec(view="side")
+
+
+def test_depth_is_not_read_from_below(mouse: np.ndarray, tmp_path: Path) -> None:
+    from dlc_lifter.lift.depth_path import lift_poses_with_depth
+
+    _, below = _cameras(mouse, 0.0)
+    idx = [CATALOGUE.index(v) for v in NAMES.values()]
+    poses = _poses(below.project(mouse[:, idx]), "below.h5")
+    choice = CameraChoice(below, "world", "calibration")
+    out = lift_poses_with_depth(poses, tmp_path / "never_opened.mp4", camera_choice=choice)
+    assert out.meta.extra["depth"]["used"] is False
+    assert "below the floor" in out.meta.extra["depth"]["reason"]
+    assert out.meta.extra["view"] == "below"
+    plain = lift_poses(poses, camera_choice=choice)
+    np.testing.assert_allclose(out.coords, plain.coords)
+
+
+@pytest.mark.realdata
+@needs_realdata(REALDATA / "dannce-mouse1" / "labels3d.csv")
+def test_real_mouse_filmed_from_below(tmp_path: Path) -> None:
+    """DANNCE's real 3D labels through cameras below the floor, lifted as a user would."""
+    with benchmark_module("real", "bench_real_below") as bench:
+        _, names, xyz = bench.load_dannce()
+        top6 = [names.index(n) for n in bench.TOP6]
+        median_h = np.nanmedian(xyz[..., 2], axis=0)
+        rng = np.random.default_rng(0)
+        for h, f, tilt in ((450.0, 700.0, 0.0), (600.0, 500.0, 20.0)):
+            cam = bench.below_camera(bench.place_camera(h, f, tilt, xyz))
+            uv = cam.project(xyz) + rng.normal(0.0, bench.NOISE_PX, xyz.shape[:2] + (2,))
+            folder = tmp_path / f"h{h:.0f}t{tilt:.0f}"
+            folder.mkdir()
+            toml = bench.write_calibration(cam, folder / "calibration.toml")
+            path = bench.write_video_h5(uv, names, folder / "mouseDLC_x.h5")
+            p3, meta = bench._lift(path, folder / "out", calibration=toml, depth=False)
+            assert meta["extra"]["view"] == "below"
+            pred = bench._predicted(p3, bench.TOP6)
+            err = float(np.nanmean(np.linalg.norm(pred - xyz[:, top6], axis=-1)))
+            base = cam.on_ray_at_height(xyz[:, top6], median_h[top6][None])
+            base_err = float(np.nanmean(np.linalg.norm(base - xyz[:, top6], axis=-1)))
+            # benchmarks/real.py section D: grid mean 11.5 mm, baseline 15.7
+            assert err < 13.5 and err < 0.85 * base_err, (cam.name, err, base_err)
+
+
+def test_a_calibration_with_z_down_is_told_apart_from_a_camera_below(
+        mouse: np.ndarray, caplog: pytest.LogCaptureFixture) -> None:
+    """A camera above the floor in a world whose z points down sits at z < 0 too; there the
+    animal's sides come out mirrored, where a camera truly below sees them the right way."""
+    top, below = _cameras(mouse, 0.0)
+    idx = [CATALOGUE.index(v) for v in NAMES.values()]
+    turn = np.diag([1.0, -1.0, -1.0])  # the world turned over: z down, still right-handed
+    z_down = Camera(top.K, top.R @ turn, top.t, top.image_size)
+    assert z_down.below_floor
+    for cam, expect in ((below, False), (z_down, True)):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+            lift_poses(_poses(cam.project(mouse[:, idx] @ (turn if cam is z_down else
+                                                             np.eye(3))), "f.h5"),
+                       camera_choice=CameraChoice(cam, "world", "calibration"))
+        said = [r.getMessage() for r in caplog.records if "z axis points down" in r.getMessage()]
+        assert len(said) == int(expect)
