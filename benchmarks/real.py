@@ -379,11 +379,10 @@ _MODE_LABEL = {"frame": "mode=frame (diagnostic)", "adapt": "adapt=True (opt-in)
 
 def section_a(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[str]) -> None:
     """Real 3D labels through a grid of virtual cameras."""
-    csv = Path(args.dannce_csv) if args.dannce_csv else DANNCE_CSV
-    if not csv.is_file():
-        _row(rows, "A", str(csv), "data", "absent", ok=None)
+    labels = _labels(args, rows, "A")
+    if labels is None:
         return
-    sample_ids, names, xyz = load_dannce(csv)
+    csv, sample_ids, names, xyz = labels
     notes.append(f"A: 3D labels {csv}")
     median_h = np.nanmedian(xyz[..., 2], axis=0)
     rng = np.random.default_rng(args.seed)
@@ -395,9 +394,7 @@ def section_a(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[
         for f in FOCALS_PX:
             for tilt in TILTS_DEG:
                 cam = place_camera(h, f, tilt, xyz)
-                uv = cam.project(xyz) + rng.normal(0.0, NOISE_PX, xyz.shape[:2] + (2,))
-                out = _outside(cam.project(xyz))
-                uv[out | ~np.isfinite(xyz).all(-1)] = np.nan
+                uv, out = _seen(cam, xyz, rng)
                 n_outside += int(out.sum())
                 n_points += int(np.isfinite(xyz).all(-1).sum())
                 folder = tmp / "A" / cam.name.replace(" ", "_")
@@ -420,6 +417,27 @@ def section_a(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[
                  "keypoints (4 in); rearing: true snout height > 60 mm "
                  f"({int((xyz[:, names.index('Snout'), 2] > REARING_SNOUT_MM).sum())} of "
                  f"{len(xyz)} frames)")
+
+
+def _labels(args: argparse.Namespace, rows: list[Row], section: str
+            ) -> tuple[Path, np.ndarray, list[str], np.ndarray] | None:
+    """The 3D labels (``--dannce-csv`` or the shared mouse): path, sample ids, names, xyz;
+    None (with a row saying so) when the file is absent."""
+    csv = Path(args.dannce_csv) if args.dannce_csv else DANNCE_CSV
+    if not csv.is_file():
+        _row(rows, section, str(csv), "data", "absent", ok=None)
+        return None
+    return (csv, *load_dannce(csv))
+
+
+def _seen(cam: VirtualCamera, xyz: np.ndarray, rng: np.random.Generator
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """The camera's pixels of the labels with the noise (NaN outside the image or where
+    unlabelled), and which points fell outside the image."""
+    uv = cam.project(xyz) + rng.normal(0.0, NOISE_PX, xyz.shape[:2] + (2,))
+    out = _outside(cam.project(xyz))
+    uv[out | ~np.isfinite(xyz).all(-1)] = np.nan
+    return uv, out
 
 
 def _truth(xyz: np.ndarray, names: Sequence[str], uv: np.ndarray,
@@ -518,11 +536,10 @@ def below_camera(cam: VirtualCamera) -> VirtualCamera:
 
 def section_d(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[str]) -> None:
     """Real 3D labels through section A's grid mirrored below the floor."""
-    csv = Path(args.dannce_csv) if args.dannce_csv else DANNCE_CSV
-    if not csv.is_file():
-        _row(rows, "D", str(csv), "data", "absent", ok=None)
+    labels = _labels(args, rows, "D")
+    if labels is None:
         return
-    sample_ids, names, xyz = load_dannce(csv)
+    csv, sample_ids, names, xyz = labels
     median_h = np.nanmedian(xyz[..., 2], axis=0)
     rng = np.random.default_rng(args.seed)
     results: dict[str, list[dict[str, Any]]] = {}
@@ -530,8 +547,7 @@ def section_d(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[
         for f in FOCALS_PX:
             for tilt in TILTS_DEG:
                 cam = below_camera(place_camera(h, f, tilt, xyz))
-                uv = cam.project(xyz) + rng.normal(0.0, NOISE_PX, xyz.shape[:2] + (2,))
-                uv[_outside(cam.project(xyz)) | ~np.isfinite(xyz).all(-1)] = np.nan
+                uv, _ = _seen(cam, xyz, rng)
                 folder = tmp / "D" / cam.name.replace(" ", "_")
                 folder.mkdir(parents=True, exist_ok=True)
                 toml = write_calibration(cam, folder / "calibration.toml")
@@ -575,13 +591,7 @@ def section_d(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[
 def _below_no_camera(folder: Path, cam: VirtualCamera, uv: np.ndarray, names: Sequence[str],
                      xyz: np.ndarray, rows: list[Row]) -> None:
     """The plain camera below with no camera information: auto view and ``view="above"``."""
-    for label, keep in INPUTS:
-        kp = list(keep) if keep else list(names)
-        idx = [list(names).index(n) for n in kp]
-        eval_names = [n for n in TOP6 if n in kp]
-        truth = _truth(xyz, names, uv, eval_names)
-        path = _dannce_case(folder / f"plain_{len(kp)}", "video .h5", uv[:, idx], kp,
-                            np.arange(len(uv)))
+    for label, eval_names, truth, path in _plain_files(folder, uv, names, xyz):
         for cond, kwargs in (("default: no camera info (view auto)", {}),
                              ("view='above': no camera info, lifted as seen from above",
                               {"view": "above"})):
@@ -591,6 +601,21 @@ def _below_no_camera(folder: Path, cam: VirtualCamera, uv: np.ndarray, names: Se
             if lifted is not None:
                 _row(rows, "D", where, "view the lift used",
                      str(lifted[1]["extra"].get("view")))
+
+
+def _plain_files(folder: Path, uv: np.ndarray, names: Sequence[str], xyz: np.ndarray
+                 ) -> list[tuple[str, list[str], Truth, Path]]:
+    """For each input (22 / 4 keypoints): its label, the keypoints scored, the truth and the
+    video ``.h5`` written for it."""
+    out = []
+    for label, keep in INPUTS:
+        kp = list(keep) if keep else list(names)
+        idx = [list(names).index(n) for n in kp]
+        eval_names = [n for n in TOP6 if n in kp]
+        path = _dannce_case(folder / f"plain_{len(kp)}", "video .h5", uv[:, idx], kp,
+                            np.arange(len(uv)))
+        out.append((label, eval_names, _truth(xyz, names, uv, eval_names), path))
+    return out
 
 
 def _print_camera(cam: VirtualCamera, results: dict, n_out: int) -> None:
@@ -609,13 +634,7 @@ def _plain_camera(folder: Path, cam: VirtualCamera, uv: np.ndarray, names: Seque
     """Height and shape errors with calibration, height + focal, and no camera info."""
     h, f, _ = PLAIN_CAMERA
     toml = folder / "calibration.toml"
-    for label, keep in INPUTS:
-        kp = list(keep) if keep else list(names)
-        idx = [list(names).index(n) for n in kp]
-        eval_names = [n for n in TOP6 if n in kp]
-        truth = _truth(xyz, names, uv, eval_names)
-        path = _dannce_case(folder / f"plain_{len(kp)}", "video .h5", uv[:, idx], kp,
-                            np.arange(len(uv)))
+    for label, eval_names, truth, path in _plain_files(folder, uv, names, xyz):
         for cond, kwargs in (("calibration (reference)", {"calibration": toml}),
                              (f"camera_height_mm={h:g}, focal_px={f:g}",
                               {"camera_height_mm": h, "focal_px": f}),

@@ -8,6 +8,8 @@ Modules, by role:
   (optionally with depth cues from the camera frame);
 - :mod:`~dlc_lifter.lift.keypoints`: keypoint names onto the catalogue;
 - :mod:`~dlc_lifter.lift.camera_estimate`: :func:`resolve_camera`, the camera of a recording;
+- :mod:`~dlc_lifter.lift.camera_choice`: :func:`lift_camera`, the camera a lift uses, from
+  above the floor or below it;
 - :mod:`~dlc_lifter.lift.frames`: which rows are runs of consecutive frames;
 - :mod:`~dlc_lifter.lift.handedness`: :func:`measure_handedness`, whether the animal is
   seen from above (not from below, not mirrored);
@@ -47,6 +49,7 @@ __all__ = [
     "adapt_session",
     "catalogue_arrays",
     "default_model_path",
+    "lift_camera",
     "lift_file",
     "lift_poses",
     "measure_handedness",
@@ -57,6 +60,7 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from dlc_lifter.errors import FrameCountError, KeypointMappingError
     from dlc_lifter.lift.adapt import AdaptOptions, adapt_session
+    from dlc_lifter.lift.camera_choice import lift_camera
     from dlc_lifter.lift.camera_estimate import CameraChoice, resolve_camera
     from dlc_lifter.lift.handedness import Handedness, measure_handedness
     from dlc_lifter.lift.keypoints import catalogue_arrays, resolve_keypoint_map
@@ -83,6 +87,7 @@ _HOME = {
     "LiveResult": "dlc_lifter.lift.live",
     "catalogue_arrays": "dlc_lifter.lift.keypoints",
     "default_model_path": "dlc_lifter.lift.lifter",
+    "lift_camera": "dlc_lifter.lift.camera_choice",
     "lift_file": "dlc_lifter.lift.pipeline",
     "lift_poses": "dlc_lifter.lift.poses",
     "resolve_camera": "dlc_lifter.lift.camera_estimate",

@@ -53,6 +53,10 @@ class KnownSkeleton:
         Names whose presence shows a different skeleton (e.g. a third spine point).
     aliases
         Other spellings of the same keypoints seen in the wild (matched, never written).
+    view
+        Where the lab's camera films from: ``above`` or ``below`` (through a glass floor;
+        such files are lifted from below by their sides alone, see
+        :mod:`dlc_lifter.lift.handedness`; the name records how the lab films).
     """
 
     name: str
@@ -61,6 +65,7 @@ class KnownSkeleton:
     arena: Mapping[str, str] = field(default_factory=dict)
     unless: tuple[str, ...] = ()
     aliases: Mapping[str, str | None] = field(default_factory=dict)
+    view: str = "above"
 
     def lookup(self) -> dict[str, tuple[str, str | None]]:
         """``{compact name: ("mouse" | "arena", landmark)}`` of every name it knows."""
@@ -149,6 +154,18 @@ KNOWN_SKELETONS: tuple[KnownSkeleton, ...] = (
          "ShoulderR": "right_shoulder", "HindpawL": "left_hindpaw", "AnkleL": "left_ankle",
          "KneeL": "left_knee", "HindpawR": "right_hindpaw", "AnkleR": "right_ankle",
          "KneeR": "right_knee"}, unless=("SpineL",)),
+    KnownSkeleton(
+        "bsoid_bottomup", "B-SOiD's open field filmed from below (Hsu & Yttri 2021, 6 keypoints)",
+        {"Snout": "nose", "Front Paw R": "right_forepaw", "Front Paw L": "left_forepaw",
+         "Hind Paw R": "right_hindpaw", "Hind Paw L": "left_hindpaw",
+         "Butt/Proximal Tail": "tail_base"}, view="below"),
+    KnownSkeleton(
+        "lupe", "LUPE 2.0 pain box filmed from below (Corder lab; 20 keypoints, paw digits)",
+        {"nose": "nose", "mouth": None, "l_forepaw": "left_forepaw", "l_forepaw_digit": None,
+         "r_forepaw": "right_forepaw", "r_forepaw_digit": None,
+         "l_hindpaw": "left_hindpaw", **{f"l_hindpaw_digit{i}": None for i in range(1, 6)},
+         "r_hindpaw": "right_hindpaw", **{f"r_hindpaw_digit{i}": None for i in range(1, 6)},
+         "genitalia": None, "tail_base": "tail_base"}, view="below"),
     KnownSkeleton(
         "keypoint_moseq", "keypoint-MoSeq example DLC project (9 keypoints)",
         {"tail": "tail_base", "spine4": "mid_backend3", "spine3": "mid_backend2",

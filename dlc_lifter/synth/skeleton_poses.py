@@ -39,7 +39,8 @@ def skeleton_poses(skeleton: KnownSkeleton, *, n_frames: int = 90, seed: int = 0
     arena_mm
         Side of the square arena (mm).
     camera_height_mm, focal_px
-        The straight-down camera over the arena's centre.
+        The straight-down camera over the arena's centre (under it, looking up, for a
+        skeleton whose ``view`` is ``below``).
 
     Returns
     -------
@@ -52,6 +53,8 @@ def skeleton_poses(skeleton: KnownSkeleton, *, n_frames: int = 90, seed: int = 0
     size = (int(round(arena_mm * focal_px / camera_height_mm)) + 80,) * 2
     cam = Camera.top_view(camera_height_mm, focal_px, size,
                           centre_xy=(arena_mm / 2, arena_mm / 2))
+    if skeleton.view == "below":  # through a glass floor, from under the arena's centre
+        cam = cam.mirrored_below(size[0] / 2)
     names = [k for k, v in skeleton.keypoints.items() if v is not None]
     world = seq.landmarks[:, [CATALOGUE.index(skeleton.keypoints[k]) for k in names]]
     arena = [(k, v) for k, v in skeleton.arena.items()]

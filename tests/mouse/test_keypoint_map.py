@@ -36,6 +36,7 @@ def test_every_known_skeleton_lifts_with_no_map(skeleton, shipped_lifter) -> Non
     assert not set(skeleton.arena) & set(out.keypoints)  # arena landmarks are not lifted
     tracked = np.isfinite(out.coords[:, 0, : len(expected)]).all()
     assert tracked and np.all(out.coords[..., 2][np.isfinite(out.coords[..., 2])] > -30)
+    assert out.meta.extra["view"] == skeleton.view  # filmed from below: found by its sides
 
 
 def test_arena_names() -> None:
