@@ -46,6 +46,7 @@ __all__ = ["VIEWS", "check_view", "choose_camera", "lift_camera"]
 
 logger = logging.getLogger(__name__)
 
+
 def lift_camera(
     poses: Poses,
     *,
@@ -72,17 +73,17 @@ def lift_camera(
     lifted = names_lifted(poses, plan) if plan.animals else None
     uv_cat, c_cat, _ = catalogue_arrays(poses, plan, lifted=lifted)
     return choose_camera(poses, lifter, uv_cat, c_cat, c_cat >= lifter.pcutoff,
-                          arena_pixels(poses, plan, lifter.pcutoff), calibration=calibration,
-                          camera=camera, camera_height_mm=camera_height_mm, focal_px=focal_px,
-                          arena_size_mm=arena_size_mm, image_size=image_size, view=view)
+                         arena_pixels(poses, plan, lifter.pcutoff), calibration=calibration,
+                         camera=camera, camera_height_mm=camera_height_mm, focal_px=focal_px,
+                         arena_size_mm=arena_size_mm, image_size=image_size, view=view)
 
 
 def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.ndarray,
-                   tracked: np.ndarray, arena_px: dict[str, list[float]], *,
-                   calibration: str | Path | None, camera: str | None,
-                   camera_height_mm: float | None, focal_px: float | None,
-                   arena_size_mm: float | tuple[float, float] | None,
-                   image_size: tuple[int, int] | None, view: str) -> CameraChoice:
+                  tracked: np.ndarray, arena_px: dict[str, list[float]], *,
+                  calibration: str | Path | None, camera: str | None,
+                  camera_height_mm: float | None, focal_px: float | None,
+                  arena_size_mm: float | tuple[float, float] | None,
+                  image_size: tuple[int, int] | None, view: str) -> CameraChoice:
     """:func:`lift_camera` on the catalogue arrays of split, mapped poses (``tracked``:
     above the likelihood cutoff; ``arena_px``: the tracked arena landmarks)."""
     scale = poses.meta.extra.get("floor_mm_per_px")
