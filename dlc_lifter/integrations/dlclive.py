@@ -85,6 +85,11 @@ PROCESSOR_PARAMS: dict[str, dict[str, Any]] = {
         "type": "str", "default": None,
         "description": "Arena side (mm), or WIDTHxHEIGHT of a rectangular arena (e.g. "
                        "600x400): with its four corners tracked they give the camera."},
+    "view": {
+        "type": "str", "default": "auto",
+        "description": "Where the camera films from without a calibration: auto (above, "
+                       "unless the warm-up frames show the animal's sides mirrored), above, "
+                       "or below (through a glass floor)."},
     "model_path": {
         "type": "str", "default": None,
         "description": "dlc-lifter weights (.pt); default the shipped model."},
@@ -176,6 +181,10 @@ class LiftProcessorOptions:
         without a calibration.
     arena_size_mm
         Arena side (mm), for the camera estimate without height and focal length.
+    view
+        Where the camera films from without a calibration: ``auto``, ``above`` or
+        ``below`` (as :class:`~dlc_lifter.lift.CameraSpec`; ``auto`` votes on the
+        warm-up frames).
     model_path
         Lifter weights (``None``: the shipped model).
     features
@@ -211,6 +220,7 @@ class LiftProcessorOptions:
     focal_px: float | None = None
     image_size: Sequence[int] | str | None = None
     arena_size_mm: float | tuple[float, float] | str | None = None
+    view: str = "auto"
     model_path: str | Path | None = None
     features: bool = True
     fps: float = 30.0
@@ -249,6 +259,10 @@ class LiftProcessorOptions:
             "fused_weights": None if weights[1] is None else str(weights[1]),
             "px_per_mm": opt_float(_none_if_empty(self.px_per_mm)),
         }
+        view = _none_if_empty(self.view) or "auto"
+        if view not in ("auto", "above", "below"):
+            raise DLCLifterError(f"view must be auto, above or below; got {view!r}.")
+        values["view"] = view
         if self.image_color not in IMAGE_COLORS:
             raise DLCLifterError(f"image_color must be 'rgb' or 'bgr'; got "
                                  f"{self.image_color!r}.")
@@ -337,28 +351,20 @@ class _LiftProcessorImpl:
         logger.info("LiftProcessor: camera %r (%s).", camera, self.camera_source)
 
     def _resolve(self, poses: np.ndarray, size: tuple[int, int]) -> None:
-        from dlc_lifter.lift.camera_estimate import resolve_camera
-        from dlc_lifter.lift.keypoints import arena_pixels_of
-        from dlc_lifter.mouse.catalogue import CATALOGUE
-        from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
+        """The camera as an offline lift of the frames seen so far would choose it
+        (:func:`~dlc_lifter.lift.camera_choice.lift_camera`), and the live lifter on it."""
+        from dlc_lifter.lift.camera_choice import lift_camera
+        from dlc_lifter.poses import PoseMetadata, Poses
 
         o = self.options
-        plan = plan_keypoint_map(self.keypoint_names, self.keypoint_map)
-        idx = self.lifter.catalogue_indices(self.keypoint_names, plan)
-        n = poses.shape[0]
-        uv_cat = np.full((n, len(CATALOGUE), 2), np.nan)
-        c_cat = np.full((n, len(CATALOGUE)), np.nan)
-        for j, i in enumerate(idx):
-            if i is not None:
-                uv_cat[:, i] = poses[:, j, :2]
-                c_cat[:, i] = poses[:, j, 2]
-        arena_px = arena_pixels_of(poses[..., :2], poses[..., 2], self.keypoint_names, plan,
-                                   self.lifter.pcutoff)
-        choice = resolve_camera(uv_cat, c_cat, size, calibration=o.calibration,
-                                camera=o.camera_name, camera_height_mm=o.camera_height_mm,
-                                focal_px=o.focal_px, arena_size_mm=o.arena_size_mm,
-                                lifter=self.lifter, pcutoff=self.lifter.pcutoff,
-                                arena_px=arena_px)
+        seen = Poses(coords=poses[:, None, :, :2], confidence=poses[:, None, :, 2],
+                     keypoints=self.keypoint_names,
+                     meta=PoseMetadata(source="LiftProcessor",
+                                       image_size=None if size == (0, 0) else size))
+        choice = lift_camera(seen, lifter=self.lifter, keypoint_map=self.keypoint_map,
+                             calibration=o.calibration, camera=o.camera_name,
+                             camera_height_mm=o.camera_height_mm, focal_px=o.focal_px,
+                             arena_size_mm=o.arena_size_mm, image_size=size, view=o.view)
         self.camera_source = choice.source
         self.camera_details = dict(choice.details)
         self.camera_frame = choice.frame

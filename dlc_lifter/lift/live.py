@@ -206,6 +206,10 @@ class LiveLifter:
         self._plan_outputs(plan, impute_all)
         self._frame = 0
         self._warned_image = False
+        if depth and camera.below_floor:
+            logger.warning("LiveLifter: the camera is below the floor; the depth network "
+                           "knows views from above, so the frames' depth cues are not read.")
+            depth = False
         self._init_depth(depth, depth_weights, fused_weights, px_per_mm, scale_frames,
                          image_color)
 

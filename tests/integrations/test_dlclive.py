@@ -240,3 +240,24 @@ def test_processor_with_depth(depth_clip: DepthClip, processor_cls, tmp_path) ->
     for i in range(25):
         warm.process(dc.pose(i), image=dc.frames[i])
     assert warm.n_frames == 25 and all(warm._depth_used)
+
+
+def test_processor_finds_a_camera_below_the_floor(clip: Clip, processor_cls) -> None:
+    """Filmed through a glass floor (the image mirrored), no calibration: the warm-up frames
+    vote the sides mirrored and the camera is put under the floor, as offline."""
+    w, h = clip.camera.image_size
+    mirrored = clip.uv.copy()
+    mirrored[..., 0] = w - mirrored[..., 0]
+    poses = np.concatenate([mirrored, clip.conf[..., None]], axis=-1)
+    for view, below in (("auto", True), ("above", False)):
+        # the clip loses its right ear early on: 20 of the first 60 frames vote
+        proc = processor_cls(keypoint_names=DLC_NAMES, image_size=f"{w}x{h}",
+                             warmup_frames=60, features=False, view=view)
+        for i in range(65):
+            proc.process(poses[i])
+        assert proc.camera.below_floor is below, view
+        assert ("filmed from below" in proc.camera_source) is below
+        out = proc.poses_3d
+        assert np.isfinite(out).all() and (out[..., 2] >= 0).all()
+    with pytest.raises(DLCLifterError, match="view must be auto, above or below"):
+        processor_cls(keypoint_names=DLC_NAMES, image_size=f"{w}x{h}", view="side")
