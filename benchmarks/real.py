@@ -53,7 +53,9 @@ D. Real 3D filmed from below (a glass floor, as in B-SOiD's and LUPE's rigs): th
    the real rays. For the 450 mm / 700 px / 0 deg camera below, with no camera information:
    the default (``view="auto"``: the file votes for a view from below) and ``view="above"``
    (lifted as if from above, as before views from below were recognised): height and
-   shape errors, and the view the lift chose. No targets: the issue sets none for views
+   shape errors, and the view the lift chose. For the 450 mm cameras at 0 and 20 deg below,
+   the arena's corners tracked (named by where they fall in the image below) and
+   ``arena_size_mm`` only: height and shape errors. No targets: the issue sets none for views
    from below; the figures say how far they are from views from above (section A).
 
 Run from the repository root::
@@ -568,6 +570,8 @@ def section_d(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[
                     results.setdefault(label, []).append(res)
                 if (h, f, tilt) == PLAIN_CAMERA:
                     _below_no_camera(folder, cam, uv, names, xyz, rows)
+                if (h, f, tilt) in ARENA_CAMERAS[::2]:
+                    _below_arena(folder, cam, uv, names, xyz, rows)
     for label, res in results.items():
         cond = f"camera below, calibrated, video .h5, {label}"
         bad = [r for r in res if "error" in r]
@@ -601,6 +605,24 @@ def _below_no_camera(folder: Path, cam: VirtualCamera, uv: np.ndarray, names: Se
             if lifted is not None:
                 _row(rows, "D", where, "view the lift used",
                      str(lifted[1]["extra"].get("view")))
+
+
+def _below_arena(folder: Path, cam: VirtualCamera, uv: np.ndarray, names: Sequence[str],
+                 xyz: np.ndarray, rows: list[Row]) -> None:
+    """A camera below with the arena's corners tracked (named by where they fall in its
+    image; no noise on them) and ``arena_size_mm`` only: height and shape errors."""
+    _, corner_uv = _arena_corners(cam, np.nanmean(xyz[..., :2].reshape(-1, 2), axis=0))
+    t = len(uv)
+    corners = np.stack([np.broadcast_to(v, (t, 2)) for v in corner_uv.values()], axis=1)
+    path = _dannce_case(folder / "arena_22", "video .h5", np.concatenate([uv, corners], 1),
+                        list(names) + list(corner_uv), np.arange(t))
+    truth = _truth(xyz, names, uv, TOP6)
+    where = (f"{cam.name} camera, {ARENA_MM:g} mm arena's corners tracked, 22 keypoints in: "
+             f"arena_size_mm={ARENA_MM:g} only")
+    lifted = _height_shape_rows(path, "arena", {"arena_size_mm": ARENA_MM}, TOP6, truth.xyz,
+                                truth.seen, where, rows, section="D")
+    if lifted is not None:
+        _row(rows, "D", where, "camera source", str(lifted[1].get("camera_source")))
 
 
 def _plain_files(folder: Path, uv: np.ndarray, names: Sequence[str], xyz: np.ndarray

@@ -110,8 +110,7 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
         calibration=calibration, camera=camera, camera_height_mm=camera_height_mm,
         focal_px=focal_px, arena_size_mm=arena_size_mm, lifter=lifter,
         pcutoff=lifter.pcutoff,
-        arena_px={k: [2 * axis - u, v] for k, (u, v) in arena_px.items()} if below
-        else arena_px)
+        arena_px=_mirror_arena(arena_px, axis) if below else arena_px)
     if below:
         camera_choice = CameraChoice(
             camera_choice.camera.mirrored_below(axis), camera_choice.frame,
@@ -150,6 +149,17 @@ def _mirror_axis(size: tuple[int, int] | None, uv_cat: np.ndarray) -> float:
     if size is not None and size[0] > 0:
         return size[0] / 2.0
     return float(np.nanmedian(uv_cat[..., 0]))
+
+
+def _mirror_arena(arena_px: dict[str, list[float]], axis: float) -> dict[str, list[float]]:
+    """Arena landmarks in the mirrored image: corners are named by where they are in the
+    image, so the mirror swaps left and right in their names too."""
+    swap = {"left": "right", "right": "left"}
+    out = {}
+    for name, (u, v) in arena_px.items():
+        parts = name.split("_")
+        out["_".join(swap.get(p, p) for p in parts)] = [2.0 * axis - u, v]
+    return out
 
 
 def _mirror_u(uv: np.ndarray, axis: float, mirror: bool) -> np.ndarray:

@@ -164,3 +164,31 @@ def test_a_calibration_with_z_down_is_told_apart_from_a_camera_below(
                        camera_choice=CameraChoice(cam, "world", "calibration"))
         said = [r.getMessage() for r in caplog.records if "z axis points down" in r.getMessage()]
         assert len(said) == int(expect)
+
+
+def test_arena_corners_filmed_from_below_give_the_camera(mouse: np.ndarray) -> None:
+    """Corners are named by where they are in the image; seen from below that image is
+    mirrored, so the names are swapped with it and the corners still give the camera."""
+    _, below = _cameras(mouse, 0.3)
+    centre = np.nanmean(mouse[..., :2].reshape(-1, 2), 0)
+    world = np.array([[centre[0] + sx * 150.0, centre[1] + sy * 150.0, 0.0]
+                      for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1))])
+    px = below.project(world)
+    top = set(np.argsort(px[:, 1])[:2].tolist())
+    corner_names = []
+    for i in range(4):
+        twin = next(j for j in range(4) if j != i and (j in top) == (i in top))
+        corner_names.append(("top" if i in top else "bottom")
+                            + ("left" if px[i, 0] < px[twin, 0] else "right") + "corner")
+    idx = [CATALOGUE.index(v) for v in NAMES.values()]
+    uv = np.concatenate([below.project(mouse[:, idx]),
+                         np.broadcast_to(px, (len(mouse), 4, 2))], axis=1)
+    poses = Poses(coords=uv[:, None], confidence=np.ones(uv.shape[:2])[:, None],
+                  keypoints=list(NAMES) + corner_names,
+                  meta=PoseMetadata(source="below.h5", fps=30.0, image_size=(640, 480)))
+    out = lift_poses(poses, arena_size_mm=300.0)
+    assert out.meta.extra["camera_source"] == "arena-corners, filmed from below"
+    height = out.meta.extra["camera_estimate"]["height_mm"]
+    assert height == pytest.approx(450.0, rel=0.1)
+    z = out.coords[:, 0, : len(idx), 2]
+    assert np.abs(z - mouse[:, idx, 2]).mean() < 6.0
