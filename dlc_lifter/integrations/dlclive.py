@@ -37,7 +37,7 @@ from dlc_lifter.analysis.live_features import LiveFeatures
 from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.lift.live import IMAGE_COLORS, LiveLifter, LiveResult, causal_lifter
-from dlc_lifter.lift.options import parse_arena_size
+from dlc_lifter.lift.options import check_view, parse_arena_size
 
 __all__ = [
     "PROCESSOR_DESCRIPTION",
@@ -260,8 +260,7 @@ class LiftProcessorOptions:
             "px_per_mm": opt_float(_none_if_empty(self.px_per_mm)),
         }
         view = _none_if_empty(self.view) or "auto"
-        if view not in ("auto", "above", "below"):
-            raise DLCLifterError(f"view must be auto, above or below; got {view!r}.")
+        check_view(view)
         values["view"] = view
         if self.image_color not in IMAGE_COLORS:
             raise DLCLifterError(f"image_color must be 'rgb' or 'bgr'; got "

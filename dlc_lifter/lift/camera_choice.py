@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 
-from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.lift.camera_estimate import (
     CameraChoice,
     adults_for_scale,
@@ -38,11 +37,12 @@ from dlc_lifter.lift.keypoints import (
     split_animals,
 )
 from dlc_lifter.lift.lifter import Lifter
+from dlc_lifter.lift.options import check_view
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.mouse.keypoint_map import KeypointMap
 from dlc_lifter.poses import Poses
 
-__all__ = ["VIEWS", "check_view", "choose_camera", "lift_camera"]
+__all__ = ["choose_camera", "lift_camera"]
 
 logger = logging.getLogger(__name__)
 
@@ -117,15 +117,6 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
             f"{camera_choice.source}, filmed from below",
             {**camera_choice.details, "mirrored_about_u": axis})
     return camera_choice
-
-
-VIEWS = ("auto", "above", "below")
-
-
-def check_view(view: str) -> None:
-    """Raise :class:`~dlc_lifter.errors.DLCLifterError` unless ``view`` is one of :data:`VIEWS`."""
-    if view not in VIEWS:
-        raise DLCLifterError(f"view must be one of {', '.join(VIEWS)}; got {view!r}.")
 
 
 def _filmed_from_below(view: str, uv_cat: np.ndarray, tracked: np.ndarray, source: str

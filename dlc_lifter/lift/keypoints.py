@@ -23,7 +23,6 @@ from dlc_lifter.poses import Poses
 
 __all__ = [
     "arena_pixels",
-    "arena_pixels_of",
     "catalogue_arrays",
     "catalogue_indices",
     "names_lifted",
@@ -244,17 +243,11 @@ def plan_lift_keypoints(
 
 def arena_pixels(poses: Poses, plan: KeypointMap, pcutoff: float = 0.0
                  ) -> dict[str, list[float]]:
-    """Median pixel position of each tracked arena landmark (``{landmark: [u, v]}``)."""
-    return arena_pixels_of(poses.coords, poses.confidence, list(poses.keypoints), plan,
-                           pcutoff)
-
-
-def arena_pixels_of(coords: np.ndarray, confidence: np.ndarray, keypoints: list[str],
-                    plan: KeypointMap, pcutoff: float = 0.0) -> dict[str, list[float]]:
-    """:func:`arena_pixels` of arrays: ``coords (..., K, 2)``, ``confidence (..., K)``.
+    """Median pixel position of each tracked arena landmark (``{landmark: [u, v]}``).
 
     Offline lifting passes a file's poses, live lifting the frames it has seen.
     """
+    coords, confidence, keypoints = poses.coords, poses.confidence, list(poses.keypoints)
     out: dict[str, list[float]] = {}
     for name, landmark in plan.arena.items():
         k = keypoints.index(name)

@@ -18,8 +18,17 @@ from typing import Any
 
 from dlc_lifter.errors import DLCLifterError
 
-__all__ = ["CameraSpec", "LiftOptions", "OutputSpec", "as_record", "parse_arena_size",
-           "parse_image_size"]
+__all__ = ["VIEWS", "CameraSpec", "LiftOptions", "OutputSpec", "as_record", "check_view",
+           "parse_arena_size", "parse_image_size"]
+
+#: Where a camera films the animal from (``CameraSpec.view``, ``lift_poses(view=)``).
+VIEWS = ("auto", "above", "below")
+
+
+def check_view(view: str) -> None:
+    """Raise :class:`~dlc_lifter.errors.DLCLifterError` unless ``view`` is one of :data:`VIEWS`."""
+    if view not in VIEWS:
+        raise DLCLifterError(f"view must be auto, above or below; got {view!r}.")
 
 
 @dataclass(frozen=True)
@@ -72,8 +81,7 @@ class CameraSpec:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "image_size", parse_image_size(self.image_size))
-        if self.view not in ("auto", "above", "below"):
-            raise ValueError(f"view must be auto, above or below; got {self.view!r}.")
+        check_view(self.view)
 
 
 @dataclass(frozen=True)

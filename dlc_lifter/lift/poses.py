@@ -21,7 +21,7 @@ import numpy as np
 from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.lift.adapt import AdaptOptions, adapt_session
-from dlc_lifter.lift.camera_choice import check_view, choose_camera
+from dlc_lifter.lift.camera_choice import choose_camera
 from dlc_lifter.lift.camera_estimate import CameraChoice
 from dlc_lifter.lift.frames import (
     MAX_CONTINUOUS_JUMP,
@@ -39,6 +39,7 @@ from dlc_lifter.lift.keypoints import (
     split_animals,
 )
 from dlc_lifter.lift.lifter import Lifter
+from dlc_lifter.lift.options import check_view
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
 from dlc_lifter.mouse.keypoint_map import KeypointMap
 from dlc_lifter.poses import PoseMetadata, Poses
