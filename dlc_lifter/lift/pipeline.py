@@ -182,7 +182,8 @@ def lift_file(
     written = write_outputs(poses3d, out, fmts, poses2d=poses, meta=meta,
                             overwrite=output.overwrite,
                             source_nwb=src if src.suffix.lower() == ".nwb" else None)
-    logger.info("Lifted %s (%d frames, %d individuals, camera: %s) in %.1f s", src.name,
-                poses.n_frames, poses3d.n_individuals, poses3d.meta.extra["camera_source"],
-                time.perf_counter() - t0)
+    n_ind = poses3d.n_individuals
+    logger.info("Lifted %s (%d frames, %d %s, camera: %s) in %.1f s", src.name,
+                poses.n_frames, n_ind, "individual" if n_ind == 1 else "individuals",
+                poses3d.meta.extra["camera_source"], time.perf_counter() - t0)
     return written.get("dlc", next(iter(written.values())))

@@ -65,6 +65,11 @@ _TAIL_CHAIN = ("tail_base", "tail1", "tail2", "tail3", "tail4", "tail5", "tail_e
 _SPINE_CHAIN = ("neck", "mid_back", "mouse_center", "mid_backend", "mid_backend2",
                 "mid_backend3")
 _SPINE_NUMBERED = re.compile(r"^spine(\d+)$")
+_TAIL_NUMBERED = re.compile(r"^tail(\d+)$")
+#: Why a numbered tail point is not lifted (:func:`_spread_tail`).
+_BETWEEN = "between the catalogue's tail points, which nearer points of the tail take"
+#: Where each catalogue tail point lies along the tail (base 0, tip 1).
+_TAIL_SHARE = {p: i / (len(_TAIL_CHAIN) - 1) for i, p in enumerate(_TAIL_CHAIN)}
 _REGION = {lm.name: lm.region for lm in LANDMARKS}
 
 
@@ -310,6 +315,7 @@ def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
         else:
             claims[name] = (canon, rank)
     _spread_spine(claims, table, user)
+    unknown = _spread_tail(claims, unknown, table, user, dropped)
     read, animal_skeletons = _read_numbered({n: v for n, v in numbered.items()
                                              if n not in user})
     unknown += [n for n in numbered if n not in user and n not in read]
@@ -353,6 +359,74 @@ def _spread_spine(claims: dict[str, tuple[str, int]], table: Mapping[str, Any],
     step = (len(free) - 1) / (len(order) - 1)
     for i, name in enumerate(order):
         claims[name] = (free[round(i * step)], 1)
+
+
+def _spread_tail(claims: dict[str, tuple[str, int]], unknown: list[str],
+                 table: Mapping[str, Any], user: set[str], dropped: dict[str, str]
+                 ) -> list[str]:
+    """Numbered tail points read by the file's own count; returns the names still unknown.
+
+    ``tail1`` ... ``tail5`` alone name the catalogue's tail points (sixths of the tail). A
+    chain numbered past 5 (``tail1 ... tail10``) cannot mean them: its points split the tail
+    evenly, between a named tail base and tip (the first point is the base where none is
+    named, the last the tip). Numbers that are multiples of 5 reaching 20 or more are
+    percentages of the tail's length (``tail 25 ... tail 100``). Each point goes to the
+    catalogue tail point nearest its share, in order, one each (:func:`_align_shares`); a
+    chain longer than the free tail points loses the points between them (``dropped``).
+    """
+    numbered = {}
+    for name in [*claims, *unknown]:
+        m = _TAIL_NUMBERED.match(compact(name))
+        if m and name not in user and compact(name) not in table:
+            numbered[name] = int(m.group(1))
+    if len(numbered) < 2:
+        return unknown
+    order = sorted(numbered, key=numbered.__getitem__)
+    top = max(numbered.values())
+    percent = top >= 20 and all(v % 5 == 0 for v in numbered.values()) and top <= 100
+    if not percent and top <= 5:
+        return unknown
+    others = {c for n, (c, _) in claims.items() if n not in numbered}
+    if percent:
+        shares = [numbered[n] / 100.0 for n in order]
+    else:
+        n = len(order)
+        lo = 1 if "tail_base" in others else 0
+        span = n - 1 + lo + (1 if "tail_end" in others else 0)
+        shares = [(i + lo) / max(span, 1) for i in range(n)]
+    free = [p for p in _TAIL_CHAIN if p not in others]
+    placed = _align_shares(shares, [_TAIL_SHARE[p] for p in free])
+    for i, name in enumerate(order):
+        claims.pop(name, None)
+        if placed[i] is not None:
+            claims[name] = (free[placed[i]], 1)
+        else:
+            dropped[name] = _BETWEEN
+    return [n for n in unknown if n not in numbered]
+
+
+def _align_shares(shares: Sequence[float], points: Sequence[float]) -> list[int | None]:
+    """Order-preserving assignment of sorted ``shares`` to sorted ``points`` (one each),
+    least total distance; a share left out costs one catalogue tail segment."""
+    skip = 1.0 / (len(_TAIL_CHAIN) - 1)
+    n, m = len(shares), len(points)
+    cost = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for i in range(1, n + 1):
+        cost[i][0] = cost[i - 1][0] + skip
+        for j in range(1, m + 1):
+            cost[i][j] = min(cost[i][j - 1], cost[i - 1][j] + skip,
+                             cost[i - 1][j - 1] + abs(shares[i - 1] - points[j - 1]))
+    out: list[int | None] = [None] * n
+    i, j = n, m
+    while i > 0:
+        if j > 0 and cost[i][j] == cost[i][j - 1]:
+            j -= 1
+        elif j > 0 and cost[i][j] == cost[i - 1][j - 1] + abs(shares[i - 1] - points[j - 1]):
+            out[i - 1] = j - 1
+            i, j = i - 1, j - 1
+        else:
+            i -= 1
+    return out
 
 
 def _settle_conflicts(names: Sequence[str], claims: dict[str, tuple[str, int]],
@@ -449,6 +523,10 @@ def plan_keypoint_map(
             _without_prefix(n, animals))) else "") for n in unknown)
         notes.append(f"{where}not lifted, no catalogue landmark: {listed}. Give a keypoint "
                      "map to use them.")
+    between = [n for n in names if dropped.get(n) == _BETWEEN]
+    if between:
+        notes.append(f"{where}not lifted, {_BETWEEN}: " + ", ".join(f"'{n}'" for n in between)
+                     + " (the catalogue has five points between the tail's base and tip).")
     mapped = _settle_conflicts(names, claims, dropped, notes, animals)
     if animals:
         by_prefix: dict[str, list[str]] = {}

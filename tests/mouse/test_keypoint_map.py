@@ -309,3 +309,26 @@ def test_a_user_map_of_numbered_names_keeps_their_animal() -> None:
                              {"Center_1": "mid_back", "Center_2": "mid_back"})
     assert plan.mapped["Center_1"] == plan.mapped["Center_2"] == "mid_back"
     assert plan.animals["Center_2"] == "animal2" and not plan.dropped
+
+
+def test_a_numbered_tail_is_read_by_its_own_count() -> None:
+    """``tail1 ... tail5`` name the catalogue's sixths of the tail; a chain numbered past 5
+    spreads over the tail by its own count, percentages by their value, in order."""
+    five = plan_keypoint_map(["nose", "tail_base", *(f"tail{i}" for i in range(1, 6)),
+                              "tail_end"])
+    assert [five.mapped[f"tail{i}"] for i in range(1, 6)] == [f"tail{i}" for i in range(1, 6)]
+    ten = plan_keypoint_map(["nose", "tailbase", *(f"tail{i}" for i in range(1, 11)),
+                             "tailtip"], source="ten.h5")
+    tail = [ten.mapped.get(f"tail{i}") for i in range(1, 11)]
+    kept = [t for t in tail if t is not None]
+    assert kept == [f"tail{i}" for i in range(1, 6)]  # in order, one each
+    assert tail[4] is None and ten.dropped["tail5"].startswith("between")  # 5/11 of the tail
+    assert ten.mapped["tail6"] == "tail3"  # 6/11: the middle
+    assert any("not lifted, between the catalogue's tail points" in w and "'tail5'" in w
+               for w in ten.warnings)
+    swim = plan_keypoint_map(["nose", "left ear", "right ear", "tail 25", "tail 50", "tail 75",
+                              "tail 100"])
+    assert [swim.mapped[f"tail {p}"] for p in (25, 50, 75, 100)] == [
+        "tail2", "tail3", "tail4", "tail_end"]
+    no_tip = plan_keypoint_map(["snout", "tailbase", *(f"tail{i}" for i in range(1, 8))])
+    assert no_tip.mapped["tail7"] == "tail_end" and no_tip.mapped["tail1"] == "tail1"
