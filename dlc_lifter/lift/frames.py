@@ -3,14 +3,15 @@
 The temporal networks see a window of consecutive frames; rows that are not consecutive
 (labelled images, frames sampled from a recording) are lifted run by run, and frames
 alone with the per-frame network. :func:`frame_runs` splits the rows by their frame
-numbers; :func:`motion_between_rows` tells frames sampled from a recording from a video
-even when their numbers are consecutive.
+numbers; :func:`row_motion` tells frames sampled from a recording from a video even when
+their numbers are consecutive.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,9 +19,11 @@ import numpy as np
 __all__ = [
     "MAX_CONTINUOUS_JUMP",
     "MAX_CONTINUOUS_SPEED",
+    "MAX_SMOOTH_ROUGHNESS",
+    "RowMotion",
     "describe_runs",
     "frame_runs",
-    "motion_between_rows",
+    "row_motion",
 ]
 
 
@@ -54,12 +57,39 @@ def frame_runs(frame_indices: Sequence[int] | np.ndarray, *, labelled: bool = Fa
 
 #: Median motion between consecutive rows (body sizes) above which rows are not a video...
 MAX_CONTINUOUS_JUMP = 0.1
-#: ... when also faster than this (body sizes per second; real sessions: about 1).
+#: ... when also faster than this (body sizes per second; real sessions: about 1) ...
 MAX_CONTINUOUS_SPEED = 4.0
+#: ... and rougher than this (:attr:`RowMotion.roughness`; real videos 0.45-0.85, also
+#: every 8th frame of one; frames drawn at random from them 1.1-1.4, DANNCE's labelled
+#: frames 1.9).
+MAX_SMOOTH_ROUGHNESS = 1.0
 
 
-def motion_between_rows(uv_cat: np.ndarray, conf_cat: np.ndarray, pcutoff: float) -> float:
-    """Median motion of the tracked keypoints from one row to the next, in body lengths.
+@dataclass(frozen=True)
+class RowMotion:
+    """How the tracked keypoints move from one row to the next.
+
+    Attributes
+    ----------
+    jump
+        Median over rows (and individuals) of the median keypoint displacement, divided by
+        the median 2D size of the body (the diagonal of its keypoints' bounding box); 0 when
+        it cannot be measured. A filmed animal moves a small fraction of its size from one
+        frame to the next; frames sampled from a recording (labelled frames) jump by a large
+        fraction of it.
+    roughness
+        Median change of that displacement from one row to the next (the second
+        difference) over the median displacement; 0 when it cannot be measured. A filmed
+        animal's motion goes on from frame to frame (below 1, even running); rows drawn
+        from a recording move each in its own direction (above 1).
+    """
+
+    jump: float
+    roughness: float
+
+
+def row_motion(uv_cat: np.ndarray, conf_cat: np.ndarray, pcutoff: float) -> RowMotion:
+    """The motion between consecutive rows (:class:`RowMotion`).
 
     Parameters
     ----------
@@ -70,26 +100,25 @@ def motion_between_rows(uv_cat: np.ndarray, conf_cat: np.ndarray, pcutoff: float
 
     Returns
     -------
-    float
-        Median over rows (and individuals) of the median keypoint displacement, divided
-        by the median 2D size of the body (the diagonal of its keypoints' bounding box);
-        0 when it cannot be measured. A filmed animal moves a small fraction of its size
-        from one frame to the next; frames sampled from a recording (labelled frames)
-        jump by a large fraction of it.
+    RowMotion
     """
     ok = np.isfinite(uv_cat).all(-1) & (np.nan_to_num(conf_cat) >= pcutoff)
     uv = np.where(ok[..., None], uv_cat, np.nan)
     if uv.shape[0] < 3:
-        return 0.0
+        return RowMotion(0.0, 0.0)
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         step = np.nanmedian(np.linalg.norm(np.diff(uv, axis=0), axis=-1), axis=-1)
+        turn = np.nanmedian(np.linalg.norm(uv[2:] - 2.0 * uv[1:-1] + uv[:-2], axis=-1),
+                            axis=-1)
         lo, hi = np.nanmin(uv, axis=2), np.nanmax(uv, axis=2)
         spread = np.nanmedian(np.linalg.norm(hi - lo, axis=-1))
         jump = np.nanmedian(step)
+        change = np.nanmedian(turn)
     if not (np.isfinite(jump) and np.isfinite(spread) and spread > 0):
-        return 0.0
-    return float(jump / spread)
+        return RowMotion(0.0, 0.0)
+    rough = change / jump if np.isfinite(change) and jump > 0 else 0.0
+    return RowMotion(float(jump / spread), float(rough))
 
 
 def describe_runs(runs: list[tuple[int, int]], mode: str) -> dict[str, Any]:

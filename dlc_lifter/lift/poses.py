@@ -26,9 +26,10 @@ from dlc_lifter.lift.camera_estimate import CameraChoice
 from dlc_lifter.lift.frames import (
     MAX_CONTINUOUS_JUMP,
     MAX_CONTINUOUS_SPEED,
+    MAX_SMOOTH_ROUGHNESS,
     describe_runs,
     frame_runs,
-    motion_between_rows,
+    row_motion,
 )
 from dlc_lifter.lift.handedness import warn_if_mirrored
 from dlc_lifter.lift.keypoints import (
@@ -258,21 +259,25 @@ def _choose_runs(poses: Poses, uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: f
     """Row ranges lifted together, and ``meta.extra["lift_mode"]`` saying how.
 
     Runs of consecutive frame numbers (:func:`~dlc_lifter.lift.frames.frame_runs`);
-    every row alone when the animal jumps too far between rows to be a video.
+    every row alone when the animal jumps too far between rows, each row in its own
+    direction, to be a video (:func:`~dlc_lifter.lift.frames.row_motion`).
     """
     src = poses.meta.source or "the poses"
     t = poses.n_frames
     runs = frame_runs(poses.frame_indices, labelled="image_paths" in poses.meta.extra)
-    jump = motion_between_rows(uv_cat, c_cat, pcutoff)
+    motion = row_motion(uv_cat, c_cat, pcutoff)
+    jump = motion.jump
     speed = jump * poses.meta.fps if poses.meta.fps else math.inf
-    if len(runs) < t and jump > MAX_CONTINUOUS_JUMP and speed > MAX_CONTINUOUS_SPEED:
+    if (len(runs) < t and jump > MAX_CONTINUOUS_JUMP and speed > MAX_CONTINUOUS_SPEED
+            and motion.roughness > MAX_SMOOTH_ROUGHNESS):
         logger.warning("%s: between consecutive rows the animal moves %.2f of its size "
-                       "(median%s): these rows are not a continuous video, so each frame is "
-                       "lifted alone.", src, jump,
+                       "(median%s), each row in its own direction: these rows are not a "
+                       "continuous video, so each frame is lifted alone.", src, jump,
                        f", {speed:.0f} sizes/s at {poses.meta.fps:g} fps"
                        if math.isfinite(speed) else "")
         runs = [(r, r + 1) for r in range(t)]
-    lift_mode = {**describe_runs(runs, want), "median_jump_body_lengths": round(jump, 3)}
+    lift_mode = {**describe_runs(runs, want), "median_jump_body_lengths": round(jump, 3),
+                 "roughness": round(motion.roughness, 3)}
     if lift_mode["frames_alone"]:
         logger.info("%s: %s", src, lift_mode["summary"])
     return runs, lift_mode

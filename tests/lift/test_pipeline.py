@@ -327,6 +327,35 @@ def test_frames_that_are_not_consecutive_are_not_lifted_as_a_video(tmp_path: Pat
     assert not np.allclose(a.loc[40:59].to_numpy(), b.loc[40:59].to_numpy(), atol=1e-3)
 
 
+def test_rows_drawn_from_a_recording_are_lifted_alone_and_a_fast_excerpt_as_a_video(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Consecutive row numbers, no frame rate: rows drawn at random from a recording jump
+    far, each its own way (per frame, warned); a mouse running as fast, smoothly, is a video."""
+    import logging
+    from dataclasses import replace
+
+    from dlc_lifter.lift import lift_poses
+
+    _, _, poses = _scene(3000, seed=8)
+    meta = replace(poses.meta, fps=None)
+    rows = np.sort(np.random.default_rng(0).choice(3000, 60, replace=False))
+    drawn = Poses(coords=poses.coords[rows], confidence=poses.confidence[rows],
+                  keypoints=poses.keypoints, meta=meta)
+    run = poses.coords[1000:1060].copy()
+    run[..., 0] += 12.0 * np.arange(60)[:, None, None]  # 0.2 body lengths a row, smoothly
+    running = Poses(coords=run, confidence=poses.confidence[1000:1060],
+                    keypoints=poses.keypoints, meta=meta)
+    cam = dict(camera_height_mm=600.0, focal_px=640.0)
+    for p, alone in ((drawn, True), (running, False)):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+            mode = lift_poses(p, **cam).meta.extra["lift_mode"]
+        assert mode["median_jump_body_lengths"] > 0.1
+        assert (mode["frames_alone"] == 60) == alone, mode
+        assert (mode["roughness"] > 1.0) == alone, mode
+        assert ("each row in its own direction" in caplog.text) == alone
+
+
 def test_non_square_pixels_are_measured_from_the_animal() -> None:
     from dlc_lifter.lift import Lifter, catalogue_arrays
     from dlc_lifter.lift.camera_estimate import (
