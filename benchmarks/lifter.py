@@ -12,6 +12,9 @@ Prints one table with:
   not make those worse);
 * the opt-in session adaptation (``adapt=True``) on the same held-out sessions (it must
   cost nothing where the lifter already knows the head);
+* views from below a glass floor: the same held-out sequences through each camera's
+  reflection under the floor, lifted by the networks trained above (their parallax turned
+  the right way) and by the companion weights trained below (``lifter_below.pt``);
 * batched throughput (frames/s, keypoints only; best and median of 3 runs, and CPU time
   per frame, all threads together) and streaming ``step`` latency;
 * on the real DLC openfield output (``../shared/realdata``, if present): height range,
@@ -177,6 +180,29 @@ def adaptation(model: object, n_sequences: int, seed: int, rows: list) -> None:
              m["adapt head"], "mm")
 
 
+def from_below(lifter: object, n_sequences: int, seed: int, rows: list) -> None:
+    """Held-out MPJPE through cameras below the floor: the networks trained above (what a
+    model without a companion does) against the companion trained below."""
+    from dlc_lifter.nets.train import evaluate
+
+    models = (("networks trained above", lifter.model),
+              ("lifter_below.pt", lifter.below_model))
+    for label, model in models:
+        if model is None:
+            continue
+        rep = evaluate(model, n_sequences=n_sequences, n_frames=300, seed=seed, view="below",
+                       progress=False)
+        for s, name in (("superanimal_topviewmouse", "SuperAnimal-27"),
+                        ("openfield", "openfield-4")):
+            res = rep.sets[s]["model"]
+            _row(rows, f"from below, {label}: MPJPE {name}", res["mpjpe"], "mm")
+            _row(rows, f"from below, {label}: MPJPE rearing, {name}", res["mpjpe_rearing"],
+                 "mm")
+        for mode in ("causal", "frame"):
+            for s, v in rep.modes.get(mode, {}).items():
+                _row(rows, f"from below, {label}: MPJPE {mode} network, {s}", v, "mm")
+
+
 def speed(lifter: object, rows: list) -> None:
     """Batched frames/s and streaming latency (keypoints only)."""
     from dlc_lifter.camera import Camera
@@ -279,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-sequences", type=int, default=40)
     parser.add_argument("--seed", type=int, default=777)
     parser.add_argument("--skip", default="",
-                        help="comma list of accuracy,common,adapt,speed,real")
+                        help="comma list of accuracy,common,adapt,below,speed,real")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     import torch
@@ -297,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
         details += "\n\n" + common_sets(lifter.model, args.n_sequences, args.seed, rows)
     if "adapt" not in skip:
         adaptation(lifter.model, args.n_sequences, args.seed, rows)
+    if "below" not in skip:
+        from_below(lifter, args.n_sequences, args.seed, rows)
     if "speed" not in skip:
         speed(lifter, rows)
     if "real" not in skip:

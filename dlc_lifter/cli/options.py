@@ -59,7 +59,8 @@ VIDEO = typer.Option(None, "--video", help="The video the poses come from (check
                      "the poses' frame count).")
 #: Help of the pose-file argument of every verb that reads one.
 POSE_FILE_HELP = "DLC .h5/.csv, SLEAP .slp/.h5, JABS _pose_est_vN.h5 or NWB pose file."
-MODEL = typer.Option(None, "--model", help="Lifting model weights (default: shipped).")
+MODEL = typer.Option(None, "--model", help="Lifting model weights (default: shipped); a "
+                     "X_below.pt beside X.pt lifts cameras below the floor.")
 MODE = typer.Option("temporal", "--mode", help="temporal, causal or frame.")
 KEYPOINT_MAP = typer.Option(None, "--keypoint-map", "-m", help="YAML mapping 'your_name: "
                             "catalogue_name' ('name: null' drops one; 'dlc-lifter catalogue' "

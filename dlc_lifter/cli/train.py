@@ -122,6 +122,9 @@ def train_lifter_command(
                                           "the shorter side of a training camera's image "
                                           "spans (LO,HI; default 0.5,1.1; 0.5,2.0 includes "
                                           "mice of 40 px in a 480 px video)."),
+    view: str = typer.Option("above", "--view", help="Train for cameras above the floor "
+                             "(above) or under a glass floor looking up (below: the "
+                             "networks of lifter_below.pt)."),
     eval_sequences: int = typer.Option(24, "--eval-sequences", help="Held-out sequences "
                                        "evaluated after training (0: skip)."),
     threads: int | None = typer.Option(None, "--threads", help="torch threads (part of the "
@@ -157,7 +160,7 @@ def train_lifter_command(
                       frame_steps=frame_steps, frame_sequences=frame_sequences,
                       frame_channels=frame_channels, n_sequences=n_sequences, n_frames=n_frames,
                       channels=channels, kernels=_parse_kernels(kernels), max_minutes=minutes,
-                      threads=threads, ear_label_mm=ear_label_mm,
+                      threads=threads, ear_label_mm=ear_label_mm, view=_train_view(view),
                       image_span=None if image_span is None else _parse_span(image_span))
     if seed_list is None:
         _, report = train_lifter_weights(cfg, out, eval_sequences=eval_sequences,
@@ -168,6 +171,13 @@ def train_lifter_command(
     if report is not None:
         typer.echo(format_report(report))
     typer.echo(f"Trained in {time.monotonic() - t0:.0f} s; weights: {out}")
+
+
+def _train_view(view: str) -> str:
+    """``--view`` of ``train``: above or below (auto decides per file, not per training)."""
+    if view not in ("above", "below"):
+        raise DLCLifterError(f"--view of train must be above or below; got {view!r}.")
+    return view
 
 
 def _refuse_lifter_options(ctx: typer.Context) -> None:

@@ -47,6 +47,7 @@ __all__ = [
     "LiveResult",
     "OutputSpec",
     "adapt_session",
+    "below_model_path",
     "catalogue_arrays",
     "default_model_path",
     "lift_camera",
@@ -64,7 +65,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from dlc_lifter.lift.camera_estimate import CameraChoice, resolve_camera
     from dlc_lifter.lift.handedness import Handedness, measure_handedness
     from dlc_lifter.lift.keypoints import catalogue_arrays, resolve_keypoint_map
-    from dlc_lifter.lift.lifter import Lifter, LiftResult, default_model_path
+    from dlc_lifter.lift.lifter import Lifter, LiftResult, below_model_path, default_model_path
     from dlc_lifter.lift.live import LiveLifter, LiveResult
     from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
     from dlc_lifter.lift.pipeline import lift_file
@@ -85,6 +86,7 @@ _HOME = {
     "Lifter": "dlc_lifter.lift.lifter",
     "LiveLifter": "dlc_lifter.lift.live",
     "LiveResult": "dlc_lifter.lift.live",
+    "below_model_path": "dlc_lifter.lift.lifter",
     "catalogue_arrays": "dlc_lifter.lift.keypoints",
     "default_model_path": "dlc_lifter.lift.lifter",
     "lift_camera": "dlc_lifter.lift.camera_choice",

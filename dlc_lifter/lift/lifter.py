@@ -1,5 +1,12 @@
 """The :class:`Lifter`: a trained lifting model, loaded once, that lifts one animal.
 
+A weights file ``X.pt`` may have a companion ``X_below.pt`` beside it: networks trained
+on cameras under a glass floor looking up (``dlc-lifter train --view below``). The shipped
+``lifter.pt`` has one (``lifter_below.pt``); :meth:`Lifter.for_camera` picks it for a
+camera below the floor, so every lift of a file filmed from below (batch, per frame,
+streaming, live) uses it. Without a companion the networks trained above lift it, their
+parallax pointed the right way (:mod:`dlc_lifter.nets.lifter`).
+
 :meth:`Lifter.lift` lifts a whole sequence (the ``temporal`` network, symmetric window);
 :meth:`Lifter.stream` gives a :class:`~dlc_lifter.lift.stream.LiftStream` that lifts one
 frame at a time (the ``causal`` network). Both take the user's keypoint names and map them
@@ -26,16 +33,25 @@ from dlc_lifter.mouse.keypoint_map import KeypointMap
 if TYPE_CHECKING:  # pragma: no cover
     from dlc_lifter.lift.stream import LiftStream
 
-__all__ = ["DEFAULT_MODEL_PATH", "LiftResult", "Lifter", "default_model_path"]
+__all__ = ["DEFAULT_MODEL_PATH", "LiftResult", "Lifter", "below_model_path",
+           "default_model_path"]
 
 #: The shipped weights, relative to the package.
 DEFAULT_MODEL_PATH = "data/weights/lifter.pt"
+#: Suffix of the stem of a weights file's companion for cameras below the floor.
+BELOW_SUFFIX = "_below"
 
 
 def default_model_path() -> Path:
     """The shipped pretrained weights (``dlc_lifter/data/weights/lifter.pt``)."""
     return Path(str(resources.files("dlc_lifter") / DEFAULT_MODEL_PATH))
 
+
+def below_model_path(path: str | Path) -> Path:
+    """Where the companion of weights ``path`` for cameras below the floor would be
+    (``lifter.pt`` -> ``lifter_below.pt``, beside it)."""
+    p = Path(path)
+    return p.with_name(p.stem + BELOW_SUFFIX + p.suffix)
 
 
 @dataclass
@@ -81,15 +97,46 @@ class Lifter:
 
     _cache: dict[str, Lifter] = {}
 
-    def __init__(self, model: Any, *, mode: str = "temporal", pcutoff: float = 0.6) -> None:
+    def __init__(self, model: Any, *, mode: str = "temporal", pcutoff: float = 0.6,
+                 below: str | Path | Any | None = None) -> None:
         self.model = model
         self.mode = mode
         self.pcutoff = float(pcutoff)
+        self._below = below
+
+    @property
+    def below_model(self) -> Any | None:
+        """The model for cameras below the floor (loaded on first use), or ``None``."""
+        if isinstance(self._below, (str, Path)):
+            self._below = Lifter.load(self._below).model
+        return self._below
+
+    def for_camera(self, camera: Camera) -> Lifter:
+        """The lifter for ``camera``: this one, or for a camera below the floor the one of
+        the companion weights (:func:`below_model_path`) when there are any.
+
+        Raises
+        ------
+        ModelLoadError
+            When the companion file exists but cannot be loaded.
+        """
+        if not camera.below_floor or self._below is None:
+            return self
+        return Lifter(self.below_model, mode=self.mode, pcutoff=self.pcutoff)
+
+    def with_mode(self, mode: str, pcutoff: float | None = None) -> Lifter:
+        """This lifter (the same loaded models, its companion included) set to another
+        network mode and cutoff."""
+        return Lifter(self.model, mode=mode,
+                      pcutoff=self.pcutoff if pcutoff is None else pcutoff, below=self._below)
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, mode: str = "temporal",
              pcutoff: float = 0.6) -> Lifter:
         """Load weights (``None``: the shipped pretrained model); cached per file.
+
+        A companion ``<stem>_below.pt`` beside the file (:func:`below_model_path`) is
+        loaded when a camera below the floor is first lifted (:meth:`for_camera`).
 
         Raises
         ------
@@ -111,7 +158,9 @@ class Lifter:
             lifter._mtime = _mtime(p)
             cls._cache[key] = lifter
         base = cls._cache[key]
-        out = cls(base.model, mode=mode, pcutoff=pcutoff)
+        companion = below_model_path(p)  # looked for on every load: it may come later
+        out = cls(base.model, mode=mode, pcutoff=pcutoff,
+                  below=companion if companion.is_file() else None)
         out._mtime = base._mtime
         return out
 
@@ -201,7 +250,7 @@ class Lifter:
             for j, i in enumerate(idx):
                 if i is not None:
                     ex[:, i] = e[:, j]
-        pts, imputed, heights = self.model.predict(
+        pts, imputed, heights = self.for_camera(camera).model.predict(
             uv_cat, c_cat, camera, mode=mode or self.mode, pcutoff=self.pcutoff, extra=ex)
         return LiftResult(points=pts, imputed=imputed, heights=heights)
 

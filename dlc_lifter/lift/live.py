@@ -93,7 +93,7 @@ def causal_lifter(model: str | Path | Lifter | None, pcutoff: float = 0.6) -> Li
         When the weights cannot be loaded.
     """
     if isinstance(model, Lifter):
-        return Lifter(model.model, mode="causal", pcutoff=pcutoff)
+        return model.with_mode("causal", pcutoff)
     return Lifter.load(model, mode="causal", pcutoff=pcutoff)
 
 

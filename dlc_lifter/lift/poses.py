@@ -195,7 +195,8 @@ def lift_poses(
              "handedness": {"frames": hand.frames, "mirrored": hand.mirrored}}
     return Poses(coords=coords, confidence=conf, keypoints=names,
                  individuals=list(poses.individuals), frame_indices=poses.frame_indices,
-                 meta=_lifted_meta(poses.meta, camera_choice, lifter, extra))
+                 meta=_lifted_meta(poses.meta, camera_choice,
+                                   lifter.for_camera(camera_choice.camera), extra))
 
 
 def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndarray,
@@ -294,7 +295,7 @@ def _lift_individual(lifter: Lifter, uv_cat: np.ndarray, c_cat: np.ndarray, cam:
     pts = np.full((t, len(CATALOGUE), 3), np.nan)
     imp = np.zeros((t, len(CATALOGUE)), bool)
     for a, b in runs:
-        pts[a:b], imp[a:b], _ = lifter.model.predict(
+        pts[a:b], imp[a:b], _ = lifter.for_camera(cam).model.predict(
             uv_cat[a:b], c_cat[a:b], cam, mode=want if b - a > 1 else "frame",
             pcutoff=lifter.pcutoff, extra=None if cues is None else cues[a:b])
     return pts, imp

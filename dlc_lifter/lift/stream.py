@@ -29,6 +29,9 @@ class _Lifter(Protocol):
     model: Any
     pcutoff: float
 
+    def for_camera(self, camera: Camera) -> Any:
+        """The lifter for this camera (the companion for cameras below the floor)."""
+
 
 class LiftStream:
     """Frame-by-frame lifting with the causal network (for live processors).
@@ -40,7 +43,9 @@ class LiftStream:
     Parameters
     ----------
     lifter
-        The :class:`~dlc_lifter.lift.lifter.Lifter` (its model and ``pcutoff``).
+        The :class:`~dlc_lifter.lift.lifter.Lifter` (its model and ``pcutoff``; for a
+        camera below the floor its companion, :meth:`~dlc_lifter.lift.lifter.Lifter.
+        for_camera`).
     camera
         The camera; output is in its world frame (mm).
     keypoints
@@ -64,14 +69,14 @@ class LiftStream:
 
         from dlc_lifter.nets.lifter import _camera_arrays
 
-        self.lifter = lifter
+        self.lifter = lifter.for_camera(camera)
         self.camera = camera
         self.keypoints = list(keypoints)
         idx = catalogue_indices(self.keypoints, mapping)
         self._src = np.array([j for j, i in enumerate(idx) if i is not None], dtype=np.int64)
         self._dst = np.array([i for i in idx if i is not None], dtype=np.int64)
         self._all = np.arange(len(CATALOGUE), dtype=np.int64)
-        self.net = lifter.model.net(mode)
+        self.net = self.lifter.model.net(mode)
         if not self.net.causal and self.net.receptive_field > 1:
             raise ValueError("stream() needs a causal or per-frame network "
                              f"(mode '{mode}' is symmetric).")

@@ -450,6 +450,7 @@ def make_clips(
     keypoint_set: str | None = None,
     arena_mm: float = 500.0,
     camera_kwargs: Mapping[str, Any] | None = None,
+    view: str = "above",
 ) -> list[SyntheticClip]:
     """See each sequence with ``views`` random cameras, sets and tracking errors.
 
@@ -473,13 +474,22 @@ def make_clips(
         Arena size the cameras frame.
     camera_kwargs
         Passed on to :func:`~dlc_lifter.camera.random_top_view`.
+    view
+        ``"above"``: the cameras look down at the floor; ``"below"``: each is that camera's
+        reflection under a glass floor, looking up (:meth:`~dlc_lifter.camera.Camera.
+        mirrored_below` about the image's middle column), as B-SOiD's and LUPE's rigs film.
+        Both draw the same random numbers.
     """
+    if view not in ("above", "below"):
+        raise ValueError(f"view must be 'above' or 'below'; got {view!r}")
     clips = []
     for seq in sequences:
         lm, beh, fps = _landmarks(seq)
         world = _centre(lm, _arena_centre(seq))
         for _ in range(views):
             cam = random_top_view(rng, arena_mm=arena_mm, **dict(camera_kwargs or {}))
+            if view == "below":
+                cam = cam.mirrored_below((cam.image_size[0] - 1) / 2)
             if keypoint_set is None:
                 name, mask = random_keypoint_set(rng, set_weights)
             else:

@@ -14,13 +14,14 @@ alike because only the ray matters.
 A camera *below* a glass floor (centre ``z = -H``) is handled by the same formula: the
 ray continues through the floor, and a point at height ``h`` lies beyond its floor point,
 displaced towards the camera's nadir by ``h / (H + h)`` of the point's offset from it.
-The networks learned the displacement away from the nadir of a camera above, so they are
-given a camera ``H`` above the floor whose nadir is the real one mirrored through the
-animal (``2 A - C`` for the anchor ``A`` below, per frame): its parallax points the same way
-as the real one, on the animal's far side. Measured on a real 3D mouse through virtual
-cameras below the floor (``benchmarks/real.py``, section D; per frame, mean over the tilts
-0 / 10 / 20 deg): 11.2 / 11.2 / 12.2 mm, where the camera's plain mirror image above the
-floor (nadir where it is) gave 9.8 / 12.6 / 19.8; from above the same cameras give 7.8.
+The features give the networks a camera ``H`` above the floor whose nadir is the real one
+mirrored through the animal (``2 A - C`` for the anchor ``A`` below, per frame): its
+parallax points the same way as the real one, on the animal's far side. Networks trained
+on cameras below (``TrainConfig.view``; the shipped ``lifter_below.pt``) learn the rest of
+the geometry; networks trained above lift such features too, less well (a real 3D mouse
+through virtual cameras below the floor, ``benchmarks/real.py`` section D, per frame:
+10.5 mm over all frames and 12.5 on rears with ``lifter_below.pt``, 11.5 and 21.8 with the
+networks trained above, 14.1 with the camera's plain mirror image above the floor).
 
 Features (:func:`frame_features`)
 ---------------------------------
@@ -1144,7 +1145,7 @@ class LiftingModel:
             raise ModelLoadError(f"{p} is not a dlc-lifter model; give a file written by "
                                  "'dlc-lifter train'.")
         model = cls.from_state(state, str(p))
-        model.info.setdefault("path", str(p))
+        model.info["path"] = str(p)  # the file read, whatever a saved copy recorded
         model.info["sha256"] = file_hash(p)
         return model
 

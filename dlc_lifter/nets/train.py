@@ -126,6 +126,11 @@ class TrainConfig:
         ``(0.5, 2.0)`` takes it down to about 40 px, as in a large arena filmed at low
         resolution (measured, not shipped: ``docs/results.md``, seventh session).
         Held-out evaluation keeps the cameras' default.
+    view
+        ``"above"`` (cameras look down at the floor) or ``"below"`` (each training camera
+        is the reflection of one above under a glass floor, looking up: the networks of
+        ``lifter_below.pt``, which lift files filmed from below). The held-out evaluation
+        uses cameras on the same side.
     loose_dropout
         Probability that a training window loses some of its tracked tail and limb
         keypoints (those that barely weigh in the body frame fit, so dropping their input
@@ -164,6 +169,7 @@ class TrainConfig:
     loose_dropout: float = 0.5
     ear_label_mm: float = 0.0
     image_span: tuple[float, float] | None = None
+    view: str = "above"
     max_minutes: float | None = None
     threads: int | None = None
 
@@ -341,7 +347,7 @@ def _training_clips(cfg: TrainConfig, n_sequences: int, generator: Callable[...,
     sequences = place_ear_labels(sequences, cfg.ear_label_mm, seed=cfg.seed)
     med_h, pair_len = population_stats(sequences)
     clips = make_clips(sequences, rng=np.random.default_rng(cfg.seed), views=cfg.views,
-                       set_weights=cfg.set_weights,
+                       set_weights=cfg.set_weights, view=cfg.view,
                        camera_kwargs=None if span is None else {"arena_fraction": tuple(span)})
     return clips, med_h, pair_len
 
@@ -431,6 +437,7 @@ def evaluate(
     sequences: Sequence[Any] | None = None,
     generator: Callable[..., list[Any]] | None = None,
     progress: bool = True,
+    view: str = "above",
 ) -> EvalReport:
     """Errors on held-out synthetic mice (new seed: new shapes, cameras, 2D noise).
 
@@ -452,6 +459,8 @@ def evaluate(
         As in :func:`train`.
     progress
         Show progress bars.
+    view
+        Cameras above the floor or below it (as :func:`~dlc_lifter.nets.data.make_clips`).
 
     Returns
     -------
@@ -465,7 +474,8 @@ def evaluate(
     modes = [mode] + ([m for m in MODES if m in model.nets and m != mode] if all_modes else [])
     for s_i, set_name in enumerate(sets):
         rng = np.random.default_rng([seed, 7, s_i])
-        clips = make_clips(sequences, rng=rng, keypoint_set=set_name, noise=TrackingNoise())
+        clips = make_clips(sequences, rng=rng, keypoint_set=set_name, noise=TrackingNoise(),
+                           view=view)
         idx = [CATALOGUE.index(k) for k in set_keypoints(set_name)]
         collected: dict[str, list[np.ndarray]] = {}
         for clip in tqdm(clips, desc=f"evaluating {set_name}", disable=not progress,
@@ -593,7 +603,8 @@ def _evaluate_and_save(model: LiftingModel, out: str | Path, sidecar: dict[str, 
     report = None
     if eval_sequences > 0:
         report = evaluate(model, n_sequences=eval_sequences, n_frames=n_frames,
-                          seed=seed, progress=progress)
+                          seed=seed, progress=progress,
+                          view=model.info.get("config", {}).get("view", "above"))
         summary = {s: {k: v for k, v in m["model"].items() if not isinstance(v, dict)}
                    for s, m in report.sets.items()}
         baselines = {s: {b: m[b]["mpjpe"] for b in ("median_height", "floor")}

@@ -190,3 +190,35 @@ def test_image_span_reaches_the_recipe_and_bad_spans_are_refused(tmp_path: Path)
                                   bad])
         assert res.exit_code != 0 and "--image-span" in str(res.exception), (bad, res.output)
         assert not (tmp_path / "x.pt").exists()
+
+
+@pytest.mark.parametrize("name", ["lifter", "lifter_below"])
+def test_shipped_lifter_commands_ask_for_their_recorded_settings(
+        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ``command`` of ``lifter.json`` and ``lifter_below.json``, run through this CLI,
+    hands training exactly the settings the sidecar records (``--view below`` for the
+    networks that lift cameras below the floor); nothing is trained."""
+    from dlc_lifter.lift import default_model_path
+    from dlc_lifter.nets import train as nets_train
+
+    seen: dict[str, Any] = {}
+
+    def fake(config: Any, seeds: Any, out: Path, **kwargs: Any) -> tuple[None, None]:
+        seen.update(config=config, seeds=seeds)
+        return None, None
+
+    monkeypatch.setattr(nets_train, "train_ensemble_weights", fake)
+    side = json.loads(default_model_path().with_name(f"{name}.json").read_text())
+    argv = shlex.split(side["command"])
+    assert argv[:2] == ["dlc-lifter", "train"]
+    _invoke(*argv[1:])
+    recorded = {k: v for k, v in side["config"].items() if k not in ("seed", "seeds")}
+    asked = json.loads(json.dumps(asdict(seen["config"])))
+    assert {k: asked.get(k, "above" if k == "view" else None) for k in recorded} == recorded
+    assert seen["seeds"] == side["config"]["seeds"]
+    assert asked["view"] == ("below" if name == "lifter_below" else "above")
+
+
+def test_train_view_must_be_above_or_below() -> None:
+    res = runner.invoke(app, ["train", "--view", "auto"])
+    assert res.exit_code != 0 and "--view of train must be above or below" in str(res.exception)

@@ -54,7 +54,8 @@ def test_a_calibrated_camera_below_lifts_about_as_well_as_one_above(mouse: np.nd
         assert np.all(res.points[..., 2] >= 0.0)
         np.testing.assert_allclose(cam.project(res.points), uv, atol=1e-6)  # on its rays
         errors[cam.below_floor] = float(np.linalg.norm(res.points - mouse, axis=-1).mean())
-    # measured 2.43 against 2.28 mm (tilt 0) and 2.40 against 2.25 (tilt 0.3)
+    # measured with lifter_below.pt 2.58 against 2.28 mm (tilt 0) and 2.55 against 2.25
+    # (tilt 0.3); the networks trained above, their parallax turned, gave 2.43 and 2.40
     assert errors[True] < 1.25 * errors[False]
 
 
@@ -93,7 +94,7 @@ def test_a_file_filmed_from_below_is_lifted_from_below(mouse: np.ndarray,
             assert re.search(r"lift with (view=|--view )below", said[0])
     np.testing.assert_allclose(lifted["auto"], lifted["below"])
     err = {v: float(np.abs(z - truth).mean()) for v, z in lifted.items()}
-    assert err["below"] < 6.0 and err["below"] < err["above"], err  # 2.05 and 3.33 mm
+    assert err["below"] < 6.0 and err["below"] < err["above"], err  # 2.00 and 3.33 mm
 
 
 def test_views_are_checked(mouse: np.ndarray) -> None:
@@ -140,10 +141,16 @@ def test_real_mouse_filmed_from_below(tmp_path: Path) -> None:
             p3, meta = bench._lift(path, folder / "out", calibration=toml, depth=False)
             assert meta["extra"]["view"] == "below"
             pred = bench._predicted(p3, bench.TOP6)
-            err = float(np.nanmean(np.linalg.norm(pred - xyz[:, top6], axis=-1)))
+            dist = np.linalg.norm(pred - xyz[:, top6], axis=-1)
+            err = float(np.nanmean(dist))
+            rears = xyz[:, names.index("Snout"), 2] > bench.REARING_SNOUT_MM
+            # rears: 12.5 mm over the grid (lifter_below.pt), 21.8 with the networks
+            # trained above
+            assert float(np.nanmean(dist[rears])) < 16.0, cam.name
             base = cam.on_ray_at_height(xyz[:, top6], median_h[top6][None])
             base_err = float(np.nanmean(np.linalg.norm(base - xyz[:, top6], axis=-1)))
-            # benchmarks/real.py section D: grid mean 11.5 mm, baseline 15.7
+            # benchmarks/real.py section D: grid mean 10.5 mm (the networks trained above:
+            # 11.5), baseline 15.7
             assert err < 13.5 and err < 0.85 * base_err, (cam.name, err, base_err)
 
 
@@ -192,3 +199,52 @@ def test_arena_corners_filmed_from_below_give_the_camera(mouse: np.ndarray) -> N
     assert height == pytest.approx(450.0, rel=0.1)
     z = out.coords[:, 0, : len(idx), 2]
     assert np.abs(z - mouse[:, idx, 2]).mean() < 6.0
+
+
+def _raised(model, mm: float):  # noqa: ANN001, ANN202 - LiftingModel (torch loads lazily)
+    """A copy of ``model`` whose networks read every height ``mm`` higher."""
+    from dlc_lifter.nets.lifter import SCALE_MM, LiftingModel
+
+    copy = LiftingModel.from_state(model.state())
+    for net in copy.nets.values():
+        with torch.no_grad():
+            net.head.bias[: len(CATALOGUE)] += mm / SCALE_MM
+    return copy
+
+
+def test_weights_for_cameras_below_are_used_for_cameras_below(mouse: np.ndarray,
+                                                              tmp_path: Path) -> None:
+    """``X_below.pt`` beside ``X.pt`` lifts every camera below the floor (per frame, as a
+    video, streaming, live), ``X.pt`` every camera above; without it ``X.pt`` lifts both."""
+    from dlc_lifter.lift import below_model_path
+    from dlc_lifter.lift.live import causal_lifter
+
+    shipped = Lifter.load().model
+    main = shipped.save(tmp_path / "mine.pt")
+    alone = Lifter.load(main)  # no companion yet
+    assert alone.below_model is None
+    _raised(shipped, 8.0).save(below_model_path(main))
+    assert below_model_path(main).name == "mine_below.pt"
+    top, below = _cameras(mouse, 0.3)
+    idx = [CATALOGUE.index(v) for v in NAMES.values()]
+    names = list(NAMES)
+    for mode in ("temporal", "frame", "causal"):
+        with_companion = Lifter.load(main, mode=mode)
+        for cam in (top, below):
+            uv = cam.project(mouse[:, idx])
+            z = with_companion.lift(uv, None, names, cam)[:, idx, 2]
+            z_alone = Lifter(shipped, mode=mode).lift(uv, None, names, cam)[:, idx, 2]
+            if cam.below_floor:  # the companion's heights: 8 mm higher where not clipped
+                assert np.median(z - z_alone) == pytest.approx(8.0, abs=1.0), mode
+            else:
+                np.testing.assert_allclose(z, z_alone)
+    lifter = Lifter.load(main)
+    poses = _poses(below.project(mouse[:, idx]), "below.h5")
+    out = lift_poses(poses, lifter=lifter, camera_choice=CameraChoice(below, "world",
+                                                                      "calibration"))
+    assert out.meta.extra["model"]["name"] == "mine_below.pt"
+    stream = causal_lifter(lifter).stream(below, names)
+    uv = below.project(mouse[:, idx])
+    live = np.stack([stream.step(uv[i]) for i in range(20)])
+    batch = lifter.lift(uv[:20], None, names, below, mode="causal")
+    np.testing.assert_allclose(live[:, idx], batch[:, idx], atol=1e-3)

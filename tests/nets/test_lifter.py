@@ -209,16 +209,19 @@ def _shipped():
     return Lifter.load()
 
 
-def test_shipped_weights_are_small_and_documented() -> None:
+@pytest.mark.parametrize("view", ["above", "below"])
+def test_shipped_weights_are_small_and_documented(view: str) -> None:
     import json
 
-    from dlc_lifter.lift import default_model_path
+    from dlc_lifter.lift import Lifter, below_model_path, default_model_path
 
-    path = default_model_path()
+    path = default_model_path() if view == "above" else below_model_path(default_model_path())
     assert path.stat().st_size < 5e6
     sidecar = json.loads(path.with_suffix(".json").read_text())
     assert sidecar["command"].startswith("dlc-lifter train")
-    lifter = _shipped()
+    assert sidecar["config"].get("view", "above") == view
+    assert ("--view below" in sidecar["command"]) == (view == "below")
+    lifter = _shipped() if view == "above" else Lifter.load(path)
     assert lifter.sha256 == sidecar["sha256"]
     # every member trained to the end (deterministic: the time cap was not reached)
     cfg = sidecar["config"]
@@ -617,3 +620,28 @@ def test_ear_labels_are_placed_above_the_ear_base_per_sequence() -> None:
     _, high, _ = _training_clips(TrainConfig(ear_label_mm=7.0, **kw), 6,
                                  generate_mouse_sequences)
     assert np.all(high[ears] > plain[ears]) and np.allclose(high[others], plain[others])
+
+
+def test_training_cameras_below_are_the_reflections_of_those_above() -> None:
+    """``TrainConfig(view="below")``: each training camera is the one drawn above, under the
+    floor looking up (its image mirrored); the same draws otherwise."""
+    from dlc_lifter.nets.data import generate_mouse_sequences
+    from dlc_lifter.nets.train import TrainConfig, _training_clips
+
+    kw = dict(seed=4, n_frames=30, views=2)
+    above, _, _ = _training_clips(TrainConfig(**kw), 3, generate_mouse_sequences)
+    below, _, _ = _training_clips(TrainConfig(view="below", **kw), 3, generate_mouse_sequences)
+    assert not any(c.camera.below_floor for c in above)
+    assert all(c.camera.below_floor for c in below)
+    for a, b in zip(above, below, strict=True):
+        assert a.keypoint_set == b.keypoint_set
+        np.testing.assert_allclose(b.camera.centre, a.camera.centre * [1, 1, -1])
+        # the floor looks the same from both sides, mirrored about the middle column
+        floor = a.world[:5].copy()
+        floor[..., 2] = 0.0
+        ua, ub = a.camera.project(floor), b.camera.project(floor)
+        np.testing.assert_allclose(ub[..., 0], a.camera.image_size[0] - 1 - ua[..., 0],
+                                   atol=1e-6)
+        np.testing.assert_allclose(ub[..., 1], ua[..., 1], atol=1e-6)
+    with pytest.raises(ValueError, match="view must be 'above' or 'below'"):
+        _training_clips(TrainConfig(view="side", **kw), 1, generate_mouse_sequences)
