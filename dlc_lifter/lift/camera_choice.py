@@ -110,7 +110,7 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
         calibration=calibration, camera=camera, camera_height_mm=camera_height_mm,
         focal_px=focal_px, arena_size_mm=arena_size_mm, lifter=lifter,
         pcutoff=lifter.pcutoff,
-        arena_px=_mirror_arena(arena_px, axis) if below else arena_px)
+        arena_px=_mirror_arena(arena_px, axis) if below else arena_px, below=below)
     if below:
         camera_choice = CameraChoice(
             camera_choice.camera.mirrored_below(axis), camera_choice.frame,

@@ -331,6 +331,7 @@ def resolve_camera(
     lifter: Lifter | None = None,
     pcutoff: float = 0.6,
     arena_px: Mapping[str, Sequence[float]] | None = None,
+    below: bool = False,
 ) -> CameraChoice:
     """Choose the camera of a recording (see the module docstring for the order).
 
@@ -354,6 +355,11 @@ def resolve_camera(
         Tracked arena landmarks (``{"top_left": [u, v], ...}``, pixels): with
         ``arena_size_mm``, the corners' quadrilateral (mean side) gives the arena's size
         in the image instead of the spread of the keypoints.
+    below
+        The image is the mirror image of a view from below the floor (the camera returned
+        is the one above that the caller puts under the floor): where the animal's length
+        sets the camera, its keypoints are that much farther from the camera than the
+        floor, not nearer.
 
     Returns
     -------
@@ -391,7 +397,7 @@ def resolve_camera(
         if lifter is None:
             raise DLCLifterError("No camera information and no model to estimate it from.")
         height, focal = _body_camera(uv_sq, ok, lifter, camera_height_mm, focal_px, hfov_f,
-                                     details)
+                                     details, below)
         source = "body-length-estimate"
         if np.isfinite(sides).all():
             logger.warning("The file tracks the arena's corners (%.0f x %.0f px): give the "
@@ -612,9 +618,10 @@ def _arena_camera(uv_sq: np.ndarray, ok: np.ndarray, sides: tuple[float, float],
 
 def _body_camera(uv_sq: np.ndarray, ok: np.ndarray, lifter: Lifter,
                  camera_height_mm: float | None, focal_px: float | None, hfov_f: float,
-                 details: dict[str, Any]) -> tuple[float, float]:
+                 details: dict[str, Any], below: bool = False) -> tuple[float, float]:
     """``(height, focal)`` from the animal's median 2D length against a real mouse's
-    (the population's times :data:`REAL_LENGTH_FACTOR`)."""
+    (the population's times :data:`REAL_LENGTH_FACTOR`); ``below``: filmed from under the
+    floor, the keypoints ``mean_h`` farther from the camera than the floor."""
     model = lifter.model
     population_mm, length_px, pair = _body_scale(uv_sq, ok, model.pair_length_mm,
                                                  model.median_height_mm)
@@ -624,13 +631,14 @@ def _body_camera(uv_sq: np.ndarray, ok: np.ndarray, lifter: Lifter,
     details.update(body_pair=pair, population_length_mm=population_mm,
                    real_length_factor=REAL_LENGTH_FACTOR, prior_length_mm=length_mm,
                    median_length_px=length_px, mean_height_mm=mean_h)
-    # pinhole: length_px = focal * length_mm / (H - mean_h)
+    # pinhole: length_px = focal * length_mm / (H - mean_h) from above, (H + mean_h) below
+    depth_h = -mean_h if below else mean_h
     if camera_height_mm is not None:
         height = float(camera_height_mm)
-        focal = length_px * (height - mean_h) / length_mm
+        focal = length_px * (height - depth_h) / length_mm
     else:
         focal = float(focal_px) if focal_px is not None else hfov_f
-        height = focal * length_mm / length_px + mean_h
+        height = focal * length_mm / length_px + depth_h
     logger.warning(
         "No calibration, camera height or arena size: estimated the camera from the "
         "animal's size (median %s length %.1f px, taken as a real mouse's %.1f mm: %.2f x "

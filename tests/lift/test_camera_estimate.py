@@ -183,6 +183,16 @@ def test_camera_from_the_animal_takes_a_real_mouse_s_length() -> None:
     # the focal length given instead of assumed: the same camera, read the other way
     given = resolve_camera(uv, conf, SIZE, lifter=lifter, camera_height_mm=640.0)  # type: ignore[arg-type]
     assert given.camera.fx == pytest.approx(focal, rel=0.01)
+    # filmed from below (the image mirrored back, as the lift does): the body lies farther
+    # from the camera than the floor, so the same length puts the camera nearer
+    axis = float(cam.K[0, 2])
+    seen = cam.mirrored_below(axis).project(world[:, [nose, tail]].reshape(-1, 3))
+    uv_below = uv.copy()
+    uv_below[:, [nose, tail]] = seen.reshape(200, 2, 2) * [-1.0, 1.0] + [2.0 * axis, 0.0]
+    below = resolve_camera(uv_below, conf, SIZE, lifter=lifter, below=True)  # type: ignore[arg-type]
+    assert below.camera.height_mm == pytest.approx(640.0, rel=0.01)
+    as_above = resolve_camera(uv_below, conf, SIZE, lifter=lifter)  # type: ignore[arg-type]
+    assert as_above.camera.height_mm == pytest.approx(below.camera.height_mm + 50.0, rel=0.01)
 
 
 def test_a_dam_and_her_pups_take_the_scale_from_the_adult(
