@@ -173,6 +173,7 @@ def lift_poses(
     names = list(mapped) + [CATALOGUE[i] for i in extra_idx]
     want = mode or lifter.mode
     runs, lift_mode = _choose_runs(poses, uv_cat, c_cat, lifter.pcutoff, want)
+    lifter = lifter.for_camera(camera_choice.camera)  # the companion for a camera below
     coords, conf, imputed = _lift_individuals(
         poses, lifter, camera_choice.camera, uv_cat, c_cat, cues, runs, want, cat_idx,
         list(cat_idx) + extra_idx)
@@ -195,8 +196,7 @@ def lift_poses(
              "handedness": {"frames": hand.frames, "mirrored": hand.mirrored}}
     return Poses(coords=coords, confidence=conf, keypoints=names,
                  individuals=list(poses.individuals), frame_indices=poses.frame_indices,
-                 meta=_lifted_meta(poses.meta, camera_choice,
-                                   lifter.for_camera(camera_choice.camera), extra))
+                 meta=_lifted_meta(poses.meta, camera_choice, lifter, extra))
 
 
 def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndarray,
@@ -295,7 +295,7 @@ def _lift_individual(lifter: Lifter, uv_cat: np.ndarray, c_cat: np.ndarray, cam:
     pts = np.full((t, len(CATALOGUE), 3), np.nan)
     imp = np.zeros((t, len(CATALOGUE)), bool)
     for a, b in runs:
-        pts[a:b], imp[a:b], _ = lifter.for_camera(cam).model.predict(
+        pts[a:b], imp[a:b], _ = lifter.model.predict(
             uv_cat[a:b], c_cat[a:b], cam, mode=want if b - a > 1 else "frame",
             pcutoff=lifter.pcutoff, extra=None if cues is None else cues[a:b])
     return pts, imp
