@@ -23,7 +23,7 @@ Nothing here raises for an unknown name unless ``strict``; the caller logs
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -336,6 +336,18 @@ def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
             animals | {n: a for n, (a, c, _) in read.items() if c is not None})
 
 
+def _numbered(names: Iterable[str], pattern: re.Pattern[str], table: Mapping[str, Any],
+              user: set[str]) -> dict[str, int]:
+    """``{name: number}`` of the names ``pattern`` numbers (``spine3``, ``tail 25``), left
+    to this file's own count: not the user's map's, not a known skeleton's."""
+    out = {}
+    for name in names:
+        m = pattern.match(compact(name))
+        if m and name not in user and compact(name) not in table:
+            out[name] = int(m.group(1))
+    return out
+
+
 def _spread_spine(claims: dict[str, tuple[str, int]], table: Mapping[str, Any],
                   user: set[str]) -> None:
     """Numbered spine points (``spine1`` ... ``spineN``, front to back) along the back.
@@ -344,11 +356,7 @@ def _spread_spine(claims: dict[str, tuple[str, int]], table: Mapping[str, Any],
     dorsal midline points no other name of the file claims (``neck`` ... ``mid_backend3``),
     evenly from the front one to the back one.
     """
-    numbered = {}
-    for name in claims:
-        m = _SPINE_NUMBERED.match(compact(name))
-        if m and name not in user and compact(name) not in table:
-            numbered[name] = int(m.group(1))
+    numbered = _numbered(claims, _SPINE_NUMBERED, table, user)
     if len(numbered) < 2:
         return
     taken = {c for n, (c, _) in claims.items() if n not in numbered}
@@ -374,11 +382,7 @@ def _spread_tail(claims: dict[str, tuple[str, int]], unknown: list[str],
     catalogue tail point nearest its share, in order, one each (:func:`_align_shares`); a
     chain longer than the free tail points loses the points between them (``dropped``).
     """
-    numbered = {}
-    for name in [*claims, *unknown]:
-        m = _TAIL_NUMBERED.match(compact(name))
-        if m and name not in user and compact(name) not in table:
-            numbered[name] = int(m.group(1))
+    numbered = _numbered([*claims, *unknown], _TAIL_NUMBERED, table, user)
     if len(numbered) < 2:
         return unknown
     order = sorted(numbered, key=numbered.__getitem__)
