@@ -44,6 +44,7 @@ def info_command(
     Example: dlc-lifter info videoDLC_resnet50.h5 --keypoint-map map.yaml
     """
     from dlc_lifter.io import DEFAULT_PCUTOFF, read_dlc_config, read_poses
+    from dlc_lifter.lift.keypoints import still_keypoints
     from dlc_lifter.mouse.catalogue import load_mapping
     from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
 
@@ -55,9 +56,10 @@ def info_command(
             mapping = load_mapping(keypoint_map)
         except (FileNotFoundError, ValueError) as exc:
             raise DLCLifterError(str(exc)) from None
-    plan = plan_keypoint_map(poses.keypoints, mapping, source=str(file))
-    mapped = plan.mapped
     cutoff = pcutoff if pcutoff is not None else (cfg.pcutoff if cfg else DEFAULT_PCUTOFF)
+    still = still_keypoints(poses, cutoff) if poses.ndim == 2 else []
+    plan = plan_keypoint_map(poses.keypoints, mapping, source=str(file), still=still)
+    mapped = plan.mapped
     m = poses.meta
     lines = [
         f"File:        {file}",

@@ -29,9 +29,17 @@ __all__ = [
     "plan_lift_keypoints",
     "resolve_keypoint_map",
     "split_animals",
+    "still_keypoints",
 ]
 
 logger = logging.getLogger(__name__)
+
+#: A keypoint stays in place when 90 % of its tracked points lie within this share of the
+#: animal's own movement (the largest such spread of the file's keypoints) of their median.
+STILL_SHARE = 0.1
+#: ... measured only when it is tracked in this many frames and the animal moves this far.
+STILL_MIN_FRAMES = 20
+STILL_MIN_MOTION_PX = 40.0
 
 
 def catalogue_indices(keypoints: Sequence[str],
@@ -234,11 +242,51 @@ def plan_lift_keypoints(
         return keypoint_map
     src = poses.meta.source or "the poses"
     plan = plan_keypoint_map(poses.keypoints, resolve_keypoint_map(keypoint_map),
-                             strict=strict, source=src)
+                             strict=strict, source=src, still=still_keypoints(poses))
     for line in plan.warnings:
         logger.warning(line)
     plan.require_liftable(src)
     return plan
+
+
+def still_keypoints(poses: Poses, pcutoff: float = 0.0) -> list[str]:
+    """Names whose tracked points stay in place while the animal moves.
+
+    A maze's arms, a lever or a food cup tracked beside the animal stay where they are; body
+    parts go wherever the animal goes. Per keypoint (pooled over individuals), the spread
+    is the 90th percentile distance of its tracked 2D points from their median; a keypoint
+    is still when its spread is at most :data:`STILL_SHARE` of the largest spread in the
+    file. Nothing is still when the animal itself moves less than
+    :data:`STILL_MIN_MOTION_PX`, and a keypoint tracked in fewer than
+    :data:`STILL_MIN_FRAMES` frames is never still.
+
+    Parameters
+    ----------
+    poses
+        2D poses.
+    pcutoff
+        Points with a lower likelihood are not counted.
+
+    Returns
+    -------
+    list of str
+        In the file's keypoint order.
+    """
+    uv = np.asarray(poses.coords, dtype=np.float64)[..., :2]
+    conf = np.asarray(poses.confidence, dtype=np.float64)
+    ok = np.isfinite(uv).all(-1) & ~(np.nan_to_num(conf, nan=1.0) < pcutoff)
+    spread = np.full(len(poses.keypoints), np.nan)
+    for k in range(len(poses.keypoints)):
+        pts = uv[:, :, k][ok[:, :, k]]
+        if len(pts) >= STILL_MIN_FRAMES:
+            spread[k] = np.percentile(np.linalg.norm(pts - np.median(pts, axis=0), axis=-1), 90)
+    if not np.isfinite(spread).any():
+        return []
+    motion = float(np.nanmax(spread))
+    if motion < STILL_MIN_MOTION_PX:
+        return []
+    return [name for name, s in zip(poses.keypoints, spread, strict=True)
+            if np.isfinite(s) and s <= STILL_SHARE * motion]
 
 
 def arena_pixels(poses: Poses, plan: KeypointMap, pcutoff: float = 0.0

@@ -23,7 +23,7 @@ Nothing here raises for an unknown name unless ``strict``; the caller logs
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +68,9 @@ _SPINE_NUMBERED = re.compile(r"^spine(\d+)$")
 _TAIL_NUMBERED = re.compile(r"^tail(\d+)$")
 #: Why a numbered tail point is not lifted (:func:`_spread_tail`).
 _BETWEEN = "between the catalogue's tail points, which nearer points of the tail take"
+#: Why a name that stays in place while the animal moves is not lifted.
+_STILL = ("no catalogue landmark; stays in place while the animal moves (an object or part "
+          "of the set-up)")
 #: Where each catalogue tail point lies along the tail (base 0, tip 1).
 _TAIL_SHARE = {p: i / (len(_TAIL_CHAIN) - 1) for i, p in enumerate(_TAIL_CHAIN)}
 _REGION = {lm.name: lm.region for lm in LANDMARKS}
@@ -474,6 +477,7 @@ def plan_keypoint_map(
     *,
     strict: bool = False,
     source: str | None = None,
+    still: Collection[str] = (),
 ) -> KeypointMap:
     """Decide how every keypoint name of a file is used.
 
@@ -487,6 +491,11 @@ def plan_keypoint_map(
         Raise for names that map to nothing instead of dropping them.
     source
         The file the names come from, named in messages.
+    still
+        Names whose tracked points stay in place while the animal moves (measured on the
+        file's data: :func:`dlc_lifter.lift.keypoints.still_keypoints`). Those that map to
+        nothing are reported as objects or parts of the set-up (a maze's arms, a lever, a
+        food cup), without the closest catalogue names.
 
     Returns
     -------
@@ -521,6 +530,14 @@ def plan_keypoint_map(
         raise unknown_keypoints(unknown, source)
     notes: list[str] = []
     where = f"{source}: " if source else ""
+    objects = [n for n in unknown if n in still]
+    unknown = [n for n in unknown if n not in still]
+    if objects:
+        dropped.update({n: _STILL for n in objects})
+        notes.append(f"{where}not lifted, no catalogue landmark and staying in place while "
+                     "the animal moves (objects or parts of the set-up): "
+                     + ", ".join(f"'{n}'" for n in objects)
+                     + ". If one is a body part, give a keypoint map naming it.")
     if unknown:
         dropped.update({n: "maps to no catalogue landmark" for n in unknown})
         listed = "; ".join(f"'{n}'" + (f" (closest: {', '.join(c)})" if (c := closest_names(

@@ -332,3 +332,18 @@ def test_a_numbered_tail_is_read_by_its_own_count() -> None:
         "tail2", "tail3", "tail4", "tail_end"]
     no_tip = plan_keypoint_map(["snout", "tailbase", *(f"tail{i}" for i in range(1, 8))])
     assert no_tip.mapped["tail7"] == "tail_end" and no_tip.mapped["tail1"] == "tail1"
+
+
+def test_names_that_stay_in_place_are_reported_as_the_set_up() -> None:
+    """Unknown names the data show staying in place (``still``) are reported as objects or
+    parts of the set-up, without closest-name hints; other unknown names keep theirs."""
+    plan = plan_keypoint_map(["nose", "tailbase", "rightarm", "lever", "tailbse"],
+                             still=["rightarm", "lever", "nose"])
+    assert plan.mapped == {"nose": "nose", "tailbase": "tail_base"}
+    assert "stays in place" in plan.dropped["rightarm"] and "stays in" in plan.dropped["lever"]
+    assert plan.dropped["tailbse"] == "maps to no catalogue landmark"
+    still_line = next(w for w in plan.warnings if "staying in place" in w)
+    assert "'rightarm', 'lever'" in still_line and "closest" not in still_line
+    assert any("'tailbse' (closest: tail_base" in w for w in plan.warnings)
+    plain = plan_keypoint_map(["nose", "tailbase", "rightarm"])
+    assert "(closest: right_" in plain.warnings[0] and "staying" not in plain.warnings[0]
