@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -139,3 +140,28 @@ def fill_video_info(poses: Poses) -> None:
 def as_float(a: object) -> np.ndarray:
     """``np.asarray(a, float64)``."""
     return np.asarray(a, dtype=np.float64)
+
+
+_TRUNCATED = re.compile(r"truncated file: eof = (\d+).*stored_eof = (\d+)")
+
+
+def read_error_summary(exc: BaseException) -> str:
+    """One line saying why a file could not be read, from an exception whose text may be
+    the HDF5 library's whole back trace (pytables, h5py).
+
+    A truncated file (an interrupted copy or download) is named as such, with how much of
+    it is there; otherwise the back trace's last line, where the library says what failed.
+    """
+    text = str(exc)
+    m = _TRUNCATED.search(text)
+    if m:
+        have, want = int(m.group(1)), int(m.group(2))
+        return (f"the file is truncated: {have} of its {want} bytes are there, as after an "
+                "interrupted copy, download or write")
+    if "HDF5 error back trace" in text:
+        lines = [ln.strip() for ln in text.split("End of HDF5 error back trace")[0]
+                 .splitlines() if ln.strip() and not ln.strip().startswith("File ")]
+        detail = lines[-1] if lines else "HDF5 error"
+        return f"{type(exc).__name__}: {detail}"
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__

@@ -15,7 +15,7 @@ import pandas as pd
 from dlc_lifter._atomic import atomic_output, check_writable
 from dlc_lifter._version import __version__
 from dlc_lifter.errors import PoseFileError
-from dlc_lifter.io._common import check_input_file, find_video
+from dlc_lifter.io._common import check_input_file, find_video, read_error_summary
 from dlc_lifter.io._pandas_hdf import mark_pandas_version, read_pandas_hdf, store_get
 from dlc_lifter.poses import Poses
 
@@ -150,9 +150,10 @@ def read_dlc_h5(path: str | Path, *, key: str | None = None) -> Poses:
     except PoseFileError:
         raise
     except Exception as exc:  # noqa: BLE001 - pytables raises many kinds
+        why = read_error_summary(exc)
         raise PoseFileError(
-            f"{p} cannot be read as a pandas HDF5 file ({type(exc).__name__}: {exc}). "
-            "Pass a DeepLabCut .h5 output.") from None
+            f"{p} cannot be read as a pandas HDF5 file ({why}). Pass a DeepLabCut .h5 "
+            "output.") from None
     poses = _dataframe_to_poses(df, p, "dlc-h5")
     if poses.is_3d:
         _attach_likelihood(poses, p)

@@ -11,6 +11,7 @@ from dlc_lifter.io._common import (
     check_poses,
     fill_video_info,
     mask_origin_placeholders,
+    read_error_summary,
 )
 from dlc_lifter.io.config import DLCConfig, read_dlc_config
 from dlc_lifter.poses import Poses
@@ -32,6 +33,20 @@ def _is_hdf5(path: Path) -> bool:
     import h5py
 
     return bool(h5py.is_hdf5(str(path)))  # userblock-offset files
+
+
+def _check_opens(path: Path) -> None:
+    """Raise one clear error when an HDF5 file cannot be opened (truncated, damaged)."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r"):
+            pass
+    except OSError as exc:
+        why = read_error_summary(exc)
+        raise PoseFileError(
+            f"{path} cannot be opened as HDF5: {why}. Copy it again from where it came "
+            "from, or re-export it from the tool that wrote it.") from None
 
 
 def detect_format(path: str | Path) -> str:
@@ -66,6 +81,7 @@ def detect_format(path: str | Path) -> str:
         raise PoseFileError(
             f"{p} is not an HDF5 file although its extension says {kind}; it may be "
             "truncated or mis-named. Re-export it from the tool that made it.")
+    _check_opens(p)
     if ext == ".slp":
         return "sleap-slp"
     if ext == ".nwb":

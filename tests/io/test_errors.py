@@ -75,6 +75,19 @@ def test_not_hdf5(tmp_path: Path) -> None:
     _read_fails(f, "not an HDF5 file")
 
 
+def test_truncated_hdf5(tmp_path: Path) -> None:
+    """A file cut short (an interrupted copy) is named as such, in one line, for every
+    HDF5 format; the library's back trace stays out of the message."""
+    whole = tmp_path / "whole.h5"
+    _df(400).to_hdf(whole, key="df_with_missing", format="table")
+    data = whole.read_bytes()
+    for name in ("videoDLC_x.h5", "clip.slp", "session.nwb", "m_pose_est_v2.h5"):
+        f = tmp_path / name
+        f.write_bytes(data[:3000])
+        msg = _read_fails(f, "truncated", f"3000 of its {len(data)} bytes", "copy it again")
+        assert "back trace" not in msg and "\n" not in msg
+
+
 def test_h5_without_pandas_table(tmp_path: Path) -> None:
     f = tmp_path / "raw.h5"
     with h5py.File(f, "w") as fh:
