@@ -23,7 +23,12 @@ from dlc_lifter.cli.behaviour import (
 )
 from dlc_lifter.cli.demo import demo_command
 from dlc_lifter.cli.inspect import catalogue_command, info_command
-from dlc_lifter.cli.lift import lift_command, lift_project_command, lift_sleap_command
+from dlc_lifter.cli.lift import (
+    lift_command,
+    lift_files_command,
+    lift_project_command,
+    lift_sleap_command,
+)
 from dlc_lifter.cli.synth import synth_command
 from dlc_lifter.cli.train import evaluate_command, train_app
 from dlc_lifter.errors import DLCLifterError
@@ -59,6 +64,7 @@ app.command("lift")(lift_command)
 app.command("evaluate")(evaluate_command)
 app.command("lift-project")(lift_project_command)
 app.command("lift-sleap")(lift_sleap_command)
+app.command("lift-files")(lift_files_command)
 app.command("plot")(plot_command)
 app.command("demo")(demo_command)
 app.command("features")(features_command)

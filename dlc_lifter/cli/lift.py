@@ -1,8 +1,9 @@
-"""``dlc-lifter lift``, ``lift-project`` and ``lift-sleap``: one file, a DLC project, SLEAP files.
+"""``dlc-lifter lift``, ``lift-project``, ``lift-sleap`` and ``lift-files``: one file, a DLC
+project, SLEAP files, any pose files and folders of them.
 
 Each command builds the option objects of :mod:`dlc_lifter.lift.options` from its flags
-and calls :func:`~dlc_lifter.lift.lift_file`, :func:`~dlc_lifter.lift.batch.lift_videos`
-or :func:`~dlc_lifter.lift.batch.lift_sleap`.
+and calls :func:`~dlc_lifter.lift.lift_file`, :func:`~dlc_lifter.lift.batch.lift_videos`,
+:func:`~dlc_lifter.lift.batch.lift_sleap` or :func:`~dlc_lifter.lift.batch.lift_files`.
 """
 
 from __future__ import annotations
@@ -45,9 +46,9 @@ from dlc_lifter.cli.options import (
     pcutoff_option,
 )
 from dlc_lifter.errors import DLCLifterError, OutputFormatError
-from dlc_lifter.lift.batch import BatchReport, lift_sleap, lift_videos
+from dlc_lifter.lift.batch import BatchReport, lift_files, lift_sleap, lift_videos
 
-__all__ = ["lift_command", "lift_project_command", "lift_sleap_command"]
+__all__ = ["lift_command", "lift_files_command", "lift_project_command", "lift_sleap_command"]
 
 
 def lift_command(
@@ -186,6 +187,56 @@ def lift_sleap_command(
     with executor(workers, dask_scheduler) as ex:
         report = lift_sleap(
             paths,
+            camera=camera_spec(calibration, camera, camera_height_mm, focal_px,
+                               arena_size_mm, fps, image_size, view),
+            options=lift_options(model=model, keypoint_map=keypoint_map, strict=strict,
+                                 depth=depth, adapt=adapt),
+            output=output_spec(destfolder=destfolder, formats=formats or None, csv=csv,
+                               nwb=nwb, overwrite=overwrite),
+            executor=ex, after_each=_plots(plot, plot_max_frames))
+    _report(report)
+
+
+def lift_files_command(
+    paths: list[Path] = typer.Argument(..., help="Pose files and/or folders of them "
+                                       "(DeepLabCut, SLEAP, JABS, NWB)."),
+    recursive: bool = typer.Option(False, "--recursive", "-r", help="Search the folders' "
+                                   "subfolders too."),
+    filtered: bool = typer.Option(False, "--filtered", help="Lift DeepLabCut's _filtered "
+                                  "tables where a recording has both."),
+    destfolder: Path = DESTFOLDER,
+    csv: bool = CSV,
+    overwrite: bool = OVERWRITE,
+    workers: int = WORKERS,
+    dask_scheduler: str = DASK_SCHEDULER,
+    plot: bool = PLOT,
+    plot_max_frames: int = PLOT_MAX_FRAMES,
+    calibration: Path = CALIBRATION,
+    camera: str = CAMERA,
+    camera_height_mm: float = CAMERA_HEIGHT_MM,
+    focal_px: float = FOCAL_PX,
+    arena_size_mm: str | None = ARENA_SIZE_MM,
+    image_size: str | None = IMAGE_SIZE,
+    view: str = VIEW,
+    model: Path = MODEL,
+    keypoint_map: Path = KEYPOINT_MAP,
+    nwb: bool = NWB,
+    depth: bool | None = DEPTH,
+    formats: list[str] = formats_option(None),
+    strict: bool = STRICT,
+    fps: float = LIFT_FPS,
+    adapt: bool = ADAPT,
+) -> None:
+    """Lift every pose file given or found in the folders, each with its video (resumable).
+
+    For tracking results kept without their DeepLabCut project: one file per recording
+    (the .h5 before its .csv twin, the assembled table before a tracker's).
+
+    Example: dlc-lifter lift-files 2019_cohort/ --recursive --arena-size-mm 450 --workers 2
+    """
+    with executor(workers, dask_scheduler) as ex:
+        report = lift_files(
+            paths, recursive=recursive, filtered=filtered,
             camera=camera_spec(calibration, camera, camera_height_mm, focal_px,
                                arena_size_mm, fps, image_size, view),
             options=lift_options(model=model, keypoint_map=keypoint_map, strict=strict,

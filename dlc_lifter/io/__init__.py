@@ -20,6 +20,7 @@ from dlc_lifter.io.dlc import (
     write_dlc_3d,
     write_meta_pickle,
 )
+from dlc_lifter.io.find import FoundPoseFiles, find_pose_files, pose_file_kind
 from dlc_lifter.io.labels import (
     align_labels,
     behaviour_output_path,
@@ -45,6 +46,7 @@ __all__ = [
     "SUPPORTED_EXTENSIONS",
     "ConfigError",
     "DLCConfig",
+    "FoundPoseFiles",
     "OutputNotWritableError",
     "VideoReader",
     "align_labels",
@@ -52,11 +54,13 @@ __all__ = [
     "behaviour_output_path",
     "count_dlc_rows",
     "detect_format",
+    "find_pose_files",
     "labels_for",
     "lifted_output_path",
     "load_labels",
     "meta_pickle_path",
     "open_video",
+    "pose_file_kind",
     "read_classifier_model",
     "read_dlc_config",
     "read_dlc_csv",

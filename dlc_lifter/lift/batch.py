@@ -4,7 +4,8 @@
 videotype, shuffle, trainingsetindex, destfolder, filtered, save_as_csv``): for every
 video it finds the ``analyze_videos`` output beside it (or in ``destfolder``) and lifts
 it to ``<pose stem>_lifted3d.h5``. :func:`lift_sleap` does the same over SLEAP ``.slp``
-and analysis ``.h5`` files.
+and analysis ``.h5`` files, and :func:`lift_files` over any pose files and folders of
+them, kept without their project (:func:`dlc_lifter.io.find.find_pose_files`).
 
 Batches are resumable and fault tolerant:
 
@@ -48,6 +49,7 @@ from typing import Any, Literal, Protocol
 from tqdm.auto import tqdm
 
 from dlc_lifter.errors import DestinationError, DLCLifterError, OutputExistsError, OutputFormatError
+from dlc_lifter.io.find import DERIVED_SUFFIXES, SCORER_MARKS, TRACKER_SUFFIXES
 from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
 
 __all__ = [
@@ -61,6 +63,7 @@ __all__ = [
     "dask_executor",
     "find_dlc_output",
     "find_videos",
+    "lift_files",
     "lift_jobs",
     "lift_sleap",
     "lift_videos",
@@ -78,14 +81,8 @@ VIDEO_EXTENSIONS: tuple[str, ...] = (
 #: Files DLC or dlc-lifter write beside videos that are not videos to analyse.
 _NOT_INPUT_VIDEO = ("_labeled.", "_full.", "_lifted3d", "_id.")
 
-#: Pose-file suffixes that are never analyze_videos outputs to lift.
-_DERIVED_SUFFIXES = ("_lifted3d", "_meta", "_skeleton", "_full", "_assemblies")
-
-#: Multi-animal tracker suffixes (ellipse, box, skeleton trackers), in preference order.
-#: A plain ``<video><scorer>.h5`` wins over them; maDLC projects often only have these.
-_TRACKER_SUFFIXES = ("_el", "_sk", "_bx")
-
-_SCORER_PREFIXES = ("DLC_", "DeepCut_")
+# A plain ``<video><scorer>.h5`` wins over the multi-animal trackers' tables
+# (``TRACKER_SUFFIXES``); maDLC projects often only have these.
 
 #: Prefix and suffix of the probe files used to test that a folder is writable.
 _PROBE_PREFIX = ".dlc_lifter_probe_"
@@ -278,12 +275,14 @@ def _lift_file(poses: Path, video: str | None, job: LiftJob) -> Path:
 
 
 def _video_of_poses(poses_path: Path) -> str | None:
-    """The video a (SLEAP) pose file names, if it exists here or beside the file."""
+    """The video a pose file names (SLEAP, NWB) or that lies beside it under its stem
+    (DeepLabCut, JABS: the readers look), if it exists."""
     from dlc_lifter.io import read_poses
 
     meta_video = read_poses(poses_path).meta.video
     if not meta_video:
-        logger.warning("%s names no video: lifting keypoints only.", poses_path)
+        logger.warning("%s: no video named in it or beside it: lifting keypoints only.",
+                       poses_path)
         return None
     cand = Path(meta_video)
     for path in (cand, poses_path.parent / cand.name):
@@ -702,9 +701,9 @@ def _strip_suffixes(scorer: str) -> tuple[str, str | None, bool] | None:
     filtered = scorer.endswith("_filtered")
     if filtered:
         scorer = scorer[: -len("_filtered")]
-    if any(scorer.endswith(s) for s in _DERIVED_SUFFIXES) or "_lifted3d" in scorer:
+    if any(scorer.endswith(s) for s in DERIVED_SUFFIXES) or "_lifted3d" in scorer:
         return None
-    tracker = next((s for s in _TRACKER_SUFFIXES if scorer.endswith(s)), None)
+    tracker = next((s for s in TRACKER_SUFFIXES if scorer.endswith(s)), None)
     if tracker:
         scorer = scorer[: -len(tracker)]
     return scorer, tracker, filtered
@@ -757,7 +756,7 @@ def find_dlc_output(
         if not f.is_file() or f.suffix != ".h5" or not f.name.startswith(video.stem):
             continue
         scorer = _scorer_of(f, video)
-        if not scorer.startswith(_SCORER_PREFIXES):
+        if not scorer.startswith(SCORER_MARKS):
             continue
         parsed = _strip_suffixes(scorer)
         if parsed is None or parsed[2] != filtered:
@@ -768,7 +767,7 @@ def find_dlc_output(
                    f"trainset{round(training_fraction * 100)}" in base)
         task_ok = bool(task) and str(task) in base
         snapshot = int(m.group(1)) if (m := re.search(r"(\d+)$", base)) else -1
-        tracker_rank = -1 if tracker is None else -2 - _TRACKER_SUFFIXES.index(tracker)
+        tracker_rank = -1 if tracker is None else -2 - TRACKER_SUFFIXES.index(tracker)
         key = (tracker_rank, shuffle_ok, frac_ok, task_ok, snapshot, f.name)
         cands.append((key, f))
     if not cands:
@@ -925,13 +924,6 @@ def _dlc_output(output: OutputSpec, destfolder: str | Path | None,
 SLEAP_FORMATS = ("slp", "dlc")
 
 
-def _is_sleap_file(path: Path) -> bool:
-    name = path.name
-    if "_lifted3d" in name or name.startswith("."):
-        return False
-    return name.endswith(".slp") or name.endswith(".analysis.h5")
-
-
 def lift_sleap(
     files_or_folders: str | Path | Sequence[str | Path],
     *,
@@ -975,34 +967,110 @@ def lift_sleap(
     >>> report = lift_sleap(["session/"],  # doctest: +SKIP
     ...                     options=LiftOptions(keypoint_map="map.yaml"))
     """
+    return _lift_found(files_or_folders, camera=camera, options=options, output=output,
+                       executor=executor, after_each=after_each, task=task, kinds=("sleap",),
+                       what="SLEAP files (*.slp, *.analysis.h5)", desc="lifting SLEAP files")
+
+
+def lift_files(
+    files_or_folders: str | Path | Sequence[str | Path],
+    *,
+    recursive: bool = False,
+    filtered: bool = False,
+    camera: CameraSpec = CameraSpec(),
+    options: LiftOptions = LiftOptions(),
+    output: OutputSpec = OutputSpec(),
+    executor: cf.Executor | None = None,
+    after_each: OutputStep | None = None,
+    task: Callable[[LiftJob], BatchItem] = run_lift_job,
+) -> BatchReport:
+    """Lift every pose file given or found in the folders given, one task per file.
+
+    For tracking results kept without their DeepLabCut project (an old dataset, files
+    gathered from several projects) and for folders mixing tools: DeepLabCut
+    ``analyze_videos`` outputs and labelled data, SLEAP, JABS and NWB files
+    (:func:`dlc_lifter.io.find.find_pose_files`: one file per recording, the ``.h5``
+    before its ``.csv`` twin, the assembled table before a tracker's, ``_filtered``
+    copies only with ``filtered``). Each file is lifted with the video it names or that
+    lies beside it, as :func:`~dlc_lifter.lift.lift_file` finds it; resumable and fault
+    tolerant as :func:`lift_videos`. Outputs go beside each file (or into ``destfolder``):
+    SLEAP files get SLEAP's layout and the DLC-style ``.h5``, others the DLC-style ``.h5``,
+    unless ``output.formats`` says otherwise (the DLC-style ``.h5`` is always written).
+
+    Parameters
+    ----------
+    files_or_folders
+        Pose files (lifted whatever their name) and/or folders.
+    recursive
+        Search the folders' subfolders too.
+    filtered
+        Lift DeepLabCut's ``_filtered`` tables where a recording has both.
+    camera, options
+        As for :func:`~dlc_lifter.lift.lift_file` (the same for every file).
+    output, executor, after_each, task
+        See :func:`lift_videos`.
+
+    Returns
+    -------
+    BatchReport
+
+    Raises
+    ------
+    DLCLifterError
+        When no pose file is given or found.
+
+    Examples
+    --------
+    >>> report = lift_files(["2019_cohort/"], recursive=True,  # doctest: +SKIP
+    ...                     camera=CameraSpec(arena_size_mm=(450.0, 450.0)))
+    """
+    return _lift_found(files_or_folders, camera=camera, options=options, output=output,
+                       executor=executor, after_each=after_each, task=task,
+                       recursive=recursive, filtered=filtered,
+                       what="pose files (DeepLabCut *DLC_*.h5/.csv or CollectedData_*, "
+                            "SLEAP *.slp/*.analysis.h5, JABS *_pose_est_v*.h5, *.nwb)",
+                       desc="lifting pose files")
+
+
+def _lift_found(files_or_folders: str | Path | Sequence[str | Path], *, camera: CameraSpec,
+                options: LiftOptions, output: OutputSpec, executor: cf.Executor | None,
+                after_each: OutputStep | None, task: Callable[[LiftJob], BatchItem],
+                what: str, desc: str, kinds: Sequence[str] | None = None,
+                recursive: bool = False, filtered: bool = False) -> BatchReport:
+    """Lift the pose files :func:`find_pose_files` finds (of ``kinds`` in folders)."""
+    from dlc_lifter.io.find import find_pose_files, pose_file_kind
+
     destfolder = output.destfolder
-    if isinstance(files_or_folders, (str, Path)):
-        files_or_folders = [files_or_folders]
+    entries = ([files_or_folders] if isinstance(files_or_folders, (str, Path))
+               else list(files_or_folders))
     if destfolder is not None:
         _check_writable(Path(destfolder), make=True)
-    files: list[Path] = []
-    failed: list[BatchItem] = []
-    for entry in files_or_folders:
-        p = Path(entry)
-        if p.is_dir():
-            files += sorted(c for c in p.iterdir() if c.is_file() and _is_sleap_file(c))
-        elif p.is_file():
-            files.append(p)
-        else:
-            failed.append(BatchItem(poses=str(p), video=None, output=None, status="failed",
-                                    error=f"{p} does not exist"))
+    found = find_pose_files(entries, recursive=recursive, filtered=filtered)
+    explicit = {Path(e) for e in entries if Path(e).is_file()}
+    files = [f for f in found.files if f in explicit or kinds is None
+             or pose_file_kind(f) in kinds]
+    failed = [BatchItem(poses=str(p), video=None, output=None, status="failed",
+                        error=f"{p} does not exist") for p in found.missing]
+    for f, why in found.passed_over.items():
+        logger.info("%s: not lifted, %s.", f, why)
     if not files and not failed:
-        raise DLCLifterError(
-            f"No SLEAP files (*.slp, *.analysis.h5) in {', '.join(map(str, files_or_folders))}.")
-    spec = _batch_output(output, SLEAP_FORMATS)
-    jobs = [
-        LiftJob(poses=str(f), output=str(_output_path(f, destfolder)), video_from_poses=True,
-                overwrite=output.overwrite, after_each=after_each, camera=camera,
-                options=options, output_spec=spec)
-        for f in files
-    ]
+        raise DLCLifterError(f"No {what} in {', '.join(map(str, entries))}.")
+    jobs: list[LiftJob] = []
+    outputs: dict[Path, Path] = {}
+    for f in files:
+        out = _output_path(f, destfolder)
+        if out in outputs:
+            failed.append(BatchItem(poses=str(f), video=None, output=str(out), status="failed",
+                                    error=f"its output {out} is also {outputs[out]}'s; lift it "
+                                          "on its own with another destfolder"))
+            continue
+        outputs[out] = f
+        default = SLEAP_FORMATS if pose_file_kind(f) == "sleap" else ("dlc",)
+        jobs.append(LiftJob(poses=str(f), output=str(out), video_from_poses=True,
+                            overwrite=output.overwrite, after_each=after_each, camera=camera,
+                            options=options, output_spec=_batch_output(output, default)))
     return lift_jobs(jobs, executor=executor, overwrite=output.overwrite, failed=failed,
-                     desc="lifting SLEAP files", task=task)
+                     desc=desc, task=task)
 
 
 # --------------------------------------------------------------------------- dask

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from dlc_lifter._atomic import atomic_output
-from dlc_lifter.errors import PoseFileError
+from dlc_lifter.errors import DLCLifterError, PoseFileError
 from dlc_lifter.lift import batch
 from dlc_lifter.lift.batch import (
     BatchItem,
@@ -366,6 +366,55 @@ def test_lift_sleap_finds_slp_and_analysis_files(tmp_path: Path) -> None:
     assert [Path(i.poses).name for i in report.failed] == ["missing.slp"]
     assert all(Path(i.output).parent == out and i.output.endswith("_lifted3d.h5")
                for i in report.done)
+
+
+def _formats_task(job: LiftJob) -> BatchItem:
+    """Writes the formats a job asks for into its output (no reading)."""
+    with _atomic(Path(job.output)) as tmp:
+        Path(tmp).write_text(",".join(job.output_spec.formats or ()))
+    return BatchItem(poses=job.poses, video=job.video, output=job.output, status="done")
+
+
+def test_lift_files_takes_one_file_per_recording_and_resumes(tmp_path: Path) -> None:
+    """A folder kept without its project: the .h5 of a .h5 / .csv pair, SLEAP's files with
+    SLEAP's layout, nothing that is not a pose file; a second run skips what is done."""
+    from dlc_lifter.lift.batch import lift_files
+
+    for name in (f"a{DLC_SCORER}.h5", f"a{DLC_SCORER}.csv", "s.slp", "notes.h5",
+                 f"sub/b{DLC_SCORER}.h5"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    report = lift_files(tmp_path, task=_formats_task)
+    outs = {Path(i.poses).name: Path(i.output).read_text() for i in report.done}
+    assert outs == {f"a{DLC_SCORER}.h5": "dlc", "s.slp": "slp,dlc"}
+    assert lift_files(tmp_path, recursive=True, task=_formats_task).done[0].poses.endswith(
+        f"sub/b{DLC_SCORER}.h5")
+    again = lift_files(tmp_path, recursive=True, task=_formats_task)
+    assert not again.done and len(again.skipped) == 3
+    # two files that would write one output: the second is reported, not overwritten
+    twins = lift_files([tmp_path / f"a{DLC_SCORER}.h5", tmp_path / f"a{DLC_SCORER}.csv"],
+                       task=_formats_task, output=OutputSpec(destfolder=tmp_path / "o"))
+    assert len(twins.done) == 1 and "also" in twins.failed[0].error
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DLCLifterError, match="No pose files"):
+        lift_files(tmp_path / "empty", task=_formats_task)
+
+
+@pytest.mark.usefixtures("real_lift")
+def test_lift_files_command_lifts_a_folder_of_dlc_outputs(tmp_path: Path) -> None:
+    """``dlc-lifter lift-files FOLDER`` lifts every analysed file in it with its video."""
+    from typer.testing import CliRunner
+
+    from dlc_lifter.cli import app
+
+    config = _project(tmp_path, ["a", "b"])
+    videos = config.parent / "videos"
+    res = CliRunner().invoke(app, ["lift-files", str(videos), "--no-depth"])
+    assert res.exit_code == 0, res.output
+    assert "2 lifted" in res.output
+    for name in ("a", "b"):
+        df = _read(videos / f"{name}{DLC_SCORER}_lifted3d.h5")
+        assert len(df) == 20 and np.isfinite(df.to_numpy()).any()
 
 
 # --------------------------------------------------------------------------- real lift, killed

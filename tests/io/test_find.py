@@ -1,0 +1,60 @@
+"""Which files of a folder a batch lifts: one pose file per recording."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dlc_lifter.io.find import find_pose_files, pose_file_kind
+
+SCORER = "DLC_resnet50_boxMay1shuffle1_100000"
+
+
+def _touch(folder: Path, *names: str) -> None:
+    for n in names:
+        p = folder / n
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"x")
+
+
+def test_pose_files_are_told_by_their_names() -> None:
+    kinds = {
+        f"m1{SCORER}.h5": "dlc", f"m1{SCORER}.csv": "dlc", f"m1{SCORER}_filtered.h5": "dlc",
+        f"m1{SCORER}_el.h5": "dlc", "YmazeDeepCut_resnet50_YMazeNov22shuffle1_30000.h5": "dlc",
+        "CollectedData_Pranav.h5": "dlc", "clip.slp": "sleap", "clip.analysis.h5": "sleap",
+        "cage_pose_est_v5.h5": "jabs", "session.nwb": "nwb",
+        f"m1{SCORER}_lifted3d.h5": None, f"m1{SCORER}_meta.pickle": None,
+        f"m1{SCORER}_skeleton.csv": None, f"m1{SCORER}_full.pickle": None,
+        f"m1{SCORER}_features.csv": None, "notes.h5": None, "votes.csv": None,
+        "m1.mp4": None, f".m1{SCORER}.h5": None, "clip.predictions_lifted3d.slp": None,
+    }
+    for name, kind in kinds.items():
+        assert pose_file_kind(name) == kind, name
+
+
+def test_one_file_per_recording(tmp_path: Path) -> None:
+    _touch(tmp_path,
+           f"a{SCORER}.h5", f"a{SCORER}.csv",                       # csv twin: the .h5
+           f"b{SCORER}.h5", f"b{SCORER}_filtered.h5",                # filtered pair
+           f"c{SCORER}_el.h5", f"c{SCORER}.h5",                      # tracker beside assembled
+           f"d{SCORER}_el.h5",                                       # tracker alone: taken
+           f"e{SCORER}_filtered.csv",                                # only a filtered csv
+           f"a{SCORER}_lifted3d.h5", "notes.h5", "s.slp", "s.analysis.h5",
+           f"sub/f{SCORER}.h5", f".hidden/g{SCORER}.h5")
+    found = find_pose_files(tmp_path)
+    names = [p.name for p in found.files]
+    assert names == [f"a{SCORER}.h5", f"b{SCORER}.h5", f"c{SCORER}.h5", f"d{SCORER}_el.h5",
+                     f"e{SCORER}_filtered.csv", "s.analysis.h5", "s.slp"]
+    why = {p.name: w for p, w in found.passed_over.items()}
+    assert why[f"a{SCORER}.csv"].startswith("its .h5 twin")
+    assert why[f"b{SCORER}_filtered.h5"].startswith("the unfiltered copy")
+    assert why[f"c{SCORER}_el.h5"].startswith("the assembled table")
+    filtered = [p.name for p in find_pose_files(tmp_path, filtered=True).files]
+    assert f"b{SCORER}_filtered.h5" in filtered and f"b{SCORER}.h5" not in filtered
+    deep = [p.relative_to(tmp_path).as_posix()
+            for p in find_pose_files(tmp_path, recursive=True).files]
+    assert f"sub/f{SCORER}.h5" in deep and not any(n.startswith(".hidden") for n in deep)
+    # files named one by one are taken as they are; missing entries are listed
+    notes = tmp_path / "notes.h5"
+    both = find_pose_files([notes, tmp_path / f"a{SCORER}.csv", tmp_path / "gone.h5"])
+    assert both.files == [notes, tmp_path / f"a{SCORER}.csv"]
+    assert both.missing == [tmp_path / "gone.h5"]
