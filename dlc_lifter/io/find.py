@@ -99,30 +99,26 @@ def _recording(p: Path) -> tuple[Path, str, bool, int]:
 
 def _one_per_recording(files: Sequence[Path], filtered: bool,
                        passed: dict[Path, str]) -> list[Path]:
-    """DeepLabCut tables: one per recording (see the module docstring)."""
+    """DeepLabCut tables: one per recording (see the module docstring), in ``files``' order."""
+    parsed = {f: _recording(f) for f in files}
     groups: dict[tuple[Path, str], list[Path]] = {}
-    for f in files:
-        folder, stem, _, _ = _recording(f)
+    for f, (folder, stem, _, _) in parsed.items():
         groups.setdefault((folder, stem), []).append(f)
-    keep: list[Path] = []
+    keep: set[Path] = set()
     for group in groups.values():
-        def rank(f: Path) -> tuple[int, int, int]:
-            _, _, is_filtered, tracker = _recording(f)
-            return (int(is_filtered != filtered), tracker, int(f.suffix.lower() != ".h5"))
-
-        best = min(group, key=lambda f: (rank(f), f.name))
-        keep.append(best)
+        best = min(group, key=lambda f: (parsed[f][2] != filtered, parsed[f][3],
+                                         f.suffix.lower() != ".h5", f.name))
+        keep.add(best)
+        _, _, best_filtered, best_tracker = parsed[best]
         for f in group:
             if f == best:
                 continue
-            _, _, is_filtered, tracker = _recording(f)
-            _, _, best_filtered, best_tracker = _recording(best)
-            why = (f"the {'filtered' if best_filtered else 'unfiltered'} copy "
-                   f"{best.name} is lifted" if is_filtered != best_filtered else
-                   f"the assembled table {best.name} is lifted" if tracker > best_tracker else
-                   f"its .h5 twin {best.name} is lifted")
-            passed[f] = why
-    return sorted(keep, key=lambda f: files.index(f))
+            _, _, is_filtered, tracker = parsed[f]
+            passed[f] = (f"the {'filtered' if best_filtered else 'unfiltered'} copy "
+                         f"{best.name} is lifted" if is_filtered != best_filtered else
+                         f"the assembled table {best.name} is lifted" if tracker > best_tracker
+                         else f"its .h5 twin {best.name} is lifted")
+    return [f for f in files if f in keep]
 
 
 def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bool = False,
@@ -156,10 +152,11 @@ def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bo
             found.missing.append(p)
             continue
         walk = p.rglob("*") if recursive else p.iterdir()
-        cands = sorted(c for c in walk if c.is_file() and pose_file_kind(c) is not None
-                       and not any(part.startswith(".") for part in c.relative_to(p).parts))
-        dlc = _one_per_recording([c for c in cands if pose_file_kind(c) == "dlc"], filtered,
-                                 found.passed_over)
-        found.files += [c for c in cands if c not in found.files
-                        and (pose_file_kind(c) != "dlc" or c in dlc)]
+        kinds = {c: kind for c in sorted(walk) if c.is_file()
+                 and not any(part.startswith(".") for part in c.relative_to(p).parts)
+                 and (kind := pose_file_kind(c)) is not None}
+        dlc = set(_one_per_recording([c for c, k in kinds.items() if k == "dlc"], filtered,
+                                     found.passed_over))
+        found.files += [c for c, k in kinds.items() if c not in found.files
+                        and (k != "dlc" or c in dlc)]
     return found
