@@ -1022,7 +1022,7 @@ def lift_files(
     Examples
     --------
     >>> report = lift_files(["2019_cohort/"], recursive=True,  # doctest: +SKIP
-    ...                     camera=CameraSpec(arena_size_mm=(450.0, 450.0)))
+    ...                     camera=CameraSpec(arena_size_mm=450.0))
     """
     return _lift_found(files_or_folders, camera=camera, options=options, output=output,
                        executor=executor, after_each=after_each, task=task,
