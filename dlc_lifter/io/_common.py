@@ -32,8 +32,9 @@ def check_input_file(path: str | Path) -> Path:
             f"{Path.cwd()}).")
     if p.is_dir():
         raise PoseFileError(
-            f"{p} is a folder, not a pose file. Pass a DLC .h5/.csv, SLEAP .slp/.h5 or "
-            "NWB file.")
+            f"{p} is a folder, not a pose file. Pass a DLC .h5/.csv, SLEAP .slp/.h5, JABS or "
+            f"NWB file; to lift every pose file in the folder: dlc-lifter lift-files {p} "
+            "(Python: dlc_lifter.lift_files).")
     if p.stat().st_size == 0:
         raise PoseFileError(
             f"Pose file {p} is empty (0 bytes). Re-export it from DeepLabCut / SLEAP.")

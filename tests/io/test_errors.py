@@ -50,6 +50,10 @@ def test_missing_file(tmp_path: Path) -> None:
     _read_fails(tmp_path / "nope.h5", "does not exist")
 
 
+def test_a_folder_points_to_lift_files(tmp_path: Path) -> None:
+    _read_fails(tmp_path, "is a folder", f"dlc-lifter lift-files {tmp_path}")
+
+
 def test_unknown_extension(tmp_path: Path) -> None:
     f = tmp_path / "poses.txt"
     f.write_text("hello")
