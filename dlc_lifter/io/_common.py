@@ -14,7 +14,11 @@ from dlc_lifter.poses import Poses
 logger = logging.getLogger("dlc_lifter.io")
 
 #: Video file extensions searched for beside pose files.
-VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".mpg", ".mpeg", ".m4v", ".wmv")
+#: Video file extensions (no dot): those DeepLabCut analyses
+#: (``deeplabcut.utils.auxfun_videos``) and ``m4v``, ``wmv``.
+VIDEO_EXTENSIONS: tuple[str, ...] = (
+    "avi", "mp4", "mov", "mpeg", "mpg", "mpv", "mkv", "flv", "qt", "yuv", "m4v", "wmv",
+)
 
 
 def check_input_file(path: str | Path) -> Path:
@@ -109,7 +113,7 @@ def find_video(stem: str, folders: list[Path]) -> Path | None:
         if not folder.is_dir():
             continue
         for cand in sorted(folder.iterdir()):
-            if cand.suffix.lower() in VIDEO_EXTENSIONS and cand.is_file() and (
+            if cand.suffix.lower().lstrip(".") in VIDEO_EXTENSIONS and cand.is_file() and (
                     stem == cand.stem or stem.startswith(cand.stem)):
                 if best is None or len(cand.stem) > len(best.stem):
                     best = cand

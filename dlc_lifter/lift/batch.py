@@ -26,9 +26,9 @@ layer does not know what the step draws; the command line passes
 :class:`dlc_lifter.analysis.plots.PlotStep` for ``--plot``.
 
 One module although long: planning, running and reporting a batch share
-:class:`LiftJob`, :class:`BatchItem` and :class:`BatchReport`. Finding a DeepLabCut
-project's videos and their ``analyze_videos`` outputs (:func:`find_videos`,
-:func:`find_dlc_output`) is file discovery and is the part to move to ``io/`` next.
+:class:`LiftJob`, :class:`BatchItem` and :class:`BatchReport`. Which files and videos a
+batch lifts is found by :mod:`dlc_lifter.io.find` (:func:`find_videos`,
+:func:`find_dlc_output` and ``VIDEO_EXTENSIONS`` are that module's, kept importable here).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from typing import Any, Literal, Protocol
 from tqdm.auto import tqdm
 
 from dlc_lifter.errors import DestinationError, DLCLifterError, OutputExistsError, OutputFormatError
-from dlc_lifter.io.find import DERIVED_SUFFIXES, SCORER_MARKS, TRACKER_SUFFIXES
+from dlc_lifter.io.find import VIDEO_EXTENSIONS, find_dlc_output, find_videos, load_project_config
 from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
 
 __all__ = [
@@ -72,17 +72,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-#: Video extensions DeepLabCut analyses (``deeplabcut.utils.auxfun_videos``).
-VIDEO_EXTENSIONS: tuple[str, ...] = (
-    "avi", "mp4", "mov", "mpeg", "mpg", "mpv", "mkv", "flv", "qt", "yuv",
-)
-
-#: Files DLC or dlc-lifter write beside videos that are not videos to analyse.
-_NOT_INPUT_VIDEO = ("_labeled.", "_full.", "_lifted3d", "_id.")
-
-# A plain ``<video><scorer>.h5`` wins over the multi-animal trackers' tables
-# (``TRACKER_SUFFIXES``); maDLC projects often only have these.
 
 #: Prefix and suffix of the probe files used to test that a folder is writable.
 _PROBE_PREFIX = ".dlc_lifter_probe_"
@@ -601,184 +590,6 @@ def _result(fut: cf.Future, job: LiftJob) -> BatchItem:
         return _failed_item(job, exc)
 
 
-# --------------------------------------------------------------------------- DLC projects
-def _load_config(config: str | Path) -> dict[str, Any]:
-    path = Path(config)
-    if path.is_dir():
-        path = path / "config.yaml"
-    if not path.is_file():
-        raise DLCLifterError(
-            f"DeepLabCut config {path} does not exist. Pass the project's config.yaml.")
-    from dlc_lifter.io import read_dlc_config
-
-    cfg = read_dlc_config(path)
-    as_dict = {k: getattr(cfg, k) for k in dir(cfg) if not k.startswith("_")
-               and not callable(getattr(cfg, k))}
-    raw = as_dict.get("raw") if isinstance(as_dict.get("raw"), dict) else {}
-    out = {**raw, **as_dict}
-    out["_path"] = path
-    return out
-
-
-def _is_video(path: Path, videotype: str) -> bool:
-    name = path.name
-    if not path.is_file() or name.startswith(".") or any(s in name for s in _NOT_INPUT_VIDEO):
-        return False
-    ext = path.suffix.lower().lstrip(".")
-    if videotype:
-        return ext == videotype.lower().lstrip(".")
-    return ext in VIDEO_EXTENSIONS
-
-
-def find_videos(
-    videos: str | Path | Sequence[str | Path] | None,
-    videotype: str = "",
-    *,
-    config: str | Path | None = None,
-) -> list[Path]:
-    """The videos a DLC call means, like ``deeplabcut.analyze_videos``.
-
-    Parameters
-    ----------
-    videos
-        Video files and/or folders. ``None``: the project's ``video_sets``; entries
-        that do not exist (projects moved between machines, example projects) are
-        looked up by name in ``<project>/videos``, and if none is found there, every
-        video in ``<project>/videos`` is used.
-    videotype
-        Extension filter (``".mp4"`` or ``"mp4"``); empty: every DLC video type.
-    config
-        The project's ``config.yaml`` (needed when ``videos`` is ``None``).
-
-    Returns
-    -------
-    list of Path
-        Videos, sorted within each folder, without duplicates. A file that is listed
-        explicitly is kept even if it does not exist (its pose file may still exist).
-    """
-    if videos is None:
-        if config is None:
-            raise DLCLifterError("Pass videos or a DeepLabCut config.yaml.")
-        cfg = _load_config(config)
-        project = Path(cfg["_path"]).parent
-        sets = cfg.get("video_sets") or {}
-        found: list[Path] = []
-        for key in sets:
-            p = Path(str(key))
-            for cand in (p, project / "videos" / p.name):
-                if cand.is_file():
-                    found.append(cand)
-                    break
-        if not found:
-            folder = project / "videos"
-            if not folder.is_dir():
-                raise DLCLifterError(
-                    f"None of the video_sets of {cfg['_path']} exist and {folder} does not "
-                    "exist. Pass the videos (files or folders) explicitly.")
-            logger.info("video_sets of %s not found here; using the videos in %s.",
-                        cfg["_path"], folder)
-            found = [folder]
-        videos = found
-    if isinstance(videos, (str, Path)):
-        videos = [videos]
-    out: list[Path] = []
-    for v in videos:
-        p = Path(v)
-        if p.is_dir():
-            out += sorted(c for c in p.iterdir() if _is_video(c, videotype))
-        elif not p.exists() or _is_video(p, "") or not videotype:
-            out.append(p)
-    seen: set[Path] = set()  # absolute, not resolved: linked copies are distinct videos
-    return [p for p in out if not (p.absolute() in seen or seen.add(p.absolute()))]
-
-
-def _scorer_of(pose_file: Path, video: Path) -> str:
-    return pose_file.stem[len(video.stem):]
-
-
-def _strip_suffixes(scorer: str) -> tuple[str, str | None, bool] | None:
-    """``(base scorer, tracker suffix or None, filtered)`` or ``None`` if derived."""
-    filtered = scorer.endswith("_filtered")
-    if filtered:
-        scorer = scorer[: -len("_filtered")]
-    if any(scorer.endswith(s) for s in DERIVED_SUFFIXES) or "_lifted3d" in scorer:
-        return None
-    tracker = next((s for s in TRACKER_SUFFIXES if scorer.endswith(s)), None)
-    if tracker:
-        scorer = scorer[: -len(tracker)]
-    return scorer, tracker, filtered
-
-
-def find_dlc_output(
-    video: str | Path,
-    *,
-    destfolder: str | Path | None = None,
-    shuffle: int = 1,
-    trainingsetindex: int = 0,
-    training_fraction: float | None = None,
-    filtered: bool = False,
-    task: str | None = None,
-) -> Path | None:
-    """The ``analyze_videos`` output (``<video stem>DLC_<scorer>.h5``) of one video.
-
-    Looks in ``destfolder`` if given, else beside the video. Lifted files
-    (``_lifted3d``) and DLC's side files (``_meta``, ``_skeleton``, ``_full``...) are
-    ignored; a plain output wins over multi-animal tracker files (``_el``, ``_sk``,
-    ``_bx``), which are used when there is no plain one (maDLC projects). When several
-    scorers match, the one whose name holds ``shuffle{shuffle}`` (then the training
-    fraction as ``trainset{95}``, then the project task) is preferred, then the latest
-    snapshot.
-
-    Parameters
-    ----------
-    video
-        The video file.
-    destfolder
-        Where ``analyze_videos`` wrote its outputs, if not beside the video.
-    shuffle, trainingsetindex, training_fraction
-        Which network's output to prefer (DLC's arguments).
-    filtered
-        Use the ``_filtered`` output of ``filter_predictions``.
-    task
-        Project task name, preferred in the scorer name.
-
-    Returns
-    -------
-    Path or None
-        The pose file, or ``None`` when there is none.
-    """
-    video = Path(video)
-    folder = Path(destfolder) if destfolder else video.parent
-    if not folder.is_dir():
-        return None
-    cands = []
-    for f in folder.iterdir():
-        if not f.is_file() or f.suffix != ".h5" or not f.name.startswith(video.stem):
-            continue
-        scorer = _scorer_of(f, video)
-        if not scorer.startswith(SCORER_MARKS):
-            continue
-        parsed = _strip_suffixes(scorer)
-        if parsed is None or parsed[2] != filtered:
-            continue
-        base, tracker, _ = parsed
-        shuffle_ok = re.search(rf"shuffle{shuffle}(?!\d)", base, re.IGNORECASE) is not None
-        frac_ok = (training_fraction is not None and
-                   f"trainset{round(training_fraction * 100)}" in base)
-        task_ok = bool(task) and str(task) in base
-        snapshot = int(m.group(1)) if (m := re.search(r"(\d+)$", base)) else -1
-        tracker_rank = -1 if tracker is None else -2 - TRACKER_SUFFIXES.index(tracker)
-        key = (tracker_rank, shuffle_ok, frac_ok, task_ok, snapshot, f.name)
-        cands.append((key, f))
-    if not cands:
-        return None
-    cands.sort(reverse=True)
-    if len(cands) > 1:
-        logger.info("%s: several pose files; using %s (others: %s).", video.name,
-                    cands[0][1].name, ", ".join(c[1].name for c in cands[1:]))
-    return cands[0][1]
-
-
 def lift_videos(
     config: str | Path,
     videos: str | Path | Sequence[str | Path] | None = None,
@@ -865,7 +676,7 @@ def lift_videos(
     """
     output = _dlc_output(output, destfolder, save_as_csv)
     destfolder = output.destfolder
-    cfg = _load_config(config)
+    cfg = load_project_config(config)
     fractions = cfg.get("TrainingFraction") or cfg.get("training_fraction") or []
     if isinstance(fractions, (int, float)):
         fractions = [fractions]

@@ -58,3 +58,22 @@ def test_one_file_per_recording(tmp_path: Path) -> None:
     both = find_pose_files([notes, tmp_path / f"a{SCORER}.csv", tmp_path / "gone.h5"])
     assert both.files == [notes, tmp_path / f"a{SCORER}.csv"]
     assert both.missing == [tmp_path / "gone.h5"]
+
+
+def test_the_reader_and_the_batches_know_the_same_videos(tmp_path: Path) -> None:
+    """A pose file's video is found beside it for every extension the batches lift (one
+    list, ``VIDEO_EXTENSIONS``): a DeepLabCut 2.x ``.flv`` as well as an ``.mp4``."""
+    import numpy as np
+
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.io.find import VIDEO_EXTENSIONS, find_videos
+    from dlc_lifter.poses import Poses
+
+    assert {"mp4", "avi", "flv", "m4v"} <= set(VIDEO_EXTENSIONS)
+    uv = np.random.default_rng(0).uniform(0, 100, (5, 1, 4, 2))
+    poses = Poses(coords=uv, keypoints=["snout", "leftear", "rightear", "tailbase"])
+    pose_file = tmp_path / f"m1{SCORER}.h5"
+    poses.to_dataframe().to_hdf(pose_file, key="df_with_missing", format="table")
+    (tmp_path / "m1.flv").write_bytes(b"x")
+    assert Path(read_poses(pose_file).meta.video).name == "m1.flv"
+    assert [v.name for v in find_videos(tmp_path)] == ["m1.flv"]
