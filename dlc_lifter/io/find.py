@@ -181,14 +181,15 @@ def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bo
 
 # --------------------------------------------------------------------------- DLC projects
 def load_project_config(config: str | Path) -> dict[str, Any]:
-    """A DeepLabCut project's ``config.yaml`` (or its folder) as a dict, with ``_path``."""
-    path = Path(config)
-    if path.is_dir():
-        path = path / "config.yaml"
-    if not path.is_file():
-        raise DLCLifterError(
-            f"DeepLabCut config {path} does not exist. Pass the project's config.yaml.")
-    cfg = read_dlc_config(path)
+    """A DeepLabCut project's ``config.yaml`` (or its folder) as a dict, with ``_path``.
+
+    Raises
+    ------
+    ConfigError
+        As :func:`~dlc_lifter.io.config.read_dlc_config` (a missing or unreadable file).
+    """
+    cfg = read_dlc_config(config)
+    path = cfg.path
     as_dict = {k: getattr(cfg, k) for k in dir(cfg) if not k.startswith("_")
                and not callable(getattr(cfg, k))}
     raw = as_dict.get("raw") if isinstance(as_dict.get("raw"), dict) else {}
