@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,7 +139,8 @@ def _one_per_recording(files: Sequence[Path], filtered: bool,
 
 
 def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bool = False,
-                    filtered: bool = False) -> FoundPoseFiles:
+                    filtered: bool = False,
+                    kinds: Collection[str] | None = None) -> FoundPoseFiles:
     """The pose files given, and those found in the folders given.
 
     Parameters
@@ -151,6 +152,9 @@ def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bo
         Search the folders' subfolders too (hidden ones left out).
     filtered
         Take DeepLabCut's ``_filtered`` tables where a recording has both.
+    kinds
+        Search folders for these kinds only (:func:`pose_file_kind`; ``None``: all).
+        Files named one by one are taken whatever their kind.
 
     Returns
     -------
@@ -169,12 +173,13 @@ def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bo
             found.missing.append(p)
             continue
         walk = p.rglob("*") if recursive else p.iterdir()
-        kinds = {c: kind for c in sorted(walk) if c.is_file()
-                 and not any(part.startswith(".") for part in c.relative_to(p).parts)
-                 and (kind := pose_file_kind(c)) is not None}
-        dlc = set(_one_per_recording([c for c, k in kinds.items() if k == "dlc"], filtered,
+        kind_of = {c: kind for c in sorted(walk) if c.is_file()
+                   and not any(part.startswith(".") for part in c.relative_to(p).parts)
+                   and (kind := pose_file_kind(c)) is not None
+                   and (kinds is None or kind in kinds)}
+        dlc = set(_one_per_recording([c for c, k in kind_of.items() if k == "dlc"], filtered,
                                      found.passed_over))
-        found.files += [c for c, k in kinds.items() if c not in found.files
+        found.files += [c for c, k in kind_of.items() if c not in found.files
                         and (k != "dlc" or c in dlc)]
     return found
 

@@ -856,10 +856,8 @@ def _lift_found(files_or_folders: str | Path | Sequence[str | Path], *, camera: 
                else list(files_or_folders))
     if destfolder is not None:
         _check_writable(Path(destfolder), make=True)
-    found = find_pose_files(entries, recursive=recursive, filtered=filtered)
-    explicit = {Path(e) for e in entries if Path(e).is_file()}
-    files = [f for f in found.files if f in explicit or kinds is None
-             or pose_file_kind(f) in kinds]
+    found = find_pose_files(entries, recursive=recursive, filtered=filtered, kinds=kinds)
+    files = found.files
     failed = [BatchItem(poses=str(p), video=None, output=None, status="failed",
                         error=f"{p} does not exist") for p in found.missing]
     for f, why in found.passed_over.items():

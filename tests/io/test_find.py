@@ -53,6 +53,8 @@ def test_one_file_per_recording(tmp_path: Path) -> None:
     deep = [p.relative_to(tmp_path).as_posix()
             for p in find_pose_files(tmp_path, recursive=True).files]
     assert f"sub/f{SCORER}.h5" in deep and not any(n.startswith(".hidden") for n in deep)
+    sleap = find_pose_files([tmp_path, tmp_path / f"a{SCORER}.h5"], kinds=("sleap",))
+    assert [p.name for p in sleap.files] == ["s.analysis.h5", "s.slp", f"a{SCORER}.h5"]
     # files named one by one are taken as they are; missing entries are listed
     notes = tmp_path / "notes.h5"
     both = find_pose_files([notes, tmp_path / f"a{SCORER}.csv", tmp_path / "gone.h5"])
