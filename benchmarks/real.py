@@ -60,7 +60,8 @@ D. Real 3D filmed from below (a glass floor, as in B-SOiD's and LUPE's rigs): th
 
 Run from the repository root::
 
-    python benchmarks/real.py [--only A,B,C,D] [--seed 0] [--threads 2] [--tmp DIR]
+    python benchmarks/real.py [--only A,B,C,D] [--seed 0] [--noise-draws 5] [--threads 2]
+                              [--tmp DIR]
                               [--oft-keypoint-map MAP.yaml] [--per-camera]
                               [--dannce-csv LABELS.csv]
 """
@@ -412,6 +413,8 @@ def section_a(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[
                     _arena_camera(folder, cam, tilt, uv, names, xyz, corner_rng,
                                   plain_rows)
     _grid_rows(results, rows)
+    if args.noise_draws > 1:
+        _noise_draw_rows(args, tmp, names, sample_ids, xyz, median_h, results, rows)
     _row(rows, "A", "camera grid (27)", "labelled points outside the image (untracked)",
          f"{n_outside} of {n_points}")
     rows.extend(plain_rows)
@@ -419,6 +422,63 @@ def section_a(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[
                  "keypoints (4 in); rearing: true snout height > 60 mm "
                  f"({int((xyz[:, names.index('Snout'), 2] > REARING_SNOUT_MM).sum())} of "
                  f"{len(xyz)} frames)")
+
+
+def _noise_draw_rows(args: argparse.Namespace, tmp: Path, names: Sequence[str],
+                     sample_ids: np.ndarray, xyz: np.ndarray, median_h: np.ndarray,
+                     results: dict[tuple[str, str, str | None], list[dict[str, Any]]],
+                     rows: list[Row]) -> None:
+    """The worst camera with the 2D noise drawn ``--noise-draws`` times (the video file,
+    default options).
+
+    The worst camera is the largest of 27 per-camera errors, each from one noise draw, so
+    one draw can land it either side of its expected value (by 0.1-0.5 mm on the DANNCE
+    mice). Here every camera's error is the mean over the draws (draw 0 is the grid's own;
+    the others come from their own streams, so the grid rows stay as they were), and the
+    worst of those means is reported with the range of its draws."""
+    kind = KINDS[0]
+    per: dict[tuple[str, str], list[dict[str, float]]] = {}
+    for label, _ in INPUTS:
+        for r in results.get((kind, label, None), []):
+            if "error" not in r:
+                per.setdefault((label, r["camera"]), []).append(r)
+    for d in range(1, args.noise_draws):
+        rng = np.random.default_rng([args.seed, d])
+        for h in HEIGHTS_MM:
+            for f in FOCALS_PX:
+                for tilt in TILTS_DEG:
+                    cam = place_camera(h, f, tilt, xyz)
+                    uv, _ = _seen(cam, xyz, rng)
+                    folder = tmp / "A" / cam.name.replace(" ", "_")
+                    for label, keep in INPUTS:
+                        kp = list(keep) if keep else list(names)
+                        idx = [list(names).index(n) for n in kp]
+                        eval_names = [n for n in TOP6 if n in kp]
+                        eidx = [list(names).index(n) for n in eval_names]
+                        sub = folder / f"draw{d}_{len(kp)}"
+                        path = _dannce_case(sub, kind, uv[:, idx], kp, sample_ids)
+                        try:
+                            p3, _ = _lift(path, sub / "lifted", calibration=folder
+                                          / "calibration.toml", depth=False)
+                        except Exception:  # noqa: BLE001 - the grid rows report failures
+                            continue
+                        per.setdefault((label, cam.name), []).append(grid_errors(
+                            p3, _truth(xyz, names, uv, eval_names), cam, median_h[eidx]))
+    for label, _ in INPUTS:
+        four = label.startswith("4")
+        cond = f"{kind}, {label}, 2D noise drawn {args.noise_draws} times"
+        for key, fig, target in (("model", "MPJPE all frames", 10.0 if four else 8.0),
+                                 ("model_rear", "MPJPE rearing frames",
+                                  None if four else 12.0)):
+            cams = {c: [r[key] for r in rs] for (lab, c), rs in per.items() if lab == label}
+            if not cams:
+                continue
+            worst = max(cams, key=lambda c: float(np.mean(cams[c])))
+            vals = cams[worst]
+            tgt = "" if target is None else f"<= {target:g}"
+            _row(rows, "A", cond, f"{fig}, worst camera ({worst}), mean of {len(vals)} draws "
+                 f"(each {min(vals):.2f}-{max(vals):.2f})", float(np.mean(vals)), "mm", tgt,
+                 None if target is None else float(np.mean(vals)) <= target)
 
 
 def _labels(args: argparse.Namespace, rows: list[Row], section: str
@@ -1014,6 +1074,9 @@ def main(argv: list[str] | None = None) -> int:
         epilog="example: python benchmarks/real.py --only A --per-camera")
     parser.add_argument("--only", default="A,B,C,D", help="comma list of sections A,B,C,D")
     parser.add_argument("--seed", type=int, default=0, help="2D noise seed (section A)")
+    parser.add_argument("--noise-draws", type=int, default=5, metavar="N",
+                        help="section A's worst camera also as the mean of N draws of the 2D "
+                             "noise (1: the grid's own draw only)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads")
     parser.add_argument("--tmp", default=None,
                         help="work folder (kept); default a temporary folder, removed")

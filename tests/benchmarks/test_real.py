@@ -72,3 +72,32 @@ def test_pixels_back_project_to_the_point_at_its_height(bench) -> None:
     back = cam.pixel_at_height(cam.project(xyz), xyz[..., 2])
     ok = np.isfinite(xyz).all(-1)
     np.testing.assert_allclose(back[ok], xyz[ok], atol=1e-6)
+
+
+def test_worst_camera_over_noise_draws_averages_each_cameras_draws(bench, tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    """Section A's noise-averaged worst camera: the grid's own draw plus new ones, per
+    camera, through the same lift; the grid's rows stay those of its own draw."""
+    import argparse
+
+    monkeypatch.setattr(bench, "HEIGHTS_MM", (600.0,))
+    monkeypatch.setattr(bench, "FOCALS_PX", (500.0,))
+    monkeypatch.setattr(bench, "TILTS_DEG", (0.0, 20.0))
+    monkeypatch.setattr(bench, "INPUTS", (("4 keypoints in", bench.IN4),))
+    monkeypatch.setattr(bench, "KINDS", ("video .h5",))
+    monkeypatch.setattr(bench, "MODES", (None,))
+    monkeypatch.setattr(bench, "PLAIN_CAMERA", (0.0, 0.0, 0.0))
+    monkeypatch.setattr(bench, "ARENA_CAMERAS", ())
+
+    def section(draws: int) -> dict[str, str]:
+        args = argparse.Namespace(dannce_csv=None, seed=0, per_camera=False,
+                                  noise_draws=draws)
+        rows: list = []
+        bench.section_a(args, tmp_path / f"d{draws}", rows, [])
+        return {r[2]: r[3] for r in rows if r[2].startswith("MPJPE all frames")}
+
+    one, three = section(1), section(3)
+    assert one and {k: v for k, v in three.items() if "draws" not in k} == one
+    (fig, value), = [(k, v) for k, v in three.items() if "mean of 3 draws" in k]
+    lo, hi = (float(x) for x in fig.split("(each ")[1].rstrip(")").split("-"))
+    assert lo < hi and lo - 0.05 <= float(value.split()[0]) <= hi + 0.05  # printed to 3 digits
