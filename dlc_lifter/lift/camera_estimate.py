@@ -557,8 +557,10 @@ def _pixel_aspect(uv_cat: np.ndarray, ok: np.ndarray, sides: tuple[float, float]
         aspect = (side_v / arena[1]) / (side_u / arena[0])  # px per mm, down over across
         if abs(aspect - 1.0) <= SQUARE_PIXEL_TOLERANCE:
             return 1.0, {}
-        logger.warning("The arena's corners span %.0f x %.0f px, so this video's pixels are "
-                       "not square (fy/fx %.2f); lifting with that aspect ratio.",
+        logger.warning("The arena's corners span %.0f x %.0f px, and no square-pixel camera "
+                       "with a usual lens draws them: lifting as a camera looking straight "
+                       "down whose pixels are not square (fy/fx %.2f). If the camera is "
+                       "tilted instead, give its calibration (calibration=, --calibration).",
                        side_u, side_v, aspect)
         return aspect, {"pixel_aspect": aspect, "pixel_aspect_from": "arena corners"}
     found = None if lifter is None else pixel_aspect_from_animal(
