@@ -437,11 +437,7 @@ def _noise_draw_rows(args: argparse.Namespace, tmp: Path, names: Sequence[str],
     the others come from their own streams, so the grid rows stay as they were), and the
     worst of those means is reported with the range of its draws."""
     kind = KINDS[0]
-    per: dict[tuple[str, str], list[dict[str, float]]] = {}
-    for label, _ in INPUTS:
-        for r in results.get((kind, label, None), []):
-            if "error" not in r:
-                per.setdefault((label, r["camera"]), []).append(r)
+    draws = {key: list(res) for key, res in results.items() if key[0] == kind and key[2] is None}
     for d in range(1, args.noise_draws):
         rng = np.random.default_rng([args.seed, d])
         for h in HEIGHTS_MM:
@@ -450,20 +446,14 @@ def _noise_draw_rows(args: argparse.Namespace, tmp: Path, names: Sequence[str],
                     cam = place_camera(h, f, tilt, xyz)
                     uv, _ = _seen(cam, xyz, rng)
                     folder = tmp / "A" / cam.name.replace(" ", "_")
-                    for label, keep in INPUTS:
-                        kp = list(keep) if keep else list(names)
-                        idx = [list(names).index(n) for n in kp]
-                        eval_names = [n for n in TOP6 if n in kp]
-                        eidx = [list(names).index(n) for n in eval_names]
-                        sub = folder / f"draw{d}_{len(kp)}"
-                        path = _dannce_case(sub, kind, uv[:, idx], kp, sample_ids)
-                        try:
-                            p3, _ = _lift(path, sub / "lifted", calibration=folder
-                                          / "calibration.toml", depth=False)
-                        except Exception:  # noqa: BLE001 - the grid rows report failures
-                            continue
-                        per.setdefault((label, cam.name), []).append(grid_errors(
-                            p3, _truth(xyz, names, uv, eval_names), cam, median_h[eidx]))
+                    _grid_camera(cam, folder / "calibration.toml", folder / f"draw{d}", uv,
+                                 names, sample_ids, xyz, median_h, draws, [], kinds=(kind,),
+                                 modes=(None,))
+    per: dict[tuple[str, str], list[dict[str, float]]] = {}
+    for (_, label, _), res in draws.items():
+        for r in res:
+            if "error" not in r:
+                per.setdefault((label, r["camera"]), []).append(r)
     for label, _ in INPUTS:
         four = label.startswith("4")
         cond = f"{kind}, {label}, 2D noise drawn {args.noise_draws} times"
@@ -512,8 +502,12 @@ def _truth(xyz: np.ndarray, names: Sequence[str], uv: np.ndarray,
 
 def _grid_camera(cam: VirtualCamera, toml: Path, folder: Path, uv: np.ndarray,
                  names: Sequence[str], sample_ids: np.ndarray, xyz: np.ndarray,
-                 median_h: np.ndarray, results: dict, notes: list[str]) -> None:
-    for kind in KINDS:
+                 median_h: np.ndarray, results: dict, notes: list[str], *,
+                 kinds: Sequence[str] | None = None,
+                 modes: Sequence[str | None] | None = None) -> None:
+    """Lift one camera's files (each kind and input; ``kinds``/``modes`` default to all)
+    and append each lift's errors to ``results[(kind, input, mode)]``."""
+    for kind in KINDS if kinds is None else kinds:
         for label, keep in INPUTS:
             kp = list(keep) if keep else list(names)
             idx = [list(names).index(n) for n in kp]
@@ -522,7 +516,7 @@ def _grid_camera(cam: VirtualCamera, toml: Path, folder: Path, uv: np.ndarray,
             path = _dannce_case(sub, kind, uv[:, idx], kp, sample_ids)
             truth = _truth(xyz, names, uv, eval_names)
             eidx = [list(names).index(n) for n in eval_names]
-            for mode in MODES:
+            for mode in MODES if modes is None else modes:
                 res: dict[str, Any] = {"camera": cam.name}
                 kwargs = _MODE_KWARGS[mode]
                 try:
