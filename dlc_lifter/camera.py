@@ -31,6 +31,7 @@ else:  # pragma: no cover - Python 3.10
 from dlc_lifter.errors import CalibrationError
 
 __all__ = [
+    "TOP_VIEW_HEIGHTS_MM",
     "Camera",
     "CalibrationError",
     "floor_homography",
@@ -40,6 +41,9 @@ __all__ = [
     "rodrigues",
     "write_anipose",
 ]
+
+#: Heights (mm) of the random top-view cameras the networks are trained with.
+TOP_VIEW_HEIGHTS_MM: tuple[float, float] = (250.0, 2000.0)
 
 
 def rodrigues(rvec: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -553,7 +557,7 @@ def random_top_view(
     rng: np.random.Generator,
     *,
     image_size: tuple[int, int] | None = None,
-    height_range_mm: tuple[float, float] = (250.0, 2000.0),
+    height_range_mm: tuple[float, float] = TOP_VIEW_HEIGHTS_MM,
     arena_fraction: tuple[float, float] = (0.5, 1.1),
     arena_mm: float = 500.0,
     max_tilt_deg: float = 15.0,

@@ -10,7 +10,9 @@ from below a glass floor (``view``). Seen from below, an image is the mirror ima
 from above; without a calibration, the camera is estimated as usual on the image mirrored about
 its middle column and then put under the floor
 (:meth:`~dlc_lifter.camera.Camera.mirrored_below`). ``view="auto"`` decides by the animal's
-sides (:mod:`dlc_lifter.lift.handedness`).
+sides (:mod:`dlc_lifter.lift.handedness`). The chosen camera's view of the animal is
+measured and, where it lies beyond what the lifter is measured for, said in the log
+(:mod:`dlc_lifter.lift.view_range`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from dlc_lifter.lift.keypoints import (
 )
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.options import check_view
+from dlc_lifter.lift.view_range import animal_view, warn_view_range
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.mouse.keypoint_map import KeypointMap
 from dlc_lifter.poses import Poses
@@ -116,7 +119,12 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
             camera_choice.camera.mirrored_below(axis), camera_choice.frame,
             f"{camera_choice.source}, filmed from below",
             {**camera_choice.details, "mirrored_about_u": axis})
-    return camera_choice
+    seen = animal_view(camera_choice.camera, uv_cat, tracked)
+    warn_view_range(seen, str(poses.meta.source), camera_choice.source)
+    if seen is None:
+        return camera_choice
+    return CameraChoice(camera_choice.camera, camera_choice.frame, camera_choice.source,
+                        {**camera_choice.details, "view": seen.as_dict()})
 
 
 def _filmed_from_below(view: str, uv_cat: np.ndarray, tracked: np.ndarray, source: str

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from dlc_lifter.camera import Camera, random_top_view
+from dlc_lifter.camera import TOP_VIEW_HEIGHTS_MM, Camera, random_top_view
 
 __all__ = [
     "COATS",
@@ -171,7 +171,7 @@ def sample_scene(
     *,
     image_size: tuple[int, int] = (256, 256),
     target_xy: tuple[float, float] = (0.0, 0.0),
-    height_range_mm: tuple[float, float] = (250.0, 2000.0),
+    height_range_mm: tuple[float, float] = TOP_VIEW_HEIGHTS_MM,
     span_range_mm: tuple[float, float] = (160.0, 600.0),
     max_tilt_deg: float = 15.0,
     arena_xy: tuple[float, float, float, float] | None = None,

@@ -1,0 +1,126 @@
+"""The camera's view of the animal against the views the lifter is measured for."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from dlc_lifter.camera import Camera, write_anipose
+from dlc_lifter.lift import lift_poses
+from dlc_lifter.lift.view_range import AnimalView, animal_view, warn_view_range
+from dlc_lifter.mouse.catalogue import CATALOGUE
+from dlc_lifter.poses import PoseMetadata, Poses
+from tests.fixtures.realdata import REALDATA, needs_realdata
+
+torch.set_num_threads(1)
+
+NAMES = ("nose", "left_ear", "right_ear", "neck", "mouse_center", "tail_base",
+         "left_forepaw", "right_forepaw", "left_hindpaw", "right_hindpaw")
+#: A straight-down camera 450 mm up with a wide lens: it sees the floor 720 mm either side.
+WIDE = {"height_mm": 450.0, "focal_px": 200.0, "image_size": (640, 480)}
+REACHING_2D = REALDATA / "dlc-3d-reaching" / "reachingDEMO_2D.h5"
+
+
+@pytest.fixture(scope="module")
+def mouse() -> np.ndarray:
+    """A synthetic mouse walking near the floor's origin, the tracked keypoints only."""
+    from dlc_lifter.mouse.behaviour import generate_sequences
+
+    lm = generate_sequences(1, 60, seed=5)[0].landmarks[:, [CATALOGUE.index(n) for n in NAMES]]
+    return lm - np.array([*np.nanmean(lm[..., :2].reshape(-1, 2), 0), 0.0])
+
+
+def _camera(offset_mm: float, below: bool = False) -> Camera:
+    """The wide camera, its nadir ``offset_mm`` from the mouse (the view angle's tangent
+    times 450 mm); ``below``: its mirror image under a glass floor."""
+    cam = Camera.top_view(WIDE["height_mm"], WIDE["focal_px"], WIDE["image_size"],
+                          centre_xy=(offset_mm, 0.0))
+    if not below:
+        return cam
+    flip, reflect = np.diag([-1.0, 1.0, 1.0]), np.diag([1.0, 1.0, -1.0])
+    return Camera(cam.K, flip @ cam.R @ reflect, flip @ cam.t, cam.image_size)
+
+
+def _poses(uv: np.ndarray, source: str) -> Poses:
+    return Poses(coords=uv[:, None], confidence=np.ones(uv.shape[:2])[:, None],
+                 keypoints=list(NAMES), meta=PoseMetadata(source=source, fps=30.0,
+                                                          image_size=WIDE["image_size"]))
+
+
+@pytest.mark.parametrize("below", [False, True])
+def test_the_view_angle_is_measured_from_the_rays(mouse: np.ndarray, below: bool) -> None:
+    for offset, angle in ((0.0, 0.0), (450.0 * np.tan(np.radians(30)), 30.0), (450.0, 45.0)):
+        cam = _camera(offset, below)
+        uv = cam.project(mouse)
+        view = animal_view(cam, uv, np.isfinite(uv).all(-1))
+        assert view is not None and view.below == below and view.frames == len(mouse)
+        assert view.height_mm == pytest.approx(450.0)
+        # the mouse's own spread around its mean position (a few cm) widens the angles
+        assert abs(view.angle_deg - angle) < 6.0, (offset, view)
+        assert view.angle_p95_deg >= view.angle_deg
+    assert animal_view(cam, np.full((4, len(NAMES), 2), np.nan),
+                       np.zeros((4, len(NAMES)), bool)) is None
+
+
+def test_an_oblique_calibrated_view_is_lifted_with_one_warning(
+        mouse: np.ndarray, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    said = {}
+    for offset in (0.0, 450.0):
+        cam = _camera(offset)
+        calib = write_anipose([cam], tmp_path / f"calibration{offset:.0f}.toml")
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+            out = lift_poses(_poses(cam.project(mouse), f"view{offset:.0f}.h5"),
+                             calibration=calib)
+        said[offset] = [r.getMessage() for r in caplog.records
+                        if r.name == "dlc_lifter.lift.view_range"]
+        view = out.meta.extra["camera_estimate"]["view"]
+        assert view["angle_deg"] == pytest.approx(45.0 if offset else 0.0, abs=6.0)
+        assert view["measured_up_to_deg"] == 20.0
+        assert np.isfinite(out.coords[:, 0, : len(NAMES)]).all()  # warned, and lifted
+    assert said[0.0] == []
+    assert len(said[450.0]) == 1
+    msg = said[450.0][0]
+    assert msg.startswith("view450.h5: the camera (calibration) sees the animal 4")
+    assert "deg off the vertical" in msg and "so its heights are rough" in msg
+    assert "film from closer to straight above" in msg
+
+
+def test_side_views_and_cameras_out_of_range_are_named(caplog: pytest.LogCaptureFixture
+                                                       ) -> None:
+    def said(view: AnimalView, camera_source: str) -> list[str]:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+            warn_view_range(view, "f.h5", camera_source)
+        return [r.getMessage() for r in caplog.records]
+
+    side = said(AnimalView(62.0, 70.0, 300.0, 50), "calibration")
+    assert len(side) == 1 and "nearer a side view than a top view" in side[0]
+    close = said(AnimalView(5.0, 9.0, 75.0, 50), "body-length-estimate")
+    assert len(close) == 1 and "75 mm from the floor" in close[0]
+    assert "close-up, a side view or a head-fixed set-up" in close[0]
+    assert "give the camera's height and focal length" in close[0]
+    high = said(AnimalView(5.0, 9.0, 5000.0, 50), "calibration")
+    assert len(high) == 1 and high[0].endswith("Heights may be less accurate.")
+    assert said(AnimalView(20.0, 31.0, 375.0, 50), "body-length-estimate") == []
+    assert said(None, "calibration") == []  # type: ignore[arg-type]
+
+
+@needs_realdata(REACHING_2D)
+def test_a_real_head_fixed_reaching_file_is_named_as_no_top_view(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """DeepLabCut's reaching demo (a head-fixed mouse's forelimbs from the front) lifts with
+    a camera estimated 75 mm from the floor: the log says that is no top view."""
+    from dlc_lifter.lift import lift_file
+    from dlc_lifter.lift.options import LiftOptions, OutputSpec
+
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        lift_file(REACHING_2D, options=LiftOptions(depth=False),
+                  output=OutputSpec(destfolder=tmp_path))
+    said = [r.getMessage() for r in caplog.records if r.name == "dlc_lifter.lift.view_range"]
+    assert len(said) == 1 and "head-fixed set-up" in said[0], said
+    assert said[0].startswith(f"{REACHING_2D}: the camera (body-length-estimate) is ")
