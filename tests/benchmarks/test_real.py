@@ -88,6 +88,7 @@ def test_worst_camera_over_noise_draws_averages_each_cameras_draws(bench, tmp_pa
     monkeypatch.setattr(bench, "MODES", (None,))
     monkeypatch.setattr(bench, "PLAIN_CAMERA", (0.0, 0.0, 0.0))
     monkeypatch.setattr(bench, "ARENA_CAMERAS", ())
+    monkeypatch.setattr(bench, "OBLIQUE_TILTS_DEG", ())
 
     def section(draws: int) -> dict[str, str]:
         args = argparse.Namespace(dannce_csv=None, seed=0, per_camera=False,
@@ -101,3 +102,27 @@ def test_worst_camera_over_noise_draws_averages_each_cameras_draws(bench, tmp_pa
     (fig, value), = [(k, v) for k, v in three.items() if "mean of 3 draws" in k]
     lo, hi = (float(x) for x in fig.split("(each ")[1].rstrip(")").split("-"))
     assert lo < hi and lo - 0.05 <= float(value.split()[0]) <= hi + 0.05  # printed to 3 digits
+
+
+@needs_realdata(REALDATA / "dannce-mouse1")
+def test_views_beyond_the_grid_report_the_lifts_view_angle_and_warning(bench, tmp_path: Path,
+                                                                      monkeypatch) -> None:
+    """Section A's cameras beyond the grid: one row per input with the MPJPE, the view
+    angle the lift recorded and whether it warned; the grid's rows do not move."""
+    import argparse
+
+    monkeypatch.setattr(bench, "OBLIQUE_TILTS_DEG", (0.0, 40.0))
+    args = argparse.Namespace(dannce_csv=None, seed=0, per_camera=False, noise_draws=1)
+    rows: list = []
+    _, sample_ids, names, xyz = bench._labels(args, rows, "A")
+    bench._oblique_rows(args, tmp_path, names, sample_ids, xyz,
+                        np.nanmedian(xyz[..., 2], axis=0), rows)
+    got = {(r[1].split("(h450 f700 ")[1].rstrip(")"), r[1].split(",")[1].strip()): r
+           for r in rows}
+    assert set(got) == {(t, i) for t in ("t0", "t40") for i in ("22 keypoints in",
+                                                                 "4 keypoints in (Snout")}
+    straight, oblique = got[("t0", "22 keypoints in")], got[("t40", "22 keypoints in")]
+    assert straight[2].endswith("no warning") and oblique[2].endswith("warned")
+    assert 38 <= float(oblique[2].split("view ")[1].split()[0]) <= 44
+    all_s, all_o = (float(r[3].split(" / ")[0]) for r in (straight, oblique))
+    assert all_s < 9.0 < 12.0 < all_o, (all_s, all_o)  # measured 7.6 and 15.1 mm
