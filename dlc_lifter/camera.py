@@ -563,6 +563,7 @@ def random_top_view(
     max_tilt_deg: float = 15.0,
     max_roll_deg: float = 180.0,
     centre_jitter_mm: float = 60.0,
+    view_deg: tuple[float, float] | None = None,
 ) -> Camera:
     """A random top-view camera, as labs mount them, for synthetic data.
 
@@ -571,6 +572,14 @@ def random_top_view(
     the floor; the optical axis tilts up to ``max_tilt_deg`` and rolls up to
     ``max_roll_deg`` (labs mount cameras at any rotation); the principal point is
     jittered by up to 2 % of the image.
+
+    With ``view_deg = (lo, hi)`` the camera sees the arena from the side instead: it sees the
+    arena's centre (jittered by ``centre_jitter_mm``) at an angle off the vertical drawn
+    uniformly in ``lo``-``hi`` degrees, from any direction, its optical axis on that point
+    (so it is tilted by that angle and ``max_tilt_deg`` does not apply); the focal length
+    makes the image span ``arena_fraction`` times ``arena_mm`` there, along the axis. Such
+    cameras train the networks for oblique views
+    (:func:`dlc_lifter.lift.view_range.animal_view`).
 
     Parameters
     ----------
@@ -588,6 +597,8 @@ def random_top_view(
     span = float(rng.uniform(*arena_fraction)) * arena_mm
     focal = min(w, h) * height / span
     pp = ((w - 1) / 2 + rng.uniform(-0.02, 0.02) * w, (h - 1) / 2 + rng.uniform(-0.02, 0.02) * h)
+    if view_deg is not None:
+        return _oblique_view(rng, height, span, (w, h), pp, view_deg, centre_jitter_mm)
     return Camera.top_view(
         height, focal, (w, h),
         centre_xy=tuple(rng.uniform(-centre_jitter_mm, centre_jitter_mm, 2)),
@@ -597,3 +608,26 @@ def random_top_view(
         roll_rad=math.radians(float(rng.uniform(-max_roll_deg, max_roll_deg))),
         name="synthetic",
     )
+
+
+def _oblique_view(rng: np.random.Generator, height: float, span: float,
+                  image_size: tuple[int, int], pp: tuple[float, float],
+                  view_deg: tuple[float, float], centre_jitter_mm: float) -> Camera:
+    """:func:`random_top_view`'s camera seeing the arena's centre from ``view_deg`` off the
+    vertical (see there)."""
+    lo, hi = view_deg
+    if not 0.0 <= lo <= hi < 80.0:
+        raise ValueError(f"view_deg must be (lo, hi) with 0 <= lo <= hi < 80; got {view_deg}.")
+    angle = math.radians(float(rng.uniform(lo, hi)))
+    direction = float(rng.uniform(0.0, 2.0 * math.pi))
+    roll = float(rng.uniform(-math.pi, math.pi))
+    focal = min(image_size) * (height / math.cos(angle)) / span
+    # the axis's offset on the floor from the camera's nadir, for a camera tilted so
+    target = np.asarray(rng.uniform(-centre_jitter_mm, centre_jitter_mm, 2))
+    probe = Camera.top_view(height, focal, image_size, principal_point=pp, tilt_rad=angle,
+                            tilt_direction_rad=direction, roll_rad=roll)
+    axis = probe.R[2]
+    offset = axis[:2] * height / -axis[2]
+    return Camera.top_view(height, focal, image_size, centre_xy=tuple(target - offset),
+                           principal_point=pp, tilt_rad=angle, tilt_direction_rad=direction,
+                           roll_rad=roll, name="synthetic")

@@ -337,12 +337,20 @@ class _LiftProcessorImpl:
                 o.camera_height_mm is not None and o.focal_px is not None):
             self._resolve(np.zeros((0, len(self.keypoint_names), 3)), o.image_size or (0, 0))
 
-    def _start(self, camera: Camera) -> None:
+    def _start(self, camera: Camera, view_angle_deg: float | None = None) -> None:
+        """The live lifter on ``camera``: with the networks for oblique views (and no
+        depth) where the camera sees the animal that obliquely, as an offline lift."""
         o = self.options
         self.camera = camera
-        self.live = LiveLifter(camera, self.keypoint_names, self.lifter,
+        lifter = self.lifter.for_camera(camera, view_angle_deg)
+        oblique = lifter is not self.lifter and not camera.below_floor
+        if oblique:
+            logger.info("LiftProcessor: the camera sees the animal %.0f deg off the vertical: "
+                        "lifting with the networks for oblique views (%s)%s.", view_angle_deg,
+                        lifter.name, ", keypoints only" if o.depth else "")
+        self.live = LiveLifter(camera, self.keypoint_names, lifter,
                                pcutoff=self.lifter.pcutoff, keypoint_map=self.keypoint_map,
-                               depth=o.depth, depth_weights=o.depth_weights,
+                               depth=o.depth and not oblique, depth_weights=o.depth_weights,
                                fused_weights=o.fused_weights, px_per_mm=o.px_per_mm,
                                image_color=o.image_color)
         self.live_features = (LiveFeatures(self.live, fps=o.fps, window=o.window)
@@ -367,7 +375,7 @@ class _LiftProcessorImpl:
         self.camera_source = choice.source
         self.camera_details = dict(choice.details)
         self.camera_frame = choice.frame
-        self._start(choice.camera)
+        self._start(choice.camera, self.camera_details.get("view", {}).get("angle_deg"))
 
     def _try_warmup(self) -> None:
         poses = np.stack([p for p, _, _ in self._pending])

@@ -54,6 +54,7 @@ __all__ = [
     "lift_file",
     "lift_poses",
     "measure_handedness",
+    "oblique_model_path",
     "resolve_camera",
     "resolve_keypoint_map",
 ]
@@ -65,7 +66,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from dlc_lifter.lift.camera_estimate import CameraChoice, resolve_camera
     from dlc_lifter.lift.handedness import Handedness, measure_handedness
     from dlc_lifter.lift.keypoints import catalogue_arrays, resolve_keypoint_map
-    from dlc_lifter.lift.lifter import Lifter, LiftResult, below_model_path, default_model_path
+    from dlc_lifter.lift.lifter import (
+        Lifter,
+        LiftResult,
+        below_model_path,
+        default_model_path,
+        oblique_model_path,
+    )
     from dlc_lifter.lift.live import LiveLifter, LiveResult
     from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
     from dlc_lifter.lift.pipeline import lift_file
@@ -87,6 +94,7 @@ _HOME = {
     "LiveLifter": "dlc_lifter.lift.live",
     "LiveResult": "dlc_lifter.lift.live",
     "below_model_path": "dlc_lifter.lift.lifter",
+    "oblique_model_path": "dlc_lifter.lift.lifter",
     "catalogue_arrays": "dlc_lifter.lift.keypoints",
     "default_model_path": "dlc_lifter.lift.lifter",
     "lift_camera": "dlc_lifter.lift.camera_choice",

@@ -340,8 +340,14 @@ def lift_poses_with_depth(
             lift_kwargs["camera_choice"] = lift_camera(
                 poses, lifter=fused_lifter, keypoint_map=mapping,
                 **{k: v for k, v in lift_kwargs.items() if k in camera_keys})
-        if lift_kwargs["camera_choice"].camera.below_floor:
-            reason = "filmed from below the floor (the depth network knows views from above)"
+        choice = lift_kwargs["camera_choice"]
+        view_angle = choice.details.get("view", {}).get("angle_deg")
+        oblique = lifter.for_camera(choice.camera, view_angle) is not lifter
+        if choice.camera.below_floor or oblique:
+            reason = ("filmed from below the floor (the depth network knows views from above)"
+                      if choice.camera.below_floor else
+                      f"seen {view_angle:.0f} deg off the vertical (the depth network knows "
+                      "top views; the keypoints' networks for oblique views lift it)")
             logger.info("%s: %s; lifting from keypoints only.", poses.meta.source, reason)
             info["reason"] = reason
             out = lift_poses(poses, lifter=lifter, keypoint_map=mapping, **lift_kwargs)

@@ -1,11 +1,15 @@
 """The :class:`Lifter`: a trained lifting model, loaded once, that lifts one animal.
 
-A weights file ``X.pt`` may have a companion ``X_below.pt`` beside it: networks trained
-on cameras under a glass floor looking up (``dlc-lifter train --view below``). The shipped
-``lifter.pt`` has one (``lifter_below.pt``); :meth:`Lifter.for_camera` picks it for a
-camera below the floor, so every lift of a file filmed from below (batch, per frame,
-streaming, live) uses it. Without a companion the networks trained above lift it, their
-parallax pointed the right way (:mod:`dlc_lifter.nets.lifter`).
+A weights file ``X.pt`` may have companions beside it: ``X_below.pt``, networks trained
+on cameras under a glass floor looking up (``dlc-lifter train --view below``), and
+``X_oblique.pt``, networks trained on cameras that see the arena 15-55 deg off the
+vertical (``dlc-lifter train --view-deg 15,55``). The shipped ``lifter.pt`` has both;
+:meth:`Lifter.for_camera` picks the first for a camera below the floor and the second
+where the camera sees the animal at least :data:`~dlc_lifter.lift.view_range.OBLIQUE_FROM_DEG`
+off the vertical (its median view angle over the file,
+:func:`~dlc_lifter.lift.view_range.animal_view`), so every lift of such a file (batch, per
+frame, streaming, live) uses it. Without a companion the networks of ``X.pt`` lift it
+(from below with their parallax pointed the right way, :mod:`dlc_lifter.nets.lifter`).
 
 :meth:`Lifter.lift` lifts a whole sequence (the ``temporal`` network, symmetric window);
 :meth:`Lifter.stream` gives a :class:`~dlc_lifter.lift.stream.LiftStream` that lifts one
@@ -34,12 +38,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from dlc_lifter.lift.stream import LiftStream
 
 __all__ = ["DEFAULT_MODEL_PATH", "LiftResult", "Lifter", "below_model_path",
-           "default_model_path"]
+           "default_model_path", "oblique_model_path"]
 
 #: The shipped weights, relative to the package.
 DEFAULT_MODEL_PATH = "data/weights/lifter.pt"
 #: Suffix of the stem of a weights file's companion for cameras below the floor.
 BELOW_SUFFIX = "_below"
+#: Suffix of the stem of a weights file's companion for oblique views.
+OBLIQUE_SUFFIX = "_oblique"
 
 
 def default_model_path() -> Path:
@@ -52,6 +58,13 @@ def below_model_path(path: str | Path) -> Path:
     (``lifter.pt`` -> ``lifter_below.pt``, beside it)."""
     p = Path(path)
     return p.with_name(p.stem + BELOW_SUFFIX + p.suffix)
+
+
+def oblique_model_path(path: str | Path) -> Path:
+    """Where the companion of weights ``path`` for oblique views would be
+    (``lifter.pt`` -> ``lifter_oblique.pt``, beside it)."""
+    p = Path(path)
+    return p.with_name(p.stem + OBLIQUE_SUFFIX + p.suffix)
 
 
 @dataclass
@@ -98,11 +111,13 @@ class Lifter:
     _cache: dict[str, Lifter] = {}
 
     def __init__(self, model: Any, *, mode: str = "temporal", pcutoff: float = 0.6,
-                 below: str | Path | Any | None = None) -> None:
+                 below: str | Path | Any | None = None,
+                 oblique: str | Path | Any | None = None) -> None:
         self.model = model
         self.mode = mode
         self.pcutoff = float(pcutoff)
         self._below = below
+        self._oblique = oblique
 
     @property
     def below_model(self) -> Any | None:
@@ -111,32 +126,52 @@ class Lifter:
             self._below = Lifter.load(self._below).model
         return self._below
 
-    def for_camera(self, camera: Camera) -> Lifter:
-        """The lifter for ``camera``: this one, or for a camera below the floor the one of
-        the companion weights (:func:`below_model_path`) when there are any.
+    @property
+    def oblique_model(self) -> Any | None:
+        """The model for oblique views (loaded on first use), or ``None``."""
+        if isinstance(self._oblique, (str, Path)):
+            self._oblique = Lifter.load(self._oblique).model
+        return self._oblique
+
+    def for_camera(self, camera: Camera, view_angle_deg: float | None = None) -> Lifter:
+        """The lifter for ``camera``: this one, or one of its companions' when there are
+        any: for a camera below the floor the one of :func:`below_model_path`, for a
+        camera above that sees the animal ``view_angle_deg`` (median over the file,
+        :func:`~dlc_lifter.lift.view_range.animal_view`) at least
+        :data:`~dlc_lifter.lift.view_range.OBLIQUE_FROM_DEG` off the vertical the one of
+        :func:`oblique_model_path`.
 
         Raises
         ------
         ModelLoadError
             When the companion file exists but cannot be loaded.
         """
-        if not camera.below_floor or self._below is None:
+        from dlc_lifter.lift.view_range import OBLIQUE_FROM_DEG
+
+        if camera.below_floor:
+            if self._below is None:
+                return self
+            return Lifter(self.below_model, mode=self.mode, pcutoff=self.pcutoff)
+        if (view_angle_deg is None or view_angle_deg < OBLIQUE_FROM_DEG
+                or self._oblique is None):
             return self
-        return Lifter(self.below_model, mode=self.mode, pcutoff=self.pcutoff)
+        return Lifter(self.oblique_model, mode=self.mode, pcutoff=self.pcutoff)
 
     def with_mode(self, mode: str, pcutoff: float | None = None) -> Lifter:
-        """This lifter (the same loaded models, its companion included) set to another
+        """This lifter (the same loaded models, its companions included) set to another
         network mode and cutoff."""
         return Lifter(self.model, mode=mode,
-                      pcutoff=self.pcutoff if pcutoff is None else pcutoff, below=self._below)
+                      pcutoff=self.pcutoff if pcutoff is None else pcutoff, below=self._below,
+                      oblique=self._oblique)
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, mode: str = "temporal",
              pcutoff: float = 0.6) -> Lifter:
         """Load weights (``None``: the shipped pretrained model); cached per file.
 
-        A companion ``<stem>_below.pt`` beside the file (:func:`below_model_path`) is
-        loaded when a camera below the floor is first lifted (:meth:`for_camera`).
+        Companions ``<stem>_below.pt`` and ``<stem>_oblique.pt`` beside the file
+        (:func:`below_model_path`, :func:`oblique_model_path`) are loaded when a camera
+        below the floor, or an oblique view, is first lifted (:meth:`for_camera`).
 
         Raises
         ------
@@ -158,9 +193,10 @@ class Lifter:
             lifter._mtime = _mtime(p)
             cls._cache[key] = lifter
         base = cls._cache[key]
-        companion = below_model_path(p)  # looked for on every load: it may come later
-        out = cls(base.model, mode=mode, pcutoff=pcutoff,
-                  below=companion if companion.is_file() else None)
+        below, oblique = below_model_path(p), oblique_model_path(p)  # looked for on every
+        out = cls(base.model, mode=mode, pcutoff=pcutoff,  # load: they may come later
+                  below=below if below.is_file() else None,
+                  oblique=oblique if oblique.is_file() else None)
         out._mtime = base._mtime
         return out
 

@@ -173,7 +173,13 @@ def lift_poses(
     names = list(mapped) + [CATALOGUE[i] for i in extra_idx]
     want = mode or lifter.mode
     runs, lift_mode = _choose_runs(poses, uv_cat, c_cat, lifter.pcutoff, want)
-    lifter = lifter.for_camera(camera_choice.camera)  # the companion for a camera below
+    view_angle = camera_choice.details.get("view", {}).get("angle_deg")
+    chosen = lifter.for_camera(camera_choice.camera, view_angle)  # a companion, if any
+    if chosen is not lifter and not camera_choice.camera.below_floor:
+        logger.info("%s: the camera sees the animal %.0f deg off the vertical: lifted with "
+                    "the networks for oblique views (%s).", poses.meta.source, view_angle,
+                    chosen.name)
+    lifter = chosen
     coords, conf, imputed = _lift_individuals(
         poses, lifter, camera_choice.camera, uv_cat, c_cat, cues, runs, want, cat_idx,
         list(cat_idx) + extra_idx)

@@ -38,11 +38,11 @@ from typing import Any
 import numpy as np
 
 from dlc_lifter.camera import TOP_VIEW_HEIGHTS_MM, Camera
-from dlc_lifter.nets.lifter import floor_points
 
 __all__ = [
     "HEIGHT_RANGE_MM",
     "MEASURED_VIEW_DEG",
+    "OBLIQUE_FROM_DEG",
     "SIDE_VIEW_DEG",
     "WARN_VIEW_DEG",
     "AnimalView",
@@ -54,6 +54,9 @@ logger = logging.getLogger(__name__)
 
 #: View angle up to which the real-mouse targets are measured (and met).
 MEASURED_VIEW_DEG = 20.0
+#: Median view angle from which a lift uses the networks for oblique views (a weights
+#: file's ``_oblique`` companion, :meth:`~dlc_lifter.lift.lifter.Lifter.for_camera`).
+OBLIQUE_FROM_DEG = 15.0
 #: Median view angle from which the log warns (real mice lift 1-1.5 mm worse there than
 #: straight above, as at the far end of the measured views).
 WARN_VIEW_DEG = 25.0
@@ -128,6 +131,8 @@ def animal_view(camera: Camera, uv: np.ndarray, tracked: np.ndarray) -> AnimalVi
         rows = rows[np.linspace(0, len(rows) - 1, _MAX_ROWS).round().astype(int)]
     if not len(rows):
         return None
+    from dlc_lifter.nets.lifter import floor_points  # torch: not on importing this module
+
     floor = floor_points(np.where(ok[rows, :, None], uv[rows], np.nan), camera)
     hit = np.isfinite(floor).all(-1)
     n = hit.sum(-1)

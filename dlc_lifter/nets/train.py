@@ -126,6 +126,13 @@ class TrainConfig:
         ``(0.5, 2.0)`` takes it down to about 40 px, as in a large arena filmed at low
         resolution (measured, not shipped: ``docs/results.md``, seventh session).
         Held-out evaluation keeps the cameras' default.
+    view_deg
+        ``(lo, hi)``: every training camera sees the arena's centre from ``lo``-``hi``
+        degrees off the vertical, tilted towards it (``view_deg`` of
+        :func:`~dlc_lifter.camera.random_top_view`): networks for oblique views, which a
+        lift uses where the camera sees the animal that obliquely
+        (``lifter_oblique.pt``). None: the usual top views. The held-out evaluation uses
+        the same cameras.
     view
         ``"above"`` (cameras look down at the floor) or ``"below"`` (each training camera
         is the reflection of one above under a glass floor, looking up: the networks of
@@ -169,6 +176,7 @@ class TrainConfig:
     loose_dropout: float = 0.5
     ear_label_mm: float = 0.0
     image_span: tuple[float, float] | None = None
+    view_deg: tuple[float, float] | None = None
     view: str = "above"
     max_minutes: float | None = None
     threads: int | None = None
@@ -348,8 +356,20 @@ def _training_clips(cfg: TrainConfig, n_sequences: int, generator: Callable[...,
     med_h, pair_len = population_stats(sequences)
     clips = make_clips(sequences, rng=np.random.default_rng(cfg.seed), views=cfg.views,
                        set_weights=cfg.set_weights, view=cfg.view,
-                       camera_kwargs=None if span is None else {"arena_fraction": tuple(span)})
+                       camera_kwargs=camera_kwargs(cfg))
     return clips, med_h, pair_len
+
+
+def camera_kwargs(cfg: TrainConfig | dict[str, Any]) -> dict[str, Any] | None:
+    """The training cameras' :func:`~dlc_lifter.camera.random_top_view` arguments of a
+    config (or of a saved model's ``info["config"]``); None: its defaults."""
+    get = cfg.get if isinstance(cfg, dict) else (lambda k: getattr(cfg, k, None))
+    kw: dict[str, Any] = {}
+    if get("image_span") is not None:
+        kw["arena_fraction"] = tuple(get("image_span"))
+    if get("view_deg") is not None:
+        kw["view_deg"] = tuple(get("view_deg"))
+    return kw or None
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -438,6 +458,7 @@ def evaluate(
     generator: Callable[..., list[Any]] | None = None,
     progress: bool = True,
     view: str = "above",
+    view_deg: tuple[float, float] | None = None,
 ) -> EvalReport:
     """Errors on held-out synthetic mice (new seed: new shapes, cameras, 2D noise).
 
@@ -461,6 +482,8 @@ def evaluate(
         Show progress bars.
     view
         Cameras above the floor or below it (as :func:`~dlc_lifter.nets.data.make_clips`).
+    view_deg
+        Oblique cameras (as :attr:`TrainConfig.view_deg`); None: the usual top views.
 
     Returns
     -------
@@ -475,7 +498,8 @@ def evaluate(
     for s_i, set_name in enumerate(sets):
         rng = np.random.default_rng([seed, 7, s_i])
         clips = make_clips(sequences, rng=rng, keypoint_set=set_name, noise=TrackingNoise(),
-                           view=view)
+                           view=view, camera_kwargs=None if view_deg is None
+                           else {"view_deg": tuple(view_deg)})
         idx = [CATALOGUE.index(k) for k in set_keypoints(set_name)]
         collected: dict[str, list[np.ndarray]] = {}
         for clip in tqdm(clips, desc=f"evaluating {set_name}", disable=not progress,
@@ -602,9 +626,10 @@ def _evaluate_and_save(model: LiftingModel, out: str | Path, sidecar: dict[str, 
 
     report = None
     if eval_sequences > 0:
+        config = model.info.get("config", {})
         report = evaluate(model, n_sequences=eval_sequences, n_frames=n_frames,
-                          seed=seed, progress=progress,
-                          view=model.info.get("config", {}).get("view", "above"))
+                          seed=seed, progress=progress, view=config.get("view", "above"),
+                          view_deg=config.get("view_deg"))
         summary = {s: {k: v for k, v in m["model"].items() if not isinstance(v, dict)}
                    for s, m in report.sets.items()}
         baselines = {s: {b: m[b]["mpjpe"] for b in ("median_height", "floor")}

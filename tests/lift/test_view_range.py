@@ -124,3 +124,70 @@ def test_a_real_head_fixed_reaching_file_is_named_as_no_top_view(
     said = [r.getMessage() for r in caplog.records if r.name == "dlc_lifter.lift.view_range"]
     assert len(said) == 1 and "head-fixed set-up" in said[0], said
     assert said[0].startswith(f"{REACHING_2D}: the camera (body-length-estimate) is ")
+
+
+def _raised(model, mm: float):  # noqa: ANN001, ANN202 - LiftingModel (torch loads lazily)
+    """A copy of ``model`` whose networks read every height ``mm`` higher."""
+    from dlc_lifter.nets.lifter import SCALE_MM, LiftingModel
+
+    copy = LiftingModel.from_state(model.state())
+    for net in copy.nets.values():
+        with torch.no_grad():
+            net.head.bias[: len(CATALOGUE)] += mm / SCALE_MM
+    return copy
+
+
+def test_weights_for_oblique_views_lift_oblique_views(mouse: np.ndarray, tmp_path: Path,
+                                                      caplog: pytest.LogCaptureFixture
+                                                      ) -> None:
+    """``X_oblique.pt`` beside ``X.pt`` lifts a file whose camera sees the animal at least
+    OBLIQUE_FROM_DEG off the vertical (median), ``X.pt`` the rest."""
+    from dlc_lifter.lift import Lifter, oblique_model_path
+    from dlc_lifter.lift.view_range import OBLIQUE_FROM_DEG
+
+    shipped = Lifter.load().model
+    main = shipped.save(tmp_path / "mine.pt")
+    assert Lifter.load(main).oblique_model is None  # no companion yet
+    _raised(shipped, 8.0).save(oblique_model_path(main))
+    assert oblique_model_path(main).name == "mine_oblique.pt"
+    lifter = Lifter.load(main)
+    straight = _camera(0.0)
+    assert lifter.for_camera(straight, None) is lifter
+    assert lifter.for_camera(straight, OBLIQUE_FROM_DEG - 0.1) is lifter
+    assert lifter.for_camera(straight, OBLIQUE_FROM_DEG).name == "mine_oblique.pt"
+    assert lifter.for_camera(_camera(450.0, below=True), 45.0) is lifter  # no _below.pt
+    assert lifter.with_mode("frame").for_camera(straight, 45.0).name == "mine_oblique.pt"
+    z = {}
+    for offset in (0.0, 450.0):
+        cam = _camera(offset)
+        calib = write_anipose([cam], tmp_path / f"calibration{offset:.0f}.toml")
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="dlc_lifter"):
+            out = lift_poses(_poses(cam.project(mouse), f"view{offset:.0f}.h5"),
+                             lifter=lifter, calibration=calib, mode="frame")
+        name = out.meta.extra["model"]["name"]
+        assert name == ("mine_oblique.pt" if offset else "mine.pt")
+        said = [r.getMessage() for r in caplog.records if "networks for oblique" in
+                r.getMessage()]
+        assert len(said) == (1 if offset else 0)
+        alone = lift_poses(_poses(cam.project(mouse), "alone.h5"), lifter=Lifter(shipped),
+                           calibration=calib, mode="frame")
+        z[offset] = np.median(out.coords[:, 0, :, 2] - alone.coords[:, 0, :, 2])
+    assert z[0.0] == 0.0 and z[450.0] == pytest.approx(8.0, abs=1.5)
+
+
+def test_an_oblique_view_with_its_video_is_lifted_from_keypoints(mouse: np.ndarray,
+                                                                  tmp_path: Path) -> None:
+    from dlc_lifter.lift import Lifter, oblique_model_path
+    from dlc_lifter.lift.depth_path import lift_poses_with_depth
+
+    main = Lifter.load().model.save(tmp_path / "mine.pt")
+    Lifter.load().model.save(oblique_model_path(main))
+    cam = _camera(450.0)
+    calib = write_anipose([cam], tmp_path / "calibration.toml")
+    out = lift_poses_with_depth(_poses(cam.project(mouse), "oblique.h5"),
+                                tmp_path / "never_opened.mp4", lifter=Lifter.load(main),
+                                calibration=calib)
+    assert out.meta.extra["depth"]["used"] is False
+    assert "deg off the vertical" in out.meta.extra["depth"]["reason"]
+    assert out.meta.extra["model"]["name"] == "mine_oblique.pt"
