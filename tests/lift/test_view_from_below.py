@@ -16,7 +16,7 @@ from dlc_lifter.lift import Lifter, lift_poses
 from dlc_lifter.lift.camera_estimate import CameraChoice
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.poses import PoseMetadata, Poses
-from tests.fixtures.models import benchmark_module
+from tests.fixtures.models import benchmark_module, raised_model
 from tests.fixtures.realdata import REALDATA, needs_realdata
 
 torch.set_num_threads(1)
@@ -201,17 +201,6 @@ def test_arena_corners_filmed_from_below_give_the_camera(mouse: np.ndarray) -> N
     assert np.abs(z - mouse[:, idx, 2]).mean() < 6.0
 
 
-def _raised(model, mm: float):  # noqa: ANN001, ANN202 - LiftingModel (torch loads lazily)
-    """A copy of ``model`` whose networks read every height ``mm`` higher."""
-    from dlc_lifter.nets.lifter import SCALE_MM, LiftingModel
-
-    copy = LiftingModel.from_state(model.state())
-    for net in copy.nets.values():
-        with torch.no_grad():
-            net.head.bias[: len(CATALOGUE)] += mm / SCALE_MM
-    return copy
-
-
 def test_weights_for_cameras_below_are_used_for_cameras_below(mouse: np.ndarray,
                                                               tmp_path: Path) -> None:
     """``X_below.pt`` beside ``X.pt`` lifts every camera below the floor (per frame, as a
@@ -223,7 +212,7 @@ def test_weights_for_cameras_below_are_used_for_cameras_below(mouse: np.ndarray,
     main = shipped.save(tmp_path / "mine.pt")
     alone = Lifter.load(main)  # no companion yet
     assert alone.below_model is None
-    _raised(shipped, 8.0).save(below_model_path(main))
+    raised_model(shipped, 8.0).save(below_model_path(main))
     assert below_model_path(main).name == "mine_below.pt"
     top, below = _cameras(mouse, 0.3)
     idx = [CATALOGUE.index(v) for v in NAMES.values()]

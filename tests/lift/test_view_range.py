@@ -14,6 +14,7 @@ from dlc_lifter.lift import lift_poses
 from dlc_lifter.lift.view_range import AnimalView, animal_view, warn_view_range
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.poses import PoseMetadata, Poses
+from tests.fixtures.models import raised_model
 from tests.fixtures.realdata import REALDATA, needs_realdata
 
 torch.set_num_threads(1)
@@ -126,17 +127,6 @@ def test_a_real_head_fixed_reaching_file_is_named_as_no_top_view(
     assert said[0].startswith(f"{REACHING_2D}: the camera (body-length-estimate) is ")
 
 
-def _raised(model, mm: float):  # noqa: ANN001, ANN202 - LiftingModel (torch loads lazily)
-    """A copy of ``model`` whose networks read every height ``mm`` higher."""
-    from dlc_lifter.nets.lifter import SCALE_MM, LiftingModel
-
-    copy = LiftingModel.from_state(model.state())
-    for net in copy.nets.values():
-        with torch.no_grad():
-            net.head.bias[: len(CATALOGUE)] += mm / SCALE_MM
-    return copy
-
-
 def test_weights_for_oblique_views_lift_oblique_views(mouse: np.ndarray, tmp_path: Path,
                                                       caplog: pytest.LogCaptureFixture
                                                       ) -> None:
@@ -148,7 +138,7 @@ def test_weights_for_oblique_views_lift_oblique_views(mouse: np.ndarray, tmp_pat
     shipped = Lifter.load().model
     main = shipped.save(tmp_path / "mine.pt")
     assert Lifter.load(main).oblique_model is None  # no companion yet
-    _raised(shipped, 8.0).save(oblique_model_path(main))
+    raised_model(shipped, 8.0).save(oblique_model_path(main))
     assert oblique_model_path(main).name == "mine_oblique.pt"
     lifter = Lifter.load(main)
     straight = _camera(0.0)
