@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -375,7 +376,10 @@ class _LiftProcessorImpl:
         self.camera_source = choice.source
         self.camera_details = dict(choice.details)
         self.camera_frame = choice.frame
-        self._start(choice.camera, self.camera_details.get("view", {}).get("angle_deg"))
+        view = self.camera_details.get("view", {}).get("angle_deg")
+        if view is None:  # a calibration, no poses yet: the view at the image's centre
+            view = math.degrees(choice.camera.tilt_rad)
+        self._start(choice.camera, view)
 
     def _try_warmup(self) -> None:
         poses = np.stack([p for p, _, _ in self._pending])

@@ -181,3 +181,21 @@ def test_an_oblique_view_with_its_video_is_lifted_from_keypoints(mouse: np.ndarr
     assert out.meta.extra["depth"]["used"] is False
     assert "deg off the vertical" in out.meta.extra["depth"]["reason"]
     assert out.meta.extra["model"]["name"] == "mine_oblique.pt"
+
+
+def test_the_live_processor_lifts_an_oblique_calibrated_view_with_its_networks(
+        mouse: np.ndarray, tmp_path: Path) -> None:
+    """DLC-Live with a calibration: before any pose the view is the one at the image's
+    centre (the camera's tilt), and an oblique one is lifted by the oblique companion."""
+    from dlc_lifter.integrations.dlclive import _LiftProcessorImpl
+    from dlc_lifter.lift import Lifter, oblique_model_path
+
+    shipped = Lifter.load().model
+    main = shipped.save(tmp_path / "mine.pt")
+    raised_model(shipped, 8.0).save(oblique_model_path(main))
+    for tilt, name in ((0.0, "mine.pt"), (40.0, "mine_oblique.pt")):
+        cam = Camera.top_view(450.0, 500.0, (640, 480), tilt_rad=np.radians(tilt))
+        calib = write_anipose([cam], tmp_path / f"calibration{tilt:.0f}.toml")
+        proc = _LiftProcessorImpl(keypoint_names=list(NAMES), calibration=str(calib),
+                                  model_path=str(main), features=False)
+        assert proc.live.lifter.name == name
