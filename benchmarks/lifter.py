@@ -15,6 +15,10 @@ Prints one table with:
 * views from below a glass floor: the same held-out sequences through each camera's
   reflection under the floor, lifted by the networks trained above (their parallax turned
   the right way) and by the companion weights trained below (``lifter_below.pt``);
+* oblique views: the same held-out sequences through cameras that see the arena 15-55 deg
+  off the vertical, lifted by the networks for top views and by the companion weights for
+  oblique views (``lifter_oblique.pt``, which a lift uses from the view angle
+  ``dlc_lifter.lift.view_range.OBLIQUE_FROM_DEG``);
 * batched throughput (frames/s, keypoints only; best and median of 3 runs, and CPU time
   per frame, all threads together) and streaming ``step`` latency;
 * on the real DLC openfield output (``../shared/realdata``, if present): height range,
@@ -203,6 +207,29 @@ def from_below(lifter: object, n_sequences: int, seed: int, rows: list) -> None:
                 _row(rows, f"from below, {label}: MPJPE {mode} network, {s}", v, "mm")
 
 
+def oblique_views(lifter: object, n_sequences: int, seed: int, rows: list) -> None:
+    """Held-out MPJPE through cameras that see the arena 15-55 deg off the vertical (as the
+    companion was trained): the networks of ``lifter.pt`` against ``lifter_oblique.pt``."""
+    from dlc_lifter.nets.train import evaluate
+
+    models = (("networks for top views", lifter.model),
+              ("lifter_oblique.pt", lifter.oblique_model))
+    for label, model in models:
+        if model is None:
+            continue
+        rep = evaluate(model, n_sequences=n_sequences, n_frames=300, seed=seed,
+                       view_deg=(15.0, 55.0), progress=False)
+        for s, name in (("superanimal_topviewmouse", "SuperAnimal-27"),
+                        ("openfield", "openfield-4")):
+            res = rep.sets[s]["model"]
+            _row(rows, f"oblique 15-55 deg, {label}: MPJPE {name}", res["mpjpe"], "mm")
+            _row(rows, f"oblique 15-55 deg, {label}: MPJPE rearing, {name}",
+                 res["mpjpe_rearing"], "mm")
+        for mode in ("causal", "frame"):
+            for s, v in rep.modes.get(mode, {}).items():
+                _row(rows, f"oblique 15-55 deg, {label}: MPJPE {mode} network, {s}", v, "mm")
+
+
 def speed(lifter: object, rows: list) -> None:
     """Batched frames/s and streaming latency (keypoints only)."""
     from dlc_lifter.camera import Camera
@@ -305,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-sequences", type=int, default=40)
     parser.add_argument("--seed", type=int, default=777)
     parser.add_argument("--skip", default="",
-                        help="comma list of accuracy,common,adapt,below,speed,real")
+                        help="comma list of accuracy,common,adapt,below,oblique,speed,real")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     import torch
@@ -325,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
         adaptation(lifter.model, args.n_sequences, args.seed, rows)
     if "below" not in skip:
         from_below(lifter, args.n_sequences, args.seed, rows)
+    if "oblique" not in skip:
+        oblique_views(lifter, args.n_sequences, args.seed, rows)
     if "speed" not in skip:
         speed(lifter, rows)
     if "real" not in skip:

@@ -120,7 +120,8 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
             f"{camera_choice.source}, filmed from below",
             {**camera_choice.details, "mirrored_about_u": axis})
     seen = animal_view(camera_choice.camera, uv_cat, tracked)
-    warn_view_range(seen, str(poses.meta.source), camera_choice.source)
+    warn_view_range(seen, str(poses.meta.source), camera_choice.source,
+                    oblique_networks=lifter.has_oblique_companion)
     if seen is None:
         return camera_choice
     return CameraChoice(camera_choice.camera, camera_choice.frame, camera_choice.source,

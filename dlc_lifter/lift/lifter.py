@@ -133,6 +133,11 @@ class Lifter:
             self._oblique = Lifter.load(self._oblique).model
         return self._oblique
 
+    @property
+    def has_oblique_companion(self) -> bool:
+        """Whether this lifter has networks for oblique views (without loading them)."""
+        return self._oblique is not None
+
     def for_camera(self, camera: Camera, view_angle_deg: float | None = None) -> Lifter:
         """The lifter for ``camera``: this one, or one of its companions' when there are
         any: for a camera below the floor the one of :func:`below_model_path`, for a

@@ -209,18 +209,21 @@ def _shipped():
     return Lifter.load()
 
 
-@pytest.mark.parametrize("view", ["above", "below"])
+@pytest.mark.parametrize("view", ["above", "below", "oblique"])
 def test_shipped_weights_are_small_and_documented(view: str) -> None:
     import json
 
-    from dlc_lifter.lift import Lifter, below_model_path, default_model_path
+    from dlc_lifter.lift import Lifter, below_model_path, default_model_path, oblique_model_path
 
-    path = default_model_path() if view == "above" else below_model_path(default_model_path())
+    path = {"above": default_model_path(), "below": below_model_path(default_model_path()),
+            "oblique": oblique_model_path(default_model_path())}[view]
     assert path.stat().st_size < 5e6
     sidecar = json.loads(path.with_suffix(".json").read_text())
     assert sidecar["command"].startswith("dlc-lifter train")
-    assert sidecar["config"].get("view", "above") == view
+    assert sidecar["config"].get("view", "above") == ("below" if view == "below" else "above")
     assert ("--view below" in sidecar["command"]) == (view == "below")
+    assert (sidecar["config"].get("view_deg") is not None) == (view == "oblique")
+    assert ("--view-deg 15,55" in sidecar["command"]) == (view == "oblique")
     lifter = _shipped() if view == "above" else Lifter.load(path)
     assert lifter.sha256 == sidecar["sha256"]
     # every member trained to the end (deterministic: the time cap was not reached)
