@@ -52,6 +52,20 @@ def _poses(uv: np.ndarray, source: str) -> Poses:
                                                           image_size=WIDE["image_size"]))
 
 
+def _lift_through(mouse: np.ndarray, offset: float, tmp_path: Path,
+                  caplog: pytest.LogCaptureFixture, level: int, **kwargs: object
+                  ) -> tuple[Poses, list[logging.LogRecord]]:
+    """The mouse lifted through :func:`_camera` (``offset``) given as a calibration, and the
+    records logged at ``level`` or above."""
+    cam = _camera(offset)
+    calib = write_anipose([cam], tmp_path / f"calibration{offset:.0f}.toml")
+    caplog.clear()
+    with caplog.at_level(level, logger="dlc_lifter"):
+        out = lift_poses(_poses(cam.project(mouse), f"view{offset:.0f}.h5"),
+                         calibration=calib, **kwargs)
+    return out, list(caplog.records)
+
+
 @pytest.mark.parametrize("below", [False, True])
 def test_the_view_angle_is_measured_from_the_rays(mouse: np.ndarray, below: bool) -> None:
     for offset, angle in ((0.0, 0.0), (450.0 * np.tan(np.radians(30)), 30.0), (450.0, 45.0)):
@@ -71,13 +85,8 @@ def test_an_oblique_calibrated_view_is_lifted_with_one_warning(
         mouse: np.ndarray, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     said = {}
     for offset in (0.0, 450.0):
-        cam = _camera(offset)
-        calib = write_anipose([cam], tmp_path / f"calibration{offset:.0f}.toml")
-        caplog.clear()
-        with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
-            out = lift_poses(_poses(cam.project(mouse), f"view{offset:.0f}.h5"),
-                             calibration=calib)
-        said[offset] = [r.getMessage() for r in caplog.records
+        out, records = _lift_through(mouse, offset, tmp_path, caplog, logging.WARNING)
+        said[offset] = [r.getMessage() for r in records
                         if r.name == "dlc_lifter.lift.view_range"]
         view = out.meta.extra["camera_estimate"]["view"]
         assert view["angle_deg"] == pytest.approx(45.0 if offset else 0.0, abs=6.0)
@@ -150,19 +159,15 @@ def test_weights_for_oblique_views_lift_oblique_views(mouse: np.ndarray, tmp_pat
     assert lifter.with_mode("frame").for_camera(straight, 45.0).name == "mine_oblique.pt"
     z = {}
     for offset in (0.0, 450.0):
-        cam = _camera(offset)
-        calib = write_anipose([cam], tmp_path / f"calibration{offset:.0f}.toml")
-        caplog.clear()
-        with caplog.at_level(logging.INFO, logger="dlc_lifter"):
-            out = lift_poses(_poses(cam.project(mouse), f"view{offset:.0f}.h5"),
-                             lifter=lifter, calibration=calib, mode="frame")
+        out, records = _lift_through(mouse, offset, tmp_path, caplog, logging.INFO,
+                                     lifter=lifter, mode="frame")
         name = out.meta.extra["model"]["name"]
         assert name == ("mine_oblique.pt" if offset else "mine.pt")
-        said = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO
+        said = [r.getMessage() for r in records if r.levelno == logging.INFO
                 and "networks for oblique" in r.getMessage()]
         assert len(said) == (1 if offset else 0)
-        alone = lift_poses(_poses(cam.project(mouse), "alone.h5"), lifter=Lifter(shipped),
-                           calibration=calib, mode="frame")
+        alone, _ = _lift_through(mouse, offset, tmp_path, caplog, logging.INFO,
+                                 lifter=Lifter(shipped), mode="frame")
         z[offset] = np.median(out.coords[:, 0, :, 2] - alone.coords[:, 0, :, 2])
     assert z[0.0] == 0.0 and z[450.0] == pytest.approx(8.0, abs=1.5)
 
