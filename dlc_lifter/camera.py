@@ -622,8 +622,9 @@ def _oblique_view(rng: np.random.Generator, height: float, span: float,
     direction = float(rng.uniform(0.0, 2.0 * math.pi))
     roll = float(rng.uniform(-math.pi, math.pi))
     focal = min(image_size) * (height / math.cos(angle)) / span
-    # the axis's offset on the floor from the camera's nadir, for a camera tilted so
     target = np.asarray(rng.uniform(-centre_jitter_mm, centre_jitter_mm, 2))
+    # where the axis of a camera tilted so meets the floor, from its nadir: the camera goes
+    # that far back from the target
     probe = Camera.top_view(height, focal, image_size, principal_point=pp, tilt_rad=angle,
                             tilt_direction_rad=direction, roll_rad=roll)
     axis = probe.R[2]

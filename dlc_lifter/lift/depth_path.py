@@ -333,7 +333,7 @@ def lift_poses_with_depth(
     info: dict[str, Any] = {"used": False, "video": str(video)}
     try:
         depth_model, fused = load_depth_models(depth_weights, fused_weights)
-        fused_lifter = Lifter(fused, mode=lifter.mode, pcutoff=lifter.pcutoff)
+        fused_lifter = lifter.around(fused)  # its companions: the camera's log says so
         if lift_kwargs.get("camera_choice") is None:  # as the fused lift would resolve it
             camera_keys = ("calibration", "camera", "camera_height_mm", "focal_px",
                            "arena_size_mm", "image_size", "view")

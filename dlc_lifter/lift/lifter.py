@@ -162,6 +162,12 @@ class Lifter:
             return self
         return Lifter(self.oblique_model, mode=self.mode, pcutoff=self.pcutoff)
 
+    def around(self, model: Any) -> Lifter:
+        """Another main model (a fused lifter) with this lifter's mode, cutoff and
+        companions: where :meth:`for_camera` picks a companion, the keypoints lift."""
+        return Lifter(model, mode=self.mode, pcutoff=self.pcutoff, below=self._below,
+                      oblique=self._oblique)
+
     def with_mode(self, mode: str, pcutoff: float | None = None) -> Lifter:
         """This lifter (the same loaded models, its companions included) set to another
         network mode and cutoff."""

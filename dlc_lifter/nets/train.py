@@ -360,15 +360,14 @@ def _training_clips(cfg: TrainConfig, n_sequences: int, generator: Callable[...,
     return clips, med_h, pair_len
 
 
-def camera_kwargs(cfg: TrainConfig | dict[str, Any]) -> dict[str, Any] | None:
+def camera_kwargs(cfg: TrainConfig) -> dict[str, Any] | None:
     """The training cameras' :func:`~dlc_lifter.camera.random_top_view` arguments of a
-    config (or of a saved model's ``info["config"]``); None: its defaults."""
-    get = cfg.get if isinstance(cfg, dict) else (lambda k: getattr(cfg, k, None))
+    config; None: its defaults."""
     kw: dict[str, Any] = {}
-    if get("image_span") is not None:
-        kw["arena_fraction"] = tuple(get("image_span"))
-    if get("view_deg") is not None:
-        kw["view_deg"] = tuple(get("view_deg"))
+    if cfg.image_span is not None:
+        kw["arena_fraction"] = tuple(cfg.image_span)
+    if cfg.view_deg is not None:
+        kw["view_deg"] = tuple(cfg.view_deg)
     return kw or None
 
 

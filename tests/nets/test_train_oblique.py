@@ -29,4 +29,3 @@ def test_the_config_passes_its_cameras_on() -> None:
     assert camera_kwargs(TrainConfig()) is None
     assert camera_kwargs(TrainConfig(view_deg=(15.0, 55.0), image_span=(0.5, 2.0))) == {
         "view_deg": (15.0, 55.0), "arena_fraction": (0.5, 2.0)}
-    assert camera_kwargs({"view_deg": [15.0, 55.0]}) == {"view_deg": (15.0, 55.0)}
