@@ -192,12 +192,13 @@ def test_image_span_reaches_the_recipe_and_bad_spans_are_refused(tmp_path: Path)
         assert not (tmp_path / "x.pt").exists()
 
 
-@pytest.mark.parametrize("name", ["lifter", "lifter_below"])
+@pytest.mark.parametrize("name", ["lifter", "lifter_below", "lifter_oblique"])
 def test_shipped_lifter_commands_ask_for_their_recorded_settings(
         name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The ``command`` of ``lifter.json`` and ``lifter_below.json``, run through this CLI,
-    hands training exactly the settings the sidecar records (``--view below`` for the
-    networks that lift cameras below the floor); nothing is trained."""
+    """The ``command`` of ``lifter.json``, ``lifter_below.json`` and ``lifter_oblique.json``,
+    run through this CLI, hands training exactly the settings the sidecar records (``--view
+    below`` for the networks that lift cameras below the floor, ``--view-deg`` for oblique
+    views); nothing is trained."""
     from dlc_lifter.lift import default_model_path
     from dlc_lifter.nets import train as nets_train
 
@@ -217,6 +218,13 @@ def test_shipped_lifter_commands_ask_for_their_recorded_settings(
     assert {k: asked.get(k, "above" if k == "view" else None) for k in recorded} == recorded
     assert seen["seeds"] == side["config"]["seeds"]
     assert asked["view"] == ("below" if name == "lifter_below" else "above")
+
+
+def test_bad_view_angles_are_refused(tmp_path: Path) -> None:
+    for bad in ("55,15", "30", "a,b", "-5,20", "20,85"):
+        res = runner.invoke(app, ["train", "--out", str(tmp_path / "x.pt"), "--view-deg", bad])
+        assert res.exit_code != 0 and "--view-deg takes two angles" in str(res.exception), bad
+        assert not (tmp_path / "x.pt").exists()
 
 
 def test_train_view_must_be_above_or_below() -> None:
