@@ -41,6 +41,7 @@ from dlc_lifter.lift.keypoints import (
 )
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.options import check_view
+from dlc_lifter.lift.view_range import OBLIQUE_FROM_DEG, oblique_share
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
 from dlc_lifter.mouse.keypoint_map import KeypointMap
 from dlc_lifter.poses import PoseMetadata, Poses
@@ -175,14 +176,28 @@ def lift_poses(
     runs, lift_mode = _choose_runs(poses, uv_cat, c_cat, lifter.pcutoff, want)
     view_angle = camera_choice.details.get("view", {}).get("angle_deg")
     chosen = lifter.for_camera(camera_choice.camera, view_angle)  # a companion, if any
+    # between the top views and the oblique ones, a lift from keypoints averages both
+    share = (oblique_share(view_angle) if cues is None and chosen is lifter
+             and lifter.has_oblique_companion and not camera_choice.camera.below_floor
+             else 0.0)
     if chosen is not lifter and not camera_choice.camera.below_floor:
         logger.info("%s: the camera sees the animal %.0f deg off the vertical: lifted with "
                     "the networks for oblique views (%s).", poses.meta.source, view_angle,
                     chosen.name)
+    elif share > 0.0:
+        logger.info("%s: the camera sees the animal %.0f deg off the vertical: heights %.0f %% "
+                    "from the networks for oblique views.", poses.meta.source, view_angle,
+                    100 * share)
     lifter = chosen
     coords, conf, imputed = _lift_individuals(
         poses, lifter, camera_choice.camera, uv_cat, c_cat, cues, runs, want, cat_idx,
         list(cat_idx) + extra_idx)
+    if share > 0.0:  # the same rays, the same tracked keypoints: the points mix linearly
+        oblique = lifter.for_camera(camera_choice.camera, OBLIQUE_FROM_DEG)
+        other, _, _ = _lift_individuals(
+            poses, oblique, camera_choice.camera, uv_cat, c_cat, None, runs, want, cat_idx,
+            list(cat_idx) + extra_idx)
+        coords = (1.0 - share) * coords + share * other
     extra: dict[str, Any] = {}
     if adapt:
         extra["adapt"] = _adapt_individuals(
@@ -197,7 +212,7 @@ def lift_poses(
         imputed[:, cols] = False
     extra |= {"imputed": imputed, "catalogue_names": [mapped.get(k, k) for k in names],
              "source_keypoints": list(poses.keypoints), "keypoint_map": plan.as_dict(),
-             "arena_px": arena_px, "lift_mode": lift_mode,
+             "arena_px": arena_px, "lift_mode": lift_mode, "oblique_share": share,
              "view": "below" if seen_below else "above",
              "handedness": {"frames": hand.frames, "mirrored": hand.mirrored}}
     return Poses(coords=coords, confidence=conf, keypoints=names,

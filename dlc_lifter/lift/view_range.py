@@ -42,11 +42,13 @@ from dlc_lifter.camera import TOP_VIEW_HEIGHTS_MM, Camera
 __all__ = [
     "HEIGHT_RANGE_MM",
     "MEASURED_VIEW_DEG",
+    "OBLIQUE_BLEND_FROM_DEG",
     "OBLIQUE_FROM_DEG",
     "SIDE_VIEW_DEG",
     "WARN_VIEW_DEG",
     "AnimalView",
     "animal_view",
+    "oblique_share",
     "warn_view_range",
 ]
 
@@ -54,12 +56,16 @@ logger = logging.getLogger(__name__)
 
 #: View angle up to which the real-mouse targets are measured (and met).
 MEASURED_VIEW_DEG = 20.0
-#: Median view angle from which a lift uses the networks for oblique views (a weights
+#: Median view angle from which a lift uses the networks for oblique views alone (a weights
 #: file's ``_oblique`` companion, :meth:`~dlc_lifter.lift.lifter.Lifter.for_camera`): where
 #: they lift most held-out synthetic files better than the top-view networks, in every
 #: 2.5 deg bin above, with the default (temporal) networks (``docs/results.md``, fourteenth
 #: session).
 OBLIQUE_FROM_DEG = 25.0
+#: Median view angle from which the oblique networks lift held-out synthetic files better
+#: on average. Between it and :data:`OBLIQUE_FROM_DEG` neither wins most files, and a lift
+#: from keypoints averages both (:func:`oblique_share`).
+OBLIQUE_BLEND_FROM_DEG = 15.0
 #: Median view angle from which the log warns (real mice lift 1-1.5 mm worse there than
 #: straight above, as at the far end of the measured views).
 WARN_VIEW_DEG = 25.0
@@ -148,6 +154,16 @@ def animal_view(camera: Camera, uv: np.ndarray, tracked: np.ndarray) -> AnimalVi
     return AnimalView(angle_deg=float(np.median(angle)),
                       angle_p95_deg=float(np.percentile(angle, 95)), height_mm=height,
                       frames=len(centre), below=camera.below_floor)
+
+
+def oblique_share(view_angle_deg: float | None) -> float:
+    """Share of the oblique networks' heights in a lift from keypoints seen at this median
+    view angle: 0 up to :data:`OBLIQUE_BLEND_FROM_DEG`, rising linearly to 1 at
+    :data:`OBLIQUE_FROM_DEG` (None: 0)."""
+    if view_angle_deg is None:
+        return 0.0
+    ramp = (view_angle_deg - OBLIQUE_BLEND_FROM_DEG) / (OBLIQUE_FROM_DEG - OBLIQUE_BLEND_FROM_DEG)
+    return float(min(max(ramp, 0.0), 1.0))
 
 
 def warn_view_range(view: AnimalView | None, source: str, camera_source: str,

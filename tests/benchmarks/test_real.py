@@ -125,4 +125,5 @@ def test_views_beyond_the_grid_report_the_lifts_view_angle_and_warning(bench, tm
     assert straight[2].endswith("no warning") and oblique[2].endswith("warned")
     assert 38 <= float(oblique[2].split("view ")[1].split()[0]) <= 44
     all_s, all_o = (float(r[3].split(" / ")[0]) for r in (straight, oblique))
-    assert all_s < 9.0 < 12.0 < all_o, (all_s, all_o)  # measured 7.6 and 15.1 mm
+    # measured 7.6 and 11.3 mm (the networks for oblique views; the top-view ones: 15.1)
+    assert all_s < 9.0 < all_o < 13.0, (all_s, all_o)

@@ -170,6 +170,18 @@ def test_weights_for_oblique_views_lift_oblique_views(mouse: np.ndarray, tmp_pat
                                  lifter=Lifter(shipped), mode="frame")
         z[offset] = np.median(out.coords[:, 0, :, 2] - alone.coords[:, 0, :, 2])
     assert z[0.0] == 0.0 and z[450.0] == pytest.approx(8.0, abs=1.5)
+    # between 15 and 25 deg, a lift from keypoints mixes both networks' points
+    between = 450.0 * np.tan(np.radians(20.0))
+    out, records = _lift_through(mouse, between, tmp_path, caplog, logging.INFO,
+                                 lifter=lifter, mode="frame")
+    alone, _ = _lift_through(mouse, between, tmp_path, caplog, logging.INFO,
+                             lifter=Lifter(shipped), mode="frame")
+    share = out.meta.extra["oblique_share"]
+    assert 0.3 < share < 0.7 and out.meta.extra["model"]["name"] == "mine.pt"
+    assert np.median(out.coords[:, 0, :, 2] - alone.coords[:, 0, :, 2]) == pytest.approx(
+        8.0 * share, abs=1.0)
+    assert any(f"heights {100 * share:.0f} % from the networks for oblique views" in
+               r.getMessage() for r in records)
 
 
 def test_an_oblique_view_with_its_video_is_lifted_from_keypoints(mouse: np.ndarray,
