@@ -8,8 +8,10 @@ vertical (``dlc-lifter train --view-deg 15,55``). The shipped ``lifter.pt`` has 
 where the camera sees the animal at least :data:`~dlc_lifter.lift.view_range.OBLIQUE_FROM_DEG`
 off the vertical (its median view angle over the file,
 :func:`~dlc_lifter.lift.view_range.animal_view`), so every lift of such a file (batch, per
-frame, streaming, live) uses it. Without a companion the networks of ``X.pt`` lift it
-(from below with their parallax pointed the right way, :mod:`dlc_lifter.nets.lifter`).
+frame, streaming, live) uses it; a file lift from keypoints seen 15-25 deg off the vertical
+averages both (:func:`~dlc_lifter.lift.view_range.oblique_share`). Without a companion the
+networks of ``X.pt`` lift it (from below with their parallax pointed the right way,
+:mod:`dlc_lifter.nets.lifter`).
 
 :meth:`Lifter.lift` lifts a whole sequence (the ``temporal`` network, symmetric window);
 :meth:`Lifter.stream` gives a :class:`~dlc_lifter.lift.stream.LiftStream` that lifts one

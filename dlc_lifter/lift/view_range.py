@@ -27,6 +27,10 @@ The real-mouse targets are measured up to 20 deg (``benchmarks/real.py``'s grid)
 (calibrated, given or estimated; the output's metadata keeps them as
 ``camera_estimate["view"]``) and :func:`warn_view_range` says in the log when the median
 view angle passes 25 deg or the camera's height lies outside :data:`HEIGHT_RANGE_MM`.
+From :data:`OBLIQUE_FROM_DEG` (25 deg) a weights file's companion for oblique views lifts
+the file (``lifter_oblique.pt`` beside ``lifter.pt``); from :data:`OBLIQUE_BLEND_FROM_DEG`
+(15 deg) up to there, a lift from keypoints averages both networks' points, the companion's
+share rising with the view angle (:func:`oblique_share`).
 """
 
 from __future__ import annotations
