@@ -159,9 +159,15 @@ class Lifter:
             if self._below is None:
                 return self
             return Lifter(self.below_model, mode=self.mode, pcutoff=self.pcutoff)
-        if (view_angle_deg is None or view_angle_deg < OBLIQUE_FROM_DEG
-                or self._oblique is None):
+        if view_angle_deg is None or view_angle_deg < OBLIQUE_FROM_DEG:
             return self
+        return self.oblique_companion() or self
+
+    def oblique_companion(self) -> Lifter | None:
+        """The lifter of the companion weights for oblique views (this one's mode and
+        cutoff), or ``None`` without them."""
+        if self._oblique is None:
+            return None
         return Lifter(self.oblique_model, mode=self.mode, pcutoff=self.pcutoff)
 
     def around(self, model: Any) -> Lifter:

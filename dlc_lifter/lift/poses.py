@@ -41,7 +41,7 @@ from dlc_lifter.lift.keypoints import (
 )
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.options import check_view
-from dlc_lifter.lift.view_range import OBLIQUE_FROM_DEG, oblique_share
+from dlc_lifter.lift.view_range import oblique_share
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
 from dlc_lifter.mouse.keypoint_map import KeypointMap
 from dlc_lifter.poses import PoseMetadata, Poses
@@ -193,10 +193,9 @@ def lift_poses(
         poses, lifter, camera_choice.camera, uv_cat, c_cat, cues, runs, want, cat_idx,
         list(cat_idx) + extra_idx)
     if share > 0.0:  # the same rays, the same tracked keypoints: the points mix linearly
-        oblique = lifter.for_camera(camera_choice.camera, OBLIQUE_FROM_DEG)
         other, _, _ = _lift_individuals(
-            poses, oblique, camera_choice.camera, uv_cat, c_cat, None, runs, want, cat_idx,
-            list(cat_idx) + extra_idx)
+            poses, lifter.oblique_companion(), camera_choice.camera, uv_cat, c_cat, None,
+            runs, want, cat_idx, list(cat_idx) + extra_idx)
         coords = (1.0 - share) * coords + share * other
     extra: dict[str, Any] = {}
     if adapt:
