@@ -7,11 +7,14 @@ vertical (``dlc-lifter train --view-deg 15,55``). The shipped ``lifter.pt`` has 
 :meth:`Lifter.for_camera` picks the first for a camera below the floor and the second
 where the camera sees the animal at least :data:`~dlc_lifter.lift.view_range.OBLIQUE_FROM_DEG`
 off the vertical (its median view angle over the file,
-:func:`~dlc_lifter.lift.view_range.animal_view`), so every lift of such a file (batch, per
-frame, streaming, live) uses it; a file lift from keypoints seen 15-25 deg off the vertical
-averages both (:func:`~dlc_lifter.lift.view_range.oblique_share`). Without a companion the
-networks of ``X.pt`` lift it (from below with their parallax pointed the right way,
-:mod:`dlc_lifter.nets.lifter`).
+:func:`~dlc_lifter.lift.view_range.animal_view`). Every lift of a file from below uses its
+companion (batch, per frame, streaming, live); an oblique file's companion is picked where
+the view is measured: file lifts (:func:`~dlc_lifter.lift.poses.lift_poses` and what calls
+it) and DLC-Live; a file lift from keypoints seen 15-25 deg off the vertical averages both
+(:func:`~dlc_lifter.lift.view_range.oblique_share`). :meth:`Lifter.lift` and
+:meth:`Lifter.stream` are given no view: call :meth:`Lifter.for_camera` with one first.
+Without a companion the networks of ``X.pt`` lift it (from below with their parallax pointed
+the right way, :mod:`dlc_lifter.nets.lifter`).
 
 :meth:`Lifter.lift` lifts a whole sequence (the ``temporal`` network, symmetric window);
 :meth:`Lifter.stream` gives a :class:`~dlc_lifter.lift.stream.LiftStream` that lifts one
