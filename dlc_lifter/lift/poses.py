@@ -41,7 +41,7 @@ from dlc_lifter.lift.keypoints import (
 )
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.options import check_view
-from dlc_lifter.lift.view_range import oblique_share
+from dlc_lifter.lift.view_range import OBLIQUE_BLEND_FROM_DEG, oblique_share, view_angles
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
 from dlc_lifter.mouse.keypoint_map import KeypointMap
 from dlc_lifter.poses import PoseMetadata, Poses
@@ -174,29 +174,12 @@ def lift_poses(
     names = list(mapped) + [CATALOGUE[i] for i in extra_idx]
     want = mode or lifter.mode
     runs, lift_mode = _choose_runs(poses, uv_cat, c_cat, lifter.pcutoff, want)
-    view_angle = camera_choice.details.get("view", {}).get("angle_deg")
-    chosen = lifter.for_camera(camera_choice.camera, view_angle)  # a companion, if any
-    # between the top views and the oblique ones, a lift from keypoints averages both
-    share = (oblique_share(view_angle) if cues is None and chosen is lifter
-             and lifter.has_oblique_companion and not camera_choice.camera.below_floor
-             else 0.0)
-    if chosen is not lifter and not camera_choice.camera.below_floor:
-        logger.info("%s: the camera sees the animal %.0f deg off the vertical: lifted with "
-                    "the networks for oblique views (%s).", poses.meta.source, view_angle,
-                    chosen.name)
-    elif share > 0.0:
-        logger.info("%s: the camera sees the animal %.0f deg off the vertical: heights %.0f %% "
-                    "from the networks for oblique views.", poses.meta.source, view_angle,
-                    100 * share)
-    lifter = chosen
-    coords, conf, imputed = _lift_individuals(
+    lifter = lifter.for_camera(camera_choice.camera)  # the companion for a camera below
+    coords, conf, imputed, share, oblique = _lift_views(
         poses, lifter, camera_choice.camera, uv_cat, c_cat, cues, runs, want, cat_idx,
         list(cat_idx) + extra_idx)
-    if share > 0.0:  # the same rays, the same tracked keypoints: the points mix linearly
-        other, _, _ = _lift_individuals(
-            poses, lifter.oblique_companion(), camera_choice.camera, uv_cat, c_cat, None,
-            runs, want, cat_idx, list(cat_idx) + extra_idx)
-        coords = (1.0 - share) * coords + share * other
+    if oblique is not None and share >= 1.0:
+        lifter = oblique  # every frame from the networks for oblique views
     extra: dict[str, Any] = {}
     if adapt:
         extra["adapt"] = _adapt_individuals(
@@ -212,11 +195,48 @@ def lift_poses(
     extra |= {"imputed": imputed, "catalogue_names": [mapped.get(k, k) for k in names],
              "source_keypoints": list(poses.keypoints), "keypoint_map": plan.as_dict(),
              "arena_px": arena_px, "lift_mode": lift_mode, "oblique_share": share,
+             "oblique_model": None if oblique is None else oblique.describe(),
              "view": "below" if seen_below else "above",
              "handedness": {"frames": hand.frames, "mirrored": hand.mirrored}}
     return Poses(coords=coords, confidence=conf, keypoints=names,
                  individuals=list(poses.individuals), frame_indices=poses.frame_indices,
                  meta=_lifted_meta(poses.meta, camera_choice, lifter, extra))
+
+
+def _lift_views(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndarray,
+                c_cat: np.ndarray, cues: np.ndarray | None, runs: list[tuple[int, int]],
+                want: str, cat_idx: list[int], out_idx: list[int]
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, Lifter | None]:
+    """:func:`_lift_individuals` with the networks for oblique views where the camera sees
+    the animal obliquely: each frame's points are the top-view networks' and the oblique
+    ones' mixed by :func:`~dlc_lifter.lift.view_range.oblique_share` of the frame's own
+    view angle (from keypoints only, above the floor, with a companion; each set runs only
+    where it has a share). Also returns the oblique networks' mean share over the frames
+    lifted and their lifter (None where they had no share).
+    """
+    companion = lifter.oblique_companion() if (cues is None and not cam.below_floor) else None
+    shares = np.zeros(uv_cat.shape[:2])
+    if companion is not None:
+        angles = view_angles(cam, uv_cat, c_cat >= lifter.pcutoff)
+        shares = oblique_share(angles)
+        seen = np.isfinite(angles)
+    if companion is None or not (shares > 0).any():
+        return (*_lift_individuals(poses, lifter, cam, uv_cat, c_cat, cues, runs, want,
+                                   cat_idx, out_idx), 0.0, None)
+    mean = float(shares[seen].mean())
+    logger.info("%s: the camera sees the animal more than %.0f deg off the vertical in %d of "
+                "%d frames: their points %s from the networks for oblique views (%s).",
+                poses.meta.source, OBLIQUE_BLEND_FROM_DEG, int((shares > 0).any(1).sum()),
+                len(shares), "all" if (shares >= 1).all() else
+                f"on average {100 * shares[shares > 0].mean():.0f} %", companion.name)
+    coords, conf, imputed = _lift_individuals(poses, companion, cam, uv_cat, c_cat, None,
+                                              runs, want, cat_idx, out_idx)
+    if (shares < 1).any():  # the same rays and tracked keypoints: the points mix linearly
+        top, _, _ = _lift_individuals(poses, lifter, cam, uv_cat, c_cat, None, runs, want,
+                                      cat_idx, out_idx)
+        w = shares[:, :, None, None]
+        coords = (1.0 - w) * top + w * coords
+    return coords, conf, imputed, mean, companion
 
 
 def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndarray,

@@ -31,8 +31,8 @@ targets are measured up to 20 deg (``benchmarks/real.py``'s grid).
 view angle passes 25 deg or the camera's height lies outside :data:`HEIGHT_RANGE_MM`.
 From :data:`OBLIQUE_FROM_DEG` (25 deg) a weights file's companion for oblique views lifts
 the file (``lifter_oblique.pt`` beside ``lifter.pt``); from :data:`OBLIQUE_BLEND_FROM_DEG`
-(15 deg) up to there, a lift from keypoints averages both networks' points, the companion's
-share rising with the view angle (:func:`oblique_share`).
+(15 deg) up to there, a lift from keypoints averages both networks' points frame by frame,
+the companion's share rising with the frame's view angle (:func:`oblique_share`).
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ __all__ = [
     "AnimalView",
     "animal_view",
     "oblique_share",
+    "view_angles",
     "warn_view_range",
 ]
 
@@ -121,17 +122,42 @@ class AnimalView:
                 "measured_up_to_deg": MEASURED_VIEW_DEG}
 
 
-def animal_view(camera: Camera, uv: np.ndarray, tracked: np.ndarray) -> AnimalView | None:
-    """The view angles at which ``camera`` sees the tracked keypoints.
+def view_angles(camera: Camera, uv: np.ndarray, tracked: np.ndarray) -> np.ndarray:
+    """Per row, the angle (deg) off the vertical of ``camera``'s ray to the mean floor point
+    of the tracked keypoints (NaN where none is tracked or no ray meets the floor).
 
     Parameters
     ----------
     camera
         The camera the lift uses.
     uv
-        ``(..., K, 2)`` pixels (rows of frames or frames x individuals).
+        ``(..., K, 2)`` pixels (rows of frames, or frames x individuals).
     tracked
         ``(..., K)`` bool: keypoints to use (above the likelihood cutoff).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``uv.shape[:-2]``.
+    """
+    from dlc_lifter.nets.lifter import floor_points  # torch: not on importing this module
+
+    shape, k = uv.shape[:-2], uv.shape[-2]
+    pts = np.asarray(uv, dtype=np.float64).reshape(-1, k, 2)
+    ok = np.asarray(tracked, bool).reshape(-1, k) & np.isfinite(pts).all(-1)
+    floor = floor_points(np.where(ok[..., None], pts, np.nan), camera)
+    hit = np.isfinite(floor).all(-1)
+    n = hit.sum(-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = np.where(hit[..., None], floor, 0.0).sum(1) / n[:, None]
+    cam = camera.centre
+    angle = np.degrees(np.arctan2(np.linalg.norm(centre - cam[:2], axis=-1), abs(cam[2])))
+    return np.where(n > 0, angle, np.nan).reshape(shape)
+
+
+def animal_view(camera: Camera, uv: np.ndarray, tracked: np.ndarray) -> AnimalView | None:
+    """How ``camera`` sees the tracked keypoints over a file (:func:`view_angles` of up to
+    5000 evenly spaced rows; arguments as there).
 
     Returns
     -------
@@ -144,32 +170,26 @@ def animal_view(camera: Camera, uv: np.ndarray, tracked: np.ndarray) -> AnimalVi
     rows = np.flatnonzero(ok.any(-1))
     if len(rows) > _MAX_ROWS:
         rows = rows[np.linspace(0, len(rows) - 1, _MAX_ROWS).round().astype(int)]
-    if not len(rows):
+    angle = view_angles(camera, uv[rows], ok[rows]) if len(rows) else np.empty(0)
+    angle = angle[np.isfinite(angle)]
+    if not len(angle):
         return None
-    from dlc_lifter.nets.lifter import floor_points  # torch: not on importing this module
-
-    floor = floor_points(np.where(ok[rows, :, None], uv[rows], np.nan), camera)
-    hit = np.isfinite(floor).all(-1)
-    n = hit.sum(-1)
-    centre = np.where(hit[..., None], floor, 0.0).sum(1)[n > 0] / n[n > 0, None]
-    if not len(centre):
-        return None
-    cam = camera.centre
-    height = abs(float(cam[2]))
-    angle = np.degrees(np.arctan2(np.linalg.norm(centre - cam[:2], axis=-1), height))
     return AnimalView(angle_deg=float(np.median(angle)),
-                      angle_p95_deg=float(np.percentile(angle, 95)), height_mm=height,
-                      frames=len(centre), below=camera.below_floor)
+                      angle_p95_deg=float(np.percentile(angle, 95)),
+                      height_mm=abs(float(camera.centre[2])), frames=len(angle),
+                      below=camera.below_floor)
 
 
-def oblique_share(view_angle_deg: float | None) -> float:
-    """Share of the oblique networks' heights in a lift from keypoints seen at this median
-    view angle: 0 up to :data:`OBLIQUE_BLEND_FROM_DEG`, rising linearly to 1 at
-    :data:`OBLIQUE_FROM_DEG` (None: 0)."""
+def oblique_share(view_angle_deg: float | np.ndarray | None) -> float | np.ndarray:
+    """Share of the oblique networks' points in a lift from keypoints seen at this view
+    angle (a frame's, or an array of them): 0 up to :data:`OBLIQUE_BLEND_FROM_DEG`, rising
+    linearly to 1 at :data:`OBLIQUE_FROM_DEG` (None or NaN: 0)."""
     if view_angle_deg is None:
         return 0.0
-    ramp = (view_angle_deg - OBLIQUE_BLEND_FROM_DEG) / (OBLIQUE_FROM_DEG - OBLIQUE_BLEND_FROM_DEG)
-    return float(min(max(ramp, 0.0), 1.0))
+    a = np.nan_to_num(np.asarray(view_angle_deg, dtype=np.float64), nan=0.0)
+    share = np.clip((a - OBLIQUE_BLEND_FROM_DEG) / (OBLIQUE_FROM_DEG - OBLIQUE_BLEND_FROM_DEG),
+                    0.0, 1.0)
+    return float(share) if share.ndim == 0 else share
 
 
 def warn_view_range(view: AnimalView | None, source: str, camera_source: str,
