@@ -8,10 +8,11 @@ vertical (``dlc-lifter train --view-deg 15,55``). The shipped ``lifter.pt`` has 
 where the camera sees the animal at least :data:`~dlc_lifter.lift.view_range.OBLIQUE_FROM_DEG`
 off the vertical (its median view angle over the file,
 :func:`~dlc_lifter.lift.view_range.animal_view`). Every lift of a file from below uses its
-companion (batch, per frame, streaming, live); an oblique file's companion is picked where
-the view is measured: file lifts (:func:`~dlc_lifter.lift.poses.lift_poses` and what calls
-it) and DLC-Live; a file lift from keypoints seen 15-25 deg off the vertical averages both
-(:func:`~dlc_lifter.lift.view_range.oblique_share`). :meth:`Lifter.lift` and
+companion (batch, per frame, streaming, live); the oblique companion is used where the view
+is measured: file lifts from keypoints (:func:`~dlc_lifter.lift.poses.lift_poses` and what
+calls it) mix both networks' points frame by frame by the frame's view angle
+(:func:`~dlc_lifter.lift.view_range.oblique_share`: all oblique from 25 deg, none under 15),
+and DLC-Live switches to it where the view is 25 deg or more. :meth:`Lifter.lift` and
 :meth:`Lifter.stream` are given no view: call :meth:`Lifter.for_camera` with one first.
 Without a companion the networks of ``X.pt`` lift it (from below with their parallax pointed
 the right way, :mod:`dlc_lifter.nets.lifter`).

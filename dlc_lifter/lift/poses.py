@@ -41,7 +41,7 @@ from dlc_lifter.lift.keypoints import (
 )
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.options import check_view
-from dlc_lifter.lift.view_range import OBLIQUE_BLEND_FROM_DEG, oblique_share, view_angles
+from dlc_lifter.lift.view_range import oblique_share
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
 from dlc_lifter.mouse.keypoint_map import KeypointMap
 from dlc_lifter.poses import PoseMetadata, Poses
@@ -177,7 +177,7 @@ def lift_poses(
     lifter = lifter.for_camera(camera_choice.camera)  # the companion for a camera below
     coords, conf, imputed, share, oblique = _lift_views(
         poses, lifter, camera_choice.camera, uv_cat, c_cat, cues, runs, want, cat_idx,
-        list(cat_idx) + extra_idx)
+        list(cat_idx) + extra_idx, camera_choice.details.get("view", {}).get("angle_deg"))
     if oblique is not None and share >= 1.0:
         lifter = oblique  # every frame from the networks for oblique views
     extra: dict[str, Any] = {}
@@ -205,38 +205,31 @@ def lift_poses(
 
 def _lift_views(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndarray,
                 c_cat: np.ndarray, cues: np.ndarray | None, runs: list[tuple[int, int]],
-                want: str, cat_idx: list[int], out_idx: list[int]
+                want: str, cat_idx: list[int], out_idx: list[int], view_angle: float | None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, Lifter | None]:
     """:func:`_lift_individuals` with the networks for oblique views where the camera sees
-    the animal obliquely: each frame's points are the top-view networks' and the oblique
-    ones' mixed by :func:`~dlc_lifter.lift.view_range.oblique_share` of the frame's own
-    view angle (from keypoints only, above the floor, with a companion; each set runs only
-    where it has a share). Also returns the oblique networks' mean share over the frames
-    lifted and their lifter (None where they had no share).
+    the animal obliquely (``view_angle``: the file's median): the top-view networks' points
+    and the oblique ones' mixed by :func:`~dlc_lifter.lift.view_range.oblique_share` (from
+    keypoints only, above the floor, with a companion). A share by the file, as its camera:
+    a frame's own view angle would rise with its heights (a raised point's floor point lies
+    farther out), and rears would be read by other networks than flat frames. Also returns
+    the share and the oblique networks' lifter (None where they had no share).
     """
     companion = lifter.oblique_companion() if (cues is None and not cam.below_floor) else None
-    shares = np.zeros(uv_cat.shape[:2])
-    if companion is not None:
-        angles = view_angles(cam, uv_cat, c_cat >= lifter.pcutoff)
-        shares = oblique_share(angles)
-        seen = np.isfinite(angles)
-    if companion is None or not (shares > 0).any():
+    share = float(oblique_share(view_angle)) if companion is not None else 0.0
+    if companion is None or share <= 0.0:
         return (*_lift_individuals(poses, lifter, cam, uv_cat, c_cat, cues, runs, want,
                                    cat_idx, out_idx), 0.0, None)
-    mean = float(shares[seen].mean())
-    logger.info("%s: the camera sees the animal more than %.0f deg off the vertical in %d of "
-                "%d frames: their points %s from the networks for oblique views (%s).",
-                poses.meta.source, OBLIQUE_BLEND_FROM_DEG, int((shares > 0).any(1).sum()),
-                len(shares), "all" if (shares >= 1).all() else
-                f"on average {100 * shares[shares > 0].mean():.0f} %", companion.name)
+    logger.info("%s: the camera sees the animal %.0f deg off the vertical: %s from the "
+                "networks for oblique views (%s).", poses.meta.source, view_angle,
+                "lifted" if share >= 1.0 else f"points {100 * share:.0f} %", companion.name)
     coords, conf, imputed = _lift_individuals(poses, companion, cam, uv_cat, c_cat, None,
                                               runs, want, cat_idx, out_idx)
-    if (shares < 1).any():  # the same rays and tracked keypoints: the points mix linearly
+    if share < 1.0:  # the same rays and tracked keypoints: the points mix linearly
         top, _, _ = _lift_individuals(poses, lifter, cam, uv_cat, c_cat, None, runs, want,
                                       cat_idx, out_idx)
-        w = shares[:, :, None, None]
-        coords = (1.0 - w) * top + w * coords
-    return coords, conf, imputed, mean, companion
+        coords = (1.0 - share) * top + share * coords
+    return coords, conf, imputed, share, companion
 
 
 def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndarray,

@@ -298,8 +298,13 @@ def test_real_sleap_flies_give_one_clear_error(tmp_path: Path) -> None:
 
 def test_frames_that_are_not_consecutive_are_not_lifted_as_a_video(tmp_path: Path) -> None:
     from dlc_lifter.io import meta_pickle_path
-    from dlc_lifter.lift import lift_file
+    from dlc_lifter.lift import Lifter, lift_file
     from dlc_lifter.lift.frames import frame_runs
+
+    # the shipped networks without their companions: which networks a file's view takes is
+    # decided by the whole file, as its camera (tests/lift/test_view_range.py); here the
+    # networks' windows are the subject
+    plain = LiftOptions(depth=False, model=Lifter.load().model.save(tmp_path / "plain.pt"))
 
     assert frame_runs([4, 5, 6, 9, 20, 21]) == [(0, 3), (3, 4), (4, 6)]
     assert frame_runs([0, 1, 2], labelled=True) == [(0, 1), (1, 2), (2, 3)]
@@ -309,10 +314,10 @@ def test_frames_that_are_not_consecutive_are_not_lifted_as_a_video(tmp_path: Pat
                   keypoints=poses.keypoints, frame_indices=rows, meta=poses.meta)
     whole = lift_file(write_dlc_analysis(poses, tmp_path / "whole", meta_pickle=True),
                       camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
-                      options=LiftOptions(depth=False))
+                      options=plain)
     out = lift_file(write_dlc_analysis(gappy, tmp_path / "gappy", meta_pickle=True),
                     camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
-                    options=LiftOptions(depth=False))
+                    options=plain)
     mode = pd.read_pickle(meta_pickle_path(out))["data"]["lift_mode"]
     assert mode["runs"] == 3 and mode["frames_alone"] == 1
     a, b = pd.read_hdf(whole), pd.read_hdf(out)
@@ -322,7 +327,7 @@ def test_frames_that_are_not_consecutive_are_not_lifted_as_a_video(tmp_path: Pat
                 keypoints=poses.keypoints, frame_indices=np.arange(40, 60), meta=poses.meta)
     alone = lift_file(write_dlc_analysis(run, tmp_path / "run", meta_pickle=True),
                       camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
-                      options=LiftOptions(depth=False))
+                      options=plain)
     assert np.allclose(b.loc[40:59].to_numpy(), pd.read_hdf(alone).to_numpy(), atol=1e-6)
     assert not np.allclose(a.loc[40:59].to_numpy(), b.loc[40:59].to_numpy(), atol=1e-3)
 
