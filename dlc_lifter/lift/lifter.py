@@ -10,7 +10,7 @@ off the vertical (its median view angle over the file,
 :func:`~dlc_lifter.lift.view_range.animal_view`). Every lift of a file from below uses its
 companion (batch, per frame, streaming, live); the oblique companion is used where the view
 is measured: file lifts from keypoints (:func:`~dlc_lifter.lift.poses.lift_poses` and what
-calls it) mix both networks' points frame by frame by the frame's view angle
+calls it) mix both networks' points by the file's median view angle
 (:func:`~dlc_lifter.lift.view_range.oblique_share`: all oblique from 25 deg, none under 15),
 and DLC-Live switches to it where the view is 25 deg or more. :meth:`Lifter.lift` and
 :meth:`Lifter.stream` are given no view: call :meth:`Lifter.for_camera` with one first.

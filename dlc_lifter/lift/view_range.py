@@ -31,8 +31,8 @@ targets are measured up to 20 deg (``benchmarks/real.py``'s grid).
 view angle passes 25 deg or the camera's height lies outside :data:`HEIGHT_RANGE_MM`.
 From :data:`OBLIQUE_FROM_DEG` (25 deg) a weights file's companion for oblique views lifts
 the file (``lifter_oblique.pt`` beside ``lifter.pt``); from :data:`OBLIQUE_BLEND_FROM_DEG`
-(15 deg) up to there, a lift from keypoints averages both networks' points frame by frame,
-the companion's share rising with the frame's view angle (:func:`oblique_share`).
+(15 deg) up to there, a lift from keypoints mixes both networks' points, the companion's
+share rising with the file's median view angle (:func:`oblique_share`).
 """
 
 from __future__ import annotations
@@ -181,8 +181,8 @@ def animal_view(camera: Camera, uv: np.ndarray, tracked: np.ndarray) -> AnimalVi
 
 
 def oblique_share(view_angle_deg: float | np.ndarray | None) -> float | np.ndarray:
-    """Share of the oblique networks' points in a lift from keypoints seen at this view
-    angle (a frame's, or an array of them): 0 up to :data:`OBLIQUE_BLEND_FROM_DEG`, rising
+    """Share of the oblique networks' points in a lift from keypoints seen at this median
+    view angle (or an array of them): 0 up to :data:`OBLIQUE_BLEND_FROM_DEG`, rising
     linearly to 1 at :data:`OBLIQUE_FROM_DEG` (None or NaN: 0)."""
     if view_angle_deg is None:
         return 0.0
