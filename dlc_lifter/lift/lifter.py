@@ -59,18 +59,21 @@ def default_model_path() -> Path:
     return Path(str(resources.files("dlc_lifter") / DEFAULT_MODEL_PATH))
 
 
+def _companion_path(path: str | Path, suffix: str) -> Path:
+    p = Path(path)
+    return p.with_name(p.stem + suffix + p.suffix)
+
+
 def below_model_path(path: str | Path) -> Path:
     """Where the companion of weights ``path`` for cameras below the floor would be
     (``lifter.pt`` -> ``lifter_below.pt``, beside it)."""
-    p = Path(path)
-    return p.with_name(p.stem + BELOW_SUFFIX + p.suffix)
+    return _companion_path(path, BELOW_SUFFIX)
 
 
 def oblique_model_path(path: str | Path) -> Path:
     """Where the companion of weights ``path`` for oblique views would be
     (``lifter.pt`` -> ``lifter_oblique.pt``, beside it)."""
-    p = Path(path)
-    return p.with_name(p.stem + OBLIQUE_SUFFIX + p.suffix)
+    return _companion_path(path, OBLIQUE_SUFFIX)
 
 
 @dataclass

@@ -215,11 +215,12 @@ def _lift_views(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndarray,
     farther out), and rears would be read by other networks than flat frames. Also returns
     the share and the oblique networks' lifter (None where they had no share).
     """
-    companion = lifter.oblique_companion() if (cues is None and not cam.below_floor) else None
-    share = float(oblique_share(view_angle)) if companion is not None else 0.0
-    if companion is None or share <= 0.0:
+    share = (oblique_share(view_angle) if cues is None and not cam.below_floor
+             and lifter.has_oblique_companion else 0.0)
+    if share <= 0.0:  # the companion is not even loaded
         return (*_lift_individuals(poses, lifter, cam, uv_cat, c_cat, cues, runs, want,
                                    cat_idx, out_idx), 0.0, None)
+    companion = lifter.oblique_companion()
     logger.info("%s: the camera sees the animal %.0f deg off the vertical: %s from the "
                 "networks for oblique views (%s).", poses.meta.source, view_angle,
                 "lifted" if share >= 1.0 else f"points {100 * share:.0f} %", companion.name)

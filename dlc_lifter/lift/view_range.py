@@ -180,16 +180,14 @@ def animal_view(camera: Camera, uv: np.ndarray, tracked: np.ndarray) -> AnimalVi
                       below=camera.below_floor)
 
 
-def oblique_share(view_angle_deg: float | np.ndarray | None) -> float | np.ndarray:
+def oblique_share(view_angle_deg: float | None) -> float:
     """Share of the oblique networks' points in a lift from keypoints seen at this median
-    view angle (or an array of them): 0 up to :data:`OBLIQUE_BLEND_FROM_DEG`, rising
-    linearly to 1 at :data:`OBLIQUE_FROM_DEG` (None or NaN: 0)."""
+    view angle: 0 up to :data:`OBLIQUE_BLEND_FROM_DEG`, rising linearly to 1 at
+    :data:`OBLIQUE_FROM_DEG` (None: 0)."""
     if view_angle_deg is None:
         return 0.0
-    a = np.nan_to_num(np.asarray(view_angle_deg, dtype=np.float64), nan=0.0)
-    share = np.clip((a - OBLIQUE_BLEND_FROM_DEG) / (OBLIQUE_FROM_DEG - OBLIQUE_BLEND_FROM_DEG),
-                    0.0, 1.0)
-    return float(share) if share.ndim == 0 else share
+    ramp = (view_angle_deg - OBLIQUE_BLEND_FROM_DEG) / (OBLIQUE_FROM_DEG - OBLIQUE_BLEND_FROM_DEG)
+    return float(min(max(ramp, 0.0), 1.0))
 
 
 def warn_view_range(view: AnimalView | None, source: str, camera_source: str,
