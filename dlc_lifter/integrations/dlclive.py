@@ -339,17 +339,21 @@ class _LiftProcessorImpl:
             self._resolve(np.zeros((0, len(self.keypoint_names), 3)), o.image_size or (0, 0))
 
     def _start(self, camera: Camera, view_angle_deg: float | None = None) -> None:
-        """The live lifter on ``camera``: with the networks for oblique views (and no
-        depth) where the camera sees the animal that obliquely, as an offline lift."""
+        """The live lifter on ``camera``, with the networks an offline lift from keypoints
+        would use (:meth:`~dlc_lifter.lift.lifter.Lifter.for_camera`: from 15 deg off the
+        vertical mixed with, from 25 deg replaced by, the networks for oblique views; from
+        25 deg without depth, as the offline depth path)."""
         o = self.options
         self.camera = camera
-        lifter = self.lifter.for_camera(camera, view_angle_deg)
-        oblique = lifter is not self.lifter and not camera.below_floor
-        if oblique:
+        share = self.lifter.oblique_share(camera, view_angle_deg)
+        oblique = share >= 1.0
+        if oblique or (share > 0.0 and not o.depth):  # with depth the fused lifter lifts
             logger.info("LiftProcessor: the camera sees the animal %.0f deg off the vertical: "
-                        "lifting with the networks for oblique views (%s)%s.", view_angle_deg,
-                        lifter.name, ", keypoints only" if o.depth else "")
-        self.live = LiveLifter(camera, self.keypoint_names, lifter,
+                        "%s the networks for oblique views%s.", view_angle_deg,
+                        "lifting with" if oblique else f"points {100 * share:.0f} % from",
+                        ", keypoints only" if o.depth else "")
+        self.live = LiveLifter(camera, self.keypoint_names,
+                               self.lifter.for_camera(camera, view_angle_deg),
                                pcutoff=self.lifter.pcutoff, keypoint_map=self.keypoint_map,
                                depth=o.depth and not oblique, depth_weights=o.depth_weights,
                                fused_weights=o.fused_weights, px_per_mm=o.px_per_mm,

@@ -342,7 +342,7 @@ def lift_poses_with_depth(
                 **{k: v for k, v in lift_kwargs.items() if k in camera_keys})
         choice = lift_kwargs["camera_choice"]
         view_angle = choice.details.get("view", {}).get("angle_deg")
-        oblique = lifter.for_camera(choice.camera, view_angle) is not lifter
+        oblique = lifter.oblique_share(choice.camera, view_angle) >= 1.0
         if choice.camera.below_floor or oblique:
             reason = ("filmed from below the floor (the depth network knows views from above)"
                       if choice.camera.below_floor else

@@ -5,15 +5,16 @@ on cameras under a glass floor looking up (``dlc-lifter train --view below``), a
 ``X_oblique.pt``, networks trained on cameras that see the arena 15-55 deg off the
 vertical (``dlc-lifter train --view-deg 15,55``). The shipped ``lifter.pt`` has both;
 :meth:`Lifter.for_camera` picks the first for a camera below the floor and the second
-where the camera sees the animal at least :data:`~dlc_lifter.lift.view_range.OBLIQUE_FROM_DEG`
-off the vertical (its median view angle over the file,
-:func:`~dlc_lifter.lift.view_range.animal_view`). Every lift of a file from below uses its
-companion (batch, per frame, streaming, live); the oblique companion is used where the view
-is measured: file lifts from keypoints (:func:`~dlc_lifter.lift.poses.lift_poses` and what
-calls it) mix both networks' points by the file's median view angle
-(:func:`~dlc_lifter.lift.view_range.oblique_share`: all oblique from 25 deg, none under 15),
-and DLC-Live switches to it where the view is 25 deg or more. :meth:`Lifter.lift` and
-:meth:`Lifter.stream` are given no view: call :meth:`Lifter.for_camera` with one first.
+where the camera sees the animal obliquely (its median view angle over the file,
+:func:`~dlc_lifter.lift.view_range.animal_view`): alone from
+:data:`~dlc_lifter.lift.view_range.OBLIQUE_FROM_DEG` (25 deg), and from
+:data:`~dlc_lifter.lift.view_range.OBLIQUE_BLEND_FROM_DEG` (15 deg) mixed with the top-view
+networks by :meth:`Lifter.oblique_share` (a weighted ensemble: one network pass). Every
+lift picks its networks there: file lifts from keypoints
+(:func:`~dlc_lifter.lift.poses.lift_poses` and what calls it), per frame, streaming and
+DLC-Live alike; a lifter that reads depth cues lifts alone, and the depth path lifts views
+from 25 deg from keypoints. :meth:`Lifter.lift` and :meth:`Lifter.stream` are given no
+view: call :meth:`Lifter.for_camera` with one first.
 Without a companion the networks of ``X.pt`` lift it (from below with their parallax pointed
 the right way, :mod:`dlc_lifter.nets.lifter`).
 
@@ -147,28 +148,53 @@ class Lifter:
         """Whether this lifter has networks for oblique views (without loading them)."""
         return self._oblique is not None
 
+    def oblique_share(self, camera: Camera, view_angle_deg: float | None) -> float:
+        """Share of the networks for oblique views in this lifter's lift through ``camera``
+        seeing the animal ``view_angle_deg`` off the vertical (median over the file,
+        :func:`~dlc_lifter.lift.view_range.animal_view`): 0 under
+        :data:`~dlc_lifter.lift.view_range.OBLIQUE_BLEND_FROM_DEG`, 1 from
+        :data:`~dlc_lifter.lift.view_range.OBLIQUE_FROM_DEG`, linear between
+        (:func:`~dlc_lifter.lift.view_range.oblique_share`). 0 without a companion for
+        oblique views, for a camera below the floor, and for a lifter that reads depth
+        cues (a fused lifter: with cues it lifts alone, and from
+        :data:`~dlc_lifter.lift.view_range.OBLIQUE_FROM_DEG` the depth path lifts from
+        keypoints instead, :mod:`dlc_lifter.lift.depth_path`)."""
+        from dlc_lifter.lift.view_range import oblique_share
+
+        if self._oblique is None or camera.below_floor or self.model.n_extra:
+            return 0.0
+        return oblique_share(view_angle_deg)
+
     def for_camera(self, camera: Camera, view_angle_deg: float | None = None) -> Lifter:
-        """The lifter for ``camera``: this one, or one of its companions' when there are
-        any: for a camera below the floor the one of :func:`below_model_path`, for a
-        camera above that sees the animal ``view_angle_deg`` (median over the file,
-        :func:`~dlc_lifter.lift.view_range.animal_view`) at least
-        :data:`~dlc_lifter.lift.view_range.OBLIQUE_FROM_DEG` off the vertical the one of
-        :func:`oblique_model_path`.
+        """The lifter for ``camera``: this one, or its companions' where there are any.
+
+        For a camera below the floor the one of :func:`below_model_path`; for a camera
+        above that sees the animal ``view_angle_deg`` off the vertical (median over the
+        file, :func:`~dlc_lifter.lift.view_range.animal_view`) the one of
+        :func:`oblique_model_path` by :meth:`oblique_share`: alone from
+        :data:`~dlc_lifter.lift.view_range.OBLIQUE_FROM_DEG`, and between
+        :data:`~dlc_lifter.lift.view_range.OBLIQUE_BLEND_FROM_DEG` and it mixed with this
+        lifter's networks (a weighted :meth:`~dlc_lifter.nets.lifter.LiftingModel.ensemble`
+        of the two: one network pass, in every mode, offline and live). Every lift of a file
+        (batch, per frame, streaming, DLC-Live) picks its networks here.
 
         Raises
         ------
         ModelLoadError
             When the companion file exists but cannot be loaded.
         """
-        from dlc_lifter.lift.view_range import OBLIQUE_FROM_DEG
-
         if camera.below_floor:
             if self._below is None:
                 return self
             return Lifter(self.below_model, mode=self.mode, pcutoff=self.pcutoff)
-        if view_angle_deg is None or view_angle_deg < OBLIQUE_FROM_DEG:
+        share = self.oblique_share(camera, view_angle_deg)
+        if share <= 0.0:
             return self
-        return self.oblique_companion() or self
+        companion = self.oblique_companion()
+        if companion is None or share >= 1.0:
+            return companion or self
+        return Lifter(_mixed(self.model, companion.model, share), mode=self.mode,
+                      pcutoff=self.pcutoff)
 
     def oblique_companion(self) -> Lifter | None:
         """The lifter of the companion weights for oblique views (this one's mode and
@@ -365,6 +391,18 @@ class Lifter:
 
         return LiftStream(self, camera, keypoints, mapping=mapping, mode=mode)
 
+
+
+def _mixed(model: Any, oblique: Any, share: float) -> Any:
+    """``model`` and its companion for oblique views mixed, ``share`` of the latter; named
+    after ``model`` (the weights file the user chose) with the share in its info."""
+    from dlc_lifter.nets.lifter import LiftingModel
+
+    mixed = LiftingModel.ensemble([model, oblique], weights=[1.0 - share, share])
+    mixed.info = {**model.info, "oblique_share": share,
+                  "oblique_model": oblique.info.get("path")}
+    mixed.symmetric = model.symmetric
+    return mixed
 
 
 def _mtime(p: Path) -> float:

@@ -41,7 +41,6 @@ from dlc_lifter.lift.keypoints import (
 )
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.options import check_view
-from dlc_lifter.lift.view_range import oblique_share
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
 from dlc_lifter.mouse.keypoint_map import KeypointMap
 from dlc_lifter.poses import PoseMetadata, Poses
@@ -174,12 +173,18 @@ def lift_poses(
     names = list(mapped) + [CATALOGUE[i] for i in extra_idx]
     want = mode or lifter.mode
     runs, lift_mode = _choose_runs(poses, uv_cat, c_cat, lifter.pcutoff, want)
-    lifter = lifter.for_camera(camera_choice.camera)  # the companion for a camera below
-    coords, conf, imputed, share, oblique = _lift_views(
-        poses, lifter, camera_choice.camera, uv_cat, c_cat, cues, runs, want, cat_idx,
-        list(cat_idx) + extra_idx, camera_choice.details.get("view", {}).get("angle_deg"))
-    if oblique is not None and share >= 1.0:
-        lifter = oblique  # every frame from the networks for oblique views
+    view_angle = camera_choice.details.get("view", {}).get("angle_deg")
+    share = lifter.oblique_share(camera_choice.camera, view_angle)
+    oblique = lifter.oblique_companion() if share > 0.0 else None
+    if oblique is not None:
+        logger.info("%s: the camera sees the animal %.0f deg off the vertical: %s the "
+                    "networks for oblique views (%s).", poses.meta.source, view_angle,
+                    "lifted with" if share >= 1.0 else f"points {100 * share:.0f} % from",
+                    oblique.name)
+    lifter = lifter.for_camera(camera_choice.camera, view_angle)  # companions, or a mix
+    coords, conf, imputed = _lift_individuals(poses, lifter, camera_choice.camera, uv_cat,
+                                              c_cat, cues, runs, want, cat_idx,
+                                              list(cat_idx) + extra_idx)
     extra: dict[str, Any] = {}
     if adapt:
         extra["adapt"] = _adapt_individuals(
@@ -201,36 +206,6 @@ def lift_poses(
     return Poses(coords=coords, confidence=conf, keypoints=names,
                  individuals=list(poses.individuals), frame_indices=poses.frame_indices,
                  meta=_lifted_meta(poses.meta, camera_choice, lifter, extra))
-
-
-def _lift_views(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndarray,
-                c_cat: np.ndarray, cues: np.ndarray | None, runs: list[tuple[int, int]],
-                want: str, cat_idx: list[int], out_idx: list[int], view_angle: float | None
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, Lifter | None]:
-    """:func:`_lift_individuals` with the networks for oblique views where the camera sees
-    the animal obliquely (``view_angle``: the file's median): the top-view networks' points
-    and the oblique ones' mixed by :func:`~dlc_lifter.lift.view_range.oblique_share` (from
-    keypoints only, above the floor, with a companion). A share by the file, as its camera:
-    a frame's own view angle would rise with its heights (a raised point's floor point lies
-    farther out), and rears would be read by other networks than flat frames. Also returns
-    the share and the oblique networks' lifter (None where they had no share).
-    """
-    share = (oblique_share(view_angle) if cues is None and not cam.below_floor
-             and lifter.has_oblique_companion else 0.0)
-    if share <= 0.0:  # the companion is not even loaded
-        return (*_lift_individuals(poses, lifter, cam, uv_cat, c_cat, cues, runs, want,
-                                   cat_idx, out_idx), 0.0, None)
-    companion = lifter.oblique_companion()
-    logger.info("%s: the camera sees the animal %.0f deg off the vertical: %s from the "
-                "networks for oblique views (%s).", poses.meta.source, view_angle,
-                "lifted" if share >= 1.0 else f"points {100 * share:.0f} %", companion.name)
-    coords, conf, imputed = _lift_individuals(poses, companion, cam, uv_cat, c_cat, None,
-                                              runs, want, cat_idx, out_idx)
-    if share < 1.0:  # the same rays and tracked keypoints: the points mix linearly
-        top, _, _ = _lift_individuals(poses, lifter, cam, uv_cat, c_cat, None, runs, want,
-                                      cat_idx, out_idx)
-        coords = (1.0 - share) * top + share * coords
-    return coords, conf, imputed, share, companion
 
 
 def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndarray,

@@ -31,8 +31,9 @@ targets are measured up to 20 deg (``benchmarks/real.py``'s grid).
 view angle passes 25 deg or the camera's height lies outside :data:`HEIGHT_RANGE_MM`.
 From :data:`OBLIQUE_FROM_DEG` (25 deg) a weights file's companion for oblique views lifts
 the file (``lifter_oblique.pt`` beside ``lifter.pt``); from :data:`OBLIQUE_BLEND_FROM_DEG`
-(15 deg) up to there, a lift from keypoints mixes both networks' points, the companion's
-share rising with the file's median view angle (:func:`oblique_share`).
+(15 deg) up to there, a lift from keypoints (offline or live) mixes both networks, the
+companion's share rising with the file's median view angle (:func:`oblique_share`,
+:meth:`~dlc_lifter.lift.lifter.Lifter.for_camera`).
 """
 
 from __future__ import annotations

@@ -68,7 +68,6 @@ import hashlib
 import io
 import logging
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -706,7 +705,8 @@ class LifterNet(nn.Module):
                 "causal": self.causal, "members": self.members}
 
 
-def ensemble_net(nets: Sequence[LifterNet]) -> LifterNet:
+def ensemble_net(nets: Sequence[LifterNet], weights: Sequence[float] | None = None
+                 ) -> LifterNet:
     """One network that outputs the mean of several networks of the same shape, exactly.
 
     The members sit side by side as groups of a wider network (their batch norms kept);
@@ -719,6 +719,10 @@ def ensemble_net(nets: Sequence[LifterNet]) -> LifterNet:
     nets
         Networks with equal :meth:`LifterNet.config` but for ``members``: an ensemble
         among them counts as its members (the mean is over every single network).
+    weights
+        Each network's share of the output (normalised to sum to 1), for a weighted
+        mean (two network sets mixed, :meth:`LiftingModel.ensemble`); default each
+        network's share of the members.
 
     Returns
     -------
@@ -744,7 +748,7 @@ def ensemble_net(nets: Sequence[LifterNet]) -> LifterNet:
     cfg = dict(cfg, members=m)
     out = LifterNet(cfg.pop("in_features"), cfg.pop("n_keypoints"), **cfg)
     states = [n.state_dict() for n in nets]
-    share = [n.members / m for n in nets]
+    share = [n.members / m for n in nets] if weights is None else _shares(weights, len(nets))
     merged = {}
     for name in out.state_dict():
         parts = [s[name] for s in states]
@@ -758,6 +762,15 @@ def ensemble_net(nets: Sequence[LifterNet]) -> LifterNet:
             merged[name] = torch.cat(parts, dim=0)
     out.load_state_dict(merged)
     return out.eval()
+
+
+def _shares(weights: Sequence[float], n: int) -> list[float]:
+    """``weights`` normalised to sum to 1 (one per network, none negative)."""
+    w = [float(x) for x in weights]
+    if len(w) != n or min(w) < 0.0 or sum(w) <= 0.0:
+        raise ValueError(f"Ensemble weights must be {n} non-negative numbers, not all 0; "
+                         f"got {list(weights)}.")
+    return [x / sum(w) for x in w]
 
 
 def _mirror_channels(n_in: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -1032,7 +1045,8 @@ class LiftingModel:
         return max(n.members for n in self.nets.values())
 
     @classmethod
-    def ensemble(cls, models: Sequence[LiftingModel]) -> LiftingModel:
+    def ensemble(cls, models: Sequence[LiftingModel], weights: Sequence[float] | None = None
+                 ) -> LiftingModel:
         """A model whose output is the mean of several models' outputs.
 
         Each mode's network is :func:`ensemble_net` of the members' networks, so a
@@ -1047,12 +1061,19 @@ class LiftingModel:
         models
             Keypoints-only or fused models with the same modes, network shapes and extra
             channels.
+        weights
+            Each model's share of the output (normalised; default: by their members), a
+            weighted mean: the lift of a view between two network sets' ranges mixes them
+            (:meth:`~dlc_lifter.lift.lifter.Lifter.for_camera`). The outputs mix, so a
+            tracked keypoint's height is the weighted mean of the models' heights on its
+            ray, as if their points were mixed (heights are clipped to the floor after
+            mixing).
 
         Returns
         -------
         LiftingModel
-            ``info["members"]`` holds each member's ``info``; the population statistics
-            are the members' means.
+            ``info["members"]`` holds each member's ``info`` (and ``info["weights"]`` the
+            shares given); the population statistics are the members' (weighted) means.
 
         Raises
         ------
@@ -1067,13 +1088,22 @@ class LiftingModel:
                 raise ValueError("Ensemble members must have the same modes and extra "
                                  f"channels: {sorted(m.nets)} / {m.n_extra} vs "
                                  f"{sorted(modes)} / {models[0].n_extra}.")
-        nets = {mode: ensemble_net([m.nets[mode] for m in models]) for mode in models[0].nets}
-        with warnings.catch_warnings():  # pairs no member measured stay NaN
-            warnings.simplefilter("ignore", RuntimeWarning)
-            pair = np.nanmean(np.stack([m.pair_length_mm for m in models]), axis=0)
+        share = None if weights is None else _shares(weights, len(models))
+        nets = {mode: ensemble_net([m.nets[mode] for m in models], share)
+                for mode in models[0].nets}
+        info: dict[str, Any] = {"members": [dict(m.info) for m in models]}
+        if share is not None:
+            info["weights"] = share
+        w = np.ones(len(models)) if share is None else np.asarray(share)
+        pairs = np.stack([m.pair_length_mm for m in models])
+        known = np.isfinite(pairs)  # pairs no member measured stay NaN
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pair = (np.where(known, pairs, 0.0) * w[:, None, None]).sum(0) / (
+                known * w[:, None, None]).sum(0)
         return cls(nets=nets, n_extra=models[0].n_extra,
-                   median_height_mm=np.mean([m.median_height_mm for m in models], axis=0),
-                   pair_length_mm=pair, info={"members": [dict(m.info) for m in models]})
+                   median_height_mm=np.average([m.median_height_mm for m in models], axis=0,
+                                               weights=w),
+                   pair_length_mm=pair, info=info)
 
     # ------------------------------------------------------------------ persistence
     def state(self) -> dict[str, Any]:

@@ -144,7 +144,7 @@ def test_weights_for_oblique_views_lift_oblique_views(mouse: np.ndarray, tmp_pat
     OBLIQUE_FROM_DEG off the vertical (median), ``X.pt`` one under OBLIQUE_BLEND_FROM_DEG,
     and a file between gets both networks' points mixed by its view angle."""
     from dlc_lifter.lift import Lifter, oblique_model_path
-    from dlc_lifter.lift.view_range import OBLIQUE_FROM_DEG
+    from dlc_lifter.lift.view_range import OBLIQUE_BLEND_FROM_DEG, OBLIQUE_FROM_DEG
 
     shipped = Lifter.load().model
     main = shipped.save(tmp_path / "mine.pt")
@@ -154,8 +154,10 @@ def test_weights_for_oblique_views_lift_oblique_views(mouse: np.ndarray, tmp_pat
     lifter = Lifter.load(main)
     straight = _camera(0.0)
     assert lifter.for_camera(straight, None) is lifter
-    assert lifter.for_camera(straight, OBLIQUE_FROM_DEG - 0.1) is lifter
+    assert lifter.for_camera(straight, OBLIQUE_BLEND_FROM_DEG) is lifter
     assert lifter.for_camera(straight, OBLIQUE_FROM_DEG).name == "mine_oblique.pt"
+    mixed = lifter.for_camera(straight, (OBLIQUE_BLEND_FROM_DEG + OBLIQUE_FROM_DEG) / 2)
+    assert mixed.name == "mine.pt" and mixed.model.info["oblique_share"] == 0.5
     assert lifter.for_camera(_camera(450.0, below=True), 45.0) is lifter  # no _below.pt
     assert lifter.with_mode("frame").for_camera(straight, 45.0).name == "mine_oblique.pt"
     z = {}
@@ -219,3 +221,30 @@ def test_the_live_processor_lifts_an_oblique_calibrated_view_with_its_networks(
         proc = _LiftProcessorImpl(keypoint_names=list(NAMES), calibration=str(calib),
                                   model_path=str(main), features=False)
         assert proc.live.lifter.name == name
+
+
+def test_live_and_offline_mix_the_same_networks_between_the_two_ranges(mouse: np.ndarray,
+                                                                       tmp_path: Path) -> None:
+    """A calibrated view between OBLIQUE_BLEND_FROM_DEG and OBLIQUE_FROM_DEG: DLC-Live
+    mixes the networks as an offline causal lift of the same view does, frame for frame."""
+    from dlc_lifter.integrations.dlclive import _LiftProcessorImpl
+    from dlc_lifter.lift import Lifter, oblique_model_path
+
+    shipped = Lifter.load().model
+    main = shipped.save(tmp_path / "mine.pt")
+    raised_model(shipped, 8.0).save(oblique_model_path(main))
+    cam = Camera.top_view(450.0, 500.0, (640, 480), tilt_rad=np.radians(20.0))
+    calib = write_anipose([cam], tmp_path / "calibration.toml")
+    proc = _LiftProcessorImpl(keypoint_names=list(NAMES), calibration=str(calib),
+                              model_path=str(main), features=False)
+    share = proc.live.lifter.model.info["oblique_share"]
+    assert share == pytest.approx(0.5) and proc.live.lifter.name == "mine.pt"
+    uv = cam.project(mouse + [0.0, 60.0, 0.0])
+    live = np.stack([proc.live.step(np.concatenate([p, np.ones((len(p), 1))], 1)).pose_3d
+                     for p in uv])[:, : len(NAMES)]  # the tracked names first
+    mixed = Lifter.load(main).for_camera(cam, 20.0)
+    offline = mixed.lift(uv, None, list(NAMES), cam, mode="causal")
+    idx = mixed.catalogue_indices(list(NAMES))
+    np.testing.assert_allclose(live, offline[:, idx], atol=1e-3)
+    alone = Lifter(shipped).lift(uv, None, list(NAMES), cam, mode="causal")[:, idx]
+    assert np.median(live[..., 2] - alone[..., 2]) == pytest.approx(8.0 * share, abs=1.0)

@@ -465,6 +465,17 @@ def test_ensemble_net_outputs_the_members_mean_on_every_path(kernels: tuple[int,
     assert again.members == 4
     torch.testing.assert_close(again.infer(x), (3 * mean + members[0].infer(x)) / 4,
                                atol=1e-5, rtol=1e-5)
+    # weighted: each network's share of the output as given, on every path
+    mixed = ensemble_net(members[:2], [3.0, 1.0])
+    with torch.no_grad():
+        want = 0.75 * members[0](x) + 0.25 * members[1](x)
+    torch.testing.assert_close(mixed.infer(x), want, atol=1e-5, rtol=1e-5)
+    if causal or kernels == (1,):
+        last = mixed.infer_last(win, mixed._folded(), mixed.last_plan())
+        torch.testing.assert_close(last, want[0, :, -1], atol=1e-5, rtol=1e-5)
+    for bad in ([1.0], [1.0, -1.0], [0.0, 0.0]):
+        with pytest.raises(ValueError, match="weights must be 2 non-negative"):
+            ensemble_net(members[:2], bad)
 
 
 def _mirrored_view(uv: np.ndarray, cy: float) -> np.ndarray:
@@ -551,6 +562,16 @@ def test_ensemble_model_lifts_to_the_members_mean_height_and_round_trips(tmp_pat
                                ens.predict(uv, conf, cam, mode="temporal")[2], atol=1e-6)
     with pytest.raises(ValueError, match="same modes"):
         LiftingModel.ensemble([members[0], LiftingModel(nets={"frame": members[1].nets["frame"]})])
+    # weighted: the points of two models mixed by their shares, the statistics alike
+    mixed = LiftingModel.ensemble(members[:2], weights=[0.2, 0.8])
+    assert mixed.info["weights"] == [0.2, 0.8]
+    np.testing.assert_allclose(mixed.median_height_mm, 0.2 * members[0].median_height_mm
+                               + 0.8 * members[1].median_height_mm)
+    for mode in ("temporal", "frame"):
+        want = sum(w * m.predict(uv, conf, cam, mode=mode)[0]
+                   for w, m in zip((0.2, 0.8), members[:2], strict=True))
+        np.testing.assert_allclose(mixed.predict(uv, conf, cam, mode=mode)[0], want,
+                                   atol=1e-3)
 
 
 def test_single_network_files_without_members_still_load(tmp_path: Path) -> None:
