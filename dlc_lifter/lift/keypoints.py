@@ -26,6 +26,7 @@ __all__ = [
     "catalogue_arrays",
     "catalogue_indices",
     "names_lifted",
+    "output_names",
     "plan_lift_keypoints",
     "resolve_keypoint_map",
     "split_animals",
@@ -40,6 +41,25 @@ STILL_SHARE = 0.1
 #: ... measured only when it is tracked in this many frames and the animal moves this far.
 STILL_MIN_FRAMES = 20
 STILL_MIN_MOTION_PX = 40.0
+
+
+#: Suffix of an imputed catalogue keypoint's output name where the file already uses the
+#: catalogue name for another keypoint (a ``neck`` mapped onto ``head_midpoint``).
+CATALOGUE_SUFFIX = "_catalogue"
+
+
+def output_names(tracked: Sequence[str], extra_idx: Sequence[int]) -> list[str]:
+    """Names of a lift's output keypoints: the tracked ones (the user's names), then the
+    imputed catalogue keypoints ``extra_idx`` by their catalogue names, each suffixed with
+    :data:`CATALOGUE_SUFFIX` where a tracked keypoint already has that name (a user's
+    ``neck`` mapped onto another landmark leaves the catalogue's ``neck`` to be imputed).
+    Offline and live lifts name their outputs here."""
+    out = list(tracked)
+    taken = set(out)
+    for i in extra_idx:
+        name = CATALOGUE[i]
+        out.append(name + CATALOGUE_SUFFIX if name in taken else name)
+    return out
 
 
 def catalogue_indices(keypoints: Sequence[str],

@@ -30,6 +30,7 @@ import numpy as np
 
 from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.lift.keypoints import output_names
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.stream import LiftStream
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
@@ -221,7 +222,7 @@ class LiveLifter:
         cat_idx = catalogue_index([mapped[k] for k in tracked])
         extra = [i for i in range(len(CATALOGUE)) if i not in set(cat_idx)] if impute_all else []
         self._out_idx = np.array(list(cat_idx) + extra, dtype=np.int64)
-        self.keypoints_out: list[str] = tracked + [CATALOGUE[i] for i in extra]
+        self.keypoints_out: list[str] = output_names(tracked, extra)
         """Names of the output keypoints: the tracked ones (user names), then the rest."""
         self.catalogue_names: list[str] = [CATALOGUE[i] for i in self._out_idx]
         """Catalogue name of every output keypoint."""

@@ -36,6 +36,7 @@ from dlc_lifter.lift.keypoints import (
     arena_pixels,
     catalogue_arrays,
     names_lifted,
+    output_names,
     plan_lift_keypoints,
     split_animals,
 )
@@ -170,7 +171,7 @@ def lift_poses(
         cues = None
     hand = warn_if_mirrored(uv_cat, tracked, camera_choice.camera, str(poses.meta.source))
     extra_idx = [i for i in range(len(CATALOGUE)) if i not in set(cat_idx)] if impute_all else []
-    names = list(mapped) + [CATALOGUE[i] for i in extra_idx]
+    names = output_names(list(mapped), extra_idx)
     want = mode or lifter.mode
     runs, lift_mode = _choose_runs(poses, uv_cat, c_cat, lifter.pcutoff, want)
     view_angle = camera_choice.details.get("view", {}).get("angle_deg")
@@ -197,7 +198,8 @@ def lift_poses(
         coords[:, cols] = np.nan
         conf[:, cols] = np.nan
         imputed[:, cols] = False
-    extra |= {"imputed": imputed, "catalogue_names": [mapped.get(k, k) for k in names],
+    extra |= {"imputed": imputed,
+             "catalogue_names": [CATALOGUE[i] for i in list(cat_idx) + extra_idx],
              "source_keypoints": list(poses.keypoints), "keypoint_map": plan.as_dict(),
              "arena_px": arena_px, "lift_mode": lift_mode, "oblique_share": share,
              "oblique_model": None if oblique is None else oblique.describe(),

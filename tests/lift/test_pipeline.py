@@ -225,6 +225,31 @@ def test_keypoint_errors_and_map(tmp_path: Path, caplog: pytest.LogCaptureFixtur
         lift_file(src2, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0))
 
 
+def test_a_name_mapped_onto_another_landmark_leaves_the_catalogues_own_imputed(
+        tmp_path: Path) -> None:
+    """A user's ``neck`` mapped onto ``head_midpoint`` (as labs that put their neck between
+    the eyes would): the imputed catalogue ``neck`` is written as ``neck_catalogue``,
+    offline and live alike, and each name's landmark is recorded."""
+    from dlc_lifter.io import meta_pickle_path
+    from dlc_lifter.lift import lift_file
+    from dlc_lifter.lift.live import LiveLifter
+
+    cam, _, poses = _scene(30)
+    src = write_dlc_analysis(poses, tmp_path, meta_pickle=True)
+    mapping = {"neck": "head_midpoint"}
+    out = lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                    options=LiftOptions(keypoint_map=mapping),
+                    output=OutputSpec(destfolder=tmp_path / "out"))
+    names = list(pd.read_hdf(out).columns.get_level_values("bodyparts").unique())
+    assert names[: len(NAMES)] == list(NAMES) and names.count("neck") == 1
+    assert "neck_catalogue" in names and "head_midpoint" not in names
+    cat = pd.read_pickle(meta_pickle_path(out))["data"]["extra"]["catalogue_names"]
+    assert cat[names.index("neck")] == "head_midpoint"
+    assert cat[names.index("neck_catalogue")] == "neck"
+    live = LiveLifter(cam, list(NAMES), keypoint_map=mapping)
+    assert live.keypoints_out == names and live.catalogue_names == cat
+
+
 def test_video_checks(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     from dlc_lifter.lift import FrameCountError, lift_file
 
