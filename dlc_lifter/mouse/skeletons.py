@@ -167,6 +167,12 @@ KNOWN_SKELETONS: tuple[KnownSkeleton, ...] = (
          "r_hindpaw": "right_hindpaw", **{f"r_hindpaw_digit{i}": None for i in range(1, 6)},
          "genitalia": None, "tail_base": "tail_base"}, view="below"),
     KnownSkeleton(
+        "avatar", "AVATAR 3D system, as in SUBTLE's datasets (Kwon et al. 2023, 9 keypoints; "
+        "hand / foot = fore / hind paw, anus under the tail base, chest on the belly)",
+        {"nose": "nose", "neck": "neck", "anus": "tail_base", "chest": None,
+         "rfoot": "right_hindpaw", "lfoot": "left_hindpaw", "rhand": "right_forepaw",
+         "lhand": "left_forepaw", "tip": "tail_end"}),
+    KnownSkeleton(
         "keypoint_moseq", "keypoint-MoSeq example DLC project (9 keypoints)",
         {"tail": "tail_base", "spine4": "mid_backend3", "spine3": "mid_backend2",
          "spine2": "mouse_center", "spine1": "mid_back", "head": "head_midpoint",
