@@ -62,12 +62,27 @@ D. Real 3D filmed from below (a glass floor, as in B-SOiD's and LUPE's rigs): th
    ``arena_size_mm`` only: height and shape errors. No targets: the issue sets none for views
    from below; the figures say how far they are from views from above (section A).
 
+E. Another lab's mice (not in ``../shared``, not bundled: ``--subtle-dir``, the ``dataset``
+   folder of github.com/jeakwon/subtle, GPL-3.0): SUBTLE's 19 recordings (Kwon et al. 2023)
+   of young and adult mice in an open field, 3D from the AVATAR five-camera system (its own
+   network's keypoints, triangulated: 9 keypoints, cm, 20 fps, about 12,000 frames each;
+   10 recordings with frames labelled walking / rearing / standing / grooming by people).
+   The floor is each recording's median hind-foot height. Each recording through
+   ``SUBTLE_CAMERAS`` (aimed at the arena's centre, 1.5 px noise), written as a DLC
+   ``analyze_videos`` .h5 under SUBTLE's own names (no keypoint map: the ``avatar`` skeleton)
+   with its calibration, lifted with ``lift_file(path, calibration=toml, depth=False)``:
+   MPJPE on the keypoints a top camera sees (``SUBTLE_TOP``) and on all eight lifted ones
+   (``chest``, on the belly, maps to no landmark), the median-height baseline, rearing
+   frames, and the lifted nose height as a rear detector (rearing against walking frames).
+   No targets: the issue sets none for this set; its truth is AVATAR's own estimate, not
+   hand labels, so its figures carry AVATAR's error too.
+
 Run from the repository root::
 
-    python benchmarks/real.py [--only A,B,C,D] [--seed 0] [--noise-draws 5] [--threads 2]
+    python benchmarks/real.py [--only A,B,C,D,E] [--seed 0] [--noise-draws 5] [--threads 2]
                               [--tmp DIR]
                               [--oft-keypoint-map MAP.yaml] [--per-camera]
-                              [--dannce-csv LABELS.csv]
+                              [--dannce-csv LABELS.csv] [--subtle-dir DATASET]
 """
 
 from __future__ import annotations
@@ -127,6 +142,15 @@ LABELLER = "bench"
 FLAT_MM = 30.0
 #: dlc-openfield: a snout this close to the image border (px) is at the arena's walls.
 WALL_PX = 100.0
+
+#: Section E: SUBTLE's AVATAR keypoints (the order of its CSV columns), the ones a top camera
+#: sees, its frame rate, and the virtual cameras (height mm, focal px, tilt deg; the issue's
+#: plain camera and the grid's worst).
+SUBTLE_NAMES = ("nose", "neck", "anus", "chest", "rfoot", "lfoot", "rhand", "lhand", "tip")
+SUBTLE_TOP = ("nose", "neck", "anus")
+SUBTLE_FEET = ("rfoot", "lfoot")
+SUBTLE_FPS = 20.0
+SUBTLE_CAMERAS = ((450.0, 700.0, 0.0), (600.0, 500.0, 20.0))
 
 Row = tuple[str, str, str, str, str, str]
 
@@ -274,7 +298,8 @@ def write_calibration(cam: VirtualCamera, path: Path) -> Path:
     return path
 
 
-def write_video_h5(uv: np.ndarray, names: Sequence[str], path: Path) -> Path:
+def write_video_h5(uv: np.ndarray, names: Sequence[str], path: Path,
+                   fps: float = DANNCE_FPS) -> Path:
     """A DLC ``analyze_videos`` output (and its ``_meta.pickle``) for these 2D points."""
     t, k = uv.shape[:2]
     lik = np.where(np.isfinite(uv).all(-1), 1.0, np.nan)
@@ -284,7 +309,7 @@ def write_video_h5(uv: np.ndarray, names: Sequence[str], path: Path) -> Path:
     pd.DataFrame(data, columns=cols, index=np.arange(t)).to_hdf(
         path, key="df_with_missing", format="table", mode="w")
     meta = {"data": {"start": 0.0, "stop": 1.0, "run_duration": 1.0, "Scorer": VIDEO_SCORER,
-                     "fps": DANNCE_FPS, "batch_size": 8, "nframes": t, "cropping": False,
+                     "fps": fps, "batch_size": 8, "nframes": t, "cropping": False,
                      "frame_dimensions": (IMAGE_SIZE[1], IMAGE_SIZE[0]),
                      "cropping_parameters": [0, IMAGE_SIZE[0], 0, IMAGE_SIZE[1]],
                      "iteration (active-learning)": 0, "training set fraction": 0.95}}
@@ -1070,6 +1095,125 @@ def _depth_reading(flat_frames: np.ndarray, rows: list[Row]) -> None:
 
 
 # =========================================================================== main
+# =========================================================================== E: SUBTLE
+def load_subtle(folder: Path) -> list[tuple[str, np.ndarray, np.ndarray | None]]:
+    """SUBTLE's recordings under ``folder`` (its ``dataset``): ``(name, (T, 9, 3) mm with the
+    floor at z = 0, per-frame labels or None)`` each, sorted by name.
+
+    The CSVs hold 27 columns per frame (``x, y, z`` of :data:`SUBTLE_NAMES`, cm, no header);
+    the labels ``annots/<name>.csv`` a time and a label per frame.
+    """
+    out = []
+    for csv in sorted(Path(folder).glob("*/coords/*.csv")):
+        xyz = pd.read_csv(csv, header=None).to_numpy(float) * 10.0
+        if xyz.ndim != 2 or xyz.shape[1] != 3 * len(SUBTLE_NAMES):
+            raise ValueError(f"{csv}: expected {3 * len(SUBTLE_NAMES)} columns "
+                             f"(x, y, z of {', '.join(SUBTLE_NAMES)}); got {xyz.shape}")
+        xyz = xyz.reshape(len(xyz), len(SUBTLE_NAMES), 3)
+        feet = [SUBTLE_NAMES.index(n) for n in SUBTLE_FEET]
+        xyz[..., 2] -= np.nanmedian(xyz[:, feet, 2])
+        ann = csv.parent.parent / "annots" / csv.name
+        labels = pd.read_csv(ann).iloc[:, 1].astype(str).to_numpy() if ann.is_file() else None
+        if labels is not None and len(labels) != len(xyz):
+            labels = None  # a label file of another length labels other frames
+        out.append((f"{csv.parent.parent.name}/{csv.stem}", xyz, labels))
+    return out
+
+
+def section_e(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[str]) -> None:
+    """Another lab's 3D mice (SUBTLE / AVATAR) lifted from their own keypoint names."""
+    folder = Path(args.subtle_dir) if args.subtle_dir else None
+    recordings = load_subtle(folder) if folder is not None and folder.is_dir() else []
+    if not recordings:
+        _row(rows, "E", "SUBTLE (AVATAR 3D)", "data", "absent: pass --subtle-dir (the dataset "
+             "folder of github.com/jeakwon/subtle)")
+        return
+    notes.append(f"E: {len(recordings)} SUBTLE recordings from {folder}, "
+                 f"{sum(len(x) for _, x, _ in recordings)} frames")
+    for h, f, tilt in SUBTLE_CAMERAS:
+        cam = _aimed(h, f, tilt, 0.0, np.zeros(2), f"h{h:.0f} f{f:.0f} t{tilt:.0f}")
+        folder_cam = tmp / "E" / cam.name.replace(" ", "_")
+        folder_cam.mkdir(parents=True, exist_ok=True)
+        toml = write_calibration(cam, folder_cam / "calibration.toml")
+        res = []
+        for i, (name, xyz, labels) in enumerate(recordings):
+            uv, _ = _seen(cam, xyz, np.random.default_rng([args.seed, 200, i]))
+            sub = folder_cam / name.replace("/", "_")
+            sub.mkdir(parents=True, exist_ok=True)
+            path = write_video_h5(uv, SUBTLE_NAMES, sub / f"{name.split('/')[-1]}"
+                                  f"{VIDEO_SCORER}.h5", fps=SUBTLE_FPS)
+            try:
+                p3, meta = _lift(path, sub / "lifted", calibration=toml, depth=False)
+            except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+                _row(rows, "E", f"{name}, {cam.name}", "lift", f"fails: {_first_line(exc)}",
+                     ok=False)
+                continue
+            _note_mapping(meta, notes, "E: SUBTLE names")
+            res.append(_subtle_errors(p3, xyz, uv, labels, cam))
+        if res:
+            _subtle_rows(res, cam.name, rows)
+
+
+def _subtle_errors(p3: Any, xyz: np.ndarray, uv: np.ndarray, labels: np.ndarray | None,
+                   cam: VirtualCamera) -> dict[str, float]:
+    """One recording's errors (mm) and, with labels, its rear detection."""
+    from sklearn.metrics import roc_auc_score
+
+    lifted = [n for n in SUBTLE_NAMES if n in p3.keypoints]
+    idx = {n: SUBTLE_NAMES.index(n) for n in lifted}
+    rear = labels == "rearing" if labels is not None else np.zeros(len(xyz), bool)
+    out: dict[str, float] = {}
+    for key, names in (("top", SUBTLE_TOP), ("all", lifted)):
+        cols = [idx[n] for n in names]
+        truth = Truth(xyz[:, cols], np.isfinite(uv[:, cols]).all(-1), rear, tuple(names))
+        median_h = np.nanmedian(xyz[:, cols, 2], axis=0)
+        err = grid_errors(p3, truth, cam, median_h)
+        out |= {f"{key}_{k}": v for k, v in err.items()}
+    nose_true = xyz[:, idx["nose"], 2]
+    nose = p3.coords[:, 0, list(p3.keypoints).index("nose"), 2]
+    out["nose_bias"] = float(np.nanmedian(nose - nose_true))
+    if labels is not None and rear.any():
+        walk = labels == "walking"
+        ok = (rear | walk) & np.isfinite(nose)
+        length = np.linalg.norm(uv[:, idx["nose"]] - uv[:, idx["anus"]], axis=-1)
+        ok2 = ok & np.isfinite(length)
+        out |= {"auc": float(roc_auc_score(rear[ok], nose[ok])),
+                "auc_2d": float(roc_auc_score(rear[ok2], -length[ok2])),
+                "auc_truth": float(roc_auc_score(rear[ok], nose_true[ok])),
+                "rear_nose": float(np.median(nose[ok & rear])),
+                "rear_nose_truth": float(np.median(nose_true[ok & rear])),
+                "walk_nose": float(np.median(nose[ok & walk])),
+                "walk_nose_truth": float(np.median(nose_true[ok & walk]))}
+    return out
+
+
+def _subtle_rows(res: list[dict[str, float]], cam_name: str, rows: list[Row]) -> None:
+    """Means over the recordings (each recording weighs the same)."""
+    def mean(key: str) -> float:
+        vals = [r[key] for r in res if key in r and np.isfinite(r[key])]
+        return float(np.mean(vals)) if vals else math.nan
+
+    cond = f"{cam_name}, {len(res)} recordings, SUBTLE's names, no keypoint map"
+    top = "/".join(SUBTLE_TOP)
+    for key, label in (("top", top), ("all", "all 8 lifted keypoints")):
+        _row(rows, "E", cond, f"MPJPE {label}, all frames (median-height baseline "
+             f"{mean(f'{key}_base'):.1f} mm)", mean(f"{key}_model"), "mm")
+    _row(rows, "E", cond, f"MPJPE {top} / median-height baseline",
+         float(np.mean([r["top_model"] / r["top_base"] for r in res])))
+    _row(rows, "E", cond, "lifted nose height minus true, median", mean("nose_bias"), "mm")
+    labelled = [r for r in res if "auc" in r]
+    if not labelled:
+        return
+    cond = f"{cam_name}, the {len(labelled)} labelled recordings (rearing vs walking frames)"
+    _row(rows, "E", cond, f"MPJPE {top}, rearing frames (baseline "
+         f"{mean('top_base_rear'):.1f} mm)", mean("top_model_rear"), "mm")
+    _row(rows, "E", cond, f"ROC AUC of lifted nose height (2D baseline {mean('auc_2d'):.3f}; "
+         f"true nose height {mean('auc_truth'):.3f})", mean("auc"))
+    _row(rows, "E", cond, "median nose height rearing / walking, lifted (true)",
+         f"{mean('rear_nose'):.1f} / {mean('walk_nose'):.1f} mm ({mean('rear_nose_truth'):.1f}"
+         f" / {mean('walk_nose_truth'):.1f})")
+
+
 def _print_table(rows: list[Row]) -> None:
     head = ("set", "condition", "figure", "value", "target", "pass")
     # a long cell (an error's first line) overflows instead of widening its column
@@ -1107,7 +1251,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         epilog="example: python benchmarks/real.py --only A --per-camera")
-    parser.add_argument("--only", default="A,B,C,D", help="comma list of sections A,B,C,D")
+    parser.add_argument("--only", default="A,B,C,D,E",
+                        help="comma list of sections A,B,C,D,E")
     parser.add_argument("--seed", type=int, default=0, help="2D noise seed (section A)")
     parser.add_argument("--noise-draws", type=int, default=5, metavar="N",
                         help="section A's worst camera also as the mean of N draws of the 2D "
@@ -1121,6 +1266,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="section A on other 3D labels in the same layout as "
                              "dannce-mouse1/labels3d.csv (e.g. another DANNCE mouse written "
                              "by benchmarks/dannce_labels.py); default the shared mouse")
+    parser.add_argument("--subtle-dir", default=None, metavar="PATH",
+                        help="section E: the dataset folder of github.com/jeakwon/subtle "
+                             "(SUBTLE's AVATAR 3D mice; not bundled, GPL-3.0)")
     parser.add_argument("--per-camera", action="store_true",
                         help="also print each virtual camera's errors (section A)")
     parser.add_argument("--verbose", action="store_true", help="show the package's warnings")
@@ -1134,8 +1282,8 @@ def main(argv: list[str] | None = None) -> int:
     MODEL["path"] = args.model
     MODEL["depth"] = args.depth_weights
     only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
-    if not only <= {"A", "B", "C", "D"}:
-        parser.error(f"--only takes A, B, C, D; got {args.only}")
+    if not only <= {"A", "B", "C", "D", "E"}:
+        parser.error(f"--only takes A, B, C, D, E; got {args.only}")
     logging.basicConfig(level=logging.WARNING if args.verbose else logging.ERROR,
                         format="%(levelname)s %(name)s: %(message)s")
     import torch
@@ -1155,7 +1303,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, run in (("A", lambda: section_a(args, tmp, rows, notes)),
                           ("B", lambda: section_b(args, tmp, rows, notes)),
                           ("C", lambda: section_c(args, tmp, rows)),
-                          ("D", lambda: section_d(args, tmp, rows, notes))):
+                          ("D", lambda: section_d(args, tmp, rows, notes)),
+                          ("E", lambda: section_e(args, tmp, rows, notes))):
             if name in only:
                 t1 = time.perf_counter()
                 run()
