@@ -174,6 +174,8 @@ def lift_poses(
     names = output_names(list(mapped), extra_idx)
     want = mode or lifter.mode
     runs, lift_mode = _choose_runs(poses, uv_cat, c_cat, lifter.pcutoff, want)
+    # one share for the file (its median view), as its camera: a frame's own view angle
+    # rises with its heights, and per-frame shares read rears worse (docs/results.md)
     view_angle = camera_choice.details.get("view", {}).get("angle_deg")
     share = lifter.oblique_share(camera_choice.camera, view_angle)
     oblique = lifter.oblique_companion() if share > 0.0 else None
