@@ -347,15 +347,16 @@ class _LiftProcessorImpl:
         self.camera = camera
         share = self.lifter.oblique_share(camera, view_angle_deg)
         oblique = share >= 1.0
-        if oblique or (share > 0.0 and not o.depth):  # with depth the fused lifter lifts
+        depth = o.depth and not oblique  # with depth the fused lifter lifts, unmixed
+        if oblique or (share > 0.0 and not depth):
             logger.info("LiftProcessor: the camera sees the animal %.0f deg off the vertical: "
                         "%s the networks for oblique views%s.", view_angle_deg,
                         "lifting with" if oblique else f"points {100 * share:.0f} % from",
                         ", keypoints only" if o.depth else "")
         self.live = LiveLifter(camera, self.keypoint_names,
-                               self.lifter.for_camera(camera, view_angle_deg),
+                               self.lifter.for_camera(camera, None if depth else view_angle_deg),
                                pcutoff=self.lifter.pcutoff, keypoint_map=self.keypoint_map,
-                               depth=o.depth and not oblique, depth_weights=o.depth_weights,
+                               depth=depth, depth_weights=o.depth_weights,
                                fused_weights=o.fused_weights, px_per_mm=o.px_per_mm,
                                image_color=o.image_color)
         self.live_features = (LiveFeatures(self.live, fps=o.fps, window=o.window)
