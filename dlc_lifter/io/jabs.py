@@ -23,12 +23,16 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dlc_lifter.errors import PoseFileError
 from dlc_lifter.io._common import find_video
 from dlc_lifter.poses import PoseMetadata, Poses
+
+if TYPE_CHECKING:
+    import h5py
 
 __all__ = ["JABS_KEYPOINTS", "is_jabs_h5", "read_jabs"]
 
@@ -43,13 +47,21 @@ CORNER_NAMES = ("top_left_corner", "top_right_corner", "bottom_right_corner",
                 "bottom_left_corner")
 
 
-def is_jabs_h5(path: str | Path) -> bool:
-    """Whether an HDF5 file is a JABS pose file (a ``poseest/points`` dataset)."""
+def is_jabs_h5(path: str | Path | h5py.File) -> bool:
+    """Whether an HDF5 file is a JABS pose file (a ``poseest/points`` dataset).
+
+    ``path`` may be a file already open (it is read, not closed).
+    """
     import h5py
 
+    def layout(fh: h5py.File) -> bool:
+        return "poseest" in fh and isinstance(fh["poseest"].get("points"), h5py.Dataset)
+
+    if isinstance(path, h5py.File):
+        return layout(path)
     try:
         with h5py.File(path, "r") as fh:
-            return "poseest" in fh and isinstance(fh["poseest"].get("points"), h5py.Dataset)
+            return layout(fh)
     except OSError:
         return False
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dlc_lifter.errors import PoseFileError
 from dlc_lifter.io._common import (
@@ -15,6 +16,9 @@ from dlc_lifter.io._common import (
 )
 from dlc_lifter.io.config import DLCConfig, read_dlc_config
 from dlc_lifter.poses import Poses
+
+if TYPE_CHECKING:
+    import h5py
 
 __all__ = ["SUPPORTED_EXTENSIONS", "detect_format", "read_poses"]
 
@@ -35,13 +39,12 @@ def _is_hdf5(path: Path) -> bool:
     return bool(h5py.is_hdf5(str(path)))  # userblock-offset files
 
 
-def _check_opens(path: Path) -> None:
-    """Raise one clear error when an HDF5 file cannot be opened (truncated, damaged)."""
+def _open_hdf5(path: Path) -> h5py.File:
+    """Open an HDF5 file for reading; one clear error when it cannot be (truncated, damaged)."""
     import h5py
 
     try:
-        with h5py.File(path, "r"):
-            pass
+        return h5py.File(path, "r")
     except OSError as exc:
         why = read_error_summary(exc)
         raise PoseFileError(
@@ -81,19 +84,19 @@ def detect_format(path: str | Path) -> str:
         raise PoseFileError(
             f"{p} is not an HDF5 file although its extension says {kind}; it may be "
             "truncated or mis-named. Re-export it from the tool that made it.")
-    _check_opens(p)
-    if ext == ".slp":
-        return "sleap-slp"
-    if ext == ".nwb":
-        return "nwb"
     from dlc_lifter.io.jabs import is_jabs_h5
     from dlc_lifter.io.sleap import is_sleap_analysis_h5, is_sleap_points3d_h5
 
-    if is_sleap_points3d_h5(p):
-        return "sleap-points3d"
-    if is_jabs_h5(p):
-        return "jabs"
-    return "sleap-h5" if is_sleap_analysis_h5(p) else "dlc-h5"
+    with _open_hdf5(p) as fh:  # opened once: it must open, and its layout names it
+        if ext == ".slp":
+            return "sleap-slp"
+        if ext == ".nwb":
+            return "nwb"
+        if is_sleap_points3d_h5(fh):
+            return "sleap-points3d"
+        if is_jabs_h5(fh):
+            return "jabs"
+        return "sleap-h5" if is_sleap_analysis_h5(fh) else "dlc-h5"
 
 
 def read_poses(

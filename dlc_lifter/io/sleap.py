@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,6 +18,9 @@ from dlc_lifter._atomic import atomic_output, check_writable
 from dlc_lifter.errors import PoseFileError
 from dlc_lifter.io._common import check_input_file, duplicate_names
 from dlc_lifter.poses import PoseMetadata, Poses
+
+if TYPE_CHECKING:
+    import h5py
 
 __all__ = [
     "POINTS3D_DESCRIPTION",
@@ -347,18 +350,24 @@ def write_slp_3d(
 
 
 # ----------------------------------------------------------------------------- analysis h5
-def is_sleap_analysis_h5(path: str | Path) -> bool:
+def is_sleap_analysis_h5(path: str | Path | h5py.File) -> bool:
     """Whether an HDF5 file has SLEAP analysis datasets (``tracks`` + ``node_names``).
 
     A sleap-anipose ``points3d.h5`` (see :func:`is_sleap_points3d_h5`) is not one, even
-    when it also holds ``node_names`` (as :func:`write_points3d` writes it).
+    when it also holds ``node_names`` (as :func:`write_points3d` writes it). ``path`` may
+    be a file already open (it is read, not closed).
     """
     import h5py
 
+    def layout(fh: h5py.File) -> bool:
+        return ("tracks" in fh and isinstance(fh["tracks"], h5py.Dataset)
+                and "node_names" in fh and not _is_points3d(fh))
+
+    if isinstance(path, h5py.File):
+        return layout(path)
     try:
         with h5py.File(path, "r") as fh:
-            return ("tracks" in fh and isinstance(fh["tracks"], h5py.Dataset)
-                    and "node_names" in fh and not _is_points3d(fh))
+            return layout(fh)
     except OSError:
         return False
 
@@ -505,15 +514,18 @@ def _is_points3d(fh: Any) -> bool:
     return isinstance(desc, str) and desc.startswith(POINTS3D_DESCRIPTION.rstrip("."))
 
 
-def is_sleap_points3d_h5(path: str | Path) -> bool:
+def is_sleap_points3d_h5(path: str | Path | h5py.File) -> bool:
     """Whether an HDF5 file is a sleap-anipose ``points3d.h5``.
 
     True when the root dataset ``tracks`` is 4-D with a last axis of 3 and carries
     sleap-anipose's ``Description`` attribute (``"Shape: (n_frames, n_tracks, n_nodes,
     3)..."``), as sleap-anipose's ``triangulate`` and :func:`write_points3d` write it.
+    ``path`` may be a file already open (it is read, not closed).
     """
     import h5py
 
+    if isinstance(path, h5py.File):
+        return _is_points3d(path)
     try:
         with h5py.File(path, "r") as fh:
             return _is_points3d(fh)

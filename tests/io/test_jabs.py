@@ -136,3 +136,21 @@ def test_not_jabs_shapes_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(PoseFileError, match="JABS") as info:
         read_poses(f)
     assert str(f) in str(info.value)
+
+
+def test_format_is_named_from_one_opening_of_the_file(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """``detect_format`` opens an HDF5 pose file once: it checks that it opens and reads
+    its layout from the same handle (a JABS file is the last layout but one it tries)."""
+    xy, _ = _mouse(0, n=5)
+    f = _write(tmp_path / "cage1_pose_est_v2.h5", xy, np.full(xy.shape[:2], 0.9))
+    opened: list[str] = []
+
+    class Counting(h5py.File):
+        def __init__(self, name: object, *args: object, **kwargs: object) -> None:
+            opened.append(str(name))
+            super().__init__(name, *args, **kwargs)
+
+    monkeypatch.setattr(h5py, "File", Counting)
+    assert detect_format(f) == "jabs"
+    assert opened == [str(f)]
