@@ -1150,6 +1150,9 @@ def section_e(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[
                 continue
             _note_mapping(meta, notes, "E: SUBTLE names")
             res.append(_subtle_errors(p3, xyz, uv, labels, cam))
+            size = meta.get("extra", {}).get("camera_estimate", {}).get("animal_size") or {}
+            if size:  # the lift's own check of the animal's size (lift.body_size)
+                res[-1]["size_share"] = float(np.mean([v["share"] for v in size.values()]))
         if res:
             _subtle_rows(res, cam.name, rows)
 
@@ -1201,6 +1204,15 @@ def _subtle_rows(res: list[dict[str, float]], cam_name: str, rows: list[Row]) ->
     _row(rows, "E", cond, f"MPJPE {top} / median-height baseline",
          float(np.mean([r["top_model"] / r["top_base"] for r in res])))
     _row(rows, "E", cond, "lifted nose height minus true, median", mean("nose_bias"), "mm")
+    shares = [r["size_share"] for r in res if "size_share" in r]
+    if shares:
+        from dlc_lifter.lift.body_size import TRAINED_LENGTH_SHARE
+
+        lo, hi = TRAINED_LENGTH_SHARE
+        warned = sum(not lo <= v <= hi for v in shares)
+        _row(rows, "E", cond, "the animal's length seen from above / the synthetic mice's "
+             f"(the lift warns outside {lo:.2f}-{hi:.2f}): min-max; recordings warned",
+             f"{min(shares):.2f}-{max(shares):.2f}; {warned} of {len(shares)}")
     labelled = [r for r in res if "auc" in r]
     if not labelled:
         return

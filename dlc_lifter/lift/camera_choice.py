@@ -12,7 +12,8 @@ its middle column and then put under the floor
 (:meth:`~dlc_lifter.camera.Camera.mirrored_below`). ``view="auto"`` decides by the animal's
 sides (:mod:`dlc_lifter.lift.handedness`). The chosen camera's view of the animal is
 measured and, where it lies beyond what the lifter is measured for, said in the log
-(:mod:`dlc_lifter.lift.view_range`).
+(:mod:`dlc_lifter.lift.view_range`); so is the animal's size on the floor where the camera's
+scale is not the animal's own (:mod:`dlc_lifter.lift.body_size`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dlc_lifter.lift.body_size import animal_sizes, scale_is_independent, warn_animal_size
 from dlc_lifter.lift.camera_estimate import (
     CameraChoice,
     adults_for_scale,
@@ -122,10 +124,18 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
     seen = animal_view(camera_choice.camera, uv_cat, tracked)
     warn_view_range(seen, str(poses.meta.source), camera_choice.source,
                     oblique_networks=lifter.has_oblique_companion)
-    if seen is None:
-        return camera_choice
+    details = dict(camera_choice.details)
+    if seen is not None:
+        details["view"] = seen.as_dict()
+    if scale_is_independent(camera_choice.source):
+        sizes = animal_sizes(camera_choice.camera, uv_cat, tracked, poses.individuals,
+                             lifter.model.pair_length_mm, lifter.model.median_height_mm)
+        warn_animal_size(sizes, str(poses.meta.source), camera_choice.source,
+                         poses.n_individuals)
+        if sizes:
+            details["animal_size"] = {s.individual: s.as_dict() for s in sizes}
     return CameraChoice(camera_choice.camera, camera_choice.frame, camera_choice.source,
-                        {**camera_choice.details, "view": seen.as_dict()})
+                        details)
 
 
 def _filmed_from_below(view: str, uv_cat: np.ndarray, tracked: np.ndarray, source: str

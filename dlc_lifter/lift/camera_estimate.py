@@ -76,6 +76,7 @@ __all__ = [
     "CORNER_FOCAL_MIN_TILT_DEG",
     "CameraChoice",
     "arena_sides_mm",
+    "body_length_pair",
     "corner_camera",
     "corner_tolerance_px",
     "pixel_aspect_from_animal",
@@ -232,29 +233,50 @@ def pixel_aspect_from_animal(uv_cat: np.ndarray, ok: np.ndarray, pair_mm: np.nda
                     "aspect": aspect}
 
 
+def body_length_pair(ok: np.ndarray, pair_mm: np.ndarray) -> str:
+    """The catalogue pair the body-length prior measures, ``"nose-tail_base"`` where both
+    are tracked together in 10 frames or more, else the longest well-tracked body pair
+    (population length over 25 mm, no tail point beyond the base).
+
+    Parameters
+    ----------
+    ok
+        ``(N, K)`` well-tracked flags, catalogue order.
+    pair_mm
+        ``(K, K)`` the population's median horizontal distances.
+
+    Raises
+    ------
+    DLCLifterError
+        When no such pair is tracked together in 10 frames.
+    """
+    nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
+    if (ok[:, nose] & ok[:, tail]).sum() >= 10:
+        return "nose-tail_base"
+    present = np.flatnonzero(ok.any(0))
+    cand = [(i, j) for a, i in enumerate(present) for j in present[a + 1:]
+            if np.isfinite(pair_mm[i, j]) and pair_mm[i, j] > 25
+            and (ok[:, i] & ok[:, j]).sum() >= 10
+            and not (CATALOGUE[i].startswith("tail") and CATALOGUE[i] != "tail_base")
+            and not (CATALOGUE[j].startswith("tail") and CATALOGUE[j] != "tail_base")]
+    if not cand:
+        raise DLCLifterError(
+            "Cannot estimate the camera from the animal: no two tracked keypoints far "
+            "enough apart (e.g. nose and tail base) in at least 10 frames. Give "
+            "camera_height_mm with focal_px, or arena_size_mm, or a calibration.")
+    i, j = max(cand, key=lambda p: pair_mm[p])
+    return f"{CATALOGUE[i]}-{CATALOGUE[j]}"
+
+
 def _body_scale(uv_cat: np.ndarray, ok: np.ndarray, pair_mm: np.ndarray,
                 median_h: np.ndarray) -> tuple[float, float, str]:
     """``(population length mm, median 2D length px, pair)`` of the pair the body-length
-    prior uses (nose to tail base, else the longest well-tracked body pair)."""
-    nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
-    present = np.flatnonzero(ok.any(0))
-    pairs = [(nose, tail)] if ok[:, nose].any() and ok[:, tail].any() else []
-    if not pairs or (ok[:, nose] & ok[:, tail]).sum() < 10:
-        cand = [(i, j) for a, i in enumerate(present) for j in present[a + 1:]
-                if np.isfinite(pair_mm[i, j]) and pair_mm[i, j] > 25
-                and (ok[:, i] & ok[:, j]).sum() >= 10
-                and not (CATALOGUE[i].startswith("tail") and CATALOGUE[i] != "tail_base")
-                and not (CATALOGUE[j].startswith("tail") and CATALOGUE[j] != "tail_base")]
-        if not cand:
-            raise DLCLifterError(
-                "Cannot estimate the camera from the animal: no two tracked keypoints far "
-                "enough apart (e.g. nose and tail base) in at least 10 frames. Give "
-                "camera_height_mm with focal_px, or arena_size_mm, or a calibration.")
-        pairs = [max(cand, key=lambda p: pair_mm[p])]
-    i, j = pairs[0]
+    prior uses (:func:`body_length_pair`)."""
+    pair = body_length_pair(ok, pair_mm)
+    i, j = (CATALOGUE.index(n) for n in pair.split("-"))
     both = ok[:, i] & ok[:, j]
     px = float(np.median(np.linalg.norm(uv_cat[both, i] - uv_cat[both, j], axis=-1)))
-    return float(pair_mm[i, j]), px, f"{CATALOGUE[i]}-{CATALOGUE[j]}"
+    return float(pair_mm[i, j]), px, pair
 
 
 #: Individuals whose median nose-to-tail-base length in pixels is below this share of the

@@ -73,6 +73,8 @@ def test_section_e_lifts_each_recording_from_its_own_names(bench, tmp_path: Path
         assert 0.0 < mpjpe < 30.0  # the generated mouse: the lifter's own kind
         auc = float(figures[(cam, "ROC AUC of lifted nose height")])
         assert 0.0 <= auc <= 1.0
+        size = figures[(cam, "the animal's length seen from above / the synthetic mice's")]
+        assert size.endswith("0 of 1")  # the generated mouse is the synthetic kind
     assert any("mapped 8/9" in n and "anus->tail_base" in n and "NOT mapped: chest" in n
                for n in notes), notes
 

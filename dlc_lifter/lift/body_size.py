@@ -1,0 +1,197 @@
+"""How big the animal is on the floor through the chosen camera, against the synthetic mice.
+
+The networks learned mice of the synthetic population (:mod:`dlc_lifter.mouse.anatomy`):
+over a session of 300 frames (10 s), the median of a synthetic mouse's nose-to-tail-base
+distance seen from above is 84 mm for the median session, and 95 % of synthetic sessions lie
+between 62 and 101 mm, 0.74 to 1.21 times the population's 83 mm
+(:data:`TRAINED_LENGTH_SHARE`; ``python benchmarks/body_size.py`` measures it again, with
+the real sets). Real mice measured so far fall inside: DANNCE's two mice 0.81-0.88 (67-74
+mm, through virtual cameras 350-600 mm up), the open field of ``oft-rearing`` 0.91 (76 mm,
+scaled by its arena's corners).
+
+Where the camera's scale does not come from the animal itself (a calibration, a height and
+focal length, the arena's size or corners), the animal's own size is evidence about the lift:
+:func:`animal_sizes` measures each individual's median length of the body-length pair (nose
+to tail base, else the longest well-tracked body pair) on the floor, each keypoint taken at
+the population's median height on its camera ray, and :func:`warn_animal_size` says in the
+log when it lies outside what the networks learned. Outside that range the camera's scale
+may be wrong (a calibration in cm or m, a wrong focal length or arena size: a power of ten
+is named where it would give a mouse's size), the keypoints may sit elsewhere than the
+landmarks they were mapped to, or the animal is young or not an adult mouse; on another
+lab's mice measuring 0.51-0.72 (SUBTLE's AVATAR mice, ``benchmarks/real.py`` section E) the
+lifted heights were worse than each keypoint's median height. The output's metadata keeps
+the measure as ``camera_estimate["animal_size"]``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from dlc_lifter.camera import Camera
+from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.lift.camera_estimate import body_length_pair
+from dlc_lifter.mouse.catalogue import CATALOGUE
+
+__all__ = ["TRAINED_LENGTH_SHARE", "AnimalSize", "animal_sizes", "scale_is_independent",
+           "warn_animal_size"]
+
+logger = logging.getLogger(__name__)
+
+#: The middle 95 % of synthetic sessions' median nose-to-tail-base length seen from above
+#: (2.5th and 97.5th percentiles; 300-frame sessions), as shares of the population's median
+#: (62-101 mm against 83 mm; ``benchmarks/body_size.py``).
+TRAINED_LENGTH_SHARE = (0.74, 1.21)
+
+#: Camera sources whose scale is the animal's own length: its size then says nothing.
+_SCALE_FROM_ANIMAL = frozenset({"body-length-estimate"})
+
+_MIN_FRAMES = 10
+
+
+@dataclass(frozen=True)
+class AnimalSize:
+    """One individual's median length on the floor against the synthetic population's.
+
+    Attributes
+    ----------
+    individual
+        The individual's name.
+    pair
+        The catalogue pair measured (``"nose-tail_base"``, else the longest body pair).
+    length_mm
+        Median horizontal distance over the frames where both are tracked, each keypoint
+        at the population's median height on its ray.
+    population_mm
+        The synthetic population's median of the same distance.
+    frames
+        Frames measured.
+    """
+
+    individual: str
+    pair: str
+    length_mm: float
+    population_mm: float
+    frames: int
+
+    @property
+    def share(self) -> float:
+        """``length_mm`` over ``population_mm``."""
+        return self.length_mm / self.population_mm
+
+    @property
+    def in_range(self) -> bool:
+        """Whether the share lies within :data:`TRAINED_LENGTH_SHARE`."""
+        lo, hi = TRAINED_LENGTH_SHARE
+        return lo <= self.share <= hi
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values for the output's metadata."""
+        return {**asdict(self), "length_mm": round(self.length_mm, 1),
+                "population_mm": round(self.population_mm, 1),
+                "share": round(self.share, 3), "trained_share": list(TRAINED_LENGTH_SHARE)}
+
+
+def animal_sizes(camera: Camera, uv_cat: np.ndarray, tracked: np.ndarray,
+                 individuals: Sequence[str], pair_length_mm: np.ndarray,
+                 median_height_mm: np.ndarray) -> list[AnimalSize]:
+    """Each individual's size on the floor through ``camera`` (see the module docstring).
+
+    Parameters
+    ----------
+    camera
+        The camera the lift uses.
+    uv_cat, tracked
+        ``(T, N, K, 2)`` pixels and ``(T, N, K)`` well-tracked flags, catalogue order.
+    individuals
+        The ``N`` individuals' names.
+    pair_length_mm, median_height_mm
+        The lifter's population pair lengths and median heights.
+
+    Returns
+    -------
+    list of AnimalSize
+        One per individual with a pair tracked together in at least 10 frames.
+    """
+    out = []
+    for i, name in enumerate(individuals):
+        uv, ok = uv_cat[:, i], tracked[:, i] & np.isfinite(uv_cat[:, i]).all(-1)
+        try:
+            pair = body_length_pair(ok, pair_length_mm)
+        except DLCLifterError:
+            continue
+        a, b = (CATALOGUE.index(n) for n in pair.split("-"))
+        both = ok[:, a] & ok[:, b]
+        if both.sum() < _MIN_FRAMES:
+            continue
+        pa = camera.points_at_height(uv[both, a], median_height_mm[a])
+        pb = camera.points_at_height(uv[both, b], median_height_mm[b])
+        length = np.linalg.norm(pa[:, :2] - pb[:, :2], axis=-1)
+        length = length[np.isfinite(length)]
+        if len(length) < _MIN_FRAMES:
+            continue
+        out.append(AnimalSize(str(name), pair, float(np.median(length)),
+                              float(pair_length_mm[a, b]), len(length)))
+    return out
+
+
+def scale_is_independent(camera_source: str) -> bool:
+    """Whether a camera of this :class:`~dlc_lifter.lift.camera_estimate.CameraChoice`
+    ``source`` has a scale of its own (not the animal's length)."""
+    return camera_source.split(",")[0] not in _SCALE_FROM_ANIMAL
+
+
+def _power_of_ten(share: float) -> int | None:
+    """The power of ten (1 to 3, either way) that brings a share far outside the trained
+    range (under 0.3 or over 3) nearest 1, where it lands within 0.5-2 (a scale given in
+    other units: the heights do not scale with it, so the share is only roughly a power of
+    ten off)."""
+    if 0.3 <= share <= 3.0:
+        return None
+    exp = -round(math.log10(share))
+    if exp == 0 or abs(exp) > 3 or not 0.5 <= share * 10.0 ** exp <= 2.0:
+        return None
+    return exp
+
+
+def warn_animal_size(sizes: Sequence[AnimalSize], source: str, camera_source: str,
+                     n_individuals: int = 1) -> None:
+    """Log a warning for each individual whose size lies outside what the networks learned.
+
+    ``camera_source`` names where the camera's scale came from (the
+    :class:`~dlc_lifter.lift.camera_estimate.CameraChoice`'s ``source``); with one
+    individual in the file it is called "the animal".
+    """
+    lo, hi = TRAINED_LENGTH_SHARE
+    for size in sizes:
+        if size.in_range:
+            continue
+        exp = _power_of_ten(size.share)
+        if exp is not None:
+            why = (f"{10.0 ** exp:g} times that is a mouse's size: check the units of the "
+                   "scale given (the calibration's world in mm, the camera height and the "
+                   "arena's size in mm, the focal length in pixels). The 3D is not usable "
+                   "as it is.")
+        elif size.share < lo:
+            why = ("The camera's scale may be off (its height or focal length, the "
+                   "calibration, the arena's size), the keypoints may sit elsewhere than the "
+                   "landmarks they were mapped to, or the animal is young or small: heights "
+                   "may be off (another lab's mice measuring 51-72 % lifted worse than each "
+                   "keypoint's median height).")
+        else:
+            why = ("The camera's scale may be off (its height or focal length, the "
+                   "calibration, the arena's size), or the animal is larger than the mice "
+                   "the lifter learned: heights may be off.")
+        logger.warning(
+            "%s: %s measures %.0f mm from %s seen from above (median over %d frames; the "
+            "camera from %s): %.0f %% of the synthetic mice's %.0f mm, where 95 %% of "
+            "synthetic sessions lie within %.0f-%.0f %%. %s", source,
+            "the animal" if n_individuals == 1 else size.individual,
+            size.length_mm, size.pair.replace("-", " to ").replace("_", " "), size.frames,
+            camera_source.split(",")[0], 100 * size.share, size.population_mm, 100 * lo,
+            100 * hi, why)

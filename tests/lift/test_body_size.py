@@ -1,0 +1,115 @@
+"""The animal's size on the floor through the camera given, against the synthetic mice."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from dlc_lifter.camera import Camera, write_anipose
+from dlc_lifter.lift import Lifter
+from dlc_lifter.lift.body_size import TRAINED_LENGTH_SHARE, _power_of_ten, animal_sizes
+from dlc_lifter.lift.camera_choice import lift_camera
+from dlc_lifter.mouse.catalogue import CATALOGUE
+from dlc_lifter.poses import PoseMetadata, Poses
+
+torch.set_num_threads(1)
+
+NAMES = ("nose", "left_ear", "right_ear", "neck", "mouse_center", "tail_base")
+SIZE = (640, 480)
+
+
+@pytest.fixture(scope="module")
+def mouse() -> np.ndarray:
+    """A synthetic mouse near the floor's origin, the tracked keypoints only (mm)."""
+    from dlc_lifter.mouse.behaviour import generate_sequences
+
+    lm = generate_sequences(1, 60, seed=5)[0].landmarks[:, [CATALOGUE.index(n) for n in NAMES]]
+    return lm - np.array([*np.nanmean(lm[..., :2].reshape(-1, 2), 0), 0.0])
+
+
+@pytest.fixture(scope="module")
+def lifter() -> Lifter:
+    return Lifter.load()
+
+
+def _poses(uv: np.ndarray, source: str) -> Poses:
+    return Poses(coords=uv[:, None], confidence=np.ones(uv.shape[:2])[:, None],
+                 keypoints=list(NAMES), meta=PoseMetadata(source=source, fps=30.0,
+                                                          image_size=SIZE))
+
+
+def _camera_of(mouse: np.ndarray, lifter: Lifter, caplog: pytest.LogCaptureFixture,
+               scale: float = 1.0, **camera: object) -> tuple[dict, list[str]]:
+    """``lift_camera``'s details for the mouse (``scale`` times its size) seen by a camera
+    450 mm up, f 700 px, and the body-size warnings it logged."""
+    cam = Camera.top_view(450.0, 700.0, SIZE)
+    uv = cam.project(mouse * scale)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        choice = lift_camera(_poses(uv, "mouse.h5"), lifter=lifter, image_size=SIZE,
+                             **camera)
+    return choice.details, [r.getMessage() for r in caplog.records
+                            if r.name == "dlc_lifter.lift.body_size"]
+
+
+def test_a_mouse_through_its_calibration_is_measured_and_not_warned_about(
+        mouse: np.ndarray, lifter: Lifter, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    calib = write_anipose([Camera.top_view(450.0, 700.0, SIZE)], tmp_path / "c.toml")
+    details, warned = _camera_of(mouse, lifter, caplog, calibration=calib)
+    size = details["animal_size"]["individual0"]
+    assert size["pair"] == "nose-tail_base" and size["frames"] == len(mouse)
+    true = np.median(np.linalg.norm(mouse[:, 0, :2] - mouse[:, -1, :2], axis=-1))
+    assert size["length_mm"] == pytest.approx(true, abs=3.0)  # at population heights
+    assert TRAINED_LENGTH_SHARE[0] <= size["share"] <= TRAINED_LENGTH_SHARE[1]
+    assert not warned
+
+
+def test_a_scale_in_other_units_is_named(mouse: np.ndarray, lifter: Lifter,
+                                         caplog: pytest.LogCaptureFixture) -> None:
+    """The camera's height given in cm: the mouse measures a few mm, and ten times that
+    is a mouse."""
+    details, warned = _camera_of(mouse, lifter, caplog, camera_height_mm=45.0,
+                                 focal_px=700.0)
+    assert details["animal_size"]["individual0"]["share"] < 0.2
+    assert len(warned) == 1
+    assert "mouse.h5: the animal measures" in warned[0]
+    assert "10 times that is a mouse's size" in warned[0] and "not usable" in warned[0]
+
+
+def test_a_small_animal_is_said_to_lie_outside_what_the_lifter_learned(
+        mouse: np.ndarray, lifter: Lifter, caplog: pytest.LogCaptureFixture) -> None:
+    details, warned = _camera_of(mouse, lifter, caplog, scale=0.6, camera_height_mm=450.0,
+                                 focal_px=700.0)
+    assert details["animal_size"]["individual0"]["share"] < TRAINED_LENGTH_SHARE[0]
+    assert len(warned) == 1 and "young or small" in warned[0]
+    assert "times that" not in warned[0]
+
+
+def test_no_size_check_where_the_scale_is_the_animals_own(
+        mouse: np.ndarray, lifter: Lifter, caplog: pytest.LogCaptureFixture) -> None:
+    details, warned = _camera_of(mouse, lifter, caplog, scale=0.6)
+    assert "animal_size" not in details and not warned
+
+
+def test_each_individual_is_measured_on_its_own(mouse: np.ndarray, lifter: Lifter) -> None:
+    cam = Camera.top_view(450.0, 700.0, SIZE)
+    uv = np.stack([cam.project(mouse), cam.project(mouse * 0.5)], axis=1)
+    uv_cat = np.full(uv.shape[:2] + (len(CATALOGUE), 2), np.nan)
+    uv_cat[:, :, [CATALOGUE.index(n) for n in NAMES]] = uv
+    sizes = animal_sizes(cam, uv_cat, np.isfinite(uv_cat).all(-1), ["dam", "pup"],
+                         lifter.model.pair_length_mm, lifter.model.median_height_mm)
+    assert [s.individual for s in sizes] == ["dam", "pup"]
+    assert sizes[0].in_range and not sizes[1].in_range
+    assert sizes[1].length_mm < 0.6 * sizes[0].length_mm
+
+
+@pytest.mark.parametrize(("share", "exp"), [(0.06, 1), (0.0008, 3), (12.0, -1),
+                                            (0.5, None), (1.0, None), (0.003, None)])
+def test_a_power_of_ten_is_named_only_where_it_gives_a_mouse(share: float,
+                                                             exp: int | None) -> None:
+    assert _power_of_ten(share) == exp
