@@ -5,7 +5,7 @@ over a session of 300 frames (10 s), the median of a synthetic mouse's nose-to-t
 distance seen from above is 84 mm for the median session, and 95 % of synthetic sessions lie
 between 62 and 101 mm, 0.74 to 1.21 times the population's 83 mm
 (:data:`TRAINED_LENGTH_SHARE`; ``python benchmarks/body_size.py`` measures it again, with
-the real sets). Real mice measured so far fall inside: DANNCE's two mice 0.81-0.88 (67-74
+the real sets). Real mice measured so far fall inside: DANNCE's two mice 0.81-0.89 (67-74
 mm, through virtual cameras 350-600 mm up), the open field of ``oft-rearing`` 0.91 (76 mm,
 scaled by its arena's corners).
 
