@@ -8,10 +8,23 @@ from typing import TYPE_CHECKING
 import numpy as np
 import typer
 
-from dlc_lifter.cli.options import KEYPOINT_MAP, POSE_FILE_HELP, pcutoff_option
+from dlc_lifter.cli.options import (
+    ARENA_SIZE_MM,
+    CALIBRATION,
+    CAMERA,
+    CAMERA_HEIGHT_MM,
+    FOCAL_PX,
+    IMAGE_SIZE,
+    KEYPOINT_MAP,
+    POSE_FILE_HELP,
+    VIEW,
+    camera_spec,
+    pcutoff_option,
+)
 from dlc_lifter.errors import DLCLifterError
 
 if TYPE_CHECKING:
+    from dlc_lifter.lift.options import CameraSpec
     from dlc_lifter.mouse.keypoint_map import KeypointMap
     from dlc_lifter.poses import Poses
 
@@ -38,10 +51,22 @@ def info_command(
         None, "--config", "-c", help="DeepLabCut config.yaml (for pcutoff and skeleton)."),
     keypoint_map: Path | None = KEYPOINT_MAP,
     pcutoff: float | None = pcutoff_option(None),
+    calibration: Path | None = CALIBRATION,
+    camera: str | None = CAMERA,
+    camera_height_mm: float | None = CAMERA_HEIGHT_MM,
+    focal_px: float | None = FOCAL_PX,
+    arena_size_mm: str | None = ARENA_SIZE_MM,
+    image_size: str | None = IMAGE_SIZE,
+    view: str = VIEW,
 ) -> None:
     """Show a pose file's format, frames, individuals, keypoints and their catalogue names.
 
+    With the camera flags of ``lift`` it also shows the camera a lift would use, how it sees
+    the animal and how big the animal comes out (before lifting a whole project: a
+    calibration in cm shows here as a mouse a few mm long).
+
     Example: dlc-lifter info videoDLC_resnet50.h5 --keypoint-map map.yaml
+    --calibration calibration.toml
     """
     from dlc_lifter.io import DEFAULT_PCUTOFF, read_dlc_config, read_poses
     from dlc_lifter.lift.keypoints import still_keypoints
@@ -104,6 +129,44 @@ def info_command(
         plan.require_liftable(str(file))
     except DLCLifterError as exc:
         typer.echo(f"\nCannot be lifted as it is: {exc}")
+        return
+    if poses.ndim == 2 and any(v is not None for v in (calibration, camera_height_mm,
+                                                       focal_px, arena_size_mm)):
+        spec = camera_spec(calibration, camera, camera_height_mm, focal_px, arena_size_mm,
+                           None, image_size, view)
+        typer.echo("\n" + "\n".join(_camera_lines(poses, mapping, spec, cutoff)))
+
+
+def _camera_lines(poses: Poses, mapping: dict[str, str | None] | None, spec: CameraSpec,
+                  cutoff: float) -> list[str]:
+    """What :func:`~dlc_lifter.lift.lift_camera` makes of the camera flags, in words."""
+    from dlc_lifter.lift import Lifter, lift_camera
+    from dlc_lifter.lift.body_size import TRAINED_LENGTH_SHARE
+
+    lifter = Lifter.load().with_mode("temporal", cutoff)
+    choice = lift_camera(poses, lifter=lifter, keypoint_map=mapping,
+                         calibration=spec.calibration, camera=spec.camera_name,
+                         camera_height_mm=spec.camera_height_mm, focal_px=spec.focal_px,
+                         arena_size_mm=spec.arena_size_mm, image_size=spec.image_size,
+                         view=spec.view)
+    cam = choice.camera
+    where = "below" if cam.below_floor else "above"
+    lines = [f"Camera:      {choice.source}: {abs(float(cam.centre[2])):.0f} mm {where} the "
+             f"floor, focal {cam.fx:.0f} px"]
+    view = choice.details.get("view")
+    if view:
+        lines.append(f"View:        {view['angle_deg']:.0f} deg off the vertical (median; 95 % "
+                     f"within {view['angle_p95_deg']:.0f})")
+    lo, hi = TRAINED_LENGTH_SHARE
+    for name, size in (choice.details.get("animal_size") or {}).items():
+        who = "" if poses.n_individuals == 1 else f"{name}: "
+        flag = "" if lo <= size["share"] <= hi else "  <- outside; see the warning above"
+        lines.append(f"Animal size: {who}{size['length_mm']:.0f} mm "
+                     f"{size['pair'].replace('-', ' to ').replace('_', ' ')} seen from above, "
+                     f"{100 * size['share']:.0f} % of the synthetic mice's "
+                     f"{size['population_mm']:.0f} mm (the lift warns outside "
+                     f"{100 * lo:.0f}-{100 * hi:.0f} %){flag}")
+    return lines
 
 
 def _seen_from(poses: Poses, plan: KeypointMap, cutoff: float) -> str:

@@ -156,3 +156,38 @@ def test_info_says_whether_the_animal_is_seen_from_above(tmp_path: Path) -> None
     below = above.copy()
     below[..., 1] = 400 - below[..., 1]
     assert "Seen from:   below, or a mirrored video" in info(below, "below")
+
+
+def _mouse_file(tmp_path: Path) -> Path:
+    """A synthetic mouse walking under a camera 450 mm up, f 700 px, as a DLC file."""
+    from dlc_lifter.camera import Camera
+    from dlc_lifter.mouse.behaviour import generate_sequences
+    from dlc_lifter.mouse.catalogue import CATALOGUE
+
+    names = ["nose", "left_ear", "right_ear", "neck", "mouse_center", "tail_base"]
+    lm = generate_sequences(1, 40, seed=5)[0].landmarks[:, [CATALOGUE.index(n) for n in names]]
+    lm = lm - np.array([*np.nanmean(lm[..., :2].reshape(-1, 2), 0), 0.0])
+    uv = Camera.top_view(450.0, 700.0, (640, 480)).project(lm)
+    p = Poses(uv[:, None], np.ones(uv.shape[:2])[:, None], keypoints=names)
+    p.meta.scorer = "DLC_test"
+    f = tmp_path / "mouseDLC_test.h5"
+    p.to_dataframe().to_hdf(f, key="df_with_missing", format="table")
+    return f
+
+
+def test_info_with_camera_flags_shows_the_camera_and_the_animals_size(tmp_path: Path) -> None:
+    f = _mouse_file(tmp_path)
+    flags = ["--focal-px", "700", "--image-size", "640x480"]
+    r = runner.invoke(app, ["info", str(f), "--camera-height-mm", "450", *flags])
+    assert r.exit_code == 0, r.output
+    assert "Camera:      height+focal: 450 mm above the floor, focal 700 px" in r.output
+    assert "View:" in r.output
+    line = next(s for s in r.output.splitlines() if s.startswith("Animal size:"))
+    assert "nose to tail base seen from above" in line and "<- outside" not in line
+    # the height given in cm: the mouse comes out a few mm long, and the line says so
+    r = runner.invoke(app, ["info", str(f), "--camera-height-mm", "45", *flags])
+    assert r.exit_code == 0, r.output
+    line = next(s for s in r.output.splitlines() if s.startswith("Animal size:"))
+    assert line.endswith("<- outside; see the warning above"), line
+    # without camera flags, no camera is resolved
+    assert "Camera:" not in runner.invoke(app, ["info", str(f)]).output
