@@ -20,7 +20,8 @@ is named where it would give a mouse's size), the keypoints may sit elsewhere th
 landmarks they were mapped to, or the animal is young or not an adult mouse; on another
 lab's mice measuring 0.51-0.72 (SUBTLE's AVATAR mice, ``benchmarks/real.py`` section E) the
 lifted heights were worse than each keypoint's median height. The output's metadata keeps
-the measure as ``camera_estimate["animal_size"]``.
+the measure as ``camera_estimate["animal_size"]``; DLC-Live measures it once after its first
+frames (:class:`~dlc_lifter.lift.live.LiveLifter`'s ``size_frames``).
 """
 
 from __future__ import annotations
@@ -188,8 +189,8 @@ def warn_animal_size(sizes: Sequence[AnimalSize], source: str, camera_source: st
                    "calibration, the arena's size), or the animal is larger than the mice "
                    "the lifter learned: heights may be off.")
         logger.warning(
-            "%s: %s measures %.0f mm from %s seen from above (median over %d frames; the "
-            "camera from %s): %.0f %% of the synthetic mice's %.0f mm, where 95 %% of "
+            "%s: %s measures %.0f mm from %s seen from above (median over %d frames through "
+            "the camera: %s), %.0f %% of the synthetic mice's %.0f mm, where 95 %% of "
             "synthetic sessions lie within %.0f-%.0f %%. %s", source,
             "the animal" if n_individuals == 1 else size.individual,
             size.length_mm, size.pair.replace("-", " to ").replace("_", " "), size.frames,

@@ -30,6 +30,7 @@ import numpy as np
 
 from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.lift.body_size import AnimalSize, animal_sizes, warn_animal_size
 from dlc_lifter.lift.keypoints import output_names
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.stream import LiftStream
@@ -163,6 +164,11 @@ class LiveLifter:
     image_color
         Channel order of colour images: ``rgb`` (:func:`dlc_lifter.io.open_video`) or
         ``bgr`` (OpenCV cameras). Grey ``(H, W)`` images are accepted too.
+    size_frames
+        After this many frames the animal's size on the floor through ``camera`` is
+        measured once, as a lift of a file measures it (:mod:`dlc_lifter.lift.body_size`:
+        a warning where it lies outside what the networks learned, naming the units where
+        the camera's were not mm); the result is :attr:`animal_size`. 0: not measured.
 
     Raises
     ------
@@ -188,6 +194,7 @@ class LiveLifter:
         px_per_mm: float | None = None,
         scale_frames: int = 30,
         image_color: str = "rgb",
+        size_frames: int = 300,
     ) -> None:
         if not isinstance(camera, Camera):
             raise DLCLifterError(f"camera must be a dlc_lifter Camera; got {type(camera)!r} "
@@ -213,6 +220,10 @@ class LiveLifter:
             depth = False
         self._init_depth(depth, depth_weights, fused_weights, px_per_mm, scale_frames,
                          image_color)
+        self.size_frames = max(0, int(size_frames))
+        self.animal_size: AnimalSize | None = None
+        """The animal's size on the floor, once measured (see ``size_frames``)."""
+        self._size_seen: list[tuple[np.ndarray, np.ndarray]] = []
 
     def _plan_outputs(self, plan: KeypointMap, impute_all: bool) -> None:
         """The output keypoints: the tracked ones (user names), then, with ``impute_all``,
@@ -280,6 +291,8 @@ class LiveLifter:
             self._fused.reset()
         self._frame = 0
         self._reset_scale()
+        self.animal_size = None
+        self._size_seen = []
 
     def _reset_scale(self) -> None:
         self._ppm: float | None = self._ppm_given
@@ -398,12 +411,29 @@ class LiveLifter:
                 self._warned_image = True
             pts = self._stream.step(uv, conf)
             imputed_cat = self._stream.imputed
+        if self._frame < self.size_frames:
+            self._measure_size(uv, conf)
         pose_3d = pts[self._out_idx]
         imputed = imputed_cat[self._out_idx].copy()
         res = LiveResult(pose_3d=pose_3d, frame=self._frame, imputed=imputed,
                          latency_s=time.perf_counter() - t0, depth_used=depth_used)
         self._frame += 1
         return res
+
+    def _measure_size(self, uv: np.ndarray, conf: np.ndarray | None) -> None:
+        """Keep this frame's keypoints; at the last of ``size_frames``, measure the animal."""
+        self._size_seen.append(self._catalogue(uv, conf))
+        if len(self._size_seen) < self.size_frames:
+            return
+        uv_cat = np.stack([u for u, _ in self._size_seen])[:, None]
+        tracked = np.stack([c for _, c in self._size_seen])[:, None] >= self.lifter.pcutoff
+        self._size_seen = []
+        model = self.lifter.model
+        sizes = animal_sizes(self.camera, uv_cat, tracked, ["the animal"],
+                             model.pair_length_mm, model.median_height_mm)
+        warn_animal_size(sizes, f"LiveLifter (first {self.size_frames} frames)",
+                         "given to LiveLifter")
+        self.animal_size = sizes[0] if sizes else None
 
     def likelihood(self, pose_2d: np.ndarray) -> np.ndarray:
         """``(K_out,)`` likelihood of the output keypoints: the 2D one, 0 for imputed ones."""

@@ -207,3 +207,31 @@ def test_a_camera_below_the_floor_streams_like_its_batch_lift(clip: Clip,
     for i in (0, N_FRAMES - 1):
         ok = ~results[i].imputed[:4]
         np.testing.assert_allclose(below.project(stream[i, :4][ok]), uv[i][ok], atol=1e-6)
+
+
+def test_the_animals_size_is_measured_once_after_size_frames(
+        clip: Clip, shipped_lifter, caplog: pytest.LogCaptureFixture) -> None:
+    """As a file's lift measures it (lift.body_size): the clip's own camera gives a mouse's
+    size and no warning; the same camera with its translation in cm (a calibration in cm)
+    a mouse a few mm long, said once, after ``size_frames`` frames, with the units."""
+    from dlc_lifter.camera import Camera
+
+    cm = clip.camera
+    cm = Camera(cm.K, cm.R, cm.t / 10.0, cm.image_size)
+    for camera, warned in ((clip.camera, False), (cm, True)):
+        ll = LiveLifter(camera, DLC_NAMES, shipped_lifter, size_frames=60)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+            for i in range(59):
+                ll.step(clip.pose(i))
+            assert ll.animal_size is None and not caplog.records
+            for i in range(59, 75):
+                ll.step(clip.pose(i))
+        msgs = [r.getMessage() for r in caplog.records if r.name.endswith("body_size")]
+        assert ll.animal_size is not None and ll.animal_size.in_range != warned
+        assert len(msgs) == int(warned), msgs
+        if warned:
+            assert msgs[0].startswith("LiveLifter (first 60 frames): the animal measures")
+            assert "10 times that is a mouse's size" in msgs[0]
+    ll.reset()
+    assert ll.animal_size is None
