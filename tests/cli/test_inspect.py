@@ -19,9 +19,13 @@ def _file(tmp_path: Path) -> Path:
     coords[:5, 0, 2] = np.nan
     conf = np.full((10, 1, 3), 0.9)
     conf[:, 0, 0] = 0.5
-    p = Poses(coords, conf, keypoints=["snout", "leftear", "wing"])
+    return _dlc_file(Poses(coords, conf, keypoints=["snout", "leftear", "wing"]),
+                     tmp_path / "videoDLC_test.h5")
+
+
+def _dlc_file(p: Poses, f: Path) -> Path:
+    """``p`` written as a DLC ``analyze_videos`` table at ``f``."""
     p.meta.scorer = "DLC_test"
-    f = tmp_path / "videoDLC_test.h5"
     p.to_dataframe().to_hdf(f, key="df_with_missing", format="table")
     return f
 
@@ -168,11 +172,8 @@ def _mouse_file(tmp_path: Path) -> Path:
     lm = generate_sequences(1, 40, seed=5)[0].landmarks[:, [CATALOGUE.index(n) for n in names]]
     lm = lm - np.array([*np.nanmean(lm[..., :2].reshape(-1, 2), 0), 0.0])
     uv = Camera.top_view(450.0, 700.0, (640, 480)).project(lm)
-    p = Poses(uv[:, None], np.ones(uv.shape[:2])[:, None], keypoints=names)
-    p.meta.scorer = "DLC_test"
-    f = tmp_path / "mouseDLC_test.h5"
-    p.to_dataframe().to_hdf(f, key="df_with_missing", format="table")
-    return f
+    return _dlc_file(Poses(uv[:, None], np.ones(uv.shape[:2])[:, None], keypoints=names),
+                     tmp_path / "mouseDLC_test.h5")
 
 
 def test_info_with_camera_flags_shows_the_camera_and_the_animals_size(tmp_path: Path) -> None:
