@@ -398,8 +398,9 @@ class LiveLifter:
         t0 = time.perf_counter()
         uv, conf = self._split(pose_2d)
         depth_used = False
+        cat = None
         if self._fused is not None:
-            uv_cat, c_cat = self._catalogue(uv, conf)
+            cat = uv_cat, c_cat = self._catalogue(uv, conf)
             cues = self._cues(uv_cat, c_cat, image)
             depth_used = cues is not None
             pts = self._fused.step_catalogue(uv_cat, c_cat, cues)
@@ -411,18 +412,19 @@ class LiveLifter:
                 self._warned_image = True
             pts = self._stream.step(uv, conf)
             imputed_cat = self._stream.imputed
-        if self._frame < self.size_frames:
-            self._measure_size(uv, conf)
         pose_3d = pts[self._out_idx]
         imputed = imputed_cat[self._out_idx].copy()
         res = LiveResult(pose_3d=pose_3d, frame=self._frame, imputed=imputed,
                          latency_s=time.perf_counter() - t0, depth_used=depth_used)
+        if self._frame < self.size_frames:  # after the lift: not part of its latency
+            self._measure_size(cat if cat is not None else self._catalogue(uv, conf))
         self._frame += 1
         return res
 
-    def _measure_size(self, uv: np.ndarray, conf: np.ndarray | None) -> None:
-        """Keep this frame's keypoints; at the last of ``size_frames``, measure the animal."""
-        self._size_seen.append(self._catalogue(uv, conf))
+    def _measure_size(self, cat: tuple[np.ndarray, np.ndarray]) -> None:
+        """Keep this frame's catalogue keypoints and likelihoods; at the last of
+        ``size_frames``, measure the animal."""
+        self._size_seen.append(cat)
         if len(self._size_seen) < self.size_frames:
             return
         uv_cat = np.stack([u for u, _ in self._size_seen])[:, None]
