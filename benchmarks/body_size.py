@@ -114,7 +114,7 @@ def real_rows(args: argparse.Namespace, lifter: object, counter: _Count, tmp: Pa
     cam = R.place_camera(450.0, 700.0, 0.0, xyz)
     h5 = R.write_video_h5(cam.project(xyz), names, tmp / f"cm{R.VIDEO_SCORER}.h5")
     share, n, msg = _measure(h5, counter, lifter, camera_height_mm=45.0, focal_px=700.0)
-    named = "10 times that" in msg
+    named = "10 times the length" in msg
     rows.append(("DANNCE mouse 1, camera height 45 given for 450 mm (cm)",
                  "share; warned with the factor", f"{share:.3f}; "
                  f"{'yes' if named else 'no'} {'PASS' if named else 'FAIL'}"))
@@ -122,7 +122,7 @@ def real_rows(args: argparse.Namespace, lifter: object, counter: _Count, tmp: Pa
     rows.append(("oft-rearing, arena 420 mm", "share; warned (no)",
                  f"{share:.3f}; {'yes FAIL' if n else 'no PASS'}"))
     share, n, msg = _measure(R.OFT_H5, counter, lifter, arena_size_mm=OFT_ARENA_MM / 10)
-    named = "10 times that" in msg
+    named = "10 times the length" in msg
     rows.append(("oft-rearing, arena 42 given for 420 mm (cm)", "share; warned with the "
                  "factor", f"{share:.3f}; {'yes' if named else 'no'} "
                  f"{'PASS' if named else 'FAIL'}"))

@@ -15,8 +15,9 @@ focal length, the arena's size or corners), the animal's own size is evidence ab
 to tail base, else the longest well-tracked body pair) on the floor, each keypoint taken at
 the population's median height on its camera ray, and :func:`warn_animal_size` says in the
 log when it lies outside what the networks learned. Outside that range the camera's scale
-may be wrong (a calibration in cm or m, a wrong focal length or arena size: a power of ten
-is named where it would give a mouse's size), the keypoints may sit elsewhere than the
+may be wrong (a calibration in cm or m, or in another frame than the floor's, as anipose's
+are until aligned; a wrong focal length or arena size: a power of ten is named where it
+would give a mouse's size), the keypoints may sit elsewhere than the
 landmarks they were mapped to, or the animal is young or not an adult mouse; on another
 lab's mice measuring 0.51-0.72 (SUBTLE's AVATAR mice, ``benchmarks/real.py`` section E) the
 lifted heights were worse than each keypoint's median height. The output's metadata keeps
@@ -160,6 +161,21 @@ def _power_of_ten(share: float) -> int | None:
     return exp
 
 
+def _what_scales(camera_source: str) -> str:
+    """What to check for a camera of this source when the animal's size is off."""
+    kind = camera_source.split(",")[0]
+    frame = ("its world frame must be the floor's (z up, the floor at z = 0; an anipose "
+             "calibration is in the board's or a camera's frame until aligned to the floor), "
+             "in mm")
+    if kind == "calibration":
+        return f"the calibration: {frame}"
+    if kind == "height+focal":
+        return "the camera height (mm) and the focal length (px) given"
+    if kind.startswith("arena"):
+        return "the arena's size given (mm)"
+    return f"the camera given (a calibration: {frame})"
+
+
 def warn_animal_size(sizes: Sequence[AnimalSize], source: str, camera_source: str,
                      n_individuals: int = 1) -> None:
     """Log a warning for each individual whose size lies outside what the networks learned.
@@ -173,21 +189,18 @@ def warn_animal_size(sizes: Sequence[AnimalSize], source: str, camera_source: st
         if size.in_range:
             continue
         exp = _power_of_ten(size.share)
+        given = _what_scales(camera_source)
         if exp is not None:
-            why = (f"{10.0 ** exp:g} times that is a mouse's size: check the units of the "
-                   "scale given (the calibration's world in mm, the camera height and the "
-                   "arena's size in mm, the focal length in pixels). The 3D is not usable "
-                   "as it is.")
+            why = (f"Check {given}: {10.0 ** exp:g} times the length is a mouse's, as if the "
+                   "scale were in other units. The 3D is not usable as it is.")
         elif size.share < lo:
-            why = ("The camera's scale may be off (its height or focal length, the "
-                   "calibration, the arena's size), the keypoints may sit elsewhere than the "
-                   "landmarks they were mapped to, or the animal is young or small: heights "
-                   "may be off (another lab's mice measuring 51-72 % lifted worse than each "
-                   "keypoint's median height).")
+            why = (f"The scale may be off (check {given}), the keypoints may sit elsewhere "
+                   "than the landmarks they were mapped to, or the animal is young or small: "
+                   "heights may be off (another lab's mice measuring 51-72 % lifted worse "
+                   "than each keypoint's median height).")
         else:
-            why = ("The camera's scale may be off (its height or focal length, the "
-                   "calibration, the arena's size), or the animal is larger than the mice "
-                   "the lifter learned: heights may be off.")
+            why = (f"The scale may be off (check {given}), or the animal is larger than the "
+                   "mice the lifter learned: heights may be off.")
         logger.warning(
             "%s: %s measures %.0f mm from %s seen from above (median over %d frames through "
             "the camera: %s), %.0f %% of the synthetic mice's %.0f mm, where 95 %% of "

@@ -15,11 +15,13 @@ from dlc_lifter.lift.body_size import TRAINED_LENGTH_SHARE, _power_of_ten, anima
 from dlc_lifter.lift.camera_choice import lift_camera
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.poses import PoseMetadata, Poses
+from tests.fixtures.realdata import REALDATA, needs_realdata
 
 torch.set_num_threads(1)
 
 NAMES = ("nose", "left_ear", "right_ear", "neck", "mouse_center", "tail_base")
 SIZE = (640, 480)
+SLEAP_SESSION = REALDATA / "sleap-mouse-session"
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +80,8 @@ def test_a_scale_in_other_units_is_named(mouse: np.ndarray, lifter: Lifter,
     assert details["animal_size"]["individual0"]["share"] < 0.2
     assert len(warned) == 1
     assert "mouse.h5: the animal measures" in warned[0]
-    assert "10 times that is a mouse's size" in warned[0] and "not usable" in warned[0]
+    assert "10 times the length is a mouse's" in warned[0] and "not usable" in warned[0]
+    assert "Check the camera height (mm) and the focal length (px) given" in warned[0]
 
 
 def test_a_small_animal_is_said_to_lie_outside_what_the_lifter_learned(
@@ -113,3 +116,21 @@ def test_each_individual_is_measured_on_its_own(mouse: np.ndarray, lifter: Lifte
 def test_a_power_of_ten_is_named_only_where_it_gives_a_mouse(share: float,
                                                              exp: int | None) -> None:
     assert _power_of_ten(share) == exp
+
+
+@needs_realdata(SLEAP_SESSION)
+def test_a_calibration_in_another_frame_than_the_floors_is_named(
+        lifter: Lifter, caplog: pytest.LogCaptureFixture) -> None:
+    """sleap-anipose's real session: its calibration's world frame is the board's, not the
+    floor's, so the lift cannot be metric; the size check says what to check."""
+    from dlc_lifter.io import read_poses
+
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        choice = lift_camera(read_poses(SLEAP_SESSION / "minimal_top_proofread.analysis.h5"),
+                             lifter=lifter, calibration=SLEAP_SESSION / "calibration.toml",
+                             camera="top")
+    (size,) = choice.details["animal_size"].values()
+    assert size["share"] < TRAINED_LENGTH_SHARE[0]
+    (msg,) = [r.getMessage() for r in caplog.records if r.name.endswith("body_size")]
+    assert "Check the calibration: its world frame must be the floor's" in msg

@@ -232,6 +232,6 @@ def test_the_animals_size_is_measured_once_after_size_frames(
         assert len(msgs) == int(warned), msgs
         if warned:
             assert msgs[0].startswith("LiveLifter (first 60 frames): the animal measures")
-            assert "10 times that is a mouse's size" in msgs[0]
+            assert "10 times the length is a mouse's" in msgs[0]
     ll.reset()
     assert ll.animal_size is None
