@@ -1153,6 +1153,7 @@ def section_e(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[
             size = meta.get("extra", {}).get("camera_estimate", {}).get("animal_size") or {}
             if size:  # the lift's own check of the animal's size (lift.body_size)
                 res[-1]["size_share"] = float(np.mean([v["share"] for v in size.values()]))
+                res[-1]["size_warned"] = float(not all(v["in_range"] for v in size.values()))
         if res:
             _subtle_rows(res, cam.name, rows)
 
@@ -1209,7 +1210,7 @@ def _subtle_rows(res: list[dict[str, float]], cam_name: str, rows: list[Row]) ->
         from dlc_lifter.lift.body_size import TRAINED_LENGTH_SHARE
 
         lo, hi = TRAINED_LENGTH_SHARE
-        warned = sum(not lo <= v <= hi for v in shares)
+        warned = int(sum(r.get("size_warned", 0.0) for r in res))
         _row(rows, "E", cond, "the animal's length seen from above / the synthetic mice's "
              f"(the lift warns outside {lo:.2f}-{hi:.2f}): min-max; recordings warned",
              f"{min(shares):.2f}-{max(shares):.2f}; {warned} of {len(shares)}")

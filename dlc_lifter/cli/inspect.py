@@ -160,9 +160,9 @@ def _camera_lines(poses: Poses, mapping: dict[str, str | None] | None, spec: Cam
     lo, hi = TRAINED_LENGTH_SHARE
     for name, size in (choice.details.get("animal_size") or {}).items():
         who = "" if poses.n_individuals == 1 else f"{name}: "
-        flag = "" if lo <= size["share"] <= hi else "  <- outside; see the warning above"
+        flag = "" if size["in_range"] else "  <- outside; see the warning above"
         lines.append(f"Animal size: {who}{size['length_mm']:.0f} mm "
-                     f"{size['pair'].replace('-', ' to ').replace('_', ' ')} seen from above, "
+                     f"{size['pair_words']} seen from above, "
                      f"{100 * size['share']:.0f} % of the synthetic mice's "
                      f"{size['population_mm']:.0f} mm (the lift warns outside "
                      f"{100 * lo:.0f}-{100 * hi:.0f} %){flag}")

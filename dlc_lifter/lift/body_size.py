@@ -92,11 +92,18 @@ class AnimalSize:
         lo, hi = TRAINED_LENGTH_SHARE
         return lo <= self.share <= hi
 
+    @property
+    def pair_words(self) -> str:
+        """The pair in words (``"nose to tail base"``)."""
+        return self.pair.replace("-", " to ").replace("_", " ")
+
     def as_dict(self) -> dict[str, Any]:
-        """Plain values for the output's metadata."""
+        """Plain values for the output's metadata (``in_range``: the lift's own verdict, on
+        the unrounded share)."""
         return {**asdict(self), "length_mm": round(self.length_mm, 1),
                 "population_mm": round(self.population_mm, 1),
-                "share": round(self.share, 3), "trained_share": list(TRAINED_LENGTH_SHARE)}
+                "share": round(self.share, 3), "trained_share": list(TRAINED_LENGTH_SHARE),
+                "in_range": self.in_range, "pair_words": self.pair_words}
 
 
 def animal_sizes(camera: Camera, uv_cat: np.ndarray, tracked: np.ndarray,
@@ -185,11 +192,11 @@ def warn_animal_size(sizes: Sequence[AnimalSize], source: str, camera_source: st
     individual in the file it is called "the animal".
     """
     lo, hi = TRAINED_LENGTH_SHARE
+    given = _what_scales(camera_source)
     for size in sizes:
         if size.in_range:
             continue
         exp = _power_of_ten(size.share)
-        given = _what_scales(camera_source)
         if exp is not None:
             why = (f"Check {given}: {10.0 ** exp:g} times the length is a mouse's, as if the "
                    "scale were in other units. The 3D is not usable as it is.")
@@ -206,6 +213,6 @@ def warn_animal_size(sizes: Sequence[AnimalSize], source: str, camera_source: st
             "the camera: %s), %.0f %% of the synthetic mice's %.0f mm, where 95 %% of "
             "synthetic sessions lie within %.0f-%.0f %%. %s", source,
             "the animal" if n_individuals == 1 else size.individual,
-            size.length_mm, size.pair.replace("-", " to ").replace("_", " "), size.frames,
+            size.length_mm, size.pair_words, size.frames,
             camera_source.split(",")[0], 100 * size.share, size.population_mm, 100 * lo,
             100 * hi, why)
