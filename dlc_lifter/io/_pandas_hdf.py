@@ -12,14 +12,17 @@ the same everywhere.
   (``"0.15.2"``, the table layout's version) is added there, and pandas reads that.
 - Writing (:func:`mark_pandas_version`): after ``to_hdf(..., format="table")`` the same
   attribute is added to the new file, so pandas 1.x/2.x users read what pandas 3 wrote.
-- Threads: pandas < 3 reads every object under ``pandas.compat.pickle_compat.patch_pickle``,
-  which sets ``pickle.loads`` to pandas' own ``loads`` and puts back what it found when the
-  read ends. Two reads at once in two threads can leave pandas' ``loads`` in place for good
-  (the second saved the first's patch as the original), and that ``loads`` takes no
-  ``buffers``: dask.distributed's scheduler, for one, then fails every task graph
-  (``TypeError: loads() got an unexpected keyword argument 'buffers'``). Every read here
-  holds one process-wide lock, and puts the standard ``pickle.loads`` back if pandas'
-  is left behind (:func:`store_get`).
+- Threads: PyTables (and the HDF5 library under it, as built in its wheels) is not safe
+  in threads: two threads opening the same file at once can fail (the CI's Python 3.11 saw
+  one of 100 row counts come back unknown). And pandas < 3 reads every object under
+  ``pandas.compat.pickle_compat.patch_pickle``, which sets ``pickle.loads`` to pandas' own
+  ``loads`` and puts back what it found when the read ends. Two reads at once in two
+  threads can leave pandas' ``loads`` in place for good (the second saved the first's patch
+  as the original), and that ``loads`` takes no ``buffers``: dask.distributed's scheduler,
+  for one, then fails every task graph (``TypeError: loads() got an unexpected keyword
+  argument 'buffers'``). Every PyTables use of this package, open to close, holds one
+  process-wide lock (:data:`PYTABLES_LOCK`), and each object read puts the standard
+  ``pickle.loads`` back if pandas' is left behind (:func:`store_get`).
 """
 
 from __future__ import annotations
@@ -36,8 +39,9 @@ import pandas as pd
 
 log = logging.getLogger(__name__)
 
-#: Held by every pandas object read of this package (see the module's "Threads").
-_READ_LOCK = threading.Lock()
+#: Held by every PyTables use of this package, from opening the file to closing it (see the
+#: module's "Threads"); re-entrant, so a reader may call :func:`store_get` under it.
+PYTABLES_LOCK = threading.RLock()
 
 #: The standard library's ``pickle.loads`` (the C one ``pickle`` exports), read from
 #: ``_pickle`` itself: ``pickle.loads`` may be pandas' at the moment this module is imported.
@@ -81,7 +85,7 @@ def read_pandas_hdf(path: str | Path, pick: Callable[[list[str]], str]) -> tuple
     (keys, object)
     """
     p = Path(path)
-    with pd.HDFStore(p, mode="r") as store:
+    with PYTABLES_LOCK, pd.HDFStore(p, mode="r") as store:
         keys = list(store.keys())
         if not keys:
             return keys, None
@@ -103,13 +107,13 @@ def _read_patched(path: Path, key: str) -> Any:
     """
     import tables
 
-    with tables.open_file(str(path), mode="r") as fh:
+    with PYTABLES_LOCK, tables.open_file(str(path), mode="r") as fh:
         if not _table_groups_without_version(fh):
             return None
     image = path.read_bytes()
     # The name only labels the in-memory file; HDF5 refuses one that exists on disk.
     name = str(path.with_name(f"{path.name}.{uuid.uuid4().hex}.in-memory"))
-    with pd.HDFStore(name, mode="r+", driver="H5FD_CORE", driver_core_image=image,
+    with PYTABLES_LOCK, pd.HDFStore(name, mode="r+", driver="H5FD_CORE", driver_core_image=image,
                      driver_core_backing_store=0) as store:
         for group in _table_groups_without_version(store._handle):
             store._handle.get_node(group)._v_attrs.pandas_version = TABLE_LAYOUT_VERSION
@@ -130,7 +134,7 @@ def store_get(store: pd.HDFStore, key: str) -> Any:
     -------
     The object.
     """
-    with _READ_LOCK:
+    with PYTABLES_LOCK:
         try:
             return store.get(key)
         finally:
@@ -150,6 +154,6 @@ def mark_pandas_version(path: str | Path) -> None:
     """Add ``pandas_version`` to every pandas table in ``path`` that lacks it (pandas 3)."""
     import tables
 
-    with tables.open_file(str(path), mode="a") as fh:
+    with PYTABLES_LOCK, tables.open_file(str(path), mode="a") as fh:
         for group in _table_groups_without_version(fh):
             fh.get_node(group)._v_attrs.pandas_version = TABLE_LAYOUT_VERSION

@@ -16,7 +16,12 @@ from dlc_lifter._atomic import atomic_output, check_writable
 from dlc_lifter._version import __version__
 from dlc_lifter.errors import PoseFileError
 from dlc_lifter.io._common import check_input_file, find_video, read_error_summary
-from dlc_lifter.io._pandas_hdf import mark_pandas_version, read_pandas_hdf, store_get
+from dlc_lifter.io._pandas_hdf import (
+    PYTABLES_LOCK,
+    mark_pandas_version,
+    read_pandas_hdf,
+    store_get,
+)
 from dlc_lifter.poses import Poses
 
 __all__ = [
@@ -403,7 +408,8 @@ def write_dlc_3d(
     # so a batch that skips existing outputs never skips a half-written one.
     if h5_path is not None:
         with atomic_output(h5_path, overwrite=overwrite) as tmp:
-            df.to_hdf(tmp, key=DLC_KEY, format="table", mode="w")
+            with PYTABLES_LOCK:
+                df.to_hdf(tmp, key=DLC_KEY, format="table", mode="w")
             mark_pandas_version(tmp)  # pandas 3 omits it; pandas 1.x/2.x need it
             import h5py
 
@@ -437,7 +443,7 @@ def count_dlc_rows(path: str | Path) -> int | None:
     """Frames (rows) in a DLC-style ``.h5`` (the table's row count; the object's length for
     a fixed-format file); None when the file cannot be read as one."""
     try:
-        with pd.HDFStore(path, mode="r") as store:
+        with PYTABLES_LOCK, pd.HDFStore(path, mode="r") as store:
             keys = store.keys()
             key = f"/{DLC_KEY}" if f"/{DLC_KEY}" in keys else keys[0]
             nrows = getattr(store.get_storer(key), "nrows", None)
