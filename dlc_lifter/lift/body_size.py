@@ -37,7 +37,7 @@ import numpy as np
 
 from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
-from dlc_lifter.lift.camera_estimate import body_length_pair
+from dlc_lifter.lift.camera_estimate import body_length_pair, source_kind
 from dlc_lifter.mouse.catalogue import CATALOGUE
 
 __all__ = ["TRAINED_LENGTH_SHARE", "AnimalSize", "animal_sizes", "scale_is_independent",
@@ -152,7 +152,7 @@ def animal_sizes(camera: Camera, uv_cat: np.ndarray, tracked: np.ndarray,
 def scale_is_independent(camera_source: str) -> bool:
     """Whether a camera of this :class:`~dlc_lifter.lift.camera_estimate.CameraChoice`
     ``source`` has a scale of its own (not the animal's length)."""
-    return camera_source.split(",")[0] not in _SCALE_FROM_ANIMAL
+    return source_kind(camera_source) not in _SCALE_FROM_ANIMAL
 
 
 def _power_of_ten(share: float) -> int | None:
@@ -170,7 +170,7 @@ def _power_of_ten(share: float) -> int | None:
 
 def _what_scales(camera_source: str) -> str:
     """What to check for a camera of this source when the animal's size is off."""
-    kind = camera_source.split(",")[0]
+    kind = source_kind(camera_source)
     frame = ("its world frame must be the floor's (z up, the floor at z = 0; an anipose "
              "calibration is in the board's or a camera's frame until aligned to the floor), "
              "in mm")
@@ -214,5 +214,5 @@ def warn_animal_size(sizes: Sequence[AnimalSize], source: str, camera_source: st
             "synthetic sessions lie within %.0f-%.0f %%. %s", source,
             "the animal" if n_individuals == 1 else size.individual,
             size.length_mm, size.pair_words, size.frames,
-            camera_source.split(",")[0], 100 * size.share, size.population_mm, 100 * lo,
+            source_kind(camera_source), 100 * size.share, size.population_mm, 100 * lo,
             100 * hi, why)

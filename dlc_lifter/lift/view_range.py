@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from dlc_lifter.camera import TOP_VIEW_HEIGHTS_MM, Camera
+from dlc_lifter.lift.camera_estimate import source_kind
 
 __all__ = [
     "HEIGHT_RANGE_MM",
@@ -203,7 +204,7 @@ def warn_view_range(view: AnimalView | None, source: str, camera_source: str,
     """
     if view is None:
         return
-    assumed = camera_source.split(",")[0] in _ASSUMED_SOURCES
+    assumed = source_kind(camera_source) in _ASSUMED_SOURCES
     remedy = ("if this is a top view, give the camera's height and focal length or its "
               "calibration" if assumed else "film from closer to straight above for 3D")
     if view.angle_deg > WARN_VIEW_DEG:

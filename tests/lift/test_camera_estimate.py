@@ -14,8 +14,10 @@ from dlc_lifter.camera import Camera
 from dlc_lifter.lift.camera_estimate import (
     DEFAULT_HFOV_DEG,
     REAL_LENGTH_FACTOR,
+    CameraChoice,
     corner_camera,
     resolve_camera,
+    source_kind,
 )
 from dlc_lifter.mouse.catalogue import CATALOGUE
 
@@ -232,3 +234,12 @@ def test_the_arena_size_from_the_corners_and_a_floor_scale() -> None:
     assert arena_size_from_scale(corners, 0.0) is None
     assert arena_size_from_scale({"top_left": (0.0, 0.0), "top_right": (9.0, 0.0)}, 1.0) is None
     assert arena_size_from_scale(None, 1.0) is None
+
+
+@pytest.mark.parametrize(("source", "kind"), [
+    ("calibration", "calibration"), ("calibration, filmed from below", "calibration"),
+    ("arena-size, filmed from below", "arena-size"),
+    ("body-length-estimate", "body-length-estimate")])
+def test_how_a_camera_was_found_ignores_what_follows_its_kind(source: str, kind: str) -> None:
+    assert source_kind(source) == kind
+    assert CameraChoice(Camera.top_view(450.0, 700.0, (640, 480)), "world", source).kind == kind
