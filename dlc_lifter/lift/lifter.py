@@ -44,7 +44,7 @@ from dlc_lifter.mouse.keypoint_map import KeypointMap
 if TYPE_CHECKING:  # pragma: no cover
     from dlc_lifter.lift.stream import LiftStream
 
-__all__ = ["DEFAULT_MODEL_PATH", "LiftResult", "Lifter", "below_model_path",
+__all__ = ["DEFAULT_MODEL_PATH", "LiftResult", "Lifter", "NetworkChoice", "below_model_path",
            "default_model_path", "oblique_model_path"]
 
 #: The shipped weights, relative to the package.
@@ -75,6 +75,25 @@ def oblique_model_path(path: str | Path) -> Path:
     """Where the companion of weights ``path`` for oblique views would be
     (``lifter.pt`` -> ``lifter_oblique.pt``, beside it)."""
     return _companion_path(path, OBLIQUE_SUFFIX)
+
+
+@dataclass(frozen=True)
+class NetworkChoice:
+    """The networks a lift through one camera uses (:meth:`Lifter.networks_for`).
+
+    Attributes
+    ----------
+    lifter
+        The lifter to lift with: the one asked, a companion, or a mix of the two.
+    oblique_share
+        Share of the networks for oblique views in ``lifter``'s points (0 to 1).
+    oblique
+        The companion for oblique views where it has a share, else ``None``.
+    """
+
+    lifter: Lifter
+    oblique_share: float = 0.0
+    oblique: Lifter | None = None
 
 
 @dataclass
@@ -166,7 +185,13 @@ class Lifter:
         return oblique_share(view_angle_deg)
 
     def for_camera(self, camera: Camera, view_angle_deg: float | None = None) -> Lifter:
-        """The lifter for ``camera``: this one, or its companions' where there are any.
+        """The lifter for ``camera`` (:meth:`networks_for`'s ``lifter``)."""
+        return self.networks_for(camera, view_angle_deg).lifter
+
+    def networks_for(self, camera: Camera, view_angle_deg: float | None = None
+                     ) -> NetworkChoice:
+        """The networks that lift through ``camera``: this lifter, or its companions'
+        where there are any, with the share of the networks for oblique views in them.
 
         For a camera below the floor the one of :func:`below_model_path`; for a camera
         above that sees the animal ``view_angle_deg`` off the vertical (median over the
@@ -185,16 +210,16 @@ class Lifter:
         """
         if camera.below_floor:
             if self._below is None:
-                return self
-            return Lifter(self.below_model, mode=self.mode, pcutoff=self.pcutoff)
+                return NetworkChoice(self)
+            return NetworkChoice(Lifter(self.below_model, mode=self.mode, pcutoff=self.pcutoff))
         share = self.oblique_share(camera, view_angle_deg)
-        if share <= 0.0:
-            return self
-        companion = self.oblique_companion()
-        if companion is None or share >= 1.0:
-            return companion or self
-        return Lifter(_mixed(self.model, companion.model, share), mode=self.mode,
-                      pcutoff=self.pcutoff)
+        companion = self.oblique_companion() if share > 0.0 else None
+        if companion is None:
+            return NetworkChoice(self)
+        if share >= 1.0:
+            return NetworkChoice(companion, 1.0, companion)
+        return NetworkChoice(Lifter(_mixed(self.model, companion.model, share), mode=self.mode,
+                                    pcutoff=self.pcutoff), share, companion)
 
     def oblique_companion(self) -> Lifter | None:
         """The lifter of the companion weights for oblique views (this one's mode and

@@ -177,14 +177,14 @@ def lift_poses(
     # one share for the file (its median view), as its camera: a frame's own view angle
     # rises with its heights, and per-frame shares read rears worse (docs/results.md)
     view_angle = camera_choice.details.get("view", {}).get("angle_deg")
-    share = lifter.oblique_share(camera_choice.camera, view_angle)
-    oblique = lifter.oblique_companion() if share > 0.0 else None
+    networks = lifter.networks_for(camera_choice.camera, view_angle)  # companions, or a mix
+    share, oblique = networks.oblique_share, networks.oblique
     if oblique is not None:
         logger.info("%s: the camera sees the animal %.0f deg off the vertical: %s the "
                     "networks for oblique views (%s).", poses.meta.source, view_angle,
                     "lifted with" if share >= 1.0 else f"points {100 * share:.0f} % from",
                     oblique.name)
-    lifter = lifter.for_camera(camera_choice.camera, view_angle)  # companions, or a mix
+    lifter = networks.lifter
     coords, conf, imputed = _lift_individuals(poses, lifter, camera_choice.camera, uv_cat,
                                               c_cat, cues, runs, want, cat_idx,
                                               list(cat_idx) + extra_idx)

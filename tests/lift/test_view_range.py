@@ -158,6 +158,13 @@ def test_weights_for_oblique_views_lift_oblique_views(mouse: np.ndarray, tmp_pat
     assert lifter.for_camera(straight, OBLIQUE_FROM_DEG).name == "mine_oblique.pt"
     mixed = lifter.for_camera(straight, (OBLIQUE_BLEND_FROM_DEG + OBLIQUE_FROM_DEG) / 2)
     assert mixed.name == "mine.pt" and mixed.model.info["oblique_share"] == 0.5
+    between = lifter.networks_for(straight, (OBLIQUE_BLEND_FROM_DEG + OBLIQUE_FROM_DEG) / 2)
+    assert between.oblique_share == 0.5 and between.oblique.name == "mine_oblique.pt"
+    assert between.lifter.model.info["oblique_share"] == 0.5
+    beyond = lifter.networks_for(straight, OBLIQUE_FROM_DEG)
+    assert beyond.oblique_share == 1.0 and beyond.lifter is beyond.oblique
+    top = lifter.networks_for(straight, OBLIQUE_BLEND_FROM_DEG)
+    assert (top.lifter, top.oblique_share, top.oblique) == (lifter, 0.0, None)
     assert lifter.for_camera(_camera(450.0, below=True), 45.0) is lifter  # no _below.pt
     assert lifter.with_mode("frame").for_camera(straight, 45.0).name == "mine_oblique.pt"
     z = {}
