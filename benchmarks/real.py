@@ -19,6 +19,8 @@ A. Real 3D (``dannce-mouse1/labels3d.csv``: 81 hand-labelled frames, 22 keypoint
    ears and tail base in the file. What the 2D noise alone costs is given beside them (each
    keypoint at its true height on the ray through its noisy pixel): about the least a
    lifter that keeps the tracked pixels can reach, largest for far, short-lens cameras.
+   The video file's grid means by camera height, focal length and tilt (each over the nine
+   cameras that share it; diagnostic, no targets) say which set-ups lift worse.
    For the 450 mm / 700 px / 0 deg camera, the lift with
    ``camera_height_mm`` and ``focal_px`` only, and with no camera information: the output
    frame is then the camera-floor frame, so the height error (mean ``|z_pred - z_true|``)
@@ -92,6 +94,7 @@ import logging
 import math
 import os
 import pickle
+import re
 import shlex
 import subprocess
 import sys
@@ -646,6 +649,25 @@ def _grid_rows(results: dict[tuple[str, str, str | None], list[dict[str, Any]]],
             _row(rows, "A", cond, "2D noise alone (true heights on the noisy rays), grid "
                  f"mean / worst camera ({cam})",
                  f"{np.mean(noise):.2f} / {np.max(noise):.2f} mm")
+            if kind == KINDS[0]:
+                _setup_rows(good, cond, rows)
+
+
+def _setup_rows(good: list[dict[str, Any]], cond: str, rows: list[Row]) -> None:
+    """Grid means by camera height, focal length and tilt (each over the 9 cameras that
+    share it): which set-ups lift worse, no targets."""
+    setups = [[float(x) for x in re.fullmatch(r"h(\S+) f(\S+) t(\S+)", r["camera"]).groups()]
+              for r in good]  # place_camera's names
+    for i, (what, unit) in enumerate((("height", "mm"), ("focal length", "px"),
+                                      ("tilt", "deg"))):
+        levels = sorted({s[i] for s in setups})
+        means = {key: [float(np.mean([r[key] for r, s in zip(good, setups, strict=True)
+                                      if s[i] == v])) for v in levels]
+                 for key in ("model", "model_rear")}
+        _row(rows, "A", cond, f"MPJPE all / rearing frames by camera {what} "
+             f"({' / '.join(f'{v:g}' for v in levels)} {unit}), grid means (diagnostic)",
+             " / ".join(f"{m:.2f}" for m in means["model"]) + "; "
+             + " / ".join(f"{m:.1f}" for m in means["model_rear"]) + " mm")
 
 
 # =========================================================================== D: from below
