@@ -83,11 +83,11 @@ def _parse_span(text: str) -> tuple[float, float]:
     return span[0], span[1]
 
 
-def _parse_view_deg(text: str) -> tuple[float, float]:
-    """``--view-deg 15,55`` as ``(lo, hi)`` with ``0 <= lo <= hi < 80``."""
+def _parse_view_deg(text: str, option: str = "--view-deg") -> tuple[float, float]:
+    """``--view-deg 15,55`` (or ``option``) as ``(lo, hi)`` with ``0 <= lo <= hi < 80``."""
     span = _numbers(text, float)
     if span is None or len(span) != 2 or not 0 <= span[0] <= span[1] < 80:
-        raise DLCLifterError(f"--view-deg takes two angles, LO,HI with 0 <= LO <= HI < 80 "
+        raise DLCLifterError(f"{option} takes two angles, LO,HI with 0 <= LO <= HI < 80 "
                              f"(degrees off the vertical), such as 15,55; got '{text}'.")
     return span[0], span[1]
 
@@ -138,6 +138,9 @@ def train_lifter_command(
                                         "every camera sees the arena's centre LO-HI degrees "
                                         "off the vertical (LO,HI; the networks of "
                                         "lifter_oblique.pt: 15,55)."),
+    frame_view_deg: str | None = typer.Option(None, "--frame-view-deg", help="The same for "
+                                              "the per-frame network's training sequences "
+                                              "only (LO,HI; default: as --view-deg)."),
     eval_sequences: int = typer.Option(24, "--eval-sequences", help="Held-out sequences "
                                        "evaluated after training (0: skip)."),
     threads: int | None = typer.Option(None, "--threads", help="torch threads (part of the "
@@ -175,7 +178,9 @@ def train_lifter_command(
                       channels=channels, kernels=_parse_kernels(kernels), max_minutes=minutes,
                       threads=threads, ear_label_mm=ear_label_mm, view=_train_view(view),
                       image_span=None if image_span is None else _parse_span(image_span),
-                      view_deg=None if view_deg is None else _parse_view_deg(view_deg))
+                      view_deg=None if view_deg is None else _parse_view_deg(view_deg),
+                      frame_view_deg=None if frame_view_deg is None
+                      else _parse_view_deg(frame_view_deg, "--frame-view-deg"))
     if seed_list is None:
         _, report = train_lifter_weights(cfg, out, eval_sequences=eval_sequences,
                                          command=command_line(ctx))

@@ -133,6 +133,10 @@ class TrainConfig:
         lift uses where the camera sees the animal that obliquely
         (``lifter_oblique.pt``). None: the usual top views. The held-out evaluation uses
         the same cameras.
+    frame_view_deg
+        ``view_deg`` for the per-frame network's training sequences only (None: as
+        ``view_deg``); the held-out evaluation keeps ``view_deg``'s cameras. Screened
+        (``(0, 35)``, docs/results.md, seventeenth session), not shipped.
     view
         ``"above"`` (cameras look down at the floor) or ``"below"`` (each training camera
         is the reflection of one above under a glass floor, looking up: the networks of
@@ -177,6 +181,7 @@ class TrainConfig:
     ear_label_mm: float = 0.0
     image_span: tuple[float, float] | None = None
     view_deg: tuple[float, float] | None = None
+    frame_view_deg: tuple[float, float] | None = None
     view: str = "above"
     max_minutes: float | None = None
     threads: int | None = None
@@ -309,9 +314,13 @@ def train(
         mode_clips, mode_med_h, width = clips, med_h, cfg.channels
         if mode == "frame":
             width = cfg.frame_channels or cfg.channels
-            if cfg.frame_sequences is not None and cfg.frame_sequences != cfg.n_sequences:
+            n_frame = cfg.frame_sequences or cfg.n_sequences
+            frame_cfg = (cfg if cfg.frame_view_deg is None
+                         else replace(cfg, view_deg=tuple(cfg.frame_view_deg)))
+            if n_frame != cfg.n_sequences or frame_cfg is not cfg:
                 logger.info("The per-frame network's own sequences:")
-                mode_clips, mode_med_h, _ = _training_clips(cfg, cfg.frame_sequences, gen)
+                mode_clips, mode_med_h, _ = _training_clips(
+                    frame_cfg, n_frame, gen, sequences if n_frame == cfg.n_sequences else None)
         torch.manual_seed(cfg.seed + MODES.index(mode))
         net = LifterNet(in_features, N_KEYPOINTS, channels=width, kernels=kernels,
                         causal=mode == "causal", dropout=cfg.dropout)

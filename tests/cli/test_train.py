@@ -230,3 +230,32 @@ def test_bad_view_angles_are_refused(tmp_path: Path) -> None:
 def test_train_view_must_be_above_or_below() -> None:
     res = runner.invoke(app, ["train", "--view", "auto"])
     assert res.exit_code != 0 and "--view of train must be above or below" in str(res.exception)
+
+
+def test_frame_view_angles_reach_the_per_frame_network_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--frame-view-deg LO,HI`` gives the per-frame network's sequences cameras that see
+    the arena LO-HI deg off the vertical; the temporal and causal networks keep the top
+    views; the sidecar records it; a bad span names the option."""
+    from dlc_lifter.nets import train as nets_train
+
+    cameras: list[Any] = []
+    make_clips = nets_train.make_clips
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        cameras.append(kwargs.get("camera_kwargs"))
+        return make_clips(*args, **kwargs)
+
+    monkeypatch.setattr(nets_train, "make_clips", spy)
+    out = tmp_path / "f.pt"
+    _invoke("train", "--out", str(out), "--n-sequences", "2", "--n-frames", "100", "--steps",
+            "1", "--causal-steps", "1", "--frame-steps", "1", "--channels", "8", "--kernels",
+            "3", "--eval-sequences", "0", "--threads", "1", "--frame-view-deg", "0,35")
+    assert cameras == [None, {"view_deg": (0.0, 35.0)}]
+    side = json.loads(out.with_suffix(".json").read_text())
+    assert side["config"]["frame_view_deg"] == [0.0, 35.0] and side["config"]["view_deg"] is None
+    assert "--frame-view-deg 0,35" in side["command"]
+    res = runner.invoke(app, ["train", "--out", str(tmp_path / "x.pt"), "--frame-view-deg",
+                              "35,0"])
+    assert res.exit_code != 0 and "--frame-view-deg takes two angles" in str(res.exception)
+    assert not (tmp_path / "x.pt").exists()

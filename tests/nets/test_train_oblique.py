@@ -29,3 +29,28 @@ def test_the_config_passes_its_cameras_on() -> None:
     assert camera_kwargs(TrainConfig()) is None
     assert camera_kwargs(TrainConfig(view_deg=(15.0, 55.0), image_span=(0.5, 2.0))) == {
         "view_deg": (15.0, 55.0), "arena_fraction": (0.5, 2.0)}
+
+
+def test_frame_view_angles_train_the_per_frame_network_as_view_angles_would() -> None:
+    """The per-frame stage of a recipe with ``frame_view_deg`` is the per-frame network a
+    recipe with those ``view_deg`` trains (the same sequences, cameras and steps), while the
+    temporal network keeps the top views."""
+    import torch
+
+    from dlc_lifter.nets.train import train
+
+    small = dict(seed=3, n_sequences=2, n_frames=100, steps=2, frame_steps=2, channels=8,
+                 kernels=(3,), threads=1)
+    scoped, _ = train(TrainConfig(**small, modes=("temporal", "frame"),
+                                  frame_view_deg=(0.0, 35.0)), progress=False)
+    whole, _ = train(TrainConfig(**small, modes=("temporal", "frame"), view_deg=(0.0, 35.0)),
+                     progress=False)
+    plain, _ = train(TrainConfig(**small, modes=("temporal", "frame")), progress=False)
+
+    def same(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+        return all(torch.equal(x, y) for x, y in zip(a.state_dict().values(),
+                                                     b.state_dict().values(), strict=True))
+
+    assert same(scoped.nets["frame"], whole.nets["frame"])
+    assert same(scoped.nets["temporal"], plain.nets["temporal"])
+    assert not same(scoped.nets["frame"], plain.nets["frame"])
