@@ -123,11 +123,6 @@ class CameraChoice:
     source: str
     details: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def kind(self) -> str:
-        """How the camera was found (:func:`source_kind` of :attr:`source`)."""
-        return source_kind(self.source)
-
 
 def source_kind(source: str) -> str:
     """How a camera was found, from a :class:`CameraChoice` ``source``: its first part

@@ -14,7 +14,6 @@ from dlc_lifter.camera import Camera
 from dlc_lifter.lift.camera_estimate import (
     DEFAULT_HFOV_DEG,
     REAL_LENGTH_FACTOR,
-    CameraChoice,
     corner_camera,
     resolve_camera,
     source_kind,
@@ -242,4 +241,3 @@ def test_the_arena_size_from_the_corners_and_a_floor_scale() -> None:
     ("body-length-estimate", "body-length-estimate")])
 def test_how_a_camera_was_found_ignores_what_follows_its_kind(source: str, kind: str) -> None:
     assert source_kind(source) == kind
-    assert CameraChoice(Camera.top_view(450.0, 700.0, (640, 480)), "world", source).kind == kind
