@@ -136,7 +136,8 @@ class TrainConfig:
     frame_view_deg
         ``view_deg`` for the per-frame network's training sequences only (None: as
         ``view_deg``); the held-out evaluation keeps ``view_deg``'s cameras. Screened
-        (``(0, 35)``, docs/results.md, seventeenth session), not shipped.
+        at ``(0, 35)`` (docs/results.md, seventeenth session: one real mouse better, the
+        other worse), not shipped.
     view
         ``"above"`` (cameras look down at the floor) or ``"below"`` (each training camera
         is the reflection of one above under a glass floor, looking up: the networks of
