@@ -37,7 +37,8 @@ import numpy as np
 
 from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
-from dlc_lifter.lift.camera_estimate import body_length_pair, source_kind
+from dlc_lifter.lift.camera_estimate import body_length_pair
+from dlc_lifter.lift.options import source_kind
 from dlc_lifter.mouse.catalogue import CATALOGUE
 
 __all__ = ["TRAINED_LENGTH_SHARE", "AnimalSize", "animal_sizes", "scale_is_independent",

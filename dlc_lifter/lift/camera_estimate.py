@@ -83,7 +83,6 @@ __all__ = [
     "adults_for_scale",
     "resolve_camera",
     "resolve_image_size",
-    "source_kind",
 ]
 
 logger = logging.getLogger(__name__)
@@ -122,13 +121,6 @@ class CameraChoice:
     frame: str
     source: str
     details: dict[str, Any] = field(default_factory=dict)
-
-
-def source_kind(source: str) -> str:
-    """How a camera was found, from a :class:`CameraChoice` ``source``: its first part
-    (``calibration``, ``height+focal``, ``arena-size``, ``arena-corners`` or
-    ``body-length-estimate``), without what follows it (``..., filmed from below``)."""
-    return source.split(",")[0].strip()
 
 
 def _arena_span_px(uv: np.ndarray, ok: np.ndarray) -> np.ndarray:

@@ -19,10 +19,18 @@ from typing import Any
 from dlc_lifter.errors import DLCLifterError
 
 __all__ = ["VIEWS", "CameraSpec", "LiftOptions", "OutputSpec", "as_record", "check_view",
-           "parse_arena_size", "parse_image_size"]
+           "parse_arena_size", "parse_image_size", "source_kind"]
 
 #: Where a camera films the animal from (``CameraSpec.view``, ``lift_poses(view=)``).
 VIEWS = ("auto", "above", "below")
+
+
+def source_kind(source: str) -> str:
+    """How a lift's camera was found, from the ``source`` of its
+    :class:`~dlc_lifter.lift.camera_estimate.CameraChoice`: the first part (``calibration``,
+    ``height+focal``, ``arena-size``, ``arena-corners`` or ``body-length-estimate``),
+    without what follows it (``..., filmed from below``)."""
+    return source.split(",")[0].strip()
 
 
 def check_view(view: str) -> None:

@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from dlc_lifter.camera import TOP_VIEW_HEIGHTS_MM, Camera
-from dlc_lifter.lift.camera_estimate import source_kind
+from dlc_lifter.lift.options import source_kind
 
 __all__ = [
     "HEIGHT_RANGE_MM",

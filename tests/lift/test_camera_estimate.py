@@ -16,8 +16,8 @@ from dlc_lifter.lift.camera_estimate import (
     REAL_LENGTH_FACTOR,
     corner_camera,
     resolve_camera,
-    source_kind,
 )
+from dlc_lifter.lift.options import source_kind
 from dlc_lifter.mouse.catalogue import CATALOGUE
 
 SIZE = (800, 600)
