@@ -304,6 +304,10 @@ def train(
     deadline = None if cfg.max_minutes is None else t0 + 60 * cfg.max_minutes
     torch.manual_seed(cfg.seed)
     gen = generator or generate_mouse_sequences
+    n_frame = cfg.frame_sequences or cfg.n_sequences
+    if "frame" in cfg.modes and cfg.frame_view_deg is not None and n_frame == cfg.n_sequences:
+        _check_image_span(cfg)
+        sequences = _generated(cfg, n_frame, gen, sequences)  # once, for both clip sets
     clips, med_h, pair_len = _training_clips(cfg, cfg.n_sequences, gen, sequences)
     logger.info("%d training clips (%d frames) ready after %.0f s", len(clips),
                 sum(len(c.world) for c in clips), time.monotonic() - t0)
@@ -315,7 +319,6 @@ def train(
         mode_clips, mode_med_h, width = clips, med_h, cfg.channels
         if mode == "frame":
             width = cfg.frame_channels or cfg.channels
-            n_frame = cfg.frame_sequences or cfg.n_sequences
             frame_cfg = (cfg if cfg.frame_view_deg is None
                          else replace(cfg, view_deg=tuple(cfg.frame_view_deg)))
             if n_frame != cfg.n_sequences or frame_cfg is not cfg:
@@ -354,20 +357,31 @@ def _training_clips(cfg: TrainConfig, n_sequences: int, generator: Callable[...,
     network's own, larger set (``cfg.frame_sequences``) is drawn exactly as a run with
     ``n_sequences`` of that size draws it.
     """
-    span = cfg.image_span
-    if span is not None and not 0 < span[0] <= span[1]:
-        raise ValueError(f"TrainConfig.image_span must be (lo, hi) with 0 < lo <= hi; got "
-                         f"{span}.")
-    if sequences is None:
-        logger.info("Generating %d synthetic sequences of %d frames (seed %d)",
-                    n_sequences, cfg.n_frames, cfg.seed)
-        sequences = generator(n_sequences, cfg.n_frames, seed=cfg.seed)
+    _check_image_span(cfg)
+    sequences = _generated(cfg, n_sequences, generator, sequences)
     sequences = place_ear_labels(sequences, cfg.ear_label_mm, seed=cfg.seed)
     med_h, pair_len = population_stats(sequences)
     clips = make_clips(sequences, rng=np.random.default_rng(cfg.seed), views=cfg.views,
                        set_weights=cfg.set_weights, view=cfg.view,
                        camera_kwargs=camera_kwargs(cfg))
     return clips, med_h, pair_len
+
+
+def _check_image_span(cfg: TrainConfig) -> None:
+    span = cfg.image_span
+    if span is not None and not 0 < span[0] <= span[1]:
+        raise ValueError(f"TrainConfig.image_span must be (lo, hi) with 0 < lo <= hi; got "
+                         f"{span}.")
+
+
+def _generated(cfg: TrainConfig, n_sequences: int, generator: Callable[..., Any],
+               sequences: Sequence[Any] | None) -> Sequence[Any]:
+    """The given sequences, or ``n_sequences`` drawn with ``cfg.seed``."""
+    if sequences is not None:
+        return sequences
+    logger.info("Generating %d synthetic sequences of %d frames (seed %d)",
+                n_sequences, cfg.n_frames, cfg.seed)
+    return generator(n_sequences, cfg.n_frames, seed=cfg.seed)
 
 
 def camera_kwargs(cfg: TrainConfig) -> dict[str, Any] | None:

@@ -41,8 +41,18 @@ def test_frame_view_angles_train_the_per_frame_network_as_view_angles_would() ->
 
     small = dict(seed=3, n_sequences=2, n_frames=100, steps=2, frame_steps=2, channels=8,
                  kernels=(3,), threads=1)
+    from dlc_lifter.nets.data import generate_mouse_sequences
+
+    calls: list[int] = []
+
+    def generator(n: int, frames: int, seed: int) -> list:
+        calls.append(n)
+        return generate_mouse_sequences(n, frames, seed=seed)
+
     scoped, _ = train(TrainConfig(**small, modes=("temporal", "frame"),
-                                  frame_view_deg=(0.0, 35.0)), progress=False)
+                                  frame_view_deg=(0.0, 35.0)), progress=False,
+                      generator=generator)
+    assert calls == [2]  # the same sequences, drawn once, for both networks' clips
     whole, _ = train(TrainConfig(**small, modes=("temporal", "frame"), view_deg=(0.0, 35.0)),
                      progress=False)
     plain, _ = train(TrainConfig(**small, modes=("temporal", "frame")), progress=False)
