@@ -20,7 +20,10 @@ A. Real 3D (``dannce-mouse1/labels3d.csv``: 81 hand-labelled frames, 22 keypoint
    keypoint at its true height on the ray through its noisy pixel): about the least a
    lifter that keeps the tracked pixels can reach, largest for far, short-lens cameras.
    The video file's grid means by camera height, focal length and tilt (each over the nine
-   cameras that share it; diagnostic, no targets) say which set-ups lift worse.
+   cameras that share it; diagnostic, no targets) say which set-ups lift worse. Where some
+   frames have the animal off the floor (both hind paws above ``OFF_FLOOR_PAWS_MM``: a climb
+   up the wall or a jump; DANNCE mouse 2's frame 116071), the grid's figures are also given
+   without them (diagnostic): from above, a mouse on the wall looks like a low rear.
    For the 450 mm / 700 px / 0 deg camera, the lift with
    ``camera_height_mm`` and ``focal_px`` only, and with no camera information: the output
    frame is then the camera-floor frame, so the height error (mean ``|z_pred - z_true|``)
@@ -129,6 +132,10 @@ TILTS_DEG = (0.0, 10.0, 20.0)
 IMAGE_SIZE = (640, 480)
 NOISE_PX = 1.5
 REARING_SNOUT_MM = 60.0
+#: A frame with both hind paws this high (mm) has the animal off the floor (climbing the
+#: wall or jumping): seen from above, nothing shows how high it is.
+OFF_FLOOR_PAWS_MM = 20.0
+HIND_PAWS = ("HindpawL", "HindpawR")
 #: The camera of the no-calibration conditions (height mm, focal px, tilt deg).
 PLAIN_CAMERA = (450.0, 700.0, 0.0)
 #: Beyond the grid: cameras 450 mm up, f 700 px, tilted further (aimed at the mouse, so the
@@ -367,6 +374,7 @@ class Truth:
     seen: np.ndarray  # (T, K) in the image and labelled
     rearing: np.ndarray  # (T,)
     names: tuple[str, ...]
+    off_floor: np.ndarray | None = None  # (T,) both hind paws up: climbing or jumping
 
 
 def _predicted(p3: Any, names: Sequence[str]) -> np.ndarray:
@@ -393,6 +401,11 @@ def grid_errors(p3: Any, truth: Truth, cam: VirtualCamera, median_h: np.ndarray,
     base = cam.on_ray_at_height(truth.xyz, median_h[None, :])
     out = {"model": _mpjpe(pred, truth), "model_rear": _mpjpe(pred, truth, truth.rearing),
            "base": _mpjpe(base, truth), "base_rear": _mpjpe(base, truth, truth.rearing)}
+    if truth.off_floor is not None and truth.off_floor.any():
+        on = ~truth.off_floor
+        out |= {"model_on": _mpjpe(pred, truth, on),
+                "model_rear_on": _mpjpe(pred, truth, truth.rearing & on),
+                "base_on": _mpjpe(base, truth, on), "n_off_floor": float(truth.off_floor.sum())}
     if uv is not None:
         out["noise"] = _mpjpe(cam.pixel_at_height(uv, truth.xyz[..., 2]), truth)
     return out
@@ -506,6 +519,14 @@ def _noise_draw_rows(args: argparse.Namespace, tmp: Path, names: Sequence[str],
             _row(rows, "A", cond, f"{fig}, worst camera ({worst}), mean of {len(vals)} draws "
                  f"(each {min(vals):.2f}-{max(vals):.2f})", float(np.mean(vals)), "mm", tgt,
                  None if target is None else float(np.mean(vals)) <= target)
+            on = {c: [r[f"{key}_on"] for r in rs if f"{key}_on" in r]
+                  for (lab, c), rs in per.items() if lab == label}
+            if all(len(v) == len(cams[c]) for c, v in on.items()):
+                worst = max(on, key=lambda c: float(np.mean(on[c])))
+                n_off = int(per[(label, worst)][0]["n_off_floor"])
+                _row(rows, "A", cond, f"{fig} without the {n_off} off the floor (climbing), "
+                     f"worst camera ({worst}), mean of {len(on[worst])} draws (diagnostic)",
+                     float(np.mean(on[worst])), "mm")
 
 
 def _oblique_rows(args: argparse.Namespace, tmp: Path, names: Sequence[str],
@@ -564,7 +585,17 @@ def _truth(xyz: np.ndarray, names: Sequence[str], uv: np.ndarray,
     idx = [list(names).index(n) for n in eval_names]
     t = xyz[:, idx]
     return Truth(t, np.isfinite(uv[:, idx]).all(-1) & np.isfinite(t).all(-1),
-                 xyz[:, list(names).index("Snout"), 2] > REARING_SNOUT_MM, tuple(eval_names))
+                 xyz[:, list(names).index("Snout"), 2] > REARING_SNOUT_MM, tuple(eval_names),
+                 off_floor(xyz, names))
+
+
+def off_floor(xyz: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """Frames with both hind paws labelled and above :data:`OFF_FLOOR_PAWS_MM` (a climb or
+    a jump); all False where the hind paws are not among ``names``."""
+    if not all(n in names for n in HIND_PAWS):
+        return np.zeros(len(xyz), bool)
+    paws = xyz[:, [list(names).index(n) for n in HIND_PAWS], 2]
+    return np.all(paws > OFF_FLOOR_PAWS_MM, axis=1)  # NaN (unlabelled) compares False
 
 
 def _grid_camera(cam: VirtualCamera, toml: Path, folder: Path, uv: np.ndarray,
@@ -650,7 +681,25 @@ def _grid_rows(results: dict[tuple[str, str, str | None], list[dict[str, Any]]],
                  f"mean / worst camera ({cam})",
                  f"{np.mean(noise):.2f} / {np.max(noise):.2f} mm")
             if kind == KINDS[0]:
+                _off_floor_rows(good, cond, rows)
                 _setup_rows(good, cond, rows)
+
+
+def _off_floor_rows(good: list[dict[str, Any]], cond: str, rows: list[Row]) -> None:
+    """The grid's figures without the frames where the animal is off the floor (both hind
+    paws up: a climb or a jump, which a view from above cannot tell from a low rear); no
+    targets, a diagnostic of what those frames weigh."""
+    if not all("model_on" in r for r in good):
+        return
+    n_off = int(good[0]["n_off_floor"])
+    for key, fig in (("model_on", "MPJPE all frames"), ("model_rear_on", "MPJPE rearing frames"),
+                     ("ratio_on", "model / median-height baseline")):
+        vals = [r[key] if key != "ratio_on" else r["model_on"] / r["base_on"] for r in good]
+        cam = good[int(np.argmax(vals))]["camera"]
+        unit = "" if key == "ratio_on" else " mm"
+        _row(rows, "A", cond, f"{fig} without the {n_off} off the floor (both hind paws > "
+             f"{OFF_FLOOR_PAWS_MM:g} mm: climbing), grid mean / worst camera ({cam}) "
+             "(diagnostic)", f"{np.mean(vals):.3g} / {np.max(vals):.3g}{unit}")
 
 
 def _setup_rows(good: list[dict[str, Any]], cond: str, rows: list[Row]) -> None:

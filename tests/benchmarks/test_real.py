@@ -127,3 +127,37 @@ def test_views_beyond_the_grid_report_the_lifts_view_angle_and_warning(bench, tm
     all_s, all_o = (float(r[3].split(" / ")[0]) for r in (straight, oblique))
     # measured 7.6 and 11.3 mm (the networks for oblique views; the top-view ones: 15.1)
     assert all_s < 9.0 < all_o < 13.0, (all_s, all_o)
+
+
+def test_frames_off_the_floor_are_flagged_and_left_out_of_the_diagnostic(bench) -> None:
+    """A frame with both hind paws above 20 mm (a climb) is off the floor; one paw up is
+    not. The grid's diagnostic figures without it are the MPJPE over the other frames."""
+    from types import SimpleNamespace
+
+    _, names, xyz = bench.load_dannce()
+    xyz = xyz[:6].copy()
+    left, right = names.index("HindpawL"), names.index("HindpawR")
+    xyz[:, [left, right], 2] = 3.0
+    xyz[1, [left, right], 2] = 40.0  # climbing
+    xyz[2, left, 2] = 40.0  # one paw lifted: still on the floor
+    flags = bench.off_floor(xyz, names)
+    assert flags.tolist() == [False, True, False, False, False, False]
+    assert not bench.off_floor(xyz[:, :5], names[:5]).any()  # no hind paws among the names
+
+    cam = bench.place_camera(450.0, 700.0, 0.0, xyz)
+    uv = cam.project(xyz)
+    truth = bench._truth(xyz, names, uv, bench.TOP6)
+    idx = [names.index(n) for n in bench.TOP6]
+    pred = xyz[:, None, idx].copy()
+    pred[:, 0, :, 2] += np.arange(6)[:, None]  # frame t is t mm off on every keypoint
+    p3 = SimpleNamespace(keypoints=list(bench.TOP6), coords=pred)
+    err = bench.grid_errors(p3, truth, cam, np.nanmedian(xyz[:, idx, 2], axis=0))
+    seen = truth.seen
+    per_frame = np.array([np.arange(6)[t] for t in range(6) for _ in range(seen[t].sum())])
+    frame_of = np.repeat(np.arange(6), seen.sum(1))
+    assert err["model"] == pytest.approx(per_frame.mean())
+    assert err["model_on"] == pytest.approx(per_frame[frame_of != 1].mean())
+    assert err["n_off_floor"] == 1.0
+    flat = bench._truth(xyz[[0, 2]], names, uv[[0, 2]], bench.TOP6)
+    p3_flat = SimpleNamespace(keypoints=list(bench.TOP6), coords=pred[[0, 2]])
+    assert "model_on" not in bench.grid_errors(p3_flat, flat, cam, np.zeros(6))
