@@ -997,6 +997,44 @@ def section_b(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[
         if walls:
             _wall_rows(p2, p3, rear, flat, rows)
     _image_size_rows(tmp, rows, votes, kmap)
+    _sparse_rows(tmp, rows, votes, kmap)
+
+
+#: Section B's keypoint sets for the walls' diagnostic (with the arena's corners): all the
+#: file's, the DLC openfield four, and with the body centre many labs add.
+OFT_SPARSE = (("every keypoint", None),
+              ("nose, ears, tail base", ("nose", "earl", "earr", "tailbase")),
+              ("nose, ears, body centre, tail base",
+               ("nose", "earl", "earr", "bodycentre", "tailbase")))
+OFT_CORNERS = ("tl", "tr", "bl", "br")
+
+
+def _sparse_rows(tmp: Path, rows: list[Row], votes: pd.Series, kmap: str | None) -> None:
+    """The open field with the arena's walls bounding the heights (the default) and without
+    (``walls=False``), with every keypoint and with fewer (the file's own columns, the rest
+    left out; the arena's corners kept), ``arena_size_mm=420``: diagnostics, no targets."""
+    df = pd.read_hdf(OFT_H5)
+    for label, keep in OFT_SPARSE:
+        folder = tmp / "B" / "sparse" / ("_".join(keep) if keep else "all")
+        folder.mkdir(parents=True, exist_ok=True)
+        src = OFT_H5
+        if keep:
+            sub = df.loc[:, df.columns.get_level_values(1).isin((*keep, *OFT_CORNERS))]
+            src = folder / OFT_H5.name
+            sub.to_hdf(src, key="df_with_missing", mode="w")
+        for walls in (True, False):
+            cond = (f"{label}" + (" only (+ the arena's corners)" if keep else "")
+                    + ", arena_size_mm=420"
+                    + ("" if walls else ", walls=False") + " (diagnostic)")
+            try:
+                p3, _ = _lift(src, folder / f"walls_{walls}", depth=False, arena_size_mm=420.0,
+                              keypoint_map=kmap, walls=walls)
+            except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+                _row(rows, "B", cond, "lift", f"fails: {_first_line(exc)}", ok=False)
+                continue
+            auc, zr, zf = _nose_by_votes(p3, votes)
+            _row(rows, "B", cond, "ROC AUC of lifted nose height; median nose in rears / "
+                 "otherwise", f"{auc:.3f}; {zr:.1f} / {zf:.1f} mm")
 
 
 #: Frame sizes the oft-rearing file may have come from (it ships no video and no metadata, so

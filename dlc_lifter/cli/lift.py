@@ -37,6 +37,7 @@ from dlc_lifter.cli.options import (
     STRICT,
     VIDEO,
     VIEW,
+    WALLS,
     WORKERS,
     camera_spec,
     executor,
@@ -76,6 +77,7 @@ def lift_command(
     strict: bool = STRICT,
     fps: float | None = LIFT_FPS,
     adapt: bool = ADAPT,
+    walls: bool = WALLS,
 ) -> None:
     """Lift a 2D pose file to metric 3D and write <stem>_lifted3d.h5 (prints its path).
 
@@ -90,7 +92,7 @@ def lift_command(
                                arena_size_mm, fps, image_size, view),
             options=lift_options(model=model, keypoint_map=keypoint_map, strict=strict,
                                  depth=depth, mode=mode, pcutoff=pcutoff,
-                                 impute_all=not no_impute, adapt=adapt),
+                                 impute_all=not no_impute, adapt=adapt, walls=walls),
             output=output_spec(destfolder=destfolder, formats=formats, csv=csv, nwb=nwb,
                                overwrite=overwrite))
     except OutputFormatError as exc:
@@ -135,6 +137,7 @@ def lift_project_command(
     strict: bool = STRICT,
     fps: float = LIFT_FPS,
     adapt: bool = ADAPT,
+    walls: bool = WALLS,
 ) -> None:
     """Lift every analysed video of a DeepLabCut project to 3D (resumable).
 
@@ -147,7 +150,7 @@ def lift_project_command(
             camera=camera_spec(calibration, camera, camera_height_mm, focal_px,
                                arena_size_mm, fps, image_size, view),
             options=lift_options(model=model, keypoint_map=keypoint_map, strict=strict,
-                                 depth=depth, adapt=adapt),
+                                 depth=depth, adapt=adapt, walls=walls),
             output=output_spec(destfolder=destfolder, formats=formats or None, csv=csv,
                                nwb=nwb, overwrite=overwrite),
             executor=ex, after_each=_plots(plot, plot_max_frames))
@@ -179,6 +182,7 @@ def lift_sleap_command(
     strict: bool = STRICT,
     fps: float = LIFT_FPS,
     adapt: bool = ADAPT,
+    walls: bool = WALLS,
 ) -> None:
     """Lift SLEAP predictions to 3D, with the videos the files name (resumable).
 
@@ -190,7 +194,7 @@ def lift_sleap_command(
             camera=camera_spec(calibration, camera, camera_height_mm, focal_px,
                                arena_size_mm, fps, image_size, view),
             options=lift_options(model=model, keypoint_map=keypoint_map, strict=strict,
-                                 depth=depth, adapt=adapt),
+                                 depth=depth, adapt=adapt, walls=walls),
             output=output_spec(destfolder=destfolder, formats=formats or None, csv=csv,
                                nwb=nwb, overwrite=overwrite),
             executor=ex, after_each=_plots(plot, plot_max_frames))
@@ -226,6 +230,7 @@ def lift_files_command(
     strict: bool = STRICT,
     fps: float = LIFT_FPS,
     adapt: bool = ADAPT,
+    walls: bool = WALLS,
 ) -> None:
     """Lift every pose file given or found in the folders, each with its video (resumable).
 
@@ -240,7 +245,7 @@ def lift_files_command(
             camera=camera_spec(calibration, camera, camera_height_mm, focal_px,
                                arena_size_mm, fps, image_size, view),
             options=lift_options(model=model, keypoint_map=keypoint_map, strict=strict,
-                                 depth=depth, adapt=adapt),
+                                 depth=depth, adapt=adapt, walls=walls),
             output=output_spec(destfolder=destfolder, formats=formats or None, csv=csv,
                                nwb=nwb, overwrite=overwrite),
             executor=ex, after_each=_plots(plot, plot_max_frames))

@@ -22,7 +22,7 @@ __all__ = [
     "ADAPT", "ARENA_SIZE_MM", "CALIBRATION", "CAMERA", "CAMERA_HEIGHT_MM", "CSV", "DASK_SCHEDULER",
     "DEPTH", "DESTFOLDER", "FOCAL_PX", "IMAGE_SIZE", "INDIVIDUAL", "KEYPOINT_MAP", "LIFT_FPS",
     "MODE", "MODEL", "NWB", "OVERWRITE", "PLOT", "PLOT_MAX_FRAMES", "STRICT", "VIDEO", "VIEW",
-    "WINDOW",
+    "WALLS", "WINDOW",
     "WORKERS", "camera_spec", "command_line", "executor", "formats_option", "lift_options",
     "output_spec", "pcutoff_option", "weights_out_option",
 ]
@@ -76,6 +76,10 @@ ADAPT = typer.Option(False, "--adapt", help="Adapt each animal's lift to its own
                      "ears, eyes) are measured from the session and held in every frame "
                      "(points stay on their rays; the output's metadata records the "
                      "lengths). Opt-in; see docs/results.md for what it gains on real mice.")
+WALLS = typer.Option(True, "--walls/--no-walls", help="Where the file tracks the arena's four "
+                     "corners, raise points whose camera ray meets the floor beyond the walls "
+                     "to where the ray comes inside the arena (a mouse rearing against the "
+                     "wall leans out past it as seen from above). Default on.")
 
 
 def pcutoff_option(default: float | None) -> typer.models.OptionInfo:
@@ -145,10 +149,12 @@ def camera_spec(calibration: Path | None, camera: str | None, camera_height_mm: 
 
 def lift_options(*, model: Path | None, keypoint_map: Path | None, strict: bool,
                  depth: bool | None, mode: str = "temporal", pcutoff: float = 0.6,
-                 impute_all: bool = True, adapt: bool = False) -> LiftOptions:
+                 impute_all: bool = True, adapt: bool = False, walls: bool = True
+                 ) -> LiftOptions:
     """The :class:`LiftOptions` of the lifting flags."""
     return LiftOptions(mode=mode, pcutoff=pcutoff, depth=depth, impute_all=impute_all,
-                       keypoint_map=keypoint_map, strict=strict, model=model, adapt=adapt)
+                       keypoint_map=keypoint_map, strict=strict, model=model, adapt=adapt,
+                       walls=walls)
 
 
 def output_spec(*, destfolder: Path | None, formats: list[str] | None, csv: bool, nwb: bool,

@@ -86,6 +86,10 @@ PROCESSOR_PARAMS: dict[str, dict[str, Any]] = {
         "type": "str", "default": None,
         "description": "Arena side (mm), or WIDTHxHEIGHT of a rectangular arena (e.g. "
                        "600x400): with its four corners tracked they give the camera."},
+    "walls": {
+        "type": "bool", "default": True,
+        "description": "With the arena's four corners tracked: raise points whose camera ray "
+                       "meets the floor beyond the walls to where it comes inside the arena."},
     "view": {
         "type": "str", "default": "auto",
         "description": "Where the camera films from without a calibration: auto (above, "
@@ -182,6 +186,9 @@ class LiftProcessorOptions:
         without a calibration.
     arena_size_mm
         Arena side (mm), for the camera estimate without height and focal length.
+    walls
+        With the arena's four corners tracked, no point of the animal inside a wall
+        (:class:`~dlc_lifter.lift.live.LiveLifter`'s ``walls``).
     view
         Where the camera films from without a calibration: ``auto``, ``above`` or
         ``below`` (as :class:`~dlc_lifter.lift.CameraSpec`; ``auto`` votes on the
@@ -221,6 +228,7 @@ class LiftProcessorOptions:
     focal_px: float | None = None
     image_size: Sequence[int] | str | None = None
     arena_size_mm: float | tuple[float, float] | str | None = None
+    walls: bool = True
     view: str = "auto"
     model_path: str | Path | None = None
     features: bool = True
@@ -252,6 +260,7 @@ class LiftProcessorOptions:
             "focal_px": opt_float(self.focal_px),
             "image_size": _parse_size(self.image_size),
             "arena_size_mm": parse_arena_size(self.arena_size_mm),
+            "walls": bool(self.walls),
             "features": bool(self.features), "fps": float(self.fps),
             "window": int(self.window), "pcutoff": float(self.pcutoff),
             "warmup_frames": max(1, int(self.warmup_frames)),
@@ -358,7 +367,7 @@ class _LiftProcessorImpl:
                                pcutoff=self.lifter.pcutoff, keypoint_map=self.keypoint_map,
                                depth=depth, depth_weights=o.depth_weights,
                                fused_weights=o.fused_weights, px_per_mm=o.px_per_mm,
-                               image_color=o.image_color)
+                               image_color=o.image_color, walls=o.walls)
         self.live_features = (LiveFeatures(self.live, fps=o.fps, window=o.window)
                               if o.features else None)
         logger.info("LiftProcessor: camera %r (%s).", camera, self.camera_source)

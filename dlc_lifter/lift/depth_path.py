@@ -307,7 +307,7 @@ def lift_poses_with_depth(
     **lift_kwargs
         Passed on to :func:`~dlc_lifter.lift.lift_poses` (``calibration``, ``camera``,
         ``camera_height_mm``, ``focal_px``, ``arena_size_mm``, ``image_size``,
-        ``impute_all``, ``mode``, ``camera_choice``, ``adapt``, ``view``). The camera is
+        ``impute_all``, ``mode``, ``camera_choice``, ``adapt``, ``view``, ``walls``). The camera is
         resolved first (:func:`~dlc_lifter.lift.camera_choice.lift_camera`): filmed from below
         the floor, the video is not read and the keypoints alone are lifted.
 

@@ -34,6 +34,7 @@ from dlc_lifter.lift.body_size import AnimalSize, animal_sizes, warn_animal_size
 from dlc_lifter.lift.keypoints import output_names
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.stream import LiftStream
+from dlc_lifter.lift.walls import ARENA_CORNERS, ArenaWalls, arena_walls, raise_into_arena
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
 from dlc_lifter.mouse.keypoint_map import KeypointMap, plan_keypoint_map
 
@@ -169,6 +170,12 @@ class LiveLifter:
         measured once, as a lift of a file measures it (:mod:`dlc_lifter.lift.body_size`:
         a warning where it lies outside what the networks learned, naming the units where
         the camera's were not mm); the result is :attr:`animal_size`. 0: not measured.
+    walls
+        Where the poses track the arena's four corners: from the end of the first
+        ``size_frames`` frames (their corners' medians, as a lift of a file takes them), raise
+        points whose camera ray meets the floor beyond the walls to where the ray comes
+        inside the arena, as :func:`~dlc_lifter.lift.lift_poses` does
+        (:mod:`dlc_lifter.lift.walls`); the walls are :attr:`walls`.
 
     Raises
     ------
@@ -195,6 +202,7 @@ class LiveLifter:
         scale_frames: int = 30,
         image_color: str = "rgb",
         size_frames: int = 300,
+        walls: bool = True,
     ) -> None:
         if not isinstance(camera, Camera):
             raise DLCLifterError(f"camera must be a dlc_lifter Camera; got {type(camera)!r} "
@@ -224,6 +232,12 @@ class LiveLifter:
         self.animal_size: AnimalSize | None = None
         """The animal's size on the floor, once measured (see ``size_frames``)."""
         self._size_seen: list[tuple[np.ndarray, np.ndarray]] = []
+        self._corner_rows = {lm: self.keypoint_names.index(name)
+                             for name, lm in plan.arena.items() if lm in ARENA_CORNERS}
+        self._use_walls = bool(walls) and len(self._corner_rows) == len(ARENA_CORNERS)
+        self.walls: ArenaWalls | None = None
+        """The arena's walls once measured (see ``walls``)."""
+        self._corners_seen: list[np.ndarray] = []
 
     def _plan_outputs(self, plan: KeypointMap, impute_all: bool) -> None:
         """The output keypoints: the tracked ones (user names), then, with ``impute_all``,
@@ -293,6 +307,8 @@ class LiveLifter:
         self._reset_scale()
         self.animal_size = None
         self._size_seen = []
+        self.walls = None
+        self._corners_seen = []
 
     def _reset_scale(self) -> None:
         self._ppm: float | None = self._ppm_given
@@ -414,9 +430,15 @@ class LiveLifter:
             imputed_cat = self._stream.imputed
         pose_3d = pts[self._out_idx]
         imputed = imputed_cat[self._out_idx].copy()
+        if self.walls is not None:
+            raise_into_arena(pose_3d, ~imputed, self.camera.centre, self.walls)
         res = LiveResult(pose_3d=pose_3d, frame=self._frame, imputed=imputed,
                          latency_s=time.perf_counter() - t0, depth_used=depth_used)
         if self._frame < self.size_frames:  # after the lift: not part of its latency
+            if self._use_walls:
+                rows = list(self._corner_rows.values())
+                ok = conf is None or np.all(np.nan_to_num(conf[rows]) >= self.lifter.pcutoff)
+                self._corners_seen.append(uv[rows] if ok else np.full((len(rows), 2), np.nan))
             self._measure_size(cat if cat is not None else self._catalogue(uv, conf))
         self._frame += 1
         return res
@@ -430,12 +452,32 @@ class LiveLifter:
         uv_cat = np.stack([u for u, _ in self._size_seen])[:, None]
         tracked = np.stack([c for _, c in self._size_seen])[:, None] >= self.lifter.pcutoff
         self._size_seen = []
+        if self._use_walls:
+            self._measure_walls(uv_cat[:, 0], tracked[:, 0])
         model = self.lifter.model
         sizes = animal_sizes(self.camera, uv_cat, tracked, ["the animal"],
                              model.pair_length_mm, model.median_height_mm)
         warn_animal_size(sizes, f"LiveLifter (first {self.size_frames} frames)",
                          "given to LiveLifter")
         self.animal_size = sizes[0] if sizes else None
+
+    def _measure_walls(self, uv_cat: np.ndarray, tracked: np.ndarray) -> None:
+        """The arena's walls from the corners' medians over the frames seen, as a lift of a
+        file measures them (:func:`~dlc_lifter.lift.walls.arena_walls`)."""
+        from dlc_lifter.nets.lifter import floor_points
+
+        corners = np.stack(self._corners_seen)
+        self._corners_seen = []
+        arena_px = {lm: [float(v) for v in np.nanmedian(corners[:, i], axis=0)]
+                    for i, lm in enumerate(self._corner_rows)
+                    if np.isfinite(corners[:, i]).all(-1).any()}
+        floor = floor_points(np.where(tracked[..., None], uv_cat, np.nan), self.camera)
+        self.walls, reason = arena_walls(arena_px, self.camera, floor=floor, observed=tracked)
+        if self.walls is None:
+            logger.info("LiveLifter: the arena's walls do not bound the heights: %s.", reason)
+        else:
+            logger.info("LiveLifter: the arena's walls (its tracked corners over the first %d "
+                        "frames) bound the heights from now on.", self.size_frames)
 
     def likelihood(self, pose_2d: np.ndarray) -> np.ndarray:
         """``(K_out,)`` likelihood of the output keypoints: the 2D one, 0 for imputed ones."""

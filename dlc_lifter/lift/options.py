@@ -119,6 +119,10 @@ class LiftOptions:
         Adapt each animal's lift to its own head over the whole file (opt-in; see
         :mod:`dlc_lifter.lift.adapt`): the distances between its head keypoints are
         measured from the session and held in every frame.
+    walls
+        Where the file tracks the arena's four corners, raise points whose camera ray meets
+        the floor beyond the walls to where the ray comes inside the arena
+        (:mod:`dlc_lifter.lift.walls`; default on).
     """
 
     mode: str = "temporal"
@@ -129,6 +133,7 @@ class LiftOptions:
     strict: bool = False
     model: str | Path | None = None
     adapt: bool = False
+    walls: bool = True
 
 
 @dataclass(frozen=True)

@@ -142,7 +142,7 @@ def lift_file(
                          camera_height_mm=camera.camera_height_mm, focal_px=camera.focal_px,
                          arena_size_mm=camera.arena_size_mm, keypoint_map=options.keypoint_map,
                          image_size=size, impute_all=options.impute_all, strict=options.strict,
-                         adapt=options.adapt, view=camera.view)
+                         adapt=options.adapt, view=camera.view, walls=options.walls)
     depth = options.depth
     want_depth = (options.model is None) if depth is None else bool(depth)
     reason = None
@@ -176,6 +176,7 @@ def lift_file(
             "lift_mode": poses3d.meta.extra["lift_mode"],
             "animals_split": poses3d.meta.extra.get("animals_split", {}),
             "adapt": poses3d.meta.extra.get("adapt"),
+            "walls": poses3d.meta.extra.get("walls"),
             "camera_spec": as_record(camera), "lift_options": as_record(options),
             "output_spec": as_record(output),
             "lift_seconds": round(time.perf_counter() - t0, 3)}

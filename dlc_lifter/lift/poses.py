@@ -42,8 +42,10 @@ from dlc_lifter.lift.keypoints import (
 )
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.options import check_view
+from dlc_lifter.lift.walls import ARENA_CORNERS, arena_walls, raise_into_arena
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
 from dlc_lifter.mouse.keypoint_map import KeypointMap
+from dlc_lifter.nets.lifter import floor_points
 from dlc_lifter.poses import PoseMetadata, Poses
 
 __all__ = ["lift_poses"]
@@ -69,6 +71,7 @@ def lift_poses(
     cues: np.ndarray | None = None,
     adapt: bool | AdaptOptions = False,
     view: str = "auto",
+    walls: bool = True,
 ) -> Poses:
     """Lift 2D :class:`~dlc_lifter.poses.Poses` (every individual) to 3D poses in mm.
 
@@ -123,6 +126,11 @@ def lift_poses(
         animal's left keypoints lie on its right as seen from above in nearly every frame,
         :mod:`dlc_lifter.lift.handedness`; warned). A calibration's own camera is used as
         it is, above the floor or below it. Depth cues are not used from below.
+    walls
+        Where the file tracks the arena's four corners, no point of the animal lies inside a
+        wall: points whose camera ray meets the floor beyond the walls are raised up their
+        rays to where the ray comes inside (:mod:`dlc_lifter.lift.walls`);
+        ``meta.extra["walls"]`` records whether the walls were used and what they raised.
 
     Returns
     -------
@@ -194,6 +202,8 @@ def lift_poses(
             coords, imputed, [CATALOGUE[i] for i in list(cat_idx) + extra_idx],
             camera_choice.camera, runs, adapt if isinstance(adapt, AdaptOptions) else None,
             poses)
+    extra["walls"] = _bound_by_walls(coords, imputed, camera_choice.camera, arena_px, uv_cat,
+                                     tracked, str(poses.meta.source)) if walls else None
     if lifted is not None:  # each individual's 3D under its own animal's names only
         cols = np.zeros((poses.n_individuals, len(names)), bool)
         cols[:, : len(mapped)] = ~lifted
@@ -242,6 +252,29 @@ def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndar
     conf = np.where(np.isfinite(coords).all(-1), conf, np.nan)
     imputed &= np.isfinite(coords).all(-1)
     return coords, conf, imputed
+
+
+def _bound_by_walls(coords: np.ndarray, imputed: np.ndarray, cam: Camera,
+                    arena_px: dict[str, list[float]], uv_cat: np.ndarray, tracked: np.ndarray,
+                    source: str) -> dict[str, Any] | None:
+    """Raise the lifted points whose rays meet the floor beyond the tracked arena's walls
+    (:func:`~dlc_lifter.lift.walls.raise_into_arena`), in place; what was done (``None``
+    without tracked corners)."""
+    if not any(c in arena_px for c in ARENA_CORNERS):
+        return None
+    floor = floor_points(np.where(tracked[..., None], uv_cat, np.nan), cam)
+    walls, reason = arena_walls(arena_px, cam, floor=floor.reshape(-1, *floor.shape[2:]),
+                                observed=tracked.reshape(-1, tracked.shape[2]))
+    if walls is None:
+        logger.info("%s: the arena's walls do not bound the heights: %s.", source, reason)
+        return {"used": False, "reason": reason}
+    raised = raise_into_arena(coords, ~imputed, cam.centre, walls)
+    frames = int(raised.any(axis=(1, 2)).sum())
+    if frames:
+        logger.info("%s: in %d frames, %d points' rays meet the floor beyond the arena's walls: "
+                    "raised to where they come inside.", source, frames, int(raised.sum()))
+    return {"used": True, "margin_mm": walls.margin_mm, "frames_raised": frames,
+            "points_raised": int(raised.sum())}
 
 
 def _adapt_individuals(coords: np.ndarray, imputed: np.ndarray, names: list[str],

@@ -1,0 +1,208 @@
+"""The arena's walls as a bound on the heights: nothing of the animal is inside a wall.
+
+Where a file tracks the arena's four corners, their floor points through the lift's camera
+outline the floor. A tracked keypoint's camera ray meets the floor at ``F``; lifted to height
+``h`` it lies above ``N + (F - N) (H - h) / H`` (``N`` the camera's nadir, ``H`` its
+height). When ``F`` lies beyond the walls, the point cannot be on the floor: it is at least
+as high as where its ray comes inside the outline, ``h_min = H t`` for the smallest ``t``
+with ``F + t (N - F)`` inside. A mouse rearing against the wall is exactly that case:
+seen from above its raised nose, ears and head lean out past the wall, while the networks,
+which know nothing of walls, may read its short, compact shape as a low one.
+:func:`raise_into_arena` moves such points up their own rays to ``h_min`` (the 2D is
+reproduced exactly); points the networks already lift higher, and points inside the
+outline, are left as they are.
+
+The outline is widened by :data:`WALL_MARGIN_MM` (the corners' and keypoints' tracking
+noise), so a flat animal at the wall is not raised by noise. Corners labelled on the walls'
+tops instead of the floor outline a larger square, which only makes the bound weaker. When
+the animal's floor points lie outside the outline in many frames, the tracked corners do
+not enclose it (an inner zone marked on the floor, or corners of another object), and the
+walls are not used (:func:`arena_walls` with ``floor``; the lift says so in its log).
+
+On the real open field of ``oft-rearing`` (arena's corners tracked, 420 mm) rears against
+the walls are 99 % of the labelled rears; in 67 % of them the nose's ray meets the floor
+beyond the walls (``docs/results.md``, eighteenth session).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from dlc_lifter.camera import Camera
+
+__all__ = ["ARENA_CORNERS", "MIN_INSIDE_SHARE", "WALL_MARGIN_MM", "ArenaWalls", "arena_walls",
+           "raise_into_arena", "wall_heights"]
+
+#: The catalogue's arena corners, in order around the arena.
+ARENA_CORNERS = ("top_left", "top_right", "bottom_right", "bottom_left")
+#: The floor outline is widened by this much (mm) before it bounds any height.
+WALL_MARGIN_MM = 5.0
+#: Share of the frames in which some tracked keypoint lies on the floor inside the outline
+#: for the corners to count as the animal's arena.
+MIN_INSIDE_SHARE = 0.9
+
+
+@dataclass(frozen=True)
+class ArenaWalls:
+    """The floor outline of an arena, in the lift's world frame.
+
+    Attributes
+    ----------
+    outline
+        ``(4, 2)`` floor points (mm) of the corners, in order around the arena.
+    margin_mm
+        How far outside the outline a floor point may lie before it bounds a height.
+    """
+
+    outline: np.ndarray
+    margin_mm: float = WALL_MARGIN_MM
+
+    def _half_planes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Outward unit normals ``(4, 2)`` and offsets ``(4,)``: inside is
+        ``normal @ p <= offset``."""
+        a = self.outline
+        b = np.roll(a, -1, axis=0)
+        edge = b - a
+        normal = np.stack([edge[:, 1], -edge[:, 0]], axis=1)
+        normal /= np.linalg.norm(normal, axis=1, keepdims=True)
+        centre = a.mean(axis=0)
+        flip = np.einsum("ij,ij->i", normal, centre - a) > 0  # make them point outwards
+        normal[flip] *= -1.0
+        return normal, np.einsum("ij,ij->i", normal, a) + self.margin_mm
+
+    def inside(self, xy: np.ndarray) -> np.ndarray:
+        """Whether floor points ``(..., 2)`` lie inside the widened outline (NaN: False)."""
+        normal, offset = self._half_planes()
+        return np.all(np.einsum("...j,kj->...k", np.asarray(xy, dtype=float), normal) <= offset,
+                      axis=-1)
+
+
+def arena_walls(arena_px: Mapping[str, Sequence[float]] | None, camera: Camera, *,
+                floor: np.ndarray | None = None, observed: np.ndarray | None = None,
+                margin_mm: float = WALL_MARGIN_MM) -> tuple[ArenaWalls | None, str]:
+    """The walls of the arena whose four corners a file tracks, and why not where none.
+
+    Parameters
+    ----------
+    arena_px
+        Tracked arena landmarks' pixels (``{landmark: [u, v]}``, as
+        :func:`~dlc_lifter.lift.keypoints.arena_pixels` gives them).
+    camera
+        The lift's camera (above the floor).
+    floor, observed
+        Optional ``(T, K, 2)`` floor points of the animal's tracked keypoints and ``(T, K)``
+        which are tracked: with them, the corners must enclose the animal
+        (:data:`MIN_INSIDE_SHARE`).
+    margin_mm
+        The outline's widening (:data:`WALL_MARGIN_MM`).
+
+    Returns
+    -------
+    walls : ArenaWalls or None
+    reason : str
+        Why there are no walls (empty when there are).
+    """
+    from dlc_lifter.nets.lifter import floor_points
+
+    corners = dict(arena_px or {})
+    if not all(c in corners for c in ARENA_CORNERS):
+        return None, "the arena's four corners are not all tracked"
+    if camera.below_floor:
+        return None, "the camera is below the floor"
+    uv = np.array([corners[c] for c in ARENA_CORNERS], dtype=float)[None]
+    outline = floor_points(uv, camera)[0]
+    if not np.isfinite(outline).all() or not _convex(outline):
+        return None, "the tracked corners do not outline a convex floor"
+    walls = ArenaWalls(outline, float(margin_mm))
+    if floor is not None:
+        obs = (np.ones(floor.shape[:2], bool) if observed is None
+               else np.asarray(observed, bool)) & np.isfinite(floor).all(-1)
+        frames = obs.any(axis=1)
+        if frames.any():
+            share = float((walls.inside(floor) & obs).any(axis=1)[frames].mean())
+            if share < MIN_INSIDE_SHARE:
+                return None, (f"the animal is outside the tracked corners in "
+                              f"{100 * (1 - share):.0f} % of its frames, so they do not "
+                              "enclose it")
+    return walls, ""
+
+
+def _convex(outline: np.ndarray) -> bool:
+    d = np.roll(outline, -1, axis=0) - outline
+    cross = d[:, 0] * np.roll(d, -1, axis=0)[:, 1] - d[:, 1] * np.roll(d, -1, axis=0)[:, 0]
+    return bool(np.all(cross > 0) or np.all(cross < 0))
+
+
+def wall_heights(floor: np.ndarray, centre: np.ndarray, walls: ArenaWalls) -> np.ndarray:
+    """The least height (mm) at which each floor point's camera ray is inside the walls.
+
+    Parameters
+    ----------
+    floor
+        ``(..., 2)`` floor points (mm) of camera rays.
+    centre
+        Camera centre ``(3,)`` above the floor.
+    walls
+        The arena's walls.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(...)`` heights: 0 where the floor point is inside the (widened) outline, NaN
+        where the ray never comes inside it below the camera or the point is NaN.
+    """
+    floor = np.asarray(floor, dtype=float)
+    centre = np.asarray(centre, dtype=float)
+    normal, offset = walls._half_planes()
+    nadir = centre[:2]
+    # along F + t (N - F), t in [0, 1]: each half-plane n.p <= o holds for t >= or <= a root
+    a = np.einsum("...j,kj->...k", floor, normal) - offset  # > 0: F outside that edge
+    b = np.einsum("j,kj->k", nadir, normal) - offset - a  # n.(N - F) per edge
+    with np.errstate(divide="ignore", invalid="ignore"):
+        root = -a / b
+    enter = np.where(b < 0, root, -np.inf)  # inside once t >= root
+    leave = np.where(b > 0, root, np.inf)  # inside while t <= root
+    never = (b == 0) & (a > 0)
+    t_in = np.maximum(np.max(enter, axis=-1), 0.0)
+    t_out = np.min(leave, axis=-1)
+    ok = (t_in <= np.minimum(t_out, 1.0)) & ~never.any(axis=-1) & np.isfinite(floor).all(-1)
+    return np.where(ok, centre[2] * t_in, np.nan)
+
+
+def raise_into_arena(points: np.ndarray, lifted: np.ndarray, centre: np.ndarray,
+                     walls: ArenaWalls) -> np.ndarray:
+    """Move lifted points whose rays meet the floor beyond the walls up their rays, to the
+    height where they come inside (:func:`wall_heights`); in place.
+
+    Parameters
+    ----------
+    points
+        ``(..., 3)`` lifted points (mm) on their camera rays; changed in place.
+    lifted
+        ``(...)`` bool: points that lie on a tracked keypoint's ray (imputed ones do not
+        and are left alone).
+    centre
+        Camera centre ``(3,)`` above the floor.
+    walls
+        The arena's walls.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(...)`` bool, the points raised.
+    """
+    centre = np.asarray(centre, dtype=float)
+    h_cam = centre[2]
+    z = points[..., 2]
+    ok = np.asarray(lifted, bool) & np.isfinite(points).all(-1) & (z < h_cam)
+    scale = np.where(ok, h_cam / np.where(ok, h_cam - z, 1.0), np.nan)
+    floor = centre[:2] + (points[..., :2] - centre[:2]) * scale[..., None]
+    h_min = wall_heights(floor, centre, walls)
+    raise_ = ok & np.isfinite(h_min) & (h_min > z)
+    f = (h_cam - h_min[raise_]) / h_cam
+    points[raise_, :2] = centre[:2] + (floor[raise_] - centre[:2]) * f[:, None]
+    points[raise_, 2] = h_min[raise_]
+    return raise_

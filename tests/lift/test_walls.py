@@ -1,0 +1,151 @@
+"""The arena's walls bound the heights: no point of the animal lies inside a wall."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from dlc_lifter.camera import Camera
+from dlc_lifter.lift.walls import ArenaWalls, arena_walls, raise_into_arena, wall_heights
+from dlc_lifter.nets.lifter import floor_points
+from dlc_lifter.poses import PoseMetadata, Poses
+
+H, F, SIZE = 500.0, 500.0, (640, 480)
+SIDE = 400.0  # arena, centred under the camera
+CORNERS = {"tl": (-200.0, 200.0), "tr": (200.0, 200.0), "br": (200.0, -200.0),
+           "bl": (-200.0, -200.0)}
+#: A mouse rearing against the right-hand wall (x = 200), facing it: its raised head leans
+#: out past the wall as seen from above.
+WALL_REAR = {"snout": (196.0, 0.0, 62.0), "leftear": (184.0, 9.0, 52.0),
+             "rightear": (184.0, -9.0, 52.0), "tailbase": (125.0, 0.0, 8.0)}
+
+
+def _camera() -> Camera:
+    return Camera.top_view(H, F, SIZE)
+
+
+def _square(half: float = SIDE / 2, margin: float = 5.0) -> ArenaWalls:
+    return ArenaWalls(np.array([[-half, half], [half, half], [half, -half], [-half, -half]]),
+                      margin)
+
+
+def test_a_ray_beyond_the_wall_comes_inside_at_its_height() -> None:
+    walls = _square()
+    centre = np.array([0.0, 0.0, H])
+    floor = np.array([[250.0, 0.0], [150.0, 30.0], [0.0, -260.0], [np.nan, 0.0]])
+    h = wall_heights(floor, centre, walls)
+    # F + t (N - F) reaches x = 205 (the wall widened by its margin) at t = 45 / 250
+    assert h[0] == pytest.approx(H * 45 / 250)
+    assert h[1] == 0.0  # inside
+    assert h[2] == pytest.approx(H * 55 / 260)
+    assert np.isnan(h[3])
+    # a nadir outside the arena whose ray never comes inside: no bound
+    assert np.isnan(wall_heights(np.array([[400.0, 0.0]]), np.array([600.0, 0.0, H]), walls))[0]
+
+
+def test_raised_points_stay_on_their_rays_and_others_do_not_move() -> None:
+    cam = _camera()
+    walls = _square()
+    # floor point 230 mm out at 5 mm (raised to 54.3 mm); 196 mm out at 80 mm (already above
+    # its bound); inside; imputed
+    pts = np.array([[[230.0 * 495 / 500, 0.0, 5.0], [196.0, 0.0, 80.0], [100.0, 0.0, 5.0],
+                     [230.0, 0.0, 5.0]]])
+    lifted = np.array([[True, True, True, False]])  # the last is imputed: no ray
+    before = pts.copy()
+    uv = cam.project(pts)
+    raised = raise_into_arena(pts, lifted, cam.centre, walls)
+    assert raised.tolist() == [[True, False, False, False]]
+    np.testing.assert_allclose(cam.project(pts), uv, atol=1e-9)  # on the same rays
+    h_min = wall_heights(floor_points(uv[:, :1], cam), cam.centre, walls)[0, 0]
+    assert pts[0, 0, 2] == pytest.approx(h_min) == pytest.approx(H * 25 / 230)
+    np.testing.assert_array_equal(pts[0, 1:], before[0, 1:])
+
+
+def test_corners_that_do_not_enclose_the_animal_are_not_walls() -> None:
+    cam = _camera()
+    px = {name: cam.project(np.array([*xy, 0.0]))[:2].tolist()
+          for name, xy in (("top_left", (-50, 50)), ("top_right", (50, 50)),
+                           ("bottom_right", (50, -50)), ("bottom_left", (-50, -50)))}
+    inside = np.zeros((20, 1, 2))
+    outside = np.full((20, 1, 2), 150.0)
+    assert arena_walls(px, cam, floor=inside)[0] is not None
+    walls, reason = arena_walls(px, cam, floor=outside)
+    assert walls is None and "do not enclose" in reason
+    walls, reason = arena_walls({k: v for k, v in px.items() if k != "top_left"}, cam)
+    assert walls is None and "four corners" in reason
+    twisted = dict(px, top_left=px["top_right"], top_right=px["top_left"])
+    assert arena_walls(twisted, cam)[0] is None
+
+
+def _wall_rear_poses(n: int = 12, corners: dict | None = None) -> Poses:
+    cam = _camera()
+    world = {**WALL_REAR, **{k: (*xy, 0.0) for k, xy in (corners or CORNERS).items()}}
+    xyz = np.array(list(world.values()), dtype=float)
+    uv = cam.project(xyz)
+    rng = np.random.default_rng(0)
+    coords = uv[None, None] + rng.normal(0.0, 0.3, (n, 1, *uv.shape))
+    return Poses(coords=coords, confidence=np.full(coords.shape[:3], 0.95),
+                 keypoints=list(world), individuals=["mouse"],
+                 meta=PoseMetadata(source="wall_rear.h5", fps=30.0, image_size=SIZE))
+
+
+def test_a_lift_raises_points_beyond_the_walls_and_records_it(
+        shipped_lifter, caplog: pytest.LogCaptureFixture) -> None:
+    from dlc_lifter.lift import lift_poses
+
+    poses = _wall_rear_poses()
+    kw = dict(lifter=shipped_lifter, camera_height_mm=H, focal_px=F, impute_all=False)
+    with caplog.at_level(logging.INFO, logger="dlc_lifter.lift.poses"):
+        bounded = lift_poses(poses, **kw)
+    free = lift_poses(poses, walls=False, **kw)
+    assert free.meta.extra["walls"] is None
+    record = bounded.meta.extra["walls"]
+    assert record["used"] and record["margin_mm"] == 5.0
+    cam = _camera()  # the camera the lift builds from the height, focal length and size
+    z_free, z = free.coords[..., 2], bounded.coords[..., 2]
+    uv = poses.coords[:, :, :4]
+    names = {"tl": "top_left", "tr": "top_right", "br": "bottom_right", "bl": "bottom_left"}
+    corners_px = {names[k]: np.median(poses.coords[:, 0, poses.keypoints.index(k)], axis=0)
+                  for k in CORNERS}  # as the lift takes them: the tracked corners' medians
+    walls, _ = arena_walls(corners_px, cam)
+    h_min = wall_heights(floor_points(uv, cam), cam.centre, walls)
+    np.testing.assert_allclose(z, np.maximum(z_free, h_min), atol=1e-6)
+    assert (h_min[..., 0] > 40.0).all()  # the snout's ray meets the floor past the wall
+    assert record["points_raised"] == int((h_min > z_free + 1e-9).sum())
+    if record["points_raised"]:
+        assert "beyond the arena's walls" in caplog.text
+
+
+def test_a_lift_whose_corners_do_not_enclose_the_animal_leaves_it(shipped_lifter) -> None:
+    from dlc_lifter.lift import lift_poses
+
+    small = {k: (x / 8, y / 8) for k, (x, y) in CORNERS.items()}  # a 50 mm zone at the centre
+    poses = _wall_rear_poses(corners=small)
+    out = lift_poses(poses, lifter=shipped_lifter, camera_height_mm=H, focal_px=F,
+                     impute_all=False)
+    record = out.meta.extra["walls"]
+    assert record["used"] is False and "do not enclose" in record["reason"]
+
+
+def test_live_lifting_takes_the_walls_after_its_first_frames(shipped_lifter) -> None:
+    from dlc_lifter.lift.live import LiveLifter
+
+    poses = _wall_rear_poses(n=14)
+    names, cam = list(poses.keypoints), _camera()
+    rows = np.concatenate([poses.coords[:, 0], poses.confidence[:, 0, :, None]], axis=-1)
+
+    def run(walls: bool) -> tuple[LiveLifter, np.ndarray]:
+        live = LiveLifter(cam, names, shipped_lifter, impute_all=False, size_frames=8,
+                          walls=walls)
+        return live, np.stack([live.step(r).pose_3d for r in rows])
+
+    live, z = run(True)
+    free, z_free = run(False)
+    assert free.walls is None and live.walls is not None
+    np.testing.assert_array_equal(z[:8], z_free[:8])  # the corners are measured first
+    h_min = wall_heights(floor_points(poses.coords[8:, 0, :4], cam), cam.centre, live.walls)
+    np.testing.assert_allclose(z[8:, :, 2], np.maximum(z_free[8:, :, 2], h_min), atol=1e-6)
+    assert (h_min[:, 0] > z_free[8:, 0, 2]).any()  # the snout was raised
+    np.testing.assert_allclose(cam.project(z[8:]), poses.coords[8:, 0, :4], atol=1e-6)
