@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import pickle
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -187,9 +189,11 @@ def _attach_likelihood(poses: Poses, path: Path) -> None:
         logger.debug("Could not read likelihood of %s: %s", path, exc)
 
 
-def _csv_layout(path: Path) -> tuple[int, int]:
-    """Number of header rows and index columns of a DLC csv."""
-    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+def _csv_layout(path: Path, text: str | None = None) -> tuple[int, int]:
+    """Number of header rows and index columns of a DLC csv (``text``: its content, where
+    it is not read from ``path`` itself)."""
+    with (io.StringIO(text) if text is not None
+          else path.open(newline="", encoding="utf-8", errors="replace")) as fh:
         rows = [row for _, row in zip(range(6), csv.reader(fh), strict=False)]
     firsts = [r[0].strip().lower() if r else "" for r in rows]
     bad = PoseFileError(
@@ -224,6 +228,39 @@ def _csv_layout(path: Path) -> tuple[int, int]:
     return n_header, n_index
 
 
+def _without_pandas_index(path: Path) -> str | None:
+    """The DLC csv inside a copy that pandas re-saved, or ``None`` for any other file.
+
+    ``pd.read_csv(dlc_csv).to_csv(out)`` keeps DeepLabCut's header rows as data: it adds a
+    column of row numbers before them (its first cell empty, the next ``scorer``) and
+    numbers the repeated scorer names (``DLC_x``, ``DLC_x.1``, ``DLC_x.2``, ...). Such
+    copies circulate (DLC2action's test data holds one); the DLC csv is that file without
+    the added column and with the scorer names as they were.
+    """
+    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+        head = [row for _, row in zip(range(4), csv.reader(fh), strict=False)]
+    if (len(head) < 3 or any(len(r) < 3 for r in head) or head[0][0].strip()
+            or head[0][1].strip().lower() != "scorer"
+            or head[1][1].strip().lower() not in ("bodyparts", "individuals")):
+        return None
+    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+        rows = [r[1:] for r in csv.reader(fh)]
+    names = rows[0]
+    plain = set(names[1:])
+    rows[0] = [names[0]] + [_unnumbered(n, plain) for n in names[1:]]
+    logger.warning("%s: a DeepLabCut csv re-saved by pandas (a column of row numbers before "
+                   "its header rows, the scorer names numbered); read without them.", path)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+def _unnumbered(name: str, names: set[str]) -> str:
+    """``name`` without the ``.N`` pandas added to a repeated column name."""
+    m = re.fullmatch(r"(.*)\.\d+", name)
+    return m.group(1) if m and m.group(1) in names else name
+
+
 def read_dlc_csv(path: str | Path) -> Poses:
     """Read a DeepLabCut ``.csv`` (3 or 4 header rows; 1 or 3 index columns).
 
@@ -233,9 +270,11 @@ def read_dlc_csv(path: str | Path) -> Poses:
         When the header is not DLC's.
     """
     p = check_input_file(path)
-    n_header, n_index = _csv_layout(p)
+    text = _without_pandas_index(p)
+    n_header, n_index = _csv_layout(p, text)
     try:
-        df = pd.read_csv(p, header=list(range(n_header)), index_col=list(range(n_index)))
+        df = pd.read_csv(p if text is None else io.StringIO(text),
+                         header=list(range(n_header)), index_col=list(range(n_index)))
     except Exception as exc:  # noqa: BLE001 - pandas raises many kinds
         raise PoseFileError(
             f"{p} cannot be parsed as a DeepLabCut csv ({type(exc).__name__}: {exc}). "

@@ -90,3 +90,32 @@ def test_written_tables_carry_pandas_version(tmp_path: Path) -> None:
         assert str(fh.get_node("/df_with_missing")._v_attrs.pandas_version) == "0.15.2"
     df = pd.read_hdf(out)  # and the running pandas still reads it
     np.testing.assert_allclose(df.to_numpy().reshape(5, 3, 3), p.coords[:, 0])
+
+
+@pytest.mark.parametrize("multi_animal", [False, True])
+def test_a_dlc_csv_re_saved_by_pandas_reads_as_the_original(tmp_path: Path, caplog,
+                                                            multi_animal: bool) -> None:
+    """``pd.read_csv(dlc_csv).to_csv(copy)`` adds a column of row numbers before DLC's header
+    rows and numbers the repeated scorer names (DLC2action's test data holds such a copy):
+    the copy reads as the original, with a warning naming the file."""
+    from tests.fixtures.toys import random_poses, write_dlc_analysis
+
+    poses = random_poses(n_frames=12, individuals=("a", "b") if multi_animal else ("individual0",),
+                         nan_at=[(3, 0, 1)])
+    h5 = write_dlc_analysis(poses, tmp_path, multi_animal=multi_animal)
+    original = h5.with_suffix(".csv")
+    pd.read_hdf(h5).to_csv(original)
+    copy = tmp_path / "copy" / original.name
+    copy.parent.mkdir()
+    pd.read_csv(original).to_csv(copy)
+    assert copy.read_text().startswith(",scorer,")
+    want = read_poses(original)
+    with caplog.at_level("WARNING", logger="dlc_lifter.io.dlc"):
+        got = read_poses(copy)
+    assert "re-saved by pandas" in caplog.text and copy.name in caplog.text
+    assert list(got.keypoints) == list(want.keypoints)
+    assert list(got.individuals) == list(want.individuals)
+    np.testing.assert_array_equal(got.frame_indices, want.frame_indices)
+    np.testing.assert_allclose(got.coords, want.coords, equal_nan=True)
+    np.testing.assert_allclose(got.confidence, want.confidence, equal_nan=True)
+    assert got.meta.scorer == want.meta.scorer
