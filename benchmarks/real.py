@@ -82,6 +82,19 @@ E. Another lab's mice (not in ``../shared``, not bundled: ``--subtle-dir``, the 
    No targets: the issue sets none for this set; its truth is AVATAR's own estimate, not
    hand labels, so its figures carry AVATAR's error too.
 
+F. More real rears from the open field of section B (not in ``../shared``, not bundled:
+   ``--dlcanalyzer-dir``, a folder holding DLCAnalyzer's label table
+   ``AllLabDataOFT_final.csv``, from github.com/ETHZ-INS/DLCAnalyzer ``data/OFT/Labels``,
+   GPL-3.0, and any of its DLC outputs ``*DeepCut*.csv``; the one DLC2action's tests carry,
+   ``12_01_A_190507144429DeepCut_resnet50_Blockcourse1May9shuffle1_1030000.csv`` at commit
+   5047669d of github.com/amathislab/DLC2action, is another mouse, ``OFT_44``, its first
+   1998 frames, in a copy re-saved by pandas). Each file the table labels gets per-frame rear
+   votes from its three labellers (supported or unsupported rears, 25 fps) and is lifted as
+   section B lifts ``oft-rearing``: ``arena_size_mm=420`` and with no camera information,
+   with the arena's walls bounding the heights (the default) and without (``walls=False``),
+   with every keypoint and with only nose, ears and tail base (+ the corners). Targets
+   are section B's, as a check on another animal.
+
 Run from the repository root::
 
     python benchmarks/real.py [--only A,B,C,D,E] [--seed 0] [--noise-draws 5] [--threads 2]
@@ -1336,6 +1349,99 @@ def _subtle_rows(res: list[dict[str, float]], cam_name: str, rows: list[Row]) ->
          f" / {mean('walk_nose_truth'):.1f})")
 
 
+# =========================================================================== F: more rears
+DLCANALYZER_LABELS = "AllLabDataOFT_final.csv"
+DLCANALYZER_FPS = 25.0
+REAR_TYPES = ("Supported", "Unsupported")
+
+
+def dlcanalyzer_votes(labels: pd.DataFrame, dlc_file: str, n_frames: int,
+                      fps: float = DLCANALYZER_FPS) -> np.ndarray:
+    """Per frame, how many of the labellers marked a rear (supported or unsupported) in
+    DLCAnalyzer's label table (``from``/``to`` in seconds per ``Experimenter``)."""
+    rows = labels[(labels["DLCFile"] == dlc_file) & labels["type"].isin(REAR_TYPES)]
+    t = np.arange(n_frames) / fps
+    votes = np.zeros(n_frames, int)
+    for _, bouts in rows.groupby("Experimenter"):
+        marked = np.zeros(n_frames, bool)
+        for a, b in zip(bouts["from"], bouts["to"], strict=True):
+            marked |= (t >= a) & (t <= b)
+        votes += marked
+    return votes
+
+
+def _write_dlc_2d(p2: Any, keep: Sequence[str] | None, path: Path) -> Path:
+    """The 2D poses (every keypoint, or ``keep``) as a DLC ``analyze_videos`` .h5."""
+    names = [k for k in p2.keypoints if keep is None or k in keep]
+    idx = [list(p2.keypoints).index(k) for k in names]
+    data = np.concatenate([p2.coords[:, 0, idx], p2.confidence[:, 0, idx, None]], axis=-1)
+    cols = pd.MultiIndex.from_product([[p2.meta.scorer or VIDEO_SCORER], names,
+                                       ["x", "y", "likelihood"]],
+                                      names=["scorer", "bodyparts", "coords"])
+    pd.DataFrame(data.reshape(len(data), -1), columns=cols,
+                 index=np.asarray(p2.frame_indices)).to_hdf(path, key="df_with_missing",
+                                                            format="table", mode="w")
+    return path
+
+
+def section_f(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[str]) -> None:
+    """Other mice of DLCAnalyzer's open field, their rears voted by three labellers."""
+    import dlc_lifter
+
+    folder = Path(args.dlcanalyzer_dir) if args.dlcanalyzer_dir else None
+    table = folder / DLCANALYZER_LABELS if folder is not None else None
+    if table is None or not table.is_file():
+        _row(rows, "F", "DLCAnalyzer open field", "data", "absent: pass --dlcanalyzer-dir (a "
+             f"folder with {DLCANALYZER_LABELS} and DLC outputs; see the module docstring)")
+        return
+    labels = pd.read_csv(table, sep=";")
+    files = sorted(f for f in folder.glob("*DeepCut*.csv") if f.name in set(labels["DLCFile"]))
+    if not files:
+        _row(rows, "F", "DLCAnalyzer open field", "data", f"no DLC output in {folder} that "
+             f"{DLCANALYZER_LABELS} labels")
+        return
+    from sklearn.metrics import roc_auc_score
+
+    for src in files:
+        oft_id = str(labels.loc[labels["DLCFile"] == src.name, "ID"].iloc[0])
+        p2 = dlc_lifter.read_poses(src)
+        votes = pd.Series(dlcanalyzer_votes(labels, src.name, p2.n_frames),
+                          index=np.asarray(p2.frame_indices))
+        v = votes.to_numpy()
+        kp = list(p2.keypoints)
+        length = np.linalg.norm(p2.coords[:, 0, kp.index("nose")]
+                                - p2.coords[:, 0, kp.index("tailbase")], axis=-1)
+        ok = ((v >= 2) | (v == 0)) & np.isfinite(length)
+        auc2d = float(roc_auc_score(v[ok] >= 2, -length[ok]))
+        notes.append(f"F: {oft_id} = {src.name}, {p2.n_frames} frames, {int((v >= 2).sum())} "
+                     f"with 2-3 rear votes, {int((v == 0).sum())} with none")
+        sub = tmp / "F" / oft_id
+        sub.mkdir(parents=True, exist_ok=True)
+        for label, keep in (("every keypoint", None),
+                            ("nose, ears, tail base (+ corners)", OFT_SPARSE[1][1])):
+            path = _write_dlc_2d(p2, None if keep is None else (*keep, *OFT_CORNERS),
+                                 sub / f"{'all' if keep is None else 'four'}"
+                                 f"{VIDEO_SCORER}.h5")
+            for cam, kwargs in (("arena_size_mm=420", {"arena_size_mm": 420.0}),
+                                ("no camera info", {})):
+                for walls in (True, False):
+                    cond = (f"{oft_id}, {label}, {cam}" + ("" if walls else ", walls=False")
+                            + f" (2D baseline AUC {auc2d:.3f})")
+                    try:
+                        p3, _ = _lift(path, sub / f"{path.stem}_{len(kwargs)}_{walls}",
+                                      depth=False, walls=walls, **kwargs)
+                    except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+                        _row(rows, "F", cond, "lift", f"fails: {_first_line(exc)}", ok=False)
+                        continue
+                    auc, zr, zf = _nose_by_votes(p3, votes)
+                    target = walls and keep is None
+                    _row(rows, "F", cond, "ROC AUC of lifted nose height", auc, "",
+                         ">= 0.92" if target else "", auc >= 0.92 if target else None)
+                    _row(rows, "F", cond, "median nose height, rears / non-rears",
+                         f"{zr:.1f} / {zf:.1f}", "mm", ">= 50 / <= 20" if target else "",
+                         (zr >= 50 and zf <= 20) if target else None)
+
+
 def _print_table(rows: list[Row]) -> None:
     head = ("set", "condition", "figure", "value", "target", "pass")
     # a long cell (an error's first line) overflows instead of widening its column
@@ -1373,8 +1479,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         epilog="example: python benchmarks/real.py --only A --per-camera")
-    parser.add_argument("--only", default="A,B,C,D,E",
-                        help="comma list of sections A,B,C,D,E")
+    parser.add_argument("--only", default="A,B,C,D,E,F",
+                        help="comma list of sections A,B,C,D,E,F")
     parser.add_argument("--seed", type=int, default=0, help="2D noise seed (section A)")
     parser.add_argument("--noise-draws", type=int, default=5, metavar="N",
                         help="section A's worst camera also as the mean of N draws of the 2D "
@@ -1391,6 +1497,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subtle-dir", default=None, metavar="PATH",
                         help="section E: the dataset folder of github.com/jeakwon/subtle "
                              "(SUBTLE's AVATAR 3D mice; not bundled, GPL-3.0)")
+    parser.add_argument("--dlcanalyzer-dir", default=None, metavar="PATH",
+                        help="section F: DLCAnalyzer's AllLabDataOFT_final.csv and DLC outputs "
+                             "of its open field (not bundled, GPL-3.0; see the docstring)")
     parser.add_argument("--per-camera", action="store_true",
                         help="also print each virtual camera's errors (section A)")
     parser.add_argument("--verbose", action="store_true", help="show the package's warnings")
@@ -1404,8 +1513,8 @@ def main(argv: list[str] | None = None) -> int:
     MODEL["path"] = args.model
     MODEL["depth"] = args.depth_weights
     only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
-    if not only <= {"A", "B", "C", "D", "E"}:
-        parser.error(f"--only takes A, B, C, D, E; got {args.only}")
+    if not only <= {"A", "B", "C", "D", "E", "F"}:
+        parser.error(f"--only takes A, B, C, D, E, F; got {args.only}")
     logging.basicConfig(level=logging.WARNING if args.verbose else logging.ERROR,
                         format="%(levelname)s %(name)s: %(message)s")
     import torch
@@ -1426,7 +1535,8 @@ def main(argv: list[str] | None = None) -> int:
                           ("B", lambda: section_b(args, tmp, rows, notes)),
                           ("C", lambda: section_c(args, tmp, rows)),
                           ("D", lambda: section_d(args, tmp, rows, notes)),
-                          ("E", lambda: section_e(args, tmp, rows, notes))):
+                          ("E", lambda: section_e(args, tmp, rows, notes)),
+                          ("F", lambda: section_f(args, tmp, rows, notes))):
             if name in only:
                 t1 = time.perf_counter()
                 run()

@@ -161,3 +161,50 @@ def test_frames_off_the_floor_are_flagged_and_left_out_of_the_diagnostic(bench) 
     flat = bench._truth(xyz[[0, 2]], names, uv[[0, 2]], bench.TOP6)
     p3_flat = SimpleNamespace(keypoints=list(bench.TOP6), coords=pred[[0, 2]])
     assert "model_on" not in bench.grid_errors(p3_flat, flat, cam, np.zeros(6))
+
+
+def test_dlcanalyzer_votes_count_the_labellers_marking_a_rear(bench) -> None:
+    import pandas as pd
+
+    labels = pd.DataFrame({
+        "Experimenter": ["a", "a", "b", "c", "c"],
+        "from": [0.0, 0.2, 0.1, 0.1, 0.0], "to": [0.1, 0.3, 0.2, 0.2, 0.4],
+        "type": ["Supported", "Unsupported", "Supported", "Grooming", "Supported"],
+        "DLCFile": ["f.csv", "f.csv", "f.csv", "f.csv", "other.csv"]})
+    votes = bench.dlcanalyzer_votes(labels, "f.csv", 10, fps=10.0)  # t = 0.0, 0.1, ...
+    assert votes.tolist() == [1, 2, 2, 1, 0, 0, 0, 0, 0, 0]  # bounds included; c grooms
+
+
+@needs_realdata(REALDATA / "oft-rearing")
+def test_section_f_lifts_each_labelled_file_with_and_without_the_walls(bench,
+                                                                     tmp_path: Path) -> None:
+    """Section F on a folder holding a DLC csv the label table names (here the shared
+    open field under another name, with made-up labels): rows for every keypoint and for
+    four, with the walls and without, with and without the arena's size."""
+    import argparse
+
+    import pandas as pd
+
+    from dlc_lifter import read_poses
+
+    folder = tmp_path / "dlca"
+    folder.mkdir()
+    name = "8_01_A_1DeepCut_resnet50_Blockcourse1May9shuffle1_1030000.csv"
+    pd.read_hdf(bench.OFT_H5).to_csv(folder / name)
+    assert read_poses(folder / name).n_frames == 1998
+    pd.DataFrame({"file": "x", "Experimenter": ["a", "b"], "from": [10.0, 10.5],
+                  "to": [14.0, 13.0], "type": "Supported", "ID": "OFT_X",
+                  "DLCFile": name}).to_csv(folder / bench.DLCANALYZER_LABELS, sep=";",
+                                           index=False)
+    rows: list = []
+    notes: list = []
+    bench.section_f(argparse.Namespace(dlcanalyzer_dir=str(folder)), tmp_path / "w", rows,
+                    notes)
+    aucs = [r for r in rows if r[2] == "ROC AUC of lifted nose height"]
+    assert len(aucs) == 8 and all(0.0 <= float(r[3]) <= 1.0 for r in aucs)
+    assert sum("walls=False" in r[1] for r in aucs) == 4
+    assert [r[5] for r in aucs if "walls=False" in r[1] or "nose, ears" in r[1]] == [""] * 6
+    assert any("OFT_X" in n and "63 with 2-3 rear votes" in n for n in notes)
+    empty: list = []
+    bench.section_f(argparse.Namespace(dlcanalyzer_dir=None), tmp_path, empty, [])
+    assert empty and empty[0][3].startswith("absent")
