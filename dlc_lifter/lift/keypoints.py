@@ -1,10 +1,22 @@
-"""Keypoint names onto the catalogue: plans, catalogue-ordered arrays, arena landmarks.
+"""Keypoint names onto the catalogue: plans, catalogue-ordered arrays, arena landmarks, and
+which tracked keypoints the networks are given.
 
 The lifter works on the catalogue's keypoints (:data:`~dlc_lifter.mouse.catalogue.CATALOGUE`);
 a file's keypoints (DLC bodyparts, SLEAP nodes) are mapped onto it by a
 :class:`~dlc_lifter.mouse.keypoint_map.KeypointMap`. This module plans that map for a
 :class:`~dlc_lifter.poses.Poses`, lays the 2D poses out on the catalogue axis, and reads
 the tracked arena landmarks (which measure the arena, and are not lifted).
+
+A body-centre label (``bodycentre``, ``center``, DANNCE's ``SpineM``: the catalogue's
+``mouse_center``) in a file that tracks few keypoints is not given to the networks
+(:func:`withheld_from_networks`): real labellers place it anywhere from half to four fifths
+of the way from the nose to the tail base, the synthetic mouse's sits at 0.61, and with few
+other keypoints the networks read where it sits as the body's pitch. Withheld, it is still
+lifted, on its own camera ray at the height the networks give the centre. On DANNCE's real
+mice (snout, ears, ``SpineM``, tail base; 27 virtual cameras) that takes the other
+keypoints' error from 11.5 / 13.7 mm to 8.6 / 8.7 mm, and ``SpineM``'s own from 11.5 / 12.6
+to 8.4 / 9.6; with every keypoint the centre helps and is given (``docs/results.md``,
+eighteenth session).
 """
 
 from __future__ import annotations
@@ -31,7 +43,13 @@ __all__ = [
     "resolve_keypoint_map",
     "split_animals",
     "still_keypoints",
+    "withheld_from_networks",
 ]
+
+#: Files tracking at most this many of the mouse's keypoints lift without their centre label
+#: in the networks' input (:func:`withheld_from_networks`).
+CENTRE_WITHHELD_UP_TO = 8
+_CENTRE = CATALOGUE.index("mouse_center")
 
 logger = logging.getLogger(__name__)
 
@@ -346,3 +364,19 @@ def resolve_keypoint_map(
     except (FileNotFoundError, ValueError) as exc:
         raise DLCLifterError(str(exc)) from None
 
+
+
+def withheld_from_networks(cat_idx: Sequence[int]) -> list[int]:
+    """Catalogue indices of the tracked keypoints the networks are not given.
+
+    A centre label (``mouse_center``) where the file tracks at most
+    :data:`CENTRE_WITHHELD_UP_TO` of the mouse's keypoints (module docstring); the lift
+    places it on its own ray at the height the networks give it.
+
+    Parameters
+    ----------
+    cat_idx
+        Catalogue index of every keypoint the file tracks (mapped onto the catalogue).
+    """
+    idx = [int(i) for i in cat_idx]
+    return [_CENTRE] if _CENTRE in idx and len(set(idx)) <= CENTRE_WITHHELD_UP_TO else []

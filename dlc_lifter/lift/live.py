@@ -31,7 +31,7 @@ import numpy as np
 from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.lift.body_size import AnimalSize, animal_sizes, warn_animal_size
-from dlc_lifter.lift.keypoints import output_names
+from dlc_lifter.lift.keypoints import output_names, withheld_from_networks
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.stream import LiftStream
 from dlc_lifter.lift.walls import ARENA_CORNERS, ArenaWalls, arena_walls, raise_into_arena
@@ -254,6 +254,10 @@ class LiveLifter:
         self._user_rows = np.array([self.keypoint_names.index(k) for k in tracked],
                                    dtype=np.int64)
         self._cat_idx = np.array(cat_idx, dtype=np.int64)
+        # a centre label in a sparse set: not given to the networks, lifted on its own ray
+        withheld = withheld_from_networks(cat_idx)
+        self._withheld = [(int(self._user_rows[k]), k, c) for k, c in enumerate(cat_idx)
+                          if c in withheld]
 
     def _init_depth(self, depth: bool, depth_weights: str | Path | None,
                     fused_weights: str | Path | None, px_per_mm: float | None,
@@ -413,23 +417,38 @@ class LiveLifter:
         """
         t0 = time.perf_counter()
         uv, conf = self._split(pose_2d)
+        conf_net = conf
+        if self._withheld:
+            conf_net = np.ones(len(uv)) if conf is None else conf.copy()
+            conf_net[[row for row, _, _ in self._withheld]] = 0.0
         depth_used = False
         cat = None
         if self._fused is not None:
             cat = uv_cat, c_cat = self._catalogue(uv, conf)
             cues = self._cues(uv_cat, c_cat, image)
             depth_used = cues is not None
-            pts = self._fused.step_catalogue(uv_cat, c_cat, cues)
+            c_net = c_cat.copy()
+            c_net[[c for _, _, c in self._withheld]] = 0.0
+            pts = self._fused.step_catalogue(uv_cat, c_net, cues)
             imputed_cat = self._fused.imputed
         else:
             if image is not None and not self._warned_image:
                 logger.info("LiveLifter: depth=False, so the image is not used (lifting from "
                             "keypoints only); pass depth=True to read depth cues from it.")
                 self._warned_image = True
-            pts = self._stream.step(uv, conf)
+            pts = self._stream.step(uv, conf_net)
             imputed_cat = self._stream.imputed
         pose_3d = pts[self._out_idx]
         imputed = imputed_cat[self._out_idx].copy()
+        for row, k, _ in self._withheld:  # on its own ray at the height the networks gave it
+            from dlc_lifter.nets.lifter import floor_points, points_on_rays  # loaded: cached
+
+            c = 1.0 if conf is None else conf[row]
+            if c >= self.lifter.pcutoff and np.isfinite(uv[row]).all() \
+                    and np.isfinite(pose_3d[k, 2]):
+                pose_3d[k] = points_on_rays(floor_points(uv[row], self.camera),
+                                            self.camera.centre, pose_3d[k, 2])
+                imputed[k] = False
         if self.walls is not None:
             raise_into_arena(pose_3d, ~imputed, self.camera.centre, self.walls)
         res = LiveResult(pose_3d=pose_3d, frame=self._frame, imputed=imputed,

@@ -177,6 +177,7 @@ def lift_file(
             "animals_split": poses3d.meta.extra.get("animals_split", {}),
             "adapt": poses3d.meta.extra.get("adapt"),
             "walls": poses3d.meta.extra.get("walls"),
+            "withheld": poses3d.meta.extra.get("withheld"),
             "camera_spec": as_record(camera), "lift_options": as_record(options),
             "output_spec": as_record(output),
             "lift_seconds": round(time.perf_counter() - t0, 3)}

@@ -39,13 +39,14 @@ from dlc_lifter.lift.keypoints import (
     output_names,
     plan_lift_keypoints,
     split_animals,
+    withheld_from_networks,
 )
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.options import check_view
 from dlc_lifter.lift.walls import ARENA_CORNERS, arena_walls, raise_into_arena
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
 from dlc_lifter.mouse.keypoint_map import KeypointMap
-from dlc_lifter.nets.lifter import floor_points
+from dlc_lifter.nets.lifter import floor_points, points_on_rays
 from dlc_lifter.poses import PoseMetadata, Poses
 
 __all__ = ["lift_poses"]
@@ -193,10 +194,15 @@ def lift_poses(
                     "lifted with" if share >= 1.0 else f"points {100 * share:.0f} % from",
                     oblique.name)
     lifter = networks.lifter
+    withheld = withheld_from_networks(cat_idx)
+    c_net = c_cat.copy()
+    c_net[..., withheld] = 0.0  # the networks impute them; put back on their rays below
     coords, conf, imputed = _lift_individuals(poses, lifter, camera_choice.camera, uv_cat,
-                                              c_cat, cues, runs, want, cat_idx,
+                                              c_net, cues, runs, want, cat_idx,
                                               list(cat_idx) + extra_idx)
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {"withheld": _on_own_rays(
+        coords, conf, imputed, uv_cat, c_cat, lifter.pcutoff, camera_choice.camera,
+        list(cat_idx), withheld, list(mapped), str(poses.meta.source))}
     if adapt:
         extra["adapt"] = _adapt_individuals(
             coords, imputed, [CATALOGUE[i] for i in list(cat_idx) + extra_idx],
@@ -252,6 +258,35 @@ def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndar
     conf = np.where(np.isfinite(coords).all(-1), conf, np.nan)
     imputed &= np.isfinite(coords).all(-1)
     return coords, conf, imputed
+
+
+def _on_own_rays(coords: np.ndarray, conf: np.ndarray, imputed: np.ndarray, uv_cat: np.ndarray,
+                 c_cat: np.ndarray, pcutoff: float, cam: Camera, cat_idx: list[int],
+                 withheld: list[int], names: list[str], source: str) -> list[str]:
+    """Put the keypoints withheld from the networks
+    (:func:`~dlc_lifter.lift.keypoints.withheld_from_networks`) back on their own rays at
+    the heights the networks imputed, with their own likelihoods, in place; their names."""
+    out = []
+    # every column of the landmark: files whose animals differ by a name prefix map each
+    # animal's own name onto it
+    for j, c in [(j, c) for j, c in enumerate(cat_idx) if c in withheld]:
+        uv = uv_cat[..., c, :]
+        seen = (np.nan_to_num(c_cat[..., c], nan=0.0) >= pcutoff) & np.isfinite(uv).all(-1)
+        z = coords[..., j, 2]
+        seen &= np.isfinite(z)
+        on_ray = points_on_rays(floor_points(uv, cam), cam.centre, z)
+        coords[..., j, :] = np.where(seen[..., None], on_ray, coords[..., j, :])
+        imputed[..., j] &= ~seen
+        c_user = c_cat[..., c]
+        conf[..., j] = np.where(np.isfinite(coords[..., j, :]).all(-1),
+                                np.where(np.isfinite(c_user), c_user, 0.0), np.nan)
+        out.append(names[j])
+    if out:
+        logger.info("%s: %s lifted on %s own ray%s, not given to the networks (a centre label "
+                    "in a file tracking few keypoints; dlc_lifter.lift.keypoints).", source,
+                    ", ".join(out), "its" if len(out) == 1 else "their",
+                    "" if len(out) == 1 else "s")
+    return out
 
 
 def _bound_by_walls(coords: np.ndarray, imputed: np.ndarray, cam: Camera,

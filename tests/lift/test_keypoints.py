@@ -1,0 +1,93 @@
+"""Which tracked keypoints the networks are given: a centre label in a sparse set is not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dlc_lifter.camera import Camera
+from dlc_lifter.lift.keypoints import CENTRE_WITHHELD_UP_TO, withheld_from_networks
+from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
+from dlc_lifter.poses import PoseMetadata, Poses
+from tests.fixtures.toys import MOUSE_BODY, rigid_mouse
+
+CAM = Camera.top_view(500.0, 600.0, (640, 480))
+FIVE = ("nose", "left_ear", "right_ear", "mouse_center", "tail_base")
+CENTRE = CATALOGUE.index("mouse_center")
+
+
+def test_a_centre_is_withheld_from_sparse_sets_only() -> None:
+    assert withheld_from_networks(catalogue_index(list(FIVE))) == [CENTRE]
+    assert withheld_from_networks(catalogue_index(list(MOUSE_BODY))) == [CENTRE]  # 8
+    many = [*MOUSE_BODY, "left_hip", "right_hip"]
+    assert len(many) > CENTRE_WITHHELD_UP_TO
+    assert withheld_from_networks(catalogue_index(many)) == []
+    assert withheld_from_networks(catalogue_index(["nose", "left_ear", "tail_base"])) == []
+
+
+def _tracked(names: tuple[str, ...], rename: dict[str, str] | None = None) -> Poses:
+    body = {k: MOUSE_BODY[k] for k in names}
+    world = rigid_mouse(30, speed=60.0, yaw=0.4, start=(-40.0, 10.0), body=body)
+    uv = CAM.project(world.coords[:, 0])
+    keypoints = [(rename or {}).get(k, k) for k in names]
+    return Poses(coords=uv[:, None], confidence=np.full(uv.shape[:2], 0.9)[:, None],
+                 keypoints=keypoints, meta=PoseMetadata(source="five.h5", fps=30.0,
+                                                        image_size=(640, 480)))
+
+
+@pytest.mark.parametrize("mode", ["temporal", "frame"])
+def test_a_withheld_centre_is_lifted_on_its_own_ray(shipped_lifter, mode: str) -> None:
+    from dlc_lifter.lift import lift_poses
+
+    poses = _tracked(FIVE, {"mouse_center": "bodycentre"})
+    kw = dict(lifter=shipped_lifter, camera_height_mm=500.0, focal_px=600.0, mode=mode,
+              impute_all=False)
+    out = lift_poses(poses, **kw)
+    assert out.meta.extra["withheld"] == ["bodycentre"]
+    j = list(out.keypoints).index("bodycentre")
+    np.testing.assert_allclose(CAM.project(out.coords[:, 0, j]), poses.coords[:, 0, j],
+                               atol=1e-6)  # on its own ray
+    assert not out.meta.extra["imputed"][:, 0, j].any()
+    np.testing.assert_allclose(out.confidence[:, 0, j], 0.9)
+    # the networks lifted the rest without it: as the same file with the centre untracked
+    conf = poses.confidence.copy()
+    conf[:, 0, j] = 0.0
+    hidden = Poses(coords=poses.coords, confidence=conf, keypoints=list(poses.keypoints),
+                   meta=PoseMetadata(source="five.h5", fps=30.0, image_size=(640, 480)))
+    ref = lift_poses(hidden, **kw)
+    others = [i for i in range(len(FIVE)) if i != j]
+    np.testing.assert_allclose(out.coords[:, 0, others], ref.coords[:, 0, others], atol=1e-9)
+    np.testing.assert_allclose(out.coords[:, 0, j, 2], ref.coords[:, 0, j, 2], atol=1e-9)
+
+
+def test_a_centre_among_many_keypoints_is_given(shipped_lifter) -> None:
+    from dlc_lifter.lift import lift_poses
+
+    names = (*MOUSE_BODY,)
+    poses = _tracked(names)
+    more = Poses(coords=np.concatenate([poses.coords, poses.coords[:, :, :1] + 3.0], axis=2),
+                 confidence=np.concatenate([poses.confidence, poses.confidence[:, :, :1]],
+                                           axis=2),
+                 keypoints=[*names, "left_hip"], meta=poses.meta)
+    out = lift_poses(more, lifter=shipped_lifter, camera_height_mm=500.0, focal_px=600.0,
+                     impute_all=False)
+    assert out.meta.extra["withheld"] == []
+
+
+def test_live_lifting_withholds_the_centre_alike(shipped_lifter) -> None:
+    from dlc_lifter.lift.live import LiveLifter
+
+    poses = _tracked(FIVE, {"mouse_center": "bodycentre"})
+    names = list(poses.keypoints)
+    rows = np.concatenate([poses.coords[:, 0], poses.confidence[:, 0, :, None]], axis=-1)
+    live = LiveLifter(CAM, names, shipped_lifter, impute_all=False, size_frames=0)
+    got = np.stack([live.step(r).pose_3d for r in rows])
+    hidden_rows = rows.copy()
+    hidden_rows[:, names.index("bodycentre"), 2] = 0.0
+    ref_live = LiveLifter(CAM, names, shipped_lifter, impute_all=False, size_frames=0)
+    ref = np.stack([ref_live.step(r).pose_3d for r in hidden_rows])
+    j = names.index("bodycentre")
+    others = [i for i in range(len(names)) if i != j]
+    np.testing.assert_allclose(got[:, others], ref[:, others], atol=1e-9)
+    np.testing.assert_allclose(got[:, j, 2], ref[:, j, 2], atol=1e-9)
+    np.testing.assert_allclose(CAM.project(got[:, j]), poses.coords[:, 0, j], atol=1e-6)
