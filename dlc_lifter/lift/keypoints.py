@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index, load_mapping
 from dlc_lifter.mouse.keypoint_map import KeypointMap, map_keypoints, plan_keypoint_map
@@ -43,6 +44,7 @@ __all__ = [
     "resolve_keypoint_map",
     "split_animals",
     "still_keypoints",
+    "on_own_ray",
     "withheld_from_networks",
 ]
 
@@ -380,3 +382,31 @@ def withheld_from_networks(cat_idx: Sequence[int]) -> list[int]:
     """
     idx = [int(i) for i in cat_idx]
     return [_CENTRE] if _CENTRE in idx and len(set(idx)) <= CENTRE_WITHHELD_UP_TO else []
+
+
+def on_own_ray(points: np.ndarray, imputed: np.ndarray, uv: np.ndarray, conf: np.ndarray | float,
+               pcutoff: float, camera: Camera) -> None:
+    """Put a keypoint withheld from the networks back on its own camera ray, in place.
+
+    Parameters
+    ----------
+    points
+        ``(..., 3)`` the keypoint's lifted points: the networks imputed them (their
+        heights are kept).
+    imputed
+        ``(...)`` bool flags, cleared where the point is put on its ray.
+    uv, conf
+        ``(..., 2)`` its tracked pixels and ``(...)`` likelihoods (or one for all).
+    pcutoff
+        Below this likelihood the point stays imputed.
+    camera
+        The lift's camera.
+    """
+    from dlc_lifter.nets.lifter import floor_points, points_on_rays  # the lift loaded them
+
+    uv = np.asarray(uv, dtype=np.float64)
+    seen = ((np.nan_to_num(np.asarray(conf, dtype=np.float64), nan=0.0) >= pcutoff)
+            & np.isfinite(uv).all(-1) & np.isfinite(points[..., 2]))
+    on_ray = points_on_rays(floor_points(uv, camera), camera.centre, points[..., 2])
+    points[...] = np.where(seen[..., None], on_ray, points)
+    imputed &= ~seen

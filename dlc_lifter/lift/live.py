@@ -31,7 +31,7 @@ import numpy as np
 from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.lift.body_size import AnimalSize, animal_sizes, warn_animal_size
-from dlc_lifter.lift.keypoints import output_names, withheld_from_networks
+from dlc_lifter.lift.keypoints import on_own_ray, output_names, withheld_from_networks
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.stream import LiftStream
 from dlc_lifter.lift.walls import ARENA_CORNERS, ArenaWalls, arena_walls, raise_into_arena
@@ -441,14 +441,8 @@ class LiveLifter:
         pose_3d = pts[self._out_idx]
         imputed = imputed_cat[self._out_idx].copy()
         for row, k, _ in self._withheld:  # on its own ray at the height the networks gave it
-            from dlc_lifter.nets.lifter import floor_points, points_on_rays  # loaded: cached
-
-            c = 1.0 if conf is None else conf[row]
-            if c >= self.lifter.pcutoff and np.isfinite(uv[row]).all() \
-                    and np.isfinite(pose_3d[k, 2]):
-                pose_3d[k] = points_on_rays(floor_points(uv[row], self.camera),
-                                            self.camera.centre, pose_3d[k, 2])
-                imputed[k] = False
+            on_own_ray(pose_3d[k], imputed[k:k + 1].reshape(()), uv[row],
+                       1.0 if conf is None else conf[row], self.lifter.pcutoff, self.camera)
         if self.walls is not None:
             raise_into_arena(pose_3d, ~imputed, self.camera.centre, self.walls)
         res = LiveResult(pose_3d=pose_3d, frame=self._frame, imputed=imputed,

@@ -36,6 +36,7 @@ from dlc_lifter.lift.keypoints import (
     arena_pixels,
     catalogue_arrays,
     names_lifted,
+    on_own_ray,
     output_names,
     plan_lift_keypoints,
     split_animals,
@@ -46,7 +47,7 @@ from dlc_lifter.lift.options import check_view
 from dlc_lifter.lift.walls import ARENA_CORNERS, arena_walls, raise_into_arena
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
 from dlc_lifter.mouse.keypoint_map import KeypointMap
-from dlc_lifter.nets.lifter import floor_points, points_on_rays
+from dlc_lifter.nets.lifter import floor_points
 from dlc_lifter.poses import PoseMetadata, Poses
 
 __all__ = ["lift_poses"]
@@ -270,13 +271,8 @@ def _on_own_rays(coords: np.ndarray, conf: np.ndarray, imputed: np.ndarray, uv_c
     # every column of the landmark: files whose animals differ by a name prefix map each
     # animal's own name onto it
     for j, c in [(j, c) for j, c in enumerate(cat_idx) if c in withheld]:
-        uv = uv_cat[..., c, :]
-        seen = (np.nan_to_num(c_cat[..., c], nan=0.0) >= pcutoff) & np.isfinite(uv).all(-1)
-        z = coords[..., j, 2]
-        seen &= np.isfinite(z)
-        on_ray = points_on_rays(floor_points(uv, cam), cam.centre, z)
-        coords[..., j, :] = np.where(seen[..., None], on_ray, coords[..., j, :])
-        imputed[..., j] &= ~seen
+        on_own_ray(coords[..., j, :], imputed[..., j], uv_cat[..., c, :], c_cat[..., c],
+                   pcutoff, cam)  # views: changed in place
         c_user = c_cat[..., c]
         conf[..., j] = np.where(np.isfinite(coords[..., j, :]).all(-1),
                                 np.where(np.isfinite(c_user), c_user, 0.0), np.nan)
