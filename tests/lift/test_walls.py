@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -149,3 +150,26 @@ def test_live_lifting_takes_the_walls_after_its_first_frames(shipped_lifter) -> 
     np.testing.assert_allclose(z[8:, :, 2], np.maximum(z_free[8:, :, 2], h_min), atol=1e-6)
     assert (h_min[:, 0] > z_free[8:, 0, 2]).any()  # the snout was raised
     np.testing.assert_allclose(cam.project(z[8:]), poses.coords[8:, 0, :4], atol=1e-6)
+
+
+def test_lift_file_and_the_cli_record_the_walls_and_turn_them_off(tmp_path) -> None:
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from dlc_lifter.cli import app
+    from dlc_lifter.io import meta_pickle_path
+    from dlc_lifter.lift import CameraSpec, LiftOptions, OutputSpec, lift_file
+    from tests.fixtures.toys import write_dlc_analysis
+
+    src = write_dlc_analysis(_wall_rear_poses(), tmp_path / "in", meta_pickle=True)
+    camera = CameraSpec(camera_height_mm=H, focal_px=F)
+    on = lift_file(src, camera=camera, options=LiftOptions(depth=False),
+                   output=OutputSpec(destfolder=tmp_path / "on"))
+    record = pd.read_pickle(meta_pickle_path(on))["data"]
+    assert record["walls"]["used"] and record["lift_options"]["walls"] is True
+    res = CliRunner().invoke(app, ["lift", str(src), "--no-depth", "--no-walls",
+                                   "--camera-height-mm", str(H), "--focal-px", str(F),
+                                   "--destfolder", str(tmp_path / "cli")])
+    assert res.exit_code == 0, res.output
+    cli = pd.read_pickle(meta_pickle_path(Path(res.output.strip().splitlines()[-1])))["data"]
+    assert cli["walls"] is None and cli["lift_options"]["walls"] is False
