@@ -417,10 +417,6 @@ class LiveLifter:
         """
         t0 = time.perf_counter()
         uv, conf = self._split(pose_2d)
-        conf_net = conf
-        if self._withheld:
-            conf_net = np.ones(len(uv)) if conf is None else conf.copy()
-            conf_net[[row for row, _, _ in self._withheld]] = 0.0
         depth_used = False
         cat = None
         if self._fused is not None:
@@ -436,12 +432,16 @@ class LiveLifter:
                 logger.info("LiveLifter: depth=False, so the image is not used (lifting from "
                             "keypoints only); pass depth=True to read depth cues from it.")
                 self._warned_image = True
+            conf_net = conf
+            if self._withheld:
+                conf_net = np.ones(len(uv)) if conf is None else conf.copy()
+                conf_net[[row for row, _, _ in self._withheld]] = 0.0
             pts = self._stream.step(uv, conf_net)
             imputed_cat = self._stream.imputed
         pose_3d = pts[self._out_idx]
         imputed = imputed_cat[self._out_idx].copy()
         for row, k, _ in self._withheld:  # on its own ray at the height the networks gave it
-            on_own_ray(pose_3d[k], imputed[k:k + 1].reshape(()), uv[row],
+            on_own_ray(pose_3d[k], imputed[k:k + 1], uv[row],
                        1.0 if conf is None else conf[row], self.lifter.pcutoff, self.camera)
         if self.walls is not None:
             raise_into_arena(pose_3d, ~imputed, self.camera.centre, self.walls)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -196,13 +196,11 @@ def lift_poses(
                     oblique.name)
     lifter = networks.lifter
     withheld = withheld_from_networks(cat_idx)
-    c_net = c_cat.copy()
-    c_net[..., withheld] = 0.0  # the networks impute them; put back on their rays below
     coords, conf, imputed = _lift_individuals(poses, lifter, camera_choice.camera, uv_cat,
-                                              c_net, cues, runs, want, cat_idx,
-                                              list(cat_idx) + extra_idx)
+                                              c_cat, cues, runs, want, cat_idx,
+                                              list(cat_idx) + extra_idx, withheld)
     extra: dict[str, Any] = {"withheld": _on_own_rays(
-        coords, conf, imputed, uv_cat, c_cat, lifter.pcutoff, camera_choice.camera,
+        coords, imputed, uv_cat, c_cat, lifter.pcutoff, camera_choice.camera,
         list(cat_idx), withheld, list(mapped), str(poses.meta.source))}
     if adapt:
         extra["adapt"] = _adapt_individuals(
@@ -231,13 +229,15 @@ def lift_poses(
 
 def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndarray,
                       c_cat: np.ndarray, cues: np.ndarray | None, runs: list[tuple[int, int]],
-                      want: str, cat_idx: list[int], out_idx: list[int]
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                      want: str, cat_idx: list[int], out_idx: list[int],
+                      withheld: Sequence[int] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """3D ``(T, N, K_out, 3)`` mm, likelihoods ``(T, N, K_out)`` (0 for imputed keypoints
     the file does not track, NaN where no 3D) and imputed flags of every individual.
 
     ``out_idx`` lists the catalogue index of each output keypoint, the tracked ones
-    (``cat_idx``) first. An individual never tracked is all NaN.
+    (``cat_idx``) first. An individual never tracked is all NaN. The ``withheld``
+    catalogue keypoints are not given to the networks (they impute them); their
+    likelihoods are still the file's.
     """
     src = poses.meta.source or "the poses"
     t, n_ind = poses.n_frames, poses.n_individuals
@@ -249,7 +249,9 @@ def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndar
             logger.info("%s: individual %s is never tracked; its 3D is all missing.", src,
                         poses.individuals[i])
             continue
-        pts, imp = _lift_individual(lifter, uv_cat[:, i], c_cat[:, i], cam, runs, want,
+        c_net = c_cat[:, i].copy()
+        c_net[:, list(withheld)] = 0.0
+        pts, imp = _lift_individual(lifter, uv_cat[:, i], c_net, cam, runs, want,
                                     None if cues is None else cues[:, i])
         coords[:, i] = pts[:, out_idx]
         imputed[:, i] = imp[:, out_idx]
@@ -261,21 +263,18 @@ def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndar
     return coords, conf, imputed
 
 
-def _on_own_rays(coords: np.ndarray, conf: np.ndarray, imputed: np.ndarray, uv_cat: np.ndarray,
+def _on_own_rays(coords: np.ndarray, imputed: np.ndarray, uv_cat: np.ndarray,
                  c_cat: np.ndarray, pcutoff: float, cam: Camera, cat_idx: list[int],
                  withheld: list[int], names: list[str], source: str) -> list[str]:
     """Put the keypoints withheld from the networks
     (:func:`~dlc_lifter.lift.keypoints.withheld_from_networks`) back on their own rays at
-    the heights the networks imputed, with their own likelihoods, in place; their names."""
+    the heights the networks imputed, in place; their names."""
     out = []
     # every column of the landmark: files whose animals differ by a name prefix map each
     # animal's own name onto it
     for j, c in [(j, c) for j, c in enumerate(cat_idx) if c in withheld]:
         on_own_ray(coords[..., j, :], imputed[..., j], uv_cat[..., c, :], c_cat[..., c],
                    pcutoff, cam)  # views: changed in place
-        c_user = c_cat[..., c]
-        conf[..., j] = np.where(np.isfinite(coords[..., j, :]).all(-1),
-                                np.where(np.isfinite(c_user), c_user, 0.0), np.nan)
         out.append(names[j])
     if out:
         logger.info("%s: %s lifted on %s own ray%s, not given to the networks (a centre label "

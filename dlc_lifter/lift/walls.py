@@ -194,6 +194,8 @@ def raise_into_arena(points: np.ndarray, lifted: np.ndarray, centre: np.ndarray,
     numpy.ndarray
         ``(...)`` bool, the points raised.
     """
+    from dlc_lifter.nets.lifter import points_on_rays
+
     centre = np.asarray(centre, dtype=float)
     h_cam = centre[2]
     z = points[..., 2]
@@ -202,7 +204,5 @@ def raise_into_arena(points: np.ndarray, lifted: np.ndarray, centre: np.ndarray,
     floor = centre[:2] + (points[..., :2] - centre[:2]) * scale[..., None]
     h_min = wall_heights(floor, centre, walls)
     raise_ = ok & np.isfinite(h_min) & (h_min > z)
-    f = (h_cam - h_min[raise_]) / h_cam
-    points[raise_, :2] = centre[:2] + (floor[raise_] - centre[:2]) * f[:, None]
-    points[raise_, 2] = h_min[raise_]
+    points[raise_] = points_on_rays(floor[raise_], centre, h_min[raise_])
     return raise_
