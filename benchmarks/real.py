@@ -1072,15 +1072,14 @@ def _sparse_rows(tmp: Path, rows: list[Row], votes: pd.Series, kmap: str | None)
     """The open field with the arena's walls bounding the heights (the default) and without
     (``walls=False``), with every keypoint and with fewer (the file's own columns, the rest
     left out; the arena's corners kept), ``arena_size_mm=420``: diagnostics, no targets."""
-    df = pd.read_hdf(OFT_H5)
+    import dlc_lifter
+
+    p2 = dlc_lifter.read_poses(OFT_H5)
     for label, keep in OFT_SPARSE:
         folder = tmp / "B" / "sparse" / ("_".join(keep) if keep else "all")
         folder.mkdir(parents=True, exist_ok=True)
-        src = OFT_H5
-        if keep:
-            sub = df.loc[:, df.columns.get_level_values(1).isin((*keep, *OFT_CORNERS))]
-            src = folder / OFT_H5.name
-            sub.to_hdf(src, key="df_with_missing", mode="w")
+        src = (OFT_H5 if keep is None
+               else _write_dlc_2d(p2, (*keep, *OFT_CORNERS), folder / OFT_H5.name))
         for walls in (True, False):
             cond = (f"{label}" + (" only (+ the arena's corners)" if keep else "")
                     + ", arena_size_mm=420"
