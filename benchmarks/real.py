@@ -1057,6 +1057,8 @@ def section_b(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[
             _wall_rows(p2, p3, rear, flat, rows)
     _image_size_rows(tmp, rows, votes, kmap)
     _sparse_rows(tmp, rows, votes, kmap)
+    _no_corner_rows(dlc_lifter.read_poses(OFT_H5), votes, tmp / "B" / "no_corners", rows, "B",
+                    "oft-rearing")
 
 
 #: Section B's keypoint sets for the walls' diagnostic (with the arena's corners): all the
@@ -1093,6 +1095,35 @@ def _sparse_rows(tmp: Path, rows: list[Row], votes: pd.Series, kmap: str | None)
             auc, zr, zf = _nose_by_votes(p3, votes)
             _row(rows, "B", cond, "ROC AUC of lifted nose height; median nose in rears / "
                  "otherwise", f"{auc:.3f}; {zr:.1f} / {zf:.1f} mm")
+
+
+#: Keypoints a file without the arena's landmarks lacks.
+OFT_ARENA = (*OFT_CORNERS, "centre")
+
+
+def _no_corner_rows(p2: Any, votes: pd.Series, folder: Path, rows: list[Row], section: str,
+                    name: str) -> None:
+    """The open field as most files track it, without the arena's corners (and centre), with
+    every keypoint and with four, ``arena_size_mm=420``: the walls come from the tail base's
+    track (:func:`dlc_lifter.lift.walls.walls_from_track`) or are off: diagnostics."""
+    for label, keep in (("every keypoint", None), ("nose, ears, tail base", OFT_SPARSE[1][1])):
+        sub = folder / ("all" if keep is None else "four")
+        sub.mkdir(parents=True, exist_ok=True)
+        names = [k for k in p2.keypoints if k not in OFT_ARENA] if keep is None else keep
+        src = _write_dlc_2d(p2, names, sub / f"no_corners{VIDEO_SCORER}.h5")
+        for walls in (True, False):
+            cond = (f"{name}, {label}, the arena's corners and centre left out, "
+                    "arena_size_mm=420" + ("" if walls else ", walls=False") + " (diagnostic)")
+            try:
+                p3, meta = _lift(src, sub / f"walls_{walls}", depth=False, walls=walls,
+                                 arena_size_mm=420.0)
+            except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+                _row(rows, section, cond, "lift", f"fails: {_first_line(exc)}", ok=False)
+                continue
+            auc, zr, zf = _nose_by_votes(p3, votes)
+            used = (meta.get("walls") or {}).get("outline", "none")
+            _row(rows, section, cond, f"ROC AUC of lifted nose height; median nose in rears / "
+                 f"otherwise (walls: {used})", f"{auc:.3f}; {zr:.1f} / {zf:.1f} mm")
 
 
 #: Frame sizes the oft-rearing file may have come from (it ships no video and no metadata, so
@@ -1485,6 +1516,7 @@ def section_f(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[
                     _row(rows, "F", cond, "median nose height, rears / non-rears",
                          f"{zr:.1f} / {zf:.1f}", "mm", ">= 50 / <= 20" if target else "",
                          (zr >= 50 and zf <= 20) if target else None)
+        _no_corner_rows(p2, votes, sub / "no_corners", rows, "F", oft_id)
 
 
 def _print_table(rows: list[Row]) -> None:

@@ -44,7 +44,7 @@ from dlc_lifter.lift.keypoints import (
 )
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.options import check_view
-from dlc_lifter.lift.walls import ARENA_CORNERS, arena_walls, raise_into_arena
+from dlc_lifter.lift.walls import ARENA_CORNERS, arena_walls, raise_into_arena, walls_from_track
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
 from dlc_lifter.mouse.keypoint_map import KeypointMap
 from dlc_lifter.nets.lifter import floor_points
@@ -207,8 +207,10 @@ def lift_poses(
             coords, imputed, [CATALOGUE[i] for i in list(cat_idx) + extra_idx],
             camera_choice.camera, runs, adapt if isinstance(adapt, AdaptOptions) else None,
             poses)
-    extra["walls"] = _bound_by_walls(coords, imputed, camera_choice.camera, arena_px, uv_cat,
-                                     tracked, str(poses.meta.source)) if walls else None
+    out_names = [CATALOGUE[i] for i in list(cat_idx) + extra_idx]
+    extra["walls"] = _bound_by_walls(
+        coords, imputed, camera_choice, arena_px, uv_cat, tracked, str(poses.meta.source),
+        track=_tail_base_track(coords, imputed, out_names)) if walls else None
     if lifted is not None:  # each individual's 3D under its own animal's names only
         cols = np.zeros((poses.n_individuals, len(names)), bool)
         cols[:, : len(mapped)] = ~lifted
@@ -216,7 +218,7 @@ def lift_poses(
         conf[:, cols] = np.nan
         imputed[:, cols] = False
     extra |= {"imputed": imputed,
-             "catalogue_names": [CATALOGUE[i] for i in list(cat_idx) + extra_idx],
+             "catalogue_names": out_names,
              "source_keypoints": list(poses.keypoints), "keypoint_map": plan.as_dict(),
              "arena_px": arena_px, "lift_mode": lift_mode, "oblique_share": share,
              "oblique_model": None if oblique is None else oblique.describe(),
@@ -284,27 +286,56 @@ def _on_own_rays(coords: np.ndarray, imputed: np.ndarray, uv_cat: np.ndarray,
     return out
 
 
-def _bound_by_walls(coords: np.ndarray, imputed: np.ndarray, cam: Camera,
-                    arena_px: dict[str, list[float]], uv_cat: np.ndarray, tracked: np.ndarray,
-                    source: str) -> dict[str, Any] | None:
-    """Raise the lifted points whose rays meet the floor beyond the tracked arena's walls
-    (:func:`~dlc_lifter.lift.walls.raise_into_arena`), in place; what was done (``None``
-    without tracked corners)."""
-    if not any(c in arena_px for c in ARENA_CORNERS):
+def _tail_base_track(coords: np.ndarray, imputed: np.ndarray, names: list[str]
+                     ) -> np.ndarray | None:
+    """The lifted tail base's floor positions ``(N, 2)``, every individual's, where it is
+    tracked (``None`` when the file does not track it)."""
+    cols = [j for j, n in enumerate(names) if n == "tail_base"]
+    if not cols:
         return None
-    floor = floor_points(np.where(tracked[..., None], uv_cat, np.nan), cam)
-    walls, reason = arena_walls(arena_px, cam, floor=floor.reshape(-1, *floor.shape[2:]),
-                                observed=tracked.reshape(-1, tracked.shape[2]))
+    xy = coords[..., cols, :2].reshape(-1, 2)
+    return xy[~imputed[..., cols].reshape(-1)]
+
+
+def _bound_by_walls(coords: np.ndarray, imputed: np.ndarray, choice: CameraChoice,
+                    arena_px: dict[str, list[float]], uv_cat: np.ndarray, tracked: np.ndarray,
+                    source: str, *, track: np.ndarray | None = None) -> dict[str, Any] | None:
+    """Raise the lifted points whose rays meet the floor beyond the arena's walls
+    (:func:`~dlc_lifter.lift.walls.raise_into_arena`), in place; what was done (``None``
+    where there are no walls to take).
+
+    The walls are the tracked corners' outline; without corners, where the arena's size
+    was measured from the animal's spread (``arena_size_mm``), the outline of the tail
+    base's ``track`` (:func:`~dlc_lifter.lift.walls.walls_from_track`).
+    """
+    cam = choice.camera
+    if any(c in arena_px for c in ARENA_CORNERS):
+        floor = floor_points(np.where(tracked[..., None], uv_cat, np.nan), cam)
+        walls, reason = arena_walls(arena_px, cam, floor=floor.reshape(-1, *floor.shape[2:]),
+                                    observed=tracked.reshape(-1, tracked.shape[2]))
+        outline = "corners"
+    elif str(choice.details.get("arena_measured_from", "")).startswith("spread"):
+        if track is None:
+            walls, reason = None, "the file does not track the tail base"
+        else:
+            walls, reason = walls_from_track(track)
+        outline = "track"
+    else:
+        return None
     if walls is None:
         logger.info("%s: the arena's walls do not bound the heights: %s.", source, reason)
         return {"used": False, "reason": reason}
+    if outline == "track":
+        logger.info("%s: no arena corners tracked; the arena's walls are taken %.0f mm beyond "
+                    "where the tail base went (the arena's size given, so the animal is taken "
+                    "to have reached its walls).", source, walls.margin_mm)
     raised = raise_into_arena(coords, ~imputed, cam.centre, walls)
     frames = int(raised.any(axis=(1, 2)).sum())
     if frames:
         logger.info("%s: in %d frames, %d points' rays meet the floor beyond the arena's walls: "
                     "raised to where they come inside.", source, frames, int(raised.sum()))
-    return {"used": True, "margin_mm": walls.margin_mm, "frames_raised": frames,
-            "points_raised": int(raised.sum())}
+    return {"used": True, "outline": outline, "margin_mm": walls.margin_mm,
+            "frames_raised": frames, "points_raised": int(raised.sum())}
 
 
 def _adapt_individuals(coords: np.ndarray, imputed: np.ndarray, names: list[str],

@@ -22,6 +22,16 @@ walls are not used (:func:`arena_walls` with ``floor``; the lift says so in its 
 On the real open field of ``oft-rearing`` (arena's corners tracked, 420 mm) rears against
 the walls are 99 % of the labelled rears; in 67 % of them the nose's ray meets the floor
 beyond the walls (``docs/results.md``, eighteenth session).
+
+Without tracked corners, a file lifted with the arena's size (``arena_size_mm``) has its
+scale measured from the spread of its keypoints, on the assumption that the animal reached
+the walls. On that same assumption, :func:`walls_from_track` outlines the floor from where
+the animal's tail base went over the session (:data:`TRACK_QUANTILE` of its distance from
+the track's middle, per :data:`TRACK_SECTORS` directions, their convex hull), widened by
+:data:`TRACK_MARGIN_MM`: the tail base of a mouse walking along a wall keeps about half a
+body's width from it, and a flat nose poking at the wall must not be raised. Used only with
+``arena_size_mm`` and no corners (never for a camera estimated from the animal alone: a
+mouse that kept to the middle, or a maze's open arms, would make a wall of nothing).
 """
 
 from __future__ import annotations
@@ -33,8 +43,9 @@ import numpy as np
 
 from dlc_lifter.camera import Camera
 
-__all__ = ["ARENA_CORNERS", "MIN_INSIDE_SHARE", "WALL_MARGIN_MM", "ArenaWalls", "arena_walls",
-           "raise_into_arena", "wall_heights"]
+__all__ = ["ARENA_CORNERS", "MIN_INSIDE_SHARE", "TRACK_MARGIN_MM", "TRACK_MIN_FRAMES",
+           "TRACK_QUANTILE", "TRACK_SECTORS", "WALL_MARGIN_MM", "ArenaWalls", "arena_walls",
+           "raise_into_arena", "wall_heights", "walls_from_track"]
 
 #: The catalogue's arena corners, in order around the arena.
 ARENA_CORNERS = ("top_left", "top_right", "bottom_right", "bottom_left")
@@ -43,6 +54,15 @@ WALL_MARGIN_MM = 5.0
 #: Share of the frames in which some tracked keypoint lies on the floor inside the outline
 #: for the corners to count as the animal's arena.
 MIN_INSIDE_SHARE = 0.9
+#: Without corners: the tail base's track outlines the floor, widened by this much (mm).
+TRACK_MARGIN_MM = 20.0
+#: Directions around the track's middle, each giving one point of the outline.
+TRACK_SECTORS = 72
+#: Per direction, this quantile of the tail base's distance from the track's middle (not
+#: its maximum: a mistracked frame would push the wall out).
+TRACK_QUANTILE = 0.99
+#: Frames with a tracked tail base the track needs before it outlines anything.
+TRACK_MIN_FRAMES = 500
 
 
 @dataclass(frozen=True)
@@ -52,7 +72,8 @@ class ArenaWalls:
     Attributes
     ----------
     outline
-        ``(4, 2)`` floor points (mm) of the corners, in order around the arena.
+        ``(n, 2)`` floor points (mm) of a convex outline's vertices, in order around the
+        arena (the four corners, or the hull of the animal's track).
     margin_mm
         How far outside the outline a floor point may lie before it bounds a height.
     """
@@ -61,7 +82,7 @@ class ArenaWalls:
     margin_mm: float = WALL_MARGIN_MM
 
     def _half_planes(self) -> tuple[np.ndarray, np.ndarray]:
-        """Outward unit normals ``(4, 2)`` and offsets ``(4,)``: inside is
+        """Outward unit normals ``(n, 2)`` and offsets ``(n,)``: inside is
         ``normal @ p <= offset``."""
         a = self.outline
         b = np.roll(a, -1, axis=0)
@@ -128,6 +149,50 @@ def arena_walls(arena_px: Mapping[str, Sequence[float]] | None, camera: Camera, 
                               f"{100 * (1 - share):.0f} % of its frames, so they do not "
                               "enclose it")
     return walls, ""
+
+
+def walls_from_track(floor_xy: np.ndarray, *, margin_mm: float = TRACK_MARGIN_MM,
+                     min_frames: int = TRACK_MIN_FRAMES) -> tuple[ArenaWalls | None, str]:
+    """The floor's outline from where the animal went, for arenas whose corners are not
+    tracked.
+
+    Parameters
+    ----------
+    floor_xy
+        ``(N, 2)`` floor positions (mm) of the animal's tail base over the session (its
+        lifted ``x, y``; NaN where not tracked), every individual's pooled.
+    margin_mm
+        The outline's widening (:data:`TRACK_MARGIN_MM`).
+    min_frames
+        Tracked positions needed (:data:`TRACK_MIN_FRAMES`).
+
+    Returns
+    -------
+    walls : ArenaWalls or None
+    reason : str
+        Why there are no walls (empty when there are).
+    """
+    from scipy.spatial import ConvexHull, QhullError
+
+    xy = np.asarray(floor_xy, dtype=float).reshape(-1, 2)
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    if len(xy) < min_frames:
+        return None, (f"the tail base is tracked in {len(xy)} frames, fewer than the "
+                      f"{min_frames} that outline the floor")
+    d = xy - np.median(xy, axis=0)
+    sector = np.floor((np.arctan2(d[:, 1], d[:, 0]) + np.pi) / (2 * np.pi)
+                      * TRACK_SECTORS).astype(int) % TRACK_SECTORS
+    r = np.hypot(d[:, 0], d[:, 1])
+    pts = []
+    for s in range(TRACK_SECTORS):
+        idx = np.flatnonzero(sector == s)
+        if len(idx):  # the sector's point nearest its quantile distance
+            pts.append(xy[idx[np.argmin(np.abs(r[idx] - np.quantile(r[idx], TRACK_QUANTILE)))]])
+    try:
+        hull = ConvexHull(np.array(pts))
+    except (QhullError, ValueError):
+        return None, "the tail base's track does not outline an area"
+    return ArenaWalls(hull.points[hull.vertices], float(margin_mm)), ""
 
 
 def _convex(outline: np.ndarray) -> bool:

@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from dlc_lifter.camera import Camera
-from dlc_lifter.lift.walls import ArenaWalls, arena_walls, raise_into_arena, wall_heights
+from dlc_lifter.lift.walls import (
+    TRACK_MARGIN_MM,
+    ArenaWalls,
+    arena_walls,
+    raise_into_arena,
+    wall_heights,
+    walls_from_track,
+)
 from dlc_lifter.nets.lifter import floor_points
 from dlc_lifter.poses import PoseMetadata, Poses
 
@@ -78,6 +85,80 @@ def test_corners_that_do_not_enclose_the_animal_are_not_walls() -> None:
     assert walls is None and "four corners" in reason
     twisted = dict(px, top_left=px["top_right"], top_right=px["top_left"])
     assert arena_walls(twisted, cam)[0] is None
+
+
+def _square_track(n: int, half: float, seed: int = 0) -> np.ndarray:
+    """Tail-base positions spread over a square (a mouse that went everywhere)."""
+    return np.random.default_rng(seed).uniform(-half, half, (n, 2))
+
+
+def test_the_tail_bases_track_outlines_the_floor() -> None:
+    track = _square_track(2000, 188.0)  # the tail base keeps 12 mm from 200 mm walls
+    track[::50] = np.nan  # untracked frames are left out
+    walls, reason = walls_from_track(track)
+    assert walls is not None and reason == "" and walls.margin_mm == TRACK_MARGIN_MM
+    assert (np.abs(walls.outline) <= 188.0).all()  # the hull of where it went
+    # the walls (and a flat nose poking at them) are inside the widened outline; a point
+    # 20 mm past a wall is not
+    on_walls = np.array([[200.0, 0.0], [0.0, -200.0], [-200.0, 150.0], [150.0, 200.0]])
+    assert walls.inside(on_walls).all()
+    assert not walls.inside(on_walls * 1.1).any()
+    walls, reason = walls_from_track(track[:300])
+    assert walls is None and "fewer than the 500" in reason
+    line = np.stack([np.linspace(-100, 100, 600), np.zeros(600)], axis=1)
+    walls, reason = walls_from_track(line)
+    assert walls is None and "does not outline" in reason
+
+
+def _walking_then_rearing(n_walk: int = 600) -> Poses:
+    """A flat mouse all over a 400 mm arena (no corners tracked), then rearing against its
+    right-hand wall (:data:`WALL_REAR`)."""
+    cam = _camera()
+    rng = np.random.default_rng(1)
+    tail = _square_track(n_walk, 150.0, seed=2)
+    heading = np.arctan2(-tail[:, 1], -tail[:, 0]) + rng.uniform(-1.0, 1.0, n_walk)
+    ahead = np.stack([np.cos(heading), np.sin(heading)], axis=1)
+    side = np.stack([-ahead[:, 1], ahead[:, 0]], axis=1)
+    flat = np.stack([np.c_[tail + 75 * ahead, np.full(n_walk, 15.0)],
+                     np.c_[tail + 55 * ahead + 9 * side, np.full(n_walk, 25.0)],
+                     np.c_[tail + 55 * ahead - 9 * side, np.full(n_walk, 25.0)],
+                     np.c_[tail, np.full(n_walk, 10.0)]], axis=1)
+    rear = np.broadcast_to(np.array(list(WALL_REAR.values())), (12, 4, 3))
+    uv = cam.project(np.concatenate([flat, rear]))
+    coords = uv[:, None] + rng.normal(0.0, 0.3, (len(uv), 1, 4, 2))
+    return Poses(coords=coords, confidence=np.full(coords.shape[:3], 0.95),
+                 keypoints=list(WALL_REAR), individuals=["mouse"],
+                 meta=PoseMetadata(source="walk_rear.h5", fps=30.0, image_size=SIZE))
+
+
+def test_without_corners_the_arenas_size_takes_the_walls_from_the_track(
+        shipped_lifter, caplog: pytest.LogCaptureFixture) -> None:
+    from dlc_lifter.lift import lift_poses
+
+    poses = _walking_then_rearing()
+    kw = dict(lifter=shipped_lifter, impute_all=False, arena_size_mm=SIDE)
+    with caplog.at_level(logging.INFO, logger="dlc_lifter.lift.poses"):
+        bounded = lift_poses(poses, **kw)
+    free = lift_poses(poses, walls=False, **kw)
+    record = bounded.meta.extra["walls"]
+    assert record["used"] and record["outline"] == "track"
+    assert record["margin_mm"] == TRACK_MARGIN_MM
+    assert "beyond where the tail base went" in caplog.text
+    z, z_free = bounded.coords[..., 2], free.coords[..., 2]
+    assert (z >= z_free - 1e-6).all()  # a bound only raises
+    snout = list(bounded.keypoints).index("snout")
+    assert (z[-12:, 0, snout] > z_free[-12:, 0, snout] + 5.0).all()  # the rears' snouts
+    assert np.median(z[:-12, 0, snout] - z_free[:-12, 0, snout]) == 0.0  # flat mice stay
+    cam = bounded.meta.extra["camera"]
+    from dlc_lifter.camera import Camera
+
+    np.testing.assert_allclose(Camera.from_dict(cam).project(bounded.coords[:, 0]),
+                               poses.coords[:, 0], atol=1e-6)  # on their rays
+    # no arena size: the camera comes from the animal, nothing says there are walls
+    assert lift_poses(poses, lifter=shipped_lifter, impute_all=False).meta.extra["walls"] is None
+    # too short a session to outline anything
+    short = lift_poses(poses.select(frames=slice(-112, None)), **kw).meta.extra["walls"]
+    assert short["used"] is False and "fewer than" in short["reason"]
 
 
 def _wall_rear_poses(n: int = 12, corners: dict | None = None) -> Poses:
