@@ -77,9 +77,10 @@ ADAPT = typer.Option(False, "--adapt", help="Adapt each animal's lift to its own
                      "(points stay on their rays; the output's metadata records the "
                      "lengths). Opt-in; see docs/results.md for what it gains on real mice.")
 WALLS = typer.Option(True, "--walls/--no-walls", help="Where the file tracks the arena's four "
-                     "corners, raise points whose camera ray meets the floor beyond the walls "
-                     "to where the ray comes inside the arena (a mouse rearing against the "
-                     "wall leans out past it as seen from above). Default on.")
+                     "corners (without them, with --arena-size-mm: the outline of where the "
+                     "tail base went), raise points whose camera ray meets the floor beyond the "
+                     "walls to where the ray comes inside the arena (a mouse rearing against "
+                     "the wall leans out past it as seen from above). Default on.")
 
 
 def pcutoff_option(default: float | None) -> typer.models.OptionInfo:

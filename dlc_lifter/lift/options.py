@@ -120,8 +120,9 @@ class LiftOptions:
         :mod:`dlc_lifter.lift.adapt`): the distances between its head keypoints are
         measured from the session and held in every frame.
     walls
-        Where the file tracks the arena's four corners, raise points whose camera ray meets
-        the floor beyond the walls to where the ray comes inside the arena
+        Where the file tracks the arena's four corners (without them, where the arena's
+        size is given: the outline of the tail base's track), raise points whose camera ray
+        meets the floor beyond the walls to where the ray comes inside the arena
         (:mod:`dlc_lifter.lift.walls`; default on).
     """
 
