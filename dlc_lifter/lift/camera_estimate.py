@@ -20,9 +20,10 @@ Camera resolution (:func:`resolve_camera`), in order of preference:
 4. ``arena_size_mm`` otherwise: the arena's side in pixels is the mean side of the quadrilateral
    of its tracked corners (``arena_px``; a square arena that is wider than tall in the
    image means non-square pixels, and the camera gets that aspect ratio), else it is
-   measured from the spread of the tracked keypoints over the session (0.5-99.5
-   percentile of ``u`` and of ``v``, the larger of the two; mice in open-field sessions
-   reach the walls), giving mm per pixel on the floor. With ``camera_height_mm`` that
+   measured from the spread of the tail base over the session (0.5-99.5 percentile of
+   ``u`` and of ``v``, the larger of the two; mice in open-field sessions reach the walls;
+   every tracked keypoint's spread where the tail base is not tracked), giving mm per pixel
+   on the floor. With ``camera_height_mm`` that
    gives the focal length; with ``focal_px`` the height; with neither, the focal length
    of a typical lens is assumed (:data:`DEFAULT_HFOV_DEG` horizontal field of view,
    warned).
@@ -123,13 +124,30 @@ class CameraChoice:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def _arena_span_px(uv: np.ndarray, ok: np.ndarray) -> np.ndarray:
+#: Tracked positions of the tail base that measure the arena from its spread alone.
+SPREAD_MIN_TAIL_BASE = 100
+
+
+def _arena_span_px(uv: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, str]:
     """Spread of the tracked points along ``u`` and ``v`` (0.5-99.5 percentile; NaN for
-    fewer than 10 points)."""
-    pts = uv[ok]
+    fewer than 10 points) and which points gave it.
+
+    ``uv`` and ``ok`` are catalogue arrays (``(..., K, 2)``, ``(..., K)``). Where the tail
+    base is tracked in :data:`SPREAD_MIN_TAIL_BASE` frames, its spread alone: raised points
+    (a nose, the ears) seen against a wall lie beyond the wall's floor line in the image,
+    so every keypoint's spread overstates the arena (on the real open fields of
+    ``oft-rearing`` and DLCAnalyzer's ``OFT_44`` by 7-10 %, nose, ears and tail base by
+    11-14 %), while the tail base's, low and kept about half a body's width from the walls,
+    comes within 2 % (``docs/results.md``, nineteenth session).
+    """
+    tail = CATALOGUE.index("tail_base")
+    if int(ok[..., tail].sum()) >= SPREAD_MIN_TAIL_BASE:
+        pts, used = uv[..., tail, :][ok[..., tail]], "tail base"
+    else:
+        pts, used = uv[ok], "tracked keypoints"
     if len(pts) < 10:
-        return np.full(2, math.nan)
-    return np.percentile(pts, 99.5, axis=0) - np.percentile(pts, 0.5, axis=0)
+        return np.full(2, math.nan), used
+    return np.percentile(pts, 99.5, axis=0) - np.percentile(pts, 0.5, axis=0), used
 
 
 def arena_sides_mm(arena_size_mm: float | Sequence[float] | str | None
@@ -612,10 +630,10 @@ def _arena_camera(uv_sq: np.ndarray, ok: np.ndarray, sides: tuple[float, float],
         span = float(np.mean([side_u, side_v / aspect * width / height_mm]))
         measured_from = "tracked arena corners"
     else:
-        span_u, span_v = _arena_span_px(uv_sq, ok)
+        (span_u, span_v), used = _arena_span_px(uv_sq, ok)
         # the animal may not reach every wall: the axis it spreads furthest along decides
         span = float(max(span_u, span_v * width / height_mm))
-        measured_from = "spread of tracked keypoints"
+        measured_from = f"spread of the {used}"
     if not np.isfinite(span) or span <= 0:
         raise DLCLifterError("Too few tracked points to measure the arena in the image; "
                              "give camera_height_mm and focal_px.")

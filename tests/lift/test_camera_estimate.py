@@ -106,6 +106,29 @@ def test_resolve_camera_prefers_the_corners_to_the_spread() -> None:
     assert choice.camera.height_mm == pytest.approx(700.0, rel=0.02)
 
 
+def test_without_corners_the_tail_bases_spread_measures_the_arena() -> None:
+    """The tail base went all over a 420 mm arena (400 mm of floor for it); the nose
+    reached further out in the image (a raised head seen against a wall): the arena's span
+    is the tail base's, the nose's only where the tail base is not tracked."""
+    cam = Camera.top_view(700.0, 650.0, SIZE)
+    rng = np.random.default_rng(0)
+    n = 2000
+    uv = np.full((n, len(CATALOGUE), 2), np.nan)
+    tail, nose = CATALOGUE.index("tail_base"), CATALOGUE.index("nose")
+    xy = rng.uniform(-200.0, 200.0, (n, 2))
+    uv[:, tail] = cam.project(np.c_[xy, np.full(n, 0.0)])
+    uv[:, nose] = cam.project(np.c_[xy * 1.15, np.full(n, 0.0)])
+    conf = np.ones(uv.shape[:2])
+    choice = resolve_camera(uv, conf, SIZE, arena_size_mm=SIDE)
+    assert choice.details["arena_measured_from"] == "spread of the tail base"
+    span = 400.0 * 0.99 * 650.0 / 700.0  # 0.5-99.5 percentile of a uniform 400 mm spread
+    assert choice.details["arena_span_px"] == pytest.approx(span, rel=0.01)
+    conf[:, tail] = 0.0
+    choice = resolve_camera(uv, conf, SIZE, arena_size_mm=SIDE)
+    assert choice.details["arena_measured_from"] == "spread of the tracked keypoints"
+    assert choice.details["arena_span_px"] == pytest.approx(span * 1.15, rel=0.01)
+
+
 def _rect_corners(cam: Camera, width: float, height: float) -> dict[str, list[float]]:
     world = np.array([[-width / 2, height / 2, 0], [width / 2, height / 2, 0],
                       [width / 2, -height / 2, 0], [-width / 2, -height / 2, 0]])
