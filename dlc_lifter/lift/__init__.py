@@ -15,6 +15,8 @@ Modules, by role:
   seen from above (not from below, not mirrored);
 - :mod:`~dlc_lifter.lift.adapt`: :func:`adapt_session`, the opt-in session adaptation to
   the animal's own head (``LiftOptions(adapt=True)``);
+- :mod:`~dlc_lifter.lift.mistracks`: :func:`mistracked`, confident detections the body
+  cannot reach, lifted as untracked;
 - :mod:`~dlc_lifter.lift.walls`: :func:`raise_into_arena`, no point of the animal inside
   the tracked arena's walls (``LiftOptions(walls=True)``, the default);
 - :mod:`~dlc_lifter.lift.poses`: :func:`lift_poses`, every individual of a

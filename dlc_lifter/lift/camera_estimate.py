@@ -19,7 +19,9 @@ Camera resolution (:func:`resolve_camera`), in order of preference:
    to the next rule.
 4. ``arena_size_mm`` otherwise: the arena's side in pixels is the mean side of the quadrilateral
    of its tracked corners (``arena_px``; a square arena that is wider than tall in the
-   image means non-square pixels, and the camera gets that aspect ratio), else it is
+   image means non-square pixels, and the camera gets that aspect ratio; corners that
+   would need pixels further from square than :data:`MAX_PIXEL_ASPECT` are not the
+   arena's, and are not used: :func:`corners_unlike_arena`), else it is
    measured from the spread of the tail base over the session (0.5-99.5 percentile of
    ``u`` and of ``v``, the larger of the two; mice in open-field sessions reach the walls;
    every tracked keypoint's spread where the tail base is not tracked), giving mm per pixel
@@ -80,6 +82,8 @@ __all__ = [
     "body_length_pair",
     "corner_camera",
     "corner_tolerance_px",
+    "corners_unlike_arena",
+    "MAX_PIXEL_ASPECT",
     "pixel_aspect_from_animal",
     "adults_for_scale",
     "resolve_camera",
@@ -202,6 +206,38 @@ def arena_size_from_scale(arena_px: Mapping[str, Sequence[float]] | None,
     if not (mm_per_px > 0 and math.isfinite(w) and math.isfinite(h)):
         return None
     return round(w * mm_per_px, 1), round(h * mm_per_px, 1)
+
+
+#: The most non-square pixels (``fy / fx`` or its inverse) that tracked corners may imply:
+#: anamorphic video formats stay within 1.33 (HDV's 1440 x 1080 for 16:9); corners implying
+#: more are not the corners of the arena given.
+MAX_PIXEL_ASPECT = 1.5
+
+
+def corners_unlike_arena(sides_px: tuple[float, float], arena: tuple[float, float]) -> str:
+    """Why tracked corners cannot be the given arena's (empty when they can be).
+
+    Corners that no square-pixel camera draws (:func:`corner_camera`) are read as a
+    straight-down camera with non-square pixels; where those pixels would be further from
+    square than :data:`MAX_PIXEL_ASPECT`, the corners outline something else.
+
+    Parameters
+    ----------
+    sides_px
+        Mean horizontal and vertical sides of the corners' quadrilateral (px; NaN where not
+        tracked).
+    arena
+        The arena's ``(width, height)`` (mm).
+    """
+    side_u, side_v = sides_px
+    if not np.isfinite([side_u, side_v]).all() or min(side_u, side_v) <= 0:
+        return ""
+    aspect = (side_v / arena[1]) / (side_u / arena[0])
+    if 1 / MAX_PIXEL_ASPECT <= aspect <= MAX_PIXEL_ASPECT:
+        return ""
+    return (f"they span {side_u:.0f} x {side_v:.0f} px, which would need pixels "
+            f"{max(aspect, 1 / aspect):.1f} times {'taller' if aspect > 1 else 'wider'} "
+            f"than {'wide' if aspect > 1 else 'tall'}")
 
 
 #: Pixel aspect ratios this close to 1 are taken as square pixels (from arena corners)...
@@ -425,7 +461,18 @@ def resolve_camera(
             return choice
     ok = np.isfinite(uv_cat).all(-1) & (np.nan_to_num(conf_cat) >= pcutoff)
     sides = _corner_sides_px(arena_px)
+    unlike = "" if arena is None else corners_unlike_arena(sides, arena)
+    if unlike:
+        logger.warning("The points tracked as the arena's corners are not the corners of "
+                       "the %s arena given: %s (a maze's arm ends, or another object's "
+                       "corners?). They are not used: the arena is measured from the "
+                       "animal's spread, and they bound nothing. Give the size of what they "
+                       "outline (arena_size_mm=W,H), or map them to nothing in a keypoint map.",
+                       _arena_text(arena), unlike)
+        sides = (math.nan, math.nan)
     aspect, details = _pixel_aspect(uv_cat, ok, sides, arena, lifter)
+    if unlike:
+        details["arena_corners_ignored"] = unlike
     uv_sq = uv_cat * np.array([1.0, 1.0 / aspect])  # lengths in u-pixel units
     if camera_height_mm is not None and focal_px is not None:
         height, focal, source = float(camera_height_mm), float(focal_px), "height+focal"

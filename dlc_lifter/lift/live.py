@@ -33,6 +33,7 @@ from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.lift.body_size import AnimalSize, animal_sizes, warn_animal_size
 from dlc_lifter.lift.keypoints import on_own_ray, output_names, withheld_from_networks
 from dlc_lifter.lift.lifter import Lifter
+from dlc_lifter.lift.mistracks import BodyReach
 from dlc_lifter.lift.stream import LiftStream
 from dlc_lifter.lift.walls import ARENA_CORNERS, ArenaWalls, arena_walls, raise_into_arena
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
@@ -170,6 +171,9 @@ class LiveLifter:
         measured once, as a lift of a file measures it (:mod:`dlc_lifter.lift.body_size`:
         a warning where it lies outside what the networks learned, naming the units where
         the camera's were not mm); the result is :attr:`animal_size`. 0: not measured.
+        The same frames measure how far each keypoint usually lies from the body's middle
+        (:attr:`reach`); from then on, detections far beyond it are lifted as untracked
+        (confident mistracks, :mod:`dlc_lifter.lift.mistracks`, as a lift of a file does).
     walls
         Where the poses track the arena's four corners: from the end of the first
         ``size_frames`` frames (their corners' medians, as a lift of a file takes them), raise
@@ -238,6 +242,12 @@ class LiveLifter:
         self.walls: ArenaWalls | None = None
         """The arena's walls once measured (see ``walls``)."""
         self._corners_seen: list[np.ndarray] = []
+        self.reach: BodyReach | None = None
+        """How far each keypoint usually lies from the body's middle, once measured (see
+        ``size_frames``); detections beyond it are lifted as untracked
+        (:mod:`dlc_lifter.lift.mistracks`)."""
+        self.mistracked = 0
+        """Detections lifted as untracked because the body cannot reach them."""
 
     def _plan_outputs(self, plan: KeypointMap, impute_all: bool) -> None:
         """The output keypoints: the tracked ones (user names), then, with ``impute_all``,
@@ -313,6 +323,8 @@ class LiveLifter:
         self._size_seen = []
         self.walls = None
         self._corners_seen = []
+        self.reach = None
+        self.mistracked = 0
 
     def _reset_scale(self) -> None:
         self._ppm: float | None = self._ppm_given
@@ -417,6 +429,8 @@ class LiveLifter:
         """
         t0 = time.perf_counter()
         uv, conf = self._split(pose_2d)
+        if self.reach is not None:
+            conf = self._without_mistracks(uv, conf)
         depth_used = False
         cat = None
         if self._fused is not None:
@@ -456,6 +470,25 @@ class LiveLifter:
         self._frame += 1
         return res
 
+    def _without_mistracks(self, uv: np.ndarray, conf: np.ndarray | None
+                           ) -> np.ndarray | None:
+        """The likelihoods with this frame's mistracks (:class:`BodyReach`) at 0."""
+        assert self.reach is not None
+        uv_cat, c_cat = self._catalogue(uv, conf)
+        mis = self.reach.judge(uv_cat[None], c_cat[None] >= self.lifter.pcutoff)[0]
+        if not mis.any():
+            return conf
+        out = (np.where(np.isfinite(uv).all(-1), 1.0, 0.0) if conf is None
+               else np.array(conf, dtype=np.float64))
+        out[self._user_rows[mis[self._cat_idx]]] = 0.0
+        if not self.mistracked:
+            logger.warning("LiveLifter: frame %d has a detection farther from the rest of the "
+                           "animal than its body reaches; such detections are lifted as "
+                           "untracked (LiveLifter.mistracked counts them). Said once.",
+                           self._frame)
+        self.mistracked += int(mis.sum())
+        return out
+
     def _measure_size(self, cat: tuple[np.ndarray, np.ndarray]) -> None:
         """Keep this frame's catalogue keypoints and likelihoods; at the last of
         ``size_frames``, measure the animal."""
@@ -465,6 +498,7 @@ class LiveLifter:
         uv_cat = np.stack([u for u, _ in self._size_seen])[:, None]
         tracked = np.stack([c for _, c in self._size_seen])[:, None] >= self.lifter.pcutoff
         self._size_seen = []
+        self.reach = BodyReach.measure(uv_cat[:, 0, :, :], tracked[:, 0])
         if self._use_walls:
             self._measure_walls(uv_cat[:, 0], tracked[:, 0])
         model = self.lifter.model

@@ -178,6 +178,7 @@ def lift_file(
             "adapt": poses3d.meta.extra.get("adapt"),
             "walls": poses3d.meta.extra.get("walls"),
             "withheld": poses3d.meta.extra.get("withheld"),
+            "mistracked": poses3d.meta.extra.get("mistracked"),
             "camera_spec": as_record(camera), "lift_options": as_record(options),
             "output_spec": as_record(output),
             "lift_seconds": round(time.perf_counter() - t0, 3)}

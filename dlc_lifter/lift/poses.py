@@ -43,6 +43,7 @@ from dlc_lifter.lift.keypoints import (
     withheld_from_networks,
 )
 from dlc_lifter.lift.lifter import Lifter
+from dlc_lifter.lift.mistracks import mistracked
 from dlc_lifter.lift.options import check_view
 from dlc_lifter.lift.walls import ARENA_CORNERS, arena_walls, raise_into_arena, walls_from_track
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
@@ -165,6 +166,7 @@ def lift_poses(
     uv_cat, c_cat, mapped = catalogue_arrays(poses, plan, lifted=lifted)
     cat_idx = catalogue_index(list(mapped.values()))
     arena_px = arena_pixels(poses, plan, lifter.pcutoff)
+    c_cat, mistracks = _drop_mistracks(uv_cat, c_cat, lifter.pcutoff, str(poses.meta.source))
     tracked = c_cat >= lifter.pcutoff
     if camera_choice is None:
         camera_choice = choose_camera(
@@ -199,7 +201,7 @@ def lift_poses(
     coords, conf, imputed = _lift_individuals(poses, lifter, camera_choice.camera, uv_cat,
                                               c_cat, cues, runs, want, cat_idx,
                                               list(cat_idx) + extra_idx, withheld)
-    extra: dict[str, Any] = {"withheld": _on_own_rays(
+    extra: dict[str, Any] = {"mistracked": mistracks, "withheld": _on_own_rays(
         coords, imputed, uv_cat, c_cat, lifter.pcutoff, camera_choice.camera,
         list(cat_idx), withheld, list(mapped), str(poses.meta.source))}
     if adapt:
@@ -286,6 +288,31 @@ def _on_own_rays(coords: np.ndarray, imputed: np.ndarray, uv_cat: np.ndarray,
     return out
 
 
+def _drop_mistracks(uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: float, source: str
+                    ) -> tuple[np.ndarray, dict[str, int]]:
+    """Likelihoods with every individual's confident mistracks
+    (:func:`~dlc_lifter.lift.mistracks.mistracked`) set to 0, and how many there were
+    per catalogue keypoint (logged)."""
+    c_cat = c_cat.copy()
+    tracked = np.nan_to_num(c_cat) >= pcutoff
+    counts: dict[str, int] = {}
+    frames = np.zeros(len(c_cat), bool)
+    for i in range(c_cat.shape[1]):
+        mis = mistracked(uv_cat[:, i], tracked[:, i])
+        c_cat[:, i][mis] = 0.0
+        frames |= mis.any(axis=1)
+        for k in np.flatnonzero(mis.any(axis=0)):
+            counts[CATALOGUE[k]] = counts.get(CATALOGUE[k], 0) + int(mis[:, k].sum())
+    if counts:
+        logger.warning("%s: %d detections in %d frames lie farther from the rest of the animal "
+                       "than its body reaches (%s); lifted as untracked (their 3D imputed, "
+                       "likelihood 0). Check the tracking of those frames.", source,
+                       sum(counts.values()), int(frames.sum()),
+                       ", ".join(f"{k} {n}" for k, n in sorted(counts.items(),
+                                                                key=lambda kv: -kv[1])))
+    return c_cat, counts
+
+
 def _tail_base_track(coords: np.ndarray, imputed: np.ndarray, names: list[str]
                      ) -> np.ndarray | None:
     """The lifted tail base's floor positions ``(N, 2)``, every individual's, where it is
@@ -306,9 +333,16 @@ def _bound_by_walls(coords: np.ndarray, imputed: np.ndarray, choice: CameraChoic
 
     The walls are the tracked corners' outline; without corners, where the arena's size
     was measured from the animal's spread (``arena_size_mm``), the outline of the tail
-    base's ``track`` (:func:`~dlc_lifter.lift.walls.walls_from_track`).
+    base's ``track`` (:func:`~dlc_lifter.lift.walls.walls_from_track`). Corners the camera
+    found are not the arena's (``arena_corners_ignored``: a maze's arm ends) give no walls,
+    nor does the track then (a maze's open arms have none).
     """
     cam = choice.camera
+    if choice.details.get("arena_corners_ignored"):
+        reason = ("the points named as the arena's corners are not its corners (a maze?), "
+                  "so neither they nor where the animal went are taken for walls")
+        logger.info("%s: the arena's walls do not bound the heights: %s.", source, reason)
+        return {"used": False, "reason": reason}
     if any(c in arena_px for c in ARENA_CORNERS):
         floor = floor_points(np.where(tracked[..., None], uv_cat, np.nan), cam)
         walls, reason = arena_walls(arena_px, cam, floor=floor.reshape(-1, *floor.shape[2:]),

@@ -31,7 +31,9 @@ the track's middle, per :data:`TRACK_SECTORS` directions, their convex hull), wi
 :data:`TRACK_MARGIN_MM`: the tail base of a mouse walking along a wall keeps about half a
 body's width from it, and a flat nose poking at the wall must not be raised. Used only with
 ``arena_size_mm`` and no corners (never for a camera estimated from the animal alone: a
-mouse that kept to the middle, or a maze's open arms, would make a wall of nothing).
+mouse that kept to the middle, or a maze's open arms, would make a wall of nothing), and
+only where the track follows its outline (:data:`TRACK_MIN_COVER`): a maze's arms outline
+a hull whose sides cross open space, where a head dipped over an arm would be raised.
 """
 
 from __future__ import annotations
@@ -43,9 +45,10 @@ import numpy as np
 
 from dlc_lifter.camera import Camera
 
-__all__ = ["ARENA_CORNERS", "MIN_INSIDE_SHARE", "TRACK_MARGIN_MM", "TRACK_MIN_FRAMES",
-           "TRACK_QUANTILE", "TRACK_SECTORS", "WALL_MARGIN_MM", "ArenaWalls", "arena_walls",
-           "raise_into_arena", "wall_heights", "walls_from_track"]
+__all__ = ["ARENA_CORNERS", "MIN_INSIDE_SHARE", "TRACK_COVER_MM", "TRACK_MARGIN_MM",
+           "TRACK_MIN_COVER", "TRACK_MIN_FRAMES", "TRACK_QUANTILE", "TRACK_SECTORS",
+           "WALL_MARGIN_MM", "ArenaWalls", "arena_walls", "outline_cover", "raise_into_arena",
+           "wall_heights", "walls_from_track"]
 
 #: The catalogue's arena corners, in order around the arena.
 ARENA_CORNERS = ("top_left", "top_right", "bottom_right", "bottom_left")
@@ -63,6 +66,14 @@ TRACK_SECTORS = 72
 TRACK_QUANTILE = 0.99
 #: Frames with a tracked tail base the track needs before it outlines anything.
 TRACK_MIN_FRAMES = 500
+#: The track's outline is a wall only where the tail base went: at least this share of the
+#: outline (sampled every 5 mm) must lie within :data:`TRACK_COVER_MM` of some tracked
+#: position. Open fields' tracks follow their outline (real ones, 24 recordings of five
+#: labs: 0.89-1.00); a maze's arms do not (an elevated plus maze: 0.48, its outline's sides
+#: are chords between the arms' ends, up to 170 mm from where the animal went).
+TRACK_MIN_COVER = 0.7
+#: How near (mm) the tail base must come to a point of the outline to have followed it.
+TRACK_COVER_MM = 30.0
 
 
 @dataclass(frozen=True)
@@ -192,7 +203,41 @@ def walls_from_track(floor_xy: np.ndarray, *, margin_mm: float = TRACK_MARGIN_MM
         hull = ConvexHull(np.array(pts))
     except (QhullError, ValueError):
         return None, "the tail base's track does not outline an area"
-    return ArenaWalls(hull.points[hull.vertices], float(margin_mm)), ""
+    outline = hull.points[hull.vertices]
+    cover = outline_cover(outline, xy)
+    if cover < TRACK_MIN_COVER:
+        return None, (f"the tail base came within {TRACK_COVER_MM:.0f} mm of only "
+                      f"{100 * cover:.0f} % of its track's outline, so the outline is not "
+                      "walls it went along (a maze's arms?)")
+    return ArenaWalls(outline, float(margin_mm)), ""
+
+
+def outline_cover(outline: np.ndarray, xy: np.ndarray, near_mm: float = TRACK_COVER_MM
+                  ) -> float:
+    """Share of a closed outline (sampled every 5 mm) within ``near_mm`` of some point.
+
+    Parameters
+    ----------
+    outline
+        ``(n, 2)`` vertices in order (mm).
+    xy
+        ``(N, 2)`` positions (mm; NaN rows are left out).
+    near_mm
+        How near a position must come to a point of the outline.
+    """
+    from scipy.spatial import cKDTree
+
+    a = np.asarray(outline, dtype=float)
+    b = np.roll(a, -1, axis=0)
+    samples = np.concatenate([
+        p + (q - p) * np.linspace(0.0, 1.0, max(2, int(np.linalg.norm(q - p) / 5.0)),
+                                  endpoint=False)[:, None] for p, q in zip(a, b, strict=True)])
+    pts = np.asarray(xy, dtype=float)
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    if not len(pts):
+        return 0.0
+    dist, _ = cKDTree(pts).query(samples)
+    return float(np.mean(dist <= near_mm))
 
 
 def _convex(outline: np.ndarray) -> bool:

@@ -158,6 +158,37 @@ def test_rectangular_arena() -> None:
     assert got.details["mm_per_px"] == pytest.approx(600.0 / 700.0, rel=1e-3)
 
 
+def test_corners_of_something_else_are_not_taken_for_the_arena(
+        caplog: pytest.LogCaptureFixture) -> None:
+    # an elevated plus maze's closed arms' ends named as corners (tl, tr, bl, br): a
+    # 600 x 50 mm strip, lifted as a 600 mm square arena; the tail base walks the maze
+    cam = Camera.top_view(900.0, 700.0, SIZE)
+    strip = _rect_corners(cam, 50.0, 600.0)
+    rng = np.random.default_rng(0)
+    uv = np.full((400, len(CATALOGUE), 2), np.nan)
+    walk = rng.uniform(-280.0, 280.0, 400)
+    arm = rng.random(400) < 0.5  # along one arm or the other
+    floor = np.stack([np.where(arm, walk, 0.0), np.where(arm, 0.0, walk),
+                      np.zeros(400)], axis=1)
+    uv[:, CATALOGUE.index("tail_base")] = cam.project(floor)
+    with caplog.at_level(logging.WARNING):
+        got = resolve_camera(uv, np.ones(uv.shape[:2]), SIZE, arena_size_mm=600.0,
+                             arena_px=strip)
+    assert "would need pixels 12.0 times taller than wide" in got.details["arena_corners_ignored"]
+    assert "are not the corners of the 600 mm square arena" in caplog.text
+    assert "pixel_aspect" not in got.details and got.camera.fy == got.camera.fx
+    assert got.details["arena_measured_from"] == "spread of the tail base"
+    # the 560 mm walked along an arm (700 / 900 px per mm) taken for the 600 mm given
+    assert got.details["mm_per_px"] == pytest.approx(600.0 / (560.0 * 700.0 / 900.0),
+                                                     rel=0.03)
+    # the strip's true shape given: its corners are the arena's (non-square pixels aside)
+    caplog.clear()
+    same = resolve_camera(uv, np.ones(uv.shape[:2]), SIZE, arena_size_mm=(50.0, 600.0),
+                          arena_px=strip)
+    assert "arena_corners_ignored" not in same.details
+    assert same.details["arena_measured_from"] == "tracked arena corners"
+
+
 @pytest.mark.parametrize("bad", [0.0, -3.0, (400.0, 0.0), (1.0, 2.0, 3.0), "abc", float("nan")])
 def test_arena_size_must_be_one_or_two_positive_sides(bad) -> None:
     from dlc_lifter.errors import DLCLifterError

@@ -11,8 +11,10 @@ import pytest
 from dlc_lifter.camera import Camera
 from dlc_lifter.lift.walls import (
     TRACK_MARGIN_MM,
+    TRACK_MIN_COVER,
     ArenaWalls,
     arena_walls,
+    outline_cover,
     raise_into_arena,
     wall_heights,
     walls_from_track,
@@ -110,6 +112,23 @@ def test_the_tail_bases_track_outlines_the_floor() -> None:
     assert walls is None and "does not outline" in reason
 
 
+def test_a_mazes_arms_are_not_walls() -> None:
+    # an elevated plus maze: arms 50 mm wide reaching 300 mm out; the hull of the track is
+    # a diamond whose sides cross open space
+    rng = np.random.default_rng(3)
+    along = rng.uniform(-300.0, 300.0, 2000)
+    across = rng.uniform(-20.0, 20.0, 2000)
+    arm = rng.random(2000) < 0.5
+    plus = np.where(arm[:, None], np.c_[along, across], np.c_[across, along])
+    walls, reason = walls_from_track(plus)
+    assert walls is None and "(a maze's arms?)" in reason
+    cover = float(reason.split("only ")[1].split(" %")[0]) / 100
+    assert cover < TRACK_MIN_COVER
+    # a square arena's track follows its outline all round
+    assert outline_cover(walls_from_track(_square_track(2000, 188.0))[0].outline,
+                         _square_track(2000, 188.0)) > 0.9
+
+
 def _walking_then_rearing(n_walk: int = 600) -> Poses:
     """A flat mouse all over a 400 mm arena (no corners tracked), then rearing against its
     right-hand wall (:data:`WALL_REAR`)."""
@@ -159,6 +178,34 @@ def test_without_corners_the_arenas_size_takes_the_walls_from_the_track(
     # too short a session to outline anything
     short = lift_poses(poses.select(frames=slice(-112, None)), **kw).meta.extra["walls"]
     assert short["used"] is False and "fewer than" in short["reason"]
+
+
+def test_corners_of_something_else_give_neither_scale_nor_walls(shipped_lifter) -> None:
+    from dlc_lifter.lift import lift_poses
+
+    # the points named as corners outline a 30 x 400 mm strip (a maze's arm ends), not
+    # the 400 mm square arena given: the lift measures the arena as if they were not
+    # tracked, and takes no walls (a maze's open arms have none)
+    walk = _walking_then_rearing()
+    strip = {"tl": (-15.0, 200.0), "tr": (15.0, 200.0), "br": (15.0, -200.0),
+             "bl": (-15.0, -200.0)}
+    uv = _camera().project(np.array([(*xy, 0.0) for xy in strip.values()]))
+    n = walk.n_frames
+    coords = np.concatenate([walk.coords, np.broadcast_to(uv, (n, 1, 4, 2))], axis=2)
+    poses = Poses(coords=coords, confidence=np.full(coords.shape[:3], 0.95),
+                  keypoints=[*walk.keypoints, *strip], individuals=["mouse"],
+                  meta=walk.meta)
+    kw = dict(lifter=shipped_lifter, impute_all=False, arena_size_mm=SIDE)
+    got = lift_poses(poses, **kw)
+    plain = lift_poses(walk, **kw)
+    estimate = got.meta.extra["camera_estimate"]
+    assert "13.3 times taller than wide" in estimate["arena_corners_ignored"]
+    assert estimate["arena_measured_from"] == "spread of the tail base"
+    walls = got.meta.extra["walls"]
+    assert walls["used"] is False and "(a maze?)" in walls["reason"]
+    assert plain.meta.extra["walls"]["outline"] == "track"
+    unbounded = lift_poses(walk, walls=False, **kw)
+    np.testing.assert_allclose(got.coords, unbounded.coords, atol=1e-4)
 
 
 def _wall_rear_poses(n: int = 12, corners: dict | None = None) -> Poses:

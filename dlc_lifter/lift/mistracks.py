@@ -1,0 +1,124 @@
+"""Detections the animal's body cannot hold: confident mistracks, lifted as untracked.
+
+A tracker sometimes puts a keypoint on something else (another animal, an object, the
+set-up's edge) with a high likelihood, and the ``pcutoff`` keeps it. The networks then
+read a body hundreds of pixels long, and the rest of the animal comes out wrong with it:
+on a real elevated-plus-maze file of DLCAnalyzer (``EPM_15``), one tail tip 620 px from
+the rest lifted the nose to 100 mm, and a nose and tail base both found 530 px away lifted
+the head to 300 mm (``docs/results.md``, nineteenth session).
+
+:func:`mistracked` measures, per individual, each keypoint's distance from the median of
+the frame's tracked keypoints, and over the session that distance's median (the
+keypoint's usual reach from the body's middle). A detection farther than
+:data:`REACH_FACTOR` times its keypoint's usual reach plus the body's own median radius
+(the median over the frames of their tracked keypoints' median distance from the middle)
+is one no posture gives: stretched, rearing or curled mice stay well inside (rears and
+curls bring keypoints closer to the middle, a stretch lengthens the body by a third at
+most). Such detections are lifted as untracked: the networks impute them from the rest,
+their likelihood in the output is 0, the log says how many, and the metadata keeps the
+count (``meta.extra["mistracked"]``). Frames tracking fewer than :data:`MIN_KEYPOINTS`
+keypoints are not judged (their middle is not robust), nor keypoints tracked in fewer than
+:data:`MIN_FRAMES` judged frames. Live lifting measures the reach (:class:`BodyReach`) on
+its first frames and judges every frame after them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["MIN_FRAMES", "MIN_KEYPOINTS", "REACH_FACTOR", "BodyReach", "mistracked"]
+
+#: A detection farther from the body's middle than this many times its keypoint's usual
+#: distance (plus the body's median radius) is a mistrack.
+REACH_FACTOR = 3.0
+#: Tracked keypoints a frame needs for its middle (their median) to judge them.
+MIN_KEYPOINTS = 4
+#: Judged frames a keypoint needs for its usual distance to be known.
+MIN_FRAMES = 20
+
+
+@dataclass(frozen=True)
+class BodyReach:
+    """How far each keypoint of one animal usually lies from its body's middle.
+
+    Attributes
+    ----------
+    usual
+        ``(K,)`` median distance (px) of each keypoint from the median of its frame's
+        tracked keypoints; NaN where tracked in fewer than :data:`MIN_FRAMES` frames.
+    radius
+        The body's median radius (px): the median over the frames of their tracked
+        keypoints' median distance from the middle.
+    """
+
+    usual: np.ndarray
+    radius: float
+
+    @classmethod
+    def measure(cls, uv: np.ndarray, tracked: np.ndarray) -> BodyReach | None:
+        """The reach over a session's frames (``None`` with fewer than
+        :data:`MIN_FRAMES` frames tracking :data:`MIN_KEYPOINTS` keypoints).
+
+        Parameters
+        ----------
+        uv
+            ``(T, K, 2)`` pixels of one individual's keypoints (NaN where missing).
+        tracked
+            ``(T, K)`` bool: detections above the likelihood cutoff.
+        """
+        dist = _distances(uv, tracked)
+        if dist is None or len(dist) < MIN_FRAMES:
+            return None
+        usual = np.full(dist.shape[1], np.nan)
+        known = np.isfinite(dist).sum(axis=0) >= MIN_FRAMES
+        usual[known] = np.nanmedian(dist[:, known], axis=0)
+        return cls(usual, float(np.nanmedian(np.nanmedian(dist, axis=1))))
+
+    def judge(self, uv: np.ndarray, tracked: np.ndarray) -> np.ndarray:
+        """``(T, K)`` bool: tracked detections farther from their frame's middle than
+        :data:`REACH_FACTOR` times their usual distance plus the body's radius (frames
+        tracking fewer than :data:`MIN_KEYPOINTS` keypoints are not judged)."""
+        tracked = np.asarray(tracked, bool) & np.isfinite(uv).all(-1)
+        out = np.zeros(tracked.shape, bool)
+        judged = tracked.sum(axis=1) >= MIN_KEYPOINTS
+        dist = _distances(np.asarray(uv, dtype=float)[judged], tracked[judged])
+        if dist is not None:
+            with np.errstate(invalid="ignore"):
+                out[judged] = dist > REACH_FACTOR * self.usual + self.radius  # NaN: False
+        return out
+
+
+def _distances(uv: np.ndarray, tracked: np.ndarray) -> np.ndarray | None:
+    """``(T', K)`` distances from the frame's middle over the frames tracking at least
+    :data:`MIN_KEYPOINTS` keypoints (NaN where not tracked); ``None`` when there are none."""
+    tracked = np.asarray(tracked, bool) & np.isfinite(uv).all(-1)
+    judged = tracked.sum(axis=1) >= MIN_KEYPOINTS
+    if not judged.any():
+        return None
+    pts = np.where(tracked[judged, :, None], np.asarray(uv, dtype=float)[judged], np.nan)
+    middle = np.nanmedian(pts, axis=1)
+    return np.linalg.norm(pts - middle[:, None], axis=-1)
+
+
+def mistracked(uv: np.ndarray, tracked: np.ndarray) -> np.ndarray:
+    """Detections farther from the rest of the animal than its body reaches, judged by the
+    reach of the same frames (:class:`BodyReach`).
+
+    Parameters
+    ----------
+    uv
+        ``(T, K, 2)`` pixels of one individual's keypoints (NaN where missing).
+    tracked
+        ``(T, K)`` bool: detections above the likelihood cutoff.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(T, K)`` bool: tracked detections that no posture of this animal puts there.
+    """
+    reach = BodyReach.measure(uv, tracked)
+    if reach is None:
+        return np.zeros(np.shape(tracked), bool)
+    return reach.judge(uv, tracked)

@@ -1,0 +1,126 @@
+"""Confident mistracks (a keypoint found far from the rest of the animal) are lifted as
+untracked."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from dlc_lifter.camera import Camera
+from dlc_lifter.lift.mistracks import MIN_FRAMES, mistracked
+from dlc_lifter.poses import PoseMetadata, Poses
+from tests.fixtures.toys import MOUSE_BODY, rigid_mouse
+
+CAM = Camera.top_view(500.0, 600.0, (640, 480))
+NAMES = list(MOUSE_BODY)
+
+
+def _moving_mouse(n: int = 200, seed: int = 0) -> np.ndarray:
+    """``(n, K, 2)`` pixels of a mouse turning, stretching (1.3 x), shortened as a rear
+    seen from above (0.45 x) and curled (nose by its tail base), anywhere in the image."""
+    rng = np.random.default_rng(seed)
+    body = np.array([xy[:2] for xy in MOUSE_BODY.values()]) * 1.2  # px, forward / left
+    out = np.empty((n, len(body), 2))
+    for t in range(n):
+        pose = body * [rng.choice([0.45, 1.0, 1.0, 1.3]), 1.0]
+        if t % 7 == 0:  # curled: the nose at the tail base
+            pose[NAMES.index("nose")] = pose[NAMES.index("tail_base")] + [5.0, 3.0]
+        yaw = rng.uniform(-np.pi, np.pi)
+        rot = np.array([[np.cos(yaw), -np.sin(yaw)], [np.sin(yaw), np.cos(yaw)]])
+        out[t] = pose @ rot.T + rng.uniform([80, 80], [560, 400]) + rng.normal(0, 1.0,
+                                                                              pose.shape)
+    return out
+
+
+def test_postures_are_kept_and_far_detections_are_found() -> None:
+    uv = _moving_mouse()
+    tracked = np.ones(uv.shape[:2], bool)
+    assert not mistracked(uv, tracked).any()  # rears, stretches, curls: all kept
+    tail, nose = NAMES.index("tail_base"), NAMES.index("nose")
+    uv[50, tail] += [300.0, 0.0]  # the tail base found on something 300 px away
+    uv[60, [nose, tail]] = [600.0, 460.0]  # nose and tail base both on an object
+    uv[70, nose] = np.nan  # untracked detections are not judged
+    tracked[80, tail] = False
+    uv[80, tail] += [300.0, 0.0]
+    found = mistracked(uv, tracked)
+    assert sorted(zip(*np.nonzero(found), strict=True)) == sorted([(50, tail), (60, nose),
+                                                                   (60, tail)])
+
+
+def test_too_little_to_judge_judges_nothing() -> None:
+    uv = _moving_mouse(MIN_FRAMES - 1)
+    uv[5, 0] += 400.0
+    assert not mistracked(uv, np.ones(uv.shape[:2], bool)).any()  # too few frames
+    uv = _moving_mouse()
+    uv[5, 0] += 400.0
+    tracked = np.zeros(uv.shape[:2], bool)
+    tracked[:, :3] = True  # three keypoints: a frame's middle is not robust
+    assert not mistracked(uv, tracked).any()
+
+
+def test_a_lift_takes_a_mistrack_as_untracked(shipped_lifter,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    from dlc_lifter.lift import lift_poses
+
+    world = rigid_mouse(40, speed=60.0, yaw=0.4, start=(-40.0, 10.0))
+    uv = CAM.project(world.coords[:, 0])
+    tail = NAMES.index("tail_base")
+    uv[12, tail] += [400.0, 0.0]
+    conf = np.full(uv.shape[:2], 0.95)
+    meta = PoseMetadata(source="jump.h5", fps=30.0, image_size=(640, 480))
+    poses = Poses(coords=uv[:, None], confidence=conf[:, None], keypoints=NAMES, meta=meta)
+    kw = dict(lifter=shipped_lifter, camera_height_mm=500.0, focal_px=600.0,
+              impute_all=False)
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter.lift.poses"):
+        out = lift_poses(poses, **kw)
+    assert out.meta.extra["mistracked"] == {"tail_base": 1}
+    assert "1 detections in 1 frames lie farther" in caplog.text
+    assert out.confidence[12, 0, tail] == 0.0 and out.meta.extra["imputed"][12, 0, tail]
+    # as the same file with that detection below the cutoff
+    conf[12, tail] = 0.0
+    ref = lift_poses(Poses(coords=uv[:, None], confidence=conf[:, None], keypoints=NAMES,
+                           meta=meta), **kw)
+    assert ref.meta.extra["mistracked"] == {}
+    np.testing.assert_allclose(out.coords, ref.coords, atol=1e-9)
+
+
+def test_live_lifting_judges_after_its_first_frames(shipped_lifter) -> None:
+    from dlc_lifter.lift.live import LiveLifter
+
+    world = rigid_mouse(40, speed=60.0, yaw=0.4, start=(-40.0, 10.0))
+    uv = CAM.project(world.coords[:, 0])
+    tail = NAMES.index("tail_base")
+    uv[[10, 30], tail] += [400.0, 0.0]  # before and after the reach is measured
+    rows = np.concatenate([uv, np.full((len(uv), len(NAMES), 1), 0.95)], axis=-1)
+
+    def run(rows: np.ndarray) -> tuple[LiveLifter, np.ndarray]:
+        live = LiveLifter(CAM, NAMES, shipped_lifter, impute_all=False, size_frames=25)
+        return live, np.stack([live.step(r).pose_3d for r in rows])
+
+    live, got = run(rows)
+    assert live.reach is not None and live.mistracked == 1  # frame 30 only
+    hidden = rows.copy()
+    hidden[30, tail, 2] = 0.0
+    _, ref = run(hidden)
+    np.testing.assert_allclose(got, ref, atol=1e-9)  # as if it were below the cutoff
+
+
+def test_lift_file_records_the_mistracks(tmp_path) -> None:
+    import pandas as pd
+
+    from dlc_lifter.io import meta_pickle_path
+    from dlc_lifter.lift import CameraSpec, LiftOptions, OutputSpec, lift_file
+    from tests.fixtures.toys import write_dlc_analysis
+
+    world = rigid_mouse(40, speed=60.0, yaw=0.4, start=(-40.0, 10.0))
+    uv = CAM.project(world.coords[:, 0])
+    uv[[5, 20], NAMES.index("nose")] -= [0.0, 300.0]
+    poses = Poses(coords=uv[:, None], confidence=np.full((40, 1, len(NAMES)), 0.95),
+                  keypoints=NAMES, meta=PoseMetadata(source="jump.h5", fps=30.0,
+                                                     image_size=(640, 480)))
+    src = write_dlc_analysis(poses, tmp_path / "in", meta_pickle=True)
+    out = lift_file(src, camera=CameraSpec(camera_height_mm=500.0, focal_px=600.0),
+                    options=LiftOptions(depth=False), output=OutputSpec(destfolder=tmp_path))
+    assert pd.read_pickle(meta_pickle_path(out))["data"]["mistracked"] == {"nose": 2}
