@@ -95,12 +95,25 @@ F. More real rears from the open field of section B (not in ``../shared``, not b
    with every keypoint and with only nose, ears and tail base (+ the corners). Targets
    are section B's, as a check on another animal.
 
+G. A maze (not in ``../shared``, not bundled: ``--maze-csv``, a DLC output of a mouse on an
+   elevated plus maze; DLCAnalyzer's
+   ``EPM_15DeepCut_resnet50_epmMay17shuffle1_1030000.csv``, from github.com/ETHZ-INS/DLCAnalyzer
+   ``data/EPM/Output_DLC``, GPL-3.0: 12 mouse keypoints and 12 maze points, the closed arms'
+   ends named ``tl, tr, bl, br``). No 3D and no labels: its rows say what no mouse does.
+   Lifted with ``depth=False`` and no camera information; with ``arena_size_mm=650`` (the
+   maze's span); and so without its corner points: frames with a lifted point above
+   :data:`MAZE_MAX_MM` and the highest, the nose's height percentiles, the detections lifted
+   as untracked (``mistracked``), whether the corners were taken for the arena's and
+   whether walls bounded the heights. No targets (the issue sets none); a mouse's keypoints
+   stay below 120 mm.
+
 Run from the repository root::
 
-    python benchmarks/real.py [--only A,B,C,D,E] [--seed 0] [--noise-draws 5] [--threads 2]
+    python benchmarks/real.py [--only A,B,C,D,E,F,G] [--seed 0] [--noise-draws 5] [--threads 2]
                               [--tmp DIR]
                               [--oft-keypoint-map MAP.yaml] [--per-camera]
                               [--dannce-csv LABELS.csv] [--subtle-dir DATASET]
+                              [--dlcanalyzer-dir DIR] [--maze-csv EPM.csv]
 """
 
 from __future__ import annotations
@@ -1519,6 +1532,65 @@ def section_f(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[
         _no_corner_rows(p2, votes, sub / "no_corners", rows, "F", oft_id)
 
 
+# =========================================================================== G: a maze
+#: Height (mm) no mouse keypoint reaches: a mouse rearing free stands about 100 mm tall.
+MAZE_MAX_MM = 120.0
+#: The maze's span given as the arena's size (DLCAnalyzer's plus maze: two 30 cm arms and
+#: the 5 cm centre each way).
+MAZE_ARENA_MM = 650.0
+#: The names DLCAnalyzer's maze gives its closed arms' ends.
+MAZE_CORNERS = ("tl", "tr", "bl", "br")
+
+
+def section_g(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[str]) -> None:
+    """A mouse on an elevated plus maze: heights no mouse reaches (no 3D truth)."""
+    import dlc_lifter
+
+    path = Path(args.maze_csv) if getattr(args, "maze_csv", None) else None
+    if path is None or not path.is_file():
+        _row(rows, "G", "elevated plus maze", "data", "absent: pass --maze-csv (DLCAnalyzer's "
+             "EPM_15 DLC output; see the module docstring)")
+        return
+    p2 = dlc_lifter.read_poses(path)
+    sub = tmp / "G"
+    sub.mkdir(parents=True, exist_ok=True)
+    bare = _write_dlc_2d(p2, [k for k in p2.keypoints if k not in MAZE_CORNERS],
+                         sub / f"no_corners{VIDEO_SCORER}.h5")
+    notes.append(f"G: {path.name}, {p2.n_frames} frames, keypoints {', '.join(p2.keypoints)}")
+    arena = {"arena_size_mm": MAZE_ARENA_MM}
+    for cond, src, kwargs in (("no camera information", path, {}),
+                              (f"arena_size_mm={MAZE_ARENA_MM:.0f}", path, arena),
+                              (f"its corner points left out, arena_size_mm={MAZE_ARENA_MM:.0f}",
+                               bare, arena)):
+        try:
+            p3, meta = _lift(src, sub / f"{src.stem}_{len(kwargs)}", depth=False, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+            _row(rows, "G", cond, "lift", f"fails: {_first_line(exc)}", ok=False)
+            continue
+        _maze_rows(p3, meta, cond, rows)
+
+
+def _maze_rows(p3: Any, meta: dict[str, Any], cond: str, rows: list[Row]) -> None:
+    z = np.asarray(p3.coords)[..., 2].reshape(p3.n_frames, -1)
+    top = np.nanmax(np.where(np.isfinite(z), z, -np.inf), axis=1)
+    _row(rows, "G", cond, f"frames with a lifted point above {MAZE_MAX_MM:.0f} mm; highest "
+         "point", f"{int((top > MAZE_MAX_MM).sum())} of {p3.n_frames}; "
+         f"{float(np.max(top)):.0f} mm")
+    names = [k.lower() for k in p3.keypoints]
+    if "nose" in names:
+        nose = np.asarray(p3.coords)[..., names.index("nose"), 2].ravel()
+        _row(rows, "G", cond, "nose height, 50th / 90th / 99th percentile",
+             " / ".join(f"{v:.0f}" for v in np.nanpercentile(nose, [50, 90, 99])) + " mm")
+    estimate = meta.get("camera_estimate") or {}
+    walls = meta.get("walls") or {}
+    corners = ("not the arena's" if estimate.get("arena_corners_ignored")
+               else estimate.get("arena_measured_from", "not used"))
+    _row(rows, "G", cond, "detections lifted as untracked; the corners; walls",
+         f"{sum((meta.get('mistracked') or {}).values())}; {corners}; "
+         + ("none" if not walls else walls.get("outline", "not used") if walls.get("used")
+            else "not used"))
+
+
 def _print_table(rows: list[Row]) -> None:
     head = ("set", "condition", "figure", "value", "target", "pass")
     # a long cell (an error's first line) overflows instead of widening its column
@@ -1556,8 +1628,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         epilog="example: python benchmarks/real.py --only A --per-camera")
-    parser.add_argument("--only", default="A,B,C,D,E,F",
-                        help="comma list of sections A,B,C,D,E,F")
+    parser.add_argument("--only", default="A,B,C,D,E,F,G",
+                        help="comma list of sections A,B,C,D,E,F,G")
     parser.add_argument("--seed", type=int, default=0, help="2D noise seed (section A)")
     parser.add_argument("--noise-draws", type=int, default=5, metavar="N",
                         help="section A's worst camera also as the mean of N draws of the 2D "
@@ -1577,6 +1649,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dlcanalyzer-dir", default=None, metavar="PATH",
                         help="section F: DLCAnalyzer's AllLabDataOFT_final.csv and DLC outputs "
                              "of its open field (not bundled, GPL-3.0; see the docstring)")
+    parser.add_argument("--maze-csv", default=None, metavar="PATH",
+                        help="section G: DLCAnalyzer's elevated plus maze DLC output "
+                             "(EPM_15; not bundled, GPL-3.0; see the docstring)")
     parser.add_argument("--per-camera", action="store_true",
                         help="also print each virtual camera's errors (section A)")
     parser.add_argument("--verbose", action="store_true", help="show the package's warnings")
@@ -1590,8 +1665,8 @@ def main(argv: list[str] | None = None) -> int:
     MODEL["path"] = args.model
     MODEL["depth"] = args.depth_weights
     only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
-    if not only <= {"A", "B", "C", "D", "E", "F"}:
-        parser.error(f"--only takes A, B, C, D, E, F; got {args.only}")
+    if not only <= {"A", "B", "C", "D", "E", "F", "G"}:
+        parser.error(f"--only takes A, B, C, D, E, F, G; got {args.only}")
     logging.basicConfig(level=logging.WARNING if args.verbose else logging.ERROR,
                         format="%(levelname)s %(name)s: %(message)s")
     import torch
@@ -1613,7 +1688,8 @@ def main(argv: list[str] | None = None) -> int:
                           ("C", lambda: section_c(args, tmp, rows)),
                           ("D", lambda: section_d(args, tmp, rows, notes)),
                           ("E", lambda: section_e(args, tmp, rows, notes)),
-                          ("F", lambda: section_f(args, tmp, rows, notes))):
+                          ("F", lambda: section_f(args, tmp, rows, notes)),
+                          ("G", lambda: section_g(args, tmp, rows, notes))):
             if name in only:
                 t1 = time.perf_counter()
                 run()

@@ -212,3 +212,31 @@ def test_section_f_lifts_each_labelled_file_with_and_without_the_walls(bench,
     empty: list = []
     bench.section_f(argparse.Namespace(dlcanalyzer_dir=None), tmp_path, empty, [])
     assert empty and empty[0][3].startswith("absent")
+
+
+def test_section_g_lifts_a_maze_file_three_ways(bench, tmp_path: Path) -> None:
+    """Section G on a DLC csv whose points named as corners outline a strip (the shared open
+    field with its right-hand corners moved next to its left-hand ones, as a plus maze's
+    closed arms' ends): rows for each of the three lifts, the strip not taken for the
+    arena, and a clear row when no file is given."""
+    import argparse
+
+    import pandas as pd
+
+    df = pd.read_hdf(bench.OFT_H5)
+    scorer = df.columns.get_level_values("scorer")[0]
+    for right, left in (("tr", "tl"), ("br", "bl")):
+        df[(scorer, right, "x")] = df[(scorer, left, "x")] + 20.0
+    maze = tmp_path / "EPMDeepCut_resnet50_epmMay17shuffle1_1030000.csv"
+    df.to_csv(maze)
+    rows: list = []
+    notes: list = []
+    bench.section_g(argparse.Namespace(maze_csv=str(maze)), tmp_path / "w", rows, notes)
+    assert len(rows) == 9 and all(r[0] == "G" and r[5] == "" for r in rows)
+    kept = [r[3].split("; ")[1] for r in rows if r[2].startswith("detections")]
+    assert kept == ["not used", "not the arena's", "spread of the tail base"]
+    highest = [r[3] for r in rows if r[2].startswith("frames with")]
+    assert all(h.split(" of ")[1].startswith("1998;") for h in highest)
+    empty: list = []
+    bench.section_g(argparse.Namespace(maze_csv=None), tmp_path, empty, [])
+    assert empty and empty[0][3].startswith("absent")
