@@ -41,6 +41,7 @@ from dlc_lifter.lift.keypoints import (
     split_animals,
 )
 from dlc_lifter.lift.lifter import Lifter
+from dlc_lifter.lift.mistracks import drop_mistracks
 from dlc_lifter.lift.options import check_view
 from dlc_lifter.lift.view_range import animal_view, warn_view_range
 from dlc_lifter.mouse.catalogue import CATALOGUE
@@ -77,6 +78,7 @@ def lift_camera(
     poses = split_animals(poses, plan)
     lifted = names_lifted(poses, plan) if plan.animals else None
     uv_cat, c_cat, _ = catalogue_arrays(poses, plan, lifted=lifted)
+    c_cat, _ = drop_mistracks(uv_cat, c_cat, lifter.pcutoff)  # as lift_poses does
     return choose_camera(poses, lifter, uv_cat, c_cat, c_cat >= lifter.pcutoff,
                          arena_pixels(poses, plan, lifter.pcutoff), calibration=calibration,
                          camera=camera, camera_height_mm=camera_height_mm, focal_px=focal_px,

@@ -323,6 +323,7 @@ def lift_poses_with_depth(
     from dlc_lifter.lift.camera_choice import lift_camera
     from dlc_lifter.lift.keypoints import catalogue_arrays, plan_lift_keypoints, split_animals
     from dlc_lifter.lift.lifter import Lifter
+    from dlc_lifter.lift.mistracks import drop_mistracks
     from dlc_lifter.lift.poses import lift_poses
     from dlc_lifter.nets.lifter import ModelLoadError
 
@@ -354,6 +355,7 @@ def lift_poses_with_depth(
             out.meta.extra["depth"] = info
             return out
         uv_cat, conf_cat, _ = catalogue_arrays(poses, mapping)
+        conf_cat, _ = drop_mistracks(uv_cat, conf_cat, lifter.pcutoff)  # no crops on them
         # crops scaled by the fused lifter's population (its base's, as in its training and
         # in live lifting), not by the keypoints-only lifter's, which may be another model
         vd = video_depth_cues(video, uv_cat, conf_cat, poses.frame_indices,

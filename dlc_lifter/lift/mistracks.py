@@ -24,11 +24,17 @@ its first frames and judges every frame after them.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["MIN_FRAMES", "MIN_KEYPOINTS", "REACH_FACTOR", "BodyReach", "mistracked"]
+from dlc_lifter.mouse.catalogue import CATALOGUE
+
+__all__ = ["MIN_FRAMES", "MIN_KEYPOINTS", "REACH_FACTOR", "BodyReach", "drop_mistracks",
+           "mistracked"]
+
+logger = logging.getLogger(__name__)
 
 #: A detection farther from the body's middle than this many times its keypoint's usual
 #: distance (plus the body's median radius) is a mistrack.
@@ -122,3 +128,49 @@ def mistracked(uv: np.ndarray, tracked: np.ndarray) -> np.ndarray:
     if reach is None:
         return np.zeros(np.shape(tracked), bool)
     return reach.judge(uv, tracked)
+
+
+def drop_mistracks(uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: float,
+                   source: str | None = None) -> tuple[np.ndarray, dict[str, int]]:
+    """Likelihoods with every individual's confident mistracks (:func:`mistracked`) set to
+    0, and how many there were per catalogue keypoint.
+
+    One step for every offline lift: :func:`~dlc_lifter.lift.lift_poses`, the camera it
+    would choose (:func:`~dlc_lifter.lift.camera_choice.lift_camera`) and the depth path's
+    crops judge the same detections.
+
+    Parameters
+    ----------
+    uv_cat, c_cat
+        ``(T, N, len(CATALOGUE), 2)`` pixels and ``(T, N, len(CATALOGUE))`` likelihoods
+        in catalogue order (N individuals).
+    pcutoff
+        Likelihood cutoff: detections below it are untracked already.
+    source
+        The file, named in a warning when there are mistracks (``None``: not logged).
+
+    Returns
+    -------
+    c_cat : numpy.ndarray
+        A copy with the mistracks' likelihoods 0.
+    counts : dict
+        ``{catalogue name: detections}``.
+    """
+    c_cat = np.array(c_cat, dtype=float, copy=True)
+    tracked = np.nan_to_num(c_cat) >= pcutoff
+    counts: dict[str, int] = {}
+    frames = np.zeros(len(c_cat), bool)
+    for i in range(c_cat.shape[1]):
+        mis = mistracked(uv_cat[:, i], tracked[:, i])
+        c_cat[:, i][mis] = 0.0
+        frames |= mis.any(axis=1)
+        for k in np.flatnonzero(mis.any(axis=0)):
+            counts[CATALOGUE[k]] = counts.get(CATALOGUE[k], 0) + int(mis[:, k].sum())
+    if counts and source is not None:
+        logger.warning("%s: %d detections in %d frames lie farther from the rest of the animal "
+                       "than its body reaches (%s); lifted as untracked (their 3D imputed, "
+                       "likelihood 0). Check the tracking of those frames.", source,
+                       sum(counts.values()), int(frames.sum()),
+                       ", ".join(f"{k} {n}" for k, n in sorted(counts.items(),
+                                                                key=lambda kv: -kv[1])))
+    return c_cat, counts

@@ -43,7 +43,7 @@ from dlc_lifter.lift.keypoints import (
     withheld_from_networks,
 )
 from dlc_lifter.lift.lifter import Lifter
-from dlc_lifter.lift.mistracks import mistracked
+from dlc_lifter.lift.mistracks import drop_mistracks
 from dlc_lifter.lift.options import check_view
 from dlc_lifter.lift.walls import ARENA_CORNERS, arena_walls, raise_into_arena, walls_from_track
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
@@ -166,7 +166,7 @@ def lift_poses(
     uv_cat, c_cat, mapped = catalogue_arrays(poses, plan, lifted=lifted)
     cat_idx = catalogue_index(list(mapped.values()))
     arena_px = arena_pixels(poses, plan, lifter.pcutoff)
-    c_cat, mistracks = _drop_mistracks(uv_cat, c_cat, lifter.pcutoff, str(poses.meta.source))
+    c_cat, mistracks = drop_mistracks(uv_cat, c_cat, lifter.pcutoff, str(poses.meta.source))
     tracked = c_cat >= lifter.pcutoff
     if camera_choice is None:
         camera_choice = choose_camera(
@@ -286,31 +286,6 @@ def _on_own_rays(coords: np.ndarray, imputed: np.ndarray, uv_cat: np.ndarray,
                     ", ".join(out), "its" if len(out) == 1 else "their",
                     "" if len(out) == 1 else "s")
     return out
-
-
-def _drop_mistracks(uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: float, source: str
-                    ) -> tuple[np.ndarray, dict[str, int]]:
-    """Likelihoods with every individual's confident mistracks
-    (:func:`~dlc_lifter.lift.mistracks.mistracked`) set to 0, and how many there were
-    per catalogue keypoint (logged)."""
-    c_cat = c_cat.copy()
-    tracked = np.nan_to_num(c_cat) >= pcutoff
-    counts: dict[str, int] = {}
-    frames = np.zeros(len(c_cat), bool)
-    for i in range(c_cat.shape[1]):
-        mis = mistracked(uv_cat[:, i], tracked[:, i])
-        c_cat[:, i][mis] = 0.0
-        frames |= mis.any(axis=1)
-        for k in np.flatnonzero(mis.any(axis=0)):
-            counts[CATALOGUE[k]] = counts.get(CATALOGUE[k], 0) + int(mis[:, k].sum())
-    if counts:
-        logger.warning("%s: %d detections in %d frames lie farther from the rest of the animal "
-                       "than its body reaches (%s); lifted as untracked (their 3D imputed, "
-                       "likelihood 0). Check the tracking of those frames.", source,
-                       sum(counts.values()), int(frames.sum()),
-                       ", ".join(f"{k} {n}" for k, n in sorted(counts.items(),
-                                                                key=lambda kv: -kv[1])))
-    return c_cat, counts
 
 
 def _tail_base_track(coords: np.ndarray, imputed: np.ndarray, names: list[str]

@@ -124,3 +124,30 @@ def test_lift_file_records_the_mistracks(tmp_path) -> None:
     out = lift_file(src, camera=CameraSpec(camera_height_mm=500.0, focal_px=600.0),
                     options=LiftOptions(depth=False), output=OutputSpec(destfolder=tmp_path))
     assert pd.read_pickle(meta_pickle_path(out))["data"]["mistracked"] == {"nose": 2}
+
+
+def test_the_camera_a_lift_would_choose_judges_the_same_detections(shipped_lifter) -> None:
+    from dlc_lifter.lift import lift_poses
+    from dlc_lifter.lift.camera_choice import lift_camera
+
+    # a mouse wandering the image; three tail-base detections far off would widen the
+    # tail base's spread, which measures the arena given without corners
+    uv = _moving_mouse(240, seed=4)
+    tail = NAMES.index("tail_base")
+    uv[[30, 90, 150], tail] = [[630.0, 470.0], [620.0, 10.0], [5.0, 470.0]]
+    conf = np.full(uv.shape[:2], 0.95)
+    meta = PoseMetadata(source="far.h5", fps=30.0, image_size=(640, 480))
+
+    def poses(c: np.ndarray) -> Poses:
+        return Poses(coords=uv[:, None], confidence=c[:, None], keypoints=NAMES, meta=meta)
+
+    kw = dict(arena_size_mm=400.0, image_size=(640, 480))
+    chosen = lift_camera(poses(conf), lifter=shipped_lifter, **kw)
+    hidden = conf.copy()
+    hidden[[30, 90, 150], tail] = 0.0
+    assert chosen.details["arena_span_px"] == pytest.approx(
+        lift_camera(poses(hidden), lifter=shipped_lifter, **kw).details["arena_span_px"])
+    lifted = lift_poses(poses(conf), lifter=shipped_lifter, impute_all=False, **kw)
+    assert lifted.meta.extra["mistracked"]["tail_base"] == 3
+    assert lifted.meta.extra["camera_estimate"]["arena_span_px"] == pytest.approx(
+        chosen.details["arena_span_px"])
