@@ -74,38 +74,55 @@ class BodyReach:
         tracked
             ``(T, K)`` bool: detections above the likelihood cutoff.
         """
-        dist = _distances(uv, tracked)
-        if dist is None or len(dist) < MIN_FRAMES:
+        _, dist = _distances(uv, tracked)
+        return cls._from_distances(dist, uv.shape[1])
+
+    @classmethod
+    def _from_distances(cls, dist: np.ndarray, n_keypoints: int) -> BodyReach | None:
+        if len(dist) < MIN_FRAMES:
             return None
-        usual = np.full(dist.shape[1], np.nan)
+        usual = np.full(n_keypoints, np.nan)
         known = np.isfinite(dist).sum(axis=0) >= MIN_FRAMES
-        usual[known] = np.nanmedian(dist[:, known], axis=0)
-        return cls(usual, float(np.nanmedian(np.nanmedian(dist, axis=1))))
+        usual[known] = _nanmedian(dist[:, known], axis=0)
+        return cls(usual, float(np.median(_nanmedian(dist, axis=1))))
 
     def judge(self, uv: np.ndarray, tracked: np.ndarray) -> np.ndarray:
         """``(T, K)`` bool: tracked detections farther from their frame's middle than
         :data:`REACH_FACTOR` times their usual distance plus the body's radius (frames
         tracking fewer than :data:`MIN_KEYPOINTS` keypoints are not judged)."""
-        tracked = np.asarray(tracked, bool) & np.isfinite(uv).all(-1)
-        out = np.zeros(tracked.shape, bool)
-        judged = tracked.sum(axis=1) >= MIN_KEYPOINTS
-        dist = _distances(np.asarray(uv, dtype=float)[judged], tracked[judged])
-        if dist is not None:
-            with np.errstate(invalid="ignore"):
-                out[judged] = dist > REACH_FACTOR * self.usual + self.radius  # NaN: False
+        judged, dist = _distances(uv, tracked)
+        return self._judge_distances(judged, dist, np.shape(tracked))
+
+    def _judge_distances(self, judged: np.ndarray, dist: np.ndarray,
+                         shape: tuple[int, ...]) -> np.ndarray:
+        out = np.zeros(shape, bool)
+        with np.errstate(invalid="ignore"):
+            out[judged] = dist > REACH_FACTOR * self.usual + self.radius  # NaN: False
         return out
 
 
-def _distances(uv: np.ndarray, tracked: np.ndarray) -> np.ndarray | None:
-    """``(T', K)`` distances from the frame's middle over the frames tracking at least
-    :data:`MIN_KEYPOINTS` keypoints (NaN where not tracked); ``None`` when there are none."""
+def _nanmedian(a: np.ndarray, axis: int) -> np.ndarray:
+    """``np.nanmedian`` along ``axis`` of a 2-D array (NaN where all are NaN), by sorting:
+    many times faster than numpy's on long sessions."""
+    srt = np.sort(a, axis=axis)  # NaN last
+    n = np.isfinite(a).sum(axis=axis)
+    lo = np.expand_dims(np.maximum(n - 1, 0) // 2, axis)
+    hi = np.expand_dims(np.maximum(n, 1) // 2, axis)
+    hi = np.minimum(hi, a.shape[axis] - 1)
+    med = 0.5 * (np.take_along_axis(srt, lo, axis) + np.take_along_axis(srt, hi, axis))
+    med = np.squeeze(med, axis)
+    return np.where(n > 0, med, np.nan)
+
+
+def _distances(uv: np.ndarray, tracked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The judged frames ``(T,)`` (tracking at least :data:`MIN_KEYPOINTS` keypoints) and
+    their ``(T', K)`` distances from the frame's middle (NaN where not tracked)."""
+    uv = np.asarray(uv, dtype=float)
     tracked = np.asarray(tracked, bool) & np.isfinite(uv).all(-1)
     judged = tracked.sum(axis=1) >= MIN_KEYPOINTS
-    if not judged.any():
-        return None
-    pts = np.where(tracked[judged, :, None], np.asarray(uv, dtype=float)[judged], np.nan)
-    middle = np.nanmedian(pts, axis=1)
-    return np.linalg.norm(pts - middle[:, None], axis=-1)
+    pts = np.where(tracked[judged, :, None], uv[judged], np.nan)
+    middle = np.stack([_nanmedian(pts[..., 0], 1), _nanmedian(pts[..., 1], 1)], axis=-1)
+    return judged, np.linalg.norm(pts - middle[:, None], axis=-1)
 
 
 def mistracked(uv: np.ndarray, tracked: np.ndarray) -> np.ndarray:
@@ -124,10 +141,16 @@ def mistracked(uv: np.ndarray, tracked: np.ndarray) -> np.ndarray:
     numpy.ndarray
         ``(T, K)`` bool: tracked detections that no posture of this animal puts there.
     """
-    reach = BodyReach.measure(uv, tracked)
-    if reach is None:
-        return np.zeros(np.shape(tracked), bool)
-    return reach.judge(uv, tracked)
+    tracked = np.asarray(tracked, bool)
+    out = np.zeros(tracked.shape, bool)
+    cols = np.flatnonzero(tracked.any(axis=0))  # keypoints never tracked play no part
+    if len(cols) < MIN_KEYPOINTS:
+        return out
+    judged, dist = _distances(np.asarray(uv)[:, cols], tracked[:, cols])
+    reach = BodyReach._from_distances(dist, len(cols))
+    if reach is not None:
+        out[:, cols] = reach._judge_distances(judged, dist, (len(tracked), len(cols)))
+    return out
 
 
 def drop_mistracks(uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: float,

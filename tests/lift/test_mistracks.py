@@ -151,3 +151,18 @@ def test_the_camera_a_lift_would_choose_judges_the_same_detections(shipped_lifte
     assert lifted.meta.extra["mistracked"]["tail_base"] == 3
     assert lifted.meta.extra["camera_estimate"]["arena_span_px"] == pytest.approx(
         chosen.details["arena_span_px"])
+
+
+def test_the_sorting_median_is_numpys_nanmedian() -> None:
+    import warnings
+
+    from dlc_lifter.lift.mistracks import _nanmedian
+
+    a = np.random.default_rng(1).normal(size=(300, 7))
+    a[np.random.default_rng(2).random(a.shape) < 0.4] = np.nan
+    a[:, 3] = np.nan  # a keypoint never tracked
+    a[5] = np.nan  # a frame tracking nothing
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for axis in (0, 1):
+            np.testing.assert_allclose(_nanmedian(a, axis), np.nanmedian(a, axis=axis))
