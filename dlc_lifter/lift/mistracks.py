@@ -5,7 +5,7 @@ set-up's edge) with a high likelihood, and the ``pcutoff`` keeps it. The network
 read a body hundreds of pixels long, and the rest of the animal comes out wrong with it:
 on a real elevated-plus-maze file of DLCAnalyzer (``EPM_15``), one tail tip 620 px from
 the rest lifted the nose to 100 mm, and a nose and tail base both found 530 px away lifted
-the head to 300 mm (``docs/results.md``, nineteenth session).
+the head to 300 mm (``docs/results.md``, twentieth session).
 
 :func:`mistracked` measures, per individual, each keypoint's distance from the median of
 the frame's tracked keypoints, and over the session that distance's median (the
