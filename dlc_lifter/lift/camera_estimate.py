@@ -467,7 +467,8 @@ def resolve_camera(
                        "the %s arena given: %s (a maze's arm ends, or another object's "
                        "corners?). They are not used: the arena is measured from the "
                        "animal's spread, and they bound nothing. Give the size of what they "
-                       "outline (arena_size_mm=W,H), or map them to nothing in a keypoint map.",
+                       "outline (arena_size_mm=WIDTHxHEIGHT), or map them to nothing in a "
+                       "keypoint map.",
                        _arena_text(arena), unlike)
         sides = (math.nan, math.nan)
     aspect, details = _pixel_aspect(uv_cat, ok, sides, arena, lifter)
