@@ -115,6 +115,8 @@ def info_command(
         rows.append([kp, use, f"{miss.mean():.1%}", f"{below.mean():.1%}"])
     typer.echo(_table(["keypoint", "catalogue", "missing", f"p<{cutoff:g}"], rows))
     typer.echo(f"\nSeen from:   {_seen_from(poses, plan, cutoff)}")
+    if not poses.is_3d:
+        typer.echo(f"Far off:     {_far_off(poses, plan, cutoff)}")
     if plan.dropped:
         typer.echo("\nNot lifted:")
         for kp, why in plan.dropped.items():
@@ -185,6 +187,24 @@ def _seen_from(poses: Poses, plan: KeypointMap, cutoff: float) -> str:
         return (f"below, or a mirrored video ({counts}); lifted as filmed from below "
                 f"unless --view above or a calibration says otherwise")
     return f"above ({counts})"
+
+
+def _far_off(poses: Poses, plan: KeypointMap, cutoff: float) -> str:
+    """The confident detections a lift takes as untracked (confident mistracks)."""
+    from dlc_lifter.lift.keypoints import catalogue_arrays, names_lifted, split_animals
+    from dlc_lifter.lift.mistracks import drop_mistracks
+
+    split = split_animals(poses, plan)
+    lifted = names_lifted(split, plan) if plan.animals else None
+    uv, conf, _ = catalogue_arrays(split, plan, lifted=lifted)
+    _, counts = drop_mistracks(uv, conf, cutoff)
+    if not counts:
+        return "no detection lies farther from the rest of the animal than its body reaches"
+    yours = {cat: name for name, cat in plan.mapped.items()}  # the file's own names
+    worst = ", ".join(f"{yours.get(k, k)} {n}"
+                      for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    return (f"{sum(counts.values())} detections lie farther from the rest of the animal than "
+            f"its body reaches ({worst}); a lift takes them as untracked")
 
 
 def catalogue_command(

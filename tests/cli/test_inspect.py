@@ -160,6 +160,11 @@ def test_info_says_whether_the_animal_is_seen_from_above(tmp_path: Path) -> None
     below = above.copy()
     below[..., 1] = 400 - below[..., 1]
     assert "Seen from:   below, or a mirrored video" in info(below, "below")
+    assert "Far off:     no detection lies farther" in info(above, "above")
+    jumps = above.copy()
+    jumps[[3, 17], 0] += [300.0, 0.0]  # the snout found far from the rest, twice
+    assert ("Far off:     2 detections lie farther from the rest of the animal than its body "
+            "reaches (snout 2); a lift takes them as untracked") in info(jumps, "jumps")
 
 
 def _mouse_file(tmp_path: Path) -> Path:
