@@ -367,10 +367,20 @@ class _LiftProcessorImpl:
                                pcutoff=self.lifter.pcutoff, keypoint_map=self.keypoint_map,
                                depth=depth, depth_weights=o.depth_weights,
                                fused_weights=o.fused_weights, px_per_mm=o.px_per_mm,
-                               image_color=o.image_color, walls=o.walls)
+                               image_color=o.image_color,
+                               walls=o.walls and not self._corners_set_aside())
         self.live_features = (LiveFeatures(self.live, fps=o.fps, window=o.window)
                               if o.features else None)
         logger.info("LiftProcessor: camera %r (%s).", camera, self.camera_source)
+
+    def _corners_set_aside(self) -> bool:
+        """Whether the camera found the tracked corners are not the arena's (a maze's arm
+        ends): then they bound nothing, as in an offline lift."""
+        ignored = self.camera_details.get("arena_corners_ignored")
+        if ignored:
+            logger.info("LiftProcessor: the points named as the arena's corners are not its "
+                        "corners (%s): no walls.", ignored)
+        return bool(ignored)
 
     def _resolve(self, poses: np.ndarray, size: tuple[int, int]) -> None:
         """The camera as an offline lift of the frames seen so far would choose it

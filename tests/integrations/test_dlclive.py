@@ -143,6 +143,30 @@ def test_processor_takes_the_camera_from_tracked_arena_corners(clip: Clip, proce
     assert proc.n_frames == 20 and np.isfinite(proc.poses_3d).all()
 
 
+def test_processor_sets_aside_corners_that_are_not_the_arenas(clip: Clip,
+                                                              processor_cls) -> None:
+    # points named as corners outlining a 20 x 300 mm strip (a plus maze's arm ends),
+    # given as a 300 mm square arena: as offline, they give neither the scale nor walls
+    cam = clip.camera
+    w, h = cam.image_size
+    middle = cam.points_at_height(np.array([[cam.cx, cam.cy]]), 0.0)[0]
+    world = np.array([[middle[0] + sx * 10.0, middle[1] + sy * 150.0, 0.0]
+                      for sx, sy in ((-1, 1), (1, 1), (-1, -1), (1, -1))])
+    uv = cam.project(world)
+    order = np.argsort(uv[:, 1])  # top two first, then by u
+    top, bottom = sorted(order[:2], key=lambda i: uv[i, 0]), sorted(order[2:],
+                                                                   key=lambda i: uv[i, 0])
+    corners = np.c_[uv[[*top, *bottom]], np.ones(4)]
+    proc = processor_cls(keypoint_names=DLC_NAMES + ["tl", "tr", "bl", "br"],
+                         image_size=(w, h), arena_size_mm=300.0, warmup_frames=20,
+                         features=False)
+    for i in range(20):
+        proc.process(np.concatenate([clip.pose(i), corners]))
+    assert "taller than wide" in proc.camera_details["arena_corners_ignored"]
+    assert proc.camera_source == "arena-size" and proc.live.walls is None
+    assert not proc.live._use_walls
+
+
 def test_processor_with_height_and_focal(clip: Clip, processor_cls) -> None:
     w, h = clip.camera.image_size
     proc = processor_cls(keypoint_names=DLC_NAMES, camera_height_mm=600.0, focal_px=700.0,
