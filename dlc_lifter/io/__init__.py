@@ -1,5 +1,5 @@
-"""Reading 2D/3D pose files (DeepLabCut, SLEAP, NWB), videos, DLC configs and behaviour labels;
-writing 3D, behaviour predictions and classifier models.
+"""Reading 2D/3D pose files (DeepLabCut, SLEAP, JABS, NWB, SimBA-style tables), videos, DLC
+configs and behaviour labels; writing 3D, behaviour predictions and classifier models.
 
 See ``docs/formats.md`` for the exact layouts read and written.
 """
@@ -21,6 +21,7 @@ from dlc_lifter.io.dlc import (
     write_meta_pickle,
 )
 from dlc_lifter.io.find import FoundPoseFiles, find_pose_files, pose_file_kind
+from dlc_lifter.io.flat_csv import read_flat_csv
 from dlc_lifter.io.labels import (
     align_labels,
     behaviour_output_path,
@@ -64,6 +65,7 @@ __all__ = [
     "read_classifier_model",
     "read_dlc_config",
     "read_dlc_csv",
+    "read_flat_csv",
     "read_dlc_h5",
     "read_lifted_likelihood",
     "read_nwb",

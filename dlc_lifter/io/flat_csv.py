@@ -1,0 +1,102 @@
+"""Pose tables with one header row: ``<bodypart>_x, <bodypart>_y, <bodypart>_p`` columns.
+
+SimBA writes DeepLabCut's poses this way once it has imported them (its
+``csv/outlier_corrected_movement_location`` and later folders; bodyparts named
+``Nose_1``, ``Ear_left_2`` ... with the animal's number last), and tools that export
+SimBA-style tables do too (DLC2action's CRIM13 samples). A first column that is not a
+coordinate is the frame index (any header: ``scorer``, ``frame``, none); likelihoods end in
+``_p``, ``_likelihood`` or ``_score`` (missing: every finite point counts as tracked).
+
+The names are kept as written, in one individual: where they number animals (SimBA's
+``Nose_1`` / ``Nose_2``), the lift's keypoint plan splits them into an individual each, as
+for a DeepLabCut file named so (:mod:`dlc_lifter.mouse.keypoint_map`). The format is
+``flat-csv``; :func:`~dlc_lifter.io.read_poses` recognises it by its header.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dlc_lifter.errors import PoseFileError
+from dlc_lifter.poses import PoseMetadata, Poses
+
+__all__ = ["is_flat_csv", "read_flat_csv"]
+
+logger = logging.getLogger("dlc_lifter.io")
+
+#: Endings of the likelihood column beside ``_x`` and ``_y``.
+LIKELIHOOD_SUFFIXES = ("_p", "_likelihood", "_score")
+
+
+def _header(path: Path) -> list[str]:
+    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+        return [c.strip() for c in next(csv.reader(fh), [])]
+
+
+def _bodyparts(columns: list[str]) -> list[str]:
+    """Bodyparts with both an ``_x`` and a ``_y`` column, in the order of their ``_x``."""
+    have = set(columns)
+    return [c[:-2] for c in columns if c.endswith("_x") and f"{c[:-2]}_y" in have]
+
+
+def is_flat_csv(path: str | Path) -> bool:
+    """Whether a csv's first row names ``<bodypart>_x`` / ``_y`` columns (and so is not
+    DeepLabCut's three header rows)."""
+    return bool(_bodyparts(_header(Path(path))))
+
+
+def read_flat_csv(path: str | Path) -> Poses:
+    """Read a one-header-row pose table (module docstring).
+
+    Raises
+    ------
+    PoseFileError
+        When no ``<bodypart>_x`` / ``<bodypart>_y`` pair is named, or the values are not
+        numbers.
+    """
+    p = Path(path)
+    table = pd.read_csv(p, header=0, dtype=str, keep_default_na=True)
+    cols = [str(c).strip() for c in table.columns]
+    table.columns = cols
+    parts = _bodyparts(cols)
+    if not parts:
+        raise PoseFileError(
+            f"{p}: its first row names no '<bodypart>_x' and '<bodypart>_y' columns, nor is "
+            "it DeepLabCut's three header rows (scorer, bodyparts, coords). Pass the csv "
+            "DeepLabCut wrote (analyze_videos with --csv) or the .h5.")
+    try:
+        values = {c: pd.to_numeric(table[c], errors="raise").to_numpy(float)
+                  for c in cols if _coordinate_of(c, parts)}
+    except (ValueError, TypeError) as exc:
+        raise PoseFileError(f"{p}: a coordinate column holds text that is not a number "
+                            f"({exc}). Re-export the table.") from None
+    first = cols[0]
+    frames = np.arange(len(table))
+    if not _coordinate_of(first, parts):
+        idx = pd.to_numeric(table[first], errors="coerce").to_numpy(float)
+        if np.isfinite(idx).all() and len(np.unique(idx)) == len(idx):
+            frames = idx.astype(np.int64)
+    coords = np.stack([np.stack([values[f"{b}_x"], values[f"{b}_y"]], axis=-1)
+                       for b in parts], axis=1)[:, None]
+    given = np.isfinite(coords).all(-1)
+    likes = [next((f"{b}{s}" for s in LIKELIHOOD_SUFFIXES if f"{b}{s}" in values), None)
+             for b in parts]
+    if not any(likes):
+        logger.warning("%s: no likelihood columns (%s); every point given is taken as "
+                       "tracked.", p, " / ".join(f"<bodypart>{s}" for s in LIKELIHOOD_SUFFIXES))
+    conf = np.stack([values[c] if c is not None else np.ones(len(table)) for c in likes],
+                    axis=1)[:, None]
+    conf = np.where(given, conf, np.nan)
+    meta = PoseMetadata(source=str(p), source_format="flat-csv")
+    return Poses(coords=coords, confidence=conf, keypoints=parts, frame_indices=frames,
+                 meta=meta)
+
+
+def _coordinate_of(column: str, parts: list[str]) -> bool:
+    return any(column in (f"{b}_x", f"{b}_y", *(f"{b}{s}" for s in LIKELIHOOD_SUFFIXES))
+               for b in parts)

@@ -1,0 +1,103 @@
+"""Pose tables with one header row (``<bodypart>_x, _y, _p``: SimBA's) read as poses."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dlc_lifter.errors import PoseFileError
+from dlc_lifter.io import detect_format, read_poses
+from tests.fixtures.toys import MOUSE_BODY, rigid_mouse
+
+PARTS = ["Nose", "Ear_left", "Ear_right", "Tail_base"]
+
+
+def _simba(path: Path, animals: tuple[int, ...] = (1, 2), *, index: str = "",
+           likelihood: str | None = "_p", frames: np.ndarray | None = None) -> Path:
+    """A SimBA-style table: ``Nose_1_x, Nose_1_y, Nose_1_p, ...``, values ``a*1000 + k*10 +
+    (0 x, 1 y, 0.5 likelihood)`` plus the frame."""
+    n = 6
+    frames = np.arange(n) if frames is None else frames
+    data: dict[str, np.ndarray] = {index: frames}
+    for a in animals:
+        for k, part in enumerate(PARTS):
+            base = a * 1000 + k * 10 + np.arange(n)
+            data[f"{part}_{a}_x"] = base + 0.0
+            data[f"{part}_{a}_y"] = base + 1.0
+            if likelihood:
+                data[f"{part}_{a}{likelihood}"] = np.full(n, 0.5)
+    pd.DataFrame(data).to_csv(path, index=False)
+    return path
+
+
+def test_a_simba_table_reads_with_its_names_and_the_plan_splits_its_animals(
+        tmp_path: Path) -> None:
+    from dlc_lifter.lift.keypoints import plan_lift_keypoints, split_animals
+
+    f = _simba(tmp_path / "Tvideo_25.csv", index="scorer", frames=np.arange(10, 16))
+    assert detect_format(f) == "flat-csv"
+    p = read_poses(f)
+    assert p.meta.source_format == "flat-csv" and p.n_individuals == 1
+    assert list(p.keypoints) == [f"{b}_{a}" for a in (1, 2) for b in PARTS]
+    np.testing.assert_array_equal(p.frame_indices, np.arange(10, 16))
+    assert p.coords[2, 0, p.keypoints.index("Ear_left_2")].tolist() == [2012.0, 2013.0]
+    np.testing.assert_allclose(p.confidence, 0.5)
+    plan = plan_lift_keypoints(p, None)  # SimBA's numbered animals: one individual each
+    assert split_animals(p, plan).n_individuals == 2
+
+
+def test_likelihood_columns_are_named_in_several_ways_or_absent(tmp_path: Path,
+                                                                caplog) -> None:
+    one = read_poses(_simba(tmp_path / "a.csv", (1,), likelihood="_likelihood"))
+    assert list(one.keypoints) == [f"{b}_1" for b in PARTS]
+    np.testing.assert_allclose(one.confidence, 0.5)
+    with caplog.at_level(logging.WARNING):
+        bare = read_poses(_simba(tmp_path / "b.csv", (1,), likelihood=None))
+    assert "no likelihood columns" in caplog.text
+    np.testing.assert_allclose(bare.confidence, 1.0)
+
+
+def test_text_among_the_coordinates_is_one_clear_error(tmp_path: Path) -> None:
+    f = tmp_path / "bad.csv"
+    pd.DataFrame({"Nose_1_x": ["1", "oops"], "Nose_1_y": ["2", "3"]}).to_csv(f, index=False)
+    with pytest.raises(PoseFileError, match=r"bad\.csv: a coordinate column holds text"):
+        read_poses(f)
+
+
+def test_a_deeplabcut_csv_is_still_deeplabcuts(tmp_path: Path) -> None:
+    from tests.fixtures.toys import write_dlc_analysis
+
+    h5 = write_dlc_analysis(rigid_mouse(5), tmp_path)
+    csv = h5.with_suffix(".csv")
+    pd.read_hdf(h5).to_csv(csv)
+    assert detect_format(csv) == "dlc-csv"
+    neither = tmp_path / "neither.csv"
+    neither.write_text("a,b\n1,2\n")
+    with pytest.raises(PoseFileError, match="DeepLabCut's header rows"):
+        read_poses(neither)
+
+
+def test_a_simba_table_lifts(tmp_path: Path) -> None:
+    from dlc_lifter.camera import Camera
+    from dlc_lifter.lift import CameraSpec, LiftOptions, OutputSpec, lift_file
+
+    world = rigid_mouse(40, speed=60.0, yaw=0.4, start=(-40.0, 10.0))
+    uv = Camera.top_view(500.0, 600.0, (640, 480)).project(world.coords[:, 0])
+    names = {"nose": "Nose", "left_ear": "Ear_left", "right_ear": "Ear_right",
+             "tail_base": "Tail_base"}
+    data = {"": np.arange(len(uv))}
+    for k, name in enumerate(MOUSE_BODY):
+        if name in names:
+            data[f"{names[name]}_1_x"], data[f"{names[name]}_1_y"] = uv[:, k, 0], uv[:, k, 1]
+            data[f"{names[name]}_1_p"] = np.full(len(uv), 0.99)
+    src = tmp_path / "clip.csv"
+    pd.DataFrame(data).to_csv(src, index=False)
+    out = lift_file(src, camera=CameraSpec(camera_height_mm=500.0, focal_px=600.0),
+                    options=LiftOptions(depth=False), output=OutputSpec(destfolder=tmp_path))
+    lifted = read_poses(out)
+    assert lifted.is_3d and {f"{n}_1" for n in names.values()} <= set(lifted.keypoints)
+    assert np.isfinite(lifted.coords).all()
