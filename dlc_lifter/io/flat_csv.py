@@ -60,7 +60,7 @@ def read_flat_csv(path: str | Path) -> Poses:
         numbers.
     """
     p = Path(path)
-    table = pd.read_csv(p, header=0, dtype=str, keep_default_na=True)
+    table = pd.read_csv(p, header=0)
     cols = [str(c).strip() for c in table.columns]
     table.columns = cols
     parts = _bodyparts(cols)
@@ -70,15 +70,14 @@ def read_flat_csv(path: str | Path) -> Poses:
             "it DeepLabCut's three header rows (scorer, bodyparts, coords). Pass the csv "
             "DeepLabCut wrote (analyze_videos with --csv) or the .h5.")
     try:
-        values = {c: pd.to_numeric(table[c], errors="raise").to_numpy(float)
-                  for c in cols if _coordinate_of(c, parts)}
+        values = {c: _as_floats(table[c], "raise") for c in cols if _coordinate_of(c, parts)}
     except (ValueError, TypeError) as exc:
         raise PoseFileError(f"{p}: a coordinate column holds text that is not a number "
                             f"({exc}). Re-export the table.") from None
     first = cols[0]
     frames = np.arange(len(table))
     if not _coordinate_of(first, parts):
-        idx = pd.to_numeric(table[first], errors="coerce").to_numpy(float)
+        idx = _as_floats(table[first], "coerce")
         if np.isfinite(idx).all() and len(np.unique(idx)) == len(idx):
             frames = idx.astype(np.int64)
     coords = np.stack([np.stack([values[f"{b}_x"], values[f"{b}_y"]], axis=-1)
@@ -100,3 +99,9 @@ def read_flat_csv(path: str | Path) -> Poses:
 def _coordinate_of(column: str, parts: list[str]) -> bool:
     return any(column in (f"{b}_x", f"{b}_y", *(f"{b}{s}" for s in LIKELIHOOD_SUFFIXES))
                for b in parts)
+
+
+def _as_floats(column: pd.Series, errors: str) -> np.ndarray:
+    """A column's values as float64 (NaN where empty), whatever dtype pandas gave it."""
+    values = pd.to_numeric(pd.Series(column.to_numpy(dtype=object)), errors=errors)
+    return np.asarray(values, dtype=np.float64)
