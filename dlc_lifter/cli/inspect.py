@@ -191,12 +191,11 @@ def _seen_from(poses: Poses, plan: KeypointMap, cutoff: float) -> str:
 
 def _far_off(poses: Poses, plan: KeypointMap, cutoff: float) -> str:
     """The confident detections a lift takes as untracked (confident mistracks)."""
-    from dlc_lifter.lift.keypoints import catalogue_arrays, names_lifted, split_animals
+    from dlc_lifter.lift.keypoints import catalogue_arrays, split_animals
     from dlc_lifter.lift.mistracks import drop_mistracks
 
-    split = split_animals(poses, plan)
-    lifted = names_lifted(split, plan) if plan.animals else None
-    uv, conf, _ = catalogue_arrays(split, plan, lifted=lifted)
+    # catalogue_arrays works out which names each animal is lifted from when not told
+    uv, conf, _ = catalogue_arrays(split_animals(poses, plan), plan)
     _, counts = drop_mistracks(uv, conf, cutoff)
     if not counts:
         return "no detection lies farther from the rest of the animal than its body reaches"
