@@ -919,10 +919,12 @@ def _plain_camera(folder: Path, cam: VirtualCamera, uv: np.ndarray, names: Seque
     """Height and shape errors with calibration, height + focal, and no camera info."""
     h, f, _ = PLAIN_CAMERA
     toml = folder / "calibration.toml"
+    scale = h / f  # the floor's mm per pixel of a straight-down camera
     for label, eval_names, truth, path in _plain_files(folder, uv, names, xyz):
         for cond, kwargs in (("calibration (reference)", {"calibration": toml}),
                              (f"camera_height_mm={h:g}, focal_px={f:g}",
                               {"camera_height_mm": h, "focal_px": f}),
+                             (f"floor_scale={scale:.4g} mm/px only", {"floor_scale": scale}),
                              ("no camera info", {})):
             where = f"{cam.name} camera, video .h5, {label}: {cond}"
             lifted = _height_shape_rows(path, cond, kwargs, eval_names, truth.xyz,
@@ -1118,18 +1120,25 @@ def _no_corner_rows(p2: Any, votes: pd.Series, folder: Path, rows: list[Row], se
                     name: str) -> None:
     """The open field as most files track it, without the arena's corners (and centre), with
     every keypoint and with four, ``arena_size_mm=420``: the walls come from the tail base's
-    track (:func:`dlc_lifter.lift.walls.walls_from_track`) or are off: diagnostics."""
+    track (:func:`dlc_lifter.lift.walls.walls_from_track`) or are off; and with the floor's
+    scale alone (``floor_scale``, as a lab's pixel-to-length calibration gives it: here the
+    arena's width over its tracked corners' width): diagnostics."""
+    scale = OFT_SIDE_MM / _corner_width_px(p2)
     for label, keep in (("every keypoint", None), ("nose, ears, tail base", OFT_SPARSE[1][1])):
         sub = folder / ("all" if keep is None else "four")
         sub.mkdir(parents=True, exist_ok=True)
         names = [k for k in p2.keypoints if k not in OFT_ARENA] if keep is None else keep
         src = _write_dlc_2d(p2, names, sub / f"no_corners{VIDEO_SCORER}.h5")
-        for walls in (True, False):
+        for walls, camera in ((True, "arena"), (False, "arena"), (True, "scale")):
+            given: dict[str, Any] = ({"arena_size_mm": OFT_SIDE_MM} if camera == "arena"
+                                     else {"floor_scale": scale})
             cond = (f"{name}, {label}, the arena's corners and centre left out, "
-                    "arena_size_mm=420" + ("" if walls else ", walls=False") + " (diagnostic)")
+                    + (f"arena_size_mm={OFT_SIDE_MM:g}" if camera == "arena"
+                       else f"floor_scale={scale:.4g} mm/px only")
+                    + ("" if walls else ", walls=False") + " (diagnostic)")
             try:
-                p3, meta = _lift(src, sub / f"walls_{walls}", depth=False, walls=walls,
-                                 arena_size_mm=420.0)
+                p3, meta = _lift(src, sub / f"walls_{walls}_{camera}", depth=False,
+                                 walls=walls, **given)
             except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
                 _row(rows, section, cond, "lift", f"fails: {_first_line(exc)}", ok=False)
                 continue
@@ -1197,6 +1206,17 @@ def _wall_rows(p2: Any, p3: Any, rear: np.ndarray, flat: np.ndarray, rows: list[
         _row(rows, "B", f"rears at the {wall} wall ({int(r.sum())} rear, {int(f.sum())} flat "
              "frames; arena_size_mm=420)", "median lifted nose height in rears (diagnostic)",
              float(np.nanmedian(z[r])), "mm")
+
+
+#: The open fields' side (mm): DLCAnalyzer's 42 x 42 cm arena.
+OFT_SIDE_MM = 420.0
+
+
+def _corner_width_px(p2: Any) -> float:
+    """The arena's width in the image: the mean of its tracked top and bottom sides (px)."""
+    kp = list(p2.keypoints)
+    c = {n: np.nanmedian(p2.coords[:, 0, kp.index(n)], axis=0) for n in ("tl", "tr", "br", "bl")}
+    return float((np.linalg.norm(c["tr"] - c["tl"]) + np.linalg.norm(c["br"] - c["bl"])) / 2)
 
 
 def _corner_side_px(p2: Any) -> str:

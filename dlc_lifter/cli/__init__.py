@@ -79,7 +79,8 @@ app.add_typer(train_app, name="train")
 _FLAGS = {
     "arena_size_mm": "--arena-size-mm", "calibration": "--calibration",
     "camera_height_mm": "--camera-height-mm", "camera_name": "--camera",
-    "destfolder": "--destfolder", "focal_px": "--focal-px", "formats": "--format",
+    "destfolder": "--destfolder", "floor_mm_per_px": "--floor-scale",
+    "floor_scale": "--floor-scale", "focal_px": "--focal-px", "formats": "--format",
     "fps": "--fps", "individual": "--individual", "keypoint_map": "--keypoint-map",
     "mode": "--mode", "model": "--model", "out_dir": "--out-dir", "pcutoff": "--pcutoff",
     "subject": "--subject", "video": "--video", "view": "--view", "window": "--window",

@@ -13,6 +13,7 @@ from dlc_lifter.cli.options import (
     CALIBRATION,
     CAMERA,
     CAMERA_HEIGHT_MM,
+    FLOOR_SCALE,
     FOCAL_PX,
     IMAGE_SIZE,
     KEYPOINT_MAP,
@@ -56,6 +57,7 @@ def info_command(
     camera_height_mm: float | None = CAMERA_HEIGHT_MM,
     focal_px: float | None = FOCAL_PX,
     arena_size_mm: str | None = ARENA_SIZE_MM,
+    floor_scale: str | None = FLOOR_SCALE,
     image_size: str | None = IMAGE_SIZE,
     view: str = VIEW,
 ) -> None:
@@ -133,9 +135,10 @@ def info_command(
         typer.echo(f"\nCannot be lifted as it is: {exc}")
         return
     if poses.ndim == 2 and any(v is not None for v in (calibration, camera_height_mm,
-                                                       focal_px, arena_size_mm)):
+                                                       focal_px, arena_size_mm,
+                                                       floor_scale)):
         spec = camera_spec(calibration, camera, camera_height_mm, focal_px, arena_size_mm,
-                           None, image_size, view)
+                           None, image_size, view, floor_scale)
         typer.echo("\n" + "\n".join(_camera_lines(poses, mapping, spec, cutoff)))
 
 
@@ -150,7 +153,7 @@ def _camera_lines(poses: Poses, mapping: dict[str, str | None] | None, spec: Cam
                          calibration=spec.calibration, camera=spec.camera_name,
                          camera_height_mm=spec.camera_height_mm, focal_px=spec.focal_px,
                          arena_size_mm=spec.arena_size_mm, image_size=spec.image_size,
-                         view=spec.view)
+                         view=spec.view, floor_mm_per_px=spec.floor_scale)
     cam = choice.camera
     where = "below" if cam.below_floor else "above"
     lines = [f"Camera:      {choice.source}: {abs(float(cam.centre[2])):.0f} mm {where} the "

@@ -20,11 +20,10 @@ from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, parse_a
 
 __all__ = [
     "ADAPT", "ARENA_SIZE_MM", "CALIBRATION", "CAMERA", "CAMERA_HEIGHT_MM", "CSV", "DASK_SCHEDULER",
-    "DEPTH", "DESTFOLDER", "FOCAL_PX", "IMAGE_SIZE", "INDIVIDUAL", "KEYPOINT_MAP", "LIFT_FPS",
-    "MODE", "MODEL", "NWB", "OVERWRITE", "PLOT", "PLOT_MAX_FRAMES", "STRICT", "VIDEO", "VIEW",
-    "WALLS", "WINDOW",
-    "WORKERS", "camera_spec", "command_line", "executor", "formats_option", "lift_options",
-    "output_spec", "pcutoff_option", "weights_out_option",
+    "DEPTH", "DESTFOLDER", "FLOOR_SCALE", "FOCAL_PX", "IMAGE_SIZE", "INDIVIDUAL", "KEYPOINT_MAP",
+    "LIFT_FPS", "MODE", "MODEL", "NWB", "OVERWRITE", "PLOT", "PLOT_MAX_FRAMES", "STRICT", "VIDEO",
+    "VIEW", "WALLS", "WINDOW", "WORKERS", "camera_spec", "command_line", "executor",
+    "formats_option", "lift_options", "output_spec", "pcutoff_option", "weights_out_option",
 ]
 
 # ---------------------------------------------------------------------- the camera
@@ -42,6 +41,11 @@ ARENA_SIZE_MM = typer.Option(None, "--arena-size-mm", metavar="MM|WxH",
                              "the camera, tilted or not, and the output is in the arena's "
                              "frame; otherwise the arena's size in the image (the spread of "
                              "the tracked keypoints) gives the scale.")
+FLOOR_SCALE = typer.Option(None, "--floor-scale", metavar="SCALE",
+                           help="The floor's scale in the image, as your pixel-to-length "
+                           "calibration gives it: mm per pixel (0.3125) or with units "
+                           "('32 px/cm', '3.2 px/mm'). Sets the scale instead of the animal's "
+                           "size; with the arena's corners tracked, gives the arena's size.")
 IMAGE_SIZE = typer.Option(None, "--image-size", metavar="WxH",
                           help="Width x height of the video's frames in pixels (e.g. "
                           "1024x576), when lifting without the video a file that does not "
@@ -138,14 +142,14 @@ def weights_out_option(default: str, recorded: str) -> typer.models.OptionInfo:
 # ---------------------------------------------------------------------- builders
 def camera_spec(calibration: Path | None, camera: str | None, camera_height_mm: float | None,
                 focal_px: float | None, arena_size_mm: str | float | None,
-                fps: float | None, image_size: str | None = None, view: str = "auto"
-                ) -> CameraSpec:
-    """The :class:`CameraSpec` of the camera flags (``CameraSpec`` checks the image size
-    and the view)."""
+                fps: float | None, image_size: str | None = None, view: str = "auto",
+                floor_scale: str | None = None) -> CameraSpec:
+    """The :class:`CameraSpec` of the camera flags (``CameraSpec`` checks the image size,
+    the view and the floor scale)."""
     return CameraSpec(calibration=calibration, camera_name=camera,
                       camera_height_mm=camera_height_mm, focal_px=focal_px,
                       arena_size_mm=parse_arena_size(arena_size_mm), fps=fps,
-                      image_size=image_size, view=view)
+                      image_size=image_size, view=view, floor_scale=floor_scale)
 
 
 def lift_options(*, model: Path | None, keypoint_map: Path | None, strict: bool,

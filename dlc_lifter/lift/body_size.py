@@ -181,6 +181,8 @@ def _what_scales(camera_source: str) -> str:
         return "the camera height (mm) and the focal length (px) given"
     if kind.startswith("arena"):
         return "the arena's size given (mm)"
+    if kind == "floor-scale":
+        return "the floor scale given (mm per pixel, or its units: '32 px/cm')"
     return f"the camera given (a calibration: {frame})"
 
 

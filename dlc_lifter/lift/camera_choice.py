@@ -66,6 +66,7 @@ def lift_camera(
     arena_size_mm: float | tuple[float, float] | None = None,
     image_size: tuple[int, int] | None = None,
     view: str = "auto",
+    floor_mm_per_px: float | None = None,
 ) -> CameraChoice:
     """The camera :func:`lift_poses` would lift ``poses`` with (same parameters).
 
@@ -82,7 +83,8 @@ def lift_camera(
     return choose_camera(poses, lifter, uv_cat, c_cat, c_cat >= lifter.pcutoff,
                          arena_pixels(poses, plan, lifter.pcutoff), calibration=calibration,
                          camera=camera, camera_height_mm=camera_height_mm, focal_px=focal_px,
-                         arena_size_mm=arena_size_mm, image_size=image_size, view=view)
+                         arena_size_mm=arena_size_mm, image_size=image_size, view=view,
+                         floor_mm_per_px=floor_mm_per_px)
 
 
 def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.ndarray,
@@ -90,17 +92,24 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
                   calibration: str | Path | None, camera: str | None,
                   camera_height_mm: float | None, focal_px: float | None,
                   arena_size_mm: float | tuple[float, float] | None,
-                  image_size: tuple[int, int] | None, view: str) -> CameraChoice:
+                  image_size: tuple[int, int] | None, view: str,
+                  floor_mm_per_px: float | None = None) -> CameraChoice:
     """:func:`lift_camera` on the catalogue arrays of split, mapped poses (``tracked``:
-    above the likelihood cutoff; ``arena_px``: the tracked arena landmarks)."""
-    scale = poses.meta.extra.get("floor_mm_per_px")
+    above the likelihood cutoff; ``arena_px``: the tracked arena landmarks).
+
+    The floor scale is ``floor_mm_per_px`` when given, else the file's own
+    (``meta.extra["floor_mm_per_px"]``, a JABS file's ``cm_per_pixel``); with tracked
+    corners it gives the arena's size, otherwise the camera's scale."""
+    given = floor_mm_per_px is not None
+    scale = floor_mm_per_px if given else poses.meta.extra.get("floor_mm_per_px")
+    scale = None if scale is None else float(scale)
     if arena_size_mm is None and scale is not None:
-        arena_size_mm = arena_size_from_scale(arena_px, float(scale))
+        arena_size_mm = arena_size_from_scale(arena_px, scale)
         if arena_size_mm is not None:
-            logger.info("%s: arena %s mm from the file itself (its tracked corners at "
-                        "its own %.4g mm/px); arena_size_mm= overrides it.",
-                        poses.meta.source, " x ".join(f"{v:g}" for v in arena_size_mm),
-                        float(scale))
+            logger.info("%s: arena %s mm from its tracked corners at %s %.4g mm/px; "
+                        "arena_size_mm= overrides it.", poses.meta.source,
+                        " x ".join(f"{v:g}" for v in arena_size_mm),
+                        "the floor scale given," if given else "the file's own", scale)
     size = image_size or resolve_image_size(poses, None, calibration)
     rows = np.ones(poses.n_individuals, bool)
     if calibration is None and arena_size_mm is None and None in (camera_height_mm,
@@ -117,7 +126,8 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
         calibration=calibration, camera=camera, camera_height_mm=camera_height_mm,
         focal_px=focal_px, arena_size_mm=arena_size_mm, lifter=lifter,
         pcutoff=lifter.pcutoff,
-        arena_px=_mirror_arena(arena_px, axis) if below else arena_px, below=below)
+        arena_px=_mirror_arena(arena_px, axis) if below else arena_px, below=below,
+        floor_mm_per_px=scale)
     if below:
         camera_choice = CameraChoice(
             camera_choice.camera.mirrored_below(axis), camera_choice.frame,

@@ -25,11 +25,16 @@ Camera resolution (:func:`resolve_camera`), in order of preference:
    measured from the spread of the tail base over the session (0.5-99.5 percentile of
    ``u`` and of ``v``, the larger of the two; mice in open-field sessions reach the walls;
    every tracked keypoint's spread where the tail base is not tracked), giving mm per pixel
-   on the floor. With ``camera_height_mm`` that
+   on the floor (a floor scale given, ``floor_mm_per_px``, is taken instead of the
+   spread). With ``camera_height_mm`` that
    gives the focal length; with ``focal_px`` the height; with neither, the focal length
    of a typical lens is assumed (:data:`DEFAULT_HFOV_DEG` horizontal field of view,
    warned).
-5. Nothing: the scale is estimated from the animal (the median 2D length between tracked
+5. ``floor_mm_per_px`` (a lab's pixel-to-length calibration of the floor, or the file's
+   own): the scale is given, so the camera is ``focal * floor_mm_per_px`` above the floor
+   (the focal length given, else from ``camera_height_mm``, else a typical lens's,
+   warned: the perspective, not the sizes, depends on it).
+6. Nothing: the scale is estimated from the animal (the median 2D length between tracked
    keypoints, e.g. nose to tail base, against a real mouse's: the synthetic population's
    median length seen from above times :data:`REAL_LENGTH_FACTOR`); the focal length, when
    not given, from :data:`DEFAULT_HFOV_DEG`. A warning is logged and the estimate goes into
@@ -408,6 +413,7 @@ def resolve_camera(
     pcutoff: float = 0.6,
     arena_px: Mapping[str, Sequence[float]] | None = None,
     below: bool = False,
+    floor_mm_per_px: float | None = None,
 ) -> CameraChoice:
     """Choose the camera of a recording (see the module docstring for the order).
 
@@ -436,6 +442,10 @@ def resolve_camera(
         is the one above that the caller puts under the floor): where the animal's length
         sets the camera, its keypoints are that much farther from the camera than the
         floor, not nearer.
+    floor_mm_per_px
+        The floor's scale (mm per pixel along ``u``), known: it sets the camera's scale
+        where no calibration, height with focal length, or camera from arena corners
+        does (instead of the arena's spread or the animal's size).
 
     Returns
     -------
@@ -477,10 +487,23 @@ def resolve_camera(
     uv_sq = uv_cat * np.array([1.0, 1.0 / aspect])  # lengths in u-pixel units
     if camera_height_mm is not None and focal_px is not None:
         height, focal, source = float(camera_height_mm), float(focal_px), "height+focal"
-    elif arena is not None:
+    elif arena is not None and (np.isfinite(sides).all() or floor_mm_per_px is None):
         height, focal = _arena_camera(uv_sq, ok, sides, arena, aspect,
                                       (w, h), camera_height_mm, focal_px, hfov_f, details)
         source = "arena-size"
+    elif floor_mm_per_px is not None:
+        if not (math.isfinite(floor_mm_per_px) and floor_mm_per_px > 0):
+            raise DLCLifterError(f"floor_mm_per_px must be a positive number; got "
+                                 f"{floor_mm_per_px}.")
+        details.update(mm_per_px=float(floor_mm_per_px))
+        if arena is not None:  # the size given; the scale, not the spread, measures it
+            details.update(arena_size_mm=arena[0] if arena[0] == arena[1] else list(arena),
+                           arena_measured_from="floor scale")
+        logger.info("Floor scale %.4g mm/px given: the camera's scale is not estimated.",
+                    floor_mm_per_px)
+        height, focal = _camera_at_scale(float(floor_mm_per_px), camera_height_mm, focal_px,
+                                         hfov_f)
+        source = "floor-scale"
     else:
         if lifter is None:
             raise DLCLifterError("No camera information and no model to estimate it from.")
@@ -695,14 +718,28 @@ def _arena_camera(uv_sq: np.ndarray, ok: np.ndarray, sides: tuple[float, float],
         logger.warning("The tracked keypoints span only %.0f px of the %dx%d image: the "
                        "animal may not have explored the arena, so the arena-size scale "
                        "may be wrong.", span, w, h)
+    return _camera_at_scale(mm_per_px, camera_height_mm, focal_px, hfov_f)
+
+
+def _camera_at_scale(mm_per_px: float, camera_height_mm: float | None,
+                     focal_px: float | None, hfov_f: float) -> tuple[float, float]:
+    """``(height, focal)`` of a straight-down camera whose floor scale is ``mm_per_px``
+    (``height = focal * mm_per_px``): the height or focal length given, else a typical
+    lens's (:data:`DEFAULT_HFOV_DEG`, logged).
+
+    With the floor's scale known, the camera's height sets only the perspective: a real
+    mouse (BehaviorDEPOT's fear-conditioning demo at its 32 px/cm) lifted through cameras
+    235 and 800 mm up has its nose at 10.6 / 12.4 mm and ears at 27.8 / 29.9 mm (median),
+    its length within 3 mm (``docs/results.md``, twenty-first session)."""
     if camera_height_mm is not None:
         return float(camera_height_mm), float(camera_height_mm) / mm_per_px
     if focal_px is not None:
         return float(focal_px) * mm_per_px, float(focal_px)
-    logger.warning("No camera height or focal length: assuming a %.0f deg horizontal field of "
-                   "view (focal %.0f px), so the camera is %.0f mm above the floor. Heights "
-                   "scale with this; give camera_height_mm.", DEFAULT_HFOV_DEG, hfov_f,
-                   hfov_f * mm_per_px)
+    logger.info("No camera height or focal length: assuming a %.0f deg horizontal field of "
+                "view (focal %.0f px), so the camera is %.0f mm above the floor. With the "
+                "floor's scale known this sets only the perspective (heights move by a few "
+                "mm); give camera_height_mm for the exact one.", DEFAULT_HFOV_DEG, hfov_f,
+                hfov_f * mm_per_px)
     return hfov_f * mm_per_px, hfov_f
 
 

@@ -306,8 +306,9 @@ def lift_poses_with_depth(
         Pose rows whose frame, crops and height maps go to ``meta.extra["depth_kept"]``.
     **lift_kwargs
         Passed on to :func:`~dlc_lifter.lift.lift_poses` (``calibration``, ``camera``,
-        ``camera_height_mm``, ``focal_px``, ``arena_size_mm``, ``image_size``,
-        ``impute_all``, ``mode``, ``camera_choice``, ``adapt``, ``view``, ``walls``). The camera is
+        ``camera_height_mm``, ``focal_px``, ``arena_size_mm``, ``floor_mm_per_px``,
+        ``image_size``, ``impute_all``, ``mode``, ``camera_choice``, ``adapt``, ``view``,
+        ``walls``). The camera is
         resolved first (:func:`~dlc_lifter.lift.camera_choice.lift_camera`): filmed from below
         the floor, the video is not read and the keypoints alone are lifted.
 
@@ -337,7 +338,7 @@ def lift_poses_with_depth(
         fused_lifter = lifter.around(fused)  # its companions: the camera's log says so
         if lift_kwargs.get("camera_choice") is None:  # as the fused lift would resolve it
             camera_keys = ("calibration", "camera", "camera_height_mm", "focal_px",
-                           "arena_size_mm", "image_size", "view")
+                           "arena_size_mm", "floor_mm_per_px", "image_size", "view")
             lift_kwargs["camera_choice"] = lift_camera(
                 poses, lifter=fused_lifter, keypoint_map=mapping,
                 **{k: v for k, v in lift_kwargs.items() if k in camera_keys})

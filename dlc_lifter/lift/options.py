@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +19,9 @@ from typing import Any
 
 from dlc_lifter.errors import DLCLifterError
 
-__all__ = ["VIEWS", "CameraSpec", "LiftOptions", "OutputSpec", "as_record", "check_view",
-           "parse_arena_size", "parse_image_size", "source_kind"]
+__all__ = ["FLOOR_SCALE_RANGE_MM_PER_PX", "VIEWS", "CameraSpec", "LiftOptions", "OutputSpec",
+           "as_record", "check_view", "parse_arena_size", "parse_floor_scale",
+           "parse_image_size", "source_kind"]
 
 #: Where a camera films the animal from (``CameraSpec.view``, ``lift_poses(view=)``).
 VIEWS = ("auto", "above", "below")
@@ -28,7 +30,8 @@ VIEWS = ("auto", "above", "below")
 def source_kind(source: str) -> str:
     """How a lift's camera was found, from the ``source`` of its
     :class:`~dlc_lifter.lift.camera_estimate.CameraChoice`: the first part (``calibration``,
-    ``height+focal``, ``arena-size``, ``arena-corners`` or ``body-length-estimate``),
+    ``height+focal``, ``arena-size``, ``arena-corners``, ``floor-scale`` or
+    ``body-length-estimate``),
     without what follows it (``..., filmed from below``)."""
     return source.split(",")[0].strip()
 
@@ -62,6 +65,13 @@ class CameraSpec:
         Side length of a square arena (mm), or ``(width, height)`` of a rectangular one
         (width along the image's top side, from the top-left to the top-right corner).
         Its tracked corners give the camera; else its size in the image gives the scale.
+    floor_scale
+        The floor's scale in the image, as a lab's pixel-to-length calibration gives it:
+        mm per pixel (``0.3125``), or a text with its units (``"32 px/cm"``,
+        ``"3.2 px/mm"``, ``"0.3125 mm/px"``, ``"0.03125 cm/px"``); stored as mm per pixel
+        (:func:`parse_floor_scale`). It sets the camera's scale instead of the animal's
+        size or the arena's spread (tracked arena corners: with it, they give the
+        arena's size); the file's own (a JABS ``cm_per_pixel``) otherwise.
     fps
         Frames per second of the recording, when the pose file does not say (or says
         wrong); default the file's, else the video's.
@@ -86,9 +96,11 @@ class CameraSpec:
     fps: float | None = None
     image_size: tuple[int, int] | None = None
     view: str = "auto"
+    floor_scale: float | str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "image_size", parse_image_size(self.image_size))
+        object.__setattr__(self, "floor_scale", parse_floor_scale(self.floor_scale))
         check_view(self.view)
 
 
@@ -239,6 +251,61 @@ def parse_image_size(value: str | Sequence[float] | None) -> tuple[int, int] | N
                              f"video's frames in pixels (1024x576; (1024, 576) in Python); "
                              f"got {value!r}.")
     return int(vals[0]), int(vals[1])
+
+
+#: Units a floor scale may be given in, and the factor to mm per pixel of the number given.
+_SCALE_UNITS = {"mm/px": 1.0, "cm/px": 10.0, "m/px": 1000.0,
+                "px/mm": -1.0, "px/cm": -10.0, "px/m": -1000.0}
+_SCALE_TEXT = re.compile(r"^\s*([0-9.eE+-]+)\s*(?:([a-z]+)\s*(?:/|per)\s*([a-z]+))?\s*$")
+_UNIT_ALIASES = {"pixel": "px", "pixels": "px", "pix": "px", "millimetre": "mm",
+                 "millimeter": "mm", "centimetre": "cm", "centimeter": "cm"}
+#: Floor scales (mm per pixel) beyond which a mouse video is not filmed: a mouse would be
+#: under 4 px or over 8000 px long. Outside, the number was most likely given in other units.
+FLOOR_SCALE_RANGE_MM_PER_PX = (0.01, 20.0)
+
+
+def parse_floor_scale(value: str | float | None) -> float | None:
+    """A floor scale as given (``--floor-scale``, ``CameraSpec.floor_scale``), in mm per
+    pixel: a number is mm per pixel; a text may name its units, ``"32 px/cm"``,
+    ``"3.2 px/mm"``, ``"0.3125 mm/px"``, ``"0.03125 cm/px"`` (``per`` for ``/``, ``pixels``
+    for ``px``).
+
+    Returns mm per pixel, or ``None`` for ``None`` or an empty string.
+
+    Raises
+    ------
+    DLCLifterError
+        When it is not a positive number with known units, or gives a scale no mouse video
+        has (:data:`FLOOR_SCALE_RANGE_MM_PER_PX`: most likely a number in other units).
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    usage = ("The floor scale (--floor-scale, floor_scale) is mm per pixel (0.3125) or a "
+             "number with its units (32 px/cm, 3.2 px/mm, 0.3125 mm/px)")
+    if isinstance(value, str):
+        m = _SCALE_TEXT.match(value.strip().lower())
+        num, top, bottom = (m.group(1), m.group(2), m.group(3)) if m else (None, None, None)
+        top, bottom = _UNIT_ALIASES.get(top or "", top), _UNIT_ALIASES.get(bottom or "", bottom)
+        unit = f"{top}/{bottom}" if top else "mm/px"
+        try:
+            number = float(num) if num is not None else math.nan
+        except ValueError:
+            number = math.nan
+        if unit not in _SCALE_UNITS:
+            raise DLCLifterError(f"{usage}; got {value!r}.")
+    else:
+        number, unit = float(value), "mm/px"
+    if not (math.isfinite(number) and number > 0):
+        raise DLCLifterError(f"{usage}; got {value!r}.")
+    factor = _SCALE_UNITS[unit]
+    scale = number * factor if factor > 0 else -factor / number
+    lo, hi = FLOOR_SCALE_RANGE_MM_PER_PX
+    if not lo <= scale <= hi:
+        raise DLCLifterError(
+            f"{usage}; {value!r} is {scale:.4g} mm per pixel, which would make a mouse "
+            f"{85 / scale:.3g} px long. Was it given in other units (e.g. "
+            f"'{value} px/cm' or '{value} px/mm')?")
+    return scale
 
 
 def _numbers(value: str | float | Sequence[float]) -> list[float]:

@@ -140,7 +140,8 @@ def lift_file(
     # lift_poses takes the camera, mapping and adaptation options one by one
     camera_kwargs = dict(calibration=camera.calibration, camera=camera.camera_name,
                          camera_height_mm=camera.camera_height_mm, focal_px=camera.focal_px,
-                         arena_size_mm=camera.arena_size_mm, keypoint_map=options.keypoint_map,
+                         arena_size_mm=camera.arena_size_mm,
+                         floor_mm_per_px=camera.floor_scale, keypoint_map=options.keypoint_map,
                          image_size=size, impute_all=options.impute_all, strict=options.strict,
                          adapt=options.adapt, view=camera.view, walls=options.walls)
     depth = options.depth

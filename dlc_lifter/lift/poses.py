@@ -75,6 +75,7 @@ def lift_poses(
     adapt: bool | AdaptOptions = False,
     view: str = "auto",
     walls: bool = True,
+    floor_mm_per_px: float | None = None,
 ) -> Poses:
     """Lift 2D :class:`~dlc_lifter.poses.Poses` (every individual) to 3D poses in mm.
 
@@ -129,6 +130,12 @@ def lift_poses(
         animal's left keypoints lie on its right as seen from above in nearly every frame,
         :mod:`dlc_lifter.lift.handedness`; warned). A calibration's own camera is used as
         it is, above the floor or below it. Depth cues are not used from below.
+    floor_mm_per_px
+        The floor's scale (mm per pixel; a lab's pixel-to-length calibration,
+        :func:`~dlc_lifter.lift.options.parse_floor_scale` reads it with units): the
+        camera's scale when no calibration, height with focal length, or arena corners with
+        ``arena_size_mm`` give it (with tracked corners it gives the arena's size). Default
+        the file's own (``meta.extra["floor_mm_per_px"]``).
     walls
         Where the file tracks the arena's four corners, no point of the animal lies inside a
         wall: points whose camera ray meets the floor beyond the walls are raised up their
@@ -172,7 +179,8 @@ def lift_poses(
         camera_choice = choose_camera(
             poses, lifter, uv_cat, c_cat, tracked, arena_px, calibration=calibration,
             camera=camera, camera_height_mm=camera_height_mm, focal_px=focal_px,
-            arena_size_mm=arena_size_mm, image_size=image_size, view=view)
+            arena_size_mm=arena_size_mm, image_size=image_size, view=view,
+            floor_mm_per_px=floor_mm_per_px)
     seen_below = camera_choice.camera.below_floor
     if view != "auto" and seen_below != (view == "below"):
         logger.warning("%s: the camera given is %s the floor; view=%s is not used.",
@@ -299,6 +307,11 @@ def _tail_base_track(coords: np.ndarray, imputed: np.ndarray, names: list[str]
     return xy[~imputed[..., cols].reshape(-1)]
 
 
+#: How a corner-less arena's size was measured where its walls come from the track: the
+#: arena's size was given, so the animal is taken to have reached its walls.
+_TRACK_WALLS_FROM = ("spread", "floor scale")
+
+
 def _bound_by_walls(coords: np.ndarray, imputed: np.ndarray, choice: CameraChoice,
                     arena_px: dict[str, list[float]], uv_cat: np.ndarray, tracked: np.ndarray,
                     source: str, *, track: np.ndarray | None = None) -> dict[str, Any] | None:
@@ -307,7 +320,8 @@ def _bound_by_walls(coords: np.ndarray, imputed: np.ndarray, choice: CameraChoic
     where there are no walls to take).
 
     The walls are the tracked corners' outline; without corners, where the arena's size
-    was measured from the animal's spread (``arena_size_mm``), the outline of the tail
+    was given (``arena_size_mm``; measured from the animal's spread or the floor scale
+    given), the outline of the tail
     base's ``track`` (:func:`~dlc_lifter.lift.walls.walls_from_track`). Corners the camera
     found are not the arena's (``arena_corners_ignored``: a maze's arm ends) give no walls,
     nor does the track then (a maze's open arms have none).
@@ -323,7 +337,7 @@ def _bound_by_walls(coords: np.ndarray, imputed: np.ndarray, choice: CameraChoic
         walls, reason = arena_walls(arena_px, cam, floor=floor.reshape(-1, *floor.shape[2:]),
                                     observed=tracked.reshape(-1, tracked.shape[2]))
         outline = "corners"
-    elif str(choice.details.get("arena_measured_from", "")).startswith("spread"):
+    elif str(choice.details.get("arena_measured_from", "")).startswith(_TRACK_WALLS_FROM):
         if track is None:
             walls, reason = None, "the file does not track the tail base"
         else:

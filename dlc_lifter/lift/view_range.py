@@ -88,7 +88,7 @@ HEIGHT_RANGE_MM = (200.0, 3000.0)
 #: Rows the view is measured on (evenly spaced over the file).
 _MAX_ROWS = 5000
 #: Camera sources whose view is assumed (straight down, a usual lens), not measured.
-_ASSUMED_SOURCES = frozenset({"body-length-estimate", "arena-size"})
+_ASSUMED_SOURCES = frozenset({"body-length-estimate", "arena-size", "floor-scale"})
 
 
 @dataclass(frozen=True)

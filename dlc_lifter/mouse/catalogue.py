@@ -135,6 +135,7 @@ ALIASES: dict[str, str] = {
     "bodycenter": "mouse_center", "body_center": "mouse_center", "body": "mouse_center",
     "spine": "mouse_center", "back": "mouse_center", "midback": "mid_back",
     "tail_mid": "tail3", "tailmid": "tail3", "tail_middle": "tail3", "mid_tail": "tail3",
+    "midtail": "tail3",
     "tail_start": "tail_base", "tailstart": "tail_base", "tail_root": "tail_base",
     "tailroot": "tail_base", "neck_base": "neck", "neckbase": "neck",
     "mid_body": "mouse_center", "midbody": "mouse_center", "body_mid": "mouse_center",

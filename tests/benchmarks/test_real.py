@@ -181,7 +181,8 @@ def test_section_f_lifts_each_labelled_file_with_and_without_the_walls(bench,
     """Section F on a folder holding a DLC csv the label table names (here the shared
     open field under another name, with made-up labels): rows for every keypoint and for
     four, with the walls and without, with and without the arena's size, and without the
-    arena's corners (walls from the tail base's track, or none)."""
+    arena's corners (walls from the tail base's track, or none; or the floor's scale
+    alone)."""
     import argparse
 
     import pandas as pd
@@ -205,8 +206,10 @@ def test_section_f_lifts_each_labelled_file_with_and_without_the_walls(bench,
     assert len(aucs) == 8 and all(0.0 <= float(r[3]) <= 1.0 for r in aucs)
     assert sum("walls=False" in r[1] for r in aucs) == 4
     bare = [r for r in rows if "corners and centre left out" in r[1]]
-    assert len(bare) == 4 and all(r[0] == "F" and r[5] == "" for r in bare)
-    assert ["(walls: track)" in r[2] for r in bare] == [True, False, True, False]
+    assert len(bare) == 6 and all(r[0] == "F" and r[5] == "" for r in bare)
+    # walls from the track with the arena's size; none without it or with the scale alone
+    assert ["(walls: track)" in r[2] for r in bare] == [True, False, False] * 2
+    assert sum("floor_scale=" in r[1] and "(walls: none)" in r[2] for r in bare) == 2
     assert [r[5] for r in aucs if "walls=False" in r[1] or "nose, ears" in r[1]] == [""] * 6
     assert any("OFT_X" in n and "63 with 2-3 rear votes" in n for n in notes)
     empty: list = []

@@ -432,7 +432,7 @@ def test_fps_given_or_from_the_video(tmp_path: Path) -> None:
     assert meta["camera_spec"] == {"calibration": None, "camera_name": None,
                                    "camera_height_mm": 600.0, "focal_px": 640.0,
                                    "arena_size_mm": None, "fps": 25.0, "image_size": None,
-                                   "view": "auto"}
+                                   "view": "auto", "floor_scale": None}
     assert meta["lift_options"]["depth"] is False and meta["lift_options"]["mode"] == "temporal"
     assert meta["output_spec"]["destfolder"] == str(tmp_path / "given")
     out = lift_file(src, video=write_toy_video(tmp_path / "v.mp4", 12, size=(64, 48)),
