@@ -38,7 +38,7 @@ from dlc_lifter.analysis.live_features import LiveFeatures
 from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.lift.live import IMAGE_COLORS, LiveLifter, LiveResult, causal_lifter
-from dlc_lifter.lift.options import check_view, parse_arena_size
+from dlc_lifter.lift.options import check_view, parse_arena_size, parse_floor_scale
 
 __all__ = [
     "PROCESSOR_DESCRIPTION",
@@ -86,6 +86,11 @@ PROCESSOR_PARAMS: dict[str, dict[str, Any]] = {
         "type": "str", "default": None,
         "description": "Arena side (mm), or WIDTHxHEIGHT of a rectangular arena (e.g. "
                        "600x400): with its four corners tracked they give the camera."},
+    "floor_scale": {
+        "type": "str", "default": None,
+        "description": "The floor's scale, as a pixel-to-length calibration gives it: mm per "
+                       "pixel (0.3125) or with units (32 px/cm): the camera's scale, not the "
+                       "animal's size."},
     "walls": {
         "type": "bool", "default": True,
         "description": "With the arena's four corners tracked: raise points whose camera ray "
@@ -186,6 +191,11 @@ class LiftProcessorOptions:
         without a calibration.
     arena_size_mm
         Arena side (mm), for the camera estimate without height and focal length.
+    floor_scale
+        The floor's scale (mm per pixel, or a text with units such as ``"32 px/cm"``;
+        :class:`~dlc_lifter.lift.CameraSpec`'s ``floor_scale``): the camera's scale when
+        neither a calibration, height and focal length nor corners with ``arena_size_mm``
+        give it.
     walls
         With the arena's four corners tracked, no point of the animal inside a wall
         (:class:`~dlc_lifter.lift.live.LiveLifter`'s ``walls``).
@@ -228,6 +238,7 @@ class LiftProcessorOptions:
     focal_px: float | None = None
     image_size: Sequence[int] | str | None = None
     arena_size_mm: float | tuple[float, float] | str | None = None
+    floor_scale: float | str | None = None
     walls: bool = True
     view: str = "auto"
     model_path: str | Path | None = None
@@ -260,6 +271,7 @@ class LiftProcessorOptions:
             "focal_px": opt_float(self.focal_px),
             "image_size": _parse_size(self.image_size),
             "arena_size_mm": parse_arena_size(self.arena_size_mm),
+            "floor_scale": parse_floor_scale(_none_if_empty(self.floor_scale)),
             "walls": bool(self.walls),
             "features": bool(self.features), "fps": float(self.fps),
             "window": int(self.window), "pcutoff": float(self.pcutoff),
@@ -396,7 +408,8 @@ class _LiftProcessorImpl:
         choice = lift_camera(seen, lifter=self.lifter, keypoint_map=self.keypoint_map,
                              calibration=o.calibration, camera=o.camera_name,
                              camera_height_mm=o.camera_height_mm, focal_px=o.focal_px,
-                             arena_size_mm=o.arena_size_mm, image_size=size, view=o.view)
+                             arena_size_mm=o.arena_size_mm, image_size=size, view=o.view,
+                             floor_mm_per_px=o.floor_scale)
         self.camera_source = choice.source
         self.camera_details = dict(choice.details)
         self.camera_frame = choice.frame

@@ -167,6 +167,22 @@ def test_processor_sets_aside_corners_that_are_not_the_arenas(clip: Clip,
     assert not proc.live._use_walls
 
 
+def test_processor_takes_the_floor_scale(clip: Clip, processor_cls) -> None:
+    """A pixel-to-length calibration (``floor_scale``, with units) sets the live camera's
+    scale, as offline."""
+    cam = clip.camera
+    scale = cam.floor_mm_per_px()
+    proc = processor_cls(keypoint_names=DLC_NAMES, image_size=cam.image_size,
+                         floor_scale=f"{10.0 / scale:.6f} px/cm", warmup_frames=20,
+                         features=False)
+    assert proc.options.floor_scale == pytest.approx(scale, rel=1e-5)
+    for i in range(20):
+        proc.process(clip.pose(i))
+    assert proc.camera_source == "floor-scale"
+    assert proc.camera.floor_mm_per_px() == pytest.approx(scale, rel=1e-5)
+    assert proc.n_frames == 20 and np.isfinite(proc.poses_3d).all()
+
+
 def test_processor_with_height_and_focal(clip: Clip, processor_cls) -> None:
     w, h = clip.camera.image_size
     proc = processor_cls(keypoint_names=DLC_NAMES, camera_height_mm=600.0, focal_px=700.0,
