@@ -39,8 +39,13 @@ logger = logging.getLogger(__name__)
 #: A detection farther from the body's middle than this many times its keypoint's usual
 #: distance (plus the body's median radius) is a mistrack.
 REACH_FACTOR = 3.0
-#: Tracked keypoints a frame needs for its middle (their median) to judge them.
-MIN_KEYPOINTS = 4
+#: Tracked keypoints a frame needs for its middle (their median) to judge them: the
+#: median of three points is one of them in each coordinate, so one far detection cannot
+#: move it. (Four before 2026-12-04: a file tracking DLC's openfield four then went
+#: unjudged in every frame that lost one of them, and BehaviorDEPOT's open-field file,
+#: whose tracker found the nose on a fixed spot 900 px away in 149 frames, lifted points
+#: up to 345 mm; ``docs/results.md``, twenty-first session.)
+MIN_KEYPOINTS = 3
 #: Judged frames a keypoint needs for its usual distance to be known.
 MIN_FRAMES = 20
 

@@ -56,8 +56,22 @@ def test_too_little_to_judge_judges_nothing() -> None:
     uv = _moving_mouse()
     uv[5, 0] += 400.0
     tracked = np.zeros(uv.shape[:2], bool)
-    tracked[:, :3] = True  # three keypoints: a frame's middle is not robust
+    tracked[:, :2] = True  # two keypoints: either may be the far one
     assert not mistracked(uv, tracked).any()
+
+
+def test_three_tracked_keypoints_are_judged() -> None:
+    """A file tracking four keypoints (DLC's openfield set) with one below the cutoff: the
+    median of the other three is one of them in each coordinate, so one far detection is
+    found (BehaviorDEPOT's open field: the nose on a fixed spot 900 px away while an ear was
+    lost lifted points to 345 mm)."""
+    uv = _moving_mouse()[:, :4]
+    tracked = np.ones(uv.shape[:2], bool)
+    tracked[::3, 2] = False  # the third keypoint lost in a third of the frames
+    uv[30, 0] += [900.0, 300.0]  # a frame tracking three: one of them far off
+    uv[31, 0] += [900.0, 300.0]  # a frame tracking four
+    found = mistracked(uv, tracked)
+    assert sorted(zip(*np.nonzero(found), strict=True)) == [(30, 0), (31, 0)]
 
 
 def test_a_lift_takes_a_mistrack_as_untracked(shipped_lifter,
