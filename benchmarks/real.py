@@ -107,9 +107,19 @@ G. A maze (not in ``../shared``, not bundled: ``--maze-csv``, a DLC output of a 
    whether walls bounded the heights. No targets (the issue sets none); a mouse's keypoints
    stay below 120 mm.
 
+H. Another lab's set-ups (not in ``../shared``, not bundled: ``--behaviordepot-dir``, the
+   ``demo`` folder of github.com/DeNardoLab/BehaviorDEPOT, GPL-3.0, or any folder holding its
+   tracking csv files: DLC ``resnet101`` outputs of a fear-conditioning chamber, a miniscope
+   mouse, an elevated plus maze, a T maze and an open field). No 3D and no height labels:
+   each file lifted with ``depth=False`` and no camera information, and where the demo's
+   README gives the floor's scale (fear conditioning 32 px/cm, miniscope 23 px/cm) also
+   with it (``floor_scale``): frames with a lifted point above :data:`MAZE_MAX_MM`, the
+   nose's 50th / 99th percentile, detections lifted as untracked, and the animal's length
+   on the floor as the lift measures it (with the floor scale). No targets.
+
 Run from the repository root::
 
-    python benchmarks/real.py [--only A,B,C,D,E,F,G] [--seed 0] [--noise-draws 5] [--threads 2]
+    python benchmarks/real.py [--only A,B,C,D,E,F,G,H] [--seed 0] [--noise-draws 5] [--threads 2]
                               [--tmp DIR]
                               [--oft-keypoint-map MAP.yaml] [--per-camera]
                               [--dannce-csv LABELS.csv] [--subtle-dir DATASET]
@@ -1611,6 +1621,62 @@ def _maze_rows(p3: Any, meta: dict[str, Any], cond: str, rows: list[Row]) -> Non
             else "not used"))
 
 
+# =========================================================================== H: set-ups
+#: BehaviorDEPOT's demo tracking files (found anywhere under ``--behaviordepot-dir``), what
+#: each films, and the floor scale its README gives (``None``: none given).
+BEHAVIORDEPOT_FILES = (("demo1_tracking.csv", "fear conditioning", "32 px/cm"),
+                       ("demo2_tracking.csv", "miniscope mouse", "23 px/cm"),
+                       ("demo4_video.csv", "elevated plus maze", None),
+                       ("demo5_tracking.csv", "T maze", None),
+                       ("demo6_tracking.csv", "open field", None))
+
+
+def section_h(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[str]) -> None:
+    """Real files of another lab's set-ups: heights no mouse reaches (no 3D truth)."""
+    folder = Path(args.behaviordepot_dir) if getattr(args, "behaviordepot_dir", None) else None
+    found = ({f.name: f for f in folder.rglob("*.csv")} if folder is not None
+             and folder.is_dir() else {})
+    if not any(name in found for name, _, _ in BEHAVIORDEPOT_FILES):
+        _row(rows, "H", "BehaviorDEPOT demos", "data", "absent: pass --behaviordepot-dir (the "
+             "demo folder of github.com/DeNardoLab/BehaviorDEPOT; see the module docstring)")
+        return
+    for name, what, scale in BEHAVIORDEPOT_FILES:
+        if name not in found:
+            _row(rows, "H", f"{name} ({what})", "data", "absent")
+            continue
+        for cond, kwargs in (("no camera information", {}),
+                             *([(f"floor_scale={scale!r}", {"floor_scale": scale})]
+                               if scale else [])):
+            label = f"{name} ({what}), {cond}"
+            try:
+                p3, meta = _lift(found[name], tmp / "H" / f"{Path(name).stem}_{len(kwargs)}",
+                                 depth=False, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+                _row(rows, "H", label, "lift", f"fails: {_first_line(exc)}", ok=False)
+                continue
+            _setup_h_rows(p3, meta, label, rows)
+        notes.append(f"H: {found[name]}")
+
+
+def _setup_h_rows(p3: Any, meta: dict[str, Any], cond: str, rows: list[Row]) -> None:
+    imputed = np.asarray(p3.meta.extra["imputed"])
+    z = np.where(imputed, np.nan, np.asarray(p3.coords)[..., 2]).reshape(p3.n_frames, -1)
+    top = np.nanmax(np.where(np.isfinite(z), z, -np.inf), axis=1)
+    names = [k.lower() for k in p3.keypoints]
+    nose = (np.where(imputed[..., names.index("nose")], np.nan,
+                     np.asarray(p3.coords)[..., names.index("nose"), 2]).ravel()
+            if "nose" in names else np.array([np.nan]))
+    size = ((meta.get("camera_estimate") or {}).get("animal_size") or {}).values()
+    length = "; ".join(f"{s['length_mm']:.0f} mm ({s['share']:.2f} of the synthetic mice)"
+                       for s in size) or "not measured (scale from the animal)"
+    _row(rows, "H", cond, f"frames with a tracked point lifted above {MAZE_MAX_MM:.0f} mm; "
+         "highest; nose 50th / 99th percentile; detections lifted as untracked; the "
+         "animal's length (camera: " + str(meta.get("camera_source")) + ")",
+         f"{int((top > MAZE_MAX_MM).sum())} of {p3.n_frames}; {float(np.max(top)):.0f} mm; "
+         + " / ".join(f"{v:.0f}" for v in np.nanpercentile(nose, [50, 99]))
+         + f" mm; {sum((meta.get('mistracked') or {}).values())}; {length}")
+
+
 def _print_table(rows: list[Row]) -> None:
     head = ("set", "condition", "figure", "value", "target", "pass")
     # a long cell (an error's first line) overflows instead of widening its column
@@ -1648,8 +1714,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         epilog="example: python benchmarks/real.py --only A --per-camera")
-    parser.add_argument("--only", default="A,B,C,D,E,F,G",
-                        help="comma list of sections A,B,C,D,E,F,G")
+    parser.add_argument("--only", default="A,B,C,D,E,F,G,H",
+                        help="comma list of sections A,B,C,D,E,F,G,H")
     parser.add_argument("--seed", type=int, default=0, help="2D noise seed (section A)")
     parser.add_argument("--noise-draws", type=int, default=5, metavar="N",
                         help="section A's worst camera also as the mean of N draws of the 2D "
@@ -1672,6 +1738,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--maze-csv", default=None, metavar="PATH",
                         help="section G: DLCAnalyzer's elevated plus maze DLC output "
                              "(EPM_15; not bundled, GPL-3.0; see the docstring)")
+    parser.add_argument("--behaviordepot-dir", default=None, metavar="PATH",
+                        help="section H: BehaviorDEPOT's demo folder (real DLC files of five "
+                             "set-ups; not bundled, GPL-3.0; see the docstring)")
     parser.add_argument("--per-camera", action="store_true",
                         help="also print each virtual camera's errors (section A)")
     parser.add_argument("--verbose", action="store_true", help="show the package's warnings")
@@ -1685,8 +1754,8 @@ def main(argv: list[str] | None = None) -> int:
     MODEL["path"] = args.model
     MODEL["depth"] = args.depth_weights
     only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
-    if not only <= {"A", "B", "C", "D", "E", "F", "G"}:
-        parser.error(f"--only takes A, B, C, D, E, F, G; got {args.only}")
+    if not only <= set("ABCDEFGH"):
+        parser.error(f"--only takes A, B, C, D, E, F, G, H; got {args.only}")
     logging.basicConfig(level=logging.WARNING if args.verbose else logging.ERROR,
                         format="%(levelname)s %(name)s: %(message)s")
     import torch
@@ -1709,7 +1778,8 @@ def main(argv: list[str] | None = None) -> int:
                           ("D", lambda: section_d(args, tmp, rows, notes)),
                           ("E", lambda: section_e(args, tmp, rows, notes)),
                           ("F", lambda: section_f(args, tmp, rows, notes)),
-                          ("G", lambda: section_g(args, tmp, rows, notes))):
+                          ("G", lambda: section_g(args, tmp, rows, notes)),
+                          ("H", lambda: section_h(args, tmp, rows, notes))):
             if name in only:
                 t1 = time.perf_counter()
                 run()

@@ -243,3 +243,34 @@ def test_section_g_lifts_a_maze_file_three_ways(bench, tmp_path: Path) -> None:
     empty: list = []
     bench.section_g(argparse.Namespace(maze_csv=None), tmp_path, empty, [])
     assert empty and empty[0][3].startswith("absent")
+
+
+def test_section_h_lifts_another_labs_files_with_and_without_their_scale(
+        bench, tmp_path: Path) -> None:
+    """Section H on a folder holding two of BehaviorDEPOT's file names (here the shared open
+    field written under them): a row per lift, the floor scale where its README gives one
+    (the animal's length then measured), ``absent`` for the files not there, and a clear
+    row when no folder is given."""
+    import argparse
+
+    import pandas as pd
+
+    folder = tmp_path / "demo" / "demo1"
+    folder.mkdir(parents=True)
+    df = pd.read_hdf(bench.OFT_H5)
+    df.to_csv(folder / "demo1_tracking.csv")
+    df.to_csv(tmp_path / "demo" / "demo6_tracking.csv")
+    rows: list = []
+    bench.section_h(argparse.Namespace(behaviordepot_dir=str(tmp_path / "demo")),
+                    tmp_path / "w", rows, [])
+    lifts = [r for r in rows if r[2].startswith("frames with")]
+    assert [r[1].split(",")[0] for r in lifts] == ["demo1_tracking.csv (fear conditioning)"] * 2 \
+        + ["demo6_tracking.csv (open field)"]
+    # the open field tracks its corners: with the scale they give the arena's size
+    assert "floor_scale='32 px/cm'" in lifts[1][1] and "(camera: arena-corners)" in lifts[1][2]
+    assert "of the synthetic mice" in lifts[1][3] and "not measured" in lifts[0][3]
+    assert all(r[3].split(" of ")[1].startswith("1998;") for r in lifts)
+    assert sum(r[3] == "absent" for r in rows) == 3 and all(r[5] == "" for r in rows)
+    empty: list = []
+    bench.section_h(argparse.Namespace(behaviordepot_dir=None), tmp_path, empty, [])
+    assert empty and empty[0][3].startswith("absent")
