@@ -29,7 +29,8 @@ from dlc_lifter.io._common import VIDEO_EXTENSIONS
 from dlc_lifter.io.config import read_dlc_config
 
 __all__ = ["DERIVED_SUFFIXES", "FoundPoseFiles", "SCORER_MARKS", "TRACKER_SUFFIXES",
-           "VIDEO_EXTENSIONS", "find_dlc_output", "find_pose_files", "find_videos",
+           "VIDEO_EXTENSIONS", "csv_holds_2d_poses", "find_dlc_output", "find_pose_files",
+           "find_videos",
            "load_project_config", "pose_file_kind"]
 
 logger = logging.getLogger(__name__)
@@ -49,14 +50,17 @@ _NOT_INPUT_VIDEO = ("_labeled.", "_full.", "_lifted3d", "_id.")
 _JABS = re.compile(r"_pose_est_v\d+\.h5$", re.IGNORECASE)
 
 
-def pose_file_kind(path: str | Path) -> str | None:
+def pose_file_kind(path: str | Path, *, sniff: bool = False) -> str | None:
     """``"dlc"``, ``"sleap"``, ``"jabs"``, ``"nwb"`` or ``None`` (not a pose file to lift),
     judged by the file's name as the tools write it.
 
     DeepLabCut tables (``.h5`` / ``.csv``) count when their name holds a scorer
     (:data:`SCORER_MARKS`) or starts with ``CollectedData_``; SLEAP files end in ``.slp`` or
     ``.analysis.h5``; JABS files in ``_pose_est_v<N>.h5``. Lifted outputs and DeepLabCut's
-    side files (:data:`DERIVED_SUFFIXES`) never count.
+    side files (:data:`DERIVED_SUFFIXES`) never count. With ``sniff``, a ``.csv`` whose
+    name no tool gave (renamed outputs: ``mouse1.csv``, BehaviorDEPOT's
+    ``demo1_tracking.csv``) counts when its first lines are a 2D pose table's
+    (:func:`csv_holds_2d_poses`).
     """
     p = Path(path)
     name = p.name
@@ -76,7 +80,39 @@ def pose_file_kind(path: str | Path) -> str | None:
         return None
     if stem.startswith("CollectedData_") or any(m in stem for m in SCORER_MARKS):
         return "dlc"
+    if sniff and p.suffix.lower() == ".csv" and csv_holds_2d_poses(p):
+        return "dlc"
     return None
+
+
+#: Bytes of a csv's start read to judge whether it is a pose table.
+_SNIFF_BYTES = 65536
+
+
+def csv_holds_2d_poses(path: str | Path) -> bool:
+    """Whether a ``.csv`` starts as a 2D pose table: DeepLabCut's header rows (``scorer``,
+    ``[individuals]``, ``bodyparts``, ``coords`` with ``x`` and ``y`` and no ``z``; also a
+    copy re-saved by pandas, with a column of row numbers before them) or one header row of
+    ``<bodypart>_x`` / ``_y`` columns (SimBA's, :mod:`dlc_lifter.io.flat_csv`). Reads the
+    file's first lines only; ``False`` for anything unreadable.
+    """
+    import csv
+
+    from dlc_lifter.io.flat_csv import is_flat_csv
+
+    try:
+        with Path(path).open(newline="", encoding="utf-8", errors="replace") as fh:
+            head = fh.read(_SNIFF_BYTES).splitlines()[:5]
+    except OSError:
+        return False
+    rows = [[c.strip().lower() for c in r] for r in csv.reader(head)]
+    if rows and "scorer" in rows[0][:2]:
+        coords = next((r for r in rows[1:] if "coords" in r[:2]), None)
+        return coords is not None and {"x", "y"} <= set(coords) and "z" not in coords
+    try:
+        return is_flat_csv(path)
+    except Exception:  # noqa: BLE001 - a table that does not read is not a pose table
+        return False
 
 
 @dataclass
@@ -147,7 +183,8 @@ def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bo
     ----------
     entries
         Pose files (taken as they are, whatever their name) and folders (searched for
-        files :func:`pose_file_kind` names).
+        files :func:`pose_file_kind` names, and for ``.csv`` files no tool named whose
+        first lines are a 2D pose table's).
     recursive
         Search the folders' subfolders too (hidden ones left out).
     filtered
@@ -175,7 +212,7 @@ def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bo
         walk = p.rglob("*") if recursive else p.iterdir()
         kind_of = {c: kind for c in sorted(walk) if c.is_file()
                    and not any(part.startswith(".") for part in c.relative_to(p).parts)
-                   and (kind := pose_file_kind(c)) is not None
+                   and (kind := pose_file_kind(c, sniff=True)) is not None
                    and (kinds is None or kind in kinds)}
         dlc = set(_one_per_recording([c for c, k in kind_of.items() if k == "dlc"], filtered,
                                      found.passed_over))
