@@ -33,6 +33,12 @@ from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.lift.body_size import AnimalSize, animal_sizes, warn_animal_size
 from dlc_lifter.lift.keypoints import on_own_ray, output_names, withheld_from_networks
 from dlc_lifter.lift.lifter import Lifter
+from dlc_lifter.lift.midline import (
+    ON_THE_BACK,
+    labels_off_their_landmark,
+    midline_without,
+    onto_the_back,
+)
 from dlc_lifter.lift.mistracks import BodyReach
 from dlc_lifter.lift.stream import LiftStream
 from dlc_lifter.lift.walls import ARENA_CORNERS, ArenaWalls, arena_walls, raise_into_arena
@@ -173,7 +179,10 @@ class LiveLifter:
         the camera's were not mm); the result is :attr:`animal_size`. 0: not measured.
         The same frames measure how far each keypoint usually lies from the body's middle
         (:attr:`reach`); from then on, detections far beyond it are lifted as untracked
-        (confident mistracks, :mod:`dlc_lifter.lift.mistracks`, as a lift of a file does).
+        (confident mistracks, :mod:`dlc_lifter.lift.mistracks`, as a lift of a file does),
+        and where labels on the back sit (:attr:`on_the_back`): from then on, those that
+        sit elsewhere than their landmarks are lifted to the back's height where they lie
+        (:mod:`dlc_lifter.lift.midline`, as a lift of a file does).
     walls
         Where the poses track the arena's four corners: from the end of the first
         ``size_frames`` frames (their corners' medians, as a lift of a file takes them), raise
@@ -268,6 +277,12 @@ class LiveLifter:
         withheld = withheld_from_networks(cat_idx)
         self._withheld = [(int(self._user_rows[k]), k, c) for k, c in enumerate(cat_idx)
                           if c in withheld]
+        # a label on the back: lifted to the back's height where it lies (lift.midline)
+        self._on_back = [(int(self._user_rows[k]), k, c) for k, c in enumerate(cat_idx)
+                         if c in ON_THE_BACK]
+        self.on_the_back: dict[int, float] = {}
+        """Catalogue index -> share of the way from the nose of the back labels placed on
+        the back, measured over the first ``size_frames`` frames (empty until then)."""
 
     def _init_depth(self, depth: bool, depth_weights: str | Path | None,
                     fused_weights: str | Path | None, px_per_mm: float | None,
@@ -457,6 +472,11 @@ class LiveLifter:
         for row, k, _ in self._withheld:  # on its own ray at the height the networks gave it
             on_own_ray(pose_3d[k], imputed[k:k + 1], uv[row],
                        1.0 if conf is None else conf[row], self.lifter.pcutoff, self.camera)
+        for row, k, c in self._on_back:
+            if c in self.on_the_back:
+                onto_the_back(pose_3d[k], imputed[k], uv[row],
+                              1.0 if conf is None else conf[row], self.lifter.pcutoff,
+                              self.camera, pts[midline_without(c)])
         if self.walls is not None:
             raise_into_arena(pose_3d, ~imputed, self.camera.centre, self.walls)
         res = LiveResult(pose_3d=pose_3d, frame=self._frame, imputed=imputed,
@@ -499,6 +519,8 @@ class LiveLifter:
         tracked = np.stack([c for _, c in self._size_seen])[:, None] >= self.lifter.pcutoff
         self._size_seen = []
         self.reach = BodyReach.measure(uv_cat[:, 0, :, :], tracked[:, 0])
+        if self._on_back:
+            self.on_the_back = labels_off_their_landmark(uv_cat[:, 0], tracked[:, 0])
         if self._use_walls:
             self._measure_walls(uv_cat[:, 0], tracked[:, 0])
         model = self.lifter.model

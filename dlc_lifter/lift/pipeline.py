@@ -179,6 +179,7 @@ def lift_file(
             "adapt": poses3d.meta.extra.get("adapt"),
             "walls": poses3d.meta.extra.get("walls"),
             "withheld": poses3d.meta.extra.get("withheld"),
+            "on_the_back": poses3d.meta.extra.get("on_the_back"),
             "mistracked": poses3d.meta.extra.get("mistracked"),
             "camera_spec": as_record(camera), "lift_options": as_record(options),
             "output_spec": as_record(output),

@@ -43,6 +43,12 @@ from dlc_lifter.lift.keypoints import (
     withheld_from_networks,
 )
 from dlc_lifter.lift.lifter import Lifter
+from dlc_lifter.lift.midline import (
+    ON_THE_BACK,
+    labels_off_their_landmark,
+    midline_without,
+    onto_the_back,
+)
 from dlc_lifter.lift.mistracks import drop_mistracks
 from dlc_lifter.lift.options import check_view
 from dlc_lifter.lift.walls import ARENA_CORNERS, arena_walls, raise_into_arena, walls_from_track
@@ -206,12 +212,15 @@ def lift_poses(
                     oblique.name)
     lifter = networks.lifter
     withheld = withheld_from_networks(cat_idx)
-    coords, conf, imputed = _lift_individuals(poses, lifter, camera_choice.camera, uv_cat,
-                                              c_cat, cues, runs, want, cat_idx,
-                                              list(cat_idx) + extra_idx, withheld)
+    coords, conf, imputed, full = _lift_individuals(poses, lifter, camera_choice.camera,
+                                                    uv_cat, c_cat, cues, runs, want, cat_idx,
+                                                    list(cat_idx) + extra_idx, withheld)
     extra: dict[str, Any] = {"mistracked": mistracks, "withheld": _on_own_rays(
         coords, imputed, uv_cat, c_cat, lifter.pcutoff, camera_choice.camera,
         list(cat_idx), withheld, list(mapped), str(poses.meta.source))}
+    extra["on_the_back"] = _onto_the_back(coords, imputed, full, uv_cat, c_cat,
+                                          lifter.pcutoff, camera_choice.camera, list(cat_idx),
+                                          list(mapped), str(poses.meta.source))
     if adapt:
         extra["adapt"] = _adapt_individuals(
             coords, imputed, [CATALOGUE[i] for i in list(cat_idx) + extra_idx],
@@ -242,9 +251,11 @@ def lift_poses(
 def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndarray,
                       c_cat: np.ndarray, cues: np.ndarray | None, runs: list[tuple[int, int]],
                       want: str, cat_idx: list[int], out_idx: list[int],
-                      withheld: Sequence[int] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                      withheld: Sequence[int] = ()
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """3D ``(T, N, K_out, 3)`` mm, likelihoods ``(T, N, K_out)`` (0 for imputed keypoints
-    the file does not track, NaN where no 3D) and imputed flags of every individual.
+    the file does not track, NaN where no 3D) and imputed flags of every individual, and
+    the networks' 3D of every catalogue landmark ``(T, N, len(CATALOGUE), 3)``.
 
     ``out_idx`` lists the catalogue index of each output keypoint, the tracked ones
     (``cat_idx``) first. An individual never tracked is all NaN. The ``withheld``
@@ -254,6 +265,7 @@ def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndar
     src = poses.meta.source or "the poses"
     t, n_ind = poses.n_frames, poses.n_individuals
     coords = np.full((t, n_ind, len(out_idx), 3), np.nan)
+    full = np.full((t, n_ind, len(CATALOGUE), 3), np.nan)
     conf = np.full((t, n_ind, len(out_idx)), np.nan)
     imputed = np.zeros((t, n_ind, len(out_idx)), bool)
     for i in range(n_ind):
@@ -266,13 +278,43 @@ def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndar
         pts, imp = _lift_individual(lifter, uv_cat[:, i], c_net, cam, runs, want,
                                     None if cues is None else cues[:, i])
         coords[:, i] = pts[:, out_idx]
+        full[:, i] = pts
         imputed[:, i] = imp[:, out_idx]
         c_user = c_cat[:, i][:, cat_idx]
         conf[:, i, : len(cat_idx)] = np.where(np.isfinite(c_user), c_user, 0.0)
         conf[:, i, len(cat_idx):] = 0.0
     conf = np.where(np.isfinite(coords).all(-1), conf, np.nan)
     imputed &= np.isfinite(coords).all(-1)
-    return coords, conf, imputed
+    return coords, conf, imputed, full
+
+
+def _onto_the_back(coords: np.ndarray, imputed: np.ndarray, full: np.ndarray,
+                   uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: float, cam: Camera,
+                   cat_idx: list[int], names: list[str], source: str) -> dict[str, float]:
+    """Lift the tracked keypoints mapped onto the back's interior landmarks, where their
+    labels sit elsewhere along the back than the landmarks
+    (:func:`~dlc_lifter.lift.midline.labels_off_their_landmark`, per individual), to the
+    lifted back's height where they lie (:func:`~dlc_lifter.lift.midline.onto_the_back`),
+    in place; ``{name: share of the way from the nose}``."""
+    out: dict[str, float] = {}
+    on_back = [(j, c) for j, c in enumerate(cat_idx) if c in ON_THE_BACK]
+    if not on_back:
+        return out
+    tracked = np.nan_to_num(c_cat) >= pcutoff
+    for i in range(coords.shape[1]):
+        off = labels_off_their_landmark(uv_cat[:, i], tracked[:, i])
+        for j, c in [(j, c) for j, c in on_back if c in off]:
+            onto_the_back(coords[:, i, j], imputed[:, i, j], uv_cat[:, i, c], c_cat[:, i, c],
+                          pcutoff, cam, full[:, i][:, midline_without(c)])
+            out.setdefault(names[j], off[c])
+    if out:
+        logger.info("%s: %s sit%s elsewhere along the back than the landmark%s lifted as "
+                    "(share of the way from the nose %s): lifted to the height of the lifted "
+                    "back where %s (dlc_lifter.lift.midline).", source, ", ".join(out),
+                    "s" if len(out) == 1 else "", "" if len(out) == 1 else "s",
+                    ", ".join(f"{v:.2f}" for v in out.values()),
+                    "it lies" if len(out) == 1 else "they lie")
+    return out
 
 
 def _on_own_rays(coords: np.ndarray, imputed: np.ndarray, uv_cat: np.ndarray,
