@@ -119,6 +119,9 @@ def info_command(
     typer.echo(f"\nSeen from:   {_seen_from(poses, plan, cutoff)}")
     if not poses.is_3d:
         typer.echo(f"Far off:     {_far_off(poses, plan, cutoff)}")
+        back = _on_the_back(poses, plan, cutoff)
+        if back:
+            typer.echo(f"On the back: {back}")
     if plan.dropped:
         typer.echo("\nNot lifted:")
         for kp, why in plan.dropped.items():
@@ -207,6 +210,35 @@ def _far_off(poses: Poses, plan: KeypointMap, cutoff: float) -> str:
                       for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
     return (f"{sum(counts.values())} detections lie farther from the rest of the animal than "
             f"its body reaches ({worst}); a lift takes them as untracked")
+
+
+def _on_the_back(poses: Poses, plan: KeypointMap, cutoff: float) -> str:
+    """Where the labels on the back sit against their landmarks (empty: none tracked)."""
+    from dlc_lifter.lift.keypoints import catalogue_arrays, split_animals
+    from dlc_lifter.lift.midline import (
+        ON_THE_BACK,
+        SYNTHETIC_SHARE,
+        labels_off_their_landmark,
+    )
+    from dlc_lifter.mouse.catalogue import CATALOGUE
+
+    on_back = {name: CATALOGUE.index(cat) for name, cat in plan.mapped.items()
+               if cat in CATALOGUE and CATALOGUE.index(cat) in ON_THE_BACK}
+    if not on_back:
+        return ""
+    uv, conf, _ = catalogue_arrays(split_animals(poses, plan), plan)
+    off: dict[int, float] = {}
+    for i in range(uv.shape[1]):
+        for c, share in labels_off_their_landmark(uv[:, i], conf[:, i] >= cutoff).items():
+            off.setdefault(c, share)
+    parts = []
+    for name, c in on_back.items():
+        landmark = CATALOGUE[c]
+        where = (f"{off[c]:.2f} of the way from the nose, where {landmark} is at "
+                 f"{SYNTHETIC_SHARE[landmark]:.2f}: lifted where it lies on the back"
+                 if c in off else f"at {landmark} (or not measurable): the networks' height")
+        parts.append(f"{name} {where}")
+    return "; ".join(parts)
 
 
 def catalogue_command(

@@ -167,6 +167,30 @@ def test_info_says_whether_the_animal_is_seen_from_above(tmp_path: Path) -> None
             "reaches (snout 2); a lift takes them as untracked") in info(jumps, "jumps")
 
 
+def test_info_says_where_a_label_on_the_back_sits(tmp_path: Path) -> None:
+    """A centre label at 0.8 of the way from the nose (where DANNCE puts ``SpineM``) is
+    lifted where it lies; one at 0.6 (the synthetic centre's place) keeps the networks'."""
+    n = 40
+    nose = np.stack([np.linspace(100, 160, n), np.full(n, 200.0)], -1)
+    tail = nose - [80.0, 0.0]
+
+    def info(share: float, name: str) -> str:
+        centre = nose + share * (tail - nose)
+        coords = np.stack([nose, nose - [20.0, 12.0], nose - [20.0, -12.0], centre, tail], 1)
+        p = Poses(coords[:, None], np.ones((n, 1, 5)),
+                  keypoints=["snout", "leftear", "rightear", "centre", "tailbase"])
+        p.meta.scorer = "DLC_test"
+        f = tmp_path / f"{name}DLC_test.h5"
+        p.to_dataframe().to_hdf(f, key="df_with_missing", format="table")
+        r = runner.invoke(app, ["info", str(f)])
+        assert r.exit_code == 0, r.output
+        return r.output
+
+    assert ("On the back: centre 0.80 of the way from the nose, where mouse_center is at "
+            "0.61: lifted where it lies on the back") in info(0.8, "back")
+    assert "On the back: centre at mouse_center" in info(0.6, "mid")
+
+
 def _mouse_file(tmp_path: Path) -> Path:
     """A synthetic mouse walking under a camera 450 mm up, f 700 px, as a DLC file."""
     from dlc_lifter.camera import Camera
