@@ -137,6 +137,16 @@ def test_command_line_records_the_parsed_options() -> None:
     assert seen == ["dlc-lifter train --out 'my dir/b.pt' --minutes 9.5 --no-cv"]
 
 
+def _info(path: Path, coords: np.ndarray, names: list[str]) -> str:
+    """``dlc-lifter info``'s output for a DLC file of one animal's ``(T, K, 2)`` pixels."""
+    p = Poses(coords[:, None], np.ones((len(coords), 1, len(names))), keypoints=names)
+    p.meta.scorer = "DLC_test"
+    p.to_dataframe().to_hdf(path, key="df_with_missing", format="table")
+    r = runner.invoke(app, ["info", str(path)])
+    assert r.exit_code == 0, r.output
+    return r.output
+
+
 def test_info_says_whether_the_animal_is_seen_from_above(tmp_path: Path) -> None:
     # an animal facing +u (right) in the image: seen from above its left ear is up (-v)
     n = 30
@@ -145,14 +155,8 @@ def test_info_says_whether_the_animal_is_seen_from_above(tmp_path: Path) -> None
     left, right = nose - [20.0, 12.0], nose - [20.0, -12.0]
 
     def info(coords: np.ndarray, name: str) -> str:
-        p = Poses(coords[:, None], np.ones((n, 1, 4)),
-                  keypoints=["snout", "leftear", "rightear", "tailbase"])
-        p.meta.scorer = "DLC_test"
-        f = tmp_path / f"{name}DLC_test.h5"
-        p.to_dataframe().to_hdf(f, key="df_with_missing", format="table")
-        r = runner.invoke(app, ["info", str(f)])
-        assert r.exit_code == 0, r.output
-        return r.output
+        return _info(tmp_path / f"{name}DLC_test.h5", coords,
+                     ["snout", "leftear", "rightear", "tailbase"])
 
     above = np.stack([nose, left, right, tail], 1)
     assert "Seen from:   above (0 of 30 frames with left keypoints on its right)" in info(
@@ -177,14 +181,8 @@ def test_info_says_where_a_label_on_the_back_sits(tmp_path: Path) -> None:
     def info(share: float, name: str) -> str:
         centre = nose + share * (tail - nose)
         coords = np.stack([nose, nose - [20.0, 12.0], nose - [20.0, -12.0], centre, tail], 1)
-        p = Poses(coords[:, None], np.ones((n, 1, 5)),
-                  keypoints=["snout", "leftear", "rightear", "centre", "tailbase"])
-        p.meta.scorer = "DLC_test"
-        f = tmp_path / f"{name}DLC_test.h5"
-        p.to_dataframe().to_hdf(f, key="df_with_missing", format="table")
-        r = runner.invoke(app, ["info", str(f)])
-        assert r.exit_code == 0, r.output
-        return r.output
+        return _info(tmp_path / f"{name}DLC_test.h5", coords,
+                     ["snout", "leftear", "rightear", "centre", "tailbase"])
 
     assert ("On the back: centre 0.80 of the way from the nose, where mouse_center is at "
             "0.61: lifted where it lies on the back") in info(0.8, "back")
