@@ -118,8 +118,12 @@ def info_command(
     typer.echo(_table(["keypoint", "catalogue", "missing", f"p<{cutoff:g}"], rows))
     typer.echo(f"\nSeen from:   {_seen_from(poses, plan, cutoff)}")
     if not poses.is_3d:
-        typer.echo(f"Far off:     {_far_off(poses, plan, cutoff)}")
-        back = _on_the_back(poses, plan, cutoff)
+        from dlc_lifter.lift.keypoints import catalogue_arrays, split_animals
+
+        # catalogue_arrays works out which names each animal is lifted from when not told
+        uv, conf, _ = catalogue_arrays(split_animals(poses, plan), plan)
+        typer.echo(f"Far off:     {_far_off(uv, conf, plan, cutoff)}")
+        back = _on_the_back(uv, conf, plan, cutoff)
         if back:
             typer.echo(f"On the back: {back}")
     if plan.dropped:
@@ -195,13 +199,11 @@ def _seen_from(poses: Poses, plan: KeypointMap, cutoff: float) -> str:
     return f"above ({counts})"
 
 
-def _far_off(poses: Poses, plan: KeypointMap, cutoff: float) -> str:
-    """The confident detections a lift takes as untracked (confident mistracks)."""
-    from dlc_lifter.lift.keypoints import catalogue_arrays, split_animals
+def _far_off(uv: np.ndarray, conf: np.ndarray, plan: KeypointMap, cutoff: float) -> str:
+    """The confident detections a lift takes as untracked (confident mistracks), from the
+    animals' catalogue arrays."""
     from dlc_lifter.lift.mistracks import drop_mistracks
 
-    # catalogue_arrays works out which names each animal is lifted from when not told
-    uv, conf, _ = catalogue_arrays(split_animals(poses, plan), plan)
     _, counts = drop_mistracks(uv, conf, cutoff)
     if not counts:
         return "no detection lies farther from the rest of the animal than its body reaches"
@@ -212,9 +214,9 @@ def _far_off(poses: Poses, plan: KeypointMap, cutoff: float) -> str:
             f"its body reaches ({worst}); a lift takes them as untracked")
 
 
-def _on_the_back(poses: Poses, plan: KeypointMap, cutoff: float) -> str:
-    """Where the labels on the back sit against their landmarks (empty: none tracked)."""
-    from dlc_lifter.lift.keypoints import catalogue_arrays, split_animals
+def _on_the_back(uv: np.ndarray, conf: np.ndarray, plan: KeypointMap, cutoff: float) -> str:
+    """Where the labels on the back sit against their landmarks (empty: none tracked), from
+    the animals' catalogue arrays."""
     from dlc_lifter.lift.midline import (
         ON_THE_BACK,
         SYNTHETIC_SHARE,
@@ -226,7 +228,6 @@ def _on_the_back(poses: Poses, plan: KeypointMap, cutoff: float) -> str:
                if cat in CATALOGUE and CATALOGUE.index(cat) in ON_THE_BACK}
     if not on_back:
         return ""
-    uv, conf, _ = catalogue_arrays(split_animals(poses, plan), plan)
     off: dict[int, float] = {}
     for i in range(uv.shape[1]):
         for c, share in labels_off_their_landmark(uv[:, i], conf[:, i] >= cutoff).items():
