@@ -34,6 +34,7 @@ from dlc_lifter.lift.body_size import AnimalSize, animal_sizes, warn_animal_size
 from dlc_lifter.lift.keypoints import on_own_ray, output_names, withheld_from_networks
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.midline import (
+    MIDLINE_INDEX,
     ON_THE_BACK,
     labels_off_their_landmark,
     midline_without,
@@ -280,6 +281,7 @@ class LiveLifter:
         # a label on the back: lifted to the back's height where it lies (lift.midline)
         self._on_back = [(int(self._user_rows[k]), k, c) for k, c in enumerate(cat_idx)
                          if c in ON_THE_BACK]
+        self._midline = np.array(MIDLINE_INDEX)
         self.on_the_back: dict[int, float] = {}
         """Catalogue index -> share of the way from the nose of the back labels placed on
         the back, measured over the first ``size_frames`` frames (empty until then)."""
@@ -476,7 +478,7 @@ class LiveLifter:
             if c in self.on_the_back:
                 onto_the_back(pose_3d[k], imputed[k], uv[row],
                               1.0 if conf is None else conf[row], self.lifter.pcutoff,
-                              self.camera, pts[midline_without(c)])
+                              self.camera, pts[self._midline[midline_without(c)]])
         if self.walls is not None:
             raise_into_arena(pose_3d, ~imputed, self.camera.centre, self.walls)
         res = LiveResult(pose_3d=pose_3d, frame=self._frame, imputed=imputed,

@@ -34,8 +34,9 @@ import numpy as np
 from dlc_lifter.camera import Camera
 from dlc_lifter.mouse.catalogue import CATALOGUE
 
-__all__ = ["MIDLINE", "MIN_ANGLE_DEG", "MIN_SHARE_FRAMES", "ON_THE_BACK", "SHARE_TOLERANCE",
-           "SYNTHETIC_SHARE", "labels_off_their_landmark", "midline_without", "onto_the_back"]
+__all__ = ["MIDLINE", "MIDLINE_INDEX", "MIN_ANGLE_DEG", "MIN_SHARE_FRAMES", "ON_THE_BACK",
+           "SHARE_TOLERANCE", "SYNTHETIC_SHARE", "labels_off_their_landmark", "midline_without",
+           "onto_the_back"]
 
 #: The catalogue's dorsal midline from the neck to the tail base, front to back.
 MIDLINE = ("neck", "mid_back", "mouse_center", "mid_backend", "mid_backend2", "mid_backend3",
@@ -60,7 +61,8 @@ SHARE_TOLERANCE = 0.05
 #: Frames (nose, tail base and the label tracked, the body stretched out) a share needs.
 MIN_SHARE_FRAMES = 20
 
-_MIDLINE_IDX = [CATALOGUE.index(n) for n in MIDLINE]
+#: Catalogue index of each :data:`MIDLINE` landmark.
+MIDLINE_INDEX = tuple(CATALOGUE.index(n) for n in MIDLINE)
 _NOSE, _TAIL_BASE = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
 
 
@@ -104,8 +106,9 @@ def labels_off_their_landmark(uv_cat: np.ndarray, tracked: np.ndarray) -> dict[i
 
 
 def midline_without(landmark: int) -> list[int]:
-    """Catalogue indices of the midline, front to back, without ``landmark``."""
-    return [i for i in _MIDLINE_IDX if i != landmark]
+    """Positions in :data:`MIDLINE` (front to back) of every landmark but ``landmark`` (a
+    catalogue index)."""
+    return [k for k, i in enumerate(MIDLINE_INDEX) if i != landmark]
 
 
 def _where_ray_meets(centre: np.ndarray, direction: np.ndarray, back: np.ndarray
@@ -159,7 +162,8 @@ def onto_the_back(points: np.ndarray, imputed: np.ndarray, uv: np.ndarray,
         The lift's camera.
     back
         ``(..., S, 3)`` the lifted midline without the keypoint's own landmark
-        (:func:`midline_without`), front to back.
+        (``midline[..., midline_without(c), :]`` of the ``(..., len(MIDLINE), 3)`` lifted
+        :data:`MIDLINE_INDEX` landmarks), front to back.
     """
     from dlc_lifter.nets.lifter import floor_points, points_on_rays  # the lift loaded them
 

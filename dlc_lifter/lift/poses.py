@@ -44,6 +44,7 @@ from dlc_lifter.lift.keypoints import (
 )
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.midline import (
+    MIDLINE_INDEX,
     ON_THE_BACK,
     labels_off_their_landmark,
     midline_without,
@@ -212,13 +213,13 @@ def lift_poses(
                     oblique.name)
     lifter = networks.lifter
     withheld = withheld_from_networks(cat_idx)
-    coords, conf, imputed, full = _lift_individuals(poses, lifter, camera_choice.camera,
+    coords, conf, imputed, back = _lift_individuals(poses, lifter, camera_choice.camera,
                                                     uv_cat, c_cat, cues, runs, want, cat_idx,
                                                     list(cat_idx) + extra_idx, withheld)
     extra: dict[str, Any] = {"mistracked": mistracks, "withheld": _on_own_rays(
         coords, imputed, uv_cat, c_cat, lifter.pcutoff, camera_choice.camera,
         list(cat_idx), withheld, list(mapped), str(poses.meta.source))}
-    extra["on_the_back"] = _onto_the_back(coords, imputed, full, uv_cat, c_cat,
+    extra["on_the_back"] = _onto_the_back(coords, imputed, back, uv_cat, c_cat,
                                           lifter.pcutoff, camera_choice.camera, list(cat_idx),
                                           list(mapped), str(poses.meta.source))
     if adapt:
@@ -255,7 +256,8 @@ def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndar
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """3D ``(T, N, K_out, 3)`` mm, likelihoods ``(T, N, K_out)`` (0 for imputed keypoints
     the file does not track, NaN where no 3D) and imputed flags of every individual, and
-    the networks' 3D of every catalogue landmark ``(T, N, len(CATALOGUE), 3)``.
+    the networks' 3D of the back's midline ``(T, N, len(MIDLINE), 3)``
+    (:data:`~dlc_lifter.lift.midline.MIDLINE_INDEX`).
 
     ``out_idx`` lists the catalogue index of each output keypoint, the tracked ones
     (``cat_idx``) first. An individual never tracked is all NaN. The ``withheld``
@@ -265,7 +267,7 @@ def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndar
     src = poses.meta.source or "the poses"
     t, n_ind = poses.n_frames, poses.n_individuals
     coords = np.full((t, n_ind, len(out_idx), 3), np.nan)
-    full = np.full((t, n_ind, len(CATALOGUE), 3), np.nan)
+    back = np.full((t, n_ind, len(MIDLINE_INDEX), 3), np.nan)
     conf = np.full((t, n_ind, len(out_idx)), np.nan)
     imputed = np.zeros((t, n_ind, len(out_idx)), bool)
     for i in range(n_ind):
@@ -278,17 +280,17 @@ def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndar
         pts, imp = _lift_individual(lifter, uv_cat[:, i], c_net, cam, runs, want,
                                     None if cues is None else cues[:, i])
         coords[:, i] = pts[:, out_idx]
-        full[:, i] = pts
+        back[:, i] = pts[:, list(MIDLINE_INDEX)]
         imputed[:, i] = imp[:, out_idx]
         c_user = c_cat[:, i][:, cat_idx]
         conf[:, i, : len(cat_idx)] = np.where(np.isfinite(c_user), c_user, 0.0)
         conf[:, i, len(cat_idx):] = 0.0
     conf = np.where(np.isfinite(coords).all(-1), conf, np.nan)
     imputed &= np.isfinite(coords).all(-1)
-    return coords, conf, imputed, full
+    return coords, conf, imputed, back
 
 
-def _onto_the_back(coords: np.ndarray, imputed: np.ndarray, full: np.ndarray,
+def _onto_the_back(coords: np.ndarray, imputed: np.ndarray, back: np.ndarray,
                    uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: float, cam: Camera,
                    cat_idx: list[int], names: list[str], source: str) -> dict[str, float]:
     """Lift the tracked keypoints mapped onto the back's interior landmarks, where their
@@ -305,7 +307,7 @@ def _onto_the_back(coords: np.ndarray, imputed: np.ndarray, full: np.ndarray,
         off = labels_off_their_landmark(uv_cat[:, i], tracked[:, i])
         for j, c in [(j, c) for j, c in on_back if c in off]:
             onto_the_back(coords[:, i, j], imputed[:, i, j], uv_cat[:, i, c], c_cat[:, i, c],
-                          pcutoff, cam, full[:, i][:, midline_without(c)])
+                          pcutoff, cam, back[:, i][:, midline_without(c)])
             out.setdefault(names[j], off[c])
     if out:
         logger.info("%s: %s sit%s elsewhere along the back than the landmark%s lifted as "

@@ -31,7 +31,7 @@ def test_the_midline_is_the_backs_interior() -> None:
     assert MIDLINE[0] == "neck" and MIDLINE[-1] == "tail_base"
     assert {CATALOGUE[i] for i in ON_THE_BACK} == set(MIDLINE[1:-1])
     centre = CATALOGUE.index("mouse_center")
-    assert centre not in midline_without(centre) and len(midline_without(centre)) == 6
+    assert midline_without(centre) == [0, 1, 3, 4, 5, 6]  # positions in MIDLINE
 
 
 @pytest.mark.parametrize("tilt_deg", [0.0, 20.0, 40.0])
