@@ -30,7 +30,7 @@ from dlc_lifter.io.config import read_dlc_config
 
 __all__ = ["DERIVED_SUFFIXES", "FoundPoseFiles", "SCORER_MARKS", "TRACKER_SUFFIXES",
            "VIDEO_EXTENSIONS", "csv_holds_2d_poses", "find_dlc_output", "find_pose_files",
-           "find_videos",
+           "find_videos", "h5_pose_kind",
            "load_project_config", "pose_file_kind"]
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,8 @@ def pose_file_kind(path: str | Path, *, sniff: bool = False) -> str | None:
     side files (:data:`DERIVED_SUFFIXES`) never count. With ``sniff``, a ``.csv`` whose
     name no tool gave (renamed outputs: ``mouse1.csv``, BehaviorDEPOT's
     ``demo1_tracking.csv``) counts when its first lines are a 2D pose table's
-    (:func:`csv_holds_2d_poses`).
+    (:func:`csv_holds_2d_poses`), and an ``.h5`` when its layout is a pose file's
+    (:func:`h5_pose_kind`).
     """
     p = Path(path)
     name = p.name
@@ -82,7 +83,31 @@ def pose_file_kind(path: str | Path, *, sniff: bool = False) -> str | None:
         return "dlc"
     if sniff and p.suffix.lower() == ".csv" and csv_holds_2d_poses(p):
         return "dlc"
+    if sniff and p.suffix.lower() == ".h5":
+        return h5_pose_kind(p)
     return None
+
+
+def h5_pose_kind(path: str | Path) -> str | None:
+    """``"dlc"``, ``"sleap"``, ``"jabs"`` or ``None``: what an ``.h5`` whose name no tool gave
+    holds, from its layout alone (nothing is read but the names of its groups): DeepLabCut's
+    pandas table (a top-level ``df_with_missing``, the key DLC writes), a SLEAP analysis file
+    (``tracks`` and ``node_names``), a JABS pose file (``poseest/points``). ``None`` for
+    anything else or anything that does not open."""
+    import h5py
+
+    from dlc_lifter.io.jabs import is_jabs_h5
+    from dlc_lifter.io.sleap import is_sleap_analysis_h5
+
+    try:
+        with h5py.File(path, "r") as fh:
+            if "df_with_missing" in fh and isinstance(fh["df_with_missing"], h5py.Group):
+                return "dlc"
+            if is_sleap_analysis_h5(fh):
+                return "sleap"
+            return "jabs" if is_jabs_h5(fh) else None
+    except (OSError, ValueError):
+        return None
 
 
 #: Bytes of a csv's start read to judge whether it is a pose table.
@@ -183,8 +208,8 @@ def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bo
     ----------
     entries
         Pose files (taken as they are, whatever their name) and folders (searched for
-        files :func:`pose_file_kind` names, and for ``.csv`` files no tool named whose
-        first lines are a 2D pose table's).
+        files :func:`pose_file_kind` names, and for ``.csv`` and ``.h5`` files no tool
+        named whose first lines or layout are a pose file's).
     recursive
         Search the folders' subfolders too (hidden ones left out).
     filtered

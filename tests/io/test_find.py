@@ -99,3 +99,31 @@ def test_renamed_tables_are_found_by_their_first_lines(tmp_path: Path) -> None:
     assert pose_file_kind(tmp_path / "mouse1.csv") is None  # by its name alone
     found = [p.name for p in find_pose_files(tmp_path).files]
     assert found == ["mouse1.csv", "old_copy.csv", "simba.csv"]
+
+
+def test_renamed_hdf5_files_are_found_by_their_layout(tmp_path: Path) -> None:
+    """Renamed ``.h5`` outputs are known by their groups: DeepLabCut's ``df_with_missing``
+    table, a SLEAP analysis file, a JABS pose file; other HDF5 files and broken ones are
+    not pose files."""
+    import h5py
+    import numpy as np
+    import pandas as pd
+
+    cols = pd.MultiIndex.from_product([["lab"], ["nose", "tail"], ["x", "y", "likelihood"]],
+                                      names=["scorer", "bodyparts", "coords"])
+    pd.DataFrame(np.ones((3, 6)), columns=cols).to_hdf(tmp_path / "mouse1.h5",
+                                                        key="df_with_missing", format="table")
+    with h5py.File(tmp_path / "session2.h5", "w") as fh:
+        fh["tracks"] = np.zeros((1, 2, 3, 4))
+        fh["node_names"] = [b"a", b"b", b"c"]
+    with h5py.File(tmp_path / "cage3.h5", "w") as fh:
+        fh.create_group("poseest")["points"] = np.zeros((4, 12, 2))
+    with h5py.File(tmp_path / "neural.h5", "w") as fh:
+        fh["spikes"] = np.zeros(10)
+    (tmp_path / "broken.h5").write_bytes(b"not hdf5")
+    assert pose_file_kind(tmp_path / "mouse1.h5") is None  # by its name alone
+    kinds = {p.name: pose_file_kind(p, sniff=True) for p in sorted(tmp_path.iterdir())}
+    assert kinds == {"broken.h5": None, "cage3.h5": "jabs", "mouse1.h5": "dlc",
+                     "neural.h5": None, "session2.h5": "sleap"}
+    found = [p.name for p in find_pose_files(tmp_path).files]
+    assert found == ["cage3.h5", "mouse1.h5", "session2.h5"]
