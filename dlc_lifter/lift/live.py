@@ -279,9 +279,10 @@ class LiveLifter:
         self._withheld = [(int(self._user_rows[k]), k, c) for k, c in enumerate(cat_idx)
                           if c in withheld]
         # a label on the back: lifted to the back's height where it lies (lift.midline)
-        self._on_back = [(int(self._user_rows[k]), k, c) for k, c in enumerate(cat_idx)
-                         if c in ON_THE_BACK]
-        self._midline = np.array(MIDLINE_INDEX)
+        # (row, output keypoint, catalogue index, the rest of the midline's catalogue rows)
+        self._on_back = [(int(self._user_rows[k]), k, c,
+                          np.array(MIDLINE_INDEX)[midline_without(c)])
+                         for k, c in enumerate(cat_idx) if c in ON_THE_BACK]
         self.on_the_back: dict[int, float] = {}
         """Catalogue index -> share of the way from the nose of the back labels placed on
         the back, measured over the first ``size_frames`` frames (empty until then)."""
@@ -474,11 +475,11 @@ class LiveLifter:
         for row, k, _ in self._withheld:  # on its own ray at the height the networks gave it
             on_own_ray(pose_3d[k], imputed[k:k + 1], uv[row],
                        1.0 if conf is None else conf[row], self.lifter.pcutoff, self.camera)
-        for row, k, c in self._on_back:
+        for row, k, c, back in self._on_back:
             if c in self.on_the_back:
                 onto_the_back(pose_3d[k], imputed[k], uv[row],
                               1.0 if conf is None else conf[row], self.lifter.pcutoff,
-                              self.camera, pts[self._midline[midline_without(c)]])
+                              self.camera, pts[back])
         if self.walls is not None:
             raise_into_arena(pose_3d, ~imputed, self.camera.centre, self.walls)
         res = LiveResult(pose_3d=pose_3d, frame=self._frame, imputed=imputed,

@@ -121,14 +121,12 @@ def _where_ray_meets(centre: np.ndarray, direction: np.ndarray, back: np.ndarray
     u = direction[..., None, :] / np.linalg.norm(direction, axis=-1)[..., None, None]
     v = b - a
     w = a - centre  # (..., S-1, 3)
-    uu = 1.0
-    uv_ = np.sum(u * v, axis=-1)
+    uv_ = np.sum(u * v, axis=-1)  # u is a unit vector
     vv = np.sum(v * v, axis=-1)
     uw = np.sum(u * w, axis=-1)
     vw = np.sum(v * w, axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        den = uu * vv - uv_ * uv_
-        t = np.clip((uv_ * uw - uu * vw) / den, 0.0, 1.0)  # along the segment
+        t = np.clip((uv_ * uw - vw) / (vv - uv_ * uv_), 0.0, 1.0)  # along the segment
         t = np.where(np.isfinite(t), t, 0.0)
         s = uw + t * uv_  # along the ray, to the segment's point t
         on_ray = centre + s[..., None] * u
