@@ -20,7 +20,8 @@ Prints one table with:
   oblique views (``lifter_oblique.pt``, which a lift uses from the view angle
   ``dlc_lifter.lift.view_range.OBLIQUE_FROM_DEG``);
 * batched throughput (frames/s, keypoints only; best and median of 3 runs, and CPU time
-  per frame, all threads together) and streaming ``step`` latency;
+  per frame, all threads together), the per-frame networks' throughput (labelled frames and
+  files with gaps; no target) and streaming ``step`` latency;
 * on the real DLC openfield output (``../shared/realdata``, if present): height range,
   coefficient of variation of the 3D vs 2D snout-tail-base length, and frame-to-frame
   3D jumps.
@@ -259,6 +260,13 @@ def speed(lifter: object, rows: list) -> None:
              "frames/s")
         _row(rows, f"batched lift CPU time, {set_name}", 1e6 * min(cpus) / len(uv),
              "us/frame")
+        walls = []
+        for _ in range(3):  # labelled frames and files with gaps: the per-frame networks
+            t0 = time.perf_counter()
+            lifter.lift(uv, conf, names, cam, mode="frame")
+            walls.append(time.perf_counter() - t0)
+        _row(rows, f"per-frame lift, {set_name} ({len(uv)} frames, best of 3; no target)",
+             len(uv) / min(walls), "frames/s")
         stream = lifter.stream(cam, names)
         for t in range(50):
             stream.step(uv[t], conf[t])

@@ -141,6 +141,12 @@ def train_lifter_command(
     frame_view_deg: str | None = typer.Option(None, "--frame-view-deg", help="The same for "
                                               "the per-frame network's training sequences "
                                               "only (LO,HI; default: as --view-deg)."),
+    modes: str = typer.Option("temporal,causal,frame", "--modes", help="The networks to "
+                              "train (comma-separated among temporal, causal, frame)."),
+    extend: Path | None = typer.Option(None, "--extend", help="Existing lifter weights: the "
+                                       "networks trained here join its networks of the same "
+                                       "modes as more ensemble members (its other networks "
+                                       "kept), and --out is that lifter so extended."),
     eval_sequences: int = typer.Option(24, "--eval-sequences", help="Held-out sequences "
                                        "evaluated after training (0: skip)."),
     threads: int | None = typer.Option(None, "--threads", help="torch threads (part of the "
@@ -156,6 +162,9 @@ def train_lifter_command(
 
     Three seeds averaged as one model: dlc-lifter train --out lifter.pt --seeds 0,1,2
     --channels 74 (the shipped lifter's full command is in its .json sidecar).
+
+    Three more per-frame members for a lifter: dlc-lifter train --out more.pt --extend
+    lifter.pt --modes frame --seeds 3,4,5 (with the lifter's recipe flags).
     """
     if ctx.invoked_subcommand is not None:
         _refuse_lifter_options(ctx)
@@ -180,16 +189,33 @@ def train_lifter_command(
                       image_span=None if image_span is None else _parse_span(image_span),
                       view_deg=None if view_deg is None else _parse_view_deg(view_deg),
                       frame_view_deg=None if frame_view_deg is None
-                      else _parse_view_deg(frame_view_deg, "--frame-view-deg"))
+                      else _parse_view_deg(frame_view_deg, "--frame-view-deg"),
+                      modes=_parse_modes(modes))
+    if extend is not None and not extend.is_file():
+        raise DLCLifterError(f"--extend {extend}: no such weights file; give lifter weights "
+                             "written by 'dlc-lifter train' (the shipped ones are "
+                             "dlc_lifter/data/weights/lifter.pt).")
     if seed_list is None:
         _, report = train_lifter_weights(cfg, out, eval_sequences=eval_sequences,
-                                         command=command_line(ctx))
+                                         command=command_line(ctx), extend=extend)
     else:
         _, report = train_ensemble_weights(cfg, seed_list, out, eval_sequences=eval_sequences,
-                                           command=command_line(ctx), workdir=workdir)
+                                           command=command_line(ctx), workdir=workdir,
+                                           extend=extend)
     if report is not None:
         typer.echo(format_report(report))
     typer.echo(f"Trained in {time.monotonic() - t0:.0f} s; weights: {out}")
+
+
+def _parse_modes(text: str) -> tuple[str, ...]:
+    """``--modes frame`` or ``temporal,causal,frame`` as a tuple in the training's order."""
+    from dlc_lifter.nets.lifter import MODES
+
+    given = {m.strip() for m in text.split(",") if m.strip()}
+    if not given or given - set(MODES):
+        raise DLCLifterError(f"--modes takes networks among {', '.join(MODES)}, comma-"
+                             f"separated; got '{text}'.")
+    return tuple(m for m in MODES if m in given)
 
 
 def _train_view(view: str) -> str:

@@ -8,7 +8,8 @@ cuts training short). :func:`evaluate` measures MPJPE, PA-MPJPE and height error
 held-out set with a new seed (new shapes, cameras and noise), per keypoint and per
 behaviour, against two baselines: every keypoint at its population-median height on its
 ray, and every keypoint on the floor. :func:`train_lifter_weights` trains, evaluates and
-writes the weights with their JSON sidecar (``dlc-lifter train``).
+writes the weights with their JSON sidecar (``dlc-lifter train``); with ``extend`` the
+networks trained join an existing model's as more ensemble members (:func:`extend_model`).
 """
 
 from __future__ import annotations
@@ -50,12 +51,13 @@ from dlc_lifter.nets.lifter import (
     SCALE_MM,
     LifterNet,
     LiftingModel,
+    ensemble_net,
     floor_points,
     points_on_rays,
 )
 from dlc_lifter.nets.windows import PackedSequences
 
-__all__ = ["EvalReport", "TrainConfig", "evaluate", "format_report", "train",
+__all__ = ["EvalReport", "TrainConfig", "evaluate", "extend_model", "format_report", "train",
            "train_ensemble_weights", "train_lifter_weights"]
 
 logger = logging.getLogger(__name__)
@@ -592,7 +594,8 @@ def format_report(report: EvalReport) -> str:
 
 # --------------------------------------------------------------------------- weights
 def train_lifter_weights(config: TrainConfig, out: str | Path, *, eval_sequences: int = 24,
-                         command: str | None = None, progress: bool = True
+                         command: str | None = None, progress: bool = True,
+                         extend: str | Path | None = None
                          ) -> tuple[LiftingModel, EvalReport | None]:
     """Train the lifter, evaluate it on held-out sequences, write weights and JSON sidecar.
 
@@ -614,6 +617,11 @@ def train_lifter_weights(config: TrainConfig, out: str | Path, *, eval_sequences
         the sidecar; ``None`` when called from Python.
     progress
         Show progress bars.
+    extend
+        An existing model's weights: the networks trained here (``config.modes``) join its
+        networks of the same modes as more ensemble members, and the file written is that
+        model so extended (:func:`extend_model`; the sidecar's ``base`` names it). ``None``:
+        the trained model alone.
 
     Returns
     -------
@@ -634,6 +642,7 @@ def train_lifter_weights(config: TrainConfig, out: str | Path, *, eval_sequences
     sidecar: dict[str, Any] = {"command": command, "config": model.info["config"],
                                "train_seconds": model.info["train_seconds"],
                                "steps_done": history["steps_done"]}
+    model = _extended(model, extend, sidecar)
     report = _evaluate_and_save(model, out, sidecar, eval_sequences=eval_sequences,
                                 n_frames=config.n_frames, seed=config.seed + 100_000,
                                 progress=progress, t0=t0)
@@ -669,7 +678,8 @@ def _evaluate_and_save(model: LiftingModel, out: str | Path, sidecar: dict[str, 
 
 def train_ensemble_weights(config: TrainConfig, seeds: Sequence[int], out: str | Path, *,
                            eval_sequences: int = 24, command: str | None = None,
-                           workdir: str | Path | None = None, progress: bool = True
+                           workdir: str | Path | None = None, progress: bool = True,
+                           extend: str | Path | None = None
                            ) -> tuple[LiftingModel, EvalReport | None]:
     """Train ``config`` once per seed and save the members' mean as one model.
 
@@ -696,6 +706,9 @@ def train_ensemble_weights(config: TrainConfig, seeds: Sequence[int], out: str |
         ``None``: a temporary folder, removed afterwards.
     progress
         Show progress bars.
+    extend
+        An existing model's weights that the members' networks join as more ensemble
+        members (as :func:`train_lifter_weights`'s ``extend``).
 
     Returns
     -------
@@ -732,10 +745,78 @@ def train_ensemble_weights(config: TrainConfig, seeds: Sequence[int], out: str |
         "members": [{"seed": s, "train_seconds": m.info["train_seconds"],
                      "steps_done": m.info["steps_done"]} for s, m in zip(seeds, members,
                                                                          strict=True)]}
+    model = _extended(model, extend, sidecar)
     report = _evaluate_and_save(model, out, sidecar, eval_sequences=eval_sequences,
                                 n_frames=config.n_frames, seed=seeds[0] + 100_000,
                                 progress=progress, t0=t0)
     return model, report
+
+
+def extend_model(base: LiftingModel, added: LiftingModel) -> LiftingModel:
+    """``base`` with ``added``'s networks as more members of its ensembles.
+
+    Each mode of ``added`` joins ``base``'s network of that mode
+    (:func:`~dlc_lifter.nets.lifter.ensemble_net`: the mean over every single network, so
+    three members of each give six equal shares); ``base``'s other modes, population
+    statistics (which place the camera from the animal's size) and mirror averaging are
+    kept as they are. What a model of more draws of one recipe is for: on real mice two
+    ensembles of three seeds differ by as much as a recipe change (docs/results.md), and
+    their mean is nearer the recipe's own.
+
+    Parameters
+    ----------
+    base
+        The model extended.
+    added
+        Networks of some of ``base``'s modes, each of the same shape as ``base``'s of that
+        mode (width, kernels, input channels; any number of members).
+
+    Returns
+    -------
+    LiftingModel
+        A new model (``base`` and ``added`` are left as they are); its ``info`` is
+        ``added``'s, with ``members`` per mode.
+
+    Raises
+    ------
+    DLCLifterError
+        When ``added`` has a mode ``base`` lacks, or a network of another shape.
+    """
+    def shape(net: LifterNet) -> dict[str, Any]:
+        return {k: v for k, v in net.config().items() if k != "members"}
+
+    nets = dict(base.nets)
+    for mode, net in added.nets.items():
+        if mode not in base.nets:
+            raise DLCLifterError(f"The model extended has no {mode} network (it has "
+                                 f"{', '.join(sorted(base.nets))}); train only those modes "
+                                 "(--modes).")
+        if shape(net) != shape(base.nets[mode]) or added.n_extra != base.n_extra:
+            raise DLCLifterError(f"The {mode} network trained here differs in shape from the "
+                                 f"extended model's ({shape(net)} against "
+                                 f"{shape(base.nets[mode])}); train it with the base's recipe "
+                                 "(its command is in its .json sidecar).")
+        nets[mode] = ensemble_net([base.nets[mode], net])
+    info = {**added.info, "members": {m: n.members for m, n in nets.items()}}
+    return LiftingModel(nets=nets, n_extra=base.n_extra,
+                        median_height_mm=base.median_height_mm.copy(),
+                        pair_length_mm=base.pair_length_mm.copy(), info=info,
+                        keypoints=base.keypoints, symmetric=base.symmetric)
+
+
+def _extended(model: LiftingModel, extend: str | Path | None, sidecar: dict[str, Any]
+              ) -> LiftingModel:
+    """``model`` joined to the model in ``extend`` (recorded as ``base`` in the sidecar and
+    the info), or ``model`` itself."""
+    if extend is None:
+        return model
+    base = LiftingModel.load(extend)
+    joined = extend_model(base, model)
+    record = {"path": str(extend), "sha256": base.info.get("sha256"),
+              "command": base.info.get("command"), "members": joined.info["members"]}
+    joined.info["base"] = sidecar["base"] = record
+    logger.info("Extended %s: networks per mode now %s", extend, record["members"])
+    return joined
 
 
 def _member(cfg: TrainConfig, path: Path, command: str | None, progress: bool) -> LiftingModel:

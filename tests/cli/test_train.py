@@ -259,3 +259,57 @@ def test_frame_view_angles_reach_the_per_frame_network_only(
                               "35,0"])
     assert res.exit_code != 0 and "--frame-view-deg takes two angles" in str(res.exception)
     assert not (tmp_path / "x.pt").exists()
+
+
+def test_train_extend_adds_members_to_one_network_of_a_lifter(tmp_path: Path) -> None:
+    """``--extend BASE --modes frame --seeds ...``: the per-frame networks trained join the
+    base's per-frame ensemble (their mean over every single network); the base's other
+    networks and population statistics are kept bit for bit; the sidecar names the base."""
+    import numpy as np
+    import torch
+
+    from dlc_lifter.nets.lifter import LiftingModel, ensemble_net
+
+    toy = ["--n-sequences", "2", "--n-frames", "100", "--steps", "2", "--causal-steps", "2",
+           "--frame-steps", "2", "--channels", "8", "--kernels", "3", "--threads", "1",
+           "--eval-sequences", "0"]
+    base, more, work = tmp_path / "base.pt", tmp_path / "more.pt", tmp_path / "members"
+    _invoke("train", "--out", str(base), "--seeds", "0,1", *toy)
+    _invoke("train", "--out", str(more), "--extend", str(base), "--modes", "frame",
+            "--seeds", "2,3", "--workdir", str(work), *toy)
+    b, m = LiftingModel.load(base), LiftingModel.load(more)
+    added = LiftingModel.load(work / "seed2.pt")
+    assert sorted(added.nets) == ["frame"]
+    assert {k: n.members for k, n in m.nets.items()} == {"temporal": 2, "causal": 2, "frame": 4}
+    for mode in ("temporal", "causal"):
+        for k, v in b.nets[mode].state_dict().items():
+            assert torch.equal(v, m.nets[mode].state_dict()[k]), (mode, k)
+    np.testing.assert_array_equal(m.pair_length_mm, b.pair_length_mm)
+    np.testing.assert_array_equal(m.median_height_mm, b.median_height_mm)
+    both = LiftingModel.ensemble([LiftingModel.load(work / "seed2.pt"),
+                                  LiftingModel.load(work / "seed3.pt")])
+    x = torch.randn(1, b.in_features, 5)
+    want = ensemble_net([b.nets["frame"], both.nets["frame"]]).eval()(x)
+    torch.testing.assert_close(m.nets["frame"].eval()(x), want)
+    side = json.loads(more.with_suffix(".json").read_text())
+    assert "--extend" in side["command"] and "--modes frame" in side["command"]
+    assert side["base"]["sha256"] == b.info["sha256"]
+    assert side["base"]["members"] == {"temporal": 2, "causal": 2, "frame": 4}
+    assert side["config"]["modes"] == ["frame"]
+
+
+def test_train_extend_refuses_networks_of_another_shape(tmp_path: Path) -> None:
+    from dlc_lifter.errors import DLCLifterError
+
+    toy = ["--n-sequences", "2", "--n-frames", "100", "--steps", "2", "--causal-steps", "2",
+           "--frame-steps", "2", "--kernels", "3", "--threads", "1", "--eval-sequences", "0"]
+    base = tmp_path / "base.pt"
+    _invoke("train", "--out", str(base), "--channels", "8", *toy)
+    res = runner.invoke(app, ["train", "--out", str(tmp_path / "x.pt"), "--extend", str(base),
+                              "--modes", "frame", "--channels", "6", *toy])
+    assert isinstance(res.exception, DLCLifterError)
+    assert "differs in shape" in str(res.exception) and "sidecar" in str(res.exception)
+    res = runner.invoke(app, ["train", "--extend", str(tmp_path / "none.pt"), *toy])
+    assert isinstance(res.exception, DLCLifterError) and "no such weights" in str(res.exception)
+    res = runner.invoke(app, ["train", "--modes", "frames", *toy])
+    assert isinstance(res.exception, DLCLifterError) and "--modes takes" in str(res.exception)

@@ -231,7 +231,12 @@ def test_shipped_weights_are_small_and_documented(view: str) -> None:
     planned = {"temporal": cfg["steps"], "causal": cfg.get("causal_steps") or cfg["steps"],
                "frame": cfg.get("frame_steps") or cfg["steps"]}
     members = sidecar.get("members") or [sidecar]
-    assert lifter.model.members == len(members)
+    per_mode = (sidecar.get("base") or {}).get("members")
+    if per_mode:  # an extended lifter (--extend): more members in some of its networks
+        assert {m: n.members for m, n in lifter.model.nets.items()} == per_mode
+        assert per_mode["frame"] == per_mode["temporal"] + len(members)
+    else:
+        assert lifter.model.members == len(members)
     for member in members:
         assert member["steps_done"] == {m: planned[m] for m in member["steps_done"]}
     assert lifter.model.net("temporal").receptive_field == 81
