@@ -652,11 +652,13 @@ def train_lifter_weights(config: TrainConfig, out: str | Path, *, eval_sequences
 def _evaluate_and_save(model: LiftingModel, out: str | Path, sidecar: dict[str, Any], *,
                        eval_sequences: int, n_frames: int, seed: int, progress: bool,
                        t0: float) -> EvalReport | None:
-    """Evaluate on held-out sequences (``seed``), then write the weights and the sidecar."""
+    """Evaluate on held-out sequences (``seed``; an extended model on its base's, so that the
+    two sidecars compare), then write the weights and the sidecar."""
     from dlc_lifter.io.weights import write_sidecar
     from dlc_lifter.nets.lifter import file_hash
 
     report = None
+    seed = (model.info.get("base") or {}).get("held_out_seed") or seed
     if eval_sequences > 0:
         config = model.info.get("config", {})
         report = evaluate(model, n_sequences=eval_sequences, n_frames=n_frames,
@@ -813,7 +815,8 @@ def _extended(model: LiftingModel, extend: str | Path | None, sidecar: dict[str,
     base = LiftingModel.load(extend)
     joined = extend_model(base, model)
     record = {"path": str(extend), "sha256": base.info.get("sha256"),
-              "command": base.info.get("command"), "members": joined.info["members"]}
+              "command": base.info.get("command"), "members": joined.info["members"],
+              "held_out_seed": (base.info.get("held_out") or {}).get("seed")}
     joined.info["base"] = sidecar["base"] = record
     logger.info("Extended %s: networks per mode now %s", extend, record["members"])
     return joined

@@ -272,7 +272,7 @@ def test_train_extend_adds_members_to_one_network_of_a_lifter(tmp_path: Path) ->
 
     toy = ["--n-sequences", "2", "--n-frames", "100", "--steps", "2", "--causal-steps", "2",
            "--frame-steps", "2", "--channels", "8", "--kernels", "3", "--threads", "1",
-           "--eval-sequences", "0"]
+           "--eval-sequences", "1"]
     base, more, work = tmp_path / "base.pt", tmp_path / "more.pt", tmp_path / "members"
     _invoke("train", "--out", str(base), "--seeds", "0,1", *toy)
     _invoke("train", "--out", str(more), "--extend", str(base), "--modes", "frame",
@@ -296,6 +296,10 @@ def test_train_extend_adds_members_to_one_network_of_a_lifter(tmp_path: Path) ->
     assert side["base"]["sha256"] == b.info["sha256"]
     assert side["base"]["members"] == {"temporal": 2, "causal": 2, "frame": 4}
     assert side["config"]["modes"] == ["frame"]
+    # measured on the base's held-out set (seed 0 + 100000), not the first new member's
+    base_side = json.loads(base.with_suffix(".json").read_text())
+    assert side["held_out"]["seed"] == base_side["held_out"]["seed"] == 100_000
+    assert side["held_out"]["modes"]["temporal"] == base_side["held_out"]["modes"]["temporal"]
 
 
 def test_train_extend_refuses_networks_of_another_shape(tmp_path: Path) -> None:
