@@ -313,14 +313,11 @@ def train(
     clips, med_h, pair_len = _training_clips(cfg, cfg.n_sequences, gen, sequences)
     logger.info("%d training clips (%d frames) ready after %.0f s", len(clips),
                 sum(len(c.world) for c in clips), time.monotonic() - t0)
-    in_features = N_KEYPOINTS * (PER_KEYPOINT + cfg.n_extra) + N_GLOBAL
     nets: dict[str, LifterNet] = {}
     history: dict[str, Any] = {"loss": {}, "steps_done": {}}
     for mode in cfg.modes:
-        kernels = (1,) if mode == "frame" else tuple(cfg.kernels)
-        mode_clips, mode_med_h, width = clips, med_h, cfg.channels
+        mode_clips, mode_med_h = clips, med_h
         if mode == "frame":
-            width = cfg.frame_channels or cfg.channels
             frame_cfg = (cfg if cfg.frame_view_deg is None
                          else replace(cfg, view_deg=tuple(cfg.frame_view_deg)))
             if n_frame != cfg.n_sequences or frame_cfg is not cfg:
@@ -328,8 +325,9 @@ def train(
                 mode_clips, mode_med_h, _ = _training_clips(
                     frame_cfg, n_frame, gen, sequences if n_frame == cfg.n_sequences else None)
         torch.manual_seed(cfg.seed + MODES.index(mode))
-        net = LifterNet(in_features, N_KEYPOINTS, channels=width, kernels=kernels,
-                        causal=mode == "causal", dropout=cfg.dropout)
+        shape = _net_shape(cfg, mode)
+        net = LifterNet(shape["in_features"], N_KEYPOINTS, channels=shape["channels"],
+                        kernels=shape["kernels"], causal=shape["causal"], dropout=cfg.dropout)
         losses = _train_net(net, mode_clips, cfg,
                             np.random.default_rng([cfg.seed, MODES.index(mode)]),
                             deadline, mode, progress, steps=cfg.steps_of(mode),
@@ -347,6 +345,16 @@ def train(
     model = LiftingModel(nets=nets, n_extra=cfg.n_extra, median_height_mm=med_h,
                          pair_length_mm=pair_len, info=info)
     return model, history
+
+
+def _net_shape(cfg: TrainConfig, mode: str) -> dict[str, Any]:
+    """The shape of the network ``cfg`` trains for ``mode`` (:meth:`LifterNet.config` but
+    for ``members``)."""
+    return {"in_features": N_KEYPOINTS * (PER_KEYPOINT + cfg.n_extra) + N_GLOBAL,
+            "n_keypoints": N_KEYPOINTS,
+            "channels": (cfg.frame_channels or cfg.channels) if mode == "frame" else cfg.channels,
+            "kernels": [1] if mode == "frame" else [int(k) for k in cfg.kernels],
+            "causal": mode == "causal"}
 
 
 def _training_clips(cfg: TrainConfig, n_sequences: int, generator: Callable[..., Any],
@@ -637,6 +645,7 @@ def train_lifter_weights(config: TrainConfig, out: str | Path, *, eval_sequences
     >>> print(format_report(report))  # doctest: +SKIP
     """
     t0 = time.monotonic()
+    _check_extend(config, extend)
     model, history = train(config, progress=progress)
     model.info["command"] = command
     sidecar: dict[str, Any] = {"command": command, "config": model.info["config"],
@@ -729,6 +738,7 @@ def train_ensemble_weights(config: TrainConfig, seeds: Sequence[int], out: str |
         raise DLCLifterError(f"An ensemble needs two or more different seeds (--seeds 0,1,2); "
                              f"got {seeds}. For a single network give one seed (--seed).")
     t0 = time.monotonic()
+    _check_extend(config, extend)
     with contextlib.ExitStack() as stack:
         folder = (Path(workdir) if workdir is not None else
                   Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dlc_lifter_"))))
@@ -804,6 +814,25 @@ def extend_model(base: LiftingModel, added: LiftingModel) -> LiftingModel:
                         median_height_mm=base.median_height_mm.copy(),
                         pair_length_mm=base.pair_length_mm.copy(), info=info,
                         keypoints=base.keypoints, symmetric=base.symmetric)
+
+
+def _check_extend(config: TrainConfig, extend: str | Path | None) -> None:
+    """Before training: the model in ``extend`` has a network of every mode ``config``
+    trains, of the shape it trains (else :func:`extend_model` would refuse them after the
+    training)."""
+    if extend is None:
+        return
+    base = LiftingModel.load(extend)
+    for mode in config.modes:
+        net = base.nets.get(mode)
+        have = None if net is None else {k: v for k, v in net.config().items()
+                                         if k != "members"}
+        want = _net_shape(config, mode)
+        if have != want:
+            raise DLCLifterError(
+                f"--extend {extend}: its {mode} network is {have or 'missing'}, this recipe "
+                f"trains {want}; give the flags of its own command (in its .json sidecar), or "
+                "only the modes it has (--modes).")
 
 
 def _extended(model: LiftingModel, extend: str | Path | None, sidecar: dict[str, Any]

@@ -309,10 +309,21 @@ def test_train_extend_refuses_networks_of_another_shape(tmp_path: Path) -> None:
            "--frame-steps", "2", "--kernels", "3", "--threads", "1", "--eval-sequences", "0"]
     base = tmp_path / "base.pt"
     _invoke("train", "--out", str(base), "--channels", "8", *toy)
+    work = tmp_path / "members"
     res = runner.invoke(app, ["train", "--out", str(tmp_path / "x.pt"), "--extend", str(base),
-                              "--modes", "frame", "--channels", "6", *toy])
+                              "--modes", "frame", "--channels", "6", "--seeds", "1,2",
+                              "--workdir", str(work), *toy])
     assert isinstance(res.exception, DLCLifterError)
-    assert "differs in shape" in str(res.exception) and "sidecar" in str(res.exception)
+    assert "its frame network is" in str(res.exception) and "sidecar" in str(res.exception)
+    assert not list(work.glob("*.pt"))  # refused before any training
+    from dlc_lifter.nets.lifter import LiftingModel
+    from dlc_lifter.nets.train import extend_model
+
+    one = LiftingModel.load(base)
+    narrow = LiftingModel(nets={"frame": type(one.nets["frame"])(one.in_features, channels=6,
+                                                                  kernels=(1,))})
+    with pytest.raises(DLCLifterError, match="differs in shape"):
+        extend_model(one, narrow)
     res = runner.invoke(app, ["train", "--extend", str(tmp_path / "none.pt"), *toy])
     assert isinstance(res.exception, DLCLifterError) and "no such weights" in str(res.exception)
     res = runner.invoke(app, ["train", "--modes", "frames", *toy])
