@@ -357,6 +357,12 @@ def _net_shape(cfg: TrainConfig, mode: str) -> dict[str, Any]:
             "causal": mode == "causal"}
 
 
+def _shape_of(net: LifterNet) -> dict[str, Any]:
+    """A network's shape: :meth:`LifterNet.config` but for ``members`` (what
+    :func:`_net_shape` gives for a recipe)."""
+    return {k: v for k, v in net.config().items() if k != "members"}
+
+
 def _training_clips(cfg: TrainConfig, n_sequences: int, generator: Callable[..., Any],
                     sequences: Sequence[Any] | None = None
                     ) -> tuple[list[SyntheticClip], np.ndarray, np.ndarray]:
@@ -794,19 +800,16 @@ def extend_model(base: LiftingModel, added: LiftingModel) -> LiftingModel:
     DLCLifterError
         When ``added`` has a mode ``base`` lacks, or a network of another shape.
     """
-    def shape(net: LifterNet) -> dict[str, Any]:
-        return {k: v for k, v in net.config().items() if k != "members"}
-
     nets = dict(base.nets)
     for mode, net in added.nets.items():
         if mode not in base.nets:
             raise DLCLifterError(f"The model extended has no {mode} network (it has "
                                  f"{', '.join(sorted(base.nets))}); train only those modes "
                                  "(--modes).")
-        if shape(net) != shape(base.nets[mode]) or added.n_extra != base.n_extra:
+        if _shape_of(net) != _shape_of(base.nets[mode]) or added.n_extra != base.n_extra:
             raise DLCLifterError(f"The {mode} network trained here differs in shape from the "
-                                 f"extended model's ({shape(net)} against "
-                                 f"{shape(base.nets[mode])}); train it with the base's recipe "
+                                 f"extended model's ({_shape_of(net)} against "
+                                 f"{_shape_of(base.nets[mode])}); train it with the base's recipe "
                                  "(its command is in its .json sidecar).")
         nets[mode] = ensemble_net([base.nets[mode], net])
     info = {**added.info, "members": {m: n.members for m, n in nets.items()}}
@@ -825,8 +828,7 @@ def _check_extend(config: TrainConfig, extend: str | Path | None) -> None:
     base = LiftingModel.load(extend)
     for mode in config.modes:
         net = base.nets.get(mode)
-        have = None if net is None else {k: v for k, v in net.config().items()
-                                         if k != "members"}
+        have = None if net is None else _shape_of(net)
         want = _net_shape(config, mode)
         if have != want:
             raise DLCLifterError(
