@@ -28,6 +28,7 @@ onto the catalogue (:mod:`dlc_lifter.lift.keypoints`). Whole :class:`~dlc_lifter
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -40,6 +41,8 @@ from dlc_lifter.camera import Camera
 from dlc_lifter.lift.keypoints import catalogue_indices
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.mouse.keypoint_map import KeypointMap
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # pragma: no cover
     from dlc_lifter.lift.stream import LiftStream
@@ -216,6 +219,10 @@ class Lifter:
         companion = self.oblique_companion() if share > 0.0 else None
         if companion is None:
             return NetworkChoice(self)
+        if share < 1.0 and _unmixable(self, companion):
+            share = 1.0 if share >= 0.5 else 0.0
+            if share == 0.0:
+                return NetworkChoice(self)
         if share >= 1.0:
             return NetworkChoice(companion, 1.0, companion)
         return NetworkChoice(Lifter(_mixed(self.model, companion.model, share), mode=self.mode,
@@ -416,6 +423,35 @@ class Lifter:
 
         return LiftStream(self, camera, keypoints, mapping=mapping, mode=mode)
 
+
+
+#: Weights files whose companion for oblique views was found not to mix with them (warned
+#: once per pair).
+_UNMIXABLE_WARNED: set[tuple[str, str]] = set()
+
+
+def _unmixable(lifter: Lifter, companion: Lifter) -> bool:
+    """Whether ``lifter``'s networks and its companion's cannot be mixed into one (networks
+    of other shapes: weights trained with other recipes); then the views between the two
+    ranges are lifted by the nearer one alone, and the log says so once per pair."""
+    from dlc_lifter.nets.lifter import LiftingModel
+
+    why = LiftingModel.why_not_ensemble([lifter.model, companion.model])
+    if why is None:
+        return False
+    key = (str(lifter.model.info.get("path")), str(companion.model.info.get("path")))
+    if key not in _UNMIXABLE_WARNED:
+        _UNMIXABLE_WARNED.add(key)
+        from dlc_lifter.lift.view_range import OBLIQUE_BLEND_FROM_DEG, OBLIQUE_FROM_DEG
+
+        mid = (OBLIQUE_BLEND_FROM_DEG + OBLIQUE_FROM_DEG) / 2
+        logger.warning(
+            "The weights %s and their companion for oblique views %s cannot be mixed (%s); "
+            "views %.0f-%.0f deg off the vertical are lifted by the first below %.0f deg and "
+            "by the companion above. Train both with one recipe (their commands are in "
+            "their .json sidecars) to mix them.", key[0], key[1], why,
+            OBLIQUE_BLEND_FROM_DEG, OBLIQUE_FROM_DEG, mid)
+    return True
 
 
 def _mixed(model: Any, oblique: Any, share: float) -> Any:

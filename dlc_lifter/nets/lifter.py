@@ -100,6 +100,7 @@ __all__ = [
     "floor_points",
     "frame_features",
     "mirror_net",
+    "network_shape",
     "points_on_rays",
     "symmetric_net",
     "window_pads",
@@ -705,6 +706,12 @@ class LifterNet(nn.Module):
                 "causal": self.causal, "members": self.members}
 
 
+def network_shape(net: LifterNet) -> dict[str, Any]:
+    """A network's :meth:`LifterNet.config` but for ``members``: networks of one shape
+    average as one (:func:`ensemble_net`)."""
+    return {k: v for k, v in net.config().items() if k != "members"}
+
+
 def ensemble_net(nets: Sequence[LifterNet], weights: Sequence[float] | None = None
                  ) -> LifterNet:
     """One network that outputs the mean of several networks of the same shape, exactly.
@@ -736,14 +743,10 @@ def ensemble_net(nets: Sequence[LifterNet], weights: Sequence[float] | None = No
     """
     if not nets:
         raise ValueError("An ensemble needs at least one network.")
-
-    def shape(n: LifterNet) -> dict[str, Any]:
-        return {k: v for k, v in n.config().items() if k != "members"}
-
-    cfg = shape(nets[0])
+    cfg = network_shape(nets[0])
     for n in nets:
-        if shape(n) != cfg:
-            raise ValueError(f"Ensemble members differ in shape: {shape(n)} vs {cfg}.")
+        if network_shape(n) != cfg:
+            raise ValueError(f"Ensemble members differ in shape: {network_shape(n)} vs {cfg}.")
     m = sum(n.members for n in nets)
     cfg = dict(cfg, members=m)
     out = LifterNet(cfg.pop("in_features"), cfg.pop("n_keypoints"), **cfg)
@@ -1044,6 +1047,23 @@ class LiftingModel:
         """Networks averaged per mode (1: a single model; see :meth:`ensemble`)."""
         return max(n.members for n in self.nets.values())
 
+    @staticmethod
+    def why_not_ensemble(models: Sequence[LiftingModel]) -> str | None:
+        """Why ``models`` cannot be averaged as one (:meth:`ensemble`), or ``None`` when
+        they can: every model needs the same modes, extra channels and, per mode, a
+        network of the same shape (width, kernels, inputs; any number of members)."""
+        first = models[0]
+        for m in models[1:]:
+            if set(m.nets) != set(first.nets) or m.n_extra != first.n_extra:
+                return ("Ensemble members must have the same modes and extra channels: "
+                        f"{sorted(m.nets)} / {m.n_extra} vs {sorted(first.nets)} / "
+                        f"{first.n_extra}.")
+            for mode, net in m.nets.items():
+                a, b = network_shape(net), network_shape(first.nets[mode])
+                if a != b:
+                    return f"Ensemble members' {mode} networks differ in shape: {a} vs {b}."
+        return None
+
     @classmethod
     def ensemble(cls, models: Sequence[LiftingModel], weights: Sequence[float] | None = None
                  ) -> LiftingModel:
@@ -1082,12 +1102,9 @@ class LiftingModel:
         """
         if not models:
             raise ValueError("An ensemble needs at least one model.")
-        modes = set(models[0].nets)
-        for m in models:
-            if set(m.nets) != modes or m.n_extra != models[0].n_extra:
-                raise ValueError("Ensemble members must have the same modes and extra "
-                                 f"channels: {sorted(m.nets)} / {m.n_extra} vs "
-                                 f"{sorted(modes)} / {models[0].n_extra}.")
+        why = cls.why_not_ensemble(models)
+        if why is not None:
+            raise ValueError(why)
         share = None if weights is None else _shares(weights, len(models))
         nets = {mode: ensemble_net([m.nets[mode] for m in models], share)
                 for mode in models[0].nets}

@@ -53,6 +53,7 @@ from dlc_lifter.nets.lifter import (
     LiftingModel,
     ensemble_net,
     floor_points,
+    network_shape,
     points_on_rays,
 )
 from dlc_lifter.nets.windows import PackedSequences
@@ -355,12 +356,6 @@ def _net_shape(cfg: TrainConfig, mode: str) -> dict[str, Any]:
             "channels": (cfg.frame_channels or cfg.channels) if mode == "frame" else cfg.channels,
             "kernels": [1] if mode == "frame" else [int(k) for k in cfg.kernels],
             "causal": mode == "causal"}
-
-
-def _shape_of(net: LifterNet) -> dict[str, Any]:
-    """A network's shape: :meth:`LifterNet.config` but for ``members`` (what
-    :func:`_net_shape` gives for a recipe)."""
-    return {k: v for k, v in net.config().items() if k != "members"}
 
 
 def _training_clips(cfg: TrainConfig, n_sequences: int, generator: Callable[..., Any],
@@ -806,11 +801,11 @@ def extend_model(base: LiftingModel, added: LiftingModel) -> LiftingModel:
             raise DLCLifterError(f"The model extended has no {mode} network (it has "
                                  f"{', '.join(sorted(base.nets))}); train only those modes "
                                  "(--modes).")
-        if _shape_of(net) != _shape_of(base.nets[mode]) or added.n_extra != base.n_extra:
+        if network_shape(net) != network_shape(base.nets[mode]) or added.n_extra != base.n_extra:
             raise DLCLifterError(f"The {mode} network trained here differs in shape from the "
-                                 f"extended model's ({_shape_of(net)} against "
-                                 f"{_shape_of(base.nets[mode])}); train it with the base's recipe "
-                                 "(its command is in its .json sidecar).")
+                                 f"extended model's ({network_shape(net)} against "
+                                 f"{network_shape(base.nets[mode])}); train it with the base's "
+                                 "recipe (its command is in its .json sidecar).")
         nets[mode] = ensemble_net([base.nets[mode], net])
     info = {**added.info, "members": {m: n.members for m, n in nets.items()}}
     return LiftingModel(nets=nets, n_extra=base.n_extra,
@@ -828,7 +823,7 @@ def _check_extend(config: TrainConfig, extend: str | Path | None) -> None:
     base = LiftingModel.load(extend)
     for mode in config.modes:
         net = base.nets.get(mode)
-        have = None if net is None else _shape_of(net)
+        have = None if net is None else network_shape(net)
         want = _net_shape(config, mode)
         if have != want:
             raise DLCLifterError(

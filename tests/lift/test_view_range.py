@@ -195,6 +195,39 @@ def test_weights_for_oblique_views_lift_oblique_views(mouse: np.ndarray, tmp_pat
                r.getMessage() for r in records)
 
 
+def test_a_companion_of_another_shape_lifts_its_side_of_the_blend_alone(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Weights for oblique views whose networks differ in shape from the main weights'
+    (another recipe's width) cannot be mixed into one network: a view between the two
+    ranges is lifted by the nearer one alone, and the log says why once, naming both files
+    and what to do (it used to fail with a bare "members differ in shape")."""
+    from dlc_lifter.lift import Lifter, oblique_model_path
+    from dlc_lifter.lift.view_range import OBLIQUE_BLEND_FROM_DEG, OBLIQUE_FROM_DEG
+    from dlc_lifter.nets.lifter import LifterNet
+
+    shipped = Lifter.load().model
+    main = shipped.save(tmp_path / "narrow.pt")
+    other = raised_model(shipped, 8.0)
+    cfg = dict(other.nets["frame"].config(), channels=16, members=1)
+    torch.manual_seed(0)
+    other.nets["frame"] = LifterNet(**cfg).eval()
+    other.save(oblique_model_path(main))
+    lifter = Lifter.load(main)
+    straight = _camera(0.0)
+    span = OBLIQUE_FROM_DEG - OBLIQUE_BLEND_FROM_DEG
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        near_top = lifter.networks_for(straight, OBLIQUE_BLEND_FROM_DEG + 0.3 * span)
+        near_oblique = lifter.networks_for(straight, OBLIQUE_BLEND_FROM_DEG + 0.7 * span)
+        again = lifter.networks_for(straight, OBLIQUE_BLEND_FROM_DEG + 0.6 * span)
+    assert (near_top.lifter, near_top.oblique_share, near_top.oblique) == (lifter, 0.0, None)
+    assert near_oblique.oblique_share == 1.0 and near_oblique.lifter is near_oblique.oblique
+    assert near_oblique.lifter.name == "narrow_oblique.pt" and again.oblique_share == 1.0
+    said = [r.getMessage() for r in caplog.records if r.name == "dlc_lifter.lift.lifter"]
+    assert len(said) == 1, said
+    assert "narrow.pt" in said[0] and "narrow_oblique.pt" in said[0]
+    assert "cannot be mixed" in said[0] and "frame networks differ in shape" in said[0]
+
+
 def test_an_oblique_view_with_its_video_is_lifted_from_keypoints(mouse: np.ndarray,
                                                                   tmp_path: Path) -> None:
     from dlc_lifter.lift import Lifter, oblique_model_path
