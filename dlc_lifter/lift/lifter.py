@@ -203,8 +203,10 @@ class Lifter:
         :data:`~dlc_lifter.lift.view_range.OBLIQUE_FROM_DEG`, and between
         :data:`~dlc_lifter.lift.view_range.OBLIQUE_BLEND_FROM_DEG` and it mixed with this
         lifter's networks (a weighted :meth:`~dlc_lifter.nets.lifter.LiftingModel.ensemble`
-        of the two: one network pass, in every mode, offline and live). Every lift of a file
-        (batch, per frame, streaming, DLC-Live) picks its networks here.
+        of the two: one network pass, in every mode, offline and live); where the two
+        files' networks differ in shape and cannot be mixed, the nearer ones alone (the log
+        says so once). Every lift of a file (batch, per frame, streaming, DLC-Live) picks
+        its networks here.
 
         Raises
         ------
@@ -220,9 +222,7 @@ class Lifter:
         if companion is None:
             return NetworkChoice(self)
         if share < 1.0 and _unmixable(self, companion):
-            share = 1.0 if share >= 0.5 else 0.0
-            if share == 0.0:
-                return NetworkChoice(self)
+            return NetworkChoice(companion, 1.0, companion) if share >= 0.5 else NetworkChoice(self)
         if share >= 1.0:
             return NetworkChoice(companion, 1.0, companion)
         return NetworkChoice(Lifter(_mixed(self.model, companion.model, share), mode=self.mode,
