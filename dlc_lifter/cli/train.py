@@ -127,6 +127,11 @@ def train_lifter_command(
     ear_label_mm: float = typer.Option(0.0, "--ear-label-mm", help="Ear labels placed up to "
                                        "this far (mm) above the ear base, one draw per "
                                        "sequence, as labellers place them (0: at the base)."),
+    nose_down_share: float = typer.Option(0.0, "--nose-down-share", min=0.0, max=1.0,
+                                          help="Share of the synthetic walk, turn and sniff "
+                                          "behaviours in the real mouse's nose-down exploring "
+                                          "posture (front raised, head steep, trunk short; "
+                                          "0: none)."),
     image_span: str | None = typer.Option(None, "--image-span", help="Range of arena widths "
                                           "the shorter side of a training camera's image "
                                           "spans (LO,HI; default 0.5,1.1; 0.5,2.0 includes "
@@ -147,6 +152,10 @@ def train_lifter_command(
                                        "networks trained here join its networks of the same "
                                        "modes as more ensemble members (its other networks "
                                        "kept), and --out is that lifter so extended."),
+    replace_modes: bool = typer.Option(False, "--replace", help="With --extend: the "
+                                       "networks trained take the place of its networks of "
+                                       "the same modes instead of joining them (a new recipe "
+                                       "for one stage, its other networks kept)."),
     eval_sequences: int = typer.Option(24, "--eval-sequences", help="Held-out sequences "
                                        "evaluated after training (0: skip)."),
     threads: int | None = typer.Option(None, "--threads", help="torch threads (part of the "
@@ -164,7 +173,8 @@ def train_lifter_command(
     --channels 74 (the shipped lifter's full command is in its .json sidecar).
 
     Three more per-frame members for a lifter: dlc-lifter train --out more.pt --extend
-    lifter.pt --modes frame --seeds 3,4,5 (with the lifter's recipe flags).
+    lifter.pt --modes frame --seeds 3,4,5 (with the lifter's recipe flags); with --replace
+    they take the place of its per-frame networks.
     """
     if ctx.invoked_subcommand is not None:
         _refuse_lifter_options(ctx)
@@ -185,7 +195,8 @@ def train_lifter_command(
                       frame_steps=frame_steps, frame_sequences=frame_sequences,
                       frame_channels=frame_channels, n_sequences=n_sequences, n_frames=n_frames,
                       channels=channels, kernels=_parse_kernels(kernels), max_minutes=minutes,
-                      threads=threads, ear_label_mm=ear_label_mm, view=_train_view(view),
+                      threads=threads, ear_label_mm=ear_label_mm,
+                      nose_down_share=nose_down_share, view=_train_view(view),
                       image_span=None if image_span is None else _parse_span(image_span),
                       view_deg=None if view_deg is None else _parse_view_deg(view_deg),
                       frame_view_deg=None if frame_view_deg is None
@@ -197,11 +208,12 @@ def train_lifter_command(
                              "dlc_lifter/data/weights/lifter.pt).")
     if seed_list is None:
         _, report = train_lifter_weights(cfg, out, eval_sequences=eval_sequences,
-                                         command=command_line(ctx), extend=extend)
+                                         command=command_line(ctx), extend=extend,
+                                         replace_modes=replace_modes)
     else:
         _, report = train_ensemble_weights(cfg, seed_list, out, eval_sequences=eval_sequences,
                                            command=command_line(ctx), workdir=workdir,
-                                           extend=extend)
+                                           extend=extend, replace_modes=replace_modes)
     if report is not None:
         typer.echo(format_report(report))
     typer.echo(f"Trained in {time.monotonic() - t0:.0f} s; weights: {out}")

@@ -52,6 +52,7 @@ from dlc_lifter.mouse.schedule import BEHAVIOURS, draw_schedule
 
 __all__ = [
     "BEHAVIOURS",
+    "NOSE_DOWN",
     "TRUNK_STRETCH",
     "MouseSequence",
     "generate_sequence",
@@ -112,7 +113,7 @@ def _smooth_noise(rng: np.random.Generator, n: int, fps: float, tau_s: float, sd
 _CONTROLS = (
     "pitch", "hip_drop", "lower", "flex", "bend", "neck_pitch", "head_pitch", "head_yaw",
     "head_roll", "fore_dx", "hind_dx", "step", "face", "wall", "tuck", "tail_lift",
-    "tail_sway", "ear_back", "duty", "trot", "lift", "scap",
+    "tail_sway", "ear_back", "duty", "trot", "lift", "scap", "shorten",
 )
 
 
@@ -271,6 +272,31 @@ def _trunk_controls(weights: np.ndarray, rng: np.random.Generator, n: int, fps: 
     return weights @ levels + _smooth_noise(rng, n, fps, 0.8, 0.02)
 
 
+#: The nose-down exploring posture of real mice (DANNCE mice 1 and 2, frames with the snout
+#: below 15 mm: the front of the trunk raised, the shoulders 31 mm up, the head pitched
+#: steeply down, the snout 12-13 mm ahead of the ears and 68 mm from the tail base, against
+#: the synthetic walk's 24 mm, 20 mm and 89 mm; ``docs/results.md``, twenty-fourth session).
+#: With ``nose_down_share`` of :func:`generate_sequence`, that share of a sequence's walk,
+#: turn and sniff behaviours (each drawn once per sequence) raise these controls by amounts
+#: drawn uniformly from the ranges: body pitch, spine flexion, neck pitch (< 0: up), head
+#: pitch, and ``shorten``, subtracted from the trunk stretch.
+NOSE_DOWN: dict[str, tuple[float, float]] = {
+    "pitch": (0.1, 0.3),
+    "flex": (0.1, 0.3),
+    "neck_pitch": (-0.35, -0.05),
+    "head_pitch": (0.6, 1.0),
+    "shorten": (0.15, 0.35),
+}
+NOSE_DOWN_BEHAVIOURS = ("walk", "turn", "sniff")
+
+
+def _nose_down(c: dict[str, np.ndarray], rng: np.random.Generator, share: float) -> None:
+    """With probability ``share``, the :data:`NOSE_DOWN` posture on controls ``c`` (in place)."""
+    if rng.uniform() < share:
+        for name, (lo, hi) in NOSE_DOWN.items():
+            c[name] = c[name] + rng.uniform(lo, hi)
+
+
 #: Control builder of each behaviour in :data:`BEHAVIOURS`.
 _CONTROL_BUILDERS = {
     "walk": _locomotion_controls,
@@ -286,9 +312,11 @@ _CONTROL_BUILDERS = {
 
 
 def _behaviour_controls(
-    b: str, t: np.ndarray, rng: np.random.Generator, traj: dict[str, Any], fps: float
+    b: str, t: np.ndarray, rng: np.random.Generator, traj: dict[str, Any], fps: float,
+    nose_down_share: float = 0.0,
 ) -> dict[str, np.ndarray]:
-    """Controls of behaviour ``b`` for every frame (its random parameters drawn once)."""
+    """Controls of behaviour ``b`` for every frame (its random parameters drawn once; the
+    :data:`NOSE_DOWN` posture with probability ``nose_down_share``, no draw when 0)."""
     n = len(t)
     z = np.zeros(n)
     one = np.ones(n)
@@ -300,6 +328,8 @@ def _behaviour_controls(
     build = _CONTROL_BUILDERS.get(b)
     if build is not None:
         build(c, b, t, rng, ph, traj["omega"], fps)
+    if nose_down_share > 0 and b in NOSE_DOWN_BEHAVIOURS:
+        _nose_down(c, rng, nose_down_share)
     return c
 
 
@@ -502,6 +532,7 @@ def generate_sequence(
     arena_mm: tuple[float, float] = (500.0, 500.0),
     shape: MouseShape | None = None,
     behaviours: Sequence[str] | None = None,
+    nose_down_share: float = 0.0,
 ) -> MouseSequence:
     """Generate one behaviour sequence.
 
@@ -521,6 +552,10 @@ def generate_sequence(
     behaviours
         Behaviours to draw from (names in :data:`BEHAVIOURS`); default all.  ``rear_wall``
         segments are preceded by a walk to the wall when ``walk`` is allowed.
+    nose_down_share
+        Probability that each of the sequence's walk, turn and sniff behaviours takes the
+        real mouse's nose-down exploring posture (:data:`NOSE_DOWN`: front raised, head
+        steep, trunk short); 0 (the default) draws nothing, so sequences are as before.
 
     Returns
     -------
@@ -530,6 +565,8 @@ def generate_sequence(
         raise ValueError(f"n_frames must be >= 1, got {n_frames}")
     if fps <= 0:
         raise ValueError(f"fps must be > 0, got {fps}")
+    if not 0.0 <= nose_down_share <= 1.0:
+        raise ValueError(f"nose_down_share must be in [0, 1], got {nose_down_share}")
     allowed = tuple(behaviours) if behaviours is not None else BEHAVIOURS
     unknown = [b for b in allowed if b not in BEHAVIOURS]
     if unknown or not allowed:
@@ -551,14 +588,14 @@ def generate_sequence(
     weights = _blend_weights(traj["labels"], fps)
     ctl = {k: np.zeros(n_frames) for k in _CONTROLS}
     for bi_, b in enumerate(BEHAVIOURS):
-        cb = _behaviour_controls(b, t, rng, traj, fps)
+        cb = _behaviour_controls(b, t, rng, traj, fps, nose_down_share)
         w = weights[:, bi_]
         if not np.any(w > 0):
             continue
         for k in _CONTROLS:
             ctl[k] += w * cb[k]
     pose = _pose_from_controls(rig, ctl, traj, t, fps, rng)
-    pose[:, -1] = _trunk_controls(weights, rng.spawn(1)[0], n_frames, fps)
+    pose[:, -1] = _trunk_controls(weights, rng.spawn(1)[0], n_frames, fps) - ctl["shorten"]
     solve_limbs(rig, pose, ctl, traj, t, fps)
     _fix_head_tail(rig, pose)
     # lift the body where the trunk would go through the floor, then re-solve the limbs so
@@ -600,7 +637,8 @@ def generate_sequences(
     fps
         Frames per second.
     **kw
-        Passed to :func:`generate_sequence` (``arena_mm``, ``shape``, ``behaviours``).
+        Passed to :func:`generate_sequence` (``arena_mm``, ``shape``, ``behaviours``,
+        ``nose_down_share``).
     """
     children = np.random.SeedSequence(seed).spawn(n_sequences)
     return [

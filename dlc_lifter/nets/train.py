@@ -121,6 +121,12 @@ class TrainConfig:
     ear_label_mm
         Ear labels placed up to this far above the ear base, one draw per sequence
         (:func:`~dlc_lifter.nets.data.place_ear_labels`; 0: at the base).
+    nose_down_share
+        Share of the training sequences' walk, turn and sniff behaviours that take the real
+        mouse's nose-down exploring posture (``nose_down_share`` of
+        :func:`~dlc_lifter.mouse.behaviour.generate_sequence`: front raised, head steep,
+        trunk short; 0: none, the generator as before). The held-out evaluation keeps the
+        generator's default.
     image_span
         Range of how many arena widths the shorter side of a training camera's image spans
         at the floor (drawn uniformly; ``arena_fraction`` of
@@ -183,6 +189,7 @@ class TrainConfig:
     pcutoff: float = 0.6
     loose_dropout: float = 0.5
     ear_label_mm: float = 0.0
+    nose_down_share: float = 0.0
     image_span: tuple[float, float] | None = None
     view_deg: tuple[float, float] | None = None
     frame_view_deg: tuple[float, float] | None = None
@@ -392,6 +399,9 @@ def _generated(cfg: TrainConfig, n_sequences: int, generator: Callable[..., Any]
         return sequences
     logger.info("Generating %d synthetic sequences of %d frames (seed %d)",
                 n_sequences, cfg.n_frames, cfg.seed)
+    if cfg.nose_down_share > 0:  # only then, so that any generator without it still works
+        return generator(n_sequences, cfg.n_frames, seed=cfg.seed,
+                         nose_down_share=cfg.nose_down_share)
     return generator(n_sequences, cfg.n_frames, seed=cfg.seed)
 
 
@@ -604,7 +614,7 @@ def format_report(report: EvalReport) -> str:
 # --------------------------------------------------------------------------- weights
 def train_lifter_weights(config: TrainConfig, out: str | Path, *, eval_sequences: int = 24,
                          command: str | None = None, progress: bool = True,
-                         extend: str | Path | None = None
+                         extend: str | Path | None = None, replace_modes: bool = False
                          ) -> tuple[LiftingModel, EvalReport | None]:
     """Train the lifter, evaluate it on held-out sequences, write weights and JSON sidecar.
 
@@ -631,6 +641,9 @@ def train_lifter_weights(config: TrainConfig, out: str | Path, *, eval_sequences
         networks of the same modes as more ensemble members, and the file written is that
         model so extended (:func:`extend_model`; the sidecar's ``base`` names it). ``None``:
         the trained model alone.
+    replace_modes
+        With ``extend``: the networks trained take the place of its networks of the same
+        modes instead of joining them (a new recipe for one stage, the others kept).
 
     Returns
     -------
@@ -646,13 +659,13 @@ def train_lifter_weights(config: TrainConfig, out: str | Path, *, eval_sequences
     >>> print(format_report(report))  # doctest: +SKIP
     """
     t0 = time.monotonic()
-    _check_extend(config, extend)
+    _check_extend(config, extend, replace_modes)
     model, history = train(config, progress=progress)
     model.info["command"] = command
     sidecar: dict[str, Any] = {"command": command, "config": model.info["config"],
                                "train_seconds": model.info["train_seconds"],
                                "steps_done": history["steps_done"]}
-    model = _extended(model, extend, sidecar)
+    model = _extended(model, extend, sidecar, replace_modes)
     report = _evaluate_and_save(model, out, sidecar, eval_sequences=eval_sequences,
                                 n_frames=config.n_frames, seed=config.seed + 100_000,
                                 progress=progress, t0=t0)
@@ -691,7 +704,7 @@ def _evaluate_and_save(model: LiftingModel, out: str | Path, sidecar: dict[str, 
 def train_ensemble_weights(config: TrainConfig, seeds: Sequence[int], out: str | Path, *,
                            eval_sequences: int = 24, command: str | None = None,
                            workdir: str | Path | None = None, progress: bool = True,
-                           extend: str | Path | None = None
+                           extend: str | Path | None = None, replace_modes: bool = False
                            ) -> tuple[LiftingModel, EvalReport | None]:
     """Train ``config`` once per seed and save the members' mean as one model.
 
@@ -721,6 +734,8 @@ def train_ensemble_weights(config: TrainConfig, seeds: Sequence[int], out: str |
     extend
         An existing model's weights that the members' networks join as more ensemble
         members (as :func:`train_lifter_weights`'s ``extend``).
+    replace_modes
+        With ``extend``: the members' networks replace its networks of the same modes.
 
     Returns
     -------
@@ -739,7 +754,7 @@ def train_ensemble_weights(config: TrainConfig, seeds: Sequence[int], out: str |
         raise DLCLifterError(f"An ensemble needs two or more different seeds (--seeds 0,1,2); "
                              f"got {seeds}. For a single network give one seed (--seed).")
     t0 = time.monotonic()
-    _check_extend(config, extend)
+    _check_extend(config, extend, replace_modes)
     with contextlib.ExitStack() as stack:
         folder = (Path(workdir) if workdir is not None else
                   Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dlc_lifter_"))))
@@ -758,15 +773,17 @@ def train_ensemble_weights(config: TrainConfig, seeds: Sequence[int], out: str |
         "members": [{"seed": s, "train_seconds": m.info["train_seconds"],
                      "steps_done": m.info["steps_done"]} for s, m in zip(seeds, members,
                                                                          strict=True)]}
-    model = _extended(model, extend, sidecar)
+    model = _extended(model, extend, sidecar, replace_modes)
     report = _evaluate_and_save(model, out, sidecar, eval_sequences=eval_sequences,
                                 n_frames=config.n_frames, seed=seeds[0] + 100_000,
                                 progress=progress, t0=t0)
     return model, report
 
 
-def extend_model(base: LiftingModel, added: LiftingModel) -> LiftingModel:
-    """``base`` with ``added``'s networks as more members of its ensembles.
+def extend_model(base: LiftingModel, added: LiftingModel, *, replace_modes: bool = False
+                 ) -> LiftingModel:
+    """``base`` with ``added``'s networks as more members of its ensembles (or in place of
+    its networks of those modes).
 
     Each mode of ``added`` joins ``base``'s network of that mode
     (:func:`~dlc_lifter.nets.lifter.ensemble_net`: the mean over every single network, so
@@ -783,6 +800,9 @@ def extend_model(base: LiftingModel, added: LiftingModel) -> LiftingModel:
     added
         Networks of some of ``base``'s modes, each of the same shape as ``base``'s of that
         mode (width, kernels, input channels; any number of members).
+    replace_modes
+        ``added``'s networks replace ``base``'s of the same modes (any shape, the same
+        extra input channels) instead of joining them.
 
     Returns
     -------
@@ -801,12 +821,13 @@ def extend_model(base: LiftingModel, added: LiftingModel) -> LiftingModel:
             raise DLCLifterError(f"The model extended has no {mode} network (it has "
                                  f"{', '.join(sorted(base.nets))}); train only those modes "
                                  "(--modes).")
-        if network_shape(net) != network_shape(base.nets[mode]) or added.n_extra != base.n_extra:
+        if added.n_extra != base.n_extra or (
+                not replace_modes and network_shape(net) != network_shape(base.nets[mode])):
             raise DLCLifterError(f"The {mode} network trained here differs in shape from the "
                                  f"extended model's ({network_shape(net)} against "
                                  f"{network_shape(base.nets[mode])}); train it with the base's "
                                  "recipe (its command is in its .json sidecar).")
-        nets[mode] = ensemble_net([base.nets[mode], net])
+        nets[mode] = net if replace_modes else ensemble_net([base.nets[mode], net])
     info = {**added.info, "members": {m: n.members for m, n in nets.items()}}
     return LiftingModel(nets=nets, n_extra=base.n_extra,
                         median_height_mm=base.median_height_mm.copy(),
@@ -814,37 +835,44 @@ def extend_model(base: LiftingModel, added: LiftingModel) -> LiftingModel:
                         keypoints=base.keypoints, symmetric=base.symmetric)
 
 
-def _check_extend(config: TrainConfig, extend: str | Path | None) -> None:
+def _check_extend(config: TrainConfig, extend: str | Path | None,
+                  replace_modes: bool = False) -> None:
     """Before training: the model in ``extend`` has a network of every mode ``config``
-    trains, of the shape it trains (else :func:`extend_model` would refuse them after the
-    training)."""
+    trains, of the shape it trains unless it is replaced (else :func:`extend_model` would
+    refuse them after the training)."""
     if extend is None:
+        if replace_modes:
+            raise DLCLifterError("--replace swaps networks of the lifter given with --extend; "
+                                 "give --extend too, or leave --replace out.")
         return
     base = LiftingModel.load(extend)
     for mode in config.modes:
         net = base.nets.get(mode)
         have = None if net is None else network_shape(net)
         want = _net_shape(config, mode)
-        if have != want:
+        if have is None or (have != want and not replace_modes):
             raise DLCLifterError(
                 f"--extend {extend}: its {mode} network is {have or 'missing'}, this recipe "
                 f"trains {want}; give the flags of its own command (in its .json sidecar), or "
                 "only the modes it has (--modes).")
 
 
-def _extended(model: LiftingModel, extend: str | Path | None, sidecar: dict[str, Any]
-              ) -> LiftingModel:
-    """``model`` joined to the model in ``extend`` (recorded as ``base`` in the sidecar and
-    the info), or ``model`` itself."""
+def _extended(model: LiftingModel, extend: str | Path | None, sidecar: dict[str, Any],
+              replace_modes: bool = False) -> LiftingModel:
+    """``model`` joined to the model in ``extend``, or in place of its networks of the same
+    modes (recorded as ``base`` in the sidecar and the info), or ``model`` itself."""
     if extend is None:
         return model
     base = LiftingModel.load(extend)
-    joined = extend_model(base, model)
+    joined = extend_model(base, model, replace_modes=replace_modes)
     record = {"path": str(extend), "sha256": base.info.get("sha256"),
+              "replaced": sorted(model.nets) if replace_modes else [],
               "command": base.info.get("command"), "members": joined.info["members"],
               "held_out_seed": (base.info.get("held_out") or {}).get("seed")}
     joined.info["base"] = sidecar["base"] = record
-    logger.info("Extended %s: networks per mode now %s", extend, record["members"])
+    how = (f"Replaced the {', '.join(record['replaced'])} networks of" if replace_modes
+           else "Extended")
+    logger.info("%s %s: networks per mode now %s", how, extend, record["members"])
     return joined
 
 

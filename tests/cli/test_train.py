@@ -302,6 +302,44 @@ def test_train_extend_adds_members_to_one_network_of_a_lifter(tmp_path: Path) ->
     assert side["held_out"]["modes"]["temporal"] == base_side["held_out"]["modes"]["temporal"]
 
 
+def test_train_replace_swaps_one_network_of_a_lifter(tmp_path: Path) -> None:
+    """``--extend BASE --replace --modes frame``: the per-frame networks trained take the
+    place of the base's (any width), its other networks and statistics kept bit for bit;
+    the sidecar says what was replaced. ``--replace`` alone is refused before training."""
+    import numpy as np
+    import torch
+
+    from dlc_lifter.errors import DLCLifterError
+    from dlc_lifter.nets.lifter import LiftingModel
+
+    toy = ["--n-sequences", "2", "--n-frames", "100", "--steps", "2", "--causal-steps", "2",
+           "--frame-steps", "2", "--channels", "8", "--kernels", "3", "--threads", "1",
+           "--eval-sequences", "1"]
+    base, new, work = tmp_path / "base.pt", tmp_path / "new.pt", tmp_path / "members"
+    _invoke("train", "--out", str(base), *toy)
+    _invoke("train", "--out", str(new), "--extend", str(base), "--replace", "--modes", "frame",
+            "--frame-channels", "6", "--nose-down-share", "0.5", "--seeds", "2,3",
+            "--workdir", str(work), *toy)
+    b, m = LiftingModel.load(base), LiftingModel.load(new)
+    assert {k: n.members for k, n in m.nets.items()} == {"temporal": 1, "causal": 1, "frame": 2}
+    assert m.nets["frame"].config()["channels"] == 6
+    for mode in ("temporal", "causal"):
+        for k, v in b.nets[mode].state_dict().items():
+            assert torch.equal(v, m.nets[mode].state_dict()[k]), (mode, k)
+    np.testing.assert_array_equal(m.median_height_mm, b.median_height_mm)
+    both = LiftingModel.ensemble([LiftingModel.load(work / "seed2.pt"),
+                                  LiftingModel.load(work / "seed3.pt")])
+    x = torch.randn(1, b.in_features, 5)
+    torch.testing.assert_close(m.nets["frame"].eval()(x), both.nets["frame"].eval()(x))
+    side = json.loads(new.with_suffix(".json").read_text())
+    assert side["base"]["replaced"] == ["frame"] and "--replace" in side["command"]
+    assert side["config"]["nose_down_share"] == 0.5
+    res = runner.invoke(app, ["train", "--out", str(tmp_path / "x.pt"), "--replace",
+                              "--seeds", "4,5", "--workdir", str(work), *toy])
+    assert isinstance(res.exception, DLCLifterError) and "--extend" in str(res.exception)
+    assert not (work / "seed4.pt").exists()  # refused before any training
+
+
 def test_train_extend_refuses_networks_of_another_shape(tmp_path: Path) -> None:
     from dlc_lifter.errors import DLCLifterError
 

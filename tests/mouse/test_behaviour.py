@@ -108,6 +108,34 @@ def test_trunk_is_hunched_or_stretched_by_behaviour() -> None:
     assert length["rear"] > 1.1 * length["groom"]
 
 
+def test_nose_down_posture_raises_the_front_steepens_the_head_and_shortens_the_trunk() -> None:
+    """``nose_down_share``: walk, turn and sniff take the real nose-down explorer's posture
+    (DANNCE mice: shoulders high, snout 12-13 mm ahead of the ears, 68 mm from the tail
+    base); 0 draws nothing, so the sequences are those of the default."""
+    ears = catalogue_index(["left_ear", "right_ear"])
+    neck = CATALOGUE.index("neck")
+    kw = {"behaviours": ("walk", "turn", "sniff")}
+
+    def nose_down(share: float) -> dict[str, float]:
+        seqs = generate_sequences(6, 240, seed=3, nose_down_share=share, **kw)
+        lm = np.concatenate([s.landmarks for s in seqs])
+        lm = lm[lm[:, NOSE, 2] < 15]  # frames with the snout low
+        ear = lm[:, ears].mean(axis=1)
+        return {"length": np.median(np.linalg.norm(lm[:, NOSE] - lm[:, TAIL_BASE], axis=-1)),
+                "ahead": np.median(np.linalg.norm(lm[:, NOSE, :2] - ear[:, :2], axis=-1)),
+                "neck": np.median(lm[:, neck, 2])}
+
+    flat, down = nose_down(0.0), nose_down(1.0)
+    assert down["length"] < flat["length"] - 8.0
+    assert down["ahead"] < flat["ahead"] - 3.0
+    assert down["neck"] > flat["neck"] + 1.0
+    a = generate_sequences(2, 90, seed=5, nose_down_share=0.0, **kw)
+    b = generate_sequences(2, 90, seed=5, **kw)
+    np.testing.assert_array_equal(a[0].landmarks, b[0].landmarks)
+    with pytest.raises(ValueError, match="nose_down_share"):
+        generate_sequence(10, rng=np.random.default_rng(0), nose_down_share=1.5)
+
+
 def test_rear_wall_at_wall() -> None:
     s = generate_sequence(900, rng=np.random.default_rng(6), behaviours=("walk", "rear_wall"))
     m = s.behaviour == BEHAVIOURS.index("rear_wall")
