@@ -231,10 +231,13 @@ def test_shipped_weights_are_small_and_documented(view: str) -> None:
     planned = {"temporal": cfg["steps"], "causal": cfg.get("causal_steps") or cfg["steps"],
                "frame": cfg.get("frame_steps") or cfg["steps"]}
     members = sidecar.get("members") or [sidecar]
-    per_mode = (sidecar.get("base") or {}).get("members")
-    if per_mode:  # an extended lifter (--extend): more members in some of its networks
+    base = sidecar.get("base") or {}
+    per_mode = base.get("members")
+    if per_mode:  # an extended lifter (--extend): more members in some of its networks,
+        # or (--replace) the members trained in place of one of its networks
         assert {m: n.members for m, n in lifter.model.nets.items()} == per_mode
-        assert per_mode["frame"] == per_mode["temporal"] + len(members)
+        kept = 0 if "frame" in base.get("replaced", []) else per_mode["temporal"]
+        assert per_mode["frame"] == kept + len(members)
     else:
         assert lifter.model.members == len(members)
     for member in members:
