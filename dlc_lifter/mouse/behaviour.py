@@ -18,6 +18,8 @@ How a sequence is made
 2. *Posture controls* (vectorised): every behaviour gives a vector of controls (body
    pitch, hip drop, spine flexion/bend, head angles, paw placement, gait duty factor...)
    for every frame; controls are blended with the smoothed one-hot behaviour weights.
+   With ``nose_down_share``, some walks, turns and sniffs take the real mouse's nose-down
+   exploring posture (:data:`NOSE_DOWN`).
 3. *Joint angles*: spine, head, ears and tail angles from the controls; paws get world
    targets (gait foot placement with planted stance feet, face, wall or tucked targets);
    limbs reach them by analytic two-link IK, clipped to the rig's joint limits
@@ -28,7 +30,7 @@ How a sequence is made
 The pose vectors reproduce every frame through :class:`~dlc_lifter.mouse.rig.MouseRig`:
 ``MouseRig(seq.shape).landmarks(seq.pose) == seq.landmarks``.
 
-This module holds steps 2 to 4 and the public functions (just over ~600 lines on purpose:
+This module holds steps 2 to 4 and the public functions (about 700 lines on purpose:
 the controls, the joint angles and the floor fix all work on the one pose array).
 """
 
