@@ -850,7 +850,10 @@ def _check_extend(config: TrainConfig, extend: str | Path | None,
         net = base.nets.get(mode)
         have = None if net is None else network_shape(net)
         want = _net_shape(config, mode)
-        if have is None or (have != want and not replace_modes):
+        # a replaced network may take another shape, but not other inputs (extend_model
+        # refuses other extra channels): said here, before any training
+        if have is None or (have["in_features"] != want["in_features"] if replace_modes
+                            else have != want):
             raise DLCLifterError(
                 f"--extend {extend}: its {mode} network is {have or 'missing'}, this recipe "
                 f"trains {want}; give the flags of its own command (in its .json sidecar), or "

@@ -338,6 +338,10 @@ def test_train_replace_swaps_one_network_of_a_lifter(tmp_path: Path) -> None:
                               "--seeds", "4,5", "--workdir", str(work), *toy])
     assert isinstance(res.exception, DLCLifterError) and "--extend" in str(res.exception)
     assert not (work / "seed4.pt").exists()  # refused before any training
+    from dlc_lifter.nets.train import TrainConfig, _check_extend
+
+    with pytest.raises(DLCLifterError, match="its frame network is"):  # other extra inputs
+        _check_extend(TrainConfig(n_extra=2, modes=("frame",)), base, True)
 
 
 def test_train_extend_refuses_networks_of_another_shape(tmp_path: Path) -> None:
