@@ -34,6 +34,12 @@ OFT_VOTES = REAL / "oft-rearing" / "OFT_38_rear_votes.csv"
 OFT_ARENA_MM = 420.0
 #: Snout-height bins (mm) of the body-length table.
 SNOUT_BINS = ((-5.0, 15.0), (15.0, 30.0), (30.0, 60.0), (60.0, 80.0), (80.0, 200.0))
+#: Snout-height bands (mm) of the posture table (frames per band, forepaws' height).
+SNOUT_BANDS = ((-10.0, 15.0), (15.0, 30.0), (30.0, 45.0), (45.0, 60.0), (60.0, 80.0),
+               (80.0, 300.0))
+#: Posture shares of :func:`~dlc_lifter.mouse.behaviour.generate_sequence`, as a training
+#: config names them.
+POSTURE_SHARES = ("nose_down_share", "head_up_share", "low_rear_share")
 PLOT = ROOT / "docs" / "img" / "height_distributions.png"
 REARING_SNOUT_MM = 60.0
 #: Catalogue landmark -> the OIST skin markers nearest to it (both sides pooled).
@@ -45,14 +51,25 @@ COMPARED = {"nose": "Snout", "left_ear": "EarL", "neck": "SpineF", "mid_back": N
             "left_knee": "KneeL", "left_forepaw": "ForepawL", "left_hindpaw": "HindpawL"}
 
 
-def synthetic(n_sequences: int, seed: int
+def shipped_shares() -> dict[str, float]:
+    """The posture shares the shipped per-frame networks were trained with (their
+    sidecar's config; those above 0)."""
+    from dlc_lifter.io.weights import read_sidecar
+
+    config = read_sidecar(ROOT / "dlc_lifter" / "data" / "weights" / "lifter.pt").get(
+        "config", {})
+    return {k: float(config[k]) for k in POSTURE_SHARES if float(config.get(k, 0.0)) > 0}
+
+
+def synthetic(n_sequences: int, seed: int, shares: dict[str, float] | None = None
               ) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], np.ndarray]:
     """``(frames, K, 3)`` landmarks (mm), ``(frames,)`` behaviour index, the behaviour
-    names and ``(frames,)`` distance of the body centre to the nearest wall (mm)."""
+    names and ``(frames,)`` distance of the body centre to the nearest wall (mm), of
+    sequences drawn with the posture ``shares``."""
     from dlc_lifter.mouse.behaviour import BEHAVIOURS, generate_sequences
     from dlc_lifter.mouse.catalogue import CATALOGUE
 
-    seqs = generate_sequences(n_sequences, 300, seed=seed)
+    seqs = generate_sequences(n_sequences, 300, seed=seed, **(shares or {}))
     walls = []
     for s in seqs:
         c = s.landmarks[:, CATALOGUE.index("mouse_center"), :2]
@@ -123,13 +140,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sequences", type=int, default=40)
     parser.add_argument("--seed", type=int, default=4242)
     parser.add_argument("--no-plot", action="store_true")
+    parser.add_argument("--postures", default="shipped",
+                        help="Posture shares of the synthetic population: 'shipped' (those "
+                        "the shipped per-frame networks were trained with), 'none' (the "
+                        "generator's default) or NAME=SHARE,... (e.g. nose_down_share=0.5).")
     args = parser.parse_args(argv)
     if not DANNCE.is_file() or not OIST.is_file():
         print(f"The real sets are not in {REAL}: nothing to compare.")
         return 1
     from dlc_lifter.mouse.catalogue import CATALOGUE
 
-    lm, beh, names, wall_syn = synthetic(args.sequences, args.seed)
+    shares = _shares(args.postures)
+    lm, beh, names, wall_syn = synthetic(args.sequences, args.seed, shares)
     z = lm[..., 2]
     rear_syn = np.isin(beh, [names.index(b) for b in ("rear", "rear_wall")])
     dannce = pd.read_csv(DANNCE)
@@ -153,19 +175,61 @@ def main(argv: list[str] | None = None) -> int:
         })
     table = pd.DataFrame(rows).set_index("landmark")
     print("Keypoint height above the floor, mm: median (10-90 %)")
-    print(f"synthetic: {len(z)} frames of {args.sequences} sequences (seed {args.seed}), "
+    print(f"synthetic: {len(z)} frames of {args.sequences} sequences (seed {args.seed}, "
+          f"postures {shares or 'none'}), "
           f"{int(rear_syn.sum())} rearing; DANNCE: {len(dannce)} frames, "
           f"{int(rear_real.sum())} rearing (snout > {REARING_SNOUT_MM:.0f} mm); OIST: "
           f"{len(oist)} frames")
     with pd.option_context("display.width", 200, "display.max_colwidth", 40):
         print(table.to_string())
     _print_lengths(lm, dannce)
+    _print_bands(lm, dannce)
     _print_walls(wall_syn, rear_syn, beh == names.index("rear_wall"))
-    print(f"command: python benchmarks/heights.py --sequences {args.sequences}")
+    print(f"command: python benchmarks/heights.py --sequences {args.sequences} --postures "
+          f"{args.postures}")
     if not args.no_plot:
         _plot(z, rear_syn, dannce, rear_real, oist, PLOT)
         print(f"plot: {PLOT.relative_to(ROOT)}")
     return 0
+
+
+def _shares(text: str) -> dict[str, float]:
+    """``--postures``: 'shipped', 'none' or NAME=SHARE,..."""
+    if text == "shipped":
+        return shipped_shares()
+    if text == "none":
+        return {}
+    out = {}
+    for item in text.split(","):
+        name, _, value = item.partition("=")
+        if name.strip() not in POSTURE_SHARES or not value:
+            raise SystemExit(f"--postures: '{item}' is not NAME=SHARE with NAME one of "
+                             f"{', '.join(POSTURE_SHARES)}.")
+        out[name.strip()] = float(value)
+    return out
+
+
+def _print_bands(lm: np.ndarray, dannce: pd.DataFrame) -> None:
+    """Share of frames per snout-height band and the forepaws' median height there
+    (DANNCE vs synthetic): which postures between flat and rearing each set holds."""
+    from dlc_lifter.mouse.catalogue import CATALOGUE
+
+    snout_syn = lm[:, CATALOGUE.index("nose"), 2]
+    paws_syn = lm[:, [CATALOGUE.index("left_forepaw"), CATALOGUE.index("right_forepaw")],
+                  2].mean(axis=1)
+    snout_real = dannce["Snout_z"].to_numpy()
+    paws_real = dannce[["ForepawL_z", "ForepawR_z"]].to_numpy().mean(axis=1)
+    labelled = np.isfinite(snout_real)
+    print()
+    print("Frames by snout height: share of frames, forepaws' median height (mm)")
+    print(f"{'snout height':>14} {'DANNCE':>8} {'paws':>6} {'synthetic':>10} {'paws':>6}")
+    for lo, hi in SNOUT_BANDS:
+        r = (snout_real >= lo) & (snout_real < hi)
+        m = (snout_syn >= lo) & (snout_syn < hi)
+        pr = np.nanmedian(paws_real[r]) if np.isfinite(paws_real[r]).any() else np.nan
+        ps = np.median(paws_syn[m]) if m.any() else np.nan
+        print(f"{f'{lo:.0f}-{hi:.0f} mm':>14} {100 * r.sum() / labelled.sum():>7.0f}% "
+              f"{pr:>6.1f} {100 * m.mean():>9.0f}% {ps:>6.1f}")
 
 
 def _oft_lengths_mm() -> np.ndarray:

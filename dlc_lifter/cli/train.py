@@ -132,6 +132,13 @@ def train_lifter_command(
                                           "behaviours in the real mouse's nose-down exploring "
                                           "posture (front raised, head steep, trunk short; "
                                           "0: none)."),
+    head_up_share: float = typer.Option(0.0, "--head-up-share", min=0.0, max=1.0,
+                                        help="Share of the synthetic sniff bouts with the "
+                                        "head raised, forepaws near the floor, as real mice "
+                                        "scan between flat and rearing (0: none)."),
+    low_rear_share: float = typer.Option(0.0, "--low-rear-share", min=0.0, max=1.0,
+                                         help="Share of the synthetic free rears that are "
+                                         "low and hunched (0: none)."),
     image_span: str | None = typer.Option(None, "--image-span", help="Range of arena widths "
                                           "the shorter side of a training camera's image "
                                           "spans (LO,HI; default 0.5,1.1; 0.5,2.0 includes "
@@ -196,7 +203,8 @@ def train_lifter_command(
                       frame_channels=frame_channels, n_sequences=n_sequences, n_frames=n_frames,
                       channels=channels, kernels=_parse_kernels(kernels), max_minutes=minutes,
                       threads=threads, ear_label_mm=ear_label_mm,
-                      nose_down_share=nose_down_share, view=_train_view(view),
+                      nose_down_share=nose_down_share, head_up_share=head_up_share,
+                      low_rear_share=low_rear_share, view=_train_view(view),
                       image_span=None if image_span is None else _parse_span(image_span),
                       view_deg=None if view_deg is None else _parse_view_deg(view_deg),
                       frame_view_deg=None if frame_view_deg is None

@@ -19,7 +19,9 @@ How a sequence is made
    pitch, hip drop, spine flexion/bend, head angles, paw placement, gait duty factor...)
    for every frame; controls are blended with the smoothed one-hot behaviour weights.
    With ``nose_down_share``, some walks, turns and sniffs take the real mouse's nose-down
-   exploring posture (:data:`NOSE_DOWN`).
+   exploring posture (:data:`NOSE_DOWN`); with ``head_up_share`` some sniffs raise the
+   head (:data:`HEAD_UP`), with ``low_rear_share`` some rears are low and hunched
+   (:data:`LOW_REAR`).
 3. *Joint angles*: spine, head, ears and tail angles from the controls; paws get world
    targets (gait foot placement with planted stance feet, face, wall or tucked targets);
    limbs reach them by analytic two-link IK, clipped to the rig's joint limits
@@ -54,6 +56,8 @@ from dlc_lifter.mouse.schedule import BEHAVIOURS, draw_schedule
 
 __all__ = [
     "BEHAVIOURS",
+    "HEAD_UP",
+    "LOW_REAR",
     "NOSE_DOWN",
     "TRUNK_STRETCH",
     "MouseSequence",
@@ -291,12 +295,57 @@ NOSE_DOWN: dict[str, tuple[float, float]] = {
 }
 NOSE_DOWN_BEHAVIOURS = ("walk", "turn", "sniff")
 
+#: The raised-head posture of real mice between flat and rearing (DANNCE mice 1 and 2,
+#: frames with the snout 30-45 mm up, 11-14 % of them: forepaws on or near the floor, the
+#: mid-back at its flat height, the neck raised to 43 mm and the ears to 51, the snout 8-15
+#: mm below the ears; the synthetic population drew that band almost only while grooming,
+#: forepaws at the face; ``docs/results.md``, twenty-fifth session). With ``head_up_share``
+#: of :func:`generate_sequence`, that share of a sequence's sniff bouts raise these controls
+#: by amounts drawn uniformly from the ranges, and step a third as much (the mouse stands).
+HEAD_UP: dict[str, tuple[float, float]] = {
+    "pitch": (0.15, 0.45),
+    "flex": (0.0, 0.2),
+    "neck_pitch": (-0.6, -0.2),
+    "head_pitch": (0.1, 0.5),
+    "shorten": (0.0, 0.2),
+}
+HEAD_UP_BEHAVIOURS = ("sniff",)
 
-def _nose_down(c: dict[str, np.ndarray], rng: np.random.Generator, share: float) -> None:
-    """With probability ``share``, the :data:`NOSE_DOWN` posture on controls ``c`` (in place)."""
+#: The low, hunched rear of real mice (DANNCE, snout 45-60 mm, 12-14 % of frames: forepaws
+#: lifted about 25 mm, trunk short and curled, the head forward and the snout below the
+#: ears; the synthetic free rears all pitched 0.95-1.3 rad, so that band held 1 % of the
+#: synthetic frames). With ``low_rear_share``, that share of a sequence's free rears take
+#: a body pitch drawn from ``pitch`` (in place of the rear's own) and raise the other
+#: controls by amounts drawn from their ranges.
+LOW_REAR: dict[str, tuple[float, float]] = {
+    "pitch": (0.7, 1.1),
+    "flex": (0.15, 0.4),
+    "neck_pitch": (0.0, 0.25),
+    "shorten": (0.05, 0.2),
+}
+LOW_REAR_BEHAVIOURS = ("rear",)
+
+#: Each posture: its ranges, the behaviours it applies to, controls it sets (the rest are
+#: added to), and the factor on the behaviour's stepping.
+_POSTURES: dict[str, tuple[dict[str, tuple[float, float]], tuple[str, ...], tuple[str, ...],
+                           float]] = {
+    "nose_down": (NOSE_DOWN, NOSE_DOWN_BEHAVIOURS, (), 1.0),
+    "head_up": (HEAD_UP, HEAD_UP_BEHAVIOURS, (), 0.3),
+    "low_rear": (LOW_REAR, LOW_REAR_BEHAVIOURS, ("pitch",), 1.0),
+}
+
+
+def _posture(c: dict[str, np.ndarray], rng: np.random.Generator, name: str, share: float
+             ) -> None:
+    """With probability ``share``, posture ``name`` of :data:`_POSTURES` on controls ``c``
+    (in place)."""
+    ranges, _, sets, step = _POSTURES[name]
     if rng.uniform() < share:
-        for name, (lo, hi) in NOSE_DOWN.items():
-            c[name] = c[name] + rng.uniform(lo, hi)
+        for key, (lo, hi) in ranges.items():
+            v = rng.uniform(lo, hi)
+            c[key] = np.full_like(c[key], v) if key in sets else c[key] + v
+        if step != 1.0:
+            c["step"] = c["step"] * step
 
 
 #: Control builder of each behaviour in :data:`BEHAVIOURS`.
@@ -315,10 +364,11 @@ _CONTROL_BUILDERS = {
 
 def _behaviour_controls(
     b: str, t: np.ndarray, rng: np.random.Generator, traj: dict[str, Any], fps: float,
-    nose_down_share: float = 0.0,
+    shares: dict[str, float] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Controls of behaviour ``b`` for every frame (its random parameters drawn once; the
-    :data:`NOSE_DOWN` posture with probability ``nose_down_share``, no draw when 0)."""
+    """Controls of behaviour ``b`` for every frame (its random parameters drawn once; each
+    posture of :data:`_POSTURES` with its probability in ``shares``, in that order, no draw
+    for a share of 0)."""
     n = len(t)
     z = np.zeros(n)
     one = np.ones(n)
@@ -330,8 +380,10 @@ def _behaviour_controls(
     build = _CONTROL_BUILDERS.get(b)
     if build is not None:
         build(c, b, t, rng, ph, traj["omega"], fps)
-    if nose_down_share > 0 and b in NOSE_DOWN_BEHAVIOURS:
-        _nose_down(c, rng, nose_down_share)
+    for name, (_, behaviours, _, _) in _POSTURES.items():
+        share = (shares or {}).get(name, 0.0)
+        if share > 0 and b in behaviours:
+            _posture(c, rng, name, share)
     return c
 
 
@@ -535,6 +587,8 @@ def generate_sequence(
     shape: MouseShape | None = None,
     behaviours: Sequence[str] | None = None,
     nose_down_share: float = 0.0,
+    head_up_share: float = 0.0,
+    low_rear_share: float = 0.0,
 ) -> MouseSequence:
     """Generate one behaviour sequence.
 
@@ -558,6 +612,13 @@ def generate_sequence(
         Probability that each of the sequence's walk, turn and sniff behaviours takes the
         real mouse's nose-down exploring posture (:data:`NOSE_DOWN`: front raised, head
         steep, trunk short); 0 (the default) draws nothing, so sequences are as before.
+    head_up_share
+        Probability that each of the sequence's sniff behaviours takes the raised-head
+        posture (:data:`HEAD_UP`: front and neck raised, forepaws near the floor); 0 (the
+        default) draws nothing.
+    low_rear_share
+        Probability that each of the sequence's free rears is a low, hunched one
+        (:data:`LOW_REAR`); 0 (the default) draws nothing.
 
     Returns
     -------
@@ -567,8 +628,11 @@ def generate_sequence(
         raise ValueError(f"n_frames must be >= 1, got {n_frames}")
     if fps <= 0:
         raise ValueError(f"fps must be > 0, got {fps}")
-    if not 0.0 <= nose_down_share <= 1.0:
-        raise ValueError(f"nose_down_share must be in [0, 1], got {nose_down_share}")
+    shares = {"nose_down": nose_down_share, "head_up": head_up_share,
+              "low_rear": low_rear_share}
+    for name, share in shares.items():
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"{name}_share must be in [0, 1], got {share}")
     allowed = tuple(behaviours) if behaviours is not None else BEHAVIOURS
     unknown = [b for b in allowed if b not in BEHAVIOURS]
     if unknown or not allowed:
@@ -590,7 +654,7 @@ def generate_sequence(
     weights = _blend_weights(traj["labels"], fps)
     ctl = {k: np.zeros(n_frames) for k in _CONTROLS}
     for bi_, b in enumerate(BEHAVIOURS):
-        cb = _behaviour_controls(b, t, rng, traj, fps, nose_down_share)
+        cb = _behaviour_controls(b, t, rng, traj, fps, shares)
         w = weights[:, bi_]
         if not np.any(w > 0):
             continue
@@ -640,7 +704,7 @@ def generate_sequences(
         Frames per second.
     **kw
         Passed to :func:`generate_sequence` (``arena_mm``, ``shape``, ``behaviours``,
-        ``nose_down_share``).
+        ``nose_down_share``, ``head_up_share``, ``low_rear_share``).
     """
     children = np.random.SeedSequence(seed).spawn(n_sequences)
     return [

@@ -127,6 +127,11 @@ class TrainConfig:
         :func:`~dlc_lifter.mouse.behaviour.generate_sequence`: front raised, head steep,
         trunk short; 0: none, the generator as before). The held-out evaluation keeps the
         generator's default.
+    head_up_share, low_rear_share
+        Share of the training sequences' sniff bouts in the real mouse's raised-head posture
+        and of their free rears low and hunched (``head_up_share`` and ``low_rear_share`` of
+        :func:`~dlc_lifter.mouse.behaviour.generate_sequence`; 0: none). The held-out
+        evaluation keeps the generator's default.
     image_span
         Range of how many arena widths the shorter side of a training camera's image spans
         at the floor (drawn uniformly; ``arena_fraction`` of
@@ -190,6 +195,8 @@ class TrainConfig:
     loose_dropout: float = 0.5
     ear_label_mm: float = 0.0
     nose_down_share: float = 0.0
+    head_up_share: float = 0.0
+    low_rear_share: float = 0.0
     image_span: tuple[float, float] | None = None
     view_deg: tuple[float, float] | None = None
     frame_view_deg: tuple[float, float] | None = None
@@ -399,10 +406,11 @@ def _generated(cfg: TrainConfig, n_sequences: int, generator: Callable[..., Any]
         return sequences
     logger.info("Generating %d synthetic sequences of %d frames (seed %d)",
                 n_sequences, cfg.n_frames, cfg.seed)
-    if cfg.nose_down_share > 0:  # only then, so that any generator without it still works
-        return generator(n_sequences, cfg.n_frames, seed=cfg.seed,
-                         nose_down_share=cfg.nose_down_share)
-    return generator(n_sequences, cfg.n_frames, seed=cfg.seed)
+    # postures only where asked for, so that any generator without them still works
+    shares = {k: v for k, v in (("nose_down_share", cfg.nose_down_share),
+                                ("head_up_share", cfg.head_up_share),
+                                ("low_rear_share", cfg.low_rear_share)) if v > 0}
+    return generator(n_sequences, cfg.n_frames, seed=cfg.seed, **shares)
 
 
 def camera_kwargs(cfg: TrainConfig) -> dict[str, Any] | None:

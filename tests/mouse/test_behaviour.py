@@ -136,6 +136,35 @@ def test_nose_down_posture_raises_the_front_steepens_the_head_and_shortens_the_t
         generate_sequence(10, rng=np.random.default_rng(0), nose_down_share=1.5)
 
 
+def test_head_up_and_low_rear_postures_fill_the_band_between_flat_and_rearing() -> None:
+    """``head_up_share``: sniffs raise the neck and head with the forepaws near the floor;
+    ``low_rear_share``: free rears are lower and hunched, forepaws off the floor (the real
+    mice's snout 30-60 mm band, DANNCE); 0 draws nothing."""
+    neck = CATALOGUE.index("neck")
+    paws = catalogue_index(["left_forepaw", "right_forepaw"])
+
+    def medians(behaviour: str, **shares: float) -> dict[str, float]:
+        seqs = generate_sequences(6, 240, seed=4, behaviours=(behaviour,), **shares)
+        lm = np.concatenate([s.landmarks[60:] for s in seqs])
+        return {"nose": float(np.median(lm[:, NOSE, 2])),
+                "neck": float(np.median(lm[:, neck, 2])),
+                "paws": float(np.median(lm[:, paws, 2]))}
+
+    sniff, head_up = medians("sniff"), medians("sniff", head_up_share=1.0)
+    assert head_up["neck"] > sniff["neck"] + 5.0
+    assert head_up["nose"] > sniff["nose"] + 10.0
+    assert head_up["paws"] < 10.0
+    rear, low = medians("rear"), medians("rear", low_rear_share=1.0)
+    assert low["nose"] < rear["nose"] - 20.0
+    assert low["paws"] > 20.0
+    for name in ("head_up_share", "low_rear_share"):
+        a = generate_sequences(2, 90, seed=5, behaviours=("sniff", "rear"), **{name: 0.0})
+        b = generate_sequences(2, 90, seed=5, behaviours=("sniff", "rear"))
+        np.testing.assert_array_equal(a[0].landmarks, b[0].landmarks)
+        with pytest.raises(ValueError, match=name):
+            generate_sequence(10, rng=np.random.default_rng(0), **{name: -0.1})
+
+
 def test_rear_wall_at_wall() -> None:
     s = generate_sequence(900, rng=np.random.default_rng(6), behaviours=("walk", "rear_wall"))
     m = s.behaviour == BEHAVIOURS.index("rear_wall")
