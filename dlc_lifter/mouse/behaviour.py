@@ -302,6 +302,8 @@ NOSE_DOWN_BEHAVIOURS = ("walk", "turn", "sniff")
 #: forepaws at the face; ``docs/results.md``, twenty-fifth session). With ``head_up_share``
 #: of :func:`generate_sequence`, that share of a sequence's sniff bouts raise these controls
 #: by amounts drawn uniformly from the ranges, and step a third as much (the mouse stands).
+#: Per-frame networks trained with it (share 1.0) lift four keypoints and DANNCE mouse 2
+#: better and mouse 1's rears worse; the shipped weights do not use it (same section).
 HEAD_UP: dict[str, tuple[float, float]] = {
     "pitch": (0.15, 0.45),
     "flex": (0.0, 0.2),
@@ -316,7 +318,9 @@ HEAD_UP_BEHAVIOURS = ("sniff",)
 #: ears; the synthetic free rears all pitched 0.95-1.3 rad, so that band held 1 % of the
 #: synthetic frames). With ``low_rear_share``, that share of a sequence's free rears take
 #: a body pitch drawn from ``pitch`` (in place of the rear's own) and raise the other
-#: controls by amounts drawn from their ranges.
+#: controls by amounts drawn from their ranges. Screened with the head-up posture in the
+#: per-frame networks (share 0.5), it made them read real rears lower (DANNCE mouse 2's
+#: rears 12.6 -> 13.2 mm, 11.2 without it); the shipped weights do not use it either.
 LOW_REAR: dict[str, tuple[float, float]] = {
     "pitch": (0.7, 1.1),
     "flex": (0.15, 0.4),
