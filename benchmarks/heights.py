@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dlc_lifter.nets.train import POSTURE_SHARES
+
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "realdata"
 DANNCE = REAL / "dannce-mouse1" / "labels3d.csv"
@@ -37,9 +39,6 @@ SNOUT_BINS = ((-5.0, 15.0), (15.0, 30.0), (30.0, 60.0), (60.0, 80.0), (80.0, 200
 #: Snout-height bands (mm) of the posture table (frames per band, forepaws' height).
 SNOUT_BANDS = ((-10.0, 15.0), (15.0, 30.0), (30.0, 45.0), (45.0, 60.0), (60.0, 80.0),
                (80.0, 300.0))
-#: Posture shares of :func:`~dlc_lifter.mouse.behaviour.generate_sequence`, as a training
-#: config names them.
-POSTURE_SHARES = ("nose_down_share", "head_up_share", "low_rear_share")
 PLOT = ROOT / "docs" / "img" / "height_distributions.png"
 REARING_SNOUT_MM = 60.0
 #: Catalogue landmark -> the OIST skin markers nearest to it (both sides pooled).

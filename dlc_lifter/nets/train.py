@@ -399,6 +399,11 @@ def _check_image_span(cfg: TrainConfig) -> None:
                          f"{span}.")
 
 
+#: :class:`TrainConfig` fields passed on to the sequence generator as they are (its posture
+#: shares, :func:`~dlc_lifter.mouse.behaviour.generate_sequence`).
+POSTURE_SHARES = ("nose_down_share", "head_up_share", "low_rear_share")
+
+
 def _generated(cfg: TrainConfig, n_sequences: int, generator: Callable[..., Any],
                sequences: Sequence[Any] | None) -> Sequence[Any]:
     """The given sequences, or ``n_sequences`` drawn with ``cfg.seed``."""
@@ -407,9 +412,7 @@ def _generated(cfg: TrainConfig, n_sequences: int, generator: Callable[..., Any]
     logger.info("Generating %d synthetic sequences of %d frames (seed %d)",
                 n_sequences, cfg.n_frames, cfg.seed)
     # postures only where asked for, so that any generator without them still works
-    shares = {k: v for k, v in (("nose_down_share", cfg.nose_down_share),
-                                ("head_up_share", cfg.head_up_share),
-                                ("low_rear_share", cfg.low_rear_share)) if v > 0}
+    shares = {k: getattr(cfg, k) for k in POSTURE_SHARES if getattr(cfg, k) > 0}
     return generator(n_sequences, cfg.n_frames, seed=cfg.seed, **shares)
 
 
