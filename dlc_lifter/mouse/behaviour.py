@@ -302,8 +302,9 @@ NOSE_DOWN_BEHAVIOURS = ("walk", "turn", "sniff")
 #: forepaws at the face; ``docs/results.md``, twenty-fifth session). With ``head_up_share``
 #: of :func:`generate_sequence`, that share of a sequence's sniff bouts raise these controls
 #: by amounts drawn uniformly from the ranges, and step a third as much (the mouse stands).
-#: Per-frame networks trained with it (share 1.0) lift four keypoints and DANNCE mouse 2
-#: better and mouse 1's rears worse; the shipped weights do not use it (same section).
+#: Per-frame networks trained with it on every sniff (share 1.0) lift four keypoints and
+#: DANNCE mouse 2 better and mouse 1's rears worse; the shipped per-frame networks use it on
+#: half the sniffs (share 0.5: both mice better; twenty-sixth session).
 HEAD_UP: dict[str, tuple[float, float]] = {
     "pitch": (0.15, 0.45),
     "flex": (0.0, 0.2),
@@ -320,7 +321,7 @@ HEAD_UP_BEHAVIOURS = ("sniff",)
 #: a body pitch drawn from ``pitch`` (in place of the rear's own) and raise the other
 #: controls by amounts drawn from their ranges. Screened with the head-up posture in the
 #: per-frame networks (share 0.5), it made them read real rears lower (DANNCE mouse 2's
-#: rears 12.6 -> 13.2 mm, 11.2 without it); the shipped weights do not use it either.
+#: rears 12.6 -> 13.2 mm, 11.2 without it); the shipped weights do not use it.
 LOW_REAR: dict[str, tuple[float, float]] = {
     "pitch": (0.7, 1.1),
     "flex": (0.15, 0.4),
