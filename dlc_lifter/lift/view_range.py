@@ -23,7 +23,10 @@ view angle  mouse 1      mouse 2
 ==========  ===========  ===========
 
 With the networks for oblique views the same mice lift at 30 deg in 9.0 / 7.6 mm, at 41
-deg in 11.3 / 8.9, at 51 deg in 15.7 / 13.4, at 61 deg in 28.3 / 24.0. The real-mouse
+deg in 11.3 / 8.9, at 51 deg in 15.7 / 13.4, at 61 deg in 28.3 / 24.0; since their per-frame
+networks learned the nose-down and raised-head postures (twenty-seventh session;
+``benchmarks/real.py``'s "beyond the grid" rows, 22 keypoints, all frames) in 7.7 / 6.2,
+9.1 / 7.2, 11.8 / 10.3 and 20.2 / 15.8 mm. The real-mouse
 targets are measured up to 20 deg (``benchmarks/real.py``'s grid).
 :func:`animal_view` measures a file's view angles through the camera the lift uses
 (calibrated, given or estimated; the output's metadata keeps them as
@@ -211,8 +214,8 @@ def warn_view_range(view: AnimalView | None, source: str, camera_source: str,
         side = view.angle_deg >= SIDE_VIEW_DEG
         kind = ("nearer a side view than a top view: its 3D is not reliable" if side
                 else "so its heights are rougher")
-        how = ("lifted with the networks for oblique views (real mice at 30 deg: 8-9 mm, "
-               "40 deg: 9-11, 50 deg: 13-16, 60 deg: 24-28)" if oblique_networks else
+        how = ("lifted with the networks for oblique views (real mice at 30 deg: 6-8 mm, "
+               "40 deg: 7-9, 50 deg: 10-12, 60 deg: 16-20)" if oblique_networks else
                "more oblique views lift worse (real mice at 25 deg: 9 mm, 30 deg: 11, 45 "
                "deg: 17, 60 deg: 43)")
         logger.warning(
