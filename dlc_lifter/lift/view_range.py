@@ -222,7 +222,7 @@ def warn_view_range(view: AnimalView | None, source: str, camera_source: str,
             "%s: the camera (%s) sees the animal %.0f deg off the vertical (median over "
             "frames; 95 %% within %.0f). The lifter is made for views from above (or below a "
             "glass floor) and measured on real mice seen up to %.0f deg off the vertical "
-            "(8-9 mm); %s, %s; %s.",
+            "(6.5-6.9 mm, 8 through the worst camera); %s, %s; %s.",
             source, camera_source, view.angle_deg, view.angle_p95_deg, MEASURED_VIEW_DEG,
             how, kind, remedy)
     lo, hi = HEIGHT_RANGE_MM
