@@ -157,6 +157,10 @@ OFT_VOTES = REAL / "oft-rearing" / "OFT_38_rear_votes.csv"
 OF_H5 = REAL / "dlc-openfield" / "analyzed" / "m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5"
 OF_VIDEO = REAL / "dlc-openfield" / "videos" / "m3v1mp4.mp4"
 OF_POSTURE = REAL / "dlc-openfield" / "posture_labels.csv"
+#: An arena size for the openfield video (which records none; ``benchmarks/lifter.py``'s
+#: plausibility rows use the same): without tracked corners, the walls then come from the
+#: tail base's track (:func:`dlc_lifter.lift.walls.walls_from_track`).
+OF_ARENA_MM = 450.0
 
 #: Keypoints a top camera sees on a real mouse (DANNCE names); the errors are over these.
 TOP6 = ("Snout", "EarL", "EarR", "SpineF", "SpineM", "Tail_base")
@@ -1277,7 +1281,10 @@ def section_c(args: argparse.Namespace, tmp: Path, rows: list[Row]) -> None:
     flat_frames = labels.loc[labels["label"] == "flat", "frame"].to_numpy()
     for cond, kwargs in (("video, default options (depth on)", {}),
                          ("video, depth=False", {"depth": False}),
-                         ("video, adapt=True (opt-in; depth on)", {"adapt": True})):
+                         ("video, adapt=True (opt-in; depth on)", {"adapt": True}),
+                         (f"video, arena_size_mm={OF_ARENA_MM:g} (no corners tracked; the set "
+                          "does not record its arena's size; diagnostic)",
+                          {"arena_size_mm": OF_ARENA_MM})):
         try:
             p3, meta = _lift(OF_H5, tmp / "C" / ("_".join(kwargs) or "default"),
                              video=OF_VIDEO, **kwargs)
@@ -1285,6 +1292,10 @@ def section_c(args: argparse.Namespace, tmp: Path, rows: list[Row]) -> None:
             _row(rows, "C", cond, "lift", f"fails: {_first_line(exc)}", ok=False)
             continue
         used = "depth used" if meta.get("depth_used") else f"no depth: {meta.get('depth_reason')}"
+        if "arena_size_mm" in kwargs:
+            walls = meta.get("walls") or {}
+            used += "; walls: " + (walls.get("outline", "") if walls.get("used")
+                                   else f"none ({walls.get('reason', 'not asked')})")
         rows_of = pd.Series(np.arange(p3.n_frames), index=np.asarray(p3.frame_indices))
         z = p3.coords[rows_of.reindex(flat_frames).to_numpy(), 0,
                       list(p3.keypoints).index("snout"), 2]

@@ -385,7 +385,8 @@ def _bound_by_walls(coords: np.ndarray, imputed: np.ndarray, choice: CameraChoic
         if track is None:
             walls, reason = None, "the file does not track the tail base"
         else:
-            walls, reason = walls_from_track(track)
+            lifted = np.where(imputed[..., None], np.nan, coords[..., :2])
+            walls, reason = walls_from_track(track, points=lifted)
         outline = "track"
     else:
         return None

@@ -34,6 +34,14 @@ body's width from it, and a flat nose poking at the wall must not be raised. Use
 mouse that kept to the middle, or a maze's open arms, would make a wall of nothing), and
 only where the track follows its outline (:data:`TRACK_MIN_COVER`): a maze's arms outline
 a hull whose sides cross open space, where a head dipped over an arm would be raised.
+And only where the outline holds the animal as the networks lift it, before any wall
+raises it (:data:`TRACK_BEYOND_MM`, :data:`TRACK_MAX_BEYOND_SHARE`): the networks know
+nothing of walls, and where they put some point well beyond the outline in many frames,
+the tail base did not go along those walls (the animal poked its nose at a wall it never
+walked along, or the view cuts the arena). On the real openfield video of
+``dlc-openfield``, whose mouse is flat in every frame two people labelled, the outline
+without that check raised the snout above 60 mm in about a fifth of the frames
+(``docs/results.md``, twenty-eighth session).
 """
 
 from __future__ import annotations
@@ -46,9 +54,9 @@ import numpy as np
 from dlc_lifter.camera import Camera
 
 __all__ = ["ARENA_CORNERS", "MIN_INSIDE_SHARE", "TRACK_COVER_MM", "TRACK_MARGIN_MM",
-           "TRACK_MIN_COVER", "TRACK_MIN_FRAMES", "TRACK_QUANTILE", "TRACK_SECTORS",
-           "WALL_MARGIN_MM", "ArenaWalls", "arena_walls", "outline_cover", "raise_into_arena",
-           "wall_heights", "walls_from_track"]
+           "TRACK_BEYOND_MM", "TRACK_MAX_BEYOND_SHARE", "TRACK_MIN_COVER", "TRACK_MIN_FRAMES",
+           "TRACK_QUANTILE", "TRACK_SECTORS", "WALL_MARGIN_MM", "ArenaWalls", "arena_walls",
+           "outline_cover", "raise_into_arena", "wall_heights", "walls_from_track"]
 
 #: The catalogue's arena corners, in order around the arena.
 ARENA_CORNERS = ("top_left", "top_right", "bottom_right", "bottom_left")
@@ -74,6 +82,17 @@ TRACK_MIN_FRAMES = 500
 TRACK_MIN_COVER = 0.7
 #: How near (mm) the tail base must come to a point of the outline to have followed it.
 TRACK_COVER_MM = 30.0
+#: A point the networks lift more than this far (mm) beyond the track's widened outline lies
+#: inside a wall, were the outline the walls: a rear the networks read too low leans out by
+#: about its height error times its ray's slope (60 mm at 300 mm from the nadir of a 900 mm
+#: camera: 20 mm).
+TRACK_BEYOND_MM = 20.0
+#: The track's outline is a wall only where the networks put some point more than
+#: :data:`TRACK_BEYOND_MM` beyond it in at most this share of the frames. Real open fields
+#: whose walls the track follows: 1.4 and 1.7 % (``oft-rearing``, DLCAnalyzer's ``OFT_44``,
+#: corners left out); the real openfield video whose mouse sniffs at walls its tail base
+#: never went along: 19-24 % (``docs/results.md``, twenty-eighth session).
+TRACK_MAX_BEYOND_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -107,9 +126,15 @@ class ArenaWalls:
 
     def inside(self, xy: np.ndarray) -> np.ndarray:
         """Whether floor points ``(..., 2)`` lie inside the widened outline (NaN: False)."""
+        return self.beyond(xy) <= 0.0
+
+    def beyond(self, xy: np.ndarray) -> np.ndarray:
+        """How far (mm) floor points ``(..., 2)`` lie beyond the widened outline: the
+        largest distance past the line of one of its sides (the distance itself beside a
+        side, a little less off a vertex); 0 or less inside, NaN for NaN points."""
         normal, offset = self._half_planes()
-        return np.all(np.einsum("...j,kj->...k", np.asarray(xy, dtype=float), normal) <= offset,
-                      axis=-1)
+        excess = np.einsum("...j,kj->...k", np.asarray(xy, dtype=float), normal) - offset
+        return np.max(excess, axis=-1)
 
 
 def arena_walls(arena_px: Mapping[str, Sequence[float]] | None, camera: Camera, *,
@@ -162,8 +187,9 @@ def arena_walls(arena_px: Mapping[str, Sequence[float]] | None, camera: Camera, 
     return walls, ""
 
 
-def walls_from_track(floor_xy: np.ndarray, *, margin_mm: float = TRACK_MARGIN_MM,
-                     min_frames: int = TRACK_MIN_FRAMES) -> tuple[ArenaWalls | None, str]:
+def walls_from_track(floor_xy: np.ndarray, *, points: np.ndarray | None = None,
+                     margin_mm: float = TRACK_MARGIN_MM, min_frames: int = TRACK_MIN_FRAMES
+                     ) -> tuple[ArenaWalls | None, str]:
     """The floor's outline from where the animal went, for arenas whose corners are not
     tracked.
 
@@ -172,6 +198,12 @@ def walls_from_track(floor_xy: np.ndarray, *, margin_mm: float = TRACK_MARGIN_MM
     floor_xy
         ``(N, 2)`` floor positions (mm) of the animal's tail base over the session (its
         lifted ``x, y``; NaN where not tracked), every individual's pooled.
+    points
+        Optional ``(T, ..., 2)`` positions (mm, ``x, y``) of the points the networks lifted
+        from tracked keypoints in each of ``T`` frames, before any wall raised them (NaN
+        elsewhere). With them, the outline is walls only if it holds them: some point more
+        than :data:`TRACK_BEYOND_MM` beyond it in at most :data:`TRACK_MAX_BEYOND_SHARE` of
+        the frames.
     margin_mm
         The outline's widening (:data:`TRACK_MARGIN_MM`).
     min_frames
@@ -209,7 +241,21 @@ def walls_from_track(floor_xy: np.ndarray, *, margin_mm: float = TRACK_MARGIN_MM
         return None, (f"the tail base came within {TRACK_COVER_MM:.0f} mm of only "
                       f"{100 * cover:.0f} % of its track's outline, so the outline is not "
                       "walls it went along (a maze's arms?)")
-    return ArenaWalls(outline, float(margin_mm)), ""
+    walls = ArenaWalls(outline, float(margin_mm))
+    if points is not None:
+        pts = np.asarray(points, dtype=float)
+        far = walls.beyond(pts.reshape(len(pts), -1, 2))  # (T, n); NaN where not lifted
+        frames = np.isfinite(far).any(axis=1)
+        if frames.any():
+            share = float((np.nan_to_num(far, nan=-np.inf) > TRACK_BEYOND_MM).any(axis=1)
+                          [frames].mean())
+            if share > TRACK_MAX_BEYOND_SHARE:
+                return None, (f"as lifted, the animal reaches more than {TRACK_BEYOND_MM:.0f} "
+                              f"mm past the tail base's track (widened by {margin_mm:.0f} mm) "
+                              f"in {100 * share:.0f} % of its frames, so the track does not "
+                              "follow the walls (a wall it only poked its nose at, or a view "
+                              "that cuts the arena?)")
+    return walls, ""
 
 
 def outline_cover(outline: np.ndarray, xy: np.ndarray, near_mm: float = TRACK_COVER_MM

@@ -10,7 +10,9 @@ import pytest
 
 from dlc_lifter.camera import Camera
 from dlc_lifter.lift.walls import (
+    TRACK_BEYOND_MM,
     TRACK_MARGIN_MM,
+    TRACK_MAX_BEYOND_SHARE,
     TRACK_MIN_COVER,
     ArenaWalls,
     arena_walls,
@@ -112,6 +114,37 @@ def test_the_tail_bases_track_outlines_the_floor() -> None:
     assert walls is None and "does not outline" in reason
 
 
+def test_a_track_the_lifted_animal_reaches_far_past_is_not_walls() -> None:
+    track = _square_track(2000, 188.0)
+    rng = np.random.default_rng(4)
+    # as lifted, each frame's points: the tail base and a nose 75 mm ahead in any direction
+    angle = rng.uniform(0.0, 2 * np.pi, len(track))
+    nose = track + 75.0 * np.c_[np.cos(angle), np.sin(angle)]
+    # in an arena whose walls the tail base went along, the nose stays near them
+    nose_in = np.clip(nose, -205.0, 205.0)
+    points = np.stack([track, nose_in], axis=1)
+    points[::7, 1] = np.nan  # untracked noses are left out
+    walls, reason = walls_from_track(track, points=points)
+    assert walls is not None and reason == ""
+    edge = np.array([[188.0 + TRACK_MARGIN_MM + 3.0, 0.0]])
+    assert walls.beyond(edge) == pytest.approx(3.0, abs=1.0)
+    assert walls.beyond(np.array([[0.0, 0.0]]))[0] < 0 and np.isnan(walls.beyond(
+        np.array([[np.nan, 0.0]])))[0]
+    # a wall the tail base never went along: the nose goes 60 mm past its track's edge
+    # at the left in a tenth of the frames (a mouse sniffing at a wall it only faced)
+    far = rng.random(len(track)) < 2 * TRACK_MAX_BEYOND_SHARE
+    nose_far = nose_in.copy()
+    nose_far[far] = np.c_[np.full(far.sum(), -188.0 - TRACK_MARGIN_MM - TRACK_BEYOND_MM - 20.0),
+                          track[far, 1]]
+    walls, reason = walls_from_track(track, points=np.stack([track, nose_far], axis=1))
+    assert walls is None
+    assert "past the tail base's track" in reason and "does not follow the walls" in reason
+    # the same few frames (under the share) leave the walls
+    few = far & (np.cumsum(far) <= 0.5 * TRACK_MAX_BEYOND_SHARE * len(track))
+    nose_few = np.where(few[:, None], nose_far, nose_in)
+    assert walls_from_track(track, points=np.stack([track, nose_few], axis=1))[0] is not None
+
+
 def test_a_mazes_arms_are_not_walls() -> None:
     # an elevated plus maze: arms 50 mm wide reaching 300 mm out; the hull of the track is
     # a diamond whose sides cross open space
@@ -178,6 +211,34 @@ def test_without_corners_the_arenas_size_takes_the_walls_from_the_track(
     # too short a session to outline anything
     short = lift_poses(poses.select(frames=slice(-112, None)), **kw).meta.extra["walls"]
     assert short["used"] is False and "fewer than" in short["reason"]
+
+
+def test_a_flat_mouse_facing_a_wall_its_tail_base_never_went_along_is_not_raised(
+        shipped_lifter, caplog: pytest.LogCaptureFixture) -> None:
+    from dlc_lifter.lift import lift_poses
+
+    walk = _walking_then_rearing()  # the tail base reaches 150 mm from the middle
+    cam = _camera()
+    # then 150 frames flat, facing the right-hand wall with the nose at it: the tail base
+    # 75 mm behind, never nearer that wall than where it went before
+    n = 150
+    y = np.random.default_rng(5).uniform(-120.0, 120.0, n)
+    facing = np.stack([np.c_[np.full(n, 198.0), y, np.full(n, 15.0)],
+                       np.c_[np.full(n, 178.0), y + 9, np.full(n, 25.0)],
+                       np.c_[np.full(n, 178.0), y - 9, np.full(n, 25.0)],
+                       np.c_[np.full(n, 123.0), y, np.full(n, 10.0)]], axis=1)
+    uv = np.concatenate([walk.coords[:, 0], cam.project(facing)])[:, None]
+    poses = Poses(coords=uv, confidence=np.full(uv.shape[:3], 0.95),
+                  keypoints=list(WALL_REAR), individuals=["mouse"],
+                  meta=PoseMetadata(source="facing_wall.h5", fps=30.0, image_size=SIZE))
+    kw = dict(lifter=shipped_lifter, impute_all=False, arena_size_mm=SIDE)
+    with caplog.at_level(logging.INFO, logger="dlc_lifter.lift.poses"):
+        bounded = lift_poses(poses, **kw)
+    record = bounded.meta.extra["walls"]
+    assert record["used"] is False and "does not follow the walls" in record["reason"]
+    assert "facing_wall.h5: the arena's walls do not bound the heights" in caplog.text
+    free = lift_poses(poses, walls=False, **kw)
+    np.testing.assert_array_equal(bounded.coords, free.coords)  # nothing raised
 
 
 def test_corners_of_something_else_give_neither_scale_nor_walls(shipped_lifter) -> None:
