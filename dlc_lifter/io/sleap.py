@@ -9,7 +9,7 @@ name and edge helpers of the other two, so the formats would import each other i
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,10 +38,14 @@ logger = logging.getLogger(__name__)
 
 
 def _resolve_video(filename: str | None, poses_path: Path) -> str | None:
+    """The video a SLEAP file names: as written, beside the file, or its name beside the
+    file (a path written on Windows keeps its ``\\`` in its name on other systems); the
+    name as written where none is found."""
     if not filename:
         return None
     cand = Path(filename)
-    for p in (cand, poses_path.parent / cand, poses_path.parent / cand.name):
+    for p in (cand, poses_path.parent / cand, poses_path.parent / cand.name,
+              poses_path.parent / PureWindowsPath(filename).name):
         if p.is_file():
             return str(p)
     return str(filename)

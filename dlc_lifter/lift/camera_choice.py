@@ -127,7 +127,7 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
         focal_px=focal_px, arena_size_mm=arena_size_mm, lifter=lifter,
         pcutoff=lifter.pcutoff,
         arena_px=_mirror_arena(arena_px, axis) if below else arena_px, below=below,
-        floor_mm_per_px=scale)
+        floor_mm_per_px=scale, file_label=str(poses.meta.source))
     if below:
         camera_choice = CameraChoice(
             camera_choice.camera.mirrored_below(axis), camera_choice.frame,

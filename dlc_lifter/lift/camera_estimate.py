@@ -26,10 +26,12 @@ Camera resolution (:func:`resolve_camera`), in order of preference:
    ``u`` and of ``v``, the larger of the two; mice in open-field sessions reach the walls;
    every tracked keypoint's spread where the tail base is not tracked), giving mm per pixel
    on the floor (a floor scale given, ``floor_mm_per_px``, is taken instead of the
-   spread). With ``camera_height_mm`` that
-   gives the focal length; with ``focal_px`` the height; with neither, the focal length
-   of a typical lens is assumed (:data:`DEFAULT_HFOV_DEG` horizontal field of view,
-   warned).
+   spread). A spread that would make the animal outside :data:`SPREAD_LENGTH_RANGE` of a
+   real mouse's length is not the arena's: the arena's size is not used (warned, and
+   recorded under ``arena_size_ignored``) and rule 6 gives the camera. With
+   ``camera_height_mm`` that gives the focal length; with ``focal_px`` the height; with
+   neither, the focal length of a typical lens is assumed (:data:`DEFAULT_HFOV_DEG`
+   horizontal field of view, warned).
 5. ``floor_mm_per_px`` (a lab's pixel-to-length calibration of the floor, or the file's
    own): the scale is given, so the camera is ``focal * floor_mm_per_px`` above the floor
    (the focal length given, else from ``camera_height_mm``, else a typical lens's,
@@ -80,6 +82,7 @@ __all__ = [
     "ANIMAL_ASPECT_TOLERANCE",
     "DEFAULT_HFOV_DEG",
     "REAL_LENGTH_FACTOR",
+    "SPREAD_LENGTH_RANGE",
     "SQUARE_PIXEL_TOLERANCE",
     "CORNER_FOCAL_MIN_TILT_DEG",
     "CameraChoice",
@@ -135,6 +138,14 @@ class CameraChoice:
 
 #: Tracked positions of the tail base that measure the arena from its spread alone.
 SPREAD_MIN_TAIL_BASE = 100
+#: With the arena's size measured from the animal's spread (no corners tracked), the animal
+#: must come out between these multiples of a real mouse's length (the body-length prior,
+#: :data:`REAL_LENGTH_FACTOR`) for the spread to be taken as the arena's. Real mice lifted
+#: with their arena's size measure 0.9-1.4 of it (``benchmarks/real.py``); half or twice a
+#: mouse's length is no mouse: the animal did not go from wall to wall (a short clip, a
+#: mouse resting in a corner) or the size is in other units, and the camera is estimated
+#: from the animal instead (warned).
+SPREAD_LENGTH_RANGE = (0.5, 2.0)
 
 
 def _arena_span_px(uv: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, str]:
@@ -414,6 +425,7 @@ def resolve_camera(
     arena_px: Mapping[str, Sequence[float]] | None = None,
     below: bool = False,
     floor_mm_per_px: float | None = None,
+    file_label: str = "",
 ) -> CameraChoice:
     """Choose the camera of a recording (see the module docstring for the order).
 
@@ -446,6 +458,8 @@ def resolve_camera(
         The floor's scale (mm per pixel along ``u``), known: it sets the camera's scale
         where no calibration, height with focal length, or camera from arena corners
         does (instead of the arena's spread or the animal's size).
+    file_label
+        The file, for the messages.
 
     Returns
     -------
@@ -491,6 +505,14 @@ def resolve_camera(
         height, focal = _arena_camera(uv_sq, ok, sides, arena, aspect,
                                       (w, h), camera_height_mm, focal_px, hfov_f, details)
         source = "arena-size"
+        unlike_animal = ("" if lifter is None
+                         else _spread_unlike_animal(uv_sq, ok, lifter, details))
+        if unlike_animal:
+            height, focal = _body_camera(uv_sq, ok, lifter, camera_height_mm, focal_px,
+                                         hfov_f, details, below,
+                                         why=f"{file_label}: {unlike_animal}"
+                                         if file_label else unlike_animal)
+            source = "body-length-estimate"
     elif floor_mm_per_px is not None:
         if not (math.isfinite(floor_mm_per_px) and floor_mm_per_px > 0):
             raise DLCLifterError(f"floor_mm_per_px must be a positive number; got "
@@ -743,12 +765,47 @@ def _camera_at_scale(mm_per_px: float, camera_height_mm: float | None,
     return hfov_f * mm_per_px, hfov_f
 
 
+def _spread_unlike_animal(uv_sq: np.ndarray, ok: np.ndarray, lifter: Lifter,
+                          details: dict[str, Any]) -> str:
+    """Why the arena's size measured from the animal's spread is not taken (the animal
+    would be outside :data:`SPREAD_LENGTH_RANGE` of a real mouse's length), or ``""``.
+
+    Where it is not, the arena's entries of ``details`` move under
+    ``arena_size_ignored`` (so nothing downstream takes walls from the track)."""
+    if not str(details.get("arena_measured_from", "")).startswith("spread"):
+        return ""
+    model = lifter.model
+    try:
+        population_mm, length_px, pair = _body_scale(uv_sq, ok, model.pair_length_mm,
+                                                     model.median_height_mm)
+    except (DLCLifterError, ValueError):
+        return ""
+    prior_mm = REAL_LENGTH_FACTOR * population_mm
+    length_mm = length_px * float(details["mm_per_px"])
+    ratio = length_mm / prior_mm
+    lo, hi = SPREAD_LENGTH_RANGE
+    if not np.isfinite(ratio) or lo <= ratio <= hi:
+        return ""
+    keys = ("arena_size_mm", "arena_span_px", "mm_per_px", "arena_measured_from")
+    ignored = {k: details.pop(k) for k in keys if k in details}
+    why = (f"with the arena measured as {ignored['arena_span_px']:.0f} px across from the "
+           f"{str(ignored['arena_measured_from']).removeprefix('spread of the ')}'s spread, "
+           f"the animal would be {length_mm:.0f} mm long ({pair}), {ratio:.3g} times a real "
+           f"mouse's {prior_mm:.0f} mm, so it did not go from wall to wall (a short clip, a "
+           "resting animal?) or the size is in other units")
+    details["arena_size_ignored"] = {**ignored, "animal_length_mm": length_mm,
+                                     "reason": why}
+    return why
+
+
 def _body_camera(uv_sq: np.ndarray, ok: np.ndarray, lifter: Lifter,
                  camera_height_mm: float | None, focal_px: float | None, hfov_f: float,
-                 details: dict[str, Any], below: bool = False) -> tuple[float, float]:
+                 details: dict[str, Any], below: bool = False, *, why: str = ""
+                 ) -> tuple[float, float]:
     """``(height, focal)`` from the animal's median 2D length against a real mouse's
     (the population's times :data:`REAL_LENGTH_FACTOR`); ``below``: filmed from under the
-    floor, the keypoints ``mean_h`` farther from the camera than the floor."""
+    floor, the keypoints ``mean_h`` farther from the camera than the floor; ``why``: the
+    arena's size was given but not taken (:func:`_spread_unlike_animal`)."""
     model = lifter.model
     population_mm, length_px, pair = _body_scale(uv_sq, ok, model.pair_length_mm,
                                                  model.median_height_mm)
@@ -766,13 +823,17 @@ def _body_camera(uv_sq: np.ndarray, ok: np.ndarray, lifter: Lifter,
     else:
         focal = float(focal_px) if focal_px is not None else hfov_f
         height = focal * length_mm / length_px + depth_h
+    opening = ("No calibration, camera height or arena size" if not why else
+               f"The arena's size given is not used ({why}). Give the camera's height and "
+               "focal length, the floor's scale (floor_scale) or track the arena's corners. "
+               "Instead")
     logger.warning(
-        "No calibration, camera height or arena size: estimated the camera from the "
+        "%s: estimated the camera from the "
         "animal's size (median %s length %.1f px, taken as a real mouse's %.1f mm: %.2f x "
         "the synthetic population's %.1f mm; %s): %.0f mm above the floor, focal %.0f px. "
         "Mice differ by about 15 %% in length, so the scale and the heights may be that far "
         "off; give camera_height_mm and focal_px, arena_size_mm or a calibration for metric "
-        "accuracy.", pair, length_px, length_mm, REAL_LENGTH_FACTOR, population_mm,
+        "accuracy.", opening, pair, length_px, length_mm, REAL_LENGTH_FACTOR, population_mm,
         "focal given" if focal_px is not None or camera_height_mm is not None
         else f"assumed {DEFAULT_HFOV_DEG:.0f} deg field of view", height, focal)
     return height, focal

@@ -163,7 +163,10 @@ def test_processor_sets_aside_corners_that_are_not_the_arenas(clip: Clip,
     for i in range(20):
         proc.process(np.concatenate([clip.pose(i), corners]))
     assert "taller than wide" in proc.camera_details["arena_corners_ignored"]
-    assert proc.camera_source == "arena-size" and proc.live.walls is None
+    # nor, over 20 warm-up frames, does the animal's spread measure a 300 mm arena: the
+    # camera comes from the animal, as offline
+    assert proc.camera_source == "body-length-estimate" and proc.live.walls is None
+    assert "did not go from wall to wall" in proc.camera_details["arena_size_ignored"]["reason"]
     assert not proc.live._use_walls
 
 

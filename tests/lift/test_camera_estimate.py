@@ -250,6 +250,47 @@ def test_camera_from_the_animal_takes_a_real_mouse_s_length() -> None:
     assert as_above.camera.height_mm == pytest.approx(below.camera.height_mm + 50.0, rel=0.01)
 
 
+def test_an_arena_the_animal_did_not_cross_is_not_measured_from_its_spread(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A mouse resting in a corner of a 400 mm arena (its tail base within 10 mm): its
+    spread would make it a metre long, so the arena's size is not used and the camera
+    comes from the animal; a mouse that went from wall to wall keeps the arena's scale."""
+    nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
+    population = np.full((len(CATALOGUE), len(CATALOGUE)), np.nan)
+    population[nose, tail] = population[tail, nose] = 85.0
+    heights = np.zeros(len(CATALOGUE))
+    heights[[nose, tail]] = 20.0, 30.0
+    lifter = SimpleNamespace(model=SimpleNamespace(pair_length_mm=population,
+                                                   median_height_mm=heights))
+    cam = Camera.top_view(700.0, 650.0, SIZE)
+    rng = np.random.default_rng(1)
+
+    def mouse(n: int, spread_mm: float) -> np.ndarray:
+        heading = rng.uniform(0, 2 * np.pi, n)
+        centre = rng.uniform(-spread_mm / 2, spread_mm / 2, (n, 2))
+        half = 0.9 * 85.0 / 2 * np.c_[np.cos(heading), np.sin(heading)]
+        uv = np.full((n, len(CATALOGUE), 2), np.nan)
+        uv[:, nose] = cam.project(np.c_[centre + half, np.full(n, 20.0)])
+        uv[:, tail] = cam.project(np.c_[centre - half, np.full(n, 30.0)])
+        return uv
+
+    explored = mouse(800, 330.0)
+    choice = resolve_camera(explored, np.ones(explored.shape[:2]), SIZE, arena_size_mm=SIDE,
+                            lifter=lifter, file_label="explored.h5")  # type: ignore[arg-type]
+    assert choice.source == "arena-size" and "arena_size_ignored" not in choice.details
+    resting = mouse(200, 10.0)
+    with caplog.at_level(logging.WARNING):
+        choice = resolve_camera(resting, np.ones(resting.shape[:2]), SIZE, arena_size_mm=SIDE,
+                                lifter=lifter, file_label="resting.h5")  # type: ignore[arg-type]
+    assert choice.source == "body-length-estimate"
+    ignored = choice.details["arena_size_ignored"]
+    assert ignored["arena_size_mm"] == SIDE and ignored["animal_length_mm"] > 2 * 0.9 * 85.0
+    assert "arena_measured_from" not in choice.details  # so no walls from the track
+    assert choice.camera.height_mm == pytest.approx(700.0, rel=0.1)
+    assert "The arena's size given is not used (resting.h5: " in caplog.text
+    assert "did not go from wall to wall" in caplog.text
+
+
 def test_a_dam_and_her_pups_take_the_scale_from_the_adult(
         caplog: pytest.LogCaptureFixture) -> None:
     """The scale prior is an adult's length: much smaller animals (pups) are left out of it,

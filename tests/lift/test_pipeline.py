@@ -190,7 +190,12 @@ def test_camera_estimated_from_the_animal_is_recorded(tmp_path: Path,
     out2 = lift_file(src, camera=CameraSpec(arena_size_mm=500.0, camera_height_mm=600.0),
                      output=OutputSpec(destfolder=tmp_path / "arena"))
     meta2 = pd.read_pickle(meta_pickle_path(out2))["data"]
-    assert meta2["camera_source"] == "arena-size"
+    # three seconds of a mouse do not span a 500 mm arena: its spread would make the mouse
+    # far longer than a mouse, so the arena's size is set aside (recorded) for its length
+    assert meta2["camera_source"] == "body-length-estimate"
+    ignored = meta2["camera_estimate"]["arena_size_ignored"]
+    assert ignored["arena_size_mm"] == 500.0 and ignored["animal_length_mm"] > 150.0
+    assert meta2["camera_estimate"]["height_mm"] == 600.0  # the height given still holds
 
 
 def test_keypoint_errors_and_map(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
