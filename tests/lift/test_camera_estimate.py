@@ -207,16 +207,23 @@ def test_swapped_corner_names_are_said(caplog: pytest.LogCaptureFixture) -> None
     assert "swapped" in caplog.text
 
 
-def test_camera_from_the_animal_takes_a_real_mouse_s_length() -> None:
-    """With no camera information the animal is the ruler, read as a real mouse: one 0.9 times
-    the synthetic population's median length puts the camera where it is."""
+def _stand_in_lifter() -> SimpleNamespace:
+    """A lifter whose population is a nose-to-tail-base length of 85 mm (nose 20 mm up, tail
+    base 30): all the camera estimate reads of one."""
     nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
     population = np.full((len(CATALOGUE), len(CATALOGUE)), np.nan)
     population[nose, tail] = population[tail, nose] = 85.0
     heights = np.zeros(len(CATALOGUE))
     heights[[nose, tail]] = 20.0, 30.0
-    lifter = SimpleNamespace(model=SimpleNamespace(pair_length_mm=population,
-                                                   median_height_mm=heights))
+    return SimpleNamespace(model=SimpleNamespace(pair_length_mm=population,
+                                                 median_height_mm=heights))
+
+
+def test_camera_from_the_animal_takes_a_real_mouse_s_length() -> None:
+    """With no camera information the animal is the ruler, read as a real mouse: one 0.9 times
+    the synthetic population's median length puts the camera where it is."""
+    nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
+    lifter = _stand_in_lifter()
     focal = (SIZE[0] - 1) / 2 / math.tan(math.radians(DEFAULT_HFOV_DEG) / 2)
     cam = Camera.top_view(640.0, focal, SIZE)
     rng = np.random.default_rng(0)
@@ -256,12 +263,7 @@ def test_an_arena_the_animal_did_not_cross_is_not_measured_from_its_spread(
     spread would make it a metre long, so the arena's size is not used and the camera
     comes from the animal; a mouse that went from wall to wall keeps the arena's scale."""
     nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
-    population = np.full((len(CATALOGUE), len(CATALOGUE)), np.nan)
-    population[nose, tail] = population[tail, nose] = 85.0
-    heights = np.zeros(len(CATALOGUE))
-    heights[[nose, tail]] = 20.0, 30.0
-    lifter = SimpleNamespace(model=SimpleNamespace(pair_length_mm=population,
-                                                   median_height_mm=heights))
+    lifter = _stand_in_lifter()
     cam = Camera.top_view(700.0, 650.0, SIZE)
     rng = np.random.default_rng(1)
 
