@@ -117,9 +117,17 @@ H. Another lab's set-ups (not in ``../shared``, not bundled: ``--behaviordepot-d
    nose's 50th / 99th percentile, detections lifted as untracked, and the animal's length
    on the floor as the lift measures it (with the floor scale). No targets.
 
+I. Real files with the options users give where the file cannot back them: the SLEAP
+   session of ``sleap-mouse-session`` (120 frames of a mouse that barely moves) lifted with
+   ``arena_size_mm=400`` (its tail base spreads over a few pixels, so that size cannot be
+   measured from it: the camera the lift used, the nose's median and the highest point,
+   target 120 mm); and the same session from its ``.slp`` and its SLEAP analysis ``.h5``
+   (the same points; the analysis file names its video with a Windows path): the largest
+   difference between the two lifts (target 0.01 mm).
+
 Run from the repository root::
 
-    python benchmarks/real.py [--only A,B,C,D,E,F,G,H] [--seed 0] [--noise-draws 5] [--threads 2]
+    python benchmarks/real.py [--only A,B,C,D,E,F,G,H,I] [--seed 0] [--noise-draws 5] [--threads 2]
                               [--tmp DIR]
                               [--oft-keypoint-map MAP.yaml] [--per-camera]
                               [--dannce-csv LABELS.csv] [--subtle-dir DATASET]
@@ -161,6 +169,10 @@ OF_POSTURE = REAL / "dlc-openfield" / "posture_labels.csv"
 #: plausibility rows use the same): without tracked corners, the walls then come from the
 #: tail base's track (:func:`dlc_lifter.lift.walls.walls_from_track`).
 OF_ARENA_MM = 450.0
+#: The real SLEAP session (section I), its two files, and an arena size it cannot measure.
+SLEAP_SLP = REAL / "sleap-mouse-session" / "minimal_top_proofread.slp"
+SLEAP_ANALYSIS = REAL / "sleap-mouse-session" / "minimal_top_proofread.analysis.h5"
+SLEAP_ARENA_MM = 400.0
 
 #: Keypoints a top camera sees on a real mouse (DANNCE names); the errors are over these.
 TOP6 = ("Snout", "EarL", "EarR", "SpineF", "SpineM", "Tail_base")
@@ -1721,12 +1733,47 @@ def _command() -> str:
     return shlex.join([exe, *sys.argv])
 
 
+def section_i(args: argparse.Namespace, tmp: Path, rows: list[Row]) -> None:
+    """Real files with options the file cannot back: an arena size a resting mouse's spread
+    cannot measure, and the same SLEAP session from its two files."""
+    if not (SLEAP_SLP.is_file() and SLEAP_ANALYSIS.is_file()):
+        _row(rows, "I", "sleap-mouse-session", "data", "absent")
+        return
+    cond = f"{SLEAP_SLP.name}, arena_size_mm={SLEAP_ARENA_MM:g} (120 frames, a resting mouse)"
+    try:
+        p3, meta = _lift(SLEAP_SLP, tmp / "I" / "arena", depth=False,
+                         arena_size_mm=SLEAP_ARENA_MM)
+    except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+        _row(rows, "I", cond, "lift", f"fails: {_first_line(exc)}", ok=False)
+    else:
+        z = np.where(p3.meta.extra["imputed"], np.nan, p3.coords[..., 2])
+        nose = z[..., list(p3.keypoints).index("Nose")]
+        ignored = (meta.get("camera_estimate") or {}).get("arena_size_ignored")
+        used = meta["camera_source"] + (" (the arena's size set aside: the mouse would be "
+                                        f"{ignored['animal_length_mm'] / 1000:.1f} m long)"
+                                        if ignored else "")
+        _row(rows, "I", cond, f"camera: {used}; nose median / highest point",
+             f"{np.nanmedian(nose):.1f} / {np.nanmax(z):.0f} mm", "", "<= 120",
+             bool(np.nanmax(z) <= MAZE_MAX_MM))
+    cond = f"{SLEAP_SLP.name} and {SLEAP_ANALYSIS.name} (the same points), default options"
+    try:
+        a, _ = _lift(SLEAP_SLP, tmp / "I" / "slp", depth=False)
+        b, _ = _lift(SLEAP_ANALYSIS, tmp / "I" / "analysis", depth=False)
+    except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+        _row(rows, "I", cond, "lift", f"fails: {_first_line(exc)}", ok=False)
+        return
+    diff = float(np.nanmax(np.abs(a.coords - b.coords))) if a.coords.shape == b.coords.shape \
+        else math.inf
+    _row(rows, "I", cond, "largest difference between the two lifts", diff, "mm", "<= 0.01",
+         diff <= 0.01)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         epilog="example: python benchmarks/real.py --only A --per-camera")
-    parser.add_argument("--only", default="A,B,C,D,E,F,G,H",
-                        help="comma list of sections A,B,C,D,E,F,G,H")
+    parser.add_argument("--only", default="A,B,C,D,E,F,G,H,I",
+                        help="comma list of sections A,B,C,D,E,F,G,H,I")
     parser.add_argument("--seed", type=int, default=0, help="2D noise seed (section A)")
     parser.add_argument("--noise-draws", type=int, default=5, metavar="N",
                         help="section A's worst camera also as the mean of N draws of the 2D "
@@ -1765,8 +1812,8 @@ def main(argv: list[str] | None = None) -> int:
     MODEL["path"] = args.model
     MODEL["depth"] = args.depth_weights
     only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
-    if not only <= set("ABCDEFGH"):
-        parser.error(f"--only takes A, B, C, D, E, F, G, H; got {args.only}")
+    if not only <= set("ABCDEFGHI"):
+        parser.error(f"--only takes A, B, C, D, E, F, G, H, I; got {args.only}")
     logging.basicConfig(level=logging.WARNING if args.verbose else logging.ERROR,
                         format="%(levelname)s %(name)s: %(message)s")
     import torch
@@ -1790,7 +1837,8 @@ def main(argv: list[str] | None = None) -> int:
                           ("E", lambda: section_e(args, tmp, rows, notes)),
                           ("F", lambda: section_f(args, tmp, rows, notes)),
                           ("G", lambda: section_g(args, tmp, rows, notes)),
-                          ("H", lambda: section_h(args, tmp, rows, notes))):
+                          ("H", lambda: section_h(args, tmp, rows, notes)),
+                          ("I", lambda: section_i(args, tmp, rows))):
             if name in only:
                 t1 = time.perf_counter()
                 run()

@@ -274,3 +274,17 @@ def test_section_h_lifts_another_labs_files_with_and_without_their_scale(
     empty: list = []
     bench.section_h(argparse.Namespace(behaviordepot_dir=None), tmp_path, empty, [])
     assert empty and empty[0][3].startswith("absent")
+
+
+@needs_realdata(REALDATA / "sleap-mouse-session" / "minimal_top.mp4")
+def test_section_i_lifts_the_sleap_session_with_an_arena_it_cannot_measure_and_from_both_files(
+        bench, tmp_path: Path) -> None:
+    """Section I: the arena's size is set aside (the resting mouse would be metres long) and
+    the session's two files lift alike; both rows with targets, both passing."""
+    import argparse
+
+    rows: list = []
+    bench.section_i(argparse.Namespace(), tmp_path, rows)
+    assert [r[0] for r in rows] == ["I", "I"] and all(r[5] == "PASS" for r in rows)
+    assert "body-length-estimate (the arena's size set aside" in rows[0][2]
+    assert rows[1][3] == "0 mm" and rows[1][4] == "<= 0.01"
