@@ -844,8 +844,9 @@ def resolve_image_size(poses: Poses, video_size: tuple[int, int] | None,
                        given: tuple[int, int] | None = None) -> tuple[int, int]:
     """``(width, height)`` of the images the estimates assume.
 
-    The video's when one is given, else ``given`` (``CameraSpec.image_size``), else the
-    pose file's, else the calibration's (returned as ``(0, 0)``: the calibration knows),
+    The video's when one is given, else ``given`` (``CameraSpec.image_size``; but the pose
+    file's where the tracked points lie outside the size given and inside the file's), else
+    the pose file's, else the calibration's (returned as ``(0, 0)``: the calibration knows),
     else the smallest image holding every tracked point (warned: the principal point then
     sits at the keypoints' centre, which moves the camera's nadir and so the heights).
     """
@@ -858,6 +859,12 @@ def resolve_image_size(poses: Poses, video_size: tuple[int, int] | None,
     file_size = poses.meta.image_size
     if given is not None:
         if file_size is not None and tuple(file_size) != tuple(given):
+            if _points_outside(poses, given) and not _points_outside(poses, file_size):
+                logger.warning("%s: its tracked points lie outside the %dx%d image given but "
+                               "inside the %dx%d frames the file records: lifting with the "
+                               "file's. Check --image-size WIDTHxHEIGHT.", source, *given,
+                               *file_size)
+                return (int(file_size[0]), int(file_size[1]))
             logger.warning("%s records %dx%d frames; using the image size given (%dx%d).",
                            source, *file_size, *given)
         _check_points_inside(poses, given)
@@ -883,16 +890,22 @@ def _tracked_xy(poses: Poses) -> np.ndarray:
     return xy[np.isfinite(xy).all(-1)]
 
 
-def _check_points_inside(poses: Poses, size: tuple[int, int]) -> None:
-    """Warn when tracked points fall well outside an image of the given size."""
+def _points_outside(poses: Poses, size: Sequence[int]) -> int:
+    """How many tracked points fall well (2 % of the image) outside an image of ``size``."""
     xy = _tracked_xy(poses)
     if not len(xy):
-        return
+        return 0
     margin = 0.02 * max(size)
-    out = ((xy[:, 0] < -margin) | (xy[:, 0] > size[0] - 1 + margin)
-           | (xy[:, 1] < -margin) | (xy[:, 1] > size[1] - 1 + margin))
-    if out.any():
+    return int(((xy[:, 0] < -margin) | (xy[:, 0] > size[0] - 1 + margin)
+                | (xy[:, 1] < -margin) | (xy[:, 1] > size[1] - 1 + margin)).sum())
+
+
+def _check_points_inside(poses: Poses, size: tuple[int, int]) -> None:
+    """Warn when tracked points fall well outside an image of the given size."""
+    n_out = _points_outside(poses, size)
+    if n_out:
+        xy = _tracked_xy(poses)
         logger.warning("%s: %d tracked point(s) lie outside the %dx%d image given (up to "
                        "%.0f, %.0f px): is --image-size WIDTHxHEIGHT the right way round?",
-                       poses.meta.source, int(out.sum()), size[0], size[1],
+                       poses.meta.source, n_out, size[0], size[1],
                        float(xy[:, 0].max()), float(xy[:, 1].max()))

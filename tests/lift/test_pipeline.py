@@ -491,6 +491,16 @@ def test_image_size_given_without_the_video(tmp_path: Path,
                                                image_size=(800, 600)),
                   options=opts, output=OutputSpec(destfolder=tmp_path / "other"))
     assert "records 640x480 frames; using the image size given (800x600)" in caplog.text
+    # a size given that cannot hold the tracked points, where the file's own can: the file's
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        small = read_poses(lift_file(
+            with_meta, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0,
+                                         image_size=(320, 240)),
+            options=opts, output=OutputSpec(destfolder=tmp_path / "small")))
+    assert ("outside the 320x240 image given but inside the 640x480 frames the file records: "
+            "lifting with the file's") in caplog.text
+    np.testing.assert_allclose(small.coords, ref.coords, atol=1e-6)
     runner = CliRunner()
     res = runner.invoke(app, ["lift", str(bare), "--image-size", "640x480", "--no-depth",
                               "--camera-height-mm", "600", "--focal-px", "640",
