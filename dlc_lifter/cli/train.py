@@ -139,6 +139,10 @@ def train_lifter_command(
     low_rear_share: float = typer.Option(0.0, "--low-rear-share", min=0.0, max=1.0,
                                          help="Share of the synthetic free rears that are "
                                          "low and hunched (0: none)."),
+    tail_curl_share: float = typer.Option(0.0, "--tail-curl-share", min=0.0, max=1.0,
+                                          help="Share of the synthetic behaviours (any) "
+                                          "whose tail lies curled sideways, as real tails "
+                                          "lie whatever the mouse does (0: none)."),
     image_span: str | None = typer.Option(None, "--image-span", help="Range of arena widths "
                                           "the shorter side of a training camera's image "
                                           "spans (LO,HI; default 0.5,1.1; 0.5,2.0 includes "
@@ -204,7 +208,8 @@ def train_lifter_command(
                       channels=channels, kernels=_parse_kernels(kernels), max_minutes=minutes,
                       threads=threads, ear_label_mm=ear_label_mm,
                       nose_down_share=nose_down_share, head_up_share=head_up_share,
-                      low_rear_share=low_rear_share, view=_train_view(view),
+                      low_rear_share=low_rear_share, tail_curl_share=tail_curl_share,
+                      view=_train_view(view),
                       image_span=None if image_span is None else _parse_span(image_span),
                       view_deg=None if view_deg is None else _parse_view_deg(view_deg),
                       frame_view_deg=None if frame_view_deg is None

@@ -119,7 +119,7 @@ def _smooth_noise(rng: np.random.Generator, n: int, fps: float, tau_s: float, sd
 _CONTROLS = (
     "pitch", "hip_drop", "lower", "flex", "bend", "neck_pitch", "head_pitch", "head_yaw",
     "head_roll", "fore_dx", "hind_dx", "step", "face", "wall", "tuck", "tail_lift",
-    "tail_sway", "ear_back", "duty", "trot", "lift", "scap", "shorten",
+    "tail_sway", "ear_back", "duty", "trot", "lift", "scap", "shorten", "tail_curl",
 )
 
 
@@ -340,6 +340,28 @@ _POSTURES: dict[str, tuple[dict[str, tuple[float, float]], tuple[str, ...], tupl
 }
 
 
+#: Per-bone sideways bend (rad, either side) of a curled tail: the tail's middle then
+#: points about 0.2-1.3 rad off the body's axis, as real tails lie whatever the animal
+#: does (tail base to tail middle against the body axis, cosine below 0.6 in 13-30 % of the
+#: frames of two real open-field mice; the generator's tails otherwise only bend while
+#: walking or turning, in about 2 % of frames, and lie straight behind still mice).
+TAIL_CURL_RAD = (0.05, 0.4)
+#: Rears curl their tails this much less often (the share of :func:`generate_sequence`'s
+#: ``tail_curl_share`` they take): real rearing mice's tails lie straighter behind them,
+#: cosine below 0.6 in 7-16 % of rearing frames against 16-35 % of the rest (two real
+#: open-field mice and two DANNCE mice).
+TAIL_CURL_REAR_FACTOR = 0.5
+TAIL_CURL_REARS = ("rear", "rear_wall")
+
+
+def _tail_curl(c: dict[str, np.ndarray], rng: np.random.Generator, share: float) -> None:
+    """With probability ``share``, a sideways tail curl of :data:`TAIL_CURL_RAD` per bone
+    on controls ``c`` (in place), whatever the behaviour."""
+    if rng.uniform() < share:
+        c["tail_curl"] = np.full_like(c["tail_curl"], rng.choice((-1.0, 1.0))
+                                      * rng.uniform(*TAIL_CURL_RAD))
+
+
 def _posture(c: dict[str, np.ndarray], rng: np.random.Generator, name: str, share: float
              ) -> None:
     """With probability ``share``, posture ``name`` of :data:`_POSTURES` on controls ``c``
@@ -372,8 +394,8 @@ def _behaviour_controls(
     shares: dict[str, float] | None = None,
 ) -> dict[str, np.ndarray]:
     """Controls of behaviour ``b`` for every frame (its random parameters drawn once; each
-    posture of :data:`_POSTURES` with its probability in ``shares``, in that order, no draw
-    for a share of 0)."""
+    posture of :data:`_POSTURES` with its probability in ``shares``, in that order, then
+    the tail curl with ``shares["tail_curl"]``; no draw for a share of 0)."""
     n = len(t)
     z = np.zeros(n)
     one = np.ones(n)
@@ -389,6 +411,9 @@ def _behaviour_controls(
         share = (shares or {}).get(name, 0.0)
         if share > 0 and b in behaviours:
             _posture(c, rng, name, share)
+    tail_curl_share = (shares or {}).get("tail_curl", 0.0)
+    if tail_curl_share > 0:
+        _tail_curl(c, rng, tail_curl_share * (TAIL_CURL_REAR_FACTOR if b in TAIL_CURL_REARS else 1.0))
     return c
 
 
@@ -462,6 +487,7 @@ def _pose_from_controls(
         e[:, j, 2] = (
             ctl["tail_sway"] * np.sin(2 * np.pi * f_tail * t + ph_tail - 0.5 * k)
             - 0.12 * ctl["bend"]
+            + ctl["tail_curl"]
             + tail_noise
         )
         if k < 3:
@@ -594,6 +620,7 @@ def generate_sequence(
     nose_down_share: float = 0.0,
     head_up_share: float = 0.0,
     low_rear_share: float = 0.0,
+    tail_curl_share: float = 0.0,
 ) -> MouseSequence:
     """Generate one behaviour sequence.
 
@@ -624,6 +651,10 @@ def generate_sequence(
     low_rear_share
         Probability that each of the sequence's free rears is a low, hunched one
         (:data:`LOW_REAR`); 0 (the default) draws nothing.
+    tail_curl_share
+        Probability that each of the sequence's behaviours (any of them) has its tail
+        curled sideways (:data:`TAIL_CURL_RAD` per tail bone), as real tails lie whatever
+        the animal does; 0 (the default) draws nothing.
 
     Returns
     -------
@@ -634,7 +665,7 @@ def generate_sequence(
     if fps <= 0:
         raise ValueError(f"fps must be > 0, got {fps}")
     shares = {"nose_down": nose_down_share, "head_up": head_up_share,
-              "low_rear": low_rear_share}
+              "low_rear": low_rear_share, "tail_curl": tail_curl_share}
     for name, share in shares.items():
         if not 0.0 <= share <= 1.0:
             raise ValueError(f"{name}_share must be in [0, 1], got {share}")
@@ -709,7 +740,7 @@ def generate_sequences(
         Frames per second.
     **kw
         Passed to :func:`generate_sequence` (``arena_mm``, ``shape``, ``behaviours``,
-        ``nose_down_share``, ``head_up_share``, ``low_rear_share``).
+        ``nose_down_share``, ``head_up_share``, ``low_rear_share``, ``tail_curl_share``).
     """
     children = np.random.SeedSequence(seed).spawn(n_sequences)
     return [

@@ -132,6 +132,10 @@ class TrainConfig:
         and of their free rears low and hunched (``head_up_share`` and ``low_rear_share`` of
         :func:`~dlc_lifter.mouse.behaviour.generate_sequence`; 0: none). The held-out
         evaluation keeps the generator's default.
+    tail_curl_share
+        Share of the training sequences' behaviours whose tail lies curled sideways
+        (``tail_curl_share`` of :func:`~dlc_lifter.mouse.behaviour.generate_sequence`;
+        0: none, tails as before). The held-out evaluation keeps the generator's default.
     image_span
         Range of how many arena widths the shorter side of a training camera's image spans
         at the floor (drawn uniformly; ``arena_fraction`` of
@@ -197,6 +201,7 @@ class TrainConfig:
     nose_down_share: float = 0.0
     head_up_share: float = 0.0
     low_rear_share: float = 0.0
+    tail_curl_share: float = 0.0
     image_span: tuple[float, float] | None = None
     view_deg: tuple[float, float] | None = None
     frame_view_deg: tuple[float, float] | None = None
@@ -401,7 +406,7 @@ def _check_image_span(cfg: TrainConfig) -> None:
 
 #: :class:`TrainConfig` fields passed on to the sequence generator as they are (its posture
 #: shares, :func:`~dlc_lifter.mouse.behaviour.generate_sequence`).
-POSTURE_SHARES = ("nose_down_share", "head_up_share", "low_rear_share")
+POSTURE_SHARES = ("nose_down_share", "head_up_share", "low_rear_share", "tail_curl_share")
 
 
 def _generated(cfg: TrainConfig, n_sequences: int, generator: Callable[..., Any],

@@ -165,6 +165,30 @@ def test_head_up_and_low_rear_postures_fill_the_band_between_flat_and_rearing() 
             generate_sequence(10, rng=np.random.default_rng(0), **{name: -0.1})
 
 
+def test_tail_curl_bends_the_tail_whatever_the_behaviour() -> None:
+    """``tail_curl_share``: tails lie curled sideways in still behaviours too (real tails do,
+    the default generator's only bend in walking and turning); 0 draws nothing."""
+    tail_mid = CATALOGUE.index("tail3")
+    kw = {"behaviours": ("crouch", "groom", "rear")}
+
+    def bent_share(share: float) -> float:
+        seqs = generate_sequences(6, 200, seed=6, tail_curl_share=share, **kw)
+        lm = np.concatenate([s.landmarks[40:] for s in seqs])
+        axis = lm[:, TAIL_BASE, :2] - lm[:, NOSE, :2]
+        tail = lm[:, tail_mid, :2] - lm[:, TAIL_BASE, :2]
+        cos = (axis * tail).sum(-1) / (np.linalg.norm(axis, axis=-1)
+                                       * np.linalg.norm(tail, axis=-1))
+        return float(np.mean(cos < 0.8))
+
+    assert bent_share(0.0) < 0.02
+    assert bent_share(1.0) > 0.3
+    a = generate_sequences(2, 90, seed=5, tail_curl_share=0.0, **kw)
+    b = generate_sequences(2, 90, seed=5, **kw)
+    np.testing.assert_array_equal(a[0].landmarks, b[0].landmarks)
+    with pytest.raises(ValueError, match="tail_curl_share"):
+        generate_sequence(10, rng=np.random.default_rng(0), tail_curl_share=2.0)
+
+
 def test_rear_wall_at_wall() -> None:
     s = generate_sequence(900, rng=np.random.default_rng(6), behaviours=("walk", "rear_wall"))
     m = s.behaviour == BEHAVIOURS.index("rear_wall")
