@@ -159,7 +159,7 @@ class LiftStream:
 
     def _step(self, uv_cat: np.ndarray, cc: np.ndarray, extra: np.ndarray | None,
               cols: np.ndarray) -> np.ndarray:
-        from dlc_lifter.nets.lifter import _nb_floor_obs, frame_features
+        from dlc_lifter.nets.lifter import _nb_floor_obs, frame_features, tail_off_axis
 
         model = self.lifter.model
         k = len(CATALOGUE)
@@ -168,21 +168,32 @@ class LiftStream:
         intr, r, centre, dist = self._cam
         _nb_floor_obs(uv_cat[None], cc[None], cols, self.lifter.pcutoff, intr, r, centre,
                       dist, self._distorted, floor, obs)
-        feats, geo = frame_features(floor, cc[None], obs, centre,
-                                    extra=None if extra is None else extra[None],
-                                    n_extra=model.n_extra, start_heading=self._heading)
+        def run(seen: np.ndarray) -> tuple[np.ndarray, Any, Any]:
+            feats, geo = frame_features(floor, cc[None], seen, centre,
+                                        extra=None if extra is None else extra[None],
+                                        n_extra=model.n_extra, start_heading=self._heading)
+            # tail points withheld from the networks still lie on their own rays
+            geo.floor, geo.observed = floor, obs
+            x = self._torch.from_numpy(feats)  # (1, C)
+            buf = (x.expand(self._rf, -1).clone() if self._buf is None
+                   else self._torch.cat([self._buf[1:], x], 0))
+            if self._folded is None:  # a network in training mode: the plain forward pass
+                with self._torch.inference_mode():
+                    out = self.net(buf.T.unsqueeze(0))[0, :, -1].numpy()[None]
+            else:
+                out = self.net.infer_last(buf, self._folded, self._plan).numpy()[None]
+            return out, geo, buf
+
+        out, geo, buf = run(obs)
+        if model.judges_tails:  # as LiftingModel.predict: judged where the lift puts points
+            _, heights = model.decode(out, geo)
+            held = tail_off_axis(floor, obs, centre, np.where(np.isfinite(heights), heights,
+                                                              model.median_height_mm))
+            if held.any():
+                out, geo, buf = run(obs & ~held)
+        self._buf = buf
         if geo.valid[0]:
             self._heading = float(math.atan2(geo.rot[0, 0, 1], geo.rot[0, 0, 0]))
-        x = self._torch.from_numpy(feats)  # (1, C)
-        if self._buf is None:
-            self._buf = x.expand(self._rf, -1).clone()
-        else:
-            self._buf = self._torch.cat([self._buf[1:], x], 0)
-        if self._folded is None:  # a network in training mode: the plain forward pass
-            with self._torch.inference_mode():
-                out = self.net(self._buf.T.unsqueeze(0))[0, :, -1].numpy()[None]
-        else:
-            out = self.net.infer_last(self._buf, self._folded, self._plan).numpy()[None]
         pts, _ = model.decode(out, geo)
         self.imputed = ~geo.observed[0] & geo.valid[0]
         return pts[0]

@@ -413,7 +413,8 @@ def _behaviour_controls(
             _posture(c, rng, name, share)
     tail_curl_share = (shares or {}).get("tail_curl", 0.0)
     if tail_curl_share > 0:
-        _tail_curl(c, rng, tail_curl_share * (TAIL_CURL_REAR_FACTOR if b in TAIL_CURL_REARS else 1.0))
+        rears = TAIL_CURL_REAR_FACTOR if b in TAIL_CURL_REARS else 1.0
+        _tail_curl(c, rng, tail_curl_share * rears)
     return c
 
 

@@ -91,6 +91,7 @@ __all__ = [
     "N_GLOBAL",
     "N_KEYPOINTS",
     "PER_KEYPOINT",
+    "TAIL_OFF_AXIS_COS",
     "FrameGeometry",
     "LifterNet",
     "LiftingModel",
@@ -103,6 +104,7 @@ __all__ = [
     "network_shape",
     "points_on_rays",
     "symmetric_net",
+    "tail_off_axis",
     "window_pads",
 ]
 
@@ -235,6 +237,79 @@ def points_on_rays(floor: np.ndarray, centre: np.ndarray, heights: np.ndarray) -
     f = (c[2] - h) / c[2]
     xy = c[:2] + (np.asarray(floor, dtype=np.float64) - c[:2]) * f[..., None]
     return np.concatenate([xy, h[..., None]], axis=-1)
+
+
+#: For each tail keypoint, the cosine between the body's axis (nose, else head midpoint,
+#: else neck, to the tail base) and the direction from the tail base to it, measured as
+#: :func:`tail_off_axis` measures it, below which the networks' own training inputs place
+#: it in 1 % of frames (the generator at its defaults and with the shipped recipe's
+#: postures, 120 sequences of 300 frames, every keypoint, through the training cameras and
+#: tracking errors of :func:`~dlc_lifter.nets.data.make_clips`). Real tails lie curled far
+#: more often (the tail's middle below 0.6 in 15-35 % of real frames, docs/results.md,
+#: twenty-ninth session); the networks, never shown such a tail, read the short, curled
+#: mouse as a raised one.
+TAIL_OFF_AXIS_COS: dict[str, float] = {
+    "tail1": 0.46, "tail2": 0.45, "tail3": 0.35, "tail4": 0.27, "tail5": 0.20, "tail_end": 0.08,
+}
+_TAIL_COLS = np.array([CATALOGUE.index(n) for n in TAIL_OFF_AXIS_COS], dtype=np.int64)
+_TAIL_COS = np.array(list(TAIL_OFF_AXIS_COS.values()))
+_AXIS_FRONT = tuple(CATALOGUE.index(n) for n in ("nose", "head_midpoint", "neck"))
+_TAIL_BASE = CATALOGUE.index("tail_base")
+
+
+def tail_off_axis(floor: np.ndarray, observed: np.ndarray, centre: np.ndarray | None = None,
+                  heights: np.ndarray | None = None) -> np.ndarray:
+    """Tracked tail keypoints lying further off the body's axis than the training mice's
+    tails reach (:data:`TAIL_OFF_AXIS_COS`).
+
+    The lift gives them to the networks as untracked (so a curled tail does not raise the
+    body) and still places them on their own rays at the height the networks give them.
+
+    Parameters
+    ----------
+    floor
+        ``(T, K, 2)`` floor points in catalogue order (NaN where untracked).
+    observed
+        ``(T, K)`` bool, keypoints tracked.
+    centre, heights
+        The camera centre ``(3,)`` and the keypoints' heights, ``(K,)`` or ``(T, K)`` (mm;
+        the lift gives those its networks put them at): the angles are then measured with
+        every keypoint at that height on its ray, so parallax (a rearing nose's floor point
+        lies far beyond it) does not bend the axis. None: on the floor points.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(T, K)`` bool, True for the tail keypoints to withhold (False in frames without
+        the tail base or a front keypoint).
+    """
+    floor = np.asarray(floor, dtype=np.float64)
+    observed = np.asarray(observed, bool)
+    if centre is not None and heights is not None:
+        floor = points_on_rays(floor, centre, np.broadcast_to(heights, floor.shape[:-1]))[..., :2]
+    out = np.zeros(observed.shape, bool)
+    front = np.full((len(floor), 2), np.nan)
+    for j in reversed(_AXIS_FRONT):  # the first tracked of nose, head midpoint, neck
+        front = np.where(observed[:, j, None], floor[:, j], front)
+    base = np.where(observed[:, _TAIL_BASE, None], floor[:, _TAIL_BASE], np.nan)
+    axis = base - front
+    axis_len = np.linalg.norm(axis, axis=-1)
+    tail = floor[:, _TAIL_COLS] - base[:, None]
+    tail_len = np.linalg.norm(tail, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = (tail * axis[:, None]).sum(-1) / (tail_len * axis_len[:, None])
+    out[:, _TAIL_COLS] = observed[:, _TAIL_COLS] & (cos < _TAIL_COS)  # NaN: not withheld
+    return out
+
+
+def _trained_straight(info: dict[str, Any]) -> bool:
+    """Networks (or every member of a mix) trained without oblique views (``view_deg``)."""
+    if isinstance(info.get("config"), dict):
+        return info["config"].get("view_deg") is None
+    members = info.get("members")
+    if isinstance(members, list):
+        return all(_trained_straight(m) for m in members if isinstance(m, dict))
+    return True
 
 
 @dataclass
@@ -1023,24 +1098,48 @@ class LiftingModel:
         obs = np.zeros((t, k), bool)
         _nb_floor_obs(uv, conf, cols.astype(np.int64), float(pcutoff), intr, r, c, dist,
                       bool(np.any(dist != 0)), floor, obs)
-        cols = np.flatnonzero(obs.any(0)).astype(np.int64)
-        left, right = window_pads(net)
-        xp = np.zeros((self.in_features, left + t + right), np.float32)
-        anchor = np.empty((t, 2))
-        cs = np.empty((t, 2))
-        valid = np.empty(t, bool)
         has_extra = bool(self.n_extra) and extra is not None
         ex = np.asarray(extra, dtype=np.float64) if has_extra else np.zeros((1, 1, 1))
-        _nb_features(floor, conf, obs, cols, c, FIT_WEIGHT, AP_COORD, ex, has_extra,
-                     int(self.n_extra), 0.0, False, xp[:, left: left + t].T, anchor, cs, valid)
-        _pad_edges(xp, left, t)
-        out = self._run_padded(net, xp, t)
-        pts = np.empty((t, N_KEYPOINTS, 3))
-        heights = np.empty((t, N_KEYPOINTS))
-        _nb_decode(out.T, floor, obs, anchor, cs, valid, c, 0.9 * abs(float(c[2])), pts,
-                   heights)
+
+        def lift(seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            """The networks given the keypoints ``seen``; every tracked one on its ray."""
+            cols = np.flatnonzero(seen.any(0)).astype(np.int64)
+            left, right = window_pads(net)
+            xp = np.zeros((self.in_features, left + t + right), np.float32)
+            anchor = np.empty((t, 2))
+            cs = np.empty((t, 2))
+            valid = np.empty(t, bool)
+            _nb_features(floor, conf, seen, cols, c, FIT_WEIGHT, AP_COORD, ex, has_extra,
+                         int(self.n_extra), 0.0, False, xp[:, left: left + t].T, anchor, cs,
+                         valid)
+            _pad_edges(xp, left, t)
+            out = self._run_padded(net, xp, t)
+            pts = np.empty((t, N_KEYPOINTS, 3))
+            heights = np.empty((t, N_KEYPOINTS))
+            _nb_decode(out.T, floor, obs, anchor, cs, valid, c, 0.9 * abs(float(c[2])), pts,
+                       heights)
+            return pts, heights, valid
+
+        pts, heights, valid = lift(obs)
+        if mode != "frame" and self.judges_tails:
+            # each point where the networks put it, so a rear's raised nose does not bend
+            # the axis; the curled tail points are then withheld and the lift run again
+            held = tail_off_axis(floor, obs, c, np.where(np.isfinite(heights), heights,
+                                                         self.median_height_mm))
+            if held.any():
+                pts, heights, valid = lift(obs & ~held)
         imputed = ~obs & valid[:, None]
         return pts, imputed, heights
+
+    @property
+    def judges_tails(self) -> bool:
+        """Whether lifts withhold curled tails from these networks' temporal and causal
+        modes (:func:`tail_off_axis`): networks trained for views from straight above or
+        below, whose training tails :data:`TAIL_OFF_AXIS_COS` describes; not those trained
+        for oblique views (nor a mix with them), which see tails at other angles. The
+        per-frame networks always see the tail (withheld there, DANNCE mouse 1's rears
+        lifted 0.5 mm worse; docs/results.md, twenty-ninth session)."""
+        return _trained_straight(self.info)
 
     @property
     def members(self) -> int:

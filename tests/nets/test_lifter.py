@@ -677,3 +677,62 @@ def test_training_cameras_below_are_the_reflections_of_those_above() -> None:
         np.testing.assert_allclose(ub[..., 1], ua[..., 1], atol=1e-6)
     with pytest.raises(ValueError, match="view must be 'above' or 'below'"):
         _training_clips(TrainConfig(view="side", **kw), 1, generate_mouse_sequences)
+
+
+# --------------------------------------------------------------------------- curled tails
+def test_the_training_mice_s_tails_stay_within_the_off_axis_table() -> None:
+    """:data:`TAIL_OFF_AXIS_COS` is the 1st percentile of the networks' training inputs per
+    tail keypoint: the generator's own tails cross it rarely (a table set too tight would
+    withhold ordinary tails)."""
+    from dlc_lifter.nets.lifter import TAIL_OFF_AXIS_COS, tail_off_axis
+
+    lm = np.concatenate([s.landmarks for s in _sequences(12, 300, seed=77)])
+    held = tail_off_axis(lm[..., :2], np.ones(lm.shape[:2], bool))
+    for name in TAIL_OFF_AXIS_COS:
+        assert held[:, CATALOGUE.index(name)].mean() < 0.02, name
+    assert not held[:, [CATALOGUE.index("nose"), CATALOGUE.index("tail_base")]].any()
+
+
+def test_curled_tail_is_withheld_from_the_networks_and_lifted_on_its_rays() -> None:
+    """A tail curled across the body (real tails lie so; the training mice's never do) is
+    given to the networks as untracked, so the body lifts as without it, and its points
+    still lie on their own rays, tracked; offline and live alike. A straight tail is kept,
+    and the per-frame networks see every tail."""
+    from dlc_lifter.nets.lifter import tail_off_axis
+
+    lifter = _shipped()
+    cam = Camera.top_view(500.0, 700.0, (640, 480))
+    world = _sequences(1, 40, seed=21)[0].landmarks - [250.0, 250.0, 0.0]
+    names = ["nose", "left_ear", "right_ear", "tail_base", "tail3", "tail_end"]
+    idx = [CATALOGUE.index(k) for k in names]
+    uv = cam.project(world[:, idx].reshape(-1, 3)).reshape(len(world), len(idx), 2)
+    conf = np.full(uv.shape[:2], 0.99)
+    base = uv[:, 3]
+    axis = base - uv[:, 0]
+    side = np.stack([-axis[:, 1], axis[:, 0]], -1) / np.linalg.norm(axis, axis=-1)[:, None]
+    curled = uv.copy()  # the tail's middle and end beside the hips, off to one side
+    curled[:, 4] = base + 25.0 * side
+    curled[:, 5] = base + 45.0 * side - 0.1 * axis
+    floor = floor_points(curled[:, :, :], cam)
+    full = np.full((len(uv), N_KEYPOINTS, 2), np.nan)
+    full[:, idx] = floor
+    held = tail_off_axis(full, np.isfinite(full).all(-1))
+    assert held[:, idx[4]].all() and held[:, idx[5]].all() and not held[:, idx[:4]].any()
+    kept = floor_points(uv, cam)
+    full[:, idx] = kept
+    assert not tail_off_axis(full, np.isfinite(full).all(-1))[:, idx].any()
+
+    gone = curled.copy()
+    gone[:, 4:] = np.nan
+    for mode in ("temporal", "causal", "frame"):
+        res = lifter.lift_detailed(curled, conf, names, cam, mode=mode)
+        ref = lifter.lift_detailed(gone, conf, names, cam, mode=mode)
+        body = np.abs(res.points[:, idx[:4]] - ref.points[:, idx[:4]]).max()
+        assert (body > 0.01) if mode == "frame" else (body < 1e-6), (mode, body)
+        assert not res.imputed[:, idx].any()
+        back = cam.project(res.points[:, idx[4:]].reshape(-1, 3)).reshape(-1, 2, 2)
+        np.testing.assert_allclose(back, curled[:, 4:], atol=1e-3)
+    batch = lifter.lift(curled, conf, names, cam, mode="causal")
+    stream = lifter.stream(cam, names)
+    live = np.stack([stream.step(curled[t], conf[t]) for t in range(len(uv))])
+    np.testing.assert_allclose(live, batch, atol=1e-3, equal_nan=True)
