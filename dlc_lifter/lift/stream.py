@@ -185,15 +185,15 @@ class LiftStream:
             return out, geo, buf
 
         out, geo, buf = run(obs)
+        pts, heights = model.decode(out, geo)
         if model.judges_tails:  # as LiftingModel.predict: judged where the lift puts points
-            _, heights = model.decode(out, geo)
             held = tail_off_axis(floor, obs, centre, np.where(np.isfinite(heights), heights,
                                                               model.median_height_mm))
             if held.any():
                 out, geo, buf = run(obs & ~held)
+                pts, _ = model.decode(out, geo)
         self._buf = buf
         if geo.valid[0]:
             self._heading = float(math.atan2(geo.rot[0, 0, 1], geo.rot[0, 0, 0]))
-        pts, _ = model.decode(out, geo)
         self.imputed = ~geo.observed[0] & geo.valid[0]
         return pts[0]

@@ -285,9 +285,11 @@ def tail_off_axis(floor: np.ndarray, observed: np.ndarray, centre: np.ndarray | 
     """
     floor = np.asarray(floor, dtype=np.float64)
     observed = np.asarray(observed, bool)
+    out = np.zeros(observed.shape, bool)
+    if not observed[:, _TAIL_COLS].any():  # no tail beyond its base tracked
+        return out
     if centre is not None and heights is not None:
         floor = points_on_rays(floor, centre, np.broadcast_to(heights, floor.shape[:-1]))[..., :2]
-    out = np.zeros(observed.shape, bool)
     front = np.full((len(floor), 2), np.nan)
     for j in reversed(_AXIS_FRONT):  # the first tracked of nose, head midpoint, neck
         front = np.where(observed[:, j, None], floor[:, j], front)
