@@ -83,6 +83,9 @@ class LiftStream:
         self._rf = self.net.receptive_field
         self._buf: torch.Tensor | None = None
         self._heading: float | None = None
+        # curled tails withheld from the causal networks, as offline (not per frame)
+        self._judge_tails = mode != "frame" and self.lifter.model.judges_tails
+        self._tail_off: list[np.ndarray] = []  # the last frames' curled tail points
         self._torch = torch
         # the last output of the window needs only a few frames per layer, and the batch
         # norms fold into the convolutions: both fixed while streaming
@@ -97,6 +100,7 @@ class LiftStream:
         """Forget the past (start of a new recording)."""
         self._buf = None
         self._heading = None
+        self._tail_off = []
 
     def step(self, uv: np.ndarray, conf: np.ndarray | None = None,
              extra: np.ndarray | None = None) -> np.ndarray:
@@ -159,7 +163,12 @@ class LiftStream:
 
     def _step(self, uv_cat: np.ndarray, cc: np.ndarray, extra: np.ndarray | None,
               cols: np.ndarray) -> np.ndarray:
-        from dlc_lifter.nets.lifter import _nb_floor_obs, frame_features, tail_off_axis
+        from dlc_lifter.nets.lifter import (
+            TAIL_OFF_AXIS_FRAMES,
+            _nb_floor_obs,
+            frame_features,
+            tail_off_axis,
+        )
 
         model = self.lifter.model
         k = len(CATALOGUE)
@@ -186,9 +195,15 @@ class LiftStream:
 
         out, geo, buf = run(obs)
         pts, heights = model.decode(out, geo)
-        if model.judges_tails:  # as LiftingModel.predict: judged where the lift puts points
-            held = tail_off_axis(floor, obs, centre, np.where(np.isfinite(heights), heights,
-                                                              model.median_height_mm))
+        if self._judge_tails:  # as LiftingModel.predict: judged where the lift puts points
+            off = tail_off_axis(floor, obs, centre, np.where(np.isfinite(heights), heights,
+                                                             model.median_height_mm))
+            held = off.copy()
+            for before in self._tail_off:  # curled over TAIL_OFF_AXIS_FRAMES frames
+                held &= before
+            if len(self._tail_off) < TAIL_OFF_AXIS_FRAMES - 1:
+                held[:] = False
+            self._tail_off = [*self._tail_off, off][-(TAIL_OFF_AXIS_FRAMES - 1):]
             if held.any():
                 out, geo, buf = run(obs & ~held)
                 pts, _ = model.decode(out, geo)

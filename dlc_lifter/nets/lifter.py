@@ -92,6 +92,7 @@ __all__ = [
     "N_KEYPOINTS",
     "PER_KEYPOINT",
     "TAIL_OFF_AXIS_COS",
+    "TAIL_OFF_AXIS_FRAMES",
     "FrameGeometry",
     "LifterNet",
     "LiftingModel",
@@ -255,10 +256,15 @@ _TAIL_COLS = np.array([CATALOGUE.index(n) for n in TAIL_OFF_AXIS_COS], dtype=np.
 _TAIL_COS = np.array(list(TAIL_OFF_AXIS_COS.values()))
 _AXIS_FRONT = tuple(CATALOGUE.index(n) for n in ("nose", "head_midpoint", "neck"))
 _TAIL_BASE = CATALOGUE.index("tail_base")
+_TAIL_NEED = np.array([*_AXIS_FRONT, _TAIL_BASE, *_TAIL_COLS], dtype=np.int64)
+#: Consecutive frames a tail point must lie curled before the temporal and causal
+#: networks stop seeing it: a tail lying curled, not a one-frame mistrack of it (which
+#: would cost a second network pass over the frames around it for little).
+TAIL_OFF_AXIS_FRAMES = 3
 
 
 def tail_off_axis(floor: np.ndarray, observed: np.ndarray, centre: np.ndarray | None = None,
-                  heights: np.ndarray | None = None) -> np.ndarray:
+                  heights: np.ndarray | None = None, frames: int = 1) -> np.ndarray:
     """Tracked tail keypoints lying further off the body's axis than the training mice's
     tails reach (:data:`TAIL_OFF_AXIS_COS`).
 
@@ -276,6 +282,9 @@ def tail_off_axis(floor: np.ndarray, observed: np.ndarray, centre: np.ndarray | 
         the lift gives those its networks put them at): the angles are then measured with
         every keypoint at that height on its ray, so parallax (a rearing nose's floor point
         lies far beyond it) does not bend the axis. None: on the floor points.
+    frames
+        A tail point counts only where it lies curled in this many consecutive frames
+        (this one and those before it, so a live lift judges as an offline one).
 
     Returns
     -------
@@ -283,25 +292,74 @@ def tail_off_axis(floor: np.ndarray, observed: np.ndarray, centre: np.ndarray | 
         ``(T, K)`` bool, True for the tail keypoints to withhold (False in frames without
         the tail base or a front keypoint).
     """
-    floor = np.asarray(floor, dtype=np.float64)
     observed = np.asarray(observed, bool)
     out = np.zeros(observed.shape, bool)
     if not observed[:, _TAIL_COLS].any():  # no tail beyond its base tracked
         return out
-    if centre is not None and heights is not None:
-        floor = points_on_rays(floor, centre, np.broadcast_to(heights, floor.shape[:-1]))[..., :2]
-    front = np.full((len(floor), 2), np.nan)
-    for j in reversed(_AXIS_FRONT):  # the first tracked of nose, head midpoint, neck
-        front = np.where(observed[:, j, None], floor[:, j], front)
-    base = np.where(observed[:, _TAIL_BASE, None], floor[:, _TAIL_BASE], np.nan)
-    axis = base - front
-    axis_len = np.linalg.norm(axis, axis=-1)
-    tail = floor[:, _TAIL_COLS] - base[:, None]
-    tail_len = np.linalg.norm(tail, axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cos = (tail * axis[:, None]).sum(-1) / (tail_len * axis_len[:, None])
-    out[:, _TAIL_COLS] = observed[:, _TAIL_COLS] & (cos < _TAIL_COS)  # NaN: not withheld
+    # only the keypoints the check reads: nose, head midpoint, neck, tail base, the tail
+    seen = np.ascontiguousarray(observed[:, _TAIL_NEED])
+    xy = np.ascontiguousarray(np.asarray(floor, dtype=np.float64)[:, _TAIL_NEED])
+    on_rays = centre is not None and heights is not None
+    h = np.zeros((1, 1))
+    c = np.zeros(3)
+    if on_rays:
+        h = np.asarray(heights, dtype=np.float64)
+        h = np.ascontiguousarray(np.broadcast_to(h[..., _TAIL_NEED] if h.ndim == 1
+                                                 else h[:, _TAIL_NEED], seen.shape))
+        c = np.asarray(centre, dtype=np.float64)
+    off = np.zeros((len(seen), len(_TAIL_COLS)), bool)
+    _nb_tail_off(xy, seen, h, c, on_rays, _TAIL_COS, off)
+    each = off.copy()
+    for lag in range(1, frames):  # curled in this frame and the frames - 1 before it
+        off[lag:] &= each[:-lag]
+        off[:lag] = False
+    out[:, _TAIL_COLS] = off
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _nb_tail_off(xy: np.ndarray, seen: np.ndarray, h: np.ndarray, c: np.ndarray,
+                 on_rays: bool, cos_min: np.ndarray, off: np.ndarray) -> None:
+    """:func:`tail_off_axis`'s test per frame; columns nose, head midpoint, neck, tail
+    base, then the tail keypoints (``off`` ``(T, n_tail)``)."""
+    for t in range(xy.shape[0]):
+        if not seen[t, 3]:
+            continue
+        front = -1
+        for j in range(3):
+            if seen[t, j]:
+                front = j
+                break
+        if front < 0:
+            continue
+        px = np.empty(xy.shape[1])
+        py = np.empty(xy.shape[1])
+        for j in range(xy.shape[1]):
+            f = (c[2] - h[t, j]) / c[2] if on_rays else 1.0
+            px[j] = c[0] + (xy[t, j, 0] - c[0]) * f
+            py[j] = c[1] + (xy[t, j, 1] - c[1]) * f
+        ax = px[3] - px[front]
+        ay = py[3] - py[front]
+        a_len = math.sqrt(ax * ax + ay * ay)
+        for i in range(off.shape[1]):
+            if not seen[t, 4 + i]:
+                continue
+            tx = px[4 + i] - px[3]
+            ty = py[4 + i] - py[3]
+            t_len = math.sqrt(tx * tx + ty * ty)
+            if a_len > 0.0 and t_len > 0.0:
+                off[t, i] = (tx * ax + ty * ay) / (t_len * a_len) < cos_min[i]
+
+
+def _windows_seeing(columns: np.ndarray, span: int, t: int) -> list[tuple[int, int]]:
+    """Runs ``[a, b)`` of the ``t`` output frames whose window (padded feature columns
+    ``f`` to ``f + span``) holds one of ``columns``."""
+    hit = np.zeros(t + 1, np.int64)
+    np.add.at(hit, np.clip(columns - span, 0, t), 1)
+    np.add.at(hit, np.clip(columns + 1, 0, t), -1)
+    seen = np.concatenate([[0], (np.cumsum(hit[:-1]) > 0).astype(np.int8), [0]])
+    edges = np.flatnonzero(np.diff(seen))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
 def _trained_straight(info: dict[str, Any]) -> bool:
@@ -1103,10 +1161,11 @@ class LiftingModel:
         has_extra = bool(self.n_extra) and extra is not None
         ex = np.asarray(extra, dtype=np.float64) if has_extra else np.zeros((1, 1, 1))
 
-        def lift(seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            """The networks given the keypoints ``seen``; every tracked one on its ray."""
+        left, right = window_pads(net)
+
+        def features(seen: np.ndarray) -> tuple[np.ndarray, ...]:
+            """Padded features of the keypoints ``seen``, and each frame's body frame."""
             cols = np.flatnonzero(seen.any(0)).astype(np.int64)
-            left, right = window_pads(net)
             xp = np.zeros((self.in_features, left + t + right), np.float32)
             anchor = np.empty((t, 2))
             cs = np.empty((t, 2))
@@ -1115,21 +1174,33 @@ class LiftingModel:
                          int(self.n_extra), 0.0, False, xp[:, left: left + t].T, anchor, cs,
                          valid)
             _pad_edges(xp, left, t)
-            out = self._run_padded(net, xp, t)
+            return xp, anchor, cs, valid
+
+        def decode(out: np.ndarray, anchor: np.ndarray, cs: np.ndarray,
+                   valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            """Every tracked keypoint on its ray (withheld ones too)."""
             pts = np.empty((t, N_KEYPOINTS, 3))
             heights = np.empty((t, N_KEYPOINTS))
             _nb_decode(out.T, floor, obs, anchor, cs, valid, c, 0.9 * abs(float(c[2])), pts,
                        heights)
-            return pts, heights, valid
+            return pts, heights
 
-        pts, heights, valid = lift(obs)
-        if mode != "frame" and self.judges_tails:
+        xp, anchor, cs, valid = features(obs)
+        out = self._run_padded(net, xp, t)
+        if mode != "frame" and self.judges_tails and obs[:, _TAIL_COLS].any():
             # each point where the networks put it, so a rear's raised nose does not bend
-            # the axis; the curled tail points are then withheld and the lift run again
-            held = tail_off_axis(floor, obs, c, np.where(np.isfinite(heights), heights,
-                                                         self.median_height_mm))
+            # the axis; the curled tail points are then withheld and the networks run
+            # again over the frames whose window sees a changed input
+            heights = np.empty((t, N_KEYPOINTS))
+            heights[:, _TAIL_NEED] = np.clip(out[_TAIL_NEED].T * SCALE_MM, 0.0,
+                                             0.9 * abs(float(c[2])))
+            held = tail_off_axis(floor, obs, c, heights, frames=TAIL_OFF_AXIS_FRAMES)
             if held.any():
-                pts, heights, valid = lift(obs & ~held)
+                xp2, anchor, cs, valid = features(obs & ~held)
+                for a, b in _windows_seeing(np.flatnonzero((xp2 != xp).any(0)),
+                                            left + right, t):
+                    out[:, a:b] = self._run_padded(net, xp2[:, a: b + left + right], b - a)
+        pts, heights = decode(out, anchor, cs, valid)
         imputed = ~obs & valid[:, None]
         return pts, imputed, heights
 

@@ -698,7 +698,7 @@ def test_curled_tail_is_withheld_from_the_networks_and_lifted_on_its_rays() -> N
     given to the networks as untracked, so the body lifts as without it, and its points
     still lie on their own rays, tracked; offline and live alike. A straight tail is kept,
     and the per-frame networks see every tail."""
-    from dlc_lifter.nets.lifter import tail_off_axis
+    from dlc_lifter.nets.lifter import TAIL_OFF_AXIS_FRAMES, tail_off_axis
 
     lifter = _shipped()
     cam = Camera.top_view(500.0, 700.0, (640, 480))
@@ -718,12 +718,18 @@ def test_curled_tail_is_withheld_from_the_networks_and_lifted_on_its_rays() -> N
     full[:, idx] = floor
     held = tail_off_axis(full, np.isfinite(full).all(-1))
     assert held[:, idx[4]].all() and held[:, idx[5]].all() and not held[:, idx[:4]].any()
+    lasting = tail_off_axis(full, np.isfinite(full).all(-1), frames=TAIL_OFF_AXIS_FRAMES)
+    assert not lasting[:TAIL_OFF_AXIS_FRAMES - 1].any()
+    assert lasting[TAIL_OFF_AXIS_FRAMES - 1:, idx[4:]].all()
     kept = floor_points(uv, cam)
     full[:, idx] = kept
     assert not tail_off_axis(full, np.isfinite(full).all(-1))[:, idx].any()
+    full[10, idx] = floor[10]  # curled in one frame only (a mistrack): not withheld
+    one = tail_off_axis(full, np.isfinite(full).all(-1), frames=TAIL_OFF_AXIS_FRAMES)
+    assert not one.any()
 
-    gone = curled.copy()
-    gone[:, 4:] = np.nan
+    gone = curled.copy()  # withheld once curled for TAIL_OFF_AXIS_FRAMES frames
+    gone[TAIL_OFF_AXIS_FRAMES - 1:, 4:] = np.nan
     for mode in ("temporal", "causal", "frame"):
         res = lifter.lift_detailed(curled, conf, names, cam, mode=mode)
         ref = lifter.lift_detailed(gone, conf, names, cam, mode=mode)
