@@ -166,6 +166,7 @@ class LiftStream:
         from dlc_lifter.nets.lifter import (
             TAIL_OFF_AXIS_FRAMES,
             _nb_floor_obs,
+            curled_for,
             frame_features,
             tail_off_axis,
         )
@@ -198,12 +199,9 @@ class LiftStream:
         if self._judge_tails:  # as LiftingModel.predict: judged where the lift puts points
             off = tail_off_axis(floor, obs, centre, np.where(np.isfinite(heights), heights,
                                                              model.median_height_mm))
-            held = off.copy()
-            for before in self._tail_off:  # curled over TAIL_OFF_AXIS_FRAMES frames
-                held &= before
-            if len(self._tail_off) < TAIL_OFF_AXIS_FRAMES - 1:
-                held[:] = False
-            self._tail_off = [*self._tail_off, off][-(TAIL_OFF_AXIS_FRAMES - 1):]
+            recent = [*self._tail_off, off][-TAIL_OFF_AXIS_FRAMES:]
+            held = curled_for(np.concatenate(recent), TAIL_OFF_AXIS_FRAMES)[-1:]
+            self._tail_off = recent[1:] if len(recent) == TAIL_OFF_AXIS_FRAMES else recent
             if held.any():
                 out, geo, buf = run(obs & ~held)
                 pts, _ = model.decode(out, geo)

@@ -98,6 +98,7 @@ __all__ = [
     "LiftingModel",
     "ModelLoadError",
     "body_to_world",
+    "curled_for",
     "ensemble_net",
     "floor_points",
     "frame_features",
@@ -309,11 +310,18 @@ def tail_off_axis(floor: np.ndarray, observed: np.ndarray, centre: np.ndarray | 
         c = np.asarray(centre, dtype=np.float64)
     off = np.zeros((len(seen), len(_TAIL_COLS)), bool)
     _nb_tail_off(xy, seen, h, c, on_rays, _TAIL_COS, off)
-    each = off.copy()
-    for lag in range(1, frames):  # curled in this frame and the frames - 1 before it
-        off[lag:] &= each[:-lag]
-        off[:lag] = False
-    out[:, _TAIL_COLS] = off
+    out[:, _TAIL_COLS] = curled_for(off, frames)
+    return out
+
+
+def curled_for(each: np.ndarray, frames: int) -> np.ndarray:
+    """``(T, ...)`` flags true in a frame and the ``frames - 1`` frames before it (the
+    first ``frames - 1`` frames: False). The rule of :func:`tail_off_axis`, offline over a
+    whole file and live over a stream's last frames."""
+    out = np.array(each, bool)
+    for lag in range(1, frames):
+        out[lag:] &= each[:-lag]
+        out[:lag] = False
     return out
 
 
@@ -1162,6 +1170,7 @@ class LiftingModel:
         ex = np.asarray(extra, dtype=np.float64) if has_extra else np.zeros((1, 1, 1))
 
         left, right = window_pads(net)
+        hmax = 0.9 * abs(float(c[2]))  # the highest a point is lifted
 
         def features(seen: np.ndarray) -> tuple[np.ndarray, ...]:
             """Padded features of the keypoints ``seen``, and each frame's body frame."""
@@ -1181,8 +1190,7 @@ class LiftingModel:
             """Every tracked keypoint on its ray (withheld ones too)."""
             pts = np.empty((t, N_KEYPOINTS, 3))
             heights = np.empty((t, N_KEYPOINTS))
-            _nb_decode(out.T, floor, obs, anchor, cs, valid, c, 0.9 * abs(float(c[2])), pts,
-                       heights)
+            _nb_decode(out.T, floor, obs, anchor, cs, valid, c, hmax, pts, heights)
             return pts, heights
 
         xp, anchor, cs, valid = features(obs)
@@ -1191,9 +1199,8 @@ class LiftingModel:
             # each point where the networks put it, so a rear's raised nose does not bend
             # the axis; the curled tail points are then withheld and the networks run
             # again over the frames whose window sees a changed input
-            heights = np.empty((t, N_KEYPOINTS))
-            heights[:, _TAIL_NEED] = np.clip(out[_TAIL_NEED].T * SCALE_MM, 0.0,
-                                             0.9 * abs(float(c[2])))
+            heights = np.empty((t, N_KEYPOINTS))  # as decode() gives them, the read ones
+            heights[:, _TAIL_NEED] = np.clip(out[_TAIL_NEED].T * SCALE_MM, 0.0, hmax)
             held = tail_off_axis(floor, obs, c, heights, frames=TAIL_OFF_AXIS_FRAMES)
             if held.any():
                 xp2, anchor, cs, valid = features(obs & ~held)
