@@ -213,12 +213,14 @@ def lift_poses(
                     oblique.name)
     lifter = networks.lifter
     withheld = withheld_from_networks(cat_idx)
-    coords, conf, imputed, back = _lift_individuals(poses, lifter, camera_choice.camera,
-                                                    uv_cat, c_cat, cues, runs, want, cat_idx,
-                                                    list(cat_idx) + extra_idx, withheld)
+    coords, conf, imputed, back, curled = _lift_individuals(
+        poses, lifter, camera_choice.camera, uv_cat, c_cat, cues, runs, want, cat_idx,
+        list(cat_idx) + extra_idx, withheld)
     extra: dict[str, Any] = {"mistracked": mistracks, "withheld": _on_own_rays(
         coords, imputed, uv_cat, c_cat, lifter.pcutoff, camera_choice.camera,
         list(cat_idx), withheld, list(mapped), str(poses.meta.source))}
+    extra["tails_withheld"] = _report_curled_tails(curled, list(poses.individuals),
+                                                   list(mapped), str(poses.meta.source))
     extra["on_the_back"] = _onto_the_back(coords, imputed, back, uv_cat, c_cat,
                                           lifter.pcutoff, camera_choice.camera, list(cat_idx),
                                           list(mapped), str(poses.meta.source))
@@ -253,11 +255,13 @@ def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndar
                       c_cat: np.ndarray, cues: np.ndarray | None, runs: list[tuple[int, int]],
                       want: str, cat_idx: list[int], out_idx: list[int],
                       withheld: Sequence[int] = ()
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """3D ``(T, N, K_out, 3)`` mm, likelihoods ``(T, N, K_out)`` (0 for imputed keypoints
-    the file does not track, NaN where no 3D) and imputed flags of every individual, and
-    the networks' 3D of the back's midline ``(T, N, len(MIDLINE), 3)``
-    (:data:`~dlc_lifter.lift.midline.MIDLINE_INDEX`).
+    the file does not track, NaN where no 3D) and imputed flags of every individual, the
+    networks' 3D of the back's midline ``(T, N, len(MIDLINE), 3)``
+    (:data:`~dlc_lifter.lift.midline.MIDLINE_INDEX`), and ``(T, N, len(cat_idx))`` flags of
+    the file's tail points the networks did not see, lying curled
+    (:func:`~dlc_lifter.nets.lifter.tail_off_axis`).
 
     ``out_idx`` lists the catalogue index of each output keypoint, the tracked ones
     (``cat_idx``) first. An individual never tracked is all NaN. The ``withheld``
@@ -270,6 +274,7 @@ def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndar
     back = np.full((t, n_ind, len(MIDLINE_INDEX), 3), np.nan)
     conf = np.full((t, n_ind, len(out_idx)), np.nan)
     imputed = np.zeros((t, n_ind, len(out_idx)), bool)
+    curled = np.zeros((t, n_ind, len(cat_idx)), bool)
     for i in range(n_ind):
         if not np.isfinite(uv_cat[:, i]).any():
             logger.info("%s: individual %s is never tracked; its 3D is all missing.", src,
@@ -277,8 +282,9 @@ def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndar
             continue
         c_net = c_cat[:, i].copy()
         c_net[:, list(withheld)] = 0.0
-        pts, imp = _lift_individual(lifter, uv_cat[:, i], c_net, cam, runs, want,
-                                    None if cues is None else cues[:, i])
+        pts, imp, held = _lift_individual(lifter, uv_cat[:, i], c_net, cam, runs, want,
+                                          None if cues is None else cues[:, i])
+        curled[:, i] = held[:, cat_idx]
         coords[:, i] = pts[:, out_idx]
         back[:, i] = pts[:, list(MIDLINE_INDEX)]
         imputed[:, i] = imp[:, out_idx]
@@ -287,7 +293,38 @@ def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndar
         conf[:, i, len(cat_idx):] = 0.0
     conf = np.where(np.isfinite(coords).all(-1), conf, np.nan)
     imputed &= np.isfinite(coords).all(-1)
-    return coords, conf, imputed, back
+    return coords, conf, imputed, back, curled
+
+
+def _report_curled_tails(curled: np.ndarray, individuals: list[str], names: list[str],
+                         source: str) -> dict[str, dict[str, int]]:
+    """Log and count the tail points withheld from the networks where they lay curled:
+    ``{individual: {name: frames}}`` (only those withheld somewhere)."""
+    out: dict[str, dict[str, int]] = {}
+    for i, ind in enumerate(individuals):
+        n = curled[:, i].sum(0)
+        if n.any():
+            out[str(ind)] = {names[j]: int(n[j]) for j in np.flatnonzero(n)}
+    if out:
+        t = curled.shape[0]
+        frames = int(curled.any(-1).any(-1).sum())
+        logger.info(
+            "%s: in %d of %d frames (%.0f %%) the tail lay curled further off the body's "
+            "axis than the synthetic mice's tails reach (%s): those tail points were lifted "
+            "on their own rays without the networks seeing them, so they do not raise the "
+            "body (dlc_lifter.nets.lifter.tail_off_axis; the metadata's tails_withheld).",
+            source, frames, t, 100.0 * frames / max(t, 1),
+            ", ".join(f"{k} {v}" for k, v in _summed(out).items()))
+    return out
+
+
+def _summed(per_individual: dict[str, dict[str, int]]) -> dict[str, int]:
+    """Frames per keypoint name over every individual."""
+    total: dict[str, int] = {}
+    for counts in per_individual.values():
+        for k, v in counts.items():
+            total[k] = total.get(k, 0) + v
+    return total
 
 
 def _onto_the_back(coords: np.ndarray, imputed: np.ndarray, back: np.ndarray,
@@ -461,19 +498,22 @@ def _choose_runs(poses: Poses, uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: f
 
 def _lift_individual(lifter: Lifter, uv_cat: np.ndarray, c_cat: np.ndarray, cam: Camera,
                      runs: list[tuple[int, int]], want: str, cues: np.ndarray | None
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """``(T, K, 3)`` mm and ``(T, K)`` imputed flags of one individual, run by run.
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(T, K, 3)`` mm, ``(T, K)`` imputed flags and ``(T, K)`` tail points withheld from
+    the networks (:class:`~dlc_lifter.nets.lifter.Prediction`) of one individual, run by run.
 
     Runs of one frame use the per-frame network, longer ones the ``want`` network.
     """
     t = uv_cat.shape[0]
     pts = np.full((t, len(CATALOGUE), 3), np.nan)
     imp = np.zeros((t, len(CATALOGUE)), bool)
+    held = np.zeros((t, len(CATALOGUE)), bool)
     for a, b in runs:
-        pts[a:b], imp[a:b], _ = lifter.model.predict(
+        p = lifter.model.predict_detailed(
             uv_cat[a:b], c_cat[a:b], cam, mode=want if b - a > 1 else "frame",
             pcutoff=lifter.pcutoff, extra=None if cues is None else cues[a:b])
-    return pts, imp
+        pts[a:b], imp[a:b], held[a:b] = p.points, p.imputed, p.tails_withheld
+    return pts, imp, held
 
 
 def _lifted_meta(m: PoseMetadata, choice: CameraChoice, lifter: Lifter,

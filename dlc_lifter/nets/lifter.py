@@ -97,6 +97,7 @@ __all__ = [
     "LifterNet",
     "LiftingModel",
     "ModelLoadError",
+    "Prediction",
     "body_to_world",
     "curled_for",
     "ensemble_net",
@@ -991,6 +992,30 @@ def _pad_edges(xp: np.ndarray, left: int, t: int) -> None:
 
 
 # --------------------------------------------------------------------------- bundle
+@dataclass(frozen=True)
+class Prediction:
+    """What :meth:`LiftingModel.predict_detailed` lifts of one animal.
+
+    Attributes
+    ----------
+    points
+        ``(T, K, 3)`` world mm, catalogue order.
+    imputed
+        ``(T, K)`` bool, True where a point was not tracked (or below ``pcutoff``).
+    heights
+        ``(T, K)`` predicted heights (mm).
+    tails_withheld
+        ``(T, K)`` bool, True for tracked tail points lying curled off the body's axis
+        (:func:`tail_off_axis`) that the temporal or causal networks did not see; they are
+        still placed on their own rays.
+    """
+
+    points: np.ndarray
+    imputed: np.ndarray
+    heights: np.ndarray
+    tails_withheld: np.ndarray
+
+
 @dataclass
 class LiftingModel:
     """The three networks plus what inference needs, saved together as one file.
@@ -1128,6 +1153,14 @@ class LiftingModel:
     def predict(self, uv: np.ndarray, conf: np.ndarray, camera: Camera, *,
                 mode: str = "temporal", pcutoff: float = 0.6,
                 extra: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Lift catalogue-ordered 2D keypoints of one animal: :meth:`predict_detailed`'s
+        points, imputed flags and heights (see there for the parameters)."""
+        p = self.predict_detailed(uv, conf, camera, mode=mode, pcutoff=pcutoff, extra=extra)
+        return p.points, p.imputed, p.heights
+
+    def predict_detailed(self, uv: np.ndarray, conf: np.ndarray, camera: Camera, *,
+                         mode: str = "temporal", pcutoff: float = 0.6,
+                         extra: np.ndarray | None = None) -> Prediction:
         """Lift catalogue-ordered 2D keypoints of one animal.
 
         Parameters
@@ -1147,19 +1180,17 @@ class LiftingModel:
 
         Returns
         -------
-        points : numpy.ndarray
-            ``(T, K, 3)`` world mm.
-        imputed : numpy.ndarray
-            ``(T, K)`` bool, True where a point was not tracked (or below ``pcutoff``).
-        heights : numpy.ndarray
-            ``(T, K)`` predicted heights (mm).
+        Prediction
+            Points, imputed flags, heights and the tail points withheld from the
+            networks (:func:`tail_off_axis`).
         """
         net = self.net(mode)
         uv = np.ascontiguousarray(uv, dtype=np.float64)
         conf = np.ascontiguousarray(conf, dtype=np.float64)
         t, k = uv.shape[:2]
+        held = np.zeros((t, k), bool)
         if t == 0:
-            return np.zeros((0, k, 3)), np.zeros((0, k), bool), np.zeros((0, k))
+            return Prediction(np.zeros((0, k, 3)), held, np.zeros((0, k)), held)
         cols = np.flatnonzero(np.isfinite(uv).all(-1).any(0))  # keypoints tracked at all
         intr, r, c, dist = _camera_arrays(camera)
         floor = np.full((t, k, 2), np.nan)
@@ -1209,7 +1240,7 @@ class LiftingModel:
                     out[:, a:b] = self._run_padded(net, xp2[:, a: b + left + right], b - a)
         pts, heights = decode(out, anchor, cs, valid)
         imputed = ~obs & valid[:, None]
-        return pts, imputed, heights
+        return Prediction(pts, imputed, heights, held)
 
     @property
     def judges_tails(self) -> bool:

@@ -580,3 +580,35 @@ def test_two_animals_in_one_individual_are_lifted_as_two(
     # an individual tracking one animal is left as it is
     assert lift_poses(both.select(keypoints=names[:k]), camera_choice=choice).individuals == [
         "individual0"]
+
+
+def test_curled_tail_points_are_counted_and_reported(caplog: pytest.LogCaptureFixture
+                                                     ) -> None:
+    """A tail lying curled off the body's axis for frames on end is withheld from the video
+    networks (``nets.lifter.tail_off_axis``); the lift says so in the log and counts the
+    frames per keypoint and individual in ``meta.extra["tails_withheld"]``, under the
+    file's own names. A straight tail is never counted, and per-frame lifts never withhold."""
+    from dlc_lifter.lift import lift_poses
+    from dlc_lifter.nets.lifter import TAIL_OFF_AXIS_FRAMES
+
+    cam, _, poses = _scene()
+    cams = {"camera_height_mm": 600.0, "focal_px": 640.0}
+    straight = lift_poses(poses, **cams)
+    assert straight.meta.extra["tails_withheld"] == {}
+    k = list(NAMES)
+    uv = poses.coords.copy()  # (T, 1, K, 2)
+    base, nose = uv[:, 0, k.index("tailbase")], uv[:, 0, k.index("snout")]
+    axis = base - nose
+    side = np.stack([-axis[:, 1], axis[:, 0]], -1) / np.linalg.norm(axis, axis=-1)[:, None]
+    curled = slice(30, 50)  # the tail's middle beside the hips for 20 frames
+    uv[curled, 0, k.index("tailmid")] = base[curled] + 25.0 * side[curled]
+    bent = Poses(coords=uv, confidence=poses.confidence, keypoints=k, meta=poses.meta)
+    with caplog.at_level(logging.INFO, logger="dlc_lifter.lift.poses"):
+        out = lift_poses(bent, **cams)
+    counts = out.meta.extra["tails_withheld"]
+    assert list(counts) == [poses.individuals[0]] and list(counts[poses.individuals[0]]) == [
+        "tailmid"]
+    n = counts[poses.individuals[0]]["tailmid"]  # some of the 20 frames, after the first 2
+    assert 10 <= n <= 20 - (TAIL_OFF_AXIS_FRAMES - 1)
+    assert f"in {n} of 90 frames" in caplog.text and f"tailmid {n}" in caplog.text
+    assert lift_poses(bent, mode="frame", **cams).meta.extra["tails_withheld"] == {}
