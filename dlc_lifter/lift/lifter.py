@@ -114,12 +114,17 @@ class LiftResult:
         ``(T, K)`` predicted heights (mm).
     keypoints
         Catalogue names.
+    tails_withheld
+        ``(T, K)`` bool: tracked tail points lying curled off the body's axis, not given
+        to the temporal or causal networks (still on their rays;
+        :func:`~dlc_lifter.nets.lifter.tail_off_axis`). ``None`` where not measured.
     """
 
     points: np.ndarray
     imputed: np.ndarray
     heights: np.ndarray
     keypoints: tuple[str, ...] = CATALOGUE
+    tails_withheld: np.ndarray | None = None
 
 
 
@@ -370,9 +375,10 @@ class Lifter:
             for j, i in enumerate(idx):
                 if i is not None:
                     ex[:, i] = e[:, j]
-        pts, imputed, heights = self.for_camera(camera).model.predict(
+        p = self.for_camera(camera).model.predict_detailed(
             uv_cat, c_cat, camera, mode=mode or self.mode, pcutoff=self.pcutoff, extra=ex)
-        return LiftResult(points=pts, imputed=imputed, heights=heights)
+        return LiftResult(points=p.points, imputed=p.imputed, heights=p.heights,
+                          tails_withheld=p.tails_withheld)
 
     def lift(
         self,

@@ -736,6 +736,11 @@ def test_curled_tail_is_withheld_from_the_networks_and_lifted_on_its_rays() -> N
         body = np.abs(res.points[:, idx[:4]] - ref.points[:, idx[:4]]).max()
         assert (body > 0.01) if mode == "frame" else (body < 1e-6), (mode, body)
         assert not res.imputed[:, idx].any()
+        held = res.tails_withheld[:, idx]
+        assert not held[:, :4].any()
+        first = TAIL_OFF_AXIS_FRAMES - 1  # withheld once curled for three frames
+        assert (held[first:, 4:].all() and not held[:first].any() if mode != "frame"
+                else not held.any()), mode
         back = cam.project(res.points[:, idx[4:]].reshape(-1, 3)).reshape(-1, 2, 2)
         np.testing.assert_allclose(back, curled[:, 4:], atol=1e-3)
     batch = lifter.lift(curled, conf, names, cam, mode="causal")
