@@ -112,19 +112,19 @@ class LiftResult:
         from the body instead of its ray.
     heights
         ``(T, K)`` predicted heights (mm).
-    keypoints
-        Catalogue names.
     tails_withheld
         ``(T, K)`` bool: tracked tail points lying curled off the body's axis, not given
         to the temporal or causal networks (still on their rays;
-        :func:`~dlc_lifter.nets.lifter.tail_off_axis`). ``None`` where not measured.
+        :func:`~dlc_lifter.nets.lifter.tail_off_axis`).
+    keypoints
+        Catalogue names.
     """
 
     points: np.ndarray
     imputed: np.ndarray
     heights: np.ndarray
+    tails_withheld: np.ndarray
     keypoints: tuple[str, ...] = CATALOGUE
-    tails_withheld: np.ndarray | None = None
 
 
 

@@ -308,23 +308,15 @@ def _report_curled_tails(curled: np.ndarray, individuals: list[str], names: list
     if out:
         t = curled.shape[0]
         frames = int(curled.any(-1).any(-1).sum())
+        total = curled.sum((0, 1))  # frames per keypoint over every individual
         logger.info(
             "%s: in %d of %d frames (%.0f %%) the tail lay curled further off the body's "
             "axis than the synthetic mice's tails reach (%s): those tail points were lifted "
             "on their own rays without the networks seeing them, so they do not raise the "
             "body (dlc_lifter.nets.lifter.tail_off_axis; the metadata's tails_withheld).",
             source, frames, t, 100.0 * frames / max(t, 1),
-            ", ".join(f"{k} {v}" for k, v in _summed(out).items()))
+            ", ".join(f"{names[j]} {int(total[j])}" for j in np.flatnonzero(total)))
     return out
-
-
-def _summed(per_individual: dict[str, dict[str, int]]) -> dict[str, int]:
-    """Frames per keypoint name over every individual."""
-    total: dict[str, int] = {}
-    for counts in per_individual.values():
-        for k, v in counts.items():
-            total[k] = total.get(k, 0) + v
-    return total
 
 
 def _onto_the_back(coords: np.ndarray, imputed: np.ndarray, back: np.ndarray,
