@@ -80,6 +80,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "ANIMAL_ASPECT_FRAMES",
     "ANIMAL_ASPECT_TOLERANCE",
+    "BODY_PAIR_FEW_FRAMES",
+    "BODY_PAIR_FRAMES",
     "DEFAULT_HFOV_DEG",
     "REAL_LENGTH_FACTOR",
     "SPREAD_LENGTH_RANGE",
@@ -303,10 +305,21 @@ def pixel_aspect_from_animal(uv_cat: np.ndarray, ok: np.ndarray, pair_mm: np.nda
                     "aspect": aspect}
 
 
+#: Frames the body-length pair must be tracked together in for the animal's size to set
+#: the camera's scale ...
+BODY_PAIR_FRAMES = 10
+#: ... or, where no pair is tracked that often (a DLC labelled-data folder often holds 5 to
+#: 20 images), this many: the median of so few lengths moves with one rearing or curled
+#: frame, and the estimate says so in its warning.
+BODY_PAIR_FEW_FRAMES = 3
+
+
 def body_length_pair(ok: np.ndarray, pair_mm: np.ndarray) -> str:
     """The catalogue pair the body-length prior measures, ``"nose-tail_base"`` where both
-    are tracked together in 10 frames or more, else the longest well-tracked body pair
-    (population length over 25 mm, no tail point beyond the base).
+    are tracked together in :data:`BODY_PAIR_FRAMES` frames or more, else the longest
+    well-tracked body pair (population length over 25 mm, no tail point beyond the base);
+    where no pair is tracked together that often, the same choice among pairs tracked
+    together in :data:`BODY_PAIR_FEW_FRAMES` frames.
 
     Parameters
     ----------
@@ -318,24 +331,25 @@ def body_length_pair(ok: np.ndarray, pair_mm: np.ndarray) -> str:
     Raises
     ------
     DLCLifterError
-        When no such pair is tracked together in 10 frames.
+        When no such pair is tracked together in :data:`BODY_PAIR_FEW_FRAMES` frames.
     """
     nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
-    if (ok[:, nose] & ok[:, tail]).sum() >= 10:
-        return "nose-tail_base"
     present = np.flatnonzero(ok.any(0))
-    cand = [(i, j) for a, i in enumerate(present) for j in present[a + 1:]
-            if np.isfinite(pair_mm[i, j]) and pair_mm[i, j] > 25
-            and (ok[:, i] & ok[:, j]).sum() >= 10
-            and not (CATALOGUE[i].startswith("tail") and CATALOGUE[i] != "tail_base")
-            and not (CATALOGUE[j].startswith("tail") and CATALOGUE[j] != "tail_base")]
-    if not cand:
-        raise DLCLifterError(
-            "Cannot estimate the camera from the animal: no two tracked keypoints far "
-            "enough apart (e.g. nose and tail base) in at least 10 frames. Give "
-            "camera_height_mm with focal_px, or arena_size_mm, or a calibration.")
-    i, j = max(cand, key=lambda p: pair_mm[p])
-    return f"{CATALOGUE[i]}-{CATALOGUE[j]}"
+    for frames in (BODY_PAIR_FRAMES, BODY_PAIR_FEW_FRAMES):
+        if (ok[:, nose] & ok[:, tail]).sum() >= frames:
+            return "nose-tail_base"
+        cand = [(i, j) for a, i in enumerate(present) for j in present[a + 1:]
+                if np.isfinite(pair_mm[i, j]) and pair_mm[i, j] > 25
+                and (ok[:, i] & ok[:, j]).sum() >= frames
+                and not (CATALOGUE[i].startswith("tail") and CATALOGUE[i] != "tail_base")
+                and not (CATALOGUE[j].startswith("tail") and CATALOGUE[j] != "tail_base")]
+        if cand:
+            i, j = max(cand, key=lambda p: pair_mm[p])
+            return f"{CATALOGUE[i]}-{CATALOGUE[j]}"
+    raise DLCLifterError(
+        "Cannot estimate the camera from the animal: no two tracked keypoints far "
+        f"enough apart (e.g. nose and tail base) in at least {BODY_PAIR_FEW_FRAMES} "
+        "frames. Give camera_height_mm with focal_px, or arena_size_mm, or a calibration.")
 
 
 def _body_scale(uv_cat: np.ndarray, ok: np.ndarray, pair_mm: np.ndarray,
@@ -511,7 +525,8 @@ def resolve_camera(
             height, focal = _body_camera(uv_sq, ok, lifter, camera_height_mm, focal_px,
                                          hfov_f, details, below,
                                          why=f"{file_label}: {unlike_animal}"
-                                         if file_label else unlike_animal)
+                                         if file_label else unlike_animal,
+                                         file_label=file_label)
             source = "body-length-estimate"
     elif floor_mm_per_px is not None:
         if not (math.isfinite(floor_mm_per_px) and floor_mm_per_px > 0):
@@ -530,7 +545,7 @@ def resolve_camera(
         if lifter is None:
             raise DLCLifterError("No camera information and no model to estimate it from.")
         height, focal = _body_camera(uv_sq, ok, lifter, camera_height_mm, focal_px, hfov_f,
-                                     details, below)
+                                     details, below, file_label=file_label)
         source = "body-length-estimate"
         if np.isfinite(sides).all():
             logger.warning("The file tracks the arena's corners (%.0f x %.0f px): give the "
@@ -800,21 +815,23 @@ def _spread_unlike_animal(uv_sq: np.ndarray, ok: np.ndarray, lifter: Lifter,
 
 def _body_camera(uv_sq: np.ndarray, ok: np.ndarray, lifter: Lifter,
                  camera_height_mm: float | None, focal_px: float | None, hfov_f: float,
-                 details: dict[str, Any], below: bool = False, *, why: str = ""
-                 ) -> tuple[float, float]:
+                 details: dict[str, Any], below: bool = False, *, why: str = "",
+                 file_label: str = "") -> tuple[float, float]:
     """``(height, focal)`` from the animal's median 2D length against a real mouse's
     (the population's times :data:`REAL_LENGTH_FACTOR`); ``below``: filmed from under the
     floor, the keypoints ``mean_h`` farther from the camera than the floor; ``why``: the
-    arena's size was given but not taken (:func:`_spread_unlike_animal`)."""
+    arena's size was given but not taken (:func:`_spread_unlike_animal`); ``file_label``:
+    the file, for the warnings."""
     model = lifter.model
     population_mm, length_px, pair = _body_scale(uv_sq, ok, model.pair_length_mm,
                                                  model.median_height_mm)
     length_mm = REAL_LENGTH_FACTOR * population_mm
     i, j = (CATALOGUE.index(n) for n in pair.split("-"))
+    frames = int((ok[:, i] & ok[:, j]).sum())
     mean_h = float((model.median_height_mm[i] + model.median_height_mm[j]) / 2)
     details.update(body_pair=pair, population_length_mm=population_mm,
                    real_length_factor=REAL_LENGTH_FACTOR, prior_length_mm=length_mm,
-                   median_length_px=length_px, mean_height_mm=mean_h)
+                   median_length_px=length_px, mean_height_mm=mean_h, body_pair_frames=frames)
     # pinhole: length_px = focal * length_mm / (H - mean_h) from above, (H + mean_h) below
     depth_h = -mean_h if below else mean_h
     if camera_height_mm is not None:
@@ -836,6 +853,14 @@ def _body_camera(uv_sq: np.ndarray, ok: np.ndarray, lifter: Lifter,
         "accuracy.", opening, pair, length_px, length_mm, REAL_LENGTH_FACTOR, population_mm,
         "focal given" if focal_px is not None or camera_height_mm is not None
         else f"assumed {DEFAULT_HFOV_DEG:.0f} deg field of view", height, focal)
+    if frames < BODY_PAIR_FRAMES:
+        logger.warning(
+            "%s: the animal's length was measured on only %d frames (%s tracked together): "
+            "one rearing, curled or stretched frame among them moves the scale and every "
+            "height further than the 15 %% above. Lift a longer recording, or give the "
+            "camera (camera_height_mm with focal_px, arena_size_mm or a calibration); for "
+            "labelled images of one camera, the camera found from its videos.",
+            file_label or "the poses", frames, pair)
     return height, focal
 
 

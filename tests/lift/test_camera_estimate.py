@@ -11,9 +11,13 @@ import numpy as np
 import pytest
 
 from dlc_lifter.camera import Camera
+from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.lift.camera_estimate import (
+    BODY_PAIR_FEW_FRAMES,
+    BODY_PAIR_FRAMES,
     DEFAULT_HFOV_DEG,
     REAL_LENGTH_FACTOR,
+    body_length_pair,
     corner_camera,
     resolve_camera,
 )
@@ -255,6 +259,44 @@ def test_camera_from_the_animal_takes_a_real_mouse_s_length() -> None:
     assert below.camera.height_mm == pytest.approx(640.0, rel=0.01)
     as_above = resolve_camera(uv_below, conf, SIZE, lifter=lifter)  # type: ignore[arg-type]
     assert as_above.camera.height_mm == pytest.approx(below.camera.height_mm + 50.0, rel=0.01)
+
+
+def test_a_labelled_data_folder_of_five_images_is_its_own_ruler(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A DLC labelled-data folder holds a few images (5 to 20): with no camera information
+    the animal's length over them still sets the camera, with a warning that names how few
+    frames measured it; under :data:`BODY_PAIR_FEW_FRAMES` it stops with the message."""
+    nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
+    focal = (SIZE[0] - 1) / 2 / math.tan(math.radians(DEFAULT_HFOV_DEG) / 2)
+    cam = Camera.top_view(500.0, focal, SIZE)
+    heading = np.linspace(0.3, 5.9, 5)
+    centre = np.c_[np.linspace(-100, 100, 5), np.linspace(50, -60, 5)]
+    half = 0.9 * 85.0 / 2 * np.c_[np.cos(heading), np.sin(heading)]
+    world = np.stack([np.c_[centre + half, np.full(5, 20.0)],
+                      np.c_[centre - half, np.full(5, 30.0)]], 1)
+    uv = np.full((5, len(CATALOGUE), 2), np.nan)
+    uv[:, [nose, tail]] = cam.project(world.reshape(-1, 3)).reshape(5, 2, 2)
+    conf = np.isfinite(uv).all(-1).astype(float)
+    ok = conf > 0
+    assert BODY_PAIR_FEW_FRAMES <= 5 < BODY_PAIR_FRAMES
+    assert body_length_pair(ok, _stand_in_lifter().model.pair_length_mm) == "nose-tail_base"
+    with caplog.at_level(logging.WARNING):
+        choice = resolve_camera(uv, conf, SIZE, lifter=_stand_in_lifter(),  # type: ignore[arg-type]
+                                file_label="CollectedData_me.h5")
+    assert choice.source == "body-length-estimate"
+    assert choice.details["body_pair_frames"] == 5
+    assert choice.camera.height_mm == pytest.approx(500.0, rel=0.01)
+    assert "CollectedData_me.h5: the animal's length was measured on only 5 frames" in caplog.text
+    # a whole session (10 frames or more) gets no such warning
+    caplog.clear()
+    many = np.concatenate([uv, uv])
+    with caplog.at_level(logging.WARNING):
+        resolve_camera(many, np.concatenate([conf, conf]), SIZE, lifter=_stand_in_lifter())  # type: ignore[arg-type]
+    assert "measured on only" not in caplog.text
+    # two frames are too few: the message says what to give
+    with pytest.raises(DLCLifterError, match=f"at least {BODY_PAIR_FEW_FRAMES} frames.*"
+                       "camera_height_mm"):
+        resolve_camera(uv[:2], conf[:2], SIZE, lifter=_stand_in_lifter())  # type: ignore[arg-type]
 
 
 def test_an_arena_the_animal_did_not_cross_is_not_measured_from_its_spread(

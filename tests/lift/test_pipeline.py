@@ -612,3 +612,37 @@ def test_curled_tail_points_are_counted_and_reported(caplog: pytest.LogCaptureFi
     assert 10 <= n <= 20 - (TAIL_OFF_AXIS_FRAMES - 1)
     assert f"in {n} of 90 frames" in caplog.text and f"tailmid {n}" in caplog.text
     assert lift_poses(bent, mode="frame", **cams).meta.extra["tails_withheld"] == {}
+
+
+def test_a_labelled_data_folder_lifts_with_no_camera_information(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A DLC ``CollectedData`` of five labelled images, no video, no camera: the animal's
+    length over the five sets the camera (warned as measured on five frames), each image is
+    lifted alone, and the output is written beside nothing of the user's."""
+    import pickle
+
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene(300, seed=5)
+    rows = [10, 80, 150, 220, 290]
+    df = Poses(coords=poses.coords[rows], confidence=np.ones_like(poses.confidence[rows]),
+               keypoints=poses.keypoints, meta=PoseMetadata(scorer="Alice")).to_dataframe(
+        scorer="Alice", likelihood=False)
+    df.index = pd.MultiIndex.from_tuples([("labeled-data", "vid", f"img{r:04d}.png")
+                                          for r in rows])
+    src = tmp_path / "labeled-data" / "vid" / "CollectedData_Alice.csv"
+    src.parent.mkdir(parents=True)
+    df.to_csv(src)
+    before = file_sha256(src)
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        out = lift_file(src, output=OutputSpec(destfolder=tmp_path / "out"))
+    assert file_sha256(src) == before
+    assert "the animal's length was measured on only 5 frames" in caplog.text
+    with open(out.with_name(f"{out.stem}_meta.pickle"), "rb") as fh:
+        meta = pickle.load(fh)["data"]
+    assert meta["camera_source"] == "body-length-estimate"
+    assert meta["camera_estimate"]["body_pair_frames"] == 5
+    assert meta["lift_mode"]["frames_alone"] == 5
+    z = read_poses(out).coords[:, 0, : len(NAMES), 2]
+    assert np.isfinite(z).all() and (z > -5).all() and (z < 120).all()
