@@ -28,6 +28,10 @@ A. Real 3D (``dannce-mouse1/labels3d.csv``: 81 hand-labelled frames, 22 keypoint
    ``camera_height_mm`` and ``focal_px`` only, and with no camera information: the output
    frame is then the camera-floor frame, so the height error (mean ``|z_pred - z_true|``)
    and the shape error (MPJPE after removing each frame's mean and best heading) are given.
+   The same camera's frames as DLC labelled-data folders of 5 images (16 draws; the images
+   beside the labels, as in a DLC project, give the frames' size), with no camera
+   information (the animal's length over the five sets the camera): height and shape
+   errors and the estimated camera height, median and worst draw (diagnostic).
    Points that a camera cannot see (outside the image) are written as untracked (NaN) and
    left out of the errors; the table says how many there were.
    Arena corners as the ruler (``ARENA_CAMERAS``, tilted cameras included): a virtual
@@ -512,6 +516,8 @@ def section_a(args: argparse.Namespace, tmp: Path, rows: list[Row], notes: list[
                     _print_camera(cam, results, int(out.sum()))
                 if (h, f, tilt) == PLAIN_CAMERA:
                     _plain_camera(folder, cam, uv, names, xyz, plain_rows)
+                    _few_images(folder, cam, uv, names, sample_ids, xyz, plain_rows,
+                                np.random.default_rng(args.seed + 2))
                 if (h, f, tilt) in ARENA_CAMERAS:
                     _arena_camera(folder, cam, tilt, uv, names, xyz, corner_rng,
                                   plain_rows)
@@ -962,6 +968,60 @@ def _plain_camera(folder: Path, cam: VirtualCamera, uv: np.ndarray, names: Seque
             if meta.get("camera_source") not in ("calibration", "height+focal"):
                 _row(rows, "A", where, f"camera estimate ({meta.get('camera_source')}) "
                      "height", float(est.get("height_mm", math.nan)), "mm", f"true {h:g}")
+
+
+#: Labelled-data folders drawn from the 81 frames for the few-images rows (diagnostic).
+FEW_IMAGES, FEW_DRAWS = 5, 16
+
+
+def _few_images(folder: Path, cam: VirtualCamera, uv: np.ndarray, names: Sequence[str],
+                sample_ids: np.ndarray, xyz: np.ndarray, rows: list[Row],
+                rng: np.random.Generator) -> None:
+    """DLC labelled-data folders of :data:`FEW_IMAGES` images (drawn :data:`FEW_DRAWS`
+    times from the 81), lifted with no camera information: the animal's length over the
+    few images sets the camera. Height and shape errors and the estimated camera height,
+    median and worst draw (diagnostic, no targets)."""
+    import cv2
+
+    h = PLAIN_CAMERA[0]
+    blank = np.zeros((IMAGE_SIZE[1], IMAGE_SIZE[0]), np.uint8)
+    for label, keep in INPUTS:
+        kp = list(keep) if keep else list(names)
+        idx = [list(names).index(n) for n in kp]
+        eval_names = [n for n in TOP6 if n in kp]
+        dz, shape, heights = [], [], []
+        for d in range(FEW_DRAWS):
+            pick = np.sort(rng.choice(len(uv), FEW_IMAGES, replace=False))
+            sub = folder / f"few_{len(kp)}_{d}"
+            path = write_collected_data(uv[pick][:, idx], kp, sample_ids[pick],
+                                        sub / "labeled-data" / "dannce_mouse1")
+            for s_id in sample_ids[pick]:  # the images a DLC project keeps beside the labels
+                cv2.imwrite(str(path.parent / f"img{int(s_id):05d}.png"), blank)
+            truth = _truth(xyz[pick], names, uv[pick], eval_names)
+            try:
+                p3, meta = _lift(path, sub / "out", depth=False)
+            except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+                _row(rows, "A", f"{cam.name} camera, CollectedData of {FEW_IMAGES} images, "
+                     f"{label}: no camera info", "lift", f"fails: {_first_line(exc)}",
+                     ok=False)
+                break
+            pred = _predicted(p3, eval_names)
+            dz.append(float(np.nanmean(np.abs(pred[..., 2] - truth.xyz[..., 2])[truth.seen])))
+            shape.append(float(np.nanmean(_align_heading(
+                np.where(truth.seen[..., None], pred, np.nan), truth.xyz))))
+            heights.append(float(meta["camera_estimate"]["height_mm"]))
+        if len(dz) < FEW_DRAWS:
+            continue
+        where = (f"{cam.name} camera, CollectedData of {FEW_IMAGES} images ({FEW_DRAWS} "
+                 f"draws), {label}: no camera info (diagnostic)")
+        worst_h = max(heights, key=lambda x: abs(x - h))
+        for figure, v, worst in (("height error mean |z_pred - z_true|", dz, max(dz)),
+                                 ("shape error (MPJPE, mean and heading removed)", shape,
+                                  max(shape)),
+                                 (f"camera estimate height (true {h:g} mm)", heights,
+                                  worst_h)):
+            _row(rows, "A", where, f"{figure}, median / worst draw",
+                 f"{np.median(v):.1f} / {worst:.1f} mm")
 
 
 def _height_shape_rows(path: Path, cond: str, kwargs: dict[str, Any],

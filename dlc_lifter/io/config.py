@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 import yaml
@@ -64,6 +64,31 @@ class DLCConfig:
     def all_bodyparts(self) -> list[str]:
         """Every bodypart the project tracks (multi-animal plus unique ones)."""
         return list(dict.fromkeys([*self.bodyparts, *self.uniquebodyparts]))
+
+    def frame_size(self, video_stem: str) -> tuple[int, int] | None:
+        """``(width, height)`` of the frames DeepLabCut extracts from a project video.
+
+        DLC names a video's ``labeled-data`` folder by the video's stem and crops the frames
+        it extracts to the video's ``crop: x1, x2, y1, y2`` in ``video_sets``, so the
+        labelled images are ``x2 - x1`` by ``y2 - y1`` pixels. ``None`` where no video of
+        that stem is listed or its crop is missing or not four numbers.
+        """
+        sets = self.raw.get("video_sets")
+        if not isinstance(sets, dict):
+            return None
+        for key, entry in sets.items():
+            name = str(key)
+            stem = (PureWindowsPath(name) if "\\" in name else Path(name)).stem
+            if stem != video_stem or not isinstance(entry, dict):
+                continue
+            crop = entry.get("crop")
+            parts = crop.split(",") if isinstance(crop, str) else crop
+            try:
+                x1, x2, y1, y2 = (int(float(v)) for v in parts)
+            except (TypeError, ValueError):
+                return None
+            return (x2 - x1, y2 - y1) if x2 > x1 and y2 > y1 else None
+        return None
 
 
 def _names(value: Any) -> list[str]:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from dlc_lifter._atomic import atomic_output, check_writable
 from dlc_lifter._version import __version__
-from dlc_lifter.errors import PoseFileError
+from dlc_lifter.errors import ConfigError, PoseFileError
 from dlc_lifter.io._common import check_input_file, find_video, read_error_summary
 from dlc_lifter.io._pandas_hdf import (
     PYTABLES_LOCK,
@@ -24,11 +24,13 @@ from dlc_lifter.io._pandas_hdf import (
     read_pandas_hdf,
     store_get,
 )
+from dlc_lifter.io.config import DLCConfig, read_dlc_config
 from dlc_lifter.poses import Poses
 
 __all__ = [
     "DLC_KEY",
     "LIKELIHOOD_KEY",
+    "labelled_size_from_project",
     "lifted_output_path",
     "meta_pickle_path",
     "read_dlc_csv",
@@ -72,6 +74,29 @@ def _dataframe_to_poses(df: pd.DataFrame, path: Path, fmt: str) -> Poses:
     return poses
 
 
+def labelled_size_from_project(poses: Poses, path: Path,
+                               config: DLCConfig | None = None) -> None:
+    """Set a labelled-data file's frame size from its DLC project, where its images are not
+    beside it: ``config`` (a :class:`~dlc_lifter.io.config.DLCConfig`) or the project's
+    ``config.yaml`` two folders up (``<project>/labeled-data/<video>/CollectedData_*``);
+    the crop of the video its folder is named after (:meth:`DLCConfig.frame_size`)."""
+    if config is None:
+        project = path.parent.parent.parent / "config.yaml"
+        if path.parent.parent.name != "labeled-data" or not project.is_file():
+            return
+        try:
+            config = read_dlc_config(project)
+        except ConfigError as exc:
+            logger.debug("Could not read %s: %s", project, exc)
+            return
+    size = config.frame_size(path.parent.name)
+    if size is not None:
+        poses.meta.image_size = size
+        poses.meta.extra["image_size_from"] = f"{config.path} (video_sets crop)"
+        logger.info("%s: its images are not beside it; frames of %dx%d from the crop of "
+                    "%s in %s.", path, *size, path.parent.name, config.path)
+
+
 def _fill_dlc_meta(poses: Poses, path: Path) -> Poses:
     """fps / image size / video from DLC's ``_meta.pickle`` and a video beside the file."""
     meta = poses.meta
@@ -103,6 +128,8 @@ def _fill_dlc_meta(poses: Poses, path: Path) -> Poses:
                 arr = cv2.imread(str(img), cv2.IMREAD_UNCHANGED)
                 if arr is not None:
                     meta.image_size = (int(arr.shape[1]), int(arr.shape[0]))
+        if meta.image_size is None:
+            labelled_size_from_project(poses, path)
         return poses
     if meta.video is None:
         folders = [path.parent, path.parent.parent / "videos", path.parent.parent]

@@ -13,6 +13,7 @@ import pytest
 from dlc_lifter import Poses, read_poses, write_dlc_3d, write_nwb_3d
 from dlc_lifter.io import (
     lifted_output_path,
+    read_dlc_config,
     read_lifted_likelihood,
     write_sleap_analysis_3d,
     write_slp_3d,
@@ -103,6 +104,43 @@ def test_labelled_data(tmp_path: Path, new_index: bool, ext: str) -> None:
     np.testing.assert_allclose(q.coords, p.coords, equal_nan=True)
     assert q.meta.extra["image_paths"][0] == "labeled-data/vid/img0000.png"
     assert np.nanmax(q.confidence) == 1.0
+
+
+def test_labelled_data_frame_size_from_the_project(tmp_path: Path) -> None:
+    """A labelled-data folder without its images takes the frames' size from its project's
+    config.yaml (the crop of the video the folder is named after); the images, where they
+    are beside it, come first; a config given with --config serves the same."""
+    import cv2
+
+    project = tmp_path / "proj"
+    folder = project / "labeled-data" / "session1"
+    folder.mkdir(parents=True)
+    (project / "config.yaml").write_text(
+        "Task: t\nscorer: Alice\nbodyparts:\n- snout\nvideo_sets:\n"
+        "  C:\\videos\\session1.mp4:\n    crop: 0, 1440, 0, 1080\n"
+        "  /data/session2.avi:\n    crop: 100, 740, 20, 500\n"
+        "  /data/broken.avi:\n    crop: none\n", encoding="utf-8")
+    cfg = read_dlc_config(project)
+    assert cfg.frame_size("session1") == (1440, 1080)
+    assert cfg.frame_size("session2") == (640, 480)
+    assert cfg.frame_size("broken") is None and cfg.frame_size("other") is None
+    p = _poses()
+    df = p.to_dataframe(scorer="Alice", likelihood=False)
+    imgs = [f"img{i:04d}.png" for i in range(p.n_frames)]
+    df.index = pd.MultiIndex.from_tuples([("labeled-data", "session1", i) for i in imgs])
+    f = folder / "CollectedData_Alice.csv"
+    df.to_csv(f)
+    q = read_poses(f)
+    assert q.meta.image_size == (1440, 1080)
+    assert "config.yaml" in q.meta.extra["image_size_from"]
+    assert read_poses(f, config=project / "config.yaml").meta.image_size == (1440, 1080)
+    # outside a project: unknown, as before
+    alone = tmp_path / "CollectedData_Alice.csv"
+    df.to_csv(alone)
+    assert read_poses(alone).meta.image_size is None
+    # the images beside the labels win
+    cv2.imwrite(str(folder / imgs[0]), np.zeros((300, 400), np.uint8))
+    assert read_poses(f).meta.image_size == (400, 300)
 
 
 # ------------------------------------------------------------------------------- DLC 3D
