@@ -335,6 +335,7 @@ class _LiftProcessorImpl:
         self._poses3d: list[np.ndarray] = []
         self._likelihood: list[np.ndarray] = []
         self._imputed: list[np.ndarray] = []
+        self._tails: list[np.ndarray] = []
         self._times: list[float] = []
         self._features: list[tuple[int, dict[str, float]]] = []
         self._latency: list[float] = []
@@ -437,6 +438,7 @@ class _LiftProcessorImpl:
         res = (self.live_features or self.live).step(pose, image)
         self._poses3d.append(res.pose_3d)
         self._imputed.append(res.imputed)
+        self._tails.append(res.tails_withheld)
         self._likelihood.append(self.live.likelihood(pose))
         self._times.append(np.nan if frame_time is None else float(frame_time))
         self._latency.append(res.latency_s)
@@ -532,8 +534,17 @@ class _LiftProcessorImpl:
                    "depth": self._depth_info(),
                    "catalogue_names": list(self.live.catalogue_names),
                    "source_keypoints": list(self.keypoint_names)})
-        return Poses(coords=coords[:, None], confidence=conf[:, None],
-                     keypoints=self.live.keypoints_out, meta=meta)
+        poses = Poses(coords=coords[:, None], confidence=conf[:, None],
+                      keypoints=self.live.keypoints_out, meta=meta)
+        meta.extra["tails_withheld"] = self._tails_withheld(poses)
+        return poses
+
+    def _tails_withheld(self, poses: Any) -> dict[str, dict[str, int]]:
+        """The curled tail points the causal networks did not see, as the offline lift
+        records them: ``{individual: {keypoint: frames}}`` (empty where none)."""
+        counts = np.stack(self._tails).sum(0) if self._tails else np.zeros(0, int)
+        held = {str(poses.keypoints[j]): int(counts[j]) for j in np.flatnonzero(counts)}
+        return {str(poses.individuals[0]): held} if held else {}
 
     def _depth_info(self) -> dict[str, Any]:
         info: dict[str, Any] = {"used": self.options.depth}
@@ -549,10 +560,12 @@ class _LiftProcessorImpl:
         """Write the collected 3D poses (and features); return 1 on success, 0 otherwise.
 
         ``.npz``: arrays ``pose_3d (T, K, 3)``, ``likelihood``, ``imputed``,
-        ``frame_time``, ``keypoints``, ``latency_s``, ``depth_used``, ``features`` (``(F, C)``) with
+        ``tails_withheld`` (curled tail points the networks did not see), ``frame_time``,
+        ``keypoints``, ``latency_s``, ``depth_used``, ``features`` (``(F, C)``) with
         ``feature_columns`` and ``feature_frames``, and ``camera`` (JSON). Otherwise
-        (``.h5`` / ``.csv``) DeepLabCut's 3D layout (:func:`dlc_lifter.io.write_dlc_3d`)
-        plus ``<stem>_features.csv`` when features are on.
+        (``.h5`` / ``.csv``) DeepLabCut's 3D layout (:func:`dlc_lifter.io.write_dlc_3d`,
+        its meta recording ``tails_withheld`` per keypoint as the offline lift does) plus
+        ``<stem>_features.csv`` when features are on.
         """
         if not file:
             logger.error("LiftProcessor.save: no file name given.")
@@ -572,6 +585,7 @@ class _LiftProcessorImpl:
                 write_dlc_3d(poses, path, overwrite=self.options.overwrite,
                              meta={"camera_source": self.camera_source,
                                    "camera_estimate": self.camera_details,
+                                   "tails_withheld": poses.meta.extra["tails_withheld"],
                                    "live": True})
                 if self.options.features and len(feats):
                     write_features(feats, path.with_name(f"{path.stem}_features.csv"),
@@ -590,6 +604,7 @@ class _LiftProcessorImpl:
             np.savez(
                 fh, pose_3d=poses.coords[:, 0], likelihood=poses.confidence[:, 0],
                 imputed=np.stack(self._imputed), frame_time=np.asarray(self._times),
+                tails_withheld=np.stack(self._tails).astype(bool),
                 keypoints=np.asarray(poses.keypoints, dtype=str),
                 latency_s=np.asarray(self._latency),
                 depth_used=np.asarray(self._depth_used, dtype=bool),

@@ -76,6 +76,10 @@ class LiveResult:
     depth_used
         Depth cues from the image were used for this frame (``depth=True``, an image
         given and the crop placed).
+    tails_withheld
+        ``(K_out,)`` bool: a tail point lying curled off the body's axis, which the causal
+        networks did not see (it is on its own ray); as the offline lift's
+        ``tails_withheld``.
     """
 
     pose_3d: np.ndarray
@@ -85,6 +89,7 @@ class LiveResult:
     imputed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     latency_s: float = 0.0
     depth_used: bool = False
+    tails_withheld: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
 
 def causal_lifter(model: str | Path | Lifter | None, pcutoff: float = 0.6) -> Lifter:
@@ -459,6 +464,7 @@ class LiveLifter:
             c_net[[c for _, _, c in self._withheld]] = 0.0
             pts = self._fused.step_catalogue(uv_cat, c_net, cues)
             imputed_cat = self._fused.imputed
+            tails_cat = self._fused.tails_withheld
         else:
             if image is not None and not self._warned_image:
                 logger.info("LiveLifter: depth=False, so the image is not used (lifting from "
@@ -470,6 +476,7 @@ class LiveLifter:
                 conf_net[[row for row, _, _ in self._withheld]] = 0.0
             pts = self._stream.step(uv, conf_net)
             imputed_cat = self._stream.imputed
+            tails_cat = self._stream.tails_withheld
         pose_3d = pts[self._out_idx]
         imputed = imputed_cat[self._out_idx].copy()
         for row, k, _ in self._withheld:  # on its own ray at the height the networks gave it
@@ -483,7 +490,8 @@ class LiveLifter:
         if self.walls is not None:
             raise_into_arena(pose_3d, ~imputed, self.camera.centre, self.walls)
         res = LiveResult(pose_3d=pose_3d, frame=self._frame, imputed=imputed,
-                         latency_s=time.perf_counter() - t0, depth_used=depth_used)
+                         latency_s=time.perf_counter() - t0, depth_used=depth_used,
+                         tails_withheld=tails_cat[self._out_idx].copy())
         if self._frame < self.size_frames:  # after the lift: not part of its latency
             if self._use_walls:
                 rows = list(self._corner_rows.values())

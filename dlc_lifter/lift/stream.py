@@ -95,12 +95,16 @@ class LiftStream:
         self._distorted = bool(np.any(self._cam[3] != 0))
         self.imputed = np.zeros(len(CATALOGUE), bool)
         """Imputed flags of the last step."""
+        self.tails_withheld = np.zeros(len(CATALOGUE), bool)
+        """Tail points of the last step lying curled, withheld from the causal networks
+        (:func:`~dlc_lifter.nets.lifter.tail_off_axis`), catalogue order."""
 
     def reset(self) -> None:
         """Forget the past (start of a new recording)."""
         self._buf = None
         self._heading = None
         self._tail_off = []
+        self.tails_withheld = np.zeros(len(CATALOGUE), bool)
 
     def step(self, uv: np.ndarray, conf: np.ndarray | None = None,
              extra: np.ndarray | None = None) -> np.ndarray:
@@ -196,6 +200,7 @@ class LiftStream:
 
         out, geo, buf = run(obs)
         pts, heights = model.decode(out, geo)
+        self.tails_withheld = np.zeros(k, bool)
         if self._judge_tails:  # as LiftingModel.predict: judged where the lift puts points
             off = tail_off_axis(floor, obs, centre, np.where(np.isfinite(heights), heights,
                                                              model.median_height_mm))
@@ -205,6 +210,7 @@ class LiftStream:
             if held.any():
                 out, geo, buf = run(obs & ~held)
                 pts, _ = model.decode(out, geo)
+                self.tails_withheld = held[0].copy()
         self._buf = buf
         if geo.valid[0]:
             self._heading = float(math.atan2(geo.rot[0, 0, 1], geo.rot[0, 0, 0]))

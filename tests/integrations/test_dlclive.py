@@ -304,3 +304,44 @@ def test_processor_finds_a_camera_below_the_floor(clip: Clip, processor_cls) -> 
         assert np.isfinite(out).all() and (out[..., 2] >= 0).all()
     with pytest.raises(DLCLifterError, match="view must be auto, above or below"):
         processor_cls(keypoint_names=DLC_NAMES, image_size=f"{w}x{h}", view="side")
+
+
+def test_processor_counts_the_curled_tail_points_it_withheld(processor_cls, tmp_path) -> None:
+    """A tail lying curled beside the hips: the causal networks do not see it from its third
+    frame on, and the processor's outputs count those frames per keypoint, as the offline
+    lift's metadata does."""
+    import pickle
+
+    from dlc_lifter.camera import Camera
+    from dlc_lifter.mouse.behaviour import generate_sequences
+    from dlc_lifter.nets.lifter import TAIL_OFF_AXIS_FRAMES
+
+    cam = Camera.top_view(500.0, 700.0, (640, 480))
+    names = ["nose", "left_ear", "right_ear", "tail_base", "tail3", "tail_end"]
+    world = generate_sequences(1, 30, seed=21)[0].landmarks - [250.0, 250.0, 0.0]
+    idx = [CATALOGUE.index(k) for k in names]
+    uv = cam.project(world[:, idx].reshape(-1, 3)).reshape(len(world), len(idx), 2)
+    axis = uv[:, 3] - uv[:, 0]
+    side = np.stack([-axis[:, 1], axis[:, 0]], -1) / np.linalg.norm(axis, axis=-1)[:, None]
+    uv[:, 4] = uv[:, 3] + 25.0 * side
+    uv[:, 5] = uv[:, 3] + 45.0 * side - 0.1 * axis
+    proc = processor_cls(keypoint_names=names, camera=cam, fps=30.0)
+    for t in range(len(uv)):
+        proc.process(np.concatenate([uv[t], np.full((len(names), 1), 0.99)], 1))
+    held = len(uv) - (TAIL_OFF_AXIS_FRAMES - 1)
+    assert proc.last_result is not None
+    assert proc.last_result.tails_withheld[4:6].all()
+    assert not proc.last_result.tails_withheld[:4].any()
+    poses = proc.to_poses()
+    assert poses.meta.extra["tails_withheld"] == {
+        str(poses.individuals[0]): {"tail3": held, "tail_end": held}}
+    npz = tmp_path / "live.npz"
+    assert proc.save(str(npz)) == 1
+    with np.load(npz) as z:
+        assert z["tails_withheld"].shape == (len(uv), len(poses.keypoints))
+        assert z["tails_withheld"].sum(0)[4:6].tolist() == [held, held]
+    h5 = tmp_path / "live.h5"
+    assert proc.save(str(h5)) == 1
+    with open(tmp_path / "live_meta.pickle", "rb") as fh:
+        meta = pickle.load(fh)["data"]
+    assert meta["tails_withheld"] == poses.meta.extra["tails_withheld"]

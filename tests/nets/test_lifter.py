@@ -743,7 +743,13 @@ def test_curled_tail_is_withheld_from_the_networks_and_lifted_on_its_rays() -> N
                 else not held.any()), mode
         back = cam.project(res.points[:, idx[4:]].reshape(-1, 3)).reshape(-1, 2, 2)
         np.testing.assert_allclose(back, curled[:, 4:], atol=1e-3)
-    batch = lifter.lift(curled, conf, names, cam, mode="causal")
+    batch = lifter.lift_detailed(curled, conf, names, cam, mode="causal")
     stream = lifter.stream(cam, names)
-    live = np.stack([stream.step(curled[t], conf[t]) for t in range(len(uv))])
-    np.testing.assert_allclose(live, batch, atol=1e-3, equal_nan=True)
+    live, live_held = [], []
+    for t in range(len(uv)):
+        live.append(stream.step(curled[t], conf[t]))
+        live_held.append(stream.tails_withheld.copy())
+    np.testing.assert_allclose(np.stack(live), batch.points, atol=1e-3, equal_nan=True)
+    np.testing.assert_array_equal(np.stack(live_held), batch.tails_withheld)  # counted alike
+    stream.reset()
+    assert not stream.tails_withheld.any()
