@@ -28,10 +28,12 @@ A. Real 3D (``dannce-mouse1/labels3d.csv``: 81 hand-labelled frames, 22 keypoint
    ``camera_height_mm`` and ``focal_px`` only, and with no camera information: the output
    frame is then the camera-floor frame, so the height error (mean ``|z_pred - z_true|``)
    and the shape error (MPJPE after removing each frame's mean and best heading) are given.
-   The same camera's frames as DLC labelled-data folders of 5 images (16 draws; the images
-   beside the labels, as in a DLC project, give the frames' size), with no camera
-   information (the animal's length over the five sets the camera): height and shape
-   errors and the estimated camera height, median and worst draw (diagnostic).
+   The same camera's frames as DLC labelled-data folders of 5 images (the images beside
+   the labels, as in a DLC project, give the frames' size), with no camera information:
+   16 folders each alone in its project (the animal's length over its five images sets the
+   camera) and 16 folders of one project (80 of the 81 frames; the length measured over
+   the project's folders together): height and shape errors and the estimated camera
+   height, median and worst folder (diagnostic).
    Points that a camera cannot see (outside the image) are written as untracked (NaN) and
    left out of the errors; the table says how many there were.
    Arena corners as the ruler (``ARENA_CAMERAS``, tilted cameras included): a virtual
@@ -977,51 +979,64 @@ FEW_IMAGES, FEW_DRAWS = 5, 16
 def _few_images(folder: Path, cam: VirtualCamera, uv: np.ndarray, names: Sequence[str],
                 sample_ids: np.ndarray, xyz: np.ndarray, rows: list[Row],
                 rng: np.random.Generator) -> None:
-    """DLC labelled-data folders of :data:`FEW_IMAGES` images (drawn :data:`FEW_DRAWS`
-    times from the 81), lifted with no camera information: the animal's length over the
-    few images sets the camera. Height and shape errors and the estimated camera height,
-    median and worst draw (diagnostic, no targets)."""
+    """DLC labelled-data folders of :data:`FEW_IMAGES` images lifted with no camera
+    information: :data:`FEW_DRAWS` folders each alone in its project (the animal's length
+    over its few images sets the camera), and the same number of folders of one project
+    (disjoint images; the length measured over the project's folders together). Height
+    and shape errors and the estimated camera height, median and worst folder
+    (diagnostic, no targets)."""
     import cv2
 
-    h = PLAIN_CAMERA[0]
     blank = np.zeros((IMAGE_SIZE[1], IMAGE_SIZE[0]), np.uint8)
     for label, keep in INPUTS:
         kp = list(keep) if keep else list(names)
         idx = [list(names).index(n) for n in kp]
         eval_names = [n for n in TOP6 if n in kp]
-        dz, shape, heights = [], [], []
-        for d in range(FEW_DRAWS):
-            pick = np.sort(rng.choice(len(uv), FEW_IMAGES, replace=False))
-            sub = folder / f"few_{len(kp)}_{d}"
-            path = write_collected_data(uv[pick][:, idx], kp, sample_ids[pick],
-                                        sub / "labeled-data" / "dannce_mouse1")
-            for s_id in sample_ids[pick]:  # the images a DLC project keeps beside the labels
-                cv2.imwrite(str(path.parent / f"img{int(s_id):05d}.png"), blank)
-            truth = _truth(xyz[pick], names, uv[pick], eval_names)
-            try:
-                p3, meta = _lift(path, sub / "out", depth=False)
-            except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
-                _row(rows, "A", f"{cam.name} camera, CollectedData of {FEW_IMAGES} images, "
-                     f"{label}: no camera info", "lift", f"fails: {_first_line(exc)}",
-                     ok=False)
-                break
-            pred = _predicted(p3, eval_names)
-            dz.append(float(np.nanmean(np.abs(pred[..., 2] - truth.xyz[..., 2])[truth.seen])))
-            shape.append(float(np.nanmean(_align_heading(
-                np.where(truth.seen[..., None], pred, np.nan), truth.xyz))))
-            heights.append(float(meta["camera_estimate"]["height_mm"]))
-        if len(dz) < FEW_DRAWS:
-            continue
-        where = (f"{cam.name} camera, CollectedData of {FEW_IMAGES} images ({FEW_DRAWS} "
-                 f"draws), {label}: no camera info (diagnostic)")
-        worst_h = max(heights, key=lambda x: abs(x - h))
-        for figure, v, worst in (("height error mean |z_pred - z_true|", dz, max(dz)),
-                                 ("shape error (MPJPE, mean and heading removed)", shape,
-                                  max(shape)),
-                                 (f"camera estimate height (true {h:g} mm)", heights,
-                                  worst_h)):
-            _row(rows, "A", where, f"{figure}, median / worst draw",
-                 f"{np.median(v):.1f} / {worst:.1f} mm")
+        lone = [np.sort(rng.choice(len(uv), FEW_IMAGES, replace=False))
+                for _ in range(FEW_DRAWS)]
+        split = np.sort(rng.permutation(len(uv))[:FEW_DRAWS * FEW_IMAGES].reshape(
+            FEW_DRAWS, FEW_IMAGES), axis=1)
+        for case, picks in (("alone in its project", lone), ("of one project", split)):
+            paths = []
+            for d, pick in enumerate(picks):  # write every folder before lifting any
+                project = folder / f"few_{len(kp)}_{'lone' if picks is lone else 'one'}" / (
+                    str(d) if picks is lone else "")
+                path = write_collected_data(uv[pick][:, idx], kp, sample_ids[pick],
+                                            project / "labeled-data" / f"video{d}")
+                for s_id in sample_ids[pick]:  # the images a project keeps beside the labels
+                    cv2.imwrite(str(path.parent / f"img{int(s_id):05d}.png"), blank)
+                paths.append(path)
+            where = (f"{cam.name} camera, CollectedData, {FEW_DRAWS} folders of "
+                     f"{FEW_IMAGES} images {case}, {label}: no camera info (diagnostic)")
+            _few_image_rows(paths, picks, names, uv, xyz, eval_names, where, rows)
+
+
+def _few_image_rows(paths: Sequence[Path], picks: Sequence[np.ndarray], names: Sequence[str],
+                    uv: np.ndarray, xyz: np.ndarray, eval_names: Sequence[str], where: str,
+                    rows: list[Row]) -> None:
+    """Lift each labelled-data folder and add the median / worst folder rows."""
+    h = PLAIN_CAMERA[0]
+    dz, shape, heights = [], [], []
+    for path, pick in zip(paths, picks, strict=True):
+        truth = _truth(xyz[pick], names, uv[pick], eval_names)
+        try:
+            p3, meta = _lift(path, path.parent.parent.parent / f"out_{path.parent.name}",
+                             depth=False)
+        except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+            _row(rows, "A", where, "lift", f"fails: {_first_line(exc)}", ok=False)
+            return
+        pred = _predicted(p3, eval_names)
+        dz.append(float(np.nanmean(np.abs(pred[..., 2] - truth.xyz[..., 2])[truth.seen])))
+        shape.append(float(np.nanmean(_align_heading(
+            np.where(truth.seen[..., None], pred, np.nan), truth.xyz))))
+        heights.append(float(meta["camera_estimate"]["height_mm"]))
+    worst_h = max(heights, key=lambda x: abs(x - h))
+    for figure, v, worst in (("height error mean |z_pred - z_true|", dz, max(dz)),
+                             ("shape error (MPJPE, mean and heading removed)", shape,
+                              max(shape)),
+                             (f"camera estimate height (true {h:g} mm)", heights, worst_h)):
+        _row(rows, "A", where, f"{figure}, median / worst folder",
+             f"{np.median(v):.1f} / {worst:.1f} mm")
 
 
 def _height_shape_rows(path: Path, cond: str, kwargs: dict[str, Any],

@@ -30,7 +30,7 @@ from dlc_lifter.io.config import read_dlc_config
 
 __all__ = ["DERIVED_SUFFIXES", "FoundPoseFiles", "SCORER_MARKS", "TRACKER_SUFFIXES",
            "VIDEO_EXTENSIONS", "csv_holds_2d_poses", "find_dlc_output", "find_pose_files",
-           "find_videos", "h5_pose_kind",
+           "find_videos", "h5_pose_kind", "labelled_data_siblings",
            "load_project_config", "pose_file_kind"]
 
 logger = logging.getLogger(__name__)
@@ -86,6 +86,28 @@ def pose_file_kind(path: str | Path, *, sniff: bool = False) -> str | None:
     if sniff and p.suffix.lower() == ".h5":
         return h5_pose_kind(p)
     return None
+
+
+def labelled_data_siblings(path: str | Path) -> list[Path]:
+    """The labelled-data files of a DLC project's other videos, beside ``path``.
+
+    DeepLabCut keeps one folder per video under ``<project>/labeled-data/``, each with its
+    ``CollectedData_<scorer>.h5`` (and ``.csv``). For a file in such a folder, each other
+    folder's file of the same name, else its first ``CollectedData_*.h5`` (else ``.csv``);
+    folders without one (DLC's ``*_labeled`` image folders) are skipped. Empty where
+    ``path`` does not lie in a ``labeled-data`` folder.
+    """
+    p = Path(path)
+    folder = p.parent
+    if folder.parent.name != "labeled-data" or not folder.parent.is_dir():
+        return []
+    out = []
+    for d in sorted(x for x in folder.parent.iterdir() if x.is_dir() and x != folder):
+        same = d / p.name
+        cands = ([same] if same.is_file() else
+                 sorted(d.glob("CollectedData_*.h5")) or sorted(d.glob("CollectedData_*.csv")))
+        out.extend(cands[:1])
+    return out
 
 
 def h5_pose_kind(path: str | Path) -> str | None:

@@ -40,6 +40,7 @@ from dlc_lifter.lift.keypoints import (
     plan_lift_keypoints,
     split_animals,
 )
+from dlc_lifter.lift.labelled_pool import needs_project_frames, project_frames
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.mistracks import drop_mistracks
 from dlc_lifter.lift.options import check_view
@@ -84,7 +85,7 @@ def lift_camera(
                          arena_pixels(poses, plan, lifter.pcutoff), calibration=calibration,
                          camera=camera, camera_height_mm=camera_height_mm, focal_px=focal_px,
                          arena_size_mm=arena_size_mm, image_size=image_size, view=view,
-                         floor_mm_per_px=floor_mm_per_px)
+                         floor_mm_per_px=floor_mm_per_px, plan=plan)
 
 
 def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.ndarray,
@@ -93,9 +94,13 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
                   camera_height_mm: float | None, focal_px: float | None,
                   arena_size_mm: float | tuple[float, float] | None,
                   image_size: tuple[int, int] | None, view: str,
-                  floor_mm_per_px: float | None = None) -> CameraChoice:
+                  floor_mm_per_px: float | None = None,
+                  plan: KeypointMap | None = None) -> CameraChoice:
     """:func:`lift_camera` on the catalogue arrays of split, mapped poses (``tracked``:
-    above the likelihood cutoff; ``arena_px``: the tracked arena landmarks).
+    above the likelihood cutoff; ``arena_px``: the tracked arena landmarks; ``plan``: their
+    keypoint plan, with which a labelled-data file with too few images for the camera's
+    estimate measures the animal over its project's other folders,
+    :mod:`dlc_lifter.lift.labelled_pool`).
 
     The floor scale is ``floor_mm_per_px`` when given, else the file's own
     (``meta.extra["floor_mm_per_px"]``, a JABS file's ``cm_per_pixel``); with tracked
@@ -120,9 +125,27 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
     below = calibration is None and _filmed_from_below(view, uv_cat, tracked,
                                                        str(poses.meta.source))
     axis = _mirror_axis(size, uv_cat) if below else 0.0
+    uv_est = _mirror_u(uv_cat[:, rows], axis, below).reshape(-1, len(CATALOGUE), 2)
+    c_est = c_cat[:, rows].reshape(-1, len(CATALOGUE))
+    pooled = None
+    if (plan is not None and not below and calibration is None and arena_size_mm is None
+            and scale is None and None in (camera_height_mm, focal_px)
+            and needs_project_frames(poses, np.nan_to_num(c_est) >= lifter.pcutoff,
+                                     lifter.model.pair_length_mm)):
+        pooled = project_frames(poses, plan, lifter.pcutoff)
+        if pooled is not None:
+            uv_est = np.concatenate([uv_est, pooled[0]])
+            c_est = np.concatenate([np.nan_to_num(c_est), pooled[1]])
+            logger.warning(
+                "%s: %d labelled images; the animal's length is measured over them and the "
+                "%d other labelled-data folders of %s (%d images with the same bodyparts "
+                "and frame size), as if one camera filmed every video of the project. If "
+                "its videos come from different cameras, give this one's (camera_height_mm "
+                "with focal_px, arena_size_mm or a calibration).", poses.meta.source,
+                poses.n_frames, pooled[2]["files"], pooled[2]["folder"],
+                pooled[2]["frames"])
     camera_choice = resolve_camera(
-        _mirror_u(uv_cat[:, rows], axis, below).reshape(-1, len(CATALOGUE), 2),
-        c_cat[:, rows].reshape(-1, len(CATALOGUE)), size,
+        uv_est, c_est, size,
         calibration=calibration, camera=camera, camera_height_mm=camera_height_mm,
         focal_px=focal_px, arena_size_mm=arena_size_mm, lifter=lifter,
         pcutoff=lifter.pcutoff,
@@ -137,6 +160,8 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
     warn_view_range(seen, str(poses.meta.source), camera_choice.source,
                     oblique_networks=lifter.has_oblique_companion)
     details = dict(camera_choice.details)
+    if pooled is not None:
+        details["pooled_labelled_data"] = pooled[2]
     if seen is not None:
         details["view"] = seen.as_dict()
     if scale_is_independent(camera_choice.source):

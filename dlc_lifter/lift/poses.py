@@ -187,7 +187,7 @@ def lift_poses(
             poses, lifter, uv_cat, c_cat, tracked, arena_px, calibration=calibration,
             camera=camera, camera_height_mm=camera_height_mm, focal_px=focal_px,
             arena_size_mm=arena_size_mm, image_size=image_size, view=view,
-            floor_mm_per_px=floor_mm_per_px)
+            floor_mm_per_px=floor_mm_per_px, plan=plan)
     seen_below = camera_choice.camera.below_floor
     if view != "auto" and seen_below != (view == "below"):
         logger.warning("%s: the camera given is %s the floor; view=%s is not used.",

@@ -646,3 +646,77 @@ def test_a_labelled_data_folder_lifts_with_no_camera_information(
     assert meta["lift_mode"]["frames_alone"] == 5
     z = read_poses(out).coords[:, 0, : len(NAMES), 2]
     assert np.isfinite(z).all() and (z > -5).all() and (z < 120).all()
+
+
+def _labelled_folder(project: Path, video: str, poses: Poses, rows: list[int],
+                     keypoints: list[str] | None = None) -> Path:
+    """A DLC labelled-data folder ``<project>/labeled-data/<video>/CollectedData_Alice.csv``."""
+    keep = keypoints or list(poses.keypoints)
+    cols = [list(poses.keypoints).index(k) for k in keep]
+    df = Poses(coords=poses.coords[rows][:, :, cols],
+               confidence=np.ones_like(poses.confidence[rows][:, :, cols]), keypoints=keep,
+               meta=PoseMetadata(scorer="Alice")).to_dataframe(scorer="Alice",
+                                                                likelihood=False)
+    df.index = pd.MultiIndex.from_tuples([("labeled-data", video, f"img{r:04d}.png")
+                                          for r in rows])
+    src = project / "labeled-data" / video / "CollectedData_Alice.csv"
+    src.parent.mkdir(parents=True)
+    df.to_csv(src)
+    import cv2
+
+    for r in rows:  # the images DLC keeps beside the labels (their size: the frames')
+        cv2.imwrite(str(src.parent / f"img{r:04d}.png"), np.zeros((480, 640), np.uint8))
+    return src
+
+
+def test_a_project_s_labelled_folders_measure_the_animal_together(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Folders of a few images each: with no camera information, a folder's lift measures
+    the animal's length over every folder of its project with the same bodyparts and frame
+    size (one camera, warned), so the folders get one camera; a lone folder gets its own."""
+    import pickle
+
+    import cv2
+
+    from dlc_lifter.io.find import labelled_data_siblings
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene(300, seed=5)
+    project = tmp_path / "proj"
+    files = [_labelled_folder(project, f"video{v}", poses, list(range(7 + v, 300, 60)))
+             for v in range(3)]
+    other = _labelled_folder(project, "other_bodyparts", poses, [1, 61, 121],
+                             keypoints=list(NAMES)[:5])
+    small = _labelled_folder(project, "video_small", poses, [3, 63, 123])
+    for img in small.parent.glob("*.png"):  # another camera's frame size: not pooled
+        cv2.imwrite(str(img), np.zeros((240, 320), np.uint8))
+    (project / "labeled-data" / "video0_labeled").mkdir()  # DLC's check_labels images
+    assert labelled_data_siblings(files[0]) == [other, files[1], files[2], small]
+    assert labelled_data_siblings(tmp_path / "CollectedData_Alice.csv") == []
+    before = [file_sha256(f) for f in files]
+    heights = []
+    for i, f in enumerate(files):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+            out = lift_file(f, output=OutputSpec(destfolder=tmp_path / f"out{i}"))
+        assert "the animal's length is measured over them and the 2 other" in caplog.text
+        assert "other_bodyparts" not in caplog.text  # the other file's own messages
+        with open(out.with_name(f"{out.stem}_meta.pickle"), "rb") as fh:
+            est = pickle.load(fh)["data"]["camera_estimate"]
+        assert est["pooled_labelled_data"]["files"] == 2
+        assert est["pooled_labelled_data"]["frames"] == 10
+        assert est["body_pair_frames"] >= 10  # this folder's and the others' frames
+        heights.append(est["height_mm"])
+    assert max(heights) - min(heights) < 1e-6 * max(heights)
+    assert [file_sha256(f) for f in files] == before
+    # a lone folder (its project has no other) measures itself
+    lone = _labelled_folder(tmp_path / "lone", "video0", poses, list(range(7, 300, 60)))
+    out = lift_file(lone, output=OutputSpec(destfolder=tmp_path / "out_lone"))
+    with open(out.with_name(f"{out.stem}_meta.pickle"), "rb") as fh:
+        est = pickle.load(fh)["data"]["camera_estimate"]
+    assert "pooled_labelled_data" not in est and est["body_pair_frames"] < 10
+    # the camera given: nothing pooled
+    out = lift_file(files[0], camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                    output=OutputSpec(destfolder=tmp_path / "out_given"))
+    with open(out.with_name(f"{out.stem}_meta.pickle"), "rb") as fh:
+        assert "pooled_labelled_data" not in pickle.load(fh)["data"]["camera_estimate"]

@@ -1,0 +1,134 @@
+"""A DLC project's labelled-data folders measure the animal's length together.
+
+With no camera information the camera's scale comes from the animal's median length
+(:func:`~dlc_lifter.lift.camera_estimate.resolve_camera`). A DeepLabCut labelled-data
+folder holds a few images of one video (5 to 20; :data:`~dlc_lifter.lift.camera_estimate.
+BODY_PAIR_FRAMES` or fewer with both ends of the body labelled), and the median of so few
+lengths moves with one rearing or curled image. On DANNCE's real mouse through the 450 mm
+camera (``benchmarks/real.py`` section A, 16 folders of 5 images each, no camera given), each
+folder measured alone puts the camera 363 mm up (median folder; 311 mm for the worst; 388 mm
+from all 81 images in one file) and its heights 8.1 mm off (11.8 for the worst folder);
+measured together, every folder's camera is 389 mm up and the heights 7.3 mm off (11.1).
+On another lab's project (34 folders of 5 images of deer mice, one arena filmed from above)
+the arena's width the folders' cameras gave spread by 23 % alone and 5 % together.
+
+So where a labelled-data file has too few frames for the estimate and no camera is given,
+:func:`project_frames` adds the labelled frames of the project's other folders
+(:func:`~dlc_lifter.io.find.labelled_data_siblings`) that have the same bodyparts and frame
+size: the length is measured over them all, as one camera filming every video, and the log
+says so. A project whose videos come from different cameras needs each camera given.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.io import read_poses
+from dlc_lifter.io.find import labelled_data_siblings
+from dlc_lifter.lift.camera_estimate import BODY_PAIR_FRAMES, body_length_pair
+from dlc_lifter.lift.keypoints import catalogue_arrays
+from dlc_lifter.mouse.catalogue import CATALOGUE
+from dlc_lifter.mouse.keypoint_map import KeypointMap
+from dlc_lifter.poses import Poses
+
+__all__ = ["needs_project_frames", "project_frames"]
+
+logger = logging.getLogger(__name__)
+
+
+def _pair_frames(ok: np.ndarray, pair_mm: np.ndarray) -> int:
+    """Frames the body-length pair is tracked together in (0 where no pair is)."""
+    try:
+        pair = body_length_pair(ok, pair_mm)
+    except DLCLifterError:
+        return 0
+    i, j = (CATALOGUE.index(n) for n in pair.split("-"))
+    return int((ok[:, i] & ok[:, j]).sum())
+
+
+def needs_project_frames(poses: Poses, ok: np.ndarray, pair_mm: np.ndarray) -> bool:
+    """Whether a lift whose camera comes from the animal's length should measure it over
+    the project's other labelled-data folders: one animal's labelled images
+    (``dlc-labels``, read from a file) with the body-length pair tracked together in fewer
+    than :data:`BODY_PAIR_FRAMES` of them (``ok``: ``(T, K)`` tracked flags, catalogue
+    order; ``pair_mm``: the population's pair lengths)."""
+    return (poses.meta.source_format == "dlc-labels" and poses.n_individuals == 1
+            and poses.meta.source is not None and Path(str(poses.meta.source)).is_file()
+            and _pair_frames(ok, pair_mm) < BODY_PAIR_FRAMES)
+
+
+class _Quiet(logging.Filter):
+    """Drops the reader's messages about the sibling files (they are not being lifted)."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        super().__init__()
+        self.names = [str(p) for p in paths]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        return not any(n in text for n in self.names)
+
+
+@functools.lru_cache(maxsize=1024)
+def _read(path: str, mtime_ns: int) -> Poses:  # noqa: ARG001 - the key: a changed file
+    return read_poses(path)
+
+
+def project_frames(poses: Poses, plan: KeypointMap, pcutoff: float
+                   ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]] | None:
+    """The labelled frames of the project's other folders, for the body-length estimate.
+
+    Parameters
+    ----------
+    poses
+        The labelled-data file being lifted (one individual).
+    plan
+        Its keypoint plan; the other folders are mapped with it.
+    pcutoff
+        Likelihood cutoff (labelled points have likelihood 1).
+
+    Returns
+    -------
+    (uv, conf, info) or None
+        ``(F, len(CATALOGUE), 2)`` pixels and ``(F, len(CATALOGUE))`` likelihoods of the other
+        folders' frames, catalogue order, and what was pooled (``files``, ``frames``,
+        ``folder``); ``None`` where the project has no other folder with the same
+        bodyparts and frame size.
+    """
+    source = Path(str(poses.meta.source))
+    siblings = labelled_data_siblings(source)
+    if not siblings:
+        return None
+    quiet = _Quiet(siblings)
+    io_logger = logging.getLogger("dlc_lifter.io")
+    io_logger.addFilter(quiet)
+    uv, conf, used = [], [], []
+    try:
+        for path in siblings:
+            try:
+                other = _read(str(path), path.stat().st_mtime_ns)
+            except (DLCLifterError, OSError, ValueError) as exc:
+                logger.debug("%s: not pooled (%s).", path, exc)
+                continue
+            if (list(other.keypoints) != list(poses.keypoints) or other.n_individuals != 1
+                    or other.meta.image_size != poses.meta.image_size):
+                continue
+            u, c, _ = catalogue_arrays(other, plan)
+            uv.append(u[:, 0])
+            conf.append(np.where(np.isfinite(c[:, 0]), c[:, 0], 0.0))
+            used.append(path)
+    finally:
+        io_logger.removeFilter(quiet)
+    if not used:
+        return None
+    uv_all, conf_all = np.concatenate(uv), np.concatenate(conf)
+    info = {"files": len(used), "frames": int(len(uv_all)),
+            "folder": str(source.parent.parent),
+            "tracked_frames": int((conf_all >= pcutoff).any(-1).sum())}
+    return uv_all, conf_all, info
