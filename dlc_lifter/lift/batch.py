@@ -268,7 +268,10 @@ def _video_of_poses(poses_path: Path) -> str | None:
     (DeepLabCut, JABS: the readers look), if it exists."""
     from dlc_lifter.io import read_poses
 
-    meta_video = read_poses(poses_path).meta.video
+    meta = read_poses(poses_path).meta
+    meta_video = meta.video
+    if not meta_video and meta.source_format == "dlc-labels":  # images, never a video
+        return None
     if not meta_video:
         logger.warning("%s: no video named in it or beside it: lifting keypoints only.",
                        poses_path)
@@ -378,6 +381,27 @@ def _message(exc: BaseException) -> str:
 
 
 # --------------------------------------------------------------------------- outputs
+def _destinations(files: Sequence[Path], destfolder: str | Path | None) -> dict[Path, Path]:
+    """Each file's output; into one ``destfolder``, files whose outputs would share a name
+    (a DLC project's ``labeled-data/<video>/CollectedData_<scorer>.h5``, SLEAP's
+    ``<session>/predictions.slp``) go into subfolders that mirror their folders below the
+    folder they share (``<destfolder>/<video>/...``), made here."""
+    out = {f: _output_path(f, destfolder) for f in files}
+    if destfolder is None:
+        return out
+    shared: dict[Path, list[Path]] = {}
+    for f, o in out.items():
+        shared.setdefault(o, []).append(f)
+    for group in (g for g in shared.values() if len(g) > 1):
+        root = Path(os.path.commonpath([str(f.parent.absolute()) for f in group]))
+        for f in group:
+            sub = f.parent.absolute().relative_to(root)
+            if sub.parts:
+                out[f] = _output_path(f, Path(destfolder) / sub)
+                out[f].parent.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def _output_path(poses: Path, destfolder: str | Path | None) -> Path:
     from dlc_lifter.io import lifted_output_path
 
@@ -863,11 +887,17 @@ def _lift_found(files_or_folders: str | Path | Sequence[str | Path], *, camera: 
     for f, why in found.passed_over.items():
         logger.info("%s: not lifted, %s.", f, why)
     if not files and not failed:
-        raise DLCLifterError(f"No {what} in {', '.join(map(str, entries))}.")
+        deeper = [] if recursive else find_pose_files(
+            [e for e in entries if Path(e).is_dir()], recursive=True, filtered=filtered,
+            kinds=kinds).files
+        hint = (f" Their subfolders hold {len(deeper)} (e.g. {deeper[0]}): search them with "
+                "recursive=True (--recursive)." if deeper else "")
+        raise DLCLifterError(f"No {what} in {', '.join(map(str, entries))}.{hint}")
     jobs: list[LiftJob] = []
     outputs: dict[Path, Path] = {}
+    planned = _destinations(files, destfolder)
     for f in files:
-        out = _output_path(f, destfolder)
+        out = planned[f]
         if out in outputs:
             failed.append(BatchItem(poses=str(f), video=None, output=str(out), status="failed",
                                     error=f"its output {out} is also {outputs[out]}'s; lift it "

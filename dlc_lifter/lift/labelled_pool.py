@@ -106,8 +106,11 @@ def project_frames(poses: Poses, plan: KeypointMap, pcutoff: float
     if not siblings:
         return None
     quiet = _Quiet(siblings)
-    io_logger = logging.getLogger("dlc_lifter.io")
-    io_logger.addFilter(quiet)
+    # a logger's filters see only its own records: every reader module's logger gets it
+    readers = [logging.getLogger(name) for name in list(logging.Logger.manager.loggerDict)
+               if name == "dlc_lifter.io" or name.startswith("dlc_lifter.io.")]
+    for log in readers:
+        log.addFilter(quiet)
     uv, conf, used = [], [], []
     try:
         for path in siblings:
@@ -124,7 +127,8 @@ def project_frames(poses: Poses, plan: KeypointMap, pcutoff: float
             conf.append(np.where(np.isfinite(c[:, 0]), c[:, 0], 0.0))
             used.append(path)
     finally:
-        io_logger.removeFilter(quiet)
+        for log in readers:
+            log.removeFilter(quiet)
     if not used:
         return None
     uv_all, conf_all = np.concatenate(uv), np.concatenate(conf)

@@ -400,6 +400,34 @@ def test_lift_files_takes_one_file_per_recording_and_resumes(tmp_path: Path) -> 
         lift_files(tmp_path / "empty", task=_formats_task)
 
 
+def test_a_projects_labelled_data_lifts_into_one_folder(tmp_path: Path) -> None:
+    """A DLC project's ``labeled-data/<video>/CollectedData_<scorer>.h5`` share one name:
+    into one destfolder their outputs go into subfolders named as theirs (resumable), not
+    onto each other; a folder whose pose files lie only in its subfolders says so."""
+    from dlc_lifter.lift.batch import lift_files
+
+    labelled = tmp_path / "proj" / "labeled-data"
+    for video in ("v1", "v2", "v3"):
+        (labelled / video).mkdir(parents=True)
+        (labelled / video / "CollectedData_Alice.h5").write_bytes(b"x")
+    (labelled / "v1_labeled").mkdir()  # DLC's check_labels images, no labels
+    with pytest.raises(DLCLifterError, match=r"subfolders hold 3 .*--recursive"):
+        lift_files(labelled, task=_formats_task)
+    out = tmp_path / "out"
+    report = lift_files(labelled, recursive=True, task=_formats_task,
+                        output=OutputSpec(destfolder=out))
+    assert not report.failed
+    assert sorted(Path(i.output).relative_to(out).as_posix() for i in report.done) == [
+        f"{v}/CollectedData_Alice_lifted3d.h5" for v in ("v1", "v2", "v3")]
+    again = lift_files(labelled, recursive=True, task=_formats_task,
+                       output=OutputSpec(destfolder=out))
+    assert not again.done and len(again.skipped) == 3
+    # one file alone keeps the plain name in the destfolder
+    one = lift_files(labelled / "v1" / "CollectedData_Alice.h5", task=_formats_task,
+                     output=OutputSpec(destfolder=tmp_path / "one"))
+    assert Path(one.done[0].output) == tmp_path / "one" / "CollectedData_Alice_lifted3d.h5"
+
+
 @pytest.mark.usefixtures("real_lift")
 def test_lift_files_command_lifts_a_folder_of_dlc_outputs(tmp_path: Path) -> None:
     """``dlc-lifter lift-files FOLDER`` lifts every analysed file in it with its video."""
