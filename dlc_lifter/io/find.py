@@ -18,6 +18,7 @@ output of each.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -256,7 +257,7 @@ def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bo
         if not p.is_dir():
             found.missing.append(p)
             continue
-        walk = p.rglob("*") if recursive else p.iterdir()
+        walk = _walk(p) if recursive else p.iterdir()
         kind_of = {c: kind for c in sorted(walk) if c.is_file()
                    and not any(part.startswith(".") for part in c.relative_to(p).parts)
                    and (kind := pose_file_kind(c, sniff=True)) is not None
@@ -266,6 +267,24 @@ def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bo
         found.files += [c for c, k in kind_of.items() if c not in found.files
                         and (k != "dlc" or c in dlc)]
     return found
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Every entry below ``folder``, following linked folders (a cohort's folders linked in
+    from a data store) but entering each real folder once (no loop on a link to a parent);
+    hidden folders are not entered."""
+    out: list[Path] = []
+    seen: set[str] = set()
+    for root, dirs, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        base = Path(root)
+        out += [base / d for d in dirs] + [base / n for n in names]
+    return out
 
 
 # --------------------------------------------------------------------------- DLC projects

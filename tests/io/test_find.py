@@ -127,3 +127,18 @@ def test_renamed_hdf5_files_are_found_by_their_layout(tmp_path: Path) -> None:
                      "neural.h5": None, "session2.h5": "sleap"}
     found = [p.name for p in find_pose_files(tmp_path).files]
     assert found == ["cage3.h5", "mouse1.h5", "session2.h5"]
+
+
+def test_recursive_search_follows_linked_folders_once(tmp_path: Path) -> None:
+    """A cohort whose session folders are links into a data store is searched through
+    them; a link back up does not loop."""
+    store = tmp_path / "store" / "m1"
+    store.mkdir(parents=True)
+    (store / "aDLC_resnet50_xJan1shuffle1_100.h5").write_bytes(b"x")
+    cohort = tmp_path / "cohort"
+    cohort.mkdir()
+    (cohort / "m1").symlink_to(store, target_is_directory=True)
+    (store / "up").symlink_to(cohort, target_is_directory=True)  # a loop
+    found = find_pose_files(cohort, recursive=True)
+    assert found.files == [cohort / "m1" / "aDLC_resnet50_xJan1shuffle1_100.h5"]
+    assert find_pose_files(cohort).files == []
