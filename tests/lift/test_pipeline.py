@@ -720,3 +720,29 @@ def test_a_project_s_labelled_folders_measure_the_animal_together(
                     output=OutputSpec(destfolder=tmp_path / "out_given"))
     with open(out.with_name(f"{out.stem}_meta.pickle"), "rb") as fh:
         assert "pooled_labelled_data" not in pickle.load(fh)["data"]["camera_estimate"]
+
+
+def test_a_project_s_labelled_folders_say_together_where_a_back_label_sits(
+        tmp_path: Path) -> None:
+    """A centre label placed far back along the body (as DANNCE's ``SpineM``) in folders of
+    five images: alone a folder has too few frames to tell, together they do, and the label
+    is lifted to the back's height where it lies (``on_the_back``)."""
+    from dlc_lifter.lift import lift_poses
+
+    _, _, poses = _scene(300, seed=5)
+    kp = list(poses.keypoints)
+    centre, nose, tail = (kp.index(n) for n in ("bodycenter", "snout", "tailbase"))
+    moved = poses.coords.copy()  # 0.85 of the way from the nose to the tail base
+    moved[:, :, centre] = moved[:, :, nose] + 0.85 * (moved[:, :, tail] - moved[:, :, nose])
+    shifted = Poses(coords=moved, confidence=poses.confidence, keypoints=kp,
+                    meta=poses.meta)
+    cam = dict(camera_height_mm=600.0, focal_px=640.0)
+    files = [_labelled_folder(tmp_path / "proj", f"video{v}", shifted,
+                              list(range(3 + v, 300, 25))[:5]) for v in range(12)]
+    from dlc_lifter.io import read_poses
+
+    together = lift_poses(read_poses(files[0]), **cam).meta.extra["on_the_back"]
+    assert together.get("bodycenter", 0) > 0.75, together
+    lone = _labelled_folder(tmp_path / "lone", "video0", shifted,
+                            list(range(3, 300, 30))[:5])
+    assert lift_poses(read_poses(lone), **cam).meta.extra["on_the_back"] == {}
