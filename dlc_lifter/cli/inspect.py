@@ -121,9 +121,10 @@ def info_command(
         from dlc_lifter.lift.keypoints import catalogue_arrays, split_animals
 
         # catalogue_arrays works out which names each animal is lifted from when not told
-        uv, conf, _ = catalogue_arrays(split_animals(poses, plan), plan)
+        split = split_animals(poses, plan)
+        uv, conf, _ = catalogue_arrays(split, plan)
         typer.echo(f"Far off:     {_far_off(uv, conf, plan, cutoff)}")
-        back = _on_the_back(uv, conf, plan, cutoff)
+        back = _on_the_back(uv, conf, plan, cutoff, split)
         if back:
             typer.echo(f"On the back: {back}")
     if plan.dropped:
@@ -214,14 +215,13 @@ def _far_off(uv: np.ndarray, conf: np.ndarray, plan: KeypointMap, cutoff: float)
             f"its body reaches ({worst}); a lift takes them as untracked")
 
 
-def _on_the_back(uv: np.ndarray, conf: np.ndarray, plan: KeypointMap, cutoff: float) -> str:
+def _on_the_back(uv: np.ndarray, conf: np.ndarray, plan: KeypointMap, cutoff: float,
+                 poses: Poses) -> str:
     """Where the labels on the back sit against their landmarks (empty: none tracked), from
-    the animals' catalogue arrays."""
-    from dlc_lifter.lift.midline import (
-        ON_THE_BACK,
-        SYNTHETIC_SHARE,
-        labels_off_their_landmark,
-    )
+    the animals' catalogue arrays, as the lift measures it (a labelled-data file of few
+    frames over its project's other folders too)."""
+    from dlc_lifter.lift.labelled_pool import back_labels_off, project_label_frames
+    from dlc_lifter.lift.midline import ON_THE_BACK, SYNTHETIC_SHARE
     from dlc_lifter.mouse.catalogue import CATALOGUE
 
     on_back = {name: CATALOGUE.index(cat) for name, cat in plan.mapped.items()
@@ -229,8 +229,9 @@ def _on_the_back(uv: np.ndarray, conf: np.ndarray, plan: KeypointMap, cutoff: fl
     if not on_back:
         return ""
     off: dict[int, float] = {}
-    for i in range(uv.shape[1]):
-        for c, share in labels_off_their_landmark(uv[:, i], conf[:, i] >= cutoff).items():
+    for each in back_labels_off(uv, conf >= cutoff, project_label_frames(poses, plan, cutoff),
+                                cutoff):
+        for c, share in each.items():
             off.setdefault(c, share)
     parts = []
     for name, c in on_back.items():

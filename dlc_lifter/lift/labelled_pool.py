@@ -36,11 +36,13 @@ from dlc_lifter.io import read_poses
 from dlc_lifter.io.find import labelled_data_siblings
 from dlc_lifter.lift.camera_estimate import BODY_PAIR_FRAMES, body_length_pair
 from dlc_lifter.lift.keypoints import catalogue_arrays
+from dlc_lifter.lift.midline import MIN_SHARE_FRAMES, labels_off_their_landmark
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.mouse.keypoint_map import KeypointMap
 from dlc_lifter.poses import Poses
 
-__all__ = ["needs_project_frames", "project_frames"]
+__all__ = ["back_labels_off", "needs_project_frames", "project_frames",
+           "project_label_frames"]
 
 logger = logging.getLogger(__name__)
 
@@ -139,3 +141,34 @@ def project_frames(poses: Poses, plan: KeypointMap, pcutoff: float
             "folder": str(source.parent.parent),
             "tracked_frames": int((conf_all >= pcutoff).any(-1).sum())}
     return uv_all, conf_all, info
+
+
+def project_label_frames(poses: Poses, plan: KeypointMap, pcutoff: float
+                         ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The other labelled-data folders' frames of a labelled-data file too short to say
+    where its labels sit along the back (:data:`~dlc_lifter.lift.midline.MIN_SHARE_FRAMES`
+    stretched-out frames; fewer than twice that many frames): ``(uv, conf)`` in catalogue
+    order (:func:`project_frames`), or ``None``. A project's labellers place them alike."""
+    if (poses.meta.source_format != "dlc-labels" or poses.n_individuals != 1
+            or poses.n_frames >= 2 * MIN_SHARE_FRAMES or poses.meta.source is None
+            or not Path(str(poses.meta.source)).is_file()):
+        return None
+    pooled = project_frames(poses, plan, pcutoff)
+    return None if pooled is None else (pooled[0], pooled[1])
+
+
+def back_labels_off(uv_cat: np.ndarray, tracked: np.ndarray,
+                    project: tuple[np.ndarray, np.ndarray] | None, pcutoff: float
+                    ) -> list[dict[int, float]]:
+    """Per individual, the labels on the back that sit elsewhere than their landmarks
+    (:func:`~dlc_lifter.lift.midline.labels_off_their_landmark` on ``(T, N, K, 2)`` pixels
+    and ``(T, N, K)`` tracked flags), measured over the ``project``'s other labelled frames
+    too where given (:func:`project_label_frames`; one individual)."""
+    out = []
+    for i in range(uv_cat.shape[1]):
+        uv, ok = uv_cat[:, i], tracked[:, i]
+        if project is not None:
+            uv = np.concatenate([uv, project[0]])
+            ok = np.concatenate([ok, project[1] >= pcutoff])
+        out.append(labels_off_their_landmark(uv, ok))
+    return out

@@ -42,13 +42,11 @@ from dlc_lifter.lift.keypoints import (
     split_animals,
     withheld_from_networks,
 )
-from dlc_lifter.lift.labelled_pool import project_frames
+from dlc_lifter.lift.labelled_pool import back_labels_off, project_label_frames
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.midline import (
     MIDLINE_INDEX,
-    MIN_SHARE_FRAMES,
     ON_THE_BACK,
-    labels_off_their_landmark,
     midline_without,
     onto_the_back,
 )
@@ -226,7 +224,8 @@ def lift_poses(
     extra["on_the_back"] = _onto_the_back(coords, imputed, back, uv_cat, c_cat,
                                           lifter.pcutoff, camera_choice.camera, list(cat_idx),
                                           list(mapped), str(poses.meta.source),
-                                          _project_labels(poses, plan, lifter.pcutoff))
+                                          project_label_frames(poses, plan,
+                                                               lifter.pcutoff))
     if adapt:
         extra["adapt"] = _adapt_individuals(
             coords, imputed, [CATALOGUE[i] for i in list(cat_idx) + extra_idx],
@@ -322,20 +321,6 @@ def _report_curled_tails(curled: np.ndarray, individuals: list[str], names: list
     return out
 
 
-def _project_labels(poses: Poses, plan: KeypointMap, pcutoff: float
-                    ) -> tuple[np.ndarray, np.ndarray] | None:
-    """The other labelled-data folders' frames of a labelled-data file too short to say
-    where its labels sit along the back (:data:`~dlc_lifter.lift.midline.MIN_SHARE_FRAMES`
-    stretched frames; :func:`~dlc_lifter.lift.labelled_pool.project_frames`): ``(uv,
-    conf)`` in catalogue order, or ``None``. A project's labellers place them alike."""
-    if (poses.meta.source_format != "dlc-labels" or poses.n_individuals != 1
-            or poses.n_frames >= 2 * MIN_SHARE_FRAMES or poses.meta.source is None
-            or not Path(str(poses.meta.source)).is_file()):
-        return None
-    pooled = project_frames(poses, plan, pcutoff)
-    return None if pooled is None else (pooled[0], pooled[1])
-
-
 def _onto_the_back(coords: np.ndarray, imputed: np.ndarray, back: np.ndarray,
                    uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: float, cam: Camera,
                    cat_idx: list[int], names: list[str], source: str,
@@ -343,7 +328,8 @@ def _onto_the_back(coords: np.ndarray, imputed: np.ndarray, back: np.ndarray,
     """Lift the tracked keypoints mapped onto the back's interior landmarks, where their
     labels sit elsewhere along the back than the landmarks
     (:func:`~dlc_lifter.lift.midline.labels_off_their_landmark`, per individual; over the
-    ``project``'s other labelled frames too, :func:`_project_labels`), to the lifted back's
+    ``project``'s other labelled frames too,
+    :func:`~dlc_lifter.lift.labelled_pool.project_label_frames`), to the lifted back's
     height where they lie (:func:`~dlc_lifter.lift.midline.onto_the_back`), in place;
     ``{name: share of the way from the nose}``."""
     out: dict[str, float] = {}
@@ -351,13 +337,7 @@ def _onto_the_back(coords: np.ndarray, imputed: np.ndarray, back: np.ndarray,
     if not on_back:
         return out
     tracked = np.nan_to_num(c_cat) >= pcutoff
-    for i in range(coords.shape[1]):
-        if project is not None:
-            off = labels_off_their_landmark(np.concatenate([uv_cat[:, i], project[0]]),
-                                            np.concatenate([tracked[:, i],
-                                                            project[1] >= pcutoff]))
-        else:
-            off = labels_off_their_landmark(uv_cat[:, i], tracked[:, i])
+    for i, off in enumerate(back_labels_off(uv_cat, tracked, project, pcutoff)):
         for j, c in [(j, c) for j, c in on_back if c in off]:
             onto_the_back(coords[:, i, j], imputed[:, i, j], uv_cat[:, i, c], c_cat[:, i, c],
                           pcutoff, cam, back[:, i][:, midline_without(c)])

@@ -743,6 +743,13 @@ def test_a_project_s_labelled_folders_say_together_where_a_back_label_sits(
 
     together = lift_poses(read_poses(files[0]), **cam).meta.extra["on_the_back"]
     assert together.get("bodycenter", 0) > 0.75, together
+    from typer.testing import CliRunner  # ``dlc-lifter info`` says the same
+
+    from dlc_lifter.cli import app
+
+    res = CliRunner().invoke(app, ["info", str(files[0])])
+    assert res.exit_code == 0, res.output
+    assert "bodycenter 0.8" in res.output and "lifted where it lies on the back" in res.output
     lone = _labelled_folder(tmp_path / "lone", "video0", shifted,
                             list(range(3, 300, 30))[:5])
     assert lift_poses(read_poses(lone), **cam).meta.extra["on_the_back"] == {}
