@@ -127,6 +127,9 @@ def info_command(
         back = _on_the_back(uv, conf, plan, cutoff, split)
         if back:
             typer.echo(f"On the back: {back}")
+        order = _back_order(uv, conf, plan, cutoff, split)
+        if order:
+            typer.echo(f"Back order:  {order}")
     if plan.dropped:
         typer.echo("\nNot lifted:")
         for kp, why in plan.dropped.items():
@@ -241,6 +244,27 @@ def _on_the_back(uv: np.ndarray, conf: np.ndarray, plan: KeypointMap, cutoff: fl
                  if c in off else f"at {landmark} (or not measurable): the networks' height")
         parts.append(f"{name} {where}")
     return "; ".join(parts)
+
+
+def _back_order(uv: np.ndarray, conf: np.ndarray, plan: KeypointMap, cutoff: float,
+                poses: Poses) -> str:
+    """The midline labels that lie the wrong way round, as the lift finds and warns about
+    them (empty: none)."""
+    from dlc_lifter.lift.labelled_pool import back_labels_out_of_order, project_label_frames
+    from dlc_lifter.mouse.catalogue import CATALOGUE
+
+    yours = {cat: name for name, cat in plan.mapped.items()}
+    pairs = {(a, b): (share, n) for each in back_labels_out_of_order(
+        uv, conf >= cutoff, project_label_frames(poses, plan, cutoff), cutoff)
+        for a, b, share, n in each}
+    if not pairs:
+        return ""
+    return "; ".join(
+        f"{yours.get(CATALOGUE[b], CATALOGUE[b])} lies in front of "
+        f"{yours.get(CATALOGUE[a], CATALOGUE[a])} in {100 * share:.0f} % of {n} frames"
+        for (a, b), (share, n) in pairs.items()) + (
+        " (on a mouse it comes after it: at least one is not where its landmark is; the "
+        "networks read such a back as bent)")
 
 
 def catalogue_command(

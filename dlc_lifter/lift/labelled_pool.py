@@ -36,13 +36,17 @@ from dlc_lifter.io import read_poses
 from dlc_lifter.io.find import labelled_data_siblings
 from dlc_lifter.lift.camera_estimate import BODY_PAIR_FRAMES, body_length_pair
 from dlc_lifter.lift.keypoints import catalogue_arrays
-from dlc_lifter.lift.midline import MIN_SHARE_FRAMES, labels_off_their_landmark
+from dlc_lifter.lift.midline import (
+    MIN_SHARE_FRAMES,
+    labels_off_their_landmark,
+    labels_out_of_order,
+)
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.mouse.keypoint_map import KeypointMap
 from dlc_lifter.poses import Poses
 
-__all__ = ["back_labels_off", "needs_project_frames", "project_frames",
-           "project_label_frames"]
+__all__ = ["back_labels_off", "back_labels_out_of_order", "needs_project_frames",
+           "project_frames", "project_label_frames"]
 
 logger = logging.getLogger(__name__)
 
@@ -164,11 +168,29 @@ def back_labels_off(uv_cat: np.ndarray, tracked: np.ndarray,
     (:func:`~dlc_lifter.lift.midline.labels_off_their_landmark` on ``(T, N, K, 2)`` pixels
     and ``(T, N, K)`` tracked flags), measured over the ``project``'s other labelled frames
     too where given (:func:`project_label_frames`; one individual)."""
+    return [labels_off_their_landmark(uv, ok)
+            for uv, ok in _with_project(uv_cat, tracked, project, pcutoff)]
+
+
+def back_labels_out_of_order(uv_cat: np.ndarray, tracked: np.ndarray,
+                             project: tuple[np.ndarray, np.ndarray] | None, pcutoff: float
+                             ) -> list[list[tuple[int, int, float, int]]]:
+    """Per individual, the midline labels that lie the wrong way round
+    (:func:`~dlc_lifter.lift.midline.labels_out_of_order`), over the ``project``'s other
+    labelled frames too where given, as :func:`back_labels_off`."""
+    return [labels_out_of_order(uv, ok)
+            for uv, ok in _with_project(uv_cat, tracked, project, pcutoff)]
+
+
+def _with_project(uv_cat: np.ndarray, tracked: np.ndarray,
+                  project: tuple[np.ndarray, np.ndarray] | None, pcutoff: float
+                  ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each individual's ``(uv, tracked)``, the project's frames appended where given."""
     out = []
     for i in range(uv_cat.shape[1]):
         uv, ok = uv_cat[:, i], tracked[:, i]
         if project is not None:
             uv = np.concatenate([uv, project[0]])
             ok = np.concatenate([ok, project[1] >= pcutoff])
-        out.append(labels_off_their_landmark(uv, ok))
+        out.append((uv, ok))
     return out

@@ -34,8 +34,9 @@ import numpy as np
 from dlc_lifter.camera import Camera
 from dlc_lifter.mouse.catalogue import CATALOGUE
 
-__all__ = ["MIDLINE", "MIDLINE_INDEX", "MIN_ANGLE_DEG", "MIN_SHARE_FRAMES", "ON_THE_BACK",
-           "SHARE_TOLERANCE", "SYNTHETIC_SHARE", "labels_off_their_landmark", "midline_without",
+__all__ = ["MIDLINE", "MIDLINE_INDEX", "MIN_ANGLE_DEG", "MIN_ORDER_FRAMES", "MIN_SHARE_FRAMES",
+           "ON_THE_BACK", "ORDER_SHARE", "SHARE_TOLERANCE", "SYNTHETIC_SHARE",
+           "labels_off_their_landmark", "labels_out_of_order", "midline_without",
            "onto_the_back"]
 
 #: The catalogue's dorsal midline from the neck to the tail base, front to back.
@@ -102,6 +103,59 @@ def labels_off_their_landmark(uv_cat: np.ndarray, tracked: np.ndarray) -> dict[i
         share = float(1.0 - np.median(rel))
         if abs(share - SYNTHETIC_SHARE[CATALOGUE[c]]) > SHARE_TOLERANCE:
             out[c] = round(share, 3)
+    return out
+
+
+#: Two back labels lie the wrong way round when the one named further forward lies behind
+#: the other in this share of the frames ...
+ORDER_SHARE = 0.8
+#: ... of at least this many (nose, tail base and both labels tracked).
+MIN_ORDER_FRAMES = 3
+
+
+def labels_out_of_order(uv_cat: np.ndarray, tracked: np.ndarray
+                        ) -> list[tuple[int, int, float, int]]:
+    """Pairs of labels on the midline (:data:`MIDLINE`) that lie the wrong way round.
+
+    On every mouse the catalogue's midline runs from the neck to the tail base in the
+    order of :data:`MIDLINE` (SuperAnimal-TopViewMouse's names, in its order). Where a
+    label named further forward lies behind another, seen from above as a share of the way
+    from the nose to the tail base, in :data:`ORDER_SHARE` of the frames, at least one of
+    them is not the landmark it is named for: a labeller's own placement (another lab's
+    ``mid_back`` sits behind its ``mouse_center`` in every image), or two names swapped.
+
+    Parameters
+    ----------
+    uv_cat
+        ``(T, len(CATALOGUE), 2)`` one animal's pixels in catalogue order.
+    tracked
+        ``(T, len(CATALOGUE))`` bool: detections above the likelihood cutoff.
+
+    Returns
+    -------
+    list of (front, behind, share, frames)
+        Catalogue indices of the label named further forward and of the one it lies
+        behind, the share of the frames it does, and over how many frames; front to back.
+    """
+    uv_cat = np.asarray(uv_cat, dtype=np.float64)
+    tracked = np.asarray(tracked, bool) & np.isfinite(uv_cat).all(-1)
+    ends = tracked[:, _NOSE] & tracked[:, _TAIL_BASE]
+    axis = uv_cat[:, _TAIL_BASE] - uv_cat[:, _NOSE]
+    length2 = np.sum(axis * axis, axis=-1)
+    present = [c for c in MIDLINE_INDEX if (ends & tracked[:, c]).sum() >= MIN_ORDER_FRAMES]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = {c: np.sum((uv_cat[:, c] - uv_cat[:, _NOSE]) * axis, -1) / length2
+                 for c in present}
+    out = []
+    for a_pos, a in enumerate(present):
+        for b in present[a_pos + 1:]:
+            both = ends & tracked[:, a] & tracked[:, b] & (length2 > 0)
+            n = int(both.sum())
+            if n < MIN_ORDER_FRAMES:
+                continue
+            behind = float(np.mean(share[a][both] > share[b][both]))
+            if behind >= ORDER_SHARE:
+                out.append((a, b, round(behind, 3), n))
     return out
 
 

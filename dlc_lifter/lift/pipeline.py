@@ -180,6 +180,7 @@ def lift_file(
             "walls": poses3d.meta.extra.get("walls"),
             "withheld": poses3d.meta.extra.get("withheld"),
             "on_the_back": poses3d.meta.extra.get("on_the_back"),
+            "back_out_of_order": poses3d.meta.extra.get("back_out_of_order"),
             "mistracked": poses3d.meta.extra.get("mistracked"),
             "camera_spec": as_record(camera), "lift_options": as_record(options),
             "output_spec": as_record(output),

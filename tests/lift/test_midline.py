@@ -136,3 +136,28 @@ def test_a_lift_puts_a_lower_back_label_at_the_lower_backs_height(shipped_lifter
            for t in range(len(uv) + 5)]
     assert list(live.on_the_back) == [CATALOGUE.index("mouse_center")]
     np.testing.assert_allclose(cam.project(res[-1].pose_3d[k][None])[0], uv[4, k], atol=1e-4)
+
+
+def test_back_labels_the_wrong_way_round_are_found() -> None:
+    """Labels on the midline named front to back but lying the other way round (another
+    lab's mid_back behind its mouse_center) are found; in order, or in too few frames,
+    nothing is."""
+    from dlc_lifter.lift.midline import MIN_ORDER_FRAMES, labels_out_of_order
+
+    rng = np.random.default_rng(0)
+    t = 12
+    nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
+    mid, centre = CATALOGUE.index("mid_back"), CATALOGUE.index("mouse_center")
+    heading = rng.uniform(0, 2 * np.pi, t)
+    axis = np.c_[np.cos(heading), np.sin(heading)] * 250.0
+    start = rng.uniform(100, 400, (t, 2))
+    uv = np.full((t, len(CATALOGUE), 2), np.nan)
+    uv[:, nose], uv[:, tail] = start, start + axis
+    uv[:, mid], uv[:, centre] = start + 0.44 * axis, start + 0.61 * axis
+    ok = np.isfinite(uv).all(-1)
+    assert labels_out_of_order(uv, ok) == []
+    uv[:, mid] = start + 0.69 * axis  # placed behind the centre, as that lab did
+    assert labels_out_of_order(uv, ok) == [(mid, centre, 1.0, t)]
+    few = ok.copy()
+    few[MIN_ORDER_FRAMES - 1:, mid] = False
+    assert labels_out_of_order(uv, few) == []

@@ -753,3 +753,28 @@ def test_a_project_s_labelled_folders_say_together_where_a_back_label_sits(
     lone = _labelled_folder(tmp_path / "lone", "video0", shifted,
                             list(range(3, 300, 30))[:5])
     assert lift_poses(read_poses(lone), **cam).meta.extra["on_the_back"] == {}
+
+
+def test_back_labels_the_wrong_way_round_are_warned_about(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A centre label placed in front of the neck label: the lift (and ``info``) says they
+    lie the wrong way round, in the file's own names; in order, nothing is said."""
+    from dlc_lifter.lift import lift_poses
+
+    _, _, poses = _scene(90, seed=5)
+    kp = list(poses.keypoints)
+    cam = dict(camera_height_mm=600.0, focal_px=640.0)
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        assert lift_poses(poses, **cam).meta.extra["back_out_of_order"] == {}
+    assert "in front of" not in caplog.text
+    centre, nose, tail = (kp.index(n) for n in ("bodycenter", "snout", "tailbase"))
+    moved = poses.coords.copy()  # 0.15 of the way from the nose: before the neck (0.29)
+    moved[:, :, centre] = moved[:, :, nose] + 0.15 * (moved[:, :, tail] - moved[:, :, nose])
+    wrong = Poses(coords=moved, confidence=poses.confidence, keypoints=kp, meta=poses.meta)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        out = lift_poses(wrong, **cam).meta.extra["back_out_of_order"]
+    pairs = next(iter(out.values()))
+    assert [(p["front"], p["behind"]) for p in pairs] == [("neck", "bodycenter")]
+    assert pairs[0]["share"] >= 0.8
+    assert "bodycenter lies in front of neck" in caplog.text
