@@ -30,10 +30,10 @@ A. Real 3D (``dannce-mouse1/labels3d.csv``: 81 hand-labelled frames, 22 keypoint
    and the shape error (MPJPE after removing each frame's mean and best heading) are given.
    The same camera's frames as DLC labelled-data folders of 5 images (the images beside
    the labels, as in a DLC project, give the frames' size), with no camera information:
-   16 folders each alone in its project (the animal's length over its five images sets the
-   camera) and 16 folders of one project (80 of the 81 frames; the length measured over
-   the project's folders together): height and shape errors and the estimated camera
-   height, median and worst folder (diagnostic).
+   16 folders (80 of the 81 frames) each alone in its project (the animal's length over its
+   five images sets the camera) and the same 16 as one project (the length measured over
+   its folders together): height and shape errors and the estimated camera height, median
+   and worst folder (diagnostic).
    Points that a camera cannot see (outside the image) are written as untracked (NaN) and
    left out of the errors; the table says how many there were.
    Arena corners as the ruler (``ARENA_CAMERAS``, tilted cameras included): a virtual
@@ -980,11 +980,10 @@ def _few_images(folder: Path, cam: VirtualCamera, uv: np.ndarray, names: Sequenc
                 sample_ids: np.ndarray, xyz: np.ndarray, rows: list[Row],
                 rng: np.random.Generator) -> None:
     """DLC labelled-data folders of :data:`FEW_IMAGES` images lifted with no camera
-    information: :data:`FEW_DRAWS` folders each alone in its project (the animal's length
-    over its few images sets the camera), and the same number of folders of one project
-    (disjoint images; the length measured over the project's folders together). Height
-    and shape errors and the estimated camera height, median and worst folder
-    (diagnostic, no targets)."""
+    information: :data:`FEW_DRAWS` folders of disjoint images, each alone in its project
+    (the animal's length over its few images sets the camera), and the same folders as one
+    project (the length measured over its folders together). Height and shape errors and
+    the estimated camera height, median and worst folder (diagnostic, no targets)."""
     import cv2
 
     blank = np.zeros((IMAGE_SIZE[1], IMAGE_SIZE[0]), np.uint8)
@@ -992,15 +991,13 @@ def _few_images(folder: Path, cam: VirtualCamera, uv: np.ndarray, names: Sequenc
         kp = list(keep) if keep else list(names)
         idx = [list(names).index(n) for n in kp]
         eval_names = [n for n in TOP6 if n in kp]
-        lone = [np.sort(rng.choice(len(uv), FEW_IMAGES, replace=False))
-                for _ in range(FEW_DRAWS)]
         split = np.sort(rng.permutation(len(uv))[:FEW_DRAWS * FEW_IMAGES].reshape(
             FEW_DRAWS, FEW_IMAGES), axis=1)
-        for case, picks in (("alone in its project", lone), ("of one project", split)):
+        for case, alone in (("each alone in its project", True), ("of one project", False)):
             paths = []
-            for d, pick in enumerate(picks):  # write every folder before lifting any
-                project = folder / f"few_{len(kp)}_{'lone' if picks is lone else 'one'}" / (
-                    str(d) if picks is lone else "")
+            for d, pick in enumerate(split):  # write every folder before lifting any
+                project = folder / f"few_{len(kp)}_{'lone' if alone else 'one'}" / (
+                    str(d) if alone else "")
                 path = write_collected_data(uv[pick][:, idx], kp, sample_ids[pick],
                                             project / "labeled-data" / f"video{d}")
                 for s_id in sample_ids[pick]:  # the images a project keeps beside the labels
@@ -1008,7 +1005,7 @@ def _few_images(folder: Path, cam: VirtualCamera, uv: np.ndarray, names: Sequenc
                 paths.append(path)
             where = (f"{cam.name} camera, CollectedData, {FEW_DRAWS} folders of "
                      f"{FEW_IMAGES} images {case}, {label}: no camera info (diagnostic)")
-            _few_image_rows(paths, picks, names, uv, xyz, eval_names, where, rows)
+            _few_image_rows(paths, split, names, uv, xyz, eval_names, where, rows)
 
 
 def _few_image_rows(paths: Sequence[Path], picks: Sequence[np.ndarray], names: Sequence[str],
