@@ -1,4 +1,5 @@
-"""A DLC project's labelled-data folders measure the animal's length together.
+"""A DLC project's labelled-data folders measured together: the animal's length and where the
+back labels sit.
 
 With no camera information the camera's scale comes from the animal's median length
 (:func:`~dlc_lifter.lift.camera_estimate.resolve_camera`). A DeepLabCut labelled-data
