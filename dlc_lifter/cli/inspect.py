@@ -121,13 +121,16 @@ def info_command(
         from dlc_lifter.lift.keypoints import catalogue_arrays, split_animals
 
         # catalogue_arrays works out which names each animal is lifted from when not told
+        from dlc_lifter.lift.labelled_pool import project_label_frames
+
         split = split_animals(poses, plan)
         uv, conf, _ = catalogue_arrays(split, plan)
         typer.echo(f"Far off:     {_far_off(uv, conf, plan, cutoff)}")
-        back = _on_the_back(uv, conf, plan, cutoff, split)
+        project = project_label_frames(split, plan, cutoff)  # as the lift reads them
+        back = _on_the_back(uv, conf, plan, cutoff, project)
         if back:
             typer.echo(f"On the back: {back}")
-        order = _back_order(uv, conf, plan, cutoff, split)
+        order = _back_order(uv, conf, plan, cutoff, project)
         if order:
             typer.echo(f"Back order:  {order}")
     if plan.dropped:
@@ -219,11 +222,11 @@ def _far_off(uv: np.ndarray, conf: np.ndarray, plan: KeypointMap, cutoff: float)
 
 
 def _on_the_back(uv: np.ndarray, conf: np.ndarray, plan: KeypointMap, cutoff: float,
-                 poses: Poses) -> str:
+                 project: tuple[np.ndarray, np.ndarray] | None) -> str:
     """Where the labels on the back sit against their landmarks (empty: none tracked), from
     the animals' catalogue arrays, as the lift measures it (a labelled-data file of few
-    frames over its project's other folders too)."""
-    from dlc_lifter.lift.labelled_pool import back_labels_off, project_label_frames
+    frames over its ``project``'s other folders too)."""
+    from dlc_lifter.lift.labelled_pool import back_labels_off
     from dlc_lifter.lift.midline import ON_THE_BACK, SYNTHETIC_SHARE
     from dlc_lifter.mouse.catalogue import CATALOGUE
 
@@ -232,8 +235,7 @@ def _on_the_back(uv: np.ndarray, conf: np.ndarray, plan: KeypointMap, cutoff: fl
     if not on_back:
         return ""
     off: dict[int, float] = {}
-    for each in back_labels_off(uv, conf >= cutoff, project_label_frames(poses, plan, cutoff),
-                                cutoff):
+    for each in back_labels_off(uv, conf >= cutoff, project, cutoff):
         for c, share in each.items():
             off.setdefault(c, share)
     parts = []
@@ -247,16 +249,16 @@ def _on_the_back(uv: np.ndarray, conf: np.ndarray, plan: KeypointMap, cutoff: fl
 
 
 def _back_order(uv: np.ndarray, conf: np.ndarray, plan: KeypointMap, cutoff: float,
-                poses: Poses) -> str:
+                project: tuple[np.ndarray, np.ndarray] | None) -> str:
     """The midline labels that lie the wrong way round, as the lift finds and warns about
     them (empty: none)."""
-    from dlc_lifter.lift.labelled_pool import back_labels_out_of_order, project_label_frames
+    from dlc_lifter.lift.labelled_pool import back_labels_out_of_order
     from dlc_lifter.mouse.catalogue import CATALOGUE
 
     yours = {cat: name for name, cat in plan.mapped.items()}
-    pairs = {(a, b): (share, n) for each in back_labels_out_of_order(
-        uv, conf >= cutoff, project_label_frames(poses, plan, cutoff), cutoff)
-        for a, b, share, n in each}
+    pairs = {(a, b): (share, n)
+             for each in back_labels_out_of_order(uv, conf >= cutoff, project, cutoff)
+             for a, b, share, n in each}
     if not pairs:
         return ""
     return "; ".join(

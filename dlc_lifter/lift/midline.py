@@ -67,6 +67,24 @@ MIDLINE_INDEX = tuple(CATALOGUE.index(n) for n in MIDLINE)
 _NOSE, _TAIL_BASE = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
 
 
+def _body_axis(uv_cat: np.ndarray, tracked: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(uv, tracked, ends, axis, length2)``: float pixels, tracked flags (finite points
+    only), frames with the nose and tail base tracked, the tail-base-to-nose vector and its
+    squared length, per frame."""
+    uv_cat = np.asarray(uv_cat, dtype=np.float64)
+    tracked = np.asarray(tracked, bool) & np.isfinite(uv_cat).all(-1)
+    ends = tracked[:, _NOSE] & tracked[:, _TAIL_BASE]
+    axis = uv_cat[:, _NOSE] - uv_cat[:, _TAIL_BASE]
+    return uv_cat, tracked, ends, axis, np.sum(axis * axis, axis=-1)
+
+
+def _from_tail(uv_cat: np.ndarray, axis: np.ndarray, length2: np.ndarray, c: int,
+               rows: np.ndarray) -> np.ndarray:
+    """Landmark ``c``'s share of the way from the tail base to the nose in ``rows``."""
+    return np.sum((uv_cat[rows, c] - uv_cat[rows, _TAIL_BASE]) * axis[rows], -1) / length2[rows]
+
+
 def labels_off_their_landmark(uv_cat: np.ndarray, tracked: np.ndarray) -> dict[int, float]:
     """The labels on the back that sit elsewhere than their landmarks, and where.
 
@@ -86,11 +104,7 @@ def labels_off_their_landmark(uv_cat: np.ndarray, tracked: np.ndarray) -> dict[i
         :data:`SHARE_TOLERANCE` from the synthetic landmark's (:data:`SYNTHETIC_SHARE`).
         Empty without the nose and tail base in :data:`MIN_SHARE_FRAMES` such frames.
     """
-    uv_cat = np.asarray(uv_cat, dtype=np.float64)
-    tracked = np.asarray(tracked, bool) & np.isfinite(uv_cat).all(-1)
-    ends = tracked[:, _NOSE] & tracked[:, _TAIL_BASE]
-    axis = uv_cat[:, _NOSE] - uv_cat[:, _TAIL_BASE]
-    length2 = np.sum(axis * axis, axis=-1)
+    uv_cat, tracked, ends, axis, length2 = _body_axis(uv_cat, tracked)
     if ends.sum() < MIN_SHARE_FRAMES:
         return {}
     long = ends & (length2 >= np.median(length2[ends]))
@@ -99,8 +113,7 @@ def labels_off_their_landmark(uv_cat: np.ndarray, tracked: np.ndarray) -> dict[i
         ok = long & tracked[:, c]
         if ok.sum() < MIN_SHARE_FRAMES:
             continue
-        rel = np.sum((uv_cat[ok, c] - uv_cat[ok, _TAIL_BASE]) * axis[ok], -1) / length2[ok]
-        share = float(1.0 - np.median(rel))
+        share = float(1.0 - np.median(_from_tail(uv_cat, axis, length2, c, ok)))
         if abs(share - SYNTHETIC_SHARE[CATALOGUE[c]]) > SHARE_TOLERANCE:
             out[c] = round(share, 3)
     return out
@@ -126,10 +139,8 @@ def labels_out_of_order(uv_cat: np.ndarray, tracked: np.ndarray
 
     Parameters
     ----------
-    uv_cat
-        ``(T, len(CATALOGUE), 2)`` one animal's pixels in catalogue order.
-    tracked
-        ``(T, len(CATALOGUE))`` bool: detections above the likelihood cutoff.
+    uv_cat, tracked
+        One animal's pixels and tracked flags, as :func:`labels_off_their_landmark` takes.
 
     Returns
     -------
@@ -137,15 +148,8 @@ def labels_out_of_order(uv_cat: np.ndarray, tracked: np.ndarray
         Catalogue indices of the label named further forward and of the one it lies
         behind, the share of the frames it does, and over how many frames; front to back.
     """
-    uv_cat = np.asarray(uv_cat, dtype=np.float64)
-    tracked = np.asarray(tracked, bool) & np.isfinite(uv_cat).all(-1)
-    ends = tracked[:, _NOSE] & tracked[:, _TAIL_BASE]
-    axis = uv_cat[:, _TAIL_BASE] - uv_cat[:, _NOSE]
-    length2 = np.sum(axis * axis, axis=-1)
+    uv_cat, tracked, ends, axis, length2 = _body_axis(uv_cat, tracked)
     present = [c for c in MIDLINE_INDEX if (ends & tracked[:, c]).sum() >= MIN_ORDER_FRAMES]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = {c: np.sum((uv_cat[:, c] - uv_cat[:, _NOSE]) * axis, -1) / length2
-                 for c in present}
     out = []
     for a_pos, a in enumerate(present):
         for b in present[a_pos + 1:]:
@@ -153,7 +157,9 @@ def labels_out_of_order(uv_cat: np.ndarray, tracked: np.ndarray
             n = int(both.sum())
             if n < MIN_ORDER_FRAMES:
                 continue
-            behind = float(np.mean(share[a][both] > share[b][both]))
+            # nearer the tail base, further from the nose: behind
+            behind = float(np.mean(_from_tail(uv_cat, axis, length2, a, both)
+                                   < _from_tail(uv_cat, axis, length2, b, both)))
             if behind >= ORDER_SHARE:
                 out.append((a, b, round(behind, 3), n))
     return out
