@@ -80,6 +80,10 @@ def lift_command(
     fps: float | None = LIFT_FPS,
     adapt: bool = ADAPT,
     walls: bool = WALLS,
+    sleap_video: str | None = typer.Option(
+        None, "--sleap-video", help="For a SLEAP .slp holding several videos (a labels "
+        "project): the video to lift, by its number (0, 1...) or file name; the output is "
+        "<stem>.<video stem>_lifted3d.h5. Default: the first (warned)."),
 ) -> None:
     """Lift a 2D pose file to metric 3D and write <stem>_lifted3d.h5 (prints its path).
 
@@ -89,7 +93,7 @@ def lift_command(
 
     try:
         out = lift_file(
-            poses, video=video,
+            poses, video=video, sleap_video=sleap_video,
             camera=camera_spec(calibration, camera, camera_height_mm, focal_px,
                                arena_size_mm, fps, image_size, view, floor_scale),
             options=lift_options(model=model, keypoint_map=keypoint_map, strict=strict,

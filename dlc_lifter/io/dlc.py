@@ -326,13 +326,16 @@ def lifted_output_path(
     destfolder: str | Path | None = None,
     *,
     suffix: str = ".h5",
+    video_stem: str | None = None,
 ) -> Path:
     """DeepLabCut-style name of the 3D output for a 2D pose file.
 
     A DLC output's stem already is ``<video stem><scorer>[_filtered]``, so the result is
     ``<stem>_lifted3d<suffix>``: ``m3v1mp4DLC_resnet50_..._30000.h5`` ->
     ``m3v1mp4DLC_resnet50_..._30000_lifted3d.h5``; ``clip.predictions.slp`` ->
-    ``clip.predictions_lifted3d.h5``; ``x.nwb`` -> ``x_lifted3d.h5``.
+    ``clip.predictions_lifted3d.h5``; ``x.nwb`` -> ``x_lifted3d.h5``. One video of a SLEAP
+    file holding several (``video_stem``): ``labels.v001.slp`` ->
+    ``labels.v001.<video stem>_lifted3d.h5``.
 
     Parameters
     ----------
@@ -342,12 +345,15 @@ def lifted_output_path(
         Output folder (default: the pose file's folder), like DLC's ``destfolder``.
     suffix
         ``.h5``, ``.csv``, ``.nwb``, ``.slp``...
+    video_stem
+        The stem of the video lifted, where the file holds several.
     """
     p = Path(poses_path)
     if not suffix.startswith("."):
         suffix = f".{suffix}"
     folder = Path(destfolder) if destfolder is not None else p.parent
-    return folder / f"{p.stem}_lifted3d{suffix}"
+    stem = p.stem if video_stem is None else f"{p.stem}.{video_stem}"
+    return folder / f"{stem}_lifted3d{suffix}"
 
 
 def meta_pickle_path(output: str | Path) -> Path:

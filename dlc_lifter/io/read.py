@@ -108,6 +108,7 @@ def read_poses(
     key: str | None = None,
     config: str | Path | DLCConfig | None = None,
     individual: str | int | None = None,
+    sleap_video: str | int | None = None,
 ) -> Poses:
     """Read 2D (or 3D) poses from any supported file, detecting its format.
 
@@ -125,6 +126,10 @@ def read_poses(
         skeleton and the project's videos to the metadata.
     individual
         Keep only this individual (name or position).
+    sleap_video
+        For a SLEAP ``.slp`` holding several videos' frames (a labels project): which video
+        (its position among those with frames, or its file name or stem;
+        :func:`~dlc_lifter.io.sleap.sleap_videos`); default the first.
 
     Returns
     -------
@@ -140,6 +145,9 @@ def read_poses(
     """
     p = Path(path)
     fmt = detect_format(p)
+    if sleap_video is not None and fmt != "sleap-slp":
+        raise PoseFileError(f"{p}: sleap_video= chooses a video of a SLEAP .slp; this file "
+                            "holds one recording. Leave it out.")
     if fmt == "dlc-csv":
         from dlc_lifter.io.dlc import read_dlc_csv
 
@@ -163,7 +171,7 @@ def read_poses(
     elif fmt == "sleap-slp":
         from dlc_lifter.io.sleap import read_slp
 
-        poses = read_slp(p)
+        poses = read_slp(p, video=sleap_video)
     elif fmt == "jabs":
         from dlc_lifter.io.jabs import read_jabs
 

@@ -29,6 +29,9 @@ __all__ = [
     "read_points3d",
     "read_sleap_analysis_h5",
     "read_slp",
+    "sleap_video_stem",
+    "sleap_videos",
+    "video_name_stem",
     "write_points3d",
     "write_sleap_analysis_3d",
     "write_slp_3d",
@@ -71,17 +74,61 @@ def _load_labels(p: Path) -> Any:
             "is a complete SLEAP .slp file (re-save it from SLEAP).") from None
 
 
-def _pick_video(labels: Any, p: Path) -> Any:
-    used = []
-    for v in labels.videos:
-        if any(lf.video is v for lf in labels.labeled_frames):
-            used.append(v)
+def _video_name(video: Any) -> str:
+    """A SLEAP video's file name (the first image's for an image sequence)."""
+    fname = video.filename
+    if isinstance(fname, list):
+        return str(fname[0]) if fname else ""
+    return str(fname)
+
+
+def _videos_used(labels: Any) -> list[Any]:
+    """The file's videos that have labelled or predicted frames, in its order."""
+    seen = {id(lf.video) for lf in labels.labeled_frames}
+    return [v for v in labels.videos if id(v) in seen]
+
+
+def video_name_stem(name: str) -> str:
+    """The stem of a video's file name as SLEAP records it (Windows paths too)."""
+    return (PureWindowsPath(name) if "\\" in name else Path(name)).stem
+
+
+def _pick_video(labels: Any, p: Path, video: int | str | None = None) -> Any:
+    used = _videos_used(labels)
     if not used:
         raise PoseFileError(f"{p} holds no labelled or predicted frames.")
-    if len(used) > 1:
-        logger.warning("%s holds poses for %d videos; reading only %s.", p, len(used),
-                       used[0].filename)
-    return used[0]
+    names = [_video_name(v) for v in used]
+    listed = ", ".join(f"{i}: {n}" for i, n in enumerate(names))
+    if video is None:
+        if len(used) > 1:
+            logger.warning("%s holds poses for %d videos (%s); reading only the first. Lift "
+                           "another with sleap_video= (--sleap-video, its number or name); "
+                           "lift-files lifts each.", p, len(used), listed)
+        return used[0]
+    if isinstance(video, (int, np.integer)) or str(video).isdigit():
+        k = int(video)
+        if not 0 <= k < len(used):
+            raise PoseFileError(f"{p} has no video {k}; its videos with poses are {listed}.")
+        return used[k]
+    want = str(video)
+    for v, n in zip(used, names, strict=True):
+        if want in (n, Path(n).name, PureWindowsPath(n).name, video_name_stem(n)):
+            return v
+    raise PoseFileError(f"{p} has no video {want!r}; its videos with poses are {listed}.")
+
+
+def sleap_videos(path: str | Path) -> list[str]:
+    """The videos of a SLEAP ``.slp`` that hold labelled or predicted frames, in its order
+    (file names; pass one, or its position, as ``sleap_video``)."""
+    p = check_input_file(path)
+    return [_video_name(v) for v in _videos_used(_load_labels(p))]
+
+
+def sleap_video_stem(path: str | Path, video: int | str) -> str:
+    """The stem of the file name of a SLEAP ``.slp``'s video ``video`` (as ``read_slp``
+    picks it; Windows paths too), for output names."""
+    p = check_input_file(path)
+    return video_name_stem(_video_name(_pick_video(_load_labels(p), p, video)))
 
 
 def _video_meta(video: Any, p: Path, meta: PoseMetadata) -> None:
@@ -98,15 +145,17 @@ def _video_meta(video: Any, p: Path, meta: PoseMetadata) -> None:
         meta.image_size = (int(shape[2]), int(shape[1]))
 
 
-def read_slp(path: str | Path) -> Poses:
+def read_slp(path: str | Path, video: int | str | None = None) -> Poses:
     """Read a SLEAP ``.slp`` (user labels and/or predictions) with sleap-io.
 
     Tracks become individuals (in ``labels.tracks`` order); untracked instances fill
     slots ``instance0, instance1...`` in their order within each frame. User instances
     are preferred over predictions of the same track; user points get confidence 1,
-    predicted points their score. Frames are the labelled frames of the first video
-    that has any. A file with 3D instance groups (recording sessions, e.g. written by
-    :func:`write_slp_3d`) is read as 3D.
+    predicted points their score. Frames are those of one video: ``video`` (its position
+    among the videos with frames, or its file name or stem; :func:`sleap_videos` lists
+    them), by default the first that has any (a file with several is warned about). A file
+    with 3D instance groups (recording sessions, e.g. written by :func:`write_slp_3d`) is
+    read as 3D.
 
     Raises
     ------
@@ -126,16 +175,17 @@ def read_slp(path: str | Path) -> Poses:
     has_3d = any(ig.instance_3d is not None for s in labels.sessions
                  for fg in s.frame_groups.values() for ig in fg.instance_groups)
     poses = _read_slp_3d(labels, p, nodes) if has_3d else _read_slp_2d(labels, p, nodes,
-                                                                        skeleton)
+                                                                        skeleton, video)
     edges = [(nodes[a], nodes[b]) for a, b in skeleton.edge_inds]
     poses.meta.extra["skeleton_edges"] = edges
     return poses
 
 
-def _read_slp_2d(labels: Any, p: Path, nodes: list[str], skeleton: Any) -> Poses:
+def _read_slp_2d(labels: Any, p: Path, nodes: list[str], skeleton: Any,
+                 which: int | str | None = None) -> Poses:
     import sleap_io as sio
 
-    video = _pick_video(labels, p)
+    video = _pick_video(labels, p, which)
     frames = sorted((lf for lf in labels.labeled_frames if lf.video is video),
                     key=lambda lf: lf.frame_idx)
     tracks = list(labels.tracks)

@@ -237,6 +237,8 @@ class LiftJob:
     camera, options, output_spec
         Passed on to :func:`dlc_lifter.lift.lift_file` (``output_spec``'s ``destfolder``
         and ``overwrite`` replaced by this job's: the folder of ``output``, ``overwrite``).
+    sleap_video
+        The video of a SLEAP ``.slp`` holding several to lift (its file name), else ``None``.
     step_only
         The output exists: only run ``after_each`` on it (the item is ``skipped``).
     """
@@ -251,6 +253,7 @@ class LiftJob:
     options: LiftOptions = field(default_factory=LiftOptions)
     output_spec: OutputSpec = field(default_factory=OutputSpec)
     step_only: bool = False
+    sleap_video: str | None = None
 
 
 def _lift_file(poses: Path, video: str | None, job: LiftJob) -> Path:
@@ -260,15 +263,16 @@ def _lift_file(poses: Path, video: str | None, job: LiftJob) -> Path:
 
     output = replace(job.output_spec, destfolder=str(Path(job.output).parent),
                      overwrite=job.overwrite)
-    return lift_file(poses, video=video, camera=job.camera, options=job.options, output=output)
+    return lift_file(poses, video=video, sleap_video=job.sleap_video, camera=job.camera,
+                     options=job.options, output=output)
 
 
-def _video_of_poses(poses_path: Path) -> str | None:
-    """The video a pose file names (SLEAP, NWB) or that lies beside it under its stem
-    (DeepLabCut, JABS: the readers look), if it exists."""
+def _video_of_poses(poses_path: Path, sleap_video: str | None = None) -> str | None:
+    """The video a pose file names (SLEAP, NWB; ``sleap_video``: which of a SLEAP file's) or
+    that lies beside it under its stem (DeepLabCut, JABS: the readers look), if it exists."""
     from dlc_lifter.io import read_poses
 
-    meta = read_poses(poses_path).meta
+    meta = read_poses(poses_path, sleap_video=sleap_video).meta
     meta_video = meta.video
     if not meta_video and meta.source_format == "dlc-labels":  # images, never a video
         return None
@@ -323,7 +327,8 @@ def _run_lift_job(job: LiftJob) -> BatchItem:
     poses = Path(job.poses)
     item = BatchItem(poses=job.poses, video=job.video, output=job.output, status="done")
     try:
-        video = _video_of_poses(poses) if job.video_from_poses else job.video
+        video = (_video_of_poses(poses, job.sleap_video) if job.video_from_poses
+                 else job.video)
         item.video = video
         if job.step_only:
             item.status, item.error = "skipped", "output exists"
@@ -400,6 +405,26 @@ def _destinations(files: Sequence[Path], destfolder: str | Path | None) -> dict[
                 out[f] = _output_path(f, Path(destfolder) / sub)
                 out[f].parent.mkdir(parents=True, exist_ok=True)
     return out
+
+
+def _per_video(poses: Path, out: Path) -> list[tuple[str | None, Path]]:
+    """``(video, output)`` for each recording a pose file holds: a SLEAP ``.slp`` with
+    several videos' frames (a labels project) is lifted once per video, into
+    ``<stem>.<video stem>_lifted3d.h5`` beside ``out``; every other file once, into ``out``.
+    A file that does not open is left to its job to report."""
+    if poses.suffix.lower() != ".slp":
+        return [(None, out)]
+    from dlc_lifter.io import lifted_output_path
+    from dlc_lifter.io.sleap import sleap_videos, video_name_stem
+
+    try:
+        videos = sleap_videos(poses)
+    except DLCLifterError:
+        return [(None, out)]
+    if len(videos) < 2:
+        return [(None, out)]
+    return [(v, Path(lifted_output_path(poses, out.parent, video_stem=video_name_stem(v))))
+            for v in videos]
 
 
 def _output_path(poses: Path, destfolder: str | Path | None) -> Path:
@@ -897,17 +922,19 @@ def _lift_found(files_or_folders: str | Path | Sequence[str | Path], *, camera: 
     outputs: dict[Path, Path] = {}
     planned = _destinations(files, destfolder)
     for f in files:
-        out = planned[f]
-        if out in outputs:
-            failed.append(BatchItem(poses=str(f), video=None, output=str(out), status="failed",
-                                    error=f"its output {out} is also {outputs[out]}'s; lift it "
-                                          "on its own with another destfolder"))
-            continue
-        outputs[out] = f
         default = SLEAP_FORMATS if pose_file_kind(f) == "sleap" else ("dlc",)
-        jobs.append(LiftJob(poses=str(f), output=str(out), video_from_poses=True,
-                            overwrite=output.overwrite, after_each=after_each, camera=camera,
-                            options=options, output_spec=_batch_output(output, default)))
+        for video, out in _per_video(f, planned[f]):
+            if out in outputs:
+                failed.append(BatchItem(
+                    poses=str(f), video=None, output=str(out), status="failed",
+                    error=f"its output {out} is also {outputs[out]}'s; lift it on its own "
+                          "with another destfolder"))
+                continue
+            outputs[out] = f
+            jobs.append(LiftJob(poses=str(f), output=str(out), video_from_poses=True,
+                                overwrite=output.overwrite, after_each=after_each,
+                                camera=camera, options=options,
+                                output_spec=_batch_output(output, default), sleap_video=video))
     return lift_jobs(jobs, executor=executor, overwrite=output.overwrite, failed=failed,
                      desc=desc, task=task)
 

@@ -54,6 +54,7 @@ def lift_file(
     poses_path: str | Path,
     *,
     video: str | Path | None = None,
+    sleap_video: str | int | None = None,
     camera: CameraSpec = CameraSpec(),
     options: LiftOptions = LiftOptions(),
     output: OutputSpec = OutputSpec(),
@@ -68,6 +69,11 @@ def lift_file(
         The video the poses were tracked on: checked to open and to have as many frames
         as the poses (an unreadable video is warned about and the lift uses keypoints
         only).
+    sleap_video
+        For a SLEAP ``.slp`` holding several videos' frames (a labels project): which one
+        to lift (its position or file name, :func:`~dlc_lifter.io.sleap.sleap_videos`;
+        default the first, warned); the output is then named
+        ``<stem>.<video stem>_lifted3d.h5``.
     camera
         The camera and the recording (:class:`~dlc_lifter.lift.options.CameraSpec`): with
         a calibration the output is in its world frame, with tracked arena corners and
@@ -120,11 +126,16 @@ def lift_file(
 
     t0 = time.perf_counter()
     src = Path(poses_path)
-    out = Path(lifted_output_path(src, output.destfolder))
+    video_stem = None
+    if sleap_video is not None:
+        from dlc_lifter.io import sleap_video_stem
+
+        video_stem = sleap_video_stem(src, sleap_video)
+    out = Path(lifted_output_path(src, output.destfolder, video_stem=video_stem))
     fmts = parse_formats(output.requested_formats())
     for target in [*output_paths(out, fmts).values(), meta_pickle_path(out)]:
         check_writable(target, overwrite=output.overwrite)
-    poses = read_poses(src)
+    poses = read_poses(src, sleap_video=sleap_video)
     fps = camera.fps
     if fps is not None:
         if not (np.isfinite(fps) and fps > 0):
@@ -181,6 +192,8 @@ def lift_file(
             "withheld": poses3d.meta.extra.get("withheld"),
             "on_the_back": poses3d.meta.extra.get("on_the_back"),
             "back_out_of_order": poses3d.meta.extra.get("back_out_of_order"),
+            "sleap_video": None if video_stem is None else {"asked": sleap_video,
+                                                            "stem": video_stem},
             "mistracked": poses3d.meta.extra.get("mistracked"),
             "camera_spec": as_record(camera), "lift_options": as_record(options),
             "output_spec": as_record(output),

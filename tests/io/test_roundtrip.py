@@ -308,3 +308,52 @@ def test_nwb_2d_written_like_dlc2nwb(tmp_path: Path) -> None:
     q = read_poses(f)
     _assert_same(p, q)
     assert q.meta.fps is None and q.meta.scorer == "DLC_x"
+
+
+def _two_video_slp(path: Path) -> np.ndarray:
+    """A SLEAP labels project: user instances on frames of two videos (one Windows path)."""
+    import sleap_io as sio
+
+    rng = np.random.default_rng(3)
+    sk = sio.Skeleton(nodes=list(DLC_KEYPOINTS))
+    videos = [sio.Video(filename="C:\\data\\day1.mp4", open_backend=False),
+              sio.Video(filename="/data/day2.mp4", open_backend=False),
+              sio.Video(filename="/data/unused.mp4", open_backend=False)]
+    xy = rng.uniform(0, 200, (2, 4, 4, 2))
+    lfs = [sio.LabeledFrame(video=videos[v], frame_idx=10 * f + v,
+                            instances=[sio.Instance.from_numpy(xy[v, f], skeleton=sk)])
+           for v in range(2) for f in range(4)]
+    sio.save_slp(sio.Labels(labeled_frames=lfs, videos=videos, skeletons=[sk]), str(path))
+    return xy
+
+
+def test_slp_of_several_videos_is_read_one_video_at_a_time(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A labels project's .slp holds frames of several videos: by default the first (warned,
+    naming them and how to choose), else the one asked for by number, file name or stem;
+    one it does not hold is an error that lists them."""
+    import logging
+
+    from dlc_lifter.errors import PoseFileError
+    from dlc_lifter.io import sleap_video_stem, sleap_videos
+
+    f = tmp_path / "labels.v001.slp"
+    xy = _two_video_slp(f)
+    assert sleap_videos(f) == ["C:/data/day1.mp4", "/data/day2.mp4"]  # as sleap-io keeps it
+    with caplog.at_level(logging.WARNING):
+        first = read_poses(f)
+    assert "holds poses for 2 videos (0: C:/data/day1.mp4, 1: /data/day2.mp4)" in caplog.text
+    np.testing.assert_allclose(first.coords[:, 0], xy[0])
+    for which in (1, "1", "/data/day2.mp4", "day2.mp4", "day2"):
+        q = read_poses(f, sleap_video=which)
+        np.testing.assert_allclose(q.coords[:, 0], xy[1])
+        np.testing.assert_array_equal(q.frame_indices, [1, 11, 21, 31])
+    assert sleap_video_stem(f, 0) == "day1" and sleap_video_stem(f, "day2") == "day2"
+    with pytest.raises(PoseFileError, match=r"no video 2; its videos with poses are 0: "):
+        read_poses(f, sleap_video=2)
+    with pytest.raises(PoseFileError, match="no video 'unused'"):
+        read_poses(f, sleap_video="unused")
+    dlc = tmp_path / "vDLC_resnet50_xJan1shuffle1_100.h5"
+    _poses().to_dataframe().to_hdf(dlc, key="df_with_missing")
+    with pytest.raises(PoseFileError, match="chooses a video of a SLEAP .slp"):
+        read_poses(dlc, sleap_video=0)

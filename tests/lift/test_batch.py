@@ -562,3 +562,26 @@ def test_jobs_in_threads_keep_their_own_warnings(tmp_path: Path,
         items = list(pool.map(batch.run_lift_job, jobs))
     for job, item in zip(jobs, items, strict=True):
         assert item.warnings == [f"{job.poses}: a warning of its own"]
+
+
+def test_a_sleap_labels_project_lifts_each_video(tmp_path: Path) -> None:
+    """A .slp holding several videos' frames is lifted once per video, each into
+    <stem>.<video stem>_lifted3d.h5 (resumable); a one-video .slp as before."""
+    import sleap_io as sio
+
+    from dlc_lifter.lift.batch import lift_files
+
+    sk = sio.Skeleton(nodes=["nose", "tail_base"])
+    videos = [sio.Video(filename=f"/data/{n}.mp4", open_backend=False) for n in ("a", "b")]
+    lfs = [sio.LabeledFrame(video=v, frame_idx=i, instances=[sio.Instance.from_numpy(
+        np.array([[10.0, 10.0], [60.0, 10.0]]), skeleton=sk)]) for v in videos for i in (0, 5)]
+    sio.save_slp(sio.Labels(labeled_frames=lfs, videos=videos, skeletons=[sk]),
+                 str(tmp_path / "labels.v001.slp"))
+    sio.save_slp(sio.Labels(labeled_frames=lfs[:2], videos=videos[:1], skeletons=[sk]),
+                 str(tmp_path / "one.slp"))
+    report = lift_files(tmp_path, task=_formats_task)
+    done = {(Path(i.output).name, i.poses.endswith("labels.v001.slp")) for i in report.done}
+    assert done == {("labels.v001.a_lifted3d.h5", True), ("labels.v001.b_lifted3d.h5", True),
+                    ("one_lifted3d.h5", False)}
+    again = lift_files(tmp_path, task=_formats_task)
+    assert not again.done and len(again.skipped) == 3

@@ -778,3 +778,48 @@ def test_back_labels_the_wrong_way_round_are_warned_about(
     assert [(p["front"], p["behind"]) for p in pairs] == [("neck", "bodycenter")]
     assert pairs[0]["share"] >= 0.8
     assert "bodycenter lies in front of neck" in caplog.text
+
+
+def test_one_video_of_a_sleap_labels_project_is_lifted(tmp_path: Path) -> None:
+    """``lift_file(sleap_video=...)`` (``--sleap-video``) lifts that video's frames of a
+    SLEAP labels project into ``<stem>.<video stem>_lifted3d.h5``; a batch job does the
+    same through ``LiftJob.sleap_video``."""
+    import pickle
+
+    import sleap_io as sio
+
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift import lift_file
+    from dlc_lifter.lift.batch import LiftJob, run_lift_job
+
+    _, _, poses = _scene(120, seed=5)
+    sk = sio.Skeleton(nodes=list(poses.keypoints))
+    videos = [sio.Video(filename=f"/data/{n}.mp4", open_backend=False) for n in ("a", "b")]
+    rows = {"a": [3, 40, 77], "b": [10, 50, 90, 110]}
+    lfs = [sio.LabeledFrame(video=v, frame_idx=r, instances=[sio.Instance.from_numpy(
+        poses.coords[r, 0], skeleton=sk)]) for v, n in zip(videos, "ab", strict=True)
+        for r in rows[n]]
+    src = tmp_path / "labels.slp"
+    sio.save_slp(sio.Labels(labeled_frames=lfs, videos=videos, skeletons=[sk]), str(src))
+    cam = CameraSpec(camera_height_mm=600.0, focal_px=640.0)
+    out = lift_file(src, sleap_video="b", camera=cam)
+    assert out == tmp_path / "labels.b_lifted3d.h5"
+    back = read_poses(out)
+    assert back.n_frames == 4
+    with open(out.with_name(f"{out.stem}_meta.pickle"), "rb") as fh:
+        assert pickle.load(fh)["data"]["sleap_video"] == {"asked": "b", "stem": "b"}
+    job = LiftJob(poses=str(src), output=str(tmp_path / "o" / "labels.a_lifted3d.h5"),
+                  video_from_poses=True, camera=cam, sleap_video="/data/a.mp4")
+    (tmp_path / "o").mkdir()
+    item = run_lift_job(job)
+    assert item.status == "done", item.error
+    assert read_poses(item.output).n_frames == 3
+    from typer.testing import CliRunner
+
+    from dlc_lifter.cli import app
+
+    res = CliRunner().invoke(app, ["lift", str(src), "--sleap-video", "1", "--no-depth",
+                                   "--camera-height-mm", "600", "--focal-px", "640",
+                                   "--destfolder", str(tmp_path / "cli")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "cli" / "labels.b_lifted3d.h5").is_file()
