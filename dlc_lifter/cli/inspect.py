@@ -18,6 +18,7 @@ from dlc_lifter.cli.options import (
     IMAGE_SIZE,
     KEYPOINT_MAP,
     POSE_FILE_HELP,
+    SLEAP_VIDEO,
     VIEW,
     camera_spec,
     pcutoff_option,
@@ -60,6 +61,7 @@ def info_command(
     floor_scale: str | None = FLOOR_SCALE,
     image_size: str | None = IMAGE_SIZE,
     view: str = VIEW,
+    sleap_video: str | None = SLEAP_VIDEO,
 ) -> None:
     """Show a pose file's format, frames, individuals, keypoints and their catalogue names.
 
@@ -76,7 +78,7 @@ def info_command(
     from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
 
     cfg = read_dlc_config(config) if config is not None else None
-    poses = read_poses(file, config=cfg)
+    poses = read_poses(file, config=cfg, sleap_video=sleap_video)
     mapping = None
     if keypoint_map is not None:
         try:

@@ -35,6 +35,7 @@ from dlc_lifter.cli.options import (
     PLOT,
     PLOT_MAX_FRAMES,
     POSE_FILE_HELP,
+    SLEAP_VIDEO,
     STRICT,
     VIDEO,
     VIEW,
@@ -80,10 +81,7 @@ def lift_command(
     fps: float | None = LIFT_FPS,
     adapt: bool = ADAPT,
     walls: bool = WALLS,
-    sleap_video: str | None = typer.Option(
-        None, "--sleap-video", help="For a SLEAP .slp holding several videos (a labels "
-        "project): the video to lift, by its number (0, 1...) or file name; the output is "
-        "<stem>.<video stem>_lifted3d.h5. Default: the first (warned)."),
+    sleap_video: str | None = SLEAP_VIDEO,
 ) -> None:
     """Lift a 2D pose file to metric 3D and write <stem>_lifted3d.h5 (prints its path).
 

@@ -21,7 +21,8 @@ from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, parse_a
 __all__ = [
     "ADAPT", "ARENA_SIZE_MM", "CALIBRATION", "CAMERA", "CAMERA_HEIGHT_MM", "CSV", "DASK_SCHEDULER",
     "DEPTH", "DESTFOLDER", "FLOOR_SCALE", "FOCAL_PX", "IMAGE_SIZE", "INDIVIDUAL", "KEYPOINT_MAP",
-    "LIFT_FPS", "MODE", "MODEL", "NWB", "OVERWRITE", "PLOT", "PLOT_MAX_FRAMES", "STRICT", "VIDEO",
+    "LIFT_FPS", "MODE", "MODEL", "NWB", "OVERWRITE", "PLOT", "PLOT_MAX_FRAMES", "SLEAP_VIDEO",
+    "STRICT", "VIDEO",
     "VIEW", "WALLS", "WINDOW", "WORKERS", "camera_spec", "command_line", "executor",
     "formats_option", "lift_options", "output_spec", "pcutoff_option", "weights_out_option",
 ]
@@ -80,6 +81,10 @@ ADAPT = typer.Option(False, "--adapt", help="Adapt each animal's lift to its own
                      "ears, eyes) are measured from the session and held in every frame "
                      "(points stay on their rays; the output's metadata records the "
                      "lengths). Opt-in; see docs/results.md for what it gains on real mice.")
+SLEAP_VIDEO = typer.Option(
+    None, "--sleap-video", help="For a SLEAP .slp holding several videos (a labels project): "
+    "the video to lift, by its number (0, 1...) or file name; the output is "
+    "<stem>.<video stem>_lifted3d.h5. Default: the first (warned).")
 WALLS = typer.Option(True, "--walls/--no-walls", help="Where the file tracks the arena's four "
                      "corners (without them, with --arena-size-mm: the outline of where the "
                      "tail base went), raise points whose camera ray meets the floor beyond the "
