@@ -86,7 +86,7 @@ def labelled_size_from_project(poses: Poses, path: Path,
             return
         try:
             config = read_dlc_config(project)
-        except ConfigError as exc:
+        except (ConfigError, OSError) as exc:  # a bonus: the lift goes on without it
             logger.debug("Could not read %s: %s", project, exc)
             return
     size = config.frame_size(path.parent.name)

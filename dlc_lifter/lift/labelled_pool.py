@@ -112,7 +112,11 @@ def project_frames(poses: Poses, plan: KeypointMap, pcutoff: float
         bodyparts and frame size.
     """
     source = Path(str(poses.meta.source))
-    siblings = labelled_data_siblings(source)
+    try:
+        siblings = labelled_data_siblings(source)
+    except OSError as exc:  # an unreadable project folder: the file is measured alone
+        logger.debug("%s: its project's folders not read (%s).", source, exc)
+        return None
     if not siblings:
         return None
     quiet = _Quiet(siblings)
