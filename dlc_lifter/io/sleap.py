@@ -29,6 +29,7 @@ __all__ = [
     "read_points3d",
     "read_sleap_analysis_h5",
     "read_slp",
+    "sleap_video_count",
     "sleap_video_stem",
     "sleap_videos",
     "video_name_stem",
@@ -122,6 +123,20 @@ def sleap_videos(path: str | Path) -> list[str]:
     (file names; pass one, or its position, as ``sleap_video``)."""
     p = check_input_file(path)
     return [_video_name(v) for v in _videos_used(_load_labels(p))]
+
+
+def sleap_video_count(path: str | Path) -> int:
+    """How many videos of a SLEAP ``.slp`` hold frames, read from its frame table alone
+    (no labels loaded: cheap for a long predictions file); :func:`sleap_videos` where
+    the table is not as SLEAP writes it."""
+    import h5py
+
+    p = check_input_file(path)
+    try:
+        with h5py.File(p, "r") as fh:
+            return int(np.unique(fh["frames"].fields(["video"])[:]["video"]).size)
+    except (OSError, KeyError, ValueError, TypeError):
+        return len(sleap_videos(p))
 
 
 def sleap_video_stem(path: str | Path, video: int | str) -> str:

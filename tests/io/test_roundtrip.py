@@ -340,6 +340,12 @@ def test_slp_of_several_videos_is_read_one_video_at_a_time(
     f = tmp_path / "labels.v001.slp"
     xy = _two_video_slp(f)
     assert sleap_videos(f) == ["C:/data/day1.mp4", "/data/day2.mp4"]  # as sleap-io keeps it
+    from dlc_lifter.io.sleap import sleap_video_count
+
+    assert sleap_video_count(f) == 2  # from the frame table alone
+    one = tmp_path / "one.slp"
+    _slp(one, predicted=True, tracked=False)
+    assert sleap_video_count(one) == 1
     with caplog.at_level(logging.WARNING):
         first = read_poses(f)
     assert "holds poses for 2 videos (0: C:/data/day1.mp4, 1: /data/day2.mp4)" in caplog.text
