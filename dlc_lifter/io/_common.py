@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
+from pathlib import Path, PurePath, PureWindowsPath
 
 import numpy as np
 
@@ -19,6 +19,13 @@ logger = logging.getLogger("dlc_lifter.io")
 VIDEO_EXTENSIONS: tuple[str, ...] = (
     "avi", "mp4", "mov", "mpeg", "mpg", "mpv", "mkv", "flv", "qt", "yuv", "m4v", "wmv",
 )
+
+
+def recorded_path(text: str) -> PurePath:
+    """A path as another tool recorded it, maybe on Windows (``C:\\data\\m1.mp4`` in a DLC
+    project's ``video_sets`` or a SLEAP file): its ``name`` and ``stem`` are the file's on
+    any system."""
+    return PureWindowsPath(text) if "\\" in text else Path(text)
 
 
 def check_input_file(path: str | Path) -> Path:

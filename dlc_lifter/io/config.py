@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path, PureWindowsPath
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from dlc_lifter.errors import ConfigError
+from dlc_lifter.io._common import recorded_path
 
 __all__ = ["DEFAULT_PCUTOFF", "ConfigError", "DLCConfig", "read_dlc_config"]
 
@@ -78,7 +79,7 @@ class DLCConfig:
             return None
         for key, entry in sets.items():
             name = str(key)
-            stem = (PureWindowsPath(name) if "\\" in name else Path(name)).stem
+            stem = recorded_path(name).stem
             if stem != video_stem or not isinstance(entry, dict):
                 continue
             crop = entry.get("crop")

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from dlc_lifter.errors import DLCLifterError
-from dlc_lifter.io._common import VIDEO_EXTENSIONS
+from dlc_lifter.io._common import VIDEO_EXTENSIONS, recorded_path
 from dlc_lifter.io.config import read_dlc_config
 
 __all__ = ["DERIVED_SUFFIXES", "FoundPoseFiles", "SCORER_MARKS", "TRACKER_SUFFIXES",
@@ -350,8 +350,8 @@ def find_videos(
         sets = cfg.get("video_sets") or {}
         found: list[Path] = []
         for key in sets:
-            p = Path(str(key))
-            for cand in (p, project / "videos" / p.name):
+            p = Path(str(key))  # a Windows path on Linux: looked up by its file name
+            for cand in (p, project / "videos" / recorded_path(str(key)).name):
                 if cand.is_file():
                     found.append(cand)
                     break

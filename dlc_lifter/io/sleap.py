@@ -16,7 +16,7 @@ import numpy as np
 
 from dlc_lifter._atomic import atomic_output, check_writable
 from dlc_lifter.errors import PoseFileError
-from dlc_lifter.io._common import check_input_file, duplicate_names
+from dlc_lifter.io._common import check_input_file, duplicate_names, recorded_path
 from dlc_lifter.poses import PoseMetadata, Poses
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def _videos_used(labels: Any) -> list[Any]:
 
 def video_name_stem(name: str) -> str:
     """The stem of a video's file name as SLEAP records it (Windows paths too)."""
-    return (PureWindowsPath(name) if "\\" in name else Path(name)).stem
+    return recorded_path(name).stem
 
 
 def _pick_video(labels: Any, p: Path, video: int | str | None = None) -> Any:

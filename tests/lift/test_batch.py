@@ -135,6 +135,10 @@ def test_find_videos_falls_back_to_project_videos(tmp_path: Path) -> None:
     (tmp_path / "videos" / "notes.txt").touch()
     assert [v.name for v in find_videos(None, config=config)] == ["a.mp4", "b.mp4"]
     assert find_videos(tmp_path / "videos", ".avi") == []
+    # a project made on Windows, moved: its video_sets' names find the videos moved with it
+    config.write_text(config.read_text().replace(
+        "  /nowhere/videos/gone.mp4:", "  C:\\lab\\videos\\b.mp4:"))
+    assert [v.name for v in find_videos(None, config=config)] == ["b.mp4"]
 
 
 # --------------------------------------------------------------------------- batch semantics
