@@ -46,10 +46,15 @@ from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.mouse.keypoint_map import KeypointMap
 from dlc_lifter.poses import Poses
 
-__all__ = ["back_labels_off", "back_labels_out_of_order", "needs_project_frames",
-           "project_frames", "project_label_frames"]
+__all__ = ["POOL_FRAMES", "back_labels_off", "back_labels_out_of_order",
+           "needs_project_frames", "project_frames", "project_label_frames"]
 
 logger = logging.getLogger(__name__)
+
+#: The other folders are read, in order, until they hold this many frames: a project of
+#: hundreds of labelled-data folders costs a lift a few dozen reads, not hundreds (each
+#: about 60 ms); 20 times the frames the camera's estimate asks for.
+POOL_FRAMES = 400
 
 
 def _pair_frames(ok: np.ndarray, pair_mm: np.ndarray) -> int:
@@ -107,9 +112,9 @@ def project_frames(poses: Poses, plan: KeypointMap, pcutoff: float
     -------
     (uv, conf, info) or None
         ``(F, len(CATALOGUE), 2)`` pixels and ``(F, len(CATALOGUE))`` likelihoods of the other
-        folders' frames, catalogue order, and what was pooled (``files``, ``frames``,
-        ``folder``); ``None`` where the project has no other folder with the same
-        bodyparts and frame size.
+        folders' frames (read in order until they hold :data:`POOL_FRAMES`), catalogue
+        order, and what was pooled (``files``, ``frames``, ``folder``); ``None`` where the
+        project has no other folder with the same bodyparts and frame size.
     """
     source = Path(str(poses.meta.source))
     try:
@@ -128,6 +133,8 @@ def project_frames(poses: Poses, plan: KeypointMap, pcutoff: float
     uv, conf, used = [], [], []
     try:
         for path in siblings:
+            if sum(len(u) for u in uv) >= POOL_FRAMES:  # enough: a large project's cost
+                break
             try:
                 other = _read(str(path), path.stat().st_mtime_ns)
             except (DLCLifterError, OSError, ValueError) as exc:

@@ -720,6 +720,17 @@ def test_a_project_s_labelled_folders_measure_the_animal_together(
                     output=OutputSpec(destfolder=tmp_path / "out_given"))
     with open(out.with_name(f"{out.stem}_meta.pickle"), "rb") as fh:
         assert "pooled_labelled_data" not in pickle.load(fh)["data"]["camera_estimate"]
+    # a large project: the other folders are read, in order, only until they hold enough
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift import labelled_pool
+    from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
+
+    mine = read_poses(files[0])
+    plan = plan_keypoint_map(mine.keypoints)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(labelled_pool, "POOL_FRAMES", 5)
+        pooled = labelled_pool.project_frames(mine, plan, 0.6)
+    assert pooled is not None and pooled[2]["files"] == 1 and pooled[2]["frames"] == 5
 
 
 def test_a_project_s_labelled_folders_say_together_where_a_back_label_sits(
