@@ -26,6 +26,7 @@ from dlc_lifter.cli.options import (
 from dlc_lifter.errors import DLCLifterError
 
 if TYPE_CHECKING:
+    from dlc_lifter.lift.labelled_pool import Project
     from dlc_lifter.lift.options import CameraSpec
     from dlc_lifter.mouse.keypoint_map import KeypointMap
     from dlc_lifter.poses import Poses
@@ -224,7 +225,7 @@ def _far_off(uv: np.ndarray, conf: np.ndarray, plan: KeypointMap, cutoff: float)
 
 
 def _on_the_back(uv: np.ndarray, conf: np.ndarray, plan: KeypointMap, cutoff: float,
-                 project: tuple[np.ndarray, np.ndarray] | None) -> str:
+                 project: Project | None) -> str:
     """Where the labels on the back sit against their landmarks (empty: none tracked), from
     the animals' catalogue arrays, as the lift measures it (a labelled-data file of few
     frames over its ``project``'s other folders too)."""
@@ -251,7 +252,7 @@ def _on_the_back(uv: np.ndarray, conf: np.ndarray, plan: KeypointMap, cutoff: fl
 
 
 def _back_order(uv: np.ndarray, conf: np.ndarray, plan: KeypointMap, cutoff: float,
-                project: tuple[np.ndarray, np.ndarray] | None) -> str:
+                project: Project | None) -> str:
     """The midline labels that lie the wrong way round, as the lift finds and warns about
     them (empty: none)."""
     from dlc_lifter.lift.labelled_pool import back_labels_out_of_order

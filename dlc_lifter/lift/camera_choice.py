@@ -40,7 +40,7 @@ from dlc_lifter.lift.keypoints import (
     plan_lift_keypoints,
     split_animals,
 )
-from dlc_lifter.lift.labelled_pool import needs_project_frames, project_frames
+from dlc_lifter.lift.labelled_pool import Project, needs_project_frames, project_frames
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.mistracks import drop_mistracks
 from dlc_lifter.lift.options import check_view
@@ -95,12 +95,14 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
                   arena_size_mm: float | tuple[float, float] | None,
                   image_size: tuple[int, int] | None, view: str,
                   floor_mm_per_px: float | None = None,
-                  plan: KeypointMap | None = None) -> CameraChoice:
+                  plan: KeypointMap | None = None,
+                  project: Project | None = None) -> CameraChoice:
     """:func:`lift_camera` on the catalogue arrays of split, mapped poses (``tracked``:
     above the likelihood cutoff; ``arena_px``: the tracked arena landmarks; ``plan``: their
     keypoint plan, with which a labelled-data file with too few images for the camera's
     estimate measures the animal over its project's other folders,
-    :mod:`dlc_lifter.lift.labelled_pool`).
+    :mod:`dlc_lifter.lift.labelled_pool`; ``project``: those folders' frames where the
+    caller has read them already).
 
     The floor scale is ``floor_mm_per_px`` when given, else the file's own
     (``meta.extra["floor_mm_per_px"]``, a JABS file's ``cm_per_pixel``); with tracked
@@ -132,7 +134,8 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
             and scale is None and None in (camera_height_mm, focal_px)
             and needs_project_frames(poses, np.nan_to_num(c_est) >= lifter.pcutoff,
                                      lifter.model.pair_length_mm)):
-        pooled = project_frames(poses, plan, lifter.pcutoff)
+        pooled = project if project is not None else project_frames(poses, plan,
+                                                                    lifter.pcutoff)
         if pooled is not None:
             uv_est = np.concatenate([uv_est, pooled[0]])
             c_est = np.concatenate([np.nan_to_num(c_est), pooled[1]])

@@ -46,8 +46,11 @@ from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.mouse.keypoint_map import KeypointMap
 from dlc_lifter.poses import Poses
 
-__all__ = ["POOL_FRAMES", "back_labels_off", "back_labels_out_of_order",
+__all__ = ["POOL_FRAMES", "Project", "back_labels_off", "back_labels_out_of_order",
            "needs_project_frames", "project_frames", "project_label_frames"]
+
+#: The other folders' frames :func:`project_frames` pools: ``(uv, conf, info)``.
+Project = tuple[np.ndarray, np.ndarray, dict[str, Any]]
 
 logger = logging.getLogger(__name__)
 
@@ -95,8 +98,7 @@ def _read(path: str, mtime_ns: int) -> Poses:  # noqa: ARG001 - the key: a chang
     return read_poses(path)
 
 
-def project_frames(poses: Poses, plan: KeypointMap, pcutoff: float
-                   ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]] | None:
+def project_frames(poses: Poses, plan: KeypointMap, pcutoff: float) -> Project | None:
     """The labelled frames of the project's other folders, for the body-length estimate.
 
     Parameters
@@ -160,21 +162,20 @@ def project_frames(poses: Poses, plan: KeypointMap, pcutoff: float
 
 
 def project_label_frames(poses: Poses, plan: KeypointMap, pcutoff: float
-                         ) -> tuple[np.ndarray, np.ndarray] | None:
-    """The other labelled-data folders' frames of a labelled-data file too short to say
-    where its labels sit along the back (:data:`~dlc_lifter.lift.midline.MIN_SHARE_FRAMES`
-    stretched-out frames; fewer than twice that many frames): ``(uv, conf)`` in catalogue
-    order (:func:`project_frames`), or ``None``. A project's labellers place them alike."""
+                         ) -> Project | None:
+    """The other labelled-data folders' frames (:func:`project_frames`) of a labelled-data
+    file too short to say where its labels sit along the back
+    (:data:`~dlc_lifter.lift.midline.MIN_SHARE_FRAMES` stretched-out frames; fewer than
+    twice that many frames), or ``None``. A project's labellers place them alike."""
     if (poses.meta.source_format != "dlc-labels" or poses.n_individuals != 1
             or poses.n_frames >= 2 * MIN_SHARE_FRAMES or poses.meta.source is None
             or not Path(str(poses.meta.source)).is_file()):
         return None
-    pooled = project_frames(poses, plan, pcutoff)
-    return None if pooled is None else (pooled[0], pooled[1])
+    return project_frames(poses, plan, pcutoff)
 
 
 def back_labels_off(uv_cat: np.ndarray, tracked: np.ndarray,
-                    project: tuple[np.ndarray, np.ndarray] | None, pcutoff: float
+                    project: Project | None, pcutoff: float
                     ) -> list[dict[int, float]]:
     """Per individual, the labels on the back that sit elsewhere than their landmarks
     (:func:`~dlc_lifter.lift.midline.labels_off_their_landmark` on ``(T, N, K, 2)`` pixels
@@ -185,7 +186,7 @@ def back_labels_off(uv_cat: np.ndarray, tracked: np.ndarray,
 
 
 def back_labels_out_of_order(uv_cat: np.ndarray, tracked: np.ndarray,
-                             project: tuple[np.ndarray, np.ndarray] | None, pcutoff: float
+                             project: Project | None, pcutoff: float
                              ) -> list[list[tuple[int, int, float, int]]]:
     """Per individual, the midline labels that lie the wrong way round
     (:func:`~dlc_lifter.lift.midline.labels_out_of_order`), over the ``project``'s other
@@ -195,7 +196,7 @@ def back_labels_out_of_order(uv_cat: np.ndarray, tracked: np.ndarray,
 
 
 def _with_project(uv_cat: np.ndarray, tracked: np.ndarray,
-                  project: tuple[np.ndarray, np.ndarray] | None, pcutoff: float
+                  project: Project | None, pcutoff: float
                   ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Each individual's ``(uv, tracked)``, the project's frames appended where given."""
     out = []

@@ -43,6 +43,7 @@ from dlc_lifter.lift.keypoints import (
     withheld_from_networks,
 )
 from dlc_lifter.lift.labelled_pool import (
+    Project,
     back_labels_off,
     back_labels_out_of_order,
     project_label_frames,
@@ -186,12 +187,13 @@ def lift_poses(
     arena_px = arena_pixels(poses, plan, lifter.pcutoff)
     c_cat, mistracks = drop_mistracks(uv_cat, c_cat, lifter.pcutoff, str(poses.meta.source))
     tracked = c_cat >= lifter.pcutoff
+    project = project_label_frames(poses, plan, lifter.pcutoff)  # read once, used twice
     if camera_choice is None:
         camera_choice = choose_camera(
             poses, lifter, uv_cat, c_cat, tracked, arena_px, calibration=calibration,
             camera=camera, camera_height_mm=camera_height_mm, focal_px=focal_px,
             arena_size_mm=arena_size_mm, image_size=image_size, view=view,
-            floor_mm_per_px=floor_mm_per_px, plan=plan)
+            floor_mm_per_px=floor_mm_per_px, plan=plan, project=project)
     seen_below = camera_choice.camera.below_floor
     if view != "auto" and seen_below != (view == "below"):
         logger.warning("%s: the camera given is %s the floor; view=%s is not used.",
@@ -225,7 +227,6 @@ def lift_poses(
         list(cat_idx), withheld, list(mapped), str(poses.meta.source))}
     extra["tails_withheld"] = _report_curled_tails(curled, list(poses.individuals),
                                                    list(mapped), str(poses.meta.source))
-    project = project_label_frames(poses, plan, lifter.pcutoff)
     extra["on_the_back"] = _onto_the_back(coords, imputed, back, uv_cat, c_cat,
                                           lifter.pcutoff, camera_choice.camera, list(cat_idx),
                                           list(mapped), str(poses.meta.source), project)
@@ -328,7 +329,7 @@ def _report_curled_tails(curled: np.ndarray, individuals: list[str], names: list
 
 
 def _warn_out_of_order(uv_cat: np.ndarray, tracked: np.ndarray,
-                       project: tuple[np.ndarray, np.ndarray] | None, pcutoff: float,
+                       project: Project | None, pcutoff: float,
                        mapped: Mapping[str, str], individuals: list[str], source: str
                        ) -> dict[str, list[dict[str, Any]]]:
     """Warn about midline labels that lie the wrong way round
@@ -363,7 +364,7 @@ def _warn_out_of_order(uv_cat: np.ndarray, tracked: np.ndarray,
 def _onto_the_back(coords: np.ndarray, imputed: np.ndarray, back: np.ndarray,
                    uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: float, cam: Camera,
                    cat_idx: list[int], names: list[str], source: str,
-                   project: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, float]:
+                   project: Project | None = None) -> dict[str, float]:
     """Lift the tracked keypoints mapped onto the back's interior landmarks, where their
     labels sit elsewhere along the back than the landmarks
     (:func:`~dlc_lifter.lift.midline.labels_off_their_landmark`, per individual; over the
