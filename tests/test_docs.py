@@ -54,5 +54,5 @@ def test_api_reference_builds_strict(tmp_path: Path) -> None:
         for anchor in ids:
             assert f'id="{anchor}"' in html, f"{anchor} is missing from api/{page}"
         assert ":class:<code>" not in html  # Sphinx roles shown as plain code (docs/hooks.py)
-    for page in ("CONVENTIONS", "formats", "cluster", "results"):
+    for page in ("CONVENTIONS", "formats", "cluster", "results", "changelog"):
         assert (site / page / "index.html").is_file()
