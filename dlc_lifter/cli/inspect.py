@@ -133,7 +133,7 @@ def info_command(
         back = _on_the_back(uv, conf, plan, cutoff, project)
         if back:
             typer.echo(f"On the back: {back}")
-        order = _back_order(uv, conf, plan, cutoff, project)
+        order = _back_order(uv, conf, plan, cutoff, project, list(split.individuals))
         if order:
             typer.echo(f"Back order:  {order}")
     if plan.dropped:
@@ -252,22 +252,17 @@ def _on_the_back(uv: np.ndarray, conf: np.ndarray, plan: KeypointMap, cutoff: fl
 
 
 def _back_order(uv: np.ndarray, conf: np.ndarray, plan: KeypointMap, cutoff: float,
-                project: Project | None) -> str:
+                project: Project | None, individuals: list[str]) -> str:
     """The midline labels that lie the wrong way round, as the lift finds and warns about
     them (empty: none)."""
-    from dlc_lifter.lift.labelled_pool import back_labels_out_of_order
-    from dlc_lifter.mouse.catalogue import CATALOGUE
+    from dlc_lifter.lift.labelled_pool import back_order_named, describe_back_order
 
-    yours = {cat: name for name, cat in plan.mapped.items()}
-    pairs = {(a, b): (share, n)
-             for each in back_labels_out_of_order(uv, conf >= cutoff, project, cutoff)
-             for a, b, share, n in each}
-    if not pairs:
+    named = back_order_named(uv, conf >= cutoff, project, cutoff, plan.mapped, individuals)
+    if not named:
         return ""
     return "; ".join(
-        f"{yours.get(CATALOGUE[b], CATALOGUE[b])} lies in front of "
-        f"{yours.get(CATALOGUE[a], CATALOGUE[a])} in {100 * share:.0f} % of {n} frames"
-        for (a, b), (share, n) in pairs.items()) + (
+        (f"{ind}: " if len(individuals) > 1 else "") + describe_back_order(pairs)
+        for ind, pairs in named.items()) + (
         " (on a mouse it comes after it: at least one is not where its landmark is; the "
         "networks read such a back as bent)")
 

@@ -542,9 +542,11 @@ class _LiftProcessorImpl:
     def _tails_withheld(self, poses: Any) -> dict[str, dict[str, int]]:
         """The curled tail points the causal networks did not see, as the offline lift
         records them: ``{individual: {keypoint: frames}}`` (empty where none)."""
-        counts = np.stack(self._tails).sum(0) if self._tails else np.zeros(0, int)
-        held = {str(poses.keypoints[j]): int(counts[j]) for j in np.flatnonzero(counts)}
-        return {str(poses.individuals[0]): held} if held else {}
+        from dlc_lifter.lift.poses import tails_withheld_counts
+        if not self._tails:
+            return {}
+        return tails_withheld_counts(np.stack(self._tails)[:, None], poses.individuals,
+                                     poses.keypoints)
 
     def _depth_info(self) -> dict[str, Any]:
         info: dict[str, Any] = {"used": self.options.depth}

@@ -47,7 +47,8 @@ from dlc_lifter.mouse.keypoint_map import KeypointMap
 from dlc_lifter.poses import Poses
 
 __all__ = ["POOL_FRAMES", "Project", "back_labels_off", "back_labels_out_of_order",
-           "needs_project_frames", "project_frames", "project_label_frames"]
+           "back_order_named", "describe_back_order", "needs_project_frames", "project_frames",
+           "project_label_frames"]
 
 #: The other folders' frames :func:`project_frames` pools: ``(uv, conf, info)``.
 Project = tuple[np.ndarray, np.ndarray, dict[str, Any]]
@@ -193,6 +194,33 @@ def back_labels_out_of_order(uv_cat: np.ndarray, tracked: np.ndarray,
     labelled frames too where given, as :func:`back_labels_off`."""
     return [labels_out_of_order(uv, ok)
             for uv, ok in _with_project(uv_cat, tracked, project, pcutoff)]
+
+
+def back_order_named(uv_cat: np.ndarray, tracked: np.ndarray, project: Project | None,
+                     pcutoff: float, mapped: dict[str, str] | Any,
+                     individuals: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The midline labels that lie the wrong way round (:func:`back_labels_out_of_order`)
+    in the file's own names: ``{individual: [{front, behind, share, frames}]}``, only
+    the individuals where some do. ``mapped`` maps the file's names to the catalogue's.
+    The lift's warning and metadata and ``dlc-lifter info`` read it."""
+    yours = {cat: name for name, cat in mapped.items()}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for ind, pairs in zip(individuals,
+                          back_labels_out_of_order(uv_cat, tracked, project, pcutoff),
+                          strict=True):
+        for a, b, share, n in pairs:
+            out.setdefault(str(ind), []).append(
+                {"front": yours.get(CATALOGUE[a], CATALOGUE[a]),
+                 "behind": yours.get(CATALOGUE[b], CATALOGUE[b]),
+                 "share": share, "frames": n})
+    return out
+
+
+def describe_back_order(pairs: list[dict[str, Any]]) -> str:
+    """One individual's pairs from :func:`back_order_named`, as the lift and ``info`` say
+    them ("mouse_center lies in front of mid_back in 100 % of 75 frames; ...")."""
+    return "; ".join(f"{p['behind']} lies in front of {p['front']} in "
+                     f"{100 * p['share']:.0f} % of {p['frames']} frames" for p in pairs)
 
 
 def _with_project(uv_cat: np.ndarray, tracked: np.ndarray,

@@ -45,7 +45,8 @@ from dlc_lifter.lift.keypoints import (
 from dlc_lifter.lift.labelled_pool import (
     Project,
     back_labels_off,
-    back_labels_out_of_order,
+    back_order_named,
+    describe_back_order,
     project_label_frames,
 )
 from dlc_lifter.lift.lifter import Lifter
@@ -63,7 +64,7 @@ from dlc_lifter.mouse.keypoint_map import KeypointMap
 from dlc_lifter.nets.lifter import floor_points
 from dlc_lifter.poses import PoseMetadata, Poses
 
-__all__ = ["lift_poses"]
+__all__ = ["lift_poses", "tails_withheld_counts"]
 
 logger = logging.getLogger(__name__)
 
@@ -305,15 +306,39 @@ def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndar
     return coords, conf, imputed, back, curled
 
 
-def _report_curled_tails(curled: np.ndarray, individuals: list[str], names: list[str],
-                         source: str) -> dict[str, dict[str, int]]:
-    """Log and count the tail points withheld from the networks where they lay curled:
-    ``{individual: {name: frames}}`` (only those withheld somewhere)."""
+def tails_withheld_counts(curled: np.ndarray, individuals: Sequence[str],
+                          names: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Count the tail points withheld from the networks where they lay curled.
+
+    The one record of them, offline (:func:`lift_poses`) and live (DLC-Live's processor).
+
+    Parameters
+    ----------
+    curled : numpy.ndarray
+        ``(T, N, K)`` bool, True where keypoint ``k`` of individual ``n`` was withheld in
+        frame ``t``.
+    individuals, names : sequence of str
+        The ``N`` individuals' and ``K`` keypoints' names.
+
+    Returns
+    -------
+    dict
+        ``{individual: {keypoint: frames}}``, only those withheld in some frame.
+    """
+    curled = np.asarray(curled, bool)
     out: dict[str, dict[str, int]] = {}
     for i, ind in enumerate(individuals):
         n = curled[:, i].sum(0)
         if n.any():
-            out[str(ind)] = {names[j]: int(n[j]) for j in np.flatnonzero(n)}
+            out[str(ind)] = {str(names[j]): int(n[j]) for j in np.flatnonzero(n)}
+    return out
+
+
+def _report_curled_tails(curled: np.ndarray, individuals: list[str], names: list[str],
+                         source: str) -> dict[str, dict[str, int]]:
+    """Log and count the tail points withheld from the networks where they lay curled
+    (:func:`tails_withheld_counts`)."""
+    out = tails_withheld_counts(curled, individuals, names)
     if out:
         t = curled.shape[0]
         frames = int(curled.any(-1).any(-1).sum())
@@ -333,18 +358,9 @@ def _warn_out_of_order(uv_cat: np.ndarray, tracked: np.ndarray,
                        mapped: Mapping[str, str], individuals: list[str], source: str
                        ) -> dict[str, list[dict[str, Any]]]:
     """Warn about midline labels that lie the wrong way round
-    (:func:`~dlc_lifter.lift.labelled_pool.back_labels_out_of_order`); ``{individual:
+    (:func:`~dlc_lifter.lift.labelled_pool.back_order_named`); ``{individual:
     [{front, behind, share, frames}]}`` in the file's names (only where some do)."""
-    yours = {cat: name for name, cat in mapped.items()}
-    out: dict[str, list[dict[str, Any]]] = {}
-    for ind, pairs in zip(individuals,
-                          back_labels_out_of_order(uv_cat, tracked, project, pcutoff),
-                          strict=True):
-        for a, b, share, n in pairs:
-            front, behind = yours.get(CATALOGUE[a], CATALOGUE[a]), yours.get(CATALOGUE[b],
-                                                                              CATALOGUE[b])
-            out.setdefault(str(ind), []).append(
-                {"front": front, "behind": behind, "share": share, "frames": n})
+    out = back_order_named(uv_cat, tracked, project, pcutoff, mapped, individuals)
     for ind, pairs in out.items():
         logger.warning(
             "%s%s: %s: on a mouse the first of each comes first from the nose (lifted as %s), "
@@ -353,9 +369,7 @@ def _warn_out_of_order(uv_cat: np.ndarray, tracked: np.ndarray,
             "its mouse_center: stretched-out noses lifted 39 mm up, 17 mm without it). "
             "Check where these are labelled; map one that sits elsewhere to the landmark "
             "it sits at, or to nothing, in a keypoint map.", source,
-            f" ({ind})" if len(individuals) > 1 else "",
-            "; ".join(f"{p['behind']} lies in front of {p['front']} in {100 * p['share']:.0f} "
-                      f"% of {p['frames']} frames" for p in pairs),
+            f" ({ind})" if len(individuals) > 1 else "", describe_back_order(pairs),
             ", ".join(f"{mapped.get(p['front'], p['front'])} before "
                       f"{mapped.get(p['behind'], p['behind'])}" for p in pairs))
     return out

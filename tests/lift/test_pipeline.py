@@ -767,7 +767,7 @@ def test_a_project_s_labelled_folders_say_together_where_a_back_label_sits(
 
 
 def test_back_labels_the_wrong_way_round_are_warned_about(
-        caplog: pytest.LogCaptureFixture) -> None:
+        caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
     """A centre label placed in front of the neck label: the lift (and ``info``) says they
     lie the wrong way round, in the file's own names; in order, nothing is said."""
     from dlc_lifter.lift import lift_poses
@@ -789,6 +789,15 @@ def test_back_labels_the_wrong_way_round_are_warned_about(
     assert [(p["front"], p["behind"]) for p in pairs] == [("neck", "bodycenter")]
     assert pairs[0]["share"] >= 0.8
     assert "bodycenter lies in front of neck" in caplog.text
+    # info says it in the same words, from the same record
+    from typer.testing import CliRunner
+
+    from dlc_lifter.cli import app
+
+    res = CliRunner().invoke(app, ["info", str(write_dlc_analysis(wrong, tmp_path))])
+    assert res.exit_code == 0, res.output
+    order = next(line for line in res.output.splitlines() if line.startswith("Back order:"))
+    assert f"bodycenter lies in front of neck in {100 * pairs[0]['share']:.0f} %" in order
 
 
 def test_one_video_of_a_sleap_labels_project_is_lifted(tmp_path: Path) -> None:
