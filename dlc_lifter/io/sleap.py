@@ -314,11 +314,16 @@ def _read_slp_3d(labels: Any, p: Path, nodes: list[str]) -> Poses:
 
 
 def _edge_pairs(poses: Poses, edges: Any) -> list[tuple[int, int]]:
+    """Skeleton edges as keypoint index pairs; an edge to a keypoint the poses do not hold
+    (a node the lift did not map, such as an unknown ``torso``) is left out, as the NWB
+    writer does."""
+    kps = list(poses.keypoints)
     out = []
     for a, b in edges or []:
-        ia = poses.keypoints.index(a) if isinstance(a, str) else int(a)
-        ib = poses.keypoints.index(b) if isinstance(b, str) else int(b)
-        out.append((ia, ib))
+        ia = (kps.index(a) if a in kps else -1) if isinstance(a, str) else int(a)
+        ib = (kps.index(b) if b in kps else -1) if isinstance(b, str) else int(b)
+        if 0 <= ia < len(kps) and 0 <= ib < len(kps):
+            out.append((ia, ib))
     return out
 
 

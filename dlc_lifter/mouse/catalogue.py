@@ -154,6 +154,7 @@ ALIASES: dict[str, str] = {
     "tail_base1": "tail_base", "tailbase1": "tail_base", "left_ear1": "left_ear",
     "right_ear1": "right_ear", "forelimb_left": "left_forepaw", "forelimb_right": "right_forepaw",
     "hindlimb_left": "left_hindpaw", "hindlimb_right": "right_hindpaw", "trunk": "mouse_center",
+    "torso": "mouse_center",  # SLEAP's tutorial mice: head, torso, tail_base
     "tti": "tail_base",
     "tail_0": "tail_base", "tail0": "tail_base", "tailtip1": "tail_end",
     "left_side": "left_midside", "right_side": "right_midside", "leftside": "left_midside",

@@ -166,6 +166,20 @@ def test_slp_3d_reopens_with_sleap_io(tmp_path: Path, with_2d: bool) -> None:
     assert q.is_3d and q.meta.units == "mm" and q.meta.fps == 30.0
 
 
+def test_slp_3d_leaves_out_edges_to_keypoints_not_lifted(tmp_path: Path) -> None:
+    """A 2D skeleton's edge to a node the lift did not map (it is not in the 3D poses) is
+    left out of the 3D file's skeleton; writing it failed ('torso' is not in list)."""
+    import sleap_io as sio
+
+    p = _poses3d()
+    p.meta.extra["skeleton_edges"] = [("nose", "antenna"), ("nose", "tail_base"),
+                                      ("antenna", "tail_base")]
+    out = write_slp_3d(p, tmp_path / "x_lifted3d.slp")
+    sk = sio.load_slp(str(out), open_videos=False).skeletons[0]
+    assert sk.node_names == KPS
+    assert [(e.source.name, e.destination.name) for e in sk.edges] == [("nose", "tail_base")]
+
+
 # --------------------------------------------------------------------------- real data
 @pytest.mark.realdata
 @needs_realdata(SLEAP_SESSION)

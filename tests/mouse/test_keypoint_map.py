@@ -238,11 +238,13 @@ def test_animal_prefixes_are_read_through_and_two_animals_may_share_a_landmark()
     assert plan.mapped == {"pup_snout": "nose", "pup_neck": "neck", "pup_body": "mouse_center",
                            "pup_tailbase": "tail_base", "moth_nose": "nose",
                            "moth_leftear": "left_ear", "moth_rightear": "right_ear",
-                           "moth_neck": "neck", "moth_tailbase": "tail_base"}
+                           "moth_neck": "neck", "moth_torso": "mouse_center",
+                           "moth_tailbase": "tail_base"}
     assert plan.shared == {"nose": ["pup_snout", "moth_nose"], "neck": ["pup_neck", "moth_neck"],
+                           "mouse_center": ["pup_body", "moth_torso"],
                            "tail_base": ["pup_tailbase", "moth_tailbase"]}
     assert plan.animals["moth_nose"] == "moth" and "nest" not in plan.animals
-    assert set(plan.dropped) == {"nest", "moth_torso"}
+    assert set(plan.dropped) == {"nest"}
     assert any("animal's prefix" in w and "moth_nose -> nose" in w for w in plan.warnings)
     assert plan.as_dict()["animals"]["pup_body"] == "pup"
     plan.require_liftable()
