@@ -183,39 +183,60 @@ def _what_scales(camera_source: str) -> str:
         return "the arena's size given (mm)"
     if kind == "floor-scale":
         return "the floor scale given (mm per pixel, or its units: '32 px/cm')"
+    if kind in _SCALE_FROM_ANIMAL:
+        return ("the camera, estimated from the other animals' length: give "
+                "--camera-height-mm and --focal-px, --arena-size-mm or a calibration")
     return f"the camera given (a calibration: {frame})"
 
 
 def warn_animal_size(sizes: Sequence[AnimalSize], source: str, camera_source: str,
                      n_individuals: int = 1) -> None:
-    """Log a warning for each individual whose size lies outside what the networks learned.
+    """Log a warning for the individuals whose size lies outside what the networks learned:
+    one per reason, naming every individual it concerns (a mother's seven pups: one).
 
     ``camera_source`` names where the camera's scale came from (the
-    :class:`~dlc_lifter.lift.camera_estimate.CameraChoice`'s ``source``); with one
-    individual in the file it is called "the animal".
+    :class:`~dlc_lifter.lift.camera_estimate.CameraChoice`'s ``source``; the animals'
+    own length where several were lifted and the estimate kept the adult-sized ones); with
+    one individual in the file it is called "the animal".
     """
     lo, hi = TRAINED_LENGTH_SHARE
     given = _what_scales(camera_source)
+    kind = source_kind(camera_source)
+    groups: dict[str, list[AnimalSize]] = {}  # one warning per reason
     for size in sizes:
-        if size.in_range:
+        if not size.in_range:
+            groups.setdefault(_why_off(size.share, given), []).append(size)
+    for why, group in groups.items():
+        if len(group) == 1:
+            (size,) = group
+            logger.warning(
+                "%s: %s measures %.0f mm from %s seen from above (median over %d frames "
+                "through the camera: %s), %.0f %% of the synthetic mice's %.0f mm, where "
+                "95 %% of synthetic sessions lie within %.0f-%.0f %%. %s", source,
+                "the animal" if n_individuals == 1 else size.individual,
+                size.length_mm, size.pair_words, size.frames, kind, 100 * size.share,
+                size.population_mm, 100 * lo, 100 * hi, why)
             continue
-        exp = _power_of_ten(size.share)
-        if exp is not None:
-            why = (f"Check {given}: {10.0 ** exp:g} times the length is a mouse's, as if the "
-                   "scale were in other units. The 3D is not usable as it is.")
-        elif size.share < lo:
-            why = (f"The scale may be off (check {given}), the keypoints may sit elsewhere "
-                   "than the landmarks they were mapped to, or the animal is young or small: "
-                   "heights may be off (another lab's mice measuring 51-72 % lifted worse "
-                   "than each keypoint's median height).")
-        else:
-            why = (f"The scale may be off (check {given}), or the animal is larger than the "
-                   "mice the lifter learned: heights may be off.")
         logger.warning(
-            "%s: %s measures %.0f mm from %s seen from above (median over %d frames through "
-            "the camera: %s), %.0f %% of the synthetic mice's %.0f mm, where 95 %% of "
-            "synthetic sessions lie within %.0f-%.0f %%. %s", source,
-            "the animal" if n_individuals == 1 else size.individual,
-            size.length_mm, size.pair_words, size.frames,
-            source_kind(camera_source), 100 * size.share, size.population_mm, 100 * lo,
-            100 * hi, why)
+            "%s: %d animals measure outside the synthetic mice's lengths seen from above "
+            "(95 %% of synthetic sessions lie within %.0f-%.0f %% of them; median over the "
+            "frames through the camera: %s): %s. %s", source, len(group), 100 * lo,
+            100 * hi, kind, "; ".join(
+                f"{s.individual} {s.length_mm:.0f} mm from {s.pair_words} "
+                f"({100 * s.share:.0f} % of {s.population_mm:.0f} mm)" for s in group), why)
+
+
+def _why_off(share: float, given: str) -> str:
+    """What an animal of this length share (outside the trained range) may mean."""
+    lo, _ = TRAINED_LENGTH_SHARE
+    exp = _power_of_ten(share)
+    if exp is not None:
+        return (f"Check {given}: {10.0 ** exp:g} times the length is a mouse's, as if the "
+                "scale were in other units. The 3D is not usable as it is.")
+    if share < lo:
+        return (f"The scale may be off (check {given}), the keypoints may sit elsewhere "
+                "than the landmarks they were mapped to, or the animal is young or small: "
+                "heights may be off (another lab's mice measuring 51-72 % lifted worse "
+                "than each keypoint's median height).")
+    return (f"The scale may be off (check {given}), or the animal is larger than the "
+            "mice the lifter learned: heights may be off.")

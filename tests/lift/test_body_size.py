@@ -111,6 +111,28 @@ def test_each_individual_is_measured_on_its_own(mouse: np.ndarray, lifter: Lifte
     assert sizes[1].length_mm < 0.6 * sizes[0].length_mm
 
 
+def test_pups_beside_their_mother_are_said_to_be_small_in_one_warning(
+        mouse: np.ndarray, lifter: Lifter, caplog: pytest.LogCaptureFixture) -> None:
+    """No camera given: the scale comes from the adult-sized animal, and the pups (0.45 of
+    its length), measured through it, are named in one warning (before: none)."""
+    cam = Camera.top_view(450.0, 700.0, SIZE)
+    uv = np.stack([cam.project(mouse), cam.project(mouse * 0.45 + [60.0, 0.0, 0.0]),
+                   cam.project(mouse * 0.45 - [60.0, 0.0, 0.0])], axis=1)
+    poses = Poses(coords=uv, confidence=np.ones(uv.shape[:3]), keypoints=list(NAMES),
+                  individuals=["dam", "pup1", "pup2"],
+                  meta=PoseMetadata(source="nest.h5", fps=30.0, image_size=SIZE))
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        choice = lift_camera(poses, lifter=lifter, image_size=SIZE)
+    assert choice.source.startswith("body-length-estimate")
+    sizes = choice.details["animal_size"]
+    assert sizes["dam"]["share"] >= TRAINED_LENGTH_SHARE[0]
+    assert sizes["pup1"]["share"] < 0.6 and sizes["pup2"]["share"] < 0.6
+    (msg,) = [r.getMessage() for r in caplog.records if r.name.endswith("body_size")]
+    assert msg.startswith("nest.h5: 2 animals measure outside") and "young or small" in msg
+    assert "pup1" in msg and "pup2" in msg and "dam" not in msg
+    assert "estimated from the other animals' length" in msg
+
+
 @pytest.mark.parametrize(("share", "exp"), [(0.06, 1), (0.0008, 3), (12.0, -1),
                                             (0.5, None), (1.0, None), (0.003, None)])
 def test_a_power_of_ten_is_named_only_where_it_gives_a_mouse(share: float,
