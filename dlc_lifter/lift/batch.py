@@ -746,6 +746,14 @@ def lift_videos(
         pose = find_dlc_output(
             video, destfolder=destfolder, shuffle=shuffle, trainingsetindex=trainingsetindex,
             training_fraction=fraction, filtered=filtered, task=project_task)
+        linked = Path(cfg["_path"]).parent / "videos"
+        if pose is None and destfolder is None and linked != video.parent:
+            # a video_sets entry found where it was recorded: DeepLabCut links (or copies)
+            # it into <project>/videos, and analyze_videos on that folder writes the pose
+            # file beside the link
+            pose = find_dlc_output(
+                video, destfolder=linked, shuffle=shuffle, trainingsetindex=trainingsetindex,
+                training_fraction=fraction, filtered=filtered, task=project_task)
         if pose is None:
             where = destfolder or video.parent
             failed.append(BatchItem(

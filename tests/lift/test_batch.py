@@ -35,6 +35,7 @@ from dlc_lifter.poses import Poses
 from tests.fixtures.toys import (
     DLC_SCORER,
     circling_mouse_2d,
+    file_sha256,
     write_dlc_analysis,
     write_toy_video,
 )
@@ -139,6 +140,32 @@ def test_find_videos_falls_back_to_project_videos(tmp_path: Path) -> None:
     config.write_text(config.read_text().replace(
         "  /nowhere/videos/gone.mp4:", "  C:\\lab\\videos\\b.mp4:"))
     assert [v.name for v in find_videos(None, config=config)] == ["b.mp4"]
+
+
+def test_a_project_whose_videos_are_links_lifts_them(tmp_path: Path) -> None:
+    """DeepLabCut's ``create_new_project(copy_videos=False)`` links the videos into
+    ``<project>/videos`` (its default on Linux and macOS) and lists the originals in
+    ``video_sets``; ``analyze_videos`` writes the pose files beside the links. Every video is
+    found through its link or its recorded path, once, and lifted; the originals stay as
+    they were."""
+    config = _project(tmp_path / "proj", ["a", "b"])
+    videos = config.parent / "videos"
+    store = tmp_path / "store"
+    store.mkdir()
+    for name in ("a", "b"):
+        (videos / f"{name}.mp4").rename(store / f"{name}.mp4")
+        (videos / f"{name}.mp4").symlink_to(store / f"{name}.mp4")
+    config.write_text(config.read_text().replace(
+        "  /nowhere/videos/gone.mp4:\n    crop: 0, 160, 0, 120\n",
+        "".join(f"  {store / n}.mp4:\n    crop: 0, 160, 0, 120\n" for n in ("a", "b"))))
+    before = {n: file_sha256(store / f"{n}.mp4") for n in ("a", "b")}
+    assert [v.name for v in find_videos(None, config=config)] == ["a.mp4", "b.mp4"]
+    assert [v.name for v in find_videos(videos)] == ["a.mp4", "b.mp4"]  # links as videos
+    report = lift_videos(config, task=_toy_task)
+    assert report.ok and len(report.done) == 2, report.summary()
+    assert {n: file_sha256(store / f"{n}.mp4") for n in ("a", "b")} == before
+    assert sorted(p.name for p in store.iterdir()) == ["a.mp4", "b.mp4"]  # nothing written
+    assert sorted(Path(i.output).parent for i in report.done) == [videos, videos]
 
 
 # --------------------------------------------------------------------------- batch semantics
