@@ -11,6 +11,7 @@ bodyparts / coords``).
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -352,6 +353,9 @@ class Poses:
                     conf[:, i, k] = np.where(np.isnan(coords[:, i, k]).any(-1), np.nan, 1.0)
         conf = np.where(np.isnan(coords).any(-1), np.nan, conf)
         index = df.index
+        numbered = _frame_numbers(index)
+        if numbered is not None:  # DLC 2.3's SuperAnimal video inference: frame0000, ...
+            index = pd.Index(numbered)
         if isinstance(index, pd.MultiIndex) or not pd.api.types.is_integer_dtype(index.dtype):
             frame_indices = np.arange(n_frames)
         else:
@@ -366,3 +370,21 @@ class Poses:
                 "/".join(map(str, ix)) if isinstance(ix, tuple) else str(ix) for ix in index]
         return cls(coords=coords, confidence=conf, keypoints=keypoints,
                    individuals=individuals, frame_indices=frame_indices, meta=meta)
+
+
+_FRAME_NAME = re.compile(r"^(?:frame[_-]?)?(\d+)$", re.IGNORECASE)
+
+
+def _frame_numbers(index: pd.Index) -> np.ndarray | None:
+    """Frame numbers of an index of frame names (``frame0000``, ``frame_12``, ``"7"``:
+    DeepLabCut 2.3's SuperAnimal video inference writes ``frame%04d``), or ``None``
+    where it is not one (image paths, a MultiIndex, numbers already)."""
+    if isinstance(index, pd.MultiIndex) or pd.api.types.is_numeric_dtype(index.dtype):
+        return None
+    out = []
+    for v in index:
+        m = _FRAME_NAME.match(str(v)) if isinstance(v, str) else None
+        if m is None:
+            return None
+        out.append(int(m.group(1)))
+    return np.asarray(out, dtype=np.int64) if out else None

@@ -42,8 +42,10 @@ SCORER_MARKS: tuple[str, ...] = ("DLC_", "DeepCut_")
 #: Name endings of files written beside pose tables that are not pose tables to lift.
 DERIVED_SUFFIXES: tuple[str, ...] = ("_lifted3d", "_meta", "_skeleton", "_full",
                                      "_assemblies", "_features")
-#: Multi-animal tracker suffixes (ellipse, skeleton, box trackers), in preference order.
-TRACKER_SUFFIXES: tuple[str, ...] = ("_el", "_sk", "_bx")
+#: Multi-animal tracker suffixes, in preference order: DeepLabCut 3's tracks refined by its
+#: transformer re-identification (``_el_tr``...) and its CTD tracker (``_ctd``), then the
+#: ellipse, skeleton and box trackers' (``_el``, ``_sk``, ``_bx``).
+TRACKER_SUFFIXES: tuple[str, ...] = ("_el_tr", "_sk_tr", "_bx_tr", "_ctd", "_el", "_sk", "_bx")
 
 #: Files DLC or dlc-lifter write beside videos that are not videos to analyse.
 _NOT_INPUT_VIDEO = ("_labeled.", "_full.", "_lifted3d", "_id.")

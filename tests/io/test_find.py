@@ -142,3 +142,54 @@ def test_recursive_search_follows_linked_folders_once(tmp_path: Path) -> None:
     found = find_pose_files(cohort, recursive=True)
     assert found.files == [cohort / "m1" / "aDLC_resnet50_xJan1shuffle1_100.h5"]
     assert find_pose_files(cohort).files == []
+
+
+def _dlc_table(scorer: str, individuals: list[str] | None = None, n: int = 12):
+    """A small DLC-layout table (nose and tail base tracked), as another tool writes it."""
+    import numpy as np
+    import pandas as pd
+
+    inds = individuals or [None]
+    cols = [(scorer, *([i] if individuals else []), bp, c) for i in inds
+            for bp in ("nose", "tail_base") for c in ("x", "y", "likelihood")]
+    names = (["scorer", "individuals", "bodyparts", "coords"] if individuals
+             else ["scorer", "bodyparts", "coords"])
+    data = np.random.default_rng(0).uniform(10, 100, (n, len(cols)))
+    return pd.DataFrame(data, columns=pd.MultiIndex.from_tuples(cols, names=names))
+
+
+def test_superanimal_and_lightning_pose_outputs_are_found_and_their_side_files_not(
+        tmp_path: Path) -> None:
+    """Named as the tools write them (no ``DLC_`` in the name): DeepLabCut 3's SuperAnimal
+    video inference (``<video>_superanimal_topviewmouse_<pose>_<detector>.h5``, beside its
+    ``_before_adapt.json`` and labelled video) and Lightning Pose's ``video_preds/<video>.csv``
+    (DLC's three header rows, scorer ``heatmap_tracker``) beside its ``_temporal_norm.csv``
+    (one header row: not a pose table)."""
+    import numpy as np
+    import pandas as pd
+
+    sa = "superanimal_topviewmouse_hrnet_w32_fasterrcnn_resnet50_fpn_v2"
+    _dlc_table(sa, ["animal0", "animal1"]).to_hdf(tmp_path / f"m1_{sa}.h5",
+                                                  key="df_with_missing", format="table")
+    (tmp_path / f"m1_{sa}_before_adapt.json").write_text("{}")
+    _dlc_table("heatmap_tracker").to_csv(tmp_path / "m2.csv")
+    pd.DataFrame(np.ones((12, 2)), columns=["nose", "tail_base"]).to_csv(
+        tmp_path / "m2_temporal_norm.csv")
+    assert [p.name for p in find_pose_files(tmp_path).files] == [f"m1_{sa}.h5", "m2.csv"]
+
+
+def test_frame_names_as_an_index_are_frame_numbers(tmp_path: Path) -> None:
+    """DeepLabCut 2.3's SuperAnimal video inference indexes its table ``frame0000, ...``:
+    read as frames 0, 1, ... of a video (lifted by the temporal networks), not as the
+    image paths of labelled frames."""
+    from dlc_lifter.io import read_poses
+
+    df = _dlc_table("DLC_snapshot-1000")
+    df.index = [f"frame{i:04d}" for i in range(len(df))]
+    df.to_hdf(tmp_path / "m3DLC_snapshot-1000.h5", key="df_with_missing", format="table")
+    p = read_poses(tmp_path / "m3DLC_snapshot-1000.h5")
+    assert p.frame_indices.tolist() == list(range(len(df)))
+    assert "image_paths" not in p.meta.extra
+    df.index = [f"labeled-data/m3/img{i:03d}.png" for i in range(len(df))]  # labelled data
+    df.to_hdf(tmp_path / "CollectedData_me.h5", key="df_with_missing", format="table")
+    assert "image_paths" in read_poses(tmp_path / "CollectedData_me.h5").meta.extra

@@ -21,6 +21,7 @@ import pytest
 
 from dlc_lifter._atomic import atomic_output
 from dlc_lifter.errors import DLCLifterError, PoseFileError
+from dlc_lifter.io.find import find_pose_files
 from dlc_lifter.lift import batch
 from dlc_lifter.lift.batch import (
     BatchItem,
@@ -127,6 +128,17 @@ def test_find_dlc_output_prefers_shuffle_and_ignores_derived(tmp_path: Path) -> 
     (tmp_path / "m3DLC_dlcrnetms5_toyJan1shuffle1_200000_el.h5").touch()
     (tmp_path / "m3DLC_dlcrnetms5_toyJan1shuffle1_200000_bx.h5").touch()
     assert find_dlc_output(tmp_path / "m3.mp4").name.endswith("_el.h5")
+    # DeepLabCut 3 (PyTorch): snapshot_best-<epoch> scorers; tracks refined by its
+    # transformer re-identification (_el_tr) win over the ellipse tracker's, and both are
+    # one recording
+    (tmp_path / "m4.mp4").touch()
+    for name in ("m4DLC_DlcrnetStride16Ms5_toyJan1shuffle1_snapshot_best-200_el.h5",
+                 "m4DLC_DlcrnetStride16Ms5_toyJan1shuffle1_snapshot_best-200_el_tr.h5",
+                 "m4DLC_DlcrnetStride16Ms5_toyJan1shuffle1_snapshot_best-200_assemblies.pickle"):
+        (tmp_path / name).touch()
+    assert find_dlc_output(tmp_path / "m4.mp4").name.endswith("snapshot_best-200_el_tr.h5")
+    m4 = [f.name for f in find_pose_files(tmp_path).files if f.name.startswith("m4")]
+    assert m4 == ["m4DLC_DlcrnetStride16Ms5_toyJan1shuffle1_snapshot_best-200_el_tr.h5"]
 
 
 def test_find_videos_falls_back_to_project_videos(tmp_path: Path) -> None:
