@@ -266,9 +266,37 @@ def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bo
                    and (kinds is None or kind in kinds)}
         dlc = set(_one_per_recording([c for c, k in kind_of.items() if k == "dlc"], filtered,
                                      found.passed_over))
+        exported = _exports_of_labels([c for c, k in kind_of.items() if k == "sleap"],
+                                      found.passed_over)
         found.files += [c for c, k in kind_of.items() if c not in found.files
-                        and (k != "dlc" or c in dlc)]
+                        and (k != "dlc" or c in dlc) and c not in exported]
     return found
+
+
+#: SLEAP's analysis export of one video of a labels file: ``<prefix>.<video index:03d>_<video
+#: stem>.analysis.h5`` (its GUI and ``sleap-convert`` since 1.2.4; ``<prefix>.analysis.h5``
+#: before), where the prefix is the ``.slp``'s stem (the GUI) or that stem less its last
+#: dotted part (``sleap-convert``: ``labels.v001.slp`` -> ``labels.000_m1.analysis.h5``).
+_ANALYSIS_EXPORT = re.compile(r"^(?P<prefix>.+?)(?:\.\d{3}_.+)?\.analysis\.h5$", re.IGNORECASE)
+
+
+def _exports_of_labels(files: Sequence[Path], passed: dict[Path, str]) -> set[Path]:
+    """SLEAP analysis files exported from a ``.slp`` found beside them (the same points:
+    the ``.slp`` is lifted, each of its videos as its own job); named in ``passed``."""
+    labels = {f.parent / f.name[: -len(".slp")]: f for f in files
+              if f.name.lower().endswith(".slp")}
+    out: set[Path] = set()
+    for f in files:
+        m = _ANALYSIS_EXPORT.match(f.name)
+        if m is None:
+            continue
+        prefix = m.group("prefix")
+        src = next((s for stem, s in labels.items() if stem.parent == f.parent and (
+            stem.name == prefix or stem.name.startswith(prefix + "."))), None)
+        if src is not None:
+            out.add(f)
+            passed[f] = f"exported from {src.name}, which is lifted (the same points)"
+    return out
 
 
 def _walk(folder: Path) -> list[Path]:

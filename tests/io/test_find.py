@@ -43,18 +43,19 @@ def test_one_file_per_recording(tmp_path: Path) -> None:
     found = find_pose_files(tmp_path)
     names = [p.name for p in found.files]
     assert names == [f"a{SCORER}.h5", f"b{SCORER}.h5", f"c{SCORER}.h5", f"d{SCORER}_el.h5",
-                     f"e{SCORER}_filtered.csv", "s.analysis.h5", "s.slp"]
+                     f"e{SCORER}_filtered.csv", "s.slp"]
     why = {p.name: w for p, w in found.passed_over.items()}
     assert why[f"a{SCORER}.csv"].startswith("its .h5 twin")
     assert why[f"b{SCORER}_filtered.h5"].startswith("the unfiltered copy")
     assert why[f"c{SCORER}_el.h5"].startswith("the assembled table")
+    assert why["s.analysis.h5"].startswith("exported from s.slp")  # the same points
     filtered = [p.name for p in find_pose_files(tmp_path, filtered=True).files]
     assert f"b{SCORER}_filtered.h5" in filtered and f"b{SCORER}.h5" not in filtered
     deep = [p.relative_to(tmp_path).as_posix()
             for p in find_pose_files(tmp_path, recursive=True).files]
     assert f"sub/f{SCORER}.h5" in deep and not any(n.startswith(".hidden") for n in deep)
     sleap = find_pose_files([tmp_path, tmp_path / f"a{SCORER}.h5"], kinds=("sleap",))
-    assert [p.name for p in sleap.files] == ["s.analysis.h5", "s.slp", f"a{SCORER}.h5"]
+    assert [p.name for p in sleap.files] == ["s.slp", f"a{SCORER}.h5"]
     # files named one by one are taken as they are; missing entries are listed
     notes = tmp_path / "notes.h5"
     both = find_pose_files([notes, tmp_path / f"a{SCORER}.csv", tmp_path / "gone.h5"])
@@ -193,3 +194,20 @@ def test_frame_names_as_an_index_are_frame_numbers(tmp_path: Path) -> None:
     df.index = [f"labeled-data/m3/img{i:03d}.png" for i in range(len(df))]  # labelled data
     df.to_hdf(tmp_path / "CollectedData_me.h5", key="df_with_missing", format="table")
     assert "image_paths" in read_poses(tmp_path / "CollectedData_me.h5").meta.extra
+
+
+def test_sleap_analysis_exports_beside_their_labels_file_are_passed_over(
+        tmp_path: Path) -> None:
+    """SLEAP exports a labels file's videos as ``<prefix>.<index>_<video>.analysis.h5`` beside
+    it (the GUI: the ``.slp``'s stem; ``sleap-convert``: that stem less its last dotted part):
+    the same points, so the ``.slp`` alone is lifted; an analysis file of another labels
+    file, or alone, is lifted."""
+    _touch(tmp_path, "labels.v001.slp", "labels.v001.000_m1.analysis.h5",
+           "labels.v001.001_m2.analysis.h5", "labels.000_m1.analysis.h5",
+           "other.000_m3.analysis.h5", "sub/labels.v001.000_m1.analysis.h5")
+    found = find_pose_files(tmp_path)
+    assert [p.name for p in found.files] == ["labels.v001.slp", "other.000_m3.analysis.h5"]
+    assert all(w.startswith("exported from labels.v001.slp") for w in found.passed_over.values())
+    assert len(found.passed_over) == 3
+    alone = find_pose_files(tmp_path / "sub")
+    assert [p.name for p in alone.files] == ["labels.v001.000_m1.analysis.h5"]
