@@ -742,11 +742,11 @@ def lift_videos(
             f"No videos found (videos={videos!r}, videotype={videotype!r}) for project "
             f"{cfg['_path']}.")
     jobs, failed = [], []
+    linked = Path(cfg["_path"]).parent / "videos"  # where DeepLabCut links its videos
     for video in vids:
         pose = find_dlc_output(
             video, destfolder=destfolder, shuffle=shuffle, trainingsetindex=trainingsetindex,
             training_fraction=fraction, filtered=filtered, task=project_task)
-        linked = Path(cfg["_path"]).parent / "videos"
         if pose is None and destfolder is None and linked != video.parent:
             # a video_sets entry found where it was recorded: DeepLabCut links (or copies)
             # it into <project>/videos, and analyze_videos on that folder writes the pose

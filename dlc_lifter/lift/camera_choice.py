@@ -170,7 +170,7 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
     if scale_is_independent(camera_choice.source) or poses.n_individuals > 1:
         # with several animals and the scale from their length, the size still says which
         # animal is far from the others (a pup beside its mother: the estimate kept the
-        # adults, camera_estimate.adult_sized)
+        # adults, camera_estimate.adults_for_scale)
         sizes = animal_sizes(camera_choice.camera, uv_cat, tracked, poses.individuals,
                              lifter.model.pair_length_mm, lifter.model.median_height_mm)
         warn_animal_size(sizes, str(poses.meta.source), camera_choice.source,
