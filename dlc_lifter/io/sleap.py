@@ -94,56 +94,74 @@ def video_name_stem(name: str) -> str:
     return recorded_path(name).stem
 
 
-def _pick_video(labels: Any, p: Path, video: int | str | None = None) -> Any:
-    used = _videos_used(labels)
-    if not used:
+def _video_index(names: list[str], p: Path, video: int | str | None) -> int:
+    """Which of a file's videos with frames (``names``, in its order) ``video`` means: its
+    position, file name or stem; ``None``: the first (warned where there are several)."""
+    if not names:
         raise PoseFileError(f"{p} holds no labelled or predicted frames.")
-    names = [_video_name(v) for v in used]
     listed = ", ".join(f"{i}: {n}" for i, n in enumerate(names))
     if video is None:
-        if len(used) > 1:
+        if len(names) > 1:
             logger.warning("%s holds poses for %d videos (%s); reading only the first. Lift "
                            "another with sleap_video= (--sleap-video, its number or name); "
-                           "lift-files lifts each.", p, len(used), listed)
-        return used[0]
+                           "lift-files lifts each.", p, len(names), listed)
+        return 0
     if isinstance(video, (int, np.integer)) or str(video).isdigit():
         k = int(video)
-        if not 0 <= k < len(used):
+        if not 0 <= k < len(names):
             raise PoseFileError(f"{p} has no video {k}; its videos with poses are {listed}.")
-        return used[k]
+        return k
     want = str(video)
-    for v, n in zip(used, names, strict=True):
-        if want in (n, Path(n).name, PureWindowsPath(n).name, video_name_stem(n)):
-            return v
+    for k, n in enumerate(names):
+        if want in (n, recorded_path(n).name, video_name_stem(n)):
+            return k
     raise PoseFileError(f"{p} has no video {want!r}; its videos with poses are {listed}.")
+
+
+def _pick_video(labels: Any, p: Path, video: int | str | None = None) -> Any:
+    used = _videos_used(labels)
+    return used[_video_index([_video_name(v) for v in used], p, video)]
+
+
+def _used_video_names(p: Path) -> list[str]:
+    """The file names of a ``.slp``'s videos with frames, in its order, read from its video
+    and frame tables alone (no labels loaded: cheap for a long predictions file; separators
+    as sleap-io gives them); through sleap-io where those tables are not as SLEAP writes
+    them for video files (image sequences, videos embedded in the file)."""
+    import json
+
+    import h5py
+
+    try:
+        with h5py.File(p, "r") as fh:
+            backends = [json.loads(v).get("backend") or {} for v in fh["videos_json"][:]]
+            ids = np.unique(fh["frames"].fields(["video"])[:]["video"])
+        names = [backends[int(i)].get("filename") for i in ids]
+        if all(isinstance(n, str) and n not in ("", ".") for n in names):
+            return [n.replace("\\", "/") for n in names]
+    except (OSError, KeyError, ValueError, TypeError, IndexError, AttributeError):
+        pass
+    return [_video_name(v) for v in _videos_used(_load_labels(p))]
 
 
 def sleap_videos(path: str | Path) -> list[str]:
     """The videos of a SLEAP ``.slp`` that hold labelled or predicted frames, in its order
-    (file names; pass one, or its position, as ``sleap_video``)."""
-    p = check_input_file(path)
-    return [_video_name(v) for v in _videos_used(_load_labels(p))]
+    (file names; pass one, or its position, as ``sleap_video``). Cheap: the labels are not
+    loaded."""
+    return _used_video_names(check_input_file(path))
 
 
 def sleap_video_count(path: str | Path) -> int:
-    """How many videos of a SLEAP ``.slp`` hold frames, read from its frame table alone
-    (no labels loaded: cheap for a long predictions file); :func:`sleap_videos` where
-    the table is not as SLEAP writes it."""
-    import h5py
-
-    p = check_input_file(path)
-    try:
-        with h5py.File(p, "r") as fh:
-            return int(np.unique(fh["frames"].fields(["video"])[:]["video"]).size)
-    except (OSError, KeyError, ValueError, TypeError):
-        return len(sleap_videos(p))
+    """How many videos of a SLEAP ``.slp`` hold frames (:func:`sleap_videos`)."""
+    return len(sleap_videos(path))
 
 
 def sleap_video_stem(path: str | Path, video: int | str) -> str:
     """The stem of the file name of a SLEAP ``.slp``'s video ``video`` (as ``read_slp``
-    picks it; Windows paths too), for output names."""
+    picks it; Windows paths too), for output names; the labels are not loaded."""
     p = check_input_file(path)
-    return video_name_stem(_video_name(_pick_video(_load_labels(p), p, video)))
+    names = _used_video_names(p)
+    return video_name_stem(names[_video_index(names, p, video)])
 
 
 def _video_meta(video: Any, p: Path, meta: PoseMetadata) -> None:

@@ -415,13 +415,13 @@ def _per_video(poses: Path, out: Path) -> list[tuple[str | None, Path]]:
     if poses.suffix.lower() != ".slp":
         return [(None, out)]
     from dlc_lifter.io import lifted_output_path
-    from dlc_lifter.io.sleap import sleap_video_count, sleap_videos, video_name_stem
+    from dlc_lifter.io.sleap import sleap_videos, video_name_stem
 
     try:
-        if sleap_video_count(poses) < 2:  # the frame table alone: most files
-            return [(None, out)]
-        videos = sleap_videos(poses)
+        videos = sleap_videos(poses)  # its video and frame tables alone
     except DLCLifterError:
+        return [(None, out)]
+    if len(videos) < 2:
         return [(None, out)]
     return [(v, Path(lifted_output_path(poses, out.parent, video_stem=video_name_stem(v))))
             for v in videos]

@@ -363,3 +363,35 @@ def test_slp_of_several_videos_is_read_one_video_at_a_time(
     _poses().to_dataframe().to_hdf(dlc, key="df_with_missing")
     with pytest.raises(PoseFileError, match="chooses a video of a SLEAP .slp"):
         read_poses(dlc, sleap_video=0)
+
+
+def test_a_slp_s_videos_are_listed_without_loading_its_labels(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches plan one job per video and name outputs by video before any lift: the
+    videos with frames come from the file's video and frame tables alone, as sleap-io
+    would list them (a Windows path SLEAP wrote with backslashes too)."""
+    import json
+
+    import h5py
+
+    import dlc_lifter.io.sleap as sleap_module
+    from dlc_lifter.io import sleap_video_stem, sleap_videos
+
+    f = tmp_path / "labels.v001.slp"
+    _two_video_slp(f)
+    with h5py.File(f, "r+") as fh:  # as SLEAP on Windows writes it
+        videos = [json.loads(v) for v in fh["videos_json"][:]]
+        videos[0]["backend"]["filename"] = "C:\\data\\day1.mp4"
+        del fh["videos_json"]
+        fh["videos_json"] = [json.dumps(v).encode() for v in videos]
+    expected = [sleap_module._video_name(v)
+                for v in sleap_module._videos_used(sleap_module._load_labels(f))]
+    assert expected == ["C:/data/day1.mp4", "/data/day2.mp4"]
+
+    def no_load(path: Path) -> None:
+        raise AssertionError(f"{path}: labels loaded")
+
+    with monkeypatch.context() as m:
+        m.setattr(sleap_module, "_load_labels", no_load)
+        assert sleap_videos(f) == expected
+        assert sleap_video_stem(f, 0) == "day1" and sleap_video_stem(f, "day2") == "day2"
