@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -197,7 +198,7 @@ def back_labels_out_of_order(uv_cat: np.ndarray, tracked: np.ndarray,
 
 
 def back_order_named(uv_cat: np.ndarray, tracked: np.ndarray, project: Project | None,
-                     pcutoff: float, mapped: dict[str, str] | Any,
+                     pcutoff: float, mapped: Mapping[str, str],
                      individuals: list[str]) -> dict[str, list[dict[str, Any]]]:
     """The midline labels that lie the wrong way round (:func:`back_labels_out_of_order`)
     in the file's own names: ``{individual: [{front, behind, share, frames}]}``, only
