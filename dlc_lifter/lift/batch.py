@@ -256,39 +256,28 @@ class LiftJob:
     sleap_video: str | None = None
 
 
-def _lift_file(poses: Path, video: str | None, job: LiftJob) -> Path:
-    """Run :func:`dlc_lifter.lift.lift_file` for ``job``."""
+def _lift_file(poses: Path, job: LiftJob) -> tuple[Path, str | None]:
+    """Run :func:`dlc_lifter.lift.lift_file` for ``job`` (with the video the file names when
+    ``job.video_from_poses``); returns the output and the video lifted with."""
     # torch: the pipeline loads the network, so worker processes import it late
-    from dlc_lifter.lift.pipeline import lift_file
+    from dlc_lifter.lift.pipeline import lift_file, lift_file_with_its_video
 
     output = replace(job.output_spec, destfolder=str(Path(job.output).parent),
                      overwrite=job.overwrite)
-    return lift_file(poses, video=video, sleap_video=job.sleap_video, camera=job.camera,
-                     options=job.options, output=output)
+    if job.video_from_poses:
+        return lift_file_with_its_video(poses, sleap_video=job.sleap_video, camera=job.camera,
+                                        options=job.options, output=output)
+    return lift_file(poses, video=job.video, sleap_video=job.sleap_video, camera=job.camera,
+                     options=job.options, output=output), job.video
 
 
 def _video_of_poses(poses_path: Path, sleap_video: str | None = None) -> str | None:
-    """The video a pose file names (SLEAP, NWB; ``sleap_video``: which of a SLEAP file's) or
-    that lies beside it under its stem (DeepLabCut, JABS: the readers look), if it exists."""
+    """The video a pose file names or that lies beside it (read here: for outputs that
+    exist, which are not lifted again)."""
     from dlc_lifter.io import read_poses
+    from dlc_lifter.lift.pipeline import video_named_by
 
-    meta = read_poses(poses_path, sleap_video=sleap_video).meta
-    meta_video = meta.video
-    if not meta_video and meta.source_format == "dlc-labels":  # images, never a video
-        return None
-    if not meta_video:
-        logger.warning("%s: no video named in it or beside it: lifting keypoints only.",
-                       poses_path)
-        return None
-    cand = Path(meta_video)
-    for path in (cand, poses_path.parent / cand.name):
-        if path.is_file():
-            return str(path)
-    logger.warning(
-        "%s: its video %s is not there (nor beside the file): lifting keypoints only.",
-        poses_path, meta_video,
-    )
-    return None
+    return video_named_by(read_poses(poses_path, sleap_video=sleap_video), poses_path)
 
 
 def run_lift_job(job: LiftJob) -> BatchItem:
@@ -327,15 +316,14 @@ def _run_lift_job(job: LiftJob) -> BatchItem:
     poses = Path(job.poses)
     item = BatchItem(poses=job.poses, video=job.video, output=job.output, status="done")
     try:
-        video = (_video_of_poses(poses, job.sleap_video) if job.video_from_poses
-                 else job.video)
-        item.video = video
         if job.step_only:
+            if job.video_from_poses:  # the step's plots may draw on it
+                item.video = _video_of_poses(poses, job.sleap_video)
             item.status, item.error = "skipped", "output exists"
         else:
             from dlc_lifter.io import count_dlc_rows
 
-            written = _lift_file(poses, video, job)
+            written, item.video = _lift_file(poses, job)
             item.output = str(written)
             item.n_frames = count_dlc_rows(written)
     except OutputExistsError as exc:  # another run wrote it meanwhile

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, as_reco
 from dlc_lifter.lift.poses import lift_poses
 from dlc_lifter.poses import Poses
 
-__all__ = ["lift_file"]
+__all__ = ["lift_file", "lift_file_with_its_video", "video_named_by"]
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +121,65 @@ def lift_file(
     ...           output=OutputSpec(formats=("dlc", "nwb")))
     PosixPath('videoDLC_resnet50_lifted3d.h5')
     """
+    given = None if video is None else str(video)
+    return _lift_file(poses_path, lambda _poses, _src: given, sleap_video=sleap_video,
+                      camera=camera, options=options, output=output)[0]
+
+
+def lift_file_with_its_video(
+    poses_path: str | Path,
+    *,
+    sleap_video: str | int | None = None,
+    camera: CameraSpec = CameraSpec(),
+    options: LiftOptions = LiftOptions(),
+    output: OutputSpec = OutputSpec(),
+) -> tuple[Path, str | None]:
+    """:func:`lift_file` with the video the pose file names or that lies beside it.
+
+    The file is read once: the video comes from what was read (:func:`video_named_by`),
+    as the batches lift the files they find.
+
+    Returns
+    -------
+    tuple
+        The 3D ``.h5`` written (as :func:`lift_file`) and the video lifted with, or ``None``
+        (keypoints only, warned).
+    """
+    return _lift_file(poses_path, video_named_by, sleap_video=sleap_video, camera=camera,
+                      options=options, output=output)
+
+
+def video_named_by(poses: Poses, poses_path: str | Path) -> str | None:
+    """The video a read pose file names (SLEAP, NWB) or that lies beside it under its stem
+    (DeepLabCut, JABS: the readers look), if it exists; else ``None``, warned (DLC labelled
+    data, images, silently)."""
+    src = Path(poses_path)
+    meta_video = poses.meta.video
+    if not meta_video and poses.meta.source_format == "dlc-labels":  # images, never a video
+        return None
+    if not meta_video:
+        logger.warning("%s: no video named in it or beside it: lifting keypoints only.", src)
+        return None
+    cand = Path(meta_video)
+    for path in (cand, src.parent / cand.name):
+        if path.is_file():
+            return str(path)
+    logger.warning("%s: its video %s is not there (nor beside the file): lifting keypoints "
+                   "only.", src, meta_video)
+    return None
+
+
+def _lift_file(
+    poses_path: str | Path,
+    video_of: Callable[[Poses, Path], str | None],
+    *,
+    sleap_video: str | int | None,
+    camera: CameraSpec,
+    options: LiftOptions,
+    output: OutputSpec,
+) -> tuple[Path, str | None]:
+    """:func:`lift_file`, the video given by ``video_of(poses read, path)``; returns the
+    output written and that video."""
     from dlc_lifter._atomic import check_writable
     from dlc_lifter.io import lifted_output_path, meta_pickle_path, read_poses
     from dlc_lifter.lift.outputs import output_paths, parse_formats, write_outputs
@@ -136,6 +196,7 @@ def lift_file(
     for target in [*output_paths(out, fmts).values(), meta_pickle_path(out)]:
         check_writable(target, overwrite=output.overwrite)
     poses = read_poses(src, sleap_video=sleap_video)
+    video = video_of(poses, src)
     fps = camera.fps
     if fps is not None:
         if not (np.isfinite(fps) and fps > 0):
@@ -205,4 +266,4 @@ def lift_file(
     logger.info("Lifted %s (%d frames, %d %s, camera: %s) in %.1f s", src.name,
                 poses.n_frames, n_ind, "individual" if n_ind == 1 else "individuals",
                 poses3d.meta.extra["camera_source"], time.perf_counter() - t0)
-    return written.get("dlc", next(iter(written.values())))
+    return written.get("dlc", next(iter(written.values()))), video

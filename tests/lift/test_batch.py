@@ -31,7 +31,7 @@ from dlc_lifter.lift.batch import (
     find_videos,
     lift_videos,
 )
-from dlc_lifter.lift.options import OutputSpec
+from dlc_lifter.lift.options import LiftOptions, OutputSpec
 from dlc_lifter.poses import Poses
 from tests.fixtures.toys import (
     DLC_SCORER,
@@ -343,6 +343,32 @@ def test_real_lift_missing_and_unreadable_video(tmp_path: Path,
     assert "keypoints only" in caplog.text.lower() or "keypoints-only" in caplog.text.lower()
     df = _read(Path(report.done[0].output))
     assert list(df.columns.get_level_values(-1).unique())[:3] == ["x", "y", "z"]
+
+
+@pytest.mark.usefixtures("real_lift")
+def test_a_found_file_is_read_once_and_lifted_with_its_video(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``lift_files``' jobs take the video from the pose file as it is read for the lift
+    (it was read a second time just to find the video)."""
+    import dlc_lifter.io as dio
+
+    _project(tmp_path, ["a"])
+    real_read, reads = dio.read_poses, []
+
+    def counting(path, *args, **kwargs):  # noqa: ANN001, ANN202 - read_poses' signature
+        reads.append(Path(path).name)
+        return real_read(path, *args, **kwargs)
+
+    monkeypatch.setattr(dio, "read_poses", counting)
+    job = LiftJob(poses=str(tmp_path / "videos" / f"a{DLC_SCORER}.h5"),
+                  output=str(tmp_path / "out" / "a_lifted3d.h5"), video_from_poses=True,
+                  options=LiftOptions(depth=False))
+    (tmp_path / "out").mkdir()
+    item = batch.run_lift_job(job)
+    assert item.status == "done", item.error
+    assert reads == [f"a{DLC_SCORER}.h5"]
+    assert item.video == str(tmp_path / "videos" / "a.mp4")
+    assert real_read(item.output).meta.video == item.video
 
 
 @pytest.mark.usefixtures("real_lift")
