@@ -57,6 +57,8 @@ __all__ = ["lift_command", "lift_files_command", "lift_project_command", "lift_s
 def lift_command(
     poses: Path = typer.Argument(..., help=POSE_FILE_HELP),
     video: Path | None = VIDEO,
+    no_video: bool = typer.Option(False, "--no-video", help="Lift from the keypoints only, "
+                                  "without the video the file names or that lies beside it."),
     calibration: Path | None = CALIBRATION,
     camera: str | None = CAMERA,
     camera_height_mm: float | None = CAMERA_HEIGHT_MM,
@@ -85,13 +87,18 @@ def lift_command(
 ) -> None:
     """Lift a 2D pose file to metric 3D and write <stem>_lifted3d.h5 (prints its path).
 
+    Without --video (or --no-video), the video is the one the file names (SLEAP, NWB) or
+    that lies beside it under its stem (DeepLabCut), as lift-files finds it.
+
     Example: dlc-lifter lift videoDLC_resnet50.h5 --video video.mp4 --format dlc,nwb
     """
     from dlc_lifter.lift.pipeline import lift_file  # torch: loads the network
 
+    if video is not None and no_video:
+        raise typer.BadParameter("give --video or --no-video, not both.")
     try:
         out = lift_file(
-            poses, video=video, sleap_video=sleap_video,
+            poses, video=None if no_video else (video or "auto"), sleap_video=sleap_video,
             camera=camera_spec(calibration, camera, camera_height_mm, focal_px,
                                arena_size_mm, fps, image_size, view, floor_scale),
             options=lift_options(model=model, keypoint_map=keypoint_map, strict=strict,

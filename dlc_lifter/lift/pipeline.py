@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -54,7 +55,7 @@ def _check_video(video: str | Path, poses: Poses) -> tuple[int, int] | None:
 def lift_file(
     poses_path: str | Path,
     *,
-    video: str | Path | None = None,
+    video: str | Path | Literal["auto"] | None = None,
     sleap_video: str | int | None = None,
     camera: CameraSpec = CameraSpec(),
     options: LiftOptions = LiftOptions(),
@@ -69,7 +70,9 @@ def lift_file(
     video
         The video the poses were tracked on: checked to open and to have as many frames
         as the poses (an unreadable video is warned about and the lift uses keypoints
-        only).
+        only). ``"auto"``: the video the file names (SLEAP, NWB) or that lies beside it
+        under its stem (DeepLabCut, JABS), as the batches find it (:func:`video_named_by`;
+        none there: keypoints only, warned); the ``lift`` command's default.
     sleap_video
         For a SLEAP ``.slp`` holding several videos' frames (a labels project): which one
         to lift (its position or file name, :func:`~dlc_lifter.io.sleap.sleap_videos`;
@@ -121,9 +124,15 @@ def lift_file(
     ...           output=OutputSpec(formats=("dlc", "nwb")))
     PosixPath('videoDLC_resnet50_lifted3d.h5')
     """
-    given = None if video is None else str(video)
-    return _lift_file(poses_path, lambda _poses, _src: given, sleap_video=sleap_video,
-                      camera=camera, options=options, output=output)[0]
+    if isinstance(video, str) and video == "auto":
+        video_of = video_named_by
+    else:
+        given = None if video is None else str(video)
+
+        def video_of(_poses: Poses, _src: Path) -> str | None:
+            return given
+    return _lift_file(poses_path, video_of, sleap_video=sleap_video, camera=camera,
+                      options=options, output=output)[0]
 
 
 def lift_file_with_its_video(
@@ -134,7 +143,7 @@ def lift_file_with_its_video(
     options: LiftOptions = LiftOptions(),
     output: OutputSpec = OutputSpec(),
 ) -> tuple[Path, str | None]:
-    """:func:`lift_file` with the video the pose file names or that lies beside it.
+    """:func:`lift_file` with ``video="auto"``, returning the video too.
 
     The file is read once: the video comes from what was read (:func:`video_named_by`),
     as the batches lift the files they find.
@@ -163,6 +172,7 @@ def video_named_by(poses: Poses, poses_path: str | Path) -> str | None:
     cand = Path(meta_video)
     for path in (cand, src.parent / cand.name):
         if path.is_file():
+            logger.info("%s: lifting with its video %s.", src.name, path)
             return str(path)
     logger.warning("%s: its video %s is not there (nor beside the file): lifting keypoints "
                    "only.", src, meta_video)

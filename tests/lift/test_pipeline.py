@@ -274,6 +274,34 @@ def test_video_checks(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     assert ok.is_file()
 
 
+def test_cli_lift_takes_the_video_beside_the_file(tmp_path: Path,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """``dlc-lifter lift FILE`` lifts with the video DeepLabCut's output lies beside (as
+    ``lift-files`` does); ``--no-video`` without it; both options together are refused."""
+    from typer.testing import CliRunner
+
+    from dlc_lifter.cli import app
+    from dlc_lifter.io import read_poses
+
+    _, _, poses = _scene(20)
+    src = write_dlc_analysis(poses, tmp_path, meta_pickle=True)
+    video = write_toy_video(tmp_path / "mouse1.mp4", 20, size=(64, 48))
+    cam = ["--camera-height-mm", "600", "--focal-px", "640", "--no-depth"]
+    runner = CliRunner()
+    with caplog.at_level(logging.INFO):
+        res = runner.invoke(app, ["lift", str(src), *cam])
+    assert res.exit_code == 0, res.output
+    assert read_poses(Path(res.output.strip().splitlines()[-1])).meta.video == str(video)
+    assert "lifting with its video" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        alone = runner.invoke(app, ["lift", str(src), *cam, "--no-video", "--overwrite"])
+    assert alone.exit_code == 0, alone.output
+    assert "lifting with its video" not in caplog.text and "opened" not in caplog.text
+    both = runner.invoke(app, ["lift", str(src), *cam, "--no-video", "--video", str(video)])
+    assert both.exit_code != 0 and "not both" in both.output
+
+
 def test_cli_lift_prints_path_and_reports_errors(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
