@@ -241,7 +241,7 @@ def _lift_file(
             reason = ("depth=False" if depth is False else
                       "custom model without depth=True")
         elif video is None:
-            reason = "no video given"
+            reason = "no video found" if video_of is video_named_by else "no video given"
         else:
             reason = f"video {video} unreadable"
         if depth:  # asked for explicitly
