@@ -21,7 +21,7 @@ from dlc_lifter.errors import DLCLifterError, FrameCountError, VideoError
 from dlc_lifter.lift.camera_estimate import resolve_image_size
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, as_record
-from dlc_lifter.lift.poses import lift_poses
+from dlc_lifter.lift.poses import already_3d_message, lift_poses
 from dlc_lifter.poses import Poses
 
 __all__ = ["lift_file", "lift_file_with_its_video", "video_named_by"]
@@ -206,6 +206,8 @@ def _lift_file(
     for target in [*output_paths(out, fmts).values(), meta_pickle_path(out)]:
         check_writable(target, overwrite=output.overwrite)
     poses = read_poses(src, sleap_video=sleap_video)
+    if poses.is_3d:  # before the video and the camera are looked at
+        raise DLCLifterError(already_3d_message(poses))
     video = video_of(poses, src)
     fps = camera.fps
     if fps is not None:

@@ -64,9 +64,16 @@ from dlc_lifter.mouse.keypoint_map import KeypointMap
 from dlc_lifter.nets.lifter import floor_points
 from dlc_lifter.poses import PoseMetadata, Poses
 
-__all__ = ["lift_poses", "tails_withheld_counts"]
+__all__ = ["already_3d_message", "lift_poses", "tails_withheld_counts"]
 
 logger = logging.getLogger(__name__)
+
+
+def already_3d_message(poses: Poses) -> str:
+    """What to say of a pose file that holds 3D points (x, y, z) already."""
+    return (f"{poses.meta.source} already holds 3D poses (x, y, z per keypoint: a "
+            "triangulated file, e.g. DeepLabCut's 3D project or anipose, or a lifted "
+            "output); lift the 2D pose file of the top camera instead.")
 
 
 def lift_poses(
@@ -174,7 +181,7 @@ def lift_poses(
         With ``strict``, when some keypoint maps to nothing.
     """
     if poses.is_3d:
-        raise DLCLifterError(f"{poses.meta.source} already holds 3D poses.")
+        raise DLCLifterError(already_3d_message(poses))
     check_view(view)
     plan = plan_lift_keypoints(poses, keypoint_map, strict=strict)
     poses = split_animals(poses, plan)

@@ -274,6 +274,22 @@ def test_video_checks(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     assert ok.is_file()
 
 
+def test_a_3d_file_is_refused_before_anything_else(tmp_path: Path,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """A file of 3D points (a lifted output, a triangulated file) is refused at once, not
+    after its video and camera were looked for."""
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene(20)
+    out = lift_file(write_dlc_analysis(poses, tmp_path, meta_pickle=True), video=None,
+                    camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0))
+    caplog.clear()
+    with caplog.at_level(logging.INFO), pytest.raises(DLCLifterError,
+                                                      match="already holds 3D poses"):
+        lift_file(out, video="auto", output=OutputSpec(destfolder=tmp_path / "again"))
+    assert "video" not in caplog.text and "camera" not in caplog.text
+
+
 def test_cli_lift_takes_the_video_beside_the_file(tmp_path: Path,
                                                   caplog: pytest.LogCaptureFixture) -> None:
     """``dlc-lifter lift FILE`` lifts with the video DeepLabCut's output lies beside (as
