@@ -12,7 +12,13 @@ import numpy as np
 
 from dlc_lifter.errors import VideoError
 
-__all__ = ["VideoReader", "open_video", "video_info"]
+__all__ = ["FRAME_COUNT_SLACK", "VideoReader", "open_video", "video_info"]
+
+#: A video's frame count (its container's header, as OpenCV and DeepLabCut read it) and the
+#: frames that decode, and so a pose file's rows, can differ by a frame or two (VAME's
+#: sample: 750 pose rows, a 749-frame video). Pose files and videos this close are taken as
+#: each other's; the frames past the video's end are lifted without it.
+FRAME_COUNT_SLACK = 2
 
 logger = logging.getLogger(__name__)
 

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from dlc_lifter.errors import VideoError
+from dlc_lifter.io.video import FRAME_COUNT_SLACK
 from dlc_lifter.poses import Poses
 
 __all__ = [
@@ -126,6 +127,10 @@ class VideoDepth:
     kept: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
+#: What the frame iterator gives past the video's last frame.
+_ENDED = object()
+
+
 def video_depth_cues(
     video: str | Path,
     uv_cat: np.ndarray,
@@ -187,7 +192,7 @@ def video_depth_cues(
     order = np.argsort(fi, kind="stable")
     frames_read = 0
     with open_video(video) as reader:
-        if reader.n_frames and len(fi) and fi.max() >= reader.n_frames:
+        if reader.n_frames and len(fi) and fi.max() >= reader.n_frames + FRAME_COUNT_SLACK:
             raise VideoError(f"Video {video} has {reader.n_frames} frames; the poses need "
                              f"frame {int(fi.max())}. Pass the video the poses were tracked on.")
         frames = iter(reader)
@@ -200,13 +205,15 @@ def video_depth_cues(
                          for i in range(n)]
             if all(c is None for c in crops_row):
                 continue
-            while pos < want:
-                frame = next(frames, None)
+            while pos < want and frame is not _ENDED:
+                frame = next(frames, _ENDED)
                 pos += 1
-                frames_read += 1
-                if frame is None:
+                frames_read += frame is not _ENDED
+            if frame is _ENDED:  # past the end: a frame or two is a frame count's slack
+                if want > pos - 1 + FRAME_COUNT_SLACK:
                     raise VideoError(f"Frame {pos} of video {video} cannot be decoded (the "
                                      "video ends early or is damaged).")
+                continue
             t1 = time.perf_counter()
             secs["decode"] += t1 - t0
             pending.add(int(row), frame, crops_row)

@@ -29,9 +29,16 @@ __all__ = ["lift_file", "lift_file_with_its_video", "video_named_by"]
 logger = logging.getLogger(__name__)
 
 
-def _check_video(video: str | Path, poses: Poses) -> tuple[int, int] | None:
-    """Open the video; check its frame count. Returns its size, or None (keypoints only)."""
+def _check_video(video: str | Path, poses: Poses, *, found: bool = False
+                 ) -> tuple[int, int] | None:
+    """Open the video; check its frame count. Returns its size, or None (keypoints only).
+
+    A count off by at most :data:`~dlc_lifter.io.video.FRAME_COUNT_SLACK` frames is warned
+    about and the video used; more is an error for a video given, and for a video ``found``
+    beside the file (not given) a warning, the lift going on without it.
+    """
     from dlc_lifter.io import open_video
+    from dlc_lifter.io.video import FRAME_COUNT_SLACK
 
     try:
         with open_video(video) as v:
@@ -42,11 +49,25 @@ def _check_video(video: str | Path, poses: Poses) -> tuple[int, int] | None:
     fi = np.asarray(poses.frame_indices)
     contiguous = len(fi) > 0 and fi[0] == 0 and np.all(np.diff(fi) == 1)
     if n > 0 and ((contiguous and poses.n_frames != n) or (len(fi) and fi.max() >= n)):
-        raise FrameCountError(
-            f"The video {video} has {n} frames but the pose file {poses.meta.source} has "
-            f"{poses.n_frames} frames (last frame index {int(fi.max()) if len(fi) else -1}); "
-            "pass the video the poses were tracked on.")
-    logger.info("Video %s (%d frames) opened and matches the poses.", video, n)
+        off = abs(poses.n_frames - n) if contiguous else int(fi.max()) + 1 - n
+        counts = (f"The video {video} has {n} frames but the pose file {poses.meta.source} "
+                  f"has {poses.n_frames} frames (last frame index "
+                  f"{int(fi.max()) if len(fi) else -1})")
+        if off <= FRAME_COUNT_SLACK:
+            logger.warning("%s: off by %d, as a video's frame count can be; lifted with "
+                           "it%s.", counts, off,
+                           " (the frames past its end without its cues)"
+                           if len(fi) and fi.max() >= n else "")
+        elif found:
+            logger.warning("%s: not its video? Lifting from keypoints only; give the video "
+                           "the poses were tracked on with --video (video=).", counts)
+            return None
+        else:
+            raise FrameCountError(
+                f"{counts}; pass the video the poses were tracked on, "
+                "or lift without one (--no-video, video=None).")
+    else:
+        logger.info("Video %s (%d frames) opened and matches the poses.", video, n)
     if not poses.meta.fps and fps:
         poses.meta.fps = float(fps)
     return size  # type: ignore[return-value]
@@ -216,7 +237,7 @@ def _lift_file(
         poses.meta.fps = float(fps)
     video_size = None
     if video is not None:
-        video_size = _check_video(video, poses)
+        video_size = _check_video(video, poses, found=video_of is video_named_by)
         if video_size is not None:
             poses.meta.video = str(video)
     lifter = Lifter.load(options.model, mode=options.mode, pcutoff=options.pcutoff)

@@ -318,6 +318,31 @@ def test_cli_lift_takes_the_video_beside_the_file(tmp_path: Path,
     assert both.exit_code != 0 and "not both" in both.output
 
 
+def test_a_frame_count_a_frame_off_is_taken(tmp_path: Path,
+                                            caplog: pytest.LogCaptureFixture) -> None:
+    """A video a frame shorter than its pose file (its header's count; VAME's sample) is
+    used, warned about, the last frame lifted without its cues; a video found beside a file
+    whose count is far off is left out (warned), one given is refused, naming --no-video."""
+    from dlc_lifter.lift import FrameCountError, lift_file
+
+    cam = CameraSpec(camera_height_mm=600.0, focal_px=640.0)
+    _, _, poses = _scene(21)
+    src = write_dlc_analysis(poses, tmp_path, meta_pickle=True)
+    write_toy_video(tmp_path / "mouse1.mp4", 20, size=(64, 48))
+    with caplog.at_level(logging.INFO):
+        out = lift_file(src, video="auto", camera=cam)
+    assert out.is_file() and "off by 1" in caplog.text  # the depth path: tests/nets
+    _, _, long = _scene(30)
+    far = write_dlc_analysis(long, tmp_path / "far", meta_pickle=True)
+    video = write_toy_video(tmp_path / "far" / "mouse1.mp4", 20, size=(64, 48))
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        alone = lift_file(far, video="auto", camera=cam)
+    assert alone.is_file() and "not its video?" in caplog.text
+    with pytest.raises(FrameCountError, match="--no-video"):
+        lift_file(far, video=video, camera=cam, output=OutputSpec(overwrite=True))
+
+
 def test_cli_lift_prints_path_and_reports_errors(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 

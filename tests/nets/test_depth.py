@@ -444,6 +444,15 @@ def test_lift_file_with_depth_records_the_depth_path(tmp_path: Path) -> None:
     assert Path(info["fused_weights"]).name == "depth_fused_lifter.pt"
     fused = pd.read_hdf(out).to_numpy()
     assert fused.shape[0] == 10 and np.isfinite(fused).any()
+    short = tmp_path / "short.mp4"  # a frame short of the poses: its header's count
+    writer = cv2.VideoWriter(str(short), cv2.VideoWriter_fourcc(*"mp4v"), 30.0,
+                             cam.image_size)
+    for frame in clip.rgb[:9]:
+        writer.write(np.ascontiguousarray(frame[..., ::-1]))
+    writer.release()
+    one_off = record(lift_file(src, video=short, camera=spec,
+                               output=OutputSpec(destfolder=tmp_path / "short")))
+    assert one_off["depth_used"] is True and one_off["extra"]["depth"]["frames_read"] == 9
     out = lift_file(src, video=video, options=LiftOptions(depth=False),
                     output=OutputSpec(overwrite=True), camera=spec)
     rec = record(out)
