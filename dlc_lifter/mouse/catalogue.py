@@ -129,7 +129,7 @@ ALIASES: dict[str, str] = {
     # ("thorax" is left out on purpose: insect skeletons use it; a bare "head" or "tail" is
     # read loosely, see _BARE_WORDS)
     "snout": "nose", "leftear": "left_ear", "rightear": "right_ear", "tailbase": "tail_base",
-    "tailend": "tail_end", "tailtip": "tail_end", "tail_tip": "tail_end", "nose_tip": "nose",
+    "tailend": "tail_end", "tailtip": "tail_end", "tail_tip": "tail_end", "nose_tip": "nose", "nosetip": "nose",
     "headcenter": "head_midpoint", "head_centre": "head_midpoint", "head_mid": "head_midpoint",
     "centroid": "mouse_center", "center": "mouse_center", "centre": "mouse_center",
     "bodycenter": "mouse_center", "body_center": "mouse_center", "body": "mouse_center",
@@ -195,6 +195,9 @@ _STEMS: dict[str, str] = {
     "earbase": "ear", "ear_base": "ear", "eartip": "ear_tip", "side": "midside",
     "lateral": "midside", "frontpaw": "forepaw", "front_paw": "forepaw",
     "fore_paw": "forepaw", "hind_paw": "hindpaw", "rearpaw": "hindpaw", "rear_paw": "hindpaw",
+    # VAME's mice (``Forehand-Left``, ``Hindhand-Right``, filmed from below)
+    "forehand": "forepaw", "fore_hand": "forepaw", "hindhand": "hindpaw",
+    "hind_hand": "hindpaw",
 }
 
 

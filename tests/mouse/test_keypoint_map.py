@@ -94,6 +94,13 @@ def test_real_datasets_names_with_no_map() -> None:
                                  "colabase", "colapunta"])
     assert not spanish.dropped and spanish.mapped["hocico"] == "nose"
     assert spanish.mapped["colabase"] == "tail_base"
+    # VAME's sample (mice filmed from below): the paws named hands; Allen's nose tip
+    vame = plan_keypoint_map(["Nose", "Forehand-Left", "Forehand-Right", "Hindhand-Left",
+                              "Hindhand-Right", "Tailroot"])
+    assert vame.mapped == {"Nose": "nose", "Forehand-Left": "left_forepaw",
+                           "Forehand-Right": "right_forepaw", "Hindhand-Left": "left_hindpaw",
+                           "Hindhand-Right": "right_hindpaw", "Tailroot": "tail_base"}
+    assert plan_keypoint_map(["nosetip", "tailbase"]).mapped["nosetip"] == "nose"
 
 
 def test_a_bare_head_body_tail_skeleton_lifts_and_specific_names_win() -> None:
