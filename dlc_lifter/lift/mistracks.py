@@ -31,8 +31,8 @@ import numpy as np
 
 from dlc_lifter.mouse.catalogue import CATALOGUE
 
-__all__ = ["MIN_FRAMES", "MIN_KEYPOINTS", "REACH_FACTOR", "BodyReach", "drop_mistracks",
-           "mistracked"]
+__all__ = ["MAX_BODY_LENGTHS", "MIN_FRAMES", "MIN_KEYPOINTS", "REACH_FACTOR", "BodyReach",
+           "body_length", "drop_mistracks", "mistracked"]
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,14 @@ REACH_FACTOR = 3.0
 MIN_KEYPOINTS = 3
 #: Judged frames a keypoint needs for its usual distance to be known.
 MIN_FRAMES = 20
+#: However usual, no detection lies farther from the body's middle than this many times
+#: the animal's length (its median nose-to-tail-base distance in the image): a tail held
+#: straight out behind a stretched mouse reaches about 1.9. A keypoint mistracked in most
+#: frames makes its mistracked distance its usual one (a SuperAnimal tail end found 3.2
+#: lengths from the tail base in 73 % of a real session's frames, lifted 273 mm from it).
+MAX_BODY_LENGTHS = 2.5
+
+_NOSE, _TAIL_BASE = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
 
 
 @dataclass(frozen=True)
@@ -62,10 +70,14 @@ class BodyReach:
     radius
         The body's median radius (px): the median over the frames of their tracked
         keypoints' median distance from the middle.
+    length
+        The animal's median length (px, nose to tail base; NaN where unknown): no detection
+        lies farther than :data:`MAX_BODY_LENGTHS` of it from the middle.
     """
 
     usual: np.ndarray
     radius: float
+    length: float = float("nan")
 
     @classmethod
     def measure(cls, uv: np.ndarray, tracked: np.ndarray) -> BodyReach | None:
@@ -80,16 +92,17 @@ class BodyReach:
             ``(T, K)`` bool: detections above the likelihood cutoff.
         """
         _, dist = _distances(uv, tracked)
-        return cls._from_distances(dist, uv.shape[1])
+        return cls._from_distances(dist, uv.shape[1], body_length(uv, tracked))
 
     @classmethod
-    def _from_distances(cls, dist: np.ndarray, n_keypoints: int) -> BodyReach | None:
+    def _from_distances(cls, dist: np.ndarray, n_keypoints: int,
+                        length: float = float("nan")) -> BodyReach | None:
         if len(dist) < MIN_FRAMES:
             return None
         usual = np.full(n_keypoints, np.nan)
         known = np.isfinite(dist).sum(axis=0) >= MIN_FRAMES
         usual[known] = _nanmedian(dist[:, known], axis=0)
-        return cls(usual, float(np.median(_nanmedian(dist, axis=1))))
+        return cls(usual, float(np.median(_nanmedian(dist, axis=1))), length)
 
     def judge(self, uv: np.ndarray, tracked: np.ndarray) -> np.ndarray:
         """``(T, K)`` bool: tracked detections farther from their frame's middle than
@@ -102,8 +115,24 @@ class BodyReach:
                          shape: tuple[int, ...]) -> np.ndarray:
         out = np.zeros(shape, bool)
         with np.errstate(invalid="ignore"):
-            out[judged] = dist > REACH_FACTOR * self.usual + self.radius  # NaN: False
+            reach = np.fmin(REACH_FACTOR * self.usual + self.radius,
+                            MAX_BODY_LENGTHS * self.length)  # NaN: the other
+            out[judged] = dist > reach  # NaN: False
         return out
+
+
+def body_length(uv: np.ndarray, tracked: np.ndarray) -> float:
+    """The median nose-to-tail-base distance (px) of ``(T, len(CATALOGUE), 2)`` catalogue
+    pixels over the frames tracking both (NaN in fewer than :data:`MIN_FRAMES`, or for
+    arrays not in catalogue order)."""
+    uv = np.asarray(uv, dtype=float)
+    if uv.ndim != 3 or uv.shape[1] != len(CATALOGUE):
+        return float("nan")
+    both = (np.asarray(tracked, bool)[:, [_NOSE, _TAIL_BASE]].all(axis=1)
+            & np.isfinite(uv[:, [_NOSE, _TAIL_BASE]]).all(axis=(1, 2)))
+    if both.sum() < MIN_FRAMES:
+        return float("nan")
+    return float(np.median(np.linalg.norm(uv[both, _NOSE] - uv[both, _TAIL_BASE], axis=-1)))
 
 
 def _nanmedian(a: np.ndarray, axis: int) -> np.ndarray:
@@ -152,7 +181,7 @@ def mistracked(uv: np.ndarray, tracked: np.ndarray) -> np.ndarray:
     if len(cols) < MIN_KEYPOINTS:
         return out
     judged, dist = _distances(np.asarray(uv)[:, cols], tracked[:, cols])
-    reach = BodyReach._from_distances(dist, len(cols))
+    reach = BodyReach._from_distances(dist, len(cols), body_length(uv, tracked))
     if reach is not None:
         out[:, cols] = reach._judge_distances(judged, dist, (len(tracked), len(cols)))
     return out

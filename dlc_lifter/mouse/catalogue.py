@@ -129,7 +129,8 @@ ALIASES: dict[str, str] = {
     # ("thorax" is left out on purpose: insect skeletons use it; a bare "head" or "tail" is
     # read loosely, see _BARE_WORDS)
     "snout": "nose", "leftear": "left_ear", "rightear": "right_ear", "tailbase": "tail_base",
-    "tailend": "tail_end", "tailtip": "tail_end", "tail_tip": "tail_end", "nose_tip": "nose", "nosetip": "nose",
+    "tailend": "tail_end", "tailtip": "tail_end", "tail_tip": "tail_end", "nose_tip": "nose",
+    "nosetip": "nose",
     "headcenter": "head_midpoint", "head_centre": "head_midpoint", "head_mid": "head_midpoint",
     "centroid": "mouse_center", "center": "mouse_center", "centre": "mouse_center",
     "bodycenter": "mouse_center", "body_center": "mouse_center", "body": "mouse_center",

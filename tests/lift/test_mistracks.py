@@ -49,6 +49,35 @@ def test_postures_are_kept_and_far_detections_are_found() -> None:
                                                                    (60, tail)])
 
 
+def test_a_keypoint_mistracked_in_most_frames_is_found_by_the_animals_length() -> None:
+    """A tail end found three lengths of the animal away in most frames (a real SuperAnimal
+    session: 73 % of its frames) makes that distance its usual one; no tail reaches that
+    far, so those detections are mistracks all the same (catalogue order)."""
+    from dlc_lifter.lift.mistracks import MAX_BODY_LENGTHS, body_length
+    from dlc_lifter.mouse.catalogue import CATALOGUE
+
+    uv = _moving_mouse()
+    cat = np.full((len(uv), len(CATALOGUE), 2), np.nan)
+    for k, name in enumerate(NAMES):
+        cat[:, CATALOGUE.index(name)] = uv[:, k]
+    tracked = np.isfinite(cat).all(-1)
+    nose, tail, end = (CATALOGUE.index(n) for n in ("nose", "tail_base", "tail_end"))
+    length = body_length(cat, tracked)
+    assert length == pytest.approx(np.median(np.linalg.norm(uv[:, NAMES.index("nose")]
+                                                            - uv[:, NAMES.index("tail_base")],
+                                                            axis=-1)))
+    axis = cat[:, tail] - cat[:, nose]
+    axis /= np.linalg.norm(axis, axis=-1, keepdims=True)
+    cat[:, end] = cat[:, tail] + 0.9 * length * axis  # a tail held out behind: kept
+    tracked[:, end] = True
+    assert not mistracked(cat, tracked)[:, end].any()
+    far = np.arange(len(uv)) % 4 != 0  # 75 % of the frames
+    cat[far, end] = cat[far, tail] + 3.2 * length * axis[far]
+    found = mistracked(cat, tracked)
+    assert found[far, end].all() and not found[~far, end].any()
+    assert 3.2 > MAX_BODY_LENGTHS + 0.5  # the far ones lie well beyond the bound
+
+
 def test_too_little_to_judge_judges_nothing() -> None:
     uv = _moving_mouse(MIN_FRAMES - 1)
     uv[5, 0] += 400.0
