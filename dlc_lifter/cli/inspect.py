@@ -100,7 +100,8 @@ def info_command(
         f"fps:         {m.fps if m.fps else 'unknown'}",
         f"Image size:  {m.image_size if m.image_size else _UNKNOWN_SIZE}",
         f"Video:       {m.video or 'unknown'}",
-        f"Individuals: {poses.n_individuals} ({', '.join(poses.individuals)})",
+        f"Individuals: {poses.n_individuals} ({', '.join(poses.individuals)})"
+        + _animals_split(poses, plan),
         f"Keypoints:   {poses.n_keypoints}, {len(mapped)} mapped to the catalogue"
         + (f", {len(plan.arena)} arena landmarks" if plan.arena else "")
         + (f", {len(plan.dropped)} not lifted" if plan.dropped else ""),
@@ -157,6 +158,20 @@ def info_command(
         spec = camera_spec(calibration, camera, camera_height_mm, focal_px, arena_size_mm,
                            None, image_size, view, floor_scale)
         typer.echo("\n" + "\n".join(_camera_lines(poses, mapping, spec, cutoff)))
+
+
+def _animals_split(poses: Poses, plan: KeypointMap) -> str:
+    """``"; lifted as 2 animals (...)"`` where one individual tracks several animals'
+    names (SimBA's ``Nose_1, Nose_2``; :func:`~dlc_lifter.lift.keypoints.split_animals`)."""
+    from dlc_lifter.lift.keypoints import split_animals
+
+    if poses.ndim != 2:
+        return ""
+    split = split_animals(poses, plan)
+    if split is poses:
+        return ""
+    return (f"; lifted as {split.n_individuals} animals ({', '.join(split.individuals)}: "
+            "the names' animal prefixes or numbers)")
 
 
 def _camera_lines(poses: Poses, mapping: dict[str, str | None] | None, spec: CameraSpec,

@@ -639,6 +639,11 @@ def test_two_animals_in_one_individual_are_lifted_as_two(
     assert "tracks 2 animals by their names" in caplog.text
     assert out.individuals == animals
     assert out.meta.extra["animals_split"] == {"individual0": animals}
+    from dlc_lifter.cli.inspect import _animals_split
+    from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
+
+    assert _animals_split(both, plan_keypoint_map(names)) == (  # what `info` says
+        f"; lifted as 2 animals ({', '.join(animals)}: the names' animal prefixes or numbers)")
     alone = lift_poses(one, camera_choice=choice)
     second = Poses(coords=coords[:, :, k:], confidence=conf[:, :, k:], keypoints=NAMES,
                    meta=one.meta)
