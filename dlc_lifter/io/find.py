@@ -156,10 +156,10 @@ def csv_holds_2d_poses(path: str | Path) -> bool:
     except OSError:
         return False
     rows = [[c.strip().lower() for c in r] for r in csv.reader(head)]
-    if rows and "scorer" in rows[0][:2]:
-        coords = next((r for r in rows[1:] if "coords" in r[:2]), None)
-        return coords is not None and {"x", "y"} <= set(coords) and "z" not in coords
-    try:
+    coords = next((r for r in rows[1:] if "coords" in r[:2]), None)
+    if rows and "scorer" in rows[0][:2] and coords is not None:
+        return {"x", "y"} <= set(coords) and "z" not in coords
+    try:  # SimBA names its index column "scorer" too, above one header row
         return is_flat_csv(path)
     except Exception:  # noqa: BLE001 - a table that does not read is not a pose table
         return False

@@ -85,7 +85,8 @@ def test_the_reader_and_the_batches_know_the_same_videos(tmp_path: Path) -> None
 def test_renamed_tables_are_found_by_their_first_lines(tmp_path: Path) -> None:
     """A folder of renamed outputs (BehaviorDEPOT's ``demo1_tracking.csv``, a lab's
     ``mouse1.csv``): 2D DeepLabCut tables (also a copy re-saved by pandas, with a column of
-    row numbers first) and SimBA-style tables are lifted; 3D tables, other csv files and
+    row numbers first) and SimBA-style tables (also with SimBA's ``scorer`` index column)
+    are lifted; 3D tables, other csv files and
     unreadable ones are not."""
     dlc = ("scorer,lab,lab,lab,lab,lab,lab\nbodyparts,nose,nose,nose,tail,tail,tail\n"
            "coords,x,y,likelihood,x,y,likelihood\n0,1,2,0.9,3,4,0.9\n")
@@ -94,12 +95,14 @@ def test_renamed_tables_are_found_by_their_first_lines(tmp_path: Path) -> None:
     three_d = ("scorer,lab,lab,lab\nbodyparts,nose,nose,nose\ncoords,x,y,z\n0,1,2,3\n")
     files = {"mouse1.csv": dlc, "old_copy.csv": resaved,
              "simba.csv": "Nose_x,Nose_y,Nose_p\n1,2,0.9\n", "mouse1_3d.csv": three_d,
+             # SimBA's own tables name their index column "scorer" (DLC2action's CRIM13)
+             "simba_scorer.csv": "scorer,Nose_1_x,Nose_1_y,Nose_1_p\n0,1,2,0.9\n",
              "cue_frames.csv": "frame\n10\n20\n", "empty.csv": "", "binary.csv": "\x00\x01\x02"}
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     assert pose_file_kind(tmp_path / "mouse1.csv") is None  # by its name alone
     found = [p.name for p in find_pose_files(tmp_path).files]
-    assert found == ["mouse1.csv", "old_copy.csv", "simba.csv"]
+    assert found == ["mouse1.csv", "old_copy.csv", "simba.csv", "simba_scorer.csv"]
 
 
 def test_renamed_hdf5_files_are_found_by_their_layout(tmp_path: Path) -> None:
