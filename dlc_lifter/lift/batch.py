@@ -886,7 +886,8 @@ def lift_files(
                        executor=executor, after_each=after_each, task=task,
                        recursive=recursive, filtered=filtered,
                        what="pose files (DeepLabCut *DLC_*.h5/.csv or CollectedData_*, "
-                            "SLEAP *.slp/*.analysis.h5, JABS *_pose_est_v*.h5, *.nwb)",
+                            "SLEAP *.slp/*.analysis.h5, JABS *_pose_est_v*.h5, *.nwb, or "
+                            "tables laid out as DeepLabCut's or SimBA's under other names)",
                        desc="lifting pose files")
 
 
