@@ -210,9 +210,15 @@ def unknown_keypoints(names: str | Sequence[str], source: str | None = None
     return UnknownKeypointError(listed, source, {n: closest_names(n) for n in listed})
 
 
+#: How alike (difflib's ratio) a catalogue name must be to be offered as the closest to an
+#: unknown one. At 0.4 the hints named other body parts (``pawL`` -> tail5, tail4, tail3;
+#: a mirror view's ``paw1LH_bot`` -> tail_base; ``thorax`` -> left_forepaw).
+CLOSEST_CUTOFF = 0.5
+
+
 def closest_names(name: str, n: int = 3) -> list[str]:
     """Up to ``n`` catalogue names that look like ``name``."""
-    return difflib.get_close_matches(_normalise(name), CATALOGUE, n=n, cutoff=0.4)
+    return difflib.get_close_matches(_normalise(name), CATALOGUE, n=n, cutoff=CLOSEST_CUTOFF)
 
 
 # the whole word first: ``lefteye`` is left + eye, not l + efteye

@@ -356,3 +356,13 @@ def test_names_that_stay_in_place_are_reported_as_the_set_up() -> None:
     assert any("'tailbse' (closest: tail_base" in w for w in plan.warnings)
     plain = plan_keypoint_map(["nose", "tailbase", "rightarm"])
     assert "(closest: right_" in plain.warnings[0] and "staying" not in plain.warnings[0]
+
+
+def test_closest_name_hints_name_only_alike_body_parts() -> None:
+    """The hints for an unknown name are catalogue names alike enough to be meant: no tail
+    points for a paw, no tail base for a mirror view's paw."""
+    from dlc_lifter.mouse.catalogue import closest_names
+
+    assert closest_names("pawL") == [] and closest_names("paw1LH_bot") == []
+    assert closest_names("tailbse")[0] == "tail_base"
+    assert closest_names("hip_left")[0] == "left_hip"
