@@ -173,7 +173,8 @@ def lift_file_with_its_video(
     -------
     tuple
         The 3D ``.h5`` written (as :func:`lift_file`) and the video lifted with, or ``None``
-        (keypoints only, warned).
+        where none was (none found, unreadable, or its frame count far off the file's:
+        keypoints only, warned).
     """
     return _lift_file(poses_path, video_named_by, sleap_video=sleap_video, camera=camera,
                       options=options, output=output)
@@ -210,7 +211,7 @@ def _lift_file(
     output: OutputSpec,
 ) -> tuple[Path, str | None]:
     """:func:`lift_file`, the video given by ``video_of(poses read, path)``; returns the
-    output written and that video."""
+    output written and the video used (``None`` where the lift went without one)."""
     from dlc_lifter._atomic import check_writable
     from dlc_lifter.io import lifted_output_path, meta_pickle_path, read_poses
     from dlc_lifter.lift.outputs import output_paths, parse_formats, write_outputs
@@ -299,4 +300,5 @@ def _lift_file(
     logger.info("Lifted %s (%d frames, %d %s, camera: %s) in %.1f s", src.name,
                 poses.n_frames, n_ind, "individual" if n_ind == 1 else "individuals",
                 poses3d.meta.extra["camera_source"], time.perf_counter() - t0)
-    return written.get("dlc", next(iter(written.values()))), video
+    return (written.get("dlc", next(iter(written.values()))),
+            video if video_size is not None else None)

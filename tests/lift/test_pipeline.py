@@ -339,6 +339,9 @@ def test_a_frame_count_a_frame_off_is_taken(tmp_path: Path,
     with caplog.at_level(logging.INFO):
         alone = lift_file(far, video="auto", camera=cam)
     assert alone.is_file() and "not its video?" in caplog.text
+    from dlc_lifter.lift.pipeline import lift_file_with_its_video
+
+    assert lift_file_with_its_video(far, camera=cam, output=OutputSpec(overwrite=True))[1] is None
     with pytest.raises(FrameCountError, match="--no-video"):
         lift_file(far, video=video, camera=cam, output=OutputSpec(overwrite=True))
 
