@@ -143,9 +143,12 @@ def read_nwb(path: str | Path) -> Poses:
 def _read_pes(pes: list[Any], p: Path) -> Poses:
     ind_names, per_ind, keypoints = _index_individuals(pes, p)
     first = per_ind[0]["pe"].pose_estimation_series[per_ind[0]["series"][0]]
-    coords, conf = _read_series(per_ind, keypoints, first, p)
+    coords, conf, times = _read_series(per_ind, keypoints, first, p)
     n_frames, dim = coords.shape[0], coords.shape[3]
-    fps, frame_indices = _read_fps(first, n_frames)
+    if times is None:
+        fps, frame_indices = _read_fps(first, n_frames)
+    else:  # each series its own timestamps: on the union of them
+        fps, frame_indices = _timing_of_times(times, n_frames)
     meta = _read_meta(per_ind, ind_names, first, fps, dim, p)
     if len(ind_names) == 1:
         ind_names = ["individual0"]
@@ -175,6 +178,10 @@ def _index_individuals(
     for pe in pes:
         nodes, edges = _skeleton_of(pe)
         series = list(pe.pose_estimation_series.keys())
+        if not series:
+            raise PoseFileError(
+                f"{p}: its PoseEstimation {pe.name} holds no PoseEstimationSeries (no "
+                "keypoints). Export the poses again with their series.")
         prefix, kps, nodes = _split_names(series, nodes)
         order = [kps.index(n) for n in nodes if n in kps] + [
             i for i, k in enumerate(kps) if k not in nodes]
@@ -196,29 +203,57 @@ def _index_individuals(
 
 def _read_series(
     per_ind: list[dict[str, Any]], keypoints: list[str], first: Any, p: Path,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Coordinates (frames, individuals, keypoints, 2|3) and confidence of every series."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Coordinates (frames, individuals, keypoints, 2|3), confidence of every series, and
+    the frames' times where the series have timestamps of their own (``None`` where they
+    share their frames).
+
+    SLEAP's NWB export (sleap-io ``save_nwb``) gives each node the timestamps of the frames
+    it was found in: such series are put on the union of their times, NaN where a series
+    has no row."""
     data0 = np.asarray(first.data[:])
     n_frames, dim = data0.shape[0], data0.shape[1] if data0.ndim == 2 else 1
     if dim not in (2, 3):
         raise PoseFileError(f"{p}: pose series have {dim} coordinates; expected 2 or 3.")
-    coords = np.full((n_frames, len(per_ind), len(keypoints), dim), np.nan)
-    conf = np.full((n_frames, len(per_ind), len(keypoints)), np.nan)
+    rows = []
     for i, entry in enumerate(per_ind):
         for sname, kp in zip(entry["series"], entry["kps"], strict=True):
             s = entry["pe"].pose_estimation_series[sname]
             d = np.asarray(s.data[:], dtype=np.float64)
-            if d.shape != (n_frames, dim):
+            if d.ndim != 2 or d.shape[1] != dim:
                 raise PoseFileError(
-                    f"{p}: series {sname} has shape {d.shape}, others {(n_frames, dim)}. "
-                    "All series of a PoseEstimation must share their timestamps.")
-            k = keypoints.index(kp)
-            coords[:, i, k] = d
-            if s.confidence is not None:
-                conf[:, i, k] = np.asarray(s.confidence[:], dtype=np.float64)
-            else:
-                conf[:, i, k] = 1.0
-    return coords, conf
+                    f"{p}: series {sname} holds points of shape {d.shape[1:]}, others "
+                    f"({dim},): a PoseEstimation's series must all be 2D or all 3D.")
+            c = (np.asarray(s.confidence[:], dtype=np.float64) if s.confidence is not None
+                 else np.ones(len(d)))
+            rows.append((i, keypoints.index(kp), sname, d, c, _series_times(s, len(d))))
+    times = None
+    if any(len(d) != n_frames for *_, d, _c, _t in rows):
+        if any(t is None for *_, t in rows):
+            sname = next(r[2] for r in rows if len(r[3]) != n_frames)
+            raise PoseFileError(
+                f"{p}: series {sname} has {len(next(r[3] for r in rows if r[2] == sname))} "
+                f"rows, others {n_frames}, and no timestamps of its own to place them by. "
+                "Export the poses again with one row per frame in every series.")
+        times = np.unique(np.concatenate([t for *_, t in rows]))
+        n_frames = len(times)
+    coords = np.full((n_frames, len(per_ind), len(keypoints), dim), np.nan)
+    conf = np.full((n_frames, len(per_ind), len(keypoints)), np.nan)
+    for i, k, _sname, d, c, t in rows:
+        at = slice(None) if times is None else np.searchsorted(times, t)
+        coords[at, i, k] = d
+        conf[at, i, k] = c
+    return coords, conf, times
+
+
+def _series_times(series: Any, n: int) -> np.ndarray | None:
+    """A series' own times (s, or frame numbers): its timestamps, or its rate's."""
+    if series.timestamps is not None:
+        t = np.asarray(series.timestamps[:], dtype=np.float64)
+        return t if len(t) == n else None
+    if series.rate:
+        return float(series.starting_time or 0.0) + np.arange(n) / float(series.rate)
+    return None
 
 
 def _read_fps(first: Any, n_frames: int) -> tuple[float | None, np.ndarray]:
@@ -303,7 +338,11 @@ def _timing(series: Any, n_frames: int) -> tuple[float | None, np.ndarray]:
     ts = series.timestamps
     if ts is None:
         return None, np.arange(n_frames)
-    t = np.asarray(ts[:], dtype=np.float64)
+    return _timing_of_times(np.asarray(ts[:], dtype=np.float64), n_frames)
+
+
+def _timing_of_times(t: np.ndarray, n_frames: int) -> tuple[float | None, np.ndarray]:
+    """fps and frame numbers of frames at times ``t`` (whole numbers: frame numbers)."""
     if t.size and np.allclose(t, np.round(t)) and (t.size < 2 or np.all(np.diff(t) >= 1)):
         logger.info("NWB timestamps are whole numbers: read as frame numbers, fps unknown.")
         return None, np.round(t).astype(np.int64)

@@ -310,6 +310,49 @@ def test_nwb_2d_written_like_dlc2nwb(tmp_path: Path) -> None:
     assert q.meta.fps is None and q.meta.scorer == "DLC_x"
 
 
+def test_nwb_series_with_timestamps_of_their_own(tmp_path: Path) -> None:
+    """SLEAP's NWB export gives each node the timestamps of the frames it was found in: the
+    series are read on the union of their times (NaN where a node was not found); series
+    of 2D and 3D points together are refused, saying so."""
+    from datetime import datetime, timezone
+
+    from ndx_pose import PoseEstimation, PoseEstimationSeries
+    from pynwb import NWBHDF5IO, NWBFile
+
+    from dlc_lifter.errors import PoseFileError
+
+    p = _poses(dim=2)
+    n = p.n_frames
+    seen = [np.arange(n), np.arange(n)[np.arange(n) % 3 != 1]]  # the second misses frames
+
+    def write(path: Path, dims: tuple[int, int]) -> Path:
+        nwb = NWBFile(session_description="s", identifier="i",
+                      session_start_time=datetime.now(timezone.utc))
+        mod = nwb.create_processing_module("behavior", "b")
+        series = []
+        for k, (rows, dim) in enumerate(zip(seen, dims, strict=True)):
+            data = p.coords[rows, 0, k] if dim == 2 else np.c_[p.coords[rows, 0, k],
+                                                                np.zeros(len(rows))]
+            series.append(PoseEstimationSeries(
+                name=DLC_KEYPOINTS[k], data=data, unit="pixels", reference_frame="top left",
+                timestamps=rows / 30.0, confidence=p.confidence[rows, 0, k]))
+        mod.add(PoseEstimation(pose_estimation_series=series, source_software="SLEAP"))
+        with NWBHDF5IO(str(path), "w") as io:
+            io.write(nwb)
+        return path
+
+    q = read_poses(write(tmp_path / "sleap.nwb", (2, 2)))
+    assert q.n_frames == n and q.meta.fps == pytest.approx(30.0)
+    np.testing.assert_array_equal(q.frame_indices, np.arange(n))
+    first, second = (q.keypoints.index(DLC_KEYPOINTS[k]) for k in (0, 1))
+    np.testing.assert_allclose(q.coords[:, 0, first], p.coords[:, 0, 0])
+    missed = np.arange(n) % 3 == 1
+    assert np.isnan(q.coords[missed, 0, second]).all()
+    np.testing.assert_allclose(q.coords[~missed, 0, second], p.coords[~missed, 0, 1])
+    with pytest.raises(PoseFileError, match="all be 2D or all 3D"):
+        read_poses(write(tmp_path / "mixed.nwb", (2, 3)))
+
+
 def _two_video_slp(path: Path) -> np.ndarray:
     """A SLEAP labels project: user instances on frames of two videos (one Windows path)."""
     import sleap_io as sio
