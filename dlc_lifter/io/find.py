@@ -143,12 +143,13 @@ def csv_holds_2d_poses(path: str | Path) -> bool:
     """Whether a ``.csv`` starts as a 2D pose table: DeepLabCut's header rows (``scorer``,
     ``[individuals]``, ``bodyparts``, ``coords`` with ``x`` and ``y`` and no ``z``; also a
     copy re-saved by pandas, with a column of row numbers before them) or one header row of
-    ``<bodypart>_x`` / ``_y`` columns (SimBA's, :mod:`dlc_lifter.io.flat_csv`). Reads the
+    ``<bodypart>_x`` / ``_y`` columns (SimBA's, :mod:`dlc_lifter.io.flat_csv`), or SLEAP's
+    analysis csv (``track, frame_idx, ..., <node>.x, <node>.y``). Reads the
     file's first lines only; ``False`` for anything unreadable.
     """
     import csv
 
-    from dlc_lifter.io.flat_csv import is_flat_csv
+    from dlc_lifter.io.flat_csv import is_flat_csv, is_sleap_csv
 
     try:
         with Path(path).open(newline="", encoding="utf-8", errors="replace") as fh:
@@ -160,7 +161,7 @@ def csv_holds_2d_poses(path: str | Path) -> bool:
     if rows and "scorer" in rows[0][:2] and coords is not None:
         return {"x", "y"} <= set(coords) and "z" not in coords
     try:  # SimBA names its index column "scorer" too, above one header row
-        return is_flat_csv(path)
+        return is_flat_csv(path) or is_sleap_csv(path)
     except Exception:  # noqa: BLE001 - a table that does not read is not a pose table
         return False
 
@@ -266,18 +267,20 @@ def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bo
                    and (kinds is None or kind in kinds)}
         dlc = set(_one_per_recording([c for c, k in kind_of.items() if k == "dlc"], filtered,
                                      found.passed_over))
-        exported = _exports_of_labels([c for c, k in kind_of.items() if k == "sleap"],
-                                      found.passed_over)
+        exported = _exports_of_labels([c for c, k in kind_of.items() if k == "sleap"
+                                       or c.suffix.lower() == ".csv"], found.passed_over)
         found.files += [c for c, k in kind_of.items() if c not in found.files
                         and (k != "dlc" or c in dlc) and c not in exported]
     return found
 
 
 #: SLEAP's analysis export of one video of a labels file: ``<prefix>.<video index:03d>_<video
-#: stem>.analysis.h5`` (its GUI and ``sleap-convert`` since 1.2.4; ``<prefix>.analysis.h5``
-#: before), where the prefix is the ``.slp``'s stem (the GUI) or that stem less its last
-#: dotted part (``sleap-convert``: ``labels.v001.slp`` -> ``labels.000_m1.analysis.h5``).
-_ANALYSIS_EXPORT = re.compile(r"^(?P<prefix>.+?)(?:\.\d{3}_.+)?\.analysis\.h5$", re.IGNORECASE)
+#: stem>.analysis.h5`` or ``.analysis.csv`` (its GUI and ``sleap-convert`` since 1.2.4;
+#: ``<prefix>.analysis.h5`` before), where the prefix is the ``.slp``'s stem (the GUI) or
+#: that stem less its last dotted part (``sleap-convert``: ``labels.v001.slp`` ->
+#: ``labels.000_m1.analysis.h5``).
+_ANALYSIS_EXPORT = re.compile(r"^(?P<prefix>.+?)(?:\.\d{3}_.+)?\.analysis\.(?:h5|csv)$",
+                              re.IGNORECASE)
 
 
 def _exports_of_labels(files: Sequence[Path], passed: dict[Path, str]) -> set[Path]:

@@ -25,7 +25,7 @@ import pandas as pd
 from dlc_lifter.errors import PoseFileError
 from dlc_lifter.poses import PoseMetadata, Poses
 
-__all__ = ["is_flat_csv", "read_flat_csv"]
+__all__ = ["is_flat_csv", "is_sleap_csv", "read_flat_csv", "read_sleap_csv"]
 
 logger = logging.getLogger("dlc_lifter.io")
 
@@ -105,3 +105,75 @@ def _as_floats(column: pd.Series, errors: str) -> np.ndarray:
     """A column's values as float64 (NaN where empty), whatever dtype pandas gave it."""
     values = pd.to_numeric(pd.Series(column.to_numpy(dtype=object)), errors=errors)
     return np.asarray(values, dtype=np.float64)
+
+
+def is_sleap_csv(path: str | Path) -> bool:
+    """Whether a csv is SLEAP's analysis export (``track, frame_idx, instance.score``, then
+    ``<node>.x, <node>.y, <node>.score``: one row per instance and frame)."""
+    cols = _header(Path(path))
+    return cols[:2] == ["track", "frame_idx"] and bool(_sleap_nodes(cols))
+
+
+def _sleap_nodes(columns: list[str]) -> list[str]:
+    have = set(columns)
+    return [c[:-2] for c in columns if c.endswith(".x") and f"{c[:-2]}.y" in have]
+
+
+def read_sleap_csv(path: str | Path) -> Poses:
+    """Read SLEAP's analysis csv (``sleap-convert --format analysis.csv``, or the GUI's
+    export): one individual per track (``individual0`` for instances of no track), frames
+    as ``frame_idx`` gives them; a node's ``.score`` is its likelihood (1 where a user's
+    point has none). Where one track has two instances in a frame, the one of the higher
+    ``instance.score`` is kept (warned). The csv names neither the video nor the frame
+    rate: pass the video (or ``--image-size``) and ``--fps``.
+
+    Raises
+    ------
+    PoseFileError
+        When the values are not numbers.
+    """
+    p = Path(path)
+    table = pd.read_csv(p, header=0)
+    table.columns = [str(c).strip() for c in table.columns]
+    nodes = _sleap_nodes(list(table.columns))
+    try:
+        frames = _as_floats(table["frame_idx"], "raise")
+        score = _as_floats(table["instance.score"], "coerce") if (
+            "instance.score" in table) else np.zeros(len(table))
+        xy = np.stack([np.stack([_as_floats(table[f"{n}.{a}"], "raise") for a in "xy"], -1)
+                       for n in nodes], 1)
+    except (ValueError, TypeError) as exc:
+        raise PoseFileError(f"{p}: a frame or coordinate column holds text that is not a "
+                            f"number ({exc}). Export the analysis csv again.") from None
+    conf = np.stack([_as_floats(table[f"{n}.score"], "coerce") if f"{n}.score" in table
+                     else np.full(len(table), np.nan) for n in nodes], 1)
+    conf = np.where(np.isfinite(conf), conf, np.where(np.isfinite(xy).all(-1), 1.0, np.nan))
+    tracks = table["track"].astype(object).where(table["track"].notna(), "").astype(str)
+    names = sorted(set(tracks), key=lambda t: (t == "", t))
+    individuals = [t or "individual0" for t in names]
+    frame_indices = np.unique(frames[np.isfinite(frames)]).astype(np.int64)
+    coords = np.full((len(frame_indices), len(names), len(nodes), 2), np.nan)
+    confidence = np.full((len(frame_indices), len(names), len(nodes)), np.nan)
+    best = np.full((len(frame_indices), len(names)), -np.inf)
+    doubled = 0
+    row_frame = np.searchsorted(frame_indices, np.nan_to_num(frames, nan=-1).astype(np.int64))
+    for r, (f, t) in enumerate(zip(row_frame, tracks, strict=True)):
+        if not np.isfinite(frames[r]):
+            continue
+        i = names.index(t)
+        sc = np.nan_to_num(score[r], nan=0.0)
+        if np.isfinite(best[f, i]):
+            doubled += 1
+            if sc <= best[f, i]:
+                continue
+        best[f, i] = sc
+        coords[f, i] = xy[r]
+        confidence[f, i] = conf[r]
+    if doubled:
+        logger.warning("%s: %d frames hold two instances of one track (or of no track); "
+                       "the one of the higher instance score kept. Track the instances in "
+                       "SLEAP, or lift the .slp.", p, doubled)
+    meta = PoseMetadata(source=str(p), source_format="sleap-csv", scorer="SLEAP", fps=None,
+                        units="px", frame="image")
+    return Poses(coords=coords, confidence=confidence, keypoints=nodes,
+                 individuals=individuals, frame_indices=frame_indices, meta=meta)

@@ -58,7 +58,8 @@ def detect_format(path: str | Path) -> str:
     One of ``dlc-h5``, ``sleap-h5`` (SLEAP analysis), ``sleap-points3d``
     (sleap-anipose ``points3d.h5``), ``jabs`` (JABS ``_pose_est_v<N>.h5``), ``dlc-csv``,
     ``flat-csv`` (one header row of ``<bodypart>_x/_y/_p`` columns: SimBA's tables,
-    :mod:`dlc_lifter.io.flat_csv`), ``sleap-slp``, ``nwb``.
+    :mod:`dlc_lifter.io.flat_csv`), ``sleap-csv`` (SLEAP's analysis csv), ``sleap-slp``,
+    ``nwb``.
 
     Raises
     ------
@@ -79,8 +80,10 @@ def detect_format(path: str | Path) -> str:
             ".h5/.csv, SLEAP .slp/analysis .h5, JABS _pose_est_v<N>.h5 and NWB (ndx-pose) "
             "files.")
     if ext == ".csv":
-        from dlc_lifter.io.flat_csv import is_flat_csv
+        from dlc_lifter.io.flat_csv import is_flat_csv, is_sleap_csv
 
+        if is_sleap_csv(p):
+            return "sleap-csv"
         return "flat-csv" if is_flat_csv(p) else "dlc-csv"
     if not _is_hdf5(p):
         kind = {".slp": "SLEAP .slp", ".nwb": "NWB"}.get(ext, "HDF5")
@@ -156,6 +159,10 @@ def read_poses(
         from dlc_lifter.io.flat_csv import read_flat_csv
 
         poses = read_flat_csv(p)
+    elif fmt == "sleap-csv":
+        from dlc_lifter.io.flat_csv import read_sleap_csv
+
+        poses = read_sleap_csv(p)
     elif fmt == "dlc-h5":
         from dlc_lifter.io.dlc import read_dlc_h5
 

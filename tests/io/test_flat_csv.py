@@ -101,3 +101,35 @@ def test_a_simba_table_lifts(tmp_path: Path) -> None:
     lifted = read_poses(out)
     assert lifted.is_3d and {f"{n}_1" for n in names.values()} <= set(lifted.keypoints)
     assert np.isfinite(lifted.coords).all()
+
+
+def test_sleap_analysis_csv_is_read_per_track(tmp_path: Path,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    """SLEAP's analysis csv (one row per instance and frame: ``track, frame_idx,
+    instance.score, <node>.x, <node>.y, <node>.score``) is read one individual per track,
+    a user's point without a score as tracked, two instances of a track in a frame as the
+    better one (warned); `lift-files` finds it."""
+    from dlc_lifter.io import detect_format, read_poses
+    from dlc_lifter.io.find import find_pose_files
+
+    text = ("track,frame_idx,instance.score,nose.x,nose.y,nose.score,tail.x,tail.y,tail.score\n"
+            "t0,0,0.9,10,20,0.8,30,40,0.7\n"
+            "t1,0,0.8,50,60,0.9,,,0.0\n"
+            "t0,2,0.9,11,21,,31,41,\n"
+            "t0,2,0.5,99,99,0.9,99,99,0.9\n")
+    f = tmp_path / "labels.000_video.analysis.csv"
+    f.write_text(text)
+    assert detect_format(f) == "sleap-csv"
+    with caplog.at_level("WARNING"):
+        p = read_poses(f)
+    assert "two instances of one track" in caplog.text
+    assert p.individuals == ["t0", "t1"] and p.keypoints == ["nose", "tail"]
+    np.testing.assert_array_equal(p.frame_indices, [0, 2])
+    np.testing.assert_allclose(p.coords[0, 0], [[10, 20], [30, 40]])
+    np.testing.assert_allclose(p.coords[1, 0], [[11, 21], [31, 41]])  # the better instance
+    np.testing.assert_allclose(p.confidence[1, 0], [1.0, 1.0])  # a user's points
+    assert np.isnan(p.coords[0, 1, 1]).all() and np.isnan(p.coords[1, 1]).all()
+    assert find_pose_files(tmp_path).files == [f]
+    (tmp_path / "labels.slp").write_bytes(b"x")  # exported from it: the .slp is lifted
+    found = find_pose_files(tmp_path)
+    assert found.files == [tmp_path / "labels.slp"] and f in found.passed_over
