@@ -70,6 +70,7 @@ from dlc_lifter.camera import (
     load_anipose,
 )
 from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.io.config import DEFAULT_PCUTOFF
 from dlc_lifter.lift.options import parse_arena_size
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.poses import Poses
@@ -901,6 +902,8 @@ def resolve_image_size(poses: Poses, video_size: tuple[int, int] | None,
     xy = _tracked_xy(poses)
     if not len(xy):
         raise DLCLifterError(f"{source}: no tracked points to lift.")
+    sure = _tracked_xy(poses, DEFAULT_PCUTOFF)  # a tracker's unsure points may lie anywhere
+    xy = sure if len(sure) else xy
     size = (int(math.ceil(xy[:, 0].max())) + 1, int(math.ceil(xy[:, 1].max())) + 1)
     logger.warning("%s: image size unknown (no video, no metadata); assuming %dx%d from the "
                    "keypoints, with the principal point at its centre. Pass the video, or "
@@ -909,10 +912,14 @@ def resolve_image_size(poses: Poses, video_size: tuple[int, int] | None,
     return size
 
 
-def _tracked_xy(poses: Poses) -> np.ndarray:
-    """``(N, 2)`` pixels of every tracked point of the file."""
+def _tracked_xy(poses: Poses, cutoff: float | None = None) -> np.ndarray:
+    """``(N, 2)`` pixels of every tracked point of the file (of a likelihood at least
+    ``cutoff``, where given)."""
     xy = poses.coords.reshape(-1, 2)
-    return xy[np.isfinite(xy).all(-1)]
+    ok = np.isfinite(xy).all(-1)
+    if cutoff is not None:
+        ok &= np.nan_to_num(np.asarray(poses.confidence, float).reshape(-1), nan=0.0) >= cutoff
+    return xy[ok]
 
 
 def _points_outside(poses: Poses, size: Sequence[int]) -> int:

@@ -380,3 +380,23 @@ def test_the_arena_size_from_the_corners_and_a_floor_scale() -> None:
     ("body-length-estimate", "body-length-estimate")])
 def test_how_a_camera_was_found_ignores_what_follows_its_kind(source: str, kind: str) -> None:
     assert source_kind(source) == kind
+
+
+def test_the_frame_size_guessed_from_sure_points_only(caplog: pytest.LogCaptureFixture
+                                                      ) -> None:
+    """A file lifted without its video and frame size: the size is guessed from the extent
+    of the points the tracker is sure of; a few unsure ones far outside the frame (a real
+    multi-animal DLC file's juvenile hip at x 1418-3123 px, likelihood 0.01, in 1280 px
+    frames) do not stretch it."""
+    from dlc_lifter.lift.camera_estimate import resolve_image_size
+    from dlc_lifter.poses import Poses
+
+    rng = np.random.default_rng(0)
+    coords = rng.uniform([0, 0], [1199, 899], (50, 1, 4, 2))
+    conf = np.full((50, 1, 4), 0.9)
+    coords[:5, 0, 3] = [3100.0, 400.0]
+    conf[:5, 0, 3] = 0.01
+    poses = Poses(coords=coords, confidence=conf, keypoints=["a", "b", "c", "d"])
+    with caplog.at_level(logging.WARNING):
+        w, h = resolve_image_size(poses, None, None, None)
+    assert w <= 1200 and h <= 900 and "image size unknown" in caplog.text
