@@ -130,7 +130,8 @@ ALIASES: dict[str, str] = {
     # read loosely, see _BARE_WORDS)
     "snout": "nose", "leftear": "left_ear", "rightear": "right_ear", "tailbase": "tail_base",
     "tailend": "tail_end", "tailtip": "tail_end", "tail_tip": "tail_end", "nose_tip": "nose",
-    "nosetip": "nose",
+    "nosetip": "nose", "center_head": "head_midpoint", "centre_head": "head_midpoint",
+    "center_back": "mouse_center", "centre_back": "mouse_center",
     "headcenter": "head_midpoint", "head_centre": "head_midpoint", "head_mid": "head_midpoint",
     "centroid": "mouse_center", "center": "mouse_center", "centre": "mouse_center",
     "bodycenter": "mouse_center", "body_center": "mouse_center", "body": "mouse_center",
@@ -196,9 +197,10 @@ _STEMS: dict[str, str] = {
     "earbase": "ear", "ear_base": "ear", "eartip": "ear_tip", "side": "midside",
     "lateral": "midside", "frontpaw": "forepaw", "front_paw": "forepaw",
     "fore_paw": "forepaw", "hind_paw": "hindpaw", "rearpaw": "hindpaw", "rear_paw": "hindpaw",
-    # VAME's mice (``Forehand-Left``, ``Hindhand-Right``, filmed from below)
+    # VAME's mice (``Forehand-Left``, ``Hindhand-Right``, filmed from below); SLEAP's mouse
+    # open-field template (``forelegL1``, ``hindlegR1``)
     "forehand": "forepaw", "fore_hand": "forepaw", "hindhand": "hindpaw",
-    "hind_hand": "hindpaw",
+    "hind_hand": "hindpaw", "foreleg": "forepaw", "hindleg": "hindpaw",
 }
 
 

@@ -101,6 +101,15 @@ def test_real_datasets_names_with_no_map() -> None:
                            "Forehand-Right": "right_forepaw", "Hindhand-Left": "left_hindpaw",
                            "Hindhand-Right": "right_hindpaw", "Tailroot": "tail_base"}
     assert plan_keypoint_map(["nosetip", "tailbase"]).mapped["nosetip"] == "nose"
+    # SLEAP's mouse open-field template (every node numbered 1); SWC's hypnose-sleap
+    mice_of = plan_keypoint_map(["nose1", "earL1", "earR1", "neck1", "forelegL1",
+                                 "forelegR1", "hindlegL1", "hindlegR1", "tailstart1",
+                                 "tailend1"])
+    assert not mice_of.dropped and mice_of.mapped["forelegL1"] == "left_forepaw"
+    assert mice_of.mapped["hindlegR1"] == "right_hindpaw"
+    hypnose = plan_keypoint_map(["nose", "center_head", "center_back", "tail_base"])
+    assert hypnose.mapped["center_head"] == "head_midpoint"
+    assert hypnose.mapped["center_back"] == "mouse_center"
 
 
 def test_a_bare_head_body_tail_skeleton_lifts_and_specific_names_win() -> None:
