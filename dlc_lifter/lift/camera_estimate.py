@@ -865,6 +865,14 @@ def _body_camera(uv_sq: np.ndarray, ok: np.ndarray, lifter: Lifter,
     return height, focal
 
 
+#: A frame size guessed from the keypoints spans the points the tracker is sure of
+#: (likelihood at least :data:`~dlc_lifter.io.DEFAULT_PCUTOFF`) and its unsure points up to
+#: this many times their extent: a tracker's unsure points lie in the frame too (they widen
+#: the guess towards the frame's edges), except a multi-animal file's extrapolated ones (a
+#: juvenile's hip 1900 px outside 1280 px frames, likelihood 0.01).
+GUESS_BEYOND_SURE = 1.25
+
+
 def resolve_image_size(poses: Poses, video_size: tuple[int, int] | None,
                        calibration: str | Path | None,
                        given: tuple[int, int] | None = None) -> tuple[int, int]:
@@ -902,8 +910,10 @@ def resolve_image_size(poses: Poses, video_size: tuple[int, int] | None,
     xy = _tracked_xy(poses)
     if not len(xy):
         raise DLCLifterError(f"{source}: no tracked points to lift.")
-    sure = _tracked_xy(poses, DEFAULT_PCUTOFF)  # a tracker's unsure points may lie anywhere
-    xy = sure if len(sure) else xy
+    sure = _tracked_xy(poses, DEFAULT_PCUTOFF)
+    if len(sure):  # unsure points far beyond the sure ones' extent lie outside the frame
+        reach = GUESS_BEYOND_SURE * sure.max(axis=0)
+        xy = xy[(xy <= np.maximum(reach, sure.max(axis=0))).all(-1)]
     size = (int(math.ceil(xy[:, 0].max())) + 1, int(math.ceil(xy[:, 1].max())) + 1)
     logger.warning("%s: image size unknown (no video, no metadata); assuming %dx%d from the "
                    "keypoints, with the principal point at its centre. Pass the video, or "

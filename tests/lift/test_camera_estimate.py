@@ -385,9 +385,9 @@ def test_how_a_camera_was_found_ignores_what_follows_its_kind(source: str, kind:
 def test_the_frame_size_guessed_from_sure_points_only(caplog: pytest.LogCaptureFixture
                                                       ) -> None:
     """A file lifted without its video and frame size: the size is guessed from the extent
-    of the points the tracker is sure of; a few unsure ones far outside the frame (a real
-    multi-animal DLC file's juvenile hip at x 1418-3123 px, likelihood 0.01, in 1280 px
-    frames) do not stretch it."""
+    of the points, unsure ones included up to 1.25 times the sure ones' extent; a few
+    unsure ones far outside the frame (a real multi-animal DLC file's juvenile hip at x
+    1418-3123 px, likelihood 0.01, in 1280 px frames) do not stretch it."""
     from dlc_lifter.lift.camera_estimate import resolve_image_size
     from dlc_lifter.poses import Poses
 
@@ -395,8 +395,10 @@ def test_the_frame_size_guessed_from_sure_points_only(caplog: pytest.LogCaptureF
     coords = rng.uniform([0, 0], [1199, 899], (50, 1, 4, 2))
     conf = np.full((50, 1, 4), 0.9)
     coords[:5, 0, 3] = [3100.0, 400.0]
-    conf[:5, 0, 3] = 0.01
+    conf[:6, 0, 3] = 0.01
+    coords[5, 0, 3] = [1290.0, 400.0]  # unsure, near the frame's edge: in the frame
     poses = Poses(coords=coords, confidence=conf, keypoints=["a", "b", "c", "d"])
     with caplog.at_level(logging.WARNING):
         w, h = resolve_image_size(poses, None, None, None)
-    assert w <= 1200 and h <= 900 and "image size unknown" in caplog.text
+    assert (w, h) == (1291, int(np.ceil(coords[..., 1].max())) + 1)
+    assert "image size unknown" in caplog.text
