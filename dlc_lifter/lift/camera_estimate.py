@@ -867,10 +867,11 @@ def _body_camera(uv_sq: np.ndarray, ok: np.ndarray, lifter: Lifter,
 
 #: A frame size guessed from the keypoints spans the points the tracker is sure of
 #: (likelihood at least :data:`~dlc_lifter.io.DEFAULT_PCUTOFF`) and its unsure points up to
-#: this many times their extent: a tracker's unsure points lie in the frame too (they widen
-#: the guess towards the frame's edges), except a multi-animal file's extrapolated ones (a
+#: this many times their extent: a tracker's unsure points lie in the frame too (DLCAnalyzer's
+#: OFT_44 tracks its arena's corners unsure out to x 930, where its sure points end at 780
+#: or, keeping a few keypoints, 673), except a multi-animal file's extrapolated ones (a
 #: juvenile's hip 1900 px outside 1280 px frames, likelihood 0.01).
-GUESS_BEYOND_SURE = 1.25
+GUESS_BEYOND_SURE = 1.5
 
 
 def resolve_image_size(poses: Poses, video_size: tuple[int, int] | None,

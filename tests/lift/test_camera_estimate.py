@@ -385,7 +385,7 @@ def test_how_a_camera_was_found_ignores_what_follows_its_kind(source: str, kind:
 def test_the_frame_size_guessed_from_sure_points_only(caplog: pytest.LogCaptureFixture
                                                       ) -> None:
     """A file lifted without its video and frame size: the size is guessed from the extent
-    of the points, unsure ones included up to 1.25 times the sure ones' extent; a few
+    of the points, unsure ones included up to 1.5 times the sure ones' extent; a few
     unsure ones far outside the frame (a real multi-animal DLC file's juvenile hip at x
     1418-3123 px, likelihood 0.01, in 1280 px frames) do not stretch it."""
     from dlc_lifter.lift.camera_estimate import resolve_image_size
