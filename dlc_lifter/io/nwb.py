@@ -228,7 +228,10 @@ def _read_series(
                  else np.ones(len(d)))
             rows.append((i, keypoints.index(kp), sname, d, c, _series_times(s, len(d))))
     times = None
-    if any(len(d) != n_frames for *_, d, _c, _t in rows):
+    t0 = rows[0][5]
+    times_differ = t0 is not None and all(t is not None for *_, t in rows) and any(
+        not np.array_equal(t, t0) for *_, t in rows)
+    if any(len(d) != n_frames for *_, d, _c, _t in rows) or times_differ:
         if any(t is None for *_, t in rows):
             sname = next(r[2] for r in rows if len(r[3]) != n_frames)
             raise PoseFileError(

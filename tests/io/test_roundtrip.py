@@ -325,7 +325,7 @@ def test_nwb_series_with_timestamps_of_their_own(tmp_path: Path) -> None:
     n = p.n_frames
     seen = [np.arange(n), np.arange(n)[np.arange(n) % 3 != 1]]  # the second misses frames
 
-    def write(path: Path, dims: tuple[int, int]) -> Path:
+    def write(path: Path, dims: tuple[int, int], seen: list = seen) -> Path:
         nwb = NWBFile(session_description="s", identifier="i",
                       session_start_time=datetime.now(timezone.utc))
         mod = nwb.create_processing_module("behavior", "b")
@@ -349,6 +349,10 @@ def test_nwb_series_with_timestamps_of_their_own(tmp_path: Path) -> None:
     missed = np.arange(n) % 3 == 1
     assert np.isnan(q.coords[missed, 0, second]).all()
     np.testing.assert_allclose(q.coords[~missed, 0, second], p.coords[~missed, 0, 1])
+    # as many rows each, of other frames: on the union too
+    q = read_poses(write(tmp_path / "shifted.nwb", (2, 2), [np.arange(4), np.arange(2, 6)]))
+    assert q.n_frames == n and np.isnan(q.coords[4:, 0, first]).all()
+    assert np.isnan(q.coords[:2, 0, second]).all()
     with pytest.raises(PoseFileError, match="all be 2D or all 3D"):
         read_poses(write(tmp_path / "mixed.nwb", (2, 3)))
 
