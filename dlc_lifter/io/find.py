@@ -149,7 +149,7 @@ def csv_holds_2d_poses(path: str | Path) -> bool:
     """
     import csv
 
-    from dlc_lifter.io.flat_csv import is_flat_csv, is_sleap_csv
+    from dlc_lifter.io.flat_csv import csv_table_kind
 
     try:
         with Path(path).open(newline="", encoding="utf-8", errors="replace") as fh:
@@ -161,7 +161,7 @@ def csv_holds_2d_poses(path: str | Path) -> bool:
     if rows and "scorer" in rows[0][:2] and coords is not None:
         return {"x", "y"} <= set(coords) and "z" not in coords
     try:  # SimBA names its index column "scorer" too, above one header row
-        return is_flat_csv(path) or is_sleap_csv(path)
+        return csv_table_kind(path) is not None
     except Exception:  # noqa: BLE001 - a table that does not read is not a pose table
         return False
 

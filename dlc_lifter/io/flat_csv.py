@@ -25,7 +25,7 @@ import pandas as pd
 from dlc_lifter.errors import PoseFileError
 from dlc_lifter.poses import PoseMetadata, Poses
 
-__all__ = ["is_flat_csv", "is_sleap_csv", "read_flat_csv", "read_sleap_csv"]
+__all__ = ["csv_table_kind", "read_flat_csv", "read_sleap_csv"]
 
 logger = logging.getLogger("dlc_lifter.io")
 
@@ -44,10 +44,21 @@ def _bodyparts(columns: list[str]) -> list[str]:
     return [c[:-2] for c in columns if c.endswith("_x") and f"{c[:-2]}_y" in have]
 
 
-def is_flat_csv(path: str | Path) -> bool:
-    """Whether a csv's first row names ``<bodypart>_x`` / ``_y`` columns (and so is not
-    DeepLabCut's three header rows)."""
-    return bool(_bodyparts(_header(Path(path))))
+def _sleap_nodes(columns: list[str]) -> list[str]:
+    """Nodes with both a ``.x`` and a ``.y`` column (SLEAP's csv), in their order."""
+    have = set(columns)
+    return [c[:-2] for c in columns if c.endswith(".x") and f"{c[:-2]}.y" in have]
+
+
+def csv_table_kind(path: str | Path) -> str | None:
+    """The one-header-row pose table a csv is, from its first row alone: ``"sleap-csv"``
+    (SLEAP's analysis csv: ``track, frame_idx, ...``, ``<node>.x`` / ``.y`` columns),
+    ``"flat-csv"`` (``<bodypart>_x`` / ``_y`` columns), or ``None`` (DeepLabCut's three
+    header rows, or no pose table)."""
+    cols = _header(Path(path))
+    if cols[:2] == ["track", "frame_idx"] and _sleap_nodes(cols):
+        return "sleap-csv"
+    return "flat-csv" if _bodyparts(cols) else None
 
 
 def read_flat_csv(path: str | Path) -> Poses:
@@ -105,18 +116,6 @@ def _as_floats(column: pd.Series, errors: str) -> np.ndarray:
     """A column's values as float64 (NaN where empty), whatever dtype pandas gave it."""
     values = pd.to_numeric(pd.Series(column.to_numpy(dtype=object)), errors=errors)
     return np.asarray(values, dtype=np.float64)
-
-
-def is_sleap_csv(path: str | Path) -> bool:
-    """Whether a csv is SLEAP's analysis export (``track, frame_idx, instance.score``, then
-    ``<node>.x, <node>.y, <node>.score``: one row per instance and frame)."""
-    cols = _header(Path(path))
-    return cols[:2] == ["track", "frame_idx"] and bool(_sleap_nodes(cols))
-
-
-def _sleap_nodes(columns: list[str]) -> list[str]:
-    have = set(columns)
-    return [c[:-2] for c in columns if c.endswith(".x") and f"{c[:-2]}.y" in have]
 
 
 def read_sleap_csv(path: str | Path) -> Poses:

@@ -80,11 +80,9 @@ def detect_format(path: str | Path) -> str:
             ".h5/.csv, SLEAP .slp/analysis .h5, JABS _pose_est_v<N>.h5 and NWB (ndx-pose) "
             "files.")
     if ext == ".csv":
-        from dlc_lifter.io.flat_csv import is_flat_csv, is_sleap_csv
+        from dlc_lifter.io.flat_csv import csv_table_kind
 
-        if is_sleap_csv(p):
-            return "sleap-csv"
-        return "flat-csv" if is_flat_csv(p) else "dlc-csv"
+        return csv_table_kind(p) or "dlc-csv"
     if not _is_hdf5(p):
         kind = {".slp": "SLEAP .slp", ".nwb": "NWB"}.get(ext, "HDF5")
         raise PoseFileError(
