@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -145,14 +144,7 @@ def lift_file(
     ...           output=OutputSpec(formats=("dlc", "nwb")))
     PosixPath('videoDLC_resnet50_lifted3d.h5')
     """
-    if isinstance(video, str) and video == "auto":
-        video_of = video_named_by
-    else:
-        given = None if video is None else str(video)
-
-        def video_of(_poses: Poses, _src: Path) -> str | None:
-            return given
-    return _lift_file(poses_path, video_of, sleap_video=sleap_video, camera=camera,
+    return _lift_file(poses_path, video, sleap_video=sleap_video, camera=camera,
                       options=options, output=output)[0]
 
 
@@ -176,7 +168,7 @@ def lift_file_with_its_video(
         where none was (none found, unreadable, or its frame count far off the file's:
         keypoints only, warned).
     """
-    return _lift_file(poses_path, video_named_by, sleap_video=sleap_video, camera=camera,
+    return _lift_file(poses_path, "auto", sleap_video=sleap_video, camera=camera,
                       options=options, output=output)
 
 
@@ -203,15 +195,15 @@ def video_named_by(poses: Poses, poses_path: str | Path) -> str | None:
 
 def _lift_file(
     poses_path: str | Path,
-    video_of: Callable[[Poses, Path], str | None],
+    video: str | Path | Literal["auto"] | None,
     *,
     sleap_video: str | int | None,
     camera: CameraSpec,
     options: LiftOptions,
     output: OutputSpec,
 ) -> tuple[Path, str | None]:
-    """:func:`lift_file`, the video given by ``video_of(poses read, path)``; returns the
-    output written and the video used (``None`` where the lift went without one)."""
+    """:func:`lift_file`; returns the output written and the video used (``None`` where
+    the lift went without one)."""
     from dlc_lifter._atomic import check_writable
     from dlc_lifter.io import lifted_output_path, meta_pickle_path, read_poses
     from dlc_lifter.lift.outputs import output_paths, parse_formats, write_outputs
@@ -230,7 +222,8 @@ def _lift_file(
     poses = read_poses(src, sleap_video=sleap_video)
     if poses.is_3d:  # before the video and the camera are looked at
         raise DLCLifterError(already_3d_message(poses))
-    video = video_of(poses, src)
+    found = isinstance(video, str) and video == "auto"  # looked for, not given
+    video = video_named_by(poses, src) if found else (None if video is None else str(video))
     fps = camera.fps
     if fps is not None:
         if not (np.isfinite(fps) and fps > 0):
@@ -238,7 +231,7 @@ def _lift_file(
         poses.meta.fps = float(fps)
     video_size = None
     if video is not None:
-        video_size = _check_video(video, poses, found=video_of is video_named_by)
+        video_size = _check_video(video, poses, found=found)
         if video_size is not None:
             poses.meta.video = str(video)
     lifter = Lifter.load(options.model, mode=options.mode, pcutoff=options.pcutoff)
@@ -265,7 +258,7 @@ def _lift_file(
             reason = ("depth=False" if depth is False else
                       "custom model without depth=True")
         elif video is None:
-            reason = "no video found" if video_of is video_named_by else "no video given"
+            reason = "no video found" if found else "no video given"
         else:
             reason = f"video {video} unreadable"
         if depth:  # asked for explicitly
