@@ -913,8 +913,8 @@ def resolve_image_size(poses: Poses, video_size: tuple[int, int] | None,
         raise DLCLifterError(f"{source}: no tracked points to lift.")
     sure = _tracked_xy(poses, DEFAULT_PCUTOFF)
     if len(sure):  # unsure points far beyond the sure ones' extent lie outside the frame
-        reach = GUESS_BEYOND_SURE * sure.max(axis=0)
-        xy = xy[(xy <= np.maximum(reach, sure.max(axis=0))).all(-1)]
+        top = sure.max(axis=0)
+        xy = xy[(xy <= np.maximum(GUESS_BEYOND_SURE * top, top)).all(-1)]
     size = (int(math.ceil(xy[:, 0].max())) + 1, int(math.ceil(xy[:, 1].max())) + 1)
     logger.warning("%s: image size unknown (no video, no metadata); assuming %dx%d from the "
                    "keypoints, with the principal point at its centre. Pass the video, or "
