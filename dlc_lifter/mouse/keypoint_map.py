@@ -261,6 +261,30 @@ def _animal_suffixes(names: Sequence[str]) -> dict[str, tuple[str, str]]:
             if stem.lower() in core}
 
 
+def _one_animal_number(names: Sequence[str]) -> dict[str, str]:
+    """``{name: name without its number}`` where every name ends in one shared number.
+
+    SLEAP's mouse open-field template numbers each node by its animal (``nose1, earL1,
+    tailstart1, tail1, tailend1``) and SimBA's one-mouse tables do likewise (``Nose_1 ...
+    Tail_end_1``): the number names the animal, not a point along a chain (that ``tail1``
+    is the tail's middle, not its first sixth). It counts for three or more names, all
+    numbered alike, whose stems are distinct and name the head (a nose or an ear) and
+    another landmark. Otherwise ``{}``.
+    """
+    split = {n: m for n in names if (m := _SUFFIX.match(n.strip()))}
+    if len(names) < 3 or len(split) < len(names):
+        return {}
+    if len({m.group(2) or m.group(4) for m in split.values()}) != 1:
+        return {}
+    stems = {n: m.group(1) or m.group(3) for n, m in split.items()}
+    if len({compact(s) for s in stems.values()}) < len(stems):
+        return {}
+    landmarks = {resolve_name_ranked(s)[0] for s in stems.values()} - {None}
+    if len(landmarks) < 2 or not landmarks & {"nose", "left_ear", "right_ear"}:
+        return {}
+    return stems
+
+
 def _read_numbered(numbered: Mapping[str, tuple[str, str]]
                    ) -> tuple[dict[str, tuple[str, str | None, int]], dict[str, str]]:
     """Names numbered by their animal (:func:`_animal_suffixes`), read without the number.
@@ -297,7 +321,8 @@ def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
     user = {n for n in rest if mapping is not None and n in mapping}
     if numbered:  # read each animal's names without their number (the user's map first)
         rest = [n for n in rest if n not in numbered or n in user]
-    skel = match_skeleton(rest)
+    stems = {n: n for n in rest} | _one_animal_number(rest)
+    skel = match_skeleton([stems[n] for n in rest])
     table = skel.lookup() if skel else {}
     claims: dict[str, tuple[str, int]] = {}
     unknown: list[str] = []
@@ -305,20 +330,21 @@ def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
         if mapping is not None and name in mapping:
             claims[name] = (str(mapping[name]), 0)
             continue
-        kind, target = table.get(compact(name), (None, None))
+        kind, target = table.get(compact(stems[name]), (None, None))
         if kind == "mouse" and target is None:
             dropped[name] = f"no catalogue landmark for '{name}' of the {skel.name} skeleton"
             continue
         if kind == "mouse":
             claims[name] = (str(target), 1)
             continue
-        canon, rank = resolve_name_ranked(name)
+        canon, rank = resolve_name_ranked(stems[name])
         if canon is None:
             unknown.append(name)
         else:
             claims[name] = (canon, rank)
-    _spread_spine(claims, table, user)
-    unknown = _spread_tail(claims, unknown, table, user, dropped)
+    _spread_spine(claims, table, user, stems)
+    unknown = _spread_tail(claims, unknown, table, user, dropped, stems)
+    _middle_tail(claims, stems)
     read, animal_skeletons = _read_numbered({n: v for n, v in numbered.items()
                                              if n not in user})
     unknown += [n for n in numbered if n not in user and n not in read]
@@ -340,26 +366,44 @@ def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
 
 
 def _numbered(names: Iterable[str], pattern: re.Pattern[str], table: Mapping[str, Any],
-              user: set[str]) -> dict[str, int]:
+              user: set[str], stems: Mapping[str, str]) -> dict[str, int]:
     """``{name: number}`` of the names ``pattern`` numbers (``spine3``, ``tail 25``), left
-    to this file's own count: not the user's map's, not a known skeleton's."""
+    to this file's own count: not the user's map's, not a known skeleton's. ``stems``
+    gives each name as read (without a number every name shares)."""
     out = {}
     for name in names:
-        m = pattern.match(compact(name))
-        if m and name not in user and compact(name) not in table:
+        key = compact(stems.get(name, name))
+        m = pattern.match(key)
+        if m and name not in user and key not in table:
             out[name] = int(m.group(1))
     return out
 
 
+def _middle_tail(claims: dict[str, tuple[str, int]], stems: Mapping[str, str]) -> None:
+    """A bare ``tail`` between a named tail base and tail tip is the tail's middle.
+
+    ``tail`` alone reads as the tail base (the point most files mean by it); where another
+    name claims the base more specifically and a third the tip (``tailstart, tail,
+    tailend``), it is the point between them.
+    """
+    bare = [n for n, (c, _) in claims.items() if c == "tail_base"
+            and compact(stems.get(n, n)) == "tail"]
+    base = [n for n, (c, _) in claims.items() if c == "tail_base" and n not in bare]
+    if (len(bare) == 1 and base and any(c == "tail_end" for c, _ in claims.values())
+            and all(c != "tail3" for c, _ in claims.values())
+            and min(claims[n][1] for n in base) < claims[bare[0]][1]):
+        claims[bare[0]] = ("tail3", claims[bare[0]][1])
+
+
 def _spread_spine(claims: dict[str, tuple[str, int]], table: Mapping[str, Any],
-                  user: set[str]) -> None:
+                  user: set[str], stems: Mapping[str, str]) -> None:
     """Numbered spine points (``spine1`` ... ``spineN``, front to back) along the back.
 
     Each alone reads as the body centre; together they are spread in order over the
     dorsal midline points no other name of the file claims (``neck`` ... ``mid_backend3``),
     evenly from the front one to the back one.
     """
-    numbered = _numbered(claims, _SPINE_NUMBERED, table, user)
+    numbered = _numbered(claims, _SPINE_NUMBERED, table, user, stems)
     if len(numbered) < 2:
         return
     taken = {c for n, (c, _) in claims.items() if n not in numbered}
@@ -373,8 +417,8 @@ def _spread_spine(claims: dict[str, tuple[str, int]], table: Mapping[str, Any],
 
 
 def _spread_tail(claims: dict[str, tuple[str, int]], unknown: list[str],
-                 table: Mapping[str, Any], user: set[str], dropped: dict[str, str]
-                 ) -> list[str]:
+                 table: Mapping[str, Any], user: set[str], dropped: dict[str, str],
+                 stems: Mapping[str, str]) -> list[str]:
     """Numbered tail points read by the file's own count; returns the names still unknown.
 
     ``tail1`` ... ``tail5`` alone name the catalogue's tail points (sixths of the tail). A
@@ -385,7 +429,7 @@ def _spread_tail(claims: dict[str, tuple[str, int]], unknown: list[str],
     catalogue tail point nearest its share, in order, one each (:func:`_align_shares`); a
     chain longer than the free tail points loses the points between them (``dropped``).
     """
-    numbered = _numbered([*claims, *unknown], _TAIL_NUMBERED, table, user)
+    numbered = _numbered([*claims, *unknown], _TAIL_NUMBERED, table, user, stems)
     if len(numbered) < 2:
         return unknown
     order = sorted(numbered, key=numbered.__getitem__)

@@ -375,3 +375,31 @@ def test_closest_name_hints_name_only_alike_body_parts() -> None:
     assert closest_names("pawL") == [] and closest_names("paw1LH_bot") == []
     assert closest_names("tailbse")[0] == "tail_base"
     assert closest_names("hip_left")[0] == "left_hip"
+
+
+def test_one_number_on_every_name_is_the_animal_s() -> None:
+    """SLEAP's mouse open-field template numbers every node by its one animal: its
+    ``tail1`` lies between ``tailstart1`` and ``tailend1`` (the tail's middle), not at the
+    catalogue's first sixth of the tail; SimBA's one-mouse names read as before."""
+    names = ["neck1", "forelegL1", "forelegR1", "nose1", "earR1", "earL1", "tailstart1",
+             "hindlegR1", "hindlegL1", "tail1", "tailend1"]
+    plan = plan_keypoint_map(names)
+    assert plan.mapped["tail1"] == "tail3" and plan.mapped["tailstart1"] == "tail_base"
+    assert plan.mapped["tailend1"] == "tail_end" and plan.mapped["forelegL1"] == "left_forepaw"
+    assert not plan.dropped and not plan.animals
+    simba = plan_keypoint_map(["Nose_1", "Ear_left_1", "Ear_right_1", "Center_1",
+                               "Tail_base_1", "Tail_end_1"])
+    assert simba.mapped["Tail_base_1"] == "tail_base" and simba.mapped["Center_1"] == (
+        "mouse_center")
+    # a chain numbered along the tail is still read by its count
+    chain = plan_keypoint_map(["nose", "tail_base", "tail1", "tail_end"])
+    assert chain.mapped["tail1"] == "tail1"
+
+
+def test_a_bare_tail_between_a_named_base_and_tip_is_its_middle() -> None:
+    """``tail`` alone is the tail base, unless the file names the base and the tip too."""
+    plan = plan_keypoint_map(["nose", "earL", "earR", "tailstart", "tail", "tailend"])
+    assert plan.mapped["tail"] == "tail3" and plan.mapped["tailstart"] == "tail_base"
+    assert plan_keypoint_map(["nose", "earL", "earR", "tail"]).mapped["tail"] == "tail_base"
+    no_tip = plan_keypoint_map(["nose", "earL", "earR", "tailbase", "tail"])
+    assert "tail" not in no_tip.mapped and "already names" in no_tip.dropped["tail"]
