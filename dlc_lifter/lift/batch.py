@@ -178,12 +178,15 @@ class BatchReport:
                if self.n_frames and self.seconds > 0 else "")
         ]
         lines += [f"  FAILED {i.name}: {i.error}" for i in self.failed]
-        kinds: dict[str, tuple[str, list[str]]] = {}  # kind -> (first text, files)
+        kinds: dict[str, tuple[str, list[str], set[str]]] = {}  # (first text, files, texts)
         for i in self.done:
             for text in dict.fromkeys(_warning_kind(w) for w in i.warnings):
-                kinds.setdefault(re.sub(r"\d+(\.\d+)?", "#", text), (text, []))[1].append(i.name)
-        for text, names in kinds.values():
-            where = names[0] if len(names) == 1 else f"{len(names)} files, e.g. {names[0]}"
+                kind = kinds.setdefault(re.sub(r"\d+(\.\d+)?", "#", text), (text, [], set()))
+                kind[1].append(i.name)
+                kind[2].add(text)
+        for text, names, texts in kinds.values():
+            where = (names[0] if len(names) == 1 else f"{len(names)} files" if len(texts) == 1
+                     else f"{len(names)} files; the figures are {names[0]}'s")
             lines.append(f"  WARNING ({where}): {text}")
         return "\n".join(lines)
 

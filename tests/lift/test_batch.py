@@ -25,6 +25,7 @@ from dlc_lifter.io.find import find_pose_files
 from dlc_lifter.lift import batch
 from dlc_lifter.lift.batch import (
     BatchItem,
+    BatchReport,
     DestinationError,
     LiftJob,
     find_dlc_output,
@@ -659,3 +660,17 @@ def test_a_sleap_labels_project_lifts_each_video(tmp_path: Path) -> None:
                     ("one_lifted3d.h5", False)}
     again = lift_files(tmp_path, task=_formats_task)
     assert not again.done and len(again.skipped) == 3
+
+
+def test_the_summary_says_whose_figures_a_grouped_warning_quotes() -> None:
+    """One kind of warning from several files: the figures are quoted as one file's when
+    the files' figures differ, and without a file's name when they are the same."""
+    report = BatchReport()
+    for name, size in (("a.h5", "3125x1165"), ("b.h5", "1280x960"), ("c.h5", "1280x960")):
+        report.add(BatchItem(poses=name, video=None, output=f"{name}.out", status="done",
+                             warnings=[f"frame size unknown: assuming {size}",
+                                       "No calibration, camera 500 mm up"]))
+    lines = report.summary().splitlines()
+    assert "  WARNING (3 files; the figures are a.h5's): frame size unknown: assuming " \
+        "3125x1165" in lines
+    assert "  WARNING (3 files): No calibration, camera 500 mm up" in lines
