@@ -201,6 +201,8 @@ _STEMS: dict[str, str] = {
     # open-field template (``forelegL1``, ``hindlegR1``)
     "forehand": "forepaw", "fore_hand": "forepaw", "hindhand": "hindpaw",
     "hind_hand": "hindpaw", "foreleg": "forepaw", "hindleg": "hindpaw",
+    # Inscopix's bottom-view DeepLabCut model (``R_hind``, ``L_fore``): the limb's word alone
+    "fore": "forepaw", "hind": "hindpaw", "front": "forepaw", "rear": "hindpaw",
 }
 
 

@@ -110,6 +110,14 @@ def test_real_datasets_names_with_no_map() -> None:
     hypnose = plan_keypoint_map(["nose", "center_head", "center_back", "tail_base"])
     assert hypnose.mapped["center_head"] == "head_midpoint"
     assert hypnose.mapped["center_back"] == "mouse_center"
+    # Inscopix's bottom-view DeepLabCut model: the limb's word alone beside the side
+    inscopix = plan_keypoint_map(["tail_tip", "tail_base", "R_hind", "L_hind", "neck",
+                                  "R_fore", "L_fore", "nose"])
+    assert not inscopix.dropped and inscopix.mapped["R_hind"] == "right_hindpaw"
+    assert inscopix.mapped["L_fore"] == "left_forepaw"
+    assert plan_keypoint_map(["nose", "rear_left", "L_front", "tailbase"]).mapped == {
+        "nose": "nose", "rear_left": "left_hindpaw", "L_front": "left_forepaw",
+        "tailbase": "tail_base"}
 
 
 def test_a_bare_head_body_tail_skeleton_lifts_and_specific_names_win() -> None:
