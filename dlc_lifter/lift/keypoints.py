@@ -161,6 +161,64 @@ def catalogue_arrays(
     return uv, conf, mapped
 
 
+def animal_columns(names: Sequence[str], plan: KeypointMap, lifted: np.ndarray
+                   ) -> tuple[list[str], np.ndarray, list[int]]:
+    """One output column per landmark where several animals' names claim it.
+
+    A file that tracks two animals by their names' prefixes or numbers (SimBA's ``Nose_1,
+    Nose_2``, DeepOF's ``B_Nose, W_Nose``) is lifted as one individual per animal
+    (:func:`split_animals`); each individual's 3D goes out under the names read without
+    the animal's prefix or number (``Nose``), one column the animals share, as a
+    multi-animal DeepLabCut file has it.
+
+    Parameters
+    ----------
+    names
+        The lift's output names: the mapped names (``plan.mapped``'s order), then imputed
+        catalogue keypoints.
+    plan
+        The file's keypoint plan.
+    lifted
+        ``(N, len(plan.mapped))`` bool: the names each individual is lifted from
+        (:func:`names_lifted`).
+
+    Returns
+    -------
+    out_names, source, first
+        The output names; ``(N, len(out_names))`` int, the column of ``names`` each
+        individual's output column comes from (-1: none); and each output column's first
+        column of ``names``. Unchanged names (one column each) where reading names without
+        their animal would make two names alike.
+    """
+    n_ind, mapped = lifted.shape[0], list(plan.mapped)
+    keys = [(plan.mapped[n], plan.without_animal(n)) if n in plan.animals else (None, n)
+            for n in mapped]
+    first_stem: dict[str, str] = {}
+    for (landmark, stem) in keys:
+        if landmark is not None:
+            first_stem.setdefault(landmark, stem)
+    groups: dict[object, list[int]] = {}
+    for k, (landmark, stem) in enumerate(keys):
+        groups.setdefault(landmark if landmark is not None else ("name", stem), []).append(k)
+    out_names = [first_stem[g] if not isinstance(g, tuple) else g[1] for g in groups]
+    extra = list(names[len(mapped):])
+    unchanged = (list(names), np.tile(np.arange(len(names)), (n_ind, 1)),
+                 list(range(len(names))))
+    if len(groups) == len(mapped) and out_names == mapped:
+        return unchanged
+    if len({n.lower() for n in out_names + extra}) < len(out_names) + len(extra):
+        return unchanged
+    source = np.full((n_ind, len(groups) + len(extra)), -1)
+    for j, ks in enumerate(groups.values()):
+        for i in range(n_ind):
+            used = [k for k in ks if lifted[i, k]]
+            if used:
+                source[i, j] = used[0]
+    source[:, len(groups):] = np.arange(len(mapped), len(names))
+    first = [ks[0] for ks in groups.values()] + list(range(len(mapped), len(names)))
+    return out_names + extra, source, first
+
+
 def names_lifted(poses: Poses, plan: KeypointMap) -> np.ndarray:
     """Which mapped names each individual is lifted from: ``(N, len(plan.mapped))`` bool.
 

@@ -33,6 +33,7 @@ from dlc_lifter.lift.frames import (
 )
 from dlc_lifter.lift.handedness import warn_if_mirrored
 from dlc_lifter.lift.keypoints import (
+    animal_columns,
     arena_pixels,
     catalogue_arrays,
     names_lifted,
@@ -251,11 +252,9 @@ def lift_poses(
         coords, imputed, camera_choice, arena_px, uv_cat, tracked, str(poses.meta.source),
         track=_tail_base_track(coords, imputed, out_names)) if walls else None
     if lifted is not None:  # each individual's 3D under its own animal's names only
-        cols = np.zeros((poses.n_individuals, len(names)), bool)
-        cols[:, : len(mapped)] = ~lifted
-        coords[:, cols] = np.nan
-        conf[:, cols] = np.nan
-        imputed[:, cols] = False
+        names, source, first = animal_columns(names, plan, lifted)
+        out_names = [out_names[k] for k in first]
+        coords, conf, imputed = (_pick_columns(a, source) for a in (coords, conf, imputed))
     extra |= {"imputed": imputed,
              "catalogue_names": out_names,
              "source_keypoints": list(poses.keypoints), "keypoint_map": plan.as_dict(),
@@ -266,6 +265,18 @@ def lift_poses(
     return Poses(coords=coords, confidence=conf, keypoints=names,
                  individuals=list(poses.individuals), frame_indices=poses.frame_indices,
                  meta=_lifted_meta(poses.meta, camera_choice, lifter, extra))
+
+
+def _pick_columns(values: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """``values`` ``(T, N, K, ...)`` with each individual's columns taken from ``source``
+    ``(N, K_out)`` (-1: missing, NaN or False)."""
+    out = np.zeros((values.shape[0], *source.shape, *values.shape[3:]), values.dtype)
+    if values.dtype != bool:
+        out[:] = np.nan
+    for i in range(source.shape[0]):
+        have = source[i] >= 0
+        out[:, i, have] = values[:, i, source[i, have]]
+    return out
 
 
 def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndarray,

@@ -147,6 +147,18 @@ class KeypointMap:
             by.setdefault(landmark, []).append(name)
         return {k: v for k, v in by.items() if len(v) > 1}
 
+    def without_animal(self, name: str) -> str:
+        """``name`` read without its animal's prefix or number (``moth_nose`` -> ``nose``,
+        ``Nose_1`` -> ``Nose``); names of no animal as they are."""
+        animal = self.animals.get(name)
+        if animal is None:
+            return name
+        m = _PREFIX.match(name.strip())
+        if m and m.group(1).lower() == animal.lower():
+            return m.group(2)
+        m = _SUFFIX.match(name.strip())
+        return (m.group(1) or m.group(3)) if m else name
+
     def as_dict(self) -> dict[str, Any]:
         """Plain dict for output metadata."""
         out = {"mapped": dict(self.mapped), "arena": dict(self.arena),

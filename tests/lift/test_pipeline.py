@@ -588,7 +588,8 @@ def test_image_size_given_without_the_video(tmp_path: Path,
 def test_two_animals_named_by_prefix_are_each_lifted_from_their_own_names() -> None:
     """A multi-animal DLC file whose animals differ by a name prefix (``moth_*`` in one
     individual, ``pup_*`` in the others) lifts each individual from its own keypoints and
-    writes its 3D under those names only."""
+    writes its 3D under the names read without the prefix, one column per landmark both
+    animals share (as a multi-animal DeepLabCut file has them)."""
     from dlc_lifter.lift.camera_estimate import CameraChoice
     from dlc_lifter.lift.poses import lift_poses
 
@@ -604,12 +605,12 @@ def test_two_animals_named_by_prefix_are_each_lifted_from_their_own_names() -> N
                  individuals=["single", "pup1"], meta=one.meta)
     choice = CameraChoice(cam, "world", "calibration", {})
     out = lift_poses(both, camera_choice=choice)
-    assert out.keypoints[: 2 * k] == names
     alone = lift_poses(one, camera_choice=choice)
     pup = lift_poses(other, camera_choice=choice)
-    np.testing.assert_allclose(out.coords[:, 0, :k], alone.coords[:, 0, :k])
-    np.testing.assert_allclose(out.coords[:, 1, k:2 * k], pup.coords[:, 0, :k])
-    assert np.isnan(out.coords[:, 0, k:2 * k]).all() and np.isnan(out.coords[:, 1, :k]).all()
+    assert out.keypoints == alone.keypoints and out.keypoints[:k] == list(NAMES)
+    np.testing.assert_allclose(out.coords[:, 0], alone.coords[:, 0])
+    np.testing.assert_allclose(out.coords[:, 1], pup.coords[:, 0])
+    assert out.meta.extra["catalogue_names"] == alone.meta.extra["catalogue_names"]
     assert out.meta.extra["keypoint_map"]["animals"]["pup_snout"] == "pup"
 
 
@@ -622,7 +623,7 @@ def test_two_animals_in_one_individual_are_lifted_as_two(
     """DeepOF's and SimBA's two-mouse tables track both mice in one single-animal
     individual, by a prefix (``B_Nose``, ``W_Nose``) or a number (``Nose_1``, ``Nose_2``):
     each mouse becomes an individual of its own, lifted exactly as it is alone and written
-    under its own names only."""
+    under the names without the prefix or number (``Nose``), which the mice share."""
     import logging
 
     from dlc_lifter.lift.camera_estimate import CameraChoice
@@ -651,9 +652,9 @@ def test_two_animals_in_one_individual_are_lifted_as_two(
     second = Poses(coords=coords[:, :, k:], confidence=conf[:, :, k:], keypoints=NAMES,
                    meta=one.meta)
     pup = lift_poses(second, camera_choice=choice)
-    np.testing.assert_allclose(out.coords[:, 0, :k], alone.coords[:, 0, :k])
-    np.testing.assert_allclose(out.coords[:, 1, k:2 * k], pup.coords[:, 0, :k])
-    assert np.isnan(out.coords[:, 0, k:2 * k]).all() and np.isnan(out.coords[:, 1, :k]).all()
+    assert out.keypoints == alone.keypoints
+    np.testing.assert_allclose(out.coords[:, 0], alone.coords[:, 0])
+    np.testing.assert_allclose(out.coords[:, 1], pup.coords[:, 0])
     # an individual tracking one animal is left as it is
     assert lift_poses(both.select(keypoints=names[:k]), camera_choice=choice).individuals == [
         "individual0"]
