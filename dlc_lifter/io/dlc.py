@@ -225,8 +225,9 @@ def _csv_layout(path: Path, text: str | None = None) -> tuple[int, int]:
     firsts = [r[0].strip().lower() if r else "" for r in rows]
     bad = PoseFileError(
         f"{path} does not start with DeepLabCut's header rows (scorer, [individuals,] "
-        "bodyparts, coords). Pass a csv written by DeepLabCut (analyze_videos with "
-        "save_as_csv=True or the labelling GUI).")
+        "bodyparts, coords), nor is it a table of one header row naming '<bodypart>_x' "
+        "and '<bodypart>_y' columns (SimBA's). Pass a csv written by DeepLabCut "
+        "(analyze_videos with save_as_csv=True or the labelling GUI), or its .h5.")
     if not firsts or firsts[0] != "scorer" or "coords" not in firsts:
         raise bad
     n_header = firsts.index("coords") + 1

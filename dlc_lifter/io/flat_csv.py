@@ -1,5 +1,9 @@
 """Pose tables with one header row: ``<bodypart>_x, <bodypart>_y, <bodypart>_p`` columns.
 
+(Or ``<bodypart> x, <bodypart> y, <bodypart> likelihood``: the tables Inscopix's IDEAS
+toolbox writes of DeepLabCut's poses, after ``Frame number, Movie number, ...`` columns that
+are not read.)
+
 SimBA writes DeepLabCut's poses this way once it has imported them (its
 ``csv/outlier_corrected_movement_location`` and later folders; bodyparts named
 ``Nose_1``, ``Ear_left_2`` ... with the animal's number last), and tools that export
@@ -31,6 +35,9 @@ logger = logging.getLogger("dlc_lifter.io")
 
 #: Endings of the likelihood column beside ``_x`` and ``_y``.
 LIKELIHOOD_SUFFIXES = ("_p", "_likelihood", "_score")
+#: What parts a bodypart's name from ``x`` / ``y`` / its likelihood: ``Nose_x`` (SimBA),
+#: ``nose x`` (Inscopix's DeepLabCut tables).
+_SEPARATORS = ("_", " ")
 
 
 def _header(path: Path) -> list[str]:
@@ -38,10 +45,18 @@ def _header(path: Path) -> list[str]:
         return [c.strip() for c in next(csv.reader(fh), [])]
 
 
-def _bodyparts(columns: list[str]) -> list[str]:
-    """Bodyparts with both an ``_x`` and a ``_y`` column, in the order of their ``_x``."""
+def _bodyparts(columns: list[str]) -> dict[str, str]:
+    """``{bodypart: separator}`` of bodyparts with both an ``x`` and a ``y`` column
+    (``Nose_x``, ``nose x``), in the order of their ``x``."""
     have = set(columns)
-    return [c[:-2] for c in columns if c.endswith("_x") and f"{c[:-2]}_y" in have]
+    return {c[:-2]: sep for c in columns for sep in _SEPARATORS
+            if c.endswith(f"{sep}x") and f"{c[:-2]}{sep}y" in have}
+
+
+def _columns_of(part: str, sep: str) -> tuple[str, ...]:
+    """A bodypart's x, y and possible likelihood columns."""
+    return (f"{part}{sep}x", f"{part}{sep}y",
+            *(f"{part}{sep}{s[1:]}" for s in LIKELIHOOD_SUFFIXES))
 
 
 def _sleap_nodes(columns: list[str]) -> list[str]:
@@ -62,7 +77,9 @@ def csv_table_kind(path: str | Path) -> str | None:
 
 
 def read_flat_csv(path: str | Path) -> Poses:
-    """Read a one-header-row pose table (module docstring).
+    """Read a one-header-row pose table (module docstring). Columns that are neither a
+    coordinate nor a likelihood (Inscopix's ``Movie number``, ``Time since start (s)``)
+    are left out.
 
     Raises
     ------
@@ -77,25 +94,27 @@ def read_flat_csv(path: str | Path) -> Poses:
     parts = _bodyparts(cols)
     if not parts:
         raise PoseFileError(
-            f"{p}: its first row names no '<bodypart>_x' and '<bodypart>_y' columns, nor is "
+            f"{p}: its first row names no '<bodypart>_x' and '<bodypart>_y' columns (or "
+            "'<bodypart> x', '<bodypart> y'), nor is "
             "it DeepLabCut's three header rows (scorer, bodyparts, coords). Pass the csv "
             "DeepLabCut wrote (analyze_videos with --csv) or the .h5.")
     try:
-        values = {c: _as_floats(table[c], "raise") for c in cols if _coordinate_of(c, parts)}
+        values = {c: _as_floats(table[c], "raise") for b, sep in parts.items()
+                  for c in _columns_of(b, sep) if c in table.columns}
     except (ValueError, TypeError) as exc:
         raise PoseFileError(f"{p}: a coordinate column holds text that is not a number "
                             f"({exc}). Re-export the table.") from None
     first = cols[0]
     frames = np.arange(len(table))
-    if not _coordinate_of(first, parts):
+    if first not in values:
         idx = _as_floats(table[first], "coerce")
         if np.isfinite(idx).all() and len(np.unique(idx)) == len(idx):
             frames = idx.astype(np.int64)
-    coords = np.stack([np.stack([values[f"{b}_x"], values[f"{b}_y"]], axis=-1)
-                       for b in parts], axis=1)[:, None]
+    coords = np.stack([np.stack([values[f"{b}{sep}x"], values[f"{b}{sep}y"]], axis=-1)
+                       for b, sep in parts.items()], axis=1)[:, None]
     given = np.isfinite(coords).all(-1)
-    likes = [next((f"{b}{s}" for s in LIKELIHOOD_SUFFIXES if f"{b}{s}" in values), None)
-             for b in parts]
+    likes = [next((c for c in _columns_of(b, sep)[2:] if c in values), None)
+             for b, sep in parts.items()]
     if not any(likes):
         logger.warning("%s: no likelihood columns (%s); every point given is taken as "
                        "tracked.", p, " / ".join(f"<bodypart>{s}" for s in LIKELIHOOD_SUFFIXES))
@@ -103,13 +122,8 @@ def read_flat_csv(path: str | Path) -> Poses:
                     axis=1)[:, None]
     conf = np.where(given, conf, np.nan)
     meta = PoseMetadata(source=str(p), source_format="flat-csv")
-    return Poses(coords=coords, confidence=conf, keypoints=parts, frame_indices=frames,
-                 meta=meta)
-
-
-def _coordinate_of(column: str, parts: list[str]) -> bool:
-    return any(column in (f"{b}_x", f"{b}_y", *(f"{b}{s}" for s in LIKELIHOOD_SUFFIXES))
-               for b in parts)
+    return Poses(coords=coords, confidence=conf, keypoints=list(parts),
+                 frame_indices=frames, meta=meta)
 
 
 def _as_floats(column: pd.Series, errors: str) -> np.ndarray:

@@ -61,6 +61,26 @@ def test_likelihood_columns_are_named_in_several_ways_or_absent(tmp_path: Path,
     np.testing.assert_allclose(bare.confidence, 1.0)
 
 
+def test_inscopix_tables_name_coordinates_with_a_space(tmp_path: Path) -> None:
+    """Inscopix's IDEAS toolbox writes DeepLabCut's poses as ``tail_tip x, tail_tip y,
+    tail_tip likelihood`` after columns of frame numbers and times: read, the columns
+    that are no coordinate left out, the first as the frame index."""
+    f = tmp_path / "camera-1_dlc_annotations.csv"
+    data: dict[str, object] = {"Frame number": [3, 4], "Movie number": [0, 0],
+                               "Time since start (s)": [0.0, 0.05]}
+    for k, part in enumerate(["nose", "R_hind", "tail_base"]):
+        data[f"{part} x"] = [10.0 * k + 1, 10.0 * k + 2]
+        data[f"{part} y"] = [5.0 * k + 1, 5.0 * k + 2]
+        data[f"{part} likelihood"] = [0.9, 0.2]
+    pd.DataFrame(data).to_csv(f, index=False)
+    assert detect_format(f) == "flat-csv"
+    p = read_poses(f)
+    assert list(p.keypoints) == ["nose", "R_hind", "tail_base"]
+    np.testing.assert_array_equal(p.frame_indices, [3, 4])
+    assert p.coords[1, 0, 2].tolist() == [22.0, 12.0]
+    np.testing.assert_allclose(p.confidence[:, 0, 0], [0.9, 0.2])
+
+
 def test_text_among_the_coordinates_is_one_clear_error(tmp_path: Path) -> None:
     f = tmp_path / "bad.csv"
     pd.DataFrame({"Nose_1_x": ["1", "oops"], "Nose_1_y": ["2", "3"]}).to_csv(f, index=False)
