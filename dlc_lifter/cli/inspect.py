@@ -194,6 +194,12 @@ def _camera_lines(poses: Poses, mapping: dict[str, str | None] | None, spec: Cam
     if view:
         lines.append(f"View:        {view['angle_deg']:.0f} deg off the vertical (median; 95 % "
                      f"within {view['angle_p95_deg']:.0f})")
+    slant = choice.details.get("slant")
+    if slant:
+        lines.append(f"Slant:       the animal {100 * abs(slant['aspect'] - 1):.0f} % "
+                     f"{'shorter' if slant['aspect'] < 1 else 'longer'} heading up the image "
+                     f"than across it: the floor filmed at a slant (about {slant['deg']:.0f} "
+                     "deg), not from above  <- see the warning above")
     lo, hi = TRAINED_LENGTH_SHARE
     for name, size in (choice.details.get("animal_size") or {}).items():
         who = "" if poses.n_individuals == 1 else f"{name}: "

@@ -81,6 +81,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "ANIMAL_ASPECT_FRAMES",
     "ANIMAL_ASPECT_TOLERANCE",
+    "ANIMAL_SLANT",
+    "ANIMAL_SLANT_FRAMES",
     "BODY_PAIR_FEW_FRAMES",
     "BODY_PAIR_FRAMES",
     "DEFAULT_HFOV_DEG",
@@ -265,10 +267,21 @@ SQUARE_PIXEL_TOLERANCE = 0.03
 ANIMAL_ASPECT_TOLERANCE = 0.1
 #: Frames the animal must spend heading along each image axis to measure the aspect.
 ANIMAL_ASPECT_FRAMES = 300
+#: The animal's length heading one way over the other below this (0.7: 30 % shorter
+#: heading up the image than across it, or across than up) is further from square than a
+#: video's pixels come (a 4:3 video stretched to 16:9: 0.75): the floor is filmed at a
+#: slant (a tilted camera, a chamber filmed from the front), and the lift is warned ...
+ANIMAL_SLANT = 0.7
+#: ... where the animal heads each way in this many frames (fear-conditioning mice filmed
+#: from the front and above, wataruito/dlc2_edit_labels' ``m154``: 0.56 over 227 and 638
+#: frames; every real top view measured lies within 0.16 of 1, the elevated plus maze's
+#: 0.09 comes from 87 curled frames).
+ANIMAL_SLANT_FRAMES = 150
 
 
 def pixel_aspect_from_animal(uv_cat: np.ndarray, ok: np.ndarray, pair_mm: np.ndarray,
-                             median_h: np.ndarray) -> tuple[float, dict[str, Any]] | None:
+                             median_h: np.ndarray, min_frames: int = ANIMAL_ASPECT_FRAMES
+                             ) -> tuple[float, dict[str, Any]] | None:
     """``fy / fx`` of the video's pixels from the animal's 2D length per heading.
 
     An animal is as long heading across the image as heading up it; if its median 2D
@@ -283,11 +296,13 @@ def pixel_aspect_from_animal(uv_cat: np.ndarray, ok: np.ndarray, pair_mm: np.nda
         ``(N, K, 2)`` pixels and ``(N, K)`` well-tracked flags, catalogue order.
     pair_mm, median_h
         The lifter's population pair lengths and median heights (to choose the pair).
+    min_frames
+        Frames heading along each axis needed to measure.
 
     Returns
     -------
     (aspect, details) or None
-        ``None`` when too few frames head along either axis.
+        ``None`` when fewer than ``min_frames`` frames head along either axis.
     """
     try:
         _, _, pair = _body_scale(uv_cat, ok, pair_mm, median_h)
@@ -299,7 +314,7 @@ def pixel_aspect_from_animal(uv_cat: np.ndarray, ok: np.ndarray, pair_mm: np.nda
     length = np.linalg.norm(d, axis=-1)
     angle = np.degrees(np.arctan2(np.abs(d[:, 1]), np.abs(d[:, 0])))
     across, up = length[angle < 25], length[angle > 65]
-    if min(len(across), len(up)) < ANIMAL_ASPECT_FRAMES:
+    if min(len(across), len(up)) < min_frames:
         return None
     aspect = float(np.median(up) / np.median(across))
     return aspect, {"pair": pair, "frames_across": len(across), "frames_up": len(up),
@@ -713,16 +728,33 @@ def _pixel_aspect(uv_cat: np.ndarray, ok: np.ndarray, sides: tuple[float, float]
                        side_u, side_v, aspect)
         return aspect, {"pixel_aspect": aspect, "pixel_aspect_from": "arena corners"}
     found = None if lifter is None else pixel_aspect_from_animal(
-        uv_cat, ok, lifter.model.pair_length_mm, lifter.model.median_height_mm)
-    if found is None or abs(found[0] - 1.0) <= ANIMAL_ASPECT_TOLERANCE:
+        uv_cat, ok, lifter.model.pair_length_mm, lifter.model.median_height_mm,
+        min_frames=min(ANIMAL_SLANT_FRAMES, ANIMAL_ASPECT_FRAMES))
+    if found is None:
         return 1.0, {}
     aspect, info = found
-    logger.warning("The animal looks %.0f%% %s heading up the image than across it (median "
-                   "%s length over %d and %d frames): this video's pixels are not square; "
-                   "lifting with fy/fx %.2f. Tracked arena corners with arena_size_mm measure "
-                   "it better.", 100 * abs(aspect - 1), "shorter" if aspect < 1 else "longer",
-                   info["pair"], info["frames_up"], info["frames_across"], aspect)
-    return aspect, {"pixel_aspect": aspect, "pixel_aspect_from": info}
+    looks = (f"The animal looks {100 * abs(aspect - 1):.0f}% "
+             f"{'shorter' if aspect < 1 else 'longer'} heading up the image than across it "
+             f"(median {info['pair']} length over {info['frames_up']} and "
+             f"{info['frames_across']} frames)")
+    details: dict[str, Any] = {}
+    if min(aspect, 1.0 / aspect) < ANIMAL_SLANT:
+        slant = float(np.degrees(np.arccos(min(aspect, 1.0 / aspect))))
+        details["slant"] = {"deg": slant, **info}
+        logger.warning("%s: further from square than a video's pixels come, so the "
+                       "camera films the floor at a slant (about %.0f deg from looking straight "
+                       "down, if it is a tilt), not from above. dlc-lifter lifts views from "
+                       "above (a tilt up to about 20 deg with the calibration): the heights "
+                       "and lengths of this lift are not to be trusted. Give the camera's "
+                       "calibration (calibration=), or film from above.", looks, slant)
+    if (min(info["frames_up"], info["frames_across"]) < ANIMAL_ASPECT_FRAMES
+            or abs(aspect - 1.0) <= ANIMAL_ASPECT_TOLERANCE):
+        return 1.0, details
+    logger.warning("%s: this video's pixels are not square, or the camera is tilted about "
+                   "the image's horizontal axis; lifting as a camera looking straight down "
+                   "with fy/fx %.2f. Tracked arena corners with arena_size_mm, or the "
+                   "camera's calibration where it is tilted, measure it better.", looks, aspect)
+    return aspect, details | {"pixel_aspect": aspect, "pixel_aspect_from": info}
 
 
 def _arena_camera(uv_sq: np.ndarray, ok: np.ndarray, sides: tuple[float, float],

@@ -492,6 +492,45 @@ def test_non_square_pixels_are_measured_from_the_animal() -> None:
     assert plain.camera.fy == plain.camera.fx and "pixel_aspect" not in plain.details
 
 
+def test_a_floor_filmed_at_a_slant_is_warned_of(caplog: pytest.LogCaptureFixture) -> None:
+    """An animal 45 % shorter heading up the image than across it is filmed at a slant
+    (wataruito/dlc2_edit_labels' fear-conditioning mice, filmed from the front and above):
+    warned of, and recorded, over 200 frames heading up (too few to correct the pixels'
+    aspect, which needs 300); a 4:3 video stretched to 16:9 (0.75) is not a slant."""
+    from dlc_lifter.lift import Lifter, catalogue_arrays
+    from dlc_lifter.lift.camera_estimate import ANIMAL_ASPECT_FRAMES, resolve_camera
+    from dlc_lifter.mouse.catalogue import CATALOGUE
+
+    lifter = Lifter.load()
+    cam, _, poses = _scene(3000, seed=5)
+    uv, conf, _ = catalogue_arrays(poses)
+    uv, conf = uv[:, 0], conf[:, 0]
+    d = uv[:, CATALOGUE.index("nose")] - uv[:, CATALOGUE.index("tail_base")]
+    angle = np.degrees(np.arctan2(np.abs(d[:, 1]), np.abs(d[:, 0])))
+    up, across = np.flatnonzero(angle > 70), np.flatnonzero(angle < 20)
+    assert len(up) >= 200 and len(across) >= 400
+    few = np.sort(np.concatenate([up[:200], across[:400]]))
+
+    def lift_camera_of(scale: float, frames: np.ndarray) -> Any:
+        squashed = uv[frames].copy()
+        squashed[..., 1] = cam.cy + scale * (squashed[..., 1] - cam.cy)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+            return resolve_camera(squashed, conf[frames], cam.image_size,
+                                  camera_height_mm=600.0, focal_px=640.0, lifter=lifter)
+
+    slanted = lift_camera_of(0.55, few)
+    assert "films the floor at a slant (about 5" in caplog.text
+    assert slanted.details["slant"]["deg"] == pytest.approx(56.6, abs=4)
+    assert slanted.camera.fy == slanted.camera.fx  # fewer than ANIMAL_ASPECT_FRAMES heading up
+    assert min(slanted.details["slant"]["frames_up"],
+               slanted.details["slant"]["frames_across"]) < ANIMAL_ASPECT_FRAMES
+    stretched = lift_camera_of(0.75, np.arange(len(uv)))
+    assert "slant" not in caplog.text and "slant" not in stretched.details
+    assert "pixels are not square, or the camera is tilted" in caplog.text
+    assert stretched.camera.fy / stretched.camera.fx == pytest.approx(0.75, abs=0.04)
+
+
 def test_fps_given_or_from_the_video(tmp_path: Path) -> None:
     from dlc_lifter.io import meta_pickle_path
     from dlc_lifter.lift import lift_file
