@@ -98,7 +98,7 @@ def info_command(
         f"Frames:      {poses.n_frames} (frame {int(poses.frame_indices[0])}.."
         f"{int(poses.frame_indices[-1])})",
         f"fps:         {m.fps if m.fps else 'unknown'}",
-        f"Image size:  {m.image_size if m.image_size else _UNKNOWN_SIZE}",
+        f"Image size:  {'x'.join(map(str, m.image_size)) if m.image_size else _UNKNOWN_SIZE}",
         f"Video:       {m.video or 'unknown'}",
         f"Individuals: {poses.n_individuals} ({', '.join(poses.individuals)})"
         + _animals_split(poses, plan),

@@ -225,8 +225,10 @@ def drop_mistracks(uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: float,
             counts[CATALOGUE[k]] = counts.get(CATALOGUE[k], 0) + int(mis[:, k].sum())
     if counts and source is not None:
         logger.warning("%s: %d detections in %d frames lie farther from the rest of the animal "
-                       "than its body reaches (%s); lifted as untracked (their 3D imputed, "
-                       "likelihood 0). Check the tracking of those frames.", source,
+                       "than its body reaches (%s); lifted as untracked: their 3D imputed, "
+                       "flagged in the output's 'imputed' and 'likelihood' (0) records (the "
+                       ".h5's datasets, the meta pickle). Check the tracking of those frames.",
+                       source,
                        sum(counts.values()), int(frames.sum()),
                        ", ".join(f"{k} {n}" for k, n in sorted(counts.items(),
                                                                 key=lambda kv: -kv[1])))
