@@ -100,7 +100,7 @@ def pcutoff_option(default: float | None) -> typer.models.OptionInfo:
 
 
 # ---------------------------------------------------------------------- the outputs
-DESTFOLDER = typer.Option(None, "--destfolder", help="Output folder (default: beside each "
+DESTFOLDER = typer.Option(None, "--destfolder", "-o", help="Output folder (default: beside each "
                           "input). lift-project: where analyze_videos wrote its outputs (the "
                           "3D files go there too).")
 OVERWRITE = typer.Option(False, "--overwrite", help="Replace outputs that already exist "

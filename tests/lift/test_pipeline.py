@@ -615,10 +615,11 @@ def test_image_size_given_without_the_video(tmp_path: Path,
     runner = CliRunner()
     res = runner.invoke(app, ["lift", str(bare), "--image-size", "640x480", "--no-depth",
                               "--camera-height-mm", "600", "--focal-px", "640",
-                              "--destfolder", str(tmp_path / "cli")])
+                              "-o", str(tmp_path / "cli")])  # -o: --destfolder
     assert res.exit_code == 0, res.output
-    np.testing.assert_allclose(read_poses(Path(res.output.strip().splitlines()[-1])).coords,
-                               ref.coords, atol=1e-6)
+    written = Path(res.output.strip().splitlines()[-1])
+    assert written.parent == tmp_path / "cli"
+    np.testing.assert_allclose(read_poses(written).coords, ref.coords, atol=1e-6)
     bad = runner.invoke(app, ["lift", str(bare), "--image-size", "640",
                               "--destfolder", str(tmp_path / "bad")])
     assert bad.exit_code != 0 and "WIDTHxHEIGHT" in str(bad.exception)
