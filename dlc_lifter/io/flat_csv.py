@@ -167,25 +167,23 @@ def read_sleap_csv(path: str | Path) -> Poses:
     frame_indices = np.unique(frames[np.isfinite(frames)]).astype(np.int64)
     coords = np.full((len(frame_indices), len(names), len(nodes), 2), np.nan)
     confidence = np.full((len(frame_indices), len(names), len(nodes)), np.nan)
-    best = np.full((len(frame_indices), len(names)), -np.inf)
-    doubled = 0
-    row_frame = np.searchsorted(frame_indices, np.nan_to_num(frames, nan=-1).astype(np.int64))
-    for r, (f, t) in enumerate(zip(row_frame, tracks, strict=True)):
-        if not np.isfinite(frames[r]):
-            continue
-        i = names.index(t)
-        sc = np.nan_to_num(score[r], nan=0.0)
-        if np.isfinite(best[f, i]):
-            doubled += 1
-            if sc <= best[f, i]:
-                continue
-        best[f, i] = sc
-        coords[f, i] = xy[r]
-        confidence[f, i] = conf[r]
+    rows = np.flatnonzero(np.isfinite(frames))
+    frame_of = np.searchsorted(frame_indices, frames[rows].astype(np.int64))
+    track_of = tracks.map({t: i for i, t in enumerate(names)}).to_numpy()[rows]
+    # per frame and track the row of the highest instance score (the first of equals)
+    order = np.lexsort((rows, -np.nan_to_num(score[rows], nan=0.0), track_of, frame_of))
+    key = frame_of[order] * len(names) + track_of[order]
+    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
+    kept = order[first]
+    coords[frame_of[kept], track_of[kept]] = xy[rows[kept]]
+    confidence[frame_of[kept], track_of[kept]] = conf[rows[kept]]
+    doubled = int(len(rows) - first.sum())
     if doubled:
-        logger.warning("%s: %d frames hold two instances of one track (or of no track); "
-                       "the one of the higher instance score kept. Track the instances in "
-                       "SLEAP, or lift the .slp.", p, doubled)
+        frames_doubled = len(np.unique(frame_of[order][~first]))
+        logger.warning("%s: %d %s more than one instance of a track (or of no track); "
+                       "the one of the highest instance score kept, %d left out. Track the "
+                       "instances in SLEAP, or lift the .slp.", p, frames_doubled,
+                       "frame holds" if frames_doubled == 1 else "frames hold", doubled)
     meta = PoseMetadata(source=str(p), source_format="sleap-csv", scorer="SLEAP", fps=None,
                         units="px", frame="image")
     return Poses(coords=coords, confidence=confidence, keypoints=nodes,

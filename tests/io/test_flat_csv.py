@@ -136,19 +136,24 @@ def test_sleap_analysis_csv_is_read_per_track(tmp_path: Path,
             "t0,0,0.9,10,20,0.8,30,40,0.7\n"
             "t1,0,0.8,50,60,0.9,,,0.0\n"
             "t0,2,0.9,11,21,,31,41,\n"
-            "t0,2,0.5,99,99,0.9,99,99,0.9\n")
+            "t0,2,0.5,99,99,0.9,99,99,0.9\n"
+            "t1,2,0.7,1,2,0.9,3,4,0.9\n"
+            "t1,2,0.7,5,6,0.9,7,8,0.9\n"  # equal scores: the first
+            "t1,2,0.8,9,9,0.9,9,9,0.9\n")  # a later, better one
     f = tmp_path / "labels.000_video.analysis.csv"
     f.write_text(text)
     assert detect_format(f) == "sleap-csv"
     with caplog.at_level("WARNING"):
         p = read_poses(f)
-    assert "two instances of one track" in caplog.text
+    assert "more than one instance of a track" in caplog.text
     assert p.individuals == ["t0", "t1"] and p.keypoints == ["nose", "tail"]
     np.testing.assert_array_equal(p.frame_indices, [0, 2])
     np.testing.assert_allclose(p.coords[0, 0], [[10, 20], [30, 40]])
     np.testing.assert_allclose(p.coords[1, 0], [[11, 21], [31, 41]])  # the better instance
     np.testing.assert_allclose(p.confidence[1, 0], [1.0, 1.0])  # a user's points
-    assert np.isnan(p.coords[0, 1, 1]).all() and np.isnan(p.coords[1, 1]).all()
+    assert np.isnan(p.coords[0, 1, 1]).all()
+    np.testing.assert_allclose(p.coords[1, 1], [[9, 9], [9, 9]])
+    assert "1 frame holds more than one instance" in caplog.text and "3 left out" in caplog.text
     assert find_pose_files(tmp_path).files == [f]
     (tmp_path / "labels.slp").write_bytes(b"x")  # exported from it: the .slp is lifted
     found = find_pose_files(tmp_path)
