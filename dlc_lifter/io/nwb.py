@@ -159,6 +159,8 @@ def _read_pes(pes: list[Any], p: Path) -> Poses:
 
 def _individual_name(pe: Any, prefix: str | None, n_named: int) -> str:
     name = pe.name
+    if name.startswith("track=") and len(name) > len("track="):
+        return name[len("track="):]  # sleap-io's export: the track's name, as in the .slp
     if name.startswith("PoseEstimation") and len(name) > len("PoseEstimation"):
         name = name[len("PoseEstimation"):].lstrip("_")
     elif prefix is not None:

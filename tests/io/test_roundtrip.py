@@ -325,18 +325,22 @@ def test_nwb_series_with_timestamps_of_their_own(tmp_path: Path) -> None:
     n = p.n_frames
     seen = [np.arange(n), np.arange(n)[np.arange(n) % 3 != 1]]  # the second misses frames
 
-    def write(path: Path, dims: tuple[int, int], seen: list = seen) -> Path:
+    def write(path: Path, dims: tuple[int, int], seen: list = seen,
+              names: tuple[str, ...] = ("PoseEstimation",)) -> Path:
         nwb = NWBFile(session_description="s", identifier="i",
                       session_start_time=datetime.now(timezone.utc))
         mod = nwb.create_processing_module("behavior", "b")
-        series = []
-        for k, (rows, dim) in enumerate(zip(seen, dims, strict=True)):
-            data = p.coords[rows, 0, k] if dim == 2 else np.c_[p.coords[rows, 0, k],
-                                                                np.zeros(len(rows))]
-            series.append(PoseEstimationSeries(
-                name=DLC_KEYPOINTS[k], data=data, unit="pixels", reference_frame="top left",
-                timestamps=rows / 30.0, confidence=p.confidence[rows, 0, k]))
-        mod.add(PoseEstimation(pose_estimation_series=series, source_software="SLEAP"))
+        for name in names:
+            series = []
+            for k, (rows, dim) in enumerate(zip(seen, dims, strict=True)):
+                data = p.coords[rows, 0, k] if dim == 2 else np.c_[p.coords[rows, 0, k],
+                                                                    np.zeros(len(rows))]
+                series.append(PoseEstimationSeries(
+                    name=DLC_KEYPOINTS[k], data=data, unit="pixels",
+                    reference_frame="top left", timestamps=rows / 30.0,
+                    confidence=p.confidence[rows, 0, k]))
+            mod.add(PoseEstimation(name=name, pose_estimation_series=series,
+                                   source_software="SLEAP"))
         with NWBHDF5IO(str(path), "w") as io:
             io.write(nwb)
         return path
@@ -355,6 +359,10 @@ def test_nwb_series_with_timestamps_of_their_own(tmp_path: Path) -> None:
     assert np.isnan(q.coords[:2, 0, second]).all()
     with pytest.raises(PoseFileError, match="all be 2D or all 3D"):
         read_poses(write(tmp_path / "mixed.nwb", (2, 3)))
+    # sleap-io names each track's PoseEstimation "track=<track>": the track's name
+    tracks = read_poses(write(tmp_path / "tracks.nwb", (2, 2),
+                              names=("track=track_0", "track=track_1")))
+    assert tracks.individuals == ["track_0", "track_1"]
 
 
 def _two_video_slp(path: Path) -> np.ndarray:
