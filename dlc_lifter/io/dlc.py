@@ -473,33 +473,60 @@ def write_dlc_3d(
     for t in targets:  # fail before any work
         check_writable(t, overwrite=overwrite)
     df = _dlc_3d_frame(poses3d)
-    if csv_path is not None:
-        with atomic_output(csv_path, overwrite=overwrite) as tmp:
-            df.to_csv(tmp)
-    write_meta_pickle(poses3d, pickle_path, overwrite=overwrite, meta=meta)
-    # The .h5 goes last: once it exists, the csv and meta pickle beside it are complete,
-    # so a batch that skips existing outputs never skips a half-written one.
-    if h5_path is not None:
-        with atomic_output(h5_path, overwrite=overwrite) as tmp:
-            with PYTABLES_LOCK:
-                df.to_hdf(tmp, key=DLC_KEY, format="table", mode="w")
-            mark_pandas_version(tmp)  # pandas 3 omits it; pandas 1.x/2.x need it
-            import h5py
-
-            with h5py.File(tmp, "a") as fh:
-                ds = fh.create_dataset(LIKELIHOOD_KEY, data=np.asarray(
-                    poses3d.confidence, dtype=np.float64), compression="gzip")
-                ds.attrs["dims"] = "frames, individuals, keypoints"
-                ds.attrs["individuals"] = [str(i) for i in poses3d.individuals]
-                ds.attrs["keypoints"] = [str(k) for k in poses3d.keypoints]
-                ds.attrs["units"] = str(poses3d.meta.units)
-                ds.attrs["frame"] = str(poses3d.meta.frame)
-                imputed = poses3d.meta.extra.get("imputed")
-                if imputed is not None and np.shape(imputed) == poses3d.confidence.shape:
-                    fh.create_dataset("imputed", data=np.asarray(imputed, dtype=bool),
-                                      compression="gzip")
+    written: list[Path] = []
+    try:
+        if csv_path is not None:
+            with atomic_output(csv_path, overwrite=overwrite) as tmp:
+                df.to_csv(tmp)
+            written.append(csv_path)
+        write_meta_pickle(poses3d, pickle_path, overwrite=overwrite, meta=meta)
+        written.append(pickle_path)
+        # The .h5 goes last: once it exists, the csv and meta pickle beside it are
+        # complete, so a batch that skips existing outputs never skips a half-written one.
+        if h5_path is not None:
+            _write_dlc_3d_h5(df, poses3d, h5_path, overwrite=overwrite)
+    except BaseException:
+        for done in written:  # no csv or pickle without its .h5, to block a rerun
+            done.unlink(missing_ok=True)
+        raise
     logger.info("Wrote 3D poses to %s", out)
     return out
+
+
+def _write_dlc_3d_h5(df: pd.DataFrame, poses3d: Poses, h5_path: Path, *,
+                     overwrite: bool) -> None:
+    """The ``.h5`` of :func:`write_dlc_3d`: the table, then the likelihood and imputed
+    datasets. A table too wide for PyTables' header (its column names live in one
+    attribute of at most 64 KB: about 17 individuals of 39 keypoints) is written in
+    pandas' ``fixed`` format, which ``pd.read_hdf`` and DeepLabCut read the same way."""
+    import h5py
+    import tables
+
+    with atomic_output(h5_path, overwrite=overwrite) as tmp:
+        with PYTABLES_LOCK:
+            try:
+                df.to_hdf(tmp, key=DLC_KEY, format="table", mode="w")
+                table = True
+            except tables.HDF5ExtError:
+                df.to_hdf(tmp, key=DLC_KEY, format="fixed", mode="w")
+                table = False
+                logger.info("%s: %d columns are too many for a pandas table's header; "
+                            "written in pandas' fixed format (pd.read_hdf reads it alike).",
+                            h5_path, df.shape[1])
+        if table:
+            mark_pandas_version(tmp)  # pandas 3 omits it; pandas 1.x/2.x need it
+        with h5py.File(tmp, "a") as fh:
+            ds = fh.create_dataset(LIKELIHOOD_KEY, data=np.asarray(
+                poses3d.confidence, dtype=np.float64), compression="gzip")
+            ds.attrs["dims"] = "frames, individuals, keypoints"
+            ds.attrs["individuals"] = [str(i) for i in poses3d.individuals]
+            ds.attrs["keypoints"] = [str(k) for k in poses3d.keypoints]
+            ds.attrs["units"] = str(poses3d.meta.units)
+            ds.attrs["frame"] = str(poses3d.meta.frame)
+            imputed = poses3d.meta.extra.get("imputed")
+            if imputed is not None and np.shape(imputed) == poses3d.confidence.shape:
+                fh.create_dataset("imputed", data=np.asarray(imputed, dtype=bool),
+                                  compression="gzip")
 
 
 def read_lifted_likelihood(path: str | Path) -> np.ndarray | None:

@@ -160,16 +160,21 @@ def write_outputs(
                          failed[fmt])
     meta["formats_failed"] = dict(failed)
     pickle_path = meta_pickle_path(output)
-    if "dlc" in fmts or "csv" in fmts:
-        target = paths.get("dlc", Path(output).with_suffix(".csv"))
-        write_dlc_3d(poses3d, target, overwrite=overwrite, save_as_csv="csv" in fmts
-                     and "dlc" in fmts, meta=meta)
-        if "csv" in fmts:
-            written["csv"] = paths["csv"]
-        if "dlc" in fmts:
-            written["dlc"] = paths["dlc"]
-    else:
-        write_meta_pickle(poses3d, pickle_path, overwrite=overwrite, meta=meta)
+    try:
+        if "dlc" in fmts or "csv" in fmts:
+            target = paths.get("dlc", Path(output).with_suffix(".csv"))
+            write_dlc_3d(poses3d, target, overwrite=overwrite, save_as_csv="csv" in fmts
+                         and "dlc" in fmts, meta=meta)
+        else:
+            write_meta_pickle(poses3d, pickle_path, overwrite=overwrite, meta=meta)
+    except BaseException:
+        for done in written.values():  # the 3D file (or pickle) marks a lift done: none of
+            done.unlink(missing_ok=True)  # its companions without it, to block a rerun
+        raise
+    if "csv" in fmts:
+        written["csv"] = paths["csv"]
+    if "dlc" in fmts:
+        written["dlc"] = paths["dlc"]
     written["meta"] = pickle_path
     if failed:
         raise OutputFormatError(

@@ -100,3 +100,38 @@ def test_batches_always_write_the_dlc_table() -> None:
     assert _batch_output(OutputSpec(formats=("nwb", "dlc")), ("dlc",)).formats == ("nwb", "dlc")
     assert _batch_output(OutputSpec(), ("dlc",)).formats == ("dlc",)
     assert _batch_output(OutputSpec(), ("slp", "dlc")).formats == ("slp", "dlc")
+
+
+def test_many_individuals_are_written_and_a_failed_table_leaves_no_companions(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """23 tracks of 39 keypoints (SLEAP's fragmented tracks) are too many columns for a
+    pandas table's header: the .h5 is written in pandas' fixed format and reads back. When
+    the .h5 cannot be written at all, the csv, pickle and other formats of the same call
+    are removed, so a rerun is not refused as already done."""
+    import dlc_lifter.io.dlc as dlc
+    from dlc_lifter.io import meta_pickle_path, read_poses
+    from dlc_lifter.lift.outputs import write_outputs
+    from dlc_lifter.poses import Poses
+
+    rng = np.random.default_rng(0)
+    coords = rng.normal(size=(5, 23, 39, 3))
+    many = Poses(coords=coords, confidence=np.ones((5, 23, 39)),
+                 keypoints=[f"kp{i}" for i in range(39)],
+                 individuals=[f"track_{i}" for i in range(23)])
+    many.meta.units, many.meta.frame = "mm", "world"
+    out = tmp_path / "wide_lifted3d.h5"
+    written = write_outputs(many, out, ["dlc", "csv", "slp"])
+    assert set(written) == {"dlc", "csv", "slp", "meta"}
+    np.testing.assert_allclose(read_poses(out).coords, coords)
+    assert pd.read_hdf(out).shape == (5, 23 * 39 * 3)
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(dlc, "_write_dlc_3d_h5", full)
+    again = tmp_path / "again" / "wide_lifted3d.h5"
+    again.parent.mkdir()
+    with pytest.raises(OSError, match="No space"):
+        write_outputs(many, again, ["dlc", "csv", "slp"])
+    assert list(again.parent.iterdir()) == []
+    assert not meta_pickle_path(again).exists()
