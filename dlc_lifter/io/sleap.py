@@ -487,11 +487,12 @@ def read_sleap_analysis_h5(path: str | Path) -> Poses:
             raise PoseFileError(
                 f"{p} is a sleap-anipose points3d.h5 ('tracks' (n_frames, n_tracks, n_nodes, "
                 "3)), not a SLEAP analysis file. Read it with read_points3d or read_poses.")
-        tracks = np.asarray(fh["tracks"][()], dtype=np.float64)
+        tracks = _in_matlab_order(fh["tracks"], ("track", "xy", "node", "frame"))
         nodes = _strings(fh["node_names"][()])
         track_names = _strings(fh["track_names"][()]) if "track_names" in fh else []
-        scores = (np.asarray(fh["point_scores"][()], dtype=np.float64)
+        scores = (_in_matlab_order(fh["point_scores"], ("track", "node", "frame"))
                   if "point_scores" in fh else None)
+        image_size = _image_size_recorded(fh.attrs.get("video_backend_metadata"))
         video_path = fh["video_path"][()] if "video_path" in fh else None
         attrs = dict(fh.attrs)
         fps = None
@@ -525,7 +526,8 @@ def read_sleap_analysis_h5(path: str | Path) -> Poses:
     meta = PoseMetadata(source=str(p), source_format="sleap-h5", scorer="sleap",
                         fps=fps, units=str(units.decode() if isinstance(units, bytes)
                                            else units),
-                        frame=str(frame.decode() if isinstance(frame, bytes) else frame))
+                        frame=str(frame.decode() if isinstance(frame, bytes) else frame),
+                        image_size=image_size)
     if video_path is not None:
         vp = video_path.decode() if isinstance(video_path, bytes) else str(
             np.asarray(video_path).ravel()[0] if np.ndim(video_path) else video_path)
@@ -536,6 +538,43 @@ def read_sleap_analysis_h5(path: str | Path) -> Poses:
         conf = None
     return Poses(coords=coords, confidence=conf, keypoints=nodes, individuals=track_names,
                  frame_indices=frame_indices, meta=meta)
+
+
+def _in_matlab_order(ds: Any, order: tuple[str, ...]) -> np.ndarray:
+    """A SLEAP analysis dataset in SLEAP's own (MATLAB) order, ``order``.
+
+    sleap-io records each dataset's axes in a ``dims`` attribute (``'["frame", "track",
+    "node", "xy"]'``): its ``preset="standard"`` export writes them in that order, not
+    SLEAP's. Without ``dims`` (SLEAP's own exports) the dataset is in ``order`` already.
+    """
+    import json
+
+    values = np.asarray(ds[()], dtype=np.float64)
+    dims = ds.attrs.get("dims")
+    if dims is None:
+        return values
+    try:
+        names = json.loads(dims.decode() if isinstance(dims, bytes) else str(dims))
+    except ValueError:
+        return values
+    if sorted(names) != sorted(order) or len(names) != values.ndim:
+        return values
+    return np.transpose(values, [names.index(n) for n in order])
+
+
+def _image_size_recorded(text: Any) -> tuple[int, int] | None:
+    """``(width, height)`` from sleap-io's ``video_backend_metadata`` attribute (a JSON
+    text whose ``shape`` is ``[frames, height, width, channels]``), else ``None``."""
+    import json
+
+    if text is None:
+        return None
+    try:
+        shape = json.loads(text.decode() if isinstance(text, bytes) else str(text))["shape"]
+        width, height = int(shape[2]), int(shape[1])
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None
+    return (width, height) if width > 0 and height > 0 else None
 
 
 def write_sleap_analysis_3d(

@@ -210,3 +210,39 @@ def test_points3d_matches_real_sleap_anipose_layout(tmp_path: Path) -> None:
     again = read_points3d(out)
     np.testing.assert_array_equal(again.coords, ref_tracks)
     assert again.keypoints == poses.keypoints and again.individuals == poses.individuals
+
+
+def test_analysis_h5_axes_follow_their_dims_attribute(tmp_path: Path) -> None:
+    """sleap-io's ``save_analysis_h5(preset="standard")`` writes ``tracks`` as (frame,
+    track, node, xy) and says so in a ``dims`` attribute: read as SLEAP's own layout is,
+    with the frame size from its ``video_backend_metadata``."""
+    rng = np.random.default_rng(2)
+    coords = rng.uniform(10, 500, size=(6, 2, 3, 2))  # (frame, track, node, xy)
+    scores = rng.uniform(0, 1, size=(6, 2, 3))
+    nodes = np.array([b"head", b"torso", b"tail_base"])
+
+    def write(path: Path, standard: bool) -> Path:
+        with h5py.File(path, "w") as fh:
+            if standard:
+                fh.attrs["preset"] = "standard"
+                fh.attrs["video_backend_metadata"] = (
+                    '{"type": "MediaVideo", "shape": [6, 768, 1024, 1], "filename": "v.mp4"}')
+                ds = fh.create_dataset("tracks", data=coords)
+                ds.attrs["dims"] = '["frame", "track", "node", "xy"]'
+                sc = fh.create_dataset("point_scores", data=scores)
+                sc.attrs["dims"] = '["frame", "track", "node"]'
+            else:  # SLEAP's own order, no dims
+                fh.create_dataset("tracks", data=np.transpose(coords, (1, 3, 2, 0)))
+                fh.create_dataset("point_scores", data=np.transpose(scores, (1, 2, 0)))
+            fh.create_dataset("node_names", data=nodes)
+            fh.create_dataset("track_names", data=np.array([b"track_0", b"track_1"]))
+            fh.create_dataset("track_occupancy", data=np.ones((6, 2), np.uint8))
+        return path
+
+    standard = read_poses(write(tmp_path / "standard.analysis.h5", True))
+    matlab = read_poses(write(tmp_path / "matlab.analysis.h5", False))
+    for p in (standard, matlab):
+        assert p.n_frames == 6 and p.individuals == ["track_0", "track_1"]
+        np.testing.assert_allclose(p.coords, coords)
+        np.testing.assert_allclose(p.confidence, scores)
+    assert standard.meta.image_size == (1024, 768) and matlab.meta.image_size is None
