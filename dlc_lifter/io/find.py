@@ -362,8 +362,9 @@ def find_videos(
     videos
         Video files and/or folders. ``None``: the project's ``video_sets``; entries
         that do not exist (projects moved between machines, example projects) are
-        looked up by name in ``<project>/videos``, and if none is found there, every
-        video in ``<project>/videos`` is used.
+        looked up by name in ``<project>/videos``, kept there where only their
+        ``analyze_videos`` output is (videos archived, outputs kept: lifted from the
+        keypoints), and if none is found, every video in ``<project>/videos`` is used.
     videotype
         Extension filter (``".mp4"`` or ``"mp4"``); empty: every DLC video type.
     config
@@ -382,12 +383,22 @@ def find_videos(
         project = Path(cfg["_path"]).parent
         sets = cfg.get("video_sets") or {}
         found: list[Path] = []
+        gone: list[Path] = []
         for key in sets:
             p = Path(str(key))  # a Windows path on Linux: looked up by its file name
-            for cand in (p, project / "videos" / recorded_path(str(key)).name):
+            linked = project / "videos" / recorded_path(str(key)).name
+            for cand in (p, linked):
                 if cand.is_file():
                     found.append(cand)
                     break
+            else:
+                if _has_dlc_output(linked):  # the video archived, its output kept
+                    found.append(linked)
+                    gone.append(linked)
+        if gone:
+            logger.info("%d video(s) of %s's video_sets are not here, their analyze_videos "
+                        "outputs are (in %s): lifted from the keypoints (%s).", len(gone),
+                        cfg["_path"], project / "videos", ", ".join(g.name for g in gone))
         if not found:
             folder = project / "videos"
             if not folder.is_dir():
@@ -409,6 +420,15 @@ def find_videos(
             out.append(p)
     seen: set[Path] = set()  # absolute, not resolved: linked copies are distinct videos
     return [p for p in out if not (p.absolute() in seen or seen.add(p.absolute()))]
+
+
+def _has_dlc_output(video: Path) -> bool:
+    """Whether a folder holds a pose file named as ``analyze_videos``' output of ``video``
+    (``<stem>DLC_...``), the video itself there or not."""
+    folder = video.parent
+    return folder.is_dir() and any(
+        f.name.startswith(video.stem) and f.suffix.lower() in (".h5", ".csv")
+        and _scorer_of(f, video).startswith(SCORER_MARKS) for f in folder.iterdir())
 
 
 def _scorer_of(pose_file: Path, video: Path) -> str:
@@ -437,16 +457,24 @@ def find_dlc_output(
     training_fraction: float | None = None,
     filtered: bool = False,
     task: str | None = None,
+    date: str | None = None,
+    engine: str | None = None,
 ) -> Path | None:
     """The ``analyze_videos`` output (``<video stem>DLC_<scorer>.h5``) of one video.
 
     Looks in ``destfolder`` if given, else beside the video. Lifted files
     (``_lifted3d``) and DLC's side files (``_meta``, ``_skeleton``, ``_full``...) are
     ignored; a plain output wins over multi-animal tracker files (``_el``, ``_sk``,
-    ``_bx``), which are used when there is no plain one (maDLC projects). When several
-    scorers match, the one whose name holds ``shuffle{shuffle}`` (then the training
-    fraction as ``trainset{95}``, then the project task) is preferred, then the latest
-    snapshot.
+    ``_bx``), which are used when there is no plain one (maDLC projects). A ``.csv``
+    output (``save_as_csv``) is used where no ``.h5`` of it is. When several scorers
+    match, the one of this project (its task and date, ``openfieldOct30``: another
+    project's output of the same video is not) is preferred, then the one whose name
+    holds ``shuffle{shuffle}``, then the training fraction as ``trainset{95}``, then the
+    project's engine (DeepLabCut 3's PyTorch scorers end ``_snapshot_<n>``, TensorFlow's
+    in the iteration), then the latest snapshot. The choice is logged with the others,
+    and a ``_filtered`` output passed over (or an unfiltered one, with ``filtered``) is
+    named. Where only the other kind exists (only ``_filtered`` outputs kept), it is used,
+    with a warning.
 
     Parameters
     ----------
@@ -458,8 +486,12 @@ def find_dlc_output(
         Which network's output to prefer (DLC's arguments).
     filtered
         Use the ``_filtered`` output of ``filter_predictions``.
-    task
-        Project task name, preferred in the scorer name.
+    task, date
+        The project's task and date (``config.yaml``'s ``Task``, ``date``), preferred in
+        the scorer name.
+    engine
+        The project's engine (``config.yaml``'s ``engine``: ``pytorch`` or
+        ``tensorflow``), preferred in the scorer name.
 
     Returns
     -------
@@ -470,29 +502,52 @@ def find_dlc_output(
     folder = Path(destfolder) if destfolder else video.parent
     if not folder.is_dir():
         return None
-    cands = []
+    cands, other_kind = [], []
     for f in folder.iterdir():
-        if not f.is_file() or f.suffix != ".h5" or not f.name.startswith(video.stem):
+        if (not f.is_file() or f.suffix.lower() not in (".h5", ".csv")
+                or not f.name.startswith(video.stem)):
             continue
         scorer = _scorer_of(f, video)
         if not scorer.startswith(SCORER_MARKS):
             continue
         parsed = _strip_suffixes(scorer)
-        if parsed is None or parsed[2] != filtered:
+        if parsed is None:
+            continue
+        if parsed[2] != filtered:
+            other_kind.append(f.name)
             continue
         base, tracker, _ = parsed
+        task_ok = bool(task) and str(task) in base
+        project_ok = task_ok and (not date or str(date) in base)
         shuffle_ok = re.search(rf"shuffle{shuffle}(?!\d)", base, re.IGNORECASE) is not None
         frac_ok = (training_fraction is not None and
                    f"trainset{round(training_fraction * 100)}" in base)
-        task_ok = bool(task) and str(task) in base
+        engine_ok = bool(engine) and ("_snapshot" in base.lower()) == (
+            str(engine).lower() == "pytorch")
         snapshot = int(m.group(1)) if (m := re.search(r"(\d+)$", base)) else -1
         tracker_rank = -1 if tracker is None else -2 - TRACKER_SUFFIXES.index(tracker)
-        key = (tracker_rank, shuffle_ok, frac_ok, task_ok, snapshot, f.name)
+        key = (tracker_rank, project_ok, shuffle_ok, frac_ok, task_ok, engine_ok, snapshot,
+               f.suffix.lower() == ".h5", f.name)
         cands.append((key, f))
     if not cands:
-        return None
+        if not other_kind:
+            return None
+        other = find_dlc_output(video, destfolder=destfolder, shuffle=shuffle,
+                                trainingsetindex=trainingsetindex,
+                                training_fraction=training_fraction, filtered=not filtered,
+                                task=task, date=date, engine=engine)
+        logger.warning("%s: no %sfiltered analyze_videos output; using the %sfiltered %s.",
+                       video.name, "" if filtered else "un", "un" if filtered else "",
+                       other.name if other else "?")
+        return other
     cands.sort(reverse=True)
-    if len(cands) > 1:
-        logger.info("%s: several pose files; using %s (others: %s).", video.name,
-                    cands[0][1].name, ", ".join(c[1].name for c in cands[1:]))
+    passed = ("" if not other_kind else
+              f"; not the {'un' if filtered else ''}filtered output"
+              f"{'s' if len(other_kind) > 1 else ''} {', '.join(sorted(other_kind))}"
+              + ("" if filtered else " (filtered=True / --filtered lifts it)"))
+    if len(cands) > 1 or passed:
+        others = ", ".join(c[1].name for c in cands[1:])
+        logger.info("%s: %s %s%s%s.", video.name,
+                    "several pose files; using" if len(cands) > 1 else "using",
+                    cands[0][1].name, f" (others: {others})" if others else "", passed)
     return cands[0][1]

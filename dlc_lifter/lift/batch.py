@@ -724,33 +724,39 @@ def lift_videos(
         fractions = [fractions]
     fraction = (float(fractions[trainingsetindex])
                 if 0 <= trainingsetindex < len(fractions) else None)
-    project_task = cfg.get("Task") or cfg.get("task")
+    which = {"task": cfg.get("Task") or cfg.get("task"), "date": cfg.get("date"),
+             "engine": cfg.get("engine")}
     if destfolder is not None:
         _check_writable(Path(destfolder), make=True)
     vids = find_videos(videos, videotype, config=cfg["_path"])
     if not vids:
+        looked = ("the project's video_sets and videos folder" if videos is None else
+                  ", ".join(str(v) for v in ([videos] if isinstance(videos, (str, Path))
+                                             else videos)))
         raise DLCLifterError(
-            f"No videos found (videos={videos!r}, videotype={videotype!r}) for project "
-            f"{cfg['_path']}.")
+            f"No videos found for project {cfg['_path']} in {looked}"
+            f"{f' (videotype {videotype})' if videotype else ''}. Name the videos (they may "
+            "be missing: their analyze_videos outputs are then lifted from the keypoints), "
+            "or lift the pose files themselves: dlc-lifter lift-files FOLDER.")
     jobs, failed = [], []
     linked = Path(cfg["_path"]).parent / "videos"  # where DeepLabCut links its videos
     for video in vids:
         pose = find_dlc_output(
             video, destfolder=destfolder, shuffle=shuffle, trainingsetindex=trainingsetindex,
-            training_fraction=fraction, filtered=filtered, task=project_task)
+            training_fraction=fraction, filtered=filtered, **which)
         if pose is None and destfolder is None and linked != video.parent:
             # a video_sets entry found where it was recorded: DeepLabCut links (or copies)
             # it into <project>/videos, and analyze_videos on that folder writes the pose
             # file beside the link
             pose = find_dlc_output(
                 video, destfolder=linked, shuffle=shuffle, trainingsetindex=trainingsetindex,
-                training_fraction=fraction, filtered=filtered, task=project_task)
+                training_fraction=fraction, filtered=filtered, **which)
         if pose is None:
             where = destfolder or video.parent
             failed.append(BatchItem(
                 poses=None, video=str(video), output=None, status="failed",
                 error=(f"no analyze_videos output {video.stem}DLC_*"
-                       f"{'_filtered' if filtered else ''}.h5 in {where}; run "
+                       f"{'_filtered' if filtered else ''}.h5 (or .csv) in {where}; run "
                        "deeplabcut.analyze_videos (and filterpredictions for filtered=True) "
                        "first, or pass destfolder= where the outputs are")))
             continue

@@ -142,6 +142,62 @@ def test_find_dlc_output_prefers_shuffle_and_ignores_derived(tmp_path: Path) -> 
     assert m4 == ["m4DLC_DlcrnetStride16Ms5_toyJan1shuffle1_snapshot_best-200_el_tr.h5"]
 
 
+def test_find_dlc_output_prefers_this_project_s_engine_and_takes_csv_or_the_other_kind(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Another project's output of the same video (another date) never beats this
+    project's; a DeepLabCut 3 project's PyTorch output (``_snapshot_best-70``) beats an
+    old TensorFlow one of more iterations; a csv-only output is found (its .h5 preferred
+    where both are); a filtered output passed over is named, and used where it is the only
+    kind."""
+    video = tmp_path / "m1.mp4"
+    for name in ("m1DLC_resnet50_openfieldAug20shuffle1_30000.h5",  # another project
+                 "m1DeepCut_resnet50_openfieldOct30shuffle1_15001.h5",
+                 "m1DLC_resnet50_openfieldOct30shuffle1_100000_filtered.h5"):
+        (tmp_path / name).touch()
+    ours = {"task": "openfield", "date": "Oct30"}
+    with caplog.at_level(logging.INFO, logger="dlc_lifter"):
+        assert find_dlc_output(video, **ours).name.startswith("m1DeepCut_")
+    assert "not the filtered output m1DLC_resnet50_openfieldOct30shuffle1_100000_filtered" \
+        in caplog.text and "--filtered lifts it" in caplog.text
+    (tmp_path / "m1DLC_resnet50_openfieldOct30shuffle1_100000.h5").touch()
+    (tmp_path / "m1DLC_Resnet50_openfieldOct30shuffle1_snapshot_best-70.h5").touch()
+    assert find_dlc_output(video, **ours, engine="pytorch").name.endswith("best-70.h5")
+    assert find_dlc_output(video, **ours, engine="tensorflow").name.endswith("_100000.h5")
+    assert find_dlc_output(video, **ours).name.endswith("_100000.h5")  # no engine: iterations
+    # csv outputs (save_as_csv): found alone, the .h5 preferred beside it
+    (tmp_path / "m2DLC_resnet50_openfieldOct30shuffle1_100000.csv").touch()
+    assert find_dlc_output(tmp_path / "m2.mp4", **ours).suffix == ".csv"
+    (tmp_path / "m2DLC_resnet50_openfieldOct30shuffle1_100000.h5").touch()
+    assert find_dlc_output(tmp_path / "m2.mp4", **ours).suffix == ".h5"
+    # only a filtered output kept: used, warned
+    (tmp_path / "m3DLC_dlcrnetms5_openfieldOct30shuffle1_100000_el_filtered.csv").touch()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        assert find_dlc_output(tmp_path / "m3.mp4", **ours).name.endswith("_filtered.csv")
+    assert "no unfiltered analyze_videos output; using the filtered" in caplog.text
+
+
+def test_a_project_whose_videos_are_gone_lifts_their_outputs(tmp_path: Path) -> None:
+    """An old dataset: the videos archived, the outputs kept in ``<project>/videos``: the
+    video_sets' outputs are lifted from the keypoints; with nothing at all, the message
+    says what to do (in words, not Python objects)."""
+    config = _project(tmp_path, ["a"])
+    config.write_text(config.read_text().replace(
+        "  /nowhere/videos/gone.mp4:", "  C:\\lab\\videos\\a.mp4:"))
+    (tmp_path / "videos" / "a.mp4").unlink()
+    vids = find_videos(None, config=config)
+    assert [v.name for v in vids] == ["a.mp4"] and not vids[0].exists()
+    report = lift_videos(config, task=_toy_task)
+    assert report.ok and len(report.done) == 1, report.summary()
+    assert report.done[0].poses.endswith(f"a{DLC_SCORER}.h5")
+    for f in (tmp_path / "videos").iterdir():
+        f.unlink()
+    with pytest.raises(DLCLifterError, match=r"No videos found for project .*video_sets "
+                       r"and videos folder\. .*lift-files") as info:
+        lift_videos(config, task=_toy_task)
+    assert "PosixPath" not in str(info.value) and "None" not in str(info.value)
+
+
 def test_find_videos_falls_back_to_project_videos(tmp_path: Path) -> None:
     config = _project(tmp_path, ["a", "b"])
     (tmp_path / "videos" / "aDLC_x_lifted3d_3d.mp4").touch()  # our own plot video
