@@ -336,7 +336,10 @@ def lifted_output_path(
     ``m3v1mp4DLC_resnet50_..._30000_lifted3d.h5``; ``clip.predictions.slp`` ->
     ``clip.predictions_lifted3d.h5``; ``x.nwb`` -> ``x_lifted3d.h5``. One video of a SLEAP
     file holding several (``video_stem``): ``labels.v001.slp`` ->
-    ``labels.v001.<video stem>_lifted3d.h5``.
+    ``labels.v001.<video stem>_lifted3d.h5``. Beside DeepLabCut's labels in their
+    ``labeled-data/<video>`` folder, the output starts with the folder's name
+    (``<video>_CollectedData_<scorer>_lifted3d.h5``): tools that take the folder's
+    ``CollectedData*.h5`` as its labels never take it.
 
     Parameters
     ----------
@@ -354,7 +357,15 @@ def lifted_output_path(
         suffix = f".{suffix}"
     folder = Path(destfolder) if destfolder is not None else p.parent
     stem = p.stem if video_stem is None else f"{p.stem}.{video_stem}"
+    if stem.startswith(_LABEL_FILE_PREFIXES) and folder.absolute() == p.parent.absolute():
+        # beside DeepLabCut's labels, a name DeepLabCut's tools would take for them
+        stem = f"{p.parent.absolute().name}_{stem}"
     return folder / f"{stem}_lifted3d{suffix}"
+
+
+#: Names DeepLabCut's tools (the labelling GUI, napari-deeplabcut, training-set builders)
+#: look for as a labelled-data folder's labels, ``CollectedData*.h5``.
+_LABEL_FILE_PREFIXES = ("CollectedData", "machinelabels")
 
 
 def meta_pickle_path(output: str | Path) -> Path:

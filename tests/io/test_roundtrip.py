@@ -177,6 +177,12 @@ def test_lifted_output_path() -> None:
     assert lifted_output_path("/d/clip.predictions.slp").name == "clip.predictions_lifted3d.h5"
     assert lifted_output_path("/d/x.nwb", destfolder="/o") == Path("/o/x_lifted3d.h5")
     assert lifted_output_path("/d/x.nwb", suffix=".nwb").name == "x_lifted3d.nwb"
+    # beside DeepLabCut's labels, never a name its tools take for them (CollectedData*.h5)
+    labels = "/p/labeled-data/m4s1/CollectedData_Pranav.h5"
+    assert lifted_output_path(labels) == Path(
+        "/p/labeled-data/m4s1/m4s1_CollectedData_Pranav_lifted3d.h5")
+    assert lifted_output_path(labels, "/p/labeled-data/m4s1").name.startswith("m4s1_")
+    assert lifted_output_path(labels, "/o") == Path("/o/CollectedData_Pranav_lifted3d.h5")
 
 
 # ------------------------------------------------------------------------------- SLEAP
