@@ -7,8 +7,10 @@ A folder of old tracking results holds more than pose tables: DeepLabCut writes 
 (``_el``, ``_sk``, ``_bx``) beside the assembled one; and lifted outputs, metadata
 pickles, skeleton tables and feature files sit next to them. :func:`find_pose_files`
 picks one file per recording, as a user would: the assembled table before a tracker's,
-``.h5`` before its ``.csv`` twin, and the ``_filtered`` copy only when asked for. Files
-named one by one are always taken as they are.
+``.h5`` before its ``.csv`` twin, the ``_filtered`` copy only when asked for, and of one
+video's outputs by several networks the newest (DeepLabCut 3's, then the latest
+snapshot; the others are named as passed over). Files named one by one are always taken
+as they are.
 
 For a DeepLabCut project, :func:`find_videos` lists the videos a DeepLabCut call means (as
 ``deeplabcut.analyze_videos`` does) and :func:`find_dlc_output` the ``analyze_videos``
@@ -209,10 +211,12 @@ def _one_per_recording(files: Sequence[Path], filtered: bool,
     for f, (folder, stem, _, _) in parsed.items():
         groups.setdefault((folder, stem), []).append(f)
     keep: set[Path] = set()
+    copies: dict[Path, list[Path]] = {}  # the file kept of a recording -> its copies
     for group in groups.values():
         best = min(group, key=lambda f: (parsed[f][2] != filtered, parsed[f][3],
                                          f.suffix.lower() != ".h5", f.name))
         keep.add(best)
+        copies[best] = [f for f in group if f != best]
         _, _, best_filtered, best_tracker = parsed[best]
         for f in group:
             if f == best:
@@ -222,7 +226,37 @@ def _one_per_recording(files: Sequence[Path], filtered: bool,
                          f"{best.name} is lifted" if is_filtered != best_filtered else
                          f"the assembled table {best.name} is lifted" if tracker > best_tracker
                          else f"its .h5 twin {best.name} is lifted")
+    networks: dict[tuple[Path, str], list[Path]] = {}  # one video's outputs of several nets
+    for f in keep:
+        if (m := _SCORED.match(parsed[f][1])) is not None:
+            networks.setdefault((f.parent, m.group("video")), []).append(f)
+    for group in networks.values():
+        if len(group) < 2:
+            continue
+        best = max(group, key=lambda f: _network_rank(parsed[f][1]))
+        for f in group:
+            if f != best:
+                keep.discard(f)
+                for g in (f, *copies[f]):
+                    passed[g] = (f"another network's output of the same video, {best.name}, "
+                                 "is lifted (the newest: DeepLabCut 3's before 2's, then the "
+                                 "latest snapshot); name this file to lift it")
     return [f for f in files if f in keep]
+
+
+#: A DeepLabCut output's stem: the video's stem, then the scorer (``DLC_<net>_<task><date>
+#: shuffle<n>_<snapshot>``; ``DeepCut_`` before DeepLabCut 2.1).
+_SCORED = re.compile(r"^(?P<video>.+?)(?P<mark>DLC_|DeepCut_)(?P<scorer>.+shuffle\d+.*)$")
+
+
+def _network_rank(stem: str) -> tuple[bool, bool, int, str]:
+    """How new a network's output is, from its scorer: DeepLabCut 3's (``_snapshot``)
+    before 2's, ``DLC_`` before 2.0's ``DeepCut_``, then the snapshot's number."""
+    m = _SCORED.match(stem)
+    scorer = m.group("scorer") if m else stem
+    number = re.search(r"(\d+)$", scorer)
+    return ("_snapshot" in scorer.lower(), bool(m) and m.group("mark") == "DLC_",
+            int(number.group(1)) if number else -1, stem)
 
 
 def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bool = False,

@@ -63,6 +63,25 @@ def test_one_file_per_recording(tmp_path: Path) -> None:
     assert both.missing == [tmp_path / "gone.h5"]
 
 
+def test_one_video_s_outputs_by_several_networks_are_one_recording(tmp_path: Path) -> None:
+    """A folder holding a video's outputs by three networks (DeepLabCut 2.0's, 2's and a
+    DeepLabCut 3 re-analysis) lifts the newest only, naming the others and their copies."""
+    _touch(tmp_path,
+           "m1DeepCut_resnet50_openfieldOct30shuffle1_15001.h5",
+           "m1DLC_resnet50_openfieldOct30shuffle1_100000.h5",
+           "m1DLC_resnet50_openfieldOct30shuffle1_100000_filtered.h5",
+           "m1DLC_Resnet50_openfieldOct30shuffle1_snapshot_best-70.h5",
+           "m2DLC_resnet50_openfieldOct30shuffle1_100000.h5",
+           "m2DLC_resnet50_openfieldOct30shuffle1_200000.h5")
+    found = find_pose_files(tmp_path)
+    assert [p.name for p in found.files] == [
+        "m1DLC_Resnet50_openfieldOct30shuffle1_snapshot_best-70.h5",
+        "m2DLC_resnet50_openfieldOct30shuffle1_200000.h5"]
+    why = {p.name: w for p, w in found.passed_over.items()}
+    assert len(why) == 4 and all(w.startswith("another network's output") for w in why.values())
+    assert "snapshot_best-70" in why["m1DLC_resnet50_openfieldOct30shuffle1_100000_filtered.h5"]
+
+
 def test_the_reader_and_the_batches_know_the_same_videos(tmp_path: Path) -> None:
     """A pose file's video is found beside it for every extension the batches lift (one
     list, ``VIDEO_EXTENSIONS``): a DeepLabCut 2.x ``.flv`` as well as an ``.mp4``."""
