@@ -24,8 +24,10 @@ VIDEO_EXTENSIONS: tuple[str, ...] = (
 def recorded_path(text: str) -> PurePath:
     """A path as another tool recorded it, maybe on Windows (``C:\\data\\m1.mp4`` in a DLC
     project's ``video_sets`` or a SLEAP file): its ``name`` and ``stem`` are the file's on
-    any system."""
-    return PureWindowsPath(text) if "\\" in text else Path(text)
+    any system. ``C:/data/m1.mp4`` (a drive letter and forward slashes, as sleap-io keeps
+    Windows paths) is a Windows path too, absolute."""
+    windows = "\\" in text or re.match(r"^[A-Za-z]:[\\/]", text) is not None
+    return PureWindowsPath(text) if windows else Path(text)
 
 
 def check_input_file(path: str | Path) -> Path:

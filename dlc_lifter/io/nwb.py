@@ -16,7 +16,7 @@ import numpy as np
 from dlc_lifter._atomic import atomic_output, check_writable
 from dlc_lifter._version import __version__
 from dlc_lifter.errors import PoseFileError
-from dlc_lifter.io._common import check_input_file, duplicate_names
+from dlc_lifter.io._common import check_input_file, duplicate_names, recorded_path
 from dlc_lifter.poses import PoseMetadata, Poses
 
 __all__ = ["read_nwb", "write_nwb_3d"]
@@ -284,7 +284,7 @@ def _read_meta(
     is_mm = unit.lower() in ("mm", "millimeter", "millimeters", "millimetre", "millimetres")
     meta = PoseMetadata(
         source=str(p), source_format="nwb",
-        scorer=str(pe0.scorer or pe0.source_software or "nwb"), fps=fps,
+        scorer=_scorer_text(pe0), fps=fps,
         units="mm" if is_mm or dim == 3 else "px",
         frame="image" if dim == 2 else _frame_from_text(str(first.reference_frame or "")))
     meta.extra["source_software"] = pe0.source_software
@@ -299,6 +299,15 @@ def _read_meta(
     return meta
 
 
+def _scorer_text(pe: Any) -> str:
+    """The PoseEstimation's scorer; its software where the scorer is a Python dict's text
+    (sleap-io writes ``"{'filename': 'labels.slp'}"``)."""
+    scorer = str(pe.scorer or "")
+    if not scorer or (scorer.startswith("{") and scorer.endswith("}")):
+        return str(pe.source_software or scorer or "nwb")
+    return scorer
+
+
 def _read_video_fields(pe0: Any, meta: PoseMetadata, p: Path) -> None:
     """Set ``meta.video`` (resolved next to the NWB file) and ``meta.image_size`` (w, h)."""
     videos = pe0.fields.get("original_videos")
@@ -307,10 +316,11 @@ def _read_video_fields(pe0: Any, meta: PoseMetadata, p: Path) -> None:
         videos = list(sv.external_file[:])
     if videos is not None and len(videos):
         v = str(videos[0])
-        cand = Path(v)
+        cand = recorded_path(v)  # maybe written on Windows (sleap-io: C:/...)
         # NWB external files are relative to the NWB file's folder
-        near = cand if cand.is_absolute() else Path(os.path.normpath(p.parent / cand))
-        for c in (near, cand, p.parent / cand.name):
+        near = (Path(v) if cand.is_absolute() else
+                Path(os.path.normpath(p.parent / Path(str(cand).replace("\\", "/")))))
+        for c in (near, Path(v), p.parent / cand.name):
             if c.is_file():
                 v = str(c)
                 break

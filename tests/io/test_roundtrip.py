@@ -346,7 +346,8 @@ def test_nwb_series_with_timestamps_of_their_own(tmp_path: Path) -> None:
                     reference_frame="top left", timestamps=rows / 30.0,
                     confidence=p.confidence[rows, 0, k]))
             mod.add(PoseEstimation(name=name, pose_estimation_series=series,
-                                   source_software="SLEAP"))
+                                   source_software="SLEAP", scorer="{'filename': 'l.slp'}",
+                                   original_videos=["C:/Users/lab/videos/mice.mp4"]))
         with NWBHDF5IO(str(path), "w") as io:
             io.write(nwb)
         return path
@@ -369,6 +370,11 @@ def test_nwb_series_with_timestamps_of_their_own(tmp_path: Path) -> None:
     tracks = read_poses(write(tmp_path / "tracks.nwb", (2, 2),
                               names=("track=track_0", "track=track_1")))
     assert tracks.individuals == ["track_0", "track_1"]
+    # sleap-io's scorer (a dict's text) and Windows video path (C:/..., forward slashes)
+    assert tracks.meta.scorer == "SLEAP"
+    assert tracks.meta.video == "C:/Users/lab/videos/mice.mp4"  # as written: not here
+    (tmp_path / "mice.mp4").write_bytes(b"x")
+    assert read_poses(tmp_path / "tracks.nwb").meta.video == str(tmp_path / "mice.mp4")
 
 
 def _two_video_slp(path: Path) -> np.ndarray:
