@@ -176,6 +176,9 @@ ALIASES: dict[str, str] = {
     "tailcenter": "tail3", "tail_center": "tail3", "bcl": "left_midside",
     "bcr": "right_midside", "shoulder": "neck", "rump": "tail_base", "butt": "tail_base",
     "proximal_tail": "tail_base", "butt_proximal_tail": "tail_base",
+    # a SLEAP project's one lumbar point beside its tail start (lisaji0312's social
+    # interaction mice: ``tailstart1, haunch``): the back just before the tail
+    "haunch": "mid_backend3", "pelvis": "mid_backend3",
     # Spanish, as a real multi-animal DLC project labels its mice
     "hocico": "nose", "nariz": "nose", "cabeza": "head_midpoint", "cuello": "neck",
     "cuerposuperior": "mid_back", "cuerpo_superior": "mid_back",
@@ -203,6 +206,7 @@ _STEMS: dict[str, str] = {
     "hind_hand": "hindpaw", "foreleg": "forepaw", "hindleg": "hindpaw",
     # Inscopix's bottom-view DeepLabCut model (``R_hind``, ``L_fore``): the limb's word alone
     "fore": "forepaw", "hind": "hindpaw", "front": "forepaw", "rear": "hindpaw",
+    "haunch": "hip",
 }
 
 

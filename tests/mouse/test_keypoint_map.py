@@ -115,6 +115,12 @@ def test_real_datasets_names_with_no_map() -> None:
                                   "R_fore", "L_fore", "nose"])
     assert not inscopix.dropped and inscopix.mapped["R_hind"] == "right_hindpaw"
     assert inscopix.mapped["L_fore"] == "left_forepaw"
+    # a SLEAP project's lumbar point beside its tail start; a skeleton's haunches
+    lumbar = plan_keypoint_map(["nose", "neck", "Left ear ", "Right ear", "tailstart1",
+                                "tail mid", "haunch", "hindlegL", "forelegR"])
+    assert not lumbar.dropped and lumbar.mapped["haunch"] == "mid_backend3"
+    assert lumbar.mapped["tail mid"] == "tail3"
+    assert plan_keypoint_map(["nose", "Haunch_L", "tailbase"]).mapped["Haunch_L"] == "left_hip"
     assert plan_keypoint_map(["nose", "rear_left", "L_front", "tailbase"]).mapped == {
         "nose": "nose", "rear_left": "left_hindpaw", "L_front": "left_forepaw",
         "tailbase": "tail_base"}
