@@ -80,6 +80,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "ANIMAL_ASPECT_FRAMES",
+    "ANIMAL_ASPECT_PAIR",
     "ANIMAL_ASPECT_TOLERANCE",
     "ANIMAL_SLANT",
     "ANIMAL_SLANT_FRAMES",
@@ -267,6 +268,10 @@ SQUARE_PIXEL_TOLERANCE = 0.03
 ANIMAL_ASPECT_TOLERANCE = 0.1
 #: Frames the animal must spend heading along each image axis to measure the aspect.
 ANIMAL_ASPECT_FRAMES = 300
+#: The only pair the aspect is taken from: through a head label (SLEAP's ``head``) two
+#: trackers of one video (the SLEAP tutorial's mice) read 0.80 and 1.10; nose to tail base
+#: read 0.86 where the real open field's corners give 0.80 (``oft-rearing``).
+ANIMAL_ASPECT_PAIR = "nose-tail_base"
 #: The animal's length heading one way over the other below this (0.7: 30 % shorter
 #: heading up the image than across it, or across than up) is further from square than a
 #: video's pixels come (a 4:3 video stretched to 16:9: 0.75): the floor is filmed at a
@@ -750,6 +755,12 @@ def _pixel_aspect(uv_cat: np.ndarray, ok: np.ndarray, sides: tuple[float, float]
     if (min(info["frames_up"], info["frames_across"]) < ANIMAL_ASPECT_FRAMES
             or abs(aspect - 1.0) <= ANIMAL_ASPECT_TOLERANCE):
         return 1.0, details
+    if info["pair"] != ANIMAL_ASPECT_PAIR:
+        logger.info("%s; not taken as the pixels' aspect: measured through %s, not the nose "
+                    "and tail base (a head label's place moves with the head: two trackers "
+                    "of one video read 0.80 and 1.10 through head and tail base).", looks,
+                    info["pair"])
+        return 1.0, details | {"pixel_aspect_not_taken": info}
     logger.warning("%s: this video's pixels are not square, or the camera is tilted about "
                    "the image's horizontal axis; lifting as a camera looking straight down "
                    "with fy/fx %.2f. Tracked arena corners with arena_size_mm, or the "

@@ -511,11 +511,11 @@ def test_a_floor_filmed_at_a_slant_is_warned_of(caplog: pytest.LogCaptureFixture
     assert len(up) >= 200 and len(across) >= 400
     few = np.sort(np.concatenate([up[:200], across[:400]]))
 
-    def lift_camera_of(scale: float, frames: np.ndarray) -> Any:
+    def lift_camera_of(scale: float, frames: np.ndarray, level: int = logging.WARNING) -> Any:
         squashed = uv[frames].copy()
         squashed[..., 1] = cam.cy + scale * (squashed[..., 1] - cam.cy)
         caplog.clear()
-        with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        with caplog.at_level(level, logger="dlc_lifter"):
             return resolve_camera(squashed, conf[frames], cam.image_size,
                                   camera_height_mm=600.0, focal_px=640.0, lifter=lifter)
 
@@ -529,6 +529,13 @@ def test_a_floor_filmed_at_a_slant_is_warned_of(caplog: pytest.LogCaptureFixture
     assert "slant" not in caplog.text and "slant" not in stretched.details
     assert "pixels are not square, or the camera is tilted" in caplog.text
     assert stretched.camera.fy / stretched.camera.fx == pytest.approx(0.75, abs=0.04)
+    # measured without the nose (through a head label, whose place moves with the head):
+    # reported, not applied
+    conf[:, CATALOGUE.index("nose")] = 0.0
+    headless = lift_camera_of(0.75, np.arange(len(uv)), logging.INFO)
+    assert headless.camera.fy == headless.camera.fx
+    assert "not taken as the pixels' aspect" in caplog.text
+    assert headless.details["pixel_aspect_not_taken"]["pair"] != "nose-tail_base"
 
 
 def test_fps_given_or_from_the_video(tmp_path: Path) -> None:
