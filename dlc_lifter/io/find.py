@@ -319,7 +319,8 @@ _ANALYSIS_EXPORT = re.compile(r"^(?P<prefix>.+?)(?:\.\d{3}_.+)?\.analysis\.(?:h5
 
 def _exports_of_labels(files: Sequence[Path], passed: dict[Path, str]) -> set[Path]:
     """SLEAP analysis files exported from a ``.slp`` found beside them (the same points:
-    the ``.slp`` is lifted, each of its videos as its own job); named in ``passed``."""
+    the ``.slp`` is lifted, each of its videos as its own job), and an analysis ``.csv``
+    beside its ``.h5`` twin; named in ``passed``."""
     labels = {f.parent / f.name[: -len(".slp")]: f for f in files
               if f.name.lower().endswith(".slp")}
     out: set[Path] = set()
@@ -333,6 +334,13 @@ def _exports_of_labels(files: Sequence[Path], passed: dict[Path, str]) -> set[Pa
         if src is not None:
             out.add(f)
             passed[f] = f"exported from {src.name}, which is lifted (the same points)"
+    names = {f.name.lower(): f for f in files}
+    for f in files:  # an export written both ways, with no .slp beside it: the .h5
+        twin = names.get(f.name.lower()[: -len(".csv")] + ".h5")
+        if (f not in out and twin is not None and twin not in out
+                and f.name.lower().endswith(".analysis.csv")):
+            out.add(f)
+            passed[f] = f"its .h5 twin {twin.name} is lifted (the same export)"
     return out
 
 

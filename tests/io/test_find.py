@@ -233,3 +233,18 @@ def test_sleap_analysis_exports_beside_their_labels_file_are_passed_over(
     assert len(found.passed_over) == 3
     alone = find_pose_files(tmp_path / "sub")
     assert [p.name for p in alone.files] == ["labels.v001.000_m1.analysis.h5"]
+
+
+def test_a_sleap_export_written_as_h5_and_csv_is_lifted_once(tmp_path: Path) -> None:
+    """The same export as ``.analysis.h5`` and ``.analysis.csv`` with no ``.slp`` beside
+    them: the .h5 is lifted, the csv passed over (both lifted wrote one output name)."""
+    _touch(tmp_path, "labels.v002.000_mice.analysis.h5")
+    (tmp_path / "labels.v002.000_mice.analysis.csv").write_text(
+        "track,frame_idx,instance.score,nose.x,nose.y,nose.score\ntrack_0,0,0.9,1,2,0.9\n")
+    (tmp_path / "alone.analysis.csv").write_text(
+        "track,frame_idx,instance.score,nose.x,nose.y,nose.score\ntrack_0,0,0.9,1,2,0.9\n")
+    found = find_pose_files(tmp_path)
+    assert [p.name for p in found.files] == ["alone.analysis.csv",
+                                             "labels.v002.000_mice.analysis.h5"]
+    assert found.passed_over[tmp_path / "labels.v002.000_mice.analysis.csv"].startswith(
+        "its .h5 twin labels.v002.000_mice.analysis.h5")
