@@ -244,6 +244,7 @@ def _read_slp_2d(labels: Any, p: Path, nodes: list[str], skeleton: Any,
                 k += 1
         n_untracked = max(n_untracked, k)
         per_frame.append(items)
+    _warn_rare_slots([sum(slot is None for slot, _ in items) for items in per_frame], p)
     names = [str(t.name) for t in tracks] + [f"instance{i}" for i in range(n_untracked)]
     if not names:
         names = ["individual0"]
@@ -276,6 +277,26 @@ def _read_slp_2d(labels: Any, p: Path, nodes: list[str], skeleton: Any,
     return Poses(coords=coords, confidence=conf, keypoints=nodes, individuals=names,
                  frame_indices=np.array([lf.frame_idx for lf in frames], dtype=np.int64),
                  meta=meta)
+
+
+#: Untracked instance slots filled in fewer than this share of the frames are warned of.
+RARE_SLOT_SHARE = 0.1
+
+
+def _warn_rare_slots(untracked: list[int], p: Path) -> None:
+    """Warn where the last untracked slots (``instance2``, ``instance3``) are filled in few
+    frames (a labels project's one frame of four duplicate predictions, where every other
+    holds two): each becomes an individual of its own."""
+    n = len(untracked)
+    counts = np.asarray(untracked)
+    rare = [(i, int((counts > i).sum())) for i in range(int(counts.max(initial=0)))
+            if 0 < (counts > i).sum() < RARE_SLOT_SHARE * n]
+    if rare:
+        logger.warning("%s: untracked instances fill %s in only %s of %d frames; each slot "
+                       "is lifted as an individual of its own. Track the instances in SLEAP "
+                       "(or delete the extra predictions) to lift each animal as one.", p,
+                       ", ".join(f"instance{i}" for i, _ in rare),
+                       ", ".join(str(c) for _, c in rare), n)
 
 
 def _read_slp_3d(labels: Any, p: Path, nodes: list[str]) -> Poses:

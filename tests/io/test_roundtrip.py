@@ -212,6 +212,28 @@ def _slp(path: Path, *, predicted: bool, tracked: bool) -> tuple[np.ndarray, np.
     return xy, sc
 
 
+def test_untracked_slots_filled_in_few_frames_are_warned_of(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A labels project of two untracked mice with one frame of four duplicate
+    predictions: read with four individuals (as it holds them), and warned of."""
+    import sleap_io as sio
+
+    sk = sio.Skeleton(nodes=list(DLC_KEYPOINTS))
+    video = sio.Video(filename="video.mp4", open_backend=False)
+    rng = np.random.default_rng(4)
+    lfs = [sio.LabeledFrame(video=video, frame_idx=f, instances=[
+        sio.PredictedInstance.from_numpy(rng.uniform(0, 200, (4, 2)), skeleton=sk,
+                                         point_scores=np.ones(4), score=0.9)
+        for _ in range(4 if f == 7 else 2)]) for f in range(20)]
+    path = tmp_path / "labels.v003.slp"
+    sio.save_slp(sio.Labels(labeled_frames=lfs, videos=[video], skeletons=[sk]), str(path))
+    with caplog.at_level("WARNING", logger="dlc_lifter"):
+        p = read_poses(path)
+    assert p.n_individuals == 4
+    assert "untracked instances fill instance2, instance3 in only 1, 1 of 20 frames" in (
+        caplog.text)
+
+
 @pytest.mark.parametrize(("predicted", "tracked"), [(True, True), (False, True), (True, False)])
 def test_slp_round_trip(tmp_path: Path, predicted: bool, tracked: bool) -> None:
     f = tmp_path / "clip.predictions.slp"
