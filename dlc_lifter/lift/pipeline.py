@@ -236,6 +236,8 @@ def _lift_file(
             poses.meta.video = str(video)
     lifter = Lifter.load(options.model, mode=options.mode, pcutoff=options.pcutoff)
     size = resolve_image_size(poses, video_size, camera.calibration, camera.image_size)
+    guessed = (video_size is None and camera.image_size is None and camera.calibration is None
+               and poses.meta.image_size is None)  # the frame size read from the keypoints
     # lift_poses takes the camera, mapping and adaptation options one by one
     camera_kwargs = dict(calibration=camera.calibration, camera=camera.camera_name,
                          camera_height_mm=camera.camera_height_mm, focal_px=camera.focal_px,
@@ -267,7 +269,10 @@ def _lift_file(
         else:
             logger.info("%s: lifting from keypoints only (%s).", src.name, reason)
         poses3d = lift_poses(poses, lifter=lifter, **camera_kwargs)
+    if guessed:  # not written into the outputs (NWB, .slp) as the video's frame size
+        poses3d.meta.image_size = None
     meta = {"units": "mm", "coordinate_frame": poses3d.meta.frame,
+            "image_size_guessed": list(size) if guessed else None,
             "camera_source": poses3d.meta.extra["camera_source"],
             "camera_estimate": poses3d.meta.extra["camera_estimate"],
             "depth_used": used, "depth_reason": reason,

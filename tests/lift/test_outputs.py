@@ -135,3 +135,28 @@ def test_many_individuals_are_written_and_a_failed_table_leaves_no_companions(
         write_outputs(many, again, ["dlc", "csv", "slp"])
     assert list(again.parent.iterdir()) == []
     assert not meta_pickle_path(again).exists()
+
+
+def test_a_frame_size_read_from_the_keypoints_is_not_written_as_the_video_s(
+        tmp_path: Path) -> None:
+    """Lifted without a video or a frame size, the size guessed from the keypoints is
+    recorded as a guess (meta pickle), not as the video's frame size (the pickle's
+    ``frame_dimensions``; an NWB file's source video dimensions)."""
+    from dlc_lifter.io import meta_pickle_path
+    from dlc_lifter.lift import lift_file
+
+    src = _dlc_file(tmp_path / "in")
+    for side in src.parent.glob("*_meta.pickle"):
+        side.unlink()  # no DLC metadata: no frame size known
+    out = lift_file(src, camera=CameraSpec(camera_height_mm=700.0, focal_px=600.0),
+                    options=LiftOptions(depth=False),
+                    output=OutputSpec(destfolder=tmp_path / "out", formats="dlc,nwb"))
+    meta = pd.read_pickle(meta_pickle_path(out))["data"]
+    assert meta["image_size_guessed"] is not None and len(meta["image_size_guessed"]) == 2
+    assert meta["frame_dimensions"] is None  # DeepLabCut's record of the video's frames
+    sized = lift_file(src, camera=CameraSpec(camera_height_mm=700.0, focal_px=600.0,
+                                             image_size=(640, 480)),
+                      options=LiftOptions(depth=False),
+                      output=OutputSpec(destfolder=tmp_path / "sized", formats="dlc,nwb"))
+    known = pd.read_pickle(meta_pickle_path(sized))["data"]
+    assert known["image_size_guessed"] is None and known["frame_dimensions"] is not None
