@@ -186,6 +186,7 @@ def lift_poses(
     check_view(view)
     plan = plan_lift_keypoints(poses, keypoint_map, strict=strict)
     poses = split_animals(poses, plan)
+    _warn_fragments(poses)
     if cues is not None and cues.shape[1] != poses.n_individuals:
         raise DLCLifterError(f"{poses.meta.source}: cues for {cues.shape[1]} individuals, "
                              f"poses of {poses.n_individuals} (split the animals first).")
@@ -265,6 +266,23 @@ def lift_poses(
     return Poses(coords=coords, confidence=conf, keypoints=names,
                  individuals=list(poses.individuals), frame_indices=poses.frame_indices,
                  meta=_lifted_meta(poses.meta, camera_choice, lifter, extra))
+
+
+def _warn_fragments(poses: Poses) -> None:
+    """Warn where a file has more individuals than it ever tracks at once: a tracker's
+    fragments of fewer animals' tracks (SLEAP's 23 tracks of the tutorial's 2 mice), each
+    lifted as an animal of its own."""
+    if poses.n_individuals < 3:
+        return
+    seen = np.isfinite(poses.coords).all(-1).any(-1)  # (T, N)
+    at_once = int(seen.sum(1).max(initial=0))
+    used = int(seen.any(0).sum())
+    if 0 < at_once < used:
+        logger.warning("%s: %d individuals (tracks), never more than %d in one frame: "
+                       "fragments of %d animals' tracks? Each is lifted as an animal of its "
+                       "own, its size measured alone. Proofread the tracks (SLEAP, "
+                       "DeepLabCut's refine_tracklets) to lift each animal as one.",
+                       poses.meta.source or "the poses", used, at_once, at_once)
 
 
 def _pick_columns(values: np.ndarray, source: np.ndarray) -> np.ndarray:

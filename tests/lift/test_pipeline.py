@@ -538,6 +538,31 @@ def test_a_floor_filmed_at_a_slant_is_warned_of(caplog: pytest.LogCaptureFixture
     assert headless.details["pixel_aspect_not_taken"]["pair"] != "nose-tail_base"
 
 
+def test_fragments_of_one_animal_s_track_are_warned_of(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """One mouse tracked as four fragments (a tracker's new track after each loss): four
+    individuals, never two in one frame: lifted, and warned of."""
+    from dlc_lifter.lift.camera_estimate import CameraChoice
+    from dlc_lifter.lift.poses import lift_poses
+
+    cam, _, one = _scene(40)
+    coords = np.full((40, 4, *one.coords.shape[2:]), np.nan)
+    conf = np.full((40, 4, one.coords.shape[2]), np.nan)
+    for i in range(4):
+        rows = slice(10 * i, 10 * i + 10)
+        coords[rows, i], conf[rows, i] = one.coords[rows, 0], one.confidence[rows, 0]
+    parts = Poses(coords=coords, confidence=conf, keypoints=one.keypoints,
+                  individuals=[f"track_{i}" for i in range(4)], meta=one.meta)
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        out = lift_poses(parts, camera_choice=CameraChoice(cam, "world", "calibration", {}))
+    assert out.n_individuals == 4
+    assert "4 individuals (tracks), never more than 1 in one frame" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        lift_poses(one, camera_choice=CameraChoice(cam, "world", "calibration", {}))
+    assert "fragments" not in caplog.text
+
+
 def test_fps_given_or_from_the_video(tmp_path: Path) -> None:
     from dlc_lifter.io import meta_pickle_path
     from dlc_lifter.lift import lift_file
