@@ -131,6 +131,12 @@ def read_nwb(path: str | Path) -> Poses:
     try:
         pes = _pose_estimations(nwbfile)
         if not pes:
+            if any(type(o).__name__ == "PoseTraining" for o in nwbfile.objects.values()):
+                raise PoseFileError(
+                    f"{p} holds labelled frames (ndx-pose PoseTraining, as sleap-io's "
+                    "save_nwb writes a project's user labels), not poses tracked over a "
+                    "video (PoseEstimation). Lift the .slp (or DeepLabCut labelled data) "
+                    "they were exported from, or export the predictions to NWB.")
             raise PoseFileError(
                 f"{p} holds no ndx-pose PoseEstimation. Export the poses with DLC2NWB "
                 "(dlc2nwb.utils.convert_h5_to_nwb) or SLEAP's NWB export.")

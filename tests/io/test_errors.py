@@ -149,6 +149,16 @@ def test_nwb_without_pose_estimation(tmp_path: Path) -> None:
         io.write(NWBFile(session_description="s", identifier="i",
                          session_start_time=datetime.now(timezone.utc)))
     _read_fails(f, "PoseEstimation")
+    # user labels only (sleap-io's save_nwb of a labels project): said so
+    from ndx_pose import PoseTraining
+
+    nwb = NWBFile(session_description="s", identifier="i",
+                  session_start_time=datetime.now(timezone.utc))
+    nwb.create_processing_module("behavior", "b").add(PoseTraining())
+    labels = tmp_path / "labels.nwb"
+    with NWBHDF5IO(str(labels), "w") as io:
+        io.write(nwb)
+    _read_fails(labels, "holds labelled frames (ndx-pose PoseTraining")
 
 
 def test_all_nan_keypoints(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
