@@ -339,7 +339,11 @@ def lifted_output_path(
     ``labels.v001.<video stem>_lifted3d.h5``. Beside DeepLabCut's labels in their
     ``labeled-data/<video>`` folder, the output starts with the folder's name
     (``<video>_CollectedData_<scorer>_lifted3d.h5``): tools that take the folder's
-    ``CollectedData*.h5`` as its labels never take it.
+    ``CollectedData*.h5`` as its labels never take it. An ``analyze_videos`` output's lift
+    goes into a ``lifted3d`` folder beside it (``videos/lifted3d/<stem>_lifted3d.h5``):
+    DeepLabCut's ``create_labeled_video``, ``filterpredictions`` and ``plot_trajectories``
+    read the first ``<video><scorer>*.h5`` of the video's folder, which could be the 3D
+    file.
 
     Parameters
     ----------
@@ -357,15 +361,26 @@ def lifted_output_path(
         suffix = f".{suffix}"
     folder = Path(destfolder) if destfolder is not None else p.parent
     stem = p.stem if video_stem is None else f"{p.stem}.{video_stem}"
-    if stem.startswith(_LABEL_FILE_PREFIXES) and folder.absolute() == p.parent.absolute():
-        # beside DeepLabCut's labels, a name DeepLabCut's tools would take for them
-        stem = f"{p.parent.absolute().name}_{stem}"
+    if folder.absolute() == p.parent.absolute():
+        if stem.startswith(_LABEL_FILE_PREFIXES):
+            # beside DeepLabCut's labels, a name DeepLabCut's tools would take for them
+            stem = f"{p.parent.absolute().name}_{stem}"
+        elif _ANALYSIS_NAME.match(p.stem):
+            # beside analyze_videos' output, DeepLabCut's tools would take the 3D file for
+            # it: they read the first '<video><scorer>*.h5' of the folder, in the order the
+            # file system lists them (DeepLabCut 2.2 to 3.0)
+            folder = folder / LIFTED_SUBFOLDER
     return folder / f"{stem}_lifted3d{suffix}"
 
 
 #: Names DeepLabCut's tools (the labelling GUI, napari-deeplabcut, training-set builders)
 #: look for as a labelled-data folder's labels, ``CollectedData*.h5``.
 _LABEL_FILE_PREFIXES = ("CollectedData", "machinelabels")
+#: An ``analyze_videos`` output's stem: ``<video>DLC_<network>_<task><date>shuffle<n>_...``
+#: (``DeepCut_`` before DeepLabCut 2.1).
+_ANALYSIS_NAME = re.compile(r"^.+?(?:DLC_|DeepCut_).*shuffle\d+")
+#: Where a lift of an ``analyze_videos`` output goes when written in the output's folder.
+LIFTED_SUBFOLDER = "lifted3d"
 
 
 def meta_pickle_path(output: str | Path) -> Path:

@@ -172,8 +172,12 @@ def test_write_dlc_3d_round_trip(tmp_path: Path, individuals: tuple[str, ...]) -
 
 def test_lifted_output_path() -> None:
     stem = "m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000"
-    assert lifted_output_path(f"/d/{stem}.h5").name == f"{stem}_lifted3d.h5"
+    # an analyze_videos output's lift goes into lifted3d/: DeepLabCut 2.2-3.0 read the
+    # first '<video><scorer>*.h5' the folder lists as that video's 2D poses
+    assert lifted_output_path(f"/d/{stem}.h5") == Path(f"/d/lifted3d/{stem}_lifted3d.h5")
     assert lifted_output_path(f"/d/{stem}_filtered.h5").name == f"{stem}_filtered_lifted3d.h5"
+    assert lifted_output_path(f"/d/{stem}.csv", "/d").parent == Path("/d/lifted3d")
+    assert lifted_output_path(f"/d/{stem}.h5", "/o") == Path(f"/o/{stem}_lifted3d.h5")
     assert lifted_output_path("/d/clip.predictions.slp").name == "clip.predictions_lifted3d.h5"
     assert lifted_output_path("/d/x.nwb", destfolder="/o") == Path("/o/x_lifted3d.h5")
     assert lifted_output_path("/d/x.nwb", suffix=".nwb").name == "x_lifted3d.nwb"

@@ -64,6 +64,7 @@ def _project(root: Path, names: list[str], n_frames: int = 20, *, video_frames: 
 
 # --------------------------------------------------------------------------- toy lift task
 def _atomic(path: Path):  # noqa: ANN202 - context manager yielding a temporary path
+    path.parent.mkdir(parents=True, exist_ok=True)  # as the real writers' check_writable
     return atomic_output(path, overwrite=True)
 
 
@@ -87,6 +88,7 @@ def _toy_task(job: LiftJob) -> BatchItem:
 def _die_once_task(job: LiftJob) -> BatchItem:
     """Kills its (dask worker) process the first time it runs for a video."""
     marker = Path(job.output).with_suffix(".died")
+    marker.parent.mkdir(parents=True, exist_ok=True)
     if not marker.exists():
         marker.write_text("x")
         os._exit(7)
@@ -96,6 +98,7 @@ def _die_once_task(job: LiftJob) -> BatchItem:
 def _raise_once_task(job: LiftJob) -> BatchItem:
     """Raises a transient error the first time it runs for a video."""
     marker = Path(job.output).with_suffix(".raised")
+    marker.parent.mkdir(parents=True, exist_ok=True)
     if not marker.exists():
         marker.write_text("x")
         raise OSError("transient I/O error")
@@ -190,8 +193,8 @@ def test_a_project_whose_videos_are_gone_lifts_their_outputs(tmp_path: Path) -> 
     report = lift_videos(config, task=_toy_task)
     assert report.ok and len(report.done) == 1, report.summary()
     assert report.done[0].poses.endswith(f"a{DLC_SCORER}.h5")
-    for f in (tmp_path / "videos").iterdir():
-        f.unlink()
+    shutil.rmtree(tmp_path / "videos")
+    (tmp_path / "videos").mkdir()
     with pytest.raises(DLCLifterError, match=r"No videos found for project .*video_sets "
                        r"and videos folder\. .*lift-files") as info:
         lift_videos(config, task=_toy_task)
@@ -234,7 +237,7 @@ def test_a_project_whose_videos_are_links_lifts_them(tmp_path: Path) -> None:
     assert report.ok and len(report.done) == 2, report.summary()
     assert {n: file_sha256(store / f"{n}.mp4") for n in ("a", "b")} == before
     assert sorted(p.name for p in store.iterdir()) == ["a.mp4", "b.mp4"]  # nothing written
-    assert sorted(Path(i.output).parent for i in report.done) == [videos, videos]
+    assert sorted(Path(i.output).parent for i in report.done) == [videos / "lifted3d"] * 2
 
 
 # --------------------------------------------------------------------------- batch semantics
@@ -250,7 +253,7 @@ def test_batch_skips_existing_and_reports_failures(tmp_path: Path,
     msgs = {i.name: i.error for i in report.failed}
     assert "analyze_videos" in msgs["d.mp4"]
     assert not report.ok and "FAILED b.mp4" in report.summary()
-    out_a = tmp_path / "videos" / f"a{DLC_SCORER}_lifted3d.h5"
+    out_a = tmp_path / "videos" / "lifted3d" / f"a{DLC_SCORER}_lifted3d.h5"
     assert out_a.is_file()
     mtime = out_a.stat().st_mtime_ns
     with caplog.at_level(logging.INFO):
@@ -274,7 +277,7 @@ def test_kill_mid_batch_then_resume_is_identical(tmp_path: Path,
     with cf.ProcessPoolExecutor(2, mp_context=mp.get_context("fork")) as ex:
         killed = lift_videos(config, task=_toy_task, executor=ex)
     assert not killed.ok and "v2.mp4" in {i.name for i in killed.failed}
-    folder = tmp_path / "run" / "videos"
+    folder = tmp_path / "run" / "videos" / "lifted3d"
     assert not (folder / f"v2{DLC_SCORER}_lifted3d.h5").exists()  # never a partial output
     stale = [p for p in folder.iterdir() if p.name.startswith(f".v2{DLC_SCORER}") or
              (".tmp" in p.name and "v2" in p.name)]
@@ -287,7 +290,7 @@ def test_kill_mid_batch_then_resume_is_identical(tmp_path: Path,
     assert len(resumed.done) + len(resumed.skipped) == 4
     assert not [p for p in folder.iterdir() if p.exists() and p in stale]
     for n in names:
-        a = _read(tmp_path / "ref" / "videos" / f"{n}{DLC_SCORER}_lifted3d.h5")
+        a = _read(tmp_path / "ref" / "videos" / "lifted3d" / f"{n}{DLC_SCORER}_lifted3d.h5")
         b = _read(folder / f"{n}{DLC_SCORER}_lifted3d.h5")
         pd.testing.assert_frame_equal(a, b)
 
@@ -318,7 +321,7 @@ def test_readonly_video_folder_fails_that_video_only(tmp_path: Path,
     real_check = batch._check_writable
 
     def check(folder: Path, *, make: bool) -> None:
-        if folder == other:
+        if folder in (other, other / "lifted3d"):
             raise DestinationError(f"Cannot write lifted 3D files to {folder} (read-only).")
         real_check(folder, make=make)
 
@@ -357,12 +360,12 @@ def test_dask_executor_and_worker_death_is_retried(tmp_path: Path) -> None:
         assert raised.ok, raised.summary()
         # without retries the error is reported, the batch goes on
         no_retry = client.get_executor(retries=0, pure=False)
-        for p in (tmp_path / "videos").glob("*.raised"):
+        for p in (tmp_path / "videos" / "lifted3d").glob("*.raised"):
             p.unlink()
         once = lift_videos(config, task=_raise_once_task, executor=no_retry,
                            output=OutputSpec(overwrite=True))
         assert len(once.failed) == 3 and "transient I/O error" in once.failed[0].error
-    assert len(list((tmp_path / "videos").glob("*.died"))) == 3  # every worker did die
+    assert len(list((tmp_path / "videos" / "lifted3d").glob("*.died"))) == 3  # each died
     assert time.perf_counter() - t0 < 60
 
 
@@ -572,7 +575,7 @@ def test_lift_files_command_lifts_a_folder_of_dlc_outputs(
     logged = [r.getMessage() for r in caplog.records if "2 lifted" in r.getMessage()]
     assert len(logged) == 1 and "\n" not in logged[0], logged
     for name in ("a", "b"):
-        df = _read(videos / f"{name}{DLC_SCORER}_lifted3d.h5")
+        df = _read(videos / "lifted3d" / f"{name}{DLC_SCORER}_lifted3d.h5")
         assert len(df) == 20 and np.isfinite(df.to_numpy()).any()
 
 
@@ -600,7 +603,7 @@ def test_real_lift_killed_mid_video_resumes_to_identical_outputs(
     with cf.ProcessPoolExecutor(2, mp_context=mp.get_context("fork")) as ex:
         killed = lift_videos(config, task=_real_task_dying_on, executor=ex)
     assert not killed.ok
-    folder = tmp_path / "run" / "videos"
+    folder = tmp_path / "run" / "videos" / "lifted3d"
     assert not (folder / f"v2{DLC_SCORER}_lifted3d.h5").exists()  # never a partial output
     # the meta pickle is written before the .h5: the resume must replace this leftover
     assert (folder / f"v2{DLC_SCORER}_lifted3d_meta.pickle").exists()
@@ -609,11 +612,12 @@ def test_real_lift_killed_mid_video_resumes_to_identical_outputs(
     assert resumed.ok and "v2.mp4" in {i.name for i in resumed.done}
     assert not [p for p in folder.iterdir() if ".tmp" in p.name]
     for n in names:
-        a = _read(tmp_path / "ref" / "videos" / f"{n}{DLC_SCORER}_lifted3d.h5")
+        a = _read(tmp_path / "ref" / "videos" / "lifted3d" / f"{n}{DLC_SCORER}_lifted3d.h5")
         b = _read(folder / f"{n}{DLC_SCORER}_lifted3d.h5")
         pd.testing.assert_frame_equal(a, b)
         meta = pd.read_pickle(folder / f"{n}{DLC_SCORER}_lifted3d_meta.pickle")["data"]
-        ref = pd.read_pickle(tmp_path / "ref" / "videos" / f"{n}{DLC_SCORER}_lifted3d_meta.pickle")
+        ref = pd.read_pickle(tmp_path / "ref" / "videos" / "lifted3d"
+                             / f"{n}{DLC_SCORER}_lifted3d_meta.pickle")
         np.testing.assert_array_equal(meta["likelihood"], ref["data"]["likelihood"])
 
 
@@ -630,8 +634,8 @@ def test_real_lift_on_dask_local_cluster_equals_sequential(tmp_path: Path) -> No
         report = lift_videos(config, executor=batch.dask_executor(client, retries=1))
     assert report.ok and len(report.done) == 2, report.summary()
     for n in names:
-        a = _read(tmp_path / "ref" / "videos" / f"{n}{DLC_SCORER}_lifted3d.h5")
-        b = _read(tmp_path / "run" / "videos" / f"{n}{DLC_SCORER}_lifted3d.h5")
+        a = _read(tmp_path / "ref" / "videos" / "lifted3d" / f"{n}{DLC_SCORER}_lifted3d.h5")
+        b = _read(tmp_path / "run" / "videos" / "lifted3d" / f"{n}{DLC_SCORER}_lifted3d.h5")
         pd.testing.assert_frame_equal(a, b)
 
 

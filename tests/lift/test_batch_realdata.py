@@ -38,7 +38,7 @@ def test_lift_project_cli_on_openfield(openfield_project: Path) -> None:
     args = ["lift-project", str(openfield_project), "--plot", "--plot-max-frames", "120"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    videos = openfield_project.parent / "videos"
+    videos = openfield_project.parent / "videos" / "lifted3d"  # not where DLC's tools look
     out = videos / OPENFIELD_H5.name.replace(".h5", "_lifted3d.h5")
     assert out.is_file()
     df = pd.read_hdf(out, key="df_with_missing")
