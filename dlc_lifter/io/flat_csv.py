@@ -92,6 +92,13 @@ def read_flat_csv(path: str | Path) -> Poses:
     cols = [str(c).strip() for c in table.columns]
     table.columns = cols
     parts = _bodyparts(cols)
+    deep = [b for b, sep in parts.items() if f"{b}{sep}z" in table.columns]
+    if parts and len(deep) * 2 > len(parts):
+        raise PoseFileError(
+            f"{p} holds 3D points ('{deep[0]}_z' beside '_x' and '_y'"
+            + (", with anipose's '_error' and '_ncams'" if f"{deep[0]}_ncams" in table.columns
+               else "") + "): dlc-lifter lifts 2D poses from one camera to 3D. Lift the "
+            "2D pose file of one camera instead (the one this table was triangulated from).")
     if not parts:
         raise PoseFileError(
             f"{p}: its first row names no '<bodypart>_x' and '<bodypart>_y' columns (or "

@@ -158,3 +158,18 @@ def test_sleap_analysis_csv_is_read_per_track(tmp_path: Path,
     (tmp_path / "labels.slp").write_bytes(b"x")  # exported from it: the .slp is lifted
     found = find_pose_files(tmp_path)
     assert found.files == [tmp_path / "labels.slp"] and f in found.passed_over
+
+
+def test_anipose_s_triangulated_table_is_refused_as_3d(tmp_path: Path) -> None:
+    """anipose writes its 3D points as ``<bp>_x, _y, _z, _error, _ncams, _score``: not
+    read as 2D pixels (its ``_score`` as a likelihood, ``_z`` left out), but refused."""
+    f = tmp_path / "mouse_paw.csv"
+    data: dict[str, list[float]] = {}
+    for part in ("l-base", "r-base"):
+        for col, v in (("x", -5.5), ("y", 3.2), ("z", 308.8), ("error", 5.4), ("ncams", 2.0),
+                       ("score", 0.99)):
+            data[f"{part}_{col}"] = [v, v]
+    data["fnum"] = [0, 1]
+    pd.DataFrame(data).to_csv(f, index=False)
+    with pytest.raises(PoseFileError, match=r"holds 3D points \('l-base_z'.*anipose"):
+        read_poses(f)
