@@ -955,15 +955,30 @@ def resolve_image_size(poses: Poses, video_size: tuple[int, int] | None,
     if not len(xy):
         raise DLCLifterError(f"{source}: no tracked points to lift.")
     sure = _tracked_xy(poses, DEFAULT_PCUTOFF)
-    if len(sure):  # unsure points far beyond the sure ones' extent lie outside the frame
-        top = sure.max(axis=0)
-        xy = xy[(xy <= np.maximum(GUESS_BEYOND_SURE * top, top)).all(-1)]
+    if not len(sure):
+        raise DLCLifterError(
+            f"{source}: no point has a likelihood of {DEFAULT_PCUTOFF} or more (the tracker "
+            f"was unsure of all {len(xy)}), so the frames' size cannot be read from the "
+            "points, and there is little to lift. Check the tracking; to lift anyway, give "
+            "the frames' size (--image-size WIDTHxHEIGHT or the video) and --pcutoff.")
+    # unsure points far beyond the sure ones' extent lie outside the frame
+    top = sure.max(axis=0)
+    xy = xy[(xy <= np.maximum(GUESS_BEYOND_SURE * top, top)).all(-1)]
     size = (int(math.ceil(xy[:, 0].max())) + 1, int(math.ceil(xy[:, 1].max())) + 1)
+    if min(size) < MIN_GUESSED_SIZE:
+        raise DLCLifterError(
+            f"{source}: its points reach only {size[0]}x{size[1]} px from the image's corner, "
+            "too small for a video's frames (are they pixels?). Give the frames' size "
+            "(--image-size WIDTHxHEIGHT or the video).")
     logger.warning("%s: image size unknown (no video, no metadata); assuming %dx%d from the "
                    "keypoints, with the principal point at its centre. Pass the video, or "
                    "the frames' size with --image-size WIDTHxHEIGHT (image_size=).",
                    source, *size)
     return size
+
+
+#: A frame size guessed from the points smaller than this (px, either side) is not taken.
+MIN_GUESSED_SIZE = 32
 
 
 def _tracked_xy(poses: Poses, cutoff: float | None = None) -> np.ndarray:

@@ -402,3 +402,14 @@ def test_the_frame_size_guessed_from_sure_points_only(caplog: pytest.LogCaptureF
         w, h = resolve_image_size(poses, None, None, None)
     assert (w, h) == (1291, int(np.ceil(coords[..., 1].max())) + 1)
     assert "image size unknown" in caplog.text
+    # nothing sure (movement's sample of a tracker unsure of every point): refused, saying so
+    unsure = Poses(coords=coords, confidence=np.full((50, 1, 4), 0.001),
+                   keypoints=["a", "b", "c", "d"])
+    with pytest.raises(DLCLifterError, match="no point has a likelihood of 0.6 or more"):
+        resolve_image_size(unsure, None, None, None)
+    # points that span a few pixels are not a video's frame ("assuming 516x5")
+    flat = coords.copy()
+    flat[..., 1] = rng.uniform(0, 4, flat.shape[:-1])
+    with pytest.raises(DLCLifterError, match=r"reach only \d+x5 px"):
+        resolve_image_size(Poses(coords=flat, confidence=conf, keypoints=["a", "b", "c", "d"]),
+                           None, None, None)
