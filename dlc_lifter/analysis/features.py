@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +64,8 @@ import pandas as pd
 
 from dlc_lifter._atomic import atomic_output
 from dlc_lifter.errors import FeatureError
+from dlc_lifter.lift.keypoints import split_animals
+from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
 from dlc_lifter.poses import Poses
 
 __all__ = [
@@ -106,27 +108,45 @@ def _safe_name(name: str) -> str:
     return s or "kp"
 
 
-def _canonical(keypoints: Sequence[str], mapping: Mapping[str, str] | None,
-               source: str | None) -> dict[str, int]:
-    """``{feature name: keypoint index}``: catalogue names, else a cleaned user name."""
-    from dlc_lifter.mouse import map_keypoints
-
-    canon = map_keypoints(list(keypoints), mapping, strict=False, source=source)
-    out: dict[str, int] = {}
+def _canonical(keypoints: Sequence[str], canon: Mapping[str, str], skip: Collection[str],
+               source: str | None, is_3d: bool) -> dict[str, list[int]]:
+    """``{feature name: candidate keypoint indices}``: catalogue names (several where
+    animals' names share a landmark: ``Nose_1``, ``Nose_2``), else a cleaned user name;
+    ``skip`` (the arena's landmarks) left out."""
+    out: dict[str, list[int]] = {}
     unmapped = []
     for i, kp in enumerate(keypoints):
+        if kp in skip:
+            continue
         if kp in canon:
-            out[canon[kp]] = i
+            out.setdefault(canon[kp], []).append(i)
         else:
             unmapped.append(kp)
             name = _safe_name(kp)
             while name in out:
                 name += "_"
-            out[name] = i
+            out[name] = [i]
     if unmapped:
         logger.info("%s: keypoints %s are not in the mouse catalogue; they get body-centred "
-                    "coordinates and heights only.", source or "poses", ", ".join(unmapped))
+                    "coordinates%s only.", source or "poses", ", ".join(unmapped),
+                    " and heights" if is_3d else "")
     return out
+
+
+def feature_names(keypoints: Sequence[str], keypoint_map: Mapping[str, str] | None,
+                  source: str | None) -> dict[str, int]:
+    """``{feature name: keypoint index}`` of one animal's keypoints (live features): as
+    :func:`compute_features` names them, the first of names sharing a landmark."""
+    plan = plan_keypoint_map(list(keypoints), keypoint_map, strict=False, source=source)
+    return {n: idx[0] for n, idx in _canonical(keypoints, plan.mapped, plan.arena, source,
+                                                True).items()}
+
+
+def _names_of(candidates: Mapping[str, list[int]], xy: np.ndarray) -> dict[str, int]:
+    """One keypoint per feature name for one individual (``xy``: ``(T, K, D)``): where
+    several name one landmark, the one it tracks in most frames."""
+    tracked = np.isfinite(xy).all(-1).sum(0)
+    return {name: max(idx, key=lambda k: (tracked[k], -k)) for name, idx in candidates.items()}
 
 
 def _time(poses: Poses, fps: float) -> np.ndarray:
@@ -407,7 +427,12 @@ def compute_features(
         For 3D poses, compute only the features 2D poses give, from ``x, y`` (mm): the
         fair 2D counterpart of the 3D features.
     keypoint_map
-        ``{user name: catalogue name}`` overrides for keypoint names.
+        ``{user name: catalogue name}`` overrides for keypoint names; default: for a
+        lifted file, the landmark the lift gave each column (its meta pickle's
+        ``catalogue_names``, a keypoint map given to the lift included). 2D poses are
+        read as the lift reads them: names that number or prefix two animals in one
+        individual (SimBA's ``Nose_1``, ``Nose_2``) become two individuals, and the
+        arena's landmarks (corners, centre) are left out.
 
     Returns
     -------
@@ -418,13 +443,23 @@ def compute_features(
     Raises
     ------
     FeatureError
-        When ``window`` is below 2, the individual does not exist, or two keypoints
-        map to one catalogue landmark.
+        When ``window`` is below 2 or the individual does not exist.
     """
     if int(window) != window or window < 2:
         raise FeatureError(f"window must be an integer of at least 2 frames; got {window}.")
     window = int(window)
     source = poses.meta.source
+    if keypoint_map is None and poses.is_3d:  # a lift's own record of its names' landmarks
+        recorded = poses.meta.extra.get("catalogue_names")
+        if recorded is not None and len(recorded) == len(poses.keypoints):
+            keypoint_map = dict(zip(poses.keypoints, recorded, strict=True))
+    plan = plan_keypoint_map(list(poses.keypoints), keypoint_map, strict=False,
+                             source=source)
+    if not poses.is_3d:  # one table of two animals' names (SimBA's Nose_1, Nose_2): as lifted
+        poses = split_animals(poses, plan)
+    if isinstance(individual, str) and individual not in map(str, poses.individuals) and (
+            individual.isdigit()):
+        individual = int(individual)  # a position, from the command line
     if individual is not None:
         try:
             poses = poses.select(individuals=individual)
@@ -440,11 +475,12 @@ def compute_features(
     coords = poses.coords[..., : 3 if is_3d else 2].copy()
     if not poses.is_3d and poses.meta.frame == "image":
         coords[..., 1] *= -1  # image y points down; features use y up
-    names = _canonical(poses.keypoints, keypoint_map, source)
+    candidates = _canonical(poses.keypoints, plan.mapped, plan.arena, source, is_3d)
 
     left_out: dict[str, str] = {}
     frames = []
     for i, ind in enumerate(poses.individuals):
+        names = _names_of(candidates, coords[:, i])
         cols = _individual_features(coords[:, i], names, t, unit, window, is_3d, left_out)
         head = pd.DataFrame({
             "frame": np.asarray(poses.frame_indices, dtype=np.int64),

@@ -46,7 +46,7 @@ from dlc_lifter.analysis.features import (
     _MIDLINE,
     _ORIGIN,
     DEFAULT_WINDOW,
-    _canonical,
+    feature_names,
 )
 from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.lift.live import LiveLifter, LiveResult
@@ -132,7 +132,7 @@ class StreamingFeatures:
         self.fps = float(fps)
         self.window = int(window)
         self.delay = int(delay)
-        names = _canonical(self.keypoints, keypoint_map, "live poses")
+        names = feature_names(self.keypoints, keypoint_map, "live poses")
         self._names = names
         w, u = self.window, unit
         self._origin = [_Point(n, names) for n in _ORIGIN if _has(n, names)]

@@ -97,6 +97,19 @@ def labelled_size_from_project(poses: Poses, path: Path,
                     "%s in %s.", path, *size, path.parent.name, config.path)
 
 
+def _lifted_record(poses: Poses, data: dict[str, Any]) -> None:
+    """From a lift's meta pickle: ``meta.extra["catalogue_names"]`` (the landmark of each
+    column, as the lift mapped the file's names, a keypoint map's included) and the video
+    the lift used, where it still exists."""
+    extra = data.get("extra") if isinstance(data.get("extra"), dict) else {}
+    names = extra.get("catalogue_names")
+    if isinstance(names, (list, tuple)) and len(names) == len(poses.keypoints):
+        poses.meta.extra["catalogue_names"] = [str(n) for n in names]
+    video = data.get("video")
+    if poses.meta.video is None and video and Path(str(video)).is_file():
+        poses.meta.video = str(video)
+
+
 def _fill_dlc_meta(poses: Poses, path: Path) -> Poses:
     """fps / image size / video from DLC's ``_meta.pickle`` and a video beside the file."""
     meta = poses.meta
@@ -117,6 +130,8 @@ def _fill_dlc_meta(poses: Poses, path: Path) -> Poses:
             dims = data.get("frame_dimensions")
             if dims is not None and len(dims) >= 2:
                 meta.image_size = (int(dims[1]), int(dims[0]))  # DLC stores (h, w)
+            if poses.is_3d:  # a lift's record: each column's landmark, the video lifted
+                _lifted_record(poses, data)
             break
     if meta.source_format == "dlc-labels":
         paths = meta.extra.get("image_paths") or []

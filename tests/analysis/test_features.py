@@ -259,3 +259,41 @@ def test_parquet_round_trip(tmp_path: Path) -> None:
     back = pd.read_parquet(out)
     assert list(back.columns) == list(df.columns)
     np.testing.assert_allclose(back["head_speed_mm_s"], df["head_speed_mm_s"])
+
+
+def test_2d_tables_are_read_as_the_lift_reads_them() -> None:
+    """A SimBA table of two mice in one individual (``Nose_1 ... Nose_2``) gives both mice's
+    rows, each from its own names; the arena's corners tracked beside the mouse are not
+    pose features."""
+    a, b = rigid_mouse(speed=10.0), rigid_mouse(speed=20.0, yaw=2.0)
+    names = list(a.keypoints)
+    both = Poses(np.concatenate([a.coords[..., :2], b.coords[..., :2]], axis=2),
+                 keypoints=[f"{n}_1" for n in names] + [f"{n}_2" for n in names],
+                 meta=PoseMetadata(fps=FPS, frame="image", units="px"))
+    df = compute_features(both)
+    assert list(df["individual"].unique()) == ["animal1", "animal2"]
+    speeds = df.groupby("individual")["head_speed_px_s"].median()
+    np.testing.assert_allclose(speeds.to_numpy(), [10.0, 20.0])
+    corners = np.broadcast_to(np.array([[0.0, 0.0], [400.0, 0.0], [0.0, 400.0],
+                                        [400.0, 400.0]]), (a.n_frames, 1, 4, 2))
+    arena = Poses(np.concatenate([a.coords[..., :2], corners], axis=2),
+                  keypoints=[*names, "tl", "tr", "bl", "br"],
+                  meta=PoseMetadata(fps=FPS, frame="image", units="px"))
+    cols = compute_features(arena).columns
+    assert not any(re.search(r"_(tl|tr|bl|br)_", c) for c in cols)
+    assert compute_features(both, individual="1")["individual"].unique().tolist() == [
+        "animal2"]  # a position, as the command line gives it
+
+
+def test_a_lifted_file_s_recorded_landmarks_name_its_columns() -> None:
+    """A lift made with a keypoint map (``p1 ... p4``) records each column's landmark:
+    features read the columns as those landmarks without the map given again."""
+    names = {"nose": "p1", "left_ear": "p2", "right_ear": "p3", "tail_base": "p4"}
+    body = {k: MOUSE_BODY[k] for k in names}
+    p = rigid_mouse(speed=40.0, body=body, names=names, yaw=1.0)
+    bare = compute_features(p)
+    assert "height_nose_mm" not in bare.columns
+    p.meta.extra["catalogue_names"] = list(names)
+    read = compute_features(p)
+    assert {"height_nose_mm", "aligned_left_ear_x_mm", "tail_base_speed_mm_s"} <= set(
+        read.columns)

@@ -63,6 +63,9 @@ def test_all_formats_written_and_read_back(tmp_path: Path) -> None:
     assert np.allclose(group.instance_3d.numpy()[k], snout[0], atol=1e-6)
     meta = pd.read_pickle(meta_pickle_path(out))["data"]
     assert meta["formats"] == ["csv", "nwb", "slp", "points3d", "dlc"]
+    from dlc_lifter.io import read_poses  # the landmark of each column, read back
+
+    assert read_poses(out).meta.extra["catalogue_names"] == meta["extra"]["catalogue_names"]
     assert meta["formats_failed"] == {}
 
 
