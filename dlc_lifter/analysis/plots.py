@@ -284,7 +284,11 @@ def tracked_keypoints(poses: Poses) -> list[int]:
     imputed = poses.meta.extra.get("imputed")
     if imputed is None or np.shape(imputed) != poses.confidence.shape:
         return list(range(poses.n_keypoints))
-    keep = [k for k in range(poses.n_keypoints) if not np.all(np.asarray(imputed)[:, :, k])]
+    # tracked: placed (finite) and not imputed in some frame; frames with no 3D at all
+    # carry imputed=False and count for nothing
+    placed = np.isfinite(np.asarray(poses.coords, float)).all(-1)
+    tracked = (placed & ~np.asarray(imputed, bool)).any(axis=(0, 1))
+    keep = [k for k in range(poses.n_keypoints) if tracked[k]]
     return keep or list(range(poses.n_keypoints))
 
 

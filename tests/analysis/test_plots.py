@@ -131,3 +131,17 @@ def test_heights_panel_of_each_animal_shows_its_own_keypoints(
                   if not line.get_label().startswith("_")}
         assert labels == {n for n in names if n.startswith(prefix)}
         assert {t.get_text() for t in ax.get_legend().get_texts()} == labels
+
+
+def test_landmarks_never_tracked_are_left_out_of_the_heights_plot() -> None:
+    """Imputed landmarks are left out of the per-keypoint plots even where frames hold no
+    3D at all (an untracked frame's points are NaN, flagged as not imputed)."""
+    from dlc_lifter.analysis.plots import tracked_keypoints
+
+    one = rearing_mouse_3d(30)
+    imputed = np.zeros(one.confidence.shape, bool)
+    imputed[:, :, 1:] = True  # only the first keypoint tracked
+    one.coords[:5] = np.nan  # five frames with no 3D
+    imputed[:5] = False
+    one.meta.extra["imputed"] = imputed
+    assert tracked_keypoints(one) == [0]
