@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -187,6 +188,7 @@ def lift_poses(
     plan = plan_lift_keypoints(poses, keypoint_map, strict=strict)
     poses = split_animals(poses, plan)
     _warn_fragments(poses)
+    _warn_other_species(poses)
     if cues is not None and cues.shape[1] != poses.n_individuals:
         raise DLCLifterError(f"{poses.meta.source}: cues for {cues.shape[1]} individuals, "
                              f"poses of {poses.n_individuals} (split the animals first).")
@@ -266,6 +268,28 @@ def lift_poses(
     return Poses(coords=coords, confidence=conf, keypoints=names,
                  individuals=list(poses.individuals), frame_indices=poses.frame_indices,
                  meta=_lifted_meta(poses.meta, camera_choice, lifter, extra))
+
+
+#: Words in a file's name or scorer (a DeepLabCut project's task) that name another animal.
+OTHER_SPECIES = frozenset({"rat", "rats", "fish", "zebrafish", "fly", "flies", "drosophila",
+                           "bee", "bees", "wasp", "wasps", "ant", "ants", "worm", "worms",
+                           "human", "humans", "monkey", "macaque", "marmoset", "primate",
+                           "dog", "cat", "horse", "cow", "pig", "bird", "birds", "finch",
+                           "pigeon", "gerbil", "gerbils", "hamster", "vole", "voles"})
+
+
+def _warn_other_species(poses: Poses) -> None:
+    """Warn where the file's name or scorer names another animal (a DeepLabCut task
+    ``rat_behavior_openfield``): the networks know mice, and a camera estimated from the
+    animal's length takes it for a mouse's."""
+    text = f"{Path(str(poses.meta.source or '')).stem} {poses.meta.scorer or ''}"
+    words = {w.lower() for w in re.findall(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])", text)}
+    named = sorted(words & OTHER_SPECIES)
+    if named:
+        logger.warning("%s: its name or scorer says '%s': dlc-lifter's networks know mice "
+                       "(a mouse's proportions; without a camera or arena size, the scale "
+                       "from a mouse's length), so this lift is of a mouse of that shape.",
+                       poses.meta.source or "the poses", "', '".join(named))
 
 
 def _warn_fragments(poses: Poses) -> None:

@@ -560,7 +560,15 @@ def test_fragments_of_one_animal_s_track_are_warned_of(
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
         lift_poses(one, camera_choice=CameraChoice(cam, "world", "calibration", {}))
-    assert "fragments" not in caplog.text
+    assert "fragments" not in caplog.text and "networks know mice" not in caplog.text
+    # a DeepLabCut project whose task names another animal (a rat): said so
+    rat = Poses(coords=one.coords, confidence=one.confidence, keypoints=one.keypoints,
+                meta=PoseMetadata(source="OpenFieldMA3_1.csv",
+                                  scorer="DLC_Resnet50_rat_behavior_openfieldJan1shuffle1_1"))
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        lift_poses(rat, camera_choice=CameraChoice(cam, "world", "calibration", {}))
+    assert "says 'rat': dlc-lifter's networks know mice" in caplog.text
 
 
 def test_fps_given_or_from_the_video(tmp_path: Path) -> None:
