@@ -63,6 +63,9 @@ class CrossValReport:
         Out-of-fold labels, predictions and groups of every labelled frame.
     feature_kind
         ``"2d"`` or ``"3d"`` (or ``None`` when unknown).
+    grouping
+        What the groups were: ``"video"`` (each table), ``"bouts"``, ``"given"`` (the
+        caller's ids) or ``"blocks"`` (one video cut into contiguous blocks).
     """
 
     classes: list[str]
@@ -76,6 +79,7 @@ class CrossValReport:
     y_pred: np.ndarray
     groups: np.ndarray
     feature_kind: str | None = None
+    grouping: str = "video"
 
     def table(self) -> pd.DataFrame:
         """Per-class F1 and support, plus a ``macro`` row."""
@@ -224,6 +228,8 @@ def cross_validate(
     """
     feats = as_tables(features)
     labs = [labels] if isinstance(features, pd.DataFrame) else list(labels)
+    grouping = ("video" if groups is None else "bouts" if isinstance(groups, str)
+                and groups == "bouts" else "given")
     groups = _resolve_groups(feats, labs, groups)
     x, y, g, _ = design_matrix(feats, labs, groups, columns)
     if len(set(g)) < 2:
@@ -232,11 +238,14 @@ def cross_validate(
         lengths = [int(sum(v is not None for v in labels_array(lab, len(df), i)))
                    for i, (df, lab) in enumerate(zip(feats, labs, strict=True))]
         g = _block_groups(lengths, n_splits)
+        grouping = "blocks"
     k = min(n_splits, len(set(g)))
     if k < 2:
         raise ValueError("Cross-validation needs at least two groups (videos).")
     pred = _out_of_fold(x, y, g, k, estimator, seed, n_estimators)
-    return _report(y, pred, g, k, feats)
+    report = _report(y, pred, g, k, feats)
+    report.grouping = grouping
+    return report
 
 
 def compare_reports(report2d: CrossValReport, report3d: CrossValReport) -> pd.DataFrame:

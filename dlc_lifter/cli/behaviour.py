@@ -100,7 +100,9 @@ def classify_train_command(
                          fps=fps, subject=subject, individual=individual, overwrite=overwrite)
     if result.comparison is not None:
         folds = next(iter(result.reports.values()))
-        typer.echo(f"Per-class F1, {folds.n_splits}-fold cross-validation grouped by video "
+        by = {"blocks": "contiguous blocks of the one video", "bouts": "behaviour bout",
+              "given": "the groups given"}.get(folds.grouping, "video")
+        typer.echo(f"Per-class F1, {folds.n_splits}-fold cross-validation grouped by {by} "
                    f"({folds.n_groups} groups):")
         with pd.option_context("display.float_format", "{:.3f}".format,
                                "display.width", 120):

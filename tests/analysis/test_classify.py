@@ -145,6 +145,9 @@ def test_cross_validation_is_grouped_and_deterministic(toy: dict[str, list]) -> 
     r1 = cross_validate(toy["f3"], toy["labels"], groups, n_splits=5, n_estimators=20)
     r2 = cross_validate(toy["f3"], toy["labels"], groups, n_splits=5, n_estimators=20)
     assert r1.n_splits == 3 and r1.n_groups == 3 and r1.feature_kind == "3d"
+    assert r1.grouping == "given"
+    one = cross_validate(toy["f3"][0], toy["labels"][0], n_splits=3, n_estimators=10)
+    assert one.grouping == "blocks"  # one video: contiguous blocks, and it says so
     np.testing.assert_array_equal(r1.y_pred, r2.y_pred)
     assert int(r1.confusion.to_numpy().sum()) == sum(len(y) for y in toy["labels"])
     t = r1.table()
@@ -158,7 +161,7 @@ def test_bout_groups_keep_each_bout_in_one_fold(toy: dict[str, list]) -> None:
     f3 = pd.concat(toy["f3"][:2], ignore_index=True)
     r = cross_validate(f3, y, "bouts", n_splits=4, n_estimators=10)
     bouts = bout_groups(y)
-    assert r.n_groups == bouts.max() + 1 and r.n_splits == 4
+    assert r.n_groups == bouts.max() + 1 and r.n_splits == 4 and r.grouping == "bouts"
     # every bout's frames are predicted by one fold's model: the groups are the bouts
     assert len(set(zip(r.groups, bouts, strict=True))) == r.n_groups
     with pytest.raises(ValueError, match="groups='bouts'"):
