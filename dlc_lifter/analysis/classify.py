@@ -287,7 +287,8 @@ def train_classifier(
                           classes=[str(c) for c in est.classes_], feature_kind=kind,
                           window=window, info={"estimator": estimator, "seed": seed,
                                                "n_estimators": n_estimators,
-                                               "frames_per_class": counts.to_dict()})
+                                               "frames_per_class": counts.to_dict(),
+                                               "fps": feats[0].attrs.get("fps")})
 
 
 def predict(

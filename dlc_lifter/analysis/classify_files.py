@@ -286,8 +286,14 @@ def predict_files(
     written = []
     for path, out in zip(map(Path, poses_paths), outs, strict=True):
         poses = read_poses(path)
+        rate = fps
+        if rate is None and not poses.meta.fps and m.info.get("fps"):
+            rate = float(m.info["fps"])  # velocities at the rate the model learnt them
+            logger.info("%s: frame rate unknown; using the model's training frame rate, "
+                        "%g fps (pass fps= / --fps if this recording's differs).", path,
+                        rate)
         df = features_for(poses, m.feature_kind, window=m.window,  # type: ignore[arg-type]
-                          individual=individual, fps=fps)
+                          individual=individual, fps=rate)
         pred = predict(m, df, source=str(path))
         write_behaviour(pred, out, overwrite=overwrite)
         logger.info("Wrote behaviour of %d frames to %s", len(pred), out)

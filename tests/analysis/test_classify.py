@@ -256,6 +256,31 @@ def test_cli_train_and_predict(toy: dict[str, list], tmp_path: Path) -> None:
         predict_files(model, [f2d])
 
 
+def test_prediction_uses_the_model_s_frame_rate_where_the_file_has_none(
+        toy: dict[str, list], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A model trained at 25 fps classifies a file that records no frame rate with the
+    velocities at 25 fps (not the 30 fps assumed for unknown rates)."""
+    from dlc_lifter.analysis.classify import load_model
+    from dlc_lifter.analysis.classify_files import features_for
+    from dlc_lifter.io import read_poses, write_dlc_3d
+
+    feats = [compute_features(p, fps=25.0) for p in toy["poses"][:3]]
+    model = train_classifier(feats, toy["labels"][:3], n_estimators=10, seed=0)
+    assert model.info["fps"] == 25.0
+    path = model.save(tmp_path / "m.joblib")
+    p = toy["poses"][3]
+    bare = Poses(p.coords, confidence=p.confidence, keypoints=p.keypoints,
+                 meta=PoseMetadata(fps=None, scorer="toy", units="mm", frame="world"))
+    f = write_dlc_3d(bare, tmp_path / "m3DLC_toy_lifted3d.h5")
+    assert not read_poses(f).meta.fps
+    with caplog.at_level("INFO", logger="dlc_lifter"):
+        out = predict_files(path, [f], destfolder=tmp_path / "pred")
+    assert "using the model's training frame rate, 25 fps" in caplog.text
+    expected = predict(load_model(path), features_for(read_poses(f), "3d", window=15,
+                                                      fps=25.0))
+    assert pd.read_csv(out[0])["behaviour"].tolist() == expected["behaviour"].tolist()
+
+
 def test_hist_gradient_boosting_and_2d_only_training(toy: dict[str, list],
                                                      tmp_path: Path) -> None:
     from dlc_lifter.analysis.classify_files import train_files
