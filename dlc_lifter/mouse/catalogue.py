@@ -224,9 +224,21 @@ def unknown_keypoints(names: str | Sequence[str], source: str | None = None
 CLOSEST_CUTOFF = 0.5
 
 
+#: Body-part words: a name holding one is offered only catalogue names holding it too.
+_PART_WORDS = frozenset({"ear", "eye", "nose", "paw", "forepaw", "hindpaw", "tail", "hip",
+                         "knee", "elbow", "wrist", "shoulder", "ankle", "neck"})
+
+
 def closest_names(name: str, n: int = 3) -> list[str]:
-    """Up to ``n`` catalogue names that look like ``name``."""
-    return difflib.get_close_matches(_normalise(name), CATALOGUE, n=n, cutoff=CLOSEST_CUTOFF)
+    """Up to ``n`` catalogue names that look like ``name``; a name holding a body-part word
+    (``Ear base``) is offered only names of that part (not ``tail_base``)."""
+    norm = _normalise(name)
+    parts = set(norm.split("_")) & _PART_WORDS
+    if parts:  # the part is known: any of its names is closer than another part's
+        pool = [c for c in CATALOGUE
+                if any(w.startswith(part) for w in c.split("_") for part in parts)]
+        return difflib.get_close_matches(norm, pool, n=n, cutoff=0.0)
+    return difflib.get_close_matches(norm, CATALOGUE, n=n, cutoff=CLOSEST_CUTOFF)
 
 
 # the whole word first: ``lefteye`` is left + eye, not l + efteye

@@ -389,6 +389,8 @@ def test_closest_name_hints_name_only_alike_body_parts() -> None:
     assert closest_names("pawL") == [] and closest_names("paw1LH_bot") == []
     assert closest_names("tailbse")[0] == "tail_base"
     assert closest_names("hip_left")[0] == "left_hip"
+    # a side view's "Ear base" is offered ears, not the tail base (the "base" alike)
+    assert closest_names("Ear base") and all("ear" in c for c in closest_names("Ear base"))
 
 
 def test_one_number_on_every_name_is_the_animal_s() -> None:
