@@ -187,8 +187,8 @@ def animal_columns(names: Sequence[str], plan: KeypointMap, lifted: np.ndarray
     out_names, source, first
         The output names; ``(N, len(out_names))`` int, the column of ``names`` each
         individual's output column comes from (-1: none); and each output column's first
-        column of ``names``. Unchanged names (one column each) where reading names without
-        their animal would make two names alike.
+        column of ``names``. Unchanged names (one column each, NaN under another
+        animal's) where reading names without their animal would make two names alike.
     """
     n_ind, mapped = lifted.shape[0], list(plan.mapped)
     keys = [(plan.mapped[n], plan.without_animal(n)) if n in plan.animals else (None, n)
@@ -202,8 +202,9 @@ def animal_columns(names: Sequence[str], plan: KeypointMap, lifted: np.ndarray
         groups.setdefault(landmark if landmark is not None else ("name", stem), []).append(k)
     out_names = [first_stem[g] if not isinstance(g, tuple) else g[1] for g in groups]
     extra = list(names[len(mapped):])
-    unchanged = (list(names), np.tile(np.arange(len(names)), (n_ind, 1)),
-                 list(range(len(names))))
+    own = np.tile(np.arange(len(names)), (n_ind, 1))
+    own[:, : len(mapped)][~lifted] = -1  # another animal's name: NaN for this individual
+    unchanged = (list(names), own, list(range(len(names))))
     if len(groups) == len(mapped) and out_names == mapped:
         return unchanged
     if len({n.lower() for n in out_names + extra}) < len(out_names) + len(extra):

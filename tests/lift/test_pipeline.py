@@ -692,6 +692,16 @@ def test_two_animals_named_by_prefix_are_each_lifted_from_their_own_names() -> N
     np.testing.assert_allclose(out.coords[:, 1], pup.coords[:, 0])
     assert out.meta.extra["catalogue_names"] == alone.meta.extra["catalogue_names"]
     assert out.meta.extra["keypoint_map"]["animals"]["pup_snout"] == "pup"
+    # where the shared names would clash with another output name, the names stay the
+    # file's, each individual's 3D under its own animal's only
+    from dlc_lifter.lift.keypoints import animal_columns
+    from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
+
+    plan = plan_keypoint_map(["moth_nose", "moth_tailbase", "pup_nose", "pup_tailbase"])
+    lifted = np.array([[True, True, False, False], [False, False, True, True]])
+    kept, source, _ = animal_columns([*plan.mapped, "tailbase"], plan, lifted)
+    assert kept == [*plan.mapped, "tailbase"]
+    assert source.tolist() == [[0, 1, -1, -1, 4], [-1, -1, 2, 3, 4]]
 
 
 @pytest.mark.parametrize(("name_of", "animals"), [
