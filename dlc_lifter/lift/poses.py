@@ -271,11 +271,12 @@ def lift_poses(
 
 
 #: Words in a file's name or scorer (a DeepLabCut project's task) that name another animal.
-OTHER_SPECIES = frozenset({"rat", "rats", "fish", "zebrafish", "fly", "flies", "drosophila",
-                           "bee", "bees", "wasp", "wasps", "ant", "ants", "worm", "worms",
-                           "human", "humans", "monkey", "macaque", "marmoset", "primate",
-                           "dog", "cat", "horse", "cow", "pig", "bird", "birds", "finch",
-                           "pigeon", "gerbil", "gerbils", "hamster", "vole", "voles"})
+#: (Words with other meanings in lab file names are not among them: CatWalk, on the fly,
+#: ant(erior).)
+OTHER_SPECIES = frozenset({"rat", "rats", "fish", "zebrafish", "drosophila", "wasp", "wasps",
+                           "worm", "worms", "elegans", "human", "humans", "monkey", "macaque",
+                           "marmoset", "primate", "horse", "bird", "birds", "finch", "pigeon",
+                           "gerbil", "gerbils", "hamster", "vole", "voles"})
 
 
 def _warn_other_species(poses: Poses) -> None:
