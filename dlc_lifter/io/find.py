@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -233,13 +233,16 @@ def _one_per_recording(files: Sequence[Path], filtered: bool,
     for group in networks.values():
         if len(group) < 2:
             continue
-        best = max(group, key=lambda f: _network_rank(parsed[f][1]))
+        project = _project_of(group[0].parent)
+        best = max(group, key=lambda f: (*_project_rank(parsed[f][1], project),
+                                         _network_rank(parsed[f][1])))
         for f in group:
             if f != best:
                 keep.discard(f)
                 for g in (f, *copies[f]):
                     passed[g] = (f"another network's output of the same video, {best.name}, "
-                                 "is lifted (the newest: DeepLabCut 3's before 2's, then the "
+                                 "is lifted (its project's, where a config.yaml is beside or "
+                                 "above; else the newest: DeepLabCut 3's before 2's, then the "
                                  "latest snapshot); name this file to lift it")
     return [f for f in files if f in keep]
 
@@ -247,6 +250,29 @@ def _one_per_recording(files: Sequence[Path], filtered: bool,
 #: A DeepLabCut output's stem: the video's stem, then the scorer (``DLC_<net>_<task><date>
 #: shuffle<n>_<snapshot>``; ``DeepCut_`` before DeepLabCut 2.1).
 _SCORED = re.compile(r"^(?P<video>.+?)(?P<mark>DLC_|DeepCut_)(?P<scorer>.+shuffle\d+.*)$")
+
+
+def _project_of(folder: Path) -> dict[str, Any]:
+    """The DeepLabCut project a folder of outputs belongs to (``config.yaml`` in it or its
+    parent: ``<project>/videos``): its task, date and engine; ``{}`` where none is."""
+    for cand in (folder / "config.yaml", folder.parent / "config.yaml"):
+        if cand.is_file():
+            try:
+                cfg = load_project_config(cand)
+            except DLCLifterError:
+                return {}
+            return {"task": cfg.get("Task") or cfg.get("task"), "date": cfg.get("date"),
+                    "engine": cfg.get("engine")}
+    return {}
+
+
+def _project_rank(stem: str, project: Mapping[str, Any]) -> tuple[bool, bool]:
+    """Whether an output's scorer is its project's (task and date), and of its engine."""
+    task, date, engine = (project.get(k) for k in ("task", "date", "engine"))
+    ours = bool(task) and str(task) in stem and (not date or str(date) in stem)
+    engine_ok = bool(engine) and ("_snapshot" in stem.lower()) == (
+        str(engine).lower() == "pytorch")
+    return ours, engine_ok
 
 
 def _network_rank(stem: str) -> tuple[bool, bool, int, str]:
@@ -303,6 +329,7 @@ def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bo
                                      found.passed_over))
         exported = _exports_of_labels([c for c, k in kind_of.items() if k == "sleap"
                                        or c.suffix.lower() == ".csv"], found.passed_over)
+        exported |= _inscopix_twins(list(kind_of), found.passed_over)
         found.files += [c for c, k in kind_of.items() if c not in found.files
                         and (k != "dlc" or c in dlc) and c not in exported]
     return found
@@ -341,6 +368,20 @@ def _exports_of_labels(files: Sequence[Path], passed: dict[Path, str]) -> set[Pa
                 and f.name.lower().endswith(".analysis.csv")):
             out.add(f)
             passed[f] = f"its .h5 twin {twin.name} is lifted (the same export)"
+    return out
+
+
+def _inscopix_twins(files: Sequence[Path], passed: dict[Path, str]) -> set[Path]:
+    """Inscopix's IDEAS toolbox writes DeepLabCut's points twice, ``<video>_dlc_pose_
+    estimates.h5`` and ``<video>_dlc_annotations.csv``: the csv is passed over."""
+    names = {f.name.lower(): f for f in files}
+    out = set()
+    for f in files:
+        if f.name.lower().endswith("_dlc_annotations.csv"):
+            twin = names.get(f.name.lower()[: -len("annotations.csv")] + "pose_estimates.h5")
+            if twin is not None:
+                out.add(f)
+                passed[f] = f"its .h5 twin {twin.name} is lifted (the same points)"
     return out
 
 

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from dlc_lifter.errors import PoseFileError
+from dlc_lifter.io._common import find_video
 from dlc_lifter.poses import PoseMetadata, Poses
 
 __all__ = ["csv_table_kind", "read_flat_csv", "read_sleap_csv"]
@@ -129,6 +130,8 @@ def read_flat_csv(path: str | Path) -> Poses:
                     axis=1)[:, None]
     conf = np.where(given, conf, np.nan)
     meta = PoseMetadata(source=str(p), source_format="flat-csv")
+    video = find_video(p.stem, [p.parent])  # beside it, its stem starting the table's
+    meta.video = str(video) if video is not None else None
     return Poses(coords=coords, confidence=conf, keypoints=list(parts),
                  frame_indices=frames, meta=meta)
 

@@ -80,6 +80,14 @@ def test_one_video_s_outputs_by_several_networks_are_one_recording(tmp_path: Pat
     why = {p.name: w for p, w in found.passed_over.items()}
     assert len(why) == 4 and all(w.startswith("another network's output") for w in why.values())
     assert "snapshot_best-70" in why["m1DLC_resnet50_openfieldOct30shuffle1_100000_filtered.h5"]
+    # inside a DeepLabCut project (config.yaml above the videos): its own task and date
+    project = tmp_path / "proj"
+    _touch(project, "videos/m5DLC_resnet50_openfieldAug20shuffle1_30000.h5",
+           "videos/m5DeepCut_resnet50_openfieldOct30shuffle1_15001.h5")
+    (project / "config.yaml").write_text("Task: openfield\ndate: Oct30\nscorer: Pranav\n"
+                                         "project_path: C:\\nowhere\nvideo_sets: {}\n")
+    mine = find_pose_files(project / "videos")
+    assert [p.name for p in mine.files] == ["m5DeepCut_resnet50_openfieldOct30shuffle1_15001.h5"]
 
 
 def test_the_reader_and_the_batches_know_the_same_videos(tmp_path: Path) -> None:

@@ -65,6 +65,7 @@ def test_inscopix_tables_name_coordinates_with_a_space(tmp_path: Path) -> None:
     """Inscopix's IDEAS toolbox writes DeepLabCut's poses as ``tail_tip x, tail_tip y,
     tail_tip likelihood`` after columns of frame numbers and times: read, the columns
     that are no coordinate left out, the first as the frame index."""
+    (tmp_path / "camera-1.mp4").write_bytes(b"x")  # its video, beside it
     f = tmp_path / "camera-1_dlc_annotations.csv"
     data: dict[str, object] = {"Frame number": [3, 4], "Movie number": [0, 0],
                                "Time since start (s)": [0.0, 0.05]}
@@ -79,6 +80,14 @@ def test_inscopix_tables_name_coordinates_with_a_space(tmp_path: Path) -> None:
     np.testing.assert_array_equal(p.frame_indices, [3, 4])
     assert p.coords[1, 0, 2].tolist() == [22.0, 12.0]
     np.testing.assert_allclose(p.confidence[:, 0, 0], [0.9, 0.2])
+    assert p.meta.video == str(tmp_path / "camera-1.mp4")
+    # written beside the same points as an .h5: lift-files lifts the .h5 alone
+    from dlc_lifter.io.find import find_pose_files
+
+    h5 = tmp_path / "camera-1_dlc_pose_estimates.h5"
+    p.to_dataframe().to_hdf(h5, key="df_with_missing", mode="w")
+    found = find_pose_files(tmp_path)
+    assert f not in found.files and found.passed_over[f].startswith("its .h5 twin")
 
 
 def test_text_among_the_coordinates_is_one_clear_error(tmp_path: Path) -> None:
