@@ -135,7 +135,7 @@ def plot_command(
     output_3d: Path = typer.Argument(..., help="A *_lifted3d.h5 file."),
     video: Path = typer.Option(None, "--video", help="The original video, shown beside "
                                "the 3D view."),
-    out_dir: Path = typer.Option(None, "--out-dir", help="Folder for the plots "
+    out_dir: Path = typer.Option(None, "--out-dir", "-o", help="Folder for the plots "
                                  "(default: beside the 3D file)."),
     max_frames: int = typer.Option(None, "--max-frames", help="Render at most this many "
                                    "video frames."),

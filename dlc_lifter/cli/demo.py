@@ -11,7 +11,7 @@ __all__ = ["demo_command"]
 
 
 def demo_command(
-    out_dir: Path = typer.Option(None, "--out-dir", help="Where to write the results "
+    out_dir: Path = typer.Option(None, "--out-dir", "-o", help="Where to write the results "
                                  "(default: ./dlc_lifter_demo)."),
 ) -> None:
     """Lift the bundled synthetic example and write the 3D file, plots and video.

@@ -145,3 +145,17 @@ def test_landmarks_never_tracked_are_left_out_of_the_heights_plot() -> None:
     imputed[:5] = False
     one.meta.extra["imputed"] = imputed
     assert tracked_keypoints(one) == [0]
+
+
+def test_plot_command_takes_o_for_its_folder(tmp_path: Path) -> None:
+    """``dlc-lifter plot FILE -o DIR``: as every other verb, ``-o`` names the folder."""
+    from typer.testing import CliRunner
+
+    from dlc_lifter.cli import app
+    from dlc_lifter.io import write_dlc_3d
+
+    f = write_dlc_3d(rearing_mouse_3d(20), tmp_path / "mDLC_x_lifted3d.h5")
+    r = CliRunner().invoke(app, ["plot", str(f), "-o", str(tmp_path / "plots"),
+                                 "--max-frames", "10"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "plots" / "mDLC_x_lifted3d_heights.png").is_file()
