@@ -8,8 +8,9 @@ the confusion matrices and saves the model; :func:`predict_files` writes
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,19 @@ def _check_outputs(model_path: Path, cv: bool, overwrite: bool) -> dict[str, Pat
     return plot_paths
 
 
+@contextlib.contextmanager
+def _quiet_after_first(i: int) -> Iterator[None]:
+    """Warnings of the cross-validation module silenced after the first feature kind."""
+    log = logging.getLogger("dlc_lifter.analysis.crossval")
+    level = log.level
+    if i:
+        log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
 def _cross_validate_kinds(tables: dict[str, list[pd.DataFrame]], y: list[Any],
                           groups: list[str], plot_paths: dict[str, Path], kw: dict[str, Any],
                           overwrite: bool
@@ -151,8 +165,9 @@ def _cross_validate_kinds(tables: dict[str, list[pd.DataFrame]], y: list[Any],
     """Cross-validate every feature kind, draw its confusion matrix, compare the kinds."""
     reports: dict[str, CrossValReport] = {}
     plots: list[Path] = []
-    for kind in tables:
-        reports[kind] = cross_validate(tables[kind], y, groups, **kw)
+    for i, kind in enumerate(tables):
+        with _quiet_after_first(i):  # a warning of the folds (one video) said once
+            reports[kind] = cross_validate(tables[kind], y, groups, **kw)
         plots.append(plot_confusion(reports[kind], plot_paths[kind], overwrite=overwrite,
                                     title=f"{kind.upper()} features: macro F1 "
                                           f"{reports[kind].macro_f1:.2f}"))
@@ -179,6 +194,7 @@ def train_files(
     subject: str | None = None,
     individual: str | int | None = None,
     overwrite: bool = False,
+    group_by: str = "video",
 ) -> TrainResult:
     """Train a model from label and pose files; cross-validate 2D vs 3D features first.
 
@@ -209,11 +225,16 @@ def train_files(
         Individual the labels describe (needed when files hold several).
     overwrite
         Replace an existing model and plots.
+    group_by
+        The cross-validation's groups: ``"video"`` (each pose file; one file is cut into
+        contiguous blocks) or ``"bouts"`` (every behaviour bout, for one long recording).
 
     Returns
     -------
     TrainResult
     """
+    if group_by not in ("video", "bouts"):
+        raise ValueError(f"group_by must be 'video' or 'bouts'; got {group_by!r}.")
     model_path = Path(model_path)
     plot_paths = _check_outputs(model_path, cv, overwrite)
     recs = _read_recordings(labels, poses_paths, features, fps, subject, individual)
@@ -233,7 +254,8 @@ def train_files(
         kw: dict[str, Any] = dict(n_splits=n_splits, estimator=estimator,
                                   n_estimators=n_estimators, seed=seed)
         reports, plots, comparison = _cross_validate_kinds(
-            tables, y, [str(r.path) for r in recs], plot_paths, kw, overwrite)
+            tables, y, "bouts" if group_by == "bouts" else [str(r.path) for r in recs],
+            plot_paths, kw, overwrite)
     model = train_classifier(tables[features], y, estimator=estimator,
                              n_estimators=n_estimators, seed=seed, feature_kind=features)
     model.info["trained_on"] = [str(r.path) for r in recs]

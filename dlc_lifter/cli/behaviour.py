@@ -72,6 +72,9 @@ def classify_train_command(
     window: int = WINDOW,
     cv: bool = typer.Option(True, "--cv/--no-cv", help="Cross-validate 2D vs 3D features "
                             "(grouped by video) before training."),
+    group_by: str = typer.Option("video", "--group-by", help="Cross-validation groups: "
+                                 "video (each pose file; one file is cut into blocks) or "
+                                 "bouts (every behaviour bout: one long recording)."),
     n_splits: int = typer.Option(5, "--n-splits", min=2, help="Cross-validation folds."),
     estimator: str = typer.Option("random_forest", "--estimator",
                                   help="random_forest or hist_gradient_boosting."),
@@ -94,10 +97,13 @@ def classify_train_command(
         raise typer.BadParameter("--features must be 2d or 3d.")
     if estimator not in ("random_forest", "hist_gradient_boosting"):
         raise typer.BadParameter("--estimator must be random_forest or hist_gradient_boosting.")
+    if group_by not in ("video", "bouts"):
+        raise typer.BadParameter("--group-by must be video or bouts.")
     result = train_files(labels, poses, model, features=features,  # type: ignore[arg-type]
                          window=window, cv=cv, n_splits=n_splits,
                          estimator=estimator, seed=seed,  # type: ignore[arg-type]
-                         fps=fps, subject=subject, individual=individual, overwrite=overwrite)
+                         fps=fps, subject=subject, individual=individual, overwrite=overwrite,
+                         group_by=group_by)
     if result.comparison is not None:
         folds = next(iter(result.reports.values()))
         by = {"blocks": "contiguous blocks of the one video", "bouts": "behaviour bout",

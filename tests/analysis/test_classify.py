@@ -308,3 +308,31 @@ def test_hist_gradient_boosting_and_2d_only_training(toy: dict[str, list],
     assert res.comparison.loc["run", "f1_2d"] > 0.8
     assert [p.name for p in res.plots] == ["m_confusion_2d.png"]
     assert load_model(res.model_path).feature_columns == res.model.feature_columns
+
+
+def test_train_command_groups_by_bouts_and_warns_once(
+        toy: dict[str, list], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """One long recording: ``--group-by bouts`` cross-validates over its bouts (said in the
+    header); by video it is cut into blocks, warned once for the 2D and 3D runs together."""
+    from dlc_lifter.io import write_dlc_3d
+
+    f = write_dlc_3d(toy["poses"][0], tmp_path / "m0DLC_toy_lifted3d.h5")
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame({"frame": range(len(toy["labels"][0])),
+                  "behaviour": toy["labels"][0]}).to_csv(labels, index=False)
+    runner = CliRunner()
+    r = runner.invoke(app, ["classify", "train", str(labels), str(f), "--model",
+                            str(tmp_path / "b.joblib"), "--n-splits", "3", "--group-by",
+                            "bouts"])
+    assert r.exit_code == 0, r.output
+    assert "grouped by behaviour bout" in r.output
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="dlc_lifter"):
+        r = runner.invoke(app, ["classify", "train", str(labels), str(f), "--model",
+                                str(tmp_path / "v.joblib"), "--n-splits", "3"])
+    assert r.exit_code == 0, r.output
+    assert "grouped by contiguous blocks of the one video" in r.output
+    assert caplog.text.count("Only one video to cross-validate on") == 1
+    bad = runner.invoke(app, ["classify", "train", str(labels), str(f), "--model",
+                              str(tmp_path / "x.joblib"), "--group-by", "animal"])
+    assert bad.exit_code != 0 and "--group-by must be video or bouts" in bad.output
