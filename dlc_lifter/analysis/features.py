@@ -467,6 +467,10 @@ def compute_features(
             raise FeatureError(
                 f"{source or 'poses'}: no individual {individual!r}; there are "
                 f"{', '.join(map(str, poses.individuals))}.") from None
+    if window > poses.n_frames:
+        logger.warning("%s: the window (%d frames) is longer than the recording (%d frames): "
+                       "every variability column (*_std%d*) is NaN. Give a shorter --window.",
+                       source or "poses", window, poses.n_frames, window)
     rate = _resolve_fps(poses, fps)
     t = _time(poses, rate)
     is_3d = poses.is_3d and not planar

@@ -297,3 +297,12 @@ def test_a_lifted_file_s_recorded_landmarks_name_its_columns() -> None:
     read = compute_features(p)
     assert {"height_nose_mm", "aligned_left_ear_x_mm", "tail_base_speed_mm_s"} <= set(
         read.columns)
+
+
+def test_a_window_longer_than_the_recording_is_warned_of(
+        caplog: pytest.LogCaptureFixture) -> None:
+    p = rigid_mouse()
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        df = compute_features(p, window=p.n_frames + 1)
+    assert f"window ({p.n_frames + 1} frames) is longer than the recording" in caplog.text
+    assert df.filter(like="_std").isna().all().all()
