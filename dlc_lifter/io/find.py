@@ -586,6 +586,7 @@ def find_dlc_output(
     if not folder.is_dir():
         return None
     cands, other_kind = [], []
+    project = {"task": task, "date": date, "engine": engine}
     for f in folder.iterdir():
         if (not f.is_file() or f.suffix.lower() not in (".h5", ".csv")
                 or not f.name.startswith(video.stem)):
@@ -601,12 +602,10 @@ def find_dlc_output(
             continue
         base, tracker, _ = parsed
         task_ok = bool(task) and str(task) in base
-        project_ok = task_ok and (not date or str(date) in base)
+        project_ok, engine_ok = _project_rank(base, project)
         shuffle_ok = re.search(rf"shuffle{shuffle}(?!\d)", base, re.IGNORECASE) is not None
         frac_ok = (training_fraction is not None and
                    f"trainset{round(training_fraction * 100)}" in base)
-        engine_ok = bool(engine) and ("_snapshot" in base.lower()) == (
-            str(engine).lower() == "pytorch")
         snapshot = int(m.group(1)) if (m := re.search(r"(\d+)$", base)) else -1
         tracker_rank = -1 if tracker is None else -2 - TRACKER_SUFFIXES.index(tracker)
         key = (tracker_rank, project_ok, shuffle_ok, frac_ok, task_ok, engine_ok, snapshot,
