@@ -21,6 +21,11 @@ VIDEO_EXTENSIONS: tuple[str, ...] = (
 )
 
 
+#: An ``analyze_videos`` output's stem: the video's stem, then the scorer (``DLC_<network>_
+#: <task><date>shuffle<n>_<snapshot>``; ``DeepCut_`` before DeepLabCut 2.1).
+ANALYSIS_STEM = re.compile(r"^(?P<video>.+?)(?P<mark>DLC_|DeepCut_)(?P<scorer>.*shuffle\d+.*)$")
+
+
 def recorded_path(text: str) -> PurePath:
     """A path as another tool recorded it, maybe on Windows (``C:\\data\\m1.mp4`` in a DLC
     project's ``video_sets`` or a SLEAP file): its ``name`` and ``stem`` are the file's on

@@ -17,7 +17,12 @@ import pandas as pd
 from dlc_lifter._atomic import atomic_output, check_writable
 from dlc_lifter._version import __version__
 from dlc_lifter.errors import ConfigError, PoseFileError
-from dlc_lifter.io._common import check_input_file, find_video, read_error_summary
+from dlc_lifter.io._common import (
+    ANALYSIS_STEM,
+    check_input_file,
+    find_video,
+    read_error_summary,
+)
 from dlc_lifter.io._pandas_hdf import (
     PYTABLES_LOCK,
     mark_pandas_version,
@@ -380,7 +385,7 @@ def lifted_output_path(
         if stem.startswith(_LABEL_FILE_PREFIXES):
             # beside DeepLabCut's labels, a name DeepLabCut's tools would take for them
             stem = f"{p.parent.absolute().name}_{stem}"
-        elif _ANALYSIS_NAME.match(p.stem):
+        elif ANALYSIS_STEM.match(p.stem):
             # beside analyze_videos' output, DeepLabCut's tools would take the 3D file for
             # it: they read the first '<video><scorer>*.h5' of the folder, in the order the
             # file system lists them (DeepLabCut 2.2 to 3.0)
@@ -391,9 +396,6 @@ def lifted_output_path(
 #: Names DeepLabCut's tools (the labelling GUI, napari-deeplabcut, training-set builders)
 #: look for as a labelled-data folder's labels, ``CollectedData*.h5``.
 _LABEL_FILE_PREFIXES = ("CollectedData", "machinelabels")
-#: An ``analyze_videos`` output's stem: ``<video>DLC_<network>_<task><date>shuffle<n>_...``
-#: (``DeepCut_`` before DeepLabCut 2.1).
-_ANALYSIS_NAME = re.compile(r"^.+?(?:DLC_|DeepCut_).*shuffle\d+")
 #: Where a lift of an ``analyze_videos`` output goes when written in the output's folder.
 LIFTED_SUBFOLDER = "lifted3d"
 

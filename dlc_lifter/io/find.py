@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from dlc_lifter.errors import DLCLifterError
-from dlc_lifter.io._common import VIDEO_EXTENSIONS, recorded_path
+from dlc_lifter.io._common import ANALYSIS_STEM, VIDEO_EXTENSIONS, recorded_path
 from dlc_lifter.io.config import read_dlc_config
 
 __all__ = ["DERIVED_SUFFIXES", "FoundPoseFiles", "SCORER_MARKS", "TRACKER_SUFFIXES",
@@ -228,7 +228,7 @@ def _one_per_recording(files: Sequence[Path], filtered: bool,
                          else f"its .h5 twin {best.name} is lifted")
     networks: dict[tuple[Path, str], list[Path]] = {}  # one video's outputs of several nets
     for f in keep:
-        if (m := _SCORED.match(parsed[f][1])) is not None:
+        if (m := ANALYSIS_STEM.match(parsed[f][1])) is not None:
             networks.setdefault((f.parent, m.group("video")), []).append(f)
     for group in networks.values():
         if len(group) < 2:
@@ -245,11 +245,6 @@ def _one_per_recording(files: Sequence[Path], filtered: bool,
                                  "above; else the newest: DeepLabCut 3's before 2's, then the "
                                  "latest snapshot); name this file to lift it")
     return [f for f in files if f in keep]
-
-
-#: A DeepLabCut output's stem: the video's stem, then the scorer (``DLC_<net>_<task><date>
-#: shuffle<n>_<snapshot>``; ``DeepCut_`` before DeepLabCut 2.1).
-_SCORED = re.compile(r"^(?P<video>.+?)(?P<mark>DLC_|DeepCut_)(?P<scorer>.+shuffle\d+.*)$")
 
 
 def _project_of(folder: Path) -> dict[str, Any]:
@@ -278,7 +273,7 @@ def _project_rank(stem: str, project: Mapping[str, Any]) -> tuple[bool, bool]:
 def _network_rank(stem: str) -> tuple[bool, bool, int, str]:
     """How new a network's output is, from its scorer: DeepLabCut 3's (``_snapshot``)
     before 2's, ``DLC_`` before 2.0's ``DeepCut_``, then the snapshot's number."""
-    m = _SCORED.match(stem)
+    m = ANALYSIS_STEM.match(stem)
     scorer = m.group("scorer") if m else stem
     number = re.search(r"(\d+)$", scorer)
     return ("_snapshot" in scorer.lower(), bool(m) and m.group("mark") == "DLC_",
