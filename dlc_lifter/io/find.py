@@ -324,7 +324,7 @@ def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bo
                                      found.passed_over))
         exported = _exports_of_labels([c for c, k in kind_of.items() if k == "sleap"
                                        or c.suffix.lower() == ".csv"], found.passed_over)
-        exported |= _inscopix_twins(list(kind_of), found.passed_over)
+        exported |= _csv_twins(list(kind_of), exported, found.passed_over)
         found.files += [c for c, k in kind_of.items() if c not in found.files
                         and (k != "dlc" or c in dlc) and c not in exported]
     return found
@@ -340,9 +340,9 @@ _ANALYSIS_EXPORT = re.compile(r"^(?P<prefix>.+?)(?:\.\d{3}_.+)?\.analysis\.(?:h5
 
 
 def _exports_of_labels(files: Sequence[Path], passed: dict[Path, str]) -> set[Path]:
-    """SLEAP analysis files exported from a ``.slp`` found beside them (the same points:
-    the ``.slp`` is lifted, each of its videos as its own job), and an analysis ``.csv``
-    beside its ``.h5`` twin; named in ``passed``."""
+    """SLEAP analysis files (``.h5`` or ``.csv``) exported from a ``.slp`` found beside
+    them (the same points: the ``.slp`` is lifted, each of its videos as its own job);
+    named in ``passed``."""
     labels = {f.parent / f.name[: -len(".slp")]: f for f in files
               if f.name.lower().endswith(".slp")}
     out: set[Path] = set()
@@ -356,27 +356,30 @@ def _exports_of_labels(files: Sequence[Path], passed: dict[Path, str]) -> set[Pa
         if src is not None:
             out.add(f)
             passed[f] = f"exported from {src.name}, which is lifted (the same points)"
-    names = {f.name.lower(): f for f in files}
-    for f in files:  # an export written both ways, with no .slp beside it: the .h5
-        twin = names.get(f.name.lower()[: -len(".csv")] + ".h5")
-        if (f not in out and twin is not None and twin not in out
-                and f.name.lower().endswith(".analysis.csv")):
-            out.add(f)
-            passed[f] = f"its .h5 twin {twin.name} is lifted (the same export)"
     return out
 
 
-def _inscopix_twins(files: Sequence[Path], passed: dict[Path, str]) -> set[Path]:
-    """Inscopix's IDEAS toolbox writes DeepLabCut's points twice, ``<video>_dlc_pose_
-    estimates.h5`` and ``<video>_dlc_annotations.csv``: the csv is passed over."""
+#: One tool's points written twice, a csv beside an ``.h5`` (csv ending, .h5 ending, what
+#: they share): SLEAP's analysis export both ways; Inscopix's IDEAS toolbox's DeepLabCut
+#: tables (``<video>_dlc_annotations.csv``, ``<video>_dlc_pose_estimates.h5``).
+_CSV_TWINS = ((".analysis.csv", ".analysis.h5", "the same export"),
+              ("_dlc_annotations.csv", "_dlc_pose_estimates.h5", "the same points"))
+
+
+def _csv_twins(files: Sequence[Path], skip: Collection[Path], passed: dict[Path, str]
+               ) -> set[Path]:
+    """The csv copies (:data:`_CSV_TWINS`) among ``files`` whose ``.h5`` twin is there too
+    (neither of them in ``skip``, already passed over): the ``.h5`` is lifted; named in
+    ``passed``."""
     names = {f.name.lower(): f for f in files}
     out = set()
     for f in files:
-        if f.name.lower().endswith("_dlc_annotations.csv"):
-            twin = names.get(f.name.lower()[: -len("annotations.csv")] + "pose_estimates.h5")
-            if twin is not None:
+        low = f.name.lower()
+        for csv_end, h5_end, same in _CSV_TWINS:
+            twin = names.get(low[: -len(csv_end)] + h5_end) if low.endswith(csv_end) else None
+            if twin is not None and f not in skip and twin not in skip:
                 out.add(f)
-                passed[f] = f"its .h5 twin {twin.name} is lifted (the same points)"
+                passed[f] = f"its .h5 twin {twin.name} is lifted ({same})"
     return out
 
 
