@@ -241,11 +241,11 @@ def _read_series(
         not np.array_equal(t, t0) for *_, t in rows)
     if any(len(d) != n_frames for *_, d, _c, _t in rows) or times_differ:
         if any(t is None for *_, t in rows):
-            sname = next(r[2] for r in rows if len(r[3]) != n_frames)
+            _, _, sname, d, _c, _t = next(r for r in rows if len(r[3]) != n_frames)
             raise PoseFileError(
-                f"{p}: series {sname} has {len(next(r[3] for r in rows if r[2] == sname))} "
-                f"rows, others {n_frames}, and no timestamps of its own to place them by. "
-                "Export the poses again with one row per frame in every series.")
+                f"{p}: series {sname} has {len(d)} rows, others {n_frames}, and no "
+                "timestamps of its own to place them by. Export the poses again with one "
+                "row per frame in every series.")
         times = np.unique(np.concatenate([t for *_, t in rows]))
         n_frames = len(times)
     coords = np.full((n_frames, len(per_ind), len(keypoints), dim), np.nan)

@@ -224,6 +224,7 @@ def _read_slp_2d(labels: Any, p: Path, nodes: list[str], skeleton: Any,
     tracks = list(labels.tracks)
     track_slot = {id(t): i for i, t in enumerate(tracks)}
     n_untracked = 0
+    untracked: list[int] = []  # untracked instances per frame
     per_frame: list[list[tuple[int | None, Any]]] = []
     for lf in frames:
         user = [i for i in lf.instances if not isinstance(i, sio.PredictedInstance)
@@ -243,8 +244,9 @@ def _read_slp_2d(labels: Any, p: Path, nodes: list[str], skeleton: Any,
                 items.append((None, inst))
                 k += 1
         n_untracked = max(n_untracked, k)
+        untracked.append(k)
         per_frame.append(items)
-    _warn_rare_slots([sum(slot is None for slot, _ in items) for items in per_frame], p)
+    _warn_rare_slots(untracked, p)
     names = [str(t.name) for t in tracks] + [f"instance{i}" for i in range(n_untracked)]
     if not names:
         names = ["individual0"]
