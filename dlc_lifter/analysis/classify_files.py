@@ -8,9 +8,8 @@ the confusion matrices and saves the model; :func:`predict_files` writes
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -145,19 +144,6 @@ def _check_outputs(model_path: Path, cv: bool, overwrite: bool) -> dict[str, Pat
     return plot_paths
 
 
-@contextlib.contextmanager
-def _quiet_after_first(i: int) -> Iterator[None]:
-    """Warnings of the cross-validation module silenced after the first feature kind."""
-    log = logging.getLogger("dlc_lifter.analysis.crossval")
-    level = log.level
-    if i:
-        log.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        log.setLevel(level)
-
-
 def _cross_validate_kinds(tables: dict[str, list[pd.DataFrame]], y: list[Any],
                           groups: list[str], plot_paths: dict[str, Path], kw: dict[str, Any],
                           overwrite: bool
@@ -166,8 +152,8 @@ def _cross_validate_kinds(tables: dict[str, list[pd.DataFrame]], y: list[Any],
     reports: dict[str, CrossValReport] = {}
     plots: list[Path] = []
     for i, kind in enumerate(tables):
-        with _quiet_after_first(i):  # a warning of the folds (one video) said once
-            reports[kind] = cross_validate(tables[kind], y, groups, **kw)
+        # the same frames for every kind: a warning of the folds (one video) said once
+        reports[kind] = cross_validate(tables[kind], y, groups, warn=not i, **kw)
         plots.append(plot_confusion(reports[kind], plot_paths[kind], overwrite=overwrite,
                                     title=f"{kind.upper()} features: macro F1 "
                                           f"{reports[kind].macro_f1:.2f}"))

@@ -140,6 +140,14 @@ def test_height_separates_classes_only_in_3d(toy: dict[str, list]) -> None:
     assert table.loc["macro", "support"] == sum(len(y) for y in toy["labels"])
 
 
+def test_compare_on_one_video_warns_once(toy: dict[str, list],
+                                         caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="dlc_lifter"):
+        compare_2d_3d(toy["f2"][:1], toy["f3"][:1], toy["labels"][:1], n_estimators=10,
+                      n_splits=3)
+    assert caplog.text.count("Only one video to cross-validate on") == 1
+
+
 def test_cross_validation_is_grouped_and_deterministic(toy: dict[str, list]) -> None:
     groups = ["a", "a", "b", "c"]  # two recordings of one animal stay together
     r1 = cross_validate(toy["f3"], toy["labels"], groups, n_splits=5, n_estimators=20)
