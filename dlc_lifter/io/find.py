@@ -504,12 +504,28 @@ def find_videos(
 
 
 def _has_dlc_output(video: Path) -> bool:
-    """Whether a folder holds a pose file named as ``analyze_videos``' output of ``video``
-    (``<stem>DLC_...``), the video itself there or not."""
-    folder = video.parent
-    return folder.is_dir() and any(
-        f.name.startswith(video.stem) and f.suffix.lower() in (".h5", ".csv")
-        and _scorer_of(f, video).startswith(SCORER_MARKS) for f in folder.iterdir())
+    """Whether the video's folder holds an ``analyze_videos`` output of it (as
+    :func:`find_dlc_output` takes one, filtered or not), the video itself there or not."""
+    return bool(_analyze_outputs(video, video.parent))
+
+
+def _analyze_outputs(video: Path, folder: Path
+                     ) -> list[tuple[Path, tuple[str, str | None, bool]]]:
+    """The ``analyze_videos`` outputs of ``video`` in ``folder`` (``<stem>DLC_...`` .h5 or
+    .csv, not a lifted or derived file), each with its parsed scorer (base, tracker
+    suffix, filtered)."""
+    if not folder.is_dir():
+        return []
+    out = []
+    for f in folder.iterdir():
+        if (not f.is_file() or f.suffix.lower() not in (".h5", ".csv")
+                or not f.name.startswith(video.stem)):
+            continue
+        scorer = _scorer_of(f, video)
+        parsed = _strip_suffixes(scorer) if scorer.startswith(SCORER_MARKS) else None
+        if parsed is not None:
+            out.append((f, parsed))
+    return out
 
 
 def _scorer_of(pose_file: Path, video: Path) -> str:
@@ -581,20 +597,9 @@ def find_dlc_output(
     """
     video = Path(video)
     folder = Path(destfolder) if destfolder else video.parent
-    if not folder.is_dir():
-        return None
     cands, other_kind = [], []
     project = {"task": task, "date": date, "engine": engine}
-    for f in folder.iterdir():
-        if (not f.is_file() or f.suffix.lower() not in (".h5", ".csv")
-                or not f.name.startswith(video.stem)):
-            continue
-        scorer = _scorer_of(f, video)
-        if not scorer.startswith(SCORER_MARKS):
-            continue
-        parsed = _strip_suffixes(scorer)
-        if parsed is None:
-            continue
+    for f, parsed in _analyze_outputs(video, folder):
         if parsed[2] != filtered:
             other_kind.append(f.name)
             continue

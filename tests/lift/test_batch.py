@@ -186,8 +186,11 @@ def test_a_project_whose_videos_are_gone_lifts_their_outputs(tmp_path: Path) -> 
     says what to do (in words, not Python objects)."""
     config = _project(tmp_path, ["a"])
     config.write_text(config.read_text().replace(
-        "  /nowhere/videos/gone.mp4:", "  C:\\lab\\videos\\a.mp4:"))
+        "  /nowhere/videos/gone.mp4:", "  C:\\lab\\videos\\a.mp4:\n    crop: 0, 160, 0, 120\n"
+        "  C:\\lab\\videos\\c.mp4:"))
     (tmp_path / "videos" / "a.mp4").unlink()
+    # c's pose output gone too, a table DLC derived from it kept: nothing to lift for c
+    (tmp_path / "videos" / f"c{DLC_SCORER}_skeleton.h5").touch()
     vids = find_videos(None, config=config)
     assert [v.name for v in vids] == ["a.mp4"] and not vids[0].exists()
     report = lift_videos(config, task=_toy_task)
