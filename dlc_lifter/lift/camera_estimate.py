@@ -101,6 +101,7 @@ __all__ = [
     "pixel_aspect_from_animal",
     "adults_for_scale",
     "resolve_camera",
+    "image_size_and_source",
     "resolve_image_size",
 ]
 
@@ -927,13 +928,24 @@ def resolve_image_size(poses: Poses, video_size: tuple[int, int] | None,
     the pose file's, else the calibration's (returned as ``(0, 0)``: the calibration knows),
     else the smallest image holding every tracked point (warned: the principal point then
     sits at the keypoints' centre, which moves the camera's nadir and so the heights).
+    :func:`image_size_and_source` also says which.
     """
+    return image_size_and_source(poses, video_size, calibration, given)[0]
+
+
+def image_size_and_source(poses: Poses, video_size: tuple[int, int] | None,
+                          calibration: str | Path | None,
+                          given: tuple[int, int] | None = None
+                          ) -> tuple[tuple[int, int], str]:
+    """:func:`resolve_image_size`'s size and where it came from: ``"video"``,
+    ``"given"``, ``"file"`` (the pose file's metadata), ``"calibration"`` or
+    ``"keypoints"`` (guessed from the tracked points)."""
     source = poses.meta.source
     if video_size is not None:
         if given is not None and tuple(given) != tuple(video_size):
             logger.warning("%s: the image size given (%dx%d) is not the video's (%dx%d); "
                            "using the video's.", source, *given, *video_size)
-        return (int(video_size[0]), int(video_size[1]))
+        return (int(video_size[0]), int(video_size[1])), "video"
     file_size = poses.meta.image_size
     if given is not None:
         if file_size is not None and tuple(file_size) != tuple(given):
@@ -942,15 +954,15 @@ def resolve_image_size(poses: Poses, video_size: tuple[int, int] | None,
                                "inside the %dx%d frames the file records: lifting with the "
                                "file's. Check --image-size WIDTHxHEIGHT.", source, *given,
                                *file_size)
-                return (int(file_size[0]), int(file_size[1]))
+                return (int(file_size[0]), int(file_size[1])), "file"
             logger.warning("%s records %dx%d frames; using the image size given (%dx%d).",
                            source, *file_size, *given)
         _check_points_inside(poses, given)
-        return (int(given[0]), int(given[1]))
+        return (int(given[0]), int(given[1])), "given"
     if file_size is not None:
-        return tuple(int(v) for v in file_size)  # type: ignore[return-value]
+        return (int(file_size[0]), int(file_size[1])), "file"
     if calibration is not None:
-        return (0, 0)  # the calibration knows
+        return (0, 0), "calibration"  # the calibration knows
     xy = _tracked_xy(poses)
     if not len(xy):
         raise DLCLifterError(f"{source}: no tracked points to lift.")
@@ -974,7 +986,7 @@ def resolve_image_size(poses: Poses, video_size: tuple[int, int] | None,
                    "keypoints, with the principal point at its centre. Pass the video, or "
                    "the frames' size with --image-size WIDTHxHEIGHT (image_size=).",
                    source, *size)
-    return size
+    return size, "keypoints"
 
 
 #: A frame size guessed from the points smaller than this (px, either side) is not taken.

@@ -17,7 +17,7 @@ from typing import Literal
 import numpy as np
 
 from dlc_lifter.errors import DLCLifterError, FrameCountError, VideoError
-from dlc_lifter.lift.camera_estimate import resolve_image_size
+from dlc_lifter.lift.camera_estimate import image_size_and_source
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, as_record
 from dlc_lifter.lift.poses import already_3d_message, lift_poses
@@ -235,9 +235,9 @@ def _lift_file(
         if video_size is not None:
             poses.meta.video = str(video)
     lifter = Lifter.load(options.model, mode=options.mode, pcutoff=options.pcutoff)
-    size = resolve_image_size(poses, video_size, camera.calibration, camera.image_size)
-    guessed = (video_size is None and camera.image_size is None and camera.calibration is None
-               and poses.meta.image_size is None)  # the frame size read from the keypoints
+    size, size_source = image_size_and_source(poses, video_size, camera.calibration,
+                                              camera.image_size)
+    guessed = size_source == "keypoints"  # no video, metadata, calibration or size given
     # lift_poses takes the camera, mapping and adaptation options one by one
     camera_kwargs = dict(calibration=camera.calibration, camera=camera.camera_name,
                          camera_height_mm=camera.camera_height_mm, focal_px=camera.focal_px,

@@ -413,3 +413,20 @@ def test_the_frame_size_guessed_from_sure_points_only(caplog: pytest.LogCaptureF
     with pytest.raises(DLCLifterError, match=r"reach only \d+x5 px"):
         resolve_image_size(Poses(coords=flat, confidence=conf, keypoints=["a", "b", "c", "d"]),
                            None, None, None)
+
+
+def test_the_frame_size_says_where_it_came_from() -> None:
+    from dlc_lifter.lift.camera_estimate import image_size_and_source
+    from dlc_lifter.poses import Poses
+
+    coords = np.random.default_rng(1).uniform([0, 0], [600, 400], (20, 1, 4, 2))
+    poses = Poses(coords=coords, confidence=np.full((20, 1, 4), 0.9),
+                  keypoints=["a", "b", "c", "d"])
+    assert image_size_and_source(poses, (640, 480), None)[1] == "video"
+    assert image_size_and_source(poses, None, None, (800, 600)) == ((800, 600), "given")
+    assert image_size_and_source(poses, None, "cal.toml")[1] == "calibration"
+    assert image_size_and_source(poses, None, None)[1] == "keypoints"
+    poses.meta.image_size = (640, 480)
+    assert image_size_and_source(poses, None, "cal.toml") == ((640, 480), "file")
+    # points beyond the size given and inside the file's: the file's
+    assert image_size_and_source(poses, None, None, (320, 240)) == ((640, 480), "file")
