@@ -64,7 +64,8 @@ def features_command(
 
 def classify_train_command(
     labels: Path = typer.Argument(..., help="Frame labels: CSV (frame, behaviour[, video]), "
-                                  "a BORIS export, or a folder of per-video label files."),
+                                  "a one-hot table (DeepEthogram's <video>_labels.csv), a "
+                                  "BORIS export, or a folder of per-video label files."),
     poses: list[Path] = typer.Argument(..., help="Lifted 3D (or 2D) pose files, one per "
                                        "video."),
     model: Path = typer.Option(..., "--model", help="Output model file (.joblib)."),

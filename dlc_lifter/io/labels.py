@@ -1,9 +1,12 @@
 """Behaviour label files: frame CSVs and BORIS exports in, per-frame behaviour CSVs out.
 
 Labels come from a CSV (columns ``frame`` and ``behaviour``, optionally ``video`` or
-``file`` naming the recording) or a BORIS export (aggregated events ``Subject,
-Behavior, Start (s), Stop (s)`` or tabular events ``Time, Behavior, Status`` with
-START/STOP/POINT rows), turned into one label per frame with the frame rate.
+``file`` naming the recording), a one-hot table (a column of 0/1 per behaviour, one row per
+frame: DeepEthogram's and daart's ``*_labels.csv``, or one behaviour's 0/1 column; frames
+of no behaviour are ``background``, and -1 marks frames nobody labelled), or a BORIS
+export (aggregated events ``Subject, Behavior, Start (s), Stop (s)`` or tabular events
+``Time, Behavior, Status`` with START/STOP/POINT rows), turned into one label per frame
+with the frame rate.
 Predictions are written as ``<pose file stem>_behaviour.csv``.
 """
 
@@ -58,7 +61,8 @@ def _find_header(lines: list[str]) -> tuple[int, str]:
     return -1, ","
 
 
-def _read_table(path: Path) -> pd.DataFrame:
+def _read_table(path: Path) -> tuple[pd.DataFrame, bool]:
+    """The label table and whether it is one-hot (a 0/1 column per behaviour)."""
     if not path.is_file():
         raise LabelFileError(f"Label file {path} does not exist.")
     if path.suffix.lower() in (".xlsx", ".xls", ".ods"):
@@ -68,12 +72,78 @@ def _read_table(path: Path) -> pd.DataFrame:
     lines = text.splitlines()
     row, delim = _find_header(lines)
     if row < 0:
-        raise LabelFileError(
-            f"{path}: no header with a 'behaviour' (or 'Behavior') column. Give a CSV with "
-            "columns frame,behaviour[,video] or a BORIS aggregated / tabular events export.")
+        df = _one_hot_table(text)
+        if df is None:
+            raise LabelFileError(
+                f"{path}: no header with a 'behaviour' (or 'Behavior') column, and not a "
+                "table of 0/1 columns, one per behaviour. Give a CSV with columns "
+                "frame,behaviour[,video], a one-hot table (DeepEthogram's *_labels.csv) or "
+                "a BORIS aggregated / tabular events export.")
+        return df, True
     df = pd.read_csv(io.StringIO("\n".join(lines[row:])), sep=delim)
     df.columns = [str(c).strip() for c in df.columns]
-    return df
+    return df, False
+
+
+#: Values of a one-hot label table: 1 the behaviour, 0 not, -1 the frame not labelled.
+_ONE_HOT_VALUES = (-1, 0, 1)
+
+
+def _one_hot_table(text: str) -> pd.DataFrame | None:
+    """A one-hot label table indexed by frame, or ``None`` when the text is not one: a
+    header of names, an optional first column of frame numbers (unnamed or ``frame``),
+    then only columns of -1/0/1."""
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=None, engine="python")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error):
+        return None
+    if df.empty or df.shape[1] < 1:
+        return None
+    df.columns = [str(c).strip() for c in df.columns]
+    first = df.columns[0]
+    if first.lower() in ("", "frame", "frames", "frame_index") or first.startswith("Unnamed"):
+        frames = pd.to_numeric(df[first], errors="coerce")
+        if frames.isna().any() or (frames < 0).any() or (frames % 1 != 0).any():
+            return None
+        df = df.drop(columns=first).set_index(pd.Index(frames.astype(np.int64), name="frame"))
+    else:
+        df.index = pd.Index(np.arange(len(df)), name="frame")
+    if df.shape[1] < 1:
+        return None
+    values = df.apply(pd.to_numeric, errors="coerce")
+    if values.isna().to_numpy().any() or not values.isin(_ONE_HOT_VALUES).to_numpy().all():
+        return None
+    return values.astype(np.int64)
+
+
+def _one_hot_labels(df: pd.DataFrame, path: Path, background: str | None
+                    ) -> dict[str | None, pd.Series]:
+    """Labels of a one-hot table: the behaviour whose column holds 1, ``background`` where
+    none does (its ``background`` column's frames, or a single behaviour's 0s), none where
+    a -1 says nobody labelled the frame."""
+    if df.index.duplicated().any():
+        raise LabelFileError(f"{path}: frame {df.index[df.index.duplicated()][0]} is "
+                             "labelled twice.")
+    bg = next((c for c in df.columns if c.lower() == "background"), None)
+    behaviours = [c for c in df.columns if c != bg]
+    on = df[behaviours].to_numpy() == 1
+    unlabelled = (df.to_numpy() == -1).any(axis=1)
+    several = int((on.sum(axis=1) > 1).sum())
+    if several:
+        logger.warning("%s: %d frames have several behaviours; each is labelled with the first "
+                       "of its columns (in the order %s).", path, several, ", ".join(behaviours))
+    labels = np.full(len(df), None, dtype=object)
+    hit = on.any(axis=1)
+    labels[hit] = np.asarray(behaviours, dtype=object)[on.argmax(axis=1)[hit]]
+    if background is not None:  # no behaviour on (the background column's, or none)
+        labels[~hit] = background
+    labels[unlabelled] = None
+    keep = np.array([v is not None for v in labels], dtype=bool)
+    if not keep.any():
+        raise LabelFileError(f"{path}: every frame is -1 (not labelled), or none has a "
+                             "behaviour and background=None: nothing is labelled.")
+    return {None: pd.Series(labels[keep], index=pd.Index(df.index[keep], name="frame"),
+                            name="behaviour", dtype=object).sort_index()}
 
 
 def _col(df: pd.DataFrame, *names: str) -> str | None:
@@ -235,7 +305,8 @@ def _frame_labels(df: pd.DataFrame, path: Path, frame: str, beh: str
 
 def _load_folder(folder: Path, fps: float | None, subject: str | None,
                  background: str | None) -> dict[str | None, pd.Series]:
-    """Labels of every ``.csv``/``.tsv``/``.txt`` file of a folder, keyed by file stem."""
+    """Labels of every ``.csv``/``.tsv``/``.txt`` file of a folder, keyed by file stem (less
+    a ``_labels`` ending: DeepEthogram names them ``<video>_labels.csv``)."""
     out: dict[str | None, pd.Series] = {}
     files = sorted(f for f in folder.iterdir()
                    if f.suffix.lower() in (".csv", ".tsv", ".txt") and f.is_file())
@@ -243,7 +314,7 @@ def _load_folder(folder: Path, fps: float | None, subject: str | None,
         raise LabelFileError(f"Label folder {folder} holds no .csv/.tsv files.")
     for f in files:
         for key, s in load_labels(f, fps=fps, subject=subject, background=background).items():
-            out[key if key is not None else f.stem] = s
+            out[key if key is not None else f.stem.removesuffix("_labels") or f.stem] = s
     return out
 
 
@@ -260,10 +331,12 @@ def load_labels(
     ----------
     path
         A CSV/TSV with columns ``frame`` and ``behaviour`` (or ``behavior``/``label``)
-        and optionally ``video``/``file``; or a BORIS export: aggregated events
+        and optionally ``video``/``file``; or a one-hot table (one 0/1 column per
+        behaviour, one row per frame, DeepEthogram's ``*_labels.csv``: ``background``,
+        and -1 for a frame not labelled); or a BORIS export: aggregated events
         (``Behavior``, ``Start (s)``, ``Stop (s)``) or tabular events (``Time``,
         ``Behavior``, ``Status`` START/STOP/POINT); or a folder of such files, one per
-        recording, named after it.
+        recording, named after it (``<video>.csv`` or ``<video>_labels.csv``).
     fps
         Frame rate to turn BORIS seconds into frames (default: BORIS' ``FPS`` column).
         Frame ``f`` belongs to an event when ``start <= f / fps < stop``; a point event
@@ -272,8 +345,9 @@ def load_labels(
         Keep only this BORIS subject.
     background
         Label of frames in a BORIS observation (up to the end of its last event or the
-        media duration) that no event covers; ``None`` leaves them unlabelled. Frames a
-        frame CSV does not list are always unlabelled.
+        media duration) that no event covers, and of a one-hot table's ``background``
+        frames; ``None`` leaves them unlabelled. Frames a frame CSV does not list are
+        always unlabelled.
 
     Returns
     -------
@@ -295,7 +369,9 @@ def load_labels(
     p = Path(path)
     if p.is_dir():
         return _load_folder(p, fps, subject, background)
-    df = _read_table(p)
+    df, one_hot = _read_table(p)
+    if one_hot:
+        return _one_hot_labels(df, p, background)
     beh = _col(df, *_BEHAVIOUR_COLS)
     frame = _col(df, "frame", "frame_index", "frame index", "frames")
     if frame is not None and beh is not None:

@@ -64,6 +64,37 @@ def test_frame_csv_labels(tmp_path: Path) -> None:
         load_labels(bad)
 
 
+def test_one_hot_labels(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """DeepEthogram's (and daart's) ``<video>_labels.csv``: an unnamed frame column, then a
+    0/1 column per behaviour, ``background`` where none is on and -1 where nobody labelled
+    the frame."""
+    f = tmp_path / "m1_labels.csv"
+    f.write_text(",background,rear,groom\n0,1,0,0\n1,0,1,0\n2,0,0,1\n3,-1,-1,-1\n"
+                 "4,0,1,1\n5,0,0,0\n")
+    with caplog.at_level("WARNING", logger="dlc_lifter"):
+        s = load_labels(f)[None]
+    assert s.to_dict() == {0: "other", 1: "rear", 2: "groom", 4: "rear", 5: "other"}
+    assert "1 frames have several behaviours" in caplog.text
+    assert load_labels(f, background=None)[None].to_dict() == {1: "rear", 2: "groom",
+                                                                 4: "rear"}
+    # no frame column: rows are frames; a folder of them names each by its file
+    (tmp_path / "m2_labels.csv").write_text("walk,rear\n1,0\n0,1\n")
+    assert load_labels(tmp_path / "m2_labels.csv")[None].to_dict() == {0: "walk", 1: "rear"}
+    assert labels_for(load_labels(tmp_path), "m2DLC_x.h5").to_dict() == {0: "walk", 1: "rear"}
+    # one behaviour's column (SimBA's way): 0 is the background
+    (tmp_path / "rear.csv").write_text("frame,rear\n0,0\n1,1\n")
+    assert load_labels(tmp_path / "rear.csv")[None].to_dict() == {0: "other", 1: "rear"}
+    # counts are not one-hot: refused, naming the layouts read
+    votes = tmp_path / "votes.csv"
+    votes.write_text("frame,votes\n0,2\n1,3\n")
+    with pytest.raises(LabelFileError, match="one-hot table"):
+        load_labels(votes)
+    empty = tmp_path / "empty.csv"
+    empty.write_text(",background,rear\n0,-1,-1\n")
+    with pytest.raises(LabelFileError, match="nothing is labelled"):
+        load_labels(empty)
+
+
 def test_label_folder_one_file_per_video(tmp_path: Path) -> None:
     (tmp_path / "m1.csv").write_text("frame,behaviour\n0,walk\n")
     (tmp_path / "m2.csv").write_text("frame,behaviour\n0,rear\n")
