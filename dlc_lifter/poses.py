@@ -162,6 +162,18 @@ class Poses:
         return self.ndim == 3
 
     @property
+    def stills(self) -> bool:
+        """Whether the rows are separate images, not a video's run of frames: labelled data
+        (``meta.extra["image_paths"]``), or a lift that lifted every row alone
+        (``meta.extra["lift_mode"]``: frames not consecutive). Speeds and other changes
+        over time mean nothing between them."""
+        if "image_paths" in self.meta.extra:
+            return True
+        mode = self.meta.extra.get("lift_mode")
+        return (isinstance(mode, dict) and self.n_frames > 1
+                and mode.get("frames_alone") == self.n_frames)
+
+    @property
     def missing(self) -> np.ndarray:
         """``(frames, individuals, keypoints)`` bool, True where a point is missing."""
         return np.isnan(self.coords).any(axis=-1)

@@ -257,8 +257,10 @@ def _individual_features(
     window: int,
     is_3d: bool,
     left_out: dict[str, str],
+    rolling: bool = True,
 ) -> dict[str, np.ndarray]:
-    """Feature columns of one individual; ``left_out`` collects skipped groups."""
+    """Feature columns of one individual; ``left_out`` collects skipped groups; the
+    rolling variability NaN without ``rolling`` (rows that are not a video)."""
     body = _Body(xyz, names)
     cols: dict[str, np.ndarray] = {}
     rolled: list[tuple[str, str, str]] = []  # (column, name, unit suffix)
@@ -294,7 +296,8 @@ def _individual_features(
 
     # rolling variability
     for col, base, suffix in rolled:
-        cols[f"{base}_std{window}{suffix}"] = _rolling_std(cols[col], window)
+        cols[f"{base}_std{window}{suffix}"] = (_rolling_std(cols[col], window) if rolling
+                                               else np.full(n, np.nan))
     return cols
 
 
@@ -467,12 +470,20 @@ def compute_features(
             raise FeatureError(
                 f"{source or 'poses'}: no individual {individual!r}; there are "
                 f"{', '.join(map(str, poses.individuals))}.") from None
-    if window > poses.n_frames:
+    if window > poses.n_frames and not poses.stills:
         logger.warning("%s: the window (%d frames) is longer than the recording (%d frames): "
                        "every variability column (*_std%d*) is NaN. Give a shorter --window.",
                        source or "poses", window, poses.n_frames, window)
-    rate = _resolve_fps(poses, fps)
-    t = _time(poses, rate)
+    if poses.stills:  # labelled images: nothing changes over time between them
+        logger.warning("%s: its rows are separate images (labelled data, or frames lifted "
+                       "one by one as not consecutive), not a video: velocities, "
+                       "accelerations, turning and the variability over a window (*_std*) "
+                       "are left empty (NaN); time_s too.", source or "poses")
+        rate = float(fps) if fps else (poses.meta.fps or np.nan)
+        t = np.full(poses.n_frames, np.nan)
+    else:
+        rate = _resolve_fps(poses, fps)
+        t = _time(poses, rate)
     is_3d = poses.is_3d and not planar
     units = poses.meta.units if poses.meta.units in ("mm", "px", "cm", "m") else None
     unit = units or ("mm" if poses.is_3d else "px")
@@ -485,7 +496,8 @@ def compute_features(
     frames = []
     for i, ind in enumerate(poses.individuals):
         names = _names_of(candidates, coords[:, i])
-        cols = _individual_features(coords[:, i], names, t, unit, window, is_3d, left_out)
+        cols = _individual_features(coords[:, i], names, t, unit, window, is_3d, left_out,
+                                    rolling=not poses.stills)
         head = pd.DataFrame({
             "frame": np.asarray(poses.frame_indices, dtype=np.int64),
             "individual": pd.Series([str(ind)] * poses.n_frames, dtype=object),

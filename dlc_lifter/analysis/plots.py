@@ -46,6 +46,7 @@ __all__ = [
     "PlotStep",
     "REARING_MIN_S",
     "REARING_MM",
+    "STILLS_FPS",
     "body_centre",
     "canonical_names",
     "head_height",
@@ -265,6 +266,10 @@ def rearing_bouts(
     return [(int(a), int(b)) for a, b in zip(starts, stops, strict=True) if b - a >= min_len]
 
 
+#: Images a second in the 3D video of labelled images (rows that are not a video).
+STILLS_FPS = 2.0
+
+
 def _fps_of(poses: Poses, fps: float | None, video_fps: float | None = None) -> float:
     for f in (fps, poses.meta.fps, video_fps):
         if f and np.isfinite(f) and f > 0:
@@ -308,7 +313,8 @@ def plot_heights(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fps = _fps_of(poses, fps)
+    stills = poses.stills  # labelled images: one point each, no bouts over time
+    fps = 1.0 if stills else _fps_of(poses, fps)
     t = np.arange(poses.n_frames) / fps
     heads = head_height(poses)
     n_ind = poses.n_individuals
@@ -320,17 +326,20 @@ def plot_heights(
     own = [[k for k in shown if np.isfinite(poses.coords[:, i, k, 2]).any()]
            for i in range(n_ind)]
     for i, ax in enumerate(axes[:, 0]):
-        bouts = rearing_bouts(heads[:, i], fps, threshold_mm=threshold_mm,
-                              min_duration_s=min_duration_s)
+        bouts = [] if stills else rearing_bouts(heads[:, i], fps, threshold_mm=threshold_mm,
+                                                min_duration_s=min_duration_s)
         for a, b in bouts:
             ax.axvspan(t[a], t[b - 1] + 1 / fps, color="tab:orange", alpha=0.25, lw=0)
         for k in own[i]:
-            ax.plot(t, poses.coords[:, i, k, 2], lw=0.9, color=cmap(k % cmap.N),
-                    label=poses.keypoints[k])
+            ax.plot(t, poses.coords[:, i, k, 2], "o" if stills else "-", ms=3, lw=0.9,
+                    color=cmap(k % cmap.N), label=poses.keypoints[k])
         ax.axhline(threshold_mm, color="0.3", ls="--", lw=0.8)
         ax.axhline(0, color="0.6", lw=0.6)
         rear_s = sum(b - a for a, b in bouts) / fps
-        title = f"{len(bouts)} rearing bouts ({rear_s:.1f} s) - shaded; dashed: {threshold_mm:g} mm"
+        title = (f"{int((heads[:, i] > threshold_mm).sum())} of {poses.n_frames} images with "
+                 f"the head above {threshold_mm:g} mm (dashed)" if stills else
+                 f"{len(bouts)} rearing bouts ({rear_s:.1f} s) - shaded; dashed: "
+                 f"{threshold_mm:g} mm")
         if n_ind > 1:
             title = f"{poses.individuals[i]}: {title}"
         ax.set_title(title, fontsize=9, loc="left")
@@ -340,7 +349,7 @@ def plot_heights(
         if own[i]:
             axes[i, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.005, 1.0),
                               frameon=False)
-    axes[-1, 0].set_xlabel("time (s)")
+    axes[-1, 0].set_xlabel("labelled image (row)" if stills else "time (s)")
     fig.suptitle(Path(str(poses.meta.source or "")).name, fontsize=9)
     fig.tight_layout()
     out = Path(path)
@@ -363,7 +372,8 @@ def plot_trajectory(poses: Poses, path: str | Path, *, fps: float | None = None)
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fps = _fps_of(poses, fps)
+    stills = poses.stills  # labelled images: where each was, no path between them
+    fps = 1.0 if stills else _fps_of(poses, fps)
     t = np.arange(poses.n_frames) / fps
     centre = body_centre(poses)
     fig, ax = plt.subplots(figsize=(6.4, 5.6))
@@ -374,21 +384,25 @@ def plot_trajectory(poses: Poses, path: str | Path, *, fps: float | None = None)
         ok = ~np.isnan(xy).any(axis=1)
         if not ok.any():
             continue
-        ax.plot(xy[:, 0], xy[:, 1], color="0.75", lw=0.6, zorder=1)
-        sc = ax.scatter(xy[ok, 0], xy[ok, 1], c=t[ok], cmap="viridis", s=6,
+        if not stills:
+            ax.plot(xy[:, 0], xy[:, 1], color="0.75", lw=0.6, zorder=1)
+        sc = ax.scatter(xy[ok, 0], xy[ok, 1], c=t[ok], cmap="viridis", s=16 if stills else 6,
                         marker=markers[i % len(markers)], zorder=2,
                         label=ind if poses.n_individuals > 1 else None)
-        first, last = np.flatnonzero(ok)[[0, -1]]
-        ax.plot(*xy[first], "k>", ms=7, zorder=3)
-        ax.plot(*xy[last], "ks", ms=6, zorder=3)
+        if not stills:
+            first, last = np.flatnonzero(ok)[[0, -1]]
+            ax.plot(*xy[first], "k>", ms=7, zorder=3)
+            ax.plot(*xy[last], "ks", ms=6, zorder=3)
     if sc is not None:
-        fig.colorbar(sc, ax=ax, label="time (s)", shrink=0.85)
+        fig.colorbar(sc, ax=ax, label="labelled image (row)" if stills else "time (s)",
+                     shrink=0.85)
     if poses.n_individuals > 1:
         ax.legend(fontsize=8)
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel("x (mm)")
     ax.set_ylabel("y (mm)")
-    ax.set_title("body centre, top view (> start, \u25a0 end)", fontsize=9)
+    ax.set_title("body centre in each labelled image, top view" if stills else
+                 "body centre, top view (> start, \u25a0 end)", fontsize=9)
     ax.grid(alpha=0.3, lw=0.5)
     fig.tight_layout()
     out = Path(path)
@@ -761,6 +775,10 @@ def plot_lifted(
         cap = cv2.VideoCapture(str(video))
         fps = cap.get(cv2.CAP_PROP_FPS) or None
         cap.release()
+    if poses.stills and fps is None:  # labelled images: each shown for half a second
+        logger.info("%s: its rows are separate images (labelled data): the 3D video shows "
+                    "%g a second.", src.name, STILLS_FPS)
+        fps = STILLS_FPS
     fps = _fps_of(poses, fps)
     mp4, heights, trajectory = plot_paths(src, folder)
     files = [

@@ -288,6 +288,8 @@ def _lift_file(
             "sleap_video": None if video_stem is None else {"asked": sleap_video,
                                                             "stem": video_stem},
             "mistracked": poses3d.meta.extra.get("mistracked"),
+            # labelled data: the image of each row (the 3D table's index is the row number)
+            "image_paths": poses.meta.extra.get("image_paths"),
             "camera_spec": as_record(camera), "lift_options": as_record(options),
             "output_spec": as_record(output),
             "lift_seconds": round(time.perf_counter() - t0, 3)}

@@ -46,6 +46,26 @@ def test_speed_uses_fps_and_skipped_frames() -> None:
     np.testing.assert_array_equal(df["frame"], keep)
 
 
+def test_labelled_images_have_no_speeds(caplog: pytest.LogCaptureFixture) -> None:
+    """Rows that are separate images (DLC labelled data, or a lift that lifted every row
+    alone) are minutes apart: no velocity, turning or variability over a window is made
+    up between them; the posture columns stay."""
+    p = rigid_mouse(speed=120.0)
+    for extra in ({"image_paths": [f"img{i}.png" for i in range(p.n_frames)]},
+                  {"lift_mode": {"frames_alone": p.n_frames, "runs": p.n_frames}}):
+        p.meta.extra = extra
+        with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+            df = compute_features(p)
+        assert "its rows are separate images" in caplog.text
+        assert "frame rate unknown" not in caplog.text
+        caplog.clear()
+        for col in ("head_speed_mm_s", "turn_rate_rad_s", "time_s", "head_speed_std15_mm_s"):
+            assert df[col].isna().all(), col
+        assert np.isfinite(df["height_nose_mm"]).all()
+    p.meta.extra = {"lift_mode": {"frames_alone": 0, "runs": 1}}  # a video: speeds
+    np.testing.assert_allclose(compute_features(p)["head_speed_mm_s"], 120.0)
+
+
 def test_turning_mouse_turn_rate() -> None:
     n, omega, r = 60, 1.5, 200.0  # circles counter-clockwise at 1.5 rad/s
     t = np.arange(n) / FPS

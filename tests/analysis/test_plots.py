@@ -133,6 +133,25 @@ def test_heights_panel_of_each_animal_shows_its_own_keypoints(
         assert {t.get_text() for t in ax.get_legend().get_texts()} == labels
 
 
+def test_labelled_images_are_plotted_as_images(tmp_path: Path,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    """A lift of labelled images (every row lifted alone): no frame rate is guessed, the
+    3D video shows two images a second, and no rearing bout or path joins the images."""
+    import pickle
+
+    poses = rearing_mouse_3d(12)
+    out3d = _write_3d(poses, tmp_path / "vid_CollectedData_A_lifted3d.h5")
+    with open(out3d.with_name(f"{out3d.stem}_meta.pickle"), "wb") as fh:
+        pickle.dump({"data": {"extra": {"lift_mode": {"frames_alone": 12, "runs": 12}}}}, fh)
+    with caplog.at_level(logging.INFO, logger="dlc_lifter"):
+        files = plot_lifted(out3d, out_dir=tmp_path / "plots")
+    assert "frame rate unknown" not in caplog.text
+    assert "separate images (labelled data): the 3D video shows 2 a second" in caplog.text
+    cap = cv2.VideoCapture(str(files[0]))
+    assert cap.get(cv2.CAP_PROP_FPS) == pytest.approx(2.0)
+    cap.release()
+
+
 def test_landmarks_never_tracked_are_left_out_of_the_heights_plot() -> None:
     """Imputed landmarks are left out of the per-keypoint plots even where frames hold no
     3D at all (an untracked frame's points are NaN, flagged as not imputed)."""

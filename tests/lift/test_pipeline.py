@@ -812,8 +812,11 @@ def test_a_labelled_data_folder_lifts_with_no_camera_information(
     assert meta["camera_source"] == "body-length-estimate"
     assert meta["camera_estimate"]["body_pair_frames"] == 5
     assert meta["lift_mode"]["frames_alone"] == 5
-    z = read_poses(out).coords[:, 0, : len(NAMES), 2]
+    assert meta["image_paths"][0].endswith("img0010.png")  # the image of each 3D row
+    lifted = read_poses(out)
+    z = lifted.coords[:, 0, : len(NAMES), 2]
     assert np.isfinite(z).all() and (z > -5).all() and (z < 120).all()
+    assert lifted.stills  # read back as separate images, not a video (features, plots)
 
 
 def _labelled_folder(project: Path, video: str, poses: Poses, rows: list[int],
