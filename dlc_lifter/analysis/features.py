@@ -64,7 +64,7 @@ import pandas as pd
 
 from dlc_lifter._atomic import atomic_output
 from dlc_lifter.errors import FeatureError
-from dlc_lifter.lift.keypoints import split_animals
+from dlc_lifter.lift.keypoints import split_animals, still_keypoints
 from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
 from dlc_lifter.poses import Poses
 
@@ -112,7 +112,7 @@ def _canonical(keypoints: Sequence[str], canon: Mapping[str, str], skip: Collect
                source: str | None, is_3d: bool) -> dict[str, list[int]]:
     """``{feature name: candidate keypoint indices}``: catalogue names (several where
     animals' names share a landmark: ``Nose_1``, ``Nose_2``), else a cleaned user name;
-    ``skip`` (the arena's landmarks) left out."""
+    ``skip`` (the arena's landmarks, objects that stay put) left out."""
     out: dict[str, list[int]] = {}
     unmapped = []
     for i, kp in enumerate(keypoints):
@@ -435,7 +435,8 @@ def compute_features(
         ``catalogue_names``, a keypoint map given to the lift included). 2D poses are
         read as the lift reads them: names that number or prefix two animals in one
         individual (SimBA's ``Nose_1``, ``Nose_2``) become two individuals, and the
-        arena's landmarks (corners, centre) are left out.
+        arena's landmarks (corners, centre) and the points that stay put while the
+        animal moves (objects, a maze's parts) are left out.
 
     Returns
     -------
@@ -456,8 +457,12 @@ def compute_features(
         recorded = poses.meta.extra.get("catalogue_names")
         if recorded is not None and len(recorded) == len(poses.keypoints):
             keypoint_map = dict(zip(poses.keypoints, recorded, strict=True))
+    # 2D as the lift reads it: points that stay put while the animal moves (objects, a
+    # maze's parts) are not the animal's, and the lift leaves them out
+    still = [] if poses.is_3d else still_keypoints(poses)
     plan = plan_keypoint_map(list(poses.keypoints), keypoint_map, strict=False,
-                             source=source)
+                             source=source, still=still)
+    skip = {**plan.arena, **{n: "still" for n in still if n not in plan.mapped}}
     if not poses.is_3d:  # one table of two animals' names (SimBA's Nose_1, Nose_2): as lifted
         poses = split_animals(poses, plan)
     if isinstance(individual, str) and individual not in map(str, poses.individuals) and (
@@ -490,7 +495,7 @@ def compute_features(
     coords = poses.coords[..., : 3 if is_3d else 2].copy()
     if not poses.is_3d and poses.meta.frame == "image":
         coords[..., 1] *= -1  # image y points down; features use y up
-    candidates = _canonical(poses.keypoints, plan.mapped, plan.arena, source, is_3d)
+    candidates = _canonical(poses.keypoints, plan.mapped, skip, source, is_3d)
 
     left_out: dict[str, str] = {}
     frames = []

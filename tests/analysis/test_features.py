@@ -301,6 +301,16 @@ def test_2d_tables_are_read_as_the_lift_reads_them() -> None:
                   meta=PoseMetadata(fps=FPS, frame="image", units="px"))
     cols = compute_features(arena).columns
     assert not any(re.search(r"_(tl|tr|bl|br)_", c) for c in cols)
+    # an object-location test's objects, which stay put while the mouse walks: not lifted,
+    # so not 2D features either
+    walker = rigid_mouse(speed=120.0)
+    objects = np.broadcast_to(np.array([[100.0, 50.0], [300.0, 60.0]]),
+                              (walker.n_frames, 1, 2, 2))
+    objs = Poses(np.concatenate([walker.coords[..., :2], objects], axis=2),
+                 keypoints=[*names, "oa1", "ob1"],
+                 meta=PoseMetadata(fps=FPS, frame="image", units="px"))
+    cols = compute_features(objs).columns
+    assert "aligned_nose_x_px" in cols and not any(re.search(r"_o[ab]1_", c) for c in cols)
     assert compute_features(both, individual="1")["individual"].unique().tolist() == [
         "animal2"]  # a position, as the command line gives it
 
