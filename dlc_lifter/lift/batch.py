@@ -592,9 +592,9 @@ def lift_jobs(
     report.seconds = time.perf_counter() - t0
     for key in ("done", "skipped", "failed"):
         getattr(report, key).sort(key=lambda i: (i.video or i.poses or ""))
-    # the counts only: each failure and warning was logged as it came, and the command
-    # line prints the whole summary once (it was printed twice)
-    logger.info("%s", report.summary().splitlines()[0])
+    # each failure and warning was logged as it came; the report's summary() says the
+    # rest, and the command line prints it (a log line of the counts printed them twice)
+    logger.debug("%s", report.summary().splitlines()[0])
     return report
 
 
