@@ -156,11 +156,31 @@ def _read_pes(pes: list[Any], p: Path) -> Poses:
     else:  # each series its own timestamps: on the union of them
         fps, frame_indices = _timing_of_times(times, n_frames)
     meta = _read_meta(per_ind, ind_names, first, fps, dim, p)
+    if dim == 2 and meta.extra.get("image_size_from") == "dimensions":
+        _transposed_dimensions(coords, meta, p)
     if len(ind_names) == 1:
         ind_names = ["individual0"]
     poses = Poses(coords=coords, confidence=conf, keypoints=keypoints, individuals=ind_names,
                   frame_indices=frame_indices, meta=meta)
     return poses
+
+
+def _transposed_dimensions(coords: np.ndarray, meta: PoseMetadata, p: Path) -> None:
+    """Take ``dimensions`` as (height, width) where the points say so: ndx-pose writes
+    (width, height), and so do DLC2NWB and ndx-pose's examples; other writers put the
+    height first. Points beyond the width given but inside it transposed tell."""
+    w, h = meta.image_size  # type: ignore[misc]
+    xy = coords[..., :2].reshape(-1, 2)
+    xy = xy[np.isfinite(xy).all(-1)]
+    if not len(xy) or w == h:
+        return
+    x_max, y_max = xy[:, 0].max(), xy[:, 1].max()
+    fits = (x_max <= w and y_max <= h)
+    if not fits and x_max <= h and y_max <= w:
+        meta.image_size = (h, w)
+        logger.info("%s: its PoseEstimation dimensions say %dx%d (width x height, as "
+                    "ndx-pose writes them) but the points reach x %.0f: read as height x "
+                    "width, frames of %dx%d.", p, w, h, x_max, h, w)
 
 
 def _individual_name(pe: Any, prefix: str | None, n_named: int) -> str:
@@ -335,12 +355,15 @@ def _read_video_fields(pe0: Any, meta: PoseMetadata, p: Path) -> None:
         meta.video = v
     dims = pe0.fields.get("dimensions")
     sv_dim = None if sv is None else getattr(sv, "dimension", None)
-    if dims is not None and len(dims) and np.asarray(dims[:]).ravel().any():
-        h, w = (int(x) for x in np.asarray(dims[:])[0][:2])
-        meta.image_size = (w, h)  # ndx-pose: (height, width)
-    elif sv_dim is not None and len(sv_dim) >= 2:
+    if sv_dim is not None and len(sv_dim) >= 2 and np.asarray(sv_dim[:]).ravel().any():
         w, h = (int(x) for x in np.asarray(sv_dim[:])[:2])
-        meta.image_size = (w, h)  # ImageSeries.dimension: pixels on x, y
+        meta.image_size = (w, h)  # ImageSeries.dimension: pixels on x, y (ndx-pose's choice)
+    elif dims is not None and len(dims) and np.asarray(dims[:]).ravel().any():
+        # ndx-pose's (deprecated) dimensions: "width, height"; some writers put the height
+        # first, which the points tell (_transposed_dimensions)
+        w, h = (int(x) for x in np.asarray(dims[:])[0][:2])
+        meta.image_size = (w, h)
+        meta.extra["image_size_from"] = "dimensions"
 
 
 def _frame_from_text(text: str) -> str:

@@ -342,6 +342,36 @@ def test_nwb_2d_written_like_dlc2nwb(tmp_path: Path) -> None:
     assert q.meta.fps is None and q.meta.scorer == "DLC_x"
 
 
+@pytest.mark.parametrize(("dims", "size"), [((640, 480), (640, 480)),   # ndx-pose's order
+                                            ((480, 640), (640, 480))])  # height first
+def test_nwb_dimensions_are_width_then_height(tmp_path: Path, dims: tuple[int, int],
+                                              size: tuple[int, int]) -> None:
+    """ndx-pose's ``dimensions`` are "width, height" (DLC2NWB writes them so); where a
+    writer put the height first, points beyond the width given say so."""
+    import warnings
+    from datetime import datetime, timezone
+
+    from ndx_pose import PoseEstimation, PoseEstimationSeries
+    from pynwb import NWBHDF5IO, NWBFile
+
+    nwb = NWBFile(session_description="s", identifier="i",
+                  session_start_time=datetime.now(timezone.utc))
+    mod = nwb.create_processing_module("behavior", "b")
+    xy = np.array([[600.0, 400.0], [100.0, 50.0], [300.0, 200.0]])
+    series = [PoseEstimationSeries(name=f"kp{k}", data=xy + k, unit="pixels",
+                                   reference_frame="(0,0) top left", rate=30.0,
+                                   confidence=np.ones(3)) for k in range(2)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # dimensions is deprecated in ndx-pose 0.2
+        mod.add(PoseEstimation(pose_estimation_series=series, scorer="DLC_x",
+                               source_software="DeepLabCut", dimensions=np.array([dims]),
+                               original_videos=["v.mp4"]))
+    f = tmp_path / "x.nwb"
+    with NWBHDF5IO(str(f), "w") as io:
+        io.write(nwb)
+    assert read_poses(f).meta.image_size == size
+
+
 def test_nwb_series_with_timestamps_of_their_own(tmp_path: Path) -> None:
     """SLEAP's NWB export gives each node the timestamps of the frames it was found in: the
     series are read on the union of their times (NaN where a node was not found); series
