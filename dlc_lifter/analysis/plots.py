@@ -387,6 +387,7 @@ def plot_trajectory(poses: Poses, path: str | Path, *, fps: float | None = None)
         if not stills:
             ax.plot(xy[:, 0], xy[:, 1], color="0.75", lw=0.6, zorder=1)
         sc = ax.scatter(xy[ok, 0], xy[ok, 1], c=t[ok], cmap="viridis", s=16 if stills else 6,
+                        vmin=t[0], vmax=t[-1],  # one clock for every animal
                         marker=markers[i % len(markers)], zorder=2,
                         label=ind if poses.n_individuals > 1 else None)
         if not stills:

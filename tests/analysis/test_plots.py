@@ -133,6 +133,26 @@ def test_heights_panel_of_each_animal_shows_its_own_keypoints(
         assert {t.get_text() for t in ax.get_legend().get_texts()} == labels
 
 
+def test_trajectory_colours_every_animal_on_one_clock(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two animals, one tracked only in the second half: both coloured on the recording's
+    time, and the colour bar spans all of it."""
+    import matplotlib.pyplot as plt
+
+    from dlc_lifter.analysis.plots import plot_trajectory
+
+    one = rearing_mouse_3d(60)
+    coords = np.stack([one.coords[:, 0], one.coords[:, 0] + [80.0, 0.0, 0.0]], axis=1)
+    coords[:30, 1] = np.nan
+    both = Poses(coords=coords, confidence=np.ones(coords.shape[:3]),
+                 keypoints=one.keypoints, individuals=["a", "b"], meta=one.meta)
+    figures: list = []
+    monkeypatch.setattr(plt, "close", figures.append)
+    plot_trajectory(both, tmp_path / "t.png", fps=30)
+    scatters = [c for c in figures[0].axes[0].collections if c.get_array() is not None]
+    assert [c.get_clim() for c in scatters] == [(0.0, 59 / 30)] * 2
+
+
 def test_labelled_images_are_plotted_as_images(tmp_path: Path,
                                               caplog: pytest.LogCaptureFixture) -> None:
     """A lift of labelled images (every row lifted alone): no frame rate is guessed, the
