@@ -247,6 +247,16 @@ def _read_slp_2d(labels: Any, p: Path, nodes: list[str], skeleton: Any,
         untracked.append(k)
         per_frame.append(items)
     _warn_rare_slots(untracked, p)
+    # tracks with no instance in this video's frames (another video's, or emptied in
+    # SLEAP) are no animal of it: left out, as SLEAP's analysis export leaves them
+    used = sorted({slot for items in per_frame for slot, _ in items if slot is not None})
+    if len(used) < len(tracks):
+        logger.info("%s: track%s %s hold%s no instance in the frames of %s: left out.", p,
+                    "s" if len(tracks) - len(used) > 1 else "",
+                    ", ".join(str(t.name) for i, t in enumerate(tracks) if i not in used),
+                    "" if len(tracks) - len(used) > 1 else "s", _video_name(video))
+    slot_of = {old: new for new, old in enumerate(used)}
+    tracks = [tracks[i] for i in used]
     names = [str(t.name) for t in tracks] + [f"instance{i}" for i in range(n_untracked)]
     if not names:
         names = ["individual0"]
@@ -260,6 +270,8 @@ def _read_slp_2d(labels: Any, p: Path, nodes: list[str], skeleton: Any,
             if slot is None:
                 slot = free
                 free += 1
+            else:
+                slot = slot_of[slot]
             if np.isfinite(coords[f, slot]).any():
                 logger.debug("%s frame %d: two instances for track %s; keeping the first.",
                              p, frames[f].frame_idx, names[slot])

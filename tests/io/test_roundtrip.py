@@ -216,6 +216,21 @@ def _slp(path: Path, *, predicted: bool, tracked: bool) -> tuple[np.ndarray, np.
     return xy, sc
 
 
+def test_empty_tracks_are_no_animals(tmp_path: Path) -> None:
+    """A project whose track list holds tracks no instance uses (deleted in SLEAP, or
+    another video's): only the tracks with instances become individuals."""
+    import sleap_io as sio
+
+    f = tmp_path / "t.slp"
+    xy, _ = _slp(f, predicted=True, tracked=True)
+    labels = sio.load_slp(str(f))
+    labels.tracks[:] = [sio.Track("ghost"), *labels.tracks, sio.Track("old")]
+    sio.save_slp(labels, str(tmp_path / "u.slp"))
+    q = read_poses(tmp_path / "u.slp")
+    assert list(q.individuals) == ["female", "male"]
+    np.testing.assert_allclose(q.coords[0, 1], xy[0, 1])
+
+
 def test_untracked_slots_filled_in_few_frames_are_warned_of(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A labels project of two untracked mice with one frame of four duplicate
