@@ -112,10 +112,32 @@ def _video_index(names: list[str], p: Path, video: int | str | None) -> int:
             raise PoseFileError(f"{p} has no video {k}; its videos with poses are {listed}.")
         return k
     want = str(video)
-    for k, n in enumerate(names):
-        if want in (n, recorded_path(n).name, video_name_stem(n)):
-            return k
+    hits = [k for k, n in enumerate(names)
+            if want in (n, recorded_path(n).name, video_name_stem(n))]
+    if len(hits) > 1:  # two folders' video.avi, or a .pkg.slp's embedded videos
+        raise PoseFileError(f"{p}: {len(hits)} of its videos are named {want!r} ({listed}); "
+                            "give the video's number.")
+    if hits:
+        return hits[0]
     raise PoseFileError(f"{p} has no video {want!r}; its videos with poses are {listed}.")
+
+
+def video_stems(names: list[str]) -> list[str]:
+    """One output stem per video (``names``, in the file's order): the file name's stem;
+    where several videos share it, with their folder's name (``video_day1``), else with
+    their number (``data.pkg_1``: a ``.pkg.slp``'s videos all carry the package's name)."""
+    stems = [video_name_stem(n) for n in names]
+    folders = [recorded_path(n).parent.name for n in names]
+    out = []
+    for k, stem in enumerate(stems):
+        same = [j for j, s in enumerate(stems) if s == stem]
+        if len(same) == 1:
+            out.append(stem)
+        elif folders[k] and [folders[j] for j in same].count(folders[k]) == 1:
+            out.append(f"{stem}_{folders[k]}")
+        else:
+            out.append(f"{stem}_{k}")
+    return out
 
 
 def _pick_video(labels: Any, p: Path, video: int | str | None = None) -> Any:
@@ -158,10 +180,11 @@ def sleap_video_count(path: str | Path) -> int:
 
 def sleap_video_stem(path: str | Path, video: int | str) -> str:
     """The stem of the file name of a SLEAP ``.slp``'s video ``video`` (as ``read_slp``
-    picks it; Windows paths too), for output names; the labels are not loaded."""
+    picks it; Windows paths too), for output names, told apart from the file's other
+    videos of the same name (:func:`video_stems`); the labels are not loaded."""
     p = check_input_file(path)
     names = _used_video_names(p)
-    return video_name_stem(names[_video_index(names, p, video)])
+    return video_stems(names)[_video_index(names, p, video)]
 
 
 def _video_meta(video: Any, p: Path, meta: PoseMetadata) -> None:

@@ -401,12 +401,13 @@ def _destinations(files: Sequence[Path], destfolder: str | Path | None) -> dict[
 def _per_video(poses: Path, out: Path) -> list[tuple[str | None, Path]]:
     """``(video, output)`` for each recording a pose file holds: a SLEAP ``.slp`` with
     several videos' frames (a labels project) is lifted once per video, into
-    ``<stem>.<video stem>_lifted3d.h5`` beside ``out``; every other file once, into ``out``.
+    ``<stem>.<video stem>_lifted3d.h5`` beside ``out`` (videos of one name told apart:
+    :func:`~dlc_lifter.io.sleap.video_stems`); every other file once, into ``out``.
     A file that does not open is left to its job to report."""
     if poses.suffix.lower() != ".slp":
         return [(None, out)]
     from dlc_lifter.io import lifted_output_path
-    from dlc_lifter.io.sleap import sleap_videos, video_name_stem
+    from dlc_lifter.io.sleap import sleap_videos, video_stems
 
     try:
         videos = sleap_videos(poses)  # its video and frame tables alone
@@ -414,8 +415,10 @@ def _per_video(poses: Path, out: Path) -> list[tuple[str | None, Path]]:
         return [(None, out)]
     if len(videos) < 2:
         return [(None, out)]
-    return [(v, Path(lifted_output_path(poses, out.parent, video_stem=video_name_stem(v))))
-            for v in videos]
+    # a video passed by name, or by its number where another of the file's has its name
+    return [(v if videos.count(v) == 1 else str(k),
+             Path(lifted_output_path(poses, out.parent, video_stem=stem)))
+            for k, (v, stem) in enumerate(zip(videos, video_stems(videos), strict=True))]
 
 
 def _output_path(poses: Path, destfolder: str | Path | None) -> Path:

@@ -1014,3 +1014,34 @@ def test_one_video_of_a_sleap_labels_project_is_lifted(tmp_path: Path) -> None:
                                    "--destfolder", str(tmp_path / "cli")])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "cli" / "labels.b_lifted3d.h5").is_file()
+
+
+def test_a_sleap_project_s_videos_of_one_name_are_each_lifted(tmp_path: Path) -> None:
+    """Two days' ``video.mp4`` in one labels project (a ``.pkg.slp``'s videos all carry the
+    package's name): each video is lifted, into an output named after its folder, and a
+    name that means two videos is refused in favour of the number."""
+    import sleap_io as sio
+
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift import lift_file
+    from dlc_lifter.lift.batch import lift_files
+
+    _, _, poses = _scene(120, seed=5)
+    sk = sio.Skeleton(nodes=list(poses.keypoints))
+    videos = [sio.Video(filename=f"/data/{d}/video.mp4", open_backend=False)
+              for d in ("day1", "day2")]
+    rows = {"day1": [3, 40, 77], "day2": [10, 50, 90, 110]}
+    lfs = [sio.LabeledFrame(video=v, frame_idx=r, instances=[sio.Instance.from_numpy(
+        poses.coords[r, 0], skeleton=sk)]) for v, d in zip(videos, rows, strict=True)
+        for r in rows[d]]
+    src = tmp_path / "in" / "labels.slp"
+    src.parent.mkdir()
+    sio.save_slp(sio.Labels(labeled_frames=lfs, videos=videos, skeletons=[sk]), str(src))
+    cam = CameraSpec(camera_height_mm=600.0, focal_px=640.0)
+    report = lift_files(src.parent, camera=cam,
+                        output=OutputSpec(destfolder=str(tmp_path / "out"), formats=("dlc",)))
+    assert report.ok and len(report.done) == 2, report.summary()
+    for day, n in (("day1", 3), ("day2", 4)):
+        assert read_poses(tmp_path / "out" / f"labels.video_{day}_lifted3d.h5").n_frames == n
+    with pytest.raises(DLCLifterError, match="2 of its videos are named 'video.mp4'"):
+        lift_file(src, sleap_video="video.mp4", camera=cam)
