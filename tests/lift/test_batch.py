@@ -602,7 +602,10 @@ def test_real_lift_killed_mid_video_resumes_to_identical_outputs(
     assert lift_videos(ref).ok
     config = _project(tmp_path / "run", names, n_frames=40)
     monkeypatch.setenv("DLC_LIFTER_TEST_DIE_ON", "v2")
-    with cf.ProcessPoolExecutor(2, mp_context=mp.get_context("fork")) as ex:
+    # spawned, as --workers does: a child forked from a process whose torch has started
+    # its threads (the reference lift above) can hang
+    with cf.ProcessPoolExecutor(2, mp_context=mp.get_context("spawn"),
+                                initializer=batch.worker_initializer) as ex:
         killed = lift_videos(config, task=_real_task_dying_on, executor=ex)
     assert not killed.ok
     folder = tmp_path / "run" / "videos" / "lifted3d"
@@ -616,7 +619,9 @@ def test_real_lift_killed_mid_video_resumes_to_identical_outputs(
     for n in names:
         a = _read(tmp_path / "ref" / "videos" / "lifted3d" / f"{n}{DLC_SCORER}_lifted3d.h5")
         b = _read(folder / f"{n}{DLC_SCORER}_lifted3d.h5")
-        pd.testing.assert_frame_equal(a, b)
+        # the reference ran with this process's torch threads, the workers with one: sums
+        # in another order (1e-5 mm)
+        pd.testing.assert_frame_equal(a, b, check_exact=False, atol=1e-4, rtol=0)
         meta = pd.read_pickle(folder / f"{n}{DLC_SCORER}_lifted3d_meta.pickle")["data"]
         ref = pd.read_pickle(tmp_path / "ref" / "videos" / "lifted3d"
                              / f"{n}{DLC_SCORER}_lifted3d_meta.pickle")
