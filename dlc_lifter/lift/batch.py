@@ -36,6 +36,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import logging
 import os
+import pickle
 import re
 import tempfile
 import threading
@@ -179,7 +180,7 @@ class BatchReport:
         ]
         lines += [f"  FAILED {i.name}: {i.error}" for i in self.failed]
         kinds: dict[str, tuple[str, list[str], set[str]]] = {}  # (first text, files, texts)
-        for i in self.done:
+        for i in self.done + self.skipped:
             for text in dict.fromkeys(_warning_kind(w) for w in i.warnings):
                 kind = kinds.setdefault(re.sub(r"\d+(\.\d+)?", "#", text), (text, [], set()))
                 kind[1].append(i.name)
@@ -440,6 +441,42 @@ def _batch_output(output: OutputSpec, default: Sequence[str]) -> OutputSpec:
     return replace(output, formats=tuple(names))
 
 
+def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, str | None]:
+    """``(clash, note)`` of an output that exists: ``clash`` where it is the lift of
+    another file of the same name (another cohort's, lifted into the same folder), which
+    the batch must not take as this one's; ``note`` where the input changed since, or
+    formats asked for are missing: skipped, and said."""
+    from dlc_lifter.io import meta_pickle_path
+    from dlc_lifter.lift.outputs import output_paths
+    from dlc_lifter.lift.pipeline import source_record
+
+    try:
+        with meta_pickle_path(out).open("rb") as fh:
+            data = pickle.load(fh).get("data", {})
+        here = source_record(job.poses)
+    except Exception:  # noqa: BLE001 - no record (not ours, older): trust the output
+        return None, None
+    rec = data.get("source_file") if isinstance(data, dict) else None
+    if isinstance(rec, dict) and rec.get("path") != here["path"]:
+        moved = Path(rec["path"]).name == Path(here["path"]).name and rec.get(
+            "size") == here["size"]  # the dataset moved, or copied
+        if not moved:
+            return (f"{out} exists and is the lift of {rec['path']}, another file of the same "
+                    f"name; give another --destfolder (or --overwrite to replace it)."), None
+    elif isinstance(rec, dict) and (rec.get("size"), rec.get("mtime_ns")) != (
+            here["size"], here["mtime_ns"]):
+        return None, (f"{job.poses}: changed since its output {out.name} was lifted, which "
+                      "was kept (skipped); --overwrite lifts it again.")
+    formats = job.output_spec.formats
+    missing = [f for f, q in output_paths(out, formats).items() if not q.exists()] if (
+        formats) else []
+    if missing:
+        return None, (f"{out.name}: exists without the {', '.join(missing)} output"
+                      f"{'s' if len(missing) > 1 else ''} asked for, which were not written "
+                      "(skipped); --overwrite lifts it again with them.")
+    return None, None
+
+
 def _companions(output: Path) -> list[Path]:
     """Files written beside a lifted ``.h5`` before it: meta pickle, csv, NWB, SLEAP."""
     from dlc_lifter.io import meta_pickle_path
@@ -547,6 +584,14 @@ def lift_jobs(
         out = Path(job.output)
         item = BatchItem(poses=job.poses, video=job.video, output=job.output, status="skipped")
         if out.exists() and not (overwrite or job.overwrite):
+            clash, note = _existing_output(job, out)
+            if clash is not None:  # another recording's lift under the same name
+                item.status, item.error = "failed", clash
+                report.add(item)
+                continue
+            if note is not None:
+                logger.warning("%s", note)
+                item.warnings.append(note)
             logger.info("%s: skipped, exists (%s).", Path(job.video or job.poses).name, out)
             if job.after_each is not None and not job.after_each.done(out):
                 todo.append(LiftJob(**{**vars(job), "step_only": True}))

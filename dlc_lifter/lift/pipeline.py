@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, as_reco
 from dlc_lifter.lift.poses import already_3d_message, lift_poses
 from dlc_lifter.poses import Poses
 
-__all__ = ["lift_file", "lift_file_with_its_video", "video_named_by"]
+__all__ = ["lift_file", "lift_file_with_its_video", "source_record", "video_named_by"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +70,16 @@ def _check_video(video: str | Path, poses: Poses, *, found: bool = False
     if not poses.meta.fps and fps:
         poses.meta.fps = float(fps)
     return size  # type: ignore[return-value]
+
+
+def source_record(path: str | Path) -> dict[str, Any]:
+    """What a lift records of its input file (its meta pickle's ``source_file``): the
+    absolute path, size and modification time, by which a batch tells whether an output
+    that exists is this file's lift, as it is now."""
+    p = Path(path).absolute()
+    st = p.stat()
+    return {"path": str(p), "size": int(st.st_size), "mtime_ns": int(st.st_mtime_ns)}
+
 
 
 def lift_file(
@@ -288,6 +298,7 @@ def _lift_file(
             "sleap_video": None if video_stem is None else {"asked": sleap_video,
                                                             "stem": video_stem},
             "mistracked": poses3d.meta.extra.get("mistracked"),
+            "source_file": source_record(src),
             # labelled data: the image of each row (the 3D table's index is the row number)
             "image_paths": poses.meta.extra.get("image_paths"),
             "camera_spec": as_record(camera), "lift_options": as_record(options),

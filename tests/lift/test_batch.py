@@ -507,6 +507,52 @@ def _formats_task(job: LiftJob) -> BatchItem:
     return BatchItem(poses=job.poses, video=job.video, output=job.output, status="done")
 
 
+def _recording_task(job: LiftJob) -> BatchItem:
+    """Writes each format asked for and the meta pickle's record of the input, as the
+    pipeline does (no reading)."""
+    from dlc_lifter.lift.outputs import output_paths
+    from dlc_lifter.lift.pipeline import source_record
+
+    out = Path(job.output)
+    for q in output_paths(out, job.output_spec.formats or ("dlc",)).values():
+        with _atomic(q) as tmp:
+            Path(tmp).write_text("3d")
+    with _atomic(out.with_name(f"{out.stem}_meta.pickle")) as tmp, open(tmp, "wb") as fh:
+        pickle.dump({"data": {"source_file": source_record(job.poses)}}, fh)
+    return BatchItem(poses=job.poses, video=job.video, output=job.output, status="done")
+
+
+def test_an_output_that_exists_is_checked_before_it_is_skipped(tmp_path: Path) -> None:
+    """An existing output is skipped only as this file's lift: another cohort's file of the
+    same name lifted into the same folder is a failure (not a skip), and a skip says where
+    the input changed since or a format asked for is missing; a dataset moved is not
+    lifted again."""
+    from dlc_lifter.lift.batch import lift_files
+
+    name = f"mouse1{DLC_SCORER}.h5"
+    for cohort, text in (("cohort1", "one"), ("cohort2", "two, longer")):
+        (tmp_path / cohort).mkdir()
+        (tmp_path / cohort / name).write_text(text)
+    out = OutputSpec(destfolder=str(tmp_path / "o"))
+    assert len(lift_files(tmp_path / "cohort1", output=out, task=_recording_task).done) == 1
+    other = lift_files(tmp_path / "cohort2", output=out, task=_recording_task)
+    assert not other.skipped and "is the lift of" in other.failed[0].error
+    assert str(tmp_path / "cohort1" / name) in other.failed[0].error
+    # formats asked for that the first run did not write
+    more = lift_files(tmp_path / "cohort1", task=_recording_task,
+                      output=OutputSpec(destfolder=str(tmp_path / "o"), formats=("dlc", "nwb")))
+    assert len(more.skipped) == 1 and "exists without the nwb output asked" in more.summary()
+    # the input changed since
+    (tmp_path / "cohort1" / name).write_text("one, re-analysed")
+    changed = lift_files(tmp_path / "cohort1", output=out, task=_recording_task)
+    assert len(changed.skipped) == 1 and "changed since" in changed.summary()
+    (tmp_path / "cohort1" / name).write_text("one")
+    # the dataset moved (same file, same size): resumed, not lifted again
+    shutil.copytree(tmp_path / "cohort1", tmp_path / "moved")
+    moved = lift_files(tmp_path / "moved", output=out, task=_recording_task)
+    assert len(moved.skipped) == 1 and not moved.failed
+
+
 def test_lift_files_takes_one_file_per_recording_and_resumes(tmp_path: Path) -> None:
     """A folder kept without its project: the .h5 of a .h5 / .csv pair, SLEAP's files with
     SLEAP's layout, nothing that is not a pose file; a second run skips what is done."""
