@@ -11,6 +11,7 @@ bodyparts / coords``).
 from __future__ import annotations
 
 import copy
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["Poses", "PoseMetadata"]
+
+logger = logging.getLogger(__name__)
 
 _COORDS_2D = ("x", "y")
 _COORDS_3D = ("x", "y", "z")
@@ -331,7 +334,13 @@ class Poses:
                 "/ coords). Pass a DLC analyze_videos or labelled-data file."
             )
         names = list(cols.names)
-        if cols.nlevels == 3:
+        if cols.nlevels == 3 and _scorers_as_animals(cols, where):
+            df = df.set_axis(pd.MultiIndex.from_arrays(
+                [[str(cols.get_level_values(0)[0])] * len(cols),
+                 [str(v) for v in cols.get_level_values(0)], cols.get_level_values(1),
+                 cols.get_level_values(2)]), axis=1)
+            names = ["scorer", "individuals", "bodyparts", "coords"]
+        elif cols.nlevels == 3:
             df = pd.concat({"individual0": df}, axis=1, names=["individuals"])
             df = df.reorder_levels([1, 0, 2, 3], axis=1)
             names = ["scorer", "individuals", "bodyparts", "coords"]
@@ -385,6 +394,30 @@ class Poses:
 
 
 _FRAME_NAME = re.compile(r"^(?:frame[_-]?)?(\d+)$", re.IGNORECASE)
+
+
+def _scorers_as_animals(cols: pd.MultiIndex, where: str) -> bool:
+    """Whether a single-animal table's scorers are its animals: each scorer with the same
+    bodyparts (A-SOiD's ``Resident`` / ``Intruder``, or two tables joined side by side),
+    which merging would mix. Scorers that share some bodyparts only are merged, warned."""
+    scorer = cols.get_level_values(0)
+    scorers = list(dict.fromkeys(scorer))
+    if len(scorers) < 2:
+        return False
+    parts = [set(zip(cols.get_level_values(1)[scorer == s], cols.get_level_values(2)[
+        scorer == s], strict=True)) for s in scorers]
+    listed = ", ".join(map(str, scorers))
+    if all(q == parts[0] for q in parts):
+        logger.warning("%s: its columns hold %d scorers (%s), each with the same bodyparts: "
+                       "read as %d animals named after them. If they are one animal's "
+                       "tracking by two networks, lift each table on its own.", where,
+                       len(scorers), listed, len(scorers))
+        return True
+    if any(parts[i] & parts[j] for i in range(len(parts)) for j in range(i + 1, len(parts))):
+        logger.warning("%s: its columns hold %d scorers (%s) sharing some bodyparts: read as "
+                       "one animal, each bodypart from the first scorer that has it.", where,
+                       len(scorers), listed)
+    return False
 
 
 def _frame_numbers(index: pd.Index) -> np.ndarray | None:

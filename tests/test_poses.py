@@ -62,3 +62,27 @@ def test_non_dlc_columns_are_a_clear_error() -> None:
     df = pd.DataFrame(np.zeros((3, 2)), columns=["a", "b"])
     with pytest.raises(PoseFileError, match="not DeepLabCut's"):
         Poses.from_dataframe(df, source="table.h5")
+
+
+def test_a_single_animal_table_of_two_scorers(caplog: pytest.LogCaptureFixture) -> None:
+    """Two scorers with the same bodyparts in a 3-level table (A-SOiD's Resident and
+    Intruder, or two tables joined side by side) are two animals, not one mixed from
+    both; scorers sharing only some bodyparts are one animal, warned of."""
+    parts = ["nose", "tail_base"]
+    cols = pd.MultiIndex.from_product([["Resident", "Intruder"], parts, ["x", "y"]],
+                                      names=["scorer", "bodyparts", "coords"])
+    data = np.arange(3 * 8, dtype=float).reshape(3, 8)
+    data[0, :2] = np.nan  # the resident's nose missing in frame 0
+    with caplog.at_level("WARNING", logger="dlc_lifter"):
+        p = Poses.from_dataframe(pd.DataFrame(data, columns=cols), source="t.csv")
+    assert list(p.individuals) == ["Resident", "Intruder"] and "2 scorers" in caplog.text
+    assert np.isnan(p.coords[0, 0, 0]).all()  # not the intruder's nose
+    np.testing.assert_allclose(p.coords[0, 1, 0], [4.0, 5.0])
+    caplog.clear()
+    overlap = pd.MultiIndex.from_tuples(
+        [("A", "nose", "x"), ("A", "nose", "y"), ("B", "nose", "x"), ("B", "nose", "y"),
+         ("B", "tail_base", "x"), ("B", "tail_base", "y")],
+        names=["scorer", "bodyparts", "coords"])
+    with caplog.at_level("WARNING", logger="dlc_lifter"):
+        q = Poses.from_dataframe(pd.DataFrame(np.ones((2, 6)), columns=overlap))
+    assert q.n_individuals == 1 and "sharing some bodyparts" in caplog.text
