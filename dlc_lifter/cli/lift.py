@@ -35,6 +35,7 @@ from dlc_lifter.cli.options import (
     PLOT,
     PLOT_MAX_FRAMES,
     POSE_FILE_HELP,
+    RECURSIVE,
     SLEAP_VIDEO,
     STRICT,
     VIDEO,
@@ -172,6 +173,7 @@ def lift_project_command(
 def lift_sleap_command(
     paths: list[Path] = typer.Argument(..., help="SLEAP .slp / .analysis.h5 files or "
                                        "folders."),
+    recursive: bool = RECURSIVE,
     destfolder: Path = DESTFOLDER,
     csv: bool = CSV,
     overwrite: bool = OVERWRITE,
@@ -203,7 +205,7 @@ def lift_sleap_command(
     """
     with executor(workers, dask_scheduler) as ex:
         report = lift_sleap(
-            paths,
+            paths, recursive=recursive,
             camera=camera_spec(calibration, camera, camera_height_mm, focal_px,
                                arena_size_mm, fps, image_size, view, floor_scale),
             options=lift_options(model=model, keypoint_map=keypoint_map, strict=strict,
@@ -217,8 +219,7 @@ def lift_sleap_command(
 def lift_files_command(
     paths: list[Path] = typer.Argument(..., help="Pose files and/or folders of them "
                                        "(DeepLabCut, SLEAP, JABS, NWB)."),
-    recursive: bool = typer.Option(False, "--recursive", "-r", help="Search the folders' "
-                                   "subfolders too."),
+    recursive: bool = RECURSIVE,
     filtered: bool = typer.Option(False, "--filtered", help="Lift DeepLabCut's _filtered "
                                   "tables where a recording has both."),
     destfolder: Path = DESTFOLDER,

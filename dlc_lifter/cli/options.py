@@ -76,6 +76,8 @@ DEPTH = typer.Option(None, "--depth/--no-depth", help="Depth cues from the video
                      "(depth network + fused lifter). Default: on for every readable video "
                      "(and no custom --model); --no-depth lifts from the keypoints only.")
 
+RECURSIVE = typer.Option(False, "--recursive", "-r", help="Search the folders' subfolders "
+                         "too.")
 ADAPT = typer.Option(False, "--adapt", help="Adapt each animal's lift to its own head over "
                      "the whole file: the distances between its head keypoints (snout, "
                      "ears, eyes) are measured from the session and held in every frame "

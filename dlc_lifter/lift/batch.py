@@ -842,6 +842,7 @@ SLEAP_FORMATS = ("slp", "dlc")
 def lift_sleap(
     files_or_folders: str | Path | Sequence[str | Path],
     *,
+    recursive: bool = False,
     camera: CameraSpec = CameraSpec(),
     options: LiftOptions = LiftOptions(),
     output: OutputSpec = OutputSpec(),
@@ -864,6 +865,8 @@ def lift_sleap(
     ----------
     files_or_folders
         SLEAP files and/or folders (searched for ``*.slp`` and ``*.analysis.h5``).
+    recursive
+        Search the folders' subfolders too.
     camera, options
         As for :func:`~dlc_lifter.lift.lift_file`.
     output
@@ -884,7 +887,8 @@ def lift_sleap(
     """
     return _lift_found(files_or_folders, camera=camera, options=options, output=output,
                        executor=executor, after_each=after_each, task=task, kinds=("sleap",),
-                       what="SLEAP files (*.slp, *.analysis.h5)", desc="lifting SLEAP files")
+                       what="SLEAP files (*.slp, *.analysis.h5)", desc="lifting SLEAP files",
+                       recursive=recursive)
 
 
 def lift_files(

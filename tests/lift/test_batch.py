@@ -578,6 +578,18 @@ def test_lift_files_takes_one_file_per_recording_and_resumes(tmp_path: Path) -> 
         lift_files(tmp_path / "empty", task=_formats_task)
 
 
+def test_lift_sleap_searches_subfolders_when_told(tmp_path: Path) -> None:
+    """``lift-sleap FOLDER`` says where its subfolders hold SLEAP files, and ``--recursive``
+    (which it names) finds them."""
+    from dlc_lifter.lift.batch import lift_sleap
+
+    (tmp_path / "day1").mkdir()
+    (tmp_path / "day1" / "s.slp").write_bytes(b"x")
+    with pytest.raises(DLCLifterError, match="search them with recursive=True"):
+        lift_sleap(tmp_path, task=_formats_task)
+    assert len(lift_sleap(tmp_path, recursive=True, task=_formats_task).done) == 1
+
+
 def test_a_projects_labelled_data_lifts_into_one_folder(tmp_path: Path) -> None:
     """A DLC project's ``labeled-data/<video>/CollectedData_<scorer>.h5`` share one name:
     into one destfolder their outputs go into subfolders named as theirs (resumable), not
