@@ -59,12 +59,18 @@ def _check_video(video: str | Path, poses: Poses, *, found: bool = False
                            if len(fi) and fi.max() >= n else "")
         elif found:
             logger.warning("%s: not its video? Lifting from keypoints only; give the video "
-                           "the poses were tracked on with --video (video=).", counts)
+                           "the poses were tracked on (dlc-lifter lift FILE "
+                           "--video V), or put it beside the pose file in this one's place.",
+                           counts)
             return None
         else:
             raise FrameCountError(
                 f"{counts}; pass the video the poses were tracked on, "
                 "or lift without one (--no-video, video=None).")
+    elif n <= 0:  # an image sequence, a stream: OpenCV knows no count (nor a true rate)
+        logger.info("Video %s opened; its frame count is unknown, so neither it nor its frame "
+                    "rate is checked against the poses.", video)
+        return size  # type: ignore[return-value]
     else:
         logger.info("Video %s (%d frames) opened and matches the poses.", video, n)
     if not poses.meta.fps and fps:

@@ -1045,3 +1045,21 @@ def test_a_sleap_project_s_videos_of_one_name_are_each_lifted(tmp_path: Path) ->
         assert read_poses(tmp_path / "out" / f"labels.video_{day}_lifted3d.h5").n_frames == n
     with pytest.raises(DLCLifterError, match="2 of its videos are named 'video.mp4'"):
         lift_file(src, sleap_video="video.mp4", camera=cam)
+
+
+def test_a_video_of_unknown_length_is_not_said_to_match(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """An image sequence's first image (SLEAP's ImageVideo) opens with no frame count and
+    OpenCV's stand-in rate: neither is said to match the poses nor taken."""
+    import cv2
+
+    from dlc_lifter.lift.pipeline import _check_video
+
+    img = tmp_path / "img_0000.png"
+    cv2.imwrite(str(img), np.zeros((48, 64, 3), np.uint8))
+    _, _, poses = _scene(10, seed=1)
+    poses.meta.fps = None
+    with caplog.at_level(logging.INFO, logger="dlc_lifter"):
+        assert _check_video(img, poses) == (64, 48)
+    assert "frame count is unknown" in caplog.text and "matches" not in caplog.text
+    assert poses.meta.fps is None
