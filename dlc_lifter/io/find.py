@@ -483,9 +483,12 @@ def find_videos(
         if not found:
             folder = project / "videos"
             if not folder.is_dir():
+                labels = project / "labeled-data"
+                hint = (f" Its labelled frames lift with: dlc-lifter lift-files {labels} "
+                        "--recursive." if labels.is_dir() else "")
                 raise DLCLifterError(
                     f"None of the video_sets of {cfg['_path']} exist and {folder} does not "
-                    "exist. Pass the videos (files or folders) explicitly.")
+                    f"exist. Pass the videos (files or folders) explicitly.{hint}")
             logger.info("video_sets of %s not found here; using the videos in %s.",
                         cfg["_path"], folder)
             found = [folder]

@@ -202,6 +202,11 @@ def test_a_project_whose_videos_are_gone_lifts_their_outputs(tmp_path: Path) -> 
                        r"and videos folder\. .*lift-files") as info:
         lift_videos(config, task=_toy_task)
     assert "PosixPath" not in str(info.value) and "None" not in str(info.value)
+    # a project of labelled frames only (its videos never copied): the labels' command
+    shutil.rmtree(tmp_path / "videos")
+    (tmp_path / "labeled-data" / "a").mkdir(parents=True)
+    with pytest.raises(DLCLifterError, match=r"lift-files .*labeled-data --recursive"):
+        lift_videos(config, task=_toy_task)
 
 
 def test_find_videos_falls_back_to_project_videos(tmp_path: Path) -> None:
