@@ -519,8 +519,10 @@ def clean_stale_temp_files(output: str | Path) -> list[Path]:
     return removed
 
 
-def _check_writable(folder: Path, *, make: bool) -> None:
-    """Raise :class:`DestinationError` unless files can be created in ``folder``."""
+def _check_writable(folder: Path, *, make: bool,
+                    instead: str = "pass a writable destfolder=") -> None:
+    """Raise :class:`DestinationError` unless files can be created in ``folder``
+    (``instead``: what the user can do otherwise)."""
     try:
         if make:
             folder.mkdir(parents=True, exist_ok=True)
@@ -536,7 +538,7 @@ def _check_writable(folder: Path, *, make: bool) -> None:
     except OSError as exc:
         raise DestinationError(
             f"Cannot write lifted 3D files to {folder} ({exc.strerror or exc}). Make it "
-            "writable or pass a writable destfolder=."
+            f"writable or {instead}."
         ) from None
 
 
@@ -549,6 +551,7 @@ def lift_jobs(
     failed: Iterable[BatchItem] = (),
     desc: str = "lifting",
     task: Callable[[LiftJob], BatchItem] = run_lift_job,
+    unwritable: str = "pass a writable destfolder=",
 ) -> BatchReport:
     """Run lift jobs, skipping finished outputs, on ``executor`` or in this process.
 
@@ -569,6 +572,8 @@ def lift_jobs(
         The function run per job (default :func:`run_lift_job`); a replacement must be
         a picklable top-level function taking a :class:`LiftJob` and returning a
         :class:`BatchItem` (used to wrap or instrument the lift).
+    unwritable
+        What an output folder that cannot be written tells the user to do instead.
 
     Returns
     -------
@@ -602,7 +607,7 @@ def lift_jobs(
         folder = out.parent
         if folder not in checked:
             try:
-                _check_writable(folder, make=True)
+                _check_writable(folder, make=True, instead=unwritable)
                 checked[folder] = None
             except DestinationError as exc:
                 checked[folder] = str(exc)
@@ -818,8 +823,11 @@ def lift_videos(
             poses=str(pose), output=str(out), video=use_video, overwrite=output.overwrite,
             after_each=after_each, camera=camera, options=options,
             output_spec=_batch_output(output, ("dlc",))))
+    # destfolder= here is where analyze_videos wrote: lift_files takes the outputs elsewhere
     return lift_jobs(jobs, executor=executor, overwrite=output.overwrite, failed=failed,
-                     desc="lifting videos", task=task)
+                     desc="lifting videos", task=task,
+                     unwritable="lift the outputs into another folder with lift_files "
+                                "(dlc-lifter lift-files FOLDER -o OUT)")
 
 
 def _dlc_output(output: OutputSpec, destfolder: str | Path | None,

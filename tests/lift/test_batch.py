@@ -328,9 +328,10 @@ def test_readonly_video_folder_fails_that_video_only(tmp_path: Path,
     shutil.copy(tmp_path / "videos" / f"a{DLC_SCORER}.h5", other / f"b{DLC_SCORER}.h5")
     real_check = batch._check_writable
 
-    def check(folder: Path, *, make: bool) -> None:
+    def check(folder: Path, *, make: bool, instead: str = "") -> None:
         if folder in (other, other / "lifted3d"):
-            raise DestinationError(f"Cannot write lifted 3D files to {folder} (read-only).")
+            raise DestinationError(f"Cannot write lifted 3D files to {folder} (read-only). "
+                                   f"Make it writable or {instead}.")
         real_check(folder, make=make)
 
     monkeypatch.setattr(batch, "_check_writable", check)
@@ -338,6 +339,8 @@ def test_readonly_video_folder_fails_that_video_only(tmp_path: Path,
     assert [i.name for i in report.done] == ["a.mp4"]
     assert [i.name for i in report.failed] == ["b.mp4"]
     assert "read-only" in report.failed[0].error
+    # lift-project's --destfolder is where analyze_videos wrote: the way out is lift-files
+    assert "dlc-lifter lift-files FOLDER -o OUT" in report.failed[0].error
 
 
 def test_process_pool_broken_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
