@@ -288,9 +288,11 @@ def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bo
     Parameters
     ----------
     entries
-        Pose files (taken as they are, whatever their name) and folders (searched for
-        files :func:`pose_file_kind` names, and for ``.csv`` and ``.h5`` files no tool
-        named whose first lines or layout are a pose file's).
+        Pose files and folders (searched for files :func:`pose_file_kind` names, and for
+        ``.csv`` and ``.h5`` files no tool named whose first lines or layout are a pose
+        file's). Files named one by one (a shell's ``dir/*``) are taken whatever their
+        name, but videos among them are passed over, and of one recording's twins (a
+        ``.h5`` and its ``.csv``) the one a folder's search takes.
     recursive
         Search the folders' subfolders too (hidden ones left out).
     filtered
@@ -306,11 +308,14 @@ def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bo
     if isinstance(entries, (str, Path)):
         entries = [entries]
     found = FoundPoseFiles()
+    named: dict[Path, str | None] = {}  # files named one by one (a shell's dir/*)
     for entry in entries:
         p = Path(entry)
         if p.is_file():
-            if p not in found.files:
-                found.files.append(p)
+            if p.suffix.lower().lstrip(".") in VIDEO_EXTENSIONS:
+                found.passed_over[p] = "a video (its pose file is lifted with it)"
+            elif p not in named:
+                named[p] = pose_file_kind(p, sniff=True)
             continue
         if not p.is_dir():
             found.missing.append(p)
@@ -320,14 +325,29 @@ def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bo
                    and not any(part.startswith(".") for part in c.relative_to(p).parts)
                    and (kind := pose_file_kind(c, sniff=True)) is not None
                    and (kinds is None or kind in kinds)}
-        dlc = set(_one_per_recording([c for c, k in kind_of.items() if k == "dlc"], filtered,
-                                     found.passed_over))
-        exported = _exports_of_labels([c for c, k in kind_of.items() if k == "sleap"
-                                       or c.suffix.lower() == ".csv"], found.passed_over)
-        exported |= _csv_twins(list(kind_of), exported, found.passed_over)
-        found.files += [c for c, k in kind_of.items() if c not in found.files
-                        and (k != "dlc" or c in dlc) and c not in exported]
+        found.files += [c for c in _one_of_each(kind_of, filtered, found.passed_over)
+                        if c not in found.files]
+    # named files: of one recording's twins the one a folder's search takes; a file of no
+    # known kind is taken as it is
+    kept = set(_one_of_each({f: k for f, k in named.items() if k is not None}, filtered,
+                            found.passed_over))
+    found.files += [f for f, k in named.items() if (k is None or f in kept)
+                    and f not in found.files]
     return found
+
+
+def _one_of_each(kind_of: dict[Path, str], filtered: bool,
+                 passed: dict[Path, str]) -> list[Path]:
+    """One pose file per recording of ``{file: kind}`` (in its order): DeepLabCut's
+    ``.h5`` before its ``.csv`` and ``_filtered`` copies only with ``filtered``, a
+    ``.slp`` before the analysis files exported from it, an ``.h5`` before its csv twin;
+    the others named in ``passed``."""
+    dlc = set(_one_per_recording([c for c, k in kind_of.items() if k == "dlc"], filtered,
+                                 passed))
+    exported = _exports_of_labels([c for c, k in kind_of.items() if k == "sleap"
+                                   or c.suffix.lower() == ".csv"], passed)
+    exported |= _csv_twins(list(kind_of), exported, passed)
+    return [c for c, k in kind_of.items() if (k != "dlc" or c in dlc) and c not in exported]
 
 
 #: SLEAP's analysis export of one video of a labels file: ``<prefix>.<video index:03d>_<video

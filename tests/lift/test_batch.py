@@ -577,10 +577,20 @@ def test_lift_files_takes_one_file_per_recording_and_resumes(tmp_path: Path) -> 
         f"sub/b{DLC_SCORER}.h5")
     again = lift_files(tmp_path, recursive=True, task=_formats_task)
     assert not again.done and len(again.skipped) == 3
+    # named one by one (a shell's dir/*): the video passed over, the .h5 of a twin pair
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    named = lift_files([tmp_path / "a.mp4", tmp_path / f"a{DLC_SCORER}.csv",
+                        tmp_path / f"a{DLC_SCORER}.h5"], task=_formats_task,
+                       output=OutputSpec(destfolder=tmp_path / "o"))
+    assert [Path(i.poses).name for i in named.done] == [f"a{DLC_SCORER}.h5"]
+    assert not named.failed
     # two files that would write one output: the second is reported, not overwritten
-    twins = lift_files([tmp_path / f"a{DLC_SCORER}.h5", tmp_path / f"a{DLC_SCORER}.csv"],
-                       task=_formats_task, output=OutputSpec(destfolder=tmp_path / "o"))
-    assert len(twins.done) == 1 and "also" in twins.failed[0].error
+    for name in ("c.nwb", "c.slp"):
+        (tmp_path / "c" / name).parent.mkdir(exist_ok=True)
+        (tmp_path / "c" / name).write_bytes(b"x")
+    clash = lift_files([tmp_path / "c" / "c.nwb", tmp_path / "c" / "c.slp"],
+                       task=_formats_task, output=OutputSpec(destfolder=tmp_path / "o2"))
+    assert len(clash.done) == 1 and "also" in clash.failed[0].error
     (tmp_path / "empty").mkdir()
     with pytest.raises(DLCLifterError, match="No pose files"):
         lift_files(tmp_path / "empty", task=_formats_task)
