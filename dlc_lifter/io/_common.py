@@ -49,6 +49,11 @@ def check_input_file(path: str | Path) -> Path:
             f"Pose file {p} does not exist. Check the path (relative paths start from "
             f"{Path.cwd()}).")
     if p.is_dir():
+        lifted = sorted(p.glob("*_lifted3d.h5"))
+        if lifted:  # outputs of a batch: read one at a time
+            raise PoseFileError(
+                f"{p} is a folder, not a pose file; it holds {len(lifted)} lifted 3D files "
+                f"(e.g. {lifted[0].name}): give them one at a time.")
         raise PoseFileError(
             f"{p} is a folder, not a pose file. Pass a DLC .h5/.csv, SLEAP .slp/.h5, JABS or "
             f"NWB file; to lift every pose file in the folder: dlc-lifter lift-files {p} "

@@ -172,6 +172,14 @@ def test_labelled_images_are_plotted_as_images(tmp_path: Path,
     cap.release()
 
 
+def test_plot_of_a_folder_says_it_takes_one_file(tmp_path: Path) -> None:
+    from dlc_lifter.errors import PoseFileError
+
+    (tmp_path / "aDLC_x_lifted3d.h5").write_bytes(b"x")
+    with pytest.raises(PoseFileError, match=r"is a folder; .*holds 1, e\.g\. aDLC_x_lifted"):
+        plot_lifted(tmp_path)
+
+
 def test_landmarks_never_tracked_are_left_out_of_the_heights_plot() -> None:
     """Imputed landmarks are left out of the per-keypoint plots even where frames hold no
     3D at all (an untracked frame's points are NaN, flagged as not imputed)."""
