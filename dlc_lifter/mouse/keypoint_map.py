@@ -323,6 +323,18 @@ def _without_prefix(name: str, animals: Mapping[str, str]) -> str:
     return m.group(2) if m and m.group(1).lower() in known else name
 
 
+def _resolve_alternatives(name: str) -> tuple[str | None, int]:
+    """:func:`resolve_name_ranked`, and for a name of alternatives (B-SOiD's
+    ``Snout/Head``) the first of them that resolves. A numbered one (``Hindpaw/Hip1``:
+    one of a pair whose sides the name does not say) is not read."""
+    canon, rank = resolve_name_ranked(name)
+    if canon is None and "/" in name and not name.rstrip()[-1:].isdigit():
+        for part in (q.strip() for q in name.split("/")):
+            if part and (found := resolve_name_ranked(part))[0] is not None:
+                return found
+    return canon, rank
+
+
 def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
              arena: dict[str, str], dropped: dict[str, str]
              ) -> tuple[dict[str, tuple[str, int]], list[str], str | None, dict[str, str]]:
@@ -349,7 +361,7 @@ def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
         if kind == "mouse":
             claims[name] = (str(target), 1)
             continue
-        canon, rank = resolve_name_ranked(stems[name])
+        canon, rank = _resolve_alternatives(stems[name])
         if canon is None:
             unknown.append(name)
         else:

@@ -419,3 +419,13 @@ def test_a_bare_tail_between_a_named_base_and_tip_is_its_middle() -> None:
     assert plan_keypoint_map(["nose", "earL", "earR", "tail"]).mapped["tail"] == "tail_base"
     no_tip = plan_keypoint_map(["nose", "earL", "earR", "tailbase", "tail"])
     assert "tail" not in no_tip.mapped and "already names" in no_tip.dropped["tail"]
+
+
+def test_a_name_of_alternatives_is_read_by_the_first_that_names_a_landmark() -> None:
+    """B-SOiD's required names (``Snout/Head``, ``Forepaw/Shoulder1`` ...): the nose is read;
+    a numbered pair whose sides the names do not say is left out, not put on the midline."""
+    names = ["Snout/Head", "Forepaw/Shoulder1", "Forepaw/Shoulder2", "Hindpaw/Hip1",
+             "Hindpaw/Hip2", "Tailbase"]
+    plan = plan_keypoint_map(names)
+    assert plan.mapped == {"Snout/Head": "nose", "Tailbase": "tail_base"}
+    assert set(plan.dropped) == set(names[1:5])
