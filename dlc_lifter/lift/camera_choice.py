@@ -142,11 +142,12 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
             logger.warning(
                 "%s: %d labelled images; the animal's length is measured over them and the "
                 "%d other labelled-data folders of %s (%d images with the same bodyparts "
-                "and frame size), as if one camera filmed every video of the project. If "
+                "%s), as if one camera filmed every video of the project. If "
                 "its videos come from different cameras, give this one's (camera_height_mm "
                 "with focal_px, arena_size_mm or a calibration).", poses.meta.source,
                 poses.n_frames, pooled[2]["files"], pooled[2]["folder"],
-                pooled[2]["frames"])
+                pooled[2]["frames"], "and frame size" if poses.meta.image_size is not None
+                else "and, like this one's, no frame size known")
     camera_choice = resolve_camera(
         uv_est, c_est, size,
         calibration=calibration, camera=camera, camera_height_mm=camera_height_mm,

@@ -871,6 +871,7 @@ def test_a_project_s_labelled_folders_measure_the_animal_together(
         with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
             out = lift_file(f, output=OutputSpec(destfolder=tmp_path / f"out{i}"))
         assert "the animal's length is measured over them and the 2 other" in caplog.text
+        assert "same bodyparts and frame size" in caplog.text  # the images' size known
         assert "other_bodyparts" not in caplog.text  # the other file's own messages
         with open(out.with_name(f"{out.stem}_meta.pickle"), "rb") as fh:
             est = pickle.load(fh)["data"]["camera_estimate"]
