@@ -333,6 +333,14 @@ def read_dlc_csv(path: str | Path) -> Poses:
     df.columns = df.columns.set_names(
         ["scorer", "bodyparts", "coords"] if n_header == 3
         else ["scorer", "individuals", "bodyparts", "coords"])
+    # a column with no bodypart is no point (Lightning Pose's "set": train/val/test)
+    blank = [c for c in df.columns if str(c[-2]).startswith("Unnamed:")
+             and str(c[-1]).startswith("Unnamed:")]
+    if blank:
+        logger.info("%s: column%s %s name%s no bodypart: left out.", p,
+                    "s" if len(blank) > 1 else "", ", ".join(str(c[0]) for c in blank),
+                    "" if len(blank) > 1 else "s")
+        df = df.drop(columns=blank)
     non_numeric = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
     if non_numeric:
         bad = [c for c in non_numeric

@@ -533,3 +533,17 @@ def test_a_slp_s_videos_are_listed_without_loading_its_labels(
         m.setattr(sleap_module, "_load_labels", no_load)
         assert sleap_videos(f) == expected
         assert sleap_video_stem(f, 0) == "day1" and sleap_video_stem(f, "day2") == "day2"
+
+
+def test_lightning_pose_predictions_with_their_set_column(tmp_path: Path) -> None:
+    """Lightning Pose's ``predictions.csv`` of labelled frames ends with a column ``set``
+    (train / val / test) that names no bodypart: left out, not a broken header."""
+    p = _poses(dim=2)
+    df = p.to_dataframe(scorer="heatmap_tracker")
+    df.index = [f"labeled-data/v/img{i:04d}.png" for i in range(len(df))]
+    df[("set", "", "")] = "train"
+    f = tmp_path / "predictions.csv"
+    df.to_csv(f)
+    q = read_poses(f)
+    assert list(q.keypoints) == list(p.keypoints) and q.stills
+    np.testing.assert_allclose(q.coords, p.coords)
