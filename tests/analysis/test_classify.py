@@ -34,6 +34,12 @@ def toy() -> dict[str, list]:
 
 
 # ------------------------------------------------------------------------------- labels
+def _refused(path: Path, text: str, match: str) -> None:
+    path.write_text(text)
+    with pytest.raises(LabelFileError, match=match):
+        load_labels(path)
+
+
 def test_frame_csv_labels(tmp_path: Path) -> None:
     f = tmp_path / "labels.csv"
     f.write_text("frame,behaviour\n3,rear\n1,walk\n2,walk\n")
@@ -54,14 +60,8 @@ def test_frame_csv_labels(tmp_path: Path) -> None:
     with pytest.raises(LabelFileError, match="No labels for m2"):
         labels_for(lab, "m2DLC.h5")
 
-    dup = tmp_path / "dup.csv"
-    dup.write_text("frame,behaviour\n1,walk\n1,rear\n")
-    with pytest.raises(LabelFileError, match="labelled twice"):
-        load_labels(dup)
-    bad = tmp_path / "bad.csv"
-    bad.write_text("a,b\n1,2\n")
-    with pytest.raises(LabelFileError, match="behaviour"):
-        load_labels(bad)
+    _refused(tmp_path / "dup.csv", "frame,behaviour\n1,walk\n1,rear\n", "labelled twice")
+    _refused(tmp_path / "bad.csv", "a,b\n1,2\n", "behaviour")
 
 
 def test_one_hot_labels(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -85,14 +85,8 @@ def test_one_hot_labels(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> Non
     (tmp_path / "rear.csv").write_text("frame,rear\n0,0\n1,1\n")
     assert load_labels(tmp_path / "rear.csv")[None].to_dict() == {0: "other", 1: "rear"}
     # counts are not one-hot: refused, naming the layouts read
-    votes = tmp_path / "votes.csv"
-    votes.write_text("frame,votes\n0,2\n1,3\n")
-    with pytest.raises(LabelFileError, match="one-hot table"):
-        load_labels(votes)
-    empty = tmp_path / "empty.csv"
-    empty.write_text(",background,rear\n0,-1,-1\n")
-    with pytest.raises(LabelFileError, match="nothing is labelled"):
-        load_labels(empty)
+    _refused(tmp_path / "votes.csv", "frame,votes\n0,2\n1,3\n", "one-hot table")
+    _refused(tmp_path / "empty.csv", ",background,rear\n0,-1,-1\n", "nothing is labelled")
 
 
 def test_label_folder_one_file_per_video(tmp_path: Path) -> None:
