@@ -186,8 +186,10 @@ class BatchReport:
                 kind[1].append(i.name)
                 kind[2].add(text)
         for text, names, texts in kinds.values():
-            where = (names[0] if len(names) == 1 else f"{len(names)} files" if len(texts) == 1
-                     else f"{len(names)} files; the figures are {names[0]}'s")
+            which = ", ".join(names[:_NAMED]) + (", ..." if len(names) > _NAMED else "")
+            where = (names[0] if len(names) == 1 else f"{len(names)} files: {which}"
+                     if len(texts) == 1 else
+                     f"{len(names)} files: {which}; the figures are {names[0]}'s")
             lines.append(f"  WARNING ({where}): {text}")
         return "\n".join(lines)
 
@@ -347,6 +349,10 @@ def _run_lift_job(job: LiftJob) -> BatchItem:
         except Exception as exc:  # noqa: BLE001 - a step never fails the lift
             logger.warning("%s: %s failed: %s", item.output, step.name, _message(exc))
     return item
+
+
+#: Files a summary's grouped warning names (then "...": each item holds its own warnings).
+_NAMED = 3
 
 
 def _warning_kind(message: str) -> str:

@@ -814,6 +814,10 @@ def test_the_summary_says_whose_figures_a_grouped_warning_quotes() -> None:
                              warnings=[f"frame size unknown: assuming {size}",
                                        "No calibration, camera 500 mm up"]))
     lines = report.summary().splitlines()
-    assert "  WARNING (3 files; the figures are a.h5's): frame size unknown: assuming " \
-        "3125x1165" in lines
-    assert "  WARNING (3 files): No calibration, camera 500 mm up" in lines
+    assert "  WARNING (3 files: a.h5, b.h5, c.h5; the figures are a.h5's): frame size " \
+        "unknown: assuming 3125x1165" in lines
+    assert "  WARNING (3 files: a.h5, b.h5, c.h5): No calibration, camera 500 mm up" in lines
+    report.add(BatchItem(poses="d.h5", video=None, output="d.out", status="done",
+                         warnings=["No calibration, camera 500 mm up"]))
+    assert "  WARNING (4 files: a.h5, b.h5, c.h5, ...): No calibration, camera 500 mm up" in \
+        report.summary().splitlines()
