@@ -107,9 +107,9 @@ def read_lifted(path: str | Path) -> Poses:
     if p.is_dir():
         some = sorted(p.glob("*_lifted3d.h5"))
         raise PoseFileError(
-            f"{p} is a folder; plots are drawn one lifted file at a time"
-            + (f" (it holds {len(some)}, e.g. {some[0].name}): plot each, or lift with "
-               "--plot." if some else ": give a *_lifted3d.h5 file."))
+            f"{p} is a folder; plots are drawn for lifted files"
+            + (f" (it holds {len(some)}, e.g. {some[0].name}): give the files "
+               f"({p}/*_lifted3d.h5)." if some else ": give *_lifted3d.h5 files."))
     if not p.is_file():
         raise PoseFileError(f"Lifted 3D file {p} does not exist. Run 'dlc-lifter lift' first.")
     from dlc_lifter.io import read_poses

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
 
-from dlc_lifter.cli.options import DESTFOLDER, INDIVIDUAL, KEYPOINT_MAP, OVERWRITE, WINDOW
+from dlc_lifter.cli.options import INDIVIDUAL, KEYPOINT_MAP, WINDOW
 from dlc_lifter.errors import DLCLifterError
 
 __all__ = ["classify_predict_command", "classify_train_command", "features_command",
@@ -14,26 +15,55 @@ __all__ = ["classify_predict_command", "classify_train_command", "features_comma
 
 _FPS = typer.Option(None, "--fps", help="Frame rate (default: the file's or its video's; "
                     "30 if unknown).")
+#: These verbs' own: the batch verbs' options say what a batch does with them.
+_DESTFOLDER = typer.Option(None, "--destfolder", "-o", help="Output folder (default: beside "
+                           "each input).")
+_OVERWRITE = typer.Option(False, "--overwrite", help="Replace outputs that already exist "
+                          "(default: refused).")
+
+
+def _each(files: list[Path], work: Callable[[Path], list[Path]]) -> None:
+    """Run ``work`` on every file and print what it wrote; with several files, one that
+    fails is reported and the others go on (exit code 1 at the end)."""
+    from dlc_lifter.cli import cli_message
+
+    failed = []
+    for f in files:
+        try:
+            written = work(f)
+        except DLCLifterError as exc:
+            if len(files) == 1:
+                raise
+            typer.secho(f"FAILED {f}: {cli_message(str(exc))}", err=True, fg=typer.colors.RED)
+            failed.append(f)
+            continue
+        for path in written:
+            typer.echo(str(path))
+    if failed:
+        typer.secho(f"{len(files) - len(failed)} of {len(files)} files done, {len(failed)} "
+                    "failed.", err=True)
+        raise typer.Exit(1)
 
 
 def features_command(
-    poses_file: Path = typer.Argument(..., metavar="OUTPUT_3D", help="Lifted 3D pose file "
-                                      "(*_lifted3d.h5/.csv), or a 2D pose file for 2D "
-                                      "features."),
+    poses_files: list[Path] = typer.Argument(..., metavar="OUTPUT_3D...", help="Lifted 3D "
+                                             "pose files (*_lifted3d.h5/.csv), or 2D pose "
+                                             "files for 2D features."),
     csv: bool = typer.Option(False, "--csv", help="Write csv (the default)."),
     parquet: bool = typer.Option(False, "--parquet", help="Write parquet (needs pyarrow)."),
-    destfolder: Path | None = DESTFOLDER,
+    destfolder: Path | None = _DESTFOLDER,
     window: int = WINDOW,
     planar: bool = typer.Option(False, "--planar", help="From 3D poses, compute only the "
                                 "features 2D poses give (x, y), for 2D-vs-3D comparisons."),
     individual: str | None = INDIVIDUAL,
     fps: float | None = _FPS,
     keypoint_map: Path | None = KEYPOINT_MAP,
-    overwrite: bool = OVERWRITE,
+    overwrite: bool = _OVERWRITE,
 ) -> None:
-    """Write per-frame behavioural features of a pose file to <stem>_features.csv|parquet.
+    """Write per-frame behavioural features of pose files to <stem>_features.csv|parquet.
 
     Example: dlc-lifter features videoDLC_resnet50_lifted3d.h5 --window 15 --parquet
+    (several files: dlc-lifter features out/*_lifted3d.h5 -o features/)
     """
     from dlc_lifter.analysis.features import (
         compute_features,
@@ -47,7 +77,6 @@ def features_command(
     if csv and parquet:
         raise typer.BadParameter("give --csv or --parquet, not both.")
     fmt = "parquet" if parquet else "csv"
-    out = features_output_path(poses_file, destfolder, fmt)
     mapping = None
     if keypoint_map is not None:
         try:
@@ -56,10 +85,14 @@ def features_command(
             raise DLCLifterError(str(exc)) from None
     if fmt == "parquet":
         require_parquet()  # before reading anything
-    poses = read_poses(poses_file)
-    df = compute_features(poses, window=window, individual=individual, fps=fps,
-                          planar=planar, keypoint_map=mapping)
-    typer.echo(str(write_features(df, out, fmt, overwrite=overwrite, source=poses_file)))
+
+    def one(poses_file: Path) -> list[Path]:
+        df = compute_features(read_poses(poses_file), window=window, individual=individual,
+                              fps=fps, planar=planar, keypoint_map=mapping)
+        return [write_features(df, features_output_path(poses_file, destfolder, fmt), fmt,
+                               overwrite=overwrite, source=poses_file)]
+
+    _each(poses_files, one)
 
 
 def classify_train_command(
@@ -84,7 +117,7 @@ def classify_train_command(
                                      "velocities (default: the files')."),
     subject: str | None = typer.Option(None, "--subject", help="BORIS subject to keep."),
     individual: str | None = INDIVIDUAL,
-    overwrite: bool = OVERWRITE,
+    overwrite: bool = _OVERWRITE,
 ) -> None:
     """Train a frame behaviour classifier; print per-class F1 of 2D vs 3D features.
 
@@ -122,10 +155,10 @@ def classify_train_command(
 def classify_predict_command(
     model: Path = typer.Argument(..., help="Model from 'dlc-lifter classify train'."),
     poses: list[Path] = typer.Argument(..., help="Pose files to classify."),
-    destfolder: Path | None = DESTFOLDER,
+    destfolder: Path | None = _DESTFOLDER,
     individual: str | None = INDIVIDUAL,
     fps: float | None = _FPS,
-    overwrite: bool = OVERWRITE,
+    overwrite: bool = _OVERWRITE,
 ) -> None:
     """Predict the behaviour of every frame; write <stem>_behaviour.csv per pose file.
 
@@ -139,7 +172,8 @@ def classify_predict_command(
 
 
 def plot_command(
-    output_3d: Path = typer.Argument(..., help="A *_lifted3d.h5 file."),
+    outputs_3d: list[Path] = typer.Argument(..., metavar="OUTPUT_3D...",
+                                            help="*_lifted3d.h5 files."),
     video: Path = typer.Option(None, "--video", help="The original video, shown beside "
                                "the 3D view."),
     out_dir: Path = typer.Option(None, "--out-dir", "-o", help="Folder for the plots "
@@ -154,6 +188,8 @@ def plot_command(
     """
     from dlc_lifter.analysis.plots import plot_lifted  # matplotlib
 
-    for path in plot_lifted(output_3d, video=video, out_dir=out_dir, max_frames=max_frames,
-                            fps=fps):
-        typer.echo(str(path))
+    if video is not None and len(outputs_3d) > 1:
+        raise typer.BadParameter("--video is one file's video: give it with one 3D file "
+                                 "(each file's own video is found from its record).")
+    _each(outputs_3d, lambda f: plot_lifted(f, video=video, out_dir=out_dir,
+                                            max_frames=max_frames, fps=fps))

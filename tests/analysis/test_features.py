@@ -254,6 +254,15 @@ def test_cli_features(tmp_path: Path) -> None:
     assert r.exit_code != 0 and isinstance(r.exception, OutputExistsError)
     r = runner.invoke(app, ["features", str(src), "--csv", "--parquet"])
     assert r.exit_code != 0
+    # several files (a batch's outputs): each written; one that fails is named, the rest go on
+    two = write_dlc_3d(rigid_mouse(speed=35.0), tmp_path / "twoDLC_x_lifted3d.h5")
+    (tmp_path / "bad_lifted3d.h5").write_bytes(b"not hdf5")
+    r = runner.invoke(app, ["features", str(src), str(tmp_path / "bad_lifted3d.h5"),
+                            str(two), "-o", str(tmp_path / "many")])
+    assert r.exit_code == 1
+    assert sorted(f.name for f in (tmp_path / "many").iterdir()) == [
+        "clipDLC_x_lifted3d_features.csv", "twoDLC_x_lifted3d_features.csv"]
+    assert "FAILED" in r.output and "bad_lifted3d.h5" in r.output
 
 
 @pytest.mark.realdata

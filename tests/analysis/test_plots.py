@@ -176,7 +176,8 @@ def test_plot_of_a_folder_says_it_takes_one_file(tmp_path: Path) -> None:
     from dlc_lifter.errors import PoseFileError
 
     (tmp_path / "aDLC_x_lifted3d.h5").write_bytes(b"x")
-    with pytest.raises(PoseFileError, match=r"is a folder; .*holds 1, e\.g\. aDLC_x_lifted"):
+    with pytest.raises(PoseFileError, match=r"is a folder; .*holds 1, e\.g\. aDLC_x_lifted"
+                       r".*give the files"):
         plot_lifted(tmp_path)
 
 
@@ -206,3 +207,11 @@ def test_plot_command_takes_o_for_its_folder(tmp_path: Path) -> None:
                                  "--max-frames", "10"])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "plots" / "mDLC_x_lifted3d_heights.png").is_file()
+    # several files; --video belongs to one
+    g = write_dlc_3d(rearing_mouse_3d(20), tmp_path / "gDLC_x_lifted3d.h5")
+    r = CliRunner().invoke(app, ["plot", str(f), str(g), "-o", str(tmp_path / "both"),
+                                 "--max-frames", "5"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "both" / "gDLC_x_lifted3d_heights.png").is_file()
+    r = CliRunner().invoke(app, ["plot", str(f), str(g), "--video", str(f)])
+    assert r.exit_code != 0 and "one file's video" in r.output

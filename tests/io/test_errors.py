@@ -54,7 +54,7 @@ def test_a_folder_points_to_lift_files(tmp_path: Path) -> None:
     _read_fails(tmp_path, "is a folder", f"dlc-lifter lift-files {tmp_path}")
     # a batch's folder of lifted files (features, plot): not lift-files again
     (tmp_path / "aDLC_x_lifted3d.h5").write_bytes(b"x")
-    msg = _read_fails(tmp_path, "is a folder", "1 lifted 3D files", "one at a time")
+    msg = _read_fails(tmp_path, "is a folder", "1 lifted 3D files", "*_lifted3d.h5")
     assert "lift-files" not in msg
 
 
