@@ -207,7 +207,16 @@ _STEMS: dict[str, str] = {
     # Inscopix's bottom-view DeepLabCut model (``R_hind``, ``L_fore``): the limb's word alone
     "fore": "forepaw", "hind": "hindpaw", "front": "forepaw", "rear": "hindpaw",
     "haunch": "hip",
+    # feet for paws (``left_front_foot``, ``right_hindfoot``, ``back_paw_left``)
+    "forefoot": "forepaw", "fore_foot": "forepaw", "front_foot": "forepaw",
+    "frontfoot": "forepaw", "hindfoot": "hindpaw", "hind_foot": "hindpaw",
+    "rear_foot": "hindpaw", "rearfoot": "hindpaw", "back_foot": "hindpaw",
+    "backfoot": "hindpaw", "back_paw": "hindpaw", "backpaw": "hindpaw",
 }
+
+#: A paw by its side-and-limb code with the word paw or foot (``lfpaw``, ``paw_FL``,
+#: ``RH_foot``): l/r the side, f/h the limb. The code alone (``FL``) is not read.
+_PAW_CODE = re.compile(r"^(?:(?:paw|foot)_?)?([lr][fh]|[fh][lr])(?:_?(?:paw|foot))?$")
 
 
 def unknown_keypoints(names: str | Sequence[str], source: str | None = None
@@ -233,10 +242,11 @@ def closest_names(name: str, n: int = 3) -> list[str]:
     """Up to ``n`` catalogue names that look like ``name``; a name holding a body-part word
     (``Ear base``) is offered only names of that part (not ``tail_base``)."""
     norm = _normalise(name)
-    parts = set(norm.split("_")) & _PART_WORDS
+    words = {"paw" if w in ("foot", "feet") else w for w in norm.split("_")}
+    parts = words & _PART_WORDS
     if parts:  # the part is known: any of its names is closer than another part's
-        pool = [c for c in CATALOGUE
-                if any(w.startswith(part) for w in c.split("_") for part in parts)]
+        pool = [c for c in CATALOGUE if any(w.startswith(part) or w.endswith(part)
+                                            for w in c.split("_") for part in parts)]
         return difflib.get_close_matches(norm, pool, n=n, cutoff=0.0)
     return difflib.get_close_matches(norm, CATALOGUE, n=n, cutoff=CLOSEST_CUTOFF)
 
@@ -258,6 +268,11 @@ def _normalise(name: str) -> str:
 
 def _candidates_of(raw: str, base: str) -> list[str]:
     out = [raw.lower(), base, base.replace("_", "")]
+    m = _PAW_CODE.match(base)
+    if m and re.search(r"paw|foot", base):
+        code = m.group(1)
+        out.append(f"{'left' if 'l' in code else 'right'}_"
+                   f"{'forepaw' if 'f' in code else 'hindpaw'}")
     for pattern, template in _SIDE_PATTERNS:
         m = pattern.match(base)
         if m:

@@ -10,6 +10,7 @@ from dlc_lifter.mouse.catalogue import (
     CATALOGUE,
     KEYPOINT_SETS,
     UnknownKeypointError,
+    closest_names,
     load_mapping,
     resolve_name,
 )
@@ -85,3 +86,17 @@ def test_common_spellings_of_tail_start_neck_base_and_mid_body_map() -> None:
                         ("neck_base", "neck"), ("midBody", "mouse_center"),
                         ("spine_mid", "mouse_center")):
         assert resolve_name(name) == canon, name
+
+
+@pytest.mark.parametrize(("name", "canon"), [
+    ("left_front_foot", "left_forepaw"), ("right_hindfoot", "right_hindpaw"),
+    ("hindfoot_left", "left_hindpaw"), ("back_paw_right", "right_hindpaw"),
+    ("lfpaw", "left_forepaw"), ("paw_FL", "left_forepaw"), ("RH_foot", "right_hindpaw"),
+    ("rfpaw", "right_forepaw"),
+    # a side or a limb unsaid, or a code alone (an arena's corner "bl"), stays unread
+    ("front_foot", None), ("left_foot", None), ("FL", None), ("bl", None), ("paw_br", None),
+])
+def test_feet_and_paw_codes(name: str, canon: str | None) -> None:
+    assert resolve_name(name) == canon
+    if canon is None and "foot" in name:  # the hints for a foot are paws
+        assert closest_names(name) and all("paw" in c for c in closest_names(name))

@@ -386,7 +386,9 @@ def test_closest_name_hints_name_only_alike_body_parts() -> None:
     points for a paw, no tail base for a mirror view's paw."""
     from dlc_lifter.mouse.catalogue import closest_names
 
-    assert closest_names("pawL") == [] and closest_names("paw1LH_bot") == []
+    assert closest_names("paw1LH_bot") == []
+    for paw in ("pawL", "rear_foot"):  # paws (forepaw, hindpaw), nothing else
+        assert closest_names(paw) and all("paw" in c for c in closest_names(paw)), paw
     assert closest_names("tailbse")[0] == "tail_base"
     assert closest_names("hip_left")[0] == "left_hip"
     # a side view's "Ear base" is offered ears, not the tail base (the "base" alike)
