@@ -468,18 +468,18 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, str | None]:
             "size") == here["size"]  # the dataset moved, or copied
         if not moved:
             return (f"{out} exists and is the lift of {rec['path']}, another file of the same "
-                    f"name; give another --destfolder (or --overwrite to replace it)."), None
+                    "name; give another destfolder= (or overwrite=True to replace it)."), None
     elif isinstance(rec, dict) and (rec.get("size"), rec.get("mtime_ns")) != (
             here["size"], here["mtime_ns"]):
         return None, (f"{job.poses}: changed since its output {out.name} was lifted, which "
-                      "was kept (skipped); --overwrite lifts it again.")
+                      "was kept (skipped); overwrite=True lifts it again.")
     formats = job.output_spec.formats
     missing = [f for f, q in output_paths(out, formats).items() if not q.exists()] if (
         formats) else []
     if missing:
         return None, (f"{out.name}: exists without the {', '.join(missing)} output"
                       f"{'s' if len(missing) > 1 else ''} asked for, which were not written "
-                      "(skipped); --overwrite lifts it again with them.")
+                      "(skipped); overwrite=True lifts it again with them.")
     return None, None
 
 
