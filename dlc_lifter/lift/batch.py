@@ -447,10 +447,10 @@ def _batch_output(output: OutputSpec, default: Sequence[str]) -> OutputSpec:
     return replace(output, formats=tuple(names))
 
 
-def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, str | None]:
-    """``(clash, note)`` of an output that exists: ``clash`` where it is the lift of
+def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str]]:
+    """``(clash, notes)`` of an output that exists: ``clash`` where it is the lift of
     another file of the same name (another cohort's, lifted into the same folder), which
-    the batch must not take as this one's; ``note`` where the input changed since, or
+    the batch must not take as this one's; ``notes`` where the input changed since, or
     formats asked for are missing: skipped, and said."""
     from dlc_lifter.io import meta_pickle_path
     from dlc_lifter.lift.outputs import output_paths
@@ -461,26 +461,26 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, str | None]:
             data = pickle.load(fh).get("data", {})
         here = source_record(job.poses)
     except Exception:  # noqa: BLE001 - no record (not ours, older): trust the output
-        return None, None
+        return None, []
+    notes = []
     rec = data.get("source_file") if isinstance(data, dict) else None
     if isinstance(rec, dict) and rec.get("path") != here["path"]:
         moved = Path(rec["path"]).name == Path(here["path"]).name and rec.get(
             "size") == here["size"]  # the dataset moved, or copied
         if not moved:
             return (f"{out} exists and is the lift of {rec['path']}, another file of the same "
-                    "name; give another destfolder= (or overwrite=True to replace it)."), None
+                    "name; give another destfolder= (or overwrite=True to replace it)."), []
     elif isinstance(rec, dict) and (rec.get("size"), rec.get("mtime_ns")) != (
             here["size"], here["mtime_ns"]):
-        return None, (f"{job.poses}: changed since its output {out.name} was lifted, which "
-                      "was kept (skipped); overwrite=True lifts it again.")
-    formats = job.output_spec.formats
-    missing = [f for f, q in output_paths(out, formats).items() if not q.exists()] if (
-        formats) else []
+        notes.append(f"{job.poses}: changed since its output {out.name} was lifted, which "
+                     "was kept (skipped); overwrite=True lifts it again.")
+    # the formats asked for, --csv and --nwb included
+    missing = [f for f, q in output_paths(out, job.output_spec.requested_formats()).items()
+               if not q.exists()]
     if missing:
-        return None, (f"{out.name}: exists without the {', '.join(missing)} output"
-                      f"{'s' if len(missing) > 1 else ''} asked for, which were not written "
-                      "(skipped); overwrite=True lifts it again with them.")
-    return None, None
+        notes.append(f"{out.name}: exists without the {' and '.join(missing)} output asked "
+                     "for (skipped, not written); overwrite=True lifts it again with it.")
+    return None, notes
 
 
 def _companions(output: Path) -> list[Path]:
@@ -595,12 +595,12 @@ def lift_jobs(
         out = Path(job.output)
         item = BatchItem(poses=job.poses, video=job.video, output=job.output, status="skipped")
         if out.exists() and not (overwrite or job.overwrite):
-            clash, note = _existing_output(job, out)
+            clash, notes = _existing_output(job, out)
             if clash is not None:  # another recording's lift under the same name
                 item.status, item.error = "failed", clash
                 report.add(item)
                 continue
-            if note is not None:
+            for note in notes:
                 logger.warning("%s", note)
                 item.warnings.append(note)
             logger.info("%s: skipped, exists (%s).", Path(job.video or job.poses).name, out)

@@ -546,10 +546,13 @@ def test_an_output_that_exists_is_checked_before_it_is_skipped(tmp_path: Path) -
     other = lift_files(tmp_path / "cohort2", output=out, task=_recording_task)
     assert not other.skipped and "is the lift of" in other.failed[0].error
     assert str(tmp_path / "cohort1" / name) in other.failed[0].error
-    # formats asked for that the first run did not write
+    # formats asked for that the first run did not write (--format nwb, or --csv)
     more = lift_files(tmp_path / "cohort1", task=_recording_task,
                       output=OutputSpec(destfolder=str(tmp_path / "o"), formats=("dlc", "nwb")))
     assert len(more.skipped) == 1 and "exists without the nwb output asked" in more.summary()
+    csv = lift_files(tmp_path / "cohort1", task=_recording_task,
+                     output=OutputSpec(destfolder=str(tmp_path / "o"), save_as_csv=True))
+    assert "exists without the csv output asked" in csv.summary()
     # the input changed since
     (tmp_path / "cohort1" / name).write_text("one, re-analysed")
     changed = lift_files(tmp_path / "cohort1", output=out, task=_recording_task)
