@@ -22,15 +22,19 @@ _OVERWRITE = typer.Option(False, "--overwrite", help="Replace outputs that alrea
                           "(default: refused).")
 
 
-def _each(files: list[Path], work: Callable[[Path], list[Path]]) -> None:
-    """Run ``work`` on every file and print what it wrote; with several files, one that
-    fails is reported and the others go on (exit code 1 at the end)."""
+def _each(files: list[Path], destfolder: Path | None,
+          work: Callable[[Path, Path | None], list[Path]]) -> None:
+    """Run ``work`` on every file, with its output folder, and print what it wrote; into one
+    ``destfolder``, same-named files (two labelled-data folders' lifts) go into subfolders
+    named as theirs. With several files, one that fails is reported and the others go on
+    (exit code 1 at the end)."""
     from dlc_lifter.cli import cli_message
+    from dlc_lifter.lift.batch import destination_folders
 
     failed = []
-    for f in files:
+    for f, folder in destination_folders(files, destfolder).items():
         try:
-            written = work(f)
+            written = work(f, folder)
         except DLCLifterError as exc:
             if len(files) == 1:
                 raise
@@ -86,13 +90,13 @@ def features_command(
     if fmt == "parquet":
         require_parquet()  # before reading anything
 
-    def one(poses_file: Path) -> list[Path]:
+    def one(poses_file: Path, folder: Path | None) -> list[Path]:
         df = compute_features(read_poses(poses_file), window=window, individual=individual,
                               fps=fps, planar=planar, keypoint_map=mapping)
-        return [write_features(df, features_output_path(poses_file, destfolder, fmt), fmt,
+        return [write_features(df, features_output_path(poses_file, folder, fmt), fmt,
                                overwrite=overwrite, source=poses_file)]
 
-    _each(poses_files, one)
+    _each(poses_files, destfolder, one)
 
 
 def classify_train_command(
@@ -191,5 +195,5 @@ def plot_command(
     if video is not None and len(outputs_3d) > 1:
         raise typer.BadParameter("--video is one file's video: give it with one 3D file "
                                  "(each file's own video is found from its record).")
-    _each(outputs_3d, lambda f: plot_lifted(f, video=video, out_dir=out_dir,
-                                            max_frames=max_frames, fps=fps))
+    _each(outputs_3d, out_dir, lambda f, folder: plot_lifted(
+        f, video=video, out_dir=folder, max_frames=max_frames, fps=fps))

@@ -62,6 +62,7 @@ __all__ = [
     "VIDEO_EXTENSIONS",
     "clean_stale_temp_files",
     "dask_executor",
+    "destination_folders",
     "find_dlc_output",
     "find_videos",
     "lift_files",
@@ -385,23 +386,33 @@ def _message(exc: BaseException) -> str:
 
 # --------------------------------------------------------------------------- outputs
 def _destinations(files: Sequence[Path], destfolder: str | Path | None) -> dict[Path, Path]:
-    """Each file's output; into one ``destfolder``, files whose outputs would share a name
-    (a DLC project's ``labeled-data/<video>/CollectedData_<scorer>.h5``, SLEAP's
+    """Each file's output (:func:`destination_folders`)."""
+    folders = destination_folders(files, destfolder,
+                                  lambda f: _output_path(f, destfolder).name)
+    return {f: _output_path(f, folder) for f, folder in folders.items()}
+
+
+def destination_folders(files: Sequence[Path], destfolder: str | Path | None,
+                        output_name: Callable[[Path], str] = lambda f: f.stem,
+                        ) -> dict[Path, Path | None]:
+    """Each file's output folder (``None``: beside it). Into one ``destfolder``, files
+    whose outputs would share a name (``output_name``; a DLC project's
+    ``labeled-data/<video>/CollectedData_<scorer>.h5``, SLEAP's
     ``<session>/predictions.slp``) go into subfolders that mirror their folders below the
     folder they share (``<destfolder>/<video>/...``), made here."""
-    out = {f: _output_path(f, destfolder) for f in files}
     if destfolder is None:
-        return out
-    shared: dict[Path, list[Path]] = {}
-    for f, o in out.items():
-        shared.setdefault(o, []).append(f)
+        return dict.fromkeys(files)
+    out: dict[Path, Path | None] = dict.fromkeys(files, Path(destfolder))
+    shared: dict[str, list[Path]] = {}
+    for f in files:
+        shared.setdefault(output_name(f), []).append(f)
     for group in (g for g in shared.values() if len(g) > 1):
         root = Path(os.path.commonpath([str(f.parent.absolute()) for f in group]))
         for f in group:
             sub = f.parent.absolute().relative_to(root)
             if sub.parts:
-                out[f] = _output_path(f, Path(destfolder) / sub)
-                out[f].parent.mkdir(parents=True, exist_ok=True)
+                out[f] = Path(destfolder) / sub
+                out[f].mkdir(parents=True, exist_ok=True)
     return out
 
 

@@ -263,6 +263,15 @@ def test_cli_features(tmp_path: Path) -> None:
     assert sorted(f.name for f in (tmp_path / "many").iterdir()) == [
         "clipDLC_x_lifted3d_features.csv", "twoDLC_x_lifted3d_features.csv"]
     assert "FAILED" in r.output and "bad_lifted3d.h5" in r.output
+    # two labelled-data folders' lifts share a name: into one -o, each in its folder's name
+    for v in ("v1", "v2"):
+        (tmp_path / "proj" / v).mkdir(parents=True)
+        write_dlc_3d(rigid_mouse(speed=20.0), tmp_path / "proj" / v / "CollectedData_A_lifted3d.h5")
+    r = runner.invoke(app, ["features", *(str(tmp_path / "proj" / v / "CollectedData_A_lifted3d.h5")
+                                          for v in ("v1", "v2")), "-o", str(tmp_path / "same")])
+    assert r.exit_code == 0, r.output
+    for v in ("v1", "v2"):
+        assert (tmp_path / "same" / v / "CollectedData_A_lifted3d_features.csv").is_file()
 
 
 @pytest.mark.realdata
