@@ -34,7 +34,7 @@ from dlc_lifter.io.config import read_dlc_config
 __all__ = ["DERIVED_SUFFIXES", "FoundPoseFiles", "SCORER_MARKS", "TRACKER_SUFFIXES",
            "VIDEO_EXTENSIONS", "csv_holds_2d_poses", "find_dlc_output", "find_pose_files",
            "find_videos", "h5_pose_kind", "labelled_data_siblings",
-           "load_project_config", "pose_file_kind"]
+           "load_project_config", "pose_file_kind", "project_identity"]
 
 logger = logging.getLogger(__name__)
 
@@ -249,16 +249,22 @@ def _one_per_recording(files: Sequence[Path], filtered: bool,
 
 def _project_of(folder: Path) -> dict[str, Any]:
     """The DeepLabCut project a folder of outputs belongs to (``config.yaml`` in it or its
-    parent: ``<project>/videos``): its task, date and engine; ``{}`` where none is."""
+    parent: ``<project>/videos``): :func:`project_identity`; ``{}`` where none is."""
     for cand in (folder / "config.yaml", folder.parent / "config.yaml"):
         if cand.is_file():
             try:
-                cfg = load_project_config(cand)
+                return project_identity(load_project_config(cand))
             except DLCLifterError:
                 return {}
-            return {"task": cfg.get("Task") or cfg.get("task"), "date": cfg.get("date"),
-                    "engine": cfg.get("engine")}
     return {}
+
+
+def project_identity(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """A DeepLabCut project's task, date and engine (``config.yaml``), which its
+    ``analyze_videos`` outputs' scorers carry (:func:`find_dlc_output`'s ``task``,
+    ``date``, ``engine``)."""
+    return {"task": cfg.get("Task") or cfg.get("task"), "date": cfg.get("date"),
+            "engine": cfg.get("engine")}
 
 
 def _project_rank(stem: str, project: Mapping[str, Any]) -> tuple[bool, bool]:
@@ -275,9 +281,14 @@ def _network_rank(stem: str) -> tuple[bool, bool, int, str]:
     before 2's, ``DLC_`` before 2.0's ``DeepCut_``, then the snapshot's number."""
     m = ANALYSIS_STEM.match(stem)
     scorer = m.group("scorer") if m else stem
-    number = re.search(r"(\d+)$", scorer)
     return ("_snapshot" in scorer.lower(), bool(m) and m.group("mark") == "DLC_",
-            int(number.group(1)) if number else -1, stem)
+            _snapshot_number(scorer), stem)
+
+
+def _snapshot_number(scorer: str) -> int:
+    """The training snapshot a scorer ends with (``..._30000``), else -1."""
+    number = re.search(r"(\d+)$", scorer)
+    return int(number.group(1)) if number else -1
 
 
 def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bool = False,
@@ -632,7 +643,7 @@ def find_dlc_output(
         shuffle_ok = re.search(rf"shuffle{shuffle}(?!\d)", base, re.IGNORECASE) is not None
         frac_ok = (training_fraction is not None and
                    f"trainset{round(training_fraction * 100)}" in base)
-        snapshot = int(m.group(1)) if (m := re.search(r"(\d+)$", base)) else -1
+        snapshot = _snapshot_number(base)
         tracker_rank = -1 if tracker is None else -2 - TRACKER_SUFFIXES.index(tracker)
         key = (tracker_rank, project_ok, shuffle_ok, frac_ok, task_ok, engine_ok, snapshot,
                f.suffix.lower() == ".h5", f.name)

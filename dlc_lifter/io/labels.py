@@ -97,7 +97,7 @@ def _one_hot_table(text: str) -> pd.DataFrame | None:
         df = pd.read_csv(io.StringIO(text), sep=None, engine="python")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error):
         return None
-    if df.empty or df.shape[1] < 1:
+    if df.empty:  # no rows or no columns
         return None
     df.columns = [str(c).strip() for c in df.columns]
     first = df.columns[0]

@@ -246,7 +246,6 @@ def _read_slp_2d(labels: Any, p: Path, nodes: list[str], skeleton: Any,
                     key=lambda lf: lf.frame_idx)
     tracks = list(labels.tracks)
     track_slot = {id(t): i for i, t in enumerate(tracks)}
-    n_untracked = 0
     untracked: list[int] = []  # untracked instances per frame
     per_frame: list[list[tuple[int | None, Any]]] = []
     for lf in frames:
@@ -266,21 +265,21 @@ def _read_slp_2d(labels: Any, p: Path, nodes: list[str], skeleton: Any,
             else:
                 items.append((None, inst))
                 k += 1
-        n_untracked = max(n_untracked, k)
         untracked.append(k)
         per_frame.append(items)
     _warn_rare_slots(untracked, p)
     # tracks with no instance in this video's frames (another video's, or emptied in
     # SLEAP) are no animal of it: left out, as SLEAP's analysis export leaves them
     used = sorted({slot for items in per_frame for slot, _ in items if slot is not None})
-    if len(used) < len(tracks):
+    empty = [str(t.name) for i, t in enumerate(tracks) if i not in used]
+    if empty:
         logger.info("%s: track%s %s hold%s no instance in the frames of %s: left out.", p,
-                    "s" if len(tracks) - len(used) > 1 else "",
-                    ", ".join(str(t.name) for i, t in enumerate(tracks) if i not in used),
-                    "" if len(tracks) - len(used) > 1 else "s", _video_name(video))
+                    "s" if len(empty) > 1 else "", ", ".join(empty),
+                    "" if len(empty) > 1 else "s", _video_name(video))
     slot_of = {old: new for new, old in enumerate(used)}
     tracks = [tracks[i] for i in used]
-    names = [str(t.name) for t in tracks] + [f"instance{i}" for i in range(n_untracked)]
+    names = [str(t.name) for t in tracks] + [
+        f"instance{i}" for i in range(max(untracked, default=0))]
     if not names:
         names = ["individual0"]
     if len(names) == 1 and not tracks:

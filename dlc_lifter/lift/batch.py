@@ -50,7 +50,13 @@ from typing import Any, Literal, Protocol
 from tqdm.auto import tqdm
 
 from dlc_lifter.errors import DestinationError, DLCLifterError, OutputExistsError, OutputFormatError
-from dlc_lifter.io.find import VIDEO_EXTENSIONS, find_dlc_output, find_videos, load_project_config
+from dlc_lifter.io.find import (
+    VIDEO_EXTENSIONS,
+    find_dlc_output,
+    find_videos,
+    load_project_config,
+    project_identity,
+)
 from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
 
 __all__ = [
@@ -794,8 +800,7 @@ def lift_videos(
         fractions = [fractions]
     fraction = (float(fractions[trainingsetindex])
                 if 0 <= trainingsetindex < len(fractions) else None)
-    which = {"task": cfg.get("Task") or cfg.get("task"), "date": cfg.get("date"),
-             "engine": cfg.get("engine")}
+    which = project_identity(cfg)
     if destfolder is not None:
         _check_writable(Path(destfolder), make=True)
     vids = find_videos(videos, videotype, config=cfg["_path"])

@@ -87,7 +87,6 @@ def source_record(path: str | Path) -> dict[str, Any]:
     return {"path": str(p), "size": int(st.st_size), "mtime_ns": int(st.st_mtime_ns)}
 
 
-
 def lift_file(
     poses_path: str | Path,
     *,
