@@ -35,6 +35,20 @@ def recorded_path(text: str) -> PurePath:
     return PureWindowsPath(text) if windows else Path(text)
 
 
+def resolve_recorded_video(filename: str | None, poses_path: Path) -> str | None:
+    """The video a SLEAP file (or sleap-io's csv metadata) names: as written, beside the
+    file, or its name beside the file (a path written on Windows keeps its ``\\`` in its
+    name on other systems); the name as written where none is found."""
+    if not filename:
+        return None
+    cand = Path(filename)
+    for p in (cand, poses_path.parent / cand, poses_path.parent / cand.name,
+              poses_path.parent / PureWindowsPath(filename).name):
+        if p.is_file():
+            return str(p)
+    return str(filename)
+
+
 def check_input_file(path: str | Path) -> Path:
     """Return ``path`` as a Path after checking it is a non-empty file.
 

@@ -56,8 +56,9 @@ _JABS = re.compile(r"_pose_est_v\d+\.h5$", re.IGNORECASE)
 
 
 def pose_file_kind(path: str | Path, *, sniff: bool = False) -> str | None:
-    """``"dlc"``, ``"sleap"``, ``"jabs"``, ``"nwb"`` or ``None`` (not a pose file to lift),
-    judged by the file's name as the tools write it.
+    """``"dlc"``, ``"sleap"``, ``"jabs"``, ``"nwb"``, ``"movement"`` (a netCDF ``.nc``,
+    as movement saves its datasets) or ``None`` (not a pose file to lift), judged by the
+    file's name as the tools write it.
 
     DeepLabCut tables (``.h5`` / ``.csv``) count when their name holds a scorer
     (:data:`SCORER_MARKS`) or starts with ``CollectedData_``; SLEAP files end in ``.slp`` or
@@ -79,6 +80,8 @@ def pose_file_kind(path: str | Path, *, sniff: bool = False) -> str | None:
         return "jabs"
     if low.endswith(".nwb"):
         return "nwb"
+    if low.endswith(".nc"):
+        return "movement"
     if p.suffix.lower() not in (".h5", ".csv"):
         return None
     stem = p.stem[: -len("_filtered")] if p.stem.endswith("_filtered") else p.stem
@@ -351,14 +354,28 @@ def _one_of_each(kind_of: dict[Path, str], filtered: bool,
                  passed: dict[Path, str]) -> list[Path]:
     """One pose file per recording of ``{file: kind}`` (in its order): DeepLabCut's
     ``.h5`` before its ``.csv`` and ``_filtered`` copies only with ``filtered``, a
-    ``.slp`` before the analysis files exported from it, an ``.h5`` before its csv twin;
-    the others named in ``passed``."""
+    ``.slp`` before the analysis files exported from it, an ``.h5`` before its csv twin, a
+    tracker's file before a movement ``.nc`` of its stem; the others named in ``passed``."""
     dlc = set(_one_per_recording([c for c, k in kind_of.items() if k == "dlc"], filtered,
                                  passed))
     exported = _exports_of_labels([c for c, k in kind_of.items() if k == "sleap"
                                    or c.suffix.lower() == ".csv"], passed)
     exported |= _csv_twins(list(kind_of), exported, passed)
+    exported |= _movement_copies(kind_of, passed)
     return [c for c, k in kind_of.items() if (k != "dlc" or c in dlc) and c not in exported]
+
+
+def _movement_copies(kind_of: dict[Path, str], passed: dict[Path, str]) -> set[Path]:
+    """movement netCDF files saved beside the tracker's file of the same stem (the same
+    recording; the tracker's file is lifted); named in ``passed``."""
+    stems = {f.with_suffix(""): f for f, k in kind_of.items() if k != "movement"}
+    out = set()
+    for f, k in kind_of.items():
+        twin = stems.get(f.with_suffix("")) if k == "movement" else None
+        if twin is not None:
+            out.add(f)
+            passed[f] = f"the same recording as {twin.name} beside it, which is lifted"
+    return out
 
 
 #: SLEAP's analysis export of one video of a labels file: ``<prefix>.<video index:03d>_<video
@@ -372,13 +389,18 @@ _ANALYSIS_EXPORT = re.compile(r"^(?P<prefix>.+?)(?:\.\d{3}_.+)?\.analysis\.(?:h5
 
 def _exports_of_labels(files: Sequence[Path], passed: dict[Path, str]) -> set[Path]:
     """SLEAP analysis files (``.h5`` or ``.csv``) exported from a ``.slp`` found beside
-    them (the same points: the ``.slp`` is lifted, each of its videos as its own job);
-    named in ``passed``."""
+    them, and a ``.csv`` of the ``.slp``'s stem (sleap-io's ``save_csv``; the same points:
+    the ``.slp`` is lifted, each of its videos as its own job); named in ``passed``."""
     labels = {f.parent / f.name[: -len(".slp")]: f for f in files
               if f.name.lower().endswith(".slp")}
     out: set[Path] = set()
     for f in files:
         m = _ANALYSIS_EXPORT.match(f.name)
+        if m is None and f.suffix.lower() == ".csv" and f.with_suffix("") in labels:
+            out.add(f)  # sleap-io's save_csv(labels, "<stem>.csv"), any of its layouts
+            passed[f] = (f"a csv named as {labels[f.with_suffix('')].name} beside it, which "
+                         "is lifted (the same recording)")
+            continue
         if m is None:
             continue
         prefix = m.group("prefix")

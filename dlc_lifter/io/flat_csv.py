@@ -20,14 +20,16 @@ for a DeepLabCut file named so (:mod:`dlc_lifter.mouse.keypoint_map`). The forma
 from __future__ import annotations
 
 import csv
+import json
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from dlc_lifter.errors import PoseFileError
-from dlc_lifter.io._common import find_video
+from dlc_lifter.io._common import find_video, resolve_recorded_video
 from dlc_lifter.poses import PoseMetadata, Poses
 
 __all__ = ["csv_table_kind", "read_flat_csv", "read_sleap_csv"]
@@ -66,13 +68,45 @@ def _sleap_nodes(columns: list[str]) -> list[str]:
     return [c[:-2] for c in columns if c.endswith(".x") and f"{c[:-2]}.y" in have]
 
 
+#: Columns of a sleap-io ``points`` csv (one row per point) beside its coordinates.
+_POINT_NODE = ("node", "node_name")
+#: Columns sleap-io writes to name a row's video (``video_id="path" | "index" | "object"``).
+_VIDEO_COLUMNS = ("video_path", "video_idx", "video")
+_INSTANCE_PREFIX = re.compile(r"^(inst\d+)\.(.+)$")
+
+
+def sleap_csv_layout(columns: list[str]) -> str | None:
+    """Which of SLEAP's one-header-row csv layouts a header is, or ``None``.
+
+    ``"analysis"``: SLEAP's analysis csv (``track, frame_idx, instance.score,
+    <node>.x ...``; also sleap-io's ``save_csv(format="sleap")``); sleap-io's other
+    ``save_csv`` layouts: ``"instances"`` (one row per instance: ``frame_idx, track,
+    track_score, score, <node>.x ...``), ``"frames"`` (one row per frame: ``frame_idx,
+    inst0.track, inst0.<node>.x ...``) and ``"points"`` (one row per point: ``frame_idx,
+    node, x, y, track ...``).
+    """
+    have = set(columns)
+    if "frame_idx" not in have:
+        return None
+    if have & set(_POINT_NODE) and {"x", "y"} <= have:
+        return "points"
+    nodes = _sleap_nodes(columns)
+    if not nodes:
+        return None
+    if columns[:2] == ["track", "frame_idx"] or "instance.score" in have:
+        return "analysis"
+    if all(_INSTANCE_PREFIX.match(n) for n in nodes):
+        return "frames"
+    return "instances"
+
+
 def csv_table_kind(path: str | Path) -> str | None:
     """The one-header-row pose table a csv is, from its first row alone: ``"sleap-csv"``
-    (SLEAP's analysis csv: ``track, frame_idx, ...``, ``<node>.x`` / ``.y`` columns),
+    (SLEAP's analysis csv, or another of sleap-io's layouts: :func:`sleap_csv_layout`),
     ``"flat-csv"`` (``<bodypart>_x`` / ``_y`` columns), or ``None`` (DeepLabCut's three
     header rows, or no pose table)."""
     cols = _header(Path(path))
-    if cols[:2] == ["track", "frame_idx"] and _sleap_nodes(cols):
+    if sleap_csv_layout(cols) is not None:
         return "sleap-csv"
     return "flat-csv" if _bodyparts(cols) else None
 
@@ -143,22 +177,32 @@ def _as_floats(column: pd.Series, errors: str) -> np.ndarray:
 
 
 def read_sleap_csv(path: str | Path) -> Poses:
-    """Read SLEAP's analysis csv (``sleap-convert --format analysis.csv``, or the GUI's
-    export): one individual per track (``individual0`` for instances of no track), frames
-    as ``frame_idx`` gives them; a node's ``.score`` is its likelihood (1 where a user's
-    point has none). Where one track has two instances in a frame, the one of the higher
-    ``instance.score`` is kept (warned). The csv names neither the video nor the frame
-    rate: pass the video (or ``--image-size``) and ``--fps``.
+    """Read SLEAP's analysis csv (``sleap-convert --format analysis.csv``, the GUI's
+    export, sleap-io's ``save_csv``) or one of sleap-io's other csv layouts (one row per
+    instance, frame or point: :func:`sleap_csv_layout`): one individual per track
+    (``individual0`` for instances of no track), frames as ``frame_idx`` gives them; a
+    node's score is its likelihood (1 where a user's point has none). Where one track has
+    two instances in a frame, the one of the higher instance score is kept (warned). The
+    csv names neither the video nor the frame rate (sleap-io's metadata ``.json`` beside
+    it, written with ``save_metadata=True``, names the video and the skeleton's edges):
+    pass the video (or ``--image-size``) and ``--fps``.
 
     Raises
     ------
     PoseFileError
-        When the values are not numbers.
+        When the values are not numbers, or the rows are of several videos.
     """
     p = Path(path)
     table = pd.read_csv(p, header=0)
     table.columns = [str(c).strip() for c in table.columns]
+    layout = sleap_csv_layout(list(table.columns))
+    table = _as_analysis_rows(table, layout, p)
+    recorded = _one_video(table, p)
+    info = _sleap_io_sidecar(p)
     nodes = _sleap_nodes(list(table.columns))
+    skeletons = [k for k in info.get("skeletons", []) if isinstance(k, dict)]
+    if len(skeletons) == 1 and sorted(skeletons[0].get("nodes", [])) == sorted(nodes):
+        nodes = list(skeletons[0]["nodes"])  # the skeleton's order (the "sleap" layout sorts)
     try:
         frames = _as_floats(table["frame_idx"], "raise")
         score = _as_floats(table["instance.score"], "coerce") if (
@@ -196,5 +240,98 @@ def read_sleap_csv(path: str | Path) -> Poses:
                        "frame holds" if frames_doubled == 1 else "frames hold", doubled)
     meta = PoseMetadata(source=str(p), source_format="sleap-csv", scorer="SLEAP", fps=None,
                         units="px", frame="image")
+    meta.extra["csv_layout"] = layout
+    _apply_sleap_io_metadata(meta, p, recorded, nodes, info)
     return Poses(coords=coords, confidence=confidence, keypoints=nodes,
                  individuals=individuals, frame_indices=frame_indices, meta=meta)
+
+
+def _as_analysis_rows(table: pd.DataFrame, layout: str | None, p: Path) -> pd.DataFrame:
+    """sleap-io's ``instances``, ``frames`` and ``points`` layouts as the analysis csv's
+    rows (one per instance: ``track, frame_idx, instance.score, <node>.x/.y/.score``)."""
+    if layout == "instances":
+        return table.rename(columns={"score": "instance.score"})
+    if layout == "frames":
+        slots = list(dict.fromkeys(m.group(1) for c in table.columns
+                                   if (m := _INSTANCE_PREFIX.match(c))))
+        keep = [c for c in ("frame_idx", *_VIDEO_COLUMNS) if c in table.columns]
+        parts = []
+        for slot in slots:
+            own = {c: c[len(slot) + 1:] for c in table.columns if c.startswith(f"{slot}.")}
+            part = table[keep + list(own)].rename(columns=own)
+            parts.append(part.rename(columns={"score": "instance.score"}))
+        rows = pd.concat(parts, ignore_index=True)
+        xy = [c for c in rows.columns if c.endswith((".x", ".y"))]
+        return rows[rows[xy].notna().any(axis=1)].reset_index(drop=True)
+    if layout == "points":
+        node_col = next(c for c in _POINT_NODE if c in table.columns)
+        keys = [c for c in ("frame_idx", "track", "instance_score", *_VIDEO_COLUMNS)
+                if c in table.columns]
+        instance = table.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+        rows = table.loc[~pd.Series(instance).duplicated().to_numpy(), keys]
+        rows = rows.reset_index(drop=True).rename(columns={"instance_score": "instance.score"})
+        if "track" not in rows:
+            rows["track"] = np.nan
+        node = table[node_col].astype(str).to_numpy()
+        for name in dict.fromkeys(node):
+            at = node == name
+            for axis in ("x", "y", "score"):
+                if axis not in table.columns:
+                    continue
+                values = np.full(len(rows), np.nan)
+                values[instance[at]] = _as_floats(table[axis][at], "raise")
+                rows[f"{name}.{axis}"] = values
+        return rows
+    return table
+
+
+def _one_video(table: pd.DataFrame, p: Path) -> str | None:
+    """The video a sleap-io csv's ``video_path`` / ``video_idx`` / ``video`` column names
+    (``None`` without one); refused where its rows are of several videos."""
+    for col in _VIDEO_COLUMNS:
+        if col in table.columns:
+            names = [str(v) for v in pd.unique(table[col].dropna())]
+            if len(names) > 1:
+                raise PoseFileError(
+                    f"{p} holds the poses of {len(names)} videos ({', '.join(names[:3])}"
+                    f"{' ...' if len(names) > 3 else ''}) in its '{col}' column. Export one "
+                    "video per csv (sleap-io: save_csv(labels, path, video=i)), or lift the "
+                    ".slp, whose videos are each lifted.")
+            return names[0] if names and col != "video_idx" else None
+    return None
+
+
+def _sleap_io_sidecar(p: Path) -> dict:
+    """The metadata ``.json`` sleap-io writes beside a csv (``save_metadata=True``: videos,
+    skeletons, tracks), or ``{}``."""
+    sidecar = p.with_suffix(".json")
+    if not sidecar.is_file():
+        return {}
+    try:
+        info = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        logger.warning("%s: cannot read %s (%s); the csv is read without it.",
+                       p, sidecar.name, exc)
+        return {}
+    return info if isinstance(info, dict) and "videos" in info else {}
+
+
+def _apply_sleap_io_metadata(meta: PoseMetadata, p: Path, recorded: str | None,
+                             nodes: list[str], info: dict) -> None:
+    """The video (and skeleton edges) a sleap-io csv names: its video column, else its
+    metadata ``.json`` (:func:`_sleap_io_sidecar`), else a video beside the csv whose
+    stem starts its name."""
+    videos = [v.get("filename") for v in info.get("videos", []) if isinstance(v, dict)]
+    if recorded is None and len(videos) == 1:
+        recorded = videos[0]
+    if recorded is not None:
+        meta.video = resolve_recorded_video(recorded, p)
+    else:
+        video = find_video(p.stem, [p.parent])
+        meta.video = str(video) if video is not None else None
+    skeletons = [k for k in info.get("skeletons", []) if isinstance(k, dict)]
+    if len(skeletons) == 1:
+        edges = [tuple(e) for e in skeletons[0].get("edges", [])
+                 if len(e) == 2 and e[0] in nodes and e[1] in nodes]
+        if edges:
+            meta.extra["skeleton_edges"] = edges

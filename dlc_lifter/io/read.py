@@ -25,7 +25,7 @@ __all__ = ["SUPPORTED_EXTENSIONS", "detect_format", "read_poses"]
 logger = logging.getLogger(__name__)
 
 #: File extensions :func:`read_poses` understands.
-SUPPORTED_EXTENSIONS = (".h5", ".hdf5", ".csv", ".slp", ".nwb")
+SUPPORTED_EXTENSIONS = (".h5", ".hdf5", ".csv", ".slp", ".nwb", ".nc")
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
 
@@ -58,8 +58,9 @@ def detect_format(path: str | Path) -> str:
     One of ``dlc-h5``, ``sleap-h5`` (SLEAP analysis), ``sleap-points3d``
     (sleap-anipose ``points3d.h5``), ``jabs`` (JABS ``_pose_est_v<N>.h5``), ``dlc-csv``,
     ``flat-csv`` (one header row of ``<bodypart>_x/_y/_p`` columns: SimBA's tables,
-    :mod:`dlc_lifter.io.flat_csv`), ``sleap-csv`` (SLEAP's analysis csv), ``sleap-slp``,
-    ``nwb``.
+    :mod:`dlc_lifter.io.flat_csv`), ``sleap-csv`` (SLEAP's analysis csv, sleap-io's csv
+    layouts), ``sleap-slp``, ``nwb``, ``movement-nc`` (movement's poses saved as netCDF,
+    :mod:`dlc_lifter.io.movement_nc`).
 
     Raises
     ------
@@ -77,12 +78,20 @@ def detect_format(path: str | Path) -> str:
     if ext not in SUPPORTED_EXTENSIONS:
         raise PoseFileError(
             f"{p}: unknown pose file extension '{p.suffix}'. dlc-lifter reads DeepLabCut "
-            ".h5/.csv, SLEAP .slp/analysis .h5, JABS _pose_est_v<N>.h5 and NWB (ndx-pose) "
-            "files.")
+            ".h5/.csv, SLEAP .slp/analysis .h5/.csv, JABS _pose_est_v<N>.h5, NWB (ndx-pose) "
+            "and movement netCDF (.nc) files.")
     if ext == ".csv":
         from dlc_lifter.io.flat_csv import csv_table_kind
 
         return csv_table_kind(p) or "dlc-csv"
+    if ext == ".nc":
+        from dlc_lifter.io.movement_nc import is_netcdf
+
+        if not is_netcdf(p):
+            raise PoseFileError(
+                f"{p} is not a netCDF file although its extension says so; it may be "
+                "truncated or mis-named. Save it again with movement (ds.to_netcdf).")
+        return "movement-nc"
     if not _is_hdf5(p):
         kind = {".slp": "SLEAP .slp", ".nwb": "NWB"}.get(ext, "HDF5")
         raise PoseFileError(
@@ -118,7 +127,8 @@ def read_poses(
     path
         DeepLabCut ``.h5``/``.csv`` (``analyze_videos``, ``_filtered``, multi-animal,
         labelled ``CollectedData_*``, 3D), SLEAP ``.slp`` or analysis ``.h5``,
-        sleap-anipose ``points3d.h5`` (3D), or NWB with ndx-pose.
+        sleap-anipose ``points3d.h5`` (3D), NWB with ndx-pose, or a movement poses
+        dataset saved as netCDF (``.nc``).
     key
         HDF5 table key of a DLC ``.h5`` (default: the only one, else
         ``df_with_missing``, else ``tracks``).
@@ -181,6 +191,10 @@ def read_poses(
         from dlc_lifter.io.jabs import read_jabs
 
         poses = read_jabs(p)
+    elif fmt == "movement-nc":
+        from dlc_lifter.io.movement_nc import read_movement_netcdf
+
+        poses = read_movement_netcdf(p)
     else:
         from dlc_lifter.io.nwb import read_nwb
 

@@ -9,14 +9,19 @@ name and edge helpers of the other two, so the formats would import each other i
 from __future__ import annotations
 
 import logging
-from pathlib import Path, PureWindowsPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from dlc_lifter._atomic import atomic_output, check_writable
 from dlc_lifter.errors import PoseFileError
-from dlc_lifter.io._common import check_input_file, duplicate_names, recorded_path
+from dlc_lifter.io._common import (
+    check_input_file,
+    duplicate_names,
+    recorded_path,
+    resolve_recorded_video,
+)
 from dlc_lifter.poses import PoseMetadata, Poses
 
 if TYPE_CHECKING:
@@ -39,20 +44,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-
-def _resolve_video(filename: str | None, poses_path: Path) -> str | None:
-    """The video a SLEAP file names: as written, beside the file, or its name beside the
-    file (a path written on Windows keeps its ``\\`` in its name on other systems); the
-    name as written where none is found."""
-    if not filename:
-        return None
-    cand = Path(filename)
-    for p in (cand, poses_path.parent / cand, poses_path.parent / cand.name,
-              poses_path.parent / PureWindowsPath(filename).name):
-        if p.is_file():
-            return str(p)
-    return str(filename)
 
 
 def _check_names(names: list[str], path: Path, what: str) -> None:
@@ -191,7 +182,7 @@ def _video_meta(video: Any, p: Path, meta: PoseMetadata) -> None:
     fname = video.filename if isinstance(video.filename, str) else None
     if fname is None and isinstance(video.filename, list) and video.filename:
         fname = str(video.filename[0])  # image sequence
-    meta.video = _resolve_video(fname, p)
+    meta.video = resolve_recorded_video(fname, p)
     bm = getattr(video, "backend_metadata", None) or {}
     fps = bm.get("fps")
     if fps:
@@ -590,7 +581,7 @@ def read_sleap_analysis_h5(path: str | Path) -> Poses:
             np.asarray(video_path).ravel()[0] if np.ndim(video_path) else video_path)
         if isinstance(vp, bytes):
             vp = vp.decode()
-        meta.video = _resolve_video(vp, p) if vp else None
+        meta.video = resolve_recorded_video(vp, p) if vp else None
     if conf is not None and not np.isfinite(conf).any():
         conf = None
     return Poses(coords=coords, confidence=conf, keypoints=nodes, individuals=track_names,

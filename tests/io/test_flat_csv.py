@@ -182,3 +182,69 @@ def test_anipose_s_triangulated_table_is_refused_as_3d(tmp_path: Path) -> None:
     pd.DataFrame(data).to_csv(f, index=False)
     with pytest.raises(PoseFileError, match=r"holds 3D points \('l-base_z'.*anipose"):
         read_poses(f)
+
+
+def _sleap_io_labels(video: str) -> object:
+    """Two tracked mice over frames 0, 1, 3 (a point missing) and an untracked instance in
+    frame 3, as sleap-io holds predictions; coordinates ``frame*100 + track*10 + node``."""
+    import sleap_io as sio
+
+    skeleton = sio.Skeleton(["nose", "left_ear", "right_ear", "tail_base"],
+                            edges=[("nose", "tail_base")])
+    tracks = [sio.Track("m1"), sio.Track("m2")]
+    vid = sio.Video(filename=video, open_backend=False)
+    frames = []
+    for f in (0, 1, 3):
+        instances = []
+        for t, track in enumerate([*tracks, None] if f == 3 else tracks):
+            pts = np.array([[f * 100 + t * 10 + k, f * 100 + t * 10 + k + 0.5] for k in range(4)])
+            if f == 1 and t == 1:
+                pts[2] = np.nan
+            instances.append(sio.PredictedInstance.from_numpy(
+                pts, skeleton=skeleton, point_scores=np.full(4, 0.9), score=0.8 - 0.1 * t,
+                track=track, tracking_score=1.0))
+        frames.append(sio.LabeledFrame(video=vid, frame_idx=f, instances=instances))
+    return sio.Labels(labeled_frames=frames, videos=[vid], skeletons=[skeleton], tracks=tracks)
+
+
+@pytest.mark.parametrize("layout", ["sleap", "instances", "frames", "points"])
+def test_sleap_io_csv_layouts_read_as_the_labels_hold_them(tmp_path: Path, layout: str
+                                                            ) -> None:
+    """Every csv layout sleap-io's ``save_csv`` writes reads as the same poses: one
+    individual per track (the untracked instance its own), frames as written, the missing
+    point NaN; its metadata ``.json`` names the video and the skeleton's edges."""
+    import sleap_io as sio
+
+    video = tmp_path / "m1.mp4"
+    video.write_bytes(b"not read")
+    f = tmp_path / f"export_{layout}.csv"
+    sio.save_csv(_sleap_io_labels(str(video)), f, format=layout, save_metadata=True)
+    assert detect_format(f) == "sleap-csv"
+    p = read_poses(f)
+    assert p.individuals == ["m1", "m2", "individual0"]
+    assert p.keypoints == ["nose", "left_ear", "right_ear", "tail_base"]
+    np.testing.assert_array_equal(p.frame_indices, [0, 1, 3])
+    np.testing.assert_allclose(p.coords[2, 1, 3], [313, 313.5])
+    np.testing.assert_allclose(p.coords[2, 2, 0], [320, 320.5])
+    assert np.isnan(p.coords[1, 1, 2]).all() and np.isnan(p.coords[:2, 2]).all()
+    np.testing.assert_allclose(p.confidence[0, 0], 0.9)
+    assert p.meta.video == str(video)
+    assert p.meta.extra["skeleton_edges"] == [("nose", "tail_base")]
+
+
+def test_a_sleap_io_csv_of_two_videos_is_refused_naming_them(tmp_path: Path) -> None:
+    f = tmp_path / "both.csv"
+    f.write_text("frame_idx,video_path,track,score,nose.x,nose.y,tail.x,tail.y\n"
+                 "0,a.mp4,t0,0.9,1,2,3,4\n0,b.mp4,t0,0.9,1,2,3,4\n")
+    with pytest.raises(PoseFileError, match=r"poses of 2 videos \(a.mp4, b.mp4\).*video=i"):
+        read_poses(f)
+
+
+def test_a_sleap_io_csv_beside_its_slp_is_passed_over(tmp_path: Path) -> None:
+    from dlc_lifter.io.find import find_pose_files
+
+    (tmp_path / "session.slp").write_bytes(b"x")
+    (tmp_path / "session.csv").write_text("frame_idx,node,x,y,track\n0,nose,1,2,t0\n")
+    found = find_pose_files([tmp_path])
+    assert found.files == [tmp_path / "session.slp"]
+    assert "session.slp beside it" in found.passed_over[tmp_path / "session.csv"]
