@@ -104,13 +104,7 @@ def read_lifted(path: str | Path) -> Poses:
     from dlc_lifter.errors import PoseFileError
 
     p = Path(path)
-    if p.is_dir():
-        some = sorted(p.glob("*_lifted3d.h5"))
-        raise PoseFileError(
-            f"{p} is a folder; plots are drawn for lifted files"
-            + (f" (it holds {len(some)}, e.g. {some[0].name}): give the files "
-               f"({p}/*_lifted3d.h5)." if some else ": give *_lifted3d.h5 files."))
-    if not p.is_file():
+    if not p.exists():
         raise PoseFileError(f"Lifted 3D file {p} does not exist. Run 'dlc-lifter lift' first.")
     from dlc_lifter.io import read_poses
 

@@ -176,8 +176,8 @@ def test_plot_of_a_folder_says_it_takes_one_file(tmp_path: Path) -> None:
     from dlc_lifter.errors import PoseFileError
 
     (tmp_path / "aDLC_x_lifted3d.h5").write_bytes(b"x")
-    with pytest.raises(PoseFileError, match=r"is a folder; .*holds 1, e\.g\. aDLC_x_lifted"
-                       r".*give the files"):
+    with pytest.raises(PoseFileError, match=r"is a folder, not a pose file; it holds 1 lifted "
+                       r"3D files \(e\.g\. aDLC_x_lifted.*give the files"):
         plot_lifted(tmp_path)
 
 
