@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from dlc_lifter._atomic import atomic_output
+from dlc_lifter._progress import progress_bar
 from dlc_lifter.poses import Poses
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -708,7 +708,7 @@ def render_video(
         )
         writer.send(None)
         try:
-            for row in tqdm(rows, desc="rendering 3D video", unit="frame", leave=False):
+            for row in progress_bar(rows, desc="rendering 3D video", unit="frame", leave=False):
                 panel = canvas.draw(int(row))
                 if vid_w:
                     frame = read()

@@ -47,8 +47,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from tqdm.auto import tqdm
-
+from dlc_lifter._progress import progress_bar
 from dlc_lifter.errors import DestinationError, DLCLifterError, OutputExistsError, OutputFormatError
 from dlc_lifter.io.find import (
     VIDEO_EXTENSIONS,
@@ -649,7 +648,7 @@ def lift_jobs(
 
     if overwrite:
         todo = [LiftJob(**{**vars(j), "overwrite": True}) for j in todo]
-    bar = tqdm(total=len(todo), desc=desc, unit="video", disable=not todo)
+    bar = progress_bar(total=len(todo), desc=desc, unit="video", disable=not todo)
     try:
         if executor is None:
             for job in todo:
@@ -674,7 +673,7 @@ def lift_jobs(
     return report
 
 
-def _file(report: BatchReport, item: BatchItem, bar: tqdm) -> None:
+def _file(report: BatchReport, item: BatchItem, bar: Any) -> None:
     report.add(item)
     bar.update(1)
     if item.status == "failed":

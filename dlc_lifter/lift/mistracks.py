@@ -25,6 +25,7 @@ its first frames and judges every frame after them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -188,7 +189,8 @@ def mistracked(uv: np.ndarray, tracked: np.ndarray) -> np.ndarray:
 
 
 def drop_mistracks(uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: float,
-                   source: str | None = None) -> tuple[np.ndarray, dict[str, int]]:
+                   source: str | None = None, names: Mapping[str, str] | None = None
+                   ) -> tuple[np.ndarray, dict[str, int]]:
     """Likelihoods with every individual's confident mistracks (:func:`mistracked`) set to
     0, and how many there were per catalogue keypoint.
 
@@ -205,6 +207,8 @@ def drop_mistracks(uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: float,
         Likelihood cutoff: detections below it are untracked already.
     source
         The file, named in a warning when there are mistracks (``None``: not logged).
+    names
+        ``{catalogue name: the file's name}``: the warning names the file's keypoints.
 
     Returns
     -------
@@ -230,6 +234,6 @@ def drop_mistracks(uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: float,
                        ".h5's datasets, the meta pickle). Check the tracking of those frames.",
                        source,
                        sum(counts.values()), int(frames.sum()),
-                       ", ".join(f"{k} {n}" for k, n in sorted(counts.items(),
-                                                                key=lambda kv: -kv[1])))
+                       ", ".join(f"{(names or {}).get(k, k)} {n}"
+                                 for k, n in sorted(counts.items(), key=lambda kv: -kv[1])))
     return c_cat, counts

@@ -197,7 +197,8 @@ def lift_poses(
     uv_cat, c_cat, mapped = catalogue_arrays(poses, plan, lifted=lifted)
     cat_idx = catalogue_index(list(mapped.values()))
     arena_px = arena_pixels(poses, plan, lifter.pcutoff)
-    c_cat, mistracks = drop_mistracks(uv_cat, c_cat, lifter.pcutoff, str(poses.meta.source))
+    c_cat, mistracks = drop_mistracks(uv_cat, c_cat, lifter.pcutoff, str(poses.meta.source),
+                                      {cat: name for name, cat in mapped.items()})
     tracked = c_cat >= lifter.pcutoff
     project = project_label_frames(poses, plan, lifter.pcutoff)  # read once, used twice
     if camera_choice is None:

@@ -133,6 +133,7 @@ ALIASES: dict[str, str] = {
     "nosetip": "nose", "center_head": "head_midpoint", "centre_head": "head_midpoint",
     "center_back": "mouse_center", "centre_back": "mouse_center",
     "headcenter": "head_midpoint", "head_centre": "head_midpoint", "head_mid": "head_midpoint",
+    "middle_head": "head_midpoint", "mid_head": "head_midpoint", "head_middle": "head_midpoint",
     "centroid": "mouse_center", "center": "mouse_center", "centre": "mouse_center",
     "bodycenter": "mouse_center", "body_center": "mouse_center", "body": "mouse_center",
     "spine": "mouse_center", "back": "mouse_center", "midback": "mid_back",

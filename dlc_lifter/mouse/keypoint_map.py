@@ -51,7 +51,10 @@ _CORNER_WORDS = {
     "br": "bottom_right", "bottomright": "bottom_right", "lowerright": "bottom_right",
     "lr": "bottom_right",
 }
-_CORNER_NUMBERED = re.compile(r"^(?:arena)?corner(\d)$")
+_CORNER_NUMBERED = re.compile(r"^corner(\d)$")
+#: Words naming the set-up around a corner's or centre's name (``box_ul``, ``arena_centre``,
+#: ``topleftcornerofBox``).
+_SETUP_WORDS = ("arena", "box", "cage", "chamber", "field", "enclosure")
 _CENTRE_WORDS = ("centre", "center", "middle")
 #: A leading word (letters, then optional digits) and a separator: an animal's prefix.
 _PREFIX = re.compile(r"^([A-Za-z]+\d*)[_\-\s.]+(.+)$")
@@ -83,7 +86,7 @@ def arena_landmark(name: str, *, corners_present: bool = False) -> str | None:
     ----------
     name
         A keypoint name (``tl``, ``top_left``, ``topleftcornerofBox``, ``botrightcorner``,
-        ``arena_corner2``, ``arena_centre``...).
+        ``arena_corner2``, ``box_ul``, ``cage_lr``, ``arena_centre``...).
     corners_present
         The file tracks arena corners, so a bare ``centre``/``center`` is the arena's.
 
@@ -93,15 +96,18 @@ def arena_landmark(name: str, *, corners_present: bool = False) -> str | None:
         One of :data:`ARENA_LANDMARKS`; numbered corners go clockwise from ``top_left``.
     """
     key = compact(name)
-    stripped = key[len("arena"):] if key.startswith("arena") and len(key) > 5 else key
-    # "topleftcornerofBox", "botrightcorner", "corner_tl": the corner words alone
-    words = re.sub(r"of(the)?(box|arena|cage|field)$", "", stripped).replace("corner", "")
+    # "arena_tl", "box_ul", "cage_corner1": the set-up's word before the corner's
+    stripped = next((key[len(w):] for w in _SETUP_WORDS if key.startswith(w)
+                     and len(key) > len(w)), key)
+    # "topleftcornerofBox", "botrightcorner", "corner_tl", "tl_box": the corner words alone
+    words = re.sub(rf"(of(the)?)?({'|'.join(_SETUP_WORDS)})$", "", stripped).replace(
+        "corner", "")
     words = "bottom" + words[3:] if words.startswith("bot") and not words.startswith(
         "bottom") else words
     for k in dict.fromkeys([key, stripped, stripped.removeprefix("corner"), words]):
         if k in _CORNER_WORDS:
             return _CORNER_WORDS[k]
-    m = _CORNER_NUMBERED.match(key)
+    m = _CORNER_NUMBERED.match(stripped)
     if m and 1 <= int(m.group(1)) <= 4:
         return ("top_left", "top_right", "bottom_right", "bottom_left")[int(m.group(1)) - 1]
     if stripped in _CENTRE_WORDS and (key != stripped or corners_present):

@@ -394,7 +394,7 @@ def train_depth(crops: dict[str, np.ndarray], config: DepthTrainConfig | None = 
     history : dict
         ``loss`` per step, ``seconds``, ``steps_done``.
     """
-    from tqdm.auto import tqdm
+    from dlc_lifter._progress import progress_bar
 
     cfg = config or DepthTrainConfig()
     if cfg.threads is not None:
@@ -419,7 +419,7 @@ def train_depth(crops: dict[str, np.ndarray], config: DepthTrainConfig | None = 
     deadline = None if cfg.max_minutes is None else t0 + 60 * cfg.max_minutes
     losses: list[float] = []
     net.train()
-    for step in tqdm(range(cfg.steps), desc="training depth", disable=not progress):
+    for step in progress_bar(range(cfg.steps), desc="training depth", disable=not progress):
         idx = rng.choice(n, size=cfg.batch, p=p)
         aug = augment_batch(crops["rgb"][idx], crops["height"][idx], crops["mask"][idx], rng,
                             strength=cfg.augment,

@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
+from dlc_lifter._progress import progress_bar
 from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.nets.data import (
@@ -256,7 +256,7 @@ def _train_net(net: LifterNet, clips: Sequence[SyntheticClip], cfg: TrainConfig,
     out_mask = torch.ones(batch, packed.y.shape[1], 1)
     net.train()
     losses: list[float] = []
-    bar = tqdm(range(n_steps), desc=f"training {label}", disable=not progress, leave=False)
+    bar = progress_bar(range(n_steps), desc=f"training {label}", disable=not progress, leave=False)
     for step in bar:
         ci = clip_ids[rng.choice(len(clip_ids), size=batch, p=probs)]
         s = (rng.uniform(size=batch) * (lengths[ci] - chunk + 1)).astype(np.int64)
@@ -562,7 +562,7 @@ def evaluate(
                            else {"view_deg": tuple(view_deg)})
         idx = [CATALOGUE.index(k) for k in set_keypoints(set_name)]
         collected: dict[str, list[np.ndarray]] = {}
-        for clip in tqdm(clips, desc=f"evaluating {set_name}", disable=not progress,
+        for clip in progress_bar(clips, desc=f"evaluating {set_name}", disable=not progress,
                          leave=False):
             for m in modes:
                 pts, imputed, _ = model.predict(clip.uv, clip.conf, clip.camera, mode=m)

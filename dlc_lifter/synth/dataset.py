@@ -430,9 +430,9 @@ def _progress(progress: bool | Callable[[int], None], total: int,
         return None, progress
     if not progress:
         return None, lambda n: None
-    from tqdm import tqdm
+    from dlc_lifter._progress import progress_bar
 
-    bar = tqdm(total=total, initial=initial, unit="frame", desc="synth", dynamic_ncols=True)
+    bar = progress_bar(total=total, initial=initial, unit="frame", desc="synth", dynamic_ncols=True)
 
     def update(n: int) -> None:
         bar.update(n - bar.n)

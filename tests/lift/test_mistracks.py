@@ -209,3 +209,21 @@ def test_the_sorting_median_is_numpys_nanmedian() -> None:
         warnings.simplefilter("ignore", RuntimeWarning)
         for axis in (0, 1):
             np.testing.assert_allclose(_nanmedian(a, axis), np.nanmedian(a, axis=axis))
+
+
+def test_the_mistrack_warning_names_the_file_s_keypoints(caplog: pytest.LogCaptureFixture
+                                                          ) -> None:
+    """A file's ``tail`` (lifted as ``tail_base``) is named as the file names it."""
+    from dlc_lifter.lift.mistracks import drop_mistracks
+    from dlc_lifter.mouse.catalogue import CATALOGUE
+
+    world = rigid_mouse(40, speed=60.0, yaw=0.4, start=(-40.0, 10.0))
+    uv = np.full((40, 1, len(CATALOGUE), 2), np.nan)
+    conf = np.zeros((40, 1, len(CATALOGUE)))
+    for k, name in enumerate(NAMES):
+        uv[:, 0, CATALOGUE.index(name)] = CAM.project(world.coords[:, 0])[:, k]
+        conf[:, 0, CATALOGUE.index(name)] = 0.95
+    uv[12, 0, CATALOGUE.index("tail_base")] += [400.0, 0.0]
+    with caplog.at_level(logging.WARNING):
+        drop_mistracks(uv, conf, 0.6, "m1.h5", {"tail_base": "tail"})
+    assert "(tail 1)" in caplog.text
