@@ -105,14 +105,18 @@ def labelled_size_from_project(poses: Poses, path: Path,
 def _lifted_record(poses: Poses, data: dict[str, Any]) -> None:
     """From a lift's meta pickle: ``meta.extra["catalogue_names"]`` (the landmark of each
     column, as the lift mapped the file's names, a keypoint map's included), its
-    ``lift_mode`` (whether the rows were a video's frames) and the video the lift used,
-    where it still exists."""
+    ``lift_mode`` (whether the rows were a video's frames), its coordinate frame (a
+    ``_lifted3d.csv`` has no other record of it) and the video the lift used, where it
+    still exists."""
     extra = data.get("extra") if isinstance(data.get("extra"), dict) else {}
     names = extra.get("catalogue_names")
     if isinstance(names, (list, tuple)) and len(names) == len(poses.keypoints):
         poses.meta.extra["catalogue_names"] = [str(n) for n in names]
     if isinstance(extra.get("lift_mode"), dict):
         poses.meta.extra["lift_mode"] = dict(extra["lift_mode"])
+    frame = data.get("coordinate_frame")
+    if isinstance(frame, str) and frame:  # the csv carries no frame of its own
+        poses.meta.frame = frame
     video = data.get("video")
     if poses.meta.video is None and video and Path(str(video)).is_file():
         poses.meta.video = str(video)

@@ -152,7 +152,7 @@ def _read_pes(pes: list[Any], p: Path) -> Poses:
     coords, conf, times = _read_series(per_ind, keypoints, first, p)
     n_frames, dim = coords.shape[0], coords.shape[3]
     if times is None:
-        fps, frame_indices = _read_fps(first, n_frames)
+        fps, frame_indices = _read_fps(first, n_frames, p)
     else:  # each series its own timestamps: on the union of them
         fps, frame_indices = _timing_of_times(times, n_frames)
     meta = _read_meta(per_ind, ind_names, first, fps, dim, p)
@@ -287,12 +287,18 @@ def _series_times(series: Any, n: int) -> np.ndarray | None:
     return None
 
 
-def _read_fps(first: Any, n_frames: int) -> tuple[float | None, np.ndarray]:
+def _read_fps(first: Any, n_frames: int, p: Path) -> tuple[float | None, np.ndarray]:
     """fps and frame numbers, honouring what dlc-lifter wrote in the series' comments."""
     fps, frame_indices = _timing(first, n_frames)
     comments = str(getattr(first, "comments", "") or "")
     if fps is not None and _FPS_UNKNOWN in comments:
         fps = None  # written by dlc-lifter with rate 1: times are frame numbers
+    elif fps == 1.0:  # sleap-io writes rate 1.0 where it does not know the rate
+        logger.warning("%s: its series say a rate of 1 frame per second, which writers put "
+                       "where they do not know the rate (sleap-io's NWB export): read as "
+                       "unknown (the video's frame rate where it is found; else give --fps).",
+                       p)
+        fps = None
     said = _FPS_SAID.search(comments)
     if said and first.timestamps is not None:  # dlc-lifter, frames skipped: fps stated
         fps = float(said.group(1))
@@ -464,6 +470,11 @@ def write_nwb_3d(
     behavior.add(Skeletons(skeletons=[skeleton]))
     fi = np.asarray(poses3d.frame_indices, dtype=np.int64)
     rate = float(m.fps) if m.fps else 1.0  # fps unknown: times are frame numbers
+    if not m.fps:
+        logger.warning("%s: the frame rate is unknown, so the NWB's times are frame numbers "
+                       "(a rate of 1 per second, said in each series' comments); tools that "
+                       "read NWB (movement, pynwb) take them as seconds. Lift with the video, "
+                       "or give --fps (fps=), for times in seconds.", out)
     source_video = None
     if m.video:
         source_video = _source_video(m, fi, rate, out)

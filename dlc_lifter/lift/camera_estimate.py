@@ -729,8 +729,9 @@ def _pixel_aspect(uv_cat: np.ndarray, ok: np.ndarray, sides: tuple[float, float]
             return 1.0, {}
         logger.warning("The arena's corners span %.0f x %.0f px, and no square-pixel camera "
                        "with a usual lens draws them: lifting as a camera looking straight "
-                       "down whose pixels are not square (fy/fx %.2f). If the camera is "
-                       "tilted instead, give its calibration (calibration=).",
+                       "down whose pixels are not square (fy/fx %.2f), in the camera-floor "
+                       "frame (origin on the floor below the camera), not the arena's. If the "
+                       "camera is tilted instead, give its calibration (calibration=).",
                        side_u, side_v, aspect)
         return aspect, {"pixel_aspect": aspect, "pixel_aspect_from": "arena corners"}
     found = None if lifter is None else pixel_aspect_from_animal(

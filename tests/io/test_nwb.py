@@ -83,11 +83,14 @@ def test_nwb_with_source_video_reads_back(tmp_path: Path) -> None:
     assert _serious_findings(out) == []
 
 
-def test_nwb_video_count_unknown_and_fps_unknown(tmp_path: Path) -> None:
+def test_nwb_video_count_unknown_and_fps_unknown(tmp_path: Path,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
     """A video that cannot be opened: num_samples from the poses; fps unknown: rate 1."""
     fi = np.array([5, 6, 7, 8, 9, 10])
     p = _poses3d(6, fps=None, video=tmp_path / "gone.mp4", frame_indices=fi)
-    out = write_nwb_3d(p, tmp_path / "gone_lifted3d.nwb")
+    with caplog.at_level("WARNING"):
+        out = write_nwb_3d(p, tmp_path / "gone_lifted3d.nwb")
+    assert "the NWB's times are frame numbers" in caplog.text
     io, nwb = _read_nwb(out)
     try:
         sv = nwb.acquisition["source_video"]

@@ -164,6 +164,9 @@ def test_write_dlc_3d_round_trip(tmp_path: Path, individuals: tuple[str, ...]) -
     assert q.meta.units == "mm" and q.meta.frame == "world"
     np.testing.assert_allclose(read_lifted_likelihood(out), p.confidence, equal_nan=True)
     _assert_same(p, read_poses(out.with_suffix(".csv")), conf=False)
+    p.meta.frame = "camera-floor"  # the csv's frame comes from the meta pickle beside it
+    write_dlc_3d(p, tmp_path / "b_lifted3d.h5", save_as_csv=True)
+    assert read_poses(tmp_path / "b_lifted3d.csv").meta.frame == "camera-floor"
     with open(tmp_path / "a_lifted3d_meta.pickle", "rb") as fh:
         meta = pickle.load(fh)["data"]
     assert meta["units"] == "mm" and meta["camera"] == {"fx": 500.0}
@@ -355,6 +358,37 @@ def test_nwb_2d_written_like_dlc2nwb(tmp_path: Path) -> None:
     q = read_poses(f)
     _assert_same(p, q)
     assert q.meta.fps is None and q.meta.scorer == "DLC_x"
+
+
+@pytest.mark.parametrize("rate", [1.0, 25.0])
+def test_nwb_rate_of_one_per_second_is_read_as_unknown(
+        tmp_path: Path, rate: float, caplog: pytest.LogCaptureFixture) -> None:
+    """sleap-io's NWB export writes rate 1.0 where it does not know the rate: read as
+    unknown (warned), not as 1 fps; a real rate is read as it is."""
+    from datetime import datetime, timezone
+
+    from ndx_pose import PoseEstimation, PoseEstimationSeries, Skeleton, Skeletons
+    from pynwb import NWBHDF5IO, NWBFile
+
+    p = _poses(dim=2)
+    nwb = NWBFile(session_description="s", identifier="i",
+                  session_start_time=datetime.now(timezone.utc))
+    mod = nwb.create_processing_module("behavior", "b")
+    sk = Skeleton(name="subject", nodes=DLC_KEYPOINTS, edges=np.zeros((0, 2), np.uint8))
+    mod.add(Skeletons(skeletons=[sk]))
+    series = [PoseEstimationSeries(name=n, data=p.coords[:, 0, k], unit="pixels",
+                                   reference_frame="top left", rate=rate, starting_time=0.0,
+                                   confidence=p.confidence[:, 0, k])
+              for k, n in enumerate(DLC_KEYPOINTS)]
+    mod.add(PoseEstimation(pose_estimation_series=series, source_software="SLEAP",
+                           skeleton=sk))
+    f = tmp_path / "sio.nwb"
+    with NWBHDF5IO(str(f), "w") as io:
+        io.write(nwb)
+    with caplog.at_level("WARNING"):
+        q = read_poses(f)
+    assert q.meta.fps == (None if rate == 1.0 else rate)
+    assert ("a rate of 1 frame per second" in caplog.text) == (rate == 1.0)
 
 
 @pytest.mark.parametrize(("dims", "size"), [((640, 480), (640, 480)),   # ndx-pose's order
