@@ -38,7 +38,12 @@ from dlc_lifter.analysis.live_features import LiveFeatures
 from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.lift.live import IMAGE_COLORS, LiveLifter, LiveResult, causal_lifter
-from dlc_lifter.lift.options import check_view, parse_arena_size, parse_floor_scale
+from dlc_lifter.lift.options import (
+    check_pcutoff,
+    check_view,
+    parse_arena_size,
+    parse_floor_scale,
+)
 
 __all__ = [
     "PROCESSOR_DESCRIPTION",
@@ -166,6 +171,25 @@ def _none_if_empty(value: Any) -> Any:
     return None if value is None or (isinstance(value, str) and value == "") else value
 
 
+_TRUE = ("true", "yes", "on", "1")
+_FALSE = ("false", "no", "off", "0", "")
+
+
+def _pcutoff(value: Any) -> float:
+    check_pcutoff(value)
+    return float(value)
+
+
+def _as_bool(name: str, value: Any) -> bool:
+    """A yes/no setting, also as the text a GUI or config file gives (``"False"`` is no)."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE
+        raise DLCLifterError(f"{name} must be true or false; got {value!r}.")
+    return bool(value)
+
+
 @dataclass(frozen=True)
 class LiftProcessorOptions:
     """The DLC-Live processor's settings (``PROCESSOR_PARAMS``, plus a ``Camera``).
@@ -272,11 +296,12 @@ class LiftProcessorOptions:
             "image_size": _parse_size(self.image_size),
             "arena_size_mm": parse_arena_size(self.arena_size_mm),
             "floor_scale": parse_floor_scale(_none_if_empty(self.floor_scale)),
-            "walls": bool(self.walls),
-            "features": bool(self.features), "fps": float(self.fps),
-            "window": int(self.window), "pcutoff": float(self.pcutoff),
+            "walls": _as_bool("walls", self.walls),
+            "features": _as_bool("features", self.features), "fps": float(self.fps),
+            "window": int(self.window), "pcutoff": _pcutoff(self.pcutoff),
             "warmup_frames": max(1, int(self.warmup_frames)),
-            "overwrite": bool(self.overwrite), "depth": bool(self.depth),
+            "overwrite": _as_bool("overwrite", self.overwrite),
+            "depth": _as_bool("depth", self.depth),
             "depth_weights": None if weights[0] is None else str(weights[0]),
             "fused_weights": None if weights[1] is None else str(weights[1]),
             "px_per_mm": opt_float(_none_if_empty(self.px_per_mm)),
@@ -309,7 +334,14 @@ class _LiftProcessorImpl:
 
     def __init__(self, options: LiftProcessorOptions | None = None, **params: Any) -> None:
         own = {k: params.pop(k) for k in list(params) if k in _OPTION_NAMES}
-        super().__init__(**params)
+        if params:  # dlclive's Processor takes anything and keeps nothing: a typo is lost
+            from difflib import get_close_matches
+
+            hints = [f"{k} (did you mean {m[0]}?)" if (m := get_close_matches(
+                k, sorted(_OPTION_NAMES), n=1)) else k for k in sorted(params)]
+            raise DLCLifterError(f"LiftProcessor has no setting {', '.join(hints)}; its "
+                                 f"settings are {', '.join(sorted(_OPTION_NAMES))}.")
+        super().__init__()
         if options is None:
             options = LiftProcessorOptions(**own)
         elif own:
@@ -340,7 +372,8 @@ class _LiftProcessorImpl:
         self._features: list[tuple[int, dict[str, float]]] = []
         self._latency: list[float] = []
         self._depth_used: list[bool] = []
-        self._error_logged = False
+        self.skipped: dict[str, int] = {}
+        """``{why: frames}`` of the frames not lifted (each reason logged once)."""
         self.last_result: LiveResult | None = None
         """The :class:`~dlc_lifter.lift.live.LiveResult` of the newest frame lifted."""
         self._set_up_camera()
@@ -484,10 +517,12 @@ class _LiftProcessorImpl:
                     self._try_warmup()
             else:
                 self._lift(p, ft, image)
-        except DLCLifterError as exc:  # never break the live loop; say it once
-            if not self._error_logged:
-                logger.error("LiftProcessor: %s", exc)
-                self._error_logged = True
+        except DLCLifterError as exc:  # never break the live loop; say each reason once
+            why = str(exc)
+            if why not in self.skipped:
+                logger.error("LiftProcessor: %s (frames not lifted for this reason are "
+                             "counted in .skipped and said at save()).", why)
+            self.skipped[why] = self.skipped.get(why, 0) + 1
         return pose
 
     # ------------------------------------------------------------------ results
@@ -569,6 +604,9 @@ class _LiftProcessorImpl:
         its meta recording ``tails_withheld`` per keypoint as the offline lift does) plus
         ``<stem>_features.csv`` when features are on.
         """
+        for why, n in self.skipped.items():
+            logger.warning("LiftProcessor: %d frame%s not lifted: %s", n, "" if n == 1 else "s",
+                           why)
         if not file:
             logger.error("LiftProcessor.save: no file name given.")
             return 0

@@ -39,6 +39,7 @@ import numpy as np
 
 from dlc_lifter.camera import Camera
 from dlc_lifter.lift.keypoints import catalogue_indices
+from dlc_lifter.lift.options import check_pcutoff
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.mouse.keypoint_map import KeypointMap
 
@@ -152,6 +153,7 @@ class Lifter:
                  oblique: str | Path | Any | None = None) -> None:
         self.model = model
         self.mode = mode
+        check_pcutoff(pcutoff)
         self.pcutoff = float(pcutoff)
         self._below = below
         self._oblique = oblique

@@ -19,12 +19,14 @@ from typing import Any
 
 from dlc_lifter.errors import DLCLifterError
 
-__all__ = ["FLOOR_SCALE_RANGE_MM_PER_PX", "VIEWS", "CameraSpec", "LiftOptions", "OutputSpec",
-           "as_record", "check_view", "parse_arena_size", "parse_floor_scale",
-           "parse_image_size", "source_kind"]
+__all__ = ["FLOOR_SCALE_RANGE_MM_PER_PX", "MODES", "VIEWS", "CameraSpec", "LiftOptions",
+           "OutputSpec", "as_record", "check_mode", "check_pcutoff", "check_view",
+           "parse_arena_size", "parse_floor_scale", "parse_image_size", "source_kind"]
 
 #: Where a camera films the animal from (``CameraSpec.view``, ``lift_poses(view=)``).
 VIEWS = ("auto", "above", "below")
+#: The networks a lift may use (``LiftOptions.mode``, ``lift_poses(mode=)``).
+MODES = ("temporal", "causal", "frame")
 
 
 def source_kind(source: str) -> str:
@@ -40,6 +42,25 @@ def check_view(view: str) -> None:
     """Raise :class:`~dlc_lifter.errors.DLCLifterError` unless ``view`` is one of :data:`VIEWS`."""
     if view not in VIEWS:
         raise DLCLifterError(f"view must be auto, above or below; got {view!r}.")
+
+
+def check_mode(mode: str | None) -> None:
+    """Raise :class:`~dlc_lifter.errors.DLCLifterError` unless ``mode`` is ``None`` or one of
+    :data:`MODES`."""
+    if mode is not None and mode not in MODES:
+        raise DLCLifterError(f"mode must be temporal, causal or frame; got {mode!r}.")
+
+
+def check_pcutoff(pcutoff: float) -> None:
+    """Raise :class:`~dlc_lifter.errors.DLCLifterError` unless ``pcutoff`` is a likelihood
+    (0 to 1): a cutoff of 60 would leave every point untracked."""
+    try:
+        ok = 0.0 <= float(pcutoff) <= 1.0
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise DLCLifterError(f"pcutoff must be a likelihood from 0 to 1 (DeepLabCut's and "
+                             f"SLEAP's scores); got {pcutoff!r}.")
 
 
 @dataclass(frozen=True)
@@ -147,6 +168,10 @@ class LiftOptions:
     model: str | Path | None = None
     adapt: bool = False
     walls: bool = True
+
+    def __post_init__(self) -> None:
+        check_mode(self.mode)
+        check_pcutoff(self.pcutoff)
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ from dlc_lifter.lift.midline import (
     onto_the_back,
 )
 from dlc_lifter.lift.mistracks import drop_mistracks
-from dlc_lifter.lift.options import check_view
+from dlc_lifter.lift.options import check_mode, check_view
 from dlc_lifter.lift.walls import ARENA_CORNERS, arena_walls, raise_into_arena, walls_from_track
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
 from dlc_lifter.mouse.keypoint_map import KeypointMap
@@ -185,6 +185,12 @@ def lift_poses(
     if poses.is_3d:
         raise DLCLifterError(already_3d_message(poses))
     check_view(view)
+    check_mode(mode)
+    if camera is not None and not isinstance(camera, str):
+        raise DLCLifterError(
+            f"camera= names a camera of the calibration file; got {type(camera).__name__}. "
+            "Give the camera's fields (camera_height_mm=, focal_px=, arena_size_mm=, "
+            "calibration=), or lift a file with lift_file(path, camera=CameraSpec(...)).")
     plan = plan_lift_keypoints(poses, keypoint_map, strict=strict)
     poses = split_animals(poses, plan)
     _warn_fragments(poses)

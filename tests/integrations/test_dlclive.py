@@ -345,3 +345,28 @@ def test_processor_counts_the_curled_tail_points_it_withheld(processor_cls, tmp_
     with open(tmp_path / "live_meta.pickle", "rb") as fh:
         meta = pickle.load(fh)["data"]
     assert meta["tails_withheld"] == poses.meta.extra["tails_withheld"]
+
+
+def test_processor_refuses_a_misspelt_setting_and_reads_text_booleans(processor_cls) -> None:
+    """dlclive's Processor takes any keyword and keeps none: a typo would be lost; a GUI's
+    "False" is no."""
+    base = dict(keypoint_names=DLC_NAMES, image_size=(640, 480))
+    with pytest.raises(DLCLifterError, match="no setting camera_heigth_mm .did you mean "
+                                             "camera_height_mm"):
+        processor_cls(camera_heigth_mm=600.0, **base)
+    proc = processor_cls(walls="False", features="no", **base)
+    assert proc.options.walls is False and proc.options.features is False
+    with pytest.raises(DLCLifterError, match="walls must be true or false"):
+        processor_cls(walls="maybe", **base)
+    with pytest.raises(DLCLifterError, match="pcutoff must be a likelihood"):
+        processor_cls(pcutoff=60, **base)
+
+
+def test_processor_counts_frames_it_could_not_lift_by_reason(processor_cls, caplog) -> None:
+    proc = processor_cls(keypoint_names=DLC_NAMES, camera_height_mm=600.0, focal_px=700.0,
+                         image_size=(640, 480))
+    with caplog.at_level(logging.ERROR, logger="dlc_lifter.integrations.dlclive"):
+        for bad in (np.zeros((3, 3)), np.zeros((3, 3)), np.zeros((2, len(DLC_NAMES), 3))):
+            proc.process(bad)
+    assert sorted(proc.skipped.values()) == [1, 2]
+    assert "shape (3, 3)" in caplog.text and f"shape (2, {len(DLC_NAMES)}, 3)" in caplog.text

@@ -1,0 +1,29 @@
+"""The lift's option dataclasses refuse values that cannot be."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_lift_options_refuse_a_mode_or_cutoff_that_cannot_be() -> None:
+    """A misspelt mode failed deep in the lift; a cutoff of 60 (a 0-100 score) wrote a file
+    of NaN without a word."""
+    from dlc_lifter.errors import DLCLifterError
+    from dlc_lifter.lift import LiftOptions
+
+    with pytest.raises(DLCLifterError, match="mode must be temporal, causal or frame"):
+        LiftOptions(mode="causl")
+    with pytest.raises(DLCLifterError, match="pcutoff must be a likelihood from 0 to 1"):
+        LiftOptions(pcutoff=60)
+    assert LiftOptions(pcutoff=0.0, mode="frame").mode == "frame"
+
+
+def test_lift_poses_refuses_a_camera_spec_for_its_camera_name() -> None:
+    """lift_poses(camera=) names a calibration's camera; a CameraSpec passed there was
+    ignored and the camera guessed from the animal."""
+    from dlc_lifter.errors import DLCLifterError
+    from dlc_lifter.lift import CameraSpec, lift_poses
+    from tests.fixtures.toys import random_poses
+
+    with pytest.raises(DLCLifterError, match="camera= names a camera of the calibration"):
+        lift_poses(random_poses(), camera=CameraSpec(camera_height_mm=600.0, focal_px=700.0))
