@@ -411,6 +411,7 @@ def compute_features(
     fps: float | None = None,
     planar: bool = False,
     keypoint_map: Mapping[str, str] | None = None,
+    pcutoff: float | None = None,
 ) -> pd.DataFrame:
     """Per-frame behavioural features of 2D or 3D poses (see the module docstring).
 
@@ -437,6 +438,11 @@ def compute_features(
         individual (SimBA's ``Nose_1``, ``Nose_2``) become two individuals, and the
         arena's landmarks (corners, centre) and the points that stay put while the
         animal moves (objects, a maze's parts) are left out.
+    pcutoff
+        2D poses: points of a lower likelihood are untracked (NaN), as the lift and
+        DeepLabCut's own plots take them; default the DeepLabCut config's
+        (``meta.extra["pcutoff"]``), else 0.6. Lifted 3D poses have their untracked
+        points imputed or NaN already.
 
     Returns
     -------
@@ -493,6 +499,8 @@ def compute_features(
     units = poses.meta.units if poses.meta.units in ("mm", "px", "cm", "m") else None
     unit = units or ("mm" if poses.is_3d else "px")
     coords = poses.coords[..., : 3 if is_3d else 2].copy()
+    if not poses.is_3d:
+        _drop_untracked(coords, poses, pcutoff)
     if not poses.is_3d and poses.meta.frame == "image":
         coords[..., 1] *= -1  # image y points down; features use y up
     candidates = _canonical(poses.keypoints, plan.mapped, skip, source, is_3d)
@@ -520,6 +528,18 @@ def compute_features(
     df.attrs.update({"window": window, "fps": rate, "units": unit,
                      "dims": 3 if is_3d else 2, "source": source})
     return df
+
+
+def _drop_untracked(coords: np.ndarray, poses: Poses, pcutoff: float | None) -> None:
+    """2D points below the likelihood cutoff set to NaN in place (said in the log)."""
+    cut = pcutoff if pcutoff is not None else poses.meta.extra.get("pcutoff", 0.6)
+    conf = np.asarray(poses.confidence, dtype=float)
+    low = np.isfinite(coords).all(-1) & ~(np.nan_to_num(conf, nan=0.0) >= float(cut))
+    if low.any():
+        coords[low] = np.nan
+        logger.info("%s: %d of %d points below the likelihood cutoff %.2f are untracked (NaN) "
+                    "in the 2D features.", poses.meta.source or "poses", int(low.sum()),
+                    int(np.isfinite(poses.coords[..., 0]).sum()), float(cut))
 
 
 def feature_columns(df: pd.DataFrame) -> list[str]:

@@ -151,6 +151,10 @@ def classify_train_command(
         with pd.option_context("display.float_format", "{:.3f}".format,
                                "display.width", 120):
             typer.echo(result.comparison.to_string())
+        if "f1_3d" in result.comparison:
+            typer.echo("f1_2d: the features 2D gives (x, y) of the lifted points, the lift's "
+                       "imputed landmarks and untracked points included; for the 2D you had, "
+                       "train on the 2D pose files with --features 2d.")
     for p in result.plots:
         typer.echo(str(p))
     typer.echo(str(result.model_path))

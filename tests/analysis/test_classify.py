@@ -267,6 +267,7 @@ def test_cli_train_and_predict(toy: dict[str, list], tmp_path: Path) -> None:
                             "--model", str(model), "--n-splits", "3", "--seed", "0"])
     assert r.exit_code == 0, r.output
     assert "f1_2d" in r.output and "f1_3d" in r.output and "macro" in r.output
+    assert "for the 2D you had, train on the 2D pose files with --features 2d" in r.output
     for kind in ("2d", "3d"):
         assert (tmp_path / "models" / f"behaviour_confusion_{kind}.png").is_file()
     assert model.is_file() and str(model) in r.output

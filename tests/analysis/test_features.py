@@ -354,3 +354,18 @@ def test_a_window_longer_than_the_recording_is_warned_of(
         df = compute_features(p, window=p.n_frames + 1)
     assert f"window ({p.n_frames + 1} frames) is longer than the recording" in caplog.text
     assert df.filter(like="_std").isna().all().all()
+
+
+def test_2d_features_take_points_below_the_cutoff_as_untracked() -> None:
+    """DeepLabCut writes coordinates for every point, confident or not: a frame of
+    likelihoods about 0.01 gave head speeds of 300 px/s; the cutoff (0.6, or the
+    config's) makes them untracked, as the lift does."""
+    from tests.fixtures.toys import circling_mouse_2d
+
+    poses = circling_mouse_2d(40)
+    poses.confidence[10:20] = 0.01
+    df = compute_features(poses, fps=30.0)
+    speed = [c for c in df.columns if c.endswith("speed_px_s")][0]
+    assert df[speed].iloc[11:20].isna().all() and df[speed].iloc[25:].notna().all()
+    kept = compute_features(poses, fps=30.0, pcutoff=0.0)
+    assert kept[speed].iloc[11:20].notna().all()
