@@ -129,7 +129,8 @@ def _read_recordings(labels: str | Path, poses_paths: Sequence[str | Path],
         if features == "3d" and not poses.is_3d:
             raise FeatureMismatchError(
                 f"{path} holds 2D poses; train with features='2d' or on the lifted 3D files.")
-        out.append(_Recording(path, poses, ind, labels_for(label_sets, path, poses.meta.video)))
+        out.append(_Recording(path, poses, ind, labels_for(
+            label_sets, path, poses.meta.video, alone=len(poses_paths) == 1)))
     return out
 
 

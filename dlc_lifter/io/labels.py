@@ -388,14 +388,17 @@ def load_labels(
 
 # ============================================================================ matching
 def labels_for(
-    labels: Mapping[str | None, pd.Series], poses_path: str | Path, video: str | None = None
+    labels: Mapping[str | None, pd.Series], poses_path: str | Path, video: str | None = None,
+    *, alone: bool = False,
 ) -> pd.Series:
     """The labels of one recording, matched by name.
 
     A recording key matches when its stem (``Path(key).stem``) begins the pose file's
     stem (DeepLabCut names outputs ``<video stem><scorer>...``) or equals the stem of
     the pose file's ``video``; the longest match wins. Labels without a key match any
-    file.
+    file. With ``alone`` (one pose file given, and the labels of one recording), the
+    labels are that file's whatever their name (a BORIS export naming a re-encoded or
+    renamed copy of the video), warned.
 
     Raises
     ------
@@ -413,6 +416,12 @@ def labels_for(
         ks = Path(str(key)).stem
         if ks and (stem.startswith(ks) or ks == vstem) and (best is None or len(ks) > best[0]):
             best = (len(ks), str(key))
+    if best is None and alone and len(labels) == 1:
+        key = next(iter(labels))
+        logger.warning("%s: the labels name %s, not this file or its video; taken as its "
+                       "labels (one label recording, one pose file).",
+                       Path(poses_path).name, key)
+        return labels[key]
     if best is None:
         known = ", ".join(str(k) for k in labels if k is not None) or "none"
         raise LabelFileError(

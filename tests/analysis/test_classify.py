@@ -59,6 +59,13 @@ def test_frame_csv_labels(tmp_path: Path) -> None:
     assert labels_for(lab, "m1DLC_resnet50_x_lifted3d.h5").to_dict() == {0: "walk"}
     with pytest.raises(LabelFileError, match="No labels for m2"):
         labels_for(lab, "m2DLC.h5")
+    with pytest.raises(LabelFileError, match="No labels for m2"):  # two recordings: which?
+        labels_for(lab, "m2DLC.h5", alone=True)
+    # one pose file, one labelled recording of another name (BORIS of a re-encoded video)
+    one = {"m1_reencode.avi": lab["m1.mp4"]}
+    assert labels_for(one, "m1DLC_resnet50_x.h5", alone=True).to_dict() == {0: "walk"}
+    with pytest.raises(LabelFileError, match="No labels for m1DLC"):
+        labels_for(one, "m1DLC_resnet50_x.h5")
 
     _refused(tmp_path / "dup.csv", "frame,behaviour\n1,walk\n1,rear\n", "labelled twice")
     _refused(tmp_path / "bad.csv", "a,b\n1,2\n", "behaviour")
