@@ -32,7 +32,8 @@ from dlc_lifter.errors import PoseFileError
 from dlc_lifter.io._common import find_video, resolve_recorded_video
 from dlc_lifter.poses import PoseMetadata, Poses
 
-__all__ = ["csv_table_kind", "read_flat_csv", "read_sleap_csv"]
+__all__ = ["bodypart_columns", "csv_table_kind", "read_flat_csv", "read_sleap_csv",
+           "sleap_csv_layout"]
 
 logger = logging.getLogger("dlc_lifter.io")
 
@@ -60,6 +61,15 @@ def _columns_of(part: str, sep: str) -> tuple[str, ...]:
     """A bodypart's x, y and possible likelihood columns."""
     return (f"{part}{sep}x", f"{part}{sep}y",
             *(f"{part}{sep}{s[1:]}" for s in LIKELIHOOD_SUFFIXES))
+
+
+def bodypart_columns(columns: list[str]) -> list[str]:
+    """The columns of a one-header-row table that are bodyparts' coordinates or
+    likelihoods (``Nose_1_x``, ``Nose_1_y``, ``Nose_1_p``), in the table's order."""
+    have = set(columns)
+    own = {c for b, sep in _bodyparts(columns).items() for c in _columns_of(b, sep)
+           if c in have}
+    return [c for c in columns if c in own]
 
 
 def _sleap_nodes(columns: list[str]) -> list[str]:

@@ -65,6 +65,10 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, bool]:
     """The label table and whether it is one-hot (a 0/1 column per behaviour)."""
     if not path.is_file():
         raise LabelFileError(f"Label file {path} does not exist.")
+    if path.suffix.lower() == ".boris":
+        raise LabelFileError(f"{path} is a BORIS project, whose events are not read from it: "
+                             "export them from BORIS (Observations > Export events, "
+                             "aggregated or tabular, as CSV or TSV) and give that file.")
     if path.suffix.lower() in (".xlsx", ".xls", ".ods"):
         raise LabelFileError(f"{path}: spreadsheets are not read; export the labels (or the "
                              "BORIS events) as CSV or TSV.")
@@ -77,8 +81,9 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, bool]:
             raise LabelFileError(
                 f"{path}: no header with a 'behaviour' (or 'Behavior') column, and not a "
                 "table of 0/1 columns, one per behaviour. Give a CSV with columns "
-                "frame,behaviour[,video], a one-hot table (DeepEthogram's *_labels.csv) or "
-                "a BORIS aggregated / tabular events export.")
+                "frame,behaviour[,video], a one-hot table (DeepEthogram's *_labels.csv, "
+                "SimBA's targets_inserted with its classifiers last) or a BORIS "
+                "aggregated / tabular events export.")
         return df, True
     df = pd.read_csv(io.StringIO("\n".join(lines[row:])), sep=delim)
     df.columns = [str(c).strip() for c in df.columns]
@@ -92,7 +97,9 @@ _ONE_HOT_VALUES = (-1, 0, 1)
 def _one_hot_table(text: str) -> pd.DataFrame | None:
     """A one-hot label table indexed by frame, or ``None`` when the text is not one: a
     header of names, an optional first column of frame numbers (unnamed or ``frame``),
-    then only columns of -1/0/1."""
+    then only columns of -1/0/1; or a pose table whose last columns are 0/1, one per
+    behaviour (SimBA's ``csv/targets_inserted/<video>.csv``: poses, features, then one
+    column per classifier)."""
     try:
         df = pd.read_csv(io.StringIO(text), sep=None, engine="python")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error):
@@ -111,8 +118,20 @@ def _one_hot_table(text: str) -> pd.DataFrame | None:
     if df.shape[1] < 1:
         return None
     values = df.apply(pd.to_numeric, errors="coerce")
-    if values.isna().to_numpy().any() or not values.isin(_ONE_HOT_VALUES).to_numpy().all():
-        return None
+    flags = values.notna().all() & values.isin(_ONE_HOT_VALUES).all()  # per column
+    if not flags.all():
+        # SimBA's targets_inserted: poses and features, then one 0/1 column per classifier
+        from dlc_lifter.io.flat_csv import bodypart_columns
+
+        trailing = 0
+        while trailing < len(flags) and flags.iloc[len(flags) - 1 - trailing]:
+            trailing += 1
+        if not trailing or not bodypart_columns(list(df.columns)):
+            return None
+        values = values.iloc[:, len(flags) - trailing:]
+        logger.info("A pose table with behaviour columns (SimBA's targets_inserted): its "
+                    "last %d columns of 0/1 read as the behaviours (%s).", trailing,
+                    ", ".join(values.columns))
     return values.astype(np.int64)
 
 
@@ -333,7 +352,8 @@ def load_labels(
         A CSV/TSV with columns ``frame`` and ``behaviour`` (or ``behavior``/``label``)
         and optionally ``video``/``file``; or a one-hot table (one 0/1 column per
         behaviour, one row per frame, DeepEthogram's ``*_labels.csv``: ``background``,
-        and -1 for a frame not labelled); or a BORIS export: aggregated events
+        and -1 for a frame not labelled; SimBA's ``targets_inserted`` tables, whose last
+        columns are its classifiers' 0/1); or a BORIS export: aggregated events
         (``Behavior``, ``Start (s)``, ``Stop (s)``) or tabular events (``Time``,
         ``Behavior``, ``Status`` START/STOP/POINT); or a folder of such files, one per
         recording, named after it (``<video>.csv`` or ``<video>_labels.csv``).

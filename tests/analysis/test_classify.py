@@ -377,3 +377,20 @@ def test_train_command_groups_by_bouts_and_warns_once(
     bad = runner.invoke(app, ["classify", "train", str(labels), str(f), "--model",
                               str(tmp_path / "x.joblib"), "--group-by", "animal"])
     assert bad.exit_code != 0 and "--group-by must be video or bouts" in bad.output
+
+
+def test_simba_targets_inserted_labels(tmp_path: Path) -> None:
+    """SimBA's ``targets_inserted`` table: poses, features, then a 0/1 column per
+    classifier; a ``.boris`` project is refused naming the export to give."""
+    f = tmp_path / "Together_1.csv"
+    f.write_text(",Nose_1_x,Nose_1_y,Nose_1_p,Tail_base_1_x,Tail_base_1_y,Tail_base_1_p,"
+                 "Feature_1,Feature_2,Attack,Sniffing\n"
+                 "0,790.7,916.4,1,892,596,0.39,0,3000,0,0\n"
+                 "1,791.6,915.0,1,891.9,595.9,0.43,1,2999,1,0\n"
+                 "2,792.0,914.0,0.98,891.0,595.0,0.5,1,2998,0,1\n")
+    labels = load_labels(f)[None]
+    assert labels.to_dict() == {0: "other", 1: "Attack", 2: "Sniffing"}
+    boris = tmp_path / "project.boris"
+    boris.write_text("{}")
+    with pytest.raises(LabelFileError, match="BORIS project.*Export events"):
+        load_labels(boris)
