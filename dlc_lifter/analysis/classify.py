@@ -288,7 +288,9 @@ def train_classifier(
                           window=window, info={"estimator": estimator, "seed": seed,
                                                "n_estimators": n_estimators,
                                                "frames_per_class": counts.to_dict(),
-                                               "fps": feats[0].attrs.get("fps")})
+                                               "fps": None if feats[0].attrs.get(
+                                                   "fps_assumed") else feats[0].attrs.get(
+                                                   "fps")})
 
 
 def predict(

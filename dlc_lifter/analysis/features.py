@@ -525,7 +525,9 @@ def compute_features(
         logger.debug("%s: %s input, so no heights, pitch or vertical velocity.",
                      source or "poses", "planar" if poses.is_3d else "2D")
     df = pd.concat(frames, axis=0, ignore_index=True)
-    df.attrs.update({"window": window, "fps": rate, "units": unit,
+    assumed = not poses.stills and not fps and not (poses.meta.fps and poses.meta.fps > 0)
+    df.attrs.update({"window": window, "fps": rate, "fps_assumed": bool(assumed),
+                     "units": unit,
                      "dims": 3 if is_3d else 2, "source": source})
     return df
 

@@ -394,3 +394,16 @@ def test_simba_targets_inserted_labels(tmp_path: Path) -> None:
     boris.write_text("{}")
     with pytest.raises(LabelFileError, match="BORIS project.*Export events"):
         load_labels(boris)
+
+
+def test_a_model_does_not_record_an_assumed_frame_rate() -> None:
+    """Features of a recording whose rate is unknown assume 30 fps; a model trained on them
+    records no rate (it recorded the assumed 30 and applied it to other recordings)."""
+    poses, _ = wandering_mouse(1, n=120)
+    labels = [np.array(["walk" if i % 20 < 10 else "rest" for i in range(120)], dtype=object)]
+    poses.meta.fps = None
+    df = compute_features(poses)
+    assert df.attrs["fps_assumed"] and df.attrs["fps"] == 30.0
+    assert train_classifier([df], labels, n_estimators=5).info["fps"] is None
+    known = compute_features(poses, fps=25.0)
+    assert train_classifier([known], labels, n_estimators=5).info["fps"] == 25.0
