@@ -7,8 +7,10 @@ and removed otherwise.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from dlc_lifter.errors import OutputExistsError, OutputNotWritableError
 
-__all__ = ["OutputNotWritableError", "atomic_output", "check_writable"]
+__all__ = ["OutputNotWritableError", "atomic_output", "check_free_space", "check_writable"]
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +76,56 @@ def check_writable(path: str | Path, *, overwrite: bool = False) -> Path:
     return p
 
 
+#: Free space (bytes) kept beyond an output's estimated size before writing it.
+FREE_MARGIN_BYTES = 8 * 2**20
+
+
+def _free_bytes(folder: Path) -> int | None:
+    try:
+        return int(shutil.disk_usage(folder).free)
+    except OSError:
+        return None
+
+
+def _full(folder: Path) -> str:
+    free = _free_bytes(folder)
+    return "?" if free is None else f"{free / 2**20:.0f} MB"
+
+
+def check_free_space(path: str | Path, need_bytes: float) -> None:
+    """Refuse, before writing, an output the disk has no room for.
+
+    Raises
+    ------
+    OutputNotWritableError
+        When the folder of ``path`` has less than ``need_bytes`` plus
+        :data:`FREE_MARGIN_BYTES` free.
+    """
+    p = Path(path)
+    folder = next((f for f in (p.parent, *p.parent.parents) if f.exists()), p.parent)
+    free = _free_bytes(folder)
+    if free is not None and free < need_bytes + FREE_MARGIN_BYTES:
+        raise OutputNotWritableError(
+            f"Cannot write {p.name}: the disk holding {folder} has {free / 2**20:.0f} MB free "
+            f"and the output needs about {need_bytes / 2**20:.0f} MB, with "
+            f"{FREE_MARGIN_BYTES / 2**20:.0f} MB to spare. Free some space, or "
+            "choose another destination folder (destfolder=).")
+
+
+def _disk_full(exc: BaseException, folder: Path) -> bool:
+    """Whether a writer failed for want of space: ENOSPC in its chain, or (HDF5's errors
+    name no cause) under 1 MB left free."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return True
+        if "No space left" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    free = _free_bytes(folder)
+    return free is not None and free < 2**20
+
+
 @contextmanager
 def atomic_output(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it over ``path`` on success.
@@ -114,7 +166,15 @@ def atomic_output(path: str | Path, *, overwrite: bool = False) -> Iterator[Path
     tmp = Path(tmp_name)
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual mode
     try:
-        yield tmp
+        try:
+            yield tmp
+        except Exception as exc:
+            if not isinstance(exc, OutputNotWritableError) and _disk_full(exc, p.parent):
+                raise OutputNotWritableError(
+                    f"Cannot write {p.name}: the disk holding {p.parent} is full "
+                    f"({_full(p.parent)} free while writing it). Free some space, or choose "
+                    "another destination folder (destfolder=).") from exc
+            raise
         if p.exists() and not overwrite:  # appeared while we were writing
             raise OutputExistsError(
                 f"Output file {p} appeared while writing it. Pass overwrite=True to "

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dlc_lifter._atomic import atomic_output, check_writable
+from dlc_lifter._atomic import atomic_output, check_free_space, check_writable
 from dlc_lifter._version import __version__
 from dlc_lifter.errors import ConfigError, PoseFileError
 from dlc_lifter.io._common import (
@@ -551,6 +551,11 @@ def write_dlc_3d(
     return out
 
 
+#: Below this many columns a pandas table's header fits its 64 KB (DeepLabCut-style names:
+#: 2340 columns fit, 2808 did not), so a table that fails to write failed for another cause.
+_TABLE_HEADER_COLUMNS = 1000
+
+
 def _write_dlc_3d_h5(df: pd.DataFrame, poses3d: Poses, h5_path: Path, *,
                      overwrite: bool) -> None:
     """The ``.h5`` of :func:`write_dlc_3d`: the table, then the likelihood and imputed
@@ -560,12 +565,17 @@ def _write_dlc_3d_h5(df: pd.DataFrame, poses3d: Poses, h5_path: Path, *,
     import h5py
     import tables
 
+    # room for the table (uncompressed) and the likelihoods: HDF5 on a full disk fails
+    # with no cause named, and h5py may crash the process on it
+    check_free_space(h5_path, df.memory_usage(index=True).sum() + poses3d.confidence.nbytes)
     with atomic_output(h5_path, overwrite=overwrite) as tmp:
         with PYTABLES_LOCK:
             try:
                 df.to_hdf(tmp, key=DLC_KEY, format="table", mode="w")
                 table = True
-            except tables.HDF5ExtError:
+            except tables.HDF5ExtError as exc:
+                if df.shape[1] < _TABLE_HEADER_COLUMNS:  # not the header's size: say it
+                    raise OSError(f"{h5_path}: writing the table failed ({exc}).") from exc
                 df.to_hdf(tmp, key=DLC_KEY, format="fixed", mode="w")
                 table = False
                 logger.info("%s: %d columns are too many for a pandas table's header; "

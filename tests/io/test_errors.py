@@ -301,3 +301,30 @@ def test_output_folder_not_writable_checked_first(tmp_path: Path,
         write_nwb_3d(_p3(), tmp_path / "x.nwb")
     assert str(tmp_path) in str(info.value) and "destfolder" in str(info.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_is_said_before_writing_and_while_writing(tmp_path: Path,
+                                                              monkeypatch) -> None:
+    """HDF5 on a full disk fails naming no cause (and h5py may crash the process): an
+    output the disk has no room for is refused before writing, and a writer that runs out
+    of room is reported as a full disk; nothing is left behind."""
+    import errno
+    import shutil
+    from collections import namedtuple
+
+    from dlc_lifter import _atomic
+    from dlc_lifter.errors import OutputNotWritableError
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage(10**9, 10**9 - 2**20, 2**20))
+    with pytest.raises(OutputNotWritableError, match="has 1 MB free and the output needs "
+                                                     "about 5 MB"):
+        _atomic.check_free_space(tmp_path / "a.h5", 5 * 2**20)
+    with pytest.raises(OutputNotWritableError, match="is full"):
+        with _atomic.atomic_output(tmp_path / "b.h5") as tmp:
+            tmp.write_bytes(b"x")
+            raise OSError(errno.ENOSPC, "No space left on device")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="other"):  # other failures pass through
+        with _atomic.atomic_output(tmp_path / "c.h5"):
+            raise ValueError("other")
