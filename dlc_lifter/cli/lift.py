@@ -8,6 +8,8 @@ and calls :func:`~dlc_lifter.lift.lift_file`, :func:`~dlc_lifter.lift.batch.lift
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -156,7 +158,7 @@ def lift_project_command(
 
     Example: dlc-lifter lift-project project/config.yaml --workers 2 --plot
     """
-    with executor(workers, dask_scheduler) as ex:
+    with _interruptible(), executor(workers, dask_scheduler) as ex:
         report = lift_videos(
             config, videos or None, videotype=videotype, shuffle=shuffle,
             trainingsetindex=trainingsetindex, filtered=filtered,
@@ -203,7 +205,7 @@ def lift_sleap_command(
 
     Example: dlc-lifter lift-sleap session/ --keypoint-map map.yaml --format slp,nwb
     """
-    with executor(workers, dask_scheduler) as ex:
+    with _interruptible(), executor(workers, dask_scheduler) as ex:
         report = lift_sleap(
             paths, recursive=recursive,
             camera=camera_spec(calibration, camera, camera_height_mm, focal_px,
@@ -254,7 +256,7 @@ def lift_files_command(
 
     Example: dlc-lifter lift-files 2019_cohort/ --recursive --arena-size-mm 450 --workers 2
     """
-    with executor(workers, dask_scheduler) as ex:
+    with _interruptible(), executor(workers, dask_scheduler) as ex:
         report = lift_files(
             paths, recursive=recursive, filtered=filtered,
             camera=camera_spec(calibration, camera, camera_height_mm, focal_px,
@@ -270,6 +272,37 @@ def lift_files_command(
 def _plots(plot: bool, max_frames: int | None) -> PlotStep | None:
     """The step ``--plot`` and ``--plot-max-frames`` ask each output of a batch for."""
     return PlotStep(max_frames=max_frames) if plot else None
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    """A batch stopped by Ctrl-C, or by SIGTERM (a cluster's time limit), prints what it
+    did and what it did not, and exits 130 (143 for SIGTERM); a rerun resumes."""
+    import signal
+
+    from dlc_lifter.lift.batch import BatchInterrupted
+
+    code = {"exit": 130}
+
+    def _term(signum: int, frame: object) -> None:
+        code["exit"] = 128 + signum
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _term)
+    except ValueError:  # not the main thread: leave SIGTERM alone
+        previous = None
+    try:
+        yield
+    except BatchInterrupted as exc:
+        typer.echo(_cli_message(exc.report.summary()), err=True)
+        raise typer.Exit(code["exit"]) from None
+    except KeyboardInterrupt:  # before the batch began lifting
+        typer.echo("INTERRUPTED before any file was lifted.", err=True)
+        raise typer.Exit(code["exit"]) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _report(report: BatchReport) -> None:

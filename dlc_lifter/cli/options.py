@@ -200,9 +200,39 @@ def executor(workers: int, dask_scheduler: str | None) -> Iterator[cf.Executor |
 
         with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
                                     initializer=worker_initializer) as ex:
-            yield ex
+            try:
+                yield ex
+            except KeyboardInterrupt:  # stop now: the workers leave Ctrl-C to us
+                _stop_workers(ex)
+                raise
     else:
         yield None
+
+
+def _stop_workers(ex: cf.ProcessPoolExecutor) -> None:
+    """End a process pool's workers now (they ignore Ctrl-C; a file half lifted leaves only
+    a temporary file, which the rerun cleans). The pool's manager thread then finds the
+    pool broken and, on Python 3.11, fails on the futures the batch cancelled
+    (``InvalidStateError``): that failure of a pool being stopped is not shown."""
+    import threading
+
+    workers = list((getattr(ex, "_processes", None) or {}).values())
+    manager = getattr(ex, "_executor_manager_thread", None)
+    ex.shutdown(wait=False, cancel_futures=True)
+    hook = threading.excepthook
+
+    def quiet(args: threading.ExceptHookArgs) -> None:
+        if not (args.thread is manager and isinstance(args.exc_value, cf.InvalidStateError)):
+            hook(args)
+
+    threading.excepthook = quiet
+    try:
+        for proc in workers:
+            proc.terminate()
+        if manager is not None:
+            manager.join(timeout=10)
+    finally:
+        threading.excepthook = hook
 
 
 def command_line(ctx: typer.Context) -> str:

@@ -59,6 +59,7 @@ from dlc_lifter.io.find import (
 from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
 
 __all__ = [
+    "BatchInterrupted",
     "BatchItem",
     "BatchReport",
     "DestinationError",
@@ -144,12 +145,15 @@ class BatchReport:
         Videos that could not be lifted, each with its error message.
     seconds
         Wall time of the whole batch.
+    not_started
+        Videos an interrupted batch did not finish (:class:`BatchInterrupted`).
     """
 
     done: list[BatchItem] = field(default_factory=list)
     skipped: list[BatchItem] = field(default_factory=list)
     failed: list[BatchItem] = field(default_factory=list)
     seconds: float = 0.0
+    not_started: int = 0
 
     @property
     def ok(self) -> bool:
@@ -179,8 +183,11 @@ class BatchReport:
         """A few human-readable lines: counts, one line per failure, then each kind of
         warning once, with how many lifted files gave it (their items hold every one)."""
         lines = [
-            f"{len(self.done)} lifted, {len(self.skipped)} skipped (output exists), "
-            f"{len(self.failed)} failed in {self.seconds:.1f} s"
+            ("INTERRUPTED: " if self.not_started else "")
+            + f"{len(self.done)} lifted, {len(self.skipped)} skipped (output exists), "
+            f"{len(self.failed)} failed"
+            + (f", {self.not_started} not lifted (run the same command again to resume)"
+               if self.not_started else "") + f" in {self.seconds:.1f} s"
             + (f" ({self.n_frames / self.seconds:.0f} frames/s)"
                if self.n_frames and self.seconds > 0 else "")
         ]
@@ -201,6 +208,15 @@ class BatchReport:
 
     def __str__(self) -> str:
         return self.summary()
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """A batch stopped by Ctrl-C (or, from the command line, SIGTERM: a cluster's time
+    limit): ``report`` holds what it did, ``report.not_started`` what it did not."""
+
+    def __init__(self, report: BatchReport) -> None:
+        super().__init__(report.summary().splitlines()[0])
+        self.report = report
 
 
 # --------------------------------------------------------------------------- jobs
@@ -649,6 +665,7 @@ def lift_jobs(
     if overwrite:
         todo = [LiftJob(**{**vars(j), "overwrite": True}) for j in todo]
     bar = progress_bar(total=len(todo), desc=desc, unit="video", disable=not todo)
+    before = len(report.items)
     try:
         if executor is None:
             for job in todo:
@@ -662,6 +679,10 @@ def lift_jobs(
                 for fut in futures:
                     fut.cancel()
                 raise
+    except KeyboardInterrupt:
+        report.seconds = time.perf_counter() - t0
+        report.not_started = len(todo) - (len(report.items) - before)
+        raise BatchInterrupted(report) from None
     finally:
         bar.close()
     report.seconds = time.perf_counter() - t0
@@ -1030,7 +1051,8 @@ def _lift_found(files_or_folders: str | Path | Sequence[str | Path], *, camera: 
 
 # --------------------------------------------------------------------------- dask
 def worker_initializer() -> None:
-    """Make a worker process use one thread for torch and OpenCV.
+    """Make a worker process use one thread for torch and OpenCV, and leave Ctrl-C to the
+    batch (which stops its workers).
 
     Pass it as ``initializer=`` to a ``ProcessPoolExecutor`` that lifts with depth (the
     CLI's ``--workers`` does): the depth network and video decoding otherwise each use
@@ -1039,7 +1061,11 @@ def worker_initializer() -> None:
     thread each from their nanny's environment already.
     """
     import os
+    import signal
 
+    # Ctrl-C reaches every process of the terminal's group: the batch stops its workers;
+    # a worker that took it as one file's failure went on to the next file
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = "1"
     import cv2

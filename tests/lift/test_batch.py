@@ -824,3 +824,28 @@ def test_the_summary_says_whose_figures_a_grouped_warning_quotes() -> None:
                          warnings=["No calibration, camera 500 mm up"]))
     assert "  WARNING (4 files: a.h5, b.h5, c.h5, ...): No calibration, camera 500 mm up" in \
         report.summary().splitlines()
+
+
+def _interrupting_task(job: LiftJob) -> BatchItem:
+    """The toy lift, with Ctrl-C pressed during the second video."""
+    if Path(job.poses).name.startswith("b"):
+        raise KeyboardInterrupt
+    return _toy_task(job)
+
+
+def test_an_interrupted_batch_says_what_it_did_and_did_not(tmp_path: Path) -> None:
+    """Ctrl-C (or a cluster's SIGTERM, which the command line turns into it) ended a batch
+    with no summary: it raises BatchInterrupted holding what was done and how many were
+    not, and the command line prints it."""
+    from dlc_lifter.lift.batch import BatchInterrupted
+
+    config = _project(tmp_path, ["a", "b", "c"])
+    with pytest.raises(BatchInterrupted) as err:
+        lift_videos(config, task=_interrupting_task)
+    report = err.value.report
+    assert len(report.done) == 1 and report.not_started == 2
+    assert report.summary().startswith("INTERRUPTED: 1 lifted, 0 skipped (output exists), "
+                                       "0 failed, 2 not lifted (run the same command again")
+    assert isinstance(err.value, KeyboardInterrupt)
+    again = lift_videos(config, task=_toy_task)
+    assert len(again.done) == 2 and len(again.skipped) == 1 and again.not_started == 0
