@@ -34,8 +34,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from dlc_lifter._atomic import atomic_output
+from dlc_lifter._atomic import atomic_output, check_writable
 from dlc_lifter._progress import progress_bar
+from dlc_lifter.errors import OutputNotWritableError
 from dlc_lifter.poses import Poses
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -93,6 +94,11 @@ _IND_COLOURS = ((40, 40, 220), (200, 120, 20), (40, 170, 40), (170, 40, 170), (0
 
 
 # --------------------------------------------------------------------------- helpers
+#: Frames of a 3D video beyond which the log says how long it is and how to draw fewer
+#: (5 minutes at 30 fps).
+LONG_VIDEO_FRAMES = 9000
+
+
 def read_lifted(path: str | Path) -> Poses:
     """Read a lifted 3D file (DLC 3D ``.h5``/``.csv`` layout) into :class:`Poses`.
 
@@ -764,6 +770,11 @@ def plot_lifted(
     src = Path(output_3d)
     poses = read_lifted(src)
     folder = Path(out_dir) if out_dir is not None else src.parent
+    mp4, heights, trajectory = plot_paths(src, folder)
+    try:
+        check_writable(mp4, overwrite=True)
+    except OutputNotWritableError as exc:  # the plots' folder is out_dir (-o), not destfolder
+        raise OutputNotWritableError(str(exc).replace("destfolder=", "out_dir=")) from None
     folder.mkdir(parents=True, exist_ok=True)
     if video is None and poses.meta.video and Path(poses.meta.video).is_file():
         video = poses.meta.video
@@ -781,14 +792,17 @@ def plot_lifted(
                     "%g a second.", src.name, STILLS_FPS)
         fps = STILLS_FPS
     fps = _fps_of(poses, fps)
-    mp4, heights, trajectory = plot_paths(src, folder)
-    files = [
-        render_video(poses, mp4, video=video, max_frames=max_frames, fps=fps),
-        plot_heights(poses, heights, fps=fps),
-        plot_trajectory(poses, trajectory, fps=fps),
-    ]
-    for f in files:
+    # the plots take seconds, the video of a long file minutes: plots first, so that they
+    # are there when the video is stopped
+    pngs = [plot_heights(poses, heights, fps=fps), plot_trajectory(poses, trajectory, fps=fps)]
+    for f in pngs:
         logger.info("Wrote %s", f)
+    n = poses.n_frames if max_frames is None else min(poses.n_frames, int(max_frames))
+    if n > LONG_VIDEO_FRAMES:
+        logger.info("%s: rendering the 3D video of all %d frames (%.0f min); max_frames= "
+                    "draws fewer.", src.name, n, n / fps / 60)
+    files = [render_video(poses, mp4, video=video, max_frames=max_frames, fps=fps), *pngs]
+    logger.info("Wrote %s", files[0])
     return files
 
 

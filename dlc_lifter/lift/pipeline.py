@@ -9,6 +9,7 @@ depth path (:mod:`dlc_lifter.lift.depth_path`) or the keypoints only
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from pathlib import Path
@@ -232,7 +233,17 @@ def _lift_file(
         video_stem = sleap_video_stem(src, sleap_video)
     out = Path(lifted_output_path(src, output.destfolder, video_stem=video_stem))
     fmts = parse_formats(output.requested_formats())
-    for target in [*output_paths(out, fmts).values(), meta_pickle_path(out)]:
+    targets = [*output_paths(out, fmts).values(), meta_pickle_path(out)]
+    # the file written last marks a lift done (write_outputs): without it, the others
+    # are an interrupted run's leftovers, replaced as a batch replaces them
+    marker = out if "dlc" in fmts else out.with_suffix(".csv") if "csv" in fmts else (
+        meta_pickle_path(out))
+    leftovers = [t for t in targets if t.exists()] if not marker.exists() else []
+    if leftovers and not output.overwrite:
+        logger.info("%s: replacing %s left by an interrupted run.", out.name,
+                    ", ".join(t.name for t in leftovers))
+        output = dataclasses.replace(output, overwrite=True)
+    for target in targets:
         check_writable(target, overwrite=output.overwrite)
     poses = read_poses(src, sleap_video=sleap_video)
     if poses.is_3d:  # before the video and the camera are looked at

@@ -215,3 +215,14 @@ def test_plot_command_takes_o_for_its_folder(tmp_path: Path) -> None:
     assert (tmp_path / "both" / "gDLC_x_lifted3d_heights.png").is_file()
     r = CliRunner().invoke(app, ["plot", str(f), str(g), "--video", str(f)])
     assert r.exit_code != 0 and "one file's video" in r.output
+
+
+def test_plots_into_a_folder_that_cannot_be_written_name_out_dir(tmp_path: Path) -> None:
+    """The plots' folder is ``out_dir`` (``--out-dir/-o``); the message named destfolder."""
+    from dlc_lifter.errors import OutputNotWritableError
+
+    out3d = _write_3d(rearing_mouse_3d(), tmp_path / "toyDLC_toy_lifted3d.h5")
+    not_a_folder = tmp_path / "plots"
+    not_a_folder.write_text("a file")
+    with pytest.raises(OutputNotWritableError, match=r"\(out_dir=\)"):
+        plot_lifted(out3d, out_dir=not_a_folder)

@@ -163,3 +163,26 @@ def test_a_frame_size_read_from_the_keypoints_is_not_written_as_the_video_s(
                       output=OutputSpec(destfolder=tmp_path / "sized", formats="dlc,nwb"))
     known = pd.read_pickle(meta_pickle_path(sized))["data"]
     assert known["image_size_guessed"] is None and known["frame_dimensions"] is not None
+
+
+def test_a_single_lift_replaces_an_interrupted_run_s_leftovers(tmp_path: Path,
+                                                               caplog: pytest.LogCaptureFixture
+                                                               ) -> None:
+    """A batch killed while writing leaves a meta pickle without its .h5 (written last):
+    lift replaces it, as the batch verbs do; a finished output is still refused."""
+    from dlc_lifter.errors import OutputExistsError
+    from dlc_lifter.io import meta_pickle_path
+    from dlc_lifter.lift import lift_file
+
+    src = _dlc_file(tmp_path / "in")
+    kw = dict(camera=CameraSpec(camera_height_mm=700.0, focal_px=600.0),
+              options=LiftOptions(depth=False), output=OutputSpec(destfolder=tmp_path / "out"))
+    orphan = meta_pickle_path(tmp_path / "out" / f"mouse{DLC_SCORER}_lifted3d.h5")
+    orphan.parent.mkdir()
+    orphan.write_bytes(b"left by a killed run")
+    with caplog.at_level("INFO"):
+        out = lift_file(src, **kw)
+    assert "left by an interrupted run" in caplog.text
+    assert out.is_file() and pd.read_pickle(orphan)["data"]["nframes"] == 30
+    with pytest.raises(OutputExistsError):
+        lift_file(src, **kw)
