@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from dlc_lifter._progress import progress_bar
 from dlc_lifter.errors import VideoError
 from dlc_lifter.io.video import FRAME_COUNT_SLACK
 from dlc_lifter.poses import Poses
@@ -47,6 +48,10 @@ DEPTH_WEIGHTS = "data/weights/depth_net.pt"
 FUSED_WEIGHTS = "data/weights/depth_fused_lifter.pt"
 
 _MODELS: dict[tuple[str, float, str, float], tuple[Any, Any]] = {}
+
+
+#: Frames of a video from which the depth path shows its progress within the file.
+PROGRESS_FRAMES = 3000
 
 
 def default_depth_weights() -> Path:
@@ -199,7 +204,11 @@ def video_depth_cues(
         pos = -1
         frame = None
         t0 = time.perf_counter()
+        # a long video's depth takes minutes (an hour at 30 fps: about 13 on one thread)
+        bar = progress_bar(total=len(order), desc=f"depth from {Path(video).name}",
+                           unit="frame", leave=False, disable=len(order) < PROGRESS_FRAMES)
         for row in order:
+            bar.update(1)
             want = int(fi[row])
             crops_row = [extractor.crop(uv_cat[row, i], conf_cat[row, i], ppm[i])
                          for i in range(n)]
@@ -223,6 +232,7 @@ def video_depth_cues(
                 pending.flush()
                 t0 = time.perf_counter()
         pending.flush()
+        bar.close()
     return VideoDepth(cues=pending.cues, px_per_mm=ppm, frames_read=frames_read, seconds=secs,
                       kept=pending.kept)
 
