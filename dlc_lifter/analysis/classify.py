@@ -311,7 +311,8 @@ def predict(
     -------
     pandas.DataFrame
         The identifying columns of ``features`` (``frame``, ``individual``,
-        ``time_s``), ``behaviour`` and one ``p_<class>`` probability column per class.
+        ``time_s``), ``behaviour`` and one ``p_<class>`` probability column per class;
+        frames with no feature at all (nothing tracked) get no behaviour and NaN.
 
     Raises
     ------
@@ -331,6 +332,12 @@ def predict(
     proba = m.estimator.predict_proba(x)
     est_classes = [str(c) for c in m.estimator.classes_]
     out["behaviour"] = np.asarray(est_classes, dtype=object)[np.argmax(proba, axis=1)]
+    blank = ~np.isfinite(x).any(axis=1)  # nothing tracked: no features to judge by
+    if blank.any():
+        proba[blank] = np.nan
+        out.loc[blank, "behaviour"] = None
+        logger.info("%s: %d frames have no features (nothing tracked): no behaviour given "
+                    "(empty).", source or "features", int(blank.sum()))
     for j, c in enumerate(est_classes):
         out[f"p_{c}"] = proba[:, j]
     return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any, Literal
@@ -225,6 +226,11 @@ def _lift_file(
     from dlc_lifter.lift.outputs import output_paths, parse_formats, write_outputs
 
     t0 = time.perf_counter()
+    if not isinstance(poses_path, (str, os.PathLike)):
+        raise DLCLifterError(
+            f"lift_file takes a pose file's path; got {type(poses_path).__name__}. Poses in "
+            "memory (a DataFrame, arrays, sleap_io.Labels): make a dlc_lifter.Poses "
+            "(Poses.from_dataframe(df)) and lift it with dlc_lifter.lift.lift_poses.")
     src = Path(poses_path)
     video_stem = None
     if sleap_video is not None:

@@ -182,6 +182,11 @@ def lift_poses(
     UnknownKeypointError
         With ``strict``, when some keypoint maps to nothing.
     """
+    if not isinstance(poses, Poses):
+        raise DLCLifterError(
+            f"lift_poses takes a dlc_lifter.Poses; got {type(poses).__name__}. Make one with "
+            "Poses.from_dataframe(df) (a DeepLabCut table), Poses(coords=..., "
+            "confidence=..., keypoints=...) (arrays) or read_poses(path).")
     if poses.is_3d:
         raise DLCLifterError(already_3d_message(poses))
     check_view(view)

@@ -407,3 +407,16 @@ def test_a_model_does_not_record_an_assumed_frame_rate() -> None:
     assert train_classifier([df], labels, n_estimators=5).info["fps"] is None
     known = compute_features(poses, fps=25.0)
     assert train_classifier([known], labels, n_estimators=5).info["fps"] == 25.0
+
+
+def test_frames_with_nothing_tracked_get_no_behaviour() -> None:
+    """A frame with every feature NaN was given the likeliest class (0.89 'other')."""
+    poses, _ = wandering_mouse(2, n=120)
+    labels = [np.array(["walk" if i % 20 < 10 else "rest" for i in range(120)], dtype=object)]
+    df = compute_features(poses, fps=30.0)
+    model = train_classifier([df], labels, n_estimators=5)
+    cols = [c for c in df.columns if c not in ("frame", "individual", "time_s")]
+    df.loc[50:52, cols] = np.nan
+    out = predict(model, df)
+    assert out.loc[50:52, "behaviour"].isna().all() and out.loc[50:52, "p_walk"].isna().all()
+    assert out.loc[:49, "behaviour"].notna().all()

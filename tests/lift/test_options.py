@@ -27,3 +27,17 @@ def test_lift_poses_refuses_a_camera_spec_for_its_camera_name() -> None:
 
     with pytest.raises(DLCLifterError, match="camera= names a camera of the calibration"):
         lift_poses(random_poses(), camera=CameraSpec(camera_height_mm=600.0, focal_px=700.0))
+
+
+def test_in_memory_poses_given_to_the_file_lift_or_arrays_to_lift_poses_are_explained() -> None:
+    """A DataFrame given to lift_file, or an array to lift_poses, raised AttributeError."""
+    import numpy as np
+    import pandas as pd
+
+    from dlc_lifter.errors import DLCLifterError
+    from dlc_lifter.lift import lift_file, lift_poses
+
+    with pytest.raises(DLCLifterError, match="Poses.from_dataframe"):
+        lift_file(pd.DataFrame())
+    with pytest.raises(DLCLifterError, match="lift_poses takes a dlc_lifter.Poses"):
+        lift_poses(np.zeros((3, 4, 2)))
