@@ -206,7 +206,11 @@ def read_sleap_csv(path: str | Path) -> Poses:
     table = pd.read_csv(p, header=0)
     table.columns = [str(c).strip() for c in table.columns]
     layout = sleap_csv_layout(list(table.columns))
-    table = _as_analysis_rows(table, layout, p)
+    try:
+        table = _as_analysis_rows(table, layout)
+    except (ValueError, TypeError) as exc:
+        raise PoseFileError(f"{p}: a coordinate column holds text that is not a number "
+                            f"({exc}). Export the csv again.") from None
     recorded = _one_video(table, p)
     info = _sleap_io_sidecar(p)
     nodes = _sleap_nodes(list(table.columns))
@@ -256,7 +260,7 @@ def read_sleap_csv(path: str | Path) -> Poses:
                  individuals=individuals, frame_indices=frame_indices, meta=meta)
 
 
-def _as_analysis_rows(table: pd.DataFrame, layout: str | None, p: Path) -> pd.DataFrame:
+def _as_analysis_rows(table: pd.DataFrame, layout: str | None) -> pd.DataFrame:
     """sleap-io's ``instances``, ``frames`` and ``points`` layouts as the analysis csv's
     rows (one per instance: ``track, frame_idx, instance.score, <node>.x/.y/.score``)."""
     if layout == "instances":

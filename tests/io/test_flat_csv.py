@@ -240,6 +240,13 @@ def test_a_sleap_io_csv_of_two_videos_is_refused_naming_them(tmp_path: Path) -> 
         read_poses(f)
 
 
+def test_text_in_a_sleap_io_points_csv_is_one_clear_error(tmp_path: Path) -> None:
+    f = tmp_path / "points.csv"
+    f.write_text("frame_idx,node,x,y,track\n0,nose,abc,2,t0\n")
+    with pytest.raises(PoseFileError, match="holds text that is not a number"):
+        read_poses(f)
+
+
 def test_a_sleap_io_csv_beside_its_slp_is_passed_over(tmp_path: Path) -> None:
     from dlc_lifter.io.find import find_pose_files
 
