@@ -23,7 +23,12 @@ from typing import Any
 import numpy as np
 
 from dlc_lifter.errors import PoseFileError
-from dlc_lifter.io._common import check_input_file, duplicate_names, find_video
+from dlc_lifter.io._common import (
+    check_input_file,
+    duplicate_names,
+    find_video,
+    recorded_path,
+)
 from dlc_lifter.poses import PoseMetadata, Poses
 
 __all__ = ["is_netcdf", "read_movement_netcdf"]
@@ -214,8 +219,6 @@ def _frames(variables: dict[str, tuple[tuple[str, ...], np.ndarray]], attrs: dic
 def _video_near(p: Path, source_file: str | None) -> str | None:
     """A video beside the netCDF file or beside the file movement loaded (its stem starting
     that file's or this file's name)."""
-    from dlc_lifter.io._common import recorded_path
-
     if source_file:
         src = recorded_path(source_file)
         folders = [p.parent] + ([Path(str(src.parent))] if src.is_absolute() else [])
