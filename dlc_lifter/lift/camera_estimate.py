@@ -575,7 +575,48 @@ def resolve_camera(
     details.update(height_mm=height, focal_px=focal)
     cam = Camera.top_view(height, focal, (w, h), name="estimated" if source != "height+focal"
                           else "top_view", pixel_aspect=aspect)
+    if source == "arena-size" and not below and np.isfinite(sides).all():
+        in_arena = _in_arena_frame(cam, arena_px)
+        if in_arena is not None:
+            details["arena_frame_from"] = "the tracked corners' floor points"
+            logger.info("Output in the arena frame: origin at the centre of the tracked "
+                        "corners' floor points, x towards the arena's right side, z up.")
+            return CameraChoice(in_arena, "arena", source, details)
     return CameraChoice(cam, "camera-floor", source, details)
+
+
+def _in_arena_frame(cam: Camera, arena_px: Mapping[str, Sequence[float]] | None
+                    ) -> Camera | None:
+    """A straight-down camera re-expressed in the arena frame of its tracked corners: the
+    corners' floor points through ``cam`` give the arena's centre (their mean, the origin)
+    and its ``x`` axis (from the left corners towards the right ones); ``y`` towards its
+    top side. The pixels of every floor point are unchanged (a rigid move of the world).
+    ``None`` where the corners run the wrong way round (a view from below)."""
+    corners = dict(arena_px or {})
+    names = list(_CORNER_XY)[:4]
+    if not all(n in corners for n in names):
+        return None
+    uv = np.array([corners[n] for n in names], dtype=np.float64)
+    floor = cam.points_at_height(uv, 0.0)[:, :2]
+    tl, tr, br, bl = floor
+    x_dir = (tr - tl) + (br - bl)
+    y_dir = (tl - bl) + (tr - br)
+    if np.cross(x_dir, y_dir) <= 0:
+        return None
+    phi = math.atan2(x_dir[1], x_dir[0])
+    centre = floor.mean(axis=0)
+    rot = np.array([[math.cos(phi), math.sin(phi)], [-math.sin(phi), math.cos(phi)]])
+    below = rot @ (cam.centre[:2] - centre)  # the camera's floor point, in the arena frame
+    probe = np.array([[0.0, 0.0, 0.0], [100.0, 0.0, 0.0], [0.0, 100.0, 0.0]])
+    probe_arena = np.c_[(probe[:, :2] - centre) @ rot.T, probe[:, 2]]
+    for roll in (phi, -phi):  # the sign that keeps every floor point's pixel
+        moved = Camera.top_view(cam.height_mm, cam.fx, cam.image_size,
+                                centre_xy=(float(below[0]), float(below[1])),
+                                principal_point=(cam.cx, cam.cy), roll_rad=roll,
+                                name=cam.name, pixel_aspect=cam.fy / cam.fx)
+        if np.allclose(moved.project(probe_arena), cam.project(probe), atol=1e-6):
+            return moved
+    return None
 
 
 #: The corners' perspective gives the focal length only from a camera tilted this much;
@@ -729,9 +770,8 @@ def _pixel_aspect(uv_cat: np.ndarray, ok: np.ndarray, sides: tuple[float, float]
             return 1.0, {}
         logger.warning("The arena's corners span %.0f x %.0f px, and no square-pixel camera "
                        "with a usual lens draws them: lifting as a camera looking straight "
-                       "down whose pixels are not square (fy/fx %.2f), in the camera-floor "
-                       "frame (origin on the floor below the camera), not the arena's. If the "
-                       "camera is tilted instead, give its calibration (calibration=).",
+                       "down whose pixels are not square (fy/fx %.2f). If the camera is "
+                       "tilted instead, give its calibration (calibration=).",
                        side_u, side_v, aspect)
         return aspect, {"pixel_aspect": aspect, "pixel_aspect_from": "arena corners"}
     found = None if lifter is None else pixel_aspect_from_animal(

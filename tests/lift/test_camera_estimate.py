@@ -95,8 +95,14 @@ def test_non_square_pixels_and_missing_corners_fall_through() -> None:
     uv = np.full((5, len(CATALOGUE), 2), np.nan)
     choice = resolve_camera(uv, np.ones(uv.shape[:2]), SIZE, arena_size_mm=SIDE,
                             arena_px=corners)
-    assert choice.source == "arena-size" and choice.frame == "camera-floor"
+    # the arena frame all the same, from the corners' floor points (--help promises it)
+    assert choice.source == "arena-size" and choice.frame == "arena"
     assert choice.details["pixel_aspect"] == pytest.approx(0.8, rel=1e-3)
+    names = ("top_left", "top_right", "bottom_right", "bottom_left")
+    floor = choice.camera.points_at_height(np.array([corners[n] for n in names]), 0.0)
+    half = SIDE / 2
+    np.testing.assert_allclose(floor[:, :2], [[-half, half], [half, half], [half, -half],
+                                              [-half, -half]], atol=0.5)
     three = {k: v for k, v in _corners(_tilted()).items() if k != "bottom_left"}
     assert corner_camera(three, SIDE, SIZE) is None
 
