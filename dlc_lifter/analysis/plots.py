@@ -799,8 +799,8 @@ def plot_lifted(
         logger.info("Wrote %s", f)
     n = poses.n_frames if max_frames is None else min(poses.n_frames, int(max_frames))
     if n > LONG_VIDEO_FRAMES:
-        logger.info("%s: rendering the 3D video of all %d frames (%.0f min); max_frames= "
-                    "draws fewer.", src.name, n, n / fps / 60)
+        logger.info("%s: rendering the 3D video of all %d frames (a video of %.0f min); "
+                    "max_frames= draws fewer.", src.name, n, n / fps / 60)
     files = [render_video(poses, mp4, video=video, max_frames=max_frames, fps=fps), *pngs]
     logger.info("Wrote %s", files[0])
     return files

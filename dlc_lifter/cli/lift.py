@@ -220,7 +220,7 @@ def lift_sleap_command(
 
 def lift_files_command(
     paths: list[Path] = typer.Argument(..., help="Pose files and/or folders of them "
-                                       "(DeepLabCut, SLEAP, JABS, NWB)."),
+                                       "(DeepLabCut, SLEAP, JABS, NWB, movement .nc)."),
     recursive: bool = RECURSIVE,
     filtered: bool = typer.Option(False, "--filtered", help="Lift DeepLabCut's _filtered "
                                   "tables where a recording has both."),

@@ -172,7 +172,7 @@ def _none_if_empty(value: Any) -> Any:
 
 
 _TRUE = ("true", "yes", "on", "1")
-_FALSE = ("false", "no", "off", "0", "")
+_FALSE = ("false", "no", "off", "0")
 
 
 def _pcutoff(value: Any) -> float:
@@ -181,7 +181,10 @@ def _pcutoff(value: Any) -> float:
 
 
 def _as_bool(name: str, value: Any) -> bool:
-    """A yes/no setting, also as the text a GUI or config file gives (``"False"`` is no)."""
+    """A yes/no setting, also as the text a GUI or config file gives (``"False"`` is no);
+    unset (``None`` or ``""``) is the setting's default."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return bool(_BOOL_DEFAULTS[name])
     if isinstance(value, str):
         text = value.strip().lower()
         if text in _TRUE or text in _FALSE:
@@ -322,6 +325,8 @@ class LiftProcessorOptions:
 
 
 _OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(LiftProcessorOptions))
+_BOOL_DEFAULTS = {f.name: f.default for f in dataclasses.fields(LiftProcessorOptions)
+                  if f.type in ("bool", bool)}
 
 
 # ============================================================================ processor
@@ -520,8 +525,9 @@ class _LiftProcessorImpl:
         except DLCLifterError as exc:  # never break the live loop; say each reason once
             why = str(exc)
             if why not in self.skipped:
-                logger.error("LiftProcessor: %s (frames not lifted for this reason are "
-                             "counted in .skipped and said at save()).", why)
+                logger.error("%s%s (frames not lifted for this reason are "
+                             "counted in .skipped and said at save()).",
+                             "" if why.startswith("LiftProcessor") else "LiftProcessor: ", why)
             self.skipped[why] = self.skipped.get(why, 0) + 1
         return pose
 

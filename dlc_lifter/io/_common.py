@@ -69,8 +69,9 @@ def check_input_file(path: str | Path) -> Path:
                 f"{p} is a folder, not a pose file; it holds {len(lifted)} lifted 3D files "
                 f"(e.g. {lifted[0].name}): give the files ({p}/*_lifted3d.h5).")
         raise PoseFileError(
-            f"{p} is a folder, not a pose file. Pass a DLC .h5/.csv, SLEAP .slp/.h5, JABS or "
-            f"NWB file; to lift every pose file in the folder: dlc-lifter lift-files {p} "
+            f"{p} is a folder, not a pose file. Pass a DLC .h5/.csv, SLEAP .slp/.h5, JABS, NWB "
+            f"or movement .nc file; to lift every pose file in the folder: dlc-lifter "
+            f"lift-files {p} "
             "(Python: dlc_lifter.lift_files).")
     if p.stat().st_size == 0:
         raise PoseFileError(

@@ -583,6 +583,10 @@ def _write_dlc_3d_h5(df: pd.DataFrame, poses3d: Poses, h5_path: Path, *,
                             h5_path, df.shape[1])
         if table:
             mark_pandas_version(tmp)  # pandas 3 omits it; pandas 1.x/2.x need it
+        # room for the likelihoods now that the table is written (another process may
+        # have filled the disk meanwhile): HDF5 fails to close a file it cannot flush, and
+        # h5py then crashes the process when it frees it
+        check_free_space(h5_path, 2 * poses3d.confidence.nbytes)
         with h5py.File(tmp, "a") as fh:
             ds = fh.create_dataset(LIKELIHOOD_KEY, data=np.asarray(
                 poses3d.confidence, dtype=np.float64), compression="gzip")

@@ -296,7 +296,7 @@ def _read_fps(first: Any, n_frames: int, p: Path) -> tuple[float | None, np.ndar
     elif fps == 1.0:  # sleap-io writes rate 1.0 where it does not know the rate
         logger.warning("%s: its series say a rate of 1 frame per second, which writers put "
                        "where they do not know the rate (sleap-io's NWB export): read as "
-                       "unknown (the video's frame rate where it is found; else give --fps).",
+                       "unknown (the video's frame rate where it is found; else give fps=).",
                        p)
         fps = None
     said = _FPS_SAID.search(comments)
@@ -474,7 +474,7 @@ def write_nwb_3d(
         logger.warning("%s: the frame rate is unknown, so the NWB's times are frame numbers "
                        "(a rate of 1 per second, said in each series' comments); tools that "
                        "read NWB (movement, pynwb) take them as seconds. Lift with the video, "
-                       "or give --fps (fps=), for times in seconds.", out)
+                       "or give fps=, for times in seconds.", out)
     source_video = None
     if m.video:
         source_video = _source_video(m, fi, rate, out)

@@ -120,6 +120,9 @@ class CameraSpec:
     floor_scale: float | str | None = None
 
     def __post_init__(self) -> None:
+        if self.camera_name is not None and self.calibration is None:
+            raise DLCLifterError(f"The camera {self.camera_name!r} (camera_name=) is one of a "
+                                 "calibration file's; give the calibration too (calibration=).")
         object.__setattr__(self, "image_size", parse_image_size(self.image_size))
         object.__setattr__(self, "floor_scale", parse_floor_scale(self.floor_scale))
         check_view(self.view)

@@ -196,6 +196,9 @@ def lift_poses(
             f"camera= names a camera of the calibration file; got {type(camera).__name__}. "
             "Give the camera's fields (camera_height_mm=, focal_px=, arena_size_mm=, "
             "calibration=), or lift a file with lift_file(path, camera=CameraSpec(...)).")
+    if camera is not None and calibration is None:
+        raise DLCLifterError(f"camera={camera!r} names a camera of a calibration file; give "
+                             "the calibration too (calibration=).")
     plan = plan_lift_keypoints(poses, keypoint_map, strict=strict)
     poses = split_animals(poses, plan)
     _warn_fragments(poses)

@@ -356,6 +356,8 @@ def test_processor_refuses_a_misspelt_setting_and_reads_text_booleans(processor_
         processor_cls(camera_heigth_mm=600.0, **base)
     proc = processor_cls(walls="False", features="no", **base)
     assert proc.options.walls is False and proc.options.features is False
+    unset = processor_cls(walls=None, features="", **base)  # a GUI's empty field: default
+    assert unset.options.walls is True and unset.options.features is True
     with pytest.raises(DLCLifterError, match="walls must be true or false"):
         processor_cls(walls="maybe", **base)
     with pytest.raises(DLCLifterError, match="pcutoff must be a likelihood"):

@@ -41,3 +41,20 @@ def test_in_memory_poses_given_to_the_file_lift_or_arrays_to_lift_poses_are_expl
         lift_file(pd.DataFrame())
     with pytest.raises(DLCLifterError, match="lift_poses takes a dlc_lifter.Poses"):
         lift_poses(np.zeros((3, 4, 2)))
+
+
+def test_a_camera_name_without_its_calibration_is_refused() -> None:
+    from dlc_lifter.errors import DLCLifterError
+    from dlc_lifter.lift import lift_poses
+    from tests.fixtures.toys import random_poses
+
+    with pytest.raises(DLCLifterError, match="give the calibration too"):
+        lift_poses(random_poses(), camera="top")
+
+
+def test_a_camera_spec_naming_a_camera_without_its_calibration_is_refused() -> None:
+    from dlc_lifter.errors import DLCLifterError
+    from dlc_lifter.lift import CameraSpec
+
+    with pytest.raises(DLCLifterError, match="give the calibration too"):
+        CameraSpec(camera_name="top")
