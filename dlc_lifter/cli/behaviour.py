@@ -18,6 +18,8 @@ _FPS = typer.Option(None, "--fps", help="Frame rate (default: the file's or its 
 #: These verbs' own: the batch verbs' options say what a batch does with them.
 _DESTFOLDER = typer.Option(None, "--destfolder", "-o", help="Output folder (default: beside "
                            "each input).")
+_PCUTOFF_2D = typer.Option(None, "--pcutoff", help="2D poses: points below this likelihood "
+                           "are untracked (default 0.6, as DeepLabCut's).")
 _OVERWRITE = typer.Option(False, "--overwrite", help="Replace outputs that already exist "
                           "(default: refused).")
 
@@ -62,6 +64,7 @@ def features_command(
     individual: str | None = INDIVIDUAL,
     fps: float | None = _FPS,
     keypoint_map: Path | None = KEYPOINT_MAP,
+    pcutoff: float | None = _PCUTOFF_2D,
     overwrite: bool = _OVERWRITE,
 ) -> None:
     """Write per-frame behavioural features of pose files to <stem>_features.csv|parquet.
@@ -92,7 +95,7 @@ def features_command(
 
     def one(poses_file: Path, folder: Path | None) -> list[Path]:
         df = compute_features(read_poses(poses_file), window=window, individual=individual,
-                              fps=fps, planar=planar, keypoint_map=mapping)
+                              fps=fps, planar=planar, keypoint_map=mapping, pcutoff=pcutoff)
         return [write_features(df, features_output_path(poses_file, folder, fmt), fmt,
                                overwrite=overwrite, source=poses_file)]
 

@@ -369,3 +369,22 @@ def test_2d_features_take_points_below_the_cutoff_as_untracked() -> None:
     assert df[speed].iloc[11:20].isna().all() and df[speed].iloc[25:].notna().all()
     kept = compute_features(poses, fps=30.0, pcutoff=0.0)
     assert kept[speed].iloc[11:20].notna().all()
+
+
+def test_the_features_verb_takes_a_likelihood_cutoff(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from dlc_lifter.cli import app
+    from tests.fixtures.toys import circling_mouse_2d, write_dlc_analysis
+
+    poses = circling_mouse_2d(40)
+    poses.confidence[10:20] = 0.7
+    h5 = write_dlc_analysis(poses, tmp_path)
+    for cut, nan in ((0.6, False), (0.8, True)):
+        out = tmp_path / f"c{cut}"
+        r = CliRunner().invoke(app, ["features", str(h5), "--fps", "30", "--pcutoff",
+                                     str(cut), "-o", str(out)])
+        assert r.exit_code == 0, r.output
+        df = pd.read_csv(next(out.glob("*_features.csv")))
+        speed = [c for c in df.columns if c.endswith("speed_px_s")][0]
+        assert df[speed].iloc[11:20].isna().all() == nan
