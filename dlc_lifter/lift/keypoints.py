@@ -388,14 +388,24 @@ def still_keypoints(poses: Poses, pcutoff: float = 0.0) -> list[str]:
             if np.isfinite(s) and s <= STILL_SHARE * motion]
 
 
-def arena_pixels(poses: Poses, plan: KeypointMap, pcutoff: float = 0.0
-                 ) -> dict[str, list[float]]:
+#: An arena landmark tracked in fewer of a file's frames than this share (of at least
+#: :data:`RARE_LANDMARK_FRAMES` frames) is said in the log: its position is the median of
+#: those few (real corners: tracked in 93-100 % of frames; a touchscreen chamber's corner
+#: tracked in 1.6 % sat on another corner).
+RARE_LANDMARK_SHARE = 0.2
+RARE_LANDMARK_FRAMES = 100
+
+
+def arena_pixels(poses: Poses, plan: KeypointMap, pcutoff: float = 0.0, *,
+                 warn: bool = False) -> dict[str, list[float]]:
     """Median pixel position of each tracked arena landmark (``{landmark: [u, v]}``).
 
-    Offline lifting passes a file's poses, live lifting the frames it has seen.
+    Offline lifting passes a file's poses, live lifting the frames it has seen. With
+    ``warn``, landmarks tracked in few frames (:data:`RARE_LANDMARK_SHARE`) are said.
     """
     coords, confidence, keypoints = poses.coords, poses.confidence, list(poses.keypoints)
     out: dict[str, list[float]] = {}
+    rare = []
     for name, landmark in plan.arena.items():
         k = keypoints.index(name)
         uv = np.asarray(coords)[..., k, :].reshape(-1, 2)
@@ -403,6 +413,12 @@ def arena_pixels(poses: Poses, plan: KeypointMap, pcutoff: float = 0.0
         ok = np.isfinite(uv).all(-1) & ~(np.nan_to_num(c, nan=1.0) < pcutoff)
         if ok.sum() >= 1:
             out[landmark] = [float(v) for v in np.median(uv[ok], axis=0)]
+            if len(ok) >= RARE_LANDMARK_FRAMES and ok.mean() < RARE_LANDMARK_SHARE:
+                rare.append(f"{name} ({100 * ok.mean():.1f} %)")
+    if warn and rare:
+        logger.warning("%s: arena landmarks tracked in few frames, placed at the median of "
+                       "those: %s. Check their tracking: a misplaced corner sets a wrong "
+                       "scale and wrong walls.", poses.meta.source or "poses", ", ".join(rare))
     return out
 
 

@@ -210,7 +210,7 @@ def lift_poses(
     lifted = names_lifted(poses, plan) if plan.animals else None
     uv_cat, c_cat, mapped = catalogue_arrays(poses, plan, lifted=lifted)
     cat_idx = catalogue_index(list(mapped.values()))
-    arena_px = arena_pixels(poses, plan, lifter.pcutoff)
+    arena_px = arena_pixels(poses, plan, lifter.pcutoff, warn=True)
     c_cat, mistracks = drop_mistracks(uv_cat, c_cat, lifter.pcutoff, str(poses.meta.source),
                                       {cat: name for name, cat in mapped.items()})
     tracked = c_cat >= lifter.pcutoff

@@ -362,3 +362,20 @@ def test_lift_file_and_the_cli_record_the_walls_and_turn_them_off(tmp_path) -> N
     assert res.exit_code == 0, res.output
     cli = pd.read_pickle(meta_pickle_path(Path(res.output.strip().splitlines()[-1])))["data"]
     assert cli["walls"] is None and cli["lift_options"]["walls"] is False
+
+
+def test_a_corner_tracked_in_few_frames_is_said(caplog: pytest.LogCaptureFixture) -> None:
+    """A touchscreen chamber's corner tracked in 1.6 % of frames sat on another corner and
+    set a wrong scale, unsaid."""
+    from dlc_lifter.lift.keypoints import arena_pixels
+    from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
+
+    poses = _wall_rear_poses(n=200)
+    k = poses.keypoints.index(next(iter(CORNERS)))
+    poses.confidence[5:, 0, k] = 0.01  # tracked in 5 of 200 frames
+    plan = plan_keypoint_map(list(poses.keypoints), None, strict=False)
+    with caplog.at_level(logging.WARNING):
+        px = arena_pixels(poses, plan, 0.6, warn=True)
+    assert len(px) == 4
+    assert (f"few frames, placed at the median of those: {poses.keypoints[k]} (2.5 %)"
+            in caplog.text)
