@@ -601,7 +601,7 @@ def _in_arena_frame(cam: Camera, arena_px: Mapping[str, Sequence[float]] | None
     tl, tr, br, bl = floor
     x_dir = (tr - tl) + (br - bl)
     y_dir = (tl - bl) + (tr - br)
-    if np.cross(x_dir, y_dir) <= 0:
+    if x_dir[0] * y_dir[1] - x_dir[1] * y_dir[0] <= 0:  # y left of x: seen from above
         return None
     phi = math.atan2(x_dir[1], x_dir[0])
     centre = floor.mean(axis=0)
