@@ -57,6 +57,7 @@ from dlc_lifter.io.find import (
     project_identity,
 )
 from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
+from dlc_lifter.lift.outputs import OUTPUT_FORMATS, interrupted_leftovers, output_paths
 
 __all__ = [
     "BatchInterrupted",
@@ -485,7 +486,6 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str]]:
     the batch must not take as this one's; ``notes`` where the input changed since, or
     formats asked for are missing: skipped, and said."""
     from dlc_lifter.io import meta_pickle_path
-    from dlc_lifter.lift.outputs import output_paths
     from dlc_lifter.lift.pipeline import source_record
 
     try:
@@ -513,15 +513,6 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str]]:
         notes.append(f"{out.name}: exists without the {' and '.join(missing)} output asked "
                      "for (skipped, not written); overwrite=True lifts it again with it.")
     return None, notes
-
-
-def _companions(output: Path) -> list[Path]:
-    """Files written beside a lifted ``.h5`` before it: meta pickle, csv, NWB, SLEAP."""
-    from dlc_lifter.io import meta_pickle_path
-    from dlc_lifter.lift.outputs import OUTPUT_FORMATS, output_paths
-
-    others = [p for f, p in output_paths(output, OUTPUT_FORMATS).items() if f != "dlc"]
-    return [meta_pickle_path(output), *others]
 
 
 def clean_stale_temp_files(output: str | Path) -> list[Path]:
@@ -654,9 +645,9 @@ def lift_jobs(
             report.add(item)
             continue
         clean_stale_temp_files(out)
-        leftovers = [p for p in _companions(out) if p.exists()]
+        # a batch always writes the .h5 (last): every format's file without it is a leftover
+        leftovers = interrupted_leftovers(out, OUTPUT_FORMATS)
         if leftovers and not job.overwrite:
-            # The .h5 is written last, so companions without it are an interrupted run's.
             logger.info("%s: replacing %s left by an interrupted run.", out.name,
                         ", ".join(p.name for p in leftovers))
             job = LiftJob(**{**vars(job), "overwrite": True})

@@ -28,7 +28,8 @@ import numpy as np
 from dlc_lifter.errors import DLCLifterError, OutputExistsError, OutputFormatError
 from dlc_lifter.poses import Poses
 
-__all__ = ["OUTPUT_FORMATS", "output_paths", "parse_formats", "write_outputs"]
+__all__ = ["OUTPUT_FORMATS", "interrupted_leftovers", "output_paths", "parse_formats",
+           "write_outputs"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,21 @@ def output_paths(output: str | Path, formats: Iterable[str]) -> dict[str, Path]:
     every = {"dlc": out, "csv": out.with_suffix(".csv"), "nwb": out.with_suffix(".nwb"),
              "slp": out.with_suffix(".slp"), "points3d": out.with_suffix(".points3d.h5")}
     return {f: every[f] for f in formats}
+
+
+def interrupted_leftovers(output: str | Path, formats: Iterable[str]) -> list[Path]:
+    """The outputs of ``formats`` (and the meta pickle) that an interrupted lift left for
+    ``output``: those that exist while the file :func:`write_outputs` writes last, which
+    marks a lift done, does not (the ``.h5`` where ``dlc`` is asked for, else the meta
+    pickle). Empty where that file exists."""
+    from dlc_lifter.io import meta_pickle_path
+
+    out = Path(output)
+    fmts = list(formats)
+    pickle_path = meta_pickle_path(out)
+    if (out if "dlc" in fmts else pickle_path).exists():
+        return []
+    return [p for p in [*output_paths(out, fmts).values(), pickle_path] if p.exists()]
 
 
 def _poses2d_like(poses2d: Poses, poses3d: Poses) -> Poses:

@@ -223,7 +223,12 @@ def _lift_file(
     the lift went without one)."""
     from dlc_lifter._atomic import check_writable
     from dlc_lifter.io import lifted_output_path, meta_pickle_path, read_poses
-    from dlc_lifter.lift.outputs import output_paths, parse_formats, write_outputs
+    from dlc_lifter.lift.outputs import (
+        interrupted_leftovers,
+        output_paths,
+        parse_formats,
+        write_outputs,
+    )
 
     t0 = time.perf_counter()
     if not isinstance(poses_path, (str, os.PathLike)):
@@ -240,11 +245,7 @@ def _lift_file(
     out = Path(lifted_output_path(src, output.destfolder, video_stem=video_stem))
     fmts = parse_formats(output.requested_formats())
     targets = [*output_paths(out, fmts).values(), meta_pickle_path(out)]
-    # the file written last marks a lift done (write_outputs): without it, the others
-    # are an interrupted run's leftovers, replaced as a batch replaces them
-    marker = out if "dlc" in fmts else out.with_suffix(".csv") if "csv" in fmts else (
-        meta_pickle_path(out))
-    leftovers = [t for t in targets if t.exists()] if not marker.exists() else []
+    leftovers = interrupted_leftovers(out, fmts)  # replaced, as a batch replaces them
     if leftovers and not output.overwrite:
         logger.info("%s: replacing %s left by an interrupted run.", out.name,
                     ", ".join(t.name for t in leftovers))

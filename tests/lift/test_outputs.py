@@ -186,3 +186,19 @@ def test_a_single_lift_replaces_an_interrupted_run_s_leftovers(tmp_path: Path,
     assert out.is_file() and pd.read_pickle(orphan)["data"]["nframes"] == 30
     with pytest.raises(OutputExistsError):
         lift_file(src, **kw)
+
+
+def test_leftovers_are_judged_by_the_file_written_last(tmp_path: Path) -> None:
+    """The .h5 where it is asked for, else the meta pickle (a csv goes before it)."""
+    from dlc_lifter.io import meta_pickle_path
+    from dlc_lifter.lift.outputs import interrupted_leftovers
+
+    out = tmp_path / "m_lifted3d.h5"
+    csv = out.with_suffix(".csv")
+    csv.write_text("x")
+    assert interrupted_leftovers(out, ["csv"]) == [csv]  # the pickle, written last, missing
+    assert interrupted_leftovers(out, ["csv", "dlc"]) == [csv]
+    meta_pickle_path(out).write_bytes(b"x")
+    assert interrupted_leftovers(out, ["csv"]) == []
+    out.write_bytes(b"x")
+    assert interrupted_leftovers(out, ["csv", "dlc"]) == []
