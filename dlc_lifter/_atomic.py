@@ -34,7 +34,8 @@ def _umask() -> int:
     return 0o022
 
 
-def check_writable(path: str | Path, *, overwrite: bool = False) -> Path:
+def check_writable(path: str | Path, *, overwrite: bool = False,
+                   folder_option: str = "destfolder") -> Path:
     """Check, before any work, that ``path`` can be written.
 
     Parameters
@@ -43,6 +44,9 @@ def check_writable(path: str | Path, *, overwrite: bool = False) -> Path:
         Output file.
     overwrite
         Whether an existing file may be replaced.
+    folder_option
+        The caller's parameter that chooses the folder, named in the message
+        (``destfolder``; the plots' ``out_dir``).
 
     Returns
     -------
@@ -72,7 +76,7 @@ def check_writable(path: str | Path, *, overwrite: bool = False) -> Path:
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         raise OutputNotWritableError(
             f"Cannot write {p.name}: folder {folder} is not writable (or cannot be "
-            "created). Choose a writable destination folder (destfolder=).")
+            f"created). Choose a writable destination folder ({folder_option}=).")
     return p
 
 

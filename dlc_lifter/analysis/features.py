@@ -185,13 +185,15 @@ def _rolling_std(x: np.ndarray, window: int) -> np.ndarray:
     return pd.Series(x).rolling(window, min_periods=window).std(ddof=0).to_numpy()
 
 
-def _resolve_fps(poses: Poses, fps: float | None) -> float:
+def _resolve_fps(poses: Poses, fps: float | None) -> tuple[float, bool]:
+    """``(rate, assumed)``: the rate given, else the file's, else :data:`DEFAULT_FPS`
+    (assumed, warned)."""
     for f in (fps, poses.meta.fps):
         if f is not None and np.isfinite(f) and f > 0:
-            return float(f)
+            return float(f), False
     logger.warning("%s: frame rate unknown; assuming %.0f fps for velocities (pass fps=).",
                    poses.meta.source or "poses", DEFAULT_FPS)
-    return DEFAULT_FPS
+    return DEFAULT_FPS, True
 
 
 class _Body:
@@ -492,8 +494,9 @@ def compute_features(
                        "are left empty (NaN); time_s too.", source or "poses")
         rate = float(fps) if fps else (poses.meta.fps or np.nan)
         t = np.full(poses.n_frames, np.nan)
+        assumed = False
     else:
-        rate = _resolve_fps(poses, fps)
+        rate, assumed = _resolve_fps(poses, fps)
         t = _time(poses, rate)
     is_3d = poses.is_3d and not planar
     units = poses.meta.units if poses.meta.units in ("mm", "px", "cm", "m") else None
@@ -525,9 +528,7 @@ def compute_features(
         logger.debug("%s: %s input, so no heights, pitch or vertical velocity.",
                      source or "poses", "planar" if poses.is_3d else "2D")
     df = pd.concat(frames, axis=0, ignore_index=True)
-    assumed = not poses.stills and not fps and not (poses.meta.fps and poses.meta.fps > 0)
-    df.attrs.update({"window": window, "fps": rate, "fps_assumed": bool(assumed),
-                     "units": unit,
+    df.attrs.update({"window": window, "fps": rate, "fps_assumed": assumed, "units": unit,
                      "dims": 3 if is_3d else 2, "source": source})
     return df
 

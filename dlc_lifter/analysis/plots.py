@@ -36,7 +36,6 @@ import numpy as np
 
 from dlc_lifter._atomic import atomic_output, check_writable
 from dlc_lifter._progress import progress_bar
-from dlc_lifter.errors import OutputNotWritableError
 from dlc_lifter.poses import Poses
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -771,10 +770,7 @@ def plot_lifted(
     poses = read_lifted(src)
     folder = Path(out_dir) if out_dir is not None else src.parent
     mp4, heights, trajectory = plot_paths(src, folder)
-    try:
-        check_writable(mp4, overwrite=True)
-    except OutputNotWritableError as exc:  # the plots' folder is out_dir (-o), not destfolder
-        raise OutputNotWritableError(str(exc).replace("destfolder=", "out_dir=")) from None
+    check_writable(mp4, overwrite=True, folder_option="out_dir")
     folder.mkdir(parents=True, exist_ok=True)
     if video is None and poses.meta.video and Path(poses.meta.video).is_file():
         video = poses.meta.video

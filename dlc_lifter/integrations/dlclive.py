@@ -175,11 +175,6 @@ _TRUE = ("true", "yes", "on", "1")
 _FALSE = ("false", "no", "off", "0")
 
 
-def _pcutoff(value: Any) -> float:
-    check_pcutoff(value)
-    return float(value)
-
-
 def _as_bool(name: str, value: Any) -> bool:
     """A yes/no setting, also as the text a GUI or config file gives (``"False"`` is no);
     unset (``None`` or ``""``) is the setting's default."""
@@ -301,7 +296,7 @@ class LiftProcessorOptions:
             "floor_scale": parse_floor_scale(_none_if_empty(self.floor_scale)),
             "walls": _as_bool("walls", self.walls),
             "features": _as_bool("features", self.features), "fps": float(self.fps),
-            "window": int(self.window), "pcutoff": _pcutoff(self.pcutoff),
+            "window": int(self.window), "pcutoff": check_pcutoff(self.pcutoff),
             "warmup_frames": max(1, int(self.warmup_frames)),
             "overwrite": _as_bool("overwrite", self.overwrite),
             "depth": _as_bool("depth", self.depth),

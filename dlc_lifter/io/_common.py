@@ -35,6 +35,21 @@ def recorded_path(text: str) -> PurePath:
     return PureWindowsPath(text) if windows else Path(text)
 
 
+#: The first bytes of an HDF5 file (at offset 0; h5py also finds one after a user block).
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+
+def is_hdf5(path: Path) -> bool:
+    """Whether a file is HDF5 (netCDF-4, NWB, .slp, pandas and SLEAP tables are)."""
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head == HDF5_MAGIC:
+        return True
+    import h5py
+
+    return bool(h5py.is_hdf5(str(path)))  # userblock-offset files
+
+
 def resolve_recorded_video(filename: str | None, poses_path: Path) -> str | None:
     """The video a SLEAP file (or sleap-io's csv metadata) names: as written, beside the
     file, or its name beside the file (a path written on Windows keeps its ``\\`` in its

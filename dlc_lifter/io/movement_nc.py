@@ -27,6 +27,7 @@ from dlc_lifter.io._common import (
     check_input_file,
     duplicate_names,
     find_video,
+    is_hdf5,
     recorded_path,
 )
 from dlc_lifter.poses import PoseMetadata, Poses
@@ -37,17 +38,20 @@ logger = logging.getLogger(__name__)
 
 #: The first bytes of a netCDF-3 file (classic, 64-bit offset, 64-bit data).
 _NETCDF3_MAGIC = (b"CDF\x01", b"CDF\x02", b"CDF\x05")
-_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _POSITION_DIMS = {"time", "space", "keypoints", "individuals"}
 #: movement 0.16 and later name two dimensions in the singular.
 _SINGULAR = {"keypoint": "keypoints", "individual": "individuals"}
 
 
+def _is_netcdf3(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(4) in _NETCDF3_MAGIC
+
+
 def is_netcdf(path: str | Path) -> bool:
-    """Whether a file starts as netCDF-3 or as HDF5 (netCDF-4)."""
-    with Path(path).open("rb") as fh:
-        head = fh.read(8)
-    return head[:4] in _NETCDF3_MAGIC or head == _HDF5_MAGIC
+    """Whether a file is netCDF-3 or HDF5 (netCDF-4)."""
+    p = Path(path)
+    return _is_netcdf3(p) or is_hdf5(p)
 
 
 def _text(value: Any) -> str:
@@ -126,12 +130,10 @@ def read_movement_netcdf(path: str | Path) -> Poses:
         points, or holds no ``position`` over ``time, space, keypoints, individuals``.
     """
     p = check_input_file(path)
-    with p.open("rb") as fh:
-        head = fh.read(8)
-    if head == _HDF5_MAGIC:
-        variables, raw_attrs = _variables_hdf5(p)
-    elif head[:4] in _NETCDF3_MAGIC:
+    if _is_netcdf3(p):
         variables, raw_attrs = _variables_netcdf3(p)
+    elif is_hdf5(p):
+        variables, raw_attrs = _variables_hdf5(p)
     else:
         raise PoseFileError(f"{p} is not a netCDF file (neither netCDF-3 nor netCDF-4/HDF5); "
                             "it may be truncated or mis-named. Save it again with movement "

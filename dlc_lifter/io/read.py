@@ -11,6 +11,7 @@ from dlc_lifter.io._common import (
     check_input_file,
     check_poses,
     fill_video_info,
+    is_hdf5,
     mask_origin_placeholders,
     read_error_summary,
 )
@@ -26,19 +27,6 @@ logger = logging.getLogger(__name__)
 
 #: File extensions :func:`read_poses` understands.
 SUPPORTED_EXTENSIONS = (".h5", ".hdf5", ".csv", ".slp", ".nwb", ".nc")
-_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
-
-
-def _is_hdf5(path: Path) -> bool:
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    if head == _HDF5_MAGIC:
-        return True
-    import h5py
-
-    return bool(h5py.is_hdf5(str(path)))  # userblock-offset files
-
-
 def _open_hdf5(path: Path) -> h5py.File:
     """Open an HDF5 file for reading; one clear error when it cannot be (truncated, damaged)."""
     import h5py
@@ -92,7 +80,7 @@ def detect_format(path: str | Path) -> str:
                 f"{p} is not a netCDF file although its extension says so; it may be "
                 "truncated or mis-named. Save it again with movement (ds.to_netcdf).")
         return "movement-nc"
-    if not _is_hdf5(p):
+    if not is_hdf5(p):
         kind = {".slp": "SLEAP .slp", ".nwb": "NWB"}.get(ext, "HDF5")
         raise PoseFileError(
             f"{p} is not an HDF5 file although its extension says {kind}; it may be "

@@ -153,8 +153,7 @@ class Lifter:
                  oblique: str | Path | Any | None = None) -> None:
         self.model = model
         self.mode = mode
-        check_pcutoff(pcutoff)
-        self.pcutoff = float(pcutoff)
+        self.pcutoff = check_pcutoff(pcutoff)
         self._below = below
         self._oblique = oblique
 

@@ -51,16 +51,17 @@ def check_mode(mode: str | None) -> None:
         raise DLCLifterError(f"mode must be temporal, causal or frame; got {mode!r}.")
 
 
-def check_pcutoff(pcutoff: float) -> None:
-    """Raise :class:`~dlc_lifter.errors.DLCLifterError` unless ``pcutoff`` is a likelihood
-    (0 to 1): a cutoff of 60 would leave every point untracked."""
+def check_pcutoff(pcutoff: float | str) -> float:
+    """``pcutoff`` as a float; :class:`~dlc_lifter.errors.DLCLifterError` unless it is a
+    likelihood (0 to 1): a cutoff of 60 would leave every point untracked."""
     try:
-        ok = 0.0 <= float(pcutoff) <= 1.0
+        value = float(pcutoff)
     except (TypeError, ValueError):
-        ok = False
-    if not ok:
+        value = math.nan
+    if not 0.0 <= value <= 1.0:
         raise DLCLifterError(f"pcutoff must be a likelihood from 0 to 1 (DeepLabCut's and "
                              f"SLEAP's scores); got {pcutoff!r}.")
+    return value
 
 
 @dataclass(frozen=True)
