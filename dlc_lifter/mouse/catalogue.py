@@ -217,7 +217,8 @@ _STEMS: dict[str, str] = {
 
 #: A paw by its side-and-limb code with the word paw or foot (``lfpaw``, ``paw_FL``,
 #: ``RH_foot``): l/r the side, f/h the limb. The code alone (``FL``) is not read.
-_PAW_CODE = re.compile(r"^(?:(?:paw|foot)_?)?([lr][fh]|[fh][lr])(?:_?(?:paw|foot))?$")
+_PAW_CODE = re.compile(
+    r"^(?=.*(?:paw|foot))(?:(?:paw|foot)_?)?([lr][fh]|[fh][lr])(?:_?(?:paw|foot))?$")
 
 
 def unknown_keypoints(names: str | Sequence[str], source: str | None = None
@@ -270,7 +271,7 @@ def _normalise(name: str) -> str:
 def _candidates_of(raw: str, base: str) -> list[str]:
     out = [raw.lower(), base, base.replace("_", "")]
     m = _PAW_CODE.match(base)
-    if m and re.search(r"paw|foot", base):
+    if m:
         code = m.group(1)
         out.append(f"{'left' if 'l' in code else 'right'}_"
                    f"{'forepaw' if 'f' in code else 'hindpaw'}")
