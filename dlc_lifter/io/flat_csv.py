@@ -214,9 +214,9 @@ def read_sleap_csv(path: str | Path) -> Poses:
     recorded = _one_video(table, p)
     info = _sleap_io_sidecar(p)
     nodes = _sleap_nodes(list(table.columns))
-    skeletons = [k for k in info.get("skeletons", []) if isinstance(k, dict)]
-    if len(skeletons) == 1 and sorted(skeletons[0].get("nodes", [])) == sorted(nodes):
-        nodes = list(skeletons[0]["nodes"])  # the skeleton's order (the "sleap" layout sorts)
+    skeleton = _one_skeleton(info)
+    if skeleton is not None and sorted(skeleton.get("nodes", [])) == sorted(nodes):
+        nodes = list(skeleton["nodes"])  # the skeleton's order (the "sleap" layout sorts)
     try:
         frames = _as_floats(table["frame_idx"], "raise")
         score = _as_floats(table["instance.score"], "coerce") if (
@@ -330,6 +330,12 @@ def _sleap_io_sidecar(p: Path) -> dict:
     return info if isinstance(info, dict) and "videos" in info else {}
 
 
+def _one_skeleton(info: dict) -> dict | None:
+    """The skeleton of sleap-io's metadata, where it holds exactly one."""
+    skeletons = [k for k in info.get("skeletons", []) if isinstance(k, dict)]
+    return skeletons[0] if len(skeletons) == 1 else None
+
+
 def _apply_sleap_io_metadata(meta: PoseMetadata, p: Path, recorded: str | None,
                              nodes: list[str], info: dict) -> None:
     """The video (and skeleton edges) a sleap-io csv names: its video column, else its
@@ -343,9 +349,9 @@ def _apply_sleap_io_metadata(meta: PoseMetadata, p: Path, recorded: str | None,
     else:
         video = find_video(p.stem, [p.parent])
         meta.video = str(video) if video is not None else None
-    skeletons = [k for k in info.get("skeletons", []) if isinstance(k, dict)]
-    if len(skeletons) == 1:
-        edges = [tuple(e) for e in skeletons[0].get("edges", [])
+    skeleton = _one_skeleton(info)
+    if skeleton is not None:
+        edges = [tuple(e) for e in skeleton.get("edges", [])
                  if len(e) == 2 and e[0] in nodes and e[1] in nodes]
         if edges:
             meta.extra["skeleton_edges"] = edges
