@@ -8,17 +8,22 @@ and removed otherwise.
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import os
 import shutil
+import socket
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from dlc_lifter.errors import OutputExistsError, OutputNotWritableError
+from dlc_lifter.errors import OutputBusyError, OutputExistsError, OutputNotWritableError
 
-__all__ = ["OutputNotWritableError", "atomic_output", "check_free_space", "check_writable"]
+__all__ = ["OutputNotWritableError", "atomic_output", "check_free_space", "check_writable",
+           "claim_holder", "claim_output"]
 
 logger = logging.getLogger(__name__)
 
@@ -188,3 +193,113 @@ def atomic_output(path: str | Path, *, overwrite: bool = False) -> Iterator[Path
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+# --------------------------------------------------------------------------- claims
+#: A run holding a claim touches its claim file this often (seconds) ...
+CLAIM_HEARTBEAT_S = 60.0
+#: ... so a claim untouched for this long is a dead run's, whatever machine it ran on.
+CLAIM_STALE_S = 600.0
+
+
+def claim_path(path: str | Path) -> Path:
+    """The hidden claim file of an output: ``.<name>.lifting`` beside it."""
+    p = Path(path)
+    return p.with_name(f".{p.name}.lifting")
+
+
+def _alive_here(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, another user's
+        return True
+    return True
+
+
+def claim_holder(path: str | Path) -> str | None:
+    """Who is writing ``path`` now: ``"pid P on HOST since TIME"`` for a live claim
+    (:func:`claim_output`), ``None`` where no run holds one. A claim whose process is gone
+    (on this machine) or that has not been touched for :data:`CLAIM_STALE_S` seconds (a
+    run killed on another machine) is stale: ``None``."""
+    lock = claim_path(path)
+    try:
+        text = lock.read_text()
+        age = time.time() - lock.stat().st_mtime
+    except OSError:
+        return None
+    try:
+        rec = json.loads(text)
+        host, pid, since = str(rec["host"]), int(rec["pid"]), str(rec["since"])
+    except (ValueError, KeyError, TypeError):  # being written, or not ours: by its age
+        return None if age > CLAIM_STALE_S else f"a run that started {age:.0f} s ago"
+    if age > CLAIM_STALE_S or (host == socket.gethostname() and not _alive_here(pid)):
+        return None
+    return f"pid {pid} on {host} since {since}"
+
+
+def _create_claim(lock: Path, path: str | Path) -> int | None:
+    """Create ``lock`` exclusively (taking over a stale claim once); its descriptor, or
+    ``None`` where the folder refuses it."""
+    for _ in range(2):
+        try:
+            return os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+        except FileExistsError:
+            holder = claim_holder(path)
+            if holder is not None:
+                raise OutputBusyError(
+                    f"{Path(path)} is being lifted by another run ({holder}). Let it "
+                    f"finish; if no run is lifting it, delete {lock} and run again."
+                ) from None
+            logger.info("Taking over the claim %s of a run that is gone.", lock)
+            lock.unlink(missing_ok=True)
+        except OSError as exc:  # no folder yet (nothing in it to clash with), read-only
+            logger.debug("No claim on %s (%s)", path, exc)
+            return None
+    raise OutputBusyError(f"{Path(path)} was claimed by another run meanwhile; run again "
+                          "once it has finished.")
+
+
+@contextmanager
+def claim_output(path: str | Path) -> Iterator[None]:
+    """Hold the claim on writing ``path`` for the ``with`` block.
+
+    Two runs on one folder (two batches started on one tree, a cluster job resubmitted
+    while the first still runs) would both lift a file and, cleaning what they take for
+    a killed run's temporary files, remove each other's. The claim is a hidden file
+    beside the output (:func:`claim_path`) created exclusively, holding this machine's
+    name and process id and touched every :data:`CLAIM_HEARTBEAT_S` seconds; a stale
+    claim (:func:`claim_holder`) is taken over.
+
+    Raises
+    ------
+    OutputBusyError
+        When another live run holds it.
+    """
+    lock = claim_path(path)
+    record = json.dumps({"host": socket.gethostname(), "pid": os.getpid(),
+                         "since": time.strftime("%Y-%m-%d %H:%M:%S")})
+    fd = _create_claim(lock, path)
+    if fd is None:  # a folder that cannot be written: the outputs' checks say so
+        yield
+        return
+    with os.fdopen(fd, "w") as fh:
+        fh.write(record)
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(CLAIM_HEARTBEAT_S):
+            try:
+                os.utime(lock)
+            except OSError:
+                return
+
+    thread = threading.Thread(target=beat, name=f"claim {lock.name}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        lock.unlink(missing_ok=True)

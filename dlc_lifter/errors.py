@@ -17,6 +17,7 @@ __all__ = [
     "ModelFileError",
     "ModelLoadError",
     "MouseSpecError",
+    "OutputBusyError",
     "OutputExistsError",
     "OutputFormatError",
     "OutputNotWritableError",
@@ -37,6 +38,10 @@ class PoseFileError(DLCLifterError, ValueError):
 
 class OutputExistsError(DLCLifterError, FileExistsError):
     """An output file exists and overwriting was not asked for."""
+
+
+class OutputBusyError(DLCLifterError):
+    """Another run is writing this output now (it holds the output's claim)."""
 
 
 class VideoError(DLCLifterError, OSError):

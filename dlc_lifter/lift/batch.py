@@ -47,8 +47,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from dlc_lifter._atomic import claim_holder
 from dlc_lifter._progress import progress_bar
-from dlc_lifter.errors import DestinationError, DLCLifterError, OutputExistsError, OutputFormatError
+from dlc_lifter.errors import (
+    DestinationError,
+    DLCLifterError,
+    OutputBusyError,
+    OutputExistsError,
+    OutputFormatError,
+)
 from dlc_lifter.io.find import (
     VIDEO_EXTENSIONS,
     find_dlc_output,
@@ -57,7 +64,12 @@ from dlc_lifter.io.find import (
     project_identity,
 )
 from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
-from dlc_lifter.lift.outputs import OUTPUT_FORMATS, interrupted_leftovers, output_paths
+from dlc_lifter.lift.outputs import (
+    OUTPUT_FORMATS,
+    clean_stale_temp_files,
+    interrupted_leftovers,
+    output_paths,
+)
 
 __all__ = [
     "BatchInterrupted",
@@ -100,9 +112,9 @@ class BatchItem:
     output
         The lifted 3D file (written, or found and skipped).
     status
-        ``done``, ``skipped`` or ``failed``.
+        ``done``, ``skipped``, ``failed`` or ``busy`` (another run is lifting it now).
     error
-        Why it failed (``failed``) or why it was skipped.
+        Why it failed (``failed``), was skipped, or which run holds it (``busy``).
     n_frames
         Frames lifted (``done`` only).
     seconds
@@ -119,7 +131,7 @@ class BatchItem:
     poses: str | None
     video: str | None
     output: str | None
-    status: Literal["done", "skipped", "failed"]
+    status: Literal["done", "skipped", "failed", "busy"]
     error: str | None = None
     n_frames: int | None = None
     seconds: float = 0.0
@@ -144,6 +156,9 @@ class BatchReport:
         Videos whose output already existed.
     failed
         Videos that could not be lifted, each with its error message.
+    busy
+        Videos another run (another batch on the same files, a resubmitted cluster job)
+        was lifting: left to it, not lifted here.
     seconds
         Wall time of the whole batch.
     not_started
@@ -153,6 +168,7 @@ class BatchReport:
     done: list[BatchItem] = field(default_factory=list)
     skipped: list[BatchItem] = field(default_factory=list)
     failed: list[BatchItem] = field(default_factory=list)
+    busy: list[BatchItem] = field(default_factory=list)
     seconds: float = 0.0
     not_started: int = 0
 
@@ -163,8 +179,8 @@ class BatchReport:
 
     @property
     def items(self) -> list[BatchItem]:
-        """Every item: done, then skipped, then failed."""
-        return [*self.done, *self.skipped, *self.failed]
+        """Every item: done, then skipped, then failed, then busy."""
+        return [*self.done, *self.skipped, *self.failed, *self.busy]
 
     @property
     def outputs(self) -> list[Path]:
@@ -187,6 +203,8 @@ class BatchReport:
             ("INTERRUPTED: " if self.not_started else "")
             + f"{len(self.done)} lifted, {len(self.skipped)} skipped (output exists), "
             f"{len(self.failed)} failed"
+            + (f", {len(self.busy)} being lifted by another run (left to it; run again "
+               "once it has finished to check)" if self.busy else "")
             + (f", {self.not_started} not lifted (run the same command again to resume)"
                if self.not_started else "") + f" in {self.seconds:.1f} s"
             + (f" ({self.n_frames / self.seconds:.0f} frames/s)"
@@ -357,6 +375,8 @@ def _run_lift_job(job: LiftJob) -> BatchItem:
             item.n_frames = count_dlc_rows(written)
     except OutputExistsError as exc:  # another run wrote it meanwhile
         item.status, item.error = "skipped", str(exc)
+    except OutputBusyError as exc:  # another run is writing it
+        item.status, item.error = "busy", str(exc)
     except OutputFormatError as exc:  # the rest was written: say which failed
         item.status = "failed"
         item.output = str(exc.written.get("dlc", item.output))
@@ -515,39 +535,6 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str]]:
     return None, notes
 
 
-def clean_stale_temp_files(output: str | Path) -> list[Path]:
-    """Remove temporary files a killed run left for ``output``.
-
-    Atomic writes (:func:`dlc_lifter._atomic.atomic_output`) go to a hidden temporary
-    file beside the output and are renamed over it when complete; a run killed mid-write
-    leaves that temporary file behind. Call only when no other process writes
-    ``output``.
-
-    Returns
-    -------
-    list of Path
-        The files removed.
-    """
-    out = Path(output)
-    if not out.parent.is_dir():
-        return []
-    removed = []
-    pattern = re.compile(
-        rf"^\.?{re.escape(out.name)}\.[^/]*(tmp|part)$|^\.?{re.escape(out.stem)}(_meta)?\.[^/]*"
-        rf"\.tmp(\.h5|\.csv|\.nwb|\.slp|\.pickle|{re.escape(out.suffix)})$"
-    )
-    for cand in out.parent.iterdir():
-        if cand.is_file() and pattern.match(cand.name):
-            try:
-                cand.unlink()
-            except OSError as exc:
-                logger.warning("Could not remove stale temporary file %s: %s", cand, exc)
-                continue
-            logger.info("Removed stale temporary file %s (from an interrupted run).", cand)
-            removed.append(cand)
-    return removed
-
-
 def _check_writable(folder: Path, *, make: bool,
                     instead: str = "pass a writable destfolder=") -> None:
     """Raise :class:`DestinationError` unless files can be created in ``folder``
@@ -644,6 +631,13 @@ def lift_jobs(
             item.status, item.error = "failed", checked[folder]
             report.add(item)
             continue
+        holder = claim_holder(out)
+        if holder is not None:  # another batch is lifting it: its temporary files are live
+            item.status = "busy"
+            item.error = f"being lifted by another run ({holder})"
+            logger.info("%s: %s; left to it.", Path(job.video or job.poses).name, item.error)
+            report.add(item)
+            continue
         clean_stale_temp_files(out)
         # a batch always writes the .h5 (last): every format's file without it is a leftover
         leftovers = interrupted_leftovers(out, OUTPUT_FORMATS)
@@ -677,7 +671,7 @@ def lift_jobs(
     finally:
         bar.close()
     report.seconds = time.perf_counter() - t0
-    for key in ("done", "skipped", "failed"):
+    for key in ("done", "skipped", "failed", "busy"):
         getattr(report, key).sort(key=lambda i: (i.video or i.poses or ""))
     # each failure and warning was logged as it came; the report's summary() says the
     # rest, and the command line prints it (a log line of the counts printed them twice)
@@ -693,6 +687,8 @@ def _file(report: BatchReport, item: BatchItem, bar: Any) -> None:
     elif item.status == "done":
         logger.info("%s: lifted %s frames -> %s (%.1f s)", item.name, item.n_frames,
                     item.output, item.seconds)
+    elif item.status == "busy":
+        logger.warning("%s: %s", item.name, item.error)
 
 
 def _failed_item(job: LiftJob, exc: BaseException) -> BatchItem:

@@ -19,6 +19,7 @@ written. The ``.h5`` goes last, so its presence means every other output is comp
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,8 @@ import numpy as np
 from dlc_lifter.errors import DLCLifterError, OutputExistsError, OutputFormatError
 from dlc_lifter.poses import Poses
 
-__all__ = ["OUTPUT_FORMATS", "interrupted_leftovers", "output_paths", "parse_formats",
-           "write_outputs"]
+__all__ = ["OUTPUT_FORMATS", "clean_stale_temp_files", "interrupted_leftovers",
+           "output_paths", "parse_formats", "write_outputs"]
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,39 @@ def interrupted_leftovers(output: str | Path, formats: Iterable[str]) -> list[Pa
     if (out if "dlc" in fmts else pickle_path).exists():
         return []
     return [p for p in [*output_paths(out, fmts).values(), pickle_path] if p.exists()]
+
+
+def clean_stale_temp_files(output: str | Path) -> list[Path]:
+    """Remove temporary files a killed run left for ``output``.
+
+    Atomic writes (:func:`dlc_lifter._atomic.atomic_output`) go to a hidden temporary
+    file beside the output and are renamed over it when complete; a run killed mid-write
+    leaves that temporary file behind. Call only while holding the output's claim
+    (:func:`dlc_lifter._atomic.claim_output`), so that no other run is writing it.
+
+    Returns
+    -------
+    list of Path
+        The files removed.
+    """
+    out = Path(output)
+    if not out.parent.is_dir():
+        return []
+    removed = []
+    pattern = re.compile(
+        rf"^\.?{re.escape(out.name)}\.[^/]*(tmp|part)$|^\.?{re.escape(out.stem)}(_meta)?\.[^/]*"
+        rf"\.tmp(\.h5|\.csv|\.nwb|\.slp|\.pickle|{re.escape(out.suffix)})$"
+    )
+    for cand in out.parent.iterdir():
+        if cand.is_file() and pattern.match(cand.name):
+            try:
+                cand.unlink()
+            except OSError as exc:
+                logger.warning("Could not remove stale temporary file %s: %s", cand, exc)
+                continue
+            logger.info("Removed stale temporary file %s (from an interrupted run).", cand)
+            removed.append(cand)
+    return removed
 
 
 def _poses2d_like(poses2d: Poses, poses3d: Poses) -> Poses:

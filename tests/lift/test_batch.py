@@ -849,3 +849,78 @@ def test_an_interrupted_batch_says_what_it_did_and_did_not(tmp_path: Path) -> No
     assert isinstance(err.value, KeyboardInterrupt)
     again = lift_videos(config, task=_toy_task)
     assert len(again.done) == 2 and len(again.skipped) == 1 and again.not_started == 0
+
+
+def _hold_claim(path: str, ready: str, release: str) -> None:
+    """A second run lifting ``path``: holds its claim until ``release`` appears."""
+    from dlc_lifter._atomic import claim_output
+
+    with claim_output(path):
+        Path(ready).write_text("held")
+        while not Path(release).exists():
+            time.sleep(0.05)
+
+
+def test_two_runs_on_one_folder_leave_each_other_s_files_alone(tmp_path: Path) -> None:
+    """Two batches started on one tree (or a cluster job resubmitted while the first still
+    runs) both lifted every file, and the second removed the first's temporary file as a
+    killed run's leftover. A run holding a file's claim keeps it: the other leaves that
+    file to it (``busy``), a single lift refuses it, and a claim whose run is gone is
+    taken over, its temporary files cleaned."""
+    from dlc_lifter.errors import OutputBusyError
+    from dlc_lifter.lift.batch import lift_files
+    from dlc_lifter.lift.pipeline import lift_file
+
+    write_dlc_analysis(circling_mouse_2d(12, ("individual0",), seed=0), tmp_path, "a",
+                       scorer=DLC_SCORER)
+    src = tmp_path / f"a{DLC_SCORER}.h5"
+    dest = tmp_path / "out"
+    dest.mkdir()
+    out = dest / f"a{DLC_SCORER}_lifted3d.h5"
+    tmp = dest / f".a{DLC_SCORER}_lifted3d.x1y2z3.tmp.h5"  # the other run's, mid-write
+    tmp.write_bytes(b"half")
+    ready, release = tmp_path / "ready", tmp_path / "release"
+    other = mp.get_context("spawn").Process(target=_hold_claim,
+                                            args=(str(out), str(ready), str(release)))
+    other.start()
+    try:
+        for _ in range(600):
+            if ready.exists():
+                break
+            time.sleep(0.05)
+        assert ready.exists(), "the other run never took its claim"
+        report = lift_files(src, output=OutputSpec(destfolder=dest))
+        assert not report.done and not report.failed and len(report.busy) == 1
+        assert f"pid {other.pid}" in report.busy[0].error
+        assert "1 being lifted by another run" in report.summary()
+        assert tmp.exists() and not out.exists()
+        with pytest.raises(OutputBusyError, match="delete .*lifting"):
+            lift_file(src, output=OutputSpec(destfolder=dest))
+        assert tmp.exists()
+    finally:
+        release.write_text("")
+        other.join(30)
+    # the other run killed without releasing: its claim is stale, taken over
+    from dlc_lifter._atomic import claim_path
+
+    dead = mp.get_context("spawn").Process(target=time.sleep, args=(0,))
+    dead.start()
+    dead.join()
+    claim_path(out).write_text(
+        f'{{"host": "{os.uname().nodename}", "pid": {dead.pid}, "since": "earlier"}}')
+    again = lift_files(src, output=OutputSpec(destfolder=dest))
+    assert len(again.done) == 1 and out.exists()
+    assert not tmp.exists() and not claim_path(out).exists()
+
+
+def test_a_claim_from_another_machine_is_stale_once_untouched(tmp_path: Path) -> None:
+    """A run on another machine cannot be asked whether it lives: its claim holds while it
+    is touched (every minute), and is stale after ten minutes without."""
+    from dlc_lifter._atomic import CLAIM_STALE_S, claim_holder, claim_path
+
+    out = tmp_path / "x_lifted3d.h5"
+    claim_path(out).write_text('{"host": "node-17", "pid": 4242, "since": "then"}')
+    assert claim_holder(out) == "pid 4242 on node-17 since then"
+    old = time.time() - CLAIM_STALE_S - 5
+    os.utime(claim_path(out), (old, old))
+    assert claim_holder(out) is None
