@@ -601,6 +601,7 @@ def lift_jobs(
         report.add(item)
     todo: list[LiftJob] = []
     checked: dict[Path, str | None] = {}
+    made: list[Path] = []  # output folders this batch created
     for job in jobs:
         out = Path(job.output)
         item = BatchItem(poses=job.poses, video=job.video, output=job.output, status="skipped")
@@ -622,6 +623,8 @@ def lift_jobs(
             continue
         folder = out.parent
         if folder not in checked:
+            if not folder.exists():
+                made.append(folder)
             try:
                 _check_writable(folder, make=True, instead=unwritable)
                 checked[folder] = None
@@ -670,6 +673,7 @@ def lift_jobs(
         raise BatchInterrupted(report) from None
     finally:
         bar.close()
+        _remove_if_empty(made)  # an interrupted or failed batch leaves no empty folder
     report.seconds = time.perf_counter() - t0
     for key in ("done", "skipped", "failed", "busy"):
         getattr(report, key).sort(key=lambda i: (i.video or i.poses or ""))
@@ -677,6 +681,15 @@ def lift_jobs(
     # rest, and the command line prints it (a log line of the counts printed them twice)
     logger.debug("%s", report.summary().splitlines()[0])
     return report
+
+
+def _remove_if_empty(folders: Iterable[Path]) -> None:
+    for folder in folders:
+        try:
+            folder.rmdir()  # only an empty one
+        except OSError:
+            continue
+        logger.debug("Removed %s: nothing was written into it.", folder)
 
 
 def _file(report: BatchReport, item: BatchItem, bar: Any) -> None:

@@ -924,3 +924,18 @@ def test_a_claim_from_another_machine_is_stale_once_untouched(tmp_path: Path) ->
     old = time.time() - CLAIM_STALE_S - 5
     os.utime(claim_path(out), (old, old))
     assert claim_holder(out) is None
+
+
+def test_a_batch_that_wrote_nothing_leaves_no_empty_folder(tmp_path: Path) -> None:
+    """Interrupted before its first output (or with every file failed), a batch left the
+    ``lifted3d/`` folders it had made, empty; a folder that was there stays."""
+    from dlc_lifter.lift.batch import BatchInterrupted
+
+    config = _project(tmp_path, ["b"])
+    with pytest.raises(BatchInterrupted):
+        lift_videos(config, task=_interrupting_task)
+    assert not (tmp_path / "videos" / "lifted3d").exists()
+    (tmp_path / "videos" / "lifted3d").mkdir()
+    with pytest.raises(BatchInterrupted):
+        lift_videos(config, task=_interrupting_task)
+    assert (tmp_path / "videos" / "lifted3d").is_dir()
