@@ -263,6 +263,29 @@ class LiveLifter:
         (:mod:`dlc_lifter.lift.mistracks`)."""
         self.mistracked = 0
         """Detections lifted as untracked because the body cannot reach them."""
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Run the networks once on a made-up frame, on throwaway streams: torch's first
+        call (0.3 s keypoints only, seconds with the depth network) is paid here, at
+        set-up, and not by the first live frame."""
+        k0 = self.camera.K
+        cx, cy = float(k0[0, 2]), float(k0[1, 2])
+        uv = np.column_stack([cx + 10.0 * np.arange(len(self.keypoint_names)),
+                              np.full(len(self.keypoint_names), cy)])
+        conf = np.ones(len(uv))
+        if self._fused is None:
+            self.lifter.stream(self.camera, self.keypoint_names, mapping=self.keypoint_plan,
+                               mode="causal").step(uv, conf)
+            return
+        uv_cat, c_cat = self._catalogue(uv, conf)
+        w, h = self.camera.image_size
+        image = np.zeros((max(h, 1), max(w, 1), 3), dtype=np.uint8)
+        ppm = self._ppm_given or float(k0[0, 0]) / 400.0  # about a camera 40 cm up
+        cues = self._extractor.frame(image, uv_cat, c_cat, ppm)
+        Lifter(self.fused_model, mode="causal", pcutoff=self.lifter.pcutoff).stream(
+            self.camera, self.keypoint_names, mapping=self.keypoint_plan
+        ).step_catalogue(uv_cat, c_cat, cues)
 
     def _plan_outputs(self, plan: KeypointMap, impute_all: bool) -> None:
         """The output keypoints: the tracked ones (user names), then, with ``impute_all``,

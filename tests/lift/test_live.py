@@ -66,6 +66,23 @@ def test_reset_restarts_the_stream(clip: Clip, shipped_lifter, streamed) -> None
     np.testing.assert_allclose(r.pose_3d, results[0].pose_3d, atol=1e-6)
 
 
+def test_the_networks_run_once_at_set_up(clip: Clip, shipped_lifter,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first live frame paid for torch's first call (0.3 s from keypoints, 0.4 s and
+    more with depth): set-up runs the networks once on a throwaway stream, and the live
+    stream starts untouched (its lift equals the offline one, above)."""
+    from dlc_lifter.lift.stream import LiftStream
+
+    calls = []
+    step = LiftStream.step
+    monkeypatch.setattr(LiftStream, "step",
+                        lambda self, *a, **k: calls.append(self) or step(self, *a, **k))
+    ll = LiveLifter(clip.camera, DLC_NAMES, shipped_lifter)
+    assert len(calls) == 1 and calls[0] is not ll._stream
+    ll.step(np.concatenate([clip.uv[0], clip.conf[0][:, None]], axis=1))
+    assert len(calls) == 2 and calls[1] is ll._stream
+
+
 def test_bad_pose_shape_is_a_clear_error(clip: Clip, shipped_lifter) -> None:
     ll = LiveLifter(clip.camera, DLC_NAMES, shipped_lifter)
     with pytest.raises(DLCLifterError, match=r"pose_2d must be \(4, 2\|3\)"):
