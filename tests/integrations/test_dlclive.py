@@ -116,6 +116,21 @@ def test_processor_estimates_the_camera_after_warmup(clip: Clip, processor_cls) 
     assert proc.camera.image_size == (w, h)
 
 
+def test_processor_runs_the_networks_before_its_camera_is_known(
+        clip: Clip, processor_cls, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a camera, the frame that ends the warm-up started the live lifter and paid
+    for torch's first call too (0.5 s in the live loop): set-up runs the networks once."""
+    from dlc_lifter.lift.stream import LiftStream
+
+    calls = []
+    step = LiftStream.step
+    monkeypatch.setattr(LiftStream, "step",
+                        lambda self, *a, **k: calls.append(1) or step(self, *a, **k))
+    w, h = clip.camera.image_size
+    proc = processor_cls(keypoint_names=DLC_NAMES, image_size=f"{w}x{h}", features=False)
+    assert proc.live is None and calls == [1]
+
+
 @pytest.mark.parametrize("arena", [200.0, "200x200"])
 def test_processor_takes_the_camera_from_tracked_arena_corners(clip: Clip, processor_cls,
                                                                 arena) -> None:
