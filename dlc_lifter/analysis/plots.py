@@ -36,6 +36,7 @@ import numpy as np
 
 from dlc_lifter._atomic import atomic_output, check_writable
 from dlc_lifter._progress import progress_bar
+from dlc_lifter.mouse.edges import canonical_names, skeleton_edges
 from dlc_lifter.poses import Poses
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -69,20 +70,6 @@ REARING_MIN_S = 0.2
 #: Frame rate assumed when neither the file nor the video gives one.
 DEFAULT_FPS = 30.0
 
-_MIDLINE = (
-    "nose", "head_midpoint", "neck", "mid_back", "mouse_center", "mid_backend",
-    "mid_backend2", "mid_backend3", "tail_base", "tail1", "tail2", "tail3", "tail4", "tail5",
-    "tail_end",
-)
-_LIMB_CHAINS = tuple(
-    (f"{side}_{a}", f"{side}_{b}")
-    for side in ("left", "right")
-    for a, b in (
-        ("ear", "ear_tip"), ("shoulder", "midside"), ("midside", "hip"),
-        ("shoulder", "elbow"), ("elbow", "wrist"), ("wrist", "forepaw"),
-        ("hip", "knee"), ("knee", "ankle"), ("ankle", "hindpaw"),
-    )
-)
 _FRONT = ("neck", "head_midpoint", "left_ear", "right_ear", "mid_back", "left_shoulder",
           "right_shoulder")
 _BACK = ("tail_base", "mid_backend3", "mid_backend2", "left_hip", "right_hip")
@@ -118,71 +105,6 @@ def read_lifted(path: str | Path) -> Poses:
         raise PoseFileError(
             f"{p} holds 2D poses; plot the *_lifted3d.h5 file that 'dlc-lifter lift' wrote.")
     return poses
-
-
-def canonical_names(keypoints: Sequence[str]) -> list[str | None]:
-    """Catalogue name of each keypoint (``None`` where it maps to none)."""
-    from dlc_lifter.mouse import map_keypoints
-
-    mapping = map_keypoints(list(keypoints), strict=False)  # one name per landmark
-    return [mapping.get(k) for k in keypoints]
-
-
-def skeleton_edges(keypoints: Sequence[str]) -> list[tuple[int, int]]:
-    """Edges to draw between keypoints, from the catalogue's anatomy.
-
-    The midline (nose, head, neck, back, tail) is chained through the keypoints
-    present; the ears sit in the chain between the nose and the next midline point;
-    eyes hang off the nose, limbs off their girdles.
-
-    Parameters
-    ----------
-    keypoints
-        Keypoint names as in the file (user or catalogue names).
-
-    Returns
-    -------
-    list of (int, int)
-        Index pairs into ``keypoints``.
-    """
-    canon = canonical_names(keypoints)
-    idx = {c: i for i, c in enumerate(canon) if c is not None}
-    edges: list[tuple[int, int]] = []
-    mid = [n for n in _MIDLINE if n in idx]
-    ears = [n for n in ("left_ear", "right_ear") if n in idx]
-    for a, b in zip(mid, mid[1:], strict=False):
-        if ears and a == "nose" and b != "head_midpoint":
-            continue  # nose -> ears -> next, below
-        edges.append((idx[a], idx[b]))
-    if ears:
-        before = "nose" if "nose" in idx else None
-        after_pool = [n for n in mid if n != "nose"]
-        after = after_pool[0] if after_pool else None
-        if "head_midpoint" in idx:
-            before, after = "head_midpoint", None
-            after_mid = [n for n in mid if n not in ("nose", "head_midpoint")]
-            after = after_mid[0] if after_mid else None
-        for ear in ears:
-            if before:
-                edges.append((idx[before], idx[ear]))
-            if after:
-                edges.append((idx[ear], idx[after]))
-        if len(ears) == 2:
-            edges.append((idx["left_ear"], idx["right_ear"]))
-    for eye in ("left_eye", "right_eye"):
-        if eye in idx and "nose" in idx:
-            edges.append((idx["nose"], idx[eye]))
-    for a, b in _LIMB_CHAINS:
-        if a in idx and b in idx:
-            edges.append((idx[a], idx[b]))
-    for side in ("left", "right"):
-        for girdle, spine in (("shoulder", ("mid_back", "neck")),
-                              ("hip", ("mid_backend3", "tail_base"))):
-            g = f"{side}_{girdle}"
-            s = next((n for n in spine if n in idx), None)
-            if g in idx and s:
-                edges.append((idx[s], idx[g]))
-    return list(dict.fromkeys(edges))
 
 
 def _mean_of(coords: np.ndarray, canon: Sequence[str | None], names: Sequence[str]) -> np.ndarray:

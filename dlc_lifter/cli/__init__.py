@@ -82,7 +82,8 @@ _FLAGS = {
     "destfolder": "--destfolder", "floor_mm_per_px": "--floor-scale",
     "floor_scale": "--floor-scale", "focal_px": "--focal-px", "formats": "--format",
     "fps": "--fps", "individual": "--individual", "keypoint_map": "--keypoint-map",
-    "max_frames": "--max-frames", "mode": "--mode", "model": "--model", "out_dir": "--out-dir",
+    "max_frames": "--max-frames", "mode": "--mode", "model": "--model",
+    "nwb_metadata": "--nwb-metadata", "out_dir": "--out-dir",
     "pcutoff": "--pcutoff",
     "subject": "--subject", "video": "--video", "view": "--view", "window": "--window",
 }

@@ -33,6 +33,7 @@ from dlc_lifter.cli.options import (
     MODE,
     MODEL,
     NWB,
+    NWB_METADATA,
     OVERWRITE,
     PLOT,
     PLOT_MAX_FRAMES,
@@ -74,6 +75,7 @@ def lift_command(
     destfolder: Path | None = DESTFOLDER,
     csv: bool = CSV,
     nwb: bool = NWB,
+    nwb_metadata: Path | None = NWB_METADATA,
     overwrite: bool = OVERWRITE,
     keypoint_map: Path | None = KEYPOINT_MAP,
     mode: str = MODE,
@@ -108,7 +110,7 @@ def lift_command(
                                  depth=depth, mode=mode, pcutoff=pcutoff,
                                  impute_all=not no_impute, adapt=adapt, walls=walls),
             output=output_spec(destfolder=destfolder, formats=formats, csv=csv, nwb=nwb,
-                               overwrite=overwrite))
+                               overwrite=overwrite, nwb_metadata=nwb_metadata))
     except OutputFormatError as exc:
         for path in exc.written.values():
             typer.echo(str(path))
@@ -147,6 +149,7 @@ def lift_project_command(
     model: Path = MODEL,
     keypoint_map: Path = KEYPOINT_MAP,
     nwb: bool = NWB,
+    nwb_metadata: Path | None = NWB_METADATA,
     depth: bool | None = DEPTH,
     formats: list[str] = formats_option(None),
     strict: bool = STRICT,
@@ -167,7 +170,7 @@ def lift_project_command(
             options=lift_options(model=model, keypoint_map=keypoint_map, strict=strict,
                                  depth=depth, adapt=adapt, walls=walls),
             output=output_spec(destfolder=destfolder, formats=formats or None, csv=csv,
-                               nwb=nwb, overwrite=overwrite),
+                               nwb=nwb, overwrite=overwrite, nwb_metadata=nwb_metadata),
             executor=ex, after_each=_plots(plot, plot_max_frames))
     _report(report)
 
@@ -194,6 +197,7 @@ def lift_sleap_command(
     model: Path = MODEL,
     keypoint_map: Path = KEYPOINT_MAP,
     nwb: bool = NWB,
+    nwb_metadata: Path | None = NWB_METADATA,
     depth: bool | None = DEPTH,
     formats: list[str] = formats_option(None),
     strict: bool = STRICT,
@@ -213,7 +217,7 @@ def lift_sleap_command(
             options=lift_options(model=model, keypoint_map=keypoint_map, strict=strict,
                                  depth=depth, adapt=adapt, walls=walls),
             output=output_spec(destfolder=destfolder, formats=formats or None, csv=csv,
-                               nwb=nwb, overwrite=overwrite),
+                               nwb=nwb, overwrite=overwrite, nwb_metadata=nwb_metadata),
             executor=ex, after_each=_plots(plot, plot_max_frames))
     _report(report)
 
@@ -242,6 +246,7 @@ def lift_files_command(
     model: Path = MODEL,
     keypoint_map: Path = KEYPOINT_MAP,
     nwb: bool = NWB,
+    nwb_metadata: Path | None = NWB_METADATA,
     depth: bool | None = DEPTH,
     formats: list[str] = formats_option(None),
     strict: bool = STRICT,
@@ -264,7 +269,7 @@ def lift_files_command(
             options=lift_options(model=model, keypoint_map=keypoint_map, strict=strict,
                                  depth=depth, adapt=adapt, walls=walls),
             output=output_spec(destfolder=destfolder, formats=formats or None, csv=csv,
-                               nwb=nwb, overwrite=overwrite),
+                               nwb=nwb, overwrite=overwrite, nwb_metadata=nwb_metadata),
             executor=ex, after_each=_plots(plot, plot_max_frames))
     _report(report)
 

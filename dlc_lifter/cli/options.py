@@ -110,6 +110,11 @@ OVERWRITE = typer.Option(False, "--overwrite", help="Replace outputs that alread
                          "interrupted batch resumes).")
 CSV = typer.Option(False, "--csv", help="Also write .csv copies of the 3D files.")
 NWB = typer.Option(False, "--nwb", help="Also write NWB files.")
+NWB_METADATA = typer.Option(None, "--nwb-metadata", help="YAML file with the NWB outputs' "
+                            "session and subject (session_start_time, experimenter, lab, "
+                            "subject: subject_id, sex, age...; per recording under "
+                            "recordings:). Without it their start time and subject id are "
+                            "filled in, and said. See docs/formats.md.")
 PLOT = typer.Option(False, "--plot", help="Also write each output's 3D video and plots.")
 PLOT_MAX_FRAMES = typer.Option(None, "--plot-max-frames", help="With --plot: render at most "
                                "this many frames of each 3D video (long recordings).")
@@ -170,10 +175,11 @@ def lift_options(*, model: Path | None, keypoint_map: Path | None, strict: bool,
 
 
 def output_spec(*, destfolder: Path | None, formats: list[str] | None, csv: bool, nwb: bool,
-                overwrite: bool) -> OutputSpec:
+                overwrite: bool, nwb_metadata: Path | None = None) -> OutputSpec:
     """The :class:`OutputSpec` of the output flags (``--format`` repeated or comma-separated)."""
     return OutputSpec(destfolder=destfolder, save_as_csv=csv, nwb=nwb, overwrite=overwrite,
-                      formats=None if formats is None else ",".join(formats))
+                      formats=None if formats is None else ",".join(formats),
+                      nwb_metadata=nwb_metadata)
 
 
 @contextlib.contextmanager

@@ -7,6 +7,7 @@ import os
 import re
 import uuid
 import warnings
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,12 @@ import numpy as np
 
 from dlc_lifter._atomic import atomic_output, check_writable
 from dlc_lifter._version import __version__
-from dlc_lifter.errors import PoseFileError
+from dlc_lifter.errors import ConfigError, PoseFileError
 from dlc_lifter.io._common import check_input_file, duplicate_names, recorded_path
 from dlc_lifter.poses import PoseMetadata, Poses
 
-__all__ = ["read_nwb", "write_nwb_3d"]
+__all__ = ["NWB_SESSION_FIELDS", "nwb_metadata_for", "read_nwb", "read_nwb_metadata",
+           "write_nwb_3d"]
 
 logger = logging.getLogger(__name__)
 
@@ -413,6 +415,7 @@ def write_nwb_3d(
     skeleton_edges: list[tuple[str, str]] | None = None,
     source_nwb: str | Path | None = None,
     subject: dict[str, Any] | None = None,
+    metadata: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write 3D poses as an NWB file with ndx-pose.
 
@@ -431,9 +434,13 @@ def write_nwb_3d(
     and size come from the video when it can be opened, else from the poses (frames
     up to the last tracked one; the description says so).
 
-    The file always has a ``Subject``: the source NWB's when there is one, else a
-    mouse (``Mus musculus``) named after the individual(s), sex ``U`` (unknown), age
-    ``P0D/`` (unknown: zero days or older); ``subject`` overrides any field.
+    The session and the ``Subject`` come from ``metadata`` (what the lab knows: the
+    recording's start time, the animal's id...), else from the source NWB, else they are
+    filled in and the lift warns: the session starts at the modification time of the
+    video (else of the pose file), which is not known to be the recording's; the subject
+    is a mouse (``Mus musculus``) named after the individual(s), sex ``U`` (unknown), age
+    ``P0D/`` (unknown: zero days or older). Each filled-in field is said in the file
+    (the session's ``notes``, the subject's ``description``).
 
     Parameters
     ----------
@@ -452,6 +459,11 @@ def write_nwb_3d(
         ``pynwb.file.Subject`` fields (``subject_id``, ``species``, ``sex``, ``age``,
         ``date_of_birth``, ``strain``, ``genotype``, ``weight``, ``description``) that
         override the copied or default ones.
+    metadata
+        Session fields (:data:`NWB_SESSION_FIELDS`: ``session_start_time`` as ISO 8601
+        text or a datetime, ``experimenter``, ``lab``, ``institution``...) and a
+        ``subject`` mapping, overriding the source NWB's (see
+        :func:`read_nwb_metadata`, :func:`nwb_metadata_for`).
 
     Returns
     -------
@@ -463,7 +475,7 @@ def write_nwb_3d(
         raise ValueError("write_nwb_3d needs 3D poses.")
     out = check_writable(path, overwrite=overwrite)
     m = poses3d.meta
-    nwbfile = _new_nwbfile(poses3d, source_nwb, subject)
+    nwbfile = _new_nwbfile(poses3d, source_nwb, subject, metadata)
     behavior = nwbfile.create_processing_module(
         name="behavior", description="3D poses lifted by dlc-lifter")
     skeleton = _skeleton(poses3d, skeleton_edges)
@@ -476,9 +488,12 @@ def write_nwb_3d(
                        "read NWB (movement, pynwb) take them as seconds. Lift with the video, "
                        "or give fps=, for times in seconds.", out)
     source_video = None
-    if m.video:
+    if m.video and Path(m.video).is_file():
         source_video = _source_video(m, fi, rate, out)
         nwbfile.add_acquisition(source_video)
+    elif m.video:  # a link to nothing is a broken file to NWB's checks (and DANDI's)
+        logger.info("%s: the video %s is not there, so the NWB file does not link it.", out,
+                    m.video)
     for pe in _pose_estimations_3d(poses3d, fi, rate, skeleton, source_video):
         behavior.add(pe)
     from pynwb import NWBHDF5IO
@@ -493,16 +508,16 @@ def write_nwb_3d(
 
 
 def _new_nwbfile(poses3d: Poses, source_nwb: str | Path | None,
-                 subject: dict[str, Any] | None) -> Any:
-    """An empty ``NWBFile`` with the session and subject of ``source_nwb`` (or defaults)."""
+                 subject: dict[str, Any] | None,
+                 metadata: Mapping[str, Any] | None = None) -> Any:
+    """An empty ``NWBFile`` with the session and subject of ``metadata``, else of
+    ``source_nwb``, else filled in (and said)."""
     from pynwb import NWBFile
     from pynwb.file import Subject
 
     m = poses3d.meta
     session_kw: dict[str, Any] = {
-        "session_description": f"3D poses lifted by dlc-lifter from {m.source or 'memory'}",
-        "session_start_time": datetime.now(timezone.utc),
-    }
+        "session_description": f"3D poses lifted by dlc-lifter from {_source_name(m)}"}
     subject_kw: dict[str, Any] = {}
     if source_nwb is not None:
         src = check_input_file(source_nwb)
@@ -513,15 +528,179 @@ def _new_nwbfile(poses3d: Poses, source_nwb: str | Path | None,
                 s = io.read()
                 session_kw["session_start_time"] = s.session_start_time
                 session_kw["session_description"] = s.session_description
-                if s.experimenter:
-                    session_kw["experimenter"] = list(s.experimenter)
+                for key in NWB_SESSION_FIELDS:
+                    value = getattr(s, key, None)
+                    if key not in session_kw and value is not None and len(str(value)):
+                        session_kw[key] = list(value) if isinstance(value, tuple) else value
                 if s.subject is not None:
                     subject_kw = {k: getattr(s.subject, k, None) for k in _SUBJECT_FIELDS}
             finally:
                 io.close()
+    given = dict(metadata or {})
+    subject_kw.update(given.pop("subject", None) or {})
+    session_kw.update({k: v for k, v in given.items() if v is not None})
     subject_kw.update(subject or {})
-    return NWBFile(identifier=str(uuid.uuid4()),
-                   subject=Subject(**_subject_fields(subject_kw, poses3d)), **session_kw)
+    filled: list[str] = []
+    if session_kw.get("session_start_time") is None:
+        when, origin = _start_guess(m)
+        session_kw["session_start_time"] = when
+        filled.append(f"session_start_time ({origin})")
+    else:
+        session_kw["session_start_time"] = _as_datetime(session_kw["session_start_time"])
+    if isinstance(session_kw.get("experimenter"), str):
+        session_kw["experimenter"] = [session_kw["experimenter"]]
+    subject_fields, subject_filled = _subject_fields(subject_kw, poses3d)
+    filled += [f"subject {f}" for f in subject_filled]
+    if filled:
+        note = ("Not recorded with the poses; dlc-lifter filled in " + "; ".join(filled)
+                + ". Give the recording's with --nwb-metadata (OutputSpec.nwb_metadata).")
+        session_kw["notes"] = (f"{session_kw['notes']} {note}" if session_kw.get("notes")
+                               else note)
+        if any(f.startswith(("session_start_time", "subject subject_id")) for f in filled):
+            logger.warning("%s: NWB output without the recording's %s: filled in (%s). Give "
+                           "them with --nwb-metadata FILE.yaml (session_start_time:, subject: "
+                           "subject_id:; docs/formats.md) before sharing it (DANDI files it "
+                           "by them).", _source_name(m), " and ".join(
+                               w for w, f in (("start time", "session_start_time"),
+                                              ("subject id", "subject subject_id"))
+                               if any(x.startswith(f) for x in filled)), "; ".join(filled))
+    return NWBFile(identifier=str(uuid.uuid4()), subject=Subject(**subject_fields),
+                   **session_kw)
+
+
+#: Session fields of an NWB file that ``metadata=`` (``--nwb-metadata``) may set.
+NWB_SESSION_FIELDS = ("session_start_time", "session_description", "session_id",
+                      "experimenter", "lab", "institution", "experiment_description",
+                      "keywords", "related_publications", "protocol", "notes")
+
+
+def _source_name(m: PoseMetadata) -> str:
+    return Path(str(m.source)).name if m.source else "memory"
+
+
+def _start_guess(m: PoseMetadata) -> tuple[datetime, str]:
+    """The session start an NWB file needs where nobody gave it: the modification time of
+    the video, else of the pose file, else now; and where it came from."""
+    for what, path in (("video", m.video), ("pose file", m.source)):
+        if path and Path(str(path)).is_file():
+            t = datetime.fromtimestamp(Path(str(path)).stat().st_mtime, timezone.utc)
+            return t, (f"the {what}'s modification time, {t.isoformat(timespec='seconds')}, "
+                       "not known to be the recording's")
+    t = datetime.now(timezone.utc)
+    return t, f"the time of writing, {t.isoformat(timespec='seconds')}"
+
+
+def _as_datetime(value: Any) -> datetime:
+    """A session start as NWB takes it: timezone-aware (naive times are this machine's
+    local time)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ConfigError(f"session_start_time {value!r} is not an ISO 8601 time; write "
+                              "e.g. 2021-06-10T12:23:32+02:00.") from None
+    elif not isinstance(value, datetime):  # a YAML date without a time
+        import datetime as _dt
+
+        if isinstance(value, _dt.date):
+            value = datetime(value.year, value.month, value.day)
+        else:
+            raise ConfigError(f"session_start_time must be a time; got {value!r}.")
+    return value if value.tzinfo is not None else value.astimezone()
+
+
+def read_nwb_metadata(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
+    """The NWB session and subject metadata of a YAML or JSON file (or a mapping), checked.
+
+    Top-level keys are :data:`NWB_SESSION_FIELDS`, ``subject`` (``pynwb.file.Subject``
+    fields) and ``recordings``: per recording (keyed by the pose file's or the video's
+    name or stem) the same keys, overriding the shared ones (:func:`nwb_metadata_for`)::
+
+        experimenter: [Doe, Jane]
+        lab: Behaviour lab
+        institution: Some University
+        subject: {species: Mus musculus, strain: C57BL/6J}
+        recordings:
+          mouse1DLC_resnet50_openfieldAug20shuffle1_30000:
+            session_start_time: 2021-06-10T12:23:32+02:00
+            subject: {subject_id: m1, sex: F, age: P70D}
+
+    Raises
+    ------
+    ConfigError
+        For a file that cannot be read, or unknown keys (named, with the known ones).
+    """
+    import yaml
+
+    if isinstance(source, Mapping):
+        raw: Any = dict(source)
+        where = "nwb_metadata"
+    else:
+        where = str(source)
+        p = Path(source)
+        if not p.is_file():
+            raise ConfigError(f"NWB metadata file {p} does not exist. Pass a YAML file "
+                              "(docs/formats.md, 'NWB metadata').")
+        try:
+            raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"NWB metadata file {p} is not valid YAML/JSON: {exc}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"NWB metadata {where} must be a mapping of fields; got "
+                          f"{type(raw).__name__}.")
+    out = _checked_fields(raw, where)
+    recs = raw.get("recordings") or {}
+    if not isinstance(recs, Mapping):
+        raise ConfigError(f"NWB metadata {where}: 'recordings' must map recording names to "
+                          "their fields.")
+    out["recordings"] = {str(k): _checked_fields(v or {}, f"{where}, recording {k}")
+                         for k, v in recs.items()}
+    return out
+
+
+def _checked_fields(raw: Any, where: str) -> dict[str, Any]:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"NWB metadata {where} must be a mapping of fields.")
+    known = {*NWB_SESSION_FIELDS, "subject", "recordings"}
+    bad = sorted(str(k) for k in raw if k not in known)
+    if bad:
+        raise ConfigError(f"NWB metadata {where}: unknown field(s) {', '.join(bad)}; the "
+                          f"fields are {', '.join(NWB_SESSION_FIELDS)} and subject "
+                          f"({', '.join(_SUBJECT_FIELDS)}), per recording under recordings.")
+    out = {k: v for k, v in raw.items() if k in NWB_SESSION_FIELDS}
+    if "session_start_time" in out and out["session_start_time"] is not None:
+        out["session_start_time"] = _as_datetime(out["session_start_time"])
+    subject = raw.get("subject") or {}
+    if not isinstance(subject, Mapping):
+        raise ConfigError(f"NWB metadata {where}: subject must be a mapping of fields.")
+    bad = sorted(str(k) for k in subject if k not in _SUBJECT_FIELDS)
+    if bad:
+        raise ConfigError(f"NWB metadata {where}: unknown subject field(s) {', '.join(bad)}; "
+                          f"use {', '.join(_SUBJECT_FIELDS)}.")
+    if subject:
+        out["subject"] = dict(subject)
+    return out
+
+
+def nwb_metadata_for(metadata: Mapping[str, Any] | None, *names: str | Path | None
+                     ) -> dict[str, Any] | None:
+    """The metadata of one recording: the shared fields of :func:`read_nwb_metadata`'s
+    result with those of the first of ``names`` (the pose file, the video: each tried by
+    name and by stem) listed under ``recordings``."""
+    if not metadata:
+        return None
+    shared = {k: v for k, v in metadata.items() if k != "recordings"}
+    recs = metadata.get("recordings") or {}
+    for name in (n for n in names if n):
+        p = Path(str(name))
+        own = recs.get(p.name) or recs.get(p.stem)
+        if own:
+            merged = {**shared, **{k: v for k, v in own.items() if k != "subject"}}
+            merged["subject"] = {**shared.get("subject", {}), **own.get("subject", {})}
+            return merged
+    return shared
 
 
 def _skeleton(poses3d: Poses, skeleton_edges: list[tuple[str, str]] | None) -> Any:
@@ -564,11 +743,14 @@ def _pose_estimations_3d(poses3d: Poses, fi: np.ndarray, rate: float, skeleton: 
     ref = _FRAME_TEXT.get(m.frame, f"dlc-lifter frame '{m.frame}', units {m.units}.")
     camera = m.extra.get("camera")
     description = (f"3D keypoints in {m.units} lifted from one camera by dlc-lifter; "
-                   f"source {m.source}; frame {m.frame}.")
+                   f"source {_source_name(m)}; frame {m.frame}.{_provenance(m)}")
     if not m.fps:
         description += f" {_FPS_UNKNOWN}: times are frame numbers."
     if camera is not None:
         description += f" Camera: {camera}."
+    imputed = m.extra.get("imputed")
+    if imputed is not None and np.shape(imputed) != poses3d.confidence.shape:
+        imputed = None
     first_series: Any = None
     pes = []
     for i, ind in enumerate(poses3d.individuals):
@@ -577,12 +759,12 @@ def _pose_estimations_3d(poses3d: Poses, fi: np.ndarray, rate: float, skeleton: 
             kw = dict(timing) if first_series is None or "rate" in timing else {
                 "timestamps": first_series}
             s = PoseEstimationSeries(
-                name=kp, description=f"3D position of {kp}",
+                name=kp, description=_series_text(kp, None if imputed is None
+                                                  else np.asarray(imputed)[:, i, k]),
                 data=np.asarray(poses3d.coords[:, i, k], dtype=np.float64),
                 unit=_NWB_UNITS.get(m.units, m.units), reference_frame=ref, comments=comments,
                 confidence=np.asarray(poses3d.confidence[:, i, k], dtype=np.float64),
-                confidence_definition="dlc-lifter confidence in [0, 1] (the 2D likelihood "
-                                      "unless the lifter changed it)", **kw)
+                confidence_definition=_CONFIDENCE_TEXT, **kw)
             if first_series is None:
                 first_series = s
             series.append(s)
@@ -595,12 +777,49 @@ def _pose_estimations_3d(poses3d: Poses, fi: np.ndarray, rate: float, skeleton: 
     return pes
 
 
+_CONFIDENCE_TEXT = ("The 2D tracker's likelihood of the keypoint in [0, 1]; 0 where "
+                    "dlc-lifter imputed the point (not tracked, below the likelihood cutoff, "
+                    "or set aside as a mistrack): its position is the lifter's estimate.")
+
+
+def _series_text(kp: str, imputed: np.ndarray | None) -> str:
+    """A series' description, saying where its points were imputed rather than tracked."""
+    text = f"3D position of {kp}"
+    if imputed is None or not imputed.any():
+        return text + "."
+    if imputed.all():
+        return (text + ", imputed by dlc-lifter in every frame (not tracked: the lifter's "
+                "estimate from the other keypoints; confidence 0).")
+    return (text + f"; imputed by dlc-lifter in {100 * imputed.mean():.0f} % of frames "
+            "(confidence 0 there).")
+
+
+def _provenance(m: PoseMetadata) -> str:
+    """What the lift used, in a sentence: the weights, the mode, the camera, depth."""
+    parts = []
+    model = m.extra.get("model")
+    if isinstance(model, Mapping):
+        parts.append(f"weights {model.get('name')} (sha256 {model.get('sha256')})")
+    mode = m.extra.get("lift_mode")
+    if isinstance(mode, Mapping) and mode.get("summary"):
+        parts.append(str(mode["summary"]))
+    if m.extra.get("camera_source"):
+        parts.append(f"camera from {m.extra['camera_source']}")
+    depth = m.extra.get("depth")
+    if isinstance(depth, Mapping):
+        parts.append("depth cues read from the video" if depth.get("used") else
+                     f"keypoints only ({depth.get('reason') or 'no depth'})")
+    return (" Lifted with " + "; ".join(parts) + ".") if parts else ""
+
+
 _SUBJECT_FIELDS = ("subject_id", "species", "sex", "age", "date_of_birth", "strain",
                    "genotype", "weight", "description")
 
 
-def _subject_fields(given: dict[str, Any], poses3d: Poses) -> dict[str, Any]:
-    """Subject fields: the given ones, with what NWB requires filled in when missing."""
+def _subject_fields(given: dict[str, Any], poses3d: Poses
+                    ) -> tuple[dict[str, Any], list[str]]:
+    """Subject fields: the given ones, with what NWB requires filled in when missing; and
+    what was filled in."""
     kw = {k: v for k, v in given.items() if v is not None and v != ""}
     bad = sorted(set(kw) - set(_SUBJECT_FIELDS))
     if bad:
@@ -624,7 +843,7 @@ def _subject_fields(given: dict[str, Any], poses3d: Poses) -> dict[str, Any]:
         kw["description"] = ("Not recorded; dlc-lifter filled in " + "; ".join(filled)
                              + ". Individuals in the poses: "
                              + ", ".join(str(i) for i in poses3d.individuals) + ".")
-    return kw
+    return kw, filled
 
 
 def _video_count(m: PoseMetadata, fi: np.ndarray) -> tuple[int, tuple[int, int] | None, bool]:

@@ -197,6 +197,11 @@ class OutputSpec:
     overwrite
         Replace outputs that exist. Without it :func:`~dlc_lifter.lift.lift_file` refuses
         to replace one, and a batch skips it (so an interrupted batch resumes).
+    nwb_metadata
+        The NWB outputs' session and subject (the recording's start time, the animal's id,
+        the lab...): a YAML/JSON file or a mapping, with per-recording fields under
+        ``recordings`` (:func:`~dlc_lifter.io.nwb.read_nwb_metadata`). Without it an NWB
+        output's start time and subject id are filled in, and the lift warns.
     """
 
     destfolder: str | Path | None = None
@@ -204,6 +209,7 @@ class OutputSpec:
     save_as_csv: bool = False
     nwb: bool = False
     overwrite: bool = False
+    nwb_metadata: str | Path | Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         formats = self.formats

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from dlc_lifter.errors import DLCLifterError, OutputExistsError, OutputFormatError
+from dlc_lifter.mouse.edges import skeleton_edge_names
 from dlc_lifter.poses import Poses
 
 __all__ = ["OUTPUT_FORMATS", "clean_stale_temp_files", "interrupted_leftovers",
@@ -139,11 +140,13 @@ def _slp_camera(poses3d: Poses) -> dict[str, Any] | None:
 
 
 def _write_one(fmt: str, path: Path, poses3d: Poses, poses2d: Poses | None, *,
-               overwrite: bool, source_nwb: Path | None) -> Path:
+               overwrite: bool, source_nwb: Path | None,
+               nwb_metadata: Mapping[str, Any] | None = None) -> Path:
     from dlc_lifter.io import write_nwb_3d, write_points3d, write_slp_3d
 
     if fmt == "nwb":
-        return write_nwb_3d(poses3d, path, overwrite=overwrite, source_nwb=source_nwb)
+        return write_nwb_3d(poses3d, path, overwrite=overwrite, source_nwb=source_nwb,
+                            metadata=nwb_metadata)
     if fmt == "slp":
         return write_slp_3d(poses3d, path, overwrite=overwrite, camera=_slp_camera(poses3d),
                             poses2d=None if poses2d is None else _poses2d_like(poses2d, poses3d))
@@ -161,6 +164,7 @@ def write_outputs(
     meta: dict[str, Any] | None = None,
     overwrite: bool = False,
     source_nwb: str | Path | None = None,
+    nwb_metadata: Mapping[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write ``poses3d`` in every format of ``formats`` beside ``output``.
 
@@ -180,6 +184,13 @@ def write_outputs(
         Replace existing outputs.
     source_nwb
         The NWB file the 2D came from (its session metadata goes into the NWB output).
+    nwb_metadata
+        The NWB output's session and subject fields
+        (:func:`~dlc_lifter.io.nwb.nwb_metadata_for`), over the source NWB's.
+
+    A file without skeleton edges (a DLC ``.h5`` without its project's ``config.yaml``)
+    gets the catalogue's (:func:`~dlc_lifter.mouse.edges.skeleton_edge_names`), so the
+    NWB and SLEAP outputs record the bones the plots draw.
 
     Returns
     -------
@@ -196,12 +207,15 @@ def write_outputs(
     fmts = parse_formats(formats)
     paths = output_paths(output, fmts)
     meta = {**(meta or {}), "formats": list(fmts)}
+    if not poses3d.meta.extra.get("skeleton_edges"):
+        poses3d.meta.extra["skeleton_edges"] = skeleton_edge_names(poses3d.keypoints)
     written: dict[str, Path] = {}
     failed: dict[str, str] = {}
     for fmt in (f for f in fmts if f in ("nwb", "slp", "points3d")):
         try:
             written[fmt] = _write_one(fmt, paths[fmt], poses3d, poses2d, overwrite=overwrite,
-                                      source_nwb=None if source_nwb is None else Path(source_nwb))
+                                      source_nwb=None if source_nwb is None else Path(source_nwb),
+                                      nwb_metadata=nwb_metadata)
         except OutputExistsError:
             raise
         except Exception as exc:  # noqa: BLE001 - one format never costs the others

@@ -268,6 +268,11 @@ def _lift_claimed(src: Path, out: Path, video: str | Path | Literal["auto"] | No
         output = dataclasses.replace(output, overwrite=True)
     for target in targets:
         check_writable(target, overwrite=output.overwrite)
+    nwb_meta = None
+    if "nwb" in fmts and output.nwb_metadata is not None:  # checked before any work
+        from dlc_lifter.io.nwb import read_nwb_metadata
+
+        nwb_meta = read_nwb_metadata(output.nwb_metadata)
     poses = read_poses(src, sleap_video=sleap_video)
     if poses.is_3d:  # before the video and the camera are looked at
         raise DLCLifterError(already_3d_message(poses))
@@ -320,6 +325,7 @@ def _lift_claimed(src: Path, out: Path, video: str | Path | Literal["auto"] | No
         poses3d = lift_poses(poses, lifter=lifter, **camera_kwargs)
     if guessed:  # not written into the outputs (NWB, .slp) as the video's frame size
         poses3d.meta.image_size = None
+    poses3d.meta.extra.setdefault("depth", {"used": used, "reason": reason})
     meta = {"units": "mm", "coordinate_frame": poses3d.meta.frame,
             "image_size_guessed": list(size) if guessed else None,
             "camera_source": poses3d.meta.extra["camera_source"],
@@ -343,9 +349,14 @@ def _lift_claimed(src: Path, out: Path, video: str | Path | Literal["auto"] | No
             "camera_spec": as_record(camera), "lift_options": as_record(options),
             "output_spec": as_record(output),
             "lift_seconds": round(time.perf_counter() - t0, 3)}
+    if nwb_meta is not None:
+        from dlc_lifter.io.nwb import nwb_metadata_for
+
+        nwb_meta = nwb_metadata_for(nwb_meta, src, video)
     written = write_outputs(poses3d, out, fmts, poses2d=poses, meta=meta,
                             overwrite=output.overwrite,
-                            source_nwb=src if src.suffix.lower() == ".nwb" else None)
+                            source_nwb=src if src.suffix.lower() == ".nwb" else None,
+                            nwb_metadata=nwb_meta)
     n_ind = poses3d.n_individuals
     logger.info("Lifted %s (%d frames, %d %s, camera: %s) in %.1f s", src.name,
                 poses.n_frames, n_ind, "individual" if n_ind == 1 else "individuals",

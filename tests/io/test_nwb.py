@@ -87,7 +87,8 @@ def test_nwb_video_count_unknown_and_fps_unknown(tmp_path: Path,
                                                  caplog: pytest.LogCaptureFixture) -> None:
     """A video that cannot be opened: num_samples from the poses; fps unknown: rate 1."""
     fi = np.array([5, 6, 7, 8, 9, 10])
-    p = _poses3d(6, fps=None, video=tmp_path / "gone.mp4", frame_indices=fi)
+    (tmp_path / "broken.mp4").write_bytes(b"not a video")
+    p = _poses3d(6, fps=None, video=tmp_path / "broken.mp4", frame_indices=fi)
     with caplog.at_level("WARNING"):
         out = write_nwb_3d(p, tmp_path / "gone_lifted3d.nwb")
     assert "the NWB's times are frame numbers" in caplog.text
@@ -103,8 +104,101 @@ def test_nwb_video_count_unknown_and_fps_unknown(tmp_path: Path,
     assert q.meta.fps is None
     np.testing.assert_array_equal(q.frame_indices, fi)
     np.testing.assert_allclose(q.coords, p.coords, atol=1e-9, rtol=0, equal_nan=True)
-    # the missing video itself is a CRITICAL finding (external file does not exist)
-    assert [f for f in _serious_findings(out) if "external_file_valid" not in f] == []
+    assert _serious_findings(out) == []
+
+
+def test_a_video_that_is_not_there_is_not_linked(tmp_path: Path) -> None:
+    """DLC2NWB's file names a video that is not there (``fake_path``): the lifted NWB
+    linked it, and nwbinspector called the file CRITICAL (an external file that does not
+    exist). A video that is not there is not linked."""
+    p = _poses3d(6, video=tmp_path / "gone.mp4")
+    out = write_nwb_3d(p, tmp_path / "gone_lifted3d.nwb")
+    io, nwb = _read_nwb(out)
+    try:
+        assert "source_video" not in nwb.acquisition
+        assert nwb.processing["behavior"]["PoseEstimation"].source_video is None
+    finally:
+        io.close()
+    assert _serious_findings(out) == []
+
+
+def test_the_session_and_subject_come_from_the_lab_or_are_said_to_be_filled_in(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A lift dated its NWB session at the time of the lift and named the subject after
+    the individual (``individual0``), silently; DANDI then filed two labs' mice as one
+    subject. The lab's metadata (shared and per recording) goes in; what is filled in is
+    said in the file and the log."""
+    from dlc_lifter.errors import ConfigError
+    from dlc_lifter.io.nwb import nwb_metadata_for, read_nwb_metadata
+
+    meta_file = tmp_path / "nwb.yaml"
+    meta_file.write_text(
+        "experimenter: Doe, Jane\nlab: Behaviour lab\n"
+        "subject: {species: Mus musculus, strain: C57BL/6J}\n"
+        "recordings:\n  rec1:\n    session_start_time: 2021-06-10T12:23:32+02:00\n"
+        "    subject: {subject_id: m1, sex: F, age: P70D}\n")
+    meta = read_nwb_metadata(meta_file)
+    p = _poses3d(6)
+    out = write_nwb_3d(p, tmp_path / "rec1_lifted3d.nwb",
+                       metadata=nwb_metadata_for(meta, tmp_path / "rec1.h5"))
+    io, nwb = _read_nwb(out)
+    try:
+        assert nwb.session_start_time.isoformat() == "2021-06-10T12:23:32+02:00"
+        assert list(nwb.experimenter) == ["Doe, Jane"] and nwb.lab == "Behaviour lab"
+        s = nwb.subject
+        assert (s.subject_id, s.sex, s.age, s.strain) == ("m1", "F", "P70D", "C57BL/6J")
+        assert not nwb.notes
+    finally:
+        io.close()
+    # another recording: the shared fields only; the start time and id filled in, said
+    source = tmp_path / "rec2DLC.h5"
+    source.write_bytes(b"x")
+    os.utime(source, (1.6e9, 1.6e9))
+    p.meta.source = str(source)
+    with caplog.at_level("WARNING"):
+        out2 = write_nwb_3d(p, tmp_path / "rec2_lifted3d.nwb",
+                            metadata=nwb_metadata_for(meta, source))
+    assert "without the recording's start time and subject id" in caplog.text
+    io, nwb = _read_nwb(out2)
+    try:
+        assert nwb.session_start_time.timestamp() == 1.6e9  # the pose file's, said
+        assert "pose file's modification time" in nwb.notes
+        assert nwb.subject.strain == "C57BL/6J" and nwb.subject.subject_id == "individual0"
+    finally:
+        io.close()
+    assert _serious_findings(out2) == []
+    meta_file.write_text("experimentor: Doe\n")
+    with pytest.raises(ConfigError, match="unknown field.*experimentor"):
+        read_nwb_metadata(meta_file)
+    with pytest.raises(ConfigError, match="ISO 8601"):
+        read_nwb_metadata({"session_start_time": "June 10th"})
+
+
+def test_imputed_points_and_the_skeleton_are_said(tmp_path: Path) -> None:
+    """Series never tracked read as measured ("3D position of left_knee"), with confidence
+    0 left unexplained; a DLC file without its config gave an NWB skeleton of no edges
+    although the plots draw bones."""
+    from dlc_lifter.lift.outputs import write_outputs
+
+    p = _poses3d(6)
+    imputed = np.zeros(p.confidence.shape, dtype=bool)
+    imputed[:, 0, 3] = True  # tailbase never tracked
+    imputed[:3, 0, 0] = True  # snout in half the frames
+    p.meta.extra["imputed"] = imputed
+    written = write_outputs(p, tmp_path / "x_lifted3d.h5", ["dlc", "nwb"])
+    io, nwb = _read_nwb(written["nwb"])
+    try:
+        pe = nwb.processing["behavior"]["PoseEstimation"]
+        series = pe.pose_estimation_series
+        assert "imputed by dlc-lifter in every frame" in series["tailbase"].description
+        assert "in 50 % of frames" in series["snout"].description
+        assert series["leftear"].description == "3D position of leftear."
+        assert "0 where dlc-lifter imputed" in series["snout"].fields["confidence_definition"]
+        names = list(pe.skeleton.nodes[:])
+        edges = {tuple(sorted((names[a], names[b]))) for a, b in pe.skeleton.edges[:]}
+        assert ("leftear", "snout") in edges and ("leftear", "rightear") in edges
+    finally:
+        io.close()
 
 
 def test_nwb_skipped_frames_and_subject_override(tmp_path: Path) -> None:
