@@ -265,8 +265,9 @@ def plot_heights(
         rear_s = sum(b - a for a, b in bouts) / fps
         title = (f"{int((heads[:, i] > threshold_mm).sum())} of {poses.n_frames} images with "
                  f"the head above {threshold_mm:g} mm (dashed)" if stills else
-                 f"{len(bouts)} rearing bouts ({rear_s:.1f} s) - shaded; dashed: "
-                 f"{threshold_mm:g} mm")
+                 f"{len(bouts)} rearing bouts ({rear_s:.1f} s), shaded: the head (the nose "
+                 f"where tracked) above {threshold_mm:g} mm (dashed) for at least "
+                 f"{min_duration_s:g} s")
         if n_ind > 1:
             title = f"{poses.individuals[i]}: {title}"
         ax.set_title(title, fontsize=9, loc="left")
@@ -523,7 +524,7 @@ class _SkeletonCanvas:
         for i in range(self.poses.n_individuals):
             hh = self.heads[row, i]
             label = "head" if self.poses.n_individuals == 1 else self.poses.individuals[i]
-            text = f"{label}: {hh:5.1f} mm" if np.isfinite(hh) else f"{label}: -"
+            text = (f"{label}: {hh:5.1f} mm high" if np.isfinite(hh) else f"{label}: -")
             if self.rearing[row, i]:
                 text += "  REARING"
             cv2.putText(img, text, (8, y), font, 0.45,
