@@ -530,7 +530,40 @@ def compute_features(
     df = pd.concat(frames, axis=0, ignore_index=True)
     df.attrs.update({"window": window, "fps": rate, "fps_assumed": assumed, "units": unit,
                      "dims": 3 if is_3d else 2, "source": source})
+    _warn_jumps(df, unit, source)
     return df
+
+
+#: A head or tail base faster than this (mm/s) is a jump in the tracking, not a mouse: mice
+#: run at up to about 1 m/s in an arena.
+JUMP_MM_S = 2000.0
+_MM_PER = {"mm": 1.0, "cm": 10.0, "m": 1000.0}
+
+
+def _warn_jumps(df: pd.DataFrame, unit: str, source: str | None) -> None:
+    """Say where the head or tail base moves faster than a mouse can (:data:`JUMP_MM_S`):
+    identity swaps between animals and mistracks make speeds of metres per second that
+    every velocity feature (and a classifier) then takes as movement."""
+    if unit not in _MM_PER:
+        return
+    cols = [c for c in (f"head_speed_{unit}_s", f"tail_base_speed_{unit}_s") if c in df]
+    if not cols:
+        return
+    speed = df[cols].to_numpy(dtype=float) * _MM_PER[unit]
+    fast = np.nan_to_num(speed, nan=0.0).max(axis=1) > JUMP_MM_S
+    if not fast.any():
+        return
+    for ind in pd.unique(df["individual"][fast]):
+        rows = fast & (df["individual"] == ind).to_numpy()
+        frames = df["frame"][rows].to_numpy()
+        logger.warning(
+            "%s%s: the head or tail base moves faster than %g m/s, faster than a mouse runs, "
+            "in %d frames (up to %.1f m/s; frames %s%s): jumps in the tracking (identity "
+            "swaps between animals, mistracks), which the speed and acceleration features "
+            "take as movement. Check those frames.", source or "poses",
+            f" ({ind})" if df["individual"].nunique() > 1 else "", JUMP_MM_S / 1000,
+            int(rows.sum()), float(np.nanmax(speed[rows])) / 1000,
+            ", ".join(str(int(f)) for f in frames[:5]), ", ..." if len(frames) > 5 else "")
 
 
 def _drop_untracked(coords: np.ndarray, poses: Poses, pcutoff: float | None) -> None:

@@ -46,6 +46,21 @@ def test_speed_uses_fps_and_skipped_frames() -> None:
     np.testing.assert_array_equal(df["frame"], keep)
 
 
+def test_jumps_faster_than_a_mouse_are_said(caplog: pytest.LogCaptureFixture) -> None:
+    """Identity swaps in a two-mouse file gave speeds of 2.7 m/s that the features took as
+    movement, silently: frames where the head or tail base moves faster than a mouse
+    runs are warned about, naming them; a walking mouse is not."""
+    with caplog.at_level(logging.WARNING):
+        compute_features(rigid_mouse(speed=120.0))
+    assert "faster than" not in caplog.text
+    p = rigid_mouse(speed=120.0)
+    p.coords[25:, 0, :, 0] += 200.0  # the track jumps 200 mm between frames 24 and 25
+    with caplog.at_level(logging.WARNING):
+        df = compute_features(p)
+    assert "faster than 2 m/s" in caplog.text and "frames 24, 25" in caplog.text
+    assert df["head_speed_mm_s"].max() > 2000  # said, not changed
+
+
 def test_labelled_images_have_no_speeds(caplog: pytest.LogCaptureFixture) -> None:
     """Rows that are separate images (DLC labelled data, or a lift that lifted every row
     alone) are minutes apart: no velocity, turning or variability over a window is made
