@@ -805,10 +805,11 @@ def _provenance(m: PoseMetadata) -> str:
         parts.append(str(mode["summary"]))
     if m.extra.get("camera_source"):
         parts.append(f"camera from {m.extra['camera_source']}")
-    depth = m.extra.get("depth")
-    if isinstance(depth, Mapping):
-        parts.append("depth cues read from the video" if depth.get("used") else
-                     f"keypoints only ({depth.get('reason') or 'no depth'})")
+    depth = m.extra.get("depth")  # set by the depth path only
+    if isinstance(depth, Mapping) and depth.get("used"):
+        parts.append("depth cues read from the video")
+    elif parts:
+        parts.append("from the keypoints only (no depth cues)")
     return (" Lifted with " + "; ".join(parts) + ".") if parts else ""
 
 

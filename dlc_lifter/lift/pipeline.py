@@ -325,7 +325,6 @@ def _lift_claimed(src: Path, out: Path, video: str | Path | Literal["auto"] | No
         poses3d = lift_poses(poses, lifter=lifter, **camera_kwargs)
     if guessed:  # not written into the outputs (NWB, .slp) as the video's frame size
         poses3d.meta.image_size = None
-    poses3d.meta.extra.setdefault("depth", {"used": used, "reason": reason})
     meta = {"units": "mm", "coordinate_frame": poses3d.meta.frame,
             "image_size_guessed": list(size) if guessed else None,
             "camera_source": poses3d.meta.extra["camera_source"],
