@@ -264,7 +264,7 @@ _SIDE_PATTERNS = (
 
 def _normalise(name: str) -> str:
     s = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip())  # camelCase -> camel_case
-    s = re.sub(r"[\s\-./]+", "_", s.lower())
+    s = re.sub(r"[\s\-./()\[\]]+", "_", s.lower())  # Tail(base), paw[L]
     return s.strip("_")
 
 

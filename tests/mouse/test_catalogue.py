@@ -47,6 +47,17 @@ def test_dannce_names_map() -> None:
     assert map_keypoints(list(DANNCE)) == DANNCE
 
 
+def test_names_with_brackets_map() -> None:
+    """DANNCE's 2019 labelling template writes ``Tail(base)``: a file of its snout, ears and
+    tail base was refused (the message itself suggesting tail_base)."""
+    assert map_keypoints(["Snout", "EarL", "EarR", "Tail(base)"]) == {
+        "Snout": "nose", "EarL": "left_ear", "EarR": "right_ear", "Tail(base)": "tail_base"}
+    full = map_keypoints(["Snout", "EarL", "EarR", "SpineF", "SpineM", "Tail(base)",
+                          "Tail(mid)", "Tail(end)", "ForepawL", "ForepawR", "HindpawL",
+                          "HindpawR"])
+    assert full["Tail(base)"] == "tail_base" and full["Tail(end)"] == "tail_end"
+
+
 def test_every_catalogue_name_is_in_the_all_set() -> None:
     assert KEYPOINT_SETS["all"] == CATALOGUE
     assert len(set(CATALOGUE)) == len(CATALOGUE)
