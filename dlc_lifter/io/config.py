@@ -92,6 +92,22 @@ class DLCConfig:
         return None
 
 
+class _ConfigLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that also reads ``!!python/tuple`` as a tuple.
+
+    DeepLabCut 2.0.0-2.0.3 wrote new projects' ``corner2move2: (50, 50)`` with
+    ``yaml.dump``, which tags it ``!!python/tuple``; ``safe_load`` refuses the tag. A tuple
+    of plain YAML values is safe to build; every other Python tag is still refused.
+    """
+
+
+def _construct_tuple(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> tuple[Any, ...]:
+    return tuple(loader.construct_sequence(node))
+
+
+_ConfigLoader.add_constructor("tag:yaml.org,2002:python/tuple", _construct_tuple)
+
+
 def _names(value: Any) -> list[str]:
     if value is None or isinstance(value, str):
         return []
@@ -102,7 +118,8 @@ def read_dlc_config(path: str | Path) -> DLCConfig:
     """Read a DeepLabCut ``config.yaml`` (or the project folder holding it).
 
     The file is only read: DeepLabCut's own ``read_config`` rewrites configs, so it
-    is never called.
+    is never called. It is read as safe YAML plus the ``!!python/tuple`` tag DeepLabCut
+    2.0.0-2.0.3 wrote (``corner2move2``), read as a tuple.
 
     Parameters
     ----------
@@ -125,7 +142,8 @@ def read_dlc_config(path: str | Path) -> DLCConfig:
         raise ConfigError(
             f"DeepLabCut config {p} does not exist. Pass the project's config.yaml.")
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        # a SafeLoader subclass: only plain YAML and tuples are built
+        raw = yaml.load(p.read_text(encoding="utf-8"), Loader=_ConfigLoader)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(
             f"DeepLabCut config {p} is not valid YAML ({exc}). Fix the file or pass the "
