@@ -374,8 +374,8 @@ class Poses:
                     conf[:, i, k] = np.where(np.isnan(coords[:, i, k]).any(-1), np.nan, 1.0)
         conf = np.where(np.isnan(coords).any(-1), np.nan, conf)
         index = df.index
-        numbered = _frame_numbers(index)
-        if numbered is not None:  # DLC 2.3's SuperAnimal video inference: frame0000, ...
+        numbered = _frame_numbers(index, where)
+        if numbered is not None:  # frame0000 (DLC 2.3's SuperAnimal video inference), 7.0
             index = pd.Index(numbered)
         if isinstance(index, pd.MultiIndex) or not pd.api.types.is_integer_dtype(index.dtype):
             frame_indices = np.arange(n_frames)
@@ -391,6 +391,22 @@ class Poses:
                 "/".join(map(str, ix)) if isinstance(ix, tuple) else str(ix) for ix in index]
         return cls(coords=coords, confidence=conf, keypoints=keypoints,
                    individuals=individuals, frame_indices=frame_indices, meta=meta)
+
+
+def _whole_frame_numbers(values: np.ndarray, where: str) -> np.ndarray:
+    """A float row index as frame numbers, where each is a whole number."""
+    from dlc_lifter.errors import PoseFileError
+
+    bad = ~np.isfinite(values) | (values != np.round(values))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise PoseFileError(
+            f"{where}: its row index holds numbers that are not whole frame numbers "
+            f"({values[row]!r} at row {row}, {int(bad.sum())} of {len(values)} rows); a "
+            "DeepLabCut table's rows are numbered by frame (0, 1, 2, ...) or named by "
+            "image. If the index holds times, save the table with the video's frame "
+            "numbers as its index (df.index = frame numbers) and pass that file.")
+    return values.astype(np.int64)
 
 
 _FRAME_NAME = re.compile(r"^(?:frame[_-]?)?(\d+)$", re.IGNORECASE)
@@ -420,11 +436,22 @@ def _scorers_as_animals(cols: pd.MultiIndex, where: str) -> bool:
     return False
 
 
-def _frame_numbers(index: pd.Index) -> np.ndarray | None:
+def _frame_numbers(index: pd.Index, where: str) -> np.ndarray | None:
     """Frame numbers of an index of frame names (``frame0000``, ``frame_12``, ``"7"``:
-    DeepLabCut 2.3's SuperAnimal video inference writes ``frame%04d``), or ``None``
-    where it is not one (image paths, a MultiIndex, numbers already)."""
-    if isinstance(index, pd.MultiIndex) or pd.api.types.is_numeric_dtype(index.dtype):
+    DeepLabCut 2.3's SuperAnimal video inference writes ``frame%04d``) or of whole-number
+    floats (``0.0, 1.0, ...``: a table that went through floats in pandas before it was
+    saved), or ``None`` where it is not one (image paths, a MultiIndex, integers already).
+
+    Raises
+    ------
+    PoseFileError
+        When the index holds floats that are not whole numbers (nor frame names).
+    """
+    if isinstance(index, pd.MultiIndex):
+        return None
+    if pd.api.types.is_float_dtype(index.dtype):
+        return _whole_frame_numbers(np.asarray(index, dtype=np.float64), where)
+    if pd.api.types.is_numeric_dtype(index.dtype):
         return None
     out = []
     for v in index:

@@ -86,3 +86,31 @@ def test_a_single_animal_table_of_two_scorers(caplog: pytest.LogCaptureFixture) 
     with caplog.at_level("WARNING", logger="dlc_lifter"):
         q = Poses.from_dataframe(pd.DataFrame(np.ones((2, 6)), columns=overlap))
     assert q.n_individuals == 1 and "sharing some bodyparts" in caplog.text
+
+
+def test_whole_number_float_index_is_frame_numbers(tmp_path) -> None:
+    """An index of 0.0, 1.0, ... (a table that went through floats in pandas) is the video's
+    frame numbers, not image names: the rows stay a video, lifted with speeds."""
+    from dlc_lifter import read_poses
+
+    p = _poses()
+    df = p.to_dataframe(scorer="DLC_test")
+    df.index = (np.arange(len(df)) + 100).astype(float)
+    back = Poses.from_dataframe(df)
+    np.testing.assert_array_equal(back.frame_indices, np.arange(100, 105))
+    assert back.frame_indices.dtype == np.int64
+    assert "image_paths" not in back.meta.extra
+    for name in ("float.csv", "float.h5"):
+        f = tmp_path / name
+        df.to_csv(f) if name.endswith(".csv") else df.to_hdf(f, key="df_with_missing")
+        q = read_poses(f)
+        np.testing.assert_array_equal(q.frame_indices, np.arange(100, 105))
+        assert "image_paths" not in q.meta.extra and q.meta.source_format != "dlc-labels"
+
+
+def test_fractional_float_index_is_a_clear_error() -> None:
+    """Floats that are not frame numbers (times?) are refused, naming the first one."""
+    df = _poses().to_dataframe(scorer="DLC_test")
+    df.index = np.arange(len(df)) * 0.5
+    with pytest.raises(PoseFileError, match=r"not whole frame numbers \(0.5 at row 1"):
+        Poses.from_dataframe(df, source="t.csv")
