@@ -191,6 +191,27 @@ def fill_video_info(poses: Poses) -> None:
         meta.image_size = tuple(info["size"])  # type: ignore[assignment]
 
 
+def size_transposed(coords: np.ndarray, size: tuple[int, int]) -> bool:
+    """Whether a recorded frame size ``(width, height)`` is the wrong way round for the
+    points: they reach beyond it, and fit inside it transposed. Writers disagree on the
+    order (ndx-pose and DeepLabCut 1.x put the width first, DeepLabCut 2.x the height).
+
+    Parameters
+    ----------
+    coords
+        Points in pixels, ``(..., 2|3)``; NaN = missing.
+    size
+        ``(width, height)`` as read.
+    """
+    w, h = size
+    xy = np.asarray(coords)[..., :2].reshape(-1, 2)
+    xy = xy[np.isfinite(xy).all(-1)]
+    if not len(xy) or w == h:
+        return False
+    x_max, y_max = xy[:, 0].max(), xy[:, 1].max()
+    return not (x_max <= w and y_max <= h) and x_max <= h and y_max <= w
+
+
 def as_float(a: object) -> np.ndarray:
     """``np.asarray(a, float64)``."""
     return np.asarray(a, dtype=np.float64)

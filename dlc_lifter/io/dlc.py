@@ -22,6 +22,7 @@ from dlc_lifter.io._common import (
     check_input_file,
     find_video,
     read_error_summary,
+    size_transposed,
 )
 from dlc_lifter.io._pandas_hdf import (
     PYTABLES_LOCK,
@@ -122,26 +123,95 @@ def _lifted_record(poses: Poses, data: dict[str, Any]) -> None:
         poses.meta.video = str(video)
 
 
+class _PickledObject(dict):
+    """An object of a metadata pickle that is not a plain value nor a numpy array, read as
+    a dict of its items and attributes without importing its class or running its code:
+    ``easydict.EasyDict`` (a dict subclass), which DeepLabCut before 2.2 stored its network
+    config as, and which dlc-lifter's environment need not have."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> _PickledObject:
+        return super().__new__(cls)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def __setstate__(self, state: Any) -> None:
+        for part in state if isinstance(state, tuple) else (state,):
+            if isinstance(part, dict):
+                self.update(part)
+
+
+#: The classes a metadata pickle may build as themselves (module prefix, names).
+_PICKLE_CLASSES = (
+    (("builtins", "__builtin__"), {"set", "frozenset", "complex", "slice", "range",
+                                   "bytearray", "bytes", "str", "int", "float", "bool",
+                                   "list", "tuple", "dict", "object"}),
+    (("copyreg", "copy_reg"), {"_reconstructor"}),
+    (("collections",), {"OrderedDict"}),
+    (("numpy",), {"_reconstruct", "scalar", "dtype", "ndarray", "_frombuffer"}),
+)
+
+
+class _MetaUnpickler(pickle.Unpickler):
+    """Reads DeepLabCut's metadata pickles: plain values and numpy arrays as themselves,
+    objects of any other class as :class:`_PickledObject` (a pickle beside a pose file is
+    data, so no other class is imported)."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        for prefixes, names in _PICKLE_CLASSES:
+            if module.split(".")[0] in prefixes and name in names:
+                return super().find_class(module, name)
+        return _PickledObject
+
+
+def _read_meta_pickle(path: Path) -> dict[str, Any]:
+    """The ``data`` dict of a DeepLabCut metadata pickle (``{"data": {...}}``), written by
+    any DeepLabCut (``latin1``: Python 2's numpy arrays), or by :func:`write_meta_pickle`."""
+    with path.open("rb") as fh:
+        data = _MetaUnpickler(fh, encoding="latin1").load()
+    data = data.get("data", data) if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        raise PoseFileError(f"it holds a {type(data).__name__}, not DeepLabCut's dict")
+    return data
+
+
+def _meta_pickle_candidates(path: Path) -> list[Path]:
+    """Where DeepLabCut's metadata of a pose file lies: ``<stem>_meta.pickle`` (DeepLabCut
+    since May 2020), ``<stem>includingmetadata.pickle`` (DeepLabCut 1.x to 2.1); the stem
+    without ``_filtered`` first."""
+    stem = path.stem
+    base = stem[: -len("_filtered")] if stem.endswith("_filtered") else stem
+    stems = list(dict.fromkeys([base, stem]))
+    return [path.with_name(f"{s}{end}") for end in ("_meta.pickle", "includingmetadata.pickle")
+            for s in stems]
+
+
 def _fill_dlc_meta(poses: Poses, path: Path) -> Poses:
-    """fps / image size / video from DLC's ``_meta.pickle`` and a video beside the file."""
+    """fps / image size / video from DLC's metadata pickle and a video beside the file."""
     meta = poses.meta
     stem = path.stem
     base = stem[: -len("_filtered")] if stem.endswith("_filtered") else stem
-    for cand in (path.with_name(f"{base}_meta.pickle"), path.with_name(f"{stem}_meta.pickle")):
+    for cand in _meta_pickle_candidates(path):
         if cand.is_file():
             try:
-                with cand.open("rb") as fh:
-                    data = pickle.load(fh)
-                data = data.get("data", data) if isinstance(data, dict) else {}
+                data = _read_meta_pickle(cand)
             except Exception as exc:  # noqa: BLE001 - metadata is a bonus
-                logger.debug("Could not read %s: %s", cand, exc)
+                logger.warning("%s: its DeepLabCut metadata %s cannot be read (%s): fps and "
+                               "frame size are taken from the video, else unknown (give "
+                               "them: fps=, image_size=).", path, cand,
+                               read_error_summary(exc))
                 continue
             fps = data.get("fps")
             if fps:
                 meta.fps = float(fps)
             dims = data.get("frame_dimensions")
             if dims is not None and len(dims) >= 2:
-                meta.image_size = (int(dims[1]), int(dims[0]))  # DLC stores (h, w)
+                meta.image_size = (int(dims[1]), int(dims[0]))  # DLC 2.x stores (h, w)
+                if not poses.is_3d and size_transposed(poses.coords, meta.image_size):
+                    meta.image_size = meta.image_size[::-1]  # DeepLabCut 1.x's (w, h)
+                    logger.info("%s: frame_dimensions %s in %s read as (width, height), as "
+                                "DeepLabCut 1.x wrote them: the points reach beyond them "
+                                "read as (height, width).", path, tuple(dims), cand.name)
             if poses.is_3d:  # a lift's record: each column's landmark, the video lifted
                 _lifted_record(poses, data)
             break

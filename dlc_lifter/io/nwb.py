@@ -17,7 +17,12 @@ import numpy as np
 from dlc_lifter._atomic import atomic_output, check_writable
 from dlc_lifter._version import __version__
 from dlc_lifter.errors import ConfigError, PoseFileError
-from dlc_lifter.io._common import check_input_file, duplicate_names, recorded_path
+from dlc_lifter.io._common import (
+    check_input_file,
+    duplicate_names,
+    recorded_path,
+    size_transposed,
+)
 from dlc_lifter.poses import PoseMetadata, Poses
 
 __all__ = ["NWB_SESSION_FIELDS", "nwb_metadata_for", "read_nwb", "read_nwb_metadata",
@@ -172,13 +177,8 @@ def _transposed_dimensions(coords: np.ndarray, meta: PoseMetadata, p: Path) -> N
     (width, height), and so do DLC2NWB and ndx-pose's examples; other writers put the
     height first. Points beyond the width given but inside it transposed tell."""
     w, h = meta.image_size  # type: ignore[misc]
-    xy = coords[..., :2].reshape(-1, 2)
-    xy = xy[np.isfinite(xy).all(-1)]
-    if not len(xy) or w == h:
-        return
-    x_max, y_max = xy[:, 0].max(), xy[:, 1].max()
-    fits = (x_max <= w and y_max <= h)
-    if not fits and x_max <= h and y_max <= w:
+    if size_transposed(coords, (w, h)):
+        x_max = np.nanmax(coords[..., 0])
         meta.image_size = (h, w)
         logger.info("%s: its PoseEstimation dimensions say %dx%d (width x height, as "
                     "ndx-pose writes them) but the points reach x %.0f: read as height x "

@@ -1,0 +1,94 @@
+"""DeepLabCut files from older versions and other systems (``dlc_lifter.io.dlc``)."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dlc_lifter import read_poses
+from tests.fixtures.toys import DLC_SCORER, random_poses, write_dlc_analysis
+
+
+def _dump_with_easydict(data: dict, path: Path) -> None:
+    """Pickle ``data`` as DeepLabCut before 2.2 did: its network config an
+    ``easydict.EasyDict``; the module is made up here, so it is absent when read."""
+    module = types.ModuleType("easydict")
+
+    class EasyDict(dict):
+        def __init__(self, d: dict) -> None:
+            super().__init__(d)
+            for k, v in d.items():
+                setattr(self, k, v)
+
+    EasyDict.__module__ = "easydict"
+    EasyDict.__qualname__ = "EasyDict"
+    module.EasyDict = EasyDict  # type: ignore[attr-defined]
+    sys.modules["easydict"] = module
+    try:
+        cfg = EasyDict({"all_joints_names": ["snout"], "init_weights": "/home/a/snapshot-1"})
+        with path.open("wb") as fh:
+            pickle.dump({"data": {**data, "config file": cfg}}, fh, pickle.HIGHEST_PROTOCOL)
+    finally:
+        del sys.modules["easydict"]
+
+
+@pytest.mark.parametrize("name", ["includingmetadata.pickle", "_meta.pickle"])
+def test_old_metadata_pickles_give_fps_and_frame_size(tmp_path: Path, name: str) -> None:
+    """DeepLabCut 2.0-2.1's ``<stem>includingmetadata.pickle`` and a 2.2 pre-release's
+    ``_meta.pickle``, both holding an EasyDict, give the fps and frame size."""
+    h5 = write_dlc_analysis(random_poses(5, coord_range=(1, 400)), tmp_path, "m1",
+                            "DeepCut_resnet50_openfieldOct30shuffle1_1030000")
+    _dump_with_easydict({"fps": 25.0, "frame_dimensions": (480, 640), "nframes": 5},
+                        h5.with_name(f"{h5.stem}{name}"))
+    p = read_poses(h5)
+    assert p.meta.fps == 25.0
+    assert p.meta.image_size == (640, 480)
+
+
+def test_dlc1_frame_dimensions_width_first(tmp_path: Path) -> None:
+    """DeepLabCut 1.x wrote ``frame_dimensions`` as (w, h): the points, which reach beyond
+    the width read the 2.x way, tell."""
+    poses = random_poses(5, coord_range=(1, 400))
+    poses.coords[0, 0, 0, 0] = 600.0
+    h5 = write_dlc_analysis(poses, tmp_path, "m1", DLC_SCORER)
+    with h5.with_name(f"{h5.stem}includingmetadata.pickle").open("wb") as fh:
+        pickle.dump({"data": {"fps": 30.0, "frame_dimensions": (640, 480)}}, fh, 2)
+    assert read_poses(h5).meta.image_size == (640, 480)
+
+
+def test_unreadable_metadata_pickle_is_warned(tmp_path: Path,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    """A metadata pickle that is there but cannot be read is named, with why."""
+    h5 = write_dlc_analysis(random_poses(5), tmp_path, "m1", DLC_SCORER)
+    bad = h5.with_name(f"{h5.stem}_meta.pickle")
+    bad.write_bytes(b"not a pickle")
+    with caplog.at_level(logging.WARNING):
+        p = read_poses(h5)
+    assert p.meta.fps is None
+    assert any(str(bad) in r.getMessage() and "cannot be read" in r.getMessage()
+               for r in caplog.records if r.levelno == logging.WARNING)
+
+
+def test_metadata_pickle_runs_no_code(tmp_path: Path) -> None:
+    """Objects of other classes are read as data: a pickle that would call a function
+    (here ``os.system``) calls nothing."""
+    h5 = write_dlc_analysis(random_poses(5), tmp_path, "m1", DLC_SCORER)
+    marker = tmp_path / "ran"
+
+    class Evil:
+        def __reduce__(self):  # noqa: ANN204 - the pickle protocol
+            import os
+
+            return (os.system, (f"touch {marker}",))
+
+    with h5.with_name(f"{h5.stem}_meta.pickle").open("wb") as fh:
+        pickle.dump({"data": {"fps": 30.0, "x": Evil()}}, fh)
+    assert read_poses(h5).meta.fps == 30.0
+    assert not marker.exists()
+    np.testing.assert_array_equal(read_poses(h5).frame_indices, np.arange(5))
