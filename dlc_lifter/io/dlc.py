@@ -22,6 +22,7 @@ from dlc_lifter.io._common import (
     check_input_file,
     find_video,
     read_error_summary,
+    recorded_path,
     size_transposed,
 )
 from dlc_lifter.io._pandas_hdf import (
@@ -218,7 +219,8 @@ def _fill_dlc_meta(poses: Poses, path: Path) -> Poses:
     if meta.source_format == "dlc-labels":
         paths = meta.extra.get("image_paths") or []
         if paths and meta.image_size is None:
-            img = path.parent / Path(paths[0]).name
+            # labelled on Windows (DLC 2.0-2.1's GUI): labeled-data\m4s1\img0000.png
+            img = path.parent / recorded_path(str(paths[0])).name
             if img.is_file():
                 import cv2
 

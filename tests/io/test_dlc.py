@@ -92,3 +92,22 @@ def test_metadata_pickle_runs_no_code(tmp_path: Path) -> None:
     assert read_poses(h5).meta.fps == 30.0
     assert not marker.exists()
     np.testing.assert_array_equal(read_poses(h5).frame_indices, np.arange(5))
+
+
+@pytest.mark.parametrize("ext", [".h5", ".csv"])
+def test_windows_labelled_data_finds_its_images(tmp_path: Path, ext: str) -> None:
+    """Labels saved on Windows (``labeled-data\\m4s1\\img0000.png``, DLC 2.0-2.1's GUI)
+    find the image beside them, which gives the frame size."""
+    import cv2
+
+    poses = random_poses(3, coord_range=(1, 40), meta=None)
+    df = poses.to_dataframe("Pranav", likelihood=False)
+    df.index = [f"labeled-data\\m4s1\\img{i:04d}.png" for i in range(3)]
+    folder = tmp_path / "labeled-data" / "m4s1"
+    folder.mkdir(parents=True)
+    cv2.imwrite(str(folder / "img0000.png"), np.zeros((48, 64, 3), np.uint8))
+    f = folder / f"CollectedData_Pranav{ext}"
+    df.to_hdf(f, key="df_with_missing") if ext == ".h5" else df.to_csv(f)
+    p = read_poses(f)
+    assert p.meta.source_format == "dlc-labels"
+    assert p.meta.image_size == (64, 48)
