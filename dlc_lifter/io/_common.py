@@ -191,6 +191,31 @@ def fill_video_info(poses: Poses) -> None:
         meta.image_size = tuple(info["size"])  # type: ignore[assignment]
 
 
+#: Bytes of a csv read to tell its separator and decimal mark.
+_CSV_SNIFF_BYTES = 64 * 1024
+_DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+(?:[eE][-+]?\d+)?\s*$")
+
+
+def csv_format(path: Path) -> tuple[str, str]:
+    """``(separator, decimal mark)`` of a csv: ``(",", ".")``, or what a spreadsheet's
+    re-save wrote: ``;`` (with ``,`` decimals in a German or French locale) or a tab.
+
+    The separator is the one of ``, ; tab`` the first line holds most of; the decimal
+    mark is ``,`` where the separator is not and a cell of the first rows is a number
+    written with one (``0,5``). Read the file with ``encoding="utf-8-sig"``: that also
+    drops the byte-order mark of Excel's "CSV UTF-8".
+    """
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as fh:
+        lines = fh.read(_CSV_SNIFF_BYTES).splitlines()
+    if not lines:
+        return ",", "."
+    sep = max((",", ";", "\t"), key=lambda c: (lines[0].count(c), c == ","))
+    if sep == ",":
+        return sep, "."
+    cells = (c for line in lines[1:50] for c in line.split(sep))
+    return sep, "," if any(_DECIMAL_COMMA.match(c) for c in cells) else "."
+
+
 def size_transposed(coords: np.ndarray, size: tuple[int, int]) -> bool:
     """Whether a recorded frame size ``(width, height)`` is the wrong way round for the
     points: they reach beyond it, and fit inside it transposed. Writers disagree on the

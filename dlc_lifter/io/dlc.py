@@ -20,6 +20,7 @@ from dlc_lifter.errors import ConfigError, PoseFileError
 from dlc_lifter.io._common import (
     ANALYSIS_STEM,
     check_input_file,
+    csv_format,
     find_video,
     read_error_summary,
     recorded_path,
@@ -315,12 +316,12 @@ def _attach_likelihood(poses: Poses, path: Path) -> None:
         logger.debug("Could not read likelihood of %s: %s", path, exc)
 
 
-def _csv_layout(path: Path, text: str | None = None) -> tuple[int, int]:
+def _csv_layout(path: Path, text: str | None = None, sep: str = ",") -> tuple[int, int]:
     """Number of header rows and index columns of a DLC csv (``text``: its content, where
-    it is not read from ``path`` itself)."""
+    it is not read from ``path`` itself; ``sep``: its separator, :func:`csv_format`)."""
     with (io.StringIO(text) if text is not None
-          else path.open(newline="", encoding="utf-8", errors="replace")) as fh:
-        rows = [row for _, row in zip(range(6), csv.reader(fh), strict=False)]
+          else path.open(newline="", encoding="utf-8-sig", errors="replace")) as fh:
+        rows = [row for _, row in zip(range(6), csv.reader(fh, delimiter=sep), strict=False)]
     firsts = [r[0].strip().lower() if r else "" for r in rows]
     bad = PoseFileError(
         f"{path} does not start with DeepLabCut's header rows (scorer, [individuals,] "
@@ -355,30 +356,30 @@ def _csv_layout(path: Path, text: str | None = None) -> tuple[int, int]:
     return n_header, n_index
 
 
-def _without_pandas_index(path: Path) -> str | None:
+def _without_pandas_index(path: Path, sep: str = ",") -> str | None:
     """The DLC csv inside a copy that pandas re-saved, or ``None`` for any other file.
 
     ``pd.read_csv(dlc_csv).to_csv(out)`` keeps DeepLabCut's header rows as data: it adds a
     column of row numbers before them (its first cell empty, the next ``scorer``) and
     numbers the repeated scorer names (``DLC_x``, ``DLC_x.1``, ``DLC_x.2``, ...). Such
     copies circulate (DLC2action's test data holds one); the DLC csv is that file without
-    the added column and with the scorer names as they were.
+    the added column and with the scorer names as they were (``sep`` kept).
     """
-    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
-        head = [row for _, row in zip(range(4), csv.reader(fh), strict=False)]
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as fh:
+        head = [row for _, row in zip(range(4), csv.reader(fh, delimiter=sep), strict=False)]
     if (len(head) < 3 or any(len(r) < 3 for r in head) or head[0][0].strip()
             or head[0][1].strip().lower() != "scorer"
             or head[1][1].strip().lower() not in ("bodyparts", "individuals")):
         return None
-    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
-        rows = [r[1:] for r in csv.reader(fh)]
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as fh:
+        rows = [r[1:] for r in csv.reader(fh, delimiter=sep)]
     names = rows[0]
     plain = set(names[1:])
     rows[0] = [names[0]] + [_unnumbered(n, plain) for n in names[1:]]
     logger.warning("%s: a DeepLabCut csv re-saved by pandas (a column of row numbers before "
                    "its header rows, the scorer names numbered); read without them.", path)
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
+    csv.writer(out, delimiter=sep, lineterminator="\n").writerows(rows)
     return out.getvalue()
 
 
@@ -391,17 +392,25 @@ def _unnumbered(name: str, names: set[str]) -> str:
 def read_dlc_csv(path: str | Path) -> Poses:
     """Read a DeepLabCut ``.csv`` (3 or 4 header rows; 1 or 3 index columns).
 
+    A spreadsheet's re-save reads the same: a UTF-8 byte-order mark (Excel's "CSV UTF-8"),
+    ``;`` separators with ``,`` or ``.`` decimals, or tabs.
+
     Raises
     ------
     PoseFileError
         When the header is not DLC's.
     """
     p = check_input_file(path)
-    text = _without_pandas_index(p)
-    n_header, n_index = _csv_layout(p, text)
+    sep, decimal = csv_format(p)
+    if (sep, decimal) != (",", "."):
+        logger.info("%s: separated by %r with %r decimals (a spreadsheet's re-save); read "
+                    "as such.", p, sep, decimal)
+    text = _without_pandas_index(p, sep)
+    n_header, n_index = _csv_layout(p, text, sep)
     try:
-        df = pd.read_csv(p if text is None else io.StringIO(text),
-                         header=list(range(n_header)), index_col=list(range(n_index)))
+        df = pd.read_csv(p if text is None else io.StringIO(text), sep=sep, decimal=decimal,
+                         encoding="utf-8-sig", header=list(range(n_header)),
+                         index_col=list(range(n_index)))
     except Exception as exc:  # noqa: BLE001 - pandas raises many kinds
         raise PoseFileError(
             f"{p} cannot be parsed as a DeepLabCut csv ({type(exc).__name__}: {exc}). "

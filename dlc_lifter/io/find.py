@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from dlc_lifter.errors import DLCLifterError
-from dlc_lifter.io._common import ANALYSIS_STEM, VIDEO_EXTENSIONS, recorded_path
+from dlc_lifter.io._common import ANALYSIS_STEM, VIDEO_EXTENSIONS, csv_format, recorded_path
 from dlc_lifter.io.config import read_dlc_config
 
 __all__ = ["DERIVED_SUFFIXES", "FoundPoseFiles", "SCORER_MARKS", "TRACKER_SUFFIXES",
@@ -157,11 +157,12 @@ def csv_holds_2d_poses(path: str | Path) -> bool:
     from dlc_lifter.io.flat_csv import csv_table_kind
 
     try:
-        with Path(path).open(newline="", encoding="utf-8", errors="replace") as fh:
+        sep = csv_format(Path(path))[0]  # a spreadsheet's re-save: ';' or tabs
+        with Path(path).open(newline="", encoding="utf-8-sig", errors="replace") as fh:
             head = fh.read(_SNIFF_BYTES).splitlines()[:5]
     except OSError:
         return False
-    rows = [[c.strip().lower() for c in r] for r in csv.reader(head)]
+    rows = [[c.strip().lower() for c in r] for r in csv.reader(head, delimiter=sep)]
     coords = next((r for r in rows[1:] if "coords" in r[:2]), None)
     if rows and "scorer" in rows[0][:2] and coords is not None:
         return {"x", "y"} <= set(coords) and "z" not in coords

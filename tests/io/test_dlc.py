@@ -111,3 +111,32 @@ def test_windows_labelled_data_finds_its_images(tmp_path: Path, ext: str) -> Non
     p = read_poses(f)
     assert p.meta.source_format == "dlc-labels"
     assert p.meta.image_size == (64, 48)
+
+
+@pytest.mark.parametrize(("sep", "decimal", "encoding"), [
+    (",", ".", "utf-8-sig"),  # Excel's "CSV UTF-8": a byte-order mark
+    (";", ",", "utf-8"),  # Excel in a German or French locale
+    (";", ".", "utf-8-sig"),
+    ("\t", ".", "utf-8"),
+])
+def test_csv_resaved_by_a_spreadsheet_reads_the_same(tmp_path: Path, sep: str, decimal: str,
+                                                      encoding: str) -> None:
+    """A DLC csv re-saved by a spreadsheet reads to the same points as the original, and
+    lift-files' sniffing takes it for a pose table under any name."""
+    from dlc_lifter.io.find import csv_holds_2d_poses
+
+    poses = random_poses(8, nan_at=[(2, 0, 1)])
+    df = poses.to_dataframe(DLC_SCORER)
+    plain = tmp_path / f"m1{DLC_SCORER}.csv"
+    df.to_csv(plain)
+    resaved = tmp_path / "resaved" / plain.name
+    resaved.parent.mkdir()
+    df.to_csv(resaved, sep=sep, decimal=decimal, encoding=encoding)
+    ref, got = read_poses(plain), read_poses(resaved)
+    np.testing.assert_array_equal(got.coords, ref.coords)
+    np.testing.assert_array_equal(got.confidence, ref.confidence)
+    np.testing.assert_array_equal(got.frame_indices, ref.frame_indices)
+    assert got.keypoints == ref.keypoints and got.meta.scorer == ref.meta.scorer
+    renamed = resaved.with_name("mouse1.csv")
+    resaved.rename(renamed)
+    assert csv_holds_2d_poses(renamed)
