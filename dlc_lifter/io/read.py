@@ -86,9 +86,16 @@ def detect_format(path: str | Path) -> str:
             f"{p} is not an HDF5 file although its extension says {kind}; it may be "
             "truncated or mis-named. Re-export it from the tool that made it.")
     from dlc_lifter.io.jabs import is_jabs_h5
-    from dlc_lifter.io.sleap import is_sleap_analysis_h5, is_sleap_points3d_h5
+    from dlc_lifter.io.sleap import (
+        is_sleap_analysis_h5,
+        is_sleap_points3d_h5,
+        sleap_labels_problem,
+    )
 
     with _open_hdf5(p) as fh:  # opened once: it must open, and its layout names it
+        problem = sleap_labels_problem(fh, p)
+        if problem is not None:
+            raise PoseFileError(problem)
         if ext == ".slp":
             return "sleap-slp"
         if ext == ".nwb":

@@ -31,6 +31,7 @@ __all__ = [
     "POINTS3D_DESCRIPTION",
     "is_sleap_analysis_h5",
     "is_sleap_points3d_h5",
+    "sleap_labels_problem",
     "read_points3d",
     "read_sleap_analysis_h5",
     "read_slp",
@@ -512,6 +513,25 @@ def is_sleap_analysis_h5(path: str | Path | h5py.File) -> bool:
         return False
 
 
+def sleap_labels_problem(fh: h5py.File, path: Path) -> str | None:
+    """Why an HDF5 file holding SLEAP's labels datasets (``frames``, ``instances``,
+    ``videos_json``) cannot be read as it is, or ``None`` (not such a file, or a ``.slp``
+    sleap-io reads): SLEAP before 1.0 wrote no ``metadata`` ``format_id``, which sleap-io
+    needs; a ``.slp`` renamed ``.h5`` is read only under its own extension."""
+    if not all(k in fh for k in ("frames", "instances", "videos_json")):
+        return None
+    meta = fh.get("metadata")
+    if meta is not None and "format_id" in meta.attrs:
+        if path.suffix.lower() == ".slp":
+            return None
+        return (f"{path} is a SLEAP labels file (.slp) named {path.suffix}: give it its "
+                ".slp extension back and pass that.")
+    return (f"{path} is an old SLEAP labels file (HDF5 written by SLEAP before 1.0, with no "
+            "format_id), which sleap-io cannot read. Open it in SLEAP 1.x and save it again "
+            "as .slp (or export an analysis .h5: sleap-convert --format analysis), then "
+            "pass that file.")
+
+
 def _strings(values: Any) -> list[str]:
     return [v.decode() if isinstance(v, bytes) else str(v) for v in np.asarray(values).ravel()]
 
@@ -554,10 +574,15 @@ def read_sleap_analysis_h5(path: str | Path) -> Poses:
         frame_indices = np.asarray(fh["frame_indices"][()], dtype=np.int64) if (
             "frame_indices" in fh) else None
     if tracks.ndim != 4 or tracks.shape[1] not in (2, 3) or tracks.shape[2] != len(nodes):
+        flipped = tracks.shape[::-1]
+        transposed = (tracks.ndim == 4 and flipped[1] in (2, 3) and flipped[2] == len(nodes))
+        todo = ("It looks transposed, (n_frames, n_nodes, 2, n_tracks): write that array "
+                "transposed (data=tracks.T), or re-export"
+                if transposed else "Re-export")
         raise PoseFileError(
             f"{p}: 'tracks' has shape {tracks.shape}, expected (n_tracks, 2, n_nodes, "
-            f"n_frames) with n_nodes = {len(nodes)}. Re-export with sleap-convert "
-            "--format analysis.")
+            f"n_frames) with n_nodes = {len(nodes)}. {todo} with sleap-convert --format "
+            "analysis.")
     _check_names(nodes, p, "node(s)")
     coords = np.transpose(tracks, (3, 0, 2, 1))  # (F, T, N, D)
     conf = None

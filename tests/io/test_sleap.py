@@ -246,3 +246,34 @@ def test_analysis_h5_axes_follow_their_dims_attribute(tmp_path: Path) -> None:
         np.testing.assert_allclose(p.coords, coords)
         np.testing.assert_allclose(p.confidence, scores)
     assert standard.meta.image_size == (1024, 768) and matlab.meta.image_size is None
+
+
+def test_transposed_analysis_tracks_said_to_look_transposed(tmp_path: Path) -> None:
+    """'tracks' written in h5py's natural order (frames, nodes, 2, tracks) is refused with
+    a message saying it looks transposed."""
+    f = tmp_path / "natural.analysis.h5"
+    with h5py.File(f, "w") as fh:
+        fh["tracks"] = np.zeros((12, 3, 2, 1))
+        fh["node_names"] = np.array([b"nose", b"ear", b"tail"])
+    with pytest.raises(PoseFileError, match=r"looks transposed.*data=tracks\.T"):
+        read_poses(f)
+
+
+@pytest.mark.parametrize(("ext", "format_id", "said"), [
+    (".h5", False, "old SLEAP labels file"), (".slp", False, "old SLEAP labels file"),
+    (".h5", True, "give it its .slp extension back")])
+def test_sleap_labels_hdf5_named(tmp_path: Path, ext: str, format_id: bool,
+                                 said: str) -> None:
+    """SLEAP's labels layout (frames, instances, videos_json) is named as such: before
+    SLEAP 1.0 (no format_id) to re-save in SLEAP 1.x, a .slp renamed .h5 to rename back;
+    it is not sent to DeepLabCut's tracklet advice."""
+    f = tmp_path / f"labels{ext}"
+    with h5py.File(f, "w") as fh:
+        for name in ("frames", "instances", "points", "pred_points", "videos_json"):
+            fh[name] = np.zeros(1)
+        meta = fh.create_group("metadata")
+        if format_id:
+            meta.attrs["format_id"] = 1.2
+    with pytest.raises(PoseFileError, match=said) as info:
+        read_poses(f)
+    assert str(f) in str(info.value) and "tracklet" not in str(info.value)
