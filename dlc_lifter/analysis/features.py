@@ -64,7 +64,7 @@ import pandas as pd
 
 from dlc_lifter._atomic import atomic_output
 from dlc_lifter.errors import FeatureError
-from dlc_lifter.lift.keypoints import split_animals, still_keypoints
+from dlc_lifter.lift.keypoints import keypoint_carriers, split_animals, still_keypoints
 from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
 from dlc_lifter.poses import Poses
 
@@ -469,7 +469,7 @@ def compute_features(
     # maze's parts) are not the animal's, and the lift leaves them out
     still = [] if poses.is_3d else still_keypoints(poses)
     plan = plan_keypoint_map(list(poses.keypoints), keypoint_map, strict=False,
-                             source=source, still=still)
+                             source=source, still=still, carriers=keypoint_carriers(poses))
     skip = {**plan.arena, **{n: "still" for n in still if n not in plan.mapped}}
     if not poses.is_3d:  # one table of two animals' names (SimBA's Nose_1, Nose_2): as lifted
         poses = split_animals(poses, plan)

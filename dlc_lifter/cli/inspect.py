@@ -74,7 +74,7 @@ def info_command(
     --calibration calibration.toml
     """
     from dlc_lifter.io import DEFAULT_PCUTOFF, read_dlc_config, read_poses
-    from dlc_lifter.lift.keypoints import still_keypoints
+    from dlc_lifter.lift.keypoints import keypoint_carriers, still_keypoints
     from dlc_lifter.mouse.catalogue import load_mapping
     from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
 
@@ -88,7 +88,8 @@ def info_command(
             raise DLCLifterError(str(exc)) from None
     cutoff = pcutoff if pcutoff is not None else (cfg.pcutoff if cfg else DEFAULT_PCUTOFF)
     still = still_keypoints(poses, cutoff) if poses.ndim == 2 else []
-    plan = plan_keypoint_map(poses.keypoints, mapping, source=str(file), still=still)
+    plan = plan_keypoint_map(poses.keypoints, mapping, source=str(file), still=still,
+                             carriers=keypoint_carriers(poses))  # as the lift plans it
     mapped = plan.mapped
     m = poses.meta
     lines = [

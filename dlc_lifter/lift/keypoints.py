@@ -38,6 +38,7 @@ __all__ = [
     "arena_pixels",
     "catalogue_arrays",
     "catalogue_indices",
+    "keypoint_carriers",
     "names_lifted",
     "output_names",
     "plan_lift_keypoints",
@@ -191,8 +192,9 @@ def animal_columns(names: Sequence[str], plan: KeypointMap, lifted: np.ndarray
         animal's) where reading names without their animal would make two names alike.
     """
     n_ind, mapped = lifted.shape[0], list(plan.mapped)
-    keys = [(plan.mapped[n], plan.without_animal(n)) if n in plan.animals else (None, n)
-            for n in mapped]
+    # names of an animal of individuals (no prefix to read them without) keep their own
+    stems = {n: plan.without_animal(n) for n in mapped if n in plan.animals}
+    keys = [(plan.mapped[n], stems[n]) if stems.get(n, n) != n else (None, n) for n in mapped]
     first_stem: dict[str, str] = {}
     for (landmark, stem) in keys:
         if landmark is not None:
@@ -341,11 +343,38 @@ def plan_lift_keypoints(
         return keypoint_map
     src = poses.meta.source or "the poses"
     plan = plan_keypoint_map(poses.keypoints, resolve_keypoint_map(keypoint_map),
-                             strict=strict, source=src, still=still_keypoints(poses))
+                             strict=strict, source=src, still=still_keypoints(poses),
+                             carriers=keypoint_carriers(poses))
     for line in plan.warnings:
         logger.warning(line)
     plan.require_liftable(src)
     return plan
+
+
+def keypoint_carriers(poses: Poses) -> dict[str, list[str]]:
+    """``{keypoint: individuals that track it in some frame}`` (in the file's orders).
+
+    What :func:`~dlc_lifter.mouse.keypoint_map.plan_keypoint_map` reads as animals where
+    the individuals track different names (a multi-animal DeepLabCut file's unique
+    bodyparts, under ``single``). Keypoints no individual tracks are left out; a lift's
+    imputed points (``meta.extra["imputed"]``) are not tracked.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> xy = np.full((1, 2, 2, 2), np.nan); xy[0, 0, 0] = xy[0, 1, 1] = 1.0
+    >>> keypoint_carriers(Poses(coords=xy, confidence=np.ones((1, 2, 2)),
+    ...                         keypoints=["end1", "snout"], individuals=["p1", "single"]))
+    {'end1': ['p1'], 'snout': ['single']}
+    """
+    seen = np.isfinite(poses.coords).all(-1)
+    imputed = poses.meta.extra.get("imputed")
+    if isinstance(imputed, np.ndarray) and imputed.shape == seen.shape:
+        seen &= ~imputed.astype(bool)
+    seen = seen.any(0)  # (N, K)
+    out = {str(k): [str(poses.individuals[i]) for i in np.flatnonzero(seen[:, j])]
+           for j, k in enumerate(poses.keypoints)}
+    return {k: v for k, v in out.items() if v}
 
 
 def still_keypoints(poses: Poses, pcutoff: float = 0.0) -> list[str]:

@@ -14,7 +14,10 @@ Names that carry an animal's prefix (``moth_nose``, ``mouse1-tailbase``, ``pup_s
 leading word that starts two or more names of the file, what follows it a known name) are
 read without it. Two animals' names may then claim one landmark (``moth_nose`` and
 ``pup_nose``); both are kept (:attr:`KeypointMap.shared`), and each individual is lifted
-from the one it tracks (:func:`dlc_lifter.lift.keypoints.catalogue_arrays`).
+from the one it tracks (:func:`dlc_lifter.lift.keypoints.catalogue_arrays`). Likewise where
+the file's individuals track different names (a multi-animal DeepLabCut file's unique
+bodyparts, under the individual ``single``, and the others' bodyparts): the individuals that
+track a name in common are one animal, and each keeps its own names (``carriers``).
 
 Nothing here raises for an unknown name unless ``strict``; the caller logs
 :attr:`KeypointMap.warnings` and checks :meth:`KeypointMap.require_liftable`.
@@ -134,7 +137,10 @@ class KeypointMap:
     names
         Every name of the file, in its order.
     animals
-        ``{file name: prefix}`` of the names read without an animal's prefix.
+        ``{file name: animal}``: the prefix or number of the names read without an animal's
+        prefix or number, else the individuals that track the name where the file's
+        individuals track different names (``p1+p2`` for a multi-animal DeepLabCut file's
+        pups, ``single`` for its unique bodyparts; :func:`_animals_by_individual`).
     """
 
     mapped: dict[str, str]
@@ -163,7 +169,9 @@ class KeypointMap:
         if m and m.group(1).lower() == animal.lower():
             return m.group(2)
         m = _SUFFIX.match(name.strip())
-        return (m.group(1) or m.group(3)) if m else name
+        if m and animal.lower() == f"animal{int(m.group(2) or m.group(4))}":
+            return m.group(1) or m.group(3)
+        return name  # an animal of individuals (:func:`_animals_by_individual`)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict for output metadata."""
@@ -320,6 +328,40 @@ def _read_numbered(numbered: Mapping[str, tuple[str, str]]
         if skel:
             skeletons[animal] = skel
     return out, skeletons
+
+
+def _animals_by_individual(names: Sequence[str],
+                           carriers: Mapping[str, Collection[str]] | None) -> dict[str, str]:
+    """``{name: animal}`` where the file's individuals track different names.
+
+    A multi-animal DeepLabCut file tracks its unique bodyparts (an adult's ``snout``, arena
+    corners) under the individual ``single`` and its multi-animal bodyparts (the pups'
+    ``end1``) under the others; no individual tracks both. Individuals that track a name in
+    common are one animal (named by them, ``p1+p2``), and each name belongs to the animal
+    of the individuals that track it. Names of different animals may then claim one
+    landmark, as names with different prefixes may. ``{}`` where the names are of one
+    animal (every single-animal file, most multi-animal ones).
+    """
+    if not carriers:
+        return {}
+    group: dict[str, str] = {}  # union-find over individuals
+
+    def root(ind: str) -> str:
+        while group.setdefault(ind, ind) != ind:
+            ind = group[ind]
+        return ind
+
+    for first, *others in (list(v) for v in carriers.values() if v):
+        for other in others:
+            group[root(other)] = root(first)
+        root(first)
+    members: dict[str, list[str]] = {}
+    for ind in group:
+        members.setdefault(root(ind), []).append(ind)
+    if len(members) < 2:
+        return {}
+    label = {r: "+".join(m) for r, m in members.items()}
+    return {n: label[root(next(iter(carriers[n])))] for n in names if carriers.get(n)}
 
 
 def _without_prefix(name: str, animals: Mapping[str, str]) -> str:
@@ -552,6 +594,7 @@ def plan_keypoint_map(
     strict: bool = False,
     source: str | None = None,
     still: Collection[str] = (),
+    carriers: Mapping[str, Collection[str]] | None = None,
 ) -> KeypointMap:
     """Decide how every keypoint name of a file is used.
 
@@ -570,6 +613,12 @@ def plan_keypoint_map(
         file's data: :func:`dlc_lifter.lift.keypoints.still_keypoints`). Those that map to
         nothing are reported as objects or parts of the set-up (a maze's arms, a lever, a
         food cup), without the closest catalogue names.
+    carriers
+        ``{name: individuals that track it}`` (measured on the file's data:
+        :func:`dlc_lifter.lift.keypoints.keypoint_carriers`). Where the individuals track
+        different names (a multi-animal DeepLabCut file's unique bodyparts under
+        ``single``), two names claim one landmark without conflict unless one animal
+        tracks both (:attr:`KeypointMap.animals`); each individual is lifted from its own.
 
     Returns
     -------
@@ -622,7 +671,8 @@ def plan_keypoint_map(
     if between:
         notes.append(f"{where}not lifted, {_BETWEEN}: " + ", ".join(f"'{n}'" for n in between)
                      + " (the catalogue has five points between the tail's base and tip).")
-    mapped = _settle_conflicts(names, claims, dropped, notes, animals)
+    by_individual = _animals_by_individual(names, carriers)
+    mapped = _settle_conflicts(names, claims, dropped, notes, by_individual | animals)
     if animals:
         by_prefix: dict[str, list[str]] = {}
         for n, p in animals.items():
@@ -635,7 +685,9 @@ def plan_keypoint_map(
                      + ", ".join(f"{n} ({a})" for n, a in arena.items()) + ".")
     return KeypointMap(mapped=mapped, arena=arena, dropped=dropped, skeleton=skeleton,
                        warnings=tuple(n if n.startswith(where) else where + n for n in notes),
-                       names=tuple(names), animals=animals)
+                       names=tuple(names),
+                       animals={n: a for n, a in by_individual.items() if n in mapped}
+                       | animals)
 
 
 def map_keypoints(

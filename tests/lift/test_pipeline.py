@@ -704,6 +704,42 @@ def test_two_animals_named_by_prefix_are_each_lifted_from_their_own_names() -> N
     assert source.tolist() == [[0, 1, -1, -1, 4], [-1, -1, 2, 3, 4]]
 
 
+def test_unique_bodyparts_and_the_others_keep_their_own_names_for_a_landmark(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A multi-animal DeepLabCut file tracks the adult's unique bodyparts under ``single`` and
+    the pups' bodyparts under ``p1``: a keypoint map naming a pup's ``end1`` the nose keeps
+    the adult's ``snout``; each is lifted from, and written under, its own names."""
+    from dlc_lifter.lift.camera_estimate import CameraChoice
+    from dlc_lifter.lift.poses import lift_poses
+
+    cam, _, adult = _scene(40)
+    _, _, pup = _scene(40, seed=5)
+    pup_names = {"snout": "end1", "bodycenter": "interm2", "tailbase": "end2"}
+    cols = [list(NAMES).index(n) for n in pup_names]
+    k = len(NAMES)
+    coords = np.full((40, 2, k + 3, 2), np.nan)
+    conf = np.full((40, 2, k + 3), np.nan)
+    coords[:, 0, :3], conf[:, 0, :3] = pup.coords[:, 0, cols], pup.confidence[:, 0, cols]
+    coords[:, 1, 3:], conf[:, 1, 3:] = adult.coords[:, 0], adult.confidence[:, 0]
+    both = Poses(coords=coords, confidence=conf, keypoints=[*pup_names.values(), *NAMES],
+                 individuals=["p1", "single"], meta=adult.meta)
+    user = {"end1": "nose", "interm2": "mouse_center", "end2": "tail_base"}
+    choice = CameraChoice(cam, "world", "calibration", {})
+    with caplog.at_level(logging.WARNING):
+        out = lift_poses(both, camera_choice=choice, keypoint_map=user)
+    assert "both name" not in caplog.text
+    alone = lift_poses(adult, camera_choice=choice)
+    mine = [out.keypoints.index(n) for n in NAMES]
+    np.testing.assert_allclose(out.coords[:, 1, mine], alone.coords[:, 0, :k])
+    assert np.isfinite(out.coords[:, 0, [out.keypoints.index(n) for n in user]]).all()
+    assert np.isnan(out.coords[:, 0, mine]).all()  # the pup's 3D under its own names only
+    assert np.isnan(out.coords[:, 1, [out.keypoints.index(n) for n in user]]).all()
+    from dlc_lifter.analysis.features import compute_features
+
+    feats = compute_features(out).groupby("individual")["height_nose_mm"].count()
+    assert feats["single"] == feats["p1"] == 40  # each animal's nose by its own name
+
+
 @pytest.mark.parametrize(("name_of", "animals"), [
     (lambda a, n: f"m{a}_{n}", ["m1", "m2"]),  # DeepOF's B_Nose / W_Nose
     (lambda a, n: f"{n}_{a}", ["animal1", "animal2"]),  # SimBA's Nose_1 / Nose_2

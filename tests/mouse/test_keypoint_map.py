@@ -280,6 +280,27 @@ def test_animal_prefixes_are_read_through_and_two_animals_may_share_a_landmark()
     plan.require_liftable()
 
 
+def test_names_of_individuals_that_track_different_names_may_share_a_landmark() -> None:
+    """A multi-animal DeepLabCut file's unique bodyparts (the adult's ``snout``, individual
+    ``single``) and its pups' bodyparts (``end1``) are never tracked by one individual: a map
+    naming the pups' ``end1`` the nose drops neither (DeepLabCut's parenting data)."""
+    adult = ["snout", "leftear", "rightear", "shoulder", "tailbase"]
+    pups = ["end1", "interm2", "end2"]
+    carriers = {n: ["single"] for n in adult} | {n: ["p1", "p2"] for n in pups}
+    user = {"end1": "nose", "interm2": "mouse_center", "end2": "tail_base"}
+    plan = plan_keypoint_map(pups + adult, user, carriers=carriers)
+    assert plan.mapped["snout"] == plan.mapped["end1"] == "nose"
+    assert plan.mapped["tailbase"] == plan.mapped["end2"] == "tail_base"
+    assert not plan.dropped and not any("both name" in w for w in plan.warnings)
+    assert plan.animals["snout"] == "single" and plan.animals["end1"] == "p1+p2"
+    assert plan.without_animal("end1") == "end1"  # no prefix or number to read it without
+    # one individual tracking both names: they conflict, as without carriers
+    together = {n: ["p1", "single"] if n == "end1" else v for n, v in carriers.items()}
+    for c in (together, None, {n: ["mouse1", "mouse2"] for n in adult + pups}):
+        plan = plan_keypoint_map(pups + adult, user, carriers=c)
+        assert "snout" in plan.dropped and not plan.animals
+
+
 def test_a_prefix_needs_two_known_names_and_never_beats_a_plain_name() -> None:
     # one prefixed name is not an animal's prefix: it stays unknown
     plan = plan_keypoint_map(["m_nose", "tailbase", "leftear"])
