@@ -114,8 +114,12 @@ def info_command(
     conf = poses.confidence
     rows = []
     for k, kp in enumerate(poses.keypoints):
-        miss = missing[:, :, k]
-        c = conf[:, :, k]
+        # over the individuals that track it at all: a multi-animal DeepLabCut file's
+        # unique bodyparts are only ever under 'single', the others' never are
+        carry = ~missing[:, :, k].all(0)
+        carry = carry if carry.any() else np.ones_like(carry)
+        miss = missing[:, carry, k]
+        c = conf[:, carry, k]
         below = np.where(np.isnan(c), False, c < cutoff)
         use = (mapped[kp] if kp in mapped else f"arena: {plan.arena[kp]}"
                if kp in plan.arena else "not lifted")

@@ -42,6 +42,22 @@ def test_info(tmp_path: Path) -> None:
     assert "50.0%" in r.output  # wing missing half the time
 
 
+def test_info_counts_a_keypoint_missing_over_the_individuals_that_track_it(
+        tmp_path: Path) -> None:
+    """A multi-animal DeepLabCut file's unique bodyparts are only under ``single``: a
+    ``snout`` tracked in every frame there is not missing in the others' frames."""
+    coords = np.full((10, 3, 2, 2), np.nan)
+    coords[:, 2, 0] = 50.0  # snout: the adult's ('single'), every frame
+    coords[:4, 0, 1] = coords[:, 1, 1] = 60.0  # end1: p1 in 4 frames of 10, p2 in all
+    conf = np.where(np.isfinite(coords[..., 0]), 0.9, np.nan)
+    f = _dlc_file(Poses(coords, conf, keypoints=["snout", "end1"],
+                        individuals=["p1", "p2", "single"]), tmp_path / "videoDLC_ma.h5")
+    r = runner.invoke(app, ["info", str(f)])
+    assert r.exit_code == 0, r.output
+    rows = {line.split()[0]: line.split() for line in r.output.splitlines() if line}
+    assert rows["snout"][2] == "0.0%" and rows["end1"][3] == "30.0%", r.output
+
+
 def test_info_with_mapping_and_config(tmp_path: Path) -> None:
     f = _file(tmp_path)
     m = tmp_path / "map.yaml"
