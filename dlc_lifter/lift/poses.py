@@ -337,6 +337,22 @@ def _pick_columns(values: np.ndarray, source: np.ndarray) -> np.ndarray:
     return out
 
 
+def _say_not_lifted(poses: Poses, i: int) -> None:
+    """Log why individual ``i`` has no 3D: never tracked, or tracked by keypoints none of
+    which maps onto the mouse (a multi-animal DeepLabCut file's pups, ``end1 ... end2``)."""
+    src, ind = poses.meta.source or "the poses", poses.individuals[i]
+    seen = np.isfinite(poses.coords[:, i]).all(-1)  # (T, K)
+    if not seen.any():
+        logger.info("%s: individual %s is never tracked; its 3D is all missing.", src, ind)
+        return
+    names = [str(k) for k, s in zip(poses.keypoints, seen.any(0), strict=True) if s]
+    logger.warning(
+        "%s: individual %s is tracked (in %d frames) but none of its keypoints (%s) maps "
+        "onto the mouse catalogue, so it is not lifted; its 3D is all missing. If they are "
+        "a mouse's, give a keypoint map naming them ('%s: nose'; 'dlc-lifter catalogue' "
+        "lists the names).", src, ind, int(seen.any(1).sum()), ", ".join(names), names[0])
+
+
 def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndarray,
                       c_cat: np.ndarray, cues: np.ndarray | None, runs: list[tuple[int, int]],
                       want: str, cat_idx: list[int], out_idx: list[int],
@@ -354,7 +370,6 @@ def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndar
     catalogue keypoints are not given to the networks (they impute them); their
     likelihoods are still the file's.
     """
-    src = poses.meta.source or "the poses"
     t, n_ind = poses.n_frames, poses.n_individuals
     coords = np.full((t, n_ind, len(out_idx), 3), np.nan)
     back = np.full((t, n_ind, len(MIDLINE_INDEX), 3), np.nan)
@@ -363,8 +378,7 @@ def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndar
     curled = np.zeros((t, n_ind, len(cat_idx)), bool)
     for i in range(n_ind):
         if not np.isfinite(uv_cat[:, i]).any():
-            logger.info("%s: individual %s is never tracked; its 3D is all missing.", src,
-                        poses.individuals[i])
+            _say_not_lifted(poses, i)
             continue
         c_net = c_cat[:, i].copy()
         c_net[:, list(withheld)] = 0.0

@@ -740,6 +740,28 @@ def test_unique_bodyparts_and_the_others_keep_their_own_names_for_a_landmark(
     assert feats["single"] == feats["p1"] == 40  # each animal's nose by its own name
 
 
+def test_an_individual_whose_keypoints_map_to_nothing_is_said_to_be_tracked(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Not 'never tracked': its keypoints are named and a keypoint map suggested."""
+    from dlc_lifter.lift.camera_estimate import CameraChoice
+    from dlc_lifter.lift.poses import lift_poses
+
+    cam, _, one = _scene(20)
+    k = len(NAMES)
+    coords = np.full((20, 3, k + 1, 2), np.nan)
+    coords[:, 0, :k] = one.coords[:, 0]
+    coords[:7, 1, k] = 100.0  # 'end1' only, in 7 frames
+    conf = np.where(np.isfinite(coords[..., 0]), 0.9, np.nan)
+    poses = Poses(coords=coords, confidence=conf, keypoints=[*NAMES, "end1"],
+                  individuals=["single", "p1", "p2"], meta=one.meta)
+    with caplog.at_level(logging.INFO):
+        lift_poses(poses, camera_choice=CameraChoice(cam, "world", "calibration", {}))
+    assert ("individual p1 is tracked (in 7 frames) but none of its keypoints (end1) maps "
+            "onto the mouse catalogue") in caplog.text
+    assert "'end1: nose'" in caplog.text and "p1 is never tracked" not in caplog.text
+    assert "individual p2 is never tracked" in caplog.text
+
+
 @pytest.mark.parametrize(("name_of", "animals"), [
     (lambda a, n: f"m{a}_{n}", ["m1", "m2"]),  # DeepOF's B_Nose / W_Nose
     (lambda a, n: f"{n}_{a}", ["animal1", "animal2"]),  # SimBA's Nose_1 / Nose_2
