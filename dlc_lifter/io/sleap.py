@@ -349,9 +349,16 @@ def _read_slp_3d(labels: Any, p: Path, nodes: list[str]) -> Poses:
                 names.append(name)
             items.append((name, ig.instance_3d))
         rows.append(items)
-    coords = np.full((len(fgs), len(names), len(nodes), 3), np.nan)
-    conf = np.full((len(fgs), len(names), len(nodes)), np.nan)
-    for f, items in enumerate(rows):
+    # tracks in the file's order; frames with no pose kept (labelled, with no instance)
+    order = [str(t.name) for t in labels.tracks]
+    names.sort(key=lambda n: order.index(n) if n in order else len(order))
+    frames = sorted({fg.frame_idx for fg in fgs} | {
+        lf.frame_idx for lf in labels.labeled_frames if lf.video in session.videos})
+    coords = np.full((len(frames), len(names), len(nodes), 3), np.nan)
+    conf = np.full((len(frames), len(names), len(nodes)), np.nan)
+    row_of = {frame: f for f, frame in enumerate(frames)}
+    for fg, items in zip(fgs, rows, strict=True):
+        f = row_of[fg.frame_idx]
         for name, inst in items:
             i = names.index(name)
             coords[f, i] = inst.points
@@ -376,8 +383,7 @@ def _read_slp_3d(labels: Any, p: Path, nodes: list[str]) -> Poses:
     if len(names) == 1 and names[0] == "instance0":
         names = ["individual0"]
     return Poses(coords=coords, confidence=conf, keypoints=nodes, individuals=names,
-                 frame_indices=np.array([fg.frame_idx for fg in fgs], dtype=np.int64),
-                 meta=meta)
+                 frame_indices=np.array(frames, dtype=np.int64), meta=meta)
 
 
 def _edge_pairs(poses: Poses, edges: Any) -> list[tuple[int, int]]:
@@ -410,7 +416,9 @@ def write_slp_3d(
     ``InstanceGroup`` per individual (``Identity`` = individual name) holding a
     ``PredictedInstance3D`` (points in mm, ``point_scores`` = confidence) and the 2D
     ``PredictedInstance`` of the one camera (from ``poses2d`` when given; all points
-    missing otherwise, since sleap-io drops frame groups without labelled frames).
+    missing otherwise, since sleap-io drops frame groups without labelled frames). An
+    individual with no finite point in a frame (2D or 3D) has no instance there, so each
+    track's occupancy is the input's.
 
     Parameters
     ----------
@@ -462,6 +470,8 @@ def write_slp_3d(
                 xy, sc = poses2d.coords[f, i], poses2d.confidence[f, i]
             else:
                 xy, sc = nan2, np.full(poses3d.n_keypoints, np.nan)
+            if not (np.isfinite(poses3d.coords[f, i]).any() or np.isfinite(xy).any()):
+                continue  # no pose of this track here: no instance, as in the input
             inst = sio.PredictedInstance.from_numpy(
                 xy, skeleton=skeleton, point_scores=np.nan_to_num(sc, nan=0.0),
                 score=float(np.nanmean(sc)) if np.isfinite(sc).any() else 0.0,

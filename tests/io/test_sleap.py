@@ -166,6 +166,28 @@ def test_slp_3d_reopens_with_sleap_io(tmp_path: Path, with_2d: bool) -> None:
     assert q.is_3d and q.meta.units == "mm" and q.meta.fps == 30.0
 
 
+def test_slp_3d_has_an_instance_only_where_its_track_has_a_pose(tmp_path: Path) -> None:
+    """A track that starts late, or a frame with no animal, carries no instance (2D or 3D):
+    sleap-io's track occupancy is the input's, and the file reads back as written."""
+    import h5py
+    import sleap_io as sio
+
+    p = _poses3d()
+    p.coords[:2, 0] = np.nan  # m1 starts at the third frame
+    p.coords[3] = np.nan  # nobody in the fourth
+    p.confidence[np.isnan(p.coords).all(-1)] = np.nan
+    xy = np.where(np.isnan(p.coords[..., :2]), np.nan, 100.0)
+    p2 = Poses(coords=xy, keypoints=KPS, individuals=["m1", "m2"], frame_indices=p.frame_indices)
+    out = write_slp_3d(p, tmp_path / "x_lifted3d.slp", poses2d=p2)
+    labels = sio.load_slp(str(out), open_videos=False)
+    assert [len(lf.instances) for lf in labels.labeled_frames] == [1, 1, 2, 0, 2]
+    assert sum(len(fg.instance_groups) for fg in labels.sessions[0].frame_groups.values()) == 6
+    sio.save_analysis_h5(labels, str(tmp_path / "x.analysis.h5"))
+    with h5py.File(tmp_path / "x.analysis.h5") as fh:
+        assert fh["track_occupancy"][:].sum(0).tolist() == [2, 4]
+    _assert_same(p, read_poses(out))
+
+
 def test_slp_3d_leaves_out_edges_to_keypoints_not_lifted(tmp_path: Path) -> None:
     """A 2D skeleton's edge to a node the lift did not map (it is not in the 3D poses) is
     left out of the 3D file's skeleton; writing it failed ('torso' is not in list)."""
