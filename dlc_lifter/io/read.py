@@ -27,6 +27,31 @@ logger = logging.getLogger(__name__)
 
 #: File extensions :func:`read_poses` understands.
 SUPPORTED_EXTENSIONS = (".h5", ".hdf5", ".csv", ".slp", ".nwb", ".nc")
+
+#: What each of DeepLabCut's multi-animal pickles is, and how it becomes a pose table.
+_DLC_PICKLES = (
+    (("_full",), "DeepLabCut's raw detections", "assemble them "
+     "(deeplabcut.analyze_videos does), then deeplabcut.convert_detections2tracklets and "
+     "deeplabcut.stitch_tracklets, which writes the .h5"),
+    (("_assemblies",), "DeepLabCut's assemblies (animals per frame, no identities yet)",
+     "make tracklets with deeplabcut.convert_detections2tracklets, then "
+     "deeplabcut.stitch_tracklets, which writes the .h5"),
+    (("_el", "_bx", "_sk"), "DeepLabCut's tracklets", "deeplabcut.stitch_tracklets writes "
+     "the .h5 (deeplabcut.convert_raw_tracks_to_h5, the tracklets unstitched)"),
+    (("_meta",), "DeepLabCut's metadata of an analysis", "pass the .h5 beside it"),
+)
+
+
+def _pickle_advice(p: Path) -> str:
+    """What a pickle ``p`` is (by DeepLabCut's suffix) and how to get a pose table of it."""
+    stem = p.stem.lower()
+    for suffixes, what, how in _DLC_PICKLES:
+        if stem.endswith(suffixes):
+            return f"{what}; {how}, and lift that."
+    return ("DeepLabCut writes pickles of detections (_full), assemblies (_assemblies), "
+            "tracklets (_el/_bx/_sk) and metadata (_meta); pass the .h5 that "
+            "deeplabcut.analyze_videos (or stitch_tracklets) wrote.")
+
 def _open_hdf5(path: Path) -> h5py.File:
     """Open an HDF5 file for reading; one clear error when it cannot be (truncated, damaged)."""
     import h5py
@@ -59,10 +84,7 @@ def detect_format(path: str | Path) -> str:
     p = check_input_file(path)
     ext = p.suffix.lower()
     if ext == ".pickle" or ext == ".pkl":
-        raise PoseFileError(
-            f"{p} is a pickle (DLC tracklets _el/_bx/_sk or metadata), not a pose table. "
-            "Convert tracklets with deeplabcut.convert_raw_tracks_to_h5, or pass the .h5 "
-            "analyze_videos wrote.")
+        raise PoseFileError(f"{p} is a pickle, not a pose table: {_pickle_advice(p)}")
     if ext not in SUPPORTED_EXTENSIONS:
         raise PoseFileError(
             f"{p}: unknown pose file extension '{p.suffix}'. dlc-lifter reads DeepLabCut "

@@ -67,7 +67,18 @@ def test_unknown_extension(tmp_path: Path) -> None:
 def test_tracklet_pickle(tmp_path: Path) -> None:
     f = tmp_path / "videoDLC_el.pickle"
     f.write_bytes(b"\x80\x04N.")
-    _read_fails(f, "convert_raw_tracks_to_h5")
+    _read_fails(f, "tracklets", "stitch_tracklets", "convert_raw_tracks_to_h5")
+
+
+def test_each_dlc_pickle_gets_its_own_advice(tmp_path: Path) -> None:
+    """An assemblies pickle is not tracklets: convert_raw_tracks_to_h5 cannot take it."""
+    f = tmp_path / "videoDLC_dlcrnetms5_MultiMouseJun22shuffle1_60000_assemblies.pickle"
+    f.write_bytes(b"\x80\x04N.")
+    msg = _read_fails(f, "assemblies", "convert_detections2tracklets", "stitch_tracklets")
+    assert "convert_raw_tracks_to_h5" not in msg
+    f = tmp_path / "videoDLC_meta.pickle"
+    f.write_bytes(b"\x80\x04N.")
+    assert "stitch" not in _read_fails(f, "metadata", "the .h5 beside it")
 
 
 def test_empty_file(tmp_path: Path) -> None:
