@@ -107,6 +107,20 @@ def read_lifted(path: str | Path) -> Poses:
     return poses
 
 
+def _recorded_video(poses: Poses, src: Path) -> str | None:
+    """The video the lift of ``src`` recorded, if it is still there; else ``None``, with a
+    warning naming it (the 3D view is then drawn alone)."""
+    recorded = poses.meta.video or poses.meta.extra.get("recorded_video")
+    if poses.meta.video and Path(poses.meta.video).is_file():
+        return poses.meta.video
+    if recorded:
+        where = "" if Path(recorded).is_absolute() else f" (looked for from {Path.cwd()})"
+        logger.warning("%s: the video its lift recorded, %s, is not there%s: drawing the 3D "
+                       "view only. Give the video with video= (--video on the command line).",
+                       src.name, recorded, where)
+    return None
+
+
 def _mean_of(coords: np.ndarray, canon: Sequence[str | None], names: Sequence[str]) -> np.ndarray:
     sel = [i for i, c in enumerate(canon) if c in names]
     shape = coords.shape[:2] + coords.shape[3:]
@@ -695,8 +709,8 @@ def plot_lifted(
     mp4, heights, trajectory = plot_paths(src, folder)
     check_writable(mp4, overwrite=True, folder_option="out_dir")
     folder.mkdir(parents=True, exist_ok=True)
-    if video is None and poses.meta.video and Path(poses.meta.video).is_file():
-        video = poses.meta.video
+    if video is None:
+        video = _recorded_video(poses, src)
     if video is not None and not Path(video).is_file():
         logger.warning("Video %s does not exist: drawing the 3D view only.", video)
         video = None

@@ -110,7 +110,7 @@ def _lifted_record(poses: Poses, data: dict[str, Any]) -> None:
     column, as the lift mapped the file's names, a keypoint map's included), its
     ``lift_mode`` (whether the rows were a video's frames), its coordinate frame (a
     ``_lifted3d.csv`` has no other record of it) and the video the lift used, where it
-    still exists."""
+    still exists (else its name goes to ``meta.extra["recorded_video"]``, for a warning)."""
     extra = data.get("extra") if isinstance(data.get("extra"), dict) else {}
     names = extra.get("catalogue_names")
     if isinstance(names, (list, tuple)) and len(names) == len(poses.keypoints):
@@ -121,8 +121,11 @@ def _lifted_record(poses: Poses, data: dict[str, Any]) -> None:
     if isinstance(frame, str) and frame:  # the csv carries no frame of its own
         poses.meta.frame = frame
     video = data.get("video")
-    if poses.meta.video is None and video and Path(str(video)).is_file():
-        poses.meta.video = str(video)
+    if poses.meta.video is None and video:
+        if Path(str(video)).is_file():
+            poses.meta.video = str(video)
+        else:  # moved, or recorded relative to another working folder
+            poses.meta.extra["recorded_video"] = str(video)
 
 
 class _PickledObject(dict):

@@ -286,8 +286,8 @@ def _lift_claimed(src: Path, out: Path, video: str | Path | Literal["auto"] | No
     video_size = None
     if video is not None:
         video_size = _check_video(video, poses, found=found)
-        if video_size is not None:
-            poses.meta.video = str(video)
+        if video_size is not None:  # absolute: read later from another folder (plot)
+            poses.meta.video = os.path.abspath(video)
     lifter = Lifter.load(options.model, mode=options.mode, pcutoff=options.pcutoff)
     size, size_source = image_size_and_source(poses, video_size, camera.calibration,
                                               camera.image_size)

@@ -274,6 +274,42 @@ def test_video_checks(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     assert ok.is_file()
 
 
+def test_a_relative_video_is_recorded_whole_for_plot(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """A video given relative to the lift's folder is recorded as its absolute path, so
+    that ``plot`` run from another folder draws it beside the 3D view; a recorded video
+    that is gone is warned about, naming it and ``--video``, not silently left out."""
+    import cv2
+
+    from dlc_lifter.analysis.plots import plot_lifted
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene(20)
+    src = write_dlc_analysis(poses, tmp_path / "poses", meta_pickle=True)
+    (tmp_path / "vids").mkdir()
+    video = write_toy_video(tmp_path / "vids" / "clip one.mp4", 20, size=(64, 48))
+    monkeypatch.chdir(tmp_path)
+    out = lift_file(Path("poses") / src.name, video=Path("vids") / video.name,
+                    camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                    options=LiftOptions(depth=False))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    out = tmp_path / out
+    mp4 = plot_lifted(out, max_frames=5)[0]
+    cap = cv2.VideoCapture(str(mp4))
+    assert cap.get(cv2.CAP_PROP_FRAME_WIDTH) > 360  # the video's panel beside the 3D one
+    cap.release()
+    video.unlink()
+    with caplog.at_level(logging.WARNING):
+        mp4 = plot_lifted(out, max_frames=5)[0]
+    assert str(video) in caplog.text and "--video" in caplog.text
+    cap = cv2.VideoCapture(str(mp4))
+    assert cap.get(cv2.CAP_PROP_FRAME_WIDTH) == 360  # the 3D panel alone, as warned
+    cap.release()
+
+
 def test_a_3d_file_is_refused_before_anything_else(tmp_path: Path,
                                                    caplog: pytest.LogCaptureFixture) -> None:
     """A file of 3D points (a lifted output, a triangulated file) is refused at once, not
