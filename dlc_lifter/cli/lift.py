@@ -156,6 +156,7 @@ def lift_project_command(
     fps: float = LIFT_FPS,
     adapt: bool = ADAPT,
     walls: bool = WALLS,
+    pcutoff: float | None = pcutoff_option(None),
 ) -> None:
     """Lift every analysed video of a DeepLabCut project to 3D (resumable).
 
@@ -168,7 +169,8 @@ def lift_project_command(
             camera=camera_spec(calibration, camera, camera_height_mm, focal_px,
                                arena_size_mm, fps, image_size, view, floor_scale),
             options=lift_options(model=model, keypoint_map=keypoint_map, strict=strict,
-                                 depth=depth, adapt=adapt, walls=walls),
+                                 depth=depth, adapt=adapt, walls=walls,
+                                 pcutoff=pcutoff),
             output=output_spec(destfolder=destfolder, formats=formats or None, csv=csv,
                                nwb=nwb, overwrite=overwrite, nwb_metadata=nwb_metadata),
             executor=ex, after_each=_plots(plot, plot_max_frames))
@@ -204,6 +206,7 @@ def lift_sleap_command(
     fps: float = LIFT_FPS,
     adapt: bool = ADAPT,
     walls: bool = WALLS,
+    pcutoff: float | None = pcutoff_option(0.6),
 ) -> None:
     """Lift SLEAP predictions to 3D, with the videos the files name (resumable).
 
@@ -215,7 +218,8 @@ def lift_sleap_command(
             camera=camera_spec(calibration, camera, camera_height_mm, focal_px,
                                arena_size_mm, fps, image_size, view, floor_scale),
             options=lift_options(model=model, keypoint_map=keypoint_map, strict=strict,
-                                 depth=depth, adapt=adapt, walls=walls),
+                                 depth=depth, adapt=adapt, walls=walls,
+                                 pcutoff=pcutoff),
             output=output_spec(destfolder=destfolder, formats=formats or None, csv=csv,
                                nwb=nwb, overwrite=overwrite, nwb_metadata=nwb_metadata),
             executor=ex, after_each=_plots(plot, plot_max_frames))
@@ -253,6 +257,7 @@ def lift_files_command(
     fps: float = LIFT_FPS,
     adapt: bool = ADAPT,
     walls: bool = WALLS,
+    pcutoff: float | None = pcutoff_option(0.6),
 ) -> None:
     """Lift every pose file given or found in the folders, each with its video (resumable).
 
@@ -267,7 +272,8 @@ def lift_files_command(
             camera=camera_spec(calibration, camera, camera_height_mm, focal_px,
                                arena_size_mm, fps, image_size, view, floor_scale),
             options=lift_options(model=model, keypoint_map=keypoint_map, strict=strict,
-                                 depth=depth, adapt=adapt, walls=walls),
+                                 depth=depth, adapt=adapt, walls=walls,
+                                 pcutoff=pcutoff),
             output=output_spec(destfolder=destfolder, formats=formats or None, csv=csv,
                                nwb=nwb, overwrite=overwrite, nwb_metadata=nwb_metadata),
             executor=ex, after_each=_plots(plot, plot_max_frames))

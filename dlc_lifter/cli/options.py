@@ -165,10 +165,11 @@ def camera_spec(calibration: Path | None, camera: str | None, camera_height_mm: 
 
 
 def lift_options(*, model: Path | None, keypoint_map: Path | None, strict: bool,
-                 depth: bool | None, mode: str = "temporal", pcutoff: float = 0.6,
+                 depth: bool | None, mode: str = "temporal", pcutoff: float | None = None,
                  impute_all: bool = True, adapt: bool = False, walls: bool = True
                  ) -> LiftOptions:
-    """The :class:`LiftOptions` of the lifting flags."""
+    """The :class:`LiftOptions` of the lifting flags (``pcutoff`` ``None``: the DeepLabCut
+    project's, else 0.6)."""
     return LiftOptions(mode=mode, pcutoff=pcutoff, depth=depth, impute_all=impute_all,
                        keypoint_map=keypoint_map, strict=strict, model=model, adapt=adapt,
                        walls=walls)

@@ -63,7 +63,7 @@ from dlc_lifter.io.find import (
     load_project_config,
     project_identity,
 )
-from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
+from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, check_pcutoff
 from dlc_lifter.lift.outputs import (
     OUTPUT_FORMATS,
     clean_stale_temp_files,
@@ -728,6 +728,17 @@ def _result(fut: cf.Future, job: LiftJob) -> BatchItem:
         return _failed_item(job, exc)
 
 
+def _project_pcutoff(cfg: dict[str, Any]) -> float:
+    """The ``pcutoff`` of a project's config (:func:`load_project_config`), logged."""
+    try:
+        pcutoff = check_pcutoff(cfg["pcutoff"])
+    except DLCLifterError as exc:
+        raise DLCLifterError(f"{cfg['_path']}: {exc} Correct the config's pcutoff, or give "
+                             "pcutoff= (--pcutoff).") from None
+    logger.info("Lifting with the project's pcutoff %g (%s).", pcutoff, cfg["_path"])
+    return pcutoff
+
+
 def lift_videos(
     config: str | Path,
     videos: str | Path | Sequence[str | Path] | None = None,
@@ -774,6 +785,8 @@ def lift_videos(
     camera, options
         The camera and how to lift, as for :func:`~dlc_lifter.lift.lift_file`. Each video
         is lifted with depth cues from its frames unless ``options.depth`` is ``False``.
+        ``options.pcutoff`` ``None`` (default): the project's ``pcutoff``, as DeepLabCut
+        uses it.
     output
         The formats (the DLC-style ``.h5`` is always among them) and ``overwrite``: lift
         again even when the output exists (default: skip it, so an interrupted batch
@@ -815,6 +828,8 @@ def lift_videos(
     output = _dlc_output(output, destfolder, save_as_csv)
     destfolder = output.destfolder
     cfg = load_project_config(config)
+    if options.pcutoff is None:  # DeepLabCut's own cutoff of "tracked", as info --config
+        options = replace(options, pcutoff=_project_pcutoff(cfg))
     fractions = cfg.get("TrainingFraction") or cfg.get("training_fraction") or []
     if isinstance(fractions, (int, float)):
         fractions = [fractions]

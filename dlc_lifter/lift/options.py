@@ -139,6 +139,10 @@ class LiftOptions:
         ``temporal`` (default), ``causal`` or ``frame`` network.
     pcutoff
         Keypoints below this likelihood are imputed instead of lifted along their ray.
+        ``None`` (default): the DeepLabCut project's ``pcutoff`` where
+        :func:`~dlc_lifter.lift.lift_videos` lifts a project, else
+        :data:`~dlc_lifter.io.DEFAULT_PCUTOFF` (0.6); the value used is recorded in the
+        meta pickle's ``lift_options``.
     depth
         Depth cues from the video's frames (depth network + fused lifter). ``None``:
         whenever a readable video is given and no custom ``model``; ``False``: keypoints
@@ -164,7 +168,7 @@ class LiftOptions:
     """
 
     mode: str = "temporal"
-    pcutoff: float = 0.6
+    pcutoff: float | None = None
     depth: bool | None = None
     impute_all: bool = True
     keypoint_map: str | Path | Mapping[str, str | None] | None = None
@@ -175,7 +179,8 @@ class LiftOptions:
 
     def __post_init__(self) -> None:
         check_mode(self.mode)
-        check_pcutoff(self.pcutoff)
+        if self.pcutoff is not None:
+            check_pcutoff(self.pcutoff)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 
 from dlc_lifter.errors import DLCLifterError, FrameCountError, VideoError
+from dlc_lifter.io.config import DEFAULT_PCUTOFF
 from dlc_lifter.lift.camera_estimate import image_size_and_source
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, as_record
@@ -259,6 +260,8 @@ def _lift_claimed(src: Path, out: Path, video: str | Path | Literal["auto"] | No
         write_outputs,
     )
 
+    if options.pcutoff is None:  # the value used is what the meta pickle records
+        options = dataclasses.replace(options, pcutoff=DEFAULT_PCUTOFF)
     fmts = parse_formats(output.requested_formats())
     targets = [*output_paths(out, fmts).values(), meta_pickle_path(out)]
     leftovers = interrupted_leftovers(out, fmts)  # replaced, as a batch replaces them

@@ -660,6 +660,44 @@ def test_lift_files_command_lifts_a_folder_of_dlc_outputs(
         assert len(df) == 20 and np.isfinite(df.to_numpy()).any()
 
 
+def test_lift_project_uses_the_project_s_pcutoff_unless_given(tmp_path: Path) -> None:
+    """``lift-project`` lifts with the config's ``pcutoff`` (DeepLabCut's "tracked", as
+    ``info --config`` reads it), ``--pcutoff`` overrides it, and the meta pickle records
+    the value used; ``lift-files`` and ``lift-sleap`` take ``--pcutoff`` too."""
+    from typer.testing import CliRunner
+
+    from dlc_lifter.cli import app
+    from dlc_lifter.io import meta_pickle_path
+
+    config = _project(tmp_path, ["a"])
+    config.write_text(config.read_text().replace("pcutoff: 0.6", "pcutoff: 0.4"))
+    out = tmp_path / "videos" / "lifted3d" / f"a{DLC_SCORER}_lifted3d.h5"
+
+    def used() -> float:
+        with open(meta_pickle_path(out), "rb") as fh:
+            return pickle.load(fh)["data"]["lift_options"]["pcutoff"]
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["lift-project", str(config), "--no-depth"])
+    assert res.exit_code == 0, res.output
+    assert used() == 0.4
+    res = runner.invoke(app, ["lift-project", str(config), "--no-depth", "--overwrite",
+                              "--pcutoff", "0.5"])
+    assert res.exit_code == 0, res.output
+    assert used() == 0.5
+    for verb in ("lift-files", "lift-sleap"):
+        assert "--pcutoff" in runner.invoke(app, [verb, "--help"]).output
+    jobs: list[LiftJob] = []
+
+    def record(job: LiftJob) -> BatchItem:
+        jobs.append(job)
+        return _toy_task(job)
+
+    lift_videos(config, task=record, output=OutputSpec(overwrite=True),
+                options=LiftOptions(pcutoff=0.7))
+    assert [j.options.pcutoff for j in jobs] == [0.7]
+
+
 # --------------------------------------------------------------------------- real lift, killed
 def _real_task_dying_on(job: LiftJob) -> BatchItem:
     """The real lift task; the video named in DLC_LIFTER_TEST_DIE_ON dies while writing."""
