@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +58,25 @@ def test_api_reference_builds_strict(tmp_path: Path) -> None:
         assert ":class:<code>" not in html  # Sphinx roles shown as plain code (docs/hooks.py)
     for page in ("CONVENTIONS", "formats", "cluster", "results", "changelog"):
         assert (site / page / "index.html").is_file()
+
+
+def test_cluster_examples_run_as_scripts() -> None:
+    """docs/cluster.md's Python examples compile, and each one that starts a cluster or a
+    process pool does so under ``if __name__ == "__main__":`` (saved as a script, a
+    LocalCluster's workers import it again and, unguarded, fail to start)."""
+    text = (ROOT / "docs" / "cluster.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    starters = {"LocalCluster", "SLURMCluster", "ProcessPoolExecutor", "Client"}
+    started = 0
+    for code in blocks:
+        tree = ast.parse(code)
+        guarded: set[int] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test):
+                guarded |= {id(n) for n in ast.walk(node)}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in starters):
+                started += 1
+                assert id(node) in guarded, f"{node.func.id}(...) unguarded in:\n{code}"
+    assert started >= 3  # the dask and SLURM examples were looked at
