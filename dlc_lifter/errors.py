@@ -130,14 +130,22 @@ class UnknownKeypointError(DLCLifterError, KeyError):
     suggestions
         ``{name: closest catalogue names}`` (given by the raiser:
         :func:`dlc_lifter.mouse.catalogue.unknown_keypoints` fills them in).
+    mapped_from
+        ``{name: the user keypoint a keypoint map maps to it}`` where the names are a map's
+        targets (the right side of ``snout: noze``), not the user's keypoints.
     """
 
     def __init__(self, names: str | Sequence[str], source: str | None = None,
-                 suggestions: Mapping[str, Sequence[str]] | None = None) -> None:
+                 suggestions: Mapping[str, Sequence[str]] | None = None,
+                 mapped_from: Mapping[str, str] | None = None) -> None:
         names = [names] if isinstance(names, str) else list(names)
         self.names = names
         self.suggestions = {n: list((suggestions or {}).get(n, ())) for n in names}
+        self.mapped_from = dict(mapped_from or {})
         where = f" in {source}" if source else ""
+        if self.mapped_from:
+            super().__init__(self._target_message(source))
+            return
         listed = "; ".join(
             f"'{n}'" + (f" (closest: {', '.join(c)})" if c else "")
             for n, c in self.suggestions.items())
@@ -149,6 +157,23 @@ class UnknownKeypointError(DLCLifterError, KeyError):
             f"'{names[0]}: nose', or '{names[0]}: null' to drop it); "
             "'dlc-lifter catalogue' lists all names.")
         super().__init__(msg)
+
+    def _target_message(self, source: str | None) -> str:
+        """The message for a keypoint map whose targets are not catalogue landmarks."""
+        listed = "; ".join(
+            f"'{self.mapped_from.get(n, '?')}: {n}'"
+            + (f" (did you mean {', '.join(c)}?)" if c else "")
+            for n, c in self.suggestions.items())
+        first = self.names[0]
+        user = self.mapped_from.get(first, first)
+        closest = self.suggestions[first]
+        fix = f" (e.g. '{user}: {closest[0]}')" if closest else ""
+        which = ("The keypoint map" if not source or "keypoint map" in source
+                 else f"The keypoint map {source}")
+        return (f"{which} maps to names that are not landmarks of the dlc-lifter mouse "
+                f"catalogue: {listed}. Correct the catalogue name on the right{fix}, or write "
+                f"'{user}: null' to drop that keypoint; 'dlc-lifter catalogue' lists the "
+                "catalogue's names.")
 
     @property
     def name(self) -> str:

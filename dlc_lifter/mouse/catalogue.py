@@ -27,6 +27,7 @@ __all__ = [
     "Landmark",
     "UnknownKeypointError",
     "unknown_keypoints",
+    "unknown_map_targets",
     "catalogue_index",
     "closest_names",
     "load_mapping",
@@ -229,6 +230,18 @@ def unknown_keypoints(names: str | Sequence[str], source: str | None = None
     return UnknownKeypointError(listed, source, {n: closest_names(n) for n in listed})
 
 
+def unknown_map_targets(mapping: Mapping[str, str | None], source: str | None = None
+                        ) -> UnknownKeypointError | None:
+    """The :class:`~dlc_lifter.errors.UnknownKeypointError` for a keypoint map's targets
+    that are not catalogue landmarks (``snout: noze``), naming the user keypoint each is
+    for and the closest landmarks; ``None`` when every target is one (raise it)."""
+    bad = {str(v): str(k) for k, v in mapping.items() if v is not None and v not in _INDEX}
+    if not bad:
+        return None
+    return UnknownKeypointError(list(bad), source, {n: closest_names(n) for n in bad},
+                                mapped_from=bad)
+
+
 #: How alike (difflib's ratio) a catalogue name must be to be offered as the closest to an
 #: unknown one. At 0.4 the hints named other body parts (``pawL`` -> tail5, tail4, tail3;
 #: a mirror view's ``paw1LH_bot`` -> tail_base; ``thorax`` -> left_forepaw).
@@ -303,7 +316,7 @@ def resolve_name(name: str, mapping: Mapping[str, str] | None = None) -> str | N
     if mapping and name in mapping:
         target = mapping[name]
         if target not in _INDEX:
-            raise unknown_keypoints(target, "the keypoint mapping")
+            raise unknown_map_targets({name: target}, "the keypoint mapping")
         return target
     return resolve_name_ranked(name)[0]
 
@@ -361,7 +374,7 @@ def load_mapping(path: str | Path) -> dict[str, str]:
         raise ValueError(
             f"Keypoint mapping file {p} must be a flat YAML mapping 'user_name: catalogue_name'."
         )
-    for v in data.values():
-        if v is not None and v not in _INDEX:
-            raise unknown_keypoints(v, str(p))
+    error = unknown_map_targets(data, str(p))
+    if error is not None:
+        raise error
     return data

@@ -32,11 +32,11 @@ from typing import Any
 
 from dlc_lifter.errors import KeypointMappingError
 from dlc_lifter.mouse.catalogue import (
-    CATALOGUE,
     LANDMARKS,
     closest_names,
     resolve_name_ranked,
     unknown_keypoints,
+    unknown_map_targets,
 )
 from dlc_lifter.mouse.skeletons import compact, match_skeleton
 
@@ -638,9 +638,9 @@ def plan_keypoint_map(
     ({'nose': 'nose', 'bodycentre': 'mouse_center', 'tailbase': 'tail_base'}, 'top_left')
     """
     if mapping is not None:
-        bad = [v for v in mapping.values() if v is not None and v not in CATALOGUE]
-        if bad:
-            raise unknown_keypoints(bad, "the keypoint map")
+        error = unknown_map_targets(mapping, "the keypoint map")
+        if error is not None:
+            raise error
     dropped: dict[str, str] = {n: "mapped to null by the keypoint map" for n in names
                                if mapping is not None and n in mapping and mapping[n] is None}
     user = set(mapping or ())

@@ -111,3 +111,18 @@ def test_feet_and_paw_codes(name: str, canon: str | None) -> None:
     assert resolve_name(name) == canon
     if canon is None and "foot" in name:  # the hints for a foot are paws
         assert closest_names(name) and all("paw" in c for c in closest_names(name))
+
+
+def test_a_typo_in_a_map_target_is_advised_as_the_catalogue_name(tmp_path: Path) -> None:
+    """``snout: noze`` names 'noze' as the catalogue side of the map, with the closest
+    landmarks and the corrected line, not as a keypoint of the user's to map."""
+    typo = tmp_path / "map_typo.yaml"
+    typo.write_text("snout: noze\n")
+    with pytest.raises(UnknownKeypointError) as info:
+        load_mapping(typo)
+    msg = str(info.value)
+    assert "map_typo.yaml" in msg and "'snout: noze'" in msg and "did you mean nose" in msg
+    assert "'snout: nose'" in msg and "'noze: nose'" not in msg and "'noze: null'" not in msg
+    assert info.value.names == ["noze"] and info.value.mapped_from == {"noze": "snout"}
+    with pytest.raises(UnknownKeypointError, match="'snout: nose'"):
+        plan_keypoint_map(["snout"], {"snout": "noze"})
