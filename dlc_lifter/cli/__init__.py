@@ -83,6 +83,7 @@ _FLAGS = {
     "floor_scale": "--floor-scale", "focal_px": "--focal-px", "formats": "--format",
     "fps": "--fps", "individual": "--individual", "keypoint_map": "--keypoint-map",
     "max_frames": "--max-frames", "mode": "--mode", "model": "--model",
+    "n_frames": "--n-frames",
     "nwb_metadata": "--nwb-metadata", "out_dir": "--out-dir",
     "pcutoff": "--pcutoff",
     "subject": "--subject", "video": "--video", "view": "--view", "window": "--window",

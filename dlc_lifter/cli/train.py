@@ -28,6 +28,9 @@ __all__ = ["evaluate_command", "train_app", "train_depth_command", "train_fused_
 
 #: Recipe fields whose flag has another name.
 _FLAG_OF = {"max_minutes": "minutes"}
+#: ``TrainConfig.chunk``, the temporal networks' training window in frames (said here so
+#: that ``--help`` needs no torch; tests/cli/test_train.py checks the two agree).
+TRAIN_WINDOW = 64
 
 
 def _numbers(text: str, cast: Callable[[str], Any]) -> tuple[Any, ...] | None:
@@ -119,7 +122,9 @@ def train_lifter_command(
                                               "per-frame network (default: --channels)."),
     n_sequences: int = typer.Option(400, "--n-sequences", help="Synthetic training "
                                     "sequences."),
-    n_frames: int = typer.Option(300, "--n-frames", help="Frames per sequence."),
+    n_frames: int = typer.Option(300, "--n-frames", min=TRAIN_WINDOW, help="Frames per "
+                                 f"sequence (at least {TRAIN_WINDOW}: the temporal networks' "
+                                 "training window)."),
     channels: int = typer.Option(128, "--channels", help="Network width."),
     kernels: str = typer.Option("3,3,3,3", "--kernels", help="Kernel sizes of the temporal "
                                 "and causal networks (3,3,3,3: receptive field 81 frames; "

@@ -209,6 +209,14 @@ class TrainConfig:
     max_minutes: float | None = None
     threads: int | None = None
 
+    def __post_init__(self) -> None:
+        if any(m != "frame" for m in self.modes) and self.n_frames < self.chunk:
+            # a sequence shorter than the window leaves the temporal networks no clip
+            raise DLCLifterError(
+                f"n_frames={self.n_frames} is shorter than the temporal networks' training "
+                f"window (chunk, {self.chunk} frames): give sequences of at least "
+                f"{self.chunk} frames (n_frames=...).")
+
     def steps_of(self, mode: str) -> int:
         """Optimiser steps of one network mode."""
         n = {"causal": self.causal_steps, "frame": self.frame_steps}.get(mode)

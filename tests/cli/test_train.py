@@ -373,3 +373,22 @@ def test_train_extend_refuses_networks_of_another_shape(tmp_path: Path) -> None:
     assert isinstance(res.exception, DLCLifterError) and "no such weights" in str(res.exception)
     res = runner.invoke(app, ["train", "--modes", "frames", *toy])
     assert isinstance(res.exception, DLCLifterError) and "--modes takes" in str(res.exception)
+
+
+def test_sequences_shorter_than_the_training_window_are_refused(tmp_path: Path) -> None:
+    """``--n-frames`` below the temporal networks' window (``TrainConfig.chunk``) is refused
+    up front, naming the option and the minimum, not a late ValueError from numpy."""
+    from dlc_lifter.cli.train import TRAIN_WINDOW
+    from dlc_lifter.errors import DLCLifterError
+    from dlc_lifter.nets.train import TrainConfig
+
+    assert TrainConfig.chunk == TRAIN_WINDOW
+    res = runner.invoke(app, ["train", "--out", str(tmp_path / "x.pt"), "--n-frames", "60",
+                              "--steps", "2"])
+    assert res.exit_code == 2 and "--n-frames" in res.output and "64" in res.output
+    assert not (tmp_path / "x.pt").exists()
+    helped = " ".join(runner.invoke(app, ["train", "--help"]).output.replace("│", " ").split())
+    assert f"at least {TRAIN_WINDOW}:" in helped
+    with pytest.raises(DLCLifterError, match=r"n_frames=60 .*at least 64 frames"):
+        TrainConfig(n_frames=60)
+    TrainConfig(n_frames=60, modes=("frame",))  # the per-frame network has no window
