@@ -209,14 +209,6 @@ class TrainConfig:
     max_minutes: float | None = None
     threads: int | None = None
 
-    def __post_init__(self) -> None:
-        if any(m != "frame" for m in self.modes) and self.n_frames < self.chunk:
-            # a sequence shorter than the window leaves the temporal networks no clip
-            raise DLCLifterError(
-                f"n_frames={self.n_frames} is shorter than the temporal networks' training "
-                f"window (chunk, {self.chunk} frames): give sequences of at least "
-                f"{self.chunk} frames (n_frames=...).")
-
     def steps_of(self, mode: str) -> int:
         """Optimiser steps of one network mode."""
         n = {"causal": self.causal_steps, "frame": self.frame_steps}.get(mode)
@@ -326,8 +318,20 @@ def train(
     model : LiftingModel
     history : dict
         ``loss`` per mode (list per step), ``seconds``, ``steps_done``.
+
+    Raises
+    ------
+    DLCLifterError
+        When the sequences to generate are shorter than the temporal networks' training
+        window (``n_frames`` below ``chunk``).
     """
     cfg = config or TrainConfig()
+    if (sequences is None and any(m != "frame" for m in cfg.modes)
+            and cfg.n_frames < cfg.chunk):  # else no clip to train on, and a numpy error
+        raise DLCLifterError(
+            f"n_frames={cfg.n_frames} is shorter than the temporal networks' training window "
+            f"(chunk, {cfg.chunk} frames): give sequences of at least {cfg.chunk} frames "
+            "(n_frames=...).")
     if cfg.threads is not None:
         torch.set_num_threads(int(cfg.threads))
     t0 = time.monotonic()
