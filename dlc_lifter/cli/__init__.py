@@ -95,6 +95,7 @@ _SWITCHES = {
     ("nwb", "True"): "--nwb", ("overwrite", "True"): "--overwrite",
     ("save_as_csv", "True"): "--csv", ("strict", "True"): "--strict",
     ("cv", "False"): "--no-cv", ("planar", "True"): "--planar",
+    ("video", "None"): "--no-video",
 }
 #: Parameters also translated without ``=``: names no English sentence uses.
 _BARE = ("arena_size_mm", "camera_height_mm", "camera_name", "destfolder", "focal_px",
@@ -103,7 +104,7 @@ _BARE = ("arena_size_mm", "camera_height_mm", "camera_name", "destfolder", "foca
 _NOT_AFTER = r"(?<![\w./=-])"  # not inside a flag (--destfolder), a path or a word
 _DOUBLE = re.compile(_NOT_AFTER + r"[A-Za-z_]\w*=(?:True|False|\.\.\.)?\s*"
                      r"(?:\((--[\w-]+)[^)]*\)|/\s*(--[\w-]+))")
-_SWITCH = re.compile(_NOT_AFTER + r"(\w+)=(True|False)\b")
+_SWITCH = re.compile(_NOT_AFTER + r"(\w+)=(True|False|None)\b")
 _VALUE = re.compile(_NOT_AFTER + r"(" + "|".join(_FLAGS) + r")=(?:\.\.\.)?(\w)?")
 _NAME = re.compile(_NOT_AFTER + r"(" + "|".join(_BARE) + r")(?![\w=-]|\.\w)")
 

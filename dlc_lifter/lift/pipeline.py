@@ -69,7 +69,7 @@ def _check_video(video: str | Path, poses: Poses, *, found: bool = False
         else:
             raise FrameCountError(
                 f"{counts}; pass the video the poses were tracked on, "
-                "or lift without one (--no-video, video=None).")
+                "or lift without one (video=None).")
     elif n <= 0:  # an image sequence, a stream: OpenCV knows no count (nor a true rate)
         logger.info("Video %s opened; its frame count is unknown, so neither it nor its frame "
                     "rate is checked against the poses.", video)

@@ -105,6 +105,9 @@ def test_cli_message_translates_each_parameter_once() -> None:
     assert cli_message("give camera_height_mm= and focal_px=.") == (
         "give --camera-height-mm and --focal-px.")
     assert cli_message("fps= must be a positive number") == "--fps must be a positive number"
+    # not '--video None', which reads as a video file named None
+    assert cli_message("or lift without one (video=None).") == (
+        "or lift without one (--no-video).")
     # the bug that printed ----destfolder: a flag in the text stays as it is
     assert cli_message("pass --destfolder where the outputs are") == (
         "pass --destfolder where the outputs are")

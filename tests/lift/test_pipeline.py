@@ -358,7 +358,7 @@ def test_a_frame_count_a_frame_off_is_taken(tmp_path: Path,
                                             caplog: pytest.LogCaptureFixture) -> None:
     """A video a frame shorter than its pose file (its header's count; VAME's sample) is
     used, warned about, the last frame lifted without its cues; a video found beside a file
-    whose count is far off is left out (warned), one given is refused, naming --no-video."""
+    whose count is far off is left out (warned), one given is refused, naming video=None."""
     from dlc_lifter.lift import FrameCountError, lift_file
 
     cam = CameraSpec(camera_height_mm=600.0, focal_px=640.0)
@@ -378,7 +378,7 @@ def test_a_frame_count_a_frame_off_is_taken(tmp_path: Path,
     from dlc_lifter.lift.pipeline import lift_file_with_its_video
 
     assert lift_file_with_its_video(far, camera=cam, output=OutputSpec(overwrite=True))[1] is None
-    with pytest.raises(FrameCountError, match="--no-video"):
+    with pytest.raises(FrameCountError, match="video=None"):
         lift_file(far, video=video, camera=cam, output=OutputSpec(overwrite=True))
 
 
