@@ -495,6 +495,12 @@ def lifted_output_path(
 #: Names DeepLabCut's tools (the labelling GUI, napari-deeplabcut, training-set builders)
 #: look for as a labelled-data folder's labels, ``CollectedData*.h5``.
 _LABEL_FILE_PREFIXES = ("CollectedData", "machinelabels")
+
+
+def is_label_file(path: str | Path) -> bool:
+    """Whether ``path`` is a DeepLabCut labelled-data folder's labels (``CollectedData*``,
+    ``machinelabels*``): every folder's file has the same name, told apart by its folder."""
+    return Path(path).name.startswith(_LABEL_FILE_PREFIXES)
 #: Where a lift of an ``analyze_videos`` output goes when written in the output's folder.
 LIFTED_SUBFOLDER = "lifted3d"
 

@@ -441,10 +441,16 @@ def destination_folders(files: Sequence[Path], destfolder: str | Path | None,
     whose outputs would share a name (``output_name``; a DLC project's
     ``labeled-data/<video>/CollectedData_<scorer>.h5``, SLEAP's
     ``<session>/predictions.slp``) go into subfolders that mirror their folders below the
-    folder they share (``<destfolder>/<video>/...``), made here."""
+    folder they share (``<destfolder>/<video>/...``), made here. A labelled-data folder's
+    labels always go into ``<destfolder>/<video>/``, one folder or several: a batch rerun
+    after the project grew finds them where the first run put them."""
+    from dlc_lifter.io.dlc import is_label_file
+
     if destfolder is None:
         return dict.fromkeys(files)
-    out: dict[Path, Path | None] = dict.fromkeys(files, Path(destfolder))
+    out: dict[Path, Path | None] = {
+        f: Path(destfolder) / f.parent.absolute().name if is_label_file(f)
+        else Path(destfolder) for f in files}
     shared: dict[str, list[Path]] = {}
     for f in files:
         shared.setdefault(output_name(f), []).append(f)
@@ -454,7 +460,8 @@ def destination_folders(files: Sequence[Path], destfolder: str | Path | None,
             sub = f.parent.absolute().relative_to(root)
             if sub.parts:
                 out[f] = Path(destfolder) / sub
-                out[f].mkdir(parents=True, exist_ok=True)
+    for folder in {o for o in out.values() if o is not None and o != Path(destfolder)}:
+        folder.mkdir(parents=True, exist_ok=True)
     return out
 
 

@@ -633,10 +633,19 @@ def test_a_projects_labelled_data_lifts_into_one_folder(tmp_path: Path) -> None:
     again = lift_files(labelled, recursive=True, task=_formats_task,
                        output=OutputSpec(destfolder=out))
     assert not again.done and len(again.skipped) == 3
-    # one file alone keeps the plain name in the destfolder
-    one = lift_files(labelled / "v1" / "CollectedData_Alice.h5", task=_formats_task,
+    # one folder alone goes where it goes among several: a rerun after the project grew
+    # skips it (it was lifted into the destfolder's top, then again into v1/)
+    shutil.rmtree(labelled / "v2")
+    shutil.rmtree(labelled / "v3")
+    one = lift_files(labelled, recursive=True, task=_formats_task,
                      output=OutputSpec(destfolder=tmp_path / "one"))
-    assert Path(one.done[0].output) == tmp_path / "one" / "CollectedData_Alice_lifted3d.h5"
+    assert Path(one.done[0].output) == tmp_path / "one" / "v1" / "CollectedData_Alice_lifted3d.h5"
+    (labelled / "v2").mkdir()
+    (labelled / "v2" / "CollectedData_Alice.h5").write_bytes(b"x")
+    grown = lift_files(labelled, recursive=True, task=_formats_task,
+                       output=OutputSpec(destfolder=tmp_path / "one"))
+    assert [Path(i.poses).parent.name for i in grown.done] == ["v2"]
+    assert len(grown.skipped) == 1
 
 
 @pytest.mark.usefixtures("real_lift")
