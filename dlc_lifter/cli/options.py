@@ -103,8 +103,9 @@ def pcutoff_option(default: float | None) -> typer.models.OptionInfo:
 
 # ---------------------------------------------------------------------- the outputs
 DESTFOLDER = typer.Option(None, "--destfolder", "-o", help="Output folder (default: beside each "
-                          "input). lift-project: where analyze_videos wrote its outputs (the "
-                          "3D files go there too).")
+                          "input; a DeepLabCut analyze_videos output's lift in a lifted3d/ "
+                          "folder beside it). lift-project: where analyze_videos wrote its "
+                          "outputs (the 3D files go into lifted3d/ there).")
 OVERWRITE = typer.Option(False, "--overwrite", help="Replace outputs that already exist "
                          "(default: a single file is refused; a batch skips them, so an "
                          "interrupted batch resumes).")
