@@ -120,11 +120,20 @@ def measure_handedness(uv_cat: np.ndarray, ok: np.ndarray, camera: Camera | None
     return Handedness(int(voting.sum()), int((votes[voting] < 0).sum()))
 
 
-def warn_if_mirrored(uv_cat: np.ndarray, ok: np.ndarray, camera: Camera, source: str
-                     ) -> Handedness:
-    """:func:`measure_handedness`, with one warning naming ``source`` where it is mirrored."""
+def warn_if_mirrored(uv_cat: np.ndarray, ok: np.ndarray, camera: Camera, source: str,
+                     *, view_told: bool = False) -> Handedness:
+    """:func:`measure_handedness`, with one warning naming ``source`` where it is mirrored
+    (``view_told``: the camera is below the floor because ``view="below"`` said so, not a
+    calibration)."""
     hand = measure_handedness(uv_cat, ok, camera)
-    if hand.looks_mirrored and camera.below_floor:
+    if hand.looks_mirrored and camera.below_floor and view_told:
+        logger.warning(
+            "%s: lifted as filmed from below (view=below), but in %d of %d frames looked at "
+            "the animal's left keypoints lie on its right as seen from below: the file looks "
+            "filmed from above. Lift it with view=auto (or above), so the heights are right; "
+            "or, if it was filmed from below, left and right are named the other way round "
+            "(swap them in a keypoint map).", source, hand.mirrored, hand.frames)
+    elif hand.looks_mirrored and camera.below_floor:
         logger.warning(
             "%s: the camera is below the floor (z < 0 in its world) and in %d of %d frames "
             "looked at the animal's left keypoints lie on its right in that world: the "

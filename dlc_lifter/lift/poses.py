@@ -229,7 +229,8 @@ def lift_poses(
         logger.warning("%s: filmed from below the floor; the depth network knows views from "
                        "above, so the video's depth cues are not used.", poses.meta.source)
         cues = None
-    hand = warn_if_mirrored(uv_cat, tracked, camera_choice.camera, str(poses.meta.source))
+    hand = warn_if_mirrored(uv_cat, tracked, camera_choice.camera, str(poses.meta.source),
+                            view_told=view == "below" and calibration is None)
     extra_idx = [i for i in range(len(CATALOGUE)) if i not in set(cat_idx)] if impute_all else []
     names = output_names(list(mapped), extra_idx)
     want = mode or lifter.mode

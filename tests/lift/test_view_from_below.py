@@ -97,6 +97,21 @@ def test_a_file_filmed_from_below_is_lifted_from_below(mouse: np.ndarray,
     assert err["below"] < 6.0 and err["below"] < err["above"], err  # 2.00 and 3.33 mm
 
 
+def test_a_file_from_above_told_below_is_said_to_look_filmed_from_above(
+        mouse: np.ndarray, caplog: pytest.LogCaptureFixture) -> None:
+    """view=below on a file filmed from above blamed "the calibration's z axis" although
+    no calibration was given: it says the file looks filmed from above."""
+    top, _ = _cameras(mouse, 0.3)
+    idx = [CATALOGUE.index(v) for v in NAMES.values()]
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        lift_poses(_poses(top.project(mouse[:, idx]), "above.h5"), camera_height_mm=450.0,
+                   focal_px=700.0, view="below")
+    said = [r.getMessage() for r in caplog.records if "left keypoints lie on its right"
+            in r.getMessage()]
+    assert len(said) == 1 and "looks filmed from above" in said[0]
+    assert "calibration's z axis" not in said[0]
+
+
 def test_views_are_checked(mouse: np.ndarray) -> None:
     from dlc_lifter.lift.options import CameraSpec
 
