@@ -190,17 +190,19 @@ def _what_scales(camera_source: str) -> str:
 
 
 def warn_animal_size(sizes: Sequence[AnimalSize], source: str, camera_source: str,
-                     n_individuals: int = 1) -> None:
+                     n_individuals: int = 1, *, scaled_by: str | None = None) -> None:
     """Log a warning for the individuals whose size lies outside what the networks learned:
     one per reason, naming every individual it concerns (a mother's seven pups: one).
 
     ``camera_source`` names where the camera's scale came from (the
     :class:`~dlc_lifter.lift.camera_estimate.CameraChoice`'s ``source``; the animals'
     own length where several were lifted and the estimate kept the adult-sized ones); with
-    one individual in the file it is called "the animal".
+    one individual in the file it is called "the animal". ``scaled_by``: the camera
+    source whose input set the scale where it differs (``"floor-scale"``: the arena's
+    corners gave the camera, the floor scale given their size).
     """
     lo, hi = TRAINED_LENGTH_SHARE
-    given = _what_scales(camera_source)
+    given = _what_scales(scaled_by or camera_source)
     kind = source_kind(camera_source)
     groups: dict[str, list[AnimalSize]] = {}  # one warning per reason
     for size in sizes:

@@ -43,7 +43,7 @@ from dlc_lifter.lift.keypoints import (
 from dlc_lifter.lift.labelled_pool import Project, needs_project_frames, project_frames
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.mistracks import drop_mistracks
-from dlc_lifter.lift.options import check_view
+from dlc_lifter.lift.options import check_view, source_kind
 from dlc_lifter.lift.view_range import animal_view, warn_view_range
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.mouse.keypoint_map import KeypointMap
@@ -110,8 +110,10 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
     given = floor_mm_per_px is not None
     scale = floor_mm_per_px if given else poses.meta.extra.get("floor_mm_per_px")
     scale = None if scale is None else float(scale)
+    from_scale = False  # the arena's size from the floor scale: what a size warning names
     if arena_size_mm is None and scale is not None:
         arena_size_mm = arena_size_from_scale(arena_px, scale)
+        from_scale = arena_size_mm is not None
         if arena_size_mm is not None:
             logger.info("%s: arena %s mm from its tracked corners at %s %.4g mm/px; "
                         "arena_size_mm= overrides it.", poses.meta.source,
@@ -174,8 +176,10 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
         # adults, camera_estimate.adults_for_scale)
         sizes = animal_sizes(camera_choice.camera, uv_cat, tracked, poses.individuals,
                              lifter.model.pair_length_mm, lifter.model.median_height_mm)
+        by_floor_scale = from_scale and source_kind(camera_choice.source).startswith("arena")
         warn_animal_size(sizes, str(poses.meta.source), camera_choice.source,
-                         poses.n_individuals)
+                         poses.n_individuals,
+                         scaled_by="floor-scale" if by_floor_scale else None)
         if sizes:
             details["animal_size"] = {s.individual: s.as_dict() for s in sizes}
     return CameraChoice(camera_choice.camera, camera_choice.frame, camera_choice.source,

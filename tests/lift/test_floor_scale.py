@@ -175,3 +175,23 @@ def test_the_files_own_scale_is_used_without_corners_and_a_given_one_wins(
     assert own.camera.floor_mm_per_px() == pytest.approx(TRUE.floor_mm_per_px())
     given = lift_camera(poses, lifter=lifter, image_size=SIZE, floor_mm_per_px=0.5)
     assert given.camera.floor_mm_per_px() == pytest.approx(0.5)
+
+
+@pytest.mark.realdata
+def test_a_size_warning_after_a_floor_scale_with_corners_names_the_floor_scale(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """With tracked corners the floor scale gives the arena's size; a wrong one ('32 px/cm'
+    on the open field) made the too-small warning name "the arena's size given", which the
+    user never gave."""
+    from dlc_lifter.lift import CameraSpec, LiftOptions, OutputSpec, lift_file
+    from tests.fixtures.realdata import OFT, needs_realdata
+
+    src = OFT / "OFT_38DLC_resnet50_BlockcourseMay9shuffle1_1030000.h5"
+    if needs_realdata(src).args[0]:
+        pytest.skip(f"real data not found at {src}")
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        lift_file(src, video=None, camera=CameraSpec(floor_scale="32 px/cm"),
+                  options=LiftOptions(depth=False), output=OutputSpec(destfolder=tmp_path))
+    said = [r.getMessage() for r in caplog.records if "synthetic mice's" in r.getMessage()]
+    assert said and "check the floor scale given" in said[0]
+    assert "arena's size given" not in said[0]
