@@ -402,7 +402,7 @@ def _whole_frame_numbers(values: np.ndarray, where: str) -> np.ndarray:
         row = int(np.flatnonzero(bad)[0])
         raise PoseFileError(
             f"{where}: its row index holds numbers that are not whole frame numbers "
-            f"({values[row]!r} at row {row}, {int(bad.sum())} of {len(values)} rows); a "
+            f"({float(values[row])!r} at row {row}, {int(bad.sum())} of {len(values)} rows); a "
             "DeepLabCut table's rows are numbered by frame (0, 1, 2, ...) or named by "
             "image. If the index holds times, save the table with the video's frame "
             "numbers as its index (df.index = frame numbers) and pass that file.")
