@@ -377,20 +377,11 @@ class _LiftProcessorImpl:
         self.last_result: LiveResult | None = None
         """The :class:`~dlc_lifter.lift.live.LiveResult` of the newest frame lifted."""
         self._set_up_camera()
-        if self.live is None:  # started once the camera is known, in the live loop
-            self._warm_up()
-
-    def _warm_up(self) -> None:
-        """Run the keypoint networks once on a stand-in camera, so that the frame that
-        starts the live lifter (after ``warmup_frames``) does not also pay for torch's
-        first call."""
-        from dlc_lifter.mouse.catalogue import CATALOGUE
-
-        w, h = self.options.image_size or (640, 480)
-        stand_in = Camera.top_view(height_mm=450.0, focal_px=float(w), image_size=(w, h))
-        names = list(CATALOGUE[:4])
-        uv = np.column_stack([w / 2 + 10.0 * np.arange(4), np.full(4, h / 2)])
-        self.lifter.stream(stand_in, names, mode="causal").step(uv, np.ones(4))
+        if self.live is None:  # started once the camera is known, in the live loop: the
+            # frame that starts it (after warmup_frames) need not pay torch's first call too
+            w, h = self.options.image_size or (640, 480)
+            self.lifter.warm_up(Camera.top_view(height_mm=450.0, focal_px=float(w),
+                                                image_size=(w, h)))
 
     # ------------------------------------------------------------------ camera
     def _set_up_camera(self) -> None:

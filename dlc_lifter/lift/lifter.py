@@ -430,6 +430,15 @@ class Lifter:
 
         return LiftStream(self, camera, keypoints, mapping=mapping, mode=mode)
 
+    def warm_up(self, camera: Camera) -> None:
+        """Run the networks once on a made-up pose, on a throwaway causal stream through
+        ``camera``: torch's first call (0.3 s on a CPU) is paid then, at a live lift's
+        set-up, and not by its first frame."""
+        names = list(CATALOGUE[:4])
+        cx, cy = float(camera.K[0, 2]), float(camera.K[1, 2])
+        uv = np.column_stack([cx + 10.0 * np.arange(len(names)), np.full(len(names), cy)])
+        self.stream(camera, names, mode="causal").step(uv, np.ones(len(names)))
+
 
 
 #: Weights files whose companion for oblique views was found not to mix with them (warned

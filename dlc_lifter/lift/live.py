@@ -269,16 +269,13 @@ class LiveLifter:
         """Run the networks once on a made-up frame, on throwaway streams: torch's first
         call (0.3 s keypoints only, seconds with the depth network) is paid here, at
         set-up, and not by the first live frame."""
-        k0 = self.camera.K
-        cx, cy = float(k0[0, 2]), float(k0[1, 2])
-        uv = np.column_stack([cx + 10.0 * np.arange(len(self.keypoint_names)),
-                              np.full(len(self.keypoint_names), cy)])
-        conf = np.ones(len(uv))
         if self._fused is None:
-            self.lifter.stream(self.camera, self.keypoint_names, mapping=self.keypoint_plan,
-                               mode="causal").step(uv, conf)
+            self.lifter.warm_up(self.camera)
             return
-        uv_cat, c_cat = self._catalogue(uv, conf)
+        k0 = self.camera.K
+        uv = np.column_stack([k0[0, 2] + 10.0 * np.arange(len(self.keypoint_names)),
+                              np.full(len(self.keypoint_names), k0[1, 2])])
+        uv_cat, c_cat = self._catalogue(uv, np.ones(len(uv)))
         w, h = self.camera.image_size
         image = np.zeros((max(h, 1), max(w, 1), 3), dtype=np.uint8)
         ppm = self._ppm_given or float(k0[0, 0]) / 400.0  # about a camera 40 cm up
