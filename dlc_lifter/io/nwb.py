@@ -556,14 +556,15 @@ def _new_nwbfile(poses3d: Poses, source_nwb: str | Path | None,
                 + ". Give the recording's with --nwb-metadata (OutputSpec.nwb_metadata).")
         session_kw["notes"] = (f"{session_kw['notes']} {note}" if session_kw.get("notes")
                                else note)
-        if any(f.startswith(("session_start_time", "subject subject_id")) for f in filled):
+        lacking = [what for what, field in (("start time", "session_start_time"),
+                                            ("subject id", "subject subject_id"))
+                   if any(f.startswith(field) for f in filled)]
+        if lacking:
             logger.warning("%s: NWB output without the recording's %s: filled in (%s). Give "
                            "them with --nwb-metadata FILE.yaml (session_start_time:, subject: "
                            "subject_id:; docs/formats.md) before sharing it (DANDI files it "
-                           "by them).", _source_name(m), " and ".join(
-                               w for w, f in (("start time", "session_start_time"),
-                                              ("subject id", "subject subject_id"))
-                               if any(x.startswith(f) for x in filled)), "; ".join(filled))
+                           "by them).", _source_name(m), " and ".join(lacking),
+                           "; ".join(filled))
     return NWBFile(identifier=str(uuid.uuid4()), subject=Subject(**subject_fields),
                    **session_kw)
 

@@ -239,30 +239,26 @@ def _lift_file(
 
         video_stem = sleap_video_stem(src, sleap_video)
     out = Path(lifted_output_path(src, output.destfolder, video_stem=video_stem))
-    parse_formats(output.requested_formats())  # a bad format list before the claim
+    fmts = parse_formats(output.requested_formats())  # a bad format list before the claim
     with claim_output(out):  # no other run writes it meanwhile
         clean_stale_temp_files(out)
-        return _lift_claimed(src, out, video, sleap_video=sleap_video, video_stem=video_stem,
-                             camera=camera, options=options, output=output, t0=t0)
+        return _lift_claimed(src, out, fmts, video, sleap_video=sleap_video,
+                             video_stem=video_stem, camera=camera, options=options,
+                             output=output, t0=t0)
 
 
-def _lift_claimed(src: Path, out: Path, video: str | Path | Literal["auto"] | None, *,
+def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
+                  video: str | Path | Literal["auto"] | None, *,
                   sleap_video: str | int | None, video_stem: str | None, camera: CameraSpec,
                   options: LiftOptions, output: OutputSpec, t0: float
                   ) -> tuple[Path, str | None]:
-    """:func:`_lift_file` once ``out``'s claim is held."""
+    """:func:`_lift_file` once ``out``'s claim is held (``fmts``: the formats, parsed)."""
     from dlc_lifter._atomic import check_writable
     from dlc_lifter.io import meta_pickle_path, read_poses
-    from dlc_lifter.lift.outputs import (
-        interrupted_leftovers,
-        output_paths,
-        parse_formats,
-        write_outputs,
-    )
+    from dlc_lifter.lift.outputs import interrupted_leftovers, output_paths, write_outputs
 
     if options.pcutoff is None:  # the value used is what the meta pickle records
         options = dataclasses.replace(options, pcutoff=DEFAULT_PCUTOFF)
-    fmts = parse_formats(output.requested_formats())
     targets = [*output_paths(out, fmts).values(), meta_pickle_path(out)]
     leftovers = interrupted_leftovers(out, fmts)  # replaced, as a batch replaces them
     if leftovers and not output.overwrite:
