@@ -35,6 +35,27 @@ one row per frame and individual, whose column names end with their unit:
     Rolling (population) standard deviation over the last ``window`` frames (this
     frame included) of the speeds, heights, pitch and bend ratio; NaN for the first
     ``window - 1`` frames and wherever a frame of the window is missing.
+``rearing`` (3D)
+    1 in the frames of a rearing bout, else 0: the rule the heights figure shades
+    (:mod:`dlc_lifter.analysis.rearing`: the head, i.e. the nose where it has a
+    position, higher than 45 mm above the floor for at least 0.2 s), computed by the
+    same function, so the figure's count of bouts can be reproduced from the table.
+    For separate images (labelled data), the head above the line in that image.
+``nose_imputed`` (3D)
+    1 where the lift imputed the nose that the head height (and ``rearing``) was read
+    from in that frame (the nose was not tracked there: its 3D position is the
+    lifter's guess), 0 where it was tracked; empty (NaN) where the file carries no
+    imputed flags (only the lift's ``.h5`` does) or the head height was not read from
+    a nose.
+
+The last two are annotations of the table, not classifier inputs: :func:`feature_columns`
+leaves them out (``rearing`` is a threshold of a height the classifier already has; the
+imputed flag describes the lift, not the behaviour), so a model's inputs do not change.
+:func:`write_features` also writes a JSON sidecar, ``<table stem>.json``, recording how
+the table was made: the pose file and its SHA-256, the package version, the frame rate and
+where it came from (given, the file's, or assumed), the window, the likelihood cutoff of
+2D input, the rearing rule, each column's unit and, per individual, the share of frames in
+which the lift imputed each landmark (:func:`features_record`).
 
 Derivatives are central differences in time (``frame / fps``, so skipped frames are
 accounted for) of the unsmoothed coordinates: filter noisy 2D tracks first if
@@ -54,28 +75,45 @@ the poses lack are left out, and said once in the log.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import math
 import re
 from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from dlc_lifter._atomic import atomic_output
+from dlc_lifter._atomic import atomic_output, check_writable
+from dlc_lifter._version import __version__
+from dlc_lifter.analysis.rearing import (
+    REARING_MIN_S,
+    REARING_MM,
+    head_keypoint,
+    rearing_frames,
+)
 from dlc_lifter.errors import FeatureError
 from dlc_lifter.lift.keypoints import keypoint_carriers, split_animals, still_keypoints
+from dlc_lifter.mouse.edges import canonical_names
 from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
 from dlc_lifter.poses import Poses
 
 __all__ = [
     "DEFAULT_FPS",
     "DEFAULT_WINDOW",
+    "FLAG_COLUMNS",
     "FeatureError",
     "ID_COLUMNS",
+    "column_units",
     "compute_features",
     "feature_columns",
     "features_output_path",
+    "features_record",
+    "features_sidecar_path",
     "require_parquet",
     "write_features",
 ]
@@ -88,6 +126,8 @@ DEFAULT_WINDOW = 15
 DEFAULT_FPS = 30.0
 #: Columns that identify a row rather than describe the pose.
 ID_COLUMNS = ("frame", "individual", "time_s")
+#: Per-frame annotations of 3D tables (rearing bout, imputed nose), not classifier inputs.
+FLAG_COLUMNS = ("rearing", "nose_imputed")
 
 _EAR_MID = "ear_mid"  # virtual point: midpoint of both ears
 #: Origin candidates, best first (per frame, the first one tracked is used).
@@ -185,15 +225,15 @@ def _rolling_std(x: np.ndarray, window: int) -> np.ndarray:
     return pd.Series(x).rolling(window, min_periods=window).std(ddof=0).to_numpy()
 
 
-def _resolve_fps(poses: Poses, fps: float | None) -> tuple[float, bool]:
-    """``(rate, assumed)``: the rate given, else the file's, else :data:`DEFAULT_FPS`
-    (assumed, warned)."""
-    for f in (fps, poses.meta.fps):
+def _resolve_fps(poses: Poses, fps: float | None) -> tuple[float, str]:
+    """``(rate, where from)``: the rate given (``"given"``), else the file's (``"file"``),
+    else :data:`DEFAULT_FPS` (``"assumed"``, warned)."""
+    for f, where in ((fps, "given"), (poses.meta.fps, "file")):
         if f is not None and np.isfinite(f) and f > 0:
-            return float(f), False
+            return float(f), where
     logger.warning("%s: frame rate unknown; assuming %.0f fps for velocities (pass fps=).",
                    poses.meta.source or "poses", DEFAULT_FPS)
-    return DEFAULT_FPS, True
+    return DEFAULT_FPS, "assumed"
 
 
 class _Body:
@@ -476,13 +516,17 @@ def compute_features(
     if isinstance(individual, str) and individual not in map(str, poses.individuals) and (
             individual.isdigit()):
         individual = int(individual)  # a position, from the command line
+    imputed = _imputed_flags(poses)
     if individual is not None:
+        everyone = [str(ind) for ind in poses.individuals]
         try:
             poses = poses.select(individuals=individual)
         except (KeyError, IndexError):
             raise FeatureError(
                 f"{source or 'poses'}: no individual {individual!r}; there are "
-                f"{', '.join(map(str, poses.individuals))}.") from None
+                f"{', '.join(everyone)}.") from None
+        if imputed is not None:
+            imputed = imputed[:, [everyone.index(str(ind)) for ind in poses.individuals]]
     if window > poses.n_frames and not poses.stills:
         logger.warning("%s: the window (%d frames) is longer than the recording (%d frames): "
                        "every variability column (*_std%d*) is NaN. Give a shorter --window.",
@@ -494,26 +538,28 @@ def compute_features(
                        "are left empty (NaN); time_s too.", source or "poses")
         rate = float(fps) if fps else (poses.meta.fps or np.nan)
         t = np.full(poses.n_frames, np.nan)
-        assumed = False
+        fps_source = "given" if fps else ("file" if poses.meta.fps else None)
     else:
-        rate, assumed = _resolve_fps(poses, fps)
+        rate, fps_source = _resolve_fps(poses, fps)
         t = _time(poses, rate)
     is_3d = poses.is_3d and not planar
     units = poses.meta.units if poses.meta.units in ("mm", "px", "cm", "m") else None
     unit = units or ("mm" if poses.is_3d else "px")
     coords = poses.coords[..., : 3 if is_3d else 2].copy()
-    if not poses.is_3d:
-        _drop_untracked(coords, poses, pcutoff)
+    cutoff = None if poses.is_3d else _drop_untracked(coords, poses, pcutoff)
     if not poses.is_3d and poses.meta.frame == "image":
         coords[..., 1] *= -1  # image y points down; features use y up
     candidates = _canonical(poses.keypoints, plan.mapped, skip, source, is_3d)
 
     left_out: dict[str, str] = {}
     frames = []
+    flags = _flag_columns(poses, imputed, None if poses.stills else rate) if is_3d else None
     for i, ind in enumerate(poses.individuals):
         names = _names_of(candidates, coords[:, i])
         cols = _individual_features(coords[:, i], names, t, unit, window, is_3d, left_out,
                                     rolling=not poses.stills)
+        if flags is not None:
+            cols.update({name: col[:, i] for name, col in flags.items()})
         head = pd.DataFrame({
             "frame": np.asarray(poses.frame_indices, dtype=np.int64),
             "individual": pd.Series([str(ind)] * poses.n_frames, dtype=object),
@@ -528,8 +574,13 @@ def compute_features(
         logger.debug("%s: %s input, so no heights, pitch or vertical velocity.",
                      source or "poses", "planar" if poses.is_3d else "2D")
     df = pd.concat(frames, axis=0, ignore_index=True)
-    df.attrs.update({"window": window, "fps": rate, "fps_assumed": assumed, "units": unit,
-                     "dims": 3 if is_3d else 2, "source": source})
+    df.attrs.update({
+        "window": window, "fps": rate, "fps_assumed": fps_source == "assumed",
+        "fps_source": fps_source, "units": unit, "dims": 3 if is_3d else 2,
+        "planar": bool(planar and poses.is_3d), "source": source, "pcutoff": cutoff,
+        "rearing": ({"threshold_mm": REARING_MM, "min_duration_s": REARING_MIN_S}
+                    if is_3d else None),
+        "imputed": _imputed_shares(poses, imputed)})
     _warn_jumps(df, unit, source)
     return df
 
@@ -566,9 +617,10 @@ def _warn_jumps(df: pd.DataFrame, unit: str, source: str | None) -> None:
             ", ".join(str(int(f)) for f in frames[:5]), ", ..." if len(frames) > 5 else "")
 
 
-def _drop_untracked(coords: np.ndarray, poses: Poses, pcutoff: float | None) -> None:
-    """2D points below the likelihood cutoff set to NaN in place (said in the log)."""
-    cut = pcutoff if pcutoff is not None else poses.meta.extra.get("pcutoff", 0.6)
+def _drop_untracked(coords: np.ndarray, poses: Poses, pcutoff: float | None) -> float:
+    """2D points below the likelihood cutoff set to NaN in place (said in the log); the
+    cutoff used."""
+    cut = float(pcutoff if pcutoff is not None else poses.meta.extra.get("pcutoff", 0.6))
     conf = np.asarray(poses.confidence, dtype=float)
     low = np.isfinite(coords).all(-1) & ~(np.nan_to_num(conf, nan=0.0) >= float(cut))
     if low.any():
@@ -576,11 +628,52 @@ def _drop_untracked(coords: np.ndarray, poses: Poses, pcutoff: float | None) -> 
         logger.info("%s: %d of %d points below the likelihood cutoff %.2f are untracked (NaN) "
                     "in the 2D features.", poses.meta.source or "poses", int(low.sum()),
                     int(np.isfinite(poses.coords[..., 0]).sum()), float(cut))
+    return cut
+
+
+def _imputed_flags(poses: Poses) -> np.ndarray | None:
+    """The lift's imputed flags ``(frames, individuals, keypoints)`` (the ``/imputed`` of
+    its ``.h5``, ``meta.extra["imputed"]``), ``None`` where the poses carry none."""
+    imputed = poses.meta.extra.get("imputed")
+    if not poses.is_3d or imputed is None or np.shape(imputed) != poses.confidence.shape:
+        return None
+    return np.asarray(imputed, dtype=bool)
+
+
+def _flag_columns(poses: Poses, imputed: np.ndarray | None,
+                  fps: float | None) -> dict[str, np.ndarray]:
+    """``rearing`` and ``nose_imputed``, ``(frames, individuals)`` float each: the heights
+    figure's rule (:func:`~dlc_lifter.analysis.rearing.rearing_frames` of
+    :func:`~dlc_lifter.analysis.rearing.head_keypoint`), and whether the nose it read was
+    imputed (NaN where unknown)."""
+    height, index = head_keypoint(poses)
+    rearing = np.stack([rearing_frames(height[:, i], fps)
+                        for i in range(poses.n_individuals)], axis=1).astype(np.float64)
+    nose_imputed = np.full(height.shape, np.nan)
+    if imputed is not None:
+        canon = np.array([c == "nose" for c in canonical_names(poses.keypoints)] + [False])
+        from_nose = canon[index]  # index -1 (no head) reads the appended False
+        got = np.take_along_axis(imputed, np.maximum(index, 0)[..., None], axis=2)[..., 0]
+        nose_imputed[from_nose] = got[from_nose]
+    return {"rearing": rearing, "nose_imputed": nose_imputed}
+
+
+def _imputed_shares(poses: Poses, imputed: np.ndarray | None
+                    ) -> dict[str, dict[str, float]] | None:
+    """Per individual, ``{keypoint: share of frames imputed}`` of the keypoints the lift
+    imputed at least once; ``None`` without flags."""
+    if imputed is None or not poses.n_frames:
+        return None
+    share = imputed.mean(axis=0)
+    return {str(ind): {str(kp): round(float(share[i, k]), 4)
+                       for k, kp in enumerate(poses.keypoints) if share[i, k] > 0}
+            for i, ind in enumerate(poses.individuals)}
 
 
 def feature_columns(df: pd.DataFrame) -> list[str]:
-    """The feature (not identifying) columns of a :func:`compute_features` table."""
-    return [c for c in df.columns if c not in ID_COLUMNS]
+    """The feature columns of a :func:`compute_features` table: neither the identifying
+    ones (:data:`ID_COLUMNS`) nor the annotations (:data:`FLAG_COLUMNS`)."""
+    return [c for c in df.columns if c not in ID_COLUMNS and c not in FLAG_COLUMNS]
 
 
 # ----------------------------------------------------------------------------- writing
@@ -591,6 +684,127 @@ def features_output_path(
     p = Path(poses_path)
     folder = Path(destfolder) if destfolder is not None else p.parent
     return folder / f"{p.stem}_features.{_check_fmt(fmt)}"
+
+
+def features_sidecar_path(table_path: str | Path) -> Path:
+    """``<table stem>.json`` beside a features table: its record (:func:`features_record`)."""
+    p = Path(table_path)
+    return p.with_name(f"{p.stem}.json")
+
+
+#: Units of the columns that do not end with one.
+_FIXED_UNITS = {
+    "frame": "video frame number", "individual": "name", "time_s": "s",
+    "rearing": "1 = in a rearing bout, 0 = not (rule: 'rearing')",
+    "nose_imputed": "1 = the nose was imputed by the lift, 0 = tracked, empty = unknown",
+}
+
+
+def column_units(columns: Sequence[str], unit: str = "mm") -> dict[str, str | None]:
+    """The unit of each column of a features table, read from its name's ending.
+
+    Parameters
+    ----------
+    columns
+        Column names of a :func:`compute_features` table.
+    unit
+        Its length unit (``df.attrs["units"]``: ``mm``, or ``px`` for 2D).
+
+    Returns
+    -------
+    dict
+        ``{column: unit}``: ``mm``, ``mm/s``, ``mm/s^2``, ``rad``, ``rad/s``, ``rad/s^2``,
+        ``1`` (ratios), the flags' meaning; ``None`` for a name of no known ending.
+
+    Examples
+    --------
+    >>> column_units(["head_speed_mm_s", "turn_rate_rad_s", "bend_ratio_std15"])
+    {'head_speed_mm_s': 'mm/s', 'turn_rate_rad_s': 'rad/s', 'bend_ratio_std15': '1'}
+    """
+    out: dict[str, str | None] = {}
+    endings = [(f"_{u}_s2", f"{u}/s^2") for u in (unit, "rad")] + [
+        (f"_{u}_s", f"{u}/s") for u in (unit, "rad")] + [(f"_{u}", u) for u in (unit, "rad")]
+    for col in columns:
+        if col in _FIXED_UNITS:
+            out[col] = _FIXED_UNITS[col]
+        elif re.fullmatch(r"bend_ratio(_3d)?(_std\d+)?", col):
+            out[col] = "1"
+        else:
+            out[col] = next((u for end, u in endings if col.endswith(end)), None)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON takes it: numpy numbers as Python's, NaN as ``None``."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (np.generic,)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        h = hashlib.sha256()
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        return h.hexdigest()
+    except OSError:
+        return None
+
+
+def features_record(df: pd.DataFrame, source: str | Path | None = None) -> dict[str, Any]:
+    """How a :func:`compute_features` table was made: the content of its JSON sidecar.
+
+    Parameters
+    ----------
+    df
+        Table from :func:`compute_features` (its ``attrs`` hold the record).
+    source
+        The pose file it was computed from (default ``df.attrs["source"]``).
+
+    Returns
+    -------
+    dict
+        ``source`` (the path as given) and ``source_sha256``, ``dlc_lifter_version``,
+        ``created`` (UTC), ``dims`` (2 or 3), ``planar``, ``length_unit``, ``fps`` and
+        ``fps_source`` (``"given"``: the ``fps`` argument, ``--fps``; ``"file"``: the pose
+        file's; ``"assumed"``: unknown, 30 taken; ``None`` for separate images),
+        ``window`` (frames), ``pcutoff`` (2D input; ``None`` for 3D), ``rearing`` (the
+        rule of the ``rearing`` column: ``threshold_mm``, ``min_duration_s``, ``head``;
+        ``None`` without heights), ``imputed`` (per individual, ``{keypoint: share of
+        frames the lift imputed it}``; ``None`` where the file carries no flags),
+        ``individuals`` and ``columns`` (``{column: unit}``, :func:`column_units`).
+    """
+    a = df.attrs
+    src = source if source is not None else a.get("source")
+    rule = a.get("rearing")
+    if rule is not None:
+        rule = {**rule, "head": "the nose where it has a position, else head_midpoint, else "
+                "the highest of the eyes and ears; the same rule as the heights figure"}
+    return _plain({
+        "source": None if src is None else str(src),
+        "source_sha256": None if src is None or not Path(src).is_file() else _sha256(Path(src)),
+        "dlc_lifter_version": __version__,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "dims": a.get("dims"),
+        "planar": a.get("planar"),
+        "length_unit": a.get("units"),
+        "fps": a.get("fps"),
+        "fps_source": a.get("fps_source"),
+        "window": a.get("window"),
+        "pcutoff": a.get("pcutoff"),
+        "rearing": rule,
+        "imputed": a.get("imputed"),
+        "individuals": [str(i) for i in pd.unique(df["individual"])] if "individual" in df
+        else None,
+        "columns": column_units(list(df.columns), a.get("units") or "mm"),
+    })
 
 
 def _check_fmt(fmt: str) -> str:
@@ -617,8 +831,9 @@ def write_features(
     *,
     overwrite: bool = False,
     source: str | Path | None = None,
+    sidecar: bool = True,
 ) -> Path:
-    """Write a features table atomically as csv or parquet.
+    """Write a features table atomically as csv or parquet, with its JSON sidecar.
 
     Parameters
     ----------
@@ -633,11 +848,16 @@ def write_features(
     source
         The pose file the features come from (default ``df.attrs['source']``); writing
         over it is refused whatever ``overwrite`` says.
+    sidecar
+        Also write ``<stem>.json`` beside the table (:func:`features_sidecar_path`):
+        :func:`features_record`, how the table was made. It is written first, so a
+        table is never without its record; one left by an interrupted run (no table
+        beside it) is replaced.
 
     Returns
     -------
     Path
-        The file written.
+        The table written.
 
     Raises
     ------
@@ -658,6 +878,12 @@ def write_features(
                            "another output name or folder.")
     if fmt == "parquet":
         require_parquet()
+    check_writable(p, overwrite=overwrite)
+    if sidecar:
+        record = json.dumps(features_record(df, src), indent=2)
+        with atomic_output(features_sidecar_path(p),
+                           overwrite=overwrite or not p.exists()) as tmp:
+            tmp.write_text(record + "\n", encoding="utf-8")
     out = df.copy()
     out.attrs = {}
     with atomic_output(p, overwrite=overwrite) as tmp:

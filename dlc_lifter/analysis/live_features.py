@@ -18,6 +18,15 @@ ring buffers, with the values and column names of
     Population standard deviation over the last ``window`` frames of the speeds,
     heights, pitch and horizontal bend ratio.
 
+These are a subset of the table :func:`compute_features` writes (no body-centred
+coordinates, spine angles or turning), and its two annotations are left out on purpose:
+``rearing`` counts a frame only once its bout has lasted 0.2 s, so live it would be known
+up to 0.2 s late or would differ from the table's (threshold ``height_<head>_mm`` against
+:data:`~dlc_lifter.analysis.rearing.REARING_MM` for an immediate, unfiltered flag); and
+whether the nose was imputed is in the lift's own result
+(``LiveResult.imputed``), not in the 3D pose these
+features are computed from.
+
 Velocities in :func:`compute_features` are central differences, which need the next
 frame. ``delay=0`` (default) gives the features of the newest frame, exactly what
 :func:`compute_features` gives for the last row of the recording so far (a backward

@@ -69,12 +69,17 @@ def features_command(
 ) -> None:
     """Write per-frame behavioural features of pose files to <stem>_features.csv|parquet.
 
+    Beside each table, <stem>_features.json records how it was made: the pose file, the
+    version, the frame rate and where it came from, the window, the rearing rule, each
+    column's unit and which landmarks the lift imputed.
+
     Example: dlc-lifter features videoDLC_resnet50_lifted3d.h5 --window 15 --parquet
     (several files: dlc-lifter features out/*_lifted3d.h5 -o features/)
     """
     from dlc_lifter.analysis.features import (
         compute_features,
         features_output_path,
+        features_sidecar_path,
         require_parquet,
         write_features,
     )
@@ -96,8 +101,9 @@ def features_command(
     def one(poses_file: Path, folder: Path | None) -> list[Path]:
         df = compute_features(read_poses(poses_file), window=window, individual=individual,
                               fps=fps, planar=planar, keypoint_map=mapping, pcutoff=pcutoff)
-        return [write_features(df, features_output_path(poses_file, folder, fmt), fmt,
-                               overwrite=overwrite, source=poses_file)]
+        table = write_features(df, features_output_path(poses_file, folder, fmt), fmt,
+                               overwrite=overwrite, source=poses_file)
+        return [table, features_sidecar_path(table)]
 
     _each(poses_files, destfolder, one)
 

@@ -231,7 +231,8 @@ def test_write_features_csv_atomic_and_safe(tmp_path: Path) -> None:
     back = pd.read_csv(out)
     assert list(back.columns) == list(df.columns)
     np.testing.assert_allclose(back["head_speed_mm_s"], df["head_speed_mm_s"])
-    assert [p.name for p in tmp_path.iterdir()] == ["x_features.csv"]  # no temp left
+    # no temp left; the table's record beside it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x_features.csv", "x_features.json"]
     with pytest.raises(OutputExistsError):
         write_features(df, out)
     src = tmp_path / "poses.csv"
@@ -261,7 +262,7 @@ def test_cli_features(tmp_path: Path) -> None:
                             "--destfolder", str(tmp_path / "out")])
     assert r.exit_code == 0, r.output
     out = tmp_path / "out" / "clipDLC_x_lifted3d_features.csv"
-    assert r.output.strip().splitlines()[-1] == str(out)
+    assert r.output.strip().splitlines()[-2:] == [str(out), str(out.with_suffix(".json"))]
     df = pd.read_csv(out)
     np.testing.assert_allclose(df["head_speed_mm_s"], 70.0, rtol=1e-6)
     assert "height_nose_mm" in df and "head_speed_std4_mm_s" in df
@@ -276,7 +277,8 @@ def test_cli_features(tmp_path: Path) -> None:
                             str(two), "-o", str(tmp_path / "many")])
     assert r.exit_code == 1
     assert sorted(f.name for f in (tmp_path / "many").iterdir()) == [
-        "clipDLC_x_lifted3d_features.csv", "twoDLC_x_lifted3d_features.csv"]
+        "clipDLC_x_lifted3d_features.csv", "clipDLC_x_lifted3d_features.json",
+        "twoDLC_x_lifted3d_features.csv", "twoDLC_x_lifted3d_features.json"]
     assert "FAILED" in r.output and "bad_lifted3d.h5" in r.output
     # two labelled-data folders' lifts share a name: into one -o, each in its folder's name
     for v in ("v1", "v2"):
@@ -403,3 +405,97 @@ def test_the_features_verb_takes_a_likelihood_cutoff(tmp_path) -> None:
         df = pd.read_csv(next(out.glob("*_features.csv")))
         speed = [c for c in df.columns if c.endswith("speed_px_s")][0]
         assert df[speed].iloc[11:20].isna().all() == nan
+
+
+def _rearing_lift(tmp_path: Path, fps: float | None = FPS) -> tuple[Path, Poses]:
+    """A lifted file of a mouse rearing for 0.5 s (rows 15-29) and twitching its nose above
+    the line for 0.1 s (rows 60-62), the nose imputed in rows 18-21 and the tail base in
+    every row, as the lift's ``/imputed`` records them."""
+    from dlc_lifter.io import write_dlc_3d
+    from tests.fixtures.toys import rearing_mouse_3d
+
+    p = rearing_mouse_3d(90)
+    p.coords[60:63, 0, 0, 2] = 60.0
+    imputed = np.zeros(p.confidence.shape, dtype=bool)
+    imputed[18:22, 0, 0] = True
+    imputed[:, 0, 3] = True
+    p.meta.extra["imputed"] = imputed
+    p.meta.fps = fps
+    return write_dlc_3d(p, tmp_path / "rearDLC_toy_lifted3d.h5"), p
+
+
+def test_rearing_column_reproduces_the_heights_figure(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table had no rearing column, so the heights figure's count of rears could not be
+    reproduced from it, nor told whether a rear rested on an imputed nose: ``rearing`` is
+    the figure's own rule (same bouts; the 0.1 s twitch left out) and ``nose_imputed``
+    flags the frames whose nose the lift imputed; both appended after the old columns and
+    kept out of the classifier's inputs."""
+    import matplotlib.pyplot as plt
+
+    from dlc_lifter.analysis.plots import plot_heights
+    from dlc_lifter.io import read_poses
+
+    src, _ = _rearing_lift(tmp_path)
+    poses = read_poses(src)
+    df = compute_features(poses)
+    assert list(df.columns[-2:]) == ["rearing", "nose_imputed"]
+    assert "rearing" not in feature_columns(df) and "nose_imputed" not in feature_columns(df)
+    figures: list = []
+    monkeypatch.setattr(plt, "close", figures.append)
+    plot_heights(poses, tmp_path / "h.png")
+    title = figures[0].axes[0].get_title(loc="left")
+    flag = df["rearing"].to_numpy()
+    starts = np.flatnonzero(np.diff(np.r_[0.0, flag, 0.0]) == 1)
+    assert title.startswith(f"{len(starts)} rearing bouts ({flag.sum() / FPS:.1f} s)")
+    np.testing.assert_array_equal(np.flatnonzero(flag), np.arange(15, 30))
+    np.testing.assert_array_equal(np.flatnonzero(df["nose_imputed"] == 1), np.arange(18, 22))
+    assert df["nose_imputed"].notna().all()
+    # without the lift's flags (a 3D file from elsewhere): unknown, not "tracked"
+    poses.meta.extra.pop("imputed")
+    assert compute_features(poses)["nose_imputed"].isna().all()
+    # 2D input and the planar subset have no heights, hence no rearing
+    assert "rearing" not in compute_features(poses, planar=True)
+
+
+def test_features_sidecar_says_how_the_table_was_made(tmp_path: Path) -> None:
+    """The features csv carried no record of its source, version, frame rate (an assumed
+    30 fps was only in the log), window, rearing rule, units or imputed landmarks: the
+    ``features`` verb writes ``<stem>.json`` beside it, atomically, with all of them."""
+    import json
+
+    from dlc_lifter import __version__
+    from tests.fixtures.toys import file_sha256
+
+    src, _ = _rearing_lift(tmp_path, fps=None)
+    runner = CliRunner()
+    r = runner.invoke(app, ["features", str(src), "--window", "5", "-o", str(tmp_path / "f")])
+    assert r.exit_code == 0, r.output
+    side = tmp_path / "f" / "rearDLC_toy_lifted3d_features.json"
+    rec = json.loads(side.read_text())
+    assert rec["source"] == str(src) and rec["source_sha256"] == file_sha256(src)
+    assert rec["dlc_lifter_version"] == __version__
+    assert (rec["fps"], rec["fps_source"], rec["window"]) == (30.0, "assumed", 5)
+    assert rec["pcutoff"] is None and rec["dims"] == 3 and rec["length_unit"] == "mm"
+    assert rec["rearing"]["threshold_mm"] == 45.0 and rec["rearing"]["min_duration_s"] == 0.2
+    assert rec["imputed"] == {"individual0": {"snout": round(4 / 90, 4), "tailbase": 1.0}}
+    table = pd.read_csv(tmp_path / "f" / "rearDLC_toy_lifted3d_features.csv")
+    assert list(rec["columns"]) == list(table.columns)
+    assert rec["columns"]["head_speed_mm_s"] == "mm/s"
+    assert rec["columns"]["head_acceleration_mm_s2"] == "mm/s^2"
+    assert rec["columns"]["body_pitch_std5_rad"] == "rad"
+    assert None not in rec["columns"].values()
+    assert not [p for p in (tmp_path / "f").iterdir() if p.name.startswith(".")]
+    # --fps given: said so; the sidecar is replaced with its table
+    r = runner.invoke(app, ["features", str(src), "--fps", "25", "-o", str(tmp_path / "f"),
+                            "--overwrite"])
+    assert r.exit_code == 0, r.output
+    rec = json.loads(side.read_text())
+    assert (rec["fps"], rec["fps_source"]) == (25.0, "given")
+    # 2D input: its likelihood cutoff, the file's frame rate, no rearing rule
+    from dlc_lifter.analysis.features import features_record
+    from tests.fixtures.toys import circling_mouse_2d
+
+    rec2 = features_record(compute_features(circling_mouse_2d(40), pcutoff=0.5))
+    assert (rec2["pcutoff"], rec2["fps_source"], rec2["rearing"]) == (0.5, "file", None)
+    assert rec2["columns"]["head_speed_px_s"] == "px/s"
