@@ -17,9 +17,11 @@ Skeleton edges come from the mouse catalogue (nose - ears - neck - back - tail c
 limbs) among the keypoints present, whatever the user called them.
 
 One module although long: the video and the PNGs are drawn from the same helpers
-(:func:`body_centre`, :func:`head_height`, :func:`rearing_bouts`, the fps)
-and :func:`plot_lifted` writes all of them, so a split would only move those helpers into
-a third module that both halves import.
+(:func:`body_centre`, the fps) and :func:`plot_lifted` writes all of them, so a split
+would only move those helpers into a third module that both halves import. The rearing
+rule (:func:`head_height`, :func:`rearing_bouts`) lives in
+:mod:`dlc_lifter.analysis.rearing`, which the features table's ``rearing`` column uses
+too; its names are importable from here as before.
 """
 
 from __future__ import annotations
@@ -36,6 +38,13 @@ import numpy as np
 
 from dlc_lifter._atomic import atomic_output, check_writable
 from dlc_lifter._progress import progress_bar
+from dlc_lifter.analysis.rearing import (
+    REARING_MIN_S,
+    REARING_MM,
+    head_height,
+    rearing_bouts,
+    rearing_frames,
+)
 from dlc_lifter.mouse.edges import canonical_names, skeleton_edges
 from dlc_lifter.poses import Poses
 
@@ -51,6 +60,7 @@ __all__ = [
     "body_centre",
     "canonical_names",
     "head_height",
+    "individual_colour",
     "plot_heights",
     "plot_lifted",
     "plot_paths",
@@ -63,20 +73,27 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Head (nose) height above the floor, in mm, above which a mouse counts as rearing.
-REARING_MM = 45.0
-#: Shortest rearing bout, in seconds.
-REARING_MIN_S = 0.2
 #: Frame rate assumed when neither the file nor the video gives one.
 DEFAULT_FPS = 30.0
 
 _FRONT = ("neck", "head_midpoint", "left_ear", "right_ear", "mid_back", "left_shoulder",
           "right_shoulder")
 _BACK = ("tail_base", "mid_backend3", "mid_backend2", "left_hip", "right_hip")
-_HEAD = ("nose", "head_midpoint", "left_eye", "right_eye", "left_ear", "right_ear")
 
-# BGR colours of individuals in the video (OpenCV draws BGR; frames are converted).
+# BGR colours of individuals in the video (OpenCV draws BGR; frames are converted); the
+# trajectory plot gives each animal the same colour (:func:`individual_colour`).
 _IND_COLOURS = ((40, 40, 220), (200, 120, 20), (40, 170, 40), (170, 40, 170), (0, 140, 255))
+
+
+def individual_colour(i: int) -> tuple[float, float, float]:
+    """RGB (0-1) of the ``i``-th individual, as the 3D video and the trajectory draw it."""
+    b, g, r = _IND_COLOURS[i % len(_IND_COLOURS)]
+    return r / 255, g / 255, b / 255
+
+
+def _tint(rgb: Sequence[float], towards: float, share: float) -> tuple[float, float, float]:
+    """``rgb`` moved ``share`` of the way to white (``towards=1``) or black (0)."""
+    return tuple(float(c + (towards - c) * share) for c in rgb)  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -159,54 +176,6 @@ def body_centre(poses: Poses) -> np.ndarray:
     return np.where(np.isnan(out), allmean, out)
 
 
-def head_height(poses: Poses) -> np.ndarray:
-    """Height of the head above the floor, ``(frames, individuals)`` mm.
-
-    The nose's height when tracked, else the top of the head, else the highest of the
-    eyes and ears.
-    """
-    canon = canonical_names(poses.keypoints)
-    z = poses.coords[..., 2]
-    out = np.full(z.shape[:2], np.nan)
-    for names in (("nose",), ("head_midpoint",), _HEAD):
-        sel = [i for i, c in enumerate(canon) if c in names]
-        if sel:
-            with _quiet_nanmean():
-                h = np.nanmax(z[:, :, sel], axis=2)
-            out = np.where(np.isnan(out), h, out)
-    return out
-
-
-def rearing_bouts(
-    height: np.ndarray,
-    fps: float,
-    *,
-    threshold_mm: float = REARING_MM,
-    min_duration_s: float = REARING_MIN_S,
-) -> list[tuple[int, int]]:
-    """Rearing bouts: runs of frames with head height above a threshold.
-
-    Parameters
-    ----------
-    height
-        ``(frames,)`` head height in mm (NaN counts as not rearing).
-    fps
-        Frame rate.
-    threshold_mm, min_duration_s
-        A bout is at least ``min_duration_s`` long with height above ``threshold_mm``.
-
-    Returns
-    -------
-    list of (int, int)
-        ``(start, stop)`` row indices, ``stop`` exclusive.
-    """
-    above = np.nan_to_num(np.asarray(height, dtype=float), nan=-np.inf) > threshold_mm
-    edges = np.diff(np.concatenate([[0], above.astype(np.int8), [0]]))
-    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    min_len = max(1, math.ceil(min_duration_s * fps - 1e-9))
-    return [(int(a), int(b)) for a, b in zip(starts, stops, strict=True) if b - a >= min_len]
-
-
 #: Images a second in the 3D video of labelled images (rows that are not a video).
 STILLS_FPS = 2.0
 
@@ -277,7 +246,8 @@ def plot_heights(
         ax.axhline(threshold_mm, color="0.3", ls="--", lw=0.8)
         ax.axhline(0, color="0.6", lw=0.6)
         rear_s = sum(b - a for a, b in bouts) / fps
-        title = (f"{int((heads[:, i] > threshold_mm).sum())} of {poses.n_frames} images with "
+        above = int(rearing_frames(heads[:, i], None, threshold_mm=threshold_mm).sum())
+        title = (f"{above} of {poses.n_frames} images with "
                  f"the head above {threshold_mm:g} mm (dashed)" if stills else
                  f"{len(bouts)} rearing bouts ({rear_s:.1f} s), shaded: the head (the nose "
                  f"where tracked) above {threshold_mm:g} mm (dashed) for at least "
@@ -304,6 +274,10 @@ def plot_heights(
 def plot_trajectory(poses: Poses, path: str | Path, *, fps: float | None = None) -> Path:
     """Plot the top-down path of the body centre coloured by time; write a PNG.
 
+    One animal: its path in viridis over time. Several: each animal in its own colour
+    (the one the 3D video draws it in), light at the start and dark at the end, its path,
+    start and end markers in that colour too, and a legend naming them.
+
     Returns
     -------
     Path
@@ -313,6 +287,8 @@ def plot_trajectory(poses: Poses, path: str | Path, *, fps: float | None = None)
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.colors import LinearSegmentedColormap
+    from matplotlib.lines import Line2D
 
     stills = poses.stills  # labelled images: where each was, no path between them
     fps = 1.0 if stills else _fps_of(poses, fps)
@@ -320,27 +296,45 @@ def plot_trajectory(poses: Poses, path: str | Path, *, fps: float | None = None)
     centre = body_centre(poses)
     fig, ax = plt.subplots(figsize=(6.4, 5.6))
     markers = "os^Dv"
+    several = poses.n_individuals > 1
     sc = None
+    handles: list[Line2D] = []
     for i, ind in enumerate(poses.individuals):
         xy = centre[:, i, :2]
         ok = ~np.isnan(xy).any(axis=1)
         if not ok.any():
             continue
+        rgb = individual_colour(i)
+        cmap = (LinearSegmentedColormap.from_list(
+            f"individual{i}", [_tint(rgb, 1.0, 0.75), rgb, _tint(rgb, 0.0, 0.5)])
+            if several else plt.get_cmap("viridis"))
         if not stills:
-            ax.plot(xy[:, 0], xy[:, 1], color="0.75", lw=0.6, zorder=1)
-        sc = ax.scatter(xy[ok, 0], xy[ok, 1], c=t[ok], cmap="viridis", s=16 if stills else 6,
+            ax.plot(xy[:, 0], xy[:, 1], color=_tint(rgb, 1.0, 0.5) if several else "0.75",
+                    lw=0.6, zorder=1)
+        sc = ax.scatter(xy[ok, 0], xy[ok, 1], c=t[ok], cmap=cmap, s=16 if stills else 6,
                         vmin=t[0], vmax=t[-1],  # one clock for every animal
-                        marker=markers[i % len(markers)], zorder=2,
-                        label=ind if poses.n_individuals > 1 else None)
+                        marker=markers[i % len(markers)], zorder=2)
+        if several:
+            handles.append(Line2D([], [], ls="", marker=markers[i % len(markers)], ms=6,
+                                  color=rgb, label=str(ind)))
         if not stills:
             first, last = np.flatnonzero(ok)[[0, -1]]
-            ax.plot(*xy[first], "k>", ms=7, zorder=3)
-            ax.plot(*xy[last], "ks", ms=6, zorder=3)
-    if sc is not None:
-        fig.colorbar(sc, ax=ax, label="labelled image (row)" if stills else "time (s)",
-                     shrink=0.85)
-    if poses.n_individuals > 1:
-        ax.legend(fontsize=8)
+            face = rgb if several else "k"
+            ax.plot(*xy[first], ">", color=face, mec="k", ms=8 if several else 7, zorder=3)
+            ax.plot(*xy[last], "s", color=face, mec="k", ms=7 if several else 6, zorder=3)
+    label = "labelled image (row)" if stills else "time (s)"
+    if sc is not None and several:  # the clock as lightness, whichever animal's colour
+        clock = plt.cm.ScalarMappable(
+            norm=sc.norm, cmap=LinearSegmentedColormap.from_list("clock", ["0.85", "0.1"]))
+        fig.colorbar(clock, ax=ax, shrink=0.85,
+                     label=f"{label}: light to dark, in each animal's colour")
+    elif sc is not None:
+        fig.colorbar(sc, ax=ax, label=label, shrink=0.85)
+    if several:
+        if not stills:
+            handles += [Line2D([], [], ls="", marker=">", color="w", mec="k", label="start"),
+                        Line2D([], [], ls="", marker="s", color="w", mec="k", label="end")]
+        ax.legend(handles=handles, fontsize=8)
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel("x (mm)")
     ax.set_ylabel("y (mm)")
@@ -407,6 +401,11 @@ def _bounds(poses: Poses) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
+def _light(bgr: tuple[int, int, int]) -> tuple[int, int, int]:
+    """A pale version of a BGR colour (an animal's trail)."""
+    return tuple(int(round(c + (255 - c) * 0.55)) for c in bgr)  # type: ignore[return-value]
+
+
 def _height_colour(z: float, zmax: float) -> tuple[int, int, int]:
     import cv2
 
@@ -441,7 +440,12 @@ def _smooth_track(xy: np.ndarray, window: int) -> np.ndarray:
 
 
 class _SkeletonCanvas:
-    """Draws one frame of the 3D view, following the animal (single) or the arena."""
+    """Draws one frame of the 3D view, following the animal (single) or the arena.
+
+    One animal: red bones, dots coloured by height. Several: each animal's bones, dots and
+    trail in its own colour (:func:`individual_colour`), and the lines naming them at the
+    top left, each after a dot of its colour, are the legend.
+    """
 
     #: Half-width of the floor window the view shows around a single animal, mm.
     FOLLOW_HALF_MM = 120.0
@@ -453,10 +457,8 @@ class _SkeletonCanvas:
         self.edges = skeleton_edges(poses.keypoints)
         self.centre = body_centre(poses)
         self.heads = head_height(poses)
-        self.rearing = np.zeros((poses.n_frames, poses.n_individuals), dtype=bool)
-        for i in range(poses.n_individuals):
-            for a, b in rearing_bouts(self.heads[:, i], fps):
-                self.rearing[a:b, i] = True
+        self.rearing = np.stack([rearing_frames(self.heads[:, i], fps)
+                                 for i in range(poses.n_individuals)], axis=1)
         self.zmax = float(self.hi[2])
         arena_half = float(self.hi[0] - self.lo[0]) / 2
         self.follow = poses.n_individuals == 1 and arena_half > self.FOLLOW_HALF_MM
@@ -503,6 +505,7 @@ class _SkeletonCanvas:
         aa = cv2.LINE_AA
         self._floor(img, az, c)
         lo = max(0, row - int(2 * self.fps))
+        several = self.poses.n_individuals > 1
         for i in range(self.poses.n_individuals):
             colour = _IND_COLOURS[i % len(_IND_COLOURS)]
             trail = self.centre[lo:row + 1, i].copy()
@@ -510,7 +513,7 @@ class _SkeletonCanvas:
             if len(trail) > 1:
                 trail[:, 2] = 0
                 cv2.polylines(img, [proj(trail, az).round().astype(np.int32)], False,
-                              (190, 190, 190), 1, aa)
+                              _light(colour) if several else (190, 190, 190), 1, aa)
             pts = self.poses.coords[row, i]
             ok = ~np.isnan(pts).any(axis=1)
             if not ok.any():
@@ -528,7 +531,8 @@ class _SkeletonCanvas:
                 if ok[a] and ok[b]:
                     cv2.line(img, tuple(pp[a]), tuple(pp[b]), colour, 3, aa)
             for k in np.flatnonzero(ok):
-                cv2.circle(img, tuple(pp[k]), 5, _height_colour(pts[k, 2], self.zmax), -1, aa)
+                fill = colour if several else _height_colour(pts[k, 2], self.zmax)
+                cv2.circle(img, tuple(pp[k]), 5, fill, -1, aa)
                 cv2.circle(img, tuple(pp[k]), 5, (60, 60, 60), 1, aa)
         font = cv2.FONT_HERSHEY_SIMPLEX
         frame_no = int(self.poses.frame_indices[row])
@@ -537,12 +541,17 @@ class _SkeletonCanvas:
         y = 36
         for i in range(self.poses.n_individuals):
             hh = self.heads[row, i]
-            label = "head" if self.poses.n_individuals == 1 else self.poses.individuals[i]
+            label = self.poses.individuals[i] if several else "head"
             text = (f"{label}: {hh:5.1f} mm high" if np.isfinite(hh) else f"{label}: -")
             if self.rearing[row, i]:
                 text += "  REARING"
-            cv2.putText(img, text, (8, y), font, 0.45,
-                        (0, 90, 230) if self.rearing[row, i] else (40, 40, 40), 1, aa)
+            if several:  # the legend: a dot of the animal's colour, its name in that colour
+                colour = _IND_COLOURS[i % len(_IND_COLOURS)]
+                cv2.circle(img, (13, y - 4), 5, colour, -1, aa)
+                cv2.putText(img, text, (23, y), font, 0.45, colour, 1, aa)
+            else:
+                cv2.putText(img, text, (8, y), font, 0.45,
+                            (0, 90, 230) if self.rearing[row, i] else (40, 40, 40), 1, aa)
             y += 17
         cv2.putText(img, f"grid {self.grid_step:g} mm", (8, h - 8), font, 0.38,
                     (120, 120, 120), 1, aa)

@@ -226,3 +226,62 @@ def test_plots_into_a_folder_that_cannot_be_written_name_out_dir(tmp_path: Path)
     not_a_folder.write_text("a file")
     with pytest.raises(OutputNotWritableError, match=r"\(out_dir=\)"):
         plot_lifted(out3d, out_dir=not_a_folder)
+
+
+def _two_mice(n: int = 60, apart_mm: float = 150.0) -> Poses:
+    one = rearing_mouse_3d(n)
+    coords = np.stack([one.coords[:, 0], one.coords[:, 0] + [apart_mm, 0.0, 0.0]], axis=1)
+    return Poses(coords=coords, confidence=np.ones(coords.shape[:3]),
+                 keypoints=one.keypoints, individuals=["black", "white"], meta=one.meta)
+
+
+def test_3d_video_draws_each_animal_in_its_own_colour() -> None:
+    """Two mice were drawn with the same height-coloured dots, and nothing said which was
+    which: each animal's dots are now its own colour, the one its name is written in;
+    one mouse keeps its height colours."""
+    from dlc_lifter.analysis.plots import _height_colour, _SkeletonCanvas, individual_colour
+
+    def dot_colours(poses: Poses, row: int) -> list[list[tuple[int, int, int]]]:
+        canvas = _SkeletonCanvas(poses, (360, 360), 30.0)
+        img = canvas.draw(row)  # BGR
+        uv = canvas.proj(poses.coords[row], canvas.azimuth(row)).round().astype(int)
+        return [[tuple(int(c) for c in img[v, u]) for u, v in uv[i]]
+                for i in range(poses.n_individuals)]
+
+    both = _two_mice()
+    for i, colours in enumerate(dot_colours(both, 20)):
+        bgr = tuple(round(255 * c) for c in individual_colour(i)[::-1])
+        assert all(np.abs(np.subtract(c, bgr)).max() <= 20 for c in colours), (i, colours)
+    one = rearing_mouse_3d(60)
+    canvas = _SkeletonCanvas(one, (360, 360), 30.0)
+    (colours,) = dot_colours(one, 20)
+    assert colours[0] == _height_colour(one.coords[20, 0, 0, 2], canvas.zmax)
+
+
+def test_trajectory_tells_the_animals_apart(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both mice's paths used one time colormap and black start/end markers, so a reader
+    could not tell which path was which: each animal has its own colour (light to dark
+    over time), its markers in that colour, and the legend names every animal; one mouse
+    keeps viridis."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgb
+
+    from dlc_lifter.analysis.plots import individual_colour, plot_trajectory
+
+    figures: list = []
+    monkeypatch.setattr(plt, "close", figures.append)
+    plot_trajectory(_two_mice(), tmp_path / "t.png", fps=30)
+    ax = figures[0].axes[0]
+    scatters = [c for c in ax.collections if c.get_array() is not None]
+    assert len(scatters) == 2 and scatters[0].get_cmap() is not scatters[1].get_cmap()
+    for i, sc in enumerate(scatters):
+        assert np.allclose(sc.get_cmap()(0.5)[:3], individual_colour(i), atol=0.02)
+    starts = [line for line in ax.get_lines() if line.get_marker() == ">"]
+    assert [to_rgb(line.get_color()) for line in starts] == [individual_colour(0),
+                                                              individual_colour(1)]
+    legend = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert {"black", "white"} <= legend
+    plot_trajectory(rearing_mouse_3d(60), tmp_path / "one.png", fps=30)
+    (sc,) = [c for c in figures[1].axes[0].collections if c.get_array() is not None]
+    assert sc.get_cmap().name == "viridis" and figures[1].axes[0].get_legend() is None
