@@ -30,6 +30,7 @@ import pandas as pd
 
 from dlc_lifter.errors import PoseFileError
 from dlc_lifter.io._common import find_video, resolve_recorded_video
+from dlc_lifter.io.sleap import UNTRACKED
 from dlc_lifter.poses import PoseMetadata, Poses
 
 __all__ = ["bodypart_columns", "csv_table_kind", "read_flat_csv", "read_sleap_csv",
@@ -190,7 +191,8 @@ def read_sleap_csv(path: str | Path) -> Poses:
     """Read SLEAP's analysis csv (``sleap-convert --format analysis.csv``, the GUI's
     export, sleap-io's ``save_csv``) or one of sleap-io's other csv layouts (one row per
     instance, frame or point: :func:`sleap_csv_layout`): one individual per track
-    (``individual0`` for instances of no track), frames as ``frame_idx`` gives them; a
+    (``individual0`` for instances of no track, listed in
+    ``meta.extra["untracked_individuals"]``), frames as ``frame_idx`` gives them; a
     node's score is its likelihood (1 where a user's point has none). Where one track has
     two instances in a frame, the one of the higher instance score is kept (warned). The
     csv names neither the video nor the frame rate (sleap-io's metadata ``.json`` beside
@@ -255,6 +257,8 @@ def read_sleap_csv(path: str | Path) -> Poses:
     meta = PoseMetadata(source=str(p), source_format="sleap-csv", scorer="SLEAP", fps=None,
                         units="px", frame="image")
     meta.extra["csv_layout"] = layout
+    if "" in names:  # instances of no track: written untracked to a .slp (write_slp_3d)
+        meta.extra[UNTRACKED] = ["individual0"]
     _apply_sleap_io_metadata(meta, p, recorded, nodes, info)
     return Poses(coords=coords, confidence=confidence, keypoints=nodes,
                  individuals=individuals, frame_indices=frame_indices, meta=meta)

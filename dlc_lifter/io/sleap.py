@@ -197,7 +197,9 @@ def read_slp(path: str | Path, video: int | str | None = None) -> Poses:
     """Read a SLEAP ``.slp`` (user labels and/or predictions) with sleap-io.
 
     Tracks become individuals (in ``labels.tracks`` order); untracked instances fill
-    slots ``instance0, instance1...`` in their order within each frame. User instances
+    slots ``instance0, instance1...`` in their order within each frame (``individual0``
+    where that is the one individual), listed in ``meta.extra["untracked_individuals"]``
+    so that a 3D ``.slp`` writes them untracked again. User instances
     are preferred over predictions of the same track; user points get confidence 1,
     predicted points their score. Frames are those of one video: ``video`` (its position
     among the videos with frames, or its file name or stem; :func:`sleap_videos` lists
@@ -302,6 +304,8 @@ def _read_slp_2d(labels: Any, p: Path, nodes: list[str], skeleton: Any,
                         scorer="sleap-predictions" if has_pred else "sleap-labels")
     _video_meta(video, p, meta)
     meta.extra["user_labels"] = not has_pred
+    if len(names) > len(tracks):  # slots of instances with no track, not SLEAP tracks
+        meta.extra[UNTRACKED] = names[len(tracks):]
     return Poses(coords=coords, confidence=conf, keypoints=nodes, individuals=names,
                  frame_indices=np.array([lf.frame_idx for lf in frames], dtype=np.int64),
                  meta=meta)
@@ -309,6 +313,11 @@ def _read_slp_2d(labels: Any, p: Path, nodes: list[str], skeleton: Any,
 
 #: Untracked instance slots filled in fewer than this share of the frames are warned of.
 RARE_SLOT_SHARE = 0.1
+
+#: ``meta.extra`` key listing the individuals that are slots of untracked instances
+#: (``instance0, ...``, or ``individual0``), not SLEAP tracks: :func:`write_slp_3d` writes
+#: their instances with no track, as they came.
+UNTRACKED = "untracked_individuals"
 
 
 def _warn_rare_slots(untracked: list[int], p: Path) -> None:
@@ -334,9 +343,11 @@ def _read_slp_3d(labels: Any, p: Path, nodes: list[str]) -> Poses:
     fgs = sorted(session.frame_groups.values(), key=lambda fg: fg.frame_idx)
     names: list[str] = []
     rows: list[list[tuple[str, Any]]] = []
+    untracked: list[str] = []
     for fg in fgs:
         items = []
-        for slot, ig in enumerate(fg.instance_groups):
+        free = 0  # groups of no identity nor track: instance0, instance1... in each frame
+        for ig in fg.instance_groups:
             if ig.instance_3d is None:
                 continue
             name = None
@@ -344,7 +355,11 @@ def _read_slp_3d(labels: Any, p: Path, nodes: list[str]) -> Poses:
                 name = str(ig.identity.name)
             elif ig.instances and ig.instances[0].track is not None:
                 name = str(ig.instances[0].track.name)
-            name = name or f"instance{slot}"
+            if not name:
+                name = f"instance{free}"
+                free += 1
+                if name not in untracked:
+                    untracked.append(name)
             if name not in names:
                 names.append(name)
             items.append((name, ig.instance_3d))
@@ -382,6 +397,9 @@ def _read_slp_3d(labels: Any, p: Path, nodes: list[str]) -> Poses:
             meta.image_size = (int(c.size[0]), int(c.size[1]))
     if len(names) == 1 and names[0] == "instance0":
         names = ["individual0"]
+        untracked = names
+    if untracked:
+        meta.extra[UNTRACKED] = [n for n in names if n in untracked]
     return Poses(coords=coords, confidence=conf, keypoints=nodes, individuals=names,
                  frame_indices=np.array(frames, dtype=np.int64), meta=meta)
 
@@ -418,7 +436,10 @@ def write_slp_3d(
     ``PredictedInstance`` of the one camera (from ``poses2d`` when given; all points
     missing otherwise, since sleap-io drops frame groups without labelled frames). An
     individual with no finite point in a frame (2D or 3D) has no instance there, so each
-    track's occupancy is the input's.
+    track's occupancy is the input's. Individuals that are slots of the input's untracked
+    instances (listed in ``meta.extra["untracked_individuals"]`` of ``poses3d`` or
+    ``poses2d``, as :func:`read_slp` records them) are written untracked: no track, no
+    identity; :func:`read_slp` reads them back as ``instance0, instance1...`` in each frame.
 
     Parameters
     ----------
@@ -459,8 +480,12 @@ def write_slp_3d(
     cam = sio.Camera(**cam_kw)
     session = sio.RecordingSession(camera_group=sio.CameraGroup(cameras=[cam]))
     session.add_video(video, cam)
-    tracks = [sio.Track(name=str(n)) for n in poses3d.individuals]
-    identities = [sio.Identity(name=str(n)) for n in poses3d.individuals]
+    # slots of the input's untracked instances stay untracked: no track, no identity
+    untracked = set(poses3d.meta.extra.get(UNTRACKED) or ()) | set(
+        (poses2d.meta.extra.get(UNTRACKED) or ()) if poses2d is not None else ())
+    tracks: list[Any] = [None if str(n) in untracked else sio.Track(name=str(n))
+                         for n in poses3d.individuals]
+    identities = [None if t is None else sio.Identity(name=t.name) for t in tracks]
     lfs = []
     nan2 = np.full((poses3d.n_keypoints, 2), np.nan)
     for f, frame_idx in enumerate(poses3d.frame_indices):
@@ -489,7 +514,7 @@ def write_slp_3d(
             frame_idx=int(frame_idx), instance_groups=igs, labeled_frame_by_camera={cam: lf})
     m = poses3d.meta
     labels = sio.Labels(labeled_frames=lfs, videos=[video], skeletons=[skeleton],
-                        tracks=tracks, sessions=[session])
+                        tracks=[t for t in tracks if t is not None], sessions=[session])
     labels.provenance["dlc_lifter"] = {
         "units": m.units, "frame": m.frame, "scorer": m.scorer, "fps": m.fps,
         "source": m.source, "source_format": m.source_format,

@@ -222,6 +222,7 @@ def test_sleap_io_csv_layouts_read_as_the_labels_hold_them(tmp_path: Path, layou
     assert detect_format(f) == "sleap-csv"
     p = read_poses(f)
     assert p.individuals == ["m1", "m2", "individual0"]
+    assert p.meta.extra["untracked_individuals"] == ["individual0"]  # no track in a 3D .slp
     assert p.keypoints == ["nose", "left_ear", "right_ear", "tail_base"]
     np.testing.assert_array_equal(p.frame_indices, [0, 1, 3])
     np.testing.assert_allclose(p.coords[2, 1, 3], [313, 313.5])

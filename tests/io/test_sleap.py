@@ -188,6 +188,76 @@ def test_slp_3d_has_an_instance_only_where_its_track_has_a_pose(tmp_path: Path) 
     _assert_same(p, read_poses(out))
 
 
+def _tracked_and_untracked_slp(path: Path) -> None:
+    """Frames 0-5: track ``m1`` in frames 0-3, untracked instances (one, two in frame 4)."""
+    import sleap_io as sio
+
+    sk = sio.Skeleton(nodes=list(KPS))  # sleap-io turns the list into Nodes in place
+    video = sio.Video(filename="video.mp4", open_backend=False)
+    m1 = sio.Track("m1")
+    rng = np.random.default_rng(3)
+    lfs = []
+    for f in range(6):
+        insts = [sio.PredictedInstance.from_numpy(
+            rng.uniform(0, 200, (4, 2)), skeleton=sk, point_scores=np.ones(4), score=0.9,
+            track=m1)] if f < 4 else []
+        insts += [sio.PredictedInstance.from_numpy(
+            rng.uniform(0, 200, (4, 2)), skeleton=sk, point_scores=np.ones(4), score=0.9)
+            for _ in range(2 if f == 4 else 1)]
+        lfs.append(sio.LabeledFrame(video=video, frame_idx=f, instances=insts))
+    sio.save_slp(sio.Labels(labeled_frames=lfs, videos=[video], skeletons=[sk], tracks=[m1]),
+                 str(path))
+
+
+def test_slp_3d_keeps_untracked_instances_untracked(tmp_path: Path) -> None:
+    """Untracked instances of the input .slp come back untracked (no track, no identity),
+    not as a made-up track ``instance0``; the tracked one keeps its track, with instances
+    only where it has a pose. The file reads back as written."""
+    import sleap_io as sio
+
+    src = tmp_path / "in.slp"
+    _tracked_and_untracked_slp(src)
+    p2 = read_poses(src)
+    assert p2.individuals == ["m1", "instance0", "instance1"]
+    assert p2.meta.extra["untracked_individuals"] == ["instance0", "instance1"]
+    rng = np.random.default_rng(5)
+    p3 = Poses(coords=np.where(np.isnan(p2.coords[..., :1]), np.nan,
+                               rng.uniform(-100, 100, (*p2.coords.shape[:3], 3))),
+               confidence=p2.confidence, keypoints=KPS, individuals=list(p2.individuals),
+               frame_indices=p2.frame_indices,
+               meta=PoseMetadata(frame="world", units="mm", extra=dict(p2.meta.extra)))
+    out = write_slp_3d(p3, tmp_path / "in_lifted3d.slp", poses2d=p2)
+    labels = sio.load_slp(str(out), open_videos=False)
+    assert [t.name for t in labels.tracks] == ["m1"]
+    assert [[None if i.track is None else i.track.name for i in lf.instances]
+            for lf in labels.labeled_frames] == [
+        ["m1", None], ["m1", None], ["m1", None], ["m1", None], [None, None], [None]]
+    groups = [[None if ig.identity is None else ig.identity.name for ig in fg.instance_groups]
+              for fg in labels.sessions[0].frame_groups.values()]
+    assert groups[0] == ["m1", None] and groups[4] == [None, None]
+    q = read_poses(out)
+    _assert_same(p3, q)
+    assert q.meta.extra["untracked_individuals"] == ["instance0", "instance1"]
+    # written again from what it read (the 3D file's own record), still untracked
+    again = write_slp_3d(q, tmp_path / "again.slp")
+    assert [t.name for t in sio.load_slp(str(again), open_videos=False).tracks] == ["m1"]
+
+
+def test_slp_3d_of_one_untracked_animal_has_no_track(tmp_path: Path) -> None:
+    """A file of untracked instances, one per frame (``individual0``), has no track in
+    the 3D .slp either."""
+    import sleap_io as sio
+
+    p = _poses3d()
+    p3 = Poses(coords=p.coords[:, :1], confidence=p.confidence[:, :1], keypoints=KPS,
+               individuals=["individual0"], frame_indices=p.frame_indices, meta=p.meta)
+    p3.meta.extra["untracked_individuals"] = ["individual0"]
+    labels = sio.load_slp(str(write_slp_3d(p3, tmp_path / "one.slp")), open_videos=False)
+    assert labels.tracks == []
+    assert all(i.track is None for lf in labels.labeled_frames for i in lf.instances)
+    assert read_poses(tmp_path / "one.slp").individuals == ["individual0"]
+
+
 def test_slp_3d_leaves_out_edges_to_keypoints_not_lifted(tmp_path: Path) -> None:
     """A 2D skeleton's edge to a node the lift did not map (it is not in the 3D poses) is
     left out of the 3D file's skeleton; writing it failed ('torso' is not in list)."""
