@@ -110,7 +110,9 @@ def _lifted_record(poses: Poses, data: dict[str, Any]) -> None:
     column, as the lift mapped the file's names, a keypoint map's included), its
     ``lift_mode`` (whether the rows were a video's frames), its coordinate frame (a
     ``_lifted3d.csv`` has no other record of it) and the video the lift used, where it
-    still exists (else its name goes to ``meta.extra["recorded_video"]``, for a warning)."""
+    still exists (else its name goes to ``meta.extra["recorded_video"]``, for a warning).
+    A record of no video (the lift went without one) leaves none: no video beside the
+    file is taken for it."""
     extra = data.get("extra") if isinstance(data.get("extra"), dict) else {}
     names = extra.get("catalogue_names")
     if isinstance(names, (list, tuple)) and len(names) == len(poses.keypoints):
@@ -196,6 +198,7 @@ def _fill_dlc_meta(poses: Poses, path: Path) -> Poses:
     meta = poses.meta
     stem = path.stem
     base = stem[: -len("_filtered")] if stem.endswith("_filtered") else stem
+    lift_record = False  # a lift's record names its video, or none: no other looked for
     for cand in _meta_pickle_candidates(path):
         if cand.is_file():
             try:
@@ -219,6 +222,7 @@ def _fill_dlc_meta(poses: Poses, path: Path) -> Poses:
                                 "read as (height, width).", path, tuple(dims), cand.name)
             if poses.is_3d:  # a lift's record: each column's landmark, the video lifted
                 _lifted_record(poses, data)
+                lift_record = "video" in data
             break
     if meta.source_format == "dlc-labels":
         paths = meta.extra.get("image_paths") or []
@@ -234,7 +238,7 @@ def _fill_dlc_meta(poses: Poses, path: Path) -> Poses:
         if meta.image_size is None:
             labelled_size_from_project(poses, path)
         return poses
-    if meta.video is None:
+    if meta.video is None and not lift_record:
         folders = [path.parent, path.parent.parent / "videos", path.parent.parent]
         video = find_video(base, folders)
         if video is not None:

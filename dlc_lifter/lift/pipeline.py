@@ -32,8 +32,10 @@ logger = logging.getLogger(__name__)
 
 
 def _check_video(video: str | Path, poses: Poses, *, found: bool = False
-                 ) -> tuple[int, int] | None:
-    """Open the video; check its frame count. Returns its size, or None (keypoints only).
+                 ) -> tuple[tuple[int, int] | None, str | None]:
+    """Open the video; check its frame count. Returns its size and ``None``, or ``None``
+    and why the lift goes on without it (keypoints only, warned): ``"does not exist"``,
+    ``"unreadable"``, ``"frame count off"``.
 
     A count off by at most :data:`~dlc_lifter.io.video.FRAME_COUNT_SLACK` frames is warned
     about and the video used; more is an error for a video given, and for a video ``found``
@@ -45,9 +47,10 @@ def _check_video(video: str | Path, poses: Poses, *, found: bool = False
     try:
         with open_video(video) as v:
             n, size, fps = int(v.n_frames), tuple(v.size), v.fps
-    except VideoError as exc:
-        logger.warning("%s; lifting from keypoints only.", exc)
-        return None
+    except VideoError as exc:  # its message ends with what to do, as a sentence
+        logger.warning("%s The lift goes on from the keypoints only (no depth cues, no "
+                       "video recorded in the outputs).", exc)
+        return None, "does not exist" if not Path(video).is_file() else "unreadable"
     fi = np.asarray(poses.frame_indices)
     contiguous = len(fi) > 0 and fi[0] == 0 and np.all(np.diff(fi) == 1)
     if n > 0 and ((contiguous and poses.n_frames != n) or (len(fi) and fi.max() >= n)):
@@ -65,7 +68,7 @@ def _check_video(video: str | Path, poses: Poses, *, found: bool = False
                            "the poses were tracked on (dlc-lifter lift FILE "
                            "--video V), or put it beside the pose file in this one's place.",
                            counts)
-            return None
+            return None, "frame count off"
         else:
             raise FrameCountError(
                 f"{counts}; pass the video the poses were tracked on, "
@@ -73,12 +76,12 @@ def _check_video(video: str | Path, poses: Poses, *, found: bool = False
     elif n <= 0:  # an image sequence, a stream: OpenCV knows no count (nor a true rate)
         logger.info("Video %s opened; its frame count is unknown, so neither it nor its frame "
                     "rate is checked against the poses.", video)
-        return size  # type: ignore[return-value]
+        return size, None  # type: ignore[return-value]
     else:
         logger.info("Video %s (%d frames) opened and matches the poses.", video, n)
     if not poses.meta.fps and fps:
         poses.meta.fps = float(fps)
-    return size  # type: ignore[return-value]
+    return size, None  # type: ignore[return-value]
 
 
 def source_record(path: str | Path) -> dict[str, Any]:
@@ -107,10 +110,12 @@ def lift_file(
         DLC ``.h5``/``.csv``, SLEAP ``.slp``/analysis ``.h5`` or NWB file (never modified).
     video
         The video the poses were tracked on: checked to open and to have as many frames
-        as the poses (an unreadable video is warned about and the lift uses keypoints
-        only). ``"auto"``: the video the file names (SLEAP, NWB) or that lies beside it
-        under its stem (DeepLabCut, JABS), as the batches find it (:func:`video_named_by`;
-        none there: keypoints only, warned); the ``lift`` command's default.
+        as the poses (a missing or unreadable video is warned about and the lift uses
+        keypoints only; the outputs then name no video, and the meta pickle's
+        ``video_not_used`` says which and why). ``"auto"``: the video the file names
+        (SLEAP, NWB) or that lies beside it under its stem (DeepLabCut, JABS), as the
+        batches find it (:func:`video_named_by`; none there: keypoints only, warned); the
+        ``lift`` command's default.
     sleap_video
         For a SLEAP ``.slp`` holding several videos' frames (a labels project): which one
         to lift (its position or file name, :func:`~dlc_lifter.io.sleap.sleap_videos`;
@@ -282,11 +287,14 @@ def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
         if not (np.isfinite(fps) and fps > 0):
             raise DLCLifterError(f"fps= must be a positive number; got {fps}.")
         poses.meta.fps = float(fps)
-    video_size = None
+    video_size, unused = None, None
     if video is not None:
-        video_size = _check_video(video, poses, found=found)
+        video_size, problem = _check_video(video, poses, found=found)
         if video_size is not None:  # absolute: read later from another folder (plot)
             poses.meta.video = os.path.abspath(video)
+        else:  # the outputs name no video the lift did not read (plot would show it)
+            poses.meta.video = None
+            unused = {"path": os.path.abspath(video), "given": not found, "problem": problem}
     lifter = Lifter.load(options.model, mode=options.mode, pcutoff=options.pcutoff)
     size, size_source = image_size_and_source(poses, video_size, camera.calibration,
                                               camera.image_size)
@@ -315,7 +323,7 @@ def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
         elif video is None:
             reason = "no video found" if found else "no video given"
         else:
-            reason = f"video {video} unreadable"
+            reason = f"video {video} not used: {unused['problem'] if unused else 'unreadable'}"
         if depth:  # asked for explicitly
             logger.warning("%s: depth fusion needs a readable video (%s); lifting from "
                            "keypoints only.", src.name, reason)
@@ -328,7 +336,7 @@ def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
             "image_size_guessed": list(size) if guessed else None,
             "camera_source": poses3d.meta.extra["camera_source"],
             "camera_estimate": poses3d.meta.extra["camera_estimate"],
-            "depth_used": used, "depth_reason": reason,
+            "depth_used": used, "depth_reason": reason, "video_not_used": unused,
             "keypoint_map": poses3d.meta.extra["keypoint_map"],
             "arena_px": poses3d.meta.extra["arena_px"],
             "lift_mode": poses3d.meta.extra["lift_mode"],

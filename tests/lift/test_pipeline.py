@@ -354,6 +354,45 @@ def test_cli_lift_takes_the_video_beside_the_file(tmp_path: Path,
     assert both.exit_code != 0 and "not both" in both.output
 
 
+def test_a_given_video_that_is_not_there_is_not_recorded(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """``--video typo.mp4`` that does not exist: warned (one sentence each, no '.;'), the
+    lift goes on from the keypoints, and the outputs name no video (not the one beside the
+    file, which the lift never read): ``plot`` draws the 3D view alone; the meta pickle
+    says which video was not used and why."""
+    import pickle
+
+    import cv2
+    from typer.testing import CliRunner
+
+    from dlc_lifter.analysis.plots import plot_lifted
+    from dlc_lifter.cli import app
+    from dlc_lifter.io import meta_pickle_path, read_poses
+
+    _, _, poses = _scene(20)
+    src = write_dlc_analysis(poses, tmp_path, meta_pickle=True)
+    write_toy_video(tmp_path / "mouse1.mp4", 20, size=(64, 48))  # beside it, not given
+    typo = tmp_path / "typo.mp4"
+    with caplog.at_level(logging.WARNING):
+        res = CliRunner().invoke(app, ["lift", str(src), "--video", str(typo),
+                                       "--camera-height-mm", "600", "--focal-px", "640"])
+    assert res.exit_code == 0, res.output
+    assert f"Video {typo} does not exist. Check the path. The lift goes on from the " \
+        "keypoints only" in caplog.text and ".;" not in caplog.text
+    out = Path(res.output.strip().splitlines()[-1])
+    with meta_pickle_path(out).open("rb") as fh:
+        rec = pickle.load(fh)["data"]
+    assert rec["video"] is None
+    assert rec["video_not_used"] == {"path": str(typo), "given": True,
+                                     "problem": "does not exist"}
+    assert rec["depth_reason"] == f"video {typo} not used: does not exist"
+    assert read_poses(out).meta.video is None  # no video beside it taken for the record
+    mp4 = plot_lifted(out, max_frames=3)[0]
+    cap = cv2.VideoCapture(str(mp4))
+    assert cap.get(cv2.CAP_PROP_FRAME_WIDTH) == 360  # the 3D view alone
+    cap.release()
+
+
 def test_a_frame_count_a_frame_off_is_taken(tmp_path: Path,
                                             caplog: pytest.LogCaptureFixture) -> None:
     """A video a frame shorter than its pose file (its header's count; VAME's sample) is
@@ -375,6 +414,9 @@ def test_a_frame_count_a_frame_off_is_taken(tmp_path: Path,
     with caplog.at_level(logging.INFO):
         alone = lift_file(far, video="auto", camera=cam)
     assert alone.is_file() and "not its video?" in caplog.text
+    from dlc_lifter.io import read_poses
+
+    assert read_poses(alone).meta.video is None  # left out: not recorded as the video
     from dlc_lifter.lift.pipeline import lift_file_with_its_video
 
     assert lift_file_with_its_video(far, camera=cam, output=OutputSpec(overwrite=True))[1] is None
@@ -1155,6 +1197,6 @@ def test_a_video_of_unknown_length_is_not_said_to_match(
     _, _, poses = _scene(10, seed=1)
     poses.meta.fps = None
     with caplog.at_level(logging.INFO, logger="dlc_lifter"):
-        assert _check_video(img, poses) == (64, 48)
+        assert _check_video(img, poses) == ((64, 48), None)
     assert "frame count is unknown" in caplog.text and "matches" not in caplog.text
     assert poses.meta.fps is None
