@@ -80,3 +80,14 @@ def test_cluster_examples_run_as_scripts() -> None:
                 started += 1
                 assert id(node) in guarded, f"{node.func.id}(...) unguarded in:\n{code}"
     assert started >= 3  # the dask and SLURM examples were looked at
+
+
+def test_every_known_skeleton_is_in_the_formats_table() -> None:
+    """docs/formats.md's table of known skeletons names each of ``KNOWN_SKELETONS``
+    (``avatar`` was missing), as ``dlc-lifter catalogue --set NAME`` takes them."""
+    from dlc_lifter.mouse.skeletons import KNOWN_SKELETONS
+
+    text = (ROOT / "docs" / "formats.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\s*\| `(\w+)`", text, flags=re.M)) | set(
+        re.findall(r"^\s*\| `\w+`, `(\w+)`", text, flags=re.M))
+    assert [k.name for k in KNOWN_SKELETONS if k.name not in listed] == []

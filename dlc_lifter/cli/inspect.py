@@ -41,7 +41,7 @@ _UNKNOWN_SIZE = "unknown (lift with --video, or give it: --image-size WxH)"
 def _table(headers: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(headers)]
-    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()
     out = [line, "  ".join("-" * w for w in widths)]
     out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
             for r in rows]
@@ -293,20 +293,48 @@ def _back_order(uv: np.ndarray, conf: np.ndarray, plan: KeypointMap, cutoff: flo
         "networks read such a back as bent)")
 
 
+def _skeleton_table(name: str) -> None:
+    """Print a known skeleton's names and the catalogue (or arena) landmark of each."""
+    from dlc_lifter.mouse.catalogue import LANDMARKS
+    from dlc_lifter.mouse.skeletons import KNOWN_SKELETONS
+
+    sk = next(k for k in KNOWN_SKELETONS if k.name == name)
+    region = {lm.name: lm.region for lm in LANDMARKS}
+    typer.echo(f"Known skeleton '{sk.name}': {sk.description}; filmed from {sk.view} "
+               f"({len(sk.keypoints) + len(sk.arena)} names):")
+    rows = [[k, v or "(none: not lifted)", region.get(v, "") if v else ""]
+            for k, v in sk.keypoints.items()]
+    rows += [[k, f"arena {v}", "arena (not lifted)"] for k, v in sk.arena.items()]
+    typer.echo(_table(["name", "landmark", "region"], rows))
+    if sk.aliases:
+        typer.echo("Also matched: " + ", ".join(
+            f"{k} -> {v or '(not lifted)'}" for k, v in sk.aliases.items()))
+
+
 def catalogue_command(
     set_name: str | None = typer.Option(
-        None, "--set", "-s", help="Show only this named keypoint set."),
+        None, "--set", "-s", metavar="NAME",
+        help="Show only this named keypoint set (training sets: openfield, "
+             "superanimal_topviewmouse, all), or a known skeleton's names and the "
+             "landmark each maps to (the 'Skeleton:' that info prints: dlc_openfield, "
+             "deepof, sleap_mouse, ...; 'dlc-lifter catalogue' lists them all)."),
 ) -> None:
-    """List the mouse landmark catalogue and the named keypoint sets.
+    """List the mouse landmark catalogue, the named keypoint sets and the known skeletons.
 
-    Example: dlc-lifter catalogue --set openfield
+    Example: dlc-lifter catalogue --set openfield; dlc-lifter catalogue --set deepof
     """
     from dlc_lifter.mouse.catalogue import KEYPOINT_SETS, LANDMARKS
+    from dlc_lifter.mouse.skeletons import KNOWN_SKELETONS
 
-    if set_name is not None:
-        if set_name not in KEYPOINT_SETS:
+    skeletons = [k.name for k in KNOWN_SKELETONS]
+    if set_name is not None and set_name not in KEYPOINT_SETS:
+        if set_name not in skeletons:
             raise DLCLifterError(
-                f"No keypoint set named '{set_name}'. Sets: {', '.join(KEYPOINT_SETS)}.")
+                f"No keypoint set or known skeleton named '{set_name}'. Keypoint sets: "
+                f"{', '.join(KEYPOINT_SETS)}. Known skeletons: {', '.join(skeletons)}.")
+        _skeleton_table(set_name)
+        return
+    if set_name is not None:
         wanted = set(KEYPOINT_SETS[set_name])
         landmarks = [lm for lm in LANDMARKS if lm.name in wanted]
         typer.echo(f"Keypoint set '{set_name}' ({len(landmarks)} landmarks):")
@@ -320,3 +348,6 @@ def catalogue_command(
         typer.echo("\nNamed sets:")
         for name, names in KEYPOINT_SETS.items():
             typer.echo(f"  {name} ({len(names)}): {', '.join(names)}")
+        typer.echo("\nKnown skeletons (mapped with no keypoint map; --set NAME shows one):")
+        for sk in KNOWN_SKELETONS:
+            typer.echo(f"  {sk.name}: {sk.description}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -84,6 +85,27 @@ def test_catalogue() -> None:
     assert r.exit_code == 0 and "left_ear" in r.output and "hindpaw" not in r.output
     r = runner.invoke(app, ["catalogue", "--set", "nope"])
     assert r.exit_code != 0 and "openfield" in str(r.exception)
+    assert "dlc_openfield" in str(r.exception) and "avatar" in str(r.exception)
+
+
+@pytest.mark.parametrize(("name", "rows"), [
+    ("dlc_openfield", ["snout     nose       head", "tailbase  tail_base  tail"]),
+    ("deepof", ["Left_fhip   left_shoulder   body"]),
+    ("sleap_mouse", ["TTI             tail_base       tail"]),
+    ("dlcanalyzer_openfield", ["tl          arena top_left      arena (not lifted)"]),
+    ("avatar", ["chest  (none: not lifted)", "rhand  right_forepaw       forelimb"]),
+])
+def test_catalogue_shows_a_known_skeleton_s_names(name: str, rows: list[str]) -> None:
+    """The skeleton name ``info`` prints (``Skeleton: deepof``) is one ``catalogue --set``
+    takes: it prints each of the skeleton's names and the landmark it maps to; the full
+    listing and ``--help`` name the known skeletons too."""
+    r = runner.invoke(app, ["catalogue", "--set", name])
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith(f"Known skeleton '{name}': ")
+    for row in rows:
+        assert row in r.output.splitlines()
+    assert f"  {name}: " in runner.invoke(app, ["catalogue"]).output
+    assert "known skeleton" in runner.invoke(app, ["catalogue", "--help"]).output
 
 
 def test_library_parameter_names_become_flags_on_the_command_line() -> None:
