@@ -38,6 +38,7 @@ from dlc_lifter.cli.options import (
     PLOT,
     PLOT_MAX_FRAMES,
     POSE_FILE_HELP,
+    POSE_FILES_HELP,
     RECURSIVE,
     SLEAP_VIDEO,
     STRICT,
@@ -227,8 +228,7 @@ def lift_sleap_command(
 
 
 def lift_files_command(
-    paths: list[Path] = typer.Argument(..., help="Pose files and/or folders of them "
-                                       "(DeepLabCut, SLEAP, JABS, NWB, movement .nc)."),
+    paths: list[Path] = typer.Argument(..., help=POSE_FILES_HELP),
     recursive: bool = RECURSIVE,
     filtered: bool = typer.Option(False, "--filtered", help="Lift DeepLabCut's _filtered "
                                   "tables where a recording has both."),

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import typer
 
+from dlc_lifter.io.read import READABLE_FILES
 from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, parse_arena_size
 
 __all__ = [
@@ -62,8 +63,10 @@ LIFT_FPS = typer.Option(None, "--fps", help="Frame rate of the recording when th
 # ---------------------------------------------------------------------- the lift
 VIDEO = typer.Option(None, "--video", help="The video the poses come from (checked against "
                      "the poses' frame count).")
-#: Help of the pose-file argument of every verb that reads one.
-POSE_FILE_HELP = "DLC .h5/.csv, SLEAP .slp/.h5, JABS _pose_est_vN.h5 or NWB pose file."
+#: Help of the pose-file argument of every verb that reads one (what read_poses reads).
+POSE_FILE_HELP = f"The pose file: {READABLE_FILES}."
+#: Help of ``lift-files``' paths.
+POSE_FILES_HELP = f"Pose files and/or folders of them: {READABLE_FILES}."
 MODEL = typer.Option(None, "--model", help="Lifting model weights (default: shipped); a "
                      "X_below.pt beside X.pt lifts cameras below the floor.")
 MODE = typer.Option("temporal", "--mode", help="temporal, causal or frame.")

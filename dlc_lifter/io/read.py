@@ -21,12 +21,20 @@ from dlc_lifter.poses import Poses
 if TYPE_CHECKING:
     import h5py
 
-__all__ = ["SUPPORTED_EXTENSIONS", "detect_format", "read_poses"]
+__all__ = ["READABLE_FILES", "SUPPORTED_EXTENSIONS", "detect_format", "read_poses"]
 
 logger = logging.getLogger(__name__)
 
 #: File extensions :func:`read_poses` understands.
 SUPPORTED_EXTENSIONS = (".h5", ".hdf5", ".csv", ".slp", ".nwb", ".nc")
+
+#: The pose files :func:`read_poses` reads (each format :func:`detect_format` names), in a
+#: user's words: the command line's help of a pose-file argument and the error for an
+#: unknown extension say it.
+READABLE_FILES = (
+    "DeepLabCut .h5/.csv (analyze_videos, multi-animal, labelled data), SLEAP .slp or "
+    "analysis .h5/.csv, JABS _pose_est_vN.h5, NWB (ndx-pose), movement poses saved as "
+    "netCDF (.nc), or a one-header-row csv of <bodypart>_x, _y, _p columns (SimBA's)")
 
 #: What each of DeepLabCut's multi-animal pickles is, and how it becomes a pose table.
 _DLC_PICKLES = (
@@ -87,9 +95,8 @@ def detect_format(path: str | Path) -> str:
         raise PoseFileError(f"{p} is a pickle, not a pose table: {_pickle_advice(p)}")
     if ext not in SUPPORTED_EXTENSIONS:
         raise PoseFileError(
-            f"{p}: unknown pose file extension '{p.suffix}'. dlc-lifter reads DeepLabCut "
-            ".h5/.csv, SLEAP .slp/analysis .h5/.csv, JABS _pose_est_v<N>.h5, NWB (ndx-pose) "
-            "and movement netCDF (.nc) files.")
+            f"{p}: unknown pose file extension '{p.suffix}'. dlc-lifter reads "
+            f"{READABLE_FILES}.")
     if ext == ".csv":
         from dlc_lifter.io.flat_csv import csv_table_kind
 
@@ -143,9 +150,11 @@ def read_poses(
     ----------
     path
         DeepLabCut ``.h5``/``.csv`` (``analyze_videos``, ``_filtered``, multi-animal,
-        labelled ``CollectedData_*``, 3D), SLEAP ``.slp`` or analysis ``.h5``,
-        sleap-anipose ``points3d.h5`` (3D), NWB with ndx-pose, or a movement poses
-        dataset saved as netCDF (``.nc``).
+        labelled ``CollectedData_*``, 3D), SLEAP ``.slp``, analysis ``.h5`` or ``.csv``
+        (and sleap-io's csv layouts), sleap-anipose ``points3d.h5`` (3D), JABS
+        ``_pose_est_v<N>.h5``, NWB with ndx-pose, a movement poses dataset saved as
+        netCDF (``.nc``), or a one-header-row csv (SimBA's ``Nose_1_x, Nose_1_y,
+        Nose_1_p``; :data:`READABLE_FILES` says it for users).
     key
         HDF5 table key of a DLC ``.h5`` (default: the only one, else
         ``df_with_missing``, else ``tracks``).

@@ -260,3 +260,34 @@ def test_info_with_camera_flags_shows_the_camera_and_the_animals_size(tmp_path: 
     assert line.endswith("<- outside; see the warning above"), line
     # without camera flags, no camera is resolved
     assert "Camera:" not in runner.invoke(app, ["info", str(f)]).output
+
+
+#: A word of READABLE_FILES for each format read_poses reads.
+_FORMAT_WORDS = {
+    "dlc-csv": "DeepLabCut .h5/.csv", "dlc-h5": "DeepLabCut .h5/.csv",
+    "flat-csv": "one-header-row csv", "sleap-csv": "analysis .h5/.csv",
+    "sleap-h5": "analysis .h5/.csv", "sleap-slp": "SLEAP .slp", "jabs": "JABS _pose_est_vN.h5",
+    "movement-nc": "(.nc)", "nwb": "NWB (ndx-pose)", "sleap-points3d": None,  # 3D: not lifted
+}
+
+
+@pytest.mark.parametrize("verb", ["lift", "info", "lift-files"])
+def test_pose_file_help_names_every_format_read(verb: str) -> None:
+    """The FILES help of ``lift``/``info``/``lift-files`` is one shared text naming every
+    format ``read_poses`` reads (movement .nc, SLEAP's csv and SimBA-style tables were
+    missing)."""
+    import inspect
+    import re
+
+    r = CliRunner().invoke(app, [verb, "--help"], env={"COLUMNS": "400", "NO_COLOR": "1"})
+    text = " ".join(re.sub(r"[│╭╮╰╯─]", " ", r.output).split())
+    for word in ("movement poses saved as netCDF (.nc)", "SLEAP .slp or analysis .h5/.csv",
+                 "(SimBA's)", "JABS", "NWB"):
+        assert word in text
+    from dlc_lifter.io.read import READABLE_FILES, read_poses
+
+    read = set(re.findall(r'fmt == "([\w-]+)"', inspect.getsource(read_poses))) | {"nwb"}
+    assert read <= set(_FORMAT_WORDS)  # a new format: name it in READABLE_FILES and here
+    for fmt in read:
+        assert _FORMAT_WORDS[fmt] is None or _FORMAT_WORDS[fmt] in READABLE_FILES, fmt
+    assert " ".join(READABLE_FILES.split()) in text
