@@ -66,30 +66,44 @@ class DLCConfig:
         """Every bodypart the project tracks (multi-animal plus unique ones)."""
         return list(dict.fromkeys([*self.bodyparts, *self.uniquebodyparts]))
 
-    def frame_size(self, video_stem: str) -> tuple[int, int] | None:
-        """``(width, height)`` of the frames DeepLabCut extracts from a project video.
+    def crop(self, video_stem: str) -> tuple[int, int, int, int] | None:
+        """``(x1, x2, y1, y2)``: the ``crop`` of a project video in ``video_sets``.
 
-        DLC names a video's ``labeled-data`` folder by the video's stem and crops the frames
-        it extracts to the video's ``crop: x1, x2, y1, y2`` in ``video_sets``, so the
-        labelled images are ``x2 - x1`` by ``y2 - y1`` pixels. ``None`` where no video of
-        that stem is listed or its crop is missing or not four numbers.
+        DLC names a video's ``labeled-data`` folder by the video's stem; its
+        ``extract_frames(crop=True)`` saves ``frame[y1:y2, x1:x2]``, so the labels are
+        relative to the crop's top-left corner ``(x1, y1)`` of the video's frame (DLC's
+        default crop is the whole frame, ``0, width, 0, height``). ``None`` where no video
+        of that stem is listed or its crop is missing or not four numbers.
         """
+        entry = self.video_entry(video_stem)
+        if entry is None:
+            return None
+        crop = entry[1].get("crop")
+        parts = crop.split(",") if isinstance(crop, str) else crop
+        try:
+            x1, x2, y1, y2 = (int(float(v)) for v in parts)
+        except (TypeError, ValueError):
+            return None
+        return (x1, x2, y1, y2) if x2 > x1 >= 0 and y2 > y1 >= 0 else None
+
+    def video_entry(self, video_stem: str) -> tuple[str, dict[str, Any]] | None:
+        """The ``video_sets`` key (the video's path as recorded) and entry of the project
+        video of that stem, or ``None``."""
         sets = self.raw.get("video_sets")
         if not isinstance(sets, dict):
             return None
         for key, entry in sets.items():
-            name = str(key)
-            stem = recorded_path(name).stem
-            if stem != video_stem or not isinstance(entry, dict):
-                continue
-            crop = entry.get("crop")
-            parts = crop.split(",") if isinstance(crop, str) else crop
-            try:
-                x1, x2, y1, y2 = (int(float(v)) for v in parts)
-            except (TypeError, ValueError):
-                return None
-            return (x2 - x1, y2 - y1) if x2 > x1 and y2 > y1 else None
+            if recorded_path(str(key)).stem == video_stem and isinstance(entry, dict):
+                return str(key), entry
         return None
+
+    def frame_size(self, video_stem: str) -> tuple[int, int] | None:
+        """``(width, height)`` of the images DeepLabCut extracts from a project video: its
+        :meth:`crop`'s size, ``x2 - x1`` by ``y2 - y1`` pixels. ``None`` where no video of
+        that stem is listed or its crop is missing or not four numbers.
+        """
+        crop = self.crop(video_stem)
+        return None if crop is None else (crop[1] - crop[0], crop[3] - crop[2])
 
 
 class _ConfigLoader(yaml.SafeLoader):

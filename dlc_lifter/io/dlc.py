@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import math
 import pickle
 import re
 from datetime import datetime, timezone
@@ -84,10 +85,22 @@ def _dataframe_to_poses(df: pd.DataFrame, path: Path, fmt: str) -> Poses:
 
 def labelled_size_from_project(poses: Poses, path: Path,
                                config: DLCConfig | None = None) -> None:
-    """Set a labelled-data file's frame size from its DLC project, where its images are not
-    beside it: ``config`` (a :class:`~dlc_lifter.io.config.DLCConfig`) or the project's
-    ``config.yaml`` two folders up (``<project>/labeled-data/<video>/CollectedData_*``);
-    the crop of the video its folder is named after (:meth:`DLCConfig.frame_size`)."""
+    """Put a labelled-data file's labels in its video's full frame, from its DLC project:
+    ``config`` (a :class:`~dlc_lifter.io.config.DLCConfig`) or the project's
+    ``config.yaml`` two folders up (``<project>/labeled-data/<video>/CollectedData_*``).
+
+    DeepLabCut's ``extract_frames(crop=True)`` saves the ``crop: x1, x2, y1, y2`` of the
+    video the folder is named after (:meth:`DLCConfig.crop`), and the labels are relative
+    to it; the camera is the full frame's. Where the images are that crop's size (or are
+    not beside the file), ``(x1, y1)`` is added to every label and the frame size is the
+    video's (the ``video_sets`` path, or ``<project>/videos/``); where that video is not
+    found, the crop's size for a crop from the frame's corner (DLC's default crop is the
+    whole frame), else unknown (warned). Done once per file: ``meta.extra["labels_crop"]``
+    records the crop and the offset added. Images of another size than the crop were not
+    extracted with it and are left as they are."""
+    meta = poses.meta
+    if "labels_crop" in meta.extra:
+        return
     if config is None:
         project = path.parent.parent.parent / "config.yaml"
         if path.parent.parent.name != "labeled-data" or not project.is_file():
@@ -97,12 +110,70 @@ def labelled_size_from_project(poses: Poses, path: Path,
         except (ConfigError, OSError) as exc:  # a bonus: the lift goes on without it
             logger.debug("Could not read %s: %s", project, exc)
             return
-    size = config.frame_size(path.parent.name)
-    if size is not None:
-        poses.meta.image_size = size
-        poses.meta.extra["image_size_from"] = f"{config.path} (video_sets crop)"
-        logger.info("%s: its images are not beside it; frames of %dx%d from the crop of "
-                    "%s in %s.", path, *size, path.parent.name, config.path)
+    stem = path.parent.name
+    crop = config.crop(stem)
+    if crop is None:
+        return
+    x1, x2, y1, y2 = crop
+    crop_size = (x2 - x1, y2 - y1)
+    if meta.image_size is not None and tuple(meta.image_size) != crop_size:
+        return  # its images are not the crop: extracted without it
+    video, full = _project_video_size(config, stem)
+    meta.extra["labels_crop"] = {"crop": [x1, x2, y1, y2], "offset_added_px": [x1, y1],
+                                 "config": str(config.path)}
+    if x1 or y1:
+        poses.coords[..., 0] += x1
+        poses.coords[..., 1] += y1
+    if full is not None:
+        meta.image_size = full
+        meta.extra["image_size_from"] = f"{video} (the video of {stem} in {config.path})"
+    elif not (x1 or y1):
+        meta.image_size = crop_size
+        meta.extra["image_size_from"] = f"{config.path} (video_sets crop)"
+    else:
+        meta.image_size = None
+    where = (f"frames of {meta.image_size[0]}x{meta.image_size[1]}"
+             if meta.image_size is not None else "")
+    if x1 or y1:
+        if full is not None:
+            logger.info("%s: labelled on frames cropped to x %d-%d, y %d-%d (the crop of %s "
+                        "in %s): (%d, %d) px added to every label, which are now the full "
+                        "frame's pixels; %s from the video %s.", path, x1, x2, y1, y2, stem,
+                        config.path, x1, y1, where, video)
+        else:
+            logger.warning("%s: labelled on frames cropped to x %d-%d, y %d-%d (the crop of "
+                           "%s in %s): (%d, %d) px added to every label, which are now the "
+                           "full frame's pixels, but the full frame's size is unknown (its "
+                           "video %s is not found, nor in %s). Give the video's frame size "
+                           "(--image-size WIDTHxHEIGHT; image_size=), or put the video "
+                           "there.", path, x1, x2, y1, y2, stem, config.path, x1, y1,
+                           (config.video_entry(stem) or (stem,))[0],
+                           config.path.parent / "videos")
+    elif meta.image_size is not None:
+        logger.info("%s: %s from %s in %s.", path, where,
+                    f"the video {video}" if full is not None else f"the crop of {stem}",
+                    config.path)
+
+
+def _project_video_size(config: DLCConfig, stem: str
+                        ) -> tuple[Path | None, tuple[int, int] | None]:
+    """The project video of that stem (its ``video_sets`` path, else the same name in the
+    project's ``videos`` folder) and its frame size, where one is found and opens."""
+    entry = config.video_entry(stem)
+    if entry is None:
+        return None, None
+    recorded = recorded_path(entry[0])
+    for cand in (Path(entry[0]), config.path.parent / "videos" / recorded.name):
+        if cand.is_file():
+            from dlc_lifter.io.video import video_info
+
+            try:
+                size = video_info(cand)["size"]
+            except Exception as exc:  # noqa: BLE001 - a bonus: the crop's size otherwise
+                logger.debug("Could not read %s: %s", cand, exc)
+                continue
+            return cand, (int(size[0]), int(size[1]))
+    return None, None
 
 
 def _lifted_record(poses: Poses, data: dict[str, Any]) -> None:
@@ -193,6 +264,51 @@ def _meta_pickle_candidates(path: Path) -> list[Path]:
             for s in stems]
 
 
+def _analysis_crop(data: dict[str, Any], path: Path, cand: Path
+                   ) -> tuple[int, int, int, int] | None:
+    """The static crop ``(x1, x2, y1, y2)`` an ``analyze_videos`` output was analysed with:
+    DeepLabCut (TensorFlow ``AnalyzeVideo``, PyTorch ``_generate_metadata``) records
+    ``cropping`` (True when ``cropping: true`` in config.yaml or ``analyze_videos(cropping=
+    [x1, x2, y1, y2])``) and ``cropping_parameters`` in its meta pickle, and its keypoints
+    are then relative to the crop's top-left corner. ``None`` where it was not cropped
+    (``cropping`` False, or absent: DeepLabCut before 2.0); dynamic cropping alone
+    (``dynamic=(True, ...)``) records no crop: its keypoints are already the full frame's.
+    """
+    if not data.get("cropping"):
+        return None
+    params = data.get("cropping_parameters")
+    try:
+        x1, x2, y1, y2 = (float(v) for v in params)
+    except (TypeError, ValueError):
+        x1 = x2 = y1 = y2 = math.nan
+    if not (all(math.isfinite(v) for v in (x1, x2, y1, y2)) and 0 <= x1 < x2
+            and 0 <= y1 < y2):
+        logger.warning("%s: %s says the video was analysed cropped, but its "
+                       "cropping_parameters %r are not [x1, x2, y1, y2] pixels: the keypoints "
+                       "are left as they are (relative to the crop, not the full frame). "
+                       "Give the crop's offset by adding it to the file's x and y.",
+                       path, cand.name, params)
+        return None
+    return int(x1), int(x2), int(y1), int(y2)
+
+
+def _add_crop_offset(poses: Poses, crop: tuple[int, int, int, int], path: Path,
+                     cand: Path) -> None:
+    """Move keypoints relative to DeepLabCut's analysis crop into the full frame's pixels
+    (add ``x1, y1``, as DeepLabCut's ``create_labeled_video`` does) and record the crop in
+    ``meta.extra["dlc_cropping"]``."""
+    x1, x2, y1, y2 = crop
+    poses.coords[..., 0] += x1
+    poses.coords[..., 1] += y1
+    poses.meta.extra["dlc_cropping"] = {
+        "cropping_parameters": [x1, x2, y1, y2], "offset_added_px": [x1, y1],
+        "from": str(cand)}
+    if x1 or y1:
+        logger.info("%s: analysed cropped to x %d-%d, y %d-%d (cropping_parameters in %s): "
+                    "(%d, %d) px added to every keypoint, which are now the full frame's "
+                    "pixels.", path, x1, x2, y1, y2, cand.name, x1, y1)
+
+
 def _fill_dlc_meta(poses: Poses, path: Path) -> Poses:
     """fps / image size / video from DLC's metadata pickle and a video beside the file."""
     meta = poses.meta
@@ -212,14 +328,31 @@ def _fill_dlc_meta(poses: Poses, path: Path) -> Poses:
             fps = data.get("fps")
             if fps:
                 meta.fps = float(fps)
+            crop = None if poses.is_3d else _analysis_crop(data, path, cand)
+            if crop is not None:
+                _add_crop_offset(poses, crop, path, cand)
             dims = data.get("frame_dimensions")
             if dims is not None and len(dims) >= 2:
-                meta.image_size = (int(dims[1]), int(dims[0]))  # DLC 2.x stores (h, w)
-                if not poses.is_3d and size_transposed(poses.coords, meta.image_size):
-                    meta.image_size = meta.image_size[::-1]  # DeepLabCut 1.x's (w, h)
-                    logger.info("%s: frame_dimensions %s in %s read as (width, height), as "
-                                "DeepLabCut 1.x wrote them: the points reach beyond them "
-                                "read as (height, width).", path, tuple(dims), cand.name)
+                # DLC 2.x's TensorFlow engine stores (h, w); DLC 3's PyTorch engine (w, h)
+                width_first = "pytorch-config" in data
+                size = ((int(dims[0]), int(dims[1])) if width_first
+                        else (int(dims[1]), int(dims[0])))
+                crop_size = None if crop is None else (crop[1] - crop[0], crop[3] - crop[2])
+                if crop_size is not None and crop_size in (size, size[::-1]):
+                    # the crop's size (DLC 3, and DLC 2.x's multi-animal analysis), not the
+                    # video's: the full frame's size is not recorded
+                    logger.info("%s: frame_dimensions %s in %s is the crop's size; the full "
+                                "frame's is not recorded: it is the video's, where the video "
+                                "is found (else give --image-size WIDTHxHEIGHT).", path,
+                                tuple(dims), cand.name)
+                else:
+                    meta.image_size = size
+                    if not poses.is_3d and size_transposed(poses.coords, meta.image_size):
+                        meta.image_size = meta.image_size[::-1]  # DeepLabCut 1.x's (w, h)
+                        logger.info("%s: frame_dimensions %s in %s read as (width, height), "
+                                    "as DeepLabCut 1.x wrote them: the points reach beyond "
+                                    "them read as (height, width).", path, tuple(dims),
+                                    cand.name)
             if poses.is_3d:  # a lift's record: each column's landmark, the video lifted
                 _lifted_record(poses, data)
                 lift_record = "video" in data
@@ -235,8 +368,7 @@ def _fill_dlc_meta(poses: Poses, path: Path) -> Poses:
                 arr = cv2.imread(str(img), cv2.IMREAD_UNCHANGED)
                 if arr is not None:
                     meta.image_size = (int(arr.shape[1]), int(arr.shape[0]))
-        if meta.image_size is None:
-            labelled_size_from_project(poses, path)
+        labelled_size_from_project(poses, path)
         return poses
     if meta.video is None and not lift_record:
         folders = [path.parent, path.parent.parent / "videos", path.parent.parent]

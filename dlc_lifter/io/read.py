@@ -249,7 +249,7 @@ def _apply_config(poses: Poses, cfg: DLCConfig, path: Path) -> None:
     if cfg.skeleton and "skeleton_edges" not in meta.extra:
         meta.extra["skeleton_edges"] = [e for e in cfg.skeleton
                                         if e[0] in poses.keypoints and e[1] in poses.keypoints]
-    if meta.source_format == "dlc-labels" and meta.image_size is None:
+    if meta.source_format == "dlc-labels":
         from dlc_lifter.io.dlc import labelled_size_from_project
 
         labelled_size_from_project(poses, path, cfg)

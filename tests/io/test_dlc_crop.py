@@ -1,0 +1,182 @@
+"""DeepLabCut's crops: ``analyze_videos`` with ``cropping`` (its ``_meta.pickle``) and
+labelled data extracted with ``crop=True`` (the project's ``video_sets`` crop) are read in
+the full frame's pixels."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dlc_lifter import read_poses
+from dlc_lifter.io.dlc import _read_meta_pickle
+from dlc_lifter.lift import CameraSpec, LiftOptions, lift_file
+from tests.fixtures.toys import DLC_SCORER, random_poses, write_dlc_analysis, write_toy_video
+
+CROP = [100, 500, 50, 400]  # x1, x2, y1, y2 of a 640 x 480 video
+
+
+def _cropped_analysis(folder: Path, data: dict, seed: int = 0) -> tuple[Path, np.ndarray]:
+    """An ``analyze_videos`` output whose keypoints are relative to ``CROP`` (as DLC writes
+    them with ``cropping``), its meta pickle ``data``; and the full-frame keypoints."""
+    rel = random_poses(8, coord_range=(120.0, 380.0), seed=seed)
+    coords = rel.coords.copy()
+    rel.coords = coords - [CROP[0], CROP[2]]
+    h5 = write_dlc_analysis(rel, folder, "m1", DLC_SCORER)
+    with h5.with_name(f"{h5.stem}_meta.pickle").open("wb") as fh:
+        pickle.dump({"data": data}, fh, pickle.HIGHEST_PROTOCOL)
+    return h5, coords
+
+
+def test_tensorflow_cropped_analysis_is_put_in_the_full_frame(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """DLC 2.x (TensorFlow): ``cropping`` True, ``cropping_parameters`` [x1, x2, y1, y2],
+    ``frame_dimensions`` the full video's (h, w): x1, y1 are added once, and said."""
+    h5, full = _cropped_analysis(tmp_path, {
+        "fps": 30.0, "frame_dimensions": (480, 640), "cropping": True,
+        "cropping_parameters": CROP})
+    with caplog.at_level(logging.INFO):
+        p = read_poses(h5)
+    np.testing.assert_allclose(p.coords, full, equal_nan=True)
+    assert p.meta.image_size == (640, 480)
+    assert p.meta.extra["dlc_cropping"]["cropping_parameters"] == CROP
+    assert p.meta.extra["dlc_cropping"]["offset_added_px"] == [100, 50]
+    assert "(100, 50) px added" in caplog.text
+
+
+def test_pytorch_cropped_analysis_records_the_crop_s_size(tmp_path: Path) -> None:
+    """DLC 3 (PyTorch): ``frame_dimensions`` is the crop's (w, h), not the video's: the
+    keypoints are offset and the frame size is left to the video (unknown without it)."""
+    h5, full = _cropped_analysis(tmp_path, {
+        "fps": 30.0, "frame_dimensions": (400, 350), "cropping": True,
+        "cropping_parameters": CROP, "pytorch-config": {"net_type": "resnet_50"}})
+    p = read_poses(h5)
+    np.testing.assert_allclose(p.coords, full, equal_nan=True)
+    assert p.meta.image_size is None
+
+
+def test_pytorch_frame_dimensions_are_width_first(tmp_path: Path) -> None:
+    """DLC 3's PyTorch engine writes ``frame_dimensions`` as (w, h) (``video.dimensions``),
+    even where the points do not reach beyond the height to tell."""
+    h5 = write_dlc_analysis(random_poses(5, coord_range=(10, 400)), tmp_path, "m1", DLC_SCORER)
+    with h5.with_name(f"{h5.stem}_meta.pickle").open("wb") as fh:
+        pickle.dump({"data": {"fps": 30.0, "frame_dimensions": (640, 480), "cropping": False,
+                              "cropping_parameters": [0, 640, 0, 480],
+                              "pytorch-config": {}}}, fh)
+    assert read_poses(h5).meta.image_size == (640, 480)
+
+
+def test_uncropped_or_dynamic_analysis_is_left_as_it_is(tmp_path: Path) -> None:
+    """``cropping`` False (dynamic cropping alone writes full-frame pixels, and no crop):
+    nothing added, nothing recorded."""
+    h5, full = _cropped_analysis(tmp_path, {
+        "fps": 30.0, "frame_dimensions": (480, 640), "cropping": False,
+        "cropping_parameters": [0, 640, 0, 480]})
+    p = read_poses(h5)
+    np.testing.assert_allclose(p.coords, full - [CROP[0], CROP[2]], equal_nan=True)
+    assert "dlc_cropping" not in p.meta.extra
+
+
+def test_unreadable_crop_is_warned(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    h5, full = _cropped_analysis(tmp_path, {
+        "fps": 30.0, "frame_dimensions": (480, 640), "cropping": True,
+        "cropping_parameters": [500, 100, 50, 400]})
+    with caplog.at_level(logging.WARNING):
+        p = read_poses(h5)
+    np.testing.assert_allclose(p.coords, full - [CROP[0], CROP[2]], equal_nan=True)
+    assert "cropping_parameters" in caplog.text and str(h5) in caplog.text
+
+
+def test_cropped_and_uncropped_analyses_lift_alike(tmp_path: Path) -> None:
+    """One video analysed cropped and uncropped lifts to the same 3D; the output's meta
+    records the crop."""
+    crop, _ = _cropped_analysis(tmp_path / "crop", {
+        "fps": 30.0, "frame_dimensions": (480, 640), "cropping": True,
+        "cropping_parameters": CROP}, seed=3)
+    ref = write_dlc_analysis(random_poses(8, coord_range=(120.0, 380.0), seed=3),
+                             tmp_path / "ref", "m1", DLC_SCORER)
+    with ref.with_name(f"{ref.stem}_meta.pickle").open("wb") as fh:
+        pickle.dump({"data": {"fps": 30.0, "frame_dimensions": (480, 640),
+                              "cropping": False, "cropping_parameters": [0, 640, 0, 480]}}, fh)
+    cam = CameraSpec(camera_height_mm=600.0, focal_px=700.0)
+    opts = LiftOptions(depth=False, mode="frame")
+    out_c = lift_file(crop, camera=cam, options=opts)
+    out_r = lift_file(ref, camera=cam, options=opts)
+    np.testing.assert_allclose(pd.read_hdf(out_c).to_numpy(), pd.read_hdf(out_r).to_numpy(),
+                               atol=1e-6, equal_nan=True)
+    meta = _read_meta_pickle(out_c.with_name(f"{out_c.stem}_meta.pickle"))
+    assert meta["extra"]["dlc_cropping"]["cropping_parameters"] == CROP
+    assert meta["frame_dimensions"] == (480, 640)
+
+
+# ----------------------------------------------------------------------------- labelled data
+def _labelled_project(tmp_path: Path, crop: str, *, video: bool, images: bool = False
+                      ) -> tuple[Path, np.ndarray]:
+    """A DLC project whose ``labeled-data/session1`` was extracted with ``crop`` (the labels
+    relative to it); the project's video (640 x 480) in ``videos/`` when ``video``. Returns
+    the labels' csv and the labels in the full frame's pixels."""
+    project = tmp_path / "proj"
+    folder = project / "labeled-data" / "session1"
+    folder.mkdir(parents=True)
+    (project / "config.yaml").write_text(
+        "Task: t\nscorer: Alice\nbodyparts:\n- snout\nvideo_sets:\n"
+        f"  C:\\videos\\session1.mp4:\n    crop: {crop}\n", encoding="utf-8")
+    if video:
+        (project / "videos").mkdir()
+        write_toy_video(project / "videos" / "session1.mp4", 3, size=(640, 480))
+    x1, _, y1, _ = (int(v) for v in crop.split(","))
+    p = random_poses(4, coord_range=(130.0, 300.0))
+    full = p.coords.copy()
+    p.coords = full - [x1, y1]
+    df = p.to_dataframe(scorer="Alice", likelihood=False)
+    imgs = [f"img{i:04d}.png" for i in range(p.n_frames)]
+    df.index = pd.MultiIndex.from_tuples([("labeled-data", "session1", i) for i in imgs])
+    f = folder / "CollectedData_Alice.csv"
+    df.to_csv(f)
+    if images:
+        import cv2
+
+        x1, x2, y1, y2 = (int(v) for v in crop.split(","))
+        for name in imgs:
+            cv2.imwrite(str(folder / name), np.zeros((y2 - y1, x2 - x1, 3), np.uint8))
+    return f, full
+
+
+def test_labels_of_a_cropped_extraction_are_put_in_the_video_s_frame(tmp_path: Path) -> None:
+    """``extract_frames(crop=True)``: the labels are relative to the crop; they are moved
+    by (x1, y1) once (also with the config given) and the frame size is the video's."""
+    f, full = _labelled_project(tmp_path, "100, 420, 50, 290", video=True)
+    q = read_poses(f)
+    np.testing.assert_allclose(q.coords, full, equal_nan=True)
+    assert q.meta.image_size == (640, 480)
+    assert q.meta.extra["labels_crop"]["offset_added_px"] == [100, 50]
+    again = read_poses(f, config=f.parents[2] / "config.yaml")
+    np.testing.assert_allclose(again.coords, full, equal_nan=True)
+
+
+def test_labels_beside_their_cropped_images_are_put_in_the_frame(tmp_path: Path) -> None:
+    f, full = _labelled_project(tmp_path, "100, 420, 50, 290", video=True, images=True)
+    q = read_poses(f)
+    np.testing.assert_allclose(q.coords, full, equal_nan=True)
+    assert q.meta.image_size == (640, 480)
+
+
+def test_labels_of_a_crop_without_its_video_say_the_size_is_unknown(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    f, full = _labelled_project(tmp_path, "100, 420, 50, 290", video=False)
+    with caplog.at_level(logging.WARNING):
+        q = read_poses(f)
+    np.testing.assert_allclose(q.coords, full, equal_nan=True)
+    assert q.meta.image_size is None
+    assert "--image-size" in caplog.text and "session1.mp4" in caplog.text
+
+
+def test_labels_of_the_default_whole_frame_crop_are_unchanged(tmp_path: Path) -> None:
+    f, full = _labelled_project(tmp_path, "0, 640, 0, 480", video=False)
+    q = read_poses(f)
+    np.testing.assert_allclose(q.coords, full, equal_nan=True)
+    assert q.meta.image_size == (640, 480)
