@@ -92,6 +92,8 @@ __all__ = [
     "SQUARE_PIXEL_TOLERANCE",
     "CORNER_FOCAL_MIN_TILT_DEG",
     "CameraChoice",
+    "MAX_FOV_DEG",
+    "check_focal_px",
     "arena_sides_mm",
     "body_length_pair",
     "corner_camera",
@@ -188,6 +190,34 @@ def arena_sides_mm(arena_size_mm: float | Sequence[float] | str | None
     if size is None:
         return None
     return (size, size) if isinstance(size, float) else size
+
+
+#: Widest horizontal field of view (deg) a focal length given in pixels may make across the
+#: frames: a pinhole camera (straight lines straight, the only lens the focal length alone
+#: describes) sees far less wide; an 8 mm lens's focal length typed in mm, not pixels, sees
+#: 177 deg across 640 px.
+MAX_FOV_DEG = 160.0
+
+
+def check_focal_px(focal_px: float, width: int) -> None:
+    """Refuse a focal length (pixels) that makes a wider field of view across frames
+    ``width`` pixels wide than :data:`MAX_FOV_DEG`: a focal length given in mm, not pixels.
+
+    Raises
+    ------
+    DLCLifterError
+        Naming ``focal_px``, the field of view it makes and what one in pixels is.
+    """
+    if width <= 1:
+        return
+    fov = math.degrees(2 * math.atan((width - 1) / 2 / focal_px))
+    if fov > MAX_FOV_DEG:
+        raise DLCLifterError(
+            f"focal_px {focal_px:g} makes a {fov:.0f} deg field of view across the {width} px "
+            "wide frames; no camera the lift models sees that wide. The focal length is in "
+            "pixels: the lens's focal length in mm divided by the sensor's pixel size in mm "
+            "(an 8 mm lens on 3.45 um pixels: 2319 px; lab cameras are mostly 500 to 3000 "
+            "px). Was it given in mm? Give it in pixels, or leave focal_px out to estimate it.")
 
 
 def _typical_focal_px(width: int) -> float:
@@ -513,6 +543,8 @@ def resolve_camera(
             raise DLCLifterError(f"{name} must be a positive number; got {v}.")
     arena = arena_sides_mm(arena_size_mm)
     w, h = image_size
+    if focal_px is not None:
+        check_focal_px(float(focal_px), w)
     hfov_f = _typical_focal_px(w)
     if arena is not None and not (camera_height_mm is not None and focal_px is not None):
         choice = corner_camera(arena_px, arena, (w, h),
@@ -926,19 +958,27 @@ def _body_camera(uv_sq: np.ndarray, ok: np.ndarray, lifter: Lifter,
     else:
         focal = float(focal_px) if focal_px is not None else hfov_f
         height = focal * length_mm / length_px + depth_h
-    opening = ("No calibration, camera height or arena size" if not why else
+    if camera_height_mm is not None:
+        what, note = "the focal length", "camera height given"
+        alone = "The camera's height given without its focal length (focal_px)"
+    elif focal_px is not None:
+        what, note = "the camera's height", "focal given"
+        alone = "The focal length given without the camera's height (camera_height_mm)"
+    else:
+        what, note = "the camera", f"assumed {DEFAULT_HFOV_DEG:.0f} deg field of view"
+        alone = "No calibration, camera height or arena size"
+    opening = (alone if not why else
                f"The arena's size given is not used ({why}). Give the camera's height and "
                "focal length, the floor's scale (floor_scale) or track the arena's corners. "
                "Instead")
     logger.warning(
-        "%s: estimated the camera from the "
+        "%s: estimated %s from the "
         "animal's size (median %s length %.1f px, taken as a real mouse's %.1f mm: %.2f x "
         "the synthetic population's %.1f mm; %s): %.0f mm above the floor, focal %.0f px. "
         "Mice differ by about 15 %% in length, so the scale and the heights may be that far "
         "off; give camera_height_mm and focal_px, arena_size_mm or a calibration for metric "
-        "accuracy.", opening, pair, length_px, length_mm, REAL_LENGTH_FACTOR, population_mm,
-        "focal given" if focal_px is not None or camera_height_mm is not None
-        else f"assumed {DEFAULT_HFOV_DEG:.0f} deg field of view", height, focal)
+        "accuracy.", opening, what, pair, length_px, length_mm, REAL_LENGTH_FACTOR,
+        population_mm, note, height, focal)
     if frames < BODY_PAIR_FRAMES:
         logger.warning(
             "%s: the animal's length was measured on only %d frames (%s tracked together): "

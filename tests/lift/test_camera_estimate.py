@@ -436,3 +436,48 @@ def test_the_frame_size_says_where_it_came_from() -> None:
     assert image_size_and_source(poses, None, "cal.toml") == ((640, 480), "file")
     # points beyond the size given and inside the file's: the file's
     assert image_size_and_source(poses, None, None, (320, 240)) == ((640, 480), "file")
+
+
+def _mouse_track(cam: Camera) -> tuple[np.ndarray, np.ndarray]:
+    """Nose and tail base of a real-sized mouse wandering under ``cam``: pixels, likelihoods."""
+    nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
+    rng = np.random.default_rng(1)
+    heading = rng.uniform(0, 2 * np.pi, 200)
+    centre = rng.uniform(-150, 150, (200, 2))
+    half = 0.9 * 85.0 / 2 * np.c_[np.cos(heading), np.sin(heading)]
+    world = np.stack([np.c_[centre + half, np.full(200, 20.0)],
+                      np.c_[centre - half, np.full(200, 30.0)]], 1)
+    uv = np.full((200, len(CATALOGUE), 2), np.nan)
+    uv[:, [nose, tail]] = cam.project(world.reshape(-1, 3)).reshape(200, 2, 2)
+    return uv, np.isfinite(uv).all(-1).astype(float)
+
+
+def test_a_height_alone_is_said_to_be_used(caplog: pytest.LogCaptureFixture) -> None:
+    """camera_height_mm without focal_px: the warning says the height was given and the
+    focal length estimated (it said "No calibration, camera height ... focal given")."""
+    uv, conf = _mouse_track(Camera.top_view(640.0, 700.0, SIZE))
+    with caplog.at_level(logging.WARNING):
+        resolve_camera(uv, conf, SIZE, lifter=_stand_in_lifter(),  # type: ignore[arg-type]
+                       camera_height_mm=640.0)
+    assert "No calibration, camera height" not in caplog.text
+    assert "height given without its focal length" in caplog.text
+    assert "estimated the focal length" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        resolve_camera(uv, conf, SIZE, lifter=_stand_in_lifter(),  # type: ignore[arg-type]
+                       focal_px=700.0)
+    assert "focal length given without the camera's height" in caplog.text
+    assert "estimated the camera's height" in caplog.text
+
+
+@pytest.mark.parametrize("focal", [8.0, 25.0])
+def test_a_focal_length_in_mm_is_refused(focal: float) -> None:
+    """An 8 mm lens's focal length typed as pixels (177 deg across 800 px) stops the lift
+    with one message naming focal_px and what a focal length in pixels is."""
+    uv, conf = _mouse_track(Camera.top_view(640.0, 700.0, SIZE))
+    with pytest.raises(DLCLifterError, match=r"focal_px .* deg field of view.*in pixels"):
+        resolve_camera(uv, conf, SIZE, lifter=_stand_in_lifter(),  # type: ignore[arg-type]
+                       camera_height_mm=640.0, focal_px=focal)
+    # a wide but real lens is taken
+    resolve_camera(uv, conf, SIZE, lifter=_stand_in_lifter(),  # type: ignore[arg-type]
+                   camera_height_mm=640.0, focal_px=250.0)
