@@ -86,6 +86,15 @@ def _parse_span(text: str) -> tuple[float, float]:
     return span[0], span[1]
 
 
+def _parse_ear_forward(text: str) -> tuple[float, float]:
+    """``--ear-forward-mm -6,3`` as ``(lo, hi)`` with ``lo <= hi``."""
+    span = _numbers(text, float)
+    if span is None or len(span) != 2 or span[0] > span[1]:
+        raise DLCLifterError(f"--ear-forward-mm takes two numbers, LO,HI with LO <= HI such as "
+                             f"-6,3; got '{text}'.")
+    return span[0], span[1]
+
+
 def _parse_view_deg(text: str, option: str = "--view-deg") -> tuple[float, float]:
     """``--view-deg 15,55`` (or ``option``) as ``(lo, hi)`` with ``0 <= lo <= hi < 80``."""
     span = _numbers(text, float)
@@ -132,6 +141,10 @@ def train_lifter_command(
     ear_label_mm: float = typer.Option(0.0, "--ear-label-mm", help="Ear labels placed up to "
                                        "this far (mm) above the ear base, one draw per "
                                        "sequence, as labellers place them (0: at the base)."),
+    ear_forward_mm: str = typer.Option("0,0", "--ear-forward-mm", help="Ear labels moved "
+                                       "along the head by LO..HI mm (> 0: towards the "
+                                       "snout), one draw per sequence, as labs place them "
+                                       "nearer or further from the snout (0,0: none)."),
     nose_down_share: float = typer.Option(0.0, "--nose-down-share", min=0.0, max=1.0,
                                           help="Share of the synthetic walk, turn and sniff "
                                           "behaviours in the real mouse's nose-down exploring "
@@ -212,6 +225,7 @@ def train_lifter_command(
                       frame_channels=frame_channels, n_sequences=n_sequences, n_frames=n_frames,
                       channels=channels, kernels=_parse_kernels(kernels), max_minutes=minutes,
                       threads=threads, ear_label_mm=ear_label_mm,
+                      ear_forward_mm=_parse_ear_forward(ear_forward_mm),
                       nose_down_share=nose_down_share, head_up_share=head_up_share,
                       low_rear_share=low_rear_share, tail_curl_share=tail_curl_share,
                       view=_train_view(view),

@@ -196,15 +196,21 @@ def generate_mouse_sequences(n_sequences: int, n_frames: int, *, seed: int,
     return list(generate_sequences(n_sequences, n_frames, seed=seed, **kwargs))
 
 
-def place_ear_labels(sequences: Sequence[Any], up_to_mm: float, *, seed: int) -> list[Any]:
+def place_ear_labels(sequences: Sequence[Any], up_to_mm: float, *, seed: int,
+                     forward_mm: tuple[float, float] = (0.0, 0.0)) -> list[Any]:
     """Sequences whose ear landmarks sit where labellers put them: up to ``up_to_mm`` above
-    the ear base.
+    the ear base, and ``forward_mm`` along the head.
 
     The catalogue's ears are the ear bases; labellers mark the base, the middle of the
     pinna or higher (DANNCE's labelled ears sit about 13 mm above the synthetic bases). Each
     sequence gets one offset drawn uniformly from ``[0, up_to_mm]``, along the skull's up
     axis in every frame, so a network trained on them reads an ear label anywhere in that
-    range. ``up_to_mm <= 0`` returns the sequences as they are.
+    range. Labs also place the ears at different distances from the snout (snout to ear
+    midpoint 24-27 mm in DANNCE's 2019 crowd labels, 27-33 mm in its 2021 labels, 26.7 mm
+    on the synthetic mouse): with ``forward_mm = (lo, hi)`` each sequence's ears also move
+    by one draw from ``[lo, hi]`` along the skull's forward axis (> 0: towards the snout,
+    a shorter head). ``up_to_mm <= 0`` and ``forward_mm = (0, 0)`` return the sequences as
+    they are.
 
     Parameters
     ----------
@@ -212,22 +218,28 @@ def place_ear_labels(sequences: Sequence[Any], up_to_mm: float, *, seed: int) ->
         :class:`~dlc_lifter.mouse.behaviour.MouseSequence` objects (their pose and shape
         give the skull's orientation).
     up_to_mm
-        Largest offset (mm).
+        Largest offset (mm) above the base.
     seed
         Seed of the offsets.
+    forward_mm
+        Range (mm) of the shift along the head (0, 0: none).
 
     Returns
     -------
     list
         New sequences (``landmarks`` replaced; the pose no longer reproduces them exactly).
     """
-    if up_to_mm <= 0:
+    lo, hi = (float(v) for v in forward_mm)
+    if lo > hi:
+        raise ValueError(f"forward_mm must be (lo, hi) with lo <= hi; got {forward_mm}.")
+    if up_to_mm <= 0 and lo == hi == 0:
         return list(sequences)
     from dataclasses import replace
 
     from dlc_lifter.mouse.rig import get_rig
 
     rng = np.random.default_rng([seed, 13])
+    rng_forward = np.random.default_rng([seed, 14])
     ears = [_INDEX["left_ear"], _INDEX["right_ear"]]
     out = []
     for seq in sequences:
@@ -237,7 +249,10 @@ def place_ear_labels(sequences: Sequence[Any], up_to_mm: float, *, seed: int) ->
         skull = rig.bone_names.index("skull")
         rot, _ = rig.forward_kinematics(seq.pose, skull + 1)
         lm = np.array(seq.landmarks, dtype=np.float64)
-        lm[:, ears] += rng.uniform(0.0, up_to_mm) * rot[:, skull, :, 2][:, None, :]
+        if up_to_mm > 0:
+            lm[:, ears] += rng.uniform(0.0, up_to_mm) * rot[:, skull, :, 2][:, None, :]
+        if lo != 0 or hi != 0:
+            lm[:, ears] += rng_forward.uniform(lo, hi) * rot[:, skull, :, 0][:, None, :]
         out.append(replace(seq, landmarks=lm))
     return out
 

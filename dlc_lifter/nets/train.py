@@ -121,6 +121,9 @@ class TrainConfig:
     ear_label_mm
         Ear labels placed up to this far above the ear base, one draw per sequence
         (:func:`~dlc_lifter.nets.data.place_ear_labels`; 0: at the base).
+    ear_forward_mm
+        Range (mm) of the ear labels' shift along the head, one draw per sequence (> 0:
+        towards the snout; :func:`~dlc_lifter.nets.data.place_ear_labels`; ``(0, 0)``: none).
     nose_down_share
         Share of the training sequences' walk, turn and sniff behaviours that take the real
         mouse's nose-down exploring posture (``nose_down_share`` of
@@ -198,6 +201,7 @@ class TrainConfig:
     pcutoff: float = 0.6
     loose_dropout: float = 0.5
     ear_label_mm: float = 0.0
+    ear_forward_mm: tuple[float, float] = (0.0, 0.0)
     nose_down_share: float = 0.0
     head_up_share: float = 0.0
     low_rear_share: float = 0.0
@@ -401,7 +405,8 @@ def _training_clips(cfg: TrainConfig, n_sequences: int, generator: Callable[...,
     """
     _check_image_span(cfg)
     sequences = _generated(cfg, n_sequences, generator, sequences)
-    sequences = place_ear_labels(sequences, cfg.ear_label_mm, seed=cfg.seed)
+    sequences = place_ear_labels(sequences, cfg.ear_label_mm, seed=cfg.seed,
+                                 forward_mm=cfg.ear_forward_mm)
     med_h, pair_len = population_stats(sequences)
     clips = make_clips(sequences, rng=np.random.default_rng(cfg.seed), views=cfg.views,
                        set_weights=cfg.set_weights, view=cfg.view,

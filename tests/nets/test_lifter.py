@@ -654,6 +654,41 @@ def test_ear_labels_are_placed_above_the_ear_base_per_sequence() -> None:
     assert np.all(high[ears] > plain[ears]) and np.allclose(high[others], plain[others])
 
 
+def test_ear_labels_move_along_the_head_by_one_draw_per_sequence() -> None:
+    """``forward_mm=(lo, hi)`` moves only the ears, by one draw per sequence in [lo, hi]
+    along the skull's forward axis, on top of the upward offset (whose draws it leaves as
+    they were); ``(0, 0)`` draws nothing; a reversed range is refused."""
+    from dlc_lifter.mouse.rig import get_rig
+    from dlc_lifter.nets.data import generate_mouse_sequences, place_ear_labels
+    from dlc_lifter.nets.train import TrainConfig, _training_clips
+
+    seqs = generate_mouse_sequences(5, 30, seed=3)
+    assert place_ear_labels(seqs, 0.0, seed=0, forward_mm=(0.0, 0.0))[0] is seqs[0]
+    with pytest.raises(ValueError, match="forward_mm"):
+        place_ear_labels(seqs, 0.0, seed=0, forward_mm=(3.0, -3.0))
+    ears = [CATALOGUE.index("left_ear"), CATALOGUE.index("right_ear")]
+    others = [i for i in range(len(CATALOGUE)) if i not in ears]
+    up_only = place_ear_labels(seqs, 4.0, seed=0)
+    both = place_ear_labels(seqs, 4.0, seed=0, forward_mm=(-6.0, 3.0))
+    shifts = []
+    for a, u, b in zip(seqs, up_only, both, strict=True):
+        d = b.landmarks - u.landmarks  # the forward shift alone
+        assert np.all(d[:, others] == 0)
+        rig = get_rig(a.shape)
+        skull = rig.bone_names.index("skull")
+        fwd = rig.forward_kinematics(a.pose, skull + 1)[0][:, skull, :, 0]
+        along = np.einsum("tj,tj->t", d[:, ears[0]], fwd)
+        assert np.ptp(along) < 1e-9 and -6.0 <= along[0] <= 3.0
+        np.testing.assert_allclose(d[:, ears[1]], along[:, None] * fwd, atol=1e-9)
+        shifts.append(along[0])
+    assert len(set(np.round(shifts, 6))) == len(seqs) and min(shifts) < 0
+    kw = dict(seed=1, n_frames=40, views=1)
+    _, _, lengths = _training_clips(TrainConfig(**kw), 6, generate_mouse_sequences)
+    _, _, shifted = _training_clips(TrainConfig(ear_forward_mm=(2.0, 2.0), **kw), 6,
+                                    generate_mouse_sequences)
+    assert not np.allclose(shifted, lengths)
+
+
 def test_training_cameras_below_are_the_reflections_of_those_above() -> None:
     """``TrainConfig(view="below")``: each training camera is the one drawn above, under the
     floor looking up (its image mirrored); the same draws otherwise."""
