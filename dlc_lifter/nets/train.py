@@ -912,6 +912,18 @@ def _extended(model: LiftingModel, extend: str | Path | None, sidecar: dict[str,
     return joined
 
 
+def _with_new_defaults(done: dict[str, Any] | None, wanted: dict[str, Any]
+                       ) -> dict[str, Any] | None:
+    """A member's stored config with the fields added to :class:`TrainConfig` since it was
+    trained filled in, where ``wanted`` asks for their default (a new option's default
+    draws nothing, so the member is what it would be trained as now)."""
+    if not isinstance(done, dict):
+        return done
+    defaults = json.loads(json.dumps(asdict(TrainConfig())))
+    added = {k: v for k, v in wanted.items() if k not in done and v == defaults.get(k)}
+    return {**added, **done}
+
+
 def _member(cfg: TrainConfig, path: Path, command: str | None, progress: bool) -> LiftingModel:
     """One ensemble member: reused from ``path`` when trained there with ``cfg``, else trained."""
     from dlc_lifter.io.weights import read_sidecar
@@ -919,7 +931,7 @@ def _member(cfg: TrainConfig, path: Path, command: str | None, progress: bool) -
     wanted = json.loads(json.dumps(asdict(cfg)))  # as the sidecar stores it
     if path.is_file():
         try:
-            done = read_sidecar(path).get("config")
+            done = _with_new_defaults(read_sidecar(path).get("config"), wanted)
         except Exception:  # noqa: BLE001 - an unreadable sidecar means: train again
             done = None
         if done == wanted:

@@ -150,6 +150,32 @@ def test_train_seeds_saves_the_members_mean_and_resumes(tmp_path: Path) -> None:
     assert json.loads(again.with_suffix(".json").read_text())["members"] == side["members"]
 
 
+def test_members_trained_before_a_new_option_are_reused_at_its_default(tmp_path: Path
+                                                                        ) -> None:
+    """A member whose sidecar predates an option (its config lacks the field) is reused by
+    a rerun that leaves the option at its default, and trained again when it does not."""
+    from dlc_lifter.io.weights import read_sidecar
+
+    toy = ["--n-sequences", "2", "--n-frames", "100", "--steps", "1", "--causal-steps", "1",
+           "--frame-steps", "1", "--channels", "8", "--kernels", "3", "--threads", "1",
+           "--modes", "frame", "--eval-sequences", "0"]
+    work = tmp_path / "members"
+    _invoke("train", "--out", str(tmp_path / "a.pt"), "--seeds", "0,1", "--workdir",
+            str(work), *toy)
+    for s in (0, 1):  # as an older version wrote them: no ear_forward_mm
+        side_path = work / f"seed{s}.json"
+        side = read_sidecar(work / f"seed{s}.pt")
+        del side["config"]["ear_forward_mm"]
+        side_path.write_text(json.dumps(side))
+    stamp = (work / "seed0.pt").stat().st_mtime_ns
+    _invoke("train", "--out", str(tmp_path / "b.pt"), "--seeds", "0,1", "--workdir",
+            str(work), *toy)
+    assert (work / "seed0.pt").stat().st_mtime_ns == stamp  # reused
+    _invoke("train", "--out", str(tmp_path / "c.pt"), "--seeds", "0,1", "--workdir",
+            str(work), "--ear-forward-mm", "1,2", *toy)
+    assert (work / "seed0.pt").stat().st_mtime_ns != stamp  # other settings: trained again
+
+
 @pytest.mark.parametrize(("bad", "says"), [("0", "two or more different seeds"),
                                            ("0,0", "two or more different seeds"),
                                            ("a,b", "--seeds takes integers")])
