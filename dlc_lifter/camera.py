@@ -34,6 +34,7 @@ __all__ = [
     "TOP_VIEW_HEIGHTS_MM",
     "Camera",
     "CalibrationError",
+    "MIN_FLOOR_DISTANCE_MM",
     "floor_homography",
     "focal_from_floor_homography",
     "load_anipose",
@@ -64,6 +65,10 @@ def _axis_rotation(axis: int, angle: float) -> np.ndarray:
     m[i, i], m[i, j], m[j, i], m[j, j] = c, -s, s, c
     return m
 
+
+#: A calibration's camera centre nearer the floor plane than this (mm) is taken to be in it:
+#: its world frame is the camera's own, not the floor's (:meth:`Camera.floor_problem`).
+MIN_FLOOR_DISTANCE_MM = 1.0
 
 #: World -> camera rotation of a camera looking straight down with image ``u`` along
 #: world ``x`` and image ``v`` along world ``-y``.
@@ -298,6 +303,26 @@ class Camera:
         """Angle between the optical axis and straight down."""
         axis = self.R[2]  # optical axis in world coordinates
         return float(math.acos(np.clip(-axis[2], -1.0, 1.0)))
+
+    def floor_problem(self) -> str:
+        """Why this camera's world frame cannot be the floor's, or ``""`` when it can.
+
+        The lift needs the floor at ``z = 0`` in front of the camera. A camera whose centre
+        lies in that plane (an intrinsics-only or one-camera calibration: aniposelib,
+        sleap-anipose and Caliscope put their first camera at the origin, ``rotation`` and
+        ``translation`` zero) or whose optical axis points away from it sees no floor.
+        """
+        height = self.height_mm
+        if abs(height) < MIN_FLOOR_DISTANCE_MM:
+            return (f"its centre lies in the floor plane ({height:.0f} mm from z = 0: the "
+                    "camera at the world's origin, as a one-camera or intrinsics-only "
+                    "calibration puts it)")
+        axis_z = float(self.R[2, 2])  # the optical axis's world z
+        if not height * axis_z < 0:
+            return (f"the floor (z = 0) is not in front of it (its centre is "
+                    f"{abs(height):.0f} mm {'above' if height > 0 else 'below'} it, looking "
+                    f"{'up' if axis_z > 0 else 'down' if axis_z < 0 else 'sideways'})")
+        return ""
 
     @property
     def has_distortion(self) -> bool:

@@ -3,7 +3,11 @@
 Camera resolution (:func:`resolve_camera`), in order of preference:
 
 1. ``calibration`` (anipose TOML, ``camera`` picks one of several): the world frame of
-   the calibration (z up, floor at z = 0, mm); tilted cameras are handled exactly.
+   the calibration (z up, floor at z = 0, mm); tilted cameras are handled exactly. A
+   calibration whose world frame cannot be the floor's (the camera at the origin, as
+   one-camera files put it, or not facing the floor:
+   :meth:`~dlc_lifter.camera.Camera.floor_problem`) gives its intrinsics only; the camera
+   is then placed by the rules below with the calibration's focal length (warned).
 2. ``camera_height_mm`` with ``focal_px``: a straight-down camera; output in the
    *camera-floor* frame (origin on the floor below the camera, x along u, y along -v).
 3. ``arena_size_mm`` (a side, or ``(width, height)`` of a rectangle, width along the
@@ -57,7 +61,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -492,6 +496,7 @@ def resolve_camera(
     below: bool = False,
     floor_mm_per_px: float | None = None,
     file_label: str = "",
+    pixel_aspect: float | None = None,
 ) -> CameraChoice:
     """Choose the camera of a recording (see the module docstring for the order).
 
@@ -526,6 +531,9 @@ def resolve_camera(
         does (instead of the arena's spread or the animal's size).
     file_label
         The file, for the messages.
+    pixel_aspect
+        ``fy / fx`` of the pixels, known (estimated from the arena or the animal when
+        ``None``).
 
     Returns
     -------
@@ -533,11 +541,27 @@ def resolve_camera(
     """
     if calibration is not None:
         cam = load_anipose(calibration, camera)
+        problem = cam.floor_problem()
+        if problem:
+            return _intrinsics_camera(
+                cam, problem, calibration, uv_cat, conf_cat, camera_height_mm=camera_height_mm,
+                focal_px=focal_px, arena_size_mm=arena_size_mm, lifter=lifter, pcutoff=pcutoff,
+                arena_px=arena_px, below=below, floor_mm_per_px=floor_mm_per_px,
+                file_label=file_label)
+        given = [n for n, v in (("camera_height_mm", camera_height_mm),
+                                ("focal_px", focal_px)) if v is not None]
+        if given:
+            logger.warning("%s given beside the calibration %s: not used. Its camera '%s' "
+                           "places the camera (%.0f mm from the floor, focal %.0f px).",
+                           " and ".join(given), calibration, cam.name, abs(cam.height_mm),
+                           cam.fx)
         if tuple(image_size) != (0, 0) and tuple(cam.image_size) != tuple(image_size):
             logger.warning("Calibration %s is for %dx%d images, the video is %dx%d.",
                            calibration, *cam.image_size, *image_size)
-        return CameraChoice(cam, "world", "calibration", {"file": str(calibration),
-                                                          "camera": cam.name})
+        details = {"file": str(calibration), "camera": cam.name}
+        if given:
+            details["ignored"] = given
+        return CameraChoice(cam, "world", "calibration", details)
     for name, v in (("camera_height_mm", camera_height_mm), ("focal_px", focal_px)):
         if v is not None and not (np.isfinite(v) and v > 0):
             raise DLCLifterError(f"{name} must be a positive number; got {v}.")
@@ -563,7 +587,10 @@ def resolve_camera(
                        "keypoint map.",
                        _arena_text(arena), unlike)
         sides = (math.nan, math.nan)
-    aspect, details = _pixel_aspect(uv_cat, ok, sides, arena, lifter)
+    if pixel_aspect is None:
+        aspect, details = _pixel_aspect(uv_cat, ok, sides, arena, lifter)
+    else:
+        aspect, details = float(pixel_aspect), {}
     if unlike:
         details["arena_corners_ignored"] = unlike
     uv_sq = uv_cat * np.array([1.0, 1.0 / aspect])  # lengths in u-pixel units
@@ -580,7 +607,8 @@ def resolve_camera(
                                          hfov_f, details, below,
                                          why=f"{file_label}: {unlike_animal}"
                                          if file_label else unlike_animal,
-                                         file_label=file_label)
+                                         file_label=file_label,
+                                         intrinsics=pixel_aspect is not None)
             source = "body-length-estimate"
     elif floor_mm_per_px is not None:
         if not (math.isfinite(floor_mm_per_px) and floor_mm_per_px > 0):
@@ -599,7 +627,8 @@ def resolve_camera(
         if lifter is None:
             raise DLCLifterError("No camera information and no model to estimate it from.")
         height, focal = _body_camera(uv_sq, ok, lifter, camera_height_mm, focal_px, hfov_f,
-                                     details, below, file_label=file_label)
+                                     details, below, file_label=file_label,
+                                     intrinsics=pixel_aspect is not None)
         source = "body-length-estimate"
         if np.isfinite(sides).all():
             logger.warning("The file tracks the arena's corners (%.0f x %.0f px): give the "
@@ -615,6 +644,51 @@ def resolve_camera(
                         "corners' floor points, x towards the arena's right side, z up.")
             return CameraChoice(in_arena, "arena", source, details)
     return CameraChoice(cam, "camera-floor", source, details)
+
+
+def _intrinsics_camera(cam: Camera, problem: str, calibration: str | Path,
+                       uv_cat: np.ndarray, conf_cat: np.ndarray, *,
+                       camera_height_mm: float | None, focal_px: float | None,
+                       **estimate: Any) -> CameraChoice:
+    """The camera of a calibration whose world frame is not the floor's (``problem``,
+    :meth:`~dlc_lifter.camera.Camera.floor_problem`): its intrinsics (``K``, distortion,
+    image size) placed as without a calibration (``camera_height_mm``, the arena, the floor
+    scale or the animal's size; ``estimate``: :func:`resolve_camera`'s other arguments).
+
+    The pixels are undistorted into a square-pixel pinhole camera of the calibration's
+    focal length ``fx`` with its principal point at the image's centre, where every
+    estimate assumes it; the camera found there keeps its pose and takes the calibration's
+    intrinsics, so each pixel's ray is the calibrated lens's."""
+    w, h = cam.image_size
+    centre = np.array([(w - 1) / 2, (h - 1) / 2])
+    f = cam.fx
+
+    def ideal(uv: Any) -> np.ndarray:
+        return cam.normalise(np.asarray(uv, dtype=np.float64)) * f + centre
+
+    arena_px = estimate.pop("arena_px", None)
+    if arena_px:
+        arena_px = {k: ideal(v).tolist() for k, v in arena_px.items()}
+    how = ("straight down at the height given" if camera_height_mm is not None else
+           "as without a calibration (by the arena, the floor scale or the animal's size)")
+    logger.warning(
+        "Calibration %s: camera '%s' cannot give the floor: %s. Its intrinsics (focal %.0f "
+        "px, principal point %.0f, %.0f, %s, %dx%d) are used, the camera placed %s. For "
+        "a tilted camera or an exact floor, give a calibration whose world frame is the "
+        "floor's (z up, the floor at z = 0, mm); for the height, camera_height_mm.",
+        calibration, cam.name, problem, f, cam.cx, cam.cy,
+        "distortion " + " ".join(f"{v:.3g}" for v in cam.dist) if cam.has_distortion
+        else "no distortion", w, h, how)
+    if focal_px is not None and not math.isclose(float(focal_px), f, rel_tol=1e-6):
+        logger.warning("focal_px %.0f given beside the calibration %s: not used; its focal "
+                       "length (%.0f px) is.", focal_px, calibration, f)
+    choice = resolve_camera(ideal(uv_cat), conf_cat, (w, h), camera_height_mm=camera_height_mm,
+                            focal_px=f, pixel_aspect=1.0, arena_px=arena_px, **estimate)
+    placed = replace(cam, R=choice.camera.R, t=choice.camera.t)
+    details = {"file": str(calibration), "camera": cam.name,
+               "intrinsics_only": problem, **choice.details}
+    return CameraChoice(placed, choice.frame, f"{choice.source}, calibration intrinsics",
+                        details)
 
 
 def _in_arena_frame(cam: Camera, arena_px: Mapping[str, Sequence[float]] | None
@@ -934,12 +1008,12 @@ def _spread_unlike_animal(uv_sq: np.ndarray, ok: np.ndarray, lifter: Lifter,
 def _body_camera(uv_sq: np.ndarray, ok: np.ndarray, lifter: Lifter,
                  camera_height_mm: float | None, focal_px: float | None, hfov_f: float,
                  details: dict[str, Any], below: bool = False, *, why: str = "",
-                 file_label: str = "") -> tuple[float, float]:
+                 file_label: str = "", intrinsics: bool = False) -> tuple[float, float]:
     """``(height, focal)`` from the animal's median 2D length against a real mouse's
     (the population's times :data:`REAL_LENGTH_FACTOR`); ``below``: filmed from under the
     floor, the keypoints ``mean_h`` farther from the camera than the floor; ``why``: the
     arena's size was given but not taken (:func:`_spread_unlike_animal`); ``file_label``:
-    the file, for the warnings."""
+    the file, for the warnings; ``intrinsics``: the focal length is a calibration's."""
     model = lifter.model
     population_mm, length_px, pair = _body_scale(uv_sq, ok, model.pair_length_mm,
                                                  model.median_height_mm)
@@ -961,6 +1035,9 @@ def _body_camera(uv_sq: np.ndarray, ok: np.ndarray, lifter: Lifter,
     if camera_height_mm is not None:
         what, note = "the focal length", "camera height given"
         alone = "The camera's height given without its focal length (focal_px)"
+    elif intrinsics:
+        what, note = "the camera's height", "the calibration's focal length"
+        alone = "No camera height or arena size beside the calibration's intrinsics"
     elif focal_px is not None:
         what, note = "the camera's height", "focal given"
         alone = "The focal length given without the camera's height (camera_height_mm)"

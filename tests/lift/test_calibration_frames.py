@@ -1,0 +1,121 @@
+"""Calibrations whose world frame is not the floor's (one-camera / intrinsics-only files),
+and calibrations made at another image size than the poses' frames."""
+
+from __future__ import annotations
+
+import logging
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from dlc_lifter.camera import Camera, write_anipose
+from dlc_lifter.lift.camera_estimate import resolve_camera
+from dlc_lifter.lift.options import source_kind
+from dlc_lifter.mouse.catalogue import CATALOGUE
+
+SIZE = (640, 480)
+NOSE, TAIL = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
+
+
+def _lens(**kw) -> Camera:
+    """A 640x480 lens with barrel distortion and an off-centre principal point, 600 mm above
+    the floor looking straight down."""
+    cam = Camera.top_view(600.0, 700.0, SIZE, principal_point=(331.0, 245.0))
+    k = cam.K.copy()
+    k[1, 1] = 705.0
+    return Camera(K=k, R=cam.R, t=cam.t, image_size=SIZE, dist=[-0.25, 0.08, 0.0, 0.0, 0.0],
+                  **kw)
+
+
+def _lifter() -> SimpleNamespace:
+    """A stand-in lifter: nose to tail base 85 mm in the population (nose 20 mm up, tail
+    base 30)."""
+    population = np.full((len(CATALOGUE), len(CATALOGUE)), np.nan)
+    population[NOSE, TAIL] = population[TAIL, NOSE] = 85.0
+    heights = np.zeros(len(CATALOGUE))
+    heights[[NOSE, TAIL]] = 20.0, 30.0
+    return SimpleNamespace(model=SimpleNamespace(pair_length_mm=population,
+                                                 median_height_mm=heights))
+
+
+def _mouse(cam: Camera, n: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A real-sized mouse (0.9 x 85 mm) all over a 300 mm arena: world points, pixels, conf."""
+    rng = np.random.default_rng(1)
+    heading = rng.uniform(0, 2 * np.pi, n)
+    centre = rng.uniform(-150, 150, (n, 2))
+    half = 0.9 * 85.0 / 2 * np.c_[np.cos(heading), np.sin(heading)]
+    world = np.full((n, len(CATALOGUE), 3), np.nan)
+    world[:, NOSE] = np.c_[centre + half, np.full(n, 20.0)]
+    world[:, TAIL] = np.c_[centre - half, np.full(n, 30.0)]
+    uv = cam.project(world)
+    return world, uv, np.isfinite(uv).all(-1).astype(float)
+
+
+def _at_origin(cam: Camera) -> Camera:
+    """The same lens as a one-camera aniposelib file has it: at the world's origin."""
+    return Camera(K=cam.K, R=np.eye(3), t=np.zeros(3), image_size=cam.image_size,
+                  dist=cam.dist, name="top")
+
+
+def test_an_intrinsics_only_calibration_gives_its_lens_the_height_given(
+        tmp_path, caplog: pytest.LogCaptureFixture) -> None:
+    true = _lens()
+    world, uv, conf = _mouse(true)
+    toml = write_anipose([_at_origin(true)], tmp_path / "one.toml")
+    assert _at_origin(true).floor_problem()
+    with caplog.at_level(logging.WARNING):
+        choice = resolve_camera(uv, conf, SIZE, calibration=toml, camera_height_mm=600.0,
+                                focal_px=900.0)
+    text = caplog.text
+    assert "one.toml" in text and "intrinsics" in text and "focal_px 900" in text
+    assert choice.source.endswith("calibration intrinsics")
+    assert source_kind(choice.source) == "height+focal"
+    assert choice.details["intrinsics_only"]
+    got = choice.camera
+    np.testing.assert_allclose(got.K, true.K)
+    np.testing.assert_allclose(got.dist, true.dist)
+    assert got.height_mm == pytest.approx(600.0)
+    # every pixel's ray is the true lens's: the points come back where they were
+    ok = np.isfinite(world).all(-1)
+    back = got.points_at_height(uv[ok], world[ok][:, 2])
+    np.testing.assert_allclose(back, world[ok], atol=1e-6)
+
+
+def test_an_intrinsics_only_calibration_without_a_height_is_placed_by_the_animal(
+        tmp_path, caplog: pytest.LogCaptureFixture) -> None:
+    true = _lens()
+    world, uv, conf = _mouse(true)
+    toml = write_anipose([_at_origin(true)], tmp_path / "one.toml")
+    with caplog.at_level(logging.WARNING):
+        choice = resolve_camera(uv, conf, (0, 0), calibration=toml, lifter=_lifter())  # type: ignore[arg-type]
+    assert "beside the calibration's intrinsics" in caplog.text
+    assert source_kind(choice.source) == "body-length-estimate"
+    got = choice.camera
+    assert np.isfinite(got.t).all() and got.height_mm == pytest.approx(600.0, rel=0.03)
+    np.testing.assert_allclose(got.K, true.K)
+    ok = np.isfinite(world).all(-1)
+    back = got.points_at_height(uv[ok], world[ok][:, 2])
+    assert np.isfinite(back).all()
+
+
+def test_a_camera_whose_floor_is_behind_it_is_not_the_floor_s(tmp_path) -> None:
+    up = Camera.top_view(-500.0, 700.0, SIZE)  # centre under the floor, looking down
+    assert "not in front" in up.floor_problem()
+    assert _lens().floor_problem() == ""
+    assert _lens().mirrored_below(320.0).floor_problem() == ""  # below, looking up: fine
+
+
+def test_height_and_focal_beside_a_floor_calibration_are_said_to_be_unused(
+        tmp_path, caplog: pytest.LogCaptureFixture) -> None:
+    true = _lens()
+    _, uv, conf = _mouse(true)
+    toml = write_anipose([true], tmp_path / "floor.toml")
+    with caplog.at_level(logging.WARNING):
+        choice = resolve_camera(uv, conf, SIZE, calibration=toml, camera_height_mm=450.0)
+    assert "camera_height_mm given beside the calibration" in caplog.text
+    assert "floor.toml" in caplog.text
+    assert choice.details["ignored"] == ["camera_height_mm"]
+    assert choice.camera.height_mm == pytest.approx(600.0)
+    assert math.isclose(choice.camera.fx, 700.0)
