@@ -304,6 +304,24 @@ class Camera:
         axis = self.R[2]  # optical axis in world coordinates
         return float(math.acos(np.clip(-axis[2], -1.0, 1.0)))
 
+    def scaled_to(self, image_size: tuple[int, int]) -> Camera:
+        """This camera for the same view resized to ``image_size`` (a downsampled copy of
+        the video, or the calibration made at another resolution).
+
+        ``fx, cx`` scale by the widths' ratio and ``fy, cy`` by the heights' (pixel centres
+        kept: ``c' = (c + 0.5) s - 0.5``, as a resize maps them); distortion and pose are
+        unchanged.
+        """
+        w, h = self.image_size
+        sx, sy = image_size[0] / w, image_size[1] / h
+        k = self.K.copy()
+        k[0, 0], k[0, 1] = k[0, 0] * sx, k[0, 1] * sx
+        k[1, 1] *= sy
+        k[0, 2] = (k[0, 2] + 0.5) * sx - 0.5
+        k[1, 2] = (k[1, 2] + 0.5) * sy - 0.5
+        return Camera(K=k, R=self.R, t=self.t, image_size=image_size, dist=self.dist,
+                      name=self.name)
+
     def floor_problem(self) -> str:
         """Why this camera's world frame cannot be the floor's, or ``""`` when it can.
 

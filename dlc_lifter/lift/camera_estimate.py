@@ -73,7 +73,7 @@ from dlc_lifter.camera import (
     focal_from_floor_homography,
     load_anipose,
 )
-from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.errors import CalibrationError, DLCLifterError
 from dlc_lifter.io.config import DEFAULT_PCUTOFF
 from dlc_lifter.lift.options import parse_arena_size
 from dlc_lifter.mouse.catalogue import CATALOGUE
@@ -540,7 +540,7 @@ def resolve_camera(
     CameraChoice
     """
     if calibration is not None:
-        cam = load_anipose(calibration, camera)
+        cam = _fit_calibration(load_anipose(calibration, camera), image_size, calibration)
         problem = cam.floor_problem()
         if problem:
             return _intrinsics_camera(
@@ -555,9 +555,6 @@ def resolve_camera(
                            "places the camera (%.0f mm from the floor, focal %.0f px).",
                            " and ".join(given), calibration, cam.name, abs(cam.height_mm),
                            cam.fx)
-        if tuple(image_size) != (0, 0) and tuple(cam.image_size) != tuple(image_size):
-            logger.warning("Calibration %s is for %dx%d images, the video is %dx%d.",
-                           calibration, *cam.image_size, *image_size)
         details = {"file": str(calibration), "camera": cam.name}
         if given:
             details["ignored"] = given
@@ -644,6 +641,37 @@ def resolve_camera(
                         "corners' floor points, x towards the arena's right side, z up.")
             return CameraChoice(in_arena, "arena", source, details)
     return CameraChoice(cam, "camera-floor", source, details)
+
+
+#: Widths' and heights' ratios further apart than this (relative) are another aspect ratio.
+ASPECT_TOLERANCE = 0.01
+
+
+def _fit_calibration(cam: Camera, image_size: tuple[int, int],
+                     calibration: str | Path) -> Camera:
+    """The calibration's camera for the poses' frames of ``image_size`` (``(0, 0)``:
+    unknown, the calibration's own): scaled where it was made at another resolution of the
+    same aspect ratio (:meth:`~dlc_lifter.camera.Camera.scaled_to`, logged); another aspect
+    ratio (a crop, a rotated video) raises :class:`~dlc_lifter.errors.CalibrationError`."""
+    size = (int(image_size[0]), int(image_size[1]))
+    if size == (0, 0) or size == tuple(cam.image_size):
+        return cam
+    w, h = cam.image_size
+    sx, sy = size[0] / w, size[1] / h
+    if abs(sx / sy - 1.0) > ASPECT_TOLERANCE:
+        raise CalibrationError(
+            f"Calibration {calibration} (camera '{cam.name}') is for {w}x{h} images, and the "
+            f"poses' frames are {size[0]}x{size[1]} (the video's, the pose file's or the size "
+            "given): another aspect ratio (a cropped or rotated video?), so its lens cannot be "
+            "scaled to them. Give the calibration of the frames that were tracked, or their "
+            "true size (--image-size WIDTHxHEIGHT, image_size=) if this one is wrong.")
+    logger.warning(
+        "Calibration %s (camera '%s') is for %dx%d images and the poses' frames are %dx%d "
+        "(the video's, the pose file's or the size given): its focal length and principal "
+        "point are scaled by %.4g to them (the same view resized; distortion unchanged). If "
+        "the frames are a crop of the calibrated view instead, give its calibration.",
+        calibration, cam.name, w, h, *size, sx)
+    return cam.scaled_to(size)
 
 
 def _intrinsics_camera(cam: Camera, problem: str, calibration: str | Path,

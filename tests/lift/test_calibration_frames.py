@@ -119,3 +119,36 @@ def test_height_and_focal_beside_a_floor_calibration_are_said_to_be_unused(
     assert choice.details["ignored"] == ["camera_height_mm"]
     assert choice.camera.height_mm == pytest.approx(600.0)
     assert math.isclose(choice.camera.fx, 700.0)
+
+
+def test_a_calibration_at_twice_the_resolution_is_scaled_to_the_frames(
+        tmp_path, caplog: pytest.LogCaptureFixture) -> None:
+    true = _lens()
+    world, uv, conf = _mouse(true)
+    full = true.scaled_to((1280, 960))
+    assert full.fx == pytest.approx(2 * true.fx) and full.cx == pytest.approx(2 * true.cx + 0.5)
+    toml = write_anipose([full], tmp_path / "full.toml")
+    with caplog.at_level(logging.WARNING):
+        choice = resolve_camera(uv, conf, SIZE, calibration=toml)
+    assert "full.toml" in caplog.text and "scaled by 0.5" in caplog.text
+    assert "the video is" not in caplog.text
+    np.testing.assert_allclose(choice.camera.K, true.K, atol=1e-9)
+    assert choice.camera.image_size == SIZE
+    ok = np.isfinite(world).all(-1)
+    np.testing.assert_allclose(choice.camera.points_at_height(uv[ok], world[ok][:, 2]),
+                               world[ok], atol=1e-6)
+    # the one-camera file at the other resolution: scaled, then placed
+    one = write_anipose([_at_origin(full)], tmp_path / "one_full.toml")
+    placed = resolve_camera(uv, conf, SIZE, calibration=one, camera_height_mm=600.0)
+    np.testing.assert_allclose(placed.camera.points_at_height(uv[ok], world[ok][:, 2]),
+                               world[ok], atol=1e-6)
+
+
+def test_a_calibration_of_another_aspect_ratio_is_refused(tmp_path) -> None:
+    from dlc_lifter.errors import CalibrationError
+
+    true = _lens()
+    _, uv, conf = _mouse(true)
+    toml = write_anipose([true], tmp_path / "cal.toml")
+    with pytest.raises(CalibrationError, match=r"cal\.toml.*640x480.*480x640.*aspect ratio"):
+        resolve_camera(uv, conf, (480, 640), calibration=toml)
