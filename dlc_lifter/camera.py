@@ -90,9 +90,16 @@ class Camera:
     image_size
         ``(width, height)`` in pixels.
     dist
-        OpenCV distortion ``(k1, k2, p1, p2, k3)``; zeros for none.
+        OpenCV distortion ``(k1, k2, p1, p2, k3)``; zeros for none. With ``fisheye``, the
+        fisheye model's ``(k1, k2, k3, k4)`` (stored padded with a zero).
     name
         Camera name (the calibration file's ``name``).
+    fisheye
+        OpenCV's fisheye (equidistant) lens model, ``cv2.fisheye``, as aniposelib writes
+        with ``fisheye = true``: a ray at ``theta`` from the optical axis lands at
+        ``theta_d = theta (1 + k1 theta^2 + k2 theta^4 + k3 theta^6 + k4 theta^8)``
+        (normalised image radius), instead of the pinhole model's radial and tangential
+        terms.
     """
 
     K: np.ndarray
@@ -101,6 +108,7 @@ class Camera:
     image_size: tuple[int, int]
     dist: np.ndarray = field(default_factory=lambda: np.zeros(5))
     name: str = "cam"
+    fisheye: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "K", np.asarray(self.K, dtype=np.float64).reshape(3, 3))
@@ -112,6 +120,7 @@ class Camera:
         object.__setattr__(self, "dist", d)
         w, h = self.image_size
         object.__setattr__(self, "image_size", (int(w), int(h)))
+        object.__setattr__(self, "fisheye", bool(self.fisheye))
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -226,13 +235,13 @@ class Camera:
         """Inverse of :meth:`as_dict`."""
         return cls(K=np.asarray(d["K"]), R=np.asarray(d["R"]), t=np.asarray(d["t"]),
                    image_size=tuple(d["image_size"]), dist=np.asarray(d.get("dist", [0] * 5)),
-                   name=str(d.get("name", "cam")))
+                   name=str(d.get("name", "cam")), fisheye=bool(d.get("fisheye", False)))
 
     def as_dict(self) -> dict[str, Any]:
         """Plain lists, for metadata (YAML / JSON / pickle)."""
         return {"name": self.name, "K": self.K.tolist(), "R": self.R.tolist(),
                 "t": self.t.tolist(), "dist": self.dist.tolist(),
-                "image_size": list(self.image_size)}
+                "image_size": list(self.image_size), "fisheye": self.fisheye}
 
     # ------------------------------------------------------------------ properties
     @property
@@ -284,9 +293,11 @@ class Camera:
         k[0, 1] = -k[0, 1]
         k[0, 2] = 2.0 * axis_u - k[0, 2]
         dist = self.dist.copy()
-        dist[3] = -dist[3]  # p2 (tangential) changes sign with x
+        if not self.fisheye:  # the fisheye model is radial only
+            dist[3] = -dist[3]  # p2 (tangential) changes sign with x
         return Camera(K=k, R=flip @ self.R @ reflect, t=flip @ self.t,
-                      image_size=self.image_size, dist=dist, name=self.name)
+                      image_size=self.image_size, dist=dist, name=self.name,
+                      fisheye=self.fisheye)
 
     @property
     def below_floor(self) -> bool:
@@ -320,7 +331,7 @@ class Camera:
         k[0, 2] = (k[0, 2] + 0.5) * sx - 0.5
         k[1, 2] = (k[1, 2] + 0.5) * sy - 0.5
         return Camera(K=k, R=self.R, t=self.t, image_size=image_size, dist=self.dist,
-                      name=self.name)
+                      name=self.name, fisheye=self.fisheye)
 
     def floor_problem(self) -> str:
         """Why this camera's world frame cannot be the floor's, or ``""`` when it can.
@@ -359,6 +370,12 @@ class Camera:
     def _distort(self, xy: np.ndarray) -> np.ndarray:
         if not self.has_distortion:
             return xy
+        if self.fisheye:
+            r = np.hypot(xy[..., 0], xy[..., 1])
+            theta = np.arctan(r)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                scale = np.where(r > 1e-12, self._theta_d(theta) / r, 1.0)
+            return xy * scale[..., None]
         k1, k2, p1, p2, k3 = self.dist
         x, y = xy[..., 0], xy[..., 1]
         r2 = x * x + y * y
@@ -385,6 +402,8 @@ class Camera:
         xy = (uv - [self.cx, self.cy]) / [self.fx, self.fy]
         if not self.has_distortion:
             return xy
+        if self.fisheye:
+            return self._undistort_fisheye(xy)
         k1, k2, p1, p2, k3 = self.dist
         x0, y0 = xy[..., 0], xy[..., 1]
         x, y = x0.copy(), y0.copy()
@@ -395,6 +414,27 @@ class Camera:
             dy = p1 * (r2 + 2 * y * y) + 2 * p2 * x * y
             x, y = (x0 - dx) / radial, (y0 - dy) / radial
         return np.stack([x, y], axis=-1)
+
+    def _theta_d(self, theta: np.ndarray) -> np.ndarray:
+        """The fisheye model's distorted angle of rays ``theta`` from the optical axis."""
+        k1, k2, k3, k4 = self.dist[:4]
+        t2 = theta * theta
+        return theta * (1 + t2 * (k1 + t2 * (k2 + t2 * (k3 + t2 * k4))))
+
+    def _undistort_fisheye(self, xy: np.ndarray, iterations: int = 10) -> np.ndarray:
+        """Distorted normalised fisheye coordinates -> pinhole ones (``theta`` from
+        ``theta_d`` by Newton's method, as ``cv2.fisheye.undistortPoints``)."""
+        k1, k2, k3, k4 = self.dist[:4]
+        theta_d = np.clip(np.hypot(xy[..., 0], xy[..., 1]), 0.0, math.pi / 2)
+        theta = theta_d.copy()
+        for _ in range(iterations):
+            t2 = theta * theta
+            slope = 1 + t2 * (3 * k1 + t2 * (5 * k2 + t2 * (7 * k3 + t2 * 9 * k4)))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                theta = theta - (self._theta_d(theta) - theta_d) / slope
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(theta_d > 1e-12, np.tan(theta) / theta_d, 1.0)
+        return xy * scale[..., None]
 
     def rays(self, uv: np.ndarray) -> np.ndarray:
         """World directions ``(..., 3)`` of the rays through pixels (camera ``z = 1``).
@@ -437,8 +477,9 @@ def load_anipose(path: str | Path, name: str | None = None) -> Camera:
 
     The file has one table per camera (``[cam_0]``...) with ``name``, ``size``
     ``[width, height]``, ``matrix`` (``K``), ``distortions``, ``rotation`` (Rodrigues,
-    world -> camera) and ``translation``. Its world frame must have ``z`` up with the
-    floor at ``z = 0``, in mm.
+    world -> camera) and ``translation``; ``fisheye = true`` (aniposelib's fisheye cameras)
+    makes ``distortions`` OpenCV's fisheye ``k1 k2 k3 k4`` (:class:`Camera` ``fisheye``).
+    Its world frame must have ``z`` up with the floor at ``z = 0``, in mm.
 
     Parameters
     ----------
@@ -479,16 +520,30 @@ def load_anipose(path: str | Path, name: str | None = None) -> Camera:
         raise CalibrationError(f"Calibration file {p} has no camera '{name}'; it holds "
                                f"{', '.join(names)}.")
     c = cams[key]
+    fisheye = bool(c.get("fisheye", False))
     try:
         size = c.get("size")
         if size is None:
             raise KeyError("size")
+        dist = np.asarray(c.get("distortions", [0.0] * 5), dtype=float).ravel()
+    except (KeyError, ValueError, TypeError) as exc:
+        raise CalibrationError(f"Camera '{key}' in {p} is malformed ({exc!r}); it needs "
+                               "size, matrix, distortions, rotation and translation.") from None
+    if fisheye and dist.size != 4:
+        raise CalibrationError(
+            f"Camera '{key}' in {p} is a fisheye lens (fisheye = true) with {dist.size} "
+            "distortions; OpenCV's fisheye model has 4 (k1, k2, k3, k4), as aniposelib writes.")
+    if not fisheye and np.any(dist[5:] != 0):
+        raise CalibrationError(
+            f"Camera '{key}' in {p} has {dist.size} distortions: OpenCV's rational or thin-prism "
+            "model, which dlc-lifter does not read (it reads k1, k2, p1, p2, k3, or 4 with "
+            "fisheye = true). Recalibrate with the standard model.")
+    try:
         return Camera(K=np.asarray(c["matrix"], dtype=float),
                       R=rodrigues(c.get("rotation", [0.0, 0.0, 0.0])),
                       t=np.asarray(c.get("translation", [0.0, 0.0, 0.0]), dtype=float),
-                      image_size=(int(size[0]), int(size[1])),
-                      dist=np.asarray(c.get("distortions", [0.0] * 5), dtype=float),
-                      name=str(c.get("name", key)))
+                      image_size=(int(size[0]), int(size[1])), dist=dist,
+                      name=str(c.get("name", key)), fisheye=fisheye)
     except (KeyError, ValueError, TypeError) as exc:
         raise CalibrationError(f"Camera '{key}' in {p} is malformed ({exc!r}); it needs "
                                "size, matrix, distortions, rotation and translation.") from None
@@ -505,11 +560,12 @@ def write_anipose(cameras: Sequence[Camera], path: str | Path) -> Path:
             f"size = [{cam.image_size[0]}, {cam.image_size[1]}]",
             "matrix = [" + ", ".join("[" + ", ".join(repr(float(v)) for v in row) + "]"
                                      for row in cam.K) + "]",
-            "distortions = [" + ", ".join(repr(float(v)) for v in cam.dist) + "]",
+            "distortions = [" + ", ".join(repr(float(v)) for v in
+                                          (cam.dist[:4] if cam.fisheye else cam.dist)) + "]",
             "rotation = [" + ", ".join(repr(float(v)) for v in rvec) + "]",
             "translation = [" + ", ".join(repr(float(v)) for v in cam.t) + "]",
-            "",
         ]
+        lines += ["fisheye = true", ""] if cam.fisheye else [""]
     lines += ["[metadata]", "adjusted = false", "error = 0.0", ""]
     out = Path(path)
     out.write_text("\n".join(lines))

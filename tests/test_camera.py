@@ -161,3 +161,71 @@ def test_the_camera_below_sees_the_floor_as_the_camera_above_mirrored(tilt: floa
     s = (0.0 - below.centre[2]) / (p[0, 2] - below.centre[2])
     np.testing.assert_allclose(hit[0], (below.centre + s * (p[0] - below.centre))[:2],
                                atol=1e-6)
+
+
+def _fisheye() -> Camera:
+    """A wide lens (Jiang's published cv2.fisheye calibration: 1600x1200, f 781 px) 350 mm
+    above the floor, tilted 10 deg."""
+    cam = Camera.top_view(350.0, 781.0, (1600, 1200), principal_point=(794.0, 601.0),
+                          tilt_rad=math.radians(10.0), tilt_direction_rad=0.7)
+    return Camera(K=cam.K, R=cam.R, t=cam.t, image_size=cam.image_size,
+                  dist=[-0.0426, 0.0313, -0.0410, 0.0153], fisheye=True, name="wide")
+
+
+def _floor_grid() -> np.ndarray:
+    g = np.linspace(-400.0, 400.0, 9)
+    xx, yy = np.meshgrid(g, g)
+    return np.c_[xx.ravel(), yy.ravel(), np.tile([0.0, 40.0, 80.0], 27)]
+
+
+def test_fisheye_projection_and_undistortion_match_opencv() -> None:
+    cv2_ = pytest.importorskip("cv2")
+    cam = _fisheye()
+    pts = _floor_grid()
+    rvec = cv2_.Rodrigues(cam.R)[0]
+    ref = cv2_.fisheye.projectPoints(pts.reshape(-1, 1, 3), rvec, cam.t.reshape(3, 1), cam.K,
+                                     cam.dist[:4])[0].reshape(-1, 2)
+    uv = cam.project(pts)
+    np.testing.assert_allclose(uv, ref, atol=1e-6)
+    assert np.abs(uv - Camera(cam.K, cam.R, cam.t, cam.image_size).project(pts)).max() > 50
+    und = cv2_.fisheye.undistortPoints(uv.reshape(-1, 1, 2), cam.K,
+                                       cam.dist[:4]).reshape(-1, 2)
+    np.testing.assert_allclose(cam.normalise(uv), und, atol=1e-7)
+
+
+def test_fisheye_rays_round_trip_and_floor_points() -> None:
+    from dlc_lifter.nets.lifter import floor_points
+
+    cam = _fisheye()
+    pts = _floor_grid()
+    uv = cam.project(pts)
+    np.testing.assert_allclose(cam.points_at_height(uv, pts[:, 2]), pts, atol=1e-6)
+    np.testing.assert_allclose(floor_points(uv, cam), cam.points_at_height(uv, 0.0)[:, :2],
+                               atol=1e-6)
+    below = cam.mirrored_below(800.0)
+    assert below.fisheye
+    np.testing.assert_allclose(below.dist, cam.dist)
+
+
+def test_fisheye_calibration_round_trip_and_other_models_refused(tmp_path) -> None:
+    cam = _fisheye()
+    path = write_anipose([cam], tmp_path / "fish.toml")
+    text = path.read_text()
+    assert "fisheye = true" in text
+    assert "distortions = [-0.0426, 0.0313, -0.041, 0.0153]" in text
+    back = load_anipose(path)
+    assert back.fisheye and back.name == "wide"
+    np.testing.assert_allclose(back.dist, cam.dist)
+    np.testing.assert_allclose(back.project(_floor_grid()), cam.project(_floor_grid()),
+                               atol=1e-6)
+    assert Camera.from_dict(cam.as_dict()).fisheye
+    bad = tmp_path / "five.toml"
+    bad.write_text(text.replace("fisheye = true", "fisheye = true\nsize2 = 1").replace(
+        "0.0153]", "0.0153, 0.001]"))
+    with pytest.raises(CalibrationError, match="fisheye = true.*5 distortions"):
+        load_anipose(bad)
+    rational = tmp_path / "rational.toml"
+    rational.write_text(text.replace("fisheye = true", "").replace(
+        "0.0153]", "0.0153, 0.0, 0.01, 0.0, 0.0]"))
+    with pytest.raises(CalibrationError, match="8 distortions"):
+        load_anipose(rational)

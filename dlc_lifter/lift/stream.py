@@ -169,6 +169,7 @@ class LiftStream:
               cols: np.ndarray) -> np.ndarray:
         from dlc_lifter.nets.lifter import (
             TAIL_OFF_AXIS_FRAMES,
+            _kernel_pixels,
             _nb_floor_obs,
             curled_for,
             frame_features,
@@ -180,8 +181,8 @@ class LiftStream:
         floor = np.full((1, k, 2), np.nan)
         obs = np.zeros((1, k), bool)
         intr, r, centre, dist = self._cam
-        _nb_floor_obs(uv_cat[None], cc[None], cols, self.lifter.pcutoff, intr, r, centre,
-                      dist, self._distorted, floor, obs)
+        _nb_floor_obs(_kernel_pixels(uv_cat, self.camera)[None], cc[None], cols,
+                      self.lifter.pcutoff, intr, r, centre, dist, self._distorted, floor, obs)
         def run(seen: np.ndarray) -> tuple[np.ndarray, Any, Any]:
             feats, geo = frame_features(floor, cc[None], seen, centre,
                                         extra=None if extra is None else extra[None],

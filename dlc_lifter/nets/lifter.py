@@ -163,13 +163,27 @@ MIRROR = np.array([CATALOGUE.index(lm.mirror) for lm in LANDMARKS], dtype=np.int
 
 # --------------------------------------------------------------------------- geometry
 def _camera_arrays(camera: Camera) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(fx, fy, cx, cy)``, ``R``, centre and the 5 distortion coefficients, as float64."""
+    """``(fx, fy, cx, cy)``, ``R``, centre and the 5 distortion coefficients, as float64.
+
+    The numba kernels invert the pinhole model's distortion; for a fisheye lens they get
+    an identity ``(1, 1, 0, 0)`` and no distortion, and its pixels must be given to them
+    undistorted (:func:`_kernel_pixels`)."""
     intr = np.array([camera.fx, camera.fy, camera.cx, camera.cy], dtype=np.float64)
     dist = np.zeros(5)
-    d = np.asarray(camera.dist, dtype=np.float64).ravel()[:5]
-    dist[: len(d)] = d
+    if camera.fisheye:
+        intr = np.array([1.0, 1.0, 0.0, 0.0])
+    else:
+        d = np.asarray(camera.dist, dtype=np.float64).ravel()[:5]
+        dist[: len(d)] = d
     return (intr, np.ascontiguousarray(camera.R, dtype=np.float64),
             np.asarray(camera.centre, dtype=np.float64), dist)
+
+
+def _kernel_pixels(uv: np.ndarray, camera: Camera) -> np.ndarray:
+    """``uv`` as the floor kernels take it with :func:`_camera_arrays`: a fisheye lens's
+    normalised (undistorted) coordinates, other cameras' pixels as they are."""
+    uv = np.asarray(uv, dtype=np.float64)
+    return np.ascontiguousarray(camera.normalise(uv)) if camera.fisheye else uv
 
 
 @numba.njit(cache=True, nogil=True)
@@ -210,7 +224,7 @@ def floor_points(uv: np.ndarray, camera: Camera) -> np.ndarray:
     Uses the floor homography of the (undistorted) camera; rays that do not reach the
     floor in front of the camera give NaN.
     """
-    uv = np.asarray(uv, dtype=np.float64)
+    uv = _kernel_pixels(uv, camera)
     intr, r, c, dist = _camera_arrays(camera)
     flat = np.ascontiguousarray(uv.reshape(-1, 2))
     out = np.empty_like(flat)
@@ -1195,8 +1209,8 @@ class LiftingModel:
         intr, r, c, dist = _camera_arrays(camera)
         floor = np.full((t, k, 2), np.nan)
         obs = np.zeros((t, k), bool)
-        _nb_floor_obs(uv, conf, cols.astype(np.int64), float(pcutoff), intr, r, c, dist,
-                      bool(np.any(dist != 0)), floor, obs)
+        _nb_floor_obs(_kernel_pixels(uv, camera), conf, cols.astype(np.int64), float(pcutoff),
+                      intr, r, c, dist, bool(np.any(dist != 0)), floor, obs)
         has_extra = bool(self.n_extra) and extra is not None
         ex = np.asarray(extra, dtype=np.float64) if has_extra else np.zeros((1, 1, 1))
 
