@@ -498,10 +498,21 @@ def load_anipose(path: str | Path, name: str | None = None) -> Camera:
         raise CalibrationError(f"Calibration file {p} does not exist; give an anipose "
                                "calibration.toml or give camera_height_mm= and focal_px=.")
     try:
-        data = tomllib.loads(p.read_text())
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CalibrationError(f"Calibration file {p} is not valid TOML ({exc}); give an "
-                               "anipose calibration.toml.") from None
+        text = p.read_text()
+    except UnicodeDecodeError:
+        raise CalibrationError(f"Calibration file {p} is not text; give an anipose "
+                               "calibration.toml or a lens calibration (OpenCV FileStorage "
+                               ".yml/.xml, ROS camera_info .yaml).") from None
+    lens = _lens_calibration(text, p)
+    if lens is not None:
+        return lens
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CalibrationError(f"Calibration file {p} is not valid TOML ({exc}) nor a lens "
+                               "calibration (OpenCV FileStorage .yml/.xml with camera_matrix "
+                               "and distortion_coefficients, ROS camera_info .yaml); give an "
+                               "anipose calibration.toml or one of those.") from None
     cams = {k: v for k, v in data.items() if isinstance(v, dict) and "matrix" in v}
     if not cams:
         raise CalibrationError(f"Calibration file {p} has no camera tables ([cam_0] with "
@@ -547,6 +558,63 @@ def load_anipose(path: str | Path, name: str | None = None) -> Camera:
     except (KeyError, ValueError, TypeError) as exc:
         raise CalibrationError(f"Camera '{key}' in {p} is malformed ({exc!r}); it needs "
                                "size, matrix, distortions, rotation and translation.") from None
+
+
+def _matrix(node: Any) -> np.ndarray:
+    """An OpenCV / ROS matrix node (``{rows, cols, data}``) or a plain list, as an array."""
+    if isinstance(node, dict):
+        return np.asarray(node["data"], dtype=float).reshape(int(node["rows"]),
+                                                             int(node["cols"]))
+    return np.asarray(node, dtype=float)
+
+
+def _lens_calibration(text: str, path: Path) -> Camera | None:
+    """A lens calibration without extrinsics, recognised by its content: OpenCV's
+    FileStorage YAML (``%YAML:1.0``, ``!!opencv-matrix``) or XML (``<opencv_storage>``),
+    or ROS's ``camera_info`` YAML; ``None`` for anything else. Its camera sits at the world's
+    origin (intrinsics only: :meth:`Camera.floor_problem`)."""
+    head = text.lstrip()[:200]
+    data: dict[str, Any] | None = None
+    if head.startswith("<?xml") or head.startswith("<opencv_storage"):
+        import xml.etree.ElementTree as ET
+
+        try:
+            root = ET.fromstring(text)
+        except ET.ParseError:
+            return None
+        data = {}
+        for child in root:
+            if child.find("data") is not None:
+                data[child.tag] = {"rows": child.findtext("rows"), "cols": child.findtext("cols"),
+                                   "data": (child.findtext("data") or "").split()}
+            else:
+                data[child.tag] = (child.text or "").strip()
+    elif head.startswith("%YAML") or "camera_matrix" in text and "image_width" in text:
+        import yaml
+
+        body = "\n".join(line for line in text.splitlines() if not line.startswith("%"))
+        try:
+            data = yaml.safe_load(body.replace("!!opencv-matrix", ""))
+        except yaml.YAMLError:
+            return None
+    if not isinstance(data, dict) or "camera_matrix" not in data:
+        return None
+    try:
+        k = _matrix(data["camera_matrix"]).reshape(3, 3)
+        dist = _matrix(data.get("distortion_coefficients", [0.0] * 5)).ravel()
+        size = (int(data["image_width"]), int(data["image_height"]))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise CalibrationError(f"Lens calibration {path} is malformed ({exc!r}); it needs "
+                               "camera_matrix (3x3), distortion_coefficients, image_width and "
+                               "image_height.") from None
+    fisheye = str(data.get("distortion_model", "")).lower() in ("equidistant", "fisheye")
+    if not fisheye and np.any(dist[5:] != 0):
+        raise CalibrationError(
+            f"Lens calibration {path} has {dist.size} distortion coefficients: OpenCV's "
+            "rational or thin-prism model, which dlc-lifter does not read (k1, k2, p1, p2, k3 "
+            "only). Recalibrate with the standard model.")
+    return Camera(K=k, R=np.eye(3), t=np.zeros(3), image_size=size, dist=dist[:5],
+                  name=str(data.get("camera_name", path.stem)), fisheye=fisheye)
 
 
 def write_anipose(cameras: Sequence[Camera], path: str | Path) -> Path:

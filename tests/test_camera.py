@@ -229,3 +229,65 @@ def test_fisheye_calibration_round_trip_and_other_models_refused(tmp_path) -> No
         "0.0153]", "0.0153, 0.0, 0.01, 0.0, 0.0]"))
     with pytest.raises(CalibrationError, match="8 distortions"):
         load_anipose(rational)
+
+
+_OPENCV_YML = """%YAML:1.0
+---
+image_width: 640
+image_height: 480
+camera_matrix: !!opencv-matrix
+   rows: 3
+   cols: 3
+   dt: d
+   data: [ 537.66, 0., 340.11, 0.,
+       537.89, 236.94, 0., 0., 1. ]
+distortion_coefficients: !!opencv-matrix
+   rows: 5
+   cols: 1
+   dt: d
+   data: [ -0.2776, 0.0540, 0.0021, -0.0004, 0.0487 ]
+"""
+
+_ROS_YAML = """image_width: 640
+image_height: 480
+camera_name: narrow_stereo
+camera_matrix:
+  rows: 3
+  cols: 3
+  data: [537.66, 0.0, 340.11, 0.0, 537.89, 236.94, 0.0, 0.0, 1.0]
+distortion_model: plumb_bob
+distortion_coefficients:
+  rows: 1
+  cols: 5
+  data: [-0.2776, 0.0540, 0.0021, -0.0004, 0.0487]
+"""
+
+
+def test_lens_calibrations_without_extrinsics_are_read_as_intrinsics(tmp_path) -> None:
+    """OpenCV FileStorage .yml / .xml and ROS camera_info .yaml: the lens at the origin."""
+    k = np.array([[537.66, 0.0, 340.11], [0.0, 537.89, 236.94], [0.0, 0.0, 1.0]])
+    dist = [-0.2776, 0.0540, 0.0021, -0.0004, 0.0487]
+    (tmp_path / "cv.yml").write_text(_OPENCV_YML)
+    (tmp_path / "ost.yaml").write_text(_ROS_YAML)
+    fs = cv2.FileStorage(str(tmp_path / "cv.xml"), cv2.FILE_STORAGE_WRITE)
+    fs.write("image_width", 640)
+    fs.write("image_height", 480)
+    fs.write("camera_matrix", k)
+    fs.write("distortion_coefficients", np.asarray(dist).reshape(5, 1))
+    fs.release()
+    for name in ("cv.yml", "ost.yaml", "cv.xml"):
+        cam = load_anipose(tmp_path / name)
+        np.testing.assert_allclose(cam.K, k)
+        np.testing.assert_allclose(cam.dist, dist)
+        assert cam.image_size == (640, 480) and not cam.fisheye
+        assert "floor plane" in cam.floor_problem()
+    assert load_anipose(tmp_path / "ost.yaml").name == "narrow_stereo"
+    fish = tmp_path / "fish.yaml"
+    fish.write_text(_ROS_YAML.replace("plumb_bob", "equidistant").replace(
+        "cols: 5\n  data: [-0.2776, 0.0540, 0.0021, -0.0004, 0.0487]",
+        "cols: 4\n  data: [-0.04, 0.03, -0.04, 0.015]"))
+    assert load_anipose(fish).fisheye
+    other = tmp_path / "calib.json"
+    other.write_text('{"mtx": [1, 2]}')
+    with pytest.raises(CalibrationError, match="calib.json.*OpenCV FileStorage"):
+        load_anipose(other)
