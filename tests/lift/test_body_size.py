@@ -144,7 +144,10 @@ def test_a_power_of_ten_is_named_only_where_it_gives_a_mouse(share: float,
 def test_a_calibration_in_another_frame_than_the_floors_is_named(
         lifter: Lifter, caplog: pytest.LogCaptureFixture) -> None:
     """sleap-anipose's real session: its calibration's world frame is the board's, not the
-    floor's, so the lift cannot be metric; the size check says what to check."""
+    floor's (the floor is not in front of its top camera), so the calibration cannot place
+    the camera: the lift says so naming the file, uses its intrinsics and places the
+    camera from the animal, which then measures as a mouse (before, the board's frame was
+    used and the mouse came out at 18 % of its size)."""
     from dlc_lifter.io import read_poses
 
     caplog.clear()
@@ -152,7 +155,8 @@ def test_a_calibration_in_another_frame_than_the_floors_is_named(
         choice = lift_camera(read_poses(SLEAP_SESSION / "minimal_top_proofread.analysis.h5"),
                              lifter=lifter, calibration=SLEAP_SESSION / "calibration.toml",
                              camera="top")
-    (size,) = choice.details["animal_size"].values()
-    assert size["share"] < TRAINED_LENGTH_SHARE[0]
-    (msg,) = [r.getMessage() for r in caplog.records if r.name.endswith("body_size")]
-    assert "Check the calibration: its world frame must be the floor's" in msg
+    assert choice.details["intrinsics_only"] and choice.source.endswith("calibration intrinsics")
+    assert choice.camera.K[0, 0] == pytest.approx(965, abs=1)  # the calibration's focal
+    (msg,) = [r.getMessage() for r in caplog.records if "cannot give the floor" in r.getMessage()]
+    assert "calibration.toml" in msg and "intrinsics" in msg
+    assert not [r for r in caplog.records if r.name.endswith("body_size")]
