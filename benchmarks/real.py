@@ -987,12 +987,17 @@ def _few_images(folder: Path, cam: VirtualCamera, uv: np.ndarray, names: Sequenc
     import cv2
 
     blank = np.zeros((IMAGE_SIZE[1], IMAGE_SIZE[0]), np.uint8)
+    draws = min(FEW_DRAWS, len(uv) // FEW_IMAGES)  # a set of few frames: fewer folders
+    if draws < 2:
+        _row(rows, "A", f"{cam.name} camera, CollectedData, folders of {FEW_IMAGES} images",
+             "lift", f"not measured: {len(uv)} frames make fewer than two folders")
+        return
     for label, keep in INPUTS:
         kp = list(keep) if keep else list(names)
         idx = [list(names).index(n) for n in kp]
         eval_names = [n for n in TOP6 if n in kp]
-        split = np.sort(rng.permutation(len(uv))[:FEW_DRAWS * FEW_IMAGES].reshape(
-            FEW_DRAWS, FEW_IMAGES), axis=1)
+        split = np.sort(rng.permutation(len(uv))[:draws * FEW_IMAGES].reshape(
+            draws, FEW_IMAGES), axis=1)
         for case, alone in (("each alone in its project", True), ("of one project", False)):
             paths = []
             for d, pick in enumerate(split):  # write every folder before lifting any
@@ -1003,7 +1008,7 @@ def _few_images(folder: Path, cam: VirtualCamera, uv: np.ndarray, names: Sequenc
                 for s_id in sample_ids[pick]:  # the images a project keeps beside the labels
                     cv2.imwrite(str(path.parent / f"img{int(s_id):05d}.png"), blank)
                 paths.append(path)
-            where = (f"{cam.name} camera, CollectedData, {FEW_DRAWS} folders of "
+            where = (f"{cam.name} camera, CollectedData, {draws} folders of "
                      f"{FEW_IMAGES} images {case}, {label}: no camera info (diagnostic)")
             _few_image_rows(paths, split, names, uv, xyz, eval_names, where, rows)
 
