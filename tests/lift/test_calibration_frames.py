@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import math
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -14,6 +13,7 @@ from dlc_lifter.camera import Camera, write_anipose
 from dlc_lifter.lift.camera_estimate import resolve_camera
 from dlc_lifter.lift.options import source_kind
 from dlc_lifter.mouse.catalogue import CATALOGUE
+from tests.fixtures.models import stand_in_lifter
 
 SIZE = (640, 480)
 NOSE, TAIL = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
@@ -27,17 +27,6 @@ def _lens(**kw) -> Camera:
     k[1, 1] = 705.0
     return Camera(K=k, R=cam.R, t=cam.t, image_size=SIZE, dist=[-0.25, 0.08, 0.0, 0.0, 0.0],
                   **kw)
-
-
-def _lifter() -> SimpleNamespace:
-    """A stand-in lifter: nose to tail base 85 mm in the population (nose 20 mm up, tail
-    base 30)."""
-    population = np.full((len(CATALOGUE), len(CATALOGUE)), np.nan)
-    population[NOSE, TAIL] = population[TAIL, NOSE] = 85.0
-    heights = np.zeros(len(CATALOGUE))
-    heights[[NOSE, TAIL]] = 20.0, 30.0
-    return SimpleNamespace(model=SimpleNamespace(pair_length_mm=population,
-                                                 median_height_mm=heights))
 
 
 def _mouse(cam: Camera, n: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -97,7 +86,7 @@ def test_an_intrinsics_only_calibration_without_a_height_is_placed_by_the_animal
     world, uv, conf = _mouse(true)
     toml = write_anipose([_at_origin(true)], tmp_path / "one.toml")
     with caplog.at_level(logging.WARNING):
-        choice = resolve_camera(uv, conf, (0, 0), calibration=toml, lifter=_lifter())  # type: ignore[arg-type]
+        choice = resolve_camera(uv, conf, (0, 0), calibration=toml, lifter=stand_in_lifter())  # type: ignore[arg-type]
     assert "beside the calibration's intrinsics" in _said(caplog)
     assert source_kind(choice.source) == "body-length-estimate"
     got = choice.camera

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import math
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -23,6 +22,7 @@ from dlc_lifter.lift.camera_estimate import (
 )
 from dlc_lifter.lift.options import source_kind
 from dlc_lifter.mouse.catalogue import CATALOGUE
+from tests.fixtures.models import stand_in_lifter
 
 SIZE = (800, 600)
 SIDE = 420.0
@@ -217,23 +217,11 @@ def test_swapped_corner_names_are_said(caplog: pytest.LogCaptureFixture) -> None
     assert "swapped" in caplog.text
 
 
-def _stand_in_lifter() -> SimpleNamespace:
-    """A lifter whose population is a nose-to-tail-base length of 85 mm (nose 20 mm up, tail
-    base 30): all the camera estimate reads of one."""
-    nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
-    population = np.full((len(CATALOGUE), len(CATALOGUE)), np.nan)
-    population[nose, tail] = population[tail, nose] = 85.0
-    heights = np.zeros(len(CATALOGUE))
-    heights[[nose, tail]] = 20.0, 30.0
-    return SimpleNamespace(model=SimpleNamespace(pair_length_mm=population,
-                                                 median_height_mm=heights))
-
-
 def test_camera_from_the_animal_takes_a_real_mouse_s_length() -> None:
     """With no camera information the animal is the ruler, read as a real mouse: one 0.9 times
     the synthetic population's median length puts the camera where it is."""
     nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
-    lifter = _stand_in_lifter()
+    lifter = stand_in_lifter()
     focal = (SIZE[0] - 1) / 2 / math.tan(math.radians(DEFAULT_HFOV_DEG) / 2)
     cam = Camera.top_view(640.0, focal, SIZE)
     rng = np.random.default_rng(0)
@@ -285,9 +273,9 @@ def test_a_labelled_data_folder_of_five_images_is_its_own_ruler(
     conf = np.isfinite(uv).all(-1).astype(float)
     ok = conf > 0
     assert BODY_PAIR_FEW_FRAMES <= 5 < BODY_PAIR_FRAMES
-    assert body_length_pair(ok, _stand_in_lifter().model.pair_length_mm) == "nose-tail_base"
+    assert body_length_pair(ok, stand_in_lifter().model.pair_length_mm) == "nose-tail_base"
     with caplog.at_level(logging.WARNING):
-        choice = resolve_camera(uv, conf, SIZE, lifter=_stand_in_lifter(),  # type: ignore[arg-type]
+        choice = resolve_camera(uv, conf, SIZE, lifter=stand_in_lifter(),  # type: ignore[arg-type]
                                 file_label="CollectedData_me.h5")
     assert choice.source == "body-length-estimate"
     assert choice.details["body_pair_frames"] == 5
@@ -297,12 +285,12 @@ def test_a_labelled_data_folder_of_five_images_is_its_own_ruler(
     caplog.clear()
     many = np.concatenate([uv, uv])
     with caplog.at_level(logging.WARNING):
-        resolve_camera(many, np.concatenate([conf, conf]), SIZE, lifter=_stand_in_lifter())  # type: ignore[arg-type]
+        resolve_camera(many, np.concatenate([conf, conf]), SIZE, lifter=stand_in_lifter())  # type: ignore[arg-type]
     assert "measured on only" not in caplog.text
     # two frames are too few: the message says what to give
     with pytest.raises(DLCLifterError, match=f"at least {BODY_PAIR_FEW_FRAMES} frames.*"
                        "camera_height_mm"):
-        resolve_camera(uv[:2], conf[:2], SIZE, lifter=_stand_in_lifter())  # type: ignore[arg-type]
+        resolve_camera(uv[:2], conf[:2], SIZE, lifter=stand_in_lifter())  # type: ignore[arg-type]
 
 
 def test_an_arena_the_animal_did_not_cross_is_not_measured_from_its_spread(
@@ -311,7 +299,7 @@ def test_an_arena_the_animal_did_not_cross_is_not_measured_from_its_spread(
     spread would make it a metre long, so the arena's size is not used and the camera
     comes from the animal; a mouse that went from wall to wall keeps the arena's scale."""
     nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
-    lifter = _stand_in_lifter()
+    lifter = stand_in_lifter()
     cam = Camera.top_view(700.0, 650.0, SIZE)
     rng = np.random.default_rng(1)
 
@@ -457,14 +445,14 @@ def test_a_height_alone_is_said_to_be_used(caplog: pytest.LogCaptureFixture) -> 
     focal length estimated (it said "No calibration, camera height ... focal given")."""
     uv, conf = _mouse_track(Camera.top_view(640.0, 700.0, SIZE))
     with caplog.at_level(logging.WARNING):
-        resolve_camera(uv, conf, SIZE, lifter=_stand_in_lifter(),  # type: ignore[arg-type]
+        resolve_camera(uv, conf, SIZE, lifter=stand_in_lifter(),  # type: ignore[arg-type]
                        camera_height_mm=640.0)
     assert "No calibration, camera height" not in caplog.text
     assert "height given without its focal length" in caplog.text
     assert "estimated the focal length" in caplog.text
     caplog.clear()
     with caplog.at_level(logging.WARNING):
-        resolve_camera(uv, conf, SIZE, lifter=_stand_in_lifter(),  # type: ignore[arg-type]
+        resolve_camera(uv, conf, SIZE, lifter=stand_in_lifter(),  # type: ignore[arg-type]
                        focal_px=700.0)
     assert "focal length given without the camera's height" in caplog.text
     assert "estimated the camera's height" in caplog.text
@@ -476,8 +464,8 @@ def test_a_focal_length_in_mm_is_refused(focal: float) -> None:
     with one message naming focal_px and what a focal length in pixels is."""
     uv, conf = _mouse_track(Camera.top_view(640.0, 700.0, SIZE))
     with pytest.raises(DLCLifterError, match=r"focal_px .* deg field of view.*in pixels"):
-        resolve_camera(uv, conf, SIZE, lifter=_stand_in_lifter(),  # type: ignore[arg-type]
+        resolve_camera(uv, conf, SIZE, lifter=stand_in_lifter(),  # type: ignore[arg-type]
                        camera_height_mm=640.0, focal_px=focal)
     # a wide but real lens is taken
-    resolve_camera(uv, conf, SIZE, lifter=_stand_in_lifter(),  # type: ignore[arg-type]
+    resolve_camera(uv, conf, SIZE, lifter=stand_in_lifter(),  # type: ignore[arg-type]
                    camera_height_mm=640.0, focal_px=250.0)
