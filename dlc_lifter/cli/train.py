@@ -145,6 +145,11 @@ def train_lifter_command(
                                        "along the head by LO..HI mm (> 0: towards the "
                                        "snout), one draw per sequence, as labs place them "
                                        "nearer or further from the snout (0,0: none)."),
+    steep_snout_miss: float = typer.Option(0.0, "--steep-snout-miss", min=0.0, max=1.0,
+                                           help="Probability that the training snout is "
+                                           "missing where the head points steeply down, as "
+                                           "labellers and trackers lose a snout the head "
+                                           "hides (0: missing points at random only)."),
     nose_down_share: float = typer.Option(0.0, "--nose-down-share", min=0.0, max=1.0,
                                           help="Share of the synthetic walk, turn and sniff "
                                           "behaviours in the real mouse's nose-down exploring "
@@ -226,6 +231,7 @@ def train_lifter_command(
                       channels=channels, kernels=_parse_kernels(kernels), max_minutes=minutes,
                       threads=threads, ear_label_mm=ear_label_mm,
                       ear_forward_mm=_parse_ear_forward(ear_forward_mm),
+                      steep_snout_miss=steep_snout_miss,
                       nose_down_share=nose_down_share, head_up_share=head_up_share,
                       low_rear_share=low_rear_share, tail_curl_share=tail_curl_share,
                       view=_train_view(view),

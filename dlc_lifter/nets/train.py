@@ -124,6 +124,9 @@ class TrainConfig:
     ear_forward_mm
         Range (mm) of the ear labels' shift along the head, one draw per sequence (> 0:
         towards the snout; :func:`~dlc_lifter.nets.data.place_ear_labels`; ``(0, 0)``: none).
+    steep_snout_miss
+        Probability that the training snout is missing where the head points steeply down
+        (:class:`~dlc_lifter.nets.data.TrackingNoise`; 0: missing points at random only).
     nose_down_share
         Share of the training sequences' walk, turn and sniff behaviours that take the real
         mouse's nose-down exploring posture (``nose_down_share`` of
@@ -202,6 +205,7 @@ class TrainConfig:
     loose_dropout: float = 0.5
     ear_label_mm: float = 0.0
     ear_forward_mm: tuple[float, float] = (0.0, 0.0)
+    steep_snout_miss: float = 0.0
     nose_down_share: float = 0.0
     head_up_share: float = 0.0
     low_rear_share: float = 0.0
@@ -410,7 +414,8 @@ def _training_clips(cfg: TrainConfig, n_sequences: int, generator: Callable[...,
     med_h, pair_len = population_stats(sequences)
     clips = make_clips(sequences, rng=np.random.default_rng(cfg.seed), views=cfg.views,
                        set_weights=cfg.set_weights, view=cfg.view,
-                       camera_kwargs=camera_kwargs(cfg))
+                       camera_kwargs=camera_kwargs(cfg),
+                       noise=TrackingNoise(steep_snout_miss=cfg.steep_snout_miss))
     return clips, med_h, pair_len
 
 

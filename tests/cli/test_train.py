@@ -219,14 +219,17 @@ def test_image_span_reaches_the_recipe_and_bad_spans_are_refused(tmp_path: Path)
 
 
 def test_ear_forward_reaches_the_recipe_and_bad_ranges_are_refused(tmp_path: Path) -> None:
-    """``--ear-forward-mm LO,HI`` is recorded in the sidecar's config and command; a
-    reversed or malformed range is one clear message naming the option."""
+    """``--ear-forward-mm LO,HI`` (and ``--steep-snout-miss``) are recorded in the sidecar's
+    config and command; a reversed or malformed range is one clear message naming the
+    option."""
     out = tmp_path / "l.pt"
     _invoke("train", "--out", str(out), "--n-sequences", "2", "--n-frames", "100", "--steps",
             "1", "--causal-steps", "1", "--frame-steps", "1", "--channels", "8", "--kernels",
-            "3", "--eval-sequences", "0", "--threads", "1", "--ear-forward-mm", "-6,3")
+            "3", "--eval-sequences", "0", "--threads", "1", "--ear-forward-mm", "-6,3",
+            "--steep-snout-miss", "0.5")
     side = json.loads(out.with_suffix(".json").read_text())
     assert side["config"]["ear_forward_mm"] == [-6.0, 3.0]
+    assert side["config"]["steep_snout_miss"] == 0.5
     assert "--ear-forward-mm -6,3" in side["command"]
     for bad in ("3,-6", "2", "a,b"):
         res = runner.invoke(app, ["train", "--out", str(tmp_path / "x.pt"),

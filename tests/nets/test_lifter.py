@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -687,6 +688,50 @@ def test_ear_labels_move_along_the_head_by_one_draw_per_sequence() -> None:
     _, _, shifted = _training_clips(TrainConfig(ear_forward_mm=(2.0, 2.0), **kw), 6,
                                     generate_mouse_sequences)
     assert not np.allclose(shifted, lengths)
+
+
+def test_steep_heads_lose_their_snout_in_training_where_asked() -> None:
+    """``TrackingNoise(steep_snout_miss=p)`` drops the snout in a share p of the frames whose
+    head points steeply down and nowhere else beyond the random misses; at 0 the draws are
+    exactly as before; ``TrainConfig.steep_snout_miss`` reaches the training clips."""
+    from dlc_lifter.camera import random_top_view
+    from dlc_lifter.nets.data import (
+        TrackingNoise,
+        generate_mouse_sequences,
+        simulate_tracking,
+        steep_head,
+    )
+    from dlc_lifter.nets.train import TrainConfig, _training_clips
+
+    nose = CATALOGUE.index("nose")
+    world = np.concatenate([s.landmarks for s in generate_mouse_sequences(
+        6, 120, seed=5, nose_down_share=1.0)])
+    world[..., :2] -= 250.0  # the 500 mm arena's centre at the origin, as the cameras see it
+    steep = steep_head(world)
+    assert 0.1 < steep.mean() < 0.9
+    cam = random_top_view(np.random.default_rng(1), arena_mm=500.0)
+    clean = TrackingNoise.clean()
+    uv, _, _ = simulate_tracking(world, cam, np.random.default_rng(2), noise=clean)
+    seen = np.isfinite(uv[:, nose, 0])
+    for p in (1.0, 0.5):
+        got, _, _ = simulate_tracking(world, cam, np.random.default_rng(2),
+                                      noise=replace(clean, steep_snout_miss=p))
+        lost = seen & np.isnan(got[:, nose, 0])
+        assert not lost[~steep].any()  # only steep heads lose the snout
+        share = lost[steep & seen].mean()
+        assert share == 1.0 if p == 1.0 else 0.35 < share < 0.65
+        others = [k for k in range(len(CATALOGUE)) if k != nose]
+        np.testing.assert_array_equal(got[:, others], uv[:, others])
+    before = simulate_tracking(world, cam, np.random.default_rng(3))[0]
+    same = simulate_tracking(world, cam, np.random.default_rng(3), noise=TrackingNoise())[0]
+    np.testing.assert_array_equal(before, same)
+    kw = dict(seed=1, n_frames=60, views=2, nose_down_share=1.0)
+    plain, _, _ = _training_clips(TrainConfig(**kw), 6, generate_mouse_sequences)
+    asked, _, _ = _training_clips(TrainConfig(steep_snout_miss=1.0, **kw), 6,
+                                  generate_mouse_sequences)
+    shown = [np.isfinite(c.uv[:, nose, 0]) & steep_head(c.world) for c in (*plain, *asked)]
+    assert sum(x.sum() for x in shown[:len(plain)]) > 0  # steep snouts tracked by default
+    assert sum(x.sum() for x in shown[len(plain):]) == 0  # and lost where asked
 
 
 def test_training_cameras_below_are_the_reflections_of_those_above() -> None:
