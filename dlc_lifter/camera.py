@@ -537,19 +537,12 @@ def load_anipose(path: str | Path, name: str | None = None) -> Camera:
         if size is None:
             raise KeyError("size")
         dist = np.asarray(c.get("distortions", [0.0] * 5), dtype=float).ravel()
-    except (KeyError, ValueError, TypeError) as exc:
-        raise CalibrationError(f"Camera '{key}' in {p} is malformed ({exc!r}); it needs "
-                               "size, matrix, distortions, rotation and translation.") from None
-    if fisheye and dist.size != 4:
-        raise CalibrationError(
-            f"Camera '{key}' in {p} is a fisheye lens (fisheye = true) with {dist.size} "
-            "distortions; OpenCV's fisheye model has 4 (k1, k2, k3, k4), as aniposelib writes.")
-    if not fisheye and np.any(dist[5:] != 0):
-        raise CalibrationError(
-            f"Camera '{key}' in {p} has {dist.size} distortions: OpenCV's rational or thin-prism "
-            "model, which dlc-lifter does not read (it reads k1, k2, p1, p2, k3, or 4 with "
-            "fisheye = true). Recalibrate with the standard model.")
-    try:
+        if fisheye and dist.size != 4:
+            raise CalibrationError(
+                f"Camera '{key}' in {p} is a fisheye lens (fisheye = true) with {dist.size} "
+                "distortions; OpenCV's fisheye model has 4 (k1, k2, k3, k4), as aniposelib "
+                "writes.")
+        _refuse_rational(dist, fisheye, f"Camera '{key}' in {p}")
         return Camera(K=np.asarray(c["matrix"], dtype=float),
                       R=rodrigues(c.get("rotation", [0.0, 0.0, 0.0])),
                       t=np.asarray(c.get("translation", [0.0, 0.0, 0.0]), dtype=float),
@@ -558,6 +551,17 @@ def load_anipose(path: str | Path, name: str | None = None) -> Camera:
     except (KeyError, ValueError, TypeError) as exc:
         raise CalibrationError(f"Camera '{key}' in {p} is malformed ({exc!r}); it needs "
                                "size, matrix, distortions, rotation and translation.") from None
+
+
+def _refuse_rational(dist: np.ndarray, fisheye: bool, what: str) -> None:
+    """Refuse distortions beyond the five of the standard model (OpenCV's rational or
+    thin-prism model), which would otherwise be cut off silently; ``what`` names the
+    camera and its file."""
+    if not fisheye and np.any(dist[5:] != 0):
+        raise CalibrationError(
+            f"{what} has {dist.size} distortions: OpenCV's rational or thin-prism model, "
+            "which dlc-lifter does not read (it reads k1, k2, p1, p2, k3, or OpenCV's "
+            "fisheye k1-k4). Recalibrate with the standard model.")
 
 
 def _matrix(node: Any) -> np.ndarray:
@@ -608,11 +612,7 @@ def _lens_calibration(text: str, path: Path) -> Camera | None:
                                "camera_matrix (3x3), distortion_coefficients, image_width and "
                                "image_height.") from None
     fisheye = str(data.get("distortion_model", "")).lower() in ("equidistant", "fisheye")
-    if not fisheye and np.any(dist[5:] != 0):
-        raise CalibrationError(
-            f"Lens calibration {path} has {dist.size} distortion coefficients: OpenCV's "
-            "rational or thin-prism model, which dlc-lifter does not read (k1, k2, p1, p2, k3 "
-            "only). Recalibrate with the standard model.")
+    _refuse_rational(dist, fisheye, f"Lens calibration {path}")
     return Camera(K=k, R=np.eye(3), t=np.zeros(3), image_size=size, dist=dist[:5],
                   name=str(data.get("camera_name", path.stem)), fisheye=fisheye)
 
