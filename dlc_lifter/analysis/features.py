@@ -807,6 +807,16 @@ def features_record(df: pd.DataFrame, source: str | Path | None = None) -> dict[
     })
 
 
+def _is_features_record(path: Path) -> bool:
+    """Whether ``path`` is a features sidecar this package wrote (one an interrupted run
+    left without its table may be replaced; any other file of that name is the user's)."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and "dlc_lifter_version" in record
+
+
 def _check_fmt(fmt: str) -> str:
     fmt = fmt.lower().lstrip(".")
     if fmt not in ("csv", "parquet"):
@@ -852,7 +862,7 @@ def write_features(
         Also write ``<stem>.json`` beside the table (:func:`features_sidecar_path`):
         :func:`features_record`, how the table was made. It is written first, so a
         table is never without its record; one left by an interrupted run (no table
-        beside it) is replaced.
+        beside it) is replaced, any other file of that name only with ``overwrite``.
 
     Returns
     -------
@@ -881,8 +891,9 @@ def write_features(
     check_writable(p, overwrite=overwrite)
     if sidecar:
         record = json.dumps(features_record(df, src), indent=2)
-        with atomic_output(features_sidecar_path(p),
-                           overwrite=overwrite or not p.exists()) as tmp:
+        side = features_sidecar_path(p)
+        with atomic_output(side, overwrite=overwrite or (
+                not p.exists() and _is_features_record(side))) as tmp:
             tmp.write_text(record + "\n", encoding="utf-8")
     out = df.copy()
     out.attrs = {}

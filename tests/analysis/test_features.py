@@ -492,6 +492,16 @@ def test_features_sidecar_says_how_the_table_was_made(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     rec = json.loads(side.read_text())
     assert (rec["fps"], rec["fps_source"]) == (25.0, "given")
+    # a sidecar an interrupted run left without its table is replaced; a user's own file of
+    # that name is not touched without --overwrite
+    (tmp_path / "f" / "rearDLC_toy_lifted3d_features.csv").unlink()
+    r = runner.invoke(app, ["features", str(src), "-o", str(tmp_path / "f")])
+    assert r.exit_code == 0, r.output
+    (tmp_path / "f" / "rearDLC_toy_lifted3d_features.csv").unlink()
+    side.write_text('{"my": "notes"}\n')
+    r = runner.invoke(app, ["features", str(src), "-o", str(tmp_path / "f")])
+    assert r.exit_code != 0 and side.read_text() == '{"my": "notes"}\n'
+    assert not (tmp_path / "f" / "rearDLC_toy_lifted3d_features.csv").exists()
     # 2D input: its likelihood cutoff, the file's frame rate, no rearing rule
     from dlc_lifter.analysis.features import features_record
     from tests.fixtures.toys import circling_mouse_2d
