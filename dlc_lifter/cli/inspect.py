@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from dlc_lifter.lift.labelled_pool import Project
     from dlc_lifter.lift.options import CameraSpec
     from dlc_lifter.mouse.keypoint_map import KeypointMap
-    from dlc_lifter.poses import Poses
+    from dlc_lifter.poses import PoseMetadata, Poses
 
 __all__ = ["catalogue_command", "info_command"]
 
@@ -100,7 +100,7 @@ def info_command(
         f"{int(poses.frame_indices[-1])})",
         f"fps:         {m.fps if m.fps else 'unknown'}",
         f"Image size:  {'x'.join(map(str, m.image_size)) if m.image_size else _UNKNOWN_SIZE}",
-        f"Video:       {m.video or 'unknown'}",
+        f"Video:       {_video_line(m)}",
         f"Individuals: {poses.n_individuals} ({', '.join(poses.individuals)})"
         + _animals_split(poses, plan),
         f"Keypoints:   {poses.n_keypoints}, {len(mapped)} mapped to the catalogue"
@@ -163,6 +163,16 @@ def info_command(
         spec = camera_spec(calibration, camera, camera_height_mm, focal_px, arena_size_mm,
                            None, image_size, view, floor_scale)
         typer.echo("\n" + "\n".join(_camera_lines(poses, mapping, spec, cutoff)))
+
+
+def _video_line(m: PoseMetadata) -> str:
+    """The video of the file, or where its images are (a SLEAP labels package's own)."""
+    embedded = m.extra.get("embedded_images")
+    if m.video or not embedded:
+        return str(m.video or "unknown")
+    source = embedded.get("source_video")
+    return "none: its images are embedded in the file" + (
+        f" (from {source}, not on this machine)" if source else "")
 
 
 def _animals_split(poses: Poses, plan: KeypointMap) -> str:

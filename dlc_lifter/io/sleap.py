@@ -180,6 +180,9 @@ def sleap_video_stem(path: str | Path, video: int | str) -> str:
 
 
 def _video_meta(video: Any, p: Path, meta: PoseMetadata) -> None:
+    if _embedded(video):
+        _embedded_video_meta(video, p, meta)
+        return
     fname = video.filename if isinstance(video.filename, str) else None
     if fname is None and isinstance(video.filename, list) and video.filename:
         fname = str(video.filename[0])  # image sequence
@@ -191,6 +194,65 @@ def _video_meta(video: Any, p: Path, meta: PoseMetadata) -> None:
     shape = bm.get("shape")
     if shape is not None and len(shape) >= 3:
         meta.image_size = (int(shape[2]), int(shape[1]))
+
+
+#: ``meta.extra`` key of a file whose frames are images embedded in a ``.slp`` (a SLEAP
+#: labels package, ``.pkg.slp``): ``{"file", "dataset", "source_video"}``.
+EMBEDDED = "embedded_images"
+
+
+def _embedded(video: Any) -> bool:
+    """Whether a SLEAP video is frames embedded in an ``.slp`` (a labels package), not a
+    video file: sleap-io marks them, SLEAP 1.x recorded the video they came from."""
+    bm = getattr(video, "backend_metadata", None) or {}
+    return bool(bm.get("has_embedded_images")) or (
+        bool(bm.get("dataset")) and getattr(video, "source_video", None) is not None)
+
+
+def _embedded_video_meta(video: Any, p: Path, meta: PoseMetadata) -> None:
+    """Metadata of frames embedded in a ``.slp``: the video they came from where it is on
+    this machine (as recorded, or beside the file by its name; a labeller's path elsewhere
+    is not the video), the frame size from the embedded images."""
+    bm = getattr(video, "backend_metadata", None) or {}
+    source = getattr(video, "source_video", None)
+    sbm = (getattr(source, "backend_metadata", None) or {}) if source is not None else {}
+    name = None if source is None else _video_name(source)
+    found = resolve_recorded_video(name, p) if name else None
+    meta.video = found if found and Path(found).is_file() else None
+    fps = bm.get("fps") or sbm.get("fps")
+    if fps:
+        meta.fps = float(fps)
+    dataset = str(bm.get("dataset"))
+    meta.image_size = _embedded_size(Path(str(video.filename)), dataset, bm.get("shape"),
+                                     sbm.get("shape"))
+    meta.extra[EMBEDDED] = {"file": str(video.filename), "dataset": dataset,
+                            "source_video": name}
+
+
+def _embedded_size(h5: Path, dataset: str, shape: Any, source_shape: Any
+                   ) -> tuple[int, int] | None:
+    """``(width, height)`` of images embedded in ``h5``: the shape sleap-io records, the
+    dataset's ``width``/``height`` (SLEAP 1.x), the first image, the source video's."""
+    if shape is not None and len(shape) >= 3:
+        return int(shape[2]), int(shape[1])
+    import h5py
+
+    try:
+        with h5py.File(h5, "r") as fh:
+            ds = fh[dataset]
+            if "width" in ds.attrs and "height" in ds.attrs:
+                return int(ds.attrs["width"]), int(ds.attrs["height"])
+            if ds.ndim == 2 and len(ds):  # encoded images (png / jpg bytes), one a row
+                import cv2
+
+                img = cv2.imdecode(np.asarray(ds[0]).view(np.uint8), cv2.IMREAD_UNCHANGED)
+                if img is not None:
+                    return int(img.shape[1]), int(img.shape[0])
+    except (OSError, KeyError, ValueError, TypeError):
+        pass
+    if source_shape is not None and len(source_shape) >= 3:
+        return int(source_shape[2]), int(source_shape[1])
+    return None
 
 
 def read_slp(path: str | Path, video: int | str | None = None) -> Poses:
@@ -205,7 +267,10 @@ def read_slp(path: str | Path, video: int | str | None = None) -> Poses:
     among the videos with frames, or its file name or stem; :func:`sleap_videos` lists
     them), by default the first that has any (a file with several is warned about). A file
     with 3D instance groups (recording sessions, e.g. written by :func:`write_slp_3d`) is
-    read as 3D.
+    read as 3D. A labels package (``.pkg.slp``: the frames' images embedded) is labelled
+    images: user labels get ``meta.extra["image_paths"]`` (each row lifted alone, as DLC's
+    labelled data), the frame size is the images', and ``meta.video`` the video they came
+    from only where it is on this machine (``meta.extra["embedded_images"]``).
 
     Raises
     ------
@@ -304,6 +369,9 @@ def _read_slp_2d(labels: Any, p: Path, nodes: list[str], skeleton: Any,
                         scorer="sleap-predictions" if has_pred else "sleap-labels")
     _video_meta(video, p, meta)
     meta.extra["user_labels"] = not has_pred
+    if EMBEDDED in meta.extra and not has_pred:  # a labels package: images, never a video
+        meta.extra["image_paths"] = [f"{p.name}:{meta.extra[EMBEDDED]['dataset']} frame "
+                                     f"{lf.frame_idx}" for lf in frames]
     if len(names) > len(tracks):  # slots of instances with no track, not SLEAP tracks
         meta.extra[UNTRACKED] = names[len(tracks):]
     return Poses(coords=coords, confidence=conf, keypoints=nodes, individuals=names,

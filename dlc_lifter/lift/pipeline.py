@@ -198,10 +198,17 @@ def lift_file_with_its_video(
 def video_named_by(poses: Poses, poses_path: str | Path) -> str | None:
     """The video a read pose file names (SLEAP, NWB) or that lies beside it under its stem
     (DeepLabCut, JABS: the readers look), if it exists; else ``None``, warned (DLC labelled
-    data, images, silently)."""
+    data, images, silently; a SLEAP labels package's embedded images, at info)."""
     src = Path(poses_path)
     meta_video = poses.meta.video
     if not meta_video and poses.meta.source_format == "dlc-labels":  # images, never a video
+        return None
+    embedded = poses.meta.extra.get("embedded_images")
+    if not meta_video and embedded:  # a SLEAP labels package's own images
+        source = embedded.get("source_video")
+        logger.info("%s: its frames are images embedded in it%s: lifting keypoints only.",
+                    src, f"; the video they came from ({source}) is not on this machine "
+                    "(nor beside the file)" if source else "")
         return None
     if not meta_video:
         logger.warning("%s: no video named in it or beside it: lifting keypoints only.", src)

@@ -43,6 +43,20 @@ def test_info(tmp_path: Path) -> None:
     assert "50.0%" in r.output  # wing missing half the time
 
 
+def test_info_of_a_labels_package_says_where_its_images_are(tmp_path: Path) -> None:
+    """A SLEAP ``.pkg.slp``: the frame size its images', the video none, its images in the
+    file (before: 'Video: labels.pkg.slp', the package taken for a video)."""
+    from tests.fixtures.toys import random_poses, write_labels_package
+
+    poses = random_poses(8, keypoints=["nose", "left_ear", "right_ear", "tail_base"])
+    f = write_labels_package(poses, tmp_path / "labels.pkg.slp", [1, 5])
+    r = runner.invoke(app, ["info", str(f)])
+    assert r.exit_code == 0, r.output
+    assert "Image size:  160x120" in r.output
+    assert "Video:       none: its images are embedded in the file (from " in r.output
+    assert "session.mp4, not on this machine)" in r.output
+
+
 def test_info_counts_a_keypoint_missing_over_the_individuals_that_track_it(
         tmp_path: Path) -> None:
     """A multi-animal DeepLabCut file's unique bodyparts are only under ``single``: a

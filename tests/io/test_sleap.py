@@ -24,7 +24,7 @@ from dlc_lifter.io import (
 from dlc_lifter.io.sleap import POINTS3D_DESCRIPTION, is_sleap_analysis_h5
 from dlc_lifter.poses import PoseMetadata, Poses
 from tests.fixtures.realdata import SLEAP_SESSION, needs_realdata
-from tests.fixtures.toys import random_poses
+from tests.fixtures.toys import random_poses, write_labels_package
 
 KPS = ["nose", "left_ear", "right_ear", "tail_base"]
 NAN_AT = (2, 1, 3)  # frame row, individual, keypoint
@@ -369,3 +369,33 @@ def test_sleap_labels_hdf5_named(tmp_path: Path, ext: str, format_id: bool,
     with pytest.raises(PoseFileError, match=said) as info:
         read_poses(f)
     assert str(f) in str(info.value) and "tracklet" not in str(info.value)
+
+
+@pytest.mark.parametrize("sleap_1x", [False, True])
+def test_labels_package_read_as_labelled_images(tmp_path: Path, sleap_1x: bool) -> None:
+    """A ``.pkg.slp`` (user labels, frames embedded) is labelled images, as DLC's
+    CollectedData: the rows are stills even where their frame numbers follow each other,
+    the frame size is the embedded images' (also as SLEAP 1.x recorded them, with no
+    shape), and the video is none: the labeller's path is not on this machine, and the
+    package itself is no video OpenCV opens."""
+    poses = random_poses(30, keypoints=KPS)
+    poses.meta.image_size = (200, 150)
+    pkg = write_labels_package(poses, tmp_path / "labels.pkg.slp", [5, 6, 7, 20],
+                               sleap_1x=sleap_1x)
+    p = read_poses(pkg)
+    assert p.meta.image_size == (200, 150)
+    assert p.meta.video is None
+    assert p.stills and len(p.meta.extra["image_paths"]) == 4
+    assert p.meta.extra["embedded_images"]["source_video"].endswith("labeller/session.mp4")
+    np.testing.assert_allclose(p.coords[:, 0], poses.coords[[5, 6, 7, 20], 0])
+
+
+def test_labels_package_s_video_used_where_it_is_here(tmp_path: Path) -> None:
+    """The video a package's frames came from is its video where it is on this machine:
+    at the recorded path, or beside the package by its name."""
+    poses = random_poses(12, keypoints=KPS)
+    pkg = write_labels_package(poses, tmp_path / "labels.pkg.slp", [2, 9], keep_video=True)
+    recorded = tmp_path / "labeller" / "session.mp4"
+    assert read_poses(pkg).meta.video == str(recorded)
+    recorded.rename(tmp_path / "session.mp4")
+    assert read_poses(pkg).meta.video == str(tmp_path / "session.mp4")

@@ -19,7 +19,13 @@ from dlc_lifter.mouse.catalogue import CATALOGUE, UnknownKeypointError
 from dlc_lifter.nets.data import TrackingNoise, simulate_tracking
 from dlc_lifter.poses import PoseMetadata, Poses
 from tests.fixtures.realdata import OPENFIELD_H5, SLEAP_CLIP, needs_realdata
-from tests.fixtures.toys import DLC_SCORER, file_sha256, write_dlc_analysis, write_toy_video
+from tests.fixtures.toys import (
+    DLC_SCORER,
+    file_sha256,
+    write_dlc_analysis,
+    write_labels_package,
+    write_toy_video,
+)
 
 torch.set_num_threads(1)
 
@@ -1182,6 +1188,30 @@ def test_a_sleap_project_s_videos_of_one_name_are_each_lifted(tmp_path: Path) ->
         assert read_poses(tmp_path / "out" / f"labels.video_{day}_lifted3d.h5").n_frames == n
     with pytest.raises(DLCLifterError, match="2 of its videos are named 'video.mp4'"):
         lift_file(src, sleap_video="video.mp4", camera=cam)
+
+
+def test_a_labels_package_is_lifted_as_labelled_images(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A SLEAP ``.pkg.slp`` (user labels, their frames embedded, the labeller's video not
+    here): each labelled frame lifted alone, as DLC's labelled data, also where frame
+    numbers follow each other; the frame size the images'; no video tried (before: the
+    package was opened as a video, 'cannot be opened by OpenCV. Convert it to an .mp4')."""
+    import pickle
+
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene(40, seed=4)
+    pkg = write_labels_package(poses, tmp_path / "labels.pkg.slp", [10, 11, 12, 13, 30])
+    with caplog.at_level(logging.INFO):
+        out = lift_file(pkg, video="auto", output=OutputSpec(destfolder=tmp_path / "out"),
+                        camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0))
+    lifted = read_poses(out)
+    assert lifted.stills and lifted.meta.extra["lift_mode"]["frames_alone"] == 5
+    assert lifted.meta.image_size == (640, 480) and lifted.meta.video is None
+    assert "OpenCV" not in caplog.text and "embedded" in caplog.text
+    with open(out.with_name(f"{out.stem}_meta.pickle"), "rb") as fh:
+        assert len(pickle.load(fh)["data"]["image_paths"]) == 5  # the image of each row
 
 
 def test_a_video_of_unknown_length_is_not_said_to_match(
