@@ -259,7 +259,7 @@ def read_slp(path: str | Path, video: int | str | None = None) -> Poses:
     """Read a SLEAP ``.slp`` (user labels and/or predictions) with sleap-io.
 
     Tracks become individuals (in ``labels.tracks`` order); untracked instances fill
-    slots ``instance0, instance1...`` in their order within each frame (``individual0``
+    slots ``untracked0, untracked1...`` in their order within each frame (``individual0``
     where that is the one individual), listed in ``meta.extra["untracked_individuals"]``
     so that a 3D ``.slp`` writes them untracked again. User instances
     are preferred over predictions of the same track; user points get confidence 1,
@@ -338,7 +338,7 @@ def _read_slp_2d(labels: Any, p: Path, nodes: list[str], skeleton: Any,
     slot_of = {old: new for new, old in enumerate(used)}
     tracks = [tracks[i] for i in used]
     names = [str(t.name) for t in tracks] + [
-        f"instance{i}" for i in range(max(untracked, default=0))]
+        untracked_name(i) for i in range(max(untracked, default=0))]
     if not names:
         names = ["individual0"]
     if len(names) == 1 and not tracks:
@@ -379,17 +379,23 @@ def _read_slp_2d(labels: Any, p: Path, nodes: list[str], skeleton: Any,
                  meta=meta)
 
 
+def untracked_name(slot: int) -> str:
+    """The individual's name of the ``slot``-th untracked instance of each frame
+    (``untracked0``: SLEAP's word; not an identity, as a track's name would be)."""
+    return f"untracked{slot}"
+
+
 #: Untracked instance slots filled in fewer than this share of the frames are warned of.
 RARE_SLOT_SHARE = 0.1
 
 #: ``meta.extra`` key listing the individuals that are slots of untracked instances
-#: (``instance0, ...``, or ``individual0``), not SLEAP tracks: :func:`write_slp_3d` writes
+#: (``untracked0, ...``, or ``individual0``), not SLEAP tracks: :func:`write_slp_3d` writes
 #: their instances with no track, as they came.
 UNTRACKED = "untracked_individuals"
 
 
 def _warn_rare_slots(untracked: list[int], p: Path) -> None:
-    """Warn where the last untracked slots (``instance2``, ``instance3``) are filled in few
+    """Warn where the last untracked slots (``untracked2``, ``untracked3``) are filled in few
     frames (a labels project's one frame of four duplicate predictions, where every other
     holds two): each becomes an individual of its own."""
     n = len(untracked)
@@ -400,7 +406,7 @@ def _warn_rare_slots(untracked: list[int], p: Path) -> None:
         logger.warning("%s: untracked instances fill %s in only %s of %d frames; each slot "
                        "is lifted as an individual of its own. Track the instances in SLEAP "
                        "(or delete the extra predictions) to lift each animal as one.", p,
-                       ", ".join(f"instance{i}" for i, _ in rare),
+                       ", ".join(untracked_name(i) for i, _ in rare),
                        ", ".join(str(c) for _, c in rare), n)
 
 
@@ -414,7 +420,7 @@ def _read_slp_3d(labels: Any, p: Path, nodes: list[str]) -> Poses:
     untracked: list[str] = []
     for fg in fgs:
         items = []
-        free = 0  # groups of no identity nor track: instance0, instance1... in each frame
+        free = 0  # groups of no identity nor track: untracked0, untracked1... in each frame
         for ig in fg.instance_groups:
             if ig.instance_3d is None:
                 continue
@@ -424,7 +430,7 @@ def _read_slp_3d(labels: Any, p: Path, nodes: list[str]) -> Poses:
             elif ig.instances and ig.instances[0].track is not None:
                 name = str(ig.instances[0].track.name)
             if not name:
-                name = f"instance{free}"
+                name = untracked_name(free)
                 free += 1
                 if name not in untracked:
                     untracked.append(name)
@@ -463,7 +469,7 @@ def _read_slp_3d(labels: Any, p: Path, nodes: list[str]) -> Poses:
                                 "rvec": c.rvec, "tvec": c.tvec, "size": c.size}
         if c.size is not None and meta.image_size is None:
             meta.image_size = (int(c.size[0]), int(c.size[1]))
-    if len(names) == 1 and names[0] == "instance0":
+    if len(names) == 1 and names[0] == untracked_name(0):
         names = ["individual0"]
         untracked = names
     if untracked:
@@ -507,7 +513,8 @@ def write_slp_3d(
     track's occupancy is the input's. Individuals that are slots of the input's untracked
     instances (listed in ``meta.extra["untracked_individuals"]`` of ``poses3d`` or
     ``poses2d``, as :func:`read_slp` records them) are written untracked: no track, no
-    identity; :func:`read_slp` reads them back as ``instance0, instance1...`` in each frame.
+    identity; :func:`read_slp` reads them back as ``untracked0, untracked1...`` in each
+    frame.
 
     Parameters
     ----------
@@ -695,7 +702,7 @@ def read_sleap_analysis_h5(path: str | Path) -> Poses:
     n_tracks = tracks.shape[0]
     if len(track_names) != n_tracks or not all(track_names):
         track_names = ["individual0"] if n_tracks == 1 else [
-            f"instance{i}" for i in range(n_tracks)]
+            untracked_name(i) for i in range(n_tracks)]
     is_3d = tracks.shape[1] == 3
     units = attrs.get("units", "mm" if is_3d else "px")
     frame = attrs.get("frame", "world" if is_3d else "image")
@@ -1036,7 +1043,7 @@ def read_points3d(path: str | Path) -> Poses:
             f"{p}: {len(nodes)} node_names for {n_nodes} nodes in 'tracks' {coords.shape}.")
     _check_names(nodes, p, "node(s)")
     if not tracks or len(tracks) != n_tracks or not all(tracks):
-        tracks = ["individual0"] if n_tracks == 1 else [f"instance{i}" for i in range(n_tracks)]
+        tracks = ["individual0"] if n_tracks == 1 else [untracked_name(i) for i in range(n_tracks)]
     if frame_indices is None or frame_indices.shape != (n_frames,):
         if (frames_range is not None and frames_range.size == 2
                 and frames_range[1] - frames_range[0] == n_frames):

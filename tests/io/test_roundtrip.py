@@ -252,7 +252,7 @@ def test_untracked_slots_filled_in_few_frames_are_warned_of(
     with caplog.at_level("WARNING", logger="dlc_lifter"):
         p = read_poses(path)
     assert p.n_individuals == 4
-    assert "untracked instances fill instance2, instance3 in only 1, 1 of 20 frames" in (
+    assert "untracked instances fill untracked2, untracked3 in only 1, 1 of 20 frames" in (
         caplog.text)
 
 
@@ -263,7 +263,7 @@ def test_slp_round_trip(tmp_path: Path, predicted: bool, tracked: bool) -> None:
     q = read_poses(f)
     assert q.meta.source_format == "sleap-slp"
     assert q.keypoints == DLC_KEYPOINTS
-    assert q.individuals == (["female", "male"] if tracked else ["instance0", "instance1"])
+    assert q.individuals == (["female", "male"] if tracked else ["untracked0", "untracked1"])
     np.testing.assert_allclose(q.coords, xy, equal_nan=True)
     np.testing.assert_array_equal(q.frame_indices, [0, 2, 4, 6, 8])
     expected_conf = np.where(np.isnan(xy[..., 0]), np.nan, sc if predicted else 1.0)

@@ -127,7 +127,7 @@ def test_points3d_plain_sleap_anipose_file(tmp_path: Path) -> None:
         fh["frames"] = (3, 8)
     q = read_poses(f)
     assert q.keypoints == ["kp0", "kp1", "kp2", "kp3"]
-    assert q.individuals == ["instance0", "instance1"]
+    assert q.individuals == ["untracked0", "untracked1"]
     np.testing.assert_array_equal(q.frame_indices, [3, 4, 5, 6, 7])
     np.testing.assert_allclose(q.coords, coords, equal_nan=True)
     assert np.isnan(q.confidence[NAN_AT]) and np.nanmin(q.confidence) == 1.0
@@ -211,15 +211,15 @@ def _tracked_and_untracked_slp(path: Path) -> None:
 
 def test_slp_3d_keeps_untracked_instances_untracked(tmp_path: Path) -> None:
     """Untracked instances of the input .slp come back untracked (no track, no identity),
-    not as a made-up track ``instance0``; the tracked one keeps its track, with instances
+    not as a made-up track named after the slot; the tracked one keeps its track, with instances
     only where it has a pose. The file reads back as written."""
     import sleap_io as sio
 
     src = tmp_path / "in.slp"
     _tracked_and_untracked_slp(src)
     p2 = read_poses(src)
-    assert p2.individuals == ["m1", "instance0", "instance1"]
-    assert p2.meta.extra["untracked_individuals"] == ["instance0", "instance1"]
+    assert p2.individuals == ["m1", "untracked0", "untracked1"]
+    assert p2.meta.extra["untracked_individuals"] == ["untracked0", "untracked1"]
     rng = np.random.default_rng(5)
     p3 = Poses(coords=np.where(np.isnan(p2.coords[..., :1]), np.nan,
                                rng.uniform(-100, 100, (*p2.coords.shape[:3], 3))),
@@ -237,7 +237,7 @@ def test_slp_3d_keeps_untracked_instances_untracked(tmp_path: Path) -> None:
     assert groups[0] == ["m1", None] and groups[4] == [None, None]
     q = read_poses(out)
     _assert_same(p3, q)
-    assert q.meta.extra["untracked_individuals"] == ["instance0", "instance1"]
+    assert q.meta.extra["untracked_individuals"] == ["untracked0", "untracked1"]
     # written again from what it read (the 3D file's own record), still untracked
     again = write_slp_3d(q, tmp_path / "again.slp")
     assert [t.name for t in sio.load_slp(str(again), open_videos=False).tracks] == ["m1"]

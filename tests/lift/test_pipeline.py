@@ -1214,6 +1214,30 @@ def test_a_labels_package_is_lifted_as_labelled_images(
         assert len(pickle.load(fh)["data"]["image_paths"]) == 5  # the image of each row
 
 
+def test_untracked_sleap_instances_are_named_untracked_in_the_outputs(
+        tmp_path: Path) -> None:
+    """Two untracked SLEAP instances a frame: the 3D ``.h5`` and the NWB name them
+    ``untracked0``, ``untracked1`` (SLEAP's word), not as tracks (before: ``instance0``)."""
+    import sleap_io as sio
+
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene(30, seed=6)
+    sk = sio.Skeleton(nodes=list(poses.keypoints))
+    video = sio.Video(filename="/data/two.mp4", open_backend=False)
+    lfs = [sio.LabeledFrame(video=video, frame_idx=f, instances=[
+        sio.PredictedInstance.from_numpy(poses.coords[f, 0] + dx, skeleton=sk,
+                                         point_scores=np.full(len(sk.nodes), 0.9), score=0.9)
+        for dx in (0.0, 200.0)]) for f in range(poses.n_frames)]
+    src = tmp_path / "two.slp"
+    sio.save_slp(sio.Labels(labeled_frames=lfs, videos=[video], skeletons=[sk]), str(src))
+    out = lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                    output=OutputSpec(destfolder=tmp_path / "out", nwb=True))
+    assert read_poses(out).individuals == ["untracked0", "untracked1"]
+    assert read_poses(out.with_suffix(".nwb")).individuals == ["untracked0", "untracked1"]
+
+
 def test_a_video_of_unknown_length_is_not_said_to_match(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """An image sequence's first image (SLEAP's ImageVideo) opens with no frame count and
