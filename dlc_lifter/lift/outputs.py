@@ -114,14 +114,18 @@ def clean_stale_temp_files(output: str | Path) -> list[Path]:
 
 
 def _poses2d_like(poses2d: Poses, poses3d: Poses) -> Poses:
-    """The 2D poses laid out on the 3D output's keypoints (NaN for imputed-only ones)."""
-    kps = list(poses2d.keypoints)
+    """The 2D poses laid out on the 3D output's individuals and keypoints (NaN for
+    imputed-only keypoints and for individuals the 2D does not have by that name)."""
+    kps, inds = list(poses2d.keypoints), list(poses2d.individuals)
     coords = np.full((*poses3d.coords.shape[:3], 2), np.nan)
     conf = np.full(poses3d.coords.shape[:3], np.nan)
-    for j, name in enumerate(poses3d.keypoints):
-        if name in kps:
-            coords[:, :, j] = poses2d.coords[:, :, kps.index(name)]
-            conf[:, :, j] = poses2d.confidence[:, :, kps.index(name)]
+    for i, ind in enumerate(poses3d.individuals):
+        if ind not in inds:
+            continue
+        for j, name in enumerate(poses3d.keypoints):
+            if name in kps:
+                coords[:, i, j] = poses2d.coords[:, inds.index(ind), kps.index(name)]
+                conf[:, i, j] = poses2d.confidence[:, inds.index(ind), kps.index(name)]
     return Poses(coords=coords, confidence=conf, keypoints=list(poses3d.keypoints),
                  individuals=list(poses3d.individuals),
                  frame_indices=poses3d.frame_indices, meta=poses2d.meta)

@@ -168,7 +168,10 @@ def lift_poses(
     -------
     Poses
         3D poses: the file's mapped keypoints (its names) then, with ``impute_all``, the
-        other catalogue keypoints (catalogue names). ``meta.extra`` holds ``camera``,
+        other catalogue keypoints (catalogue names); its individuals, less those tracked
+        by keypoints none of which maps onto the mouse (a multi-animal DeepLabCut file's
+        unique bodyparts under ``single``: objects, the arena), which are left out
+        (warned; ``meta.extra["individuals_left_out"]``). ``meta.extra`` holds ``camera``,
         ``model``, ``camera_source``, ``camera_estimate``, ``imputed``, ``keypoint_map``
         (how each name was used), ``arena_px`` (tracked arena landmarks, pixels) and
         ``handedness`` (frames whose left and right keypoints voted, and how many of them
@@ -274,7 +277,10 @@ def lift_poses(
         names, source, first = animal_columns(names, plan, lifted)
         out_names = [out_names[k] for k in first]
         coords, conf, imputed = (_pick_columns(a, source) for a in (coords, conf, imputed))
-    extra |= {"imputed": imputed,
+    left_out = _objects_only(poses, uv_cat)
+    keep = [i for i, ind in enumerate(poses.individuals) if str(ind) not in left_out]
+    coords, conf, imputed = coords[:, keep], conf[:, keep], imputed[:, keep]
+    extra |= {"imputed": imputed, "individuals_left_out": left_out,
              "catalogue_names": out_names,
              "source_keypoints": list(poses.keypoints), "keypoint_map": plan.as_dict(),
              "arena_px": arena_px, "lift_mode": lift_mode, "oblique_share": share,
@@ -282,7 +288,8 @@ def lift_poses(
              "view": "below" if seen_below else "above",
              "handedness": {"frames": hand.frames, "mirrored": hand.mirrored}}
     return Poses(coords=coords, confidence=conf, keypoints=names,
-                 individuals=list(poses.individuals), frame_indices=poses.frame_indices,
+                 individuals=[poses.individuals[i] for i in keep],
+                 frame_indices=poses.frame_indices,
                  meta=_lifted_meta(poses.meta, camera_choice, lifter, extra))
 
 
@@ -339,8 +346,10 @@ def _pick_columns(values: np.ndarray, source: np.ndarray) -> np.ndarray:
 
 
 def _say_not_lifted(poses: Poses, i: int) -> None:
-    """Log why individual ``i`` has no 3D: never tracked, or tracked by keypoints none of
-    which maps onto the mouse (a multi-animal DeepLabCut file's pups, ``end1 ... end2``)."""
+    """Log why individual ``i`` has no 3D: never tracked (kept, all missing: an animal the
+    tracker did not find), or tracked by keypoints none of which maps onto the mouse (a
+    multi-animal DeepLabCut file's unique bodyparts under ``single``: objects, the arena's
+    corners; left out of the 3D, :func:`_objects_only`)."""
     src, ind = poses.meta.source or "the poses", poses.individuals[i]
     seen = np.isfinite(poses.coords[:, i]).all(-1)  # (T, K)
     if not seen.any():
@@ -349,9 +358,21 @@ def _say_not_lifted(poses: Poses, i: int) -> None:
     names = [str(k) for k, s in zip(poses.keypoints, seen.any(0), strict=True) if s]
     logger.warning(
         "%s: individual %s is tracked (in %d frames) but none of its keypoints (%s) maps "
-        "onto the mouse catalogue, so it is not lifted; its 3D is all missing. If they are "
-        "a mouse's, give a keypoint map naming them ('%s: nose'; 'dlc-lifter catalogue' "
-        "lists the names).", src, ind, int(seen.any(1).sum()), ", ".join(names), names[0])
+        "onto the mouse catalogue: not an animal (DeepLabCut's unique bodyparts are objects "
+        "or the arena), so it is left out of the 3D. If they are a mouse's, give a keypoint "
+        "map naming them ('%s: nose'; 'dlc-lifter catalogue' lists the names).", src, ind,
+        int(seen.any(1).sum()), ", ".join(names), names[0])
+
+
+def _objects_only(poses: Poses, uv_cat: np.ndarray) -> dict[str, list[str]]:
+    """The individuals tracked by keypoints none of which maps onto the mouse
+    (``{individual: [its tracked keypoints]}``): no animal, left out of the 3D."""
+    out = {}
+    for i, ind in enumerate(poses.individuals):
+        seen = np.isfinite(poses.coords[:, i]).all(-1).any(0)  # (K,)
+        if seen.any() and not np.isfinite(uv_cat[:, i]).any():
+            out[str(ind)] = [str(k) for k, s in zip(poses.keypoints, seen, strict=True) if s]
+    return out
 
 
 def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndarray,

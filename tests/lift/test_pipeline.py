@@ -788,6 +788,42 @@ def test_two_animals_named_by_prefix_are_each_lifted_from_their_own_names() -> N
     assert source.tolist() == [[0, 1, -1, -1, 4], [-1, -1, 2, 3, 4]]
 
 
+def test_an_individual_of_objects_only_is_left_out_of_the_3d(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A multi-animal DeepLabCut file's unique bodyparts (``single``) that are the arena's
+    corners and an object: no animal, so not in the 3D (.h5, NWB, .slp), said once, while
+    its corners still measure the arena (before: an all-NaN animal ``single`` in every
+    output)."""
+    import pickle
+
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift import lift_file
+
+    _, _, mouse = _scene(40)
+    k = len(NAMES)
+    still = {"tl": (60, 40), "tr": (580, 40), "bl": (60, 440), "br": (580, 440),
+             "water_bottle": (320, 30)}
+    coords = np.full((40, 3, k + len(still), 2), np.nan)
+    coords[:, 0, :k] = mouse.coords[:, 0]
+    coords[:, 1, :k] = mouse.coords[:, 0] + [120.0, 60.0]
+    coords[:, 2, k:] = list(still.values())
+    conf = np.where(np.isfinite(coords[..., 0]), 0.95, np.nan)
+    two = Poses(coords, conf, keypoints=[*NAMES, *still], individuals=["m1", "m2", "single"],
+                meta=PoseMetadata(scorer=DLC_SCORER, fps=30.0, image_size=(640, 480)))
+    src = write_dlc_analysis(two, tmp_path / "in", multi_animal=True, meta_pickle=True)
+    with caplog.at_level(logging.WARNING):
+        out = lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                        output=OutputSpec(destfolder=tmp_path / "out",
+                                          formats=("dlc", "nwb", "slp")))
+    for path in (out, out.with_suffix(".nwb"), out.with_suffix(".slp")):
+        assert read_poses(path).individuals == ["m1", "m2"], path
+    with open(out.with_name(f"{out.stem}_meta.pickle"), "rb") as fh:
+        meta = pickle.load(fh)["data"]
+    assert meta["individuals_left_out"] == {"single": list(still)}
+    assert len(meta["arena_px"]) == 4  # the corners still measure the arena
+    assert "individual single is tracked" in caplog.text and "left out of the 3D" in caplog.text
+
+
 def test_unique_bodyparts_and_the_others_keep_their_own_names_for_a_landmark(
         caplog: pytest.LogCaptureFixture) -> None:
     """A multi-animal DeepLabCut file tracks the adult's unique bodyparts under ``single`` and
