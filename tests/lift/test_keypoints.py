@@ -25,6 +25,17 @@ def test_a_centre_is_withheld_from_sparse_sets_only() -> None:
     assert withheld_from_networks(catalogue_index(["nose", "left_ear", "tail_base"])) == []
 
 
+def test_the_paws_do_not_count_towards_a_set_that_keeps_its_centre() -> None:
+    # DANNCE's 2019 labels: the top keypoints, the tail and four paws (twelve): the paws say
+    # nothing of where the back's centre sits, so the centre is withheld as from eight
+    paws = ["left_forepaw", "right_forepaw", "left_hindpaw", "right_hindpaw"]
+    assert withheld_from_networks(catalogue_index([*MOUSE_BODY, *paws])) == [CENTRE]
+    assert withheld_from_networks(catalogue_index([*FIVE, *paws])) == [CENTRE]
+    # limb joints do count: with them the centre is read rightly and given
+    joints = ["left_elbow", "right_elbow", "left_knee", "right_knee"]
+    assert withheld_from_networks(catalogue_index([*MOUSE_BODY, *paws, *joints])) == []
+
+
 def _tracked(names: tuple[str, ...], rename: dict[str, str] | None = None) -> Poses:
     body = {k: MOUSE_BODY[k] for k in names}
     world = rigid_mouse(30, speed=60.0, yaw=0.4, start=(-40.0, 10.0), body=body)
