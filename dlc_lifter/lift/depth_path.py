@@ -5,8 +5,11 @@ decodes the frames in order and reads the depth cues of every animal's keypoints
 package's one cue extractor (:class:`~dlc_lifter.nets.cues.CueExtractor`: crop from the 2D
 keypoints, depth network batched over frames and animals, cues at every keypoint), then
 lifts with the fused lifter (keypoints + cues). Whenever that is not possible (the video
-does not open or decode, the depth or fused weights are missing or unreadable), it logs
-why and lifts from the keypoints only, exactly as :func:`~dlc_lifter.lift.lift_poses`.
+does not open or decode, the depth or fused weights are missing or unreadable, the camera
+sees the animal from below or obliquely), it logs why and lifts from the keypoints only,
+exactly as :func:`~dlc_lifter.lift.lift_poses`. So it does where the depth network's own
+readings say the video is unlike those it learned from (:func:`depth_out_of_domain`: the
+snout read raised in most of the file's frames, where a mouse is flat most of the time).
 
 Shipped weights: ``dlc_lifter/data/weights/depth_net.pt`` (depth network) and
 ``dlc_lifter/data/weights/depth_fused_lifter.pt`` (fused lifter).
@@ -34,9 +37,11 @@ __all__ = [
     "FUSED_WEIGHTS",
     "VideoDepth",
     "default_depth_weights",
+    "depth_out_of_domain",
     "default_fused_weights",
     "lift_poses_with_depth",
     "load_depth_models",
+    "snout_readings",
     "video_depth_cues",
 ]
 
@@ -52,6 +57,20 @@ _MODELS: dict[tuple[str, float, str, float], tuple[Any, Any]] = {}
 
 #: Frames of a video from which the depth path shows its progress within the file.
 PROGRESS_FRAMES = 3000
+
+#: A snout below this height (mm) is a flat mouse's.
+FLAT_SNOUT_MM = 30.0
+#: Where the depth network's own reading puts the snout at :data:`FLAT_SNOUT_MM` or higher
+#: in more than this share of a file's readings, the file's depth is not used
+#: (:func:`depth_out_of_domain`): a mouse is flat most of the time. On the real openfield
+#: video the reading is that high in 5 % of the frames; on two other labs' videos (a home
+#: cage of pellet bedding; three small mice in a bedded arena) in 100 % and 77 %, flat mice
+#: read 40-75 mm high, and the fused lift raised flat snouts above 30 mm in 42 % and 21 % of
+#: the frames labelled flat by eye (keypoints alone 18 % and 8 %; docs/results.md,
+#: thirty-ninth session).
+DEPTH_RAISED_SHARE = 0.5
+#: Fewest snout readings for that judgement (fewer: the depth is used).
+DEPTH_CHECK_READINGS = 30
 
 
 def default_depth_weights() -> Path:
@@ -289,6 +308,63 @@ class _PendingCrops:
         self.rgb.clear()
 
 
+def snout_readings(cues: np.ndarray) -> np.ndarray:
+    """The depth network's own snout heights (mm) wherever it read one.
+
+    Parameters
+    ----------
+    cues
+        ``(T, N, K, N_CUES)`` cues in catalogue order (:func:`video_depth_cues`).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(M,)`` heights of the landmark the network places at the tracked snout, every
+        animal's (empty where the file tracks no snout or the network has no landmarks).
+    """
+    from dlc_lifter.mouse.catalogue import CATALOGUE
+    from dlc_lifter.nets.cues import CUE_NAMES
+
+    nose = np.asarray(cues)[..., CATALOGUE.index("nose"), :]
+    read = (nose[..., CUE_NAMES.index("available")] > 0) & (
+        nose[..., CUE_NAMES.index("landmark")] != 0)  # a network without landmarks: zeros
+    return 100.0 * nose[..., CUE_NAMES.index("landmark")][read].astype(np.float64)
+
+
+def depth_out_of_domain(readings: np.ndarray) -> tuple[dict[str, float], str | None]:
+    """Judge a file's depth by the network's own snout readings.
+
+    Parameters
+    ----------
+    readings
+        ``(M,)`` snout heights (mm) read by the depth network (:func:`snout_readings`).
+
+    Returns
+    -------
+    summary : dict
+        ``readings`` (how many), ``median_mm`` and ``raised_share`` (the share at
+        :data:`FLAT_SNOUT_MM` or higher).
+    why : str or None
+        Why the file's depth is not to be used (the snout read raised in more than
+        :data:`DEPTH_RAISED_SHARE` of at least :data:`DEPTH_CHECK_READINGS` readings: a
+        video unlike those the network learned from), or ``None``.
+    """
+    readings = np.asarray(readings, dtype=np.float64)
+    n = int(readings.size)
+    if not n:
+        return {"readings": 0}, None
+    summary = {"readings": n, "median_mm": round(float(np.median(readings)), 1),
+               "raised_share": round(float(np.mean(readings >= FLAT_SNOUT_MM)), 3)}
+    if n < DEPTH_CHECK_READINGS or summary["raised_share"] <= DEPTH_RAISED_SHARE:
+        return summary, None
+    return summary, (
+        f"the depth network reads the snout at {FLAT_SNOUT_MM:.0f} mm or higher in "
+        f"{100 * summary['raised_share']:.0f} % of its {n} readings (median "
+        f"{summary['median_mm']:.0f} mm), where a mouse is flat most of the time: the video is "
+        "unlike those it learned from (bedding, lighting, a small or blurred mouse), and its "
+        "depth would raise flat mice")
+
+
 def lift_poses_with_depth(
     poses: Poses,
     video: str | Path,
@@ -335,7 +411,9 @@ def lift_poses_with_depth(
         As :func:`~dlc_lifter.lift.lift_poses`; ``meta.extra["depth"]`` says whether
         the depth path was used (``used``), why not (``reason``), the weights, the image
         scale, the fraction of tracked keypoints with depth cues (``cue_fraction_tracked``;
-        ``cue_fraction`` is over every catalogue slot, untracked ones included) and the
+        ``cue_fraction`` is over every catalogue slot, untracked ones included), the
+        depth network's own snout readings (``snout_reading``: how many, their median and
+        the share at :data:`FLAT_SNOUT_MM` or higher; :func:`depth_out_of_domain`) and the
         time per stage.
     """
     from dlc_lifter.lift.camera_choice import lift_camera
@@ -367,7 +445,8 @@ def lift_poses_with_depth(
                       if choice.camera.below_floor else
                       f"seen {view_angle:.0f} deg off the vertical (the depth network knows "
                       "top views; the keypoints' networks for oblique views lift it)")
-            logger.info("%s: %s; lifting from keypoints only.", poses.meta.source, reason)
+            logger.warning("%s: %s; the video %s is not used for depth: lifting from "
+                           "keypoints only.", poses.meta.source, reason, video)
             info["reason"] = reason
             out = lift_poses(poses, lifter=lifter, keypoint_map=mapping, **lift_kwargs)
             out.meta.extra["depth"] = info
@@ -386,6 +465,14 @@ def lift_poses_with_depth(
         out.meta.extra["depth"] = info
         return out
     t1 = time.perf_counter()
+    info["snout_reading"], why = depth_out_of_domain(snout_readings(vd.cues))
+    if why is not None:
+        logger.warning("%s: %s; lifting from keypoints only (pass --no-video to skip reading "
+                       "the video).", video, why)
+        info["reason"] = why
+        out = lift_poses(poses, lifter=lifter, keypoint_map=mapping, **lift_kwargs)
+        out.meta.extra["depth"] = info
+        return out
     out = lift_poses(poses, lifter=fused_lifter, keypoint_map=mapping, cues=vd.cues,
                      **lift_kwargs)
     avail = vd.cues[..., -1] > 0
