@@ -34,6 +34,7 @@ from dlc_lifter.lift.frames import (
 )
 from dlc_lifter.lift.handedness import warn_if_mirrored
 from dlc_lifter.lift.keypoints import (
+    CENTRE_WITHHELD_UP_TO,
     animal_columns,
     arena_pixels,
     catalogue_arrays,
@@ -533,9 +534,10 @@ def _on_own_rays(coords: np.ndarray, imputed: np.ndarray, uv_cat: np.ndarray,
         out.append(names[j])
     if out:
         logger.info("%s: %s lifted on %s own ray%s, not given to the networks (a centre label "
-                    "in a file tracking few keypoints; dlc_lifter.lift.keypoints).", source,
-                    ", ".join(out), "its" if len(out) == 1 else "their",
-                    "" if len(out) == 1 else "s")
+                    "in a file tracking at most %d keypoints besides its paws; "
+                    "dlc_lifter.lift.keypoints).", source, ", ".join(out),
+                    "its" if len(out) == 1 else "their", "" if len(out) == 1 else "s",
+                    CENTRE_WITHHELD_UP_TO)
     return out
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 
@@ -47,14 +49,18 @@ def _tracked(names: tuple[str, ...], rename: dict[str, str] | None = None) -> Po
 
 
 @pytest.mark.parametrize("mode", ["temporal", "frame"])
-def test_a_withheld_centre_is_lifted_on_its_own_ray(shipped_lifter, mode: str) -> None:
+def test_a_withheld_centre_is_lifted_on_its_own_ray(shipped_lifter, mode: str, caplog) -> None:
     from dlc_lifter.lift import lift_poses
 
     poses = _tracked(FIVE, {"mouse_center": "bodycentre"})
     kw = dict(lifter=shipped_lifter, camera_height_mm=500.0, focal_px=600.0, mode=mode,
               impute_all=False)
-    out = lift_poses(poses, **kw)
+    with caplog.at_level(logging.INFO, logger="dlc_lifter"):
+        out = lift_poses(poses, **kw)
     assert out.meta.extra["withheld"] == ["bodycentre"]
+    assert any("bodycentre lifted on its own ray" in r.getMessage()
+               and "at most 8 keypoints besides its paws" in r.getMessage()
+               for r in caplog.records)
     j = list(out.keypoints).index("bodycentre")
     np.testing.assert_allclose(CAM.project(out.coords[:, 0, j]), poses.coords[:, 0, j],
                                atol=1e-6)  # on its own ray
