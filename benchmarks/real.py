@@ -59,6 +59,17 @@ C. Real video (``dlc-openfield``): fraction of the frames labelled ``flat`` wher
    depth network's own landmark height at the snout on those frames, also split into
    frames with the snout at the arena's walls (within ``WALL_PX`` of the image border,
    where this arena's walls are) and in the open.
+   With ``--video-set DIR`` (repeatable; not in ``../shared``, not bundled), the same check
+   on other real videos: DIR holds a pose file, its video, ``posture_labels.csv`` (``frame,
+   animal, label, reason``; labels ``flat`` / ``rear`` / ``unsure``, ``animal`` the
+   individual's name as :func:`dlc_lifter.read_poses` gives it) and ``set.json``
+   (``{"poses": FILE, "video": FILE, "lift": {CameraSpec / LiftOptions fields by name},
+   "source": provenance}``, paths relative to DIR). Each set is lifted with its ``lift``
+   fields, with default options and with ``depth=False``: whether depth was used (or why
+   not) and the depth network's snout readings as the lift's meta records them (count,
+   median, share >= 30 mm), the share of ``flat`` animal-frames with the lifted snout
+   below 30 mm (target >= 95 %, as above), and the median lifted snout on ``rear``
+   animal-frames with how many are above ``REAR_MM`` (no target).
 
 D. Real 3D filmed from below (a glass floor, as in B-SOiD's and LUPE's rigs): the same 81
    frames through the mirror images in the floor of section A's 27 cameras (looking up,
@@ -138,11 +149,13 @@ Run from the repository root::
                               [--oft-keypoint-map MAP.yaml] [--per-camera]
                               [--dannce-csv LABELS.csv] [--subtle-dir DATASET]
                               [--dlcanalyzer-dir DIR] [--maze-csv EPM.csv]
+                              [--video-set DIR [--video-set DIR ...]]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import math
 import os
@@ -210,6 +223,8 @@ DANNCE_FPS = 100.0
 VIDEO_SCORER = "DLC_resnet50_dannceMouseMay1shuffle1_100000"
 LABELLER = "bench"
 FLAT_MM = 30.0
+#: ``--video-set``: a rear counted as read as one above this snout height (mm; no target).
+REAR_MM = 45.0
 #: dlc-openfield: a snout this close to the image border (px) is at the arena's walls.
 WALL_PX = 100.0
 
@@ -1362,7 +1377,15 @@ def _rear_rows(p3: Any, meta: dict[str, Any], votes: pd.Series, cond: str, rows:
 
 # =========================================================================== C: video
 def section_c(args: argparse.Namespace, tmp: Path, rows: list[Row]) -> None:
-    """Frames labelled flat: is the lifted snout low?"""
+    """Frames labelled flat: is the lifted snout low? On the openfield video, then on each
+    ``--video-set`` folder."""
+    _openfield_rows(tmp, rows)
+    for i, folder in enumerate(getattr(args, "video_set", None) or []):
+        _video_set_rows(Path(folder), tmp / "C" / f"set{i}", rows)
+
+
+def _openfield_rows(tmp: Path, rows: list[Row]) -> None:
+    """Section C on ``dlc-openfield``: each lift's flat rows, then the depth network's own."""
     if not (OF_H5.is_file() and OF_VIDEO.is_file() and OF_POSTURE.is_file()):
         _row(rows, "C", "dlc-openfield", "data", "absent")
         return
@@ -1380,19 +1403,94 @@ def section_c(args: argparse.Namespace, tmp: Path, rows: list[Row]) -> None:
         except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
             _row(rows, "C", cond, "lift", f"fails: {_first_line(exc)}", ok=False)
             continue
-        used = "depth used" if meta.get("depth_used") else f"no depth: {meta.get('depth_reason')}"
+        used = _depth_used(meta)
         if "arena_size_mm" in kwargs:
             walls = meta.get("walls") or {}
             used += "; walls: " + (walls.get("outline", "") if walls.get("used")
                                    else f"none ({walls.get('reason', 'not asked')})")
-        rows_of = pd.Series(np.arange(p3.n_frames), index=np.asarray(p3.frame_indices))
-        z = p3.coords[rows_of.reindex(flat_frames).to_numpy(), 0,
-                      list(p3.keypoints).index("snout"), 2]
-        frac = float(np.mean(z < FLAT_MM))
-        _row(rows, "C", f"{cond} ({used})",
-             f"flat frames with snout < 30 mm ({len(z)} frames; median {np.median(z):.1f} mm)",
-             100 * frac, "%", ">= 95", frac >= 0.95)
+        _flat_row(rows, f"{cond} ({used})", _snout_heights(p3, meta, flat_frames), "frames")
     _depth_reading(flat_frames, rows)
+
+
+def _depth_used(meta: dict[str, Any]) -> str:
+    """Whether the lift (its meta pickle's record) used the video's depth, or why not."""
+    return "depth used" if meta.get("depth_used") else f"no depth: {meta.get('depth_reason')}"
+
+
+def _snout_heights(p3: Any, meta: dict[str, Any], frames: np.ndarray,
+                   animals: Sequence[str] | None = None) -> np.ndarray:
+    """The lifted snout's height (mm) at ``frames`` (pose frame numbers) of ``animals``
+    (the lift's individuals' names, one per frame; None: the first individual). The snout
+    is the keypoint the lift mapped to the catalogue's ``nose``; NaN where the lift has no
+    such frame or animal."""
+    names = list((meta.get("extra") or {}).get("catalogue_names") or [])
+    k = names.index("nose") if "nose" in names else list(p3.keypoints).index("snout")
+    rows_of = pd.Series(np.arange(p3.n_frames), index=np.asarray(p3.frame_indices))
+    at = rows_of.reindex(np.asarray(frames)).to_numpy(dtype=float)
+    ind = (np.zeros(len(at)) if animals is None else pd.Series(
+        np.arange(len(p3.individuals)), index=list(p3.individuals)).reindex(
+            list(animals)).to_numpy(dtype=float))
+    ok = np.isfinite(at) & np.isfinite(ind)
+    z = np.full(len(at), np.nan)
+    z[ok] = p3.coords[at[ok].astype(int), ind[ok].astype(int), k, 2]
+    return z
+
+
+def _flat_row(rows: list[Row], cond: str, z: np.ndarray, what: str) -> None:
+    """The share of flat ``what`` (frames, animal-frames) whose lifted snout ``z`` is below
+    :data:`FLAT_MM` (a missing snout counts as not below), against 95 %."""
+    frac = float(np.mean(z < FLAT_MM))
+    missing = int(np.sum(~np.isfinite(z)))
+    _row(rows, "C", cond,
+         f"flat {what} with snout < 30 mm ({len(z)} {what}"
+         + (f", {missing} without a lifted snout" if missing else "")
+         + f"; median {np.nanmedian(z) if missing < len(z) else math.nan:.1f} mm)",
+         100 * frac, "%", ">= 95", frac >= 0.95)
+
+
+def _video_set_rows(folder: Path, dest: Path, rows: list[Row]) -> None:
+    """Section C on a video set folder (``--video-set``): its pose file and video lifted
+    with the set's ``lift`` fields, with default options and with ``depth=False``."""
+    try:
+        spec = json.loads((folder / "set.json").read_text())
+        poses, video = folder / spec["poses"], folder / spec["video"]
+        lift = dict(spec.get("lift") or {})
+        labels = pd.read_csv(folder / "posture_labels.csv")
+        for path in (poses, video):
+            if not path.is_file():
+                raise FileNotFoundError(f"{path} is absent")
+    except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+        _row(rows, "C", f"video set {folder}", "data", f"fails: {_first_line(exc)}", ok=False)
+        return
+    labels["animal"] = labels["animal"].astype(str)
+    fields = ", ".join(f"{k}={v}" for k, v in lift.items()) or "no camera information"
+    for cond, kwargs in (("default options (depth on)", {}), ("depth=False", {"depth": False})):
+        cond = f"video set {folder.name} ({fields}), {cond}"
+        try:
+            p3, meta = _lift(poses, dest / ("_".join(kwargs) or "default"), video=video,
+                             **lift, **kwargs)
+            missing = sorted(set(labels["animal"]) - {str(i) for i in p3.individuals})
+            if missing:
+                raise ValueError(f"the labels name animals the lift does not have: {missing} "
+                                 f"(it has {list(p3.individuals)})")
+        except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+            _row(rows, "C", cond, "lift", f"fails: {_first_line(exc)}", ok=False)
+            continue
+        cond += f" ({_depth_used(meta)})"
+        reading = ((meta.get("extra") or {}).get("depth") or {}).get("snout_reading")
+        _row(rows, "C", cond, "depth network's snout readings (meta): count; median; "
+             "share >= 30 mm", "not read" if not reading else
+             f"{reading['readings']}; {reading.get('median_mm', math.nan):.1f} mm; "
+             f"{100 * reading.get('raised_share', math.nan):.0f} %")
+        by = {lab: labels[labels["label"] == lab] for lab in ("flat", "rear")}
+        z = {lab: _snout_heights(p3, meta, d["frame"].to_numpy(), d["animal"].tolist())
+             for lab, d in by.items()}
+        _flat_row(rows, cond, z["flat"], "animal-frames")
+        rear = z["rear"][np.isfinite(z["rear"])]
+        _row(rows, "C", cond, f"rear animal-frames: median lifted snout ({len(z['rear'])} "
+             f"labelled; above {REAR_MM:.0f} mm)",
+             f"{np.median(rear):.1f} mm; {int(np.sum(rear > REAR_MM))} of {len(z['rear'])}"
+             if rear.size else "none labelled" if not len(z["rear"]) else "no lifted snout")
 
 
 def _depth_reading(flat_frames: np.ndarray, rows: list[Row]) -> None:
@@ -1876,6 +1974,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--behaviordepot-dir", default=None, metavar="PATH",
                         help="section H: BehaviorDEPOT's demo folder (real DLC files of five "
                              "set-ups; not bundled, GPL-3.0; see the docstring)")
+    parser.add_argument("--video-set", action="append", default=[], metavar="DIR",
+                        help="section C also on a folder of another real video (repeatable): "
+                             "its pose file, video, posture_labels.csv (flat / rear / unsure "
+                             "per frame and animal) and set.json (poses, video, the lift's "
+                             "camera / option fields, source), lifted with depth on and with "
+                             "depth=False: depth used or why not, the depth network's snout "
+                             "readings, flat animal-frames with the snout below 30 mm, rears' "
+                             "median snout (see the docstring)")
     parser.add_argument("--per-camera", action="store_true",
                         help="also print each virtual camera's errors (section A)")
     parser.add_argument("--verbose", action="store_true", help="show the package's warnings")
@@ -1899,8 +2005,11 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     if not REAL.is_dir():
-        print(f"real data folder {REAL.resolve()} is absent; nothing to measure")
-        return 0
+        if not (args.video_set and "C" in only):
+            print(f"real data folder {REAL.resolve()} is absent; nothing to measure")
+            return 0
+        print(f"real data folder {REAL.resolve()} is absent; section C's video sets only")
+        only = {"C"}
     t0 = time.perf_counter()
     rows: list[Row] = []
     notes: list[str] = []

@@ -288,3 +288,84 @@ def test_section_i_lifts_the_sleap_session_with_an_arena_it_cannot_measure_and_f
     assert [r[0] for r in rows] == ["I", "I"] and all(r[5] == "PASS" for r in rows)
     assert "body-length-estimate (the arena's size set aside" in rows[0][2]
     assert rows[1][3] == "0 mm" and rows[1][4] == "<= 0.01"
+
+
+def _toy_video_set(folder: Path) -> Path:
+    """A generated video set (``--video-set``): two mice filmed from 600 mm above, ``m1``
+    walking (snout 3-4 mm up) and ``m2`` rearing (snout 74-79 mm), as a DLC .h5 with a toy
+    video, labels (every 3rd frame: m1 flat, m2 rear; one unsure) and ``set.json``."""
+    import json
+
+    import pandas as pd
+
+    from dlc_lifter.camera import Camera
+    from dlc_lifter.mouse.behaviour import generate_sequences
+    from dlc_lifter.mouse.catalogue import CATALOGUE
+    from dlc_lifter.nets.data import TrackingNoise, simulate_tracking
+    from dlc_lifter.poses import PoseMetadata, Poses
+    from tests.fixtures.toys import DLC_SCORER, write_dlc_analysis, write_toy_video
+
+    n = 30
+    names = {"snout": "nose", "leftear": "left_ear", "rightear": "right_ear",
+             "tailbase": "tail_base"}
+    idx = [CATALOGUE.index(v) for v in names.values()]
+    cam = Camera.top_view(600.0, 640.0, (640, 480), centre_xy=(250.0, 250.0))
+    uv, conf = [], []
+    for i, (seed, what) in enumerate(((3, "walk"), (4, "rear"))):
+        seq = generate_sequences(1, n, seed=seed, behaviours=(what,), low_rear_share=0.0)[0]
+        u, c, _ = simulate_tracking(seq.landmarks, cam, np.random.default_rng(i),
+                                    noise=TrackingNoise(sigma_px=(0.5, 0.6), jump_prob=0.0,
+                                                        swap_prob=0.0))
+        uv.append(u[:, idx])
+        conf.append(c[:, idx])
+    poses = Poses(coords=np.stack(uv, 1), confidence=np.stack(conf, 1), keypoints=list(names),
+                  individuals=["m1", "m2"],
+                  meta=PoseMetadata(scorer=DLC_SCORER, fps=30.0, image_size=(640, 480)))
+    src = write_dlc_analysis(poses, folder, meta_pickle=True)
+    write_toy_video(folder / "clip.mp4", n, size=(640, 480))
+    frames = list(range(0, n, 3))
+    pd.DataFrame({"frame": frames * 2 + [1],
+                  "animal": ["m1"] * len(frames) + ["m2"] * len(frames) + ["m1"],
+                  "label": ["flat"] * len(frames) + ["rear"] * len(frames) + ["unsure"],
+                  "reason": "generated"}).to_csv(folder / "posture_labels.csv", index=False)
+    (folder / "set.json").write_text(json.dumps({
+        "poses": src.name, "video": "clip.mp4",
+        "lift": {"camera_height_mm": 600, "focal_px": 640}, "source": "generated"}))
+    return folder
+
+
+def test_section_c_on_a_video_set_folder_lifts_it_with_and_without_depth(
+        bench, tmp_path: Path, monkeypatch, capsys) -> None:
+    """``--video-set DIR`` (section C): the set lifted with its ``lift`` fields, with depth on
+    and with ``depth=False``; per lift a row of the depth network's snout readings (as the
+    meta records them; none read without depth), the flat animal-frames with the snout
+    below 30 mm (target 95 %) and the rears' median snout (no target). A folder that is
+    not a set gives a failing row, not a crash."""
+    import re
+
+    monkeypatch.setattr(bench, "OF_H5", tmp_path / "absent.h5")  # the openfield rows: absent
+    folder = _toy_video_set(tmp_path / "toyset")
+    assert bench.main(["--only", "C", "--threads", "1", "--tmp", str(tmp_path / "w"),
+                       "--video-set", str(folder), "--video-set", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    rows = [[c.strip() for c in re.split(r"\s{2,}", line)] for line in out.splitlines()
+            if line.startswith("C ")]
+    assert rows[0][1:4] == ["dlc-openfield", "data", "absent"]
+    sets = [r for r in rows if "video set toyset (camera_height_mm=600, focal_px=640)" in r[1]]
+    assert len(sets) == 6
+    on, off = sets[:3], sets[3:]
+    assert all("default options (depth on) (depth used)" in r[1] for r in on)
+    assert all("depth=False (no depth: depth=False)" in r[1] for r in off)
+    count, median, share = re.fullmatch(r"(\d+); ([\d.]+) mm; (\d+) %", on[0][3]).groups()
+    assert 0 < int(count) <= 60 and float(median) > 0 and 0 <= int(share) <= 100
+    assert off[0][3] == "not read"
+    for flat, rear in ((on[1], on[2]), (off[1], off[2])):
+        assert flat[2].startswith("flat animal-frames with snout < 30 mm (10 animal-frames;")
+        assert flat[3] == "100.0 %" and flat[4:] == [">= 95", "PASS"]
+        assert rear[2].startswith("rear animal-frames: median lifted snout (10 labelled;")
+        rear_mm, above = re.fullmatch(r"([\d.]+) mm; (\d+) of 10", rear[3]).groups()
+        flat_mm = float(flat[2].split("median ")[1].split(" mm")[0])
+        assert float(rear_mm) > flat_mm + 10 and 0 <= int(above) <= 10
+    bad = [r for r in rows if r[1] == f"video set {tmp_path}"]
+    assert len(bad) == 1 and bad[0][3].startswith("fails: FileNotFoundError") \
+        and bad[0][-1] == "FAIL"
