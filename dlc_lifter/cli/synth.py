@@ -14,7 +14,10 @@ def synth_command(
     out_dir: Path = typer.Argument(..., help="Dataset folder (created; a rerun resumes it)."),
     n_frames: int = typer.Option(..., "--n-frames", "-n", min=1, help="Number of samples."),
     seed: int = typer.Option(0, "--seed", help="Seed; the same seed gives identical shards."),
-    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes."),
+    workers: int = typer.Option(1, "--workers", "-j", "-w", min=1,
+                                help="Worker processes (-j as every other verb's --workers; -w, "
+                                     "which other verbs use for --window, is kept for old "
+                                     "scripts)."),
     quality: str = typer.Option(
         "fast", "--quality",
         help="fast: numba rasteriser (default, most trained-model quality per minute of "

@@ -214,8 +214,10 @@ def test_cli_synth(tmp_path):
 
     from dlc_lifter.cli import app
 
+    # -j: every verb's short flag for --workers (-w is --window elsewhere)
     res = CliRunner().invoke(app, ["synth", str(tmp_path / "cli"), "--n-frames", "3",
-                                   "--resolution", "32", "--shard-size", "2", "--seed", "4"])
+                                   "--resolution", "32", "--shard-size", "2", "--seed", "4",
+                                   "-j", "1"])
     assert res.exit_code == 0, res.output
     assert "frames/s" in res.output and "index.json" in res.output
     assert (tmp_path / "cli" / "contact_sheet.png").is_file()
