@@ -18,7 +18,7 @@ keypoints' error from 11.5 / 13.7 mm to 8.6 / 8.7 mm, and ``SpineM``'s own from 
 to 8.4 / 9.6; with every keypoint the centre helps and is given (``docs/results.md``,
 eighteenth session). The paws do not count towards "few": they say nothing of where the
 back's centre sits, and a file of the top keypoints, the tail and the four paws (DANNCE's
-2019 labels) lifted with its centre given was 1-2.4 mm worse on five real mice than with
+2019 labels) lifted with its centre given was 0.8-2.4 mm worse on five real mice than with
 it withheld (thirty-ninth session).
 """
 
