@@ -171,8 +171,10 @@ def _video_line(m: PoseMetadata) -> str:
     if m.video or not embedded:
         return str(m.video or "unknown")
     source = embedded.get("source_video")
+    where = "a SLEAP labels file, not a video" if embedded.get("source_is_labels") else (
+        "not on this machine")
     return "none: its images are embedded in the file" + (
-        f" (from {source}, not on this machine)" if source else "")
+        f" (from {source}, {where})" if source else "")
 
 
 def _animals_split(poses: Poses, plan: KeypointMap) -> str:

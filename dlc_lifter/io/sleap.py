@@ -186,7 +186,7 @@ def _video_meta(video: Any, p: Path, meta: PoseMetadata) -> None:
     fname = video.filename if isinstance(video.filename, str) else None
     if fname is None and isinstance(video.filename, list) and video.filename:
         fname = str(video.filename[0])  # image sequence
-    meta.video = resolve_recorded_video(fname, p)
+    meta.video = None if _is_labels_file(fname) else resolve_recorded_video(fname, p)
     bm = getattr(video, "backend_metadata", None) or {}
     fps = bm.get("fps")
     if fps:
@@ -197,8 +197,16 @@ def _video_meta(video: Any, p: Path, meta: PoseMetadata) -> None:
 
 
 #: ``meta.extra`` key of a file whose frames are images embedded in a ``.slp`` (a SLEAP
-#: labels package, ``.pkg.slp``): ``{"file", "dataset", "source_video"}``.
+#: labels package, ``.pkg.slp``): ``{"file", "dataset", "source_video",
+#: "source_is_labels"}`` (the last: the recorded source is itself a SLEAP labels file, as
+#: SLEAP records when a package is exported from a project opened from a package).
 EMBEDDED = "embedded_images"
+
+
+def _is_labels_file(name: str | None) -> bool:
+    """Whether a recorded video name is a SLEAP labels file (``.slp``, ``.pkg.slp``): its
+    frames are images in an HDF5 file, no video OpenCV opens."""
+    return bool(name) and Path(str(name)).suffix.lower() == ".slp"
 
 
 def _embedded(video: Any) -> bool:
@@ -217,7 +225,8 @@ def _embedded_video_meta(video: Any, p: Path, meta: PoseMetadata) -> None:
     source = getattr(video, "source_video", None)
     sbm = (getattr(source, "backend_metadata", None) or {}) if source is not None else {}
     name = None if source is None else _video_name(source)
-    found = resolve_recorded_video(name, p) if name else None
+    labels_source = _is_labels_file(name)
+    found = resolve_recorded_video(name, p) if name and not labels_source else None
     meta.video = found if found and Path(found).is_file() else None
     fps = bm.get("fps") or sbm.get("fps")
     if fps:
@@ -226,7 +235,7 @@ def _embedded_video_meta(video: Any, p: Path, meta: PoseMetadata) -> None:
     meta.image_size = _embedded_size(Path(str(video.filename)), dataset, bm.get("shape"),
                                      sbm.get("shape"))
     meta.extra[EMBEDDED] = {"file": str(video.filename), "dataset": dataset,
-                            "source_video": name}
+                            "source_video": name, "source_is_labels": labels_source}
 
 
 def _embedded_size(h5: Path, dataset: str, shape: Any, source_shape: Any

@@ -206,9 +206,15 @@ def video_named_by(poses: Poses, poses_path: str | Path) -> str | None:
     embedded = poses.meta.extra.get("embedded_images")
     if not meta_video and embedded:  # a SLEAP labels package's own images
         source = embedded.get("source_video")
+        if source and embedded.get("source_is_labels"):
+            whence = f"; they came from {source}, a SLEAP labels file, not a video"
+        elif source:
+            whence = (f"; the video they came from ({source}) is not on this machine (nor "
+                      "beside the file)")
+        else:
+            whence = ""
         logger.info("%s: its frames are images embedded in it%s: lifting keypoints only.",
-                    src, f"; the video they came from ({source}) is not on this machine "
-                    "(nor beside the file)" if source else "")
+                    src, whence)
         return None
     if not meta_video:
         logger.warning("%s: no video named in it or beside it: lifting keypoints only.", src)

@@ -57,6 +57,21 @@ def test_info_of_a_labels_package_says_where_its_images_are(tmp_path: Path) -> N
     assert "session.mp4, not on this machine)" in r.output
 
 
+def test_info_of_a_package_from_a_package_names_no_video(tmp_path: Path) -> None:
+    """A package whose recorded source is another labels package beside it: no video, the
+    source said to be a labels file (before: 'Video: sleap_labels.pkg.slp')."""
+    from tests.fixtures.toys import random_poses, write_labels_package
+
+    poses = random_poses(8, keypoints=["nose", "left_ear", "right_ear", "tail_base"])
+    f = write_labels_package(poses, tmp_path / "val.pkg.slp", [1, 5],
+                             source="sleap_labels.pkg.slp")
+    (tmp_path / "sleap_labels.pkg.slp").write_bytes(f.read_bytes())
+    r = runner.invoke(app, ["info", str(f)])
+    assert r.exit_code == 0, r.output
+    assert ("Video:       none: its images are embedded in the file (from "
+            "sleap_labels.pkg.slp, a SLEAP labels file, not a video)") in r.output
+
+
 def test_info_counts_a_keypoint_missing_over_the_individuals_that_track_it(
         tmp_path: Path) -> None:
     """A multi-animal DeepLabCut file's unique bodyparts are only under ``single``: a

@@ -390,6 +390,22 @@ def test_labels_package_read_as_labelled_images(tmp_path: Path, sleap_1x: bool) 
     np.testing.assert_allclose(p.coords[:, 0], poses.coords[[5, 6, 7, 20], 0])
 
 
+@pytest.mark.parametrize("sleap_1x", [False, True])
+def test_a_labels_package_recorded_as_the_source_is_no_video(tmp_path: Path,
+                                                             sleap_1x: bool) -> None:
+    """A package exported from a project opened from a package records that package as
+    its frames' source: beside it, it is no video (before: taken as the video, opened
+    with OpenCV and 'convert it to an .mp4')."""
+    poses = random_poses(12, keypoints=KPS)
+    pkg = write_labels_package(poses, tmp_path / "val.pkg.slp", [2, 9], sleap_1x=sleap_1x,
+                               source="sleap_labels.pkg.slp")
+    (tmp_path / "sleap_labels.pkg.slp").write_bytes(pkg.read_bytes())
+    p = read_poses(pkg)
+    assert p.meta.video is None
+    embedded = p.meta.extra["embedded_images"]
+    assert embedded["source_video"] == "sleap_labels.pkg.slp" and embedded["source_is_labels"]
+
+
 def test_labels_package_s_video_used_where_it_is_here(tmp_path: Path) -> None:
     """The video a package's frames came from is its video where it is on this machine:
     at the recorded path, or beside the package by its name."""

@@ -1250,6 +1250,36 @@ def test_a_labels_package_is_lifted_as_labelled_images(
         assert len(pickle.load(fh)["data"]["image_paths"]) == 5  # the image of each row
 
 
+def test_a_labels_package_recorded_as_the_source_is_not_opened_as_a_video(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A package whose recorded source is another package beside it (SLEAP records the
+    package a project was opened from): lifted from its keypoints, the other package
+    never opened as a video, by ``lift_file(video="auto")`` and by ``lift_files`` (before:
+    'cannot be opened by OpenCV. Convert it to an .mp4')."""
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift import lift_file
+    from dlc_lifter.lift.batch import lift_files
+
+    _, _, poses = _scene(20, seed=4)
+    src = tmp_path / "src"
+    src.mkdir()
+    pkg = write_labels_package(poses, src / "val.pkg.slp", [3, 12],
+                               source="sleap_labels.pkg.slp")
+    (tmp_path / "sleap_labels.pkg.slp").write_bytes(pkg.read_bytes())
+    (src / "sleap_labels.pkg.slp").write_bytes(pkg.read_bytes())
+    cam = CameraSpec(camera_height_mm=600.0, focal_px=640.0)
+    with caplog.at_level(logging.INFO):
+        out = lift_file(pkg, video="auto", output=OutputSpec(destfolder=tmp_path / "out"),
+                        camera=cam)
+        report = lift_files(src, camera=cam,
+                            output=OutputSpec(destfolder=str(tmp_path / "batch")))
+    meta = read_poses(out).meta
+    assert meta.video is None and "video_not_used" not in meta.extra
+    assert "OpenCV" not in caplog.text and "a SLEAP labels file, not a video" in caplog.text
+    assert report.ok and len(report.done) == 2, report.summary()
+    assert all(item.video is None for item in report.done)
+
+
 def test_untracked_sleap_instances_are_named_untracked_in_the_outputs(
         tmp_path: Path) -> None:
     """Two untracked SLEAP instances a frame: the 3D ``.h5`` and the NWB name them
