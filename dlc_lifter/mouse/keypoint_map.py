@@ -80,6 +80,15 @@ _STILL = ("no catalogue landmark; stays in place while the animal moves (an obje
 #: Where each catalogue tail point lies along the tail (base 0, tip 1).
 _TAIL_SHARE = {p: i / (len(_TAIL_CHAIN) - 1) for i, p in enumerate(_TAIL_CHAIN)}
 _REGION = {lm.name: lm.region for lm in LANDMARKS}
+#: Parts only an insect has, read from a name without its animal's prefix (compact, a side
+#: word before it allowed): a mouse file names none of these (its legs are fore and hind).
+_INSECT_PARTS = (("wings", re.compile(r"^(left|right|l|r)?wing")),
+                 ("halteres", re.compile(r"haltere")),
+                 ("a proboscis", re.compile(r"proboscis")),
+                 ("antennae", re.compile(r"antenn")),
+                 ("middle legs", re.compile(r"^(left|right|l|r)?mid(dle)?leg")))
+#: Why a name dropped by the user's keypoint map is not lifted.
+_USER_NULL = "mapped to null by the keypoint map"
 
 
 def arena_landmark(name: str, *, corners_present: bool = False) -> str | None:
@@ -181,14 +190,48 @@ class KeypointMap:
             out["animals"] = dict(self.animals)
         return out
 
+    def insect_parts(self) -> dict[str, list[str]]:
+        """``{part: [file names]}`` where the names left unlifted (not by the user's map)
+        are an insect's: two of wings, halteres, a proboscis, antennae, middle legs, or a
+        thorax with an abdomen (SLEAP's fly skeleton); else ``{}``. A mouse's names hold at
+        most the last (a belly view's ``thorax``, ``abdomen``)."""
+        parts: dict[str, list[str]] = {}
+        trunk: set[str] = set()
+        for name in (n for n, why in self.dropped.items() if why != _USER_NULL):
+            prefixed = _PREFIX.match(name.strip())  # an animal's prefix (``fly1_wingL``)
+            keys = {compact(self.without_animal(name))} | (
+                {compact(prefixed.group(2))} if prefixed else set())
+            part = next((p for p, pattern in _INSECT_PARTS
+                         if any(pattern.search(k) for k in keys)), None)
+            body = {re.sub(r"\d+$", "", k) for k in keys} & {"thorax", "abdomen"}
+            if part is None and body:
+                part = "a thorax with an abdomen"
+                trunk |= body
+            if part is not None:
+                parts.setdefault(part, []).append(name)
+        if len(trunk) < 2:
+            parts.pop("a thorax with an abdomen", None)
+        return parts if len(parts) >= 2 else {}
+
     def require_liftable(self, source: str | None = None) -> None:
-        """Raise unless the mapped keypoints span the body (two of head, body, tail).
+        """Raise unless the mapped keypoints span the body (two of head, body, tail) and
+        the names left unlifted are not an insect's (:meth:`insect_parts`).
 
         Raises
         ------
         KeypointMappingError
             Listing every name and what became of it.
         """
+        insect = self.insect_parts()
+        if insect:
+            names = [n for group in insect.values() for n in group]
+            raise KeypointMappingError(
+                f"{source or 'These poses'}: its keypoints are an insect's, not a mouse's "
+                f"({' and '.join([', '.join(list(insect)[:-1]), list(insect)[-1]])}: "
+                f"{', '.join(names[:12])}{', ...' if len(names) > 12 else ''}); dlc-lifter "
+                "lifts mice, so it is not lifted. If it is a mouse, give a keypoint map "
+                "naming these keypoints ('name: catalogue_name', or 'name: null' to leave "
+                "one out); 'dlc-lifter catalogue' lists the names.")
         regions = {_REGION[c] for c in self.mapped.values()} & {"head", "body", "tail"}
         if len(regions) >= 2:
             return
@@ -641,7 +684,7 @@ def plan_keypoint_map(
         error = unknown_map_targets(mapping, "the keypoint map")
         if error is not None:
             raise error
-    dropped: dict[str, str] = {n: "mapped to null by the keypoint map" for n in names
+    dropped: dict[str, str] = {n: _USER_NULL for n in names
                                if mapping is not None and n in mapping and mapping[n] is None}
     user = set(mapping or ())
     corners = {n: a for n in names if n not in user

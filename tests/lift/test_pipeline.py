@@ -236,6 +236,28 @@ def test_keypoint_errors_and_map(tmp_path: Path, caplog: pytest.LogCaptureFixtur
         lift_file(src2, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0))
 
 
+def test_a_sleap_fly_is_refused_with_one_error(tmp_path: Path,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    """A ``.slp`` of SLEAP's 32-node fly: one error naming the file, no warning for each of
+    its names (before: lifted as a mouse, exit 0, 12 'both name' warnings)."""
+    import sleap_io as sio
+
+    from dlc_lifter.lift import KeypointMappingError, lift_file
+    from tests.fixtures.toys import FLY32
+
+    rng = np.random.default_rng(0)
+    sk = sio.Skeleton(nodes=FLY32)
+    video = sio.Video(filename="/data/fly.mp4", open_backend=False)
+    lfs = [sio.LabeledFrame(video=video, frame_idx=f, instances=[sio.Instance.from_numpy(
+        rng.uniform(40, 150, (len(FLY32), 2)), skeleton=sk)]) for f in range(5)]
+    src = tmp_path / "fly.slp"
+    sio.save_slp(sio.Labels(labeled_frames=lfs, videos=[video], skeletons=[sk]), str(src))
+    with caplog.at_level(logging.WARNING), pytest.raises(
+            KeypointMappingError, match=f"{src}: its keypoints are an insect's"):
+        lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0))
+    assert "both name" not in caplog.text
+
+
 def test_a_name_mapped_onto_another_landmark_leaves_the_catalogues_own_imputed(
         tmp_path: Path) -> None:
     """A user's ``neck`` mapped onto ``head_midpoint`` (as labs that put their neck between

@@ -16,6 +16,7 @@ from dlc_lifter.mouse.catalogue import UnknownKeypointError
 from dlc_lifter.mouse.keypoint_map import arena_landmark, plan_keypoint_map
 from dlc_lifter.mouse.skeletons import KNOWN_SKELETONS, match_skeleton
 from tests.fixtures.realdata import REALDATA, needs_realdata
+from tests.fixtures.toys import FLY32
 
 torch.set_num_threads(1)
 
@@ -157,6 +158,37 @@ def test_too_few_keypoints_is_one_error_listing_all() -> None:
         plan.require_liftable("fly.slp")
     msg = str(info.value)
     assert all(n in msg for n in ("eyeL", "eyeR", "thorax", "wingL", "fly.slp"))
+
+
+def test_an_insect_s_names_are_refused_in_one_error() -> None:
+    """SLEAP's 32-node fly: head, eyes, neck and leg tips map, so the names span a mouse's
+    body, but its wings, middle legs, thorax and abdomen are an insect's: one error naming
+    the file (before: lifted as a mouse)."""
+    plan = plan_keypoint_map(FLY32, source="osg_val.pkg.slp")
+    with pytest.raises(KeypointMappingError, match="osg_val.pkg.slp: its keypoints are an "
+                       "insect's") as info:
+        plan.require_liftable("osg_val.pkg.slp")
+    assert "wingL" in str(info.value) and "midlegR1" in str(info.value)
+    prefixed = plan_keypoint_map(["fly1_head", "fly1_thorax", "fly1_abdomen",
+                                  "fly1_antennaL", "fly1_snout", "fly1_tailbase"])
+    assert set(prefixed.insect_parts()) == {"a thorax with an abdomen", "antennae"}
+
+
+@pytest.mark.parametrize("names", [
+    ["nose", "tailbase", "thorax", "abdomen", "forelegL1", "hindlegR1"],  # a belly view
+    ["snout", "leftear", "rightear", "tailbase", "wing"],  # one insect word: not enough
+    ["nose", "tail_base", "fore_swing", "mid_back", "thorax"],
+])
+def test_a_mouse_s_names_are_not_taken_for_an_insect_s(names: list[str]) -> None:
+    """A mouse's names hold at most one insect cue (a thorax with an abdomen seen from
+    below; SLEAP's mouse template numbers its fore and hind legs): never refused as one."""
+    assert plan_keypoint_map(names).insect_parts() == {}
+
+
+def test_an_insect_s_names_mapped_by_the_user_are_lifted() -> None:
+    """A keypoint map that leaves out the wings and middle legs takes the file as a mouse."""
+    plan = plan_keypoint_map(FLY32, {n: None for n in FLY32 if "wing" in n or "mid" in n})
+    plan.require_liftable("fly.slp")
 
 
 def test_user_map_wins_and_bad_target_is_named() -> None:
