@@ -350,19 +350,21 @@ def _say_not_lifted(poses: Poses, i: int) -> None:
     """Log why individual ``i`` has no 3D: never tracked (kept, all missing: an animal the
     tracker did not find), or tracked by keypoints none of which maps onto the mouse (a
     multi-animal DeepLabCut file's unique bodyparts under ``single``: objects, the arena's
-    corners; left out of the 3D, :func:`_objects_only`)."""
+    corners; its other individuals: animals of another kind, such as pups; left out of
+    the 3D, :func:`_objects_only`)."""
     src, ind = poses.meta.source or "the poses", poses.individuals[i]
     seen = np.isfinite(poses.coords[:, i]).all(-1)  # (T, K)
     if not seen.any():
         logger.info("%s: individual %s is never tracked; its 3D is all missing.", src, ind)
         return
     names = [str(k) for k, s in zip(poses.keypoints, seen.any(0), strict=True) if s]
+    why = (": not an animal (DeepLabCut's unique bodyparts are objects or the arena)"
+           if ind == "single" else " (an animal of another kind, or objects)")
     logger.warning(
         "%s: individual %s is tracked (in %d frames) but none of its keypoints (%s) maps "
-        "onto the mouse catalogue: not an animal (DeepLabCut's unique bodyparts are objects "
-        "or the arena), so it is left out of the 3D. If they are a mouse's, give a keypoint "
-        "map naming them ('%s: nose'; 'dlc-lifter catalogue' lists the names).", src, ind,
-        int(seen.any(1).sum()), ", ".join(names), names[0])
+        "onto the mouse catalogue%s, so it is left out of the 3D. If they are a mouse's, "
+        "give a keypoint map naming them ('%s: nose'; 'dlc-lifter catalogue' lists the "
+        "names).", src, ind, int(seen.any(1).sum()), ", ".join(names), why, names[0])
 
 
 def _objects_only(poses: Poses, uv_cat: np.ndarray) -> dict[str, list[str]]:

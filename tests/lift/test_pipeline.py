@@ -846,6 +846,33 @@ def test_an_individual_of_objects_only_is_left_out_of_the_3d(
     assert "individual single is tracked" in caplog.text and "left out of the 3D" in caplog.text
 
 
+def test_animals_of_another_kind_left_out_are_not_called_unique_bodyparts(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A multi-animal DeepLabCut file's pups (``p1``, ``p2``: ``end1 ... end2``) with the
+    adult as its unique bodyparts (``single``): the pups, left out, are not said to be
+    'not an animal' nor 'unique bodyparts' (before: the words for ``single``'s objects)."""
+    from dlc_lifter.lift import lift_file
+
+    _, _, mouse = _scene(40)
+    k = len(NAMES)
+    coords = np.full((40, 3, k + 2, 2), np.nan)
+    coords[:, 2, :k] = mouse.coords[:, 0]
+    coords[:, 0, k:] = mouse.coords[:, 0, :2] + [150.0, 0.0]
+    coords[:, 1, k:] = mouse.coords[:, 0, :2] + [0.0, 150.0]
+    conf = np.where(np.isfinite(coords[..., 0]), 0.95, np.nan)
+    pups = Poses(coords, conf, keypoints=[*NAMES, "end1", "end2"],
+                 individuals=["p1", "p2", "single"],
+                 meta=PoseMetadata(scorer=DLC_SCORER, fps=30.0, image_size=(640, 480)))
+    src = write_dlc_analysis(pups, tmp_path / "in", multi_animal=True, meta_pickle=True)
+    with caplog.at_level(logging.WARNING):
+        lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                  output=OutputSpec(destfolder=tmp_path / "out"))
+    said = [r.getMessage() for r in caplog.records if "individual p1 is tracked" in
+            r.getMessage()]
+    assert len(said) == 1 and "left out of the 3D" in said[0], caplog.text
+    assert "unique bodyparts" not in said[0] and "not an animal" not in said[0]
+
+
 def test_unique_bodyparts_and_the_others_keep_their_own_names_for_a_landmark(
         caplog: pytest.LogCaptureFixture) -> None:
     """A multi-animal DeepLabCut file tracks the adult's unique bodyparts under ``single`` and
