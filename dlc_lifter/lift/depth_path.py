@@ -465,7 +465,14 @@ def lift_poses_with_depth(
         out.meta.extra["depth"] = info
         return out
     t1 = time.perf_counter()
+    avail = vd.cues[..., -1] > 0
     info["snout_reading"], why = depth_out_of_domain(snout_readings(vd.cues))
+    if not avail.any():  # no crop placed (scale unknown) or none read: nothing to fuse
+        why = (f"no depth cue read from it ({vd.frames_read} frames read"
+               + ("; the animals' image scale could not be measured on these "
+                  f"{len(poses.frame_indices)} frames, so no crop was placed"
+                  if not np.isfinite(vd.px_per_mm).any() else "") + ")")
+        info["frames_read"] = vd.frames_read
     if why is not None:
         logger.warning("%s: %s; lifting from keypoints only (pass --no-video to skip reading "
                        "the video).", video, why)
@@ -475,7 +482,6 @@ def lift_poses_with_depth(
         return out
     out = lift_poses(poses, lifter=fused_lifter, keypoint_map=mapping, cues=vd.cues,
                      **lift_kwargs)
-    avail = vd.cues[..., -1] > 0
     # coverage over the keypoints the file tracks (above the cutoff), not over every
     # catalogue slot: 4 tracked keypoints of the 39 are ~10 % of slots at full coverage
     tracked = np.isfinite(uv_cat).all(-1) & (np.nan_to_num(conf_cat) >= lifter.pcutoff)

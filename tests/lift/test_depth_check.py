@@ -87,3 +87,29 @@ def test_a_video_read_raised_throughout_is_not_used_for_depth(
         assert "unlike those it learned" in info["reason"]
         ref = lift_poses(poses, lifter=shipped_lifter, **kw)  # keypoints only
         np.testing.assert_allclose(out.coords, ref.coords, atol=1e-9)
+
+
+def test_a_video_with_no_cue_read_is_recorded_as_not_used(
+        monkeypatch, caplog, tmp_path, shipped_lifter) -> None:
+    """No depth cue read (two labelled frames: the image scale cannot be measured, no
+    crop placed, 0 frames read): depth not used, the reason recorded and said, the lift the
+    keypoints' (before: ``used`` True with 0 frames read and a NaN scale)."""
+    from dlc_lifter.lift import lift_poses
+
+    poses = _poses()
+
+    def cues(*args, **kwargs) -> VideoDepth:
+        return VideoDepth(cues=np.zeros((poses.n_frames, 1, len(CATALOGUE), N_CUES),
+                                        np.float32), px_per_mm=np.full(1, np.nan))
+
+    monkeypatch.setattr(depth_path, "video_depth_cues", cues)
+    kw = dict(camera_height_mm=500.0, focal_px=600.0, mode="frame")
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        out = depth_path.lift_poses_with_depth(poses, tmp_path / "clip.mp4",
+                                               lifter=shipped_lifter, **kw)
+    info = out.meta.extra["depth"]
+    assert info["used"] is False and info["frames_read"] == 0
+    assert "no depth cue read" in info["reason"] and "image scale" in info["reason"]
+    assert "no depth cue read" in caplog.text and "keypoints only" in caplog.text
+    ref = lift_poses(poses, lifter=shipped_lifter, **kw)
+    np.testing.assert_allclose(out.coords, ref.coords, atol=1e-9)
