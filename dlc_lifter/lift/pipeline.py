@@ -39,7 +39,9 @@ def _check_video(video: str | Path, poses: Poses, *, found: bool = False
 
     A count off by at most :data:`~dlc_lifter.io.video.FRAME_COUNT_SLACK` frames is warned
     about and the video used; more is an error for a video given, and for a video ``found``
-    beside the file (not given) a warning, the lift going on without it.
+    beside the file (not given) a warning, the lift going on without it. Labelled images
+    (``meta.extra["image_paths"]``: a SLEAP package's, DLC's labelled data) are a sample of
+    the video's frames, never the whole recording: the video need only hold each of them.
     """
     from dlc_lifter.io import open_video
     from dlc_lifter.io.video import FRAME_COUNT_SLACK
@@ -52,7 +54,9 @@ def _check_video(video: str | Path, poses: Poses, *, found: bool = False
                        "video recorded in the outputs).", exc)
         return None, "does not exist" if not Path(video).is_file() else "unreadable"
     fi = np.asarray(poses.frame_indices)
-    contiguous = len(fi) > 0 and fi[0] == 0 and np.all(np.diff(fi) == 1)
+    images = "image_paths" in poses.meta.extra
+    contiguous = (not images and len(fi) > 0 and fi[0] == 0
+                  and bool(np.all(np.diff(fi) == 1)))
     if n > 0 and ((contiguous and poses.n_frames != n) or (len(fi) and fi.max() >= n)):
         off = abs(poses.n_frames - n) if contiguous else int(fi.max()) + 1 - n
         counts = (f"The video {video} has {n} frames but the pose file {poses.meta.source} "
@@ -77,6 +81,9 @@ def _check_video(video: str | Path, poses: Poses, *, found: bool = False
         logger.info("Video %s opened; its frame count is unknown, so neither it nor its frame "
                     "rate is checked against the poses.", video)
         return size, None  # type: ignore[return-value]
+    elif images:
+        logger.info("Video %s (%d frames) opened; it holds each of the %d labelled frames.",
+                    video, n, poses.n_frames)
     else:
         logger.info("Video %s (%d frames) opened and matches the poses.", video, n)
     if not poses.meta.fps and fps:

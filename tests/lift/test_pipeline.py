@@ -1299,6 +1299,27 @@ def test_a_labels_package_is_lifted_as_labelled_images(
         assert len(pickle.load(fh)["data"]["image_paths"]) == 5  # the image of each row
 
 
+def test_a_labels_package_from_the_video_s_first_frames_is_lifted_with_it(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A package whose labelled frames are the video's first (0, 1) and its video beside
+    it: the video holds each labelled frame, so it is used (before: checked as if the
+    rows were the whole recording, 'has 40 frames but ... 2 frames: not its video?')."""
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene(40, seed=4)
+    pkg = write_labels_package(poses, tmp_path / "labels.pkg.slp", [0, 1], keep_video=True)
+    video = tmp_path / "labeller" / "session.mp4"
+    write_toy_video(video, 40, size=poses.meta.image_size)  # the whole recording
+    with caplog.at_level(logging.INFO):
+        out = lift_file(pkg, video="auto", output=OutputSpec(destfolder=tmp_path / "out"),
+                        camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                        options=LiftOptions(depth=False))
+    assert read_poses(out).meta.video == str(video)
+    assert "not its video" not in caplog.text and "off by" not in caplog.text
+    assert "holds each of the 2 labelled frames" in caplog.text
+
+
 def test_a_labels_package_recorded_as_the_source_is_not_opened_as_a_video(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A package whose recorded source is another package beside it (SLEAP records the
