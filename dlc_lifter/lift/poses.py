@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -239,6 +239,7 @@ def lift_poses(
     names = output_names(list(mapped), extra_idx)
     want = mode or lifter.mode
     runs, lift_mode = _choose_runs(poses, uv_cat, c_cat, lifter.pcutoff, want)
+    slots = _untracked_slots(poses, runs, lift_mode)
     # one share for the file (its median view), as its camera: a frame's own view angle
     # rises with its heights, and per-frame shares read rears worse (docs/results.md)
     view_angle = camera_choice.details.get("view", {}).get("angle_deg")
@@ -253,7 +254,7 @@ def lift_poses(
     withheld = withheld_from_networks(cat_idx)
     coords, conf, imputed, back, curled = _lift_individuals(
         poses, lifter, camera_choice.camera, uv_cat, c_cat, cues, runs, want, cat_idx,
-        list(cat_idx) + extra_idx, withheld)
+        list(cat_idx) + extra_idx, withheld, alone=slots)
     extra: dict[str, Any] = {"mistracked": mistracks, "withheld": _on_own_rays(
         coords, imputed, uv_cat, c_cat, lifter.pcutoff, camera_choice.camera,
         list(cat_idx), withheld, list(mapped), str(poses.meta.source))}
@@ -381,7 +382,7 @@ def _objects_only(poses: Poses, uv_cat: np.ndarray) -> dict[str, list[str]]:
 def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndarray,
                       c_cat: np.ndarray, cues: np.ndarray | None, runs: list[tuple[int, int]],
                       want: str, cat_idx: list[int], out_idx: list[int],
-                      withheld: Sequence[int] = ()
+                      withheld: Sequence[int] = (), *, alone: Collection[int] = ()
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """3D ``(T, N, K_out, 3)`` mm, likelihoods ``(T, N, K_out)`` (0 for imputed keypoints
     the file does not track, NaN where no 3D) and imputed flags of every individual, the
@@ -393,7 +394,8 @@ def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndar
     ``out_idx`` lists the catalogue index of each output keypoint, the tracked ones
     (``cat_idx``) first. An individual never tracked is all NaN. The ``withheld``
     catalogue keypoints are not given to the networks (they impute them); their
-    likelihoods are still the file's.
+    likelihoods are still the file's. The individuals ``alone`` (untracked slots) are
+    lifted frame by frame whatever ``runs`` says.
     """
     t, n_ind = poses.n_frames, poses.n_individuals
     coords = np.full((t, n_ind, len(out_idx), 3), np.nan)
@@ -407,7 +409,8 @@ def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndar
             continue
         c_net = c_cat[:, i].copy()
         c_net[:, list(withheld)] = 0.0
-        pts, imp, held = _lift_individual(lifter, uv_cat[:, i], c_net, cam, runs, want,
+        own = [(r, r + 1) for r in range(t)] if i in alone else runs
+        pts, imp, held = _lift_individual(lifter, uv_cat[:, i], c_net, cam, own, want,
                                           None if cues is None else cues[:, i])
         curled[:, i] = held[:, cat_idx]
         coords[:, i] = pts[:, out_idx]
@@ -660,6 +663,27 @@ def _choose_runs(poses: Poses, uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: f
     if lift_mode["frames_alone"]:
         logger.info("%s: %s", src, lift_mode["summary"])
     return runs, lift_mode
+
+
+def _untracked_slots(poses: Poses, runs: list[tuple[int, int]],
+                     lift_mode: dict[str, Any]) -> list[int]:
+    """The individuals that are untracked slots of a SLEAP file with two or more
+    (``meta.extra["untracked_individuals"]``: the first, second... untracked instance of
+    each frame, no identity, so a slot swaps animals between frames): lifted frame by
+    frame, recorded in ``lift_mode`` (``untracked_alone``, its summary) and said. A file's
+    one untracked individual is its one animal, lifted as the tracks are."""
+    untracked = {str(n) for n in poses.meta.extra.get("untracked_individuals") or ()}
+    slots = [i for i, ind in enumerate(poses.individuals) if str(ind) in untracked]
+    if len(untracked) < 2 or not slots or all(b - a == 1 for a, b in runs):
+        return []
+    names = [str(poses.individuals[i]) for i in slots]
+    note = (f"the untracked slots {', '.join(names)} lifted each frame alone (frame "
+            "network): untracked instances have no identity, so a slot may hold another "
+            "animal in the next frame")
+    lift_mode["untracked_alone"] = names
+    lift_mode["summary"] = f"{lift_mode['summary']}; {note}"
+    logger.info("%s: %s.", poses.meta.source or "the poses", note)
+    return slots
 
 
 def _lift_individual(lifter: Lifter, uv_cat: np.ndarray, c_cat: np.ndarray, cam: Camera,

@@ -1374,6 +1374,52 @@ def test_untracked_sleap_instances_are_named_untracked_in_the_outputs(
     assert read_poses(out.with_suffix(".nwb")).individuals == ["untracked0", "untracked1"]
 
 
+def _two_mice_slp(path: Path, poses: Poses, tracked: bool) -> Path:
+    """A SLEAP ``.slp`` of two predicted mice in every frame of ``poses``: on two tracks,
+    or untracked (SLEAP's slots ``untracked0``, ``untracked1``)."""
+    import sleap_io as sio
+
+    sk = sio.Skeleton(nodes=list(poses.keypoints))
+    tracks = [sio.Track(name="a"), sio.Track(name="b")]
+    video = sio.Video(filename="/data/two.mp4", open_backend=False)
+    lfs = [sio.LabeledFrame(video=video, frame_idx=f, instances=[
+        sio.PredictedInstance.from_numpy(poses.coords[f, 0] + dx, skeleton=sk,
+                                         point_scores=np.full(len(sk.nodes), 0.9), score=0.9,
+                                         track=track if tracked else None)
+        for dx, track in zip((0.0, 200.0), tracks, strict=True)])
+        for f in range(poses.n_frames)]
+    sio.save_slp(sio.Labels(labeled_frames=lfs, videos=[video], skeletons=[sk],
+                            tracks=tracks if tracked else []), str(path))
+    return path
+
+
+def test_untracked_slots_are_lifted_frame_by_frame(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Two untracked slots (no identity: a slot may hold the other mouse next frame) are
+    lifted each frame alone, recorded in the lift mode and said; the same mice on tracks
+    are lifted over the consecutive frames (before: the temporal network across frames
+    for the slots too)."""
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene(30, seed=6)
+    cam = CameraSpec(camera_height_mm=600.0, focal_px=640.0)
+    with caplog.at_level(logging.INFO):
+        out = lift_file(_two_mice_slp(tmp_path / "two.slp", poses, tracked=False),
+                        camera=cam, output=OutputSpec(destfolder=tmp_path / "out"))
+    mode = read_poses(out).meta.extra["lift_mode"]
+    assert mode["untracked_alone"] == ["untracked0", "untracked1"]
+    assert "untracked slots untracked0, untracked1 lifted each frame alone" in mode["summary"]
+    assert "untracked slots untracked0, untracked1 lifted each frame alone" in caplog.text
+    frame = lift_file(tmp_path / "two.slp", camera=cam, options=LiftOptions(mode="frame"),
+                      output=OutputSpec(destfolder=tmp_path / "frame"))
+    np.testing.assert_allclose(read_poses(out).coords, read_poses(frame).coords, atol=1e-6)
+    tracks = lift_file(_two_mice_slp(tmp_path / "tracks.slp", poses, tracked=True),
+                       camera=cam, output=OutputSpec(destfolder=tmp_path / "out"))
+    mode = read_poses(tracks).meta.extra["lift_mode"]
+    assert "untracked_alone" not in mode and mode["frames_alone"] == 0
+
+
 def test_a_video_of_unknown_length_is_not_said_to_match(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """An image sequence's first image (SLEAP's ImageVideo) opens with no frame count and
