@@ -246,7 +246,7 @@ def test_a_sleap_fly_is_refused_with_one_error(tmp_path: Path,
     from tests.fixtures.toys import FLY32
 
     rng = np.random.default_rng(0)
-    sk = sio.Skeleton(nodes=FLY32)
+    sk = sio.Skeleton(nodes=list(FLY32))
     video = sio.Video(filename="/data/fly.mp4", open_backend=False)
     lfs = [sio.LabeledFrame(video=video, frame_idx=f, instances=[sio.Instance.from_numpy(
         rng.uniform(40, 150, (len(FLY32), 2)), skeleton=sk)]) for f in range(5)]
