@@ -58,6 +58,17 @@ def _poses() -> Poses:
                                                           image_size=(640, 480)))
 
 
+KW = dict(camera_height_mm=500.0, focal_px=600.0, mode="frame")
+
+
+def _lift_with(monkeypatch, caplog, tmp_path, lifter, poses: Poses, vd: VideoDepth) -> Poses:
+    """``poses`` lifted with depth where the video's cues are ``vd`` (warnings captured)."""
+    monkeypatch.setattr(depth_path, "video_depth_cues", lambda *a, **k: vd)
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        return depth_path.lift_poses_with_depth(poses, tmp_path / "clip.mp4", lifter=lifter,
+                                                **KW)
+
+
 @pytest.mark.parametrize(("snout_mm", "used"), [(65.0, False), (12.0, True)])
 def test_a_video_read_raised_throughout_is_not_used_for_depth(
         monkeypatch, caplog, tmp_path, shipped_lifter, snout_mm: float, used: bool) -> None:
@@ -65,16 +76,9 @@ def test_a_video_read_raised_throughout_is_not_used_for_depth(
 
     poses = _poses()
     t = poses.n_frames
-
-    def cues(*args, **kwargs) -> VideoDepth:  # the depth network's reading, as given
-        return VideoDepth(cues=_cues(t, np.full(t, snout_mm)), px_per_mm=np.ones(1),
-                          seconds=dict.fromkeys(("decode", "crop", "depth", "cues"), 0.0))
-
-    monkeypatch.setattr(depth_path, "video_depth_cues", cues)
-    kw = dict(camera_height_mm=500.0, focal_px=600.0, mode="frame")
-    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
-        out = depth_path.lift_poses_with_depth(poses, tmp_path / "clip.mp4",
-                                               lifter=shipped_lifter, **kw)
+    vd = VideoDepth(cues=_cues(t, np.full(t, snout_mm)), px_per_mm=np.ones(1),
+                    seconds=dict.fromkeys(("decode", "crop", "depth", "cues"), 0.0))
+    out = _lift_with(monkeypatch, caplog, tmp_path, shipped_lifter, poses, vd)
     info = out.meta.extra["depth"]
     assert info["used"] is used
     assert info["snout_reading"]["readings"] == t
@@ -85,7 +89,7 @@ def test_a_video_read_raised_throughout_is_not_used_for_depth(
     else:
         assert len(said) == 1 and "clip.mp4" in said[0] and "keypoints only" in said[0]
         assert "unlike those it learned" in info["reason"]
-        ref = lift_poses(poses, lifter=shipped_lifter, **kw)  # keypoints only
+        ref = lift_poses(poses, lifter=shipped_lifter, **KW)  # keypoints only
         np.testing.assert_allclose(out.coords, ref.coords, atol=1e-9)
 
 
@@ -97,19 +101,12 @@ def test_a_video_with_no_cue_read_is_recorded_as_not_used(
     from dlc_lifter.lift import lift_poses
 
     poses = _poses()
-
-    def cues(*args, **kwargs) -> VideoDepth:
-        return VideoDepth(cues=np.zeros((poses.n_frames, 1, len(CATALOGUE), N_CUES),
-                                        np.float32), px_per_mm=np.full(1, np.nan))
-
-    monkeypatch.setattr(depth_path, "video_depth_cues", cues)
-    kw = dict(camera_height_mm=500.0, focal_px=600.0, mode="frame")
-    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
-        out = depth_path.lift_poses_with_depth(poses, tmp_path / "clip.mp4",
-                                               lifter=shipped_lifter, **kw)
+    vd = VideoDepth(cues=np.zeros((poses.n_frames, 1, len(CATALOGUE), N_CUES), np.float32),
+                    px_per_mm=np.full(1, np.nan))
+    out = _lift_with(monkeypatch, caplog, tmp_path, shipped_lifter, poses, vd)
     info = out.meta.extra["depth"]
     assert info["used"] is False and info["frames_read"] == 0
     assert "no depth cue read" in info["reason"] and "image scale" in info["reason"]
     assert "no depth cue read" in caplog.text and "keypoints only" in caplog.text
-    ref = lift_poses(poses, lifter=shipped_lifter, **kw)
+    ref = lift_poses(poses, lifter=shipped_lifter, **KW)
     np.testing.assert_allclose(out.coords, ref.coords, atol=1e-9)
