@@ -121,7 +121,8 @@ def row_motion(uv_cat: np.ndarray, conf_cat: np.ndarray, pcutoff: float) -> RowM
     return RowMotion(float(jump / spread), float(rough))
 
 
-def describe_runs(runs: list[tuple[int, int]], mode: str) -> dict[str, Any]:
+def describe_runs(runs: list[tuple[int, int]], mode: str, *, labelled: bool = False
+                  ) -> dict[str, Any]:
     """How a lift used the networks, for ``meta.extra["lift_mode"]``.
 
     Parameters
@@ -130,6 +131,8 @@ def describe_runs(runs: list[tuple[int, int]], mode: str) -> dict[str, Any]:
         Row ranges ``[a, b)`` lifted together (:func:`frame_runs`).
     mode
         The network mode asked for runs of consecutive frames.
+    labelled
+        The rows are labelled images (each lifted alone whatever their frame numbers).
 
     Returns
     -------
@@ -142,7 +145,8 @@ def describe_runs(runs: list[tuple[int, int]], mode: str) -> dict[str, Any]:
     if len(runs) == 1 and alone == 0:
         summary = f"{mode} network over {n} consecutive frames"
     elif alone == n:
-        summary = f"frames not consecutive: each of the {n} frames lifted alone (frame network)"
+        why = "labelled images" if labelled else "frames not consecutive"
+        summary = f"{why}: each of the {n} frames lifted alone (frame network)"
     else:
         summary = (f"{len(runs)} runs of consecutive frames, each lifted alone ({mode} "
                    f"network); {alone} frames alone with the frame network")

@@ -646,7 +646,8 @@ def _choose_runs(poses: Poses, uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: f
     """
     src = poses.meta.source or "the poses"
     t = poses.n_frames
-    runs = frame_runs(poses.frame_indices, labelled="image_paths" in poses.meta.extra)
+    labelled = "image_paths" in poses.meta.extra
+    runs = frame_runs(poses.frame_indices, labelled=labelled)
     motion = row_motion(uv_cat, c_cat, pcutoff)
     jump = motion.jump
     speed = jump * poses.meta.fps if poses.meta.fps else math.inf
@@ -658,7 +659,8 @@ def _choose_runs(poses: Poses, uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: f
                        f", {speed:.0f} sizes/s at {poses.meta.fps:g} fps"
                        if math.isfinite(speed) else "")
         runs = [(r, r + 1) for r in range(t)]
-    lift_mode = {**describe_runs(runs, want), "median_jump_body_lengths": round(jump, 3),
+    lift_mode = {**describe_runs(runs, want, labelled=labelled),
+                 "median_jump_body_lengths": round(jump, 3),
                  "roughness": round(motion.roughness, 3)}
     if lift_mode["frames_alone"]:
         logger.info("%s: %s", src, lift_mode["summary"])

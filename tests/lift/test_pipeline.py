@@ -1293,6 +1293,9 @@ def test_a_labels_package_is_lifted_as_labelled_images(
                         camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0))
     lifted = read_poses(out)
     assert lifted.stills and lifted.meta.extra["lift_mode"]["frames_alone"] == 5
+    # rows 10-13 are consecutive frame numbers: labelled images, not "not consecutive"
+    assert lifted.meta.extra["lift_mode"]["summary"].startswith(
+        "labelled images: each of the 5 frames lifted alone")
     assert lifted.meta.image_size == (640, 480) and lifted.meta.video is None
     assert "OpenCV" not in caplog.text and "embedded" in caplog.text
     with open(out.with_name(f"{out.stem}_meta.pickle"), "rb") as fh:
