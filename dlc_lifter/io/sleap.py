@@ -191,9 +191,18 @@ def _video_meta(video: Any, p: Path, meta: PoseMetadata) -> None:
     fps = bm.get("fps")
     if fps:
         meta.fps = float(fps)
-    shape = bm.get("shape")
+    shape = _points_frame_shape(bm)
     if shape is not None and len(shape) >= 3:
         meta.image_size = (int(shape[2]), int(shape[1]))
+
+
+def _points_frame_shape(bm: dict[str, Any]) -> Any:
+    """The ``(frames, height, width, channels)`` of the frame a video's points are in: a
+    sleap-io virtual crop (``crop`` in its metadata) keeps its points in the source video's
+    frame, so the source's shape, not the crop's."""
+    if bm.get("crop") is not None and bm.get("source_shape") is not None:
+        return bm["source_shape"]
+    return bm.get("shape")
 
 
 #: ``meta.extra`` key of a file whose frames are images embedded in a ``.slp`` (a SLEAP
@@ -232,8 +241,8 @@ def _embedded_video_meta(video: Any, p: Path, meta: PoseMetadata) -> None:
     if fps:
         meta.fps = float(fps)
     dataset = str(bm.get("dataset"))
-    meta.image_size = _embedded_size(Path(str(video.filename)), dataset, bm.get("shape"),
-                                     sbm.get("shape"))
+    meta.image_size = _embedded_size(Path(str(video.filename)), dataset,
+                                     _points_frame_shape(bm), sbm.get("shape"))
     meta.extra[EMBEDDED] = {"file": str(video.filename), "dataset": dataset,
                             "source_video": name, "source_is_labels": labels_source}
 

@@ -406,6 +406,20 @@ def test_a_labels_package_recorded_as_the_source_is_no_video(tmp_path: Path,
     assert embedded["source_video"] == "sleap_labels.pkg.slp" and embedded["source_is_labels"]
 
 
+def test_a_cropped_package_s_frame_is_the_video_s(tmp_path: Path) -> None:
+    """A package of a sleap-io virtual crop keeps its points in the video's frame: the
+    frame size is the video's, not the crop's (before: the crop's; a real mouse's package
+    lifted without its video put the camera 465 mm up instead of 591, every point 93 mm
+    off)."""
+    poses = random_poses(12, keypoints=KPS)
+    poses.meta.image_size = (200, 150)
+    pkg = write_labels_package(poses, tmp_path / "crop.pkg.slp", [2, 9],
+                               crop=(20, 15, 170, 115))
+    p = read_poses(pkg)
+    assert p.meta.image_size == (200, 150)
+    np.testing.assert_allclose(p.coords[:, 0], poses.coords[[2, 9], 0])
+
+
 def test_labels_package_s_video_used_where_it_is_here(tmp_path: Path) -> None:
     """The video a package's frames came from is its video where it is on this machine:
     at the recorded path, or beside the package by its name."""
