@@ -68,7 +68,12 @@ def _load_labels(p: Path) -> Any:
 
 
 def _video_name(video: Any) -> str:
-    """A SLEAP video's file name (the first image's for an image sequence)."""
+    """A SLEAP video's file name (the first image's for an image sequence; for frames
+    embedded in a labels package, the video they came from, as recorded: the package's
+    own name would name each of its videos alike)."""
+    source = getattr(video, "source_video", None)
+    if source is not None and _embedded(video):
+        return _video_name(source)
     fname = video.filename
     if isinstance(fname, list):
         return str(fname[0]) if fname else ""

@@ -429,3 +429,33 @@ def test_labels_package_s_video_used_where_it_is_here(tmp_path: Path) -> None:
     assert read_poses(pkg).meta.video == str(recorded)
     recorded.rename(tmp_path / "session.mp4")
     assert read_poses(pkg).meta.video == str(tmp_path / "session.mp4")
+
+
+def test_a_package_of_several_videos_names_each_by_the_video_it_came_from(
+        tmp_path: Path) -> None:
+    """A package of two cameras' labelled frames listed, picked and named each video by the
+    package's own name (``0: x.pkg.slp, 1: x.pkg.slp``; ``--sleap-video side.mp4`` refused,
+    the output ``x.pkg.x.pkg_1``): by the video its frames came from now."""
+    import sleap_io as sio
+
+    from dlc_lifter.io.sleap import read_slp, sleap_video_stem, sleap_videos
+    from tests.fixtures.toys import write_toy_video
+
+    poses = random_poses(10, keypoints=KPS)
+    sk = sio.Skeleton(nodes=list(KPS))
+    videos, frames = [], []
+    for cam in ("top", "side"):
+        video = sio.Video(filename=str(write_toy_video(tmp_path / f"{cam}.mp4", 10)))
+        videos.append(video)
+        frames += [sio.LabeledFrame(video=video, frame_idx=r, instances=[
+            sio.Instance.from_numpy(poses.coords[r, 0], skeleton=sk)]) for r in (2, 7)]
+    pkg = tmp_path / "cams.pkg.slp"
+    sio.save_slp(sio.Labels(labeled_frames=frames, videos=videos, skeletons=[sk]), str(pkg),
+                 embed="user", verbose=False)
+    for video in videos:
+        video.close()
+    assert [Path(n).name for n in sleap_videos(pkg)] == ["top.mp4", "side.mp4"]
+    assert sleap_video_stem(pkg, "side.mp4") == "side" == sleap_video_stem(pkg, 1)
+    side = read_slp(pkg, video="side.mp4")
+    assert side.meta.extra["embedded_images"]["source_video"].endswith("side.mp4")
+    np.testing.assert_allclose(side.coords[:, 0], poses.coords[[2, 7], 0])
