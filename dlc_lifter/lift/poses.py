@@ -347,35 +347,35 @@ def _pick_columns(values: np.ndarray, source: np.ndarray) -> np.ndarray:
     return out
 
 
-def _say_not_lifted(poses: Poses, i: int) -> None:
-    """Log why individual ``i`` has no 3D: never tracked (kept, all missing: an animal the
-    tracker did not find), or tracked by keypoints none of which maps onto the mouse (a
-    multi-animal DeepLabCut file's unique bodyparts under ``single``: objects, the arena's
-    corners; its other individuals: animals of another kind, such as pups; left out of
-    the 3D, :func:`_objects_only`)."""
-    src, ind = poses.meta.source or "the poses", poses.individuals[i]
-    seen = np.isfinite(poses.coords[:, i]).all(-1)  # (T, K)
-    if not seen.any():
-        logger.info("%s: individual %s is never tracked; its 3D is all missing.", src, ind)
-        return
-    names = [str(k) for k, s in zip(poses.keypoints, seen.any(0), strict=True) if s]
-    why = (": not an animal (DeepLabCut's unique bodyparts are objects or the arena)"
-           if ind == "single" else " (an animal of another kind, or objects)")
-    logger.warning(
-        "%s: individual %s is tracked (in %d frames) but none of its keypoints (%s) maps "
-        "onto the mouse catalogue%s, so it is left out of the 3D. If they are a mouse's, "
-        "give a keypoint map naming them ('%s: nose'; 'dlc-lifter catalogue' lists the "
-        "names).", src, ind, int(seen.any(1).sum()), ", ".join(names), why, names[0])
+def _say_never_tracked(poses: Poses, i: int) -> None:
+    """Log that individual ``i`` is never tracked (kept, all missing: an animal the tracker
+    did not find); one tracked by keypoints none of which maps onto the mouse is said and
+    left out by :func:`_objects_only`."""
+    if not np.isfinite(poses.coords[:, i]).all(-1).any():
+        logger.info("%s: individual %s is never tracked; its 3D is all missing.",
+                    poses.meta.source or "the poses", poses.individuals[i])
 
 
 def _objects_only(poses: Poses, uv_cat: np.ndarray) -> dict[str, list[str]]:
     """The individuals tracked by keypoints none of which maps onto the mouse
-    (``{individual: [its tracked keypoints]}``): no animal, left out of the 3D."""
+    (``{individual: [its tracked keypoints]}``): no animal (a multi-animal DeepLabCut
+    file's unique bodyparts under ``single``: objects, the arena's corners; its other
+    individuals: animals of another kind, such as pups), left out of the 3D, each warned."""
+    src = poses.meta.source or "the poses"
     out = {}
     for i, ind in enumerate(poses.individuals):
-        seen = np.isfinite(poses.coords[:, i]).all(-1).any(0)  # (K,)
-        if seen.any() and not np.isfinite(uv_cat[:, i]).any():
-            out[str(ind)] = [str(k) for k, s in zip(poses.keypoints, seen, strict=True) if s]
+        seen = np.isfinite(poses.coords[:, i]).all(-1)  # (T, K)
+        if not seen.any() or np.isfinite(uv_cat[:, i]).any():
+            continue
+        names = [str(k) for k, s in zip(poses.keypoints, seen.any(0), strict=True) if s]
+        out[str(ind)] = names
+        why = (": not an animal (DeepLabCut's unique bodyparts are objects or the arena)"
+               if ind == "single" else " (an animal of another kind, or objects)")
+        logger.warning(
+            "%s: individual %s is tracked (in %d frames) but none of its keypoints (%s) maps "
+            "onto the mouse catalogue%s, so it is left out of the 3D. If they are a mouse's, "
+            "give a keypoint map naming them ('%s: nose'; 'dlc-lifter catalogue' lists the "
+            "names).", src, ind, int(seen.any(1).sum()), ", ".join(names), why, names[0])
     return out
 
 
@@ -405,7 +405,7 @@ def _lift_individuals(poses: Poses, lifter: Lifter, cam: Camera, uv_cat: np.ndar
     curled = np.zeros((t, n_ind, len(cat_idx)), bool)
     for i in range(n_ind):
         if not np.isfinite(uv_cat[:, i]).any():
-            _say_not_lifted(poses, i)
+            _say_never_tracked(poses, i)
             continue
         c_net = c_cat[:, i].copy()
         c_net[:, list(withheld)] = 0.0
