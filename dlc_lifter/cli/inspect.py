@@ -166,15 +166,12 @@ def info_command(
 
 
 def _video_line(m: PoseMetadata) -> str:
-    """The video of the file, or where its images are (a SLEAP labels package's own)."""
-    embedded = m.extra.get("embedded_images")
-    if m.video or not embedded:
-        return str(m.video or "unknown")
-    source = embedded.get("source_video")
-    where = "a SLEAP labels file, not a video" if embedded.get("source_is_labels") else (
-        "not on this machine")
-    return "none: its images are embedded in the file" + (
-        f" (from {source}, {where})" if source else "")
+    """The video of the file, or where its images are (a SLEAP labels package's own: the
+    lift's words, :func:`~dlc_lifter.lift.pipeline.embedded_images_whence`)."""
+    from dlc_lifter.lift.pipeline import embedded_images_whence
+
+    embedded = embedded_images_whence(m)
+    return f"none: {embedded}" if embedded else str(m.video or "unknown")
 
 
 def _animals_split(poses: Poses, plan: KeypointMap) -> str:

@@ -24,9 +24,10 @@ from dlc_lifter.lift.camera_estimate import image_size_and_source
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, as_record
 from dlc_lifter.lift.poses import already_3d_message, lift_poses
-from dlc_lifter.poses import Poses
+from dlc_lifter.poses import PoseMetadata, Poses
 
-__all__ = ["lift_file", "lift_file_with_its_video", "source_record", "video_named_by"]
+__all__ = ["embedded_images_whence", "lift_file", "lift_file_with_its_video", "source_record",
+           "video_named_by"]
 
 logger = logging.getLogger(__name__)
 
@@ -202,6 +203,35 @@ def lift_file_with_its_video(
                       options=options, output=output)
 
 
+def embedded_images_whence(meta: PoseMetadata) -> str | None:
+    """Where a SLEAP labels package's images came from, in words, when it has no video.
+
+    Parameters
+    ----------
+    meta
+        A read file's metadata (``meta.extra["embedded_images"]``, set by
+        :func:`~dlc_lifter.io.read_poses` for a ``.pkg.slp``).
+
+    Returns
+    -------
+    str or None
+        ``"its images are embedded in the file (from session.mp4, not on this machine nor
+        beside the file)"`` (or ``"(from x.pkg.slp, a SLEAP labels file, not a video)"``,
+        or no parenthesis where the package records no source) where the file's frames are
+        images embedded in it and the video they came from is not here; ``None`` where the
+        file names a video (the source video, found) or its frames are not embedded. What
+        :func:`video_named_by` logs and ``dlc-lifter info`` shows as the video.
+    """
+    embedded = meta.extra.get("embedded_images")
+    if meta.video or not embedded:
+        return None
+    source = embedded.get("source_video")
+    where = ("a SLEAP labels file, not a video" if embedded.get("source_is_labels")
+             else "not on this machine nor beside the file")
+    return "its images are embedded in the file" + (
+        f" (from {source}, {where})" if source else "")
+
+
 def video_named_by(poses: Poses, poses_path: str | Path) -> str | None:
     """The video a read pose file names (SLEAP, NWB) or that lies beside it under its stem
     (DeepLabCut, JABS: the readers look), if it exists; else ``None``, warned (DLC labelled
@@ -210,18 +240,9 @@ def video_named_by(poses: Poses, poses_path: str | Path) -> str | None:
     meta_video = poses.meta.video
     if not meta_video and poses.meta.source_format == "dlc-labels":  # images, never a video
         return None
-    embedded = poses.meta.extra.get("embedded_images")
-    if not meta_video and embedded:  # a SLEAP labels package's own images
-        source = embedded.get("source_video")
-        if source and embedded.get("source_is_labels"):
-            whence = f"; they came from {source}, a SLEAP labels file, not a video"
-        elif source:
-            whence = (f"; the video they came from ({source}) is not on this machine (nor "
-                      "beside the file)")
-        else:
-            whence = ""
-        logger.info("%s: its frames are images embedded in it%s: lifting keypoints only.",
-                    src, whence)
+    embedded = embedded_images_whence(poses.meta)
+    if embedded:  # a SLEAP labels package's own images, their video not here
+        logger.info("%s: %s: lifting keypoints only.", src, embedded)
         return None
     if not meta_video:
         logger.warning("%s: no video named in it or beside it: lifting keypoints only.", src)

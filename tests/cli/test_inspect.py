@@ -54,7 +54,7 @@ def test_info_of_a_labels_package_says_where_its_images_are(tmp_path: Path) -> N
     assert r.exit_code == 0, r.output
     assert "Image size:  160x120" in r.output
     assert "Video:       none: its images are embedded in the file (from " in r.output
-    assert "session.mp4, not on this machine)" in r.output
+    assert "session.mp4, not on this machine nor beside the file)" in r.output
 
 
 def test_info_of_a_package_from_a_package_names_no_video(tmp_path: Path) -> None:

@@ -1353,6 +1353,27 @@ def test_a_labels_package_recorded_as_the_source_is_not_opened_as_a_video(
     assert all(item.video is None for item in report.done)
 
 
+def test_where_a_packages_images_came_from_is_said_in_one_place() -> None:
+    """A package's embedded images: one phrase for the lift's log and ``dlc-lifter info``
+    (each had its own), none where the source video is here or nothing is embedded."""
+    from dlc_lifter.lift.pipeline import embedded_images_whence
+
+    def meta(video: str | None = None, **embedded: Any) -> PoseMetadata:
+        return PoseMetadata(video=video, extra={"embedded_images": embedded} if embedded
+                            else {})
+
+    assert embedded_images_whence(meta(source_video="s.mp4", source_is_labels=False)) == (
+        "its images are embedded in the file (from s.mp4, not on this machine nor beside "
+        "the file)")
+    assert embedded_images_whence(meta(source_video="a.pkg.slp", source_is_labels=True)) == (
+        "its images are embedded in the file (from a.pkg.slp, a SLEAP labels file, not a "
+        "video)")
+    assert embedded_images_whence(meta(source_video=None, source_is_labels=False)) == (
+        "its images are embedded in the file")
+    assert embedded_images_whence(meta("s.mp4", source_video="s.mp4")) is None
+    assert embedded_images_whence(meta()) is None
+
+
 def test_untracked_sleap_instances_are_named_untracked_in_the_outputs(
         tmp_path: Path) -> None:
     """Two untracked SLEAP instances a frame: the 3D ``.h5`` and the NWB name them
