@@ -1494,15 +1494,19 @@ def _video_set_rows(folder: Path, dest: Path, rows: list[Row]) -> None:
 
 
 def _depth_reading(flat_frames: np.ndarray, rows: list[Row]) -> None:
-    """The depth network's landmark height at the snout (not exposed by ``lift_file``)."""
+    """The depth network's landmark height at the snout (not exposed by ``lift_file``; read
+    as the lift reads it, :func:`~dlc_lifter.lift.depth_path.snout_readings`)."""
     cond = "depth network's landmark cue at the snout (video_depth_cues)"
     try:
         import dlc_lifter
         from dlc_lifter.io.video import video_info
         from dlc_lifter.lift import Lifter, catalogue_arrays
-        from dlc_lifter.lift.depth_path import load_depth_models, video_depth_cues
+        from dlc_lifter.lift.depth_path import (
+            load_depth_models,
+            snout_readings,
+            video_depth_cues,
+        )
         from dlc_lifter.mouse.catalogue import CATALOGUE
-        from dlc_lifter.nets.cues import CUE_NAMES
 
         poses = dlc_lifter.read_poses(OF_H5)
         lifter = Lifter.load()
@@ -1513,10 +1517,8 @@ def _depth_reading(flat_frames: np.ndarray, rows: list[Row]) -> None:
                               pcutoff=lifter.pcutoff)
         rows_of = pd.Series(np.arange(poses.n_frames), index=np.asarray(poses.frame_indices))
         at = rows_of.reindex(flat_frames).to_numpy()
-        cues = vd.cues[at, 0, CATALOGUE.index("nose")]
-        ok = cues[:, CUE_NAMES.index("available")] > 0
-        h = 100.0 * cues[ok, CUE_NAMES.index("landmark")]
-        snout = uv[at, 0, CATALOGUE.index("nose")][ok]
+        h, (read, _) = snout_readings(vd.cues[at, :1], where=True)  # the first animal's
+        snout = uv[at, 0, CATALOGUE.index("nose")][read]
         width, height = video_info(OF_VIDEO)["size"]
         border = np.minimum.reduce([snout[:, 0], width - snout[:, 0], snout[:, 1],
                                     height - snout[:, 1]])

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -308,19 +308,45 @@ class _PendingCrops:
         self.rgb.clear()
 
 
-def snout_readings(cues: np.ndarray) -> np.ndarray:
+@overload
+def snout_readings(cues: np.ndarray, *, where: Literal[False] = False) -> np.ndarray: ...
+
+
+@overload
+def snout_readings(cues: np.ndarray, *, where: Literal[True]
+                   ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]: ...
+
+
+def snout_readings(cues: np.ndarray, *, where: bool = False
+                   ) -> np.ndarray | tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """The depth network's own snout heights (mm) wherever it read one.
 
     Parameters
     ----------
     cues
         ``(T, N, K, N_CUES)`` cues in catalogue order (:func:`video_depth_cues`).
+    where
+        Also return which rows of ``cues`` each reading is of.
 
     Returns
     -------
-    numpy.ndarray
+    readings : numpy.ndarray
         ``(M,)`` heights of the landmark the network places at the tracked snout, every
-        animal's (empty where the file tracks no snout or the network has no landmarks).
+        animal's, frame by frame (empty where the file tracks no snout or the network has
+        no landmarks).
+    (frames, animals) : tuple of numpy.ndarray
+        Only with ``where``: the ``(M,)`` frame (row) and animal indices into ``cues`` of
+        each reading (to pick the same frames' keypoints).
+
+    Examples
+    --------
+    >>> from dlc_lifter.mouse.catalogue import CATALOGUE
+    >>> from dlc_lifter.nets.cues import CUE_NAMES, N_CUES
+    >>> cues = np.zeros((3, 1, len(CATALOGUE), N_CUES))
+    >>> cues[1, 0, CATALOGUE.index("nose"), CUE_NAMES.index("available")] = 1.0
+    >>> cues[1, 0, CATALOGUE.index("nose"), CUE_NAMES.index("landmark")] = 0.2
+    >>> snout_readings(cues, where=True)
+    (array([20.]), (array([1]), array([0])))
     """
     from dlc_lifter.mouse.catalogue import CATALOGUE
     from dlc_lifter.nets.cues import CUE_NAMES
@@ -328,7 +354,11 @@ def snout_readings(cues: np.ndarray) -> np.ndarray:
     nose = np.asarray(cues)[..., CATALOGUE.index("nose"), :]
     read = (nose[..., CUE_NAMES.index("available")] > 0) & (
         nose[..., CUE_NAMES.index("landmark")] != 0)  # a network without landmarks: zeros
-    return 100.0 * nose[..., CUE_NAMES.index("landmark")][read].astype(np.float64)
+    readings = 100.0 * nose[..., CUE_NAMES.index("landmark")][read].astype(np.float64)
+    if not where:
+        return readings
+    frames, animals = np.nonzero(read)
+    return readings, (frames, animals)
 
 
 def depth_out_of_domain(readings: np.ndarray) -> tuple[dict[str, float], str | None]:

@@ -43,6 +43,17 @@ def test_the_snout_readings_and_the_judgement() -> None:
     assert why is not None and f"{FLAT_SNOUT_MM:.0f} mm or higher in 56 %" in why
     # a mouse that rears in a third of its frames is read as a mouse
     assert depth_out_of_domain(np.r_[np.full(30, 10.0), np.full(15, 80.0)])[1] is None
+
+
+def test_the_snout_readings_say_which_frames_and_animals_they_are_of() -> None:
+    """``where=True``: the frame and animal of each reading, so that a caller picks the same
+    frames' keypoints (the real-mouse benchmark's wall split; it read the cue itself)."""
+    h = np.array([12.0, np.nan, 60.0, np.nan])
+    cues = np.concatenate([_cues(4, h), _cues(4, h[::-1])], axis=1)  # two animals
+    readings, (frames, animals) = snout_readings(cues, where=True)
+    np.testing.assert_allclose(readings, [12.0, 60.0, 60.0, 12.0], rtol=1e-6)
+    assert frames.tolist() == [0, 1, 2, 3] and animals.tolist() == [0, 1, 0, 1]
+    np.testing.assert_array_equal(readings, snout_readings(cues))
     # too few readings to judge
     assert depth_out_of_domain(np.full(DEPTH_CHECK_READINGS - 1, 70.0))[1] is None
     assert depth_out_of_domain(np.zeros(0)) == ({"readings": 0}, None)
