@@ -352,7 +352,7 @@ def plan_lift_keypoints(
     plan = plan_keypoint_map(poses.keypoints, resolve_keypoint_map(keypoint_map),
                              strict=strict, source=src, still=still_keypoints(poses),
                              carriers=keypoint_carriers(poses))
-    if not plan.insect_parts():  # an insect's names: the one error, not a line for each
+    if not plan.insect_parts:  # an insect's names: the one error, not a line for each
         for line in plan.warnings:
             logger.warning(line)
     plan.require_liftable(src)

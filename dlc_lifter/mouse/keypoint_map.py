@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from dlc_lifter.errors import KeypointMappingError
@@ -190,11 +191,13 @@ class KeypointMap:
             out["animals"] = dict(self.animals)
         return out
 
+    @cached_property
     def insect_parts(self) -> dict[str, list[str]]:
         """``{part: [file names]}`` where the names left unlifted (not by the user's map)
         are an insect's: two of wings, halteres, a proboscis, antennae, middle legs, or a
         thorax with an abdomen (SLEAP's fly skeleton); else ``{}``. A mouse's names hold at
-        most the last (a belly view's ``thorax``, ``abdomen``)."""
+        most the last (a belly view's ``thorax``, ``abdomen``). Worked out once a map (the
+        lift's warnings gate and :meth:`require_liftable` both ask)."""
         parts: dict[str, list[str]] = {}
         trunk: set[str] = set()
         for name in (n for n, why in self.dropped.items() if why != _USER_NULL):
@@ -215,14 +218,14 @@ class KeypointMap:
 
     def require_liftable(self, source: str | None = None) -> None:
         """Raise unless the mapped keypoints span the body (two of head, body, tail) and
-        the names left unlifted are not an insect's (:meth:`insect_parts`).
+        the names left unlifted are not an insect's (:attr:`insect_parts`).
 
         Raises
         ------
         KeypointMappingError
             Listing every name and what became of it.
         """
-        insect = self.insect_parts()
+        insect = self.insect_parts
         if insect:
             names = [n for group in insect.values() for n in group]
             raise KeypointMappingError(

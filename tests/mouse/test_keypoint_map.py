@@ -169,9 +169,10 @@ def test_an_insect_s_names_are_refused_in_one_error() -> None:
                        "insect's") as info:
         plan.require_liftable("osg_val.pkg.slp")
     assert "wingL" in str(info.value) and "midlegR1" in str(info.value)
+    assert plan.insect_parts is plan.insect_parts  # worked out once a map
     prefixed = plan_keypoint_map(["fly1_head", "fly1_thorax", "fly1_abdomen",
                                   "fly1_antennaL", "fly1_snout", "fly1_tailbase"])
-    assert set(prefixed.insect_parts()) == {"a thorax with an abdomen", "antennae"}
+    assert set(prefixed.insect_parts) == {"a thorax with an abdomen", "antennae"}
 
 
 @pytest.mark.parametrize("names", [
@@ -182,7 +183,7 @@ def test_an_insect_s_names_are_refused_in_one_error() -> None:
 def test_a_mouse_s_names_are_not_taken_for_an_insect_s(names: list[str]) -> None:
     """A mouse's names hold at most one insect cue (a thorax with an abdomen seen from
     below; SLEAP's mouse template numbers its fore and hind legs): never refused as one."""
-    assert plan_keypoint_map(names).insect_parts() == {}
+    assert plan_keypoint_map(names).insect_parts == {}
 
 
 def test_an_insect_s_names_mapped_by_the_user_are_lifted() -> None:
