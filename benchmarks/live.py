@@ -14,8 +14,10 @@ processor's ``process()`` (when ``deeplabcut-live`` is installed), and "with dep
 ``LiveLifter(..., depth=True).step(pose, image)`` on the frames of the real video
 (``videos/m3v1mp4.mp4``): crop around the mouse, depth network on the crop, cues at the
 keypoints, one causal step of the fused lifter (image scale estimated from the first 30
-poses, as live use does). The video is decoded into memory *before* timing: the depth
-rows time ``step()`` only, not video decoding (nor DLC's own pose inference).
+poses, as live use does); it prints how the session's depth was judged by the depth network's
+first 30 snout readings (``LiveLifter.depth_judgement``). The video is decoded into memory
+*before* timing: the depth rows time ``step()`` only, not video decoding (nor DLC's own pose
+inference).
 
 Targets: keypoints only, median < 5 ms; with depth, median and p99 < 33 ms (30 fps).
 
@@ -162,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
             depth_skip = str(exc).splitlines()[0][:60]
             images = []
     depth_used = math.nan
+    judgement: dict | None = None
     rows: list[tuple[str, str, int, np.ndarray | None]] = []
     for n_threads in threads:
         torch.set_num_threads(n_threads)
@@ -186,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
                 ll.reset()
                 depth_used = np.mean([ll.step(frames[i], images[i]).depth_used
                                       for i in range(len(images))])
+                judgement = getattr(ll, "live_lifter", ll).depth_judgement
         elif n_threads == threads[0]:
             rows.append(("with depth", f"n/a ({depth_skip or 'skipped'})", n_threads, None))
 
@@ -211,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
               "before timing; the time is LiveLifter.step() only (crop, depth network, cues, "
               f"fused causal step[, features]); depth cues used on {100 * depth_used:.1f}% "
               "of frames (the others: no crop, keypoints only)")
+        print(f"the session's depth judged by its snout readings (LiveLifter.depth_judgement): "
+              f"{judgement}")
     ok = all(np.median(ms) < TARGET_MEDIAN_MS for lab, _, _, ms in rows
              if ms is not None and lab == "keypoints only (lift)")
     print(f"target: median < {TARGET_MEDIAN_MS:g} ms keypoints-only: "

@@ -590,8 +590,15 @@ class _LiftProcessorImpl:
                                      poses.keypoints)
 
     def _depth_info(self) -> dict[str, Any]:
-        info: dict[str, Any] = {"used": self.options.depth}
-        if self.options.depth and self.live is not None:
+        """The session's depth record, as the offline lift's ``meta.extra["depth"]``:
+        ``used`` (and, where the depth network's snout readings gave it up, ``reason`` and
+        ``from_frame``), ``snout_reading``, the weights, the image scale and the frames
+        lifted with cues (:attr:`~dlc_lifter.lift.live.LiveLifter.depth_judgement`)."""
+        judgement = None if self.live is None else self.live.depth_judgement
+        info: dict[str, Any] = {"used": False}  # not asked, or a camera the depth cannot use
+        if judgement is not None:
+            assert self.live is not None
+            info.update(judgement)
             info.update(depth_weights=self.live.depth_model.info.get("path"),
                         fused_weights=self.live.fused_model.info.get("path"),
                         fused_sha256=self.live.fused_model.info.get("sha256"),
@@ -605,7 +612,8 @@ class _LiftProcessorImpl:
         ``.npz``: arrays ``pose_3d (T, K, 3)``, ``likelihood``, ``imputed``,
         ``tails_withheld`` (curled tail points the networks did not see), ``frame_time``,
         ``keypoints``, ``latency_s``, ``depth_used``, ``features`` (``(F, C)``) with
-        ``feature_columns`` and ``feature_frames``, and ``camera`` (JSON). Otherwise
+        ``feature_columns`` and ``feature_frames``, ``camera`` and ``depth`` (JSON; the
+        depth record of :meth:`to_poses`'s ``meta.extra["depth"]``). Otherwise
         (``.h5`` / ``.csv``) DeepLabCut's 3D layout (:func:`dlc_lifter.io.write_dlc_3d`,
         its meta recording ``tails_withheld`` per keypoint as the offline lift does) plus
         ``<stem>_features.csv`` when features are on.
@@ -660,7 +668,8 @@ class _LiftProcessorImpl:
                 camera=np.asarray(json.dumps({"camera": self.camera.as_dict(),
                                               "source": self.camera_source,
                                               "details": self.camera_details},
-                                             default=float)))
+                                             default=float)),
+                depth=np.asarray(json.dumps(poses.meta.extra["depth"], default=float)))
 
 
 # built classes (a dict, not a module-level class, so plugin scanners list it once)

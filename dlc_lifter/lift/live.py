@@ -14,7 +14,12 @@ the depth cues at the keypoints and runs the fused lifter's causal network one s
 output equals the offline causal fused lift (``lift_poses_with_depth(..., mode="causal")``)
 of the same frames at the same image scale. Frames without an image, or whose crop cannot
 be placed, are lifted without cues (the fused lifter with ``available = 0``, exactly what
-the offline path does for them).
+the offline path does for them). As the offline path judges a file's depth by the depth
+network's own snout readings (:func:`~dlc_lifter.lift.depth_path.depth_out_of_domain`),
+:class:`LiveLifter` judges the session's once its first
+:data:`~dlc_lifter.lift.depth_path.DEPTH_CHECK_READINGS` readings are in: read raised in most
+of them (a video unlike those the network learned from), the rest of the session is lifted
+from the keypoints only (:attr:`LiveLifter.depth_judgement`).
 """
 
 from __future__ import annotations
@@ -31,6 +36,12 @@ import numpy as np
 from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.lift.body_size import AnimalSize, animal_sizes, warn_animal_size
+from dlc_lifter.lift.depth_path import (
+    DEPTH_CHECK_READINGS,
+    depth_out_of_domain,
+    load_depth_models,
+    snout_readings,
+)
 from dlc_lifter.lift.keypoints import on_own_ray, output_names, withheld_from_networks
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.midline import (
@@ -163,7 +174,14 @@ class LiveLifter:
     depth
         Lift with depth cues read from the image given to :meth:`step` (depth network on a
         crop around the mouse, fused lifter); frames without an image or crop are lifted
-        without cues. Needs torch, the depth network and the fused lifter.
+        without cues. Needs torch, the depth network and the fused lifter. Once the depth
+        network has read the snout in
+        :data:`~dlc_lifter.lift.depth_path.DEPTH_CHECK_READINGS` frames, the session's depth
+        is judged once, as a lift of a file judges it
+        (:func:`~dlc_lifter.lift.depth_path.depth_out_of_domain`): where the snout reads
+        raised in most of them, a warning says so and the rest of the session is lifted
+        from the keypoints only (:attr:`depth_judgement`); until then the keypoints' causal
+        stream runs alongside, so that it takes over warm.
     depth_weights, fused_weights
         Weights of the depth network and the fused lifter (default: shipped; see
         :func:`~dlc_lifter.lift.depth_path.load_depth_models`).
@@ -269,8 +287,9 @@ class LiveLifter:
         """Run the networks once on a made-up frame, on throwaway streams: torch's first
         call (0.3 s keypoints only, seconds with the depth network) is paid here, at
         set-up, and not by the first live frame."""
-        if self._fused is None:
+        if self._fused is None or self._judges_depth:  # the keypoints' stream runs too
             self.lifter.warm_up(self.camera)
+        if self._fused is None:
             return
         k0 = self.camera.K
         uv = np.column_stack([k0[0, 2] + 10.0 * np.arange(len(self.keypoint_names)),
@@ -330,7 +349,6 @@ class LiveLifter:
         self._fused: LiftStream | None = None
         self._extractor: Any = None
         if self.depth:
-            from dlc_lifter.lift.depth_path import load_depth_models
             from dlc_lifter.nets.cues import CueExtractor  # torch
 
             self.depth_model, self.fused_model = load_depth_models(depth_weights, fused_weights)
@@ -343,7 +361,11 @@ class LiveLifter:
             except ValueError as exc:
                 raise DLCLifterError(f"The fused lifter cannot run live: {exc}") from exc
         self._warned = {"no_image": False, "no_crop": False, "bad_image": False}
+        # the session's depth is judged by the snout's readings where the network reads one
+        self._judges_depth = (self._fused is not None and self.depth_model.has_landmarks
+                              and CATALOGUE.index("nose") in set(self._cat_idx.tolist()))
         self._reset_scale()
+        self._reset_judgement()
 
     @property
     def n_keypoints(self) -> int:
@@ -355,19 +377,73 @@ class LiveLifter:
         """Image scale (px/mm) the depth crops use now (``None`` without depth)."""
         return self._ppm if self.depth else None
 
+    @property
+    def depth_judgement(self) -> dict[str, Any] | None:
+        """The session's depth as judged by the depth network's own snout readings
+        (``None`` without depth).
+
+        ``used`` (depth cues lift the frames now), ``judged`` (the first
+        :data:`~dlc_lifter.lift.depth_path.DEPTH_CHECK_READINGS` readings are in; never where
+        the snout is not tracked or the network reads no landmarks), ``snout_reading`` (as in
+        the offline ``meta.extra["depth"]``: how many readings, their median and the share at
+        :data:`~dlc_lifter.lift.depth_path.FLAT_SNOUT_MM` or higher; those judged, or those
+        so far), and, where depth was given up, ``reason`` and ``from_frame`` (the first
+        frame lifted from the keypoints only).
+        """
+        if self._fused is None:
+            return None
+        out: dict[str, Any] = {
+            "used": self._depth_off_from is None, "judged": self._snout_summary is not None,
+            "snout_reading": (self._snout_summary if self._snout_summary is not None
+                              else depth_out_of_domain(np.asarray(self._snout))[0])}
+        if self._depth_off_from is not None:
+            out.update(reason=self._depth_off_reason, from_frame=self._depth_off_from)
+        return out
+
     def reset(self) -> None:
-        """Forget the past (start of a new recording)."""
+        """Forget the past (start of a new recording, whose depth is judged anew)."""
         self._stream.reset()
         if self._fused is not None:
             self._fused.reset()
         self._frame = 0
         self._reset_scale()
+        self._reset_judgement()
         self.animal_size = None
         self._size_seen = []
         self.walls = None
         self._corners_seen = []
         self.reach = None
         self.mistracked = 0
+
+    def _reset_judgement(self) -> None:
+        self._snout: list[float] = []
+        self._snout_summary: dict[str, float] | None = None
+        self._depth_off_from: int | None = None
+        self._depth_off_reason: str | None = None
+
+    @property
+    def _judging(self) -> bool:
+        """The session's depth is still to be judged (the keypoints' stream runs too)."""
+        return self._judges_depth and self._snout_summary is None
+
+    def _judge_depth(self, cues: np.ndarray | None) -> None:
+        """Keep this frame's snout reading; at the
+        :data:`~dlc_lifter.lift.depth_path.DEPTH_CHECK_READINGS`-th, judge the session's
+        depth once, as a lift of a file judges the file's."""
+        if cues is not None:
+            self._snout.extend(snout_readings(cues).tolist())
+        if len(self._snout) < DEPTH_CHECK_READINGS:
+            return
+        self._snout_summary, why = depth_out_of_domain(np.asarray(self._snout))
+        self._snout = []
+        if why is None:
+            return
+        self._depth_off_from, self._depth_off_reason = self._frame, why
+        logger.warning("LiveLifter: %s; from frame %d (its first %d readings judge a "
+                       "session's depth) the rest of the session is lifted from the keypoints "
+                       "only. Pass depth=False to skip the depth network, or check the "
+                       "lighting and the mouse's size in the image (the crops' scale, "
+                       "px_per_mm).", why, self._frame, DEPTH_CHECK_READINGS)
 
     def _reset_scale(self) -> None:
         self._ppm: float | None = self._ppm_given
@@ -476,27 +552,30 @@ class LiveLifter:
             conf = self._without_mistracks(uv, conf)
         depth_used = False
         cat = None
-        if self._fused is not None:
+        fused = self._fused is not None and self._depth_off_from is None
+        if fused:
             cat = uv_cat, c_cat = self._catalogue(uv, conf)
             cues = self._cues(uv_cat, c_cat, image)
+            if self._judging:
+                self._judge_depth(cues)
+                fused = self._depth_off_from is None
+        if fused:
             depth_used = cues is not None
             c_net = c_cat.copy()
             c_net[[c for _, _, c in self._withheld]] = 0.0
             pts = self._fused.step_catalogue(uv_cat, c_net, cues)
             imputed_cat = self._fused.imputed
             tails_cat = self._fused.tails_withheld
-        else:
-            if image is not None and not self._warned_image:
+        if not fused or self._judging:  # keypoints only; or kept warm while depth is judged
+            if self._fused is None and image is not None and not self._warned_image:
                 logger.info("LiveLifter: depth=False, so the image is not used (lifting from "
                             "keypoints only); pass depth=True to read depth cues from it.")
                 self._warned_image = True
-            conf_net = conf
-            if self._withheld:
-                conf_net = np.ones(len(uv)) if conf is None else conf.copy()
-                conf_net[[row for row, _, _ in self._withheld]] = 0.0
-            pts = self._stream.step(uv, conf_net)
-            imputed_cat = self._stream.imputed
-            tails_cat = self._stream.tails_withheld
+            pts_kp = self._step_keypoints(uv, conf)
+            if not fused:
+                pts = pts_kp
+                imputed_cat = self._stream.imputed
+                tails_cat = self._stream.tails_withheld
         pose_3d = pts[self._out_idx]
         imputed = imputed_cat[self._out_idx].copy()
         for row, k, _ in self._withheld:  # on its own ray at the height the networks gave it
@@ -520,6 +599,14 @@ class LiveLifter:
             self._measure_size(cat if cat is not None else self._catalogue(uv, conf))
         self._frame += 1
         return res
+
+    def _step_keypoints(self, uv: np.ndarray, conf: np.ndarray | None) -> np.ndarray:
+        """One step of the keypoints' causal stream, the centre labels withheld."""
+        conf_net = conf
+        if self._withheld:
+            conf_net = np.ones(len(uv)) if conf is None else conf.copy()
+            conf_net[[row for row, _, _ in self._withheld]] = 0.0
+        return self._stream.step(uv, conf_net)
 
     def _without_mistracks(self, uv: np.ndarray, conf: np.ndarray | None
                            ) -> np.ndarray | None:

@@ -17,6 +17,7 @@ from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.integrations import dlclive as integration
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from tests.fixtures.live import (
+    ANY_IMAGE,
     DEPTH_FRAMES,
     DEPTH_SIZE,
     DLC_NAMES,
@@ -24,6 +25,7 @@ from tests.fixtures.live import (
     N_FRAMES,
     Clip,
     DepthClip,
+    read_snout_at,
 )
 
 
@@ -387,3 +389,29 @@ def test_processor_counts_frames_it_could_not_lift_by_reason(processor_cls, capl
             proc.process(bad)
     assert sorted(proc.skipped.values()) == [1, 2]
     assert "shape (3, 3)" in caplog.text and f"shape (2, {len(DLC_NAMES)}, 3)" in caplog.text
+
+
+def test_processor_records_a_session_depth_given_up(clip: Clip, processor_cls, tmp_path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The depth network reads the snout raised in every frame: the live lifter goes on from
+    keypoints only after the 30th reading, and the saved session's depth record says so
+    (``used`` False, the reason, the frame, the snout readings), in the npz and the meta."""
+    import json
+
+    from dlc_lifter.lift.depth_path import DEPTH_CHECK_READINGS
+
+    proc = processor_cls(keypoint_names=DLC_NAMES, camera=clip.camera, fps=FPS, depth=True,
+                         px_per_mm=1.5, features=False)
+    read_snout_at(proc.live, monkeypatch, 65.0)
+    for i in range(N_FRAMES):
+        proc.process(clip.pose(i), image=ANY_IMAGE)
+    assert np.flatnonzero(proc._depth_used).tolist() == list(range(DEPTH_CHECK_READINGS - 1))
+    npz = tmp_path / "live3d.npz"
+    assert proc.save(str(npz)) == 1
+    with np.load(npz) as z:
+        depth = json.loads(str(z["depth"]))
+    assert depth == proc.to_poses().meta.extra["depth"]
+    assert depth["used"] is False and depth["from_frame"] == DEPTH_CHECK_READINGS - 1
+    assert "unlike those it learned" in depth["reason"]
+    assert depth["snout_reading"]["raised_share"] == 1.0
+    assert depth["frames_with_cues"] == DEPTH_CHECK_READINGS - 1

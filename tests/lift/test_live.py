@@ -12,11 +12,13 @@ from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.lift.live import LiveLifter
 from dlc_lifter.mouse.catalogue import CATALOGUE, KEYPOINT_SETS
 from tests.fixtures.live import (
+    ANY_IMAGE,
     DEPTH_FRAMES,
     DLC_NAMES,
     N_FRAMES,
     Clip,
     DepthClip,
+    read_snout_at,
 )
 
 
@@ -252,3 +254,70 @@ def test_the_animals_size_is_measured_once_after_size_frames(
             assert "10 times the length is a mouse's" in msgs[0]
     ll.reset()
     assert ll.animal_size is None
+
+
+# ------------------------------------------------------------- the session's depth judged
+def test_a_session_read_raised_goes_on_from_keypoints_only(
+        clip: Clip, shipped_lifter, monkeypatch: pytest.MonkeyPatch, caplog) -> None:
+    """The depth network reads the snout raised in every frame (a video unlike its
+    training): after the 30th reading, one warning, and from that frame on the lift is the
+    keypoint-only live lift of the same frames, exactly (its stream ran alongside from the
+    first frame); before, the fused lift with the cues. Frames 5-9 bring no image (no
+    reading), so the judgement comes at frame 34."""
+    from dlc_lifter.lift.depth_path import DEPTH_CHECK_READINGS
+
+    no_image = set(range(5, 10))
+    ll = LiveLifter(clip.camera, DLC_NAMES, shipped_lifter, depth=True, px_per_mm=1.5)
+    read_snout_at(ll, monkeypatch, 65.0)
+    kp = LiveLifter(clip.camera, DLC_NAMES, shipped_lifter)
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter.lift.live"):
+        res = [ll.step(clip.pose(i), None if i in no_image else ANY_IMAGE) for i in range(N_FRAMES)]
+    ref = [kp.step(clip.pose(i)) for i in range(N_FRAMES)]
+    switch = DEPTH_CHECK_READINGS + len(no_image) - 1
+    used = np.array([r.depth_used for r in res])
+    assert used[:switch].sum() == switch - len(no_image) and not used[switch:].any()
+    said = [r.getMessage() for r in caplog.records if "unlike those it learned" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("LiveLifter:")
+    assert f"from frame {switch}" in said[0] and "keypoints only" in said[0]
+    assert "depth=False" in said[0] and "100 %" in said[0]
+    for a, b in zip(res[switch:], ref[switch:], strict=True):
+        np.testing.assert_allclose(a.pose_3d, b.pose_3d, atol=1e-9, rtol=0)
+        np.testing.assert_array_equal(a.imputed, b.imputed)
+    # before the switch the cues were used: another lift than the keypoints'
+    assert max(np.abs(a.pose_3d - b.pose_3d).max() for a, b in zip(res[:switch], ref[:switch],
+                                                                     strict=True)) > 1e-3
+    j = ll.depth_judgement
+    assert j["used"] is False and j["judged"] and j["from_frame"] == switch
+    assert j["snout_reading"] == {"readings": DEPTH_CHECK_READINGS, "median_mm": 65.0,
+                                  "raised_share": 1.0}
+    assert "unlike those it learned" in j["reason"]
+
+
+def test_a_session_read_flat_keeps_its_depth_and_reset_judges_again(
+        clip: Clip, shipped_lifter, monkeypatch: pytest.MonkeyPatch, caplog) -> None:
+    """Snout read flat: depth kept on every frame, no warning; the keypoints' stream, run
+    while the depth was judged, stops once judged. After reset() a new recording is judged
+    anew: read raised, it goes on from keypoints only."""
+    from dlc_lifter.lift.depth_path import DEPTH_CHECK_READINGS
+
+    ll = LiveLifter(clip.camera, DLC_NAMES, shipped_lifter, depth=True, px_per_mm=1.5)
+    read_snout_at(ll, monkeypatch, 12.0)
+    kp_steps = []
+    step = ll._stream.step
+    monkeypatch.setattr(ll._stream, "step", lambda *a, **k: kp_steps.append(1) or step(*a, **k))
+    assert ll.depth_judgement == {"used": True, "judged": False,
+                                  "snout_reading": {"readings": 0}}
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter.lift.live"):
+        res = [ll.step(clip.pose(i), ANY_IMAGE) for i in range(N_FRAMES)]
+    assert all(r.depth_used for r in res) and "unlike those it learned" not in caplog.text
+    assert len(kp_steps) == DEPTH_CHECK_READINGS - 1  # not on the judging frame, nor after
+    assert ll.depth_judgement == {"used": True, "judged": True, "snout_reading": {
+        "readings": DEPTH_CHECK_READINGS, "median_mm": 12.0, "raised_share": 0.0}}
+    ll.reset()
+    assert ll.depth_judgement["judged"] is False
+    read_snout_at(ll, monkeypatch, 65.0)
+    res = [ll.step(clip.pose(i), ANY_IMAGE) for i in range(N_FRAMES)]
+    used = np.array([r.depth_used for r in res])
+    assert used[:DEPTH_CHECK_READINGS - 1].all() and not used[DEPTH_CHECK_READINGS - 1:].any()
+    assert ll.depth_judgement["used"] is False
+    assert ll.depth_judgement["from_frame"] == DEPTH_CHECK_READINGS - 1
