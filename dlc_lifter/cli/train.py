@@ -166,6 +166,10 @@ def train_lifter_command(
                                           help="Share of the synthetic behaviours (any) "
                                           "whose tail lies curled sideways, as real tails "
                                           "lie whatever the mouse does (0: none)."),
+    high_hips_share: float = typer.Option(0.0, "--high-hips-share", min=0.0, max=1.0,
+                                          help="Share of the synthetic rears standing with "
+                                          "the hips raised and the trunk shorter, as real "
+                                          "tall rears do (0: none)."),
     image_span: str | None = typer.Option(None, "--image-span", help="Range of arena widths "
                                           "the shorter side of a training camera's image "
                                           "spans (LO,HI; default 0.5,1.1; 0.5,2.0 includes "
@@ -234,6 +238,7 @@ def train_lifter_command(
                       steep_snout_miss=steep_snout_miss,
                       nose_down_share=nose_down_share, head_up_share=head_up_share,
                       low_rear_share=low_rear_share, tail_curl_share=tail_curl_share,
+                      high_hips_share=high_hips_share,
                       view=_train_view(view),
                       image_span=None if image_span is None else _parse_span(image_span),
                       view_deg=None if view_deg is None else _parse_view_deg(view_deg),

@@ -142,6 +142,11 @@ class TrainConfig:
         Share of the training sequences' behaviours whose tail lies curled sideways
         (``tail_curl_share`` of :func:`~dlc_lifter.mouse.behaviour.generate_sequence`;
         0: none, tails as before). The held-out evaluation keeps the generator's default.
+    high_hips_share
+        Share of the training sequences' rears standing with the hips raised and the trunk
+        shorter (``high_hips_share`` of :func:`~dlc_lifter.mouse.behaviour.generate_sequence`;
+        0: none). Screened, not in the shipped weights (``docs/results.md``, fortieth
+        session). The held-out evaluation keeps the generator's default.
     image_span
         Range of how many arena widths the shorter side of a training camera's image spans
         at the floor (drawn uniformly; ``arena_fraction`` of
@@ -210,6 +215,7 @@ class TrainConfig:
     head_up_share: float = 0.0
     low_rear_share: float = 0.0
     tail_curl_share: float = 0.0
+    high_hips_share: float = 0.0
     image_span: tuple[float, float] | None = None
     view_deg: tuple[float, float] | None = None
     frame_view_deg: tuple[float, float] | None = None
@@ -428,7 +434,8 @@ def _check_image_span(cfg: TrainConfig) -> None:
 
 #: :class:`TrainConfig` fields passed on to the sequence generator as they are (its posture
 #: shares, :func:`~dlc_lifter.mouse.behaviour.generate_sequence`).
-POSTURE_SHARES = ("nose_down_share", "head_up_share", "low_rear_share", "tail_curl_share")
+POSTURE_SHARES = ("nose_down_share", "head_up_share", "low_rear_share", "tail_curl_share",
+                  "high_hips_share")
 
 
 def _generated(cfg: TrainConfig, n_sequences: int, generator: Callable[..., Any],

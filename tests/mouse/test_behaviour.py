@@ -165,6 +165,31 @@ def test_head_up_and_low_rear_postures_fill_the_band_between_flat_and_rearing() 
             generate_sequence(10, rng=np.random.default_rng(0), **{name: -0.1})
 
 
+def test_high_hips_raise_the_rears_tail_base_not_their_snout() -> None:
+    """``high_hips_share``: rears stand with the hips raised and the trunk shorter (real
+    tall rears: tail base 12-18 mm up, the synthetic 8), the snout about as high and the
+    hind paws on the floor; 0 draws nothing."""
+    hind = catalogue_index(["left_hindpaw", "right_hindpaw"])
+
+    def medians(**shares: float) -> dict[str, float]:
+        seqs = generate_sequences(6, 240, seed=4, behaviours=("rear", "rear_wall"), **shares)
+        lm = np.concatenate([s.landmarks[60:] for s in seqs])
+        tall = lm[:, NOSE, 2] > 60.0
+        return {"tail_base": float(np.median(lm[tall, TAIL_BASE, 2])),
+                "nose": float(np.median(lm[:, NOSE, 2])),
+                "hind": float(np.median(lm[tall][:, hind, 2]))}
+
+    rear, high = medians(), medians(high_hips_share=1.0)
+    assert high["tail_base"] > rear["tail_base"] + 3.0
+    assert abs(high["nose"] - rear["nose"]) < 6.0
+    assert high["hind"] < 4.0
+    a = generate_sequences(2, 90, seed=5, behaviours=("rear",), high_hips_share=0.0)
+    b = generate_sequences(2, 90, seed=5, behaviours=("rear",))
+    np.testing.assert_array_equal(a[0].landmarks, b[0].landmarks)
+    with pytest.raises(ValueError, match="high_hips_share"):
+        generate_sequence(10, rng=np.random.default_rng(0), high_hips_share=1.5)
+
+
 def test_tail_curl_bends_the_tail_whatever_the_behaviour() -> None:
     """``tail_curl_share``: tails lie curled sideways in still behaviours too (real tails do,
     the default generator's only bend in walking and turning); 0 draws nothing."""
