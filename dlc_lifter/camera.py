@@ -28,6 +28,12 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+from dlc_lifter.camera_files import (
+    is_matlab_file,
+    is_pickle,
+    read_dlc_intrinsics,
+    read_matlab_calibration,
+)
 from dlc_lifter.errors import CalibrationError
 
 __all__ = [
@@ -473,20 +479,29 @@ class Camera:
 
 # ---------------------------------------------------------------------- calibration
 def load_anipose(path: str | Path, name: str | None = None) -> Camera:
-    """Read one camera from an anipose / aniposelib calibration TOML.
+    """Read one camera from a calibration file: an anipose / aniposelib calibration TOML,
+    or one of the other kinds in ``docs/formats.md`` ("Calibrations"), told by content.
 
-    The file has one table per camera (``[cam_0]``...) with ``name``, ``size``
+    The TOML has one table per camera (``[cam_0]``...) with ``name``, ``size``
     ``[width, height]``, ``matrix`` (``K``), ``distortions``, ``rotation`` (Rodrigues,
     world -> camera) and ``translation``; ``fisheye = true`` (aniposelib's fisheye cameras)
     makes ``distortions`` OpenCV's fisheye ``k1 k2 k3 k4`` (:class:`Camera` ``fisheye``).
     Its world frame must have ``z`` up with the floor at ``z = 0``, in mm.
+
+    Lens calibrations without extrinsics (OpenCV FileStorage, ROS ``camera_info``,
+    DeepLabCut 3D's intrinsics pickle, MATLAB's ``cameraParameters`` struct) put the camera
+    at the world's origin (:meth:`Camera.floor_problem`); a DANNCE / Label3D ``.mat``
+    camera keeps its pose in the rig's world (:mod:`dlc_lifter.camera_files`). A file that
+    does not record its image size (DeepLabCut's pickle, DANNCE's) gives
+    ``image_size = (0, 0)``: the frames' size is taken for it when lifting.
 
     Parameters
     ----------
     path
         The calibration file.
     name
-        The camera's ``name`` (or table name); required when the file holds several.
+        The camera's ``name`` (table name, pickle key or MATLAB variable); required when the
+        file holds several.
 
     Raises
     ------
@@ -497,22 +512,23 @@ def load_anipose(path: str | Path, name: str | None = None) -> Camera:
     if not p.is_file():
         raise CalibrationError(f"Calibration file {p} does not exist; give an anipose "
                                "calibration.toml or give camera_height_mm= and focal_px=.")
+    binary = _binary_calibration(p, name)
+    if binary is not None:
+        return binary
     try:
         text = p.read_text()
     except UnicodeDecodeError:
-        raise CalibrationError(f"Calibration file {p} is not text; give an anipose "
-                               "calibration.toml or a lens calibration (OpenCV FileStorage "
-                               ".yml/.xml, ROS camera_info .yaml).") from None
+        raise CalibrationError(f"Calibration file {p} is not text nor a calibration pickle "
+                               f"or MATLAB file; give {_CALIBRATION_KINDS}.") from None
     lens = _lens_calibration(text, p)
     if lens is not None:
         return lens
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise CalibrationError(f"Calibration file {p} is not valid TOML ({exc}) nor a lens "
-                               "calibration (OpenCV FileStorage .yml/.xml with camera_matrix "
-                               "and distortion_coefficients, ROS camera_info .yaml); give an "
-                               "anipose calibration.toml or one of those.") from None
+        raise CalibrationError(f"Calibration file {p} is not valid TOML ({exc}) nor another "
+                               f"calibration dlc-lifter reads; give {_CALIBRATION_KINDS}."
+                               ) from None
     cams = {k: v for k, v in data.items() if isinstance(v, dict) and "matrix" in v}
     if not cams:
         raise CalibrationError(f"Calibration file {p} has no camera tables ([cam_0] with "
@@ -551,6 +567,34 @@ def load_anipose(path: str | Path, name: str | None = None) -> Camera:
     except (KeyError, ValueError, TypeError) as exc:
         raise CalibrationError(f"Camera '{key}' in {p} is malformed ({exc!r}); it needs "
                                "size, matrix, distortions, rotation and translation.") from None
+
+
+#: The calibrations :func:`load_anipose` reads, for the messages.
+_CALIBRATION_KINDS = (
+    "an anipose calibration.toml, a lens calibration (OpenCV FileStorage .yml/.xml with "
+    "camera_matrix and distortion_coefficients, ROS camera_info .yaml), DeepLabCut 3D's "
+    "camera_matrix/<camera>_intrinsic_params.pickle, a MATLAB .mat of "
+    "toStruct(cameraParams) or a DANNCE / Label3D *_params.mat")
+
+
+def _binary_calibration(path: Path, name: str | None) -> Camera | None:
+    """The camera of a DeepLabCut 3D intrinsics pickle or a MATLAB ``.mat`` calibration
+    (:mod:`dlc_lifter.camera_files`), told by its first bytes; ``None`` for other files.
+    Without a pose the lens sits at the world's origin; without an image size it is
+    ``(0, 0)``."""
+    with path.open("rb") as fh:
+        head = fh.read(128)
+    if is_pickle(head):
+        params = read_dlc_intrinsics(path, name)
+    elif is_matlab_file(head):
+        params = read_matlab_calibration(path, name)
+    else:
+        return None
+    what = f"Camera '{params.name}' in {path}"
+    _refuse_rational(params.dist, False, what)
+    return Camera(K=params.K, R=np.eye(3) if params.R is None else params.R,
+                  t=np.zeros(3) if params.t is None else params.t,
+                  image_size=params.image_size or (0, 0), dist=params.dist, name=params.name)
 
 
 def _refuse_rational(dist: np.ndarray, fisheye: bool, what: str) -> None:

@@ -30,7 +30,9 @@ __all__ = [
 
 # ---------------------------------------------------------------------- the camera
 CALIBRATION = typer.Option(None, "--calibration", help="Anipose calibration.toml (world "
-                           "frame: z up, floor z = 0, mm).")
+                           "frame: z up, floor z = 0, mm), or a lens calibration: OpenCV "
+                           ".yml/.xml, ROS camera_info, DeepLabCut 3D intrinsics pickle, "
+                           "MATLAB .mat (docs/formats.md).")
 CAMERA = typer.Option(None, "--camera", help="Camera name in the calibration file.")
 CAMERA_HEIGHT_MM = typer.Option(None, "--camera-height-mm",
                                 help="Camera height above the floor (mm).")

@@ -652,8 +652,20 @@ def _fit_calibration(cam: Camera, image_size: tuple[int, int],
     """The calibration's camera for the poses' frames of ``image_size`` (``(0, 0)``:
     unknown, the calibration's own): scaled where it was made at another resolution of the
     same aspect ratio (:meth:`~dlc_lifter.camera.Camera.scaled_to`, logged); another aspect
-    ratio (a crop, a rotated video) raises :class:`~dlc_lifter.errors.CalibrationError`."""
+    ratio (a crop, a rotated video) raises :class:`~dlc_lifter.errors.CalibrationError`.
+    A calibration that records no image size (``(0, 0)``: DeepLabCut 3D's intrinsics
+    pickle, a DANNCE camera) is taken to be of the frames' size, which must then be known."""
     size = (int(image_size[0]), int(image_size[1]))
+    if tuple(cam.image_size) == (0, 0):
+        if size == (0, 0):
+            raise CalibrationError(
+                f"Calibration {calibration} (camera '{cam.name}') does not record the image "
+                "size it was made at, and the poses' frames' size is unknown (no video, none in "
+                "the pose file): give the video, or the frames' size (--image-size "
+                "WIDTHxHEIGHT, image_size=), the size the camera was calibrated at.")
+        logger.info("Calibration %s (camera '%s') records no image size: taken to be made at "
+                    "the frames' %dx%d.", calibration, cam.name, *size)
+        return replace(cam, image_size=size)
     if size == (0, 0) or size == tuple(cam.image_size):
         return cam
     w, h = cam.image_size

@@ -1,0 +1,349 @@
+"""Binary calibration files of other tools, as OpenCV's pinhole parameters.
+
+:func:`dlc_lifter.camera.load_anipose` reads text calibrations itself and hands these here,
+recognised by their first bytes:
+
+- DeepLabCut 3D's intrinsics pickle (``camera_matrix/<camera>_intrinsic_params.pickle``,
+  written by ``deeplabcut.calibrate_cameras``): ``{camera: {"mtx", "dist", "objpoints",
+  "imgpoints"}}``, OpenCV's own ``K`` and distortion; no image size, no pose of the floor.
+  Unpickled with :class:`ArraysOnlyUnpickler`, which builds dicts, lists and numpy arrays
+  and nothing else.
+- MATLAB ``.mat`` files (v5-v7 with :func:`scipy.io.loadmat`, v7.3 with h5py): the
+  Computer Vision Toolbox's ``cameraParameters`` / ``cameraIntrinsics`` saved as a struct
+  (``toStruct``), and DANNCE / Label3D camera files (``K``, ``RDistort``, ``TDistort``,
+  ``r``, ``t``), both in MATLAB's conventions, converted here (see :func:`_matlab_k`).
+
+Each reader returns :class:`CameraParams` in OpenCV's conventions (``K`` with the first
+pixel's centre at ``(0, 0)``, ``X_cam = R @ X_world + t``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pickle
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlc_lifter.errors import CalibrationError
+
+__all__ = ["ArraysOnlyUnpickler", "CameraParams", "is_matlab_file", "is_pickle",
+           "read_dlc_intrinsics", "read_matlab_calibration"]
+
+
+@dataclass(frozen=True)
+class CameraParams:
+    """One camera of a calibration file, in OpenCV's conventions.
+
+    Parameters
+    ----------
+    K
+        ``3 x 3`` intrinsic matrix, principal point with the first pixel's centre at 0.
+    dist
+        ``k1 k2 p1 p2 k3`` (fewer: the rest zero).
+    image_size
+        ``(width, height)``; ``None`` where the file does not record it.
+    name
+        The camera's name in the file (its key or variable), else the file's stem.
+    R, t
+        World -> camera rotation and translation (mm); ``None`` for intrinsics only.
+    """
+
+    K: np.ndarray
+    dist: np.ndarray
+    image_size: tuple[int, int] | None
+    name: str
+    R: np.ndarray | None = None
+    t: np.ndarray | None = None
+
+
+def is_pickle(head: bytes) -> bool:
+    """A pickle of protocol 2 or later (``PROTO`` opcode first), as ``pickle.dump`` writes."""
+    return len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5
+
+
+def is_matlab_file(head: bytes) -> bool:
+    """A MATLAB v5-v7.3 MAT-file: its 116-byte text header starts ``MATLAB``."""
+    return head.startswith(b"MATLAB")
+
+
+# ---------------------------------------------------------------------- DeepLabCut 3D
+#: What a pickle of numpy arrays in dicts and lists names: numpy's array and scalar
+#: rebuilders (``numpy.core`` before numpy 2, ``numpy._core`` from it: either is found),
+#: ``ndarray``, ``dtype``, and plain containers; ``_codecs.encode`` is how protocol 2
+#: writes bytes.
+_ALLOWED_GLOBALS = frozenset({
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+    ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
+    ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode"),
+    *(("builtins", n) for n in ("dict", "list", "tuple", "set", "frozenset", "bytearray",
+                                "complex")),
+})
+
+
+class ArraysOnlyUnpickler(pickle.Unpickler):
+    """An unpickler that builds numpy arrays, dicts, lists and tuples and refuses every
+    other class or function a pickle names (unpickling may otherwise run any code).
+
+    Parameters
+    ----------
+    file
+        The open binary file.
+    path
+        Its path, for the message.
+    """
+
+    def __init__(self, file: Any, path: Path) -> None:
+        super().__init__(file)
+        self._path = path
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _ALLOWED_GLOBALS:
+            raise CalibrationError(
+                f"{self._path} is a pickle that names {module}.{name}: only numpy arrays in "
+                "dicts and lists are read from a calibration pickle (a DeepLabCut 3D "
+                "camera_matrix/<camera>_intrinsic_params.pickle), since unpickling anything "
+                "else can run code. Give DeepLabCut's intrinsics pickle, or the calibration "
+                "in another format (docs/formats.md, 'Calibrations').")
+        other = module.replace("numpy._core", "numpy.core") if "_core" in module else \
+            module.replace("numpy.core", "numpy._core")
+        for mod in (module, other):
+            try:
+                with warnings.catch_warnings():  # numpy 2's numpy.core shim warns
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    return getattr(importlib.import_module(mod), name)
+            except (ImportError, AttributeError):
+                continue
+        raise CalibrationError(f"{self._path} names {module}.{name}, which this numpy "
+                               f"({np.__version__}) does not have.")
+
+
+def read_dlc_intrinsics(path: Path, name: str | None) -> CameraParams:
+    """One camera of a DeepLabCut 3D intrinsics pickle (intrinsics only).
+
+    ``deeplabcut.calibrate_cameras`` dumps, for each camera in turn, the dict of all
+    cameras calibrated so far (those not yet calibrated map to an empty list), each
+    ``{"mtx": K, "dist": (1, 5) array, "objpoints", "imgpoints"}`` from
+    ``cv2.calibrateCamera``: OpenCV's conventions, no image size.
+
+    Parameters
+    ----------
+    path
+        The pickle.
+    name
+        The camera's key (``camera-1``); needed when the pickle holds several.
+
+    Raises
+    ------
+    CalibrationError
+        A pickle naming anything but arrays and containers (it is not run), no camera
+        with ``mtx`` and ``dist``, or not the one named.
+    """
+    try:
+        with path.open("rb") as fh:
+            data = ArraysOnlyUnpickler(fh, path).load()
+    except CalibrationError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any damage to the pickle
+        raise CalibrationError(f"Calibration pickle {path} cannot be read ({exc!r}).") from None
+    cams = {str(k): v for k, v in data.items() if isinstance(v, dict) and "mtx" in v} \
+        if isinstance(data, dict) else {}
+    if not cams:
+        raise CalibrationError(
+            f"Calibration pickle {path} holds no camera with 'mtx' and 'dist' (DeepLabCut "
+            "3D's camera_matrix/<camera>_intrinsic_params.pickle: {camera: {'mtx', 'dist', "
+            "...}}).")
+    key = _pick(cams, name, path)
+    try:
+        k = np.asarray(cams[key]["mtx"], dtype=float).reshape(3, 3)
+        dist = np.asarray(cams[key].get("dist", np.zeros(5)), dtype=float).ravel()
+    except (ValueError, TypeError) as exc:
+        raise CalibrationError(f"Camera '{key}' in {path} is malformed ({exc!r}): 'mtx' must "
+                               "be 3x3 and 'dist' OpenCV's coefficients.") from None
+    return CameraParams(K=k, dist=dist, image_size=None, name=key)
+
+
+def _pick(cams: dict[str, Any], name: str | None, path: Path) -> str:
+    """The key of the camera ``name`` among ``cams``; the only one when ``name`` is None."""
+    if name is None:
+        if len(cams) > 1:
+            raise CalibrationError(f"Calibration file {path} holds cameras "
+                                   f"{', '.join(cams)}: pick one with camera_name=NAME.")
+        return next(iter(cams))
+    if name not in cams:
+        raise CalibrationError(f"Calibration file {path} has no camera '{name}'; it holds "
+                               f"{', '.join(cams)}.")
+    return name
+
+
+# ---------------------------------------------------------------------- MATLAB
+_OBJECT_MESSAGE = (
+    "{path} holds a MATLAB object ({what}), which only MATLAB can read. In MATLAB, save its "
+    "fields as a struct: s = toStruct(cameraParams); save('calib.mat', '-struct', 's') (or "
+    "save('calib.mat', 's')), and give that file.")
+
+
+def read_matlab_calibration(path: Path, name: str | None) -> CameraParams:
+    """One camera of a MATLAB ``.mat`` calibration.
+
+    Read are (a) the Computer Vision Toolbox's ``cameraParameters`` or ``cameraIntrinsics``
+    saved as a struct (``toStruct``): ``K`` or ``IntrinsicMatrix`` (or ``FocalLength`` and
+    ``PrincipalPoint``), ``RadialDistortion``, ``TangentialDistortion``, ``ImageSize``;
+    intrinsics only (its rotations and translations are the calibration boards'); and
+    (b) a DANNCE / Label3D camera (``K``, ``RDistort``, ``TDistort``, ``r``, ``t``), with
+    its pose in the rig's world. A file's variables are one camera, or each struct variable
+    is one, named by the variable.
+
+    Parameters
+    ----------
+    path
+        The ``.mat`` file.
+    name
+        The camera's variable name; needed when the file holds several cameras.
+
+    Raises
+    ------
+    CalibrationError
+        A MATLAB object saved as such (not a struct), no camera in the file, skew, or a
+        malformed field.
+    """
+    variables = _load_mat(path)
+    cams = {k: v for k, v in variables.items() if isinstance(v, dict) and _is_camera(v)}
+    if _is_camera(variables):
+        cams = {path.stem: variables}
+    objects = {k: v for k, v in variables.items() if isinstance(v, _MatlabObject)}
+    if objects and (name in objects or not cams):
+        what = ", ".join(f"'{k}', {v.cls}" for k, v in objects.items()
+                         if name is None or k == name)
+        raise CalibrationError(_OBJECT_MESSAGE.format(path=path, what=what))
+    if not cams:
+        raise CalibrationError(
+            f"{path} is a MATLAB file with no camera in it (variables: "
+            f"{', '.join(variables) or 'none'}). dlc-lifter reads a cameraParameters or "
+            "cameraIntrinsics saved as a struct (toStruct), and DANNCE / Label3D camera files "
+            "(K, RDistort, TDistort, r, t).")
+    key = _pick(cams, name, path)
+    try:
+        return _matlab_camera(cams[key], key)
+    except (KeyError, ValueError, TypeError, IndexError) as exc:
+        raise CalibrationError(f"Camera '{key}' in {path} is malformed ({exc!r}).") from None
+
+
+def _is_camera(fields: dict[str, Any]) -> bool:
+    return any(k in fields for k in ("K", "IntrinsicMatrix", "FocalLength"))
+
+
+@dataclass(frozen=True)
+class _MatlabObject:
+    """A variable that is a MATLAB object (its class ``cls``), not a struct or an array."""
+
+    cls: str
+
+
+def _load_mat(path: Path) -> dict[str, Any]:
+    """The variables of a MAT-file: arrays, strings, structs as dicts, and
+    :class:`_MatlabObject` for objects."""
+    head = path.read_bytes()[:128]
+    if b"7.3 MAT-file" in head[:116]:
+        return _load_mat73(path)
+    import scipy.io
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # scipy warns of the MCOS objects refused below
+            raw = scipy.io.loadmat(str(path), simplify_cells=True)
+    except Exception as exc:  # noqa: BLE001 - any damage to the file
+        raise CalibrationError(f"MATLAB file {path} cannot be read ({exc!r}).") from None
+    out = {k: _MatlabObject("an object") if isinstance(v, scipy.io.matlab.MatlabOpaque) else v
+           for k, v in raw.items() if not k.startswith("__")}
+    if not out and "__function_workspace__" in raw:  # MCOS objects' data, nothing else
+        out["(objects)"] = _MatlabObject("objects only")
+    return out
+
+
+def _load_mat73(path: Path) -> dict[str, Any]:
+    """A v7.3 MAT-file (HDF5) read with h5py: MATLAB stores arrays column-major, so each
+    2-D array comes back transposed and is turned round here."""
+    import h5py
+
+    def value(node: Any) -> Any:
+        cls = node.attrs.get("MATLAB_class", b"")
+        cls = cls.decode() if isinstance(cls, bytes) else str(cls)
+        if isinstance(node, h5py.Group):
+            if cls and cls != "struct":
+                return _MatlabObject(cls)
+            return {k: value(node[k]) for k in node if not k.startswith("#")}
+        if cls not in ("", "double", "single", "char", "logical") and not cls.startswith(
+                ("int", "uint")):
+            return _MatlabObject(cls)
+        arr = np.asarray(node[()])
+        if cls == "char":
+            return "".join(map(chr, arr.ravel()))
+        return arr.T
+
+    with h5py.File(path, "r") as fh:
+        return {k: value(fh[k]) for k in fh if not k.startswith("#")}
+
+
+def _matlab_k(k_matlab: np.ndarray) -> np.ndarray:
+    """OpenCV's ``K`` of a MATLAB intrinsic matrix.
+
+    MATLAB multiplies row vectors from the right: ``IntrinsicMatrix`` (``cameraParameters``
+    before R2022b, and DANNCE's ``K``) is ``[fx 0 0; s fy 0; cx cy 1]``, the transpose of
+    OpenCV's (MathWorks, ``cameraParameters`` reference, R2021a, "IntrinsicMatrix"); ``K``
+    of R2022b and later is ``[fx s cx; 0 fy cy; 0 0 1]`` (``cameraIntrinsics`` reference).
+    Either is taken by where its ``0 0 1`` lies. MATLAB's first pixel's centre is
+    ``(1, 1)``, OpenCV's ``(0, 0)``: the principal point moves by -1 (MathWorks,
+    ``cameraIntrinsicsToOpenCV``: "subtracting 1 from both the x and y-values")."""
+    m = np.asarray(k_matlab, dtype=float).reshape(3, 3)
+    if np.allclose(m[2], [0.0, 0.0, 1.0]):
+        k = m.copy()
+    elif np.allclose(m[:, 2], [0.0, 0.0, 1.0]):
+        k = m.T.copy()
+    else:
+        raise ValueError(f"the intrinsic matrix {m.tolist()} has no 0 0 1 row or column")
+    if abs(k[0, 1]) > 1e-9 * abs(k[0, 0]):
+        raise ValueError(f"skew {k[0, 1]:.4g}: dlc-lifter's (OpenCV's) camera has none; "
+                         "calibrate with EstimateSkew false")
+    k[0, 2] -= 1.0
+    k[1, 2] -= 1.0
+    return k
+
+
+def _matlab_camera(c: dict[str, Any], key: str) -> CameraParams:
+    """:class:`CameraParams` of a MATLAB camera struct (see
+    :func:`read_matlab_calibration`)."""
+    if "K" in c:
+        k = _matlab_k(c["K"])
+    elif "IntrinsicMatrix" in c:
+        k = _matlab_k(c["IntrinsicMatrix"])
+    else:  # cameraIntrinsics' own fields
+        f, p = (np.asarray(c[n], dtype=float).ravel() for n in ("FocalLength", "PrincipalPoint"))
+        skew = float(np.asarray(c.get("Skew", 0.0), dtype=float).ravel()[0]) \
+            if np.size(c.get("Skew", 0.0)) else 0.0
+        k = _matlab_k([[f[0], skew, p[0]], [0.0, f[1], p[1]], [0.0, 0.0, 1.0]])
+    # MATLAB's distortion model is OpenCV's: radial k1 k2 [k3], tangential p1 p2
+    # (cameraIntrinsicsToOpenCV returns them as [k1 k2 p1 p2 k3]; DANNCE's distortPoints,
+    # "ported from Matlab 2018a", applies the same formula).
+    radial = np.asarray(c.get("RadialDistortion", c.get("RDistort", [])), dtype=float).ravel()
+    tangential = np.asarray(c.get("TangentialDistortion", c.get("TDistort", [])),
+                            dtype=float).ravel()
+    if radial.size > 3 or tangential.size not in (0, 2):
+        raise ValueError(f"{radial.size} radial and {tangential.size} tangential "
+                         "distortions (MATLAB's model has 2 or 3, and 2)")
+    dist = np.zeros(5)
+    dist[: min(2, radial.size)] = radial[:2]
+    dist[2: 2 + tangential.size] = tangential
+    if radial.size == 3:
+        dist[4] = radial[2]
+    size = np.asarray(c.get("ImageSize", []), dtype=float).ravel()
+    image_size = (int(size[1]), int(size[0])) if size.size == 2 else None  # [rows cols]
+    if "r" in c and "t" in c:  # DANNCE: x_cam (row) = x_world r + t
+        r = np.asarray(c["r"], dtype=float).reshape(3, 3)
+        return CameraParams(K=k, dist=dist, image_size=image_size, name=key, R=r.T,
+                            t=np.asarray(c["t"], dtype=float).reshape(3))
+    return CameraParams(K=k, dist=dist, image_size=image_size, name=key)

@@ -1,0 +1,239 @@
+"""Binary calibrations read by ``load_anipose``: DeepLabCut 3D's intrinsics pickle and MATLAB
+``.mat`` files (Camera Calibrator structs, DANNCE / Label3D cameras), each written here as
+the tool writes it."""
+
+from __future__ import annotations
+
+import os
+import pickle
+
+import cv2
+import numpy as np
+import pytest
+import scipy.io
+
+from dlc_lifter.camera import CalibrationError, Camera, load_anipose
+
+#: OpenCV's calibration sample lens (640x480; docs/formats.md), OpenCV's conventions.
+K_CV = np.array([[537.66, 0.0, 340.11], [0.0, 537.89, 236.94], [0.0, 0.0, 1.0]])
+DIST = np.array([-0.2776, 0.0540, 0.0021, -0.0004, 0.0487])  # k1 k2 p1 p2 k3
+
+
+def _dlc_entry(k: np.ndarray = K_CV, dist: np.ndarray = DIST) -> dict:
+    """One camera as ``deeplabcut.calibrate_cameras`` stores it (cv2.calibrateCamera's
+    outputs and the board points)."""
+    return {"mtx": k.copy(), "dist": dist.reshape(1, 5).copy(),
+            "objpoints": [np.zeros((48, 3), np.float32)],
+            "imgpoints": [np.zeros((48, 1, 2), np.float32)]}
+
+
+@pytest.mark.parametrize("protocol", [2, 4, 5])
+def test_dlc_intrinsics_pickle_is_read_as_intrinsics(tmp_path, protocol: int) -> None:
+    # camera-1's pickle: the cameras not calibrated yet map to an empty list
+    path = tmp_path / "camera-1_intrinsic_params.pickle"
+    with path.open("wb") as fh:
+        pickle.dump({"camera-1": _dlc_entry(), "camera-2": []}, fh, protocol=protocol)
+    cam = load_anipose(path)
+    np.testing.assert_allclose(cam.K, K_CV)
+    np.testing.assert_allclose(cam.dist, DIST)
+    assert cam.name == "camera-1" and not cam.fisheye
+    assert cam.image_size == (0, 0)  # not in the pickle: the frames' size is taken
+    assert "floor plane" in cam.floor_problem()  # intrinsics only
+    pts = np.array([[30.0, -20.0, 400.0], [-150.0, 90.0, 450.0]])
+    cv_uv = cv2.projectPoints(pts, np.zeros(3), np.zeros(3), K_CV, DIST)[0].reshape(-1, 2)
+    np.testing.assert_allclose(cam.project(pts), cv_uv, atol=1e-6)
+
+
+def test_dlc_pickle_of_several_cameras_is_picked_by_name(tmp_path) -> None:
+    path = tmp_path / "camera-2_intrinsic_params.pickle"
+    other = K_CV * [[1.1], [1.1], [1.0]]
+    with path.open("wb") as fh:
+        pickle.dump({"camera-1": _dlc_entry(), "camera-2": _dlc_entry(other)}, fh)
+    with pytest.raises(CalibrationError, match="camera-2_intrinsic.*camera-1, camera-2"):
+        load_anipose(path)
+    np.testing.assert_allclose(load_anipose(path, "camera-2").K, other)
+    with pytest.raises(CalibrationError, match="no camera 'top'.*camera-1, camera-2"):
+        load_anipose(path, "top")
+
+
+class _Exploit:
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_pickle_naming_other_code_is_refused_and_not_run(tmp_path) -> None:
+    marker = tmp_path / "ran"
+    path = tmp_path / "camera-1_intrinsic_params.pickle"
+    with path.open("wb") as fh:
+        pickle.dump({"camera-1": {"mtx": K_CV, "dist": _Exploit(str(marker))}}, fh)
+    with pytest.raises(CalibrationError, match=r"camera-1_intrinsic_params.pickle is a pickle "
+                                               r"that names (posix|nt|os)\.system"):
+        load_anipose(path)
+    assert not marker.exists()
+    path.write_bytes(pickle.dumps({"camera-1": {"mtx": eval}}))  # noqa: S307 - never called
+    with pytest.raises(CalibrationError, match=r"names builtins\.eval"):
+        load_anipose(path)
+
+
+def _matlab_k(k_cv: np.ndarray = K_CV) -> np.ndarray:
+    """MATLAB's ``IntrinsicMatrix`` of an OpenCV ``K``: transposed, principal point 1-based."""
+    k = k_cv.copy()
+    k[:2, 2] += 1.0
+    return k.T
+
+
+def _assert_opencv_lens(cam: Camera, size: tuple[int, int] | None = (640, 480)) -> None:
+    np.testing.assert_allclose(cam.K, K_CV)
+    np.testing.assert_allclose(cam.dist, DIST)
+    assert cam.image_size == (size or (0, 0))
+    # the optical axis meets the image at MATLAB's principal point less one pixel
+    np.testing.assert_allclose(cam.project(np.array([0.0, 0.0, 500.0])),
+                               [340.11, 236.94], atol=1e-9)
+    pts = np.array([[120.0, -80.0, 400.0]])
+    cv_uv = cv2.projectPoints(pts, np.zeros(3), np.zeros(3), K_CV, DIST)[0].reshape(-1, 2)
+    np.testing.assert_allclose(cam.project(pts), cv_uv, atol=1e-6)
+
+
+def test_matlab_camera_parameters_struct_is_read_in_opencv_convention(tmp_path) -> None:
+    fields = {"RadialDistortion": DIST[[0, 1, 4]].reshape(1, 3),
+              "TangentialDistortion": DIST[2:4].reshape(1, 2),
+              "ImageSize": np.array([[480.0, 640.0]]),  # [rows cols]
+              "RotationVectors": np.ones((3, 3)), "TranslationVectors": np.ones((3, 3)) * 500,
+              "WorldUnits": "millimeters", "EstimateSkew": False}
+    old = tmp_path / "old.mat"  # toStruct of R2022a and before: IntrinsicMatrix, transposed
+    scipy.io.savemat(old, {"cameraParams": {"IntrinsicMatrix": _matlab_k(), **fields}})
+    new = tmp_path / "new.mat"  # R2022b on: K as written; save('-struct'): fields as variables
+    scipy.io.savemat(new, {"K": _matlab_k().T, **fields})
+    for path in (old, new):
+        cam = load_anipose(path)
+        _assert_opencv_lens(cam)
+        assert "floor plane" in cam.floor_problem()  # the boards' poses are not the floor's
+    assert load_anipose(old).name == "cameraParams"
+    two = tmp_path / "two.mat"
+    scipy.io.savemat(two, {"top": {"IntrinsicMatrix": _matlab_k(), **fields},
+                           "side": {"IntrinsicMatrix": _matlab_k(K_CV * 2), **fields}})
+    with pytest.raises(CalibrationError, match="two.mat holds cameras (top, side|side, top)"):
+        load_anipose(two)
+    _assert_opencv_lens(load_anipose(two, "top"))
+
+
+def test_matlab_camera_intrinsics_struct_and_refusals(tmp_path) -> None:
+    intr = {"FocalLength": np.array([[537.66, 537.89]]),
+            "PrincipalPoint": np.array([[341.11, 237.94]]), "ImageSize": np.array([[480, 640]]),
+            "RadialDistortion": DIST[[0, 1, 4]], "TangentialDistortion": DIST[2:4], "Skew": 0.0}
+    path = tmp_path / "intrinsics.mat"
+    scipy.io.savemat(path, {"intrinsics": intr})
+    _assert_opencv_lens(load_anipose(path))
+    scipy.io.savemat(path, {"intrinsics": {**intr, "Skew": 2.5}})
+    with pytest.raises(CalibrationError, match="intrinsics.mat.*skew 2.5"):
+        load_anipose(path)
+    scipy.io.savemat(path, {"frames": np.arange(3.0), "labels": "x"})
+    with pytest.raises(CalibrationError, match="intrinsics.mat is a MATLAB file with no camera "
+                                               "in it \\(variables: frames, labels\\)"):
+        load_anipose(path)
+
+
+def test_matlab_object_saved_without_to_struct_is_refused(tmp_path, monkeypatch) -> None:
+    """scipy reads a MATLAB object (MCOS) as an opaque array: one message saying to save
+    ``toStruct(cameraParams)``."""
+    path = tmp_path / "calib.mat"
+    scipy.io.savemat(path, {"x": 1.0})  # a MAT-file header; its content is replaced below
+    opaque = np.zeros(1, dtype=[("s0", "O"), ("s1", "O"), ("s2", "O"), ("arr", "O")]).view(
+        scipy.io.matlab.MatlabOpaque)
+    monkeypatch.setattr(scipy.io, "loadmat",
+                        lambda *a, **k: {"__header__": b"", "cameraParams": opaque})
+    with pytest.raises(CalibrationError, match=r"calib.mat holds a MATLAB object.*"
+                                               r"toStruct\(cameraParams\)"):
+        load_anipose(path)
+
+
+def test_matlab_v73_file_is_read_with_h5py(tmp_path) -> None:
+    """A v7.3 MAT-file: HDF5 after a 512-byte MATLAB header, arrays stored column-major."""
+    h5py = pytest.importorskip("h5py")
+    path = tmp_path / "v73.mat"
+    with h5py.File(path, "w", userblock_size=512) as fh:
+        g = fh.create_group("cameraParams")
+        g.attrs["MATLAB_class"] = np.bytes_("struct")
+        for name, value in {"IntrinsicMatrix": _matlab_k(),
+                            "RadialDistortion": DIST[[0, 1, 4]].reshape(1, 3),
+                            "TangentialDistortion": DIST[2:4].reshape(1, 2),
+                            "ImageSize": np.array([[480.0, 640.0]])}.items():
+            ds = g.create_dataset(name, data=value.T)  # as MATLAB writes: transposed
+            ds.attrs["MATLAB_class"] = np.bytes_("double")
+        obj = fh.create_group("stereoParams")
+        obj.attrs["MATLAB_class"] = np.bytes_("stereoParameters")
+    with path.open("r+b") as fh:
+        fh.write(b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: Mon Jan  1 00:00:00 2024 "
+                 b"HDF5 schema 1.00 .".ljust(116))
+    _assert_opencv_lens(load_anipose(path))  # the only camera: the object is no camera
+    with pytest.raises(CalibrationError, match=r"v73.mat holds a MATLAB object \('stereoParams', "
+                                               r"stereoParameters\).*toStruct"):
+        load_anipose(path, "stereoParams")
+
+
+def _dannce_project(pts: np.ndarray, k: np.ndarray, r: np.ndarray, t: np.ndarray,
+                    rdist: np.ndarray, tdist: np.ndarray) -> np.ndarray:
+    """DANNCE's ``ops.project_to2d`` then ``ops.distortPoints`` (MATLAB's convention: row
+    vectors, ``[X 1] [r; t] K``), as spoonsso/dannce dannce/engine/ops.py writes them."""
+    m = np.concatenate([r, t.reshape(1, 3)], axis=0) @ k
+    proj = np.c_[pts, np.ones(len(pts))] @ m
+    uv = proj[:, :2] / proj[:, 2:]
+    cx, cy, fx, fy = k[2, 0], k[2, 1], k[0, 0], k[1, 1]
+    y = (uv[:, 1] - cy) / fy
+    x = (uv[:, 0] - cx) / fx
+    r2 = x * x + y * y
+    alpha = rdist[0] * r2 + rdist[1] * r2 * r2
+    xd = x + x * alpha + 2 * tdist[0] * x * y + tdist[1] * (r2 + 2 * x * x)
+    yd = y + y * alpha + tdist[0] * (r2 + 2 * y * y) + 2 * tdist[1] * x * y
+    return np.c_[xd * fx + cx, yd * fy + cy]
+
+
+def test_dannce_params_file_reprojects_as_dannce(tmp_path) -> None:
+    above = Camera.top_view(600.0, 900.0, (1280, 1024), centre_xy=(40.0, -25.0),
+                            tilt_rad=0.3, tilt_direction_rad=1.0, roll_rad=0.4)
+    r, t = above.R.T, above.t  # DANNCE: x_cam (row) = x_world r + t
+    k = _matlab_k(above.K)
+    rdist, tdist = np.array([0.09, -0.4]), np.array([0.002, -0.001])
+    path = tmp_path / "cam1_params.mat"
+    scipy.io.savemat(path, {"K": k, "RDistort": rdist.reshape(1, 2),
+                            "TDistort": tdist.reshape(1, 2), "r": r, "t": t.reshape(1, 3)})
+    cam = load_anipose(path)
+    assert cam.name == "cam1_params" and cam.image_size == (0, 0)
+    np.testing.assert_allclose(cam.centre, above.centre, atol=1e-9)
+    assert cam.floor_problem() == ""  # its world's floor is in front of it: a world camera
+    pts = np.random.default_rng(0).uniform([-120, -120, 0], [120, 120, 60], (20, 3))
+    dannce_uv = _dannce_project(pts, k, r, t, rdist, tdist)  # 1-based pixels
+    np.testing.assert_allclose(cam.project(pts), dannce_uv - 1.0, atol=1e-9)
+
+
+def test_unknown_files_list_the_kinds_read(tmp_path) -> None:
+    path = tmp_path / "calib.bin"
+    path.write_bytes(b"\x00\xff\xfe binary")
+    with pytest.raises(CalibrationError, match="calib.bin is not text.*anipose calibration.toml"
+                                               ".*OpenCV FileStorage.*DeepLabCut 3D.*"
+                                               "toStruct\\(cameraParams\\).*DANNCE"):
+        load_anipose(path)
+    path = tmp_path / "calib.json"
+    path.write_text('{"mtx": [1, 2]}')
+    with pytest.raises(CalibrationError, match="calib.json is not valid TOML.*DeepLabCut 3D.*"
+                                               "MATLAB"):
+        load_anipose(path)
+
+
+def test_a_calibration_without_image_size_takes_the_frames(tmp_path) -> None:
+    from dlc_lifter.lift.camera_estimate import resolve_camera
+
+    path = tmp_path / "camera-1_intrinsic_params.pickle"
+    path.write_bytes(pickle.dumps({"camera-1": _dlc_entry()}))
+    uv = np.full((4, 3, 2), 300.0)
+    conf = np.ones((4, 3))
+    choice = resolve_camera(uv, conf, (640, 480), calibration=path, camera_height_mm=450.0)
+    assert choice.camera.image_size == (640, 480)
+    np.testing.assert_allclose(choice.camera.K, K_CV)
+    assert choice.camera.height_mm == pytest.approx(450.0)
+    with pytest.raises(CalibrationError, match="camera-1_intrinsic_params.pickle.*does not "
+                                               "record the image size.*--image-size"):
+        resolve_camera(uv, conf, (0, 0), calibration=path, camera_height_mm=450.0)
