@@ -244,6 +244,11 @@ class LiveLifter:
         if not isinstance(camera, Camera):
             raise DLCLifterError(f"camera must be a dlc_lifter Camera; got {type(camera)!r} "
                                  "(use Camera.top_view(...) or load_anipose(...)).")
+        if min(camera.image_size) <= 0:  # a calibration that does not record it
+            raise DLCLifterError(
+                f"camera '{camera.name}' does not record the size of its images (DeepLabCut "
+                "3D's intrinsics pickle and DANNCE's cameras do not); give the live video's: "
+                "dataclasses.replace(camera, image_size=(width, height)).")
         self.camera = camera
         self.keypoint_names = [str(k) for k in keypoint_names]
         self.lifter = causal_lifter(model, pcutoff)

@@ -185,6 +185,11 @@ def test_depth_arguments_and_missing_weights(depth_clip: DepthClip, tmp_path) ->
         LiveLifter(dc.camera, DLC_NAMES, depth=True, image_color="hsv")
     with pytest.raises(DLCLifterError, match="px_per_mm"):
         LiveLifter(dc.camera, DLC_NAMES, depth=True, px_per_mm=-1.0)
+    # a calibration that does not record its image size (DLC 3D's intrinsics pickle)
+    import dataclasses
+
+    with pytest.raises(DLCLifterError, match="does not record the size of its images"):
+        LiveLifter(dataclasses.replace(dc.camera, image_size=(0, 0)), DLC_NAMES)
     # depth off: an image changes nothing
     a = LiveLifter(dc.camera, DLC_NAMES)
     b = LiveLifter(dc.camera, DLC_NAMES)
