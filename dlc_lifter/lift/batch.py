@@ -1073,18 +1073,25 @@ def _lift_found(files_or_folders: str | Path | Sequence[str | Path], *, camera: 
 
 # --------------------------------------------------------------------------- dask
 def worker_initializer() -> None:
-    """Make a worker process use one thread for torch and OpenCV, and leave Ctrl-C to the
-    batch (which stops its workers).
+    """Make a worker process use one thread for torch and OpenCV, leave Ctrl-C to the
+    batch (which stops its workers), and end itself when the batch is gone.
 
     Pass it as ``initializer=`` to a ``ProcessPoolExecutor`` that lifts with depth (the
     CLI's ``--workers`` does): the depth network and video decoding otherwise each use
     every core in every worker, and N workers on N cores oversubscribe them (on 2 cores,
     2 workers lifted 2.5 times slower than one process). dask.distributed workers get one
-    thread each from their nanny's environment already.
+    thread each from their nanny's environment already; they are not the batch's
+    children and do not use this initializer.
+
+    A batch killed hard (``kill -9``, the OOM killer, a cluster job's end) cannot stop its
+    workers: they finished the files already queued to them and then waited forever,
+    each holding torch's memory. Each worker now checks every second that the process
+    that started it is still its parent and ends at once when it is not; the file it was
+    lifting leaves a claim and a temporary file, which the resumed batch cleans up.
     """
-    import os
     import signal
 
+    _exit_with_parent()
     # Ctrl-C reaches every process of the terminal's group: the batch stops its workers;
     # a worker that took it as one file's failure went on to the next file
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -1095,6 +1102,29 @@ def worker_initializer() -> None:
 
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
+
+
+def _exit_with_parent(interval: float = 1.0) -> None:
+    """End this process within ``interval`` seconds of its parent's death.
+
+    A daemon thread compares :func:`os.getppid` with the parent's pid every ``interval``
+    seconds (a dead parent's children are given to another process) and calls
+    :func:`os._exit` when they differ: nothing else is run, the main thread may be in the
+    middle of a lift. Polling works on Linux and macOS alike (``prctl(PR_SET_PDEATHSIG)``
+    is Linux's only); on Windows the parent's pid never changes and the thread does
+    nothing.
+    """
+    # the process's own parent: a forkserver's workers are its children, not the batch's
+    # (it ends with the batch, and then they do)
+    parent_pid = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="dlc-lifter-exit-with-parent", daemon=True).start()
 
 
 def dask_executor(

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dlc_lifter._atomic import atomic_output
+from dlc_lifter._atomic import atomic_output, claim_holder, claim_output
 from dlc_lifter.errors import DLCLifterError, PoseFileError
 from dlc_lifter.io.find import find_pose_files
 from dlc_lifter.lift import batch
@@ -83,6 +83,12 @@ def _toy_task(job: LiftJob) -> BatchItem:
         p3.to_dataframe().to_hdf(tmp, key="df_with_missing", mode="w")
     return BatchItem(poses=job.poses, video=job.video, output=job.output, status="done",
                      n_frames=p3.n_frames)
+
+
+def _claiming_toy_task(job: LiftJob) -> BatchItem:
+    """:func:`_toy_task` holding the output's claim, as the real lift does."""
+    with claim_output(job.output):
+        return _toy_task(job)
 
 
 def _die_once_task(job: LiftJob) -> BatchItem:
@@ -349,6 +355,94 @@ def test_process_pool_broken_is_reported(tmp_path: Path, monkeypatch: pytest.Mon
     with cf.ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as ex:
         report = lift_videos(config, task=_toy_task, executor=ex)
     assert "worker process died" in report.failed[0].error
+
+
+#: A batch in a child process: one spawned worker (the CLI's pool) claims an output,
+#: starts writing it, prints its pid and blocks, as a long lift does.
+_BLOCKED_BATCH = """
+import concurrent.futures as cf
+import multiprocessing as mp
+import os
+import sys
+import time
+from pathlib import Path
+
+from dlc_lifter._atomic import atomic_output, claim_output
+from dlc_lifter.lift.batch import worker_initializer
+
+
+def lift_slowly(out):
+    with claim_output(out), atomic_output(Path(out)) as tmp:
+        tmp.write_bytes(b"partial")
+        print(os.getpid(), flush=True)
+        time.sleep(300)
+
+
+if __name__ == "__main__":
+    with cf.ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"),
+                                initializer=worker_initializer) as ex:
+        ex.submit(lift_slowly, sys.argv[1])
+        time.sleep(300)
+"""
+
+
+def _gone(pid: int) -> bool:
+    """Whether process ``pid`` has ended (a zombie nobody reaps has ended)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no SIGKILL; a pid is never reparented")
+def test_workers_of_a_killed_batch_stop_and_the_resume_cleans_up(tmp_path: Path) -> None:
+    """A batch killed hard (``kill -9``, the OOM killer) cannot stop its workers: they
+    finished their queued files and then waited forever holding torch's memory. A worker
+    now ends within seconds of its batch; the claim and temporary file of the file it was
+    lifting are a dead run's, which the resumed batch cleans up."""
+    import select
+    import signal
+    import subprocess
+
+    config = _project(tmp_path, ["v1"])
+    out = tmp_path / "videos" / "lifted3d" / f"v1{DLC_SCORER}_lifted3d.h5"
+    out.parent.mkdir()
+    script = tmp_path / "blocked_batch.py"
+    script.write_text(_BLOCKED_BATCH)
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    child = subprocess.Popen([sys.executable, str(script), str(out)], stdout=subprocess.PIPE,
+                             env=env, cwd=tmp_path)
+    worker = None
+    try:
+        ready, _, _ = select.select([child.stdout], [], [], 60)
+        assert ready, "the worker never started lifting"
+        worker = int(child.stdout.readline())
+        child.send_signal(signal.SIGKILL)  # the batch only, as the OOM killer does
+        child.wait()
+        t0 = time.monotonic()
+        while not _gone(worker) and time.monotonic() - t0 < 10:
+            time.sleep(0.2)
+        assert _gone(worker), "the killed batch's worker lives on"
+    finally:
+        if worker is not None and not _gone(worker):
+            os.kill(worker, signal.SIGKILL)
+        if child.poll() is None:
+            child.kill()
+        child.stdout.close()
+    left = sorted(p.name for p in out.parent.iterdir())
+    assert f".{out.name}.lifting" in left and any(".tmp" in n for n in left), left
+    t0 = time.monotonic()  # until init reaps the worker, its pid (and claim) look alive
+    while claim_holder(out) is not None and time.monotonic() - t0 < 10:
+        time.sleep(0.2)
+    resumed = lift_videos(config, task=_claiming_toy_task)
+    assert resumed.ok and [i.name for i in resumed.done] == ["v1.mp4"]
+    assert sorted(p.name for p in out.parent.iterdir()) == [out.name]
 
 
 # --------------------------------------------------------------------------- dask
