@@ -500,8 +500,9 @@ def load_anipose(path: str | Path, name: str | None = None) -> Camera:
     path
         The calibration file.
     name
-        The camera's ``name`` (table name, pickle key or MATLAB variable); required when the
-        file holds several.
+        The camera's ``name`` (table name, pickle key, MATLAB variable, or in a DANNCE
+        ``*_dannce.mat`` its ``camnames`` entry or ``Camera<i>``); required when the file
+        holds several.
 
     Raises
     ------
@@ -574,7 +575,7 @@ _CALIBRATION_KINDS = (
     "an anipose calibration.toml, a lens calibration (OpenCV FileStorage .yml/.xml with "
     "camera_matrix and distortion_coefficients, ROS camera_info .yaml), DeepLabCut 3D's "
     "camera_matrix/<camera>_intrinsic_params.pickle, a MATLAB .mat of "
-    "toStruct(cameraParams) or a DANNCE / Label3D *_params.mat")
+    "toStruct(cameraParams), a DANNCE / Label3D *_params.mat or DANNCE's *_dannce.mat")
 
 
 def _binary_calibration(path: Path, name: str | None) -> Camera | None:

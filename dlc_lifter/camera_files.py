@@ -11,7 +11,9 @@ recognised by their first bytes:
 - MATLAB ``.mat`` files (v5-v7 with :func:`scipy.io.loadmat`, v7.3 with h5py): the
   Computer Vision Toolbox's ``cameraParameters`` / ``cameraIntrinsics`` saved as a struct
   (``toStruct``), and DANNCE / Label3D camera files (``K``, ``RDistort``, ``TDistort``,
-  ``r``, ``t``), both in MATLAB's conventions, converted here (see :func:`_matlab_k`).
+  ``r``, ``t``), both in MATLAB's conventions, converted here (see :func:`_matlab_k`); a
+  DANNCE ``*_dannce.mat`` or a Label3D session holds a rig of the latter, a cell array
+  (``params`` with ``camnames``, or ``camParams``) of which one camera is read.
 
 Each reader returns :class:`CameraParams` in OpenCV's conventions (``K`` with the first
 pixel's centre at ``(0, 0)``, ``X_cam = R @ X_world + t``).
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import importlib
 import pickle
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,16 +170,17 @@ def read_dlc_intrinsics(path: Path, name: str | None) -> CameraParams:
     return CameraParams(K=k, dist=dist, image_size=None, name=key)
 
 
-def _pick(cams: dict[str, Any], name: str | None, path: Path) -> str:
-    """The key of the camera ``name`` among ``cams``; the only one when ``name`` is None."""
+def _pick(cams: dict[str, Any], name: str | None, path: Path, also: str = "") -> str:
+    """The key of the camera ``name`` among ``cams``; the only one when ``name`` is None.
+    ``also`` ends the messages (other names accepted)."""
     if name is None:
         if len(cams) > 1:
             raise CalibrationError(f"Calibration file {path} holds cameras "
-                                   f"{', '.join(cams)}: pick one with camera_name=NAME.")
+                                   f"{', '.join(cams)}: pick one with camera_name=NAME{also}.")
         return next(iter(cams))
     if name not in cams:
         raise CalibrationError(f"Calibration file {path} has no camera '{name}'; it holds "
-                               f"{', '.join(cams)}.")
+                               f"{', '.join(cams)}{also}.")
     return name
 
 
@@ -196,14 +200,19 @@ def read_matlab_calibration(path: Path, name: str | None) -> CameraParams:
     intrinsics only (its rotations and translations are the calibration boards'); and
     (b) a DANNCE / Label3D camera (``K``, ``RDistort``, ``TDistort``, ``r``, ``t``), with
     its pose in the rig's world. A file's variables are one camera, or each struct variable
-    is one, named by the variable.
+    is one, named by the variable; or (c) a rig of DANNCE / Label3D cameras (b): DANNCE's
+    ``*_dannce.mat`` (Label3D's ``*_Label3D_dannce.mat`` export), a cell array ``params``
+    named by the cell array ``camnames``, or a Label3D session's ``camParams`` (cameras
+    ``Camera1``, ``Camera2``... as DANNCE names them). A rig's camera is also found as
+    ``Camera<i>``, the ``i``-th (from 1), whatever ``camnames`` calls it.
 
     Parameters
     ----------
     path
         The ``.mat`` file.
     name
-        The camera's variable name; needed when the file holds several cameras.
+        The camera's variable name, or its ``camnames`` entry (or ``Camera<i>``) in a rig;
+        needed when the file holds several cameras.
 
     Raises
     ------
@@ -215,18 +224,28 @@ def read_matlab_calibration(path: Path, name: str | None) -> CameraParams:
     cams = {k: v for k, v in variables.items() if isinstance(v, dict) and _is_camera(v)}
     if _is_camera(variables):
         cams = {path.stem: variables}
+    rig = _rig_cameras(variables)
+    also = ""
+    if rig:
+        cams = rig
+        if list(rig) != [f"Camera{i}" for i in range(1, len(rig) + 1)]:
+            also = f" (or Camera1 to Camera{len(rig)}, by position)"
+        position = re.fullmatch(r"Camera(\d+)", name or "")
+        if name not in cams and position and 1 <= int(position[1]) <= len(cams):
+            name = list(cams)[int(position[1]) - 1]
     objects = {k: v for k, v in variables.items() if isinstance(v, _MatlabObject)}
     if objects and (name in objects or not cams):
         what = ", ".join(f"'{k}', {v.cls}" for k, v in objects.items()
-                         if name is None or k == name)
+                         if name not in objects or k == name)
         raise CalibrationError(_OBJECT_MESSAGE.format(path=path, what=what))
     if not cams:
         raise CalibrationError(
             f"{path} is a MATLAB file with no camera in it (variables: "
             f"{', '.join(variables) or 'none'}). dlc-lifter reads a cameraParameters or "
-            "cameraIntrinsics saved as a struct (toStruct), and DANNCE / Label3D camera files "
-            "(K, RDistort, TDistort, r, t).")
-    key = _pick(cams, name, path)
+            "cameraIntrinsics saved as a struct (toStruct), DANNCE / Label3D camera files "
+            "(K, RDistort, TDistort, r, t) and DANNCE's *_dannce.mat (params, camnames) or "
+            "a Label3D session (camParams) of such cameras.")
+    key = _pick(cams, name, path, also)
     try:
         return _matlab_camera(cams[key], key)
     except (KeyError, ValueError, TypeError, IndexError) as exc:
@@ -235,6 +254,33 @@ def read_matlab_calibration(path: Path, name: str | None) -> CameraParams:
 
 def _is_camera(fields: dict[str, Any]) -> bool:
     return any(k in fields for k in ("K", "IntrinsicMatrix", "FocalLength"))
+
+
+def _cells(value: Any) -> list[Any]:
+    """The elements of a MATLAB cell array as read (a list, an object or string array, or
+    its one element where scipy squeezed a 1 x 1 cell away); ``[]`` for anything else."""
+    if isinstance(value, (dict, str)):
+        return [value]
+    if isinstance(value, list):
+        return value
+    if isinstance(value, np.ndarray) and value.dtype.kind in "OU":
+        return value.ravel().tolist()
+    return []
+
+
+def _rig_cameras(variables: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
+    """The cameras of a DANNCE ``*_dannce.mat`` (``params``, named by ``camnames``) or a
+    Label3D session (``camParams``), by name; ``None`` where the file has neither. Without
+    as many distinct ``camnames`` they are ``Camera1``, ``Camera2``... as DANNCE names
+    them."""
+    for var in ("params", "camParams"):
+        cells = _cells(variables.get(var))
+        if cells and all(isinstance(c, dict) and _is_camera(c) for c in cells):
+            names = [str(n).strip() for n in _cells(variables.get("camnames"))]
+            if len(names) != len(cells) or len(set(names)) != len(names) or "" in names:
+                names = [f"Camera{i}" for i in range(1, len(cells) + 1)]
+            return dict(zip(names, cells, strict=True))
+    return None
 
 
 @dataclass(frozen=True)
@@ -267,7 +313,9 @@ def _load_mat(path: Path) -> dict[str, Any]:
 
 def _load_mat73(path: Path) -> dict[str, Any]:
     """A v7.3 MAT-file (HDF5) read with h5py: MATLAB stores arrays column-major, so each
-    2-D array comes back transposed and is turned round here."""
+    2-D array comes back transposed and is turned round here. A cell array is a dataset of
+    references to its elements (under ``#refs#``), read as a list in MATLAB's order; an
+    empty array (``MATLAB_empty``, its dataset holding only its size) as an empty one."""
     import h5py
 
     def value(node: Any) -> Any:
@@ -277,10 +325,14 @@ def _load_mat73(path: Path) -> dict[str, Any]:
             if cls and cls != "struct":
                 return _MatlabObject(cls)
             return {k: value(node[k]) for k in node if not k.startswith("#")}
-        if cls not in ("", "double", "single", "char", "logical") and not cls.startswith(
-                ("int", "uint")):
+        if cls not in ("", "double", "single", "char", "logical", "cell") and \
+                not cls.startswith(("int", "uint")):
             return _MatlabObject(cls)
+        if node.attrs.get("MATLAB_empty", 0):
+            return {"cell": [], "char": ""}.get(cls, np.zeros(0))
         arr = np.asarray(node[()])
+        if cls == "cell":  # stored transposed: raveled, MATLAB's column-major order
+            return [value(fh[ref]) for ref in arr.ravel()]
         if cls == "char":
             return "".join(map(chr, arr.ravel()))
         return arr.T

@@ -237,3 +237,130 @@ def test_a_calibration_without_image_size_takes_the_frames(tmp_path) -> None:
     with pytest.raises(CalibrationError, match="camera-1_intrinsic_params.pickle.*does not "
                                                "record the image size.*--image-size"):
         resolve_camera(uv, conf, (0, 0), calibration=path, camera_height_mm=450.0)
+
+
+def _dannce_rig() -> tuple[list[dict], list[Camera]]:
+    """Two cameras of a rig as DANNCE stores them (``K`` transposed and 1-based, ``r``
+    transposed, row vectors) and the cameras they are."""
+    cams = [Camera.top_view(600.0, 900.0, (1280, 1024), centre_xy=(40.0, -25.0),
+                            tilt_rad=0.3, tilt_direction_rad=1.0, roll_rad=0.4),
+            Camera.top_view(450.0, 1100.0, (1280, 1024), centre_xy=(-60.0, 30.0),
+                            tilt_rad=0.5, tilt_direction_rad=-2.0, roll_rad=-0.2)]
+    params = [{"K": _matlab_k(c.K), "RDistort": np.array([[0.09, -0.4]]) * (i + 1),
+               "TDistort": np.array([[0.002, -0.001]]), "r": c.R.T, "t": c.t.reshape(1, 3)}
+              for i, c in enumerate(cams)]
+    return params, cams
+
+
+def _cell(items: list) -> np.ndarray:
+    """A 1 x n object array: what scipy.io.savemat writes as a MATLAB cell array."""
+    out = np.empty((1, len(items)), dtype=object)
+    for i, item in enumerate(items):
+        out[0, i] = item
+    return out
+
+
+def _assert_reprojects(cam: Camera, p: dict) -> None:
+    pts = np.random.default_rng(1).uniform([-120, -120, 0], [120, 120, 60], (20, 3))
+    dannce_uv = _dannce_project(pts, p["K"], p["r"], p["t"], p["RDistort"].ravel(),
+                                p["TDistort"].ravel())
+    np.testing.assert_allclose(cam.project(pts), dannce_uv - 1.0, atol=1e-9)
+
+
+def test_dannce_project_file_is_a_rig_picked_by_camnames(tmp_path) -> None:
+    """DANNCE's ``*_dannce.mat`` (Label3D's ``*_Label3D_dannce.mat``): cell arrays
+    ``params`` and ``camnames`` beside the labels; one camera by its name or position."""
+    params, cams = _dannce_rig()
+    path = tmp_path / "rig_Label3D_dannce.mat"
+    labels = {"data_2d": np.zeros((2, 4)), "data_3d": np.zeros((2, 6)),
+              "data_frame": np.arange(2.0), "data_sampleID": np.arange(2.0)}
+    scipy.io.savemat(path, {"params": _cell(params).T, "camnames": _cell(["top", "Side"]),
+                            "labelData": _cell([labels, labels]).T,
+                            "sync": _cell([labels, labels]).T})
+    with pytest.raises(CalibrationError, match=r"rig_Label3D_dannce.mat holds cameras top, "
+                                               r"Side: pick one.*Camera1 to Camera2"):
+        load_anipose(path)
+    for name, i in (("Side", 1), ("top", 0), ("Camera2", 1), ("Camera1", 0)):
+        cam = load_anipose(path, name)
+        assert cam.name == ["top", "Side"][i] and cam.image_size == (0, 0)
+        np.testing.assert_allclose(cam.centre, cams[i].centre, atol=1e-9)
+        _assert_reprojects(cam, params[i])
+    with pytest.raises(CalibrationError, match="no camera 'side'; it holds top, Side"):
+        load_anipose(path, "side")  # case as written
+    with pytest.raises(CalibrationError, match="no camera 'Camera3'"):
+        load_anipose(path, "Camera3")
+    one = tmp_path / "one_dannce.mat"  # a 1 x 1 cell: scipy reads its element alone
+    scipy.io.savemat(one, {"params": _cell(params[1:]), "camnames": _cell(["Camera1"])})
+    cam = load_anipose(one)
+    assert cam.name == "Camera1"
+    _assert_reprojects(cam, params[1])
+
+
+def test_label3d_session_cameras_are_camera1_on(tmp_path) -> None:
+    """A Label3D session (``camParams``, no ``camnames``, labels beside it):
+    cameras ``Camera1``... as DANNCE names them."""
+    params, _ = _dannce_rig()
+    path = tmp_path / "20200623_174153_Label3D.mat"
+    scipy.io.savemat(path, {"camParams": _cell(params).T, "data_3D": np.zeros((3, 6)),
+                            "imageSize": np.array([[1024, 1280], [1024, 1280]])})
+    with pytest.raises(CalibrationError, match=r"holds cameras Camera1, Camera2: pick one "
+                                               r"with camera_name=NAME\.$"):
+        load_anipose(path)
+    _assert_reprojects(load_anipose(path, "Camera2"), params[1])
+
+
+def _h5_value(fh, name: str, value) -> object:
+    """``value`` written under ``name`` as MATLAB -v7.3 writes it: arrays transposed, chars
+    as uint16, structs as groups, cell arrays as datasets of references into ``#refs#``."""
+    import h5py
+
+    if isinstance(value, dict):
+        node = fh.create_group(name)
+        node.attrs["MATLAB_class"] = np.bytes_("struct")
+        for k, v in value.items():
+            _h5_value(node, k, v)
+    elif isinstance(value, list):
+        refs = [_h5_value(fh.file.require_group("#refs#"), f"{name.strip('/')}_{i}", v).ref
+                for i, v in enumerate(value)]
+        node = fh.create_dataset(name, data=np.array(refs, dtype=h5py.ref_dtype).reshape(-1, 1))
+        node.attrs["MATLAB_class"] = np.bytes_("cell")
+    elif isinstance(value, str):
+        node = fh.create_dataset(name, data=np.array([[ord(c)] for c in value], np.uint16))
+        node.attrs["MATLAB_class"] = np.bytes_("char")
+        node.attrs["MATLAB_int_decode"] = 2
+    else:
+        node = fh.create_dataset(name, data=np.atleast_2d(value).T)
+        node.attrs["MATLAB_class"] = np.bytes_("double")
+    return node
+
+
+def test_dannce_project_file_v73_cell_arrays_are_read(tmp_path) -> None:
+    h5py = pytest.importorskip("h5py")
+    params, cams = _dannce_rig()
+    path = tmp_path / "rig_dannce.mat"
+    with h5py.File(path, "w", userblock_size=512) as fh:
+        _h5_value(fh, "params", params)
+        _h5_value(fh, "camnames", ["Camera1", "Camera2"])
+        empty = fh.create_dataset("sync", data=np.array([0, 0], np.uint64))
+        empty.attrs["MATLAB_class"] = np.bytes_("cell")
+        empty.attrs["MATLAB_empty"] = 1
+    with path.open("r+b") as fh:
+        fh.write(b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: Mon Jan  1 00:00:00 2024 "
+                 b"HDF5 schema 1.00 .".ljust(116))
+    with pytest.raises(CalibrationError, match="holds cameras Camera1, Camera2"):
+        load_anipose(path)
+    cam = load_anipose(path, "Camera2")
+    np.testing.assert_allclose(cam.centre, cams[1].centre, atol=1e-9)
+    _assert_reprojects(cam, params[1])
+
+
+def test_matlab_object_message_names_the_object_when_another_name_is_asked(tmp_path,
+                                                                           monkeypatch) -> None:
+    path = tmp_path / "calib.mat"
+    scipy.io.savemat(path, {"x": 1.0})
+    opaque = np.zeros(1, dtype=[("s0", "O"), ("s1", "O"), ("s2", "O"), ("arr", "O")]).view(
+        scipy.io.matlab.MatlabOpaque)
+    monkeypatch.setattr(scipy.io, "loadmat",
+                        lambda *a, **k: {"__header__": b"", "cameraParams": opaque})
+    with pytest.raises(CalibrationError, match=r"holds a MATLAB object \('cameraParams', "):
+        load_anipose(path, "Camera2")
