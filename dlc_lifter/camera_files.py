@@ -22,16 +22,25 @@ pixel's centre at ``(0, 0)``, ``X_cam = R @ X_world + t``).
 from __future__ import annotations
 
 import importlib
+import logging
 import pickle
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from dlc_lifter.errors import CalibrationError
+
+logger = logging.getLogger(__name__)
+
+#: Largest skew (``K[0, 1]``) taken as none, relative to the focal length: a MATLAB
+#: calibration run with ``EstimateSkew`` gives a few pixels (Label3D's sessions: -5.9 to 1.4
+#: px against about 1660 px), which moves points by about ``skew * (v - cy) / fy``, at
+#: most 2-3 px at an image's top and bottom edges.
+SKEW_DROPPED = 0.005
 
 __all__ = ["ArraysOnlyUnpickler", "CameraParams", "is_matlab_file", "is_pickle",
            "read_dlc_intrinsics", "read_matlab_calibration"]
@@ -247,9 +256,22 @@ def read_matlab_calibration(path: Path, name: str | None) -> CameraParams:
             "a Label3D session (camParams) of such cameras.")
     key = _pick(cams, name, path, also)
     try:
-        return _matlab_camera(cams[key], key)
+        params = _matlab_camera(cams[key], key)
     except (KeyError, ValueError, TypeError, IndexError) as exc:
         raise CalibrationError(f"Camera '{key}' in {path} is malformed ({exc!r}).") from None
+    skew = float(params.K[0, 1])
+    if skew:
+        # the most a point moves with the skew dropped: at the top or bottom edge
+        rows = params.image_size[1] if params.image_size else 2.0 * (params.K[1, 2] + 1.0)
+        edge = max(params.K[1, 2], rows - 1.0 - params.K[1, 2]) / params.K[1, 1]
+        logger.warning("Camera '%s' in %s has a skew of %.3g px, which dlc-lifter's camera "
+                       "(as OpenCV's) does not model: dropped, which moves points by up to "
+                       "%.1f px at the image's top and bottom edges. Calibrate with "
+                       "EstimateSkew false to avoid it.", key, path, skew, abs(skew) * edge)
+        k = params.K.copy()
+        k[0, 1] = 0.0
+        params = replace(params, K=k)
+    return params
 
 
 def _is_camera(fields: dict[str, Any]) -> bool:
@@ -358,7 +380,7 @@ def _matlab_k(k_matlab: np.ndarray) -> np.ndarray:
         k = m.T.copy()
     else:
         raise ValueError(f"the intrinsic matrix {m.tolist()} has no 0 0 1 row or column")
-    if abs(k[0, 1]) > 1e-9 * abs(k[0, 0]):
+    if abs(k[0, 1]) > SKEW_DROPPED * abs(k[0, 0]):
         raise ValueError(f"skew {k[0, 1]:.4g}: dlc-lifter's (OpenCV's) camera has none; "
                          "calibrate with EstimateSkew false")
     k[0, 2] -= 1.0

@@ -4,6 +4,7 @@ the tool writes it."""
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 
@@ -120,15 +121,21 @@ def test_matlab_camera_parameters_struct_is_read_in_opencv_convention(tmp_path) 
     _assert_opencv_lens(load_anipose(two, "top"))
 
 
-def test_matlab_camera_intrinsics_struct_and_refusals(tmp_path) -> None:
+def test_matlab_camera_intrinsics_struct_and_refusals(tmp_path, caplog) -> None:
     intr = {"FocalLength": np.array([[537.66, 537.89]]),
             "PrincipalPoint": np.array([[341.11, 237.94]]), "ImageSize": np.array([[480, 640]]),
             "RadialDistortion": DIST[[0, 1, 4]], "TangentialDistortion": DIST[2:4], "Skew": 0.0}
     path = tmp_path / "intrinsics.mat"
     scipy.io.savemat(path, {"intrinsics": intr})
     _assert_opencv_lens(load_anipose(path))
+    # a few pixels of skew (MATLAB's EstimateSkew; Label3D's sessions -5.9 to 1.4 px at
+    # f 1660) are dropped, warned with how far points move; more is refused
     scipy.io.savemat(path, {"intrinsics": {**intr, "Skew": 2.5}})
-    with pytest.raises(CalibrationError, match="intrinsics.mat.*skew 2.5"):
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter.camera_files"):
+        _assert_opencv_lens(load_anipose(path))
+    assert "skew of 2.5 px" in caplog.text and "up to 1.1 px" in caplog.text
+    scipy.io.savemat(path, {"intrinsics": {**intr, "Skew": 5.0}})
+    with pytest.raises(CalibrationError, match="intrinsics.mat.*skew 5"):
         load_anipose(path)
     scipy.io.savemat(path, {"frames": np.arange(3.0), "labels": "x"})
     with pytest.raises(CalibrationError, match="intrinsics.mat is a MATLAB file with no camera "
