@@ -46,14 +46,26 @@ app = typer.Typer(
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Log warnings and errors only."),
 ) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    added = []
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, _FlagNames) for f in handler.filters):
-            handler.addFilter(_FlagNames())
+            flags = _FlagNames()
+            handler.addFilter(flags)
+            added.append((handler, flags))
+
+    def _remove_flags() -> None:
+        # for this command only: the app run in-process (a notebook, the tests) leaves the
+        # log's handlers as it found them, and later library messages keep their parameters
+        for handler, flags in added:
+            handler.removeFilter(flags)
+
+    ctx.call_on_close(_remove_flags)
 
 
 # Commands in help order.

@@ -320,3 +320,37 @@ def test_pose_file_help_names_every_format_read(verb: str) -> None:
     for fmt in read:
         assert _FORMAT_WORDS[fmt] is None or _FORMAT_WORDS[fmt] in READABLE_FILES, fmt
     assert " ".join(READABLE_FILES.split()) in text
+
+
+def test_the_flag_filter_is_the_commands_and_leaves_with_it(caplog) -> None:
+    """During a command the library's parameters are logged as flags; after it (the app run
+    in-process: a notebook, the tests) the log's handlers are as before, so a library
+    message keeps its parameters (they kept ``--no-depth`` for every later message)."""
+    import logging
+
+    from dlc_lifter.cli import _FlagNames
+
+    lib = logging.getLogger("dlc_lifter.lift.live")
+    before = {h: list(h.filters) for h in logging.getLogger().handlers}
+    seen = []
+
+    @app.command("_say", hidden=True)
+    def _say() -> None:  # a command that logs one library message
+        lib.warning("lifting from keypoints only (depth=False)")
+        seen.append(any(isinstance(f, _FlagNames) for h in logging.getLogger().handlers
+                        for f in h.filters))
+
+    try:
+        with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+            assert runner.invoke(app, ["_say"]).exit_code == 0
+            assert seen == [True] and "(--no-depth)" in caplog.text
+            caplog.clear()
+            lib.warning("lifting from keypoints only (depth=False)")
+            assert "(depth=False)" in caplog.text
+        assert {h: list(h.filters) for h in logging.getLogger().handlers
+                if h in before} == before
+        assert not any(isinstance(f, _FlagNames) for h in logging.getLogger().handlers
+                       for f in h.filters)
+    finally:
+        app.registered_commands[:] = [c for c in app.registered_commands
+                                      if c.name != "_say"]
