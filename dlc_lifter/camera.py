@@ -31,6 +31,7 @@ else:  # pragma: no cover - Python 3.10
 from dlc_lifter.camera_files import (
     is_matlab_file,
     is_pickle,
+    pick_camera,
     read_dlc_intrinsics,
     read_matlab_calibration,
 )
@@ -534,19 +535,8 @@ def load_anipose(path: str | Path, name: str | None = None) -> Camera:
     if not cams:
         raise CalibrationError(f"Calibration file {p} has no camera tables ([cam_0] with "
                                "'matrix', 'rotation', 'translation'); is it an anipose file?")
-    names = {str(v.get("name", k)): k for k, v in cams.items()}
-    if name is None:
-        if len(cams) > 1:
-            raise CalibrationError(f"Calibration file {p} holds cameras "
-                                   f"{', '.join(names)}: pick one with camera_name=NAME.")
-        key = next(iter(cams))
-    elif name in names:
-        key = names[name]
-    elif name in cams:
-        key = name
-    else:
-        raise CalibrationError(f"Calibration file {p} has no camera '{name}'; it holds "
-                               f"{', '.join(names)}.")
+    names = {str(v.get("name", k)): k for k, v in cams.items()}  # by name, else table
+    key = name if name not in names and name in cams else names[pick_camera(names, name, p)]
     c = cams[key]
     fisheye = bool(c.get("fisheye", False))
     try:

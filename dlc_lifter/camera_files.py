@@ -26,6 +26,7 @@ import logging
 import pickle
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ logger = logging.getLogger(__name__)
 SKEW_DROPPED = 0.005
 
 __all__ = ["ArraysOnlyUnpickler", "CameraParams", "is_matlab_file", "is_pickle",
-           "read_dlc_intrinsics", "read_matlab_calibration"]
+           "pick_camera", "read_dlc_intrinsics", "read_matlab_calibration"]
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ def read_dlc_intrinsics(path: Path, name: str | None) -> CameraParams:
             f"Calibration pickle {path} holds no camera with 'mtx' and 'dist' (DeepLabCut "
             "3D's camera_matrix/<camera>_intrinsic_params.pickle: {camera: {'mtx', 'dist', "
             "...}}).")
-    key = _pick(cams, name, path)
+    key = pick_camera(cams, name, path)
     try:
         k = np.asarray(cams[key]["mtx"], dtype=float).reshape(3, 3)
         dist = np.asarray(cams[key].get("dist", np.zeros(5)), dtype=float).ravel()
@@ -179,9 +180,17 @@ def read_dlc_intrinsics(path: Path, name: str | None) -> CameraParams:
     return CameraParams(K=k, dist=dist, image_size=None, name=key)
 
 
-def _pick(cams: dict[str, Any], name: str | None, path: Path, also: str = "") -> str:
-    """The key of the camera ``name`` among ``cams``; the only one when ``name`` is None.
-    ``also`` ends the messages (other names accepted)."""
+def pick_camera(cams: Mapping[str, Any], name: str | None, path: Path | str, also: str = ""
+                ) -> str:
+    """The key of the camera ``name`` among ``cams`` (a calibration file's cameras by
+    name); the only one when ``name`` is None. ``also`` ends the messages (other names
+    accepted).
+
+    Raises
+    ------
+    CalibrationError
+        Several cameras and no name, or no camera of that name; naming those the file holds.
+    """
     if name is None:
         if len(cams) > 1:
             raise CalibrationError(f"Calibration file {path} holds cameras "
@@ -254,7 +263,7 @@ def read_matlab_calibration(path: Path, name: str | None) -> CameraParams:
             "cameraIntrinsics saved as a struct (toStruct), DANNCE / Label3D camera files "
             "(K, RDistort, TDistort, r, t) and DANNCE's *_dannce.mat (params, camnames) or "
             "a Label3D session (camParams) of such cameras.")
-    key = _pick(cams, name, path, also)
+    key = pick_camera(cams, name, path, also)
     try:
         params = _matlab_camera(cams[key], key)
     except (KeyError, ValueError, TypeError, IndexError) as exc:
