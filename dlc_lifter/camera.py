@@ -32,7 +32,7 @@ from dlc_lifter.camera_files import (
     is_matlab_file,
     is_pickle,
     pick_camera,
-    read_dlc_intrinsics,
+    read_dlc_calibration,
     read_matlab_calibration,
 )
 from dlc_lifter.errors import CalibrationError
@@ -490,10 +490,11 @@ def load_anipose(path: str | Path, name: str | None = None) -> Camera:
     Its world frame must have ``z`` up with the floor at ``z = 0``, in mm.
 
     Lens calibrations without extrinsics (OpenCV FileStorage, ROS ``camera_info``,
-    DeepLabCut 3D's intrinsics pickle, MATLAB's ``cameraParameters`` struct) put the camera
-    at the world's origin (:meth:`Camera.floor_problem`); a DANNCE / Label3D ``.mat``
-    camera keeps its pose in the rig's world (:mod:`dlc_lifter.camera_files`). A file that
-    does not record its image size (DeepLabCut's pickle, DANNCE's) gives
+    DeepLabCut 3D's intrinsics pickle or one camera of its stereo pickle, MATLAB's
+    ``cameraParameters`` struct) put the camera at the world's origin
+    (:meth:`Camera.floor_problem`); a DANNCE / Label3D ``.mat`` camera keeps its pose in
+    the rig's world (:mod:`dlc_lifter.camera_files`). A file that does not record its
+    image size (DeepLabCut's intrinsics pickle, DANNCE's) gives
     ``image_size = (0, 0)``: the frames' size is taken for it when lifting.
 
     Parameters
@@ -501,9 +502,9 @@ def load_anipose(path: str | Path, name: str | None = None) -> Camera:
     path
         The calibration file.
     name
-        The camera's ``name`` (table name, pickle key, MATLAB variable, or in a DANNCE
-        ``*_dannce.mat`` its ``camnames`` entry or ``Camera<i>``); required when the file
-        holds several.
+        The camera's ``name`` (table name, pickle key or a stereo pickle's camera name,
+        MATLAB variable, or in a DANNCE ``*_dannce.mat`` its ``camnames`` entry; in a rig
+        or stereo pair also ``Camera<i>``); required when the file holds several.
 
     Raises
     ------
@@ -564,19 +565,19 @@ def load_anipose(path: str | Path, name: str | None = None) -> Camera:
 _CALIBRATION_KINDS = (
     "an anipose calibration.toml, a lens calibration (OpenCV FileStorage .yml/.xml with "
     "camera_matrix and distortion_coefficients, ROS camera_info .yaml), DeepLabCut 3D's "
-    "camera_matrix/<camera>_intrinsic_params.pickle, a MATLAB .mat of "
-    "toStruct(cameraParams), a DANNCE / Label3D *_params.mat or DANNCE's *_dannce.mat")
+    "camera_matrix/<camera>_intrinsic_params.pickle or stereo_params.pickle, a MATLAB "
+    ".mat of toStruct(cameraParams), a DANNCE / Label3D *_params.mat or DANNCE's *_dannce.mat")
 
 
 def _binary_calibration(path: Path, name: str | None) -> Camera | None:
-    """The camera of a DeepLabCut 3D intrinsics pickle or a MATLAB ``.mat`` calibration
+    """The camera of a DeepLabCut 3D calibration pickle or a MATLAB ``.mat`` calibration
     (:mod:`dlc_lifter.camera_files`), told by its first bytes; ``None`` for other files.
     Without a pose the lens sits at the world's origin; without an image size it is
     ``(0, 0)``."""
     with path.open("rb") as fh:
         head = fh.read(128)
     if is_pickle(head):
-        params = read_dlc_intrinsics(path, name)
+        params = read_dlc_calibration(path, name)
     elif is_matlab_file(head):
         params = read_matlab_calibration(path, name)
     else:

@@ -5,9 +5,11 @@ recognised by their first bytes:
 
 - DeepLabCut 3D's intrinsics pickle (``camera_matrix/<camera>_intrinsic_params.pickle``,
   written by ``deeplabcut.calibrate_cameras``): ``{camera: {"mtx", "dist", "objpoints",
-  "imgpoints"}}``, OpenCV's own ``K`` and distortion; no image size, no pose of the floor.
-  Unpickled with :class:`ArraysOnlyUnpickler`, which builds dicts, lists and numpy arrays
-  and nothing else.
+  "imgpoints"}}``, OpenCV's own ``K`` and distortion; no image size, no pose of the floor;
+  and its stereo pickle (``camera_matrix/stereo_params.pickle``), a camera pair's
+  ``cameraMatrix1/2``, ``distCoeffs1/2`` and ``image_shape`` (and the pair's ``R``, ``T``,
+  not used), of which one camera is read. Unpickled with :class:`ArraysOnlyUnpickler`,
+  which builds dicts, lists and numpy arrays and nothing else.
 - MATLAB ``.mat`` files (v5-v7 with :func:`scipy.io.loadmat`, v7.3 with h5py): the
   Computer Vision Toolbox's ``cameraParameters`` / ``cameraIntrinsics`` saved as a struct
   (``toStruct``), and DANNCE / Label3D camera files (``K``, ``RDistort``, ``TDistort``,
@@ -44,7 +46,7 @@ logger = logging.getLogger(__name__)
 SKEW_DROPPED = 0.005
 
 __all__ = ["ArraysOnlyUnpickler", "CameraParams", "is_matlab_file", "is_pickle",
-           "pick_camera", "read_dlc_intrinsics", "read_matlab_calibration"]
+           "pick_camera", "read_dlc_calibration", "read_matlab_calibration"]
 
 
 @dataclass(frozen=True)
@@ -118,10 +120,11 @@ class ArraysOnlyUnpickler(pickle.Unpickler):
         if (module, name) not in _ALLOWED_GLOBALS:
             raise CalibrationError(
                 f"{self._path} is a pickle that names {module}.{name}: only numpy arrays in "
-                "dicts and lists are read from a calibration pickle (a DeepLabCut 3D "
-                "camera_matrix/<camera>_intrinsic_params.pickle), since unpickling anything "
-                "else can run code. Give DeepLabCut's intrinsics pickle, or the calibration "
-                "in another format (docs/formats.md, 'Calibrations').")
+                "dicts and lists are read from a calibration pickle (DeepLabCut 3D's "
+                "camera_matrix/<camera>_intrinsic_params.pickle or stereo_params.pickle), "
+                "since unpickling anything else can run code. Give one of DeepLabCut's "
+                "pickles, or the calibration in another format (docs/formats.md, "
+                "'Calibrations').")
         other = module.replace("numpy._core", "numpy.core") if "_core" in module else \
             module.replace("numpy.core", "numpy._core")
         for mod in (module, other):
@@ -135,26 +138,38 @@ class ArraysOnlyUnpickler(pickle.Unpickler):
                                f"({np.__version__}) does not have.")
 
 
-def read_dlc_intrinsics(path: Path, name: str | None) -> CameraParams:
-    """One camera of a DeepLabCut 3D intrinsics pickle (intrinsics only).
+def read_dlc_calibration(path: Path, name: str | None) -> CameraParams:
+    """One camera of a DeepLabCut 3D calibration pickle (intrinsics only), either kind
+    ``deeplabcut.calibrate_cameras`` writes in ``camera_matrix/``.
 
-    ``deeplabcut.calibrate_cameras`` dumps, for each camera in turn, the dict of all
-    cameras calibrated so far (those not yet calibrated map to an empty list), each
-    ``{"mtx": K, "dist": (1, 5) array, "objpoints", "imgpoints"}`` from
-    ``cv2.calibrateCamera``: OpenCV's conventions, no image size.
+    - ``<camera>_intrinsic_params.pickle``: for each camera in turn, the dict of all
+      cameras calibrated so far (those not yet calibrated map to an empty list), each
+      ``{"mtx": K, "dist": (1, 5) array, "objpoints", "imgpoints"}`` from
+      ``cv2.calibrateCamera``; no image size.
+    - ``stereo_params.pickle``: a dict keyed by the pair's names joined by ``-``
+      (``"camera-1-camera-2"``), each ``{"cameraMatrix1", "distCoeffs1", "cameraMatrix2",
+      "distCoeffs2", "R", "T", "E", "F", "R1", "R2", "P1", "P2", "Q", "roi1", "roi2",
+      "image_shape"}`` from ``cv2.stereoCalibrate`` with the intrinsics fixed (the same
+      ``K`` and distortion as the intrinsics pickles) and ``image_shape`` the two cameras'
+      ``(width, height)``. One camera is read; the pair's extrinsics (``R``, ``T``) are
+      not needed for a one-camera lift.
+
+    Both are OpenCV's conventions.
 
     Parameters
     ----------
     path
         The pickle.
     name
-        The camera's key (``camera-1``); needed when the pickle holds several.
+        The camera's name (``camera-1``: the intrinsics pickle's key, one of the two names
+        of a stereo pair), or in a stereo pickle ``Camera<i>``, the ``i``-th (from 1);
+        needed when the pickle holds several cameras.
 
     Raises
     ------
     CalibrationError
-        A pickle naming anything but arrays and containers (it is not run), no camera
-        with ``mtx`` and ``dist``, or not the one named.
+        A pickle naming anything but arrays and containers (it is not run), no camera in
+        it, or not the one named.
     """
     try:
         with path.open("rb") as fh:
@@ -163,34 +178,108 @@ def read_dlc_intrinsics(path: Path, name: str | None) -> CameraParams:
         raise
     except Exception as exc:  # noqa: BLE001 - any damage to the pickle
         raise CalibrationError(f"Calibration pickle {path} cannot be read ({exc!r}).") from None
-    cams = {str(k): v for k, v in data.items() if isinstance(v, dict) and "mtx" in v} \
+    entries = {str(k): v for k, v in data.items() if isinstance(v, dict)} \
         if isinstance(data, dict) else {}
+    pairs = {k: v for k, v in entries.items() if "cameraMatrix1" in v and "cameraMatrix2" in v}
+    if pairs:
+        return _dlc_stereo_camera(pairs, path, name)
+    cams = {k: v for k, v in entries.items() if "mtx" in v}
     if not cams:
         raise CalibrationError(
-            f"Calibration pickle {path} holds no camera with 'mtx' and 'dist' (DeepLabCut "
-            "3D's camera_matrix/<camera>_intrinsic_params.pickle: {camera: {'mtx', 'dist', "
-            "...}}).")
+            f"Calibration pickle {path} holds no camera: DeepLabCut 3D's "
+            "camera_matrix/<camera>_intrinsic_params.pickle ({camera: {'mtx', 'dist', ...}}) "
+            "or camera_matrix/stereo_params.pickle ({'camera-1-camera-2': {'cameraMatrix1', "
+            "'distCoeffs1', ...}}) are read.")
     key = pick_camera(cams, name, path)
-    try:
-        k = np.asarray(cams[key]["mtx"], dtype=float).reshape(3, 3)
-        dist = np.asarray(cams[key].get("dist", np.zeros(5)), dtype=float).ravel()
-    except (ValueError, TypeError) as exc:
-        raise CalibrationError(f"Camera '{key}' in {path} is malformed ({exc!r}): 'mtx' must "
-                               "be 3x3 and 'dist' OpenCV's coefficients.") from None
+    k, dist = _opencv_lens(cams[key].get("mtx"), cams[key].get("dist", np.zeros(5)),
+                           f"Camera '{key}' in {path}", "'mtx' must be 3x3 and 'dist'")
     return CameraParams(K=k, dist=dist, image_size=None, name=key)
 
 
-def pick_camera(cams: Mapping[str, Any], name: str | None, path: Path | str, also: str = ""
-                ) -> str:
+def _opencv_lens(matrix: Any, dist: Any, what: str, fields: str
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """An OpenCV ``K`` and distortion as floats; ``what`` (the camera and its file) and
+    ``fields`` (their names) for the message."""
+    try:
+        return (np.asarray(matrix, dtype=float).reshape(3, 3),
+                np.asarray(dist, dtype=float).ravel())
+    except (ValueError, TypeError) as exc:
+        raise CalibrationError(f"{what} is malformed ({exc!r}): {fields} OpenCV's "
+                               "coefficients.") from None
+
+
+def _pair_names(pair: str, name: str | None) -> tuple[str, str]:
+    """The two camera names of a stereo pair's key (DeepLabCut joins them with ``-``, and
+    its names hold ``-`` themselves): cut where one half is ``name``, else at the middle
+    ``-`` when the halves then hold as many each (``camera-1-camera-2``); else ``Camera1``
+    and ``Camera2``."""
+    cuts = [i for i, c in enumerate(pair) if c == "-"]
+    for i in cuts:
+        if name in (pair[:i], pair[i + 1:]):
+            return pair[:i], pair[i + 1:]
+    if len(cuts) % 2:
+        i = cuts[len(cuts) // 2]
+        return pair[:i], pair[i + 1:]
+    return "Camera1", "Camera2"
+
+
+def _dlc_stereo_camera(pairs: dict[str, dict[str, Any]], path: Path, name: str | None
+                       ) -> CameraParams:
+    """One camera of a DeepLabCut 3D ``stereo_params.pickle`` (see
+    :func:`read_dlc_calibration`), picked by :func:`pick_camera` among the pairs' cameras
+    by name, or as ``Camera<i>`` in the order the pairs name them."""
+    cams: dict[str, tuple[str, int, dict[str, Any]]] = {}
+    for pair, entry in pairs.items():
+        for i, cam in enumerate(_pair_names(pair, name), start=1):
+            cams.setdefault(cam, (pair, i, entry))
+    key = pick_camera(cams, name, path, by_position=True)
+    pair, i, entry = cams[key]
+    what = f"Camera '{key}' (pair '{pair}') in {path}"
+    k, dist = _opencv_lens(entry.get(f"cameraMatrix{i}"), entry.get(f"distCoeffs{i}", np.zeros(5)),
+                           what, f"'cameraMatrix{i}' must be 3x3 and 'distCoeffs{i}'")
+    image_size = None
+    shapes = entry.get("image_shape")
+    try:
+        size = np.asarray(shapes[i - 1], dtype=float).ravel()  # cv2's (width, height)
+        if size.size == 2 and np.all(size > 0):
+            image_size = (int(size[0]), int(size[1]))
+    except (TypeError, IndexError, KeyError, ValueError):
+        pass
+    logger.info("%s: its intrinsics only (matrix, distortion%s); the pair's extrinsics "
+                "(R, T between its two cameras) are not needed for a one-camera lift.", what,
+                ", image size" if image_size else "")
+    return CameraParams(K=k, dist=dist, image_size=image_size, name=key)
+
+
+def pick_camera(cams: Mapping[str, Any], name: str | None, path: Path | str,
+                by_position: bool = False) -> str:
     """The key of the camera ``name`` among ``cams`` (a calibration file's cameras by
-    name); the only one when ``name`` is None. ``also`` ends the messages (other names
-    accepted).
+    name); the only one when ``name`` is None.
+
+    Parameters
+    ----------
+    cams
+        The file's cameras by name, in the file's order.
+    name
+        The camera asked for, or None.
+    path
+        The file, for the messages.
+    by_position
+        ``Camera<i>`` is also the ``i``-th camera (from 1), as DANNCE names a rig's
+        cameras (a rig or a stereo pair); the messages say so where the names differ.
 
     Raises
     ------
     CalibrationError
         Several cameras and no name, or no camera of that name; naming those the file holds.
     """
+    also = ""
+    if by_position:
+        if list(cams) != [f"Camera{i}" for i in range(1, len(cams) + 1)]:
+            also = f" (or Camera1 to Camera{len(cams)}, by position)"
+        position = re.fullmatch(r"Camera(\d+)", name or "")
+        if name not in cams and position and 1 <= int(position[1]) <= len(cams):
+            return list(cams)[int(position[1]) - 1]
     if name is None:
         if len(cams) > 1:
             raise CalibrationError(f"Calibration file {path} holds cameras "
@@ -204,9 +293,22 @@ def pick_camera(cams: Mapping[str, Any], name: str | None, path: Path | str, als
 
 # ---------------------------------------------------------------------- MATLAB
 _OBJECT_MESSAGE = (
-    "{path} holds a MATLAB object ({what}), which only MATLAB can read. In MATLAB, save its "
-    "fields as a struct: s = toStruct(cameraParams); save('calib.mat', '-struct', 's') (or "
-    "save('calib.mat', 's')), and give that file.")
+    "{path} holds {what}, which only MATLAB can read{beside}. In MATLAB, export the camera's "
+    "parameters as a struct (s = toStruct(cameraParams); save('calib.mat', '-struct', 's')) "
+    "and give that file, or give the same rig's DANNCE / Label3D *_params.mat or "
+    "*_dannce.mat.")
+
+
+def _objects_message(path: Path, objects: dict[str, _MatlabObject], others: list[str]) -> str:
+    """The refusal of a MAT-file's MATLAB objects (by variable name); ``others``: its other
+    variables, where it holds no camera."""
+    named = [f"'{k}'" + (f", class {v.cls}" if v.cls else "") for k, v in objects.items()
+             if k != _UNNAMED_OBJECTS]
+    what = ("MATLAB objects" if len(named) != 1 else "a MATLAB object") + \
+        (f" ({'; '.join(named)})" if named else "")
+    beside = f", and no camera beside it (its other variables: {', '.join(others)})" \
+        if others else ""
+    return _OBJECT_MESSAGE.format(path=path, what=what, beside=beside)
 
 
 def read_matlab_calibration(path: Path, name: str | None) -> CameraParams:
@@ -243,19 +345,14 @@ def read_matlab_calibration(path: Path, name: str | None) -> CameraParams:
     if _is_camera(variables):
         cams = {path.stem: variables}
     rig = _rig_cameras(variables)
-    also = ""
     if rig:
         cams = rig
-        if list(rig) != [f"Camera{i}" for i in range(1, len(rig) + 1)]:
-            also = f" (or Camera1 to Camera{len(rig)}, by position)"
-        position = re.fullmatch(r"Camera(\d+)", name or "")
-        if name not in cams and position and 1 <= int(position[1]) <= len(cams):
-            name = list(cams)[int(position[1]) - 1]
     objects = {k: v for k, v in variables.items() if isinstance(v, _MatlabObject)}
-    if objects and (name in objects or not cams):
-        what = ", ".join(f"'{k}', {v.cls}" for k, v in objects.items()
-                         if name not in objects or k == name)
-        raise CalibrationError(_OBJECT_MESSAGE.format(path=path, what=what))
+    if objects and name in objects:
+        raise CalibrationError(_objects_message(path, {name: objects[name]}, []))
+    if objects and not cams:
+        raise CalibrationError(_objects_message(path, objects, [k for k in variables
+                                                                if k not in objects]))
     if not cams:
         raise CalibrationError(
             f"{path} is a MATLAB file with no camera in it (variables: "
@@ -263,7 +360,7 @@ def read_matlab_calibration(path: Path, name: str | None) -> CameraParams:
             "cameraIntrinsics saved as a struct (toStruct), DANNCE / Label3D camera files "
             "(K, RDistort, TDistort, r, t) and DANNCE's *_dannce.mat (params, camnames) or "
             "a Label3D session (camParams) of such cameras.")
-    key = pick_camera(cams, name, path, also)
+    key = pick_camera(cams, name, path, by_position=rig is not None)
     try:
         params = _matlab_camera(cams[key], key)
     except (KeyError, ValueError, TypeError, IndexError) as exc:
@@ -316,9 +413,14 @@ def _rig_cameras(variables: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
 
 @dataclass(frozen=True)
 class _MatlabObject:
-    """A variable that is a MATLAB object (its class ``cls``), not a struct or an array."""
+    """A variable that is a MATLAB object (its class ``cls``, ``""`` where not known), not
+    a struct or an array."""
 
     cls: str
+
+
+#: The key of a MAT-file's objects whose variables are not known (only their data).
+_UNNAMED_OBJECTS = "(objects)"
 
 
 def _load_mat(path: Path) -> dict[str, Any]:
@@ -335,11 +437,29 @@ def _load_mat(path: Path) -> dict[str, Any]:
             raw = scipy.io.loadmat(str(path), simplify_cells=True)
     except Exception as exc:  # noqa: BLE001 - any damage to the file
         raise CalibrationError(f"MATLAB file {path} cannot be read ({exc!r}).") from None
-    out = {k: _MatlabObject("an object") if isinstance(v, scipy.io.matlab.MatlabOpaque) else v
-           for k, v in raw.items() if not k.startswith("__")}
+    out: dict[str, Any] = {}
+    for k, v in raw.items():
+        if isinstance(v, scipy.io.matlab.MatlabOpaque):
+            k, v = _opaque_variable(k, v)
+        if not k.startswith("__"):
+            out[k] = v
     if not out and "__function_workspace__" in raw:  # MCOS objects' data, nothing else
-        out["(objects)"] = _MatlabObject("objects only")
+        out[_UNNAMED_OBJECTS] = _MatlabObject("")
     return out
+
+
+def _opaque_variable(key: str, value: Any) -> tuple[str, _MatlabObject]:
+    """The variable name and class of a MATLAB object (MCOS) as scipy reads it: its
+    element has no name of its own (scipy keys it ``'None'``), but three strings, the
+    variable's name, ``MCOS`` and the class (``cameraPoses``, ``MCOS``, ``table`` in
+    Label3D's 2019 sessions)."""
+    try:
+        strings = [value[0][i] for i in range(3)]
+        if all(isinstance(x, bytes) for x in strings) and strings[0]:
+            return strings[0].decode("latin1"), _MatlabObject(strings[2].decode("latin1"))
+    except (IndexError, TypeError, ValueError, KeyError):
+        pass
+    return key, _MatlabObject("")
 
 
 def _load_mat73(path: Path) -> dict[str, Any]:

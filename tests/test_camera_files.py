@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import struct
 
 import cv2
 import numpy as np
@@ -77,6 +78,94 @@ def test_pickle_naming_other_code_is_refused_and_not_run(tmp_path) -> None:
     path.write_bytes(pickle.dumps({"camera-1": {"mtx": eval}}))  # noqa: S307 - never called
     with pytest.raises(CalibrationError, match=r"names builtins\.eval"):
         load_anipose(path)
+
+
+def _stereo_entry(k1: np.ndarray, d1: np.ndarray, k2: np.ndarray, d2: np.ndarray,
+                  sizes: tuple = ((640, 480), (640, 480))) -> dict:
+    """One pair of ``stereo_params.pickle`` as ``deeplabcut.calibrate_cameras`` stores it
+    (cv2.stereoCalibrate's and cv2.stereoRectify's outputs; ``image_shape`` the two
+    cameras' ``gray.shape[::-1]``, ``(width, height)``)."""
+    rng = np.random.default_rng(3)
+    return {"cameraMatrix1": k1.copy(), "cameraMatrix2": k2.copy(),
+            "distCoeffs1": d1.reshape(1, 5).copy(), "distCoeffs2": d2.reshape(1, 5).copy(),
+            "R": cv2.Rodrigues(np.array([0.1, -0.5, 0.05]))[0], "T": np.array([[-120.0],
+                                                                             [4.0], [15.0]]),
+            "E": rng.normal(size=(3, 3)), "F": rng.normal(size=(3, 3)),
+            "R1": np.eye(3), "R2": np.eye(3), "P1": np.zeros((3, 4)), "P2": np.zeros((3, 4)),
+            "Q": np.zeros((4, 4)), "roi1": (0, 0, 640, 480), "roi2": (3, 2, 630, 470),
+            "image_shape": [tuple(sizes[0]), tuple(sizes[1])]}
+
+
+def test_dlc_stereo_pickle_camera_is_its_intrinsics_pickles(tmp_path, caplog) -> None:
+    """DeepLabCut 3D's ``camera_matrix/stereo_params.pickle`` beside the intrinsics
+    pickles: each camera of the pair is the one its intrinsics pickle gives (stereo
+    calibration with the intrinsics fixed), with the image size it records."""
+    k2, d2 = K_CV * [[1.1], [1.1], [1.0]], DIST * 0.5
+    folder = tmp_path / "camera_matrix"
+    folder.mkdir()
+    for cam in ("camera-1", "camera-2"):  # each dumps the cameras calibrated so far
+        with (folder / f"{cam}_intrinsic_params.pickle").open("wb") as fh:
+            pickle.dump({"camera-1": _dlc_entry(K_CV, DIST),
+                         "camera-2": _dlc_entry(k2, d2) if cam == "camera-2" else []}, fh)
+    stereo = folder / "stereo_params.pickle"
+    with stereo.open("wb") as fh:  # auxiliaryfunctions.write_pickle: the highest protocol
+        pickle.dump({"camera-1-camera-2": _stereo_entry(K_CV, DIST, k2, d2)}, fh,
+                    protocol=pickle.HIGHEST_PROTOCOL)
+    for cam, names in (("camera-1", ("camera-1", "Camera1")), ("camera-2", ("camera-2",
+                                                                           "Camera2"))):
+        lens = load_anipose(folder / f"{cam}_intrinsic_params.pickle", cam)
+        for name in names:
+            with caplog.at_level(logging.INFO, logger="dlc_lifter.camera_files"):
+                got = load_anipose(stereo, name)
+            np.testing.assert_array_equal(got.K, lens.K)
+            np.testing.assert_array_equal(got.dist, lens.dist)
+            assert got.name == cam and got.image_size == (640, 480)
+            assert "floor plane" in got.floor_problem()  # intrinsics only
+    assert "Camera 'camera-2' (pair 'camera-1-camera-2') in" in caplog.text
+    assert "extrinsics (R, T between its two cameras) are not needed" in caplog.text
+    # the messages pick_camera gives, with the positions named
+    with pytest.raises(CalibrationError, match=r"stereo_params.pickle holds cameras camera-1, "
+                                               r"camera-2: pick one with camera_name=NAME "
+                                               r"\(or Camera1 to Camera2, by position\)"):
+        load_anipose(stereo)
+    with pytest.raises(CalibrationError, match="no camera 'top'; it holds camera-1, camera-2"):
+        load_anipose(stereo, "top")
+    with pytest.raises(CalibrationError, match="no camera 'Camera3'"):
+        load_anipose(stereo, "Camera3")
+
+
+def test_dlc_stereo_pickle_camera_names_with_hyphens(tmp_path) -> None:
+    """The pair's key joins two names that may hold ``-`` themselves: the name asked for
+    decides the cut; else the middle ``-``; else the cameras are Camera1 and Camera2."""
+    k2 = K_CV * [[0.9], [0.9], [1.0]]
+    path = tmp_path / "stereo_params.pickle"
+    path.write_bytes(pickle.dumps({"top-cam-side": _stereo_entry(K_CV, DIST, k2, DIST,
+                                                                 ((640, 480), (800, 600)))}))
+    np.testing.assert_allclose(load_anipose(path, "side").K, k2)
+    assert load_anipose(path, "side").image_size == (800, 600)
+    np.testing.assert_allclose(load_anipose(path, "top-cam").K, K_CV)
+    np.testing.assert_allclose(load_anipose(path, "Camera2").K, k2)
+    with pytest.raises(CalibrationError, match=r"holds cameras Camera1, Camera2: pick one "
+                                               r"with camera_name=NAME\.$"):
+        load_anipose(path)
+    path.write_bytes(pickle.dumps({"left-right": _stereo_entry(K_CV, DIST, k2, DIST)}))
+    assert load_anipose(path, "right").name == "right"
+    with pytest.raises(CalibrationError, match="holds cameras left, right"):
+        load_anipose(path)
+
+
+def test_dlc_stereo_pickle_naming_other_code_is_refused_and_not_run(tmp_path) -> None:
+    marker = tmp_path / "ran"
+    path = tmp_path / "stereo_params.pickle"
+    entry = _stereo_entry(K_CV, DIST, K_CV, DIST)
+    entry["T"] = _Exploit(str(marker))
+    with path.open("wb") as fh:
+        pickle.dump({"camera-1-camera-2": entry}, fh)
+    with pytest.raises(CalibrationError, match=r"stereo_params.pickle is a pickle that names "
+                                               r"(posix|nt|os)\.system.*intrinsic_params.pickle "
+                                               r"or stereo_params.pickle"):
+        load_anipose(path, "camera-1")
+    assert not marker.exists()
 
 
 def _matlab_k(k_cv: np.ndarray = K_CV) -> np.ndarray:
@@ -157,6 +246,48 @@ def test_matlab_object_saved_without_to_struct_is_refused(tmp_path, monkeypatch)
         load_anipose(path)
 
 
+def _element(mdtype: int, data: bytes) -> bytes:
+    """A MAT-file v5 data element (little-endian): its tag, then its data padded to 8."""
+    return struct.pack("<II", mdtype, len(data)) + data + b"\0" * (-len(data) % 8)
+
+
+def _save_with_object(path, var: str, cls: str, variables: dict) -> None:
+    """A v5 MAT-file of ``variables`` and a MATLAB class object ``var`` as ``save`` writes
+    one (``mxOPAQUE_CLASS``: array flags, no dimensions nor name, then three strings: the
+    variable's name, ``MCOS``, the class; then its object ids), the bytes built here (scipy
+    does not write objects). scipy reads it as it reads Label3D's 2019 session files: a
+    ``MatlabOpaque`` keyed ``'None'``."""
+    scipy.io.savemat(path, variables)
+    ids = _element(14, _element(6, struct.pack("<II", 13, 0))  # uint32 6 x 1
+                   + _element(5, struct.pack("<ii", 6, 1)) + _element(1, b"")
+                   + _element(6, np.array([3707764736, 2, 1, 1, 1, 1], "<u4").tobytes()))
+    body = (_element(6, struct.pack("<II", 17, 0)) + _element(1, var.encode())
+            + _element(1, b"MCOS") + _element(1, cls.encode()) + ids)
+    with path.open("ab") as fh:
+        fh.write(_element(14, body))
+
+
+def test_label3d_2019_object_file_is_refused_naming_the_object(tmp_path) -> None:
+    """Label3D's 2019 per-camera file (``2019_11_04_16_37_32Camera_1.mat``): labels and a
+    MATLAB ``table`` object ``cameraPoses``, no camera scipy can read. The message names the
+    object and its class (not scipy's ``'None'``) and the other ways to give the camera."""
+    path = tmp_path / "2019_11_04_Camera_1.mat"
+    _save_with_object(path, "cameraPoses", "table",
+                      {"imageSize": np.array([[1048, 1328]], np.uint16),
+                       "data_3D": np.zeros((3, 27)), "data_2D": np.zeros((3, 18))})
+    assert "None" in scipy.io.loadmat(path)  # how scipy reads such a variable
+    for name in (None, "Camera1"):
+        with pytest.raises(CalibrationError) as err:
+            load_anipose(path, name)
+        msg = str(err.value)
+        assert msg.startswith(f"{path} holds a MATLAB object ('cameraPoses', class table), "
+                              "which only MATLAB can read, and no camera beside it (its other "
+                              "variables: imageSize, data_3D, data_2D)")
+        assert "'None'" not in msg
+        assert "toStruct(cameraParams)" in msg and "'-struct'" in msg
+        assert "*_params.mat or *_dannce.mat" in msg
+
+
 def test_matlab_v73_file_is_read_with_h5py(tmp_path) -> None:
     """A v7.3 MAT-file: HDF5 after a 512-byte MATLAB header, arrays stored column-major."""
     h5py = pytest.importorskip("h5py")
@@ -177,7 +308,7 @@ def test_matlab_v73_file_is_read_with_h5py(tmp_path) -> None:
                  b"HDF5 schema 1.00 .".ljust(116))
     _assert_opencv_lens(load_anipose(path))  # the only camera: the object is no camera
     with pytest.raises(CalibrationError, match=r"v73.mat holds a MATLAB object \('stereoParams', "
-                                               r"stereoParameters\).*toStruct"):
+                                               r"class stereoParameters\).*toStruct"):
         load_anipose(path, "stereoParams")
 
 
@@ -369,5 +500,5 @@ def test_matlab_object_message_names_the_object_when_another_name_is_asked(tmp_p
         scipy.io.matlab.MatlabOpaque)
     monkeypatch.setattr(scipy.io, "loadmat",
                         lambda *a, **k: {"__header__": b"", "cameraParams": opaque})
-    with pytest.raises(CalibrationError, match=r"holds a MATLAB object \('cameraParams', "):
+    with pytest.raises(CalibrationError, match=r"holds a MATLAB object \('cameraParams'\)"):
         load_anipose(path, "Camera2")
