@@ -15,9 +15,10 @@ processor's ``process()`` (when ``deeplabcut-live`` is installed), and "with dep
 (``videos/m3v1mp4.mp4``): crop around the mouse, depth network on the crop, cues at the
 keypoints, one causal step of the fused lifter (image scale estimated from the first 30
 poses, as live use does); it prints how the session's depth was judged by the depth network's
-first 30 snout readings (``LiveLifter.depth_judgement``). The video is decoded into memory
-*before* timing: the depth rows time ``step()`` only, not video decoding (nor DLC's own pose
-inference).
+snout readings so far (``LiveLifter.depth_judgement``: at 30, 60, 120, ... readings; until
+the final judgement, at ``live.LIVE_FINAL_READINGS``, the keypoints' stream steps too). The
+video is decoded into memory *before* timing: the depth rows time ``step()`` only, not video
+decoding (nor DLC's own pose inference).
 
 Targets: keypoints only, median < 5 ms; with depth, median and p99 < 33 ms (30 fps).
 

@@ -15,11 +15,14 @@ output equals the offline causal fused lift (``lift_poses_with_depth(..., mode="
 of the same frames at the same image scale. Frames without an image, or whose crop cannot
 be placed, are lifted without cues (the fused lifter with ``available = 0``, exactly what
 the offline path does for them). As the offline path judges a file's depth by the depth
-network's own snout readings (:func:`~dlc_lifter.lift.depth_path.depth_out_of_domain`),
-:class:`LiveLifter` judges the session's once its first
-:data:`~dlc_lifter.lift.depth_path.DEPTH_CHECK_READINGS` readings are in: read raised in most
-of them (a video unlike those the network learned from), the rest of the session is lifted
-from the keypoints only (:attr:`LiveLifter.depth_judgement`).
+network's own snout readings over the whole file
+(:func:`~dlc_lifter.lift.depth_path.depth_out_of_domain`), :class:`LiveLifter` judges the
+session's on all its readings so far once the first
+:data:`~dlc_lifter.lift.depth_path.DEPTH_CHECK_READINGS` are in, and again each time their
+count doubles, up to :data:`LIVE_FINAL_READINGS` (the final judgement): read raised in most
+of them (a video unlike those the network learned from), the session is lifted from the
+keypoints only, and read flat again at a later judgement, with depth again
+(:attr:`LiveLifter.depth_judgement`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.lift.body_size import AnimalSize, animal_sizes, warn_animal_size
 from dlc_lifter.lift.depth_path import (
     DEPTH_CHECK_READINGS,
+    FLAT_SNOUT_MM,
     depth_out_of_domain,
     load_depth_models,
     snout_readings,
@@ -57,9 +61,18 @@ from dlc_lifter.lift.walls import ARENA_CORNERS, ArenaWalls, arena_walls, raise_
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
 from dlc_lifter.mouse.keypoint_map import KeypointMap, plan_keypoint_map
 
-__all__ = ["IMAGE_COLORS", "LiveLifter", "LiveResult", "causal_lifter"]
+__all__ = ["IMAGE_COLORS", "LIVE_FINAL_READINGS", "LiveLifter", "LiveResult",
+           "causal_lifter"]
 
 logger = logging.getLogger(__name__)
+
+#: Snout readings of a live session's final depth judgement (about a minute of video at
+#: 30 fps). :class:`LiveLifter` judges the session's depth on all its readings so far at
+#: :data:`~dlc_lifter.lift.depth_path.DEPTH_CHECK_READINGS` (30) and each time their count
+#: doubles (60, 120, ... 960), and a last time at this many; from then on it keeps the
+#: decision and runs only the stream that lifts (before, both run, so that either takes
+#: over warm). The readings are kept until then (this many floats at most).
+LIVE_FINAL_READINGS = 1800
 
 
 @dataclass
@@ -177,11 +190,14 @@ class LiveLifter:
         without cues. Needs torch, the depth network and the fused lifter. Once the depth
         network has read the snout in
         :data:`~dlc_lifter.lift.depth_path.DEPTH_CHECK_READINGS` frames, the session's depth
-        is judged once, as a lift of a file judges it
-        (:func:`~dlc_lifter.lift.depth_path.depth_out_of_domain`): where the snout reads
-        raised in most of them, a warning says so and the rest of the session is lifted
-        from the keypoints only (:attr:`depth_judgement`); until then the keypoints' causal
-        stream runs alongside, so that it takes over warm.
+        is judged on all its readings so far, as a lift of a file judges the file's
+        (:func:`~dlc_lifter.lift.depth_path.depth_out_of_domain`), and judged again each
+        time their count doubles, a last time at :data:`LIVE_FINAL_READINGS`: where the
+        snout reads raised in most of them, a warning says so and the session is lifted
+        from the keypoints only; read flat at a later judgement, it is lifted with depth
+        again (said at INFO) (:attr:`depth_judgement`). Until the final judgement both the
+        fused and the keypoints' causal streams run (the depth network too), so that either
+        takes over warm; after it, only the one that lifts.
     depth_weights, fused_weights
         Weights of the depth network and the fused lifter (default: shipped; see
         :func:`~dlc_lifter.lift.depth_path.load_depth_models`).
@@ -389,18 +405,23 @@ class LiveLifter:
 
         ``used`` (depth cues lift the frames now), ``judged`` (the first
         :data:`~dlc_lifter.lift.depth_path.DEPTH_CHECK_READINGS` readings are in; never where
-        the snout is not tracked or the network reads no landmarks), ``snout_reading`` (as in
-        the offline ``meta.extra["depth"]``: how many readings, their median and the share at
-        :data:`~dlc_lifter.lift.depth_path.FLAT_SNOUT_MM` or higher; those judged, or those
-        so far), and, where depth was given up, ``reason`` and ``from_frame`` (the first
-        frame lifted from the keypoints only).
+        the snout is not tracked or the network reads no landmarks), ``final`` (the last
+        judgement, on :data:`LIVE_FINAL_READINGS` readings, is made: the decision stays),
+        ``snout_reading`` (as in the offline ``meta.extra["depth"]``: how many readings,
+        their median and the share at :data:`~dlc_lifter.lift.depth_path.FLAT_SNOUT_MM` or
+        higher; those the latest judgement was made on, or those so far before the first),
+        ``changes`` (each change of decision: ``frame``, the first frame it lifts,
+        ``used`` and the ``readings`` it was made on) and, where depth is given up now,
+        ``reason`` and ``from_frame`` (the first frame lifted from the keypoints only).
         """
         if self._fused is None:
             return None
         out: dict[str, Any] = {
             "used": self._depth_off_from is None, "judged": self._snout_summary is not None,
+            "final": self._judged_final,
             "snout_reading": (self._snout_summary if self._snout_summary is not None
-                              else depth_out_of_domain(np.asarray(self._snout))[0])}
+                              else depth_out_of_domain(self._snout[:self._n_snout])[0]),
+            "changes": [dict(c) for c in self._depth_changes]}
         if self._depth_off_from is not None:
             out.update(reason=self._depth_off_reason, from_frame=self._depth_off_from)
         return out
@@ -421,34 +442,59 @@ class LiveLifter:
         self.mistracked = 0
 
     def _reset_judgement(self) -> None:
-        self._snout: list[float] = []
+        self._final_readings = max(DEPTH_CHECK_READINGS, int(LIVE_FINAL_READINGS))
+        # the snout readings so far (bounded: dropped after the final judgement)
+        self._snout = np.empty(self._final_readings if self._judges_depth else 0)
+        self._n_snout = 0
+        self._next_judgement = DEPTH_CHECK_READINGS
         self._snout_summary: dict[str, float] | None = None
+        self._judged_final = False
+        self._depth_changes: list[dict[str, Any]] = []
         self._depth_off_from: int | None = None
         self._depth_off_reason: str | None = None
 
     @property
     def _judging(self) -> bool:
-        """The session's depth is still to be judged (the keypoints' stream runs too)."""
-        return self._judges_depth and self._snout_summary is None
+        """The session's depth may still be judged anew (both streams run)."""
+        return self._judges_depth and not self._judged_final
 
     def _judge_depth(self, cues: np.ndarray | None) -> None:
         """Keep this frame's snout reading; at the
-        :data:`~dlc_lifter.lift.depth_path.DEPTH_CHECK_READINGS`-th, judge the session's
-        depth once, as a lift of a file judges the file's."""
+        :data:`~dlc_lifter.lift.depth_path.DEPTH_CHECK_READINGS`-th reading and each time
+        their count doubles (the last at :data:`LIVE_FINAL_READINGS`), judge the session's
+        depth on all of them, as a lift of a file judges the file's, and log a change of
+        decision."""
         if cues is not None:
-            self._snout.extend(snout_readings(cues).tolist())
-        if len(self._snout) < DEPTH_CHECK_READINGS:
+            r = snout_readings(cues)[: self._final_readings - self._n_snout]
+            self._snout[self._n_snout:self._n_snout + r.size] = r
+            self._n_snout += r.size
+        if self._n_snout < self._next_judgement:
             return
-        self._snout_summary, why = depth_out_of_domain(np.asarray(self._snout))
-        self._snout = []
-        if why is None:
+        summary, why = depth_out_of_domain(self._snout[:self._n_snout])
+        self._snout_summary = summary
+        self._next_judgement = min(2 * self._next_judgement, self._final_readings)
+        if self._n_snout >= self._final_readings:
+            self._judged_final = True
+            self._snout = np.empty(0)
+        if (why is None) == (self._depth_off_from is None):  # the same decision
             return
-        self._depth_off_from, self._depth_off_reason = self._frame, why
-        logger.warning("LiveLifter: %s; from frame %d (its first %d readings judge a "
-                       "session's depth) the rest of the session is lifted from the keypoints "
-                       "only. Pass depth=False to skip the depth network, or check the "
-                       "lighting and the mouse's size in the image (the crops' scale, "
-                       "px_per_mm).", why, self._frame, DEPTH_CHECK_READINGS)
+        self._depth_changes.append({"frame": self._frame, "used": why is None,
+                                    "readings": self._n_snout})
+        then = ("the final judgement" if self._judged_final else
+                f"judged again on all its readings at {self._next_judgement}")
+        if why is not None:
+            self._depth_off_from, self._depth_off_reason = self._frame, why
+            logger.warning("LiveLifter: %s; from frame %d the session is lifted from the "
+                           "keypoints only (%s). Pass depth=False to skip the depth network, "
+                           "or check the lighting and the mouse's size in the image (the "
+                           "crops' scale, px_per_mm).", why, self._frame, then)
+            return
+        self._depth_off_from = self._depth_off_reason = None
+        logger.info("LiveLifter: the depth network reads the snout at %.0f mm or higher in "
+                    "%.0f %% of its %d readings (median %.0f mm), as in a video like those "
+                    "it learned from: from frame %d the session is lifted with depth cues "
+                    "again (%s).", FLAT_SNOUT_MM, 100 * summary["raised_share"],
+                    summary["readings"], summary["median_mm"], self._frame, then)
 
     def _reset_scale(self) -> None:
         self._ppm: float | None = self._ppm_given
@@ -557,21 +603,22 @@ class LiveLifter:
             conf = self._without_mistracks(uv, conf)
         depth_used = False
         cat = None
-        fused = self._fused is not None and self._depth_off_from is None
-        if fused:
+        cues = None
+        if self._fused is not None and (self._depth_off_from is None or self._judging):
             cat = uv_cat, c_cat = self._catalogue(uv, conf)
             cues = self._cues(uv_cat, c_cat, image)
             if self._judging:
                 self._judge_depth(cues)
-                fused = self._depth_off_from is None
-        if fused:
-            depth_used = cues is not None
+        fused = self._fused is not None and self._depth_off_from is None
+        # until the final judgement both streams run, so that either takes over warm
+        if fused or (self._fused is not None and self._judging):
             c_net = c_cat.copy()
             c_net[[c for _, _, c in self._withheld]] = 0.0
             pts = self._fused.step_catalogue(uv_cat, c_net, cues)
             imputed_cat = self._fused.imputed
             tails_cat = self._fused.tails_withheld
-        if not fused or self._judging:  # keypoints only; or kept warm while depth is judged
+            depth_used = fused and cues is not None
+        if not fused or self._judging:
             if self._fused is None and image is not None and not self._warned_image:
                 logger.info("LiveLifter: depth=False, so the image is not used (lifting from "
                             "keypoints only); pass depth=True to read depth cues from it.")

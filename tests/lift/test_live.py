@@ -265,9 +265,10 @@ def test_the_animals_size_is_measured_once_after_size_frames(
 def test_a_session_read_raised_goes_on_from_keypoints_only(
         clip: Clip, shipped_lifter, monkeypatch: pytest.MonkeyPatch, caplog) -> None:
     """The depth network reads the snout raised in every frame (a video unlike its
-    training): after the 30th reading, one warning, and from that frame on the lift is the
-    keypoint-only live lift of the same frames, exactly (its stream ran alongside from the
-    first frame); before, the fused lift with the cues. Frames 5-9 bring no image (no
+    training): after the 30th reading, one warning (none at the 60th, the same decision),
+    and from that frame on the lift is the keypoint-only live lift of the same frames,
+    exactly (its stream ran alongside from the first frame); before, the fused lift with
+    the cues. Frames 5-9 bring no image (no
     reading), so the judgement comes at frame 34."""
     from dlc_lifter.lift.depth_path import DEPTH_CHECK_READINGS
 
@@ -293,36 +294,155 @@ def test_a_session_read_raised_goes_on_from_keypoints_only(
                                                                      strict=True)) > 1e-3
     j = ll.depth_judgement
     assert j["used"] is False and j["judged"] and j["from_frame"] == switch
-    assert j["snout_reading"] == {"readings": DEPTH_CHECK_READINGS, "median_mm": 65.0,
+    # judged again at 60 readings (70 in 75 frames): the same decision, said once
+    assert j["snout_reading"] == {"readings": 2 * DEPTH_CHECK_READINGS, "median_mm": 65.0,
                                   "raised_share": 1.0}
+    assert j["final"] is False
+    assert j["changes"] == [{"frame": switch, "used": False, "readings": DEPTH_CHECK_READINGS}]
     assert "unlike those it learned" in j["reason"]
+
+
+def _judged_messages(caplog: pytest.LogCaptureFixture) -> tuple[list[str], list[str]]:
+    """The live lifter's messages that depth is switched off (WARNING) and on (INFO)."""
+    recs = [r for r in caplog.records if r.name == "dlc_lifter.lift.live"]
+    return ([r.getMessage() for r in recs if r.levelno == logging.WARNING
+             and "unlike those it learned" in r.getMessage()],
+            [r.getMessage() for r in recs if r.levelno == logging.INFO
+             and "with depth cues again" in r.getMessage()])
+
+
+def _fused_all_along(clip: Clip, shipped_lifter, monkeypatch: pytest.MonkeyPatch,
+                     readings: list[float]) -> list:
+    """The fused live lift of the clip with these readings, never judged (depth on every
+    frame): what a session whose depth comes back lifts from then on."""
+    ref = LiveLifter(clip.camera, DLC_NAMES, shipped_lifter, depth=True, px_per_mm=1.5)
+    read_snout_at(ref, monkeypatch, readings)
+    ref._judges_depth = False
+    return [ref.step(clip.pose(i), ANY_IMAGE) for i in range(N_FRAMES)]
+
+
+def test_a_session_read_raised_first_gets_its_depth_back_at_a_later_doubling(
+        clip: Clip, shipped_lifter, monkeypatch: pytest.MonkeyPatch, caplog) -> None:
+    """The mouse rears in 20 of the first 30 readings: judged raised (frame 29, one warning),
+    the keypoints lift. Flat after, the 60 readings are judged again at frame 59 (a third
+    raised): depth is back, said once at INFO, and the lift is the fused lift of every
+    frame's cues from there on, exactly (its stream ran on while the keypoints lifted)."""
+    readings = [65.0] * 20 + [12.0] * (N_FRAMES - 20)
+    ll = LiveLifter(clip.camera, DLC_NAMES, shipped_lifter, depth=True, px_per_mm=1.5)
+    read_snout_at(ll, monkeypatch, readings)
+    with caplog.at_level(logging.INFO, logger="dlc_lifter.lift.live"):
+        res = [ll.step(clip.pose(i), ANY_IMAGE) for i in range(N_FRAMES)]
+    fused = _fused_all_along(clip, shipped_lifter, monkeypatch, readings)
+    kp = LiveLifter(clip.camera, DLC_NAMES, shipped_lifter)
+    keypoints = [kp.step(clip.pose(i)) for i in range(N_FRAMES)]
+    off, on = _judged_messages(caplog)
+    assert len(off) == 1 and "67 % of its 30 readings" in off[0] and "from frame 29" in off[0]
+    assert len(on) == 1 and on[0].startswith("LiveLifter:")
+    assert "33 % of its 60 readings (median 12 mm)" in on[0] and "from frame 59" in on[0]
+    assert [r.depth_used for r in res] == [not 29 <= i < 59 for i in range(N_FRAMES)]
+    for i, r in enumerate(res):
+        ref = keypoints[i] if 29 <= i < 59 else fused[i]
+        np.testing.assert_allclose(r.pose_3d, ref.pose_3d, atol=1e-9, rtol=0)
+        np.testing.assert_array_equal(r.imputed, ref.imputed)
+    assert ll.depth_judgement == {
+        "used": True, "judged": True, "final": False,
+        "snout_reading": {"readings": 60, "median_mm": 12.0, "raised_share": 0.333},
+        "changes": [{"frame": 29, "used": False, "readings": 30},
+                    {"frame": 59, "used": True, "readings": 60}]}
+
+
+def test_a_session_read_flat_first_and_raised_later_loses_its_depth_later(
+        clip: Clip, shipped_lifter, monkeypatch: pytest.MonkeyPatch, caplog) -> None:
+    """Flat in the first 20 readings, raised after (the lights changed): kept at 30 (a third
+    raised, nothing said), given up at 60 (two thirds), one warning; from frame 59 the
+    keypoints' live lift of the same frames, exactly (its stream ran all along)."""
+    ll = LiveLifter(clip.camera, DLC_NAMES, shipped_lifter, depth=True, px_per_mm=1.5)
+    read_snout_at(ll, monkeypatch, [12.0] * 20 + [65.0] * (N_FRAMES - 20))
+    with caplog.at_level(logging.INFO, logger="dlc_lifter.lift.live"):
+        res = [ll.step(clip.pose(i), ANY_IMAGE) for i in range(N_FRAMES)]
+    kp = LiveLifter(clip.camera, DLC_NAMES, shipped_lifter)
+    keypoints = [kp.step(clip.pose(i)) for i in range(N_FRAMES)]
+    off, on = _judged_messages(caplog)
+    assert not on and len(off) == 1
+    assert "67 % of its 60 readings" in off[0] and "from frame 59" in off[0]
+    assert [r.depth_used for r in res] == [i < 59 for i in range(N_FRAMES)]
+    for a, b in zip(res[59:], keypoints[59:], strict=True):
+        np.testing.assert_allclose(a.pose_3d, b.pose_3d, atol=1e-9, rtol=0)
+    j = ll.depth_judgement
+    assert j["used"] is False and j["from_frame"] == 59 and not j["final"]
+    assert j["changes"] == [{"frame": 59, "used": False, "readings": 60}]
+
+
+def test_no_judgement_after_the_final_one_and_only_the_lifting_stream_runs(
+        clip: Clip, shipped_lifter, monkeypatch: pytest.MonkeyPatch, caplog) -> None:
+    """LIVE_FINAL_READINGS at 60: read flat in the 60 readings, the final judgement keeps
+    depth, and readings raised after it change nothing (nothing said); the keypoints' stream
+    stops at it. Read raised all along: given up at 30, kept off at 60 (said once), and
+    from then on neither the depth network nor the fused stream runs."""
+    from dlc_lifter.lift import live
+
+    monkeypatch.setattr(live, "LIVE_FINAL_READINGS", 60)
+    ll = LiveLifter(clip.camera, DLC_NAMES, shipped_lifter, depth=True, px_per_mm=1.5)
+    net = read_snout_at(ll, monkeypatch, [12.0] * 60 + [65.0] * (N_FRAMES - 60))
+    kp_steps: list[int] = []
+    step = ll._stream.step
+    monkeypatch.setattr(ll._stream, "step", lambda *a, **k: kp_steps.append(1) or step(*a, **k))
+    with caplog.at_level(logging.INFO, logger="dlc_lifter.lift.live"):
+        res = [ll.step(clip.pose(i), ANY_IMAGE) for i in range(N_FRAMES)]
+    assert all(r.depth_used for r in res) and _judged_messages(caplog) == ([], [])
+    assert len(kp_steps) == 59 and len(net) == N_FRAMES  # not on the final frame, nor after
+    assert ll.depth_judgement == {
+        "used": True, "judged": True, "final": True,
+        "snout_reading": {"readings": 60, "median_mm": 12.0, "raised_share": 0.0},
+        "changes": []}
+
+    caplog.clear()
+    ll = LiveLifter(clip.camera, DLC_NAMES, shipped_lifter, depth=True, px_per_mm=1.5)
+    net = read_snout_at(ll, monkeypatch, 65.0)
+    assert ll._fused is not None
+    fused_steps: list[int] = []
+    fstep = ll._fused.step_catalogue
+    monkeypatch.setattr(ll._fused, "step_catalogue",
+                        lambda *a, **k: fused_steps.append(1) or fstep(*a, **k))
+    with caplog.at_level(logging.INFO, logger="dlc_lifter.lift.live"):
+        res = [ll.step(clip.pose(i), ANY_IMAGE) for i in range(N_FRAMES)]
+    off, on = _judged_messages(caplog)
+    assert len(off) == 1 and not on and "from frame 29" in off[0]
+    assert len(net) == 60 and len(fused_steps) == 59  # not on the final frame, nor after
+    assert [r.depth_used for r in res] == [i < 29 for i in range(N_FRAMES)]
+    j = ll.depth_judgement
+    assert j["final"] and j["snout_reading"]["readings"] == 60 and j["from_frame"] == 29
 
 
 def test_a_session_read_flat_keeps_its_depth_and_reset_judges_again(
         clip: Clip, shipped_lifter, monkeypatch: pytest.MonkeyPatch, caplog) -> None:
-    """Snout read flat: depth kept on every frame, no warning; the keypoints' stream, run
-    while the depth was judged, stops once judged. After reset() a new recording is judged
-    anew: read raised, it goes on from keypoints only."""
+    """Snout read flat: depth kept on every frame, nothing said; judged at 30 and 60
+    readings (the final judgement, LIVE_FINAL_READINGS at 60 here). After reset() a new
+    recording is judged anew from its first reading: read raised, it goes on from keypoints
+    only at its 30th, and is judged again (and finally) at its 60th."""
+    from dlc_lifter.lift import live
     from dlc_lifter.lift.depth_path import DEPTH_CHECK_READINGS
 
+    monkeypatch.setattr(live, "LIVE_FINAL_READINGS", 2 * DEPTH_CHECK_READINGS)
     ll = LiveLifter(clip.camera, DLC_NAMES, shipped_lifter, depth=True, px_per_mm=1.5)
     read_snout_at(ll, monkeypatch, 12.0)
-    kp_steps = []
-    step = ll._stream.step
-    monkeypatch.setattr(ll._stream, "step", lambda *a, **k: kp_steps.append(1) or step(*a, **k))
-    assert ll.depth_judgement == {"used": True, "judged": False,
-                                  "snout_reading": {"readings": 0}}
-    with caplog.at_level(logging.WARNING, logger="dlc_lifter.lift.live"):
+    unjudged = {"used": True, "judged": False, "final": False,
+                "snout_reading": {"readings": 0}, "changes": []}
+    assert ll.depth_judgement == unjudged
+    with caplog.at_level(logging.INFO, logger="dlc_lifter.lift.live"):
         res = [ll.step(clip.pose(i), ANY_IMAGE) for i in range(N_FRAMES)]
-    assert all(r.depth_used for r in res) and "unlike those it learned" not in caplog.text
-    assert len(kp_steps) == DEPTH_CHECK_READINGS - 1  # not on the judging frame, nor after
-    assert ll.depth_judgement == {"used": True, "judged": True, "snout_reading": {
-        "readings": DEPTH_CHECK_READINGS, "median_mm": 12.0, "raised_share": 0.0}}
+    assert all(r.depth_used for r in res) and _judged_messages(caplog) == ([], [])
+    assert ll.depth_judgement == {"used": True, "judged": True, "final": True,
+                                  "snout_reading": {"readings": 2 * DEPTH_CHECK_READINGS,
+                                                    "median_mm": 12.0, "raised_share": 0.0},
+                                  "changes": []}
     ll.reset()
-    assert ll.depth_judgement["judged"] is False
+    assert ll.depth_judgement == unjudged
     read_snout_at(ll, monkeypatch, 65.0)
     res = [ll.step(clip.pose(i), ANY_IMAGE) for i in range(N_FRAMES)]
     used = np.array([r.depth_used for r in res])
     assert used[:DEPTH_CHECK_READINGS - 1].all() and not used[DEPTH_CHECK_READINGS - 1:].any()
-    assert ll.depth_judgement["used"] is False
-    assert ll.depth_judgement["from_frame"] == DEPTH_CHECK_READINGS - 1
+    j = ll.depth_judgement
+    assert j["used"] is False and j["final"] and j["from_frame"] == DEPTH_CHECK_READINGS - 1
+    assert j["changes"] == [{"frame": DEPTH_CHECK_READINGS - 1, "used": False,
+                             "readings": DEPTH_CHECK_READINGS}]
