@@ -402,19 +402,25 @@ class _LiftProcessorImpl:
         """The live lifter on ``camera``, with the networks an offline lift from keypoints
         would use (:meth:`~dlc_lifter.lift.lifter.Lifter.for_camera`: from 15 deg off the
         vertical mixed with, from 25 deg replaced by, the networks for oblique views; from
-        25 deg without depth, as the offline depth path)."""
+        25 deg without depth, as the offline depth path). With depth the fused lifter lifts
+        unmixed, and the keypoints' stream that lifts where the session's depth is judged
+        off is the one without depth, as the offline depth path's keypoints-only lift."""
         o = self.options
         self.camera = camera
         share = self.lifter.oblique_share(camera, view_angle_deg)
         oblique = share >= 1.0
-        depth = o.depth and not oblique  # with depth the fused lifter lifts, unmixed
-        if oblique or (share > 0.0 and not depth):
+        depth = o.depth and not oblique
+        if share > 0.0:
+            how = ("lifting with the networks for oblique views" if oblique else
+                   f"points {100 * share:.0f} % from the networks for oblique views")
+            if o.depth:
+                how += (", keypoints only" if oblique else
+                        " where lifted from the keypoints only (while the depth network's "
+                        "readings are judged off; with depth the fused lifter lifts)")
             logger.info("LiftProcessor: the camera sees the animal %.0f deg off the vertical: "
-                        "%s the networks for oblique views%s.", view_angle_deg,
-                        "lifting with" if oblique else f"points {100 * share:.0f} % from",
-                        ", keypoints only" if o.depth else "")
+                        "%s.", view_angle_deg, how)
         self.live = LiveLifter(camera, self.keypoint_names,
-                               self.lifter.for_camera(camera, None if depth else view_angle_deg),
+                               self.lifter.for_camera(camera, view_angle_deg),
                                pcutoff=self.lifter.pcutoff, keypoint_map=self.keypoint_map,
                                depth=depth, depth_weights=o.depth_weights,
                                fused_weights=o.fused_weights, px_per_mm=o.px_per_mm,

@@ -296,3 +296,37 @@ def test_live_and_offline_mix_the_same_networks_between_the_two_ranges(mouse: np
     np.testing.assert_allclose(live[:, given], offline[:, idx][:, given], atol=1e-3)
     alone = Lifter(shipped).lift(uv, None, list(NAMES), cam, mode="causal")[:, idx]
     assert np.median(live[..., 2] - alone[..., 2]) == pytest.approx(8.0 * share, abs=1.0)
+
+
+def test_live_depth_given_up_on_a_view_between_the_ranges_lifts_as_without_depth(
+        mouse: np.ndarray, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DLC-Live with depth, a calibrated view 20 deg off the vertical: the fused lifter lifts
+    (unmixed) until the depth network's readings are judged raised; from then on the
+    keypoints' stream is the one DLC-Live builds without depth for that camera (the networks
+    for oblique views mixed in, as the offline keypoints-only lift), frame for frame. It
+    used to be the top-view networks alone."""
+    from dlc_lifter.integrations.dlclive import _LiftProcessorImpl
+    from dlc_lifter.lift import Lifter, oblique_model_path
+    from dlc_lifter.lift.depth_path import DEPTH_CHECK_READINGS
+    from tests.fixtures.live import ANY_IMAGE, read_snout_at
+
+    shipped = Lifter.load().model
+    main = shipped.save(tmp_path / "mine.pt")
+    raised_model(shipped, 8.0).save(oblique_model_path(main))
+    cam = Camera.top_view(450.0, 500.0, (640, 480), tilt_rad=np.radians(20.0))
+    calib = write_anipose([cam], tmp_path / "calibration.toml")
+    kw = dict(keypoint_names=list(NAMES), calibration=str(calib), model_path=str(main),
+              features=False)
+    with_depth = _LiftProcessorImpl(depth=True, px_per_mm=1.5, **kw)
+    without = _LiftProcessorImpl(**kw)
+    assert with_depth.live is not None and without.live is not None
+    read_snout_at(with_depth.live, monkeypatch, 65.0)
+    uv = cam.project(mouse + [0.0, 60.0, 0.0])
+    poses = [np.concatenate([p, np.ones((len(p), 1))], 1) for p in uv]
+    res = [with_depth.live.step(p, ANY_IMAGE) for p in poses]
+    ref = [without.live.step(p) for p in poses]
+    switch = DEPTH_CHECK_READINGS - 1
+    assert [r.depth_used for r in res] == [i < switch for i in range(len(poses))]
+    for a, b in zip(res[switch:], ref[switch:], strict=True):
+        np.testing.assert_allclose(a.pose_3d, b.pose_3d, atol=1e-9, rtol=0)
+    assert with_depth.live.lifter.model.info["oblique_share"] == pytest.approx(0.5)
