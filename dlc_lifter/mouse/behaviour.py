@@ -59,6 +59,7 @@ __all__ = [
     "BEHAVIOURS",
     "HEAD_UP",
     "HIGH_HIPS",
+    "ELBOW_OUT_MAX",
     "LOW_REAR",
     "NOSE_DOWN",
     "TRUNK_STRETCH",
@@ -347,6 +348,16 @@ HIGH_HIPS: dict[str, tuple[float, float]] = {
     "shorten": (0.05, 0.12),
 }
 HIGH_HIPS_BEHAVIOURS = ("rear", "rear_wall")
+
+#: The elbows held out from the body. Real mice keep their elbows about 20 mm apart seen
+#: from above whatever they do (two DANNCE mice: 21-26 mm flat, 20-21 raised, 19-22 in tall
+#: rears), where the generator's elbows, bent straight back and up, came 17.6 mm apart
+#: flat and 10 mm in rears and while grooming (60 sequences of the shipped recipe). With
+#: ``elbow_out`` of :func:`generate_sequence`, each sequence's elbows bend this much
+#: outward too (the lateral weight of the elbow's pole against 1 back and 0.7 up, drawn from
+#: 0 to ``elbow_out``): 0.3 holds them 25 / 16 / 16 mm apart flat / raised / tall. This is
+#: the largest ``elbow_out`` (at 1 they are 31 mm apart flat, at 2 they splay sideways).
+ELBOW_OUT_MAX = 1.0
 
 #: Each posture: its ranges, the behaviours it applies to, controls it sets (the rest are
 #: added to), and the factor on the behaviour's stepping.
@@ -642,6 +653,7 @@ def generate_sequence(
     low_rear_share: float = 0.0,
     tail_curl_share: float = 0.0,
     high_hips_share: float = 0.0,
+    elbow_out: float = 0.0,
 ) -> MouseSequence:
     """Generate one behaviour sequence.
 
@@ -680,6 +692,10 @@ def generate_sequence(
         Probability that each of the sequence's rears (free or at the wall) stands with the
         hips raised and the trunk shorter (:data:`HIGH_HIPS`), the snout about as high; 0
         (the default) draws nothing.
+    elbow_out
+        Largest outward swing of the elbows (:data:`ELBOW_OUT_MAX`): each sequence draws its
+        own from 0 to this, as real mice hold their elbows out from the body; 0 (the
+        default) draws nothing, so the elbows bend straight back and up as before.
 
     Returns
     -------
@@ -695,6 +711,8 @@ def generate_sequence(
     for name, share in shares.items():
         if not 0.0 <= share <= 1.0:
             raise ValueError(f"{name}_share must be in [0, 1], got {share}")
+    if not 0.0 <= elbow_out <= ELBOW_OUT_MAX:
+        raise ValueError(f"elbow_out must be in [0, {ELBOW_OUT_MAX}], got {elbow_out}")
     allowed = tuple(behaviours) if behaviours is not None else BEHAVIOURS
     unknown = [b for b in allowed if b not in BEHAVIOURS]
     if unknown or not allowed:
@@ -722,6 +740,8 @@ def generate_sequence(
             continue
         for k in _CONTROLS:
             ctl[k] += w * cb[k]
+    if elbow_out > 0:
+        ctl["elbow_out"] = np.full(n_frames, rng.uniform(0.0, elbow_out))
     pose = _pose_from_controls(rig, ctl, traj, t, fps, rng)
     pose[:, -1] = _trunk_controls(weights, rng.spawn(1)[0], n_frames, fps) - ctl["shorten"]
     solve_limbs(rig, pose, ctl, traj, t, fps)

@@ -151,7 +151,10 @@ def _forelimb_target(
         w_g[:, None] * fwd_h + (w_face + w_wall)[:, None] * up
         + w_tuck[:, None] * _unit(tuck_dir)
     )
-    pole = _unit(-r_t[:, :, 0] + 0.7 * r_t[:, :, 2])  # elbow back and up
+    pole = -r_t[:, :, 0] + 0.7 * r_t[:, :, 2]  # the elbow bends back and up
+    if "elbow_out" in ctl:  # and out, by the sequence's own draw
+        pole = pole + (sgn * ctl["elbow_out"])[:, None] * r_t[:, :, 1]
+    pole = _unit(pole)
     return target, paw_dir, pole
 
 

@@ -147,6 +147,11 @@ class TrainConfig:
         shorter (``high_hips_share`` of :func:`~dlc_lifter.mouse.behaviour.generate_sequence`;
         0: none). Screened, not in the shipped weights (``docs/results.md``, fortieth
         session). The held-out evaluation keeps the generator's default.
+    elbow_out
+        Largest outward swing of the training sequences' elbows, one draw per sequence from
+        0 to it (``elbow_out`` of :func:`~dlc_lifter.mouse.behaviour.generate_sequence`, as
+        real mice hold their elbows out; 0: none, the elbows as before). The held-out
+        evaluation keeps the generator's default.
     image_span
         Range of how many arena widths the shorter side of a training camera's image spans
         at the floor (drawn uniformly; ``arena_fraction`` of
@@ -216,6 +221,7 @@ class TrainConfig:
     low_rear_share: float = 0.0
     tail_curl_share: float = 0.0
     high_hips_share: float = 0.0
+    elbow_out: float = 0.0
     image_span: tuple[float, float] | None = None
     view_deg: tuple[float, float] | None = None
     frame_view_deg: tuple[float, float] | None = None
@@ -433,9 +439,9 @@ def _check_image_span(cfg: TrainConfig) -> None:
 
 
 #: :class:`TrainConfig` fields passed on to the sequence generator as they are (its posture
-#: shares, :func:`~dlc_lifter.mouse.behaviour.generate_sequence`).
+#: shares and the elbows' swing, :func:`~dlc_lifter.mouse.behaviour.generate_sequence`).
 POSTURE_SHARES = ("nose_down_share", "head_up_share", "low_rear_share", "tail_curl_share",
-                  "high_hips_share")
+                  "high_hips_share", "elbow_out")
 
 
 def _generated(cfg: TrainConfig, n_sequences: int, generator: Callable[..., Any],
