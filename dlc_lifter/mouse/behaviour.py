@@ -740,10 +740,10 @@ def generate_sequence(
             continue
         for k in _CONTROLS:
             ctl[k] += w * cb[k]
-    if elbow_out > 0:
-        ctl["elbow_out"] = np.full(n_frames, rng.uniform(0.0, elbow_out))
     pose = _pose_from_controls(rig, ctl, traj, t, fps, rng)
     pose[:, -1] = _trunk_controls(weights, rng.spawn(1)[0], n_frames, fps) - ctl["shorten"]
+    if elbow_out > 0:  # drawn last: the rest of the sequence is as without it
+        ctl["elbow_out"] = np.full(n_frames, rng.uniform(0.0, elbow_out))
     solve_limbs(rig, pose, ctl, traj, t, fps)
     _fix_head_tail(rig, pose)
     # lift the body where the trunk would go through the floor, then re-solve the limbs so
