@@ -357,6 +357,9 @@ HIGH_HIPS_BEHAVIOURS = ("rear", "rear_wall")
 #: outward too (the lateral weight of the elbow's pole against 1 back and 0.7 up, drawn from
 #: 0 to ``elbow_out``): 0.3 holds them 25 / 16 / 16 mm apart flat / raised / tall. This is
 #: the largest ``elbow_out`` (at 1 they are 31 mm apart flat, at 2 they splay sideways).
+#: Screened in the per-frame networks (``elbow_out`` 0.6), it read the two real mice whose
+#: elbows are labelled 0.6 mm worse over all frames and their rears no better; the shipped
+#: weights do not use it (``docs/results.md``, forty-first session).
 ELBOW_OUT_MAX = 1.0
 
 #: Each posture: its ranges, the behaviours it applies to, controls it sets (the rest are

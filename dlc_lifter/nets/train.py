@@ -150,7 +150,8 @@ class TrainConfig:
     elbow_out
         Largest outward swing of the training sequences' elbows, one draw per sequence from
         0 to it (``elbow_out`` of :func:`~dlc_lifter.mouse.behaviour.generate_sequence`, as
-        real mice hold their elbows out; 0: none, the elbows as before). The held-out
+        real mice hold their elbows out; 0: none, the elbows as before). Screened, not in
+        the shipped weights (``docs/results.md``, forty-first session). The held-out
         evaluation keeps the generator's default.
     image_span
         Range of how many arena widths the shorter side of a training camera's image spans
