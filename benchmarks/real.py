@@ -259,6 +259,27 @@ def _first_line(exc: BaseException) -> str:
 MODEL: dict[str, str | None] = {"path": None, "depth": None}
 
 
+def companions_note(model: str | Path | None) -> str:
+    """One line for the table's header: whether the weights measured (``--model``; None:
+    the shipped ones) have their companions beside them. Without them, cameras below the
+    floor and views from 15 deg off the vertical (the 20 deg cameras of section A) are
+    lifted by the top-view networks alone (``Lifter.missing_companion``), and read worse
+    than the same networks with the shipped companions."""
+    from dlc_lifter.lift import below_model_path, default_model_path, oblique_model_path
+
+    path = Path(model) if model is not None else default_model_path()
+    wanted = {below_model_path(path): "cameras below the floor",
+              oblique_model_path(path): "views from 15 deg off the vertical"}
+    missing = {p: views for p, views in wanted.items() if not p.is_file()}
+    if not missing:
+        return (f"companions: {', '.join(p.name for p in wanted)} beside {path.name} (they "
+                "lift cameras below the floor and views from 15 deg off the vertical)")
+    return (f"companions: {' and '.join(p.name for p in missing)} NOT beside {path}: "
+            f"{' and '.join(missing.values())} are lifted by its top-view networks alone "
+            f"(copy the shipped ones from {default_model_path().parent}, or make it with "
+            "'dlc-lifter train --extend', which copies them)")
+
+
 def _lift(path: Path, dest: Path, *, video: Path | None = None,
           **fields: Any) -> tuple[Any, dict[str, Any]]:
     """``lift_file`` as a user calls it; the lifted poses and the meta pickle's record.
@@ -2035,6 +2056,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"dlc-lifter real-mouse benchmark: dlc-lifter {dlc_lifter.__version__} "
           f"(git {_git_head()}), model {lifter.name} ({(lifter.sha256 or '')[:12]}), "
           f"torch threads {args.threads}, seed {args.seed}")
+    print(companions_note(MODEL["path"]))
     _print_table(rows)
     print()
     for n in notes:

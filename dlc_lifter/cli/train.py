@@ -193,7 +193,9 @@ def train_lifter_command(
     extend: Path | None = typer.Option(None, "--extend", help="Existing lifter weights: the "
                                        "networks trained here join its networks of the same "
                                        "modes as more ensemble members (its other networks "
-                                       "kept), and --out is that lifter so extended."),
+                                       "kept), and --out is that lifter so extended "
+                                       "(its companions X_below.pt, X_oblique.pt copied "
+                                       "beside --out where there are any)."),
     replace_modes: bool = typer.Option(False, "--replace", help="With --extend: the "
                                        "networks trained take the place of its networks of "
                                        "the same modes instead of joining them (a new recipe "

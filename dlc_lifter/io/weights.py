@@ -3,17 +3,34 @@
 ``weights.pt`` gets ``weights.json`` beside it (:func:`sidecar_path`), written by
 :func:`write_sidecar` from a plain dict: the training command, the configuration
 (``dataclasses.asdict``), the seeds, the code version, times and the weights' hash.
+
+A lifter's weights ``X.pt`` may have companions beside it, ``X_below.pt`` and
+``X_oblique.pt`` (:func:`companion_path`; the lift picks them by the camera,
+:meth:`~dlc_lifter.lift.lifter.Lifter.networks_for`); :func:`copy_companions` puts a base's
+beside weights made from it (``dlc-lifter train --extend``).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import shutil
 from pathlib import Path
 from typing import Any
 
 from dlc_lifter._atomic import atomic_output
 
-__all__ = ["read_sidecar", "sidecar_path", "write_sidecar"]
+__all__ = ["BELOW_SUFFIX", "COMPANION_SUFFIXES", "OBLIQUE_SUFFIX", "companion_path",
+           "copy_companions", "read_sidecar", "sidecar_path", "write_sidecar"]
+
+logger = logging.getLogger(__name__)
+
+#: Suffix of the stem of a weights file's companion for cameras below the floor.
+BELOW_SUFFIX = "_below"
+#: Suffix of the stem of a weights file's companion for oblique views.
+OBLIQUE_SUFFIX = "_oblique"
+#: The companions' suffixes.
+COMPANION_SUFFIXES = (BELOW_SUFFIX, OBLIQUE_SUFFIX)
 
 
 def sidecar_path(weights: str | Path) -> Path:
@@ -52,3 +69,50 @@ def read_sidecar(weights: str | Path) -> dict[str, Any]:
     """The JSON sidecar of ``weights`` as a dict (empty when there is none)."""
     p = sidecar_path(weights)
     return json.loads(p.read_text()) if p.is_file() else {}
+
+
+def companion_path(weights: str | Path, suffix: str) -> Path:
+    """The companion of ``weights`` with ``suffix`` (:data:`BELOW_SUFFIX`,
+    :data:`OBLIQUE_SUFFIX`), beside it: ``lifter.pt`` -> ``lifter_below.pt``."""
+    p = Path(weights)
+    return p.with_name(p.stem + suffix + p.suffix)
+
+
+def copy_companions(base: str | Path, out: str | Path) -> list[dict[str, Any]]:
+    """Copy the companions of weights ``base`` (and their sidecars) beside ``out``, under
+    ``out``'s names (``base_oblique.pt`` -> ``out_oblique.pt``), so that weights made from
+    ``base`` (``dlc-lifter train --extend``) lift the views the companions are for as
+    ``base`` does. An existing file is never replaced (the log says it is kept).
+
+    Parameters
+    ----------
+    base
+        The weights whose companions are copied (those that exist beside it).
+    out
+        The weights made from ``base``.
+
+    Returns
+    -------
+    list of dict
+        One per companion of ``base``: ``file`` (its path beside ``out``), ``from`` (the
+        companion of ``base``) and ``copied`` (false where ``file`` was there already, or
+        is the same file), for the sidecar of ``out``.
+    """
+    done: list[dict[str, Any]] = []
+    for suffix in COMPANION_SUFFIXES:
+        src, dst = companion_path(base, suffix), companion_path(out, suffix)
+        if not src.is_file():
+            continue
+        copied = not dst.exists()
+        if copied:
+            for a, b in ((src, dst), (sidecar_path(src), sidecar_path(dst))):
+                if a.is_file() and not b.exists():
+                    with atomic_output(b) as tmp:
+                        shutil.copyfile(a, tmp)
+            logger.info("Copied %s (and its sidecar) to %s: the companion of %s, which %s "
+                        "was made from.", src, dst, base, out)
+        elif not dst.samefile(src):
+            logger.info("Kept %s beside %s (not replaced by %s, the companion of %s).", dst,
+                        out, src, base)
+        done.append({"file": str(dst), "from": str(src), "copied": copied})
+    return done

@@ -451,6 +451,7 @@ def lift_poses_with_depth(
     from dlc_lifter.lift.lifter import Lifter
     from dlc_lifter.lift.mistracks import drop_mistracks
     from dlc_lifter.lift.poses import lift_poses
+    from dlc_lifter.lift.view_range import oblique_share
     from dlc_lifter.nets.lifter import ModelLoadError
 
     t0 = time.perf_counter()
@@ -470,6 +471,11 @@ def lift_poses_with_depth(
         choice = lift_kwargs["camera_choice"]
         view_angle = choice.details.get("view", {}).get("angle_deg")
         oblique = lifter.oblique_share(choice.camera, view_angle) >= 1.0
+        # weights without their companion for oblique views: the fused lifter lifts a view
+        # the companion would have lifted from keypoints (the log warns once)
+        missing = (lifter.missing_companion(choice.camera, view_angle)
+                   if not choice.camera.below_floor and oblique_share(view_angle) >= 1.0
+                   else None)
         if choice.camera.below_floor or oblique:
             reason = ("filmed from below the floor (the depth network knows views from above)"
                       if choice.camera.below_floor else
@@ -532,6 +538,8 @@ def lift_poses_with_depth(
                 vd.seconds["decode"],
                 vd.seconds["crop"], vd.seconds["depth"], time.perf_counter() - t1)
     out.meta.extra["depth"] = info
+    if missing is not None:
+        out.meta.extra["companion_missing"] = str(missing)
     if keep:
         out.meta.extra["depth_kept"] = vd.kept
     return out

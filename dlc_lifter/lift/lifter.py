@@ -16,7 +16,9 @@ DLC-Live alike; a lifter that reads depth cues lifts alone, and the depth path l
 from 25 deg from keypoints. :meth:`Lifter.lift` and :meth:`Lifter.stream` are given no
 view: call :meth:`Lifter.for_camera` with one first.
 Without a companion the networks of ``X.pt`` lift it (from below with their parallax pointed
-the right way, :mod:`dlc_lifter.nets.lifter`).
+the right way, :mod:`dlc_lifter.nets.lifter`), and the log warns once per weights file and
+kind of view, naming the companion file expected beside it
+(:attr:`NetworkChoice.missing_companion`).
 
 :meth:`Lifter.lift` lifts a whole sequence (the ``temporal`` network, symmetric window);
 :meth:`Lifter.stream` gives a :class:`~dlc_lifter.lift.stream.LiftStream` that lifts one
@@ -38,6 +40,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dlc_lifter.camera import Camera
+from dlc_lifter.io.weights import (
+    BELOW_SUFFIX,
+    COMPANION_SUFFIXES,
+    OBLIQUE_SUFFIX,
+    companion_path,
+    sidecar_path,
+)
 from dlc_lifter.lift.keypoints import catalogue_indices
 from dlc_lifter.lift.options import check_pcutoff
 from dlc_lifter.mouse.catalogue import CATALOGUE
@@ -53,10 +62,6 @@ __all__ = ["DEFAULT_MODEL_PATH", "LiftResult", "Lifter", "NetworkChoice", "below
 
 #: The shipped weights, relative to the package.
 DEFAULT_MODEL_PATH = "data/weights/lifter.pt"
-#: Suffix of the stem of a weights file's companion for cameras below the floor.
-BELOW_SUFFIX = "_below"
-#: Suffix of the stem of a weights file's companion for oblique views.
-OBLIQUE_SUFFIX = "_oblique"
 
 
 def default_model_path() -> Path:
@@ -64,21 +69,16 @@ def default_model_path() -> Path:
     return Path(str(resources.files("dlc_lifter") / DEFAULT_MODEL_PATH))
 
 
-def _companion_path(path: str | Path, suffix: str) -> Path:
-    p = Path(path)
-    return p.with_name(p.stem + suffix + p.suffix)
-
-
 def below_model_path(path: str | Path) -> Path:
     """Where the companion of weights ``path`` for cameras below the floor would be
     (``lifter.pt`` -> ``lifter_below.pt``, beside it)."""
-    return _companion_path(path, BELOW_SUFFIX)
+    return companion_path(path, BELOW_SUFFIX)
 
 
 def oblique_model_path(path: str | Path) -> Path:
     """Where the companion of weights ``path`` for oblique views would be
     (``lifter.pt`` -> ``lifter_oblique.pt``, beside it)."""
-    return _companion_path(path, OBLIQUE_SUFFIX)
+    return companion_path(path, OBLIQUE_SUFFIX)
 
 
 @dataclass(frozen=True)
@@ -93,11 +93,17 @@ class NetworkChoice:
         Share of the networks for oblique views in ``lifter``'s points (0 to 1).
     oblique
         The companion for oblique views where it has a share, else ``None``.
+    missing_companion
+        The companion the view called for (a camera below the floor, a view from
+        :data:`~dlc_lifter.lift.view_range.OBLIQUE_BLEND_FROM_DEG` off the vertical) that
+        is not beside the weights, so that ``lifter`` is the top-view networks alone (the
+        log warns once, :meth:`Lifter.missing_companion`); else ``None``.
     """
 
     lifter: Lifter
     oblique_share: float = 0.0
     oblique: Lifter | None = None
+    missing_companion: Path | None = None
 
 
 @dataclass
@@ -211,14 +217,19 @@ class Lifter:
         lifter's networks (a weighted :meth:`~dlc_lifter.nets.lifter.LiftingModel.ensemble`
         of the two: one network pass, in every mode, offline and live); where the two
         files' networks differ in shape and cannot be mixed, the nearer ones alone (the log
-        says so once). Every lift of a file (batch, per frame, streaming, DLC-Live) picks
-        its networks here.
+        says so once). Where the view calls for a companion that is not beside the weights
+        (weights of your own), this lifter alone, and the log warns once
+        (:meth:`missing_companion`). Every lift of a file (batch, per frame, streaming,
+        DLC-Live) picks its networks here.
 
         Raises
         ------
         ModelLoadError
             When the companion file exists but cannot be loaded.
         """
+        missing = self.missing_companion(camera, view_angle_deg)
+        if missing is not None:
+            return NetworkChoice(self, missing_companion=missing)
         if camera.below_floor:
             if self._below is None:
                 return NetworkChoice(self)
@@ -233,6 +244,48 @@ class Lifter:
             return NetworkChoice(companion, 1.0, companion)
         return NetworkChoice(Lifter(_mixed(self.model, companion.model, share), mode=self.mode,
                                     pcutoff=self.pcutoff), share, companion)
+
+    def missing_companion(self, camera: Camera, view_angle_deg: float | None = None
+                          ) -> Path | None:
+        """The companion file that a lift through ``camera`` seeing the animal
+        ``view_angle_deg`` off the vertical calls for and that is not beside these weights
+        (:func:`below_model_path` for a camera below the floor, :func:`oblique_model_path`
+        for a view from :data:`~dlc_lifter.lift.view_range.OBLIQUE_BLEND_FROM_DEG`), or
+        ``None``. The first time per weights file and kind of view the log warns, naming
+        the file, the view, the companion expected and where the shipped one is.
+
+        Weights not from a file, weights trained for other views than top views
+        (``--view below``, ``--view-deg``) or named as a companion (``X_below.pt``,
+        ``X_oblique.pt``), and a fused lifter (which lifts unmixed by design) call for none.
+        """
+        from dlc_lifter.lift.view_range import oblique_share
+
+        path = self.model.info.get("path")
+        config = self.model.info.get("config") or {}
+        top_view = config.get("view", "above") == "above" and config.get("view_deg") is None
+        if (path is None or not top_view or self.model.n_extra
+                or Path(path).stem.endswith(COMPANION_SUFFIXES)):
+            return None
+        if camera.below_floor:
+            if self._below is not None:
+                return None
+            suffix, view = BELOW_SUFFIX, "a camera below the floor"
+        else:
+            if self._oblique is not None or oblique_share(view_angle_deg) <= 0.0:
+                return None
+            suffix, view = OBLIQUE_SUFFIX, f"a view {view_angle_deg:.0f} deg off the vertical"
+        missing, shipped = companion_path(path, suffix), companion_path(default_model_path(),
+                                                                         suffix)
+        _warn_once(
+            ("missing companion", str(path), suffix),
+            "The weights %s have no companion for %s: %s is not beside them, so their "
+            "top-view networks lift it alone (worse than networks trained for such views). "
+            "Copy the shipped companion %s to %s (and its sidecar %s to %s), or train one "
+            "for your weights (the shipped one's command is in that sidecar); 'dlc-lifter "
+            "train --extend BASE' copies BASE's companions beside --out.", path, view,
+            missing.name, shipped, missing, sidecar_path(shipped).name,
+            sidecar_path(missing).name)
+        return missing
 
     def oblique_companion(self) -> Lifter | None:
         """The lifter of the companion weights for oblique views (this one's mode and
@@ -441,9 +494,17 @@ class Lifter:
 
 
 
-#: Weights files whose companion for oblique views was found not to mix with them (warned
-#: once per pair).
-_UNMIXABLE_WARNED: set[tuple[str, str]] = set()
+#: What the log has warned about once (a weights file and its companion that do not mix, a
+#: weights file without the companion a view called for), by :func:`_warn_once`'s key.
+_WARNED_ONCE: set[tuple[str, ...]] = set()
+
+
+def _warn_once(key: tuple[str, ...], message: str, *args: Any) -> None:
+    """Log ``message`` as a warning the first time ``key`` is seen (in this process): a
+    batch of files, or every frame of a live session, is told once."""
+    if key not in _WARNED_ONCE:
+        _WARNED_ONCE.add(key)
+        logger.warning(message, *args)
 
 
 def _unmixable(lifter: Lifter, companion: Lifter) -> bool:
@@ -455,18 +516,16 @@ def _unmixable(lifter: Lifter, companion: Lifter) -> bool:
     why = LiftingModel.why_not_ensemble([lifter.model, companion.model])
     if why is None:
         return False
-    key = (str(lifter.model.info.get("path")), str(companion.model.info.get("path")))
-    if key not in _UNMIXABLE_WARNED:
-        _UNMIXABLE_WARNED.add(key)
-        from dlc_lifter.lift.view_range import OBLIQUE_BLEND_FROM_DEG, OBLIQUE_FROM_DEG
+    from dlc_lifter.lift.view_range import OBLIQUE_BLEND_FROM_DEG, OBLIQUE_FROM_DEG
 
-        mid = (OBLIQUE_BLEND_FROM_DEG + OBLIQUE_FROM_DEG) / 2
-        logger.warning(
-            "The weights %s and their companion for oblique views %s cannot be mixed (%s); "
-            "views %.0f-%.0f deg off the vertical are lifted by the first below %.0f deg and "
-            "by the companion above. Train both with one recipe (their commands are in "
-            "their .json sidecars) to mix them.", key[0], key[1], why,
-            OBLIQUE_BLEND_FROM_DEG, OBLIQUE_FROM_DEG, mid)
+    key = (str(lifter.model.info.get("path")), str(companion.model.info.get("path")))
+    _warn_once(
+        ("unmixable", *key),
+        "The weights %s and their companion for oblique views %s cannot be mixed (%s); "
+        "views %.0f-%.0f deg off the vertical are lifted by the first below %.0f deg and "
+        "by the companion above. Train both with one recipe (their commands are in "
+        "their .json sidecars) to mix them.", key[0], key[1], why,
+        OBLIQUE_BLEND_FROM_DEG, OBLIQUE_FROM_DEG, (OBLIQUE_BLEND_FROM_DEG + OBLIQUE_FROM_DEG) / 2)
     return True
 
 

@@ -287,6 +287,8 @@ def lift_poses(
              "source_keypoints": list(poses.keypoints), "keypoint_map": plan.as_dict(),
              "arena_px": arena_px, "lift_mode": lift_mode, "oblique_share": share,
              "oblique_model": None if oblique is None else oblique.describe(),
+             "companion_missing": None if networks.missing_companion is None
+             else str(networks.missing_companion),
              "view": "below" if seen_below else "above",
              "handedness": {"frames": hand.frames, "mirrored": hand.mirrored}}
     return Poses(coords=coords, confidence=conf, keypoints=names,

@@ -691,8 +691,10 @@ def train_lifter_weights(config: TrainConfig, out: str | Path, *, eval_sequences
     extend
         An existing model's weights: the networks trained here (``config.modes``) join its
         networks of the same modes as more ensemble members, and the file written is that
-        model so extended (:func:`extend_model`; the sidecar's ``base`` names it). ``None``:
-        the trained model alone.
+        model so extended (:func:`extend_model`; the sidecar's ``base`` names it), with the
+        base's companions for views below the floor and oblique views copied beside it
+        where there are any (the sidecar's ``companions``; an existing file is kept).
+        ``None``: the trained model alone, without companions.
     replace_modes
         With ``extend``: the networks trained take the place of its networks of the same
         modes instead of joining them (a new recipe for one stage, the others kept).
@@ -720,16 +722,18 @@ def train_lifter_weights(config: TrainConfig, out: str | Path, *, eval_sequences
     model = _extended(model, extend, sidecar, replace_modes)
     report = _evaluate_and_save(model, out, sidecar, eval_sequences=eval_sequences,
                                 n_frames=config.n_frames, seed=config.seed + 100_000,
-                                progress=progress, t0=t0)
+                                progress=progress, t0=t0, extend=extend)
     return model, report
 
 
 def _evaluate_and_save(model: LiftingModel, out: str | Path, sidecar: dict[str, Any], *,
                        eval_sequences: int, n_frames: int, seed: int, progress: bool,
-                       t0: float) -> EvalReport | None:
+                       t0: float, extend: str | Path | None = None) -> EvalReport | None:
     """Evaluate on held-out sequences (``seed``; an extended model on its base's, so that the
-    two sidecars compare), then write the weights and the sidecar."""
-    from dlc_lifter.io.weights import write_sidecar
+    two sidecars compare), then write the weights and the sidecar; an extended model gets
+    its base's companions beside it (:func:`~dlc_lifter.io.weights.copy_companions`, never
+    replacing a file; the sidecar's ``companions`` lists them)."""
+    from dlc_lifter.io.weights import copy_companions, write_sidecar
     from dlc_lifter.nets.lifter import file_hash
 
     report = None
@@ -747,6 +751,8 @@ def _evaluate_and_save(model: LiftingModel, out: str | Path, sidecar: dict[str, 
                                   "baselines_mpjpe": baselines, "modes": report.modes}
         sidecar["held_out"] = model.info["held_out"]
     path = model.save(out)
+    if extend is not None:
+        sidecar["companions"] = copy_companions(extend, path)
     sidecar["sha256"] = file_hash(path)
     sidecar["total_seconds"] = round(time.monotonic() - t0, 1)
     write_sidecar(path, sidecar)
@@ -828,7 +834,7 @@ def train_ensemble_weights(config: TrainConfig, seeds: Sequence[int], out: str |
     model = _extended(model, extend, sidecar, replace_modes)
     report = _evaluate_and_save(model, out, sidecar, eval_sequences=eval_sequences,
                                 n_frames=config.n_frames, seed=seeds[0] + 100_000,
-                                progress=progress, t0=t0)
+                                progress=progress, t0=t0, extend=extend)
     return model, report
 
 

@@ -397,6 +397,55 @@ def test_train_replace_swaps_one_network_of_a_lifter(tmp_path: Path) -> None:
         _check_extend(TrainConfig(n_extra=2, modes=("frame",)), base, True)
 
 
+def test_train_extend_copies_the_bases_companions_beside_out(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """``--extend BASE --out my.pt``: BASE's companions (``BASE_oblique.pt``,
+    ``BASE_below.pt``, with their sidecars) are copied beside ``my.pt`` under its names, so
+    that its lifts of oblique views and cameras below the floor use them as BASE's do; a
+    file already there is kept, and the sidecar lists them. It used to write ``my.pt`` and
+    ``my.json`` alone, and such views were lifted by the top-view networks."""
+    import logging
+    import shutil
+
+    from dlc_lifter.lift import Lifter, below_model_path, oblique_model_path
+
+    toy = ["--n-sequences", "2", "--n-frames", "100", "--steps", "2", "--causal-steps", "2",
+           "--frame-steps", "2", "--channels", "8", "--kernels", "3", "--threads", "1",
+           "--eval-sequences", "0"]
+    base, new = tmp_path / "base" / "lifter.pt", tmp_path / "mine" / "my.pt"
+    base.parent.mkdir()
+    new.parent.mkdir()
+    _invoke("train", "--out", str(base), *toy)
+    for companion in (oblique_model_path(base), below_model_path(base)):
+        shutil.copyfile(base, companion)  # toy companions: the base's networks
+        companion.with_suffix(".json").write_text(json.dumps({"command": companion.name}))
+    below_model_path(new).write_bytes(b"mine already")  # never replaced
+    with caplog.at_level(logging.INFO, logger="dlc_lifter"):
+        _invoke("train", "--out", str(new), "--extend", str(base), "--replace", "--modes",
+                "frame", *toy)
+    oblique = oblique_model_path(new)
+    assert oblique.name == "my_oblique.pt"
+    assert oblique.read_bytes() == oblique_model_path(base).read_bytes()
+    assert json.loads(oblique.with_suffix(".json").read_text()) == {
+        "command": "lifter_oblique.pt"}
+    assert below_model_path(new).read_bytes() == b"mine already"
+    assert not below_model_path(new).with_suffix(".json").exists()
+    side = json.loads(new.with_suffix(".json").read_text())
+    assert side["companions"] == [
+        {"file": str(below_model_path(new)), "from": str(below_model_path(base)),
+         "copied": False},
+        {"file": str(oblique), "from": str(oblique_model_path(base)), "copied": True}]
+    said = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert any(m.startswith(f"Copied {oblique_model_path(base)}") for m in said), said
+    assert any(m.startswith(f"Kept {below_model_path(new)}") for m in said), said
+    assert Lifter.load(new).has_oblique_companion
+    # from scratch: no companions, and the sidecar says none were copied
+    scratch = tmp_path / "mine" / "scratch.pt"
+    _invoke("train", "--out", str(scratch), *toy)
+    assert not oblique_model_path(scratch).exists()
+    assert "companions" not in json.loads(scratch.with_suffix(".json").read_text())
+
+
 def test_train_extend_refuses_networks_of_another_shape(tmp_path: Path) -> None:
     from dlc_lifter.errors import DLCLifterError
 
