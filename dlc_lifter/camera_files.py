@@ -449,11 +449,17 @@ def _load_mat(path: Path) -> dict[str, Any]:
 
 
 def _opaque_variable(key: str, value: Any) -> tuple[str, _MatlabObject]:
-    """The variable name and class of a MATLAB object (MCOS) as scipy reads it: its
-    element has no name of its own (scipy keys it ``'None'``), but three strings, the
-    variable's name, ``MCOS`` and the class (``cameraPoses``, ``MCOS``, ``table`` in
-    Label3D's 2019 sessions)."""
+    """The variable name and class of a MATLAB object (MCOS) as scipy reads it. scipy up to
+    1.17 keys it ``'None'`` (its element has no name of its own) and gives three strings:
+    the variable's name, ``MCOS`` and the class (``cameraPoses``, ``MCOS``, ``table`` in
+    Label3D's 2019 sessions); scipy 1.18 keys it by the variable's name and gives the class
+    in the field ``_Class``."""
+    names = getattr(getattr(value, "dtype", None), "names", None) or ()
     try:
+        if "_Class" in names:
+            cls = value[0]["_Class"]
+            cls = cls.decode("latin1") if isinstance(cls, bytes) else str(cls)
+            return key, _MatlabObject(cls)
         strings = [value[0][i] for i in range(3)]
         if all(isinstance(x, bytes) for x in strings) and strings[0]:
             return strings[0].decode("latin1"), _MatlabObject(strings[2].decode("latin1"))
