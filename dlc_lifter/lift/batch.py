@@ -63,6 +63,7 @@ from dlc_lifter.io.find import (
     load_project_config,
     project_identity,
 )
+from dlc_lifter.lift.lifter import SAID_ONCE_LOGGER
 from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, check_pcutoff
 from dlc_lifter.lift.outputs import (
     OUTPUT_FORMATS,
@@ -348,12 +349,15 @@ def run_lift_job(job: LiftJob) -> BatchItem:
     """
     t0 = time.perf_counter()
     caught = _JobWarnings()
-    package = logging.getLogger("dlc_lifter")
-    package.addHandler(caught)
+    # the package's warnings, and those said once per process already (for the summary)
+    loggers = [logging.getLogger("dlc_lifter"), logging.getLogger(SAID_ONCE_LOGGER)]
+    for log in loggers:
+        log.addHandler(caught)
     try:
         item = _run_lift_job(job)
     finally:
-        package.removeHandler(caught)
+        for log in loggers:
+            log.removeHandler(caught)
     item.warnings = caught.messages
     item.seconds = time.perf_counter() - t0
     return item

@@ -278,12 +278,12 @@ class Lifter:
                                                                          suffix)
         _warn_once(
             ("missing companion", str(path), suffix),
-            "The weights %s have no companion for %s: %s is not beside them, so their "
-            "top-view networks lift it alone (worse than networks trained for such views). "
-            "Copy the shipped companion %s to %s (and its sidecar %s to %s), or train one "
-            "for your weights (the shipped one's command is in that sidecar); 'dlc-lifter "
-            "train --extend BASE' copies BASE's companions beside --out.", path, view,
-            missing.name, shipped, missing, sidecar_path(shipped).name,
+            "The weights %s have no companion %s beside them for %s, so their top-view "
+            "networks lift it alone, worse than networks trained for such views. Copy the "
+            "shipped companion %s to %s (and its sidecar %s to %s), or train one for your "
+            "weights (the shipped one's command is in that sidecar); 'dlc-lifter train "
+            "--extend BASE' copies BASE's companions beside --out.", path, missing.name,
+            view, shipped, missing, sidecar_path(shipped).name,
             sidecar_path(missing).name)
         return missing
 
@@ -498,13 +498,25 @@ class Lifter:
 #: weights file without the companion a view called for), by :func:`_warn_once`'s key.
 _WARNED_ONCE: set[tuple[str, ...]] = set()
 
+#: The logger :func:`_warn_once` gives a warning said already in this process: it does
+#: not propagate (no console shows it again), but a batch's per-file capture
+#: (:func:`~dlc_lifter.lift.batch.run_lift_job`) listens to it, so that the batch's
+#: summary names every file the warning concerns, not only the first of each process.
+SAID_ONCE_LOGGER = "dlc_lifter.said_once"
+_said_once = logging.getLogger(SAID_ONCE_LOGGER)
+_said_once.propagate = False
+_said_once.addHandler(logging.NullHandler())  # else logging's last resort prints it
+
 
 def _warn_once(key: tuple[str, ...], message: str, *args: Any) -> None:
     """Log ``message`` as a warning the first time ``key`` is seen (in this process): a
-    batch of files, or every frame of a live session, is told once."""
+    batch of files, or every frame of a live session, is told once; later times go to
+    :data:`SAID_ONCE_LOGGER` only."""
     if key not in _WARNED_ONCE:
         _WARNED_ONCE.add(key)
         logger.warning(message, *args)
+    else:
+        _said_once.warning(message, *args)
 
 
 def _unmixable(lifter: Lifter, companion: Lifter) -> bool:

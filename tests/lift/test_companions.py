@@ -21,7 +21,7 @@ torch.set_num_threads(1)
 
 NAMES = ("nose", "left_ear", "right_ear", "neck", "mouse_center", "tail_base",
          "left_forepaw", "right_forepaw", "left_hindpaw", "right_hindpaw")
-MISSING = "have no companion for"
+MISSING = "have no companion"
 
 
 def _toy_model(seed: int = 0):  # noqa: ANN202 - a LiftingModel (torch loads lazily)
@@ -71,7 +71,16 @@ def _lift_files(mouse: np.ndarray, cam: Camera, lifter: Lifter, tmp_path: Path,
                           meta=PoseMetadata(source=f"file{i}.h5", fps=30.0,
                                             image_size=(640, 480)))
             outs.append(lift_poses(poses, lifter=lifter, calibration=calib, mode="frame"))
-    return outs, [r.getMessage() for r in caplog.records if MISSING in r.getMessage()]
+    return outs, _said(caplog)
+
+
+def _said(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The warnings naming a missing companion that the log shows (not those said once
+    already, which go to SAID_ONCE_LOGGER only; pytest captures that logger too)."""
+    from dlc_lifter.lift.lifter import SAID_ONCE_LOGGER
+
+    return [r.getMessage() for r in caplog.records
+            if MISSING in r.getMessage() and r.name != SAID_ONCE_LOGGER]
 
 
 def test_weights_without_companions_warn_once_per_view_kind(
@@ -88,7 +97,7 @@ def test_weights_without_companions_warn_once_per_view_kind(
     outs, said = _lift_files(mouse, _camera(20.0), lifter, tmp_path, caplog)
     assert len(said) == 1, said
     assert str(mine) in said[0] and "a view 2" in said[0] and "deg off the vertical" in said[0]
-    assert "mine_oblique.pt is not beside them" in said[0]
+    assert "have no companion mine_oblique.pt beside them for a view" in said[0]
     assert str(oblique_model_path(default_model_path())) in said[0]
     assert "lifter_oblique.json" in said[0] and "--extend" in said[0]
     for out in outs:
@@ -97,7 +106,7 @@ def test_weights_without_companions_warn_once_per_view_kind(
         assert out.meta.extra["model"]["name"] == "mine.pt"
     outs, said = _lift_files(mouse, _camera(20.0, below=True), lifter, tmp_path, caplog)
     assert len(said) == 1, said
-    assert "a camera below the floor" in said[0] and "mine_below.pt is not beside" in said[0]
+    assert "mine_below.pt beside them for a camera below the floor" in said[0]
     assert str(below_model_path(default_model_path())) in said[0]
     assert outs[0].meta.extra["companion_missing"] == str(below_model_path(mine))
     # a straight-down view calls for no companion
@@ -134,3 +143,41 @@ def test_benchmark_says_whether_the_model_has_its_companions(tmp_path: Path) -> 
         assert "cameras below the floor are lifted" in half
         shipped = bench.companions_note(None)
         assert shipped.startswith("companions: lifter_below.pt, lifter_oblique.pt beside")
+
+
+def test_a_batch_warns_once_and_its_summary_names_every_file_and_the_weights(
+        mouse: np.ndarray, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """``lift-files --model my.pt`` over three files seen 20 deg off the vertical: the log
+    warns once (not per file), and the batch's summary line names the three files, the
+    weights and the companion missing. Its line used to read "(file0.h5): mine_oblique.pt
+    is not beside them, ...": the weights cut off as if they were the file's name, and only
+    the first file of each process named (of each worker with --workers, where the summary
+    is all the log shows)."""
+    import pandas as pd
+
+    from dlc_lifter.lift import CameraSpec, LiftOptions
+    from dlc_lifter.lift.batch import lift_files
+
+    mine = _toy_model().save(tmp_path / "mine.pt")
+    cam = _camera(20.0)
+    calib = write_anipose([cam], tmp_path / "calibration.toml")
+    uv = cam.project(mouse)
+    folder = tmp_path / "poses"
+    folder.mkdir()
+    columns = pd.MultiIndex.from_product([["DLC_resnet50_toyJan1shuffle1_1000"], list(NAMES),
+                                          ["x", "y", "likelihood"]],
+                                         names=["scorer", "bodyparts", "coords"])
+    table = np.concatenate([uv, np.ones(uv.shape[:2] + (1,))], axis=-1).reshape(len(uv), -1)
+    for i in range(3):
+        pd.DataFrame(table, columns=columns).to_hdf(
+            folder / f"file{i}DLC_resnet50_toyJan1shuffle1_1000.h5", key="df_with_missing")
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        report = lift_files(folder, camera=CameraSpec(calibration=calib),
+                            options=LiftOptions(model=str(mine), mode="frame", depth=False))
+    assert len(report.done) == 3
+    said = _said(caplog)
+    assert len(said) == 1, said
+    lines = [line for line in report.summary().splitlines() if MISSING in line]
+    assert len(lines) == 1, report.summary()
+    assert lines[0].startswith("  WARNING (3 files: file0DLC_"), lines[0]
+    assert f"The weights {mine} have no companion mine_oblique.pt beside them" in lines[0]
