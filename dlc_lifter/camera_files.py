@@ -227,12 +227,28 @@ def _dlc_stereo_camera(pairs: dict[str, dict[str, Any]], path: Path, name: str |
                        ) -> CameraParams:
     """One camera of a DeepLabCut 3D ``stereo_params.pickle`` (see
     :func:`read_dlc_calibration`), picked by :func:`pick_camera` among the pairs' cameras
-    by name, or as ``Camera<i>`` in the order the pairs name them."""
+    by name, or as ``Camera<i>`` in the order the pairs name them; a refusal where a
+    pair's key cannot be cut into its two names says so, naming the key."""
     cams: dict[str, tuple[str, int, dict[str, Any]]] = {}
+    uncut: list[str] = []  # keys not cut into two names
     for pair, entry in pairs.items():
-        for i, cam in enumerate(_pair_names(pair, name), start=1):
+        names = _pair_names(pair, name)
+        if names == ("Camera1", "Camera2") and pair != "Camera1-Camera2":
+            uncut.append(pair)
+        for i, cam in enumerate(names, start=1):
             cams.setdefault(cam, (pair, i, entry))
-    key = pick_camera(cams, name, path, by_position=True)
+    try:
+        key = pick_camera(cams, name, path, by_position=True)
+    except CalibrationError as exc:
+        if not uncut:
+            raise
+        raise CalibrationError(
+            f"{exc} The pair{'s' if len(uncut) > 1 else ''} "
+            f"{', '.join(repr(u) for u in uncut)} join{'' if len(uncut) > 1 else 's'} its "
+            "two cameras' names with '-', which the names hold too, so where the first ends "
+            "is not known: give "
+            "camera_name= one of them as your DeepLabCut 3D project's config.yaml names it "
+            "(camera_names), or Camera1 / Camera2 by position.") from None
     pair, i, entry = cams[key]
     what = f"Camera '{key}' (pair '{pair}') in {path}"
     k, dist = _opencv_lens(entry.get(f"cameraMatrix{i}"), entry.get(f"distCoeffs{i}", np.zeros(5)),

@@ -145,9 +145,17 @@ def test_dlc_stereo_pickle_camera_names_with_hyphens(tmp_path) -> None:
     assert load_anipose(path, "side").image_size == (800, 600)
     np.testing.assert_allclose(load_anipose(path, "top-cam").K, K_CV)
     np.testing.assert_allclose(load_anipose(path, "Camera2").K, k2)
-    with pytest.raises(CalibrationError, match=r"holds cameras Camera1, Camera2: pick one "
-                                               r"with camera_name=NAME\.$"):
-        load_anipose(path)
+    # without a name, or a name not in the key: the message names the key and what to give
+    # (it listed Camera1, Camera2 alone, names the file does not hold)
+    for name, said in ((None, r"holds cameras Camera1, Camera2: pick one with "
+                              r"camera_name=NAME\. "),
+                       ("top-camera", r"has no camera 'top-camera'; it holds Camera1, "
+                                      r"Camera2\. ")):
+        with pytest.raises(CalibrationError, match=said + r"The pair 'top-cam-side' joins its "
+                           r"two cameras' names with '-', which the names hold too.*give "
+                           r"camera_name= one of them as your DeepLabCut 3D project's "
+                           r"config.yaml names it \(camera_names\), or Camera1 / Camera2"):
+            load_anipose(path, name)
     path.write_bytes(pickle.dumps({"left-right": _stereo_entry(K_CV, DIST, k2, DIST)}))
     assert load_anipose(path, "right").name == "right"
     with pytest.raises(CalibrationError, match="holds cameras left, right"):
