@@ -35,7 +35,7 @@ import numpy as np
 
 from dlc_lifter.analysis.features import DEFAULT_WINDOW
 from dlc_lifter.analysis.live_features import LiveFeatures
-from dlc_lifter.camera import Camera
+from dlc_lifter.camera import Camera, load_anipose
 from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.lift.live import IMAGE_COLORS, LiveLifter, LiveResult, causal_lifter
 from dlc_lifter.lift.options import (
@@ -394,9 +394,32 @@ class _LiftProcessorImpl:
                 "LiftProcessor needs image_size=(width, height) of the camera frames in px "
                 "when there is no calibration (the principal point sits at the image centre "
                 "and the focal length is relative to the width).")
+        elif o.calibration is not None and self._lens_only_calibration():
+            return  # the camera is placed by the warm-up frames
         elif o.calibration is not None or (
                 o.camera_height_mm is not None and o.focal_px is not None):
             self._resolve(np.zeros((0, len(self.keypoint_names), 3)), o.image_size or (0, 0))
+
+    def _lens_only_calibration(self) -> bool:
+        """Whether the calibration gives the lens only (its world frame is not the floor's:
+        an intrinsics-only file, DeepLabCut 3D's pickles, one camera at the world's origin;
+        :meth:`~dlc_lifter.camera.Camera.floor_problem`) and nothing given places the
+        camera without poses (a height, a floor scale): then, as without a calibration,
+        the warm-up frames place it (logged). A calibration that cannot be read is left to
+        the camera's resolution to refuse."""
+        o = self.options
+        if o.camera_height_mm is not None or o.floor_scale is not None:
+            return False
+        try:
+            problem = load_anipose(o.calibration, o.camera_name).floor_problem()
+        except DLCLifterError:
+            return False
+        if problem:
+            logger.info("LiftProcessor: the calibration %s gives the lens only (%s): the "
+                        "camera is placed from the first %d frames, as without a "
+                        "calibration (camera_height_mm places it straight down at once).",
+                        o.calibration, problem, o.warmup_frames)
+        return bool(problem)
 
     def _start(self, camera: Camera, view_angle_deg: float | None = None) -> None:
         """The live lifter on ``camera``, with the networks an offline lift from keypoints
@@ -727,7 +750,9 @@ network, stores the 3D pose and live features, and returns ``pose`` unchanged;
 The camera comes from, in order: ``camera`` (a Camera object), ``calibration`` (anipose
 TOML, ``camera`` naming one of its cameras), ``camera_height_mm`` + ``focal_px``;
 otherwise it is estimated like ``dlc-lifter lift`` does (arena size, or the animal's body
-length) from the first ``warmup_frames`` poses, which are lifted once it is known.
+length) from the first ``warmup_frames`` poses, which are lifted once it is known. A
+calibration that gives the lens only (DeepLabCut 3D's pickles, an intrinsics-only file)
+is placed the same way, with its lens, unless ``camera_height_mm`` is given.
 Without a calibration, ``image_size`` is required.
 With ``depth=True``, pass the camera frame through DLC-Live, ``get_pose(frame,
 image=frame)``: it is cropped around the mouse, the depth network reads cues from it and

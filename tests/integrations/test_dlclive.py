@@ -415,3 +415,27 @@ def test_processor_records_a_session_depth_given_up(clip: Clip, processor_cls, t
     assert "unlike those it learned" in depth["reason"]
     assert depth["snout_reading"]["raised_share"] == 1.0
     assert depth["frames_with_cues"] == DEPTH_CHECK_READINGS - 1
+
+
+def test_processor_places_a_lens_only_calibration_from_its_warm_up_frames(
+        clip: Clip, processor_cls, tmp_path, caplog) -> None:
+    """A calibration that gives the lens only (one camera at the world's origin, as a
+    one-camera or intrinsics-only file has it; DeepLabCut 3D's pickles): the processor
+    failed at start-up estimating the camera from no poses ('give a calibration', though one
+    was given). Now the warm-up frames place it, with the calibration's lens, as offline."""
+    from dlc_lifter.camera import Camera, write_anipose
+
+    cam = clip.camera
+    lens = Camera(K=cam.K, R=np.eye(3), t=np.zeros(3), image_size=cam.image_size,
+                  dist=cam.dist, name="top")
+    calib = write_anipose([lens], tmp_path / "lens.toml")
+    with caplog.at_level(logging.INFO, logger="dlc_lifter"):
+        proc = processor_cls(keypoint_names=DLC_NAMES, calibration=str(calib),
+                             warmup_frames=20, features=False)
+    assert proc.live is None and "gives the lens only" in caplog.text
+    for i in range(20):
+        proc.process(clip.pose(i))
+    assert not proc.skipped and proc.n_frames == 20
+    assert proc.camera_source.endswith("calibration intrinsics")
+    np.testing.assert_allclose(proc.camera.K, cam.K)
+    assert np.isfinite(proc.poses_3d).all()
