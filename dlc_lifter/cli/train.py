@@ -255,6 +255,11 @@ def train_lifter_command(
         raise DLCLifterError(f"--extend {extend}: no such weights file; give lifter weights "
                              "written by 'dlc-lifter train' (the shipped ones are "
                              "dlc_lifter/data/weights/lifter.pt).")
+    if extend is not None and out.resolve() == extend.resolve():
+        raise DLCLifterError(f"--out {out} is the --extend weights themselves: training would "
+                             "overwrite them (and their sidecar). Give another --out; the "
+                             "weights written keep the networks of --extend they do not "
+                             "replace.")
     if seed_list is None:
         _, report = train_lifter_weights(cfg, out, eval_sequences=eval_sequences,
                                          command=command_line(ctx), extend=extend,

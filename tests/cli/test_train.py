@@ -391,6 +391,11 @@ def test_train_replace_swaps_one_network_of_a_lifter(tmp_path: Path) -> None:
                               "--seeds", "4,5", "--workdir", str(work), *toy])
     assert isinstance(res.exception, DLCLifterError) and "--extend" in str(res.exception)
     assert not (work / "seed4.pt").exists()  # refused before any training
+    before = base.read_bytes()
+    res = runner.invoke(app, ["train", "--out", str(base), "--extend", str(base), "--replace",
+                              "--modes", "frame", *toy])
+    assert isinstance(res.exception, DLCLifterError) and "overwrite" in str(res.exception)
+    assert base.read_bytes() == before  # the base is never overwritten by its own extension
     from dlc_lifter.nets.train import TrainConfig, _check_extend
 
     with pytest.raises(DLCLifterError, match="its frame network is"):  # other extra inputs
