@@ -208,11 +208,11 @@ def _opencv_lens(matrix: Any, dist: Any, what: str, fields: str
                                "coefficients.") from None
 
 
-def _pair_names(pair: str, name: str | None) -> tuple[str, str]:
+def _pair_names(pair: str, name: str | None) -> tuple[str, str] | None:
     """The two camera names of a stereo pair's key (DeepLabCut joins them with ``-``, and
     its names hold ``-`` themselves): cut where one half is ``name``, else at the middle
-    ``-`` when the halves then hold as many each (``camera-1-camera-2``); else ``Camera1``
-    and ``Camera2``."""
+    ``-`` when the halves then hold as many each (``camera-1-camera-2``); ``None`` where
+    the key cannot be cut so."""
     cuts = [i for i, c in enumerate(pair) if c == "-"]
     for i in cuts:
         if name in (pair[:i], pair[i + 1:]):
@@ -220,7 +220,7 @@ def _pair_names(pair: str, name: str | None) -> tuple[str, str]:
     if len(cuts) % 2:
         i = cuts[len(cuts) // 2]
         return pair[:i], pair[i + 1:]
-    return "Camera1", "Camera2"
+    return None
 
 
 def _dlc_stereo_camera(pairs: dict[str, dict[str, Any]], path: Path, name: str | None
@@ -228,13 +228,15 @@ def _dlc_stereo_camera(pairs: dict[str, dict[str, Any]], path: Path, name: str |
     """One camera of a DeepLabCut 3D ``stereo_params.pickle`` (see
     :func:`read_dlc_calibration`), picked by :func:`pick_camera` among the pairs' cameras
     by name, or as ``Camera<i>`` in the order the pairs name them; a refusal where a
-    pair's key cannot be cut into its two names says so, naming the key."""
+    pair's key cannot be cut into its two names (its cameras are then ``Camera1`` and
+    ``Camera2``) says so, naming the key."""
     cams: dict[str, tuple[str, int, dict[str, Any]]] = {}
     uncut: list[str] = []  # keys not cut into two names
     for pair, entry in pairs.items():
         names = _pair_names(pair, name)
-        if names == ("Camera1", "Camera2") and pair != "Camera1-Camera2":
+        if names is None:
             uncut.append(pair)
+            names = ("Camera1", "Camera2")
         for i, cam in enumerate(names, start=1):
             cams.setdefault(cam, (pair, i, entry))
     try:
