@@ -86,11 +86,11 @@ def _parse_span(text: str) -> tuple[float, float]:
     return span[0], span[1]
 
 
-def _parse_ear_forward(text: str) -> tuple[float, float]:
-    """``--ear-forward-mm -6,3`` as ``(lo, hi)`` with ``lo <= hi``."""
+def _parse_ear_forward(text: str, option: str = "--ear-forward-mm") -> tuple[float, float]:
+    """``--ear-forward-mm -6,3`` (or ``option``) as ``(lo, hi)`` with ``lo <= hi``."""
     span = _numbers(text, float)
     if span is None or len(span) != 2 or span[0] > span[1]:
-        raise DLCLifterError(f"--ear-forward-mm takes two numbers, LO,HI with LO <= HI such as "
+        raise DLCLifterError(f"{option} takes two numbers, LO,HI with LO <= HI such as "
                              f"-6,3; got '{text}'.")
     return span[0], span[1]
 
@@ -145,6 +145,11 @@ def train_lifter_command(
                                        "along the head by LO..HI mm (> 0: towards the "
                                        "snout), one draw per sequence, as labs place them "
                                        "nearer or further from the snout (0,0: none)."),
+    shoulder_forward_mm: str = typer.Option("0,0", "--shoulder-forward-mm", help="Shoulder "
+                                            "labels moved along the trunk by LO..HI mm (> 0: "
+                                            "towards the head), one draw per sequence, as "
+                                            "labellers place them ahead of the joint (0,0: "
+                                            "none)."),
     steep_snout_miss: float = typer.Option(0.0, "--steep-snout-miss", min=0.0, max=1.0,
                                            help="Probability that the training snout is "
                                            "missing where the head points steeply down, as "
@@ -241,6 +246,8 @@ def train_lifter_command(
                       channels=channels, kernels=_parse_kernels(kernels), max_minutes=minutes,
                       threads=threads, ear_label_mm=ear_label_mm,
                       ear_forward_mm=_parse_ear_forward(ear_forward_mm),
+                      shoulder_forward_mm=_parse_ear_forward(shoulder_forward_mm,
+                                                             "--shoulder-forward-mm"),
                       steep_snout_miss=steep_snout_miss,
                       nose_down_share=nose_down_share, head_up_share=head_up_share,
                       low_rear_share=low_rear_share, tail_curl_share=tail_curl_share,

@@ -43,6 +43,7 @@ __all__ = [
     "generate_mouse_sequences",
     "make_clips",
     "place_ear_labels",
+    "place_shoulder_labels",
     "steep_head",
     "population_stats",
     "random_keypoint_set",
@@ -243,30 +244,79 @@ def place_ear_labels(sequences: Sequence[Any], up_to_mm: float, *, seed: int,
     list
         New sequences (``landmarks`` replaced; the pose no longer reproduces them exactly).
     """
-    lo, hi = (float(v) for v in forward_mm)
+    lo, hi = _span(forward_mm, "forward_mm")
+    moves = []
+    if up_to_mm > 0:  # along the skull's up axis
+        moves.append((2, np.random.default_rng([seed, 13]), 0.0, float(up_to_mm)))
+    if (lo, hi) != (0.0, 0.0):  # along its forward axis
+        moves.append((0, np.random.default_rng([seed, 14]), lo, hi))
+    return _move_labels(sequences, ("left_ear", "right_ear"), "skull", moves,
+                        "place_ear_labels")
+
+
+def place_shoulder_labels(sequences: Sequence[Any], forward_mm: tuple[float, float], *,
+                          seed: int) -> list[Any]:
+    """Sequences whose shoulder landmarks sit where labellers put them along the trunk.
+
+    The catalogue's shoulders are the shoulder joints; DANNCE's labellers put them 0.08 to
+    0.11 body lengths (6-9 mm) further forward along the trunk, in flat and in rearing
+    frames alike, where the elbows and forepaws sit where the synthetic ones do (two DANNCE
+    mice: shoulders at 0.66-0.70 of the way from tail base to snout against the synthetic
+    0.58-0.59; elbows 0.55-0.62 against 0.55-0.59). With ``forward_mm = (lo, hi)`` each
+    sequence's shoulders move by one draw from ``[lo, hi]`` along the front of the trunk
+    (the first thoracic bone's forward axis: forward when flat, up in a rear).
+    ``(0, 0)`` returns the sequences as they are.
+
+    Parameters
+    ----------
+    sequences
+        :class:`~dlc_lifter.mouse.behaviour.MouseSequence` objects.
+    forward_mm
+        Range (mm) of the shift along the trunk (> 0: towards the head).
+    seed
+        Seed of the offsets.
+
+    Returns
+    -------
+    list
+        New sequences (``landmarks`` replaced).
+    """
+    lo, hi = _span(forward_mm, "forward_mm")
+    moves = [(0, np.random.default_rng([seed, 15]), lo, hi)] if (lo, hi) != (0.0, 0.0) else []
+    return _move_labels(sequences, ("left_shoulder", "right_shoulder"), "thoracic1", moves,
+                        "place_shoulder_labels")
+
+
+def _span(span: tuple[float, float], name: str) -> tuple[float, float]:
+    lo, hi = (float(v) for v in span)
     if lo > hi:
-        raise ValueError(f"forward_mm must be (lo, hi) with lo <= hi; got {forward_mm}.")
-    if up_to_mm <= 0 and lo == hi == 0:
+        raise ValueError(f"{name} must be (lo, hi) with lo <= hi; got {span}.")
+    return lo, hi
+
+
+def _move_labels(sequences: Sequence[Any], names: Sequence[str], bone: str,
+                 moves: Sequence[tuple[int, np.random.Generator, float, float]],
+                 caller: str) -> list[Any]:
+    """Each sequence's landmarks ``names`` moved along axes of the rig's bone ``bone``:
+    per ``(axis, rng, lo, hi)`` of ``moves``, one draw from ``[lo, hi]`` mm per sequence
+    along that bone axis in every frame. No moves: the sequences as they are."""
+    if not moves:
         return list(sequences)
     from dataclasses import replace
 
     from dlc_lifter.mouse.rig import get_rig
 
-    rng = np.random.default_rng([seed, 13])
-    rng_forward = np.random.default_rng([seed, 14])
-    ears = [_INDEX["left_ear"], _INDEX["right_ear"]]
+    idx = [_INDEX[n] for n in names]
     out = []
     for seq in sequences:
         if not hasattr(seq, "pose"):
-            raise ValueError("place_ear_labels needs MouseSequence objects (pose and shape).")
+            raise ValueError(f"{caller} needs MouseSequence objects (pose and shape).")
         rig = get_rig(seq.shape)
-        skull = rig.bone_names.index("skull")
-        rot, _ = rig.forward_kinematics(seq.pose, skull + 1)
+        b = rig.bone_names.index(bone)
+        rot, _ = rig.forward_kinematics(seq.pose, b + 1)
         lm = np.array(seq.landmarks, dtype=np.float64)
-        if up_to_mm > 0:
-            lm[:, ears] += rng.uniform(0.0, up_to_mm) * rot[:, skull, :, 2][:, None, :]
-        if lo != 0 or hi != 0:
-            lm[:, ears] += rng_forward.uniform(lo, hi) * rot[:, skull, :, 0][:, None, :]
+        for axis, rng, lo, hi in moves:
+            lm[:, idx] += rng.uniform(lo, hi) * rot[:, b, :, axis][:, None, :]
         out.append(replace(seq, landmarks=lm))
     return out
 

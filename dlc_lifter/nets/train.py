@@ -39,6 +39,7 @@ from dlc_lifter.nets.data import (
     generate_mouse_sequences,
     make_clips,
     place_ear_labels,
+    place_shoulder_labels,
     population_stats,
     set_keypoints,
 )
@@ -124,6 +125,10 @@ class TrainConfig:
     ear_forward_mm
         Range (mm) of the ear labels' shift along the head, one draw per sequence (> 0:
         towards the snout; :func:`~dlc_lifter.nets.data.place_ear_labels`; ``(0, 0)``: none).
+    shoulder_forward_mm
+        Range (mm) of the shoulder labels' shift along the trunk, one draw per sequence (> 0:
+        towards the head; :func:`~dlc_lifter.nets.data.place_shoulder_labels`; ``(0, 0)``:
+        none).
     steep_snout_miss
         Probability that the training snout is missing where the head points steeply down
         (:class:`~dlc_lifter.nets.data.TrackingNoise`; 0: missing points at random only).
@@ -216,6 +221,7 @@ class TrainConfig:
     loose_dropout: float = 0.5
     ear_label_mm: float = 0.0
     ear_forward_mm: tuple[float, float] = (0.0, 0.0)
+    shoulder_forward_mm: tuple[float, float] = (0.0, 0.0)
     steep_snout_miss: float = 0.0
     nose_down_share: float = 0.0
     head_up_share: float = 0.0
@@ -424,6 +430,7 @@ def _training_clips(cfg: TrainConfig, n_sequences: int, generator: Callable[...,
     sequences = _generated(cfg, n_sequences, generator, sequences)
     sequences = place_ear_labels(sequences, cfg.ear_label_mm, seed=cfg.seed,
                                  forward_mm=cfg.ear_forward_mm)
+    sequences = place_shoulder_labels(sequences, cfg.shoulder_forward_mm, seed=cfg.seed)
     med_h, pair_len = population_stats(sequences)
     clips = make_clips(sequences, rng=np.random.default_rng(cfg.seed), views=cfg.views,
                        set_weights=cfg.set_weights, view=cfg.view,

@@ -655,6 +655,42 @@ def test_ear_labels_are_placed_above_the_ear_base_per_sequence() -> None:
     assert np.all(high[ears] > plain[ears]) and np.allclose(high[others], plain[others])
 
 
+def test_shoulder_labels_move_along_the_trunk_by_one_draw_per_sequence() -> None:
+    """``place_shoulder_labels`` moves only the shoulders, by one draw per sequence in
+    ``[lo, hi]`` along the front of the trunk (forward when flat, up in a rear), as DANNCE's
+    labellers put them ahead of the joint; ``(0, 0)`` returns the sequences as they are;
+    training with ``shoulder_forward_mm`` moves the training shoulders, nothing else."""
+    from dlc_lifter.mouse.behaviour import generate_sequences
+    from dlc_lifter.nets.data import generate_mouse_sequences, place_shoulder_labels
+    from dlc_lifter.nets.train import TrainConfig, _training_clips
+
+    seqs = generate_sequences(4, 120, seed=3, behaviours=("walk", "rear"))
+    assert place_shoulder_labels(seqs, (0.0, 0.0), seed=0)[0] is seqs[0]
+    placed = place_shoulder_labels(seqs, (6.0, 10.0), seed=0)
+    sh = [CATALOGUE.index("left_shoulder"), CATALOGUE.index("right_shoulder")]
+    others = [i for i in range(len(CATALOGUE)) if i not in sh]
+    nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
+    for a, b in zip(seqs, placed, strict=True):
+        d = b.landmarks - a.landmarks
+        assert np.all(d[:, others] == 0)
+        size = np.linalg.norm(d[:, sh], axis=-1)
+        assert np.ptp(size) < 1e-9 and 6.0 <= size[0, 0] <= 10.0  # one draw per sequence
+        axis = a.landmarks[:, nose] - a.landmarks[:, tail]
+        axis /= np.linalg.norm(axis, axis=1, keepdims=True)
+        ahead = (d[:, sh[0]] * axis).sum(1) / size[:, 0]
+        assert np.median(ahead) > 0.8  # towards the head, flat or rearing
+        rear = a.landmarks[:, nose, 2] > 60.0
+        if rear.any():
+            assert np.median(d[rear, sh[0], 2]) > 0.5 * size[0, 0]  # up in a rear
+    with pytest.raises(ValueError, match="forward_mm"):
+        place_shoulder_labels(seqs, (3.0, 1.0), seed=0)
+    kw = dict(seed=1, n_frames=40, views=1)
+    _, plain, _ = _training_clips(TrainConfig(**kw), 6, generate_mouse_sequences)
+    _, moved, _ = _training_clips(TrainConfig(shoulder_forward_mm=(6.0, 10.0), **kw), 6,
+                                  generate_mouse_sequences)
+    assert np.allclose(moved[others], plain[others]) and not np.allclose(moved[sh], plain[sh])
+
+
 def test_ear_labels_move_along_the_head_by_one_draw_per_sequence() -> None:
     """``forward_mm=(lo, hi)`` moves only the ears, by one draw per sequence in [lo, hi]
     along the skull's forward axis, on top of the upward offset (whose draws it leaves as
