@@ -179,6 +179,10 @@ def train_lifter_command(
                                     help="Largest outward swing of the synthetic elbows, "
                                     "one draw per sequence from 0 to it, as real mice hold "
                                     "their elbows out from the body (0: none)."),
+    low_paws_share: float = typer.Option(0.0, "--low-paws-share", min=0.0, max=1.0,
+                                         help="Share of the synthetic rears holding the "
+                                         "forepaws low against the chest, as real rears "
+                                         "do (0: none)."),
     image_span: str | None = typer.Option(None, "--image-span", help="Range of arena widths "
                                           "the shorter side of a training camera's image "
                                           "spans (LO,HI; default 0.5,1.1; 0.5,2.0 includes "
@@ -252,6 +256,7 @@ def train_lifter_command(
                       nose_down_share=nose_down_share, head_up_share=head_up_share,
                       low_rear_share=low_rear_share, tail_curl_share=tail_curl_share,
                       high_hips_share=high_hips_share, elbow_out=elbow_out,
+                      low_paws_share=low_paws_share,
                       view=_train_view(view),
                       image_span=None if image_span is None else _parse_span(image_span),
                       view_deg=None if view_deg is None else _parse_view_deg(view_deg),

@@ -123,6 +123,7 @@ _CONTROLS = (
     "pitch", "hip_drop", "lower", "flex", "bend", "neck_pitch", "head_pitch", "head_yaw",
     "head_roll", "fore_dx", "hind_dx", "step", "face", "wall", "tuck", "tail_lift",
     "tail_sway", "ear_back", "duty", "trot", "lift", "scap", "shorten", "tail_curl",
+    "tuck_dx", "tuck_dz", "wall_drop",
 )
 
 
@@ -362,6 +363,23 @@ HIGH_HIPS_BEHAVIOURS = ("rear", "rear_wall")
 #: weights do not use it (``docs/results.md``, forty-first session).
 ELBOW_OUT_MAX = 1.0
 
+#: The forepaws of real rears held low against the chest. Real mice rear with the upper
+#: arms hanging beside the chest, the elbows under the shoulders and the forepaws in front
+#: of the chest below them (DANNCE mouse 1, frames with the snout above 75 mm, relative to
+#: the shoulders' midpoint, forward / up: elbows +0 / -10 mm, forepaws +13 / -6), where the
+#: generator's rears hold the forepaws up and forward (free rears: elbows +9 / -8, forepaws
+#: +18 / +2; at the wall +16 / -6 and +25 / +5; 30 sequences of the shipped recipe). With
+#: ``low_paws_share``, that share of a sequence's rears move the tucked paws' target by
+#: ``tuck_dx`` along the trunk (mm, below 0: towards the tail, down in a rear) and
+#: ``tuck_dz`` (mm, above 0: towards the back, nearer the chest), and the paws on the wall
+#: ``wall_drop`` mm lower.
+LOW_PAWS: dict[str, tuple[float, float]] = {
+    "tuck_dx": (-16.0, -6.0),
+    "tuck_dz": (0.0, 5.0),
+    "wall_drop": (6.0, 16.0),
+}
+LOW_PAWS_BEHAVIOURS = ("rear", "rear_wall")
+
 #: Each posture: its ranges, the behaviours it applies to, controls it sets (the rest are
 #: added to), and the factor on the behaviour's stepping.
 _POSTURES: dict[str, tuple[dict[str, tuple[float, float]], tuple[str, ...], tuple[str, ...],
@@ -370,6 +388,7 @@ _POSTURES: dict[str, tuple[dict[str, tuple[float, float]], tuple[str, ...], tupl
     "head_up": (HEAD_UP, HEAD_UP_BEHAVIOURS, (), 0.3),
     "low_rear": (LOW_REAR, LOW_REAR_BEHAVIOURS, ("pitch",), 1.0),
     "high_hips": (HIGH_HIPS, HIGH_HIPS_BEHAVIOURS, (), 1.0),
+    "low_paws": (LOW_PAWS, LOW_PAWS_BEHAVIOURS, (), 1.0),
 }
 
 
@@ -657,6 +676,7 @@ def generate_sequence(
     tail_curl_share: float = 0.0,
     high_hips_share: float = 0.0,
     elbow_out: float = 0.0,
+    low_paws_share: float = 0.0,
 ) -> MouseSequence:
     """Generate one behaviour sequence.
 
@@ -699,6 +719,10 @@ def generate_sequence(
         Largest outward swing of the elbows (:data:`ELBOW_OUT_MAX`): each sequence draws its
         own from 0 to this, as real mice hold their elbows out from the body; 0 (the
         default) draws nothing, so the elbows bend straight back and up as before.
+    low_paws_share
+        Probability that each of the sequence's rears (free or at the wall) holds its
+        forepaws low against the chest (:data:`LOW_PAWS`), as real rears do; 0 (the
+        default) draws nothing.
 
     Returns
     -------
@@ -710,7 +734,7 @@ def generate_sequence(
         raise ValueError(f"fps must be > 0, got {fps}")
     shares = {"nose_down": nose_down_share, "head_up": head_up_share,
               "low_rear": low_rear_share, "tail_curl": tail_curl_share,
-              "high_hips": high_hips_share}
+              "high_hips": high_hips_share, "low_paws": low_paws_share}
     for name, share in shares.items():
         if not 0.0 <= share <= 1.0:
             raise ValueError(f"{name}_share must be in [0, 1], got {share}")

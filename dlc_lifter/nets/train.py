@@ -158,6 +158,11 @@ class TrainConfig:
         real mice hold their elbows out; 0: none, the elbows as before). Screened, not in
         the shipped weights (``docs/results.md``, forty-first session). The held-out
         evaluation keeps the generator's default.
+    low_paws_share
+        Share of the training sequences' rears holding the forepaws low against the chest,
+        the elbows beside it (``low_paws_share`` of
+        :func:`~dlc_lifter.mouse.behaviour.generate_sequence`, as real rears do; 0: none,
+        the paws as before). The held-out evaluation keeps the generator's default.
     image_span
         Range of how many arena widths the shorter side of a training camera's image spans
         at the floor (drawn uniformly; ``arena_fraction`` of
@@ -229,6 +234,7 @@ class TrainConfig:
     tail_curl_share: float = 0.0
     high_hips_share: float = 0.0
     elbow_out: float = 0.0
+    low_paws_share: float = 0.0
     image_span: tuple[float, float] | None = None
     view_deg: tuple[float, float] | None = None
     frame_view_deg: tuple[float, float] | None = None
@@ -449,7 +455,7 @@ def _check_image_span(cfg: TrainConfig) -> None:
 #: :class:`TrainConfig` fields passed on to the sequence generator as they are (its posture
 #: shares and the elbows' swing, :func:`~dlc_lifter.mouse.behaviour.generate_sequence`).
 POSTURE_SHARES = ("nose_down_share", "head_up_share", "low_rear_share", "tail_curl_share",
-                  "high_hips_share", "elbow_out")
+                  "high_hips_share", "elbow_out", "low_paws_share")
 
 
 def _generated(cfg: TrainConfig, n_sequences: int, generator: Callable[..., Any],

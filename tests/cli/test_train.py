@@ -366,7 +366,7 @@ def test_train_replace_swaps_one_network_of_a_lifter(tmp_path: Path) -> None:
     _invoke("train", "--out", str(new), "--extend", str(base), "--replace", "--modes", "frame",
             "--frame-channels", "6", "--nose-down-share", "0.5", "--head-up-share", "0.4",
             "--low-rear-share", "0.3", "--tail-curl-share", "0.2", "--high-hips-share", "0.1",
-            "--elbow-out", "0.4", "--shoulder-forward-mm", "2,5",
+            "--elbow-out", "0.4", "--shoulder-forward-mm", "2,5", "--low-paws-share", "0.6",
             "--seeds", "2,3",
             "--workdir", str(work), *toy)
     b, m = LiftingModel.load(base), LiftingModel.load(new)
@@ -389,6 +389,7 @@ def test_train_replace_swaps_one_network_of_a_lifter(tmp_path: Path) -> None:
     assert side["config"]["elbow_out"] == 0.4 and "--elbow-out 0.4" in side["command"]
     assert side["config"]["shoulder_forward_mm"] == [2.0, 5.0]
     assert "--shoulder-forward-mm 2,5" in side["command"]
+    assert side["config"]["low_paws_share"] == 0.6 and "--low-paws-share 0.6" in side["command"]
     res = runner.invoke(app, ["train", "--out", str(tmp_path / "x.pt"), "--replace",
                               "--seeds", "4,5", "--workdir", str(work), *toy])
     assert isinstance(res.exception, DLCLifterError) and "--extend" in str(res.exception)

@@ -190,6 +190,41 @@ def test_high_hips_raise_the_rears_tail_base_not_their_snout() -> None:
         generate_sequence(10, rng=np.random.default_rng(0), high_hips_share=1.5)
 
 
+def test_low_paws_hold_the_rears_forepaws_low_against_the_chest() -> None:
+    """``low_paws_share``: rears hold the forepaws below the shoulders and nearer the chest,
+    the elbows no longer ahead of the shoulders (real tall rears: forepaws 6 mm below and
+    13 ahead of the shoulders, elbows under them; the generator's free rears held the paws
+    2 mm above and 18 ahead); the snout stays; 0 draws nothing (bit for bit)."""
+    sh = catalogue_index(["left_shoulder", "right_shoulder"])
+    el = catalogue_index(["left_elbow", "right_elbow"])
+    fp = catalogue_index(["left_forepaw", "right_forepaw"])
+
+    def offsets(**shares: float) -> dict[str, float]:
+        seqs = generate_sequences(6, 240, seed=4, behaviours=("rear",), **shares)
+        lm = np.concatenate([s.landmarks[60:] for s in seqs])
+        lm = lm[lm[:, NOSE, 2] > 75.0]
+        fwd = np.cross(lm[:, sh[0]] - lm[:, sh[1]], [0.0, 0.0, 1.0])
+        fwd /= np.linalg.norm(fwd, axis=1, keepdims=True)
+        s_mid = lm[:, sh].mean(1)
+        paw, elbow = lm[:, fp].mean(1) - s_mid, lm[:, el].mean(1) - s_mid
+        return {"paw_up": float(np.median(paw[:, 2])),
+                "paw_ahead": float(np.median((paw * fwd).sum(1))),
+                "elbow_ahead": float(np.median((elbow * fwd).sum(1))),
+                "nose": float(np.median(lm[:, NOSE, 2])), "n": len(lm)}
+
+    rear, low = offsets(), offsets(low_paws_share=1.0)
+    assert rear["n"] > 100 and low["n"] > 100
+    assert low["paw_up"] < rear["paw_up"] - 5.0 and low["paw_up"] < 0.0
+    assert low["paw_ahead"] < rear["paw_ahead"] - 3.0
+    assert low["elbow_ahead"] < rear["elbow_ahead"] - 5.0 and abs(low["elbow_ahead"]) < 6.0
+    assert abs(low["nose"] - rear["nose"]) < 3.0
+    a = generate_sequences(2, 90, seed=5, behaviours=("rear", "rear_wall"), low_paws_share=0.0)
+    b = generate_sequences(2, 90, seed=5, behaviours=("rear", "rear_wall"))
+    np.testing.assert_array_equal(a[0].landmarks, b[0].landmarks)
+    with pytest.raises(ValueError, match="low_paws_share"):
+        generate_sequence(10, rng=np.random.default_rng(0), low_paws_share=1.5)
+
+
 def test_elbow_out_holds_the_elbows_out_as_real_mice_do() -> None:
     """``elbow_out``: the elbows bend out from the body too (real mice hold them about 20
     mm apart seen from above, rearing or not; the generator's came 10 mm apart in rears);
