@@ -372,7 +372,11 @@ ELBOW_OUT_MAX = 1.0
 #: ``low_paws_share``, that share of a sequence's rears move the tucked paws' target by
 #: ``tuck_dx`` along the trunk (mm, below 0: towards the tail, down in a rear) and
 #: ``tuck_dz`` (mm, above 0: towards the back, nearer the chest), and the paws on the wall
-#: ``wall_drop`` mm lower.
+#: ``wall_drop`` mm lower (all paws at a share of 1: free rears' elbows -3 / -3 mm, forepaws
+#: +11 / -7). Screened in the per-frame networks (share 0.5), it read the two DANNCE mice
+#: 3-4 mm worse over all frames (mouse 1 6.96 -> 10.1 mm, mouse 2 6.92 -> 10.7) and their
+#: rears worse: real flat mice, elbows behind the shoulders, were read as the new rears;
+#: the shipped weights do not use it (``docs/results.md``, forty-second session).
 LOW_PAWS: dict[str, tuple[float, float]] = {
     "tuck_dx": (-16.0, -6.0),
     "tuck_dz": (0.0, 5.0),

@@ -265,7 +265,11 @@ def place_shoulder_labels(sequences: Sequence[Any], forward_mm: tuple[float, flo
     0.58-0.59; elbows 0.55-0.62 against 0.55-0.59). With ``forward_mm = (lo, hi)`` each
     sequence's shoulders move by one draw from ``[lo, hi]`` along the front of the trunk
     (the first thoracic bone's forward axis: forward when flat, up in a rear).
-    ``(0, 0)`` returns the sequences as they are.
+    ``(0, 0)`` returns the sequences as they are. Screened in the per-frame networks
+    (``(0, 12)`` and ``(6, 10)``), it read DANNCE mouse 1 worse (all frames 6.96 -> 7.49 and
+    7.89 mm, rears 9.75 -> 12.7 and 13.2): the networks trained without it read the real,
+    forward shoulder labels as a higher front, which is what holds the real rears up; the
+    shipped weights do not use it (``docs/results.md``, forty-second session).
 
     Parameters
     ----------

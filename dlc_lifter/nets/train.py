@@ -128,7 +128,8 @@ class TrainConfig:
     shoulder_forward_mm
         Range (mm) of the shoulder labels' shift along the trunk, one draw per sequence (> 0:
         towards the head; :func:`~dlc_lifter.nets.data.place_shoulder_labels`; ``(0, 0)``:
-        none).
+        none). Screened, not in the shipped weights (``docs/results.md``, forty-second
+        session).
     steep_snout_miss
         Probability that the training snout is missing where the head points steeply down
         (:class:`~dlc_lifter.nets.data.TrackingNoise`; 0: missing points at random only).
@@ -162,7 +163,8 @@ class TrainConfig:
         Share of the training sequences' rears holding the forepaws low against the chest,
         the elbows beside it (``low_paws_share`` of
         :func:`~dlc_lifter.mouse.behaviour.generate_sequence`, as real rears do; 0: none,
-        the paws as before). The held-out evaluation keeps the generator's default.
+        the paws as before). Screened, not in the shipped weights (``docs/results.md``,
+        forty-second session). The held-out evaluation keeps the generator's default.
     image_span
         Range of how many arena widths the shorter side of a training camera's image spans
         at the floor (drawn uniformly; ``arena_fraction`` of
