@@ -11,7 +11,8 @@ first camera's copy, checks that the others agree, and writes ``sample_id`` and
 
 ``real.py`` takes the floor as ``z = 0``; the script prints the hind paws' heights so that
 a rig whose world frame is not on the floor shows (give ``--floor-mm`` to shift it).
-Nothing is written over an existing file.
+Nothing is written over an existing file. DANNCE's 2019 demo mice (other files, another
+template) are written by ``benchmarks/dannce_2019.py``.
 """
 
 from __future__ import annotations
@@ -57,6 +58,38 @@ def read_label3d(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return ids, first.reshape(len(first), len(MOUSE22), 3)
 
 
+def write_labels_csv(path: Path, sample_ids: np.ndarray, xyz: np.ndarray,
+                     names: tuple[str, ...] = MOUSE22) -> None:
+    """Write ``sample_id`` and ``<name>_x/_y/_z`` columns (mm), never over an existing file.
+
+    Parameters
+    ----------
+    path
+        The CSV to write (must not exist).
+    sample_ids
+        ``(T,)`` the frames' sample ids.
+    xyz
+        ``(T, len(names), 3)`` the labels in mm, the floor at ``z = 0`` (NaN: unlabelled).
+    names
+        The keypoints' names, in the file's column order.
+
+    Raises
+    ------
+    OutputExistsError
+        When ``path`` exists.
+    DLCLifterError
+        When its folder is not writable.
+    """
+    from dlc_lifter._atomic import atomic_output
+
+    cols: dict[str, np.ndarray] = {"sample_id": np.asarray(sample_ids)}
+    for k, name in enumerate(names):
+        for a, axis in enumerate("xyz"):
+            cols[f"{name}_{axis}"] = xyz[:, k, a]
+    with atomic_output(path) as tmp:
+        pd.DataFrame(cols).to_csv(tmp, index=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("mat", type=Path, help="DANNCE label3d_dannce.mat")
@@ -64,19 +97,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--floor-mm", type=float, default=0.0,
                         help="height of the floor in the file's frame (subtracted from z)")
     args = parser.parse_args(argv)
-    from dlc_lifter._atomic import atomic_output
     from dlc_lifter.errors import DLCLifterError, OutputExistsError
 
     ids, xyz = read_label3d(args.mat)
     xyz = xyz.copy()
     xyz[..., 2] -= args.floor_mm
-    cols: dict[str, np.ndarray] = {"sample_id": ids}
-    for k, name in enumerate(MOUSE22):
-        for a, axis in enumerate("xyz"):
-            cols[f"{name}_{axis}"] = xyz[:, k, a]
     try:
-        with atomic_output(args.out) as tmp:
-            pd.DataFrame(cols).to_csv(tmp, index=False)
+        write_labels_csv(args.out, ids, xyz)
     except OutputExistsError:
         parser.error(f"{args.out} exists; give a new file name")
     except DLCLifterError as exc:  # the folder is not writable
