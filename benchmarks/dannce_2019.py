@@ -34,11 +34,12 @@ calibrations' small skew (it says so; under a pixel).
 The rigs' world frames do not lie on the floor: a plane is fitted to the four paws' 3D
 points (RANSAC, then least squares on the points within ``--floor-tol-mm`` of it, repeated
 until they stay the same: the paws of a rear or a step are off the plane), and the points
-are turned by the smallest rotation that makes it ``z = 0`` with the mouse above. The
-2019 labelling template's names become DANNCE's ``mouse22`` names where they are the same
-landmark (:data:`TO_MOUSE22`); its limb points are not mouse22 joints and are left out.
-Each command prints the reprojection error and the floor fit's rms. Nothing is written
-over an existing file.
+are turned by the smallest rotation that makes it ``z = 0`` with the mouse above (so the
+rig's heading is kept: ``real.py``'s tilted cameras look along ``y``, and a set turned about
+``z`` gives other figures). The 2019 labelling template's names become DANNCE's ``mouse22``
+names where they are the same landmark (:data:`TO_MOUSE22`); its limb points are not mouse22
+joints and are left out. Each command prints the reprojection error and the floor fit's rms.
+Nothing is written over an existing file.
 """
 
 from __future__ import annotations
@@ -72,8 +73,9 @@ TO_MOUSE22 = {"EarL": "EarL", "EarR": "EarR", "Snout": "Snout", "SpineF": "Spine
               "HindpawL": "HindpawL", "HindpawR": "HindpawR"}
 #: The keypoints the floor is fitted to.
 FLOOR_KEYPOINTS = ("ForepawL", "ForepawR", "HindpawL", "HindpawR")
-#: DANNCE's pixels are MATLAB's (the first pixel's centre at 1), the package's camera
-#: OpenCV's (at 0), as :func:`dlc_lifter.camera.load_anipose` reads DANNCE's cameras.
+#: DANNCE's pixels are MATLAB's (the first pixel's centre at 1; its own triangulation,
+#: ``dannce/labeling/postlabel.py``, hands the crowd's labels to its cameras as such), the
+#: package's camera OpenCV's (at 0), as :func:`dlc_lifter.camera.load_anipose` reads them.
 MATLAB_PX = 1.0
 #: The points within this distance of the floor plane are on it (mm).
 FLOOR_TOL_MM = 5.0
