@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.fixtures.models import ROOT, benchmark_module
+from tests.fixtures.models import benchmark_module
 from tests.fixtures.realdata import REALDATA, needs_realdata
 
 
 @pytest.fixture(scope="module")
 def bench():
-    sys.path.insert(0, str(ROOT / "benchmarks"))  # the script imports real.py beside it
-    try:
-        with benchmark_module("body_size", "bench_body_size") as mod:
-            yield mod
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
-        sys.modules.pop("real", None)
+    with benchmark_module("body_size", "bench_body_size", imports=("real",)) as mod:
+        yield mod
 
 
 @needs_realdata(REALDATA / "dannce-mouse1", REALDATA / "oft-rearing")

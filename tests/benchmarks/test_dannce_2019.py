@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from tests.fixtures.models import ROOT, benchmark_module
+from tests.fixtures.models import benchmark_module
 
 CROP = (20.0, 0.0)
 
 
 @pytest.fixture(scope="module")
 def conv():
-    sys.path.insert(0, str(ROOT / "benchmarks"))  # the script imports dannce_labels.py beside it
-    try:
-        with benchmark_module("dannce_2019", "bench_dannce_2019") as mod:
-            yield mod
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
-        sys.modules.pop("dannce_labels", None)
+    with benchmark_module("dannce_2019", "bench_dannce_2019", imports=("dannce_labels",)) as mod:
+        yield mod
 
 
 def _mouse(conv, frames: int = 8) -> np.ndarray:
