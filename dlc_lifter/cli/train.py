@@ -86,8 +86,9 @@ def _parse_span(text: str) -> tuple[float, float]:
     return span[0], span[1]
 
 
-def _parse_ear_forward(text: str, option: str = "--ear-forward-mm") -> tuple[float, float]:
-    """``--ear-forward-mm -6,3`` (or ``option``) as ``(lo, hi)`` with ``lo <= hi``."""
+def _parse_lo_hi(text: str, option: str) -> tuple[float, float]:
+    """``option``'s ``-6,3`` (``--ear-forward-mm``, ``--shoulder-forward-mm``) as ``(lo, hi)``
+    with ``lo <= hi``."""
     span = _numbers(text, float)
     if span is None or len(span) != 2 or span[0] > span[1]:
         raise DLCLifterError(f"{option} takes two numbers, LO,HI with LO <= HI such as "
@@ -249,9 +250,9 @@ def train_lifter_command(
                       frame_channels=frame_channels, n_sequences=n_sequences, n_frames=n_frames,
                       channels=channels, kernels=_parse_kernels(kernels), max_minutes=minutes,
                       threads=threads, ear_label_mm=ear_label_mm,
-                      ear_forward_mm=_parse_ear_forward(ear_forward_mm),
-                      shoulder_forward_mm=_parse_ear_forward(shoulder_forward_mm,
-                                                             "--shoulder-forward-mm"),
+                      ear_forward_mm=_parse_lo_hi(ear_forward_mm, "--ear-forward-mm"),
+                      shoulder_forward_mm=_parse_lo_hi(shoulder_forward_mm,
+                                                       "--shoulder-forward-mm"),
                       steep_snout_miss=steep_snout_miss,
                       nose_down_share=nose_down_share, head_up_share=head_up_share,
                       low_rear_share=low_rear_share, tail_curl_share=tail_curl_share,

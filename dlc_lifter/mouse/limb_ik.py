@@ -135,11 +135,10 @@ def _forelimb_target(
                    length_scale[:, parent]),
     )
     tuck_rest = np.array([8.0, -sgn * 2.0, -9.0])
-    if np.any(ctl.get("tuck_dx", 0.0)) or np.any(ctl.get("tuck_dz", 0.0)):  # paws held low
-        tuck_local = tuck_rest + np.stack(
-            [ctl.get("tuck_dx", np.zeros(n)), np.zeros(n), ctl.get("tuck_dz", np.zeros(n))], -1)
-        tuck = sh + np.einsum("nij,nj->ni", r_t, tuck_local)
-    else:
+    low = np.stack([ctl["tuck_dx"], np.zeros(n), ctl["tuck_dz"]], -1)
+    if low.any():  # the paws held low (LOW_PAWS of mouse.behaviour), frame by frame
+        tuck = sh + np.einsum("nij,nj->ni", r_t, tuck_rest + low)
+    else:  # the one rest target, bit for bit as before
         tuck = sh + np.einsum("nij,j->ni", r_t, tuck_rest)
     wall_pt = np.stack(
         [traj["cx"], traj["cy"], np.zeros(n)], -1
@@ -147,7 +146,7 @@ def _forelimb_target(
     wall_pt = wall_pt + np.stack([-np.sin(heading), np.cos(heading), np.zeros(n)], -1) * (
         sgn * 6.0
     )
-    wall_pt[:, 2] = sh[:, 2] + 6.0 - ctl.get("wall_drop", 0.0)
+    wall_pt[:, 2] = sh[:, 2] + 6.0 - ctl["wall_drop"]
     target = (
         w_g[:, None] * gait + w_face[:, None] * face + w_wall[:, None] * wall_pt
         + w_tuck[:, None] * tuck
