@@ -96,6 +96,15 @@ def _parse_lo_hi(text: str, option: str) -> tuple[float, float]:
     return span[0], span[1]
 
 
+def _parse_miss_prob(text: str) -> tuple[float, float]:
+    """``--miss-prob 0,0.3`` as ``(lo, hi)`` with ``0 <= lo <= hi < 1``."""
+    lo, hi = _parse_lo_hi(text, "--miss-prob")
+    if not 0 <= lo <= hi < 1:
+        raise DLCLifterError(f"--miss-prob needs 0 <= LO <= HI < 1 (rates of missing points); "
+                             f"got '{text}'.")
+    return lo, hi
+
+
 def _parse_view_deg(text: str, option: str = "--view-deg") -> tuple[float, float]:
     """``--view-deg 15,55`` (or ``option``) as ``(lo, hi)`` with ``0 <= lo <= hi < 80``."""
     span = _numbers(text, float)
@@ -156,6 +165,10 @@ def train_lifter_command(
                                            "missing where the head points steeply down, as "
                                            "labellers and trackers lose a snout the head "
                                            "hides (0: missing points at random only)."),
+    miss_prob: str = typer.Option("0,0.06", "--miss-prob", help="Range LO,HI of the rate "
+                                  "at which training points go missing at random, one draw "
+                                  "per clip, as trackers and labellers leave points out "
+                                  "(0,0.06: the default)."),
     nose_down_share: float = typer.Option(0.0, "--nose-down-share", min=0.0, max=1.0,
                                           help="Share of the synthetic walk, turn and sniff "
                                           "behaviours in the real mouse's nose-down exploring "
@@ -254,6 +267,7 @@ def train_lifter_command(
                       shoulder_forward_mm=_parse_lo_hi(shoulder_forward_mm,
                                                        "--shoulder-forward-mm"),
                       steep_snout_miss=steep_snout_miss,
+                      miss_prob=_parse_miss_prob(miss_prob),
                       nose_down_share=nose_down_share, head_up_share=head_up_share,
                       low_rear_share=low_rear_share, tail_curl_share=tail_curl_share,
                       high_hips_share=high_hips_share, elbow_out=elbow_out,

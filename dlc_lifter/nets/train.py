@@ -133,6 +133,12 @@ class TrainConfig:
     steep_snout_miss
         Probability that the training snout is missing where the head points steeply down
         (:class:`~dlc_lifter.nets.data.TrackingNoise`; 0: missing points at random only).
+    miss_prob
+        Range of the per-clip rate at which training points go missing at random, every
+        keypoint alike (:class:`~dlc_lifter.nets.data.TrackingNoise`'s ``miss_prob``;
+        default ``(0, 0.06)``, its own). Larger rates teach the networks to lift the points
+        a file has when a tracker or a labeller left out many others (SLEAP's missing
+        nodes, DLC points below ``pcutoff``, sparse 3D labels).
     nose_down_share
         Share of the training sequences' walk, turn and sniff behaviours that take the real
         mouse's nose-down exploring posture (``nose_down_share`` of
@@ -230,6 +236,7 @@ class TrainConfig:
     ear_forward_mm: tuple[float, float] = (0.0, 0.0)
     shoulder_forward_mm: tuple[float, float] = (0.0, 0.0)
     steep_snout_miss: float = 0.0
+    miss_prob: tuple[float, float] = TrackingNoise.miss_prob
     nose_down_share: float = 0.0
     head_up_share: float = 0.0
     low_rear_share: float = 0.0
@@ -375,7 +382,7 @@ def train(
     gen = generator or generate_mouse_sequences
     n_frame = cfg.frame_sequences or cfg.n_sequences
     if "frame" in cfg.modes and cfg.frame_view_deg is not None and n_frame == cfg.n_sequences:
-        _check_image_span(cfg)
+        _check_ranges(cfg)
         sequences = _generated(cfg, n_frame, gen, sequences)  # once, for both clip sets
     clips, med_h, pair_len = _training_clips(cfg, cfg.n_sequences, gen, sequences)
     logger.info("%d training clips (%d frames) ready after %.0f s", len(clips),
@@ -434,7 +441,7 @@ def _training_clips(cfg: TrainConfig, n_sequences: int, generator: Callable[...,
     network's own, larger set (``cfg.frame_sequences``) is drawn exactly as a run with
     ``n_sequences`` of that size draws it.
     """
-    _check_image_span(cfg)
+    _check_ranges(cfg)
     sequences = _generated(cfg, n_sequences, generator, sequences)
     sequences = place_ear_labels(sequences, cfg.ear_label_mm, seed=cfg.seed,
                                  forward_mm=cfg.ear_forward_mm)
@@ -443,15 +450,20 @@ def _training_clips(cfg: TrainConfig, n_sequences: int, generator: Callable[...,
     clips = make_clips(sequences, rng=np.random.default_rng(cfg.seed), views=cfg.views,
                        set_weights=cfg.set_weights, view=cfg.view,
                        camera_kwargs=camera_kwargs(cfg),
-                       noise=TrackingNoise(steep_snout_miss=cfg.steep_snout_miss))
+                       noise=TrackingNoise(steep_snout_miss=cfg.steep_snout_miss,
+                                          miss_prob=cfg.miss_prob))
     return clips, med_h, pair_len
 
 
-def _check_image_span(cfg: TrainConfig) -> None:
+def _check_ranges(cfg: TrainConfig) -> None:
     span = cfg.image_span
     if span is not None and not 0 < span[0] <= span[1]:
         raise ValueError(f"TrainConfig.image_span must be (lo, hi) with 0 < lo <= hi; got "
                          f"{span}.")
+    lo, hi = cfg.miss_prob
+    if not 0 <= lo <= hi < 1:
+        raise ValueError(f"TrainConfig.miss_prob must be (lo, hi) with 0 <= lo <= hi < 1; got "
+                         f"{cfg.miss_prob}.")
 
 
 #: :class:`TrainConfig` fields passed on to the sequence generator as they are (its posture

@@ -266,6 +266,27 @@ def test_shipped_lifter_commands_ask_for_their_recorded_settings(
     assert asked["view"] == ("below" if name == "lifter_below" else "above")
 
 
+def test_miss_prob_reaches_the_recipe_and_bad_rates_are_refused(tmp_path: Path) -> None:
+    """``--miss-prob LO,HI`` is recorded in the sidecar's config and command (the default
+    is the tracking simulation's own 0,0.06); a reversed, malformed or out-of-range rate is
+    one clear message naming the option, refused before any training."""
+    toy = ["--n-sequences", "2", "--n-frames", "100", "--steps", "1", "--causal-steps", "1",
+           "--frame-steps", "1", "--channels", "8", "--kernels", "3", "--eval-sequences", "0",
+           "--threads", "1"]
+    plain, out = tmp_path / "p.pt", tmp_path / "l.pt"
+    _invoke("train", "--out", str(plain), *toy)
+    assert json.loads(plain.with_suffix(".json").read_text())["config"]["miss_prob"] == [0.0,
+                                                                                        0.06]
+    _invoke("train", "--out", str(out), "--miss-prob", "0,0.3", *toy)
+    side = json.loads(out.with_suffix(".json").read_text())
+    assert side["config"]["miss_prob"] == [0.0, 0.3] and "--miss-prob 0,0.3" in side["command"]
+    for bad in ("0.3,0", "0.2", "a,b", "0,1", "-0.1,0.2"):
+        res = runner.invoke(app, ["train", "--out", str(tmp_path / "x.pt"), "--miss-prob",
+                                  bad, *toy])
+        assert res.exit_code != 0 and "--miss-prob" in str(res.exception), (bad, res.output)
+        assert not (tmp_path / "x.pt").exists()
+
+
 def test_bad_view_angles_are_refused(tmp_path: Path) -> None:
     for bad in ("55,15", "30", "a,b", "-5,20", "20,85"):
         res = runner.invoke(app, ["train", "--out", str(tmp_path / "x.pt"), "--view-deg", bad])

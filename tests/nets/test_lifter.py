@@ -770,6 +770,38 @@ def test_steep_heads_lose_their_snout_in_training_where_asked() -> None:
     assert sum(x.sum() for x in shown[len(plain):]) == 0  # and lost where asked
 
 
+def test_miss_prob_drops_more_training_points_and_the_default_draws_as_before() -> None:
+    """``TrainConfig.miss_prob`` reaches the training clips' tracking: a high rate leaves
+    far more points untracked, every keypoint alike, with the same cameras and the points
+    kept where they were; the default is ``TrackingNoise``'s own range, drawn exactly as
+    before; a rate outside [0, 1) is refused."""
+    from dlc_lifter.nets.data import TrackingNoise, generate_mouse_sequences
+    from dlc_lifter.nets.train import TrainConfig, _training_clips
+
+    kw = dict(seed=2, n_frames=60, views=2)
+    plain, _, _ = _training_clips(TrainConfig(**kw), 4, generate_mouse_sequences)
+    same, _, _ = _training_clips(TrainConfig(miss_prob=TrackingNoise().miss_prob, **kw), 4,
+                                 generate_mouse_sequences)
+    many, _, _ = _training_clips(TrainConfig(miss_prob=(0.5, 0.6), **kw), 4,
+                                 generate_mouse_sequences)
+    for a, b in zip(plain, same, strict=True):
+        np.testing.assert_array_equal(a.uv, b.uv)
+    seen = np.concatenate([np.isfinite(c.uv[..., 0]) for c in plain])  # tracked by default
+    kept = np.concatenate([np.isfinite(c.uv[..., 0]) for c in many])
+    assert seen.sum() > 1000 and not (kept & ~seen).any()
+    lost = 1.0 - kept[seen].mean()
+    assert 0.4 < lost < 0.7, lost
+    for name in ("nose", "left_ear", "right_ear", "tail_base"):  # every keypoint alike
+        k = CATALOGUE.index(name)
+        assert seen[:, k].sum() > 50 and 0.35 < 1.0 - kept[seen[:, k], k].mean() < 0.75, name
+    for a, b in zip(plain, many, strict=True):
+        np.testing.assert_array_equal(a.camera.K, b.camera.K)
+        kept = np.isfinite(a.uv) & np.isfinite(b.uv)
+        np.testing.assert_array_equal(a.uv[kept], b.uv[kept])
+    with pytest.raises(ValueError, match="miss_prob"):
+        _training_clips(TrainConfig(miss_prob=(0.2, 1.0), **kw), 2, generate_mouse_sequences)
+
+
 def test_training_cameras_below_are_the_reflections_of_those_above() -> None:
     """``TrainConfig(view="below")``: each training camera is the one drawn above, under the
     floor looking up (its image mirrored); the same draws otherwise."""
