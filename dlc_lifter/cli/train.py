@@ -33,12 +33,28 @@ _FLAG_OF = {"max_minutes": "minutes"}
 TRAIN_WINDOW = 64
 
 
+OVERWRITE = typer.Option(False, "--overwrite", help="Replace the weights (and their sidecar) "
+                         "already at --out (default: refused before any training).")
+
+
 def _numbers(text: str, cast: Callable[[str], Any]) -> tuple[Any, ...] | None:
     """Comma-separated numbers (``"3, 3,3"``) cast one by one; None where one is not a number."""
     try:
         return tuple(cast(v) for v in text.replace(" ", "").split(",") if v)
     except ValueError:
         return None
+
+
+def _check_out(out: Path, overwrite: bool) -> None:
+    """Refuse, before any training, weights (or their sidecar) already at ``--out`` unless
+    ``--overwrite``: a finished run replaces them only when asked."""
+    from dlc_lifter.io.weights import sidecar_path
+
+    there = [p for p in (out, sidecar_path(out)) if p.exists()]
+    if there and not overwrite:
+        raise DLCLifterError(f"--out {out}: {' and '.join(str(p) for p in there)} already "
+                             "exist(s); training would replace them. Give another --out, or "
+                             "--overwrite to replace them.")
 
 
 def _parse_kernels(text: str) -> tuple[int, ...]:
@@ -229,6 +245,7 @@ def train_lifter_command(
                                        "recipe: a seed gives the same weights with the same "
                                        "thread count; another count sums in another order, "
                                        "and training drifts apart)."),
+    overwrite: bool = OVERWRITE,
 ) -> None:
     """Train the keypoint lifter on synthetic mice (or: train depth, train fused).
 
@@ -287,6 +304,7 @@ def train_lifter_command(
                              "overwrite them (and their sidecar). Give another --out; the "
                              "weights written keep the networks of --extend they do not "
                              "replace.")
+    _check_out(out, overwrite)
     if seed_list is None:
         _, report = train_lifter_weights(cfg, out, eval_sequences=eval_sequences,
                                          command=command_line(ctx), extend=extend,
@@ -381,6 +399,7 @@ def train_depth_command(
                                   "augmentation (0: plain renders)."),
     threads: int = typer.Option(2, "--threads", help="torch threads."),
     minutes: float | None = TRAIN_MINUTES,
+    overwrite: bool = OVERWRITE,
 ) -> None:
     """Train the depth network on rendered mice (defaults: the shipped weights' recipe).
 
@@ -390,6 +409,7 @@ def train_depth_command(
     """
     from dlc_lifter.nets.depth_train import DepthRecipe, DepthTrainConfig, train_depth_weights
 
+    _check_out(out, overwrite)
     recipe = _from_flags(DepthRecipe, ctx.params, train=_from_flags(DepthTrainConfig,
                                                                     ctx.params))
     train_depth_weights(recipe, out, base=_lifter(base), workdir=workdir,
@@ -447,6 +467,7 @@ def train_fused_command(
                                       "sequence."),
     soup: int = typer.Option(4, "--soup", help="Fine-tunes averaged into the weights."),
     threads: int = typer.Option(1, "--threads", help="torch threads."),
+    overwrite: bool = OVERWRITE,
 ) -> None:
     """Fine-tune the fused lifter on rendered mice (defaults: the shipped weights' recipe).
 
@@ -460,6 +481,7 @@ def train_fused_command(
     from dlc_lifter.nets.depth import DepthModel
     from dlc_lifter.nets.fusion_train import FusedRecipe, FusedTrainConfig, train_fused_weights
 
+    _check_out(out, overwrite)
     recipe = _from_flags(FusedRecipe, ctx.params, train=_from_flags(FusedTrainConfig,
                                                                     ctx.params))
     depth = DepthModel.load(depth_model or default_depth_weights())

@@ -25,11 +25,13 @@ def _invoke(*args: str) -> str:
 
 
 @pytest.fixture
-def captured(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """The recipe, output and command the train commands hand the API (nothing trained)."""
+def captured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
+    """The recipe, output and command the train commands hand the API (nothing trained),
+    run in an empty folder (a relative ``--out`` names no file there)."""
     import dlc_lifter.cli.train as cli_train
     from dlc_lifter.nets import depth, depth_train, fusion_train
 
+    monkeypatch.chdir(tmp_path)
     seen: dict[str, Any] = {}
 
     def fake(recipe: Any, out: Path, **kwargs: Any) -> None:
@@ -50,6 +52,24 @@ def test_defaults_are_the_shipped_recipes(what: str, captured: dict[str, Any]) -
     _invoke("train", what)
     assert captured["recipe"] == {"depth": DepthRecipe, "fused": FusedRecipe}[what]()
     assert captured["command"].startswith(f"dlc-lifter train {what} --out ")
+
+
+@pytest.mark.parametrize("what", ["depth", "fused"])
+def test_depth_and_fused_training_refuse_existing_weights(what: str, tmp_path: Path,
+                                                          captured: dict[str, Any]) -> None:
+    """Weights (or only their sidecar) already at ``--out`` are refused before anything is
+    rendered or trained, naming the file and ``--overwrite``; ``--overwrite`` goes on."""
+    from dlc_lifter.errors import DLCLifterError
+
+    for name in ("w.pt", "s.pt"):
+        there = tmp_path / (name if name == "w.pt" else "s.json")
+        there.write_text("mine")
+        res = runner.invoke(app, ["train", what, "--out", str(tmp_path / name)])
+        assert isinstance(res.exception, DLCLifterError), res.output
+        assert str(there) in str(res.exception) and "--overwrite" in str(res.exception)
+        assert not captured and there.read_text() == "mine"
+    _invoke("train", what, "--out", str(tmp_path / "w.pt"), "--overwrite")
+    assert captured["out"] == tmp_path / "w.pt"
 
 
 @pytest.mark.parametrize("what", ["depth", "fused"])
@@ -264,6 +284,25 @@ def test_shipped_lifter_commands_ask_for_their_recorded_settings(
     assert {k: asked.get(k, "above" if k == "view" else None) for k in recorded} == recorded
     assert seen["seeds"] == side["config"]["seeds"]
     assert asked["view"] == ("below" if name == "lifter_below" else "above")
+
+
+def test_lifter_training_refuses_existing_weights(tmp_path: Path) -> None:
+    """``dlc-lifter train`` refuses weights already at ``--out`` before training (the file
+    and its sidecar left as they are); ``--overwrite`` replaces both."""
+    from dlc_lifter.errors import DLCLifterError
+
+    toy = ["--n-sequences", "2", "--n-frames", "100", "--steps", "1", "--causal-steps", "1",
+           "--frame-steps", "1", "--channels", "8", "--kernels", "3", "--eval-sequences", "0",
+           "--threads", "1"]
+    out = tmp_path / "l.pt"
+    _invoke("train", "--out", str(out), *toy)
+    before = out.read_bytes(), out.with_suffix(".json").read_text()
+    res = runner.invoke(app, ["train", "--out", str(out), "--seed", "1", *toy])
+    assert isinstance(res.exception, DLCLifterError) and "--overwrite" in str(res.exception)
+    assert (out.read_bytes(), out.with_suffix(".json").read_text()) == before
+    _invoke("train", "--out", str(out), "--seed", "1", "--overwrite", *toy)
+    side = json.loads(out.with_suffix(".json").read_text())
+    assert side["config"]["seed"] == 1 and "--overwrite" in side["command"]
 
 
 def test_miss_prob_reaches_the_recipe_and_bad_rates_are_refused(tmp_path: Path) -> None:
