@@ -181,6 +181,11 @@ def train_lifter_command(
                                            "missing where the head points steeply down, as "
                                            "labellers and trackers lose a snout the head "
                                            "hides (0: missing points at random only)."),
+    limb_dropout: float = typer.Option(0.0, "--limb-dropout", min=0.0, max=1.0,
+                                       help="Probability that a training window loses all "
+                                       "its forelimb points (elbows, wrists, forepaws), and "
+                                       "on its own draw all its hind-limb points, as "
+                                       "trackers lose paws under the body (0: none)."),
     miss_prob: str = typer.Option("0,0.06", "--miss-prob", help="Range LO,HI of the rate "
                                   "at which training points go missing at random, one draw "
                                   "per clip, as trackers and labellers leave points out "
@@ -284,7 +289,7 @@ def train_lifter_command(
                       shoulder_forward_mm=_parse_lo_hi(shoulder_forward_mm,
                                                        "--shoulder-forward-mm"),
                       steep_snout_miss=steep_snout_miss,
-                      miss_prob=_parse_miss_prob(miss_prob),
+                      miss_prob=_parse_miss_prob(miss_prob), limb_dropout=limb_dropout,
                       nose_down_share=nose_down_share, head_up_share=head_up_share,
                       low_rear_share=low_rear_share, tail_curl_share=tail_curl_share,
                       high_hips_share=high_hips_share, elbow_out=elbow_out,

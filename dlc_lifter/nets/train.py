@@ -202,6 +202,12 @@ class TrainConfig:
         channels leaves the canonicalisation as it is): each is dropped with probability
         1/2, its outputs left out of the loss. Teaches the networks that a keypoint more
         or less (a tail end tracked with the openfield set, ...) changes nothing else.
+    limb_dropout
+        Probability that a training window loses every point of its forelimbs (elbows,
+        wrists, forepaws), and on its own draw every point of its hind limbs
+        (:data:`LIMB_GROUPS`), input and loss alike; 0 (the default): only ``loose_dropout``'s
+        scattered drops, under which a file whose forelimbs are untracked in a frame
+        (real trackers and labellers lose paws under the body) reads as a raised front.
     max_minutes
         Stop training early after this many minutes (not deterministic when it bites).
     threads
@@ -232,6 +238,7 @@ class TrainConfig:
     per_frame: bool = True
     pcutoff: float = 0.6
     loose_dropout: float = 0.5
+    limb_dropout: float = 0.0
     ear_label_mm: float = 0.0
     ear_forward_mm: tuple[float, float] = (0.0, 0.0)
     shoulder_forward_mm: tuple[float, float] = (0.0, 0.0)
@@ -271,6 +278,37 @@ def _init_head(net: LifterNet, y: torch.Tensor, w: torch.Tensor,
         net.head.bias.copy_(mean.to(net.head.bias.dtype))
 
 
+#: The limbs' keypoints that :attr:`TrainConfig.limb_dropout` drops together, one group
+#: each: the forelimbs (elbows, wrists, forepaws) and the hind limbs (knees, ankles, paws).
+LIMB_GROUPS = (("left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_forepaw",
+                "right_forepaw"),
+               ("left_knee", "right_knee", "left_ankle", "right_ankle", "left_hindpaw",
+                "right_hindpaw"))
+
+
+def _limb_drop(rng: np.random.Generator, batch: int, loose: np.ndarray, p: float
+              ) -> np.ndarray:
+    """``(batch, len(loose))`` bool: each window loses every point of a limb group of
+    :data:`LIMB_GROUPS` with probability ``p``, each group drawn on its own.
+
+    Parameters
+    ----------
+    rng
+        Random generator (two draws of ``batch`` uniforms per call).
+    batch
+        Training windows.
+    loose
+        Catalogue indices of the keypoints that may be dropped (the tail and limbs).
+    p
+        Probability per window and group.
+    """
+    out = np.zeros((batch, len(loose)), bool)
+    for group in LIMB_GROUPS:
+        cols = np.isin(loose, [CATALOGUE.index(n) for n in group])
+        out[np.ix_(rng.uniform(size=batch) < p, cols)] = True
+    return out
+
+
 def _train_net(net: LifterNet, clips: Sequence[SyntheticClip], cfg: TrainConfig,
                rng: np.random.Generator, deadline: float | None, label: str,
                progress: bool, steps: int | None = None,
@@ -303,9 +341,14 @@ def _train_net(net: LifterNet, clips: Sequence[SyntheticClip], cfg: TrainConfig,
         ci = clip_ids[rng.choice(len(clip_ids), size=batch, p=probs)]
         s = (rng.uniform(size=batch) * (lengths[ci] - chunk + 1)).astype(np.int64)
         xb, yb, wb = packed.windows(ci, s, chunk)  # (B, C, chunk + rf - 1), (B, 3K, chunk)
+        drop = None
         if cfg.loose_dropout > 0 and len(loose):
             drop = ((rng.uniform(size=(batch, 1)) < cfg.loose_dropout)
                     & (rng.uniform(size=(batch, len(loose))) < 0.5))
+        if cfg.limb_dropout > 0:
+            limbs = _limb_drop(rng, batch, loose, cfg.limb_dropout)
+            drop = limbs if drop is None else drop | limbs
+        if drop is not None:
             rows, kps = np.nonzero(drop)
             in_mask.fill_(1.0)
             out_mask.fill_(1.0)

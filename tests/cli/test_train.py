@@ -306,9 +306,10 @@ def test_lifter_training_refuses_existing_weights(tmp_path: Path) -> None:
 
 
 def test_miss_prob_reaches_the_recipe_and_bad_rates_are_refused(tmp_path: Path) -> None:
-    """``--miss-prob LO,HI`` is recorded in the sidecar's config and command (the default
-    is the tracking simulation's own 0,0.06); a reversed, malformed or out-of-range rate is
-    one clear message naming the option, refused before any training."""
+    """``--miss-prob LO,HI`` (and ``--limb-dropout``) is recorded in the sidecar's config
+    and command (the default is the tracking simulation's own 0,0.06); a reversed, malformed
+    or out-of-range rate is one clear message naming the option, refused before any
+    training."""
     toy = ["--n-sequences", "2", "--n-frames", "100", "--steps", "1", "--causal-steps", "1",
            "--frame-steps", "1", "--channels", "8", "--kernels", "3", "--eval-sequences", "0",
            "--threads", "1"]
@@ -316,9 +317,10 @@ def test_miss_prob_reaches_the_recipe_and_bad_rates_are_refused(tmp_path: Path) 
     _invoke("train", "--out", str(plain), *toy)
     assert json.loads(plain.with_suffix(".json").read_text())["config"]["miss_prob"] == [0.0,
                                                                                         0.06]
-    _invoke("train", "--out", str(out), "--miss-prob", "0,0.3", *toy)
+    _invoke("train", "--out", str(out), "--miss-prob", "0,0.3", "--limb-dropout", "0.25", *toy)
     side = json.loads(out.with_suffix(".json").read_text())
     assert side["config"]["miss_prob"] == [0.0, 0.3] and "--miss-prob 0,0.3" in side["command"]
+    assert side["config"]["limb_dropout"] == 0.25 and "--limb-dropout 0.25" in side["command"]
     for bad in ("0.3,0", "0.2", "a,b", "0,1", "-0.1,0.2"):
         res = runner.invoke(app, ["train", "--out", str(tmp_path / "x.pt"), "--miss-prob",
                                   bad, *toy])

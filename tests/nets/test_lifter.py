@@ -802,6 +802,38 @@ def test_miss_prob_drops_more_training_points_and_the_default_draws_as_before() 
         _training_clips(TrainConfig(miss_prob=(0.2, 1.0), **kw), 2, generate_mouse_sequences)
 
 
+def test_limb_dropout_drops_whole_limbs_and_reaches_the_training() -> None:
+    """``TrainConfig.limb_dropout``: a window loses every point of a limb group or none of
+    it, each group in a share ``p`` of the windows on its own draw, nothing outside the
+    limbs; a toy training with it differs from one without, and 0 trains as before."""
+    from dlc_lifter.nets.train import FIT_WEIGHT, LIMB_GROUPS, TrainConfig, _limb_drop, train
+
+    loose = np.flatnonzero(FIT_WEIGHT <= 0.3)
+    drop = _limb_drop(np.random.default_rng(0), 4000, loose, 0.3)
+    names = [CATALOGUE[k] for k in loose]
+    shares = []
+    for group in LIMB_GROUPS:
+        cols = [names.index(n) for n in group]
+        got = drop[:, cols]
+        assert (got.all(1) | ~got.any(1)).all()  # the whole limb or none of it
+        shares.append(got.all(1).mean())
+    assert all(0.27 < x < 0.33 for x in shares)
+    fore = drop[:, [names.index(n) for n in LIMB_GROUPS[0]]].all(1)
+    hind = drop[:, [names.index(n) for n in LIMB_GROUPS[1]]].all(1)
+    assert 0.06 < (fore & hind).mean() < 0.12  # drawn on their own
+    others = [i for i, n in enumerate(names) if n not in sum(LIMB_GROUPS, ())]
+    assert others and not drop[:, others].any()  # the tail is left to loose_dropout
+
+    kw = dict(seed=3, n_frames=60, views=1, steps=6, batch=4, chunk=8, channels=16,
+              kernels=(3,), lr=3e-3, threads=1, n_sequences=2, modes=("frame",))
+    plain, _ = train(TrainConfig(**kw), generator=_sequences, progress=False)
+    zero, _ = train(TrainConfig(limb_dropout=0.0, **kw), generator=_sequences, progress=False)
+    asked, _ = train(TrainConfig(limb_dropout=1.0, **kw), generator=_sequences, progress=False)
+    a, z, b = (m.nets["frame"].state_dict() for m in (plain, zero, asked))
+    assert all(torch.equal(a[k], z[k]) for k in a)
+    assert not all(torch.equal(a[k], b[k]) for k in a)
+
+
 def test_training_cameras_below_are_the_reflections_of_those_above() -> None:
     """``TrainConfig(view="below")``: each training camera is the one drawn above, under the
     floor looking up (its image mirrored); the same draws otherwise."""
