@@ -138,7 +138,9 @@ class TrainConfig:
         keypoint alike (:class:`~dlc_lifter.nets.data.TrackingNoise`'s ``miss_prob``;
         default ``(0, 0.06)``, its own). Larger rates teach the networks to lift the points
         a file has when a tracker or a labeller left out many others (SLEAP's missing
-        nodes, DLC points below ``pcutoff``, sparse 3D labels).
+        nodes, DLC points below ``pcutoff``, sparse 3D labels). Screened at ``(0, 0.3)``
+        and ``(0, 0.5)``: worse on real mice with every label, hardly better without them
+        (``docs/results.md``, forty-third session); not in the shipped weights.
     nose_down_share
         Share of the training sequences' walk, turn and sniff behaviours that take the real
         mouse's nose-down exploring posture (``nose_down_share`` of
@@ -206,8 +208,9 @@ class TrainConfig:
         Probability that a training window loses every point of its forelimbs (elbows,
         wrists, forepaws), and on its own draw every point of its hind limbs
         (:data:`LIMB_GROUPS`), input and loss alike; 0 (the default): only ``loose_dropout``'s
-        scattered drops, under which a file whose forelimbs are untracked in a frame
-        (real trackers and labellers lose paws under the body) reads as a raised front.
+        scattered drops. A real flat mouse whose forelimbs are untracked reads as raised;
+        screened at 0.2 and 0.4, this did not mend it and read real rears worse
+        (``docs/results.md``, forty-third session); not in the shipped weights.
     max_minutes
         Stop training early after this many minutes (not deterministic when it bites).
     threads
