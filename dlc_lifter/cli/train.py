@@ -52,9 +52,10 @@ def _check_out(out: Path, overwrite: bool) -> None:
 
     there = [p for p in (out, sidecar_path(out)) if p.exists()]
     if there and not overwrite:
-        raise DLCLifterError(f"--out {out}: {' and '.join(str(p) for p in there)} already "
-                             "exist(s); training would replace them. Give another --out, or "
-                             "--overwrite to replace them.")
+        what = " and ".join(str(p) for p in there)
+        verb = "exists" if len(there) == 1 else "exist"
+        raise DLCLifterError(f"--out {out}: {what} already {verb}; training would replace "
+                             "it. Give another --out, or --overwrite to replace it.")
 
 
 def _parse_kernels(text: str) -> tuple[int, ...]:

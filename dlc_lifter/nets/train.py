@@ -510,6 +510,9 @@ def _check_ranges(cfg: TrainConfig) -> None:
     if not 0 <= lo <= hi < 1:
         raise ValueError(f"TrainConfig.miss_prob must be (lo, hi) with 0 <= lo <= hi < 1; got "
                          f"{cfg.miss_prob}.")
+    if not 0 <= cfg.limb_dropout <= 1:
+        raise ValueError(f"TrainConfig.limb_dropout must be a probability in [0, 1]; got "
+                         f"{cfg.limb_dropout}.")
 
 
 #: :class:`TrainConfig` fields passed on to the sequence generator as they are (its posture

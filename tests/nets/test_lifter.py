@@ -832,6 +832,8 @@ def test_limb_dropout_drops_whole_limbs_and_reaches_the_training() -> None:
     a, z, b = (m.nets["frame"].state_dict() for m in (plain, zero, asked))
     assert all(torch.equal(a[k], z[k]) for k in a)
     assert not all(torch.equal(a[k], b[k]) for k in a)
+    with pytest.raises(ValueError, match="limb_dropout"):
+        train(TrainConfig(limb_dropout=1.5, **kw), generator=_sequences, progress=False)
 
 
 def test_training_cameras_below_are_the_reflections_of_those_above() -> None:
