@@ -103,19 +103,20 @@ def _parse_span(text: str) -> tuple[float, float]:
     return span[0], span[1]
 
 
-def _parse_lo_hi(text: str, option: str) -> tuple[float, float]:
-    """``option``'s ``-6,3`` (``--ear-forward-mm``, ``--shoulder-forward-mm``) as ``(lo, hi)``
-    with ``lo <= hi``."""
+def _parse_lo_hi(text: str, option: str, example: str = "-6,3") -> tuple[float, float]:
+    """``option``'s ``-6,3`` (``--ear-forward-mm``, ``--shoulder-forward-mm``,
+    ``--miss-prob``) as ``(lo, hi)`` with ``lo <= hi``; ``example`` shows a valid value in
+    the message."""
     span = _numbers(text, float)
     if span is None or len(span) != 2 or span[0] > span[1]:
         raise DLCLifterError(f"{option} takes two numbers, LO,HI with LO <= HI such as "
-                             f"-6,3; got '{text}'.")
+                             f"{example}; got '{text}'.")
     return span[0], span[1]
 
 
 def _parse_miss_prob(text: str) -> tuple[float, float]:
     """``--miss-prob 0,0.3`` as ``(lo, hi)`` with ``0 <= lo <= hi < 1``."""
-    lo, hi = _parse_lo_hi(text, "--miss-prob")
+    lo, hi = _parse_lo_hi(text, "--miss-prob", "0,0.3")
     if not 0 <= lo <= hi < 1:
         raise DLCLifterError(f"--miss-prob needs 0 <= LO <= HI < 1 (rates of missing points); "
                              f"got '{text}'.")

@@ -289,10 +289,16 @@ LIMB_GROUPS = (("left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_
                 "right_hindpaw"))
 
 
-def _limb_drop(rng: np.random.Generator, batch: int, loose: np.ndarray, p: float
+def _limb_columns(loose: np.ndarray) -> list[np.ndarray]:
+    """Per group of :data:`LIMB_GROUPS`, which of the ``loose`` catalogue indices (the
+    keypoints that may be dropped: the tail and limbs) are its points (bool masks)."""
+    return [np.isin(loose, [CATALOGUE.index(n) for n in group]) for group in LIMB_GROUPS]
+
+
+def _limb_drop(rng: np.random.Generator, batch: int, groups: Sequence[np.ndarray], p: float
               ) -> np.ndarray:
-    """``(batch, len(loose))`` bool: each window loses every point of a limb group of
-    :data:`LIMB_GROUPS` with probability ``p``, each group drawn on its own.
+    """``(batch, len(loose))`` bool: each window loses every point of a limb group with
+    probability ``p``, each group drawn on its own.
 
     Parameters
     ----------
@@ -300,14 +306,13 @@ def _limb_drop(rng: np.random.Generator, batch: int, loose: np.ndarray, p: float
         Random generator (two draws of ``batch`` uniforms per call).
     batch
         Training windows.
-    loose
-        Catalogue indices of the keypoints that may be dropped (the tail and limbs).
+    groups
+        :func:`_limb_columns` of the loose keypoints.
     p
         Probability per window and group.
     """
-    out = np.zeros((batch, len(loose)), bool)
-    for group in LIMB_GROUPS:
-        cols = np.isin(loose, [CATALOGUE.index(n) for n in group])
+    out = np.zeros((batch, len(groups[0])), bool)
+    for cols in groups:
         out[np.ix_(rng.uniform(size=batch) < p, cols)] = True
     return out
 
@@ -335,6 +340,7 @@ def _train_net(net: LifterNet, clips: Sequence[SyntheticClip], cfg: TrainConfig,
     k_n = net.n_keypoints
     per = PER_KEYPOINT + cfg.n_extra
     loose = np.flatnonzero(FIT_WEIGHT <= 0.3)  # tail (but its base) and limb keypoints
+    limbs_of_loose = _limb_columns(loose)
     in_mask = torch.ones(batch, packed.x.shape[1], 1)
     out_mask = torch.ones(batch, packed.y.shape[1], 1)
     net.train()
@@ -349,7 +355,7 @@ def _train_net(net: LifterNet, clips: Sequence[SyntheticClip], cfg: TrainConfig,
             drop = ((rng.uniform(size=(batch, 1)) < cfg.loose_dropout)
                     & (rng.uniform(size=(batch, len(loose))) < 0.5))
         if cfg.limb_dropout > 0:
-            limbs = _limb_drop(rng, batch, loose, cfg.limb_dropout)
+            limbs = _limb_drop(rng, batch, limbs_of_loose, cfg.limb_dropout)
             drop = limbs if drop is None else drop | limbs
         if drop is not None:
             rows, kps = np.nonzero(drop)

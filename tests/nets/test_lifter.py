@@ -806,10 +806,17 @@ def test_limb_dropout_drops_whole_limbs_and_reaches_the_training() -> None:
     """``TrainConfig.limb_dropout``: a window loses every point of a limb group or none of
     it, each group in a share ``p`` of the windows on its own draw, nothing outside the
     limbs; a toy training with it differs from one without, and 0 trains as before."""
-    from dlc_lifter.nets.train import FIT_WEIGHT, LIMB_GROUPS, TrainConfig, _limb_drop, train
+    from dlc_lifter.nets.train import (
+        FIT_WEIGHT,
+        LIMB_GROUPS,
+        TrainConfig,
+        _limb_columns,
+        _limb_drop,
+        train,
+    )
 
     loose = np.flatnonzero(FIT_WEIGHT <= 0.3)
-    drop = _limb_drop(np.random.default_rng(0), 4000, loose, 0.3)
+    drop = _limb_drop(np.random.default_rng(0), 4000, _limb_columns(loose), 0.3)
     names = [CATALOGUE[k] for k in loose]
     shares = []
     for group in LIMB_GROUPS:
