@@ -1966,7 +1966,8 @@ def section_i(args: argparse.Namespace, tmp: Path, rows: list[Row]) -> None:
          diff <= 0.01)
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The benchmark's options (also :mod:`outside`'s, which runs section A per set)."""
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         epilog="example: python benchmarks/real.py --only A --per-camera")
@@ -2014,6 +2015,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--depth-weights", default=None, metavar="PATH",
                         help="depth network weights for section C's own-reading rows "
                              "(default: the shipped ones; the lifts keep the shipped ones)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     MODEL["path"] = args.model
     MODEL["depth"] = args.depth_weights
