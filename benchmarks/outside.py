@@ -74,6 +74,13 @@ def pivot(results: dict[str, list[real.Row]]
     ----------
     results
         Set name -> its section A rows (``real.Row``), in the order to print.
+
+    Returns
+    -------
+    tuple
+        ``(header, rows, met)``: a row per target figure, in the order first seen; a cell
+        is the figure without its unit, ``*`` where it misses its target, ``-`` where the
+        set has no such row; ``met`` maps each set to ``(targets met, targets measured)``.
     """
     order: list[tuple[str, str, str]] = []
     cells: dict[tuple[str, str, str], dict[str, str]] = {}
