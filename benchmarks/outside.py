@@ -17,6 +17,11 @@ cylinder mouse); their docstrings give the commands. Nothing is downloaded here:
 
 A value marked ``*`` misses its target. Each set runs in its own process (``--jobs``, one
 torch thread each); section A takes about three minutes a set on one core.
+
+The worst-camera rows depend on the mouse's heading under the grid's tilted cameras (the
+shared mouse, turned 90, 180 or 270 deg about the vertical, meets 14-18 of its 23 targets;
+``docs/results.md``, forty-fourth session). ``--headings N`` also lifts each set turned by
+360/N deg steps about its mean floor position (``SET@90`` columns; N times the time).
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import real
 
 #: Section A's rows kept here: those with a target, not diagnostic, not opt-in.
@@ -51,6 +58,23 @@ def section_a_rows(csv: str | None, argv: list[str]) -> list[real.Row]:
     with tempfile.TemporaryDirectory(prefix="dlc_outside_") as tmp:
         real.section_a(args, Path(tmp), rows, [])
     return rows
+
+
+def turned_csv(src: str | Path, deg: float, dest: str | Path) -> Path:
+    """A 3D label set (``labels3d.csv`` layout) turned ``deg`` degrees about the vertical
+    through its mean floor position, written to ``dest`` (heights and sample ids kept)."""
+    df = pd.read_csv(src)
+    names = [c[:-2] for c in df.columns if c.endswith("_x")]
+    x = df[[f"{n}_x" for n in names]].to_numpy(float)
+    y = df[[f"{n}_y" for n in names]].to_numpy(float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    cx, cy = x[ok].mean(), y[ok].mean()
+    c, s = np.cos(np.radians(deg)), np.sin(np.radians(deg))
+    out = df.copy()
+    out[[f"{n}_x" for n in names]] = cx + c * (x - cx) - s * (y - cy)
+    out[[f"{n}_y" for n in names]] = cy + s * (x - cx) + c * (y - cy)
+    out.to_csv(dest, index=False)
+    return Path(dest)
 
 
 def _key(condition: str, figure: str) -> tuple[str, str]:
@@ -128,7 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--noise-draws", type=int, default=5, metavar="N",
                         help="the worst camera also as the mean of N noise draws")
     parser.add_argument("--jobs", type=int, default=2, help="sets lifted at once")
+    parser.add_argument("--headings", type=int, default=1, metavar="N",
+                        help="also each set turned by 360/N deg steps about the vertical "
+                             "(N times the time; the worst-camera rows depend on it)")
     args = parser.parse_args(argv)
+    if args.headings < 1:
+        parser.error(f"--headings takes a whole number >= 1; got {args.headings}")
     sets: list[str | None] = ([None] if args.shared else []) + list(args.sets)
     if not sets:
         parser.error("give 3D label sets (CSV) and/or --shared")
@@ -142,10 +171,19 @@ def main(argv: list[str] | None = None) -> int:
               *(["--model", args.model] if args.model else [])]
     t0 = time.perf_counter()
     ctx = multiprocessing.get_context("spawn")  # torch in fresh processes
-    with cf.ProcessPoolExecutor(max_workers=max(1, args.jobs), mp_context=ctx) as pool:
-        futures = [pool.submit(section_a_rows, None if s is None else str(Path(s).resolve()),
-                               passed) for s in sets]
-        results = {name: f.result() for name, f in zip(names, futures, strict=True)}
+    with (tempfile.TemporaryDirectory(prefix="dlc_outside_sets_") as turned,
+          cf.ProcessPoolExecutor(max_workers=max(1, args.jobs), mp_context=ctx) as pool):
+        jobs: dict[str, str | None] = {}
+        for name, s in zip(names, sets, strict=True):
+            path = None if s is None else str(Path(s).resolve())
+            jobs[name] = path
+            for k in range(1, args.headings):
+                deg = round(360.0 * k / args.headings, 1)
+                dest = Path(turned) / f"{name}@{deg:g}.csv"
+                jobs[f"{name}@{deg:g}"] = str(turned_csv(path or real.DANNCE_CSV, deg, dest))
+        futures = {name: pool.submit(section_a_rows, path, passed)
+                   for name, path in jobs.items()}
+        results = {name: f.result() for name, f in futures.items()}
     import dlc_lifter
 
     lifter = dlc_lifter.Lifter.load(args.model)

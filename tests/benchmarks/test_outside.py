@@ -53,3 +53,40 @@ def test_a_row_one_set_lacks_is_shown_as_missing(bench) -> None:
     rears = next(r for r in table if r[1] == "MPJPE rearing frames, grid mean")
     assert rears[3:] == ["9.85", "-"]
     assert met["b"] == (3, 3)
+
+
+def test_a_set_turned_about_the_vertical_keeps_its_shape_and_heights(bench, tmp_path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    cols = {"sample_id": np.arange(5) * 10}
+    for n in ("Snout", "EarL", "Tail_base"):
+        for axis in "xyz":
+            cols[f"{n}_{axis}"] = rng.uniform(-50, 50, 5)
+    for axis in "xyz":
+        cols[f"EarL_{axis}"][2] = np.nan  # an unlabelled point stays unlabelled
+    src = tmp_path / "set.csv"
+    pd.DataFrame(cols).to_csv(src, index=False)
+    a = pd.read_csv(src)
+    quarter = pd.read_csv(bench.turned_csv(src, 90.0, tmp_path / "q.csv"))
+    back = pd.read_csv(bench.turned_csv(tmp_path / "q.csv", 270.0, tmp_path / "b.csv"))
+    pd.testing.assert_frame_equal(back, a, atol=1e-9)
+    for n in ("Snout", "EarL", "Tail_base"):
+        np.testing.assert_array_equal(quarter[f"{n}_z"], a[f"{n}_z"])
+    np.testing.assert_array_equal(quarter["sample_id"], a["sample_id"])
+    assert np.isnan(quarter["EarL_x"][2]) and np.isnan(quarter["EarL_y"][2])
+
+    def xy(df: pd.DataFrame, n: str) -> np.ndarray:
+        return df[[f"{n}_x", f"{n}_y"]].to_numpy()
+
+    d0, d1 = xy(a, "Snout") - xy(a, "Tail_base"), xy(quarter, "Snout") - xy(quarter, "Tail_base")
+    np.testing.assert_allclose(np.linalg.norm(d1, axis=1), np.linalg.norm(d0, axis=1))
+    # a quarter turn: the snout-to-tail vector turned by 90 deg (x, y) -> (-y, x)
+    np.testing.assert_allclose(d1, np.stack([-d0[:, 1], d0[:, 0]], 1), atol=1e-9)
+
+
+def test_headings_below_one_are_refused(bench, capsys) -> None:
+    with pytest.raises(SystemExit):
+        bench.main(["--shared", "--headings", "0"])
+    assert "--headings takes a whole number >= 1" in capsys.readouterr().err
