@@ -37,8 +37,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import real
+from dannce_labels import write_labels_csv
 
 #: Section A's rows kept here: those with a target, not diagnostic, not opt-in.
 SKIPPED = ("(diagnostic)", "(opt-in)")
@@ -62,18 +62,15 @@ def section_a_rows(csv: str | None, argv: list[str]) -> list[real.Row]:
 
 def turned_csv(src: str | Path, deg: float, dest: str | Path) -> Path:
     """A 3D label set (``labels3d.csv`` layout) turned ``deg`` degrees about the vertical
-    through its mean floor position, written to ``dest`` (heights and sample ids kept)."""
-    df = pd.read_csv(src)
-    names = [c[:-2] for c in df.columns if c.endswith("_x")]
-    x = df[[f"{n}_x" for n in names]].to_numpy(float)
-    y = df[[f"{n}_y" for n in names]].to_numpy(float)
-    ok = np.isfinite(x) & np.isfinite(y)
-    cx, cy = x[ok].mean(), y[ok].mean()
+    through its mean floor position, written to ``dest`` (heights and sample ids kept; read
+    and written as ``real.py`` and ``dannce_labels.py`` read and write that layout)."""
+    ids, names, xyz = real.load_dannce(Path(src))
+    floor = xyz[..., :2]
+    centre = floor[np.isfinite(floor).all(-1)].mean(axis=0)
     c, s = np.cos(np.radians(deg)), np.sin(np.radians(deg))
-    out = df.copy()
-    out[[f"{n}_x" for n in names]] = cx + c * (x - cx) - s * (y - cy)
-    out[[f"{n}_y" for n in names]] = cy + s * (x - cx) + c * (y - cy)
-    out.to_csv(dest, index=False)
+    turned = xyz.copy()
+    turned[..., :2] = centre + (floor - centre) @ np.array([[c, s], [-s, c]])
+    write_labels_csv(Path(dest), ids, turned, tuple(names))
     return Path(dest)
 
 

@@ -9,7 +9,7 @@ from tests.fixtures.models import benchmark_module
 
 @pytest.fixture(scope="module")
 def bench():
-    with benchmark_module("outside", "bench_outside", imports=("real",)) as mod:
+    with benchmark_module("outside", "bench_outside", imports=("real", "dannce_labels")) as mod:
         yield mod
 
 
