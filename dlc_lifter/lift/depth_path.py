@@ -30,6 +30,7 @@ import numpy as np
 from dlc_lifter._progress import progress_bar
 from dlc_lifter.errors import VideoError
 from dlc_lifter.io.video import FRAME_COUNT_SLACK
+from dlc_lifter.lift.raised import FLAT_SNOUT_MM
 from dlc_lifter.poses import Poses
 
 __all__ = [
@@ -58,8 +59,6 @@ _MODELS: dict[tuple[str, float, str, float], tuple[Any, Any]] = {}
 #: Frames of a video from which the depth path shows its progress within the file.
 PROGRESS_FRAMES = 3000
 
-#: A snout below this height (mm) is a flat mouse's.
-FLAT_SNOUT_MM = 30.0
 #: Where the depth network's own reading puts the snout at :data:`FLAT_SNOUT_MM` or higher
 #: in more than this share of a file's readings, the file's depth is not used
 #: (:func:`depth_out_of_domain`): a mouse is flat most of the time. On the real openfield

@@ -61,6 +61,7 @@ from dlc_lifter.lift.midline import (
 )
 from dlc_lifter.lift.mistracks import drop_mistracks
 from dlc_lifter.lift.options import check_mode, check_view
+from dlc_lifter.lift.raised import raised_noses
 from dlc_lifter.lift.walls import ARENA_CORNERS, arena_walls, raise_into_arena, walls_from_track
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
 from dlc_lifter.mouse.keypoint_map import KeypointMap
@@ -177,7 +178,8 @@ def lift_poses(
         (how each name was used), ``arena_px`` (tracked arena landmarks, pixels) and
         ``handedness`` (frames whose left and right keypoints voted, and how many of them
         lay mirrored as seen from above: a view from below or a mirrored video is warned
-        about, :mod:`dlc_lifter.lift.handedness`).
+        about, :mod:`dlc_lifter.lift.handedness`) and ``raised`` (per individual, how often
+        the lifted nose is raised: most frames is warned about, :mod:`dlc_lifter.lift.raised`).
 
     Raises
     ------
@@ -282,6 +284,9 @@ def lift_poses(
     left_out = _objects_only(poses, uv_cat)
     keep = [i for i, ind in enumerate(poses.individuals) if str(ind) not in left_out]
     coords, conf, imputed = coords[:, keep], conf[:, keep], imputed[:, keep]
+    extra["raised"] = raised_noses(coords, imputed, out_names,
+                                   [str(poses.individuals[i]) for i in keep],
+                                   str(poses.meta.source), camera_choice.source)
     extra |= {"imputed": imputed, "individuals_left_out": left_out,
              "catalogue_names": out_names,
              "source_keypoints": list(poses.keypoints), "keypoint_map": plan.as_dict(),

@@ -1,0 +1,103 @@
+"""A mouse is flat most of the time: a lift that raises its nose in most frames is suspect.
+
+Whatever sets a lift's scale (the animal's own length, a height and focal length, the arena,
+a calibration) and whatever maps the file's names onto the mouse, the heights follow: a
+camera placed too close or a body mapped too long lifts a walking mouse as a rearing one.
+:func:`raised_noses` measures, per individual, how often the lifted nose is at
+:data:`FLAT_SNOUT_MM` or higher in the frames that tracked it, and warns where that is more
+than :data:`RAISED_SHARE` of at least :data:`CHECK_FRAMES` frames, naming what to check. The
+lift is kept (an animal may rear through a short clip); the output's
+``meta.extra["raised"]`` keeps the measure.
+
+Real files lifted with default options (``../shared``'s open fields, DeepOF pair and SLEAP
+session; DLCAnalyzer's second open field and plus maze; BehaviorDEPOT's five set-ups; public
+DeepOF, ethome, DLC2NWB and SuperAnimal files) raise the nose in 0-34 % of their frames,
+BehaviorDEPOT's T maze in 49 %; a 100-frame test file of DeepOF's two mice, whose black
+mouse is tracked at 1.6 times the other's length, had its camera placed 189 mm above the
+floor and both noses lifted at 62-65 mm median, raised in every frame (docs/results.md,
+forty-fifth session).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["CHECK_FRAMES", "FLAT_SNOUT_MM", "RAISED_SHARE", "raised_noses"]
+
+logger = logging.getLogger(__name__)
+
+#: A snout below this height (mm) is a flat mouse's.
+FLAT_SNOUT_MM = 30.0
+#: A lift whose nose is at :data:`FLAT_SNOUT_MM` or higher in more than this share of an
+#: individual's frames is warned about.
+RAISED_SHARE = 0.5
+#: Fewest frames with a tracked nose for that judgement.
+CHECK_FRAMES = 30
+
+
+def _advice(camera_source: str) -> str:
+    if camera_source == "body-length-estimate":
+        return ("The camera was placed from the animals' length in the image, which a body "
+                "tracked or mapped too long (or animals of different sizes) puts too close: "
+                "give --camera-height-mm and --focal-px, --arena-size-mm or a calibration")
+    return f"Check the camera given ({camera_source}): its height, focal length or units"
+
+
+def raised_noses(coords: np.ndarray, imputed: np.ndarray, names: Sequence[str],
+                 individuals: Sequence[str], source: str, camera_source: str
+                 ) -> dict[str, dict[str, Any]]:
+    """Per individual, how often the lifted nose is raised; warn where it is most frames.
+
+    Parameters
+    ----------
+    coords
+        ``(T, N, K, 3)`` lifted points (mm, z up from the floor).
+    imputed
+        ``(T, N, K)`` points the file did not track (not counted).
+    names
+        The catalogue landmark of each of the ``K`` columns (``nose`` is measured).
+    individuals
+        The ``N`` individuals' names.
+    source
+        The file, for the message.
+    camera_source
+        How the camera was found (``CameraChoice.source``), for the advice.
+
+    Returns
+    -------
+    dict
+        ``{individual: {"frames", "median_mm", "raised_share", "warned"}}`` for individuals
+        with a tracked nose; empty where the lift has no nose.
+    """
+    names = [str(n) for n in names]
+    if "nose" not in names:
+        return {}
+    k = names.index("nose")
+    z = np.asarray(coords, dtype=np.float64)[:, :, k, 2]
+    seen = ~np.asarray(imputed, dtype=bool)[:, :, k] & np.isfinite(z)
+    out: dict[str, dict[str, Any]] = {}
+    for i, ind in enumerate(individuals):
+        zi = z[seen[:, i], i]
+        if not zi.size:
+            continue
+        share = float(np.mean(zi >= FLAT_SNOUT_MM))
+        out[str(ind)] = {"frames": int(zi.size), "median_mm": round(float(np.median(zi)), 1),
+                         "raised_share": round(share, 3),
+                         "warned": bool(zi.size >= CHECK_FRAMES and share > RAISED_SHARE)}
+    warned = {ind: m for ind, m in out.items() if m["warned"]}
+    if warned:
+        each = "; ".join(
+            (f"{ind}: " if len(individuals) > 1 else "")
+            + f"{100 * m['raised_share']:.0f} % of {m['frames']}, median {m['median_mm']:.0f} mm"
+            for ind, m in warned.items())
+        logger.warning(
+            "%s: the nose is lifted %.0f mm or higher in most of the frames that track it "
+            "(%s), where a mouse is flat most of the time: unless it reared through most of "
+            "the recording, the lift's scale or keypoint map is off and so are its heights. "
+            "%s; check the map with `dlc-lifter info %s`.",
+            source, FLAT_SNOUT_MM, each, _advice(camera_source), source)
+    return out
