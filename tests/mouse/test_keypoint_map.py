@@ -485,3 +485,16 @@ def test_a_name_of_alternatives_is_read_by_the_first_that_names_a_landmark() -> 
     plan = plan_keypoint_map(names)
     assert plan.mapped == {"Snout/Head": "nose", "Tailbase": "tail_base"}
     assert set(plan.dropped) == set(names[1:5])
+
+
+def test_keypoint_moseq_names_end_the_body_at_spine4() -> None:
+    """keypoint-MoSeq's ``spine4`` is the body's back end and ``tail`` lies down the tail (its
+    tutorial takes ``spine4`` as the posterior part and leaves ``tail`` out; a real file under
+    these names has ``tail`` a body length behind ``spine4``): before, ``tail`` was read as the
+    tail base, and that file's lift took its pixels as 1.85 times taller than wide."""
+    names = ["tail", "spine4", "spine3", "spine2", "spine1", "head", "nose", "right ear",
+             "left ear"]
+    plan = plan_keypoint_map(names)
+    assert plan.mapped["spine4"] == "tail_base" and plan.mapped["tail"] == "tail_end"
+    assert [plan.mapped[f"spine{i}"] for i in (1, 2, 3)] == ["mid_back", "mouse_center",
+                                                            "mid_backend2"]
