@@ -12,7 +12,7 @@ import numpy as np
 
 from dlc_lifter.errors import VideoError
 
-__all__ = ["FRAME_COUNT_SLACK", "VideoReader", "open_video", "video_info"]
+__all__ = ["FRAME_COUNT_SLACK", "VideoReader", "not_a_video", "open_video", "video_info"]
 
 #: A video's frame count (its container's header, as OpenCV and DeepLabCut read it) and the
 #: frames that decode, and so a pose file's rows, can differ by a frame or two (VAME's
@@ -48,6 +48,9 @@ class VideoReader:
         self.rgb = rgb
         if not self.path.is_file():
             raise VideoError(f"Video {self.path} does not exist. Check the path.")
+        stub = not_a_video(self.path)
+        if stub:
+            raise VideoError(f"Video {self.path} {stub}")
         self._cap = cv2.VideoCapture(str(self.path))
         if not self._cap.isOpened():
             raise VideoError(
@@ -126,6 +129,33 @@ class VideoReader:
     def __repr__(self) -> str:
         return (f"VideoReader({str(self.path)!r}, {self.n_frames} frames, fps={self.fps}, "
                 f"size={self.size})")
+
+
+#: The first line of a Git LFS pointer: what a repository cloned without ``git lfs`` holds
+#: in place of each large file (a few lines of text, about 130 bytes).
+_LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+#: Files this small are read to see whether they are a pointer rather than a video.
+_STUB_BYTES = 1024
+
+
+def not_a_video(path: str | Path) -> str | None:
+    """Why ``path`` is plainly not a video (empty, or a Git LFS pointer), else ``None``.
+
+    A repository cloned without Git LFS leaves a text pointer of about 130 bytes under the
+    video's own name; OpenCV then says only that it cannot open it (and ffmpeg prints "moov
+    atom not found"), and converting the "video" would not help.
+    """
+    p = Path(path)
+    size = p.stat().st_size
+    if size == 0:
+        return "is empty (0 bytes): copy the video again from where it came from."
+    if size <= _STUB_BYTES:
+        with p.open("rb") as f:
+            if f.read(len(_LFS_POINTER)) == _LFS_POINTER:
+                return (f"is a Git LFS pointer ({size} bytes of text), not the video: its "
+                        "repository was cloned without Git LFS; fetch the video with `git lfs "
+                        "pull` there (or copy the real file).")
+    return None
 
 
 def open_video(path: str | Path, *, rgb: bool = True) -> VideoReader:

@@ -294,6 +294,23 @@ def test_bad_video(tmp_path: Path) -> None:
     assert str(bad) in str(info.value)
 
 
+def test_video_left_as_a_git_lfs_pointer_or_empty(tmp_path: Path) -> None:
+    """A repository cloned without Git LFS leaves a text pointer in the video's place: the
+    message says so and how to fetch it, not to convert the "video"."""
+    pointer = tmp_path / "session.mp4"
+    pointer.write_text("version https://git-lfs.github.com/spec/v1\n"
+                       "oid sha256:" + "0" * 64 + "\nsize 1843822\n")
+    with pytest.raises(VideoError, match="Git LFS pointer") as info:
+        open_video(pointer)
+    assert str(pointer) in str(info.value) and "git lfs pull" in str(info.value)
+    assert "Convert" not in str(info.value)
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    with pytest.raises(VideoError, match="is empty") as info:
+        open_video(empty)
+    assert str(empty) in str(info.value)
+
+
 def test_bad_config(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         read_dlc_config(tmp_path / "config.yaml")
