@@ -178,6 +178,10 @@ def train_lifter_command(
                                             "towards the head), one draw per sequence, as "
                                             "labellers place them ahead of the joint (0,0: "
                                             "none)."),
+    neck_back_mm: str = typer.Option("0,0", "--neck-back-mm", help="Neck labels moved back "
+                                     "along the trunk by LO..HI mm (> 0: towards the tail), "
+                                     "one draw per sequence, as DANNCE's labellers place "
+                                     "SpineF behind the neck (0,0: none)."),
     steep_snout_miss: float = typer.Option(0.0, "--steep-snout-miss", min=0.0, max=1.0,
                                            help="Probability that the training snout is "
                                            "missing where the head points steeply down, as "
@@ -290,6 +294,7 @@ def train_lifter_command(
                       ear_forward_mm=_parse_lo_hi(ear_forward_mm, "--ear-forward-mm"),
                       shoulder_forward_mm=_parse_lo_hi(shoulder_forward_mm,
                                                        "--shoulder-forward-mm"),
+                      neck_back_mm=_parse_lo_hi(neck_back_mm, "--neck-back-mm"),
                       steep_snout_miss=steep_snout_miss,
                       miss_prob=_parse_miss_prob(miss_prob), limb_dropout=limb_dropout,
                       nose_down_share=nose_down_share, head_up_share=head_up_share,

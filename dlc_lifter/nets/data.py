@@ -43,6 +43,7 @@ __all__ = [
     "generate_mouse_sequences",
     "make_clips",
     "place_ear_labels",
+    "place_neck_labels",
     "place_shoulder_labels",
     "steep_head",
     "population_stats",
@@ -289,6 +290,38 @@ def place_shoulder_labels(sequences: Sequence[Any], forward_mm: tuple[float, flo
     moves = [(0, np.random.default_rng([seed, 15]), lo, hi)] if (lo, hi) != (0.0, 0.0) else []
     return _move_labels(sequences, ("left_shoulder", "right_shoulder"), "thoracic1", moves,
                         "place_shoulder_labels")
+
+
+def place_neck_labels(sequences: Sequence[Any], back_mm: tuple[float, float], *,
+                      seed: int) -> list[Any]:
+    """Sequences whose neck landmark sits where DANNCE's labellers put ``SpineF``.
+
+    The catalogue's neck is the dorsal neck just behind the skull, 0.27-0.28 of the way from
+    the snout to the tail base seen from above; DANNCE's ``SpineF`` sits at 0.33-0.39 in both
+    DANNCE labs' labels (the 2021 and 2019 mice), about 5-8 mm further back along the trunk,
+    which in a rear is lower. With ``back_mm = (lo, hi)`` each sequence's neck moves by one
+    draw from ``[lo, hi]`` back along the front of the trunk (the first thoracic bone's
+    forward axis, negated: backward when flat, down in a rear). ``(0, 0)`` returns the
+    sequences as they are. Screened in the per-frame networks (``docs/results.md``,
+    forty-fifth session); the shipped weights do not use it.
+
+    Parameters
+    ----------
+    sequences
+        :class:`~dlc_lifter.mouse.behaviour.MouseSequence` objects.
+    back_mm
+        Range (mm) of the shift along the trunk (> 0: towards the tail).
+    seed
+        Seed of the offsets.
+
+    Returns
+    -------
+    list
+        New sequences (``landmarks`` replaced).
+    """
+    lo, hi = _span(back_mm, "back_mm")
+    moves = [(0, np.random.default_rng([seed, 16]), -hi, -lo)] if (lo, hi) != (0.0, 0.0) else []
+    return _move_labels(sequences, ("neck",), "thoracic1", moves, "place_neck_labels")
 
 
 def _span(span: tuple[float, float], name: str) -> tuple[float, float]:

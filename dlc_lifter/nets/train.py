@@ -39,6 +39,7 @@ from dlc_lifter.nets.data import (
     generate_mouse_sequences,
     make_clips,
     place_ear_labels,
+    place_neck_labels,
     place_shoulder_labels,
     population_stats,
     set_keypoints,
@@ -130,6 +131,11 @@ class TrainConfig:
         towards the head; :func:`~dlc_lifter.nets.data.place_shoulder_labels`; ``(0, 0)``:
         none). Screened, not in the shipped weights (``docs/results.md``, forty-second
         session).
+    neck_back_mm
+        Range (mm) of the neck label's shift back along the trunk, one draw per sequence (> 0:
+        towards the tail, as DANNCE's ``SpineF``; :func:`~dlc_lifter.nets.data.place_neck_labels`;
+        ``(0, 0)``: none). Screened, not in the shipped weights (``docs/results.md``,
+        forty-fifth session).
     steep_snout_miss
         Probability that the training snout is missing where the head points steeply down
         (:class:`~dlc_lifter.nets.data.TrackingNoise`; 0: missing points at random only).
@@ -245,6 +251,7 @@ class TrainConfig:
     ear_label_mm: float = 0.0
     ear_forward_mm: tuple[float, float] = (0.0, 0.0)
     shoulder_forward_mm: tuple[float, float] = (0.0, 0.0)
+    neck_back_mm: tuple[float, float] = (0.0, 0.0)
     steep_snout_miss: float = 0.0
     miss_prob: tuple[float, float] = TrackingNoise.miss_prob
     nose_down_share: float = 0.0
@@ -498,6 +505,7 @@ def _training_clips(cfg: TrainConfig, n_sequences: int, generator: Callable[...,
     sequences = place_ear_labels(sequences, cfg.ear_label_mm, seed=cfg.seed,
                                  forward_mm=cfg.ear_forward_mm)
     sequences = place_shoulder_labels(sequences, cfg.shoulder_forward_mm, seed=cfg.seed)
+    sequences = place_neck_labels(sequences, cfg.neck_back_mm, seed=cfg.seed)
     med_h, pair_len = population_stats(sequences)
     clips = make_clips(sequences, rng=np.random.default_rng(cfg.seed), views=cfg.views,
                        set_weights=cfg.set_weights, view=cfg.view,

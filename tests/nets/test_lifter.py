@@ -691,6 +691,43 @@ def test_shoulder_labels_move_along_the_trunk_by_one_draw_per_sequence() -> None
     assert np.allclose(moved[others], plain[others]) and not np.allclose(moved[sh], plain[sh])
 
 
+def test_neck_label_moves_back_along_the_trunk_by_one_draw_per_sequence() -> None:
+    """``place_neck_labels`` moves only the neck, by one draw per sequence in ``[lo, hi]``
+    back along the trunk (towards the tail when flat, down in a rear), as DANNCE's labellers
+    put ``SpineF``; ``(0, 0)`` returns the sequences as they are; training with
+    ``neck_back_mm`` moves the training neck, nothing else."""
+    from dlc_lifter.mouse.behaviour import generate_sequences
+    from dlc_lifter.nets.data import generate_mouse_sequences, place_neck_labels
+    from dlc_lifter.nets.train import TrainConfig, _training_clips
+
+    seqs = generate_sequences(4, 120, seed=3, behaviours=("walk", "rear"))
+    assert place_neck_labels(seqs, (0.0, 0.0), seed=0)[0] is seqs[0]
+    placed = place_neck_labels(seqs, (4.0, 10.0), seed=0)
+    neck = CATALOGUE.index("neck")
+    others = [i for i in range(len(CATALOGUE)) if i != neck]
+    nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
+    for a, b in zip(seqs, placed, strict=True):
+        d = b.landmarks - a.landmarks
+        assert np.all(d[:, others] == 0)
+        size = np.linalg.norm(d[:, neck], axis=-1)
+        assert np.ptp(size) < 1e-9 and 4.0 <= size[0] <= 10.0  # one draw per sequence
+        axis = a.landmarks[:, nose] - a.landmarks[:, tail]
+        axis /= np.linalg.norm(axis, axis=1, keepdims=True)
+        back = -(d[:, neck] * axis).sum(1) / size
+        assert np.median(back) > 0.8  # towards the tail, flat or rearing
+        rear = a.landmarks[:, nose, 2] > 60.0
+        if rear.any():
+            assert np.median(d[rear, neck, 2]) < -0.5 * size[0]  # down in a rear
+    with pytest.raises(ValueError, match="back_mm"):
+        place_neck_labels(seqs, (3.0, 1.0), seed=0)
+    kw = dict(seed=1, n_frames=40, views=1)
+    _, plain, _ = _training_clips(TrainConfig(**kw), 6, generate_mouse_sequences)
+    _, moved, _ = _training_clips(TrainConfig(neck_back_mm=(4.0, 10.0), **kw), 6,
+                                  generate_mouse_sequences)
+    assert np.allclose(moved[others], plain[others]) and not np.allclose(moved[neck],
+                                                                          plain[neck])
+
+
 def test_ear_labels_move_along_the_head_by_one_draw_per_sequence() -> None:
     """``forward_mm=(lo, hi)`` moves only the ears, by one draw per sequence in [lo, hi]
     along the skull's forward axis, on top of the upward offset (whose draws it leaves as
