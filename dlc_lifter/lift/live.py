@@ -56,6 +56,7 @@ from dlc_lifter.lift.midline import (
     onto_the_back,
 )
 from dlc_lifter.lift.mistracks import BodyReach
+from dlc_lifter.lift.raised import raised_noses
 from dlc_lifter.lift.stream import LiftStream
 from dlc_lifter.lift.walls import ARENA_CORNERS, ArenaWalls, arena_walls, raise_into_arena
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
@@ -217,6 +218,9 @@ class LiveLifter:
         measured once, as a lift of a file measures it (:mod:`dlc_lifter.lift.body_size`:
         a warning where it lies outside what the networks learned, naming the units where
         the camera's were not mm); the result is :attr:`animal_size`. 0: not measured.
+        The same frames' lifted noses are counted as a lift of a file counts them
+        (:mod:`dlc_lifter.lift.raised`: a warning where most are 30 mm or higher); the
+        result is :attr:`raised`.
         The same frames measure how far each keypoint usually lies from the body's middle
         (:attr:`reach`); from then on, detections far beyond it are lifted as untracked
         (confident mistracks, :mod:`dlc_lifter.lift.mistracks`, as a lift of a file does),
@@ -290,6 +294,11 @@ class LiveLifter:
         self.animal_size: AnimalSize | None = None
         """The animal's size on the floor, once measured (see ``size_frames``)."""
         self._size_seen: list[tuple[np.ndarray, np.ndarray]] = []
+        self.raised: dict[str, Any] | None = None
+        """How often the lifted nose was raised over the first ``size_frames`` frames
+        (:func:`~dlc_lifter.lift.raised.raised_noses`; ``None`` until then, or without a
+        nose)."""
+        self._lifted_seen: list[tuple[np.ndarray, np.ndarray]] = []
         self._corner_rows = {lm: self.keypoint_names.index(name)
                              for name, lm in plan.arena.items() if lm in ARENA_CORNERS}
         self._use_walls = bool(walls) and len(self._corner_rows) == len(ARENA_CORNERS)
@@ -436,6 +445,8 @@ class LiveLifter:
         self._reset_judgement()
         self.animal_size = None
         self._size_seen = []
+        self.raised = None
+        self._lifted_seen = []
         self.walls = None
         self._corners_seen = []
         self.reach = None
@@ -648,6 +659,7 @@ class LiveLifter:
                 rows = list(self._corner_rows.values())
                 ok = conf is None or np.all(np.nan_to_num(conf[rows]) >= self.lifter.pcutoff)
                 self._corners_seen.append(uv[rows] if ok else np.full((len(rows), 2), np.nan))
+            self._lifted_seen.append((pose_3d.copy(), imputed.copy()))
             self._measure_size(cat if cat is not None else self._catalogue(uv, conf))
         self._frame += 1
         return res
@@ -699,6 +711,13 @@ class LiveLifter:
         warn_animal_size(sizes, f"LiveLifter (first {self.size_frames} frames)",
                          "given to LiveLifter")
         self.animal_size = sizes[0] if sizes else None
+        lifted = np.stack([p for p, _ in self._lifted_seen])[:, None]
+        imputed = np.stack([m for _, m in self._lifted_seen])[:, None]
+        self._lifted_seen = []
+        raised = raised_noses(lifted, imputed, self.catalogue_names, ["the animal"],
+                              f"LiveLifter (first {self.size_frames} frames)",
+                              "LiveLifter's camera", pose_file=False)
+        self.raised = raised.get("the animal")
 
     def _measure_walls(self, uv_cat: np.ndarray, tracked: np.ndarray) -> None:
         """The arena's walls from the corners' medians over the frames seen, as a lift of a

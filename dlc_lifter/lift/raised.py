@@ -48,8 +48,8 @@ def _advice(camera_source: str) -> str:
 
 
 def raised_noses(coords: np.ndarray, imputed: np.ndarray, names: Sequence[str],
-                 individuals: Sequence[str], source: str, camera_source: str
-                 ) -> dict[str, dict[str, Any]]:
+                 individuals: Sequence[str], source: str, camera_source: str, *,
+                 pose_file: bool = True) -> dict[str, dict[str, Any]]:
     """Per individual, how often the lifted nose is raised; warn where it is most frames.
 
     Parameters
@@ -66,6 +66,9 @@ def raised_noses(coords: np.ndarray, imputed: np.ndarray, names: Sequence[str],
         The file, for the message.
     camera_source
         How the camera was found (``CameraChoice.source``), for the advice.
+    pose_file
+        ``source`` is a pose file (the advice names ``dlc-lifter info`` on it); ``False``
+        for a stream (DLC-Live).
 
     Returns
     -------
@@ -98,6 +101,7 @@ def raised_noses(coords: np.ndarray, imputed: np.ndarray, names: Sequence[str],
             "%s: the nose is lifted %.0f mm or higher in most of the frames that track it "
             "(%s), where a mouse is flat most of the time: unless it reared through most of "
             "the recording, the lift's scale or keypoint map is off and so are its heights. "
-            "%s; check the map with `dlc-lifter info %s`.",
-            source, FLAT_SNOUT_MM, each, _advice(camera_source), source)
+            "%s; check the keypoint map%s.",
+            source, FLAT_SNOUT_MM, each, _advice(camera_source),
+            f" with `dlc-lifter info {source}`" if pose_file else "")
     return out

@@ -261,6 +261,45 @@ def test_the_animals_size_is_measured_once_after_size_frames(
     assert ll.animal_size is None
 
 
+def test_the_raised_nose_is_counted_once_after_size_frames_as_offline(
+        clip: Clip, shipped_lifter, caplog: pytest.LogCaptureFixture) -> None:
+    """As a file's lift counts them (lift.raised): over the first ``size_frames`` frames the
+    streamed noses are counted, the measure kept as ``raised`` (the counts of the offline
+    causal lift of those frames), and a camera that raises them in most frames (its height
+    and focal length a third of the clip's: the same floor scale, a camera placed too
+    close) is warned about once, without a pose file to name."""
+    from dlc_lifter.camera import Camera
+    from dlc_lifter.lift.raised import FLAT_SNOUT_MM
+
+    ll = LiveLifter(clip.camera, DLC_NAMES, shipped_lifter, size_frames=60)
+    for i in range(59):
+        ll.step(clip.pose(i))
+    assert ll.raised is None
+    ll.step(clip.pose(59))
+    batch = shipped_lifter.lift(clip.uv[:60], clip.conf[:60], DLC_NAMES, clip.camera,
+                                mode="causal")
+    nose = batch[:, CATALOGUE.index("nose"), 2]
+    seen = clip.conf[:60, DLC_NAMES.index("snout")] >= shipped_lifter.pcutoff
+    assert ll.raised["frames"] == int(seen.sum())
+    assert ll.raised["raised_share"] == pytest.approx(np.mean(nose[seen] >= FLAT_SNOUT_MM),
+                                                      abs=1e-3)
+    assert not ll.raised["warned"]
+    ll.reset()
+    assert ll.raised is None
+    cam = clip.camera
+    close = Camera(cam.K * np.array([[1 / 3], [1 / 3], [1.0]]), cam.R, cam.t / 3,
+                   cam.image_size)
+    ll = LiveLifter(close, DLC_NAMES, shipped_lifter, size_frames=60)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        for i in range(75):
+            ll.step(clip.pose(i))
+    msgs = [r.getMessage() for r in caplog.records if r.name.endswith("raised")]
+    assert ll.raised["warned"] and ll.raised["raised_share"] > 0.5 and len(msgs) == 1
+    assert msgs[0].startswith("LiveLifter (first 60 frames): the nose is lifted 30 mm")
+    assert "LiveLifter's camera" in msgs[0] and "dlc-lifter info" not in msgs[0]
+
+
 # ------------------------------------------------------------- the session's depth judged
 def test_a_session_read_raised_goes_on_from_keypoints_only(
         clip: Clip, shipped_lifter, monkeypatch: pytest.MonkeyPatch, caplog) -> None:
