@@ -308,16 +308,16 @@ def place_neck_labels(sequences: Sequence[Any], back_mm: tuple[float, float], *,
     Parameters
     ----------
     sequences
-        :class:`~dlc_lifter.mouse.behaviour.MouseSequence` objects.
+        The training sequences (their pose and shape give the trunk's axis).
     back_mm
-        Range (mm) of the shift along the trunk (> 0: towards the tail).
+        Range (mm) of the shift (> 0: towards the tail).
     seed
-        Seed of the offsets.
+        Seed of the per-sequence draws.
 
     Returns
     -------
     list
-        New sequences (``landmarks`` replaced).
+        The sequences with the neck moved (the rest of ``landmarks`` as it was).
     """
     lo, hi = _span(back_mm, "back_mm")
     moves = [(0, np.random.default_rng([seed, 16]), -hi, -lo)] if (lo, hi) != (0.0, 0.0) else []

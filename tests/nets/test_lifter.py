@@ -655,77 +655,49 @@ def test_ear_labels_are_placed_above_the_ear_base_per_sequence() -> None:
     assert np.all(high[ears] > plain[ears]) and np.allclose(high[others], plain[others])
 
 
-def test_shoulder_labels_move_along_the_trunk_by_one_draw_per_sequence() -> None:
-    """``place_shoulder_labels`` moves only the shoulders, by one draw per sequence in
-    ``[lo, hi]`` along the front of the trunk (forward when flat, up in a rear), as DANNCE's
-    labellers put them ahead of the joint; ``(0, 0)`` returns the sequences as they are;
-    training with ``shoulder_forward_mm`` moves the training shoulders, nothing else."""
+@pytest.mark.parametrize(("placer", "names", "option", "sign"), [
+    ("place_shoulder_labels", ("left_shoulder", "right_shoulder"), "shoulder_forward_mm", 1.0),
+    ("place_neck_labels", ("neck",), "neck_back_mm", -1.0)])
+def test_trunk_labels_move_along_the_trunk_by_one_draw_per_sequence(
+        placer: str, names: tuple[str, ...], option: str, sign: float) -> None:
+    """``place_shoulder_labels`` (forward: towards the head when flat, up in a rear, as
+    DANNCE's labellers put the shoulders ahead of the joint) and ``place_neck_labels``
+    (back: towards the tail, down in a rear, as they put ``SpineF`` behind the neck) move
+    only their labels, by one draw per sequence in ``[lo, hi]`` along the front of the
+    trunk; ``(0, 0)`` returns the sequences as they are; a reversed range is refused;
+    training with the option moves the training labels, nothing else."""
     from dlc_lifter.mouse.behaviour import generate_sequences
-    from dlc_lifter.nets.data import generate_mouse_sequences, place_shoulder_labels
+    from dlc_lifter.nets import data
+    from dlc_lifter.nets.data import generate_mouse_sequences
     from dlc_lifter.nets.train import TrainConfig, _training_clips
 
+    place = getattr(data, placer)
     seqs = generate_sequences(4, 120, seed=3, behaviours=("walk", "rear"))
-    assert place_shoulder_labels(seqs, (0.0, 0.0), seed=0)[0] is seqs[0]
-    placed = place_shoulder_labels(seqs, (6.0, 10.0), seed=0)
-    sh = [CATALOGUE.index("left_shoulder"), CATALOGUE.index("right_shoulder")]
-    others = [i for i in range(len(CATALOGUE)) if i not in sh]
+    assert place(seqs, (0.0, 0.0), seed=0)[0] is seqs[0]
+    placed = place(seqs, (6.0, 10.0), seed=0)
+    idx = [CATALOGUE.index(n) for n in names]
+    others = [i for i in range(len(CATALOGUE)) if i not in idx]
     nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
     for a, b in zip(seqs, placed, strict=True):
         d = b.landmarks - a.landmarks
         assert np.all(d[:, others] == 0)
-        size = np.linalg.norm(d[:, sh], axis=-1)
+        size = np.linalg.norm(d[:, idx], axis=-1)
         assert np.ptp(size) < 1e-9 and 6.0 <= size[0, 0] <= 10.0  # one draw per sequence
         axis = a.landmarks[:, nose] - a.landmarks[:, tail]
         axis /= np.linalg.norm(axis, axis=1, keepdims=True)
-        ahead = (d[:, sh[0]] * axis).sum(1) / size[:, 0]
-        assert np.median(ahead) > 0.8  # towards the head, flat or rearing
+        along = sign * (d[:, idx[0]] * axis).sum(1) / size[:, 0]
+        assert np.median(along) > 0.8  # the way asked, flat or rearing
         rear = a.landmarks[:, nose, 2] > 60.0
-        if rear.any():
-            assert np.median(d[rear, sh[0], 2]) > 0.5 * size[0, 0]  # up in a rear
-    with pytest.raises(ValueError, match="forward_mm"):
-        place_shoulder_labels(seqs, (3.0, 1.0), seed=0)
+        if rear.any():  # up (shoulders) or down (neck) in a rear
+            assert np.median(sign * d[rear, idx[0], 2]) > 0.5 * size[0, 0]
+    with pytest.raises(ValueError, match=option.split("_", 1)[1]):
+        place(seqs, (3.0, 1.0), seed=0)
     kw = dict(seed=1, n_frames=40, views=1)
     _, plain, _ = _training_clips(TrainConfig(**kw), 6, generate_mouse_sequences)
-    _, moved, _ = _training_clips(TrainConfig(shoulder_forward_mm=(6.0, 10.0), **kw), 6,
+    _, moved, _ = _training_clips(TrainConfig(**{option: (6.0, 10.0)}, **kw), 6,
                                   generate_mouse_sequences)
-    assert np.allclose(moved[others], plain[others]) and not np.allclose(moved[sh], plain[sh])
-
-
-def test_neck_label_moves_back_along_the_trunk_by_one_draw_per_sequence() -> None:
-    """``place_neck_labels`` moves only the neck, by one draw per sequence in ``[lo, hi]``
-    back along the trunk (towards the tail when flat, down in a rear), as DANNCE's labellers
-    put ``SpineF``; ``(0, 0)`` returns the sequences as they are; training with
-    ``neck_back_mm`` moves the training neck, nothing else."""
-    from dlc_lifter.mouse.behaviour import generate_sequences
-    from dlc_lifter.nets.data import generate_mouse_sequences, place_neck_labels
-    from dlc_lifter.nets.train import TrainConfig, _training_clips
-
-    seqs = generate_sequences(4, 120, seed=3, behaviours=("walk", "rear"))
-    assert place_neck_labels(seqs, (0.0, 0.0), seed=0)[0] is seqs[0]
-    placed = place_neck_labels(seqs, (4.0, 10.0), seed=0)
-    neck = CATALOGUE.index("neck")
-    others = [i for i in range(len(CATALOGUE)) if i != neck]
-    nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
-    for a, b in zip(seqs, placed, strict=True):
-        d = b.landmarks - a.landmarks
-        assert np.all(d[:, others] == 0)
-        size = np.linalg.norm(d[:, neck], axis=-1)
-        assert np.ptp(size) < 1e-9 and 4.0 <= size[0] <= 10.0  # one draw per sequence
-        axis = a.landmarks[:, nose] - a.landmarks[:, tail]
-        axis /= np.linalg.norm(axis, axis=1, keepdims=True)
-        back = -(d[:, neck] * axis).sum(1) / size
-        assert np.median(back) > 0.8  # towards the tail, flat or rearing
-        rear = a.landmarks[:, nose, 2] > 60.0
-        if rear.any():
-            assert np.median(d[rear, neck, 2]) < -0.5 * size[0]  # down in a rear
-    with pytest.raises(ValueError, match="back_mm"):
-        place_neck_labels(seqs, (3.0, 1.0), seed=0)
-    kw = dict(seed=1, n_frames=40, views=1)
-    _, plain, _ = _training_clips(TrainConfig(**kw), 6, generate_mouse_sequences)
-    _, moved, _ = _training_clips(TrainConfig(neck_back_mm=(4.0, 10.0), **kw), 6,
-                                  generate_mouse_sequences)
-    assert np.allclose(moved[others], plain[others]) and not np.allclose(moved[neck],
-                                                                          plain[neck])
+    assert np.allclose(moved[others], plain[others]) and not np.allclose(moved[idx],
+                                                                         plain[idx])
 
 
 def test_ear_labels_move_along_the_head_by_one_draw_per_sequence() -> None:
