@@ -134,8 +134,8 @@ class TrainConfig:
     neck_back_mm
         Range (mm) of the neck label's shift back along the trunk, one draw per sequence (> 0:
         towards the tail, as DANNCE's ``SpineF``; :func:`~dlc_lifter.nets.data.place_neck_labels`;
-        ``(0, 0)``: none). Screened, not in the shipped weights (``docs/results.md``,
-        forty-fifth session).
+        ``(0, 0)``: none). Screened and dropped (real rears read worse), not in the shipped
+        weights (``docs/results.md``, forty-fifth session).
     steep_snout_miss
         Probability that the training snout is missing where the head points steeply down
         (:class:`~dlc_lifter.nets.data.TrackingNoise`; 0: missing points at random only).
