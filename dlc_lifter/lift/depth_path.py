@@ -30,7 +30,13 @@ import numpy as np
 from dlc_lifter._progress import progress_bar
 from dlc_lifter.errors import VideoError
 from dlc_lifter.io.video import FRAME_COUNT_SLACK
-from dlc_lifter.lift.raised import FLAT_SNOUT_MM
+from dlc_lifter.lift.raised import (
+    CHECK_FRAMES,
+    FLAT_SNOUT_MM,
+    RAISED_SHARE,
+    mostly_raised,
+    raised_summary,
+)
 from dlc_lifter.poses import Poses
 
 __all__ = [
@@ -67,9 +73,10 @@ PROGRESS_FRAMES = 3000
 #: read 40-75 mm high, and the fused lift raised flat snouts above 30 mm in 42 % and 21 % of
 #: the frames labelled flat by eye (keypoints alone 18 % and 8 %; docs/results.md,
 #: thirty-ninth session).
-DEPTH_RAISED_SHARE = 0.5
+#: The line is a lift's own (:mod:`dlc_lifter.lift.raised`).
+DEPTH_RAISED_SHARE = RAISED_SHARE
 #: Fewest snout readings for that judgement (fewer: the depth is used).
-DEPTH_CHECK_READINGS = 30
+DEPTH_CHECK_READINGS = CHECK_FRAMES
 
 
 def default_depth_weights() -> Path:
@@ -382,9 +389,8 @@ def depth_out_of_domain(readings: np.ndarray) -> tuple[dict[str, float], str | N
     n = int(readings.size)
     if not n:
         return {"readings": 0}, None
-    summary = {"readings": n, "median_mm": round(float(np.median(readings)), 1),
-               "raised_share": round(float(np.mean(readings >= FLAT_SNOUT_MM)), 3)}
-    if n < DEPTH_CHECK_READINGS or summary["raised_share"] <= DEPTH_RAISED_SHARE:
+    summary = {"readings": n, **raised_summary(readings)}
+    if not mostly_raised(n, summary["raised_share"]):
         return summary, None
     return summary, (
         f"the depth network reads the snout at {FLAT_SNOUT_MM:.0f} mm or higher in "

@@ -26,17 +26,33 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CHECK_FRAMES", "FLAT_SNOUT_MM", "RAISED_SHARE", "raised_noses"]
+__all__ = ["CHECK_FRAMES", "FLAT_SNOUT_MM", "RAISED_SHARE", "mostly_raised", "raised_noses",
+           "raised_summary"]
 
 logger = logging.getLogger(__name__)
 
 #: A snout below this height (mm) is a flat mouse's.
 FLAT_SNOUT_MM = 30.0
-#: A lift whose nose is at :data:`FLAT_SNOUT_MM` or higher in more than this share of an
-#: individual's frames is warned about.
+#: Snout heights at :data:`FLAT_SNOUT_MM` or higher in more than this share of them are
+#: judged raised most of the time: a lift's nose (warned about) or the depth network's own
+#: readings (:func:`~dlc_lifter.lift.depth_path.depth_out_of_domain`: the depth not used).
 RAISED_SHARE = 0.5
-#: Fewest frames with a tracked nose for that judgement.
+#: Fewest snout heights for that judgement.
 CHECK_FRAMES = 30
+
+
+def raised_summary(heights_mm: np.ndarray) -> dict[str, float]:
+    """``median_mm`` and ``raised_share`` (the share at :data:`FLAT_SNOUT_MM` or higher) of
+    a non-empty set of snout heights, rounded as the outputs record them."""
+    h = np.asarray(heights_mm, dtype=np.float64)
+    return {"median_mm": round(float(np.median(h)), 1),
+            "raised_share": round(float(np.mean(h >= FLAT_SNOUT_MM)), 3)}
+
+
+def mostly_raised(n: int, raised_share: float) -> bool:
+    """Whether ``n`` snout heights of which ``raised_share`` are raised (as
+    :func:`raised_summary` gives it) say the snout is raised most of the time."""
+    return n >= CHECK_FRAMES and raised_share > RAISED_SHARE
 
 
 def _advice(camera_source: str) -> str:
@@ -87,10 +103,9 @@ def raised_noses(coords: np.ndarray, imputed: np.ndarray, names: Sequence[str],
         zi = z[seen[:, i], i]
         if not zi.size:
             continue
-        share = float(np.mean(zi >= FLAT_SNOUT_MM))
-        out[str(ind)] = {"frames": int(zi.size), "median_mm": round(float(np.median(zi)), 1),
-                         "raised_share": round(share, 3),
-                         "warned": bool(zi.size >= CHECK_FRAMES and share > RAISED_SHARE)}
+        summary = raised_summary(zi)
+        out[str(ind)] = {"frames": int(zi.size), **summary,
+                         "warned": mostly_raised(zi.size, summary["raised_share"])}
     warned = {ind: m for ind, m in out.items() if m["warned"]}
     if warned:
         each = "; ".join(
