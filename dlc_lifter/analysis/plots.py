@@ -45,6 +45,7 @@ from dlc_lifter.analysis.rearing import (
     rearing_bouts,
     rearing_frames,
 )
+from dlc_lifter.io.video import not_a_video
 from dlc_lifter.mouse.edges import canonical_names, skeleton_edges
 from dlc_lifter.poses import Poses
 
@@ -722,6 +723,10 @@ def plot_lifted(
         video = _recorded_video(poses, src)
     if video is not None and not Path(video).is_file():
         logger.warning("Video %s does not exist: drawing the 3D view only.", video)
+        video = None
+    why = None if video is None else not_a_video(video)
+    if why:
+        logger.warning("Video %s %s Drawing the 3D view only.", video, why)
         video = None
     if fps is None and not poses.meta.fps and video is not None:
         import cv2

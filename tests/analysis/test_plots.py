@@ -78,6 +78,24 @@ def test_plot_writes_mp4_and_pngs(tmp_path: Path) -> None:
     assert not [p for p in (tmp_path / "plots").iterdir() if p.name.startswith(".")]
 
 
+def test_plot_names_a_git_lfs_pointer_in_the_videos_place(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A video left as a Git LFS pointer is named as such (with ``git lfs pull``), not as a
+    video OpenCV cannot read; the 3D view is drawn alone."""
+    poses = rearing_mouse_3d(12)
+    out3d = _write_3d(poses, tmp_path / "toyDLC_toy_lifted3d.h5")
+    pointer = tmp_path / "toy.mp4"
+    pointer.write_text("version https://git-lfs.github.com/spec/v1\n"
+                       "oid sha256:" + "0" * 64 + "\nsize 1843822\n")
+    with caplog.at_level(logging.WARNING):
+        files = plot_lifted(out3d, video=pointer, max_frames=6)
+    assert "Git LFS pointer" in caplog.text and "git lfs pull" in caplog.text
+    assert "3D view only" in caplog.text and "Cannot read" not in caplog.text
+    cap = cv2.VideoCapture(str(files[0]))
+    assert cap.get(cv2.CAP_PROP_FRAME_WIDTH) == 360  # the 3D panel alone
+    cap.release()
+
+
 def test_plot_without_readable_video(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     poses = rearing_mouse_3d(20, individuals=("mouse1", "mouse2"))  # mouse2 all NaN
     out3d = _write_3d(poses, tmp_path / "maDLC_toy_lifted3d.h5")
