@@ -21,6 +21,7 @@ import numpy as np
 from dlc_lifter.errors import DLCLifterError, FrameCountError, VideoError
 from dlc_lifter.io.config import DEFAULT_PCUTOFF
 from dlc_lifter.lift.camera_estimate import image_size_and_source
+from dlc_lifter.lift.keypoints import plan_lift_keypoints
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, as_record
 from dlc_lifter.lift.poses import already_3d_message, lift_poses
@@ -321,6 +322,9 @@ def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
     poses = read_poses(src, sleap_video=sleap_video)
     if poses.is_3d:  # before the video and the camera are looked at
         raise DLCLifterError(already_3d_message(poses))
+    # the names first: a file that cannot be lifted (an insect's, too few mapped) is
+    # refused before any word on its video or frame size
+    plan = plan_lift_keypoints(poses, options.keypoint_map, strict=options.strict)
     found = isinstance(video, str) and video == "auto"  # looked for, not given
     video = video_named_by(poses, src) if found else (None if video is None else str(video))
     fps = camera.fps
@@ -344,7 +348,7 @@ def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
     camera_kwargs = dict(calibration=camera.calibration, camera=camera.camera_name,
                          camera_height_mm=camera.camera_height_mm, focal_px=camera.focal_px,
                          arena_size_mm=camera.arena_size_mm,
-                         floor_mm_per_px=camera.floor_scale, keypoint_map=options.keypoint_map,
+                         floor_mm_per_px=camera.floor_scale, keypoint_map=plan,
                          image_size=size, impute_all=options.impute_all, strict=options.strict,
                          adapt=options.adapt, view=camera.view, walls=options.walls)
     depth = options.depth

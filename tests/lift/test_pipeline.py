@@ -239,7 +239,8 @@ def test_keypoint_errors_and_map(tmp_path: Path, caplog: pytest.LogCaptureFixtur
 def test_a_sleap_fly_is_refused_with_one_error(tmp_path: Path,
                                               caplog: pytest.LogCaptureFixture) -> None:
     """A ``.slp`` of SLEAP's 32-node fly: one error naming the file, no warning for each of
-    its names (before: lifted as a mouse, exit 0, 12 'both name' warnings)."""
+    its names (before: lifted as a mouse, exit 0, 12 'both name' warnings), and nothing said
+    before it about the video or the frames' size."""
     import sleap_io as sio
 
     from dlc_lifter.lift import KeypointMappingError, lift_file
@@ -256,6 +257,8 @@ def test_a_sleap_fly_is_refused_with_one_error(tmp_path: Path,
             KeypointMappingError, match=f"{src}: its keypoints are an insect's"):
         lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0))
     assert "both name" not in caplog.text
+    # refused before a word on its video or its frames' size, which the refusal makes moot
+    assert "image size unknown" not in caplog.text and "video" not in caplog.text
 
 
 def test_a_name_mapped_onto_another_landmark_leaves_the_catalogues_own_imputed(
