@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 __all__ = [
     "CalibrationError",
+    "CameraEstimateError",
     "ConfigError",
     "DLCLifterError",
     "DestinationError",
@@ -30,6 +31,10 @@ __all__ = [
 
 class DLCLifterError(Exception):
     """Base class of every error dlc-lifter raises for bad input."""
+
+
+class CameraEstimateError(DLCLifterError):
+    """No camera given, and the file does not show enough of the animal to estimate one."""
 
 
 class PoseFileError(DLCLifterError, ValueError):

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dlc_lifter.errors import CameraEstimateError
 from dlc_lifter.lift.body_size import animal_sizes, scale_is_independent, warn_animal_size
 from dlc_lifter.lift.camera_estimate import (
     CameraChoice,
@@ -31,6 +32,7 @@ from dlc_lifter.lift.camera_estimate import (
     arena_size_from_scale,
     resolve_camera,
     resolve_image_size,
+    unsure_body_message,
 )
 from dlc_lifter.lift.handedness import measure_handedness
 from dlc_lifter.lift.keypoints import (
@@ -150,13 +152,18 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
                 poses.n_frames, pooled[2]["files"], pooled[2]["folder"],
                 pooled[2]["frames"], "and frame size" if poses.meta.image_size is not None
                 else "and, like this one's, no frame size known")
-    camera_choice = resolve_camera(
-        uv_est, c_est, size,
-        calibration=calibration, camera=camera, camera_height_mm=camera_height_mm,
-        focal_px=focal_px, arena_size_mm=arena_size_mm, lifter=lifter,
-        pcutoff=lifter.pcutoff,
-        arena_px=_mirror_arena(arena_px, axis) if below else arena_px, below=below,
-        floor_mm_per_px=scale, file_label=str(poses.meta.source))
+    try:
+        camera_choice = resolve_camera(
+            uv_est, c_est, size,
+            calibration=calibration, camera=camera, camera_height_mm=camera_height_mm,
+            focal_px=focal_px, arena_size_mm=arena_size_mm, lifter=lifter,
+            pcutoff=lifter.pcutoff,
+            arena_px=_mirror_arena(arena_px, axis) if below else arena_px, below=below,
+            floor_mm_per_px=scale, file_label=str(poses.meta.source))
+    except CameraEstimateError as exc:  # where the tracker was unsure of the body, say so
+        why = unsure_body_message(str(poses.meta.source), uv_est, c_est, lifter.pcutoff,
+                                  lifter.model.pair_length_mm)
+        raise CameraEstimateError(why or f"{poses.meta.source}: {exc}") from None
     if below:
         camera_choice = CameraChoice(
             camera_choice.camera.mirrored_below(axis), camera_choice.frame,

@@ -73,7 +73,7 @@ from dlc_lifter.camera import (
     focal_from_floor_homography,
     load_anipose,
 )
-from dlc_lifter.errors import CalibrationError, DLCLifterError
+from dlc_lifter.errors import CalibrationError, CameraEstimateError, DLCLifterError
 from dlc_lifter.io.config import DEFAULT_PCUTOFF
 from dlc_lifter.lift.options import parse_arena_size
 from dlc_lifter.mouse.catalogue import CATALOGUE
@@ -109,6 +109,7 @@ __all__ = [
     "resolve_camera",
     "image_size_and_source",
     "resolve_image_size",
+    "unsure_body_message",
 ]
 
 logger = logging.getLogger(__name__)
@@ -402,10 +403,39 @@ def body_length_pair(ok: np.ndarray, pair_mm: np.ndarray) -> str:
         if cand:
             i, j = max(cand, key=lambda p: pair_mm[p])
             return f"{CATALOGUE[i]}-{CATALOGUE[j]}"
-    raise DLCLifterError(
+    raise CameraEstimateError(
         "Cannot estimate the camera from the animal: no two tracked keypoints far "
         f"enough apart (e.g. nose and tail base) in at least {BODY_PAIR_FEW_FRAMES} "
         "frames. Give camera_height_mm with focal_px, or arena_size_mm, or a calibration.")
+
+
+def unsure_body_message(source: str, uv_cat: np.ndarray, conf_cat: np.ndarray,
+                        pcutoff: float, pair_mm: np.ndarray) -> str | None:
+    """Why :func:`body_length_pair` found no pair where the tracker placed the body but was
+    unsure of it: the pair it would measure, in how many frames its two keypoints reach
+    ``pcutoff`` together and their median likelihoods; ``None`` where the keypoints are
+    not there at all (the error's own message says it then).
+
+    ``uv_cat`` ``(..., K, 2)`` and ``conf_cat`` ``(..., K)`` are in catalogue order.
+    """
+    uv = np.asarray(uv_cat, dtype=np.float64).reshape(-1, len(CATALOGUE), 2)
+    conf = np.nan_to_num(np.asarray(conf_cat, dtype=np.float64).reshape(-1, len(CATALOGUE)))
+    placed = np.isfinite(uv).all(-1)
+    try:
+        pair = body_length_pair(placed, pair_mm)
+    except CameraEstimateError:
+        return None
+    i, j = (CATALOGUE.index(n) for n in pair.split("-"))
+    both = placed[:, i] & placed[:, j]
+    sure = both & (conf[:, i] >= pcutoff) & (conf[:, j] >= pcutoff)
+    return (f"{source}: the tracker is unsure of the animal: its {CATALOGUE[i]} and "
+            f"{CATALOGUE[j]} reach a likelihood of {pcutoff:g} together in {int(sure.sum())} "
+            f"of {int(both.sum())} frames (median likelihood {np.median(conf[placed[:, i], i]):.2f}"
+            f" and {np.median(conf[placed[:, j], j]):.2f}), too few to measure its length, "
+            "which sets the camera when none is given. Check the tracking (a network trained "
+            "longer or on more labelled frames); to lift it as it is, lower the likelihood "
+            "cutoff (pcutoff=...) or give the camera (camera_height_mm with focal_px, "
+            "arena_size_mm or a calibration).")
 
 
 def _body_scale(uv_cat: np.ndarray, ok: np.ndarray, pair_mm: np.ndarray,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -234,6 +235,28 @@ def test_keypoint_errors_and_map(tmp_path: Path, caplog: pytest.LogCaptureFixtur
     src2 = write_dlc_analysis(flies, tmp_path / "flies", meta_pickle=True)
     with pytest.raises(KeypointMappingError, match="Of the 3 keypoints.*none maps"):
         lift_file(src2, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0))
+
+
+def test_a_file_tracked_unsure_of_the_body_says_so(tmp_path: Path) -> None:
+    """No camera given and the tracker unsure of every point (a network trained too
+    briefly: a real Y-maze file's nose at median likelihood 0.27): the error names the file,
+    the pair, its likelihoods and the cutoff, not only that no keypoints are "far enough
+    apart"; with the cutoff lowered the file lifts."""
+    from dlc_lifter.errors import CameraEstimateError
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene(40)
+    unsure = poses.with_coords(poses.coords, confidence=np.full_like(poses.confidence, 0.3))
+    src = write_dlc_analysis(unsure, tmp_path / "in", meta_pickle=True)
+    with pytest.raises(CameraEstimateError, match="the tracker is unsure of the animal") as info:
+        lift_file(src, output=OutputSpec(destfolder=tmp_path / "out"))
+    text = str(info.value)
+    assert str(src) in text and "nose and tail_base" in text
+    assert re.search(r"together in 0 of 3\d frames", text)  # a few frames lose a point
+    assert "median likelihood 0.30" in text and "pcutoff=" in text
+    out = lift_file(src, options=LiftOptions(pcutoff=0.2),
+                    output=OutputSpec(destfolder=tmp_path / "out"))
+    assert out.is_file()
 
 
 def test_a_sleap_fly_is_refused_with_one_error(tmp_path: Path,
