@@ -62,6 +62,7 @@ from dlc_lifter.lift.midline import (
 from dlc_lifter.lift.mistracks import drop_mistracks
 from dlc_lifter.lift.options import check_mode, check_view
 from dlc_lifter.lift.raised import raised_noses
+from dlc_lifter.lift.unsure import unsure_tracking
 from dlc_lifter.lift.walls import ARENA_CORNERS, arena_walls, raise_into_arena, walls_from_track
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
 from dlc_lifter.mouse.keypoint_map import KeypointMap
@@ -178,8 +179,10 @@ def lift_poses(
         (how each name was used), ``arena_px`` (tracked arena landmarks, pixels) and
         ``handedness`` (frames whose left and right keypoints voted, and how many of them
         lay mirrored as seen from above: a view from below or a mirrored video is warned
-        about, :mod:`dlc_lifter.lift.handedness`) and ``raised`` (per individual, how often
-        the lifted nose is raised: most frames is warned about, :mod:`dlc_lifter.lift.raised`).
+        about, :mod:`dlc_lifter.lift.handedness`), ``raised`` (per individual, how often
+        the lifted nose is raised: most frames is warned about, :mod:`dlc_lifter.lift.raised`)
+        and ``unsure`` (per individual, its frames by how many keypoints the tracker was sure
+        of: mostly fewer than two is warned about, :mod:`dlc_lifter.lift.unsure`).
 
     Raises
     ------
@@ -227,6 +230,9 @@ def lift_poses(
             camera=camera, camera_height_mm=camera_height_mm, focal_px=focal_px,
             arena_size_mm=arena_size_mm, image_size=image_size, view=view,
             floor_mm_per_px=floor_mm_per_px, plan=plan, project=project)
+    unsure = unsure_tracking(uv_cat, c_cat, lifter.pcutoff,
+                             [str(ind) for ind in poses.individuals], list(mapped), cat_idx,
+                             str(poses.meta.source))
     seen_below = camera_choice.camera.below_floor
     if view != "auto" and seen_below != (view == "below"):
         logger.warning("%s: the camera given is %s the floor; view=%s is not used.",
@@ -257,7 +263,7 @@ def lift_poses(
     coords, conf, imputed, back, curled = _lift_individuals(
         poses, lifter, camera_choice.camera, uv_cat, c_cat, cues, runs, want, cat_idx,
         list(cat_idx) + extra_idx, withheld, alone=slots)
-    extra: dict[str, Any] = {"mistracked": mistracks, "withheld": _on_own_rays(
+    extra: dict[str, Any] = {"mistracked": mistracks, "unsure": unsure, "withheld": _on_own_rays(
         coords, imputed, uv_cat, c_cat, lifter.pcutoff, camera_choice.camera,
         list(cat_idx), withheld, list(mapped), str(poses.meta.source))}
     extra["tails_withheld"] = _report_curled_tails(curled, list(poses.individuals),
