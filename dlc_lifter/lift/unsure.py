@@ -99,12 +99,12 @@ def unsure_tracking(uv_cat: np.ndarray, conf_cat: np.ndarray, pcutoff: float,
                 f"{counts['sure_none']}, one in {counts['sure_one']} (sure: {shares})")
     if lines:
         logger.warning(
-            "%s: the tracker is sure (likelihood %g or more) of two or more of the animal's "
-            "keypoints in only %s. A frame with none has no 3D (NaN) and a frame with one "
-            "has the rest of the body from the networks alone (flagged 'imputed'), so most "
-            "of this lift is empty or guessed. Check the tracking (a network trained longer "
-            "or on more labelled frames); lower pcutoff only where this tracker's "
-            "likelihoods run low even where it is right.",
+            "%s: the tracker is unsure of most of the animal. It is sure (likelihood %g or "
+            "more) of two or more of the animal's keypoints in only %s. A frame with none "
+            "has no 3D (NaN) and a frame with one has the rest of the body from the networks "
+            "alone (flagged 'imputed'), so most of this lift is empty or guessed. Check the "
+            "tracking (a network trained longer or on more labelled frames); lower pcutoff "
+            "only where this tracker's likelihoods run low even where it is right.",
             source, pcutoff, "; ".join(lines[:LISTED])
             + (f"; and {len(lines) - LISTED} more individuals" if len(lines) > LISTED else ""))
     return out

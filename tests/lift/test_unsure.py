@@ -47,7 +47,8 @@ def test_mostly_unsure_is_warned_and_counted(caplog: pytest.LogCaptureFixture) -
                    "b": {"frames": 100, "sure_two_or_more": 100, "sure_one": 0,
                          "sure_none": 0, "warned": False}}
     (msg,) = _warnings(caplog)
-    assert msg.startswith("pair.h5: the tracker is sure (likelihood 0.6 or more)")
+    assert msg.startswith("pair.h5: the tracker is unsure of most of the animal. It is sure "
+                          "(likelihood 0.6 or more)")
     assert "a: 20 of 100 frames; none sure in 30, one in 50" in msg and "b:" not in msg
     assert "snout 70 %, leftear 20 %, tailbase 20 %" in msg and "pcutoff" in msg
 
