@@ -163,7 +163,13 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
     except CameraEstimateError as exc:  # where the tracker was unsure of the body, say so
         why = unsure_body_message(str(poses.meta.source), uv_est, c_est, lifter.pcutoff,
                                   lifter.model.pair_length_mm)
-        raise CameraEstimateError(why or f"{poses.meta.source}: {exc}") from None
+        if why is None:  # the names: a body lifted as ending at its tail's tip, or a head
+            placed = np.isfinite(uv_est).all(-1).reshape(-1, len(CATALOGUE)).any(0)
+            why = (f"{poses.meta.source}: {exc} Its keypoints are lifted as "
+                   f"{', '.join(CATALOGUE[k] for k in np.flatnonzero(placed))}. If one of "
+                   "them is another body part (a 'tail' tracked at the tail's base), give a "
+                   "keypoint map naming it ('tail: tail_base').")
+        raise CameraEstimateError(why) from None
     if below:
         camera_choice = CameraChoice(
             camera_choice.camera.mirrored_below(axis), camera_choice.frame,

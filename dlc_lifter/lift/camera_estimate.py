@@ -404,9 +404,10 @@ def body_length_pair(ok: np.ndarray, pair_mm: np.ndarray) -> str:
             i, j = max(cand, key=lambda p: pair_mm[p])
             return f"{CATALOGUE[i]}-{CATALOGUE[j]}"
     raise CameraEstimateError(
-        "Cannot estimate the camera from the animal: no two tracked keypoints far "
-        f"enough apart (e.g. nose and tail base) in at least {BODY_PAIR_FEW_FRAMES} "
-        "frames. Give camera_height_mm with focal_px, or arena_size_mm, or a calibration.")
+        "Cannot estimate the camera from the animal: no two of its body's keypoints that lie "
+        "25 mm or more apart on a mouse (e.g. nose and tail base; not the tail beyond its "
+        f"base) are tracked together in at least {BODY_PAIR_FEW_FRAMES} frames. Give "
+        "camera_height_mm with focal_px, or arena_size_mm, or a calibration.")
 
 
 def unsure_body_message(source: str, uv_cat: np.ndarray, conf_cat: np.ndarray,

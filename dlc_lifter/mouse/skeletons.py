@@ -51,6 +51,10 @@ class KnownSkeleton:
         ``bottom_right``, ``centre``) for skeletons that track the arena.
     unless
         Names whose presence shows a different skeleton (e.g. a third spine point).
+    requires
+        Names without which a file is not this skeleton's, however many of its other names
+        it has (keypoint-MoSeq's ``tail`` is the tail's end only behind ``spine4``; a file
+        of ``nose``, ears and ``tail`` calls its tail base ``tail``).
     aliases
         Other spellings of the same keypoints seen in the wild (matched, never written).
     view
@@ -64,6 +68,7 @@ class KnownSkeleton:
     keypoints: Mapping[str, str | None]
     arena: Mapping[str, str] = field(default_factory=dict)
     unless: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
     aliases: Mapping[str, str | None] = field(default_factory=dict)
     view: str = "above"
 
@@ -181,7 +186,8 @@ KNOWN_SKELETONS: tuple[KnownSkeleton, ...] = (
         "keypoint_moseq", "keypoint-MoSeq example DLC project (9 keypoints)",
         {"tail": "tail_end", "spine4": "tail_base", "spine3": "mid_backend2",
          "spine2": "mouse_center", "spine1": "mid_back", "head": "head_midpoint",
-         "nose": "nose", "right ear": "right_ear", "left ear": "left_ear"}),
+         "nose": "nose", "right ear": "right_ear", "left ear": "left_ear"},
+        requires=("spine4",)),
 )
 
 
@@ -212,7 +218,8 @@ def match_skeleton(names: Sequence[str], *, min_share: float = 0.75) -> KnownSke
     best, best_key = None, (0, 0)
     for skel in KNOWN_SKELETONS:
         known = skel.lookup()
-        if any(compact(u) in keys for u in skel.unless):
+        if any(compact(u) in keys for u in skel.unless) or not all(
+                compact(r) in keys for r in skel.requires):
             continue
         hits = sum(k in known for k in distinctive)
         key = (hits, -len(known))

@@ -259,6 +259,26 @@ def test_a_file_tracked_unsure_of_the_body_says_so(tmp_path: Path) -> None:
     assert out.is_file()
 
 
+def test_a_body_without_a_measurable_pair_is_refused_with_its_landmarks() -> None:
+    """No camera, and the only keypoints 25 mm apart on a mouse are the nose and the tail's
+    tip (which swings): the refusal names the file and says what each keypoint was lifted
+    as, with the keypoint map that would mend a mis-named tail base."""
+    from dlc_lifter.errors import CameraEstimateError
+    from dlc_lifter.lift import lift_poses
+
+    uv = np.zeros((40, 1, 4, 2))
+    uv[:, 0] = [[300, 200], [290, 215], [310, 215], [300, 320]]
+    uv += np.random.default_rng(0).normal(0.0, 1.0, uv.shape)
+    poses = Poses(coords=uv, confidence=np.ones(uv.shape[:3]),
+                  keypoints=["nose", "left_ear", "right_ear", "tail_end"],
+                  meta=PoseMetadata(source="x.h5", image_size=(640, 480)))
+    with pytest.raises(CameraEstimateError, match=r"^x\.h5: Cannot estimate") as info:
+        lift_poses(poses)
+    text = str(info.value)
+    assert "lifted as nose, left_ear, right_ear, tail_end" in text and "tail: tail_base" in text
+    assert "unsure" not in text  # tracked with likelihood 1: not the tracker's doubt
+
+
 def test_a_sleap_fly_is_refused_with_one_error(tmp_path: Path,
                                               caplog: pytest.LogCaptureFixture) -> None:
     """A ``.slp`` of SLEAP's 32-node fly: one error naming the file, no warning for each of

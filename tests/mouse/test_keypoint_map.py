@@ -487,6 +487,17 @@ def test_a_name_of_alternatives_is_read_by_the_first_that_names_a_landmark() -> 
     assert set(plan.dropped) == set(names[1:5])
 
 
+@pytest.mark.parametrize("names", [["nose", "right ear", "left ear", "tail"],
+                                   ["nose", "head", "tail"], ["snout", "tail", "spine1"]])
+def test_a_tail_without_spine4_is_the_tail_base(names: list[str]) -> None:
+    """A file of a nose, ears (or a head) and ``tail`` calls its tail base ``tail`` (a real
+    social-behaviour lab's DLC files: ear midpoint to tail 49 px where nose to ears is 18):
+    keypoint-MoSeq's skeleton, whose ``tail`` lies behind ``spine4``, is not matched on it,
+    and the lift is not refused for a body ending at its tail's tip."""
+    assert match_skeleton(names) is None
+    assert plan_keypoint_map(names).mapped["tail"] == "tail_base"
+
+
 def test_keypoint_moseq_names_end_the_body_at_spine4() -> None:
     """keypoint-MoSeq's ``spine4`` is the body's back end and ``tail`` lies down the tail (its
     tutorial takes ``spine4`` as the posterior part and leaves ``tail`` out; a real file under
