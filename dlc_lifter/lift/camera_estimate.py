@@ -1233,8 +1233,10 @@ def _tracked_xy(poses: Poses, cutoff: float | None = None) -> np.ndarray:
 
 
 def _points_outside(poses: Poses, size: Sequence[int]) -> int:
-    """How many tracked points fall well (2 % of the image) outside an image of ``size``."""
-    xy = _tracked_xy(poses)
+    """How many points the tracker is sure of (likelihood at least
+    :data:`~dlc_lifter.io.DEFAULT_PCUTOFF`) fall well (2 % of the image) outside an image of
+    ``size``: unsure points lie outside real frames (a tracker's extrapolations)."""
+    xy = _tracked_xy(poses, DEFAULT_PCUTOFF)
     if not len(xy):
         return 0
     margin = 0.02 * max(size)
@@ -1246,7 +1248,7 @@ def _check_points_inside(poses: Poses, size: tuple[int, int]) -> None:
     """Warn when tracked points fall well outside an image of the given size."""
     n_out = _points_outside(poses, size)
     if n_out:
-        xy = _tracked_xy(poses)
+        xy = _tracked_xy(poses, DEFAULT_PCUTOFF)
         logger.warning("%s: %d tracked point(s) lie outside the %dx%d image given (up to "
                        "%.0f, %.0f px): is --image-size WIDTHxHEIGHT the right way round?",
                        poses.meta.source, n_out, size[0], size[1],

@@ -409,6 +409,29 @@ def test_the_frame_size_guessed_from_sure_points_only(caplog: pytest.LogCaptureF
                            None, None, None)
 
 
+def test_a_size_given_is_checked_against_sure_points_only(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A frame size given (``--image-size``) is checked against the points the tracker is
+    sure of: a real DLC file's unsure points out to x 1249 in frames its sure points fill to
+    964 made "23 tracked point(s) lie outside ... the right way round?" where none did."""
+    from dlc_lifter.lift.camera_estimate import resolve_image_size
+    from dlc_lifter.poses import Poses
+
+    coords = np.random.default_rng(1).uniform([0, 0], [960, 650], (50, 1, 4, 2))
+    conf = np.full((50, 1, 4), 0.9)
+    coords[:23, 0, 3, 0] = 1249.0
+    conf[:23, 0, 3] = 0.05
+    poses = Poses(coords=coords, confidence=conf, keypoints=["a", "b", "c", "d"])
+    with caplog.at_level(logging.WARNING):
+        assert resolve_image_size(poses, None, None, (966, 658)) == (966, 658)
+    assert "outside" not in caplog.text
+    conf[:23, 0, 3] = 0.9  # sure of them: the size given cannot be the frames'
+    with caplog.at_level(logging.WARNING):
+        resolve_image_size(Poses(coords=coords, confidence=conf, keypoints=["a", "b", "c", "d"]),
+                           None, None, (966, 658))
+    assert "23 tracked point(s) lie outside the 966x658 image given" in caplog.text
+
+
 def test_the_frame_size_says_where_it_came_from() -> None:
     from dlc_lifter.lift.camera_estimate import image_size_and_source
     from dlc_lifter.poses import Poses
