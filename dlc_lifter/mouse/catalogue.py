@@ -138,6 +138,7 @@ ALIASES: dict[str, str] = {
     "centroid": "mouse_center", "center": "mouse_center", "centre": "mouse_center",
     "bodycenter": "mouse_center", "body_center": "mouse_center", "body": "mouse_center",
     "spine": "mouse_center", "back": "mouse_center", "midback": "mid_back",
+    "dorsal": "mouse_center",
     "tail_mid": "tail3", "tailmid": "tail3", "tail_middle": "tail3", "mid_tail": "tail3",
     "midtail": "tail3",
     "tail_start": "tail_base", "tailstart": "tail_base", "tail_root": "tail_base",

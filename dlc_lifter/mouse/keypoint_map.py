@@ -71,7 +71,7 @@ _TAIL_CHAIN = ("tail_base", "tail1", "tail2", "tail3", "tail4", "tail5", "tail_e
 #: The dorsal midline from the neck back, where numbered spine points go (front first).
 _SPINE_CHAIN = ("neck", "mid_back", "mouse_center", "mid_backend", "mid_backend2",
                 "mid_backend3")
-_SPINE_NUMBERED = re.compile(r"^spine(\d+)$")
+_SPINE_NUMBERED = re.compile(r"^(?:spine|dorsal)(\d+)$")
 _TAIL_NUMBERED = re.compile(r"^tail(\d+)$")
 #: Why a numbered tail point is not lifted (:func:`_spread_tail`).
 _BETWEEN = "between the catalogue's tail points, which nearer points of the tail take"
@@ -515,7 +515,8 @@ def _middle_tail(claims: dict[str, tuple[str, int]], stems: Mapping[str, str]) -
 
 def _spread_spine(claims: dict[str, tuple[str, int]], table: Mapping[str, Any],
                   user: set[str], stems: Mapping[str, str]) -> None:
-    """Numbered spine points (``spine1`` ... ``spineN``, front to back) along the back.
+    """Numbered spine points (``spine1`` ... ``spineN``, or ``dorsal_1`` ... ``dorsal_N``,
+    front to back) along the back.
 
     Each alone reads as the body centre; together they are spread in order over the
     dorsal midline points no other name of the file claims (``neck`` ... ``mid_backend3``),

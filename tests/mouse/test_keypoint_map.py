@@ -487,6 +487,18 @@ def test_a_name_of_alternatives_is_read_by_the_first_that_names_a_landmark() -> 
     assert set(plan.dropped) == set(names[1:5])
 
 
+def test_numbered_dorsal_points_spread_along_the_back() -> None:
+    """A real DLC 3 project's ``dorsal_1 ... dorsal_4`` (a lab's HRNet multi-animal mice,
+    between ``head_centre`` and ``tail_base``) were left unlifted; they are numbered spine
+    points, front to back, as ``spine1 ... spine4`` are. One alone is the back's middle."""
+    names = ["nose", "left_ear", "right_ear", "head_centre", "dorsal_1", "dorsal_2",
+             "dorsal_3", "dorsal_4", "shoulder_left", "hip_left", "tail_base"]
+    mapped = plan_keypoint_map(names).mapped
+    assert [mapped[f"dorsal_{i}"] for i in (1, 2, 3, 4)] == [
+        "neck", "mouse_center", "mid_backend", "mid_backend3"]
+    assert plan_keypoint_map(["nose", "dorsal", "tail_base"]).mapped["dorsal"] == "mouse_center"
+
+
 @pytest.mark.parametrize("names", [["nose", "right ear", "left ear", "tail"],
                                    ["nose", "head", "tail"], ["snout", "tail", "spine1"]])
 def test_a_tail_without_spine4_is_the_tail_base(names: list[str]) -> None:
