@@ -429,14 +429,21 @@ def unsure_body_message(source: str, uv_cat: np.ndarray, conf_cat: np.ndarray,
     i, j = (CATALOGUE.index(n) for n in pair.split("-"))
     both = placed[:, i] & placed[:, j]
     sure = both & (conf[:, i] >= pcutoff) & (conf[:, j] >= pcutoff)
+    med = [float(np.median(conf[placed[:, k], k])) for k in (i, j)]
+    advice = ("to lift it as it is, lower the likelihood cutoff (pcutoff=...) or give the "
+              "camera (camera_height_mm with focal_px, arena_size_mm or a calibration)"
+              if max(med) >= NO_DETECTION_LIKELIHOOD else
+              "likelihoods this low are no detections, so a lower cutoff would lift noise")
     return (f"{source}: the tracker is unsure of the animal: its {CATALOGUE[i]} and "
             f"{CATALOGUE[j]} reach a likelihood of {pcutoff:g} together in {int(sure.sum())} "
-            f"of {int(both.sum())} frames (median likelihood {np.median(conf[placed[:, i], i]):.2f}"
-            f" and {np.median(conf[placed[:, j], j]):.2f}), too few to measure its length, "
-            "which sets the camera when none is given. Check the tracking (a network trained "
-            "longer or on more labelled frames); to lift it as it is, lower the likelihood "
-            "cutoff (pcutoff=...) or give the camera (camera_height_mm with focal_px, "
-            "arena_size_mm or a calibration).")
+            f"of {int(both.sum())} frames (median likelihood {med[0]:.2f} and {med[1]:.2f}), "
+            "too few to measure its length, which sets the camera when none is given. Check "
+            f"the tracking (a network trained longer or on more labelled frames); {advice}.")
+
+
+#: Median likelihoods under this are a tracker's non-detections (a model that failed on the
+#: video reports 0 everywhere), not a low-scoring tracker's right answers.
+NO_DETECTION_LIKELIHOOD = 0.05
 
 
 def _body_scale(uv_cat: np.ndarray, ok: np.ndarray, pair_mm: np.ndarray,

@@ -257,6 +257,13 @@ def test_a_file_tracked_unsure_of_the_body_says_so(tmp_path: Path) -> None:
     out = lift_file(src, options=LiftOptions(pcutoff=0.2),
                     output=OutputSpec(destfolder=tmp_path / "out"))
     assert out.is_file()
+    # a model that found nothing (a real rat file's likelihoods all 0): no advice to lower
+    # the cutoff, which would lift noise
+    none = poses.with_coords(poses.coords, confidence=np.zeros_like(poses.confidence))
+    src = write_dlc_analysis(none, tmp_path / "none", meta_pickle=True)
+    with pytest.raises(CameraEstimateError, match="median likelihood 0.00 and 0.00") as info:
+        lift_file(src, output=OutputSpec(destfolder=tmp_path / "out"))
+    assert "no detections" in str(info.value) and "pcutoff" not in str(info.value)
 
 
 def test_a_body_without_a_measurable_pair_is_refused_with_its_landmarks() -> None:
