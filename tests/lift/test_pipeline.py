@@ -262,7 +262,7 @@ def test_a_file_tracked_unsure_of_the_body_says_so(tmp_path: Path) -> None:
     none = poses.with_coords(poses.coords, confidence=np.zeros_like(poses.confidence))
     src = write_dlc_analysis(none, tmp_path / "none", meta_pickle=True)
     with pytest.raises(CameraEstimateError, match="median likelihood 0.00 and 0.00") as info:
-        lift_file(src, output=OutputSpec(destfolder=tmp_path / "out"))
+        lift_file(src, output=OutputSpec(destfolder=tmp_path / "out_none"))
     assert "no detections" in str(info.value) and "pcutoff" not in str(info.value)
 
 
