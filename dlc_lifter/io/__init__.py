@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from dlc_lifter._atomic import OutputNotWritableError, atomic_output
 from dlc_lifter.io.classifier_model import read_classifier_model, write_classifier_model
-from dlc_lifter.io.config import DEFAULT_PCUTOFF, ConfigError, DLCConfig, read_dlc_config
+from dlc_lifter.io.config import (
+    DEFAULT_PCUTOFF,
+    NO_DETECTION_LIKELIHOOD,
+    ConfigError,
+    DLCConfig,
+    read_dlc_config,
+)
 from dlc_lifter.io.dlc import (
     DLC_KEY,
     count_dlc_rows,
@@ -45,6 +51,7 @@ from dlc_lifter.io.video import VideoReader, open_video, video_info
 
 __all__ = [
     "DEFAULT_PCUTOFF",
+    "NO_DETECTION_LIKELIHOOD",
     "DLC_KEY",
     "SUPPORTED_EXTENSIONS",
     "ConfigError",

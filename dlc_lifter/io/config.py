@@ -12,12 +12,16 @@ import yaml
 from dlc_lifter.errors import ConfigError
 from dlc_lifter.io._common import recorded_path
 
-__all__ = ["DEFAULT_PCUTOFF", "ConfigError", "DLCConfig", "read_dlc_config"]
+__all__ = ["DEFAULT_PCUTOFF", "NO_DETECTION_LIKELIHOOD", "ConfigError", "DLCConfig",
+           "read_dlc_config"]
 
 logger = logging.getLogger(__name__)
 
 #: DeepLabCut's default likelihood cutoff.
 DEFAULT_PCUTOFF = 0.6
+#: Likelihoods under this are a tracker's non-detections (a model that failed on the video
+#: reports 0 everywhere; its points are noise), not a low-scoring tracker's right answers.
+NO_DETECTION_LIKELIHOOD = 0.05
 
 
 @dataclass

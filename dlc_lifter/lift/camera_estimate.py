@@ -74,7 +74,7 @@ from dlc_lifter.camera import (
     load_anipose,
 )
 from dlc_lifter.errors import CalibrationError, CameraEstimateError, DLCLifterError
-from dlc_lifter.io.config import DEFAULT_PCUTOFF
+from dlc_lifter.io.config import DEFAULT_PCUTOFF, NO_DETECTION_LIKELIHOOD
 from dlc_lifter.lift.options import parse_arena_size
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.poses import Poses
@@ -439,11 +439,6 @@ def unsure_body_message(source: str, uv_cat: np.ndarray, conf_cat: np.ndarray,
             f"of {int(both.sum())} frames (median likelihood {med[0]:.2f} and {med[1]:.2f}), "
             "too few to measure its length, which sets the camera when none is given. Check "
             f"the tracking (a network trained longer or on more labelled frames); {advice}.")
-
-
-#: Median likelihoods under this are a tracker's non-detections (a model that failed on the
-#: video reports 0 everywhere), not a low-scoring tracker's right answers.
-NO_DETECTION_LIKELIHOOD = 0.05
 
 
 def _body_scale(uv_cat: np.ndarray, ok: np.ndarray, pair_mm: np.ndarray,

@@ -33,6 +33,7 @@ import numpy as np
 
 from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.io.config import NO_DETECTION_LIKELIHOOD
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index, load_mapping
 from dlc_lifter.mouse.keypoint_map import KeypointMap, map_keypoints, plan_keypoint_map
 from dlc_lifter.poses import Poses
@@ -385,7 +386,7 @@ def keypoint_carriers(poses: Poses) -> dict[str, list[str]]:
     return {k: v for k, v in out.items() if v}
 
 
-def still_keypoints(poses: Poses, pcutoff: float = 0.0) -> list[str]:
+def still_keypoints(poses: Poses, pcutoff: float = NO_DETECTION_LIKELIHOOD) -> list[str]:
     """Names whose tracked points stay in place while the animal moves.
 
     A maze's arms, a lever or a food cup tracked beside the animal stay where they are; body
@@ -401,7 +402,9 @@ def still_keypoints(poses: Poses, pcutoff: float = 0.0) -> list[str]:
     poses
         2D poses.
     pcutoff
-        Points with a lower likelihood are not counted.
+        Points with a lower likelihood are not counted (by default the tracker's
+        non-detections: a model that found nothing leaves its noise in place, which is no
+        object).
 
     Returns
     -------

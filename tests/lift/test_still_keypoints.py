@@ -34,6 +34,21 @@ def _maze(t: int = 200, radius: float = 150.0, seed: int = 0) -> Poses:
                  meta=PoseMetadata(source="ymazeDLC.h5"))
 
 
+def test_a_model_that_found_nothing_leaves_no_still_keypoints() -> None:
+    """Likelihoods of 0 (a real rat file's model found nothing in 4566 frames) are no
+    detections: their noise staying in place is not an object of the set-up (before, its
+    four paws were warned about as "staying in place while the animal moves")."""
+    poses = _maze()
+    conf = np.full(poses.coords.shape[:3], 0.9)
+    conf[:, :, 4:] = 0.0  # the arms and lever: never found
+    found = Poses(coords=poses.coords, confidence=conf, keypoints=poses.keypoints)
+    assert still_keypoints(found) == []
+    conf[:, :, 4:] = 0.2  # found, unsure: still counted at the default cutoff
+    assert still_keypoints(Poses(coords=poses.coords, confidence=conf,
+                                 keypoints=poses.keypoints)) == [
+        "rightarm", "leftarm", "middlearm", "lever"]
+
+
 def test_set_up_landmarks_are_still_and_body_parts_are_not() -> None:
     poses = _maze()
     assert still_keypoints(poses) == ["rightarm", "leftarm", "middlearm", "lever"]
