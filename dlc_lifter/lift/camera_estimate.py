@@ -573,7 +573,8 @@ def resolve_camera(
     CameraChoice
     """
     if calibration is not None:
-        cam = _fit_calibration(load_anipose(calibration, camera), image_size, calibration)
+        cam = _fit_calibration(load_anipose(calibration, camera), image_size, calibration,
+                               file_label)
         problem = cam.floor_problem()
         if problem:
             return _intrinsics_camera(
@@ -584,10 +585,10 @@ def resolve_camera(
         given = [n for n, v in (("camera_height_mm", camera_height_mm),
                                 ("focal_px", focal_px)) if v is not None]
         if given:
-            logger.warning("%s given beside the calibration %s: not used. Its camera '%s' "
+            logger.warning("%s%s given beside the calibration %s: not used. Its camera '%s' "
                            "places the camera (%.0f mm from the floor, focal %.0f px).",
-                           " and ".join(given), calibration, cam.name, abs(cam.height_mm),
-                           cam.fx)
+                           _lead(file_label), " and ".join(given), calibration, cam.name,
+                           abs(cam.height_mm), cam.fx)
         details = {"file": str(calibration), "camera": cam.name}
         if given:
             details["ignored"] = given
@@ -602,23 +603,24 @@ def resolve_camera(
     hfov_f = _typical_focal_px(w)
     if arena is not None and not (camera_height_mm is not None and focal_px is not None):
         choice = corner_camera(arena_px, arena, (w, h),
-                               camera_height_mm=camera_height_mm, focal_px=focal_px)
+                               camera_height_mm=camera_height_mm, focal_px=focal_px,
+                               file_label=file_label)
         if choice is not None:
             return choice
     ok = np.isfinite(uv_cat).all(-1) & (np.nan_to_num(conf_cat) >= pcutoff)
     sides = _corner_sides_px(arena_px)
     unlike = "" if arena is None else corners_unlike_arena(sides, arena)
     if unlike:
-        logger.warning("The points tracked as the arena's corners are not the corners of "
+        logger.warning("%sThe points tracked as the arena's corners are not the corners of "
                        "the %s arena given: %s (a maze's arm ends, or another object's "
                        "corners?). They are not used: the arena is measured from the "
                        "animal's spread, and they bound nothing. Give the size of what they "
                        "outline (arena_size_mm=WIDTHxHEIGHT), or map them to nothing in a "
                        "keypoint map.",
-                       _arena_text(arena), unlike)
+                       _lead(file_label), _arena_text(arena), unlike)
         sides = (math.nan, math.nan)
     if pixel_aspect is None:
-        aspect, details = _pixel_aspect(uv_cat, ok, sides, arena, lifter)
+        aspect, details = _pixel_aspect(uv_cat, ok, sides, arena, lifter, file_label)
     else:
         aspect, details = float(pixel_aspect), {}
     if unlike:
@@ -628,15 +630,15 @@ def resolve_camera(
         height, focal, source = float(camera_height_mm), float(focal_px), "height+focal"
     elif arena is not None and (np.isfinite(sides).all() or floor_mm_per_px is None):
         height, focal = _arena_camera(uv_sq, ok, sides, arena, aspect,
-                                      (w, h), camera_height_mm, focal_px, hfov_f, details)
+                                      (w, h), camera_height_mm, focal_px, hfov_f, details,
+                                      file_label)
         source = "arena-size"
         unlike_animal = ("" if lifter is None
                          else _spread_unlike_animal(uv_sq, ok, lifter, details))
         if unlike_animal:
             height, focal = _body_camera(uv_sq, ok, lifter, camera_height_mm, focal_px,
                                          hfov_f, details, below,
-                                         why=f"{file_label}: {unlike_animal}"
-                                         if file_label else unlike_animal,
+                                         why=unlike_animal,
                                          file_label=file_label,
                                          intrinsics=pixel_aspect is not None)
             source = "body-length-estimate"
@@ -661,8 +663,9 @@ def resolve_camera(
                                      intrinsics=pixel_aspect is not None)
         source = "body-length-estimate"
         if np.isfinite(sides).all():
-            logger.warning("The file tracks the arena's corners (%.0f x %.0f px): give the "
-                           "arena's size (arena_size_mm) to use them as the scale.", *sides)
+            logger.warning("%sThe file tracks the arena's corners (%.0f x %.0f px): give the "
+                           "arena's size (arena_size_mm) to use them as the scale.",
+                           _lead(file_label), *sides)
     details.update(height_mm=height, focal_px=focal)
     cam = Camera.top_view(height, focal, (w, h), name="estimated" if source != "height+focal"
                           else "top_view", pixel_aspect=aspect)
@@ -681,7 +684,7 @@ ASPECT_TOLERANCE = 0.01
 
 
 def _fit_calibration(cam: Camera, image_size: tuple[int, int],
-                     calibration: str | Path) -> Camera:
+                     calibration: str | Path, file_label: str = "") -> Camera:
     """The calibration's camera for the poses' frames of ``image_size`` (``(0, 0)``:
     unknown, the calibration's own): scaled where it was made at another resolution of the
     same aspect ratio (:meth:`~dlc_lifter.camera.Camera.scaled_to`, logged); another aspect
@@ -711,11 +714,11 @@ def _fit_calibration(cam: Camera, image_size: tuple[int, int],
             "scaled to them. Give the calibration of the frames that were tracked, or their "
             "true size (--image-size WIDTHxHEIGHT, image_size=) if this one is wrong.")
     logger.warning(
-        "Calibration %s (camera '%s') is for %dx%d images and the poses' frames are %dx%d "
+        "%sCalibration %s (camera '%s') is for %dx%d images and the poses' frames are %dx%d "
         "(the video's, the pose file's or the size given): its focal length and principal "
         "point are scaled by %.4g to them (the same view resized; distortion unchanged). If "
         "the frames are a crop of the calibrated view instead, give its calibration.",
-        calibration, cam.name, w, h, *size, sx)
+        _lead(file_label), calibration, cam.name, w, h, *size, sx)
     return cam.scaled_to(size)
 
 
@@ -744,17 +747,18 @@ def _intrinsics_camera(cam: Camera, problem: str, calibration: str | Path,
         arena_px = {k: ideal(v).tolist() for k, v in arena_px.items()}
     how = ("straight down at the height given" if camera_height_mm is not None else
            "as without a calibration (by the arena, the floor scale or the animal's size)")
+    lead = _lead(str(estimate.get("file_label") or ""))
     logger.warning(
-        "Calibration %s: camera '%s' cannot give the floor: %s. Its intrinsics (focal %.0f "
+        "%sCalibration %s: camera '%s' cannot give the floor: %s. Its intrinsics (focal %.0f "
         "px, principal point %.0f, %.0f, %s, %dx%d) are used, the camera placed %s. For "
         "a tilted camera or an exact floor, give a calibration whose world frame is the "
         "floor's (z up, the floor at z = 0, mm); for the height, camera_height_mm.",
-        calibration, cam.name, problem, f, cam.cx, cam.cy,
+        lead, calibration, cam.name, problem, f, cam.cx, cam.cy,
         "distortion " + " ".join(f"{v:.3g}" for v in cam.dist) if cam.has_distortion
         else "no distortion", w, h, how)
     if focal_px is not None and not math.isclose(float(focal_px), f, rel_tol=1e-6):
-        logger.warning("focal_px %.0f given beside the calibration %s: not used; its focal "
-                       "length (%.0f px) is.", focal_px, calibration, f)
+        logger.warning("%sfocal_px %.0f given beside the calibration %s: not used; its focal "
+                       "length (%.0f px) is.", lead, focal_px, calibration, f)
     choice = resolve_camera(ideal(uv_cat), conf_cat, (w, h), camera_height_mm=camera_height_mm,
                             focal_px=f, pixel_aspect=1.0, arena_px=arena_px, **estimate)
     placed = replace(cam, R=choice.camera.R, t=choice.camera.t)
@@ -809,6 +813,11 @@ _CORNER_XY = {"top_left": (-0.5, 0.5), "top_right": (0.5, 0.5), "bottom_right": 
               "bottom_left": (-0.5, -0.5), "centre": (0.0, 0.0)}
 
 
+def _lead(file_label: str) -> str:
+    """``"<file>: "`` to open a message about a file's camera; nothing where none is named."""
+    return f"{file_label}: " if file_label else ""
+
+
 def corner_tolerance_px(side_px: float) -> float:
     """Largest corner reprojection error (px) of a camera fitted to an arena this size."""
     return max(3.0, 0.015 * side_px)
@@ -817,7 +826,7 @@ def corner_tolerance_px(side_px: float) -> float:
 def corner_camera(arena_px: Mapping[str, Sequence[float]] | None,
                   arena_size_mm: float | Sequence[float], image_size: tuple[int, int], *,
                   camera_height_mm: float | None = None,
-                  focal_px: float | None = None) -> CameraChoice | None:
+                  focal_px: float | None = None, file_label: str = "") -> CameraChoice | None:
     """The camera from a square or rectangular arena's four tracked corners, tilted or not.
 
     Parameters
@@ -866,10 +875,10 @@ def corner_camera(arena_px: Mapping[str, Sequence[float]] | None,
     hfov_f = _typical_focal_px(w)
     assumed = fit(hfov_f)
     if assumed is None:
-        logger.warning("The arena's tracked corners run the wrong way round for a camera above "
-                       "the floor (top_left, top_right, bottom_right, bottom_left should go "
-                       "clockwise in the image): are two of them swapped? Measuring the arena "
-                       "from its sides instead.")
+        logger.warning("%sThe arena's tracked corners run the wrong way round for a camera "
+                       "above the floor (top_left, top_right, bottom_right, bottom_left should "
+                       "go clockwise in the image): are two of them swapped? Measuring the "
+                       "arena from its sides instead.", _lead(file_label))
         return None
     if focal_px is not None:
         found, focal_from = fit(float(focal_px)), "given"
@@ -903,11 +912,11 @@ def corner_camera(arena_px: Mapping[str, Sequence[float]] | None,
                 "%.1f px. Output in the arena frame (origin at its centre, z up).",
                 len(names), _arena_text(arena), cam.height_mm, tilt, cam.fx, focal_from, err)
     if focal_from.startswith("assumed"):
-        logger.warning("No camera height or focal length, and the camera is too close to "
+        logger.warning("%sNo camera height or focal length, and the camera is too close to "
                        "straight down for the corners to give one: assuming a %.0f deg "
                        "horizontal field of view, so the camera is %.0f mm above the floor. "
                        "Heights scale with this; give camera_height_mm or focal_px.",
-                       DEFAULT_HFOV_DEG, cam.height_mm)
+                       _lead(file_label), DEFAULT_HFOV_DEG, cam.height_mm)
     return CameraChoice(cam, "arena", "arena-corners", details)
 
 
@@ -939,19 +948,19 @@ def _fit_height(fit: Any, height_mm: float, f0: float) -> tuple[Camera, float] |
 
 
 def _pixel_aspect(uv_cat: np.ndarray, ok: np.ndarray, sides: tuple[float, float],
-                  arena: tuple[float, float] | None, lifter: Lifter | None
-                  ) -> tuple[float, dict[str, Any]]:
+                  arena: tuple[float, float] | None, lifter: Lifter | None,
+                  file_label: str = "") -> tuple[float, dict[str, Any]]:
     """``fy / fx`` of the video's pixels: from the arena's corners, else the animal."""
     side_u, side_v = sides
     if arena is not None and np.isfinite([side_u, side_v]).all():
         aspect = (side_v / arena[1]) / (side_u / arena[0])  # px per mm, down over across
         if abs(aspect - 1.0) <= SQUARE_PIXEL_TOLERANCE:
             return 1.0, {}
-        logger.warning("The arena's corners span %.0f x %.0f px, and no square-pixel camera "
+        logger.warning("%sThe arena's corners span %.0f x %.0f px, and no square-pixel camera "
                        "with a usual lens draws them: lifting as a camera looking straight "
                        "down whose pixels are not square (fy/fx %.2f). If the camera is "
                        "tilted instead, give its calibration (calibration=).",
-                       side_u, side_v, aspect)
+                       _lead(file_label), side_u, side_v, aspect)
         return aspect, {"pixel_aspect": aspect, "pixel_aspect_from": "arena corners"}
     found = None if lifter is None else pixel_aspect_from_animal(
         uv_cat, ok, lifter.model.pair_length_mm, lifter.model.median_height_mm,
@@ -959,7 +968,7 @@ def _pixel_aspect(uv_cat: np.ndarray, ok: np.ndarray, sides: tuple[float, float]
     if found is None:
         return 1.0, {}
     aspect, info = found
-    looks = (f"The animal looks {100 * abs(aspect - 1):.0f}% "
+    looks = (f"{_lead(file_label)}The animal looks {100 * abs(aspect - 1):.0f}% "
              f"{'shorter' if aspect < 1 else 'longer'} heading up the image than across it "
              f"(median {info['pair']} length over {info['frames_up']} and "
              f"{info['frames_across']} frames)")
@@ -992,7 +1001,7 @@ def _pixel_aspect(uv_cat: np.ndarray, ok: np.ndarray, sides: tuple[float, float]
 def _arena_camera(uv_sq: np.ndarray, ok: np.ndarray, sides: tuple[float, float],
                   arena: tuple[float, float], aspect: float, size: tuple[int, int],
                   camera_height_mm: float | None, focal_px: float | None, hfov_f: float,
-                  details: dict[str, Any]) -> tuple[float, float]:
+                  details: dict[str, Any], file_label: str = "") -> tuple[float, float]:
     """``(height, focal)`` from the arena's size in the image (corners, else the spread).
 
     ``arena_span_px`` in ``details`` is the arena's width in (``u``) pixels.
@@ -1017,9 +1026,9 @@ def _arena_camera(uv_sq: np.ndarray, ok: np.ndarray, sides: tuple[float, float],
                 _arena_text(arena), span, measured_from, mm_per_px)
     w, h = size
     if measured_from.startswith("spread") and span < 0.3 * min(w, h):
-        logger.warning("The tracked keypoints span only %.0f px of the %dx%d image: the "
+        logger.warning("%sThe tracked keypoints span only %.0f px of the %dx%d image: the "
                        "animal may not have explored the arena, so the arena-size scale "
-                       "may be wrong.", span, w, h)
+                       "may be wrong.", _lead(file_label), span, w, h)
     return _camera_at_scale(mm_per_px, camera_height_mm, focal_px, hfov_f)
 
 
@@ -1122,13 +1131,13 @@ def _body_camera(uv_sq: np.ndarray, ok: np.ndarray, lifter: Lifter,
                "focal length, the floor's scale (floor_scale) or track the arena's corners. "
                "Instead")
     logger.warning(
-        "%s: estimated %s from the "
+        "%s%s: estimated %s from the "
         "animal's size (median %s length %.1f px, taken as a real mouse's %.1f mm: %.2f x "
         "the synthetic population's %.1f mm; %s): %.0f mm above the floor, focal %.0f px. "
         "Mice differ by about 15 %% in length, so the scale and the heights may be that far "
         "off; give camera_height_mm and focal_px, arena_size_mm or a calibration for metric "
-        "accuracy.", opening, what, pair, length_px, length_mm, REAL_LENGTH_FACTOR,
-        population_mm, note, height, focal)
+        "accuracy.", _lead(file_label), opening, what, pair, length_px, length_mm,
+        REAL_LENGTH_FACTOR, population_mm, note, height, focal)
     if frames < BODY_PAIR_FRAMES:
         logger.warning(
             "%s: the animal's length was measured on only %d frames (%s tracked together): "

@@ -500,7 +500,8 @@ def lift_poses_with_depth(
                               depth_model=depth_model, pair_length_mm=fused.pair_length_mm,
                               pcutoff=lifter.pcutoff, batch=batch, keep=keep)
     except (VideoError, ModelLoadError) as exc:
-        logger.warning("Depth from video unavailable (%s); lifting from keypoints only.", exc)
+        logger.warning("%s: depth from video unavailable (%s); lifting from keypoints only.",
+                       poses.meta.source, exc)
         info["reason"] = str(exc)
         out = lift_poses(poses, lifter=lifter, keypoint_map=mapping, **lift_kwargs)
         out.meta.extra["depth"] = info

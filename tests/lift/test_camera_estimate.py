@@ -255,6 +255,41 @@ def test_camera_from_the_animal_takes_a_real_mouse_s_length() -> None:
     assert as_above.camera.height_mm == pytest.approx(below.camera.height_mm + 50.0, rel=0.01)
 
 
+def test_every_camera_warning_names_the_file(caplog: pytest.LogCaptureFixture) -> None:
+    """In a batch lifted by several workers each warning must say which file it is about
+    (a real survey found "No calibration, camera height or arena size: ..." and "The animal
+    looks 12% longer ..." with no file): the animal as the ruler beside tracked corners, the
+    corners' names swapped, and a maze's arm ends taken for an arena's corners."""
+    nose, tail = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")
+    cam = Camera.top_view(640.0, 700.0, SIZE)
+    rng = np.random.default_rng(0)
+    heading = rng.uniform(0, 2 * np.pi, 1500)
+    centre = rng.uniform(-150, 150, (1500, 2))
+    half = 38.0 * np.c_[np.cos(heading), np.sin(heading)]
+    world = np.zeros((1500, 2, 3))
+    world[:, 0, :2], world[:, 1, :2] = centre + half, centre - half
+    uv = np.full((1500, len(CATALOGUE), 2), np.nan)
+    uv[:, [nose, tail]] = cam.project(world.reshape(-1, 3)).reshape(1500, 2, 2)
+    uv[:, :, 1] *= 1.3  # pixels taller than wide: the animal looks longer heading up
+    conf = np.isfinite(uv).all(-1).astype(float)
+    swapped = _corners(_tilted())
+    swapped["top_left"], swapped["top_right"] = swapped["top_right"], swapped["top_left"]
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter.lift.camera_estimate"):
+        resolve_camera(uv, conf, SIZE, lifter=stand_in_lifter(),  # type: ignore[arg-type]
+                       arena_px=_corners(cam), file_label="mouse.h5")
+        corner_camera(swapped, SIDE, SIZE, file_label="mouse.h5")
+        resolve_camera(uv, conf, SIZE, lifter=stand_in_lifter(),  # type: ignore[arg-type]
+                       arena_size_mm=600.0, arena_px=_rect_corners(cam, 50.0, 600.0),
+                       file_label="mouse.h5")
+    said = [r.getMessage() for r in caplog.records
+            if r.name == "dlc_lifter.lift.camera_estimate" and r.levelno >= logging.WARNING]
+    for start in ("No calibration, camera height or arena size", "The animal looks",
+                  "The file tracks the arena's corners", "The arena's tracked corners run",
+                  "The points tracked as the arena's corners are not"):
+        assert any(m.startswith(f"mouse.h5: {start}") for m in said), (start, said)
+    assert all(m.startswith("mouse.h5: ") for m in said), said
+
+
 def test_a_labelled_data_folder_of_five_images_is_its_own_ruler(
         caplog: pytest.LogCaptureFixture) -> None:
     """A DLC labelled-data folder holds a few images (5 to 20): with no camera information
@@ -325,7 +360,7 @@ def test_an_arena_the_animal_did_not_cross_is_not_measured_from_its_spread(
     assert ignored["arena_size_mm"] == SIDE and ignored["animal_length_mm"] > 2 * 0.9 * 85.0
     assert "arena_measured_from" not in choice.details  # so no walls from the track
     assert choice.camera.height_mm == pytest.approx(700.0, rel=0.1)
-    assert "The arena's size given is not used (resting.h5: " in caplog.text
+    assert "resting.h5: The arena's size given is not used (" in caplog.text
     assert "did not go from wall to wall" in caplog.text
 
 

@@ -57,7 +57,7 @@ def test_an_arena_size_the_animals_spread_cannot_measure_is_not_taken(
     assert meta["camera_source"] == "body-length-estimate"
     ignored = meta["camera_estimate"]["arena_size_ignored"]
     assert ignored["arena_size_mm"] == 400.0 and ignored["animal_length_mm"] > 1000.0
-    assert f"The arena's size given is not used ({SLP}: " in caplog.text
+    assert f"{SLP}: The arena's size given is not used (" in caplog.text
     plain, _ = _lift(SLP, tmp_path / "plain")
     np.testing.assert_allclose(p3.coords, plain.coords)  # as with no camera information
     assert np.nanmax(p3.coords[..., 2]) < 150.0
