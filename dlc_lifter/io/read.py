@@ -100,6 +100,11 @@ def detect_format(path: str | Path) -> str:
     if ext == ".csv":
         from dlc_lifter.io.flat_csv import csv_table_kind
 
+        if is_hdf5(p):  # a DeepLabCut .h5 saved or renamed as .csv
+            raise PoseFileError(
+                f"{p} is an HDF5 file (a DeepLabCut .h5 table?), not a csv, although its "
+                "extension says csv: lift a copy of it named with .h5, or the csv DeepLabCut "
+                "wrote beside it.")
         return csv_table_kind(p) or "dlc-csv"
     if ext == ".nc":
         from dlc_lifter.io.movement_nc import is_netcdf

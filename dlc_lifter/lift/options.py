@@ -264,9 +264,10 @@ def parse_arena_size(value: str | float | Sequence[float] | None
         return None
     vals = _numbers(value)
     if len(vals) not in (1, 2) or not all(math.isfinite(v) and v > 0 for v in vals):
-        raise DLCLifterError(f"The arena size (--arena-size-mm, arena_size_mm) is the side of a "
-                             f"square arena in mm (420) or WIDTHxHEIGHT of a rectangular one "
-                             f"(600x400; (600, 400) in Python); got {value!r}.")
+        raise DLCLifterError(f"The arena size (arena_size_mm) must be one or two positive "
+                             f"numbers of mm: the side of a square arena (420) or WIDTHxHEIGHT "
+                             f"of a rectangular one (600x400; (600, 400) in Python); got "
+                             f"{value!r}.")
     if len(vals) == 1 or vals[0] == vals[1]:
         return vals[0]
     return vals[0], vals[1]

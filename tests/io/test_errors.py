@@ -107,6 +107,15 @@ def test_truncated_hdf5(tmp_path: Path) -> None:
         assert "back trace" not in msg and "\n" not in msg
 
 
+def test_an_h5_named_csv_is_named_as_hdf5(tmp_path: Path) -> None:
+    """A DeepLabCut .h5 saved or renamed as .csv: said to be HDF5, not a csv without
+    DeepLabCut's header rows (a user's mistake a survey made on purpose)."""
+    f = tmp_path / "mouse7DLC_resnet50_xShuffle1_1000.csv"
+    _df(40).to_hdf(f, key="df_with_missing", format="table")
+    msg = _read_fails(f, "is an HDF5 file", "named with .h5")
+    assert "header rows" not in msg
+
+
 def test_h5_without_pandas_table(tmp_path: Path) -> None:
     f = tmp_path / "raw.h5"
     with h5py.File(f, "w") as fh:

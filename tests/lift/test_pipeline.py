@@ -822,6 +822,14 @@ def test_image_size_given_without_the_video(tmp_path: Path,
     bad = runner.invoke(app, ["lift", str(bare), "--image-size", "640",
                               "--destfolder", str(tmp_path / "bad")])
     assert bad.exit_code != 0 and "WIDTHxHEIGHT" in str(bad.exception)
+    # a negative arena: one flag named once, and what a valid size is
+    neg = runner.invoke(app, ["lift", str(bare), "--arena-size-mm", "-3",
+                              "--destfolder", str(tmp_path / "bad")])
+    from dlc_lifter.cli import cli_message
+
+    assert neg.exit_code != 0
+    assert cli_message(str(neg.exception)).startswith(
+        "The arena size (--arena-size-mm) must be one or two positive numbers")
 
 
 def test_two_animals_named_by_prefix_are_each_lifted_from_their_own_names() -> None:
