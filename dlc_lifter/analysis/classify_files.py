@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from dlc_lifter._atomic import check_writable
@@ -39,7 +40,8 @@ from dlc_lifter.io.labels import (
 )
 from dlc_lifter.poses import Poses
 
-__all__ = ["TrainResult", "features_for", "predict_files", "train_files"]
+__all__ = ["TRACKED_SHARE", "TrainResult", "features_for", "predict_files", "tracked_landmarks",
+           "train_files"]
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +83,35 @@ def features_for(
             "*_lifted3d.h5 file (lift_file), or use 2D features (features='2d').")
     return compute_features(poses, window=window, individual=individual, fps=fps,
                             planar=kind == "2d")
+
+
+#: A landmark the lift did not impute in at least this share of an animal's frames is one
+#: its file tracks.
+TRACKED_SHARE = 0.5
+
+
+def tracked_landmarks(poses: Poses, individual: str | int | None = None) -> set[str] | None:
+    """The catalogue landmarks a lifted file tracks for ``individual`` (the first where
+    ``None``): not imputed by the lift in :data:`TRACKED_SHARE` of the frames that have
+    it; ``None`` for poses without the lift's imputed flags and landmark names (2D poses,
+    3D from elsewhere)."""
+    imputed = poses.meta.extra.get("imputed")
+    names = poses.meta.extra.get("catalogue_names")
+    if (not poses.is_3d or imputed is None or names is None
+            or len(names) != poses.n_keypoints
+            or np.shape(imputed) != poses.confidence.shape):
+        return None
+    if individual is None:
+        i = 0
+    elif isinstance(individual, int):
+        i = individual
+    else:
+        i = [str(n) for n in poses.individuals].index(str(individual))
+    placed = np.isfinite(poses.coords[:, i]).all(-1)
+    seen = placed & ~np.asarray(imputed, dtype=bool)[:, i]
+    n = np.maximum(placed.sum(0), 1)
+    return {str(names[k]) for k in range(poses.n_keypoints)
+            if placed[:, k].any() and seen[:, k].sum() / n[k] >= TRACKED_SHARE}
 
 
 def _one_individual(poses: Poses, individual: str | int | None, path: Path) -> str | int | None:
@@ -246,6 +277,9 @@ def train_files(
     model = train_classifier(tables[features], y, estimator=estimator,
                              n_estimators=n_estimators, seed=seed, feature_kind=features)
     model.info["trained_on"] = [str(r.path) for r in recs]
+    tracked = [tracked_landmarks(r.poses, r.individual) for r in recs]
+    if tracked and all(t is not None for t in tracked):  # what every training file tracked
+        model.info["tracked_landmarks"] = sorted(set.intersection(*tracked))  # type: ignore[arg-type]
     model.save(model_path, overwrite=overwrite)
     return TrainResult(model=model, model_path=model_path, comparison=comparison,
                        reports=reports, plots=plots)
@@ -301,6 +335,7 @@ def predict_files(
             logger.info("%s: frame rate unknown; using the model's training frame rate, "
                         "%g fps (pass fps= / --fps if this recording's differs).", path,
                         rate)
+        _warn_untracked(m, poses, individual, path)
         df = features_for(poses, m.feature_kind, window=m.window,  # type: ignore[arg-type]
                           individual=individual, fps=rate)
         pred = predict(m, df, source=str(path))
@@ -308,3 +343,21 @@ def predict_files(
         logger.info("Wrote behaviour of %d frames to %s", len(pred), out)
         written.append(out)
     return written
+
+
+def _warn_untracked(model: BehaviourModel, poses: Poses, individual: str | int | None,
+                    path: Path) -> None:
+    """Warn where the file only imputes landmarks every training file tracked: the model's
+    features there are the lifter's guess, not the animal's (a model of a 13-keypoint
+    open field classifying a 4-keypoint file called 99 frames of 2330 rears, silently)."""
+    trained = model.info.get("tracked_landmarks")
+    here = tracked_landmarks(poses, individual)
+    if not trained or here is None:
+        return
+    missing = [n for n in trained if n not in here]
+    if missing:
+        logger.warning(
+            "%s: the behaviour model was trained on files that track %s, which this file "
+            "does not (its 3D there is the lifter's guess from the other keypoints): its "
+            "behaviour may be unreliable. Classify files tracked like the training files, or "
+            "train a model on files like this one.", path, ", ".join(missing))

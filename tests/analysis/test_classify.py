@@ -297,6 +297,50 @@ def test_cli_train_and_predict(toy: dict[str, list], tmp_path: Path) -> None:
         predict_files(model, [f2d])
 
 
+def test_a_file_imputing_what_the_training_files_tracked_is_warned_about(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A model trained on lifts of six tracked keypoints classifying a lift of four: the
+    neck and body centre are the lifter's guess there, and the prediction says so (a real
+    13-keypoint open-field model called 99 of 2330 frames of a 4-keypoint file rears,
+    silently); a file tracked like the training one is not warned about."""
+    from dlc_lifter.analysis.classify_files import tracked_landmarks, train_files
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift import lift_file
+    from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
+    from tests.fixtures.toys import circling_mouse_2d, write_dlc_analysis
+
+    four = circling_mouse_2d(120)
+    c = four.coords
+    six = Poses(coords=np.concatenate([c, (0.6 * c[:, :, :1] + 0.4 * c[:, :, 3:4]),
+                                       (0.3 * c[:, :, :1] + 0.7 * c[:, :, 3:4])], axis=2),
+                confidence=np.full(c.shape[:2] + (6,), 0.95),
+                keypoints=[*four.keypoints, "neck", "bodycenter"], meta=four.meta)
+    cam = CameraSpec(camera_height_mm=600.0, focal_px=220.0, image_size=(160, 120))
+    opts = LiftOptions(depth=False)
+    lifted = {}
+    for name, poses in (("six", six), ("four", four)):
+        src = write_dlc_analysis(poses, tmp_path / name, stem=name)
+        lifted[name] = lift_file(src, camera=cam, options=opts,
+                                 output=OutputSpec(destfolder=tmp_path / "lifted"))
+    assert {"neck", "mouse_center"} <= tracked_landmarks(read_poses(lifted["six"]))
+    assert not {"neck", "mouse_center"} & tracked_landmarks(read_poses(lifted["four"]))
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame({"frame": np.arange(120),
+                  "behaviour": np.where(np.arange(120) // 20 % 2, "a", "b")}).to_csv(
+        labels, index=False)
+    model = train_files(labels, [lifted["six"]], tmp_path / "m.joblib", cv=False,
+                        n_estimators=10).model
+    assert {"neck", "mouse_center"} <= set(model.info["tracked_landmarks"])
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        predict_files(tmp_path / "m.joblib", [lifted["six"]], destfolder=tmp_path / "p6")
+    assert "behaviour model was trained" not in caplog.text
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        predict_files(tmp_path / "m.joblib", [lifted["four"]], destfolder=tmp_path / "p4")
+    (msg,) = [r.getMessage() for r in caplog.records if "behaviour model" in r.getMessage()]
+    assert msg.startswith(f"{lifted['four']}: the behaviour model was trained on files that "
+                          "track ") and "mouse_center" in msg and "neck" in msg
+
+
 def test_prediction_uses_the_model_s_frame_rate_where_the_file_has_none(
         toy: dict[str, list], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A model trained at 25 fps classifies a file that records no frame rate with the
