@@ -86,6 +86,9 @@ def info_command(
             mapping = load_mapping(keypoint_map)
         except (FileNotFoundError, ValueError) as exc:
             raise DLCLifterError(str(exc)) from None
+    names = poses.meta.extra.get("catalogue_names")
+    if mapping is None and poses.is_3d and names is not None:
+        mapping = dict(zip(poses.keypoints, names, strict=True))  # a lift's own: as lifted
     cutoff = pcutoff if pcutoff is not None else (cfg.pcutoff if cfg else DEFAULT_PCUTOFF)
     still = still_keypoints(poses, cutoff) if poses.ndim == 2 else []
     plan = plan_keypoint_map(poses.keypoints, mapping, source=str(file), still=still,

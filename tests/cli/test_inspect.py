@@ -43,6 +43,33 @@ def test_info(tmp_path: Path) -> None:
     assert "50.0%" in r.output  # wing missing half the time
 
 
+def test_info_of_a_lift_shows_each_column_as_lifted(tmp_path: Path) -> None:
+    """A lift's own output names the file's ``tail_1`` (mapped, as a SLEAP skeleton's
+    ``Tail_1`` is, onto the catalogue's ``tail3``) and writes the imputed catalogue
+    ``tail1`` beside it: ``info`` reads each column's landmark from the lift (before, it
+    re-matched the names and advised a keypoint map for a conflict of its own making)."""
+    from dlc_lifter.lift import lift_file
+    from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
+    from tests.fixtures.toys import circling_mouse_2d, write_dlc_analysis
+
+    four = circling_mouse_2d(60)
+    tail = four.coords[:, :, 3:4] - [12.0, 0.0]  # behind the tail base
+    poses = Poses(coords=np.concatenate([four.coords, tail], axis=2),
+                  confidence=np.full(four.coords.shape[:2] + (5,), 0.95),
+                  keypoints=[*four.keypoints, "tail_1"], meta=four.meta)
+    src = write_dlc_analysis(poses, tmp_path / "in")
+    out = lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=220.0,
+                                           image_size=(160, 120)),
+                    options=LiftOptions(depth=False, keypoint_map={"tail_1": "tail3"}),
+                    output=OutputSpec(destfolder=tmp_path / "out"))
+    r = runner.invoke(app, ["info", str(out)])
+    assert r.exit_code == 0, r.output
+    rows = {line.split()[0]: line.split()[1] for line in r.output.splitlines()
+            if line.startswith(("tail_1 ", "tail1 "))}
+    assert rows == {"tail_1": "tail3", "tail1": "tail1"}, r.output
+    assert "Not lifted" not in r.output and "both name" not in r.output
+
+
 def test_info_of_a_labels_package_says_where_its_images_are(tmp_path: Path) -> None:
     """A SLEAP ``.pkg.slp``: the frame size its images', the video none, its images in the
     file (before: 'Video: labels.pkg.slp', the package taken for a video)."""
