@@ -144,11 +144,12 @@ class _Recording:
 
 def _read_recordings(labels: str | Path, poses_paths: Sequence[str | Path],
                      features: FeatureKind, fps: float | None, subject: str | None,
-                     individual: str | int | None) -> list[_Recording]:
+                     individual: str | int | None, rater: str | None = None
+                     ) -> list[_Recording]:
     """Each pose file with the labels matched to it (:func:`labels_for`)."""
     if not poses_paths:
         raise LabelFileError("Give at least one pose file to train on.")
-    label_sets = load_labels(labels, fps=fps, subject=subject)
+    label_sets = load_labels(labels, fps=fps, subject=subject, rater=rater)
     if None in label_sets and len(poses_paths) > 1:
         raise LabelFileError(
             f"{labels} has no video/file column, so it cannot label {len(poses_paths)} pose "
@@ -213,6 +214,7 @@ def train_files(
     individual: str | int | None = None,
     overwrite: bool = False,
     group_by: str = "video",
+    rater: str | None = None,
 ) -> TrainResult:
     """Train a model from label and pose files; cross-validate 2D vs 3D features first.
 
@@ -246,6 +248,9 @@ def train_files(
     group_by
         The cross-validation's groups: ``"video"`` (each pose file; one file is cut into
         contiguous blocks) or ``"bouts"`` (every behaviour bout, for one long recording).
+    rater
+        In a bout table labelled by several people, whose bouts to train on
+        (:func:`~dlc_lifter.io.labels.load_labels`).
 
     Returns
     -------
@@ -255,7 +260,7 @@ def train_files(
         raise ValueError(f"group_by must be 'video' or 'bouts'; got {group_by!r}.")
     model_path = Path(model_path)
     plot_paths = _check_outputs(model_path, cv, overwrite)
-    recs = _read_recordings(labels, poses_paths, features, fps, subject, individual)
+    recs = _read_recordings(labels, poses_paths, features, fps, subject, individual, rater)
     kinds: list[FeatureKind] = ["2d", "3d"] if all(r.poses.is_3d for r in recs) else ["2d"]
     tables = {kind: [features_for(r.poses, kind, window=window, individual=r.individual,
                                   fps=fps) for r in recs]

@@ -97,7 +97,7 @@ _FLAGS = {
     "max_frames": "--max-frames", "mode": "--mode", "model": "--model",
     "n_frames": "--n-frames",
     "nwb_metadata": "--nwb-metadata", "out_dir": "--out-dir",
-    "pcutoff": "--pcutoff",
+    "pcutoff": "--pcutoff", "rater": "--rater",
     "subject": "--subject", "video": "--video", "view": "--view", "window": "--window",
 }
 #: Boolean parameters: ``name=True`` / ``name=False`` and the flag that says it.

@@ -111,7 +111,9 @@ def features_command(
 def classify_train_command(
     labels: Path = typer.Argument(..., help="Frame labels: CSV (frame, behaviour[, video]), "
                                   "a one-hot table (DeepEthogram's <video>_labels.csv), a "
-                                  "BORIS export, or a folder of per-video label files."),
+                                  "BORIS export, a bout table (type or behaviour, from/to "
+                                  "or onset/offset in seconds; --rater where several "
+                                  "people labelled), or a folder of per-video label files."),
     poses: list[Path] = typer.Argument(..., help="Lifted 3D (or 2D) pose files, one per "
                                        "video."),
     model: Path = typer.Option(..., "--model", help="Output model file (.joblib)."),
@@ -129,6 +131,9 @@ def classify_train_command(
     fps: float | None = typer.Option(None, "--fps", help="Frame rate for BORIS times and "
                                      "velocities (default: the files')."),
     subject: str | None = typer.Option(None, "--subject", help="BORIS subject to keep."),
+    rater: str | None = typer.Option(None, "--rater", help="In a bout table labelled by "
+                                     "several people (an Experimenter / observer column), "
+                                     "whose bouts to train on."),
     individual: str | None = INDIVIDUAL,
     overwrite: bool = _OVERWRITE,
 ) -> None:
@@ -150,7 +155,7 @@ def classify_train_command(
                          window=window, cv=cv, n_splits=n_splits,
                          estimator=estimator, seed=seed,  # type: ignore[arg-type]
                          fps=fps, subject=subject, individual=individual, overwrite=overwrite,
-                         group_by=group_by)
+                         group_by=group_by, rater=rater)
     if result.comparison is not None:
         folds = next(iter(result.reports.values()))
         by = {"blocks": "contiguous blocks of the one video", "bouts": "behaviour bout",

@@ -5,8 +5,10 @@ Labels come from a CSV (columns ``frame`` and ``behaviour``, optionally ``video`
 frame: DeepEthogram's and daart's ``*_labels.csv``, or one behaviour's 0/1 column; frames
 of no behaviour are ``background``, and -1 marks frames nobody labelled), or a BORIS
 export (aggregated events ``Subject, Behavior, Start (s), Stop (s)`` or tabular events
-``Time, Behavior, Status`` with START/STOP/POINT rows), turned into one label per frame
-with the frame rate.
+``Time, Behavior, Status`` with START/STOP/POINT rows) or another bout table (one row per
+bout: its behaviour or ``type`` with its start and end in seconds, ``from``/``to``,
+``onset``/``offset`` or ``begin``/``end``, and perhaps who labelled it), turned into one
+label per frame with the frame rate.
 Predictions are written as ``<pose file stem>_behaviour.csv``.
 """
 
@@ -39,7 +41,14 @@ logger = logging.getLogger(__name__)
 #: Label of frames inside a BORIS observation that no state event covers.
 BACKGROUND = "other"
 
-_BEHAVIOUR_COLS = ("behaviour", "behavior", "label", "class")
+_BEHAVIOUR_COLS = ("behaviour", "behavior", "label", "class", "type")
+#: A bout's start and end (seconds) as bout tables name them, BORIS' first.
+_START_COLS = ("start (s)", "start", "from", "onset", "begin", "start_s", "start_time")
+_STOP_COLS = ("stop (s)", "stop", "to", "offset", "end", "stop_s", "end_s", "end_time",
+              "stop_time")
+#: Who labelled a bout, in tables where several people did.
+_RATER_COLS = ("experimenter", "observer", "rater", "annotator", "labeller", "labeler",
+               "scorer", "coder")
 #: ``(start_s, stop_s, behaviour)``; stop == start is a point event.
 Event = tuple[float, float, str]
 
@@ -272,22 +281,44 @@ def _tabular_events(g: pd.DataFrame, beh: str, where: str) -> list[Event]:
     return events
 
 
+def _one_rater(df: pd.DataFrame, path: Path, rater: str | None) -> pd.DataFrame:
+    """The bouts of ``rater``; a table labelled by several people needs one named (their
+    bouts overlap: merged, each frame would take whoever's bout started last)."""
+    col = _col(df, *_RATER_COLS)
+    if col is None:
+        if rater is not None:
+            raise LabelFileError(f"{path}: rater={rater!r} given, but the table has no column "
+                                 f"saying who labelled each bout ({', '.join(_RATER_COLS)}).")
+        return df
+    raters = sorted(map(str, df[col].dropna().unique()))
+    if rater is not None:
+        df = df[df[col].astype(str) == rater]
+        if df.empty:
+            raise LabelFileError(f"{path}: no bouts labelled by {rater!r}; its "
+                                 f"'{col}' column names {', '.join(raters)}.")
+    elif len(raters) > 1:
+        raise LabelFileError(f"{path}: bouts labelled by {len(raters)} people ({', '.join(raters)}"
+                             f", its '{col}' column); pass rater= naming the one to train on.")
+    return df
+
+
 def _boris_events(df: pd.DataFrame, path: Path, fps: float | None, subject: str | None,
-                  background: str | None) -> dict[str | None, pd.Series]:
-    beh = _col(df, "behavior", "behaviour")
+                  background: str | None, rater: str | None = None
+                  ) -> dict[str | None, pd.Series]:
+    beh = _col(df, *_BEHAVIOUR_COLS)
     assert beh is not None
-    df = _one_subject(df, path, subject)
+    df = _one_rater(_one_subject(df, path, subject), path, rater)
     key_col = _col(df, "media file name", "media file", "media file path", "observation id")
     groups = df.groupby(df[key_col].astype(str), sort=False) if key_col else [(None, df)]
     fps_col = _col(df, "fps")
     end_col = _col(df, "media duration (s)", "total length", "media duration")
-    start_col, stop_col = _col(df, "start (s)", "start"), _col(df, "stop (s)", "stop")
+    start_col, stop_col = _col(df, *_START_COLS), _col(df, *_STOP_COLS)
     out: dict[str | None, pd.Series] = {}
     for key, g in groups:
         rate = fps or (_first_float(g[fps_col]) if fps_col else None)
         if rate is None:
-            raise LabelFileError(f"{path}: BORIS times are in seconds and the file gives no "
-                                 "FPS; pass fps= with the video's frame rate.")
+            raise LabelFileError(f"{path}: its bouts' times are in seconds and the file gives "
+                                 "no FPS; pass fps= with the video's frame rate.")
         end = _first_float(g[end_col]) if end_col else None
         where = f"{path}" + (f" [{key}]" if key else "")
         if start_col is not None and stop_col is not None:
@@ -323,7 +354,8 @@ def _frame_labels(df: pd.DataFrame, path: Path, frame: str, beh: str
 
 
 def _load_folder(folder: Path, fps: float | None, subject: str | None,
-                 background: str | None) -> dict[str | None, pd.Series]:
+                 background: str | None, rater: str | None = None
+                 ) -> dict[str | None, pd.Series]:
     """Labels of every ``.csv``/``.tsv``/``.txt`` file of a folder, keyed by file stem (less
     a ``_labels`` ending: DeepEthogram names them ``<video>_labels.csv``)."""
     out: dict[str | None, pd.Series] = {}
@@ -332,7 +364,8 @@ def _load_folder(folder: Path, fps: float | None, subject: str | None,
     if not files:
         raise LabelFileError(f"Label folder {folder} holds no .csv/.tsv files.")
     for f in files:
-        for key, s in load_labels(f, fps=fps, subject=subject, background=background).items():
+        for key, s in load_labels(f, fps=fps, subject=subject, background=background,
+                                  rater=rater).items():
             out[key if key is not None else f.stem.removesuffix("_labels") or f.stem] = s
     return out
 
@@ -343,6 +376,7 @@ def load_labels(
     fps: float | None = None,
     subject: str | None = None,
     background: str | None = BACKGROUND,
+    rater: str | None = None,
 ) -> dict[str | None, pd.Series]:
     """Read behaviour labels into per-frame label series.
 
@@ -355,7 +389,9 @@ def load_labels(
         and -1 for a frame not labelled; SimBA's ``targets_inserted`` tables, whose last
         columns are its classifiers' 0/1); or a BORIS export: aggregated events
         (``Behavior``, ``Start (s)``, ``Stop (s)``) or tabular events (``Time``,
-        ``Behavior``, ``Status`` START/STOP/POINT); or a folder of such files, one per
+        ``Behavior``, ``Status`` START/STOP/POINT); or another bout table (``type`` or a
+        behaviour column, with each bout's start and end in seconds: ``from``/``to``,
+        ``onset``/``offset``, ``begin``/``end``); or a folder of such files, one per
         recording, named after it (``<video>.csv`` or ``<video>_labels.csv``).
     fps
         Frame rate to turn BORIS seconds into frames (default: BORIS' ``FPS`` column).
@@ -368,6 +404,10 @@ def load_labels(
         media duration) that no event covers, and of a one-hot table's ``background``
         frames; ``None`` leaves them unlabelled. Frames a frame CSV does not list are
         always unlabelled.
+    rater
+        Keep only the bouts of this person, in a bout table whose ``Experimenter``
+        (``observer``, ``rater``, ``annotator``...) column says who labelled each; needed
+        where several did.
 
     Returns
     -------
@@ -388,7 +428,7 @@ def load_labels(
     """
     p = Path(path)
     if p.is_dir():
-        return _load_folder(p, fps, subject, background)
+        return _load_folder(p, fps, subject, background, rater)
     df, one_hot = _read_table(p)
     if one_hot:
         return _one_hot_labels(df, p, background)
@@ -396,14 +436,16 @@ def load_labels(
     frame = _col(df, "frame", "frame_index", "frame index", "frames")
     if frame is not None and beh is not None:
         return _frame_labels(df, p, frame, beh)
-    has_times = (_col(df, "start (s)", "start") and _col(df, "stop (s)", "stop")) or (
-        _col(df, "time") and _col(df, "status", "behavior type"))
-    if beh is not None and _col(df, "behavior", "behaviour") and has_times:
-        return _boris_events(df, p, fps, subject, background)
+    spans = _col(df, *_START_COLS) and _col(df, *_STOP_COLS)
+    tabular = (_col(df, "behavior", "behaviour") and _col(df, "time")
+               and _col(df, "status", "behavior type"))
+    if beh is not None and (spans or tabular):
+        return _boris_events(df, p, fps, subject, background, rater)
     raise LabelFileError(
         f"{p}: columns {', '.join(map(str, df.columns))} are neither frame labels "
-        "(frame, behaviour[, video]) nor a BORIS export (Behavior with Start (s)/Stop (s), "
-        "or Time/Status).")
+        "(frame, behaviour[, video]) nor bouts (a behaviour or type with its start and end "
+        "in seconds: BORIS' Start (s)/Stop (s), from/to, onset/offset) nor BORIS tabular "
+        "events (Time/Status).")
 
 
 # ============================================================================ matching

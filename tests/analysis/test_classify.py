@@ -19,6 +19,7 @@ from dlc_lifter.cli import app
 from dlc_lifter.errors import FeatureMismatchError, LabelFileError, ModelFileError
 from dlc_lifter.io.labels import align_labels, labels_for, load_labels
 from dlc_lifter.poses import PoseMetadata, Poses
+from tests.fixtures.realdata import OFT, needs_realdata
 from tests.fixtures.toys import FPS, wandering_mouse
 
 
@@ -125,6 +126,39 @@ def test_boris_aggregated_events(tmp_path: Path) -> None:
     assert load_labels(f, fps=20.0)["m3.mp4"][20] == "rear"  # fps argument wins
     no_bg = load_labels(f, background=None)["m3.mp4"]
     assert 0 not in no_bg.index and set(no_bg) == {"rear", "groom", "sniff"}
+
+
+def test_a_bout_table_labelled_by_several_people(tmp_path: Path) -> None:
+    """A bout table as labs keep them (``../shared``'s oft-rearing: ``Experimenter, from,
+    to, type``, seconds, three people): refused until one person is chosen, naming them
+    (before: "no header with a 'behaviour' column"); ``onset``/``offset`` with a
+    ``behaviour`` column and no rater column read as they are."""
+    f = tmp_path / "bouts.csv"
+    f.write_text("Experimenter,from,to,type\nJin,1.0,2.0,Supported\nAna,1.2,2.4,Supported\n"
+                 "Jin,3.0,3.5,Grooming\n")
+    with pytest.raises(LabelFileError, match=r"labelled by 2 people \(Ana, Jin, its "
+                                             r"'Experimenter' column\); pass rater="):
+        load_labels(f, fps=10)
+    s = load_labels(f, fps=10, rater="Jin")[None]
+    assert list(s.loc[9:11]) == ["other", "Supported", "Supported"]
+    assert s[19] == "Supported" and s[20] == "other" and list(s.loc[30:34]) == ["Grooming"] * 5
+    with pytest.raises(LabelFileError, match="no bouts labelled by 'Bo'; .* Ana, Jin"):
+        load_labels(f, fps=10, rater="Bo")
+    g = tmp_path / "onsets.csv"
+    g.write_text("behaviour,onset,offset\nrear,0.5,1.0\n")
+    assert load_labels(g, fps=4)[None].to_dict() == {0: "other", 1: "other", 2: "rear",
+                                                     3: "rear"}
+    with pytest.raises(LabelFileError, match="no column saying who labelled"):
+        load_labels(g, fps=4, rater="Jin")
+
+
+@needs_realdata(OFT / "OFT_38_behaviour_bouts.csv")
+def test_the_real_bout_table_reads_per_person() -> None:
+    real = OFT / "OFT_38_behaviour_bouts.csv"
+    with pytest.raises(LabelFileError, match="Furkan, Jin, Oliver"):
+        load_labels(real, fps=25)
+    s = load_labels(real, fps=25, rater="Jin")[None]
+    assert {"Supported", "Unsupported", "Grooming", "other"} <= set(s)
 
 
 def test_boris_tabular_events_with_preamble(tmp_path: Path,
