@@ -127,6 +127,13 @@ class CameraSpec:
         object.__setattr__(self, "image_size", parse_image_size(self.image_size))
         object.__setattr__(self, "floor_scale", parse_floor_scale(self.floor_scale))
         check_view(self.view)
+        for name in ("fps", "camera_height_mm", "focal_px"):  # before a batch's first file
+            v = getattr(self, name)
+            if v is not None and not (isinstance(v, (int, float)) and math.isfinite(v)
+                                      and v > 0):
+                raise DLCLifterError(f"{name}= must be a positive number; got {v!r}.")
+        if self.arena_size_mm is not None:
+            parse_arena_size(self.arena_size_mm)
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,13 @@ class LiftOptions:
         check_mode(self.mode)
         if self.pcutoff is not None:
             check_pcutoff(self.pcutoff)
+        if isinstance(self.keypoint_map, (str, Path)):  # read once here: a batch's every
+            from dlc_lifter.mouse.catalogue import load_mapping  # file would fail on it
+
+            try:
+                load_mapping(self.keypoint_map)
+            except (FileNotFoundError, ValueError) as exc:
+                raise DLCLifterError(str(exc)) from None
 
 
 @dataclass(frozen=True)

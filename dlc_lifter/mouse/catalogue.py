@@ -368,7 +368,17 @@ def load_mapping(path: str | Path) -> dict[str, str]:
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"Keypoint mapping file {p} does not exist.")
-    data = yaml.safe_load(p.read_text()) or {}
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8-sig")) or {}
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f" (line {where.line + 1})" if where is not None else ""
+        raise ValueError(
+            f"Keypoint mapping file {p} is not valid YAML{at}: write one 'user_name: "
+            "catalogue_name' per line ('dlc-lifter catalogue' lists the names).") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"Keypoint mapping file {p} is not a text file: write one "
+                         "'user_name: catalogue_name' per line.") from None
     if not isinstance(data, dict) or not all(
         isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in data.items()
     ):
