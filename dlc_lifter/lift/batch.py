@@ -537,6 +537,10 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str]]:
             here["size"], here["mtime_ns"]):
         notes.append(f"{job.poses}: changed since its output {out.name} was lifted, which "
                      "was kept (skipped); overwrite=True lifts it again.")
+    changed = _options_changed(data, job)
+    if changed:
+        notes.append(f"{out.name}: lifted before with other options ({'; '.join(changed)}), "
+                     "and kept (skipped): overwrite=True lifts it again with these.")
     # the formats asked for, --csv and --nwb included
     missing = [f for f, q in output_paths(out, job.output_spec.requested_formats()).items()
                if not q.exists()]
@@ -544,6 +548,36 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str]]:
         notes.append(f"{out.name}: exists without the {' and '.join(missing)} output asked "
                      "for (skipped, not written); overwrite=True lifts it again with it.")
     return None, notes
+
+
+def _options_changed(data: Any, job: LiftJob) -> list[str]:
+    """``"name old -> new"`` of each camera or lift option that differs from what the
+    existing output's meta pickle records (a rerun with the camera or map corrected: an
+    arena given in cm, then in mm). The likelihood cutoff and depth are compared only where
+    given: left out, they are resolved per file."""
+    from dlc_lifter.lift.options import as_record
+
+    out = []
+    for key, spec in (("camera_spec", job.camera), ("lift_options", job.options)):
+        old = data.get(key) if isinstance(data, dict) else None
+        if not isinstance(old, dict):
+            continue
+        for name, value in as_record(spec).items():
+            if key == "lift_options" and name in ("pcutoff", "depth") and value is None:
+                continue
+            if name in old and not _same_value(old[name], value):
+                out.append(f"{name} {old[name]!r} -> {value!r}")
+    return out
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """Recorded and given option values alike (numbers by value, sequences item by item)."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(
+            a, bool) and not isinstance(b, bool):
+        return float(a) == float(b)
+    return a == b
 
 
 def _check_writable(folder: Path, *, make: bool,

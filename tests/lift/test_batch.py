@@ -12,6 +12,7 @@ import shutil
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -32,7 +33,7 @@ from dlc_lifter.lift.batch import (
     find_videos,
     lift_videos,
 )
-from dlc_lifter.lift.options import LiftOptions, OutputSpec
+from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
 from dlc_lifter.poses import Poses
 from tests.fixtures.toys import (
     DLC_SCORER,
@@ -612,6 +613,7 @@ def _formats_task(job: LiftJob) -> BatchItem:
 def _recording_task(job: LiftJob) -> BatchItem:
     """Writes each format asked for and the meta pickle's record of the input, as the
     pipeline does (no reading)."""
+    from dlc_lifter.lift.options import as_record
     from dlc_lifter.lift.outputs import output_paths
     from dlc_lifter.lift.pipeline import source_record
 
@@ -620,7 +622,10 @@ def _recording_task(job: LiftJob) -> BatchItem:
         with _atomic(q) as tmp:
             Path(tmp).write_text("3d")
     with _atomic(out.with_name(f"{out.stem}_meta.pickle")) as tmp, open(tmp, "wb") as fh:
-        pickle.dump({"data": {"source_file": source_record(job.poses)}}, fh)
+        pickle.dump({"data": {"source_file": source_record(job.poses),
+                              "camera_spec": as_record(job.camera),
+                              "lift_options": as_record(replace(  # resolved, as lifted
+                                  job.options, pcutoff=job.options.pcutoff or 0.6))}}, fh)
     return BatchItem(poses=job.poses, video=job.video, output=job.output, status="done")
 
 
@@ -652,6 +657,14 @@ def test_an_output_that_exists_is_checked_before_it_is_skipped(tmp_path: Path) -
     changed = lift_files(tmp_path / "cohort1", output=out, task=_recording_task)
     assert len(changed.skipped) == 1 and "changed since" in changed.summary()
     (tmp_path / "cohort1" / name).write_text("one")
+    # lifted before with other options (an arena given in cm, then in mm): said, kept
+    again = lift_files(tmp_path / "cohort1", output=out, task=_recording_task,
+                       camera=CameraSpec(arena_size_mm=420.0))
+    assert len(again.skipped) == 1
+    assert "lifted before with other options (arena_size_mm None -> 420.0)" in again.summary()
+    same = lift_files(tmp_path / "cohort1", output=out, task=_recording_task,
+                      options=LiftOptions(pcutoff=0.6))  # left out before: resolved per file
+    assert "other options" not in same.summary()
     # the dataset moved (same file, same size): resumed, not lifted again
     shutil.copytree(tmp_path / "cohort1", tmp_path / "moved")
     moved = lift_files(tmp_path / "moved", output=out, task=_recording_task)
@@ -850,10 +863,17 @@ def test_real_lift_killed_mid_video_resumes_to_identical_outputs(
 
 @pytest.mark.usefixtures("real_lift")
 def test_real_lift_on_dask_local_cluster_equals_sequential(tmp_path: Path) -> None:
+    import torch
+
     distributed = pytest.importorskip("distributed")
     names = ["a", "b"]
     ref = _project(tmp_path / "ref", names, n_frames=30)
-    assert lift_videos(ref).ok
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as the workers (their sums in another order differ by 1e-6)
+    try:
+        assert lift_videos(ref).ok
+    finally:
+        torch.set_num_threads(threads)
     config = _project(tmp_path / "run", names, n_frames=30)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, \
