@@ -29,7 +29,7 @@ from dlc_lifter.analysis.classify import (
 from dlc_lifter.analysis.confusion_plot import plot_confusion
 from dlc_lifter.analysis.crossval import CrossValReport, compare_reports, cross_validate
 from dlc_lifter.analysis.features import DEFAULT_WINDOW, compute_features
-from dlc_lifter.errors import FeatureMismatchError, LabelFileError
+from dlc_lifter.errors import DLCLifterError, FeatureMismatchError, LabelFileError
 from dlc_lifter.io import read_poses
 from dlc_lifter.io.labels import (
     align_labels,
@@ -329,6 +329,13 @@ def predict_files(
     """
     m = model if isinstance(model, BehaviourModel) else load_model(model)
     outs = [behaviour_output_path(p, destfolder) for p in poses_paths]
+    seen: dict[Path, str | Path] = {}
+    for p, o in zip(poses_paths, outs, strict=True):
+        if o in seen:  # two sessions' files of one name into one folder
+            raise DLCLifterError(
+                f"{seen[o]} and {p} would both write {o}: predict them into separate "
+                "folders (destfolder=), or leave destfolder out to write beside each file.")
+        seen[o] = p
     for o in outs:
         check_writable(o, overwrite=overwrite)
     written = []

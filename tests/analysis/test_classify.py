@@ -375,6 +375,29 @@ def test_a_file_imputing_what_the_training_files_tracked_is_warned_about(
                           "track ") and "mouse_center" in msg and "neck" in msg
 
 
+def test_two_files_of_one_name_are_not_predicted_into_one_file(
+        toy: dict[str, list], tmp_path: Path) -> None:
+    """Two sessions' ``predictions_lifted3d.h5`` into one folder: refused before anything is
+    written (before: the first written, then the second refused; with overwrite the second
+    replaced the first and both were listed)."""
+    from dlc_lifter.errors import DLCLifterError
+    from dlc_lifter.io import write_dlc_3d
+
+    model = train_classifier([compute_features(p) for p in toy["poses"][:2]],
+                             toy["labels"][:2], n_estimators=5, seed=0)
+    path = model.save(tmp_path / "m.joblib")
+    files = []
+    for day in ("day1", "day2"):
+        (tmp_path / day).mkdir()
+        files.append(write_dlc_3d(toy["poses"][2], tmp_path / day / "predictions_lifted3d.h5"))
+    for overwrite in (False, True):
+        with pytest.raises(DLCLifterError, match="would both write"):
+            predict_files(path, files, destfolder=tmp_path / "pred", overwrite=overwrite)
+        assert not (tmp_path / "pred").exists() or not any((tmp_path / "pred").iterdir())
+    beside = predict_files(path, files)  # no destfolder: each beside its file
+    assert [p.parent.name for p in beside] == ["day1", "day2"]
+
+
 def test_prediction_uses_the_model_s_frame_rate_where_the_file_has_none(
         toy: dict[str, list], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A model trained at 25 fps classifies a file that records no frame rate with the
