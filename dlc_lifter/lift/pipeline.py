@@ -77,8 +77,9 @@ def _check_video(video: str | Path, poses: Poses, *, found: bool = False
             return None, "frame count off"
         else:
             raise FrameCountError(
-                f"{counts}; pass the video the poses were tracked on, "
-                "or lift without one (video=None).")
+                f"{counts}; pass the video the poses were tracked on, or lift without one "
+                f"(video=None; a batch's file alone: dlc-lifter lift {poses.meta.source} "
+                "--no-video).")
     elif n <= 0:  # an image sequence, a stream: OpenCV knows no count (nor a true rate)
         logger.info("Video %s opened; its frame count is unknown, so neither it nor its frame "
                     "rate is checked against the poses.", video)

@@ -501,8 +501,10 @@ def test_a_frame_count_a_frame_off_is_taken(tmp_path: Path,
     from dlc_lifter.lift.pipeline import lift_file_with_its_video
 
     assert lift_file_with_its_video(far, camera=cam, output=OutputSpec(overwrite=True))[1] is None
-    with pytest.raises(FrameCountError, match="video=None"):
+    with pytest.raises(FrameCountError, match="video=None") as info:
         lift_file(far, video=video, camera=cam, output=OutputSpec(overwrite=True))
+    # lift-project and lift-files have no --no-video: the way to lift that file alone
+    assert f"a batch's file alone: dlc-lifter lift {far} --no-video" in str(info.value)
 
 
 def test_cli_lift_prints_path_and_reports_errors(tmp_path: Path) -> None:
