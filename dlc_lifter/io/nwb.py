@@ -615,7 +615,9 @@ def read_nwb_metadata(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
 
     Top-level keys are :data:`NWB_SESSION_FIELDS`, ``subject`` (``pynwb.file.Subject``
     fields) and ``recordings``: per recording (keyed by the pose file's or the video's
-    name or stem) the same keys, overriding the shared ones (:func:`nwb_metadata_for`)::
+    name or stem, or by its last folders with it, ``day1/predictions``, where sessions'
+    files share a name) the same keys, overriding the shared ones
+    (:func:`nwb_metadata_for`)::
 
         experimenter: [Doe, Jane]
         lab: Behaviour lab
@@ -688,20 +690,33 @@ def _checked_fields(raw: Any, where: str) -> dict[str, Any]:
 def nwb_metadata_for(metadata: Mapping[str, Any] | None, *names: str | Path | None
                      ) -> dict[str, Any] | None:
     """The metadata of one recording: the shared fields of :func:`read_nwb_metadata`'s
-    result with those of the first of ``names`` (the pose file, the video: each tried by
-    name and by stem) listed under ``recordings``."""
+    result with those of the first of ``names`` (the pose file, the video) listed under
+    ``recordings``: by the longest key that ends its path (``day1/predictions`` before
+    ``predictions``; the last part its name or stem)."""
     if not metadata:
         return None
     shared = {k: v for k, v in metadata.items() if k != "recordings"}
     recs = metadata.get("recordings") or {}
     for name in (n for n in names if n):
-        p = Path(str(name))
-        own = recs.get(p.name) or recs.get(p.stem)
+        own = _recording_entry(recs, Path(str(name)).absolute())
         if own:
             merged = {**shared, **{k: v for k, v in own.items() if k != "subject"}}
             merged["subject"] = {**shared.get("subject", {}), **own.get("subject", {})}
             return merged
     return shared
+
+
+def _recording_entry(recs: Mapping[str, Any], path: Path) -> Any:
+    """The ``recordings`` entry of ``path``: the key of most parts that ends its path."""
+    best, parts = None, 0
+    for key, entry in recs.items():
+        k = Path(str(key).replace("\\", "/")).parts
+        if not k or len(k) > len(path.parts) or len(k) <= parts:
+            continue
+        head, last = path.parts[-len(k):-1], path.parts[-1]
+        if tuple(head) == k[:-1] and k[-1] in (last, Path(last).stem):
+            best, parts = entry, len(k)
+    return best
 
 
 def _skeleton(poses3d: Poses, skeleton_edges: list[tuple[str, str]] | None) -> Any:

@@ -122,6 +122,22 @@ def test_a_video_that_is_not_there_is_not_linked(tmp_path: Path) -> None:
     assert _serious_findings(out) == []
 
 
+def test_sessions_whose_files_share_a_name_are_told_apart_by_their_folders() -> None:
+    """Two sessions' ``predictions.slp`` (day1/, day2/): a ``recordings`` key with the folder
+    picks its own; a bare name is the rest's (before: keys were names or stems only, so
+    ``day1/predictions`` matched nothing and both files took ``predictions``' subject)."""
+    from dlc_lifter.io.nwb import nwb_metadata_for, read_nwb_metadata
+
+    meta = read_nwb_metadata({"subject": {"species": "Mus musculus"}, "recordings": {
+        "day1/predictions": {"subject": {"subject_id": "m1"}},
+        "predictions": {"subject": {"subject_id": "m2"}}}})
+    ids = {day: nwb_metadata_for(meta, f"/data/{day}/predictions.slp")["subject"]
+           for day in ("day1", "day2")}
+    assert ids == {"day1": {"species": "Mus musculus", "subject_id": "m1"},
+                   "day2": {"species": "Mus musculus", "subject_id": "m2"}}
+    assert "subject_id" not in nwb_metadata_for(meta, "/data/day1/other.slp")["subject"]
+
+
 def test_the_session_and_subject_come_from_the_lab_or_are_said_to_be_filled_in(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A lift dated its NWB session at the time of the lift and named the subject after
