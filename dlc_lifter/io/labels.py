@@ -227,18 +227,42 @@ def _per_frame(events: list[Event], fps: float, end_s: float | None,
 
 def _one_subject(df: pd.DataFrame, path: Path, subject: str | None) -> pd.DataFrame:
     """The events of ``subject`` (all, with a warning when several and none asked)."""
-    subj = _col(df, "subject")
-    if subj is None:
+    return _rows_of(df, path, ("subject",), subject, kind="subject")
+
+
+def _one_rater(df: pd.DataFrame, path: Path, rater: str | None) -> pd.DataFrame:
+    """The bouts of ``rater``; a table labelled by several people needs one named (their
+    bouts overlap: merged, each frame would take whoever's bout started last)."""
+    return _rows_of(df, path, _RATER_COLS, rater, kind="rater")
+
+
+def _rows_of(df: pd.DataFrame, path: Path, cols: Sequence[str], value: str | None, *,
+             kind: str) -> pd.DataFrame:
+    """The rows whose column ``cols`` names is ``value``: a BORIS ``subject`` (several,
+    none asked: merged, warned) or the ``rater`` of a bout (several, none asked:
+    refused)."""
+    col = _col(df, *cols)
+    if col is None:
+        if value is not None and kind == "rater":
+            raise LabelFileError(f"{path}: rater={value!r} given, but the table has no column "
+                                 f"saying who labelled each bout ({', '.join(cols)}).")
         return df
-    subjects = sorted(map(str, df[subj].dropna().unique()))
-    if subject is not None:
-        df = df[df[subj].astype(str) == subject]
+    values = sorted(map(str, df[col].dropna().unique()))
+    if value is not None:
+        df = df[df[col].astype(str) == value]
         if df.empty:
-            raise LabelFileError(f"{path}: no events of subject {subject!r}; subjects: "
-                                 f"{', '.join(subjects)}.")
-    elif len(subjects) > 1:
+            raise LabelFileError(
+                f"{path}: no events of subject {value!r}; subjects: {', '.join(values)}."
+                if kind == "subject" else
+                f"{path}: no bouts labelled by {value!r}; its '{col}' column names "
+                f"{', '.join(values)}.")
+    elif len(values) > 1 and kind == "subject":
         logger.warning("%s: events of several subjects (%s) are merged; pass subject= "
-                       "to keep one.", path, ", ".join(subjects))
+                       "to keep one.", path, ", ".join(values))
+    elif len(values) > 1:
+        raise LabelFileError(f"{path}: bouts labelled by {len(values)} people "
+                             f"({', '.join(values)}, its '{col}' column); pass rater= naming "
+                             "the one to train on.")
     return df
 
 
@@ -279,27 +303,6 @@ def _tabular_events(g: pd.DataFrame, beh: str, where: str) -> list[Event]:
         raise LabelFileError(f"{where}: {', '.join(n for _, n in open_)} started but "
                              "never stopped; fix the observation in BORIS.")
     return events
-
-
-def _one_rater(df: pd.DataFrame, path: Path, rater: str | None) -> pd.DataFrame:
-    """The bouts of ``rater``; a table labelled by several people needs one named (their
-    bouts overlap: merged, each frame would take whoever's bout started last)."""
-    col = _col(df, *_RATER_COLS)
-    if col is None:
-        if rater is not None:
-            raise LabelFileError(f"{path}: rater={rater!r} given, but the table has no column "
-                                 f"saying who labelled each bout ({', '.join(_RATER_COLS)}).")
-        return df
-    raters = sorted(map(str, df[col].dropna().unique()))
-    if rater is not None:
-        df = df[df[col].astype(str) == rater]
-        if df.empty:
-            raise LabelFileError(f"{path}: no bouts labelled by {rater!r}; its "
-                                 f"'{col}' column names {', '.join(raters)}.")
-    elif len(raters) > 1:
-        raise LabelFileError(f"{path}: bouts labelled by {len(raters)} people ({', '.join(raters)}"
-                             f", its '{col}' column); pass rater= naming the one to train on.")
-    return df
 
 
 def _boris_events(df: pd.DataFrame, path: Path, fps: float | None, subject: str | None,
