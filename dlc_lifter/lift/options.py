@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -129,8 +130,8 @@ class CameraSpec:
         check_view(self.view)
         for name in ("fps", "camera_height_mm", "focal_px"):  # before a batch's first file
             v = getattr(self, name)
-            if v is not None and not (isinstance(v, (int, float)) and math.isfinite(v)
-                                      and v > 0):
+            if v is not None and not (isinstance(v, numbers.Real) and not isinstance(v, bool)
+                                      and math.isfinite(v) and v > 0):
                 raise DLCLifterError(f"{name}= must be a positive number; got {v!r}.")
         if self.arena_size_mm is not None:
             parse_arena_size(self.arena_size_mm)
