@@ -14,9 +14,9 @@ Measured on the real files at hand (``../shared``'s, and public DeepOF, ethome, 
 DLCAnalyzer, SuperAnimal, SLEAP and DeepLabCut example files): frames placed but with fewer
 than two sure keypoints are 0-5 % of a well-tracked file, 23-42 % of a two-mouse SLEAP file
 tracked by an early model; three files of one lab's briefly trained MobileNet (open field,
-object interaction, Y maze; nose at median likelihood 0.27) 99-100 %, lifted to NaN in
-86-95 % of their frames and from one keypoint in the rest (docs/results.md, forty-sixth
-session).
+object interaction, Y maze; nose at median likelihood 0.27) 99-100 %: the open field lifted
+to NaN in 86 % of its frames and from one keypoint in 13 %, the Y maze refused for want of
+a camera (docs/results.md, forty-sixth session).
 """
 
 from __future__ import annotations
