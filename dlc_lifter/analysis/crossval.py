@@ -247,10 +247,27 @@ def cross_validate(
     k = min(n_splits, len(set(g)))
     if k < 2:
         raise ValueError("Cross-validation needs at least two groups (videos).")
+    if warn:
+        _warn_single_group_classes(y, g, grouping)
     pred = _out_of_fold(x, y, g, k, estimator, seed, n_estimators)
     report = _report(y, pred, g, k, feats)
     report.grouping = grouping
     return report
+
+
+def _warn_single_group_classes(y: np.ndarray, g: np.ndarray, grouping: str) -> None:
+    """Warn of classes labelled in one group only: the fold holding that group out trains
+    without them, so their cross-validated F1 is 0 whatever the features (a real workflow:
+    rears labelled in one of three videos scored 0.000, silently)."""
+    alone = [str(c) for c in pd.unique(y) if len(set(g[y == c])) < 2]
+    if alone:
+        unit = {"video": "video", "blocks": "block of the video", "bouts": "bout"}.get(
+            grouping, "group")
+        logger.warning("%s labelled in one %s only: the fold that holds it out trains without "
+                       "it, so its cross-validated F1 is 0 and says nothing of the features. "
+                       "Label it in more %ss%s.", ", ".join(repr(c) for c in alone), unit,
+                       unit.split()[0], " (or group_by='bouts' for one long recording)"
+                       if grouping == "video" else "")
 
 
 def compare_reports(report2d: CrossValReport, report3d: CrossValReport) -> pd.DataFrame:

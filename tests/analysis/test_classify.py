@@ -228,6 +228,23 @@ def test_cross_validation_is_grouped_and_deterministic(toy: dict[str, list]) -> 
     assert t.loc["macro", "f1"] == pytest.approx(r1.macro_f1)
 
 
+def test_a_class_in_one_video_only_is_warned_about(toy: dict[str, list],
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """A behaviour labelled in one video of several: the fold holding that video out trains
+    without it, so its F1 is 0 whatever the features (a workflow survey's rears, scored
+    0.000 without a word); classes in two videos or more are not named."""
+    labels = [np.asarray(y, dtype=object).copy() for y in toy["labels"]]
+    labels[0][:20] = "groom"  # only in the first video
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        cross_validate(toy["f3"], labels, n_splits=4, n_estimators=10)
+    (msg,) = [r.getMessage() for r in caplog.records if "labelled in one" in r.getMessage()]
+    assert msg.startswith("'groom' labelled in one video only") and "F1 is 0" in msg
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        cross_validate(toy["f3"], toy["labels"], n_splits=4, n_estimators=10)
+    assert "labelled in one" not in caplog.text
+
+
 def test_bout_groups_keep_each_bout_in_one_fold(toy: dict[str, list]) -> None:
     assert bout_groups(["a", "a", None, "a", "b", np.nan, "b", "a"]).tolist() == [
         0, 0, 0, 0, 1, 1, 1, 2]
