@@ -28,7 +28,7 @@ from dlc_lifter.analysis.classify import (
 )
 from dlc_lifter.analysis.confusion_plot import plot_confusion
 from dlc_lifter.analysis.crossval import CrossValReport, compare_reports, cross_validate
-from dlc_lifter.analysis.features import DEFAULT_WINDOW, compute_features
+from dlc_lifter.analysis.features import DEFAULT_WINDOW, compute_features, individual_poses
 from dlc_lifter.errors import DLCLifterError, FeatureMismatchError, LabelFileError
 from dlc_lifter.io import read_poses
 from dlc_lifter.io.labels import (
@@ -95,22 +95,17 @@ def tracked_landmarks(poses: Poses, individual: str | int | None = None) -> set[
     ``None``): not imputed by the lift in :data:`TRACKED_SHARE` of the frames that have
     it; ``None`` for poses without the lift's imputed flags and landmark names (2D poses,
     3D from elsewhere)."""
-    imputed = poses.meta.extra.get("imputed")
     names = poses.meta.extra.get("catalogue_names")
-    if (not poses.is_3d or imputed is None or names is None
-            or len(names) != poses.n_keypoints
-            or np.shape(imputed) != poses.confidence.shape):
+    if not poses.is_3d or names is None or len(names) != poses.n_keypoints:
         return None
-    if individual is None:
-        i = 0
-    elif isinstance(individual, int):
-        i = individual
-    else:
-        i = [str(n) for n in poses.individuals].index(str(individual))
-    placed = np.isfinite(poses.coords[:, i]).all(-1)
-    seen = placed & ~np.asarray(imputed, dtype=bool)[:, i]
+    one, imputed = individual_poses(poses, 0 if individual is None else individual,
+                                    poses.meta.source)
+    if imputed is None:
+        return None
+    placed = np.isfinite(one.coords[:, 0]).all(-1)
+    seen = placed & ~imputed[:, 0]
     n = np.maximum(placed.sum(0), 1)
-    return {str(names[k]) for k in range(poses.n_keypoints)
+    return {str(names[k]) for k in range(one.n_keypoints)
             if placed[:, k].any() and seen[:, k].sum() / n[k] >= TRACKED_SHARE}
 
 

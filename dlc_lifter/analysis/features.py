@@ -97,7 +97,12 @@ from dlc_lifter.analysis.rearing import (
     rearing_frames,
 )
 from dlc_lifter.errors import FeatureError
-from dlc_lifter.lift.keypoints import keypoint_carriers, split_animals, still_keypoints
+from dlc_lifter.lift.keypoints import (
+    keypoint_carriers,
+    lifted_keypoint_map,
+    split_animals,
+    still_keypoints,
+)
 from dlc_lifter.mouse.edges import canonical_names
 from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
 from dlc_lifter.poses import Poses
@@ -111,6 +116,7 @@ __all__ = [
     "column_units",
     "compute_features",
     "feature_columns",
+    "individual_poses",
     "features_output_path",
     "features_record",
     "features_sidecar_path",
@@ -501,10 +507,8 @@ def compute_features(
         raise FeatureError(f"window must be an integer of at least 2 frames; got {window}.")
     window = int(window)
     source = poses.meta.source
-    if keypoint_map is None and poses.is_3d:  # a lift's own record of its names' landmarks
-        recorded = poses.meta.extra.get("catalogue_names")
-        if recorded is not None and len(recorded) == len(poses.keypoints):
-            keypoint_map = dict(zip(poses.keypoints, recorded, strict=True))
+    if keypoint_map is None:  # a lift's own record of its names' landmarks
+        keypoint_map = lifted_keypoint_map(poses)
     # 2D as the lift reads it: points that stay put while the animal moves (objects, a
     # maze's parts) are not the animal's, and the lift leaves them out
     still = [] if poses.is_3d else still_keypoints(poses)
@@ -513,20 +517,7 @@ def compute_features(
     skip = {**plan.arena, **{n: "still" for n in still if n not in plan.mapped}}
     if not poses.is_3d:  # one table of two animals' names (SimBA's Nose_1, Nose_2): as lifted
         poses = split_animals(poses, plan)
-    if isinstance(individual, str) and individual not in map(str, poses.individuals) and (
-            individual.isdigit()):
-        individual = int(individual)  # a position, from the command line
-    imputed = _imputed_flags(poses)
-    if individual is not None:
-        everyone = [str(ind) for ind in poses.individuals]
-        try:
-            poses = poses.select(individuals=individual)
-        except (KeyError, IndexError):
-            raise FeatureError(
-                f"{source or 'poses'}: no individual {individual!r}; there are "
-                f"{', '.join(everyone)}.") from None
-        if imputed is not None:
-            imputed = imputed[:, [everyone.index(str(ind)) for ind in poses.individuals]]
+    poses, imputed = individual_poses(poses, individual, source)
     if window > poses.n_frames and not poses.stills:
         logger.warning("%s: the window (%d frames) is longer than the recording (%d frames): "
                        "every variability column (*_std%d*) is NaN. Give a shorter --window.",
@@ -629,6 +620,35 @@ def _drop_untracked(coords: np.ndarray, poses: Poses, pcutoff: float | None) -> 
                     "in the 2D features.", poses.meta.source or "poses", int(low.sum()),
                     int(np.isfinite(poses.coords[..., 0]).sum()), float(cut))
     return cut
+
+
+def individual_poses(poses: Poses, individual: str | int | None, source: str | None = None
+                     ) -> tuple[Poses, np.ndarray | None]:
+    """The poses of ``individual`` (a name, a position, or a position written as digits on
+    the command line; every individual where ``None``) and the lift's imputed flags of them
+    (``None`` where the poses carry none).
+
+    Raises
+    ------
+    FeatureError
+        When there is no such individual.
+    """
+    if isinstance(individual, str) and individual not in map(str, poses.individuals) and (
+            individual.isdigit()):
+        individual = int(individual)  # a position, from the command line
+    imputed = _imputed_flags(poses)
+    if individual is None:
+        return poses, imputed
+    everyone = [str(ind) for ind in poses.individuals]
+    try:
+        poses = poses.select(individuals=individual)
+    except (KeyError, IndexError):
+        raise FeatureError(
+            f"{source or 'poses'}: no individual {individual!r}; there are "
+            f"{', '.join(everyone)}.") from None
+    if imputed is not None:
+        imputed = imputed[:, [everyone.index(str(ind)) for ind in poses.individuals]]
+    return poses, imputed
 
 
 def _imputed_flags(poses: Poses) -> np.ndarray | None:

@@ -74,7 +74,11 @@ def info_command(
     --calibration calibration.toml
     """
     from dlc_lifter.io import DEFAULT_PCUTOFF, read_dlc_config, read_poses
-    from dlc_lifter.lift.keypoints import keypoint_carriers, still_keypoints
+    from dlc_lifter.lift.keypoints import (
+        keypoint_carriers,
+        lifted_keypoint_map,
+        still_keypoints,
+    )
     from dlc_lifter.mouse.catalogue import load_mapping
     from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
 
@@ -86,9 +90,8 @@ def info_command(
             mapping = load_mapping(keypoint_map)
         except (FileNotFoundError, ValueError) as exc:
             raise DLCLifterError(str(exc)) from None
-    names = poses.meta.extra.get("catalogue_names")
-    if mapping is None and poses.is_3d and names is not None:
-        mapping = dict(zip(poses.keypoints, names, strict=True))  # a lift's own: as lifted
+    if mapping is None:  # a lift's own output: as lifted
+        mapping = lifted_keypoint_map(poses)
     cutoff = pcutoff if pcutoff is not None else (cfg.pcutoff if cfg else DEFAULT_PCUTOFF)
     still = still_keypoints(poses, cutoff) if poses.ndim == 2 else []
     plan = plan_keypoint_map(poses.keypoints, mapping, source=str(file), still=still,

@@ -43,6 +43,7 @@ __all__ = [
     "catalogue_arrays",
     "catalogue_indices",
     "keypoint_carriers",
+    "lifted_keypoint_map",
     "names_lifted",
     "output_names",
     "plan_lift_keypoints",
@@ -384,6 +385,17 @@ def keypoint_carriers(poses: Poses) -> dict[str, list[str]]:
     out = {str(k): [str(poses.individuals[i]) for i in np.flatnonzero(seen[:, j])]
            for j, k in enumerate(poses.keypoints)}
     return {k: v for k, v in out.items() if v}
+
+
+def lifted_keypoint_map(poses: Poses) -> dict[str, str] | None:
+    """A lift's own record of the landmark each of its columns is (``{column: landmark}``,
+    from ``meta.extra["catalogue_names"]``, which its meta pickle gives back), so that its
+    output is read as it was lifted, not matched again by name (a SLEAP mouse's ``Tail_1``,
+    lifted as ``tail3``, beside the imputed catalogue ``tail1``); ``None`` for other poses."""
+    names = poses.meta.extra.get("catalogue_names")
+    if not poses.is_3d or names is None or len(names) != len(poses.keypoints):
+        return None
+    return {str(k): str(n) for k, n in zip(poses.keypoints, names, strict=True)}
 
 
 def still_keypoints(poses: Poses, pcutoff: float = NO_DETECTION_LIKELIHOOD) -> list[str]:

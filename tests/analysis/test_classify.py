@@ -390,6 +390,15 @@ def test_a_file_imputing_what_the_training_files_tracked_is_warned_about(
     (msg,) = [r.getMessage() for r in caplog.records if "behaviour model" in r.getMessage()]
     assert msg.startswith(f"{lifted['four']}: the behaviour model was trained on files that "
                           "track ") and "mouse_center" in msg and "neck" in msg
+    # the individual as the command line gives it (a position in digits), or one not there:
+    # read as the features read it
+    predict_files(tmp_path / "m.joblib", [lifted["six"]], destfolder=tmp_path / "p0",
+                  individual="0")
+    from dlc_lifter.analysis.features import FeatureError
+
+    with pytest.raises(FeatureError, match="no individual 'nobody'"):
+        predict_files(tmp_path / "m.joblib", [lifted["six"]], destfolder=tmp_path / "px",
+                      individual="nobody")
 
 
 def test_two_files_of_one_name_are_not_predicted_into_one_file(
