@@ -328,11 +328,8 @@ def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
     plan = plan_lift_keypoints(poses, options.keypoint_map, strict=options.strict)
     found = isinstance(video, str) and video == "auto"  # looked for, not given
     video = video_named_by(poses, src) if found else (None if video is None else str(video))
-    fps = camera.fps
-    if fps is not None:
-        if not (np.isfinite(fps) and fps > 0):
-            raise DLCLifterError(f"fps= must be a positive number; got {fps}.")
-        poses.meta.fps = float(fps)
+    if camera.fps is not None:  # checked positive by CameraSpec itself
+        poses.meta.fps = float(camera.fps)
     video_size, unused = None, None
     if video is not None:
         video_size, problem = _check_video(video, poses, found=found)
