@@ -72,6 +72,12 @@ _TAIL_CHAIN = ("tail_base", "tail1", "tail2", "tail3", "tail4", "tail5", "tail_e
 _SPINE_CHAIN = ("neck", "mid_back", "mouse_center", "mid_backend", "mid_backend2",
                 "mid_backend3")
 _SPINE_NUMBERED = re.compile(r"^(?:spine|dorsal)(\d+)$")
+#: Spine points named by their place instead of a number (``spineUpper, spineMid,
+#: spineLower``; ``upper_spine``...): their order front to back.
+_SPINE_PLACES = {"upper": 1, "front": 1, "anterior": 1, "mid": 2, "middle": 2, "center": 2,
+                 "centre": 2, "lower": 3, "rear": 3, "posterior": 3}
+_SPINE_PLACED = re.compile(rf"^(?:spine|dorsal)({'|'.join(_SPINE_PLACES)})$"
+                           rf"|^({'|'.join(_SPINE_PLACES)})(?:spine|dorsal)$")
 _TAIL_NUMBERED = re.compile(r"^tail(\d+)$")
 #: Why a numbered tail point is not lifted (:func:`_spread_tail`).
 _BETWEEN = "between the catalogue's tail points, which nearer points of the tail take"
@@ -460,7 +466,7 @@ def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
             unknown.append(name)
         else:
             claims[name] = (canon, rank)
-    _spread_spine(claims, table, user, stems)
+    unknown = _spread_spine(claims, unknown, table, user, stems)
     unknown = _spread_tail(claims, unknown, table, user, dropped, stems)
     _middle_tail(claims, stems)
     read, animal_skeletons = _read_numbered({n: v for n, v in numbered.items()
@@ -485,15 +491,17 @@ def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
 
 def _numbered(names: Iterable[str], pattern: re.Pattern[str], table: Mapping[str, Any],
               user: set[str], stems: Mapping[str, str]) -> dict[str, int]:
-    """``{name: number}`` of the names ``pattern`` numbers (``spine3``, ``tail 25``), left
-    to this file's own count: not the user's map's, not a known skeleton's. ``stems``
-    gives each name as read (without a number every name shares)."""
+    """``{name: number}`` of the names ``pattern`` numbers (``spine3``, ``tail 25``; for
+    :data:`_SPINE_PLACED`, the place's order: ``spineUpper`` 1), left to this file's own
+    count: not the user's map's, not a known skeleton's. ``stems`` gives each name as read
+    (without a number every name shares)."""
     out = {}
     for name in names:
         key = compact(stems.get(name, name))
         m = pattern.match(key)
         if m and name not in user and key not in table:
-            out[name] = int(m.group(1))
+            word = next(g for g in m.groups() if g is not None)
+            out[name] = _SPINE_PLACES[word] if word in _SPINE_PLACES else int(word)
     return out
 
 
@@ -513,26 +521,34 @@ def _middle_tail(claims: dict[str, tuple[str, int]], stems: Mapping[str, str]) -
         claims[bare[0]] = ("tail3", claims[bare[0]][1])
 
 
-def _spread_spine(claims: dict[str, tuple[str, int]], table: Mapping[str, Any],
-                  user: set[str], stems: Mapping[str, str]) -> None:
+def _spread_spine(claims: dict[str, tuple[str, int]], unknown: list[str],
+                  table: Mapping[str, Any], user: set[str], stems: Mapping[str, str]
+                  ) -> list[str]:
     """Numbered spine points (``spine1`` ... ``spineN``, or ``dorsal_1`` ... ``dorsal_N``,
-    front to back) along the back.
+    front to back) along the back; returns the names still unknown.
 
     Each alone reads as the body centre; together they are spread in order over the
     dorsal midline points no other name of the file claims (``neck`` ... ``mid_backend3``),
-    evenly from the front one to the back one.
+    evenly from the front one to the back one. Spine points named by their place
+    (``spineUpper, spineMid, spineLower``, a DeepLabCut 3 project's for SimBA; ``upper_spine``,
+    ``spine_front``...) are numbered by it and spread the same way where two or more are
+    named; ``spineMid`` alone is the body centre, an upper or lower one alone stays unknown.
     """
     numbered = _numbered(claims, _SPINE_NUMBERED, table, user, stems)
+    placed = _numbered([*claims, *unknown], _SPINE_PLACED, table, user, stems)
+    if len(placed) >= 2 and not numbered:
+        numbered = placed
     if len(numbered) < 2:
-        return
+        return unknown
     taken = {c for n, (c, _) in claims.items() if n not in numbered}
     free = [p for p in _SPINE_CHAIN if p not in taken]
     order = sorted(numbered, key=numbered.__getitem__)
     if len(order) > len(free):
-        return
+        return unknown
     step = (len(free) - 1) / (len(order) - 1)
     for i, name in enumerate(order):
         claims[name] = (free[round(i * step)], 1)
+    return [n for n in unknown if n not in numbered]
 
 
 def _spread_tail(claims: dict[str, tuple[str, int]], unknown: list[str],

@@ -521,3 +521,22 @@ def test_keypoint_moseq_names_end_the_body_at_spine4() -> None:
     assert plan.mapped["spine4"] == "tail_base" and plan.mapped["tail"] == "tail_end"
     assert [plan.mapped[f"spine{i}"] for i in (1, 2, 3)] == ["mid_back", "mouse_center",
                                                             "mid_backend2"]
+
+
+def test_spine_points_named_by_their_place_spread_along_the_back() -> None:
+    """A real DeepLabCut 3 project made for SimBA names its back ``spineUpper, spineMid,
+    spineLower`` (beside ``neck``): the upper and lower ones were dropped as unknown. Named
+    by their place, they are spread along the back in order, as numbered spine points are;
+    ``spineMid`` alone stays the body centre and an upper one alone stays unknown."""
+    names = ["nose", "leftEar", "rightEar", "neck", "spineUpper", "leftShoulder",
+             "rightShoulder", "spineMid", "spineLower", "tailBase"]
+    plan = plan_keypoint_map(names)
+    assert not plan.dropped
+    assert [plan.mapped[n] for n in ("neck", "spineUpper", "spineMid", "spineLower")] == [
+        "neck", "mid_back", "mid_backend", "mid_backend3"]
+    other = plan_keypoint_map(["nose", "upper_spine", "mid_spine", "lower_spine", "tailbase"])
+    assert [other.mapped[n] for n in ("upper_spine", "mid_spine", "lower_spine")] == [
+        "neck", "mouse_center", "mid_backend3"]
+    assert plan_keypoint_map(["nose", "spineMid", "tailbase"]).mapped["spineMid"] == (
+        "mouse_center")
+    assert "spineUpper" in plan_keypoint_map(["nose", "spineUpper", "tailbase"]).dropped
