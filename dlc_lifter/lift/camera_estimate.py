@@ -973,28 +973,34 @@ def _pixel_aspect(uv_cat: np.ndarray, ok: np.ndarray, sides: tuple[float, float]
              f"(median {info['pair']} length over {info['frames_up']} and "
              f"{info['frames_across']} frames)")
     details: dict[str, Any] = {}
-    if min(aspect, 1.0 / aspect) < ANIMAL_SLANT:
+    square = (min(info["frames_up"], info["frames_across"]) < ANIMAL_ASPECT_FRAMES
+              or abs(aspect - 1.0) <= ANIMAL_ASPECT_TOLERANCE)
+    taken = not square and info["pair"] == ANIMAL_ASPECT_PAIR
+    if min(aspect, 1.0 / aspect) < ANIMAL_SLANT:  # one warning for one measure
         slant = float(np.degrees(np.arccos(min(aspect, 1.0 / aspect))))
         details["slant"] = {"deg": slant, **info}
+        lifted = (f"lifted as a camera looking straight down with fy/fx {aspect:.2f}, "
+                  "the nearest a view from above comes, but " if taken else "")
         logger.warning("%s: further from square than a video's pixels come, so the "
                        "camera films the floor at a slant (about %.0f deg from looking straight "
                        "down, if it is a tilt), not from above. dlc-lifter lifts views from "
-                       "above (a tilt up to about 20 deg with the calibration): the heights "
+                       "above (a tilt up to about 20 deg with the calibration): %sthe heights "
                        "and lengths of this lift are not to be trusted. Give the camera's "
-                       "calibration (calibration=), or film from above.", looks, slant)
-    if (min(info["frames_up"], info["frames_across"]) < ANIMAL_ASPECT_FRAMES
-            or abs(aspect - 1.0) <= ANIMAL_ASPECT_TOLERANCE):
+                       "calibration (calibration=), or film from above.", looks, slant, lifted)
+    if square:
         return 1.0, details
-    if info["pair"] != ANIMAL_ASPECT_PAIR:
+    if not taken:
         logger.info("%s; not taken as the pixels' aspect: measured through %s, not the nose "
                     "and tail base (a head label's place moves with the head: two trackers "
                     "of one video read 0.80 and 1.10 through head and tail base).", looks,
                     info["pair"])
         return 1.0, details | {"pixel_aspect_not_taken": info}
-    logger.warning("%s: this video's pixels are not square, or the camera is tilted about "
-                   "the image's horizontal axis; lifting as a camera looking straight down "
-                   "with fy/fx %.2f. Tracked arena corners with arena_size_mm, or the "
-                   "camera's calibration where it is tilted, measure it better.", looks, aspect)
+    if "slant" not in details:
+        logger.warning("%s: this video's pixels are not square, or the camera is tilted "
+                       "about the image's horizontal axis; lifting as a camera looking "
+                       "straight down with fy/fx %.2f. Tracked arena corners with "
+                       "arena_size_mm, or the camera's calibration where it is tilted, "
+                       "measure it better.", looks, aspect)
     return aspect, details | {"pixel_aspect": aspect, "pixel_aspect_from": info}
 
 

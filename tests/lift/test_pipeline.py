@@ -686,6 +686,15 @@ def test_a_floor_filmed_at_a_slant_is_warned_of(caplog: pytest.LogCaptureFixture
     assert slanted.camera.fy == slanted.camera.fx  # fewer than ANIMAL_ASPECT_FRAMES heading up
     assert min(slanted.details["slant"]["frames_up"],
                slanted.details["slant"]["frames_across"]) < ANIMAL_ASPECT_FRAMES
+    # a slant measured over enough frames both ways: one warning, saying what was applied
+    # (a real SimBA project's file 50 % longer heading up drew two, one saying "not to be
+    # trusted" and one "lifting with fy/fx 1.50")
+    steep = lift_camera_of(0.55, np.arange(len(uv)))
+    assert steep.camera.fy / steep.camera.fx == pytest.approx(0.55, abs=0.04)
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING
+              and "heading up the image" in r.getMessage()]
+    assert len(warned) == 1 and "slant" in warned[0] and "lifted as a camera looking " \
+        "straight down with fy/fx 0.5" in warned[0]
     stretched = lift_camera_of(0.75, np.arange(len(uv)))
     assert "slant" not in caplog.text and "slant" not in stretched.details
     assert "pixels are not square, or the camera is tilted" in caplog.text
