@@ -415,11 +415,11 @@ def read_dlc_h5(path: str | Path, *, key: str | None = None) -> Poses:
     try:
         keys, df = read_pandas_hdf(p, lambda keys: _pick_key(p, keys, key))
         if not keys:
-            raise PoseFileError(
+            raise PoseFileError(_jabs_predictions_message(p) or (
                 f"{p} is an HDF5 file but holds no pandas table (nor SLEAP's or JABS's "
                 "pose datasets), so it is not a DeepLabCut pose file. Pass the .h5 that "
                 "analyze_videos wrote (tracklet pickles must first be converted with "
-                "convert_raw_tracks_to_h5).")
+                "convert_raw_tracks_to_h5)."))
     except PoseFileError:
         raise
     except Exception as exc:  # noqa: BLE001 - pytables raises many kinds
@@ -431,6 +431,28 @@ def read_dlc_h5(path: str | Path, *, key: str | None = None) -> Poses:
     if poses.is_3d:
         _attach_likelihood(poses, p)
     return _fill_dlc_meta(poses, p)
+
+
+def _jabs_predictions_message(path: Path) -> str | None:
+    """The refusal for a JABS behaviour-prediction file (``predictions/.../predicted_class``:
+    a class per frame, not poses), naming the pose file to pass; ``None`` for other files."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as fh:
+            group = fh.get("predictions")
+            found: list[str] = []
+            if isinstance(group, h5py.Group):
+                group.visit(lambda name: found.append(name)
+                            if name.split("/")[-1] == "predicted_class" else None)
+            version = fh.attrs.get("source_pose_major_version")
+    except Exception:  # noqa: BLE001 - only a better message is at stake
+        return None
+    if not found:
+        return None
+    pose = f"_pose_est_v{int(version)}.h5" if version is not None else "_pose_est_vN.h5"
+    return (f"{path} holds JABS behaviour predictions (a class per frame), not poses. Pass "
+            f"the pose file JABS classified: <video>{pose}.")
 
 
 def _attach_likelihood(poses: Poses, path: Path) -> None:

@@ -154,3 +154,20 @@ def test_format_is_named_from_one_opening_of_the_file(tmp_path: Path,
     monkeypatch.setattr(h5py, "File", Counting)
     assert detect_format(f) == "jabs"
     assert opened == [str(f)]
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_a_jabs_behaviour_prediction_file_is_named_as_such(tmp_path: Path,
+                                                           nested: bool) -> None:
+    """JABS writes behaviour predictions (``predictions/predicted_class``, or one group per
+    behaviour) to ``.h5`` files too; a real one was refused with DeepLabCut's advice (pass
+    the ``.h5`` analyze_videos wrote). The refusal says what it is and names the pose file."""
+    path = tmp_path / "sample_file.h5"
+    with h5py.File(path, "w") as fh:
+        fh.attrs["source_pose_major_version"] = 2
+        grp = fh.create_group("predictions/Rearing" if nested else "predictions")
+        grp.create_dataset("predicted_class", data=np.zeros((1, 50), np.int8))
+        grp.create_dataset("probabilities", data=np.zeros((1, 50), np.float32))
+    with pytest.raises(PoseFileError, match=r"JABS behaviour predictions .* not poses\. Pass "
+                       r"the pose file JABS classified: <video>_pose_est_v2\.h5"):
+        read_poses(path)
