@@ -286,9 +286,9 @@ class Poses:
             Include the likelihood column.
         """
         scorer = scorer or self.meta.scorer
-        if multi_animal is None:
+        if multi_animal is None:  # movement names a single animal "individual_0"
             multi_animal = self.n_individuals > 1 or self.individuals[0] not in (
-                "individual0", "single_animal")
+                "individual0", "individual_0", "single_animal")
         coord_names = list(_COORDS_3D if self.is_3d else _COORDS_2D)
         blocks = [self.coords]
         if likelihood:

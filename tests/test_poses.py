@@ -114,3 +114,16 @@ def test_fractional_float_index_is_a_clear_error() -> None:
     df.index = np.arange(len(df)) * 0.5
     with pytest.raises(PoseFileError, match=r"not whole frame numbers \(0.5 at row 1"):
         Poses.from_dataframe(df, source="t.csv")
+
+
+@pytest.mark.parametrize("name", ["individual0", "individual_0", "single_animal"])
+def test_one_animal_by_a_single_animal_name_is_a_single_animal_table(name: str) -> None:
+    """movement names a single animal ``individual_0``: the lift of a movement netCDF of a
+    single-animal DeepLabCut file (VAME's sample) was written with an ``individuals`` level
+    that the same data's csv and NWB lifts do not have. Its table is single-animal DLC's."""
+    p = Poses(coords=np.zeros((2, 1, 2, 2)), keypoints=["nose", "tail_base"],
+              individuals=[name])
+    assert list(p.to_dataframe().columns.names) == ["scorer", "bodyparts", "coords"]
+    named = Poses(coords=np.zeros((2, 1, 2, 2)), keypoints=["nose", "tail_base"],
+                  individuals=["mouse1"])
+    assert "individuals" in named.to_dataframe().columns.names
