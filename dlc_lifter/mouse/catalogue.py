@@ -145,6 +145,11 @@ ALIASES: dict[str, str] = {
     "tailroot": "tail_base", "neck_base": "neck", "neckbase": "neck",
     "mid_body": "mouse_center", "midbody": "mouse_center", "body_mid": "mouse_center",
     "spine_mid": "mouse_center", "mid_spine": "mouse_center", "midspine": "mouse_center",
+    "main_body": "mouse_center", "mainbody": "mouse_center",  # a DeepLabCut 3 open field's
+    # DeepOF's front and back "hips" (shoulders and hips) and midsides, met outside its
+    # own skeleton (more points than it has)
+    "left_fhip": "left_shoulder", "right_fhip": "right_shoulder", "left_bhip": "left_hip",
+    "right_bhip": "right_hip", "left_mid": "left_midside", "right_mid": "right_midside",
     # DANNCE / Rat7M-style mouse names
     "earl": "left_ear", "earr": "right_ear", "spinef": "neck", "spinem": "mouse_center",
     "spinel": "mid_backend2", "tail_base_": "tail_base", "tail_mid_": "tail3",

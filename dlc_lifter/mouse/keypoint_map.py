@@ -25,6 +25,7 @@ Nothing here raises for an unknown name unless ``strict``; the caller logs
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -700,10 +701,12 @@ def plan_keypoint_map(
     >>> plan.mapped, plan.arena["tl"]
     ({'nose': 'nose', 'bodycentre': 'mouse_center', 'tailbase': 'tail_base'}, 'top_left')
     """
+    map_notes: list[str] = []
     if mapping is not None:
         error = unknown_map_targets(mapping, "the keypoint map")
         if error is not None:
             raise error
+        mapping, map_notes = _map_on_names(names, mapping)
     dropped: dict[str, str] = {n: _USER_NULL for n in names
                                if mapping is not None and n in mapping and mapping[n] is None}
     user = set(mapping or ())
@@ -714,7 +717,7 @@ def plan_keypoint_map(
     claims, unknown, skeleton, animals = _resolve(names, mapping, arena, dropped)
     if unknown and strict:
         raise unknown_keypoints(unknown, source)
-    notes: list[str] = []
+    notes: list[str] = list(map_notes)
     where = f"{source}: " if source else ""
     objects = [n for n in unknown if n in still]
     unknown = [n for n in unknown if n not in still]
@@ -751,6 +754,44 @@ def plan_keypoint_map(
                        names=tuple(names),
                        animals={n: a for n, a in by_individual.items() if n in mapped}
                        | animals)
+
+
+def _map_on_names(names: Sequence[str], mapping: Mapping[str, str | None]
+                  ) -> tuple[dict[str, str | None], list[str]]:
+    """A keypoint map's entries laid on the file's names, and what to say about the rest.
+
+    An entry naming a keypoint of the file is used as it is; one that names a keypoint
+    only in other letters' case or with other separators (``mainbody`` for ``MainBody``,
+    ``tail base`` for ``tail_base``) is used for it and said; one that names none of the
+    file's keypoints is said with the file's nearest names (a map of several projects'
+    names applies to each file in part; a misspelt entry was ignored without a word)."""
+    present = set(names)
+    by_key: dict[str, list[str]] = {}
+    for n in names:
+        by_key.setdefault(compact(n), []).append(n)
+    out: dict[str, str | None] = {}
+    read_as: list[str] = []
+    unused: list[str] = []
+    for key, value in mapping.items():
+        if key in present:
+            out[key] = value
+            continue
+        same = by_key.get(compact(key), [])
+        if len(same) == 1 and same[0] not in mapping:
+            out[same[0]] = value
+            read_as.append(f"'{key}' as the file's '{same[0]}'")
+        else:
+            unused.append(key)
+    notes = []
+    if read_as:
+        notes.append("keypoint map entries read for names written otherwise: "
+                     + ", ".join(read_as) + ".")
+    if unused:
+        listed = "; ".join(f"'{k}'" + (f" (the file's nearest: {', '.join(near)})" if (
+            near := difflib.get_close_matches(str(k), list(names), n=2, cutoff=0.6)) else "")
+            for k in unused)
+        notes.append(f"keypoint map entries naming no keypoint of the file, not used: {listed}.")
+    return out, notes
 
 
 def map_keypoints(

@@ -150,6 +150,17 @@ KNOWN_SKELETONS: tuple[KnownSkeleton, ...] = (
          "Tail_tip": "tail_end", "Left_bhip": "left_hip", "Right_bhip": "right_hip",
          "Left_fhip": "left_shoulder", "Right_fhip": "right_shoulder"}),
     KnownSkeleton(
+        "deepof_more_bodyparts", "DeepOF's names with a point between each two along the "
+        "back and the midsides (22 keypoints; a lab's multi-animal DeepLabCut project)",
+        {"Nose": "nose", "Left_ear": "left_ear", "Right_ear": "right_ear",
+         "Center_head": "head_midpoint", "Left_fhip": "left_shoulder",
+         "Right_fhip": "right_shoulder", "Spine_1": "neck", "Spine_1-center": "mid_back",
+         "Center": "mouse_center", "Left_mid": "left_midside", "Right_mid": "right_midside",
+         "Left_bhip": "left_hip", "Right_bhip": "right_hip", "Spine_center-2": "mid_backend",
+         "Spine_2": "mid_backend2", "Spine_2-base": "mid_backend3", "Tail_base": "tail_base",
+         "Tail_1": "tail1", "Tail_2": "tail2", "Tail_3": "tail4", "Tail_4": "tail5",
+         "Tail_tip": "tail_end"}, requires=("Spine_1-center", "Spine_center-2")),
+    KnownSkeleton(
         "dannce_mouse22", "DANNCE mouse22 (Dunn et al. 2021, 22 keypoints)",
         {"Snout": "nose", "EarL": "left_ear", "EarR": "right_ear", "SpineF": "neck",
          "SpineM": "mouse_center", "Tail_base": "tail_base", "Tail_mid": "tail3",

@@ -540,3 +540,52 @@ def test_spine_points_named_by_their_place_spread_along_the_back() -> None:
     assert plan_keypoint_map(["nose", "spineMid", "tailbase"]).mapped["spineMid"] == (
         "mouse_center")
     assert "spineUpper" in plan_keypoint_map(["nose", "spineUpper", "tailbase"]).dropped
+
+
+def test_deepof_names_with_points_between_them() -> None:
+    """A real two-mouse project labelled DeepOF's names and a point between each two along
+    the back and the sides (``Spine_1-center``, ``Left_mid``...; 22 keypoints) matched no
+    skeleton: 9 of them, the shoulders and hips among them, were dropped, and the closest
+    name offered for ``Left_fhip`` (a front hip: the shoulder) was ``left_hip``. Measured on
+    that file, the back points lie at 0.37, 0.48, 0.59, 0.70, 0.80 and 0.90 of the way from
+    the nose to the tail base: the catalogue's back from the neck on."""
+    names = ["Nose", "Left_ear", "Right_ear", "Center_head", "Left_fhip", "Right_fhip",
+             "Spine_1", "Spine_1-center", "Center", "Left_mid", "Right_mid", "Left_bhip",
+             "Right_bhip", "Spine_center-2", "Spine_2", "Spine_2-base", "Tail_base", "Tail_1",
+             "Tail_2", "Tail_3", "Tail_4", "Tail_tip"]
+    plan = plan_keypoint_map(names)
+    assert plan.skeleton == "deepof_more_bodyparts" and not plan.dropped
+    assert [plan.mapped[n] for n in ("Spine_1", "Spine_1-center", "Center", "Spine_center-2",
+                                     "Spine_2", "Spine_2-base")] == [
+        "neck", "mid_back", "mouse_center", "mid_backend", "mid_backend2", "mid_backend3"]
+    assert plan.mapped["Left_fhip"] == "left_shoulder" and plan.mapped["Right_bhip"] == (
+        "right_hip")
+    # DeepOF's own 14 names keep DeepOF's skeleton
+    assert plan_keypoint_map(["Nose", "Left_ear", "Right_ear", "Spine_1", "Center", "Spine_2",
+                              "Tail_base", "Tail_1", "Tail_2", "Tail_tip", "Left_bhip",
+                              "Right_bhip", "Left_fhip", "Right_fhip"]).skeleton == "deepof"
+    # outside both skeletons, DeepOF's side names still read as what they are
+    few = plan_keypoint_map(["nose", "left_fhip", "right_bhip", "left_mid", "tailbase",
+                             "MainBody"]).mapped
+    assert few == {"nose": "nose", "left_fhip": "left_shoulder", "right_bhip": "right_hip",
+                   "left_mid": "left_midside", "tailbase": "tail_base",
+                   "MainBody": "mouse_center"}
+
+
+def test_keypoint_map_entries_that_name_no_keypoint_are_said() -> None:
+    """A map entry naming no keypoint of the file was ignored without a word (a user's
+    ``mainbody:`` for the file's ``MainBody``, and a ``Snout:`` for a file of ``Nose``): an
+    entry that differs only in case or separators is used for its keypoint and said, one
+    naming nothing is said with the file's nearest names."""
+    names = ["Nose", "Head", "MainBody", "Butt", "TailTip"]
+    plan = plan_keypoint_map(names, {"main body": "mid_back", "Snout": "nose",
+                                     "Heads": "head_midpoint"}, source="Demo_1.csv")
+    assert plan.mapped["MainBody"] == "mid_back"
+    said = " ".join(plan.warnings)
+    assert "'main body' as the file's 'MainBody'" in said
+    assert "naming no keypoint of the file, not used: 'Snout'; 'Heads' (the file's " \
+        "nearest: Head)" in said
+    assert said.startswith("Demo_1.csv: ")
+    exact = plan_keypoint_map(names, {"MainBody": "mid_back"})
+    assert exact.mapped["MainBody"] == "mid_back" and not any(
+        "keypoint map entries" in w for w in exact.warnings)
