@@ -559,6 +559,12 @@ def write_slp_3d(
     identity; :func:`read_slp` reads them back as ``untracked0, untracked1...`` in each
     frame.
 
+    The video is ``meta.video`` (the one lifted, or the one the 2D file names, as it
+    recorded it, found here or not); else the source video of a labels package's embedded
+    images; else one named from the pose file (``meta.source``: a DeepLabCut
+    ``<video>DLC_...`` file's ``<video>``, :func:`~dlc_lifter.io._common.video_stem_of`).
+    The provenance's ``video_named_from`` says which.
+
     Parameters
     ----------
     poses3d
@@ -576,12 +582,6 @@ def write_slp_3d(
         where it is not known, e.g. guessed from the keypoints.
     skeleton_edges
         Pairs of keypoint names; default ``meta.extra["skeleton_edges"]``.
-
-    The video is ``meta.video`` (the one lifted, or the one the 2D file names, as it
-    recorded it, found here or not); else the source video of a labels package's embedded
-    images; else one named from the pose file (``meta.source``: a DeepLabCut
-    ``<video>DLC_...`` file's ``<video>``, :func:`~dlc_lifter.io._common.video_stem_of`).
-    The provenance's ``video_named_from`` says which.
 
     Returns
     -------
