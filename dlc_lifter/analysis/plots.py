@@ -208,11 +208,45 @@ def tracked_keypoints(poses: Poses) -> list[int]:
     return keep or list(range(poses.n_keypoints))
 
 
+#: Names in a column of the heights figure's legend (at 7 pt, beside a 2.8 in panel)
+#: before another column is added.
+HEIGHTS_LEGEND_ROWS = 14
+
+
+def _line_colours(n: int) -> list[tuple[float, ...]]:
+    """``n`` colours, no two alike: tab10 for up to 10 lines, tab20 for up to 20, then
+    tab20, tab20b and tab20c's 60, then hues around the circle."""
+    from matplotlib import colormaps
+
+    names = ("tab10",) if n <= 10 else ("tab20",) if n <= 20 else ("tab20", "tab20b",
+                                                                     "tab20c")
+    pool = [tuple(c) for name in names for c in colormaps[name].colors]
+    if n > len(pool):
+        hsv = colormaps["hsv"]
+        pool = [tuple(hsv(j / n)) for j in range(n)]
+    return pool[:n]
+
+
 def plot_heights(
     poses: Poses, path: str | Path, *, fps: float | None = None,
     threshold_mm: float = REARING_MM, min_duration_s: float = REARING_MIN_S,
 ) -> Path:
     """Plot each keypoint's height over time with rearing bouts shaded; write a PNG.
+
+    Each keypoint drawn has its own colour and its name in the legend beside the panel,
+    in as many columns of :data:`HEIGHTS_LEGEND_ROWS` names as it takes (the figure
+    widens with them), so that every name lies inside the PNG.
+
+    Parameters
+    ----------
+    poses
+        Lifted 3D poses (mm); heights are ``z``, shape (frames, individuals, keypoints).
+    path
+        The PNG to write (replaced).
+    fps
+        Frame rate; default the file's (else the video's, else assumed, warned).
+    threshold_mm, min_duration_s
+        The head's height and how long above it that count as a rearing bout (shaded).
 
     Returns
     -------
@@ -230,12 +264,14 @@ def plot_heights(
     heads = head_height(poses)
     n_ind = poses.n_individuals
     shown = tracked_keypoints(poses)
-    fig, axes = plt.subplots(n_ind, 1, figsize=(10, 2.8 * n_ind + 0.6), sharex=True,
-                             squeeze=False)
-    cmap = plt.get_cmap("tab20" if len(shown) > 10 else "tab10")
     # each animal's own keypoints (a two-animal table writes each under its own names)
     own = [[k for k in shown if np.isfinite(poses.coords[:, i, k, 2]).any()]
            for i in range(n_ind)]
+    ncol = max(1, math.ceil(max(map(len, own)) / HEIGHTS_LEGEND_ROWS))
+    # each legend column widens the figure, so the traces keep their width
+    fig, axes = plt.subplots(n_ind, 1, figsize=(10 + 1.7 * (ncol - 1), 2.8 * n_ind + 0.6),
+                             sharex=True, squeeze=False)
+    colour_of = dict(zip(shown, _line_colours(len(shown)), strict=True))
     for i, ax in enumerate(axes[:, 0]):
         bouts = [] if stills else rearing_bouts(heads[:, i], fps, threshold_mm=threshold_mm,
                                                 min_duration_s=min_duration_s)
@@ -243,7 +279,7 @@ def plot_heights(
             ax.axvspan(t[a], t[b - 1] + 1 / fps, color="tab:orange", alpha=0.25, lw=0)
         for k in own[i]:
             ax.plot(t, poses.coords[:, i, k, 2], "o" if stills else "-", ms=3, lw=0.9,
-                    color=cmap(k % cmap.N), label=poses.keypoints[k])
+                    color=colour_of[k], label=poses.keypoints[k])
         ax.axhline(threshold_mm, color="0.3", ls="--", lw=0.8)
         ax.axhline(0, color="0.6", lw=0.6)
         rear_s = sum(b - a for a, b in bouts) / fps
@@ -261,7 +297,8 @@ def plot_heights(
     for i in range(n_ind if any(o != own[0] for o in own) else 1):
         if own[i]:
             axes[i, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.005, 1.0),
-                              frameon=False)
+                              frameon=False, ncol=ncol, columnspacing=1.0,
+                              handlelength=1.5)
     axes[-1, 0].set_xlabel("labelled image (row)" if stills else "time (s)")
     fig.suptitle(Path(str(poses.meta.source or "")).name, fontsize=9)
     fig.tight_layout()

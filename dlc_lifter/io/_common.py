@@ -26,6 +26,33 @@ VIDEO_EXTENSIONS: tuple[str, ...] = (
 ANALYSIS_STEM = re.compile(r"^(?P<video>.+?)(?P<mark>DLC_|DeepCut_)(?P<scorer>.*shuffle\d+.*)$")
 
 
+#: What SLEAP and JABS add to a video's stem in their pose files' names.
+_POSE_NAME_TAIL = re.compile(r"(\.pkg|\.predictions|\.analysis|_pose_est_v\d+)$", re.IGNORECASE)
+
+
+def video_stem_of(pose_file: str | Path) -> str:
+    """The stem of the video a pose file was made from, as the file's name carries it.
+
+    DeepLabCut's ``<video>DLC_<scorer>[_filtered]`` (and 2.0's ``DeepCut_``), SLEAP's
+    ``<video>.predictions.slp`` / ``<video>.analysis.h5`` and JABS' ``<video>_pose_est_vN``
+    give ``<video>``; any other file its own stem.
+
+    Examples
+    --------
+    >>> video_stem_of("/data/m1DLC_resnet50_oftMay9shuffle1_1030000_filtered.h5")
+    'm1'
+    >>> video_stem_of("C:\\sleap\\session.predictions.slp")
+    'session'
+    """
+    stem = PurePath(recorded_path(str(pose_file)).name).stem
+    m = ANALYSIS_STEM.match(stem)
+    if m is not None:
+        return m.group("video")
+    while (shorter := _POSE_NAME_TAIL.sub("", stem)) != stem and shorter:
+        stem = shorter
+    return stem
+
+
 def recorded_path(text: str) -> PurePath:
     """A path as another tool recorded it, maybe on Windows (``C:\\data\\m1.mp4`` in a DLC
     project's ``video_sets`` or a SLEAP file): its ``name`` and ``stem`` are the file's on

@@ -8,6 +8,7 @@ import logging
 import math
 import pickle
 import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -85,61 +86,128 @@ def _dataframe_to_poses(df: pd.DataFrame, path: Path, fmt: str) -> Poses:
 
 def labelled_size_from_project(poses: Poses, path: Path,
                                config: DLCConfig | None = None) -> None:
-    """Put a labelled-data file's labels in its video's full frame, from its DLC project:
-    ``config`` (a :class:`~dlc_lifter.io.config.DLCConfig`) or the project's
-    ``config.yaml`` two folders up (``<project>/labeled-data/<video>/CollectedData_*``).
+    """Put a DeepLabCut labels file's labels in its videos' full frame, from its project.
 
-    DeepLabCut's ``extract_frames(crop=True)`` saves the ``crop: x1, x2, y1, y2`` of the
-    video the folder is named after (:meth:`DLCConfig.crop`), and the labels are relative
-    to it; the camera is the full frame's. Where the images are that crop's size (or are
-    not beside the file), ``(x1, y1)`` is added to every label and the frame size is the
-    video's (the ``video_sets`` path, or ``<project>/videos/``); where that video is not
-    found, the crop's size for a crop from the frame's corner (DLC's default crop is the
-    whole frame), else unknown (warned). Done once per file: ``meta.extra["labels_crop"]``
-    records the crop and the offset added. Images of another size than the crop were not
-    extracted with it and are left as they are."""
-    meta = poses.meta
-    if "labels_crop" in meta.extra:
+    The project is ``config`` (a :class:`~dlc_lifter.io.config.DLCConfig`), or the
+    ``config.yaml`` of the project the file lies in: two folders up from a labelled-data
+    folder (``<project>/labeled-data/<video>/CollectedData_*``), three from a training set
+    (``<project>/training-datasets/iteration-N/UnaugmentedDataSet_<Task><date>/
+    CollectedData_*``, whose rows come from many videos, each named by its row's image
+    ``labeled-data/<video>/imgNNN.png``).
+
+    DeepLabCut's ``extract_frames(crop=True)`` saves the ``crop: x1, x2, y1, y2`` of each
+    video (:meth:`DLCConfig.crop`), and the labels are relative to it; the camera is the
+    full frame's. Where a video's images are that crop's size (or are not found), ``(x1,
+    y1)`` is added to its rows' labels and its frame size is the video's (the
+    ``video_sets`` path, or ``<project>/videos/``); where that video is not found, the
+    crop's size for a crop from the frame's corner (DLC's default crop is the whole frame),
+    else unknown. Images of another size than the crop were not extracted with it and are
+    left as they are. A training set's frame size is set where every row's video has the
+    same known one, else left unknown (warned, naming the file and what to give).
+
+    Parameters
+    ----------
+    poses
+        The labels as read (pixels of the extracted images); changed in place, once per
+        file: ``meta.extra["labels_crop"]`` records the crop and the offset added (for a
+        training set, per video under ``"videos"``), ``meta.image_size`` and
+        ``meta.extra["image_size_from"]`` the frame size where known.
+    path
+        The labels file.
+    config
+        The project's config; default: the ``config.yaml`` of the project the file lies in.
+        Nothing is done where there is none.
+    """
+    if "labels_crop" in poses.meta.extra:
         return
+    training = _is_training_set(path)
     if config is None:
-        project = path.parent.parent.parent / "config.yaml"
-        if path.parent.parent.name != "labeled-data" or not project.is_file():
+        project = (path.parents[3] if training else path.parent.parent.parent) / "config.yaml"
+        if not (training or path.parent.parent.name == "labeled-data") \
+                or not project.is_file():
             return
         try:
             config = read_dlc_config(project)
         except (ConfigError, OSError) as exc:  # a bonus: the lift goes on without it
             logger.debug("Could not read %s: %s", project, exc)
             return
-    stem = path.parent.name
+    if training:
+        _training_set_in_frame(poses, path, config)
+    else:
+        _labelled_folder_in_frame(poses, path, config)
+
+
+def _is_training_set(path: Path) -> bool:
+    """Whether ``path`` is a DLC training set's combined labels file
+    (``training-datasets/iteration-N/UnaugmentedDataSet_*/CollectedData_*``)."""
+    parents = path.parents
+    return (len(parents) > 3 and parents[0].name.startswith("UnaugmentedDataSet_")
+            and parents[1].name.startswith("iteration-")
+            and parents[2].name == "training-datasets")
+
+
+@dataclass(frozen=True)
+class _VideoFrame:
+    """How a project video's extracted images sit in its full frame."""
+
+    crop: tuple[int, int, int, int]
+    video: Path | None  # the video found, if any
+    size: tuple[int, int] | None  # the full frame's (width, height), where known
+    size_from: str | None
+
+    @property
+    def offset(self) -> tuple[int, int]:
+        """``(x1, y1)``: what is added to a label to put it in the full frame."""
+        return self.crop[0], self.crop[2]
+
+
+def _video_frame(config: DLCConfig, stem: str,
+                 images_size: tuple[int, int] | None) -> _VideoFrame | None:
+    """The crop and full frame of the project video ``stem``; ``None`` where it has no crop
+    or its images (``images_size``, where found) are not the crop's size."""
     crop = config.crop(stem)
     if crop is None:
-        return
+        return None
     x1, x2, y1, y2 = crop
     crop_size = (x2 - x1, y2 - y1)
-    if meta.image_size is not None and tuple(meta.image_size) != crop_size:
-        return  # its images are not the crop: extracted without it
+    if images_size is not None and tuple(images_size) != crop_size:
+        return None  # its images are not the crop: extracted without it
     video, full = _project_video_size(config, stem)
+    if full is not None:
+        return _VideoFrame(crop, video, full, f"{video} (the video of {stem} in {config.path})")
+    if not (x1 or y1):
+        return _VideoFrame(crop, None, crop_size, f"{config.path} (video_sets crop)")
+    return _VideoFrame(crop, None, None, None)
+
+
+def _shift_rows(poses: Poses, rows: np.ndarray | slice, offset: tuple[int, int]) -> None:
+    if offset[0] or offset[1]:
+        poses.coords[rows, ..., 0] += offset[0]
+        poses.coords[rows, ..., 1] += offset[1]
+
+
+def _labelled_folder_in_frame(poses: Poses, path: Path, config: DLCConfig) -> None:
+    """:func:`labelled_size_from_project` for a ``labeled-data/<video>`` folder's file."""
+    meta = poses.meta
+    stem = path.parent.name
+    frame = _video_frame(config, stem, meta.image_size)
+    if frame is None:
+        return
+    x1, x2, y1, y2 = frame.crop
     meta.extra["labels_crop"] = {"crop": [x1, x2, y1, y2], "offset_added_px": [x1, y1],
                                  "config": str(config.path)}
-    if x1 or y1:
-        poses.coords[..., 0] += x1
-        poses.coords[..., 1] += y1
-    if full is not None:
-        meta.image_size = full
-        meta.extra["image_size_from"] = f"{video} (the video of {stem} in {config.path})"
-    elif not (x1 or y1):
-        meta.image_size = crop_size
-        meta.extra["image_size_from"] = f"{config.path} (video_sets crop)"
-    else:
-        meta.image_size = None
+    _shift_rows(poses, slice(None), frame.offset)
+    meta.image_size = frame.size
+    if frame.size_from is not None:
+        meta.extra["image_size_from"] = frame.size_from
     where = (f"frames of {meta.image_size[0]}x{meta.image_size[1]}"
              if meta.image_size is not None else "")
     if x1 or y1:
-        if full is not None:
+        if frame.video is not None:
             logger.info("%s: labelled on frames cropped to x %d-%d, y %d-%d (the crop of %s "
                         "in %s): (%d, %d) px added to every label, which are now the full "
                         "frame's pixels; %s from the video %s.", path, x1, x2, y1, y2, stem,
-                        config.path, x1, y1, where, video)
+                        config.path, x1, y1, where, frame.video)
         else:
             logger.warning("%s: labelled on frames cropped to x %d-%d, y %d-%d (the crop of "
                            "%s in %s): (%d, %d) px added to every label, which are now the "
@@ -151,8 +219,88 @@ def labelled_size_from_project(poses: Poses, path: Path,
                            config.path.parent / "videos")
     elif meta.image_size is not None:
         logger.info("%s: %s from %s in %s.", path, where,
-                    f"the video {video}" if full is not None else f"the crop of {stem}",
-                    config.path)
+                    f"the video {frame.video}" if frame.video is not None
+                    else f"the crop of {stem}", config.path)
+
+
+def _row_videos(poses: Poses) -> list[str] | None:
+    """The video stem of each row of a training set, from its image
+    (``labeled-data/<video>/imgNNN.png``, recorded with ``\\`` on Windows too), or
+    ``None`` where a row names none."""
+    stems = []
+    for image in poses.meta.extra.get("image_paths") or []:
+        parts = recorded_path(str(image)).parts
+        if len(parts) < 3 or parts[-3] != "labeled-data":
+            return None
+        stems.append(parts[-2])
+    return stems if len(stems) == poses.n_frames and stems else None
+
+
+def _first_image_size(config: DLCConfig, stem: str, images: list[str]
+                      ) -> tuple[int, int] | None:
+    """``(width, height)`` of the first of a video's images found in the project's
+    ``labeled-data/<video>/``."""
+    folder = config.path.parent / "labeled-data" / stem
+    for image in images:
+        img = folder / recorded_path(image).name
+        if img.is_file():
+            import cv2
+
+            arr = cv2.imread(str(img), cv2.IMREAD_UNCHANGED)
+            return None if arr is None else (int(arr.shape[1]), int(arr.shape[0]))
+    return None
+
+
+def _training_set_in_frame(poses: Poses, path: Path, config: DLCConfig) -> None:
+    """:func:`labelled_size_from_project` for a training set's file: each row moved by its
+    own video's crop, and the frame size set where every row's video has the same one."""
+    meta = poses.meta
+    stems = _row_videos(poses)
+    if stems is None:
+        logger.debug("%s: its rows do not name labeled-data/<video>/ images; the project's "
+                     "crops are not used.", path)
+        return
+    rows = np.asarray(stems)
+    images = np.asarray([str(i) for i in meta.extra["image_paths"]], dtype=object)
+    videos: dict[str, dict[str, Any]] = {}
+    sizes: dict[str, tuple[int, int] | None] = {}
+    for stem in dict.fromkeys(stems):
+        mine = rows == stem
+        shown = _first_image_size(config, stem, list(images[mine]))
+        frame = _video_frame(config, stem, shown)
+        if frame is not None:
+            _shift_rows(poses, mine, frame.offset)
+        sizes[stem] = frame.size if frame is not None else shown
+        videos[stem] = {"rows": int(mine.sum()),
+                        "crop": list(frame.crop) if frame is not None else None,
+                        "offset_added_px": list(frame.offset) if frame is not None else [0, 0],
+                        "frame_size": list(sizes[stem]) if sizes[stem] else None}
+    meta.extra["labels_crop"] = {"config": str(config.path), "videos": videos}
+    known = set(sizes.values())
+    moved = sorted(s for s, v in videos.items() if v["offset_added_px"] != [0, 0])
+    if len(known) == 1 and None not in known:
+        meta.image_size = next(iter(known))
+        meta.extra["image_size_from"] = (
+            f"{config.path} (the frames of the {len(sizes)} videos of its rows)")
+        logger.info("%s: rows from %d videos of %s, frames of %dx%d%s.", path, len(sizes),
+                    config.path, *meta.image_size,
+                    f"; their crops' offsets added to the rows of {', '.join(moved)}"
+                    if moved else "")
+        return
+    meta.image_size = None
+    told = ", ".join(f"{s} {'x'.join(map(str, z)) if z else 'unknown'} ({videos[s]['rows']} "
+                     "rows)" for s, z in sizes.items())
+    differ = len(known - {None}) > 1
+    todo = ("lift each video's labeled-data/<video>/CollectedData_*.h5 apart (each takes "
+            "its own video's size)" if differ else
+            "give the frame size (--image-size WIDTHxHEIGHT; image_size=) if all the "
+            f"videos have one, or put the videos in {config.path.parent / 'videos'}")
+    logger.warning(
+        "%s: its rows come from videos whose frame sizes %s (%s in %s), so the frame size "
+        "is left unknown and guessed from the keypoints.%s To use the videos' frames, %s.",
+        path, "differ" if differ else "are not all known", told, config.path,
+        f" Their crops' offsets were added to the rows of {', '.join(moved)}." if moved
+        else "", todo)
 
 
 def _project_video_size(config: DLCConfig, stem: str

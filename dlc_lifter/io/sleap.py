@@ -21,6 +21,7 @@ from dlc_lifter.io._common import (
     duplicate_names,
     recorded_path,
     resolve_recorded_video,
+    video_stem_of,
 )
 from dlc_lifter.poses import PoseMetadata, Poses
 
@@ -485,6 +486,9 @@ def _read_slp_3d(labels: Any, p: Path, nodes: list[str]) -> Poses:
     videos = session.videos
     if videos:
         _video_meta(videos[0], p, meta)
+        if prov.get("video_named_from", "video") != "video" and not (
+                meta.video and Path(meta.video).is_file()):
+            meta.video = None  # a name write_slp_3d gave it, not a video the lift read
     cams = session.camera_group.cameras
     if cams:
         c = cams[0]
@@ -515,6 +519,22 @@ def _edge_pairs(poses: Poses, edges: Any) -> list[tuple[int, int]]:
     return out
 
 
+def _slp_video_name(meta: PoseMetadata) -> tuple[str, str]:
+    """The video a 3D ``.slp`` names, and where the name came from (see
+    :func:`write_slp_3d`)."""
+    if meta.video:
+        return str(meta.video), "video"
+    embedded = meta.extra.get(EMBEDDED) or {}
+    if embedded.get("source_video") and not embedded.get("source_is_labels"):
+        return str(embedded["source_video"]), "source video of the embedded images"
+    if meta.source:
+        stem = video_stem_of(meta.source)
+        logger.info("%s: no video named in it nor lifted with: the 3D .slp names its video "
+                    "%s, after the pose file's name.", meta.source, stem)
+        return stem, f"the pose file's name ({recorded_path(str(meta.source)).name})"
+    return "unknown.mp4", "nothing: no video nor pose file known"
+
+
 def write_slp_3d(
     poses3d: Poses,
     path: str | Path,
@@ -539,6 +559,12 @@ def write_slp_3d(
     identity; :func:`read_slp` reads them back as ``untracked0, untracked1...`` in each
     frame.
 
+    The video is ``meta.video`` (the one lifted, or the one the 2D file names, as it
+    recorded it, found here or not); else the source video of a labels package's embedded
+    images; else one named from the pose file (``meta.source``: a DeepLabCut
+    ``<video>DLC_...`` file's ``<video>``, :func:`~dlc_lifter.io._common.video_stem_of`).
+    The provenance's ``video_named_from`` says which.
+
     Parameters
     ----------
     poses3d
@@ -551,7 +577,9 @@ def write_slp_3d(
         The 2D poses that were lifted (same frames, individuals, keypoints).
     camera
         ``{"matrix", "dist", "rvec", "tvec", "size", "name"}`` of the camera (OpenCV
-        conventions); default: identity intrinsics.
+        conventions); default: identity intrinsics. ``size`` is the video's frame size
+        ``(width, height)`` px; ``None`` (or absent, with ``meta.image_size`` unknown)
+        where it is not known, e.g. guessed from the keypoints.
     skeleton_edges
         Pairs of keypoint names; default ``meta.extra["skeleton_edges"]``.
 
@@ -570,7 +598,8 @@ def write_slp_3d(
     edges = _edge_pairs(poses3d, skeleton_edges if skeleton_edges is not None
                         else poses3d.meta.extra.get("skeleton_edges"))
     skeleton = sio.Skeleton(nodes=list(poses3d.keypoints), edges=edges, name="skeleton")
-    video = sio.Video(filename=poses3d.meta.video or "unknown.mp4", open_backend=False)
+    video_name, video_from = _slp_video_name(poses3d.meta)
+    video = sio.Video(filename=video_name, open_backend=False)
     cam_kw: dict[str, Any] = {"name": "camera0", "size": poses3d.meta.image_size}
     for k in ("matrix", "dist", "rvec", "tvec", "size", "name"):
         if camera and camera.get(k) is not None:
@@ -615,7 +644,7 @@ def write_slp_3d(
                         tracks=[t for t in tracks if t is not None], sessions=[session])
     labels.provenance["dlc_lifter"] = {
         "units": m.units, "frame": m.frame, "scorer": m.scorer, "fps": m.fps,
-        "source": m.source, "source_format": m.source_format,
+        "source": m.source, "source_format": m.source_format, "video_named_from": video_from,
     }
     with atomic_output(out, overwrite=overwrite) as tmp:
         sio.save_slp(labels, str(tmp), embed=False)

@@ -83,6 +83,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from dlc_lifter.lift.lifter import Lifter
 
 __all__ = [
+    "IMAGE_SIZE_GUESSED",
     "ANIMAL_ASPECT_FRAMES",
     "ANIMAL_ASPECT_PAIR",
     "ANIMAL_ASPECT_TOLERANCE",
@@ -1177,6 +1178,12 @@ def resolve_image_size(poses: Poses, video_size: tuple[int, int] | None,
     :func:`image_size_and_source` also says which.
     """
     return image_size_and_source(poses, video_size, calibration, given)[0]
+
+
+#: ``meta.extra["image_size_from"]`` of a lift whose frame size was guessed from the keypoints
+#: (no video, metadata, calibration or size given): the outputs do not record it as the
+#: video's frame size.
+IMAGE_SIZE_GUESSED = "guessed from the keypoints"
 
 
 def image_size_and_source(poses: Poses, video_size: tuple[int, int] | None,

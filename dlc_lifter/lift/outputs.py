@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from dlc_lifter.errors import DLCLifterError, OutputExistsError, OutputFormatError
+from dlc_lifter.lift.camera_estimate import IMAGE_SIZE_GUESSED
 from dlc_lifter.mouse.edges import skeleton_edge_names
 from dlc_lifter.poses import Poses
 
@@ -132,15 +133,20 @@ def _poses2d_like(poses2d: Poses, poses3d: Poses) -> Poses:
 
 
 def _slp_camera(poses3d: Poses) -> dict[str, Any] | None:
+    """The lift's camera for :func:`~dlc_lifter.io.write_slp_3d`; without a frame size
+    where it was guessed from the keypoints (not the video's: recorded as a guess in the
+    meta pickle, ``image_size_guessed``)."""
     cam = poses3d.meta.extra.get("camera")
     if not cam:
         return None
     from dlc_lifter.camera import _rotation_to_rodrigues
 
+    guessed = poses3d.meta.extra.get("image_size_from") == IMAGE_SIZE_GUESSED
     return {"matrix": cam["K"], "dist": cam["dist"],
             "rvec": [float(v) for v in _rotation_to_rodrigues(np.asarray(cam["R"]))],
             "tvec": [float(v) for v in np.asarray(cam["t"]).ravel()],
-            "size": tuple(cam["image_size"]), "name": cam.get("name") or "camera0"}
+            "size": None if guessed else tuple(cam["image_size"]),
+            "name": cam.get("name") or "camera0"}
 
 
 def _write_one(fmt: str, path: Path, poses3d: Poses, poses2d: Poses | None, *,

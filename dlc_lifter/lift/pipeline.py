@@ -20,7 +20,7 @@ import numpy as np
 
 from dlc_lifter.errors import DLCLifterError, FrameCountError, VideoError
 from dlc_lifter.io.config import DEFAULT_PCUTOFF
-from dlc_lifter.lift.camera_estimate import image_size_and_source
+from dlc_lifter.lift.camera_estimate import IMAGE_SIZE_GUESSED, image_size_and_source
 from dlc_lifter.lift.keypoints import plan_lift_keypoints
 from dlc_lifter.lift.lifter import Lifter
 from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, as_record
@@ -375,6 +375,7 @@ def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
         poses3d = lift_poses(poses, lifter=lifter, **camera_kwargs)
     if guessed:  # not written into the outputs (NWB, .slp) as the video's frame size
         poses3d.meta.image_size = None
+        poses3d.meta.extra["image_size_from"] = IMAGE_SIZE_GUESSED
     meta = {"units": "mm", "coordinate_frame": poses3d.meta.frame,
             "image_size_guessed": list(size) if guessed else None,
             "camera_source": poses3d.meta.extra["camera_source"],

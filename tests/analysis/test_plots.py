@@ -151,6 +151,48 @@ def test_heights_panel_of_each_animal_shows_its_own_keypoints(
         assert {t.get_text() for t in ax.get_legend().get_texts()} == labels
 
 
+@pytest.mark.parametrize("n_ind", [1, 2])
+def test_every_height_line_is_named_inside_the_figure(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, n_ind: int) -> None:
+    """A full-catalogue lift (39 landmarks, each animal's own): every line drawn has its
+    name in the legend, every name lies inside the saved figure, and no two lines of a
+    panel share a colour (before: one column of names ran off the figure after ~20, and
+    tab20's colours came round again)."""
+    import matplotlib.pyplot as plt
+
+    from dlc_lifter.analysis.plots import plot_heights
+    from dlc_lifter.mouse.catalogue import CATALOGUE
+
+    one = rearing_mouse_3d(60)
+    rng = np.random.default_rng(0)
+    coords = np.repeat(one.coords[:, :1, :1], len(CATALOGUE), axis=2)
+    coords = coords + rng.normal(0, 5, (60, 1, len(CATALOGUE), 3))
+    coords = np.repeat(coords, n_ind, axis=1)
+    poses = Poses(coords=coords, confidence=np.ones(coords.shape[:3]),
+                  keypoints=list(CATALOGUE), individuals=[f"m{i}" for i in range(n_ind)],
+                  meta=one.meta)
+    figures: list = []
+    monkeypatch.setattr(plt, "close", figures.append)
+    plot_heights(poses, tmp_path / "h.png", fps=30)
+    fig = figures[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    panels = [ax for ax in fig.axes if ax.get_lines()]
+    named = set()
+    for ax in panels:
+        lines = [ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]
+        assert len(lines) == len(CATALOGUE)
+        assert len({ln.get_color() for ln in lines}) == len(lines)
+        legend = ax.get_legend() or panels[0].get_legend()
+        for text in legend.get_texts():
+            ext = text.get_window_extent(renderer)
+            assert box.x0 <= ext.x0 and ext.x1 <= box.x1 and box.y0 <= ext.y0 \
+                and ext.y1 <= box.y1, text.get_text()
+            named.add(text.get_text())
+        assert {ln.get_label() for ln in lines} <= named
+
+
 def test_trajectory_colours_every_animal_on_one_clock(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two animals, one tracked only in the second half: both coloured on the recording's

@@ -180,3 +180,99 @@ def test_labels_of_the_default_whole_frame_crop_are_unchanged(tmp_path: Path) ->
     q = read_poses(f)
     np.testing.assert_allclose(q.coords, full, equal_nan=True)
     assert q.meta.image_size == (640, 480)
+
+
+def _training_set(tmp_path: Path, crops: dict[str, str], videos: dict[str, tuple[int, int]],
+                  index: str = "multi") -> tuple[Path, np.ndarray, list[str]]:
+    """A DLC project's training set (``training-datasets/iteration-0/
+    UnaugmentedDataSet_tDec7/CollectedData_Alice.h5``) of two rows from each video of
+    ``crops`` (its ``video_sets`` crop, the labels relative to it); the project's videos of
+    ``videos`` sizes in ``videos/``. ``index``: ``multi`` (DLC 2.2+), ``posix`` or
+    ``windows`` (one path string per row, as earlier DLCs wrote). Returns the file, the
+    labels in the full frames' pixels and each row's video."""
+    project = tmp_path / "proj"
+    folder = project / "training-datasets" / "iteration-0" / "UnaugmentedDataSet_tDec7"
+    folder.mkdir(parents=True)
+    sets = "".join(f"  C:\\videos\\{v}.mp4:\n    crop: {c}\n" for v, c in crops.items())
+    (project / "config.yaml").write_text(
+        f"Task: t\nscorer: Alice\nbodyparts:\n- snout\nvideo_sets:\n{sets}", encoding="utf-8")
+    if videos:
+        (project / "videos").mkdir()
+    for v, size in videos.items():
+        write_toy_video(project / "videos" / f"{v}.mp4", 3, size=size)
+    rows = [v for v in crops for _ in range(2)]
+    p = random_poses(len(rows), coord_range=(130.0, 290.0))
+    full = p.coords.copy()
+    offsets = np.array([[int(crops[v].split(",")[0]), int(crops[v].split(",")[2])]
+                        for v in rows], float)
+    p.coords = full - offsets[:, None, None, :]
+    df = p.to_dataframe(scorer="Alice", likelihood=False)
+    names = [("labeled-data", v, f"img{i:03d}.png") for i, v in enumerate(rows)]
+    if index == "multi":
+        df.index = pd.MultiIndex.from_tuples(names)
+    else:
+        sep = "/" if index == "posix" else "\\"
+        df.index = [sep.join(n) for n in names]
+    f = folder / "CollectedData_Alice.h5"
+    df.to_hdf(f, key="df_with_missing", mode="w")
+    return f, full, rows
+
+
+@pytest.mark.parametrize("index", ["multi", "posix", "windows"])
+def test_a_training_set_takes_its_project_s_frame_size(tmp_path: Path, index: str) -> None:
+    """A training set's rows (from several videos, each cropped ``0, 500, 0, 500`` from the
+    corner, the videos not here) are frames of 500 x 500 from the project's config three
+    folders up, not a size guessed from the keypoints; the config given serves the same."""
+    f, full, _ = _training_set(tmp_path, {"v1": "0, 500, 0, 500", "v2": "0, 500, 0, 500"},
+                               {}, index)
+    q = read_poses(f)
+    assert q.meta.image_size == (500, 500)
+    assert "config.yaml" in q.meta.extra["image_size_from"]
+    np.testing.assert_allclose(q.coords, full, equal_nan=True)
+    assert set(q.meta.extra["labels_crop"]["videos"]) == {"v1", "v2"}
+    again = read_poses(f, config=f.parents[3] / "config.yaml")
+    assert again.meta.image_size == (500, 500)
+    np.testing.assert_allclose(again.coords, full, equal_nan=True)
+
+
+def test_a_training_set_s_rows_take_their_own_video_s_crop(tmp_path: Path) -> None:
+    """Each row is moved by its own video's crop (``v1`` cropped at (100, 50), ``v2`` the
+    whole frame), and the frame size is set, being the same for both videos."""
+    f, full, rows = _training_set(
+        tmp_path, {"v1": "100, 420, 50, 290", "v2": "0, 640, 0, 480"}, {"v1": (640, 480)})
+    q = read_poses(f)
+    np.testing.assert_allclose(q.coords, full, equal_nan=True)
+    assert q.meta.image_size == (640, 480)
+    done = q.meta.extra["labels_crop"]["videos"]
+    assert done["v1"]["offset_added_px"] == [100, 50] and done["v1"]["rows"] == 2
+    assert done["v2"]["offset_added_px"] == [0, 0]
+    assert read_poses(f).coords.tolist() == q.coords.tolist()  # moved once per read
+
+
+def test_a_training_set_of_videos_of_different_sizes_leaves_the_size_unknown(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    f, full, _ = _training_set(
+        tmp_path, {"v1": "100, 420, 50, 290", "v2": "0, 500, 0, 500"}, {"v1": (640, 480)})
+    with caplog.at_level(logging.WARNING):
+        q = read_poses(f)
+    np.testing.assert_allclose(q.coords, full, equal_nan=True)
+    assert q.meta.image_size is None
+    warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warned) == 1, warned
+    assert str(f) in warned[0] and "labeled-data/<video>/CollectedData" in warned[0]
+    assert "v1 640x480" in warned[0] and "v2 500x500" in warned[0]
+
+
+def test_a_training_set_of_videos_of_unknown_size_says_what_to_give(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A video cropped away from the corner, not here: its rows are moved, the frame size
+    is unknown, and the warning names the file and the flag to give it."""
+    f, full, _ = _training_set(
+        tmp_path, {"v1": "100, 420, 50, 290", "v2": "0, 640, 0, 480"}, {})
+    with caplog.at_level(logging.WARNING):
+        q = read_poses(f)
+    np.testing.assert_allclose(q.coords, full, equal_nan=True)
+    assert q.meta.image_size is None
+    warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warned) == 1 and str(f) in warned[0] and "--image-size" in warned[0]
+    assert "v1 unknown" in warned[0]

@@ -459,3 +459,19 @@ def test_a_package_of_several_videos_names_each_by_the_video_it_came_from(
     side = read_slp(pkg, video="side.mp4")
     assert side.meta.extra["embedded_images"]["source_video"].endswith("side.mp4")
     np.testing.assert_allclose(side.coords[:, 0], poses.coords[[2, 7], 0])
+
+
+@pytest.mark.parametrize(("pose_file", "stem"), [
+    ("/data/m1DLC_resnet50_oftMay9shuffle1_1030000.h5", "m1"),
+    ("m1DLC_resnet50_oftMay9shuffle1_1030000_filtered.csv", "m1"),
+    ("C:\\sleap\\session.predictions.slp", "session"),
+    ("day1/session.analysis.h5", "session"),
+    ("cage3_pose_est_v5.h5", "cage3"),
+    ("trial.2024-01-05.nwb", "trial.2024-01-05"),
+])
+def test_the_video_a_3d_slp_names_is_read_from_the_pose_file_s_name(pose_file: str,
+                                                                    stem: str) -> None:
+    """Lifted without a video, the 3D .slp names its video after the pose file."""
+    from dlc_lifter.io._common import video_stem_of
+
+    assert video_stem_of(pose_file) == stem

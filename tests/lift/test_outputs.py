@@ -144,8 +144,12 @@ def test_a_frame_size_read_from_the_keypoints_is_not_written_as_the_video_s(
         tmp_path: Path) -> None:
     """Lifted without a video or a frame size, the size guessed from the keypoints is
     recorded as a guess (meta pickle), not as the video's frame size (the pickle's
-    ``frame_dimensions``; an NWB file's source video dimensions)."""
-    from dlc_lifter.io import meta_pickle_path
+    ``frame_dimensions``; an NWB file's source video dimensions; the .slp camera's size),
+    and the .slp names the video after the DeepLabCut file (``mouseDLC_...``), not
+    ``unknown.mp4``; sleap-io reads it back."""
+    import sleap_io as sio
+
+    from dlc_lifter.io import meta_pickle_path, read_poses
     from dlc_lifter.lift import lift_file
 
     src = _dlc_file(tmp_path / "in")
@@ -153,16 +157,50 @@ def test_a_frame_size_read_from_the_keypoints_is_not_written_as_the_video_s(
         side.unlink()  # no DLC metadata: no frame size known
     out = lift_file(src, camera=CameraSpec(camera_height_mm=700.0, focal_px=600.0),
                     options=LiftOptions(depth=False),
-                    output=OutputSpec(destfolder=tmp_path / "out", formats="dlc,nwb"))
+                    output=OutputSpec(destfolder=tmp_path / "out", formats="dlc,nwb,slp"))
     meta = pd.read_pickle(meta_pickle_path(out))["data"]
     assert meta["image_size_guessed"] is not None and len(meta["image_size_guessed"]) == 2
     assert meta["frame_dimensions"] is None  # DeepLabCut's record of the video's frames
+    labels = sio.load_slp(str(out.with_suffix(".slp")))
+    assert [v.filename for v in labels.videos] == ["mouse"]
+    assert labels.sessions[0].camera_group.cameras[0].size is None
+    assert "mouseDLC" in labels.provenance["dlc_lifter"]["video_named_from"]
+    back = read_poses(out.with_suffix(".slp"))
+    assert back.meta.image_size is None and back.meta.video is None  # no video recorded
     sized = lift_file(src, camera=CameraSpec(camera_height_mm=700.0, focal_px=600.0,
                                              image_size=(640, 480)),
                       options=LiftOptions(depth=False),
-                      output=OutputSpec(destfolder=tmp_path / "sized", formats="dlc,nwb"))
+                      output=OutputSpec(destfolder=tmp_path / "sized", formats="dlc,nwb,slp"))
     known = pd.read_pickle(meta_pickle_path(sized))["data"]
     assert known["image_size_guessed"] is None and known["frame_dimensions"] is not None
+    cams = sio.load_slp(str(sized.with_suffix(".slp"))).sessions[0].camera_group.cameras
+    assert tuple(cams[0].size) == (640, 480)
+
+
+def test_a_sleap_file_s_video_not_here_is_named_in_the_3d_slp(tmp_path: Path) -> None:
+    """A ``.slp`` naming its video as recorded on another machine, lifted without it: the
+    3D ``.slp`` names that video as recorded, without the frame size guessed from the
+    keypoints."""
+    import sleap_io as sio
+
+    from dlc_lifter.lift import lift_file
+
+    skeleton = next(s for s in KNOWN_SKELETONS if s.name == "dlcanalyzer_openfield")
+    poses, _ = skeleton_poses(skeleton, n_frames=10, seed=1)
+    sk = sio.Skeleton(nodes=list(poses.keypoints))
+    recorded = "D:/rig/day1/session7.mp4"
+    video = sio.Video(filename=recorded, open_backend=False)
+    lfs = [sio.LabeledFrame(video=video, frame_idx=f, instances=[sio.PredictedInstance.from_numpy(
+        poses.coords[f, 0], skeleton=sk, point_scores=np.ones(poses.n_keypoints), score=1.0)])
+        for f in range(poses.n_frames)]
+    src = tmp_path / "session7.predictions.slp"
+    sio.save_slp(sio.Labels(labeled_frames=lfs, videos=[video], skeletons=[sk]), str(src))
+    out = lift_file(src, camera=CameraSpec(camera_height_mm=700.0, focal_px=600.0),
+                    options=LiftOptions(depth=False),
+                    output=OutputSpec(destfolder=tmp_path / "out", formats="dlc,slp"))
+    labels = sio.load_slp(str(out.with_suffix(".slp")))
+    assert [v.filename for v in labels.videos] == [recorded]
+    assert labels.sessions[0].camera_group.cameras[0].size is None
 
 
 def test_a_single_lift_replaces_an_interrupted_run_s_leftovers(tmp_path: Path,
