@@ -6,6 +6,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from dlc_lifter.errors import PoseFileError
 from dlc_lifter.io._common import (
     check_input_file,
@@ -14,6 +16,7 @@ from dlc_lifter.io._common import (
     is_hdf5,
     mask_origin_placeholders,
     read_error_summary,
+    recorded_path,
 )
 from dlc_lifter.io.config import DLCConfig, read_dlc_config
 from dlc_lifter.poses import Poses
@@ -233,6 +236,14 @@ def read_poses(
     if config is not None:
         cfg = config if isinstance(config, DLCConfig) else read_dlc_config(config)
         _apply_config(poses, cfg, p)
+    elif (poses.meta.source_format in ("dlc-h5", "dlc-csv") and poses.meta.image_size is None
+          and p.parent.name == "videos" and (p.parent.parent / "config.yaml").is_file()):
+        try:  # in its project's videos folder, without its video's metadata
+            cfg = read_dlc_config(p.parent.parent / "config.yaml")
+        except Exception as exc:  # noqa: BLE001 - a bonus: the size is guessed otherwise
+            logger.debug("Could not read %s: %s", p.parent.parent / "config.yaml", exc)
+        else:
+            _frame_size_from_config(poses, cfg, p)
     if individual is not None:
         try:
             poses = poses.select(individuals=individual)
@@ -245,6 +256,30 @@ def read_poses(
     check_poses(poses, p)
     logger.debug("Read %r", poses)
     return poses
+
+
+def _frame_size_from_config(poses: Poses, cfg: DLCConfig, path: Path) -> None:
+    """The frame size of an analysed video not found here, from its project's
+    ``video_sets``: DeepLabCut records each video added to a project with ``crop: 0, width,
+    0, height``, its whole frame, until the user crops it for labelling. Taken where the
+    crop starts at the frame's corner and every tracked point lies inside it (a crop made
+    for labelling that cuts the frame shows as points outside)."""
+    stems = [recorded_path(str(k)).stem for k in (cfg.raw.get("video_sets") or {})]
+    stems = sorted((s for s in stems if s and path.stem.startswith(s)), key=len, reverse=True)
+    crop = cfg.crop(stems[0]) if stems else None
+    if crop is None or crop[0] != 0 or crop[2] != 0:
+        return
+    size = (crop[1], crop[3])
+    xy = poses.coords[..., :2]
+    if np.isfinite(xy).any() and (np.nanmax(xy[..., 0]) > size[0] * 1.01
+                                  or np.nanmax(xy[..., 1]) > size[1] * 1.01):
+        logger.debug("%s: points lie outside the video_sets crop of %s in %s; not taken as "
+                      "the frame size.", path, stems[0], cfg.path)
+        return
+    poses.meta.image_size = size
+    poses.meta.extra["image_size_from"] = f"{cfg.path} (video_sets crop of {stems[0]})"
+    logger.info("%s: frames of %dx%d, the video_sets crop of %s in %s (its video is not "
+                "here).", path, size[0], size[1], stems[0], cfg.path)
 
 
 def _apply_config(poses: Poses, cfg: DLCConfig, path: Path) -> None:
@@ -267,6 +302,8 @@ def _apply_config(poses: Poses, cfg: DLCConfig, path: Path) -> None:
                     if cand.is_file():
                         meta.video = str(cand)
                         return
+        if meta.image_size is None:
+            _frame_size_from_config(poses, cfg, path)
     unknown = [k for k in poses.keypoints if cfg.all_bodyparts and k not in cfg.all_bodyparts]
     if unknown:
         logger.warning("%s: bodyparts %s are not in %s.", path, ", ".join(unknown), cfg.path)

@@ -276,3 +276,31 @@ def test_a_training_set_of_videos_of_unknown_size_says_what_to_give(
     warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warned) == 1 and str(f) in warned[0] and "--image-size" in warned[0]
     assert "v1 unknown" in warned[0]
+
+
+@pytest.mark.parametrize(("crop", "size"), [
+    ("0, 1280, 0, 720", (1280, 720)),  # as DeepLabCut records a video added to a project
+    ("100, 1280, 0, 720", None),  # cropped for labelling: not the frame
+    ("0, 300, 0, 200", None),  # points outside it: a crop, not the frame
+])
+def test_an_analysis_output_in_its_project_takes_the_video_sets_frame_size(
+        tmp_path: Path, crop: str, size: tuple[int, int] | None) -> None:
+    """A real DeepLabCut 3 project's ``videos/`` output whose video was not there had its
+    frame size guessed from the keypoints (881x664; the camera 192 instead of 238 mm up),
+    though ``config.yaml`` records ``crop: 0, 1280, 0, 720`` for that video (a Windows
+    path). Read beside its project (``<project>/videos/``, no ``_meta.pickle``), the frame
+    is the crop's where it starts at the corner and holds every point."""
+    (tmp_path / "videos").mkdir()
+    (tmp_path / "config.yaml").write_text(
+        "Task: t\nscorer: s\nbodyparts:\n- nose\n- tail_base\nvideo_sets:\n"
+        f"  C:\\Users\\lab\\proj\\videos\\LE609.mp4:\n    crop: {crop}\n")
+    p = random_poses(8, coord_range=(250.0, 700.0), seed=3)
+    h5 = write_dlc_analysis(p, tmp_path / "videos", "LE609", DLC_SCORER)
+    got = read_poses(h5)
+    assert got.meta.image_size == size
+    if size is not None:
+        assert "video_sets crop of LE609" in got.meta.extra["image_size_from"]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    h5.rename(elsewhere / h5.name)  # not in its project's videos folder: not looked for
+    assert read_poses(elsewhere / h5.name).meta.image_size is None
