@@ -12,6 +12,10 @@ Batches are resumable and fault tolerant:
 * an existing output is complete (outputs are written atomically), so it is skipped
   ("skipped, exists") unless ``overwrite``; stale temporary files a killed run left
   beside an output are removed before the video is lifted again;
+* formats asked for that an existing output lacks (a rerun with ``nwb`` added) are written
+  from that lift, not lifted again, where it is this input's lift, the input has not
+  changed since and the camera and lift options are the same (``added`` in the
+  :class:`BatchReport`; otherwise the output is skipped and the reason said);
 * one failing video is reported in the :class:`BatchReport` and does not stop the
   others;
 * work is submitted as one picklable task per video (:func:`run_lift_job`) to any
@@ -100,6 +104,10 @@ _PROBE_PREFIX = ".dlc_lifter_probe_"
 
 
 # --------------------------------------------------------------------------- report
+#: What became of one file of a batch (:attr:`BatchItem.status`).
+Status = Literal["done", "added", "skipped", "failed", "busy"]
+
+
 @dataclass
 class BatchItem:
     """The outcome of one video (or pose file) of a batch.
@@ -113,7 +121,8 @@ class BatchItem:
     output
         The lifted 3D file (written, or found and skipped).
     status
-        ``done``, ``skipped``, ``failed`` or ``busy`` (another run is lifting it now).
+        ``done``, ``added`` (formats written from the existing lift, not lifted again),
+        ``skipped``, ``failed`` or ``busy`` (another run is lifting it now).
     error
         Why it failed (``failed``), was skipped, or which run holds it (``busy``).
     n_frames
@@ -127,17 +136,26 @@ class BatchItem:
         Non-fatal problems: every warning the package logged while lifting this file (a
         view from below, keypoints dropped, an assumed camera...) and a step that could
         not be done.
+    formats_added
+        The formats written from the existing lift (``added``).
     """
 
     poses: str | None
     video: str | None
     output: str | None
-    status: Literal["done", "skipped", "failed", "busy"]
+    status: Status
     error: str | None = None
     n_frames: int | None = None
     seconds: float = 0.0
     extra_outputs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    formats_added: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of_job(cls, job: LiftJob, status: Status, **kwargs: Any) -> BatchItem:
+        """The item of ``job`` (its files), with ``status``."""
+        return cls(poses=job.poses, video=job.video, output=job.output, status=status,
+                   **kwargs)
 
     @property
     def name(self) -> str:
@@ -153,6 +171,9 @@ class BatchReport:
     ----------
     done
         Videos lifted in this run.
+    added
+        Videos whose output existed without some formats asked for, which were written
+        from it (not lifted again).
     skipped
         Videos whose output already existed.
     failed
@@ -167,6 +188,7 @@ class BatchReport:
     """
 
     done: list[BatchItem] = field(default_factory=list)
+    added: list[BatchItem] = field(default_factory=list)
     skipped: list[BatchItem] = field(default_factory=list)
     failed: list[BatchItem] = field(default_factory=list)
     busy: list[BatchItem] = field(default_factory=list)
@@ -180,13 +202,14 @@ class BatchReport:
 
     @property
     def items(self) -> list[BatchItem]:
-        """Every item: done, then skipped, then failed, then busy."""
-        return [*self.done, *self.skipped, *self.failed, *self.busy]
+        """Every item: done, then added, then skipped, then failed, then busy."""
+        return [*self.done, *self.added, *self.skipped, *self.failed, *self.busy]
 
     @property
     def outputs(self) -> list[Path]:
-        """The 3D files that exist after the batch (done and skipped), sorted."""
-        return sorted(Path(i.output) for i in (*self.done, *self.skipped) if i.output)
+        """The 3D files that exist after the batch (done, added and skipped), sorted."""
+        return sorted(Path(i.output) for i in (*self.done, *self.added, *self.skipped)
+                      if i.output)
 
     @property
     def n_frames(self) -> int:
@@ -202,7 +225,10 @@ class BatchReport:
         warning once, with how many lifted files gave it (their items hold every one)."""
         lines = [
             ("INTERRUPTED: " if self.not_started else "")
-            + f"{len(self.done)} lifted, {len(self.skipped)} skipped (output exists), "
+            + f"{len(self.done)} lifted, "
+            + (f"{len(self.added)} with formats added from their existing lift (not lifted "
+               "again), " if self.added else "")
+            + f"{len(self.skipped)} skipped (output exists), "
             f"{len(self.failed)} failed"
             + (f", {len(self.busy)} being lifted by another run (left to it; run again "
                "once it has finished to check)" if self.busy else "")
@@ -213,7 +239,7 @@ class BatchReport:
         ]
         lines += [f"  FAILED {i.name}: {i.error}" for i in self.failed]
         kinds: dict[str, tuple[str, list[str], set[str]]] = {}  # (first text, files, texts)
-        for i in self.done + self.skipped:
+        for i in self.done + self.added + self.skipped:
             for text in dict.fromkeys(_warning_kind(w) for w in i.warnings):
                 kind = kinds.setdefault(re.sub(r"\d+(\.\d+)?", "#", text), (text, [], set()))
                 kind[1].append(i.name)
@@ -289,6 +315,11 @@ class LiftJob:
         The video of a SLEAP ``.slp`` holding several to lift (its file name), else ``None``.
     step_only
         The output exists: only run ``after_each`` on it (the item is ``skipped``).
+    add_formats
+        The output exists, lifted from this input as it is now with these options, without
+        these formats: write them from it (:func:`~dlc_lifter.lift.pipeline.add_formats`),
+        not lifting again (the item is ``added``); with ``step_only``, then run
+        ``after_each`` on it.
     """
 
     poses: str
@@ -302,6 +333,7 @@ class LiftJob:
     output_spec: OutputSpec = field(default_factory=OutputSpec)
     step_only: bool = False
     sleap_video: str | None = None
+    add_formats: tuple[str, ...] = ()
 
 
 def _lift_file(poses: Path, job: LiftJob) -> tuple[Path, str | None]:
@@ -365,9 +397,11 @@ def run_lift_job(job: LiftJob) -> BatchItem:
 
 def _run_lift_job(job: LiftJob) -> BatchItem:
     poses = Path(job.poses)
-    item = BatchItem(poses=job.poses, video=job.video, output=job.output, status="done")
+    item = BatchItem.of_job(job, "done")
     try:
-        if job.step_only:
+        if job.add_formats:
+            _add_formats(poses, job, item)
+        elif job.step_only:
             if job.video_from_poses:  # the step's plots may draw on it
                 item.video = _video_of_poses(poses, job.sleap_video)
             item.status, item.error = "skipped", "output exists"
@@ -384,8 +418,9 @@ def _run_lift_job(job: LiftJob) -> BatchItem:
     except OutputFormatError as exc:  # the rest was written: say which failed
         item.status = "failed"
         item.output = str(exc.written.get("dlc", item.output))
-        item.error = (f"{exc} Lift again with overwrite=True to retry the formats that "
-                      "failed.")
+        item.error = (f"{exc} Run the batch again to retry the formats that failed." if
+                      job.add_formats else f"{exc} Lift again with overwrite=True to retry "
+                      "the formats that failed.")
     except (DLCLifterError, KeyError, ValueError) as exc:
         item.status = "failed"
         item.error = _message(exc)
@@ -396,6 +431,20 @@ def _run_lift_job(job: LiftJob) -> BatchItem:
         except Exception as exc:  # noqa: BLE001 - a step never fails the lift
             logger.warning("%s: %s failed: %s", item.output, step.name, _message(exc))
     return item
+
+
+def _add_formats(poses: Path, job: LiftJob, item: BatchItem) -> None:
+    """Write ``job.add_formats`` from the existing lift into ``item`` (``added``)."""
+    from dlc_lifter.io import read_lift_record
+    from dlc_lifter.lift.pipeline import add_formats
+
+    written = add_formats(poses, job.output, job.add_formats, sleap_video=job.sleap_video,
+                          nwb_metadata=job.output_spec.nwb_metadata)
+    item.status = "added"
+    item.formats_added = [f for f in written if f != "meta"]
+    if job.video_from_poses:  # the video the lift read, for the step (the plots)
+        recorded = read_lift_record(job.output).get("video")
+        item.video = recorded if recorded and Path(str(recorded)).is_file() else None
 
 
 #: Files a summary's grouped warning names (then "...": each item holds its own warnings).
@@ -511,20 +560,29 @@ def _batch_output(output: OutputSpec, default: Sequence[str]) -> OutputSpec:
     return replace(output, formats=tuple(names))
 
 
-def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str]]:
-    """``(clash, notes)`` of an output that exists: ``clash`` where it is the lift of
+def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tuple[str, ...]]:
+    """``(clash, notes, add)`` of an output that exists: ``clash`` where it is the lift of
     another file of the same name (another cohort's, lifted into the same folder), which
-    the batch must not take as this one's; ``notes`` where the input changed since, or
-    formats asked for are missing: skipped, and said."""
+    the batch must not take as this one's; ``notes`` where the input changed since, the
+    options differ, or formats asked for are missing and cannot be added: skipped, and
+    said; ``add`` the formats asked for that it lacks, where they can be written from it
+    (this input's lift, the input unchanged, the same options)."""
     from dlc_lifter.io import meta_pickle_path
     from dlc_lifter.lift.pipeline import source_record
 
+    # the formats asked for, --csv and --nwb included
+    missing = [f for f, q in output_paths(out, job.output_spec.requested_formats()).items()
+               if not q.exists()]
+    lacks = (f"{out.name}: exists without the {' and '.join(missing)} output asked for "
+             "(skipped, not written)")
     try:
         with meta_pickle_path(out).open("rb") as fh:
             data = pickle.load(fh).get("data", {})
         here = source_record(job.poses)
     except Exception:  # noqa: BLE001 - no record (not ours, older): trust the output
-        return None, []
+        return None, ([f"{lacks}: its lift's record ({meta_pickle_path(out).name}) cannot "
+                       "be read to write it from; overwrite=True lifts it again with it."]
+                      if missing else []), ()
     notes = []
     rec = data.get("source_file") if isinstance(data, dict) else None
     if isinstance(rec, dict) and rec.get("path") != here["path"]:
@@ -532,7 +590,7 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str]]:
             "size") == here["size"]  # the dataset moved, or copied
         if not moved:
             return (f"{out} exists and is the lift of {rec['path']}, another file of the same "
-                    "name; give another destfolder= (or overwrite=True to replace it)."), []
+                    "name; give another destfolder= (or overwrite=True to replace it)."), [], ()
     elif isinstance(rec, dict) and (rec.get("size"), rec.get("mtime_ns")) != (
             here["size"], here["mtime_ns"]):
         notes.append(f"{job.poses}: changed since its output {out.name} was lifted, which "
@@ -541,13 +599,14 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str]]:
     if changed:
         notes.append(f"{out.name}: lifted before with other options ({'; '.join(changed)}), "
                      "and kept (skipped): overwrite=True lifts it again with these.")
-    # the formats asked for, --csv and --nwb included
-    missing = [f for f, q in output_paths(out, job.output_spec.requested_formats()).items()
-               if not q.exists()]
+    recorded = isinstance(rec, dict) and all(
+        isinstance(data.get(k), dict) for k in ("camera_spec", "lift_options"))
+    if missing and not notes and recorded:
+        return None, [], tuple(missing)
     if missing:
-        notes.append(f"{out.name}: exists without the {' and '.join(missing)} output asked "
-                     "for (skipped, not written); overwrite=True lifts it again with it.")
-    return None, notes
+        why = "" if recorded else ": its record does not say from what or how it was lifted"
+        notes.append(f"{lacks}{why}; overwrite=True lifts it again with it.")
+    return None, notes, ()
 
 
 def _options_changed(data: Any, job: LiftJob) -> list[str]:
@@ -649,17 +708,23 @@ def lift_jobs(
     made: list[Path] = []  # output folders this batch created
     for job in jobs:
         out = Path(job.output)
-        item = BatchItem(poses=job.poses, video=job.video, output=job.output, status="skipped")
+        item = BatchItem.of_job(job, "skipped")
         if out.exists() and not (overwrite or job.overwrite):
-            clash, notes = _existing_output(job, out)
+            clash, notes, add = _existing_output(job, out)
             if clash is not None:  # another recording's lift under the same name
                 item.status, item.error = "failed", clash
                 report.add(item)
                 continue
+            if add and _left_to_another_run(item, out, report):
+                continue
+            if add:  # written from the lift in the job's task, with the step if needed
+                todo.append(LiftJob(**{**vars(job), "add_formats": add, "step_only": (
+                    job.after_each is not None and not job.after_each.done(out))}))
+                continue
             for note in notes:
                 logger.warning("%s", note)
                 item.warnings.append(note)
-            logger.info("%s: skipped, exists (%s).", Path(job.video or job.poses).name, out)
+            logger.info("%s: skipped, exists (%s).", item.name, out)
             if job.after_each is not None and not job.after_each.done(out):
                 todo.append(LiftJob(**{**vars(job), "step_only": True}))
                 continue
@@ -679,12 +744,7 @@ def lift_jobs(
             item.status, item.error = "failed", checked[folder]
             report.add(item)
             continue
-        holder = claim_holder(out)
-        if holder is not None:  # another batch is lifting it: its temporary files are live
-            item.status = "busy"
-            item.error = f"being lifted by another run ({holder})"
-            logger.info("%s: %s; left to it.", Path(job.video or job.poses).name, item.error)
-            report.add(item)
+        if _left_to_another_run(item, out, report):  # its temporary files are live
             continue
         clean_stale_temp_files(out)
         # a batch always writes the .h5 (last): every format's file without it is a leftover
@@ -720,12 +780,25 @@ def lift_jobs(
         bar.close()
         _remove_if_empty(made)  # an interrupted or failed batch leaves no empty folder
     report.seconds = time.perf_counter() - t0
-    for key in ("done", "skipped", "failed", "busy"):
+    for key in ("done", "added", "skipped", "failed", "busy"):
         getattr(report, key).sort(key=lambda i: (i.video or i.poses or ""))
     # each failure and warning was logged as it came; the report's summary() says the
     # rest, and the command line prints it (a log line of the counts printed them twice)
     logger.debug("%s", report.summary().splitlines()[0])
     return report
+
+
+def _left_to_another_run(item: BatchItem, out: Path, report: BatchReport) -> bool:
+    """File ``item`` as ``busy`` where another run holds ``out``'s claim (lifting it, or
+    adding formats to it)."""
+    holder = claim_holder(out)
+    if holder is None:
+        return False
+    item.status = "busy"
+    item.error = f"being lifted by another run ({holder})"
+    logger.info("%s: %s; left to it.", item.name, item.error)
+    report.add(item)
+    return True
 
 
 def _remove_if_empty(folders: Iterable[Path]) -> None:
@@ -745,6 +818,9 @@ def _file(report: BatchReport, item: BatchItem, bar: Any) -> None:
     elif item.status == "done":
         logger.info("%s: lifted %s frames -> %s (%.1f s)", item.name, item.n_frames,
                     item.output, item.seconds)
+    elif item.status == "added":
+        logger.info("%s: %s written from its lift %s, not lifted again (%.1f s)", item.name,
+                    ", ".join(item.formats_added), item.output, item.seconds)
     elif item.status == "busy":
         logger.warning("%s: %s", item.name, item.error)
 
@@ -754,8 +830,7 @@ def _failed_item(job: LiftJob, exc: BaseException) -> BatchItem:
     if isinstance(exc, BrokenProcessPool):
         msg = ("the worker process died (killed, or out of memory) while this video was "
                "queued or running; run the batch again to resume")
-    return BatchItem(poses=job.poses, video=job.video, output=job.output, status="failed",
-                     error=msg)
+    return BatchItem.of_job(job, "failed", error=msg)
 
 
 def _run_guarded(task: Callable[[LiftJob], BatchItem], job: LiftJob) -> BatchItem:

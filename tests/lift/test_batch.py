@@ -632,8 +632,8 @@ def _recording_task(job: LiftJob) -> BatchItem:
 def test_an_output_that_exists_is_checked_before_it_is_skipped(tmp_path: Path) -> None:
     """An existing output is skipped only as this file's lift: another cohort's file of the
     same name lifted into the same folder is a failure (not a skip), and a skip says where
-    the input changed since or a format asked for is missing; a dataset moved is not
-    lifted again."""
+    the input changed since or a format asked for is missing (and, the input and options as
+    they were, is written from the lift); a dataset moved is not lifted again."""
     from dlc_lifter.lift.batch import lift_files
 
     name = f"mouse1{DLC_SCORER}.h5"
@@ -645,17 +645,26 @@ def test_an_output_that_exists_is_checked_before_it_is_skipped(tmp_path: Path) -
     other = lift_files(tmp_path / "cohort2", output=out, task=_recording_task)
     assert not other.skipped and "is the lift of" in other.failed[0].error
     assert str(tmp_path / "cohort1" / name) in other.failed[0].error
-    # formats asked for that the first run did not write (--format nwb, or --csv)
-    more = lift_files(tmp_path / "cohort1", task=_recording_task,
+    # formats asked for that the first run did not write (--format nwb, or --csv): added
+    # from the lift (tests/lift/test_batch_formats.py writes them)
+    asked: list[LiftJob] = []
+
+    def adding(job: LiftJob) -> BatchItem:
+        asked.append(job)
+        return BatchItem.of_job(job, "added")
+
+    more = lift_files(tmp_path / "cohort1", task=adding,
                       output=OutputSpec(destfolder=str(tmp_path / "o"), formats=("dlc", "nwb")))
-    assert len(more.skipped) == 1 and "exists without the nwb output asked" in more.summary()
-    csv = lift_files(tmp_path / "cohort1", task=_recording_task,
+    assert len(more.added) == 1 and not more.skipped and asked[-1].add_formats == ("nwb",)
+    csv = lift_files(tmp_path / "cohort1", task=adding,
                      output=OutputSpec(destfolder=str(tmp_path / "o"), save_as_csv=True))
-    assert "exists without the csv output asked" in csv.summary()
-    # the input changed since
+    assert len(csv.added) == 1 and asked[-1].add_formats == ("csv",)
+    # the input changed since: skipped, and the format asked for not written
     (tmp_path / "cohort1" / name).write_text("one, re-analysed")
-    changed = lift_files(tmp_path / "cohort1", output=out, task=_recording_task)
+    changed = lift_files(tmp_path / "cohort1", task=adding,
+                         output=OutputSpec(destfolder=str(tmp_path / "o"), nwb=True))
     assert len(changed.skipped) == 1 and "changed since" in changed.summary()
+    assert "exists without the nwb output asked" in changed.summary() and len(asked) == 2
     (tmp_path / "cohort1" / name).write_text("one")
     # lifted before with other options (an arena given in cm, then in mm): said, kept
     again = lift_files(tmp_path / "cohort1", output=out, task=_recording_task,
@@ -1100,3 +1109,4 @@ def test_a_batch_that_wrote_nothing_leaves_no_empty_folder(tmp_path: Path) -> No
     with pytest.raises(BatchInterrupted):
         lift_videos(config, task=_interrupting_task)
     assert (tmp_path / "videos" / "lifted3d").is_dir()
+
