@@ -136,8 +136,15 @@ class BatchItem:
         Non-fatal problems: every warning the package logged while lifting this file (a
         view from below, keypoints dropped, an assumed camera...) and a step that could
         not be done.
+    recording
+        Which of the pose file's recordings, for a SLEAP ``.slp`` holding several videos'
+        frames (``"video 3: cam3.mp4"``: its position, as ``sleap_video`` takes it, and
+        its file name); ``None`` for a file of one recording.
     formats_added
         The formats written from the existing lift (``added``).
+    by_video
+        Named in messages by its video rather than its pose file: a batch over a
+        project's videos (:func:`lift_videos`), whose pose files are named after them.
     """
 
     poses: str | None
@@ -149,18 +156,38 @@ class BatchItem:
     seconds: float = 0.0
     extra_outputs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    recording: str | None = None
     formats_added: list[str] = field(default_factory=list)
+    by_video: bool = False
 
     @classmethod
     def of_job(cls, job: LiftJob, status: Status, **kwargs: Any) -> BatchItem:
-        """The item of ``job`` (its files), with ``status``."""
+        """The item of ``job`` (its files, recording and naming), with ``status``."""
         return cls(poses=job.poses, video=job.video, output=job.output, status=status,
-                   **kwargs)
+                   recording=job.recording,
+                   by_video=job.video is not None and not job.video_from_poses, **kwargs)
 
     @property
     def name(self) -> str:
-        """A short name for messages: the video's or the pose file's."""
-        return Path(self.video or self.poses or self.output or "?").name
+        """A short name for messages: the pose file's (the video's where the batch was
+        given videos, or no pose file was found), with the recording of a file holding
+        several (``labels.slp [video 3: cam3.mp4]``, not the video found for it). A batch's
+        summary tells files of one name apart by their folders (:meth:`BatchReport.names`)."""
+        return _with_recording(Path(self._file).name, self.recording)
+
+    @property
+    def where(self) -> str:
+        """:attr:`name` with the pose file's whole path, for the log."""
+        return _with_recording(self._file, self.recording)
+
+    @property
+    def _file(self) -> str:
+        return ((self.video if self.by_video else None) or self.poses or self.video
+                or self.output or "?")
+
+
+def _with_recording(name: str, recording: str | None) -> str:
+    return name if recording is None else f"{name} [{recording}]"
 
 
 @dataclass
@@ -211,6 +238,27 @@ class BatchReport:
         return sorted(Path(i.output) for i in (*self.done, *self.added, *self.skipped)
                       if i.output)
 
+    def names(self) -> dict[int, str]:
+        """Each item's name in messages (by ``id(item)``): its pose file's name, with as
+        many of its folders as tell it from the batch's other files of that name
+        (``day1/predictions.slp``, relative to the folder they share), and the recording
+        of a file holding several (``labels.slp [video 3: cam3.mp4]``)."""
+        items = self.items
+        by_name: dict[str, list[BatchItem]] = {}
+        for i in items:
+            by_name.setdefault(Path(i._file).name, []).append(i)
+        out = {id(i): i.name for i in items}
+        for group in by_name.values():
+            paths = {os.path.abspath(i._file) for i in group}
+            if len(paths) < 2:
+                continue
+            root = os.path.commonpath([os.path.dirname(q) for q in paths])
+            for i in group:
+                out[id(i)] = _with_recording(
+                    Path(os.path.relpath(os.path.abspath(i._file), root)).as_posix(),
+                    i.recording)
+        return out
+
     @property
     def n_frames(self) -> int:
         """Frames lifted in this run."""
@@ -223,6 +271,7 @@ class BatchReport:
     def summary(self) -> str:
         """A few human-readable lines: counts, one line per failure, then each kind of
         warning once, with how many lifted files gave it (their items hold every one)."""
+        named = self.names()
         lines = [
             ("INTERRUPTED: " if self.not_started else "")
             + f"{len(self.done)} lifted, "
@@ -237,12 +286,12 @@ class BatchReport:
             + (f" ({self.n_frames / self.seconds:.0f} frames/s)"
                if self.n_frames and self.seconds > 0 else "")
         ]
-        lines += [f"  FAILED {i.name}: {i.error}" for i in self.failed]
+        lines += [f"  FAILED {named[id(i)]}: {i.error}" for i in self.failed]
         kinds: dict[str, tuple[str, list[str], set[str]]] = {}  # (first text, files, texts)
         for i in self.done + self.added + self.skipped:
             for text in dict.fromkeys(_warning_kind(w) for w in i.warnings):
                 kind = kinds.setdefault(re.sub(r"\d+(\.\d+)?", "#", text), (text, [], set()))
-                kind[1].append(i.name)
+                kind[1].append(named[id(i)])
                 kind[2].add(text)
         for text, names, texts in kinds.values():
             which = ", ".join(names[:_NAMED]) + (", ..." if len(names) > _NAMED else "")
@@ -315,6 +364,9 @@ class LiftJob:
         The video of a SLEAP ``.slp`` holding several to lift (its file name), else ``None``.
     step_only
         The output exists: only run ``after_each`` on it (the item is ``skipped``).
+    recording
+        How messages name the recording of a pose file holding several
+        (:attr:`BatchItem.recording`).
     add_formats
         The output exists, lifted from this input as it is now with these options, without
         these formats: write them from it (:func:`~dlc_lifter.lift.pipeline.add_formats`),
@@ -333,6 +385,7 @@ class LiftJob:
     output_spec: OutputSpec = field(default_factory=OutputSpec)
     step_only: bool = False
     sleap_video: str | None = None
+    recording: str | None = None
     add_formats: tuple[str, ...] = ()
 
 
@@ -518,26 +571,28 @@ def destination_folders(files: Sequence[Path], destfolder: str | Path | None,
     return out
 
 
-def _per_video(poses: Path, out: Path) -> list[tuple[str | None, Path]]:
-    """``(video, output)`` for each recording a pose file holds: a SLEAP ``.slp`` with
-    several videos' frames (a labels project) is lifted once per video, into
+def _per_video(poses: Path, out: Path) -> list[tuple[str | None, Path, str | None]]:
+    """``(video, output, recording)`` for each recording a pose file holds: a SLEAP
+    ``.slp`` with several videos' frames (a labels project) is lifted once per video, into
     ``<stem>.<video stem>_lifted3d.h5`` beside ``out`` (videos of one name told apart:
-    :func:`~dlc_lifter.io.sleap.video_stems`); every other file once, into ``out``.
-    A file that does not open is left to its job to report."""
+    :func:`~dlc_lifter.io.sleap.video_stems`), named in messages by its position and name
+    (``video 3: cam3.mp4``); every other file once, into ``out``. A file that does not
+    open is left to its job to report."""
     if poses.suffix.lower() != ".slp":
-        return [(None, out)]
+        return [(None, out, None)]
     from dlc_lifter.io import lifted_output_path
     from dlc_lifter.io.sleap import sleap_videos, video_stems
 
     try:
         videos = sleap_videos(poses)  # its video and frame tables alone
     except DLCLifterError:
-        return [(None, out)]
+        return [(None, out, None)]
     if len(videos) < 2:
-        return [(None, out)]
+        return [(None, out, None)]
     # a video passed by name, or by its number where another of the file's has its name
     return [(v if videos.count(v) == 1 else str(k),
-             Path(lifted_output_path(poses, out.parent, video_stem=stem)))
+             Path(lifted_output_path(poses, out.parent, video_stem=stem)),
+             f"video {k}: {Path(v).name}")  # a Windows path too (sleap_videos: /)
             for k, (v, stem) in enumerate(zip(videos, video_stems(videos), strict=True))]
 
 
@@ -724,7 +779,7 @@ def lift_jobs(
             for note in notes:
                 logger.warning("%s", note)
                 item.warnings.append(note)
-            logger.info("%s: skipped, exists (%s).", item.name, out)
+            logger.info("%s: skipped, exists (%s).", item.where, out)
             if job.after_each is not None and not job.after_each.done(out):
                 todo.append(LiftJob(**{**vars(job), "step_only": True}))
                 continue
@@ -762,12 +817,12 @@ def lift_jobs(
     try:
         if executor is None:
             for job in todo:
-                _file(report, _run_guarded(task, job), bar)
+                _file(report, _run_guarded(task, job), job, bar)
         else:
             futures = {executor.submit(task, job): job for job in todo}
             try:
                 for fut in cf.as_completed(futures):
-                    _file(report, _result(fut, futures[fut]), bar)
+                    _file(report, _result(fut, futures[fut]), futures[fut], bar)
             except BaseException:
                 for fut in futures:
                     fut.cancel()
@@ -796,7 +851,7 @@ def _left_to_another_run(item: BatchItem, out: Path, report: BatchReport) -> boo
         return False
     item.status = "busy"
     item.error = f"being lifted by another run ({holder})"
-    logger.info("%s: %s; left to it.", item.name, item.error)
+    logger.info("%s: %s; left to it.", item.where, item.error)
     report.add(item)
     return True
 
@@ -810,19 +865,22 @@ def _remove_if_empty(folders: Iterable[Path]) -> None:
         logger.debug("Removed %s: nothing was written into it.", folder)
 
 
-def _file(report: BatchReport, item: BatchItem, bar: Any) -> None:
+def _file(report: BatchReport, item: BatchItem, job: LiftJob, bar: Any) -> None:
+    # named as the job is, whatever task (run_lift_job, or a replacement) made the item
+    named = BatchItem.of_job(job, item.status)
+    item.recording, item.by_video = named.recording, named.by_video
     report.add(item)
     bar.update(1)
     if item.status == "failed":
-        logger.error("%s: failed: %s", item.name, item.error)
+        logger.error("%s: failed: %s", item.where, item.error)
     elif item.status == "done":
-        logger.info("%s: lifted %s frames -> %s (%.1f s)", item.name, item.n_frames,
+        logger.info("%s: lifted %s frames -> %s (%.1f s)", item.where, item.n_frames,
                     item.output, item.seconds)
     elif item.status == "added":
-        logger.info("%s: %s written from its lift %s, not lifted again (%.1f s)", item.name,
+        logger.info("%s: %s written from its lift %s, not lifted again (%.1f s)", item.where,
                     ", ".join(item.formats_added), item.output, item.seconds)
     elif item.status == "busy":
-        logger.warning("%s: %s", item.name, item.error)
+        logger.warning("%s: %s", item.where, item.error)
 
 
 def _failed_item(job: LiftJob, exc: BaseException) -> BatchItem:
@@ -1168,18 +1226,19 @@ def _lift_found(files_or_folders: str | Path | Sequence[str | Path], *, camera: 
     planned = _destinations(files, destfolder)
     for f in files:
         default = SLEAP_FORMATS if pose_file_kind(f) == "sleap" else ("dlc",)
-        for video, out in _per_video(f, planned[f]):
+        for video, out, recording in _per_video(f, planned[f]):
             if out in outputs:
                 failed.append(BatchItem(
                     poses=str(f), video=None, output=str(out), status="failed",
                     error=f"its output {out} is also {outputs[out]}'s; lift it on its own "
-                          "with another destfolder"))
+                          "with another destfolder", recording=recording))
                 continue
             outputs[out] = f
             jobs.append(LiftJob(poses=str(f), output=str(out), video_from_poses=True,
                                 overwrite=output.overwrite, after_each=after_each,
                                 camera=camera, options=options,
-                                output_spec=_batch_output(output, default), sleap_video=video))
+                                output_spec=_batch_output(output, default), sleap_video=video,
+                                recording=recording))
     return lift_jobs(jobs, executor=executor, overwrite=output.overwrite, failed=failed,
                      desc=desc, task=task)
 

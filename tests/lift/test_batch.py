@@ -1110,3 +1110,61 @@ def test_a_batch_that_wrote_nothing_leaves_no_empty_folder(tmp_path: Path) -> No
         lift_videos(config, task=_interrupting_task)
     assert (tmp_path / "videos" / "lifted3d").is_dir()
 
+
+def _found_video_task(job: LiftJob) -> BatchItem:
+    """Stands in for a lift that found the video its SLEAP file names (``item.video``, one
+    name for every file) and warned; it fails for day3's file and the first /rig/cam0.mp4
+    of a labels project."""
+    video = "/data/videos/minimal_top.mp4"
+    if (job.sleap_video == "/rig/cam0.mp4"
+            or job.sleap_video is None and "day3" in job.poses):
+        return BatchItem(poses=job.poses, video=video, output=job.output, status="failed",
+                         error="too few keypoints")
+    return BatchItem(poses=job.poses, video=video, output=job.output, status="done",
+                     warnings=[f"{job.poses}: No calibration, camera height or arena size"])
+
+
+def _write_slp(path: Path, videos: list[str]) -> Path:
+    """A SLEAP ``.slp`` with two labelled frames in each of ``videos``."""
+    import sleap_io as sio
+
+    sk = sio.Skeleton(nodes=["nose", "tail_base"])
+    vids = [sio.Video(filename=v, open_backend=False) for v in videos]
+    lfs = [sio.LabeledFrame(video=v, frame_idx=i, instances=[sio.Instance.from_numpy(
+        np.array([[10.0, 10.0], [60.0, 10.0]]), skeleton=sk)]) for v in vids for i in (0, 5)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sio.save_slp(sio.Labels(labeled_frames=lfs, videos=vids, skeletons=[sk]), str(path))
+    return path
+
+
+def test_the_summary_names_sleap_items_by_their_pose_file(tmp_path: Path) -> None:
+    """Two sessions' predictions.slp of one video name are told apart by their folders
+    (they were both named by the video, minimal_top.mp4), in the FAILED lines and in a
+    grouped warning's files."""
+    from dlc_lifter.lift.batch import lift_sleap
+
+    for day in ("day1", "day2", "day3"):
+        _write_slp(tmp_path / day / "predictions.slp", ["/data/videos/minimal_top.mp4"])
+    report = lift_sleap(tmp_path, recursive=True, task=_found_video_task,
+                        output=OutputSpec(destfolder=str(tmp_path / "out")))
+    lines = report.summary().splitlines()
+    assert "  FAILED day3/predictions.slp: too few keypoints" in lines
+    assert ("  WARNING (2 files: day1/predictions.slp, day2/predictions.slp): No "
+            "calibration, camera height or arena size") in lines
+    assert "minimal_top.mp4" not in report.summary()
+
+
+def test_the_summary_names_each_video_of_a_sleap_labels_project(tmp_path: Path) -> None:
+    """A .slp holding several videos' frames is lifted per video: each FAILED line and
+    grouped warning names the file and the video (its position, as --sleap-video takes it,
+    and its name), not the file alone seven times."""
+    from dlc_lifter.lift.batch import lift_files
+
+    slp = _write_slp(tmp_path / "labels_pr.test.slp",
+                     [f"/rig/cam{k}.mp4" for k in range(3)] + ["/rig2/cam0.mp4"])
+    report = lift_files(slp, task=_found_video_task)
+    lines = report.summary().splitlines()
+    assert "  FAILED labels_pr.test.slp [video 0: cam0.mp4]: too few keypoints" in lines
+    assert ("  WARNING (3 files: labels_pr.test.slp [video 1: cam1.mp4], labels_pr.test.slp "
+            "[video 2: cam2.mp4], labels_pr.test.slp [video 3: cam0.mp4]): No calibration, "
+            "camera height or arena size") in lines
