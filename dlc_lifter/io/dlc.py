@@ -35,7 +35,7 @@ from dlc_lifter.io._pandas_hdf import (
     store_get,
 )
 from dlc_lifter.io.config import DLCConfig, read_dlc_config
-from dlc_lifter.poses import Poses
+from dlc_lifter.poses import PoseMetadata, Poses
 
 __all__ = [
     "DLC_KEY",
@@ -45,6 +45,9 @@ __all__ = [
     "meta_pickle_path",
     "read_dlc_csv",
     "read_dlc_h5",
+    "read_lift_record",
+    "read_lifted_output",
+    "update_meta_pickle",
     "write_dlc_3d",
     "write_meta_pickle",
 ]
@@ -874,6 +877,111 @@ def write_meta_pickle(
     return out
 
 
+def read_lift_record(output: str | Path) -> dict[str, Any]:
+    """The record a lift kept of itself: the ``data`` of an output's ``<stem>_meta.pickle``.
+
+    Parameters
+    ----------
+    output
+        The lift's ``<stem>_lifted3d.h5`` (its meta pickle lies beside it).
+
+    Returns
+    -------
+    dict
+        What :func:`write_meta_pickle` wrote (units, coordinate frame, fps, camera, model,
+        the source file, the options lifted with, the formats written...).
+
+    Raises
+    ------
+    PoseFileError
+        When the meta pickle is missing or cannot be read.
+    """
+    path = meta_pickle_path(output)
+    try:
+        return _read_meta_pickle(path)
+    except Exception as exc:  # noqa: BLE001 - any unreadable pickle says the same
+        raise PoseFileError(
+            f"{path}, the record of the lift {Path(output).name}, cannot be read "
+            f"({read_error_summary(exc)}). Lift {Path(output).name} again "
+            "(overwrite=True).") from None
+
+
+def read_lifted_output(output: str | Path) -> Poses:
+    """A lift's 3D output as the lift wrote it: the ``.h5``'s poses with the metadata its
+    meta pickle records (source, scorer, fps, frame size, video, camera, model, skeleton
+    and every other entry of ``meta.extra``), from which its other formats are written.
+
+    Unlike :func:`~dlc_lifter.io.read_poses`, which reads the file as a pose file (its
+    source is the ``.h5`` itself), the metadata is the lifted poses' own, as
+    :func:`write_meta_pickle` recorded it.
+
+    Parameters
+    ----------
+    output
+        A ``<stem>_lifted3d.h5`` written by :func:`write_dlc_3d`.
+
+    Returns
+    -------
+    Poses
+        3D poses (mm), ``(frames, individuals, keypoints, 3)``.
+
+    Raises
+    ------
+    PoseFileError
+        When the ``.h5`` holds no 3D poses, or its meta pickle is missing or unreadable.
+
+    Examples
+    --------
+    >>> poses3d = read_lifted_output("mouse1_lifted3d.h5")  # doctest: +SKIP
+    >>> poses3d.meta.fps, poses3d.meta.extra["camera"]["K"]  # doctest: +SKIP
+    """
+    record = read_lift_record(output)
+    poses = read_dlc_h5(output)
+    if not poses.is_3d:
+        raise PoseFileError(f"{output} holds 2D poses, not a lift's 3D.")
+    dims = record.get("frame_dimensions")
+    extra = dict(record.get("extra") or {})
+    extra.update({k: record[k] for k in ("camera", "model", "imputed")
+                  if record.get(k) is not None})
+    poses.meta = PoseMetadata(
+        source=record.get("source"), source_format=record.get("source_format"),
+        scorer=str(record.get("Scorer") or poses.meta.scorer), fps=record.get("fps"),
+        image_size=None if dims is None else (int(dims[1]), int(dims[0])),
+        frame=str(record.get("coordinate_frame") or poses.meta.frame),
+        units=str(record.get("units") or poses.meta.units), video=record.get("video"),
+        extra=extra)
+    return poses
+
+
+def update_meta_pickle(output: str | Path, entries: dict[str, Any]) -> Path:
+    """Replace ``entries`` of an output's meta pickle, keeping the rest (atomically: a
+    reader sees the old record or the new one, never half of it).
+
+    Parameters
+    ----------
+    output
+        The lift's ``<stem>_lifted3d.h5`` (its meta pickle lies beside it).
+    entries
+        The entries to set (``formats``, ``formats_failed``).
+
+    Returns
+    -------
+    Path
+        The meta pickle.
+
+    Raises
+    ------
+    PoseFileError
+        When the meta pickle is missing or cannot be read.
+    """
+    record = {**read_lift_record(output), **entries}
+    path = meta_pickle_path(output)
+    with atomic_output(path, overwrite=True) as tmp:
+        with open(tmp, "wb") as fh:
+            pickle.dump({"data": record}, fh, pickle.HIGHEST_PROTOCOL)
+    return path
+
+
 def write_dlc_3d(
     poses3d: Poses,
     path: str | Path,
@@ -881,6 +989,7 @@ def write_dlc_3d(
     overwrite: bool = False,
     save_as_csv: bool = False,
     meta: dict[str, Any] | None = None,
+    meta_pickle: bool = True,
 ) -> Path:
     """Write 3D poses exactly like DeepLabCut's ``triangulate`` output.
 
@@ -903,6 +1012,9 @@ def write_dlc_3d(
         Also write ``<stem>.csv`` with the same header rows.
     meta
         Extra entries for the meta pickle (camera, model, ...).
+    meta_pickle
+        Write the meta pickle (``False``: a lift's ``.csv`` added beside the ``.h5`` and
+        the meta pickle it has).
 
     Returns
     -------
@@ -922,7 +1034,7 @@ def write_dlc_3d(
     csv_only = out.suffix.lower() == ".csv"
     h5_path = out if not csv_only else None
     csv_path = out if csv_only else (out.with_suffix(".csv") if save_as_csv else None)
-    pickle_path = meta_pickle_path(out)
+    pickle_path = meta_pickle_path(out) if meta_pickle else None
     targets = [p for p in (h5_path, csv_path, pickle_path) if p is not None]
     for t in targets:  # fail before any work
         check_writable(t, overwrite=overwrite)
@@ -933,8 +1045,9 @@ def write_dlc_3d(
             with atomic_output(csv_path, overwrite=overwrite) as tmp:
                 df.to_csv(tmp)
             written.append(csv_path)
-        write_meta_pickle(poses3d, pickle_path, overwrite=overwrite, meta=meta)
-        written.append(pickle_path)
+        if pickle_path is not None:
+            write_meta_pickle(poses3d, pickle_path, overwrite=overwrite, meta=meta)
+            written.append(pickle_path)
         # The .h5 goes last: once it exists, the csv and meta pickle beside it are
         # complete, so a batch that skips existing outputs never skips a half-written one.
         if h5_path is not None:

@@ -12,6 +12,10 @@ Batches are resumable and fault tolerant:
 * an existing output is complete (outputs are written atomically), so it is skipped
   ("skipped, exists") unless ``overwrite``; stale temporary files a killed run left
   beside an output are removed before the video is lifted again;
+* formats asked for that an existing output lacks (a rerun with ``nwb`` added) are written
+  from that lift, not lifted again, where it is this input's lift, the input has not
+  changed since and the camera and lift options are the same (``added`` in the
+  :class:`BatchReport`; otherwise the output is skipped and the reason said);
 * one failing video is reported in the :class:`BatchReport` and does not stop the
   others;
 * work is submitted as one picklable task per video (:func:`run_lift_job`) to any
@@ -100,6 +104,10 @@ _PROBE_PREFIX = ".dlc_lifter_probe_"
 
 
 # --------------------------------------------------------------------------- report
+#: What became of one file of a batch (:attr:`BatchItem.status`).
+Status = Literal["done", "added", "skipped", "failed", "busy"]
+
+
 @dataclass
 class BatchItem:
     """The outcome of one video (or pose file) of a batch.
@@ -113,7 +121,8 @@ class BatchItem:
     output
         The lifted 3D file (written, or found and skipped).
     status
-        ``done``, ``skipped``, ``failed`` or ``busy`` (another run is lifting it now).
+        ``done``, ``added`` (formats written from the existing lift, not lifted again),
+        ``skipped``, ``failed`` or ``busy`` (another run is lifting it now).
     error
         Why it failed (``failed``), was skipped, or which run holds it (``busy``).
     n_frames
@@ -127,22 +136,58 @@ class BatchItem:
         Non-fatal problems: every warning the package logged while lifting this file (a
         view from below, keypoints dropped, an assumed camera...) and a step that could
         not be done.
+    recording
+        Which of the pose file's recordings, for a SLEAP ``.slp`` holding several videos'
+        frames (``"video 3: cam3.mp4"``: its position, as ``sleap_video`` takes it, and
+        its file name); ``None`` for a file of one recording.
+    formats_added
+        The formats written from the existing lift (``added``).
+    by_video
+        Named in messages by its video rather than its pose file: a batch over a
+        project's videos (:func:`lift_videos`), whose pose files are named after them.
     """
 
     poses: str | None
     video: str | None
     output: str | None
-    status: Literal["done", "skipped", "failed", "busy"]
+    status: Status
     error: str | None = None
     n_frames: int | None = None
     seconds: float = 0.0
     extra_outputs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    recording: str | None = None
+    formats_added: list[str] = field(default_factory=list)
+    by_video: bool = False
+
+    @classmethod
+    def of_job(cls, job: LiftJob, status: Status, **kwargs: Any) -> BatchItem:
+        """The item of ``job`` (its files, recording and naming), with ``status``."""
+        return cls(poses=job.poses, video=job.video, output=job.output, status=status,
+                   recording=job.recording,
+                   by_video=job.video is not None and not job.video_from_poses, **kwargs)
 
     @property
     def name(self) -> str:
-        """A short name for messages: the video's or the pose file's."""
-        return Path(self.video or self.poses or self.output or "?").name
+        """A short name for messages: the pose file's (the video's where the batch was
+        given videos, or no pose file was found), with the recording of a file holding
+        several (``labels.slp [video 3: cam3.mp4]``, not the video found for it). A batch's
+        summary tells files of one name apart by their folders (:meth:`BatchReport.names`)."""
+        return _with_recording(Path(self._file).name, self.recording)
+
+    @property
+    def where(self) -> str:
+        """:attr:`name` with the pose file's whole path, for the log."""
+        return _with_recording(self._file, self.recording)
+
+    @property
+    def _file(self) -> str:
+        return ((self.video if self.by_video else None) or self.poses or self.video
+                or self.output or "?")
+
+
+def _with_recording(name: str, recording: str | None) -> str:
+    return name if recording is None else f"{name} [{recording}]"
 
 
 @dataclass
@@ -153,6 +198,9 @@ class BatchReport:
     ----------
     done
         Videos lifted in this run.
+    added
+        Videos whose output existed without some formats asked for, which were written
+        from it (not lifted again).
     skipped
         Videos whose output already existed.
     failed
@@ -167,6 +215,7 @@ class BatchReport:
     """
 
     done: list[BatchItem] = field(default_factory=list)
+    added: list[BatchItem] = field(default_factory=list)
     skipped: list[BatchItem] = field(default_factory=list)
     failed: list[BatchItem] = field(default_factory=list)
     busy: list[BatchItem] = field(default_factory=list)
@@ -180,13 +229,35 @@ class BatchReport:
 
     @property
     def items(self) -> list[BatchItem]:
-        """Every item: done, then skipped, then failed, then busy."""
-        return [*self.done, *self.skipped, *self.failed, *self.busy]
+        """Every item: done, then added, then skipped, then failed, then busy."""
+        return [*self.done, *self.added, *self.skipped, *self.failed, *self.busy]
 
     @property
     def outputs(self) -> list[Path]:
-        """The 3D files that exist after the batch (done and skipped), sorted."""
-        return sorted(Path(i.output) for i in (*self.done, *self.skipped) if i.output)
+        """The 3D files that exist after the batch (done, added and skipped), sorted."""
+        return sorted(Path(i.output) for i in (*self.done, *self.added, *self.skipped)
+                      if i.output)
+
+    def names(self) -> dict[int, str]:
+        """Each item's name in messages (by ``id(item)``): its pose file's name, with as
+        many of its folders as tell it from the batch's other files of that name
+        (``day1/predictions.slp``, relative to the folder they share), and the recording
+        of a file holding several (``labels.slp [video 3: cam3.mp4]``)."""
+        items = self.items
+        by_name: dict[str, list[BatchItem]] = {}
+        for i in items:
+            by_name.setdefault(Path(i._file).name, []).append(i)
+        out = {id(i): i.name for i in items}
+        for group in by_name.values():
+            paths = {os.path.abspath(i._file) for i in group}
+            if len(paths) < 2:
+                continue
+            root = os.path.commonpath([os.path.dirname(q) for q in paths])
+            for i in group:
+                out[id(i)] = _with_recording(
+                    Path(os.path.relpath(os.path.abspath(i._file), root)).as_posix(),
+                    i.recording)
+        return out
 
     @property
     def n_frames(self) -> int:
@@ -200,9 +271,13 @@ class BatchReport:
     def summary(self) -> str:
         """A few human-readable lines: counts, one line per failure, then each kind of
         warning once, with how many lifted files gave it (their items hold every one)."""
+        named = self.names()
         lines = [
             ("INTERRUPTED: " if self.not_started else "")
-            + f"{len(self.done)} lifted, {len(self.skipped)} skipped (output exists), "
+            + f"{len(self.done)} lifted, "
+            + (f"{len(self.added)} with formats added from their existing lift (not lifted "
+               "again), " if self.added else "")
+            + f"{len(self.skipped)} skipped (output exists), "
             f"{len(self.failed)} failed"
             + (f", {len(self.busy)} being lifted by another run (left to it; run again "
                "once it has finished to check)" if self.busy else "")
@@ -211,12 +286,12 @@ class BatchReport:
             + (f" ({self.n_frames / self.seconds:.0f} frames/s)"
                if self.n_frames and self.seconds > 0 else "")
         ]
-        lines += [f"  FAILED {i.name}: {i.error}" for i in self.failed]
+        lines += [f"  FAILED {named[id(i)]}: {i.error}" for i in self.failed]
         kinds: dict[str, tuple[str, list[str], set[str]]] = {}  # (first text, files, texts)
-        for i in self.done + self.skipped:
+        for i in self.done + self.added + self.skipped:
             for text in dict.fromkeys(_warning_kind(w) for w in i.warnings):
                 kind = kinds.setdefault(re.sub(r"\d+(\.\d+)?", "#", text), (text, [], set()))
-                kind[1].append(i.name)
+                kind[1].append(named[id(i)])
                 kind[2].add(text)
         for text, names, texts in kinds.values():
             which = ", ".join(names[:_NAMED]) + (", ..." if len(names) > _NAMED else "")
@@ -289,6 +364,14 @@ class LiftJob:
         The video of a SLEAP ``.slp`` holding several to lift (its file name), else ``None``.
     step_only
         The output exists: only run ``after_each`` on it (the item is ``skipped``).
+    recording
+        How messages name the recording of a pose file holding several
+        (:attr:`BatchItem.recording`).
+    add_formats
+        The output exists, lifted from this input as it is now with these options, without
+        these formats: write them from it (:func:`~dlc_lifter.lift.pipeline.add_formats`),
+        not lifting again (the item is ``added``); with ``step_only``, then run
+        ``after_each`` on it.
     """
 
     poses: str
@@ -302,6 +385,8 @@ class LiftJob:
     output_spec: OutputSpec = field(default_factory=OutputSpec)
     step_only: bool = False
     sleap_video: str | None = None
+    recording: str | None = None
+    add_formats: tuple[str, ...] = ()
 
 
 def _lift_file(poses: Path, job: LiftJob) -> tuple[Path, str | None]:
@@ -365,9 +450,11 @@ def run_lift_job(job: LiftJob) -> BatchItem:
 
 def _run_lift_job(job: LiftJob) -> BatchItem:
     poses = Path(job.poses)
-    item = BatchItem(poses=job.poses, video=job.video, output=job.output, status="done")
+    item = BatchItem.of_job(job, "done")
     try:
-        if job.step_only:
+        if job.add_formats:
+            _add_formats(poses, job, item)
+        elif job.step_only:
             if job.video_from_poses:  # the step's plots may draw on it
                 item.video = _video_of_poses(poses, job.sleap_video)
             item.status, item.error = "skipped", "output exists"
@@ -384,8 +471,9 @@ def _run_lift_job(job: LiftJob) -> BatchItem:
     except OutputFormatError as exc:  # the rest was written: say which failed
         item.status = "failed"
         item.output = str(exc.written.get("dlc", item.output))
-        item.error = (f"{exc} Lift again with overwrite=True to retry the formats that "
-                      "failed.")
+        item.error = (f"{exc} Run the batch again to retry the formats that failed." if
+                      job.add_formats else f"{exc} Lift again with overwrite=True to retry "
+                      "the formats that failed.")
     except (DLCLifterError, KeyError, ValueError) as exc:
         item.status = "failed"
         item.error = _message(exc)
@@ -396,6 +484,20 @@ def _run_lift_job(job: LiftJob) -> BatchItem:
         except Exception as exc:  # noqa: BLE001 - a step never fails the lift
             logger.warning("%s: %s failed: %s", item.output, step.name, _message(exc))
     return item
+
+
+def _add_formats(poses: Path, job: LiftJob, item: BatchItem) -> None:
+    """Write ``job.add_formats`` from the existing lift into ``item`` (``added``)."""
+    from dlc_lifter.io import read_lift_record
+    from dlc_lifter.lift.pipeline import add_formats
+
+    written = add_formats(poses, job.output, job.add_formats, sleap_video=job.sleap_video,
+                          nwb_metadata=job.output_spec.nwb_metadata)
+    item.status = "added"
+    item.formats_added = [f for f in written if f != "meta"]
+    if job.video_from_poses:  # the video the lift read, for the step (the plots)
+        recorded = read_lift_record(job.output).get("video")
+        item.video = recorded if recorded and Path(str(recorded)).is_file() else None
 
 
 #: Files a summary's grouped warning names (then "...": each item holds its own warnings).
@@ -469,26 +571,28 @@ def destination_folders(files: Sequence[Path], destfolder: str | Path | None,
     return out
 
 
-def _per_video(poses: Path, out: Path) -> list[tuple[str | None, Path]]:
-    """``(video, output)`` for each recording a pose file holds: a SLEAP ``.slp`` with
-    several videos' frames (a labels project) is lifted once per video, into
+def _per_video(poses: Path, out: Path) -> list[tuple[str | None, Path, str | None]]:
+    """``(video, output, recording)`` for each recording a pose file holds: a SLEAP
+    ``.slp`` with several videos' frames (a labels project) is lifted once per video, into
     ``<stem>.<video stem>_lifted3d.h5`` beside ``out`` (videos of one name told apart:
-    :func:`~dlc_lifter.io.sleap.video_stems`); every other file once, into ``out``.
-    A file that does not open is left to its job to report."""
+    :func:`~dlc_lifter.io.sleap.video_stems`), named in messages by its position and name
+    (``video 3: cam3.mp4``); every other file once, into ``out``. A file that does not
+    open is left to its job to report."""
     if poses.suffix.lower() != ".slp":
-        return [(None, out)]
+        return [(None, out, None)]
     from dlc_lifter.io import lifted_output_path
     from dlc_lifter.io.sleap import sleap_videos, video_stems
 
     try:
         videos = sleap_videos(poses)  # its video and frame tables alone
     except DLCLifterError:
-        return [(None, out)]
+        return [(None, out, None)]
     if len(videos) < 2:
-        return [(None, out)]
+        return [(None, out, None)]
     # a video passed by name, or by its number where another of the file's has its name
     return [(v if videos.count(v) == 1 else str(k),
-             Path(lifted_output_path(poses, out.parent, video_stem=stem)))
+             Path(lifted_output_path(poses, out.parent, video_stem=stem)),
+             f"video {k}: {Path(v).name}")  # a Windows path too (sleap_videos: /)
             for k, (v, stem) in enumerate(zip(videos, video_stems(videos), strict=True))]
 
 
@@ -511,20 +615,29 @@ def _batch_output(output: OutputSpec, default: Sequence[str]) -> OutputSpec:
     return replace(output, formats=tuple(names))
 
 
-def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str]]:
-    """``(clash, notes)`` of an output that exists: ``clash`` where it is the lift of
+def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tuple[str, ...]]:
+    """``(clash, notes, add)`` of an output that exists: ``clash`` where it is the lift of
     another file of the same name (another cohort's, lifted into the same folder), which
-    the batch must not take as this one's; ``notes`` where the input changed since, or
-    formats asked for are missing: skipped, and said."""
+    the batch must not take as this one's; ``notes`` where the input changed since, the
+    options differ, or formats asked for are missing and cannot be added: skipped, and
+    said; ``add`` the formats asked for that it lacks, where they can be written from it
+    (this input's lift, the input unchanged, the same options)."""
     from dlc_lifter.io import meta_pickle_path
     from dlc_lifter.lift.pipeline import source_record
 
+    # the formats asked for, --csv and --nwb included
+    missing = [f for f, q in output_paths(out, job.output_spec.requested_formats()).items()
+               if not q.exists()]
+    lacks = (f"{out.name}: exists without the {' and '.join(missing)} output asked for "
+             "(skipped, not written)")
     try:
         with meta_pickle_path(out).open("rb") as fh:
             data = pickle.load(fh).get("data", {})
         here = source_record(job.poses)
     except Exception:  # noqa: BLE001 - no record (not ours, older): trust the output
-        return None, []
+        return None, ([f"{lacks}: its lift's record ({meta_pickle_path(out).name}) cannot "
+                       "be read to write it from; overwrite=True lifts it again with it."]
+                      if missing else []), ()
     notes = []
     rec = data.get("source_file") if isinstance(data, dict) else None
     if isinstance(rec, dict) and rec.get("path") != here["path"]:
@@ -532,7 +645,7 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str]]:
             "size") == here["size"]  # the dataset moved, or copied
         if not moved:
             return (f"{out} exists and is the lift of {rec['path']}, another file of the same "
-                    "name; give another destfolder= (or overwrite=True to replace it)."), []
+                    "name; give another destfolder= (or overwrite=True to replace it)."), [], ()
     elif isinstance(rec, dict) and (rec.get("size"), rec.get("mtime_ns")) != (
             here["size"], here["mtime_ns"]):
         notes.append(f"{job.poses}: changed since its output {out.name} was lifted, which "
@@ -541,13 +654,14 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str]]:
     if changed:
         notes.append(f"{out.name}: lifted before with other options ({'; '.join(changed)}), "
                      "and kept (skipped): overwrite=True lifts it again with these.")
-    # the formats asked for, --csv and --nwb included
-    missing = [f for f, q in output_paths(out, job.output_spec.requested_formats()).items()
-               if not q.exists()]
+    recorded = isinstance(rec, dict) and all(
+        isinstance(data.get(k), dict) for k in ("camera_spec", "lift_options"))
+    if missing and not notes and recorded:
+        return None, [], tuple(missing)
     if missing:
-        notes.append(f"{out.name}: exists without the {' and '.join(missing)} output asked "
-                     "for (skipped, not written); overwrite=True lifts it again with it.")
-    return None, notes
+        why = "" if recorded else ": its record does not say from what or how it was lifted"
+        notes.append(f"{lacks}{why}; overwrite=True lifts it again with it.")
+    return None, notes, ()
 
 
 def _options_changed(data: Any, job: LiftJob) -> list[str]:
@@ -649,17 +763,23 @@ def lift_jobs(
     made: list[Path] = []  # output folders this batch created
     for job in jobs:
         out = Path(job.output)
-        item = BatchItem(poses=job.poses, video=job.video, output=job.output, status="skipped")
+        item = BatchItem.of_job(job, "skipped")
         if out.exists() and not (overwrite or job.overwrite):
-            clash, notes = _existing_output(job, out)
+            clash, notes, add = _existing_output(job, out)
             if clash is not None:  # another recording's lift under the same name
                 item.status, item.error = "failed", clash
                 report.add(item)
                 continue
+            if add and _left_to_another_run(item, out, report):
+                continue
+            if add:  # written from the lift in the job's task, with the step if needed
+                todo.append(LiftJob(**{**vars(job), "add_formats": add, "step_only": (
+                    job.after_each is not None and not job.after_each.done(out))}))
+                continue
             for note in notes:
                 logger.warning("%s", note)
                 item.warnings.append(note)
-            logger.info("%s: skipped, exists (%s).", Path(job.video or job.poses).name, out)
+            logger.info("%s: skipped, exists (%s).", item.where, out)
             if job.after_each is not None and not job.after_each.done(out):
                 todo.append(LiftJob(**{**vars(job), "step_only": True}))
                 continue
@@ -679,12 +799,7 @@ def lift_jobs(
             item.status, item.error = "failed", checked[folder]
             report.add(item)
             continue
-        holder = claim_holder(out)
-        if holder is not None:  # another batch is lifting it: its temporary files are live
-            item.status = "busy"
-            item.error = f"being lifted by another run ({holder})"
-            logger.info("%s: %s; left to it.", Path(job.video or job.poses).name, item.error)
-            report.add(item)
+        if _left_to_another_run(item, out, report):  # its temporary files are live
             continue
         clean_stale_temp_files(out)
         # a batch always writes the .h5 (last): every format's file without it is a leftover
@@ -702,12 +817,12 @@ def lift_jobs(
     try:
         if executor is None:
             for job in todo:
-                _file(report, _run_guarded(task, job), bar)
+                _file(report, _run_guarded(task, job), job, bar)
         else:
             futures = {executor.submit(task, job): job for job in todo}
             try:
                 for fut in cf.as_completed(futures):
-                    _file(report, _result(fut, futures[fut]), bar)
+                    _file(report, _result(fut, futures[fut]), futures[fut], bar)
             except BaseException:
                 for fut in futures:
                     fut.cancel()
@@ -720,12 +835,25 @@ def lift_jobs(
         bar.close()
         _remove_if_empty(made)  # an interrupted or failed batch leaves no empty folder
     report.seconds = time.perf_counter() - t0
-    for key in ("done", "skipped", "failed", "busy"):
+    for key in ("done", "added", "skipped", "failed", "busy"):
         getattr(report, key).sort(key=lambda i: (i.video or i.poses or ""))
     # each failure and warning was logged as it came; the report's summary() says the
     # rest, and the command line prints it (a log line of the counts printed them twice)
     logger.debug("%s", report.summary().splitlines()[0])
     return report
+
+
+def _left_to_another_run(item: BatchItem, out: Path, report: BatchReport) -> bool:
+    """File ``item`` as ``busy`` where another run holds ``out``'s claim (lifting it, or
+    adding formats to it)."""
+    holder = claim_holder(out)
+    if holder is None:
+        return False
+    item.status = "busy"
+    item.error = f"being lifted by another run ({holder})"
+    logger.info("%s: %s; left to it.", item.where, item.error)
+    report.add(item)
+    return True
 
 
 def _remove_if_empty(folders: Iterable[Path]) -> None:
@@ -737,16 +865,22 @@ def _remove_if_empty(folders: Iterable[Path]) -> None:
         logger.debug("Removed %s: nothing was written into it.", folder)
 
 
-def _file(report: BatchReport, item: BatchItem, bar: Any) -> None:
+def _file(report: BatchReport, item: BatchItem, job: LiftJob, bar: Any) -> None:
+    # named as the job is, whatever task (run_lift_job, or a replacement) made the item
+    named = BatchItem.of_job(job, item.status)
+    item.recording, item.by_video = named.recording, named.by_video
     report.add(item)
     bar.update(1)
     if item.status == "failed":
-        logger.error("%s: failed: %s", item.name, item.error)
+        logger.error("%s: failed: %s", item.where, item.error)
     elif item.status == "done":
-        logger.info("%s: lifted %s frames -> %s (%.1f s)", item.name, item.n_frames,
+        logger.info("%s: lifted %s frames -> %s (%.1f s)", item.where, item.n_frames,
                     item.output, item.seconds)
+    elif item.status == "added":
+        logger.info("%s: %s written from its lift %s, not lifted again (%.1f s)", item.where,
+                    ", ".join(item.formats_added), item.output, item.seconds)
     elif item.status == "busy":
-        logger.warning("%s: %s", item.name, item.error)
+        logger.warning("%s: %s", item.where, item.error)
 
 
 def _failed_item(job: LiftJob, exc: BaseException) -> BatchItem:
@@ -754,8 +888,7 @@ def _failed_item(job: LiftJob, exc: BaseException) -> BatchItem:
     if isinstance(exc, BrokenProcessPool):
         msg = ("the worker process died (killed, or out of memory) while this video was "
                "queued or running; run the batch again to resume")
-    return BatchItem(poses=job.poses, video=job.video, output=job.output, status="failed",
-                     error=msg)
+    return BatchItem.of_job(job, "failed", error=msg)
 
 
 def _run_guarded(task: Callable[[LiftJob], BatchItem], job: LiftJob) -> BatchItem:
@@ -1093,18 +1226,19 @@ def _lift_found(files_or_folders: str | Path | Sequence[str | Path], *, camera: 
     planned = _destinations(files, destfolder)
     for f in files:
         default = SLEAP_FORMATS if pose_file_kind(f) == "sleap" else ("dlc",)
-        for video, out in _per_video(f, planned[f]):
+        for video, out, recording in _per_video(f, planned[f]):
             if out in outputs:
                 failed.append(BatchItem(
                     poses=str(f), video=None, output=str(out), status="failed",
                     error=f"its output {out} is also {outputs[out]}'s; lift it on its own "
-                          "with another destfolder"))
+                          "with another destfolder", recording=recording))
                 continue
             outputs[out] = f
             jobs.append(LiftJob(poses=str(f), output=str(out), video_from_poses=True,
                                 overwrite=output.overwrite, after_each=after_each,
                                 camera=camera, options=options,
-                                output_spec=_batch_output(output, default), sleap_video=video))
+                                output_spec=_batch_output(output, default), sleap_video=video,
+                                recording=recording))
     return lift_jobs(jobs, executor=executor, overwrite=output.overwrite, failed=failed,
                      desc=desc, task=task)
 

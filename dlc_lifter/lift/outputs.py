@@ -14,6 +14,9 @@ format      file                           read by
 
 ``<stem>_lifted3d_meta.pickle`` (units, frame, camera, model, keypoint map...) is always
 written. The ``.h5`` goes last, so its presence means every other output is complete.
+
+:func:`add_outputs` writes formats a finished lift lacks from the lift itself (its ``.h5``
+and meta pickle), through the same writers, without lifting again.
 """
 
 from __future__ import annotations
@@ -31,8 +34,8 @@ from dlc_lifter.lift.camera_estimate import IMAGE_SIZE_GUESSED
 from dlc_lifter.mouse.edges import skeleton_edge_names
 from dlc_lifter.poses import Poses
 
-__all__ = ["OUTPUT_FORMATS", "clean_stale_temp_files", "interrupted_leftovers",
-           "output_paths", "parse_formats", "write_outputs"]
+__all__ = ["OUTPUT_FORMATS", "add_outputs", "clean_stale_temp_files",
+           "interrupted_leftovers", "output_paths", "parse_formats", "write_outputs"]
 
 logger = logging.getLogger(__name__)
 
@@ -152,8 +155,10 @@ def _slp_camera(poses3d: Poses) -> dict[str, Any] | None:
 def _write_one(fmt: str, path: Path, poses3d: Poses, poses2d: Poses | None, *,
                overwrite: bool, source_nwb: Path | None,
                nwb_metadata: Mapping[str, Any] | None = None) -> Path:
-    from dlc_lifter.io import write_nwb_3d, write_points3d, write_slp_3d
+    from dlc_lifter.io import write_dlc_3d, write_nwb_3d, write_points3d, write_slp_3d
 
+    if fmt == "csv":  # beside the lift's .h5 and meta pickle (add_outputs)
+        return write_dlc_3d(poses3d, path, overwrite=overwrite, meta_pickle=False)
     if fmt == "nwb":
         return write_nwb_3d(poses3d, path, overwrite=overwrite, source_nwb=source_nwb,
                             metadata=nwb_metadata)
@@ -219,19 +224,9 @@ def write_outputs(
     meta = {**(meta or {}), "formats": list(fmts)}
     if not poses3d.meta.extra.get("skeleton_edges"):
         poses3d.meta.extra["skeleton_edges"] = skeleton_edge_names(poses3d.keypoints)
-    written: dict[str, Path] = {}
-    failed: dict[str, str] = {}
-    for fmt in (f for f in fmts if f in ("nwb", "slp", "points3d")):
-        try:
-            written[fmt] = _write_one(fmt, paths[fmt], poses3d, poses2d, overwrite=overwrite,
-                                      source_nwb=None if source_nwb is None else Path(source_nwb),
-                                      nwb_metadata=nwb_metadata)
-        except OutputExistsError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - one format never costs the others
-            failed[fmt] = f"{type(exc).__name__}: {exc}"
-            logger.error("Could not write the %s output %s: %s", fmt, paths[fmt],
-                         failed[fmt])
+    written, failed = _write_each([f for f in fmts if f in ("nwb", "slp", "points3d")],
+                                  paths, poses3d, poses2d, overwrite=overwrite,
+                                  source_nwb=source_nwb, nwb_metadata=nwb_metadata)
     meta["formats_failed"] = dict(failed)
     pickle_path = meta_pickle_path(output)
     try:
@@ -251,9 +246,107 @@ def write_outputs(
         written["dlc"] = paths["dlc"]
     written["meta"] = pickle_path
     if failed:
-        raise OutputFormatError(
-            f"{poses3d.meta.source}: could not write "
-            + "; ".join(f"{f} ({m})" for f, m in failed.items())
-            + f". Written: {', '.join(str(p) for p in written.values())}.",
-            written=written, failed=failed)
+        raise _format_error(poses3d, written, failed)
+    return written
+
+
+def _write_each(fmts: Iterable[str], paths: Mapping[str, Path], poses3d: Poses,
+                poses2d: Poses | None, *, overwrite: bool, source_nwb: str | Path | None,
+                nwb_metadata: Mapping[str, Any] | None
+                ) -> tuple[dict[str, Path], dict[str, str]]:
+    """Write each of ``fmts`` (:func:`_write_one`): ``({format: path} written, {format:
+    why} failed)``, each failure logged; an output that exists stops them all."""
+    written: dict[str, Path] = {}
+    failed: dict[str, str] = {}
+    for fmt in fmts:
+        try:
+            written[fmt] = _write_one(fmt, paths[fmt], poses3d, poses2d, overwrite=overwrite,
+                                      source_nwb=None if source_nwb is None else Path(source_nwb),
+                                      nwb_metadata=nwb_metadata)
+        except OutputExistsError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one format never costs the others
+            failed[fmt] = f"{type(exc).__name__}: {exc}"
+            logger.error("Could not write the %s output %s: %s", fmt, paths[fmt],
+                         failed[fmt])
+    return written, failed
+
+
+def _format_error(poses3d: Poses, written: Mapping[str, Path],
+                  failed: Mapping[str, str]) -> OutputFormatError:
+    return OutputFormatError(
+        f"{poses3d.meta.source}: could not write "
+        + "; ".join(f"{f} ({m})" for f, m in failed.items())
+        + f". Written: {', '.join(str(p) for p in written.values())}.",
+        written=dict(written), failed=dict(failed))
+
+
+def add_outputs(
+    poses3d: Poses,
+    output: str | Path,
+    formats: Iterable[str],
+    *,
+    poses2d: Poses | None = None,
+    source_nwb: str | Path | None = None,
+    nwb_metadata: Mapping[str, Any] | None = None,
+) -> dict[str, Path]:
+    """Write formats a finished lift lacks beside its ``.h5``, from the lift itself.
+
+    The same writers as :func:`write_outputs`, given the same poses, write the same files;
+    the meta pickle's ``formats`` then lists them too (and ``formats_failed`` those that
+    failed), replaced atomically. The ``.h5`` and everything else are left as they are.
+
+    Parameters
+    ----------
+    poses3d
+        The lift as it was written (:func:`~dlc_lifter.io.read_lifted_output`), 3D (mm).
+    output
+        The lift's DLC ``.h5`` (``<stem>_lifted3d.h5``); it and its meta pickle exist.
+    formats
+        Names from :data:`OUTPUT_FORMATS` but ``dlc``; none of their files may exist.
+    poses2d, source_nwb, nwb_metadata
+        As for :func:`write_outputs` (the ``.slp`` keeps the 2D that was lifted).
+
+    Returns
+    -------
+    dict
+        ``{format: path}`` written (``meta`` for the meta pickle).
+
+    Raises
+    ------
+    OutputExistsError
+        Before any work, when the file of one of ``formats`` exists.
+    OutputFormatError
+        After writing every format it could, when some failed (each is logged).
+    DLCLifterError
+        When ``formats`` holds ``dlc`` (the lift itself is never rewritten).
+
+    Examples
+    --------
+    >>> from dlc_lifter.io import read_lifted_output
+    >>> out = "mouse1_lifted3d.h5"
+    >>> add_outputs(read_lifted_output(out), out, ["nwb"])  # doctest: +SKIP
+    """
+    from dlc_lifter._atomic import check_writable
+    from dlc_lifter.io import read_lift_record, update_meta_pickle
+
+    fmts = parse_formats(formats)
+    if "dlc" in fmts:
+        raise DLCLifterError(
+            f"{output}: the dlc format is the lift itself; it is not added to a lift. Lift "
+            "again (overwrite=True) to replace it.")
+    paths = output_paths(output, fmts)
+    for path in paths.values():  # before any work
+        check_writable(path)
+    record = read_lift_record(output)
+    written, failed = _write_each(fmts, paths, poses3d, poses2d, overwrite=False,
+                                  source_nwb=source_nwb, nwb_metadata=nwb_metadata)
+    had = list(record.get("formats") or ())
+    failed_before = dict(record.get("formats_failed") or {})
+    written["meta"] = update_meta_pickle(output, {
+        "formats": [f for f in OUTPUT_FORMATS if f in had or f in written],
+        "formats_failed": {**{f: m for f, m in failed_before.items() if f not in written},
+                           **failed}})
+    if failed:
+        raise _format_error(poses3d, written, failed)
     return written

@@ -4,7 +4,8 @@
 and SLEAP batches): it reads the 2D (:mod:`dlc_lifter.io`), checks the video, lifts with the
 depth path (:mod:`dlc_lifter.lift.depth_path`) or the keypoints only
 (:func:`dlc_lifter.lift.lift_poses`), and writes every output format asked for
-(:mod:`dlc_lifter.lift.outputs`).
+(:mod:`dlc_lifter.lift.outputs`). :func:`add_formats` writes formats a finished lift lacks
+from that lift, as :func:`lift_file` would have written them, without lifting again.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import dataclasses
 import logging
 import os
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,8 +29,8 @@ from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, as_reco
 from dlc_lifter.lift.poses import already_3d_message, lift_poses
 from dlc_lifter.poses import PoseMetadata, Poses
 
-__all__ = ["embedded_images_whence", "lift_file", "lift_file_with_its_video", "source_record",
-           "video_named_by"]
+__all__ = ["add_formats", "embedded_images_whence", "lift_file", "lift_file_with_its_video",
+           "source_record", "video_named_by"]
 
 logger = logging.getLogger(__name__)
 
@@ -205,6 +207,94 @@ def lift_file_with_its_video(
                       options=options, output=output)
 
 
+def add_formats(
+    poses_path: str | Path,
+    output: str | Path,
+    formats: Sequence[str],
+    *,
+    sleap_video: str | int | None = None,
+    nwb_metadata: str | Path | Mapping[str, Any] | None = None,
+) -> dict[str, Path]:
+    """Write formats a finished lift of ``poses_path`` lacks, from the lift, not lifting
+    again.
+
+    The lift is read back as it was written (:func:`~dlc_lifter.io.read_lifted_output`:
+    the ``.h5``, and the fps, camera, video and skeleton its meta pickle records) and
+    written through the writers :func:`lift_file` uses
+    (:func:`~dlc_lifter.lift.outputs.add_outputs`), with the 2D read again for a ``.slp``
+    (which keeps it) and the NWB metadata chosen for the file as :func:`lift_file` chooses
+    it. Whether the lift is this file's, as it is now, with the options wanted, is the
+    caller's to check (the batches compare the meta pickle's record).
+
+    Parameters
+    ----------
+    poses_path
+        The 2D pose file that was lifted.
+    output
+        Its lift, ``<stem>_lifted3d.h5``.
+    formats
+        The formats to add (not ``dlc``; see :mod:`dlc_lifter.lift.outputs`); none of
+        their files may exist.
+    sleap_video
+        The video of a SLEAP ``.slp`` holding several that was lifted (as for
+        :func:`lift_file`).
+    nwb_metadata
+        The NWB output's session and subject (``OutputSpec.nwb_metadata``).
+
+    Returns
+    -------
+    dict
+        ``{format: path}`` written (``meta`` for the meta pickle, whose ``formats`` now
+        lists them).
+
+    Raises
+    ------
+    OutputExistsError
+        When the file of one of ``formats`` exists.
+    OutputBusyError
+        When another run holds ``output``'s claim.
+    OutputFormatError
+        When some formats could not be written; every other one was.
+    PoseFileError
+        When the lift or its meta pickle cannot be read.
+
+    Examples
+    --------
+    >>> add_formats("mouse1DLC_resnet50.h5",  # doctest: +SKIP
+    ...             "mouse1DLC_resnet50_lifted3d.h5", ["nwb", "csv"])
+    {'csv': ..., 'nwb': ..., 'meta': ...}
+    """
+    from dlc_lifter._atomic import claim_output
+    from dlc_lifter.io import read_lifted_output, read_poses
+    from dlc_lifter.lift.outputs import add_outputs, clean_stale_temp_files, parse_formats
+
+    src, out = Path(poses_path), Path(output)
+    fmts = parse_formats(formats)
+    nwb_meta = None
+    if "nwb" in fmts and nwb_metadata is not None:  # checked before any work
+        from dlc_lifter.io.nwb import read_nwb_metadata
+
+        nwb_meta = read_nwb_metadata(nwb_metadata)
+    with claim_output(out):  # no other run writes it meanwhile
+        clean_stale_temp_files(out)  # of formats a killed run was adding
+        poses3d = read_lifted_output(out)
+        if nwb_meta is not None:
+            from dlc_lifter.io.nwb import nwb_metadata_for
+
+            # the video the lift read is recorded, and is there; a video named but not
+            # there was not read (lift_file passes None for it)
+            video = poses3d.meta.video
+            nwb_meta = nwb_metadata_for(nwb_meta, src, video if video and Path(
+                video).is_file() else None)
+        poses2d = read_poses(src, sleap_video=sleap_video) if "slp" in fmts else None
+        written = add_outputs(poses3d, out, fmts, poses2d=poses2d,
+                              source_nwb=src if src.suffix.lower() == ".nwb" else None,
+                              nwb_metadata=nwb_meta)
+    logger.info("%s: wrote %s from its lift %s, without lifting again.", src.name,
+                ", ".join(f for f in fmts), out.name)
+    return written
+
+
 def embedded_images_whence(meta: PoseMetadata) -> str | None:
     """Where a SLEAP labels package's images came from, in words, when it has no video.
 
@@ -295,6 +385,29 @@ def _lift_file(
                              output=output, t0=t0)
 
 
+def _refuse_a_lift_without_formats(src: Path, out: Path, fmts: tuple[str, ...],
+                                   output: OutputSpec) -> None:
+    """Refuse to lift again a file lifted before whose formats asked for are missing, and
+    say how they are added to the lift instead (the batches compare the lift's record of
+    the input and options, which is what makes adding them safe)."""
+    from dlc_lifter.errors import OutputExistsError
+    from dlc_lifter.lift.outputs import output_paths
+
+    if output.overwrite or not out.exists():
+        return
+    missing = [f for f, q in output_paths(out, fmts).items() if not q.exists()]
+    if missing:
+        raise OutputExistsError(
+            f"{out} exists: {src.name} was lifted before, without the "
+            f"{' and '.join(missing)} output asked for. lift_files on it with these formats "
+            f"(dlc-lifter lift-files {src} --format {','.join(fmts)}"
+            f"{'' if output.destfolder is None else f' --destfolder {output.destfolder}'}) "
+            "writes "
+            f"{'it' if len(missing) == 1 else 'them'} from that lift without lifting again, "
+            "where it was lifted from the file as it is now with the same options; "
+            "overwrite=True lifts it again.")
+
+
 def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
                   video: str | Path | Literal["auto"] | None, *,
                   sleap_video: str | int | None, video_stem: str | None, camera: CameraSpec,
@@ -313,6 +426,7 @@ def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
         logger.info("%s: replacing %s left by an interrupted run.", out.name,
                     ", ".join(t.name for t in leftovers))
         output = dataclasses.replace(output, overwrite=True)
+    _refuse_a_lift_without_formats(src, out, fmts, output)
     for target in targets:
         check_writable(target, overwrite=output.overwrite)
     nwb_meta = None

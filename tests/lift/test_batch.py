@@ -632,8 +632,8 @@ def _recording_task(job: LiftJob) -> BatchItem:
 def test_an_output_that_exists_is_checked_before_it_is_skipped(tmp_path: Path) -> None:
     """An existing output is skipped only as this file's lift: another cohort's file of the
     same name lifted into the same folder is a failure (not a skip), and a skip says where
-    the input changed since or a format asked for is missing; a dataset moved is not
-    lifted again."""
+    the input changed since or a format asked for is missing (and, the input and options as
+    they were, is written from the lift); a dataset moved is not lifted again."""
     from dlc_lifter.lift.batch import lift_files
 
     name = f"mouse1{DLC_SCORER}.h5"
@@ -645,17 +645,26 @@ def test_an_output_that_exists_is_checked_before_it_is_skipped(tmp_path: Path) -
     other = lift_files(tmp_path / "cohort2", output=out, task=_recording_task)
     assert not other.skipped and "is the lift of" in other.failed[0].error
     assert str(tmp_path / "cohort1" / name) in other.failed[0].error
-    # formats asked for that the first run did not write (--format nwb, or --csv)
-    more = lift_files(tmp_path / "cohort1", task=_recording_task,
+    # formats asked for that the first run did not write (--format nwb, or --csv): added
+    # from the lift (tests/lift/test_batch_formats.py writes them)
+    asked: list[LiftJob] = []
+
+    def adding(job: LiftJob) -> BatchItem:
+        asked.append(job)
+        return BatchItem.of_job(job, "added")
+
+    more = lift_files(tmp_path / "cohort1", task=adding,
                       output=OutputSpec(destfolder=str(tmp_path / "o"), formats=("dlc", "nwb")))
-    assert len(more.skipped) == 1 and "exists without the nwb output asked" in more.summary()
-    csv = lift_files(tmp_path / "cohort1", task=_recording_task,
+    assert len(more.added) == 1 and not more.skipped and asked[-1].add_formats == ("nwb",)
+    csv = lift_files(tmp_path / "cohort1", task=adding,
                      output=OutputSpec(destfolder=str(tmp_path / "o"), save_as_csv=True))
-    assert "exists without the csv output asked" in csv.summary()
-    # the input changed since
+    assert len(csv.added) == 1 and asked[-1].add_formats == ("csv",)
+    # the input changed since: skipped, and the format asked for not written
     (tmp_path / "cohort1" / name).write_text("one, re-analysed")
-    changed = lift_files(tmp_path / "cohort1", output=out, task=_recording_task)
+    changed = lift_files(tmp_path / "cohort1", task=adding,
+                         output=OutputSpec(destfolder=str(tmp_path / "o"), nwb=True))
     assert len(changed.skipped) == 1 and "changed since" in changed.summary()
+    assert "exists without the nwb output asked" in changed.summary() and len(asked) == 2
     (tmp_path / "cohort1" / name).write_text("one")
     # lifted before with other options (an arena given in cm, then in mm): said, kept
     again = lift_files(tmp_path / "cohort1", output=out, task=_recording_task,
@@ -1100,3 +1109,62 @@ def test_a_batch_that_wrote_nothing_leaves_no_empty_folder(tmp_path: Path) -> No
     with pytest.raises(BatchInterrupted):
         lift_videos(config, task=_interrupting_task)
     assert (tmp_path / "videos" / "lifted3d").is_dir()
+
+
+def _found_video_task(job: LiftJob) -> BatchItem:
+    """Stands in for a lift that found the video its SLEAP file names (``item.video``, one
+    name for every file) and warned; it fails for day3's file and the first /rig/cam0.mp4
+    of a labels project."""
+    video = "/data/videos/minimal_top.mp4"
+    if (job.sleap_video == "/rig/cam0.mp4"
+            or job.sleap_video is None and "day3" in job.poses):
+        return BatchItem(poses=job.poses, video=video, output=job.output, status="failed",
+                         error="too few keypoints")
+    return BatchItem(poses=job.poses, video=video, output=job.output, status="done",
+                     warnings=[f"{job.poses}: No calibration, camera height or arena size"])
+
+
+def _write_slp(path: Path, videos: list[str]) -> Path:
+    """A SLEAP ``.slp`` with two labelled frames in each of ``videos``."""
+    import sleap_io as sio
+
+    sk = sio.Skeleton(nodes=["nose", "tail_base"])
+    vids = [sio.Video(filename=v, open_backend=False) for v in videos]
+    lfs = [sio.LabeledFrame(video=v, frame_idx=i, instances=[sio.Instance.from_numpy(
+        np.array([[10.0, 10.0], [60.0, 10.0]]), skeleton=sk)]) for v in vids for i in (0, 5)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sio.save_slp(sio.Labels(labeled_frames=lfs, videos=vids, skeletons=[sk]), str(path))
+    return path
+
+
+def test_the_summary_names_sleap_items_by_their_pose_file(tmp_path: Path) -> None:
+    """Two sessions' predictions.slp of one video name are told apart by their folders
+    (they were both named by the video, minimal_top.mp4), in the FAILED lines and in a
+    grouped warning's files."""
+    from dlc_lifter.lift.batch import lift_sleap
+
+    for day in ("day1", "day2", "day3"):
+        _write_slp(tmp_path / day / "predictions.slp", ["/data/videos/minimal_top.mp4"])
+    report = lift_sleap(tmp_path, recursive=True, task=_found_video_task,
+                        output=OutputSpec(destfolder=str(tmp_path / "out")))
+    lines = report.summary().splitlines()
+    assert "  FAILED day3/predictions.slp: too few keypoints" in lines
+    assert ("  WARNING (2 files: day1/predictions.slp, day2/predictions.slp): No "
+            "calibration, camera height or arena size") in lines
+    assert "minimal_top.mp4" not in report.summary()
+
+
+def test_the_summary_names_each_video_of_a_sleap_labels_project(tmp_path: Path) -> None:
+    """A .slp holding several videos' frames is lifted per video: each FAILED line and
+    grouped warning names the file and the video (its position, as --sleap-video takes it,
+    and its name), not the file alone seven times."""
+    from dlc_lifter.lift.batch import lift_files
+
+    slp = _write_slp(tmp_path / "labels_pr.test.slp",
+                     [f"/rig/cam{k}.mp4" for k in range(3)] + ["/rig2/cam0.mp4"])
+    report = lift_files(slp, task=_found_video_task)
+    lines = report.summary().splitlines()
+    assert "  FAILED labels_pr.test.slp [video 0: cam0.mp4]: too few keypoints" in lines
+    assert ("  WARNING (3 files: labels_pr.test.slp [video 1: cam1.mp4], labels_pr.test.slp "
+            "[video 2: cam2.mp4], labels_pr.test.slp [video 3: cam0.mp4]): No calibration, "
+            "camera height or arena size") in lines

@@ -81,6 +81,13 @@ def test_lift_file_writes_dlc_3d_and_leaves_input(tmp_path: Path) -> None:
     with pytest.raises(OutputExistsError):
         lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
                   output=OutputSpec(destfolder=tmp_path / "out"))
+    # a format the lift lacks: refused too, saying how to add it without lifting again
+    with pytest.raises(OutputExistsError, match=r"without the points3d output asked for\. "
+                       r"lift_files on it .*dlc-lifter lift-files .* --format points3d,dlc "
+                       r"--destfolder .*writes it from that lift without lifting again"):
+        lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                  output=OutputSpec(destfolder=tmp_path / "out", formats=("dlc", "points3d")))
+    assert not out.with_suffix(".points3d.h5").exists()
     lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
               output=OutputSpec(destfolder=tmp_path / "out", overwrite=True))
 

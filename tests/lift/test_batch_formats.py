@@ -1,0 +1,173 @@
+"""Batches rerun with more formats: the formats an existing lift lacks are written from it."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from dlc_lifter.io import read_poses
+from dlc_lifter.lift import batch
+from dlc_lifter.lift.batch import LiftJob, lift_files
+from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
+from tests.fixtures.toys import circling_mouse_2d
+
+EVERY_FORMAT = ("dlc", "nwb", "csv", "slp", "points3d")
+#: The lab's record of the recording (--nwb-metadata), for the NWB output.
+NWB_METADATA = {"session_start_time": "2021-06-10T12:23:32+02:00", "lab": "Mouse lab",
+                "subject": {"subject_id": "M7", "sex": "F", "age": "P90D"}}
+LIFT = {"options": LiftOptions(depth=False), "camera": CameraSpec(fps=25.0)}
+
+
+def _sleap_session(folder: Path, n_frames: int = 20) -> Path:
+    """``folder/session.slp``: a tracked mouse (track ``m1``), its video named but absent."""
+    import sleap_io as sio
+
+    folder.mkdir(parents=True, exist_ok=True)
+    p = circling_mouse_2d(n_frames)
+    sk = sio.Skeleton(nodes=list(p.keypoints))
+    video = sio.Video(filename=str(folder / "session.mp4"), open_backend=False)
+    track = sio.Track("m1")
+    lfs = [sio.LabeledFrame(video=video, frame_idx=f, instances=[
+        sio.PredictedInstance.from_numpy(p.coords[f, 0], skeleton=sk, score=0.9, track=track,
+                                         point_scores=p.confidence[f, 0])])
+        for f in range(n_frames)]
+    path = folder / "session.slp"
+    sio.save_slp(sio.Labels(labeled_frames=lfs, videos=[video], skeletons=[sk],
+                            tracks=[track]), str(path))
+    return path
+
+
+def _no_lift(poses: Path, job: LiftJob) -> Any:
+    raise AssertionError(f"{poses} was lifted again")
+
+
+def _nwb(path: Path) -> dict[str, Any]:
+    """What an NWB output says: session, subject, and each series' data and timing."""
+    import ndx_pose  # noqa: F401 - registers the ndx-pose classes
+    from pynwb import NWBHDF5IO
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with NWBHDF5IO(str(path), "r", load_namespaces=True) as io:
+            f = io.read()
+            out: dict[str, Any] = {
+                "start": f.session_start_time, "lab": f.lab,
+                "description": f.session_description,
+                "subject": {k: getattr(f.subject, k) for k in ("subject_id", "sex", "age")}}
+            for pe_name, pe in f.processing["behavior"].data_interfaces.items():
+                if not hasattr(pe, "pose_estimation_series"):
+                    continue
+                for name, s in pe.pose_estimation_series.items():
+                    out[f"{pe_name}/{name}"] = (np.asarray(s.data[:]),
+                                                np.asarray(s.confidence[:]), s.rate, s.unit,
+                                                s.reference_frame)
+    return out
+
+
+def _same_nwb(a: dict[str, Any], b: dict[str, Any]) -> None:
+    assert a.keys() == b.keys()
+    for key, value in a.items():
+        if isinstance(value, tuple):
+            (da, ca, *rest_a), (db, cb, *rest_b) = value, b[key]
+            np.testing.assert_array_equal(da, db)
+            np.testing.assert_array_equal(ca, cb)
+            assert rest_a == rest_b
+        else:
+            assert value == b[key], key
+
+
+def _same_poses(a: Path, b: Path) -> None:
+    pa, pb = read_poses(a), read_poses(b)
+    assert pa.is_3d and pb.is_3d
+    np.testing.assert_array_equal(pa.coords, pb.coords)
+    np.testing.assert_array_equal(pa.confidence, pb.confidence)
+    np.testing.assert_array_equal(pa.frame_indices, pb.frame_indices)
+    assert (pa.keypoints, pa.individuals) == (pb.keypoints, pb.individuals)
+    assert (pa.meta.fps, pa.meta.units, pa.meta.frame, pa.meta.video) == (
+        pb.meta.fps, pb.meta.units, pb.meta.frame, pb.meta.video)
+    assert pa.meta.fps == 25.0 and pa.meta.units == "mm"
+
+
+def _slp_2d(path: Path) -> np.ndarray:
+    """The camera's 2D a ``_lifted3d.slp`` keeps (its instances' points)."""
+    import sleap_io as sio
+
+    return sio.load_slp(str(path)).numpy()
+
+
+def test_a_rerun_with_more_formats_writes_them_from_the_lift(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch lifted with the DLC-style .h5 only, run again with every format: the NWB,
+    csv, .slp and points3d files are written from the existing lift without lifting again,
+    and hold what a batch lifting with every format writes (the same 3D, confidence, frame
+    rate, units, names, NWB session and subject); counted as formats added, not lifted nor
+    skipped."""
+    src = _sleap_session(tmp_path / "data")
+    first = OutputSpec(destfolder=str(tmp_path / "added"), formats=("dlc",))
+    assert len(lift_files(src, output=first, **LIFT).done) == 1
+    h5 = tmp_path / "added" / "session_lifted3d.h5"
+    lifted = h5.read_bytes()
+    monkeypatch.setattr(batch, "_lift_file", _no_lift)
+    more = OutputSpec(destfolder=str(tmp_path / "added"), formats=EVERY_FORMAT,
+                      nwb_metadata=NWB_METADATA)
+    report = lift_files(src, output=more, **LIFT)
+    assert report.ok, report.summary()
+    assert not report.done and not report.skipped and len(report.added) == 1
+    assert report.added[0].formats_added == ["csv", "nwb", "slp", "points3d"]
+    assert report.summary().startswith(
+        "0 lifted, 1 with formats added from their existing lift (not lifted again), "
+        "0 skipped")
+    assert report.outputs == [h5] and h5.read_bytes() == lifted
+    monkeypatch.undo()
+    fresh = OutputSpec(destfolder=str(tmp_path / "fresh"), formats=EVERY_FORMAT,
+                       nwb_metadata=NWB_METADATA)
+    assert len(lift_files(src, output=fresh, **LIFT).done) == 1
+    added, lifted_all = tmp_path / "added", tmp_path / "fresh"
+    for name in ("session_lifted3d.csv", "session_lifted3d.points3d.h5",
+                 "session_lifted3d.slp", "session_lifted3d.nwb"):
+        _same_poses(added / name, lifted_all / name)
+    assert (added / "session_lifted3d.csv").read_bytes() == (
+        lifted_all / "session_lifted3d.csv").read_bytes()
+    np.testing.assert_array_equal(_slp_2d(added / "session_lifted3d.slp"),
+                                  _slp_2d(lifted_all / "session_lifted3d.slp"))
+    nwb = _nwb(added / "session_lifted3d.nwb")
+    assert nwb["subject"]["subject_id"] == "M7" and nwb["lab"] == "Mouse lab"
+    _same_nwb(nwb, _nwb(lifted_all / "session_lifted3d.nwb"))
+    with (added / "session_lifted3d_meta.pickle").open("rb") as fh:
+        record = pickle.load(fh)["data"]
+    assert record["formats"] == ["csv", "nwb", "slp", "points3d", "dlc"]
+    # and now nothing is missing: skipped
+    again = lift_files(src, output=more, **LIFT)
+    assert len(again.skipped) == 1 and not again.added
+
+
+def test_more_formats_after_the_input_or_options_changed_are_not_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the lift's options differ from the rerun's, or the input changed since, the
+    lift is not this run's: it is skipped, the note says why, and no format is written
+    from it."""
+    src = _sleap_session(tmp_path / "data")
+    dest = str(tmp_path / "out")
+    assert len(lift_files(src, output=OutputSpec(destfolder=dest, formats=("dlc",)),
+                          **LIFT).done) == 1
+    before = sorted(p.name for p in (tmp_path / "out").iterdir())
+    monkeypatch.setattr(batch, "_lift_file", _no_lift)
+    more = OutputSpec(destfolder=dest, formats=EVERY_FORMAT)
+    other = lift_files(src, output=more, options=LiftOptions(depth=False),
+                       camera=CameraSpec(fps=30.0))
+    assert len(other.skipped) == 1 and not other.added and not other.done
+    assert "lifted before with other options (fps 25.0 -> 30.0)" in other.summary()
+    assert "exists without the nwb and csv and slp and points3d output asked for " \
+        "(skipped, not written)" in other.summary()
+    st = src.stat()
+    os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # re-analysed since
+    changed = lift_files(src, output=more, **LIFT)
+    assert len(changed.skipped) == 1 and not changed.added
+    assert "changed since" in changed.summary()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == before
