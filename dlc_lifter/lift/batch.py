@@ -290,10 +290,11 @@ class BatchReport:
         kinds: dict[str, tuple[str, list[str], set[str]]] = {}  # (first text, files, texts)
         for i in self.done + self.added + self.skipped:
             for text in dict.fromkeys(_warning_kind(w) for w in i.warnings):
-                kind = kinds.setdefault(re.sub(r"\d+(\.\d+)?", "#", text), (text, [], set()))
+                kind = kinds.setdefault(_kind_key(text), (text, [], set()))
                 kind[1].append(named[id(i)])
                 kind[2].add(text)
         for text, names, texts in kinds.values():
+            text = text if len(text) <= 140 else text[:139] + "\u2026"
             which = ", ".join(names[:_NAMED]) + (", ..." if len(names) > _NAMED else "")
             where = (names[0] if len(names) == 1 else f"{len(names)} files: {which}"
                      if len(texts) == 1 else
@@ -505,13 +506,21 @@ _NAMED = 3
 
 
 def _warning_kind(message: str) -> str:
-    """A warning's first sentence without the file it names, cut short: one line per kind."""
+    """A warning's first sentence without the file it names: one line per kind."""
     text = message.split("\n", 1)[0]
     head, sep, rest = text.partition(": ")
     if sep and ("/" in head or "." in head):  # "<file>: ..." as the package writes them
         text = rest
-    text = text.split(". ", 1)[0]
-    return text if len(text) <= 140 else text[:139] + "\u2026"
+    return text.split(". ", 1)[0]
+
+
+def _kind_key(text: str) -> str:
+    """What warnings of one kind share: their first sentence with figures masked and the
+    names it quotes in any order (a camera estimate's length in px, the columns SimBA
+    reorders), whole (cut short, two estimates differing past the cut were two kinds)."""
+    masked = re.sub(r"\d+(\.\d+)?", "#", text)
+    quoted = sorted(re.findall(r"'[^']*'", masked))
+    return re.sub(r"'[^']*'", "'@'", masked) + "|" + ",".join(quoted)
 
 
 class _JobWarnings(logging.Handler):

@@ -1168,3 +1168,24 @@ def test_the_summary_names_each_video_of_a_sleap_labels_project(tmp_path: Path) 
     assert ("  WARNING (3 files: labels_pr.test.slp [video 1: cam1.mp4], labels_pr.test.slp "
             "[video 2: cam2.mp4], labels_pr.test.slp [video 3: cam0.mp4]): No calibration, "
             "camera height or arena size") in lines
+
+
+def test_one_kind_of_warning_is_one_summary_line_past_its_cut_and_in_any_order() -> None:
+    """A survey's five camera estimates gave two summary lines ("2 files", "3 files"): the
+    kind was cut at 140 characters before its figures were masked, and "162.4 px" against
+    "47.5 px" moved the cut by one character. SimBA's reordered columns gave "'spineUpper';
+    'spineLower'" and "'spineLower'; 'spineUpper'" as two kinds. One line each now."""
+    report = BatchReport()
+    lead = "No calibration, camera height or arena size: estimated the camera from the " \
+        "animal's size (median nose-tail_base length "
+    for name, length in (("a.h5", "162.4"), ("b.h5", "47.5"), ("c.h5", "120.0")):
+        report.add(BatchItem(poses=name, video=None, output=f"{name}.out", status="done",
+                             warnings=[f"{name}: {lead}{length} px, taken as a real mouse's "
+                                       "75.1 mm: 0.90 x the synthetic population's 83.4 mm)",
+                                       f"{name}: not lifted, no catalogue landmark: "
+                                       + ("'spineUpper'; 'spineLower'" if name != "b.h5" else
+                                          "'spineLower'; 'spineUpper'")]))
+    warned = [line for line in report.summary().splitlines() if "WARNING" in line]
+    assert len(warned) == 2, warned
+    assert all("3 files: a.h5, b.h5, c.h5" in line for line in warned)
+    assert all(len(line.split("): ", 1)[1]) <= 140 for line in warned)
