@@ -144,14 +144,18 @@ def _read_recordings(labels: str | Path, poses_paths: Sequence[str | Path],
     """Each pose file with the labels matched to it (:func:`labels_for`)."""
     if not poses_paths:
         raise LabelFileError("Give at least one pose file to train on.")
+    read = [(path, read_poses(path)) for path in map(Path, poses_paths)]
+    rates = {p.meta.fps for _, p in read}
+    if fps is None and len(rates) == 1 and None not in rates:  # the pose files' own rate
+        fps = float(next(iter(rates)))  # (bouts in seconds need it)
+        logger.debug("Labels' times read at %g fps, the pose files'.", fps)
     label_sets = load_labels(labels, fps=fps, subject=subject, rater=rater)
     if None in label_sets and len(poses_paths) > 1:
         raise LabelFileError(
             f"{labels} has no video/file column, so it cannot label {len(poses_paths)} pose "
             "files; add a video column or give a folder with one label file per video.")
     out = []
-    for path in map(Path, poses_paths):
-        poses = read_poses(path)
+    for path, poses in read:
         ind = _one_individual(poses, individual, path)
         if features == "3d" and not poses.is_3d:
             raise FeatureMismatchError(

@@ -547,3 +547,26 @@ def test_frames_with_nothing_tracked_get_no_behaviour() -> None:
     out = predict(model, df)
     assert out.loc[50:52, "behaviour"].isna().all() and out.loc[50:52, "p_walk"].isna().all()
     assert out.loc[:49, "behaviour"].notna().all()
+
+
+def test_bouts_in_seconds_take_the_pose_files_frame_rate(toy: dict[str, list],
+                                                         tmp_path: Path) -> None:
+    """``classify train`` with a bout table in seconds (``oft-rearing``'s) and a lift that
+    records its 25 fps stopped with "the file gives no FPS; pass --fps", though the help
+    says the frame rate defaults to the files'. The pose files' one rate is taken; files of
+    no rate, or of two, still ask for it."""
+    from dlc_lifter.analysis.classify_files import train_files
+    from dlc_lifter.io import write_dlc_3d
+
+    poses = toy["poses"][0]
+    assert poses.meta.fps == FPS
+    lifted = write_dlc_3d(poses, tmp_path / "m0DLC_toy_lifted3d.h5")
+    bouts = tmp_path / "bouts.csv"
+    bouts.write_text(f"behaviour,onset,offset\nrear,{10 / FPS},{40 / FPS}\n")
+    res = train_files(bouts, [lifted], tmp_path / "m.joblib", cv=False, n_estimators=5)
+    assert res.model_path.exists()
+    bare = Poses(poses.coords, confidence=poses.confidence, keypoints=poses.keypoints,
+                 meta=PoseMetadata(fps=None, scorer="toy", units="mm", frame="world"))
+    unknown = write_dlc_3d(bare, tmp_path / "m1DLC_toy_lifted3d.h5")
+    with pytest.raises(LabelFileError, match="gives no FPS"):
+        train_files(bouts, [unknown], tmp_path / "m2.joblib", cv=False, n_estimators=5)
