@@ -154,7 +154,7 @@ def csv_holds_2d_poses(path: str | Path) -> bool:
     """
     import csv
 
-    from dlc_lifter.io.flat_csv import csv_table_kind
+    from dlc_lifter.io.flat_csv import csv_table_kind, flat_csv_is_3d
 
     try:
         sep = csv_format(Path(path))[0]  # a spreadsheet's re-save: ';' or tabs
@@ -167,7 +167,8 @@ def csv_holds_2d_poses(path: str | Path) -> bool:
     if rows and "scorer" in rows[0][:2] and coords is not None:
         return {"x", "y"} <= set(coords) and "z" not in coords
     try:  # SimBA names its index column "scorer" too, above one header row
-        return csv_table_kind(path) is not None
+        kind = csv_table_kind(path)
+        return kind is not None and not (kind == "flat-csv" and flat_csv_is_3d(path))
     except Exception:  # noqa: BLE001 - a table that does not read is not a pose table
         return False
 

@@ -33,8 +33,8 @@ from dlc_lifter.io._common import find_video, resolve_recorded_video
 from dlc_lifter.io.sleap import UNTRACKED
 from dlc_lifter.poses import PoseMetadata, Poses
 
-__all__ = ["bodypart_columns", "csv_table_kind", "read_flat_csv", "read_sleap_csv",
-           "sleap_csv_layout"]
+__all__ = ["bodypart_columns", "csv_table_kind", "flat_csv_is_3d", "read_flat_csv",
+           "read_sleap_csv", "sleap_csv_layout"]
 
 logger = logging.getLogger("dlc_lifter.io")
 
@@ -122,6 +122,20 @@ def csv_table_kind(path: str | Path) -> str | None:
     return "flat-csv" if _bodyparts(cols) else None
 
 
+def flat_csv_is_3d(path: str | Path) -> bool:
+    """Whether a one-header-row table's bodyparts mostly have a ``_z`` column beside ``_x``
+    and ``_y`` (triangulated or labelled 3D: anipose's, DANNCE's labels), from its first row."""
+    cols = _header(Path(path))
+    return bool(_deep(cols, _bodyparts(cols)))
+
+
+def _deep(columns: list[str], parts: dict[str, str]) -> list[str]:
+    """The bodyparts with a ``z`` column beside ``x`` and ``y``, where they are most."""
+    have = set(columns)
+    deep = [b for b, sep in parts.items() if f"{b}{sep}z" in have]
+    return deep if len(deep) * 2 > len(parts) else []
+
+
 def read_flat_csv(path: str | Path) -> Poses:
     """Read a one-header-row pose table (module docstring). Columns that are neither a
     coordinate nor a likelihood (Inscopix's ``Movie number``, ``Time since start (s)``)
@@ -138,8 +152,8 @@ def read_flat_csv(path: str | Path) -> Poses:
     cols = [str(c).strip() for c in table.columns]
     table.columns = cols
     parts = _bodyparts(cols)
-    deep = [b for b, sep in parts.items() if f"{b}{sep}z" in table.columns]
-    if parts and len(deep) * 2 > len(parts):
+    deep = _deep(cols, parts)
+    if deep:
         raise PoseFileError(
             f"{p} holds 3D points ('{deep[0]}_z' beside '_x' and '_y'"
             + (", with anipose's '_error' and '_ncams'" if f"{deep[0]}_ncams" in table.columns

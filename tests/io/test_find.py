@@ -124,7 +124,12 @@ def test_renamed_tables_are_found_by_their_first_lines(tmp_path: Path) -> None:
              "simba.csv": "Nose_x,Nose_y,Nose_p\n1,2,0.9\n", "mouse1_3d.csv": three_d,
              # SimBA's own tables name their index column "scorer" (DLC2action's CRIM13)
              "simba_scorer.csv": "scorer,Nose_1_x,Nose_1_y,Nose_1_p\n0,1,2,0.9\n",
-             "cue_frames.csv": "frame\n10\n20\n", "empty.csv": "", "binary.csv": "\x00\x01\x02"}
+             "cue_frames.csv": "frame\n10\n20\n", "empty.csv": "", "binary.csv": "\x00\x01\x02",
+             # one header row of 3D points (DANNCE's labels3d.csv, anipose's): a user's
+             # walkthrough found it taken, and failed, though the README says 3D tables are
+             # left alone
+             "labels3d.csv": "sample_id,Snout_x,Snout_y,Snout_z,EarL_x,EarL_y,EarL_z\n"
+                             "1,1,2,3,4,5,6\n"}
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     assert pose_file_kind(tmp_path / "mouse1.csv") is None  # by its name alone
