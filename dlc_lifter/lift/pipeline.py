@@ -445,6 +445,9 @@ def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
     if camera.fps is not None:  # checked positive by CameraSpec itself
         poses.meta.fps = float(camera.fps)
     video_size, unused = None, None
+    if video is None and poses.meta.video:  # the file's own, not read: named as it is
+        recorded = Path(poses.meta.video)  # (absolute: plot reads it from another folder)
+        poses.meta.video = os.path.abspath(recorded) if recorded.is_file() else str(recorded)
     if video is not None:
         video_size, problem = _check_video(video, poses, found=found)
         if video_size is not None:  # absolute: read later from another folder (plot)

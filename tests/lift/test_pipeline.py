@@ -371,6 +371,7 @@ def test_a_relative_video_is_recorded_whole_for_plot(tmp_path: Path,
     import cv2
 
     from dlc_lifter.analysis.plots import plot_lifted
+    from dlc_lifter.io import read_poses
     from dlc_lifter.lift import lift_file
 
     _, _, poses = _scene(20)
@@ -396,6 +397,16 @@ def test_a_relative_video_is_recorded_whole_for_plot(tmp_path: Path,
     cap = cv2.VideoCapture(str(mp4))
     assert cap.get(cv2.CAP_PROP_FRAME_WIDTH) == 360  # the 3D panel alone, as warned
     cap.release()
+    # the default video=None in Python: the video the file names beside it (DeepLabCut's
+    # <video>DLC_... next to <video>.mp4) was recorded as read, relative to the lift's
+    # folder (a walkthrough's plot from another folder lost it); recorded whole now
+    beside = write_toy_video(tmp_path / "poses" / "mouse1.mp4", 20, size=(64, 48))
+    monkeypatch.chdir(tmp_path)
+    out2 = lift_file(Path("poses") / src.name, camera=CameraSpec(camera_height_mm=600.0,
+                                                                focal_px=640.0),
+                     options=LiftOptions(depth=False),
+                     output=OutputSpec(destfolder="again"))
+    assert read_poses(out2).meta.video == str(beside)
 
 
 def test_a_3d_file_is_refused_before_anything_else(tmp_path: Path,
