@@ -138,28 +138,36 @@ class UnknownKeypointError(DLCLifterError, KeyError):
     mapped_from
         ``{name: the user keypoint a keypoint map maps to it}`` where the names are a map's
         targets (the right side of ``snout: noze``), not the user's keypoints.
+    still
+        Names whose points stay in place while the animal moves (objects or parts of the
+        set-up): said so, without closest catalogue names.
     """
 
     def __init__(self, names: str | Sequence[str], source: str | None = None,
                  suggestions: Mapping[str, Sequence[str]] | None = None,
-                 mapped_from: Mapping[str, str] | None = None) -> None:
+                 mapped_from: Mapping[str, str] | None = None,
+                 still: Sequence[str] = ()) -> None:
         names = [names] if isinstance(names, str) else list(names)
         self.names = names
-        self.suggestions = {n: list((suggestions or {}).get(n, ())) for n in names}
+        self.suggestions = {n: [] if n in still else list((suggestions or {}).get(n, ()))
+                            for n in names}
         self.mapped_from = dict(mapped_from or {})
         where = f" in {source}" if source else ""
         if self.mapped_from:
             super().__init__(self._target_message(source))
             return
         listed = "; ".join(
-            f"'{n}'" + (f" (closest: {', '.join(c)})" if c else "")
+            f"'{n}'" + (" (stays in place while the animal moves: an object or part of the "
+                        "set-up)" if n in still else f" (closest: {', '.join(c)})" if c else "")
             for n, c in self.suggestions.items())
         noun = "Keypoint" if len(names) == 1 else "Keypoints"
         verb = "does" if len(names) == 1 else "do"
+        like = (f"'{names[0]}: null' to drop it, or 'name: nose' for a body part"
+                if names[0] in still else
+                f"'{names[0]}: nose', or '{names[0]}: null' to drop it")
         msg = (
             f"{noun} {listed}{where} {verb} not map to the dlc-lifter mouse catalogue. "
-            "Give a mapping file (keypoint_map, a YAML file with lines like "
-            f"'{names[0]}: nose', or '{names[0]}: null' to drop it); "
+            f"Give a mapping file (keypoint_map, a YAML file with lines like {like}); "
             "'dlc-lifter catalogue' lists all names.")
         super().__init__(msg)
 

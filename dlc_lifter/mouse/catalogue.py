@@ -228,12 +228,14 @@ _PAW_CODE = re.compile(
     r"^(?=.*(?:paw|foot))(?:(?:paw|foot)_?)?([lr][fh]|[fh][lr])(?:_?(?:paw|foot))?$")
 
 
-def unknown_keypoints(names: str | Sequence[str], source: str | None = None
-                      ) -> UnknownKeypointError:
+def unknown_keypoints(names: str | Sequence[str], source: str | None = None, *,
+                      still: Sequence[str] = ()) -> UnknownKeypointError:
     """The :class:`~dlc_lifter.errors.UnknownKeypointError` for ``names``, with the closest
-    catalogue names as suggestions (raise it)."""
+    catalogue names as suggestions (raise it); ``still``: those that stay in place while the
+    animal moves, named as the set-up instead."""
     listed = [names] if isinstance(names, str) else list(names)
-    return UnknownKeypointError(listed, source, {n: closest_names(n) for n in listed})
+    return UnknownKeypointError(listed, source, {n: closest_names(n) for n in listed},
+                                still=still)
 
 
 def unknown_map_targets(mapping: Mapping[str, str | None], source: str | None = None

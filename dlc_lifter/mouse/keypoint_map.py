@@ -715,11 +715,11 @@ def plan_keypoint_map(
     arena = {n: a for n in names if n not in user
              and (a := arena_landmark(n, corners_present=len(corners) >= 3)) is not None}
     claims, unknown, skeleton, animals = _resolve(names, mapping, arena, dropped)
+    objects = [n for n in unknown if n in still]
     if unknown and strict:
-        raise unknown_keypoints(unknown, source)
+        raise unknown_keypoints(unknown, source, still=objects)
     notes: list[str] = list(map_notes)
     where = f"{source}: " if source else ""
-    objects = [n for n in unknown if n in still]
     unknown = [n for n in unknown if n not in still]
     if objects:
         dropped.update({n: _STILL for n in objects})

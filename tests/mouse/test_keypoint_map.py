@@ -433,6 +433,14 @@ def test_names_that_stay_in_place_are_reported_as_the_set_up() -> None:
     assert any("'tailbse' (closest: tail_base" in w for w in plan.warnings)
     plain = plan_keypoint_map(["nose", "tailbase", "rightarm"])
     assert "(closest: right_" in plain.warnings[0] and "staying" not in plain.warnings[0]
+    # --strict says the same (it offered 'lever' the closest body part, 'lever: nose')
+    with pytest.raises(UnknownKeypointError) as err:
+        plan_keypoint_map(["nose", "tailbase", "lever", "tailbse"], still=["lever"],
+                          strict=True)
+    text = str(err.value)
+    assert "'lever' (stays in place while the animal moves: an object or part of the " \
+        "set-up)" in text and "'lever: null' to drop it" in text
+    assert "'tailbse' (closest: tail_base" in text
 
 
 def test_closest_name_hints_name_only_alike_body_parts() -> None:
