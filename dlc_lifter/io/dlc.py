@@ -124,6 +124,8 @@ def labelled_size_from_project(poses: Poses, path: Path,
     if "labels_crop" in poses.meta.extra:
         return
     training = _is_training_set(path)
+    if not training:
+        _warn_pooled_videos(poses, path)
     if config is None:
         project = (path.parents[3] if training else path.parent.parent.parent) / "config.yaml"
         if not (training or path.parent.parent.name == "labeled-data") \
@@ -224,6 +226,19 @@ def _labelled_folder_in_frame(poses: Poses, path: Path, config: DLCConfig) -> No
         logger.info("%s: %s from %s in %s.", path, where,
                     f"the video {frame.video}" if frame.video is not None
                     else f"the crop of {stem}", config.path)
+
+
+def _warn_pooled_videos(poses: Poses, path: Path) -> None:
+    """Say so where a labels file outside a training set holds images of several videos (a
+    lab's merged labels: four videos' rows, each cropped its own way, were lifted as one
+    camera's without a word)."""
+    stems = list(dict.fromkeys(_row_videos(poses) or []))
+    if len(stems) > 1:
+        logger.warning("%s: its rows are images of %d videos (%s): lifted as seen by one "
+                       "camera in one frame size. Where the videos' cameras or crops differ, "
+                       "lift each video's labeled-data/<video>/CollectedData_*.h5 alone.",
+                       path, len(stems), ", ".join(stems[:4]) + (", ..." if len(stems) > 4
+                                                                  else ""))
 
 
 def _row_videos(poses: Poses) -> list[str] | None:

@@ -304,3 +304,22 @@ def test_an_analysis_output_in_its_project_takes_the_video_sets_frame_size(
     elsewhere.mkdir()
     h5.rename(elsewhere / h5.name)  # not in its project's videos folder: not looked for
     assert read_poses(elsewhere / h5.name).meta.image_size is None
+
+
+def test_a_labels_file_of_several_videos_outside_a_training_set_is_said(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A lab's merged labels (a real ``CollectedData_Juan.csv`` of four videos' rows, each
+    video cropped its own way, beside its config rather than in a project) were lifted as
+    one camera's without a word: it is said, naming the videos. A training set (its rows
+    put in their own videos' frames) is not warned of."""
+    f, _, _ = _training_set(tmp_path, {"v1": "0, 500, 0, 500", "v2": "10, 500, 0, 500"}, {})
+    merged = tmp_path / "merged" / "CollectedData_Alice.h5"
+    merged.parent.mkdir()
+    merged.write_bytes(f.read_bytes())
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        read_poses(f)
+    assert "images of 2 videos" not in caplog.text
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        read_poses(merged)
+    assert f"{merged}: its rows are images of 2 videos (v1, v2): lifted as seen by one " \
+        "camera" in caplog.text
