@@ -22,6 +22,7 @@ from dlc_lifter.io._common import (
     duplicate_names,
     recorded_path,
     size_transposed,
+    video_stem_of,
 )
 from dlc_lifter.poses import PoseMetadata, Poses
 
@@ -692,7 +693,8 @@ def nwb_metadata_for(metadata: Mapping[str, Any] | None, *names: str | Path | No
     """The metadata of one recording: the shared fields of :func:`read_nwb_metadata`'s
     result with those of the first of ``names`` (the pose file, the video) listed under
     ``recordings``: by the longest key that ends its path (``day1/predictions`` before
-    ``predictions``; the last part its name or stem)."""
+    ``predictions``; the last part its name or stem, or the video's stem its name carries:
+    ``m12_day1`` for ``m12_day1DLC_resnet50_...h5``, its video not here)."""
     if not metadata:
         return None
     shared = {k: v for k, v in metadata.items() if k != "recordings"}
@@ -714,7 +716,7 @@ def _recording_entry(recs: Mapping[str, Any], path: Path) -> Any:
         if not k or len(k) > len(path.parts) or len(k) <= parts:
             continue
         head, last = path.parts[-len(k):-1], path.parts[-1]
-        if tuple(head) == k[:-1] and k[-1] in (last, Path(last).stem):
+        if tuple(head) == k[:-1] and k[-1] in (last, Path(last).stem, video_stem_of(last)):
             best, parts = entry, len(k)
     return best
 

@@ -45,7 +45,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -651,12 +651,12 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tu
     rec = data.get("source_file") if isinstance(data, dict) else None
     if isinstance(rec, dict) and rec.get("path") != here["path"]:
         moved = Path(rec["path"]).name == Path(here["path"]).name and rec.get(
-            "size") == here["size"]  # the dataset moved, or copied
+            "size") == here["size"] and _same_content(rec, here)  # moved, or copied
         if not moved:
             return (f"{out} exists and is the lift of {rec['path']}, another file of the same "
                     "name; give another destfolder= (or overwrite=True to replace it)."), [], ()
-    elif isinstance(rec, dict) and (rec.get("size"), rec.get("mtime_ns")) != (
-            here["size"], here["mtime_ns"]):
+    elif isinstance(rec, dict) and (rec.get("size") != here["size"]
+                                    or not _same_content(rec, here)):
         notes.append(f"{job.poses}: changed since its output {out.name} was lifted, which "
                      "was kept (skipped); overwrite=True lifts it again.")
     changed = _options_changed(data, job)
@@ -671,6 +671,16 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tu
         why = "" if recorded else ": its record does not say from what or how it was lifted"
         notes.append(f"{lacks}{why}; overwrite=True lifts it again with it.")
     return None, notes, ()
+
+
+def _same_content(rec: Mapping[str, Any], here: Mapping[str, Any]) -> bool:
+    """Whether a lift's record of its input and the input now (two
+    :func:`~dlc_lifter.lift.pipeline.source_record`) hold the same content: by their
+    fingerprints; a record written before fingerprints were, by the modification time (a
+    same-named file of another recording with one size was taken as this one's, moved)."""
+    if rec.get("fingerprint") and here.get("fingerprint"):
+        return rec["fingerprint"] == here["fingerprint"]
+    return rec.get("mtime_ns") == here.get("mtime_ns")
 
 
 def _options_changed(data: Any, job: LiftJob) -> list[str]:

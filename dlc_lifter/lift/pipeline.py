@@ -11,6 +11,7 @@ from that lift, as :func:`lift_file` would have written them, without lifting ag
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import os
 import time
@@ -96,13 +97,26 @@ def _check_video(video: str | Path, poses: Poses, *, found: bool = False
     return size, None  # type: ignore[return-value]
 
 
+#: Bytes of an input's start and of its end that its fingerprint reads.
+_FINGERPRINT_BYTES = 1 << 20
+
+
 def source_record(path: str | Path) -> dict[str, Any]:
     """What a lift records of its input file (its meta pickle's ``source_file``): the
-    absolute path, size and modification time, by which a batch tells whether an output
-    that exists is this file's lift, as it is now."""
+    absolute path, size, modification time and a fingerprint of its content (sha256 of its
+    first and last MiB: the whole of most pose files), by which a batch tells whether an
+    output that exists is this file's lift, as it is now, moved or copied elsewhere (two
+    recordings of one name and frame count have one size: the content tells them apart)."""
     p = Path(path).absolute()
     st = p.stat()
-    return {"path": str(p), "size": int(st.st_size), "mtime_ns": int(st.st_mtime_ns)}
+    digest = hashlib.sha256()
+    with p.open("rb") as fh:
+        digest.update(fh.read(_FINGERPRINT_BYTES))
+        if st.st_size > 2 * _FINGERPRINT_BYTES:
+            fh.seek(-_FINGERPRINT_BYTES, os.SEEK_END)
+        digest.update(fh.read(_FINGERPRINT_BYTES))
+    return {"path": str(p), "size": int(st.st_size), "mtime_ns": int(st.st_mtime_ns),
+            "fingerprint": digest.hexdigest()}
 
 
 def lift_file(

@@ -136,6 +136,14 @@ def test_sessions_whose_files_share_a_name_are_told_apart_by_their_folders() -> 
     assert ids == {"day1": {"species": "Mus musculus", "subject_id": "m1"},
                    "day2": {"species": "Mus musculus", "subject_id": "m2"}}
     assert "subject_id" not in nwb_metadata_for(meta, "/data/day1/other.slp")["subject"]
+    # a recording named by its video, whose DeepLabCut output is lifted without it (a lab's
+    # batch: `m12_day1` matched nothing, its NWB got the copy time and no subject)
+    byvideo = read_nwb_metadata({"recordings": {"2019/m12_day1": {"subject": {
+        "subject_id": "m12"}}}})
+    assert nwb_metadata_for(byvideo, "/d/2019/m12_day1DLC_resnet50_oftMay1shuffle1_1000.h5"
+                            )["subject"]["subject_id"] == "m12"
+    assert "subject_id" not in nwb_metadata_for(
+        byvideo, "/d/2020/m12_day1DLC_resnet50_oftMay1shuffle1_1000.h5").get("subject", {})
 
 
 def test_the_session_and_subject_come_from_the_lab_or_are_said_to_be_filled_in(

@@ -678,6 +678,22 @@ def test_an_output_that_exists_is_checked_before_it_is_skipped(tmp_path: Path) -
     shutil.copytree(tmp_path / "cohort1", tmp_path / "moved")
     moved = lift_files(tmp_path / "moved", output=out, task=_recording_task)
     assert len(moved.skipped) == 1 and not moved.failed
+    # copied without its times (cp, not cp -p): the content says it is the same file
+    (tmp_path / "copied").mkdir()
+    shutil.copyfile(tmp_path / "cohort1" / name, tmp_path / "copied" / name)
+    os.utime(tmp_path / "copied" / name, ns=(1, 1))
+    copied = lift_files(tmp_path / "copied", output=out, task=_recording_task)
+    assert len(copied.skipped) == 1 and not copied.failed
+    # another recording of that name and that size (a lab's two boxes, DLC files of one
+    # frame count): taken as this one's, moved, before; another file's lift now
+    (tmp_path / "box2").mkdir()
+    (tmp_path / "box2" / name).write_text("eno")
+    box2 = lift_files(tmp_path / "box2", output=out, task=_recording_task)
+    assert not box2.skipped and "is the lift of" in box2.failed[0].error
+    # the same file touched (its content as it was): not "changed since"
+    os.utime(tmp_path / "cohort1" / name, ns=(2, 2))
+    touched = lift_files(tmp_path / "cohort1", output=out, task=_recording_task)
+    assert len(touched.skipped) == 1 and "changed since" not in touched.summary()
 
 
 def test_lift_files_takes_one_file_per_recording_and_resumes(tmp_path: Path) -> None:
