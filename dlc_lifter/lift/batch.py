@@ -515,10 +515,11 @@ def _warning_kind(message: str) -> str:
 
 
 def _kind_key(text: str) -> str:
-    """What warnings of one kind share: their first sentence with figures masked and the
-    names it quotes in any order (a camera estimate's length in px, the columns SimBA
-    reorders), whole (cut short, two estimates differing past the cut were two kinds)."""
-    masked = re.sub(r"\d+(\.\d+)?", "#", text)
+    """What warnings of one kind share: their first sentence with figures and asides in
+    brackets masked and the names it quotes in any order (a camera estimate's length in px,
+    the keypoints a count of far-off detections lists, the columns SimBA reorders), whole
+    (cut short, two estimates differing past the cut were two kinds)."""
+    masked = re.sub(r"\([^()]*\)", "(@)", re.sub(r"\d+(\.\d+)?", "#", text))
     quoted = sorted(re.findall(r"'[^']*'", masked))
     return re.sub(r"'[^']*'", "'@'", masked) + "|" + ",".join(quoted)
 
