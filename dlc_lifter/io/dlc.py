@@ -909,7 +909,7 @@ def read_lift_record(output: str | Path) -> dict[str, Any]:
     Raises
     ------
     PoseFileError
-        When the meta pickle is missing or cannot be read.
+        Where the meta pickle is missing or does not read (naming it, and what to do).
     """
     path = meta_pickle_path(output)
     try:

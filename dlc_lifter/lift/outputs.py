@@ -310,14 +310,14 @@ def add_outputs(
     Returns
     -------
     dict
-        ``{format: path}`` written (``meta`` for the meta pickle).
+        As :func:`write_outputs` returns it: the added formats' paths and the meta pickle's.
 
     Raises
     ------
     OutputExistsError
         Before any work, when the file of one of ``formats`` exists.
     OutputFormatError
-        After writing every format it could, when some failed (each is logged).
+        As :func:`write_outputs` raises it, the other formats written.
     DLCLifterError
         When ``formats`` holds ``dlc`` (the lift itself is never rewritten).
 
