@@ -118,6 +118,7 @@ __all__ = [
     "feature_columns",
     "individual_poses",
     "features_output_path",
+    "stale_features",
     "features_record",
     "features_sidecar_path",
     "require_parquet",
@@ -835,6 +836,47 @@ def _is_features_record(path: Path) -> bool:
     except (OSError, ValueError):
         return False
     return isinstance(record, dict) and "dlc_lifter_version" in record
+
+
+def stale_features(table: str | Path, source: str | Path, *, window: int | None = None,
+                   planar: bool | None = None) -> str | None:
+    """Why an existing features table is not ``source``'s features as asked for now;
+    ``None`` where it is (a batch rerun skips it).
+
+    Parameters
+    ----------
+    table
+        An existing features table (:func:`features_output_path`).
+    source
+        The pose file it is to be computed from.
+    window, planar
+        As for :func:`compute_features`; ``None``: not compared.
+
+    Returns
+    -------
+    str or None
+        ``None`` where the table's sidecar (:func:`features_sidecar_path`) records
+        ``source``'s content (its ``source_sha256``) and the same ``window`` and ``planar``;
+        else what differs, as a clause (``"its record ... says window=15"``).
+    """
+    side = features_sidecar_path(table)
+    try:
+        record = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = None
+    if not isinstance(record, dict) or "dlc_lifter_version" not in record:
+        return f"and no features record {side.name} beside it says what it was made from"
+    if record.get("source_sha256") != _sha256(Path(source)):
+        made = record.get("source")
+        same = made is not None and Path(made).exists() and Path(made).samefile(source)
+        return (f"made from other content than {source} holds now (" + (
+            "the file changed since" if same else f"its record names {made}") + ")")
+    if record.get("dims") != 3 and not record.get("planar"):
+        planar = None  # 2D poses: their features are the same whatever planar says
+    for name, now in (("window", window), ("planar", planar)):
+        if now is not None and record.get(name) != now:
+            return f"made with {name}={record.get(name)} (asked for now: {name}={now})"
+    return None
 
 
 def _check_fmt(fmt: str) -> str:

@@ -105,6 +105,7 @@ _SWITCHES = {
     ("depth", "True"): "--depth", ("depth", "False"): "--no-depth",
     ("filtered", "True"): "--filtered", ("impute_all", "False"): "--no-impute",
     ("nwb", "True"): "--nwb", ("overwrite", "True"): "--overwrite",
+    ("recursive", "True"): "--recursive",
     ("save_as_csv", "True"): "--csv", ("strict", "True"): "--strict",
     ("cv", "False"): "--no-cv", ("planar", "True"): "--planar",
     ("video", "None"): "--no-video",

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from dlc_lifter.cli.options import INDIVIDUAL, KEYPOINT_MAP, WINDOW
+from dlc_lifter.cli.options import INDIVIDUAL, KEYPOINT_MAP, RECURSIVE, WINDOW
 from dlc_lifter.errors import DLCLifterError
+
+if TYPE_CHECKING:
+    from dlc_lifter.analysis.per_file import Existing
 
 __all__ = ["classify_predict_command", "classify_train_command", "features_command",
            "plot_command"]
@@ -22,39 +26,42 @@ _PCUTOFF_2D = typer.Option(None, "--pcutoff", help="2D poses: points below this 
                            "are untracked (default 0.6, as DeepLabCut's).")
 _OVERWRITE = typer.Option(False, "--overwrite", help="Replace outputs that already exist "
                           "(default: refused).")
+_OVERWRITE_SKIP = typer.Option(False, "--overwrite", help="Replace outputs that already "
+                               "exist (default: of several files, an output made from the "
+                               "same file with the same options is skipped, another "
+                               "refused; of one file named, refused).")
 
 
-def _each(files: list[Path], destfolder: Path | None,
-          work: Callable[[Path, Path | None], list[Path]]) -> None:
-    """Run ``work`` on every file, with its output folder, and print what it wrote; into one
-    ``destfolder``, same-named files (two labelled-data folders' lifts) go into subfolders
-    named as theirs. With several files, one that fails is reported and the others go on
-    (exit code 1 at the end)."""
+def _each(entries: list[Path], destfolder: Path | None,
+          work: Callable[[Path, Path | None], list[Path]], *, recursive: bool = False,
+          two_d: bool = True, existing: Existing | None = None, desc: str = "files") -> None:
+    """Run ``work`` on one file named, printing what it wrote (an error stops it); or on
+    several, or a folder's (:func:`~dlc_lifter.analysis.per_file.run_per_file`): outputs
+    up to date skipped, one that fails reported while the others go on, then every output
+    and a closing summary (exit code 1 where a file failed)."""
+    from dlc_lifter.analysis.per_file import analysis_inputs, run_per_file
     from dlc_lifter.cli import cli_message
-    from dlc_lifter.lift.batch import destination_folders
 
-    failed = []
-    for f, folder in destination_folders(files, destfolder).items():
-        try:
-            written = work(f, folder)
-        except DLCLifterError as exc:
-            if len(files) == 1:
-                raise
-            typer.secho(f"FAILED {f}: {cli_message(str(exc))}", err=True, fg=typer.colors.RED)
-            failed.append(f)
-            continue
-        for path in written:
+    if len(entries) == 1 and not entries[0].is_dir():
+        for path in work(entries[0], destfolder):
             typer.echo(str(path))
-    if failed:
-        typer.secho(f"{len(files) - len(failed)} of {len(files)} files done, {len(failed)} "
-                    "failed.", err=True)
+        return
+    files = analysis_inputs(entries, recursive=recursive, two_d=two_d)
+    report = run_per_file(files, destfolder, work, existing=existing, desc=desc)
+    for item in sorted(report.done + report.skipped, key=lambda i: str(i.output)):
+        for path in (item.output, *item.extra_outputs):
+            typer.echo(str(path))
+    typer.echo(cli_message(report.summary()))
+    if not report.ok:
         raise typer.Exit(1)
 
 
 def features_command(
     poses_files: list[Path] = typer.Argument(..., metavar="OUTPUT_3D...", help="Lifted 3D "
-                                             "pose files (*_lifted3d.h5/.csv), or 2D pose "
-                                             "files for 2D features."),
+                                             "pose files (*_lifted3d.h5/.csv) and/or folders "
+                                             "of them, or 2D pose files (a folder without "
+                                             "lifts: its 2D pose files) for 2D features."),
+    recursive: bool = RECURSIVE,
     csv: bool = typer.Option(False, "--csv", help="Write csv (the default)."),
     parquet: bool = typer.Option(False, "--parquet", help="Write parquet (needs pyarrow)."),
     destfolder: Path | None = _DESTFOLDER,
@@ -65,7 +72,7 @@ def features_command(
     fps: float | None = _FPS,
     keypoint_map: Path | None = KEYPOINT_MAP,
     pcutoff: float | None = _PCUTOFF_2D,
-    overwrite: bool = _OVERWRITE,
+    overwrite: bool = _OVERWRITE_SKIP,
 ) -> None:
     """Write per-frame behavioural features of pose files to <stem>_features.csv|parquet.
 
@@ -74,13 +81,15 @@ def features_command(
     column's unit and which landmarks the lift imputed.
 
     Example: dlc-lifter features videoDLC_resnet50_lifted3d.h5 --window 15 --parquet
-    (several files: dlc-lifter features out/*_lifted3d.h5 -o features/)
+    (a batch's lifts: dlc-lifter features out/ --recursive -o features/; a rerun after the
+    dataset grew skips the tables made already)
     """
     from dlc_lifter.analysis.features import (
         compute_features,
         features_output_path,
         features_sidecar_path,
         require_parquet,
+        stale_features,
         write_features,
     )
     from dlc_lifter.io import read_poses
@@ -105,7 +114,15 @@ def features_command(
                                overwrite=overwrite, source=poses_file)
         return [table, features_sidecar_path(table)]
 
-    _each(poses_files, destfolder, one)
+    def existing(poses_file: Path, folder: Path | None) -> tuple[Path, str | None] | None:
+        table = features_output_path(poses_file, folder, fmt)
+        if overwrite or not table.exists():
+            return None
+        why = stale_features(table, poses_file, window=window, planar=planar)
+        return table, None if why is None else f"{table} exists, {why}: overwrite=True replaces it"
+
+    _each(poses_files, destfolder, one, recursive=recursive, existing=existing,
+          desc="features")
 
 
 def classify_train_command(
@@ -195,7 +212,9 @@ def classify_predict_command(
 
 def plot_command(
     outputs_3d: list[Path] = typer.Argument(..., metavar="OUTPUT_3D...",
-                                            help="*_lifted3d.h5 files."),
+                                            help="*_lifted3d.h5 files and/or folders of "
+                                            "them."),
+    recursive: bool = RECURSIVE,
     video: Path = typer.Option(None, "--video", help="The original video, shown beside "
                                "the 3D view."),
     out_dir: Path = typer.Option(None, "--out-dir", "-o", help="Folder for the plots "
@@ -210,8 +229,9 @@ def plot_command(
     """
     from dlc_lifter.analysis.plots import plot_lifted  # matplotlib
 
-    if video is not None and len(outputs_3d) > 1:
+    if video is not None and (len(outputs_3d) > 1 or outputs_3d[0].is_dir()):
         raise typer.BadParameter("--video is one file's video: give it with one 3D file "
                                  "(each file's own video is found from its record).")
     _each(outputs_3d, out_dir, lambda f, folder: plot_lifted(
-        f, video=video, out_dir=folder, max_frames=max_frames, fps=fps))
+        f, video=video, out_dir=folder, max_frames=max_frames, fps=fps),
+        recursive=recursive, two_d=False, desc="plots")

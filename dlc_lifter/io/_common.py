@@ -109,7 +109,8 @@ def check_input_file(path: str | Path) -> Path:
         if lifted:  # outputs of a batch: read one at a time
             raise PoseFileError(
                 f"{p} is a folder, not a pose file; it holds {len(lifted)} lifted 3D files "
-                f"(e.g. {lifted[0].name}): give the files ({p}/*_lifted3d.h5).")
+                f"(e.g. {lifted[0].name}): give the files ({p}/*_lifted3d.h5), or the folder "
+                "to dlc-lifter features or plot (--recursive: its subfolders' too).")
         raise PoseFileError(
             f"{p} is a folder, not a pose file. Pass a DLC .h5/.csv, SLEAP .slp/.h5, JABS, NWB "
             f"or movement .nc file; to lift every pose file in the folder: dlc-lifter "

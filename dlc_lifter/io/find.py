@@ -297,8 +297,8 @@ def _snapshot_number(scorer: str) -> int:
 
 
 def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bool = False,
-                    filtered: bool = False,
-                    kinds: Collection[str] | None = None) -> FoundPoseFiles:
+                    filtered: bool = False, kinds: Collection[str] | None = None,
+                    lifted: bool = False) -> FoundPoseFiles:
     """The pose files given, and those found in the folders given.
 
     Parameters
@@ -316,6 +316,10 @@ def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bo
     kinds
         Search folders for these kinds only (:func:`pose_file_kind`; ``None``: all).
         Files named one by one are taken whatever their kind.
+    lifted
+        Search folders for lifted 3D outputs instead (``*_lifted3d.h5``, and a
+        ``*_lifted3d.csv`` without its ``.h5`` twin; kind ``"lifted3d"``): what the
+        features, plots and classifiers read.
 
     Returns
     -------
@@ -339,7 +343,8 @@ def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bo
         walk = _walk(p) if recursive else p.iterdir()
         kind_of = {c: kind for c in sorted(walk) if c.is_file()
                    and not any(part.startswith(".") for part in c.relative_to(p).parts)
-                   and (kind := pose_file_kind(c, sniff=True)) is not None
+                   and (kind := _lifted_kind(c) if lifted else pose_file_kind(c, sniff=True))
+                   is not None
                    and (kinds is None or kind in kinds)}
         found.files += [c for c in _one_of_each(kind_of, filtered, found.passed_over)
                         if c not in found.files]
@@ -350,6 +355,13 @@ def find_pose_files(entries: str | Path | Iterable[str | Path], *, recursive: bo
     found.files += [f for f, k in named.items() if (k is None or f in kept)
                     and f not in found.files]
     return found
+
+
+def _lifted_kind(path: Path) -> str | None:
+    """``"lifted3d"`` for a lifted 3D output's table (``*_lifted3d.h5`` / ``.csv``)."""
+    low = path.name.lower()
+    return ("lifted3d" if not path.name.startswith(".")
+            and low.endswith(("_lifted3d.h5", "_lifted3d.csv")) else None)
 
 
 def _one_of_each(kind_of: dict[Path, str], filtered: bool,
@@ -416,25 +428,28 @@ def _exports_of_labels(files: Sequence[Path], passed: dict[Path, str]) -> set[Pa
 
 #: One tool's points written twice, a csv beside an ``.h5`` (csv ending, .h5 ending, what
 #: they share): SLEAP's analysis export both ways; Inscopix's IDEAS toolbox's DeepLabCut
-#: tables (``<video>_dlc_annotations.csv``, ``<video>_dlc_pose_estimates.h5``).
+#: tables (``<video>_dlc_annotations.csv``, ``<video>_dlc_pose_estimates.h5``); a lift
+#: written with ``--csv`` (found with ``lifted=True``).
 _CSV_TWINS = ((".analysis.csv", ".analysis.h5", "the same export"),
-              ("_dlc_annotations.csv", "_dlc_pose_estimates.h5", "the same points"))
+              ("_dlc_annotations.csv", "_dlc_pose_estimates.h5", "the same points"),
+              ("_lifted3d.csv", "_lifted3d.h5", "the same lift"))
 
 
 def _csv_twins(files: Sequence[Path], skip: Collection[Path], passed: dict[Path, str]
                ) -> set[Path]:
     """The csv copies (:data:`_CSV_TWINS`) among ``files`` whose ``.h5`` twin is there too
-    (neither of them in ``skip``, already passed over): the ``.h5`` is lifted; named in
-    ``passed``."""
-    names = {f.name.lower(): f for f in files}
+    in its folder (neither of them in ``skip``, already passed over): the ``.h5`` is taken;
+    named in ``passed``."""
+    names = {(f.parent, f.name.lower()): f for f in files}
     out = set()
     for f in files:
         low = f.name.lower()
         for csv_end, h5_end, same in _CSV_TWINS:
-            twin = names.get(low[: -len(csv_end)] + h5_end) if low.endswith(csv_end) else None
+            twin = (names.get((f.parent, low[: -len(csv_end)] + h5_end))
+                    if low.endswith(csv_end) else None)
             if twin is not None and f not in skip and twin not in skip:
                 out.add(f)
-                passed[f] = f"its .h5 twin {twin.name} is lifted ({same})"
+                passed[f] = f"its .h5 twin {twin.name} is taken ({same})"
     return out
 
 

@@ -45,8 +45,9 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -85,6 +86,7 @@ __all__ = [
     "OutputStep",
     "VIDEO_EXTENSIONS",
     "clean_stale_temp_files",
+    "collect_warnings",
     "dask_executor",
     "destination_folders",
     "find_dlc_output",
@@ -94,6 +96,7 @@ __all__ = [
     "lift_sleap",
     "lift_videos",
     "run_lift_job",
+    "warning_kind_key",
     "worker_initializer",
 ]
 
@@ -212,6 +215,9 @@ class BatchReport:
         Wall time of the whole batch.
     not_started
         Videos an interrupted batch did not finish (:class:`BatchInterrupted`).
+    verb
+        What the summary calls the files done (``"lifted"``; a batch of another step over
+        files, :func:`dlc_lifter.analysis.per_file.run_per_file`, says ``"done"``).
     """
 
     done: list[BatchItem] = field(default_factory=list)
@@ -221,6 +227,7 @@ class BatchReport:
     busy: list[BatchItem] = field(default_factory=list)
     seconds: float = 0.0
     not_started: int = 0
+    verb: str = "lifted"
 
     @property
     def ok(self) -> bool:
@@ -274,7 +281,7 @@ class BatchReport:
         named = self.names()
         lines = [
             ("INTERRUPTED: " if self.not_started else "")
-            + f"{len(self.done)} lifted, "
+            + f"{len(self.done)} {self.verb}, "
             + (f"{len(self.added)} with formats added from their existing lift (not lifted "
                "again), " if self.added else "")
             + f"{len(self.skipped)} skipped (output exists), "
@@ -434,17 +441,9 @@ def run_lift_job(job: LiftJob) -> BatchItem:
         ``failed``.
     """
     t0 = time.perf_counter()
-    caught = _JobWarnings()
-    # the package's warnings, and those said once per process already (for the summary)
-    loggers = [logging.getLogger("dlc_lifter"), logging.getLogger(SAID_ONCE_LOGGER)]
-    for log in loggers:
-        log.addHandler(caught)
-    try:
+    with collect_warnings() as caught:
         item = _run_lift_job(job)
-    finally:
-        for log in loggers:
-            log.removeHandler(caught)
-    item.warnings = caught.messages
+    item.warnings = caught
     item.seconds = time.perf_counter() - t0
     return item
 
@@ -514,6 +513,13 @@ def _warning_kind(message: str) -> str:
     return text.split(". ", 1)[0]
 
 
+def warning_kind_key(message: str) -> str:
+    """What a logged warning shares with the others of its kind (:meth:`BatchReport.summary`
+    groups them by it): its first sentence, without the file it names, with figures,
+    asides in brackets and quoted names masked."""
+    return _kind_key(_warning_kind(message))
+
+
 def _kind_key(text: str) -> str:
     """What warnings of one kind share: their first sentence with figures and asides in
     brackets masked and the names it quotes in any order (a camera estimate's length in px,
@@ -535,6 +541,22 @@ class _JobWarnings(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.thread == self.thread:
             self.messages.append(record.getMessage())
+
+
+@contextmanager
+def collect_warnings() -> Iterator[list[str]]:
+    """The package's warnings logged by this thread while in the block (those said once per
+    process already too, :data:`~dlc_lifter.lift.lifter.SAID_ONCE_LOGGER`): one file's
+    warnings for a batch's :attr:`BatchItem.warnings`, even with files in threads."""
+    caught = _JobWarnings()
+    loggers = [logging.getLogger("dlc_lifter"), logging.getLogger(SAID_ONCE_LOGGER)]
+    for log in loggers:
+        log.addHandler(caught)
+    try:
+        yield caught.messages
+    finally:
+        for log in loggers:
+            log.removeHandler(caught)
 
 
 def _message(exc: BaseException) -> str:

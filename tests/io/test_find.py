@@ -261,3 +261,18 @@ def test_a_sleap_export_written_as_h5_and_csv_is_lifted_once(tmp_path: Path) -> 
                                              "labels.v002.000_mice.analysis.h5"]
     assert found.passed_over[tmp_path / "labels.v002.000_mice.analysis.csv"].startswith(
         "its .h5 twin labels.v002.000_mice.analysis.h5")
+
+
+def test_lifted_outputs_are_found_in_folders_with_lifted(tmp_path: Path) -> None:
+    """The per-file verbs read a folder's lifts: ``*_lifted3d.h5`` in every subfolder with
+    ``recursive``, a ``.csv`` copy only where its own folder has no ``.h5`` of it; 2D pose
+    files beside them are not taken."""
+    for rel in ("aDLC_x_lifted3d.h5", "aDLC_x_lifted3d.csv", "aDLC_x.h5",
+                "boxA/tDLC_x_lifted3d.csv", "boxB/tDLC_x_lifted3d.h5",
+                "boxB/tDLC_x_lifted3d_meta.pickle"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"x")
+    found = find_pose_files([tmp_path], recursive=True, lifted=True)
+    assert [f.relative_to(tmp_path).as_posix() for f in found.files] == [
+        "aDLC_x_lifted3d.h5", "boxA/tDLC_x_lifted3d.csv", "boxB/tDLC_x_lifted3d.h5"]
+    assert list(found.passed_over) == [tmp_path / "aDLC_x_lifted3d.csv"]

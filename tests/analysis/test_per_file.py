@@ -1,0 +1,114 @@
+"""The per-file verbs (features, plot) over a lab's folder of lifts, as lift-files runs:
+folders searched, up-to-date outputs skipped on a rerun, a closing count, warnings grouped."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from dlc_lifter.cli import app
+from tests.fixtures.toys import circling_mouse_2d, rigid_mouse, write_dlc_analysis
+
+#: A batch's layout: same-named inputs' lifts in their folders' subfolders.
+_LIFTS = (("", "aDLC_x"), ("", "bDLC_x"), ("boxA", "trialDLC_x"), ("boxB", "trialDLC_x"))
+
+
+def _lift_tree(root: Path) -> list[Path]:
+    """Four lifted files without a frame rate, as ``lift-files --recursive -o root`` lays
+    them out (two of one name in ``boxA/`` and ``boxB/``)."""
+    from dlc_lifter.io import write_dlc_3d
+
+    out = []
+    for i, (sub, stem) in enumerate(_LIFTS):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+        poses = rigid_mouse(speed=30.0 + 10 * i)
+        poses.meta.fps = None
+        out.append(write_dlc_3d(poses, root / sub / f"{stem}_lifted3d.h5"))
+    return out
+
+
+def _features(*args: str) -> tuple[int, list[str]]:
+    r = CliRunner().invoke(app, ["features", *args])
+    return r.exit_code, r.output.strip().splitlines()
+
+
+def test_features_of_a_folder_of_lifts(tmp_path: Path,
+                                       caplog: pytest.LogCaptureFixture) -> None:
+    """``features out/run1 -o feats`` was refused, suggesting ``out/run1/*_lifted3d.h5``,
+    which misses the lifts in boxA/, boxB/: a folder gives its lifts (its subfolders' with
+    --recursive; without, said), same-named ones into subfolders, with a closing count."""
+    _lift_tree(tmp_path / "run1")
+    feats = tmp_path / "feats"
+    code, lines = _features(str(tmp_path / "run1"), "-o", str(feats))
+    assert code == 0, lines
+    assert sorted(p.name for p in feats.glob("*.csv")) == [
+        "aDLC_x_lifted3d_features.csv", "bDLC_x_lifted3d_features.csv"]
+    assert "its subfolders hold 2 more lifted 3D files" in caplog.text
+    assert "--recursive takes them" in caplog.text
+    assert lines[-2].startswith("2 done, 0 skipped (output exists), 0 failed")
+    code, lines = _features(str(tmp_path / "run1"), "--recursive", "-o", str(feats))
+    assert code == 0, lines
+    for box in ("boxA", "boxB"):
+        assert (feats / box / "trialDLC_x_lifted3d_features.csv").is_file()
+        assert (feats / box / "trialDLC_x_lifted3d_features.json").is_file()
+    assert any(line.startswith("2 done, 2 skipped (output exists), 0 failed")
+               for line in lines), lines
+
+
+def test_a_rerun_skips_up_to_date_features_and_refuses_stale_ones(tmp_path: Path) -> None:
+    """A rerun over a grown dataset reported every old file as FAILED (exists), exit 1:
+    tables made from the same file with the same options are skipped and counted; one
+    whose file changed since, or asked with another window, fails saying so; --overwrite
+    replaces them. One file named alone is still refused (as ``lift``)."""
+    lifts = _lift_tree(tmp_path / "run1")
+    feats = tmp_path / "feats"
+    assert _features(str(tmp_path / "run1"), "-r", "-o", str(feats))[0] == 0
+    before = (feats / "aDLC_x_lifted3d_features.csv").stat().st_mtime_ns
+    code, lines = _features(str(tmp_path / "run1"), "-r", "-o", str(feats))
+    assert code == 0, lines
+    assert lines[-1].startswith("0 done, 4 skipped (output exists), 0 failed"), lines
+    assert (feats / "aDLC_x_lifted3d_features.csv").stat().st_mtime_ns == before
+    lifts[2].write_bytes(lifts[1].read_bytes())  # boxA's recording lifted again, other
+    code, lines = _features(str(tmp_path / "run1"), "-r", "-o", str(feats))
+    assert code == 1
+    failed = [line for line in lines if "FAILED" in line]
+    assert len(failed) == 1 and "boxA/trialDLC_x_lifted3d.h5" in failed[0]
+    assert "the file changed since" in failed[0] and "--overwrite replaces it" in failed[0]
+    assert any(line.startswith("0 done, 3 skipped (output exists), 1 failed")
+               for line in lines), lines
+    code, lines = _features(str(tmp_path / "run1"), "-r", "-o", str(feats), "--window", "5")
+    assert code == 1 and "made with --window 15 (asked for now: --window 5)" in "\n".join(lines)
+    code, lines = _features(str(tmp_path / "run1"), "-r", "-o", str(feats), "--overwrite")
+    assert code == 0 and any(line.startswith("4 done, 0 skipped") for line in lines), lines
+    code, _ = _features(str(lifts[0]), "-o", str(feats))
+    assert code != 0  # one file named: refused, as before
+
+
+def test_a_batch_says_each_kind_of_warning_once(tmp_path: Path,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    """141 files without a frame rate gave 141 identical warning lines: the log says it
+    once, and the summary once with how many files gave it, as lift-files' does."""
+    _lift_tree(tmp_path / "run1")
+    with caplog.at_level(logging.INFO):
+        code, lines = _features(str(tmp_path / "run1"), "-r", "-o", str(tmp_path / "f"))
+    assert code == 0, lines
+    assert caplog.text.count("frame rate unknown") == 1
+    grouped = [line for line in lines if "frame rate unknown" in line]
+    assert len(grouped) == 1 and grouped[0].startswith("  WARNING (4 files: "), lines
+
+
+def test_a_folder_of_2d_pose_files_gives_2d_features(tmp_path: Path) -> None:
+    """As one 2D file named gives 2D features, so does a folder of them holding no lift;
+    ``plot`` refuses such a folder, saying to lift it first."""
+    for stem in ("m1", "m2"):
+        write_dlc_analysis(circling_mouse_2d(40), tmp_path / "2d", stem=stem)
+    code, lines = _features(str(tmp_path / "2d"), "-o", str(tmp_path / "f"))
+    assert code == 0, lines
+    tables = sorted((tmp_path / "f").glob("*_features.csv"))
+    assert len(tables) == 2 and "head_speed_px_s" in pd.read_csv(tables[0])
+    r = CliRunner().invoke(app, ["plot", str(tmp_path / "2d")])
+    assert r.exit_code != 0 and "lift-files" in str(r.exception)
