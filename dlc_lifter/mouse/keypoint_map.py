@@ -507,19 +507,24 @@ def _numbered(names: Iterable[str], pattern: re.Pattern[str], table: Mapping[str
 
 
 def _middle_tail(claims: dict[str, tuple[str, int]], stems: Mapping[str, str]) -> None:
-    """A bare ``tail`` between a named tail base and tail tip is the tail's middle.
+    """A bare ``tail`` beside a named tail base is a point down the tail, not the base.
 
-    ``tail`` alone reads as the tail base (the point most files mean by it); where another
-    name claims the base more specifically and a third the tip (``tailstart, tail,
-    tailend``), it is the point between them.
+    ``tail`` alone reads as the tail base (the point most files mean by it). Where another
+    name claims the base more specifically, ``tail`` is the tail's middle if a third names
+    the tip (``tailstart, tail, tailend``), else its far end: a four-point labelling
+    (``Nose, Neck, Butt, Tail``, a real DeepLabCut project's) puts ``Tail`` most of a body
+    length behind the base, as keypoint-MoSeq's ``tail`` lies behind ``spine4``.
     """
     bare = [n for n, (c, _) in claims.items() if c == "tail_base"
             and compact(stems.get(n, n)) == "tail"]
     base = [n for n, (c, _) in claims.items() if c == "tail_base" and n not in bare]
-    if (len(bare) == 1 and base and any(c == "tail_end" for c, _ in claims.values())
-            and all(c != "tail3" for c, _ in claims.values())
-            and min(claims[n][1] for n in base) < claims[bare[0]][1]):
+    if len(bare) != 1 or not base or min(claims[n][1] for n in base) >= claims[bare[0]][1]:
+        return
+    taken = {c for n, (c, _) in claims.items() if n not in bare}
+    if "tail_end" in taken and "tail3" not in taken:
         claims[bare[0]] = ("tail3", claims[bare[0]][1])
+    elif not taken & set(_TAIL_CHAIN[1:]):
+        claims[bare[0]] = ("tail_end", claims[bare[0]][1])
 
 
 def _spread_spine(claims: dict[str, tuple[str, int]], unknown: list[str],
