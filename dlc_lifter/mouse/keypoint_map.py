@@ -97,6 +97,9 @@ _INSECT_PARTS = (("wings", re.compile(r"^(left|right|l|r)?wing")),
                  ("middle legs", re.compile(r"^(left|right|l|r)?mid(dle)?leg")))
 #: Why a name dropped by the user's keypoint map is not lifted.
 _USER_NULL = "mapped to null by the keypoint map"
+#: Limb joints a side view's labels name without a side (AutoGaitA's beam-walking mice:
+#: ``Elbow, Wrist, Knee, Ankle``), the near side's limbs being the ones it sees.
+_SIDE_VIEW_JOINTS = ("elbow", "wrist", "knee", "ankle", "hock", "iliaccrest")
 
 
 def arena_landmark(name: str, *, corners_present: bool = False) -> str | None:
@@ -738,6 +741,11 @@ def plan_keypoint_map(
             _without_prefix(n, animals))) else "") for n in unknown)
         notes.append(f"{where}not lifted, no catalogue landmark: {listed}. Give a keypoint "
                      "map to use them.")
+    joints = _unsided_joints(unknown, mapped=claims)
+    if joints:
+        notes.append(f"{where}{', '.join(joints)}: limb joints named without a side, as a side "
+                     "view's labels name the near side's limbs. dlc-lifter lifts mice filmed "
+                     "from above (or below); from the side its heights are not to be trusted.")
     between = [n for n in names if dropped.get(n) == _BETWEEN]
     if between:
         notes.append(f"{where}not lifted, {_BETWEEN}: " + ", ".join(f"'{n}'" for n in between)
@@ -759,6 +767,16 @@ def plan_keypoint_map(
                        names=tuple(names),
                        animals={n: a for n, a in by_individual.items() if n in mapped}
                        | animals)
+
+
+def _unsided_joints(unknown: Sequence[str], mapped: Mapping[str, tuple[str, int]]
+                    ) -> list[str]:
+    """The unmapped names of two or more limb joints (:data:`_SIDE_VIEW_JOINTS`) in a file
+    that names no landmark of either side: a side view's labels."""
+    if any(c.startswith(("left_", "right_")) for c, _ in mapped.values()):
+        return []
+    found = {n: w for n in unknown for w in _SIDE_VIEW_JOINTS if w in compact(n)}
+    return list(found) if len(set(found.values())) >= 2 else []
 
 
 def _map_on_names(names: Sequence[str], mapping: Mapping[str, str | None]

@@ -611,3 +611,20 @@ def test_keypoint_map_entries_that_name_no_keypoint_are_said() -> None:
     exact = plan_keypoint_map(names, {"MainBody": "mid_back"})
     assert exact.mapped["MainBody"] == "mid_back" and not any(
         "keypoint map entries" in w for w in exact.warnings)
+
+
+def test_limb_joints_named_without_a_side_are_said_to_be_a_side_view() -> None:
+    """AutoGaitA's beam-walking mice (a real DeepLabCut side view: ``Nose, Wrist, Elbow,
+    Iliac Crest, Knee, Ankle, Tail base``...) lifted as if from above without a word on the
+    view, their heights meaningless; the joints without a side are said to be a side view's.
+    A top view naming its joints with their sides is not."""
+    names = ["Nose", "Ear base", "Wrist", "Elbow", "Iliac Crest", "Hip", "Knee", "Ankle",
+             "Tail base", "Tail tip"]
+    warnings = plan_keypoint_map(names, source="run3.csv").warnings
+    said = [w for w in warnings if "side view" in w]
+    assert len(said) == 1 and said[0].startswith("run3.csv: Wrist, Elbow, Iliac Crest, Knee")
+    assert "from above" in said[0]
+    sided = plan_keypoint_map(["nose", "left_elbow", "right_knee", "Elbow", "Knee", "tailbase"])
+    assert not any("side view" in w for w in sided.warnings)
+    assert not any("side view" in w for w in plan_keypoint_map(["nose", "Knee",
+                                                                "tailbase"]).warnings)
