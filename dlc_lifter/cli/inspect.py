@@ -153,7 +153,7 @@ def info_command(
         for kp, why in plan.dropped.items():
             typer.echo(f"  {kp}: {why}")
     for line in plan.warnings:
-        if "both name" in line or "keypoint map entries" in line:
+        if "both name" in line or "keypoint map entries" in line or "side view" in line:
             typer.echo(line)
     if plan.dropped:
         typer.echo("Map them with --keypoint-map map.yaml ('name: catalogue_name', or "

@@ -97,6 +97,9 @@ _INSECT_PARTS = (("wings", re.compile(r"^(left|right|l|r)?wing")),
                  ("middle legs", re.compile(r"^(left|right|l|r)?mid(dle)?leg")))
 #: Why a name dropped by the user's keypoint map is not lifted.
 _USER_NULL = "mapped to null by the keypoint map"
+#: Limb joints a side view's labels name without a side (AutoGaitA's beam-walking mice:
+#: ``Elbow, Wrist, Knee, Ankle``), the near side's limbs being the ones it sees.
+_SIDE_VIEW_JOINTS = ("elbow", "wrist", "knee", "ankle", "hock", "iliaccrest")
 
 
 def arena_landmark(name: str, *, corners_present: bool = False) -> str | None:
@@ -507,19 +510,24 @@ def _numbered(names: Iterable[str], pattern: re.Pattern[str], table: Mapping[str
 
 
 def _middle_tail(claims: dict[str, tuple[str, int]], stems: Mapping[str, str]) -> None:
-    """A bare ``tail`` between a named tail base and tail tip is the tail's middle.
+    """A bare ``tail`` beside a named tail base is a point down the tail, not the base.
 
-    ``tail`` alone reads as the tail base (the point most files mean by it); where another
-    name claims the base more specifically and a third the tip (``tailstart, tail,
-    tailend``), it is the point between them.
+    ``tail`` alone reads as the tail base (the point most files mean by it). Where another
+    name claims the base more specifically, ``tail`` is the tail's middle if a third names
+    the tip (``tailstart, tail, tailend``), else its far end: a four-point labelling
+    (``Nose, Neck, Butt, Tail``, a real DeepLabCut project's) puts ``Tail`` most of a body
+    length behind the base, as keypoint-MoSeq's ``tail`` lies behind ``spine4``.
     """
     bare = [n for n, (c, _) in claims.items() if c == "tail_base"
             and compact(stems.get(n, n)) == "tail"]
     base = [n for n, (c, _) in claims.items() if c == "tail_base" and n not in bare]
-    if (len(bare) == 1 and base and any(c == "tail_end" for c, _ in claims.values())
-            and all(c != "tail3" for c, _ in claims.values())
-            and min(claims[n][1] for n in base) < claims[bare[0]][1]):
+    if len(bare) != 1 or not base or min(claims[n][1] for n in base) >= claims[bare[0]][1]:
+        return
+    taken = {c for n, (c, _) in claims.items() if n not in bare}
+    if "tail_end" in taken and "tail3" not in taken:
         claims[bare[0]] = ("tail3", claims[bare[0]][1])
+    elif not taken & set(_TAIL_CHAIN[1:]):
+        claims[bare[0]] = ("tail_end", claims[bare[0]][1])
 
 
 def _spread_spine(claims: dict[str, tuple[str, int]], unknown: list[str],
@@ -733,6 +741,11 @@ def plan_keypoint_map(
             _without_prefix(n, animals))) else "") for n in unknown)
         notes.append(f"{where}not lifted, no catalogue landmark: {listed}. Give a keypoint "
                      "map to use them.")
+    joints = _unsided_joints(unknown, mapped=claims)
+    if joints:
+        notes.append(f"{where}{', '.join(joints)}: limb joints named without a side, as a side "
+                     "view's labels name the near side's limbs. dlc-lifter lifts mice filmed "
+                     "from above (or below); from the side its heights are not to be trusted.")
     between = [n for n in names if dropped.get(n) == _BETWEEN]
     if between:
         notes.append(f"{where}not lifted, {_BETWEEN}: " + ", ".join(f"'{n}'" for n in between)
@@ -754,6 +767,16 @@ def plan_keypoint_map(
                        names=tuple(names),
                        animals={n: a for n, a in by_individual.items() if n in mapped}
                        | animals)
+
+
+def _unsided_joints(unknown: Sequence[str], mapped: Mapping[str, tuple[str, int]]
+                    ) -> list[str]:
+    """The unmapped names of two or more limb joints (:data:`_SIDE_VIEW_JOINTS`) in a file
+    that names no landmark of either side: a side view's labels."""
+    if any(c.startswith(("left_", "right_")) for c, _ in mapped.values()):
+        return []
+    found = {n: w for n in unknown for w in _SIDE_VIEW_JOINTS if w in compact(n)}
+    return list(found) if len(set(found.values())) >= 2 else []
 
 
 def _map_on_names(names: Sequence[str], mapping: Mapping[str, str | None]

@@ -43,6 +43,20 @@ def test_info(tmp_path: Path) -> None:
     assert "50.0%" in r.output  # wing missing half the time
 
 
+def test_info_says_limb_joints_without_a_side_are_a_side_view(tmp_path: Path) -> None:
+    """AutoGaitA's beam-walking mice (``Nose, Wrist, Elbow, Knee, Ankle, Tail base``...): the
+    lift warned that they are a side view's labels; ``info`` listed them as not lifted and
+    said nothing of the view."""
+    names = ["Nose", "Wrist", "Elbow", "Knee", "Ankle", "Tail base"]
+    coords = np.random.default_rng(1).uniform(0, 100, (10, 1, len(names), 2))
+    f = _dlc_file(Poses(coords, np.full(coords.shape[:3], 0.9), keypoints=names),
+                  tmp_path / "runDLC_test.h5")
+    r = runner.invoke(app, ["info", str(f)])
+    assert r.exit_code == 0, r.output
+    assert "Wrist, Elbow, Knee, Ankle: limb joints named without a side" in r.output
+    assert "filmed from above" in r.output
+
+
 def test_info_of_a_lift_shows_each_column_as_lifted(tmp_path: Path) -> None:
     """A lift's own output names the file's ``tail_1`` (mapped, as a SLEAP skeleton's
     ``Tail_1`` is, onto the catalogue's ``tail3``) and writes the imputed catalogue
