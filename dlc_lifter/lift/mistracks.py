@@ -9,8 +9,9 @@ the head to 300 mm (``docs/results.md``, twentieth session).
 
 :func:`mistracked` measures, per individual, each keypoint's distance from the median of
 the frame's tracked keypoints, and over the session that distance's median (the
-keypoint's usual reach from the body's middle). A detection farther than
-:data:`REACH_FACTOR` times its keypoint's usual reach plus the body's own median radius
+keypoint's usual reach from the body's middle, at least :data:`MIN_USUAL_SHARE` of the
+body's radius). A detection farther than :data:`REACH_FACTOR` times its keypoint's usual
+reach plus the body's own median radius
 (the median over the frames of their tracked keypoints' median distance from the middle)
 is one no posture gives: stretched, rearing or curled mice stay well inside (rears and
 curls bring keypoints closer to the middle, a stretch lengthens the body by a third at
@@ -32,8 +33,8 @@ import numpy as np
 
 from dlc_lifter.mouse.catalogue import CATALOGUE
 
-__all__ = ["MAX_BODY_LENGTHS", "MIN_FRAMES", "MIN_KEYPOINTS", "REACH_FACTOR", "BodyReach",
-           "body_length", "drop_mistracks", "mistracked"]
+__all__ = ["MAX_BODY_LENGTHS", "MIN_FRAMES", "MIN_KEYPOINTS", "MIN_USUAL_SHARE", "REACH_FACTOR",
+           "BodyReach", "body_length", "drop_mistracks", "mistracked"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,13 @@ REACH_FACTOR = 3.0
 #: whose tracker found the nose on a fixed spot 900 px away in 149 frames, lifted points
 #: up to 345 mm; ``docs/results.md``, twenty-first session.)
 MIN_KEYPOINTS = 3
+#: A keypoint's usual distance is taken as at least this share of the body's radius. The
+#: frame's middle is the median of the keypoints it tracks, so it moves as keypoints come
+#: and go; a keypoint that is itself the middle in most frames (the neck of a file tracking
+#: ``Nose, Neck, Butt`` and now and then the tail's tip) has a usual distance near 0 and
+#: was judged mistracked wherever a fourth point moved the middle off it (a real four-point
+#: DeepLabCut project: the neck in all 9 frames labelled with the tail's tip).
+MIN_USUAL_SHARE = 0.5
 #: Judged frames a keypoint needs for its usual distance to be known.
 MIN_FRAMES = 20
 #: However usual, no detection lies farther from the body's middle than this many times
@@ -116,7 +124,8 @@ class BodyReach:
                          shape: tuple[int, ...]) -> np.ndarray:
         out = np.zeros(shape, bool)
         with np.errstate(invalid="ignore"):
-            reach = np.fmin(REACH_FACTOR * self.usual + self.radius,
+            usual = np.maximum(self.usual, MIN_USUAL_SHARE * self.radius)  # NaN stays NaN
+            reach = np.fmin(REACH_FACTOR * usual + self.radius,
                             MAX_BODY_LENGTHS * self.length)  # NaN: the other
             out[judged] = dist > reach  # NaN: False
         return out

@@ -227,3 +227,23 @@ def test_the_mistrack_warning_names_the_file_s_keypoints(caplog: pytest.LogCaptu
     with caplog.at_level(logging.WARNING):
         drop_mistracks(uv, conf, 0.6, "m1.h5", {"tail_base": "tail"})
     assert "(tail 1)" in caplog.text
+
+
+def test_a_keypoint_that_is_usually_the_middle_is_not_judged_by_a_fourth_coming() -> None:
+    """A four-point labelling (``Nose, Neck, Butt, Tail``: a real DeepLabCut project) whose
+    tail tip is labelled in a third of the frames: in the others the neck is the frame's
+    middle (its usual distance about 0), and the tail tip moving the middle off it is no
+    mistrack of the neck; a neck really found far off still is."""
+    rng = np.random.default_rng(3)
+    line = np.array([[0.0, 0.0], [-30.0, 0.0], [-100.0, 0.0], [-190.0, 0.0]])  # px
+    uv = np.empty((60, 4, 2))
+    for t in range(len(uv)):
+        yaw = rng.uniform(-np.pi, np.pi)
+        rot = np.array([[np.cos(yaw), -np.sin(yaw)], [np.sin(yaw), np.cos(yaw)]])
+        uv[t] = line @ rot.T + rng.uniform(150, 450, 2) + rng.normal(0, 1.0, (4, 2))
+    tracked = np.ones(uv.shape[:2], bool)
+    tracked[rng.permutation(len(uv))[:40], 3] = False  # the tip in 20 frames of 60
+    assert not mistracked(uv, tracked).any()
+    three = np.flatnonzero(~tracked[:, 3])[0]
+    uv[three, 1] += [400.0, 300.0]
+    assert sorted(zip(*np.nonzero(mistracked(uv, tracked)), strict=True)) == [(three, 1)]
