@@ -212,6 +212,10 @@ class BatchReport:
         Wall time of the whole batch.
     not_started
         Videos an interrupted batch did not finish (:class:`BatchInterrupted`).
+    passed_over
+        ``{file: why}`` for files found and passed over on purpose (a ``.csv`` twin of an
+        ``.h5``, the other of a ``_filtered`` pair, a video named: :func:`lift_files`):
+        counted in the summary, so that every file found is.
     """
 
     done: list[BatchItem] = field(default_factory=list)
@@ -221,6 +225,7 @@ class BatchReport:
     busy: list[BatchItem] = field(default_factory=list)
     seconds: float = 0.0
     not_started: int = 0
+    passed_over: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -279,6 +284,8 @@ class BatchReport:
                "again), " if self.added else "")
             + f"{len(self.skipped)} skipped (output exists), "
             f"{len(self.failed)} failed"
+            + (f", {len(self.passed_over)} passed over ({_passed_over_kinds(self.passed_over)})"
+               if self.passed_over else "")
             + (f", {len(self.busy)} being lifted by another run (left to it; run again "
                "once it has finished to check)" if self.busy else "")
             + (f", {self.not_started} not lifted (run the same command again to resume)"
@@ -304,6 +311,14 @@ class BatchReport:
 
     def __str__(self) -> str:
         return self.summary()
+
+
+def _passed_over_kinds(passed_over: Mapping[str, str]) -> str:
+    """What the files a batch passed over are, in its summary's counts (the log names
+    each, with why)."""
+    videos = sum(why.startswith("a video") for why in passed_over.values())
+    return ("twins" if not videos else "videos" if videos == len(passed_over)
+            else "twins and videos")
 
 
 class BatchInterrupted(KeyboardInterrupt):
@@ -813,6 +828,7 @@ def lift_jobs(
     desc: str = "lifting",
     task: Callable[[LiftJob], BatchItem] = run_lift_job,
     unwritable: str = "pass a writable destfolder=",
+    passed_over: Mapping[str | Path, str] | None = None,
 ) -> BatchReport:
     """Run lift jobs, skipping finished outputs, on ``executor`` or in this process.
 
@@ -835,13 +851,16 @@ def lift_jobs(
         :class:`BatchItem` (used to wrap or instrument the lift).
     unwritable
         What an output folder that cannot be written tells the user to do instead.
+    passed_over
+        ``{file: why}`` for files found and not lifted on purpose (reported too:
+        :attr:`BatchReport.passed_over`).
 
     Returns
     -------
     BatchReport
     """
     t0 = time.perf_counter()
-    report = BatchReport()
+    report = BatchReport(passed_over={str(f): why for f, why in (passed_over or {}).items()})
     for item in failed:
         report.add(item)
     todo: list[LiftJob] = []
@@ -1248,7 +1267,8 @@ def lift_files(
     their folders (:func:`destination_folders`), and an input whose lift is there already,
     flat or in such a subfolder, is found and kept there; a file whose place another
     file's lift holds goes into the subfolder a run with both gives it. So a dataset lifted
-    part by part, or grown since, lifts each file once.
+    part by part, or grown since, lifts each file once. Files passed over on purpose are
+    counted in the summary (:attr:`BatchReport.passed_over`).
 
     Parameters
     ----------
@@ -1335,7 +1355,7 @@ def _lift_found(files_or_folders: str | Path | Sequence[str | Path], *, camera: 
                                 output_spec=_batch_output(output, default), sleap_video=video,
                                 recording=recording))
     return lift_jobs(jobs, executor=executor, overwrite=output.overwrite, failed=failed,
-                     desc=desc, task=task)
+                     desc=desc, task=task, passed_over=found.passed_over)
 
 
 # --------------------------------------------------------------------------- dask

@@ -740,6 +740,23 @@ def test_an_input_s_output_goes_where_its_lift_is_whatever_else_the_run_holds(
         ("boxA", 1), ("boxB", 1), ("boxC", 2), ("boxD", 2))] + [f"trial2{name}"]
 
 
+def test_the_summary_counts_the_files_passed_over(tmp_path: Path) -> None:
+    """Every file a batch found is in its counts: a .csv twin of an .h5 and the other of a
+    ``_filtered`` pair as passed over (they were named in the log alone), a video named."""
+    from dlc_lifter.lift.batch import lift_files
+
+    for name in (f"a{DLC_SCORER}.h5", f"a{DLC_SCORER}.csv", f"a{DLC_SCORER}_filtered.h5",
+                 f"b{DLC_SCORER}.h5", "b.mp4"):
+        (tmp_path / name).write_bytes(b"x")
+    report = lift_files(tmp_path, task=_formats_task)
+    assert len(report.done) == 2 and len(report.passed_over) == 2
+    assert "2 lifted, 0 skipped (output exists), 0 failed, 2 passed over (twins)" in (
+        report.summary())
+    named = lift_files([tmp_path / "b.mp4", tmp_path / f"b{DLC_SCORER}.h5"],
+                       task=_formats_task)
+    assert "1 skipped (output exists), 0 failed, 1 passed over (videos)" in named.summary()
+
+
 def test_lift_files_takes_one_file_per_recording_and_resumes(tmp_path: Path) -> None:
     """A folder kept without its project: the .h5 of a .h5 / .csv pair, SLEAP's files with
     SLEAP's layout, nothing that is not a pose file; a second run skips what is done."""
