@@ -607,9 +607,10 @@ def _settled(poses: Path, out: Path, destfolder: Path, taken: Mapping[Path, Path
     the run holds: where this input's lift is already (the output's record names it, or a
     file of its name and content: :func:`_is_lift_of`), flat or in a subfolder named after
     its folders, as a run with other files of its name made it; never where another file's
-    lift of this name is, but in the subfolder it has where the two meet in one run
+    lift of this name is, nor another's output in this run (``taken``: ``{output:
+    input}``), but in the subfolder it has where the two meet in one run
     (:func:`destination_folders`; its own folder's name where it lies in the folder they
-    share). Outputs already ``taken`` by this run's other files are passed over."""
+    share; two files of one folder stay where they clash, and are reported)."""
     from dlc_lifter.lift.pipeline import source_record
 
     folders = poses.parent.absolute().parts[1:]
@@ -617,24 +618,25 @@ def _settled(poses: Path, out: Path, destfolder: Path, taken: Mapping[Path, Path
         destfolder.joinpath(*folders[-k:]) / out.name for k in range(1, len(folders) + 1))]
     records = {q: _recorded_source(q) for q in dict.fromkeys(candidates)
                if q not in taken and q.is_file()}
-    if not records:
-        return out
-    try:
-        here = source_record(poses)
-    except OSError:  # unreadable: left to its job to report
-        return out
-    if out in records and _is_lift_of(records[out], here) is not False:
-        return out  # its lift, or an output recording no input (trusted as before)
-    for q, rec in records.items():
-        if _is_lift_of(rec, here):
-            logger.debug("%s: its lift %s is kept there.", poses, q)
-            return q
-    if out not in records:
-        return out
-    other = Path(str(records[out]["path"]))  # the file whose lift holds the place
+    other = taken.get(out)  # the file whose output (or lift) holds the place
+    if records:
+        try:
+            here = source_record(poses)
+        except OSError:  # unreadable: left to its job to report
+            return out
+        if out in records and _is_lift_of(records[out], here) is not False:
+            return out  # its lift, or an output recording no input (trusted as before)
+        for q, rec in records.items():
+            if _is_lift_of(rec, here):
+                logger.debug("%s: its lift %s is kept there.", poses, q)
+                return q
+        if out in records:
+            other = Path(str(records[out]["path"]))
+    if other is None or other.parent.absolute() == poses.parent.absolute():
+        return out  # no folder tells them apart: reported as one output of two files
     sub = poses.parent.absolute().relative_to(_shared_folder([other, poses]))
     moved = destfolder / (sub if sub.parts else poses.parent.absolute().name) / out.name
-    logger.info("%s: %s is the lift of %s, another file of its name: lifted into %s.",
+    logger.info("%s: %s is the output of %s, another file of its name: lifted into %s.",
                 poses, out, other, moved)
     return moved
 

@@ -738,6 +738,11 @@ def test_an_input_s_output_goes_where_its_lift_is_whatever_else_the_run_holds(
     assert len(grown.skipped) == 4 and not grown.failed
     assert lifted(tmp_path / "o2") == [f"{box}/trial{k}{name}" for box, k in (
         ("boxA", 1), ("boxB", 1), ("boxC", 2), ("boxD", 2))] + [f"trial2{name}"]
+    # one in the folder the others share: its own folder's name where the flat one is taken
+    put(f"trial2{DLC_SCORER}.h5", "L2")
+    top = lift_files(legacy, recursive=True, output=out2, task=_recording_task)
+    assert Path(top.done[0].output) == tmp_path / "o2" / "legacy" / f"trial2{name}"
+    assert not lift_files(legacy, output=out2, task=_recording_task).done
 
 
 def test_the_summary_counts_the_files_passed_over(tmp_path: Path) -> None:
