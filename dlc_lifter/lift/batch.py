@@ -574,7 +574,9 @@ def destination_folders(files: Sequence[Path], destfolder: str | Path | None,
     ``<session>/predictions.slp``) go into subfolders that mirror their folders below the
     folder they share (``<destfolder>/<video>/...``), made here. A labelled-data folder's
     labels always go into ``<destfolder>/<video>/``, one folder or several: a batch rerun
-    after the project grew finds them where the first run put them."""
+    after the project grew finds them where the first run put them. The analysis verbs
+    take their folders from here as they are; :func:`lift_files` then keeps an input's lift
+    where an earlier run put it, and never puts it in another's place."""
     from dlc_lifter.io.dlc import is_label_file
 
     if destfolder is None:
