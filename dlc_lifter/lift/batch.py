@@ -218,6 +218,10 @@ class BatchReport:
     verb
         What the summary calls the files done (``"lifted"``; a batch of another step over
         files, :func:`dlc_lifter.analysis.per_file.run_per_file`, says ``"done"``).
+    passed_over
+        ``{file: why}`` for files found and passed over on purpose (a ``.csv`` twin of an
+        ``.h5``, the other of a ``_filtered`` pair, a video named: :func:`lift_files`):
+        counted in the summary, so that every file found is.
     """
 
     done: list[BatchItem] = field(default_factory=list)
@@ -228,6 +232,7 @@ class BatchReport:
     seconds: float = 0.0
     not_started: int = 0
     verb: str = "lifted"
+    passed_over: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -286,6 +291,8 @@ class BatchReport:
                "again), " if self.added else "")
             + f"{len(self.skipped)} skipped (output exists), "
             f"{len(self.failed)} failed"
+            + (f", {len(self.passed_over)} passed over ({_passed_over_kinds(self.passed_over)})"
+               if self.passed_over else "")
             + (f", {len(self.busy)} being lifted by another run (left to it; run again "
                "once it has finished to check)" if self.busy else "")
             + (f", {self.not_started} not lifted (run the same command again to resume)"
@@ -311,6 +318,14 @@ class BatchReport:
 
     def __str__(self) -> str:
         return self.summary()
+
+
+def _passed_over_kinds(passed_over: Mapping[str, str]) -> str:
+    """What the files a batch passed over are, in its summary's counts (the log names
+    each, with why)."""
+    videos = sum(why.startswith("a video") for why in passed_over.values())
+    return ("twins" if not videos else "videos" if videos == len(passed_over)
+            else "twins and videos")
 
 
 class BatchInterrupted(KeyboardInterrupt):
@@ -581,7 +596,9 @@ def destination_folders(files: Sequence[Path], destfolder: str | Path | None,
     ``<session>/predictions.slp``) go into subfolders that mirror their folders below the
     folder they share (``<destfolder>/<video>/...``), made here. A labelled-data folder's
     labels always go into ``<destfolder>/<video>/``, one folder or several: a batch rerun
-    after the project grew finds them where the first run put them."""
+    after the project grew finds them where the first run put them. The analysis verbs
+    take their folders from here as they are; :func:`lift_files` then keeps an input's lift
+    where an earlier run put it, and never puts it in another's place."""
     from dlc_lifter.io.dlc import is_label_file
 
     if destfolder is None:
@@ -593,7 +610,7 @@ def destination_folders(files: Sequence[Path], destfolder: str | Path | None,
     for f in files:
         shared.setdefault(output_name(f), []).append(f)
     for group in (g for g in shared.values() if len(g) > 1):
-        root = Path(os.path.commonpath([str(f.parent.absolute()) for f in group]))
+        root = _shared_folder(group)
         for f in group:
             sub = f.parent.absolute().relative_to(root)
             if sub.parts:
@@ -601,6 +618,51 @@ def destination_folders(files: Sequence[Path], destfolder: str | Path | None,
     for folder in {o for o in out.values() if o is not None and o != Path(destfolder)}:
         folder.mkdir(parents=True, exist_ok=True)
     return out
+
+
+def _shared_folder(files: Iterable[Path]) -> Path:
+    """The deepest folder that holds every one of ``files`` (in it or below)."""
+    return Path(os.path.commonpath([str(f.parent.absolute()) for f in files]))
+
+
+def _settled(poses: Path, out: Path, destfolder: Path, taken: Mapping[Path, Path]) -> Path:
+    """Where ``poses``'s output goes in ``destfolder`` (``out``: where
+    :func:`destination_folders` puts it among this run's files), whatever other files
+    the run holds: where this input's lift is already (the output's record names it, or a
+    file of its name and content: :func:`_is_lift_of`), flat or in a subfolder named after
+    its folders, as a run with other files of its name made it; never where another file's
+    lift of this name is, nor another's output in this run (``taken``: ``{output:
+    input}``), but in the subfolder it has where the two meet in one run
+    (:func:`destination_folders`; its own folder's name where it lies in the folder they
+    share; two files of one folder stay where they clash, and are reported)."""
+    from dlc_lifter.lift.pipeline import source_record
+
+    folders = poses.parent.absolute().parts[1:]
+    candidates = [out, destfolder / out.name, *(
+        destfolder.joinpath(*folders[-k:]) / out.name for k in range(1, len(folders) + 1))]
+    records = {q: _recorded_source(q) for q in dict.fromkeys(candidates)
+               if q not in taken and q.is_file()}
+    other = taken.get(out)  # the file whose output (or lift) holds the place
+    if records:
+        try:
+            here = source_record(poses)
+        except OSError:  # unreadable: left to its job to report
+            return out
+        if out in records and _is_lift_of(records[out], here) is not False:
+            return out  # its lift, or an output recording no input (trusted as before)
+        for q, rec in records.items():
+            if _is_lift_of(rec, here):
+                logger.debug("%s: its lift %s is kept there.", poses, q)
+                return q
+        if out in records:
+            other = Path(str(records[out]["path"]))
+    if other is None or other.parent.absolute() == poses.parent.absolute():
+        return out  # no folder tells them apart: reported as one output of two files
+    sub = poses.parent.absolute().relative_to(_shared_folder([other, poses]))
+    moved = destfolder / (sub if sub.parts else poses.parent.absolute().name) / out.name
+    logger.info("%s: %s is the output of %s, another file of its name: lifted into %s.",
+                poses, out, other, moved)
+    return moved
 
 
 def _per_video(poses: Path, out: Path) -> list[tuple[str | None, Path, str | None]]:
@@ -672,14 +734,11 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tu
                       if missing else []), ()
     notes = []
     rec = data.get("source_file") if isinstance(data, dict) else None
-    if isinstance(rec, dict) and rec.get("path") != here["path"]:
-        moved = Path(rec["path"]).name == Path(here["path"]).name and rec.get(
-            "size") == here["size"] and _same_content(rec, here)  # moved, or copied
-        if not moved:
-            return (f"{out} exists and is the lift of {rec['path']}, another file of the same "
-                    "name; give another destfolder= (or overwrite=True to replace it)."), [], ()
-    elif isinstance(rec, dict) and (rec.get("size") != here["size"]
-                                    or not _same_content(rec, here)):
+    if _is_lift_of(rec, here) is False:
+        return (f"{out} exists and is the lift of {rec['path']}, another file of the same "
+                "name; give another destfolder= (or overwrite=True to replace it)."), [], ()
+    if isinstance(rec, dict) and rec.get("path") == here["path"] and (
+            rec.get("size") != here["size"] or not _same_content(rec, here)):
         notes.append(f"{job.poses}: changed since its output {out.name} was lifted, which "
                      "was kept (skipped); overwrite=True lifts it again.")
     changed = _options_changed(data, job)
@@ -694,6 +753,32 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tu
         why = "" if recorded else ": its record does not say from what or how it was lifted"
         notes.append(f"{lacks}{why}; overwrite=True lifts it again with it.")
     return None, notes, ()
+
+
+def _is_lift_of(rec: Any, here: Mapping[str, Any]) -> bool | None:
+    """Whether the input a lift records (its meta pickle's ``source_file``) is the file
+    ``here`` (:func:`~dlc_lifter.lift.pipeline.source_record`): its path (changed since or
+    not), or a file of its name and content elsewhere (moved, or copied); ``None`` where
+    the lift records none (not ours, older)."""
+    if not isinstance(rec, dict) or not rec.get("path"):
+        return None
+    if rec["path"] == here["path"]:
+        return True
+    return (Path(str(rec["path"])).name == Path(here["path"]).name
+            and rec.get("size") == here["size"] and _same_content(rec, here))
+
+
+def _recorded_source(out: Path) -> dict[str, Any] | None:
+    """The input an existing output's lift records (``source_file``), or ``None`` (no
+    output, or no readable record)."""
+    from dlc_lifter.io import meta_pickle_path
+
+    try:
+        with meta_pickle_path(out).open("rb") as fh:
+            rec = pickle.load(fh).get("data", {}).get("source_file")
+    except Exception:  # noqa: BLE001 - no record (not ours, older, none)
+        return None
+    return rec if isinstance(rec, dict) and rec.get("path") else None
 
 
 def _same_content(rec: Mapping[str, Any], here: Mapping[str, Any]) -> bool:
@@ -769,6 +854,7 @@ def lift_jobs(
     desc: str = "lifting",
     task: Callable[[LiftJob], BatchItem] = run_lift_job,
     unwritable: str = "pass a writable destfolder=",
+    passed_over: Mapping[str | Path, str] | None = None,
 ) -> BatchReport:
     """Run lift jobs, skipping finished outputs, on ``executor`` or in this process.
 
@@ -791,13 +877,16 @@ def lift_jobs(
         :class:`BatchItem` (used to wrap or instrument the lift).
     unwritable
         What an output folder that cannot be written tells the user to do instead.
+    passed_over
+        ``{file: why}`` for files found and not lifted on purpose (reported too:
+        :attr:`BatchReport.passed_over`).
 
     Returns
     -------
     BatchReport
     """
     t0 = time.perf_counter()
-    report = BatchReport()
+    report = BatchReport(passed_over={str(f): why for f, why in (passed_over or {}).items()})
     for item in failed:
         report.add(item)
     todo: list[LiftJob] = []
@@ -1200,6 +1289,12 @@ def lift_files(
     tolerant as :func:`lift_videos`. Outputs go beside each file (or into ``destfolder``):
     SLEAP files get SLEAP's layout and the DLC-style ``.h5``, others the DLC-style ``.h5``,
     unless ``output.formats`` says otherwise (the DLC-style ``.h5`` is always written).
+    Into one ``destfolder`` they go flat, files of one name in subfolders named after
+    their folders (:func:`destination_folders`), and an input whose lift is there already,
+    flat or in such a subfolder, is found and kept there; a file whose place another
+    file's lift holds goes into the subfolder a run with both gives it. So a dataset lifted
+    part by part, or grown since, lifts each file once. Files passed over on purpose are
+    counted in the summary (:attr:`BatchReport.passed_over`).
 
     Parameters
     ----------
@@ -1268,7 +1363,11 @@ def _lift_found(files_or_folders: str | Path | Sequence[str | Path], *, camera: 
     planned = _destinations(files, destfolder)
     for f in files:
         default = SLEAP_FORMATS if pose_file_kind(f) == "sleap" else ("dlc",)
-        for video, out, recording in _per_video(f, planned[f]):
+        per_video = _per_video(f, planned[f])
+        if destfolder is not None:  # where this input's lift is, not another's place
+            folder = _settled(f, per_video[0][1], Path(destfolder), outputs).parent
+            per_video = [(video, folder / out.name, rec) for video, out, rec in per_video]
+        for video, out, recording in per_video:
             if out in outputs:
                 failed.append(BatchItem(
                     poses=str(f), video=None, output=str(out), status="failed",
@@ -1282,7 +1381,7 @@ def _lift_found(files_or_folders: str | Path | Sequence[str | Path], *, camera: 
                                 output_spec=_batch_output(output, default), sleap_video=video,
                                 recording=recording))
     return lift_jobs(jobs, executor=executor, overwrite=output.overwrite, failed=failed,
-                     desc=desc, task=task)
+                     desc=desc, task=task, passed_over=found.passed_over)
 
 
 # --------------------------------------------------------------------------- dask

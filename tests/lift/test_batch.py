@@ -631,7 +631,7 @@ def _recording_task(job: LiftJob) -> BatchItem:
 
 def test_an_output_that_exists_is_checked_before_it_is_skipped(tmp_path: Path) -> None:
     """An existing output is skipped only as this file's lift: another cohort's file of the
-    same name lifted into the same folder is a failure (not a skip), and a skip says where
+    same name is lifted into its own subfolder (not skipped, nor over it), and a skip says where
     the input changed since or a format asked for is missing (and, the input and options as
     they were, is written from the lift); a dataset moved is not lifted again."""
     from dlc_lifter.lift.batch import lift_files
@@ -643,8 +643,8 @@ def test_an_output_that_exists_is_checked_before_it_is_skipped(tmp_path: Path) -
     out = OutputSpec(destfolder=str(tmp_path / "o"))
     assert len(lift_files(tmp_path / "cohort1", output=out, task=_recording_task).done) == 1
     other = lift_files(tmp_path / "cohort2", output=out, task=_recording_task)
-    assert not other.skipped and "is the lift of" in other.failed[0].error
-    assert str(tmp_path / "cohort1" / name) in other.failed[0].error
+    assert not other.skipped and not other.failed
+    assert Path(other.done[0].output).parent == tmp_path / "o" / "cohort2"
     # formats asked for that the first run did not write (--format nwb, or --csv): added
     # from the lift (tests/lift/test_batch_formats.py writes them)
     asked: list[LiftJob] = []
@@ -689,11 +689,77 @@ def test_an_output_that_exists_is_checked_before_it_is_skipped(tmp_path: Path) -
     (tmp_path / "box2").mkdir()
     (tmp_path / "box2" / name).write_text("eno")
     box2 = lift_files(tmp_path / "box2", output=out, task=_recording_task)
-    assert not box2.skipped and "is the lift of" in box2.failed[0].error
+    assert not box2.skipped and Path(box2.done[0].output).parent == tmp_path / "o" / "box2"
     # the same file touched (its content as it was): not "changed since"
     os.utime(tmp_path / "cohort1" / name, ns=(2, 2))
     touched = lift_files(tmp_path / "cohort1", output=out, task=_recording_task)
     assert len(touched.skipped) == 1 and "changed since" not in touched.summary()
+
+
+def test_an_input_s_output_goes_where_its_lift_is_whatever_else_the_run_holds(
+        tmp_path: Path) -> None:
+    """Into one destfolder, a dataset lifted part by part, or grown since, lifts each file
+    once: an input whose lift exists (flat, or in the subfolder a run with another file of
+    its name gave it) is found there, and a new file of a lifted one's name goes into its
+    folder's subfolder, where a run with both puts it. (Same-named files went flat alone
+    and into subfolders together: boxA's lifted twice, the flat ones left over.)"""
+    from dlc_lifter.lift.batch import lift_files
+
+    def put(rel: str, text: str) -> None:
+        (tmp_path / "legacy" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "legacy" / rel).write_text(text)
+
+    def lifted(out: Path) -> list[str]:
+        return sorted(q.relative_to(out).as_posix() for q in out.rglob("*_lifted3d.h5"))
+
+    for rel, text in (("boxA/trial1", "A1"), ("boxA/trial2", "A2"), ("boxB/trial1", "B1")):
+        put(f"{rel}{DLC_SCORER}.h5", text)  # one size: told apart by their content
+    name = f"{DLC_SCORER}_lifted3d.h5"
+    legacy, out = tmp_path / "legacy", OutputSpec(destfolder=str(tmp_path / "o"))
+    assert len(lift_files(legacy / "boxA", output=out, task=_recording_task).done) == 2
+    whole = lift_files(legacy, recursive=True, output=out, task=_recording_task)
+    assert [Path(i.poses).parent.name for i in whole.done] == ["boxB"]
+    assert len(whole.skipped) == 2 and not whole.failed
+    assert lifted(tmp_path / "o") == [f"boxB/trial1{name}", f"trial1{name}", f"trial2{name}"]
+    # the other way round: lifted together, then one part again
+    out2 = OutputSpec(destfolder=str(tmp_path / "o2"))
+    assert len(lift_files(legacy, recursive=True, output=out2, task=_recording_task).done) == 3
+    part = lift_files(legacy / "boxA", output=out2, task=_recording_task)
+    assert not part.done and len(part.skipped) == 2
+    assert sorted(Path(i.output).relative_to(tmp_path / "o2").as_posix()
+                  for i in part.skipped) == [f"boxA/trial1{name}", f"trial2{name}"]
+    # grown: a new box's trial2, alone or with the rest, goes where the other would put it
+    put(f"boxC/trial2{DLC_SCORER}.h5", "C2")
+    alone = lift_files(legacy / "boxC", output=out2, task=_recording_task)
+    assert Path(alone.done[0].output) == tmp_path / "o2" / "boxC" / f"trial2{name}"
+    put(f"boxD/trial2{DLC_SCORER}.h5", "D2")
+    grown = lift_files(legacy, recursive=True, output=out2, task=_recording_task)
+    assert [Path(i.output).parent.name for i in grown.done] == ["boxD"]
+    assert len(grown.skipped) == 4 and not grown.failed
+    assert lifted(tmp_path / "o2") == [f"{box}/trial{k}{name}" for box, k in (
+        ("boxA", 1), ("boxB", 1), ("boxC", 2), ("boxD", 2))] + [f"trial2{name}"]
+    # one in the folder the others share: its own folder's name where the flat one is taken
+    put(f"trial2{DLC_SCORER}.h5", "L2")
+    top = lift_files(legacy, recursive=True, output=out2, task=_recording_task)
+    assert Path(top.done[0].output) == tmp_path / "o2" / "legacy" / f"trial2{name}"
+    assert not lift_files(legacy, output=out2, task=_recording_task).done
+
+
+def test_the_summary_counts_the_files_passed_over(tmp_path: Path) -> None:
+    """Every file a batch found is in its counts: a .csv twin of an .h5 and the other of a
+    ``_filtered`` pair as passed over (they were named in the log alone), a video named."""
+    from dlc_lifter.lift.batch import lift_files
+
+    for name in (f"a{DLC_SCORER}.h5", f"a{DLC_SCORER}.csv", f"a{DLC_SCORER}_filtered.h5",
+                 f"b{DLC_SCORER}.h5", "b.mp4"):
+        (tmp_path / name).write_bytes(b"x")
+    report = lift_files(tmp_path, task=_formats_task)
+    assert len(report.done) == 2 and len(report.passed_over) == 2
+    assert "2 lifted, 0 skipped (output exists), 0 failed, 2 passed over (twins)" in (
+        report.summary())
+    named = lift_files([tmp_path / "b.mp4", tmp_path / f"b{DLC_SCORER}.h5"],
+                       task=_formats_task)
+    assert "1 skipped (output exists), 0 failed, 1 passed over (videos)" in named.summary()
 
 
 def test_lift_files_takes_one_file_per_recording_and_resumes(tmp_path: Path) -> None:
