@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import re
 import uuid
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,8 @@ from dlc_lifter.io._common import (
 )
 from dlc_lifter.poses import PoseMetadata, Poses
 
-__all__ = ["NWB_SESSION_FIELDS", "nwb_metadata_for", "read_nwb", "read_nwb_metadata",
-           "write_nwb_3d"]
+__all__ = ["NWB_SESSION_FIELDS", "nwb_metadata_for", "nwb_metadata_record", "read_nwb",
+           "read_nwb_metadata", "unmatched_recordings", "write_nwb_3d"]
 
 logger = logging.getLogger(__name__)
 
@@ -700,7 +701,8 @@ def nwb_metadata_for(metadata: Mapping[str, Any] | None, *names: str | Path | No
     shared = {k: v for k, v in metadata.items() if k != "recordings"}
     recs = metadata.get("recordings") or {}
     for name in (n for n in names if n):
-        own = _recording_entry(recs, Path(str(name)).absolute())
+        key = _recording_key(recs, Path(str(name)).absolute())
+        own = recs[key] if key is not None else None
         if own:
             merged = {**shared, **{k: v for k, v in own.items() if k != "subject"}}
             merged["subject"] = {**shared.get("subject", {}), **own.get("subject", {})}
@@ -708,17 +710,72 @@ def nwb_metadata_for(metadata: Mapping[str, Any] | None, *names: str | Path | No
     return shared
 
 
-def _recording_entry(recs: Mapping[str, Any], path: Path) -> Any:
-    """The ``recordings`` entry of ``path``: the key of most parts that ends its path."""
+def _recording_key(recs: Mapping[str, Any], path: Path) -> str | None:
+    """The key of ``recs`` that ends ``path`` with most parts (an empty entry too)."""
     best, parts = None, 0
-    for key, entry in recs.items():
-        k = Path(str(key).replace("\\", "/")).parts
-        if not k or len(k) > len(path.parts) or len(k) <= parts:
-            continue
-        head, last = path.parts[-len(k):-1], path.parts[-1]
-        if tuple(head) == k[:-1] and k[-1] in (last, Path(last).stem, video_stem_of(last)):
-            best, parts = entry, len(k)
+    for key in recs:
+        k = _key_parts(key)
+        if len(k) > parts and _names(k, path):
+            best, parts = key, len(k)
     return best
+
+
+def _key_parts(key: Any) -> tuple[str, ...]:
+    return Path(str(key).replace("\\", "/")).parts
+
+
+def _names(key: tuple[str, ...], path: Path) -> bool:
+    """Whether a key's parts end ``path``: its last folders, then its name, stem or the
+    video's stem its name carries."""
+    if not key or len(key) > len(path.parts):
+        return False
+    head, last = path.parts[-len(key):-1], path.parts[-1]
+    return tuple(head) == key[:-1] and key[-1] in (last, Path(last).stem, video_stem_of(last))
+
+
+def unmatched_recordings(metadata: Mapping[str, Any] | None,
+                         names: Iterable[str | Path | None]) -> dict[str, list[str]]:
+    """The ``recordings`` keys of :func:`read_nwb_metadata`'s result that name none of
+    ``names`` (the pose files and videos of a batch, as :func:`nwb_metadata_for` is given
+    them), each with the nearest recordings (a typo's likely target; none where nothing is
+    near): the video stems their names carry (``m12_day1`` for
+    ``m12_day1DLC_resnet50_...h5``), compared with the key's.
+
+    Examples
+    --------
+    >>> unmatched_recordings({"recordings": {"m1": {}, "mouse_02": {}}},
+    ...                      ["/data/m1DLC_resnet50_oftMay9shuffle1_1030000.h5",
+    ...                       "/data/mouse_2DLC_resnet50_oftMay9shuffle1_1030000.h5"])
+    {'mouse_02': ['mouse_2']}
+    """
+    recs = (metadata or {}).get("recordings") or {}
+    paths = [Path(str(n)).absolute() for n in dict.fromkeys(n for n in names if n)]
+    stems = list(dict.fromkeys(video_stem_of(p) for p in paths))
+    out = {}
+    for key in recs:
+        k = _key_parts(key)
+        if not any(_names(k, p) for p in paths):
+            # a DeepLabCut output's stem shares its scorer with every other: compared
+            # without it
+            out[str(key)] = difflib.get_close_matches(video_stem_of(k[-1] if k else key),
+                                                      stems, n=2, cutoff=0.75)
+    return out
+
+
+def nwb_metadata_record(metadata: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """What a lift's record keeps of the NWB metadata an NWB output was written with
+    (:func:`nwb_metadata_for`'s result): the same fields in plain values (times as ISO
+    8601 text, sequences as lists), equal for equal metadata; ``None`` for none."""
+    def plain(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, Mapping):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return value
+
+    return None if not metadata else plain(metadata)
 
 
 def _skeleton(poses3d: Poses, skeleton_edges: list[tuple[str, str]] | None) -> Any:

@@ -145,6 +145,9 @@ class BatchItem:
         its file name); ``None`` for a file of one recording.
     formats_added
         The formats written from the existing lift (``added``).
+    formats_rewritten
+        Those of ``formats_added`` whose files existed, written again from the lift: an
+        NWB written with other NWB metadata than the batch's (``added``).
     by_video
         Named in messages by its video rather than its pose file: a batch over a
         project's videos (:func:`lift_videos`), whose pose files are named after them.
@@ -161,6 +164,7 @@ class BatchItem:
     warnings: list[str] = field(default_factory=list)
     recording: str | None = None
     formats_added: list[str] = field(default_factory=list)
+    formats_rewritten: list[str] = field(default_factory=list)
     by_video: bool = False
 
     @classmethod
@@ -222,6 +226,9 @@ class BatchReport:
         ``{file: why}`` for files found and passed over on purpose (a ``.csv`` twin of an
         ``.h5``, the other of a ``_filtered`` pair, a video named: :func:`lift_files`):
         counted in the summary, so that every file found is.
+    warnings
+        Problems of the batch as a whole, not of one file (``recordings`` of the NWB
+        metadata that name no file of it).
     """
 
     done: list[BatchItem] = field(default_factory=list)
@@ -233,6 +240,7 @@ class BatchReport:
     not_started: int = 0
     verb: str = "lifted"
     passed_over: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -314,6 +322,15 @@ class BatchReport:
                      if len(texts) == 1 else
                      f"{len(names)} files: {which}; the figures are {names[0]}'s")
             lines.append(f"  WARNING ({where}): {text}")
+        rewritten = [named[id(i)] for i in self.added if i.formats_rewritten]
+        if rewritten:
+            which = ", ".join(rewritten[:_NAMED]) + (", ..." if len(rewritten) > _NAMED
+                                                      else "")
+            where = which if len(rewritten) == 1 else f"{len(rewritten)} files: {which}"
+            lines.append(f"  REWRITTEN ({where}): the NWB, written with other NWB metadata "
+                         "than this run's (or by a version that did not record it), written "
+                         "again with this run's from the lift (not lifted again)")
+        lines += [f"  WARNING: {w}" for w in self.warnings]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -395,6 +412,9 @@ class LiftJob:
         these formats: write them from it (:func:`~dlc_lifter.lift.pipeline.add_formats`),
         not lifting again (the item is ``added``); with ``step_only``, then run
         ``after_each`` on it.
+    rewrite
+        Those of ``add_formats`` whose files exist and are replaced: an NWB written with
+        other NWB metadata than ``output_spec``'s.
     """
 
     poses: str
@@ -410,6 +430,7 @@ class LiftJob:
     sleap_video: str | None = None
     recording: str | None = None
     add_formats: tuple[str, ...] = ()
+    rewrite: tuple[str, ...] = ()
 
 
 def _lift_file(poses: Path, job: LiftJob) -> tuple[Path, str | None]:
@@ -507,9 +528,11 @@ def _add_formats(poses: Path, job: LiftJob, item: BatchItem) -> None:
     from dlc_lifter.lift.pipeline import add_formats
 
     written = add_formats(poses, job.output, job.add_formats, sleap_video=job.sleap_video,
-                          nwb_metadata=job.output_spec.nwb_metadata)
+                          nwb_metadata=job.output_spec.nwb_metadata,
+                          overwrite=bool(job.rewrite))
     item.status = "added"
     item.formats_added = [f for f in written if f != "meta"]
+    item.formats_rewritten = [f for f in job.rewrite if f in written]
     if job.video_from_poses:  # the video the lift read, for the step (the plots)
         recorded = read_lift_record(job.output).get("video")
         item.video = recorded if recorded and Path(str(recorded)).is_file() else None
@@ -745,8 +768,7 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tu
     if changed:
         notes.append(f"{out.name}: lifted before with other options ({'; '.join(changed)}), "
                      "and kept (skipped): overwrite=True lifts it again with these.")
-    recorded = isinstance(rec, dict) and all(
-        isinstance(data.get(k), dict) for k in ("camera_spec", "lift_options"))
+    recorded = _says_how_lifted(data)
     if missing and not notes and recorded:
         return None, [], tuple(missing)
     if missing:
@@ -779,6 +801,43 @@ def _recorded_source(out: Path) -> dict[str, Any] | None:
     except Exception:  # noqa: BLE001 - no record (not ours, older, none)
         return None
     return rec if isinstance(rec, dict) and rec.get("path") else None
+
+
+def _says_how_lifted(data: Any) -> bool:
+    """Whether a lift's record says from what and how it was lifted (the formats it lacks
+    can be written from it)."""
+    return isinstance(data, dict) and isinstance(data.get("source_file"), dict) and all(
+        isinstance(data.get(k), dict) for k in ("camera_spec", "lift_options"))
+
+
+def _nwb_to_rewrite(job: LiftJob, out: Path, read: dict[str, Any]) -> tuple[str, ...]:
+    """``("nwb",)`` where ``out``'s NWB was written with other NWB metadata than the job's
+    for this recording (a rerun with the metadata corrected; a lift whose record does not
+    say, written before it did), to be written again from the lift; else ``()``. For an
+    output :func:`_existing_output` finds to be this input's lift, unchanged, with the
+    same options (no note). ``read``: the metadata files read so far, by their repr (one
+    read per batch)."""
+    from dlc_lifter.io import read_lift_record
+    from dlc_lifter.io.nwb import nwb_metadata_record, read_nwb_metadata
+    from dlc_lifter.lift.pipeline import lifted_nwb_metadata
+
+    spec = job.output_spec
+    if spec.nwb_metadata is None or "nwb" not in spec.requested_formats() or not \
+            output_paths(out, ("nwb",))["nwb"].exists():
+        return ()
+    try:
+        data = read_lift_record(out)
+        key = repr(spec.nwb_metadata)
+        if key not in read:
+            read[key] = read_nwb_metadata(spec.nwb_metadata)
+    except DLCLifterError:  # a record not to write from; metadata the task reports
+        return ()
+    if not _says_how_lifted(data):
+        return ()
+    wanted = lifted_nwb_metadata(read[key], job.poses, data)  # as add_formats writes it
+    if "nwb_metadata" in data and data["nwb_metadata"] == nwb_metadata_record(wanted):
+        return ()
+    return ("nwb",)
 
 
 def _same_content(rec: Mapping[str, Any], here: Mapping[str, Any]) -> bool:
@@ -891,6 +950,7 @@ def lift_jobs(
         report.add(item)
     todo: list[LiftJob] = []
     checked: dict[Path, str | None] = {}
+    nwb_read: dict[str, Any] = {}  # NWB metadata files read (_nwb_to_rewrite)
     made: list[Path] = []  # output folders this batch created
     for job in jobs:
         out = Path(job.output)
@@ -901,11 +961,14 @@ def lift_jobs(
                 item.status, item.error = "failed", clash
                 report.add(item)
                 continue
+            rewrite = () if notes else _nwb_to_rewrite(job, out, nwb_read)
+            add = (*add, *rewrite)
             if add and _left_to_another_run(item, out, report):
                 continue
             if add:  # written from the lift in the job's task, with the step if needed
-                todo.append(LiftJob(**{**vars(job), "add_formats": add, "step_only": (
-                    job.after_each is not None and not job.after_each.done(out))}))
+                todo.append(LiftJob(**{**vars(job), "add_formats": add, "rewrite": rewrite,
+                                       "step_only": (job.after_each is not None
+                                                     and not job.after_each.done(out))}))
                 continue
             for note in notes:
                 logger.warning("%s", note)
@@ -965,6 +1028,7 @@ def lift_jobs(
     finally:
         bar.close()
         _remove_if_empty(made)  # an interrupted or failed batch leaves no empty folder
+    report.warnings += _unmatched_recordings(jobs, report)
     report.seconds = time.perf_counter() - t0
     for key in ("done", "added", "skipped", "failed", "busy"):
         getattr(report, key).sort(key=lambda i: (i.video or i.poses or ""))
@@ -972,6 +1036,56 @@ def lift_jobs(
     # rest, and the command line prints it (a log line of the counts printed them twice)
     logger.debug("%s", report.summary().splitlines()[0])
     return report
+
+
+#: Unmatched ``recordings`` keys a batch's warning names (a lab's file of every session,
+#: lifted a day at a time, leaves most unmatched).
+_NAMED_KEYS = 5
+
+
+def _unmatched_recordings(jobs: Sequence[LiftJob], report: BatchReport) -> list[str]:
+    """A warning (logged, and returned for the report) naming the ``recordings`` of the
+    jobs' NWB metadata that name none of the batch's files, with the nearest names: a
+    typo leaves a recording's NWB without its start time and subject."""
+    from dlc_lifter.io import read_lift_record
+    from dlc_lifter.io.nwb import read_nwb_metadata, unmatched_recordings
+
+    asked = [j for j in jobs if j.output_spec.nwb_metadata is not None
+             and "nwb" in j.output_spec.requested_formats()]
+    if not asked:
+        return []
+    given = asked[0].output_spec.nwb_metadata
+    try:
+        metadata = read_nwb_metadata(given)
+    except DLCLifterError:  # each file's lift said why
+        return []
+    names = [n for j in asked if j.output_spec.nwb_metadata == given
+             for n in (j.poses, j.video)] + [i.video for i in report.items]
+    unmatched = unmatched_recordings(metadata, names)
+    if unmatched:  # the videos the lifts read, as their records keep them (not read again)
+        for i in report.items:
+            try:
+                record = read_lift_record(i.output) if i.output else {}
+            except DLCLifterError:
+                continue
+            unused = record.get("video_not_used")
+            names += [record.get("video"), unused.get("path") if isinstance(unused, dict)
+                      else None]
+        unmatched = unmatched_recordings(metadata, names)
+    if not unmatched:
+        return []
+    # those with a file's name near them first: typos more likely than sessions left out
+    ranked = sorted(unmatched.items(), key=lambda kv: not kv[1])
+    keys = "; ".join(f"{k!r} (nearest: {', '.join(near)})" if near else
+                     f"{k!r} (no file's name near it)" for k, near in ranked[:_NAMED_KEYS])
+    more = len(ranked) - _NAMED_KEYS
+    where = "nwb_metadata" if isinstance(given, Mapping) else str(given)
+    text = (f"{where}: recordings {keys}{f' and {more} more' if more > 0 else ''} name no "
+            f"file of this batch, so no NWB output got {'its' if len(ranked) == 1 else 'their'}"
+            " fields. A key is a pose file's or video's name or stem, or that with its last "
+            "folders (day1/predictions).")
+    logger.warning("%s", text)
+    return [text]
 
 
 def _left_to_another_run(item: BatchItem, out: Path, report: BatchReport) -> bool:

@@ -218,10 +218,13 @@ def write_outputs(
         After writing every format it could, when some failed (each is logged).
     """
     from dlc_lifter.io import meta_pickle_path, write_dlc_3d, write_meta_pickle
+    from dlc_lifter.io.nwb import nwb_metadata_record
 
     fmts = parse_formats(formats)
     paths = output_paths(output, fmts)
     meta = {**(meta or {}), "formats": list(fmts)}
+    if "nwb" in fmts:  # what a rerun with other metadata compares (add_outputs rewrites)
+        meta["nwb_metadata"] = nwb_metadata_record(nwb_metadata)
     if not poses3d.meta.extra.get("skeleton_edges"):
         poses3d.meta.extra["skeleton_edges"] = skeleton_edge_names(poses3d.keypoints)
     written, failed = _write_each([f for f in fmts if f in ("nwb", "slp", "points3d")],
@@ -289,12 +292,16 @@ def add_outputs(
     poses2d: Poses | None = None,
     source_nwb: str | Path | None = None,
     nwb_metadata: Mapping[str, Any] | None = None,
+    output_spec: Mapping[str, Any] | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Path]:
     """Write formats a finished lift lacks beside its ``.h5``, from the lift itself.
 
     The same writers as :func:`write_outputs`, given the same poses, write the same files;
     the meta pickle's ``formats`` then lists them too (and ``formats_failed`` those that
-    failed), replaced atomically. The ``.h5`` and everything else are left as they are.
+    failed), as does its ``output_spec``, with the NWB metadata written
+    (``nwb_metadata``, as :func:`write_outputs` records it), replaced atomically. The
+    ``.h5`` and everything else are left as they are.
 
     Parameters
     ----------
@@ -306,6 +313,11 @@ def add_outputs(
         Names from :data:`OUTPUT_FORMATS` but ``dlc``; none of their files may exist.
     poses2d, source_nwb, nwb_metadata
         As for :func:`write_outputs` (the ``.slp`` keeps the 2D that was lifted).
+    output_spec
+        Entries of the record's ``output_spec`` these formats were asked with
+        (``nwb_metadata``: the file or mapping given), set over the lift's.
+    overwrite
+        Replace the files of ``formats`` that exist (an NWB written with other metadata).
 
     Returns
     -------
@@ -315,7 +327,8 @@ def add_outputs(
     Raises
     ------
     OutputExistsError
-        Before any work, when the file of one of ``formats`` exists.
+        Before any work, when the file of one of ``formats`` exists (and not
+        ``overwrite``).
     OutputFormatError
         As :func:`write_outputs` raises it, the other formats written.
     DLCLifterError
@@ -329,6 +342,7 @@ def add_outputs(
     """
     from dlc_lifter._atomic import check_writable
     from dlc_lifter.io import read_lift_record, update_meta_pickle
+    from dlc_lifter.io.nwb import nwb_metadata_record
 
     fmts = parse_formats(formats)
     if "dlc" in fmts:
@@ -337,16 +351,23 @@ def add_outputs(
             "again (overwrite=True) to replace it.")
     paths = output_paths(output, fmts)
     for path in paths.values():  # before any work
-        check_writable(path)
+        check_writable(path, overwrite=overwrite)
     record = read_lift_record(output)
-    written, failed = _write_each(fmts, paths, poses3d, poses2d, overwrite=False,
+    written, failed = _write_each(fmts, paths, poses3d, poses2d, overwrite=overwrite,
                                   source_nwb=source_nwb, nwb_metadata=nwb_metadata)
     had = list(record.get("formats") or ())
     failed_before = dict(record.get("formats_failed") or {})
-    written["meta"] = update_meta_pickle(output, {
-        "formats": [f for f in OUTPUT_FORMATS if f in had or f in written],
+    now = [f for f in OUTPUT_FORMATS if f in had or f in written]
+    spec = record.get("output_spec")
+    entries: dict[str, Any] = {
+        "formats": now,
         "formats_failed": {**{f: m for f, m in failed_before.items() if f not in written},
-                           **failed}})
+                           **failed},
+        "output_spec": {**(spec if isinstance(spec, dict) else {}), **(output_spec or {}),
+                        "formats": now}}
+    if "nwb" in written:
+        entries["nwb_metadata"] = nwb_metadata_record(nwb_metadata)
+    written["meta"] = update_meta_pickle(output, entries)
     if failed:
         raise _format_error(poses3d, written, failed)
     return written

@@ -31,7 +31,7 @@ from dlc_lifter.lift.poses import already_3d_message, lift_poses
 from dlc_lifter.poses import PoseMetadata, Poses
 
 __all__ = ["add_formats", "embedded_images_whence", "lift_file", "lift_file_with_its_video",
-           "source_record", "video_named_by"]
+           "lifted_nwb_metadata", "source_record", "video_named_by"]
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +117,22 @@ def source_record(path: str | Path) -> dict[str, Any]:
         digest.update(fh.read(_FINGERPRINT_BYTES))
     return {"path": str(p), "size": int(st.st_size), "mtime_ns": int(st.st_mtime_ns),
             "fingerprint": digest.hexdigest()}
+
+
+def lifted_nwb_metadata(metadata: Mapping[str, Any], poses_path: str | Path,
+                        record: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The NWB metadata of a finished lift's recording, chosen as :func:`lift_file` chose
+    it (:func:`~dlc_lifter.io.nwb.nwb_metadata_for` by the pose file, then the video): the
+    video its record (``record``, :func:`~dlc_lifter.io.read_lift_record`) says it read,
+    or was given or found but could not use (a video named but not there was not read, and
+    lift_file passed none)."""
+    from dlc_lifter.io.nwb import nwb_metadata_for
+
+    video = record.get("video")
+    if not (video and Path(str(video)).is_file()):
+        unused = record.get("video_not_used")
+        video = unused.get("path") if isinstance(unused, dict) else None
+    return nwb_metadata_for(metadata, poses_path, video)
 
 
 def lift_file(
@@ -228,9 +244,10 @@ def add_formats(
     *,
     sleap_video: str | int | None = None,
     nwb_metadata: str | Path | Mapping[str, Any] | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Path]:
     """Write formats a finished lift of ``poses_path`` lacks, from the lift, not lifting
-    again.
+    again (or, with ``overwrite``, write them again: an NWB of other metadata).
 
     The lift is read back as it was written (:func:`~dlc_lifter.io.read_lifted_output`:
     the ``.h5``, and the fps, camera, video and skeleton its meta pickle records) and
@@ -238,7 +255,8 @@ def add_formats(
     (:func:`~dlc_lifter.lift.outputs.add_outputs`), with the 2D read again for a ``.slp``
     (which keeps it) and the NWB metadata chosen for the file as :func:`lift_file` chooses
     it. Whether the lift is this file's, as it is now, with the options wanted, is the
-    caller's to check (the batches compare the meta pickle's record).
+    caller's to check (the batches compare the meta pickle's record). The meta pickle
+    records the formats (``formats``, ``output_spec``) and the NWB metadata written.
 
     Parameters
     ----------
@@ -248,12 +266,15 @@ def add_formats(
         Its lift, ``<stem>_lifted3d.h5``.
     formats
         The formats to add (not ``dlc``; see :mod:`dlc_lifter.lift.outputs`); none of
-        their files may exist.
+        their files may exist, unless ``overwrite``.
     sleap_video
         The video of a SLEAP ``.slp`` holding several that was lifted (as for
         :func:`lift_file`).
     nwb_metadata
         The NWB output's session and subject (``OutputSpec.nwb_metadata``).
+    overwrite
+        Replace the files of ``formats`` that exist (atomically, as every output is
+        written).
 
     Returns
     -------
@@ -264,7 +285,7 @@ def add_formats(
     Raises
     ------
     OutputExistsError
-        When the file of one of ``formats`` exists.
+        When the file of one of ``formats`` exists (and not ``overwrite``).
     OutputBusyError
         When another run holds ``output``'s claim.
     OutputFormatError
@@ -279,7 +300,7 @@ def add_formats(
     {'csv': ..., 'nwb': ..., 'meta': ...}
     """
     from dlc_lifter._atomic import claim_output
-    from dlc_lifter.io import read_lifted_output, read_poses
+    from dlc_lifter.io import read_lift_record, read_lifted_output, read_poses
     from dlc_lifter.lift.outputs import add_outputs, clean_stale_temp_files, parse_formats
 
     src, out = Path(poses_path), Path(output)
@@ -293,17 +314,14 @@ def add_formats(
         clean_stale_temp_files(out)  # of formats a killed run was adding
         poses3d = read_lifted_output(out)
         if nwb_meta is not None:
-            from dlc_lifter.io.nwb import nwb_metadata_for
-
-            # the video the lift read is recorded, and is there; a video named but not
-            # there was not read (lift_file passes None for it)
-            video = poses3d.meta.video
-            nwb_meta = nwb_metadata_for(nwb_meta, src, video if video and Path(
-                video).is_file() else None)
+            nwb_meta = lifted_nwb_metadata(nwb_meta, src, read_lift_record(out))
         poses2d = read_poses(src, sleap_video=sleap_video) if "slp" in fmts else None
+        asked = as_record(OutputSpec(nwb_metadata=nwb_metadata))  # as lift_file records it
         written = add_outputs(poses3d, out, fmts, poses2d=poses2d,
                               source_nwb=src if src.suffix.lower() == ".nwb" else None,
-                              nwb_metadata=nwb_meta)
+                              nwb_metadata=nwb_meta, overwrite=overwrite,
+                              output_spec={"nwb_metadata": asked["nwb_metadata"]}
+                              if "nwb" in fmts else None)
     logger.info("%s: wrote %s from its lift %s, without lifting again.", src.name,
                 ", ".join(f for f in fmts), out.name)
     return written

@@ -146,6 +146,24 @@ def test_sessions_whose_files_share_a_name_are_told_apart_by_their_folders() -> 
         byvideo, "/d/2020/m12_day1DLC_resnet50_oftMay1shuffle1_1000.h5").get("subject", {})
 
 
+def test_recordings_keys_that_name_no_file_are_found_with_the_nearest_stems() -> None:
+    """The keys of ``recordings`` that name none of a batch's files (typos, a session not
+    in it), each with the nearest stems; keys naming a file by its name, stem, folders or
+    the video stem its name carries are not listed."""
+    from dlc_lifter.io.nwb import read_nwb_metadata, unmatched_recordings
+
+    meta = read_nwb_metadata({"recordings": {k: {} for k in (
+        "day1/predictions", "day3/predictions", "m12_day1", "m12_day2x", "cam7.mp4",
+        "pair1_day1")}})
+    files = ["/data/day1/predictions.slp", "/data/day2/predictions.slp",
+             "/d/m12_day1DLC_resnet50_oftMay1shuffle1_1000.h5",
+             "/d/m12_day2DLC_resnet50_oftMay1shuffle1_1000.h5", None, "/v/cam7.mp4"]
+    assert unmatched_recordings(meta, files) == {
+        "day3/predictions": ["predictions"], "m12_day2x": ["m12_day2", "m12_day1"],
+        "pair1_day1": []}
+    assert unmatched_recordings(read_nwb_metadata({"lab": "L"}), files) == {}
+
+
 def test_the_session_and_subject_come_from_the_lab_or_are_said_to_be_filled_in(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A lift dated its NWB session at the time of the lift and named the subject after

@@ -170,3 +170,78 @@ def test_more_formats_after_the_input_or_options_changed_are_not_written(
     assert len(changed.skipped) == 1 and not changed.added
     assert "changed since" in changed.summary()
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == before
+
+
+def _write_yaml(path: Path, subject_id: str, key: str = "session") -> Path:
+    """An NWB metadata file giving recording ``key`` its start time and subject."""
+    path.write_text(f"lab: Mouse lab\nrecordings:\n  {key}:\n"
+                    f"    session_start_time: 2021-06-10T12:23:32+02:00\n"
+                    f"    subject: {{subject_id: {subject_id}, sex: F}}\n", encoding="utf-8")
+    return path
+
+
+def _record(h5: Path) -> dict[str, Any]:
+    with h5.with_name(h5.stem + "_meta.pickle").open("rb") as fh:
+        return pickle.load(fh)["data"]
+
+
+def test_a_rerun_with_corrected_nwb_metadata_writes_the_nwb_again_from_the_lift(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """NWB added to a lift with one metadata file, then the batch run again with the file
+    corrected: the NWB is written again from the lift (not lifted again, the .h5 kept),
+    with the corrected subject, and counted and said; the record keeps the formats and the
+    metadata each NWB was written with, so a third run with the same file skips it."""
+    src = _sleap_session(tmp_path / "data")
+    dest = str(tmp_path / "out")
+    assert len(lift_files(src, output=OutputSpec(destfolder=dest, formats=("dlc",)),
+                          **LIFT).done) == 1
+    h5 = tmp_path / "out" / "session_lifted3d.h5"
+    lifted = h5.read_bytes()
+    monkeypatch.setattr(batch, "_lift_file", _no_lift)
+    typo = _write_yaml(tmp_path / "meta.yaml", "M7")
+    first = lift_files(src, output=OutputSpec(destfolder=dest, formats=("dlc", "nwb"),
+                                              nwb_metadata=typo), **LIFT)
+    assert len(first.added) == 1
+    record = _record(h5)
+    assert record["output_spec"]["formats"] == ["nwb", "dlc"]
+    assert record["output_spec"]["nwb_metadata"] == str(typo)
+    assert record["nwb_metadata"]["subject"]["subject_id"] == "M7"
+    assert not first.added[0].formats_rewritten and "REWRITTEN" not in first.summary()
+    fixed = _write_yaml(tmp_path / "meta.yaml", "M8")
+    spec = OutputSpec(destfolder=dest, formats=("dlc", "nwb"), nwb_metadata=fixed)
+    second = lift_files(src, output=spec, **LIFT)
+    assert second.ok and not second.done and not second.skipped, second.summary()
+    nwb = _nwb(tmp_path / "out" / "session_lifted3d.nwb")
+    assert nwb["subject"]["subject_id"] == "M8" and nwb["lab"] == "Mouse lab"
+    assert "REWRITTEN (session.slp): the NWB, written with other NWB metadata than this " \
+        "run's" in second.summary()
+    assert second.added[0].formats_rewritten == ["nwb"]
+    assert _record(h5)["nwb_metadata"]["subject"]["subject_id"] == "M8"
+    assert h5.read_bytes() == lifted
+    third = lift_files(src, output=spec, **LIFT)
+    assert len(third.skipped) == 1 and not third.added
+
+
+def test_nwb_metadata_recordings_naming_no_file_are_said_once_with_the_nearest(
+        tmp_path: Path) -> None:
+    """A ``recordings`` key that names no file of the batch (a typo) is said once for the
+    batch, with the file names nearest to it; a key that names one is not. Run again with
+    the same file, the NWB (its metadata recorded by the lift) is kept."""
+    src = _sleap_session(tmp_path / "data")
+    meta = _write_yaml(tmp_path / "meta.yaml", "M7", key="sesion")
+    with meta.open("a", encoding="utf-8") as fh:
+        fh.write("  session: {subject: {subject_id: M9}}\n  zz_other_box: {}\n")
+    report = lift_files(src, output=OutputSpec(destfolder=str(tmp_path / "out"),
+                                               formats=("dlc", "nwb"), nwb_metadata=meta),
+                        **LIFT)
+    assert report.ok and len(report.done) == 1
+    assert report.summary().count("'sesion' (nearest: session)") == 1
+    assert report.warnings == [
+        f"{meta}: recordings 'sesion' (nearest: session); 'zz_other_box' (no file's name "
+        "near it) name no file of this batch, so no NWB output got their fields. A key is "
+        "a pose file's or video's name or stem, or that with its last folders "
+        "(day1/predictions)."]
+    again = lift_files(src, output=OutputSpec(destfolder=str(tmp_path / "out"),
+                                              formats=("dlc", "nwb"), nwb_metadata=meta),
+                       **LIFT)
+    assert len(again.skipped) == 1 and not again.added
