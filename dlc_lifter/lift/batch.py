@@ -40,7 +40,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import logging
 import os
-import pickle
 import re
 import tempfile
 import threading
@@ -739,7 +738,7 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tu
     options differ, or formats asked for are missing and cannot be added: skipped, and
     said; ``add`` the formats asked for that it lacks, where they can be written from it
     (this input's lift, the input unchanged, the same options)."""
-    from dlc_lifter.io import meta_pickle_path
+    from dlc_lifter.io import meta_pickle_path, read_lift_record
     from dlc_lifter.lift.pipeline import source_record
 
     # the formats asked for, --csv and --nwb included
@@ -748,8 +747,7 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tu
     lacks = (f"{out.name}: exists without the {' and '.join(missing)} output asked for "
              "(skipped, not written)")
     try:
-        with meta_pickle_path(out).open("rb") as fh:
-            data = pickle.load(fh).get("data", {})
+        data = read_lift_record(out)
         here = source_record(job.poses)
     except Exception:  # noqa: BLE001 - no record (not ours, older): trust the output
         return None, ([f"{lacks}: its lift's record ({meta_pickle_path(out).name}) cannot "
@@ -793,11 +791,10 @@ def _is_lift_of(rec: Any, here: Mapping[str, Any]) -> bool | None:
 def _recorded_source(out: Path) -> dict[str, Any] | None:
     """The input an existing output's lift records (``source_file``), or ``None`` (no
     output, or no readable record)."""
-    from dlc_lifter.io import meta_pickle_path
+    from dlc_lifter.io import read_lift_record
 
     try:
-        with meta_pickle_path(out).open("rb") as fh:
-            rec = pickle.load(fh).get("data", {}).get("source_file")
+        rec = read_lift_record(out).get("source_file")
     except Exception:  # noqa: BLE001 - no record (not ours, older, none)
         return None
     return rec if isinstance(rec, dict) and rec.get("path") else None
