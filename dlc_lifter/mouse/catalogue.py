@@ -261,17 +261,51 @@ _PART_WORDS = frozenset({"ear", "eye", "nose", "paw", "forepaw", "hindpaw", "tai
                          "knee", "elbow", "wrist", "shoulder", "ankle", "neck"})
 
 
+#: Words of a paw's parts, read as the paw for the hints: a finger's closest landmarks are
+#: the forepaws (``R_Finger1``, ``R_Finger1_Base``), not ``right_ear`` or ``tail_base``.
+_PAW_PARTS = ((re.compile(r"^(finger|hand)s?\d*$"), "forepaw"),
+              (re.compile(r"^(foot|feet|toe|digit|claw|nail)s?\d*$"), "paw"))
+
+#: A side written as a whole word, or glued to the front or back of a name.
+_SIDE_WORDS = {"left": "left", "l": "left", "right": "right", "r": "right"}
+_GLUED_SIDE = re.compile(r"^(left|right)(?=[a-z]{3})|(?<=[a-z]{3})(left|right)$")
+
+
 def closest_names(name: str, n: int = 3) -> list[str]:
-    """Up to ``n`` catalogue names that look like ``name``; a name holding a body-part word
-    (``Ear base``) is offered only names of that part (not ``tail_base``)."""
+    """Up to ``n`` catalogue names that look like ``name``.
+
+    A name holding a body-part word (``Ear base``) is offered only names of that part (not
+    ``tail_base``); a paw's part is offered paws (``R_Finger1``: forepaws). A name with a side is
+    offered that side's names whose rest looks like its own rest: the side word alone makes
+    nothing alike (``leftpetridish`` is not offered ``left_wrist``).
+    """
     norm = _normalise(name)
-    words = {"paw" if w in ("foot", "feet") else w for w in norm.split("_")}
+    words = {next((p for pattern, p in _PAW_PARTS if pattern.match(w)), w)
+             for w in norm.split("_")}
     parts = words & _PART_WORDS
     if parts:  # the part is known: any of its names is closer than another part's
         pool = [c for c in CATALOGUE if any(w.startswith(part) or w.endswith(part)
                                             for w in c.split("_") for part in parts)]
         return difflib.get_close_matches(norm, pool, n=n, cutoff=0.0)
+    sided = _side_and_rest(norm)
+    if sided is not None:
+        side, rest = sided
+        rests = {c[len(side) + 1:]: c for c in CATALOGUE if c.startswith(f"{side}_")}
+        return [rests[r] for r in difflib.get_close_matches(rest, rests, n=n,
+                                                            cutoff=CLOSEST_CUTOFF)]
     return difflib.get_close_matches(norm, CATALOGUE, n=n, cutoff=CLOSEST_CUTOFF)
+
+
+def _side_and_rest(norm: str) -> tuple[str, str] | None:
+    """``(side, the name without it)`` of a normalised name naming a side, else ``None``."""
+    words = norm.split("_")
+    for i, w in enumerate(words):
+        if w in _SIDE_WORDS and len(words) > 1:
+            return _SIDE_WORDS[w], "_".join(words[:i] + words[i + 1:])
+    m = _GLUED_SIDE.search(norm) if len(words) == 1 else None
+    if m is None:
+        return None
+    return m.group(m.lastindex), norm[:m.start()] + norm[m.end():]
 
 
 # the whole word first: ``lefteye`` is left + eye, not l + efteye

@@ -126,3 +126,17 @@ def test_a_typo_in_a_map_target_is_advised_as_the_catalogue_name(tmp_path: Path)
     assert info.value.names == ["noze"] and info.value.mapped_from == {"noze": "snout"}
     with pytest.raises(UnknownKeypointError, match="'snout: nose'"):
         plan_keypoint_map(["snout"], {"snout": "noze"})
+
+
+@pytest.mark.parametrize(("name", "offered"), [
+    # a petri dish of a lab's urine-preference box: the side word alone is no likeness
+    ("leftpetridish", []), ("rightpetridish", []), ("left_dish", []),
+    # DLC2Kinematics' reaching mouse: fingers are the forepaw's, not an ear or the tail base
+    ("R_Finger1", ["right_forepaw", "left_forepaw"]),
+    ("R_Finger1_Base", ["right_forepaw", "left_forepaw"]),
+    ("L_Finger4", ["left_forepaw", "right_forepaw"]),
+])
+def test_hints_for_a_sided_name_look_past_the_side(name: str, offered: list[str]) -> None:
+    """An unknown name's hints are alike beyond its side word: a set-up object on the left is
+    not offered ``left_wrist``, a finger not ``right_ear`` or ``tail_base``."""
+    assert closest_names(name) == offered
