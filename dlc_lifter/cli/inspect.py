@@ -112,7 +112,7 @@ def info_command(
         f"Keypoints:   {poses.n_keypoints}, {len(mapped)} mapped to the catalogue"
         + (f", {len(plan.arena)} arena landmarks" if plan.arena else "")
         + (f", {len(plan.dropped)} not lifted" if plan.dropped else ""),
-        f"Skeleton:    {plan.skeleton or 'no known skeleton (names matched one by one)'}",
+        f"Skeleton:    {_skeleton_line(plan.skeleton, poses.keypoints)}",
         "",
     ]
     typer.echo("\n".join(lines))
@@ -169,6 +169,18 @@ def info_command(
         spec = camera_spec(calibration, camera, camera_height_mm, focal_px, arena_size_mm,
                            None, image_size, view, floor_scale)
         typer.echo("\n" + "\n".join(_camera_lines(poses, mapping, spec, cutoff)))
+
+
+def _skeleton_line(skeleton: str | None, names: list[str]) -> str:
+    """The known skeleton the names were matched to, or whose names they are."""
+    from dlc_lifter.mouse.skeletons import skeleton_of_catalogue_names
+
+    if skeleton:
+        return skeleton
+    same = skeleton_of_catalogue_names(names)
+    if same is not None:  # SuperAnimal's names are the catalogue's: mapped one by one
+        return f"{same.name} (its names are the catalogue's own)"
+    return "no known skeleton (names matched one by one)"
 
 
 def _video_line(m: PoseMetadata) -> str:

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 
 from dlc_lifter.mouse.catalogue import CATALOGUE
 
-__all__ = ["KNOWN_SKELETONS", "KnownSkeleton", "compact", "match_skeleton"]
+__all__ = ["KNOWN_SKELETONS", "KnownSkeleton", "compact", "match_skeleton",
+           "skeleton_of_catalogue_names"]
 
 
 def compact(name: str) -> str:
@@ -237,3 +238,36 @@ def match_skeleton(names: Sequence[str], *, min_share: float = 0.75) -> KnownSke
         if hits and hits >= min_share * len(distinctive) and key > best_key:
             best, best_key = skel, key
     return best
+
+
+def skeleton_of_catalogue_names(names: Sequence[str]) -> KnownSkeleton | None:
+    """The known skeleton whose names, all of them the catalogue's own, are ``names``.
+
+    :func:`match_skeleton` decides on the names that are not catalogue names; a file of
+    catalogue names alone (DeepLabCut SuperAnimal-TopViewMouse's 27) needs no skeleton to be
+    mapped, but is still that skeleton's.
+
+    Parameters
+    ----------
+    names
+        The file's keypoint names.
+
+    Returns
+    -------
+    KnownSkeleton or None
+        The skeleton with exactly these names (compared by :func:`compact`), each a
+        catalogue name; ``None`` otherwise.
+
+    Examples
+    --------
+    >>> skeleton_of_catalogue_names(list(_SA27)).name
+    'superanimal_topviewmouse'
+    >>> skeleton_of_catalogue_names(["nose", "left_ear", "tail_base"]) is None
+    True
+    """
+    keys = {compact(n) for n in names}
+    for skel in KNOWN_SKELETONS:
+        own = {compact(k) for k in skel.keypoints}
+        if own == keys and own <= _CATALOGUE_KEYS and not skel.arena:
+            return skel
+    return None

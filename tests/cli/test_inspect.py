@@ -395,3 +395,24 @@ def test_the_flag_filter_is_the_commands_and_leaves_with_it(caplog) -> None:
     finally:
         app.registered_commands[:] = [c for c in app.registered_commands
                                       if c.name != "_say"]
+
+
+def test_info_names_superanimal_s_skeleton_though_its_names_are_the_catalogue_s(
+        tmp_path: Path) -> None:
+    """A DeepLabCut SuperAnimal-TopViewMouse output (a lab's ``Kiex_2M...h5``, 27 keypoints)
+    was said to have 'no known skeleton', though ``catalogue --set superanimal_topviewmouse``
+    lists it: its names are the catalogue's own, so no skeleton was needed to map them."""
+    from dlc_lifter.mouse.skeletons import KNOWN_SKELETONS
+
+    names = list(next(s for s in KNOWN_SKELETONS
+                      if s.name == "superanimal_topviewmouse").keypoints)
+    coords = np.random.default_rng(2).uniform(0, 100, (10, 1, len(names), 2))
+    f = _dlc_file(Poses(coords, np.full(coords.shape[:3], 0.9), keypoints=names),
+                  tmp_path / "Kiex_2MDLC_snapshot-200000.h5")
+    r = runner.invoke(app, ["info", str(f)])
+    assert r.exit_code == 0, r.output
+    assert "Skeleton:    superanimal_topviewmouse (its names are the catalogue's own)" \
+        in r.output
+    # a few catalogue names are no skeleton's
+    r = runner.invoke(app, ["info", str(_file(tmp_path))])
+    assert "Skeleton:    no known skeleton" in r.output
