@@ -74,13 +74,8 @@ def info_command(
     --calibration calibration.toml
     """
     from dlc_lifter.io import DEFAULT_PCUTOFF, read_dlc_config, read_poses
-    from dlc_lifter.lift.keypoints import (
-        keypoint_carriers,
-        lifted_keypoint_map,
-        still_keypoints,
-    )
+    from dlc_lifter.lift.keypoints import file_keypoint_plan, lifted_keypoint_map
     from dlc_lifter.mouse.catalogue import load_mapping
-    from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
 
     cfg = read_dlc_config(config) if config is not None else None
     poses = read_poses(file, config=cfg, sleap_video=sleap_video)
@@ -93,9 +88,7 @@ def info_command(
     if mapping is None:  # a lift's own output: as lifted
         mapping = lifted_keypoint_map(poses)
     cutoff = pcutoff if pcutoff is not None else (cfg.pcutoff if cfg else DEFAULT_PCUTOFF)
-    still = still_keypoints(poses, cutoff) if poses.ndim == 2 else []
-    plan = plan_keypoint_map(poses.keypoints, mapping, source=str(file), still=still,
-                             carriers=keypoint_carriers(poses))  # as the lift plans it
+    plan = file_keypoint_plan(poses, mapping, pcutoff=cutoff)  # as the lift plans it
     mapped = plan.mapped
     m = poses.meta
     lines = [

@@ -50,6 +50,8 @@ __all__ = [
     "resolve_keypoint_map",
     "split_animals",
     "still_keypoints",
+    "tail_reach",
+    "file_keypoint_plan",
     "on_own_ray",
     "withheld_from_networks",
 ]
@@ -339,7 +341,8 @@ def plan_lift_keypoints(
     poses: Poses, keypoint_map: KeypointMap | str | Path | Mapping[str, str | None] | None,
     *, strict: bool = False,
 ) -> KeypointMap:
-    """How the keypoints of ``poses`` are lifted; warnings logged, too few is an error.
+    """How the keypoints of ``poses`` are lifted (:func:`file_keypoint_plan`); warnings
+    logged, too few is an error.
 
     Raises
     ------
@@ -351,14 +354,113 @@ def plan_lift_keypoints(
     if isinstance(keypoint_map, KeypointMap):
         return keypoint_map
     src = poses.meta.source or "the poses"
-    plan = plan_keypoint_map(poses.keypoints, resolve_keypoint_map(keypoint_map),
-                             strict=strict, source=src, still=still_keypoints(poses),
-                             carriers=keypoint_carriers(poses))
+    plan = file_keypoint_plan(poses, resolve_keypoint_map(keypoint_map), strict=strict)
     if not plan.insect_parts:  # an insect's names: the one error, not a line for each
         for line in plan.warnings:
             logger.warning(line)
     plan.require_liftable(src)
     return plan
+
+
+def file_keypoint_plan(poses: Poses, mapping: Mapping[str, str | None] | None, *,
+                       strict: bool = False, pcutoff: float = NO_DETECTION_LIKELIHOOD
+                       ) -> KeypointMap:
+    """:func:`~dlc_lifter.mouse.keypoint_map.plan_keypoint_map` of a file's names with
+    what its data says of them: the names that stay in place (:func:`still_keypoints`, 2D
+    poses), which individuals track each (:func:`keypoint_carriers`) and how far down the
+    tail a bare ``tail`` lies (:func:`tail_reach`). The plan of a lift and of ``info``.
+
+    Parameters
+    ----------
+    poses
+        The file's poses (:attr:`~dlc_lifter.poses.PoseMetadata.source` named in messages).
+    mapping
+        The user's keypoint map, read (``None``: none).
+    strict
+        As :func:`~dlc_lifter.mouse.keypoint_map.plan_keypoint_map` takes it.
+    pcutoff
+        Points with a lower likelihood are not counted in the measures.
+
+    Returns
+    -------
+    KeypointMap
+        Its warnings not yet logged.
+    """
+    src = poses.meta.source or "the poses"
+    still = still_keypoints(poses, pcutoff) if poses.ndim == 2 else []
+    carriers = keypoint_carriers(poses)
+    plan = plan_keypoint_map(poses.keypoints, mapping, strict=strict, source=src,
+                             still=still, carriers=carriers)
+    reach = tail_reach(poses, plan, pcutoff)
+    if reach:
+        plan = plan_keypoint_map(poses.keypoints, mapping, strict=strict, source=src,
+                                 still=still, carriers=carriers, tail_reach=reach)
+    return plan
+
+
+#: Frames tracking the nose, the tail base and a bare ``tail`` that :func:`tail_reach`
+#: needs to say where down the tail it lies.
+TAIL_REACH_MIN_FRAMES = 5
+
+
+def tail_reach(poses: Poses, plan: KeypointMap, pcutoff: float = NO_DETECTION_LIKELIHOOD
+               ) -> dict[str, float]:
+    """How far behind the tail base each bare ``tail`` of a file lies, in its animal's
+    nose-to-tail-base lengths.
+
+    Labs name a point anywhere down the tail ``tail`` beside their tail base (a four-point
+    DeepLabCut project's ``Tail``: 0.88 lengths behind its ``Butt``, the tail's tip;
+    BehaviorDEPOT's: 0.33 behind its ``Tailbase``); the plan places it where it lies
+    (``tail_reach`` of :func:`~dlc_lifter.mouse.keypoint_map.plan_keypoint_map`).
+
+    Parameters
+    ----------
+    poses
+        The file's poses.
+    plan
+        Its plan without the measure (which names are the nose and the tail base).
+    pcutoff
+        Points with a lower likelihood are not counted.
+
+    Returns
+    -------
+    dict
+        ``{name: median distance from the tail base / the animal's median nose-to-tail-base
+        distance}`` over the frames tracking all three (pooled over individuals), for the
+        names read as a bare ``tail`` not taken as the tail base and tracked with the nose
+        and tail base in :data:`TAIL_REACH_MIN_FRAMES` frames.
+    """
+    from dlc_lifter.mouse.skeletons import compact
+
+    names = list(poses.keypoints)
+    xy = np.asarray(poses.coords, dtype=np.float64)[..., :2]
+    conf = (np.ones(xy.shape[:-1]) if poses.confidence is None
+            else np.nan_to_num(np.asarray(poses.confidence, dtype=np.float64), nan=1.0))
+    ok = np.isfinite(xy).all(-1) & (conf >= pcutoff)  # (T, N, K)
+    out = {}
+    for name in names:
+        if compact(plan.without_animal(name)) != "tail" or plan.mapped.get(name) == "tail_base":
+            continue
+        animal = plan.animals.get(name)
+        ends = [next((n for n, c in plan.mapped.items()
+                      if c == end and plan.animals.get(n) == animal), None)
+                for end in ("nose", "tail_base")]
+        if None in ends:
+            continue
+        nose, base, tail = (names.index(n) for n in (*ends, name))
+        ratios = []
+        for i in range(xy.shape[1]):
+            body = ok[:, i, nose] & ok[:, i, base]
+            both = body & ok[:, i, tail]
+            if both.any():
+                length = np.median(np.linalg.norm(xy[body, i, nose] - xy[body, i, base], axis=-1))
+                ratios.append(np.linalg.norm(xy[both, i, tail] - xy[both, i, base], axis=-1)
+                              / length)
+        pooled = np.concatenate(ratios) if ratios else np.empty(0)
+        pooled = pooled[np.isfinite(pooled)]
+        if len(pooled) >= TAIL_REACH_MIN_FRAMES:
+            out[name] = round(float(np.median(pooled)), 3)
+    return out
 
 
 def keypoint_carriers(poses: Poses) -> dict[str, list[str]]:

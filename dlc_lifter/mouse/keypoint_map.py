@@ -87,6 +87,14 @@ _STILL = ("no catalogue landmark; stays in place while the animal moves (an obje
           "of the set-up)")
 #: Where each catalogue tail point lies along the tail (base 0, tip 1).
 _TAIL_SHARE = {p: i / (len(_TAIL_CHAIN) - 1) for i, p in enumerate(_TAIL_CHAIN)}
+#: The synthetic mouse's tail length against its nose-to-tail-base length (typical 85 and
+#: 92 mm, ``data/mouse_spec.yaml``): a point ``r`` nose-to-tail-base lengths behind the tail
+#: base lies ``r / _TAIL_PER_BODY`` of the way down the tail.
+_TAIL_PER_BODY = 85.0 / 92.0
+#: Why a bare ``tail`` behind a named tail base is not lifted where the file's data is not
+#: at hand (names alone: live lifting).
+_TAIL_UNPLACED = ("a point down the tail behind the named tail base; where along it is "
+                  "measured on a file's tracked points, not given here")
 _REGION = {lm.name: lm.region for lm in LANDMARKS}
 #: Parts only an insect has, read from a name without its animal's prefix (compact, a side
 #: word before it allowed): a mouse file names none of these (its legs are fore and hind).
@@ -440,10 +448,12 @@ def _resolve_alternatives(name: str) -> tuple[str | None, int]:
 
 
 def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
-             arena: dict[str, str], dropped: dict[str, str]
+             arena: dict[str, str], dropped: dict[str, str],
+             tail_reach: Mapping[str, float] | None = None,
              ) -> tuple[dict[str, tuple[str, int]], list[str], str | None, dict[str, str]]:
     """``{name: (landmark, rank)}`` of names that resolve, the unresolved, the skeleton and
-    ``{name: prefix}`` of names read without an animal's prefix."""
+    ``{name: prefix}`` of names read without an animal's prefix (``tail_reach``: as
+    :func:`plan_keypoint_map` takes it)."""
     rest = [n for n in names if n not in arena and n not in dropped]
     numbered = _animal_suffixes(rest)
     user = {n for n in rest if mapping is not None and n in mapping}
@@ -472,7 +482,7 @@ def _resolve(names: Sequence[str], mapping: Mapping[str, str | None] | None,
             claims[name] = (canon, rank)
     unknown = _spread_spine(claims, unknown, table, user, stems)
     unknown = _spread_tail(claims, unknown, table, user, dropped, stems)
-    _middle_tail(claims, stems)
+    _middle_tail(claims, stems, tail_reach or {}, dropped)
     read, animal_skeletons = _read_numbered({n: v for n, v in numbered.items()
                                              if n not in user})
     unknown += [n for n in numbered if n not in user and n not in read]
@@ -509,14 +519,16 @@ def _numbered(names: Iterable[str], pattern: re.Pattern[str], table: Mapping[str
     return out
 
 
-def _middle_tail(claims: dict[str, tuple[str, int]], stems: Mapping[str, str]) -> None:
+def _middle_tail(claims: dict[str, tuple[str, int]], stems: Mapping[str, str],
+                 tail_reach: Mapping[str, float], dropped: dict[str, str]) -> None:
     """A bare ``tail`` beside a named tail base is a point down the tail, not the base.
 
     ``tail`` alone reads as the tail base (the point most files mean by it). Where another
     name claims the base more specifically, ``tail`` is the tail's middle if a third names
-    the tip (``tailstart, tail, tailend``), else its far end: a four-point labelling
-    (``Nose, Neck, Butt, Tail``, a real DeepLabCut project's) puts ``Tail`` most of a body
-    length behind the base, as keypoint-MoSeq's ``tail`` lies behind ``spine4``.
+    the tip (``tailstart, tail, tailend``). Without one, labs put it anywhere down the tail
+    (a four-point DeepLabCut project's ``Tail`` 0.88 nose-to-tail-base lengths behind its
+    ``Butt``, BehaviorDEPOT's 0.33 behind its ``Tailbase``): it is the catalogue's tail
+    point nearest where ``tail_reach`` measured it, or not lifted without that measure.
     """
     bare = [n for n, (c, _) in claims.items() if c == "tail_base"
             and compact(stems.get(n, n)) == "tail"]
@@ -527,7 +539,14 @@ def _middle_tail(claims: dict[str, tuple[str, int]], stems: Mapping[str, str]) -
     if "tail_end" in taken and "tail3" not in taken:
         claims[bare[0]] = ("tail3", claims[bare[0]][1])
     elif not taken & set(_TAIL_CHAIN[1:]):
-        claims[bare[0]] = ("tail_end", claims[bare[0]][1])
+        reach = tail_reach.get(bare[0])
+        if reach is None:
+            del claims[bare[0]]
+            dropped[bare[0]] = _TAIL_UNPLACED
+            return
+        down = reach / _TAIL_PER_BODY
+        claims[bare[0]] = (min(_TAIL_CHAIN[1:], key=lambda p: abs(_TAIL_SHARE[p] - down)),
+                           claims[bare[0]][1])
 
 
 def _spread_spine(claims: dict[str, tuple[str, int]], unknown: list[str],
@@ -667,6 +686,7 @@ def plan_keypoint_map(
     source: str | None = None,
     still: Collection[str] = (),
     carriers: Mapping[str, Collection[str]] | None = None,
+    tail_reach: Mapping[str, float] | None = None,
 ) -> KeypointMap:
     """Decide how every keypoint name of a file is used.
 
@@ -691,6 +711,12 @@ def plan_keypoint_map(
         different names (a multi-animal DeepLabCut file's unique bodyparts under
         ``single``), two names claim one landmark without conflict unless one animal
         tracks both (:attr:`KeypointMap.animals`); each individual is lifted from its own.
+    tail_reach
+        ``{name: how far behind the tail base its tracked points lie}``, in the animal's
+        nose-to-tail-base lengths (measured on the file's data:
+        :func:`dlc_lifter.lift.keypoints.tail_reach`). A bare ``tail`` behind a more
+        specifically named tail base, with no tip named, is the tail point nearest there;
+        not lifted where not measured.
 
     Returns
     -------
@@ -722,7 +748,7 @@ def plan_keypoint_map(
                and (a := arena_landmark(n)) is not None and a != "centre"}
     arena = {n: a for n in names if n not in user
              and (a := arena_landmark(n, corners_present=len(corners) >= 3)) is not None}
-    claims, unknown, skeleton, animals = _resolve(names, mapping, arena, dropped)
+    claims, unknown, skeleton, animals = _resolve(names, mapping, arena, dropped, tail_reach)
     objects = [n for n in unknown if n in still]
     if unknown and strict:
         raise unknown_keypoints(unknown, source, still=objects)
@@ -750,6 +776,10 @@ def plan_keypoint_map(
     if between:
         notes.append(f"{where}not lifted, {_BETWEEN}: " + ", ".join(f"'{n}'" for n in between)
                      + " (the catalogue has five points between the tail's base and tip).")
+    unplaced = [n for n in names if dropped.get(n) == _TAIL_UNPLACED]
+    if unplaced:
+        notes.append(f"{where}not lifted, {_TAIL_UNPLACED}: "
+                     + ", ".join(f"'{n}'" for n in unplaced) + ".")
     by_individual = _animals_by_individual(names, carriers)
     mapped = _settle_conflicts(names, claims, dropped, notes, by_individual | animals)
     if animals:

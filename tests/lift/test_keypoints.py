@@ -108,3 +108,30 @@ def test_live_lifting_withholds_the_centre_alike(shipped_lifter) -> None:
     np.testing.assert_allclose(got[:, others], ref[:, others], atol=1e-9)
     np.testing.assert_allclose(got[:, j, 2], ref[:, j, 2], atol=1e-9)
     np.testing.assert_allclose(CAM.project(got[:, j]), poses.coords[:, 0, j], atol=1e-6)
+
+
+@pytest.mark.parametrize(("behind", "landmark"), [(0.88, "tail_end"), (0.33, "tail2")])
+def test_a_bare_tail_is_placed_where_the_file_tracks_it(behind: float, landmark: str) -> None:
+    """``Nose, Neck, Butt, Tail`` (a real four-point project: its ``Tail`` the tip, 0.88
+    nose-to-``Butt`` lengths behind) and BehaviorDEPOT's ``Tail`` (0.33 behind its
+    ``Tailbase``): the lift's plan measures where the bare ``tail`` lies and places it
+    there; ``info`` plans the same way."""
+    from dlc_lifter.lift.keypoints import file_keypoint_plan, tail_reach
+    from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
+
+    rng = np.random.default_rng(0)
+    n = 40
+    line = np.array([[0.0, 0.0], [-30.0, 0.0], [-100.0, 0.0], [-100.0 - 100.0 * behind, 0.0]])
+    xy = np.empty((n, 1, 4, 2))
+    for t in range(n):
+        yaw = rng.uniform(-np.pi, np.pi)
+        rot = np.array([[np.cos(yaw), -np.sin(yaw)], [np.sin(yaw), np.cos(yaw)]])
+        xy[t, 0] = line @ rot.T + rng.uniform(200, 400, 2) + rng.normal(0, 1.0, (4, 2))
+    conf = np.ones((n, 1, 4))
+    conf[: n // 2, 0, 3] = 0.0  # the tail's point tracked in half the frames
+    names = ["Nose", "Neck", "Butt", "Tail"]
+    poses = Poses(coords=xy, confidence=conf, keypoints=names,
+                  meta=PoseMetadata(source="four.h5"))
+    reach = tail_reach(poses, plan_keypoint_map(names), pcutoff=0.6)
+    assert reach["Tail"] == pytest.approx(behind, abs=0.03)
+    assert file_keypoint_plan(poses, None, pcutoff=0.6).mapped["Tail"] == landmark

@@ -133,7 +133,7 @@ def test_a_bare_head_body_tail_skeleton_lifts_and_specific_names_win() -> None:
                            "Tail": "tail_base"}
     plan.require_liftable("simple.h5")
     both = plan_keypoint_map(["tail", "tailbase", "nose", "body"])
-    assert both.mapped["tailbase"] == "tail_base" and both.mapped["tail"] == "tail_end"
+    assert both.mapped["tailbase"] == "tail_base" and "tail" in both.dropped
     insect = plan_keypoint_map(["head", "thorax", "abdomen"])
     with pytest.raises(KeypointMappingError):
         insect.require_liftable("fly.h5")
@@ -484,18 +484,25 @@ def test_a_bare_tail_between_a_named_base_and_tip_is_its_middle() -> None:
 
 
 @pytest.mark.parametrize("base", ["Butt", "TailBase", "tail_base"])
-def test_a_bare_tail_behind_a_named_base_without_a_tip_is_its_end(base: str) -> None:
+def test_a_bare_tail_behind_a_named_base_is_put_where_the_file_s_data_says(base: str
+                                                                           ) -> None:
     """A real DeepLabCut project's four points, ``Nose, Neck, Butt, Tail`` (its README: the
-    tail's tip; in its labels 0.86 of nose-to-``Butt`` behind ``Butt``): ``Tail`` was dropped
-    as a second tail base, a quarter of the file's points lost. Behind a base named more
-    specifically and with no tip named, a bare ``tail`` is the tail's far end
-    (keypoint-MoSeq's ``tail`` too)."""
-    plan = plan_keypoint_map(["Nose", "Neck", base, "Tail"])
-    assert plan.mapped == {"Nose": "nose", "Neck": "neck", base: "tail_base",
-                           "Tail": "tail_end"}
-    assert not plan.dropped and not plan.warnings
+    tail's tip; in its labels 0.88 nose-to-``Butt`` lengths behind ``Butt``), and
+    BehaviorDEPOT's ``Tailbase`` and ``Tail`` (0.33 lengths behind): a bare ``tail`` behind a
+    more specifically named base, with no tip named, lies anywhere down the tail. Placed
+    where the file's data measured it (``tail_reach``); from the names alone it is not
+    lifted, and said (a tip read from names alone raised BehaviorDEPOT's lifted nose by
+    3-4 mm)."""
+    names = ["Nose", "Neck", base, "Tail"]
+    plan = plan_keypoint_map(names)
+    assert plan.mapped == {"Nose": "nose", "Neck": "neck", base: "tail_base"}
+    assert "down the tail" in plan.dropped["Tail"]
+    assert any("'Tail'" in w and "down the tail" in w for w in plan.warnings)
+    tip = plan_keypoint_map(names, tail_reach={"Tail": 0.88})
+    assert tip.mapped["Tail"] == "tail_end" and not tip.dropped and not tip.warnings
+    assert plan_keypoint_map(names, tail_reach={"Tail": 0.33}).mapped["Tail"] == "tail2"
     # numbered points down the tail already: the bare name's place is not known
-    numbered = plan_keypoint_map(["nose", base, "tail1", "Tail"])
+    numbered = plan_keypoint_map(["nose", base, "tail1", "Tail"], tail_reach={"Tail": 0.9})
     assert "Tail" not in numbered.mapped
 
 
