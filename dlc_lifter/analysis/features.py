@@ -97,6 +97,7 @@ from dlc_lifter.analysis.rearing import (
     rearing_frames,
 )
 from dlc_lifter.errors import FeatureError
+from dlc_lifter.lift.destinations import Provenance
 from dlc_lifter.lift.keypoints import (
     keypoint_carriers,
     lifted_keypoint_map,
@@ -110,6 +111,7 @@ from dlc_lifter.poses import Poses
 __all__ = [
     "DEFAULT_FPS",
     "DEFAULT_WINDOW",
+    "FEATURES_PROVENANCE",
     "FLAG_COLUMNS",
     "FeatureError",
     "ID_COLUMNS",
@@ -508,6 +510,9 @@ def compute_features(
         raise FeatureError(f"window must be an integer of at least 2 frames; got {window}.")
     window = int(window)
     source = poses.meta.source
+    asked = {"window": window, "individual": individual, "fps": fps, "planar": bool(planar),
+             "pcutoff": pcutoff,
+             "keypoint_map": None if keypoint_map is None else dict(keypoint_map)}
     if keypoint_map is None:  # a lift's own record of its names' landmarks
         keypoint_map = lifted_keypoint_map(poses)
     # 2D as the lift reads it: points that stay put while the animal moves (objects, a
@@ -572,7 +577,7 @@ def compute_features(
         "planar": bool(planar and poses.is_3d), "source": source, "pcutoff": cutoff,
         "rearing": ({"threshold_mm": REARING_MM, "min_duration_s": REARING_MIN_S}
                     if is_3d else None),
-        "imputed": _imputed_shares(poses, imputed)})
+        "imputed": _imputed_shares(poses, imputed), "options": asked})
     _warn_jumps(df, unit, source)
     return df
 
@@ -800,7 +805,10 @@ def features_record(df: pd.DataFrame, source: str | Path | None = None) -> dict[
         rule of the ``rearing`` column: ``threshold_mm``, ``min_duration_s``, ``head``;
         ``None`` without heights), ``imputed`` (per individual, ``{keypoint: share of
         frames the lift imputed it}``; ``None`` where the file carries no flags),
-        ``individuals`` and ``columns`` (``{column: unit}``, :func:`column_units`).
+        ``individuals``, ``columns`` (``{column: unit}``, :func:`column_units`) and
+        ``options``: the arguments :func:`compute_features` was given (``window``,
+        ``individual``, ``fps``, ``planar``, ``pcutoff``, ``keypoint_map``; ``None``: its
+        default), which :func:`stale_features` compares with a rerun's.
     """
     a = df.attrs
     src = source if source is not None else a.get("source")
@@ -825,21 +833,58 @@ def features_record(df: pd.DataFrame, source: str | Path | None = None) -> dict[
         "individuals": [str(i) for i in pd.unique(df["individual"])] if "individual" in df
         else None,
         "columns": column_units(list(df.columns), a.get("units") or "mm"),
+        "options": a.get("options"),
     })
+
+
+def _read_record(path: Path) -> dict[str, Any] | None:
+    """The features sidecar at ``path`` (:func:`features_record`), or ``None`` where there is
+    none this package wrote (absent, unreadable, another file of that name)."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and "dlc_lifter_version" in record else None
 
 
 def _is_features_record(path: Path) -> bool:
     """Whether ``path`` is a features sidecar this package wrote (one an interrupted run
     left without its table may be replaced; any other file of that name is the user's)."""
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(record, dict) and "dlc_lifter_version" in record
+    return _read_record(path) is not None
 
 
-def stale_features(table: str | Path, source: str | Path, *, window: int | None = None,
-                   planar: bool | None = None) -> str | None:
+def _recorded_source(table: Path) -> dict[str, Any] | None:
+    """The pose file a features table's sidecar names, with its content's SHA-256."""
+    record = _read_record(features_sidecar_path(table))
+    if record is None or not record.get("source"):
+        return None
+    return {"path": record["source"], "sha256": record.get("source_sha256")}
+
+
+def _source_now(poses: Path) -> dict[str, Any]:
+    digest = _sha256(poses)
+    if digest is None:
+        raise OSError(f"{poses} cannot be read")
+    return {"path": str(poses), "sha256": digest}
+
+
+def _made_from(recorded: Mapping[str, Any], here: Mapping[str, Any]) -> bool | None:
+    """Whether a table whose sidecar names ``recorded`` was made from the file ``here``:
+    that file (changed since or not), or one of its name and content (moved, copied)."""
+    made = Path(str(recorded["path"]))
+    if made.exists() and made.samefile(here["path"]):
+        return True
+    return made.name == Path(here["path"]).name and recorded.get("sha256") == here["sha256"]
+
+
+#: What a features table records of its pose file, to find it again in a destination
+#: folder (:func:`~dlc_lifter.lift.destinations.settle_output`).
+FEATURES_PROVENANCE = Provenance(recorded=_recorded_source, source=_source_now,
+                                 same=_made_from)
+
+
+def stale_features(table: str | Path, source: str | Path,
+                   options: Mapping[str, Any] | None = None) -> str | None:
     """Why an existing features table is not ``source``'s features as asked for now;
     ``None`` where it is (a batch rerun skips it).
 
@@ -849,34 +894,84 @@ def stale_features(table: str | Path, source: str | Path, *, window: int | None 
         An existing features table (:func:`features_output_path`).
     source
         The pose file it is to be computed from.
-    window, planar
-        As for :func:`compute_features`; ``None``: not compared.
+    options
+        The :func:`compute_features` keyword arguments asked for now (``window``,
+        ``individual``, ``fps``, ``planar``, ``pcutoff``, ``keypoint_map``); one left out
+        is not compared.
 
     Returns
     -------
     str or None
         ``None`` where the table's sidecar (:func:`features_sidecar_path`) records
-        ``source``'s content (its ``source_sha256``) and the same ``window`` and ``planar``;
-        else what differs, as a clause (``"its record ... says window=15"``).
+        ``source``'s content (its ``source_sha256``) and the same options: each the same
+        as asked then, or giving the value the table was made with (``fps=30`` for a
+        table made at the file's 30 fps); ``planar`` not for 2D poses, ``pcutoff`` only
+        for them. Else what differs, as a clause naming every option that does
+        (``"made with window=15, fps=25 (asked for now: window=5, fps=the file's)"``). A
+        record written before it recorded the options asked for is compared by the values
+        it records, where an option is given now.
     """
     side = features_sidecar_path(table)
-    try:
-        record = json.loads(side.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        record = None
-    if not isinstance(record, dict) or "dlc_lifter_version" not in record:
+    record = _read_record(side)
+    if record is None:
         return f"and no features record {side.name} beside it says what it was made from"
     if record.get("source_sha256") != _sha256(Path(source)):
         made = record.get("source")
         same = made is not None and Path(made).exists() and Path(made).samefile(source)
         return (f"made from other content than {source} holds now (" + (
             "the file changed since" if same else f"its record names {made}") + ")")
-    if record.get("dims") != 3 and not record.get("planar"):
-        planar = None  # 2D poses: their features are the same whatever planar says
-    for name, now in (("window", window), ("planar", planar)):
-        if now is not None and record.get(name) != now:
-            return f"made with {name}={record.get(name)} (asked for now: {name}={now})"
-    return None
+    differ = _options_differ(record, dict(options or {}))
+    if not differ:
+        return None
+    return (f"made with {', '.join(f'{n}={_said(n, old)}' for n, old, _ in differ)} (asked "
+            f"for now: {', '.join(f'{n}={_said(n, new)}' for n, _, new in differ)})")
+
+
+def _options_differ(record: Mapping[str, Any], now: Mapping[str, Any]
+                    ) -> list[tuple[str, Any, Any]]:
+    """``(name, then, now)`` of each option ``now`` gives that a features record says the
+    table was made otherwise with (:func:`stale_features`)."""
+    asked = record.get("options") if isinstance(record.get("options"), dict) else {}
+    from_2d = record.get("dims") != 3 and not record.get("planar")
+    individuals = record.get("individuals") or []
+    made = {"window": record.get("window"), "planar": record.get("planar"),
+            "fps": record.get("fps"), "pcutoff": record.get("pcutoff"),
+            "individual": individuals[0] if len(individuals) == 1 else None}
+    out = []
+    for name, value in now.items():
+        if (name == "planar" and from_2d) or (name == "pcutoff" and not from_2d):
+            continue  # 2D poses' features are the same whatever planar says; 3D's pcutoff
+        value = _plain(dict(value) if isinstance(value, Mapping) else value)
+        if value is not None and name in made and _same_option(made[name], value):
+            continue  # the value the table was made with, asked for or resolved then
+        if name in asked:
+            if not _same_option(asked[name], value):
+                out.append((name, asked[name] if asked[name] is not None
+                            or name not in made else made[name], value))
+        elif value is not None and name in made:  # an older record: its values alone
+            out.append((name, made[name], value))
+    return out
+
+
+def _same_option(a: Any, b: Any) -> bool:
+    """Recorded and asked option values alike (numbers by value, names as text)."""
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(
+            a, bool) and not isinstance(b, bool):
+        return float(a) == float(b)
+    if isinstance(a, (str, int)) and isinstance(b, (str, int)) and not isinstance(
+            a, bool) and not isinstance(b, bool):
+        return str(a) == str(b)
+    return a == b
+
+
+def _said(name: str, value: Any) -> str:
+    """An option's value in a message: the default in words, a map by its size."""
+    if value is None:
+        return {"individual": "every individual", "fps": "the file's",
+                "keypoint_map": "the lift's names"}.get(name, "the default")
+    if isinstance(value, Mapping):
+        return f"a map of {len(value)} names"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _check_fmt(fmt: str) -> str:

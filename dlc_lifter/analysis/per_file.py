@@ -17,25 +17,39 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from dlc_lifter._progress import progress_bar
 from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.io.find import find_pose_files
-from dlc_lifter.lift.batch import (
-    BatchItem,
-    BatchReport,
-    collect_warnings,
-    destination_folders,
-    warning_kind_key,
-)
+from dlc_lifter.lift.batch import BatchItem, BatchReport, collect_warnings, warning_kind_key
+from dlc_lifter.lift.destinations import Provenance, destination_folders, settle_output
 
-__all__ = ["Existing", "analysis_inputs", "run_per_file"]
+__all__ = ["Existing", "Placement", "analysis_inputs", "run_per_file"]
 
 logger = logging.getLogger(__name__)
 
 #: What a step finds of a file's output before running (see :func:`run_per_file`).
 Existing = Callable[[Path, Path | None], tuple[Path, str | None] | None]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A step's output of a file, and what it records of the file: where a rerun finds it.
+
+    Attributes
+    ----------
+    output
+        ``output(file, folder)``: the file's (first) output in ``folder`` (``None``: beside
+        the file).
+    provenance
+        What that output records of its file
+        (:class:`~dlc_lifter.lift.destinations.Provenance`).
+    """
+
+    output: Callable[[Path, Path | None], Path]
+    provenance: Provenance
 
 
 def analysis_inputs(entries: Iterable[str | Path], *, recursive: bool = False,
@@ -102,11 +116,17 @@ def _none_in(folder: Path, recursive: bool, two_d: bool) -> str:
 
 def run_per_file(files: Sequence[Path], destfolder: Path | None,
                  work: Callable[[Path, Path | None], list[Path]], *,
-                 existing: Existing | None = None, desc: str = "files") -> BatchReport:
+                 existing: Existing | None = None, placement: Placement | None = None,
+                 desc: str = "files") -> BatchReport:
     """Run ``work`` on every file, each with its output folder, and report as a batch.
 
-    Into one ``destfolder``, same-named files' outputs go into subfolders named as theirs
-    (:func:`~dlc_lifter.lift.batch.destination_folders`). A file that fails
+    Into one ``destfolder``, outputs go as ``lift_files`` puts lifts: same-named files'
+    into subfolders named as theirs
+    (:func:`~dlc_lifter.lift.destinations.destination_folders`), and, given
+    ``placement``, a file's output that an earlier run put flat or in its subfolder is
+    kept there, and none goes where another file's output of its name is
+    (:func:`~dlc_lifter.lift.destinations.settle_output`): a run over part of a dataset,
+    then over all of it, finds each output again. A file that fails
     (:class:`~dlc_lifter.errors.DLCLifterError`) is reported and the others go on.
 
     Parameters
@@ -122,6 +142,9 @@ def run_per_file(files: Sequence[Path], destfolder: Path | None,
         where there is none (``work`` runs); ``(output, None)`` where it is up to date
         (skipped); ``(output, why)`` where it exists and is not (failed, saying ``why``).
         ``None`` (the default): ``work`` always runs (an output that exists is its matter).
+    placement
+        The step's output of a file and what it records of it; ``None``: outputs go where
+        this run's files alone put them.
     desc
         Progress bar label.
 
@@ -133,6 +156,8 @@ def run_per_file(files: Sequence[Path], destfolder: Path | None,
     t0 = time.perf_counter()
     report = BatchReport(verb="done")
     folders = destination_folders(files, destfolder)
+    if destfolder is not None and placement is not None:
+        folders = _settled(folders, Path(destfolder), placement)
     bar = progress_bar(total=len(files), desc=desc, unit="file", disable=len(files) < 2)
     with _said_once():
         for f, folder in folders.items():
@@ -141,6 +166,27 @@ def run_per_file(files: Sequence[Path], destfolder: Path | None,
     bar.close()
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _settled(planned: dict[Path, Path | None], destfolder: Path,
+             placement: Placement) -> dict[Path, Path | None]:
+    """Each file's output folder where its output already is, never another's
+    (:func:`~dlc_lifter.lift.destinations.settle_output`); the planned subfolders left
+    unused and empty are removed."""
+    taken: dict[Path, Path] = {}
+    out: dict[Path, Path | None] = {}
+    for f, folder in planned.items():
+        q = settle_output(f, placement.output(f, folder), destfolder, taken,
+                          placement.provenance)
+        taken[q] = f
+        out[f] = q.parent
+        q.parent.mkdir(parents=True, exist_ok=True)
+    for folder in {p for p in planned.values() if p is not None} - set(out.values()):
+        try:
+            folder.rmdir()  # only an empty one
+        except OSError:
+            continue
+    return out
 
 
 def _one(f: Path, folder: Path | None, work: Callable[[Path, Path | None], list[Path]],

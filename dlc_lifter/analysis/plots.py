@@ -8,7 +8,10 @@
 * ``<stem>_heights.png``: the height above the floor of each keypoint over time, with
   rearing bouts shaded (head height above ``rearing_mm`` for at least
   ``rearing_min_s``);
-* ``<stem>_trajectory.png``: the top-down path of the body centre, coloured by time.
+* ``<stem>_trajectory.png``: the top-down path of the body centre, coloured by time;
+* ``<stem>_plots.json``: what they were drawn from (the lift's record of its file) and
+  with which options, by which a rerun over many files skips plots up to date
+  (:func:`plots_up_to_date`).
 
 Every file is written atomically (a temporary file in the same folder, then renamed).
 :class:`PlotStep` draws them for each output of a batch
@@ -26,6 +29,7 @@ too; its names are importable from here as before.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections.abc import Callable, Iterator, Sequence
@@ -38,6 +42,7 @@ import numpy as np
 
 from dlc_lifter._atomic import atomic_output, check_writable
 from dlc_lifter._progress import progress_bar
+from dlc_lifter._version import __version__
 from dlc_lifter.analysis.rearing import (
     REARING_MIN_S,
     REARING_MM,
@@ -46,6 +51,7 @@ from dlc_lifter.analysis.rearing import (
     rearing_frames,
 )
 from dlc_lifter.io.video import not_a_video
+from dlc_lifter.lift.destinations import Provenance, same_content, same_source
 from dlc_lifter.mouse.edges import canonical_names, skeleton_edges
 from dlc_lifter.poses import Poses
 
@@ -54,6 +60,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "DEFAULT_FPS",
+    "PLOTS_PROVENANCE",
     "PlotStep",
     "REARING_MIN_S",
     "REARING_MM",
@@ -66,6 +73,8 @@ __all__ = [
     "plot_lifted",
     "plot_paths",
     "plot_trajectory",
+    "plots_record_path",
+    "plots_up_to_date",
     "read_lifted",
     "rearing_bouts",
     "render_video",
@@ -751,6 +760,7 @@ def plot_lifted(
         ``<stem>_3d.mp4``, ``<stem>_heights.png``, ``<stem>_trajectory.png``.
     """
     src = Path(output_3d)
+    asked = _plot_options(video, max_frames, fps)
     poses = read_lifted(src)
     folder = Path(out_dir) if out_dir is not None else src.parent
     mp4, heights, trajectory = plot_paths(src, folder)
@@ -787,7 +797,90 @@ def plot_lifted(
                     "max_frames= draws fewer.", src.name, n, n / fps / 60)
     files = [render_video(poses, mp4, video=video, max_frames=max_frames, fps=fps), *pngs]
     logger.info("Wrote %s", files[0])
+    _write_plots_record(src, folder, files, asked)
     return files
+
+
+def plots_record_path(output_3d: str | Path, out_dir: str | Path | None = None) -> Path:
+    """``<stem>_plots.json`` beside the plots of ``output_3d``: what they were drawn from."""
+    src = Path(output_3d)
+    folder = Path(out_dir) if out_dir is not None else src.parent
+    return folder / f"{src.stem}_plots.json"
+
+
+def _plot_options(video: str | Path | None, max_frames: int | None,
+                  fps: float | None) -> dict[str, object]:
+    """The options :func:`plot_lifted` was given, as its record keeps them."""
+    return {"video": None if video is None else str(Path(video).absolute()),
+            "max_frames": None if max_frames is None else int(max_frames),
+            "fps": None if fps is None else float(fps)}
+
+
+def _write_plots_record(src: Path, folder: Path, files: Sequence[Path],
+                        asked: dict[str, object]) -> None:
+    record = {"lift": _lift_now(src), "options": asked,
+              "files": [p.name for p in files], "dlc_lifter_version": __version__}
+    with atomic_output(plots_record_path(src, folder), overwrite=True) as tmp:
+        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+
+def _read_plots_record(path: Path) -> dict | None:
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and "dlc_lifter_version" in record else None
+
+
+def plots_up_to_date(output_3d: str | Path, out_dir: str | Path | None = None, *,
+                     video: str | Path | None = None, max_frames: int | None = None,
+                     fps: float | None = None) -> bool:
+    """Whether :func:`plot_lifted` drew every plot of ``output_3d`` in ``out_dir`` from that
+    lift as it is now (its record, :func:`plots_record_path`, names the file with its size
+    and content's fingerprint) with these options: a rerun over many files skips them.
+
+    Parameters
+    ----------
+    output_3d, out_dir, video, max_frames, fps
+        As for :func:`plot_lifted`.
+
+    Returns
+    -------
+    bool
+        ``False`` where a plot or the record is missing (plots drawn before records
+        were), the lift was written again since, or another option was given.
+    """
+    src = Path(output_3d)
+    record = _read_plots_record(plots_record_path(src, out_dir))
+    if record is None or not all(p.is_file() for p in plot_paths(src, out_dir)):
+        return False
+    try:
+        here = _lift_now(src)
+    except OSError:
+        return False
+    lift = record.get("lift")
+    return (bool(same_source(lift, here)) and lift.get("size") == here["size"]
+            and same_content(lift, here)
+            and record.get("options") == _plot_options(video, max_frames, fps))
+
+
+def _recorded_lift(mp4: Path) -> dict | None:
+    """The lift a 3D video's plots record (:func:`plots_record_path`), or ``None``."""
+    record = _read_plots_record(mp4.with_name(mp4.name.removesuffix("_3d.mp4") + "_plots.json"))
+    lift = None if record is None else record.get("lift")
+    return lift if isinstance(lift, dict) and lift.get("path") else None
+
+
+def _lift_now(src: Path) -> dict:
+    """The lift's file as a lift records its input (its path, size and fingerprint)."""
+    from dlc_lifter.lift.pipeline import source_record  # the lift's pipeline: the Lifter
+
+    return source_record(src)
+
+
+#: What a lift's plots record of it, to find them again in an output folder
+#: (:func:`~dlc_lifter.lift.destinations.settle_output`; their first file, the 3D video).
+PLOTS_PROVENANCE = Provenance(recorded=_recorded_lift, source=_lift_now, same=same_source)
 
 
 @dataclass(frozen=True)

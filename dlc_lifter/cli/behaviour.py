@@ -12,7 +12,7 @@ from dlc_lifter.cli.options import INDIVIDUAL, KEYPOINT_MAP, RECURSIVE, WINDOW
 from dlc_lifter.errors import DLCLifterError
 
 if TYPE_CHECKING:
-    from dlc_lifter.analysis.per_file import Existing
+    from dlc_lifter.analysis.per_file import Existing, Placement
 
 __all__ = ["classify_predict_command", "classify_train_command", "features_command",
            "plot_command"]
@@ -34,7 +34,8 @@ _OVERWRITE_SKIP = typer.Option(False, "--overwrite", help="Replace outputs that 
 
 def _each(entries: list[Path], destfolder: Path | None,
           work: Callable[[Path, Path | None], list[Path]], *, recursive: bool = False,
-          two_d: bool = True, existing: Existing | None = None, desc: str = "files") -> None:
+          two_d: bool = True, existing: Existing | None = None,
+          placement: Placement | None = None, desc: str = "files") -> None:
     """Run ``work`` on one file named, printing what it wrote (an error stops it); or on
     several, or a folder's (:func:`~dlc_lifter.analysis.per_file.run_per_file`): outputs
     up to date skipped, one that fails reported while the others go on, then every output
@@ -47,7 +48,8 @@ def _each(entries: list[Path], destfolder: Path | None,
             typer.echo(str(path))
         return
     files = analysis_inputs(entries, recursive=recursive, two_d=two_d)
-    report = run_per_file(files, destfolder, work, existing=existing, desc=desc)
+    report = run_per_file(files, destfolder, work, existing=existing, placement=placement,
+                          desc=desc)
     for item in sorted(report.done + report.skipped, key=lambda i: str(i.output)):
         for path in (item.output, *item.extra_outputs):
             typer.echo(str(path))
@@ -85,6 +87,7 @@ def features_command(
     dataset grew skips the tables made already)
     """
     from dlc_lifter.analysis.features import (
+        FEATURES_PROVENANCE,
         compute_features,
         features_output_path,
         features_sidecar_path,
@@ -92,6 +95,7 @@ def features_command(
         stale_features,
         write_features,
     )
+    from dlc_lifter.analysis.per_file import Placement
     from dlc_lifter.io import read_poses
     from dlc_lifter.mouse.catalogue import load_mapping
 
@@ -114,15 +118,19 @@ def features_command(
                                overwrite=overwrite, source=poses_file)
         return [table, features_sidecar_path(table)]
 
+    asked = {"window": window, "planar": planar, "fps": fps, "pcutoff": pcutoff,
+             "individual": individual, "keypoint_map": mapping}
+
     def existing(poses_file: Path, folder: Path | None) -> tuple[Path, str | None] | None:
         table = features_output_path(poses_file, folder, fmt)
         if overwrite or not table.exists():
             return None
-        why = stale_features(table, poses_file, window=window, planar=planar)
+        why = stale_features(table, poses_file, asked)
         return table, None if why is None else f"{table} exists, {why}: overwrite=True replaces it"
 
     _each(poses_files, destfolder, one, recursive=recursive, existing=existing,
-          desc="features")
+          placement=Placement(lambda f, folder: features_output_path(f, folder, fmt),
+                              FEATURES_PROVENANCE), desc="features")
 
 
 def classify_train_command(
@@ -222,16 +230,38 @@ def plot_command(
     max_frames: int = typer.Option(None, "--max-frames", help="Render at most this many "
                                    "video frames."),
     fps: float = typer.Option(None, "--fps", help="Frame rate if the files lack it."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Draw plots that are up to "
+                                   "date again (default: of several files, plots drawn "
+                                   "from the same lift with the same options are skipped; "
+                                   "one file named is always drawn)."),
 ) -> None:
     """Write the 3D video (original | 3D skeleton), height and trajectory plots.
 
+    Beside them, <stem>_plots.json records the lift they were drawn from and the options:
+    a rerun over a folder skips the plots up to date and draws the others.
+
     Example: dlc-lifter plot videoDLC_resnet50_lifted3d.h5 --video video.mp4 --max-frames 900
+    (a batch's lifts: dlc-lifter plot out/ --recursive -o plots/ --max-frames 900)
     """
-    from dlc_lifter.analysis.plots import plot_lifted  # matplotlib
+    from dlc_lifter.analysis.per_file import Placement
+    from dlc_lifter.analysis.plots import (  # matplotlib
+        PLOTS_PROVENANCE,
+        plot_lifted,
+        plot_paths,
+        plots_up_to_date,
+    )
 
     if video is not None and (len(outputs_3d) > 1 or outputs_3d[0].is_dir()):
         raise typer.BadParameter("--video is one file's video: give it with one 3D file "
                                  "(each file's own video is found from its record).")
+
+    def existing(lift: Path, folder: Path | None) -> tuple[Path, str | None] | None:
+        if overwrite or not plots_up_to_date(lift, folder, max_frames=max_frames, fps=fps):
+            return None
+        return plot_paths(lift, folder)[0], None
+
     _each(outputs_3d, out_dir, lambda f, folder: plot_lifted(
         f, video=video, out_dir=folder, max_frames=max_frames, fps=fps),
-        recursive=recursive, two_d=False, desc="plots")
+        recursive=recursive, two_d=False, existing=existing,
+        placement=Placement(lambda f, folder: plot_paths(f, folder)[0], PLOTS_PROVENANCE),
+        desc="plots")

@@ -67,6 +67,13 @@ from dlc_lifter.io.find import (
     load_project_config,
     project_identity,
 )
+from dlc_lifter.lift.destinations import (
+    Provenance,
+    destination_folders,
+    same_content,
+    same_source,
+    settle_output,
+)
 from dlc_lifter.lift.lifter import SAID_ONCE_LOGGER
 from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, check_pcutoff
 from dlc_lifter.lift.outputs import (
@@ -609,82 +616,10 @@ def _destinations(files: Sequence[Path], destfolder: str | Path | None) -> dict[
     return {f: _output_path(f, folder) for f, folder in folders.items()}
 
 
-def destination_folders(files: Sequence[Path], destfolder: str | Path | None,
-                        output_name: Callable[[Path], str] = lambda f: f.stem,
-                        ) -> dict[Path, Path | None]:
-    """Each file's output folder (``None``: beside it). Into one ``destfolder``, files
-    whose outputs would share a name (``output_name``; a DLC project's
-    ``labeled-data/<video>/CollectedData_<scorer>.h5``, SLEAP's
-    ``<session>/predictions.slp``) go into subfolders that mirror their folders below the
-    folder they share (``<destfolder>/<video>/...``), made here. A labelled-data folder's
-    labels always go into ``<destfolder>/<video>/``, one folder or several: a batch rerun
-    after the project grew finds them where the first run put them. The analysis verbs
-    take their folders from here as they are; :func:`lift_files` then keeps an input's lift
-    where an earlier run put it, and never puts it in another's place."""
-    from dlc_lifter.io.dlc import is_label_file
-
-    if destfolder is None:
-        return dict.fromkeys(files)
-    out: dict[Path, Path | None] = {
-        f: Path(destfolder) / f.parent.absolute().name if is_label_file(f)
-        else Path(destfolder) for f in files}
-    shared: dict[str, list[Path]] = {}
-    for f in files:
-        shared.setdefault(output_name(f), []).append(f)
-    for group in (g for g in shared.values() if len(g) > 1):
-        root = _shared_folder(group)
-        for f in group:
-            sub = f.parent.absolute().relative_to(root)
-            if sub.parts:
-                out[f] = Path(destfolder) / sub
-    for folder in {o for o in out.values() if o is not None and o != Path(destfolder)}:
-        folder.mkdir(parents=True, exist_ok=True)
-    return out
-
-
-def _shared_folder(files: Iterable[Path]) -> Path:
-    """The deepest folder that holds every one of ``files`` (in it or below)."""
-    return Path(os.path.commonpath([str(f.parent.absolute()) for f in files]))
-
-
-def _settled(poses: Path, out: Path, destfolder: Path, taken: Mapping[Path, Path]) -> Path:
-    """Where ``poses``'s output goes in ``destfolder`` (``out``: where
-    :func:`destination_folders` puts it among this run's files), whatever other files
-    the run holds: where this input's lift is already (the output's record names it, or a
-    file of its name and content: :func:`_is_lift_of`), flat or in a subfolder named after
-    its folders, as a run with other files of its name made it; never where another file's
-    lift of this name is, nor another's output in this run (``taken``: ``{output:
-    input}``), but in the subfolder it has where the two meet in one run
-    (:func:`destination_folders`; its own folder's name where it lies in the folder they
-    share; two files of one folder stay where they clash, and are reported)."""
+def _lift_source(poses: Path) -> dict[str, Any]:
     from dlc_lifter.lift.pipeline import source_record
 
-    folders = poses.parent.absolute().parts[1:]
-    candidates = [out, destfolder / out.name, *(
-        destfolder.joinpath(*folders[-k:]) / out.name for k in range(1, len(folders) + 1))]
-    records = {q: _recorded_source(q) for q in dict.fromkeys(candidates)
-               if q not in taken and q.is_file()}
-    other = taken.get(out)  # the file whose output (or lift) holds the place
-    if records:
-        try:
-            here = source_record(poses)
-        except OSError:  # unreadable: left to its job to report
-            return out
-        if out in records and _is_lift_of(records[out], here) is not False:
-            return out  # its lift, or an output recording no input (trusted as before)
-        for q, rec in records.items():
-            if _is_lift_of(rec, here):
-                logger.debug("%s: its lift %s is kept there.", poses, q)
-                return q
-        if out in records:
-            other = Path(str(records[out]["path"]))
-    if other is None or other.parent.absolute() == poses.parent.absolute():
-        return out  # no folder tells them apart: reported as one output of two files
-    sub = poses.parent.absolute().relative_to(_shared_folder([other, poses]))
-    moved = destfolder / (sub if sub.parts else poses.parent.absolute().name) / out.name
-    logger.info("%s: %s is the output of %s, another file of its name: lifted into %s.",
-                poses, out, other, moved)
-    return moved
+    return source_record(poses)
 
 
 def _per_video(poses: Path, out: Path) -> list[tuple[str | None, Path, str | None]]:
@@ -755,11 +690,11 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tu
                       if missing else []), ()
     notes = []
     rec = data.get("source_file") if isinstance(data, dict) else None
-    if _is_lift_of(rec, here) is False:
+    if same_source(rec, here) is False:
         return (f"{out} exists and is the lift of {rec['path']}, another file of the same "
                 "name; give another destfolder= (or overwrite=True to replace it)."), [], ()
     if isinstance(rec, dict) and rec.get("path") == here["path"] and (
-            rec.get("size") != here["size"] or not _same_content(rec, here)):
+            rec.get("size") != here["size"] or not same_content(rec, here)):
         notes.append(f"{job.poses}: changed since its output {out.name} was lifted, which "
                      "was kept (skipped); overwrite=True lifts it again.")
     changed = _options_changed(data, job)
@@ -775,19 +710,6 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tu
     return None, notes, ()
 
 
-def _is_lift_of(rec: Any, here: Mapping[str, Any]) -> bool | None:
-    """Whether the input a lift records (its meta pickle's ``source_file``) is the file
-    ``here`` (:func:`~dlc_lifter.lift.pipeline.source_record`): its path (changed since or
-    not), or a file of its name and content elsewhere (moved, or copied); ``None`` where
-    the lift records none (not ours, older)."""
-    if not isinstance(rec, dict) or not rec.get("path"):
-        return None
-    if rec["path"] == here["path"]:
-        return True
-    return (Path(str(rec["path"])).name == Path(here["path"]).name
-            and rec.get("size") == here["size"] and _same_content(rec, here))
-
-
 def _recorded_source(out: Path) -> dict[str, Any] | None:
     """The input an existing output's lift records (``source_file``), or ``None`` (no
     output, or no readable record)."""
@@ -798,6 +720,11 @@ def _recorded_source(out: Path) -> dict[str, Any] | None:
     except Exception:  # noqa: BLE001 - no record (not ours, older, none)
         return None
     return rec if isinstance(rec, dict) and rec.get("path") else None
+
+
+#: What a lift records of its input (its meta pickle's ``source_file``), for
+#: :func:`~dlc_lifter.lift.destinations.settle_output`.
+_LIFTS = Provenance(recorded=_recorded_source, source=_lift_source, same=same_source)
 
 
 def _says_how_lifted(data: Any) -> bool:
@@ -835,16 +762,6 @@ def _nwb_to_rewrite(job: LiftJob, out: Path, read: dict[str, Any]) -> tuple[str,
     if "nwb_metadata" in data and data["nwb_metadata"] == nwb_metadata_record(wanted):
         return ()
     return ("nwb",)
-
-
-def _same_content(rec: Mapping[str, Any], here: Mapping[str, Any]) -> bool:
-    """Whether a lift's record of its input and the input now (two
-    :func:`~dlc_lifter.lift.pipeline.source_record`) hold the same content: by their
-    fingerprints; a record written before fingerprints were, by the modification time (a
-    same-named file of another recording with one size was taken as this one's, moved)."""
-    if rec.get("fingerprint") and here.get("fingerprint"):
-        return rec["fingerprint"] == here["fingerprint"]
-    return rec.get("mtime_ns") == here.get("mtime_ns")
 
 
 def _options_changed(data: Any, job: LiftJob) -> list[str]:
@@ -1476,7 +1393,8 @@ def _lift_found(files_or_folders: str | Path | Sequence[str | Path], *, camera: 
         default = SLEAP_FORMATS if pose_file_kind(f) == "sleap" else ("dlc",)
         per_video = _per_video(f, planned[f])
         if destfolder is not None:  # where this input's lift is, not another's place
-            folder = _settled(f, per_video[0][1], Path(destfolder), outputs).parent
+            folder = settle_output(f, per_video[0][1], Path(destfolder), outputs,
+                                   _LIFTS).parent
             per_video = [(video, folder / out.name, rec) for video, out, rec in per_video]
         for video, out, recording in per_video:
             if out in outputs:

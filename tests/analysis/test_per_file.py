@@ -112,3 +112,73 @@ def test_a_folder_of_2d_pose_files_gives_2d_features(tmp_path: Path) -> None:
     assert len(tables) == 2 and "head_speed_px_s" in pd.read_csv(tables[0])
     r = CliRunner().invoke(app, ["plot", str(tmp_path / "2d")])
     assert r.exit_code != 0 and "lift-files" in str(r.exception)
+
+
+def _counts(lines: list[str]) -> str:
+    """The summary's counts line ("N done, M skipped ...")."""
+    return next((line for line in lines if line.split(" ")[1:2] == ["done,"]), "")
+
+
+def test_features_stay_where_an_earlier_run_put_them(tmp_path: Path) -> None:
+    """boxA's table, made flat by a run over boxA alone, was made again into feats/boxA/ by
+    a run over the whole tree (two tables of one file), and a run over boxB alone then
+    failed at the flat place: each table is found where it is, by the pose file its
+    sidecar records, and none goes where another file's is."""
+    _lift_tree(tmp_path / "run1")
+    feats = tmp_path / "feats"
+    assert _features(str(tmp_path / "run1" / "boxA"), "-o", str(feats))[0] == 0
+    flat = feats / "trialDLC_x_lifted3d_features.csv"
+    made = flat.stat().st_mtime_ns
+    code, lines = _features(str(tmp_path / "run1"), "-r", "-o", str(feats))
+    assert code == 0 and _counts(lines).startswith("3 done, 1 skipped (output exists)"), lines
+    assert flat.stat().st_mtime_ns == made and not (feats / "boxA").exists()
+    assert (feats / "boxB" / "trialDLC_x_lifted3d_features.csv").is_file()
+    code, lines = _features(str(tmp_path / "run1" / "boxB"), "-o", str(feats))
+    assert code == 0 and _counts(lines).startswith("0 done, 1 skipped (output exists)"), lines
+
+
+def test_a_rerun_compares_every_option_the_table_was_made_with(tmp_path: Path) -> None:
+    """A rerun with --fps 25 skipped tables made at 30 fps (only the window and planar
+    were compared): every option that changes a table is, each that differs named; one
+    giving the value the table was made with (the 30 fps assumed) is the same table."""
+    _lift_tree(tmp_path / "run1")
+    feats = tmp_path / "feats"
+    assert _features(str(tmp_path / "run1"), "-o", str(feats))[0] == 0
+    code, lines = _features(str(tmp_path / "run1"), "-o", str(feats), "--fps", "25",
+                            "--window", "5")
+    text = "\n".join(lines)
+    assert code == 1 and text.count("FAILED") == 2, text
+    assert "made with --window 15, --fps 30 (asked for now: --window 5, --fps 25)" in text
+    code, lines = _features(str(tmp_path / "run1"), "-o", str(feats), "--fps", "30")
+    assert code == 0 and _counts(lines).startswith("0 done, 2 skipped"), lines
+    code, lines = _features(str(tmp_path / "run1"), "-o", str(feats), "--individual", "x")
+    assert code == 1 and "(asked for now: --individual x)" in "\n".join(lines), lines
+    for stem in ("m1", "m2"):
+        write_dlc_analysis(circling_mouse_2d(40), tmp_path / "2d", stem=stem)
+    assert _features(str(tmp_path / "2d"), "-o", str(tmp_path / "f2"))[0] == 0
+    code, lines = _features(str(tmp_path / "2d"), "-o", str(tmp_path / "f2"), "--pcutoff",
+                            "0.9")
+    assert code == 1 and "(asked for now: --pcutoff 0.9)" in "\n".join(lines), lines
+
+
+def _plot(*args: str) -> tuple[int, list[str]]:
+    r = CliRunner().invoke(app, ["plot", *args, "--max-frames", "2"])
+    return r.exit_code, r.output.strip().splitlines()
+
+
+def test_a_plot_rerun_skips_plots_drawn_from_the_same_lift(tmp_path: Path) -> None:
+    """``plot`` over a folder drew every plot again on a rerun (minutes of video per
+    file) and had no --overwrite: plots drawn from the lift as it is now, with the same
+    options, are skipped and counted; a lift written again since is drawn again."""
+    lifts = _lift_tree(tmp_path / "run1")
+    plots = tmp_path / "plots"
+    code, lines = _plot(str(tmp_path / "run1"), "-o", str(plots))
+    assert code == 0 and _counts(lines).startswith("2 done, 0 skipped"), lines
+    assert (plots / "aDLC_x_lifted3d_plots.json").is_file()
+    drawn = (plots / "aDLC_x_lifted3d_3d.mp4").stat().st_mtime_ns
+    lifts[1].write_bytes(lifts[2].read_bytes())  # b lifted again: other content
+    code, lines = _plot(str(tmp_path / "run1"), "-o", str(plots))
+    assert code == 0 and _counts(lines).startswith("1 done, 1 skipped (output exists)"), lines
+    assert (plots / "aDLC_x_lifted3d_3d.mp4").stat().st_mtime_ns == drawn
+    code, lines = _plot(str(tmp_path / "run1"), "-o", str(plots), "--overwrite")
+    assert code == 0 and _counts(lines).startswith("2 done, 0 skipped"), lines

@@ -1,0 +1,167 @@
+"""Where a batch puts each input's output in one destination folder, for lifts and for the
+analysis steps run over them alike.
+
+:func:`destination_folders` plans a run: outputs flat, same-named files' outputs in
+subfolders that mirror their folders. :func:`settle_output` then keeps each input's output
+where an earlier run put it (found by what the output records of its input: a
+:class:`Provenance`), and never puts it where another input's output is, so where an
+output lands does not depend on the other files of the run: a rerun over part of a
+dataset, then over all of it, finds every output again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Provenance", "destination_folders", "same_content", "same_source", "settle_output"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """How a step tells whose an output that exists is.
+
+    Attributes
+    ----------
+    recorded
+        ``recorded(output)``: what the output's record says of its input, a mapping with
+        its ``path``; ``None`` where there is no readable record (not ours, older).
+    source
+        ``source(input)``: the input as it is now, in the form ``same`` compares (may raise
+        ``OSError`` for an unreadable input).
+    same
+        ``same(recorded, source)``: whether the output is this input's (``True``: its path,
+        or a file of its name and content, moved or copied), another's (``False``), or
+        cannot be told (``None``: the record names no input).
+    """
+
+    recorded: Callable[[Path], Mapping[str, Any] | None]
+    source: Callable[[Path], Mapping[str, Any]]
+    same: Callable[[Mapping[str, Any], Mapping[str, Any]], bool | None]
+
+
+def destination_folders(files: Sequence[Path], destfolder: str | Path | None,
+                        output_name: Callable[[Path], str] = lambda f: f.stem,
+                        ) -> dict[Path, Path | None]:
+    """Each file's output folder (``None``: beside it). Into one ``destfolder``, files
+    whose outputs would share a name (``output_name``; a DLC project's
+    ``labeled-data/<video>/CollectedData_<scorer>.h5``, SLEAP's
+    ``<session>/predictions.slp``) go into subfolders that mirror their folders below the
+    folder they share (``<destfolder>/<video>/...``), made here. A labelled-data folder's
+    labels always go into ``<destfolder>/<video>/``, one folder or several: a batch rerun
+    after the project grew finds them where the first run put them. The batches then keep
+    an input's output where an earlier run put it, and never put it in another's place
+    (:func:`settle_output`)."""
+    from dlc_lifter.io.dlc import is_label_file
+
+    if destfolder is None:
+        return dict.fromkeys(files)
+    out: dict[Path, Path | None] = {
+        f: Path(destfolder) / f.parent.absolute().name if is_label_file(f)
+        else Path(destfolder) for f in files}
+    shared: dict[str, list[Path]] = {}
+    for f in files:
+        shared.setdefault(output_name(f), []).append(f)
+    for group in (g for g in shared.values() if len(g) > 1):
+        root = shared_folder(group)
+        for f in group:
+            sub = f.parent.absolute().relative_to(root)
+            if sub.parts:
+                out[f] = Path(destfolder) / sub
+    for folder in {o for o in out.values() if o is not None and o != Path(destfolder)}:
+        folder.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def shared_folder(files: Iterable[Path]) -> Path:
+    """The deepest folder that holds every one of ``files`` (in it or below)."""
+    return Path(os.path.commonpath([str(f.parent.absolute()) for f in files]))
+
+
+def settle_output(source: Path, out: Path, destfolder: Path, taken: Mapping[Path, Path],
+                  provenance: Provenance) -> Path:
+    """Where ``source``'s output goes in ``destfolder``, whatever other files the run holds.
+
+    Where this input's output is already (``provenance`` tells), flat or in a subfolder
+    named after its folders, as a run with other files of its name made it; never where
+    another input's output of this name is, nor another's output in this run, but in the
+    subfolder it has where the two meet in one run (:func:`destination_folders`; its own
+    folder's name where it lies in the folder they share; two files of one folder stay
+    where they clash, for the caller to report).
+
+    Parameters
+    ----------
+    source
+        The input file.
+    out
+        Its output where :func:`destination_folders` puts it among this run's files.
+    destfolder
+        The run's output folder.
+    taken
+        ``{output: input}`` of the run's files settled so far.
+    provenance
+        What an output records of its input, and how it is compared with ``source``.
+
+    Returns
+    -------
+    Path
+        The output's path: ``out``, or another of the same name.
+    """
+    folders = source.parent.absolute().parts[1:]
+    candidates = [out, destfolder / out.name, *(
+        destfolder.joinpath(*folders[-k:]) / out.name for k in range(1, len(folders) + 1))]
+    records = {q: provenance.recorded(q) for q in dict.fromkeys(candidates)
+               if q not in taken and q.is_file()}
+    records = {q: rec for q, rec in records.items() if rec is not None or q == out}
+    other = taken.get(out)  # the file whose output holds the place
+    if records:
+        try:
+            here = provenance.source(source)
+        except OSError:  # unreadable: left to its step to report
+            return out
+        if out in records and (records[out] is None
+                               or provenance.same(records[out], here) is not False):
+            return out  # its output, or one recording no input (trusted as before)
+        for q, rec in records.items():
+            if rec is not None and provenance.same(rec, here):
+                logger.debug("%s: its output %s is kept there.", source, q)
+                return q
+        if records.get(out) is not None:
+            other = Path(str(records[out]["path"]))
+    if other is None or other.parent.absolute() == source.parent.absolute():
+        return out  # no folder tells them apart: one output of two files, reported
+    sub = source.parent.absolute().relative_to(shared_folder([other, source]))
+    moved = destfolder / (sub if sub.parts else source.parent.absolute().name) / out.name
+    logger.info("%s: %s is the output of %s, another file of its name: written into %s.",
+                source, out, other, moved)
+    return moved
+
+
+def same_source(rec: Any, here: Mapping[str, Any]) -> bool | None:
+    """Whether the input an output records (a lift's meta pickle's ``source_file``; the
+    lift its plots were drawn from) is the file ``here``
+    (:func:`~dlc_lifter.lift.pipeline.source_record`): its path (changed since or not), or
+    a file of its name and content elsewhere (moved, or copied); ``None`` where the output
+    records none (not ours, older)."""
+    if not isinstance(rec, dict) or not rec.get("path"):
+        return None
+    if rec["path"] == here["path"]:
+        return True
+    return (Path(str(rec["path"])).name == Path(here["path"]).name
+            and rec.get("size") == here["size"] and same_content(rec, here))
+
+
+def same_content(rec: Mapping[str, Any], here: Mapping[str, Any]) -> bool:
+    """Whether a lift's record of its input and the input now (two
+    :func:`~dlc_lifter.lift.pipeline.source_record`) hold the same content: by their
+    fingerprints; a record written before fingerprints were, by the modification time (a
+    same-named file of another recording with one size was taken as this one's, moved)."""
+    if rec.get("fingerprint") and here.get("fingerprint"):
+        return rec["fingerprint"] == here["fingerprint"]
+    return rec.get("mtime_ns") == here.get("mtime_ns")
