@@ -238,7 +238,8 @@ def _camera_lines(poses: Poses, mapping: dict[str, str | None] | None, spec: Cam
 
 
 def _seen_from(poses: Poses, plan: KeypointMap, cutoff: float) -> str:
-    """Whether the animal's left keypoints lie on its left as seen from above."""
+    """Whether the animal's left keypoints lie on its left as seen from above, or on one side
+    of its body as seen from the side."""
     from dlc_lifter.lift.handedness import measure_handedness
     from dlc_lifter.lift.keypoints import catalogue_arrays
 
@@ -246,6 +247,11 @@ def _seen_from(poses: Poses, plan: KeypointMap, cutoff: float) -> str:
         return "3D poses"
     uv, conf, _ = catalogue_arrays(poses, plan)
     hand = measure_handedness(uv, np.nan_to_num(conf) >= cutoff)
+    if hand.looks_side_on:
+        return (f"the side, it seems ({hand.side_on} of {hand.sided} frames with the left and "
+                "right keypoints on one side of the nose-to-tail line, as a side view shows "
+                "them): a lift's heights will not be meaningful  <- dlc-lifter lifts mice "
+                "filmed from above or below")
     if hand.frames == 0:
         return "not told (no left and right keypoints on the body tracked)"
     counts = f"{hand.mirrored} of {hand.frames} frames with left keypoints on its right"

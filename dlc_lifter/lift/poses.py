@@ -32,7 +32,7 @@ from dlc_lifter.lift.frames import (
     frame_runs,
     row_motion,
 )
-from dlc_lifter.lift.handedness import warn_if_mirrored
+from dlc_lifter.lift.handedness import warn_if_mirrored, warn_if_side_view
 from dlc_lifter.lift.keypoints import (
     CENTRE_WITHHELD_UP_TO,
     animal_columns,
@@ -179,7 +179,10 @@ def lift_poses(
         (how each name was used), ``arena_px`` (tracked arena landmarks, pixels) and
         ``handedness`` (frames whose left and right keypoints voted, and how many of them
         lay mirrored as seen from above: a view from below or a mirrored video is warned
-        about, :mod:`dlc_lifter.lift.handedness`), ``raised`` (per individual, how often
+        about, :mod:`dlc_lifter.lift.handedness`), ``side_view`` (frames with a left/right
+        pair off the body's axis in the image, how many of them had both keypoints of a pair
+        on one side of it, and whether the file looks filmed from the side: warned),
+        ``raised`` (per individual, how often
         the lifted nose is raised: most frames is warned about, :mod:`dlc_lifter.lift.raised`)
         and ``unsure`` (per individual, its frames by how many keypoints the tracker was sure
         of: mostly fewer than two is warned about, :mod:`dlc_lifter.lift.unsure`).
@@ -243,6 +246,7 @@ def lift_poses(
         cues = None
     hand = warn_if_mirrored(uv_cat, tracked, camera_choice.camera, str(poses.meta.source),
                             view_told=view == "below" and calibration is None)
+    side = warn_if_side_view(uv_cat, tracked, str(poses.meta.source))
     extra_idx = [i for i in range(len(CATALOGUE)) if i not in set(cat_idx)] if impute_all else []
     names = output_names(list(mapped), extra_idx)
     want = mode or lifter.mode
@@ -301,7 +305,9 @@ def lift_poses(
              "companion_missing": None if networks.missing_companion is None
              else str(networks.missing_companion),
              "view": "below" if seen_below else "above",
-             "handedness": {"frames": hand.frames, "mirrored": hand.mirrored}}
+             "handedness": {"frames": hand.frames, "mirrored": hand.mirrored},
+             "side_view": {"frames": side.sided, "side_on": side.side_on,
+                           "looks_side_on": side.looks_side_on}}
     return Poses(coords=coords, confidence=conf, keypoints=names,
                  individuals=[poses.individuals[i] for i in keep],
                  frame_indices=poses.frame_indices,

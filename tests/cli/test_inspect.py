@@ -57,6 +57,19 @@ def test_info_says_limb_joints_without_a_side_are_a_side_view(tmp_path: Path) ->
     assert "filmed from above" in r.output
 
 
+def test_info_says_a_side_view_with_sided_names_is_one(tmp_path: Path) -> None:
+    """A beam filmed side on, its keypoints named as a top view's (left and right ears and
+    paws): ``info`` said it was seen from above."""
+    from tests.fixtures.toys import side_view_mouse_2d
+
+    f = _dlc_file(side_view_mouse_2d(30), tmp_path / "beamDLC_test.h5")
+    r = runner.invoke(app, ["info", str(f)])
+    assert r.exit_code == 0, r.output
+    seen = next(line for line in r.output.splitlines() if line.startswith("Seen from:"))
+    assert "the side, it seems (30 of 30 frames" in seen
+    assert "heights will not be meaningful" in seen
+
+
 def test_info_of_a_lift_shows_each_column_as_lifted(tmp_path: Path) -> None:
     """A lift's own output names the file's ``tail_1`` (mapped, as a SLEAP skeleton's
     ``Tail_1`` is, onto the catalogue's ``tail3``) and writes the imputed catalogue

@@ -9,10 +9,11 @@ import pytest
 import torch
 
 from dlc_lifter.camera import Camera
-from dlc_lifter.lift.handedness import MIRRORED_SHARE, measure_handedness
+from dlc_lifter.lift.handedness import MIRRORED_SHARE, SIDE_ON_SHARE, measure_handedness
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.poses import PoseMetadata, Poses
-from tests.fixtures.realdata import OFT, OPENFIELD_H5, needs_realdata
+from tests.fixtures.realdata import OFT, OPENFIELD_H5, REALDATA, SLEAP_SESSION, needs_realdata
+from tests.fixtures.toys import side_view_mouse_2d
 
 torch.set_num_threads(1)
 
@@ -119,3 +120,57 @@ def test_real_top_views_are_seen_from_above() -> None:
         assert above.frames > 1000 and above.share < 0.02, path.name
         uv[..., 0] = w - 1 - uv[..., 0]
         assert measure_handedness(uv, ok, cam).share > 0.98, path.name
+
+
+def test_a_side_view_is_told_and_views_from_above_and_below_are_not() -> None:
+    """Filmed side on, left and right keypoints lie on one side of the nose-to-tail line
+    (paws below the back, ears above it); from above or below on either side."""
+    from dlc_lifter.lift import catalogue_arrays
+
+    uv, conf, _ = catalogue_arrays(side_view_mouse_2d(60))
+    side = measure_handedness(uv, conf >= 0.6)
+    assert side.sided == 60 and side.side_on_share > 0.95 and side.looks_side_on
+    lm = _landmarks()
+    cam = Camera.top_view(550.0, 700.0, (640, 480), centre_xy=(250.0, 250.0))
+    top = cam.project(lm)
+    ok = np.isfinite(top).all(-1)
+    above = measure_handedness(top, ok)
+    assert above.sided >= 140 and above.side_on_share < 0.1 and not above.looks_side_on
+    middle = ok.copy()  # a bent body carries both shoulders to one side: not counted
+    middle[:, [i for i, n in enumerate(CATALOGUE)
+               if n not in ("nose", "tail_base", "left_shoulder", "right_shoulder")]] = False
+    assert measure_handedness(top, middle).sided == 0
+    top[..., 0] = cam.image_size[0] - 1 - top[..., 0]  # from below, in effect
+    assert not measure_handedness(top, ok).looks_side_on
+    assert not measure_handedness(uv[:5], conf[:5] >= 0.6).looks_side_on  # too few frames
+
+
+def test_lifting_a_side_view_warns_once_and_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    from dlc_lifter.lift import lift_poses
+
+    poses = side_view_mouse_2d(45)
+    poses.meta.source = "beam.h5"
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        out = lift_poses(poses)
+    told = [r.getMessage() for r in caplog.records if "filmed from the side" in r.getMessage()]
+    assert len(told) == 1 and told[0].startswith("beam.h5: looks filmed from the side: in 45 of 45")
+    assert "heights will not be meaningful" in told[0]
+    assert out.meta.extra["side_view"] == {"frames": 45, "side_on": 45, "looks_side_on": True}
+    assert np.isfinite(out.coords).all()
+
+
+_DEEPOF = REALDATA / "deepof-two-mice" / "testDLC_h5_table_madlc.h5"
+
+
+@needs_realdata(OFT, OPENFIELD_H5, SLEAP_SESSION, _DEEPOF)
+def test_real_top_views_are_not_side_views() -> None:
+    """Real files filmed from above keep left and right on either side of the body (the
+    side view's share is 0.7: docs/formats.md has every file measured)."""
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift import catalogue_arrays
+
+    for path in (next(OFT.glob("*.h5")), OPENFIELD_H5, _DEEPOF,
+                 SLEAP_SESSION / "minimal_top_proofread.slp"):
+        uv, conf, _ = catalogue_arrays(read_poses(path))
+        hand = measure_handedness(uv, np.nan_to_num(conf) >= 0.6)
+        assert hand.sided >= 100 and hand.side_on_share < SIDE_ON_SHARE / 10, path.name
