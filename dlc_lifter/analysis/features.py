@@ -98,12 +98,7 @@ from dlc_lifter.analysis.rearing import (
 )
 from dlc_lifter.errors import FeatureError
 from dlc_lifter.lift.destinations import Provenance
-from dlc_lifter.lift.keypoints import (
-    keypoint_carriers,
-    lifted_keypoint_map,
-    split_animals,
-    still_keypoints,
-)
+from dlc_lifter.lift.keypoints import file_keypoint_plan, lifted_keypoint_map, split_animals
 from dlc_lifter.mouse.edges import canonical_names
 from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
 from dlc_lifter.poses import Poses
@@ -517,10 +512,8 @@ def compute_features(
         keypoint_map = lifted_keypoint_map(poses)
     # 2D as the lift reads it: points that stay put while the animal moves (objects, a
     # maze's parts) are not the animal's, and the lift leaves them out
-    still = [] if poses.is_3d else still_keypoints(poses)
-    plan = plan_keypoint_map(list(poses.keypoints), keypoint_map, strict=False,
-                             source=source, still=still, carriers=keypoint_carriers(poses))
-    skip = {**plan.arena, **{n: "still" for n in still if n not in plan.mapped}}
+    plan = file_keypoint_plan(poses, keypoint_map)
+    skip = {**plan.arena, **dict.fromkeys(plan.objects, "still")}
     if not poses.is_3d:  # one table of two animals' names (SimBA's Nose_1, Nose_2): as lifted
         poses = split_animals(poses, plan)
     poses, imputed = individual_poses(poses, individual, source)

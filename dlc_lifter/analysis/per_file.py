@@ -24,7 +24,12 @@ from dlc_lifter._progress import progress_bar
 from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.io.find import find_pose_files
 from dlc_lifter.lift.batch import BatchItem, BatchReport, collect_warnings, warning_kind_key
-from dlc_lifter.lift.destinations import Provenance, destination_folders, settle_output
+from dlc_lifter.lift.destinations import (
+    Provenance,
+    destination_folders,
+    remove_unused_folders,
+    settle_output,
+)
 
 __all__ = ["Existing", "Placement", "analysis_inputs", "run_per_file"]
 
@@ -181,11 +186,7 @@ def _settled(planned: dict[Path, Path | None], destfolder: Path,
         taken[q] = f
         out[f] = q.parent
         q.parent.mkdir(parents=True, exist_ok=True)
-    for folder in {p for p in planned.values() if p is not None} - set(out.values()):
-        try:
-            folder.rmdir()  # only an empty one
-        except OSError:
-            continue
+    remove_unused_folders(planned.values(), out.values())
     return out
 
 

@@ -43,8 +43,10 @@ def _each(entries: list[Path], destfolder: Path | None,
     from dlc_lifter.analysis.per_file import analysis_inputs, run_per_file
     from dlc_lifter.cli import cli_message
 
-    if len(entries) == 1 and not entries[0].is_dir():
-        for path in work(entries[0], destfolder):
+    if len(entries) == 1 and not entries[0].is_dir():  # where a batch would put it
+        from dlc_lifter.lift.destinations import destination_folders
+
+        for path in work(entries[0], destination_folders(entries, destfolder)[entries[0]]):
             typer.echo(str(path))
         return
     files = analysis_inputs(entries, recursive=recursive, two_d=two_d)

@@ -88,7 +88,7 @@ def info_command(
     if mapping is None:  # a lift's own output: as lifted
         mapping = lifted_keypoint_map(poses)
     cutoff = pcutoff if pcutoff is not None else (cfg.pcutoff if cfg else DEFAULT_PCUTOFF)
-    plan = file_keypoint_plan(poses, mapping, pcutoff=cutoff)  # as the lift plans it
+    plan = file_keypoint_plan(poses, mapping)  # as the lift plans it
     mapped = plan.mapped
     m = poses.meta
     lines = [

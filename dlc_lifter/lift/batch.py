@@ -70,6 +70,7 @@ from dlc_lifter.io.find import (
 from dlc_lifter.lift.destinations import (
     Provenance,
     destination_folders,
+    remove_unused_folders,
     same_content,
     same_source,
     settle_output,
@@ -347,8 +348,9 @@ def _passed_over_kinds(passed_over: Mapping[str, str]) -> str:
     """What the files a batch passed over are, in its summary's counts (the log names
     each, with why)."""
     videos = sum(why.startswith("a video") for why in passed_over.values())
-    return ("twins" if not videos else "videos" if videos == len(passed_over)
-            else "twins and videos")
+    other = "other outputs of recordings lifted once"  # csv twins, _filtered, exports
+    return (other if not videos else "videos" if videos == len(passed_over)
+            else f"{other}, and videos")
 
 
 class BatchInterrupted(KeyboardInterrupt):
@@ -1389,6 +1391,7 @@ def _lift_found(files_or_folders: str | Path | Sequence[str | Path], *, camera: 
     jobs: list[LiftJob] = []
     outputs: dict[Path, Path] = {}
     planned = _destinations(files, destfolder)
+    settled: list[Path] = []
     for f in files:
         default = SLEAP_FORMATS if pose_file_kind(f) == "sleap" else ("dlc",)
         per_video = _per_video(f, planned[f])
@@ -1396,6 +1399,7 @@ def _lift_found(files_or_folders: str | Path | Sequence[str | Path], *, camera: 
             folder = settle_output(f, per_video[0][1], Path(destfolder), outputs,
                                    _LIFTS).parent
             per_video = [(video, folder / out.name, rec) for video, out, rec in per_video]
+            settled.append(folder)
         for video, out, recording in per_video:
             if out in outputs:
                 failed.append(BatchItem(
@@ -1409,6 +1413,9 @@ def _lift_found(files_or_folders: str | Path | Sequence[str | Path], *, camera: 
                                 camera=camera, options=options,
                                 output_spec=_batch_output(output, default), sleap_video=video,
                                 recording=recording))
+    if destfolder is not None:  # the subfolders planned that no output went into
+        remove_unused_folders((q.parent for q in planned.values()
+                               if q.parent != Path(destfolder)), settled)
     return lift_jobs(jobs, executor=executor, overwrite=output.overwrite, failed=failed,
                      desc=desc, task=task, passed_over=found.passed_over)
 

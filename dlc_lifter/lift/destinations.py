@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Provenance", "destination_folders", "same_content", "same_source", "settle_output"]
+__all__ = ["Provenance", "destination_folders", "remove_unused_folders", "same_content",
+           "same_source", "settle_output", "shared_folder"]
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,26 @@ def destination_folders(files: Sequence[Path], destfolder: str | Path | None,
     return out
 
 
+def _telling_folders(source: Path, other: Path) -> tuple[str, ...]:
+    """The fewest of ``source``'s last folder names that ``other``'s do not end with
+    (``boxA`` of ``legacy/boxA`` and ``legacy/boxB``; ``day1/m11`` of ``day1/m11`` and
+    ``day2/m11``): where the two share only a drive or the root, not every folder from it."""
+    mine, theirs = source.parent.absolute().parts[1:], other.parent.absolute().parts[1:]
+    k = next((k for k in range(1, len(mine) + 1) if mine[-k:] != theirs[-k:]), len(mine))
+    return mine[-k:]
+
+
+def remove_unused_folders(planned: Iterable[Path | None], used: Iterable[Path | None]
+                          ) -> None:
+    """Remove the folders :func:`destination_folders` made that no output went into, where
+    they are empty (an input kept where an earlier run put its output)."""
+    for folder in {p for p in planned if p is not None} - set(used):
+        try:
+            folder.rmdir()  # only an empty one
+        except OSError:
+            continue
+
+
 def shared_folder(files: Iterable[Path]) -> Path:
     """The deepest folder that holds every one of ``files`` (in it or below)."""
     return Path(os.path.commonpath([str(f.parent.absolute()) for f in files]))
@@ -136,8 +157,7 @@ def settle_output(source: Path, out: Path, destfolder: Path, taken: Mapping[Path
             other = Path(str(records[out]["path"]))
     if other is None or other.parent.absolute() == source.parent.absolute():
         return out  # no folder tells them apart: one output of two files, reported
-    sub = source.parent.absolute().relative_to(shared_folder([other, source]))
-    moved = destfolder / (sub if sub.parts else source.parent.absolute().name) / out.name
+    moved = destfolder.joinpath(*_telling_folders(source, other)) / out.name
     logger.info("%s: %s is the output of %s, another file of its name: written into %s.",
                 source, out, other, moved)
     return moved

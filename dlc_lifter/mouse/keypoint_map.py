@@ -93,8 +93,9 @@ _TAIL_SHARE = {p: i / (len(_TAIL_CHAIN) - 1) for i, p in enumerate(_TAIL_CHAIN)}
 _TAIL_PER_BODY = 85.0 / 92.0
 #: Why a bare ``tail`` behind a named tail base is not lifted where the file's data is not
 #: at hand (names alone: live lifting).
-_TAIL_UNPLACED = ("a point down the tail behind the named tail base; where along it is "
-                  "measured on a file's tracked points, not given here")
+_TAIL_UNPLACED = ("a point down the tail behind the named tail base, where along it not "
+                  "measured (a lift measures it where the file tracks it with the nose and "
+                  "the tail base in 5 frames)")
 _REGION = {lm.name: lm.region for lm in LANDMARKS}
 #: Parts only an insect has, read from a name without its animal's prefix (compact, a side
 #: word before it allowed): a mouse file names none of these (its legs are fore and hind).
@@ -178,6 +179,12 @@ class KeypointMap:
     warnings: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
     animals: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def objects(self) -> list[str]:
+        """Names dropped as objects or parts of the set-up: mapping to nothing, they stay in
+        place while the animal moves (``still`` of :func:`plan_keypoint_map`)."""
+        return [n for n, why in self.dropped.items() if why == _STILL]
 
     @property
     def shared(self) -> dict[str, list[str]]:

@@ -289,6 +289,11 @@ def test_cli_features(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     for v in ("v1", "v2"):
         assert (tmp_path / "same" / v / "CollectedData_A_lifted3d_features.csv").is_file()
+    # one alone goes where a batch puts it: a rerun over both finds it there
+    one = tmp_path / "proj" / "v1" / "CollectedData_A_lifted3d.h5"
+    r = runner.invoke(app, ["features", str(one), "-o", str(tmp_path / "one")])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "one" / "v1" / "CollectedData_A_lifted3d_features.csv").is_file()
 
 
 @pytest.mark.realdata
@@ -509,3 +514,23 @@ def test_features_sidecar_says_how_the_table_was_made(tmp_path: Path) -> None:
     rec2 = features_record(compute_features(circling_mouse_2d(40), pcutoff=0.5))
     assert (rec2["pcutoff"], rec2["fps_source"], rec2["rearing"]) == (0.5, "file", None)
     assert rec2["columns"]["head_speed_px_s"] == "px/s"
+
+
+def test_2d_features_read_a_file_s_names_as_its_lift_does() -> None:
+    """``Nose, Neck, Butt, Tail`` (a real four-point project, its ``Tail`` the tip): the lift
+    places the bare ``Tail`` where the file tracks it (the tail's end); the 2D features of
+    the same file read it so too, not as a name outside the catalogue."""
+    from dlc_lifter.analysis.features import compute_features
+
+    rng = np.random.default_rng(0)
+    line = np.array([[0.0, 0.0], [-30.0, 0.0], [-100.0, 0.0], [-188.0, 0.0]])  # px
+    xy = np.empty((40, 1, 4, 2))
+    for t in range(len(xy)):
+        yaw = rng.uniform(-np.pi, np.pi)
+        rot = np.array([[np.cos(yaw), -np.sin(yaw)], [np.sin(yaw), np.cos(yaw)]])
+        xy[t, 0] = line @ rot.T + rng.uniform(200, 400, 2) + rng.normal(0, 1.0, (4, 2))
+    poses = Poses(coords=xy, confidence=np.ones((40, 1, 4)),
+                  keypoints=["Nose", "Neck", "Butt", "Tail"], meta=PoseMetadata(source="4.h5"))
+    columns = compute_features(poses, fps=30.0).columns
+    assert "aligned_tail_end_x_px" in columns
+    assert not any(c.startswith("aligned_tail_x") or c.startswith("aligned_Tail") for c in columns)

@@ -721,6 +721,12 @@ def test_an_input_s_output_goes_where_its_lift_is_whatever_else_the_run_holds(
     assert [Path(i.poses).parent.name for i in whole.done] == ["boxB"]
     assert len(whole.skipped) == 2 and not whole.failed
     assert lifted(tmp_path / "o") == [f"boxB/trial1{name}", f"trial1{name}", f"trial2{name}"]
+    assert not (tmp_path / "o" / "boxA").exists()  # planned for boxA's, which stayed flat
+    # from another tree: the fewest folder names that tell it apart, not its whole path
+    (tmp_path / "far" / "m1").mkdir(parents=True)
+    (tmp_path / "far" / "m1" / f"trial2{DLC_SCORER}.h5").write_text("F2")
+    far = lift_files(tmp_path / "far" / "m1", output=out, task=_recording_task)
+    assert Path(far.done[0].output) == tmp_path / "o" / "m1" / f"trial2{name}"
     # the other way round: lifted together, then one part again
     out2 = OutputSpec(destfolder=str(tmp_path / "o2"))
     assert len(lift_files(legacy, recursive=True, output=out2, task=_recording_task).done) == 3
@@ -755,8 +761,8 @@ def test_the_summary_counts_the_files_passed_over(tmp_path: Path) -> None:
         (tmp_path / name).write_bytes(b"x")
     report = lift_files(tmp_path, task=_formats_task)
     assert len(report.done) == 2 and len(report.passed_over) == 2
-    assert "2 lifted, 0 skipped (output exists), 0 failed, 2 passed over (twins)" in (
-        report.summary())
+    assert ("2 lifted, 0 skipped (output exists), 0 failed, 2 passed over (other outputs of "
+            "recordings lifted once)") in report.summary()
     named = lift_files([tmp_path / "b.mp4", tmp_path / f"b{DLC_SCORER}.h5"],
                        task=_formats_task)
     assert "1 skipped (output exists), 0 failed, 1 passed over (videos)" in named.summary()
