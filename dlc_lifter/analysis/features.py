@@ -908,7 +908,12 @@ def stale_features(table: str | Path, source: str | Path,
     record = _read_record(side)
     if record is None:
         return f"and no features record {side.name} beside it says what it was made from"
-    if record.get("source_sha256") != _sha256(Path(source)):
+    if record.get("source_sha256") is None:
+        return f"and its record {side.name} holds no checksum of the file it was made from"
+    now = _sha256(Path(source))
+    if now is None:
+        return f"and {source} cannot be read to compare it with the file it was made from"
+    if record["source_sha256"] != now:
         made = record.get("source")
         same = made is not None and Path(made).exists() and Path(made).samefile(source)
         return (f"made from other content than {source} holds now (" + (

@@ -670,11 +670,12 @@ def _batch_output(output: OutputSpec, default: Sequence[str]) -> OutputSpec:
 
 def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tuple[str, ...]]:
     """``(clash, notes, add)`` of an output that exists: ``clash`` where it is the lift of
-    another file of the same name (another cohort's, lifted into the same folder), which
-    the batch must not take as this one's; ``notes`` where the input changed since, the
-    options differ, or formats asked for are missing and cannot be added: skipped, and
-    said; ``add`` the formats asked for that it lacks, where they can be written from it
-    (this input's lift, the input unchanged, the same options)."""
+    another file of the same name (left only where no folder tells the two apart: two files
+    of one folder, videos lifted by name), which the batch must not take as this one's;
+    ``notes`` where the input changed since, the options differ, or formats asked for
+    are missing and cannot be added: skipped, and said; ``add`` the formats asked for
+    that it lacks, where they can be written from it (this input's lift, the input
+    unchanged, the same options)."""
     from dlc_lifter.io import meta_pickle_path, read_lift_record
     from dlc_lifter.lift.pipeline import source_record
 

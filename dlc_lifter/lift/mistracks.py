@@ -75,7 +75,8 @@ class BodyReach:
     ----------
     usual
         ``(K,)`` median distance (px) of each keypoint from the median of its frame's
-        tracked keypoints; NaN where tracked in fewer than :data:`MIN_FRAMES` frames.
+        tracked keypoints; NaN where tracked in fewer than :data:`MIN_FRAMES` frames. Judged
+        as at least :data:`MIN_USUAL_SHARE` of ``radius``.
     radius
         The body's median radius (px): the median over the frames of their tracked
         keypoints' median distance from the middle.
@@ -115,7 +116,8 @@ class BodyReach:
 
     def judge(self, uv: np.ndarray, tracked: np.ndarray) -> np.ndarray:
         """``(T, K)`` bool: tracked detections farther from their frame's middle than
-        :data:`REACH_FACTOR` times their usual distance plus the body's radius (frames
+        :data:`REACH_FACTOR` times their usual distance (at least :data:`MIN_USUAL_SHARE`
+        of the body's radius) plus the body's radius (frames
         tracking fewer than :data:`MIN_KEYPOINTS` keypoints are not judged)."""
         judged, dist = _distances(uv, tracked)
         return self._judge_distances(judged, dist, np.shape(tracked))

@@ -812,7 +812,9 @@ def _unsided_joints(unknown: Sequence[str], mapped: Mapping[str, tuple[str, int]
     that names no landmark of either side: a side view's labels."""
     if any(c.startswith(("left_", "right_")) for c, _ in mapped.values()):
         return []
-    found = {n: w for n in unknown for w in _SIDE_VIEW_JOINTS if w in compact(n)}
+    ends = {n: compact(n).rstrip("0123456789") for n in unknown}  # a whole word: not shock
+    found = {n: w for n in unknown for w in _SIDE_VIEW_JOINTS
+             if ends[n].startswith(w) or ends[n].endswith(w)}
     return list(found) if len(set(found.values())) >= 2 else []
 
 

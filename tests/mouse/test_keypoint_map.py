@@ -635,3 +635,12 @@ def test_limb_joints_named_without_a_side_are_said_to_be_a_side_view() -> None:
     assert not any("side view" in w for w in sided.warnings)
     assert not any("side view" in w for w in plan_keypoint_map(["nose", "Knee",
                                                                 "tailbase"]).warnings)
+
+
+def test_a_joint_word_inside_another_word_is_no_side_view() -> None:
+    """``Shocker`` (a fear-conditioning grid's part) holds ``hock`` but is no ankle: with a
+    ``Knee`` it made two unsided limb joints and a side view; ``Elbow1`` and ``Knee`` do."""
+    plain = plan_keypoint_map(["nose", "tailbase", "Shocker", "Knee"])
+    assert not any("side view" in w for w in plain.warnings)
+    joints = plan_keypoint_map(["nose", "tailbase", "Elbow1", "Knee"])
+    assert any("side view" in w for w in joints.warnings)
