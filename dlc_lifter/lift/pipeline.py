@@ -128,11 +128,16 @@ def lifted_nwb_metadata(metadata: Mapping[str, Any], poses_path: str | Path,
     lift_file passed none)."""
     from dlc_lifter.io.nwb import nwb_metadata_for
 
-    video = record.get("video")
-    if not (video and Path(str(video)).is_file()):
-        unused = record.get("video_not_used")
-        video = unused.get("path") if isinstance(unused, dict) else None
-    return nwb_metadata_for(metadata, poses_path, video)
+    return nwb_metadata_for(metadata, poses_path,
+                            _recording_video(record.get("video"), record.get("video_not_used")))
+
+
+def _recording_video(video: Any, unused: Any) -> str | None:
+    """The video a lift's NWB metadata is chosen by: the one it read (its own, a SLEAP
+    file's included), else the one given or found that it could not use."""
+    if video and Path(str(video)).is_file():
+        return str(video)
+    return str(unused["path"]) if isinstance(unused, dict) and unused.get("path") else None
 
 
 def lift_file(
@@ -552,7 +557,7 @@ def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
     if nwb_meta is not None:
         from dlc_lifter.io.nwb import nwb_metadata_for
 
-        nwb_meta = nwb_metadata_for(nwb_meta, src, video)
+        nwb_meta = nwb_metadata_for(nwb_meta, src, _recording_video(poses.meta.video, unused))
     written = write_outputs(poses3d, out, fmts, poses2d=poses, meta=meta,
                             overwrite=output.overwrite,
                             source_nwb=src if src.suffix.lower() == ".nwb" else None,

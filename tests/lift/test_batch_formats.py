@@ -245,3 +245,25 @@ def test_nwb_metadata_recordings_naming_no_file_are_said_once_with_the_nearest(
                                               formats=("dlc", "nwb"), nwb_metadata=meta),
                        **LIFT)
     assert len(again.skipped) == 1 and not again.added
+
+
+def test_lift_file_and_a_rerun_choose_a_recording_s_nwb_metadata_by_the_same_video(
+        tmp_path: Path) -> None:
+    """A SLEAP file naming its video, lifted by ``lift_file`` without a video given, with
+    NWB metadata keyed by the video's stem: the NWB gets that recording's subject, and a
+    batch rerun with the same metadata keeps it (it chose by the video and the lift by the
+    pose file alone: every NWB found 'other metadata' and was written again)."""
+    from dlc_lifter.lift.pipeline import lift_file
+
+    src = _sleap_session(tmp_path / "data")
+    from tests.fixtures.toys import write_toy_video
+
+    write_toy_video(tmp_path / "data" / "session.mp4", 20)
+    renamed = src.rename(src.with_name("tracks_v2.slp"))
+    meta = _write_yaml(tmp_path / "meta.yaml", "M5", key="session")
+    spec = OutputSpec(destfolder=str(tmp_path / "out"), formats=("dlc", "nwb"),
+                      nwb_metadata=meta)
+    h5 = lift_file(renamed, output=spec, **LIFT)
+    assert _record(h5)["nwb_metadata"]["subject"]["subject_id"] == "M5"
+    again = lift_files(renamed, output=spec, **LIFT)
+    assert len(again.skipped) == 1 and not again.added, again.summary()
