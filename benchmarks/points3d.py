@@ -7,12 +7,22 @@ horizontal), without the node names (they are the SLEAP skeleton's, given here w
 paws with :func:`dannce_2019.fit_floor` and levels it (``z = 0``, the mouse above), and
 writes ``sample_id`` (the frame) and ``<name>_x/_y/_z`` columns in mm (the layout of
 ``../shared/realdata/dannce-mouse1/labels3d.csv``), so that the set can be measured with
-``real.py --dannce-csv`` and ``outside.py``::
+``real.py --dannce-csv`` and ``outside.py``. The Talmo lab's eight-camera mouse, 3600
+frames triangulated from SLEAP predictions (github.com/talmolab/stac-mjx, BSD-3-Clause,
+``tests/data/test_mouse_mocap_3600_frames.h5``; its 34 names are ``KP_NAMES`` of
+``tests/configs/model/test_mouse.yaml``), every 36th frame::
 
-    python benchmarks/points3d.py points3d.h5 mouse.csv --names Nose,Ear_R,... \\
-        --rename Nose=Snout,Ear_L=EarL,Ear_R=EarR,TTI=Tail_base \\
+    N=Nose,Ear_R,Ear_L,TTI,TailTip,Head,Trunk,Tail_0,Tail_1,Tail_2,Shoulder_L,Shoulder_R
+    N=$N,Knee_L,Knee_R,Neck,Elbow_L,Elbow_R,Wrist_L,Wrist_R,Forepaw_L,Forepaw_R,Heel_L
+    N=$N,Heel_R,Spine,Eye_L,Eye_R,Tail_3,Tail_4,Hip_L,Hip_R,Lisfranc_R,MTP_L,Lisfranc_L,MTP_R
+    python benchmarks/points3d.py test_mouse_mocap_3600_frames.h5 salk8cam.csv --names $N \\
+        --rename Nose=Snout,Ear_L=EarL,Ear_R=EarR,TTI=Tail_base,MTP_L=HindpawL,MTP_R=HindpawR \\
+        --drop Spine,Heel_L,Heel_R,Lisfranc_L,Lisfranc_R \\
         --floor Forepaw_L,Forepaw_R,MTP_L,MTP_R --stride 36
-    python benchmarks/outside.py mouse.csv
+    python benchmarks/outside.py salk8cam.csv
+
+(``Spine``, the heels and the Lisfranc joints are dropped: the package's keypoint
+catalogue has no landmark for them, and a lift refuses names it cannot map.)
 
 ``real.py`` scores the lift on DANNCE's names (``Snout``, ``EarL``, ``EarR``, ``SpineF``,
 ``SpineM``, ``Tail_base``; its four-keypoint input is ``Snout``, the ears and
