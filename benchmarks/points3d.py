@@ -21,8 +21,9 @@ frames triangulated from SLEAP predictions (github.com/talmolab/stac-mjx, BSD-3-
         --floor Forepaw_L,Forepaw_R,MTP_L,MTP_R --stride 36
     python benchmarks/outside.py salk8cam.csv
 
-(``Spine``, the heels and the Lisfranc joints are dropped: the package's keypoint
-catalogue has no landmark for them, and a lift refuses names it cannot map.)
+(The heels and the Lisfranc joints are dropped: they map to no landmark of the package's
+keypoint catalogue, and a lift refuses such names. ``Spine`` is dropped as the package
+drops it, ``Trunk`` naming the same centre.)
 
 ``real.py`` scores the lift on DANNCE's names (``Snout``, ``EarL``, ``EarR``, ``SpineF``,
 ``SpineM``, ``Tail_base``; its four-keypoint input is ``Snout``, the ears and
