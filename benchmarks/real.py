@@ -240,6 +240,12 @@ SUBTLE_CAMERAS = ((450.0, 700.0, 0.0), (600.0, 500.0, 20.0))
 Row = tuple[str, str, str, str, str, str]
 
 
+def top_keypoints(names: Sequence[str]) -> tuple[str, ...]:
+    """The keypoints of :data:`TOP6` among ``names`` (a set without DANNCE's spine labels,
+    a SLEAP skeleton's, is scored on its snout, ears and tail base)."""
+    return tuple(n for n in TOP6 if n in names)
+
+
 def _row(rows: list[Row], section: str, condition: str, figure: str, value: float | str,
          unit: str = "", target: str = "", ok: bool | None = None) -> None:
     text = value if isinstance(value, str) else f"{value:.3g} {unit}".strip()
@@ -949,11 +955,11 @@ def _below_arena(folder: Path, cam: VirtualCamera, uv: np.ndarray, names: Sequen
     corners = np.stack([np.broadcast_to(v, (t, 2)) for v in corner_uv.values()], axis=1)
     path = _dannce_case(folder / "arena_22", "video .h5", np.concatenate([uv, corners], 1),
                         list(names) + list(corner_uv), np.arange(t))
-    truth = _truth(xyz, names, uv, TOP6)
+    truth = _truth(xyz, names, uv, top_keypoints(names))
     where = (f"{cam.name} camera, {ARENA_MM:g} mm arena's corners tracked, 22 keypoints in: "
              f"arena_size_mm={ARENA_MM:g} only")
-    lifted = _height_shape_rows(path, "arena", {"arena_size_mm": ARENA_MM}, TOP6, truth.xyz,
-                                truth.seen, where, rows, section="D")
+    lifted = _height_shape_rows(path, "arena", {"arena_size_mm": ARENA_MM}, truth.names,
+                                truth.xyz, truth.seen, where, rows, section="D")
     if lifted is not None:
         _row(rows, "D", where, "camera source", str(lifted[1].get("camera_source")))
 
@@ -1143,15 +1149,15 @@ def _arena_camera(folder: Path, cam: VirtualCamera, tilt: float, uv: np.ndarray,
     all_uv = np.concatenate([uv, np.stack(list(noisy.values()), axis=1)], axis=1)
     path = _dannce_case(folder / "arena_22", "video .h5", all_uv, list(names) + list(noisy),
                         np.arange(t))
-    truth = _truth(xyz, names, uv, TOP6)
+    truth = _truth(xyz, names, uv, top_keypoints(names))
     truth_arena = _to_arena_frame(truth.xyz, world)
     for cond, kwargs, true_xyz in (
             ("calibration (reference)", {"calibration": folder / "calibration.toml"},
              truth.xyz),
             (f"arena_size_mm={ARENA_MM:g} only", {"arena_size_mm": ARENA_MM}, truth_arena)):
         label = f"{where}: {cond}"
-        lifted = _height_shape_rows(path, cond, kwargs, TOP6, true_xyz, truth.seen, label,
-                                    rows)
+        lifted = _height_shape_rows(path, cond, kwargs, truth.names, true_xyz, truth.seen,
+                                    label, rows)
         if lifted is None:
             continue
         pred, meta = lifted

@@ -369,3 +369,23 @@ def test_section_c_on_a_video_set_folder_lifts_it_with_and_without_depth(
     bad = [r for r in rows if r[1] == f"video set {tmp_path}"]
     assert len(bad) == 1 and bad[0][3].startswith("fails: FileNotFoundError") \
         and bad[0][-1] == "FAIL"
+
+
+def test_arena_rows_score_a_set_without_spine_labels_on_its_top_keypoints(bench,
+                                                                          tmp_path: Path) -> None:
+    """A 3D set with the snout, ears and tail base but not DANNCE's SpineF/SpineM (a SLEAP
+    skeleton's) gets section A's arena rows, scored on the four it has (it failed on
+    'SpineF' is not in list, ending the set's run)."""
+    _, names, xyz = bench.load_dannce()
+    keep = [k for k, n in enumerate(names) if n not in ("SpineF", "SpineM")]
+    names, xyz = [names[k] for k in keep], xyz[:12, keep]
+    assert bench.top_keypoints(names) == ("Snout", "EarL", "EarR", "Tail_base")
+    h, f, tilt = bench.ARENA_CAMERAS[0]
+    cam = bench.place_camera(h, f, tilt, xyz)
+    uv, _ = bench._seen(cam, xyz, np.random.default_rng(0))
+    bench.write_calibration(cam, tmp_path / "calibration.toml")
+    rows: list = []
+    bench._arena_camera(tmp_path, cam, tilt, uv, names, xyz, np.random.default_rng(1), rows)
+    assert rows and not any(r[3].startswith("fails") for r in rows), rows
+    heights = [float(r[3].split()[0]) for r in rows if r[2].startswith("height error")]
+    assert len(heights) == 2 and all(0.0 <= v < 30.0 for v in heights), heights
