@@ -220,6 +220,9 @@ _STEMS: dict[str, str] = {
     "frontfoot": "forepaw", "hindfoot": "hindpaw", "hind_foot": "hindpaw",
     "rear_foot": "hindpaw", "rearfoot": "hindpaw", "back_foot": "hindpaw",
     "backfoot": "hindpaw", "back_paw": "hindpaw", "backpaw": "hindpaw",
+    # joints of the foot by their anatomical names (the Talmo lab's eight-camera mouse:
+    # ``Heel_L``, ``MTP_L``): the heel at the ankle, the toes' base joints the paw
+    "heel": "ankle", "hock": "ankle", "mtp": "hindpaw", "mcp": "forepaw",
 }
 
 #: A paw by its side-and-limb code with the word paw or foot (``lfpaw``, ``paw_FL``,

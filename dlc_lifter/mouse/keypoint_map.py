@@ -605,8 +605,8 @@ def _spread_tail(claims: dict[str, tuple[str, int]], unknown: list[str],
     order = sorted(numbered, key=numbered.__getitem__)
     top = max(numbered.values())
     percent = top >= 20 and all(v % 5 == 0 for v in numbered.values()) and top <= 100
-    if not percent and top <= 5:
-        return unknown
+    if not percent and top <= 5 and min(numbered.values()) >= 1:
+        return unknown  # tail1 ... tail5: the catalogue's own (a chain from 0 is spread)
     others = {c for n, (c, _) in claims.items() if n not in numbered}
     if percent:
         shares = [numbered[n] / 100.0 for n in order]

@@ -644,3 +644,20 @@ def test_a_joint_word_inside_another_word_is_no_side_view() -> None:
     assert not any("side view" in w for w in plain.warnings)
     joints = plan_keypoint_map(["nose", "tailbase", "Elbow1", "Knee"])
     assert any("side view" in w for w in joints.warnings)
+
+
+def test_a_tail_chain_numbered_from_0_is_spread_and_foot_joints_are_read() -> None:
+    """The Talmo lab's eight-camera mouse (34 nodes, ``TTI``, ``Tail_0 ... Tail_4``,
+    ``TailTip``; ``Heel_L``, ``MTP_L``): a chain from 0 is not the catalogue's ``tail1 ...
+    tail5`` but points along the tail, spread between the named base and tip (``Tail_0``
+    was read as a second tail base and lifted as ``tail5``); the heel is at the ankle, the
+    toes' base joint (MTP) is the paw."""
+    names = ("Nose,Ear_R,Ear_L,TTI,TailTip,Head,Trunk,Tail_0,Tail_1,Tail_2,Shoulder_L,"
+             "Shoulder_R,Knee_L,Knee_R,Neck,Elbow_L,Elbow_R,Wrist_L,Wrist_R,Forepaw_L,"
+             "Forepaw_R,Heel_L,Heel_R,Spine,Eye_L,Eye_R,Tail_3,Tail_4,Hip_L,Hip_R,Lisfranc_R,"
+             "MTP_L,Lisfranc_L,MTP_R").split(",")
+    plan = plan_keypoint_map(names)
+    assert [plan.mapped[f"Tail_{i}"] for i in range(5)] == [f"tail{i}" for i in range(1, 6)]
+    assert plan.mapped["TTI"] == "tail_base" and plan.mapped["TailTip"] == "tail_end"
+    assert plan.mapped["Heel_L"] == "left_ankle" and plan.mapped["MTP_R"] == "right_hindpaw"
+    assert not any("next tail point" in w for w in plan.warnings)
