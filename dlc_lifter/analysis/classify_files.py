@@ -2,22 +2,28 @@
 
 :func:`train_files` reads labels (:func:`dlc_lifter.io.labels.load_labels`) and pose
 files, cross-validates 2D vs 3D features (:mod:`dlc_lifter.analysis.crossval`), draws
-the confusion matrices and saves the model; :func:`predict_files` writes
-``<stem>_behaviour.csv`` per pose file.
+the confusion matrices and saves the model; :func:`predict_file` writes one pose file's
+``<stem>_behaviour.csv`` with its record ``<stem>_behaviour.json`` (the pose file, the
+model file and the options, by which :func:`stale_behaviour` tells a batch rerun that it is
+up to date), the step :func:`~dlc_lifter.analysis.per_file.run_per_file` runs over a
+folder; :func:`predict_files` runs it over a list of files.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from dlc_lifter._atomic import check_writable
+from dlc_lifter._atomic import atomic_output, check_writable
+from dlc_lifter._version import __version__
 from dlc_lifter.analysis.classify import (
     BehaviourModel,
     Estimator,
@@ -38,10 +44,12 @@ from dlc_lifter.io.labels import (
     load_labels,
     write_behaviour,
 )
+from dlc_lifter.lift.destinations import Provenance, same_content, same_source
 from dlc_lifter.poses import Poses
 
-__all__ = ["TRACKED_SHARE", "TrainResult", "features_for", "predict_files", "tracked_landmarks",
-           "train_files"]
+__all__ = ["BEHAVIOUR_PROVENANCE", "TRACKED_SHARE", "TrainResult", "behaviour_record_path",
+           "features_for", "predict_file", "predict_files", "stale_behaviour",
+           "tracked_landmarks", "train_files"]
 
 logger = logging.getLogger(__name__)
 
@@ -298,9 +306,14 @@ def predict_files(
     fps: float | None = None,
     overwrite: bool = False,
 ) -> list[Path]:
-    """Predict the behaviour of every frame of pose files; write ``<stem>_behaviour.csv``.
+    """Predict the behaviour of every frame of pose files; write ``<stem>_behaviour.csv``
+    (:func:`predict_file`, its record beside it) per pose file.
 
-    Features are computed as the model's were (2D or 3D, same window).
+    Every output is checked before any is written; two files of one name into one
+    ``destfolder`` are refused. The command line's ``classify predict`` over several files
+    or folders runs :func:`predict_file` as a batch instead
+    (:func:`~dlc_lifter.analysis.per_file.run_per_file`: same-named files' predictions in
+    subfolders, those up to date skipped).
 
     Parameters
     ----------
@@ -326,7 +339,8 @@ def predict_files(
         When a file cannot give the model's features (2D poses for a 3D model, other
         keypoints).
     """
-    m = model if isinstance(model, BehaviourModel) else load_model(model)
+    m, model_file = (model, None) if isinstance(model, BehaviourModel) else (
+        load_model(model), Path(model))
     outs = [behaviour_output_path(p, destfolder) for p in poses_paths]
     seen: dict[Path, str | Path] = {}
     for p, o in zip(poses_paths, outs, strict=True):
@@ -337,23 +351,191 @@ def predict_files(
         seen[o] = p
     for o in outs:
         check_writable(o, overwrite=overwrite)
-    written = []
-    for path, out in zip(map(Path, poses_paths), outs, strict=True):
-        poses = read_poses(path)
-        rate = fps
-        if rate is None and not poses.meta.fps and m.info.get("fps"):
-            rate = float(m.info["fps"])  # velocities at the rate the model learnt them
-            logger.info("%s: frame rate unknown; using the model's training frame rate, "
-                        "%g fps (pass fps= / --fps if this recording's differs).", path,
-                        rate)
-        _warn_untracked(m, poses, individual, path)
-        df = features_for(poses, m.feature_kind, window=m.window,  # type: ignore[arg-type]
-                          individual=individual, fps=rate)
-        pred = predict(m, df, source=str(path))
-        write_behaviour(pred, out, overwrite=overwrite)
-        logger.info("Wrote behaviour of %d frames to %s", len(pred), out)
-        written.append(out)
-    return written
+    return [predict_file(m, path, out, model_file=model_file, individual=individual, fps=fps,
+                         overwrite=overwrite)[0]
+            for path, out in zip(map(Path, poses_paths), outs, strict=True)]
+
+
+def predict_file(
+    model: BehaviourModel | str | Path,
+    poses_path: str | Path,
+    output: str | Path,
+    *,
+    model_file: str | Path | None = None,
+    individual: str | int | None = None,
+    fps: float | None = None,
+    overwrite: bool = False,
+) -> list[Path]:
+    """Predict the behaviour of every frame of one pose file; write it to ``output`` (CSV,
+    :func:`~dlc_lifter.io.labels.write_behaviour`) with its record beside it.
+
+    Features are computed as the model's were (2D or 3D, same window). The record,
+    ``<output stem>.json`` (:func:`behaviour_record_path`), names the pose file and the
+    model file (path, size and a fingerprint of the content) and the options: a batch rerun
+    skips a prediction made from the same file with the same model and options
+    (:func:`stale_behaviour`). It is written first, so a prediction is never without it.
+
+    Parameters
+    ----------
+    model
+        A :class:`~dlc_lifter.analysis.classify.BehaviourModel` or a saved model's path.
+    poses_path
+        The pose file to classify.
+    output
+        The CSV to write (:func:`~dlc_lifter.io.labels.behaviour_output_path`).
+    model_file
+        The file a ``model`` given loaded was read from, for the record (``model`` a path:
+        that path); ``None``: the record names no model file, and a rerun cannot tell the
+        prediction up to date.
+    individual, fps
+        As for :func:`~dlc_lifter.analysis.features.compute_features`.
+    overwrite
+        Replace an existing output.
+
+    Returns
+    -------
+    list of Path
+        The CSV and its record.
+
+    Raises
+    ------
+    FeatureMismatchError
+        When the file cannot give the model's features (2D poses for a 3D model, other
+        keypoints).
+    dlc_lifter.errors.OutputExistsError
+        When ``output`` exists and ``overwrite`` is false.
+    """
+    if not isinstance(model, BehaviourModel):
+        model_file, model = model, load_model(model)
+    path, out = Path(poses_path), Path(output)
+    check_writable(out, overwrite=overwrite)
+    poses = read_poses(path)
+    rate = fps
+    if rate is None and not poses.meta.fps and model.info.get("fps"):
+        rate = float(model.info["fps"])  # velocities at the rate the model learnt them
+        logger.info("%s: frame rate unknown; using the model's training frame rate, "
+                    "%g fps (pass fps= / --fps if this recording's differs).", path, rate)
+    _warn_untracked(model, poses, individual, path)
+    df = features_for(poses, model.feature_kind, window=model.window,  # type: ignore[arg-type]
+                      individual=individual, fps=rate)
+    pred = predict(model, df, source=str(path))
+    record = {"source": _file_record(path),
+              "model": None if model_file is None else _file_record(Path(model_file)),
+              "options": _predict_options(individual, fps),
+              "feature_kind": model.feature_kind, "window": int(model.window),
+              "classes": list(model.classes), "frames": len(pred),
+              "dlc_lifter_version": __version__,
+              "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    side = behaviour_record_path(out)
+    with atomic_output(side, overwrite=overwrite or (
+            not out.exists() and _read_behaviour_record(side) is not None)) as tmp:
+        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    write_behaviour(pred, out, overwrite=overwrite)
+    logger.info("Wrote behaviour of %d frames to %s", len(pred), out)
+    return [out, side]
+
+
+def behaviour_record_path(output: str | Path) -> Path:
+    """``<stem>_behaviour.json`` beside a prediction ``<stem>_behaviour.csv``: what it was
+    made from (:func:`predict_file`)."""
+    p = Path(output)
+    return p.with_name(f"{p.stem}.json")
+
+
+def _file_record(path: Path) -> dict[str, Any]:
+    """A file as a lift records its input: path, size and a fingerprint of its content."""
+    from dlc_lifter.lift.pipeline import source_record  # the lift's pipeline: the Lifter
+
+    return source_record(path)
+
+
+def _predict_options(individual: str | int | None, fps: float | None) -> dict[str, Any]:
+    """The options :func:`predict_file` was given, as its record keeps them."""
+    return {"individual": None if individual is None else str(individual),
+            "fps": None if fps is None else float(fps)}
+
+
+def _read_behaviour_record(path: Path) -> dict[str, Any] | None:
+    """The record at ``path`` (:func:`behaviour_record_path`), or ``None`` where there is none
+    this package wrote (absent, unreadable, another file of that name)."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and "dlc_lifter_version" in record else None
+
+
+def _recorded_poses(output: Path) -> dict[str, Any] | None:
+    """The pose file a prediction's record names (:func:`_file_record`), or ``None``."""
+    record = _read_behaviour_record(behaviour_record_path(output))
+    source = None if record is None else record.get("source")
+    return source if isinstance(source, dict) and source.get("path") else None
+
+
+#: What a prediction records of its pose file, to find it again in an output folder
+#: (:func:`~dlc_lifter.lift.destinations.settle_output`).
+BEHAVIOUR_PROVENANCE = Provenance(recorded=_recorded_poses, source=_file_record,
+                                  same=same_source)
+
+
+def stale_behaviour(output: str | Path, poses_path: str | Path, model_file: str | Path,
+                    *, individual: str | int | None = None, fps: float | None = None
+                    ) -> str | None:
+    """Why an existing prediction is not what :func:`predict_file` would make of
+    ``poses_path`` now; ``None`` where it is (a batch rerun skips it).
+
+    Parameters
+    ----------
+    output
+        An existing prediction (``<stem>_behaviour.csv``).
+    poses_path
+        The pose file it is to be made from.
+    model_file
+        The saved model it is to be made with.
+    individual, fps
+        The options asked for now, as :func:`predict_file` takes them.
+
+    Returns
+    -------
+    str or None
+        ``None`` where its record (:func:`behaviour_record_path`) names this pose file (or
+        one of its name and content: moved, copied) as it is now, a model file of the same
+        content and the same options; else a clause saying what differs.
+    """
+    out = Path(output)
+    side = behaviour_record_path(out)
+    record = _read_behaviour_record(side)
+    if record is None:
+        return f"and no record {side.name} beside it says what it was made from"
+    try:
+        here, model_now = _file_record(Path(poses_path)), _file_record(Path(model_file))
+    except OSError as exc:
+        return f"and {exc.filename} cannot be read to compare it with what it was made from"
+    made = record.get("source") or {}
+    if not (same_source(made, here) and made.get("size") == here["size"]
+            and same_content(made, here)):
+        return (f"made from other content than {poses_path} holds now (" + (
+            "the file changed since" if made.get("path") == here["path"]
+            else f"its record names {made.get('path')}") + ")")
+    was = record.get("model")
+    if not isinstance(was, dict):
+        return "made with a model not read from a file (its record names none)"
+    if not (was.get("size") == model_now["size"] and same_content(was, model_now)):
+        return (f"made with {model_file} as it was before it was written again"
+                if was.get("path") == model_now["path"]
+                else f"made with another model (its record names {was.get('path')})")
+    asked, then = _predict_options(individual, fps), record.get("options") or {}
+    differ = [k for k in asked if then.get(k) != asked[k]]
+    if not differ:
+        return None
+
+    def said(name: str, value: Any) -> str:
+        if value is None:
+            return {"individual": "the first", "fps": "the file's"}[name]
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+    return (f"made with {', '.join(f'{k}={said(k, then.get(k))}' for k in differ)} (asked "
+            f"for now: {', '.join(f'{k}={said(k, asked[k])}' for k in differ)})")
 
 
 def _warn_untracked(model: BehaviourModel, poses: Poses, individual: str | int | None,

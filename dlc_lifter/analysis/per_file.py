@@ -1,5 +1,5 @@
-"""One analysis step (features, plots) over many files, run and reported as a batch of
-lifts is (:mod:`dlc_lifter.lift.batch`).
+"""One analysis step (features, plots, behaviour predictions) over many files, run and
+reported as a batch of lifts is (:mod:`dlc_lifter.lift.batch`).
 
 A lab's lifted recordings sit in a folder tree: :func:`analysis_inputs` takes a folder's
 lifted 3D outputs (its subfolders' too with ``recursive``), found as ``lift_files`` finds

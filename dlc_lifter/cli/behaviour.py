@@ -203,21 +203,49 @@ def classify_train_command(
 
 def classify_predict_command(
     model: Path = typer.Argument(..., help="Model from 'dlc-lifter classify train'."),
-    poses: list[Path] = typer.Argument(..., help="Pose files to classify."),
+    poses: list[Path] = typer.Argument(..., metavar="POSES...", help="Pose files to classify "
+                                       "and/or folders of lifted 3D files (of 2D pose files "
+                                       "for a model of 2D features)."),
+    recursive: bool = RECURSIVE,
     destfolder: Path | None = _DESTFOLDER,
     individual: str | None = INDIVIDUAL,
     fps: float | None = _FPS,
-    overwrite: bool = _OVERWRITE,
+    overwrite: bool = _OVERWRITE_SKIP,
 ) -> None:
     """Predict the behaviour of every frame; write <stem>_behaviour.csv per pose file.
 
-    Example: dlc-lifter classify predict m.joblib c_lifted3d.h5 --destfolder out/
-    """
-    from dlc_lifter.analysis.classify_files import predict_files
+    Beside each, <stem>_behaviour.json records the pose file and the model it was made
+    from, and the options: a rerun over a folder skips the predictions up to date.
 
-    for out in predict_files(model, poses, destfolder=destfolder, individual=individual,
-                             fps=fps, overwrite=overwrite):
-        typer.echo(str(out))
+    Example: dlc-lifter classify predict m.joblib c_lifted3d.h5 --destfolder out/
+    (a batch's lifts: dlc-lifter classify predict m.joblib out/ --recursive -o behaviour/)
+    """
+    from dlc_lifter.analysis.classify import load_model
+    from dlc_lifter.analysis.classify_files import (
+        BEHAVIOUR_PROVENANCE,
+        predict_file,
+        stale_behaviour,
+    )
+    from dlc_lifter.analysis.per_file import Placement
+    from dlc_lifter.io.labels import behaviour_output_path
+
+    m = load_model(model)
+
+    def one(poses_file: Path, folder: Path | None) -> list[Path]:
+        return predict_file(m, poses_file, behaviour_output_path(poses_file, folder),
+                            model_file=model, individual=individual, fps=fps,
+                            overwrite=overwrite)
+
+    def existing(poses_file: Path, folder: Path | None) -> tuple[Path, str | None] | None:
+        out = behaviour_output_path(poses_file, folder)
+        if overwrite or not out.exists():
+            return None
+        why = stale_behaviour(out, poses_file, model, individual=individual, fps=fps)
+        return out, None if why is None else f"{out} exists, {why}: overwrite=True replaces it"
+
+    _each(poses, destfolder, one, recursive=recursive, two_d=m.feature_kind == "2d",
+          existing=existing, placement=Placement(behaviour_output_path, BEHAVIOUR_PROVENANCE),
+          desc="behaviour")
 
 
 def plot_command(

@@ -334,7 +334,7 @@ def test_cli_train_and_predict(toy: dict[str, list], tmp_path: Path) -> None:
                             "--destfolder", str(tmp_path / "pred")])
     assert r.exit_code == 0, r.output
     out = tmp_path / "pred" / "m3DLC_toy_lifted3d_behaviour.csv"
-    assert r.output.strip() == str(out)
+    assert r.output.strip().splitlines() == [str(out), str(out.with_suffix(".json"))]
     pred = pd.read_csv(out)
     assert (pred["behaviour"].to_numpy() == toy["labels"][3]).mean() > 0.85
 

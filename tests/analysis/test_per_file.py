@@ -1,5 +1,6 @@
-"""The per-file verbs (features, plot) over a lab's folder of lifts, as lift-files runs:
-folders searched, up-to-date outputs skipped on a rerun, a closing count, warnings grouped."""
+"""The per-file verbs (features, plot, classify predict) over a lab's folder of lifts, as
+lift-files runs: folders searched, up-to-date outputs skipped on a rerun, a closing count,
+warnings grouped."""
 
 from __future__ import annotations
 
@@ -182,3 +183,102 @@ def test_a_plot_rerun_skips_plots_drawn_from_the_same_lift(tmp_path: Path) -> No
     assert (plots / "aDLC_x_lifted3d_3d.mp4").stat().st_mtime_ns == drawn
     code, lines = _plot(str(tmp_path / "run1"), "-o", str(plots), "--overwrite")
     assert code == 0 and _counts(lines).startswith("2 done, 0 skipped"), lines
+
+
+def _model(path: Path, seed: int = 0) -> Path:
+    """A small behaviour model of 3D features, trained on a toy lift that records no frame
+    rate (as ``_lift_tree``'s: so the model records none either)."""
+    from dlc_lifter.analysis.classify import train_classifier
+    from dlc_lifter.analysis.features import compute_features
+
+    poses = rigid_mouse(speed=30.0)
+    poses.meta.fps = None
+    labels = ["still" if i < 20 else "moving" for i in range(poses.n_frames)]
+    return train_classifier(compute_features(poses), labels, n_estimators=5,
+                            seed=seed).save(path, overwrite=True)
+
+
+def _predict(*args: str) -> tuple[int, list[str]]:
+    r = CliRunner().invoke(app, ["classify", "predict", *args])
+    return r.exit_code, r.output.strip().splitlines()
+
+
+def test_classify_predict_over_a_folder_of_lifts(tmp_path: Path,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    """``classify predict`` took only files and refused same-named ones into one folder: a
+    folder gives its lifts, same-named ones' predictions go into subfolders, each beside
+    its record, with a closing count and each kind of warning said once."""
+    _lift_tree(tmp_path / "run1")
+    model = _model(tmp_path / "m.joblib")
+    caplog.clear()
+    pred = tmp_path / "pred"
+    with caplog.at_level(logging.INFO):
+        code, lines = _predict(str(model), str(tmp_path / "run1"), "-r", "-o", str(pred))
+    assert code == 0, lines
+    assert _counts(lines).startswith("4 done, 0 skipped (output exists), 0 failed"), lines
+    for sub, stem in _LIFTS:
+        table = pred / sub / f"{stem}_lifted3d_behaviour.csv"
+        assert str(table) in "\n".join(lines) and len(pd.read_csv(table)) == 40
+        assert (pred / sub / f"{stem}_lifted3d_behaviour.json").is_file()
+    assert caplog.text.count("frame rate unknown") == 1
+    grouped = [line for line in lines if "frame rate unknown" in line]
+    assert len(grouped) == 1 and grouped[0].startswith("  WARNING (4 files: "), lines
+
+
+def test_a_predict_rerun_skips_predictions_made_the_same_way(tmp_path: Path) -> None:
+    """A rerun over a grown dataset failed on every file predicted already (exists), exit
+    1: a prediction made from the same lift with the same model and options is skipped
+    and counted; a lift written again since, another model or other options fail saying
+    so (--overwrite replaces them). One file named alone is refused where its prediction
+    exists, as before."""
+    lifts = _lift_tree(tmp_path / "run1")
+    model = _model(tmp_path / "m.joblib")
+    pred = tmp_path / "pred"
+    run = [str(model), str(tmp_path / "run1"), "-r", "-o", str(pred)]
+    assert _predict(*run)[0] == 0
+    table = pred / "aDLC_x_lifted3d_behaviour.csv"
+    made = table.stat().st_mtime_ns
+    code, lines = _predict(*run)
+    assert code == 0 and _counts(lines).startswith("0 done, 4 skipped (output exists)"), lines
+    assert table.stat().st_mtime_ns == made
+    lifts[2].write_bytes(lifts[1].read_bytes())  # boxA's recording lifted again, other
+    code, lines = _predict(*run)
+    failed = [line for line in lines if "FAILED" in line]
+    assert code == 1 and len(failed) == 1 and "boxA/trialDLC_x_lifted3d.h5" in failed[0]
+    assert "the file changed since" in failed[0] and "--overwrite replaces it" in failed[0]
+    assert _counts(lines).startswith("0 done, 3 skipped (output exists), 1 failed"), lines
+    code, lines = _predict(*run, "--fps", "25")
+    assert code == 1 and "made with --fps the file's (asked for now: --fps 25)" in (
+        "\n".join(lines)), lines
+    _model(model, seed=1)  # trained again, into the same file
+    code, lines = _predict(*run)
+    text = "\n".join(lines)
+    assert code == 1 and text.count("as it was before it was written again") == 3, lines
+    code, lines = _predict(*run, "--overwrite")
+    assert code == 0 and _counts(lines).startswith("4 done, 0 skipped"), lines
+    assert table.stat().st_mtime_ns != made
+    code, _ = _predict(str(model), str(lifts[0]), "-o", str(pred))
+    assert code != 0  # one file named: refused, as before
+    code, lines = _predict(str(model), str(lifts[0]), "-o", str(pred), "--overwrite")
+    assert code == 0 and lines == [str(table), str(table.with_suffix(".json"))], lines
+
+
+def test_predictions_stay_where_an_earlier_run_put_them(tmp_path: Path) -> None:
+    """boxA's prediction, made flat by a run over boxA alone, is found there by the lift its
+    record names when the whole tree is run; boxB's, of the same name, goes into a
+    subfolder, never in its place. A 3D model refuses a folder of 2D pose files, saying to
+    lift them first."""
+    _lift_tree(tmp_path / "run1")
+    model = _model(tmp_path / "m.joblib")
+    pred = tmp_path / "pred"
+    assert _predict(str(model), str(tmp_path / "run1" / "boxA"), "-o", str(pred))[0] == 0
+    flat = pred / "trialDLC_x_lifted3d_behaviour.csv"
+    made = flat.stat().st_mtime_ns
+    code, lines = _predict(str(model), str(tmp_path / "run1"), "-r", "-o", str(pred))
+    assert code == 0 and _counts(lines).startswith("3 done, 1 skipped (output exists)"), lines
+    assert flat.stat().st_mtime_ns == made and not (pred / "boxA").exists()
+    assert (pred / "boxB" / "trialDLC_x_lifted3d_behaviour.csv").is_file()
+    for stem in ("m1", "m2"):
+        write_dlc_analysis(circling_mouse_2d(40), tmp_path / "2d", stem=stem)
+    r = CliRunner().invoke(app, ["classify", "predict", str(model), str(tmp_path / "2d")])
+    assert r.exit_code != 0 and "lift-files" in str(r.exception)
