@@ -104,8 +104,8 @@ def test_an_older_features_record_is_still_honoured(tmp_path: Path,
     assert _features(str(tmp_path / "run1"), "-r", "-o", str(feats))[0] == 0
     for side in feats.rglob("*_features.json"):
         rec = json.loads(side.read_text())
-        src = Path(rec.pop("source_file", None)["path"])
-        rec.update(source=str(src), source_sha256=file_sha256(src))
+        rec.pop("source_file", None)
+        rec["source_sha256"] = file_sha256(Path(rec["source"]))
         side.write_text(json.dumps(rec))
     made = (feats / "aDLC_x_lifted3d_features.csv").stat().st_mtime_ns
     with caplog.at_level(logging.INFO):
