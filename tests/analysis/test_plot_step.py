@@ -81,7 +81,7 @@ def _lift(path: Path, speed: float, video: Path | None = None) -> Path:
 
 
 def test_plot_step_redraws_plots_the_plot_verb_would(tmp_path: Path) -> None:
-    """``lift --plot`` kept a batch's plots wherever their files existed, drawn from a
+    """``lift-project --plot`` kept a batch's plots wherever their files existed, drawn from a
     lift written again since or with another --plot-max-frames: it now asks what ``plot``
     asks (drawn from the lift as it is now, with the same options)."""
     out = _lift(tmp_path / "aDLC_x_lifted3d.h5", speed=30.0)
