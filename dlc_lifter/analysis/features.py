@@ -52,7 +52,8 @@ The last two are annotations of the table, not classifier inputs: :func:`feature
 leaves them out (``rearing`` is a threshold of a height the classifier already has; the
 imputed flag describes the lift, not the behaviour), so a model's inputs do not change.
 :func:`write_features` also writes a JSON sidecar, ``<table stem>.json``, recording how
-the table was made: the pose file and its SHA-256, the package version, the frame rate and
+the table was made: the pose file (as every output records its input,
+:func:`~dlc_lifter.io.provenance.source_record`), the package version, the frame rate and
 where it came from (given, the file's, or assumed), the window, the likelihood cutoff of
 2D input, the rearing rule, each column's unit and, per individual, the share of frames in
 which the lift imputed each landmark (:func:`features_record`).
