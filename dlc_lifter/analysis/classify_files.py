@@ -44,7 +44,8 @@ from dlc_lifter.io.labels import (
     load_labels,
     write_behaviour,
 )
-from dlc_lifter.lift.destinations import Provenance, same_content, same_source
+from dlc_lifter.io.provenance import made_from, same_content, source_record
+from dlc_lifter.lift.destinations import Provenance
 from dlc_lifter.poses import Poses
 
 __all__ = ["BEHAVIOUR_PROVENANCE", "TRACKED_SHARE", "TrainResult", "behaviour_record_path",
@@ -419,8 +420,8 @@ def predict_file(
     df = features_for(poses, model.feature_kind, window=model.window,  # type: ignore[arg-type]
                       individual=individual, fps=rate)
     pred = predict(model, df, source=str(path))
-    record = {"source": _file_record(path),
-              "model": None if model_file is None else _file_record(Path(model_file)),
+    record = {"source": source_record(path),
+              "model": None if model_file is None else source_record(model_file),
               "options": _predict_options(individual, fps),
               "feature_kind": model.feature_kind, "window": int(model.window),
               "classes": list(model.classes), "frames": len(pred),
@@ -442,13 +443,6 @@ def behaviour_record_path(output: str | Path) -> Path:
     return p.with_name(f"{p.stem}.json")
 
 
-def _file_record(path: Path) -> dict[str, Any]:
-    """A file as a lift records its input: path, size and a fingerprint of its content."""
-    from dlc_lifter.lift.pipeline import source_record  # the lift's pipeline: the Lifter
-
-    return source_record(path)
-
-
 def _predict_options(individual: str | int | None, fps: float | None) -> dict[str, Any]:
     """The options :func:`predict_file` was given, as its record keeps them."""
     return {"individual": None if individual is None else str(individual),
@@ -466,7 +460,8 @@ def _read_behaviour_record(path: Path) -> dict[str, Any] | None:
 
 
 def _recorded_poses(output: Path) -> dict[str, Any] | None:
-    """The pose file a prediction's record names (:func:`_file_record`), or ``None``."""
+    """The pose file a prediction's record names
+    (:func:`~dlc_lifter.io.provenance.source_record`), or ``None``."""
     record = _read_behaviour_record(behaviour_record_path(output))
     source = None if record is None else record.get("source")
     return source if isinstance(source, dict) and source.get("path") else None
@@ -474,8 +469,7 @@ def _recorded_poses(output: Path) -> dict[str, Any] | None:
 
 #: What a prediction records of its pose file, to find it again in an output folder
 #: (:func:`~dlc_lifter.lift.destinations.settle_output`).
-BEHAVIOUR_PROVENANCE = Provenance(recorded=_recorded_poses, source=_file_record,
-                                  same=same_source)
+BEHAVIOUR_PROVENANCE = Provenance(recorded=_recorded_poses)
 
 
 def stale_behaviour(output: str | Path, poses_path: str | Path, model_file: str | Path,
@@ -508,19 +502,18 @@ def stale_behaviour(output: str | Path, poses_path: str | Path, model_file: str 
     if record is None:
         return f"and no record {side.name} beside it says what it was made from"
     try:
-        here, model_now = _file_record(Path(poses_path)), _file_record(Path(model_file))
+        here, model_now = source_record(poses_path), source_record(model_file)
     except OSError as exc:
         return f"and {exc.filename} cannot be read to compare it with what it was made from"
     made = record.get("source") or {}
-    if not (same_source(made, here) and made.get("size") == here["size"]
-            and same_content(made, here)):
+    if not made_from(made, here):
         return (f"made from other content than {poses_path} holds now (" + (
             "the file changed since" if made.get("path") == here["path"]
             else f"its record names {made.get('path')}") + ")")
     was = record.get("model")
     if not isinstance(was, dict):
         return "made with a model not read from a file (its record names none)"
-    if not (was.get("size") == model_now["size"] and same_content(was, model_now)):
+    if not same_content(was, model_now):
         return (f"made with {model_file} as it was before it was written again"
                 if was.get("path") == model_now["path"]
                 else f"made with another model (its record names {was.get('path')})")

@@ -52,7 +52,8 @@ The last two are annotations of the table, not classifier inputs: :func:`feature
 leaves them out (``rearing`` is a threshold of a height the classifier already has; the
 imputed flag describes the lift, not the behaviour), so a model's inputs do not change.
 :func:`write_features` also writes a JSON sidecar, ``<table stem>.json``, recording how
-the table was made: the pose file and its SHA-256, the package version, the frame rate and
+the table was made: the pose file (as every output records its input,
+:func:`~dlc_lifter.io.provenance.source_record`), the package version, the frame rate and
 where it came from (given, the file's, or assumed), the window, the likelihood cutoff of
 2D input, the rearing rule, each column's unit and, per individual, the share of frames in
 which the lift imputed each landmark (:func:`features_record`).
@@ -75,7 +76,6 @@ the poses lack are left out, and said once in the log.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
@@ -97,6 +97,7 @@ from dlc_lifter.analysis.rearing import (
     rearing_frames,
 )
 from dlc_lifter.errors import FeatureError
+from dlc_lifter.io.provenance import made_from, source_record
 from dlc_lifter.lift.destinations import Provenance
 from dlc_lifter.lift.keypoints import file_keypoint_plan, lifted_keypoint_map, split_animals
 from dlc_lifter.mouse.edges import canonical_names
@@ -766,17 +767,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _sha256(path: Path) -> str | None:
-    try:
-        h = hashlib.sha256()
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        return h.hexdigest()
-    except OSError:
-        return None
-
-
 def features_record(df: pd.DataFrame, source: str | Path | None = None) -> dict[str, Any]:
     """How a :func:`compute_features` table was made: the content of its JSON sidecar.
 
@@ -790,7 +780,9 @@ def features_record(df: pd.DataFrame, source: str | Path | None = None) -> dict[
     Returns
     -------
     dict
-        ``source`` (the path as given) and ``source_sha256``, ``dlc_lifter_version``,
+        ``source`` (the path as given) and ``source_file`` (the file as every output
+        records its input, :func:`~dlc_lifter.io.provenance.source_record`; ``None``
+        where ``source`` is not a file), ``dlc_lifter_version``,
         ``created`` (UTC), ``dims`` (2 or 3), ``planar``, ``length_unit``, ``fps`` and
         ``fps_source`` (``"given"``: the ``fps`` argument, ``--fps``; ``"file"``: the pose
         file's; ``"assumed"``: unknown, 30 taken; ``None`` for separate images),
@@ -811,7 +803,7 @@ def features_record(df: pd.DataFrame, source: str | Path | None = None) -> dict[
                 "the highest of the eyes and ears; the same rule as the heights figure"}
     return _plain({
         "source": None if src is None else str(src),
-        "source_sha256": None if src is None or not Path(src).is_file() else _sha256(Path(src)),
+        "source_file": None if src is None or not Path(src).is_file() else source_record(src),
         "dlc_lifter_version": __version__,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "dims": a.get("dims"),
@@ -847,33 +839,33 @@ def _is_features_record(path: Path) -> bool:
 
 
 def _recorded_source(table: Path) -> dict[str, Any] | None:
-    """The pose file a features table's sidecar names, with its content's SHA-256."""
+    """The pose file a features table's sidecar names (:func:`_source_of`), or ``None``."""
     record = _read_record(features_sidecar_path(table))
-    if record is None or not record.get("source"):
-        return None
-    return {"path": record["source"], "sha256": record.get("source_sha256")}
+    return None if record is None else _source_of(record)
 
 
-def _source_now(poses: Path) -> dict[str, Any]:
-    digest = _sha256(poses)
-    if digest is None:
-        raise OSError(f"{poses} cannot be read")
-    return {"path": str(poses), "sha256": digest}
+def _source_of(record: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The pose file a features sidecar records, as
+    :func:`~dlc_lifter.io.provenance.made_from` compares it; ``None`` where it records none.
 
-
-def _made_from(recorded: Mapping[str, Any], here: Mapping[str, Any]) -> bool | None:
-    """Whether a table whose sidecar names ``recorded`` was made from the file ``here``:
-    that file (changed since or not), or one of its name and content (moved, copied)."""
-    made = Path(str(recorded["path"]))
-    if made.exists() and made.samefile(here["path"]):
-        return True
-    return made.name == Path(here["path"]).name and recorded.get("sha256") == here["sha256"]
+    A sidecar written before features recorded ``source_file`` holds the path as given
+    (``source``, taken from the working folder as it was then) and the sha256 of the whole
+    file (``source_sha256``): its table is compared by that, the file read whole, rather
+    than made again, so a rerun over a dataset's older tables skips those up to date
+    (``overwrite=True`` makes them again, with the current record).
+    """
+    rec = record.get("source_file")
+    if isinstance(rec, dict) and rec.get("path"):
+        return rec
+    if record.get("source") and record.get("source_sha256"):
+        return {"path": str(Path(record["source"]).absolute()),
+                "sha256": record["source_sha256"]}
+    return None
 
 
 #: What a features table records of its pose file, to find it again in a destination
 #: folder (:func:`~dlc_lifter.lift.destinations.settle_output`).
-FEATURES_PROVENANCE = Provenance(recorded=_recorded_source, source=_source_now,
-                                 same=_made_from)
+FEATURES_PROVENANCE = Provenance(recorded=_recorded_source)
 
 
 def stale_features(table: str | Path, source: str | Path,
@@ -896,7 +888,9 @@ def stale_features(table: str | Path, source: str | Path,
     -------
     str or None
         ``None`` where the table's sidecar (:func:`features_sidecar_path`) records
-        ``source``'s content (its ``source_sha256``) and the same options: each the same
+        ``source`` (or a file of its name and content: moved, copied) as it is now
+        (:func:`~dlc_lifter.io.provenance.made_from`; an older sidecar by the sha256 of
+        the whole file, :func:`_source_of`) and the same options: each the same
         as asked then, or giving the value the table was made with (``fps=30`` for a
         table made at the file's 30 fps); ``planar`` not for 2D poses, ``pcutoff`` only
         for them. Else what differs, as a clause naming every option that does
@@ -908,16 +902,21 @@ def stale_features(table: str | Path, source: str | Path,
     record = _read_record(side)
     if record is None:
         return f"and no features record {side.name} beside it says what it was made from"
-    if record.get("source_sha256") is None:
-        return f"and its record {side.name} holds no checksum of the file it was made from"
-    now = _sha256(Path(source))
-    if now is None:
+    made = _source_of(record)
+    if made is None:
+        return f"and its record {side.name} does not record the file it was made from"
+    try:
+        here = source_record(source)
+    except OSError:
         return f"and {source} cannot be read to compare it with the file it was made from"
-    if record["source_sha256"] != now:
-        made = record.get("source")
-        same = made is not None and Path(made).exists() and Path(made).samefile(source)
+    if "sha256" in made:
+        logger.info("%s: its record predates the current one; compared with %s by the "
+                    "checksum of the whole file (overwrite=True records it anew).",
+                    table, source)
+    if not made_from(made, here):
         return (f"made from other content than {source} holds now (" + (
-            "the file changed since" if same else f"its record names {made}") + ")")
+            "the file changed since" if made["path"] == here["path"]
+            else f"its record names {made['path']}") + ")")
     differ = _options_differ(record, dict(options or {}))
     if not differ:
         return None

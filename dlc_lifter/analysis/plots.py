@@ -50,8 +50,9 @@ from dlc_lifter.analysis.rearing import (
     rearing_bouts,
     rearing_frames,
 )
+from dlc_lifter.io.provenance import made_from, source_record
 from dlc_lifter.io.video import not_a_video
-from dlc_lifter.lift.destinations import Provenance, same_content, same_source
+from dlc_lifter.lift.destinations import Provenance
 from dlc_lifter.mouse.edges import canonical_names, skeleton_edges
 from dlc_lifter.poses import Poses
 
@@ -760,8 +761,8 @@ def plot_lifted(
         ``<stem>_3d.mp4``, ``<stem>_heights.png``, ``<stem>_trajectory.png``.
     """
     src = Path(output_3d)
-    asked = _plot_options(video, max_frames, fps)
     poses = read_lifted(src)
+    asked = _plot_options(video, max_frames, fps, lift_video=poses.meta.video)
     folder = Path(out_dir) if out_dir is not None else src.parent
     mp4, heights, trajectory = plot_paths(src, folder)
     check_writable(mp4, overwrite=True, folder_option="out_dir")
@@ -808,17 +809,23 @@ def plots_record_path(output_3d: str | Path, out_dir: str | Path | None = None) 
     return folder / f"{src.stem}_plots.json"
 
 
-def _plot_options(video: str | Path | None, max_frames: int | None,
-                  fps: float | None) -> dict[str, object]:
-    """The options :func:`plot_lifted` was given, as its record keeps them."""
-    return {"video": None if video is None else str(Path(video).absolute()),
+def _plot_options(video: str | Path | None, max_frames: int | None, fps: float | None,
+                  lift_video: str | None = None) -> dict[str, object]:
+    """The options :func:`plot_lifted` was given, as its record keeps them: a ``video``
+    that is the one the lift recorded (``lift_video``, there) as ``None``, the plots drawn
+    alike (so those a batch draws beside each lift's video, :class:`PlotStep`, are the
+    ``plot`` verb's of its lift, given no video)."""
+    given = None if video is None else str(Path(video).absolute())
+    if given is not None and lift_video and given == str(Path(lift_video).absolute()):
+        given = None
+    return {"video": given,
             "max_frames": None if max_frames is None else int(max_frames),
             "fps": None if fps is None else float(fps)}
 
 
 def _write_plots_record(src: Path, folder: Path, files: Sequence[Path],
                         asked: dict[str, object]) -> None:
-    record = {"lift": _lift_now(src), "options": asked,
+    record = {"lift": source_record(src), "options": asked,
               "files": [p.name for p in files], "dlc_lifter_version": __version__}
     with atomic_output(plots_record_path(src, folder), overwrite=True) as tmp:
         tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
@@ -836,8 +843,9 @@ def plots_up_to_date(output_3d: str | Path, out_dir: str | Path | None = None, *
                      video: str | Path | None = None, max_frames: int | None = None,
                      fps: float | None = None) -> bool:
     """Whether :func:`plot_lifted` drew every plot of ``output_3d`` in ``out_dir`` from that
-    lift as it is now (its record, :func:`plots_record_path`, names the file with its size
-    and content's fingerprint) with these options: a rerun over many files skips them.
+    lift as it is now (its record, :func:`plots_record_path`, holds the lift's
+    :func:`~dlc_lifter.io.provenance.source_record`) with these options: a rerun over many
+    files skips them.
 
     Parameters
     ----------
@@ -851,17 +859,43 @@ def plots_up_to_date(output_3d: str | Path, out_dir: str | Path | None = None, *
         were), the lift was written again since, or another option was given.
     """
     src = Path(output_3d)
+    record = _current_plots_record(src, out_dir)
+    return record is not None and _same_options(
+        record, _plot_options(video, max_frames, fps,
+                              lift_video=None if video is None else _lift_video(src)))
+
+
+def _current_plots_record(src: Path, out_dir: str | Path | None) -> dict | None:
+    """The record of ``src``'s plots in ``out_dir`` where every plot is there and was drawn
+    from ``src`` as it is now (:func:`~dlc_lifter.io.provenance.made_from`); else ``None``.
+    """
     record = _read_plots_record(plots_record_path(src, out_dir))
     if record is None or not all(p.is_file() for p in plot_paths(src, out_dir)):
-        return False
+        return None
     try:
-        here = _lift_now(src)
+        here = source_record(src)
     except OSError:
-        return False
-    lift = record.get("lift")
-    return (bool(same_source(lift, here)) and lift.get("size") == here["size"]
-            and same_content(lift, here)
-            and record.get("options") == _plot_options(video, max_frames, fps))
+        return None
+    return record if made_from(record.get("lift"), here) else None
+
+
+def _lift_video(src: Path) -> str | None:
+    """The video the lift ``src`` recorded, where it is there (as :func:`read_lifted` gives
+    it); ``None`` where it records none or it is gone."""
+    from dlc_lifter.errors import DLCLifterError
+    from dlc_lifter.io import read_lift_record
+
+    try:
+        video = read_lift_record(src).get("video")
+    except DLCLifterError:
+        return None
+    return str(video) if video and Path(str(video)).is_file() else None
+
+
+def _same_options(record: dict, asked: dict[str, object]) -> bool:
+    """Whether a plots record holds the options ``asked`` (those of them it is given)."""
+    then = record.get("options")
+    return isinstance(then, dict) and all(then.get(k) == v for k, v in asked.items())
 
 
 def _recorded_lift(mp4: Path) -> dict | None:
@@ -871,16 +905,9 @@ def _recorded_lift(mp4: Path) -> dict | None:
     return lift if isinstance(lift, dict) and lift.get("path") else None
 
 
-def _lift_now(src: Path) -> dict:
-    """The lift's file as a lift records its input (its path, size and fingerprint)."""
-    from dlc_lifter.lift.pipeline import source_record  # the lift's pipeline: the Lifter
-
-    return source_record(src)
-
-
 #: What a lift's plots record of it, to find them again in an output folder
 #: (:func:`~dlc_lifter.lift.destinations.settle_output`; their first file, the 3D video).
-PLOTS_PROVENANCE = Provenance(recorded=_recorded_lift, source=_lift_now, same=same_source)
+PLOTS_PROVENANCE = Provenance(recorded=_recorded_lift)
 
 
 @dataclass(frozen=True)
@@ -888,8 +915,9 @@ class PlotStep:
     """:func:`plot_lifted` as the step a batch runs on each output (its ``after_each=``).
 
     An :class:`~dlc_lifter.lift.batch.OutputStep`: picklable, so it runs in each output's
-    task (process or dask worker); on an output that exists already it draws only when
-    one of its files (:func:`plot_paths`) is missing.
+    task (process or dask worker); on an output that exists already it draws only where
+    :meth:`done` says its plots are not up to date, by the rule of
+    :func:`plots_up_to_date` (the ``plot`` verb's).
 
     Attributes
     ----------
@@ -916,5 +944,12 @@ class PlotStep:
                                             fps=self.fps)]
 
     def done(self, output: str | Path) -> bool:
-        """Whether every plot of the 3D file ``output`` exists."""
-        return all(p.exists() for p in plot_paths(output, self.out_dir))
+        """Whether every plot of the 3D file ``output`` was drawn from it as it is now, with
+        this step's ``max_frames`` and ``fps`` (:func:`plots_up_to_date`'s rule). The video
+        is not compared: a batch draws each output's plots beside the video it finds for
+        that output's input, found again alike on each rerun, and known only in the task.
+        """
+        record = _current_plots_record(Path(output), self.out_dir)
+        asked = _plot_options(None, self.max_frames, self.fps)
+        return record is not None and _same_options(
+            record, {k: asked[k] for k in ("max_frames", "fps")})

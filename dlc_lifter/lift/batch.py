@@ -67,12 +67,11 @@ from dlc_lifter.io.find import (
     load_project_config,
     project_identity,
 )
+from dlc_lifter.io.provenance import made_from, same_source, source_record
 from dlc_lifter.lift.destinations import (
     Provenance,
     destination_folders,
     remove_unused_folders,
-    same_content,
-    same_source,
     settle_output,
 )
 from dlc_lifter.lift.lifter import SAID_ONCE_LOGGER
@@ -618,12 +617,6 @@ def _destinations(files: Sequence[Path], destfolder: str | Path | None) -> dict[
     return {f: _output_path(f, folder) for f, folder in folders.items()}
 
 
-def _lift_source(poses: Path) -> dict[str, Any]:
-    from dlc_lifter.lift.pipeline import source_record
-
-    return source_record(poses)
-
-
 def _per_video(poses: Path, out: Path) -> list[tuple[str | None, Path, str | None]]:
     """``(video, output, recording)`` for each recording a pose file holds: a SLEAP
     ``.slp`` with several videos' frames (a labels project) is lifted once per video, into
@@ -677,7 +670,6 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tu
     that it lacks, where they can be written from it (this input's lift, the input
     unchanged, the same options)."""
     from dlc_lifter.io import meta_pickle_path, read_lift_record
-    from dlc_lifter.lift.pipeline import source_record
 
     # the formats asked for, --csv and --nwb included
     missing = [f for f, q in output_paths(out, job.output_spec.requested_formats()).items()
@@ -696,8 +688,7 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tu
     if same_source(rec, here) is False:
         return (f"{out} exists and is the lift of {rec['path']}, another file of the same "
                 "name; give another destfolder= (or overwrite=True to replace it)."), [], ()
-    if isinstance(rec, dict) and rec.get("path") == here["path"] and (
-            rec.get("size") != here["size"] or not same_content(rec, here)):
+    if same_source(rec, here) and not made_from(rec, here):  # its path, changed
         notes.append(f"{job.poses}: changed since its output {out.name} was lifted, which "
                      "was kept (skipped); overwrite=True lifts it again.")
     changed = _options_changed(data, job)
@@ -727,7 +718,7 @@ def _recorded_source(out: Path) -> dict[str, Any] | None:
 
 #: What a lift records of its input (its meta pickle's ``source_file``), for
 #: :func:`~dlc_lifter.lift.destinations.settle_output`.
-_LIFTS = Provenance(recorded=_recorded_source, source=_lift_source, same=same_source)
+_LIFTS = Provenance(recorded=_recorded_source)
 
 
 def _says_how_lifted(data: Any) -> bool:

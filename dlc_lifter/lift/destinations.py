@@ -18,33 +18,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Provenance", "destination_folders", "remove_unused_folders", "same_content",
-           "same_source", "settle_output", "shared_folder"]
+from dlc_lifter.io.provenance import same_source, source_record
+
+__all__ = ["Provenance", "destination_folders", "remove_unused_folders", "settle_output",
+           "shared_folder"]
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Provenance:
-    """How a step tells whose an output that exists is.
+    """How a step tells whose an output that exists is: what the output records of its
+    input, compared with the input now as every step compares it
+    (:func:`~dlc_lifter.io.provenance.same_source` of
+    :func:`~dlc_lifter.io.provenance.source_record`).
 
     Attributes
     ----------
     recorded
-        ``recorded(output)``: what the output's record says of its input, a mapping with
-        its ``path``; ``None`` where there is no readable record (not ours, older).
-    source
-        ``source(input)``: the input as it is now, in the form ``same`` compares (may raise
-        ``OSError`` for an unreadable input).
-    same
-        ``same(recorded, source)``: whether the output is this input's (``True``: its path,
-        or a file of its name and content, moved or copied), another's (``False``), or
-        cannot be told (``None``: the record names no input).
+        ``recorded(output)``: what the output's record says of its input (a
+        :func:`~dlc_lifter.io.provenance.source_record`, or an older record with its
+        ``path``); ``None`` where there is no readable record (not ours, older).
     """
 
     recorded: Callable[[Path], Mapping[str, Any] | None]
-    source: Callable[[Path], Mapping[str, Any]]
-    same: Callable[[Mapping[str, Any], Mapping[str, Any]], bool | None]
 
 
 def destination_folders(files: Sequence[Path], destfolder: str | Path | None,
@@ -143,14 +140,14 @@ def settle_output(source: Path, out: Path, destfolder: Path, taken: Mapping[Path
     other = taken.get(out)  # the file whose output holds the place
     if records:
         try:
-            here = provenance.source(source)
+            here = source_record(source)
         except OSError:  # unreadable: left to its step to report
             return out
         if out in records and (records[out] is None
-                               or provenance.same(records[out], here) is not False):
+                               or same_source(records[out], here) is not False):
             return out  # its output, or one recording no input (trusted as before)
         for q, rec in records.items():
-            if rec is not None and provenance.same(rec, here):
+            if rec is not None and same_source(rec, here):
                 logger.debug("%s: its output %s is kept there.", source, q)
                 return q
         if records.get(out) is not None:
@@ -161,27 +158,3 @@ def settle_output(source: Path, out: Path, destfolder: Path, taken: Mapping[Path
     logger.info("%s: %s is the output of %s, another file of its name: written into %s.",
                 source, out, other, moved)
     return moved
-
-
-def same_source(rec: Any, here: Mapping[str, Any]) -> bool | None:
-    """Whether the input an output records (a lift's meta pickle's ``source_file``; the
-    lift its plots were drawn from) is the file ``here``
-    (:func:`~dlc_lifter.lift.pipeline.source_record`): its path (changed since or not), or
-    a file of its name and content elsewhere (moved, or copied); ``None`` where the output
-    records none (not ours, older)."""
-    if not isinstance(rec, dict) or not rec.get("path"):
-        return None
-    if rec["path"] == here["path"]:
-        return True
-    return (Path(str(rec["path"])).name == Path(here["path"]).name
-            and rec.get("size") == here["size"] and same_content(rec, here))
-
-
-def same_content(rec: Mapping[str, Any], here: Mapping[str, Any]) -> bool:
-    """Whether a lift's record of its input and the input now (two
-    :func:`~dlc_lifter.lift.pipeline.source_record`) hold the same content: by their
-    fingerprints; a record written before fingerprints were, by the modification time (a
-    same-named file of another recording with one size was taken as this one's, moved)."""
-    if rec.get("fingerprint") and here.get("fingerprint"):
-        return rec["fingerprint"] == here["fingerprint"]
-    return rec.get("mtime_ns") == here.get("mtime_ns")

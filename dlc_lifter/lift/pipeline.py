@@ -11,7 +11,6 @@ from that lift, as :func:`lift_file` would have written them, without lifting ag
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 import os
 import time
@@ -23,6 +22,7 @@ import numpy as np
 
 from dlc_lifter.errors import DLCLifterError, FrameCountError, VideoError
 from dlc_lifter.io.config import DEFAULT_PCUTOFF
+from dlc_lifter.io.provenance import source_record
 from dlc_lifter.lift.camera_estimate import IMAGE_SIZE_GUESSED, image_size_and_source
 from dlc_lifter.lift.keypoints import plan_lift_keypoints
 from dlc_lifter.lift.lifter import Lifter
@@ -31,7 +31,7 @@ from dlc_lifter.lift.poses import already_3d_message, lift_poses
 from dlc_lifter.poses import PoseMetadata, Poses
 
 __all__ = ["add_formats", "embedded_images_whence", "lift_file", "lift_file_with_its_video",
-           "lifted_nwb_metadata", "source_record", "video_named_by"]
+           "lifted_nwb_metadata", "video_named_by"]
 
 logger = logging.getLogger(__name__)
 
@@ -95,28 +95,6 @@ def _check_video(video: str | Path, poses: Poses, *, found: bool = False
     if not poses.meta.fps and fps:
         poses.meta.fps = float(fps)
     return size, None  # type: ignore[return-value]
-
-
-#: Bytes of an input's start and of its end that its fingerprint reads.
-_FINGERPRINT_BYTES = 1 << 20
-
-
-def source_record(path: str | Path) -> dict[str, Any]:
-    """What a lift records of its input file (its meta pickle's ``source_file``): the
-    absolute path, size, modification time and a fingerprint of its content (sha256 of its
-    first and last MiB: the whole of most pose files), by which a batch tells whether an
-    output that exists is this file's lift, as it is now, moved or copied elsewhere (two
-    recordings of one name and frame count have one size: the content tells them apart)."""
-    p = Path(path).absolute()
-    st = p.stat()
-    digest = hashlib.sha256()
-    with p.open("rb") as fh:
-        digest.update(fh.read(_FINGERPRINT_BYTES))
-        if st.st_size > 2 * _FINGERPRINT_BYTES:
-            fh.seek(-_FINGERPRINT_BYTES, os.SEEK_END)
-        digest.update(fh.read(_FINGERPRINT_BYTES))
-    return {"path": str(p), "size": int(st.st_size), "mtime_ns": int(st.st_mtime_ns),
-            "fingerprint": digest.hexdigest()}
 
 
 def lifted_nwb_metadata(metadata: Mapping[str, Any], poses_path: str | Path,

@@ -470,7 +470,7 @@ def test_features_sidecar_says_how_the_table_was_made(tmp_path: Path) -> None:
     import json
 
     from dlc_lifter import __version__
-    from tests.fixtures.toys import file_sha256
+    from dlc_lifter.io.provenance import source_record
 
     src, _ = _rearing_lift(tmp_path, fps=None)
     runner = CliRunner()
@@ -478,7 +478,7 @@ def test_features_sidecar_says_how_the_table_was_made(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     side = tmp_path / "f" / "rearDLC_toy_lifted3d_features.json"
     rec = json.loads(side.read_text())
-    assert rec["source"] == str(src) and rec["source_sha256"] == file_sha256(src)
+    assert rec["source"] == str(src) and rec["source_file"] == source_record(src)
     assert rec["dlc_lifter_version"] == __version__
     assert (rec["fps"], rec["fps_source"], rec["window"]) == (30.0, "assumed", 5)
     assert rec["pcutoff"] is None and rec["dims"] == 3 and rec["length_unit"] == "mm"

@@ -89,6 +89,39 @@ def test_a_rerun_skips_up_to_date_features_and_refuses_stale_ones(tmp_path: Path
     assert code != 0  # one file named: refused, as before
 
 
+def test_an_older_features_record_is_still_honoured(tmp_path: Path,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """Sidecars written before features recorded their file as a lift records its input
+    hold its whole-file SHA-256 (``source_sha256``): a rerun over such tables skips those
+    still up to date (moved too), comparing by it, and refuses one whose file changed."""
+    import json
+    import shutil
+
+    from tests.fixtures.toys import file_sha256
+
+    lifts = _lift_tree(tmp_path / "run1")
+    feats = tmp_path / "feats"
+    assert _features(str(tmp_path / "run1"), "-r", "-o", str(feats))[0] == 0
+    for side in feats.rglob("*_features.json"):
+        rec = json.loads(side.read_text())
+        rec.pop("source_file", None)
+        rec["source_sha256"] = file_sha256(Path(rec["source"]))
+        side.write_text(json.dumps(rec))
+    made = (feats / "aDLC_x_lifted3d_features.csv").stat().st_mtime_ns
+    with caplog.at_level(logging.INFO):
+        code, lines = _features(str(tmp_path / "run1"), "-r", "-o", str(feats))
+    assert code == 0 and _counts(lines).startswith("0 done, 4 skipped (output exists)"), lines
+    assert (feats / "aDLC_x_lifted3d_features.csv").stat().st_mtime_ns == made
+    assert "checksum of the whole file" in caplog.text
+    shutil.copytree(tmp_path / "run1", tmp_path / "moved")
+    code, lines = _features(str(tmp_path / "moved"), "-r", "-o", str(feats))
+    assert code == 0 and _counts(lines).startswith("0 done, 4 skipped (output exists)"), lines
+    lifts[2].write_bytes(lifts[1].read_bytes())
+    code, lines = _features(str(tmp_path / "run1"), "-r", "-o", str(feats))
+    failed = [line for line in lines if "FAILED" in line]
+    assert code == 1 and len(failed) == 1 and "the file changed since" in failed[0], lines
+
+
 def test_a_batch_says_each_kind_of_warning_once(tmp_path: Path,
                                                 caplog: pytest.LogCaptureFixture) -> None:
     """141 files without a frame rate gave 141 identical warning lines: the log says it

@@ -613,9 +613,9 @@ def _formats_task(job: LiftJob) -> BatchItem:
 def _recording_task(job: LiftJob) -> BatchItem:
     """Writes each format asked for and the meta pickle's record of the input, as the
     pipeline does (no reading)."""
+    from dlc_lifter.io.provenance import source_record
     from dlc_lifter.lift.options import as_record
     from dlc_lifter.lift.outputs import output_paths
-    from dlc_lifter.lift.pipeline import source_record
 
     out = Path(job.output)
     for q in output_paths(out, job.output_spec.formats or ("dlc",)).values():
