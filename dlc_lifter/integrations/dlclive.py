@@ -357,6 +357,7 @@ class _LiftProcessorImpl:
 
             load_depth_models(options.depth_weights, options.fused_weights)
         self.camera_source = "given" if isinstance(options.camera, Camera) else None
+        self._calibrated = self._read_calibration()
         self.camera_details: dict[str, Any] = {}
         self.camera_frame = "world"  # a given camera's frame; else the resolved one's
         self.live: LiveLifter | None = None
@@ -400,6 +401,18 @@ class _LiftProcessorImpl:
                 o.camera_height_mm is not None and o.focal_px is not None):
             self._resolve(np.zeros((0, len(self.keypoint_names), 3)), o.image_size or (0, 0))
 
+    def _read_calibration(self) -> Camera | None:
+        """The calibration's camera, read once for the lens check and the camera's
+        resolution; ``None`` without one, or where it cannot be read (left to the camera's
+        resolution to refuse)."""
+        o = self.options
+        if o.calibration is None or isinstance(o.camera, Camera):
+            return None
+        try:
+            return load_anipose(o.calibration, o.camera_name)
+        except DLCLifterError:
+            return None
+
     def _lens_only_calibration(self) -> bool:
         """Whether the calibration gives the lens only (its world frame is not the floor's:
         an intrinsics-only file, DeepLabCut 3D's pickles, one camera at the world's origin;
@@ -408,12 +421,10 @@ class _LiftProcessorImpl:
         the warm-up frames place it (logged). A calibration that cannot be read is left to
         the camera's resolution to refuse."""
         o = self.options
-        if o.camera_height_mm is not None or o.floor_scale is not None:
+        if (o.camera_height_mm is not None or o.floor_scale is not None
+                or self._calibrated is None):
             return False
-        try:
-            problem = load_anipose(o.calibration, o.camera_name).floor_problem()
-        except DLCLifterError:
-            return False
+        problem = self._calibrated.floor_problem()
         if problem:
             logger.info("LiftProcessor: the calibration %s gives the lens only (%s): the "
                         "camera is placed from the first %d frames, as without a "
@@ -477,7 +488,7 @@ class _LiftProcessorImpl:
                              calibration=o.calibration, camera=o.camera_name,
                              camera_height_mm=o.camera_height_mm, focal_px=o.focal_px,
                              arena_size_mm=o.arena_size_mm, image_size=size, view=o.view,
-                             floor_mm_per_px=o.floor_scale)
+                             floor_mm_per_px=o.floor_scale, calibrated=self._calibrated)
         self.camera_source = choice.source
         self.camera_details = dict(choice.details)
         self.camera_frame = choice.frame

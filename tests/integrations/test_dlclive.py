@@ -439,3 +439,32 @@ def test_processor_places_a_lens_only_calibration_from_its_warm_up_frames(
     assert proc.camera_source.endswith("calibration intrinsics")
     np.testing.assert_allclose(proc.camera.K, cam.K)
     assert np.isfinite(proc.poses_3d).all()
+
+
+def test_processor_reads_its_calibration_once(clip: Clip, processor_cls, tmp_path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The processor read its calibration to see whether it gives the lens only, then again
+    to resolve the camera (and again at each warm-up try of a lens-only one): now once."""
+    from dlc_lifter.camera import Camera, load_anipose, write_anipose
+    from dlc_lifter.lift import camera_estimate
+
+    reads = []
+
+    def counted(*args, **kwargs):
+        reads.append(args)
+        return load_anipose(*args, **kwargs)
+
+    for module in (integration, camera_estimate):
+        monkeypatch.setattr(module, "load_anipose", counted)
+    cam = clip.camera
+    floor = write_anipose([cam], tmp_path / "floor.toml")
+    proc = processor_cls(keypoint_names=DLC_NAMES, calibration=str(floor), features=False)
+    assert proc.camera_source == "calibration" and len(reads) == 1
+    lens = Camera(K=cam.K, R=np.eye(3), t=np.zeros(3), image_size=cam.image_size,
+                  dist=cam.dist, name="top")
+    reads.clear()
+    proc = processor_cls(keypoint_names=DLC_NAMES, warmup_frames=20, features=False,
+                         calibration=str(write_anipose([lens], tmp_path / "lens.toml")))
+    for i in range(20):
+        proc.process(clip.pose(i))
+    assert proc.camera_source.endswith("calibration intrinsics") and len(reads) == 1
