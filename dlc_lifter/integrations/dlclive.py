@@ -37,6 +37,7 @@ from dlc_lifter.analysis.features import DEFAULT_WINDOW
 from dlc_lifter.analysis.live_features import LiveFeatures
 from dlc_lifter.camera import Camera, load_anipose
 from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.lift.keypoints import resolve_keypoint_map
 from dlc_lifter.lift.live import IMAGE_COLORS, LiveLifter, LiveResult, causal_lifter
 from dlc_lifter.lift.options import (
     check_pcutoff,
@@ -350,7 +351,7 @@ class _LiftProcessorImpl:
         self.options = options
         """The settings (:class:`LiftProcessorOptions`)."""
         self.keypoint_names = list(options.keypoint_names)
-        self.keypoint_map = _load_keypoint_map(options.keypoint_map)
+        self.keypoint_map = resolve_keypoint_map(options.keypoint_map)
         self.lifter = causal_lifter(options.model_path, options.pcutoff)
         if options.depth:  # fail at set-up, not in the live loop, when the weights are missing
             from dlc_lifter.lift.depth_path import load_depth_models
@@ -713,16 +714,6 @@ class _LiftProcessorImpl:
 
 
 # built classes (a dict, not a module-level class, so plugin scanners list it once)
-
-
-def _load_keypoint_map(keypoint_map: str | Path | Mapping[str, str | None] | None
-                       ) -> Mapping[str, str | None] | None:
-    """The keypoint map as a mapping (a YAML file is read)."""
-    from dlc_lifter.mouse.catalogue import load_mapping
-
-    if keypoint_map is None or isinstance(keypoint_map, Mapping):
-        return keypoint_map
-    return load_mapping(keypoint_map)
 
 
 _BUILT: dict[str, type] = {}

@@ -211,19 +211,16 @@ class KeypointMapFile(Mapping[str, "str | None"]):
 
     @classmethod
     def read(cls, path: str | Path) -> KeypointMapFile:
-        """Read ``path`` (:func:`~dlc_lifter.mouse.catalogue.load_mapping`).
+        """Read ``path`` (:func:`~dlc_lifter.lift.keypoints.resolve_keypoint_map`).
 
         Raises
         ------
         DLCLifterError
             When the file is missing or is not a flat ``user_name: catalogue_name`` map.
         """
-        from dlc_lifter.mouse.catalogue import load_mapping  # not on the CLI's start-up
+        from dlc_lifter.lift.keypoints import resolve_keypoint_map  # numpy: not at start-up
 
-        try:
-            return cls(path, load_mapping(path))
-        except (FileNotFoundError, ValueError) as exc:
-            raise DLCLifterError(str(exc)) from None
+        return cls(path, resolve_keypoint_map(path))
 
     def __getitem__(self, name: str) -> str | None:
         return self._names[name]

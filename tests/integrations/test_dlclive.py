@@ -468,3 +468,21 @@ def test_processor_reads_its_calibration_once(clip: Clip, processor_cls, tmp_pat
     for i in range(20):
         proc.process(clip.pose(i))
     assert proc.camera_source.endswith("calibration intrinsics") and len(reads) == 1
+
+
+def test_processor_refuses_a_keypoint_map_it_cannot_read_as_the_lift_does(
+        processor_cls, tmp_path) -> None:
+    """The processor read its keypoint map with a reader of its own, which let Python's
+    FileNotFoundError and ValueError through; it now reads it as a lift does, and says so
+    with the package's error (the same words)."""
+    kwargs = {"keypoint_names": DLC_NAMES, "camera_height_mm": 600.0, "focal_px": 700.0,
+              "image_size": (640, 480)}
+    with pytest.raises(DLCLifterError, match="does not exist"):
+        processor_cls(**kwargs, keypoint_map=str(tmp_path / "missing.yaml"))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- snout\n- tail\n")
+    with pytest.raises(DLCLifterError, match="must be a flat YAML mapping"):
+        processor_cls(**kwargs, keypoint_map=str(bad))
+    good = tmp_path / "map.yaml"
+    good.write_text("snout: nose\n")
+    assert processor_cls(**kwargs, keypoint_map=str(good)).keypoint_map == {"snout": "nose"}
