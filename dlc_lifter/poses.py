@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -238,6 +238,31 @@ class Poses:
             frame_indices=np.asarray(self.frame_indices)[f].copy(),
             meta=copy.deepcopy(self.meta),
         )
+
+    def select_individual(self, individual: str | int,
+                          refusal: Callable[[str], Exception]) -> Poses:
+        """The poses of one individual (a name or a position), refused where there is none.
+
+        Parameters
+        ----------
+        individual
+            Its name, or its position among :attr:`individuals`.
+        refusal
+            Makes the error raised where there is no such individual, from the names there
+            are (``"mouse1, mouse2"``): each reader's own, with its own words.
+
+        Examples
+        --------
+        >>> from dlc_lifter.errors import PoseFileError
+        >>> p = Poses(coords=np.zeros((2, 2, 3, 2)), individuals=["a", "b"],
+        ...           keypoints=["nose", "ear", "tail"])
+        >>> p.select_individual("b", lambda names: PoseFileError(names)).individuals
+        ['b']
+        """
+        try:
+            return self.select(individuals=individual)
+        except (KeyError, IndexError):
+            raise refusal(", ".join(map(str, self.individuals))) from None
 
     def __getitem__(self, frames: slice | Sequence[int] | np.ndarray) -> Poses:
         return self.select(frames=frames)

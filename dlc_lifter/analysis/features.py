@@ -640,12 +640,8 @@ def individual_poses(poses: Poses, individual: str | int | None, source: str | N
     if individual is None:
         return poses, imputed
     everyone = [str(ind) for ind in poses.individuals]
-    try:
-        poses = poses.select(individuals=individual)
-    except (KeyError, IndexError):
-        raise FeatureError(
-            f"{source or 'poses'}: no individual {individual!r}; there are "
-            f"{', '.join(everyone)}.") from None
+    poses = poses.select_individual(individual, lambda names: FeatureError(
+        f"{source or 'poses'}: no individual {individual!r}; there are {names}."))
     if imputed is not None:
         imputed = imputed[:, [everyone.index(str(ind)) for ind in poses.individuals]]
     return poses, imputed

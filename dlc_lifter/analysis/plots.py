@@ -50,8 +50,9 @@ from dlc_lifter.analysis.rearing import (
     rearing_bouts,
     rearing_frames,
 )
+from dlc_lifter.errors import VideoError
 from dlc_lifter.io.provenance import made_from, source_record
-from dlc_lifter.io.video import not_a_video
+from dlc_lifter.io.video import VideoReader, not_a_video, open_video, video_info
 from dlc_lifter.lift.destinations import Provenance
 from dlc_lifter.mouse.edges import canonical_names, skeleton_edges
 from dlc_lifter.poses import Poses
@@ -606,45 +607,39 @@ class _SkeletonCanvas:
         return img
 
 
-def _video_frames(video: str | Path | None, wanted: np.ndarray
-                  ) -> tuple[Callable[[], np.ndarray | None], float | None, bool]:
-    """A reader returning the BGR frame of each wanted frame number in turn."""
-    import cv2
-
-    if video is None:
-        return (lambda: None), None, False
-    cap = cv2.VideoCapture(str(video))
-    if not cap.isOpened():
+@contextmanager
+def _opened_beside(video: str | Path | None) -> Iterator[VideoReader | None]:
+    """``video`` opened to draw its frames beside the 3D view (BGR, as OpenCV draws), and
+    closed after; ``None`` without one or where it cannot be read (warned: the 3D view
+    alone)."""
+    try:
+        reader = None if video is None else open_video(video, rgb=False)
+    except VideoError:
         logger.warning("Cannot read video %s: drawing the 3D view only.", video)
-        return (lambda: None), None, False
-    fps = cap.get(cv2.CAP_PROP_FPS) or None
-    ok, first = cap.read()
-    if not ok:
-        logger.warning("Cannot decode video %s: drawing the 3D view only.", video)
-        cap.release()
-        return (lambda: None), None, False
-    state = {"pos": 0, "frame": first, "i": 0}
+        reader = None
+    try:
+        yield reader
+    finally:
+        if reader is not None:
+            reader.close()
+
+
+def _frames_in_turn(reader: VideoReader, wanted: np.ndarray
+                    ) -> Callable[[], np.ndarray | None]:
+    """A reader returning the frame of each wanted frame number in turn (``None`` for one
+    past the video's end or that does not decode)."""
+    numbers = iter(wanted)
 
     def next_frame() -> np.ndarray | None:
-        if state["i"] >= len(wanted):
+        target = next(numbers, None)
+        if target is None:
             return None
-        target = int(wanted[state["i"]])
-        state["i"] += 1
-        if target < state["pos"]:  # frames out of order: seek
-            cap.set(cv2.CAP_PROP_POS_FRAMES, target)
-            ok, frame = cap.read()
-            state["pos"], state["frame"] = target, frame if ok else None
-        while state["pos"] < target and state["frame"] is not None:
-            ok = cap.grab() if state["pos"] + 1 < target else False
-            if ok:
-                state["pos"] += 1
-                continue
-            ok, frame = cap.read()
-            state["pos"] += 1
-            state["frame"] = frame if ok else None
-        return state["frame"]
+        try:
+            return reader.read(int(target))
+        except VideoError:
+            return None
 
-    return next_frame, fps, True
+    return next_frame
 
 
 def render_video(
@@ -688,37 +683,38 @@ def render_video(
         raise PoseFileError(f"{poses.meta.source}: no frames to render.")
     height = int(height) // 2 * 2
     rows = np.arange(n)
-    read, video_fps, have_video = _video_frames(video, np.asarray(poses.frame_indices)[rows])
-    fps = _fps_of(poses, fps, video_fps)
-    canvas = _SkeletonCanvas(poses, (height, height), fps)
-    vid_w = 0
-    if have_video and video is not None:
-        cap = cv2.VideoCapture(str(video))
-        vw, vh = cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
-        cap.release()
-        vid_w = int(round(vw * height / vh / 2)) * 2 if vw and vh else height
-    size = (vid_w + height, height)
     out = Path(path)
-    with atomic_output(out, overwrite=True) as tmp:
-        writer = imageio_ffmpeg.write_frames(
-            str(tmp), size, fps=fps, codec="libx264", pix_fmt_in="rgb24", quality=6,
-            macro_block_size=2, ffmpeg_log_level="error",
-            output_params=["-preset", "veryfast", "-f", "mp4"],
-        )
-        writer.send(None)
-        try:
-            for row in progress_bar(rows, desc="rendering 3D video", unit="frame", leave=False):
-                panel = canvas.draw(int(row))
-                if vid_w:
-                    frame = read()
-                    if frame is None:
-                        left = np.full((height, vid_w, 3), 30, dtype=np.uint8)
-                    else:
-                        left = cv2.resize(frame, (vid_w, height), interpolation=cv2.INTER_AREA)
-                    panel = np.concatenate([left, panel], axis=1)
-                writer.send(np.ascontiguousarray(panel[..., ::-1]))
-        finally:
-            writer.close()
+    with _opened_beside(video) as reader:
+        fps = _fps_of(poses, fps, None if reader is None else reader.fps)
+        canvas = _SkeletonCanvas(poses, (height, height), fps)
+        vid_w = 0
+        if reader is not None:
+            vw, vh = reader.size
+            vid_w = int(round(vw * height / vh / 2)) * 2
+            read = _frames_in_turn(reader, np.asarray(poses.frame_indices)[rows])
+        size = (vid_w + height, height)
+        with atomic_output(out, overwrite=True) as tmp:
+            writer = imageio_ffmpeg.write_frames(
+                str(tmp), size, fps=fps, codec="libx264", pix_fmt_in="rgb24", quality=6,
+                macro_block_size=2, ffmpeg_log_level="error",
+                output_params=["-preset", "veryfast", "-f", "mp4"],
+            )
+            writer.send(None)
+            try:
+                for row in progress_bar(rows, desc="rendering 3D video", unit="frame",
+                                        leave=False):
+                    panel = canvas.draw(int(row))
+                    if vid_w:
+                        frame = read()
+                        if frame is None:
+                            left = np.full((height, vid_w, 3), 30, dtype=np.uint8)
+                        else:
+                            left = cv2.resize(frame, (vid_w, height),
+                                              interpolation=cv2.INTER_AREA)
+                        panel = np.concatenate([left, panel], axis=1)
+                    writer.send(np.ascontiguousarray(panel[..., ::-1]))
+            finally:
+                writer.close()
     return out
 
 
@@ -777,11 +773,10 @@ def plot_lifted(
         logger.warning("Video %s %s Drawing the 3D view only.", video, why)
         video = None
     if fps is None and not poses.meta.fps and video is not None:
-        import cv2
-
-        cap = cv2.VideoCapture(str(video))
-        fps = cap.get(cv2.CAP_PROP_FPS) or None
-        cap.release()
+        try:
+            fps = video_info(video)["fps"]
+        except VideoError:  # render_video says so
+            fps = None
     if poses.stills and fps is None:  # labelled images: each shown for half a second
         logger.info("%s: its rows are separate images (labelled data): the 3D video shows "
                     "%g a second.", src.name, STILLS_FPS)

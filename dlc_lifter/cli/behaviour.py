@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 import typer
 
 from dlc_lifter.cli.options import INDIVIDUAL, KEYPOINT_MAP, RECURSIVE, WINDOW
-from dlc_lifter.errors import DLCLifterError
 
 if TYPE_CHECKING:
     from dlc_lifter.analysis.per_file import Existing, Placement
@@ -99,17 +98,12 @@ def features_command(
     )
     from dlc_lifter.analysis.per_file import Placement
     from dlc_lifter.io import read_poses
-    from dlc_lifter.mouse.catalogue import load_mapping
+    from dlc_lifter.lift.keypoints import resolve_keypoint_map
 
     if csv and parquet:
         raise typer.BadParameter("give --csv or --parquet, not both.")
     fmt = "parquet" if parquet else "csv"
-    mapping = None
-    if keypoint_map is not None:
-        try:
-            mapping = load_mapping(keypoint_map)
-        except (FileNotFoundError, ValueError) as exc:  # UnknownKeypointError is ours
-            raise DLCLifterError(str(exc)) from None
+    mapping = resolve_keypoint_map(keypoint_map)
     if fmt == "parquet":
         require_parquet()  # before reading anything
 

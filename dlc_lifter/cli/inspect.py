@@ -74,17 +74,15 @@ def info_command(
     --calibration calibration.toml
     """
     from dlc_lifter.io import DEFAULT_PCUTOFF, read_dlc_config, read_poses
-    from dlc_lifter.lift.keypoints import file_keypoint_plan, lifted_keypoint_map
-    from dlc_lifter.mouse.catalogue import load_mapping
+    from dlc_lifter.lift.keypoints import (
+        file_keypoint_plan,
+        lifted_keypoint_map,
+        resolve_keypoint_map,
+    )
 
     cfg = read_dlc_config(config) if config is not None else None
     poses = read_poses(file, config=cfg, sleap_video=sleap_video)
-    mapping = None
-    if keypoint_map is not None:
-        try:
-            mapping = load_mapping(keypoint_map)
-        except (FileNotFoundError, ValueError) as exc:
-            raise DLCLifterError(str(exc)) from None
+    mapping = resolve_keypoint_map(keypoint_map)
     if mapping is None:  # a lift's own output: as lifted
         mapping = lifted_keypoint_map(poses)
     cutoff = pcutoff if pcutoff is not None else (cfg.pcutoff if cfg else DEFAULT_PCUTOFF)

@@ -37,6 +37,7 @@ from dlc_lifter.analysis.features import DEFAULT_WINDOW
 from dlc_lifter.analysis.live_features import LiveFeatures
 from dlc_lifter.camera import Camera, load_anipose
 from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.lift.keypoints import resolve_keypoint_map
 from dlc_lifter.lift.live import IMAGE_COLORS, LiveLifter, LiveResult, causal_lifter
 from dlc_lifter.lift.options import (
     check_pcutoff,
@@ -350,13 +351,14 @@ class _LiftProcessorImpl:
         self.options = options
         """The settings (:class:`LiftProcessorOptions`)."""
         self.keypoint_names = list(options.keypoint_names)
-        self.keypoint_map = _load_keypoint_map(options.keypoint_map)
+        self.keypoint_map = resolve_keypoint_map(options.keypoint_map)
         self.lifter = causal_lifter(options.model_path, options.pcutoff)
         if options.depth:  # fail at set-up, not in the live loop, when the weights are missing
             from dlc_lifter.lift.depth_path import load_depth_models
 
             load_depth_models(options.depth_weights, options.fused_weights)
         self.camera_source = "given" if isinstance(options.camera, Camera) else None
+        self._calibrated = self._read_calibration()
         self.camera_details: dict[str, Any] = {}
         self.camera_frame = "world"  # a given camera's frame; else the resolved one's
         self.live: LiveLifter | None = None
@@ -400,6 +402,18 @@ class _LiftProcessorImpl:
                 o.camera_height_mm is not None and o.focal_px is not None):
             self._resolve(np.zeros((0, len(self.keypoint_names), 3)), o.image_size or (0, 0))
 
+    def _read_calibration(self) -> Camera | None:
+        """The calibration's camera, read once for the lens check and the camera's
+        resolution; ``None`` without one, or where it cannot be read (left to the camera's
+        resolution to refuse)."""
+        o = self.options
+        if o.calibration is None or isinstance(o.camera, Camera):
+            return None
+        try:
+            return load_anipose(o.calibration, o.camera_name)
+        except DLCLifterError:
+            return None
+
     def _lens_only_calibration(self) -> bool:
         """Whether the calibration gives the lens only (its world frame is not the floor's:
         an intrinsics-only file, DeepLabCut 3D's pickles, one camera at the world's origin;
@@ -408,12 +422,10 @@ class _LiftProcessorImpl:
         the warm-up frames place it (logged). A calibration that cannot be read is left to
         the camera's resolution to refuse."""
         o = self.options
-        if o.camera_height_mm is not None or o.floor_scale is not None:
+        if (o.camera_height_mm is not None or o.floor_scale is not None
+                or self._calibrated is None):
             return False
-        try:
-            problem = load_anipose(o.calibration, o.camera_name).floor_problem()
-        except DLCLifterError:
-            return False
+        problem = self._calibrated.floor_problem()
         if problem:
             logger.info("LiftProcessor: the calibration %s gives the lens only (%s): the "
                         "camera is placed from the first %d frames, as without a "
@@ -477,7 +489,7 @@ class _LiftProcessorImpl:
                              calibration=o.calibration, camera=o.camera_name,
                              camera_height_mm=o.camera_height_mm, focal_px=o.focal_px,
                              arena_size_mm=o.arena_size_mm, image_size=size, view=o.view,
-                             floor_mm_per_px=o.floor_scale)
+                             floor_mm_per_px=o.floor_scale, calibrated=self._calibrated)
         self.camera_source = choice.source
         self.camera_details = dict(choice.details)
         self.camera_frame = choice.frame
@@ -702,16 +714,6 @@ class _LiftProcessorImpl:
 
 
 # built classes (a dict, not a module-level class, so plugin scanners list it once)
-
-
-def _load_keypoint_map(keypoint_map: str | Path | Mapping[str, str | None] | None
-                       ) -> Mapping[str, str | None] | None:
-    """The keypoint map as a mapping (a YAML file is read)."""
-    from dlc_lifter.mouse.catalogue import load_mapping
-
-    if keypoint_map is None or isinstance(keypoint_map, Mapping):
-        return keypoint_map
-    return load_mapping(keypoint_map)
 
 
 _BUILT: dict[str, type] = {}

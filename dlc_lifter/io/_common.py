@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path, PurePath, PureWindowsPath
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dlc_lifter.errors import PoseFileError
 from dlc_lifter.poses import Poses
+
+if TYPE_CHECKING:
+    import h5py
 
 logger = logging.getLogger("dlc_lifter.io")
 
@@ -75,6 +80,21 @@ def is_hdf5(path: Path) -> bool:
     import h5py
 
     return bool(h5py.is_hdf5(str(path)))  # userblock-offset files
+
+
+def h5_layout(path: str | Path | h5py.File, layout: Callable[[h5py.File], bool]) -> bool:
+    """Whether an HDF5 file has a format's layout: ``layout`` of it, opened from ``path``
+    or already open (read, not closed); ``False`` where ``path`` cannot be opened as
+    HDF5. The ``is_<format>_h5`` checks of the readers."""
+    import h5py
+
+    if isinstance(path, h5py.File):
+        return layout(path)
+    try:
+        with h5py.File(path, "r") as fh:
+            return layout(fh)
+    except OSError:
+        return False
 
 
 def resolve_recorded_video(filename: str | None, poses_path: Path) -> str | None:

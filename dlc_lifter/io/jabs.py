@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dlc_lifter.errors import PoseFileError
-from dlc_lifter.io._common import find_video
+from dlc_lifter.io._common import find_video, h5_layout
 from dlc_lifter.poses import PoseMetadata, Poses
 
 if TYPE_CHECKING:
@@ -57,13 +57,7 @@ def is_jabs_h5(path: str | Path | h5py.File) -> bool:
     def layout(fh: h5py.File) -> bool:
         return "poseest" in fh and isinstance(fh["poseest"].get("points"), h5py.Dataset)
 
-    if isinstance(path, h5py.File):
-        return layout(path)
-    try:
-        with h5py.File(path, "r") as fh:
-            return layout(fh)
-    except OSError:
-        return False
+    return h5_layout(path, layout)
 
 
 def read_jabs(path: str | Path) -> Poses:

@@ -245,12 +245,8 @@ def read_poses(
         else:
             _frame_size_from_config(poses, cfg, p)
     if individual is not None:
-        try:
-            poses = poses.select(individuals=individual)
-        except (KeyError, IndexError):
-            raise PoseFileError(
-                f"{p} has no individual {individual!r}; it has "
-                f"{', '.join(map(str, poses.individuals))}.") from None
+        poses = poses.select_individual(individual, lambda names: PoseFileError(
+            f"{p} has no individual {individual!r}; it has {names}."))
     fill_video_info(poses)
     mask_origin_placeholders(poses, p)
     check_poses(poses, p)

@@ -19,6 +19,7 @@ from dlc_lifter.errors import PoseFileError
 from dlc_lifter.io._common import (
     check_input_file,
     duplicate_names,
+    h5_layout,
     recorded_path,
     resolve_recorded_video,
     video_stem_of,
@@ -666,13 +667,7 @@ def is_sleap_analysis_h5(path: str | Path | h5py.File) -> bool:
         return ("tracks" in fh and isinstance(fh["tracks"], h5py.Dataset)
                 and "node_names" in fh and not _is_points3d(fh))
 
-    if isinstance(path, h5py.File):
-        return layout(path)
-    try:
-        with h5py.File(path, "r") as fh:
-            return layout(fh)
-    except OSError:
-        return False
+    return h5_layout(path, layout)
 
 
 def sleap_labels_problem(fh: h5py.File, path: Path) -> str | None:
@@ -888,15 +883,7 @@ def is_sleap_points3d_h5(path: str | Path | h5py.File) -> bool:
     3)..."``), as sleap-anipose's ``triangulate`` and :func:`write_points3d` write it.
     ``path`` may be a file already open (it is read, not closed).
     """
-    import h5py
-
-    if isinstance(path, h5py.File):
-        return _is_points3d(path)
-    try:
-        with h5py.File(path, "r") as fh:
-            return _is_points3d(fh)
-    except OSError:
-        return False
+    return h5_layout(path, _is_points3d)
 
 
 def write_points3d(poses3d: Poses, path: str | Path, *, overwrite: bool = False) -> Path:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dlc_lifter.camera import Camera
 from dlc_lifter.errors import CameraEstimateError
 from dlc_lifter.lift.body_size import animal_sizes, scale_is_independent, warn_animal_size
 from dlc_lifter.lift.camera_estimate import (
@@ -70,11 +71,13 @@ def lift_camera(
     image_size: tuple[int, int] | None = None,
     view: str = "auto",
     floor_mm_per_px: float | None = None,
+    calibrated: Camera | None = None,
 ) -> CameraChoice:
     """The camera :func:`lift_poses` would lift ``poses`` with (same parameters).
 
     For a caller that needs it first: the depth path reads no depth cues for a camera
-    below the floor.
+    below the floor. ``calibrated``: ``calibration``'s camera where the caller has read it
+    already (:func:`~dlc_lifter.lift.camera_estimate.resolve_camera`).
     """
     check_view(view)
     lifter = lifter or Lifter.load()
@@ -87,7 +90,7 @@ def lift_camera(
                          arena_pixels(poses, plan, lifter.pcutoff), calibration=calibration,
                          camera=camera, camera_height_mm=camera_height_mm, focal_px=focal_px,
                          arena_size_mm=arena_size_mm, image_size=image_size, view=view,
-                         floor_mm_per_px=floor_mm_per_px, plan=plan)
+                         floor_mm_per_px=floor_mm_per_px, plan=plan, calibrated=calibrated)
 
 
 def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.ndarray,
@@ -98,13 +101,14 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
                   image_size: tuple[int, int] | None, view: str,
                   floor_mm_per_px: float | None = None,
                   plan: KeypointMap | None = None,
-                  project: Project | None = None) -> CameraChoice:
+                  project: Project | None = None,
+                  calibrated: Camera | None = None) -> CameraChoice:
     """:func:`lift_camera` on the catalogue arrays of split, mapped poses (``tracked``:
     above the likelihood cutoff; ``arena_px``: the tracked arena landmarks; ``plan``: their
     keypoint plan, with which a labelled-data file with too few images for the camera's
     estimate measures the animal over its project's other folders,
     :mod:`dlc_lifter.lift.labelled_pool`; ``project``: those folders' frames where the
-    caller has read them already).
+    caller has read them already; ``calibrated``: ``calibration``'s camera, likewise).
 
     The floor scale is ``floor_mm_per_px`` when given, else the file's own
     (``meta.extra["floor_mm_per_px"]``, a JABS file's ``cm_per_pixel``); with tracked
@@ -156,7 +160,7 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
         camera_choice = resolve_camera(
             uv_est, c_est, size,
             calibration=calibration, camera=camera, camera_height_mm=camera_height_mm,
-            focal_px=focal_px, arena_size_mm=arena_size_mm, lifter=lifter,
+            focal_px=focal_px, arena_size_mm=arena_size_mm, lifter=lifter, calibrated=calibrated,
             pcutoff=lifter.pcutoff,
             arena_px=_mirror_arena(arena_px, axis) if below else arena_px, below=below,
             floor_mm_per_px=scale, file_label=str(poses.meta.source))

@@ -531,6 +531,7 @@ def resolve_camera(
     floor_mm_per_px: float | None = None,
     file_label: str = "",
     pixel_aspect: float | None = None,
+    calibrated: Camera | None = None,
 ) -> CameraChoice:
     """Choose the camera of a recording (see the module docstring for the order).
 
@@ -568,14 +569,19 @@ def resolve_camera(
     pixel_aspect
         ``fy / fx`` of the pixels, known (estimated from the arena or the animal when
         ``None``).
+    calibrated
+        ``calibration``'s camera where the caller has read it already
+        (:func:`~dlc_lifter.camera.load_anipose`; ``calibration`` still names the file in
+        the messages); read here when ``None``.
 
     Returns
     -------
     CameraChoice
     """
     if calibration is not None:
-        cam = _fit_calibration(load_anipose(calibration, camera), image_size, calibration,
-                               file_label)
+        if calibrated is None:
+            calibrated = load_anipose(calibration, camera)
+        cam = _fit_calibration(calibrated, image_size, calibration, file_label)
         problem = cam.floor_problem()
         if problem:
             return _intrinsics_camera(

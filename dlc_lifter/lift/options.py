@@ -13,15 +13,15 @@ import dataclasses
 import math
 import numbers
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dlc_lifter.errors import DLCLifterError
 
-__all__ = ["FLOOR_SCALE_RANGE_MM_PER_PX", "MODES", "VIEWS", "CameraSpec", "LiftOptions",
-           "OutputSpec", "as_record", "check_mode", "check_pcutoff", "check_view",
+__all__ = ["FLOOR_SCALE_RANGE_MM_PER_PX", "MODES", "VIEWS", "CameraSpec", "KeypointMapFile",
+           "LiftOptions", "OutputSpec", "as_record", "check_mode", "check_pcutoff", "check_view",
            "parse_arena_size", "parse_floor_scale", "parse_image_size", "source_kind"]
 
 #: Where a camera films the animal from (``CameraSpec.view``, ``lift_poses(view=)``).
@@ -159,7 +159,8 @@ class LiftOptions:
         Also output the catalogue keypoints the file does not track (flagged imputed).
     keypoint_map
         YAML file or dict mapping the file's keypoint names onto the catalogue
-        (``None`` drops a name).
+        (``None`` drops a name). A file is read when the options are made, and held as
+        read (a :class:`KeypointMapFile`, which the records name by its file).
     strict
         Raise for keypoint names that map to nothing instead of dropping them.
     model
@@ -189,13 +190,57 @@ class LiftOptions:
         check_mode(self.mode)
         if self.pcutoff is not None:
             check_pcutoff(self.pcutoff)
-        if isinstance(self.keypoint_map, (str, Path)):  # read once here: a batch's every
-            from dlc_lifter.mouse.catalogue import load_mapping  # file would fail on it
+        if isinstance(self.keypoint_map, (str, Path)):  # read once, here: a batch's every
+            # file would fail on it, and the lifts take the map as read
+            object.__setattr__(self, "keypoint_map", KeypointMapFile.read(self.keypoint_map))
 
-            try:
-                load_mapping(self.keypoint_map)
-            except (FileNotFoundError, ValueError) as exc:
-                raise DLCLifterError(str(exc)) from None
+
+class KeypointMapFile(Mapping[str, "str | None"]):
+    """A keypoint map as read from its YAML file, which it remembers (``path``).
+
+    :class:`LiftOptions` holds a ``keypoint_map`` given as a file as one of these: the file
+    is read once, when the options are made, the lifts take the names as read, and the
+    records (:func:`as_record`) name the file as it was given. Equal where the file and
+    the names are.
+    """
+
+    def __init__(self, path: str | Path, names: Mapping[str, str | None]) -> None:
+        self.path = path
+        """The file, as given."""
+        self._names = dict(names)
+
+    @classmethod
+    def read(cls, path: str | Path) -> KeypointMapFile:
+        """Read ``path`` (:func:`~dlc_lifter.lift.keypoints.resolve_keypoint_map`).
+
+        Raises
+        ------
+        DLCLifterError
+            When the file is missing or is not a flat ``user_name: catalogue_name`` map.
+        """
+        from dlc_lifter.lift.keypoints import resolve_keypoint_map  # numpy: not at start-up
+
+        return cls(path, resolve_keypoint_map(path))
+
+    def __getitem__(self, name: str) -> str | None:
+        return self._names[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, KeypointMapFile):
+            return NotImplemented
+        return str(self.path) == str(other.path) and self._names == other._names
+
+    def __hash__(self) -> int:
+        return hash(str(self.path))
+
+    def __repr__(self) -> str:
+        return f"KeypointMapFile({str(self.path)!r})"
 
 
 @dataclass(frozen=True)
@@ -247,8 +292,8 @@ class OutputSpec:
 def _plain(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    if isinstance(value, Path):
-        return str(value)
+    if isinstance(value, (Path, KeypointMapFile)):  # a map read from its file: the file
+        return str(value.path if isinstance(value, KeypointMapFile) else value)
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

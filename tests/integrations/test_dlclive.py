@@ -439,3 +439,50 @@ def test_processor_places_a_lens_only_calibration_from_its_warm_up_frames(
     assert proc.camera_source.endswith("calibration intrinsics")
     np.testing.assert_allclose(proc.camera.K, cam.K)
     assert np.isfinite(proc.poses_3d).all()
+
+
+def test_processor_reads_its_calibration_once(clip: Clip, processor_cls, tmp_path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The processor read its calibration to see whether it gives the lens only, then again
+    to resolve the camera (and again at each warm-up try of a lens-only one): now once."""
+    from dlc_lifter.camera import Camera, load_anipose, write_anipose
+    from dlc_lifter.lift import camera_estimate
+
+    reads = []
+
+    def counted(*args, **kwargs):
+        reads.append(args)
+        return load_anipose(*args, **kwargs)
+
+    for module in (integration, camera_estimate):
+        monkeypatch.setattr(module, "load_anipose", counted)
+    cam = clip.camera
+    floor = write_anipose([cam], tmp_path / "floor.toml")
+    proc = processor_cls(keypoint_names=DLC_NAMES, calibration=str(floor), features=False)
+    assert proc.camera_source == "calibration" and len(reads) == 1
+    lens = Camera(K=cam.K, R=np.eye(3), t=np.zeros(3), image_size=cam.image_size,
+                  dist=cam.dist, name="top")
+    reads.clear()
+    proc = processor_cls(keypoint_names=DLC_NAMES, warmup_frames=20, features=False,
+                         calibration=str(write_anipose([lens], tmp_path / "lens.toml")))
+    for i in range(20):
+        proc.process(clip.pose(i))
+    assert proc.camera_source.endswith("calibration intrinsics") and len(reads) == 1
+
+
+def test_processor_refuses_a_keypoint_map_it_cannot_read_as_the_lift_does(
+        processor_cls, tmp_path) -> None:
+    """The processor read its keypoint map with a reader of its own, which let Python's
+    FileNotFoundError and ValueError through; it now reads it as a lift does, and says so
+    with the package's error (the same words)."""
+    kwargs = {"keypoint_names": DLC_NAMES, "camera_height_mm": 600.0, "focal_px": 700.0,
+              "image_size": (640, 480)}
+    with pytest.raises(DLCLifterError, match="does not exist"):
+        processor_cls(**kwargs, keypoint_map=str(tmp_path / "missing.yaml"))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- snout\n- tail\n")
+    with pytest.raises(DLCLifterError, match="must be a flat YAML mapping"):
+        processor_cls(**kwargs, keypoint_map=str(bad))
+    good = tmp_path / "map.yaml"
+    good.write_text("snout: nose\n")
+    assert processor_cls(**kwargs, keypoint_map=str(good)).keypoint_map == {"snout": "nose"}

@@ -244,6 +244,41 @@ def test_keypoint_errors_and_map(tmp_path: Path, caplog: pytest.LogCaptureFixtur
         lift_file(src2, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0))
 
 
+def test_a_keypoint_map_file_is_read_once_for_every_lift(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """LiftOptions read its keypoint-map file when made (to refuse a bad one before a
+    batch), and each lift read it again, twice (options with the cutoff filled in, then the
+    plan): now it is read once and the lifts take the names as read; the meta pickle
+    still records the file's name."""
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene(30)
+    odd = Poses(coords=np.concatenate([poses.coords, poses.coords[:, :, :1]], 2),
+                keypoints=[*NAMES, "laser_dot"], meta=poses.meta)
+    src = write_dlc_analysis(odd, tmp_path, meta_pickle=True)
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("laser_dot: null\n")
+    reads: list[Path] = []
+    read_text = Path.read_text
+
+    def counted(self: Path, *args: Any, **kwargs: Any) -> str:
+        if self.name == mapping.name:
+            reads.append(self)
+        return read_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", counted)
+    options = LiftOptions(keypoint_map=mapping)
+    for dest in ("a", "b"):
+        out = lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                        options=options, output=OutputSpec(destfolder=tmp_path / dest))
+        assert "laser_dot" not in pd.read_hdf(out).columns.get_level_values("bodyparts")
+    assert len(reads) == 1
+    from dlc_lifter.io import meta_pickle_path
+
+    recorded = pd.read_pickle(meta_pickle_path(out))["data"]["lift_options"]
+    assert recorded["keypoint_map"] == str(mapping)
+
+
 def test_a_file_tracked_unsure_of_the_body_says_so(tmp_path: Path) -> None:
     """No camera given and the tracker unsure of every point (a network trained too
     briefly: a real Y-maze file's nose at median likelihood 0.27): the error names the file,
