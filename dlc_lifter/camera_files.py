@@ -40,9 +40,10 @@ from dlc_lifter.errors import CalibrationError
 logger = logging.getLogger(__name__)
 
 #: Largest skew (``K[0, 1]``) taken as none, relative to the focal length: a MATLAB
-#: calibration run with ``EstimateSkew`` gives a few pixels (Label3D's sessions: -5.9 to 1.4
-#: px against about 1660 px), which moves points by about ``skew * (v - cy) / fy``, at
-#: most 2-3 px at an image's top and bottom edges.
+#: calibration run with ``EstimateSkew`` gives a few pixels against a focal length of well
+#: over a thousand (``docs/results.md``, "Real mice: the rears' raised hips and the raised
+#: head, screened; live depth judged; calibrations labs have"), which moves points by about
+#: ``skew * (v - cy) / fy``, a few pixels at most at an image's top and bottom edges.
 SKEW_DROPPED = 0.005
 
 __all__ = ["ArraysOnlyUnpickler", "CameraParams", "is_matlab_file", "is_pickle",

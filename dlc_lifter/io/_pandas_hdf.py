@@ -13,8 +13,8 @@ the same everywhere.
 - Writing (:func:`mark_pandas_version`): after ``to_hdf(..., format="table")`` the same
   attribute is added to the new file, so pandas 1.x/2.x users read what pandas 3 wrote.
 - Threads: PyTables (and the HDF5 library under it, as built in its wheels) is not safe
-  in threads: two threads opening the same file at once can fail (the CI's Python 3.11 saw
-  one of 100 row counts come back unknown). And pandas < 3 reads every object under
+  in threads: two threads opening the same file at once can fail (a row count then comes
+  back unknown). And pandas < 3 reads every object under
   ``pandas.compat.pickle_compat.patch_pickle``, which sets ``pickle.loads`` to pandas' own
   ``loads`` and puts back what it found when the read ends. Two reads at once in two
   threads can leave pandas' ``loads`` in place for good (the second saved the first's patch

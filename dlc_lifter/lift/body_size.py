@@ -2,12 +2,10 @@
 
 The networks learned mice of the synthetic population (:mod:`dlc_lifter.mouse.anatomy`):
 over a session of 300 frames (10 s), the median of a synthetic mouse's nose-to-tail-base
-distance seen from above is 84 mm for the median session, and 95 % of synthetic sessions lie
-between 62 and 101 mm, 0.74 to 1.21 times the population's 83 mm
-(:data:`TRAINED_LENGTH_SHARE`; ``python benchmarks/body_size.py`` measures it again, with
-the real sets). Real mice measured so far fall inside: DANNCE's two mice 0.81-0.89 (67-74
-mm, through virtual cameras 350-600 mm up), the open field of ``oft-rearing`` 0.91 (76 mm,
-scaled by its arena's corners).
+distance seen from above lies, for 95 % of synthetic sessions, within
+:data:`TRAINED_LENGTH_SHARE` of the population's median (``python benchmarks/body_size.py``
+measures it again, with the real sets, whose mice fall inside; ``docs/results.md``, "Real
+mice: how big the animal comes out, measured and warned about").
 
 Where the camera's scale does not come from the animal itself (a calibration, a height and
 focal length, the arena's size or corners), the animal's own size is evidence about the lift:
@@ -18,9 +16,10 @@ log when it lies outside what the networks learned. Outside that range the camer
 may be wrong (a calibration in cm or m, or in another frame than the floor's, as anipose's
 are until aligned; a wrong focal length or arena size: a power of ten is named where it
 would give a mouse's size), the keypoints may sit elsewhere than the
-landmarks they were mapped to, or the animal is young or not an adult mouse; on another
-lab's mice measuring 0.51-0.72 (SUBTLE's AVATAR mice, ``benchmarks/real.py`` section E) the
-lifted heights were worse than each keypoint's median height. The output's metadata keeps
+landmarks they were mapped to, or the animal is young or not an adult mouse; another lab's
+mice measuring well below the range lifted worse than each keypoint's median height
+(``benchmarks/real.py`` section E; ``docs/results.md``, "Real mice: how big the animal
+comes out, measured and warned about"). The output's metadata keeps
 the measure as ``camera_estimate["animal_size"]``; DLC-Live measures it once after its first
 frames (:class:`~dlc_lifter.lift.live.LiveLifter`'s ``size_frames``).
 """

@@ -120,10 +120,9 @@ DEFAULT_HFOV_DEG = 60.0
 #: A real mouse's length between keypoints, seen from above over a session, as a fraction
 #: of the synthetic population's median (the lifter's ``pair_length_mm``), for the camera
 #: estimated from the animal. The synthetic population spans real adult sizes (nose to
-#: tail base 70-105 mm) but real mice in free behaviour are held shorter: nose to tail base,
-#: median over a session, 0.79 of the population's on DANNCE's labelled mouse (3D labels)
-#: and 0.90 on oft-rearing's (scaled by its arena); sleap-anipose's triangulated mouse, not
-#: used to choose it, 0.90. A round value at the upper end, so a mouse as long as the
+#: tail base 70-105 mm) but real mice in free behaviour are held shorter (measured in
+#: ``docs/results.md``, "Real mice: a real mouse's length places the camera"). A round
+#: value at the upper end of the real mice measured, so a mouse as long as the
 #: population's median is read 10 % small.
 REAL_LENGTH_FACTOR = 0.9
 
@@ -156,7 +155,7 @@ SPREAD_MIN_TAIL_BASE = 100
 #: With the arena's size measured from the animal's spread (no corners tracked), the animal
 #: must come out between these multiples of a real mouse's length (the body-length prior,
 #: :data:`REAL_LENGTH_FACTOR`) for the spread to be taken as the arena's. Real mice lifted
-#: with their arena's size measure 0.9-1.4 of it (``benchmarks/real.py``); half or twice a
+#: with their arena's size come out near it (``benchmarks/real.py``); half or twice a
 #: mouse's length is no mouse: the animal did not go from wall to wall (a short clip, a
 #: mouse resting in a corner) or the size is in other units, and the camera is estimated
 #: from the animal instead (warned).
@@ -170,10 +169,10 @@ def _arena_span_px(uv: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, str]:
     ``uv`` and ``ok`` are catalogue arrays (``(..., K, 2)``, ``(..., K)``). Where the tail
     base is tracked in :data:`SPREAD_MIN_TAIL_BASE` frames, its spread alone: raised points
     (a nose, the ears) seen against a wall lie beyond the wall's floor line in the image,
-    so every keypoint's spread overstates the arena (on the real open fields of
-    ``oft-rearing`` and DLCAnalyzer's ``OFT_44`` by 7-10 %, nose, ears and tail base by
-    11-14 %), while the tail base's, low and kept about half a body's width from the walls,
-    comes within 2 % (``docs/results.md``, nineteenth session).
+    so every keypoint's spread overstates the arena, while the tail base's, low and kept
+    about half a body's width from the walls, comes close to it (measured on real open
+    fields in ``docs/results.md``, "Real mice: the arena from where the animal went, for
+    files without its corners").
     """
     tail = CATALOGUE.index("tail_base")
     if int(ok[..., tail].sum()) >= SPREAD_MIN_TAIL_BASE:
@@ -306,18 +305,16 @@ ANIMAL_ASPECT_TOLERANCE = 0.1
 #: Frames the animal must spend heading along each image axis to measure the aspect.
 ANIMAL_ASPECT_FRAMES = 300
 #: The only pair the aspect is taken from: through a head label (SLEAP's ``head``) two
-#: trackers of one video (the SLEAP tutorial's mice) read 0.80 and 1.10; nose to tail base
-#: read 0.86 where the real open field's corners give 0.80 (``oft-rearing``).
+#: trackers of one video read aspects far apart, while nose to tail base comes near what
+#: a real open field's tracked corners give.
 ANIMAL_ASPECT_PAIR = "nose-tail_base"
 #: The animal's length heading one way over the other below this (0.7: 30 % shorter
 #: heading up the image than across it, or across than up) is further from square than a
 #: video's pixels come (a 4:3 video stretched to 16:9: 0.75): the floor is filmed at a
 #: slant (a tilted camera, a chamber filmed from the front), and the lift is warned ...
 ANIMAL_SLANT = 0.7
-#: ... where the animal heads each way in this many frames (fear-conditioning mice filmed
-#: from the front and above, wataruito/dlc2_edit_labels' ``m154``: 0.56 over 227 and 638
-#: frames; every real top view measured lies within 0.16 of 1, the elevated plus maze's
-#: 0.09 comes from 87 curled frames).
+#: ... where the animal heads each way in this many frames: enough for a chamber filmed
+#: from the front and above to show its slant, while a few curled frames do not.
 ANIMAL_SLANT_FRAMES = 150
 
 
@@ -810,8 +807,8 @@ def _in_arena_frame(cam: Camera, arena_px: Mapping[str, Sequence[float]] | None
 
 
 #: The corners' perspective gives the focal length only from a camera tilted this much;
-#: a camera closer to straight down shows too little of it (1.5 px of corner noise moves
-#: the focal length by about 15 % at 10 deg, 3 % at 20 deg).
+#: a camera closer to straight down shows too little of it, and the corners' tracking
+#: noise moves the focal length a lot.
 CORNER_FOCAL_MIN_TILT_DEG = 12.0
 #: Field of view (deg) a focal length from the corners must give to be believed.
 _CORNER_HFOV_RANGE = (20.0, 140.0)
@@ -1052,9 +1049,9 @@ def _camera_at_scale(mm_per_px: float, camera_height_mm: float | None,
     lens's (:data:`DEFAULT_HFOV_DEG`, logged).
 
     With the floor's scale known, the camera's height sets only the perspective: a real
-    mouse (BehaviorDEPOT's fear-conditioning demo at its 32 px/cm) lifted through cameras
-    235 and 800 mm up has its nose at 10.6 / 12.4 mm and ears at 27.8 / 29.9 mm (median),
-    its length within 3 mm (``docs/results.md``, twenty-first session)."""
+    mouse lifted through cameras of very different heights keeps its heights and length
+    nearly the same (``docs/results.md``, "Real mice: the floor's scale as a lab measures
+    it")."""
     if camera_height_mm is not None:
         return float(camera_height_mm), float(camera_height_mm) / mm_per_px
     if focal_px is not None:
@@ -1164,10 +1161,11 @@ def _body_camera(uv_sq: np.ndarray, ok: np.ndarray, lifter: Lifter,
 
 #: A frame size guessed from the keypoints spans the points the tracker is sure of
 #: (likelihood at least :data:`~dlc_lifter.io.DEFAULT_PCUTOFF`) and its unsure points up to
-#: this many times their extent: a tracker's unsure points lie in the frame too (DLCAnalyzer's
-#: OFT_44 tracks its arena's corners unsure out to x 930, where its sure points end at 780
-#: or, keeping a few keypoints, 673), except a multi-animal file's extrapolated ones (a
-#: juvenile's hip 1900 px outside 1280 px frames, likelihood 0.01).
+#: this many times their extent: a tracker's unsure points lie in the frame too (a real
+#: open field's arena corners, tracked unsure, reach well past its sure points), except a
+#: multi-animal file's extrapolated ones (a juvenile's hip tracked far outside the frame
+#: with a likelihood near 0; ``docs/results.md``, "Real files from ten more sources, lifted
+#: as their users would; the neck on the head's line, screened").
 GUESS_BEYOND_SURE = 1.5
 
 

@@ -67,12 +67,11 @@ PROGRESS_FRAMES = 3000
 
 #: Where the depth network's own reading puts the snout at :data:`FLAT_SNOUT_MM` or higher
 #: in more than this share of a file's readings, the file's depth is not used
-#: (:func:`depth_out_of_domain`): a mouse is flat most of the time. On the real openfield
-#: video the reading is that high in 5 % of the frames; on two other labs' videos (a home
-#: cage of pellet bedding; three small mice in a bedded arena) in 100 % and 77 %, flat mice
-#: read 40-75 mm high, and the fused lift raised flat snouts above 30 mm in 42 % and 21 % of
-#: the frames labelled flat by eye (keypoints alone 18 % and 8 %; docs/results.md,
-#: thirty-ninth session).
+#: (:func:`depth_out_of_domain`): a mouse is flat most of the time. On videos unlike its
+#: training images (bedding, infrared, small blurred mice) the network reads flat mice high
+#: in most frames, and the fused lift raises flat snouts more often than the keypoints alone
+#: (``docs/results.md``, "Real mice: the paws no longer keep a centre label in the networks;
+#: the depth network judged on each video by its own readings").
 #: The line is a lift's own (:mod:`dlc_lifter.lift.raised`).
 DEPTH_RAISED_SHARE = RAISED_SHARE
 #: Fewest snout readings for that judgement (fewer: the depth is used).

@@ -57,11 +57,12 @@ def frame_runs(frame_indices: Sequence[int] | np.ndarray, *, labelled: bool = Fa
 
 #: Median motion between consecutive rows (body sizes) above which rows are not a video...
 MAX_CONTINUOUS_JUMP = 0.1
-#: ... when also faster than this (body sizes per second; real sessions: about 1) ...
+#: ... when also faster than this (body sizes per second; real sessions move far slower) ...
 MAX_CONTINUOUS_SPEED = 4.0
-#: ... and rougher than this (:attr:`RowMotion.roughness`; real videos 0.45-0.85, also
-#: every 8th frame of one; frames drawn at random from them 1.1-1.4, DANNCE's labelled
-#: frames 1.9).
+#: ... and rougher than this (:attr:`RowMotion.roughness`): real videos, also every 8th
+#: frame of one, lie below it, and frames drawn at random from them or labelled frames
+#: above (measured in ``docs/results.md``, "Real mice filmed from below: networks trained
+#: below the floor").
 MAX_SMOOTH_ROUGHNESS = 1.0
 
 

@@ -57,10 +57,11 @@ MIRRORED_SHARE = 0.8
 #: Fewest voting frames for a verdict.
 MIN_FRAMES = 10
 #: Share of the frames with a left/right pair off the body's axis in which both keypoints
-#: of the pair lie on one side of it, from which a file looks filmed from the side (real
-#: top and bottom views: under 15 %; a corridor's side view: all; a freely moving mouse
-#: filmed side on, heading to and from the camera too, about half: not told;
-#: ``docs/formats.md``).
+#: of the pair lie on one side of it, from which a file looks filmed from the side: real
+#: top and bottom views lie far below it and a corridor's side view far above; a freely
+#: moving mouse filmed side on, heading to and from the camera too, lies between and is
+#: not told (measured in ``docs/formats.md``, "Keypoint names", its "Side views"
+#: paragraph).
 SIDE_ON_SHARE = 0.7
 #: A keypoint this share of the axis' length or more from the axis' line lies on one side
 #: of it (nearer, on the line: no side).

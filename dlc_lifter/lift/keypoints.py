@@ -12,14 +12,14 @@ A body-centre label (``bodycentre``, ``center``, DANNCE's ``SpineM``: the catalo
 (:func:`withheld_from_networks`): real labellers place it anywhere from half to four fifths
 of the way from the nose to the tail base, the synthetic mouse's sits at 0.61, and with few
 other keypoints the networks read where it sits as the body's pitch. Withheld, it is still
-lifted, on its own camera ray at the height the networks give the centre. On DANNCE's real
-mice (snout, ears, ``SpineM``, tail base; 27 virtual cameras) that takes the other
-keypoints' error from 11.5 / 13.7 mm to 8.6 / 8.7 mm, and ``SpineM``'s own from 11.5 / 12.6
-to 8.4 / 9.6; with every keypoint the centre helps and is given (``docs/results.md``,
-eighteenth session). The paws do not count towards "few": they say nothing of where the
-back's centre sits, and a file of the top keypoints, the tail and the four paws (DANNCE's
-2019 labels) lifted with its centre given was 0.8-2.4 mm worse on five real mice than with
-it withheld (thirty-ninth session).
+lifted, on its own camera ray at the height the networks give the centre; on real mice
+tracked with few keypoints that lifts both the other keypoints and the centre better, and
+with every keypoint the centre helps and is given (``docs/results.md``, "Real mice: the
+arena's walls bound the heights; DANNCE mouse 2's failing rows are one climbing frame").
+The paws do not count towards "few": they say nothing of where the back's centre sits, and
+a file of the top keypoints, the tail and the four paws lifted worse with its centre given
+than withheld (``docs/results.md``, "Real mice: the paws no longer keep a centre label in
+the networks").
 """
 
 from __future__ import annotations
@@ -409,8 +409,10 @@ def tail_reach(poses: Poses, plan: KeypointMap, pcutoff: float = NO_DETECTION_LI
     nose-to-tail-base lengths.
 
     Labs name a point anywhere down the tail ``tail`` beside their tail base (a four-point
-    DeepLabCut project's ``Tail``: 0.88 lengths behind its ``Butt``, the tail's tip;
-    BehaviorDEPOT's: 0.33 behind its ``Tailbase``); the plan places it where it lies
+    DeepLabCut project's ``Tail``: the tail's tip, behind its ``Butt``; BehaviorDEPOT's:
+    near its ``Tailbase``; ``docs/results.md``, "A sixth real 3D mouse (the Talmo lab's
+    eight cameras), side views told, batches of analyses; the rearing rule on the head,
+    measured and left"); the plan places it where it lies
     (``tail_reach`` of :func:`~dlc_lifter.mouse.keypoint_map.plan_keypoint_map`).
 
     Parameters
@@ -544,8 +546,8 @@ def still_keypoints(poses: Poses, pcutoff: float = NO_DETECTION_LIKELIHOOD) -> l
 
 #: An arena landmark tracked in fewer of a file's frames than this share (of at least
 #: :data:`RARE_LANDMARK_FRAMES` frames) is said in the log: its position is the median of
-#: those few (real corners: tracked in 93-100 % of frames; a touchscreen chamber's corner
-#: tracked in 1.6 % sat on another corner).
+#: those few, which may not be where the corner is (real corners are tracked in nearly
+#: every frame).
 RARE_LANDMARK_SHARE = 0.2
 RARE_LANDMARK_FRAMES = 100
 

@@ -5,16 +5,15 @@ With no camera information the camera's scale comes from the animal's median len
 (:func:`~dlc_lifter.lift.camera_estimate.resolve_camera`). A DeepLabCut labelled-data
 folder holds a few images of one video (5 to 20; :data:`~dlc_lifter.lift.camera_estimate.
 BODY_PAIR_FRAMES` or fewer with both ends of the body labelled), and the median of so few
-lengths moves with one rearing or curled image. On DANNCE's real mouse through the 450 mm
-camera (``benchmarks/real.py`` section A: 16 folders of 5 images each, no camera given),
-each folder alone in its project puts the camera 392 mm up (median folder; 336 mm for the
-worst; 388 mm from all 81 images in one file) and its heights 7.2 mm off (12.2 for the
-worst folder); as one project every folder's camera is 389 mm up and the heights 6.8 mm
-off (12.1), 6.1 (11.9) where the project's frames also say where the back labels sit
-(:mod:`dlc_lifter.lift.midline`, which needs 20 stretched-out frames: ``lift_poses`` reads
-them over the project for a labelled-data file with fewer than 40 frames).
-On another lab's project (34 folders of 5 images of deer mice, one arena filmed from above)
-the arena's width the folders' cameras gave spread by 23 % alone and 5 % together.
+lengths moves with one rearing or curled image. Measured together, a project's folders give
+one camera nearer the one all their images give, heights nearer the truth, and cameras
+that agree far better across folders than each folder alone; the project's frames also say
+where the back labels sit (:mod:`dlc_lifter.lift.midline`, which needs 20 stretched-out
+frames: ``lift_poses`` reads them over the project for a labelled-data file with fewer
+than 40 frames). Measured on a real mouse cut into folders (``benchmarks/real.py``
+section A) and on another lab's project in ``docs/results.md``, "Real mice: DLC
+labelled-data folders of a few images lifted with no camera; a project's folders measured
+together".
 
 So where a labelled-data file has too few frames for the estimate and no camera is given,
 :func:`project_frames` adds the labelled frames of the project's other folders

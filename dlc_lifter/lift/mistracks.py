@@ -2,10 +2,10 @@
 
 A tracker sometimes puts a keypoint on something else (another animal, an object, the
 set-up's edge) with a high likelihood, and the ``pcutoff`` keeps it. The networks then
-read a body hundreds of pixels long, and the rest of the animal comes out wrong with it:
-on a real elevated-plus-maze file of DLCAnalyzer (``EPM_15``), one tail tip 620 px from
-the rest lifted the nose to 100 mm, and a nose and tail base both found 530 px away lifted
-the head to 300 mm (``docs/results.md``, twentieth session).
+read a body hundreds of pixels long, and the rest of the animal comes out wrong with it,
+the head lifted far above anything a mouse reaches (a real elevated-plus-maze file:
+``docs/results.md``, "Real mice: confident mistracks lifted as untracked; corners that are
+not the arena's").
 
 :func:`mistracked` measures, per individual, each keypoint's distance from the median of
 the frame's tracked keypoints, and over the session that distance's median (the
@@ -43,25 +43,26 @@ logger = logging.getLogger(__name__)
 REACH_FACTOR = 3.0
 #: Tracked keypoints a frame needs for its middle (their median) to judge them: the
 #: median of three points is one of them in each coordinate, so one far detection cannot
-#: move it. (Four before 2026-12-04: a file tracking DLC's openfield four then went
-#: unjudged in every frame that lost one of them, and BehaviorDEPOT's open-field file,
-#: whose tracker found the nose on a fixed spot 900 px away in 149 frames, lifted points
-#: up to 345 mm; ``docs/results.md``, twenty-first session.)
+#: move it. With four, a file tracking DLC's openfield four goes unjudged in every frame
+#: that loses one of them, and a nose tracked on a fixed spot far from the animal lifts
+#: points far up (``docs/results.md``, "Real mice: the floor's scale as a lab measures it").
 MIN_KEYPOINTS = 3
 #: A keypoint's usual distance is taken as at least this share of the body's radius. The
 #: frame's middle is the median of the keypoints it tracks, so it moves as keypoints come
 #: and go; a keypoint that is itself the middle in most frames (the neck of a file tracking
 #: ``Nose, Neck, Butt`` and now and then the tail's tip) has a usual distance near 0 and
-#: was judged mistracked wherever a fourth point moved the middle off it (a real four-point
-#: DeepLabCut project: the neck in all 9 frames labelled with the tail's tip).
+#: would be judged mistracked wherever a fourth point moved the middle off it (as in a real
+#: four-point DeepLabCut project whose frames labelled with the tail's tip lost the neck).
 MIN_USUAL_SHARE = 0.5
 #: Judged frames a keypoint needs for its usual distance to be known.
 MIN_FRAMES = 20
 #: However usual, no detection lies farther from the body's middle than this many times
 #: the animal's length (its median nose-to-tail-base distance in the image): a tail held
 #: straight out behind a stretched mouse reaches about 1.9. A keypoint mistracked in most
-#: frames makes its mistracked distance its usual one (a SuperAnimal tail end found 3.2
-#: lengths from the tail base in 73 % of a real session's frames, lifted 273 mm from it).
+#: frames makes its mistracked distance its usual one (as a real SuperAnimal tail end
+#: found far beyond the tail base in most of a session's frames: ``docs/results.md``, "Real
+#: files from ten more sources, lifted as their users would; the neck on the head's line,
+#: screened").
 MAX_BODY_LENGTHS = 2.5
 
 _NOSE, _TAIL_BASE = CATALOGUE.index("nose"), CATALOGUE.index("tail_base")

@@ -10,13 +10,12 @@ there, and warns where fewer than :data:`SURE_KEYPOINTS` do in more than
 :data:`UNSURE_SHARE` of at least :data:`CHECK_FRAMES` frames, naming each keypoint's share.
 The output's ``meta.extra["unsure"]`` keeps the counts.
 
-Measured on the real files at hand (``../shared``'s, and public DeepOF, ethome, DLC2NWB,
-DLCAnalyzer, SuperAnimal, SLEAP and DeepLabCut example files): frames placed but with fewer
-than two sure keypoints are 0-5 % of a well-tracked file, 23-42 % of a two-mouse SLEAP file
-tracked by an early model; three files of one lab's briefly trained MobileNet (open field,
-object interaction, Y maze; nose at median likelihood 0.27) 99-100 %: the open field lifted
-to NaN in 86 % of its frames and from one keypoint in 13 %, the Y maze refused for want of
-a camera (docs/results.md, forty-sixth session).
+On real files, frames placed but with fewer than two sure keypoints are rare in a
+well-tracked file, a sizeable minority in a file tracked by an early model, and nearly all
+in the files of a briefly trained network, which then lift mostly to NaN or from one
+keypoint (measured in ``docs/results.md``, "Real files from eleven more sources: a tracker
+unsure of the animal warned about, keypoint-MoSeq's skeleton only with its spine4, truer
+refusals; the frame size without a video, measured").
 """
 
 from __future__ import annotations

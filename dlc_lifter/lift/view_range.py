@@ -6,28 +6,12 @@ the vertical (0 deg: straight above; 90 deg: a side view), and the camera's heig
 the camera's tilt as such. The training cameras
 (:func:`~dlc_lifter.camera.random_top_view`) hang :data:`~dlc_lifter.camera.TOP_VIEW_HEIGHTS_MM`
 above the floor over the arena's centre, and see the animal at a median 15 deg (95 % of
-views within 39 deg). Real mice (DANNCE mice 1 / 2 through virtual cameras 350-600 mm up,
-f 700 px, 1.5 px noise, 22 keypoints, per frame; MPJPE on the six top keypoints, mm; the
-networks for top views; ``docs/results.md``, fourteenth session):
-
-==========  ===========  ===========
-view angle  mouse 1      mouse 2
-==========  ===========  ===========
-6-21 deg    7.4-8.0      7.2-8.3
-25 deg      9.0          9.2
-30-32 deg   10.8         11.0
-37 deg      12.3         12.9
-47 deg      18.4         16.4
-52 deg      23.1         20.7
-62 deg      43.5         43.0
-==========  ===========  ===========
-
-With the networks for oblique views the same mice lift at 30 deg in 9.0 / 7.6 mm, at 41
-deg in 11.3 / 8.9, at 51 deg in 15.7 / 13.4, at 61 deg in 28.3 / 24.0; since their per-frame
-networks learned the nose-down and raised-head postures (twenty-seventh session;
-``benchmarks/real.py``'s "beyond the grid" rows, 22 keypoints, all frames) in 7.7 / 6.2,
-9.1 / 7.2, 11.8 / 10.3 and 20.2 / 15.8 mm. The real-mouse
-targets are measured up to 20 deg (``benchmarks/real.py``'s grid).
+views within 39 deg). Real mice lift about as well up to 20 deg and worse the more
+oblique the view from 25 deg; the networks for oblique views lose less there (measured in
+``docs/results.md``, "Real mice: how oblique a view lifts, measured, warned about, and
+networks for oblique views" and "Real mice: the networks for oblique views learn the real
+postures too, shipped"; ``benchmarks/real.py``'s "beyond the grid" rows print them). The
+real-mouse targets are measured up to 20 deg (``benchmarks/real.py``'s grid).
 :func:`animal_view` measures a file's view angles through the camera the lift uses
 (calibrated, given or estimated; the output's metadata keeps them as
 ``camera_estimate["view"]``) and :func:`warn_view_range` says in the log when the median
@@ -71,22 +55,21 @@ MEASURED_VIEW_DEG = 20.0
 #: Median view angle from which a lift uses the networks for oblique views alone (a weights
 #: file's ``_oblique`` companion, :meth:`~dlc_lifter.lift.lifter.Lifter.for_camera`): where
 #: they lift most held-out synthetic files better than the top-view networks, in every
-#: 2.5 deg bin above, with the default (temporal) networks (``docs/results.md``, fourteenth
-#: session).
+#: 2.5 deg bin above, with the default (temporal) networks (``docs/results.md``, "Real
+#: mice: how oblique a view lifts, measured, warned about, and networks for oblique views").
 OBLIQUE_FROM_DEG = 25.0
 #: Median view angle from which the oblique networks lift held-out synthetic files better
 #: on average. Between it and :data:`OBLIQUE_FROM_DEG` neither wins most files, and a lift
 #: from keypoints averages both (:func:`oblique_share`).
 OBLIQUE_BLEND_FROM_DEG = 15.0
-#: Median view angle from which the log warns (real mice lift 1-1.5 mm worse there than
-#: straight above, as at the far end of the measured views).
+#: Median view angle from which the log warns: real mice lift worse there than straight
+#: above (``docs/results.md``, the same section as :data:`OBLIQUE_FROM_DEG`).
 WARN_VIEW_DEG = 25.0
 #: Median view angle from which the file is nearer a side view than a top view.
 SIDE_VIEW_DEG = 55.0
 #: Camera heights lifted without a warning: the training cameras' range, widened to where
-#: real mice still lift about as well (mouse 1 straight down, the mouse the same size in
-#: the image: 200 mm 7.9, 250-350 mm 7.0-7.4, 2000 mm 8.7, 3000 mm 9.6, 5000 mm 11.1 mm;
-#: 150 mm 12.3).
+#: real mice still lift about as well (measured in ``docs/results.md``, "Real mice: how
+#: oblique a view lifts, measured, warned about, and networks for oblique views").
 HEIGHT_RANGE_MM = (200.0, 3000.0)
 #: Rows the view is measured on (evenly spaced over the file).
 _MAX_ROWS = 5000

@@ -19,9 +19,9 @@ the animal's floor points lie outside the outline in many frames, the tracked co
 not enclose it (an inner zone marked on the floor, or corners of another object), and the
 walls are not used (:func:`arena_walls` with ``floor``; the lift says so in its log).
 
-On the real open field of ``oft-rearing`` (arena's corners tracked, 420 mm) rears against
-the walls are 99 % of the labelled rears; in 67 % of them the nose's ray meets the floor
-beyond the walls (``docs/results.md``, eighteenth session).
+In a real open field nearly every labelled rear is against a wall, and in most of them
+the nose's ray meets the floor beyond the walls (``docs/results.md``, "Real mice: the
+arena's walls bound the heights; DANNCE mouse 2's failing rows are one climbing frame").
 
 Without tracked corners, a file lifted with the arena's size (``arena_size_mm``) has its
 scale measured from the spread of its keypoints, on the assumption that the animal reached
@@ -38,10 +38,9 @@ And only where the outline holds the animal as the networks lift it, before any 
 raises it (:data:`TRACK_BEYOND_MM`, :data:`TRACK_MAX_BEYOND_SHARE`): the networks know
 nothing of walls, and where they put some point well beyond the outline in many frames,
 the tail base did not go along those walls (the animal poked its nose at a wall it never
-walked along, or the view cuts the arena). On the real openfield video of
-``dlc-openfield``, whose mouse is flat in every frame two people labelled, the outline
-without that check raised the snout above 60 mm in about a fifth of the frames
-(``docs/results.md``, twenty-eighth session).
+walked along, or the view cuts the arena). Without that check, a real flat mouse sniffing
+at walls its tail base never went along was raised in many frames (``docs/results.md``,
+"Real mice: walls the animal's track does not follow, refused").
 """
 
 from __future__ import annotations
@@ -76,9 +75,10 @@ TRACK_QUANTILE = 0.99
 TRACK_MIN_FRAMES = 500
 #: The track's outline is a wall only where the tail base went: at least this share of the
 #: outline (sampled every 5 mm) must lie within :data:`TRACK_COVER_MM` of some tracked
-#: position. Open fields' tracks follow their outline (real ones, 24 recordings of five
-#: labs: 0.89-1.00); a maze's arms do not (an elevated plus maze: 0.48, its outline's sides
-#: are chords between the arms' ends, up to 170 mm from where the animal went).
+#: position. Open fields' tracks follow their outline nearly all the way round; a maze's
+#: arms do not (an elevated plus maze's outline has sides that are chords between the
+#: arms' ends, far from where the animal went; measured in ``docs/results.md``, "Real
+#: mice: confident mistracks lifted as untracked; corners that are not the arena's").
 TRACK_MIN_COVER = 0.7
 #: How near (mm) the tail base must come to a point of the outline to have followed it.
 TRACK_COVER_MM = 30.0
@@ -88,10 +88,10 @@ TRACK_COVER_MM = 30.0
 #: camera: 20 mm).
 TRACK_BEYOND_MM = 20.0
 #: The track's outline is a wall only where the networks put some point more than
-#: :data:`TRACK_BEYOND_MM` beyond it in at most this share of the frames. Real open fields
-#: whose walls the track follows: 1.4 and 1.7 % (``oft-rearing``, DLCAnalyzer's ``OFT_44``,
-#: corners left out); the real openfield video whose mouse sniffs at walls its tail base
-#: never went along: 19-24 % (``docs/results.md``, twenty-eighth session).
+#: :data:`TRACK_BEYOND_MM` beyond it in at most this share of the frames: real open fields
+#: whose walls the track follows stay well below it, and a real mouse sniffing at walls its
+#: tail base never went along lies well above it (``docs/results.md``, "Real mice: walls
+#: the animal's track does not follow, refused").
 TRACK_MAX_BEYOND_SHARE = 0.05
 
 

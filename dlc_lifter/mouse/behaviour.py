@@ -256,9 +256,9 @@ def _sniff_controls(
 
 #: Trunk stretch range of each behaviour (``s``: the trunk bones are ``1 + s`` times their
 #: rest length; see :mod:`dlc_lifter.mouse.rig`).  Real mice are not rigid: nose to tail
-#: base they measure about 25 % shorter when hunched and exploring nose-down, and about
-#: 10 % longer when rearing, than when walking (DANNCE mouse 3D labels, see
-#: ``docs/results.md``); the trunk carries that change.
+#: base they are shorter when hunched and exploring nose-down, and longer when rearing,
+#: than when walking (measured on real 3D labels in ``docs/results.md``, "Real mice: what
+#: the synthetic mouse gets wrong, and what was tried"); the trunk carries that change.
 TRUNK_STRETCH: dict[str, tuple[float, float]] = {
     "walk": (-0.10, 0.05),
     "trot": (0.0, 0.10),
@@ -282,10 +282,10 @@ def _trunk_controls(weights: np.ndarray, rng: np.random.Generator, n: int, fps: 
     return weights @ levels + _smooth_noise(rng, n, fps, 0.8, 0.02)
 
 
-#: The nose-down exploring posture of real mice (DANNCE mice 1 and 2, frames with the snout
-#: below 15 mm: the front of the trunk raised, the shoulders 31 mm up, the head pitched
-#: steeply down, the snout 12-13 mm ahead of the ears and 68 mm from the tail base, against
-#: the synthetic walk's 24 mm, 20 mm and 89 mm; ``docs/results.md``, twenty-fourth session).
+#: The nose-down exploring posture of real mice (the snout near the floor: the front of the
+#: trunk raised, the shoulders higher, the head pitched steeply down, the snout nearer the
+#: ears and the tail base than in the synthetic walk; measured in ``docs/results.md``,
+#: "Real mice: the nose-down explorer's posture in the per-frame networks' training").
 #: With ``nose_down_share`` of :func:`generate_sequence`, that share of a sequence's walk,
 #: turn and sniff behaviours (each drawn once per sequence) raise these controls by amounts
 #: drawn uniformly from the ranges: body pitch, spine flexion, neck pitch (< 0: up), head
@@ -299,16 +299,16 @@ NOSE_DOWN: dict[str, tuple[float, float]] = {
 }
 NOSE_DOWN_BEHAVIOURS = ("walk", "turn", "sniff")
 
-#: The raised-head posture of real mice between flat and rearing (DANNCE mice 1 and 2,
-#: frames with the snout 30-45 mm up, 11-14 % of them: forepaws on or near the floor, the
-#: mid-back at its flat height, the neck raised to 43 mm and the ears to 51, the snout 8-15
-#: mm below the ears; the synthetic population drew that band almost only while grooming,
-#: forepaws at the face; ``docs/results.md``, twenty-fifth session). With ``head_up_share``
+#: The raised-head posture of real mice between flat and rearing (forepaws on or near the
+#: floor, the mid-back at its flat height, the neck and ears raised, the snout below the
+#: ears; the synthetic population reached those snout heights almost only while grooming,
+#: forepaws at the face; measured in ``docs/results.md``, "Real mice: the raised head
+#: between flat and rearing in the per-frame networks' training"). With ``head_up_share``
 #: of :func:`generate_sequence`, that share of a sequence's sniff bouts raise these controls
 #: by amounts drawn uniformly from the ranges, and step a third as much (the mouse stands).
-#: Per-frame networks trained with it on every sniff (share 1.0) lift four keypoints and
-#: DANNCE mouse 2 better and mouse 1's rears worse; the shipped per-frame networks use it on
-#: half the sniffs (share 0.5: both mice better; twenty-sixth session).
+#: The shipped per-frame networks use it on half the sniffs: on every sniff, real rears
+#: read worse (``docs/results.md``, "Real mice: the raised head on half the sniffs in the
+#: per-frame networks' training, shipped").
 HEAD_UP: dict[str, tuple[float, float]] = {
     "pitch": (0.15, 0.45),
     "flex": (0.0, 0.2),
@@ -318,14 +318,14 @@ HEAD_UP: dict[str, tuple[float, float]] = {
 }
 HEAD_UP_BEHAVIOURS = ("sniff",)
 
-#: The low, hunched rear of real mice (DANNCE, snout 45-60 mm, 12-14 % of frames: forepaws
-#: lifted about 25 mm, trunk short and curled, the head forward and the snout below the
-#: ears; the synthetic free rears all pitched 0.95-1.3 rad, so that band held 1 % of the
-#: synthetic frames). With ``low_rear_share``, that share of a sequence's free rears take
-#: a body pitch drawn from ``pitch`` (in place of the rear's own) and raise the other
-#: controls by amounts drawn from their ranges. Screened with the head-up posture in the
-#: per-frame networks (share 0.5), it made them read real rears lower (DANNCE mouse 2's
-#: rears 12.6 -> 13.2 mm, 11.2 without it); the shipped weights do not use it.
+#: The low, hunched rear of real mice (forepaws lifted, trunk short and curled, the head
+#: forward and the snout below the ears; the synthetic free rears all pitch steeply, so
+#: the synthetic population seldom holds the snout at that height). With
+#: ``low_rear_share``, that share of a sequence's free rears take a body pitch drawn from
+#: ``pitch`` (in place of the rear's own) and raise the other controls by amounts drawn
+#: from their ranges. The shipped weights do not use it: it made the per-frame networks
+#: read real rears lower (``docs/results.md``, "Real mice: the raised head between flat
+#: and rearing in the per-frame networks' training").
 LOW_REAR: dict[str, tuple[float, float]] = {
     "pitch": (0.7, 1.1),
     "flex": (0.15, 0.4),
@@ -334,49 +334,40 @@ LOW_REAR: dict[str, tuple[float, float]] = {
 }
 LOW_REAR_BEHAVIOURS = ("rear",)
 
-#: The raised hips of real rears (five real 3D mice, frames with the snout above 80 mm: the
-#: tail base 12-18 mm up against the synthetic rear's 8, the nose to tail base 90-98 mm
-#: against 101, the snout as high and as far ahead seen from above). With
-#: ``high_hips_share``, that share of a sequence's rears raise the pelvis (``hip_drop``
-#: below 0 lifts it, mm) and shorten the trunk so that the snout stays about as high (60
-#: sequences, all rears: snout above 80 mm, tail base 8.3 -> 13.2 mm, nose to tail base
-#: 101 -> 97 mm, the snout's height and the hind paws on the floor unchanged). Screened in
-#: the per-frame networks (share 0.6), it read real mice worse over all frames (four of
-#: five real 3D mice 0.2-1.4 mm) for rears better on three; the shipped weights do not use
-#: it (``docs/results.md``, fortieth session).
+#: The raised hips of real rears (in real tall rears the tail base stands higher and the
+#: nose lies nearer the tail base than in the synthetic rear, the snout as high and as far
+#: ahead seen from above). With ``high_hips_share``, that share of a sequence's rears raise
+#: the pelvis (``hip_drop`` below 0 lifts it, mm) and shorten the trunk so that the snout
+#: stays about as high and the hind paws on the floor. The shipped weights do not use it:
+#: it read real mice worse over all frames for rears better on some (``docs/results.md``,
+#: "Real mice: the rears' raised hips and the raised head, screened").
 HIGH_HIPS: dict[str, tuple[float, float]] = {
     "hip_drop": (-8.0, -3.0),
     "shorten": (0.05, 0.12),
 }
 HIGH_HIPS_BEHAVIOURS = ("rear", "rear_wall")
 
-#: The elbows held out from the body. Real mice keep their elbows about 20 mm apart seen
-#: from above whatever they do (two DANNCE mice: 21-26 mm flat, 20-21 raised, 19-22 in tall
-#: rears), where the generator's elbows, bent straight back and up, came 17.6 mm apart
-#: flat and 10 mm in rears and while grooming (60 sequences of the shipped recipe). With
+#: The elbows held out from the body. Real mice keep their elbows about as far apart seen
+#: from above whatever they do, where the generator's elbows, bent straight back and up,
+#: come closer together flat and closer still in rears and while grooming. With
 #: ``elbow_out`` of :func:`generate_sequence`, each sequence's elbows bend this much
 #: outward too (the lateral weight of the elbow's pole against 1 back and 0.7 up, drawn from
-#: 0 to ``elbow_out``): 0.3 holds them 25 / 16 / 16 mm apart flat / raised / tall. This is
-#: the largest ``elbow_out`` (at 1 they are 31 mm apart flat, at 2 they splay sideways).
-#: Screened in the per-frame networks (``elbow_out`` 0.6), it read the two real mice whose
-#: elbows are labelled 0.6 mm worse over all frames and their rears no better; the shipped
-#: weights do not use it (``docs/results.md``, forty-first session).
+#: 0 to ``elbow_out``). This is the largest ``elbow_out``: beyond it the elbows splay
+#: sideways. The shipped weights do not use it: it read the real mice whose elbows are
+#: labelled worse over all frames and their rears no better (``docs/results.md``, "Real
+#: mice: which inputs read the real rears low; the elbows held out, screened").
 ELBOW_OUT_MAX = 1.0
 
 #: The forepaws of real rears held low against the chest. Real mice rear with the upper
 #: arms hanging beside the chest, the elbows under the shoulders and the forepaws in front
-#: of the chest below them (DANNCE mouse 1, frames with the snout above 75 mm, relative to
-#: the shoulders' midpoint, forward / up: elbows +0 / -10 mm, forepaws +13 / -6), where the
-#: generator's rears hold the forepaws up and forward (free rears: elbows +9 / -8, forepaws
-#: +18 / +2; at the wall +16 / -6 and +25 / +5; 30 sequences of the shipped recipe). With
-#: ``low_paws_share``, that share of a sequence's rears move the tucked paws' target by
-#: ``tuck_dx`` along the trunk (mm, below 0: towards the tail, down in a rear) and
+#: of the chest below them, where the generator's rears hold the forepaws up and forward.
+#: With ``low_paws_share``, that share of a sequence's rears move the tucked paws' target
+#: by ``tuck_dx`` along the trunk (mm, below 0: towards the tail, down in a rear) and
 #: ``tuck_dz`` (mm, above 0: towards the back, nearer the chest), and the paws on the wall
-#: ``wall_drop`` mm lower (all paws at a share of 1: free rears' elbows -3 / -3 mm, forepaws
-#: +11 / -7). Screened in the per-frame networks (share 0.5), it read the two DANNCE mice
-#: 3-4 mm worse over all frames (mouse 1 6.96 -> 10.1 mm, mouse 2 6.92 -> 10.7) and their
-#: rears worse: real flat mice, elbows behind the shoulders, were read as the new rears;
-#: the shipped weights do not use it (``docs/results.md``, forty-second session).
+#: ``wall_drop`` mm lower. The shipped weights do not use it: real flat mice, elbows behind
+#: the shoulders, were read as the new rears, worse over all frames and on rears
+#: (``docs/results.md``, "Real mice: where real labellers put the forelimb joints;
+#: forepaws held low in rears and shoulder labels moved forward, screened and dropped").
 LOW_PAWS: dict[str, tuple[float, float]] = {
     "tuck_dx": (-16.0, -6.0),
     "tuck_dz": (0.0, 5.0),
@@ -398,14 +389,13 @@ _POSTURES: dict[str, tuple[dict[str, tuple[float, float]], tuple[str, ...], tupl
 
 #: Per-bone sideways bend (rad, either side) of a curled tail: the tail's middle then
 #: points about 0.2-1.3 rad off the body's axis, as real tails lie whatever the animal
-#: does (tail base to tail middle against the body axis, cosine below 0.6 in 13-30 % of the
-#: frames of two real open-field mice; the generator's tails otherwise only bend while
-#: walking or turning, in about 2 % of frames, and lie straight behind still mice).
+#: does; the generator's tails otherwise only bend while walking or turning, and lie
+#: straight behind still mice (``docs/results.md``, "Real mice: real tails curl whatever
+#: the mouse does").
 TAIL_CURL_RAD = (0.05, 0.4)
 #: Rears curl their tails this much less often (the share of :func:`generate_sequence`'s
 #: ``tail_curl_share`` they take): real rearing mice's tails lie straighter behind them,
-#: cosine below 0.6 in 7-16 % of rearing frames against 16-35 % of the rest (two real
-#: open-field mice and two DANNCE mice).
+#: curled about half as often as the rest's (same section).
 TAIL_CURL_REAR_FACTOR = 0.5
 TAIL_CURL_REARS = ("rear", "rear_wall")
 
@@ -703,7 +693,7 @@ def generate_sequence(
     nose_down_share
         Probability that each of the sequence's walk, turn and sniff behaviours takes the
         real mouse's nose-down exploring posture (:data:`NOSE_DOWN`: front raised, head
-        steep, trunk short); 0 (the default) draws nothing, so sequences are as before.
+        steep, trunk short); 0 (the default) draws nothing, so sequences are as without it.
     head_up_share
         Probability that each of the sequence's sniff behaviours takes the raised-head
         posture (:data:`HEAD_UP`: front and neck raised, forepaws near the floor); 0 (the
@@ -722,7 +712,7 @@ def generate_sequence(
     elbow_out
         Largest outward swing of the elbows (:data:`ELBOW_OUT_MAX`): each sequence draws its
         own from 0 to this, as real mice hold their elbows out from the body; 0 (the
-        default) draws nothing, so the elbows bend straight back and up as before.
+        default) draws nothing, so the elbows bend straight back and up.
     low_paws_share
         Probability that each of the sequence's rears (free or at the wall) holds its
         forepaws low against the chest (:data:`LOW_PAWS`), as real rears do; 0 (the

@@ -533,9 +533,9 @@ def _middle_tail(claims: dict[str, tuple[str, int]], stems: Mapping[str, str],
     ``tail`` alone reads as the tail base (the point most files mean by it). Where another
     name claims the base more specifically, ``tail`` is the tail's middle if a third names
     the tip (``tailstart, tail, tailend``). Without one, labs put it anywhere down the tail
-    (a four-point DeepLabCut project's ``Tail`` 0.88 nose-to-tail-base lengths behind its
-    ``Butt``, BehaviorDEPOT's 0.33 behind its ``Tailbase``): it is the catalogue's tail
-    point nearest where ``tail_reach`` measured it, or not lifted without that measure.
+    (a four-point DeepLabCut project's ``Tail`` at the tail's tip, BehaviorDEPOT's near its
+    ``Tailbase``): it is the catalogue's tail point nearest where ``tail_reach`` measured
+    it, or not lifted without that measure.
     """
     bare = [n for n, (c, _) in claims.items() if c == "tail_base"
             and compact(stems.get(n, n)) == "tail"]

@@ -138,7 +138,7 @@ def _forelimb_target(
     low = np.stack([ctl["tuck_dx"], np.zeros(n), ctl["tuck_dz"]], -1)
     if low.any():  # the paws held low (LOW_PAWS of mouse.behaviour), frame by frame
         tuck = sh + np.einsum("nij,nj->ni", r_t, tuck_rest + low)
-    else:  # the one rest target, bit for bit as before
+    else:  # the one rest target: without low paws, bit for bit the default generator's
         tuck = sh + np.einsum("nij,j->ni", r_t, tuck_rest)
     wall_pt = np.stack(
         [traj["cx"], traj["cy"], np.zeros(n)], -1

@@ -194,7 +194,9 @@ KNOWN_SKELETONS: tuple[KnownSkeleton, ...] = (
         # takes ``spine4`` as the body's back end and leaves ``tail`` out (its FAQ: omit
         # the tail), and a real file written under these names (SuperAnimal's points
         # renamed for keypoint-MoSeq) has ``spine4`` from its tail base and ``tail`` from
-        # its tail end, about a body length behind (docs/results.md, forty-fifth session)
+        # its tail end, about a body length behind (docs/results.md, "Real files from four
+        # more sources: a nose raised in most frames warned about, keypoint-MoSeq's back
+        # end, Git LFS pointers; the neck label moved back, screened")
         "keypoint_moseq", "keypoint-MoSeq example DLC project (9 keypoints)",
         {"tail": "tail_end", "spine4": "tail_base", "spine3": "mid_backend2",
          "spine2": "mouse_center", "spine1": "mid_back", "head": "head_midpoint",

@@ -111,8 +111,9 @@ _NOISY = np.array([1.5 if (n.startswith("tail") and n not in ("tail_base", "tail
 
 
 #: A head points steeply down where its snout is more than this many times as far below
-#: the ears' midpoint as it is ahead of it, seen from above (55 deg): 14-25 % of the frames
-#: of four real DANNCE mice, 18 % of the synthetic population's.
+#: the ears' midpoint as it is ahead of it, seen from above (55 deg). How often real and
+#: synthetic mice hold it so: ``docs/results.md``, "Real mice: where labs put the ears, and
+#: six more draws of the per-frame recipe, screened and dropped".
 STEEP_HEAD_RATIO = 1.43
 
 
@@ -218,15 +219,14 @@ def place_ear_labels(sequences: Sequence[Any], up_to_mm: float, *, seed: int,
     the ear base, and ``forward_mm`` along the head.
 
     The catalogue's ears are the ear bases; labellers mark the base, the middle of the
-    pinna or higher (DANNCE's labelled ears sit about 13 mm above the synthetic bases). Each
-    sequence gets one offset drawn uniformly from ``[0, up_to_mm]``, along the skull's up
-    axis in every frame, so a network trained on them reads an ear label anywhere in that
-    range. Labs also place the ears at different distances from the snout (snout to ear
-    midpoint 24-27 mm in DANNCE's 2019 crowd labels, 27-33 mm in its 2021 labels, 26.7 mm
-    on the synthetic mouse): with ``forward_mm = (lo, hi)`` each sequence's ears also move
-    by one draw from ``[lo, hi]`` along the skull's forward axis (> 0: towards the snout,
-    a shorter head). ``up_to_mm <= 0`` and ``forward_mm = (0, 0)`` return the sequences as
-    they are.
+    pinna or higher. Each sequence gets one offset drawn uniformly from ``[0, up_to_mm]``,
+    along the skull's up axis in every frame, so a network trained on them reads an ear
+    label anywhere in that range. Labs also place the ears at different distances from the
+    snout (``docs/results.md``, "Real mice: where labs put the ears, and six more draws of
+    the per-frame recipe, screened and dropped"): with ``forward_mm = (lo, hi)`` each
+    sequence's ears also move by one draw from ``[lo, hi]`` along the skull's forward axis
+    (> 0: towards the snout, a shorter head). ``up_to_mm <= 0`` and ``forward_mm = (0, 0)``
+    return the sequences as they are.
 
     Parameters
     ----------
@@ -259,18 +259,16 @@ def place_shoulder_labels(sequences: Sequence[Any], forward_mm: tuple[float, flo
                           seed: int) -> list[Any]:
     """Sequences whose shoulder landmarks sit where labellers put them along the trunk.
 
-    The catalogue's shoulders are the shoulder joints; DANNCE's labellers put them 0.08 to
-    0.11 body lengths (6-9 mm) further forward along the trunk, in flat and in rearing
-    frames alike, where the elbows and forepaws sit where the synthetic ones do (two DANNCE
-    mice: shoulders at 0.66-0.70 of the way from tail base to snout against the synthetic
-    0.58-0.59; elbows 0.55-0.62 against 0.55-0.59). With ``forward_mm = (lo, hi)`` each
+    The catalogue's shoulders are the shoulder joints; real labellers put them further
+    forward along the trunk, in flat and in rearing frames alike, where the elbows and
+    forepaws sit where the synthetic ones do. With ``forward_mm = (lo, hi)`` each
     sequence's shoulders move by one draw from ``[lo, hi]`` along the front of the trunk
     (the first thoracic bone's forward axis: forward when flat, up in a rear).
-    ``(0, 0)`` returns the sequences as they are. Screened in the per-frame networks
-    (``(0, 12)`` and ``(6, 10)``), it read DANNCE mouse 1 worse (all frames 6.96 -> 7.49 and
-    7.89 mm, rears 9.75 -> 12.7 and 13.2): the networks trained without it read the real,
-    forward shoulder labels as a higher front, which is what holds the real rears up; the
-    shipped weights do not use it (``docs/results.md``, forty-second session).
+    ``(0, 0)`` returns the sequences as they are. The shipped weights do not use it: the
+    networks trained without it read the real, forward shoulder labels as a higher front,
+    which is what holds the real rears up, and with it real mice read worse
+    (``docs/results.md``, "Real mice: where real labellers put the forelimb joints;
+    forepaws held low in rears and shoulder labels moved forward, screened and dropped").
 
     Parameters
     ----------
@@ -296,15 +294,15 @@ def place_neck_labels(sequences: Sequence[Any], back_mm: tuple[float, float], *,
                       seed: int) -> list[Any]:
     """Sequences whose neck landmark sits where DANNCE's labellers put ``SpineF``.
 
-    The catalogue's neck is the dorsal neck just behind the skull, 0.27-0.28 of the way from
-    the snout to the tail base seen from above; DANNCE's ``SpineF`` sits at 0.33-0.39 in both
-    DANNCE labs' labels (the 2021 and 2019 mice), about 5-8 mm further back along the trunk,
-    which in a rear is lower. With ``back_mm = (lo, hi)`` each sequence's neck moves by one
-    draw from ``[lo, hi]`` back along the front of the trunk (the first thoracic bone's
-    forward axis, negated: backward when flat, down in a rear). ``(0, 0)`` returns the
-    sequences as they are. Screened in the per-frame networks (``(0, 12)`` and ``(4, 10)``), it
-    read every labelled DANNCE mouse's rears worse (by 0.8-2.8 mm; ``docs/results.md``,
-    forty-fifth session); the shipped weights do not use it.
+    The catalogue's neck is the dorsal neck just behind the skull; DANNCE's labellers put
+    ``SpineF`` further back along the trunk, which in a rear is lower. With
+    ``back_mm = (lo, hi)`` each sequence's neck moves by one draw from ``[lo, hi]`` back
+    along the front of the trunk (the first thoracic bone's forward axis, negated: backward
+    when flat, down in a rear). ``(0, 0)`` returns the sequences as they are. The shipped
+    weights do not use it: it read every labelled real mouse's rears worse
+    (``docs/results.md``, "Real files from four more sources: a nose raised in most frames
+    warned about, keypoint-MoSeq's back end, Git LFS pointers; the neck label moved back,
+    screened").
 
     Parameters
     ----------

@@ -18,10 +18,10 @@ The features give the networks a camera ``H`` above the floor whose nadir is the
 mirrored through the animal (``2 A - C`` for the anchor ``A`` below, per frame): its
 parallax points the same way as the real one, on the animal's far side. Networks trained
 on cameras below (``TrainConfig.view``; the shipped ``lifter_below.pt``) learn the rest of
-the geometry; networks trained above lift such features too, less well (a real 3D mouse
-through virtual cameras below the floor, ``benchmarks/real.py`` section D, per frame:
-10.5 mm over all frames and 12.5 on rears with ``lifter_below.pt``, 11.5 and 21.8 with the
-networks trained above, 14.1 with the camera's plain mirror image above the floor).
+the geometry; networks trained above lift such features too, less well, above all on
+rears, and better than the camera's plain mirror image above the floor would
+(``benchmarks/real.py`` section D prints each; ``docs/results.md``, "Real mice filmed from
+below: networks trained below the floor").
 
 Features (:func:`frame_features`)
 ---------------------------------
@@ -262,9 +262,8 @@ def points_on_rays(floor: np.ndarray, centre: np.ndarray, heights: np.ndarray) -
 #: it in 1 % of frames (the generator at its defaults and with the shipped recipe's
 #: postures, 120 sequences of 300 frames, every keypoint, through the training cameras and
 #: tracking errors of :func:`~dlc_lifter.nets.data.make_clips`). Real tails lie curled far
-#: more often (the tail's middle below 0.6 in 15-35 % of real frames, docs/results.md,
-#: twenty-ninth session); the networks, never shown such a tail, read the short, curled
-#: mouse as a raised one.
+#: more often (``docs/results.md``, "Real mice: real tails curl whatever the mouse does");
+#: the networks, never shown such a tail, read the short, curled mouse as a raised one.
 TAIL_OFF_AXIS_COS: dict[str, float] = {
     "tail1": 0.46, "tail2": 0.45, "tail3": 0.35, "tail4": 0.27, "tail5": 0.20, "tail_end": 0.08,
 }
@@ -1262,8 +1261,9 @@ class LiftingModel:
         modes (:func:`tail_off_axis`): networks trained for views from straight above or
         below, whose training tails :data:`TAIL_OFF_AXIS_COS` describes; not those trained
         for oblique views (nor a mix with them), which see tails at other angles. The
-        per-frame networks always see the tail (withheld there, DANNCE mouse 1's rears
-        lifted 0.5 mm worse; docs/results.md, twenty-ninth session)."""
+        per-frame networks always see the tail: withheld there, a real mouse's labelled
+        rears lifted worse (``docs/results.md``, "Real mice: real tails curl whatever the
+        mouse does")."""
         return _trained_straight(self.info)
 
     @property

@@ -129,13 +129,16 @@ class TrainConfig:
     shoulder_forward_mm
         Range (mm) of the shoulder labels' shift along the trunk, one draw per sequence (> 0:
         towards the head; :func:`~dlc_lifter.nets.data.place_shoulder_labels`; ``(0, 0)``:
-        none). Screened, not in the shipped weights (``docs/results.md``, forty-second
-        session).
+        none). The shipped weights do not use it (``docs/results.md``, "Real mice: where
+        real labellers put the forelimb joints; forepaws held low in rears and shoulder
+        labels moved forward, screened and dropped").
     neck_back_mm
         Range (mm) of the neck label's shift back along the trunk, one draw per sequence (> 0:
         towards the tail, as DANNCE's ``SpineF``; :func:`~dlc_lifter.nets.data.place_neck_labels`;
-        ``(0, 0)``: none). Screened and dropped (real rears read worse), not in the shipped
-        weights (``docs/results.md``, forty-fifth session).
+        ``(0, 0)``: none). The shipped weights do not use it: real rears read worse
+        (``docs/results.md``, "Real files from four more sources: a nose raised in most
+        frames warned about, keypoint-MoSeq's back end, Git LFS pointers; the neck label
+        moved back, screened").
     steep_snout_miss
         Probability that the training snout is missing where the head points steeply down
         (:class:`~dlc_lifter.nets.data.TrackingNoise`; 0: missing points at random only).
@@ -144,15 +147,16 @@ class TrainConfig:
         keypoint alike (:class:`~dlc_lifter.nets.data.TrackingNoise`'s ``miss_prob``;
         default ``(0, 0.06)``, its own). Larger rates teach the networks to lift the points
         a file has when a tracker or a labeller left out many others (SLEAP's missing
-        nodes, DLC points below ``pcutoff``, sparse 3D labels). Screened at ``(0, 0.3)``
-        and ``(0, 0.5)``: worse on real mice with every label, hardly better without them
-        (``docs/results.md``, forty-third session); not in the shipped weights.
+        nodes, DLC points below ``pcutoff``, sparse 3D labels). The shipped weights keep
+        the default: larger rates read real mice with every label worse and those without
+        them hardly better (``docs/results.md``, "Real mice: missing labels; training with
+        more of them, and with whole forelimbs untracked, screened").
     nose_down_share
         Share of the training sequences' walk, turn and sniff behaviours that take the real
         mouse's nose-down exploring posture (``nose_down_share`` of
         :func:`~dlc_lifter.mouse.behaviour.generate_sequence`: front raised, head steep,
-        trunk short; 0: none, the generator as before). The held-out evaluation keeps the
-        generator's default.
+        trunk short; 0: none, the generator's own postures). The held-out evaluation keeps
+        the generator's default.
     head_up_share, low_rear_share
         Share of the training sequences' sniff bouts in the real mouse's raised-head posture
         and of their free rears low and hunched (``head_up_share`` and ``low_rear_share`` of
@@ -161,32 +165,39 @@ class TrainConfig:
     tail_curl_share
         Share of the training sequences' behaviours whose tail lies curled sideways
         (``tail_curl_share`` of :func:`~dlc_lifter.mouse.behaviour.generate_sequence`;
-        0: none, tails as before). The held-out evaluation keeps the generator's default.
+        0: none, the generator's own tails). The held-out evaluation keeps the generator's
+        default.
     high_hips_share
         Share of the training sequences' rears standing with the hips raised and the trunk
         shorter (``high_hips_share`` of :func:`~dlc_lifter.mouse.behaviour.generate_sequence`;
-        0: none). Screened, not in the shipped weights (``docs/results.md``, fortieth
-        session). The held-out evaluation keeps the generator's default.
+        0: none). The shipped weights do not use it (``docs/results.md``, "Real mice: the
+        rears' raised hips and the raised head, screened"). The held-out evaluation keeps
+        the generator's default.
     elbow_out
         Largest outward swing of the training sequences' elbows, one draw per sequence from
         0 to it (``elbow_out`` of :func:`~dlc_lifter.mouse.behaviour.generate_sequence`, as
-        real mice hold their elbows out; 0: none, the elbows as before). Screened, not in
-        the shipped weights (``docs/results.md``, forty-first session). The held-out
-        evaluation keeps the generator's default.
+        real mice hold their elbows out; 0: none, the generator's own elbows). The shipped
+        weights do not use it (``docs/results.md``, "Real mice: which inputs read the real
+        rears low; the elbows held out, screened"). The held-out evaluation keeps the
+        generator's default.
     low_paws_share
         Share of the training sequences' rears holding the forepaws low against the chest,
         the elbows beside it (``low_paws_share`` of
         :func:`~dlc_lifter.mouse.behaviour.generate_sequence`, as real rears do; 0: none,
-        the paws as before). Screened, not in the shipped weights (``docs/results.md``,
-        forty-second session). The held-out evaluation keeps the generator's default.
+        the generator's own paws). The shipped weights do not use it (``docs/results.md``,
+        "Real mice: where real labellers put the forelimb joints; forepaws held low in
+        rears and shoulder labels moved forward, screened and dropped"). The held-out
+        evaluation keeps the generator's default.
     image_span
         Range of how many arena widths the shorter side of a training camera's image spans
         at the floor (drawn uniformly; ``arena_fraction`` of
         :func:`~dlc_lifter.camera.random_top_view`; None: its default, 0.5-1.1, where an
         85 mm mouse is at least about 77 px long in the image, 1st percentile).
         ``(0.5, 2.0)`` takes it down to about 40 px, as in a large arena filmed at low
-        resolution (measured, not shipped: ``docs/results.md``, seventh session).
-        Held-out evaluation keeps the cameras' default.
+        resolution; the shipped weights keep the default (``docs/results.md``, "Real mice:
+        what the worst camera's error is made of; small mice in the image, nose-down
+        sniffing and labeller offsets, screened"). Held-out evaluation keeps the cameras'
+        default.
     view_deg
         ``(lo, hi)``: every training camera sees the arena's centre from ``lo``-``hi``
         degrees off the vertical, tilted towards it (``view_deg`` of
@@ -196,9 +207,10 @@ class TrainConfig:
         the same cameras.
     frame_view_deg
         ``view_deg`` for the per-frame network's training sequences only (None: as
-        ``view_deg``); the held-out evaluation keeps ``view_deg``'s cameras. Screened
-        at ``(0, 35)`` (docs/results.md, seventeenth session: one real mouse better, the
-        other worse), not shipped.
+        ``view_deg``); the held-out evaluation keeps ``view_deg``'s cameras. The shipped
+        weights do not use it: it read one real mouse better and another worse
+        (``docs/results.md``, "Real mice: which set-ups lift worse; five lift-time screens
+        and one training screen, dropped").
     view
         ``"above"`` (cameras look down at the floor) or ``"below"`` (each training camera
         is the reflection of one above under a glass floor, looking up: the networks of
@@ -215,8 +227,9 @@ class TrainConfig:
         wrists, forepaws), and on its own draw every point of its hind limbs
         (:data:`LIMB_GROUPS`), input and loss alike; 0 (the default): only ``loose_dropout``'s
         scattered drops. A real flat mouse whose forelimbs are untracked reads as raised;
-        screened at 0.2 and 0.4, this did not mend it and read real rears worse
-        (``docs/results.md``, forty-third session); not in the shipped weights.
+        this did not mend it and read real rears worse, so the shipped weights do not use
+        it (``docs/results.md``, "Real mice: missing labels; training with more of them,
+        and with whole forelimbs untracked, screened").
     max_minutes
         Stop training early after this many minutes (not deterministic when it bites).
     threads
