@@ -1,8 +1,9 @@
 """Social features: each animal's relation to its nearest other, in files of several animals.
 
 :func:`social_columns` turns the landmark tracks of every individual (:class:`AnimalPoints`)
-into per-frame columns about the nearest other animal; :func:`~dlc_lifter.analysis.features.
-compute_features` adds them to its table when the poses hold two individuals or more:
+into per-frame columns about the nearest other animal;
+:func:`~dlc_lifter.analysis.features.compute_features` adds them to its table, after each
+animal's own columns, when the poses hold two individuals or more:
 
 ``social_partner``
     Name of the nearest other individual in that frame (body centre to body centre);
