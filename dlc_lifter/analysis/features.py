@@ -155,9 +155,9 @@ _ORIGIN = ("tail_base", "mid_backend3", "mid_backend2")
 _AXIS = ("mid_back", "mouse_center", "neck", "mid_backend", "head_midpoint", _EAR_MID, "nose")
 #: Head point candidates, best first.
 _HEAD = ("nose", "head_midpoint", _EAR_MID)
-#: Midline points, anterior to posterior.
 #: Body centre candidates, best first (else the midpoint of the head and the tail base).
 _CENTRE = ("mouse_center", "mid_back", "mid_backend")
+#: Midline points, anterior to posterior.
 _MIDLINE = ("nose", "head_midpoint", _EAR_MID, "neck", "mid_back", "mouse_center",
             "mid_backend", "mid_backend2", "mid_backend3", "tail_base")
 _EPS = 1e-9
@@ -529,7 +529,8 @@ def compute_features(
         (``*_std<window>*``) columns; they are NaN for the first ``window - 1`` frames.
         Default 15 (0.5 s at 30 fps).
     individual
-        Compute only this individual (name or position); default: every individual.
+        Compute only this individual (name or position); default: every individual. Its
+        social columns are still about the other individuals.
     fps
         Frame rate for velocities; default ``poses.meta.fps``, else 30 with a warning.
     planar
@@ -553,7 +554,8 @@ def compute_features(
     -------
     pandas.DataFrame
         One row per frame and individual: ``frame``, ``individual``, ``time_s``, then
-        the feature columns (names end with their unit), float64.
+        the feature columns (names end with their unit), float64; with two individuals
+        or more, the social columns too (``social_partner``: a name, ``None`` for none).
 
     Raises
     ------
