@@ -48,9 +48,22 @@ one row per frame and individual, whose column names end with their unit:
     imputed flags (only the lift's ``.h5`` does) or the head height was not read from
     a nose.
 
-The last two are annotations of the table, not classifier inputs: :func:`feature_columns`
-leaves them out (``rearing`` is a threshold of a height the classifier already has; the
-imputed flag describes the lift, not the behaviour), so a model's inputs do not change.
+``social_partner``, ``social_distance_<u>``, ``social_approach_speed_<u>_s``,
+``social_facing_angle_rad``, ``social_nose_to_nose_<u>``,
+``social_nose_to_partner_tail_base_<u>``, ``social_partner_nose_to_tail_base_<u>``
+[, ``social_nose_above_partner_back_<u>`` (3D)] (two animals or more)
+    Each animal's relation to its nearest other in that frame (body centre to body
+    centre; with three or more animals the partner is chosen again in every frame):
+    its name, the distance between the centres and how fast it shrinks, the angle
+    between the body axis and the direction to the partner, nose to nose, nose to tail
+    base both ways, and (3D) the nose's height above the partner's back; NaN where either
+    animal lacks the landmark in that frame (:mod:`dlc_lifter.analysis.social`). A file of
+    one animal has none of them; ``individual=`` keeps them, still about the others.
+
+``rearing``, ``nose_imputed`` and ``social_partner`` are annotations of the table, not
+classifier inputs: :func:`feature_columns` leaves them out (``rearing`` is a threshold of a
+height the classifier already has; the imputed flag describes the lift, not the behaviour;
+the partner is a name), so a model's inputs do not change.
 :func:`write_features` also writes a JSON sidecar, ``<table stem>.json``, recording how
 the table was made: the pose file (as every output records its input,
 :func:`~dlc_lifter.io.provenance.source_record`), the package version, the frame rate and
@@ -96,6 +109,7 @@ from dlc_lifter.analysis.rearing import (
     head_keypoint,
     rearing_frames,
 )
+from dlc_lifter.analysis.social import PARTNER_COLUMN, AnimalPoints, social_columns
 from dlc_lifter.errors import FeatureError
 from dlc_lifter.io.provenance import made_from, source_record
 from dlc_lifter.lift.destinations import Provenance
@@ -131,8 +145,9 @@ DEFAULT_WINDOW = 15
 DEFAULT_FPS = 30.0
 #: Columns that identify a row rather than describe the pose.
 ID_COLUMNS = ("frame", "individual", "time_s")
-#: Per-frame annotations of 3D tables (rearing bout, imputed nose), not classifier inputs.
-FLAG_COLUMNS = ("rearing", "nose_imputed")
+#: Per-frame annotations, not classifier inputs: the rearing bout and the imputed nose of 3D
+#: tables, the nearest other animal's name in files of several.
+FLAG_COLUMNS = ("rearing", "nose_imputed", PARTNER_COLUMN)
 
 _EAR_MID = "ear_mid"  # virtual point: midpoint of both ears
 #: Origin candidates, best first (per frame, the first one tracked is used).
@@ -141,6 +156,8 @@ _ORIGIN = ("tail_base", "mid_backend3", "mid_backend2")
 _AXIS = ("mid_back", "mouse_center", "neck", "mid_backend", "head_midpoint", _EAR_MID, "nose")
 #: Head point candidates, best first.
 _HEAD = ("nose", "head_midpoint", _EAR_MID)
+#: Body centre candidates, best first (else the midpoint of the head and the tail base).
+_CENTRE = ("mouse_center", "mid_back", "mid_backend")
 #: Midline points, anterior to posterior.
 _MIDLINE = ("nose", "head_midpoint", _EAR_MID, "neck", "mid_back", "mouse_center",
             "mid_backend", "mid_backend2", "mid_backend3", "tail_base")
@@ -450,6 +467,48 @@ def _height_columns(
         rolled.append(("body_pitch_rad", "body_pitch", "_rad"))
 
 
+def _social_features(
+    coords: np.ndarray, names: Sequence[dict[str, int]], individuals: Sequence[Any],
+    t: np.ndarray, unit: str, left_out: dict[str, str],
+) -> dict[str, np.ndarray]:
+    """The social columns of every individual, ``{column: (frames, individuals)}``
+    (:mod:`dlc_lifter.analysis.social`), the partner as its name (``None`` for none), from
+    the landmarks with this module's per-frame fallbacks."""
+    bodies = [_Body(coords[:, i], n) for i, n in enumerate(names)]
+    first = bodies[0]  # every individual has the same keypoints
+    has_head, has_tail = bool(first.available(_HEAD)), bool(first.available(_ORIGIN))
+    if not first.available(_CENTRE) and not (has_head and has_tail):
+        left_out["social features"] = ("a body centre (mouse_center / mid_back / "
+                                       "mid_backend), or a head and a tail base")
+        return {}
+    centre, nose, tail, forward = [], [], [], []
+    for body in bodies:
+        head, origin = body.first(_HEAD), body.first(_ORIGIN)
+        c = body.first(_CENTRE)
+        gap = np.isnan(c).any(-1)
+        c[gap] = ((head + origin) / 2)[gap]
+        centre.append(c)
+        nose.append(head)
+        tail.append(origin)
+        forward.append(_body_frame(origin, body.first(_AXIS))[0])
+    has_axis = has_tail and bool(first.available(_AXIS))
+    if not has_head:
+        left_out["the social nose columns"] = "a nose, head_midpoint or both ears"
+    if not has_tail:
+        left_out["the social tail-base columns"] = "a tail_base / mid_backend3 / mid_backend2"
+    if not has_axis:
+        left_out["social_facing_angle_rad"] = "a body axis: a tail base and a point ahead"
+    points = AnimalPoints(centre=np.stack(centre, 1),
+                          nose=np.stack(nose, 1) if has_head else None,
+                          tail_base=np.stack(tail, 1) if has_tail else None,
+                          forward=np.stack(forward, 1) if has_axis else None)
+    cols = social_columns(points, t, unit)
+    partner = cols[PARTNER_COLUMN]
+    who = np.array([str(ind) for ind in individuals] + [None], dtype=object)
+    cols[PARTNER_COLUMN] = who[partner]  # -1 (no partner) reads the appended None
+    return cols
+
+
 def compute_features(
     poses: Poses,
     *,
@@ -471,7 +530,8 @@ def compute_features(
         (``*_std<window>*``) columns; they are NaN for the first ``window - 1`` frames.
         Default 15 (0.5 s at 30 fps).
     individual
-        Compute only this individual (name or position); default: every individual.
+        Compute only this individual (name or position); default: every individual. Its
+        social columns are still about the other individuals.
     fps
         Frame rate for velocities; default ``poses.meta.fps``, else 30 with a warning.
     planar
@@ -495,7 +555,8 @@ def compute_features(
     -------
     pandas.DataFrame
         One row per frame and individual: ``frame``, ``individual``, ``time_s``, then
-        the feature columns (names end with their unit), float64.
+        the feature columns (names end with their unit), float64; with two individuals
+        or more, the social columns too (``social_partner``: a name, ``None`` for none).
 
     Raises
     ------
@@ -517,7 +578,9 @@ def compute_features(
     skip = {**plan.arena, **dict.fromkeys(plan.objects, "still")}
     if not poses.is_3d:  # one table of two animals' names (SimBA's Nose_1, Nose_2): as lifted
         poses = split_animals(poses, plan)
+    everyone = poses  # social features take every animal, whichever rows are asked for
     poses, imputed = individual_poses(poses, individual, source)
+    rows = [list(map(str, everyone.individuals)).index(str(ind)) for ind in poses.individuals]
     if window > poses.n_frames and not poses.stills:
         logger.warning("%s: the window (%d frames) is longer than the recording (%d frames): "
                        "every variability column (*_std%d*) is NaN. Give a shorter --window.",
@@ -536,19 +599,23 @@ def compute_features(
     is_3d = poses.is_3d and not planar
     units = poses.meta.units if poses.meta.units in ("mm", "px", "cm", "m") else None
     unit = units or ("mm" if poses.is_3d else "px")
-    coords = poses.coords[..., : 3 if is_3d else 2].copy()
-    cutoff = None if poses.is_3d else _drop_untracked(coords, poses, pcutoff)
+    coords = everyone.coords[..., : 3 if is_3d else 2].copy()
+    cutoff = None if poses.is_3d else _drop_untracked(coords, everyone, pcutoff)
     if not poses.is_3d and poses.meta.frame == "image":
         coords[..., 1] *= -1  # image y points down; features use y up
     candidates = _canonical(poses.keypoints, plan.mapped, skip, source, is_3d)
+    names = [_names_of(candidates, coords[:, i]) for i in range(everyone.n_individuals)]
 
     left_out: dict[str, str] = {}
     frames = []
     flags = _flag_columns(poses, imputed, None if poses.stills else rate) if is_3d else None
+    social = (_social_features(coords, names, everyone.individuals, t, unit, left_out)
+              if everyone.n_individuals > 1 else {})
     for i, ind in enumerate(poses.individuals):
-        names = _names_of(candidates, coords[:, i])
-        cols = _individual_features(coords[:, i], names, t, unit, window, is_3d, left_out,
+        r = rows[i]
+        cols = _individual_features(coords[:, r], names[r], t, unit, window, is_3d, left_out,
                                     rolling=not poses.stills)
+        cols.update({name: col[:, r] for name, col in social.items()})
         if flags is not None:
             cols.update({name: col[:, i] for name, col in flags.items()})
         head = pd.DataFrame({
@@ -556,7 +623,11 @@ def compute_features(
             "individual": pd.Series([str(ind)] * poses.n_frames, dtype=object),
             "time_s": t,
         })
-        body = pd.DataFrame(cols, index=head.index, dtype=np.float64)
+        body = pd.DataFrame({c: v for c, v in cols.items() if c != PARTNER_COLUMN},
+                            index=head.index, dtype=np.float64)
+        if PARTNER_COLUMN in cols:  # a name among the numbers, before the social columns
+            at = list(cols).index(PARTNER_COLUMN)
+            body.insert(at, PARTNER_COLUMN, pd.Series(cols[PARTNER_COLUMN], dtype=object))
         frames.append(pd.concat([head, body], axis=1))
     if left_out:
         logger.info("%s: left out %s.", source or "poses", "; ".join(
@@ -713,6 +784,7 @@ _FIXED_UNITS = {
     "frame": "video frame number", "individual": "name", "time_s": "s",
     "rearing": "1 = in a rearing bout, 0 = not (rule: 'rearing')",
     "nose_imputed": "1 = the nose was imputed by the lift, 0 = tracked, empty = unknown",
+    PARTNER_COLUMN: "name of the nearest other individual, empty = none",
 }
 
 

@@ -19,7 +19,8 @@ ring buffers, with the values and column names of
     heights, pitch and horizontal bend ratio.
 
 These are a subset of the table :func:`compute_features` writes (no body-centred
-coordinates, spine angles or turning), and its two annotations are left out on purpose:
+coordinates, spine angles or turning; no social columns, since a live lifter follows one
+animal), and its two annotations are left out on purpose:
 ``rearing`` counts a frame only once its bout has lasted 0.2 s, so live it would be known
 up to 0.2 s late or would differ from the table's (threshold ``height_<head>_mm`` against
 :data:`~dlc_lifter.analysis.rearing.REARING_MM` for an immediate, unfiltered flag); and

@@ -81,7 +81,9 @@ def features_command(
 
     Beside each table, <stem>_features.json records how it was made: the pose file, the
     version, the frame rate and where it came from, the window, the rearing rule, each
-    column's unit and which landmarks the lift imputed.
+    column's unit and which landmarks the lift imputed. A file of two animals or more also
+    gets social columns (social_*): each animal's nearest other in every frame, their
+    distances, approach speed and facing angle (docs/formats.md); --individual keeps them.
 
     Example: dlc-lifter features videoDLC_resnet50_lifted3d.h5 --window 15 --parquet
     (a batch's lifts: dlc-lifter features out/ --recursive -o features/; a rerun after the
