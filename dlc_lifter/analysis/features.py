@@ -469,11 +469,12 @@ def _height_columns(
 
 def _social_features(
     coords: np.ndarray, names: Sequence[dict[str, int]], individuals: Sequence[Any],
-    t: np.ndarray, unit: str, left_out: dict[str, str],
+    t: np.ndarray, unit: str, left_out: dict[str, str], slots: Collection[str] = (),
 ) -> dict[str, np.ndarray]:
     """The social columns of every individual, ``{column: (frames, individuals)}``
     (:mod:`dlc_lifter.analysis.social`), the partner as its name (``None`` for none), from
-    the landmarks with this module's per-frame fallbacks."""
+    the landmarks with this module's per-frame fallbacks; ``slots`` name the individuals
+    with no identity over time (:func:`untracked_slots`)."""
     bodies = [_Body(coords[:, i], n) for i, n in enumerate(names)]
     first = bodies[0]  # every individual has the same keypoints
     has_head, has_tail = bool(first.available(_HEAD)), bool(first.available(_ORIGIN))
@@ -502,7 +503,8 @@ def _social_features(
                           nose=np.stack(nose, 1) if has_head else None,
                           tail_base=np.stack(tail, 1) if has_tail else None,
                           forward=np.stack(forward, 1) if has_axis else None)
-    cols = social_columns(points, t, unit)
+    cols = social_columns(points, t, unit,
+                          identity=np.array([str(ind) not in slots for ind in individuals]))
     partner = cols[PARTNER_COLUMN]
     who = np.array([str(ind) for ind in individuals] + [None], dtype=object)
     cols[PARTNER_COLUMN] = who[partner]  # -1 (no partner) reads the appended None
@@ -581,6 +583,7 @@ def compute_features(
     everyone = poses  # social features take every animal, whichever rows are asked for
     poses, imputed = individual_poses(poses, individual, source)
     rows = [list(map(str, everyone.individuals)).index(str(ind)) for ind in poses.individuals]
+    slots = untracked_slots(everyone)
     if window > poses.n_frames and not poses.stills:
         logger.warning("%s: the window (%d frames) is longer than the recording (%d frames): "
                        "every variability column (*_std%d*) is NaN. Give a shorter --window.",
@@ -608,13 +611,18 @@ def compute_features(
 
     left_out: dict[str, str] = {}
     frames = []
-    flags = _flag_columns(poses, imputed, None if poses.stills else rate) if is_3d else None
-    social = (_social_features(coords, names, everyone.individuals, t, unit, left_out)
+    alone = {i for i, ind in enumerate(poses.individuals) if str(ind) in slots}
+    _warn_slots(poses, alone, source, pairs_kept=everyone.n_individuals == 2)
+    flags = (_flag_columns(poses, imputed, None if poses.stills else rate, alone)
+             if is_3d else None)
+    social = (_social_features(coords, names, everyone.individuals, t, unit, left_out, slots)
               if everyone.n_individuals > 1 else {})
     for i, ind in enumerate(poses.individuals):
         r = rows[i]
-        cols = _individual_features(coords[:, r], names[r], t, unit, window, is_3d, left_out,
-                                    rolling=not poses.stills)
+        cols = _individual_features(coords[:, r], names[r],
+                                    np.full_like(t, np.nan) if i in alone else t, unit,
+                                    window, is_3d, left_out,
+                                    rolling=not poses.stills and i not in alone)
         cols.update({name: col[:, r] for name, col in social.items()})
         if flags is not None:
             cols.update({name: col[:, i] for name, col in flags.items()})
@@ -679,6 +687,56 @@ def _warn_jumps(df: pd.DataFrame, unit: str, source: str | None) -> None:
             ", ".join(str(int(f)) for f in frames[:5]), ", ..." if len(frames) > 5 else "")
 
 
+def untracked_slots(poses: Poses) -> set[str]:
+    """The individuals of ``poses`` that keep no identity from frame to frame.
+
+    A SLEAP file's untracked instances, where a frame holds two or more, are read as slots
+    ``untracked0, untracked1, ...`` (``meta.extra["untracked_individuals"]``) by their
+    order in each frame, so a slot may hold another animal in the next frame; their lift
+    records them (``meta.extra["lift_mode"]["untracked_alone"]``). A file's one untracked
+    individual is its one animal, not a slot.
+
+    Parameters
+    ----------
+    poses
+        2D or lifted 3D poses.
+
+    Returns
+    -------
+    set of str
+        The slots' names; empty for tracked files.
+
+    Examples
+    --------
+    >>> from dlc_lifter.poses import PoseMetadata, Poses
+    >>> slots = ["untracked0", "untracked1"]
+    >>> p = Poses(np.zeros((2, 2, 1, 2)), keypoints=["nose"], individuals=slots,
+    ...           meta=PoseMetadata(extra={"untracked_individuals": slots}))
+    >>> sorted(untracked_slots(p))
+    ['untracked0', 'untracked1']
+    """
+    extra = poses.meta.extra
+    listed = [str(n) for n in extra.get("untracked_individuals") or ()]
+    mode = extra.get("lift_mode")
+    lifted = mode.get("untracked_alone") if isinstance(mode, Mapping) else None
+    return (set(listed) if len(listed) > 1 else set()) | {str(n) for n in lifted or ()}
+
+
+def _warn_slots(poses: Poses, alone: Collection[int], source: str | None,
+                pairs_kept: bool) -> None:
+    """Say which rows are untracked slots, whose features over time are left empty
+    (their social approach speed too, unless ``pairs_kept``: two animals in all)."""
+    if alone and not poses.stills:
+        logger.warning(
+            "%s: %s are untracked instances (no track, so no identity: a slot may hold "
+            "another animal in the next frame): their velocities, accelerations, turning"
+            "%s and variability over a window (*_std*) are left empty (NaN), and rearing "
+            "is read in each frame alone. Track the animals (SLEAP's tracker, or "
+            "proofread tracks) for features over time.", source or "poses",
+            ", ".join(str(poses.individuals[i]) for i in sorted(alone)),
+            "" if pairs_kept else ", social approach speed")
+
+
 def _drop_untracked(coords: np.ndarray, poses: Poses, pcutoff: float | None) -> float:
     """2D points below the likelihood cutoff set to NaN in place (said in the log); the
     cutoff used."""
@@ -727,14 +785,15 @@ def _imputed_flags(poses: Poses) -> np.ndarray | None:
     return np.asarray(imputed, dtype=bool)
 
 
-def _flag_columns(poses: Poses, imputed: np.ndarray | None,
-                  fps: float | None) -> dict[str, np.ndarray]:
+def _flag_columns(poses: Poses, imputed: np.ndarray | None, fps: float | None,
+                  alone: Collection[int] = ()) -> dict[str, np.ndarray]:
     """``rearing`` and ``nose_imputed``, ``(frames, individuals)`` float each: the heights
     figure's rule (:func:`~dlc_lifter.analysis.rearing.rearing_frames` of
-    :func:`~dlc_lifter.analysis.rearing.head_keypoint`), and whether the nose it read was
-    imputed (NaN where unknown)."""
+    :func:`~dlc_lifter.analysis.rearing.head_keypoint`; each frame alone for the
+    individuals in ``alone``), and whether the nose it read was imputed (NaN where
+    unknown)."""
     height, index = head_keypoint(poses)
-    rearing = np.stack([rearing_frames(height[:, i], fps)
+    rearing = np.stack([rearing_frames(height[:, i], None if i in alone else fps)
                         for i in range(poses.n_individuals)], axis=1).astype(np.float64)
     nose_imputed = np.full(height.shape, np.nan)
     if imputed is not None:

@@ -116,8 +116,8 @@ def _of_partner(points: np.ndarray, partner: np.ndarray) -> np.ndarray:
     return np.where((partner >= 0)[..., None], got, np.nan)
 
 
-def social_columns(points: AnimalPoints, t: np.ndarray, unit: str
-                   ) -> dict[str, np.ndarray]:
+def social_columns(points: AnimalPoints, t: np.ndarray, unit: str,
+                   identity: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Per-frame columns about each individual's nearest other (see the module docstring).
 
     Parameters
@@ -129,6 +129,11 @@ def social_columns(points: AnimalPoints, t: np.ndarray, unit: str
         speed then).
     unit
         Length unit of the points (``mm``, ``px``): the suffix of the columns.
+    identity
+        ``(individuals,)`` bool: whether each individual is the same animal in every
+        frame; default all. A pair with one that is not (an untracked instance's slot)
+        gets no approach speed, as its distance over time may be to other animals; with
+        two individuals it does, as they are then always the same two animals.
 
     Returns
     -------
@@ -155,6 +160,10 @@ def social_columns(points: AnimalPoints, t: np.ndarray, unit: str
         closing = -np.gradient(pair, t, axis=0)
     else:
         closing = np.full_like(pair, np.nan)
+    if identity is not None and len(identity) > 2:
+        lost = ~np.asarray(identity, dtype=bool)
+        closing[:, lost, :] = np.nan
+        closing[:, :, lost] = np.nan
     cols[f"social_approach_speed_{unit}_s"] = _at_partner(closing, partner)
     if points.forward is not None:
         to = _of_partner(centre, partner)[..., :2] - centre[..., :2]

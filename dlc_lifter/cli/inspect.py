@@ -252,7 +252,9 @@ def _seen_from(poses: Poses, plan: KeypointMap, cutoff: float) -> str:
                 "filmed from above or below")
     if hand.frames == 0:
         return "not told (no left and right keypoints on the body tracked)"
-    counts = f"{hand.mirrored} of {hand.frames} frames with left keypoints on its right"
+    # each animal of a frame votes: a count over frames would exceed the file's own
+    frames = "frames" if uv.shape[1] == 1 else "animal-frames"
+    counts = f"{hand.mirrored} of {hand.frames} {frames} with left keypoints on its right"
     if hand.looks_mirrored:
         return (f"below, or a mirrored video ({counts}); lifted as filmed from below "
                 f"unless --view above or a calibration says otherwise")

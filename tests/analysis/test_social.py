@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +34,12 @@ def _rows(df: pd.DataFrame, individual: str) -> pd.DataFrame:
 def _face_to_face() -> Poses:
     """``a`` heading +x from the origin; ``b`` heading -x towards it, its tail base 200 mm
     away, walking at 30 mm/s: centres 150 mm apart, noses 40 mm, in the first frame."""
-    return mice_together({"a": rigid_mouse(),
-                          "b": rigid_mouse(speed=30.0, yaw=np.pi, start=(200.0, 0.0))})
+    return mice_together(_face_to_face_mice())
+
+
+def _face_to_face_mice() -> dict[str, Poses]:
+    return {"a": rigid_mouse(),
+            "b": rigid_mouse(speed=30.0, yaw=np.pi, start=(200.0, 0.0))}
 
 
 def test_two_mice_face_to_face() -> None:
@@ -184,3 +189,45 @@ def test_real_two_mice_social_columns_are_plausible() -> None:
     body = np.nanmedian(np.linalg.norm(p.coords[:, :, nose] - p.coords[:, :, tail], axis=-1))
     dist = df["social_distance_px"] / body
     assert 0.05 < dist.min() and 0.5 < dist.median() < 3.0 and dist.max() < 6.0
+
+
+def _slots(mice: dict[str, Poses], extra: Callable[[list[str]], dict]) -> Poses:
+    """``mice`` as untracked instances: slots ``untracked0...`` holding them in their order
+    in even frames and the first two swapped in odd frames, as SLEAP's untracked instances
+    come in whatever order each frame."""
+    p = mice_together(mice)
+    coords = p.coords.copy()
+    coords[1::2, [0, 1]] = coords[1::2, [1, 0]]
+    names = [f"untracked{i}" for i in range(len(mice))]
+    return Poses(coords, keypoints=list(p.keypoints), individuals=names,
+                 meta=PoseMetadata(fps=FPS, frame="world", units="mm", source="slots.slp",
+                                   extra=extra(names)))
+
+
+def test_untracked_slots_get_no_features_over_time(caplog: pytest.LogCaptureFixture) -> None:
+    """A slot holds another mouse every other frame: a speed read from it would be the jump
+    between two still mice, and its distance to a slot over time is to other mice."""
+    mice = {"a": rigid_mouse(), "b": rigid_mouse(yaw=np.pi, start=(200.0, 0.0)),
+            "c": rigid_mouse(start=(0.0, 300.0))}
+    with caplog.at_level("WARNING"):
+        df = compute_features(_slots(mice, lambda n: {"untracked_individuals": n}))
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "untracked0, untracked1, untracked2 are untracked instances" in said
+    assert "social approach speed" in said and "faster than a mouse" not in said
+    for slot in ("untracked0", "untracked1", "untracked2"):
+        r = _rows(df, slot)
+        assert r["head_speed_mm_s"].isna().all() and r["tail_base_speed_mm_s"].isna().all()
+        assert r["social_approach_speed_mm_s"].isna().all()
+    # what each frame shows alone stays: a and b are each other's nearest, 150 mm apart
+    np.testing.assert_allclose(_rows(df, "untracked0")["social_distance_mm"], 150.0)
+    np.testing.assert_allclose(_rows(df, "untracked2")["social_distance_mm"], 300.0)
+
+
+def test_two_untracked_slots_keep_their_approach_speed() -> None:
+    """With two animals in all, the slots' distance is always the two mice's, whichever
+    slot holds which; a lifted file says which were slots in its lift record."""
+    poses = _slots(_face_to_face_mice(), lambda n: {"lift_mode": {"untracked_alone": n}})
+    df = compute_features(poses)
+    r = _rows(df, "untracked0")
+    np.testing.assert_allclose(r["social_approach_speed_mm_s"], 30.0)
+    assert r["head_speed_mm_s"].isna().all()

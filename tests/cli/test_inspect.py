@@ -289,6 +289,13 @@ def test_info_says_whether_the_animal_is_seen_from_above(tmp_path: Path) -> None
     below[..., 1] = 400 - below[..., 1]
     assert "Seen from:   below, or a mirrored video" in info(below, "below")
     assert "Far off:     no detection lies farther" in info(above, "above")
+    two = Poses(np.stack([above, above + [0.0, 150.0]], 1), np.ones((n, 2, 4)),
+                keypoints=["snout", "leftear", "rightear", "tailbase"],
+                individuals=["mouse1", "mouse2"])  # two animals in each of the 30 frames
+    two.meta.scorer = "DLC_test"
+    two.to_dataframe().to_hdf(tmp_path / "pairDLC_test.h5", key="df_with_missing")
+    pair = runner.invoke(app, ["info", str(tmp_path / "pairDLC_test.h5")]).output
+    assert "above (0 of 60 animal-frames with left keypoints on its right)" in pair
     jumps = above.copy()
     jumps[[3, 17], 0] += [300.0, 0.0]  # the snout found far from the rest, twice
     assert ("Far off:     2 detections lie farther from the rest of the animal than its body "
