@@ -432,7 +432,10 @@ def predict_file(
             not out.exists() and _read_behaviour_record(side) is not None)) as tmp:
         tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     write_behaviour(pred, out, overwrite=overwrite)
-    logger.info("Wrote behaviour of %d frames to %s", len(pred), out)
+    animals = int(pred["individual"].nunique()) if "individual" in pred else 1
+    frames = int(pred["frame"].nunique()) if "frame" in pred else len(pred)
+    logger.info("Wrote behaviour of %d frames%s to %s", frames,
+                f" of {animals} animals ({len(pred)} rows)" if animals > 1 else "", out)
     return [out, side]
 
 

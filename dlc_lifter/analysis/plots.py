@@ -43,6 +43,7 @@ import numpy as np
 from dlc_lifter._atomic import atomic_output, check_writable
 from dlc_lifter._progress import progress_bar
 from dlc_lifter._version import __version__
+from dlc_lifter.analysis.features import untracked_slots
 from dlc_lifter.analysis.rearing import (
     REARING_MIN_S,
     REARING_MM,
@@ -325,7 +326,10 @@ def plot_trajectory(poses: Poses, path: str | Path, *, fps: float | None = None)
 
     One animal: its path in viridis over time. Several: each animal in its own colour
     (the one the 3D video draws it in), light at the start and dark at the end, its path,
-    start and end markers in that colour too, and a legend naming them.
+    start and end markers in that colour too, and a legend naming them. Labelled images,
+    and a SLEAP file's untracked slots (which may hold another animal in the next frame:
+    :func:`~dlc_lifter.analysis.features.untracked_slots`), get their points only: no path
+    joins them.
 
     Returns
     -------
@@ -346,6 +350,7 @@ def plot_trajectory(poses: Poses, path: str | Path, *, fps: float | None = None)
     fig, ax = plt.subplots(figsize=(6.4, 5.6))
     markers = "os^Dv"
     several = poses.n_individuals > 1
+    slots = untracked_slots(poses)
     sc = None
     handles: list[Line2D] = []
     for i, ind in enumerate(poses.individuals):
@@ -353,11 +358,12 @@ def plot_trajectory(poses: Poses, path: str | Path, *, fps: float | None = None)
         ok = ~np.isnan(xy).any(axis=1)
         if not ok.any():
             continue
+        alone = stills or str(ind) in slots  # no identity from row to row: no path
         rgb = individual_colour(i)
         cmap = (LinearSegmentedColormap.from_list(
             f"individual{i}", [_tint(rgb, 1.0, 0.75), rgb, _tint(rgb, 0.0, 0.5)])
             if several else plt.get_cmap("viridis"))
-        if not stills:
+        if not alone:
             ax.plot(xy[:, 0], xy[:, 1], color=_tint(rgb, 1.0, 0.5) if several else "0.75",
                     lw=0.6, zorder=1)
         sc = ax.scatter(xy[ok, 0], xy[ok, 1], c=t[ok], cmap=cmap, s=16 if stills else 6,
@@ -366,7 +372,7 @@ def plot_trajectory(poses: Poses, path: str | Path, *, fps: float | None = None)
         if several:
             handles.append(Line2D([], [], ls="", marker=markers[i % len(markers)], ms=6,
                                   color=rgb, label=str(ind)))
-        if not stills:
+        if not alone:
             first, last = np.flatnonzero(ok)[[0, -1]]
             face = rgb if several else "k"
             ax.plot(*xy[first], ">", color=face, mec="k", ms=8 if several else 7, zorder=3)

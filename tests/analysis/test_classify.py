@@ -570,3 +570,24 @@ def test_bouts_in_seconds_take_the_pose_files_frame_rate(toy: dict[str, list],
     unknown = write_dlc_3d(bare, tmp_path / "m1DLC_toy_lifted3d.h5")
     with pytest.raises(LabelFileError, match="gives no FPS"):
         train_files(bouts, [unknown], tmp_path / "m2.joblib", cv=False, n_estimators=5)
+
+
+def test_prediction_of_two_animals_counts_frames_not_rows(
+        toy: dict[str, list], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A two-animal file's prediction said "behaviour of 600 frames" for 300 frames of two
+    animals: the log counts the frames, and names the animals and rows where there are
+    several."""
+    from dlc_lifter.io import write_dlc_3d
+
+    model = train_classifier(toy["f3"][:2], toy["labels"][:2], n_estimators=5, seed=0)
+    path = model.save(tmp_path / "m.joblib")
+    a, b = toy["poses"][2], toy["poses"][3]
+    both = Poses(np.concatenate([a.coords, b.coords], axis=1),
+                 confidence=np.concatenate([a.confidence, b.confidence], axis=1),
+                 keypoints=a.keypoints, individuals=["m1", "m2"],
+                 meta=PoseMetadata(fps=FPS, scorer="toy", units="mm", frame="world"))
+    f = write_dlc_3d(both, tmp_path / "pairDLC_toy_lifted3d.h5")
+    with caplog.at_level("INFO", logger="dlc_lifter"):
+        predict_files(path, [f], destfolder=tmp_path / "pred")
+    n = a.n_frames
+    assert f"behaviour of {n} frames of 2 animals ({2 * n} rows)" in caplog.text

@@ -345,3 +345,28 @@ def test_trajectory_tells_the_animals_apart(tmp_path: Path,
     plot_trajectory(rearing_mouse_3d(60), tmp_path / "one.png", fps=30)
     (sc,) = [c for c in figures[1].axes[0].collections if c.get_array() is not None]
     assert sc.get_cmap().name == "viridis" and figures[1].axes[0].get_legend() is None
+
+
+def test_untracked_slots_get_no_path_in_the_trajectory(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A SLEAP file's untracked slots may hold the other animal in the next frame: a path
+    joining a slot's rows zig-zagged between the two mice. The slots get their points only,
+    as labelled images do; tracked animals keep their paths."""
+    import matplotlib.pyplot as plt
+
+    from dlc_lifter.analysis.plots import plot_trajectory
+    from dlc_lifter.poses import PoseMetadata, Poses
+
+    figures: list = []
+    monkeypatch.setattr(plt, "close", figures.append)
+    two = _two_mice()
+    names = ["untracked0", "untracked1"]
+    slots = Poses(two.coords, keypoints=list(two.keypoints), individuals=names,
+                  meta=PoseMetadata(fps=30, frame="world", units="mm",
+                                    extra={"untracked_individuals": names}))
+    plot_trajectory(slots, tmp_path / "slots.png", fps=30)
+    plot_trajectory(two, tmp_path / "tracked.png", fps=30)
+    paths = [[line for line in f.axes[0].get_lines() if len(line.get_xdata()) > 1]
+             for f in figures]
+    assert paths[0] == [] and len(paths[1]) == 2
+    assert len([c for c in figures[0].axes[0].collections if c.get_array() is not None]) == 2
