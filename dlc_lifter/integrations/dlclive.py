@@ -35,8 +35,9 @@ import numpy as np
 
 from dlc_lifter.analysis.features import DEFAULT_WINDOW
 from dlc_lifter.analysis.live_features import LiveFeatures
-from dlc_lifter.camera import Camera, load_anipose
+from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.io.calibration import load_anipose
 from dlc_lifter.lift.keypoints import resolve_keypoint_map
 from dlc_lifter.lift.live import IMAGE_COLORS, LiveLifter, LiveResult, causal_lifter
 from dlc_lifter.lift.options import (
