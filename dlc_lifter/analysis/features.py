@@ -89,7 +89,6 @@ the poses lack are left out, and said once in the log.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import re
@@ -112,6 +111,7 @@ from dlc_lifter.analysis.rearing import (
 from dlc_lifter.analysis.social import PARTNER_COLUMN, AnimalPoints, social_columns
 from dlc_lifter.errors import FeatureError
 from dlc_lifter.io.provenance import made_from, source_record
+from dlc_lifter.io.records import read_record, write_record
 from dlc_lifter.lift.destinations import Provenance
 from dlc_lifter.lift.keypoints import file_keypoint_plan, lifted_keypoint_map, split_animals
 from dlc_lifter.mouse.edges import canonical_names
@@ -890,25 +890,15 @@ def features_record(df: pd.DataFrame, source: str | Path | None = None) -> dict[
     })
 
 
-def _read_record(path: Path) -> dict[str, Any] | None:
-    """The features sidecar at ``path`` (:func:`features_record`), or ``None`` where there is
-    none this package wrote (absent, unreadable, another file of that name)."""
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return record if isinstance(record, dict) and "dlc_lifter_version" in record else None
-
-
 def _is_features_record(path: Path) -> bool:
     """Whether ``path`` is a features sidecar this package wrote (one an interrupted run
     left without its table may be replaced; any other file of that name is the user's)."""
-    return _read_record(path) is not None
+    return read_record(path) is not None
 
 
 def _recorded_source(table: Path) -> dict[str, Any] | None:
     """The pose file a features table's sidecar names (:func:`_source_of`), or ``None``."""
-    record = _read_record(features_sidecar_path(table))
+    record = read_record(features_sidecar_path(table))
     return None if record is None else _source_of(record)
 
 
@@ -967,7 +957,7 @@ def stale_features(table: str | Path, source: str | Path,
         it records, where an option is given now.
     """
     side = features_sidecar_path(table)
-    record = _read_record(side)
+    record = read_record(side)
     if record is None:
         return f"and no features record {side.name} beside it says what it was made from"
     made = _source_of(record)
@@ -1112,11 +1102,9 @@ def write_features(
         require_parquet()
     check_writable(p, overwrite=overwrite)
     if sidecar:
-        record = json.dumps(features_record(df, src), indent=2)
         side = features_sidecar_path(p)
-        with atomic_output(side, overwrite=overwrite or (
-                not p.exists() and _is_features_record(side))) as tmp:
-            tmp.write_text(record + "\n", encoding="utf-8")
+        write_record(features_record(df, src), side, overwrite=overwrite or (
+            not p.exists() and _is_features_record(side)))
     out = df.copy()
     out.attrs = {}
     with atomic_output(p, overwrite=overwrite) as tmp:
