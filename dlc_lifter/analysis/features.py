@@ -100,7 +100,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dlc_lifter._atomic import atomic_output, check_writable
+from dlc_lifter._atomic import check_writable
 from dlc_lifter._version import __version__
 from dlc_lifter.analysis.rearing import (
     REARING_MIN_S,
@@ -110,6 +110,7 @@ from dlc_lifter.analysis.rearing import (
 )
 from dlc_lifter.analysis.social import PARTNER_COLUMN, AnimalPoints, social_columns
 from dlc_lifter.errors import FeatureError
+from dlc_lifter.io.features_table import features_format, require_parquet, write_features_table
 from dlc_lifter.io.provenance import made_from, source_record
 from dlc_lifter.io.records import read_record, write_record
 from dlc_lifter.lift.destinations import Provenance
@@ -770,7 +771,7 @@ def features_output_path(
     """``<stem>_features.<csv|parquet>`` beside the pose file or in ``destfolder``."""
     p = Path(poses_path)
     folder = Path(destfolder) if destfolder is not None else p.parent
-    return folder / f"{p.stem}_features.{_check_fmt(fmt)}"
+    return folder / f"{p.stem}_features.{features_format(fmt)}"
 
 
 def features_sidecar_path(table_path: str | Path) -> Path:
@@ -1029,23 +1030,6 @@ def _said(name: str, value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _check_fmt(fmt: str) -> str:
-    fmt = fmt.lower().lstrip(".")
-    if fmt not in ("csv", "parquet"):
-        raise FeatureError(f"Unknown features format {fmt!r}; use 'csv' or 'parquet'.")
-    return fmt
-
-
-def require_parquet() -> None:
-    """Raise :class:`FeatureError` saying to ``pip install pyarrow`` when it is absent."""
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        raise FeatureError(
-            "Writing parquet needs pyarrow, which is not installed: run "
-            "'pip install pyarrow', or write csv instead (--csv).") from None
-
-
 def write_features(
     df: pd.DataFrame,
     path: str | Path,
@@ -1056,6 +1040,9 @@ def write_features(
     sidecar: bool = True,
 ) -> Path:
     """Write a features table atomically as csv or parquet, with its JSON sidecar.
+
+    The files are written in :mod:`dlc_lifter.io` (:mod:`dlc_lifter.io.records`,
+    :func:`dlc_lifter.io.features_table.write_features_table`).
 
     Parameters
     ----------
@@ -1092,7 +1079,7 @@ def write_features(
     p = Path(path)
     if fmt is None:
         fmt = "parquet" if p.suffix.lower() in (".parquet", ".pq") else "csv"
-    fmt = _check_fmt(fmt)
+    fmt = features_format(fmt)
     src = source if source is not None else df.attrs.get("source")
     if src is not None and Path(src).exists() and p.exists() and (
             Path(src).resolve() == p.resolve()):
@@ -1105,12 +1092,6 @@ def write_features(
         side = features_sidecar_path(p)
         write_record(features_record(df, src), side, overwrite=overwrite or (
             not p.exists() and _is_features_record(side)))
-    out = df.copy()
-    out.attrs = {}
-    with atomic_output(p, overwrite=overwrite) as tmp:
-        if fmt == "csv":
-            out.to_csv(tmp, index=False, float_format="%.9g")
-        else:
-            out.to_parquet(tmp, index=False)
+    write_features_table(df, p, fmt, overwrite=overwrite)
     logger.info("Wrote %d rows of features to %s", len(df), p)
     return p
