@@ -28,7 +28,7 @@ them from a clone checked out at the commit, or extract them with ``git archive`
 
 then ``python benchmarks/real.py --only A --dannce-csv mouseone.csv``. (``git archive`` of a
 mirror without the demos' videos names the objects it lacks; the files above are written.)
-The cameras are read by :func:`dlc_lifter.camera.load_anipose`, which drops the 2019
+The cameras are read by :func:`dlc_lifter.io.calibration.load_anipose`, which drops the 2019
 calibrations' small skew (it says so; under a pixel).
 
 The rigs' world frames do not lie on the floor: a plane is fitted to the four paws' 3D
@@ -75,7 +75,7 @@ TO_MOUSE22 = {"EarL": "EarL", "EarR": "EarR", "Snout": "Snout", "SpineF": "Spine
 FLOOR_KEYPOINTS = ("ForepawL", "ForepawR", "HindpawL", "HindpawR")
 #: DANNCE's pixels are MATLAB's (the first pixel's centre at 1; its own triangulation,
 #: ``dannce/labeling/postlabel.py``, hands the crowd's labels to its cameras as such), the
-#: package's camera OpenCV's (at 0), as :func:`dlc_lifter.camera.load_anipose` reads them.
+#: package's camera OpenCV's (at 0), as :func:`dlc_lifter.io.calibration.load_anipose` reads them.
 MATLAB_PX = 1.0
 #: The points within this distance of the floor plane are on it (mm).
 FLOOR_TOL_MM = 5.0
@@ -113,7 +113,7 @@ def read_crowd_demo(folder: Path, worker: int = 0) -> CrowdDemo:
     import scipy.io
     import yaml
 
-    from dlc_lifter.camera import load_anipose
+    from dlc_lifter.io.calibration import load_anipose
 
     config = yaml.safe_load((folder / "config.yaml").read_text())
     calib_dir = folder / str(config.get("CALIBDIR", "calibration"))
@@ -298,7 +298,7 @@ def label3d(args: argparse.Namespace) -> None:
     print(f"{len(ids)} frames, {len(uv)} cameras' files; "
           f"{int(np.isfinite(xyz[..., 0]).sum())} of {xyz[..., 0].size} points labelled")
     if args.calibration is not None:
-        from dlc_lifter.camera import load_anipose
+        from dlc_lifter.io.calibration import load_anipose
 
         nums = sorted(uv)
         cameras = [load_anipose(args.calibration / f"cam{k}_params.mat") for k in nums]

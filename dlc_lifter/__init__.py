@@ -30,7 +30,7 @@ _LAZY = {
     "synthesize": "dlc_lifter.synth",
     "load_dataset": "dlc_lifter.synth",
     "Camera": "dlc_lifter.camera",
-    "load_anipose": "dlc_lifter.camera",
+    "load_anipose": "dlc_lifter.io.calibration",
     "generate_sequences": "dlc_lifter.mouse.behaviour",
     "MouseRig": "dlc_lifter.mouse.rig",
 }

@@ -11,11 +11,10 @@ import pytest
 from dlc_lifter.camera import (
     CalibrationError,
     Camera,
-    load_anipose,
     random_top_view,
     rodrigues,
-    write_anipose,
 )
+from dlc_lifter.io.calibration import load_anipose, write_anipose
 
 
 def _tilted(dist: bool = True) -> Camera:

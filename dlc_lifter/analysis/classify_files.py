@@ -11,7 +11,6 @@ folder; :func:`predict_files` runs it over a list of files.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dlc_lifter._atomic import atomic_output, check_writable
+from dlc_lifter._atomic import check_writable
 from dlc_lifter._version import __version__
 from dlc_lifter.analysis.classify import (
     BehaviourModel,
@@ -45,6 +44,7 @@ from dlc_lifter.io.labels import (
     write_behaviour,
 )
 from dlc_lifter.io.provenance import made_from, same_content, source_record
+from dlc_lifter.io.records import read_record, write_record
 from dlc_lifter.lift.destinations import Provenance
 from dlc_lifter.poses import Poses
 
@@ -428,9 +428,8 @@ def predict_file(
               "dlc_lifter_version": __version__,
               "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     side = behaviour_record_path(out)
-    with atomic_output(side, overwrite=overwrite or (
-            not out.exists() and _read_behaviour_record(side) is not None)) as tmp:
-        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    write_record(record, side, overwrite=overwrite or (
+        not out.exists() and read_record(side) is not None))
     write_behaviour(pred, out, overwrite=overwrite)
     animals = int(pred["individual"].nunique()) if "individual" in pred else 1
     frames = int(pred["frame"].nunique()) if "frame" in pred else len(pred)
@@ -452,20 +451,10 @@ def _predict_options(individual: str | int | None, fps: float | None) -> dict[st
             "fps": None if fps is None else float(fps)}
 
 
-def _read_behaviour_record(path: Path) -> dict[str, Any] | None:
-    """The record at ``path`` (:func:`behaviour_record_path`), or ``None`` where there is none
-    this package wrote (absent, unreadable, another file of that name)."""
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return record if isinstance(record, dict) and "dlc_lifter_version" in record else None
-
-
 def _recorded_poses(output: Path) -> dict[str, Any] | None:
     """The pose file a prediction's record names
     (:func:`~dlc_lifter.io.provenance.source_record`), or ``None``."""
-    record = _read_behaviour_record(behaviour_record_path(output))
+    record = read_record(behaviour_record_path(output))
     source = None if record is None else record.get("source")
     return source if isinstance(source, dict) and source.get("path") else None
 
@@ -501,7 +490,7 @@ def stale_behaviour(output: str | Path, poses_path: str | Path, model_file: str 
     """
     out = Path(output)
     side = behaviour_record_path(out)
-    record = _read_behaviour_record(side)
+    record = read_record(side)
     if record is None:
         return f"and no record {side.name} beside it says what it was made from"
     try:

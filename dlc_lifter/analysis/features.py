@@ -89,7 +89,6 @@ the poses lack are left out, and said once in the log.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import re
@@ -101,7 +100,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dlc_lifter._atomic import atomic_output, check_writable
+from dlc_lifter._atomic import check_writable
 from dlc_lifter._version import __version__
 from dlc_lifter.analysis.rearing import (
     REARING_MIN_S,
@@ -111,7 +110,9 @@ from dlc_lifter.analysis.rearing import (
 )
 from dlc_lifter.analysis.social import PARTNER_COLUMN, AnimalPoints, social_columns
 from dlc_lifter.errors import FeatureError
+from dlc_lifter.io.features_table import features_format, require_parquet, write_features_table
 from dlc_lifter.io.provenance import made_from, source_record
+from dlc_lifter.io.records import read_record, write_record
 from dlc_lifter.lift.destinations import Provenance
 from dlc_lifter.lift.keypoints import file_keypoint_plan, lifted_keypoint_map, split_animals
 from dlc_lifter.mouse.edges import canonical_names
@@ -829,7 +830,7 @@ def features_output_path(
     """``<stem>_features.<csv|parquet>`` beside the pose file or in ``destfolder``."""
     p = Path(poses_path)
     folder = Path(destfolder) if destfolder is not None else p.parent
-    return folder / f"{p.stem}_features.{_check_fmt(fmt)}"
+    return folder / f"{p.stem}_features.{features_format(fmt)}"
 
 
 def features_sidecar_path(table_path: str | Path) -> Path:
@@ -949,25 +950,15 @@ def features_record(df: pd.DataFrame, source: str | Path | None = None) -> dict[
     })
 
 
-def _read_record(path: Path) -> dict[str, Any] | None:
-    """The features sidecar at ``path`` (:func:`features_record`), or ``None`` where there is
-    none this package wrote (absent, unreadable, another file of that name)."""
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return record if isinstance(record, dict) and "dlc_lifter_version" in record else None
-
-
 def _is_features_record(path: Path) -> bool:
     """Whether ``path`` is a features sidecar this package wrote (one an interrupted run
     left without its table may be replaced; any other file of that name is the user's)."""
-    return _read_record(path) is not None
+    return read_record(path) is not None
 
 
 def _recorded_source(table: Path) -> dict[str, Any] | None:
     """The pose file a features table's sidecar names (:func:`_source_of`), or ``None``."""
-    record = _read_record(features_sidecar_path(table))
+    record = read_record(features_sidecar_path(table))
     return None if record is None else _source_of(record)
 
 
@@ -1026,7 +1017,7 @@ def stale_features(table: str | Path, source: str | Path,
         it records, where an option is given now.
     """
     side = features_sidecar_path(table)
-    record = _read_record(side)
+    record = read_record(side)
     if record is None:
         return f"and no features record {side.name} beside it says what it was made from"
     made = _source_of(record)
@@ -1098,23 +1089,6 @@ def _said(name: str, value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _check_fmt(fmt: str) -> str:
-    fmt = fmt.lower().lstrip(".")
-    if fmt not in ("csv", "parquet"):
-        raise FeatureError(f"Unknown features format {fmt!r}; use 'csv' or 'parquet'.")
-    return fmt
-
-
-def require_parquet() -> None:
-    """Raise :class:`FeatureError` saying to ``pip install pyarrow`` when it is absent."""
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        raise FeatureError(
-            "Writing parquet needs pyarrow, which is not installed: run "
-            "'pip install pyarrow', or write csv instead (--csv).") from None
-
-
 def write_features(
     df: pd.DataFrame,
     path: str | Path,
@@ -1125,6 +1099,9 @@ def write_features(
     sidecar: bool = True,
 ) -> Path:
     """Write a features table atomically as csv or parquet, with its JSON sidecar.
+
+    The files are written in :mod:`dlc_lifter.io` (:mod:`dlc_lifter.io.records`,
+    :func:`dlc_lifter.io.features_table.write_features_table`).
 
     Parameters
     ----------
@@ -1161,7 +1138,7 @@ def write_features(
     p = Path(path)
     if fmt is None:
         fmt = "parquet" if p.suffix.lower() in (".parquet", ".pq") else "csv"
-    fmt = _check_fmt(fmt)
+    fmt = features_format(fmt)
     src = source if source is not None else df.attrs.get("source")
     if src is not None and Path(src).exists() and p.exists() and (
             Path(src).resolve() == p.resolve()):
@@ -1171,17 +1148,9 @@ def write_features(
         require_parquet()
     check_writable(p, overwrite=overwrite)
     if sidecar:
-        record = json.dumps(features_record(df, src), indent=2)
         side = features_sidecar_path(p)
-        with atomic_output(side, overwrite=overwrite or (
-                not p.exists() and _is_features_record(side))) as tmp:
-            tmp.write_text(record + "\n", encoding="utf-8")
-    out = df.copy()
-    out.attrs = {}
-    with atomic_output(p, overwrite=overwrite) as tmp:
-        if fmt == "csv":
-            out.to_csv(tmp, index=False, float_format="%.9g")
-        else:
-            out.to_parquet(tmp, index=False)
+        write_record(features_record(df, src), side, overwrite=overwrite or (
+            not p.exists() and _is_features_record(side)))
+    write_features_table(df, p, fmt, overwrite=overwrite)
     logger.info("Wrote %d rows of features to %s", len(df), p)
     return p

@@ -29,7 +29,6 @@ too; its names are importable from here as before.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from collections.abc import Callable, Iterator, Sequence
@@ -53,6 +52,7 @@ from dlc_lifter.analysis.rearing import (
 )
 from dlc_lifter.errors import VideoError
 from dlc_lifter.io.provenance import made_from, source_record
+from dlc_lifter.io.records import read_record, write_record
 from dlc_lifter.io.video import VideoReader, not_a_video, open_video, video_info
 from dlc_lifter.lift.destinations import Provenance
 from dlc_lifter.mouse.edges import canonical_names, skeleton_edges
@@ -828,16 +828,7 @@ def _write_plots_record(src: Path, folder: Path, files: Sequence[Path],
                         asked: dict[str, object]) -> None:
     record = {"lift": source_record(src), "options": asked,
               "files": [p.name for p in files], "dlc_lifter_version": __version__}
-    with atomic_output(plots_record_path(src, folder), overwrite=True) as tmp:
-        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-
-
-def _read_plots_record(path: Path) -> dict | None:
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return record if isinstance(record, dict) and "dlc_lifter_version" in record else None
+    write_record(record, plots_record_path(src, folder), overwrite=True)
 
 
 def plots_up_to_date(output_3d: str | Path, out_dir: str | Path | None = None, *,
@@ -870,7 +861,7 @@ def _current_plots_record(src: Path, out_dir: str | Path | None) -> dict | None:
     """The record of ``src``'s plots in ``out_dir`` where every plot is there and was drawn
     from ``src`` as it is now (:func:`~dlc_lifter.io.provenance.made_from`); else ``None``.
     """
-    record = _read_plots_record(plots_record_path(src, out_dir))
+    record = read_record(plots_record_path(src, out_dir))
     if record is None or not all(p.is_file() for p in plot_paths(src, out_dir)):
         return None
     try:
@@ -901,7 +892,7 @@ def _same_options(record: dict, asked: dict[str, object]) -> bool:
 
 def _recorded_lift(mp4: Path) -> dict | None:
     """The lift a 3D video's plots record (:func:`plots_record_path`), or ``None``."""
-    record = _read_plots_record(mp4.with_name(mp4.name.removesuffix("_3d.mp4") + "_plots.json"))
+    record = read_record(mp4.with_name(mp4.name.removesuffix("_3d.mp4") + "_plots.json"))
     lift = None if record is None else record.get("lift")
     return lift if isinstance(lift, dict) and lift.get("path") else None
 

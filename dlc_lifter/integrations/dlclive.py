@@ -23,7 +23,6 @@ the frame to processors), and its features computed by
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -35,8 +34,10 @@ import numpy as np
 
 from dlc_lifter.analysis.features import DEFAULT_WINDOW
 from dlc_lifter.analysis.live_features import LiveFeatures
-from dlc_lifter.camera import Camera, load_anipose
+from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.io.calibration import load_anipose
+from dlc_lifter.io.live_npz import write_live_npz
 from dlc_lifter.lift.keypoints import resolve_keypoint_map
 from dlc_lifter.lift.live import IMAGE_COLORS, LiveLifter, LiveResult, causal_lifter
 from dlc_lifter.lift.options import (
@@ -692,25 +693,21 @@ class _LiftProcessorImpl:
         return 1
 
     def _save_npz(self, path: Path, poses: Any, feats: Any) -> None:
-        from dlc_lifter._atomic import atomic_output
-
         cols = [c for c in feats.columns if c != "frame"]
-        with atomic_output(path, overwrite=self.options.overwrite) as tmp, open(tmp, "wb") as fh:
-            np.savez(
-                fh, pose_3d=poses.coords[:, 0], likelihood=poses.confidence[:, 0],
-                imputed=np.stack(self._imputed), frame_time=np.asarray(self._times),
-                tails_withheld=np.stack(self._tails).astype(bool),
-                keypoints=np.asarray(poses.keypoints, dtype=str),
-                latency_s=np.asarray(self._latency),
-                depth_used=np.asarray(self._depth_used, dtype=bool),
-                features=feats[cols].to_numpy(dtype=np.float64).reshape(len(feats), len(cols)),
-                feature_columns=np.asarray(cols, dtype=str),
-                feature_frames=feats["frame"].to_numpy(dtype=np.int64),
-                camera=np.asarray(json.dumps({"camera": self.camera.as_dict(),
-                                              "source": self.camera_source,
-                                              "details": self.camera_details},
-                                             default=float)),
-                depth=np.asarray(json.dumps(poses.meta.extra["depth"], default=float)))
+        arrays = dict(
+            pose_3d=poses.coords[:, 0], likelihood=poses.confidence[:, 0],
+            imputed=np.stack(self._imputed), frame_time=np.asarray(self._times),
+            tails_withheld=np.stack(self._tails).astype(bool),
+            keypoints=np.asarray(poses.keypoints, dtype=str),
+            latency_s=np.asarray(self._latency),
+            depth_used=np.asarray(self._depth_used, dtype=bool),
+            features=feats[cols].to_numpy(dtype=np.float64).reshape(len(feats), len(cols)),
+            feature_columns=np.asarray(cols, dtype=str),
+            feature_frames=feats["frame"].to_numpy(dtype=np.int64))
+        records = {"camera": {"camera": self.camera.as_dict(), "source": self.camera_source,
+                              "details": self.camera_details},
+                   "depth": poses.meta.extra["depth"]}
+        write_live_npz(path, arrays, records, overwrite=self.options.overwrite)
 
 
 # built classes (a dict, not a module-level class, so plugin scanners list it once)

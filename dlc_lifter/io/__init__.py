@@ -1,5 +1,6 @@
 """Reading 2D/3D pose files (DeepLabCut, SLEAP, JABS, NWB, SimBA-style tables), videos, DLC
-configs and behaviour labels; writing 3D, behaviour predictions and classifier models.
+configs, camera calibrations and behaviour labels; writing 3D, behaviour predictions and
+classifier models.
 
 See ``docs/formats.md`` for the exact layouts read and written.
 """
@@ -7,6 +8,7 @@ See ``docs/formats.md`` for the exact layouts read and written.
 from __future__ import annotations
 
 from dlc_lifter._atomic import OutputNotWritableError, atomic_output
+from dlc_lifter.io.calibration import load_anipose, write_anipose
 from dlc_lifter.io.classifier_model import read_classifier_model, write_classifier_model
 from dlc_lifter.io.config import (
     DEFAULT_PCUTOFF,
@@ -70,6 +72,7 @@ __all__ = [
     "find_pose_files",
     "labels_for",
     "lifted_output_path",
+    "load_anipose",
     "load_labels",
     "meta_pickle_path",
     "open_video",
@@ -92,6 +95,7 @@ __all__ = [
     "update_meta_pickle",
     "video_info",
     "write_behaviour",
+    "write_anipose",
     "write_classifier_model",
     "write_dlc_3d",
     "write_meta_pickle",

@@ -71,9 +71,9 @@ from dlc_lifter.camera import (
     Camera,
     floor_homography,
     focal_from_floor_homography,
-    load_anipose,
 )
 from dlc_lifter.errors import CalibrationError, CameraEstimateError, DLCLifterError
+from dlc_lifter.io.calibration import load_anipose
 from dlc_lifter.io.config import DEFAULT_PCUTOFF, NO_DETECTION_LIKELIHOOD
 from dlc_lifter.lift.options import parse_arena_size
 from dlc_lifter.mouse.catalogue import CATALOGUE
@@ -568,7 +568,7 @@ def resolve_camera(
         ``None``).
     calibrated
         ``calibration``'s camera where the caller has read it already
-        (:func:`~dlc_lifter.camera.load_anipose`; ``calibration`` still names the file in
+        (:func:`~dlc_lifter.io.calibration.load_anipose`; ``calibration`` still names the file in
         the messages); read here when ``None``.
 
     Returns

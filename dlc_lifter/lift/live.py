@@ -170,7 +170,7 @@ class LiveLifter:
     camera
         The camera (:class:`~dlc_lifter.camera.Camera`); output is in its world frame.
         Build one with ``Camera.top_view(height_mm, focal_px, image_size)``, load an
-        anipose calibration (:func:`~dlc_lifter.camera.load_anipose`) or estimate it from
+        anipose calibration (:func:`~dlc_lifter.io.calibration.load_anipose`) or estimate it from
         a recorded session (:func:`~dlc_lifter.lift.resolve_camera`).
     keypoint_names
         Names of the 2D keypoints, in the order of the rows of every pose.

@@ -1,8 +1,9 @@
 """Anatomical specification of the synthetic mouse and per-individual shape parameters.
 
 The numbers live in ``dlc_lifter/data/mouse_spec.yaml`` (data, with sources in its
-comments); this module loads them and defines :class:`MouseShape`, the handful of
-multipliers that make one individual differ from the typical adult C57BL/6.
+comments), read by :mod:`dlc_lifter.io.mouse_files`; this module checks them and defines
+:class:`MouseShape`, the handful of multipliers that make one individual differ from the
+typical adult C57BL/6.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from dlc_lifter.errors import MouseSpecError
+from dlc_lifter.io.mouse_files import read_mouse_spec_file
 
 __all__ = ["SPEC_PATH", "MouseShape", "load_spec", "sample_shape"]
 
@@ -26,12 +27,7 @@ SPEC_PATH = Path(__file__).resolve().parent.parent / "data" / "mouse_spec.yaml"
 @functools.lru_cache(maxsize=8)
 def _load_spec_cached(path: str) -> dict[str, Any]:
     p = Path(path)
-    if not p.is_file():
-        raise MouseSpecError(
-            f"Mouse anatomy spec {p} does not exist; reinstall dlc-lifter or pass an existing "
-            "spec file."
-        )
-    data = yaml.safe_load(p.read_text())
+    data = read_mouse_spec_file(p)
     required = ("body", "head", "tail", "forelimb", "hindlimb", "joint_limits", "mesh")
     if not isinstance(data, dict) or any(k not in data for k in required):
         raise MouseSpecError(

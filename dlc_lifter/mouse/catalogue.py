@@ -15,9 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from dlc_lifter.errors import UnknownKeypointError
+from dlc_lifter.io.mouse_files import read_keypoint_map_file
 
 __all__ = [
     "ALIASES",
@@ -404,25 +403,16 @@ def catalogue_index(names: Sequence[str]) -> list[int]:
 def load_mapping(path: str | Path) -> dict[str, str]:
     """Read a user keypoint mapping YAML (``user_name: canonical_name`` per line).
 
+    The file is read by :func:`dlc_lifter.io.mouse_files.read_keypoint_map_file`; its
+    names are checked here.
+
     Raises
     ------
     FileNotFoundError, ValueError
         When the file is missing or is not a flat mapping of names.
     """
     p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"Keypoint mapping file {p} does not exist.")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8-sig")) or {}
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        at = f" (line {where.line + 1})" if where is not None else ""
-        raise ValueError(
-            f"Keypoint mapping file {p} is not valid YAML{at}: write one 'user_name: "
-            "catalogue_name' per line ('dlc-lifter catalogue' lists the names).") from None
-    except UnicodeDecodeError:
-        raise ValueError(f"Keypoint mapping file {p} is not a text file: write one "
-                         "'user_name: catalogue_name' per line.") from None
+    data = read_keypoint_map_file(p)
     if not isinstance(data, dict) or not all(
         isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in data.items()
     ):

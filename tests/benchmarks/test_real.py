@@ -23,7 +23,7 @@ def bench():
 
 
 def test_virtual_camera_round_trips_through_anipose_toml(bench, tmp_path: Path) -> None:
-    from dlc_lifter.camera import load_anipose
+    from dlc_lifter.io.calibration import load_anipose
 
     _, _, xyz = bench.load_dannce()
     cam = bench.place_camera(450.0, 700.0, 20.0, xyz)

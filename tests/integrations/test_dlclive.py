@@ -423,7 +423,8 @@ def test_processor_places_a_lens_only_calibration_from_its_warm_up_frames(
     one-camera or intrinsics-only file has it; DeepLabCut 3D's pickles): the processor
     failed at start-up estimating the camera from no poses ('give a calibration', though one
     was given). Now the warm-up frames place it, with the calibration's lens, as offline."""
-    from dlc_lifter.camera import Camera, write_anipose
+    from dlc_lifter.camera import Camera
+    from dlc_lifter.io.calibration import write_anipose
 
     cam = clip.camera
     lens = Camera(K=cam.K, R=np.eye(3), t=np.zeros(3), image_size=cam.image_size,
@@ -445,7 +446,8 @@ def test_processor_reads_its_calibration_once(clip: Clip, processor_cls, tmp_pat
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """The processor read its calibration to see whether it gives the lens only, then again
     to resolve the camera (and again at each warm-up try of a lens-only one): now once."""
-    from dlc_lifter.camera import Camera, load_anipose, write_anipose
+    from dlc_lifter.camera import Camera
+    from dlc_lifter.io.calibration import load_anipose, write_anipose
     from dlc_lifter.lift import camera_estimate
 
     reads = []

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from dlc_lifter.camera import Camera, write_anipose
+from dlc_lifter.camera import Camera
+from dlc_lifter.io.calibration import write_anipose
 from dlc_lifter.lift import Lifter
 from dlc_lifter.lift.body_size import TRAINED_LENGTH_SHARE, _power_of_ten, animal_sizes
 from dlc_lifter.lift.camera_choice import lift_camera

@@ -9,7 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from dlc_lifter.camera import Camera, write_anipose
+from dlc_lifter.camera import Camera
+from dlc_lifter.io.calibration import write_anipose
 from dlc_lifter.lift.camera_estimate import resolve_camera
 from dlc_lifter.lift.options import source_kind
 from dlc_lifter.mouse.catalogue import CATALOGUE

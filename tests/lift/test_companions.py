@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from dlc_lifter.camera import Camera, write_anipose
+from dlc_lifter.camera import Camera
+from dlc_lifter.io.calibration import write_anipose
 from dlc_lifter.lift import Lifter, below_model_path, lift_poses, oblique_model_path
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.poses import PoseMetadata, Poses

@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 import torch
 
-from dlc_lifter.camera import Camera, write_anipose
+from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError, OutputExistsError
+from dlc_lifter.io.calibration import write_anipose
 from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec
 from dlc_lifter.mouse.catalogue import CATALOGUE, UnknownKeypointError
 from dlc_lifter.nets.data import TrackingNoise, simulate_tracking

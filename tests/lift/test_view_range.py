@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from dlc_lifter.camera import Camera, write_anipose
+from dlc_lifter.camera import Camera
+from dlc_lifter.io.calibration import write_anipose
 from dlc_lifter.lift import lift_poses
 from dlc_lifter.lift.view_range import AnimalView, animal_view, warn_view_range
 from dlc_lifter.mouse.catalogue import CATALOGUE

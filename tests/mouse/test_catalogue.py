@@ -84,6 +84,31 @@ def test_yaml_mapping_override(tmp_path: Path) -> None:
         load_mapping(bad)
 
 
+
+def test_a_mapping_file_that_cannot_be_read_is_named_with_what_is_wrong(tmp_path: Path) -> None:
+    """Missing, broken YAML (its line), not text, not a flat mapping: each message names the
+    file; an empty file maps nothing."""
+    with pytest.raises(FileNotFoundError, match=r"Keypoint mapping file .*none\.yaml does not"):
+        load_mapping(tmp_path / "none.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("snout: nose\ntail: [tail_base\n")
+    with pytest.raises(ValueError, match=r"broken\.yaml is not valid YAML \(line 3\): write one"):
+        load_mapping(broken)
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\xff\xfe\x00snout")
+    with pytest.raises(ValueError, match=r"binary\.yaml is not a text file"):
+        load_mapping(binary)
+    nested = tmp_path / "nested.yaml"
+    nested.write_text("snout:\n  a: nose\n")
+    with pytest.raises(ValueError, match=r"nested\.yaml must be a flat YAML mapping"):
+        load_mapping(nested)
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    assert load_mapping(empty) == {}
+    bom = tmp_path / "bom.yaml"
+    bom.write_bytes("snout: nose\n".encode("utf-8-sig"))
+    assert load_mapping(bom) == {"snout": "nose"}
+
 def test_two_names_on_one_landmark_keep_the_more_specific() -> None:
     plan = plan_keypoint_map(["snout", "nose", "Spine_1", "spine"], source="f.h5")
     assert plan.mapped == {"snout": "nose", "spine": "mouse_center"}

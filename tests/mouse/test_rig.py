@@ -36,6 +36,17 @@ def test_landmarks_exist_and_finite(rig: MouseRig) -> None:
     assert d.min() > 0.5
 
 
+
+def test_a_spec_file_missing_or_without_its_sections_is_refused(tmp_path) -> None:
+    from dlc_lifter.errors import MouseSpecError
+
+    partial = tmp_path / "partial.yaml"
+    partial.write_text("body: {}\nhead: {}\n")
+    for path, said in ((tmp_path / "none.yaml", r"spec .*none\.yaml does not exist"),
+                       (partial, r"partial\.yaml must be a mapping with sections")):
+        with pytest.raises(MouseSpecError, match=said):
+            load_spec(path)
+
 def test_rest_dimensions_within_anatomy(rig: MouseRig) -> None:
     spec = load_spec()
     rest = rig.landmarks(rig.zero_pose())[0]

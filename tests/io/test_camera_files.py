@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 import scipy.io
 
-from dlc_lifter.camera import CalibrationError, Camera, load_anipose
+from dlc_lifter.camera import CalibrationError, Camera
+from dlc_lifter.io.calibration import load_anipose
 
 #: OpenCV's calibration sample lens (640x480; docs/formats.md), OpenCV's conventions.
 K_CV = np.array([[537.66, 0.0, 340.11], [0.0, 537.89, 236.94], [0.0, 0.0, 1.0]])
@@ -115,7 +116,7 @@ def test_dlc_stereo_pickle_camera_is_its_intrinsics_pickles(tmp_path, caplog) ->
                                                                            "Camera2"))):
         lens = load_anipose(folder / f"{cam}_intrinsic_params.pickle", cam)
         for name in names:
-            with caplog.at_level(logging.INFO, logger="dlc_lifter.camera_files"):
+            with caplog.at_level(logging.INFO, logger="dlc_lifter.io.camera_files"):
                 got = load_anipose(stereo, name)
             np.testing.assert_array_equal(got.K, lens.K)
             np.testing.assert_array_equal(got.dist, lens.dist)
@@ -228,7 +229,7 @@ def test_matlab_camera_intrinsics_struct_and_refusals(tmp_path, caplog) -> None:
     # a few pixels of skew (MATLAB's EstimateSkew; Label3D's sessions -5.9 to 1.4 px at
     # f 1660) are dropped, warned with how far points move; more is refused
     scipy.io.savemat(path, {"intrinsics": {**intr, "Skew": 2.5}})
-    with caplog.at_level(logging.WARNING, logger="dlc_lifter.camera_files"):
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter.io.camera_files"):
         _assert_opencv_lens(load_anipose(path))
     assert "skew of 2.5 px" in caplog.text and "up to 1.1 px" in caplog.text
     scipy.io.savemat(path, {"intrinsics": {**intr, "Skew": 5.0}})

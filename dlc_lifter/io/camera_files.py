@@ -1,7 +1,7 @@
 """Binary calibration files of other tools, as OpenCV's pinhole parameters.
 
-:func:`dlc_lifter.camera.load_anipose` reads text calibrations itself and hands these here,
-recognised by their first bytes:
+:func:`dlc_lifter.io.calibration.load_anipose` reads text calibrations itself and hands
+these here, recognised by their first bytes:
 
 - DeepLabCut 3D's intrinsics pickle (``camera_matrix/<camera>_intrinsic_params.pickle``,
   written by ``deeplabcut.calibrate_cameras``): ``{camera: {"mtx", "dist", "objpoints",

@@ -1,0 +1,231 @@
+"""Calibration files: one camera read from the kinds labs have, anipose TOML written.
+
+:func:`load_anipose` tells a calibration by its content: an anipose / aniposelib TOML, a
+lens calibration in text (OpenCV FileStorage YAML or XML, ROS ``camera_info`` YAML), or a
+binary file of another tool (DeepLabCut 3D's pickles, MATLAB ``.mat``), whose readers are
+in :mod:`dlc_lifter.io.camera_files`. :func:`write_anipose` writes cameras as an anipose
+TOML. The camera model itself is :class:`dlc_lifter.camera.Camera`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+from dlc_lifter.camera import Camera, _rotation_to_rodrigues, rodrigues
+from dlc_lifter.errors import CalibrationError
+from dlc_lifter.io.camera_files import (
+    is_matlab_file,
+    is_pickle,
+    pick_camera,
+    read_dlc_calibration,
+    read_matlab_calibration,
+)
+
+__all__ = ["load_anipose", "write_anipose"]
+
+
+def load_anipose(path: str | Path, name: str | None = None) -> Camera:
+    """Read one camera from a calibration file: an anipose / aniposelib calibration TOML,
+    or one of the other kinds in ``docs/formats.md`` ("Calibrations"), told by content.
+
+    The TOML has one table per camera (``[cam_0]``...) with ``name``, ``size``
+    ``[width, height]``, ``matrix`` (``K``), ``distortions``, ``rotation`` (Rodrigues,
+    world -> camera) and ``translation``; ``fisheye = true`` (aniposelib's fisheye cameras)
+    makes ``distortions`` OpenCV's fisheye ``k1 k2 k3 k4`` (:class:`Camera` ``fisheye``).
+    Its world frame must have ``z`` up with the floor at ``z = 0``, in mm.
+
+    Lens calibrations without extrinsics (OpenCV FileStorage, ROS ``camera_info``,
+    DeepLabCut 3D's intrinsics pickle or one camera of its stereo pickle, MATLAB's
+    ``cameraParameters`` struct) put the camera at the world's origin
+    (:meth:`Camera.floor_problem`); a DANNCE / Label3D ``.mat`` camera keeps its pose in
+    the rig's world (:mod:`dlc_lifter.io.camera_files`). A file that does not record its
+    image size (DeepLabCut's intrinsics pickle, DANNCE's) gives
+    ``image_size = (0, 0)``: the frames' size is taken for it when lifting.
+
+    Parameters
+    ----------
+    path
+        The calibration file.
+    name
+        The camera's ``name`` (table name, pickle key or a stereo pickle's camera name,
+        MATLAB variable, or in a DANNCE ``*_dannce.mat`` its ``camnames`` entry; in a rig
+        or stereo pair also ``Camera<i>``); required when the file holds several.
+
+    Raises
+    ------
+    CalibrationError
+        When the file is missing or malformed, or the camera is not in it.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise CalibrationError(f"Calibration file {p} does not exist; give an anipose "
+                               "calibration.toml or give camera_height_mm= and focal_px=.")
+    binary = _binary_calibration(p, name)
+    if binary is not None:
+        return binary
+    try:
+        text = p.read_text()
+    except UnicodeDecodeError:
+        raise CalibrationError(f"Calibration file {p} is not text nor a calibration pickle "
+                               f"or MATLAB file; give {_CALIBRATION_KINDS}.") from None
+    lens = _lens_calibration(text, p)
+    if lens is not None:
+        return lens
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CalibrationError(f"Calibration file {p} is not valid TOML ({exc}) nor another "
+                               f"calibration dlc-lifter reads; give {_CALIBRATION_KINDS}."
+                               ) from None
+    cams = {k: v for k, v in data.items() if isinstance(v, dict) and "matrix" in v}
+    if not cams:
+        raise CalibrationError(f"Calibration file {p} has no camera tables ([cam_0] with "
+                               "'matrix', 'rotation', 'translation'); is it an anipose file?")
+    names = {str(v.get("name", k)): k for k, v in cams.items()}  # by name, else table
+    key = name if name not in names and name in cams else names[pick_camera(names, name, p)]
+    c = cams[key]
+    fisheye = bool(c.get("fisheye", False))
+    try:
+        size = c.get("size")
+        if size is None:
+            raise KeyError("size")
+        dist = np.asarray(c.get("distortions", [0.0] * 5), dtype=float).ravel()
+        if fisheye and dist.size != 4:
+            raise CalibrationError(
+                f"Camera '{key}' in {p} is a fisheye lens (fisheye = true) with {dist.size} "
+                "distortions; OpenCV's fisheye model has 4 (k1, k2, k3, k4), as aniposelib "
+                "writes.")
+        _refuse_rational(dist, fisheye, f"Camera '{key}' in {p}")
+        return Camera(K=np.asarray(c["matrix"], dtype=float),
+                      R=rodrigues(c.get("rotation", [0.0, 0.0, 0.0])),
+                      t=np.asarray(c.get("translation", [0.0, 0.0, 0.0]), dtype=float),
+                      image_size=(int(size[0]), int(size[1])), dist=dist,
+                      name=str(c.get("name", key)), fisheye=fisheye)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise CalibrationError(f"Camera '{key}' in {p} is malformed ({exc!r}); it needs "
+                               "size, matrix, distortions, rotation and translation.") from None
+
+
+#: The calibrations :func:`load_anipose` reads, for the messages.
+_CALIBRATION_KINDS = (
+    "an anipose calibration.toml, a lens calibration (OpenCV FileStorage .yml/.xml with "
+    "camera_matrix and distortion_coefficients, ROS camera_info .yaml), DeepLabCut 3D's "
+    "camera_matrix/<camera>_intrinsic_params.pickle or stereo_params.pickle, a MATLAB "
+    ".mat of toStruct(cameraParams), a DANNCE / Label3D *_params.mat or DANNCE's *_dannce.mat")
+
+
+def _binary_calibration(path: Path, name: str | None) -> Camera | None:
+    """The camera of a DeepLabCut 3D calibration pickle or a MATLAB ``.mat`` calibration
+    (:mod:`dlc_lifter.io.camera_files`), told by its first bytes; ``None`` for other files.
+    Without a pose the lens sits at the world's origin; without an image size it is
+    ``(0, 0)``."""
+    with path.open("rb") as fh:
+        head = fh.read(128)
+    if is_pickle(head):
+        params = read_dlc_calibration(path, name)
+    elif is_matlab_file(head):
+        params = read_matlab_calibration(path, name)
+    else:
+        return None
+    what = f"Camera '{params.name}' in {path}"
+    _refuse_rational(params.dist, False, what)
+    return Camera(K=params.K, R=np.eye(3) if params.R is None else params.R,
+                  t=np.zeros(3) if params.t is None else params.t,
+                  image_size=params.image_size or (0, 0), dist=params.dist, name=params.name)
+
+
+def _refuse_rational(dist: np.ndarray, fisheye: bool, what: str) -> None:
+    """Refuse distortions beyond the five of the standard model (OpenCV's rational or
+    thin-prism model), which would otherwise be cut off silently; ``what`` names the
+    camera and its file."""
+    if not fisheye and np.any(dist[5:] != 0):
+        raise CalibrationError(
+            f"{what} has {dist.size} distortions: OpenCV's rational or thin-prism model, "
+            "which dlc-lifter does not read (it reads k1, k2, p1, p2, k3, or OpenCV's "
+            "fisheye k1-k4). Recalibrate with the standard model.")
+
+
+def _matrix(node: Any) -> np.ndarray:
+    """An OpenCV / ROS matrix node (``{rows, cols, data}``) or a plain list, as an array."""
+    if isinstance(node, dict):
+        return np.asarray(node["data"], dtype=float).reshape(int(node["rows"]),
+                                                             int(node["cols"]))
+    return np.asarray(node, dtype=float)
+
+
+def _lens_calibration(text: str, path: Path) -> Camera | None:
+    """A lens calibration without extrinsics, recognised by its content: OpenCV's
+    FileStorage YAML (``%YAML:1.0``, ``!!opencv-matrix``) or XML (``<opencv_storage>``),
+    or ROS's ``camera_info`` YAML; ``None`` for anything else. Its camera sits at the world's
+    origin (intrinsics only: :meth:`Camera.floor_problem`)."""
+    head = text.lstrip()[:200]
+    data: dict[str, Any] | None = None
+    if head.startswith("<?xml") or head.startswith("<opencv_storage"):
+        import xml.etree.ElementTree as ET
+
+        try:
+            root = ET.fromstring(text)
+        except ET.ParseError:
+            return None
+        data = {}
+        for child in root:
+            if child.find("data") is not None:
+                data[child.tag] = {"rows": child.findtext("rows"), "cols": child.findtext("cols"),
+                                   "data": (child.findtext("data") or "").split()}
+            else:
+                data[child.tag] = (child.text or "").strip()
+    elif head.startswith("%YAML") or "camera_matrix" in text and "image_width" in text:
+        import yaml
+
+        body = "\n".join(line for line in text.splitlines() if not line.startswith("%"))
+        try:
+            data = yaml.safe_load(body.replace("!!opencv-matrix", ""))
+        except yaml.YAMLError:
+            return None
+    if not isinstance(data, dict) or "camera_matrix" not in data:
+        return None
+    try:
+        k = _matrix(data["camera_matrix"]).reshape(3, 3)
+        dist = _matrix(data.get("distortion_coefficients", [0.0] * 5)).ravel()
+        size = (int(data["image_width"]), int(data["image_height"]))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise CalibrationError(f"Lens calibration {path} is malformed ({exc!r}); it needs "
+                               "camera_matrix (3x3), distortion_coefficients, image_width and "
+                               "image_height.") from None
+    fisheye = str(data.get("distortion_model", "")).lower() in ("equidistant", "fisheye")
+    _refuse_rational(dist, fisheye, f"Lens calibration {path}")
+    return Camera(K=k, R=np.eye(3), t=np.zeros(3), image_size=size, dist=dist[:5],
+                  name=str(data.get("camera_name", path.stem)), fisheye=fisheye)
+
+
+def write_anipose(cameras: Sequence[Camera], path: str | Path) -> Path:
+    """Write cameras as an anipose calibration TOML (for tests and round trips)."""
+    lines: list[str] = []
+    for i, cam in enumerate(cameras):
+        rvec = _rotation_to_rodrigues(cam.R)
+        lines += [
+            f"[cam_{i}]",
+            f'name = "{cam.name}"',
+            f"size = [{cam.image_size[0]}, {cam.image_size[1]}]",
+            "matrix = [" + ", ".join("[" + ", ".join(repr(float(v)) for v in row) + "]"
+                                     for row in cam.K) + "]",
+            "distortions = [" + ", ".join(repr(float(v)) for v in
+                                          (cam.dist[:4] if cam.fisheye else cam.dist)) + "]",
+            "rotation = [" + ", ".join(repr(float(v)) for v in rvec) + "]",
+            "translation = [" + ", ".join(repr(float(v)) for v in cam.t) + "]",
+        ]
+        lines += ["fisheye = true", ""] if cam.fisheye else [""]
+    lines += ["[metadata]", "adjusted = false", "error = 0.0", ""]
+    out = Path(path)
+    out.write_text("\n".join(lines))
+    return out
