@@ -222,6 +222,9 @@ class Poses:
             Slice or integer row indices (rows, not video frame numbers).
         individuals, keypoints
             Names, integer positions or a slice.
+
+        A lift's imputed flags (``meta.extra["imputed"]``, ``(frames, individuals,
+        keypoints)`` like :attr:`confidence`) are restricted alike.
         """
         f = slice(None) if frames is None else frames
         ii = slice(None) if individuals is None else self._index(
@@ -230,13 +233,17 @@ class Poses:
             keypoints, self.keypoints, "keypoint")
         coords = self.coords[f][:, ii][:, :, kk]
         conf = self.confidence[f][:, ii][:, :, kk]
+        meta = copy.deepcopy(self.meta)
+        imputed = meta.extra.get("imputed")
+        if imputed is not None and np.shape(imputed) == self.confidence.shape:
+            meta.extra["imputed"] = np.asarray(imputed)[f][:, ii][:, :, kk].copy()
         return Poses(
             coords=coords.copy(),
             confidence=conf.copy(),
             keypoints=list(np.asarray(self.keypoints, dtype=object)[kk]),
             individuals=list(np.asarray(self.individuals, dtype=object)[ii]),
             frame_indices=np.asarray(self.frame_indices)[f].copy(),
-            meta=copy.deepcopy(self.meta),
+            meta=meta,
         )
 
     def select_individual(self, individual: str | int,

@@ -766,15 +766,10 @@ def individual_poses(poses: Poses, individual: str | int | None, source: str | N
     if isinstance(individual, str) and individual not in map(str, poses.individuals) and (
             individual.isdigit()):
         individual = int(individual)  # a position, from the command line
-    imputed = _imputed_flags(poses)
-    if individual is None:
-        return poses, imputed
-    everyone = [str(ind) for ind in poses.individuals]
-    poses = poses.select_individual(individual, lambda names: FeatureError(
-        f"{source or 'poses'}: no individual {individual!r}; there are {names}."))
-    if imputed is not None:
-        imputed = imputed[:, [everyone.index(str(ind)) for ind in poses.individuals]]
-    return poses, imputed
+    if individual is not None:
+        poses = poses.select_individual(individual, lambda names: FeatureError(
+            f"{source or 'poses'}: no individual {individual!r}; there are {names}."))
+    return poses, _imputed_flags(poses)
 
 
 def _imputed_flags(poses: Poses) -> np.ndarray | None:

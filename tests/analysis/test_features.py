@@ -534,3 +534,27 @@ def test_2d_features_read_a_file_s_names_as_its_lift_does() -> None:
     columns = compute_features(poses, fps=30.0).columns
     assert "aligned_tail_end_x_px" in columns
     assert not any(c.startswith("aligned_tail_x") or c.startswith("aligned_Tail") for c in columns)
+
+
+def test_one_animal_read_from_a_lift_keeps_its_imputed_flags(tmp_path: Path) -> None:
+    """``read_poses(path, individual=...)`` kept the whole file's imputed flags, whose shape
+    then no longer matched the one animal's poses, so its features lost ``nose_imputed``
+    without a word: selecting individuals (frames, keypoints) restricts the flags alike."""
+    from dlc_lifter.io import read_poses, write_dlc_3d
+    from tests.fixtures.toys import rearing_mouse_3d
+
+    one = rearing_mouse_3d(40)
+    two = Poses(np.concatenate([one.coords, one.coords + 200.0], axis=1),
+                confidence=np.concatenate([one.confidence, one.confidence], axis=1),
+                keypoints=list(one.keypoints), individuals=["m1", "m2"],
+                meta=one.meta)
+    imputed = np.zeros(two.confidence.shape, dtype=bool)
+    imputed[5:9, 1, 0] = True  # the second animal's nose, rows 5-8
+    two.meta.extra["imputed"] = imputed
+    src = write_dlc_3d(two, tmp_path / "pairDLC_toy_lifted3d.h5")
+    m2 = read_poses(src, individual="m2")
+    assert np.shape(m2.meta.extra["imputed"]) == m2.confidence.shape
+    flags = compute_features(m2)["nose_imputed"].to_numpy()
+    np.testing.assert_array_equal(np.flatnonzero(flags == 1), np.arange(5, 9))
+    rows = two.select(frames=slice(4, 10), keypoints=["snout"]).meta.extra["imputed"]
+    np.testing.assert_array_equal(rows[:, 1, 0], [False, True, True, True, True, False])
