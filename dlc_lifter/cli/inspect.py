@@ -122,14 +122,16 @@ def info_command(
                if kp in plan.arena else "not lifted")
         rows.append([kp, use, f"{miss.mean():.1%}", f"{below.mean():.1%}"])
     typer.echo(_table(["keypoint", "catalogue", "missing", f"p<{cutoff:g}"], rows))
-    typer.echo(f"\nSeen from:   {_seen_from(poses, plan, cutoff)}")
+    from dlc_lifter.lift.keypoints import split_animals
+
+    split = split_animals(poses, plan)  # the animals as the lift takes them apart
+    typer.echo(f"\nSeen from:   {_seen_from(split, plan, cutoff)}")
     if not poses.is_3d:
-        from dlc_lifter.lift.keypoints import catalogue_arrays, split_animals
+        from dlc_lifter.lift.keypoints import catalogue_arrays
 
         # catalogue_arrays works out which names each animal is lifted from when not told
         from dlc_lifter.lift.labelled_pool import project_label_frames
 
-        split = split_animals(poses, plan)
         uv, conf, _ = catalogue_arrays(split, plan)
         typer.echo(f"Far off:     {_far_off(uv, conf, plan, cutoff)}")
         project = project_label_frames(split, plan, cutoff)  # as the lift reads them

@@ -296,6 +296,16 @@ def test_info_says_whether_the_animal_is_seen_from_above(tmp_path: Path) -> None
     two.to_dataframe().to_hdf(tmp_path / "pairDLC_test.h5", key="df_with_missing")
     pair = runner.invoke(app, ["info", str(tmp_path / "pairDLC_test.h5")]).output
     assert "above (0 of 60 animal-frames with left keypoints on its right)" in pair
+    # two animals told apart by their names (SimBA's Nose_1, Nose_2) in one individual:
+    # both vote, as the lift takes them apart (only one did)
+    named = Poses(np.concatenate([above, above + [0.0, 150.0]], 1)[:, None],
+                  np.ones((n, 1, 8)), individuals=["individual0"],
+                  keypoints=[f"{k}_{i}" for i in (1, 2)
+                             for k in ("Nose", "Ear_left", "Ear_right", "Tail_base")])
+    named.meta.scorer = "DLC_test"
+    named.to_dataframe().to_hdf(tmp_path / "namedDLC_test.h5", key="df_with_missing")
+    out = runner.invoke(app, ["info", str(tmp_path / "namedDLC_test.h5")]).output
+    assert "above (0 of 60 animal-frames with left keypoints on its right)" in out, out
     jumps = above.copy()
     jumps[[3, 17], 0] += [300.0, 0.0]  # the snout found far from the rest, twice
     assert ("Far off:     2 detections lie farther from the rest of the animal than its body "
