@@ -92,7 +92,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -659,33 +659,57 @@ def compute_features(
 #: A head or tail base faster than this (mm/s) is a jump in the tracking, not a mouse: mice
 #: run at up to about 1 m/s in an arena.
 JUMP_MM_S = 2000.0
+#: The same in pixels: faster than this many of the animal's own nose-to-tail-base lengths
+#: (its median, seen from above) per second, :data:`JUMP_MM_S` over a mouse about 80 mm long.
+JUMP_BODY_LENGTHS_S = 25.0
 _MM_PER = {"mm": 1.0, "cm": 10.0, "m": 1000.0}
 
 
 def _warn_jumps(df: pd.DataFrame, unit: str, source: str | None) -> None:
-    """Say where the head or tail base moves faster than a mouse can (:data:`JUMP_MM_S`):
-    identity swaps between animals and mistracks make speeds of metres per second that
-    every velocity feature (and a classifier) then takes as movement."""
-    if unit not in _MM_PER:
-        return
+    """Say where the head or tail base moves faster than a mouse can (:data:`JUMP_MM_S`; in
+    pixels, :data:`JUMP_BODY_LENGTHS_S` of the animal's own length): identity swaps between
+    animals and mistracks make speeds that every velocity feature (and a classifier) then
+    takes as movement."""
     cols = [c for c in (f"head_speed_{unit}_s", f"tail_base_speed_{unit}_s") if c in df]
     if not cols:
         return
-    speed = df[cols].to_numpy(dtype=float) * _MM_PER[unit]
-    fast = np.nan_to_num(speed, nan=0.0).max(axis=1) > JUMP_MM_S
-    if not fast.any():
-        return
-    for ind in pd.unique(df["individual"][fast]):
-        rows = fast & (df["individual"] == ind).to_numpy()
+    speed = np.nan_to_num(df[cols].to_numpy(dtype=float), nan=0.0).max(axis=1)
+    several = df["individual"].nunique() > 1
+    for ind in pd.unique(df["individual"]):
+        mine = (df["individual"] == ind).to_numpy()
+        limit = _jump_limit(df[mine], unit)
+        if limit is None:
+            continue
+        rows = mine & (speed > limit[0])
+        if not rows.any():
+            continue
         frames = df["frame"][rows].to_numpy()
         logger.warning(
-            "%s%s: the head or tail base moves faster than %g m/s, faster than a mouse runs, "
-            "in %d frames (up to %.1f m/s; frames %s%s): jumps in the tracking (identity "
-            "swaps between animals, mistracks), which the speed and acceleration features "
-            "take as movement. Check those frames.", source or "poses",
-            f" ({ind})" if df["individual"].nunique() > 1 else "", JUMP_MM_S / 1000,
-            int(rows.sum()), float(np.nanmax(speed[rows])) / 1000,
+            "%s%s: the head or tail base moves faster than %s, faster than a mouse runs, in "
+            "%d frames (up to %s; frames %s%s): jumps in the tracking (identity swaps "
+            "between animals, mistracks), which the speed and acceleration features take "
+            "as movement. Check those frames.", source or "poses",
+            f" ({ind})" if several else "", limit[1], int(rows.sum()),
+            limit[2](float(speed[rows].max())),
             ", ".join(str(int(f)) for f in frames[:5]), ", ..." if len(frames) > 5 else "")
+
+
+def _jump_limit(rows: pd.DataFrame, unit: str
+                ) -> tuple[float, str, Callable[[float], str]] | None:
+    """One animal's speed limit in the table's unit, how to say it, and how to say a speed;
+    ``None`` where there is none to judge by (pixels without a nose and a tail base)."""
+    if unit in _MM_PER:
+        return (JUMP_MM_S / _MM_PER[unit], f"{JUMP_MM_S / 1000:g} m/s",
+                lambda v: f"{v * _MM_PER[unit] / 1000:.1f} m/s")
+    nose = [f"aligned_nose_{a}_{unit}" for a in "xy"]
+    if not all(c in rows for c in nose):
+        return None
+    length = float(np.nanmedian(np.hypot(*(rows[c].to_numpy(dtype=float) for c in nose))))
+    if not np.isfinite(length) or length <= 0:
+        return None
+    return (JUMP_BODY_LENGTHS_S * length,
+            f"{JUMP_BODY_LENGTHS_S:g} of its lengths per second ({length:.0f} {unit} nose "
+            "to tail base)", lambda v: f"{v / length:.0f} lengths per second")
 
 
 def untracked_slots(poses: Poses) -> set[str]:

@@ -61,6 +61,30 @@ def test_jumps_faster_than_a_mouse_are_said(caplog: pytest.LogCaptureFixture) ->
     assert df["head_speed_mm_s"].max() > 2000  # said, not changed
 
 
+
+def test_jumps_in_pixels_are_judged_by_the_animal_s_length(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A 2D table (pixels) was never judged (a three-mouse file's identity swap gave 23,000
+    px/s without a word): in pixels the limit is the animal's own nose-to-tail-base length
+    per second, times :data:`JUMP_BODY_LENGTHS_S`; a walking mouse is not warned about."""
+    from dlc_lifter.analysis.features import JUMP_BODY_LENGTHS_S
+
+    def in_pixels(p: Poses) -> Poses:  # 2 px per mm, image y down
+        uv = p.coords[..., :2] * 2.0 * [1.0, -1.0] + [320.0, 240.0]
+        return Poses(uv, keypoints=list(p.keypoints),
+                     meta=PoseMetadata(fps=FPS, frame="image", units="px", source="toy.csv"))
+
+    with caplog.at_level(logging.WARNING):
+        compute_features(in_pixels(rigid_mouse(speed=120.0)))
+    assert "faster than" not in caplog.text
+    p = rigid_mouse(speed=120.0)
+    p.coords[25:, 0, :, 0] += 200.0  # 200 mm, about 3 body lengths, between rows 24 and 25
+    with caplog.at_level(logging.WARNING):
+        compute_features(in_pixels(p))
+    assert f"faster than {JUMP_BODY_LENGTHS_S:g} of its lengths per second" in caplog.text
+    assert "frames 24, 25" in caplog.text
+
+
 def test_labelled_images_have_no_speeds(caplog: pytest.LogCaptureFixture) -> None:
     """Rows that are separate images (DLC labelled data, or a lift that lifted every row
     alone) are minutes apart: no velocity, turning or variability over a window is made
