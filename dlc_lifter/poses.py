@@ -216,15 +216,15 @@ class Poses:
     ) -> Poses:
         """Return a new :class:`Poses` restricted to frames, individuals, keypoints.
 
+        A lift's imputed flags (``meta.extra["imputed"]``, ``(frames, individuals,
+        keypoints)`` like :attr:`confidence`) are restricted alike.
+
         Parameters
         ----------
         frames
             Slice or integer row indices (rows, not video frame numbers).
         individuals, keypoints
             Names, integer positions or a slice.
-
-        A lift's imputed flags (``meta.extra["imputed"]``, ``(frames, individuals,
-        keypoints)`` like :attr:`confidence`) are restricted alike.
         """
         f = slice(None) if frames is None else frames
         ii = slice(None) if individuals is None else self._index(
