@@ -10,17 +10,17 @@ video, and compares the 3D with the ground truth.
 
 from __future__ import annotations
 
-import json
 import logging
-import shutil
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.io.config import write_dlc_config
+from dlc_lifter.io.example_files import EXAMPLE_INFO, copy_example_files, read_example_info
+from dlc_lifter.io.records import write_json
 
 __all__ = ["DEFAULT_OUT_DIR", "example_dir", "ground_truth_errors", "run_demo"]
 
@@ -33,7 +33,7 @@ DEFAULT_OUT_DIR = Path("dlc_lifter_demo")
 def example_dir() -> Path:
     """The folder of the bundled example (``dlc_lifter/data/example``)."""
     path = Path(str(resources.files("dlc_lifter") / "data" / "example"))
-    if not (path / "example.yaml").is_file():
+    if not (path / EXAMPLE_INFO).is_file():
         raise DLCLifterError(
             f"The bundled example is missing from {path}; reinstall dlc-lifter or run "
             "'python examples/make_example.py' in the source tree.")
@@ -102,12 +102,9 @@ def run_demo(out_dir: str | Path | None = None) -> Path:
     from dlc_lifter.lift.options import CameraSpec, OutputSpec
 
     src = example_dir()
-    info = yaml.safe_load((src / "example.yaml").read_text())
+    info = read_example_info(src)
     out = Path(out_dir) if out_dir is not None else DEFAULT_OUT_DIR
-    videos = out / "videos"
-    videos.mkdir(parents=True, exist_ok=True)
-    for name in (info["video"], info["poses"]):
-        shutil.copyfile(src / name, videos / name)
+    videos = copy_example_files(src, (info["video"], info["poses"]), out / "videos")
     config = {
         "Task": info.get("task", "syntheticmouse"), "scorer": "dlc_lifter", "date": "demo",
         "project_path": str(out.resolve()), "multianimalproject": False,
@@ -115,7 +112,7 @@ def run_demo(out_dir: str | Path | None = None) -> Path:
         "bodyparts": info["bodyparts"], "skeleton": [], "pcutoff": 0.6,
         "TrainingFraction": [0.95],
     }
-    (out / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    write_dlc_config(config, out / "config.yaml", overwrite=True)
     logger.info("Lifting the bundled example (%s, %d frames) in %s", info["video"],
                 info["frames"], out)
     report = lift_videos(out / "config.yaml", camera=CameraSpec(**info.get("camera_spec", {})),
@@ -135,7 +132,7 @@ def run_demo(out_dir: str | Path | None = None) -> Path:
             "Error against the ground truth over %d frames: 3D %.1f mm per keypoint "
             "(%.1f mm with the position removed), height %.1f mm.", e["frames"],
             e["mpjpe_mm"], e["mpjpe_centred_mm"], e["height_mae_mm"])
-    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    write_json(summary, out / "summary.json", overwrite=True, newline=False)
     for path in [item.output, *item.extra_outputs]:
         logger.info("Wrote %s", path)
     return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -19,9 +18,10 @@ def demo_command(
     Example: dlc-lifter demo --out-dir /tmp/dlc_lifter_demo
     """
     from dlc_lifter.demo import run_demo
+    from dlc_lifter.io.records import read_json
 
     folder = run_demo(out_dir)
-    summary = json.loads((folder / "summary.json").read_text())
+    summary = read_json(folder / "summary.json")
     typer.echo(f"3D poses: {summary['output_3d']}")
     for plot in summary["plots"]:
         typer.echo(f"plot:     {plot}")

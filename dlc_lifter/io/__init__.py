@@ -16,6 +16,7 @@ from dlc_lifter.io.config import (
     ConfigError,
     DLCConfig,
     read_dlc_config,
+    write_dlc_config,
 )
 from dlc_lifter.io.dlc import (
     DLC_KEY,
@@ -97,6 +98,7 @@ __all__ = [
     "write_behaviour",
     "write_anipose",
     "write_classifier_model",
+    "write_dlc_config",
     "write_dlc_3d",
     "write_meta_pickle",
     "write_nwb_3d",

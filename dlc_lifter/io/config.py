@@ -1,19 +1,21 @@
-"""Reading DeepLabCut project ``config.yaml`` files without modifying them."""
+"""DeepLabCut project ``config.yaml`` files: read without modifying them, and written new."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from dlc_lifter._atomic import atomic_output
 from dlc_lifter.errors import ConfigError
 from dlc_lifter.io._common import recorded_path
 
-__all__ = ["DEFAULT_PCUTOFF", "NO_DETECTION_LIKELIHOOD", "ConfigError", "DLCConfig",
-           "read_dlc_config"]
+__all__ = ["DEFAULT_PCUTOFF", "NO_DETECTION_LIKELIHOOD", "WRITTEN_KEYS", "ConfigError",
+           "DLCConfig", "read_dlc_config", "write_dlc_config"]
 
 logger = logging.getLogger(__name__)
 
@@ -201,3 +203,56 @@ def read_dlc_config(path: str | Path) -> DLCConfig:
         video_sets=[str(v) for v in video_sets] if isinstance(video_sets, dict) else [],
         raw=raw,
     )
+
+
+#: The keys of a project config that :func:`write_dlc_config` asks for: what DeepLabCut's
+#: own ``create_new_project`` always writes and :func:`read_dlc_config` reads.
+WRITTEN_KEYS = ("Task", "scorer", "date", "project_path", "video_sets", "bodyparts")
+
+
+def write_dlc_config(config: Mapping[str, Any], path: str | Path, *,
+                     overwrite: bool = False) -> Path:
+    """Write a new DeepLabCut project ``config.yaml``, atomically.
+
+    The keys are DeepLabCut's own (``Task``, ``scorer``, ``date``, ``project_path``,
+    ``video_sets`` as ``{video path: {"crop": "x1, x2, y1, y2"}}``, ``bodyparts``,
+    ``skeleton``, ``pcutoff``, ...), written in the order given as plain YAML, which
+    :func:`read_dlc_config` and DeepLabCut read back. An existing project's config is
+    never rewritten here: it is the user's.
+
+    Parameters
+    ----------
+    config
+        The project's settings, with at least :data:`WRITTEN_KEYS`; plain YAML values.
+    path
+        The ``config.yaml`` to write.
+    overwrite
+        Replace a config there (one this package wrote before, as the demo's).
+
+    Returns
+    -------
+    pathlib.Path
+        The config written.
+
+    Raises
+    ------
+    ConfigError
+        When ``config`` lacks one of :data:`WRITTEN_KEYS`.
+    dlc_lifter.errors.OutputExistsError
+        When ``path`` exists and ``overwrite`` is false.
+
+    Examples
+    --------
+    >>> write_dlc_config({"Task": "mouse", "scorer": "me", "date": "Nov24",  # doctest: +SKIP
+    ...                   "project_path": "/data/mouse", "video_sets": {},
+    ...                   "bodyparts": ["snout", "tailbase"]}, "/data/mouse/config.yaml")
+    """
+    missing = [k for k in WRITTEN_KEYS if k not in config]
+    if missing:
+        raise ConfigError(f"A DeepLabCut config needs {', '.join(missing)}; give them (the "
+                          f"keys {', '.join(WRITTEN_KEYS)} at least).")
+    out = Path(path)
+    text = yaml.safe_dump(dict(config), sort_keys=False)
+    with atomic_output(out, overwrite=overwrite) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return out

@@ -1,4 +1,10 @@
-"""The JSON sidecar beside a weights file: how the weights were made.
+"""Weights files (``.pt``) and the JSON sidecar beside each: how the weights were made.
+
+A weights file holds one network's state as plain values (tensors, numbers, strings, lists
+and dicts): :func:`write_weights` writes one atomically, :func:`read_weights` reads one
+back with ``torch.load(..., weights_only=True)`` (no other pickled object is built), and
+:func:`file_hash` names a file's bytes. What a state holds, and the networks built from it,
+are :mod:`dlc_lifter.nets`'s (:meth:`~dlc_lifter.nets.lifter.LiftingModel.state`).
 
 ``weights.pt`` gets ``weights.json`` beside it (:func:`sidecar_path`), written by
 :func:`write_sidecar` from a plain dict: the training command, the configuration
@@ -12,6 +18,8 @@ beside weights made from it (``dlc-lifter train --extend``).
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import logging
 import shutil
@@ -19,9 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from dlc_lifter._atomic import atomic_output
+from dlc_lifter.errors import ModelLoadError
 
 __all__ = ["BELOW_SUFFIX", "COMPANION_SUFFIXES", "OBLIQUE_SUFFIX", "companion_path",
-           "copy_companions", "read_sidecar", "sidecar_path", "write_sidecar"]
+           "copy_companions", "file_hash", "read_sidecar", "read_weights", "sidecar_path",
+           "write_sidecar", "write_weights"]
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +41,86 @@ BELOW_SUFFIX = "_below"
 OBLIQUE_SUFFIX = "_oblique"
 #: The companions' suffixes.
 COMPANION_SUFFIXES = (BELOW_SUFFIX, OBLIQUE_SUFFIX)
+
+
+def write_weights(state: dict[str, Any], path: str | Path) -> Path:
+    """Write a network's ``state`` to ``path`` (``.pt``) atomically, replacing it.
+
+    Parameters
+    ----------
+    state
+        Tensors and plain Python values (what ``torch.load(..., weights_only=True)`` reads
+        back), e.g. :meth:`~dlc_lifter.nets.lifter.LiftingModel.state`.
+    path
+        The weights file; its folder is made if needed.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> write_weights(model.state(), tmp_path / "lifter.pt")  # doctest: +SKIP
+    PosixPath('.../lifter.pt')
+    """
+    # torch: heavy, loaded only when weights are written
+    import torch
+
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    with atomic_output(out, overwrite=True) as tmp:
+        Path(tmp).write_bytes(buf.getvalue())
+    return out
+
+
+def read_weights(path: str | Path, *, missing: str, unreadable: str) -> Any:
+    """The state in a weights file written by :func:`write_weights`, on the CPU.
+
+    Only tensors and plain Python values are built (``weights_only=True``); what the state
+    holds is the caller's to check.
+
+    Parameters
+    ----------
+    path
+        The weights file (``.pt``).
+    missing
+        The message when there is no such file, with ``{path}`` in it.
+    unreadable
+        The message when torch cannot read it, with ``{path}`` and ``{error}`` in it.
+
+    Returns
+    -------
+    Any
+        What the file holds (a dict, for weights this package wrote).
+
+    Raises
+    ------
+    ModelLoadError
+        When the file is missing or cannot be read (``missing``, ``unreadable``).
+
+    Examples
+    --------
+    >>> state = read_weights("lifter.pt", missing="{path} is not there.",  # doctest: +SKIP
+    ...                      unreadable="{path}: {error}")
+    """
+    # torch: heavy, loaded only when weights are read
+    import torch
+
+    p = Path(path)
+    if not p.is_file():
+        raise ModelLoadError(missing.format(path=p))
+    try:
+        return torch.load(p, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure
+        raise ModelLoadError(unreadable.format(path=p, error=exc)) from None
+
+
+def file_hash(path: str | Path) -> str:
+    """SHA-256 of a file (first 16 hex digits)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
 def sidecar_path(weights: str | Path) -> Path:

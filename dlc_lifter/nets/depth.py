@@ -49,7 +49,6 @@ Training is in :mod:`dlc_lifter.nets.depth_train`, the augmentation in
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +59,8 @@ import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
 from dlc_lifter.camera import Camera
+from dlc_lifter.errors import ModelLoadError
+from dlc_lifter.io.weights import read_weights, write_weights
 from dlc_lifter.nets.crops import CROP_MM, CROP_SIZE
 
 __all__ = [
@@ -394,20 +395,12 @@ class DepthModel:
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
         """Write the model (``.pt``) atomically; returns the path."""
-        from dlc_lifter._atomic import atomic_output
-
-        out = Path(path)
-        out.parent.mkdir(parents=True, exist_ok=True)
         state = {"format_version": FORMAT_VERSION, "kind": "dlc-lifter-depth",
                  "width": self.net.width, "n_out": self.net.n_out,
                  "crop_mm": float(self.crop_mm),
                  "crop_size": int(self.crop_size), "info": self.info,
                  "state": {k: v.detach().clone() for k, v in self.net.state_dict().items()}}
-        buf = io.BytesIO()
-        torch.save(state, buf)
-        with atomic_output(out, overwrite=True) as tmp:
-            Path(tmp).write_bytes(buf.getvalue())
-        return out
+        return write_weights(state, path)
 
     @classmethod
     def load(cls, path: str | Path) -> DepthModel:
@@ -418,17 +411,11 @@ class DepthModel:
         ModelLoadError
             When the file is missing or not dlc-lifter depth weights.
         """
-        from dlc_lifter.nets.lifter import ModelLoadError
-
         p = Path(path)
-        if not p.is_file():
-            raise ModelLoadError(f"Depth weights {p} do not exist; train them with "
-                                 "dlc_lifter.nets.depth_train.train_depth_weights or reinstall "
-                                 "dlc-lifter.")
-        try:
-            state = torch.load(p, map_location="cpu", weights_only=True)
-        except Exception as exc:  # noqa: BLE001 - any unpickling failure
-            raise ModelLoadError(f"Depth weights {p} could not be read ({exc}).") from None
+        state = read_weights(
+            p, missing="Depth weights {path} do not exist; train them with "
+            "dlc_lifter.nets.depth_train.train_depth_weights or reinstall dlc-lifter.",
+            unreadable="Depth weights {path} could not be read ({error}).")
         if not isinstance(state, dict) or state.get("kind") != "dlc-lifter-depth":
             raise ModelLoadError(f"{p} is not a dlc-lifter depth model.")
         if int(state.get("format_version", -1)) != FORMAT_VERSION:

@@ -580,8 +580,7 @@ def train_depth_weights(recipe: DepthRecipe, out: str | Path, *, base: LiftingMo
     ...                     base=LiftingModel.load("lifter.pt"), workdir="/tmp/depth")
     """
     from dlc_lifter._version import __version__
-    from dlc_lifter.io.weights import write_sidecar
-    from dlc_lifter.nets.lifter import file_hash
+    from dlc_lifter.io.weights import file_hash, write_sidecar
 
     t0 = time.perf_counter()
     crops, n_synth = depth_training_crops(recipe, workdir, pair_length_mm=base.pair_length_mm,

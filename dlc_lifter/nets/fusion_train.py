@@ -628,8 +628,7 @@ def train_fused_weights(recipe: FusedRecipe, out: str | Path, *, base: LiftingMo
     ...                     depth_model=DepthModel.load("depth_net.pt"))
     """
     from dlc_lifter._version import __version__
-    from dlc_lifter.io.weights import write_sidecar
-    from dlc_lifter.nets.lifter import file_hash
+    from dlc_lifter.io.weights import file_hash, write_sidecar
 
     t0 = time.perf_counter()
     views = fused_training_views(recipe, depth_model, base.pair_length_mm, workers=workers)

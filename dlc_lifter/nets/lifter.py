@@ -64,8 +64,6 @@ other.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import logging
 import math
 from collections.abc import Sequence
@@ -81,6 +79,7 @@ from torch.nn import functional as F
 
 from dlc_lifter.camera import Camera
 from dlc_lifter.errors import ModelLoadError
+from dlc_lifter.io.weights import file_hash, read_weights, write_weights
 from dlc_lifter.mouse.catalogue import CATALOGUE, LANDMARKS
 
 __all__ = [
@@ -1363,15 +1362,7 @@ class LiftingModel:
 
     def save(self, path: str | Path) -> Path:
         """Write the model to ``path`` (``.pt``); returns the path."""
-        out = Path(path)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        buf = io.BytesIO()
-        torch.save(self.state(), buf)
-        from dlc_lifter._atomic import atomic_output
-
-        with atomic_output(out, overwrite=True) as tmp:
-            Path(tmp).write_bytes(buf.getvalue())
-        return out
+        return write_weights(self.state(), path)
 
     @classmethod
     def from_state(cls, state: dict[str, Any], source: str = "the model") -> LiftingModel:
@@ -1404,14 +1395,11 @@ class LiftingModel:
             When the file is missing, not a dlc-lifter model, or for another catalogue.
         """
         p = Path(path)
-        if not p.is_file():
-            raise ModelLoadError(f"Model file {p} does not exist; give a file written by "
-                                 "'dlc-lifter train' or leave --model out for the shipped one.")
-        try:
-            state = torch.load(p, map_location="cpu", weights_only=True)
-        except Exception as exc:  # noqa: BLE001 - any unpickling failure
-            raise ModelLoadError(f"Model file {p} could not be read ({exc}); give a file "
-                                 "written by 'dlc-lifter train'.") from None
+        state = read_weights(
+            p, missing="Model file {path} does not exist; give a file written by 'dlc-lifter "
+            "train' or leave --model out for the shipped one.",
+            unreadable="Model file {path} could not be read ({error}); give a file written by "
+            "'dlc-lifter train'.")
         if not isinstance(state, dict) or "nets" not in state:
             raise ModelLoadError(f"{p} is not a dlc-lifter model; give a file written by "
                                  "'dlc-lifter train'.")
@@ -1419,8 +1407,3 @@ class LiftingModel:
         model.info["path"] = str(p)  # the file read, whatever a saved copy recorded
         model.info["sha256"] = file_hash(p)
         return model
-
-
-def file_hash(path: str | Path) -> str:
-    """SHA-256 of a file (first 16 hex digits)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]

@@ -836,8 +836,7 @@ def _evaluate_and_save(model: LiftingModel, out: str | Path, sidecar: dict[str, 
     two sidecars compare), then write the weights and the sidecar; an extended model gets
     its base's companions beside it (:func:`~dlc_lifter.io.weights.copy_companions`, never
     replacing a file; the sidecar's ``companions`` lists them)."""
-    from dlc_lifter.io.weights import copy_companions, write_sidecar
-    from dlc_lifter.nets.lifter import file_hash
+    from dlc_lifter.io.weights import copy_companions, file_hash, write_sidecar
 
     report = None
     seed = (model.info.get("base") or {}).get("held_out_seed") or seed

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dlc_lifter.errors import OutputExistsError
-from dlc_lifter.io.records import read_record, write_record
+from dlc_lifter.io.records import read_json, read_record, write_json, write_record
 
 
 def test_record_round_trip_as_indented_json(tmp_path: Path) -> None:
@@ -34,3 +34,15 @@ def test_a_file_that_is_not_a_record_reads_as_none(tmp_path: Path, text: str) ->
     path.write_bytes(text.encode("latin-1"))
     assert read_record(path) is None
     assert read_record(tmp_path / "absent.json") is None
+
+
+def test_json_round_trip_without_the_record_key(tmp_path: Path) -> None:
+    """Any JSON value, with or without the trailing newline; not a record (no key)."""
+    value = {"frames": 300, "plots": ["a.png"], "error": {"mpjpe_mm": 8.25}}
+    out = write_json(value, tmp_path / "summary.json", newline=False)
+    assert out.read_text(encoding="utf-8") == json.dumps(value, indent=2)
+    assert read_json(out) == value and read_record(out) is None
+    write_json([1, 2], out, overwrite=True)
+    assert out.read_text(encoding="utf-8") == "[\n  1,\n  2\n]\n" and read_json(out) == [1, 2]
+    with pytest.raises(FileNotFoundError):
+        read_json(tmp_path / "absent.json")
