@@ -9,25 +9,24 @@ into ``out_dir``:
     ``shard_size`` frames each, arrays with the frame as first axis (see
     :data:`IMAGE_ARRAYS` and :data:`~dlc_lifter.synth.poses_only.POSES_ONLY_ARRAYS`).
 
-Every shard is written atomically (:func:`dlc_lifter._atomic.atomic_output`) from its own
-seed, ``numpy.random.SeedSequence(seed).spawn``'s ``i``-th child, so shards can be made in
-any order by any number of worker processes and the same seed gives byte-identical
-files. A killed run restarts where it stopped: finished shards that pass a CRC check and
-belong to the same configuration are kept, temporary files are removed and the rest is
-made again; nothing is duplicated or lost. :func:`load_dataset` reads a dataset back.
+The files' layout is :mod:`dlc_lifter.io.synth_shards`'s. Every shard is written atomically
+(:func:`~dlc_lifter.io.synth_shards.write_shard`) from its own seed,
+``numpy.random.SeedSequence(seed).spawn``'s ``i``-th child, so shards can be made in any
+order by any number of worker processes and the same seed gives byte-identical files. A
+killed run restarts where it stopped: finished shards that pass a CRC check and belong to
+the same configuration are kept, temporary files are removed and the rest is made again;
+nothing is duplicated or lost. :func:`load_dataset` reads a dataset back.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import hashlib
-import io
 import json
 import logging
 import math
 import multiprocessing
 import time
-import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +34,21 @@ from typing import Any
 
 import numpy as np
 
-from dlc_lifter._atomic import atomic_output
 from dlc_lifter.errors import SynthDatasetError
+from dlc_lifter.io.synth_shards import (
+    FORMAT,
+    FORMAT_VERSION,
+    INDEX_NAME,
+    check_shard,
+    read_index,
+    read_npz,
+    remove_unfinished_shards,
+    shard_file_name,
+    shard_sha256,
+    write_index,
+    write_npz,
+    write_shard,
+)
 from dlc_lifter.mouse.catalogue import CATALOGUE, LANDMARKS
 from dlc_lifter.synth.poses_only import POSES_ONLY_ARRAYS, sample_pose_batch
 from dlc_lifter.synth.render import QUALITIES, make_sample
@@ -57,16 +69,12 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: ``format`` field of ``index.json``.
-FORMAT = "dlc-lifter-synth"
-_VERSION = 1
 #: Revision of what the generator draws (mouse, behaviour, scene, renderer), part of the
 #: shards' configuration, so that a work folder made by an older generator is refused (its
 #: settings differ) instead of being taken for a finished dataset: 1 until 2026-11-30;
 #: 2 the trunk that stretches and hunches; 3 rears stretched 5-35 % and a wider population
 #: of sizes.
 GENERATOR_REVISION = 3
-_INDEX = "index.json"
 #: Side of the square arena each behaviour sequence is generated in (mm).
 _ARENA_RANGE_MM = (380.0, 700.0)
 
@@ -90,58 +98,6 @@ IMAGE_ARRAYS: dict[str, tuple[str, str, str]] = {
     "coat": ("int8", "()", "index into COATS"),
     "grayscale": ("bool", "()", "monochrome / IR camera look"),
 }
-
-
-#: Arrays stored without compression.
-_STORED = frozenset({"depth"})
-
-
-# ---------------------------------------------------------------------- npz I/O
-def write_npz(path: str | Path, arrays: dict[str, np.ndarray], *, compress: bool = True) -> str:
-    """Write ``arrays`` as an ``.npz`` with fixed zip timestamps (same data, same bytes).
-
-    With ``compress``, members are deflated (level 1) except float depth maps, which
-    barely compress and would cost most of the time.
-
-    Returns
-    -------
-    str
-        SHA-256 of the file.
-    """
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name in sorted(arrays):
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            deflate = compress and name not in _STORED
-            info.compress_type = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
-            if deflate:
-                info._compresslevel = 1  # fast; zipfile has no public per-member level
-            arr = np.ascontiguousarray(arrays[name])
-            with zf.open(info, "w", force_zip64=True) as fh:
-                np.lib.format.write_array(fh, arr, allow_pickle=False)
-    data = buf.getvalue()
-    Path(path).write_bytes(data)
-    return hashlib.sha256(data).hexdigest()
-
-
-def read_npz(path: str | Path, names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
-    """Read arrays (all, or ``names``) of an ``.npz`` into a dict."""
-    with np.load(path, allow_pickle=False) as z:
-        keys = z.files if names is None else list(names)
-        return {k: z[k] for k in keys}
-
-
-def _shard_ok(path: Path, n_frames: int, config_hash: str) -> bool:
-    """Whether ``path`` is a complete, uncorrupted shard of this configuration."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            if zf.testzip() is not None:
-                return False
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(bytes(z["meta"]).decode())
-            return meta.get("config_hash") == config_hash and int(meta["n_frames"]) == n_frames
-    except Exception:  # noqa: BLE001 -- any failure to read means: make it again
-        return False
 
 
 # ---------------------------------------------------------------------- shards
@@ -225,10 +181,8 @@ def make_shard(
                               stride=config["stride"])
     meta = {"config_hash": config["config_hash"], "n_frames": n_frames,
             "seed_spawn_key": list(seed.spawn_key)}
-    arrays["meta"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
     p = Path(path)
-    with atomic_output(p, overwrite=True) as tmp:
-        sha = write_npz(tmp, arrays, compress=config.get("compress", True))
+    sha = write_shard(p, arrays, meta, compress=config.get("compress", True))
     return {"file": p.name, "n_frames": n_frames, "sha256": sha,
             "seconds": time.perf_counter() - t0}
 
@@ -246,7 +200,7 @@ def _config(n_frames: int, seed: int, quality: str, poses_only: bool, resolution
     cfg = {"n_frames": int(n_frames), "seed": int(seed), "quality": quality,
            "poses_only": bool(poses_only), "resolution": resolution,
            "shard_size": int(shard_size), "frames_per_mouse": int(frames_per_mouse),
-           "stride": int(stride), "compress": bool(compress), "format_version": _VERSION,
+           "stride": int(stride), "compress": bool(compress), "format_version": FORMAT_VERSION,
            "generator_revision": GENERATOR_REVISION}
     cfg["config_hash"] = hashlib.sha256(json.dumps(cfg, sort_keys=True).encode()).hexdigest()[:16]
     return cfg
@@ -260,28 +214,16 @@ def _write_index(out: Path, cfg: dict, shards: list[dict | None], complete: bool
         behaviours = []
     from dlc_lifter.mouse.anatomy import MouseShape
 
-    arrays = POSES_ONLY_ARRAYS if cfg["poses_only"] else IMAGE_ARRAYS
-    index = {
-        "format": FORMAT,
-        "version": _VERSION,
-        "complete": complete,
-        "config": cfg,
-        "n_frames": cfg["n_frames"],
+    names = {
         "catalogue": list(CATALOGUE),
         "landmark_kinds": [lm.kind for lm in LANDMARKS],
         "shape_names": list(MouseShape.__dataclass_fields__),
         "behaviours": behaviours,
         "coats": list(COATS),
-        "units": "mm; depth = camera Z; world z up, floor z = 0; OpenCV camera",
-        "arrays": {k: {"dtype": v[0], "shape": v[1], "description": v[2]}
-                   for k, v in arrays.items()},
-        "shards": [s if s is None else {k: s[k] for k in ("file", "n_frames", "sha256")}
-                   for s in shards],
     }
-    path = out / _INDEX
-    with atomic_output(path, overwrite=True) as tmp:
-        tmp.write_text(json.dumps(index, indent=1))
-    return path
+    return write_index(out / INDEX_NAME, config=cfg, names=names,
+                       arrays=POSES_ONLY_ARRAYS if cfg["poses_only"] else IMAGE_ARRAYS,
+                       shards=shards, complete=complete)
 
 
 def synthesize(
@@ -356,10 +298,10 @@ def synthesize(
     out.mkdir(parents=True, exist_ok=True)
     cfg = _config(n_frames, seed, quality, poses_only, resolution, shard_size,
                   frames_per_mouse, stride, compress)
-    index_path = out / _INDEX
+    index_path = out / INDEX_NAME
     if index_path.exists():
         try:
-            old = json.loads(index_path.read_text())
+            old = read_index(index_path)
             old_cfg = old["config"]
         except (ValueError, KeyError):
             old_cfg = None
@@ -372,20 +314,18 @@ def synthesize(
                 + (" (it was made by an older dlc-lifter, whose synthetic mouse differs)."
                    if "generator_revision" in diff else "."))
     # Leftovers of a killed run.
-    for tmp in out.glob(".shard_*.tmp.npz"):
-        logger.info("Removing unfinished %s", tmp.name)
-        tmp.unlink()
+    for name in remove_unfinished_shards(out):
+        logger.info("Removing unfinished %s", name)
     n_shards = math.ceil(n_frames / shard_size)
     seeds = np.random.SeedSequence(seed).spawn(n_shards)
     sizes = [min(shard_size, n_frames - i * shard_size) for i in range(n_shards)]
-    names = [f"shard_{i:05d}.npz" for i in range(n_shards)]
+    names = [shard_file_name(i) for i in range(n_shards)]
     shards: list[dict | None] = [None] * n_shards
     todo = []
     for i, name in enumerate(names):
         p = out / name
-        if p.exists() and _shard_ok(p, sizes[i], cfg["config_hash"]):
-            shards[i] = {"file": name, "n_frames": sizes[i],
-                         "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+        if p.exists() and check_shard(p, sizes[i], cfg["config_hash"]):
+            shards[i] = {"file": name, "n_frames": sizes[i], "sha256": shard_sha256(p)}
         else:
             if p.exists():
                 logger.warning("Shard %s is incomplete or corrupt; making it again.", name)
@@ -516,12 +456,12 @@ def load_dataset(index_path: str | Path) -> SynthDataset:
     """
     p = Path(index_path)
     if p.is_dir():
-        p = p / _INDEX
+        p = p / INDEX_NAME
     if not p.is_file():
         raise SynthDatasetError(f"{p} does not exist; give the index.json that "
                                 "'dlc-lifter synth' wrote.")
     try:
-        index = json.loads(p.read_text())
+        index = read_index(p)
     except ValueError as exc:
         raise SynthDatasetError(f"{p} is not valid JSON ({exc}).") from None
     if index.get("format") != FORMAT:
