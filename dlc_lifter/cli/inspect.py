@@ -92,7 +92,7 @@ def info_command(
     lines = [
         f"File:        {file}",
         f"Format:      {m.source_format}  ({poses.ndim}D, {m.units}, frame {m.frame})",
-        f"Scorer:      {m.scorer}",
+        f"Scorer:      {_scorer_line(m)}",
         f"Frames:      {poses.n_frames} (frame {int(poses.frame_indices[0])}.."
         f"{int(poses.frame_indices[-1])})",
         f"fps:         {m.fps if m.fps else 'unknown'}",
@@ -235,6 +235,16 @@ def _camera_lines(poses: Poses, mapping: dict[str, str | None] | None, spec: Cam
                      f"{size['population_mm']:.0f} mm (the lift warns outside "
                      f"{100 * lo:.0f}-{100 * hi:.0f} %){flag}")
     return lines
+
+
+def _scorer_line(meta: PoseMetadata) -> str:
+    """The file's scorer; a flat table (SimBA's, a tracker's csv) names none, and the
+    package's own default (the name its outputs carry) is not the file's."""
+    from dlc_lifter.poses import PoseMetadata as Meta
+
+    if meta.source_format == "flat-csv" and meta.scorer == Meta.scorer:
+        return f"none in the file (a flat table; outputs name {meta.scorer})"
+    return str(meta.scorer)
 
 
 def _seen_from(poses: Poses, plan: KeypointMap, cutoff: float) -> str:

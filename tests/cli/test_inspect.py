@@ -446,3 +446,18 @@ def test_info_names_superanimal_s_skeleton_though_its_names_are_the_catalogue_s(
     # a few catalogue names are no skeleton's
     r = runner.invoke(app, ["info", str(_file(tmp_path))])
     assert "Skeleton:    no known skeleton" in r.output
+
+
+def test_info_says_a_flat_table_names_no_scorer(tmp_path: Path) -> None:
+    """``info`` on a one-header-row table (SimBA's, a tracker's csv) printed the package's
+    own default, ``Scorer: dlc_lifter``, as if the file named it: it says the file names
+    none, and what the outputs are named."""
+    import pandas as pd
+
+    n = 12
+    cols = {f"{k}_{a}": np.linspace(100, 150, n) + 10 * i
+            for i, k in enumerate(("Nose", "Ear_left", "Ear_right", "Tail_base"))
+            for a in ("x", "y")}
+    pd.DataFrame(cols).to_csv(tmp_path / "track.csv")
+    out = runner.invoke(app, ["info", str(tmp_path / "track.csv")]).output
+    assert "Scorer:      none in the file (a flat table; outputs name dlc_lifter)" in out, out
