@@ -43,7 +43,7 @@ from dlc_lifter.io.labels import (
     load_labels,
     write_behaviour,
 )
-from dlc_lifter.io.provenance import made_from, same_content, source_record
+from dlc_lifter.io.provenance import not_made_from, same_content, source_record
 from dlc_lifter.io.records import read_record, write_record
 from dlc_lifter.lift.destinations import Provenance
 from dlc_lifter.poses import Poses
@@ -497,11 +497,9 @@ def stale_behaviour(output: str | Path, poses_path: str | Path, model_file: str 
         here, model_now = source_record(poses_path), source_record(model_file)
     except OSError as exc:
         return f"and {exc.filename} cannot be read to compare it with what it was made from"
-    made = record.get("source") or {}
-    if not made_from(made, here):
-        return (f"made from other content than {poses_path} holds now (" + (
-            "the file changed since" if made.get("path") == here["path"]
-            else f"its record names {made.get('path')}") + ")")
+    changed = not_made_from(record.get("source") or {}, here, poses_path)
+    if changed:
+        return changed
     was = record.get("model")
     if not isinstance(was, dict):
         return "made with a model not read from a file (its record names none)"

@@ -111,7 +111,7 @@ from dlc_lifter.analysis.rearing import (
 from dlc_lifter.analysis.social import PARTNER_COLUMN, AnimalPoints, social_columns
 from dlc_lifter.errors import FeatureError
 from dlc_lifter.io.features_table import features_format, require_parquet, write_features_table
-from dlc_lifter.io.provenance import made_from, source_record
+from dlc_lifter.io.provenance import not_made_from, source_record
 from dlc_lifter.io.records import read_record, write_record
 from dlc_lifter.lift.destinations import Provenance
 from dlc_lifter.lift.keypoints import file_keypoint_plan, lifted_keypoint_map, split_animals
@@ -1050,10 +1050,9 @@ def stale_features(table: str | Path, source: str | Path,
         logger.info("%s: its record predates the current one; compared with %s by the "
                     "checksum of the whole file (overwrite=True records it anew).",
                     table, source)
-    if not made_from(made, here):
-        return (f"made from other content than {source} holds now (" + (
-            "the file changed since" if made["path"] == here["path"]
-            else f"its record names {made['path']}") + ")")
+    changed = not_made_from(made, here, source)
+    if changed:
+        return changed
     differ = _options_differ(record, dict(options or {}))
     if not differ:
         return None

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["made_from", "same_content", "same_source", "source_record"]
+__all__ = ["made_from", "not_made_from", "same_content", "same_source", "source_record"]
 
 #: Bytes of an input's start and of its end that its fingerprint reads.
 _FINGERPRINT_BYTES = 1 << 20
@@ -139,6 +139,33 @@ def made_from(rec: Any, here: Mapping[str, Any]) -> bool:
         return False
     return (Path(str(rec["path"])).name == Path(here["path"]).name
             and same_content(rec, here))
+
+
+def not_made_from(rec: Mapping[str, Any], here: Mapping[str, Any],
+                  given: str | Path) -> str | None:
+    """Why an output recording ``rec`` was not made from the file ``here`` as it is now, as
+    a clause for a rerun's message; ``None`` where it was (:func:`made_from`).
+
+    Parameters
+    ----------
+    rec
+        What the output records of its input.
+    here
+        :func:`source_record` of the file now.
+    given
+        The file as the user named it.
+
+    Returns
+    -------
+    str or None
+        ``"made from other content than <given> holds now (the file changed since)"`` for
+        its own path, ``"(its record names <path>)"`` for another file.
+    """
+    if made_from(rec, here):
+        return None
+    return (f"made from other content than {given} holds now (" + (
+        "the file changed since" if rec.get("path") == here["path"]
+        else f"its record names {rec.get('path')}") + ")")
 
 
 def _whole_file_sha256(path: Path) -> str | None:
