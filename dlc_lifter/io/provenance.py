@@ -148,10 +148,8 @@ def not_made_from(rec: Mapping[str, Any], here: Mapping[str, Any],
 
     Parameters
     ----------
-    rec
-        What the output records of its input.
-    here
-        :func:`source_record` of the file now.
+    rec, here
+        As for :func:`made_from`.
     given
         The file as the user named it.
 
