@@ -8,6 +8,7 @@ import logging
 import math
 import pickle
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -475,6 +476,31 @@ def _add_crop_offset(poses: Poses, crop: tuple[int, int, int, int], path: Path,
                     "pixels.", path, x1, x2, y1, y2, cand.name, x1, y1)
 
 
+#: Rows of an image-indexed table whose image is looked for to give the frame size.
+_IMAGES_TRIED = 5
+
+
+def _image_size(path: Path, images: Sequence[str]) -> tuple[int, int] | None:
+    """``(width, height)`` of the first of a table's row images found: at the path its
+    row records (DeepLabCut 3's ``analyze_images`` records each image's full path), else
+    beside the table by its name (labelled data's ``labeled-data/<video>/imgNNN.png``,
+    recorded with ``\\`` on Windows too; ``analyze_time_lapse_frames``' bare names);
+    ``None`` where none of the first few is found or read."""
+    import cv2
+
+    for image in images[:_IMAGES_TRIED]:
+        recorded = recorded_path(str(image))
+        places = [path.parent / recorded.name]
+        if isinstance(recorded, Path) and recorded.is_absolute():
+            places.insert(0, recorded)
+        for img in places:
+            if img.is_file():
+                arr = cv2.imread(str(img), cv2.IMREAD_UNCHANGED)
+                if arr is not None:
+                    return int(arr.shape[1]), int(arr.shape[0])
+    return None
+
+
 def _fill_dlc_meta(poses: Poses, path: Path) -> Poses:
     """fps / image size / video from DLC's metadata pickle and a video beside the file."""
     meta = poses.meta
@@ -523,17 +549,12 @@ def _fill_dlc_meta(poses: Poses, path: Path) -> Poses:
                 _lifted_record(poses, data)
                 lift_record = "video" in data
             break
+    images = meta.extra.get("image_paths") or []
+    if images and not poses.is_3d and meta.image_size is None:
+        # labels, or predictions on a folder of images (DeepLabCut 2's
+        # analyze_time_lapse_frames, 3's analyze_images): the images' own size
+        meta.image_size = _image_size(path, images)
     if meta.source_format == "dlc-labels":
-        paths = meta.extra.get("image_paths") or []
-        if paths and meta.image_size is None:
-            # labelled on Windows (DLC 2.0-2.1's GUI): labeled-data\m4s1\img0000.png
-            img = path.parent / recorded_path(str(paths[0])).name
-            if img.is_file():
-                import cv2
-
-                arr = cv2.imread(str(img), cv2.IMREAD_UNCHANGED)
-                if arr is not None:
-                    meta.image_size = (int(arr.shape[1]), int(arr.shape[0]))
         labelled_size_from_project(poses, path)
         return poses
     if meta.video is None and not lift_record:

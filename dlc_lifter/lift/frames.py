@@ -122,8 +122,8 @@ def row_motion(uv_cat: np.ndarray, conf_cat: np.ndarray, pcutoff: float) -> RowM
     return RowMotion(float(jump / spread), float(rough))
 
 
-def describe_runs(runs: list[tuple[int, int]], mode: str, *, labelled: bool = False
-                  ) -> dict[str, Any]:
+def describe_runs(runs: list[tuple[int, int]], mode: str, *, labelled: bool = False,
+                  images: str = "labelled images") -> dict[str, Any]:
     """How a lift used the networks, for ``meta.extra["lift_mode"]``.
 
     Parameters
@@ -133,7 +133,10 @@ def describe_runs(runs: list[tuple[int, int]], mode: str, *, labelled: bool = Fa
     mode
         The network mode asked for runs of consecutive frames.
     labelled
-        The rows are labelled images (each lifted alone whatever their frame numbers).
+        The rows are images (each lifted alone whatever their frame numbers).
+    images
+        What those images are, for the summary: ``"labelled images"``, or
+        ``"images"`` for a tracker's predictions on a folder of images.
 
     Returns
     -------
@@ -146,7 +149,7 @@ def describe_runs(runs: list[tuple[int, int]], mode: str, *, labelled: bool = Fa
     if len(runs) == 1 and alone == 0:
         summary = f"{mode} network over {n} consecutive frames"
     elif alone == n:
-        why = "labelled images" if labelled else "frames not consecutive"
+        why = images if labelled else "frames not consecutive"
         summary = f"{why}: each of the {n} frames lifted alone (frame network)"
     else:
         summary = (f"{len(runs)} runs of consecutive frames, each lifted alone ({mode} "

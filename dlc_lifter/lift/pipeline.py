@@ -342,7 +342,8 @@ def embedded_images_whence(meta: PoseMetadata) -> str | None:
 def video_named_by(poses: Poses, poses_path: str | Path) -> str | None:
     """The video a read pose file names (SLEAP, NWB) or that lies beside it under its stem
     (DeepLabCut, JABS: the readers look), if it exists; else ``None``, warned (DLC labelled
-    data, images, silently; a SLEAP labels package's embedded images, at info)."""
+    data, images, silently; a SLEAP labels package's embedded images and predictions on a
+    folder of images, at info)."""
     src = Path(poses_path)
     meta_video = poses.meta.video
     if not meta_video and poses.meta.source_format == "dlc-labels":  # images, never a video
@@ -350,6 +351,11 @@ def video_named_by(poses: Poses, poses_path: str | Path) -> str | None:
     embedded = embedded_images_whence(poses.meta)
     if embedded:  # a SLEAP labels package's own images, their video not here
         logger.info("%s: %s: lifting keypoints only.", src, embedded)
+        return None
+    if not meta_video and "image_paths" in poses.meta.extra and not poses.is_3d:
+        # predictions on a folder of images (analyze_time_lapse_frames, analyze_images)
+        logger.info("%s: its rows are images, not a video's frames: lifting keypoints only.",
+                    src)
         return None
     if not meta_video:
         logger.warning("%s: no video named in it or beside it: lifting keypoints only.", src)

@@ -678,7 +678,9 @@ def _choose_runs(poses: Poses, uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: f
                        f", {speed:.0f} sizes/s at {poses.meta.fps:g} fps"
                        if math.isfinite(speed) else "")
         runs = [(r, r + 1) for r in range(t)]
-    lift_mode = {**describe_runs(runs, want, labelled=labelled),
+    predicted = poses.meta.source_format in ("dlc-h5", "dlc-csv")  # a tracker's, on images
+    lift_mode = {**describe_runs(runs, want, labelled=labelled,
+                                 images="images" if predicted else "labelled images"),
                  "median_jump_body_lengths": round(jump, 3),
                  "roughness": round(motion.roughness, 3)}
     if lift_mode["frames_alone"]:

@@ -113,6 +113,37 @@ def test_windows_labelled_data_finds_its_images(tmp_path: Path, ext: str) -> Non
     assert p.meta.image_size == (64, 48)
 
 
+@pytest.mark.parametrize("layout", ["analyze_images", "time_lapse"])
+def test_predictions_on_images_take_the_images_size(tmp_path: Path, layout: str) -> None:
+    """A tracker's predictions on a folder of images (DeepLabCut 3's ``analyze_images``:
+    ``image_predictions_<scorer>.h5`` under key ``predictions``, each row the image's full
+    path; DeepLabCut 2's ``analyze_time_lapse_frames``: ``<folder>DLC_<scorer>.h5`` of
+    bare image names, beside the images) get the frame size from the images, as
+    labelled data does; without them it stays unknown."""
+    import cv2
+
+    poses = random_poses(4, coord_range=(1, 40), meta=None)
+    df = poses.to_dataframe(DLC_SCORER)
+    folder = tmp_path / "session1"
+    folder.mkdir()
+    names = [f"img{i:04d}.png" for i in range(0, 200, 50)]
+    if layout == "analyze_images":
+        df.index = [str(folder / n) for n in names]
+        f = tmp_path / "out" / f"image_predictions_{DLC_SCORER}.h5"  # elsewhere than images
+        f.parent.mkdir()
+        df.to_hdf(f, key="predictions")
+    else:
+        df.index = names
+        f = folder / f"session1{DLC_SCORER}.h5"
+        df.to_hdf(f, key="df_with_missing")
+    assert read_poses(f).meta.image_size is None  # no image yet
+    cv2.imwrite(str(folder / names[1]), np.zeros((48, 64, 3), np.uint8))  # the first gone
+    p = read_poses(f)
+    assert p.meta.source_format == "dlc-h5"
+    assert p.stills
+    assert p.meta.image_size == (64, 48)
+
+
 @pytest.mark.parametrize(("sep", "decimal", "encoding"), [
     (",", ".", "utf-8-sig"),  # Excel's "CSV UTF-8": a byte-order mark
     (";", ",", "utf-8"),  # Excel in a German or French locale

@@ -1586,3 +1586,34 @@ def test_a_video_of_unknown_length_is_not_said_to_match(
         assert _check_video(img, poses) == ((64, 48), None)
     assert "frame count is unknown" in caplog.text and "matches" not in caplog.text
     assert poses.meta.fps is None
+
+
+def test_predictions_on_images_lift_as_images_of_their_size(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """DeepLabCut 3's ``analyze_images`` table (each row an image's full path, key
+    ``predictions``) beside no video: each image lifted alone, said as images and not as
+    labels; no warning of a missing video; the frame size the images' (before: guessed
+    from the keypoints, which moved the principal point and read the camera oblique)."""
+    import cv2
+
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene(40, seed=6)
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    df = poses.select(frames=range(0, 40, 8)).to_dataframe(DLC_SCORER)
+    df.index = [str(frames / f"img{i:03d}.png") for i in range(0, 40, 8)]
+    cv2.imwrite(df.index[0], np.zeros((480, 640, 3), np.uint8))
+    src = tmp_path / f"image_predictions_{DLC_SCORER}.h5"
+    df.to_hdf(src, key="predictions")
+    with caplog.at_level(logging.INFO):
+        out = lift_file(src, video="auto", output=OutputSpec(destfolder=tmp_path / "out"),
+                        camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0))
+    lifted = read_poses(out)
+    assert lifted.meta.image_size == (640, 480)
+    assert lifted.meta.extra["lift_mode"]["summary"] == (
+        "images: each of the 5 frames lifted alone (frame network)")
+    assert "its rows are images" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING
+                and ("video" in r.getMessage() or "image size" in r.getMessage())]
