@@ -6,8 +6,9 @@ Formats (``formats=`` of :func:`~dlc_lifter.lift.lift_file`, ``--format`` of the
 format      file                           read by
 =========== ============================== ==============================================
 ``dlc``     ``<stem>_lifted3d.h5``         pandas, DeepLabCut / DLC2Kinematics, movement
+                                           (no likelihood)
 ``csv``     ``<stem>_lifted3d.csv``        the same table as csv
-``nwb``     ``<stem>_lifted3d.nwb``        pynwb + ndx-pose
+``nwb``     ``<stem>_lifted3d.nwb``        pynwb + ndx-pose, movement (with the likelihood)
 ``slp``     ``<stem>_lifted3d.slp``        sleap-io (3D on the instance groups)
 ``points3d`` ``<stem>_lifted3d.points3d.h5`` sleap-anipose's ``points3d.h5`` layout
 =========== ============================== ==============================================
