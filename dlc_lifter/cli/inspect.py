@@ -93,8 +93,7 @@ def info_command(
         f"File:        {file}",
         f"Format:      {m.source_format}  ({poses.ndim}D, {m.units}, frame {m.frame})",
         f"Scorer:      {_scorer_line(m)}",
-        f"Frames:      {poses.n_frames} (frame {int(poses.frame_indices[0])}.."
-        f"{int(poses.frame_indices[-1])})",
+        f"Frames:      {_frames_line(poses)}",
         f"fps:         {m.fps if m.fps else 'unknown'}",
         f"Image size:  {'x'.join(map(str, m.image_size)) if m.image_size else _UNKNOWN_SIZE}",
         f"Video:       {_video_line(m)}",
@@ -235,6 +234,22 @@ def _camera_lines(poses: Poses, mapping: dict[str, str | None] | None, spec: Cam
                      f"{size['population_mm']:.0f} mm (the lift warns outside "
                      f"{100 * lo:.0f}-{100 * hi:.0f} %){flag}")
     return lines
+
+
+def _frames_line(poses: Poses) -> str:
+    """How many rows and what they are: a video's frame numbers, or images (labelled data,
+    a tracker's predictions on a folder of images, a SLEAP labels package's embedded
+    frames), each lifted alone: DeepLabCut's named by their files."""
+    n = poses.n_frames
+    frames = f"frame {int(poses.frame_indices[0])}..{int(poses.frame_indices[-1])}" if n else ""
+    images = poses.meta.extra.get("image_paths") or []
+    if len(images) != n or not n:
+        return f"{n} ({frames})" if n else "0"
+    if poses.meta.source_format in ("dlc-labels", "dlc-h5", "dlc-csv"):
+        # the image's file name, its path recorded with / or with \\ (Windows)
+        first, last = (str(images[i]).replace("\\", "/").rsplit("/", 1)[-1] for i in (0, -1))
+        frames = first if n == 1 else f"{first} .. {last}"
+    return f"{n} images ({frames}), each lifted alone"
 
 
 def _scorer_line(meta: PoseMetadata) -> str:

@@ -41,6 +41,22 @@ def test_info(tmp_path: Path) -> None:
     assert "Cannot be lifted as it is" in r.output  # nose and an ear: head only
     assert "p<0.6" in r.output and "100.0%" in r.output  # snout below 0.6 everywhere
     assert "50.0%" in r.output  # wing missing half the time
+    assert "Frames:      10 (frame 0..9)" in r.output
+
+
+def test_info_names_the_images_of_an_image_table(tmp_path: Path) -> None:
+    """Rows that are images (a tracker's predictions on a folder of images, here with
+    Windows paths) are counted as images, named by their files, each lifted alone: their
+    row numbers are not a video's frames."""
+    coords = np.random.default_rng(1).uniform(0, 100, (3, 1, 3, 2))
+    df = Poses(coords, np.full((3, 1, 3), 0.9), keypoints=["snout", "leftear", "rightear"]
+               ).to_dataframe("DLC_test")
+    df.index = [f"C:\\data\\day1\\img{i:03d}.png" for i in (0, 50, 100)]
+    f = tmp_path / "image_predictions_DLC_test.h5"
+    df.to_hdf(f, key="predictions")
+    r = runner.invoke(app, ["info", str(f)])
+    assert r.exit_code == 0, r.output
+    assert "Frames:      3 images (img000.png .. img100.png), each lifted alone" in r.output
 
 
 def test_info_says_limb_joints_without_a_side_are_a_side_view(tmp_path: Path) -> None:
