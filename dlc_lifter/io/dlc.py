@@ -482,8 +482,9 @@ _IMAGES_TRIED = 5
 
 def _image_size(path: Path, images: Sequence[str]) -> tuple[int, int] | None:
     """``(width, height)`` of the first of a table's row images found: at the path its
-    row records (DeepLabCut 3's ``analyze_images`` records each image's full path), else
-    beside the table by its name (labelled data's ``labeled-data/<video>/imgNNN.png``,
+    row records (DeepLabCut 3's ``analyze_images`` records each image's path as it was
+    given: a full path, or one relative to where it ran, taken from the table's folder),
+    else beside the table by its name (labelled data's ``labeled-data/<video>/imgNNN.png``,
     recorded with ``\\`` on Windows too; ``analyze_time_lapse_frames``' bare names);
     ``None`` where none of the first few is found or read."""
     import cv2
@@ -493,6 +494,8 @@ def _image_size(path: Path, images: Sequence[str]) -> tuple[int, int] | None:
         places = [path.parent / recorded.name]
         if isinstance(recorded, Path) and recorded.is_absolute():
             places.insert(0, recorded)
+        elif not recorded.anchor and len(recorded.parts) > 1:
+            places.insert(0, path.parent.joinpath(*recorded.parts))
         for img in places:
             if img.is_file():
                 arr = cv2.imread(str(img), cv2.IMREAD_UNCHANGED)

@@ -113,13 +113,13 @@ def test_windows_labelled_data_finds_its_images(tmp_path: Path, ext: str) -> Non
     assert p.meta.image_size == (64, 48)
 
 
-@pytest.mark.parametrize("layout", ["analyze_images", "time_lapse"])
+@pytest.mark.parametrize("layout", ["analyze_images", "relative", "time_lapse"])
 def test_predictions_on_images_take_the_images_size(tmp_path: Path, layout: str) -> None:
     """A tracker's predictions on a folder of images (DeepLabCut 3's ``analyze_images``:
-    ``image_predictions_<scorer>.h5`` under key ``predictions``, each row the image's full
-    path; DeepLabCut 2's ``analyze_time_lapse_frames``: ``<folder>DLC_<scorer>.h5`` of
-    bare image names, beside the images) get the frame size from the images, as
-    labelled data does; without them it stays unknown."""
+    ``image_predictions_<scorer>.h5`` under key ``predictions``, each row the image's path
+    as given, full or relative; DeepLabCut 2's ``analyze_time_lapse_frames``:
+    ``<folder>DLC_<scorer>.h5`` of bare image names, beside the images) get the frame size
+    from the images, as labelled data does; without them it stays unknown."""
     import cv2
 
     poses = random_poses(4, coord_range=(1, 40), meta=None)
@@ -131,6 +131,10 @@ def test_predictions_on_images_take_the_images_size(tmp_path: Path, layout: str)
         df.index = [str(folder / n) for n in names]
         f = tmp_path / "out" / f"image_predictions_{DLC_SCORER}.h5"  # elsewhere than images
         f.parent.mkdir()
+        df.to_hdf(f, key="predictions")
+    elif layout == "relative":  # images given relative to where it ran, the table there
+        df.index = [f"session1\\{n}" for n in names]  # and on Windows
+        f = tmp_path / f"image_predictions_{DLC_SCORER}.h5"
         df.to_hdf(f, key="predictions")
     else:
         df.index = names
