@@ -94,6 +94,7 @@ import math
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -260,7 +261,9 @@ def _resolve_fps(poses: Poses, fps: float | None) -> tuple[float, str]:
 
 
 class _Body:
-    """Named points of one individual, ``(frames, d)`` each, with per-frame fallbacks."""
+    """Named points of one individual, ``(frames, d)`` each, with per-frame fallbacks; its
+    head, tail base and body axis are worked out once, for its own columns and the social
+    ones alike (read only: every consumer makes new arrays from them)."""
 
     def __init__(self, xyz: np.ndarray, names: dict[str, int]) -> None:
         self.xyz = xyz
@@ -281,13 +284,33 @@ class _Body:
         return [c for c in candidates if self.has(c)]
 
     def first(self, candidates: Sequence[str]) -> np.ndarray:
-        """Per frame, the first candidate tracked in that frame (NaN if none)."""
+        """Per frame, the first candidate tracked in that frame (NaN if none); a new array."""
         out = np.full((self.xyz.shape[0], self.d), np.nan)
         for c in self.available(candidates):
             p = self.point(c)
             fill = np.isnan(out).any(-1) & ~np.isnan(p).any(-1)
             out[fill] = p[fill]
         return out
+
+    @cached_property
+    def head(self) -> np.ndarray:
+        """The head point: :data:`_HEAD`'s first tracked in each frame."""
+        return self.first(_HEAD)
+
+    @cached_property
+    def origin(self) -> np.ndarray:
+        """The tail base (the body frame's origin): :data:`_ORIGIN`'s first tracked."""
+        return self.first(_ORIGIN)
+
+    @cached_property
+    def tip(self) -> np.ndarray:
+        """The body axis's forward point: :data:`_AXIS`'s first tracked."""
+        return self.first(_AXIS)
+
+    @cached_property
+    def frame(self) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`_body_frame` of :attr:`origin` and :attr:`tip`: forward and heading."""
+        return _body_frame(self.origin, self.tip)
 
 
 def _body_frame(origin: np.ndarray, tip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -315,8 +338,7 @@ def _spine_length(points: list[np.ndarray]) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- features
 def _individual_features(
-    xyz: np.ndarray,
-    names: dict[str, int],
+    body: _Body,
     t: np.ndarray,
     unit: str,
     window: int,
@@ -326,18 +348,17 @@ def _individual_features(
 ) -> dict[str, np.ndarray]:
     """Feature columns of one individual; ``left_out`` collects skipped groups; the
     rolling variability NaN without ``rolling`` (rows that are not a video)."""
-    body = _Body(xyz, names)
+    xyz, names = body.xyz, body.names
     cols: dict[str, np.ndarray] = {}
     rolled: list[tuple[str, str, str]] = []  # (column, name, unit suffix)
     n = xyz.shape[0]
 
     origin_names = body.available(_ORIGIN)
     axis_names = body.available(_AXIS)
-    origin = body.first(_ORIGIN)
-    tip = body.first(_AXIS)
+    origin, tip = body.origin, body.tip
     has_axis = bool(origin_names and axis_names)
     if has_axis:
-        fwd, heading = _body_frame(origin, tip)
+        fwd, heading = body.frame
     else:
         fwd = np.full((n, 2), np.nan)
         heading = np.full(n, np.nan)
@@ -440,7 +461,7 @@ def _motion_columns(
             left_out[f"{label} velocity"] = " / ".join(
                 "both ears" if c == _EAR_MID else c for c in candidates)
             continue
-        p = body.first(candidates)
+        p = body.head if label == "head" else body.origin
         v = _gradient(p, t)
         acc = _gradient(v, t)
         cols[f"{label}_velocity_forward_{unit}_s"] = np.einsum("fd,fd->f", v[:, :2], fwd)
@@ -469,14 +490,13 @@ def _height_columns(
 
 
 def _social_features(
-    coords: np.ndarray, names: Sequence[dict[str, int]], individuals: Sequence[Any],
-    t: np.ndarray, unit: str, left_out: dict[str, str], slots: Collection[str] = (),
+    bodies: Sequence[_Body], individuals: Sequence[Any], t: np.ndarray, unit: str,
+    left_out: dict[str, str], slots: Collection[str] = (),
 ) -> dict[str, np.ndarray]:
     """The social columns of every individual, ``{column: (frames, individuals)}``
     (:mod:`dlc_lifter.analysis.social`), the partner as its name (``None`` for none), from
-    the landmarks with this module's per-frame fallbacks; ``slots`` name the individuals
-    with no identity over time (:func:`untracked_slots`)."""
-    bodies = [_Body(coords[:, i], n) for i, n in enumerate(names)]
+    each body's landmarks with this module's per-frame fallbacks; ``slots`` name the
+    individuals with no identity over time (:func:`untracked_slots`)."""
     first = bodies[0]  # every individual has the same keypoints
     has_head, has_tail = bool(first.available(_HEAD)), bool(first.available(_ORIGIN))
     if not first.available(_CENTRE) and not (has_head and has_tail):
@@ -485,14 +505,13 @@ def _social_features(
         return {}
     centre, nose, tail, forward = [], [], [], []
     for body in bodies:
-        head, origin = body.first(_HEAD), body.first(_ORIGIN)
         c = body.first(_CENTRE)
         gap = np.isnan(c).any(-1)
-        c[gap] = ((head + origin) / 2)[gap]
+        c[gap] = ((body.head + body.origin) / 2)[gap]
         centre.append(c)
-        nose.append(head)
-        tail.append(origin)
-        forward.append(_body_frame(origin, body.first(_AXIS))[0])
+        nose.append(body.head)
+        tail.append(body.origin)
+        forward.append(body.frame[0])
     has_axis = has_tail and bool(first.available(_AXIS))
     if not has_head:
         left_out["the social nose columns"] = "a nose, head_midpoint or both ears"
@@ -608,7 +627,8 @@ def compute_features(
     if not poses.is_3d and poses.meta.frame == "image":
         coords[..., 1] *= -1  # image y points down; features use y up
     candidates = _canonical(poses.keypoints, plan.mapped, skip, source, is_3d)
-    names = [_names_of(candidates, coords[:, i]) for i in range(everyone.n_individuals)]
+    bodies = [_Body(coords[:, i], _names_of(candidates, coords[:, i]))
+              for i in range(everyone.n_individuals)]
 
     left_out: dict[str, str] = {}
     frames = []
@@ -616,13 +636,12 @@ def compute_features(
     _warn_slots(poses, alone, source, pairs_kept=everyone.n_individuals == 2)
     flags = (_flag_columns(poses, imputed, None if poses.stills else rate, alone)
              if is_3d else None)
-    social = (_social_features(coords, names, everyone.individuals, t, unit, left_out, slots)
+    social = (_social_features(bodies, everyone.individuals, t, unit, left_out, slots)
               if everyone.n_individuals > 1 else {})
     for i, ind in enumerate(poses.individuals):
         r = rows[i]
-        cols = _individual_features(coords[:, r], names[r],
-                                    np.full_like(t, np.nan) if i in alone else t, unit,
-                                    window, is_3d, left_out,
+        cols = _individual_features(bodies[r], np.full_like(t, np.nan) if i in alone else t,
+                                    unit, window, is_3d, left_out,
                                     rolling=not poses.stills and i not in alone)
         cols.update({name: col[:, r] for name, col in social.items()})
         if flags is not None:
