@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Callable
@@ -17,6 +18,21 @@ if TYPE_CHECKING:
     import h5py
 
 logger = logging.getLogger("dlc_lifter.io")
+
+def sha256_file(path: str | Path) -> str:
+    """The sha256 of a whole file (hex), read in 1 MiB blocks.
+
+    Raises
+    ------
+    OSError
+        When the file cannot be read.
+    """
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
 
 #: Video file extensions searched for beside pose files.
 #: Video file extensions (no dot): those DeepLabCut analyses

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from dlc_lifter.io._common import sha256_file
+
 __all__ = ["made_from", "not_made_from", "same_content", "same_source", "source_record"]
 
 #: Bytes of an input's start and of its end that its fingerprint reads.
@@ -169,10 +171,6 @@ def not_made_from(rec: Mapping[str, Any], here: Mapping[str, Any],
 def _whole_file_sha256(path: Path) -> str | None:
     """The sha256 of the whole file (``None`` where it cannot be read)."""
     try:
-        h = hashlib.sha256()
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        return h.hexdigest()
+        return sha256_file(path)
     except OSError:
         return None

@@ -18,7 +18,6 @@ beside weights made from it (``dlc-lifter train --extend``).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import logging
@@ -28,6 +27,7 @@ from typing import Any
 
 from dlc_lifter._atomic import atomic_output
 from dlc_lifter.errors import ModelLoadError
+from dlc_lifter.io._common import sha256_file
 
 __all__ = ["BELOW_SUFFIX", "COMPANION_SUFFIXES", "OBLIQUE_SUFFIX", "companion_path",
            "copy_companions", "file_hash", "read_sidecar", "read_weights", "sidecar_path",
@@ -120,7 +120,7 @@ def read_weights(path: str | Path, *, missing: str, unreadable: str) -> Any:
 
 def file_hash(path: str | Path) -> str:
     """SHA-256 of a file (first 16 hex digits)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    return sha256_file(path)[:16]
 
 
 def sidecar_path(weights: str | Path) -> Path:
