@@ -35,6 +35,12 @@ __all__ = ["add_formats", "embedded_images_whence", "lift_file", "lift_file_with
 
 logger = logging.getLogger(__name__)
 
+#: Pose files that number their frames (SLEAP's ``.slp``, analysis ``.h5`` and ``.csv``):
+#: frames ``0..N-1`` of a longer video are its first N (SLEAP tracked part of it, or its
+#: analysis file ends at the last frame it tracked), where a DeepLabCut ``analyze_videos``
+#: table holds one row per frame of the whole video.
+FRAME_NUMBERED_FORMATS: frozenset[str] = frozenset({"sleap-slp", "sleap-h5", "sleap-csv"})
+
 
 def _check_video(video: str | Path, poses: Poses, *, found: bool = False
                  ) -> tuple[tuple[int, int] | None, str | None]:
@@ -42,7 +48,9 @@ def _check_video(video: str | Path, poses: Poses, *, found: bool = False
     and why the lift goes on without it (keypoints only, warned): ``"does not exist"``,
     ``"unreadable"``, ``"frame count off"``.
 
-    A count off by at most :data:`~dlc_lifter.io.video.FRAME_COUNT_SLACK` frames is warned
+    A SLEAP file's frames ``0..N-1`` of a longer video are its first N
+    (:data:`FRAME_NUMBERED_FORMATS`). A count off by at most
+    :data:`~dlc_lifter.io.video.FRAME_COUNT_SLACK` frames is warned
     about and the video used; more is an error for a video given, and for a video ``found``
     beside the file (not given) a warning, the lift going on without it. Labelled images
     (``meta.extra["image_paths"]``: a SLEAP package's, DLC's labelled data) are a sample of
@@ -62,7 +70,12 @@ def _check_video(video: str | Path, poses: Poses, *, found: bool = False
     images = "image_paths" in poses.meta.extra
     contiguous = (not images and len(fi) > 0 and fi[0] == 0
                   and bool(np.all(np.diff(fi) == 1)))
-    if n > 0 and ((contiguous and poses.n_frames != n) or (len(fi) and fi.max() >= n)):
+    # SLEAP numbers its frames and stops at the last it tracked (`sleap-track --frames`,
+    # an analysis file's rows): poses over the start of a longer video are its own
+    start = (contiguous and 0 < poses.n_frames < n
+             and poses.meta.source_format in FRAME_NUMBERED_FORMATS)
+    if n > 0 and not start and ((contiguous and poses.n_frames != n)
+                                or (len(fi) and fi.max() >= n)):
         off = abs(poses.n_frames - n) if contiguous else int(fi.max()) + 1 - n
         counts = (f"The video {video} has {n} frames but the pose file {poses.meta.source} "
                   f"has {poses.n_frames} frames (last frame index "
@@ -90,6 +103,10 @@ def _check_video(video: str | Path, poses: Poses, *, found: bool = False
     elif images:
         logger.info("Video %s (%d frames) opened; it holds each of the %d labelled frames.",
                     video, n, poses.n_frames)
+    elif start:
+        logger.info("Video %s (%d frames) opened; the poses are of its first %d frames "
+                    "(0..%d), as %s numbers them.", video, n, poses.n_frames,
+                    poses.n_frames - 1, Path(str(poses.meta.source)).name)
     else:
         logger.info("Video %s (%d frames) opened and matches the poses.", video, n)
     if not poses.meta.fps and fps:
