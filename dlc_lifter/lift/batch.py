@@ -48,7 +48,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any, Literal, Protocol
 
 from dlc_lifter._atomic import claim_holder
@@ -317,7 +317,9 @@ class BatchReport:
         lines += [f"  FAILED {named[id(i)]}: {i.error}" for i in self.failed]
         kinds: dict[str, tuple[str, list[str], set[str]]] = {}  # (first text, files, texts)
         for i in self.done + self.added + self.skipped:
-            for text in dict.fromkeys(_warning_kind(w) for w in i.warnings):
+            known = [p for p in (i.video, i.poses, i.output) if p]
+            for text in dict.fromkeys(_short_paths(_warning_kind(w), known)
+                                      for w in i.warnings):
                 kind = kinds.setdefault(_kind_key(text), (text, [], set()))
                 kind[1].append(named[id(i)])
                 kind[2].add(text)
@@ -553,9 +555,29 @@ def _warning_kind(message: str) -> str:
     """A warning's first sentence without the file it names: one line per kind."""
     text = message.split("\n", 1)[0]
     head, sep, rest = text.partition(": ")
-    if sep and ("/" in head or "." in head):  # "<file>: ..." as the package writes them
-        text = rest
+    if sep and _FILE_HEAD.fullmatch(head):  # "<file>: ..." as the package writes them
+        text = rest  # (not "Video a/b.mp4 is empty (0 bytes): ...", a sentence)
     return text.split(". ", 1)[0]
+
+
+#: A warning's head that is a file's name or path ("<file>: ..."): one word, or words
+#: ending in a file's extension.
+_FILE_HEAD = re.compile(r"\S+|.*\.[A-Za-z0-9]{1,8}")
+#: A path in a warning's text (a word with a separator), and a file's name.
+_PATH = re.compile(r"[^\s'\"]*[/\\][^\s'\"]*")
+_FILE_NAME = re.compile(r"[^\s'\"()]+\.[A-Za-z][A-Za-z0-9]{0,7}\b")
+
+
+def _short_paths(text: str, known: Sequence[str]) -> str:
+    """``text`` with the item's own files (``known``: its pose file, video, output) and
+    those beside them named by their names: the summary's line names the item already.
+    Matched exactly (folders may hold spaces); other paths stay whole (a model's)."""
+    paths = {str(k) for k in known} | {os.path.abspath(k) for k in known}
+    for p in sorted(paths, key=len, reverse=True):
+        text = text.replace(p, PureWindowsPath(p).name)
+    for folder in sorted({os.path.dirname(p) for p in paths} - {""}, key=len, reverse=True):
+        text = text.replace(folder + os.sep, "")  # a video beside its pose file
+    return text
 
 
 def warning_kind_key(message: str) -> str:
@@ -566,11 +588,13 @@ def warning_kind_key(message: str) -> str:
 
 
 def _kind_key(text: str) -> str:
-    """What warnings of one kind share: their first sentence with figures and asides in
-    brackets masked and the names it quotes in any order (a camera estimate's length in px,
-    the keypoints a count of far-off detections lists, the columns SimBA reorders), whole
-    (cut short, two estimates differing past the cut were two kinds)."""
-    masked = re.sub(r"\([^()]*\)", "(@)", re.sub(r"\d+(\.\d+)?", "#", text))
+    """What warnings of one kind share: their first sentence with files' paths and names,
+    figures and asides in brackets masked and the names it quotes in any order (a camera
+    estimate's length in px, the keypoints a count of far-off detections lists, the columns
+    SimBA reorders), whole (cut short, two estimates differing past the cut were two
+    kinds)."""
+    named = _FILE_NAME.sub("@", _PATH.sub("@", text))  # each file names its own
+    masked = re.sub(r"\([^()]*\)", "(@)", re.sub(r"\d+(\.\d+)?", "#", named))
     quoted = sorted(re.findall(r"'[^']*'", masked))
     return re.sub(r"'[^']*'", "'@'", masked) + "|" + ",".join(quoted)
 

@@ -1084,6 +1084,27 @@ def test_the_summary_says_whose_figures_a_grouped_warning_quotes() -> None:
         report.summary().splitlines()
 
 
+def test_a_warning_that_opens_with_a_sentence_keeps_it_in_the_summary() -> None:
+    """A warning that opens with a sentence naming a video ("Video a/b.mp4 is empty (0
+    bytes): ...") is summed up by that sentence, its paths as their files' names, and is one
+    kind over the files; before, everything before its first ": " was cut as a file's
+    name, leaving "copy the video again from where it came from" (which video, and why?)."""
+    report = BatchReport()
+    for stem in ("a", "b"):
+        report.add(BatchItem(poses=f"/data/lab videos/{stem}.h5", video=None,
+                             output=f"{stem}.out", status="done", warnings=[
+                                 f"Video /data/lab videos/{stem}.mp4 is empty (0 bytes): copy "
+                                 "the video again from where it came from. The lift goes on "
+                                 "from the keypoints only.",
+                                 f"/data/lab videos/{stem}.h5: lifting from keypoints only (no "
+                                 f"video {stem}.mp4)."]))
+    lines = report.summary().splitlines()
+    assert "  WARNING (2 files: a.h5, b.h5; the figures are a.h5's): Video a.mp4 is empty " \
+        "(0 bytes): copy the video again from where it came from" in lines
+    assert "  WARNING (2 files: a.h5, b.h5; the figures are a.h5's): lifting from keypoints " \
+        "only (no video a.mp4)." in lines
+
+
 def _interrupting_task(job: LiftJob) -> BatchItem:
     """The toy lift, with Ctrl-C pressed during the second video."""
     if Path(job.poses).name.startswith("b"):
