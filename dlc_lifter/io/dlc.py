@@ -734,6 +734,20 @@ def _without_pandas_index(path: Path, sep: str = ",") -> str | None:
     return out.getvalue()
 
 
+def _cut_last_row(path: Path, text: str | None, sep: str, n_fields: int) -> int | None:
+    """How many of a row's ``n_fields`` values the last line of a csv holds where it ends
+    without a line break and holds fewer (the file cut off mid-row); ``None`` otherwise.
+    ``text``: the csv as read when it is not the file itself (a pandas re-save's, whose
+    lines start with one more value)."""
+    with path.open("rb") as fh:
+        fh.seek(max(0, path.stat().st_size - (1 << 16)))
+        tail = fh.read().decode("utf-8", errors="replace")
+    if not tail or tail.endswith(("\n", "\r")):
+        return None
+    n = tail.rsplit("\n", 1)[-1].count(sep) + 1 - (text is not None)
+    return n if n < n_fields else None
+
+
 def _unnumbered(name: str, names: set[str]) -> str:
     """``name`` without the ``.N`` pandas added to a repeated column name."""
     m = re.fullmatch(r"(.*)\.\d+", name)
@@ -769,6 +783,15 @@ def read_dlc_csv(path: str | Path) -> Poses:
     df.columns = df.columns.set_names(
         ["scorer", "bodyparts", "coords"] if n_header == 3
         else ["scorer", "individuals", "bodyparts", "coords"])
+    cut = _cut_last_row(p, text, sep, len(df.columns) + n_index)
+    if cut is not None and len(df) > 1:
+        logger.warning(
+            "%s ends in the middle of a row (its last line holds %d of the %d values a row "
+            "has), as a file does after an interrupted copy or a full disk: that row is left "
+            "out, the %d rows before it read. If its recording is longer, copy the file "
+            "again from where DeepLabCut wrote it.", p, cut, len(df.columns) + n_index,
+            len(df) - 1)
+        df = df.iloc[:-1]
     # a column with no bodypart is no point (Lightning Pose's "set": train/val/test)
     blank = [c for c in df.columns if str(c[-2]).startswith("Unnamed:")
              and str(c[-1]).startswith("Unnamed:")]

@@ -175,3 +175,36 @@ def test_csv_resaved_by_a_spreadsheet_reads_the_same(tmp_path: Path, sep: str, d
     renamed = resaved.with_name("mouse1.csv")
     resaved.rename(renamed)
     assert csv_holds_2d_poses(renamed)
+
+
+@pytest.mark.parametrize("resaved_by_pandas", [False, True])
+def test_a_csv_cut_off_mid_row_loses_that_row_and_says_so(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, resaved_by_pandas: bool) -> None:
+    """A DLC csv cut off in the middle of a row (an interrupted copy) is read without that
+    row, warned about; a whole file without a final line break is not. Before, the cut row
+    was read silently, its missing values NaN."""
+    import pandas as pd
+
+    poses = random_poses(8)
+    df = poses.to_dataframe(DLC_SCORER)
+    whole = tmp_path / f"m1{DLC_SCORER}.csv"
+    df.to_csv(whole)
+    if resaved_by_pandas:  # a copy pandas re-saved: a column of row numbers added
+        pd.read_csv(whole).to_csv(whole)
+    text = whole.read_text()
+    cut = tmp_path / "cut" / whole.name
+    cut.parent.mkdir()
+    cut.write_text(text[: text.rstrip("\n").rfind(",", 0, len(text) - 40)])
+    unbroken = tmp_path / "unbroken" / whole.name
+    unbroken.parent.mkdir()
+    unbroken.write_text(text.rstrip("\n"))
+    with caplog.at_level(logging.WARNING):
+        got = read_poses(cut)
+    assert got.n_frames == 7
+    np.testing.assert_allclose(got.coords, poses.coords[:7], rtol=1e-12)
+    assert f"{cut} ends in the middle of a row" in caplog.text
+    assert "the 7 rows before it read" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert read_poses(unbroken).n_frames == 8
+    assert "middle of a row" not in caplog.text
