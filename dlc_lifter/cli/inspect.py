@@ -176,12 +176,17 @@ def _skeleton_line(skeleton: str | None, names: list[str]) -> str:
 
 
 def _video_line(m: PoseMetadata) -> str:
-    """The video of the file, or where its images are (a SLEAP labels package's own: the
-    lift's words, :func:`~dlc_lifter.lift.pipeline.embedded_images_whence`)."""
+    """The video of the file, said not to be there where it is not found, or where its
+    images are (a SLEAP labels package's own: the lift's words,
+    :func:`~dlc_lifter.lift.pipeline.embedded_images_whence`)."""
     from dlc_lifter.lift.pipeline import embedded_images_whence
 
     embedded = embedded_images_whence(m)
-    return f"none: {embedded}" if embedded else str(m.video or "unknown")
+    if embedded:
+        return f"none: {embedded}"
+    if m.video and not Path(m.video).is_file():  # as the file records it
+        return f"{m.video} (not there, nor beside the file: give it to lift with --video)"
+    return str(m.video or "unknown")
 
 
 def _animals_split(poses: Poses, plan: KeypointMap) -> str:

@@ -477,3 +477,28 @@ def test_info_says_a_flat_table_names_no_scorer(tmp_path: Path) -> None:
     pd.DataFrame(cols).to_csv(tmp_path / "track.csv")
     out = runner.invoke(app, ["info", str(tmp_path / "track.csv")]).output
     assert "Scorer:      none in the file (a flat table; outputs name dlc_lifter)" in out, out
+
+
+def test_info_says_a_recorded_video_is_not_there(tmp_path: Path) -> None:
+    """A SLEAP file whose recorded video is neither where it says nor beside it: ``info``
+    says so and how to give it (before: the path shown as if found); one beside it shows
+    as found."""
+    import sleap_io as sio
+
+    sk = sio.Skeleton(nodes=["nose", "left_ear", "right_ear", "tail_base"])
+    pts = np.random.default_rng(1).uniform(10, 100, (4, 2))
+    video = sio.Video(filename="/nowhere/session.mp4", open_backend=False)
+    lfs = [sio.LabeledFrame(video=video, frame_idx=f, instances=[
+        sio.PredictedInstance.from_numpy(pts + f, skeleton=sk, point_scores=np.full(4, 0.9),
+                                         score=0.9)]) for f in range(5)]
+    f = tmp_path / "session.predictions.slp"
+    sio.save_slp(sio.Labels(labeled_frames=lfs, videos=[video], skeletons=[sk]), str(f))
+    r = runner.invoke(app, ["info", str(f)])
+    assert r.exit_code == 0, r.output
+    assert ("Video:       /nowhere/session.mp4 (not there, nor beside the file: give it to "
+            "lift with --video)") in r.output
+    from tests.fixtures.toys import write_toy_video
+
+    write_toy_video(tmp_path / "session.mp4", 5, size=(64, 48))
+    r = runner.invoke(app, ["info", str(f)])
+    assert f"Video:       {tmp_path / 'session.mp4'}\n" in r.output, r.output
