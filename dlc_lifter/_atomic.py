@@ -63,8 +63,8 @@ def check_writable(path: str | Path, *, overwrite: bool = False,
     OutputExistsError
         When the file exists and ``overwrite`` is false.
     OutputNotWritableError
-        When the folder does not exist and cannot be made, or is not writable, or
-        ``path`` is a folder.
+        When the folder does not exist and cannot be made (a file stands in its place), or
+        is not writable, or ``path`` is a folder.
     """
     p = Path(path)
     if p.is_dir():
@@ -78,7 +78,11 @@ def check_writable(path: str | Path, *, overwrite: bool = False,
     existing = folder
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+    if not existing.is_dir():  # a file where the folder should be (a file given as -o)
+        raise OutputNotWritableError(
+            f"Cannot write {p.name}: {existing} is a file, not a folder. Choose a folder "
+            f"to write into ({folder_option}=).")
+    if not os.access(existing, os.W_OK | os.X_OK):
         raise OutputNotWritableError(
             f"Cannot write {p.name}: folder {folder} is not writable (or cannot be "
             f"created). Choose a writable destination folder ({folder_option}=).")

@@ -271,11 +271,15 @@ def test_output_not_writable(tmp_path: Path) -> None:
 
 
 def test_output_not_writable_folder_is_a_file(tmp_path: Path) -> None:
+    """A file where the output's folder should be (a file given as ``-o``) is said to be a
+    file (before: "folder ... is not writable"), in a deeper folder too."""
     blocker = tmp_path / "file"
     blocker.write_text("")
-    with pytest.raises(OutputNotWritableError, match="not writable") as info:
+    with pytest.raises(OutputNotWritableError, match="is a file, not a folder") as info:
         write_dlc_3d(_p3(), blocker / "x.h5")
-    assert str(blocker) in str(info.value)
+    assert f"Cannot write x.h5: {blocker} is a file, not a folder." in str(info.value)
+    with pytest.raises(OutputNotWritableError, match=f"{blocker} is a file, not a folder"):
+        write_dlc_3d(_p3(), blocker / "sub" / "x.h5")
     assert isinstance(info.value, DLCLifterError)
 
 
