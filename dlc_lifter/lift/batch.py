@@ -719,6 +719,11 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tu
     if changed:
         notes.append(f"{out.name}: lifted before with other options ({'; '.join(changed)}), "
                      "and kept (skipped): overwrite=True lifts it again with these.")
+    video = _video_there_now(data)
+    if video:
+        notes.append(f"{out.name}: lifted from the keypoints only, its video {video} "
+                     "then missing or unreadable; it opens now. Kept (skipped): "
+                     "overwrite=True lifts it again with it.")
     recorded = _says_how_lifted(data)
     if missing and not notes and recorded:
         return None, [], tuple(missing)
@@ -726,6 +731,24 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tu
         why = "" if recorded else ": its record does not say from what or how it was lifted"
         notes.append(f"{lacks}{why}; overwrite=True lifts it again with it.")
     return None, notes, ()
+
+
+def _video_there_now(data: Any) -> str | None:
+    """The video a lift records it could not use, missing or unreadable then
+    (``video_not_used``), where it now opens; else ``None``. (A video whose frame count was
+    off is the same video still, as far as a batch can tell.)"""
+    from dlc_lifter.io import open_video
+
+    unused = data.get("video_not_used") if isinstance(data, dict) else None
+    if not (isinstance(unused, dict) and unused.get("path")
+            and unused.get("problem") in ("does not exist", "unreadable")
+            and Path(str(unused["path"])).is_file()):
+        return None
+    try:
+        with open_video(str(unused["path"])):
+            return str(unused["path"])
+    except DLCLifterError:
+        return None
 
 
 def _recorded_source(out: Path) -> dict[str, Any] | None:

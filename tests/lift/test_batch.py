@@ -512,6 +512,29 @@ def test_real_lift_missing_and_unreadable_video(tmp_path: Path,
 
 
 @pytest.mark.usefixtures("real_lift")
+def test_a_rerun_says_a_video_that_opens_now(tmp_path: Path,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    """A file lifted from its keypoints because its video was unreadable (an empty copy):
+    rerun after the video is copied again, the output is kept and the summary says the
+    video opens now and how to lift with it (before: skipped without a word). One still
+    unreadable, or a video that was fine, gives no such note."""
+    config = _project(tmp_path, ["a", "b"])
+    good = (tmp_path / "videos" / "a.mp4").read_bytes()
+    (tmp_path / "videos" / "a.mp4").write_bytes(b"")  # an empty copy
+    (tmp_path / "videos" / "b.mp4").write_bytes(b"garbage")
+    first = lift_videos(config)
+    assert first.ok and len(first.done) == 2, first.summary()
+    (tmp_path / "videos" / "a.mp4").write_bytes(good)
+    with caplog.at_level(logging.WARNING):
+        again = lift_videos(config)
+    assert len(again.skipped) == 2 and not again.done
+    said = [ln for ln in again.summary().splitlines() if "opens now" in ln]
+    assert len(said) == 1 and "its video a.mp4 then missing or unreadable" in said[0], \
+        again.summary()
+    assert "overwrite=True lifts it again with it" in caplog.text
+
+
+@pytest.mark.usefixtures("real_lift")
 def test_a_found_file_is_read_once_and_lifted_with_its_video(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``lift_files``' jobs take the video from the pose file as it is read for the lift
