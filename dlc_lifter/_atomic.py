@@ -206,6 +206,19 @@ CLAIM_HEARTBEAT_S = 60.0
 CLAIM_STALE_S = 600.0
 
 
+#: The claims this process holds now (:func:`claim_output`), for :func:`release_claims`.
+_HELD: set[Path] = set()
+
+
+def release_claims() -> None:
+    """Remove the claims this process holds: a process about to end before its ``with``
+    blocks finish (a batch's worker stopped by SIGTERM, or ending with its batch) leaves
+    none to hold its files from a run on another machine for :data:`CLAIM_STALE_S`."""
+    for lock in list(_HELD):
+        lock.unlink(missing_ok=True)
+        _HELD.discard(lock)
+
+
 def claim_path(path: str | Path) -> Path:
     """The hidden claim file of an output: ``.<name>.lifting`` beside it."""
     p = Path(path)
@@ -290,6 +303,7 @@ def claim_output(path: str | Path) -> Iterator[None]:
         return
     with os.fdopen(fd, "w") as fh:
         fh.write(record)
+    _HELD.add(lock)
     stop = threading.Event()
 
     def beat() -> None:
@@ -307,3 +321,4 @@ def claim_output(path: str | Path) -> Iterator[None]:
         stop.set()
         thread.join()
         lock.unlink(missing_ok=True)
+        _HELD.discard(lock)

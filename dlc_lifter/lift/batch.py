@@ -51,7 +51,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PureWindowsPath
 from typing import Any, Literal, Protocol
 
-from dlc_lifter._atomic import claim_holder
+from dlc_lifter._atomic import claim_holder, release_claims
 from dlc_lifter._progress import progress_bar
 from dlc_lifter.errors import (
     DestinationError,
@@ -1474,8 +1474,10 @@ def worker_initializer() -> None:
     A batch killed hard (``kill -9``, the OOM killer, a cluster job's end) cannot stop its
     workers: they finished the files already queued to them and then waited forever,
     each holding torch's memory. Each worker now checks every second that the process
-    that started it is still its parent and ends at once when it is not; the file it was
-    lifting leaves a claim and a temporary file, which the resumed batch cleans up.
+    that started it is still its parent and ends at once when it is not, as on SIGTERM;
+    the claim on the file it was lifting goes with it (a run requeued on another machine
+    would otherwise wait for it to go stale), its temporary file the resumed batch
+    cleans up.
     """
     import signal
 
@@ -1483,6 +1485,10 @@ def worker_initializer() -> None:
     # Ctrl-C reaches every process of the terminal's group: the batch stops its workers;
     # a worker that took it as one file's failure went on to the next file
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # SIGTERM (the batch stopping its workers, a cluster's time limit): the claim on the
+    # file being lifted goes with the worker, so a run requeued on another machine need
+    # not wait CLAIM_STALE_S for it; its temporary file the rerun cleans
+    signal.signal(signal.SIGTERM, _end_on_sigterm)
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = "1"
     import cv2
@@ -1490,6 +1496,12 @@ def worker_initializer() -> None:
 
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
+
+
+def _end_on_sigterm(signum: int, frame: object) -> None:
+    """A worker's SIGTERM: release its claims and end now."""
+    release_claims()
+    os._exit(128 + signum)
 
 
 def _exit_with_parent(interval: float = 1.0) -> None:
@@ -1510,6 +1522,7 @@ def _exit_with_parent(interval: float = 1.0) -> None:
         while True:
             time.sleep(interval)
             if os.getppid() != parent_pid:
+                release_claims()
                 os._exit(1)
 
     threading.Thread(target=watch, name="dlc-lifter-exit-with-parent", daemon=True).start()

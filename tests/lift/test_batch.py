@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dlc_lifter._atomic import atomic_output, claim_holder, claim_output
+from dlc_lifter._atomic import atomic_output, claim_holder, claim_output, claim_path
 from dlc_lifter.errors import DLCLifterError, PoseFileError
 from dlc_lifter.io.find import find_pose_files
 from dlc_lifter.lift import batch
@@ -403,8 +403,8 @@ def _gone(pid: int) -> bool:
 def test_workers_of_a_killed_batch_stop_and_the_resume_cleans_up(tmp_path: Path) -> None:
     """A batch killed hard (``kill -9``, the OOM killer) cannot stop its workers: they
     finished their queued files and then waited forever holding torch's memory. A worker
-    now ends within seconds of its batch; the claim and temporary file of the file it was
-    lifting are a dead run's, which the resumed batch cleans up."""
+    now ends within seconds of its batch, removing its claim on the file it was lifting;
+    the temporary file is a dead run's, which the resumed batch cleans up."""
     import select
     import signal
     import subprocess
@@ -437,13 +437,50 @@ def test_workers_of_a_killed_batch_stop_and_the_resume_cleans_up(tmp_path: Path)
             child.kill()
         child.stdout.close()
     left = sorted(p.name for p in out.parent.iterdir())
-    assert f".{out.name}.lifting" in left and any(".tmp" in n for n in left), left
-    t0 = time.monotonic()  # until init reaps the worker, its pid (and claim) look alive
-    while claim_holder(out) is not None and time.monotonic() - t0 < 10:
-        time.sleep(0.2)
+    # the claim went with the worker (a run on another machine need not wait for it)
+    assert f".{out.name}.lifting" not in left and any(".tmp" in n for n in left), left
     resumed = lift_videos(config, task=_claiming_toy_task)
     assert resumed.ok and [i.name for i in resumed.done] == ["v1.mp4"]
     assert sorted(p.name for p in out.parent.iterdir()) == [out.name]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no SIGTERM to a process")
+def test_a_worker_ended_by_sigterm_leaves_no_claim(tmp_path: Path) -> None:
+    """SIGTERM to a worker (the batch stopping its pool, a cluster's time limit reaching
+    every process of the job): its claim on the file it was lifting goes with it. Before,
+    the claim stayed, and a run requeued on another machine left that file alone for
+    CLAIM_STALE_S (10 min), reporting it "being lifted by another run"."""
+    import select
+    import signal
+    import subprocess
+
+    out = tmp_path / "out" / "v1_lifted3d.h5"
+    out.parent.mkdir()
+    script = tmp_path / "blocked_batch.py"
+    script.write_text(_BLOCKED_BATCH)
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    child = subprocess.Popen([sys.executable, str(script), str(out)], stdout=subprocess.PIPE,
+                             env=env, cwd=tmp_path)
+    worker = None
+    try:
+        ready, _, _ = select.select([child.stdout], [], [], 60)
+        assert ready, "the worker never started lifting"
+        worker = int(child.stdout.readline())
+        assert claim_holder(out) is not None
+        os.kill(worker, signal.SIGTERM)
+        t0 = time.monotonic()
+        while not _gone(worker) and time.monotonic() - t0 < 10:
+            time.sleep(0.2)
+        assert _gone(worker), "the worker lives on after SIGTERM"
+        assert not claim_path(out).exists()
+    finally:
+        if worker is not None and not _gone(worker):
+            os.kill(worker, signal.SIGKILL)
+        child.kill()
+        child.wait()
+        child.stdout.close()
 
 
 # --------------------------------------------------------------------------- dask
