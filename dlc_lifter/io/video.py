@@ -54,8 +54,10 @@ class VideoReader:
         self._cap = cv2.VideoCapture(str(self.path))
         if not self._cap.isOpened():
             raise VideoError(
-                f"Video {self.path} cannot be opened by OpenCV. Convert it to an .mp4 "
-                "(H.264), e.g. with ffmpeg -i in.avi -c:v libx264 out.mp4.")
+                f"Video {self.path} cannot be opened by OpenCV: it is damaged or incomplete "
+                "(copy it again), not a video, or in a format OpenCV's FFmpeg lacks "
+                f"(re-encode it: ffmpeg -i {self.path.name} -c:v libx264 "
+                f"{self.path.stem}_h264.mp4).")
         ok, frame = self._cap.read()
         if not ok or frame is None:
             self._cap.release()

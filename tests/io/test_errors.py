@@ -301,10 +301,13 @@ def test_bad_video(tmp_path: Path) -> None:
         open_video(tmp_path / "none.mp4")
     assert "none.mp4" in str(info.value)
     bad = tmp_path / "bad.mp4"
-    bad.write_bytes(b"\x00" * 100)
+    bad.write_bytes(b"\x00" * 2000)  # an .mp4 OpenCV cannot open: not "convert it to .mp4"
     with pytest.raises(VideoError) as info:
         open_video(bad)
     assert str(bad) in str(info.value)
+    assert "damaged or incomplete (copy it again), not a video" in str(info.value)
+    assert "ffmpeg -i bad.mp4 -c:v libx264 bad_h264.mp4" in str(info.value)
+    assert "Convert it to an .mp4" not in str(info.value)
 
 
 def test_video_left_as_a_git_lfs_pointer_or_empty(tmp_path: Path) -> None:
