@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -34,7 +35,12 @@ import numpy as np
 from dlc_lifter.camera import Camera
 from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.io.config import NO_DETECTION_LIKELIHOOD
-from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index, load_mapping
+from dlc_lifter.mouse.catalogue import (
+    CATALOGUE,
+    CATALOGUE_SUFFIX,
+    catalogue_index,
+    load_mapping,
+)
 from dlc_lifter.mouse.keypoint_map import KeypointMap, map_keypoints, plan_keypoint_map
 from dlc_lifter.poses import Poses
 
@@ -75,23 +81,25 @@ STILL_MIN_FRAMES = 20
 STILL_MIN_MOTION_PX = 40.0
 
 
-#: Suffix of an imputed catalogue keypoint's output name where the file already uses the
-#: catalogue name for another keypoint (a ``neck`` mapped onto ``head_midpoint``).
-CATALOGUE_SUFFIX = "_catalogue"
-
-
 def output_names(tracked: Sequence[str], extra_idx: Sequence[int]) -> list[str]:
     """Names of a lift's output keypoints: the tracked ones (the user's names), then the
     imputed catalogue keypoints ``extra_idx`` by their catalogue names, each suffixed with
-    :data:`CATALOGUE_SUFFIX` where a tracked keypoint already has that name (a user's
-    ``neck`` mapped onto another landmark leaves the catalogue's ``neck`` to be imputed).
-    Offline and live lifts name their outputs here."""
+    :data:`~dlc_lifter.mouse.catalogue.CATALOGUE_SUFFIX` where a tracked keypoint already
+    has that name, written in any case or with any separators (a user's ``neck`` mapped
+    onto another landmark leaves the catalogue's ``neck`` to be imputed; SLEAP's
+    ``Tail_1``, its third tail point, the catalogue's ``tail1``): the output reads back
+    with every name its own. Offline and live lifts name their outputs here."""
     out = list(tracked)
-    taken = set(out)
+    taken = {_squashed(n) for n in out}
     for i in extra_idx:
         name = CATALOGUE[i]
-        out.append(name + CATALOGUE_SUFFIX if name in taken else name)
+        out.append(name + CATALOGUE_SUFFIX if _squashed(name) in taken else name)
     return out
+
+
+def _squashed(name: str) -> str:
+    """``name`` in lower case without separators (``Tail_1`` and ``tail1`` alike)."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 def catalogue_indices(keypoints: Sequence[str],

@@ -21,6 +21,7 @@ from dlc_lifter.io.mouse_files import read_keypoint_map_file
 __all__ = [
     "ALIASES",
     "CATALOGUE",
+    "CATALOGUE_SUFFIX",
     "KEYPOINT_SETS",
     "LANDMARKS",
     "Landmark",
@@ -365,18 +366,28 @@ def resolve_name(name: str, mapping: Mapping[str, str] | None = None) -> str | N
     return resolve_name_ranked(name)[0]
 
 
+#: Suffix of an imputed catalogue keypoint's output name where the file already uses that
+#: name, or one read as it, for another keypoint (a ``neck`` mapped onto ``head_midpoint``;
+#: SLEAP's ``Tail_1``, the third tail point, beside the catalogue's ``tail1``): read back
+#: as the catalogue landmark it carries (``neck_catalogue`` -> ``neck``).
+CATALOGUE_SUFFIX = "_catalogue"
+
+
 def resolve_name_ranked(name: str) -> tuple[str | None, int]:
     """The canonical name for ``name`` and how specific the match is.
 
     Returns
     -------
     canonical, rank
-        ``rank`` 1 when the whole name (normalised) is a catalogue name or an alias, 2 when
+        ``rank`` 1 when the whole name (normalised) is a catalogue name or an alias (or one
+        with :data:`CATALOGUE_SUFFIX`, as a lift names an imputed landmark), 2 when
         only the name without its trailing number is (``Spine_1`` -> ``spine``) or the name
         is a bare ``head`` or ``tail``; the canonical name is ``None`` (rank 3) when nothing
         matches.
     """
     norm = _normalise(name)
+    if norm.endswith(CATALOGUE_SUFFIX) and norm[:-len(CATALOGUE_SUFFIX)] in _INDEX:
+        return norm[:-len(CATALOGUE_SUFFIX)], 1  # a lift's own output name
     for rank, base in ((1, norm), (2, re.sub(r"_?\d+$", "", norm))):
         if rank == 2 and base == norm:
             break

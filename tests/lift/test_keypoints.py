@@ -135,3 +135,25 @@ def test_a_bare_tail_is_placed_where_the_file_tracks_it(behind: float, landmark:
     reach = tail_reach(poses, plan_keypoint_map(names), pcutoff=0.6)
     assert reach["Tail"] == pytest.approx(behind, abs=0.03)
     assert file_keypoint_plan(poses, None, pcutoff=0.6).mapped["Tail"] == landmark
+
+
+def test_an_imputed_landmark_named_like_a_tracked_keypoint_reads_back_as_itself() -> None:
+    """SLEAP's mouse skeleton tracks ``Tail_1`` (its third tail point, the catalogue's
+    ``tail3``); the lift imputes the catalogue's ``tail1`` beside it. Written as ``tail1``,
+    its output read back as two names of ``tail3`` and dropped one ("'tail1' and 'Tail_1'
+    both name 'tail3'"); it is written ``tail1_catalogue``, read back as ``tail1``, every
+    name its own (the same for ``neck_catalogue``)."""
+    from dlc_lifter.lift.keypoints import output_names
+    from dlc_lifter.mouse.catalogue import CATALOGUE, resolve_name_ranked
+    from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
+
+    tracked = ["Nose", "Ear_R", "Ear_L", "TTI", "TailTip", "Head", "Trunk", "Tail_0",
+               "Tail_1", "Tail_2", "Shoulder_left", "Shoulder_right", "Haunch_left",
+               "Haunch_right", "Neck"]
+    names = output_names(tracked, [CATALOGUE.index("tail1"), CATALOGUE.index("tail5")])
+    assert names[-2:] == ["tail1_catalogue", "tail5"]
+    plan = plan_keypoint_map(names)
+    assert not plan.dropped
+    assert plan.mapped["tail1_catalogue"] == "tail1" and plan.mapped["Tail_1"] == "tail3"
+    assert resolve_name_ranked("neck_catalogue") == ("neck", 1)
+    assert resolve_name_ranked("wing_catalogue") == (None, 3)
