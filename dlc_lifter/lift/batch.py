@@ -809,7 +809,8 @@ def _options_changed(data: Any, job: LiftJob) -> list[str]:
     """``"name old -> new"`` of each camera or lift option that differs from what the
     existing output's meta pickle records (a rerun with the camera or map corrected: an
     arena given in cm, then in mm). The likelihood cutoff and depth are compared only where
-    given: left out, they are resolved per file."""
+    given: left out, they are resolved per file; ``depth=False`` is the lift of a file
+    lifted from its keypoints only (no video), whatever its record asked."""
     from dlc_lifter.lift.options import as_record
 
     out = []
@@ -820,6 +821,9 @@ def _options_changed(data: Any, job: LiftJob) -> list[str]:
         for name, value in as_record(spec).items():
             if key == "lift_options" and name in ("pcutoff", "depth") and value is None:
                 continue
+            if (key == "lift_options" and name == "depth" and value is False
+                    and data.get("depth_used") is False):
+                continue  # lifted from the keypoints only already (no video): the same lift
             if name in old and not _same_value(old[name], value):
                 out.append(f"{name} {old[name]!r} -> {value!r}")
     return out

@@ -689,6 +689,37 @@ def _recording_task(job: LiftJob) -> BatchItem:
     return BatchItem(poses=job.poses, video=job.video, output=job.output, status="done")
 
 
+def _keypoints_only_task(job: LiftJob) -> BatchItem:
+    """``_recording_task``, its record saying the lift went without depth (no video)."""
+    item = _recording_task(job)
+    meta = Path(job.output).with_name(f"{Path(job.output).stem}_meta.pickle")
+    with meta.open("rb") as fh:
+        rec = pickle.load(fh)
+    rec["data"]["depth_used"] = Path(job.poses).name.startswith("a")
+    with meta.open("wb") as fh:
+        pickle.dump(rec, fh)
+    return item
+
+
+def test_a_rerun_without_depth_keeps_files_lifted_without_it(tmp_path: Path) -> None:
+    """A rerun with ``depth=False`` (``--no-depth``) over files lifted by default: a file
+    lifted from its keypoints only (no video) is that lift already, skipped without a word
+    (before: "lifted before with other options (depth None -> False)"); one lifted with
+    depth is said to differ, as before."""
+    from dlc_lifter.lift.batch import lift_files
+
+    (tmp_path / "in").mkdir()
+    for name in ("a", "b"):
+        (tmp_path / "in" / f"{name}{DLC_SCORER}.h5").write_text(name)
+    out = OutputSpec(destfolder=str(tmp_path / "o"))
+    assert len(lift_files(tmp_path / "in", output=out, task=_keypoints_only_task).done) == 2
+    again = lift_files(tmp_path / "in", output=out, task=_keypoints_only_task,
+                       options=LiftOptions(depth=False))
+    assert len(again.skipped) == 2
+    said = [ln for ln in again.summary().splitlines() if "other options" in ln]
+    assert len(said) == 1 and "(depth None -> False)" in said[0] and "(a" in said[0], said
+
+
 def test_an_output_that_exists_is_checked_before_it_is_skipped(tmp_path: Path) -> None:
     """An existing output is skipped only as this file's lift: another cohort's file of the
     same name is lifted into its own subfolder (not skipped, nor over it), and a skip says where
