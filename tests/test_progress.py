@@ -25,3 +25,17 @@ def test_a_bar_on_a_terminal_redraws_as_tqdm_does() -> None:
     bar = progress_bar(range(3), file=_Terminal())
     list(bar)
     assert bar.mininterval < 1.0
+
+
+def test_a_log_message_after_a_bar_in_a_log_starts_its_own_line() -> None:
+    """Written to a file, a bar's redraw ends its line: a log message written after it
+    starts a line of its own (before: "lifting pose files: 0%| | 0/7 [...]ERROR ...")."""
+    log = io.StringIO()
+    bar = progress_bar(total=3, file=log, desc="lifting pose files")
+    log.write("ERROR dlc_lifter.lift.batch: a.h5 failed\n")
+    bar.update(3)
+    bar.close()
+    lines = log.getvalue().splitlines()
+    assert "ERROR dlc_lifter.lift.batch: a.h5 failed" in lines
+    assert "\r" not in log.getvalue()
+    assert all(ln.startswith(("lifting pose files", "ERROR")) for ln in lines), lines
