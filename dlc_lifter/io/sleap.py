@@ -487,8 +487,9 @@ def _read_slp_3d(labels: Any, p: Path, nodes: list[str]) -> Poses:
     videos = session.videos
     if videos:
         _video_meta(videos[0], p, meta)
-        if prov.get("video_named_from", "video") != "video" and not (
-                meta.video and Path(meta.video).is_file()):
+        named_from = str(prov.get("video_named_from", "video"))
+        if named_from != "video" and (named_from.startswith(_NOT_USED_FROM) or not (
+                meta.video and Path(meta.video).is_file())):
             meta.video = None  # a name write_slp_3d gave it, not a video the lift read
     cams = session.camera_group.cameras
     if cams:
@@ -520,11 +521,22 @@ def _edge_pairs(poses: Poses, edges: Any) -> list[tuple[int, int]]:
     return out
 
 
+#: ``meta.extra`` key of a lift's video it could not use (the meta pickle's
+#: ``video_not_used``: ``path``, ``given``, ``problem``), which the 3D ``.slp`` names as
+#: the NWB does.
+VIDEO_NOT_USED = "video_not_used"
+_NOT_USED_FROM = "the video found or given, not used"
+
+
 def _slp_video_name(meta: PoseMetadata) -> tuple[str, str]:
     """The video a 3D ``.slp`` names, and where the name came from (see
     :func:`write_slp_3d`)."""
     if meta.video:
         return str(meta.video), "video"
+    unused = meta.extra.get(VIDEO_NOT_USED)
+    if isinstance(unused, dict) and unused.get("path"):  # found or given, not lifted with
+        return str(unused["path"]), (f"{_NOT_USED_FROM} "
+                                     f"({unused.get('problem') or 'unreadable'})")
     embedded = meta.extra.get(EMBEDDED) or {}
     if embedded.get("source_video") and not embedded.get("source_is_labels"):
         return str(embedded["source_video"]), "source video of the embedded images"
@@ -561,7 +573,9 @@ def write_slp_3d(
     frame.
 
     The video is ``meta.video`` (the one lifted, or the one the 2D file names, as it
-    recorded it, found here or not); else the source video of a labels package's embedded
+    recorded it, found here or not); else the one the lift found or was given and could
+    not use (``meta.extra["video_not_used"]``: its frame count off, unreadable, as the
+    NWB names it); else the source video of a labels package's embedded
     images; else one named from the pose file (``meta.source``: a DeepLabCut
     ``<video>DLC_...`` file's ``<video>``, :func:`~dlc_lifter.io._common.video_stem_of`).
     The provenance's ``video_named_from`` says which.

@@ -23,6 +23,7 @@ import numpy as np
 from dlc_lifter.errors import DLCLifterError, FrameCountError, VideoError
 from dlc_lifter.io.config import DEFAULT_PCUTOFF
 from dlc_lifter.io.provenance import source_record
+from dlc_lifter.io.sleap import VIDEO_NOT_USED
 from dlc_lifter.lift.camera_estimate import IMAGE_SIZE_GUESSED, image_size_and_source
 from dlc_lifter.lift.keypoints import plan_lift_keypoints
 from dlc_lifter.lift.lifter import Lifter
@@ -555,6 +556,8 @@ def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
             "camera_spec": as_record(camera), "lift_options": as_record(options),
             "output_spec": as_record(output),
             "lift_seconds": round(time.perf_counter() - t0, 3)}
+    if unused:  # the 3D .slp names it, as the NWB does (not the pose file's name)
+        poses3d.meta.extra[VIDEO_NOT_USED] = unused
     if nwb_meta is not None:
         from dlc_lifter.io.nwb import nwb_metadata_for
 

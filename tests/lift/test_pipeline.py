@@ -1650,3 +1650,38 @@ def test_sleap_poses_of_the_start_of_a_longer_video_are_lifted_with_it(
     given = lift_file(src, video=clip, camera=cam, options=LiftOptions(depth=False),
                       output=OutputSpec(destfolder=tmp_path / "given"))
     assert read_poses(given).meta.video == str(clip.absolute())
+
+
+def test_a_sleap_video_not_used_is_still_the_one_the_3d_slp_names(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A SLEAP file's video found beside it but too short for its frames is left out of
+    the lift (warned, as before); the 3D ``.slp`` names that video, as the NWB does, with
+    ``video_named_from`` saying why it was not used. Before, it named a video after the
+    pose file and logged that the file names no video."""
+    import sleap_io as sio
+
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene(20, seed=3)
+    sk = sio.Skeleton(nodes=list(poses.keypoints))
+    clip = write_toy_video(tmp_path / "clip.mp4", 10, size=(64, 48))
+    video = sio.Video(filename="D:/rig/clip.mp4", open_backend=False)
+    lfs = [sio.LabeledFrame(video=video, frame_idx=f, instances=[
+        sio.PredictedInstance.from_numpy(poses.coords[f, 0], skeleton=sk,
+                                         point_scores=np.full(len(sk.nodes), 0.9), score=0.9)])
+        for f in range(poses.n_frames)]
+    src = tmp_path / "clip.predictions.slp"
+    sio.save_slp(sio.Labels(labeled_frames=lfs, videos=[video], skeletons=[sk]), str(src))
+    with caplog.at_level(logging.INFO):
+        out = lift_file(src, video="auto", camera=CameraSpec(camera_height_mm=600.0,
+                                                              focal_px=640.0),
+                        options=LiftOptions(depth=False),
+                        output=OutputSpec(destfolder=tmp_path / "out", formats=("dlc", "slp")))
+    assert "not its video?" in caplog.text and "no video named in it" not in caplog.text
+    labels = sio.load_slp(str(out.with_suffix(".slp")), open_videos=False)
+    assert labels.videos[0].filename == str(clip.absolute())
+    assert labels.provenance["dlc_lifter"]["video_named_from"] == \
+        "the video found or given, not used (frame count off)"
+    from dlc_lifter.io import read_poses
+
+    assert read_poses(out.with_suffix(".slp")).meta.video is None  # not the lift's video
