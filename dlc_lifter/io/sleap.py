@@ -370,6 +370,7 @@ def _read_slp_2d(labels: Any, p: Path, nodes: list[str], skeleton: Any,
         names = ["individual0"]
     coords = np.full((len(frames), len(names), len(nodes), 2), np.nan)
     conf = np.full((len(frames), len(names), len(nodes)), np.nan)
+    scores = np.full((2, len(frames), len(names)), np.nan)  # instance, tracking
     for f, items in enumerate(per_frame):
         free = len(tracks)
         for slot, inst in items:
@@ -386,6 +387,7 @@ def _read_slp_2d(labels: Any, p: Path, nodes: list[str], skeleton: Any,
                 arr = inst.numpy(scores=True)
                 coords[f, slot] = arr[:, :2]
                 conf[f, slot] = arr[:, 2]
+                scores[:, f, slot] = [_score(inst.score), _score(inst.tracking_score)]
             else:
                 coords[f, slot] = inst.numpy()
                 conf[f, slot] = 1.0
@@ -394,6 +396,9 @@ def _read_slp_2d(labels: Any, p: Path, nodes: list[str], skeleton: Any,
                         scorer="sleap-predictions" if has_pred else "sleap-labels")
     _video_meta(video, p, meta)
     meta.extra["user_labels"] = not has_pred
+    if has_pred:  # written back onto the 3D .slp's 2D instances as they were
+        meta.extra[INSTANCE_SCORES] = {"individuals": list(names), "score": scores[0],
+                                       "tracking_score": scores[1]}
     if EMBEDDED in meta.extra and not has_pred:  # a labels package: images, never a video
         meta.extra["image_paths"] = [f"{p.name}:{meta.extra[EMBEDDED]['dataset']} frame "
                                      f"{lf.frame_idx}" for lf in frames]
@@ -402,6 +407,16 @@ def _read_slp_2d(labels: Any, p: Path, nodes: list[str], skeleton: Any,
     return Poses(coords=coords, confidence=conf, keypoints=nodes, individuals=names,
                  frame_indices=np.array([lf.frame_idx for lf in frames], dtype=np.int64),
                  meta=meta)
+
+
+#: ``meta.extra`` key of a SLEAP file's predicted instances' scores: ``individuals`` and
+#: ``(frames, individuals)`` arrays ``score`` and ``tracking_score`` (NaN where there is
+#: no predicted instance), which :func:`write_slp_3d` gives the 2D instances it writes.
+INSTANCE_SCORES = "instance_scores"
+
+
+def _score(value: Any) -> float:
+    return float("nan") if value is None else float(value)
 
 
 def untracked_name(slot: int) -> str:
@@ -548,6 +563,23 @@ def _slp_video_name(meta: PoseMetadata) -> tuple[str, str]:
     return "unknown.mp4", "nothing: no video nor pose file known"
 
 
+def _instance_scores(poses2d: Poses | None, poses3d: Poses) -> np.ndarray:
+    """``(2, frames, individuals)`` instance and tracking scores of the 2D instances
+    :func:`write_slp_3d` writes, on ``poses3d``'s individuals: a SLEAP file's own
+    (:data:`INSTANCE_SCORES`), NaN elsewhere."""
+    out = np.full((2, poses3d.n_frames, poses3d.n_individuals), np.nan)
+    rec = (poses2d.meta.extra.get(INSTANCE_SCORES) if poses2d is not None else None) or {}
+    names = list(rec.get("individuals") or ())
+    score, tracking = rec.get("score"), rec.get("tracking_score")
+    if score is None or tracking is None or np.shape(score)[0] != poses3d.n_frames:
+        return out
+    for i, ind in enumerate(poses3d.individuals):
+        if ind in names:
+            out[:, :, i] = np.asarray(score)[:, names.index(ind)], \
+                np.asarray(tracking)[:, names.index(ind)]
+    return out
+
+
 def write_slp_3d(
     poses3d: Poses,
     path: str | Path,
@@ -571,6 +603,10 @@ def write_slp_3d(
     ``poses2d``, as :func:`read_slp` records them) are written untracked: no track, no
     identity; :func:`read_slp` reads them back as ``untracked0, untracked1...`` in each
     frame.
+
+    The 2D instances keep a SLEAP file's instance and tracking scores
+    (``poses2d.meta.extra["instance_scores"]``, as :func:`read_slp` records them); other
+    files' get the mean of their points' scores and a tracking score of 0.
 
     The video is ``meta.video`` (the one lifted, or the one the 2D file names, as it
     recorded it, found here or not); else the one the lift found or was given and could
@@ -630,6 +666,7 @@ def write_slp_3d(
     identities = [None if t is None else sio.Identity(name=t.name) for t in tracks]
     lfs = []
     nan2 = np.full((poses3d.n_keypoints, 2), np.nan)
+    given = _instance_scores(poses2d, poses3d)
     for f, frame_idx in enumerate(poses3d.frame_indices):
         insts, igs = [], []
         for i in range(poses3d.n_individuals):
@@ -639,9 +676,12 @@ def write_slp_3d(
                 xy, sc = nan2, np.full(poses3d.n_keypoints, np.nan)
             if not (np.isfinite(poses3d.coords[f, i]).any() or np.isfinite(xy).any()):
                 continue  # no pose of this track here: no instance, as in the input
+            score, tracking = given[:, f, i]
             inst = sio.PredictedInstance.from_numpy(
                 xy, skeleton=skeleton, point_scores=np.nan_to_num(sc, nan=0.0),
-                score=float(np.nanmean(sc)) if np.isfinite(sc).any() else 0.0,
+                score=(float(score) if np.isfinite(score) else
+                       float(np.nanmean(sc)) if np.isfinite(sc).any() else 0.0),
+                tracking_score=float(tracking) if np.isfinite(tracking) else 0.0,
                 track=tracks[i])
             insts.append(inst)
             c3 = poses3d.confidence[f, i]

@@ -731,9 +731,12 @@ def _lift_individual(lifter: Lifter, uv_cat: np.ndarray, c_cat: np.ndarray, cam:
 
 def _lifted_meta(m: PoseMetadata, choice: CameraChoice, lifter: Lifter,
                  extra: dict[str, Any]) -> PoseMetadata:
-    """The 3D output's metadata: the 2D file's, plus the camera, the model and ``extra``."""
+    """The 3D output's metadata: the 2D file's (but its rows' images and its instances'
+    scores, which the outputs take from the 2D), plus the camera, the model and ``extra``."""
+    from dlc_lifter.io.sleap import INSTANCE_SCORES
+
     cam = choice.camera
-    out = {k: v for k, v in m.extra.items() if k != "image_paths"}
+    out = {k: v for k, v in m.extra.items() if k not in ("image_paths", INSTANCE_SCORES)}
     out.update({"camera": cam.as_dict(), "camera_source": choice.source,
                 "camera_estimate": choice.details, "model": lifter.describe(), **extra})
     return PoseMetadata(source=m.source, source_format=m.source_format, scorer=m.scorer,

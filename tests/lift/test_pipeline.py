@@ -1685,3 +1685,32 @@ def test_a_sleap_video_not_used_is_still_the_one_the_3d_slp_names(
     from dlc_lifter.io import read_poses
 
     assert read_poses(out.with_suffix(".slp")).meta.video is None  # not the lift's video
+
+
+def test_the_3d_slp_keeps_the_instances_scores(tmp_path: Path) -> None:
+    """The 2D instances the 3D ``.slp`` carries keep a SLEAP file's instance and tracking
+    scores (a user filters by them); before, the score became the mean of the points'
+    scores and the tracking score NaN."""
+    import sleap_io as sio
+
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene(12, seed=4)
+    sk = sio.Skeleton(nodes=list(poses.keypoints))
+    track = sio.Track(name="mouse")
+    video = sio.Video(filename="/data/s.mp4", open_backend=False)
+    lfs = [sio.LabeledFrame(video=video, frame_idx=f, instances=[
+        sio.PredictedInstance.from_numpy(poses.coords[f, 0], skeleton=sk, track=track,
+                                         point_scores=np.full(len(sk.nodes), 0.9),
+                                         score=0.5 + 0.01 * f, tracking_score=0.25)])
+        for f in range(poses.n_frames)]
+    src = tmp_path / "s.predictions.slp"
+    sio.save_slp(sio.Labels(labeled_frames=lfs, videos=[video], skeletons=[sk],
+                            tracks=[track]), str(src))
+    out = lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                    options=LiftOptions(depth=False),
+                    output=OutputSpec(destfolder=tmp_path / "out", formats=("dlc", "slp")))
+    got = sio.load_slp(str(out.with_suffix(".slp")), open_videos=False)
+    insts = [lf.instances[0] for lf in sorted(got.labeled_frames, key=lambda lf: lf.frame_idx)]
+    np.testing.assert_allclose([i.score for i in insts], 0.5 + 0.01 * np.arange(12))
+    assert all(i.tracking_score == 0.25 for i in insts)
