@@ -117,6 +117,12 @@ _PROBE_PREFIX = ".dlc_lifter_probe_"
 Status = Literal["done", "added", "skipped", "failed", "busy"]
 
 
+#: A skipped item's ``error`` where its output was kept though its input changed since,
+#: it was lifted with other options, lacks a format asked for, or its video opens now
+#: (each said in its warnings).
+KEPT = "output exists, kept though out of date"
+
+
 @dataclass
 class BatchItem:
     """The outcome of one video (or pose file) of a batch.
@@ -294,6 +300,11 @@ class BatchReport:
         """File an item under its status."""
         getattr(self, item.status).append(item)
 
+    def _kept(self) -> str:
+        """``"; N of them kept ..."`` for skipped outputs kept though out of date."""
+        n = sum(i.error == KEPT for i in self.skipped)
+        return f"; {n} of them out of date, kept: see the warnings" if n else ""
+
     def summary(self) -> str:
         """A few human-readable lines: counts, one line per failure, then each kind of
         warning once, with how many lifted files gave it (their items hold every one)."""
@@ -303,7 +314,7 @@ class BatchReport:
             + f"{len(self.done)} {self.verb}, "
             + (f"{len(self.added)} with formats added from their existing lift (not lifted "
                "again), " if self.added else "")
-            + f"{len(self.skipped)} skipped (output exists), "
+            + f"{len(self.skipped)} skipped (output exists{self._kept()}), "
             f"{len(self.failed)} failed"
             + (f", {len(self.passed_over)} passed over ({_passed_over_kinds(self.passed_over)})"
                if self.passed_over else "")
@@ -936,7 +947,7 @@ def lift_jobs(
             if job.after_each is not None and not job.after_each.done(out):
                 todo.append(LiftJob(**{**vars(job), "step_only": True}))
                 continue
-            item.error = "output exists"
+            item.error = KEPT if notes else "output exists"
             report.add(item)
             continue
         folder = out.parent

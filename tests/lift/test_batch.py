@@ -718,6 +718,9 @@ def test_a_rerun_without_depth_keeps_files_lifted_without_it(tmp_path: Path) -> 
     assert len(again.skipped) == 2
     said = [ln for ln in again.summary().splitlines() if "other options" in ln]
     assert len(said) == 1 and "(depth None -> False)" in said[0] and "(a" in said[0], said
+    # the count says one output was kept out of date (before: "2 skipped (output exists)")
+    assert "2 skipped (output exists; 1 of them out of date, kept: see the warnings)" in \
+        again.summary()
 
 
 def test_an_output_that_exists_is_checked_before_it_is_skipped(tmp_path: Path) -> None:
