@@ -155,6 +155,11 @@ def _read_recordings(labels: str | Path, poses_paths: Sequence[str | Path],
         raise LabelFileError("Give at least one pose file to train on.")
     read = [(path, read_poses(path)) for path in map(Path, poses_paths)]
     rates = {p.meta.fps for _, p in read}
+    for path, poses in read:
+        if fps is not None and poses.meta.fps and abs(float(poses.meta.fps) - fps) > 1e-6:
+            logger.warning("%s records %g fps; the labels' times are read at the %g fps "
+                           "given (--fps), which moves every bout by its time: leave --fps "
+                           "out to use the file's rate.", path, poses.meta.fps, fps)
     if fps is None and len(rates) == 1 and None not in rates:  # the pose files' own rate
         fps = float(next(iter(rates)))  # (bouts in seconds need it)
         logger.debug("Labels' times read at %g fps, the pose files'.", fps)
@@ -172,6 +177,59 @@ def _read_recordings(labels: str | Path, poses_paths: Sequence[str | Path],
         out.append(_Recording(path, poses, ind, labels_for(
             label_sets, path, poses.meta.video, alone=len(poses_paths) == 1)))
     return out
+
+
+def _check_labels(recs: Sequence[_Recording], frames: Sequence[np.ndarray],
+                  y: Sequence[np.ndarray], labels: str | Path) -> None:
+    """Before any training: labels on frames the pose files do not have are said (a
+    table of another recording, frame numbers from 1, bouts read at the wrong rate), and
+    labels that cannot train a classifier are refused.
+
+    Raises
+    ------
+    LabelFileError
+        When no label falls on a frame of the pose files, or only one behaviour does.
+    """
+    for r, f, yy in zip(recs, frames, y, strict=True):
+        lab = r.labels.dropna()
+        lab = lab[~lab.index.duplicated()]
+        if lab.empty or not len(f):
+            continue
+        idx = lab.index.to_numpy(dtype=np.int64)
+        out = ~np.isin(idx, f)
+        hit = sum(v is not None for v in yy)
+        if out.any():
+            logger.warning(
+                "%s: %d of the %d frames labelled (%d..%d) are not frames of it (%d..%d) and "
+                "are left out%s; check that the labels are this recording's, numbered from 0 "
+                "as the pose file is (bouts in seconds: at its frame rate, --fps).", r.path,
+                int(out.sum()), len(idx), int(idx.min()), int(idx.max()), int(f.min()),
+                int(f.max()), f": only {hit} labelled frames are used" if hit else "")
+        elif hit < 0.5 * len(f):
+            logger.info("%s: %d of its %d frames are labelled (%d..%d); the rest are not "
+                        "trained on.", r.path, hit, len(f), int(idx.min()), int(idx.max()))
+    found = [v for yy in y for v in yy if v is not None]
+    if not found:
+        given = sum(int(r.labels.notna().sum()) for r in recs)
+        raise LabelFileError(
+            (f"No frame labelled in {labels} is a frame of the pose files (said above for "
+             "each): nothing to learn from. Check that the labels are these recordings', "
+             "numbered from 0, and for bouts in seconds the frame rate (--fps).") if given
+            else f"{labels} labels no frame of the pose files (no label rows for them): "
+                 "nothing to learn from.")
+    classes = sorted(set(found))
+    if len(classes) < 2:
+        raise LabelFileError(
+            f"Only one behaviour ({classes[0]}) is labelled in {labels} on the pose files' "
+            "frames; a classifier needs at least two: label the other frames too (e.g. "
+            "'other').")
+    folded: dict[str, list[str]] = {}
+    for c in classes:
+        folded.setdefault(c.casefold().strip(), []).append(c)
+    for names in (n for n in folded.values() if len(n) > 1):
+        logger.warning("%s: behaviours %s differ only in case or spaces and are learnt as "
+                       "different behaviours; write them alike to merge them.", labels,
+                       ", ".join(repr(n) for n in names))
 
 
 def _check_outputs(model_path: Path, cv: bool, overwrite: bool) -> dict[str, Path]:
@@ -275,9 +333,7 @@ def train_files(
               for kind in kinds}
     y = [align_labels(r.labels, df["frame"].to_numpy())
          for r, df in zip(recs, tables["2d"], strict=True)]
-    for r, yy in zip(recs, y, strict=True):
-        if not any(v is not None for v in yy):
-            logger.warning("%s: no labelled frames (do the label frame numbers match?)", r.path)
+    _check_labels(recs, [df["frame"].to_numpy() for df in tables["2d"]], y, labels)
     reports: dict[str, CrossValReport] = {}
     plots: list[Path] = []
     comparison = None

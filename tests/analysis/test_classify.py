@@ -348,6 +348,45 @@ def test_cli_train_and_predict(toy: dict[str, list], tmp_path: Path) -> None:
         predict_files(model, [f2d])
 
 
+def test_labels_off_the_pose_files_frames_are_said_and_refused_before_training(
+        toy: dict[str, list], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Labels on frames a pose file lacks are said (how many, both ranges); labels on none
+    of its frames, or of one behaviour only, are one error before any cross-validation
+    (no confusion plot left); behaviours differing only in case are said. Before: a
+    traceback ("ValueError: No labelled frames to learn from."), after the cross-validation
+    for one behaviour, its plots left behind."""
+    from dlc_lifter.io import write_dlc_3d
+
+    f = write_dlc_3d(toy["poses"][0], tmp_path / "m0DLC_toy_lifted3d.h5")
+    n = len(toy["labels"][0])
+    runner = CliRunner()
+
+    def train(rows: list[tuple[int, str]], name: str) -> object:
+        labels = tmp_path / f"{name}.csv"
+        pd.DataFrame(rows, columns=["frame", "behaviour"]).to_csv(labels, index=False)
+        return runner.invoke(app, ["classify", "train", str(labels), str(f), "--model",
+                                   str(tmp_path / name / "m.joblib"), "--n-splits", "2"])
+
+    with caplog.at_level(logging.WARNING):
+        r = train([(k + 5000, b) for k, b in enumerate(toy["labels"][0])], "offset")
+    assert isinstance(r.exception, LabelFileError)  # main() prints it as one "Error:" line
+    assert "No frame labelled in" in str(r.exception)
+    assert f"{n} of the {n} frames labelled (5000..{5000 + n - 1}) are not frames of it " \
+        f"(0..{n - 1})" in caplog.text
+    r = train([(k, "rear") for k in range(n)], "one")
+    assert isinstance(r.exception, LabelFileError)
+    assert "Only one behaviour (rear) is labelled" in str(r.exception)
+    assert not (tmp_path / "one").exists() or not list((tmp_path / "one").iterdir())
+    caplog.clear()
+    rows = [(k, b) for k, b in enumerate(toy["labels"][0])]
+    rows[:3] = [(k, rows[k][1].upper()) for k in range(3)]
+    with caplog.at_level(logging.WARNING):
+        r = train(rows + [(n + 10, "rear")], "long")
+    assert r.exit_code == 0, r.output
+    assert f"1 of the {n + 1} frames labelled" in caplog.text
+    assert "differ only in case or spaces" in caplog.text
+
+
 def test_a_file_imputing_what_the_training_files_tracked_is_warned_about(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A model trained on lifts of six tracked keypoints classifying a lift of four: the
