@@ -253,8 +253,8 @@ def plot_command(
                                "the 3D view."),
     out_dir: Path = typer.Option(None, "--out-dir", "-o", help="Folder for the plots "
                                  "(default: beside the 3D file)."),
-    max_frames: int = typer.Option(None, "--max-frames", help="Render at most this many "
-                                   "video frames."),
+    max_frames: int = typer.Option(None, "--max-frames", min=1, help="Render at most this "
+                                   "many video frames."),
     fps: float = typer.Option(None, "--fps", help="Frame rate if the files lack it."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Draw plots that are up to "
                                    "date again (default: of several files, plots drawn "

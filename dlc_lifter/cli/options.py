@@ -122,7 +122,7 @@ NWB_METADATA = typer.Option(None, "--nwb-metadata", help="YAML file with the NWB
                             "recordings:). Without it their start time and subject id are "
                             "filled in, and said. See docs/formats.md.")
 PLOT = typer.Option(False, "--plot", help="Also write each output's 3D video and plots.")
-PLOT_MAX_FRAMES = typer.Option(None, "--plot-max-frames", help="With --plot: render at most "
+PLOT_MAX_FRAMES = typer.Option(None, "--plot-max-frames", min=1, help="With --plot: render at most "
                                "this many frames of each 3D video (long recordings).")
 
 

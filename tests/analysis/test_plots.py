@@ -370,3 +370,19 @@ def test_untracked_slots_get_no_path_in_the_trajectory(tmp_path: Path,
              for f in figures]
     assert paths[0] == [] and len(paths[1]) == 2
     assert len([c for c in figures[0].axes[0].collections if c.get_array() is not None]) == 2
+
+
+@pytest.mark.parametrize("flag", ["0", "-5"])
+def test_plot_refuses_fewer_than_one_frame(tmp_path: Path, flag: str) -> None:
+    """``--max-frames`` below 1 is refused at the command line (before: a 0-frame video
+    written and recorded as up to date, or plots written before the error)."""
+    from typer.testing import CliRunner
+
+    from dlc_lifter.cli import app
+
+    r = CliRunner().invoke(app, ["plot", str(tmp_path / "x_lifted3d.h5"), "--max-frames", flag])
+    assert r.exit_code == 2 and "--max-frames" in r.output
+    r = CliRunner().invoke(app, ["lift-files", str(tmp_path), "--plot", "--plot-max-frames",
+                                 flag])
+    assert r.exit_code == 2 and "--plot-max-frames" in r.output
+    assert not list(tmp_path.iterdir())
