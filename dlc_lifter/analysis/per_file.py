@@ -22,6 +22,7 @@ from pathlib import Path
 
 from dlc_lifter._progress import progress_bar
 from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.io.dlc import LIFTED_SUBFOLDER
 from dlc_lifter.io.find import find_pose_files
 from dlc_lifter.lift.batch import BatchItem, BatchReport, collect_warnings, warning_kind_key
 from dlc_lifter.lift.destinations import (
@@ -61,7 +62,8 @@ def analysis_inputs(entries: Iterable[str | Path], *, recursive: bool = False,
                     two_d: bool = True) -> list[Path]:
     """The files a per-file step reads: files named one by one as they are, and in each
     folder given its lifted 3D outputs (``*_lifted3d.h5``; a ``*_lifted3d.csv`` without
-    its ``.h5``).
+    its ``.h5``), or where it holds none, those of its ``lifted3d`` folder (where ``lift``
+    puts a DeepLabCut ``analyze_videos`` table's lift).
 
     Parameters
     ----------
@@ -92,6 +94,12 @@ def analysis_inputs(entries: Iterable[str | Path], *, recursive: bool = False,
             continue
         files = find_pose_files([entry], recursive=recursive, lifted=True).files
         kind = "lifted 3D"
+        own = entry / LIFTED_SUBFOLDER  # where lift puts an analyze_videos table's lift
+        if not files and not recursive and own.is_dir():
+            files = find_pose_files([own], lifted=True).files
+            if files:
+                logger.info("%s: no lifted 3D file in it; those in %s/, where lift puts "
+                            "them, taken.", entry, LIFTED_SUBFOLDER)
         if not files and two_d:
             files, kind = find_pose_files([entry], recursive=recursive).files, "2D pose"
         if not files:

@@ -315,3 +315,23 @@ def test_predictions_stay_where_an_earlier_run_put_them(tmp_path: Path) -> None:
         write_dlc_analysis(circling_mouse_2d(40), tmp_path / "2d", stem=stem)
     r = CliRunner().invoke(app, ["classify", "predict", str(model), str(tmp_path / "2d")])
     assert r.exit_code != 0 and "lift-files" in str(r.exception)
+
+
+def test_a_folder_of_pose_files_gives_the_lifts_in_its_lifted3d_folder(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """``features videos/`` after ``lift videos/aDLC_x.h5`` (which puts the lift in
+    ``videos/lifted3d/``) reads that lift; before, it took the 2D file, saying "no lifted
+    3D file: 2D features"."""
+    from dlc_lifter.io import write_dlc_3d
+
+    write_dlc_analysis(circling_mouse_2d(40), tmp_path / "videos", "a")
+    (tmp_path / "videos" / "lifted3d").mkdir()
+    write_dlc_3d(rigid_mouse(speed=30.0), tmp_path / "videos" / "lifted3d" /
+                 "aDLC_resnet50_toyJan1shuffle1_1000_lifted3d.h5")
+    with caplog.at_level(logging.INFO):
+        code, lines = _features(str(tmp_path / "videos"), "-o", str(tmp_path / "f"))
+    assert code == 0, lines
+    assert [p.name for p in (tmp_path / "f").glob("*.csv")] == [
+        "aDLC_resnet50_toyJan1shuffle1_1000_lifted3d_features.csv"]
+    assert "those in lifted3d/, where lift puts them, taken" in caplog.text
+    assert "2D features" not in caplog.text
