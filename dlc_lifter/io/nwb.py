@@ -621,7 +621,7 @@ def read_nwb_metadata(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     files share a name) the same keys, overriding the shared ones
     (:func:`nwb_metadata_for`)::
 
-        experimenter: [Doe, Jane]
+        experimenter: ["Doe, Jane"]
         lab: Behaviour lab
         institution: Some University
         subject: {species: Mus musculus, strain: C57BL/6J}
@@ -852,9 +852,10 @@ def _pose_estimations_3d(poses3d: Poses, fi: np.ndarray, rate: float, skeleton: 
     return pes
 
 
-_CONFIDENCE_TEXT = ("The 2D tracker's likelihood of the keypoint in [0, 1]; 0 where "
-                    "dlc-lifter imputed the point (not tracked, below the likelihood cutoff, "
-                    "or set aside as a mistrack): its position is the lifter's estimate.")
+_CONFIDENCE_TEXT = ("The 2D tracker's score of the keypoint (DeepLabCut's likelihood, in "
+                    "[0, 1]; SLEAP's point scores can pass 1); 0 where dlc-lifter imputed "
+                    "the point (not tracked, below the likelihood cutoff, or set aside as a "
+                    "mistrack): its position is the lifter's estimate.")
 
 
 def _series_text(kp: str, imputed: np.ndarray | None) -> str:
@@ -865,8 +866,10 @@ def _series_text(kp: str, imputed: np.ndarray | None) -> str:
     if imputed.all():
         return (text + ", imputed by dlc-lifter in every frame (not tracked: the lifter's "
                 "estimate from the other keypoints; confidence 0).")
-    return (text + f"; imputed by dlc-lifter in {100 * imputed.mean():.0f} % of frames "
-            "(confidence 0 there).")
+    share = 100 * imputed.mean()
+    where = (f"{share:.0f} % of frames" if share >= 1 else  # not "0 %"
+             f"{int(imputed.sum())} of {imputed.size} frames")
+    return f"{text}; imputed by dlc-lifter in {where} (confidence 0 there)."
 
 
 def _provenance(m: PoseMetadata) -> str:

@@ -738,10 +738,11 @@ class LiveLifter:
                         "frames) bound the heights from now on.", self.size_frames)
 
     def likelihood(self, pose_2d: np.ndarray) -> np.ndarray:
-        """``(K_out,)`` likelihood of the output keypoints: the 2D one, 0 for imputed ones."""
+        """``(K_out,)`` likelihood of the output keypoints: the 2D one, 0 for imputed ones
+        (landmarks the file does not track, and keypoints below the likelihood cutoff)."""
         _, conf = self._split(pose_2d)
         out = np.zeros(len(self.keypoints_out))
         n = len(self._user_rows)
-        c = np.ones(n) if conf is None else conf[self._user_rows]
-        out[:n] = np.nan_to_num(c, nan=0.0)
+        c = np.ones(n) if conf is None else np.nan_to_num(conf[self._user_rows], nan=0.0)
+        out[:n] = np.where(c >= self.lifter.pcutoff, c, 0.0)
         return out

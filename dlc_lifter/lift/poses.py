@@ -294,6 +294,9 @@ def lift_poses(
     left_out = _objects_only(poses, uv_cat)
     keep = [i for i, ind in enumerate(poses.individuals) if str(ind) not in left_out]
     coords, conf, imputed = coords[:, keep], conf[:, keep], imputed[:, keep]
+    # a point imputed at last (below the cutoff too, not put back on its ray) is the
+    # lifter's estimate, not the tracker's detection: its likelihood 0, as the outputs say
+    conf = np.where(imputed, 0.0, conf)
     extra["raised"] = raised_noses(coords, imputed, out_names,
                                    [str(poses.individuals[i]) for i in keep],
                                    str(poses.meta.source), camera_choice.source)

@@ -236,6 +236,8 @@ def test_imputed_points_and_the_skeleton_are_said(tmp_path: Path) -> None:
         assert "in 50 % of frames" in series["snout"].description
         assert series["leftear"].description == "3D position of leftear."
         assert "0 where dlc-lifter imputed" in series["snout"].fields["confidence_definition"]
+        assert "SLEAP's point scores can pass 1" in \
+            series["snout"].fields["confidence_definition"]
         names = list(pe.skeleton.nodes[:])
         edges = {tuple(sorted((names[a], names[b]))) for a, b in pe.skeleton.edges[:]}
         assert ("leftear", "snout") in edges and ("leftear", "rightear") in edges
@@ -299,3 +301,16 @@ def test_nwb_coordinate_frame_reads_back(tmp_path: Path, frame: str) -> None:
     p.meta.frame = frame
     q = read_poses(write_nwb_3d(p, tmp_path / f"{frame}_lifted3d.nwb"))
     assert q.meta.frame == frame
+
+
+def test_a_point_imputed_in_few_frames_is_said_by_its_count() -> None:
+    """A series imputed in under 1 % of its frames says how many (before: "in 0 % of
+    frames")."""
+    from dlc_lifter.io.nwb import _series_text
+
+    few = np.zeros(2000, bool)
+    few[:10] = True
+    assert _series_text("neck", few) == ("3D position of neck; imputed by dlc-lifter in 10 of "
+                                         "2000 frames (confidence 0 there).")
+    few[:500] = True
+    assert "in 25 % of frames" in _series_text("neck", few)

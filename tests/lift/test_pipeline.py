@@ -1714,3 +1714,34 @@ def test_the_3d_slp_keeps_the_instances_scores(tmp_path: Path) -> None:
     insts = [lf.instances[0] for lf in sorted(got.labeled_frames, key=lambda lf: lf.frame_idx)]
     np.testing.assert_allclose([i.score for i in insts], 0.5 + 0.01 * np.arange(12))
     assert all(i.tracking_score == 0.25 for i in insts)
+
+
+def test_a_point_imputed_below_the_cutoff_has_likelihood_0_in_every_output(
+        tmp_path: Path) -> None:
+    """A keypoint tracked below the likelihood cutoff is imputed (the lifter's estimate):
+    its likelihood in the 3D ``.h5`` and its NWB confidence are 0, as the NWB's
+    confidence definition and the README say; tracked points keep theirs. Before, the
+    tracker's 0.4 stayed, so a reader filtering at 0.3 took the estimate for a detection."""
+    import h5py
+
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene(30, seed=5)
+    poses.confidence[:] = 0.95
+    k = list(poses.keypoints).index("snout") if "snout" in poses.keypoints else 0
+    poses.confidence[10:20, 0, k] = 0.4
+    src = write_dlc_analysis(poses, tmp_path / "in", meta_pickle=True)
+    out = lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                    options=LiftOptions(depth=False, pcutoff=0.6),
+                    output=OutputSpec(destfolder=tmp_path / "out", formats=("dlc", "nwb")))
+    got = read_poses(out)
+    imputed = got.meta.extra["imputed"]
+    j = list(got.keypoints).index(poses.keypoints[k])
+    assert imputed[10:20, 0, j].all()
+    np.testing.assert_array_equal(got.confidence[10:20, 0, j], 0.0)
+    tracked = ~imputed[:, 0, : poses.n_keypoints]
+    np.testing.assert_allclose(got.confidence[:, 0, : poses.n_keypoints][tracked], 0.95)
+    with h5py.File(out.with_suffix(".nwb"), "r") as fh:
+        series = fh[f"processing/behavior/PoseEstimation/{poses.keypoints[k]}"]
+        np.testing.assert_array_equal(series["confidence"][10:20], 0.0)
