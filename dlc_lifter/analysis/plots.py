@@ -265,10 +265,8 @@ def plot_heights(
     Path
         The PNG written.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure  # not pyplot: the caller's backend left alone
 
     stills = poses.stills  # labelled images: one point each, no bouts over time
     fps = 1.0 if stills else _fps_of(poses, fps)
@@ -281,8 +279,9 @@ def plot_heights(
            for i in range(n_ind)]
     ncol = max(1, math.ceil(max(map(len, own)) / HEIGHTS_LEGEND_ROWS))
     # each legend column widens the figure, so the traces keep their width
-    fig, axes = plt.subplots(n_ind, 1, figsize=(10 + 1.7 * (ncol - 1), 2.8 * n_ind + 0.6),
-                             sharex=True, squeeze=False)
+    fig = Figure(figsize=(10 + 1.7 * (ncol - 1), 2.8 * n_ind + 0.6))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(n_ind, 1, sharex=True, squeeze=False)
     colour_of = dict(zip(shown, _line_colours(len(shown)), strict=True))
     for i, ax in enumerate(axes[:, 0]):
         bouts = [] if stills else rearing_bouts(heads[:, i], fps, threshold_mm=threshold_mm,
@@ -317,7 +316,6 @@ def plot_heights(
     out = Path(path)
     with atomic_output(out, overwrite=True) as tmp:
         fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
     return out
 
 
@@ -336,18 +334,20 @@ def plot_trajectory(poses: Poses, path: str | Path, *, fps: float | None = None)
     Path
         The PNG written.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib import colormaps
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.cm import ScalarMappable
     from matplotlib.colors import LinearSegmentedColormap
+    from matplotlib.figure import Figure  # not pyplot: the caller's backend left alone
     from matplotlib.lines import Line2D
 
     stills = poses.stills  # labelled images: where each was, no path between them
     fps = 1.0 if stills else _fps_of(poses, fps)
     t = np.arange(poses.n_frames) / fps
     centre = body_centre(poses)
-    fig, ax = plt.subplots(figsize=(6.4, 5.6))
+    fig = Figure(figsize=(6.4, 5.6))
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
     markers = "os^Dv"
     several = poses.n_individuals > 1
     slots = untracked_slots(poses)
@@ -362,7 +362,7 @@ def plot_trajectory(poses: Poses, path: str | Path, *, fps: float | None = None)
         rgb = individual_colour(i)
         cmap = (LinearSegmentedColormap.from_list(
             f"individual{i}", [_tint(rgb, 1.0, 0.75), rgb, _tint(rgb, 0.0, 0.5)])
-            if several else plt.get_cmap("viridis"))
+            if several else colormaps["viridis"])
         if not alone:
             ax.plot(xy[:, 0], xy[:, 1], color=_tint(rgb, 1.0, 0.5) if several else "0.75",
                     lw=0.6, zorder=1)
@@ -379,7 +379,7 @@ def plot_trajectory(poses: Poses, path: str | Path, *, fps: float | None = None)
             ax.plot(*xy[last], "s", color=face, mec="k", ms=7 if several else 6, zorder=3)
     label = "labelled image (row)" if stills else "time (s)"
     if sc is not None and several:  # the clock as lightness, whichever animal's colour
-        clock = plt.cm.ScalarMappable(
+        clock = ScalarMappable(
             norm=sc.norm, cmap=LinearSegmentedColormap.from_list("clock", ["0.85", "0.1"]))
         fig.colorbar(clock, ax=ax, shrink=0.85,
                      label=f"{label}: light to dark, in each animal's colour")
@@ -400,7 +400,6 @@ def plot_trajectory(poses: Poses, path: str | Path, *, fps: float | None = None)
     out = Path(path)
     with atomic_output(out, overwrite=True) as tmp:
         fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
     return out
 
 

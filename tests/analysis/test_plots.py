@@ -34,6 +34,20 @@ def _write_3d(poses: Poses, path: Path) -> Path:
     return path
 
 
+def _keep_figures(monkeypatch: pytest.MonkeyPatch, figures: list) -> None:
+    """Each figure the plots save, appended to ``figures`` (they draw on figures of their
+    own, not pyplot's)."""
+    from matplotlib.figure import Figure
+
+    save = Figure.savefig
+
+    def keep(self: Figure, *args: object, **kwargs: object) -> None:
+        figures.append(self)
+        save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+
+
 def test_rearing_bouts_threshold_and_duration() -> None:
     h = np.full(60, 10.0)
     h[5:20] = 60.0  # 0.5 s: a bout
@@ -128,8 +142,6 @@ def test_heights_panel_of_each_animal_shows_its_own_keypoints(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A two-animal table lifts each animal under its own names (NaN under the other's):
     each panel draws and lists that animal's keypoints only."""
-    import matplotlib.pyplot as plt
-
     from dlc_lifter.analysis.plots import plot_heights
 
     one = rearing_mouse_3d(60)
@@ -141,7 +153,7 @@ def test_heights_panel_of_each_animal_shows_its_own_keypoints(
     both = Poses(coords=coords, confidence=np.ones((60, 2, 2 * k)), keypoints=names,
                  individuals=["B", "W"], meta=one.meta)
     figures: list = []
-    monkeypatch.setattr(plt, "close", figures.append)
+    _keep_figures(monkeypatch, figures)
     plot_heights(both, tmp_path / "h.png", fps=30)
     panels = [ax for ax in figures[0].axes if ax.get_lines()]
     for ax, prefix in zip(panels, "BW", strict=True):
@@ -158,8 +170,6 @@ def test_every_height_line_is_named_inside_the_figure(
     name in the legend, every name lies inside the saved figure, and no two lines of a
     panel share a colour (before: one column of names ran off the figure after ~20, and
     tab20's colours came round again)."""
-    import matplotlib.pyplot as plt
-
     from dlc_lifter.analysis.plots import plot_heights
     from dlc_lifter.mouse.catalogue import CATALOGUE
 
@@ -172,7 +182,7 @@ def test_every_height_line_is_named_inside_the_figure(
                   keypoints=list(CATALOGUE), individuals=[f"m{i}" for i in range(n_ind)],
                   meta=one.meta)
     figures: list = []
-    monkeypatch.setattr(plt, "close", figures.append)
+    _keep_figures(monkeypatch, figures)
     plot_heights(poses, tmp_path / "h.png", fps=30)
     fig = figures[0]
     fig.canvas.draw()
@@ -197,8 +207,6 @@ def test_trajectory_colours_every_animal_on_one_clock(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two animals, one tracked only in the second half: both coloured on the recording's
     time, and the colour bar spans all of it."""
-    import matplotlib.pyplot as plt
-
     from dlc_lifter.analysis.plots import plot_trajectory
 
     one = rearing_mouse_3d(60)
@@ -207,7 +215,7 @@ def test_trajectory_colours_every_animal_on_one_clock(
     both = Poses(coords=coords, confidence=np.ones(coords.shape[:3]),
                  keypoints=one.keypoints, individuals=["a", "b"], meta=one.meta)
     figures: list = []
-    monkeypatch.setattr(plt, "close", figures.append)
+    _keep_figures(monkeypatch, figures)
     plot_trajectory(both, tmp_path / "t.png", fps=30)
     scatters = [c for c in figures[0].axes[0].collections if c.get_array() is not None]
     assert [c.get_clim() for c in scatters] == [(0.0, 59 / 30)] * 2
@@ -324,13 +332,12 @@ def test_trajectory_tells_the_animals_apart(tmp_path: Path,
     could not tell which path was which: each animal has its own colour (light to dark
     over time), its markers in that colour, and the legend names every animal; one mouse
     keeps viridis."""
-    import matplotlib.pyplot as plt
     from matplotlib.colors import to_rgb
 
     from dlc_lifter.analysis.plots import individual_colour, plot_trajectory
 
     figures: list = []
-    monkeypatch.setattr(plt, "close", figures.append)
+    _keep_figures(monkeypatch, figures)
     plot_trajectory(_two_mice(), tmp_path / "t.png", fps=30)
     ax = figures[0].axes[0]
     scatters = [c for c in ax.collections if c.get_array() is not None]
@@ -352,13 +359,11 @@ def test_untracked_slots_get_no_path_in_the_trajectory(tmp_path: Path,
     """A SLEAP file's untracked slots may hold the other animal in the next frame: a path
     joining a slot's rows zig-zagged between the two mice. The slots get their points only,
     as labelled images do; tracked animals keep their paths."""
-    import matplotlib.pyplot as plt
-
     from dlc_lifter.analysis.plots import plot_trajectory
     from dlc_lifter.poses import PoseMetadata, Poses
 
     figures: list = []
-    monkeypatch.setattr(plt, "close", figures.append)
+    _keep_figures(monkeypatch, figures)
     two = _two_mice()
     names = ["untracked0", "untracked1"]
     slots = Poses(two.coords, keypoints=list(two.keypoints), individuals=names,
@@ -386,3 +391,26 @@ def test_plot_refuses_fewer_than_one_frame(tmp_path: Path, flag: str) -> None:
                                  flag])
     assert r.exit_code == 2 and "--plot-max-frames" in r.output
     assert not list(tmp_path.iterdir())
+
+
+def test_plotting_leaves_the_caller_s_matplotlib_as_it_was(tmp_path: Path) -> None:
+    """A notebook's backend and figures are the caller's: drawing the plots switched the
+    process to Agg (``matplotlib.use``) and went through pyplot; they are drawn on figures
+    of their own now. In a fresh interpreter, as a notebook would be."""
+    import subprocess
+    import sys
+
+    out3d = _write_3d(rearing_mouse_3d(), tmp_path / "toyDLC_toy_lifted3d.h5")
+    code = (
+        "import matplotlib; matplotlib.use('svg'); import matplotlib.pyplot as plt\n"
+        "from dlc_lifter.analysis.plots import plot_heights, plot_trajectory\n"
+        "from dlc_lifter.io import read_poses\n"
+        f"p = read_poses({str(out3d)!r})\n"
+        f"plot_heights(p, {str(tmp_path / 'h.png')!r})\n"
+        f"plot_trajectory(p, {str(tmp_path / 't.png')!r})\n"
+        "print(matplotlib.get_backend(), plt.get_fignums())\n")
+    root = str(Path(__file__).resolve().parents[2])
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=root, check=True)
+    assert res.stdout.split("\n")[-2] == "svg []", res.stdout + res.stderr
+    assert (tmp_path / "h.png").stat().st_size > 1000
