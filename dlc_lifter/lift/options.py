@@ -188,6 +188,10 @@ class LiftOptions:
 
     def __post_init__(self) -> None:
         check_mode(self.mode)
+        _check_flags(self, ("impute_all", "strict", "walls"), maybe=("depth",))
+        if isinstance(self.adapt, (str, numbers.Number)) and not isinstance(self.adapt, bool):
+            raise DLCLifterError(f"adapt= must be True, False or AdaptOptions; got "
+                                 f"{self.adapt!r}.")
         if self.pcutoff is not None:
             check_pcutoff(self.pcutoff)
         if isinstance(self.keypoint_map, (str, Path)):  # read once, here: a batch's every
@@ -277,6 +281,7 @@ class OutputSpec:
     nwb_metadata: str | Path | Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
+        _check_flags(self, ("save_as_csv", "nwb", "overwrite"))
         formats = self.formats
         if formats is not None:
             names = formats.split(",") if isinstance(formats, str) else list(formats)
@@ -287,6 +292,28 @@ class OutputSpec:
         """The format names asked for: ``formats`` (else ``default``), then csv and nwb."""
         names = list(default if self.formats is None else self.formats)
         return [*names, *(["csv"] if self.save_as_csv else []), *(["nwb"] if self.nwb else [])]
+
+
+def _check_flags(spec: Any, names: Sequence[str], maybe: Sequence[str] = ()) -> None:
+    """Each of ``names`` (and of ``maybe``, or ``None``) a bool, numpy's taken as one: a
+    string from a form or a YAML file (``overwrite="no"``) is truthy and would do the
+    opposite of what it says.
+
+    Raises
+    ------
+    DLCLifterError
+        Naming the option and the value given.
+    """
+    for name in (*names, *maybe):
+        v = getattr(spec, name)
+        if v is None and name in maybe:
+            continue
+        if getattr(getattr(v, "dtype", None), "kind", None) == "b" and not getattr(
+                v, "shape", ()):  # numpy's bool
+            object.__setattr__(spec, name, bool(v))
+        elif not isinstance(v, bool):
+            raise DLCLifterError(f"{name}= must be True or False"
+                                 f"{' (or None)' if name in maybe else ''}; got {v!r}.")
 
 
 def _plain(value: Any) -> Any:

@@ -21,7 +21,7 @@ from dlc_lifter.cli import app
 from dlc_lifter.errors import OutputExistsError
 from dlc_lifter.poses import PoseMetadata, Poses
 from tests.fixtures.realdata import OPENFIELD_H5, needs_realdata
-from tests.fixtures.toys import FPS, MOUSE_BODY, rigid_mouse
+from tests.fixtures.toys import FPS, MOUSE_BODY, keep_saved_figures, rigid_mouse
 
 
 def test_speed_of_a_mouse_walking_along_x() -> None:
@@ -460,7 +460,6 @@ def test_rearing_column_reproduces_the_heights_figure(
     the figure's own rule (same bouts; the 0.1 s twitch left out) and ``nose_imputed``
     flags the frames whose nose the lift imputed; both appended after the old columns and
     kept out of the classifier's inputs."""
-    import matplotlib.pyplot as plt
 
     from dlc_lifter.analysis.plots import plot_heights
     from dlc_lifter.io import read_poses
@@ -471,7 +470,7 @@ def test_rearing_column_reproduces_the_heights_figure(
     assert list(df.columns[-2:]) == ["rearing", "nose_imputed"]
     assert "rearing" not in feature_columns(df) and "nose_imputed" not in feature_columns(df)
     figures: list = []
-    monkeypatch.setattr(plt, "close", figures.append)
+    keep_saved_figures(monkeypatch, figures)
     plot_heights(poses, tmp_path / "h.png")
     title = figures[0].axes[0].get_title(loc="left")
     flag = df["rearing"].to_numpy()

@@ -17,7 +17,12 @@ from dlc_lifter.analysis.plots import (
     skeleton_edges,
 )
 from dlc_lifter.poses import Poses
-from tests.fixtures.toys import count_frames, rearing_mouse_3d, write_toy_video
+from tests.fixtures.toys import (
+    count_frames,
+    keep_saved_figures,
+    rearing_mouse_3d,
+    write_toy_video,
+)
 
 
 def _write_3d(poses: Poses, path: Path) -> Path:
@@ -32,20 +37,6 @@ def _write_3d(poses: Poses, path: Path) -> Path:
             pass
     poses.to_dataframe().to_hdf(path, key="df_with_missing", mode="w")
     return path
-
-
-def _keep_figures(monkeypatch: pytest.MonkeyPatch, figures: list) -> None:
-    """Each figure the plots save, appended to ``figures`` (they draw on figures of their
-    own, not pyplot's)."""
-    from matplotlib.figure import Figure
-
-    save = Figure.savefig
-
-    def keep(self: Figure, *args: object, **kwargs: object) -> None:
-        figures.append(self)
-        save(self, *args, **kwargs)
-
-    monkeypatch.setattr(Figure, "savefig", keep)
 
 
 def test_rearing_bouts_threshold_and_duration() -> None:
@@ -153,7 +144,7 @@ def test_heights_panel_of_each_animal_shows_its_own_keypoints(
     both = Poses(coords=coords, confidence=np.ones((60, 2, 2 * k)), keypoints=names,
                  individuals=["B", "W"], meta=one.meta)
     figures: list = []
-    _keep_figures(monkeypatch, figures)
+    keep_saved_figures(monkeypatch, figures)
     plot_heights(both, tmp_path / "h.png", fps=30)
     panels = [ax for ax in figures[0].axes if ax.get_lines()]
     for ax, prefix in zip(panels, "BW", strict=True):
@@ -182,7 +173,7 @@ def test_every_height_line_is_named_inside_the_figure(
                   keypoints=list(CATALOGUE), individuals=[f"m{i}" for i in range(n_ind)],
                   meta=one.meta)
     figures: list = []
-    _keep_figures(monkeypatch, figures)
+    keep_saved_figures(monkeypatch, figures)
     plot_heights(poses, tmp_path / "h.png", fps=30)
     fig = figures[0]
     fig.canvas.draw()
@@ -215,7 +206,7 @@ def test_trajectory_colours_every_animal_on_one_clock(
     both = Poses(coords=coords, confidence=np.ones(coords.shape[:3]),
                  keypoints=one.keypoints, individuals=["a", "b"], meta=one.meta)
     figures: list = []
-    _keep_figures(monkeypatch, figures)
+    keep_saved_figures(monkeypatch, figures)
     plot_trajectory(both, tmp_path / "t.png", fps=30)
     scatters = [c for c in figures[0].axes[0].collections if c.get_array() is not None]
     assert [c.get_clim() for c in scatters] == [(0.0, 59 / 30)] * 2
@@ -337,7 +328,7 @@ def test_trajectory_tells_the_animals_apart(tmp_path: Path,
     from dlc_lifter.analysis.plots import individual_colour, plot_trajectory
 
     figures: list = []
-    _keep_figures(monkeypatch, figures)
+    keep_saved_figures(monkeypatch, figures)
     plot_trajectory(_two_mice(), tmp_path / "t.png", fps=30)
     ax = figures[0].axes[0]
     scatters = [c for c in ax.collections if c.get_array() is not None]
@@ -363,7 +354,7 @@ def test_untracked_slots_get_no_path_in_the_trajectory(tmp_path: Path,
     from dlc_lifter.poses import PoseMetadata, Poses
 
     figures: list = []
-    _keep_figures(monkeypatch, figures)
+    keep_saved_figures(monkeypatch, figures)
     two = _two_mice()
     names = ["untracked0", "untracked1"]
     slots = Poses(two.coords, keypoints=list(two.keypoints), individuals=names,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+
+from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.lift import LiftOptions, OutputSpec
 
 
 def test_lift_options_refuse_a_mode_or_cutoff_that_cannot_be() -> None:
@@ -58,3 +62,21 @@ def test_a_camera_spec_naming_a_camera_without_its_calibration_is_refused() -> N
 
     with pytest.raises(DLCLifterError, match="give the calibration too"):
         CameraSpec(camera_name="top")
+
+
+@pytest.mark.parametrize(("make", "name"), [
+    (lambda: OutputSpec(overwrite="no"), "overwrite"),
+    (lambda: OutputSpec(nwb="false"), "nwb"),
+    (lambda: LiftOptions(depth="false"), "depth"),
+    (lambda: LiftOptions(impute_all="no"), "impute_all"),
+    (lambda: LiftOptions(walls=None), "walls"),
+    (lambda: LiftOptions(adapt="yes"), "adapt"),
+])
+def test_a_flag_given_as_text_is_refused(make, name: str) -> None:  # noqa: ANN001
+    """``overwrite="no"`` (a form's or a YAML file's text) is truthy: it replaced an
+    existing output, ``depth="false"`` read depth. Flags take True or False (numpy's too);
+    anything else is one error naming the option."""
+    with pytest.raises(DLCLifterError, match=f"^{name}= must be True"):
+        make()
+    assert LiftOptions(depth=np.bool_(False)).depth is False
+    assert OutputSpec(overwrite=np.True_).overwrite is True
