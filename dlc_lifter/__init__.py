@@ -36,12 +36,19 @@ _LAZY = {
 }
 
 
+#: Subpackages imported on first use as attributes (``dlc_lifter.lift.LiveLifter`` in a
+#: fresh interpreter, as the README writes it), whatever was touched before.
+_SUBPACKAGES = frozenset({"analysis", "integrations", "lift", "mouse", "nets", "synth"})
+
+
 def __getattr__(name: str) -> object:
+    import importlib
+
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"dlc_lifter.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'dlc_lifter' has no attribute {name!r}")
-    import importlib
-
     return getattr(importlib.import_module(module), name)
 
 
