@@ -140,6 +140,20 @@ def design_matrix(
     return x, y_all, g_all, cols
 
 
+def fit_balanced(est: Any, x: np.ndarray, y: np.ndarray) -> Any:
+    """Fit ``est`` (:func:`make_estimator`'s) with its classes weighted as
+    ``class_weight="balanced"`` does, given as sample weights: scikit-learn's own
+    balancing reads labels written as numbers (``"0"``, ``"1"``: a 0/1 label column) as
+    numbers and fails ("The classes, [0, 1], are not in class_weight"). The same weights,
+    so the same fit. Returns ``est``."""
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    if getattr(est, "class_weight", None) == "balanced":
+        est.set_params(class_weight=None)
+        return est.fit(x, y, sample_weight=compute_sample_weight("balanced", y))
+    return est.fit(x, y)
+
+
 def make_estimator(kind: str, seed: int, n_estimators: int) -> Any:
     """An unfitted scikit-learn classifier, class weights balanced, seeded, one thread.
 
@@ -277,7 +291,7 @@ def train_classifier(
         raise ValueError(f"Only one behaviour ({classes[0]}) is labelled; a classifier needs "
                          "at least two.")
     est = make_estimator(estimator, seed, n_estimators)
-    est.fit(x, y)
+    fit_balanced(est, x, y)
     kind = feature_kind or ("3d" if feats[0].attrs.get("dims", 3) == 3 else "2d")
     window = int(feats[0].attrs.get("window", DEFAULT_WINDOW))
     counts = pd.Series(y).value_counts().sort_index()

@@ -22,6 +22,7 @@ from dlc_lifter.analysis.classify import (
     Estimator,
     as_tables,
     design_matrix,
+    fit_balanced,
     labels_array,
     make_estimator,
 )
@@ -156,8 +157,7 @@ def _out_of_fold(x: np.ndarray, y: np.ndarray, g: np.ndarray, k: int,
         if len(set(y[train])) < 2:  # one class in training: predict it
             pred[test] = y[train][0]
             continue
-        est = make_estimator(estimator, seed, n_estimators)
-        est.fit(x[train], y[train])
+        est = fit_balanced(make_estimator(estimator, seed, n_estimators), x[train], y[train])
         pred[test] = est.predict(x[test])
     return pred
 

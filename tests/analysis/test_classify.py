@@ -285,6 +285,24 @@ def test_train_save_load_predict_round_trip(toy: dict[str, list], tmp_path: Path
         load_model(tmp_path / "other.joblib")
 
 
+@pytest.mark.parametrize("estimator", ["random_forest", "hist_gradient_boosting"])
+def test_labels_written_as_numbers_train_as_words_do(toy: dict[str, list],
+                                                     estimator: str) -> None:
+    """0/1 labels (a rear column of a spreadsheet): the random forest failed inside
+    scikit-learn ("The classes, [0, 1], are not in class_weight"); they train as the same
+    behaviours named by words do, to the same predictions (classes as text, '0', '1')."""
+    words = [np.where(np.asarray(y, dtype=object) == "rear", "rear", "other")
+             for y in toy["labels"][:3]]
+    numbers = [(w == "rear").astype(int) for w in words]
+    kw = dict(n_estimators=20, seed=2, estimator=estimator)
+    by_number = train_classifier(toy["f3"][:3], numbers, **kw)
+    by_word = train_classifier(toy["f3"][:3], words, **kw)
+    assert by_number.classes == ["0", "1"] and by_word.classes == ["other", "rear"]
+    a = predict(by_number, toy["f3"][3])["behaviour"].map({"0": "other", "1": "rear"})
+    b = predict(by_word, toy["f3"][3])["behaviour"]
+    assert (a.to_numpy() == b.to_numpy()).all()
+
+
 def test_missing_features_error(toy: dict[str, list]) -> None:
     model = train_classifier(toy["f3"][:2], toy["labels"][:2], n_estimators=10)
     lacks = r"column\(s\) that the feature table lacks: aligned_nose_z_mm.*3D features"
