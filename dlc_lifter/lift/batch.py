@@ -1152,8 +1152,10 @@ def lift_videos(
     """Lift every analysed video of a DeepLabCut project to 3D (DLC's calling convention).
 
     For each video the ``analyze_videos`` output beside it (or in ``destfolder``) is
-    lifted with :func:`dlc_lifter.lift.lift_file` to ``<pose stem>_lifted3d.h5`` in the
-    same folder. Outputs that exist are skipped, so an interrupted batch resumes where
+    lifted with :func:`dlc_lifter.lift.lift_file` to ``<pose stem>_lifted3d.h5`` in a
+    ``lifted3d`` folder beside it (DeepLabCut's own tools read the first
+    ``<video><scorer>*.h5`` of the video's folder). Outputs that exist are skipped, so an
+    interrupted batch resumes where
     it stopped; a failing video is reported and the others go on.
 
     Parameters

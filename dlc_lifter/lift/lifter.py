@@ -150,6 +150,10 @@ class Lifter:
         Default network: ``temporal``, ``causal`` or ``frame`` (isolated frames).
     pcutoff
         Keypoints below this likelihood are treated as untracked and imputed.
+    below, oblique
+        The companion models for cameras below the floor and for views from 15 deg off
+        the vertical: a ``LiftingModel``, or the path of its weights (loaded on first use);
+        ``None``: none (:meth:`load` finds the shipped ones beside the weights).
     """
 
     _cache: dict[str, Lifter] = {}

@@ -108,7 +108,7 @@ def lift_poses(
     frame indices is lifted on its own, and frames alone (labelled data such as DLC's
     ``CollectedData``, or isolated frames) with the per-frame network
     (:func:`~dlc_lifter.lift.frames.frame_runs`); ``meta.extra["lift_mode"]`` records
-    what was used. Over 80 lines only for documenting its fifteen parameters.
+    what was used.
 
     Parameters
     ----------
@@ -125,6 +125,18 @@ def lift_poses(
         :func:`~dlc_lifter.lift.camera_estimate.arena_size_from_scale`). From the
         animal's size, much smaller animals (pups) are left out of the scale
         (:func:`~dlc_lifter.lift.camera_estimate.adults_for_scale`).
+    calibration
+        An anipose / DeepLabCut 3D / OpenCV calibration file whose camera filmed the
+        poses (with ``camera``, its name there, where it holds several).
+    camera
+        The calibration's camera name.
+    camera_height_mm, focal_px
+        The camera's height above the floor (mm) and focal length (px), for a camera
+        looking straight down (instead of a calibration).
+    arena_size_mm
+        The arena's size (mm; one number for a square, or width and height): with its
+        four corners tracked, the floor plane and the scale; without, the scale from where
+        the animal went.
     keypoint_map
         YAML file or dict ``user_name: catalogue_name`` (``null`` drops a keypoint), or a
         :class:`~dlc_lifter.mouse.keypoint_map.KeypointMap` already planned. Names the
