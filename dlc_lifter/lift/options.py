@@ -187,6 +187,8 @@ class LiftOptions:
     walls: bool = True
 
     def __post_init__(self) -> None:
+        if self.mode is None:  # lift_poses' "the lifter's own"; a lift's options name one
+            raise DLCLifterError("mode must be temporal, causal or frame; got None.")
         check_mode(self.mode)
         _check_flags(self, ("impute_all", "strict", "walls"), maybe=("depth",))
         if isinstance(self.adapt, (str, numbers.Number)) and not isinstance(self.adapt, bool):
