@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from dlc_lifter.errors import DLCLifterError, FrameCountError, VideoError
+from dlc_lifter.errors import DLCLifterError, FrameCountError, PoseFileError, VideoError
 from dlc_lifter.io.config import DEFAULT_PCUTOFF
 from dlc_lifter.io.provenance import source_record
 from dlc_lifter.io.sleap import VIDEO_NOT_USED
@@ -412,8 +412,11 @@ def _lift_file(
     src = Path(poses_path)
     video_stem = None
     if sleap_video is not None:
-        from dlc_lifter.io import sleap_video_stem
+        from dlc_lifter.io import detect_format, sleap_video_stem
 
+        if src.is_file() and detect_format(src) != "sleap-slp":  # as read_poses says it
+            raise PoseFileError(f"{src}: sleap_video= (--sleap-video) chooses a video of a "
+                                "SLEAP .slp; this file holds one recording. Leave it out.")
         video_stem = sleap_video_stem(src, sleap_video)
     out = Path(lifted_output_path(src, output.destfolder, video_stem=video_stem))
     fmts = parse_formats(output.requested_formats())  # a bad format list before the claim

@@ -1745,3 +1745,15 @@ def test_a_point_imputed_below_the_cutoff_has_likelihood_0_in_every_output(
     with h5py.File(out.with_suffix(".nwb"), "r") as fh:
         series = fh[f"processing/behavior/PoseEstimation/{poses.keypoints[k]}"]
         np.testing.assert_array_equal(series["confidence"][10:20], 0.0)
+
+
+def test_sleap_video_on_a_file_of_one_recording_says_so(tmp_path: Path) -> None:
+    """``sleap_video=`` on a DeepLabCut file: what it is for (before: "cannot be read by
+    sleap-io (KeyError 'tracks_json') ... a complete SLEAP .slp")."""
+    from dlc_lifter.errors import PoseFileError
+    from dlc_lifter.lift import lift_file
+
+    src = write_dlc_analysis(_scene(10)[2], tmp_path)
+    with pytest.raises(PoseFileError, match="sleap_video= .* chooses a video of a SLEAP .slp"):
+        lift_file(src, sleap_video=3)
+    assert not list(tmp_path.glob("*lifted3d*"))
