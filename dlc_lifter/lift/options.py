@@ -133,8 +133,9 @@ class CameraSpec:
             if v is not None and not (isinstance(v, numbers.Real) and not isinstance(v, bool)
                                       and math.isfinite(v) and v > 0):
                 raise DLCLifterError(f"{name}= must be a positive number; got {v!r}.")
-        if self.arena_size_mm is not None:
-            parse_arena_size(self.arena_size_mm)
+        # kept as read (420.0, (600.0, 400.0)): "420x420" and np.float32(420) are the lift
+        # of 420.0, which a batch's rerun compares with the one recorded
+        object.__setattr__(self, "arena_size_mm", parse_arena_size(self.arena_size_mm))
 
 
 @dataclass(frozen=True)
@@ -444,7 +445,8 @@ def _numbers(value: str | float | Sequence[float]) -> list[float]:
     if isinstance(value, str):
         parts: list[Any] = value.lower().replace("*", "x").split("x")
     else:
-        parts = [value] if isinstance(value, (int, float)) else list(value)
+        parts = [value] if isinstance(value, numbers.Real) or not hasattr(
+            value, "__iter__") else list(value)  # numpy's scalars are numbers.Real
     try:
         return [float(p) for p in parts]
     except (TypeError, ValueError):

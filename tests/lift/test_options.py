@@ -81,3 +81,16 @@ def test_a_flag_given_as_text_is_refused(make, name: str) -> None:  # noqa: ANN0
         make()
     assert LiftOptions(depth=np.bool_(False)).depth is False
     assert OutputSpec(overwrite=np.True_).overwrite is True
+
+
+def test_an_arena_size_is_kept_as_read() -> None:
+    """``"420x420"``, ``(420, 420)`` and numpy's numbers are the arena of 420.0 (a batch's
+    rerun compared the text with the recorded 420.0 and kept its outputs as lifted "with
+    other options"; numpy's float32 was refused, an array made the spec unhashable)."""
+    from dlc_lifter.lift import CameraSpec
+
+    for given in ("420x420", (420, 420), np.float32(420), np.array([420, 420]), 420):
+        spec = CameraSpec(arena_size_mm=given)
+        assert spec.arena_size_mm == 420.0 and spec == CameraSpec(arena_size_mm=420.0)
+        hash(spec)
+    assert CameraSpec(arena_size_mm="600x400").arena_size_mm == (600.0, 400.0)
