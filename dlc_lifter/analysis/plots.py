@@ -53,7 +53,13 @@ from dlc_lifter.analysis.rearing import (
 from dlc_lifter.errors import VideoError
 from dlc_lifter.io.provenance import made_from, source_record
 from dlc_lifter.io.records import read_record, write_record
-from dlc_lifter.io.video import VideoReader, not_a_video, open_video, video_info
+from dlc_lifter.io.video import (
+    FRAME_COUNT_SLACK,
+    VideoReader,
+    not_a_video,
+    open_video,
+    video_info,
+)
 from dlc_lifter.lift.destinations import Provenance
 from dlc_lifter.mouse.edges import canonical_names, skeleton_edges
 from dlc_lifter.poses import Poses
@@ -777,6 +783,8 @@ def plot_lifted(
     if why:
         logger.warning("Video %s %s Drawing the 3D view only.", video, why)
         video = None
+    if video is not None and not poses.stills:
+        _say_another_recording(poses, video, src)
     if fps is None and not poses.meta.fps and video is not None:
         try:
             fps = video_info(video)["fps"]
@@ -807,6 +815,27 @@ def plots_record_path(output_3d: str | Path, out_dir: str | Path | None = None) 
     src = Path(output_3d)
     folder = Path(out_dir) if out_dir is not None else src.parent
     return folder / f"{src.stem}_plots.json"
+
+
+def _say_another_recording(poses: Poses, video: str | Path, src: Path) -> None:
+    """Warn where ``video`` cannot be the recording the lift is of: fewer frames than its
+    last frame, or another frame rate than the lift's (the 3D would be drawn beside another
+    recording's frames). Its frame size is not compared: a DeepLabCut project's crop is the
+    lift's frame."""
+    try:
+        info = video_info(video)
+    except VideoError:  # render_video says so
+        return
+    last = int(np.max(poses.frame_indices)) if poses.n_frames else -1
+    why = []
+    if info["n_frames"] and last >= info["n_frames"] + FRAME_COUNT_SLACK:
+        why.append(f"it has {info['n_frames']} frames and the lift goes to frame {last}")
+    lifted, filmed = poses.meta.fps, info["fps"]
+    if lifted and filmed and abs(filmed - lifted) > 0.01 * lifted:
+        why.append(f"it runs at {filmed:g} fps and the lift at {lifted:g}")
+    if why:
+        logger.warning("%s: the video %s is not the recording it was lifted from? (%s). "
+                       "Drawn beside it as given.", src.name, video, "; ".join(why))
 
 
 def _plot_options(video: str | Path | None, max_frames: int | None, fps: float | None,

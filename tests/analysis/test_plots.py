@@ -405,3 +405,27 @@ def test_plotting_leaves_the_caller_s_matplotlib_as_it_was(tmp_path: Path) -> No
                          cwd=root, check=True)
     assert res.stdout.split("\n")[-2] == "svg []", res.stdout + res.stderr
     assert (tmp_path / "h.png").stat().st_size > 1000
+
+
+def test_plot_says_a_video_of_another_recording(tmp_path: Path,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    """A video given to ``plot`` at another frame rate than the lift's, or shorter than
+    its frames, is said not to be its recording (before: drawn beside it without a word);
+    its own video is not."""
+    poses = rearing_mouse_3d()  # at the toys' frame rate
+    out3d = _write_3d(poses, tmp_path / "toyDLC_toy_lifted3d.h5")
+    other = write_toy_video(tmp_path / "other.mp4", poses.n_frames, fps=poses.meta.fps + 5)
+    short = write_toy_video(tmp_path / "short.mp4", poses.n_frames // 2, fps=poses.meta.fps)
+    own = write_toy_video(tmp_path / "toy.mp4", poses.n_frames, fps=poses.meta.fps)
+    with caplog.at_level(logging.WARNING):
+        plot_lifted(out3d, video=other, out_dir=tmp_path / "a", max_frames=3)
+    assert f"the video {other} is not the recording it was lifted from? (it runs at " in \
+        caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        plot_lifted(out3d, video=short, out_dir=tmp_path / "b", max_frames=3)
+    assert f"it has {poses.n_frames // 2} frames and the lift goes to frame" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        plot_lifted(out3d, video=own, out_dir=tmp_path / "c", max_frames=3)
+    assert "not the recording" not in caplog.text
