@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -387,6 +388,28 @@ if __name__ == "__main__":
 """
 
 
+def _blocked_batch(tmp_path: Path, out: Path) -> Any:
+    """:data:`_BLOCKED_BATCH` started in a child process on ``out``."""
+    import subprocess
+
+    script = tmp_path / "blocked_batch.py"
+    script.write_text(_BLOCKED_BATCH)
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    return subprocess.Popen([sys.executable, str(script), str(out)], stdout=subprocess.PIPE,
+                            env=env, cwd=tmp_path)
+
+
+def _lifting_worker(child: Any) -> int:
+    """The pid of the blocked batch's worker, once it has claimed its output."""
+    import select
+
+    ready, _, _ = select.select([child.stdout], [], [], 60)
+    assert ready, "the worker never started lifting"
+    return int(child.stdout.readline())
+
+
 def _gone(pid: int) -> bool:
     """Whether process ``pid`` has ended (a zombie nobody reaps has ended)."""
     try:
@@ -405,25 +428,15 @@ def test_workers_of_a_killed_batch_stop_and_the_resume_cleans_up(tmp_path: Path)
     finished their queued files and then waited forever holding torch's memory. A worker
     now ends within seconds of its batch, removing its claim on the file it was lifting;
     the temporary file is a dead run's, which the resumed batch cleans up."""
-    import select
     import signal
-    import subprocess
 
     config = _project(tmp_path, ["v1"])
     out = tmp_path / "videos" / "lifted3d" / f"v1{DLC_SCORER}_lifted3d.h5"
     out.parent.mkdir()
-    script = tmp_path / "blocked_batch.py"
-    script.write_text(_BLOCKED_BATCH)
-    root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
-    child = subprocess.Popen([sys.executable, str(script), str(out)], stdout=subprocess.PIPE,
-                             env=env, cwd=tmp_path)
+    child = _blocked_batch(tmp_path, out)
     worker = None
     try:
-        ready, _, _ = select.select([child.stdout], [], [], 60)
-        assert ready, "the worker never started lifting"
-        worker = int(child.stdout.readline())
+        worker = _lifting_worker(child)
         child.send_signal(signal.SIGKILL)  # the batch only, as the OOM killer does
         child.wait()
         t0 = time.monotonic()
@@ -450,24 +463,14 @@ def test_a_worker_ended_by_sigterm_leaves_no_claim(tmp_path: Path) -> None:
     every process of the job): its claim on the file it was lifting goes with it. Before,
     the claim stayed, and a run requeued on another machine left that file alone for
     CLAIM_STALE_S (10 min), reporting it "being lifted by another run"."""
-    import select
     import signal
-    import subprocess
 
     out = tmp_path / "out" / "v1_lifted3d.h5"
     out.parent.mkdir()
-    script = tmp_path / "blocked_batch.py"
-    script.write_text(_BLOCKED_BATCH)
-    root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
-    child = subprocess.Popen([sys.executable, str(script), str(out)], stdout=subprocess.PIPE,
-                             env=env, cwd=tmp_path)
+    child = _blocked_batch(tmp_path, out)
     worker = None
     try:
-        ready, _, _ = select.select([child.stdout], [], [], 60)
-        assert ready, "the worker never started lifting"
-        worker = int(child.stdout.readline())
+        worker = _lifting_worker(child)
         assert claim_holder(out) is not None
         os.kill(worker, signal.SIGTERM)
         t0 = time.monotonic()

@@ -1619,27 +1619,34 @@ def test_predictions_on_images_lift_as_images_of_their_size(
                 and ("video" in r.getMessage() or "image size" in r.getMessage())]
 
 
+def _predictions_slp(poses: Poses, video: str, path: Path) -> Path:
+    """``poses``' first individual as SLEAP predictions of every frame, recording
+    ``video``, at ``path``."""
+    import sleap_io as sio
+
+    sk = sio.Skeleton(nodes=list(poses.keypoints))
+    vid = sio.Video(filename=video, open_backend=False)
+    lfs = [sio.LabeledFrame(video=vid, frame_idx=f, instances=[
+        sio.PredictedInstance.from_numpy(poses.coords[f, 0], skeleton=sk,
+                                         point_scores=np.full(len(sk.nodes), 0.9), score=0.9)])
+        for f in range(poses.n_frames)]
+    sio.save_slp(sio.Labels(labeled_frames=lfs, videos=[vid], skeletons=[sk]), str(path))
+    return path
+
+
 def test_sleap_poses_of_the_start_of_a_longer_video_are_lifted_with_it(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """SLEAP numbers its frames and stops at the last it tracked (``sleap-track --frames
     0-19``; an analysis file ends there): frames 0..19 of a 30-frame video are its first
     20, found beside the file or given, where a DeepLabCut table of 20 rows is not that
     video's (tested above). Before, the video was left out ("not its video?") or refused."""
-    import sleap_io as sio
 
     from dlc_lifter.io import read_poses
     from dlc_lifter.lift import lift_file
 
     _, _, poses = _scene(20, seed=3)
-    sk = sio.Skeleton(nodes=list(poses.keypoints))
     clip = write_toy_video(tmp_path / "clip.mp4", 30, size=(64, 48))
-    video = sio.Video(filename=str(clip), open_backend=False)
-    lfs = [sio.LabeledFrame(video=video, frame_idx=f, instances=[
-        sio.PredictedInstance.from_numpy(poses.coords[f, 0], skeleton=sk,
-                                         point_scores=np.full(len(sk.nodes), 0.9), score=0.9)])
-        for f in range(poses.n_frames)]
-    src = tmp_path / "clip.predictions.slp"
-    sio.save_slp(sio.Labels(labeled_frames=lfs, videos=[video], skeletons=[sk]), str(src))
+    src = _predictions_slp(poses, str(clip), tmp_path / "clip.predictions.slp")
     cam = CameraSpec(camera_height_mm=600.0, focal_px=640.0)
     with caplog.at_level(logging.INFO):
         out = lift_file(src, video="auto", camera=cam, options=LiftOptions(depth=False),
@@ -1663,15 +1670,8 @@ def test_a_sleap_video_not_used_is_still_the_one_the_3d_slp_names(
     from dlc_lifter.lift import lift_file
 
     _, _, poses = _scene(20, seed=3)
-    sk = sio.Skeleton(nodes=list(poses.keypoints))
     clip = write_toy_video(tmp_path / "clip.mp4", 10, size=(64, 48))
-    video = sio.Video(filename="D:/rig/clip.mp4", open_backend=False)
-    lfs = [sio.LabeledFrame(video=video, frame_idx=f, instances=[
-        sio.PredictedInstance.from_numpy(poses.coords[f, 0], skeleton=sk,
-                                         point_scores=np.full(len(sk.nodes), 0.9), score=0.9)])
-        for f in range(poses.n_frames)]
-    src = tmp_path / "clip.predictions.slp"
-    sio.save_slp(sio.Labels(labeled_frames=lfs, videos=[video], skeletons=[sk]), str(src))
+    src = _predictions_slp(poses, "D:/rig/clip.mp4", tmp_path / "clip.predictions.slp")
     with caplog.at_level(logging.INFO):
         out = lift_file(src, video="auto", camera=CameraSpec(camera_height_mm=600.0,
                                                               focal_px=640.0),
