@@ -214,10 +214,12 @@ class LiveLifter:
         Channel order of colour images: ``rgb`` (:func:`dlc_lifter.io.open_video`) or
         ``bgr`` (OpenCV cameras). Grey ``(H, W)`` images are accepted too.
     size_frames
-        After this many frames the animal's size on the floor through ``camera`` is
-        measured once, as a lift of a file measures it (:mod:`dlc_lifter.lift.body_size`:
-        a warning where it lies outside what the networks learned, naming the units where
-        the camera's were not mm); the result is :attr:`animal_size`. 0: not measured.
+        After this many frames with the animal in them (a keypoint at the likelihood
+        cutoff: an empty arena before it is put in does not count) the animal's size on
+        the floor through ``camera`` is measured once, as a lift of a file measures it
+        (:mod:`dlc_lifter.lift.body_size`: a warning where it lies outside what the
+        networks learned, naming the units where the camera's were not mm); the result is
+        :attr:`animal_size`. 0: not measured.
         The same frames' lifted noses are counted as a lift of a file counts them
         (:mod:`dlc_lifter.lift.raised`: a warning where most are 30 mm or higher); the
         result is :attr:`raised`.
@@ -283,6 +285,7 @@ class LiveLifter:
                                           mode="causal")
         self._plan_outputs(plan, impute_all)
         self._frame = 0
+        self._with_animal = 0  # frames of the session's measures (size_frames) seen so far
         self._warned_image = False
         if depth and camera.below_floor:
             logger.warning("LiveLifter: the camera is below the floor; the depth network "
@@ -441,6 +444,7 @@ class LiveLifter:
         if self._fused is not None:
             self._fused.reset()
         self._frame = 0
+        self._with_animal = 0
         self._reset_scale()
         self._reset_judgement()
         self.animal_size = None
@@ -654,7 +658,11 @@ class LiveLifter:
         res = LiveResult(pose_3d=pose_3d, frame=self._frame, imputed=imputed,
                          latency_s=time.perf_counter() - t0, depth_used=depth_used,
                          tails_withheld=tails_cat[self._out_idx].copy())
-        if self._frame < self.size_frames:  # after the lift: not part of its latency
+        # the session's measures take the first size_frames frames with the animal in them
+        # (an empty arena before it is put in measured nothing, and nothing was said)
+        seen = self._with_animal < self.size_frames and self._animal_in(uv, conf)
+        if seen:  # after the lift: not part of its latency
+            self._with_animal += 1
             if self._use_walls:
                 rows = list(self._corner_rows.values())
                 ok = conf is None or np.all(np.nan_to_num(conf[rows]) >= self.lifter.pcutoff)
@@ -663,6 +671,13 @@ class LiveLifter:
             self._measure_size(cat if cat is not None else self._catalogue(uv, conf))
         self._frame += 1
         return res
+
+    def _animal_in(self, uv: np.ndarray, conf: np.ndarray | None) -> bool:
+        """Whether the frame tracks a keypoint of the animal (at the likelihood cutoff)."""
+        ok = np.isfinite(uv).all(-1)
+        if conf is not None:
+            ok &= np.nan_to_num(conf, nan=0.0) >= self.lifter.pcutoff
+        return bool(ok[self._user_rows].any())
 
     def _step_keypoints(self, uv: np.ndarray, conf: np.ndarray | None) -> np.ndarray:
         """One step of the keypoints' causal stream, the centre labels withheld."""
@@ -708,14 +723,14 @@ class LiveLifter:
         model = self.lifter.model
         sizes = animal_sizes(self.camera, uv_cat, tracked, ["the animal"],
                              model.pair_length_mm, model.median_height_mm)
-        warn_animal_size(sizes, f"LiveLifter (first {self.size_frames} frames)",
+        warn_animal_size(sizes, f"LiveLifter (first {self.size_frames} frames with the animal)",
                          "given to LiveLifter")
         self.animal_size = sizes[0] if sizes else None
         lifted = np.stack([p for p, _ in self._lifted_seen])[:, None]
         imputed = np.stack([m for _, m in self._lifted_seen])[:, None]
         self._lifted_seen = []
         raised = raised_noses(lifted, imputed, self.catalogue_names, ["the animal"],
-                              f"LiveLifter (first {self.size_frames} frames)",
+                              f"LiveLifter (first {self.size_frames} frames with the animal)",
                               "LiveLifter's camera", pose_file=False)
         self.raised = raised.get("the animal")
 

@@ -255,10 +255,21 @@ def test_the_animals_size_is_measured_once_after_size_frames(
         assert ll.animal_size is not None and ll.animal_size.in_range != warned
         assert len(msgs) == int(warned), msgs
         if warned:
-            assert msgs[0].startswith("LiveLifter (first 60 frames): the animal measures")
+            assert msgs[0].startswith(
+                "LiveLifter (first 60 frames with the animal): the animal measures")
             assert "10 times the length is a mouse's" in msgs[0]
     ll.reset()
     assert ll.animal_size is None
+    # an empty arena first (no keypoint at the cutoff): those frames are not the session's
+    # (before: 60 empty frames used the window up, and nothing was ever measured or said)
+    empty = clip.pose(0).copy()
+    empty[:, 2] = 0.01
+    for _ in range(100):
+        ll.step(empty)
+    assert ll.animal_size is None
+    for i in range(60):
+        ll.step(clip.pose(i))
+    assert ll.animal_size is not None
 
 
 def test_the_raised_nose_is_counted_once_after_size_frames_as_offline(
@@ -296,7 +307,8 @@ def test_the_raised_nose_is_counted_once_after_size_frames_as_offline(
             ll.step(clip.pose(i))
     msgs = [r.getMessage() for r in caplog.records if r.name.endswith("raised")]
     assert ll.raised["warned"] and ll.raised["raised_share"] > 0.5 and len(msgs) == 1
-    assert msgs[0].startswith("LiveLifter (first 60 frames): the nose is lifted 30 mm")
+    assert msgs[0].startswith(
+        "LiveLifter (first 60 frames with the animal): the nose is lifted 30 mm")
     assert "LiveLifter's camera" in msgs[0] and "dlc-lifter info" not in msgs[0]
 
 
