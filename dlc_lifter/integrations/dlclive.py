@@ -160,9 +160,13 @@ def _parse_names(names: Sequence[str] | str | None) -> list[str]:
 def _parse_size(size: Sequence[int] | str | None) -> tuple[int, int] | None:
     if size is None or size == "":
         return None
-    if isinstance(size, str):
-        size = [int(float(v)) for v in size.replace("x", ",").split(",") if v.strip()]
-    w, h = (int(v) for v in size)
+    try:
+        if isinstance(size, str):
+            size = [int(float(v)) for v in size.replace("x", ",").split(",") if v.strip()]
+        w, h = (int(v) for v in size)
+    except (TypeError, ValueError):
+        raise DLCLifterError(f"image_size must be WIDTHxHEIGHT in px (640x480) or (640, 480); "
+                             f"got {size!r}.") from None
     if w <= 0 or h <= 0:
         raise DLCLifterError(f"image_size must be (width, height) > 0; got {size}.")
     return w, h
@@ -171,6 +175,18 @@ def _parse_size(size: Sequence[int] | str | None) -> tuple[int, int] | None:
 
 def _none_if_empty(value: Any) -> Any:
     return None if value is None or (isinstance(value, str) and value == "") else value
+
+
+def _number(name: str, value: Any, kind: type) -> Any:
+    """``value`` as a ``kind`` (``None`` stays); a setting that is not a number is one
+    error naming it (a GUI's text field: ``"450 mm"``)."""
+    if value is None:
+        return None
+    try:
+        return kind(float(value)) if kind is int else kind(value)
+    except (TypeError, ValueError):
+        raise DLCLifterError(f"LiftProcessor setting {name} must be a number; got "
+                             f"{value!r}.") from None
 
 
 _TRUE = ("true", "yes", "on", "1")
@@ -280,8 +296,13 @@ class LiftProcessorOptions:
     image_color: str = "bgr"
 
     def __post_init__(self) -> None:
-        def opt_float(v: Any) -> float | None:
-            return None if v is None else float(v)
+        def opt_float(name: str) -> float | None:  # a blank field: not set
+            return _number(name, _none_if_empty(getattr(self, name)), float)
+
+        def number(name: str, kind: type = float) -> Any:  # a blank field: the default
+            value = _none_if_empty(getattr(self, name))
+            default = _DEFAULTS[name]
+            return _number(name, default if value is None else value, kind)
 
         calibration = _none_if_empty(self.calibration)
         camera = self.camera if isinstance(self.camera, Camera) else (
@@ -291,20 +312,20 @@ class LiftProcessorOptions:
             "keypoint_names": tuple(_parse_names(self.keypoint_names)),
             "calibration": None if calibration is None else str(calibration),
             "camera": camera,
-            "camera_height_mm": opt_float(self.camera_height_mm),
-            "focal_px": opt_float(self.focal_px),
+            "camera_height_mm": opt_float("camera_height_mm"),
+            "focal_px": opt_float("focal_px"),
             "image_size": _parse_size(self.image_size),
             "arena_size_mm": parse_arena_size(self.arena_size_mm),
             "floor_scale": parse_floor_scale(_none_if_empty(self.floor_scale)),
             "walls": _as_bool("walls", self.walls),
-            "features": _as_bool("features", self.features), "fps": float(self.fps),
-            "window": int(self.window), "pcutoff": check_pcutoff(self.pcutoff),
-            "warmup_frames": max(1, int(self.warmup_frames)),
+            "features": _as_bool("features", self.features), "fps": number("fps"),
+            "window": number("window", int), "pcutoff": check_pcutoff(self.pcutoff),
+            "warmup_frames": max(1, number("warmup_frames", int)),
             "overwrite": _as_bool("overwrite", self.overwrite),
             "depth": _as_bool("depth", self.depth),
             "depth_weights": None if weights[0] is None else str(weights[0]),
             "fused_weights": None if weights[1] is None else str(weights[1]),
-            "px_per_mm": opt_float(_none_if_empty(self.px_per_mm)),
+            "px_per_mm": opt_float("px_per_mm"),
         }
         view = _none_if_empty(self.view) or "auto"
         check_view(view)
@@ -322,6 +343,7 @@ class LiftProcessorOptions:
 
 
 _OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(LiftProcessorOptions))
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(LiftProcessorOptions)}
 _BOOL_DEFAULTS = {f.name: f.default for f in dataclasses.fields(LiftProcessorOptions)
                   if f.type in ("bool", bool)}
 
@@ -367,6 +389,10 @@ class _LiftProcessorImpl:
         self.live_features: LiveFeatures | None = None
         """The live features over :attr:`live` (with ``features``)."""
         self._pending: list[tuple[np.ndarray, float | None, np.ndarray | None]] = []
+        # the times of the frames before the animal first shows (an empty arena): no pose
+        # kept, no camera estimate tried on them; NaN rows once the camera is known
+        self._before_animal: list[float | None] = []
+        self._warmup_warned = False
         self._poses3d: list[np.ndarray] = []
         self._likelihood: list[np.ndarray] = []
         self._imputed: list[np.ndarray] = []
@@ -503,13 +529,30 @@ class _LiftProcessorImpl:
         poses = np.stack([p for p, _, _ in self._pending])
         try:
             self._resolve(poses, self.options.image_size or (0, 0))
-        except DLCLifterError as exc:
-            logger.warning("LiftProcessor: cannot estimate the camera from %d frames yet "
-                           "(%s); collecting more.", len(poses), exc)
+        except DLCLifterError as exc:  # said once; every warmup_frames more are tried
+            (logger.debug if self._warmup_warned else logger.warning)(
+                "LiftProcessor: cannot estimate the camera from %d frames yet (%s); "
+                "collecting more (said once).", len(poses), exc)
+            self._warmup_warned = True
             return
+        for t in self._before_animal:  # an empty arena: no pose, as offline
+            self._lift_nothing(t)
+        self._before_animal = []
         pending, self._pending = self._pending, []
         for pose, t, image in pending:  # catch up: lift the frames collected so far
             self._lift(pose, t, image)
+
+    def _lift_nothing(self, frame_time: float | None) -> None:
+        """A frame with no animal in it, before the camera was known: a row of NaN."""
+        assert self.live is not None
+        k = len(self.live.keypoints_out)
+        self._poses3d.append(np.full((k, 3), np.nan))
+        self._imputed.append(np.zeros(k, bool))
+        self._tails.append(np.zeros(k, bool))
+        self._likelihood.append(np.zeros(k))
+        self._times.append(np.nan if frame_time is None else float(frame_time))
+        self._latency.append(np.nan)
+        self._depth_used.append(False)
 
     # ------------------------------------------------------------------ frames
     def _lift(self, pose: np.ndarray, frame_time: float | None,
@@ -546,7 +589,12 @@ class _LiftProcessorImpl:
             The same ``pose`` object, unchanged.
         """
         try:
-            p = np.asarray(pose, dtype=np.float64)
+            try:
+                p = np.asarray(pose, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise DLCLifterError(f"LiftProcessor got a pose that is not numbers "
+                                     f"({type(pose).__name__}); it lifts DLC-Live's (K, 3) "
+                                     "array of x, y, likelihood.") from None
             if p.ndim == 3 and p.shape[0] == 1:
                 p = p[0]
             if p.shape != (len(self.keypoint_names), 3):
@@ -556,7 +604,13 @@ class _LiftProcessorImpl:
                     ", shape (K, 3).")
             ft = kwargs.get("frame_time")
             image = kwargs.get("image") if self.options.depth else None
-            if self.live is None:
+            if self.live is None and not self._pending and not (
+                    np.nan_to_num(p[:, 2]) >= self.lifter.pcutoff).any():
+                if not self._before_animal:
+                    logger.info("LiftProcessor: waiting for the animal (no keypoint at the "
+                                "likelihood cutoff yet) to estimate the camera from it.")
+                self._before_animal.append(ft)
+            elif self.live is None:
                 self._pending.append((p.copy(), ft, None if image is None
                                       else np.array(image, copy=True)))
                 n = self.options.warmup_frames
@@ -663,6 +717,12 @@ class _LiftProcessorImpl:
         for why, n in self.skipped.items():
             logger.warning("LiftProcessor: %d frame%s not lifted: %s", n, "" if n == 1 else "s",
                            why)
+        waiting = len(self._pending) + len(self._before_animal)
+        if self.live is None and waiting:
+            logger.warning("LiftProcessor: %d frames not lifted: the camera was never "
+                           "estimated (%d of them tracked the animal; it takes %d); give "
+                           "camera_height_mm or a calibration.", waiting, len(self._pending),
+                           self.options.warmup_frames)
         if not file:
             logger.error("LiftProcessor.save: no file name given.")
             return 0
@@ -758,8 +818,9 @@ image=frame)``: it is cropped around the mouse, the depth network reads cues fro
 the fused lifter lifts the pose (frames without an image: no cues, keypoints only).
 Settings: a ``LiftProcessorOptions`` (``LiftProcessor(options)``), or its fields as
 keyword arguments, as the DLC-Live GUI passes ``PROCESSOR_PARAMS``
-(``LiftProcessor(keypoint_names=[...], camera_height_mm=600, ...)``); other keyword
-arguments go to ``dlclive.Processor``.
+(``LiftProcessor(keypoint_names=[...], camera_height_mm=600, ...)``); a keyword that is
+no setting is refused, naming the nearest (``dlclive.Processor`` keeps none). A blank
+text setting (a GUI's empty field) is the setting left out.
 """
 
 

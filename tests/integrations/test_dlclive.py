@@ -118,6 +118,30 @@ def test_processor_estimates_the_camera_after_warmup(clip: Clip, processor_cls) 
     assert proc.camera.image_size == (w, h)
 
 
+def test_processor_waits_for_the_animal_in_an_empty_arena(clip: Clip, processor_cls,
+                                                          caplog) -> None:
+    """Frames of an empty arena before the mouse is put in: kept as times only, no camera
+    estimate tried on them (before: a warning every warmup_frames frames telling to train
+    the network longer, every pose kept, and a catch-up of them all in one frame), and
+    written as rows of NaN once the camera is known; the camera's failures said once."""
+    import logging
+
+    w, h = clip.camera.image_size
+    proc = processor_cls(keypoint_names=DLC_NAMES, image_size=f"{w}x{h}", warmup_frames=20,
+                         features=False)
+    empty = clip.pose(0).copy()
+    empty[:, 2] = 0.01
+    with caplog.at_level(logging.INFO, logger="dlc_lifter"):
+        for i in range(200):
+            proc.process(empty, frame_time=i / 30)
+    assert not proc._pending and len(proc._before_animal) == 200
+    assert "waiting for the animal" in caplog.text and "WARNING" not in caplog.text
+    for i in range(20):
+        proc.process(clip.pose(i))
+    assert proc.camera_source == "body-length-estimate" and proc.n_frames == 220
+    assert np.isnan(proc.poses_3d[:200]).all() and np.isfinite(proc.poses_3d[200:]).all()
+
+
 def test_processor_runs_the_networks_before_its_camera_is_known(
         clip: Clip, processor_cls, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without a camera, the frame that ends the warm-up started the live lifter and paid
@@ -362,6 +386,26 @@ def test_processor_counts_the_curled_tail_points_it_withheld(processor_cls, tmp_
     with open(tmp_path / "live_meta.pickle", "rb") as fh:
         meta = pickle.load(fh)["data"]
     assert meta["tails_withheld"] == poses.meta.extra["tails_withheld"]
+
+
+def test_processor_reads_blank_numbers_as_unset_and_says_which_is_not_a_number(
+        processor_cls) -> None:
+    """A GUI's blank field (``camera_height_mm=""``, ``fps=""``) is the setting left out
+    (before: "could not convert string to float: ''", naming no setting); text that is no
+    number is one error naming the setting; a pose that is not numbers is a frame skipped,
+    counted, the live loop going on (before: a bare ValueError out of process())."""
+    base = dict(keypoint_names=DLC_NAMES, image_size=(640, 480))
+    proc = processor_cls(**base, camera_height_mm="", focal_px="", fps="", window="",
+                         warmup_frames="")
+    assert proc.options.camera_height_mm is None and proc.options.fps == 30.0
+    for bad, name in ((dict(camera_height_mm="450 mm"), "camera_height_mm"),
+                      (dict(window="x"), "window")):
+        with pytest.raises(DLCLifterError, match=f"setting {name} must be a number"):
+            processor_cls(**base, **bad)
+    with pytest.raises(DLCLifterError, match="image_size must be WIDTHxHEIGHT"):
+        processor_cls(keypoint_names=DLC_NAMES, image_size="640by480")
+    proc.process("abc")
+    assert sum(proc.skipped.values()) == 1 and "not numbers" in next(iter(proc.skipped))
 
 
 def test_processor_refuses_a_misspelt_setting_and_reads_text_booleans(processor_cls) -> None:
