@@ -2,7 +2,12 @@
 
 :class:`LiveLifter` lifts each pose with the lifter's *causal* network (past frames only,
 :class:`~dlc_lifter.lift.stream.LiftStream`), so its output for a frame equals the batch
-causal lift (``Lifter.lift(..., mode="causal")``) of the recording up to that frame.
+causal lift (``Lifter.lift(..., mode="causal")``) of the recording up to that frame, with
+the same networks (``lifter``: ``Lifter.load().for_camera(camera, view_angle)`` mixes in
+the networks for oblique views as an offline lift of a file does; the shipped lifter alone
+differed from that by up to 0.8 mm on the openfield video, seen 16 deg off the
+vertical). The measures a lift of a file takes over the whole file (walls, mistracks,
+labels on the back) start after the first ``size_frames`` frames with the animal.
 Live behavioural features are composed on top of it in the analysis layer
 (:class:`~dlc_lifter.analysis.live_features.LiveFeatures`), and the DeepLabCut-Live
 processor in :mod:`dlc_lifter.integrations.dlclive`.
