@@ -32,8 +32,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
 import struct
 import tempfile
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -622,6 +624,8 @@ class BlenderRenderer:
         reset_blender()
         _configure_cycles(samples, threads)
         self._tmp = tempfile.mkdtemp(prefix="dlc_lifter_cycles_")
+        # removed with the renderer, or at exit (each left its folder and last frame behind)
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._tmp, True)
         self.arm: Any = None
         self.skin: Any = None
         self.rig: Any = None

@@ -129,3 +129,17 @@ def test_realistic_dataset(tmp_path):
                      frames_per_mouse=2, progress=False)
     d = load_dataset(idx).load()
     assert d["rgb"].shape == (2, 32, 32, 3) and d["mask"].any()
+
+
+def test_a_renderer_leaves_no_folder_behind(rig):
+    """Each renderer's scratch folder (its last EXR frame) goes with it; every renderer
+    left one in the system's temporary folder (86 there after a day of tests)."""
+    import gc
+    from pathlib import Path
+
+    one = blender.BlenderRenderer(rig, samples=1)
+    folder = Path(one._tmp)
+    assert folder.is_dir()
+    del one
+    gc.collect()
+    assert not folder.exists()
