@@ -393,6 +393,16 @@ class _LiftProcessorImpl:
         # kept, no camera estimate tried on them; NaN rows once the camera is known
         self._before_animal: list[float | None] = []
         self._warmup_warned = False
+        self._clear_session()
+        self._set_up_camera()
+        if self.live is None:  # started once the camera is known, in the live loop: the
+            # frame that starts it (after warmup_frames) need not pay torch's first call too
+            w, h = self.options.image_size or (640, 480)
+            self.lifter.warm_up(Camera.top_view(height_mm=450.0, focal_px=float(w),
+                                                image_size=(w, h)))
+
+    def _clear_session(self) -> None:
+        """No frame collected, lifted or skipped yet."""
         self._poses3d: list[np.ndarray] = []
         self._likelihood: list[np.ndarray] = []
         self._imputed: list[np.ndarray] = []
@@ -405,12 +415,19 @@ class _LiftProcessorImpl:
         """``{why: frames}`` of the frames not lifted (each reason logged once)."""
         self.last_result: LiveResult | None = None
         """The :class:`~dlc_lifter.lift.live.LiveResult` of the newest frame lifted."""
-        self._set_up_camera()
-        if self.live is None:  # started once the camera is known, in the live loop: the
-            # frame that starts it (after warmup_frames) need not pay torch's first call too
-            w, h = self.options.image_size or (640, 480)
-            self.lifter.warm_up(Camera.top_view(height_mm=450.0, focal_px=float(w),
-                                                image_size=(w, h)))
+
+    def reset(self) -> None:
+        """Start a new recording: the frames collected are forgotten (:meth:`save` them
+        first) and the live lift's past with them (the causal networks' window, the
+        session's measures, the features' history), as a new processor's would be; the
+        camera stays (an estimated one too: the same rig)."""
+        self._clear_session()
+        if self.live_features is not None:
+            self.live_features.reset()
+        elif self.live is not None:
+            self.live.reset()
+        if self.live is None:  # still waiting for the frames that place the camera
+            self._pending, self._before_animal = [], []
 
     # ------------------------------------------------------------------ camera
     def _set_up_camera(self) -> None:

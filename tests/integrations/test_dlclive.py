@@ -227,6 +227,24 @@ def test_processor_takes_the_floor_scale(clip: Clip, processor_cls) -> None:
     assert proc.n_frames == 20 and np.isfinite(proc.poses_3d).all()
 
 
+def test_processor_reset_starts_a_new_recording(clip: Clip, processor_cls, tmp_path) -> None:
+    """A second recording on one processor (the DLC-Live GUI keeps it between recordings):
+    after ``reset()`` it lifts as a new processor would, its frames alone (before, there was
+    no reset: the second recording carried the first's frames and causal window)."""
+    w, h = clip.camera.image_size
+    proc = processor_cls(keypoint_names=DLC_NAMES, camera_height_mm=600.0, focal_px=700.0,
+                         image_size=(w, h))
+    for i in range(40):
+        proc.process(clip.pose(i))
+    first = proc.poses_3d.copy()
+    assert proc.save(str(tmp_path / "first.npz")) == 1
+    proc.reset()
+    assert proc.n_frames == 0 and proc.last_result is None and not proc.skipped
+    for i in range(40):
+        proc.process(clip.pose(i))
+    np.testing.assert_array_equal(proc.poses_3d, first)
+
+
 def test_processor_with_height_and_focal(clip: Clip, processor_cls) -> None:
     w, h = clip.camera.image_size
     proc = processor_cls(keypoint_names=DLC_NAMES, camera_height_mm=600.0, focal_px=700.0,
