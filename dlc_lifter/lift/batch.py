@@ -571,9 +571,9 @@ def _warning_kind(message: str) -> str:
     return text.split(". ", 1)[0]
 
 
-#: A warning's head that is a file's name or path ("<file>: ..."): one word, or words
-#: ending in a file's extension.
-_FILE_HEAD = re.compile(r"\S+|.*\.[A-Za-z0-9]{1,8}")
+#: A warning's head that is a file's name or path ("<file>: ..."): one word with a dot or a
+#: separator in it, or words ending in a file's extension (not "LiftProcessor: ...").
+_FILE_HEAD = re.compile(r"\S*[./\\]\S*|.*\.[A-Za-z0-9]{1,8}")
 #: A path in a warning's text (a word with a separator), and a file's name.
 _PATH = re.compile(r"[^\s'\"]*[/\\][^\s'\"]*")
 _FILE_NAME = re.compile(r"[^\s'\"()]+\.[A-Za-z][A-Za-z0-9]{0,7}\b")

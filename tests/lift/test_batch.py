@@ -1400,3 +1400,14 @@ def test_one_kind_of_warning_is_one_summary_line_past_its_cut_and_in_any_order()
     assert len(warned) == 3, warned
     assert all("3 files: a.h5, b.h5, c.h5" in line for line in warned)
     assert all(len(line.split("): ", 1)[1]) <= 140 for line in warned)
+
+
+def test_a_warning_s_head_is_cut_only_where_it_names_a_file() -> None:
+    """The summary cuts "<file>: " off a warning, not a one-word head that is no file's
+    name ("LiftProcessor: ...", kept whole)."""
+    from dlc_lifter.lift.batch import _warning_kind
+
+    assert _warning_kind("aDLC_x.h5: lifting from keypoints only. More") == \
+        "lifting from keypoints only"
+    assert _warning_kind("LiftProcessor: cannot estimate the camera. More") == \
+        "LiftProcessor: cannot estimate the camera"
