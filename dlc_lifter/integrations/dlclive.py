@@ -413,6 +413,7 @@ class _LiftProcessorImpl:
         self._depth_used: list[bool] = []
         self.skipped: dict[str, int] = {}
         """``{why: frames}`` of the frames not lifted (each reason logged once)."""
+        self._written: set[Path] = set()  # files this recording's saves wrote
         self.last_result: LiveResult | None = None
         """The :class:`~dlc_lifter.lift.live.LiveResult` of the newest frame lifted."""
 
@@ -749,25 +750,39 @@ class _LiftProcessorImpl:
             feats = self.features_table()
             if path.suffix.lower() == ".npz":
                 self._save_npz(path, poses, feats)
+                written = [path]
             else:
                 from dlc_lifter.analysis.features import write_features
-                from dlc_lifter.io import write_dlc_3d
+                from dlc_lifter.io import meta_pickle_path, write_dlc_3d
 
                 if path.suffix.lower() not in (".h5", ".csv"):
                     path = path.with_suffix(".h5")
-                write_dlc_3d(poses, path, overwrite=self.options.overwrite,
+                written = [path, meta_pickle_path(path)]
+                replace = self.options.overwrite or (not path.exists()
+                                                     and self._own(written[1:]))
+                write_dlc_3d(poses, path, overwrite=replace,
                              meta={"camera_source": self.camera_source,
                                    "camera_estimate": self.camera_details,
                                    "tails_withheld": poses.meta.extra["tails_withheld"],
                                    "live": True})
                 if self.options.features and len(feats):
-                    write_features(feats, path.with_name(f"{path.stem}_features.csv"),
-                                   overwrite=self.options.overwrite)
+                    table = path.with_name(f"{path.stem}_features.csv")
+                    write_features(feats, table,
+                                   overwrite=self.options.overwrite or self._own([table]))
+                    written.append(table)
         except (DLCLifterError, OSError, ValueError) as exc:
             logger.error("LiftProcessor.save(%s) failed: %s", file, exc)
             return 0
+        self._written.update(p.resolve() for p in written)
         logger.info("LiftProcessor: saved %d frames of 3D poses to %s", self.n_frames, path)
         return 1
+
+    def _own(self, paths: Sequence[Path]) -> bool:
+        """Whether each of ``paths`` that exists was written by this recording's own saves:
+        ``out.h5`` then ``out.csv`` share ``out_meta.pickle`` and ``out_features.csv``, which
+        the second save brings up to date (the file asked for is never written over without
+        ``overwrite``)."""
+        return all(p.resolve() in self._written for p in paths if p.exists())
 
     def _save_npz(self, path: Path, poses: Any, feats: Any) -> None:
         cols = [c for c in feats.columns if c != "frame"]

@@ -526,6 +526,11 @@ class LiveLifter:
         p = np.asarray(pose_2d, dtype=np.float64)
         if p.ndim == 3 and p.shape[0] == 1:
             p = p[0]
+        if p.ndim == 3 and p.shape[1] == self.n_keypoints and p.shape[2] in (2, 3):
+            raise DLCLifterError(
+                f"pose_2d holds {p.shape[0]} animals ({p.shape}); a LiveLifter lifts one "
+                f"animal ({self.n_keypoints}, 2|3): make one LiveLifter per animal and give "
+                "each its own rows.")
         if p.ndim != 2 or p.shape[0] != self.n_keypoints or p.shape[1] not in (2, 3):
             raise DLCLifterError(
                 f"pose_2d must be ({self.n_keypoints}, 2|3) (x, y[, likelihood]) for the "

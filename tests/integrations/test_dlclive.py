@@ -101,6 +101,19 @@ def test_processor_returns_pose_unchanged_and_saves(clip: Clip, processor_cls, t
     assert len(feats) == N_FRAMES and "body_pitch_rad" in feats
     assert proc.save("") == 0
 
+    # The same recording as a csv too: the meta pickle and features table the .h5's save
+    # wrote are its own and shared (before: refused, as if they were someone else's).
+    assert proc.save(tmp_path / "live3d.csv") == 1
+    np.testing.assert_allclose(read_poses(tmp_path / "live3d.csv").coords[:, 0],
+                               proc.poses_3d, atol=1e-6)
+    assert proc.save(h5) == 0  # the file asked for is never written over unasked
+    proc.reset()  # a new recording does not replace the last one's meta pickle
+    (tmp_path / "live3d.csv").unlink()
+    for i in range(5):
+        proc.process(clip.pose(i), frame_time=i / FPS)
+    assert proc.save(tmp_path / "live3d.csv") == 0
+    assert not (tmp_path / "live3d.csv").exists()
+
 
 def test_processor_estimates_the_camera_after_warmup(clip: Clip, processor_cls) -> None:
     w, h = clip.camera.image_size

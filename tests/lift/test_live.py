@@ -89,6 +89,8 @@ def test_bad_pose_shape_is_a_clear_error(clip: Clip, shipped_lifter) -> None:
     ll = LiveLifter(clip.camera, DLC_NAMES, shipped_lifter)
     with pytest.raises(DLCLifterError, match=r"pose_2d must be \(4, 2\|3\)"):
         ll.step(np.zeros((3, 3)))
+    with pytest.raises(DLCLifterError, match="holds 2 animals.*one LiveLifter per animal"):
+        ll.step(np.zeros((2, 4, 3)))  # a multi-animal pose
 
 
 # ----------------------------------------------------------------------------- depth
