@@ -658,8 +658,11 @@ def _attach_likelihood(poses: Poses, path: Path) -> None:
             if names and names != list(poses.keypoints):
                 return
             poses.confidence = np.where(poses.missing, np.nan, ds[()].astype(np.float64))
-            poses.meta.units = str(ds.attrs.get("units", poses.meta.units))
-            poses.meta.frame = str(ds.attrs.get("frame", poses.meta.frame))
+            # "units"/"frame" were the coordinates' in files before "coords_units"
+            poses.meta.units = str(ds.attrs.get("coords_units",
+                                                ds.attrs.get("units", poses.meta.units)))
+            poses.meta.frame = str(ds.attrs.get("coords_frame",
+                                                ds.attrs.get("frame", poses.meta.frame)))
             imp = fh.get("imputed")
             if isinstance(imp, h5py.Dataset) and imp.shape == ds.shape:
                 poses.meta.extra["imputed"] = imp[()].astype(bool)
@@ -1161,15 +1164,32 @@ def _write_dlc_3d_h5(df: pd.DataFrame, poses3d: Poses, h5_path: Path, *,
         with h5py.File(tmp, "a") as fh:
             ds = fh.create_dataset(LIKELIHOOD_KEY, data=np.asarray(
                 poses3d.confidence, dtype=np.float64), compression="gzip")
-            ds.attrs["dims"] = "frames, individuals, keypoints"
-            ds.attrs["individuals"] = [str(i) for i in poses3d.individuals]
-            ds.attrs["keypoints"] = [str(k) for k in poses3d.keypoints]
-            ds.attrs["units"] = str(poses3d.meta.units)
-            ds.attrs["frame"] = str(poses3d.meta.frame)
+            _label_per_keypoint(ds, poses3d, LIFTED_LIKELIHOOD_TEXT)
+            ds.attrs["coords_units"] = str(poses3d.meta.units)
+            ds.attrs["coords_frame"] = str(poses3d.meta.frame)
             imputed = poses3d.meta.extra.get("imputed")
             if imputed is not None and np.shape(imputed) == poses3d.confidence.shape:
-                fh.create_dataset("imputed", data=np.asarray(imputed, dtype=bool),
-                                  compression="gzip")
+                ds = fh.create_dataset("imputed", data=np.asarray(imputed, dtype=bool),
+                                       compression="gzip")
+                _label_per_keypoint(ds, poses3d, IMPUTED_TEXT)
+
+
+#: What the ``likelihood`` dataset beside a lift's table holds.
+LIFTED_LIKELIHOOD_TEXT = (
+    "the 2D tracker's likelihood of each keypoint the lift kept on its ray; 0 where the "
+    "point is the lifter's estimate (imputed: untracked, below the likelihood cutoff or set "
+    "aside as a mistrack); NaN where there is no point")
+#: What the ``imputed`` dataset beside a lift's table holds.
+IMPUTED_TEXT = ("True where the point is the lifter's estimate rather than a tracked 2D "
+                "point on its camera ray")
+
+
+def _label_per_keypoint(ds: Any, poses3d: Poses, description: str) -> None:
+    """Name a ``(frames, individuals, keypoints)`` dataset's axes and say what it holds."""
+    ds.attrs["description"] = description
+    ds.attrs["dims"] = "frames, individuals, keypoints"
+    ds.attrs["individuals"] = [str(i) for i in poses3d.individuals]
+    ds.attrs["keypoints"] = [str(k) for k in poses3d.keypoints]
 
 
 def read_lifted_likelihood(path: str | Path) -> np.ndarray | None:

@@ -163,6 +163,20 @@ def test_write_dlc_3d_round_trip(tmp_path: Path, individuals: tuple[str, ...]) -
     _assert_same(p, q)
     assert q.meta.units == "mm" and q.meta.frame == "world"
     np.testing.assert_allclose(read_lifted_likelihood(out), p.confidence, equal_nan=True)
+    import h5py
+
+    with h5py.File(out, "r") as fh:  # each dataset says what it holds; no 'mm' likelihood
+        for name in ("likelihood", "imputed"):
+            attrs = fh[name].attrs
+            assert "units" not in attrs and attrs["description"]
+            assert list(attrs["keypoints"]) == list(p.keypoints)
+        assert fh["likelihood"].attrs["coords_units"] == "mm"
+    with h5py.File(out, "a") as fh:
+        del fh["likelihood"].attrs["coords_units"], fh["likelihood"].attrs["coords_frame"]
+        fh["likelihood"].attrs["units"] = "m"  # as files before 2026-12 named them
+        fh["likelihood"].attrs["frame"] = "world"
+    assert read_poses(out).meta.units == "m"
+    write_dlc_3d(p, out, save_as_csv=True, overwrite=True, meta={"camera": {"fx": 500.0}})
     _assert_same(p, read_poses(out.with_suffix(".csv")), conf=False)
     p.meta.frame = "camera-floor"  # the csv's frame comes from the meta pickle beside it
     write_dlc_3d(p, tmp_path / "b_lifted3d.h5", save_as_csv=True)
