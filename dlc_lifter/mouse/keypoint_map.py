@@ -685,6 +685,18 @@ def _settle_conflicts(names: Sequence[str], claims: dict[str, tuple[str, int]],
     return {n: by_name[n] for n in names if n in by_name}
 
 
+def _centre_is_the_animals(name: str, corners: Collection[str], still: Collection[str],
+                           carriers: Mapping[str, Collection[str]] | None) -> bool:
+    """Whether a bare ``centre`` beside tracked corners is the animal's centre after all:
+    tracked by an individual that tracks no corner (a multi-animal DeepLabCut file's
+    animals, the corners under ``single``), or moving where the corners stay put."""
+    if carriers:
+        corner_carriers = {i for c in corners for i in carriers.get(c, ())}
+        if set(carriers.get(name, ())) - corner_carriers:
+            return True
+    return sum(c in still for c in corners) >= 3 and name not in still
+
+
 def plan_keypoint_map(
     names: Sequence[str],
     mapping: Mapping[str, str | None] | None = None,
@@ -754,7 +766,9 @@ def plan_keypoint_map(
     corners = {n: a for n in names if n not in user
                and (a := arena_landmark(n)) is not None and a != "centre"}
     arena = {n: a for n in names if n not in user
-             and (a := arena_landmark(n, corners_present=len(corners) >= 3)) is not None}
+             and (a := arena_landmark(n, corners_present=len(corners) >= 3)) is not None
+             and not (a == "centre" and arena_landmark(n) is None
+                      and _centre_is_the_animals(n, corners, still, carriers))}
     claims, unknown, skeleton, animals = _resolve(names, mapping, arena, dropped, tail_reach)
     objects = [n for n in unknown if n in still]
     if unknown and strict:

@@ -48,6 +48,25 @@ def test_arena_names() -> None:
     assert arena_landmark("nose") is None and arena_landmark("tailbase") is None
 
 
+def test_bare_centre_the_animals_track_is_theirs() -> None:
+    """A multi-animal DeepLabCut file's mice each track a ``Center`` while the corners sit
+    under ``single``: it is each mouse's body centre (was: the arena's, every mouse's
+    centre dropped and the median of the mice taken as the arena's centre)."""
+    names = ["Nose", "Center", "Tail_base", "tl", "tr", "br", "bl"]
+    mice = {"Nose": ["m1", "m2"], "Center": ["m1", "m2"], "Tail_base": ["m1", "m2"]}
+    corners = dict.fromkeys(["tl", "tr", "br", "bl"], ["single"])
+    plan = plan_keypoint_map(names, carriers=mice | corners)
+    assert plan.mapped["Center"] == "mouse_center" and "Center" not in plan.arena
+    assert len(plan.arena) == 4
+    # one animal: a centre that moves while the corners stay put is the animal's
+    plan = plan_keypoint_map(names, still=["tl", "tr", "br", "bl"])
+    assert plan.mapped["Center"] == "mouse_center"
+    # the arena's centre, tracked as the corners are (oft-rearing's), stays the arena's
+    for kw in ({}, {"still": ["tl", "tr", "br", "bl", "Center"]},
+               {"carriers": dict.fromkeys(names, ["single"])}):
+        assert plan_keypoint_map(names, **kw).arena["Center"] == "centre"
+
+
 def test_corner_names_as_labs_write_them() -> None:
     """DeepLabCut's multi-animal docs and lab projects spell corners out in full."""
     names = ("topleftcorner", "toprightcorner", "botleftcorner", "botrightcorner",
