@@ -28,6 +28,7 @@ from dlc_lifter.lift.frames import (
     MAX_CONTINUOUS_JUMP,
     MAX_CONTINUOUS_SPEED,
     MAX_SMOOTH_ROUGHNESS,
+    RowMotion,
     describe_runs,
     frame_runs,
     row_motion,
@@ -682,7 +683,10 @@ def _choose_runs(poses: Poses, uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: f
     t = poses.n_frames
     labelled = "image_paths" in poses.meta.extra
     runs = frame_runs(poses.frame_indices, labelled=labelled)
-    motion = row_motion(uv_cat, c_cat, pcutoff)
+    # untracked slots swap animals between rows: their jumps say nothing of the video
+    keep = [i for i in range(poses.n_individuals) if i not in _slot_indices(poses)]
+    motion = (row_motion(uv_cat[:, keep], c_cat[:, keep], pcutoff) if keep
+              else RowMotion(0.0, 0.0))
     jump = motion.jump
     speed = jump * poses.meta.fps if poses.meta.fps else math.inf
     if (len(runs) < t and jump > MAX_CONTINUOUS_JUMP and speed > MAX_CONTINUOUS_SPEED
@@ -703,6 +707,14 @@ def _choose_runs(poses: Poses, uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: f
     return runs, lift_mode
 
 
+def _slot_indices(poses: Poses) -> list[int]:
+    """The individuals that are untracked slots of a SLEAP file with two or more."""
+    untracked = {str(n) for n in poses.meta.extra.get("untracked_individuals") or ()}
+    if len(untracked) < 2:
+        return []
+    return [i for i, ind in enumerate(poses.individuals) if str(ind) in untracked]
+
+
 def _untracked_slots(poses: Poses, runs: list[tuple[int, int]],
                      lift_mode: dict[str, Any]) -> list[int]:
     """The individuals that are untracked slots of a SLEAP file with two or more
@@ -710,9 +722,8 @@ def _untracked_slots(poses: Poses, runs: list[tuple[int, int]],
     each frame, no identity, so a slot swaps animals between frames): lifted frame by
     frame, recorded in ``lift_mode`` (``untracked_alone``, its summary) and said. A file's
     one untracked individual is its one animal, lifted as the tracks are."""
-    untracked = {str(n) for n in poses.meta.extra.get("untracked_individuals") or ()}
-    slots = [i for i, ind in enumerate(poses.individuals) if str(ind) in untracked]
-    if len(untracked) < 2 or not slots or all(b - a == 1 for a, b in runs):
+    slots = _slot_indices(poses)
+    if not slots or all(b - a == 1 for a, b in runs):
         return []
     names = [str(poses.individuals[i]) for i in slots]
     note = (f"the untracked slots {', '.join(names)} lifted each frame alone (frame "

@@ -1524,9 +1524,10 @@ def test_untracked_sleap_instances_are_named_untracked_in_the_outputs(
     assert read_poses(out.with_suffix(".nwb")).individuals == ["untracked0", "untracked1"]
 
 
-def _two_mice_slp(path: Path, poses: Poses, tracked: bool) -> Path:
+def _two_mice_slp(path: Path, poses: Poses, tracked: bool, swapping: bool = False) -> Path:
     """A SLEAP ``.slp`` of two predicted mice in every frame of ``poses``: on two tracks,
-    or untracked (SLEAP's slots ``untracked0``, ``untracked1``)."""
+    or untracked (SLEAP's slots ``untracked0``, ``untracked1``; ``swapping``: the mice's
+    order in the frame alternates, as untracked instances come)."""
     import sleap_io as sio
 
     sk = sio.Skeleton(nodes=list(poses.keypoints))
@@ -1536,7 +1537,8 @@ def _two_mice_slp(path: Path, poses: Poses, tracked: bool) -> Path:
         sio.PredictedInstance.from_numpy(poses.coords[f, 0] + dx, skeleton=sk,
                                          point_scores=np.full(len(sk.nodes), 0.9), score=0.9,
                                          track=track if tracked else None)
-        for dx, track in zip((0.0, 200.0), tracks, strict=True)])
+        for dx, track in zip((200.0, 0.0) if swapping and f % 2 else (0.0, 200.0), tracks,
+                             strict=True)])
         for f in range(poses.n_frames)]
     sio.save_slp(sio.Labels(labeled_frames=lfs, videos=[video], skeletons=[sk],
                             tracks=tracks if tracked else []), str(path))
@@ -1568,6 +1570,16 @@ def test_untracked_slots_are_lifted_frame_by_frame(
                        camera=cam, output=OutputSpec(destfolder=tmp_path / "out"))
     mode = read_poses(tracks).meta.extra["lift_mode"]
     assert "untracked_alone" not in mode and mode["frames_alone"] == 0
+    # the slots swapping mice every frame are not read as a file of separate images (was:
+    # "these rows are not a continuous video", and features without time or speeds)
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        swap = lift_file(_two_mice_slp(tmp_path / "swap.slp", poses, tracked=False,
+                                       swapping=True),
+                         camera=cam, output=OutputSpec(destfolder=tmp_path / "out"))
+    mode = read_poses(swap).meta.extra["lift_mode"]
+    assert mode["untracked_alone"] == ["untracked0", "untracked1"], mode
+    assert mode["runs"] == 1 and "not a continuous video" not in caplog.text
 
 
 def test_a_video_of_unknown_length_is_not_said_to_match(
