@@ -230,7 +230,11 @@ class BatchReport:
     seconds
         Wall time of the whole batch.
     not_started
-        Videos an interrupted batch did not finish (:class:`BatchInterrupted`).
+        Videos an interrupted batch did not finish (:class:`BatchInterrupted`), or that a
+        worker process's death left unlifted (``worker_died``).
+    worker_died
+        A worker process died (killed, or out of memory): the videos it and the pool had
+        not finished are ``not_started``, the batch's others done.
     verb
         What the summary calls the files done (``"lifted"``; a batch of another step over
         files, :func:`dlc_lifter.analysis.per_file.run_per_file`, says ``"done"``).
@@ -250,14 +254,15 @@ class BatchReport:
     busy: list[BatchItem] = field(default_factory=list)
     seconds: float = 0.0
     not_started: int = 0
+    worker_died: bool = False
     verb: str = "lifted"
     passed_over: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """True when no video failed."""
-        return not self.failed
+        """True when no video failed and none was left unlifted."""
+        return not self.failed and not self.not_started
 
     @property
     def items(self) -> list[BatchItem]:
@@ -310,7 +315,7 @@ class BatchReport:
         warning once, with how many lifted files gave it (their items hold every one)."""
         named = self.names()
         lines = [
-            ("INTERRUPTED: " if self.not_started else "")
+            ("INTERRUPTED: " if self.not_started and not self.worker_died else "")
             + f"{len(self.done)} {self.verb}, "
             + (f"{len(self.added)} with formats added from their existing lift (not lifted "
                "again), " if self.added else "")
@@ -320,7 +325,10 @@ class BatchReport:
                if self.passed_over else "")
             + (f", {len(self.busy)} being lifted by another run (left to it; run again "
                "once it has finished to check)" if self.busy else "")
-            + (f", {self.not_started} not lifted (run the same command again to resume)"
+            + (f", {self.not_started} not lifted ("
+               + ("a worker process died, killed or out of memory, while lifting one of "
+                  "them; " if self.worker_died else "")
+               + "run the same command again to resume)"
                if self.not_started else "") + f" in {self.seconds:.1f} s"
             + (f" ({self.n_frames / self.seconds:.0f} frames/s)"
                if self.n_frames and self.seconds > 0 else "")
@@ -984,13 +992,24 @@ def lift_jobs(
                 _file(report, _run_guarded(task, job), job, bar)
         else:
             futures = {executor.submit(task, job): job for job in todo}
+            died = 0  # a dead worker breaks the pool: which video killed it is unknown
             try:
                 for fut in cf.as_completed(futures):
+                    if not fut.cancelled() and isinstance(fut.exception(), BrokenProcessPool):
+                        died += 1
+                        bar.update(1)
+                        continue
                     _file(report, _result(fut, futures[fut]), futures[fut], bar)
             except BaseException:
                 for fut in futures:
                     fut.cancel()
                 raise
+            if died:
+                report.not_started, report.worker_died = died, True
+                logger.error("A worker process died (killed, or out of memory) while "
+                             "lifting: %d video%s not lifted; run the same command again to "
+                             "resume (give fewer --workers if memory ran out).", died,
+                             "" if died == 1 else "s")
     except KeyboardInterrupt:
         report.seconds = time.perf_counter() - t0
         report.not_started = len(todo) - (len(report.items) - before)
@@ -1099,11 +1118,7 @@ def _file(report: BatchReport, item: BatchItem, job: LiftJob, bar: Any) -> None:
 
 
 def _failed_item(job: LiftJob, exc: BaseException) -> BatchItem:
-    msg = _message(exc)
-    if isinstance(exc, BrokenProcessPool):
-        msg = ("the worker process died (killed, or out of memory) while this video was "
-               "queued or running; run the batch again to resume")
-    return BatchItem.of_job(job, "failed", error=msg)
+    return BatchItem.of_job(job, "failed", error=_message(exc))
 
 
 def _run_guarded(task: Callable[[LiftJob], BatchItem], job: LiftJob) -> BatchItem:

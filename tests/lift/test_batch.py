@@ -292,7 +292,7 @@ def test_kill_mid_batch_then_resume_is_identical(tmp_path: Path,
     monkeypatch.setenv("DLC_LIFTER_TEST_DIE_ON", "v2")
     with cf.ProcessPoolExecutor(2, mp_context=mp.get_context("fork")) as ex:
         killed = lift_videos(config, task=_toy_task, executor=ex)
-    assert not killed.ok and "v2.mp4" in {i.name for i in killed.failed}
+    assert not killed.ok and killed.worker_died and killed.not_started >= 1
     folder = tmp_path / "run" / "videos" / "lifted3d"
     assert not (folder / f"v2{DLC_SCORER}_lifted3d.h5").exists()  # never a partial output
     stale = [p for p in folder.iterdir() if p.name.startswith(f".v2{DLC_SCORER}") or
@@ -351,12 +351,23 @@ def test_readonly_video_folder_fails_that_video_only(tmp_path: Path,
     assert "dlc-lifter lift-files FOLDER -o OUT" in report.failed[0].error
 
 
-def test_process_pool_broken_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = _project(tmp_path, ["a"])
+def test_process_pool_broken_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         caplog: pytest.LogCaptureFixture) -> None:
+    """A worker's death breaks the pool: the videos not finished are not lifted, counted
+    once with the reason, not each reported as failed (was: every queued video FAILED,
+    the same line each)."""
+    names = ["a"] + [f"q{i}" for i in range(6)]
+    config = _project(tmp_path, names)
     monkeypatch.setenv("DLC_LIFTER_TEST_DIE_ON", "a")
-    with cf.ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as ex:
+    with caplog.at_level(logging.ERROR), cf.ProcessPoolExecutor(
+            1, mp_context=mp.get_context("fork")) as ex:
         report = lift_videos(config, task=_toy_task, executor=ex)
-    assert "worker process died" in report.failed[0].error
+    assert not report.ok and report.worker_died and not report.failed
+    assert report.not_started == len(names) - len(report.done)
+    head = report.summary().splitlines()[0]
+    assert "not lifted (a worker process died" in head and "INTERRUPTED" not in head
+    assert len(report.summary().splitlines()) == 1
+    assert caplog.text.count("A worker process died") == 1
 
 
 #: A batch in a child process: one spawned worker (the CLI's pool) claims an output,
