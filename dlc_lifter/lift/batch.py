@@ -827,9 +827,9 @@ def _nwb_to_rewrite(job: LiftJob, out: Path, read: dict[str, Any]) -> tuple[str,
 def _options_changed(data: Any, job: LiftJob) -> list[str]:
     """``"name old -> new"`` of each camera or lift option that differs from what the
     existing output's meta pickle records (a rerun with the camera or map corrected: an
-    arena given in cm, then in mm). The likelihood cutoff and depth are compared only where
-    given: left out, they are resolved per file; ``depth=False`` is the lift of a file
-    lifted from its keypoints only (no video), whatever its record asked."""
+    arena given in cm, then in mm). The likelihood cutoff is compared only where given
+    (left out, it is resolved per file); depth by whether the lift reads the video's depth
+    cues (:func:`_depth_changed`)."""
     from dlc_lifter.lift.options import as_record
 
     out = []
@@ -838,14 +838,39 @@ def _options_changed(data: Any, job: LiftJob) -> list[str]:
         if not isinstance(old, dict):
             continue
         for name, value in as_record(spec).items():
-            if key == "lift_options" and name in ("pcutoff", "depth") and value is None:
+            if key == "lift_options" and name == "depth":
+                if (change := _depth_changed(data, old, value, job)) is not None:
+                    out.append(change)
                 continue
-            if (key == "lift_options" and name == "depth" and value is False
-                    and data.get("depth_used") is False):
-                continue  # lifted from the keypoints only already (no video): the same lift
+            if key == "lift_options" and name == "pcutoff" and value is None:
+                continue
             if name in old and not _same_value(old[name], value):
                 out.append(f"{name} {old[name]!r} -> {value!r}")
     return out
+
+
+def _depth_changed(data: dict[str, Any], old: dict[str, Any], value: bool | None,
+                   job: LiftJob) -> str | None:
+    """``"depth on -> off"`` (or the reverse) where the rerun would read depth cues where
+    the existing lift did not, or not where it did: left out (``None``), depth is on for a
+    video found. A file with no video is the same lift whatever is asked; a video the lift
+    could not use counts as used (a rerun says when it opens now)."""
+    before = data.get("depth_used") is True or (old.get("depth") is not False and (
+        data.get("video") is not None or bool(data.get("video_not_used"))))
+    now = value is not False and (job.video is not None or (
+        job.video_from_poses and (before or _video_found(job))))
+    if before == now:
+        return None
+    return f"depth {'on' if before else 'off'} -> {'on' if now else 'off'}"
+
+
+def _video_found(job: LiftJob) -> bool:
+    """Whether the pose file of a job that takes its video from it names one or has one
+    beside it."""
+    try:
+        return _video_of_poses(Path(job.poses), job.sleap_video) is not None
+    except (DLCLifterError, OSError, ValueError):
+        return False
 
 
 def _same_value(a: Any, b: Any) -> bool:

@@ -731,10 +731,30 @@ def test_a_rerun_without_depth_keeps_files_lifted_without_it(tmp_path: Path) -> 
                        options=LiftOptions(depth=False))
     assert len(again.skipped) == 2
     said = [ln for ln in again.summary().splitlines() if "other options" in ln]
-    assert len(said) == 1 and "(depth None -> False)" in said[0] and "(a" in said[0], said
+    assert len(said) == 1 and "(depth on -> off)" in said[0] and "(a" in said[0], said
     # the count says one output was kept out of date (before: "2 skipped (output exists)")
     assert "2 skipped (output exists; 1 of them out of date, kept: see the warnings)" in \
         again.summary()
+
+
+def test_a_rerun_with_depth_over_files_lifted_without_it(tmp_path: Path) -> None:
+    """Files lifted with ``--no-depth``, then the batch run again with the default (depth
+    on for a video found): the one with a video is said to be out of date (before: skipped
+    without a word, its record saying depth False), the one without is the same lift, also
+    with ``--depth`` asked (before: "depth False -> True")."""
+    from dlc_lifter.lift.batch import lift_files
+
+    _project(tmp_path, ["a", "b"])
+    (tmp_path / "videos" / "b.mp4").unlink()
+    out = OutputSpec(destfolder=str(tmp_path / "o"))
+    first = lift_files(tmp_path / "videos", output=out, task=_recording_task,
+                       options=LiftOptions(depth=False))
+    assert len(first.done) == 2
+    for depth in (None, True):
+        again = lift_files(tmp_path / "videos", output=out, task=_recording_task,
+                           options=LiftOptions(depth=depth))
+        said = [ln for ln in again.summary().splitlines() if "other options" in ln]
+        assert len(said) == 1 and "(depth off -> on)" in said[0] and "(a" in said[0], said
 
 
 def test_an_output_that_exists_is_checked_before_it_is_skipped(tmp_path: Path) -> None:
