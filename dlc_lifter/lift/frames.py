@@ -23,6 +23,7 @@ __all__ = [
     "RowMotion",
     "describe_runs",
     "frame_runs",
+    "repeated_frames",
     "row_motion",
 ]
 
@@ -53,6 +54,26 @@ def frame_runs(frame_indices: Sequence[int] | np.ndarray, *, labelled: bool = Fa
         return [(r, r + 1) for r in range(len(fi))]
     cuts = [0, *(np.flatnonzero(np.diff(fi) != 1) + 1).tolist(), len(fi)]
     return [(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
+
+
+def repeated_frames(frame_indices: Sequence[int] | np.ndarray) -> str | None:
+    """What repeats in a file's frame numbers (two analyses of one video joined, rows
+    pasted twice), or ``None`` where each frame number is one row's.
+
+    Examples
+    --------
+    >>> repeated_frames([0, 1, 2, 1, 2, 3])
+    '2 frame numbers are rows twice or more (1..2)'
+    >>> repeated_frames([0, 1, 2]) is None
+    True
+    """
+    fi = np.asarray(frame_indices, dtype=np.int64)
+    values, counts = np.unique(fi, return_counts=True)
+    again = values[counts > 1]
+    if not len(again):
+        return None
+    return (f"{len(again)} frame number{'s are rows' if len(again) > 1 else ' is a row'} "
+            f"twice or more ({again[0]}{f'..{again[-1]}' if len(again) > 1 else ''})")
 
 
 #: Median motion between consecutive rows (body sizes) above which rows are not a video...

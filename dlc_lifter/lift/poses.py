@@ -31,6 +31,7 @@ from dlc_lifter.lift.frames import (
     RowMotion,
     describe_runs,
     frame_runs,
+    repeated_frames,
     row_motion,
 )
 from dlc_lifter.lift.handedness import warn_if_mirrored, warn_if_side_view
@@ -683,6 +684,10 @@ def _choose_runs(poses: Poses, uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: f
     t = poses.n_frames
     labelled = "image_paths" in poses.meta.extra
     runs = frame_runs(poses.frame_indices, labelled=labelled)
+    if not labelled and (again := repeated_frames(poses.frame_indices)):
+        logger.warning("%s: %s: the file holds some frames twice (two analyses of the video "
+                       "joined?); each row is lifted, and the output repeats them. Keep one "
+                       "row per frame to lift the video once.", src, again)
     # untracked slots swap animals between rows: their jumps say nothing of the video
     keep = [i for i in range(poses.n_individuals) if i not in _slot_indices(poses)]
     motion = (row_motion(uv_cat[:, keep], c_cat[:, keep], pcutoff) if keep

@@ -649,6 +649,28 @@ def test_frames_that_are_not_consecutive_are_not_lifted_as_a_video(tmp_path: Pat
     assert not np.allclose(a.loc[40:59].to_numpy(), b.loc[40:59].to_numpy(), atol=1e-3)
 
 
+def test_frames_held_twice_are_said(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Two analyses of one video joined (frames 0..29 then 20..49 again): the lift and
+    ``info`` say which frame numbers repeat (was: silent, the output's index repeating)."""
+    from typer.testing import CliRunner
+
+    from dlc_lifter.cli import app
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene(50)
+    rows = np.r_[0:30, 20:50]
+    twice = Poses(coords=poses.coords[rows], confidence=poses.confidence[rows],
+                  keypoints=poses.keypoints, frame_indices=rows, meta=poses.meta)
+    path = write_dlc_analysis(twice, tmp_path / "twice")
+    with caplog.at_level(logging.WARNING):
+        lift_file(path, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                  options=LiftOptions(depth=False))
+    assert "10 frame numbers are rows twice or more (20..29)" in caplog.text
+    r = CliRunner().invoke(app, ["info", str(path)])
+    assert "Frames:      60 (frame 0..49; 10 frame numbers are rows twice or more (20..29))" \
+        in r.output, r.output
+
+
 def test_rows_drawn_from_a_recording_are_lifted_alone_and_a_fast_excerpt_as_a_video(
         caplog: pytest.LogCaptureFixture) -> None:
     """Consecutive row numbers, no frame rate: rows drawn at random from a recording jump
