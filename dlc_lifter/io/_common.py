@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path, PurePath, PureWindowsPath
 from typing import TYPE_CHECKING
@@ -220,14 +221,18 @@ def duplicate_names(names: list[str]) -> list[str]:
 
 
 def find_video(stem: str, folders: list[Path]) -> Path | None:
-    """Find a video whose file stem is ``stem`` or a prefix of it in ``folders``."""
+    """Find a video whose file stem is ``stem`` or a prefix of it in ``folders`` (names
+    compared in one Unicode form: a file copied from a Mac spells ``ö`` as ``o`` and a
+    combining mark, looking the same)."""
     best: Path | None = None
+    stem = unicodedata.normalize("NFC", stem)
     for folder in folders:
         if not folder.is_dir():
             continue
         for cand in sorted(folder.iterdir()):
+            name = unicodedata.normalize("NFC", cand.stem)
             if cand.suffix.lower().lstrip(".") in VIDEO_EXTENSIONS and cand.is_file() and (
-                    stem == cand.stem or stem.startswith(cand.stem)):
+                    stem == name or stem.startswith(name)):
                 if best is None or len(cand.stem) > len(best.stem):
                     best = cand
         if best is not None:

@@ -276,3 +276,18 @@ def test_lifted_outputs_are_found_in_folders_with_lifted(tmp_path: Path) -> None
     assert [f.relative_to(tmp_path).as_posix() for f in found.files] == [
         "aDLC_x_lifted3d.h5", "boxA/tDLC_x_lifted3d.csv", "boxB/tDLC_x_lifted3d.h5"]
     assert list(found.passed_over) == [tmp_path / "aDLC_x_lifted3d.csv"]
+
+
+def test_the_video_beside_is_found_in_another_unicode_form(tmp_path: Path) -> None:
+    """A pose file named in one Unicode form (NFC: ``ö`` one character) beside its video in
+    the other (NFD, as a Mac writes it: ``o`` and a combining mark): the same name to the
+    eye, found (was: "no video named in it or beside it")."""
+    import unicodedata
+
+    from dlc_lifter.io._common import find_video
+
+    nfd = unicodedata.normalize("NFD", "Maus_größe 3") + ".mp4"
+    (tmp_path / nfd).write_bytes(b"")
+    found = find_video(unicodedata.normalize("NFC", "Maus_größe 3DLC_resnet50_xShuffle1_5"),
+                       [tmp_path])
+    assert found is not None and found.name == nfd
