@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from dlc_lifter._atomic import check_writable
-from dlc_lifter._version import __version__
+from dlc_lifter._version import __version__, software_record
 from dlc_lifter.analysis.classify import (
     BehaviourModel,
     Estimator,
@@ -481,7 +481,7 @@ def predict_file(
               "options": _predict_options(individual, fps),
               "feature_kind": model.feature_kind, "window": int(model.window),
               "classes": list(model.classes), "frames": len(pred),
-              "dlc_lifter_version": __version__,
+              "dlc_lifter_version": __version__, "software": software_record(),
               "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     side = behaviour_record_path(out)
     write_record(record, side, overwrite=overwrite or (

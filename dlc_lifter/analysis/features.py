@@ -102,7 +102,7 @@ import numpy as np
 import pandas as pd
 
 from dlc_lifter._atomic import check_writable
-from dlc_lifter._version import __version__
+from dlc_lifter._version import __version__, software_record
 from dlc_lifter.analysis.rearing import (
     REARING_MIN_S,
     REARING_MM,
@@ -971,6 +971,7 @@ def features_record(df: pd.DataFrame, source: str | Path | None = None) -> dict[
         "source": None if src is None else str(src),
         "source_file": None if src is None or not Path(src).is_file() else source_record(src),
         "dlc_lifter_version": __version__,
+        "software": software_record(),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "dims": a.get("dims"),
         "planar": a.get("planar"),

@@ -304,7 +304,7 @@ def plot_heights(
         title = (f"{above} of {poses.n_frames} images with "
                  f"the head above {threshold_mm:g} mm (dashed)" if stills else
                  f"{len(bouts)} rearing bouts ({rear_s:.1f} s), shaded: the head (the nose "
-                 f"where tracked) above {threshold_mm:g} mm (dashed) for at least "
+                 f"where it has a position) above {threshold_mm:g} mm (dashed) for at least "
                  f"{min_duration_s:g} s")
         if n_ind > 1:
             title = f"{poses.individuals[i]}: {title}"

@@ -79,8 +79,9 @@ def head_keypoint(poses: Poses) -> tuple[np.ndarray, np.ndarray]:
 def head_height(poses: Poses) -> np.ndarray:
     """Height of the head above the floor, ``(frames, individuals)`` mm.
 
-    The nose's height when tracked, else the top of the head, else the highest of the
-    eyes and ears (:func:`head_keypoint`).
+    The nose's height where it has a position (tracked, or imputed by the lift: the
+    features' ``nose_imputed`` says which), else the top of the head, else the highest of
+    the eyes and ears (:func:`head_keypoint`).
     """
     return head_keypoint(poses)[0]
 

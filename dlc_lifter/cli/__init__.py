@@ -44,11 +44,24 @@ app = typer.Typer(
 )
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from dlc_lifter._version import software_record
+
+        sw = software_record()
+        typer.echo(f"dlc-lifter {sw.pop('dlc_lifter')}"
+                   + (f" (git {sw.pop('code_commit')})" if sw.get("code_commit") else "")
+                   + "; " + ", ".join(f"{k} {v}" for k, v in sw.items() if v is not None))
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Log warnings and errors only."),
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print the version (and git commit) and exit."),
 ) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from dlc_lifter._atomic import atomic_output, check_free_space, check_writable
-from dlc_lifter._version import __version__
+from dlc_lifter._version import __version__, software_record
 from dlc_lifter.errors import ConfigError, PoseFileError
 from dlc_lifter.io._common import (
     ANALYSIS_STEM,
@@ -926,6 +926,7 @@ def write_meta_pickle(
         "source_format": m.source_format,
         "video": m.video,
         "dlc_lifter_version": __version__,
+        "software": software_record(),
         "bodyparts": list(poses3d.keypoints),
         "individuals": list(poses3d.individuals),
         "frame_indices": np.asarray(poses3d.frame_indices).copy(),

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from dlc_lifter._atomic import atomic_output, check_writable
-from dlc_lifter._version import __version__
+from dlc_lifter._version import __version__, code_commit
 from dlc_lifter.errors import ConfigError, PoseFileError
 from dlc_lifter.io._common import (
     check_input_file,
@@ -847,7 +847,8 @@ def _pose_estimations_3d(poses3d: Poses, fi: np.ndarray, rate: float, skeleton: 
         pes.append(PoseEstimation(
             name=name, pose_estimation_series=series, description=description,
             scorer=str(m.scorer), source_software="dlc-lifter",
-            source_software_version=__version__, skeleton=skeleton,
+            source_software_version=__version__ + (
+                f" (git {commit})" if (commit := code_commit()) else ""), skeleton=skeleton,
             source_video=source_video))
     return pes
 

@@ -44,9 +44,8 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PureWindowsPath
 from typing import Any, Literal, Protocol
@@ -68,13 +67,13 @@ from dlc_lifter.io.find import (
     project_identity,
 )
 from dlc_lifter.io.provenance import made_from, same_source, source_record
+from dlc_lifter.lift.caught import collect_warnings
 from dlc_lifter.lift.destinations import (
     Provenance,
     destination_folders,
     remove_unused_folders,
     settle_output,
 )
-from dlc_lifter.lift.lifter import SAID_ONCE_LOGGER
 from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, check_pcutoff
 from dlc_lifter.lift.outputs import (
     OUTPUT_FORMATS,
@@ -616,35 +615,6 @@ def _kind_key(text: str) -> str:
     masked = re.sub(r"\([^()]*\)", "(@)", re.sub(r"\d+(\.\d+)?", "#", named))
     quoted = sorted(re.findall(r"'[^']*'", masked))
     return re.sub(r"'[^']*'", "'@'", masked) + "|" + ",".join(quoted)
-
-
-class _JobWarnings(logging.Handler):
-    """The package's warnings logged by this thread: one job's, even with jobs in threads."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.thread = threading.get_ident()
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.thread == self.thread:
-            self.messages.append(record.getMessage())
-
-
-@contextmanager
-def collect_warnings() -> Iterator[list[str]]:
-    """The package's warnings logged by this thread while in the block (those said once per
-    process already too, :data:`~dlc_lifter.lift.lifter.SAID_ONCE_LOGGER`): one file's
-    warnings for a batch's :attr:`BatchItem.warnings`, even with files in threads."""
-    caught = _JobWarnings()
-    loggers = [logging.getLogger("dlc_lifter"), logging.getLogger(SAID_ONCE_LOGGER)]
-    for log in loggers:
-        log.addHandler(caught)
-    try:
-        yield caught.messages
-    finally:
-        for log in loggers:
-            log.removeHandler(caught)
 
 
 def _message(exc: BaseException) -> str:

@@ -527,6 +527,7 @@ def lift_poses_with_depth(
     # catalogue slot: 4 tracked keypoints of the 39 are ~10 % of slots at full coverage
     tracked = np.isfinite(uv_cat).all(-1) & (np.nan_to_num(conf_cat) >= lifter.pcutoff)
     info.update(used=True, depth_weights=depth_model.info.get("path"),
+                depth_sha256=depth_model.info.get("sha256"),
                 depth_isolate_margin_mm=depth_model.isolate_margin_mm,
                 depth_rear_context_mm=depth_model.rear_context_mm,
                 fused_weights=fused.info.get("path"), fused_sha256=fused.info.get("sha256"),

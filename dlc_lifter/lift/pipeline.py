@@ -401,6 +401,7 @@ def _lift_file(
     the lift went without one)."""
     from dlc_lifter._atomic import claim_output
     from dlc_lifter.io import lifted_output_path
+    from dlc_lifter.lift.caught import collect_warnings
     from dlc_lifter.lift.outputs import clean_stale_temp_files, parse_formats
 
     t0 = time.perf_counter()
@@ -420,11 +421,11 @@ def _lift_file(
         video_stem = sleap_video_stem(src, sleap_video)
     out = Path(lifted_output_path(src, output.destfolder, video_stem=video_stem))
     fmts = parse_formats(output.requested_formats())  # a bad format list before the claim
-    with claim_output(out):  # no other run writes it meanwhile
+    with claim_output(out), collect_warnings() as said:  # no other run writes it meanwhile
         clean_stale_temp_files(out)
         return _lift_claimed(src, out, fmts, video, sleap_video=sleap_video,
                              video_stem=video_stem, camera=camera, options=options,
-                             output=output, t0=t0)
+                             output=output, t0=t0, said=said)
 
 
 def _refuse_a_lift_without_formats(src: Path, out: Path, fmts: tuple[str, ...],
@@ -453,9 +454,10 @@ def _refuse_a_lift_without_formats(src: Path, out: Path, fmts: tuple[str, ...],
 def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
                   video: str | Path | Literal["auto"] | None, *,
                   sleap_video: str | int | None, video_stem: str | None, camera: CameraSpec,
-                  options: LiftOptions, output: OutputSpec, t0: float
+                  options: LiftOptions, output: OutputSpec, t0: float, said: list[str]
                   ) -> tuple[Path, str | None]:
-    """:func:`_lift_file` once ``out``'s claim is held (``fmts``: the formats, parsed)."""
+    """:func:`_lift_file` once ``out``'s claim is held (``fmts``: the formats, parsed;
+    ``said``: the warnings logged so far, which the record keeps)."""
     from dlc_lifter._atomic import check_writable
     from dlc_lifter.io import meta_pickle_path, read_poses
     from dlc_lifter.lift.outputs import interrupted_leftovers, output_paths, write_outputs
@@ -558,6 +560,7 @@ def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
             "image_paths": poses.meta.extra.get("image_paths"),
             "camera_spec": as_record(camera), "lift_options": as_record(options),
             "output_spec": as_record(output),
+            "warnings": list(dict.fromkeys(said)),
             "lift_seconds": round(time.perf_counter() - t0, 3)}
     if unused:  # the 3D .slp names it, as the NWB does (not the pose file's name)
         poses3d.meta.extra[VIDEO_NOT_USED] = unused

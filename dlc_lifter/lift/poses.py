@@ -760,6 +760,17 @@ def _lift_individual(lifter: Lifter, uv_cat: np.ndarray, c_cat: np.ndarray, cam:
     return pts, imp, held
 
 
+def _mode_used(model: dict[str, Any], lift_mode: Any) -> dict[str, Any]:
+    """The model's record with the network mode the lift used (``mode``: ``frame`` where
+    every row was lifted alone, ``mixed`` where some were, else the mode asked for, kept
+    as ``mode_requested``); ``lift_mode`` says how the rows went."""
+    out = {**model, "mode_requested": model.get("mode")}
+    if isinstance(lift_mode, Mapping) and lift_mode.get("frames_alone"):
+        n_runs = int(lift_mode.get("runs", 0))
+        out["mode"] = "frame" if lift_mode["frames_alone"] >= n_runs else "mixed"
+    return out
+
+
 def _lifted_meta(m: PoseMetadata, choice: CameraChoice, lifter: Lifter,
                  extra: dict[str, Any]) -> PoseMetadata:
     """The 3D output's metadata: the 2D file's (but its rows' images and its instances'
@@ -769,7 +780,8 @@ def _lifted_meta(m: PoseMetadata, choice: CameraChoice, lifter: Lifter,
     cam = choice.camera
     out = {k: v for k, v in m.extra.items() if k not in ("image_paths", INSTANCE_SCORES)}
     out.update({"camera": cam.as_dict(), "camera_source": choice.source,
-                "camera_estimate": choice.details, "model": lifter.describe(), **extra})
+                "camera_estimate": choice.details,
+                "model": _mode_used(lifter.describe(), extra.get("lift_mode")), **extra})
     return PoseMetadata(source=m.source, source_format=m.source_format, scorer=m.scorer,
                         fps=m.fps, image_size=cam.image_size, frame=choice.frame,
                         units="mm", video=m.video, extra=out)

@@ -60,7 +60,7 @@ from torch import nn
 
 from dlc_lifter.camera import Camera
 from dlc_lifter.errors import ModelLoadError
-from dlc_lifter.io.weights import read_weights, write_weights
+from dlc_lifter.io.weights import file_hash, read_weights, write_weights
 from dlc_lifter.nets.crops import CROP_MM, CROP_SIZE
 
 __all__ = [
@@ -425,6 +425,7 @@ class DepthModel:
         net.load_state_dict(state["state"])
         info = dict(state.get("info", {}))
         info["path"] = str(p)
+        info["sha256"] = file_hash(p)
         return cls(net=net, crop_mm=float(state["crop_mm"]), crop_size=int(state["crop_size"]),
                    info=info)
 

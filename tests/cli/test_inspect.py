@@ -504,3 +504,13 @@ def test_info_says_a_recorded_video_is_not_there(tmp_path: Path) -> None:
     write_toy_video(tmp_path / "session.mp4", 5, size=(64, 48))
     r = runner.invoke(app, ["info", str(f)])
     assert f"Video:       {tmp_path / 'session.mp4'}\n" in r.output, r.output
+
+
+def test_version_names_the_software() -> None:
+    """``dlc-lifter --version`` (was: no such option): the version, and the software a
+    methods section names."""
+    from dlc_lifter import __version__
+
+    r = runner.invoke(app, ["--version"])
+    assert r.exit_code == 0 and r.output.startswith(f"dlc-lifter {__version__}")
+    assert "python" in r.output and "numpy" in r.output

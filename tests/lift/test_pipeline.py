@@ -202,6 +202,14 @@ def test_camera_estimated_from_the_animal_is_recorded(tmp_path: Path,
     assert 300 < meta["camera_estimate"]["height_mm"] < 1500
     assert meta["model"]["name"] == "lifter.pt" and meta["units"] == "mm"
     assert meta["model"]["symmetric"] == ["frame"]  # lifted with its mirror image
+    # what a methods section names: the warnings the lift gave, the software that made it
+    assert any("estimated the camera" in w for w in meta["warnings"])
+    from dlc_lifter import __version__
+
+    sw = meta["software"]
+    assert sw["dlc_lifter"] == __version__ and sw["torch_threads"] >= 1
+    assert {"python", "numpy", "pandas", "torch", "code_commit"} <= set(sw)
+    assert meta["model"]["mode"] == meta["model"]["mode_requested"] == "temporal"
     out2 = lift_file(src, camera=CameraSpec(arena_size_mm=500.0, camera_height_mm=600.0),
                      output=OutputSpec(destfolder=tmp_path / "arena"))
     meta2 = pd.read_pickle(meta_pickle_path(out2))["data"]
@@ -637,6 +645,8 @@ def test_frames_that_are_not_consecutive_are_not_lifted_as_a_video(tmp_path: Pat
                     options=plain)
     mode = pd.read_pickle(meta_pickle_path(out))["data"]["lift_mode"]
     assert mode["runs"] == 3 and mode["frames_alone"] == 1
+    model = pd.read_pickle(meta_pickle_path(out))["data"]["model"]  # the mode used
+    assert (model["mode"], model["mode_requested"]) == ("mixed", "temporal")
     a, b = pd.read_hdf(whole), pd.read_hdf(out)
     assert list(b.index) == rows.tolist()
     # each run is lifted as its own clip: no frame borrows from frames that are not there
@@ -1187,6 +1197,7 @@ def test_a_labelled_data_folder_lifts_with_no_camera_information(
     assert meta["camera_source"] == "body-length-estimate"
     assert meta["camera_estimate"]["body_pair_frames"] == 5
     assert meta["lift_mode"]["frames_alone"] == 5
+    assert meta["model"]["mode"] == "frame"  # what lifted them (was: "temporal", asked)
     assert meta["image_paths"][0].endswith("img0010.png")  # the image of each 3D row
     lifted = read_poses(out)
     z = lifted.coords[:, 0, : len(NAMES), 2]

@@ -359,6 +359,9 @@ def test_depth_path_runs_on_a_video(tmp_path: Path) -> None:
                                 fused_weights=fw, camera_height_mm=600.0, focal_px=640.0)
     info = out.meta.extra["depth"]
     assert info["used"] is True and info["frames_read"] == 20
+    from dlc_lifter.io.weights import file_hash
+
+    assert info["depth_sha256"] == file_hash(dw)  # the depth weights cited, not only a path
     assert info["depth_isolate_margin_mm"] == ISOLATE_MARGIN_MM
     assert info["depth_rear_context_mm"] == REAR_CONTEXT_MM
     assert info["cue_fraction"] > 0
