@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -56,8 +57,8 @@ class VideoReader:
             raise VideoError(
                 f"Video {self.path} cannot be opened by OpenCV: it is damaged or incomplete "
                 "(copy it again), not a video, or in a format OpenCV's FFmpeg lacks "
-                f"(re-encode it: ffmpeg -i {self.path.name} -c:v libx264 "
-                f"{self.path.stem}_h264.mp4).")
+                f"(re-encode it: ffmpeg -i {shlex.quote(self.path.name)} -c:v libx264 "
+                f"{shlex.quote(self.path.stem + '_h264.mp4')}).")
         ok, frame = self._cap.read()
         if not ok or frame is None:
             self._cap.release()

@@ -342,7 +342,7 @@ class BatchReport:
                 kind[1].append(named[id(i)])
                 kind[2].add(text)
         for text, names, texts in kinds.values():
-            text = text if len(text) <= 140 else text[:139] + "\u2026"
+            text = _shortened(text)
             which = ", ".join(names[:_NAMED]) + (", ..." if len(names) > _NAMED else "")
             where = (names[0] if len(names) == 1 else f"{len(names)} files: {which}"
                      if len(texts) == 1 else
@@ -361,6 +361,24 @@ class BatchReport:
 
     def __str__(self) -> str:
         return self.summary()
+
+
+#: The longest warning a batch summary's line quotes (longer ones are shortened in the
+#: middle: each file's own are whole in its item and in the log).
+_SUMMARY_TEXT = 240
+
+
+def _shortened(text: str, limit: int = _SUMMARY_TEXT) -> str:
+    """``text`` within ``limit`` characters, its last sentence kept where a warning says
+    what to do: ``"<start> ... <last sentence>"``, else cut at the end."""
+    if len(text) <= limit:
+        return text
+    cuts = [m.end() for m in re.finditer(r"[.;] ", text)]
+    tail = text[cuts[-1]:] if cuts else ""
+    if tail and len(tail) <= limit // 2:
+        head = text[: limit - len(tail) - 3].rsplit(" ", 1)[0]
+        return f"{head} \u2026 {tail}"
+    return text[: limit - 1] + "\u2026"
 
 
 def _passed_over_kinds(passed_over: Mapping[str, str]) -> str:

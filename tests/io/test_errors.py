@@ -308,6 +308,11 @@ def test_bad_video(tmp_path: Path) -> None:
     assert "damaged or incomplete (copy it again), not a video" in str(info.value)
     assert "ffmpeg -i bad.mp4 -c:v libx264 bad_h264.mp4" in str(info.value)
     assert "Convert it to an .mp4" not in str(info.value)
+    spaced = tmp_path / "session 2.mp4"  # the command runs as printed (was: split at the space)
+    spaced.write_bytes(b"\x00" * 2000)
+    with pytest.raises(VideoError, match="ffmpeg -i 'session 2.mp4' -c:v libx264 "
+                                         "'session 2_h264.mp4'"):
+        open_video(spaced)
 
 
 def test_video_left_as_a_git_lfs_pointer_or_empty(tmp_path: Path) -> None:

@@ -1430,7 +1430,20 @@ def test_one_kind_of_warning_is_one_summary_line_past_its_cut_and_in_any_order()
     warned = [line for line in report.summary().splitlines() if "WARNING" in line]
     assert len(warned) == 3, warned
     assert all("3 files: a.h5, b.h5, c.h5" in line for line in warned)
-    assert all(len(line.split("): ", 1)[1]) <= 140 for line in warned)
+    assert all(len(line.split("): ", 1)[1]) <= 240 for line in warned)
+
+
+def test_a_long_warning_keeps_what_to_do_in_the_summary() -> None:
+    """A warning too long for the summary's line keeps its last sentence, which says what
+    to do (was: cut at 140 characters, "...; overwrite\u2026")."""
+    from dlc_lifter.lift.batch import _shortened
+
+    advice = "--overwrite lifts it again."
+    text = "a.h5: changed since its output " + "x" * 300 + " was lifted; " + advice
+    short = _shortened(text)
+    assert len(short) <= 240 and short.endswith(advice) and "\u2026" in short
+    assert _shortened("short") == "short"
+    assert _shortened("y" * 500).endswith("\u2026") and len(_shortened("y" * 500)) == 240
 
 
 def test_a_warning_s_head_is_cut_only_where_it_names_a_file() -> None:
