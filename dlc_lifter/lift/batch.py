@@ -59,6 +59,7 @@ from dlc_lifter.errors import (
     OutputExistsError,
     OutputFormatError,
 )
+from dlc_lifter.io.dlc import LIFTED_SUBFOLDER
 from dlc_lifter.io.find import (
     VIDEO_EXTENSIONS,
     find_dlc_output,
@@ -716,10 +717,15 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tu
                       if missing else []), ()
     notes = []
     rec = data.get("source_file") if isinstance(data, dict) else None
-    if same_source(rec, here) is False:
+    same = same_source(rec, here)
+    if same is False and not _beside(out, Path(job.poses), rec):
         return (f"{out} exists and is the lift of {rec['path']}, another file of the same "
                 "name; give another destfolder= (or overwrite=True to replace it)."), [], ()
-    if same_source(rec, here) and not made_from(rec, here):  # its path, changed
+    if same is False:  # this file, its folder moved or copied since, and changed
+        notes.append(f"{job.poses}: changed since its output {out.name} was lifted (from "
+                     f"{rec['path']}, before its folder was moved or copied here), which was "
+                     "kept (skipped); overwrite=True lifts it again.")
+    elif same and not made_from(rec, here):  # its path, changed
         notes.append(f"{job.poses}: changed since its output {out.name} was lifted, which "
                      "was kept (skipped); overwrite=True lifts it again.")
     changed = _options_changed(data, job)
@@ -738,6 +744,15 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tu
         why = "" if recorded else ": its record does not say from what or how it was lifted"
         notes.append(f"{lacks}{why}; overwrite=True lifts it again with it.")
     return None, notes, ()
+
+
+def _beside(out: Path, poses: Path, rec: Mapping[str, Any]) -> bool:
+    """Whether ``out`` lies where a lift puts its input's output by default (beside it, or
+    in the ``lifted3d`` folder beside it) and records an input of the same name: then no
+    other file's lift (two files of one name are not in one folder), this one's, moved."""
+    return (Path(str(rec["path"])).name == poses.name
+            and out.parent.resolve() in (poses.parent.resolve(),
+                                         (poses.parent / LIFTED_SUBFOLDER).resolve()))
 
 
 def _video_there_now(data: Any) -> str | None:

@@ -824,6 +824,25 @@ def test_an_output_that_exists_is_checked_before_it_is_skipped(tmp_path: Path) -
     assert len(touched.skipped) == 1 and "changed since" not in touched.summary()
 
 
+def test_a_folder_moved_with_its_lifts_and_a_file_changed_is_out_of_date(
+        tmp_path: Path) -> None:
+    """A dataset lifted beside its files (``lifted3d/``), one file re-copied whole, then the
+    folder copied elsewhere: that file is out of date, skipped and said (was: FAILED, "the
+    lift of another file of the same name; give another destfolder")."""
+    from dlc_lifter.lift.batch import lift_files
+
+    name = f"mouse1{DLC_SCORER}.h5"
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / name).write_text("half copied")
+    assert len(lift_files(tmp_path / "data", task=_recording_task).done) == 1
+    (tmp_path / "data" / name).write_text("copied whole this time")
+    shutil.copytree(tmp_path / "data", tmp_path / "moved data")
+    moved = lift_files(tmp_path / "moved data", task=_recording_task)
+    assert not moved.failed and len(moved.skipped) == 1, moved.summary()
+    assert "changed since its output" in moved.summary()
+    assert "before its folder was moved or copied here" in moved.skipped[0].warnings[0]
+
+
 def test_an_input_s_output_goes_where_its_lift_is_whatever_else_the_run_holds(
         tmp_path: Path) -> None:
     """Into one destfolder, a dataset lifted part by part, or grown since, lifts each file
