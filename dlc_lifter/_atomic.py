@@ -23,7 +23,7 @@ from pathlib import Path
 from dlc_lifter.errors import OutputBusyError, OutputExistsError, OutputNotWritableError
 
 __all__ = ["OutputNotWritableError", "atomic_output", "check_free_space", "check_writable",
-           "claim_holder", "claim_output"]
+           "claim_holder", "claim_output", "remove_stale_claim"]
 
 logger = logging.getLogger(__name__)
 
@@ -254,6 +254,21 @@ def claim_holder(path: str | Path) -> str | None:
     if age > CLAIM_STALE_S or (host == socket.gethostname() and not _alive_here(pid)):
         return None
     return f"pid {pid} on {host} since {since}"
+
+
+def remove_stale_claim(path: str | Path) -> bool:
+    """Remove ``path``'s claim where its run is gone (:func:`claim_holder`): a run killed
+    while writing an output that exists (``--overwrite``) left it, and a later run that
+    skips the output never takes it over. Whether one was removed."""
+    lock = claim_path(path)
+    if not lock.exists() or claim_holder(path) is not None:
+        return False
+    try:
+        lock.unlink()
+    except OSError:
+        return False
+    logger.info("Removed the claim %s of a run that is gone.", lock)
+    return True
 
 
 def _create_claim(lock: Path, path: str | Path) -> int | None:

@@ -50,7 +50,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PureWindowsPath
 from typing import Any, Literal, Protocol
 
-from dlc_lifter._atomic import claim_holder, release_claims
+from dlc_lifter._atomic import claim_holder, release_claims, remove_stale_claim
 from dlc_lifter._progress import progress_bar
 from dlc_lifter.errors import (
     DestinationError,
@@ -980,6 +980,7 @@ def lift_jobs(
                 logger.warning("%s", note)
                 item.warnings.append(note)
             logger.info("%s: skipped, exists (%s).", item.where, out)
+            remove_stale_claim(out)
             if job.after_each is not None and not job.after_each.done(out):
                 todo.append(LiftJob(**{**vars(job), "step_only": True}))
                 continue

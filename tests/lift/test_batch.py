@@ -1337,6 +1337,12 @@ def test_two_runs_on_one_folder_leave_each_other_s_files_alone(tmp_path: Path) -
     again = lift_files(src, output=OutputSpec(destfolder=dest))
     assert len(again.done) == 1 and out.exists()
     assert not tmp.exists() and not claim_path(out).exists()
+    # killed while writing over an output that exists (--overwrite): a rerun skips the
+    # output and removes the dead run's claim (was: left for good)
+    claim_path(out).write_text(
+        f'{{"host": "{os.uname().nodename}", "pid": {dead.pid}, "since": "earlier"}}')
+    skipped = lift_files(src, output=OutputSpec(destfolder=dest))
+    assert len(skipped.skipped) == 1 and not claim_path(out).exists()
 
 
 def test_a_claim_from_another_machine_is_stale_once_untouched(tmp_path: Path) -> None:
