@@ -638,8 +638,10 @@ def compute_features(
              if is_3d else None)
     social = (_social_features(bodies, everyone.individuals, t, unit, left_out, slots)
               if everyone.n_individuals > 1 else {})
+    steps = []  # each row's fastest step from the row before: a jump, not halved
     for i, ind in enumerate(poses.individuals):
         r = rows[i]
+        steps.append(_step_speed(bodies[r], np.full_like(t, np.nan) if i in alone else t))
         cols = _individual_features(bodies[r], np.full_like(t, np.nan) if i in alone else t,
                                     unit, window, is_3d, left_out,
                                     rolling=not poses.stills and i not in alone)
@@ -671,7 +673,7 @@ def compute_features(
         "rearing": ({"threshold_mm": REARING_MM, "min_duration_s": REARING_MIN_S}
                     if is_3d else None),
         "imputed": _imputed_shares(poses, imputed), "options": asked})
-    _warn_jumps(df, unit, source)
+    _warn_jumps(df, unit, source, np.concatenate(steps) if steps else np.zeros(0))
     return df
 
 
@@ -684,15 +686,34 @@ JUMP_BODY_LENGTHS_S = 25.0
 _MM_PER = {"mm": 1.0, "cm": 10.0, "m": 1000.0}
 
 
-def _warn_jumps(df: pd.DataFrame, unit: str, source: str | None) -> None:
+def _step_speed(body: _Body, t: np.ndarray) -> np.ndarray:
+    """Per frame, how fast the head or the tail base stepped from the frame before (the
+    faster; NaN where not measured): a jump of one frame at its full speed, which the
+    speed columns' central differences halve."""
+    out = np.full(len(t), np.nan)
+    dt = np.diff(t)
+    for p in (body.head, body.origin):
+        if not np.isfinite(p).any() or len(t) < 2:
+            continue
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v = np.linalg.norm(np.diff(p, axis=0), axis=-1) / dt
+        out[1:] = np.fmax(out[1:], np.where(dt > 0, v, np.nan))
+    return out
+
+
+def _warn_jumps(df: pd.DataFrame, unit: str, source: str | None,
+                steps: np.ndarray) -> None:
     """Say where the head or tail base moves faster than a mouse can (:data:`JUMP_MM_S`; in
-    pixels, :data:`JUMP_BODY_LENGTHS_S` of the animal's own length): identity swaps between
-    animals and mistracks make speeds that every velocity feature (and a classifier) then
-    takes as movement."""
+    pixels, :data:`JUMP_BODY_LENGTHS_S` of the animal's own length), by the speed columns
+    and each row's step from the row before (``steps``, :func:`_step_speed`): identity
+    swaps between animals and mistracks make speeds that every velocity feature (and a
+    classifier) then takes as movement."""
     cols = [c for c in (f"head_speed_{unit}_s", f"tail_base_speed_{unit}_s") if c in df]
     if not cols:
         return
     speed = np.nan_to_num(df[cols].to_numpy(dtype=float), nan=0.0).max(axis=1)
+    if len(steps) == len(speed):
+        speed = np.fmax(speed, np.nan_to_num(steps, nan=0.0))
     several = df["individual"].nunique() > 1
     for ind in pd.unique(df["individual"]):
         mine = (df["individual"] == ind).to_numpy()

@@ -59,6 +59,14 @@ def test_jumps_faster_than_a_mouse_are_said(caplog: pytest.LogCaptureFixture) ->
         df = compute_features(p)
     assert "faster than 2 m/s" in caplog.text and "frames 24, 25" in caplog.text
     assert df["head_speed_mm_s"].max() > 2000  # said, not changed
+    # a swap between mice 100 mm apart: 100 mm in one frame, which the speed columns'
+    # central differences halve below the limit (was: not said)
+    caplog.clear()
+    p = rigid_mouse(speed=0.0)
+    p.coords[25:, 0, :, 0] += 2000.0 / FPS * 1.2  # one step at 1.2 x the limit
+    with caplog.at_level(logging.WARNING):
+        df = compute_features(p)
+    assert df["head_speed_mm_s"].max() < 2000 and "frames 25" in caplog.text, caplog.text
 
 
 
