@@ -599,7 +599,7 @@ def compute_features(
     plan = file_keypoint_plan(poses, keypoint_map)
     skip = {**plan.arena, **dict.fromkeys(plan.objects, "still")}
     if not poses.is_3d:  # one table of two animals' names (SimBA's Nose_1, Nose_2): as lifted
-        poses = split_animals(poses, plan)
+        poses = _without_objects(split_animals(poses, plan), plan, individual, source)
     everyone = poses  # social features take every animal, whichever rows are asked for
     poses, imputed = individual_poses(poses, individual, source)
     rows = [list(map(str, everyone.individuals)).index(str(ind)) for ind in poses.individuals]
@@ -684,6 +684,23 @@ JUMP_MM_S = 2000.0
 #: (its median, seen from above) per second, :data:`JUMP_MM_S` over a mouse about 80 mm long.
 JUMP_BODY_LENGTHS_S = 25.0
 _MM_PER = {"mm": 1.0, "cm": 10.0, "m": 1000.0}
+
+
+def _without_objects(poses: Poses, plan: Any, asked: str | None, source: str | None) -> Poses:
+    """A 2D file's individuals without those tracked by no keypoint of the mouse (a
+    multi-animal DeepLabCut file's ``single``: the arena's corners, objects), left out as
+    the lift leaves them out (unless asked for by name)."""
+    if poses.n_individuals < 2:
+        return poses
+    mapped = np.array([k in plan.mapped for k in poses.keypoints])
+    seen = np.isfinite(poses.coords).all(-1).any(0)  # (N, K)
+    out = [str(ind) for i, ind in enumerate(poses.individuals)
+           if seen[i].any() and not (seen[i] & mapped).any() and str(ind) != asked]
+    if not out or len(out) == poses.n_individuals:
+        return poses
+    logger.info("%s: left out of the features, tracking none of the mouse's keypoints (not "
+                "an animal: the arena, objects): %s.", source or "poses", ", ".join(out))
+    return poses.select(individuals=[str(i) for i in poses.individuals if str(i) not in out])
 
 
 def _step_speed(body: _Body, t: np.ndarray) -> np.ndarray:

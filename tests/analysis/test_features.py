@@ -589,3 +589,24 @@ def test_one_animal_read_from_a_lift_keeps_its_imputed_flags(tmp_path: Path) -> 
     np.testing.assert_array_equal(np.flatnonzero(flags == 1), np.arange(5, 9))
     rows = two.select(frames=slice(4, 10), keypoints=["snout"]).meta.extra["imputed"]
     np.testing.assert_array_equal(rows[:, 1, 0], [False, True, True, True, True, False])
+
+
+def test_a_multi_animal_file_s_single_is_no_animal_in_2d_features(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A multi-animal DeepLabCut table's ``single`` (the arena's corners) was an animal in
+    the 2D features: rows of NaN, a numpy warning. Left out, as the lift leaves it."""
+    mouse = rigid_mouse(speed=120.0)
+    n, k = mouse.n_frames, len(mouse.keypoints)
+    names = [*mouse.keypoints, "tl", "tr", "bl", "br"]
+    uv = np.full((n, 2, len(names), 2), np.nan)
+    uv[:, 0, :k] = mouse.coords[:, 0, :, :2] * 2.0 + 300.0
+    uv[:, 1, k:] = [[10.0, 10.0], [600.0, 10.0], [10.0, 450.0], [600.0, 450.0]]
+    p = Poses(uv, keypoints=names, individuals=["mouse1", "single"],
+              meta=PoseMetadata(fps=FPS, frame="image", units="px", source="ma.h5"))
+    import warnings
+
+    with caplog.at_level(logging.INFO), warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        df = compute_features(p)
+    assert list(df["individual"].unique()) == ["mouse1"]
+    assert "left out of the features" in caplog.text and "single" in caplog.text
