@@ -499,6 +499,10 @@ def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
         else:  # the outputs name no video the lift did not read (plot would show it)
             poses.meta.video = None
             unused = {"path": os.path.abspath(video), "given": not found, "problem": problem}
+    if not poses.meta.fps and "image_paths" not in poses.meta.extra:
+        logger.info("%s: its frame rate is unknown (no video read, none in the file): the "
+                    "outputs record none, and features' speeds will assume one; give --fps "
+                    "(fps=).", src.name)
     lifter = Lifter.load(options.model, mode=options.mode, pcutoff=options.pcutoff)
     size, size_source = image_size_and_source(poses, video_size, camera.calibration,
                                               camera.image_size)

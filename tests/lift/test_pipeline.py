@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import re
@@ -657,6 +658,26 @@ def test_frames_that_are_not_consecutive_are_not_lifted_as_a_video(tmp_path: Pat
                       options=plain)
     assert np.allclose(b.loc[40:59].to_numpy(), pd.read_hdf(alone).to_numpy(), atol=1e-6)
     assert not np.allclose(a.loc[40:59].to_numpy(), b.loc[40:59].to_numpy(), atol=1e-3)
+
+
+def test_a_lift_without_a_frame_rate_says_so(tmp_path: Path,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    """No video, no metadata: the lift says the frame rate is unknown and how to give it
+    (was: said first by features, assuming 30 fps); with --fps, nothing."""
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene(30)
+    src = write_dlc_analysis(poses, tmp_path)
+    cam = CameraSpec(camera_height_mm=600.0, focal_px=640.0)
+    with caplog.at_level(logging.INFO):
+        lift_file(src, camera=cam, options=LiftOptions(depth=False))
+    assert "its frame rate is unknown" in caplog.text and "--fps" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        lift_file(src, camera=dataclasses.replace(cam, fps=25.0),
+                  options=LiftOptions(depth=False),
+                  output=OutputSpec(destfolder=tmp_path / "with_fps"))
+    assert "frame rate is unknown" not in caplog.text
 
 
 def test_frames_held_twice_are_said(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
