@@ -92,6 +92,9 @@ def test_not_hdf5(tmp_path: Path) -> None:
     f = tmp_path / "a.h5"
     f.write_text("not hdf5")
     _read_fails(f, "not an HDF5 file")
+    # a DeepLabCut csv saved with .h5: named as what it holds (was: "truncated or mis-named")
+    f.write_text("scorer,DLC_x,DLC_x\nbodyparts,nose,nose\ncoords,x,y\n0,1.0,2.0\n")
+    _read_fails(f, "holds a DeepLabCut csv table", "named with .csv")
 
 
 def test_truncated_hdf5(tmp_path: Path) -> None:
