@@ -97,7 +97,7 @@ def info_command(
         f"fps:         {m.fps if m.fps else 'unknown'}",
         f"Image size:  {'x'.join(map(str, m.image_size)) if m.image_size else _UNKNOWN_SIZE}",
         f"Video:       {_video_line(m)}",
-        f"Individuals: {poses.n_individuals} ({', '.join(poses.individuals)})"
+        f"Individuals: {poses.n_individuals} ({_individuals_line(poses)})"
         + _animals_split(poses, plan),
         f"Keypoints:   {poses.n_keypoints}, {len(mapped)} mapped to the catalogue"
         + (f", {len(plan.arena)} arena landmarks" if plan.arena else "")
@@ -239,6 +239,16 @@ def _camera_lines(poses: Poses, mapping: dict[str, str | None] | None, spec: Cam
                      f"{size['population_mm']:.0f} mm (the lift warns outside "
                      f"{100 * lo:.0f}-{100 * hi:.0f} %){flag}")
     return lines
+
+
+def _individuals_line(poses: Poses) -> str:
+    """The individuals' names; where there are several, with the share of frames each
+    tracks (the keypoint table below pools them)."""
+    if poses.n_individuals < 2 or not poses.n_frames:
+        return ", ".join(map(str, poses.individuals))
+    seen = np.isfinite(poses.coords).all(-1).any(-1).mean(0)  # (N,) share of frames
+    return ", ".join(f"{ind} {'never tracked' if share == 0 else f'in {100 * share:.0f}%'}"
+                     for ind, share in zip(poses.individuals, seen, strict=True))
 
 
 def _frames_line(poses: Poses) -> str:

@@ -514,3 +514,18 @@ def test_version_names_the_software() -> None:
     r = runner.invoke(app, ["--version"])
     assert r.exit_code == 0 and r.output.startswith(f"dlc-lifter {__version__}")
     assert "python" in r.output and "numpy" in r.output
+
+
+def test_info_says_how_often_each_animal_is_tracked(tmp_path: Path) -> None:
+    """Several individuals: each one's share of frames, and one never tracked said (the
+    keypoint table pools them; before, only a lift's log told of an empty individual)."""
+    coords = np.full((10, 3, 3, 2), np.nan)
+    coords[:, 0] = 10.0
+    coords[:5, 1] = 20.0
+    p = Poses(coords, np.full((10, 3, 3), 0.9), keypoints=["snout", "leftear", "tailbase"],
+              individuals=["m1", "m2", "m3"])
+    p.meta.scorer = "DLC_test"
+    f = tmp_path / "threeDLC_test.h5"
+    p.to_dataframe().to_hdf(f, key="df_with_missing", format="table")
+    r = runner.invoke(app, ["info", str(f)])
+    assert "Individuals: 3 (m1 in 100%, m2 in 50%, m3 never tracked)" in r.output, r.output
