@@ -288,5 +288,54 @@ def test_lens_calibrations_without_extrinsics_are_read_as_intrinsics(tmp_path) -
     assert load_anipose(fish).fisheye
     other = tmp_path / "calib.json"
     other.write_text('{"mtx": [1, 2]}')
+    with pytest.raises(CalibrationError, match="calib.json is malformed.*camera_matrix"):
+        load_anipose(other)
+    other.write_text('{"focal": [1, 2]}')
     with pytest.raises(CalibrationError, match="calib.json.*OpenCV FileStorage"):
         load_anipose(other)
+
+
+def test_lens_calibrations_as_labs_save_them(tmp_path, caplog) -> None:
+    """OpenCV's calibration sample writes a fisheye lens as ``fisheye_model: 1`` (was read
+    as the standard model); Python code saves ``cameraMatrix`` / ``dist_coeffs`` or JSON
+    (its distortion was dropped silently); a file without distortion is said."""
+    import json
+    import logging
+
+    k = np.array([[537.66, 0.0, 340.11], [0.0, 537.89, 236.94], [0.0, 0.0, 1.0]])
+    fish = [-0.04, 0.03, -0.04, 0.015]
+    fs = cv2.FileStorage(str(tmp_path / "out_camera_data.yml"), cv2.FILE_STORAGE_WRITE)
+    fs.write("image_width", 640)
+    fs.write("image_height", 480)
+    fs.write("fisheye_model", 1)
+    fs.write("camera_matrix", k)
+    fs.write("distortion_coefficients", np.asarray(fish).reshape(4, 1))
+    fs.release()
+    cam = load_anipose(tmp_path / "out_camera_data.yml")
+    assert cam.fisheye and np.allclose(cam.dist[:4], fish)
+    dist = [-0.2776, 0.0540, 0.0021, -0.0004, 0.0487]
+    fs = cv2.FileStorage(str(tmp_path / "py.yml"), cv2.FILE_STORAGE_WRITE)
+    fs.write("image_width", 640)
+    fs.write("image_height", 480)
+    fs.write("cameraMatrix", k)
+    fs.write("dist_coeffs", np.asarray(dist).reshape(1, 5))
+    fs.release()
+    (tmp_path / "calib.json").write_text(json.dumps(
+        {"camera_matrix": k.tolist(), "dist_coeffs": dist, "image_width": 640,
+         "image_height": 480}))
+    for name in ("py.yml", "calib.json"):
+        cam = load_anipose(tmp_path / name)
+        np.testing.assert_allclose(cam.K, k)
+        np.testing.assert_allclose(cam.dist, dist)
+    (tmp_path / "nodist.json").write_text(json.dumps(
+        {"camera_matrix": k.tolist(), "image_width": 640, "image_height": 480}))
+    with caplog.at_level(logging.WARNING):
+        assert not np.any(load_anipose(tmp_path / "nodist.json").dist)
+    assert "has no distortion coefficients" in caplog.text
+    fs = cv2.FileStorage(str(tmp_path / "nomatrix.yml"), cv2.FILE_STORAGE_WRITE)
+    fs.write("image_width", 640)
+    fs.write("Kmat", k)
+    fs.release()
+    with pytest.raises(CalibrationError, match="has no camera matrix.*it holds image_width, "
+                                               "Kmat"):
+        load_anipose(tmp_path / "nomatrix.yml")

@@ -9,6 +9,7 @@ TOML. The camera model itself is :class:`dlc_lifter.camera.Camera`.
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +33,8 @@ from dlc_lifter.io.camera_files import (
 )
 
 __all__ = ["load_anipose", "write_anipose"]
+
+logger = logging.getLogger(__name__)
 
 
 def load_anipose(path: str | Path, name: str | None = None) -> Camera:
@@ -58,8 +61,9 @@ def load_anipose(path: str | Path, name: str | None = None) -> Camera:
         The calibration file.
     name
         The camera's ``name`` (table name, pickle key or a stereo pickle's camera name,
-        MATLAB variable, or in a DANNCE ``*_dannce.mat`` its ``camnames`` entry; in a rig
-        or stereo pair also ``Camera<i>``); required when the file holds several.
+        MATLAB variable, or in a DANNCE ``*_dannce.mat`` its ``camnames`` entry; in a
+        DANNCE / Label3D rig or a DeepLabCut stereo pair also ``Camera<i>``); required when
+        the file holds several.
 
     Raises
     ------
@@ -99,6 +103,9 @@ def load_anipose(path: str | Path, name: str | None = None) -> Camera:
         size = c.get("size")
         if size is None:
             raise KeyError("size")
+        if "distortions" not in c:
+            logger.warning("Camera '%s' in %s has no 'distortions': lifted as a lens without "
+                           "distortion.", key, p)
         dist = np.asarray(c.get("distortions", [0.0] * 5), dtype=float).ravel()
         if fisheye and dist.size != 4:
             raise CalibrationError(
@@ -119,7 +126,8 @@ def load_anipose(path: str | Path, name: str | None = None) -> Camera:
 #: The calibrations :func:`load_anipose` reads, for the messages.
 _CALIBRATION_KINDS = (
     "an anipose calibration.toml, a lens calibration (OpenCV FileStorage .yml/.xml with "
-    "camera_matrix and distortion_coefficients, ROS camera_info .yaml), DeepLabCut 3D's "
+    "camera_matrix and distortion_coefficients, ROS camera_info .yaml, or a .json object "
+    "with those entries), DeepLabCut 3D's "
     "camera_matrix/<camera>_intrinsic_params.pickle or stereo_params.pickle, a MATLAB "
     ".mat of toStruct(cameraParams), a DANNCE / Label3D *_params.mat or DANNCE's *_dannce.mat")
 
@@ -163,13 +171,31 @@ def _matrix(node: Any) -> np.ndarray:
     return np.asarray(node, dtype=float)
 
 
+#: Names a lens calibration's entries go by (OpenCV's calibration sample and FileStorage
+#: docs, its Python tutorials' variables, ROS ``camera_info``), in the order looked for.
+_LENS_KEYS = {
+    "matrix": ("camera_matrix", "cameraMatrix", "Camera_Matrix", "mtx", "K"),
+    "dist": ("distortion_coefficients", "dist_coeffs", "distCoeffs",
+             "Distortion_Coefficients", "dist", "D"),
+    "width": ("image_width", "imageWidth", "Image_Width"),
+    "height": ("image_height", "imageHeight", "Image_Height"),
+}
+
+
+def _lens_entry(data: dict[str, Any], what: str) -> Any:
+    return next((data[k] for k in _LENS_KEYS[what] if k in data), None)
+
+
 def _lens_calibration(text: str, path: Path) -> Camera | None:
     """A lens calibration without extrinsics, recognised by its content: OpenCV's
     FileStorage YAML (``%YAML:1.0``, ``!!opencv-matrix``) or XML (``<opencv_storage>``),
-    or ROS's ``camera_info`` YAML; ``None`` for anything else. Its camera sits at the world's
-    origin (intrinsics only: :meth:`Camera.floor_problem`)."""
+    ROS's ``camera_info`` YAML, or a JSON object with the same entries (:data:`_LENS_KEYS`);
+    ``None`` for anything else. Its camera sits at the world's origin (intrinsics only:
+    :meth:`Camera.floor_problem`). A lens named fisheye (``distortion_model: equidistant``,
+    OpenCV's sample's ``fisheye_model: 1``) takes its four coefficients as OpenCV's fisheye
+    model's; a file without distortion coefficients is lifted without and warned about."""
     head = text.lstrip()[:200]
-    data: dict[str, Any] | None = None
+    data: Any = None
     if head.startswith("<?xml") or head.startswith("<opencv_storage"):
         import xml.etree.ElementTree as ET
 
@@ -184,7 +210,15 @@ def _lens_calibration(text: str, path: Path) -> Camera | None:
                                    "data": (child.findtext("data") or "").split()}
             else:
                 data[child.tag] = (child.text or "").strip()
-    elif head.startswith("%YAML") or "camera_matrix" in text and "image_width" in text:
+    elif head.startswith("{"):
+        import json
+
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+    elif head.startswith("%YAML") or any(k in text for k in _LENS_KEYS["matrix"][:3]) and \
+            any(k in text for k in _LENS_KEYS["width"]):
         import yaml
 
         body = "\n".join(line for line in text.splitlines() if not line.startswith("%"))
@@ -192,19 +226,42 @@ def _lens_calibration(text: str, path: Path) -> Camera | None:
             data = yaml.safe_load(body.replace("!!opencv-matrix", ""))
         except yaml.YAMLError:
             return None
-    if not isinstance(data, dict) or "camera_matrix" not in data:
+    if not isinstance(data, dict):
+        return None
+    if _lens_entry(data, "matrix") is None:
+        if head.startswith(("%YAML", "<")):  # OpenCV's own file, without a camera matrix
+            raise CalibrationError(
+                f"Lens calibration {path} (OpenCV FileStorage) has no camera matrix (as "
+                f"{', '.join(_LENS_KEYS['matrix'][:3])}); it holds "
+                f"{', '.join(map(str, data)) or 'nothing'}.")
         return None
     try:
-        k = _matrix(data["camera_matrix"]).reshape(3, 3)
-        dist = _matrix(data.get("distortion_coefficients", [0.0] * 5)).ravel()
-        size = (int(data["image_width"]), int(data["image_height"]))
+        k = _matrix(_lens_entry(data, "matrix")).reshape(3, 3)
+        given = _lens_entry(data, "dist")
+        dist = _matrix([0.0] * 5 if given is None else given).ravel()
+        size = (int(_lens_entry(data, "width")), int(_lens_entry(data, "height")))
     except (KeyError, ValueError, TypeError) as exc:
         raise CalibrationError(f"Lens calibration {path} is malformed ({exc!r}); it needs "
                                "camera_matrix (3x3), distortion_coefficients, image_width and "
                                "image_height.") from None
-    fisheye = str(data.get("distortion_model", "")).lower() in ("equidistant", "fisheye")
+    model = str(data.get("distortion_model", "")).lower()
+    fisheye = model in ("equidistant", "fisheye") or str(
+        data.get("fisheye_model", "0")).strip() in ("1", "true", "True")
+    if given is None:
+        logger.warning("Lens calibration %s has no distortion coefficients (as %s; it holds "
+                       "%s): lifted as a lens without distortion.", path,
+                       ", ".join(_LENS_KEYS["dist"][:3]), ", ".join(map(str, data)))
+    elif dist.size == 4 and not fisheye and not model:
+        logger.warning("Lens calibration %s has 4 distortion coefficients and names no model: "
+                       "read as the standard model's k1, k2, p1, p2. If the lens is a fisheye "
+                       "(cv2.fisheye.calibrate), add 'distortion_model: equidistant'.", path)
     _refuse_rational(dist, fisheye, f"Lens calibration {path}")
-    return Camera(K=k, R=np.eye(3), t=np.zeros(3), image_size=size, dist=dist[:5],
+    if fisheye and dist.size != 4:
+        raise CalibrationError(f"Lens calibration {path} is a fisheye lens with {dist.size} "
+                               "distortion coefficients; OpenCV's fisheye model has 4 (k1, "
+                               "k2, k3, k4).")
+    return Camera(K=k, R=np.eye(3), t=np.zeros(3), image_size=size,
+                  dist=dist[:4] if fisheye else dist[:5],
                   name=str(data.get("camera_name", path.stem)), fisheye=fisheye)
 
 

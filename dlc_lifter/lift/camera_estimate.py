@@ -706,7 +706,13 @@ def _fit_calibration(cam: Camera, image_size: tuple[int, int],
         logger.info("Calibration %s (camera '%s') records no image size: taken to be made at "
                     "the frames' %dx%d.", calibration, cam.name, *size)
         return replace(cam, image_size=size)
-    if size == (0, 0) or size == tuple(cam.image_size):
+    if size == (0, 0):
+        logger.info("%sthe frames' size is unknown (no video read, none in the pose file): "
+                    "taken as calibration %s's %dx%d; if the tracked video was resized after "
+                    "calibrating, give its size (--image-size WIDTHxHEIGHT, image_size=).",
+                    _lead(file_label), calibration, *cam.image_size)
+        return cam
+    if size == tuple(cam.image_size):
         return cam
     w, h = cam.image_size
     sx, sy = size[0] / w, size[1] / h

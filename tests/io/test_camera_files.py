@@ -365,7 +365,7 @@ def test_unknown_files_list_the_kinds_read(tmp_path) -> None:
                                                "toStruct\\(cameraParams\\).*DANNCE"):
         load_anipose(path)
     path = tmp_path / "calib.json"
-    path.write_text('{"mtx": [1, 2]}')
+    path.write_text('{"focal": [1, 2]}')
     with pytest.raises(CalibrationError, match="calib.json is not valid TOML.*DeepLabCut 3D.*"
                                                "MATLAB"):
         load_anipose(path)
