@@ -142,6 +142,20 @@ def test_a_calibration_at_twice_the_resolution_is_scaled_to_the_frames(
                                world[ok], atol=1e-6)
 
 
+def test_an_unknown_frame_size_taken_as_the_calibration_s_is_said(
+        tmp_path, caplog: pytest.LogCaptureFixture) -> None:
+    """No video, no size in the pose file: the calibration's size is taken, and the log
+    says so with how to give another (was: silent; frames tracked on a video resized
+    after calibrating then lifted hundreds of mm off)."""
+    full = _lens().scaled_to((1280, 960))
+    _, uv, conf = _mouse(_lens())
+    toml = write_anipose([full], tmp_path / "full.toml")
+    with caplog.at_level(logging.INFO):
+        resolve_camera(uv, conf, (0, 0), calibration=toml)
+    assert "taken as calibration" in _said(caplog) and "1280x960" in _said(caplog)
+    assert "--image-size" in _said(caplog)
+
+
 def test_a_calibration_of_another_aspect_ratio_is_refused(tmp_path) -> None:
     from dlc_lifter.errors import CalibrationError
 
