@@ -13,7 +13,8 @@ reproduced exactly); points the networks already lift higher, and points inside 
 outline, are left as they are.
 
 The outline is widened by :data:`WALL_MARGIN_MM` (the corners' and keypoints' tracking
-noise), so a flat animal at the wall is not raised by noise. Corners labelled on the walls'
+noise), so that neither a flat animal at the wall nor one point of a head is raised by
+noise. Corners labelled on the walls'
 tops instead of the floor outline a larger square, which only makes the bound weaker. When
 the animal's floor points lie outside the outline in many frames, the tracked corners do
 not enclose it (an inner zone marked on the floor, or corners of another object), and the
@@ -59,13 +60,22 @@ __all__ = ["ARENA_CORNERS", "MIN_INSIDE_SHARE", "TRACK_COVER_MM", "TRACK_MARGIN_
 
 #: The catalogue's arena corners, in order around the arena.
 ARENA_CORNERS = ("top_left", "top_right", "bottom_right", "bottom_left")
-#: The floor outline is widened by this much (mm) before it bounds any height.
-WALL_MARGIN_MM = 5.0
+#: The floor outline is widened by this much (mm) before it bounds any height: twice the
+#: error of a point's place against the outline, from the corners' and the keypoints' own
+#: tracking (about 5 mm each in an open field's frames, 1-1.5 mm per px: 7 mm together).
+#: Each mm of it is 3-5 mm of height at the walls, so a narrower band (5 mm until
+#: 2026-12-07) raised points that noise put past it: noses above 110 mm, skulls stretched
+#: one and a half times (``docs/results.md``, "Real mice: the walls' band widened").
+WALL_MARGIN_MM = 15.0
 #: Share of the frames in which some tracked keypoint lies on the floor inside the outline
 #: for the corners to count as the animal's arena.
 MIN_INSIDE_SHARE = 0.9
-#: Without corners: the tail base's track outlines the floor, widened by this much (mm).
-TRACK_MARGIN_MM = 20.0
+#: Without corners: the tail base's track outlines the floor, widened by this much (mm):
+#: the half body's width a tail base keeps from a wall, and as much again for where the
+#: track puts the wall, a percentile of a few hundred frames (20 mm until 2026-12-07 raised
+#: noses above 110 mm in 4 % of real open-field frames, skulls stretched one and a half
+#: times; ``docs/results.md``, "Real mice: the walls' band widened").
+TRACK_MARGIN_MM = 40.0
 #: Directions around the track's middle, each giving one point of the outline.
 TRACK_SECTORS = 72
 #: Per direction, this quantile of the tail base's distance from the track's middle (not

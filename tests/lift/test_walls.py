@@ -14,6 +14,7 @@ from dlc_lifter.lift.walls import (
     TRACK_MARGIN_MM,
     TRACK_MAX_BEYOND_SHARE,
     TRACK_MIN_COVER,
+    WALL_MARGIN_MM,
     ArenaWalls,
     arena_walls,
     outline_cover,
@@ -30,8 +31,8 @@ CORNERS = {"tl": (-200.0, 200.0), "tr": (200.0, 200.0), "br": (200.0, -200.0),
            "bl": (-200.0, -200.0)}
 #: A mouse rearing against the right-hand wall (x = 200), facing it: its raised head leans
 #: out past the wall as seen from above.
-WALL_REAR = {"snout": (196.0, 0.0, 62.0), "leftear": (184.0, 9.0, 52.0),
-             "rightear": (184.0, -9.0, 52.0), "tailbase": (125.0, 0.0, 8.0)}
+WALL_REAR = {"snout": (198.0, 0.0, 85.0), "leftear": (186.0, 9.0, 72.0),
+             "rightear": (186.0, -9.0, 72.0), "tailbase": (125.0, 0.0, 8.0)}
 
 
 def _camera() -> Camera:
@@ -55,6 +56,19 @@ def test_a_ray_beyond_the_wall_comes_inside_at_its_height() -> None:
     assert np.isnan(h[3])
     # a nadir outside the arena whose ray never comes inside: no bound
     assert np.isnan(wall_heights(np.array([[400.0, 0.0]]), np.array([600.0, 0.0, H]), walls))[0]
+
+
+def test_a_flat_nose_tracking_noise_puts_past_the_corners_is_not_raised() -> None:
+    """The corners' and the keypoints' tracking put a flat nose at the wall up to about a
+    centimetre past the corners' outline: the band leaves it on the floor (a 5 mm band
+    raised such noses, one point of a head at a time, up to 50 mm and more on real open
+    fields: skulls stretched, rears invented)."""
+    centre = np.array([0.0, 0.0, H])
+    nose = np.array([[212.0 * (H - 10.0) / H, 0.0, 10.0]])  # its ray meets the floor at 212
+    raised = raise_into_arena(nose, np.array([True]), centre, _square(200.0, WALL_MARGIN_MM))
+    assert not raised.any() and nose[0, 2] == 10.0
+    raised = raise_into_arena(nose, np.array([True]), centre, _square(200.0, 5.0))
+    assert raised.all() and nose[0, 2] > 15.0  # the band before
 
 
 def test_raised_points_stay_on_their_rays_and_others_do_not_move() -> None:
@@ -103,10 +117,10 @@ def test_the_tail_bases_track_outlines_the_floor() -> None:
     assert walls is not None and reason == "" and walls.margin_mm == TRACK_MARGIN_MM
     assert (np.abs(walls.outline) <= 188.0).all()  # the hull of where it went
     # the walls (and a flat nose poking at them) are inside the widened outline; a point
-    # 20 mm past a wall is not
+    # 40 mm past a wall is not
     on_walls = np.array([[200.0, 0.0], [0.0, -200.0], [-200.0, 150.0], [150.0, 200.0]])
     assert walls.inside(on_walls).all()
-    assert not walls.inside(on_walls * 1.1).any()
+    assert not walls.inside(on_walls * 1.2).any()
     walls, reason = walls_from_track(track[:300])
     assert walls is None and "fewer than the 500" in reason
     line = np.stack([np.linspace(-100, 100, 600), np.zeros(600)], axis=1)
@@ -292,7 +306,7 @@ def test_a_lift_raises_points_beyond_the_walls_and_records_it(
     free = lift_poses(poses, walls=False, **kw)
     assert free.meta.extra["walls"] is None
     record = bounded.meta.extra["walls"]
-    assert record["used"] and record["margin_mm"] == 5.0
+    assert record["used"] and record["margin_mm"] == WALL_MARGIN_MM
     cam = _camera()  # the camera the lift builds from the height, focal length and size
     z_free, z = free.coords[..., 2], bounded.coords[..., 2]
     uv = poses.coords[:, :, :4]
@@ -304,8 +318,7 @@ def test_a_lift_raises_points_beyond_the_walls_and_records_it(
     np.testing.assert_allclose(z, np.maximum(z_free, h_min), atol=1e-6)
     assert (h_min[..., 0] > 40.0).all()  # the snout's ray meets the floor past the wall
     assert record["points_raised"] == int((h_min > z_free + 1e-9).sum())
-    if record["points_raised"]:
-        assert "beyond the arena's walls" in caplog.text
+    assert record["points_raised"] > 0 and "beyond the arena's walls" in caplog.text
 
 
 def test_a_lift_whose_corners_do_not_enclose_the_animal_leaves_it(shipped_lifter) -> None:
