@@ -55,6 +55,7 @@ from dlc_lifter.lift.labelled_pool import (
     project_label_frames,
 )
 from dlc_lifter.lift.lifter import Lifter
+from dlc_lifter.lift.long_bodies import long_bodies
 from dlc_lifter.lift.midline import (
     MIDLINE_INDEX,
     ON_THE_BACK,
@@ -314,6 +315,9 @@ def lift_poses(
     extra["raised"] = raised_noses(coords, imputed, out_names,
                                    [str(poses.individuals[i]) for i in keep],
                                    str(poses.meta.source), camera_choice.source)
+    extra["long_bodies"] = long_bodies(coords, imputed, out_names,
+                                       [str(poses.individuals[i]) for i in keep],
+                                       poses.frame_indices, str(poses.meta.source))
     extra |= {"imputed": imputed, "individuals_left_out": left_out,
              "catalogue_names": out_names,
              "source_keypoints": list(poses.keypoints), "keypoint_map": plan.as_dict(),
