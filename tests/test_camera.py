@@ -262,18 +262,22 @@ distortion_coefficients:
 """
 
 
+def _file_storage(path, **entries) -> None:
+    """An OpenCV FileStorage file (.yml / .xml by the name) of ``entries``, in order."""
+    fs = cv2.FileStorage(str(path), cv2.FILE_STORAGE_WRITE)
+    for name, value in entries.items():
+        fs.write(name, value)
+    fs.release()
+
+
 def test_lens_calibrations_without_extrinsics_are_read_as_intrinsics(tmp_path) -> None:
     """OpenCV FileStorage .yml / .xml and ROS camera_info .yaml: the lens at the origin."""
     k = np.array([[537.66, 0.0, 340.11], [0.0, 537.89, 236.94], [0.0, 0.0, 1.0]])
     dist = [-0.2776, 0.0540, 0.0021, -0.0004, 0.0487]
     (tmp_path / "cv.yml").write_text(_OPENCV_YML)
     (tmp_path / "ost.yaml").write_text(_ROS_YAML)
-    fs = cv2.FileStorage(str(tmp_path / "cv.xml"), cv2.FILE_STORAGE_WRITE)
-    fs.write("image_width", 640)
-    fs.write("image_height", 480)
-    fs.write("camera_matrix", k)
-    fs.write("distortion_coefficients", np.asarray(dist).reshape(5, 1))
-    fs.release()
+    _file_storage(tmp_path / "cv.xml", image_width=640, image_height=480, camera_matrix=k,
+                  distortion_coefficients=np.asarray(dist).reshape(5, 1))
     for name in ("cv.yml", "ost.yaml", "cv.xml"):
         cam = load_anipose(tmp_path / name)
         np.testing.assert_allclose(cam.K, k)
@@ -304,22 +308,14 @@ def test_lens_calibrations_as_labs_save_them(tmp_path, caplog) -> None:
 
     k = np.array([[537.66, 0.0, 340.11], [0.0, 537.89, 236.94], [0.0, 0.0, 1.0]])
     fish = [-0.04, 0.03, -0.04, 0.015]
-    fs = cv2.FileStorage(str(tmp_path / "out_camera_data.yml"), cv2.FILE_STORAGE_WRITE)
-    fs.write("image_width", 640)
-    fs.write("image_height", 480)
-    fs.write("fisheye_model", 1)
-    fs.write("camera_matrix", k)
-    fs.write("distortion_coefficients", np.asarray(fish).reshape(4, 1))
-    fs.release()
+    _file_storage(tmp_path / "out_camera_data.yml", image_width=640, image_height=480,
+                  fisheye_model=1, camera_matrix=k,
+                  distortion_coefficients=np.asarray(fish).reshape(4, 1))
     cam = load_anipose(tmp_path / "out_camera_data.yml")
     assert cam.fisheye and np.allclose(cam.dist[:4], fish)
     dist = [-0.2776, 0.0540, 0.0021, -0.0004, 0.0487]
-    fs = cv2.FileStorage(str(tmp_path / "py.yml"), cv2.FILE_STORAGE_WRITE)
-    fs.write("image_width", 640)
-    fs.write("image_height", 480)
-    fs.write("cameraMatrix", k)
-    fs.write("dist_coeffs", np.asarray(dist).reshape(1, 5))
-    fs.release()
+    _file_storage(tmp_path / "py.yml", image_width=640, image_height=480, cameraMatrix=k,
+                  dist_coeffs=np.asarray(dist).reshape(1, 5))
     (tmp_path / "calib.json").write_text(json.dumps(
         {"camera_matrix": k.tolist(), "dist_coeffs": dist, "image_width": 640,
          "image_height": 480}))
@@ -332,10 +328,7 @@ def test_lens_calibrations_as_labs_save_them(tmp_path, caplog) -> None:
     with caplog.at_level(logging.WARNING):
         assert not np.any(load_anipose(tmp_path / "nodist.json").dist)
     assert "has no distortion coefficients" in caplog.text
-    fs = cv2.FileStorage(str(tmp_path / "nomatrix.yml"), cv2.FILE_STORAGE_WRITE)
-    fs.write("image_width", 640)
-    fs.write("Kmat", k)
-    fs.release()
+    _file_storage(tmp_path / "nomatrix.yml", image_width=640, Kmat=k)
     with pytest.raises(CalibrationError, match="has no camera matrix.*it holds image_width, "
                                                "Kmat"):
         load_anipose(tmp_path / "nomatrix.yml")
