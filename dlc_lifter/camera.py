@@ -335,6 +335,12 @@ class Camera:
         """
         height = self.height_mm
         if abs(height) < MIN_FLOOR_DISTANCE_MM:
+            away = float(np.linalg.norm(self.centre))
+            if away > 1e-6 and abs(height) > 1e-6:  # placed, but within a unit of the floor
+                return (f"its centre lies {abs(height):.3g} units from the floor plane and "
+                        f"{away:.3g} from the world's origin: a world in metres (or cm), "
+                        "where the lift needs mm? Scale the calibration's translation to "
+                        "mm (x 1000 from metres, x 10 from cm)")
             return (f"its centre lies in the floor plane ({height:.0f} mm from z = 0: the "
                     "camera at the world's origin, as a one-camera or intrinsics-only "
                     "calibration puts it)")

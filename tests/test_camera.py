@@ -332,3 +332,13 @@ def test_lens_calibrations_as_labs_save_them(tmp_path, caplog) -> None:
     with pytest.raises(CalibrationError, match="has no camera matrix.*it holds image_width, "
                                                "Kmat"):
         load_anipose(tmp_path / "nomatrix.yml")
+
+
+def test_a_calibration_in_metres_is_named_as_such() -> None:
+    """A camera 0.5 units above the floor: a world in metres, not a camera at the origin
+    (was: "the camera at the world's origin, as a one-camera calibration puts it")."""
+    cam = Camera.top_view(500.0, 700.0, (640, 480))
+    metres = Camera(K=cam.K, R=cam.R, t=cam.t / 1000.0, image_size=cam.image_size)
+    assert "a world in metres" in metres.floor_problem() and "x 1000" in metres.floor_problem()
+    origin = Camera(K=cam.K, R=np.eye(3), t=np.zeros(3), image_size=cam.image_size)
+    assert "world's origin, as a one-camera" in origin.floor_problem()
