@@ -7,7 +7,7 @@ import logging
 import numpy as np
 import pytest
 
-from dlc_lifter.lift.long_bodies import LONG_SHARE, long_bodies
+from dlc_lifter.lift.long_bodies import LONG_MM, LONG_SHARE, long_bodies
 
 NAMES = ["nose", "left_ear", "tail_base"]
 
@@ -35,3 +35,9 @@ def test_another_animal_s_nose_is_said_by_its_frames(caplog: pytest.LogCaptureFi
     imputed[30:32, 0, 0] = True
     assert long_bodies(coords, imputed, NAMES, ["a", "b"], frames, "pair.h5") == {}
     assert LONG_SHARE > 1.3
+    # a hunched mouse (SUBTLE's nose to anus: 50 mm) stretching to 1.8 times: still a mouse
+    short = coords * 50.0 / 80.0
+    short[30:32, 0, 0] = short[0, 0, 0]  # no swap
+    short[10:15, 0, 0, 0] = 90.0
+    assert long_bodies(short, np.zeros_like(imputed), NAMES, ["a", "b"], frames, "s.h5") \
+        == {} and LONG_MM > 90.0
