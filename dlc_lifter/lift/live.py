@@ -63,7 +63,13 @@ from dlc_lifter.lift.midline import (
 from dlc_lifter.lift.mistracks import BodyReach
 from dlc_lifter.lift.raised import raised_noses
 from dlc_lifter.lift.stream import LiftStream
-from dlc_lifter.lift.walls import ARENA_CORNERS, ArenaWalls, arena_walls, raise_into_arena
+from dlc_lifter.lift.walls import (
+    ARENA_CORNERS,
+    ArenaWalls,
+    arena_walls,
+    head_rows,
+    raise_into_arena,
+)
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
 from dlc_lifter.mouse.keypoint_map import KeypointMap, plan_keypoint_map
 
@@ -353,6 +359,7 @@ class LiveLifter:
         """Names of the output keypoints: the tracked ones (user names), then the rest."""
         self.catalogue_names: list[str] = [CATALOGUE[i] for i in self._out_idx]
         """Catalogue name of every output keypoint."""
+        self._head_rows = head_rows(self.catalogue_names)  # raised together by the walls
         self._user_rows = np.array([self.keypoint_names.index(k) for k in tracked],
                                    dtype=np.int64)
         self._cat_idx = np.array(cat_idx, dtype=np.int64)
@@ -664,7 +671,8 @@ class LiveLifter:
                               1.0 if conf is None else conf[row], self.lifter.pcutoff,
                               self.camera, pts[back])
         if self.walls is not None:
-            raise_into_arena(pose_3d, ~imputed, self.camera.centre, self.walls)
+            raise_into_arena(pose_3d, ~imputed, self.camera.centre, self.walls,
+                             together=self._head_rows)
         res = LiveResult(pose_3d=pose_3d, frame=self._frame, imputed=imputed,
                          latency_s=time.perf_counter() - t0, depth_used=depth_used,
                          tails_withheld=tails_cat[self._out_idx].copy())

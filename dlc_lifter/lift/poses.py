@@ -66,7 +66,13 @@ from dlc_lifter.lift.mistracks import drop_mistracks
 from dlc_lifter.lift.options import check_mode, check_view
 from dlc_lifter.lift.raised import raised_noses
 from dlc_lifter.lift.unsure import unsure_tracking
-from dlc_lifter.lift.walls import ARENA_CORNERS, arena_walls, raise_into_arena, walls_from_track
+from dlc_lifter.lift.walls import (
+    ARENA_CORNERS,
+    arena_walls,
+    head_rows,
+    raise_into_arena,
+    walls_from_track,
+)
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
 from dlc_lifter.mouse.keypoint_map import KeypointMap
 from dlc_lifter.nets.lifter import floor_points
@@ -301,7 +307,8 @@ def lift_poses(
     out_names = [CATALOGUE[i] for i in list(cat_idx) + extra_idx]
     extra["walls"] = _bound_by_walls(
         coords, imputed, camera_choice, arena_px, uv_cat, tracked, str(poses.meta.source),
-        track=_tail_base_track(coords, imputed, out_names)) if walls else None
+        track=_tail_base_track(coords, imputed, out_names),
+        head=head_rows(out_names)) if walls else None
     if lifted is not None:  # each individual's 3D under its own animal's names only
         names, source, first = animal_columns(names, plan, lifted)
         out_names = [out_names[k] for k in first]
@@ -604,10 +611,11 @@ _TRACK_WALLS_FROM = ("spread", "floor scale")
 
 def _bound_by_walls(coords: np.ndarray, imputed: np.ndarray, choice: CameraChoice,
                     arena_px: dict[str, list[float]], uv_cat: np.ndarray, tracked: np.ndarray,
-                    source: str, *, track: np.ndarray | None = None) -> dict[str, Any] | None:
+                    source: str, *, track: np.ndarray | None = None,
+                    head: list[int] | None = None) -> dict[str, Any] | None:
     """Raise the lifted points whose rays meet the floor beyond the arena's walls
-    (:func:`~dlc_lifter.lift.walls.raise_into_arena`), in place; what was done (``None``
-    where there are no walls to take).
+    (:func:`~dlc_lifter.lift.walls.raise_into_arena`, the ``head``'s points together), in
+    place; what was done (``None`` where there are no walls to take).
 
     The walls are the tracked corners' outline; without corners, where the arena's size
     was given (``arena_size_mm``; measured from the animal's spread or the floor scale
@@ -643,7 +651,7 @@ def _bound_by_walls(coords: np.ndarray, imputed: np.ndarray, choice: CameraChoic
         logger.info("%s: no arena corners tracked; the arena's walls are taken %.0f mm beyond "
                     "where the tail base went (the arena's size given, so the animal is taken "
                     "to have reached its walls).", source, walls.margin_mm)
-    raised = raise_into_arena(coords, ~imputed, cam.centre, walls)
+    raised = raise_into_arena(coords, ~imputed, cam.centre, walls, together=head or ())
     frames = int(raised.any(axis=(1, 2)).sum())
     if frames:
         logger.info("%s: in %d frames, %d points' rays meet the floor beyond the arena's walls: "

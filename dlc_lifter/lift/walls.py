@@ -53,10 +53,11 @@ import numpy as np
 
 from dlc_lifter.camera import Camera
 
-__all__ = ["ARENA_CORNERS", "MIN_INSIDE_SHARE", "TRACK_COVER_MM", "TRACK_MARGIN_MM",
-           "TRACK_BEYOND_MM", "TRACK_MAX_BEYOND_SHARE", "TRACK_MIN_COVER", "TRACK_MIN_FRAMES",
-           "TRACK_QUANTILE", "TRACK_SECTORS", "WALL_MARGIN_MM", "ArenaWalls", "arena_walls",
-           "outline_cover", "raise_into_arena", "wall_heights", "walls_from_track"]
+__all__ = ["ARENA_CORNERS", "HEAD_LANDMARKS", "MIN_INSIDE_SHARE", "TRACK_BEYOND_MM",
+           "TRACK_COVER_MM", "TRACK_MARGIN_MM", "TRACK_MAX_BEYOND_SHARE", "TRACK_MIN_COVER",
+           "TRACK_MIN_FRAMES", "TRACK_QUANTILE", "TRACK_SECTORS", "WALL_MARGIN_MM",
+           "ArenaWalls", "arena_walls", "head_rows", "outline_cover", "raise_into_arena",
+           "wall_heights", "walls_from_track"]
 
 #: The catalogue's arena corners, in order around the arena.
 ARENA_CORNERS = ("top_left", "top_right", "bottom_right", "bottom_left")
@@ -338,37 +339,66 @@ def wall_heights(floor: np.ndarray, centre: np.ndarray, walls: ArenaWalls) -> np
     return np.where(ok, centre[2] * t_in, np.nan)
 
 
+#: The points of the head, raised together (:func:`raise_into_arena`'s ``together``).
+HEAD_LANDMARKS = ("nose", "head_midpoint", "left_eye", "right_eye", "left_ear", "right_ear",
+                  "left_ear_tip", "right_ear_tip")
+
+
+def head_rows(names: Sequence[str]) -> list[int]:
+    """Positions of the head's landmarks (:data:`HEAD_LANDMARKS`) among catalogue ``names``."""
+    return [i for i, n in enumerate(names) if n in HEAD_LANDMARKS]
+
+
 def raise_into_arena(points: np.ndarray, lifted: np.ndarray, centre: np.ndarray,
-                     walls: ArenaWalls) -> np.ndarray:
+                     walls: ArenaWalls, *, together: Sequence[int] = ()) -> np.ndarray:
     """Move lifted points whose rays meet the floor beyond the walls up their rays, to the
     height where they come inside (:func:`wall_heights`); in place.
+
+    A head rises as one: where a point of ``together`` (the head's, :func:`head_rows`) is
+    raised, the group's other lifted points rise at least as much, up their own rays, so that
+    the nose is not pitched up past ears the walls did not reach (a real rear against the
+    wall has the whole head up).
 
     Parameters
     ----------
     points
-        ``(..., 3)`` lifted points (mm) on their camera rays; changed in place.
+        ``(..., K, 3)`` lifted points (mm) on their camera rays; changed in place.
     lifted
-        ``(...)`` bool: points that lie on a tracked keypoint's ray (imputed ones do not
+        ``(..., K)`` bool: points that lie on a tracked keypoint's ray (imputed ones do not
         and are left alone).
     centre
         Camera centre ``(3,)`` above the floor.
     walls
         The arena's walls.
+    together
+        Positions along ``K`` raised together.
 
     Returns
     -------
     numpy.ndarray
-        ``(...)`` bool, the points raised.
+        ``(..., K)`` bool, the points raised.
     """
     from dlc_lifter.nets.lifter import points_on_rays
 
     centre = np.asarray(centre, dtype=float)
     h_cam = centre[2]
-    z = points[..., 2]
+    z = points[..., 2].copy()
     ok = np.asarray(lifted, bool) & np.isfinite(points).all(-1) & (z < h_cam)
     scale = np.where(ok, h_cam / np.where(ok, h_cam - z, 1.0), np.nan)
     floor = centre[:2] + (points[..., :2] - centre[:2]) * scale[..., None]
     h_min = wall_heights(floor, centre, walls)
     raise_ = ok & np.isfinite(h_min) & (h_min > z)
-    points[raise_] = points_on_rays(floor[raise_], centre, h_min[raise_])
+    target = np.where(raise_, h_min, z)
+    group = np.asarray(list(together), dtype=int)
+    if len(group) > 1:
+        rise = np.where(raise_[..., group], h_min[..., group] - z[..., group], 0.0).max(-1)
+        lifted_to = np.where(ok[..., group], z[..., group] + rise[..., None], np.nan)
+        up = ok[..., group] & (lifted_to > target[..., group]) & (lifted_to < h_cam)
+        sub = target[..., group]
+        sub[up] = lifted_to[up]
+        target[..., group] = sub
+        grp = raise_[..., group]
+        grp |= up
+        raise_[..., group] = grp
+    points[raise_] = points_on_rays(floor[raise_], centre, target[raise_])
     return raise_

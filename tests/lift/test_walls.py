@@ -315,9 +315,18 @@ def test_a_lift_raises_points_beyond_the_walls_and_records_it(
                   for k in CORNERS}  # as the lift takes them: the tracked corners' medians
     walls, _ = arena_walls(corners_px, cam)
     h_min = wall_heights(floor_points(uv, cam), cam.centre, walls)
-    np.testing.assert_allclose(z, np.maximum(z_free, h_min), atol=1e-6)
+    bound = np.maximum(z_free, h_min)
     assert (h_min[..., 0] > 40.0).all()  # the snout's ray meets the floor past the wall
-    assert record["points_raised"] == int((h_min > z_free + 1e-9).sum())
+    np.testing.assert_allclose(z[..., 3], bound[..., 3], atol=1e-6)  # the tail base alone
+    # the head (snout, ears) rises as one: each of its points at least as much as the most
+    # raised of them, and never below its own bound (was: the snout alone, pitched up past
+    # ears the walls did not reach)
+    rise = (bound - z_free)[..., :3].max(-1)
+    np.testing.assert_allclose(z[..., :3], np.maximum(bound[..., :3],
+                                                      z_free[..., :3] + rise[..., None]),
+                               atol=1e-6)
+    assert ((z - z_free)[..., 1:3] > 20.0).all()  # the ears went up with the snout
+    assert record["points_raised"] == int((z > z_free + 1e-9).sum())
     assert record["points_raised"] > 0 and "beyond the arena's walls" in caplog.text
 
 
@@ -349,7 +358,11 @@ def test_live_lifting_takes_the_walls_after_its_first_frames(shipped_lifter) -> 
     assert free.walls is None and live.walls is not None
     np.testing.assert_array_equal(z[:8], z_free[:8])  # the corners are measured first
     h_min = wall_heights(floor_points(poses.coords[8:, 0, :4], cam), cam.centre, live.walls)
-    np.testing.assert_allclose(z[8:, :, 2], np.maximum(z_free[8:, :, 2], h_min), atol=1e-6)
+    bound = np.maximum(z_free[8:, :, 2], h_min)
+    rise = (bound - z_free[8:, :, 2])[:, :3].max(-1)  # the head rises as one, as offline
+    np.testing.assert_allclose(z[8:, :3, 2], np.maximum(bound[:, :3], z_free[8:, :3, 2]
+                                                         + rise[:, None]), atol=1e-6)
+    np.testing.assert_allclose(z[8:, 3, 2], bound[:, 3], atol=1e-6)
     assert (h_min[:, 0] > z_free[8:, 0, 2]).any()  # the snout was raised
     np.testing.assert_allclose(cam.project(z[8:]), poses.coords[8:, 0, :4], atol=1e-6)
 
