@@ -136,9 +136,10 @@ def _parse_view_deg(text: str, option: str = "--view-deg") -> tuple[float, float
 def train_lifter_command(
     ctx: typer.Context,
     out: Path = weights_out_option("lifter.pt", "held-out errors"),
-    minutes: float | None = typer.Option(9.5, "--minutes", help="Stop training after this "
-                                         "many minutes (a cap; results are deterministic "
-                                         "when it is not reached)."),
+    minutes: float | None = typer.Option(9.5, "--minutes", min=0.01,
+                                         help="Stop training after this many minutes (a "
+                                         "cap; results are deterministic when it is not "
+                                         "reached)."),
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same weights)."),
     seeds: str | None = typer.Option(None, "--seeds", help="Train one network per seed "
                                      "(comma-separated, e.g. 0,1,2; replaces --seed) and save "
@@ -146,23 +147,23 @@ def train_lifter_command(
     workdir: Path | None = typer.Option(None, "--workdir", help="With --seeds: keep each "
                                         "member's weights here and reuse those already "
                                         "trained with the same settings (resume)."),
-    steps: int = typer.Option(3600, "--steps", help="Optimiser steps of the temporal "
+    steps: int = typer.Option(3600, "--steps", min=1, help="Optimiser steps of the temporal "
                               "network."),
-    causal_steps: int = typer.Option(3000, "--causal-steps", help="Optimiser steps of the "
+    causal_steps: int = typer.Option(3000, "--causal-steps", min=1, help="Optimiser steps of the "
                                      "causal (live) network."),
-    frame_steps: int = typer.Option(1500, "--frame-steps", help="Optimiser steps of the "
+    frame_steps: int = typer.Option(1500, "--frame-steps", min=1, help="Optimiser steps of the "
                                     "per-frame network."),
-    frame_sequences: int | None = typer.Option(None, "--frame-sequences", help="Training "
+    frame_sequences: int | None = typer.Option(None, "--frame-sequences", min=1, help="Training "
                                                "sequences of the per-frame network (default: "
                                                "--n-sequences)."),
-    frame_channels: int | None = typer.Option(None, "--frame-channels", help="Width of the "
+    frame_channels: int | None = typer.Option(None, "--frame-channels", min=1, help="Width of the "
                                               "per-frame network (default: --channels)."),
-    n_sequences: int = typer.Option(400, "--n-sequences", help="Synthetic training "
+    n_sequences: int = typer.Option(400, "--n-sequences", min=1, help="Synthetic training "
                                     "sequences."),
     n_frames: int = typer.Option(300, "--n-frames", min=TRAIN_WINDOW, help="Frames per "
                                  f"sequence (at least {TRAIN_WINDOW}: the temporal networks' "
                                  "training window)."),
-    channels: int = typer.Option(128, "--channels", help="Network width."),
+    channels: int = typer.Option(128, "--channels", min=1, help="Network width."),
     kernels: str = typer.Option("3,3,3,3", "--kernels", help="Kernel sizes of the temporal "
                                 "and causal networks (3,3,3,3: receptive field 81 frames; "
                                 "3,3,3: 27)."),
@@ -250,9 +251,9 @@ def train_lifter_command(
                                        "networks trained take the place of its networks of "
                                        "the same modes instead of joining them (a new recipe "
                                        "for one stage, its other networks kept)."),
-    eval_sequences: int = typer.Option(24, "--eval-sequences", help="Held-out sequences "
+    eval_sequences: int = typer.Option(24, "--eval-sequences", min=0, help="Held-out sequences "
                                        "evaluated after training (0: skip)."),
-    threads: int | None = typer.Option(None, "--threads", help="torch threads (part of the "
+    threads: int | None = typer.Option(None, "--threads", min=1, help="torch threads (part of the "
                                        "recipe: a seed gives the same weights with the same "
                                        "thread count; another count sums in another order, "
                                        "and training drifts apart)."),
@@ -364,8 +365,9 @@ BASE = typer.Option(None, "--base", help="The keypoints-only lifter weights it b
                     "(default: the shipped lifter.pt).")
 RENDER_WORKERS = typer.Option(2, "--workers", "-j", help="Processes rendering the training "
                               "data (does not change the weights).")
-TRAIN_MINUTES = typer.Option(None, "--minutes", help="Stop training after this many minutes "
-                             "(then the weights are not reproducible; default: no cap).")
+TRAIN_MINUTES = typer.Option(None, "--minutes", min=0.01,
+                             help="Stop training after this many minutes (then the weights "
+                             "are not reproducible; default: no cap).")
 
 
 def train_depth_command(
@@ -393,7 +395,7 @@ def train_depth_command(
                                       "tracking that places the extra sequences' crops."),
     seed: int = typer.Option(0, "--seed", help="Seed of initialisation, batches and "
                              "augmentation."),
-    steps: int = typer.Option(6500, "--steps", help="Optimiser steps."),
+    steps: int = typer.Option(6500, "--steps", min=1, help="Optimiser steps."),
     batch: int = typer.Option(24, "--batch", help="Crops per step."),
     lr: float = typer.Option(3e-3, "--lr", help="Peak learning rate (one-cycle)."),
     weight_decay: float = typer.Option(1e-4, "--weight-decay", help="AdamW weight decay."),
@@ -409,7 +411,7 @@ def train_depth_command(
                                           "landmark-height loss (0: a 2-output network)."),
     augment: float = typer.Option(1.0, "--augment", help="Strength of the appearance "
                                   "augmentation (0: plain renders)."),
-    threads: int = typer.Option(2, "--threads", help="torch threads."),
+    threads: int = typer.Option(2, "--threads", min=1, help="torch threads."),
     minutes: float | None = TRAIN_MINUTES,
     overwrite: bool = OVERWRITE,
 ) -> None:
@@ -453,7 +455,7 @@ def train_fused_command(
                                    "clip."),
     seed: int = typer.Option(0, "--seed", help="Seed of batches and cue dropout (the soup: "
                              "seed, seed + 1, ...)."),
-    steps: int = typer.Option(800, "--steps", help="Optimiser steps per mode and soup "
+    steps: int = typer.Option(800, "--steps", min=1, help="Optimiser steps per mode and soup "
                               "member."),
     batch: int = typer.Option(32, "--batch", help="Windows per step."),
     chunk: int = typer.Option(32, "--chunk", help="Output frames per window."),
@@ -478,7 +480,7 @@ def train_fused_command(
     anchor_frames: int = typer.Option(300, "--anchor-frames", help="Frames per anchor "
                                       "sequence."),
     soup: int = typer.Option(4, "--soup", help="Fine-tunes averaged into the weights."),
-    threads: int = typer.Option(1, "--threads", help="torch threads."),
+    threads: int = typer.Option(1, "--threads", min=1, help="torch threads."),
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Fine-tune the fused lifter on rendered mice (defaults: the shipped weights' recipe).
@@ -520,7 +522,7 @@ train_app.command("fused")(train_fused_command)
 # --------------------------------------------------------------------------- evaluate
 def evaluate_command(
     model: Path | None = MODEL,
-    n_sequences: int = typer.Option(40, "--n-sequences", help="Held-out sequences."),
+    n_sequences: int = typer.Option(40, "--n-sequences", min=1, help="Held-out sequences."),
     n_frames: int = typer.Option(300, "--n-frames", help="Frames per sequence."),
     seed: int = typer.Option(12345, "--seed", help="Seed of the held-out set (use one the "
                              "model was not trained with)."),

@@ -110,12 +110,19 @@ def read_weights(path: str | Path, *, missing: str, unreadable: str) -> Any:
     import torch
 
     p = Path(path)
+    if p.is_dir():
+        raise ModelLoadError(f"{p} is a folder; give the weights file (.pt) in it.")
     if not p.is_file():
         raise ModelLoadError(missing.format(path=p))
+    if p.suffix.lower() == ".json" and p.with_suffix(".pt").is_file():
+        raise ModelLoadError(f"{p} is the JSON sidecar that describes weights; give the "
+                             f"weights themselves, {p.with_suffix('.pt')}.")
     try:
         return torch.load(p, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure
-        raise ModelLoadError(unreadable.format(path=p, error=exc)) from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelLoadError(unreadable.format(path=p, error=first) + " It is not a weights "
+                             "file written by dlc-lifter (dlc-lifter train).") from None
 
 
 def file_hash(path: str | Path) -> str:

@@ -772,12 +772,22 @@ def _lift_individual(lifter: Lifter, uv_cat: np.ndarray, c_cat: np.ndarray, cam:
     return pts, imp, held
 
 
-def _mode_used(model: dict[str, Any], lift_mode: Any) -> dict[str, Any]:
+def _mode_used(model: dict[str, Any], lift_mode: Any, nets: Collection[str],
+               source: Any) -> dict[str, Any]:
     """The model's record with the network mode the lift used (``mode``: ``frame`` where
-    every row was lifted alone, ``mixed`` where some were, else the mode asked for, kept
-    as ``mode_requested``); ``lift_mode`` says how the rows went."""
-    out = {**model, "mode_requested": model.get("mode")}
-    if isinstance(lift_mode, Mapping) and lift_mode.get("frames_alone"):
+    every row was lifted alone, ``mixed`` where some were, else the mode asked for or, where
+    the weights lack its network, the one they fell back to, said), the mode asked for kept
+    as ``mode_requested``; ``lift_mode`` says how the rows went, ``nets`` the weights' modes."""
+    asked = model.get("mode")
+    out = {**model, "mode_requested": asked}
+    chain = {"temporal": ("temporal", "causal", "frame"),
+             "causal": ("causal", "frame")}.get(str(asked), (asked,))
+    used = next((m for m in chain if m in nets), asked)
+    if used != asked:
+        logger.warning("%s: the weights have no %s network (only %s): lifted with their %s "
+                       "network.", source, asked, ", ".join(sorted(nets)), used)
+    out["mode"] = used
+    if isinstance(lift_mode, Mapping) and lift_mode.get("frames_alone") and used != "frame":
         n_runs = int(lift_mode.get("runs", 0))
         out["mode"] = "frame" if lift_mode["frames_alone"] >= n_runs else "mixed"
     return out
@@ -793,7 +803,8 @@ def _lifted_meta(m: PoseMetadata, choice: CameraChoice, lifter: Lifter,
     out = {k: v for k, v in m.extra.items() if k not in ("image_paths", INSTANCE_SCORES)}
     out.update({"camera": cam.as_dict(), "camera_source": choice.source,
                 "camera_estimate": choice.details,
-                "model": _mode_used(lifter.describe(), extra.get("lift_mode")), **extra})
+                "model": _mode_used(lifter.describe(), extra.get("lift_mode"),
+                                    lifter.model.nets, m.source), **extra})
     return PoseMetadata(source=m.source, source_format=m.source_format, scorer=m.scorer,
                         fps=m.fps, image_size=cam.image_size, frame=choice.frame,
                         units="mm", video=m.video, extra=out)

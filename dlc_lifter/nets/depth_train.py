@@ -57,6 +57,7 @@ from dlc_lifter.nets.depth import (
     normalise_crops,
 )
 from dlc_lifter.nets.lifter import LiftingModel
+from dlc_lifter.nets.schedule import one_cycle
 
 __all__ = [
     "DEPTH_MIX",
@@ -404,8 +405,7 @@ def train_depth(crops: dict[str, np.ndarray], config: DepthTrainConfig | None = 
     use_lm = cfg.landmark_weight > 0 and "landmark" in crops
     net = DepthNet(cfg.width, 3 if use_lm else 2)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.steps,
-                                                pct_start=0.1)
+    sched = one_cycle(opt, cfg.lr, cfg.steps, 0.1)
     n = len(crops["rgb"])
     from dlc_lifter.mouse.behaviour import BEHAVIOURS
 

@@ -60,6 +60,7 @@ from dlc_lifter.nets.lifter import (
     floor_points,
     frame_features,
 )
+from dlc_lifter.nets.schedule import one_cycle
 from dlc_lifter.nets.windows import PackedSequences
 
 __all__ = [
@@ -439,8 +440,7 @@ def _fine_tune_mode(net: LifterNet, mode: str, data: list[_FusedClip],
     ref = [prm.detach().clone() for prm in params] if cfg.base_l2 > 0 else []
     opt = torch.optim.AdamW(params, lr=cfg.lr,
                             weight_decay=0.0 if cfg.scope == "cues" else cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.steps,
-                                                pct_start=0.15)
+    sched = one_cycle(opt, cfg.lr, cfg.steps, 0.15)
     net.eval()  # batch-norm statistics and dropout stay as in the base model
     losses = []
     for _ in range(cfg.steps):

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from dlc_lifter._progress import progress_bar
+from dlc_lifter._version import software_record
 from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.nets.data import (
@@ -58,6 +59,7 @@ from dlc_lifter.nets.lifter import (
     network_shape,
     points_on_rays,
 )
+from dlc_lifter.nets.schedule import one_cycle
 from dlc_lifter.nets.windows import PackedSequences
 
 __all__ = ["EvalReport", "TrainConfig", "evaluate", "extend_model", "format_report", "train",
@@ -355,8 +357,7 @@ def _train_net(net: LifterNet, clips: Sequence[SyntheticClip], cfg: TrainConfig,
     clip_ids = np.flatnonzero(ok)
     probs = lengths[ok] / lengths[ok].sum()
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=n_steps,
-                                                pct_start=0.1)
+    sched = one_cycle(opt, cfg.lr, n_steps, 0.1)
     k_n = net.n_keypoints
     per = PER_KEYPOINT + cfg.n_extra
     loose = np.flatnonzero(FIT_WEIGHT <= 0.3)  # tail (but its base) and limb keypoints
@@ -487,7 +488,9 @@ def train(
     info = {"config": {k: list(v) if isinstance(v, tuple) else v
                        for k, v in asdict(cfg).items()},
             "train_seconds": round(history["seconds"], 1),
-            "steps_done": history["steps_done"], "torch": str(torch.__version__)}
+            "steps_done": history["steps_done"], "torch": str(torch.__version__),
+            # a seed gives the same weights with the same thread count: the count used
+            "threads_used": int(torch.get_num_threads())}
     model = LiftingModel(nets=nets, n_extra=cfg.n_extra, median_height_mm=med_h,
                          pair_length_mm=pair_len, info=info)
     return model, history
@@ -821,7 +824,8 @@ def train_lifter_weights(config: TrainConfig, out: str | Path, *, eval_sequences
     model.info["command"] = command
     sidecar: dict[str, Any] = {"command": command, "config": model.info["config"],
                                "train_seconds": model.info["train_seconds"],
-                               "steps_done": history["steps_done"]}
+                               "steps_done": history["steps_done"],
+                               "threads_used": model.info["threads_used"]}
     model = _extended(model, extend, sidecar, replace_modes)
     report = _evaluate_and_save(model, out, sidecar, eval_sequences=eval_sequences,
                                 n_frames=config.n_frames, seed=config.seed + 100_000,
@@ -856,6 +860,7 @@ def _evaluate_and_save(model: LiftingModel, out: str | Path, sidecar: dict[str, 
     if extend is not None:
         sidecar["companions"] = copy_companions(extend, path)
     sidecar["sha256"] = file_hash(path)
+    sidecar["software"] = software_record()  # the code commit the command ran at
     sidecar["total_seconds"] = round(time.monotonic() - t0, 1)
     write_sidecar(path, sidecar)
     return report
@@ -931,8 +936,9 @@ def train_ensemble_weights(config: TrainConfig, seeds: Sequence[int], out: str |
         "command": command, "config": model.info["config"],
         "train_seconds": model.info["train_seconds"],
         "members": [{"seed": s, "train_seconds": m.info["train_seconds"],
-                     "steps_done": m.info["steps_done"]} for s, m in zip(seeds, members,
-                                                                         strict=True)]}
+                     "steps_done": m.info["steps_done"],
+                     "threads_used": m.info.get("threads_used")}
+                    for s, m in zip(seeds, members, strict=True)]}
     model = _extended(model, extend, sidecar, replace_modes)
     report = _evaluate_and_save(model, out, sidecar, eval_sequences=eval_sequences,
                                 n_frames=config.n_frames, seed=seeds[0] + 100_000,

@@ -128,6 +128,9 @@ def test_train_commands_write_loadable_weights_and_sidecars(tmp_path: Path) -> N
     assert LiftingModel.load(lifter).n_extra == 0
     assert sides[lifter]["steps_done"] == {"temporal": 2, "causal": 2, "frame": 2}
     assert sides[lifter]["held_out"]["seed"] == 100_000
+    # what reproduces them: the threads used (a seed's weights follow them) and the commit
+    assert sides[lifter]["threads_used"] == 1
+    assert {"code_commit", "dlc_lifter", "torch"} <= set(sides[lifter]["software"])
     shipped = DepthRecipe()
     recipe = replace(shipped, synth_frames=2, clips=1, clip_frames=2,
                      train=replace(shipped.train, steps=2, batch=2, width=4, threads=1))
@@ -137,6 +140,34 @@ def test_train_commands_write_loadable_weights_and_sidecars(tmp_path: Path) -> N
     assert sides[fused]["config"]["modes"] == ["frame"] and sides[fused]["config"]["soup"] == 1
     assert sides[fused]["depth_net"]["sha256"] == sides[depth]["sha256"]
     assert LiftingModel.load(fused).n_extra == N_CUES
+
+
+def test_ten_steps_train_and_bad_sizes_are_refused_before_any_work(tmp_path: Path) -> None:
+    """10 steps failed with torch's ZeroDivisionError after the first networks trained (its
+    one-cycle warm-up of 10 % had no length); 0 steps, sequences or threads gave tracebacks."""
+    out = tmp_path / "ten.pt"
+    _invoke("train", "--out", str(out), "--n-sequences", "2", "--n-frames", "100",
+            "--modes", "frame", "--frame-steps", "10", "--channels", "8",
+            "--eval-sequences", "0", "--threads", "1")
+    assert out.is_file()
+    # a lift asking the temporal network of weights that have only the per-frame one says
+    # so and records the mode used (was: silent, model.mode 'temporal')
+    import pandas as pd
+
+    from dlc_lifter.io import meta_pickle_path
+    from dlc_lifter.lift import CameraSpec, LiftOptions, OutputSpec, lift_file
+    from tests.fixtures.toys import circling_mouse_2d, write_dlc_analysis
+
+    src = write_dlc_analysis(circling_mouse_2d(40, ("individual0",), seed=0), tmp_path, "v")
+    lifted = lift_file(src, camera=CameraSpec(camera_height_mm=500.0, focal_px=500.0),
+                       options=LiftOptions(depth=False, model=out),
+                       output=OutputSpec(destfolder=tmp_path / "lifted"))
+    model = pd.read_pickle(meta_pickle_path(lifted))["data"]["model"]
+    assert (model["mode"], model["mode_requested"]) == ("frame", "temporal")
+    for flag in ("--steps", "--frame-steps", "--n-sequences", "--channels", "--threads"):
+        res = runner.invoke(app, ["train", "--out", str(tmp_path / "bad.pt"), flag, "0"])
+        assert res.exit_code == 2 and f"Invalid value for '{flag}'" in res.output, flag
+    assert not (tmp_path / "bad.pt").exists()
 
 
 def test_train_seeds_saves_the_members_mean_and_resumes(tmp_path: Path) -> None:

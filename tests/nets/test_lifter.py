@@ -199,6 +199,15 @@ def test_bad_model_file(tmp_path: Path) -> None:
         LiftingModel.load(bad)
     with pytest.raises(ModelLoadError, match="does not exist"):
         LiftingModel.load(tmp_path / "missing.pt")
+    # what a user gives by mistake, named (was: "could not be read (101)", torch's advice
+    # to unpickle with weights_only=False, "does not exist" for a folder)
+    with pytest.raises(ModelLoadError, match="not a weights file written by dlc-lifter"):
+        LiftingModel.load(bad)
+    bad.with_suffix(".json").write_text('{"command": "dlc-lifter train"}')
+    with pytest.raises(ModelLoadError, match="JSON sidecar.*give the weights themselves"):
+        LiftingModel.load(bad.with_suffix(".json"))
+    with pytest.raises(ModelLoadError, match="is a folder"):
+        LiftingModel.load(tmp_path)
 
 
 # --------------------------------------------------------------------------- shipped
