@@ -1070,8 +1070,11 @@ def _member(cfg: TrainConfig, path: Path, command: str | None, progress: bool) -
         if done == wanted:
             logger.info("Ensemble member seed %d: reusing %s", cfg.seed, path)
             return LiftingModel.load(path)
-        logger.info("Ensemble member seed %d: %s was trained with other settings; "
-                    "training it again", cfg.seed, path)
+        differ = (sorted(k for k in wanted if done.get(k) != wanted[k])
+                  if isinstance(done, dict) else ["its record unreadable"])
+        logger.warning("Ensemble member seed %d: %s was trained with other settings (%s); "
+                       "training it again, replacing it (give another --workdir to keep "
+                       "it).", cfg.seed, path, ", ".join(differ))
     logger.info("Ensemble member seed %d: training", cfg.seed)
     model, _ = train_lifter_weights(cfg, path, eval_sequences=0, command=command,
                                     progress=progress)

@@ -201,6 +201,22 @@ def test_train_seeds_saves_the_members_mean_and_resumes(tmp_path: Path) -> None:
     assert json.loads(again.with_suffix(".json").read_text())["members"] == side["members"]
 
 
+def test_members_of_other_settings_are_said_to_be_replaced(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A --workdir reused with other settings retrains and replaces its members: said as a
+    warning naming the settings that differ (was: INFO, none named)."""
+    import logging
+
+    toy = ["--n-sequences", "2", "--n-frames", "100", "--channels", "8", "--kernels", "3",
+           "--threads", "1", "--modes", "frame", "--eval-sequences", "0", "--seeds", "0,1",
+           "--workdir", str(tmp_path / "members")]
+    _invoke("train", "--out", str(tmp_path / "a.pt"), "--frame-steps", "2", *toy)
+    with caplog.at_level(logging.WARNING):
+        _invoke("train", "--out", str(tmp_path / "b.pt"), "--frame-steps", "3", *toy)
+    said = [r.getMessage() for r in caplog.records if "other settings" in r.getMessage()]
+    assert len(said) == 2 and "(frame_steps)" in said[0] and "replacing it" in said[0], said
+
+
 def test_members_trained_before_a_new_option_are_reused_at_its_default(tmp_path: Path
                                                                         ) -> None:
     """A member whose sidecar predates an option (its config lacks the field) is reused by
