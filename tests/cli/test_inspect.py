@@ -529,3 +529,22 @@ def test_info_says_how_often_each_animal_is_tracked(tmp_path: Path) -> None:
     p.to_dataframe().to_hdf(f, key="df_with_missing", format="table")
     r = runner.invoke(app, ["info", str(f)])
     assert "Individuals: 3 (m1 in 100%, m2 in 50%, m3 never tracked)" in r.output, r.output
+
+
+def test_info_says_a_calibration_whose_z_points_down(tmp_path: Path) -> None:
+    """A checkerboard's frame on the floor (z into it, y flipped: the camera 500 mm 'below'):
+    the lift warned, info printed '500 mm below the floor' without a word."""
+    from dlc_lifter.camera import Camera
+    from dlc_lifter.io.calibration import write_anipose
+    from tests.fixtures.toys import circling_mouse_2d, write_dlc_analysis
+
+    src = write_dlc_analysis(circling_mouse_2d(40, ("individual0",), seed=0), tmp_path, "v")
+    up = Camera.top_view(500.0, 700.0, (640, 480))
+    down = Camera(K=up.K, R=up.R @ np.diag([1.0, -1.0, -1.0]), t=up.t, image_size=(640, 480),
+                  name="top")
+    assert down.below_floor
+    for cam, said in ((up, False), (down, True)):
+        toml = write_anipose([cam], tmp_path / f"{'down' if said else 'up'}.toml")
+        r = runner.invoke(app, ["info", str(src), "--calibration", str(toml)])
+        assert r.exit_code == 0, r.output
+        assert ("its z axis points down" in r.output) == said, r.output
