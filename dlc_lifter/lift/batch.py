@@ -59,7 +59,6 @@ from dlc_lifter.errors import (
     OutputExistsError,
     OutputFormatError,
 )
-from dlc_lifter.io.dlc import LIFTED_SUBFOLDER
 from dlc_lifter.io.find import (
     VIDEO_EXTENSIONS,
     find_dlc_output,
@@ -747,12 +746,12 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tu
 
 
 def _beside(out: Path, poses: Path, rec: Mapping[str, Any]) -> bool:
-    """Whether ``out`` lies where a lift puts its input's output by default (beside it, or
-    in the ``lifted3d`` folder beside it) and records an input of the same name: then no
-    other file's lift (two files of one name are not in one folder), this one's, moved."""
+    """Whether ``out`` lies where a lift puts its input's output by default (its folder as
+    :func:`_output_path` gives it without a destfolder) and records an input of the same
+    name: then no other file's lift (two files of one name are not in one folder), this
+    one's, moved."""
     return (Path(str(rec["path"])).name == poses.name
-            and out.parent.resolve() in (poses.parent.resolve(),
-                                         (poses.parent / LIFTED_SUBFOLDER).resolve()))
+            and out.parent.resolve() == _output_path(poses, None).parent.resolve())
 
 
 def _video_there_now(data: Any) -> str | None:

@@ -75,7 +75,7 @@ from dlc_lifter.lift.walls import (
 )
 from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
 from dlc_lifter.mouse.keypoint_map import KeypointMap
-from dlc_lifter.nets.lifter import floor_points
+from dlc_lifter.nets.lifter import LiftingModel, floor_points
 from dlc_lifter.poses import PoseMetadata, Poses
 
 __all__ = ["already_3d_message", "lift_poses", "tails_withheld_counts"]
@@ -772,20 +772,19 @@ def _lift_individual(lifter: Lifter, uv_cat: np.ndarray, c_cat: np.ndarray, cam:
     return pts, imp, held
 
 
-def _mode_used(model: dict[str, Any], lift_mode: Any, nets: Collection[str],
+def _mode_used(model: dict[str, Any], lift_mode: Any, weights: LiftingModel,
                source: Any) -> dict[str, Any]:
     """The model's record with the network mode the lift used (``mode``: ``frame`` where
     every row was lifted alone, ``mixed`` where some were, else the mode asked for or, where
-    the weights lack its network, the one they fell back to, said), the mode asked for kept
-    as ``mode_requested``; ``lift_mode`` says how the rows went, ``nets`` the weights' modes."""
+    the ``weights`` lack its network, the one they fell back to,
+    :meth:`~dlc_lifter.nets.lifter.LiftingModel.mode_for`, said), the mode asked for kept as
+    ``mode_requested``; ``lift_mode`` says how the rows went."""
     asked = model.get("mode")
     out = {**model, "mode_requested": asked}
-    chain = {"temporal": ("temporal", "causal", "frame"),
-             "causal": ("causal", "frame")}.get(str(asked), (asked,))
-    used = next((m for m in chain if m in nets), asked)
+    used = weights.mode_for(str(asked))
     if used != asked:
         logger.warning("%s: the weights have no %s network (only %s): lifted with their %s "
-                       "network.", source, asked, ", ".join(sorted(nets)), used)
+                       "network.", source, asked, ", ".join(sorted(weights.nets)), used)
     out["mode"] = used
     if isinstance(lift_mode, Mapping) and lift_mode.get("frames_alone") and used != "frame":
         n_runs = int(lift_mode.get("runs", 0))
@@ -804,7 +803,7 @@ def _lifted_meta(m: PoseMetadata, choice: CameraChoice, lifter: Lifter,
     out.update({"camera": cam.as_dict(), "camera_source": choice.source,
                 "camera_estimate": choice.details,
                 "model": _mode_used(lifter.describe(), extra.get("lift_mode"),
-                                    lifter.model.nets, m.source), **extra})
+                                    lifter.model, m.source), **extra})
     return PoseMetadata(source=m.source, source_format=m.source_format, scorer=m.scorer,
                         fps=m.fps, image_size=cam.image_size, frame=choice.frame,
                         units="mm", video=m.video, extra=out)

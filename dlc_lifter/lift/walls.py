@@ -394,11 +394,7 @@ def raise_into_arena(points: np.ndarray, lifted: np.ndarray, centre: np.ndarray,
         rise = np.where(raise_[..., group], h_min[..., group] - z[..., group], 0.0).max(-1)
         lifted_to = np.where(ok[..., group], z[..., group] + rise[..., None], np.nan)
         up = ok[..., group] & (lifted_to > target[..., group]) & (lifted_to < h_cam)
-        sub = target[..., group]
-        sub[up] = lifted_to[up]
-        target[..., group] = sub
-        grp = raise_[..., group]
-        grp |= up
-        raise_[..., group] = grp
+        target[..., group] = np.where(up, lifted_to, target[..., group])
+        raise_[..., group] |= up
     points[raise_] = points_on_rays(floor[raise_], centre, target[raise_])
     return raise_

@@ -1074,14 +1074,20 @@ class LiftingModel:
         """Input channels per frame."""
         return N_KEYPOINTS * (PER_KEYPOINT + self.n_extra) + N_GLOBAL
 
-    def net(self, mode: str) -> LifterNet:
-        """The network of one mode (falls back: causal -> frame, temporal -> causal)."""
+    def mode_for(self, mode: str) -> str:
+        """The mode whose network :meth:`net` gives for ``mode`` (falls back: causal ->
+        frame, temporal -> causal)."""
         for m in {"temporal": ("temporal", "causal", "frame"), "causal": ("causal", "frame"),
                   "frame": ("frame",)}.get(mode, ()):
             if m in self.nets:
-                return self._symmetric(m) if m in self.symmetric else self.nets[m]
+                return m
         raise ValueError(f"Mode '{mode}' is not in this model (has {sorted(self.nets)}); "
                          f"modes: {', '.join(MODES)}.")
+
+    def net(self, mode: str) -> LifterNet:
+        """The network of one mode (falls back: causal -> frame, temporal -> causal)."""
+        m = self.mode_for(mode)
+        return self._symmetric(m) if m in self.symmetric else self.nets[m]
 
     def _symmetric(self, mode: str) -> LifterNet:
         """:func:`symmetric_net` of a mode's network, remade only when its weights change
