@@ -24,6 +24,7 @@ from dlc_lifter.nets.lifter import (
     frame_features,
     points_on_rays,
 )
+from tests.fixtures.compare import assert_same_draws
 
 torch.set_num_threads(1)
 
@@ -656,7 +657,7 @@ def test_ear_labels_are_placed_above_the_ear_base_per_sequence() -> None:
         offsets.append(size[0, 0])
     assert len(set(np.round(offsets, 6))) == len(seqs)
     again = place_ear_labels(seqs, 7.0, seed=0)
-    np.testing.assert_array_equal(again[3].landmarks, placed[3].landmarks)
+    assert_same_draws(again[3].landmarks, placed[3].landmarks)
     kw = dict(seed=1, n_frames=40, views=1)
     _, plain, _ = _training_clips(TrainConfig(**kw), 6, generate_mouse_sequences)
     _, high, _ = _training_clips(TrainConfig(ear_label_mm=7.0, **kw), 6,
@@ -775,10 +776,10 @@ def test_steep_heads_lose_their_snout_in_training_where_asked() -> None:
         share = lost[steep & seen].mean()
         assert share == 1.0 if p == 1.0 else 0.35 < share < 0.65
         others = [k for k in range(len(CATALOGUE)) if k != nose]
-        np.testing.assert_array_equal(got[:, others], uv[:, others])
+        assert_same_draws(got[:, others], uv[:, others])
     before = simulate_tracking(world, cam, np.random.default_rng(3))[0]
     same = simulate_tracking(world, cam, np.random.default_rng(3), noise=TrackingNoise())[0]
-    np.testing.assert_array_equal(before, same)
+    assert_same_draws(before, same)
     kw = dict(seed=1, n_frames=60, views=2, nose_down_share=1.0)
     plain, _, _ = _training_clips(TrainConfig(**kw), 6, generate_mouse_sequences)
     asked, _, _ = _training_clips(TrainConfig(steep_snout_miss=1.0, **kw), 6,
@@ -803,7 +804,7 @@ def test_miss_prob_drops_more_training_points_and_the_default_draws_as_before() 
     many, _, _ = _training_clips(TrainConfig(miss_prob=(0.5, 0.6), **kw), 4,
                                  generate_mouse_sequences)
     for a, b in zip(plain, same, strict=True):
-        np.testing.assert_array_equal(a.uv, b.uv)
+        assert_same_draws(a.uv, b.uv)
     seen = np.concatenate([np.isfinite(c.uv[..., 0]) for c in plain])  # tracked by default
     kept = np.concatenate([np.isfinite(c.uv[..., 0]) for c in many])
     assert seen.sum() > 1000 and not (kept & ~seen).any()
@@ -815,7 +816,7 @@ def test_miss_prob_drops_more_training_points_and_the_default_draws_as_before() 
     for a, b in zip(plain, many, strict=True):
         np.testing.assert_array_equal(a.camera.K, b.camera.K)
         kept = np.isfinite(a.uv) & np.isfinite(b.uv)
-        np.testing.assert_array_equal(a.uv[kept], b.uv[kept])
+        assert_same_draws(a.uv[kept], b.uv[kept])
     with pytest.raises(ValueError, match="miss_prob"):
         _training_clips(TrainConfig(miss_prob=(0.2, 1.0), **kw), 2, generate_mouse_sequences)
 
