@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -290,6 +290,21 @@ class Camera:
         return Camera(K=k, R=flip @ self.R @ reflect, t=flip @ self.t,
                       image_size=self.image_size, dist=dist, name=self.name,
                       fisheye=self.fisheye)
+
+    def turned_over(self) -> Camera:
+        """This camera in its world turned over: 180 deg about the world's ``x`` axis.
+
+        A calibration whose world ``z`` points down (a checkerboard lying on the floor, in
+        OpenCV's board frame: ``z`` into the board) puts a camera above the floor below it.
+        Turned over, ``y`` and ``z`` reversed (``x`` kept), the world is right-handed with
+        ``z`` up and the floor still at ``z = 0``: the same camera, now above it. Images
+        are unchanged: a world point ``(x, y, z)`` here is ``(x, -y, -z)`` in the original.
+
+        Returns
+        -------
+        Camera
+        """
+        return replace(self, R=self.R @ np.diag([1.0, -1.0, -1.0]))
 
     @property
     def below_floor(self) -> bool:

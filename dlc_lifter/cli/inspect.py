@@ -219,16 +219,11 @@ def _camera_lines(poses: Poses, mapping: dict[str, str | None] | None, spec: Cam
     where = "below" if cam.below_floor else "above"
     lines = [f"Camera:      {choice.source}: {abs(float(cam.centre[2])):.0f} mm {where} the "
              f"floor, focal {cam.fx:.0f} px"]
-    if cam.below_floor and spec.calibration is not None and spec.view != "below":
-        from dlc_lifter.lift.handedness import measure_handedness
-        from dlc_lifter.lift.keypoints import catalogue_arrays
-
-        uv, conf, _ = catalogue_arrays(poses, mapping)
-        hand = measure_handedness(uv, np.nan_to_num(conf) >= cutoff, cam)
-        if hand.looks_mirrored:  # as the lift warns it
-            lines[0] += (f"  <- its z axis points down, it seems (the animal's sides the "
-                         f"wrong way round as seen from there in {hand.mirrored} of "
-                         f"{hand.frames} frames): give it with z up, the floor at z = 0")
+    if choice.details.get("turned_over"):  # as the lift warns it
+        lines[0] += ("  <- the calibration's z axis points down, it seems (the camera below "
+                     "its floor, the animal's sides the wrong way round as seen from there): "
+                     "lifted in its world turned over, y and z reversed; give it with z up "
+                     "to keep its axes")
     view = choice.details.get("view")
     if view:
         lines.append(f"View:        {view['angle_deg']:.0f} deg off the vertical (median; 95 % "

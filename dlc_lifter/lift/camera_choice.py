@@ -174,6 +174,9 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
                    "them is another body part (a 'tail' tracked at the tail's base), give a "
                    "keypoint map naming it ('tail: tail_base').")
         raise CameraEstimateError(why) from None
+    if calibration is not None and view != "below":
+        camera_choice = _turned_over_if_z_down(camera_choice, uv_cat, tracked,
+                                               str(poses.meta.source))
     if below:
         camera_choice = CameraChoice(
             camera_choice.camera.mirrored_below(axis), camera_choice.frame,
@@ -217,6 +220,36 @@ def _filmed_from_below(view: str, uv_cat: np.ndarray, tracked: np.ndarray, sourc
             "the other way round, pass view=above with a keypoint map "
             "swapping left and right.", source, hand.mirrored, hand.frames)
     return hand.looks_mirrored
+
+
+def _turned_over_if_z_down(choice: CameraChoice, uv_cat: np.ndarray, tracked: np.ndarray,
+                           source: str) -> CameraChoice:
+    """A calibration's camera below its floor that sees the animal's sides mirrored: a world
+    whose ``z`` points down (a checkerboard's frame on the floor), turned over
+    (:meth:`~dlc_lifter.camera.Camera.turned_over`), warned; any other camera as it is.
+
+    Below the floor and seeing the sides the right way round is a camera under a glass
+    floor; seen from above with the sides mirrored, two readings agree that the camera is
+    above the floor (a mirrored video alone would not put it below). ``view="below"`` keeps
+    the calibration as it is (the caller does not ask)."""
+    cam = choice.camera
+    if not cam.below_floor:
+        return choice
+    hand = measure_handedness(uv_cat, tracked, cam)
+    if not hand.looks_mirrored:
+        return choice
+    logger.warning(
+        "%s: the calibration's world has z pointing down, it seems (a checkerboard's frame "
+        "on the floor): it puts the camera %.0f mm below the floor, and in %d of %d frames "
+        "looked at the animal's left keypoints lie on its right there. Its world is turned "
+        "over (y and z reversed, x kept) and the animal lifted above the floor: the output "
+        "is in that turned world (a point (x, y, z) is (x, -y, -z) in the calibration's). "
+        "For the calibration's own axes, give it with z up; view=below keeps it as it is.",
+        source, -cam.height_mm, hand.mirrored, hand.frames)
+    return CameraChoice(cam.turned_over(), choice.frame, f"{choice.source}, turned over",
+                        {**choice.details,
+                         "turned_over": "the calibration's z pointed down: its y and z "
+                                        "reversed"})
 
 
 def _mirror_axis(size: tuple[int, int] | None, uv_cat: np.ndarray) -> float:

@@ -533,7 +533,8 @@ def test_info_says_how_often_each_animal_is_tracked(tmp_path: Path) -> None:
 
 def test_info_says_a_calibration_whose_z_points_down(tmp_path: Path) -> None:
     """A checkerboard's frame on the floor (z into it, y flipped: the camera 500 mm 'below'):
-    the lift warned, info printed '500 mm below the floor' without a word."""
+    the lift warned, info printed '500 mm below the floor' without a word; it now says the
+    lift turns that world over, as the lift does (and then prints the camera above)."""
     from dlc_lifter.camera import Camera
     from dlc_lifter.io.calibration import write_anipose
     from tests.fixtures.toys import circling_mouse_2d, write_dlc_analysis
@@ -547,4 +548,5 @@ def test_info_says_a_calibration_whose_z_points_down(tmp_path: Path) -> None:
         toml = write_anipose([cam], tmp_path / f"{'down' if said else 'up'}.toml")
         r = runner.invoke(app, ["info", str(src), "--calibration", str(toml)])
         assert r.exit_code == 0, r.output
-        assert ("its z axis points down" in r.output) == said, r.output
+        assert ("z axis points down" in r.output) == said, r.output
+        assert ("lifted in its world turned over" in r.output) == said, r.output

@@ -188,6 +188,42 @@ def test_a_calibration_with_z_down_is_told_apart_from_a_camera_below(
         assert len(said) == int(expect)
 
 
+def test_a_calibration_with_z_down_is_lifted_in_its_world_turned_over(
+        mouse: np.ndarray, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A camera above the floor calibrated in a checkerboard's frame on the floor (z down):
+    the lift turns that world over and lifts the animal above the floor, as with the same
+    calibration written z up (before, it lifted the animal as seen from below: DANNCE
+    mouse 1 through a 450 mm camera 113 mm off, against 6.4 with z up), and says so; a
+    camera truly below the floor, and view=below, keep the calibration as it is."""
+    from dlc_lifter.io.calibration import write_anipose
+
+    top, below = _cameras(mouse, 0.3)
+    idx = [CATALOGUE.index(v) for v in NAMES.values()]
+    turn = np.diag([1.0, -1.0, -1.0])
+    z_down = Camera(top.K, top.R @ turn, top.t, top.image_size, name="top")
+    uv = top.project(mouse[:, idx])
+    lifted = {}
+    for name, cam in (("up", top), ("down", z_down)):
+        toml = write_anipose([cam], tmp_path / f"{name}.toml")
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+            lifted[name] = lift_poses(_poses(uv, f"{name}.h5"), calibration=toml)
+        said = [r.getMessage() for r in caplog.records if "turned over" in r.getMessage()]
+        assert len(said) == (name == "down"), said
+    up, down = lifted["up"], lifted["down"]
+    assert down.meta.extra["camera_estimate"]["turned_over"]
+    assert "turned over" in down.meta.extra["camera_source"]
+    np.testing.assert_allclose(down.coords, up.coords, atol=1e-6)
+    assert np.nanmedian(down.coords[..., 2]) > 5.0  # above the floor, z up
+    toml = write_anipose([z_down], tmp_path / "told.toml")
+    told = lift_poses(_poses(uv, "told.h5"), calibration=toml, view="below")
+    assert "turned_over" not in told.meta.extra["camera_estimate"]
+    toml = write_anipose([below], tmp_path / "below.toml")
+    under = lift_poses(_poses(below.project(mouse[:, idx]), "below.h5"), calibration=toml)
+    assert "turned_over" not in under.meta.extra["camera_estimate"]
+    assert under.meta.extra["view"] == "below"
+
+
 def test_arena_corners_filmed_from_below_give_the_camera(mouse: np.ndarray) -> None:
     """Corners are named by where they are in the image; seen from below that image is
     mirrored, so the names are swapped with it and the corners still give the camera."""
