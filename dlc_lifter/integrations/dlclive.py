@@ -441,8 +441,9 @@ class _LiftProcessorImpl:
                 "LiftProcessor needs image_size=(width, height) of the camera frames in px "
                 "when there is no calibration (the principal point sits at the image centre "
                 "and the focal length is relative to the width).")
-        elif o.calibration is not None and self._lens_only_calibration():
-            return  # the camera is placed by the warm-up frames
+        elif o.calibration is not None and (self._lens_only_calibration()
+                                            or self._calibration_below_floor()):
+            return  # the camera is placed (or told above or below) by the warm-up frames
         elif o.calibration is not None or (
                 o.camera_height_mm is not None and o.focal_px is not None):
             self._resolve(np.zeros((0, len(self.keypoint_names), 3)), o.image_size or (0, 0))
@@ -477,6 +478,22 @@ class _LiftProcessorImpl:
                         "calibration (camera_height_mm places it straight down at once).",
                         o.calibration, problem, o.warmup_frames)
         return bool(problem)
+
+    def _calibration_below_floor(self) -> bool:
+        """Whether the calibration puts the camera below its floor (and ``view`` is not
+        ``below``): a camera under a glass floor, or one above it in a world whose ``z``
+        points down (a checkerboard's frame on the floor). The warm-up frames tell which
+        (the animal's sides mirrored there: the world is turned over, as offline,
+        :func:`~dlc_lifter.lift.camera_choice.lift_camera`), so they start the lift."""
+        o = self.options
+        cam = self._calibrated
+        if o.view == "below" or cam is None or cam.floor_problem() or not cam.below_floor:
+            return False
+        logger.info("LiftProcessor: the calibration %s puts the camera below the floor: the "
+                    "first %d frames tell a camera under a glass floor from a world whose z "
+                    "points down (view=below starts at once).", o.calibration,
+                    o.warmup_frames)
+        return True
 
     def _start(self, camera: Camera, view_angle_deg: float | None = None) -> None:
         """The live lifter on ``camera``, with the networks an offline lift from keypoints

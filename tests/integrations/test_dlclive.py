@@ -517,6 +517,34 @@ def test_processor_places_a_lens_only_calibration_from_its_warm_up_frames(
     assert np.isfinite(proc.poses_3d).all()
 
 
+def test_processor_turns_over_a_calibration_whose_z_points_down(
+        clip: Clip, processor_cls, tmp_path, caplog) -> None:
+    """A calibration in a checkerboard's frame on the floor (z down) puts the camera below
+    it: the processor started at once and lifted the animal as seen through the floor. Now
+    the warm-up frames see its sides mirrored there and the world is turned over, as
+    offline: the same 3D as the calibration written z up."""
+    from dlc_lifter.camera import Camera
+    from dlc_lifter.io.calibration import write_anipose
+
+    cam = clip.camera
+    down = Camera(K=cam.K, R=cam.R @ np.diag([1.0, -1.0, -1.0]), t=cam.t,
+                  image_size=cam.image_size, dist=cam.dist, name="top")
+    lifted = {}
+    for name, c in (("up", cam), ("down", down)):
+        calib = write_anipose([c], tmp_path / f"{name}.toml")
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="dlc_lifter"):
+            proc = processor_cls(keypoint_names=DLC_NAMES, calibration=str(calib),
+                                 warmup_frames=70, features=False)  # enough with both ears to vote
+            assert (proc.live is None) == (name == "down")
+            for i in range(75):
+                proc.process(clip.pose(i))
+        assert ("turned over" in caplog.text) == (name == "down")
+        assert not proc.camera.below_floor
+        lifted[name] = proc.poses_3d
+    np.testing.assert_allclose(lifted["down"], lifted["up"], atol=1e-6)
+
+
 def test_processor_reads_its_calibration_once(clip: Clip, processor_cls, tmp_path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """The processor read its calibration to see whether it gives the lens only, then again
