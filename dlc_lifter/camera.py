@@ -61,6 +61,9 @@ def _axis_rotation(axis: int, angle: float) -> np.ndarray:
 #: A calibration's camera centre nearer the floor plane than this (mm) is taken to be in it:
 #: its world frame is the camera's own, not the floor's (:meth:`Camera.floor_problem`).
 MIN_FLOOR_DISTANCE_MM = 1.0
+#: A calibration's camera nearer the floor than this (mm) films no whole mouse (one rears
+#: 80-100 mm high): its world is in other units than mm (cm), not the floor's in mm.
+MIN_CAMERA_HEIGHT_MM = 100.0
 
 #: World -> camera rotation of a camera looking straight down with image ``u`` along
 #: world ``x`` and image ``v`` along world ``-y``.
@@ -359,6 +362,11 @@ class Camera:
             return (f"its centre lies in the floor plane ({height:.0f} mm from z = 0: the "
                     "camera at the world's origin, as a one-camera or intrinsics-only "
                     "calibration puts it)")
+        if abs(height) < MIN_CAMERA_HEIGHT_MM:
+            return (f"its centre lies {abs(height):.3g} units from the floor plane, nearer "
+                    f"than a camera that films a whole mouse ({MIN_CAMERA_HEIGHT_MM:.0f} mm): "
+                    "a world in cm (or metres), where the lift needs mm? Scale the "
+                    "calibration's translation to mm (x 10 from cm, x 1000 from metres)")
         axis_z = float(self.R[2, 2])  # the optical axis's world z
         if not height * axis_z < 0:
             return (f"the floor (z = 0) is not in front of it (its centre is "

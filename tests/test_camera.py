@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 
 import cv2
@@ -342,3 +343,50 @@ def test_a_calibration_in_metres_is_named_as_such() -> None:
     assert "a world in metres" in metres.floor_problem() and "x 1000" in metres.floor_problem()
     origin = Camera(K=cam.K, R=np.eye(3), t=np.zeros(3), image_size=cam.image_size)
     assert "world's origin, as a one-camera" in origin.floor_problem()
+
+
+def test_a_board_pose_saved_beside_the_lens_places_the_camera(tmp_path, caplog) -> None:
+    """cv2.solvePnP's rvec and tvec for the board lying on the floor, saved with the lens
+    (the walkthrough's lab): the camera was read at the world's origin and its height
+    guessed from the mouse (the tilt lost: 13.7 mm off through a 15 deg camera); now the
+    board's frame is the world, its z down turned over by the lift. A pose per calibration
+    view, or half a pose, is warned and the lens kept alone; a file without the image's size
+    takes the frames' (it was refused with a TypeError)."""
+    top = Camera.top_view(450.0, 700.0, (640, 480), tilt_rad=0.26, tilt_direction_rad=0.5)
+    board = Camera(K=top.K, R=top.R @ np.diag([1.0, -1.0, -1.0]), t=top.t,
+                   image_size=top.image_size)  # OpenCV's board frame: z into the floor
+    rvec = cv2.Rodrigues(board.R)[0]
+    _file_storage(tmp_path / "pnp.yml", image_width=640, image_height=480,
+                  camera_matrix=board.K, distortion_coefficients=np.zeros((5, 1)),
+                  rvec=rvec, tvec=board.t.reshape(3, 1))
+    cam = load_anipose(tmp_path / "pnp.yml")
+    np.testing.assert_allclose(cam.R, board.R, atol=1e-9)
+    np.testing.assert_allclose(cam.t, board.t)
+    assert cam.floor_problem() == "" and cam.below_floor
+    np.testing.assert_allclose(cam.turned_over().centre, top.centre, atol=1e-6)
+    _file_storage(tmp_path / "views.yml", image_width=640, image_height=480,
+                  camera_matrix=board.K, distortion_coefficients=np.zeros((5, 1)),
+                  rvecs=np.tile(rvec.T, (12, 1)), tvecs=np.tile(board.t, (12, 1)))
+    _file_storage(tmp_path / "half.yml", image_width=640, image_height=480,
+                  camera_matrix=board.K, distortion_coefficients=np.zeros((5, 1)), rvec=rvec)
+    for name, said in (("views.yml", "a pose per calibration view"),
+                       ("half.yml", "translation missing")):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+            lens = load_anipose(tmp_path / name)
+        assert said in caplog.text and "read as the lens only" in caplog.text, caplog.text
+        assert "floor plane" in lens.floor_problem()
+    _file_storage(tmp_path / "nosize.yml", camera_matrix=board.K,
+                  distortion_coefficients=np.zeros((5, 1)))
+    assert load_anipose(tmp_path / "nosize.yml").image_size == (0, 0)
+
+
+def test_a_calibration_in_cm_is_named_as_such() -> None:
+    """A camera 45 units above the floor (a world in cm) was taken as a camera 45 mm up:
+    the mouse came out 5 mm long, 58 mm off. Nearer than a camera filming a whole mouse,
+    it is now named a world in other units, as one in metres is."""
+    cam = Camera.top_view(450.0, 700.0, (640, 480))
+    cm = Camera(K=cam.K, R=cam.R, t=cam.t / 10.0, image_size=cam.image_size)
+    assert "a world in cm" in cm.floor_problem() and "x 10 from cm" in cm.floor_problem()
+    assert cam.floor_problem() == ""
+    assert Camera.top_view(150.0, 700.0, (640, 480)).floor_problem() == ""

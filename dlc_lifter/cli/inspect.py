@@ -224,6 +224,9 @@ def _camera_lines(poses: Poses, mapping: dict[str, str | None] | None, spec: Cam
                      "its floor, the animal's sides the wrong way round as seen from there): "
                      "lifted in its world turned over, y and z reversed; give it with z up "
                      "to keep its axes")
+    elif cam.below_floor and spec.calibration is not None and spec.view == "auto":
+        lines[0] += ("  <- lifted as filmed through a glass floor; if the camera is above "
+                     "the floor, the calibration's z points down: --view above turns it over")
     view = choice.details.get("view")
     if view:
         lines.append(f"View:        {view['angle_deg']:.0f} deg off the vertical (median; 95 % "

@@ -484,14 +484,15 @@ class _LiftProcessorImpl:
         ``below``): a camera under a glass floor, or one above it in a world whose ``z``
         points down (a checkerboard's frame on the floor). The warm-up frames tell which
         (the animal's sides mirrored there: the world is turned over, as offline,
-        :func:`~dlc_lifter.lift.camera_choice.lift_camera`), so they start the lift."""
+        :func:`~dlc_lifter.lift.camera_choice.lift_camera`), so they start the lift;
+        ``view`` above or below says which at once."""
         o = self.options
         cam = self._calibrated
-        if o.view == "below" or cam is None or cam.floor_problem() or not cam.below_floor:
+        if o.view != "auto" or cam is None or cam.floor_problem() or not cam.below_floor:
             return False
         logger.info("LiftProcessor: the calibration %s puts the camera below the floor: the "
                     "first %d frames tell a camera under a glass floor from a world whose z "
-                    "points down (view=below starts at once).", o.calibration,
+                    "points down (view=above or below starts at once).", o.calibration,
                     o.warmup_frames)
         return True
 

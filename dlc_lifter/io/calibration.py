@@ -50,10 +50,12 @@ def load_anipose(path: str | Path, name: str | None = None) -> Camera:
     Lens calibrations without extrinsics (OpenCV FileStorage, ROS ``camera_info``,
     DeepLabCut 3D's intrinsics pickle or one camera of its stereo pickle, MATLAB's
     ``cameraParameters`` struct) put the camera at the world's origin
-    (:meth:`Camera.floor_problem`); a DANNCE / Label3D ``.mat`` camera keeps its pose in
-    the rig's world (:mod:`dlc_lifter.io.camera_files`). A file that does not record its
-    image size (DeepLabCut's intrinsics pickle, DANNCE's) gives
-    ``image_size = (0, 0)``: the frames' size is taken for it when lifting.
+    (:meth:`Camera.floor_problem`), unless an OpenCV one holds the pose of a board lying on
+    the floor (``rvec``, ``tvec``: that board's frame is the world); a DANNCE / Label3D
+    ``.mat`` camera keeps its pose in the rig's world (:mod:`dlc_lifter.io.camera_files`).
+    A file that does not record its image size (DeepLabCut's intrinsics pickle, DANNCE's,
+    an OpenCV file without ``image_width``) gives ``image_size = (0, 0)``: the frames' size
+    is taken for it when lifting.
 
     Parameters
     ----------
@@ -179,6 +181,11 @@ _LENS_KEYS = {
              "Distortion_Coefficients", "dist", "D"),
     "width": ("image_width", "imageWidth", "Image_Width"),
     "height": ("image_height", "imageHeight", "Image_Height"),
+    # the camera's pose, as a lab's script saves cv2.solvePnP's answer for the board lying
+    # on the floor: X_cam = R X_board + t, in the board's units
+    "rvec": ("rvec", "rotation_vector", "rvecs", "Rvec"),
+    "rmat": ("rotation_matrix",),  # not ROS camera_info's R: a rectification, not a pose
+    "tvec": ("tvec", "translation_vector", "tvecs", "Tvec"),
 }
 
 
@@ -191,7 +198,10 @@ def _lens_calibration(text: str, path: Path) -> Camera | None:
     FileStorage YAML (``%YAML:1.0``, ``!!opencv-matrix``) or XML (``<opencv_storage>``),
     ROS's ``camera_info`` YAML, or a JSON object with the same entries (:data:`_LENS_KEYS`);
     ``None`` for anything else. Its camera sits at the world's origin (intrinsics only:
-    :meth:`Camera.floor_problem`). A lens named fisheye (``distortion_model: equidistant``,
+    :meth:`Camera.floor_problem`), unless the file holds one camera pose (``rvec`` and
+    ``tvec``, as ``cv2.solvePnP`` gives them for a board lying on the floor:
+    :func:`_board_pose`); without ``image_width`` / ``image_height`` the frames' size is
+    taken for it when lifting. A lens named fisheye (``distortion_model: equidistant``,
     OpenCV's sample's ``fisheye_model: 1``) takes its four coefficients as OpenCV's fisheye
     model's; a file without distortion coefficients is lifted without and warned about."""
     head = text.lstrip()[:200]
@@ -239,11 +249,12 @@ def _lens_calibration(text: str, path: Path) -> Camera | None:
         k = _matrix(_lens_entry(data, "matrix")).reshape(3, 3)
         given = _lens_entry(data, "dist")
         dist = _matrix([0.0] * 5 if given is None else given).ravel()
-        size = (int(_lens_entry(data, "width")), int(_lens_entry(data, "height")))
+        w, h = _lens_entry(data, "width"), _lens_entry(data, "height")
+        size = (0, 0) if w is None or h is None else (int(w), int(h))  # 0: the frames'
     except (KeyError, ValueError, TypeError) as exc:
         raise CalibrationError(f"Lens calibration {path} is malformed ({exc!r}); it needs "
-                               "camera_matrix (3x3), distortion_coefficients, image_width and "
-                               "image_height.") from None
+                               "camera_matrix (3x3) and distortion_coefficients (image_width "
+                               "and image_height where known).") from None
     model = str(data.get("distortion_model", "")).lower()
     fisheye = model in ("equidistant", "fisheye") or str(
         data.get("fisheye_model", "0")).strip() in ("1", "true", "True")
@@ -260,9 +271,48 @@ def _lens_calibration(text: str, path: Path) -> Camera | None:
         raise CalibrationError(f"Lens calibration {path} is a fisheye lens with {dist.size} "
                                "distortion coefficients; OpenCV's fisheye model has 4 (k1, "
                                "k2, k3, k4).")
-    return Camera(K=k, R=np.eye(3), t=np.zeros(3), image_size=size,
+    rot, trans = _board_pose(data, path)
+    return Camera(K=k, R=rot, t=trans, image_size=size,
                   dist=dist[:4] if fisheye else dist[:5],
                   name=str(data.get("camera_name", path.stem)), fisheye=fisheye)
+
+
+def _board_pose(data: dict[str, Any], path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The camera's pose in a lens calibration: one rotation (Rodrigues ``rvec`` or a 3x3
+    matrix) with one translation (``tvec``), as ``cv2.solvePnP`` gives it for a board on
+    the floor (the board's frame is then the world; :data:`_LENS_KEYS`); the world's
+    origin (intrinsics only) where there is none, or where the file holds a pose per
+    calibration view (which of them lay on the floor is not known: warned)."""
+    rvec, rmat, tvec = (_lens_entry(data, k) for k in ("rvec", "rmat", "tvec"))
+    origin = (np.eye(3), np.zeros(3))
+    if rvec is None and rmat is None and tvec is None:
+        return origin
+    try:
+        t = _matrix(tvec).ravel() if tvec is not None else None
+        r = (_matrix(rvec).ravel() if rvec is not None else
+             _matrix(rmat) if rmat is not None else None)
+    except (KeyError, ValueError, TypeError):
+        t = r = None
+    if t is None or r is None or t.size != 3 or r.size not in (3, 9):
+        several = (t is not None and t.size > 3 and t.size % 3 == 0) or (
+            r is not None and r.size > 9 and r.size % 3 == 0)
+        logger.warning(
+            "Lens calibration %s: %s; read as the lens only. To lift in the floor's frame, "
+            "save the pose of the board lying on the floor alone (cv2.solvePnP's rvec and "
+            "tvec, in mm) as rvec and tvec.", path,
+            "it holds a pose per calibration view, and which board lay on the floor is not "
+            "known" if several else "its camera pose is incomplete or not one pose "
+            f"(rotation {'missing' if r is None else f'of {r.size} values'}, translation "
+            f"{'missing' if t is None else f'of {t.size} values'})")
+        return origin
+    rot = rodrigues(r) if r.size == 3 else r.reshape(3, 3)
+    if not np.allclose(rot @ rot.T, np.eye(3), atol=1e-4):
+        raise CalibrationError(f"Lens calibration {path}: its rotation is not a rotation "
+                               "matrix (R R^T is not the identity); give cv2.solvePnP's rvec "
+                               "or cv2.Rodrigues' 3x3 matrix.")
+    logger.info("Lens calibration %s: the camera's pose read from it (the board's frame on "
+                "the floor is the world; its units taken as mm).", path)
+    return rot, t
 
 
 def write_anipose(cameras: Sequence[Camera], path: str | Path) -> Path:

@@ -35,7 +35,7 @@ from dlc_lifter.lift.camera_estimate import (
     resolve_image_size,
     unsure_body_message,
 )
-from dlc_lifter.lift.handedness import measure_handedness
+from dlc_lifter.lift.handedness import MIN_FRAMES, measure_handedness
 from dlc_lifter.lift.keypoints import (
     arena_pixels,
     catalogue_arrays,
@@ -175,7 +175,7 @@ def choose_camera(poses: Poses, lifter: Lifter, uv_cat: np.ndarray, c_cat: np.nd
                    "keypoint map naming it ('tail: tail_base').")
         raise CameraEstimateError(why) from None
     if calibration is not None and view != "below":
-        camera_choice = _turned_over_if_z_down(camera_choice, uv_cat, tracked,
+        camera_choice = _turned_over_if_z_down(camera_choice, uv_cat, tracked, view,
                                                str(poses.meta.source))
     if below:
         camera_choice = CameraChoice(
@@ -223,29 +223,43 @@ def _filmed_from_below(view: str, uv_cat: np.ndarray, tracked: np.ndarray, sourc
 
 
 def _turned_over_if_z_down(choice: CameraChoice, uv_cat: np.ndarray, tracked: np.ndarray,
-                           source: str) -> CameraChoice:
-    """A calibration's camera below its floor that sees the animal's sides mirrored: a world
-    whose ``z`` points down (a checkerboard's frame on the floor), turned over
+                           view: str, source: str) -> CameraChoice:
+    """A calibration's camera below its floor, where ``view="above"`` says it is above or
+    where it sees the animal's sides mirrored: a world whose ``z`` points down (a
+    checkerboard's frame on the floor), turned over
     (:meth:`~dlc_lifter.camera.Camera.turned_over`), warned; any other camera as it is.
 
     Below the floor and seeing the sides the right way round is a camera under a glass
     floor; seen from above with the sides mirrored, two readings agree that the camera is
-    above the floor (a mirrored video alone would not put it below). ``view="below"`` keeps
-    the calibration as it is (the caller does not ask)."""
+    above the floor (a mirrored video alone would not put it below). Where no left/right
+    pair tells (a file of midline keypoints), the camera stays below, warned with both
+    readings. ``view="below"`` keeps the calibration as it is (the caller does not ask)."""
     cam = choice.camera
     if not cam.below_floor:
         return choice
     hand = measure_handedness(uv_cat, tracked, cam)
-    if not hand.looks_mirrored:
+    if view == "above":
+        why = "view=above says the camera is above it"
+    elif hand.looks_mirrored:
+        why = (f"in {hand.mirrored} of {hand.frames} frames looked at the animal's left "
+               "keypoints lie on its right there")
+    else:
+        if hand.frames < MIN_FRAMES:
+            logger.warning(
+                "%s: the calibration puts the camera %.0f mm below the floor: lifted as "
+                "filmed from below, through a glass floor. Too few frames with a left/right "
+                "pair (%d) tell that from a world whose z points down (a checkerboard's "
+                "frame on the floor, the camera above it): if the camera is above the floor, "
+                "lift with view=above (--view above), which turns that world over.",
+                source, -cam.height_mm, hand.frames)
         return choice
     logger.warning(
         "%s: the calibration's world has z pointing down, it seems (a checkerboard's frame "
-        "on the floor): it puts the camera %.0f mm below the floor, and in %d of %d frames "
-        "looked at the animal's left keypoints lie on its right there. Its world is turned "
-        "over (y and z reversed, x kept) and the animal lifted above the floor: the output "
-        "is in that turned world (a point (x, y, z) is (x, -y, -z) in the calibration's). "
-        "For the calibration's own axes, give it with z up; view=below keeps it as it is.",
-        source, -cam.height_mm, hand.mirrored, hand.frames)
+        "on the floor): it puts the camera %.0f mm below the floor, and %s. Its world is "
+        "turned over (y and z reversed, x kept) and the animal lifted above the floor: a "
+        "point (x, y, z) of the output is (x, -y, -z) in the calibration's world. "
+        "view=below keeps the calibration as it is (a camera under a glass floor).",
+        source, -cam.height_mm, why)
     return CameraChoice(cam.turned_over(), choice.frame, f"{choice.source}, turned over",
                         {**choice.details,
                          "turned_over": "the calibration's z pointed down: its y and z "

@@ -30,7 +30,7 @@ from dlc_lifter.camera import Camera
 from dlc_lifter.mouse.catalogue import CATALOGUE
 from dlc_lifter.nets.lifter import AP_COORD, MIRROR, floor_points
 
-__all__ = ["SIDE_ON_SHARE", "Handedness", "measure_handedness", "warn_if_mirrored",
+__all__ = ["MIN_FRAMES", "SIDE_ON_SHARE", "Handedness", "measure_handedness", "warn_if_mirrored",
            "warn_if_side_view"]
 
 logger = logging.getLogger(__name__)

@@ -224,6 +224,40 @@ def test_a_calibration_with_z_down_is_lifted_in_its_world_turned_over(
     assert under.meta.extra["view"] == "below"
 
 
+def test_a_z_down_calibration_of_midline_keypoints_is_said_and_view_above_turns_it(
+        mouse: np.ndarray, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Nose, neck, centre and tail base only: no left/right pair tells a world whose z
+    points down from a camera under a glass floor. It was lifted from below without a word
+    (the walkthrough: 92-95 mm off) and view=above was 'not used'; now the warning names
+    both readings and view=above turns the world over (the same 3D as z up)."""
+    from dlc_lifter.io.calibration import write_anipose
+
+    top, _ = _cameras(mouse, 0.3)
+    names = ["nose", "neck", "mouse_center", "tail_base"]
+    uv = top.project(mouse[:, [CATALOGUE.index(n) for n in names]])
+    z_down = Camera(top.K, top.R @ np.diag([1.0, -1.0, -1.0]), top.t, top.image_size,
+                    name="top")
+
+    def lift(cam: Camera, name: str, **kw) -> Poses:
+        p = Poses(coords=uv[:, None], confidence=np.ones(uv.shape[:2])[:, None],
+                  keypoints=names, meta=PoseMetadata(source=f"{name}.h5", fps=30.0,
+                                                     image_size=(640, 480)))
+        return lift_poses(p, calibration=write_anipose([cam], tmp_path / f"{name}.toml"),
+                          **kw)
+
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        below = lift(z_down, "auto")
+    assert "turned_over" not in below.meta.extra["camera_estimate"]
+    assert "Too few frames with a left/right pair" in caplog.text
+    assert "view=above" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        above = lift(z_down, "above", view="above")
+    assert "view=above says the camera is above it" in caplog.text
+    assert "is not used" not in caplog.text
+    np.testing.assert_allclose(above.coords, lift(top, "up").coords, atol=1e-6)
+
+
 def test_arena_corners_filmed_from_below_give_the_camera(mouse: np.ndarray) -> None:
     """Corners are named by where they are in the image; seen from below that image is
     mirrored, so the names are swapped with it and the corners still give the camera."""
