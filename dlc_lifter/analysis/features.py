@@ -115,7 +115,12 @@ from dlc_lifter.io.features_table import features_format, require_parquet, write
 from dlc_lifter.io.provenance import not_made_from, source_record
 from dlc_lifter.io.records import read_record, write_record
 from dlc_lifter.lift.destinations import Provenance
-from dlc_lifter.lift.keypoints import file_keypoint_plan, lifted_keypoint_map, split_animals
+from dlc_lifter.lift.keypoints import (
+    file_keypoint_plan,
+    lifted_keypoint_map,
+    object_individuals,
+    split_animals,
+)
 from dlc_lifter.mouse.edges import canonical_names
 from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
 from dlc_lifter.poses import Poses
@@ -687,16 +692,12 @@ _MM_PER = {"mm": 1.0, "cm": 10.0, "m": 1000.0}
 
 
 def _without_objects(poses: Poses, plan: Any, asked: str | None, source: str | None) -> Poses:
-    """A 2D file's individuals without those tracked by no keypoint of the mouse (a
-    multi-animal DeepLabCut file's ``single``: the arena's corners, objects), left out as
-    the lift leaves them out (unless asked for by name)."""
-    if poses.n_individuals < 2:
-        return poses
-    mapped = np.array([k in plan.mapped for k in poses.keypoints])
-    seen = np.isfinite(poses.coords).all(-1).any(0)  # (N, K)
-    out = [str(ind) for i, ind in enumerate(poses.individuals)
-           if seen[i].any() and not (seen[i] & mapped).any() and str(ind) != asked]
-    if not out or len(out) == poses.n_individuals:
+    """A 2D file's individuals without those tracked by no keypoint of the mouse
+    (:func:`~dlc_lifter.lift.keypoints.object_individuals`: a multi-animal DeepLabCut
+    file's ``single``, the arena's corners, objects), left out as the lift leaves them out
+    (unless asked for by name)."""
+    out = [ind for ind in object_individuals(poses, plan) if ind != asked]
+    if not out:
         return poses
     logger.info("%s: left out of the features, tracking none of the mouse's keypoints (not "
                 "an animal: the arena, objects): %s.", source or "poses", ", ".join(out))

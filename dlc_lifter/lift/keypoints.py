@@ -51,6 +51,7 @@ __all__ = [
     "keypoint_carriers",
     "lifted_keypoint_map",
     "names_lifted",
+    "object_individuals",
     "output_names",
     "plan_lift_keypoints",
     "resolve_keypoint_map",
@@ -497,6 +498,50 @@ def keypoint_carriers(poses: Poses) -> dict[str, list[str]]:
     out = {str(k): [str(poses.individuals[i]) for i in np.flatnonzero(seen[:, j])]
            for j, k in enumerate(poses.keypoints)}
     return {k: v for k, v in out.items() if v}
+
+
+def object_individuals(poses: Poses, plan: KeypointMap) -> dict[str, list[str]]:
+    """The individuals that hold no animal: tracked, but by no keypoint of the mouse.
+
+    A multi-animal DeepLabCut file's unique bodyparts (its ``single`` individual: the
+    arena's corners, objects), or animals of a kind the catalogue does not know (pups
+    tracked as ``end1``, ``end2``). The lift leaves them out of the 3D and the features
+    leave them out of a 2D file's rows. An individual never tracked is not among them (an
+    animal the tracker did not find), and none is where every individual would be: a file
+    whose only individual tracks an object and never the mouse (a single-animal table of
+    an empty arena) keeps it, as the animal, untracked.
+
+    Parameters
+    ----------
+    poses
+        2D poses ``(frames, individuals, keypoints, 2)`` in pixels, NaN where not tracked;
+        a point is tracked where both its coordinates are finite. Split into one
+        individual per animal first (:func:`split_animals`).
+    plan
+        How the keypoints are used (:func:`file_keypoint_plan`): a keypoint is the
+        mouse's when ``plan.mapped`` names it.
+
+    Returns
+    -------
+    dict[str, list[str]]
+        ``{individual: the keypoints it tracks}``, both in the file's order; empty where
+        no individual is objects only.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> xy = np.full((1, 2, 3, 2), np.nan); xy[0, 0, :2] = 1.0; xy[0, 1, 2] = 5.0
+    >>> p = Poses(coords=xy, keypoints=["snout", "tailbase", "tl"],
+    ...           individuals=["mouse1", "single"])
+    >>> object_individuals(p, plan_keypoint_map(p.keypoints))
+    {'single': ['tl']}
+    """
+    seen = np.isfinite(poses.coords).all(-1).any(0)  # (N, K): tracked in some frame
+    mapped = np.array([k in plan.mapped for k in poses.keypoints], dtype=bool)
+    out = {str(ind): [str(k) for k, s in zip(poses.keypoints, seen[i], strict=True) if s]
+           for i, ind in enumerate(poses.individuals)
+           if seen[i].any() and not (seen[i] & mapped).any()}
+    return {} if len(out) == poses.n_individuals else out
 
 
 def lifted_keypoint_map(poses: Poses) -> dict[str, str] | None:

@@ -41,6 +41,7 @@ from dlc_lifter.lift.keypoints import (
     arena_pixels,
     catalogue_arrays,
     names_lifted,
+    object_individuals,
     on_own_ray,
     output_names,
     plan_lift_keypoints,
@@ -313,7 +314,7 @@ def lift_poses(
         names, source, first = animal_columns(names, plan, lifted)
         out_names = [out_names[k] for k in first]
         coords, conf, imputed = (_pick_columns(a, source) for a in (coords, conf, imputed))
-    left_out = _objects_only(poses, uv_cat)
+    left_out = _objects_only(poses, plan)
     keep = [i for i, ind in enumerate(poses.individuals) if str(ind) not in left_out]
     coords, conf, imputed = coords[:, keep], conf[:, keep], imputed[:, keep]
     # a point imputed at last (below the cutoff too, not put back on its ray) is the
@@ -403,26 +404,24 @@ def _say_never_tracked(poses: Poses, i: int) -> None:
                     poses.meta.source or "the poses", poses.individuals[i])
 
 
-def _objects_only(poses: Poses, uv_cat: np.ndarray) -> dict[str, list[str]]:
+def _objects_only(poses: Poses, plan: KeypointMap) -> dict[str, list[str]]:
     """The individuals tracked by keypoints none of which maps onto the mouse
-    (``{individual: [its tracked keypoints]}``): no animal (a multi-animal DeepLabCut
+    (:func:`~dlc_lifter.lift.keypoints.object_individuals`: ``{individual: [its tracked
+    keypoints]}``), left out of the 3D, each warned: no animal (a multi-animal DeepLabCut
     file's unique bodyparts under ``single``: objects, the arena's corners; its other
-    individuals: animals of another kind, such as pups), left out of the 3D, each warned."""
+    individuals: animals of another kind, such as pups)."""
     src = poses.meta.source or "the poses"
-    out = {}
-    for i, ind in enumerate(poses.individuals):
-        seen = np.isfinite(poses.coords[:, i]).all(-1)  # (T, K)
-        if not seen.any() or np.isfinite(uv_cat[:, i]).any():
-            continue
-        names = [str(k) for k, s in zip(poses.keypoints, seen.any(0), strict=True) if s]
-        out[str(ind)] = names
+    out = object_individuals(poses, plan)
+    for ind, names in out.items():
+        i = poses.individuals.index(ind)
+        frames = int(np.isfinite(poses.coords[:, i]).all(-1).any(1).sum())
         why = (": not an animal (DeepLabCut's unique bodyparts are objects or the arena)"
                if ind == "single" else " (an animal of another kind, or objects)")
         logger.warning(
             "%s: individual %s is tracked (in %d frames) but none of its keypoints (%s) maps "
             "onto the mouse catalogue%s, so it is left out of the 3D. If they are a mouse's, "
             "give a keypoint map naming them ('%s: nose'; 'dlc-lifter catalogue' lists the "
-            "names).", src, ind, int(seen.any(1).sum()), ", ".join(names), why, names[0])
+            "names).", src, ind, frames, ", ".join(names), why, names[0])
     return out
 
 

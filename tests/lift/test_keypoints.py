@@ -157,3 +157,27 @@ def test_an_imputed_landmark_named_like_a_tracked_keypoint_reads_back_as_itself(
     assert plan.mapped["tail1_catalogue"] == "tail1" and plan.mapped["Tail_1"] == "tail3"
     assert resolve_name_ranked("neck_catalogue") == ("neck", 1)
     assert resolve_name_ranked("wing_catalogue") == (None, 3)
+
+
+def test_object_individuals_are_those_tracking_no_keypoint_of_the_mouse() -> None:
+    """One answer for the lift and the features: ``single`` tracking the arena's corners is
+    objects; an animal never tracked is not; a point with one coordinate missing is not
+    tracked (before, the lift counted it as the mouse's); and where every individual would
+    be objects, none is (before, the lift left a single-animal file's only individual out)."""
+    from dlc_lifter.lift.keypoints import object_individuals
+    from dlc_lifter.mouse.keypoint_map import plan_keypoint_map
+
+    names = ["snout", "tailbase", "tl", "tr"]
+    xy = np.full((3, 3, 4, 2), np.nan)
+    xy[:, 0, :2] = 100.0  # mouse1 tracked
+    xy[:, 2, 2:] = 5.0  # single: the corners only; mouse2 never tracked
+    p = Poses(coords=xy, keypoints=names, individuals=["mouse1", "mouse2", "single"])
+    plan = plan_keypoint_map(names)
+    assert object_individuals(p, plan) == {"single": ["tl", "tr"]}
+    half = xy.copy()
+    half[0, 2, 0, 0] = 7.0  # single's snout: x without y, no point
+    assert object_individuals(Poses(coords=half, keypoints=names,
+                                    individuals=["mouse1", "mouse2", "single"]),
+                              plan) == {"single": ["tl", "tr"]}
+    alone = Poses(coords=xy[:, 2:], keypoints=names, individuals=["individual0"])
+    assert object_individuals(alone, plan) == {}

@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import math
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -1050,6 +1051,32 @@ def test_animals_of_another_kind_left_out_are_not_called_unique_bodyparts(
             r.getMessage()]
     assert len(said) == 1 and "left out of the 3D" in said[0], caplog.text
     assert "unique bodyparts" not in said[0] and "not an animal" not in said[0]
+
+
+def test_a_file_whose_only_individual_tracks_an_object_keeps_it_as_the_animal() -> None:
+    """A single-animal table of an empty arena: the mouse never tracked, a water bottle
+    tracked in every frame. Its one individual is the animal, untracked: the lift keeps it
+    (all missing) and the 2D features keep its rows, as they did (before, the lift left it
+    out as objects and wrote a 3D of no individual)."""
+    from dlc_lifter.analysis.features import compute_features
+    from dlc_lifter.lift.camera_estimate import CameraChoice
+    from dlc_lifter.lift.keypoints import object_individuals, plan_lift_keypoints
+    from dlc_lifter.lift.poses import lift_poses
+
+    cam, _, mouse = _scene(40)
+    k = len(NAMES)
+    coords = np.full((40, 1, k + 1, 2), np.nan)
+    coords[:, 0, k] = (320.0, 30.0)
+    conf = np.where(np.isfinite(coords[..., 0]), 0.95, np.nan)
+    empty = Poses(coords, conf, keypoints=[*NAMES, "water_bottle"],
+                  individuals=["individual0"], meta=mouse.meta)
+    assert object_individuals(empty, plan_lift_keypoints(empty, None)) == {}
+    out = lift_poses(empty, camera_choice=CameraChoice(cam, "world", "calibration", {}))
+    assert out.individuals == ["individual0"] and np.isnan(out.coords).all()
+    assert out.meta.extra["individuals_left_out"] == {}
+    with warnings.catch_warnings():  # an untracked animal's features: all-NaN medians
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert list(compute_features(empty)["individual"].unique()) == ["individual0"]
 
 
 def test_unique_bodyparts_and_the_others_keep_their_own_names_for_a_landmark(
