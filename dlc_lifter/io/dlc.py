@@ -41,6 +41,7 @@ from dlc_lifter.poses import PoseMetadata, Poses
 __all__ = [
     "DLC_KEY",
     "LIKELIHOOD_KEY",
+    "dlc_csv_coords",
     "labelled_size_from_project",
     "lifted_output_path",
     "meta_pickle_path",
@@ -668,6 +669,54 @@ def _attach_likelihood(poses: Poses, path: Path) -> None:
                 poses.meta.extra["imputed"] = imp[()].astype(bool)
     except OSError as exc:  # pragma: no cover - metadata is a bonus
         logger.debug("Could not read likelihood of %s: %s", path, exc)
+
+
+#: Bytes of a csv's start read to judge whether it is a DeepLabCut table.
+_SNIFF_BYTES = 65536
+
+
+def dlc_csv_coords(path: str | Path) -> frozenset[str] | None:
+    """The coordinates a csv's DeepLabCut header names (``{"x", "y", "likelihood"}``; a 3D
+    table's has ``"z"``), or ``None`` where the file does not start as a DeepLabCut csv.
+
+    DeepLabCut's header rows are ``scorer``, ``[individuals]``, ``bodyparts`` and
+    ``coords``; a copy re-saved by a spreadsheet (``;`` or tab separators, a byte-order
+    mark) or by pandas (a column of row numbers before them) counts too, as
+    :func:`read_dlc_csv` reads them. Only the file's first lines are read, whatever its
+    name says it is.
+
+    Parameters
+    ----------
+    path
+        Any file (a ``.csv``, or one named as another format).
+
+    Returns
+    -------
+    frozenset of str or None
+        The lower-cased names of the ``coords`` row; ``None`` for another table, a file
+        that is no text, or one that cannot be read.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "mouse1.h5"
+    >>> rows = ["scorer;DLC;DLC;DLC", "bodyparts;nose;nose;nose", "coords;x;y;likelihood",
+    ...         "0;1,5;2,5;0,9"]
+    >>> _ = f.write_text("\\n".join(rows))
+    >>> sorted(dlc_csv_coords(f))
+    ['likelihood', 'x', 'y']
+    """
+    try:
+        sep = csv_format(Path(path))[0]  # a spreadsheet's re-save: ';' or tabs
+        with Path(path).open(newline="", encoding="utf-8-sig", errors="replace") as fh:
+            head = fh.read(_SNIFF_BYTES).splitlines()[:5]
+        rows = [[c.strip().lower() for c in r] for r in csv.reader(head, delimiter=sep)]
+    except (OSError, csv.Error):  # no file, or no text (NUL bytes, before Python 3.11)
+        return None
+    coords = next((r for r in rows[1:] if "coords" in r[:2]), None)
+    if not rows or "scorer" not in rows[0][:2] or coords is None:
+        return None
+    return frozenset(c for c in coords if c and c != "coords")
 
 
 def _csv_layout(path: Path, text: str | None = None, sep: str = ",") -> tuple[int, int]:

@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from dlc_lifter.errors import DLCLifterError
-from dlc_lifter.io._common import ANALYSIS_STEM, VIDEO_EXTENSIONS, csv_format, recorded_path
+from dlc_lifter.io._common import ANALYSIS_STEM, VIDEO_EXTENSIONS, recorded_path
 from dlc_lifter.io.config import read_dlc_config
+from dlc_lifter.io.dlc import dlc_csv_coords
 
 __all__ = ["DERIVED_SUFFIXES", "FoundPoseFiles", "SCORER_MARKS", "TRACKER_SUFFIXES",
            "VIDEO_EXTENSIONS", "csv_holds_2d_poses", "find_dlc_output", "find_pose_files",
@@ -140,32 +141,19 @@ def h5_pose_kind(path: str | Path) -> str | None:
         return None
 
 
-#: Bytes of a csv's start read to judge whether it is a pose table.
-_SNIFF_BYTES = 65536
-
-
 def csv_holds_2d_poses(path: str | Path) -> bool:
-    """Whether a ``.csv`` starts as a 2D pose table: DeepLabCut's header rows (``scorer``,
-    ``[individuals]``, ``bodyparts``, ``coords`` with ``x`` and ``y`` and no ``z``; also a
-    copy re-saved by pandas, with a column of row numbers before them) or one header row of
-    ``<bodypart>_x`` / ``_y`` columns (SimBA's, :mod:`dlc_lifter.io.flat_csv`), or SLEAP's
-    analysis csv (``track, frame_idx, ..., <node>.x, <node>.y``). Reads the
-    file's first lines only; ``False`` for anything unreadable.
+    """Whether a ``.csv`` starts as a 2D pose table: DeepLabCut's header rows with ``x`` and
+    ``y`` and no ``z`` (:func:`~dlc_lifter.io.dlc.dlc_csv_coords`: also a spreadsheet's or
+    pandas' re-save) or one header row of ``<bodypart>_x`` / ``_y`` columns (SimBA's,
+    :mod:`dlc_lifter.io.flat_csv`), or SLEAP's analysis csv (``track, frame_idx, ...,
+    <node>.x, <node>.y``). Reads the file's first lines only; ``False`` for anything
+    unreadable.
     """
-    import csv
-
     from dlc_lifter.io.flat_csv import csv_table_kind, flat_csv_is_3d
 
-    try:
-        sep = csv_format(Path(path))[0]  # a spreadsheet's re-save: ';' or tabs
-        with Path(path).open(newline="", encoding="utf-8-sig", errors="replace") as fh:
-            head = fh.read(_SNIFF_BYTES).splitlines()[:5]
-    except OSError:
-        return False
-    rows = [[c.strip().lower() for c in r] for r in csv.reader(head, delimiter=sep)]
-    coords = next((r for r in rows[1:] if "coords" in r[:2]), None)
-    if rows and "scorer" in rows[0][:2] and coords is not None:
-        return {"x", "y"} <= set(coords) and "z" not in coords
+    coords = dlc_csv_coords(path)
+    if coords is not None:
+        return {"x", "y"} <= coords and "z" not in coords
     try:  # SimBA names its index column "scorer" too, above one header row
         kind = csv_table_kind(path)
         return kind is not None and not (kind == "flat-csv" and flat_csv_is_3d(path))

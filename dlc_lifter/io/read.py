@@ -119,11 +119,13 @@ def detect_format(path: str | Path) -> str:
         return "movement-nc"
     if not is_hdf5(p):
         kind = {".slp": "SLEAP .slp", ".nwb": "NWB"}.get(ext, "HDF5")
-        if _starts_as_dlc_csv(p):
+        from dlc_lifter.io.dlc import dlc_csv_coords
+
+        if dlc_csv_coords(p) is not None:
             raise PoseFileError(
-                f"{p} holds a DeepLabCut csv table (its first line reads 'scorer,...'), not "
-                f"{kind}, although its extension says so: lift a copy of it named with "
-                ".csv.")
+                f"{p} holds a DeepLabCut csv table (its header rows read 'scorer', ..., "
+                f"'coords'), not {kind}, although its extension says so: lift a copy of it "
+                "named with .csv.")
         raise PoseFileError(
             f"{p} is not an HDF5 file although its extension says {kind}; it may be "
             "truncated or mis-named. Re-export it from the tool that made it.")
@@ -308,13 +310,3 @@ def _apply_config(poses: Poses, cfg: DLCConfig, path: Path) -> None:
     unknown = [k for k in poses.keypoints if cfg.all_bodyparts and k not in cfg.all_bodyparts]
     if unknown:
         logger.warning("%s: bodyparts %s are not in %s.", path, ", ".join(unknown), cfg.path)
-
-
-def _starts_as_dlc_csv(path: Path) -> bool:
-    """Whether a file's first bytes are a DeepLabCut csv's header row."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(64)
-    except OSError:
-        return False
-    return head.lstrip(b"\xef\xbb\xbf").lower().startswith(b"scorer,")

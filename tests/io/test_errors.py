@@ -97,6 +97,24 @@ def test_not_hdf5(tmp_path: Path) -> None:
     _read_fails(f, "holds a DeepLabCut csv table", "named with .csv")
 
 
+@pytest.mark.parametrize("resave", ["spreadsheet", "pandas"])
+def test_a_resaved_dlc_csv_named_as_hdf5_is_named_as_a_dlc_csv(tmp_path: Path,
+                                                                resave: str) -> None:
+    """A DeepLabCut csv that a spreadsheet (``;``) or pandas (a column of row numbers before
+    it) re-saved, then named ``.h5``: read_poses knows it for the DLC csv it is, as finding
+    pose files does (before: "not an HDF5 file", the first line not starting 'scorer,');
+    one that only starts 'scorer,' is not taken for one."""
+    f = tmp_path / "m1.h5"
+    if resave == "spreadsheet":
+        _df().to_csv(f, sep=";", decimal=",")
+    else:
+        _df().to_csv(tmp_path / "plain.csv")
+        pd.read_csv(tmp_path / "plain.csv").to_csv(f)
+    _read_fails(f, "holds a DeepLabCut csv table", "named with .csv")
+    f.write_text("scorer,DLC_x\n")
+    _read_fails(f, "not an HDF5 file")
+
+
 def test_truncated_hdf5(tmp_path: Path) -> None:
     """A file cut short (an interrupted copy) is named as such, in one line, for every
     HDF5 format; the library's back trace stays out of the message."""
