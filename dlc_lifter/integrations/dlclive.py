@@ -39,7 +39,15 @@ from dlc_lifter.errors import DLCLifterError
 from dlc_lifter.io.calibration import load_anipose
 from dlc_lifter.io.live_npz import write_live_npz
 from dlc_lifter.lift.keypoints import resolve_keypoint_map
-from dlc_lifter.lift.live import IMAGE_COLORS, LiveLifter, LiveResult, causal_lifter
+from dlc_lifter.lift.live import (
+    IMAGE_COLORS,
+    LiveLifter,
+    LiveResult,
+    animal_in_frame,
+    animal_rows,
+    causal_lifter,
+    live_keypoint_plan,
+)
 from dlc_lifter.lift.options import (
     check_pcutoff,
     check_view,
@@ -375,6 +383,9 @@ class _LiftProcessorImpl:
         """The settings (:class:`LiftProcessorOptions`)."""
         self.keypoint_names = list(options.keypoint_names)
         self.keypoint_map = resolve_keypoint_map(options.keypoint_map)
+        # the rows whose tracking says the animal is in (not an empty arena's corners)
+        self._animal_rows = animal_rows(self.keypoint_names, live_keypoint_plan(
+            self.keypoint_names, self.keypoint_map, check=False))
         self.lifter = causal_lifter(options.model_path, options.pcutoff)
         if options.depth:  # fail at set-up, not in the live loop, when the weights are missing
             from dlc_lifter.lift.depth_path import load_depth_models
@@ -640,11 +651,11 @@ class _LiftProcessorImpl:
                     ", shape (K, 3).")
             ft = kwargs.get("frame_time")
             image = kwargs.get("image") if self.options.depth else None
-            if self.live is None and not self._pending and not (
-                    np.nan_to_num(p[:, 2]) >= self.lifter.pcutoff).any():
+            if self.live is None and not self._pending and not animal_in_frame(
+                    p[:, :2], p[:, 2], self._animal_rows, self.lifter.pcutoff):
                 if not self._before_animal:
-                    logger.info("LiftProcessor: waiting for the animal (no keypoint at the "
-                                "likelihood cutoff yet) to estimate the camera from it.")
+                    logger.info("LiftProcessor: waiting for the animal (no keypoint of it at "
+                                "the likelihood cutoff yet) to estimate the camera from it.")
                 self._before_animal.append(ft)
             elif self.live is None:
                 self._pending.append((p.copy(), ft, None if image is None

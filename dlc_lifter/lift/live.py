@@ -74,7 +74,7 @@ from dlc_lifter.mouse.catalogue import CATALOGUE, catalogue_index
 from dlc_lifter.mouse.keypoint_map import KeypointMap, plan_keypoint_map
 
 __all__ = ["IMAGE_COLORS", "LIVE_FINAL_READINGS", "LiveLifter", "LiveResult",
-           "causal_lifter"]
+           "animal_in_frame", "animal_rows", "causal_lifter", "live_keypoint_plan"]
 
 logger = logging.getLogger(__name__)
 
@@ -155,19 +155,126 @@ _GRAY_WEIGHTS = {"rgb": (0.299, 0.587, 0.114), "bgr": (0.114, 0.587, 0.299)}
 IMAGE_COLORS = tuple(_GRAY_WEIGHTS)
 
 
-def _one_animal(plan: KeypointMap) -> KeypointMap:
+def _one_animal(plan: KeypointMap, *, say: bool = True) -> KeypointMap:
     """The plan restricted to the first animal's names where names carry two animals'
-    prefixes (``moth_*``, ``pup_*``): one stream lifts one animal."""
+    prefixes (``moth_*``, ``pup_*``): one stream lifts one animal (said with ``say``)."""
     prefixes = list(dict.fromkeys(plan.animals[k].lower() for k in plan.mapped
                                   if k in plan.animals))
     if len(prefixes) < 2:
         return plan
     others = [k for k in plan.mapped if plan.animals.get(k, prefixes[0]).lower() != prefixes[0]]
-    logger.warning("Live lifting follows one animal: '%s'; not lifted: %s.", prefixes[0],
-                   ", ".join(others))
+    if say:
+        logger.warning("Live lifting follows one animal: '%s'; not lifted: %s.", prefixes[0],
+                       ", ".join(others))
     return replace(plan, mapped={k: v for k, v in plan.mapped.items() if k not in others},
                    dropped=plan.dropped | {k: "another animal (live lifting follows one)"
                                            for k in others})
+
+
+def live_keypoint_plan(keypoint_names: Sequence[str],
+                       keypoint_map: Mapping[str, str | None] | None = None, *,
+                       check: bool = True) -> KeypointMap:
+    """How a live lift uses each keypoint name: the names' plan, following one animal where
+    the names carry two animals' prefixes (``moth_*``, ``pup_*``: the first).
+
+    Parameters
+    ----------
+    keypoint_names
+        Names of the 2D keypoints, in the order of the rows of every pose.
+    keypoint_map
+        ``{user name: catalogue name or None}`` for names the catalogue does not know.
+    check
+        Log the plan's warnings and the animal followed, and refuse names that do not span
+        the body, as :class:`LiveLifter` does when it starts; ``False``: the plan only.
+
+    Returns
+    -------
+    KeypointMap
+        Its ``mapped`` names are the animal's keypoints (:func:`animal_rows`).
+
+    Raises
+    ------
+    KeypointMappingError
+        With ``check``, when the names that map onto the catalogue do not span the body.
+
+    Examples
+    --------
+    >>> plan = live_keypoint_plan(["snout", "tailbase", "tl"], check=False)
+    >>> sorted(plan.mapped)
+    ['snout', 'tailbase']
+    """
+    plan = plan_keypoint_map(list(keypoint_names), keypoint_map, source="keypoint_names")
+    if check:
+        for line in plan.warnings:
+            logger.warning(line)
+        plan.require_liftable("keypoint_names")
+    return _one_animal(plan, say=check)
+
+
+def animal_rows(keypoint_names: Sequence[str], plan: KeypointMap) -> np.ndarray:
+    """The rows of a pose that are the animal's keypoints: those ``plan`` maps onto the
+    mouse catalogue (:func:`live_keypoint_plan`), not the arena's corners, objects or
+    another animal's names.
+
+    Parameters
+    ----------
+    keypoint_names
+        Names of the 2D keypoints, in the order of the rows of every pose.
+    plan
+        How they are used.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(K_animal,)`` int64 row indices, in the names' order (a name given twice: its
+        first row, twice).
+
+    Examples
+    --------
+    >>> names = ["tl", "snout", "tailbase"]
+    >>> animal_rows(names, live_keypoint_plan(names, check=False)).tolist()
+    [1, 2]
+    """
+    names = list(keypoint_names)
+    return np.array([names.index(k) for k in names if k in plan.mapped], dtype=np.int64)
+
+
+def animal_in_frame(uv: np.ndarray, conf: np.ndarray | None, rows: np.ndarray,
+                    pcutoff: float) -> bool:
+    """Whether one frame's pose tracks the animal: a keypoint of it (one of ``rows``,
+    :func:`animal_rows`) with both coordinates finite and its likelihood at ``pcutoff`` or
+    above. An empty arena (its corners or objects tracked, the animal not yet put in) does
+    not count.
+
+    Parameters
+    ----------
+    uv
+        ``(K, 2)`` pixels of the frame's keypoints, NaN where missing.
+    conf
+        ``(K,)`` likelihoods (NaN: 0), or ``None`` (every finite point tracked).
+    rows
+        The animal's rows among the ``K``.
+    pcutoff
+        The likelihood cutoff.
+
+    Returns
+    -------
+    bool
+        Whether a keypoint of the animal is tracked in the frame.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> uv = np.array([[10.0, 20.0], [30.0, 40.0], [np.nan, np.nan]])
+    >>> animal_in_frame(uv, np.array([0.99, 0.1, 0.9]), np.array([1, 2]), 0.6)
+    False
+    >>> animal_in_frame(uv, np.array([0.99, 0.7, 0.9]), np.array([1, 2]), 0.6)
+    True
+    """
+    ok = np.isfinite(uv).all(-1)
+    if conf is not None:
+        ok &= np.nan_to_num(conf, nan=0.0) >= pcutoff
+    return bool(ok[rows].any())
 
 
 class LiveLifter:
@@ -285,11 +392,7 @@ class LiveLifter:
         self.camera = camera
         self.keypoint_names = [str(k) for k in keypoint_names]
         self.lifter = causal_lifter(model, pcutoff)
-        plan = plan_keypoint_map(self.keypoint_names, keypoint_map, source="keypoint_names")
-        for line in plan.warnings:
-            logger.warning(line)
-        plan.require_liftable("keypoint_names")
-        plan = _one_animal(plan)
+        plan = live_keypoint_plan(self.keypoint_names, keypoint_map)
         self.keypoint_plan = plan
         """How each keypoint name is used (:class:`~dlc_lifter.mouse.KeypointMap`)."""
         self._stream = self.lifter.stream(camera, self.keypoint_names, mapping=plan,
@@ -360,8 +463,7 @@ class LiveLifter:
         self.catalogue_names: list[str] = [CATALOGUE[i] for i in self._out_idx]
         """Catalogue name of every output keypoint."""
         self._head_rows = head_rows(self.catalogue_names)  # raised together by the walls
-        self._user_rows = np.array([self.keypoint_names.index(k) for k in tracked],
-                                   dtype=np.int64)
+        self._user_rows = animal_rows(self.keypoint_names, plan)
         self._cat_idx = np.array(cat_idx, dtype=np.int64)
         # a centre label in a sparse set: not given to the networks, lifted on its own ray
         withheld = withheld_from_networks(cat_idx)
@@ -678,7 +780,8 @@ class LiveLifter:
                          tails_withheld=tails_cat[self._out_idx].copy())
         # the session's measures take the first size_frames frames with the animal in them
         # (an empty arena before it is put in measured nothing, and nothing was said)
-        seen = self._with_animal < self.size_frames and self._animal_in(uv, conf)
+        seen = self._with_animal < self.size_frames and animal_in_frame(
+            uv, conf, self._user_rows, self.lifter.pcutoff)
         if seen:  # after the lift: not part of its latency
             self._with_animal += 1
             if self._use_walls:
@@ -689,13 +792,6 @@ class LiveLifter:
             self._measure_size(cat if cat is not None else self._catalogue(uv, conf))
         self._frame += 1
         return res
-
-    def _animal_in(self, uv: np.ndarray, conf: np.ndarray | None) -> bool:
-        """Whether the frame tracks a keypoint of the animal (at the likelihood cutoff)."""
-        ok = np.isfinite(uv).all(-1)
-        if conf is not None:
-            ok &= np.nan_to_num(conf, nan=0.0) >= self.lifter.pcutoff
-        return bool(ok[self._user_rows].any())
 
     def _step_keypoints(self, uv: np.ndarray, conf: np.ndarray | None) -> np.ndarray:
         """One step of the keypoints' causal stream, the centre labels withheld."""

@@ -155,6 +155,32 @@ def test_processor_waits_for_the_animal_in_an_empty_arena(clip: Clip, processor_
     assert np.isnan(proc.poses_3d[:200]).all() and np.isfinite(proc.poses_3d[200:]).all()
 
 
+def test_processor_waits_for_the_animal_while_only_the_arena_s_corners_are_tracked(
+        clip: Clip, processor_cls, caplog) -> None:
+    """An empty arena whose corners the network tracks at full likelihood: no animal yet,
+    as the live lifter judges it (only the animal's keypoints count). Before, a confident
+    corner counted as the animal: the empty frames were collected and the camera estimate
+    tried (and warned about) on them."""
+    import logging
+
+    w, h = clip.camera.image_size
+    proc = processor_cls(keypoint_names=DLC_NAMES + ["tl", "tr", "bl", "br"],
+                         image_size=(w, h), warmup_frames=20, features=False)
+    corners = np.array([[20.0, 20.0, 0.99], [w - 20.0, 20.0, 0.99], [20.0, h - 20.0, 0.99],
+                        [w - 20.0, h - 20.0, 0.99]])
+    empty = np.concatenate([clip.pose(0), corners])
+    empty[: len(DLC_NAMES), 2] = 0.01
+    with caplog.at_level(logging.INFO, logger="dlc_lifter"):
+        for i in range(60):
+            proc.process(empty, frame_time=i / 30)
+    assert proc.live is None and not proc._pending and len(proc._before_animal) == 60
+    assert "waiting for the animal" in caplog.text and "WARNING" not in caplog.text
+    for i in range(20):
+        proc.process(np.concatenate([clip.pose(i), corners]))
+    assert proc.live is not None and proc.n_frames == 80
+    assert np.isnan(proc.poses_3d[:60]).all() and np.isfinite(proc.poses_3d[60:]).all()
+
+
 def test_processor_runs_the_networks_before_its_camera_is_known(
         clip: Clip, processor_cls, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without a camera, the frame that ends the warm-up started the live lifter and paid
