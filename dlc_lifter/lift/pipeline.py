@@ -112,7 +112,16 @@ def _check_video(video: str | Path, poses: Poses, *, found: bool = False
         logger.info("Video %s (%d frames) opened and matches the poses.", video, n)
     if not poses.meta.fps and fps:
         poses.meta.fps = float(fps)
+    elif poses.meta.fps and fps and not _same_rate(poses.meta.fps, fps):
+        logger.warning("The video %s runs at %.4g fps; the poses are lifted at %.4g fps (given "
+                       "or their file's), not the video's: check --fps.", video, fps,
+                       poses.meta.fps)
     return size, None  # type: ignore[return-value]
+
+
+def _same_rate(a: float, b: float) -> bool:
+    """Two frame rates alike within 1 % (a video's 29.97 and a file's 30 are one rate)."""
+    return abs(float(a) - float(b)) <= 0.01 * max(float(a), float(b))
 
 
 def lifted_nwb_metadata(metadata: Mapping[str, Any], poses_path: str | Path,
@@ -487,6 +496,10 @@ def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
     found = isinstance(video, str) and video == "auto"  # looked for, not given
     video = video_named_by(poses, src) if found else (None if video is None else str(video))
     if camera.fps is not None:  # checked positive by CameraSpec itself
+        if poses.meta.fps and not _same_rate(poses.meta.fps, camera.fps):
+            logger.warning("%s records %.4g fps; lifted at the %.4g fps given (the outputs' "
+                           "times and the features' speeds follow it).", src.name,
+                           poses.meta.fps, camera.fps)
         poses.meta.fps = float(camera.fps)
     video_size, unused = None, None
     if video is None and poses.meta.video:  # the file's own, not read: named as it is

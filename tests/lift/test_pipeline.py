@@ -878,6 +878,34 @@ def test_fps_given_or_from_the_video(tmp_path: Path) -> None:
         lift_file(src, camera=CameraSpec(fps=-1.0), output=OutputSpec(destfolder=tmp_path / "bad"))
 
 
+def test_a_frame_rate_given_against_the_file_s_or_the_video_s_is_said(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """``--fps`` that contradicts the file's metadata, or a file's rate that contradicts its
+    video's, replaced it without a word (the frame-rate walkthrough: a 12.5 fps file told 25,
+    a 30 fps video's poses told 15); now warned, the rate given (or the file's) kept. 29.97
+    against 30 is one rate."""
+    from dlc_lifter.io import meta_pickle_path
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene(12)
+    src = write_dlc_analysis(poses, tmp_path / "in", meta_pickle=True)  # records 30 fps
+    spec = {"camera_height_mm": 600.0, "focal_px": 640.0}
+    for fps, said in ((25.0, True), (30.0, False), (29.97, False)):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+            out = lift_file(src, camera=CameraSpec(fps=fps, **spec),
+                            options=LiftOptions(depth=False),
+                            output=OutputSpec(destfolder=tmp_path / f"f{fps}"))
+        assert ("records 30 fps; lifted at the 25 fps given" in caplog.text) == said
+        assert pd.read_pickle(meta_pickle_path(out))["data"]["fps"] == fps
+    video = write_toy_video(tmp_path / "v.mp4", 12, size=(64, 48), fps=15.0)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="dlc_lifter"):
+        lift_file(src, video=video, camera=CameraSpec(**spec), options=LiftOptions(depth=False),
+                  output=OutputSpec(destfolder=tmp_path / "video"))
+    assert "runs at 15 fps; the poses are lifted at 30 fps" in caplog.text
+
+
 def test_image_size_given_without_the_video(tmp_path: Path,
                                              caplog: pytest.LogCaptureFixture) -> None:
     """A file without its video or metadata: ``image_size`` puts the principal point where
