@@ -980,6 +980,8 @@ def lift_jobs(
                 item.warnings.append(note)
             logger.info("%s: skipped, exists (%s).", item.where, out)
             remove_stale_claim(out)
+            if claim_holder(out) is None:  # a killed run's temporary files, no live run's
+                clean_stale_temp_files(out)
             if job.after_each is not None and not job.after_each.done(out):
                 todo.append(LiftJob(**{**vars(job), "step_only": True}))
                 continue

@@ -197,7 +197,9 @@ def write_outputs(
     meta
         Extra entries for the meta pickle.
     overwrite
-        Replace existing outputs.
+        Replace existing outputs. The old ``.h5``, which marks a lift done, is removed
+        before any new file is written: a run killed mid-way leaves no old ``.h5`` beside
+        new companions (a batch would skip it as done).
     source_nwb
         The NWB file the 2D came from (its session metadata goes into the NWB output).
     nwb_metadata
@@ -223,6 +225,8 @@ def write_outputs(
 
     fmts = parse_formats(formats)
     paths = output_paths(output, fmts)
+    if overwrite and "dlc" in fmts:  # the .h5 marks a lift done: not an old one beside new
+        Path(paths["dlc"]).unlink(missing_ok=True)  # companions, should this run be killed
     meta = {**(meta or {}), "formats": list(fmts)}
     if "nwb" in fmts:  # what a rerun with other metadata compares (add_outputs rewrites)
         meta["nwb_metadata"] = nwb_metadata_record(nwb_metadata)

@@ -311,6 +311,26 @@ def test_kill_mid_batch_then_resume_is_identical(tmp_path: Path,
         pd.testing.assert_frame_equal(a, b)
 
 
+def test_a_rerun_that_skips_an_output_removes_a_killed_run_s_temporary_files(
+        tmp_path: Path) -> None:
+    """A run killed while overwriting an output that exists leaves its hidden temporary
+    file; the next run skips the output (it exists) and left that file for ever (the
+    determinism audit: a 1.9 MB .tmp.h5). Now a skip removes it too, unless a live run
+    holds the output's claim."""
+    from dlc_lifter._atomic import claim_output
+
+    config = _project(tmp_path, ["v1", "v2"])
+    assert lift_videos(config, task=_toy_task).ok
+    folder = tmp_path / "videos" / "lifted3d"
+    temps = [folder / f".v{i}{DLC_SCORER}_lifted3d.k3j9.tmp.h5" for i in (1, 2)]
+    for t in temps:
+        t.write_bytes(b"half a table")
+    with claim_output(folder / f"v2{DLC_SCORER}_lifted3d.h5"):  # v2: another run writing
+        again = lift_videos(config, task=_toy_task)
+    assert again.ok and len(again.skipped) == 2
+    assert not temps[0].exists() and temps[1].exists()
+
+
 def test_readonly_destination_is_a_clear_error(tmp_path: Path) -> None:
     config = _project(tmp_path, ["a"])
     if sys.platform.startswith("linux"):  # root may write anywhere except /proc

@@ -240,3 +240,40 @@ def test_leftovers_are_judged_by_the_file_written_last(tmp_path: Path) -> None:
     assert interrupted_leftovers(out, ["csv"]) == []
     out.write_bytes(b"x")
     assert interrupted_leftovers(out, ["csv", "dlc"]) == []
+
+
+def test_an_overwrite_removes_the_old_table_before_it_writes_anything(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The .h5 marks a lift done, so an overwrite killed after its companions (the meta
+    pickle, the .slp) but before its .h5 left the old .h5 beside new companions, and a
+    batch's rerun skipped it as done (the determinism audit: a killed --overwrite
+    --pcutoff 0.5 batch kept a pcutoff 0.6 table under a pickle saying 0.5, 54 mm off). Now
+    the old .h5 goes first: a kill at any later point leaves no .h5, and the rerun lifts."""
+    import dlc_lifter.io.dlc as dlc
+    from dlc_lifter.io import read_poses
+    from dlc_lifter.lift.outputs import write_outputs
+    from dlc_lifter.poses import Poses
+
+    rng = np.random.default_rng(0)
+    old = Poses(coords=rng.normal(size=(5, 1, 4, 3)), confidence=np.ones((5, 1, 4)),
+                keypoints=["snout", "leftear", "rightear", "tailbase"])
+    old.meta.units, old.meta.frame = "mm", "world"
+    out = tmp_path / "m_lifted3d.h5"
+    write_outputs(old, out, ["dlc", "slp"])
+    new = Poses(coords=old.coords + 10.0, confidence=old.confidence, keypoints=old.keypoints)
+    new.meta.units, new.meta.frame = "mm", "world"
+    seen: list[bool] = []
+    real_pickle = dlc.write_meta_pickle
+
+    def pickle_then_killed(*args: object, **kwargs: object) -> None:
+        seen.append(out.exists())  # the old table while the companions are written
+        real_pickle(*args, **kwargs)
+        raise KeyboardInterrupt  # killed before the new .h5
+
+    monkeypatch.setattr(dlc, "write_meta_pickle", pickle_then_killed)
+    with pytest.raises(KeyboardInterrupt):
+        write_outputs(new, out, ["dlc", "slp"], overwrite=True)
+    assert seen == [False] and not out.exists()
+    monkeypatch.undo()
+    write_outputs(new, out, ["dlc", "slp"], overwrite=True)
+    np.testing.assert_allclose(read_poses(out).coords, new.coords)
