@@ -349,7 +349,9 @@ class Camera:
         The lift needs the floor at ``z = 0`` in front of the camera. A camera whose centre
         lies in that plane (an intrinsics-only or one-camera calibration: aniposelib,
         sleap-anipose and Caliscope put their first camera at the origin, ``rotation`` and
-        ``translation`` zero) or whose optical axis points away from it sees no floor.
+        ``translation`` zero) or whose optical axis points away from it sees no floor; one
+        nearer the floor than :data:`MIN_CAMERA_HEIGHT_MM` films no whole mouse (a world in
+        cm or metres).
         """
         height = self.height_mm
         if abs(height) < MIN_FLOOR_DISTANCE_MM:
@@ -362,16 +364,16 @@ class Camera:
             return (f"its centre lies in the floor plane ({height:.0f} mm from z = 0: the "
                     "camera at the world's origin, as a one-camera or intrinsics-only "
                     "calibration puts it)")
-        if abs(height) < MIN_CAMERA_HEIGHT_MM:
-            return (f"its centre lies {abs(height):.3g} units from the floor plane, nearer "
-                    f"than a camera that films a whole mouse ({MIN_CAMERA_HEIGHT_MM:.0f} mm): "
-                    "a world in cm (or metres), where the lift needs mm? Scale the "
-                    "calibration's translation to mm (x 10 from cm, x 1000 from metres)")
         axis_z = float(self.R[2, 2])  # the optical axis's world z
         if not height * axis_z < 0:
             return (f"the floor (z = 0) is not in front of it (its centre is "
                     f"{abs(height):.0f} mm {'above' if height > 0 else 'below'} it, looking "
                     f"{'up' if axis_z > 0 else 'down' if axis_z < 0 else 'sideways'})")
+        if abs(height) < MIN_CAMERA_HEIGHT_MM:
+            return (f"its centre lies {abs(height):.3g} units from the floor plane, nearer "
+                    f"than a camera that films a whole mouse ({MIN_CAMERA_HEIGHT_MM:.0f} mm): "
+                    "a world in cm (or metres), where the lift needs mm? Scale the "
+                    "calibration's translation to mm (x 10 from cm, x 1000 from metres)")
         return ""
 
     @property

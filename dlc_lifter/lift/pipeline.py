@@ -438,10 +438,12 @@ def _lift_file(
 
 
 def _refuse_a_lift_without_formats(src: Path, out: Path, fmts: tuple[str, ...],
-                                   output: OutputSpec) -> None:
+                                   output: OutputSpec, camera: CameraSpec,
+                                   options: LiftOptions) -> None:
     """Refuse to lift again a file lifted before whose formats asked for are missing, and
     say how they are added to the lift instead (the batches compare the lift's record of
-    the input and options, which is what makes adding them safe)."""
+    the input and options, which is what makes adding them safe: the command said carries
+    the camera and lift options given, :func:`_given_flags`)."""
     from dlc_lifter.errors import OutputExistsError
     from dlc_lifter.lift.outputs import output_paths
 
@@ -453,11 +455,48 @@ def _refuse_a_lift_without_formats(src: Path, out: Path, fmts: tuple[str, ...],
             f"{out} exists: {src.name} was lifted before, without the "
             f"{' and '.join(missing)} output asked for. lift_files on it with these formats "
             f"(dlc-lifter lift-files {src} --format {','.join(fmts)}"
+            f"{_given_flags(camera, options)}"
             f"{'' if output.destfolder is None else f' --destfolder {output.destfolder}'}) "
             "writes "
             f"{'it' if len(missing) == 1 else 'them'} from that lift without lifting again, "
             "where it was lifted from the file as it is now with the same options; "
             "overwrite=True lifts it again.")
+
+
+#: The flags of ``lift-files`` that set :class:`CameraSpec` and :class:`LiftOptions` fields.
+_LIFT_FILES_FLAGS = {
+    "calibration": "--calibration", "camera_name": "--camera",
+    "camera_height_mm": "--camera-height-mm", "focal_px": "--focal-px",
+    "arena_size_mm": "--arena-size-mm", "fps": "--fps", "image_size": "--image-size",
+    "view": "--view", "floor_scale": "--floor-scale", "pcutoff": "--pcutoff",
+    "keypoint_map": "--keypoint-map", "model": "--model",
+}
+
+
+def _given_flags(camera: CameraSpec, options: LiftOptions) -> str:
+    """The ``lift-files`` flags of the camera and lift options given (those not at their
+    defaults), as a command line's tail (``" --arena-size-mm 420 --fps 25"``)."""
+    parts: list[str] = []
+    for spec in (camera, options):
+        default = type(spec)()
+        for name, flag in _LIFT_FILES_FLAGS.items():
+            value = getattr(spec, name, None)
+            if name not in type(spec).__dataclass_fields__ or value == getattr(default, name):
+                continue
+            if isinstance(value, Mapping):  # a keypoint map given as a mapping: no flag
+                continue
+            if name == "image_size":
+                value = "x".join(str(int(v)) for v in value)
+            elif isinstance(value, (tuple, list)):
+                value = " ".join(f"{v:g}" for v in value)
+            elif isinstance(value, float):
+                value = f"{value:g}"
+            parts.append(f"{flag} {value}")
+    switches = ((options.depth is False, "--no-depth"), (options.depth is True, "--depth"),
+                (not options.walls, "--no-walls"), (options.strict, "--strict"),
+                (bool(options.adapt), "--adapt"))
+    parts += [flag for on, flag in switches if on]
+    return "".join(f" {p}" for p in parts)
 
 
 def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
@@ -479,7 +518,7 @@ def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
         logger.info("%s: replacing %s left by an interrupted run.", out.name,
                     ", ".join(t.name for t in leftovers))
         output = dataclasses.replace(output, overwrite=True)
-    _refuse_a_lift_without_formats(src, out, fmts, output)
+    _refuse_a_lift_without_formats(src, out, fmts, output, camera, options)
     for target in targets:
         check_writable(target, overwrite=output.overwrite)
     nwb_meta = None

@@ -294,7 +294,7 @@ def synthesize(
         shard_size = 8192 if poses_only else 64
     if stride is None:
         stride = 1 if poses_only else 4
-    out = Path(out_dir)
+    out = Path(out_dir).resolve()  # absolute: tasks on another worker write here too
     out.mkdir(parents=True, exist_ok=True)
     cfg = _config(n_frames, seed, quality, poses_only, resolution, shard_size,
                   frames_per_mouse, stride, compress)

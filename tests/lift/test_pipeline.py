@@ -87,10 +87,23 @@ def test_lift_file_writes_dlc_3d_and_leaves_input(tmp_path: Path) -> None:
     # a format the lift lacks: refused too, saying how to add it without lifting again
     with pytest.raises(OutputExistsError, match=r"without the points3d output asked for\. "
                        r"lift_files on it .*dlc-lifter lift-files .* --format points3d,dlc "
-                       r"--destfolder .*writes it from that lift without lifting again"):
+                       r"--camera-height-mm 600 --focal-px 640 .*"
+                       r"--destfolder .*writes it from that lift without lifting again") as exc:
         lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
                   output=OutputSpec(destfolder=tmp_path / "out", formats=("dlc", "points3d")))
     assert not out.with_suffix(".points3d.h5").exists()
+    # the command said, run as it is, adds the format (it named no camera, so it skipped
+    # the file as lifted with other options and wrote nothing)
+    import shlex
+
+    from typer.testing import CliRunner
+
+    from dlc_lifter.cli import app
+
+    said = re.search(r"\((dlc-lifter lift-files [^)]*)\)", str(exc.value)).group(1)
+    r = CliRunner().invoke(app, shlex.split(said)[1:])
+    assert r.exit_code == 0, r.output
+    assert out.with_suffix(".points3d.h5").is_file()
     lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
               output=OutputSpec(destfolder=tmp_path / "out", overwrite=True))
 

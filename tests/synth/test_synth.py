@@ -177,6 +177,30 @@ def test_parallel_workers_equal_serial(tmp_path):
     assert _shard_bytes(serial.parent) == _shard_bytes(par.parent)
 
 
+def _chdir(folder: str) -> None:  # a worker started in another folder (a cluster's)
+    import os
+
+    os.chdir(folder)
+
+
+def test_a_relative_folder_is_written_where_the_caller_is(tmp_path, monkeypatch):
+    """``synthesize("synth_out", executor=...)`` with workers started in another folder
+    (``dask worker`` on a node) wrote the shards under the workers' folder, and the index
+    beside the caller listed shards that were not there (the docs' walkthrough)."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    elsewhere = tmp_path / "worker_cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(tmp_path)
+    kw = dict(seed=2, poses_only=True, shard_size=50, progress=False)
+    with ProcessPoolExecutor(1, mp_context=mp.get_context("fork"), initializer=_chdir,
+                             initargs=(str(elsewhere),)) as ex:
+        idx = synthesize("synth_out", 100, executor=ex, **kw)
+    assert idx == tmp_path / "synth_out" / idx.name
+    assert len(load_dataset(idx)) == 100 and not list(elsewhere.iterdir())
+
+
 def test_poses_only_dataset(tmp_path):
     idx = synthesize(tmp_path / "poses", 300, seed=0, poses_only=True, resolution=None,
                      shard_size=128, progress=False)
