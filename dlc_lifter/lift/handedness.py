@@ -198,8 +198,9 @@ def warn_if_mirrored(uv_cat: np.ndarray, ok: np.ndarray, camera: Camera, source:
             "looked at the animal's left keypoints lie on its right in that world: the "
             "calibration's z axis points down, it seems, with the camera above the floor. "
             "dlc-lifter's world has z up and the floor at z = 0: give a calibration in that "
-            "frame. (A camera truly under a glass floor sees the sides the right way round "
-            "there.)", source, hand.mirrored, hand.frames)
+            "frame, or lift with view=above, which turns its world over. (A camera truly "
+            "under a glass floor sees the sides the right way round there.)", source,
+            hand.mirrored, hand.frames)
     elif hand.looks_mirrored:
         logger.warning(
             "%s: in %d of %d frames looked at the animal's left keypoints lie on its right "

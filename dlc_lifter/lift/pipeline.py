@@ -480,11 +480,11 @@ def _given_flags(camera: CameraSpec, options: LiftOptions) -> str:
     for spec in (camera, options):
         default = type(spec)()
         for name, flag in _LIFT_FILES_FLAGS.items():
-            value = getattr(spec, name, None)
-            if name not in type(spec).__dataclass_fields__ or value == getattr(default, name):
+            if name not in type(spec).__dataclass_fields__:
                 continue
-            if isinstance(value, Mapping):  # a keypoint map given as a mapping: no flag
-                continue
+            value = getattr(spec, name)
+            if value == getattr(default, name) or isinstance(value, Mapping):
+                continue  # at its default, or a keypoint map given as a mapping: no flag
             if name == "image_size":
                 value = "x".join(str(int(v)) for v in value)
             elif isinstance(value, (tuple, list)):
