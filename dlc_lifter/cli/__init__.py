@@ -32,12 +32,15 @@ from dlc_lifter.cli.lift import (
 from dlc_lifter.cli.synth import synth_command
 from dlc_lifter.cli.train import evaluate_command, train_app
 from dlc_lifter.errors import DLCLifterError
+from dlc_lifter.lift.options import OPTION_FLAGS
 
 __all__ = ["app", "cli_message", "main"]
 
 app = typer.Typer(
     name="dlc-lifter",
-    help="Lift 2D DeepLabCut / SLEAP mouse poses from one top-view camera to metric 3D.",
+    help="Lift 2D DeepLabCut / SLEAP mouse poses from one top-view camera to metric 3D.\n\n"
+         "Example: dlc-lifter lift videoDLC_resnet50.h5 (one file), dlc-lifter lift-files "
+         "cohort/ --recursive (a dataset); dlc-lifter demo runs the bundled example.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -93,32 +96,30 @@ app.command("lift-files")(lift_files_command)
 app.command("plot")(plot_command)
 app.command("demo")(demo_command)
 app.command("features")(features_command)
-_classify = typer.Typer(help="Frame behaviour classification from pose features.",
-                        no_args_is_help=True)
+_classify = typer.Typer(help="Frame behaviour classification from pose features.\n\n"
+                        "Example: dlc-lifter classify train labels.csv a_lifted3d.h5 "
+                        "--model m.joblib, then dlc-lifter classify predict m.joblib "
+                        "c_lifted3d.h5", no_args_is_help=True)
 _classify.command("train")(classify_train_command)
 _classify.command("predict")(classify_predict_command)
 app.add_typer(_classify, name="classify")
 app.add_typer(train_app, name="train")
 
-#: Python parameters the library's messages name, and the flags that set them.
+#: Python parameters the library's messages name, and the flags that set them: the lift's
+#: options (``image_size`` left out: its messages give the flag and the parameter side by
+#: side, ``(--image-size WIDTHxHEIGHT, image_size=)``), then the other verbs' parameters.
 _FLAGS = {
-    "arena_size_mm": "--arena-size-mm", "calibration": "--calibration",
-    "camera_height_mm": "--camera-height-mm", "camera_name": "--camera",
-    "destfolder": "--destfolder", "floor_mm_per_px": "--floor-scale",
-    "floor_scale": "--floor-scale", "focal_px": "--focal-px", "formats": "--format",
-    "fps": "--fps", "individual": "--individual", "keypoint_map": "--keypoint-map",
-    "max_frames": "--max-frames", "mode": "--mode", "model": "--model",
-    "n_frames": "--n-frames",
-    "nwb_metadata": "--nwb-metadata", "out_dir": "--out-dir",
-    "pcutoff": "--pcutoff", "rater": "--rater",
-    "subject": "--subject", "video": "--video", "view": "--view", "window": "--window",
+    **{k: v for k, v in OPTION_FLAGS.items() if k != "image_size"},
+    "floor_mm_per_px": "--floor-scale", "individual": "--individual",
+    "max_frames": "--max-frames", "n_frames": "--n-frames", "out_dir": "--out-dir",
+    "rater": "--rater", "subject": "--subject", "video": "--video", "window": "--window",
 }
 #: Boolean parameters: ``name=True`` / ``name=False`` and the flag that says it.
 _SWITCHES = {
     ("depth", "True"): "--depth", ("depth", "False"): "--no-depth",
     ("filtered", "True"): "--filtered", ("impute_all", "False"): "--no-impute",
     ("nwb", "True"): "--nwb", ("overwrite", "True"): "--overwrite",
-    ("recursive", "True"): "--recursive",
+    ("recursive", "True"): "--recursive", ("redo_out_of_date", "True"): "--redo-out-of-date",
     ("save_as_csv", "True"): "--csv", ("strict", "True"): "--strict",
     ("cv", "False"): "--no-cv", ("planar", "True"): "--planar",
     ("video", "None"): "--no-video",

@@ -40,6 +40,7 @@ from dlc_lifter.cli.options import (
     POSE_FILE_HELP,
     POSE_FILES_HELP,
     RECURSIVE,
+    REDO_OUT_OF_DATE,
     SLEAP_VIDEO,
     STRICT,
     VIDEO,
@@ -135,6 +136,7 @@ def lift_project_command(
     filtered: bool = typer.Option(False, "--filtered", help="Lift the _filtered outputs."),
     csv: bool = CSV,
     overwrite: bool = OVERWRITE,
+    redo_out_of_date: bool = REDO_OUT_OF_DATE,
     workers: int = WORKERS,
     dask_scheduler: str = DASK_SCHEDULER,
     plot: bool = PLOT,
@@ -173,7 +175,8 @@ def lift_project_command(
                                  depth=depth, adapt=adapt, walls=walls,
                                  pcutoff=pcutoff),
             output=output_spec(destfolder=destfolder, formats=formats or None, csv=csv,
-                               nwb=nwb, overwrite=overwrite, nwb_metadata=nwb_metadata),
+                               nwb=nwb, overwrite=overwrite, nwb_metadata=nwb_metadata,
+                               redo_out_of_date=redo_out_of_date),
             executor=ex, after_each=_plots(plot, plot_max_frames))
     _report(report)
 
@@ -185,6 +188,7 @@ def lift_sleap_command(
     destfolder: Path = DESTFOLDER,
     csv: bool = CSV,
     overwrite: bool = OVERWRITE,
+    redo_out_of_date: bool = REDO_OUT_OF_DATE,
     workers: int = WORKERS,
     dask_scheduler: str = DASK_SCHEDULER,
     plot: bool = PLOT,
@@ -222,7 +226,8 @@ def lift_sleap_command(
                                  depth=depth, adapt=adapt, walls=walls,
                                  pcutoff=pcutoff),
             output=output_spec(destfolder=destfolder, formats=formats or None, csv=csv,
-                               nwb=nwb, overwrite=overwrite, nwb_metadata=nwb_metadata),
+                               nwb=nwb, overwrite=overwrite, nwb_metadata=nwb_metadata,
+                               redo_out_of_date=redo_out_of_date),
             executor=ex, after_each=_plots(plot, plot_max_frames))
     _report(report)
 
@@ -235,6 +240,7 @@ def lift_files_command(
     destfolder: Path = DESTFOLDER,
     csv: bool = CSV,
     overwrite: bool = OVERWRITE,
+    redo_out_of_date: bool = REDO_OUT_OF_DATE,
     workers: int = WORKERS,
     dask_scheduler: str = DASK_SCHEDULER,
     plot: bool = PLOT,
@@ -275,7 +281,8 @@ def lift_files_command(
                                  depth=depth, adapt=adapt, walls=walls,
                                  pcutoff=pcutoff),
             output=output_spec(destfolder=destfolder, formats=formats or None, csv=csv,
-                               nwb=nwb, overwrite=overwrite, nwb_metadata=nwb_metadata),
+                               nwb=nwb, overwrite=overwrite, nwb_metadata=nwb_metadata,
+                               redo_out_of_date=redo_out_of_date),
             executor=ex, after_each=_plots(plot, plot_max_frames))
     _report(report)
 

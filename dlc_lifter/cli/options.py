@@ -114,6 +114,10 @@ DESTFOLDER = typer.Option(None, "--destfolder", "-o", help="Output folder (defau
 OVERWRITE = typer.Option(False, "--overwrite", help="Replace outputs that already exist "
                          "(default: a single file is refused; a batch skips them, so an "
                          "interrupted batch resumes).")
+REDO_OUT_OF_DATE = typer.Option(False, "--redo-out-of-date", help="Lift again the outputs "
+                                "that exist but are out of date (input changed, other "
+                                "options, weights or version, a video that opens now) and "
+                                "skip the rest, as after an upgrade (default: kept, warned).")
 CSV = typer.Option(False, "--csv", help="Also write .csv copies of the 3D files.")
 NWB = typer.Option(False, "--nwb", help="Also write NWB files.")
 NWB_METADATA = typer.Option(None, "--nwb-metadata", help="YAML file with the NWB outputs' "
@@ -182,11 +186,12 @@ def lift_options(*, model: Path | None, keypoint_map: Path | None, strict: bool,
 
 
 def output_spec(*, destfolder: Path | None, formats: list[str] | None, csv: bool, nwb: bool,
-                overwrite: bool, nwb_metadata: Path | None = None) -> OutputSpec:
+                overwrite: bool, nwb_metadata: Path | None = None,
+                redo_out_of_date: bool = False) -> OutputSpec:
     """The :class:`OutputSpec` of the output flags (``--format`` repeated or comma-separated)."""
     return OutputSpec(destfolder=destfolder, save_as_csv=csv, nwb=nwb, overwrite=overwrite,
                       formats=None if formats is None else ",".join(formats),
-                      nwb_metadata=nwb_metadata)
+                      nwb_metadata=nwb_metadata, redo_out_of_date=redo_out_of_date)
 
 
 @contextlib.contextmanager

@@ -244,6 +244,9 @@ class BatchReport:
     warnings
         Problems of the batch as a whole, not of one file (``recordings`` of the NWB
         metadata that name no file of it).
+    redone
+        Outputs that existed out of date and were lifted again (``redo_out_of_date``);
+        those lifted are among ``done``.
     """
 
     done: list[BatchItem] = field(default_factory=list)
@@ -257,6 +260,7 @@ class BatchReport:
     verb: str = "lifted"
     passed_over: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    redone: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -307,7 +311,14 @@ class BatchReport:
     def _kept(self) -> str:
         """``"; N of them kept ..."`` for skipped outputs kept though out of date."""
         n = sum(i.error == KEPT for i in self.skipped)
-        return f"; {n} of them out of date, kept: see the warnings" if n else ""
+        return (f"; {n} of them out of date, kept: see the warnings; redo_out_of_date=True "
+                "lifts only those again" if n else "")
+
+    def _redone(self) -> str:
+        """``" (N of them again, out of date)"`` for outputs lifted again."""
+        again = set(self.redone)
+        n = sum(str(i.output) in again for i in self.done)
+        return f" ({n} of them again, out of date)" if n else ""
 
     def summary(self) -> str:
         """A few human-readable lines: counts, one line per failure, then each kind of
@@ -315,7 +326,7 @@ class BatchReport:
         named = self.names()
         lines = [
             ("INTERRUPTED: " if self.not_started and not self.worker_died else "")
-            + f"{len(self.done)} {self.verb}, "
+            + f"{len(self.done)} {self.verb}{self._redone()}, "
             + (f"{len(self.added)} with formats added from their existing lift (not lifted "
                "again), " if self.added else "")
             + f"{len(self.skipped)} skipped (output exists{self._kept()}), "
@@ -485,7 +496,7 @@ def _lift_file(poses: Path, job: LiftJob) -> tuple[Path, str | None]:
     from dlc_lifter.lift.pipeline import lift_file, lift_file_with_its_video
 
     output = replace(job.output_spec, destfolder=str(Path(job.output).parent),
-                     overwrite=job.overwrite)
+                     overwrite=job.overwrite, redo_out_of_date=False)  # decided per job
     if job.video_from_poses:
         return lift_file_with_its_video(poses, sleap_video=job.sleap_video, camera=job.camera,
                                         options=job.options, output=output)
@@ -731,6 +742,11 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tu
     if changed:
         notes.append(f"{out.name}: lifted before with other options ({'; '.join(changed)}), "
                      "and kept (skipped): overwrite=True lifts it again with these.")
+    made_with = _made_with_other_weights(data, job)
+    if made_with:
+        notes.append(f"{out.name}: lifted before by other weights or another version "
+                     f"({'; '.join(made_with)}), and kept (skipped): overwrite=True lifts it "
+                     "again with these.")
     video = _video_there_now(data)
     if video:
         notes.append(f"{out.name}: lifted from the keypoints only, its video {video} "
@@ -743,6 +759,59 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tu
         why = "" if recorded else ": its record does not say from what or how it was lifted"
         notes.append(f"{lacks}{why}; overwrite=True lifts it again with it.")
     return None, notes, ()
+
+
+#: The short hashes of weights files read by this process, by path, size and time.
+_WEIGHTS_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def _made_with_other_weights(data: Any, job: LiftJob) -> list[str]:
+    """``"what old -> new"`` where an existing output's lift records another dlc-lifter
+    version or weights other than those a lift would read now (the networks of each kind
+    it used, its depth networks included): a package upgraded since, or weights retrained
+    in place. Weights are looked for as a lift finds them (the shipped folder, or beside
+    ``options.model``: a model given by another path is an option changed); a record
+    without hashes, or weights no longer there, says nothing."""
+    from dlc_lifter import __version__
+    from dlc_lifter.lift.lifter import default_model_path
+
+    if not isinstance(data, dict):
+        return []
+    out = []
+    version = data.get("dlc_lifter_version")
+    if isinstance(version, str) and version != __version__:
+        out.append(f"dlc-lifter {version} -> {__version__}")
+    folder = Path(job.options.model).parent if job.options.model else \
+        default_model_path().parent
+    extra = data.get("extra") if isinstance(data.get("extra"), dict) else {}
+    depth = extra.get("depth") if isinstance(extra.get("depth"), dict) else {}
+    recorded = [(r.get("name"), r.get("sha256")) for r in
+                (data.get("model"), data.get("oblique_model")) if isinstance(r, dict)]
+    recorded += [(Path(str(depth[k])).name, depth.get(h)) for k, h in (
+        ("depth_weights", "depth_sha256"), ("fused_weights", "fused_sha256"))
+        if depth.get(k)]
+    for name, sha in recorded:
+        if not (isinstance(name, str) and isinstance(sha, str) and sha):
+            continue
+        now = _weights_hash(folder / name)
+        if now is not None and now != sha:
+            out.append(f"{name} {sha} -> {now}")
+    return out
+
+
+def _weights_hash(path: Path) -> str | None:
+    """The short hash of weights file ``path`` (as lifts record it), or ``None`` where it is
+    not there; read once per process while the file is unchanged."""
+    from dlc_lifter.io.weights import file_hash
+
+    try:
+        st = path.stat()
+        key = (str(path), st.st_size, st.st_mtime_ns)
+        if key not in _WEIGHTS_HASHES:
+            _WEIGHTS_HASHES[key] = file_hash(path)
+    except OSError:
+        return None
+    return _WEIGHTS_HASHES[key]
 
 
 def _beside(out: Path, poses: Path, rec: Mapping[str, Any]) -> bool:
@@ -914,6 +983,7 @@ def lift_jobs(
     *,
     executor: cf.Executor | None = None,
     overwrite: bool = False,
+    redo_out_of_date: bool = False,
     failed: Iterable[BatchItem] = (),
     desc: str = "lifting",
     task: Callable[[LiftJob], BatchItem] = run_lift_job,
@@ -931,6 +1001,10 @@ def lift_jobs(
         other here. One task is submitted per job.
     overwrite
         Lift again even when the output exists.
+    redo_out_of_date
+        Lift again an output that exists where it is out of date (the notes a skip would
+        warn with: its input changed, other options, weights or version...), logged and
+        listed in :attr:`BatchReport.redone`; skip the others.
     failed
         Items that already failed while the jobs were gathered (reported too).
     desc
@@ -974,6 +1048,15 @@ def lift_jobs(
                 todo.append(LiftJob(**{**vars(job), "add_formats": add, "rewrite": rewrite,
                                        "step_only": (job.after_each is not None
                                                      and not job.after_each.done(out))}))
+                continue
+            if notes and redo_out_of_date:
+                if _left_to_another_run(item, out, report):
+                    continue
+                logger.info("%s: lifting again, out of date: %s", item.where,
+                            " ".join(notes))
+                clean_stale_temp_files(out)
+                report.redone.append(str(out))
+                todo.append(LiftJob(**{**vars(job), "overwrite": True}))
                 continue
             for note in notes:
                 logger.warning("%s", note)
@@ -1321,7 +1404,8 @@ def lift_videos(
             after_each=after_each, camera=camera, options=options,
             output_spec=_batch_output(output, ("dlc",))))
     # destfolder= here is where analyze_videos wrote: lift_files takes the outputs elsewhere
-    return lift_jobs(jobs, executor=executor, overwrite=output.overwrite, failed=failed,
+    return lift_jobs(jobs, executor=executor, overwrite=output.overwrite,
+                     redo_out_of_date=output.redo_out_of_date, failed=failed,
                      desc="lifting videos", task=task,
                      unwritable="lift the outputs into another folder with lift_files "
                                 "(dlc-lifter lift-files FOLDER -o OUT)")
@@ -1517,7 +1601,8 @@ def _lift_found(files_or_folders: str | Path | Sequence[str | Path], *, camera: 
     if destfolder is not None:  # the subfolders planned that no output went into
         remove_unused_folders((q.parent for q in planned.values()
                                if q.parent != Path(destfolder)), settled)
-    return lift_jobs(jobs, executor=executor, overwrite=output.overwrite, failed=failed,
+    return lift_jobs(jobs, executor=executor, overwrite=output.overwrite,
+                     redo_out_of_date=output.redo_out_of_date, failed=failed,
                      desc=desc, task=task, passed_over=found.passed_over)
 
 

@@ -20,9 +20,22 @@ from typing import Any
 
 from dlc_lifter.errors import DLCLifterError
 
-__all__ = ["FLOOR_SCALE_RANGE_MM_PER_PX", "MODES", "VIEWS", "CameraSpec", "KeypointMapFile",
-           "LiftOptions", "OutputSpec", "as_record", "check_mode", "check_pcutoff", "check_view",
-           "parse_arena_size", "parse_floor_scale", "parse_image_size", "source_kind"]
+__all__ = ["FLOOR_SCALE_RANGE_MM_PER_PX", "MODES", "OPTION_FLAGS", "VIEWS", "CameraSpec",
+           "KeypointMapFile", "LiftOptions", "OutputSpec", "as_record", "check_mode",
+           "check_pcutoff", "check_view", "parse_arena_size", "parse_floor_scale",
+           "parse_image_size", "source_kind"]
+
+#: The ``dlc-lifter`` flags that set the fields of :class:`CameraSpec`, :class:`LiftOptions`
+#: and :class:`OutputSpec` taking a value, by field name: what a message naming a command
+#: line writes, and what the CLI writes for a field a library message names.
+OPTION_FLAGS = {
+    "calibration": "--calibration", "camera_name": "--camera",
+    "camera_height_mm": "--camera-height-mm", "focal_px": "--focal-px",
+    "arena_size_mm": "--arena-size-mm", "fps": "--fps", "image_size": "--image-size",
+    "view": "--view", "floor_scale": "--floor-scale", "pcutoff": "--pcutoff",
+    "keypoint_map": "--keypoint-map", "model": "--model", "mode": "--mode",
+    "destfolder": "--destfolder", "formats": "--format", "nwb_metadata": "--nwb-metadata",
+}
 
 #: Where a camera films the animal from (``CameraSpec.view``, ``lift_poses(view=)``).
 VIEWS = ("auto", "above", "below")
@@ -269,6 +282,14 @@ class OutputSpec:
     overwrite
         Replace outputs that exist. Without it :func:`~dlc_lifter.lift.lift_file` refuses
         to replace one, and a batch skips it (so an interrupted batch resumes).
+    redo_out_of_date
+        For batches (:func:`~dlc_lifter.lift.lift_files`, :func:`~dlc_lifter.lift.lift_videos`,
+        :func:`~dlc_lifter.lift.lift_sleap`): lift again
+        the outputs that exist but are out of date (their input changed since, lifted with
+        other options or other weights, by another dlc-lifter version, without the video
+        that opens now, without a format that cannot be added), and skip the others, as
+        after an upgrade. :func:`~dlc_lifter.lift.lift_file` refuses an output that
+        exists unless ``overwrite``.
     nwb_metadata
         The NWB outputs' session and subject (the recording's start time, the animal's id,
         the lab...): a YAML/JSON file or a mapping, with per-recording fields under
@@ -282,9 +303,10 @@ class OutputSpec:
     nwb: bool = False
     overwrite: bool = False
     nwb_metadata: str | Path | Mapping[str, Any] | None = None
+    redo_out_of_date: bool = False
 
     def __post_init__(self) -> None:
-        _check_flags(self, ("save_as_csv", "nwb", "overwrite"))
+        _check_flags(self, ("save_as_csv", "nwb", "overwrite", "redo_out_of_date"))
         formats = self.formats
         if formats is not None:
             names = formats.split(",") if isinstance(formats, str) else list(formats)

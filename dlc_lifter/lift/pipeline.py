@@ -27,7 +27,7 @@ from dlc_lifter.io.sleap import VIDEO_NOT_USED
 from dlc_lifter.lift.camera_estimate import IMAGE_SIZE_GUESSED, image_size_and_source
 from dlc_lifter.lift.keypoints import plan_lift_keypoints
 from dlc_lifter.lift.lifter import Lifter
-from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, as_record
+from dlc_lifter.lift.options import OPTION_FLAGS, CameraSpec, LiftOptions, OutputSpec, as_record
 from dlc_lifter.lift.poses import already_3d_message, lift_poses
 from dlc_lifter.poses import PoseMetadata, Poses
 
@@ -463,14 +463,20 @@ def _refuse_a_lift_without_formats(src: Path, out: Path, fmts: tuple[str, ...],
             "overwrite=True lifts it again.")
 
 
-#: The flags of ``lift-files`` that set :class:`CameraSpec` and :class:`LiftOptions` fields.
-_LIFT_FILES_FLAGS = {
-    "calibration": "--calibration", "camera_name": "--camera",
-    "camera_height_mm": "--camera-height-mm", "focal_px": "--focal-px",
-    "arena_size_mm": "--arena-size-mm", "fps": "--fps", "image_size": "--image-size",
-    "view": "--view", "floor_scale": "--floor-scale", "pcutoff": "--pcutoff",
-    "keypoint_map": "--keypoint-map", "model": "--model",
-}
+def _refuse_a_redo_of_one_file(src: Path, out: Path, output: OutputSpec, camera: CameraSpec,
+                               options: LiftOptions) -> None:
+    """Refuse ``redo_out_of_date`` for one file whose output exists: only a batch compares
+    an output with its input, options, weights and version; say which command does."""
+    from dlc_lifter.errors import OutputExistsError
+
+    if not output.redo_out_of_date or output.overwrite or not out.exists():
+        return
+    raise OutputExistsError(
+        f"{out} exists. redo_out_of_date=True is for batches, which lift an output again "
+        f"only where it is out of date: lift_files on {src.name} with it (dlc-lifter "
+        f"lift-files {src} --redo-out-of-date{_given_flags(camera, options)}"
+        f"{'' if output.destfolder is None else f' --destfolder {output.destfolder}'}); "
+        "overwrite=True lifts it again whatever it is.")
 
 
 def _given_flags(camera: CameraSpec, options: LiftOptions) -> str:
@@ -479,7 +485,7 @@ def _given_flags(camera: CameraSpec, options: LiftOptions) -> str:
     parts: list[str] = []
     for spec in (camera, options):
         default = type(spec)()
-        for name, flag in _LIFT_FILES_FLAGS.items():
+        for name, flag in OPTION_FLAGS.items():
             if name not in type(spec).__dataclass_fields__:
                 continue
             value = getattr(spec, name)
@@ -519,6 +525,7 @@ def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
                     ", ".join(t.name for t in leftovers))
         output = dataclasses.replace(output, overwrite=True)
     _refuse_a_lift_without_formats(src, out, fmts, output, camera, options)
+    _refuse_a_redo_of_one_file(src, out, output, camera, options)
     for target in targets:
         check_writable(target, overwrite=output.overwrite)
     nwb_meta = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -550,3 +551,21 @@ def test_info_says_a_calibration_whose_z_points_down(tmp_path: Path) -> None:
         assert r.exit_code == 0, r.output
         assert ("z axis points down" in r.output) == said, r.output
         assert ("lifted in its world turned over" in r.output) == said, r.output
+
+
+def test_every_command_and_group_shows_an_example() -> None:
+    """Each verb's and each group's ``--help`` (``dlc-lifter``, ``classify``, ``train``)
+    gives an example command line (before: ``dlc-lifter --help`` and ``dlc-lifter classify
+    --help`` gave none)."""
+    from dlc_lifter.cli import app
+
+    def walk(cmd: object, path: list[str]) -> Iterator[list[str]]:
+        yield path
+        for name, sub in getattr(cmd, "commands", {}).items():
+            yield from walk(sub, [*path, name])
+
+    paths = list(walk(typer.main.get_command(app), []))
+    assert ["classify", "predict"] in paths and ["train", "depth"] in paths
+    lacking = [" ".join(p) or "dlc-lifter" for p in paths
+               if "Example: dlc-lifter" not in CliRunner().invoke(app, [*p, "--help"]).output]
+    assert not lacking

@@ -753,8 +753,90 @@ def test_a_rerun_without_depth_keeps_files_lifted_without_it(tmp_path: Path) -> 
     said = [ln for ln in again.summary().splitlines() if "other options" in ln]
     assert len(said) == 1 and "(depth on -> off)" in said[0] and "(a" in said[0], said
     # the count says one output was kept out of date (before: "2 skipped (output exists)")
-    assert "2 skipped (output exists; 1 of them out of date, kept: see the warnings)" in \
-        again.summary()
+    assert "2 skipped (output exists; 1 of them out of date, kept: see the warnings; " \
+        "redo_out_of_date=True lifts only those again)" in again.summary()
+
+
+def _record_of(out: Path) -> Path:
+    return out.with_name(f"{out.stem}_meta.pickle")
+
+
+def _edit_record(out: Path, **fields: Any) -> None:
+    """Set ``fields`` in an output's meta pickle record (as another version wrote it)."""
+    path = _record_of(out)
+    with path.open("rb") as fh:
+        rec = pickle.load(fh)
+    rec["data"].update(fields)
+    with path.open("wb") as fh:
+        pickle.dump(rec, fh)
+
+
+def test_a_batch_lifts_again_only_its_outputs_out_of_date(tmp_path: Path) -> None:
+    """``redo_out_of_date`` (``--redo-out-of-date``), as after an upgrade: outputs lifted
+    by another dlc-lifter version, with other shipped weights, or from an input changed
+    since are lifted again, counted and listed (``BatchReport.redone``); the one up to
+    date is skipped. Without it, each is kept with a warning naming what differs (before:
+    the version and weights were not compared, so an upgraded lab's rerun kept every old
+    lift without a word)."""
+    from dlc_lifter import __version__
+    from dlc_lifter.io.weights import file_hash
+    from dlc_lifter.lift.batch import lift_files
+    from dlc_lifter.lift.lifter import default_model_path
+
+    (tmp_path / "in").mkdir()
+    for name in ("a", "b", "c", "d"):
+        (tmp_path / "in" / f"{name}{DLC_SCORER}.h5").write_text(name)
+    out = OutputSpec(destfolder=str(tmp_path / "o"))
+    first = lift_files(tmp_path / "in", output=out, task=_recording_task)
+    outs = {Path(i.poses).name[0]: Path(i.output) for i in first.done}
+    shipped = default_model_path()
+    now = file_hash(shipped)
+    _edit_record(outs["a"], dlc_lifter_version="0.0.1")
+    _edit_record(outs["b"], model={"name": shipped.name, "sha256": "0" * 16})
+    _edit_record(outs["c"], model={"name": shipped.name, "sha256": now},  # the same weights
+                 dlc_lifter_version=__version__)
+    time.sleep(0.01)
+    (tmp_path / "in" / f"d{DLC_SCORER}.h5").write_text("d, tracked again")
+
+    kept = lift_files(tmp_path / "in", output=out, task=_recording_task)
+    assert len(kept.skipped) == 4 and not kept.done and not kept.redone
+    assert "3 of them out of date, kept" in kept.summary()
+    text = " ".join(w for i in kept.skipped for w in i.warnings)
+    assert f"dlc-lifter 0.0.1 -> {__version__}" in text
+    assert f"{shipped.name} {'0' * 16} -> {now}" in text
+    assert "changed since" in text
+
+    redo = replace(out, redo_out_of_date=True)
+    again = lift_files(tmp_path / "in", output=redo, task=_recording_task)
+    assert sorted(Path(i.poses).name[0] for i in again.done) == ["a", "b", "d"]
+    assert [Path(i.poses).name[0] for i in again.skipped] == ["c"]
+    assert sorted(again.redone) == sorted(str(outs[k]) for k in "abd")
+    assert again.summary().startswith("3 lifted (3 of them again, out of date), 1 skipped")
+    # lifted again as they are now: a third run finds every output up to date
+    third = lift_files(tmp_path / "in", output=redo, task=_recording_task)
+    assert len(third.skipped) == 4 and not third.done and not third.redone
+
+
+def test_redo_out_of_date_for_one_file_says_which_command_does_it(tmp_path: Path) -> None:
+    """``lift_file`` cannot tell an output out of date from one up to date (only batches
+    compare them): with ``redo_out_of_date`` and an output there it refuses and names the
+    batch command with the options given, and ``overwrite``."""
+    from dlc_lifter.errors import OutputExistsError
+    from dlc_lifter.io import lifted_output_path
+    from dlc_lifter.lift import lift_file
+
+    src = tmp_path / f"m{DLC_SCORER}.h5"
+    src.write_text("2d")
+    out = Path(lifted_output_path(src, None))
+    out.parent.mkdir(parents=True)
+    out.write_text("3d")
+    with pytest.raises(OutputExistsError) as err:
+        lift_file(src, camera=CameraSpec(arena_size_mm=420),
+                  output=OutputSpec(redo_out_of_date=True))
+    text = str(err.value)
+    assert f"lift-files {src} --redo-out-of-date --arena-size-mm 420" in text, text
+    assert "overwrite=True" in text
+    assert out.read_text() == "3d"
 
 
 def test_a_rerun_with_depth_over_files_lifted_without_it(tmp_path: Path) -> None:
@@ -1500,3 +1582,53 @@ def test_a_warning_s_head_is_cut_only_where_it_names_a_file() -> None:
         "lifting from keypoints only"
     assert _warning_kind("LiftProcessor: cannot estimate the camera. More") == \
         "LiftProcessor: cannot estimate the camera"
+
+
+def test_the_batch_verbs_take_redo_out_of_date(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--redo-out-of-date`` on ``lift-project``, ``lift-sleap`` and ``lift-files`` reaches
+    the batch as ``OutputSpec.redo_out_of_date`` (off without it), and the library's
+    messages name the flag."""
+    from typer.testing import CliRunner
+
+    from dlc_lifter.cli import app, cli_message
+    from dlc_lifter.cli import lift as cli_lift
+
+    seen: list[bool] = []
+
+    def fake(*args: Any, output: OutputSpec, **kwargs: Any) -> BatchReport:
+        seen.append(output.redo_out_of_date)
+        return BatchReport()
+
+    for name in ("lift_files", "lift_sleap", "lift_videos"):
+        monkeypatch.setattr(cli_lift, name, fake)
+    config = tmp_path / "config.yaml"
+    config.write_text("Task: t\n")
+    for verb, arg in (("lift-files", tmp_path), ("lift-sleap", tmp_path),
+                      ("lift-project", config)):
+        for flags, want in (([], False), (["--redo-out-of-date"], True)):
+            res = CliRunner().invoke(app, [verb, str(arg), *flags])
+            assert res.exit_code == 0, res.output
+            assert seen.pop() is want, verb
+    assert cli_message("redo_out_of_date=True lifts only those again") == (
+        "--redo-out-of-date lifts only those again")
+
+
+def test_the_command_said_to_add_formats_carries_the_lift_mode(tmp_path: Path) -> None:
+    """The ``lift-files`` command ``lift_file`` names to add a format to a finished lift
+    carries ``--mode`` where one was given (before: left out, so the command, run as said,
+    found the lift made with other options and skipped the file)."""
+    from dlc_lifter.errors import OutputExistsError
+    from dlc_lifter.io import lifted_output_path
+    from dlc_lifter.lift import lift_file
+
+    src = tmp_path / f"m{DLC_SCORER}.h5"
+    src.write_text("2d")
+    out = Path(lifted_output_path(src, None))
+    out.parent.mkdir(parents=True)
+    out.write_text("3d")
+    with pytest.raises(OutputExistsError) as err:
+        lift_file(src, camera=CameraSpec(fps=25.0), options=LiftOptions(mode="frame"),
+                  output=OutputSpec(formats=("dlc", "points3d")))
+    assert f"lift-files {src} --format points3d,dlc --fps 25 --pcutoff 0.6 --mode frame)" in \
+        str(err.value)
