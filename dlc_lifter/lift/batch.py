@@ -772,7 +772,7 @@ def _made_with_other_weights(data: Any, job: LiftJob) -> list[str]:
     in place. Weights are looked for as a lift finds them (the shipped folder, or beside
     ``options.model``: a model given by another path is an option changed); a record
     without hashes, or weights no longer there, says nothing."""
-    from dlc_lifter import __version__
+    from dlc_lifter._version import __version__
     from dlc_lifter.lift.lifter import default_model_path
 
     if not isinstance(data, dict):
