@@ -817,19 +817,26 @@ def test_a_batch_lifts_again_only_its_outputs_out_of_date(tmp_path: Path) -> Non
     assert len(third.skipped) == 4 and not third.done and not third.redone
 
 
-def test_redo_out_of_date_for_one_file_says_which_command_does_it(tmp_path: Path) -> None:
-    """``lift_file`` cannot tell an output out of date from one up to date (only batches
-    compare them): with ``redo_out_of_date`` and an output there it refuses and names the
-    batch command with the options given, and ``overwrite``."""
-    from dlc_lifter.errors import OutputExistsError
+def _lifted_before(tmp_path: Path) -> tuple[Path, Path]:
+    """A pose file (not read) and its output where ``lift_file`` puts it, as if lifted."""
     from dlc_lifter.io import lifted_output_path
-    from dlc_lifter.lift import lift_file
 
     src = tmp_path / f"m{DLC_SCORER}.h5"
     src.write_text("2d")
     out = Path(lifted_output_path(src, None))
     out.parent.mkdir(parents=True)
     out.write_text("3d")
+    return src, out
+
+
+def test_redo_out_of_date_for_one_file_says_which_command_does_it(tmp_path: Path) -> None:
+    """``lift_file`` cannot tell an output out of date from one up to date (only batches
+    compare them): with ``redo_out_of_date`` and an output there it refuses and names the
+    batch command with the options given, and ``overwrite``."""
+    from dlc_lifter.errors import OutputExistsError
+    from dlc_lifter.lift import lift_file
+
+    src, out = _lifted_before(tmp_path)
     with pytest.raises(OutputExistsError) as err:
         lift_file(src, camera=CameraSpec(arena_size_mm=420),
                   output=OutputSpec(redo_out_of_date=True))
@@ -1619,14 +1626,9 @@ def test_the_command_said_to_add_formats_carries_the_lift_mode(tmp_path: Path) -
     carries ``--mode`` where one was given (before: left out, so the command, run as said,
     found the lift made with other options and skipped the file)."""
     from dlc_lifter.errors import OutputExistsError
-    from dlc_lifter.io import lifted_output_path
     from dlc_lifter.lift import lift_file
 
-    src = tmp_path / f"m{DLC_SCORER}.h5"
-    src.write_text("2d")
-    out = Path(lifted_output_path(src, None))
-    out.parent.mkdir(parents=True)
-    out.write_text("3d")
+    src, out = _lifted_before(tmp_path)
     with pytest.raises(OutputExistsError) as err:
         lift_file(src, camera=CameraSpec(fps=25.0), options=LiftOptions(mode="frame"),
                   output=OutputSpec(formats=("dlc", "points3d")))
