@@ -263,13 +263,14 @@ def _frames_line(poses: Poses) -> str:
     """How many rows and what they are: a video's frame numbers, or images (labelled data,
     a tracker's predictions on a folder of images, a SLEAP labels package's embedded
     frames), each lifted alone: DeepLabCut's named by their files."""
-    from dlc_lifter.lift.frames import repeated_frames
+    from dlc_lifter.lift.frames import frames_out_of_order, repeated_frames
 
     n = poses.n_frames
     frames = f"frame {int(poses.frame_indices[0])}..{int(poses.frame_indices[-1])}" if n else ""
     images = poses.meta.extra.get("image_paths") or []
     if len(images) != n or not n:
-        again = repeated_frames(poses.frame_indices) if n else None
+        again = (repeated_frames(poses.frame_indices)
+                 or frames_out_of_order(poses.frame_indices)) if n else None
         return (f"{n} ({frames}{'; ' + again if again else ''})") if n else "0"
     if poses.meta.source_format in ("dlc-labels", "dlc-h5", "dlc-csv"):
         # the image's file name, its path recorded with / or with \\ (Windows)

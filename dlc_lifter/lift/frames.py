@@ -23,6 +23,7 @@ __all__ = [
     "RowMotion",
     "describe_runs",
     "frame_runs",
+    "frames_out_of_order",
     "repeated_frames",
     "row_motion",
 ]
@@ -74,6 +75,27 @@ def repeated_frames(frame_indices: Sequence[int] | np.ndarray) -> str | None:
         return None
     return (f"{len(again)} frame number{'s are rows' if len(again) > 1 else ' is a row'} "
             f"twice or more ({again[0]}{f'..{again[-1]}' if len(again) > 1 else ''})")
+
+
+def frames_out_of_order(frame_indices: Sequence[int] | np.ndarray) -> str | None:
+    """Where a file's frame numbers go back (rows sorted by something else, chunks of a
+    video joined out of order), or ``None`` where they never do. Frame numbers that repeat
+    are :func:`repeated_frames`' to say.
+
+    Examples
+    --------
+    >>> frames_out_of_order([3, 4, 5, 0, 1, 2])
+    'the frame number goes back 1 time (first at row 3: frame 5, then 0)'
+    >>> frames_out_of_order([0, 1, 5, 6]) is None
+    True
+    """
+    fi = np.asarray(frame_indices, dtype=np.int64)
+    back = np.flatnonzero(np.diff(fi) < 0)
+    if not len(back) or len(np.unique(fi)) < len(fi):
+        return None
+    r = int(back[0]) + 1
+    return (f"the frame number goes back {len(back)} time{'s' if len(back) > 1 else ''} "
+            f"(first at row {r}: frame {fi[r - 1]}, then {fi[r]})")
 
 
 #: Median motion between consecutive rows (body sizes) above which rows are not a video...

@@ -31,6 +31,7 @@ from dlc_lifter.lift.frames import (
     RowMotion,
     describe_runs,
     frame_runs,
+    frames_out_of_order,
     repeated_frames,
     row_motion,
 )
@@ -699,6 +700,12 @@ def _choose_runs(poses: Poses, uv_cat: np.ndarray, c_cat: np.ndarray, pcutoff: f
         logger.warning("%s: %s: the file holds some frames twice (two analyses of the video "
                        "joined?); each row is lifted, and the output repeats them. Keep one "
                        "row per frame to lift the video once.", src, again)
+    if not labelled and (back := frames_out_of_order(poses.frame_indices)):
+        logger.warning("%s: its rows are not in frame order: %s (sorted by another column, "
+                       "or parts of the video joined out of order?). Runs of consecutive "
+                       "frames are lifted as a video, the other rows each alone, and the "
+                       "outputs keep the file's row order; sort the rows by frame number to "
+                       "lift them as one video.", src, back)
     # untracked slots swap animals between rows: their jumps say nothing of the video
     keep = [i for i in range(poses.n_individuals) if i not in _slot_indices(poses)]
     motion = (row_motion(uv_cat[:, keep], c_cat[:, keep], pcutoff) if keep

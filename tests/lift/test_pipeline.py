@@ -716,6 +716,38 @@ def test_frames_held_twice_are_said(tmp_path: Path, caplog: pytest.LogCaptureFix
         in r.output, r.output
 
 
+def test_rows_out_of_frame_order_are_said(tmp_path: Path,
+                                          caplog: pytest.LogCaptureFixture) -> None:
+    """A file whose rows are not in frame order (two halves of a video joined the wrong way
+    round): the lift says so and how to lift it as one video, ``info`` says where the frame
+    number goes back, and the output keeps the rows' order (was: each half lifted as a video
+    without a word); a file in order says nothing."""
+    from typer.testing import CliRunner
+
+    from dlc_lifter.cli import app
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene(60)
+    rows = np.r_[30:60, 0:30]
+    swapped = Poses(coords=poses.coords[rows], confidence=poses.confidence[rows],
+                    keypoints=poses.keypoints, frame_indices=rows, meta=poses.meta)
+    cam = CameraSpec(camera_height_mm=600.0, focal_px=640.0)
+    said, shown, outs = {}, {}, {}
+    for name, p in (("swapped", swapped), ("in_order", poses)):
+        path = write_dlc_analysis(p, tmp_path / name)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            outs[name] = lift_file(path, camera=cam, options=LiftOptions(depth=False))
+        said[name] = caplog.text
+        shown[name] = CliRunner().invoke(app, ["info", str(path)]).output
+    assert "rows are not in frame order: the frame number goes back 1 time (first at row " \
+        "30: frame 59, then 0)" in said["swapped"], said["swapped"]
+    assert "sort the rows by frame number" in said["swapped"]
+    assert "frame order" not in said["in_order"]
+    assert "goes back 1 time" in shown["swapped"] and "goes back" not in shown["in_order"]
+    assert list(pd.read_hdf(outs["swapped"]).index[:2]) == [30, 31]
+
+
 def test_rows_drawn_from_a_recording_are_lifted_alone_and_a_fast_excerpt_as_a_video(
         caplog: pytest.LogCaptureFixture) -> None:
     """Consecutive row numbers, no frame rate: rows drawn at random from a recording jump
