@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "AdaptOptions",
+    "BatchReport",
     "CameraChoice",
     "CameraSpec",
     "FrameCountError",
@@ -56,7 +57,10 @@ __all__ = [
     "default_model_path",
     "lift_camera",
     "lift_file",
+    "lift_files",
     "lift_poses",
+    "lift_sleap",
+    "lift_videos",
     "measure_handedness",
     "oblique_model_path",
     "resolve_camera",
@@ -66,6 +70,7 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from dlc_lifter.errors import FrameCountError, KeypointMappingError
     from dlc_lifter.lift.adapt import AdaptOptions, adapt_session
+    from dlc_lifter.lift.batch import BatchReport, lift_files, lift_sleap, lift_videos
     from dlc_lifter.lift.camera_choice import lift_camera
     from dlc_lifter.lift.camera_estimate import CameraChoice, resolve_camera
     from dlc_lifter.lift.handedness import Handedness, measure_handedness
@@ -108,6 +113,8 @@ _HOME = {
     "resolve_keypoint_map": "dlc_lifter.lift.keypoints",
 }
 _HOME.update(dict.fromkeys(("CameraSpec", "LiftOptions", "OutputSpec"), "dlc_lifter.lift.options"))
+_HOME.update(dict.fromkeys(("BatchReport", "lift_files", "lift_sleap", "lift_videos"),
+                           "dlc_lifter.lift.batch"))
 
 
 def __getattr__(name: str) -> Any:

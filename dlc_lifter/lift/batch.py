@@ -67,7 +67,7 @@ from dlc_lifter.io.find import (
     project_identity,
 )
 from dlc_lifter.io.provenance import made_from, same_source, source_record
-from dlc_lifter.lift.caught import collect_warnings
+from dlc_lifter.lift.caught import collect_warnings, quietly
 from dlc_lifter.lift.destinations import (
     Provenance,
     destination_folders,
@@ -703,27 +703,30 @@ def _batch_output(output: OutputSpec, default: Sequence[str]) -> OutputSpec:
     return replace(output, formats=tuple(names))
 
 
-def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tuple[str, ...]]:
+def _existing_output(job: LiftJob, out: Path
+                     ) -> tuple[str | None, list[tuple[str, str]], tuple[str, ...]]:
     """``(clash, notes, add)`` of an output that exists: ``clash`` where it is the lift of
     another file of the same name (left only where no folder tells the two apart: two files
     of one folder, videos lifted by name), which the batch must not take as this one's;
-    ``notes`` where the input changed since, the options differ, or formats asked for
-    are missing and cannot be added: skipped, and said; ``add`` the formats asked for
-    that it lacks, where they can be written from it (this input's lift, the input
-    unchanged, the same options)."""
+    ``notes``, ``(what, what to do)`` each, where it is out of date: the input changed
+    since (or its record cannot tell), the options, weights or version differ, its video
+    opens now, or formats asked for are missing and cannot be added (skipped and said, or
+    lifted again with ``redo_out_of_date``); ``add`` the formats asked for that it lacks,
+    where they can be written from it (this input's lift, the input unchanged, the same
+    options)."""
     from dlc_lifter.io import meta_pickle_path, read_lift_record
 
     # the formats asked for, --csv and --nwb included
     missing = [f for f, q in output_paths(out, job.output_spec.requested_formats()).items()
                if not q.exists()]
-    lacks = (f"{out.name}: exists without the {' and '.join(missing)} output asked for "
-             "(skipped, not written)")
+    lacks = f"{out.name}: exists without the {' and '.join(missing)} output asked for"
+    again = "overwrite=True lifts it again"
     try:
         data = read_lift_record(out)
         here = source_record(job.poses)
     except Exception:  # noqa: BLE001 - no record (not ours, older): trust the output
-        return None, ([f"{lacks}: its lift's record ({meta_pickle_path(out).name}) cannot "
-                       "be read to write it from; overwrite=True lifts it again with it."]
+        return None, ([(f"{lacks}: its lift's record ({meta_pickle_path(out).name}) cannot "
+                        "be read to write it from", f"{again} with it")]
                       if missing else []), ()
     notes = []
     rec = data.get("source_file") if isinstance(data, dict) else None
@@ -732,33 +735,39 @@ def _existing_output(job: LiftJob, out: Path) -> tuple[str | None, list[str], tu
         return (f"{out} exists and is the lift of {rec['path']}, another file of the same "
                 "name; give another destfolder= (or overwrite=True to replace it)."), [], ()
     if same is False:  # this file, its folder moved or copied since, and changed
-        notes.append(f"{job.poses}: changed since its output {out.name} was lifted (from "
-                     f"{rec['path']}, before its folder was moved or copied here), which was "
-                     "kept (skipped); overwrite=True lifts it again.")
+        notes.append((f"{job.poses}: changed since its output {out.name} was lifted (from "
+                      f"{rec['path']}, before its folder was moved or copied here)", again))
     elif same and not made_from(rec, here):  # its path, changed
-        notes.append(f"{job.poses}: changed since its output {out.name} was lifted, which "
-                     "was kept (skipped); overwrite=True lifts it again.")
+        notes.append((f"{job.poses}: changed since its output {out.name} was lifted", again))
+    elif same is None:  # an older version's record
+        notes.append((f"{out.name}: its record does not say what it was lifted from (a lift "
+                      "by an older version), so a change to the input since cannot be told",
+                      again))
     changed = _options_changed(data, job)
     if changed:
-        notes.append(f"{out.name}: lifted before with other options ({'; '.join(changed)}), "
-                     "and kept (skipped): overwrite=True lifts it again with these.")
+        notes.append((f"{out.name}: lifted before with other options ({'; '.join(changed)})",
+                      f"{again} with these"))
     made_with = _made_with_other_weights(data, job)
     if made_with:
-        notes.append(f"{out.name}: lifted before by other weights or another version "
-                     f"({'; '.join(made_with)}), and kept (skipped): overwrite=True lifts it "
-                     "again with these.")
+        notes.append((f"{out.name}: lifted before by other weights or another version "
+                      f"({'; '.join(made_with)})", f"{again} with these"))
     video = _video_there_now(data)
     if video:
-        notes.append(f"{out.name}: lifted from the keypoints only, its video {video} "
-                     "then missing or unreadable; it opens now. Kept (skipped): "
-                     "overwrite=True lifts it again with it.")
+        notes.append((f"{out.name}: lifted from the keypoints only, its video {video} "
+                      "then missing or unreadable; it opens now", f"{again} with it"))
     recorded = _says_how_lifted(data)
     if missing and not notes and recorded:
         return None, [], tuple(missing)
     if missing:
         why = "" if recorded else ": its record does not say from what or how it was lifted"
-        notes.append(f"{lacks}{why}; overwrite=True lifts it again with it.")
+        notes.append((f"{lacks}{why}", f"{again} with it"))
     return None, notes, ()
+
+
+def _kept_note(what: str, action: str) -> str:
+    """A note of an output kept though out of date: what differs, and what lifts it again."""
+    return (f"{what}. Kept (skipped): {action}; redo_out_of_date=True lifts again only the "
+            "outputs out of date.")
 
 
 #: The short hashes of weights files read by this process, by path, size and time.
@@ -786,7 +795,8 @@ def _made_with_other_weights(data: Any, job: LiftJob) -> list[str]:
     extra = data.get("extra") if isinstance(data.get("extra"), dict) else {}
     depth = extra.get("depth") if isinstance(extra.get("depth"), dict) else {}
     recorded = [(r.get("name"), r.get("sha256")) for r in
-                (data.get("model"), data.get("oblique_model")) if isinstance(r, dict)]
+                (data.get("model"), data.get("oblique_model") or extra.get("oblique_model"))
+                if isinstance(r, dict)]
     recorded += [(Path(str(depth[k])).name, depth.get(h)) for k, h in (
         ("depth_weights", "depth_sha256"), ("fused_weights", "fused_sha256"))
         if depth.get(k)]
@@ -916,7 +926,7 @@ def _options_changed(data: Any, job: LiftJob) -> list[str]:
             if key == "lift_options" and name == "pcutoff" and value is None:
                 continue
             if name in old and not _same_value(old[name], value):
-                out.append(f"{name} {old[name]!r} -> {value!r}")
+                out.append(f"{name} {_shown(old[name])} -> {_shown(value)}")
     return out
 
 
@@ -939,9 +949,15 @@ def _video_found(job: LiftJob) -> bool:
     """Whether the pose file of a job that takes its video from it names one or has one
     beside it."""
     try:
-        return _video_of_poses(Path(job.poses), job.sleap_video) is not None
+        with quietly():  # its lift said what reading it says (no video beside it...)
+            return _video_of_poses(Path(job.poses), job.sleap_video) is not None
     except (DLCLifterError, OSError, ValueError):
         return False
+
+
+def _shown(value: Any) -> str:
+    """An option's value as a note says it (``None``: not given)."""
+    return "not given" if value is None else repr(value)
 
 
 def _same_value(a: Any, b: Any) -> bool:
@@ -1052,13 +1068,14 @@ def lift_jobs(
             if notes and redo_out_of_date:
                 if _left_to_another_run(item, out, report):
                     continue
-                logger.info("%s: lifting again, out of date: %s", item.where,
-                            " ".join(notes))
+                logger.info("%s: lifting again, out of date: %s.", item.where,
+                            "; ".join(what for what, _ in notes))
                 clean_stale_temp_files(out)
                 report.redone.append(str(out))
                 todo.append(LiftJob(**{**vars(job), "overwrite": True}))
                 continue
-            for note in notes:
+            for what, action in notes:
+                note = _kept_note(what, action)
                 logger.warning("%s", note)
                 item.warnings.append(note)
             logger.info("%s: skipped, exists (%s).", item.where, out)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from dlc_lifter.lift.lifter import SAID_ONCE_LOGGER
 
-__all__ = ["collect_warnings"]
+__all__ = ["collect_warnings", "quietly"]
 
 
 class _JobWarnings(logging.Handler):
@@ -44,3 +44,17 @@ def collect_warnings() -> Iterator[list[str]]:
     finally:
         for log in loggers:
             log.removeHandler(caught)
+
+
+@contextmanager
+def quietly() -> Iterator[None]:
+    """The package's log kept from the user's handlers while in the block: for a batch's
+    look at a file it does not lift (an output that exists), whose lift said its warnings
+    when it ran. Every thread's, so only where no lift runs in this process meanwhile."""
+    log = logging.getLogger("dlc_lifter")
+    before = log.propagate
+    log.propagate = False
+    try:
+        yield
+    finally:
+        log.propagate = before

@@ -14,7 +14,10 @@ format      file                           read by
 =========== ============================== ==============================================
 
 ``<stem>_lifted3d_meta.pickle`` (units, frame, camera, model, keypoint map...) is always
-written. The ``.h5`` goes last, so its presence means every other output is complete.
+written. Every file is first written under a hidden staging name beside it and moved
+into place once all are complete, the ``.h5`` last, so its presence means every other
+output is complete, and a run stopped while writing leaves an earlier lift's files as they
+were.
 
 :func:`add_outputs` writes formats a finished lift lacks from the lift itself (its ``.h5``
 and meta pickle), through the same writers, without lifting again.
@@ -23,6 +26,7 @@ and meta pickle), through the same writers, without lifting again.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -36,7 +40,8 @@ from dlc_lifter.mouse.edges import skeleton_edge_names
 from dlc_lifter.poses import Poses
 
 __all__ = ["OUTPUT_FORMATS", "add_outputs", "clean_stale_temp_files",
-           "interrupted_leftovers", "output_paths", "parse_formats", "write_outputs"]
+           "interrupted_leftovers", "output_paths", "parse_formats", "staged_files",
+           "write_outputs"]
 
 logger = logging.getLogger(__name__)
 
@@ -102,10 +107,13 @@ def clean_stale_temp_files(output: str | Path) -> list[Path]:
     if not out.parent.is_dir():
         return []
     removed = []
-    pattern = re.compile(
-        rf"^\.?{re.escape(out.name)}\.[^/]*(tmp|part)$|^\.?{re.escape(out.stem)}(_meta)?\.[^/]*"
-        rf"\.tmp(\.h5|\.csv|\.nwb|\.slp|\.pickle|{re.escape(out.suffix)})$"
-    )
+    pattern = re.compile("|".join(  # the outputs' and their staged names' (write_outputs)
+        rf"^\.?{re.escape(o.name)}\.[^/]*(tmp|part)$|^\.?{re.escape(o.stem)}(_meta)?\.[^/]*"
+        rf"\.tmp(\.h5|\.csv|\.nwb|\.slp|\.pickle|{re.escape(o.suffix)})$"
+        for o in (out, _staged_output(out))))
+    for cand in _remove_staged(out):  # a run stopped while writing its files
+        logger.info("Removed stale staged file %s (from an interrupted run).", cand)
+        removed.append(cand)
     for cand in out.parent.iterdir():
         if cand.is_file() and pattern.match(cand.name):
             try:
@@ -197,9 +205,11 @@ def write_outputs(
     meta
         Extra entries for the meta pickle.
     overwrite
-        Replace existing outputs. The old ``.h5``, which marks a lift done, is removed
-        before any new file is written: a run killed mid-way leaves no old ``.h5`` beside
-        new companions (a batch would skip it as done).
+        Replace existing outputs. Every file is written under a hidden staging name beside
+        its own (:func:`staged_files`) and moved into place once all are written: a run stopped
+        before leaves the old files as they were; then the old ``.h5``, which marks a lift
+        done, is removed first and the new one moved in last, so that no old ``.h5`` stands
+        beside new companions (a batch would skip it as done).
     source_nwb
         The NWB file the 2D came from (its session metadata goes into the NWB output).
     nwb_metadata
@@ -220,41 +230,100 @@ def write_outputs(
     OutputFormatError
         After writing every format it could, when some failed (each is logged).
     """
+    from dlc_lifter._atomic import check_writable
+    from dlc_lifter.io import meta_pickle_path
+
+    fmts = parse_formats(formats)
+    final = {**output_paths(output, fmts), "meta": meta_pickle_path(output)}
+    for target in final.values():  # before any work
+        check_writable(target, overwrite=overwrite)
+    _remove_staged(output)  # a stopped run's (the caller holds the output's claim)
+    try:  # in the output's folder: an NWB names its video relative to where it lies
+        staged = _write_staged(poses3d, _staged_output(output), fmts, poses2d=poses2d,
+                               meta=meta, source_nwb=source_nwb, nwb_metadata=nwb_metadata)
+        written = _move_into_place(staged, final)
+    finally:
+        _remove_staged(output)
+    failed = staged.get("failed", {})
+    if failed:
+        raise _format_error(poses3d, written, failed)
+    return written
+
+
+def _staged_output(output: str | Path) -> Path:
+    """The hidden name under which :func:`write_outputs` writes ``output``
+    (``.<stem>.staging.h5``), its companions named from it as from ``output``."""
+    out = Path(output)
+    return out.parent / f".{out.stem}.staging{out.suffix}"
+
+
+def staged_files(output: str | Path) -> list[Path]:
+    """The files :func:`write_outputs` stages for ``output`` (every format's and the meta
+    pickle's, under their hidden staging names), those that exist: left by a stopped run."""
+    from dlc_lifter.io import meta_pickle_path
+
+    staged = _staged_output(output)
+    return [p for p in (*output_paths(staged, OUTPUT_FORMATS).values(),
+                        meta_pickle_path(staged)) if p.exists()]
+
+
+def _remove_staged(output: str | Path) -> list[Path]:
+    """Remove the staged files of ``output`` (:func:`staged_files`); returns them."""
+    found = staged_files(output)
+    for p in found:
+        p.unlink(missing_ok=True)
+    return found
+
+
+def _write_staged(poses3d: Poses, output: Path, fmts: tuple[str, ...], *,
+                  poses2d: Poses | None, meta: dict[str, Any] | None,
+                  source_nwb: str | Path | None, nwb_metadata: Mapping[str, Any] | None
+                  ) -> dict[str, Any]:
+    """Every format of ``fmts`` and the meta pickle written for ``output`` (in the staging
+    folder): ``{format: path}`` written, ``"meta"`` the pickle, ``"failed"`` ``{format:
+    why}`` of those that failed."""
     from dlc_lifter.io import meta_pickle_path, write_dlc_3d, write_meta_pickle
     from dlc_lifter.io.nwb import nwb_metadata_record
 
-    fmts = parse_formats(formats)
     paths = output_paths(output, fmts)
-    if overwrite and "dlc" in fmts:  # the .h5 marks a lift done: not an old one beside new
-        Path(paths["dlc"]).unlink(missing_ok=True)  # companions, should this run be killed
     meta = {**(meta or {}), "formats": list(fmts)}
     if "nwb" in fmts:  # what a rerun with other metadata compares (add_outputs rewrites)
         meta["nwb_metadata"] = nwb_metadata_record(nwb_metadata)
     if not poses3d.meta.extra.get("skeleton_edges"):
         poses3d.meta.extra["skeleton_edges"] = skeleton_edge_names(poses3d.keypoints)
     written, failed = _write_each([f for f in fmts if f in ("nwb", "slp", "points3d")],
-                                  paths, poses3d, poses2d, overwrite=overwrite,
+                                  paths, poses3d, poses2d, overwrite=False,
                                   source_nwb=source_nwb, nwb_metadata=nwb_metadata)
     meta["formats_failed"] = dict(failed)
     pickle_path = meta_pickle_path(output)
-    try:
-        if "dlc" in fmts or "csv" in fmts:
-            target = paths.get("dlc", Path(output).with_suffix(".csv"))
-            write_dlc_3d(poses3d, target, overwrite=overwrite, save_as_csv="csv" in fmts
-                         and "dlc" in fmts, meta=meta)
-        else:
-            write_meta_pickle(poses3d, pickle_path, overwrite=overwrite, meta=meta)
-    except BaseException:
-        for done in written.values():  # the 3D file (or pickle) marks a lift done: none of
-            done.unlink(missing_ok=True)  # its companions without it, to block a rerun
-        raise
+    if "dlc" in fmts or "csv" in fmts:
+        target = paths.get("dlc", output.with_suffix(".csv"))
+        write_dlc_3d(poses3d, target, overwrite=False, save_as_csv="csv" in fmts
+                     and "dlc" in fmts, meta=meta)
+    else:
+        write_meta_pickle(poses3d, pickle_path, overwrite=False, meta=meta)
+    out: dict[str, Any] = dict(written)
     if "csv" in fmts:
-        written["csv"] = paths["csv"]
+        out["csv"] = paths["csv"]
     if "dlc" in fmts:
-        written["dlc"] = paths["dlc"]
-    written["meta"] = pickle_path
-    if failed:
-        raise _format_error(poses3d, written, failed)
+        out["dlc"] = paths["dlc"]
+    out["meta"] = pickle_path
+    out["failed"] = failed
+    return out
+
+
+def _move_into_place(staged: Mapping[str, Any], final: Mapping[str, Path]) -> dict[str, Path]:
+    """Move the staged files over their final paths: the old ``.h5`` (the mark of a
+    finished lift) removed first, the new one moved last. Returns ``{format: final path}``
+    as :func:`write_outputs` does."""
+    order = [f for f in (*OUTPUT_FORMATS, "meta") if f != "dlc" and f in staged]
+    if "dlc" in staged:
+        final["dlc"].unlink(missing_ok=True)
+        order.append("dlc")
+    written = {}
+    for fmt in order:
+        os.replace(staged[fmt], final[fmt])
+        written[fmt] = final[fmt]
     return written
 
 

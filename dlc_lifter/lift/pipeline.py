@@ -463,6 +463,34 @@ def _refuse_a_lift_without_formats(src: Path, out: Path, fmts: tuple[str, ...],
             "overwrite=True lifts it again.")
 
 
+def _with_the_earlier_lifts_formats(out: Path, fmts: tuple[str, ...], output: OutputSpec
+                                    ) -> tuple[tuple[str, ...], Mapping[str, Any] | None]:
+    """The formats to write when lifting again over an earlier lift (``overwrite``): those
+    asked for, and those of its files that exist beside it (a ``.csv`` or NWB of the lift
+    replaced, not asked for now), so that no file of the earlier lift is left beside the
+    new one; and the NWB metadata that NWB was written with, where none is given (else
+    ``None``)."""
+    from dlc_lifter.io import read_lift_record
+    from dlc_lifter.lift.outputs import OUTPUT_FORMATS, output_paths, parse_formats
+
+    if not output.overwrite:
+        return fmts, None
+    others = [f for f, p in output_paths(out, OUTPUT_FORMATS).items()
+              if f not in fmts and p.exists()]
+    if not others:
+        return fmts, None
+    logger.info("%s: lifted again over an earlier lift that also has its %s: written again "
+                "too, so that none of its files is left beside the new one.", out.name,
+                " and ".join(others))
+    earlier = None
+    if "nwb" in others and output.nwb_metadata is None:
+        try:
+            earlier = read_lift_record(out).get("nwb_metadata")
+        except Exception:  # noqa: BLE001 - no record: the NWB is written as one asked for
+            earlier = None
+    return parse_formats([*fmts, *others]), earlier if isinstance(earlier, Mapping) else None
+
+
 def _refuse_a_redo_of_one_file(src: Path, out: Path, output: OutputSpec, camera: CameraSpec,
                                options: LiftOptions) -> None:
     """Refuse ``redo_out_of_date`` for one file whose output exists: only a batch compares
@@ -518,7 +546,6 @@ def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
 
     if options.pcutoff is None:  # the value used is what the meta pickle records
         options = dataclasses.replace(options, pcutoff=DEFAULT_PCUTOFF)
-    targets = [*output_paths(out, fmts).values(), meta_pickle_path(out)]
     leftovers = interrupted_leftovers(out, fmts)  # replaced, as a batch replaces them
     if leftovers and not output.overwrite:
         logger.info("%s: replacing %s left by an interrupted run.", out.name,
@@ -526,13 +553,16 @@ def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
         output = dataclasses.replace(output, overwrite=True)
     _refuse_a_lift_without_formats(src, out, fmts, output, camera, options)
     _refuse_a_redo_of_one_file(src, out, output, camera, options)
+    fmts, earlier_nwb = _with_the_earlier_lifts_formats(out, fmts, output)
+    targets = [*output_paths(out, fmts).values(), meta_pickle_path(out)]
     for target in targets:
         check_writable(target, overwrite=output.overwrite)
     nwb_meta = None
-    if "nwb" in fmts and output.nwb_metadata is not None:  # checked before any work
-        from dlc_lifter.io.nwb import read_nwb_metadata
+    if "nwb" in fmts and (output.nwb_metadata or earlier_nwb) is not None:  # checked
+        from dlc_lifter.io.nwb import read_nwb_metadata  # before any work
 
-        nwb_meta = read_nwb_metadata(output.nwb_metadata)
+        nwb_meta = read_nwb_metadata(output.nwb_metadata if output.nwb_metadata is not None
+                                     else earlier_nwb)
     poses = read_poses(src, sleap_video=sleap_video)
     if poses.is_3d:  # before the video and the camera are looked at
         raise DLCLifterError(already_3d_message(poses))
@@ -560,8 +590,8 @@ def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
             unused = {"path": os.path.abspath(video), "given": not found, "problem": problem}
     if not poses.meta.fps and "image_paths" not in poses.meta.extra:
         logger.info("%s: its frame rate is unknown (no video read, none in the file): the "
-                    "outputs record none, and features' speeds will assume one; give --fps "
-                    "(fps=).", src.name)
+                    "outputs record none, and features' speeds will assume one; give its frame "
+                    "rate with fps= (--fps).", src.name)
     lifter = Lifter.load(options.model, mode=options.mode, pcutoff=options.pcutoff)
     size, size_source = image_size_and_source(poses, video_size, camera.calibration,
                                               camera.image_size)

@@ -771,25 +771,29 @@ def _edit_record(out: Path, **fields: Any) -> None:
         pickle.dump(rec, fh)
 
 
-def test_a_batch_lifts_again_only_its_outputs_out_of_date(tmp_path: Path) -> None:
+def test_a_batch_lifts_again_only_its_outputs_out_of_date(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """``redo_out_of_date`` (``--redo-out-of-date``), as after an upgrade: outputs lifted
-    by another dlc-lifter version, with other shipped weights, or from an input changed
-    since are lifted again, counted and listed (``BatchReport.redone``); the one up to
-    date is skipped. Without it, each is kept with a warning naming what differs (before:
-    the version and weights were not compared, so an upgraded lab's rerun kept every old
-    lift without a word)."""
-    from dlc_lifter import __version__
+    by another dlc-lifter version, with other shipped weights (the networks for oblique
+    views among them), from an input changed since, or whose record cannot tell (an older
+    version's, without its input) are lifted again, counted, listed
+    (``BatchReport.redone``) and logged without "kept"; the one up to date is skipped.
+    Without it, each is kept with a warning naming what differs and both ways to lift it
+    again (before: the version and weights were not compared, so an upgraded lab's rerun
+    kept every old lift without a word)."""
+    from dlc_lifter._version import __version__
     from dlc_lifter.io.weights import file_hash
     from dlc_lifter.lift.batch import lift_files
-    from dlc_lifter.lift.lifter import default_model_path
+    from dlc_lifter.lift.lifter import default_model_path, oblique_model_path
 
     (tmp_path / "in").mkdir()
-    for name in ("a", "b", "c", "d"):
+    names = "abcdef"
+    for name in names:
         (tmp_path / "in" / f"{name}{DLC_SCORER}.h5").write_text(name)
     out = OutputSpec(destfolder=str(tmp_path / "o"))
     first = lift_files(tmp_path / "in", output=out, task=_recording_task)
     outs = {Path(i.poses).name[0]: Path(i.output) for i in first.done}
-    shipped = default_model_path()
+    shipped, oblique = default_model_path(), oblique_model_path(default_model_path())
     now = file_hash(shipped)
     _edit_record(outs["a"], dlc_lifter_version="0.0.1")
     _edit_record(outs["b"], model={"name": shipped.name, "sha256": "0" * 16})
@@ -797,24 +801,32 @@ def test_a_batch_lifts_again_only_its_outputs_out_of_date(tmp_path: Path) -> Non
                  dlc_lifter_version=__version__)
     time.sleep(0.01)
     (tmp_path / "in" / f"d{DLC_SCORER}.h5").write_text("d, tracked again")
+    _edit_record(outs["e"], extra={"oblique_model": {"name": oblique.name, "sha256": "1" * 16}})
+    _edit_record(outs["f"], source_file=None)
 
     kept = lift_files(tmp_path / "in", output=out, task=_recording_task)
-    assert len(kept.skipped) == 4 and not kept.done and not kept.redone
-    assert "3 of them out of date, kept" in kept.summary()
+    assert len(kept.skipped) == 6 and not kept.done and not kept.redone
+    assert "5 of them out of date, kept" in kept.summary()
     text = " ".join(w for i in kept.skipped for w in i.warnings)
     assert f"dlc-lifter 0.0.1 -> {__version__}" in text
     assert f"{shipped.name} {'0' * 16} -> {now}" in text
-    assert "changed since" in text
+    assert f"{oblique.name} {'1' * 16} -> {file_hash(oblique)}" in text
+    assert "changed since" in text and "does not say what it was lifted from" in text
+    assert text.count("Kept (skipped): overwrite=True lifts it again") == 5
+    assert text.count("redo_out_of_date=True lifts again only the outputs out of date") == 5
 
     redo = replace(out, redo_out_of_date=True)
-    again = lift_files(tmp_path / "in", output=redo, task=_recording_task)
-    assert sorted(Path(i.poses).name[0] for i in again.done) == ["a", "b", "d"]
+    with caplog.at_level(logging.INFO):
+        again = lift_files(tmp_path / "in", output=redo, task=_recording_task)
+    assert sorted(Path(i.poses).name[0] for i in again.done) == list("abdef")
     assert [Path(i.poses).name[0] for i in again.skipped] == ["c"]
-    assert sorted(again.redone) == sorted(str(outs[k]) for k in "abd")
-    assert again.summary().startswith("3 lifted (3 of them again, out of date), 1 skipped")
+    assert sorted(again.redone) == sorted(str(outs[k]) for k in "abdef")
+    assert again.summary().startswith("5 lifted (5 of them again, out of date), 1 skipped")
+    said = [r.getMessage() for r in caplog.records if "lifting again" in r.getMessage()]
+    assert len(said) == 5 and not any("kept" in m.lower() for m in said), said
     # lifted again as they are now: a third run finds every output up to date
     third = lift_files(tmp_path / "in", output=redo, task=_recording_task)
-    assert len(third.skipped) == 4 and not third.done and not third.redone
+    assert len(third.skipped) == 6 and not third.done and not third.redone
 
 
 def _lifted_before(tmp_path: Path) -> tuple[Path, Path]:
@@ -907,7 +919,7 @@ def test_an_output_that_exists_is_checked_before_it_is_skipped(tmp_path: Path) -
     again = lift_files(tmp_path / "cohort1", output=out, task=_recording_task,
                        camera=CameraSpec(arena_size_mm=420.0))
     assert len(again.skipped) == 1
-    assert "lifted before with other options (arena_size_mm None -> 420.0)" in again.summary()
+    assert "lifted before with other options (arena_size_mm not given -> 420.0)" in again.summary()
     same = lift_files(tmp_path / "cohort1", output=out, task=_recording_task,
                       options=LiftOptions(pcutoff=0.6))  # left out before: resolved per file
     assert "other options" not in same.summary()
@@ -1196,12 +1208,16 @@ def test_real_lift_killed_mid_video_resumes_to_identical_outputs(
     assert not killed.ok
     folder = tmp_path / "run" / "videos" / "lifted3d"
     assert not (folder / f"v2{DLC_SCORER}_lifted3d.h5").exists()  # never a partial output
-    # the meta pickle is written before the .h5: the resume must replace this leftover
-    assert (folder / f"v2{DLC_SCORER}_lifted3d_meta.pickle").exists()
+    # the meta pickle is written (staged) before the .h5: the resume must remove it
+    from dlc_lifter.lift.outputs import staged_files
+
+    assert [p.name for p in staged_files(folder / f"v2{DLC_SCORER}_lifted3d.h5")] == [
+        f".v2{DLC_SCORER}_lifted3d.staging_meta.pickle"]
+    assert not (folder / f"v2{DLC_SCORER}_lifted3d_meta.pickle").exists()
     monkeypatch.delenv("DLC_LIFTER_TEST_DIE_ON")
     resumed = lift_videos(config)
     assert resumed.ok and "v2.mp4" in {i.name for i in resumed.done}
-    assert not [p for p in folder.iterdir() if ".tmp" in p.name]
+    assert not [p for p in folder.iterdir() if ".tmp" in p.name or ".staging" in p.name]
     for n in names:
         a = _read(tmp_path / "ref" / "videos" / "lifted3d" / f"{n}{DLC_SCORER}_lifted3d.h5")
         b = _read(folder / f"{n}{DLC_SCORER}_lifted3d.h5")
@@ -1634,3 +1650,19 @@ def test_the_command_said_to_add_formats_carries_the_lift_mode(tmp_path: Path) -
                   output=OutputSpec(formats=("dlc", "points3d")))
     assert f"lift-files {src} --format points3d,dlc --fps 25 --pcutoff 0.6 --mode frame)" in \
         str(err.value)
+
+
+def test_a_rerun_says_nothing_of_the_files_it_skips(tmp_path: Path,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """A batch run again over finished outputs reads each file to see whether a video has
+    come beside it since; what reading it says ("no video named in it or beside it") its
+    lift said already (before: a warning per skipped file on every rerun)."""
+    from dlc_lifter.lift.batch import lift_files
+
+    src = write_dlc_analysis(circling_mouse_2d(20), tmp_path / "in")
+    out = OutputSpec(destfolder=str(tmp_path / "o"))
+    assert len(lift_files(src, output=out, task=_recording_task).done) == 1
+    with caplog.at_level(logging.INFO):
+        again = lift_files(src, output=out, task=_recording_task)
+    assert len(again.skipped) == 1 and "no video named" not in caplog.text
+    assert logging.getLogger("dlc_lifter").propagate  # as it was

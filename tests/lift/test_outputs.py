@@ -242,16 +242,21 @@ def test_leftovers_are_judged_by_the_file_written_last(tmp_path: Path) -> None:
     assert interrupted_leftovers(out, ["csv", "dlc"]) == []
 
 
-def test_an_overwrite_removes_the_old_table_before_it_writes_anything(
+def test_an_overwrite_stopped_leaves_the_earlier_lift_whole(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The .h5 marks a lift done, so an overwrite killed after its companions (the meta
-    pickle, the .slp) but before its .h5 left the old .h5 beside new companions, and a
-    batch's rerun skipped it as done (the determinism audit: a killed --overwrite
-    --pcutoff 0.5 batch kept a pcutoff 0.6 table under a pickle saying 0.5, 54 mm off). Now
-    the old .h5 goes first: a kill at any later point leaves no .h5, and the rerun lifts."""
+    """The .h5 marks a lift done. An overwrite stopped while it writes (Ctrl-C in a
+    --redo-out-of-date batch) leaves the earlier lift's files as they were, all of them
+    (before: the old .h5 was removed first and the new companions written were removed,
+    so the stopped file lost its whole earlier lift); stopped while the files are moved
+    into place, no old .h5 stands beside new companions (a batch would skip it as done:
+    the determinism audit's killed --overwrite --pcutoff 0.5 batch kept a pcutoff 0.6
+    table under a pickle saying 0.5, 54 mm off), so the rerun lifts."""
+    import os
+
     import dlc_lifter.io.dlc as dlc
-    from dlc_lifter.io import read_poses
-    from dlc_lifter.lift.outputs import write_outputs
+    import dlc_lifter.lift.outputs as outputs
+    from dlc_lifter.io import meta_pickle_path, read_poses
+    from dlc_lifter.lift.outputs import staged_files, write_outputs
     from dlc_lifter.poses import Poses
 
     rng = np.random.default_rng(0)
@@ -259,21 +264,39 @@ def test_an_overwrite_removes_the_old_table_before_it_writes_anything(
                 keypoints=["snout", "leftear", "rightear", "tailbase"])
     old.meta.units, old.meta.frame = "mm", "world"
     out = tmp_path / "m_lifted3d.h5"
-    write_outputs(old, out, ["dlc", "slp"])
+    write_outputs(old, out, ["dlc", "slp", "csv"])
+    files = sorted(p.name for p in tmp_path.iterdir())
+    before = {p: p.read_bytes() for p in tmp_path.iterdir()}
     new = Poses(coords=old.coords + 10.0, confidence=old.confidence, keypoints=old.keypoints)
     new.meta.units, new.meta.frame = "mm", "world"
-    seen: list[bool] = []
     real_pickle = dlc.write_meta_pickle
 
-    def pickle_then_killed(*args: object, **kwargs: object) -> None:
-        seen.append(out.exists())  # the old table while the companions are written
+    def pickle_then_stopped(*args: object, **kwargs: object) -> None:
         real_pickle(*args, **kwargs)
-        raise KeyboardInterrupt  # killed before the new .h5
+        raise KeyboardInterrupt  # stopped before the new .h5
 
-    monkeypatch.setattr(dlc, "write_meta_pickle", pickle_then_killed)
+    monkeypatch.setattr(dlc, "write_meta_pickle", pickle_then_stopped)
     with pytest.raises(KeyboardInterrupt):
-        write_outputs(new, out, ["dlc", "slp"], overwrite=True)
-    assert seen == [False] and not out.exists()
+        write_outputs(new, out, ["dlc", "slp", "csv"], overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == files  # nothing staged left
+    assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before
     monkeypatch.undo()
-    write_outputs(new, out, ["dlc", "slp"], overwrite=True)
+    moved: list[str] = []
+    real_replace = os.replace
+
+    def replace_then_stopped(src: str, dst: str) -> None:
+        if ".staging" not in Path(dst).name:  # a staged file moved into place
+            if moved:
+                raise KeyboardInterrupt  # stopped between two moves
+            moved.append(Path(dst).name)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(outputs.os, "replace", replace_then_stopped)
+    with pytest.raises(KeyboardInterrupt):
+        write_outputs(new, out, ["dlc", "slp", "csv"], overwrite=True)
+    assert moved and not out.exists() and meta_pickle_path(out).exists()
+    assert not staged_files(out)
+    monkeypatch.undo()
+    write_outputs(new, out, ["dlc", "slp", "csv"], overwrite=True)
     np.testing.assert_allclose(read_poses(out).coords, new.coords)
+    assert sorted(p.name for p in tmp_path.iterdir()) == files

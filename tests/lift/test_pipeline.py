@@ -1923,3 +1923,34 @@ def test_sleap_video_on_a_file_of_one_recording_says_so(tmp_path: Path) -> None:
     with pytest.raises(PoseFileError, match="sleap_video= .* chooses a video of a SLEAP .slp"):
         lift_file(src, sleap_video=3)
     assert not list(tmp_path.glob("*lifted3d*"))
+
+
+def test_lifting_again_leaves_no_file_of_the_earlier_lift(tmp_path: Path,
+                                                           caplog: pytest.LogCaptureFixture
+                                                           ) -> None:
+    """An overwrite asking for fewer formats than the earlier lift had (``--csv --nwb``
+    first, then ``--overwrite`` or ``--redo-out-of-date`` alone) writes those files again
+    too, the NWB with the metadata it was written with: before, the old ``.csv`` and NWB
+    stayed beside the new ``.h5``, another lift's 3D under the same name."""
+    from dlc_lifter.io import read_lift_record, read_poses
+    from dlc_lifter.lift import lift_file
+
+    _, _, poses = _scene(40)
+    src = write_dlc_analysis(poses, tmp_path / "in")
+    meta = {"session_start_time": "2024-05-01T10:00:00+00:00",
+            "subject": {"subject_id": "m7", "species": "Mus musculus"}}
+    out = lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=640.0),
+                    options=LiftOptions(depth=False),
+                    output=OutputSpec(save_as_csv=True, nwb=True, nwb_metadata=meta))
+    first = read_poses(out).coords
+    with caplog.at_level(logging.INFO):
+        lift_file(src, camera=CameraSpec(camera_height_mm=500.0, focal_px=640.0),
+                  options=LiftOptions(depth=False), output=OutputSpec(overwrite=True))
+    assert "also has its csv and nwb: written again too" in caplog.text
+    again = read_poses(out).coords
+    assert not np.allclose(again, first, equal_nan=True)  # another camera, another lift
+    for companion in (out.with_suffix(".csv"), out.with_suffix(".nwb")):
+        np.testing.assert_allclose(read_poses(companion).coords, again, atol=1e-6)
+    record = read_lift_record(out)
+    assert record["formats"] == ["csv", "nwb", "dlc"]
+    assert record["nwb_metadata"]["subject"]["subject_id"] == "m7"
