@@ -35,6 +35,10 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
+#: Tables of at least this many cells (rows x columns) are said before a csv is written
+#: (an hour's features, 108,000 rows, take about a minute; an hour's 3D half a minute).
+LONG_CSV_CELLS = 5_000_000
+
 #: Video file extensions searched for beside pose files.
 #: Video file extensions (no dot): those DeepLabCut analyses
 #: (``deeplabcut.utils.auxfun_videos``) and ``m4v``, ``wmv``.

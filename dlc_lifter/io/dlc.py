@@ -22,6 +22,7 @@ from dlc_lifter._version import __version__, software_record
 from dlc_lifter.errors import ConfigError, PoseFileError
 from dlc_lifter.io._common import (
     ANALYSIS_STEM,
+    LONG_CSV_CELLS,
     check_input_file,
     csv_format,
     find_video,
@@ -1157,6 +1158,9 @@ def write_dlc_3d(
     written: list[Path] = []
     try:
         if csv_path is not None:
+            if df.size >= LONG_CSV_CELLS:  # half a minute for an hour's lift: said
+                logger.info("Writing the .csv copy of %d frames (a csv this long takes a "
+                            "while).", len(df))
             with atomic_output(csv_path, overwrite=overwrite) as tmp:
                 df.to_csv(tmp)
             written.append(csv_path)

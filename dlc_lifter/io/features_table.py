@@ -9,14 +9,18 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pandas as pd
 
 from dlc_lifter._atomic import atomic_output
 from dlc_lifter.errors import FeatureError
+from dlc_lifter.io._common import LONG_CSV_CELLS
 
 __all__ = ["features_format", "require_parquet", "write_features_table"]
+
+logger = logging.getLogger(__name__)
 
 
 def features_format(fmt: str) -> str:
@@ -83,6 +87,10 @@ def write_features_table(df: pd.DataFrame, path: str | Path, fmt: str = "csv", *
     out.attrs = {}
     with atomic_output(p, overwrite=overwrite) as tmp:
         if fmt == "csv":
+            if out.size >= LONG_CSV_CELLS:  # a minute for an hour's features: said
+                logger.info("Writing %d rows of %d features to %s (a csv this long takes a "
+                            "while; as parquet, fmt=\"parquet\" or --parquet, it is written "
+                            "several times faster).", len(out), out.shape[1], p)
             out.to_csv(tmp, index=False, float_format="%.9g")
         else:
             out.to_parquet(tmp, index=False)

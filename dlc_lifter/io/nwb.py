@@ -807,6 +807,15 @@ def _series_timing(m: PoseMetadata, fi: np.ndarray, rate: float) -> tuple[dict[s
     return timing, comments
 
 
+def _compressed(data: np.ndarray) -> Any:
+    """``data`` to be written compressed (gzip after byte shuffling: a real open field's
+    lift is about 30 % smaller); HDF5 readers (pynwb, movement) read it as any dataset."""
+    from hdmf.backends.hdf5.h5_utils import H5DataIO
+
+    return (H5DataIO(data, compression="gzip", compression_opts=4, shuffle=True) if len(data)
+            else data)
+
+
 def _pose_estimations_3d(poses3d: Poses, fi: np.ndarray, rate: float, skeleton: Any,
                          source_video: Any) -> list[Any]:
     """One ``PoseEstimation`` per individual; later series share the first's timestamps."""
@@ -836,9 +845,10 @@ def _pose_estimations_3d(poses3d: Poses, fi: np.ndarray, rate: float, skeleton: 
             s = PoseEstimationSeries(
                 name=kp, description=_series_text(kp, None if imputed is None
                                                   else np.asarray(imputed)[:, i, k]),
-                data=np.asarray(poses3d.coords[:, i, k], dtype=np.float64),
+                data=_compressed(np.asarray(poses3d.coords[:, i, k], dtype=np.float64)),
                 unit=_NWB_UNITS.get(m.units, m.units), reference_frame=ref, comments=comments,
-                confidence=np.asarray(poses3d.confidence[:, i, k], dtype=np.float64),
+                confidence=_compressed(np.asarray(poses3d.confidence[:, i, k],
+                                                  dtype=np.float64)),
                 confidence_definition=_CONFIDENCE_TEXT, **kw)
             if first_series is None:
                 first_series = s

@@ -595,3 +595,33 @@ def test_lightning_pose_predictions_with_their_set_column(tmp_path: Path) -> Non
     q = read_poses(f)
     assert list(q.keypoints) == list(p.keypoints) and q.stills
     np.testing.assert_allclose(q.coords, p.coords)
+
+
+def test_long_csv_writes_are_said_and_nwb_series_compressed(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """An hour's features or 3D written as csv takes a minute, said before it starts (was
+    silent); an NWB's series are stored compressed (gzip, shuffled: an hour of 3D was
+    135 MB uncompressed) and read back the same."""
+    import logging
+
+    from dlc_lifter.io._common import LONG_CSV_CELLS
+    from dlc_lifter.io.features_table import write_features_table
+
+    rows = LONG_CSV_CELLS // 10 + 1
+    table = pd.DataFrame(np.zeros((rows, 10)), columns=[f"f{i}" for i in range(10)])
+    with caplog.at_level(logging.INFO):
+        write_features_table(table, tmp_path / "long.csv", "csv")
+        write_features_table(table.iloc[:10], tmp_path / "short.csv", "csv")
+    said = [r.getMessage() for r in caplog.records if "takes a while" in r.getMessage()]
+    assert len(said) == 1 and f"Writing {rows} rows of 10 features" in said[0]
+    rng = np.random.default_rng(0)
+    p3 = Poses(coords=rng.normal(size=(50, 1, 3, 3)), confidence=np.ones((50, 1, 3)),
+               keypoints=["snout", "leftear", "rightear"])
+    p3.meta.units, p3.meta.frame, p3.meta.fps = "mm", "world", 30.0
+    out = write_nwb_3d(p3, tmp_path / "m.nwb")
+    with h5py.File(out, "r") as fh:
+        found: list[str | None] = []
+        fh.visititems(lambda name, obj: found.append(obj.compression) if isinstance(
+            obj, h5py.Dataset) and name.endswith("snout/data") else None)
+    assert found == ["gzip"]
+    np.testing.assert_allclose(read_poses(out).coords, p3.coords)
