@@ -279,8 +279,8 @@ def _write_staged(poses3d: Poses, output: Path, fmts: tuple[str, ...], *,
                   poses2d: Poses | None, meta: dict[str, Any] | None,
                   source_nwb: str | Path | None, nwb_metadata: Mapping[str, Any] | None
                   ) -> dict[str, Any]:
-    """Every format of ``fmts`` and the meta pickle written for ``output`` (in the staging
-    folder): ``{format: path}`` written, ``"meta"`` the pickle, ``"failed"`` ``{format:
+    """Every format of ``fmts`` and the meta pickle written for ``output`` (a staging
+    name): ``{format: path}`` written, ``"meta"`` the pickle, ``"failed"`` ``{format:
     why}`` of those that failed."""
     from dlc_lifter.io import meta_pickle_path, write_dlc_3d, write_meta_pickle
     from dlc_lifter.io.nwb import nwb_metadata_record
@@ -314,9 +314,13 @@ def _write_staged(poses3d: Poses, output: Path, fmts: tuple[str, ...], *,
 
 def _move_into_place(staged: Mapping[str, Any], final: Mapping[str, Path]) -> dict[str, Path]:
     """Move the staged files over their final paths: the old ``.h5`` (the mark of a
-    finished lift) removed first, the new one moved last. Returns ``{format: final path}``
-    as :func:`write_outputs` does."""
+    finished lift) removed first, the new one moved last; an earlier file of a format that
+    failed now is removed (not left from another lift beside this one). Returns ``{format:
+    final path}`` as :func:`write_outputs` does."""
     order = [f for f in (*OUTPUT_FORMATS, "meta") if f != "dlc" and f in staged]
+    for fmt, path in final.items():
+        if fmt not in staged:
+            path.unlink(missing_ok=True)
     if "dlc" in staged:
         final["dlc"].unlink(missing_ok=True)
         order.append("dlc")

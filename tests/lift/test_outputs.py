@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import h5py
@@ -94,6 +95,32 @@ def test_a_failing_format_costs_no_other(tmp_path: Path,
                                  "--format", "dlc,nwb"])
     assert r.exit_code == 3, r.output
     assert "nwb" in r.output and (tmp_path / "cli" / f"mouse{DLC_SCORER}_lifted3d.h5").is_file()
+
+
+def test_a_format_failing_on_a_lift_made_again_leaves_no_old_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lift made again whose NWB fails: the earlier lift's NWB is removed, not left
+    beside the new ``.h5`` as if it were its (the error names the format that failed)."""
+    import dlc_lifter.io as io
+    from dlc_lifter.lift import lift_file
+
+    src = _dlc_file(tmp_path / "in")
+    out = OutputSpec(destfolder=tmp_path / "o", formats=["dlc", "nwb"])
+    lift_file(src, camera=CameraSpec(camera_height_mm=700.0, focal_px=600.0),
+              options=LiftOptions(depth=False), output=out)
+    nwb = tmp_path / "o" / f"mouse{DLC_SCORER}_lifted3d.nwb"
+    assert nwb.is_file()
+
+    def broken(*args: object, **kwargs: object) -> Path:
+        raise RuntimeError("disk quota")
+
+    monkeypatch.setattr(io, "write_nwb_3d", broken)
+    with pytest.raises(OutputFormatError) as info:
+        lift_file(src, camera=CameraSpec(camera_height_mm=600.0, focal_px=600.0),
+                  options=LiftOptions(depth=False),
+                  output=dataclasses.replace(out, overwrite=True))
+    assert set(info.value.failed) == {"nwb"} and info.value.written["dlc"].is_file()
+    assert not nwb.exists()
 
 
 def test_batches_always_write_the_dlc_table() -> None:
