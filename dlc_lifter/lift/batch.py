@@ -925,6 +925,9 @@ def _options_changed(data: Any, job: LiftJob) -> list[str]:
                 continue
             if key == "lift_options" and name == "pcutoff" and value is None:
                 continue
+            if key == "lift_options" and name == "model" and _same_weights(data, old.get(
+                    name), value):
+                continue
             if name in old and not _same_value(old[name], value):
                 out.append(f"{name} {_shown(old[name])} -> {_shown(value)}")
     return out
@@ -953,6 +956,17 @@ def _video_found(job: LiftJob) -> bool:
             return _video_of_poses(Path(job.poses), job.sleap_video) is not None
     except (DLCLifterError, OSError, ValueError):
         return False
+
+
+def _same_weights(data: dict[str, Any], old: Any, new: Any) -> bool:
+    """Whether ``model=`` given now names the weights the existing lift was made with,
+    given by another path (relative, absolute, a copy): the same file name and hash."""
+    if not (old and new) or Path(str(old)).name != Path(str(new)).name:
+        return False
+    made = data.get("model")
+    sha = made.get("sha256") if isinstance(made, dict) and made.get("name") == Path(
+        str(new)).name else None
+    return bool(sha) and _weights_hash(Path(str(new))) == sha
 
 
 def _shown(value: Any) -> str:

@@ -53,8 +53,11 @@ def quietly() -> Iterator[None]:
     when it ran. Every thread's, so only where no lift runs in this process meanwhile."""
     log = logging.getLogger("dlc_lifter")
     before = log.propagate
+    sink = logging.NullHandler()  # else Python's last-resort handler prints warnings bare
+    log.addHandler(sink)
     log.propagate = False
     try:
         yield
     finally:
         log.propagate = before
+        log.removeHandler(sink)

@@ -28,7 +28,8 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -239,8 +240,10 @@ def write_outputs(
         check_writable(target, overwrite=overwrite)
     _remove_staged(output)  # a stopped run's (the caller holds the output's claim)
     try:  # in the output's folder: an NWB names its video relative to where it lies
-        staged = _write_staged(poses3d, _staged_output(output), fmts, poses2d=poses2d,
-                               meta=meta, source_nwb=source_nwb, nwb_metadata=nwb_metadata)
+        with _final_names_in_log(output):
+            staged = _write_staged(poses3d, _staged_output(output), fmts, poses2d=poses2d,
+                                   meta=meta, source_nwb=source_nwb,
+                                   nwb_metadata=nwb_metadata)
         written = _move_into_place(staged, final)
     finally:
         _remove_staged(output)
@@ -255,6 +258,48 @@ def _staged_output(output: str | Path) -> Path:
     (``.<stem>.staging.h5``), its companions named from it as from ``output``."""
     out = Path(output)
     return out.parent / f".{out.stem}.staging{out.suffix}"
+
+
+class _FinalNames(logging.Filter):
+    """Writes the final names of a lift's files in log messages naming their staged ones."""
+
+    def __init__(self, names: Mapping[str, str]) -> None:
+        super().__init__()
+        self.names = names
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        said = text
+        for staged, final in self.names.items():
+            said = said.replace(staged, final)
+        if said != text:
+            record.msg, record.args = said, None
+        return True
+
+
+@contextmanager
+def _final_names_in_log(output: str | Path) -> Iterator[None]:
+    """The package's log messages in the block name ``output``'s files by their final
+    names, not the staged ones they are written under ("Wrote ... to x_lifted3d.nwb", a
+    writer's warnings)."""
+    from dlc_lifter.io import dlc, meta_pickle_path, nwb, sleap  # noqa: F401 - their loggers
+
+    staged = _staged_output(output)
+    pairs = [*zip(output_paths(staged, OUTPUT_FORMATS).values(),
+                  output_paths(output, OUTPUT_FORMATS).values(), strict=True),
+             (meta_pickle_path(staged), meta_pickle_path(output))]
+    names = {str(a): str(b) for a, b in pairs} | {a.name: b.name for a, b in pairs}
+    names[staged.stem] = Path(output).stem  # the staged stem alone, last
+    flt = _FinalNames(names)
+    loggers = [logging.getLogger(n) for n in list(logging.root.manager.loggerDict)
+               if n == "dlc_lifter" or n.startswith("dlc_lifter.")]
+    for log in loggers:
+        log.addFilter(flt)
+    try:
+        yield
+    finally:
+        for log in loggers:
+            log.removeFilter(flt)
 
 
 def staged_files(output: str | Path) -> list[Path]:
@@ -314,7 +359,8 @@ def _write_staged(poses3d: Poses, output: Path, fmts: tuple[str, ...], *,
 
 def _move_into_place(staged: Mapping[str, Any], final: Mapping[str, Path]) -> dict[str, Path]:
     """Move the staged files over their final paths: the old ``.h5`` (the mark of a
-    finished lift) removed first, the new one moved last; an earlier file of a format that
+    finished lift) removed first, the new one moved last, all of them even when the run is
+    stopped meanwhile; an earlier file of a format that
     failed now is removed (not left from another lift beside this one). Returns ``{format:
     final path}`` as :func:`write_outputs` does."""
     order = [f for f in (*OUTPUT_FORMATS, "meta") if f != "dlc" and f in staged]
@@ -325,9 +371,16 @@ def _move_into_place(staged: Mapping[str, Any], final: Mapping[str, Path]) -> di
         final["dlc"].unlink(missing_ok=True)
         order.append("dlc")
     written = {}
-    for fmt in order:
-        os.replace(staged[fmt], final[fmt])
-        written[fmt] = final[fmt]
+    try:
+        for fmt in order:
+            os.replace(staged[fmt], final[fmt])
+            written[fmt] = final[fmt]
+    except BaseException as exc:
+        if isinstance(exc, OSError):
+            raise
+        for fmt in order[len(written):]:  # a stop (Ctrl-C, SIGTERM) amid the moves, which
+            os.replace(staged[fmt], final[fmt])  # take microseconds: the lift made whole
+        raise
     return written
 
 

@@ -1653,7 +1653,9 @@ def test_the_command_said_to_add_formats_carries_the_lift_mode(tmp_path: Path) -
 
 
 def test_a_rerun_says_nothing_of_the_files_it_skips(tmp_path: Path,
-                                                     caplog: pytest.LogCaptureFixture) -> None:
+                                                     caplog: pytest.LogCaptureFixture,
+                                                     capsys: pytest.CaptureFixture[str]
+                                                     ) -> None:
     """A batch run again over finished outputs reads each file to see whether a video has
     come beside it since; what reading it says ("no video named in it or beside it") its
     lift said already (before: a warning per skipped file on every rerun)."""
@@ -1665,4 +1667,36 @@ def test_a_rerun_says_nothing_of_the_files_it_skips(tmp_path: Path,
     with caplog.at_level(logging.INFO):
         again = lift_files(src, output=out, task=_recording_task)
     assert len(again.skipped) == 1 and "no video named" not in caplog.text
+    assert "no video named" not in capsys.readouterr().err  # nor printed bare
     assert logging.getLogger("dlc_lifter").propagate  # as it was
+
+
+def test_the_same_weights_given_by_another_path_are_the_same_options(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``model=`` given as an absolute path, or from another folder, after a lift with the
+    same weights by a relative path: up to date (before: "lifted before with other options
+    (model 'W/lifter.pt' -> '/.../W/lifter.pt')", and --redo-out-of-date lifted it again
+    for nothing); other weights of the same name are another option."""
+    from dlc_lifter.io.weights import file_hash
+    from dlc_lifter.lift.batch import lift_files
+    from dlc_lifter.lift.lifter import default_model_path
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "W").mkdir()
+    (tmp_path / "V").mkdir()
+    weights = tmp_path / "W" / "lifter.pt"
+    shutil.copy(default_model_path(), weights)
+    (tmp_path / "V" / "lifter.pt").write_bytes(weights.read_bytes() + b"\0")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / f"a{DLC_SCORER}.h5").write_text("a")
+    out = OutputSpec(destfolder=str(tmp_path / "o"))
+    first = lift_files(tmp_path / "in", output=out, task=_recording_task,
+                       options=LiftOptions(model="W/lifter.pt"))
+    _edit_record(Path(first.done[0].output),
+                 model={"name": "lifter.pt", "sha256": file_hash(weights)})
+    for model, kept in ((str(weights), False), ("./W/lifter.pt", False),
+                        (str(tmp_path / "V" / "lifter.pt"), True)):
+        again = lift_files(tmp_path / "in", output=out, task=_recording_task,
+                           options=LiftOptions(model=model))
+        said = " ".join(w for i in again.skipped for w in i.warnings)
+        assert len(again.skipped) == 1 and ("other options (model" in said) is kept, said

@@ -275,9 +275,10 @@ def test_an_overwrite_stopped_leaves_the_earlier_lift_whole(
     --redo-out-of-date batch) leaves the earlier lift's files as they were, all of them
     (before: the old .h5 was removed first and the new companions written were removed,
     so the stopped file lost its whole earlier lift); stopped while the files are moved
-    into place, no old .h5 stands beside new companions (a batch would skip it as done:
-    the determinism audit's killed --overwrite --pcutoff 0.5 batch kept a pcutoff 0.6
-    table under a pickle saying 0.5, 54 mm off), so the rerun lifts."""
+    into place, the moves finish (microseconds), so that no old .h5 stands beside new
+    companions (a batch would skip it as done: the determinism audit's killed --overwrite
+    --pcutoff 0.5 batch kept a pcutoff 0.6 table under a pickle saying 0.5, 54 mm off) and
+    no companion is left without its .h5."""
     import os
 
     import dlc_lifter.io.dlc as dlc
@@ -313,17 +314,37 @@ def test_an_overwrite_stopped_leaves_the_earlier_lift_whole(
 
     def replace_then_stopped(src: str, dst: str) -> None:
         if ".staging" not in Path(dst).name:  # a staged file moved into place
-            if moved:
-                raise KeyboardInterrupt  # stopped between two moves
             moved.append(Path(dst).name)
+            if len(moved) == 2:
+                raise KeyboardInterrupt  # stopped between the first two moves
         real_replace(src, dst)
 
     monkeypatch.setattr(outputs.os, "replace", replace_then_stopped)
     with pytest.raises(KeyboardInterrupt):
         write_outputs(new, out, ["dlc", "slp", "csv"], overwrite=True)
-    assert moved and not out.exists() and meta_pickle_path(out).exists()
-    assert not staged_files(out)
-    monkeypatch.undo()
-    write_outputs(new, out, ["dlc", "slp", "csv"], overwrite=True)
-    np.testing.assert_allclose(read_poses(out).coords, new.coords)
+    assert moved and meta_pickle_path(out).exists() and not staged_files(out)
+    np.testing.assert_allclose(read_poses(out).coords, new.coords)  # the moves finished
     assert sorted(p.name for p in tmp_path.iterdir()) == files
+
+
+def test_the_log_names_the_files_written_not_their_staging_names(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Files are written under hidden staging names, then moved into place: the log's
+    "Wrote ..." lines and the writers' warnings name the files as they end up (a hidden
+    ``.x.staging.nwb`` named in a warning is a path that no longer exists)."""
+    import logging
+
+    from dlc_lifter.lift.outputs import write_outputs
+    from dlc_lifter.poses import Poses
+
+    rng = np.random.default_rng(0)
+    p3 = Poses(coords=rng.normal(size=(5, 1, 4, 3)), confidence=np.ones((5, 1, 4)),
+               keypoints=["snout", "leftear", "rightear", "tailbase"])
+    p3.meta.units, p3.meta.frame = "mm", "world"  # no frame rate: the NWB writer warns
+    out = tmp_path / "m_lifted3d.h5"
+    with caplog.at_level(logging.INFO):
+        write_outputs(p3, out, ["dlc", "nwb", "csv"])
+    assert "staging" not in caplog.text
+    assert f"{out.with_suffix('.nwb')}: the frame rate is unknown" in caplog.text
+    assert f"Wrote 3D poses (NWB) to {out.with_suffix('.nwb')}" in caplog.text
+    assert not logging.getLogger("dlc_lifter.io.nwb").filters
