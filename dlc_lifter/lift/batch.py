@@ -779,8 +779,8 @@ def _made_with_other_weights(data: Any, job: LiftJob) -> list[str]:
     version or weights other than those a lift would read now (the networks of each kind
     it used, its depth networks included): a package upgraded since, or weights retrained
     in place. Weights are looked for as a lift finds them (the shipped folder, or beside
-    ``options.model``: a model given by another path is an option changed); a record
-    without hashes, or weights no longer there, says nothing."""
+    ``options.model``); a record without hashes, or weights no longer there, says
+    nothing."""
     from dlc_lifter._version import __version__
     from dlc_lifter.lift.lifter import default_model_path
 
