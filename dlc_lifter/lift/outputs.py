@@ -241,13 +241,12 @@ def write_outputs(
     _remove_staged(output)  # a stopped run's (the caller holds the output's claim)
     try:  # in the output's folder: an NWB names its video relative to where it lies
         with _final_names_in_log(output):
-            staged = _write_staged(poses3d, _staged_output(output), fmts, poses2d=poses2d,
-                                   meta=meta, source_nwb=source_nwb,
-                                   nwb_metadata=nwb_metadata)
+            staged, failed = _write_staged(poses3d, _staged_output(output), fmts,
+                                           poses2d=poses2d, meta=meta, source_nwb=source_nwb,
+                                           nwb_metadata=nwb_metadata)
         written = _move_into_place(staged, final)
     finally:
         _remove_staged(output)
-    failed = staged.get("failed", {})
     if failed:
         raise _format_error(poses3d, written, failed)
     return written
@@ -282,14 +281,11 @@ def _final_names_in_log(output: str | Path) -> Iterator[None]:
     """The package's log messages in the block name ``output``'s files by their final
     names, not the staged ones they are written under ("Wrote ... to x_lifted3d.nwb", a
     writer's warnings)."""
-    from dlc_lifter.io import dlc, meta_pickle_path, nwb, sleap  # noqa: F401 - their loggers
+    from dlc_lifter.io import dlc, nwb, sleap  # noqa: F401 - their loggers
 
-    staged = _staged_output(output)
-    pairs = [*zip(output_paths(staged, OUTPUT_FORMATS).values(),
-                  output_paths(output, OUTPUT_FORMATS).values(), strict=True),
-             (meta_pickle_path(staged), meta_pickle_path(output))]
+    pairs = _staged_and_final(output)
     names = {str(a): str(b) for a, b in pairs} | {a.name: b.name for a, b in pairs}
-    names[staged.stem] = Path(output).stem  # the staged stem alone, last
+    names[_staged_output(output).stem] = Path(output).stem  # the staged stem alone, last
     flt = _FinalNames(names)
     loggers = [logging.getLogger(n) for n in list(logging.root.manager.loggerDict)
                if n == "dlc_lifter" or n.startswith("dlc_lifter.")]
@@ -302,14 +298,20 @@ def _final_names_in_log(output: str | Path) -> Iterator[None]:
             log.removeFilter(flt)
 
 
-def staged_files(output: str | Path) -> list[Path]:
-    """The files :func:`write_outputs` stages for ``output`` (every format's and the meta
-    pickle's, under their hidden staging names), those that exist: left by a stopped run."""
+def _staged_and_final(output: str | Path) -> list[tuple[Path, Path]]:
+    """``(staged, final)`` path of every format's file of ``output`` and of its meta pickle."""
     from dlc_lifter.io import meta_pickle_path
 
     staged = _staged_output(output)
-    return [p for p in (*output_paths(staged, OUTPUT_FORMATS).values(),
-                        meta_pickle_path(staged)) if p.exists()]
+    return [*zip(output_paths(staged, OUTPUT_FORMATS).values(),
+                 output_paths(output, OUTPUT_FORMATS).values(), strict=True),
+            (meta_pickle_path(staged), meta_pickle_path(output))]
+
+
+def staged_files(output: str | Path) -> list[Path]:
+    """The files :func:`write_outputs` stages for ``output`` (every format's and the meta
+    pickle's, under their hidden staging names), those that exist: left by a stopped run."""
+    return [staged for staged, _ in _staged_and_final(output) if staged.exists()]
 
 
 def _remove_staged(output: str | Path) -> list[Path]:
@@ -323,10 +325,10 @@ def _remove_staged(output: str | Path) -> list[Path]:
 def _write_staged(poses3d: Poses, output: Path, fmts: tuple[str, ...], *,
                   poses2d: Poses | None, meta: dict[str, Any] | None,
                   source_nwb: str | Path | None, nwb_metadata: Mapping[str, Any] | None
-                  ) -> dict[str, Any]:
+                  ) -> tuple[dict[str, Path], dict[str, str]]:
     """Every format of ``fmts`` and the meta pickle written for ``output`` (a staging
-    name): ``{format: path}`` written, ``"meta"`` the pickle, ``"failed"`` ``{format:
-    why}`` of those that failed."""
+    name): ``({format: path} written, "meta" the pickle; {format: why} of those that
+    failed)``."""
     from dlc_lifter.io import meta_pickle_path, write_dlc_3d, write_meta_pickle
     from dlc_lifter.io.nwb import nwb_metadata_record
 
@@ -347,17 +349,15 @@ def _write_staged(poses3d: Poses, output: Path, fmts: tuple[str, ...], *,
                      and "dlc" in fmts, meta=meta)
     else:
         write_meta_pickle(poses3d, pickle_path, overwrite=False, meta=meta)
-    out: dict[str, Any] = dict(written)
     if "csv" in fmts:
-        out["csv"] = paths["csv"]
+        written["csv"] = paths["csv"]
     if "dlc" in fmts:
-        out["dlc"] = paths["dlc"]
-    out["meta"] = pickle_path
-    out["failed"] = failed
-    return out
+        written["dlc"] = paths["dlc"]
+    written["meta"] = pickle_path
+    return written, failed
 
 
-def _move_into_place(staged: Mapping[str, Any], final: Mapping[str, Path]) -> dict[str, Path]:
+def _move_into_place(staged: Mapping[str, Path], final: Mapping[str, Path]) -> dict[str, Path]:
     """Move the staged files over their final paths: the old ``.h5`` (the mark of a
     finished lift) removed first, the new one moved last, all of them even when the run is
     stopped meanwhile; an earlier file of a format that

@@ -451,13 +451,12 @@ def _refuse_a_lift_without_formats(src: Path, out: Path, fmts: tuple[str, ...],
         return
     missing = [f for f, q in output_paths(out, fmts).items() if not q.exists()]
     if missing:
+        command = _lift_files_command(src, f"--format {','.join(fmts)}", camera, options,
+                                      output)
         raise OutputExistsError(
             f"{out} exists: {src.name} was lifted before, without the "
             f"{' and '.join(missing)} output asked for. lift_files on it with these formats "
-            f"(dlc-lifter lift-files {src} --format {','.join(fmts)}"
-            f"{_given_flags(camera, options)}"
-            f"{'' if output.destfolder is None else f' --destfolder {output.destfolder}'}) "
-            "writes "
+            f"({command}) writes "
             f"{'it' if len(missing) == 1 else 'them'} from that lift without lifting again, "
             "where it was lifted from the file as it is now with the same options; "
             "overwrite=True lifts it again.")
@@ -501,10 +500,18 @@ def _refuse_a_redo_of_one_file(src: Path, out: Path, output: OutputSpec, camera:
         return
     raise OutputExistsError(
         f"{out} exists. redo_out_of_date=True is for batches, which lift an output again "
-        f"only where it is out of date: lift_files on {src.name} with it (dlc-lifter "
-        f"lift-files {src} --redo-out-of-date{_given_flags(camera, options)}"
-        f"{'' if output.destfolder is None else f' --destfolder {output.destfolder}'}); "
+        f"only where it is out of date: lift_files on {src.name} with it "
+        f"({_lift_files_command(src, '--redo-out-of-date', camera, options, output)}); "
         "overwrite=True lifts it again whatever it is.")
+
+
+def _lift_files_command(src: Path, flag: str, camera: CameraSpec, options: LiftOptions,
+                        output: OutputSpec) -> str:
+    """The ``lift-files`` command a message says for ``src``: ``flag``, then the camera and
+    lift options given (:func:`_given_flags`) and the destination folder, so that, run as
+    said, it finds the lift made with the same options."""
+    folder = "" if output.destfolder is None else f" --destfolder {output.destfolder}"
+    return f"dlc-lifter lift-files {src} {flag}{_given_flags(camera, options)}{folder}"
 
 
 def _given_flags(camera: CameraSpec, options: LiftOptions) -> str:
