@@ -32,10 +32,11 @@ from dlc_lifter.io._common import ANALYSIS_STEM, VIDEO_EXTENSIONS, recorded_path
 from dlc_lifter.io.config import read_dlc_config
 from dlc_lifter.io.dlc import dlc_csv_coords
 
-__all__ = ["DERIVED_SUFFIXES", "FoundPoseFiles", "SCORER_MARKS", "TRACKER_SUFFIXES",
+__all__ = ["DERIVED_SUFFIXES", "MAX_FILES_LOOKED_AT", "NOT_OUTPUT_FOLDERS", "FoundPoseFiles",
+           "SCORER_MARKS", "TRACKER_SUFFIXES",
            "VIDEO_EXTENSIONS", "csv_holds_2d_poses", "find_dlc_output", "find_pose_files",
-           "find_videos", "h5_pose_kind", "labelled_data_siblings",
-           "load_project_config", "pose_file_kind", "project_identity"]
+           "find_videos", "folders_with_outputs", "h5_pose_kind", "labelled_data_siblings",
+           "load_project_config", "output_of_project", "pose_file_kind", "project_identity"]
 
 logger = logging.getLogger(__name__)
 
@@ -258,6 +259,13 @@ def project_identity(cfg: Mapping[str, Any]) -> dict[str, Any]:
     ``date``, ``engine``)."""
     return {"task": cfg.get("Task") or cfg.get("task"), "date": cfg.get("date"),
             "engine": cfg.get("engine")}
+
+
+def output_of_project(pose_file: str | Path, project: Mapping[str, Any]) -> bool:
+    """Whether an ``analyze_videos`` output's name carries its project's task and date
+    (:func:`project_identity`; ``openfieldAug20`` in ``...DLC_resnet50_openfieldAug20...``):
+    a project without a task says nothing against any output (``True``)."""
+    return not project.get("task") or _project_rank(Path(pose_file).stem, project)[0]
 
 
 def _project_rank(stem: str, project: Mapping[str, Any]) -> tuple[bool, bool]:
@@ -587,6 +595,56 @@ def _analyze_outputs(video: Path, folder: Path
         if parsed is not None:
             out.append((f, parsed))
     return out
+
+
+#: Folders of a DeepLabCut project that hold no ``analyze_videos`` outputs (labelled images,
+#: training sets, models, evaluations, lifts), passed over by :func:`folders_with_outputs`.
+NOT_OUTPUT_FOLDERS = frozenset({"labeled-data", "training-datasets", "dlc-models",
+                                "dlc-models-pytorch", "evaluation-results",
+                                "evaluation-results-pytorch", "lifted3d", "__pycache__"})
+
+#: Files :func:`folders_with_outputs` looks at before it stops (a project with a
+#: video archive inside it is not walked to the end to say where outputs lie).
+MAX_FILES_LOOKED_AT = 200_000
+
+
+def folders_with_outputs(root: str | Path, videos: Iterable[str | Path]
+                         ) -> dict[str, list[Path]]:
+    """Per video (by stem), the folders under ``root`` holding a file named as its
+    ``analyze_videos`` output (``<stem>DLC_*.h5`` or ``.csv``), other than the video's own.
+
+    Where an output is not where it was looked for (``analyze_videos`` was given a
+    ``destfolder``), this says where it is. One walk of ``root``, hidden folders and
+    :data:`NOT_OUTPUT_FOLDERS` passed over, stopped after :data:`MAX_FILES_LOOKED_AT`
+    files; the folders are in walk order (sorted names). Which of them holds the output of
+    this project's network is for :func:`find_dlc_output` to say.
+
+    Examples
+    --------
+    >>> folders_with_outputs("project", ["videos/m1.mp4"])  # doctest: +SKIP
+    {'m1': [PosixPath('project/analyzed')]}
+    """
+    vids = {Path(v).stem: Path(v).parent for v in videos}
+    found: dict[str, list[Path]] = {}
+    if not vids or not Path(root).is_dir():
+        return found
+    looked = 0
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs
+                         if not d.startswith(".") and d not in NOT_OUTPUT_FOLDERS)
+        here = Path(folder)
+        for name in sorted(files):
+            looked += 1
+            if looked > MAX_FILES_LOOKED_AT:
+                return found
+            if Path(name).suffix.lower() not in (".h5", ".csv"):
+                continue
+            for mark in SCORER_MARKS:
+                stem = name.split(mark, 1)[0] if mark in name else None
+                if (stem in vids and here.resolve() != vids[stem].resolve()
+                        and here not in found.get(stem, [])):
+                    found.setdefault(stem, []).append(here)
+    return found
 
 
 def _scorer_of(pose_file: Path, video: Path) -> str:

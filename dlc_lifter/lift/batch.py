@@ -63,7 +63,9 @@ from dlc_lifter.io.find import (
     VIDEO_EXTENSIONS,
     find_dlc_output,
     find_videos,
+    folders_with_outputs,
     load_project_config,
+    output_of_project,
     project_identity,
 )
 from dlc_lifter.io.provenance import made_from, same_source, source_record
@@ -682,6 +684,43 @@ def _per_video(poses: Path, out: Path) -> list[tuple[str | None, Path, str | Non
              Path(lifted_output_path(poses, out.parent, video_stem=stem)),
              f"video {k}: {Path(v).name}")  # a Windows path too (sleap_videos: /)
             for k, (v, stem) in enumerate(zip(videos, video_stems(videos), strict=True))]
+
+
+def _outputs_elsewhere(project: Path, videos: Sequence[Path], **identity: Any
+                       ) -> Callable[[Path], str]:
+    """For a video whose ``analyze_videos`` output is not where it was looked for, where in
+    the DeepLabCut ``project`` it is (``analyze_videos`` given a ``destfolder``): a
+    message's ending naming the folder and ``destfolder=``, or ``""``. The project is
+    walked once, at the first video asked about
+    (:func:`~dlc_lifter.io.find.folders_with_outputs`); a folder counts where
+    :func:`~dlc_lifter.io.find.find_dlc_output` finds an output there (``identity``:
+    shuffle, training fraction, filtered, task, date, engine). Folders holding this
+    project's output come first; an output whose name does not carry the project's task
+    and date (:func:`~dlc_lifter.io.find.output_of_project`: another project's network,
+    or the project remade) is named as such."""
+    found: dict[str, list[Path]] | None = None
+
+    def ending(video: Path) -> str:
+        nonlocal found
+        if found is None:
+            found = folders_with_outputs(project, videos)
+        seen = []
+        with quietly():  # find_dlc_output logs its choice: this is a look, not a lift
+            for folder in found.get(video.stem, []):
+                pose = find_dlc_output(video, destfolder=folder, **identity)
+                if pose is not None:
+                    seen.append((not output_of_project(pose, identity), folder, pose))
+        if not seen:
+            return ""
+        seen.sort(key=lambda s: s[0])  # this project's first, then walk order
+        other, folder, pose = seen[0]
+        also = ", ".join(str(s[1]) for s in seen[1:])
+        whose = (f" (its name does not carry this project's task and date "
+                 f"{identity.get('task')}{identity.get('date') or ''}: another project's "
+                 "network?)" if other else "")
+        return (f"; found {pose.name} in {folder}{whose}{f' (also in {also})' if also else ''}"
+                f": pass destfolder={folder}, the folder analyze_videos wrote to")
+    return ending
 
 
 def _output_path(poses: Path, destfolder: str | Path | None) -> Path:
@@ -1404,6 +1443,9 @@ def lift_videos(
             "or lift the pose files themselves: dlc-lifter lift-files FOLDER.")
     jobs, failed = [], []
     linked = Path(cfg["_path"]).parent / "videos"  # where DeepLabCut links its videos
+    elsewhere_in_project = _outputs_elsewhere(
+        Path(cfg["_path"]).parent, vids, shuffle=shuffle, trainingsetindex=trainingsetindex,
+        training_fraction=fraction, filtered=filtered, **which)
     for video in vids:
         pose = find_dlc_output(
             video, destfolder=destfolder, shuffle=shuffle, trainingsetindex=trainingsetindex,
@@ -1417,12 +1459,14 @@ def lift_videos(
                 training_fraction=fraction, filtered=filtered, **which)
         if pose is None:
             where = destfolder or video.parent
+            elsewhere = "" if destfolder is not None else elsewhere_in_project(video)
             failed.append(BatchItem(
                 poses=None, video=str(video), output=None, status="failed",
                 error=(f"no analyze_videos output {video.stem}DLC_*"
-                       f"{'_filtered' if filtered else ''}.h5 (or .csv) in {where}; run "
-                       "deeplabcut.analyze_videos (and filterpredictions for filtered=True) "
-                       "first, or pass destfolder= where the outputs are")))
+                       f"{'_filtered' if filtered else ''}.h5 (or .csv) in {where}"
+                       + (elsewhere or "; run deeplabcut.analyze_videos (and "
+                          "filterpredictions for filtered=True) first, or pass "
+                          "destfolder= where the outputs are"))))
             continue
         use_video: str | None = str(video)
         if not video.is_file():

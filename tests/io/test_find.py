@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dlc_lifter.io.find import find_pose_files, pose_file_kind
+import dlc_lifter.io.find as find_module
+from dlc_lifter.io.find import find_pose_files, folders_with_outputs, pose_file_kind
 
 SCORER = "DLC_resnet50_boxMay1shuffle1_100000"
 
@@ -291,3 +292,18 @@ def test_the_video_beside_is_found_in_another_unicode_form(tmp_path: Path) -> No
     found = find_video(unicodedata.normalize("NFC", "Maus_größe 3DLC_resnet50_xShuffle1_5"),
                        [tmp_path])
     assert found is not None and found.name == nfd
+
+
+def test_folders_with_outputs_walks_the_project_once(tmp_path: Path, monkeypatch) -> None:
+    """Where a project's analyze_videos outputs lie, per video: not the video's own folder,
+    not labelled data, models or hidden folders, not another video's; the walk stops after
+    MAX_FILES_LOOKED_AT files."""
+    _touch(tmp_path, "videos/m1.mp4", f"videos/m1{SCORER}.h5", f"analyzed/m1{SCORER}.h5",
+           f"analyzed/m1{SCORER}_meta.pickle", "b/deep/m1DeepCut_resnet50_boxMay1.csv",
+           f"labeled-data/m1/m1{SCORER}.h5", f"dlc-models/m1{SCORER}.h5",
+           f".snapshots/m1{SCORER}.h5", f"analyzed/m10{SCORER}.h5", "analyzed/m1.h5")
+    found = folders_with_outputs(tmp_path, [tmp_path / "videos" / "m1.mp4"])
+    assert found == {"m1": [tmp_path / "analyzed", tmp_path / "b" / "deep"]}
+    assert folders_with_outputs(tmp_path / "nowhere", [tmp_path / "videos" / "m1.mp4"]) == {}
+    monkeypatch.setattr(find_module, "MAX_FILES_LOOKED_AT", 2)
+    assert folders_with_outputs(tmp_path, [tmp_path / "videos" / "m1.mp4"]) == {}

@@ -217,6 +217,40 @@ def test_a_project_whose_videos_are_gone_lifts_their_outputs(tmp_path: Path) -> 
         lift_videos(config, task=_toy_task)
 
 
+def test_lift_videos_says_where_in_the_project_the_outputs_are(tmp_path: Path) -> None:
+    """analyze_videos given a destfolder: the project's outputs are not beside the videos;
+    the failure names the folder that holds them (not a copy under labeled-data; another
+    project's network's output named as such), and lifting with it works."""
+    config = _project(tmp_path, ["a", "b"])
+    analyzed = tmp_path / "analyzed"
+    analyzed.mkdir()
+    (tmp_path / "videos" / f"a{DLC_SCORER}.h5").rename(analyzed / f"a{DLC_SCORER}.h5")
+    (tmp_path / "labeled-data" / "a").mkdir(parents=True)
+    (tmp_path / "labeled-data" / "a" / f"b{DLC_SCORER}.h5").touch()  # passed over
+    (tmp_path / "videos" / f"b{DLC_SCORER}.h5").unlink()
+    other = tmp_path / "other-project"  # another network's output of b
+    other.mkdir()
+    (other / "bDLC_resnet50_otherMar3shuffle1_5000.h5").touch()
+    report = lift_videos(config, task=_toy_task)
+    errors = {Path(i.video).name: i.error for i in report.failed}
+    assert set(errors) == {"a.mp4", "b.mp4"}, report.summary()
+    assert errors["a.mp4"].endswith(
+        f"in {tmp_path / 'videos'}; found a{DLC_SCORER}.h5 in {analyzed}: pass "
+        f"destfolder={analyzed}, the folder analyze_videos wrote to"), errors["a.mp4"]
+    assert (f"found bDLC_resnet50_otherMar3shuffle1_5000.h5 in {other} (its name does not "
+            "carry this project's task and date toyJan1: another project's network?)"
+            in errors["b.mp4"]), errors["b.mp4"]
+    done = lift_videos(config, [tmp_path / "videos" / "a.mp4"], destfolder=analyzed,
+                       task=_toy_task)
+    assert done.ok and len(done.done) == 1, done.summary()
+    # nothing anywhere: the message as before
+    (other / "bDLC_resnet50_otherMar3shuffle1_5000.h5").unlink()
+    again = lift_videos(config, [tmp_path / "videos" / "b.mp4"], task=_toy_task)
+    assert again.failed[0].error.endswith("; run deeplabcut.analyze_videos (and "
+                                          "filterpredictions for filtered=True) first, or "
+                                          "pass destfolder= where the outputs are")
+
+
 def test_find_videos_falls_back_to_project_videos(tmp_path: Path) -> None:
     config = _project(tmp_path, ["a", "b"])
     (tmp_path / "videos" / "aDLC_x_lifted3d_3d.mp4").touch()  # our own plot video
