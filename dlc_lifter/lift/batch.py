@@ -76,6 +76,7 @@ from dlc_lifter.lift.destinations import (
     remove_unused_folders,
     settle_output,
 )
+from dlc_lifter.lift.made_with import made_with_other_weights, weights_hash
 from dlc_lifter.lift.options import CameraSpec, LiftOptions, OutputSpec, check_pcutoff
 from dlc_lifter.lift.outputs import (
     OUTPUT_FORMATS,
@@ -786,7 +787,7 @@ def _existing_output(job: LiftJob, out: Path
     if changed:
         notes.append((f"{out.name}: lifted before with other options ({'; '.join(changed)})",
                       f"{again} with these"))
-    made_with = _made_with_other_weights(data, job)
+    made_with = made_with_other_weights(data, job.options.model)
     if made_with:
         notes.append((f"{out.name}: lifted before by other weights or another version "
                       f"({'; '.join(made_with)})", f"{again} with these"))
@@ -807,60 +808,6 @@ def _kept_note(what: str, action: str) -> str:
     """A note of an output kept though out of date: what differs, and what lifts it again."""
     return (f"{what}. Kept (skipped): {action}; redo_out_of_date=True lifts again only the "
             "outputs out of date.")
-
-
-#: The short hashes of weights files read by this process, by path, size and time.
-_WEIGHTS_HASHES: dict[tuple[str, int, int], str] = {}
-
-
-def _made_with_other_weights(data: Any, job: LiftJob) -> list[str]:
-    """``"what old -> new"`` where an existing output's lift records another dlc-lifter
-    version or weights other than those a lift would read now (the networks of each kind
-    it used, its depth networks included): a package upgraded since, or weights retrained
-    in place. Weights are looked for as a lift finds them (the shipped folder, or beside
-    ``options.model``); a record without hashes, or weights no longer there, says
-    nothing."""
-    from dlc_lifter._version import __version__
-    from dlc_lifter.lift.lifter import default_model_path
-
-    if not isinstance(data, dict):
-        return []
-    out = []
-    version = data.get("dlc_lifter_version")
-    if isinstance(version, str) and version != __version__:
-        out.append(f"dlc-lifter {version} -> {__version__}")
-    folder = Path(job.options.model).parent if job.options.model else \
-        default_model_path().parent
-    extra = data.get("extra") if isinstance(data.get("extra"), dict) else {}
-    depth = extra.get("depth") if isinstance(extra.get("depth"), dict) else {}
-    recorded = [(r.get("name"), r.get("sha256")) for r in
-                (data.get("model"), data.get("oblique_model") or extra.get("oblique_model"))
-                if isinstance(r, dict)]
-    recorded += [(Path(str(depth[k])).name, depth.get(h)) for k, h in (
-        ("depth_weights", "depth_sha256"), ("fused_weights", "fused_sha256"))
-        if depth.get(k)]
-    for name, sha in recorded:
-        if not (isinstance(name, str) and isinstance(sha, str) and sha):
-            continue
-        now = _weights_hash(folder / name)
-        if now is not None and now != sha:
-            out.append(f"{name} {sha} -> {now}")
-    return out
-
-
-def _weights_hash(path: Path) -> str | None:
-    """The short hash of weights file ``path`` (as lifts record it), or ``None`` where it is
-    not there; read once per process while the file is unchanged."""
-    from dlc_lifter.io.weights import file_hash
-
-    try:
-        st = path.stat()
-        key = (str(path), st.st_size, st.st_mtime_ns)
-        if key not in _WEIGHTS_HASHES:
-            _WEIGHTS_HASHES[key] = file_hash(path)
-    except OSError:
-        return None
-    return _WEIGHTS_HASHES[key]
 
 
 def _beside(out: Path, poses: Path, rec: Mapping[str, Any]) -> bool:
@@ -1005,7 +952,7 @@ def _same_weights(data: dict[str, Any], old: Any, new: Any) -> bool:
     made = data.get("model")
     sha = made.get("sha256") if isinstance(made, dict) and made.get("name") == Path(
         str(new)).name else None
-    return bool(sha) and _weights_hash(Path(str(new))) == sha
+    return bool(sha) and weights_hash(Path(str(new))) == sha
 
 
 def _shown(value: Any) -> str:

@@ -505,6 +505,37 @@ def _refuse_a_redo_of_one_file(src: Path, out: Path, output: OutputSpec, camera:
         "overwrite=True lifts it again whatever it is.")
 
 
+def _refuse_an_output_out_of_date(src: Path, out: Path, output: OutputSpec,
+                                  options: LiftOptions) -> None:
+    """Refuse to lift over an existing output that is out of date, saying how: its input
+    changed since, or it was lifted by another dlc-lifter version or other weights
+    (:func:`~dlc_lifter.lift.made_with.made_with_other_weights`). An output up to date,
+    or one whose record cannot say, gets the plain refusal of an existing file."""
+    from dlc_lifter.errors import OutputExistsError
+    from dlc_lifter.io import read_lift_record
+    from dlc_lifter.io.provenance import made_from, same_source, source_record
+    from dlc_lifter.lift.made_with import made_with_other_weights
+
+    if output.overwrite or not out.exists():
+        return
+    try:
+        record = read_lift_record(out)
+        here = source_record(src)
+    except Exception:  # noqa: BLE001 - no record (not ours, older): the plain refusal
+        return
+    notes = []
+    rec = record.get("source_file")
+    if same_source(rec, here) and not made_from(rec, here):
+        notes.append(f"{src.name} changed since it was lifted")
+    made_with = made_with_other_weights(record, options.model)
+    if made_with:
+        notes.append(f"lifted by other weights or another version ({'; '.join(made_with)})")
+    if notes:
+        raise OutputExistsError(
+            f"{out} exists and is out of date: {'; '.join(notes)}. overwrite=True lifts it "
+            "again.")
+
+
 def _lift_files_command(src: Path, flag: str, camera: CameraSpec, options: LiftOptions,
                         output: OutputSpec) -> str:
     """The ``lift-files`` command a message says for ``src``: ``flag``, then the camera and
@@ -560,6 +591,7 @@ def _lift_claimed(src: Path, out: Path, fmts: tuple[str, ...],
         output = dataclasses.replace(output, overwrite=True)
     _refuse_a_lift_without_formats(src, out, fmts, output, camera, options)
     _refuse_a_redo_of_one_file(src, out, output, camera, options)
+    _refuse_an_output_out_of_date(src, out, output, options)
     fmts, earlier_nwb = _with_the_earlier_lifts_formats(out, fmts, output)
     targets = [*output_paths(out, fmts).values(), meta_pickle_path(out)]
     for target in targets:

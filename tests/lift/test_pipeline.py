@@ -108,6 +108,50 @@ def test_lift_file_writes_dlc_3d_and_leaves_input(tmp_path: Path) -> None:
               output=OutputSpec(destfolder=tmp_path / "out", overwrite=True))
 
 
+def test_lift_file_says_an_existing_output_is_out_of_date(tmp_path: Path) -> None:
+    """One file lifted again over its output: where the input changed since, or the output
+    was lifted by another version or other weights, the refusal says so (before: only
+    "already exists", whatever it was)."""
+    import pickle
+
+    from dlc_lifter._version import __version__
+    from dlc_lifter.io import meta_pickle_path
+    from dlc_lifter.io.weights import file_hash
+    from dlc_lifter.lift import lift_file
+    from dlc_lifter.lift.lifter import default_model_path
+
+    _, _, poses = _scene(n_frames=30)
+    src = write_dlc_analysis(poses, tmp_path / "in")
+    cam, where = CameraSpec(camera_height_mm=600.0, focal_px=640.0), OutputSpec(
+        destfolder=tmp_path / "out")
+    out = lift_file(src, camera=cam, output=where)
+    with pytest.raises(OutputExistsError, match="already exists") as up_to_date:
+        lift_file(src, camera=cam, output=where)
+    assert "out of date" not in str(up_to_date.value)
+    record = meta_pickle_path(out)
+    kept = record.read_bytes()
+    data = pickle.loads(kept)
+    data["data"]["dlc_lifter_version"] = "0.0.1"
+    data["data"]["model"] = {**data["data"]["model"], "sha256": "0" * 16}
+    record.write_bytes(pickle.dumps(data))
+    shipped = default_model_path()
+    with pytest.raises(OutputExistsError) as stale:
+        lift_file(src, camera=cam, output=where)
+    assert str(stale.value) == (
+        f"{out} exists and is out of date: lifted by other weights or another version "
+        f"(dlc-lifter 0.0.1 -> {__version__}; {shipped.name} {'0' * 16} -> "
+        f"{file_hash(shipped)}). overwrite=True lifts it again.")
+    record.write_bytes(kept)
+    df = pd.read_hdf(src)
+    df.iloc[3, 0] += 2.0  # the file tracked again
+    df.to_hdf(src, key="df_with_missing", mode="w")
+    with pytest.raises(OutputExistsError, match=rf"{re.escape(str(out))} exists and is out "
+                       rf"of date: {re.escape(src.name)} changed since it was lifted\. "
+                       r"overwrite=True lifts it again\."):
+        lift_file(src, camera=cam, output=where)
+    assert lift_file(src, camera=cam, output=dataclasses.replace(where, overwrite=True)) == out
+
+
 def test_tilted_calibrated_camera_gives_world_frame(tmp_path: Path) -> None:
     from dlc_lifter.io import read_poses
     from dlc_lifter.lift import lift_file
