@@ -32,9 +32,9 @@ from dlc_lifter.io._common import ANALYSIS_STEM, VIDEO_EXTENSIONS, recorded_path
 from dlc_lifter.io.config import read_dlc_config
 from dlc_lifter.io.dlc import dlc_csv_coords
 
-__all__ = ["DERIVED_SUFFIXES", "MAX_FILES_LOOKED_AT", "NOT_OUTPUT_FOLDERS", "FoundPoseFiles",
-           "SCORER_MARKS", "TRACKER_SUFFIXES",
-           "VIDEO_EXTENSIONS", "csv_holds_2d_poses", "find_dlc_output", "find_pose_files",
+__all__ = ["DERIVED_SUFFIXES", "FoundPoseFiles", "MAX_FILES_LOOKED_AT", "NOT_OUTPUT_FOLDERS",
+           "SCORER_MARKS", "TRACKER_SUFFIXES", "VIDEO_EXTENSIONS", "csv_holds_2d_poses",
+           "find_dlc_output", "find_pose_files",
            "find_videos", "folders_with_outputs", "h5_pose_kind", "labelled_data_siblings",
            "load_project_config", "output_of_project", "pose_file_kind", "project_identity"]
 
